@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Linedesk: one entry point for setting up, running and testing, on Debian 12.
+#
+#   ./dev.sh run     set up everything (apt, npm, build) and run the app with the demo line
+#   ./dev.sh test    set up everything and run every test (what CI runs, via .ci/run)
+#   ./dev.sh setup   only set up (system packages, npm packages, tauri-driver)
+#   ./dev.sh bench   run the benchmarks (figures go in BENCHMARKS.md)
+#
+# Idempotent: each step checks what is already there and skips it. System packages need root
+# (or sudo). CARGO_TARGET_DIR is honoured; .ci/run keeps it outside the clone.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# Build and run the Tauri 2 shell (webkit2gtk 4.1, libsoup 3, librsvg, appindicator, xdo).
+APT_BUILD=(build-essential pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev
+  libayatana-appindicator3-dev libxdo-dev)
+# Headless runs and end-to-end tests: X server, D-Bus session, WebKitWebDriver, screenshots.
+APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick)
+
+step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
+die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
+
+apt_missing() {
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || printf '%s ' "$pkg"
+  done
+}
+
+setup_system() {
+  local missing
+  missing=$(apt_missing "$@")
+  [ -z "$missing" ] && return 0
+  step "apt-get install $missing"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends $missing
+}
+
+check_toolchains() {
+  command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first"
+  command -v npm >/dev/null || die "npm is missing: install Node.js 20.19 or newer"
+  local node_major
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$node_major" -ge 20 ] || die "Node.js $(node -v) is too old: Vite 8 needs 20.19 or newer"
+}
+
+setup_npm() {
+  local stamp=ui/node_modules/.linedesk-lock
+  if [ -f "$stamp" ] && cmp -s ui/package-lock.json "$stamp"; then return 0; fi
+  step "npm ci"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  cp ui/package-lock.json "$stamp"
+}
+
+setup_tauri_driver() {
+  command -v tauri-driver >/dev/null && return 0
+  step "cargo install tauri-driver"
+  cargo install tauri-driver --version '^2' --locked
+}
+
+# Build the front end into ui/dist, touching ui/dist only when the output changed, so an
+# unchanged UI does not make cargo rebuild the shell (tauri-build watches ui/dist).
+build_ui() {
+  step "build ui"
+  (cd ui && npx vite build --logLevel warn --outDir .dist-new --emptyOutDir)
+  if ! diff -rq ui/.dist-new ui/dist >/dev/null 2>&1; then
+    rm -rf ui/dist && mv ui/.dist-new ui/dist
+  else
+    rm -rf ui/.dist-new
+  fi
+}
+
+setup() {
+  check_toolchains
+  setup_system "${APT_BUILD[@]}" "$@"
+  setup_npm
+}
+
+cmd_run() {
+  setup "${APT_TEST[@]}"
+  build_ui
+  step "cargo build (app)"
+  cargo build -p linedesk
+  local app="$CARGO_TARGET_DIR/debug/linedesk"
+  local wrap=()
+  if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    # No display (a server or CI box): run on a virtual one and say where.
+    Xvfb :77 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+    export DISPLAY=:77 WEBKIT_DISABLE_COMPOSITING_MODE=1
+    echo "No display found: the app runs on the virtual display :77 (Xvfb)."
+    sleep 1
+  fi
+  [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || wrap=(dbus-run-session --)
+  step "run $app (demo line seeded on first start)"
+  exec "${wrap[@]}" "$app" "$@"
+}
+
+cmd_test() {
+  setup "${APT_TEST[@]}"
+  setup_tauri_driver
+  step "ui: type check"
+  (cd ui && npm run --silent check)
+  step "ui: unit tests"
+  (cd ui && npm test --silent)
+  build_ui
+  step "cargo fmt --check"
+  cargo fmt --all --check
+  step "cargo clippy"
+  cargo clippy --workspace --all-targets --quiet -- -D warnings
+  step "cargo build (app binary for the end-to-end tests)"
+  cargo build -p linedesk
+  step "cargo test (unit, property, store, end-to-end)"
+  cargo test --workspace --no-fail-fast
+  step "done"
+}
+
+cmd_bench() {
+  setup
+  build_ui
+  cargo bench --workspace "$@"
+}
+
+case "${1:-}" in
+  run) shift; cmd_run "$@" ;;
+  test) shift; cmd_test "$@" ;;
+  setup) setup "${APT_TEST[@]}"; setup_tauri_driver ;;
+  bench) shift; cmd_bench "$@" ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,173 @@
+//! Every IPC command of the app. Each one validates nothing itself and decides nothing: it reads
+//! the clock (the shell is the edge), calls into a crate and maps the error.
+
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_store::{
+    ClientCard, ClientList, ClientRow, Line, Message, MessageHit, Profile, Settings,
+};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Search and paging limits the UI may ask for; larger asks are clamped, not refused.
+const MAX_PAGE: u32 = 200;
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        data_dir: state.data_dir().display().to_string(),
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_profile(state: State<'_, AppState>) -> CommandResult<Profile> {
+    Ok(state.store()?.profile()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_profile(state: State<'_, AppState>, profile: Profile) -> CommandResult<Profile> {
+    Ok(state.store()?.save_profile(&profile)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_settings(state: State<'_, AppState>) -> CommandResult<Settings> {
+    Ok(state.store()?.settings()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_settings(
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> CommandResult<Settings> {
+    Ok(state.store()?.save_settings(&settings)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_presence(state: State<'_, AppState>) -> CommandResult<PresenceStatus> {
+    Ok(state.store()?.presence()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_presence(
+    state: State<'_, AppState>,
+    status: PresenceStatus,
+) -> CommandResult<PresenceStatus> {
+    let store = state.store()?;
+    store.set_presence(status, now_ms())?;
+    Ok(store.presence()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_lines(state: State<'_, AppState>) -> CommandResult<Vec<Line>> {
+    Ok(state.store()?.lines()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_clients(state: State<'_, AppState>, line_id: i64) -> CommandResult<ClientList> {
+    Ok(state.store()?.client_list(line_id, now_ms())?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn search_clients(
+    state: State<'_, AppState>,
+    line_id: i64,
+    query: String,
+) -> CommandResult<Vec<ClientRow>> {
+    Ok(state.store()?.search_clients(line_id, &query, 50)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_client_to_list(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<()> {
+    Ok(state.store()?.add_client_to_list(line_id, client_id)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_favourite(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+    on: bool,
+) -> CommandResult<()> {
+    Ok(state.store()?.set_favourite(line_id, client_id, on)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn client_card(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<ClientCard> {
+    Ok(state.store()?.client_card(line_id, client_id)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_messages(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+    before_id: Option<i64>,
+    limit: u32,
+) -> CommandResult<Vec<Message>> {
+    Ok(state.store()?.messages(line_id, client_id, before_id, limit.min(MAX_PAGE))?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn send_message(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+    text: String,
+) -> CommandResult<Message> {
+    Ok(state.store()?.send_message(line_id, client_id, &text, now_ms())?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn search_history(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: Option<i64>,
+    query: String,
+) -> CommandResult<Vec<MessageHit>> {
+    Ok(state.store()?.search_history(line_id, client_id, &query, MAX_PAGE)?)
+}
+
+pub(crate) fn startup_now_ms() -> i64 {
+    now_ms()
+}

@@ -1,0 +1,59 @@
+//! The one error type every command returns: `{code, message, field}`.
+//!
+//! `code` is a closed set the UI switches on and translates (`ui/src/i18n/*.json`, keys
+//! `error.<code>`); `message` is English detail for logs and for codes the UI cannot explain.
+
+use linedesk_store::StoreError;
+use serde::Serialize;
+
+/// Stable error codes of the IPC boundary. Adding one means adding its translations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Input failed validation; `field` names which input.
+    Invalid,
+    /// The thing asked for does not exist (or is not visible to this specialist).
+    NotFound,
+    /// The database file is damaged; it was left untouched.
+    StoreDamaged,
+    /// The database was written by a newer Linedesk; it was left untouched.
+    StoreNewerThanKnown,
+    /// A shipped migration differs from the one applied to this database.
+    StoreMigrationChanged,
+    /// Any other storage failure (disk full, locked, I/O).
+    Storage,
+    /// A bug or an unexpected state in the app itself.
+    Internal,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct CommandError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The input field at fault, for `invalid`.
+    pub field: Option<String>,
+}
+
+impl CommandError {
+    pub fn internal(message: impl Into<String>) -> Self {
+        CommandError { code: ErrorCode::Internal, message: message.into(), field: None }
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(err: StoreError) -> Self {
+        let message = err.to_string();
+        let (code, field) = match &err {
+            StoreError::Invalid { field, .. } => (ErrorCode::Invalid, Some(field.to_string())),
+            StoreError::NotFound { .. } => (ErrorCode::NotFound, None),
+            StoreError::Damaged { .. } => (ErrorCode::StoreDamaged, None),
+            StoreError::NewerThanKnown { .. } => (ErrorCode::StoreNewerThanKnown, None),
+            StoreError::MigrationChanged { .. } => (ErrorCode::StoreMigrationChanged, None),
+            _ => (ErrorCode::Storage, None),
+        };
+        CommandError { code, message, field }
+    }
+}
+
+pub type CommandResult<T> = Result<T, CommandError>;

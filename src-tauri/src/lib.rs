@@ -1,0 +1,53 @@
+//! The Linedesk desktop shell.
+//!
+//! Thin on purpose: it finds the data directory, opens the local store, and registers the IPC
+//! commands of [`commands`]; the behaviour is in `crates/`. The UI is `ui/`, built to `ui/dist`.
+//!
+//! Data directory, first match wins: `--data-dir PATH` on the command line, the
+//! `LINEDESK_DATA_DIR` environment variable, the platform's app data dir
+//! (`~/.local/share/ru.linedesk.app` on Linux).
+
+pub mod bindings;
+pub mod commands;
+pub mod error;
+pub mod state;
+
+use std::path::PathBuf;
+
+use tauri::Manager;
+
+use crate::state::AppState;
+
+/// The data directory asked for on the command line or in the environment, if any.
+fn data_dir_override() -> Option<PathBuf> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(value) = arg.to_str().and_then(|a| a.strip_prefix("--data-dir=")) {
+            return Some(PathBuf::from(value));
+        }
+    }
+    std::env::var_os("LINEDESK_DATA_DIR").filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+pub fn run() {
+    let specta = bindings::builder();
+    let result = tauri::Builder::default()
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            specta.mount_events(app);
+            let data_dir = match data_dir_override() {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
+            app.manage(AppState::open(&data_dir, commands::startup_now_ms()));
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(err) = result {
+        eprintln!("linedesk: the app could not start: {err}");
+        std::process::exit(1);
+    }
+}

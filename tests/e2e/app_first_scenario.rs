@@ -1,0 +1,99 @@
+//! Issue 2, first scenario: launch the built app on a fresh data dir; switch presence to Busy;
+//! search a client by INN and by part of the name; send a chat message; quit and relaunch; the
+//! message and the presence are still there. A screenshot of the main window is kept.
+
+use std::time::Duration;
+
+use linedesk_e2e::{App, Desktop, by_testid};
+use linedesk_store::demo::{DEMO_SEARCH_CLIENT_NAME, DEMO_SEARCH_INN, DEMO_SEARCH_NAME_PART};
+
+const MESSAGE: &str = "Добрый день! Проверяю обмен с базой, ответ в течение часа.";
+const HOSTILE: &str = "<b>жирный</b><img src=x onerror=alert(1)><script>alert(2)</script>";
+
+async fn search(app: &App, query: &str) {
+    let input = app.testid("client-search").await;
+    input.clear().await.expect("clear search");
+    input.send_keys(query).await.expect("type search");
+    let rows = by_testid("client-row");
+    app.wait_texts(&rows, &format!("search `{query}` to find {DEMO_SEARCH_CLIENT_NAME}"), |texts| {
+        !texts.is_empty() && texts.iter().any(|t| t.contains(DEMO_SEARCH_CLIENT_NAME))
+    })
+    .await;
+}
+
+async fn open_client(app: &App) {
+    let rows = app.client.find_all(fantoccini::Locator::Css(&by_testid("client-row"))).await.expect("rows");
+    for row in rows {
+        if row.text().await.unwrap_or_default().contains(DEMO_SEARCH_CLIENT_NAME) {
+            row.click().await.expect("open the client");
+            let title = app.testid("chat-title").await;
+            assert!(title.text().await.expect("title").contains(DEMO_SEARCH_CLIENT_NAME));
+            return;
+        }
+    }
+    panic!("{DEMO_SEARCH_CLIENT_NAME} is not in the list");
+}
+
+async fn send(app: &App, text: &str) {
+    let input = app.testid("chat-input").await;
+    input.send_keys(text).await.expect("type message");
+    app.testid("chat-send").await.click().await.expect("send");
+    app.wait_texts(&by_testid("message-text"), "the sent message", |texts| {
+        texts.last().is_some_and(|last| last == text)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn presence_search_and_message_survive_a_restart() {
+    let data = tempfile::tempdir().expect("data dir");
+    let desktop = Desktop::start();
+    tokio::time::timeout(Duration::from_secs(240), async {
+        // First run: a fresh data dir gets the demo line.
+        let app = desktop.launch(data.path()).await;
+        app.testid("main-window").await;
+
+        let presence = app.testid("presence-select").await;
+        presence.select_by_value("busy").await.expect("choose Busy");
+        app.wait_texts(&format!("{} option:checked", by_testid("presence-select")), "Busy selected", |t| {
+            t.first().is_some_and(|s| s.contains("Занят"))
+        })
+        .await;
+
+        search(&app, DEMO_SEARCH_INN).await;
+        search(&app, DEMO_SEARCH_NAME_PART).await;
+        open_client(&app).await;
+        send(&app, MESSAGE).await;
+        let status = app.testid("message-status").await;
+        assert!(!status.text().await.expect("status").is_empty());
+
+        // Chat text is text: markup from the input shows literally and creates no elements.
+        send(&app, HOSTILE).await;
+        let bubbles = app.client.find_all(fantoccini::Locator::Css(&by_testid("message-text"))).await.expect("bubbles");
+        let last = bubbles.last().expect("a last message");
+        let inner = app
+            .client
+            .execute("return arguments[0].children.length", vec![serde_json::to_value(last).expect("element")])
+            .await
+            .expect("count children");
+        assert_eq!(inner, serde_json::json!(0), "chat text must not become HTML elements");
+
+        app.screenshot("main-window").await;
+        app.quit().await;
+
+        // Second run on the same data dir: presence and message are still there.
+        let app = desktop.launch(data.path()).await;
+        let presence = app.testid("presence-select").await;
+        assert_eq!(presence.prop("value").await.expect("value").as_deref(), Some("busy"));
+        search(&app, DEMO_SEARCH_NAME_PART).await;
+        open_client(&app).await;
+        app.wait_texts(&by_testid("message-text"), "the message after restart", |texts| {
+            texts.iter().any(|t| t == MESSAGE) && texts.iter().any(|t| t == HOSTILE)
+        })
+        .await;
+        app.screenshot("main-window-after-restart").await;
+        app.quit().await;
+    })
+    .await
+    .expect("the scenario took longer than 4 minutes");
+}

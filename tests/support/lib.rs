@@ -1,0 +1,237 @@
+//! End-to-end harness: the real Linedesk binary in a real X server, driven over W3C WebDriver.
+//!
+//! One [`Desktop`] per test: a private Xvfb display and `tauri-driver` (which starts Debian's
+//! `WebKitWebDriver`, which launches the app) inside a private D-Bus session. Every process is
+//! put in its own process group and killed when the `Desktop` drops, so a failed test leaves
+//! nothing behind. The tests need `Xvfb`, `dbus-run-session`, `tauri-driver` and
+//! `WebKitWebDriver`; `./dev.sh test` installs them. A missing one fails the test: it is never
+//! skipped silently.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// How long one UI expectation may take before the test fails.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A child process (and its descendants) killed with its whole process group on drop.
+struct Group {
+    child: Child,
+    name: &'static str,
+}
+
+impl Group {
+    fn spawn(name: &'static str, command: &mut Command) -> Group {
+        use std::os::unix::process::CommandExt;
+        let child = command
+            .process_group(0)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {name}: {err} (run ./dev.sh test to install it)"));
+        Group { child, name }
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let pgid = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &pgid]).stderr(Stdio::null()).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("{} did not stop on SIGTERM; killing it", self.name);
+        let _ = Command::new("kill").args(["-KILL", "--", &pgid]).stderr(Stdio::null()).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn require_tool(tool: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
+        .unwrap_or(false);
+    assert!(found, "`{tool}` is not on PATH: run ./dev.sh test (it installs the e2e tools)");
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port on 127.0.0.1")
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The built app binary: `LINEDESK_APP_BIN`, else `linedesk` beside this test's target dir.
+pub fn app_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("LINEDESK_APP_BIN") {
+        return PathBuf::from(bin);
+    }
+    let exe = std::env::current_exe().expect("current test executable");
+    // target/<profile>/deps/<test> -> target/<profile>/linedesk
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("linedesk"))
+        .expect("test executable has no target dir");
+    assert!(
+        bin.is_file(),
+        "{} does not exist: build the app first (`./dev.sh test` does, or `cargo build -p linedesk`)",
+        bin.display()
+    );
+    bin
+}
+
+/// Where tests put screenshots: `LINEDESK_ARTIFACTS`, else `artifacts/` in the workspace.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = std::env::var_os("LINEDESK_ARTIFACTS").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("artifacts").join("e2e")
+    });
+    std::fs::create_dir_all(&dir).expect("create the artifacts dir");
+    dir
+}
+
+/// A private X display with tauri-driver listening on a free port.
+pub struct Desktop {
+    // Field order is drop order: the driver (and the app under it) goes before the display.
+    driver: Group,
+    _display: Group,
+    port: u16,
+}
+
+impl Desktop {
+    pub fn start() -> Desktop {
+        for tool in ["Xvfb", "dbus-run-session", "tauri-driver", "WebKitWebDriver"] {
+            require_tool(tool);
+        }
+        let display_number = (90..400)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .expect("no free X display number");
+        let display = format!(":{display_number}");
+        let xvfb = Group::spawn(
+            "Xvfb",
+            Command::new("Xvfb")
+                .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{display_number}"));
+        wait_until("Xvfb to open its socket", Duration::from_secs(10), || socket.exists());
+
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Group::spawn(
+            "tauri-driver",
+            Command::new("dbus-run-session")
+                .args(["--", "tauri-driver", "--port", &port.to_string()])
+                .args(["--native-port", &native_port.to_string()])
+                .env("DISPLAY", &display)
+                .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+                .env("NO_AT_BRIDGE", "1")
+                .stdout(Stdio::null()),
+        );
+        wait_until("tauri-driver to listen", Duration::from_secs(20), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Desktop { driver, _display: xvfb, port }
+    }
+
+    /// Launch the app on `data_dir` and wait for its main window (or its fatal-error screen).
+    pub async fn launch(&self, data_dir: &Path) -> App {
+        let _ = &self.driver;
+        let app = app_binary();
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({
+                "application": app.display().to_string(),
+                "args": ["--data-dir", data_dir.display().to_string()],
+            }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("WebDriver session with the app");
+        let app = App { client };
+        app.wait_any(&["main-window", "fatal-error"]).await;
+        app
+    }
+}
+
+/// One running app, seen through WebDriver.
+pub struct App {
+    pub client: Client,
+}
+
+pub fn by_testid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+impl App {
+    pub async fn wait(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(UI_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|err| panic!("`{css}` did not appear: {err}"))
+    }
+
+    pub async fn testid(&self, id: &str) -> Element {
+        self.wait(&by_testid(id)).await
+    }
+
+    async fn wait_any(&self, ids: &[&str]) {
+        let css = ids.iter().map(|id| by_testid(id)).collect::<Vec<_>>().join(", ");
+        self.wait(&css).await;
+    }
+
+    /// Wait until `check` holds for the text of the elements matching `css`.
+    pub async fn wait_texts(&self, css: &str, what: &str, check: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let mut texts = Vec::new();
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                for element in elements {
+                    texts.push(element.text().await.unwrap_or_default());
+                }
+            }
+            if check(&texts) {
+                return texts;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; `{css}` shows {texts:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = artifacts_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// End the WebDriver session: WebKitWebDriver closes the app.
+    pub async fn quit(self) {
+        self.client.close().await.expect("close the WebDriver session");
+    }
+}

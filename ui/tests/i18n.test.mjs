@@ -1,0 +1,44 @@
+// Every key exists in both languages, and every IPC error code and presence status has a string.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+const load = (name) => JSON.parse(readFileSync(new URL(`../src/i18n/${name}.json`, import.meta.url)));
+const ru = load("ru");
+const en = load("en");
+const bindings = readFileSync(new URL("../src/bindings.ts", import.meta.url), "utf8");
+
+test("ru and en have the same keys", () => {
+  assert.deepEqual(Object.keys(en).sort(), Object.keys(ru).sort());
+});
+
+test("no empty translation", () => {
+  for (const [lang, dict] of [["ru", ru], ["en", en]]) {
+    for (const [key, value] of Object.entries(dict)) {
+      assert.ok(value.trim().length > 0, `${lang}:${key} is empty`);
+    }
+  }
+});
+
+function unionMembers(typeName) {
+  const match = bindings.match(new RegExp(`export type ${typeName} =([^;]*);`, "s"));
+  assert.ok(match, `${typeName} is not in bindings.ts`);
+  return [...match[1].matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
+}
+
+test("every error code from Rust has a translation", () => {
+  const codes = unionMembers("ErrorCode");
+  assert.ok(codes.length >= 5);
+  for (const code of codes) {
+    assert.ok(ru[`error.${code}`], `ru lacks error.${code}`);
+    assert.ok(en[`error.${code}`], `en lacks error.${code}`);
+  }
+});
+
+test("every presence status has a translation", () => {
+  const statuses = unionMembers("PresenceStatus");
+  assert.equal(statuses.length, 5);
+  for (const s of statuses) {
+    assert.ok(ru[`presence.${s}`] && en[`presence.${s}`], `presence.${s} missing`);
+  }
+});
