@@ -1,0 +1,126 @@
+//! The Linedesk app's local database: one SQLite file (bundled SQLite, WAL, FTS5).
+//!
+//! ```no_run
+//! # fn main() -> Result<(), linedesk_store::StoreError> {
+//! let store = linedesk_store::Store::open(std::path::Path::new("/tmp/linedesk.db"))?;
+//! linedesk_store::demo::seed_if_empty(&store, 1_764_000_000_000)?;
+//! let line = &store.lines()?[0];
+//! let list = store.client_list(line.id, 1_764_000_000_000)?;
+//! # Ok(()) }
+//! ```
+//!
+//! - [`Store::open`] creates the file if missing and applies the numbered migrations of
+//!   `migrations/` in one transaction. A file that is not a database, is corrupt, was written
+//!   by a newer build or has an edited migration is refused with a typed [`StoreError`] and is
+//!   never modified.
+//! - Everything the line server must learn (a message, a presence change) is written with an
+//!   outbox row in the same transaction ([`Store::outbox_pending`]): the UI shows it at once,
+//!   and nothing is lost if the app dies before it is sent.
+//! - Times are unix milliseconds (`i64`), passed in by the caller: the store reads no clock.
+//! - The demo line ([`demo`]) is the one place where data is invented; the line server
+//!   replaces it.
+
+pub mod demo;
+mod error;
+pub mod migrate;
+
+mod chat;
+mod clients;
+mod outbox;
+mod presence;
+mod profile;
+mod settings;
+
+use std::io::Read;
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use chat::{Author, Message, MessageHit, MessageStatus};
+pub use clients::{ClientCard, ClientList, ClientRow, CompanyCard, Line};
+pub use error::StoreError;
+pub use outbox::OutboxItem;
+pub use profile::Profile;
+pub use settings::{Language, Settings};
+
+use error::Result;
+
+pub struct Store {
+    conn: Connection,
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+impl Store {
+    /// Open (creating if missing) the database at `path` and bring it to the latest schema.
+    pub fn open(path: &Path) -> Result<Store> {
+        Store::open_at_version(path, migrate::latest_version())
+    }
+
+    /// Open and migrate only up to `version`: for tests of migrating old databases forward.
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, version: i64) -> Result<Store> {
+        refuse_non_database(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )?;
+        let damaged = |err: rusqlite::Error| StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: err.to_string(),
+        };
+        // Read-only checks first: nothing is written to a file we are going to refuse.
+        let integrity: String =
+            conn.query_row("PRAGMA quick_check", [], |row| row.get(0)).map_err(damaged)?;
+        if integrity != "ok" {
+            return Err(StoreError::Damaged { path: path.to_path_buf(), detail: integrity });
+        }
+        migrate::check(&conn)?;
+        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        Store::prepare(conn, version)
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        Store::prepare(Connection::open_in_memory()?, migrate::latest_version())
+    }
+
+    fn prepare(mut conn: Connection, version: i64) -> Result<Store> {
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+        )?;
+        clients::register_collation(&conn)?;
+        migrate::migrate(&mut conn, version)?;
+        Ok(Store { conn })
+    }
+
+    /// The schema version this database is at.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })?)
+    }
+}
+
+/// A non-empty file that does not start with SQLite's header is damaged: refuse it untouched.
+fn refuse_non_database(path: &Path) -> Result<()> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(err) => return Err(err.into()),
+    };
+    let mut header = [0u8; 16];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    if read == 0 || &header == SQLITE_HEADER {
+        return Ok(());
+    }
+    Err(StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail: "the file is not a SQLite database (wrong header)".into(),
+    })
+}

@@ -1,0 +1,110 @@
+//! Numbered migrations from `migrations/`, applied at open in one transaction.
+//!
+//! Each applied migration is recorded with the sha256 of its SQL. Opening refuses, before
+//! writing anything, a database that has a migration this build does not know
+//! ([`StoreError::NewerThanKnown`]) or one whose text changed since it was applied
+//! ([`StoreError::MigrationChanged`]): a shipped migration is history and is never edited.
+
+use rusqlite::{Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, StoreError};
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_initial",
+        sql: include_str!("../../../migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_search",
+        sql: include_str!("../../../migrations/0002_search.sql"),
+    },
+];
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+pub fn checksum(sql: &str) -> String {
+    Sha256::digest(sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The migrations already applied, as (version, name, checksum); empty for a new database.
+fn applied(conn: &Connection) -> Result<Vec<(i64, String, String)>> {
+    let exists: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if exists.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stmt =
+        conn.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
+    let rows = stmt
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Refuse a database this build must not touch. Reads only.
+pub fn check(conn: &Connection) -> Result<()> {
+    let known = latest_version();
+    for (version, name, sum) in applied(conn)? {
+        let Some(shipped) = MIGRATIONS.iter().find(|m| m.version == version) else {
+            return Err(StoreError::NewerThanKnown { found: version, known });
+        };
+        if checksum(shipped.sql) != sum || shipped.name != name {
+            return Err(StoreError::MigrationChanged { version, name });
+        }
+    }
+    Ok(())
+}
+
+/// Apply every shipped migration up to `target` that is not applied yet, in one transaction.
+pub fn migrate(conn: &mut Connection, target: i64) -> Result<()> {
+    check(conn)?;
+    let done: Vec<i64> = applied(conn)?.into_iter().map(|(v, _, _)| v).collect();
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            checksum TEXT NOT NULL,
+            applied_at INTEGER NOT NULL
+        )",
+    )?;
+    for migration in MIGRATIONS.iter().filter(|m| m.version <= target && !done.contains(&m.version)) {
+        tx.execute_batch(migration.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at)
+             VALUES (?1, ?2, ?3, CAST(unixepoch('subsec') * 1000 AS INTEGER))",
+            rusqlite::params![migration.version, migration.name, checksum(migration.sql)],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_numbered_from_one_without_gaps_and_names_match_files() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1);
+            assert!(m.name.starts_with(&format!("{:04}_", m.version)));
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The workstation's settings: language, actuality window (C3), auto-away (P2), sounds, notifications.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Store;
+use crate::error::{Result, StoreError};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    Ru,
+    En,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub language: Language,
+    /// C3: how many days a client stays "actual" in stream mode after the last message (7-90).
+    pub actuality_days: u16,
+    /// P2: minutes without activity before Away; 0 turns it off (0-240).
+    pub auto_away_minutes: u16,
+    pub sounds: bool,
+    pub notifications: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            language: Language::Ru,
+            actuality_days: 60,
+            auto_away_minutes: 5,
+            sounds: true,
+            notifications: true,
+        }
+    }
+}
+
+pub const ACTUALITY_DAYS: std::ops::RangeInclusive<u16> = 7..=90;
+pub const AUTO_AWAY_MINUTES: std::ops::RangeInclusive<u16> = 0..=240;
+
+impl Settings {
+    pub fn validate(&self) -> Result<()> {
+        if !ACTUALITY_DAYS.contains(&self.actuality_days) {
+            return Err(StoreError::invalid("actuality_days", "must be from 7 to 90 days"));
+        }
+        if !AUTO_AWAY_MINUTES.contains(&self.auto_away_minutes) {
+            return Err(StoreError::invalid("auto_away_minutes", "must be from 0 to 240 minutes"));
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Stored values that fail to parse fall back to the default: settings never block startup.
+    pub fn settings(&self) -> Result<Settings> {
+        let d = Settings::default();
+        let num = |key: &str, default: u16| -> Result<u16> {
+            Ok(self.setting(key)?.and_then(|v| v.parse().ok()).unwrap_or(default))
+        };
+        let flag = |key: &str, default: bool| -> Result<bool> {
+            Ok(self.setting(key)?.map_or(default, |v| v == "1"))
+        };
+        let language = match self.setting("language")?.as_deref() {
+            Some("en") => Language::En,
+            _ => Language::Ru,
+        };
+        let s = Settings {
+            language,
+            actuality_days: num("actuality_days", d.actuality_days)?,
+            auto_away_minutes: num("auto_away_minutes", d.auto_away_minutes)?,
+            sounds: flag("sounds", d.sounds)?,
+            notifications: flag("notifications", d.notifications)?,
+        };
+        Ok(if s.validate().is_ok() { s } else { d })
+    }
+
+    pub fn save_settings(&self, s: &Settings) -> Result<Settings> {
+        s.validate()?;
+        let language = match s.language {
+            Language::Ru => "ru",
+            Language::En => "en",
+        };
+        let pairs = [
+            ("language", language.to_string()),
+            ("actuality_days", s.actuality_days.to_string()),
+            ("auto_away_minutes", s.auto_away_minutes.to_string()),
+            ("sounds", if s.sounds { "1" } else { "0" }.to_string()),
+            ("notifications", if s.notifications { "1" } else { "0" }.to_string()),
+        ];
+        let tx = self.conn.unchecked_transaction()?;
+        for (key, value) in pairs {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = ?2",
+                [key, value.as_str()],
+            )?;
+        }
+        tx.commit()?;
+        self.settings()
+    }
+
+    pub(crate) fn device_id(&self) -> Result<String> {
+        Ok(self.setting("device_id")?.unwrap_or_default())
+    }
+}
