@@ -3,39 +3,40 @@
 //! The TypeScript file is generated, never written by hand. `cargo test -p linedesk` fails when
 //! it is stale; `LINEDESK_WRITE_BINDINGS=1 cargo test -p linedesk bindings` rewrites it.
 
-use specta_typescript::{BigIntExportBehavior, Typescript};
+use specta_typescript::Typescript;
 use tauri_specta::{Builder, collect_commands};
 
 use crate::commands;
 
 pub const BINDINGS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings.ts");
 
+/// Ids and times are `i64` in Rust. They are row ids and unix milliseconds, far below 2^53,
+/// so exporting them as TypeScript `number` is exact (`dangerously_cast_bigints_to_number`).
 pub fn builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new().commands(collect_commands![
-        commands::app_info,
-        commands::get_profile,
-        commands::save_profile,
-        commands::get_settings,
-        commands::save_settings,
-        commands::get_presence,
-        commands::set_presence,
-        commands::list_lines,
-        commands::list_clients,
-        commands::search_clients,
-        commands::add_client_to_list,
-        commands::set_favourite,
-        commands::client_card,
-        commands::list_messages,
-        commands::send_message,
-        commands::search_history,
-    ])
+    Builder::<tauri::Wry>::new()
+        .dangerously_cast_bigints_to_number()
+        .commands(collect_commands![
+            commands::app_info,
+            commands::get_profile,
+            commands::save_profile,
+            commands::get_settings,
+            commands::save_settings,
+            commands::get_presence,
+            commands::set_presence,
+            commands::list_lines,
+            commands::list_clients,
+            commands::search_clients,
+            commands::add_client_to_list,
+            commands::set_favourite,
+            commands::client_card,
+            commands::list_messages,
+            commands::send_message,
+            commands::search_history,
+        ])
 }
 
-/// Ids and times are i64 in Rust; they stay far below 2^53, so `number` is exact.
 pub fn typescript() -> Typescript {
-    Typescript::default()
-        .bigint(BigIntExportBehavior::Number)
-        .header("// Generated from Rust by tauri-specta (src-tauri/src/bindings.rs). Do not edit.\n// @ts-nocheck")
+    Typescript::default().header("// Generated from Rust by tauri-specta (src-tauri/src/bindings.rs). Do not edit.\n// @ts-nocheck")
 }
 
 #[cfg(test)]
@@ -46,7 +47,9 @@ mod tests {
     fn bindings_are_current() {
         let dir = tempfile::tempdir().expect("temp dir");
         let fresh = dir.path().join("bindings.ts");
-        builder().export(typescript(), &fresh).expect("export bindings");
+        builder()
+            .export(typescript(), &fresh)
+            .expect("export bindings");
         let fresh = std::fs::read_to_string(&fresh).expect("read fresh bindings");
         if std::env::var_os("LINEDESK_WRITE_BINDINGS").is_some() {
             std::fs::write(BINDINGS_PATH, &fresh).expect("write bindings");
@@ -68,19 +71,28 @@ mod tests {
             .map(str::to_string)
             .collect();
         let capability: serde_json::Value =
-            serde_json::from_str(include_str!("../capabilities/main.json")).expect("capability json");
+            serde_json::from_str(include_str!("../capabilities/main.json"))
+                .expect("capability json");
         let granted: Vec<String> = capability["permissions"]
             .as_array()
             .expect("permissions array")
             .iter()
             .filter_map(|p| p.as_str().map(str::to_string))
             .collect();
-        let expected: Vec<String> =
-            names.iter().map(|n| format!("allow-{}", n.replace('_', "-"))).collect();
-        assert_eq!(granted, expected, "capabilities/main.json must grant exactly the app's commands");
+        let expected: Vec<String> = names
+            .iter()
+            .map(|n| format!("allow-{}", n.replace('_', "-")))
+            .collect();
+        assert_eq!(
+            granted, expected,
+            "capabilities/main.json must grant exactly the app's commands"
+        );
         let bindings = std::fs::read_to_string(BINDINGS_PATH).unwrap_or_default();
         for name in &names {
-            assert!(bindings.contains(&format!("\"{name}\"")), "{name} is not in the bindings");
+            assert!(
+                bindings.contains(&format!("\"{name}\"")),
+                "{name} is not in the bindings"
+            );
         }
     }
 }

@@ -143,7 +143,9 @@ pub async fn list_messages(
     before_id: Option<i64>,
     limit: u32,
 ) -> CommandResult<Vec<Message>> {
-    Ok(state.store()?.messages(line_id, client_id, before_id, limit.min(MAX_PAGE))?)
+    Ok(state
+        .store()?
+        .messages(line_id, client_id, before_id, limit.min(MAX_PAGE))?)
 }
 
 #[tauri::command]
@@ -154,7 +156,9 @@ pub async fn send_message(
     client_id: i64,
     text: String,
 ) -> CommandResult<Message> {
-    Ok(state.store()?.send_message(line_id, client_id, &text, now_ms())?)
+    Ok(state
+        .store()?
+        .send_message(line_id, client_id, &text, now_ms())?)
 }
 
 #[tauri::command]
@@ -165,7 +169,9 @@ pub async fn search_history(
     client_id: Option<i64>,
     query: String,
 ) -> CommandResult<Vec<MessageHit>> {
-    Ok(state.store()?.search_history(line_id, client_id, &query, MAX_PAGE)?)
+    Ok(state
+        .store()?
+        .search_history(line_id, client_id, &query, MAX_PAGE)?)
 }
 
 pub(crate) fn startup_now_ms() -> i64 {

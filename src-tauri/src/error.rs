@@ -37,7 +37,11 @@ pub struct CommandError {
 
 impl CommandError {
     pub fn internal(message: impl Into<String>) -> Self {
-        CommandError { code: ErrorCode::Internal, message: message.into(), field: None }
+        CommandError {
+            code: ErrorCode::Internal,
+            message: message.into(),
+            field: None,
+        }
     }
 }
 
@@ -52,7 +56,11 @@ impl From<StoreError> for CommandError {
             StoreError::MigrationChanged { .. } => (ErrorCode::StoreMigrationChanged, None),
             _ => (ErrorCode::Storage, None),
         };
-        CommandError { code, message, field }
+        CommandError {
+            code,
+            message,
+            field,
+        }
     }
 }
 

@@ -29,7 +29,9 @@ fn data_dir_override() -> Option<PathBuf> {
             return Some(PathBuf::from(value));
         }
     }
-    std::env::var_os("LINEDESK_DATA_DIR").filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os("LINEDESK_DATA_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 pub fn run() {

@@ -20,16 +20,17 @@ pub const DATABASE_FILE: &str = "linedesk.db";
 impl AppState {
     pub fn open(data_dir: &Path, now_ms: i64) -> AppState {
         let store = std::fs::create_dir_all(data_dir)
-            .map_err(|err| {
-                CommandError::from(linedesk_store::StoreError::Io(err))
-            })
+            .map_err(|err| CommandError::from(linedesk_store::StoreError::Io(err)))
             .and_then(|()| Store::open(&data_dir.join(DATABASE_FILE)).map_err(CommandError::from))
             .and_then(|store| {
                 // Until the line server exists, the demo line is seeded locally (issue 2, item 4).
                 linedesk_store::demo::seed_if_empty(&store, now_ms)?;
                 Ok(store)
             });
-        AppState { data_dir: data_dir.to_path_buf(), store: store.map(Mutex::new) }
+        AppState {
+            data_dir: data_dir.to_path_buf(),
+            store: store.map(Mutex::new),
+        }
     }
 
     pub fn data_dir(&self) -> &Path {

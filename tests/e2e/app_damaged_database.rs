@@ -16,12 +16,19 @@ async fn damaged_database_is_reported_and_left_untouched() {
         let app = desktop.launch(data.path()).await;
         let fatal = app.testid("fatal-error").await;
         let text = fatal.text().await.expect("fatal text");
-        assert!(text.contains("повреждён"), "the screen should say the file is damaged: {text}");
+        assert!(
+            text.contains("повреждён"),
+            "the screen should say the file is damaged: {text}"
+        );
         app.screenshot("damaged-database").await;
         app.quit().await;
     })
     .await
     .expect("took longer than 2 minutes");
 
-    assert_eq!(std::fs::read(&db).expect("read db"), garbage, "the damaged file must not change");
+    assert_eq!(
+        std::fs::read(&db).expect("read db"),
+        garbage,
+        "the damaged file must not change"
+    );
 }

@@ -15,19 +15,36 @@ async fn search(app: &App, query: &str) {
     input.clear().await.expect("clear search");
     input.send_keys(query).await.expect("type search");
     let rows = by_testid("client-row");
-    app.wait_texts(&rows, &format!("search `{query}` to find {DEMO_SEARCH_CLIENT_NAME}"), |texts| {
-        !texts.is_empty() && texts.iter().any(|t| t.contains(DEMO_SEARCH_CLIENT_NAME))
-    })
+    app.wait_texts(
+        &rows,
+        &format!("search `{query}` to find {DEMO_SEARCH_CLIENT_NAME}"),
+        |texts| !texts.is_empty() && texts.iter().any(|t| t.contains(DEMO_SEARCH_CLIENT_NAME)),
+    )
     .await;
 }
 
 async fn open_client(app: &App) {
-    let rows = app.client.find_all(fantoccini::Locator::Css(&by_testid("client-row"))).await.expect("rows");
+    let rows = app
+        .client
+        .find_all(fantoccini::Locator::Css(&by_testid("client-row")))
+        .await
+        .expect("rows");
     for row in rows {
-        if row.text().await.unwrap_or_default().contains(DEMO_SEARCH_CLIENT_NAME) {
+        if row
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains(DEMO_SEARCH_CLIENT_NAME)
+        {
             row.click().await.expect("open the client");
             let title = app.testid("chat-title").await;
-            assert!(title.text().await.expect("title").contains(DEMO_SEARCH_CLIENT_NAME));
+            assert!(
+                title
+                    .text()
+                    .await
+                    .expect("title")
+                    .contains(DEMO_SEARCH_CLIENT_NAME)
+            );
             return;
         }
     }
@@ -55,9 +72,11 @@ async fn presence_search_and_message_survive_a_restart() {
 
         let presence = app.testid("presence-select").await;
         presence.select_by_value("busy").await.expect("choose Busy");
-        app.wait_texts(&format!("{} option:checked", by_testid("presence-select")), "Busy selected", |t| {
-            t.first().is_some_and(|s| s.contains("Занят"))
-        })
+        app.wait_texts(
+            &format!("{} option:checked", by_testid("presence-select")),
+            "Busy selected",
+            |t| t.first().is_some_and(|s| s.contains("Занят")),
+        )
         .await;
 
         search(&app, DEMO_SEARCH_INN).await;
@@ -69,14 +88,25 @@ async fn presence_search_and_message_survive_a_restart() {
 
         // Chat text is text: markup from the input shows literally and creates no elements.
         send(&app, HOSTILE).await;
-        let bubbles = app.client.find_all(fantoccini::Locator::Css(&by_testid("message-text"))).await.expect("bubbles");
+        let bubbles = app
+            .client
+            .find_all(fantoccini::Locator::Css(&by_testid("message-text")))
+            .await
+            .expect("bubbles");
         let last = bubbles.last().expect("a last message");
         let inner = app
             .client
-            .execute("return arguments[0].children.length", vec![serde_json::to_value(last).expect("element")])
+            .execute(
+                "return arguments[0].children.length",
+                vec![serde_json::to_value(last).expect("element")],
+            )
             .await
             .expect("count children");
-        assert_eq!(inner, serde_json::json!(0), "chat text must not become HTML elements");
+        assert_eq!(
+            inner,
+            serde_json::json!(0),
+            "chat text must not become HTML elements"
+        );
 
         app.screenshot("main-window").await;
         app.quit().await;
@@ -84,12 +114,17 @@ async fn presence_search_and_message_survive_a_restart() {
         // Second run on the same data dir: presence and message are still there.
         let app = desktop.launch(data.path()).await;
         let presence = app.testid("presence-select").await;
-        assert_eq!(presence.prop("value").await.expect("value").as_deref(), Some("busy"));
+        assert_eq!(
+            presence.prop("value").await.expect("value").as_deref(),
+            Some("busy")
+        );
         search(&app, DEMO_SEARCH_NAME_PART).await;
         open_client(&app).await;
-        app.wait_texts(&by_testid("message-text"), "the message after restart", |texts| {
-            texts.iter().any(|t| t == MESSAGE) && texts.iter().any(|t| t == HOSTILE)
-        })
+        app.wait_texts(
+            &by_testid("message-text"),
+            "the message after restart",
+            |texts| texts.iter().any(|t| t == MESSAGE) && texts.iter().any(|t| t == HOSTILE),
+        )
         .await;
         app.screenshot("main-window-after-restart").await;
         app.quit().await;

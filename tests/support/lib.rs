@@ -32,7 +32,9 @@ impl Group {
             .process_group(0)
             .stdin(Stdio::null())
             .spawn()
-            .unwrap_or_else(|err| panic!("cannot start {name}: {err} (run ./dev.sh test to install it)"));
+            .unwrap_or_else(|err| {
+                panic!("cannot start {name}: {err} (run ./dev.sh test to install it)")
+            });
         Group { child, name }
     }
 }
@@ -40,7 +42,10 @@ impl Group {
 impl Drop for Group {
     fn drop(&mut self) {
         let pgid = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &pgid]).stderr(Stdio::null()).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &pgid])
+            .stderr(Stdio::null())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -49,7 +54,10 @@ impl Drop for Group {
             std::thread::sleep(Duration::from_millis(50));
         }
         eprintln!("{} did not stop on SIGTERM; killing it", self.name);
-        let _ = Command::new("kill").args(["-KILL", "--", &pgid]).stderr(Stdio::null()).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &pgid])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.wait();
     }
 }
@@ -58,7 +66,10 @@ fn require_tool(tool: &str) {
     let found = std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
         .unwrap_or(false);
-    assert!(found, "`{tool}` is not on PATH: run ./dev.sh test (it installs the e2e tools)");
+    assert!(
+        found,
+        "`{tool}` is not on PATH: run ./dev.sh test (it installs the e2e tools)"
+    );
 }
 
 fn free_port() -> u16 {
@@ -71,7 +82,10 @@ fn free_port() -> u16 {
 fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !ready() {
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -98,9 +112,14 @@ pub fn app_binary() -> PathBuf {
 
 /// Where tests put screenshots: `LINEDESK_ARTIFACTS`, else `artifacts/` in the workspace.
 pub fn artifacts_dir() -> PathBuf {
-    let dir = std::env::var_os("LINEDESK_ARTIFACTS").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("artifacts").join("e2e")
-    });
+    let dir = std::env::var_os("LINEDESK_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("artifacts")
+                .join("e2e")
+        });
     std::fs::create_dir_all(&dir).expect("create the artifacts dir");
     dir
 }
@@ -115,7 +134,12 @@ pub struct Desktop {
 
 impl Desktop {
     pub fn start() -> Desktop {
-        for tool in ["Xvfb", "dbus-run-session", "tauri-driver", "WebKitWebDriver"] {
+        for tool in [
+            "Xvfb",
+            "dbus-run-session",
+            "tauri-driver",
+            "WebKitWebDriver",
+        ] {
             require_tool(tool);
         }
         let display_number = (90..400)
@@ -133,7 +157,9 @@ impl Desktop {
                 .stderr(Stdio::null()),
         );
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{display_number}"));
-        wait_until("Xvfb to open its socket", Duration::from_secs(10), || socket.exists());
+        wait_until("Xvfb to open its socket", Duration::from_secs(10), || {
+            socket.exists()
+        });
 
         let port = free_port();
         let native_port = free_port();
@@ -150,7 +176,11 @@ impl Desktop {
         wait_until("tauri-driver to listen", Duration::from_secs(20), || {
             TcpStream::connect(("127.0.0.1", port)).is_ok()
         });
-        Desktop { driver, _display: xvfb, port }
+        Desktop {
+            driver,
+            _display: xvfb,
+            port,
+        }
     }
 
     /// Launch the app on `data_dir` and wait for its main window (or its fatal-error screen).
@@ -201,12 +231,21 @@ impl App {
     }
 
     async fn wait_any(&self, ids: &[&str]) {
-        let css = ids.iter().map(|id| by_testid(id)).collect::<Vec<_>>().join(", ");
+        let css = ids
+            .iter()
+            .map(|id| by_testid(id))
+            .collect::<Vec<_>>()
+            .join(", ");
         self.wait(&css).await;
     }
 
     /// Wait until `check` holds for the text of the elements matching `css`.
-    pub async fn wait_texts(&self, css: &str, what: &str, check: impl Fn(&[String]) -> bool) -> Vec<String> {
+    pub async fn wait_texts(
+        &self,
+        css: &str,
+        what: &str,
+        check: impl Fn(&[String]) -> bool,
+    ) -> Vec<String> {
         let deadline = Instant::now() + UI_TIMEOUT;
         loop {
             let mut texts = Vec::new();
@@ -218,7 +257,10 @@ impl App {
             if check(&texts) {
                 return texts;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; `{css}` shows {texts:?}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; `{css}` shows {texts:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -232,6 +274,9 @@ impl App {
 
     /// End the WebDriver session: WebKitWebDriver closes the app.
     pub async fn quit(self) {
-        self.client.close().await.expect("close the WebDriver session");
+        self.client
+            .close()
+            .await
+            .expect("close the WebDriver session");
     }
 }

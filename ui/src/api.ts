@@ -1,5 +1,8 @@
 // The one way the UI talks to Rust: generated commands, unwrapped into values or AppError.
-import type { CommandError, Result } from "./bindings";
+import type { CommandError } from "./types";
+
+/** What every generated command resolves to. */
+type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError };
 import { t } from "./i18n/index.svelte";
 
 export class AppError extends Error {
@@ -11,7 +14,7 @@ export class AppError extends Error {
 }
 
 /** Await a generated command and return its value; a command error is thrown as AppError. */
-export async function call<T>(pending: Promise<Result<T, CommandError>>): Promise<T> {
+export async function call<T>(pending: Promise<Outcome<T>>): Promise<T> {
   const result = await pending;
   if (result.status === "error") throw new AppError(result.error);
   return result.data;

@@ -119,7 +119,10 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut page = stmt
-            .query_map(rusqlite::params![line_id, client_id, before_id, limit], message_row)?
+            .query_map(
+                rusqlite::params![line_id, client_id, before_id, limit],
+                message_row,
+            )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         page.reverse();
         Ok(page)
@@ -127,7 +130,13 @@ impl Store {
 
     /// Store a message of the specialist as pending and queue it for the server, in one
     /// transaction: once this returns, the message survives a crash.
-    pub fn send_message(&self, line_id: i64, client_id: i64, text: &str, now_ms: i64) -> Result<Message> {
+    pub fn send_message(
+        &self,
+        line_id: i64,
+        client_id: i64,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<Message> {
         let text = text.trim();
         if text.is_empty() {
             return Err(StoreError::invalid("text", "the message is empty"));
@@ -140,7 +149,15 @@ impl Store {
         }
         let device = self.device_id()?;
         let tx = self.conn.unchecked_transaction()?;
-        let id = insert_message(&tx, line_id, client_id, Author::Specialist, text, now_ms, MessageStatus::Pending)?;
+        let id = insert_message(
+            &tx,
+            line_id,
+            client_id,
+            Author::Specialist,
+            text,
+            now_ms,
+            MessageStatus::Pending,
+        )?;
         let payload = serde_json::json!({
             "lineId": line_id, "clientId": client_id, "messageId": id, "text": text, "sentAt": now_ms,
         });
@@ -159,7 +176,9 @@ impl Store {
         query: &str,
         limit: u32,
     ) -> Result<Vec<MessageHit>> {
-        let Some(fts) = prefix_query(query) else { return Ok(Vec::new()) };
+        let Some(fts) = prefix_query(query) else {
+            return Ok(Vec::new());
+        };
         let mut stmt = self.conn.prepare_cached(
             "SELECT m.id, cv.line_id, cv.client_id, m.author, m.text, m.sent_at, m.status,
                     c.name, snippet(message_search, 0, '[[', ']]', '…', 16)
@@ -173,7 +192,11 @@ impl Store {
         )?;
         let hits = stmt
             .query_map(rusqlite::params![fts, line_id, client_id, limit], |r| {
-                Ok(MessageHit { message: message_row(r)?, client_name: r.get(7)?, snippet: r.get(8)? })
+                Ok(MessageHit {
+                    message: message_row(r)?,
+                    client_name: r.get(7)?,
+                    snippet: r.get(8)?,
+                })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(hits)
@@ -199,7 +222,10 @@ pub(crate) fn insert_message(
         )
         .optional()?;
     if member.is_none() {
-        return Err(StoreError::NotFound { what: "client", id: client_id });
+        return Err(StoreError::NotFound {
+            what: "client",
+            id: client_id,
+        });
     }
     tx.execute(
         "INSERT INTO conversations (line_id, client_id) VALUES (?1, ?2)
@@ -244,7 +270,15 @@ impl Store {
                 words[(i / 7) % words.len()],
                 words[(i / 13) % words.len()]
             );
-            insert_message(&tx, line_id, client, Author::Client, &text, now_ms - i as i64 * 1000, MessageStatus::Delivered)?;
+            insert_message(
+                &tx,
+                line_id,
+                client,
+                Author::Client,
+                &text,
+                now_ms - i as i64 * 1000,
+                MessageStatus::Delivered,
+            )?;
         }
         tx.commit()?;
         Ok(())

@@ -71,7 +71,9 @@ pub struct ClientCard {
 /// Alphabetical order for Russian and English names: case-insensitive over all of Unicode.
 pub(crate) fn register_collation(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_collation("ru_ci", |a, b| {
-        a.chars().flat_map(char::to_lowercase).cmp(b.chars().flat_map(char::to_lowercase))
+        a.chars()
+            .flat_map(char::to_lowercase)
+            .cmp(b.chars().flat_map(char::to_lowercase))
     })
 }
 
@@ -133,7 +135,13 @@ impl Store {
              FROM lines l ORDER BY l.id",
         )?;
         let lines = stmt
-            .query_map([], |r| Ok(Line { id: r.get(0)?, name: r.get(1)?, client_count: r.get(2)? }))?
+            .query_map([], |r| {
+                Ok(Line {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    client_count: r.get(2)?,
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(lines)
     }
@@ -147,7 +155,10 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        count.ok_or(StoreError::NotFound { what: "line", id: line_id })
+        count.ok_or(StoreError::NotFound {
+            what: "line",
+            id: line_id,
+        })
     }
 
     /// C1-C3: the clients list of a line. Clients with a conversation first, the most recent
@@ -167,16 +178,25 @@ impl Store {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let clients = stmt
-            .query_map(rusqlite::params![line_id, stream_mode, window_start], client_row)?
+            .query_map(
+                rusqlite::params![line_id, stream_mode, window_start],
+                client_row,
+            )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(ClientList { stream_mode, total_clients: total, clients })
+        Ok(ClientList {
+            stream_mode,
+            total_clients: total,
+            clients,
+        })
     }
 
     /// C4: clients of the line (all of them, also in stream mode) whose name, login id, e-mail,
     /// company name or INN has words starting with the words of `query`. Best matches first.
     pub fn search_clients(&self, line_id: i64, query: &str, limit: u32) -> Result<Vec<ClientRow>> {
         self.line_client_count(line_id)?;
-        let Some(fts) = folded_prefix_query(query) else { return Ok(Vec::new()) };
+        let Some(fts) = folded_prefix_query(query) else {
+            return Ok(Vec::new());
+        };
         let sql = format!(
             "{ROW_SELECT}
              JOIN client_search s ON s.rowid = c.id
@@ -200,7 +220,10 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        found.map(|_| ()).ok_or(StoreError::NotFound { what: "client", id: client_id })
+        found.map(|_| ()).ok_or(StoreError::NotFound {
+            what: "client",
+            id: client_id,
+        })
     }
 
     /// C3/C4: keep a found client in the stream-mode list.
@@ -229,7 +252,9 @@ impl Store {
     pub fn client_card(&self, line_id: i64, client_id: i64) -> Result<ClientCard> {
         self.require_line_client(line_id, client_id)?;
         let sql = format!("{ROW_SELECT} WHERE lc.line_id = ?1 AND c.id = ?2");
-        let client = self.conn.query_row(&sql, [line_id, client_id], client_row)?;
+        let client = self
+            .conn
+            .query_row(&sql, [line_id, client_id], client_row)?;
         let card = self.conn.query_row(
             "SELECT c.login_id, c.email, c.phone, c.department, c.region, c.birth_date,
                     co.name, co.inn, co.reg_number, co.its_contract, co.support_params,
@@ -274,10 +299,16 @@ mod tests {
     #[test]
     fn c4_prefix_query_quotes_every_word_and_drops_syntax() {
         assert_eq!(prefix_query("Ива 77").as_deref(), Some("\"Ива\"* \"77\"*"));
-        assert_eq!(prefix_query("a.b@c.ru").as_deref(), Some("\"a\"* \"b\"* \"c\"* \"ru\"*"));
+        assert_eq!(
+            prefix_query("a.b@c.ru").as_deref(),
+            Some("\"a\"* \"b\"* \"c\"* \"ru\"*")
+        );
         assert_eq!(prefix_query("\"*()^:-+"), None);
         assert_eq!(prefix_query("  "), None);
-        assert_eq!(prefix_query("NEAR/2 AND"), Some("\"NEAR\"* \"2\"* \"AND\"*".into()));
+        assert_eq!(
+            prefix_query("NEAR/2 AND"),
+            Some("\"NEAR\"* \"2\"* \"AND\"*".into())
+        );
         assert_eq!(folded_prefix_query("Фёдор").as_deref(), Some("\"Федор\"*"));
     }
 }

@@ -33,7 +33,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
     fn below(&mut self, n: usize) -> usize {
@@ -47,13 +50,20 @@ impl Lcg {
 /// The check digit of a 10-digit INN of an organisation.
 pub fn inn_check_digit(first_nine: &[u8; 9]) -> u8 {
     const WEIGHTS: [u32; 9] = [2, 4, 10, 3, 5, 9, 4, 6, 8];
-    let sum: u32 = first_nine.iter().zip(WEIGHTS).map(|(d, w)| u32::from(*d) * w).sum();
+    let sum: u32 = first_nine
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(*d) * w)
+        .sum();
     (sum % 11 % 10) as u8
 }
 
 /// Whether `inn` is a 10-digit organisation INN with a correct check digit.
 pub fn is_valid_inn(inn: &str) -> bool {
-    let digits: Vec<u8> = inn.bytes().filter_map(|b| b.is_ascii_digit().then(|| b - b'0')).collect();
+    let digits: Vec<u8> = inn
+        .bytes()
+        .filter_map(|b| b.is_ascii_digit().then(|| b - b'0'))
+        .collect();
     if digits.len() != 10 || inn.len() != 10 {
         return false;
     }
@@ -71,45 +81,145 @@ fn make_inn(rng: &mut Lcg) -> String {
         *x = rng.below(10) as u8;
     }
     let check = inn_check_digit(&d);
-    d.iter().chain(std::iter::once(&check)).map(|x| char::from(b'0' + x)).collect()
+    d.iter()
+        .chain(std::iter::once(&check))
+        .map(|x| char::from(b'0' + x))
+        .collect()
 }
 
 const COMPANY_NAMES: [&str; 39] = [
-    "Вектор", "Альфа-Трейд", "СтройИнвест", "Северный ветер", "Техносфера", "Гранит", "Меридиан",
-    "Аврора", "Континент", "Прогресс", "Восток-Логистик", "Орбита", "Сфера", "Лотос",
-    "Консалт-Плюс", "Бизнес Решения", "Янтарь", "Полюс", "Фортуна", "Зенит", "Радуга", "Ладога",
-    "Сибирские сети", "Уральский завод металлоконструкций", "Агрохолдинг Кубань", "Дельта",
-    "Импульс", "Кристалл", "Магистраль", "Нева-Сервис", "Олимп", "Пеликан", "Рубикон", "Садко",
-    "Тайга", "Ферзь", "Хронос", "Эталон", "Юпитер",
+    "Вектор",
+    "Альфа-Трейд",
+    "СтройИнвест",
+    "Северный ветер",
+    "Техносфера",
+    "Гранит",
+    "Меридиан",
+    "Аврора",
+    "Континент",
+    "Прогресс",
+    "Восток-Логистик",
+    "Орбита",
+    "Сфера",
+    "Лотос",
+    "Консалт-Плюс",
+    "Бизнес Решения",
+    "Янтарь",
+    "Полюс",
+    "Фортуна",
+    "Зенит",
+    "Радуга",
+    "Ладога",
+    "Сибирские сети",
+    "Уральский завод металлоконструкций",
+    "Агрохолдинг Кубань",
+    "Дельта",
+    "Импульс",
+    "Кристалл",
+    "Магистраль",
+    "Нева-Сервис",
+    "Олимп",
+    "Пеликан",
+    "Рубикон",
+    "Садко",
+    "Тайга",
+    "Ферзь",
+    "Хронос",
+    "Эталон",
+    "Юпитер",
 ];
 const SURNAMES: [&str; 24] = [
-    "Петров", "Сидоров", "Смирнов", "Кузнецов", "Попов", "Васильев", "Соколов", "Михайлов",
-    "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров",
-    "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин",
+    "Петров",
+    "Сидоров",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Андреев",
+    "Макаров",
+    "Никитин",
 ];
 const MALE: [&str; 12] = [
-    "Александр", "Дмитрий", "Максим", "Сергей", "Андрей", "Алексей", "Артём", "Илья", "Кирилл",
-    "Михаил", "Николай", "Павел",
+    "Александр",
+    "Дмитрий",
+    "Максим",
+    "Сергей",
+    "Андрей",
+    "Алексей",
+    "Артём",
+    "Илья",
+    "Кирилл",
+    "Михаил",
+    "Николай",
+    "Павел",
 ];
 const FEMALE: [&str; 12] = [
-    "Анна", "Елена", "Ольга", "Наталья", "Татьяна", "Ирина", "Екатерина", "Светлана", "Юлия",
-    "Дарья", "Марина", "Ксения",
+    "Анна",
+    "Елена",
+    "Ольга",
+    "Наталья",
+    "Татьяна",
+    "Ирина",
+    "Екатерина",
+    "Светлана",
+    "Юлия",
+    "Дарья",
+    "Марина",
+    "Ксения",
 ];
 /// (male, female) patronymics.
 const PATRONYMICS: [(&str, &str); 8] = [
-    ("Александрович", "Александровна"), ("Сергеевич", "Сергеевна"), ("Андреевич", "Андреевна"),
-    ("Владимирович", "Владимировна"), ("Николаевич", "Николаевна"), ("Игоревич", "Игоревна"),
-    ("Олегович", "Олеговна"), ("Иванович", "Ивановна"),
+    ("Александрович", "Александровна"),
+    ("Сергеевич", "Сергеевна"),
+    ("Андреевич", "Андреевна"),
+    ("Владимирович", "Владимировна"),
+    ("Николаевич", "Николаевна"),
+    ("Игоревич", "Игоревна"),
+    ("Олегович", "Олеговна"),
+    ("Иванович", "Ивановна"),
 ];
 const POSITIONS: [&str; 8] = [
-    "Главный бухгалтер", "Бухгалтер", "Директор", "Менеджер по продажам", "Кладовщик",
-    "Экономист", "Специалист по кадрам", "Системный администратор",
+    "Главный бухгалтер",
+    "Бухгалтер",
+    "Директор",
+    "Менеджер по продажам",
+    "Кладовщик",
+    "Экономист",
+    "Специалист по кадрам",
+    "Системный администратор",
 ];
-const DEPARTMENTS: [&str; 6] =
-    ["Бухгалтерия", "Дирекция", "Отдел продаж", "Склад", "Отдел кадров", "ИТ-отдел"];
+const DEPARTMENTS: [&str; 6] = [
+    "Бухгалтерия",
+    "Дирекция",
+    "Отдел продаж",
+    "Склад",
+    "Отдел кадров",
+    "ИТ-отдел",
+];
 const REGIONS: [&str; 8] = [
-    "Москва", "Санкт-Петербург", "Московская область", "Свердловская область",
-    "Республика Татарстан", "Новосибирская область", "Краснодарский край", "Самарская область",
+    "Москва",
+    "Санкт-Петербург",
+    "Московская область",
+    "Свердловская область",
+    "Республика Татарстан",
+    "Новосибирская область",
+    "Краснодарский край",
+    "Самарская область",
 ];
 const WORK_STATUSES: [&str; 4] = ["На работе", "На работе", "В отпуске", "На больничном"];
 const RESPONSIBLE: [&str; 3] = ["Смирнова А. С.", "Кузнецов Д. И.", "Орлова Е. В."];
@@ -140,15 +250,47 @@ const SPECIALIST_LINES: [&str; 10] = [
 
 fn translit(s: &str) -> String {
     const MAP: [(char, &str); 33] = [
-        ('а', "a"), ('б', "b"), ('в', "v"), ('г', "g"), ('д', "d"), ('е', "e"), ('ё', "e"),
-        ('ж', "zh"), ('з', "z"), ('и', "i"), ('й', "y"), ('к', "k"), ('л', "l"), ('м', "m"),
-        ('н', "n"), ('о', "o"), ('п', "p"), ('р', "r"), ('с', "s"), ('т', "t"), ('у', "u"),
-        ('ф', "f"), ('х', "h"), ('ц', "ts"), ('ч', "ch"), ('ш', "sh"), ('щ', "sch"), ('ъ', ""),
-        ('ы', "y"), ('ь', ""), ('э', "e"), ('ю', "yu"), ('я', "ya"),
+        ('а', "a"),
+        ('б', "b"),
+        ('в', "v"),
+        ('г', "g"),
+        ('д', "d"),
+        ('е', "e"),
+        ('ё', "e"),
+        ('ж', "zh"),
+        ('з', "z"),
+        ('и', "i"),
+        ('й', "y"),
+        ('к', "k"),
+        ('л', "l"),
+        ('м', "m"),
+        ('н', "n"),
+        ('о', "o"),
+        ('п', "p"),
+        ('р', "r"),
+        ('с', "s"),
+        ('т', "t"),
+        ('у', "u"),
+        ('ф', "f"),
+        ('х', "h"),
+        ('ц', "ts"),
+        ('ч', "ch"),
+        ('ш', "sh"),
+        ('щ', "sch"),
+        ('ъ', ""),
+        ('ы', "y"),
+        ('ь', ""),
+        ('э', "e"),
+        ('ю', "yu"),
+        ('я', "ya"),
     ];
     s.chars()
         .flat_map(char::to_lowercase)
-        .map(|c| MAP.iter().find(|(k, _)| *k == c).map_or_else(|| c.to_string(), |(_, v)| v.to_string()))
+        .map(|c| {
+            MAP.iter()
+                .find(|(k, _)| *k == c)
+                .map_or_else(|| c.to_string(), |(_, v)| v.to_string())
+        })
         .filter(|p| p.chars().all(|c| c.is_ascii_alphanumeric()))
         .collect()
 }
@@ -162,13 +304,24 @@ fn person(rng: &mut Lcg) -> Person {
     let surname = rng.pick(&SURNAMES);
     let female = rng.below(2) == 0;
     let (first, patronymic) = if female {
-        (rng.pick(&FEMALE), PATRONYMICS[rng.below(PATRONYMICS.len())].1)
+        (
+            rng.pick(&FEMALE),
+            PATRONYMICS[rng.below(PATRONYMICS.len())].1,
+        )
     } else {
         (rng.pick(&MALE), PATRONYMICS[rng.below(PATRONYMICS.len())].0)
     };
-    let surname = if female { format!("{surname}а") } else { surname.to_string() };
+    let surname = if female {
+        format!("{surname}а")
+    } else {
+        surname.to_string()
+    };
     Person {
-        email_local: format!("{}.{}", translit(&first.chars().take(1).collect::<String>()), translit(&surname)),
+        email_local: format!(
+            "{}.{}",
+            translit(&first.chars().take(1).collect::<String>()),
+            translit(&surname)
+        ),
         name: format!("{surname} {first} {patronymic}"),
     }
 }
@@ -176,7 +329,9 @@ fn person(rng: &mut Lcg) -> Person {
 /// Fill an empty database with the demo lines. Returns `false` (and changes nothing) when the
 /// database already has lines.
 pub fn seed_if_empty(store: &Store, now_ms: i64) -> Result<bool> {
-    let lines: i64 = store.conn.query_row("SELECT COUNT(*) FROM lines", [], |r| r.get(0))?;
+    let lines: i64 = store
+        .conn
+        .query_row("SELECT COUNT(*) FROM lines", [], |r| r.get(0))?;
     if lines > 0 {
         return Ok(false);
     }
@@ -184,7 +339,10 @@ pub fn seed_if_empty(store: &Store, now_ms: i64) -> Result<bool> {
     let tx = store.conn.unchecked_transaction()?;
     tx.execute("INSERT INTO lines (name) VALUES (?1)", [DEMO_LINE_NAME])?;
     let line = tx.last_insert_rowid();
-    tx.execute("INSERT INTO lines (name) VALUES (?1)", [DEMO_STAFF_LINE_NAME])?;
+    tx.execute(
+        "INSERT INTO lines (name) VALUES (?1)",
+        [DEMO_STAFF_LINE_NAME],
+    )?;
     let staff_line = tx.last_insert_rowid();
 
     let mut companies = Vec::with_capacity(DEMO_COMPANIES);
@@ -198,11 +356,22 @@ pub fn seed_if_empty(store: &Store, now_ms: i64) -> Result<bool> {
                 (DEMO_SEARCH_COMPANY.to_string(), DEMO_SEARCH_INN.to_string())
             } else {
                 let form = ["ООО", "АО", "ООО", "ЗАО"][rng.below(4)];
-                (format!("{form} \"{}\"", COMPANY_NAMES[i - 1]), make_inn(&mut rng))
+                (
+                    format!("{form} \"{}\"", COMPANY_NAMES[i - 1]),
+                    make_inn(&mut rng),
+                )
             };
             let reg = format!("80{:07}", rng.below(10_000_000));
-            let its = ["ИТС ПРОФ до 31.12.2026", "ИТС ТЕХНО до 30.06.2026", "ИТС ПРОФ до 31.03.2027"][rng.below(3)];
-            let params = ["Уровень поддержки «Стандарт», 8×5", "Уровень поддержки «Расширенный», 12×5", "Уровень поддержки «VIP», 24×7"][rng.below(3)];
+            let its = [
+                "ИТС ПРОФ до 31.12.2026",
+                "ИТС ТЕХНО до 30.06.2026",
+                "ИТС ПРОФ до 31.03.2027",
+            ][rng.below(3)];
+            let params = [
+                "Уровень поддержки «Стандарт», 8×5",
+                "Уровень поддержки «Расширенный», 12×5",
+                "Уровень поддержки «VIP», 24×7",
+            ][rng.below(3)];
             insert.execute(rusqlite::params![name, inn, reg, its, params])?;
             companies.push(tx.last_insert_rowid());
         }
@@ -216,19 +385,34 @@ pub fn seed_if_empty(store: &Store, now_ms: i64) -> Result<bool> {
     let mut connect = tx.prepare(
         "INSERT INTO line_clients (line_id, client_id, responsible) VALUES (?1, ?2, ?3)",
     )?;
-    let mut open_appeal =
-        tx.prepare("UPDATE conversations SET appeal_open = 1 WHERE line_id = ?1 AND client_id = ?2")?;
+    let mut open_appeal = tx.prepare(
+        "UPDATE conversations SET appeal_open = 1 WHERE line_id = ?1 AND client_id = ?2",
+    )?;
     for i in 0..DEMO_CLIENTS {
         let mut p = person(&mut rng);
         if i == 0 {
-            p = Person { name: DEMO_SEARCH_CLIENT_NAME.into(), email_local: "m.ivanova".into() };
+            p = Person {
+                name: DEMO_SEARCH_CLIENT_NAME.into(),
+                email_local: "m.ivanova".into(),
+            };
         } else if p.name == DEMO_SEARCH_CLIENT_NAME {
             p.name = format!("{} (2)", p.name);
         }
         let company = companies[i % DEMO_COMPANIES];
         let domain = format!("client{}.ru", i % DEMO_COMPANIES + 1);
-        let birth = format!("{}-{:02}-{:02}", 1960 + rng.below(40), 1 + rng.below(12), 1 + rng.below(28));
-        let phone = format!("+7 9{:02} {:03}-{:02}-{:02}", rng.below(100), rng.below(1000), rng.below(100), rng.below(100));
+        let birth = format!(
+            "{}-{:02}-{:02}",
+            1960 + rng.below(40),
+            1 + rng.below(12),
+            1 + rng.below(28)
+        );
+        let phone = format!(
+            "+7 9{:02} {:03}-{:02}-{:02}",
+            rng.below(100),
+            rng.below(1000),
+            rng.below(100),
+            rng.below(100)
+        );
         let vip = i == 0 || i % 17 == 5;
         let work_status = (i % 5 != 4).then(|| rng.pick(&WORK_STATUSES));
         insert_client.execute(rusqlite::params![
@@ -260,7 +444,15 @@ pub fn seed_if_empty(store: &Store, now_ms: i64) -> Result<bool> {
                 } else {
                     (Author::Specialist, rng.pick(&SPECIALIST_LINES))
                 };
-                insert_message(&tx, line, client, author, text, at, MessageStatus::Delivered)?;
+                insert_message(
+                    &tx,
+                    line,
+                    client,
+                    author,
+                    text,
+                    at,
+                    MessageStatus::Delivered,
+                )?;
             }
             if i % 9 == 1 {
                 open_appeal.execute([line, client])?;

@@ -39,7 +39,10 @@ impl StoreError {
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
-        StoreError::Invalid { field, reason: reason.into() }
+        StoreError::Invalid {
+            field,
+            reason: reason.into(),
+        }
     }
 }
 

@@ -70,10 +70,14 @@ impl Store {
             detail: err.to_string(),
         };
         // Read-only checks first: nothing is written to a file we are going to refuse.
-        let integrity: String =
-            conn.query_row("PRAGMA quick_check", [], |row| row.get(0)).map_err(damaged)?;
+        let integrity: String = conn
+            .query_row("PRAGMA quick_check", [], |row| row.get(0))
+            .map_err(damaged)?;
         if integrity != "ok" {
-            return Err(StoreError::Damaged { path: path.to_path_buf(), detail: integrity });
+            return Err(StoreError::Damaged {
+                path: path.to_path_buf(),
+                detail: integrity,
+            });
         }
         migrate::check(&conn)?;
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
@@ -95,9 +99,11 @@ impl Store {
 
     /// The schema version this database is at.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| {
-            r.get(0)
-        })?)
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )?)
     }
 }
 

@@ -34,7 +34,10 @@ pub fn latest_version() -> i64 {
 }
 
 pub fn checksum(sql: &str) -> String {
-    Sha256::digest(sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(sql.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The migrations already applied, as (version, name, checksum); empty for a new database.
@@ -62,7 +65,10 @@ pub fn check(conn: &Connection) -> Result<()> {
     let known = latest_version();
     for (version, name, sum) in applied(conn)? {
         let Some(shipped) = MIGRATIONS.iter().find(|m| m.version == version) else {
-            return Err(StoreError::NewerThanKnown { found: version, known });
+            return Err(StoreError::NewerThanKnown {
+                found: version,
+                known,
+            });
         };
         if checksum(shipped.sql) != sum || shipped.name != name {
             return Err(StoreError::MigrationChanged { version, name });
@@ -84,7 +90,10 @@ pub fn migrate(conn: &mut Connection, target: i64) -> Result<()> {
             applied_at INTEGER NOT NULL
         )",
     )?;
-    for migration in MIGRATIONS.iter().filter(|m| m.version <= target && !done.contains(&m.version)) {
+    for migration in MIGRATIONS
+        .iter()
+        .filter(|m| m.version <= target && !done.contains(&m.version))
+    {
         tx.execute_batch(migration.sql)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at)

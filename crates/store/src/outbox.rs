@@ -66,7 +66,10 @@ impl Store {
             [id],
         )?;
         if changed == 0 {
-            return Err(crate::StoreError::NotFound { what: "outbox item", id });
+            return Err(crate::StoreError::NotFound {
+                what: "outbox item",
+                id,
+            });
         }
         Ok(())
     }

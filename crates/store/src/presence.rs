@@ -12,9 +12,11 @@ impl Store {
     pub fn presence(&self) -> Result<PresenceStatus> {
         let code: Option<String> = self
             .conn
-            .query_row("SELECT status FROM presence_history ORDER BY id DESC LIMIT 1", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT status FROM presence_history ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         match code {
             None => Ok(PresenceStatus::Available),
@@ -43,13 +45,17 @@ impl Store {
             .conn
             .prepare_cached("SELECT status, at FROM presence_history ORDER BY id DESC LIMIT ?1")?;
         let rows = stmt
-            .query_map([limit], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+            .query_map([limit], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
             .map(|(code, at)| {
                 PresenceStatus::from_code(&code)
                     .map(|s| (s, at))
-                    .ok_or_else(|| StoreError::invalid("presence", format!("unknown status {code:?}")))
+                    .ok_or_else(|| {
+                        StoreError::invalid("presence", format!("unknown status {code:?}"))
+                    })
             })
             .collect()
     }

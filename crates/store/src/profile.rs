@@ -31,25 +31,44 @@ impl Profile {
             phone: self.phone.trim().to_string(),
             avatar: self.avatar.clone().filter(|a| !a.is_empty()),
         };
-        for (field, value) in
-            [("full_name", &p.full_name), ("position", &p.position), ("phone", &p.phone)]
-        {
+        for (field, value) in [
+            ("full_name", &p.full_name),
+            ("position", &p.position),
+            ("phone", &p.phone),
+        ] {
             if value.chars().count() > MAX_TEXT {
-                return Err(StoreError::invalid(field, format!("longer than {MAX_TEXT} characters")));
+                return Err(StoreError::invalid(
+                    field,
+                    format!("longer than {MAX_TEXT} characters"),
+                ));
             }
         }
         if !p.email.is_empty() && !is_email(&p.email) {
             return Err(StoreError::invalid("email", "not an e-mail address"));
         }
-        if !p.phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
-            return Err(StoreError::invalid("phone", "only digits, spaces and + - ( ) are allowed"));
+        if !p
+            .phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        {
+            return Err(StoreError::invalid(
+                "phone",
+                "only digits, spaces and + - ( ) are allowed",
+            ));
         }
         if let Some(avatar) = &p.avatar {
-            let is_image = ["data:image/png;base64,", "data:image/jpeg;base64,", "data:image/webp;base64,"]
-                .iter()
-                .any(|prefix| avatar.starts_with(prefix));
+            let is_image = [
+                "data:image/png;base64,",
+                "data:image/jpeg;base64,",
+                "data:image/webp;base64,",
+            ]
+            .iter()
+            .any(|prefix| avatar.starts_with(prefix));
             if !is_image {
-                return Err(StoreError::invalid("avatar", "must be a PNG, JPEG or WebP image"));
+                return Err(StoreError::invalid(
+                    "avatar",
+                    "must be a PNG, JPEG or WebP image",
+                ));
             }
             if avatar.len() > MAX_AVATAR_CHARS {
                 return Err(StoreError::invalid("avatar", "larger than 512 KiB"));
@@ -61,7 +80,9 @@ impl Profile {
 
 /// A plausible address: one `@`, a non-empty local part, a dotted domain, no spaces.
 pub(crate) fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && s.len() <= 254
         && !domain.contains('@')

@@ -43,10 +43,16 @@ pub const AUTO_AWAY_MINUTES: std::ops::RangeInclusive<u16> = 0..=240;
 impl Settings {
     pub fn validate(&self) -> Result<()> {
         if !ACTUALITY_DAYS.contains(&self.actuality_days) {
-            return Err(StoreError::invalid("actuality_days", "must be from 7 to 90 days"));
+            return Err(StoreError::invalid(
+                "actuality_days",
+                "must be from 7 to 90 days",
+            ));
         }
         if !AUTO_AWAY_MINUTES.contains(&self.auto_away_minutes) {
-            return Err(StoreError::invalid("auto_away_minutes", "must be from 0 to 240 minutes"));
+            return Err(StoreError::invalid(
+                "auto_away_minutes",
+                "must be from 0 to 240 minutes",
+            ));
         }
         Ok(())
     }
@@ -57,7 +63,9 @@ impl Store {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -65,7 +73,10 @@ impl Store {
     pub fn settings(&self) -> Result<Settings> {
         let d = Settings::default();
         let num = |key: &str, default: u16| -> Result<u16> {
-            Ok(self.setting(key)?.and_then(|v| v.parse().ok()).unwrap_or(default))
+            Ok(self
+                .setting(key)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default))
         };
         let flag = |key: &str, default: bool| -> Result<bool> {
             Ok(self.setting(key)?.map_or(default, |v| v == "1"))
@@ -95,7 +106,10 @@ impl Store {
             ("actuality_days", s.actuality_days.to_string()),
             ("auto_away_minutes", s.auto_away_minutes.to_string()),
             ("sounds", if s.sounds { "1" } else { "0" }.to_string()),
-            ("notifications", if s.notifications { "1" } else { "0" }.to_string()),
+            (
+                "notifications",
+                if s.notifications { "1" } else { "0" }.to_string(),
+            ),
         ];
         let tx = self.conn.unchecked_transaction()?;
         for (key, value) in pairs {

@@ -22,8 +22,14 @@ fn demo_store() -> (tempfile::TempDir, Store, i64) {
 }
 
 fn ivanova(store: &Store, line: i64) -> i64 {
-    let found = store.search_clients(line, DEMO_SEARCH_INN, 10).expect("search");
-    found.iter().find(|c| c.name == DEMO_SEARCH_CLIENT_NAME).expect("the demo client").id
+    let found = store
+        .search_clients(line, DEMO_SEARCH_INN, 10)
+        .expect("search");
+    found
+        .iter()
+        .find(|c| c.name == DEMO_SEARCH_CLIENT_NAME)
+        .expect("the demo client")
+        .id
 }
 
 #[test]
@@ -33,18 +39,29 @@ fn a_database_at_migration_1_migrates_forward_with_data_intact() {
         let old = Store::open_at_version(&path, 1).expect("open at 1");
         assert_eq!(old.schema_version().expect("version"), 1);
         demo::seed_if_empty(&old, NOW).expect("seed at version 1");
-        old.set_presence(PresenceStatus::Busy, NOW).expect("presence");
+        old.set_presence(PresenceStatus::Busy, NOW)
+            .expect("presence");
     }
     let store = Store::open(&path).expect("migrate forward");
-    assert_eq!(store.schema_version().expect("version"), linedesk_store::migrate::latest_version());
+    assert_eq!(
+        store.schema_version().expect("version"),
+        linedesk_store::migrate::latest_version()
+    );
     assert_eq!(store.presence().expect("presence"), PresenceStatus::Busy);
     let line = store.lines().expect("lines")[0].id;
     assert_eq!(store.lines().expect("lines")[0].client_count, 150);
     // Migration 2 indexed the rows that were already there.
-    let found = store.search_clients(line, DEMO_SEARCH_INN, 10).expect("search");
+    let found = store
+        .search_clients(line, DEMO_SEARCH_INN, 10)
+        .expect("search");
     assert!(found.iter().any(|c| c.name == DEMO_SEARCH_CLIENT_NAME));
-    let hits = store.search_history(line, None, "выписк", 10).expect("history search");
-    assert!(!hits.is_empty(), "old messages are searchable after the migration");
+    let hits = store
+        .search_history(line, None, "выписк", 10)
+        .expect("history search");
+    assert!(
+        !hits.is_empty(),
+        "old messages are searchable after the migration"
+    );
 }
 
 #[test]
@@ -53,8 +70,11 @@ fn an_edited_migration_is_refused_and_the_file_left_alone() {
     drop(Store::open(&path).expect("open"));
     {
         let conn = rusqlite::Connection::open(&path).expect("raw open");
-        conn.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2", [])
-            .expect("tamper");
+        conn.execute(
+            "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2",
+            [],
+        )
+        .expect("tamper");
     }
     let before = std::fs::read(&path).expect("read");
     match Store::open(&path) {
@@ -84,7 +104,9 @@ fn a_database_with_a_corrupt_page_is_refused() {
     }
     // Checkpoint the WAL into the main file, then overwrite the middle of it.
     rusqlite::Connection::open(&path)
-        .and_then(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;"))
+        .and_then(|c| {
+            c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
+        })
         .expect("checkpoint");
     let mut bytes = std::fs::read(&path).expect("read");
     let mid = bytes.len() / 2;
@@ -93,8 +115,15 @@ fn a_database_with_a_corrupt_page_is_refused() {
     }
     std::fs::write(&path, &bytes).expect("write");
     let err = Store::open(&path).err().expect("must refuse");
-    assert!(matches!(err, StoreError::Damaged { .. } | StoreError::Sqlite(_)), "{err:?}");
-    assert_eq!(std::fs::read(&path).expect("read"), bytes, "the file must not change");
+    assert!(
+        matches!(err, StoreError::Damaged { .. } | StoreError::Sqlite(_)),
+        "{err:?}"
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        bytes,
+        "the file must not change"
+    );
 }
 
 #[test]
@@ -108,7 +137,8 @@ fn a_newer_database_is_refused_untouched() {
             [],
         )
         .expect("future migration");
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").expect("checkpoint");
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
     }
     let before = std::fs::read(&path).expect("read");
     match Store::open(&path) {
@@ -128,7 +158,9 @@ fn a_sent_message_survives_reopening_with_its_outbox_row() {
         demo::seed_if_empty(&store, NOW).expect("seed");
         let line = store.lines().expect("lines")[0].id;
         let client = ivanova(&store, line);
-        let m = store.send_message(line, client, "  Проверьте выписку, пожалуйста  ", NOW).expect("send");
+        let m = store
+            .send_message(line, client, "  Проверьте выписку, пожалуйста  ", NOW)
+            .expect("send");
         assert_eq!(m.text, "Проверьте выписку, пожалуйста");
         assert_eq!(m.status, MessageStatus::Pending);
         assert_eq!(m.author, Author::Specialist);
@@ -138,13 +170,25 @@ fn a_sent_message_survives_reopening_with_its_outbox_row() {
     let page = store.messages(line, client, None, 50).expect("messages");
     assert_eq!(page.last().map(|m| m.id), Some(id));
     let outbox = store.outbox_pending(10).expect("outbox");
-    let item = outbox.iter().find(|o| o.kind == "message.send").expect("queued");
+    let item = outbox
+        .iter()
+        .find(|o| o.kind == "message.send")
+        .expect("queued");
     let payload: serde_json::Value = serde_json::from_str(&item.payload).expect("json");
     assert_eq!(payload["messageId"], id);
     assert!(item.idempotency_key.contains(':'));
     store.outbox_mark_sent(item.id).expect("mark sent");
-    assert!(store.outbox_pending(10).expect("outbox").iter().all(|o| o.id != item.id));
-    assert!(matches!(store.outbox_mark_sent(999_999), Err(StoreError::NotFound { .. })));
+    assert!(
+        store
+            .outbox_pending(10)
+            .expect("outbox")
+            .iter()
+            .all(|o| o.id != item.id)
+    );
+    assert!(matches!(
+        store.outbox_mark_sent(999_999),
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 #[test]
@@ -152,7 +196,9 @@ fn idempotency_keys_are_unique() {
     let (_dir, store, line) = demo_store();
     let client = ivanova(&store, line);
     for i in 0..50 {
-        store.send_message(line, client, &format!("m{i}"), NOW + i).expect("send");
+        store
+            .send_message(line, client, &format!("m{i}"), NOW + i)
+            .expect("send");
     }
     let items = store.outbox_pending(100).expect("outbox");
     let keys: std::collections::HashSet<_> = items.iter().map(|o| &o.idempotency_key).collect();
@@ -164,35 +210,108 @@ fn idempotency_keys_are_unique() {
 fn bad_input_gets_typed_errors_and_changes_nothing() {
     let (_dir, store, line) = demo_store();
     let client = ivanova(&store, line);
-    let before = store.messages(line, client, None, 200).expect("messages").len();
+    let before = store
+        .messages(line, client, None, 200)
+        .expect("messages")
+        .len();
     for text in ["", "   \n\t"] {
-        let err = store.send_message(line, client, text, NOW).err().expect("empty refused");
-        assert!(matches!(err, StoreError::Invalid { field: "text", .. }), "{err:?}");
+        let err = store
+            .send_message(line, client, text, NOW)
+            .err()
+            .expect("empty refused");
+        assert!(
+            matches!(err, StoreError::Invalid { field: "text", .. }),
+            "{err:?}"
+        );
     }
     let long = "я".repeat(10_001);
-    assert!(matches!(store.send_message(line, client, &long, NOW), Err(StoreError::Invalid { .. })));
-    assert!(store.send_message(line, client, &"я".repeat(10_000), NOW).is_ok());
-    assert!(matches!(store.send_message(line, 999_999, "привет", NOW), Err(StoreError::NotFound { .. })));
-    assert!(matches!(store.send_message(999, client, "привет", NOW), Err(StoreError::NotFound { .. })));
-    assert_eq!(store.messages(line, client, None, 200).expect("messages").len(), before + 1);
+    assert!(matches!(
+        store.send_message(line, client, &long, NOW),
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(
+        store
+            .send_message(line, client, &"я".repeat(10_000), NOW)
+            .is_ok()
+    );
+    assert!(matches!(
+        store.send_message(line, 999_999, "привет", NOW),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.send_message(999, client, "привет", NOW),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        store
+            .messages(line, client, None, 200)
+            .expect("messages")
+            .len(),
+        before + 1
+    );
 
     for days in [0, 6, 91, 1000] {
-        let s = Settings { actuality_days: days, ..Settings::default() };
-        assert!(matches!(store.save_settings(&s), Err(StoreError::Invalid { field: "actuality_days", .. })));
+        let s = Settings {
+            actuality_days: days,
+            ..Settings::default()
+        };
+        assert!(matches!(
+            store.save_settings(&s),
+            Err(StoreError::Invalid {
+                field: "actuality_days",
+                ..
+            })
+        ));
     }
-    let s = Settings { auto_away_minutes: 241, ..Settings::default() };
-    assert!(matches!(store.save_settings(&s), Err(StoreError::Invalid { field: "auto_away_minutes", .. })));
+    let s = Settings {
+        auto_away_minutes: 241,
+        ..Settings::default()
+    };
+    assert!(matches!(
+        store.save_settings(&s),
+        Err(StoreError::Invalid {
+            field: "auto_away_minutes",
+            ..
+        })
+    ));
     assert_eq!(store.settings().expect("settings"), Settings::default());
 
     let saved = store.profile().expect("profile");
     for email in ["no-at-sign", "a@b", "a b@c.ru", "@c.ru", "a@.ru"] {
-        let p = Profile { email: email.into(), ..saved.clone() };
-        assert!(matches!(store.save_profile(&p), Err(StoreError::Invalid { field: "email", .. })), "{email}");
+        let p = Profile {
+            email: email.into(),
+            ..saved.clone()
+        };
+        assert!(
+            matches!(
+                store.save_profile(&p),
+                Err(StoreError::Invalid { field: "email", .. })
+            ),
+            "{email}"
+        );
     }
-    let p = Profile { avatar: Some("javascript:alert(1)".into()), ..saved.clone() };
-    assert!(matches!(store.save_profile(&p), Err(StoreError::Invalid { field: "avatar", .. })));
-    let p = Profile { full_name: "Я".repeat(201), ..saved.clone() };
-    assert!(matches!(store.save_profile(&p), Err(StoreError::Invalid { field: "full_name", .. })));
+    let p = Profile {
+        avatar: Some("javascript:alert(1)".into()),
+        ..saved.clone()
+    };
+    assert!(matches!(
+        store.save_profile(&p),
+        Err(StoreError::Invalid {
+            field: "avatar",
+            ..
+        })
+    ));
+    let p = Profile {
+        full_name: "Я".repeat(201),
+        ..saved.clone()
+    };
+    assert!(matches!(
+        store.save_profile(&p),
+        Err(StoreError::Invalid {
+            field: "full_name",
+            ..
+        })
+    ));
     assert_eq!(store.profile().expect("profile"), saved);
 }
 
@@ -209,7 +328,10 @@ fn profile_and_settings_round_trip() {
             phone: "+7 (495) 123-45-67".into(),
             avatar: Some("data:image/png;base64,iVBORw0KGgo=".into()),
         };
-        assert_eq!(store.save_profile(&p).expect("save").full_name, "Петрова Ольга");
+        assert_eq!(
+            store.save_profile(&p).expect("save").full_name,
+            "Петрова Ольга"
+        );
         let s = Settings {
             language: Language::En,
             actuality_days: 7,
@@ -220,7 +342,10 @@ fn profile_and_settings_round_trip() {
         assert_eq!(store.save_settings(&s).expect("save"), s);
     }
     let store = Store::open(&path).expect("reopen");
-    assert_eq!(store.profile().expect("profile").email, "o.petrova@example.ru");
+    assert_eq!(
+        store.profile().expect("profile").email,
+        "o.petrova@example.ru"
+    );
     assert_eq!(store.settings().expect("settings").language, Language::En);
     assert_eq!(store.settings().expect("settings").actuality_days, 7);
 }
@@ -230,19 +355,30 @@ fn p1_presence_history_persists_and_the_last_status_wins() {
     let (_dir, path) = temp_db();
     {
         let store = Store::open(&path).expect("open");
-        assert_eq!(store.presence().expect("presence"), PresenceStatus::Available);
+        assert_eq!(
+            store.presence().expect("presence"),
+            PresenceStatus::Available
+        );
         for (i, s) in PresenceStatus::ALL.into_iter().enumerate() {
             store.set_presence(s, NOW + i as i64).expect("set");
         }
-        store.set_presence(PresenceStatus::DoNotDisturb, NOW + 10).expect("set");
+        store
+            .set_presence(PresenceStatus::DoNotDisturb, NOW + 10)
+            .expect("set");
     }
     let store = Store::open(&path).expect("reopen");
-    assert_eq!(store.presence().expect("presence"), PresenceStatus::DoNotDisturb);
+    assert_eq!(
+        store.presence().expect("presence"),
+        PresenceStatus::DoNotDisturb
+    );
     let history = store.presence_history(10).expect("history");
     assert_eq!(history.len(), 6);
     assert_eq!(history[0], (PresenceStatus::DoNotDisturb, NOW + 10));
     let queued = store.outbox_pending(10).expect("outbox");
-    assert_eq!(queued.iter().filter(|o| o.kind == "presence.set").count(), 6);
+    assert_eq!(
+        queued.iter().filter(|o| o.kind == "presence.set").count(),
+        6
+    );
 }
 
 #[test]
@@ -254,42 +390,87 @@ fn the_demo_seed_is_idempotent_with_150_clients_in_40_companies() {
     assert_eq!(lines[0].name, demo::DEMO_LINE_NAME);
     assert_eq!(lines[0].client_count, 150);
     assert_eq!(lines[1].client_count, 10);
-    let all = store.search_clients(line, "1c", 500).expect("all clients by login prefix");
+    let all = store
+        .search_clients(line, "1c", 500)
+        .expect("all clients by login prefix");
     assert_eq!(all.len(), 150);
-    let companies: std::collections::HashSet<_> = all.iter().filter_map(|c| c.company.clone()).collect();
+    let companies: std::collections::HashSet<_> =
+        all.iter().filter_map(|c| c.company.clone()).collect();
     assert_eq!(companies.len(), 40);
     let with_history = all.iter().filter(|c| c.last_message.is_some()).count();
-    assert!((40..=60).contains(&with_history), "{with_history} clients with history");
+    assert!(
+        (40..=60).contains(&with_history),
+        "{with_history} clients with history"
+    );
 }
 
 #[test]
 fn c1_c2_conversations_first_most_recent_first_then_alphabetical() {
     let (_dir, store, line) = demo_store();
     // Turn stream mode's window to the maximum so the whole order is visible.
-    store.save_settings(&Settings { actuality_days: 90, ..Settings::default() }).expect("settings");
+    store
+        .save_settings(&Settings {
+            actuality_days: 90,
+            ..Settings::default()
+        })
+        .expect("settings");
     let list = store.client_list(line, NOW).expect("list");
     assert!(list.stream_mode);
-    let (talked, rest): (Vec<_>, Vec<_>) = list.clients.iter().partition(|c| c.last_message_at.is_some());
-    let first_rest = list.clients.iter().position(|c| c.last_message_at.is_none()).unwrap_or(list.clients.len());
+    let (talked, rest): (Vec<_>, Vec<_>) = list
+        .clients
+        .iter()
+        .partition(|c| c.last_message_at.is_some());
+    let first_rest = list
+        .clients
+        .iter()
+        .position(|c| c.last_message_at.is_none())
+        .unwrap_or(list.clients.len());
     assert_eq!(first_rest, talked.len(), "conversations come first");
-    assert!(talked.windows(2).all(|w| w[0].last_message_at >= w[1].last_message_at));
+    assert!(
+        talked
+            .windows(2)
+            .all(|w| w[0].last_message_at >= w[1].last_message_at)
+    );
     let lower: Vec<String> = rest.iter().map(|c| c.name.to_lowercase()).collect();
-    assert!(lower.windows(2).all(|w| w[0] <= w[1]), "the rest alphabetically: {lower:?}");
-    assert_eq!(talked[0].name, DEMO_SEARCH_CLIENT_NAME, "the most recent conversation is first");
-    assert!(list.clients.iter().any(|c| c.my_appeal), "some appeals are on this specialist (ring)");
+    assert!(
+        lower.windows(2).all(|w| w[0] <= w[1]),
+        "the rest alphabetically: {lower:?}"
+    );
+    assert_eq!(
+        talked[0].name, DEMO_SEARCH_CLIENT_NAME,
+        "the most recent conversation is first"
+    );
+    assert!(
+        list.clients.iter().any(|c| c.my_appeal),
+        "some appeals are on this specialist (ring)"
+    );
 }
 
 #[test]
 fn c3_stream_mode_lists_only_actual_clients_with_an_inclusive_window() {
     let (_dir, store, line) = demo_store();
     let client = ivanova(&store, line);
-    let sent = store.send_message(line, client, "граница окна", NOW).expect("send").sent_at;
-    store.save_settings(&Settings { actuality_days: 7, ..Settings::default() }).expect("settings");
+    let sent = store
+        .send_message(line, client, "граница окна", NOW)
+        .expect("send")
+        .sent_at;
+    store
+        .save_settings(&Settings {
+            actuality_days: 7,
+            ..Settings::default()
+        })
+        .expect("settings");
     let at_edge = store.client_list(line, sent + 7 * DAY).expect("list");
     assert!(at_edge.stream_mode);
-    assert!(at_edge.clients.iter().any(|c| c.id == client), "exactly at the window's edge: still actual");
+    assert!(
+        at_edge.clients.iter().any(|c| c.id == client),
+        "exactly at the window's edge: still actual"
+    );
     let past = store.client_list(line, sent + 7 * DAY + 1).expect("list");
-    assert!(past.clients.iter().all(|c| c.id != client), "one ms past the window: not actual");
+    assert!(
+        past.clients.iter().all(|c| c.id != client),
+        "one ms past the window: not actual"
+    );
     assert!(past.clients.len() < 150);
 
     // Added by hand and favourites stay whatever the window.
@@ -300,8 +481,16 @@ fn c3_stream_mode_lists_only_actual_clients_with_an_inclusive_window() {
     let list = store.client_list(line, far).expect("list");
     let ids: Vec<i64> = list.clients.iter().map(|c| c.id).collect();
     assert!(ids.contains(&client) && ids.contains(&other));
-    assert!(list.clients.iter().find(|c| c.id == other).is_some_and(|c| c.favourite));
-    assert!(matches!(store.add_client_to_list(line, 999_999), Err(StoreError::NotFound { .. })));
+    assert!(
+        list.clients
+            .iter()
+            .find(|c| c.id == other)
+            .is_some_and(|c| c.favourite)
+    );
+    assert!(matches!(
+        store.add_client_to_list(line, 999_999),
+        Err(StoreError::NotFound { .. })
+    ));
 
     // A small line is never in stream mode.
     let staff = store.lines().expect("lines")[1].id;
@@ -316,34 +505,82 @@ fn c4_search_by_inn_name_login_email_and_company() {
     let find = |q: &str| store.search_clients(line, q, 50).expect("search");
     let by_inn = find(DEMO_SEARCH_INN);
     assert!(by_inn.iter().any(|c| c.name == DEMO_SEARCH_CLIENT_NAME));
-    assert!(by_inn.iter().all(|c| c.company.as_deref() == Some("ООО \"Ромашка\"")), "INN is the company's");
-    assert!(find("770123").iter().any(|c| c.name == DEMO_SEARCH_CLIENT_NAME), "INN prefix");
+    assert!(
+        by_inn
+            .iter()
+            .all(|c| c.company.as_deref() == Some("ООО \"Ромашка\"")),
+        "INN is the company's"
+    );
+    assert!(
+        find("770123")
+            .iter()
+            .any(|c| c.name == DEMO_SEARCH_CLIENT_NAME),
+        "INN prefix"
+    );
     for q in [DEMO_SEARCH_NAME_PART, "ИВАНО", "Иванова Мар", "мария петр"] {
-        assert!(find(q).iter().any(|c| c.name == DEMO_SEARCH_CLIENT_NAME), "name query {q:?}");
+        assert!(
+            find(q).iter().any(|c| c.name == DEMO_SEARCH_CLIENT_NAME),
+            "name query {q:?}"
+        );
     }
-    let card = store.client_card(line, ivanova(&store, line)).expect("card");
+    let card = store
+        .client_card(line, ivanova(&store, line))
+        .expect("card");
     let login = card.login_id.clone().expect("login id");
-    assert!(find(&login).iter().any(|c| c.name == DEMO_SEARCH_CLIENT_NAME), "login id");
+    assert!(
+        find(&login)
+            .iter()
+            .any(|c| c.name == DEMO_SEARCH_CLIENT_NAME),
+        "login id"
+    );
     let email = card.email.clone().expect("email");
     assert_eq!(find(&email)[0].name, DEMO_SEARCH_CLIENT_NAME, "e-mail");
     let by_company = find("ромаш");
-    assert!(by_company.len() >= 3 && by_company.iter().all(|c| c.company.as_deref() == Some("ООО \"Ромашка\"")));
+    assert!(
+        by_company.len() >= 3
+            && by_company
+                .iter()
+                .all(|c| c.company.as_deref() == Some("ООО \"Ромашка\""))
+    );
     assert!(find("zzzzqqq").is_empty());
     assert!(find("").is_empty());
     // ё and е, й and и are the same to search.
     let fedorov = find("Федоров");
     assert_eq!(fedorov.len(), find("Фёдоров").len());
     // Search covers the whole line in stream mode, beyond the actual list.
-    store.save_settings(&Settings { actuality_days: 7, ..Settings::default() }).expect("settings");
+    store
+        .save_settings(&Settings {
+            actuality_days: 7,
+            ..Settings::default()
+        })
+        .expect("settings");
     assert_eq!(find("1c").len(), 50, "limited to the asked 50 of 150");
 }
 
 #[test]
 fn hostile_search_input_never_errors() {
     let (_dir, store, line) = demo_store();
-    for q in ["\"", "*", "AND", "OR NOT", "(", ")", "NEAR/3", "a:b", "^x", "'; DROP TABLE clients; --", "\u{0}", "💥", "{}[]"] {
-        store.search_clients(line, q, 10).unwrap_or_else(|e| panic!("client search {q:?}: {e}"));
-        store.search_history(line, None, q, 10).unwrap_or_else(|e| panic!("history search {q:?}: {e}"));
+    for q in [
+        "\"",
+        "*",
+        "AND",
+        "OR NOT",
+        "(",
+        ")",
+        "NEAR/3",
+        "a:b",
+        "^x",
+        "'; DROP TABLE clients; --",
+        "\u{0}",
+        "💥",
+        "{}[]",
+    ] {
+        store
+            .search_clients(line, q, 10)
+            .unwrap_or_else(|e| panic!("client search {q:?}: {e}"));
+        store
+            .search_history(line, None, q, 10)
+            .unwrap_or_else(|e| panic!("history search {q:?}: {e}"));
     }
     assert_eq!(store.lines().expect("lines")[0].client_count, 150);
 }
@@ -352,22 +589,41 @@ fn hostile_search_input_never_errors() {
 fn c6_history_search_marks_hits_in_plain_text() {
     let (_dir, store, line) = demo_store();
     let client = ivanova(&store, line);
-    store.send_message(line, client, "<b>Выписка</b> загружена, проверьте банк", NOW).expect("send");
-    let hits = store.search_history(line, Some(client), "выписк", 20).expect("search");
+    store
+        .send_message(
+            line,
+            client,
+            "<b>Выписка</b> загружена, проверьте банк",
+            NOW,
+        )
+        .expect("send");
+    let hits = store
+        .search_history(line, Some(client), "выписк", 20)
+        .expect("search");
     assert!(!hits.is_empty());
     let top = &hits[0];
     assert_eq!(top.client_name, DEMO_SEARCH_CLIENT_NAME);
     assert!(top.snippet.contains("[[Выписка]]"), "{}", top.snippet);
-    assert!(top.snippet.contains("<b>"), "markup stays literal text for the UI to escape");
-    let whole_line = store.search_history(line, None, "выписк", 200).expect("search");
+    assert!(
+        top.snippet.contains("<b>"),
+        "markup stays literal text for the UI to escape"
+    );
+    let whole_line = store
+        .search_history(line, None, "выписк", 200)
+        .expect("search");
     assert!(whole_line.len() >= hits.len());
-    assert!(whole_line.iter().any(|h| h.message.client_id != client), "the whole line's history");
+    assert!(
+        whole_line.iter().any(|h| h.message.client_id != client),
+        "the whole line's history"
+    );
 }
 
 #[test]
 fn c5_card_has_company_person_vip_and_responsible() {
     let (_dir, store, line) = demo_store();
-    let card = store.client_card(line, ivanova(&store, line)).expect("card");
+    let card = store
+        .client_card(line, ivanova(&store, line))
+        .expect("card");
     assert!(card.client.vip);
     let company = card.company.expect("company");
     assert_eq!(company.inn.as_deref(), Some(DEMO_SEARCH_INN));
@@ -375,7 +631,13 @@ fn c5_card_has_company_person_vip_and_responsible() {
     assert!(!card.responsible.is_empty());
     assert!(card.region.is_some() && card.birth_date.is_some() && card.phone.is_some());
     let staff = store.lines().expect("lines")[1].id;
-    assert!(matches!(store.client_card(staff, card.client.id), Err(StoreError::NotFound { .. })), "not on that line");
+    assert!(
+        matches!(
+            store.client_card(staff, card.client.id),
+            Err(StoreError::NotFound { .. })
+        ),
+        "not on that line"
+    );
 }
 
 #[test]
@@ -383,12 +645,19 @@ fn message_pages_go_back_in_time() {
     let (_dir, store, line) = demo_store();
     let client = ivanova(&store, line);
     for i in 0..30 {
-        store.send_message(line, client, &format!("сообщение {i}"), NOW + i).expect("send");
+        store
+            .send_message(line, client, &format!("сообщение {i}"), NOW + i)
+            .expect("send");
     }
     let newest = store.messages(line, client, None, 10).expect("page");
     assert_eq!(newest.len(), 10);
     assert_eq!(newest.last().map(|m| m.text.as_str()), Some("сообщение 29"));
-    assert!(newest.windows(2).all(|w| w[0].id < w[1].id), "oldest first within a page");
-    let older = store.messages(line, client, newest.first().map(|m| m.id), 10).expect("page");
+    assert!(
+        newest.windows(2).all(|w| w[0].id < w[1].id),
+        "oldest first within a page"
+    );
+    let older = store
+        .messages(line, client, newest.first().map(|m| m.id), 10)
+        .expect("page");
     assert_eq!(older.last().map(|m| m.text.as_str()), Some("сообщение 19"));
 }
