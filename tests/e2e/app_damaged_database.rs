@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use linedesk_e2e::Desktop;
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn damaged_database_is_reported_and_left_untouched() {
     let data = tempfile::tempdir().expect("data dir");
     let db = data.path().join("linedesk.db");

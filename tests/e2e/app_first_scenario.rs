@@ -61,7 +61,7 @@ async fn send(app: &App, text: &str) {
     .await;
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_search_and_message_survive_a_restart() {
     let data = tempfile::tempdir().expect("data dir");
     let desktop = Desktop::start();

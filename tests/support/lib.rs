@@ -129,6 +129,7 @@ pub struct Desktop {
     // Field order is drop order: the driver (and the app under it) goes before the display.
     driver: Group,
     _display: Group,
+    display: String,
     port: u16,
 }
 
@@ -179,6 +180,7 @@ impl Desktop {
         Desktop {
             driver,
             _display: xvfb,
+            display,
             port,
         }
     }
@@ -196,12 +198,26 @@ impl Desktop {
                 "args": ["--data-dir", data_dir.display().to_string()],
             }),
         );
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("WebDriver session with the app");
-        let app = App { client };
+        // tauri-driver listens before WebKitWebDriver does: retry the first session briefly.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let client = loop {
+            let attempt = ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(err) if Instant::now() < deadline => {
+                    eprintln!("e2e: WebDriver session not ready yet ({err}); retrying");
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(err) => panic!("no WebDriver session with the app: {err}"),
+            }
+        };
+        let app = App {
+            client,
+            display: self.display.clone(),
+        };
         app.wait_any(&["main-window", "fatal-error"]).await;
         app
     }
@@ -210,6 +226,7 @@ impl Desktop {
 /// One running app, seen through WebDriver.
 pub struct App {
     pub client: Client,
+    display: String,
 }
 
 pub fn by_testid(id: &str) -> String {
@@ -265,10 +282,21 @@ impl App {
         }
     }
 
+    /// A PNG of the whole X screen, as a person would see it, saved under [`artifacts_dir`].
+    /// Taken from the X server (ImageMagick's `import`): WebDriver's own screenshot call hangs
+    /// through fantoccini here although the same request answers at once from curl.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let png = self.client.screenshot().await.expect("screenshot");
         let path = artifacts_dir().join(format!("{name}.png"));
-        std::fs::write(&path, png).expect("write screenshot");
+        let status = Command::new("import")
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(&path)
+            .status()
+            .expect("run import");
+        assert!(
+            status.success(),
+            "import could not take a screenshot of {}",
+            self.display
+        );
         path
     }
 
