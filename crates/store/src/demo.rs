@@ -62,7 +62,8 @@ pub fn inn_check_digit(first_nine: &[u8; 9]) -> u8 {
 pub fn is_valid_inn(inn: &str) -> bool {
     let digits: Vec<u8> = inn
         .bytes()
-        .filter_map(|b| b.is_ascii_digit().then(|| b - b'0'))
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| b - b'0')
         .collect();
     if digits.len() != 10 || inn.len() != 10 {
         return false;

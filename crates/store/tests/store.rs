@@ -89,7 +89,9 @@ fn a_damaged_file_is_refused_and_never_overwritten() {
     let (_dir, path) = temp_db();
     let garbage: Vec<u8> = (0..10_000u32).map(|i| (i * 31 % 256) as u8).collect();
     std::fs::write(&path, &garbage).expect("write");
-    let err = Store::open(&path).err().expect("must refuse");
+    let Err(err) = Store::open(&path) else {
+        panic!("must refuse")
+    };
     assert!(matches!(err, StoreError::Damaged { .. }), "{err:?}");
     assert_eq!(err.code(), "store.damaged");
     assert_eq!(std::fs::read(&path).expect("read"), garbage);
@@ -114,7 +116,9 @@ fn a_database_with_a_corrupt_page_is_refused() {
         *b = 0xA5;
     }
     std::fs::write(&path, &bytes).expect("write");
-    let err = Store::open(&path).err().expect("must refuse");
+    let Err(err) = Store::open(&path) else {
+        panic!("must refuse")
+    };
     assert!(
         matches!(err, StoreError::Damaged { .. } | StoreError::Sqlite(_)),
         "{err:?}"
@@ -215,10 +219,9 @@ fn bad_input_gets_typed_errors_and_changes_nothing() {
         .expect("messages")
         .len();
     for text in ["", "   \n\t"] {
-        let err = store
-            .send_message(line, client, text, NOW)
-            .err()
-            .expect("empty refused");
+        let Err(err) = store.send_message(line, client, text, NOW) else {
+            panic!("empty refused")
+        };
         assert!(
             matches!(err, StoreError::Invalid { field: "text", .. }),
             "{err:?}"
