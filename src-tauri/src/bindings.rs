@@ -31,6 +31,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::client_card,
             commands::list_messages,
             commands::send_message,
+            commands::get_draft,
+            commands::save_draft,
             commands::search_history,
         ])
 }

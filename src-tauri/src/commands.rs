@@ -11,7 +11,8 @@ use tauri::State;
 use crate::error::CommandResult;
 use crate::state::AppState;
 
-fn now_ms() -> i64 {
+/// The wall clock, read here at the edge and passed down as a parameter.
+pub(crate) fn now_ms() -> i64 {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -163,6 +164,29 @@ pub async fn send_message(
 
 #[tauri::command]
 #[specta::specta]
+pub async fn get_draft(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<String> {
+    Ok(state.store()?.draft(line_id, client_id)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_draft(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+    text: String,
+) -> CommandResult<()> {
+    Ok(state
+        .store()?
+        .save_draft(line_id, client_id, &text, now_ms())?)
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn search_history(
     state: State<'_, AppState>,
     line_id: i64,
@@ -172,8 +196,4 @@ pub async fn search_history(
     Ok(state
         .store()?
         .search_history(line_id, client_id, &query, MAX_PAGE)?)
-}
-
-pub(crate) fn startup_now_ms() -> i64 {
-    now_ms()
 }

@@ -44,7 +44,7 @@ pub fn run() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };
-            app.manage(AppState::open(&data_dir, commands::startup_now_ms()));
+            app.manage(AppState::open(&data_dir, commands::now_ms()));
             Ok(())
         })
         .run(tauri::generate_context!());

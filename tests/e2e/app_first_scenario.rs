@@ -1,6 +1,6 @@
 //! Issue 2, first scenario: launch the built app on a fresh data dir; switch presence to Busy;
 //! search a client by INN and by part of the name; send a chat message; quit and relaunch; the
-//! message and the presence are still there. A screenshot of the main window is kept.
+//! message, the presence and an unsent draft are still there. Screenshots are kept.
 
 use std::time::Duration;
 
@@ -8,6 +8,7 @@ use linedesk_e2e::{App, Desktop, by_testid};
 use linedesk_store::demo::{DEMO_SEARCH_CLIENT_NAME, DEMO_SEARCH_INN, DEMO_SEARCH_NAME_PART};
 
 const MESSAGE: &str = "Добрый день! Проверяю обмен с базой, ответ в течение часа.";
+const DRAFT: &str = "Черновик: уточню у бухгалтерии и вернусь";
 const HOSTILE: &str = "<b>жирный</b><img src=x onerror=alert(1)><script>alert(2)</script>";
 
 async fn search(app: &App, query: &str) {
@@ -108,6 +109,14 @@ async fn presence_search_and_message_survive_a_restart() {
             "chat text must not become HTML elements"
         );
 
+        // Typed but not sent: the draft is kept in the local store (saved 400 ms after typing).
+        app.testid("chat-input")
+            .await
+            .send_keys(DRAFT)
+            .await
+            .expect("type draft");
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+
         app.screenshot("main-window").await;
         app.quit().await;
 
@@ -126,6 +135,15 @@ async fn presence_search_and_message_survive_a_restart() {
             |texts| texts.iter().any(|t| t == MESSAGE) && texts.iter().any(|t| t == HOSTILE),
         )
         .await;
+        let input = app.testid("chat-input").await;
+        let deadline = std::time::Instant::now() + linedesk_e2e::UI_TIMEOUT;
+        while input.prop("value").await.expect("draft value").as_deref() != Some(DRAFT) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the draft was not restored"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         app.screenshot("main-window-after-restart").await;
         app.quit().await;
     })

@@ -21,6 +21,8 @@ export const commands = {
 	clientCard: (lineId: number, clientId: number) => typedError<ClientCard_Serialize, CommandError_Serialize>(__TAURI_INVOKE("client_card", { lineId, clientId })),
 	listMessages: (lineId: number, clientId: number, beforeId: number | null, limit: number) => typedError<Message[], CommandError_Serialize>(__TAURI_INVOKE("list_messages", { lineId, clientId, beforeId, limit })),
 	sendMessage: (lineId: number, clientId: number, text: string) => typedError<Message, CommandError_Serialize>(__TAURI_INVOKE("send_message", { lineId, clientId, text })),
+	getDraft: (lineId: number, clientId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("get_draft", { lineId, clientId })),
+	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
 };
 

@@ -162,9 +162,56 @@ impl Store {
             "lineId": line_id, "clientId": client_id, "messageId": id, "text": text, "sentAt": now_ms,
         });
         outbox::push(&tx, &device, "message.send", &payload, now_ms)?;
+        tx.execute(
+            "DELETE FROM drafts WHERE line_id = ?1 AND client_id = ?2",
+            [line_id, client_id],
+        )?;
         tx.commit()?;
         let sql = format!("{MESSAGE_SELECT} WHERE m.id = ?1");
         Ok(self.conn.query_row(&sql, [id], message_row)?)
+    }
+
+    /// The unsent text of the chat with a client ("" when none).
+    pub fn draft(&self, line_id: i64, client_id: i64) -> Result<String> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT text FROM drafts WHERE line_id = ?1 AND client_id = ?2",
+                [line_id, client_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(text.unwrap_or_default())
+    }
+
+    /// Keep what the specialist typed; an empty (or blank) text removes the draft.
+    pub fn save_draft(&self, line_id: i64, client_id: i64, text: &str, now_ms: i64) -> Result<()> {
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(StoreError::invalid(
+                "text",
+                format!("the draft is longer than {MAX_MESSAGE_CHARS} characters"),
+            ));
+        }
+        if text.trim().is_empty() {
+            self.conn.execute(
+                "DELETE FROM drafts WHERE line_id = ?1 AND client_id = ?2",
+                [line_id, client_id],
+            )?;
+            return Ok(());
+        }
+        let changed = self.conn.execute(
+            "INSERT INTO drafts (line_id, client_id, text, updated_at)
+             SELECT ?1, ?2, ?3, ?4 FROM line_clients WHERE line_id = ?1 AND client_id = ?2
+             ON CONFLICT (line_id, client_id) DO UPDATE SET text = ?3, updated_at = ?4",
+            rusqlite::params![line_id, client_id, text, now_ms],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "client",
+                id: client_id,
+            });
+        }
+        Ok(())
     }
 
     /// C6: messages of the line (or of one client) with words starting with those of `query`,

@@ -27,6 +27,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_search",
         sql: include_str!("../../../migrations/0002_search.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_drafts",
+        sql: include_str!("../../../migrations/0003_drafts.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -664,3 +664,54 @@ fn message_pages_go_back_in_time() {
         .expect("page");
     assert_eq!(older.last().map(|m| m.text.as_str()), Some("сообщение 19"));
 }
+
+#[test]
+fn a_draft_survives_reopening_and_sending_clears_it() {
+    let (_dir, path) = temp_db();
+    let (line, client) = {
+        let store = Store::open(&path).expect("open");
+        demo::seed_if_empty(&store, NOW).expect("seed");
+        let line = store.lines().expect("lines")[0].id;
+        let client = ivanova(&store, line);
+        assert_eq!(store.draft(line, client).expect("draft"), "");
+        store
+            .save_draft(line, client, "Добрый день,", NOW)
+            .expect("save");
+        store
+            .save_draft(line, client, "Добрый день, сейчас проверю", NOW + 1)
+            .expect("save");
+        (line, client)
+    };
+    let store = Store::open(&path).expect("reopen");
+    assert_eq!(
+        store.draft(line, client).expect("draft"),
+        "Добрый день, сейчас проверю"
+    );
+    assert!(matches!(
+        store.save_draft(line, 999_999, "x", NOW),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.save_draft(line, client, &"я".repeat(10_001), NOW),
+        Err(StoreError::Invalid { .. })
+    ));
+    assert_eq!(
+        store.draft(line, client).expect("draft"),
+        "Добрый день, сейчас проверю"
+    );
+    store
+        .send_message(line, client, "Добрый день, сейчас проверю", NOW + 2)
+        .expect("send");
+    assert_eq!(
+        store.draft(line, client).expect("draft"),
+        "",
+        "sending clears the draft"
+    );
+    store
+        .save_draft(line, client, "ещё", NOW + 3)
+        .expect("save");
+    store
+        .save_draft(line, client, "   ", NOW + 4)
+        .expect("blank clears");
+    assert_eq!(store.draft(line, client).expect("draft"), "");
+}
