@@ -1,0 +1,91 @@
+//! Issue 3 benchmarks: an SLA deadline over a year of holidays, and routing at scale.
+
+use std::hint::black_box;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use linedesk_domain::ids::{AppealId, SpecialistId};
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_domain::routing::{Dispatcher, Specialist, route};
+use linedesk_domain::sla::parse_calendar;
+
+/// Mon-Fri with a lunch break, the Russian New Year holidays and a holiday every week of 2027.
+fn year_of_holidays() -> String {
+    let mut text = String::from(
+        "tz Europe/Moscow; Mon-Fri 09-13,14-18; 2026-12-31 09-14; 2027-01-01..2027-01-08 off",
+    );
+    let mut day = NaiveDate::from_ymd_opt(2027, 1, 13).expect("date");
+    while day.year_ce().1 == 2027 {
+        text.push_str(&format!("; {day} off"));
+        day += TimeDelta::days(7);
+    }
+    text
+}
+
+fn bench_sla(c: &mut Criterion) {
+    let calendar = parse_calendar(&year_of_holidays()).expect("calendar");
+    let five_days = TimeDelta::hours(8 * 5);
+    let registered: DateTime<Utc> = "2026-12-29T12:00:00Z".parse().expect("time");
+    c.bench_function(
+        "sla_resolution_deadline_5_working_days_year_of_holidays",
+        |b| {
+            b.iter(|| {
+                calendar
+                    .add_working_time(black_box(registered), black_box(five_days))
+                    .expect("due")
+            })
+        },
+    );
+    c.bench_function("sla_working_time_between_one_quarter", |b| {
+        let to = registered + TimeDelta::days(91);
+        b.iter(|| calendar.working_time_between(black_box(registered), black_box(to)))
+    });
+}
+
+fn specialists(n: u64, limit: u32) -> Vec<Specialist> {
+    (0..n)
+        .map(|i| Specialist {
+            id: SpecialistId(i),
+            presence: if i % 5 == 0 {
+                PresenceStatus::Busy
+            } else {
+                PresenceStatus::Available
+            },
+            priority: (i % 7) as u8,
+            limit,
+            load: (i % 3) as u32,
+        })
+        .collect()
+}
+
+fn bench_routing(c: &mut Criterion) {
+    let team = specialists(1_000, 5);
+    let responsible = [SpecialistId(901), SpecialistId(17)];
+    c.bench_function("routing_decision_1000_specialists", |b| {
+        b.iter(|| route(black_box(&team), black_box(&responsible), None))
+    });
+
+    // 1,000 specialists all at their limit and 10,000 appeals waiting: a finish frees one
+    // place and the queue's front is pulled into it.
+    let mut full = Dispatcher::new(specialists(1_000, 2));
+    // 800 Available specialists x limit 2 = 1,600 places; the rest of 11,600 queue.
+    for a in 0..11_600u64 {
+        full.arrive(AppealId(a), (a % 3) as u8, Vec::new())
+            .expect("arrive");
+    }
+    assert_eq!(full.queue().len(), 10_000, "setup");
+    c.bench_function("routing_finish_pulls_from_queue_of_10000", |b| {
+        b.iter_batched(
+            || full.clone(),
+            |mut d| d.finish(black_box(AppealId(1))).expect("finish"),
+            BatchSize::LargeInput,
+        )
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3));
+    targets = bench_sla, bench_routing
+}
+criterion_main!(benches);

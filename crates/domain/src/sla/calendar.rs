@@ -1,0 +1,241 @@
+//! A business calendar (S1): working days, working hours with breaks, holidays, shortened days
+//! and overnight shifts, in the line's time zone.
+//!
+//! Shifts are wall-clock times: a shift 09:00-18:00 is 9 real hours, except on the night the
+//! clocks change, where 00:00-04:00 lasts 3 hours in spring and 5 in autumn. A wall-clock time
+//! that does not exist (inside the spring gap) means the first instant after the gap.
+
+use std::collections::BTreeMap;
+
+use chrono::{
+    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
+    Weekday,
+};
+use chrono_tz::Tz;
+
+/// One working period of a day. `end <= start` means it ends the next day (an overnight shift);
+/// `end == start` is a 24-hour shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl Shift {
+    pub fn new(start: NaiveTime, end: NaiveTime) -> Shift {
+        Shift { start, end }
+    }
+
+    pub fn is_overnight(&self) -> bool {
+        self.end <= self.start
+    }
+
+    /// Wall-clock length.
+    pub fn length(&self) -> TimeDelta {
+        let d = self.end.signed_duration_since(self.start);
+        if self.is_overnight() {
+            d + TimeDelta::days(1)
+        } else {
+            d
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CalendarError {
+    #[error("shifts of {day} overlap or are out of order")]
+    Overlap { day: String },
+    #[error("only the last shift of a day may run past midnight ({day})")]
+    OvernightNotLast { day: String },
+    #[error("the calendar has no working time within {days} days of {from}")]
+    NoWorkingTime { from: DateTime<Utc>, days: i64 },
+}
+
+/// How far ahead a deadline may be searched before the calendar is declared empty.
+const SEARCH_DAYS: i64 = 3_660;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusinessCalendar {
+    tz: Tz,
+    /// Monday first.
+    week: [Vec<Shift>; 7],
+    /// Holidays (no shifts), shortened days and working weekends.
+    exceptions: BTreeMap<NaiveDate, Vec<Shift>>,
+}
+
+fn check_day(day: &str, shifts: &[Shift]) -> Result<(), CalendarError> {
+    for pair in shifts.windows(2) {
+        if pair[0].is_overnight() {
+            return Err(CalendarError::OvernightNotLast {
+                day: day.to_string(),
+            });
+        }
+        if pair[1].start < pair[0].end {
+            return Err(CalendarError::Overlap {
+                day: day.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl BusinessCalendar {
+    /// A calendar with no working time yet.
+    pub fn new(tz: Tz) -> BusinessCalendar {
+        BusinessCalendar {
+            tz,
+            week: Default::default(),
+            exceptions: BTreeMap::new(),
+        }
+    }
+
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// The shifts of a weekday (sorted by start; validated).
+    pub fn set_weekday(
+        &mut self,
+        day: Weekday,
+        mut shifts: Vec<Shift>,
+    ) -> Result<(), CalendarError> {
+        shifts.sort_by_key(|s| s.start);
+        check_day(&format!("{day}"), &shifts)?;
+        self.week[day.num_days_from_monday() as usize] = shifts;
+        Ok(())
+    }
+
+    /// A date with its own shifts: empty for a holiday, shorter for a shortened day, some for a
+    /// working weekend.
+    pub fn set_date(
+        &mut self,
+        date: NaiveDate,
+        mut shifts: Vec<Shift>,
+    ) -> Result<(), CalendarError> {
+        shifts.sort_by_key(|s| s.start);
+        check_day(&date.to_string(), &shifts)?;
+        self.exceptions.insert(date, shifts);
+        Ok(())
+    }
+
+    pub fn shifts_on(&self, date: NaiveDate) -> &[Shift] {
+        self.exceptions
+            .get(&date)
+            .unwrap_or(&self.week[date.weekday().num_days_from_monday() as usize])
+    }
+
+    /// A wall-clock time as an instant. In the autumn overlap `late` picks the second
+    /// occurrence; in the spring gap the first instant after the gap is used.
+    fn instant(&self, local: NaiveDateTime, late: bool) -> DateTime<Utc> {
+        match self.tz.from_local_datetime(&local) {
+            LocalResult::Single(t) => t.to_utc(),
+            LocalResult::Ambiguous(early, later) => if late { later } else { early }.to_utc(),
+            LocalResult::None => {
+                let mut probe = local;
+                for _ in 0..(24 * 60) {
+                    probe += TimeDelta::minutes(1);
+                    // Shifts are whole minutes, so the first minute that exists is the gap's edge.
+                    if let Some(t) = self.tz.from_local_datetime(&probe).earliest() {
+                        return t.to_utc();
+                    }
+                }
+                Utc.from_utc_datetime(&local)
+            }
+        }
+    }
+
+    /// The working intervals of shifts that start on `date`, in order, as instants.
+    fn intervals(
+        &self,
+        date: NaiveDate,
+    ) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + '_ {
+        self.shifts_on(date).iter().filter_map(move |shift| {
+            let start = self.instant(date.and_time(shift.start), false);
+            let end_date = if shift.is_overnight() {
+                date.succ_opt()?
+            } else {
+                date
+            };
+            let end = self.instant(end_date.and_time(shift.end), true);
+            (end > start).then_some((start, end))
+        })
+    }
+
+    fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.tz).date_naive()
+    }
+
+    /// Whether `at` is inside a working interval.
+    pub fn is_working(&self, at: DateTime<Utc>) -> bool {
+        let day = self.local_date(at);
+        [day.pred_opt(), Some(day)]
+            .into_iter()
+            .flatten()
+            .any(|d| self.intervals(d).any(|(s, e)| s <= at && at < e))
+    }
+
+    /// S1/S2: the instant when `work` of working time has passed since `from`. Counting starts
+    /// at `from` if it is working time, else at the next working instant; a deadline that ends
+    /// exactly at the end of a shift is that end, not the next morning.
+    pub fn add_working_time(
+        &self,
+        from: DateTime<Utc>,
+        work: TimeDelta,
+    ) -> Result<DateTime<Utc>, CalendarError> {
+        if work <= TimeDelta::zero() {
+            return Ok(from);
+        }
+        let mut remaining = work;
+        let mut cursor = from;
+        let mut day = self.local_date(from).pred_opt().unwrap_or(NaiveDate::MIN);
+        for _ in 0..SEARCH_DAYS {
+            for (start, end) in self.intervals(day) {
+                let begin = start.max(cursor);
+                if end <= begin {
+                    continue;
+                }
+                let available = end - begin;
+                if remaining <= available {
+                    return Ok(begin + remaining);
+                }
+                remaining -= available;
+                cursor = end;
+            }
+            day = match day.succ_opt() {
+                Some(next) => next,
+                None => break,
+            };
+        }
+        Err(CalendarError::NoWorkingTime {
+            from,
+            days: SEARCH_DAYS,
+        })
+    }
+
+    /// S4: working time inside `[from, to)`; zero when `to <= from`.
+    pub fn working_time_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> TimeDelta {
+        if to <= from {
+            return TimeDelta::zero();
+        }
+        let mut total = TimeDelta::zero();
+        let mut cursor = from;
+        let mut day = self.local_date(from).pred_opt().unwrap_or(NaiveDate::MIN);
+        let last = self.local_date(to);
+        while day <= last {
+            for (start, end) in self.intervals(day) {
+                let begin = start.max(cursor);
+                let finish = end.min(to);
+                if finish > begin {
+                    total += finish - begin;
+                    cursor = finish;
+                }
+            }
+            day = match day.succ_opt() {
+                Some(next) => next,
+                None => break,
+            };
+        }
+        total
+    }
+}

@@ -1,0 +1,213 @@
+//! The SLA clock of one appeal (S2-S4) and its evaluation (S6).
+//!
+//! [`Deadlines`] are computed once, at registration, and have no setters (S3). Time spent
+//! waiting for the client adds the working time of the wait to the resolution deadline when
+//! the wait ends (S4), so a wait can only move the deadline later.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::calendar::{BusinessCalendar, CalendarError};
+use super::level::SupportLevel;
+
+/// S2/S3: the deadlines fixed at registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadlines {
+    registered_at: DateTime<Utc>,
+    reaction_due: DateTime<Utc>,
+    resolution_due: DateTime<Utc>,
+}
+
+impl Deadlines {
+    pub fn compute(
+        level: &SupportLevel,
+        registered_at: DateTime<Utc>,
+    ) -> Result<Deadlines, CalendarError> {
+        Ok(Deadlines {
+            registered_at,
+            reaction_due: level
+                .calendar
+                .add_working_time(registered_at, level.reaction)?,
+            resolution_due: level
+                .calendar
+                .add_working_time(registered_at, level.resolution)?,
+        })
+    }
+    pub fn registered_at(&self) -> DateTime<Utc> {
+        self.registered_at
+    }
+    pub fn reaction_due(&self) -> DateTime<Utc> {
+        self.reaction_due
+    }
+    pub fn resolution_due(&self) -> DateTime<Utc> {
+        self.resolution_due
+    }
+}
+
+/// Where one deadline stands (S6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineStatus {
+    /// Not reached yet, with more working time left than the margin.
+    OnTrack,
+    /// Not reached yet, and at most the margin of working time is left.
+    AtRisk,
+    /// Passed without the answer or the solution, or reached late.
+    Breached,
+    /// Reached in time.
+    Met,
+    /// The resolution clock stands still while waiting for the client.
+    Paused,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SlaEvaluation {
+    pub reaction: DeadlineStatus,
+    pub resolution: DeadlineStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClockError {
+    #[error("the appeal is already waiting for the client")]
+    AlreadyWaiting,
+    #[error("the appeal is not waiting for the client")]
+    NotWaiting,
+    #[error("the appeal is already resolved")]
+    Resolved,
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+impl ClockError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClockError::AlreadyWaiting => "sla.already_waiting",
+            ClockError::NotWaiting => "sla.not_waiting",
+            ClockError::Resolved => "sla.resolved",
+            ClockError::Calendar(_) => "sla.no_working_time",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaClock {
+    pub level: String,
+    deadlines: Deadlines,
+    /// Working time spent waiting, added to the resolution deadline (S4).
+    extension: TimeDelta,
+    waiting_since: Option<DateTime<Utc>>,
+    reacted_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+}
+
+impl SlaClock {
+    /// S3: start the clock when the appeal is registered.
+    pub fn start(
+        level: &SupportLevel,
+        registered_at: DateTime<Utc>,
+    ) -> Result<SlaClock, ClockError> {
+        Ok(SlaClock {
+            level: level.name.clone(),
+            deadlines: Deadlines::compute(level, registered_at)?,
+            extension: TimeDelta::zero(),
+            waiting_since: None,
+            reacted_at: None,
+            resolved_at: None,
+        })
+    }
+
+    pub fn deadlines(&self) -> &Deadlines {
+        &self.deadlines
+    }
+
+    pub fn extension(&self) -> TimeDelta {
+        self.extension
+    }
+
+    pub fn is_waiting(&self) -> bool {
+        self.waiting_since.is_some()
+    }
+
+    /// S2: the resolution deadline now: the registered one extended by the waits (S4).
+    pub fn resolution_due(
+        &self,
+        calendar: &BusinessCalendar,
+    ) -> Result<DateTime<Utc>, CalendarError> {
+        calendar.add_working_time(self.deadlines.resolution_due, self.extension)
+    }
+
+    /// S2: the first answer (call, mail, message) or notice that work started. Later ones
+    /// change nothing.
+    pub fn record_reaction(&mut self, at: DateTime<Utc>) {
+        self.reacted_at.get_or_insert(at);
+    }
+
+    pub fn start_waiting(&mut self, at: DateTime<Utc>) -> Result<(), ClockError> {
+        if self.resolved_at.is_some() {
+            return Err(ClockError::Resolved);
+        }
+        if self.waiting_since.is_some() {
+            return Err(ClockError::AlreadyWaiting);
+        }
+        self.waiting_since = Some(at);
+        Ok(())
+    }
+
+    /// S4: the wait ends; its working time extends the resolution deadline. Returns the
+    /// extension added.
+    pub fn stop_waiting(
+        &mut self,
+        at: DateTime<Utc>,
+        calendar: &BusinessCalendar,
+    ) -> Result<TimeDelta, ClockError> {
+        let since = self.waiting_since.take().ok_or(ClockError::NotWaiting)?;
+        let waited = calendar.working_time_between(since, at);
+        self.extension += waited;
+        Ok(waited)
+    }
+
+    /// S2: the question is solved (a running wait ends first).
+    pub fn resolve(
+        &mut self,
+        at: DateTime<Utc>,
+        calendar: &BusinessCalendar,
+    ) -> Result<(), ClockError> {
+        if self.resolved_at.is_some() {
+            return Err(ClockError::Resolved);
+        }
+        if self.waiting_since.is_some() {
+            self.stop_waiting(at, calendar)?;
+        }
+        self.resolved_at = Some(at);
+        Ok(())
+    }
+
+    /// S6: both deadlines at `now`. `margin` is the working time left at which a deadline
+    /// turns "at risk".
+    pub fn evaluate(
+        &self,
+        calendar: &BusinessCalendar,
+        now: DateTime<Utc>,
+        margin: TimeDelta,
+    ) -> Result<SlaEvaluation, CalendarError> {
+        let status = |due: DateTime<Utc>, reached: Option<DateTime<Utc>>| match reached {
+            Some(at) if at <= due => DeadlineStatus::Met,
+            Some(_) => DeadlineStatus::Breached,
+            None if now > due => DeadlineStatus::Breached,
+            None if calendar.working_time_between(now, due) <= margin => DeadlineStatus::AtRisk,
+            None => DeadlineStatus::OnTrack,
+        };
+        let reaction = status(self.deadlines.reaction_due, self.reacted_at);
+        let resolution = match self.waiting_since {
+            Some(_) if self.resolved_at.is_none() => DeadlineStatus::Paused,
+            _ => status(self.resolution_due(calendar)?, self.resolved_at),
+        };
+        Ok(SlaEvaluation {
+            reaction,
+            resolution,
+        })
+    }
+}

@@ -1,0 +1,190 @@
+//! A small text notation for business calendars, for tests and for line configuration files.
+//!
+//! Items are separated by `;` or new lines:
+//!
+//! ```text
+//! tz Europe/Moscow              time zone (IANA name; UTC when absent)
+//! Mon-Fri 09-13,14-18           weekdays and their shifts (a lunch break between two shifts)
+//! Sat 10:00-14:30               minutes are allowed
+//! Mon-Sun 22-06                 an overnight shift (ends the next day)
+//! Mon-Sun 00-24                 round the clock
+//! Sun off                       no work that weekday (the default)
+//! 2026-01-01 off                a holiday
+//! 2026-01-01..2026-01-08 off    a range of dates
+//! 2026-03-07 09-17              a shortened day, or a working weekend
+//! ```
+//!
+//! Example: `"tz Europe/Moscow; Mon-Fri 09-18; 2026-12-31 09-14"`.
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono_tz::Tz;
+
+use super::calendar::{BusinessCalendar, CalendarError, Shift};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("calendar item {item:?}: {reason}")]
+pub struct NotationError {
+    pub item: String,
+    pub reason: String,
+}
+
+fn err(item: &str, reason: impl Into<String>) -> NotationError {
+    NotationError {
+        item: item.to_string(),
+        reason: reason.into(),
+    }
+}
+
+const DAYS: [(&str, Weekday); 7] = [
+    ("mon", Weekday::Mon),
+    ("tue", Weekday::Tue),
+    ("wed", Weekday::Wed),
+    ("thu", Weekday::Thu),
+    ("fri", Weekday::Fri),
+    ("sat", Weekday::Sat),
+    ("sun", Weekday::Sun),
+];
+
+fn weekday(item: &str, name: &str) -> Result<Weekday, NotationError> {
+    DAYS.iter()
+        .find(|(n, _)| name.eq_ignore_ascii_case(n))
+        .map(|(_, d)| *d)
+        .ok_or_else(|| err(item, format!("{name:?} is not a weekday (Mon..Sun)")))
+}
+
+/// `Mon-Fri`, `Sat`, `Mon,Wed,Fri`, `daily`.
+fn weekdays(item: &str, spec: &str) -> Result<Vec<Weekday>, NotationError> {
+    if spec.eq_ignore_ascii_case("daily") {
+        return Ok(DAYS.iter().map(|(_, d)| *d).collect());
+    }
+    let mut out = Vec::new();
+    for part in spec.split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (mut d, last) = (weekday(item, a)?, weekday(item, b)?);
+                loop {
+                    out.push(d);
+                    if d == last {
+                        break;
+                    }
+                    d = d.succ();
+                    if out.len() > 7 {
+                        return Err(err(item, "bad weekday range"));
+                    }
+                }
+            }
+            None => out.push(weekday(item, part)?),
+        }
+    }
+    Ok(out)
+}
+
+/// `09`, `9`, `09:30`, `24` (midnight at the end of the day).
+fn time(item: &str, text: &str) -> Result<NaiveTime, NotationError> {
+    let (h, m) = text.split_once(':').unwrap_or((text, "0"));
+    let bad = || err(item, format!("{text:?} is not a time (HH or HH:MM)"));
+    let h: u32 = h.parse().map_err(|_| bad())?;
+    let m: u32 = m.parse().map_err(|_| bad())?;
+    if h == 24 && m == 0 {
+        return Ok(NaiveTime::MIN);
+    }
+    NaiveTime::from_hms_opt(h, m, 0).ok_or_else(bad)
+}
+
+/// `off`, or comma-separated `start-end` shifts.
+fn shifts(item: &str, spec: &str) -> Result<Vec<Shift>, NotationError> {
+    if spec.eq_ignore_ascii_case("off") {
+        return Ok(Vec::new());
+    }
+    spec.split(',')
+        .map(|range| {
+            let (a, b) = range
+                .split_once('-')
+                .ok_or_else(|| err(item, format!("{range:?} is not a shift (start-end)")))?;
+            let (start, end) = (time(item, a)?, time(item, b)?);
+            // 00-24 is a whole day; any other equal pair is a mistake, not a 24-hour shift.
+            if start == end && !(a.starts_with("00") && b.starts_with("24")) {
+                return Err(err(item, format!("{range:?} is empty")));
+            }
+            Ok(Shift::new(start, end))
+        })
+        .collect()
+}
+
+fn date(item: &str, text: &str) -> Result<NaiveDate, NotationError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| err(item, format!("{text:?} is not a date (YYYY-MM-DD)")))
+}
+
+fn calendar_error(item: &str, e: CalendarError) -> NotationError {
+    err(item, e.to_string())
+}
+
+/// Parse a calendar; every mistake names the item it is in.
+pub fn parse_calendar(text: &str) -> Result<BusinessCalendar, NotationError> {
+    let items: Vec<&str> = text
+        .split([';', '\n'])
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .collect();
+    let tz = match items.iter().find_map(|i| i.strip_prefix("tz ")) {
+        Some(name) => name
+            .trim()
+            .parse::<Tz>()
+            .map_err(|_| err(name, "unknown time zone"))?,
+        None => Tz::UTC,
+    };
+    let mut calendar = BusinessCalendar::new(tz);
+    for item in items.iter().filter(|i| !i.starts_with("tz ")) {
+        let (head, rest) = item
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| err(item, "expected `<days or date> <shifts or off>`"))?;
+        let day_shifts = shifts(item, rest.trim())?;
+        if head.starts_with(|c: char| c.is_ascii_digit()) {
+            let (first, last) = match head.split_once("..") {
+                Some((a, b)) => (date(item, a)?, date(item, b)?),
+                None => (date(item, head)?, date(item, head)?),
+            };
+            if last < first || (last - first).num_days() > 366 {
+                return Err(err(item, "a date range must run forward, at most a year"));
+            }
+            for d in first.iter_days().take_while(|d| *d <= last) {
+                calendar
+                    .set_date(d, day_shifts.clone())
+                    .map_err(|e| calendar_error(item, e))?;
+            }
+        } else {
+            for day in weekdays(item, head)? {
+                calendar
+                    .set_weekday(day, day_shifts.clone())
+                    .map_err(|e| calendar_error(item, e))?;
+            }
+        }
+    }
+    Ok(calendar)
+}
+
+/// A duration in the notation: `2h`, `30m`, `1h30m`, `45h`.
+pub fn parse_duration(text: &str) -> Result<chrono::TimeDelta, NotationError> {
+    let mut total = chrono::TimeDelta::zero();
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'h' | 'm' | 'd' if !number.is_empty() => {
+                let n: i64 = number.parse().map_err(|_| err(text, "number too large"))?;
+                total += match c {
+                    'h' => chrono::TimeDelta::hours(n),
+                    'm' => chrono::TimeDelta::minutes(n),
+                    _ => chrono::TimeDelta::days(n),
+                };
+                number.clear();
+            }
+            _ => return Err(err(text, "expected a duration like 2h, 30m or 1h30m")),
+        }
+    }
+    if !number.is_empty() || total.is_zero() {
+        return Err(err(text, "expected a duration like 2h, 30m or 1h30m"));
+    }
+    Ok(total)
+}
