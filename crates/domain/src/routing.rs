@@ -346,8 +346,9 @@ impl Dispatcher {
         Ok(self.give(appeal, by))
     }
 
-    /// A3: the holder hands the appeal to a colleague (who takes it even when busy: it is a
-    /// deliberate hand-over), or back to the line's queue (another tier or line).
+    /// A3: the holder hands the appeal to a colleague (who takes it even when busy or full: it
+    /// is a deliberate hand-over, but never to one in Do not disturb or Offline), or back to the
+    /// line's queue (another tier or line).
     pub fn transfer(
         &mut self,
         appeal: AppealId,
@@ -361,8 +362,12 @@ impl Dispatcher {
             });
         }
         if let Some(to) = to {
-            if !self.specialists.contains_key(&to) {
-                return Err(RoutingError::UnknownSpecialist(to));
+            let colleague = self
+                .specialists
+                .get(&to)
+                .ok_or(RoutingError::UnknownSpecialist(to))?;
+            if !colleague.presence.receives_open_appeal_messages() {
+                return Err(RoutingError::CannotTake(colleague.presence));
             }
         }
         self.release(appeal);
