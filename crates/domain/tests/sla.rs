@@ -283,7 +283,7 @@ fn s5_level_sets_are_validated() {
     ));
     let mut zero = d.clone();
     zero.reaction = TimeDelta::zero();
-    let err = LevelSet::new(vec![zero]).err().expect("refused");
+    let err = LevelSet::new(vec![zero]).expect_err("refused");
     assert_eq!(err.code(), "sla.not_positive");
 }
 
