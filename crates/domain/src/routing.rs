@@ -44,13 +44,13 @@ pub enum Decision {
 /// Among eligible specialists (Available and under their limit; never `exclude`): a specialist
 /// responsible for the client first, then the highest priority, then the lowest load, then the
 /// lowest id, so the same inputs always give the same answer.
-pub fn route(
-    specialists: &[Specialist],
+pub fn route<'a>(
+    specialists: impl IntoIterator<Item = &'a Specialist>,
     responsible: &[SpecialistId],
     exclude: Option<SpecialistId>,
 ) -> Decision {
     specialists
-        .iter()
+        .into_iter()
         .filter(|s| s.eligible() && Some(s.id) != exclude)
         .min_by_key(|s| {
             (
@@ -224,10 +224,6 @@ impl Dispatcher {
         self.priorities.keys().copied()
     }
 
-    fn candidates(&self) -> Vec<Specialist> {
-        self.specialists.values().cloned().collect()
-    }
-
     fn give(&mut self, appeal: AppealId, to: SpecialistId) -> Movement {
         self.holders.insert(appeal, to);
         if let Some(s) = self.specialists.get_mut(&to) {
@@ -246,7 +242,7 @@ impl Dispatcher {
 
     fn place(&mut self, appeal: AppealId, exclude: Option<SpecialistId>) -> Movement {
         let responsible = self.responsible.get(&appeal).cloned().unwrap_or_default();
-        match route(&self.candidates(), &responsible, exclude) {
+        match route(self.specialists.values(), &responsible, exclude) {
             Decision::Assign(to) => self.give(appeal, to),
             Decision::Queue => {
                 let priority = self.priorities.get(&appeal).copied().unwrap_or(0);
@@ -260,7 +256,7 @@ impl Dispatcher {
     fn drain_queue(&mut self, moves: &mut Vec<Movement>) {
         while let Some(front) = self.queue.front() {
             let responsible = self.responsible.get(&front).cloned().unwrap_or_default();
-            let Decision::Assign(to) = route(&self.candidates(), &responsible, None) else {
+            let Decision::Assign(to) = route(self.specialists.values(), &responsible, None) else {
                 break;
             };
             self.queue.remove(front);

@@ -215,7 +215,8 @@ impl Store {
     }
 
     /// C6: messages of the line (or of one client) with words starting with those of `query`,
-    /// newest first.
+    /// newest first (by local arrival: the message id). Ordering by the FTS rowid lets FTS5
+    /// stop after `limit` hits instead of building a snippet for every match.
     pub fn search_history(
         &self,
         line_id: i64,
@@ -234,7 +235,7 @@ impl Store {
              JOIN conversations cv ON cv.id = m.conversation_id
              JOIN clients c ON c.id = cv.client_id
              WHERE message_search MATCH ?1 AND cv.line_id = ?2 AND (?3 IS NULL OR cv.client_id = ?3)
-             ORDER BY m.sent_at DESC, m.id DESC
+             ORDER BY s.rowid DESC
              LIMIT ?4",
         )?;
         let hits = stmt
