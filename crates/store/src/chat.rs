@@ -4,7 +4,7 @@ use rusqlite::{OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
-use crate::clients::prefix_query;
+use crate::clients::{prefix_query, require_line_client};
 use crate::error::{Result, StoreError};
 use crate::outbox;
 
@@ -262,19 +262,7 @@ pub(crate) fn insert_message(
     at: i64,
     status: MessageStatus,
 ) -> Result<i64> {
-    let member: Option<i64> = tx
-        .query_row(
-            "SELECT 1 FROM line_clients WHERE line_id = ?1 AND client_id = ?2",
-            [line_id, client_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if member.is_none() {
-        return Err(StoreError::NotFound {
-            what: "client",
-            id: client_id,
-        });
-    }
+    require_line_client(tx, line_id, client_id)?;
     tx.execute(
         "INSERT INTO conversations (line_id, client_id) VALUES (?1, ?2)
          ON CONFLICT (line_id, client_id) DO NOTHING",

@@ -128,6 +128,22 @@ fn prefix_query_of<'a>(words: impl Iterator<Item = &'a str>) -> Option<String> {
 
 const MS_PER_DAY: i64 = 86_400_000;
 
+/// `NotFound` unless the client is connected to the line (also inside a transaction, which
+/// derefs to a connection).
+pub(crate) fn require_line_client(conn: &Connection, line_id: i64, client_id: i64) -> Result<()> {
+    let found: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM line_clients WHERE line_id = ?1 AND client_id = ?2",
+            [line_id, client_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    found.map(|_| ()).ok_or(StoreError::NotFound {
+        what: "client",
+        id: client_id,
+    })
+}
+
 impl Store {
     pub fn lines(&self) -> Result<Vec<Line>> {
         let mut stmt = self.conn.prepare_cached(
@@ -211,24 +227,9 @@ impl Store {
         Ok(rows)
     }
 
-    fn require_line_client(&self, line_id: i64, client_id: i64) -> Result<()> {
-        let found: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM line_clients WHERE line_id = ?1 AND client_id = ?2",
-                [line_id, client_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        found.map(|_| ()).ok_or(StoreError::NotFound {
-            what: "client",
-            id: client_id,
-        })
-    }
-
     /// C3/C4: keep a found client in the stream-mode list.
     pub fn add_client_to_list(&self, line_id: i64, client_id: i64) -> Result<()> {
-        self.require_line_client(line_id, client_id)?;
+        require_line_client(&self.conn, line_id, client_id)?;
         self.conn.execute(
             "INSERT INTO list_entries (line_id, client_id, added_by_hand) VALUES (?1, ?2, 1)
              ON CONFLICT (line_id, client_id) DO UPDATE SET added_by_hand = 1",
@@ -239,7 +240,7 @@ impl Store {
 
     /// C7: follow (or stop following) the client's whole line chat.
     pub fn set_favourite(&self, line_id: i64, client_id: i64, on: bool) -> Result<()> {
-        self.require_line_client(line_id, client_id)?;
+        require_line_client(&self.conn, line_id, client_id)?;
         self.conn.execute(
             "INSERT INTO list_entries (line_id, client_id, favourite) VALUES (?1, ?2, ?3)
              ON CONFLICT (line_id, client_id) DO UPDATE SET favourite = ?3",
@@ -250,7 +251,7 @@ impl Store {
 
     /// C5: everything the info panel shows about a client of the line.
     pub fn client_card(&self, line_id: i64, client_id: i64) -> Result<ClientCard> {
-        self.require_line_client(line_id, client_id)?;
+        require_line_client(&self.conn, line_id, client_id)?;
         let sql = format!("{ROW_SELECT} WHERE lc.line_id = ?1 AND c.id = ?2");
         let client = self
             .conn
