@@ -39,7 +39,7 @@ setup_system() {
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
   # shellcheck disable=SC2086
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends $missing
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq $missing
 }
 
 check_toolchains() {
