@@ -109,6 +109,42 @@ async fn presence_search_and_message_survive_a_restart() {
             "chat text must not become HTML elements"
         );
 
+        // Garbage at the IPC boundary: wrong types and unknown commands are refused, and
+        // nothing is written (the chat keeps exactly its messages).
+        let before = app.client.find_all(fantoccini::Locator::Css(&by_testid("message-text"))).await.expect("bubbles").len();
+        for (command, args) in [
+            ("send_message", serde_json::json!({"lineId": "one", "clientId": [], "text": 5})),
+            ("send_message", serde_json::json!({"lineId": 1, "clientId": 1, "text": ""})),
+            ("set_presence", serde_json::json!({"status": "sleeping"})),
+            ("save_settings", serde_json::json!({"settings": {"language": "de"}})),
+            ("no_such_command", serde_json::json!({})),
+        ] {
+            let outcome = app
+                .client
+                .execute_async(
+                    "const [cmd, args, done] = arguments;
+                     window.__TAURI_INTERNALS__.invoke(cmd, args)
+                       .then(v => done({ok: v}), e => done({err: e}));",
+                    vec![serde_json::json!(command), args],
+                )
+                .await
+                .expect("invoke");
+            assert!(outcome.get("err").is_some(), "{command} accepted garbage: {outcome}");
+        }
+        let empty = app
+            .client
+            .execute_async(
+                "window.__TAURI_INTERNALS__.invoke('send_message', {lineId: 1, clientId: 1, text: '  '})
+                   .then(v => arguments[0]({ok: v}), e => arguments[0](e));",
+                vec![],
+            )
+            .await
+            .expect("invoke");
+        assert_eq!(empty["code"], "invalid", "a typed error for the UI: {empty}");
+        assert_eq!(empty["field"], "text");
+        let after = app.client.find_all(fantoccini::Locator::Css(&by_testid("message-text"))).await.expect("bubbles").len();
+        assert_eq!(before, after);
+
         // Typed but not sent: the draft is kept in the local store (saved 400 ms after typing).
         app.testid("chat-input")
             .await

@@ -13,10 +13,21 @@ export class AppError extends Error {
   }
 }
 
-/** Await a generated command and return its value; a command error is thrown as AppError. */
+function isCommandError(value: unknown): value is CommandError {
+  return typeof value === "object" && value !== null && "code" in value && "message" in value;
+}
+
+/** Await a generated command and return its value; a command error is thrown as AppError.
+ * Errors raised before our code runs (Tauri refusing malformed arguments) arrive as plain
+ * strings: they become `internal` errors so the UI can still show them. */
 export async function call<T>(pending: Promise<Outcome<T>>): Promise<T> {
   const result = await pending;
-  if (result.status === "error") throw new AppError(result.error);
+  if (result.status === "error") {
+    const error: unknown = result.error;
+    throw new AppError(
+      isCommandError(error) ? error : { code: "internal", message: String(error), field: null },
+    );
+  }
   return result.data;
 }
 
