@@ -1,0 +1,76 @@
+//! Passwords (argon2) and session tokens (random, kept only as their sha256).
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sha2::{Digest, Sha256};
+
+/// How long a token from `POST /api/login` is valid.
+pub const TOKEN_LIFETIME_MS: i64 = 12 * 60 * 60 * 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("the password could not be hashed: {0}")]
+    Hash(String),
+    #[error("the system random generator failed: {0}")]
+    Random(String),
+}
+
+/// An argon2id hash in PHC form, with a random salt.
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
+    let hash: PasswordHash = Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|e| AuthError::Hash(e.to_string()))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the stored hash; a malformed stored hash never matches.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).ok().is_some_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+/// A new random token (256 bits, hex) and the hash under which it is stored.
+pub fn new_token() -> Result<(String, String), AuthError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AuthError::Random(e.to_string()))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hash = token_hash(&token);
+    Ok((token, hash))
+}
+
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_and_hashes_are_salted() {
+        let a = hash_password("пароль-1").expect("hash");
+        let b = hash_password("пароль-1").expect("hash");
+        assert_ne!(a, b, "random salt");
+        assert!(a.starts_with("$argon2id$"));
+        assert!(verify_password("пароль-1", &a));
+        assert!(!verify_password("пароль-2", &a));
+        assert!(!verify_password("пароль-1", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let (t1, h1) = new_token().expect("token");
+        let (t2, _) = new_token().expect("token");
+        assert_ne!(t1, t2);
+        assert_eq!(t1.len(), 64);
+        assert_eq!(token_hash(&t1), h1);
+        assert_ne!(t1, h1);
+    }
+}

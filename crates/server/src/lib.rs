@@ -1,0 +1,15 @@
+//! The Linedesk line server.
+//!
+//! - [`storage`]: what the server keeps, behind the [`storage::Storage`] trait;
+//!   [`sqlite::SqliteStorage`] is the default (one file, durable before acknowledging).
+//! - [`auth`]: argon2 passwords, random tokens stored as their sha256.
+//! - [`app`]: `POST /api/login` and `GET /api/ws`.
+//! - [`session`]: one WebSocket session of the protocol in `crates/protocol`.
+//! - [`hub`]: fan-out of new events to subscribed sessions.
+
+pub mod app;
+pub mod auth;
+pub mod hub;
+pub mod session;
+pub mod sqlite;
+pub mod storage;

@@ -1,0 +1,127 @@
+//! `linedesk-server`: run the line server, or set up lines, clients and specialists.
+//!
+//! ```text
+//! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
+//! linedesk-server add-line --data-dir DIR --name NAME
+//! linedesk-server add-client --data-dir DIR --line ID --name NAME
+//! linedesk-server add-specialist --data-dir DIR --login LOGIN --password PASSWORD --name NAME --lines 1,2
+//! ```
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use linedesk_server::app::{Server, serve};
+use linedesk_server::auth::hash_password;
+use linedesk_server::sqlite::SqliteStorage;
+use linedesk_server::storage::Storage;
+
+const USAGE: &str =
+    "usage: linedesk-server serve|add-line|add-client|add-specialist --data-dir DIR [options]";
+
+fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
+    let mut map = HashMap::new();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let name = flag
+            .strip_prefix("--")
+            .ok_or_else(|| format!("unexpected argument {flag:?}"))?;
+        let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+        map.insert(name.to_string(), value.clone());
+    }
+    Ok(map)
+}
+
+fn need<'a>(opts: &'a HashMap<String, String>, name: &str) -> Result<&'a str, String> {
+    opts.get(name)
+        .map(String::as_str)
+        .ok_or_else(|| format!("--{name} is required"))
+}
+
+fn number(opts: &HashMap<String, String>, name: &str) -> Result<u64, String> {
+    need(opts, name)?
+        .parse()
+        .map_err(|_| format!("--{name} must be a number"))
+}
+
+fn storage(opts: &HashMap<String, String>) -> Result<SqliteStorage, String> {
+    let dir = PathBuf::from(need(opts, "data-dir")?);
+    SqliteStorage::open(&dir.join("server.db"))
+        .map_err(|e| format!("cannot open the data dir: {e}"))
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let (command, rest) = args.split_first().ok_or(USAGE)?;
+    let opts = options(rest)?;
+    match command.as_str() {
+        "serve" => {
+            let storage = storage(&opts)?;
+            let bind = opts
+                .get("bind")
+                .map_or("127.0.0.1:7700", String::as_str)
+                .to_string();
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the runtime: {e}"))?;
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(&bind)
+                    .await
+                    .map_err(|e| format!("cannot bind {bind}: {e}"))?;
+                let address = listener.local_addr().map_err(|e| e.to_string())?;
+                // Tests and scripts read this line to learn the port.
+                println!("listening on {address}");
+                serve(listener, Server::new(Arc::new(storage)))
+                    .await
+                    .map_err(|e| format!("server stopped: {e}"))
+            })
+        }
+        "add-line" => {
+            println!(
+                "{}",
+                storage(&opts)?
+                    .add_line(need(&opts, "name")?)
+                    .map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        "add-client" => {
+            let s = storage(&opts)?;
+            println!(
+                "{}",
+                s.add_client(number(&opts, "line")?, need(&opts, "name")?)
+                    .map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        "add-specialist" => {
+            let s = storage(&opts)?;
+            let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
+            let id = s
+                .add_specialist(need(&opts, "login")?, &hash, need(&opts, "name")?)
+                .map_err(|e| e.to_string())?;
+            for line in need(&opts, "lines")?.split(',').filter(|l| !l.is_empty()) {
+                let line: u64 = line
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("bad line id {line:?}"))?;
+                s.serve_line(id, line).map_err(|e| e.to_string())?;
+            }
+            println!("{id}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n{USAGE}")),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("linedesk-server: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

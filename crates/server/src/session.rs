@@ -1,0 +1,306 @@
+//! One WebSocket session: Hello first, then subscriptions (replay from a cursor, then live)
+//! and idempotent actions. Every bad frame gets a typed error frame; the session goes on, and
+//! nothing it does disturbs other sessions.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::ws::{Message, WebSocket};
+use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::app::{Server, now_ms};
+use crate::auth::token_hash;
+use crate::storage::{Applied, StorageError, StoredEvent};
+
+/// Replay is read from storage in pages of this many events.
+const REPLAY_PAGE: u32 = 500;
+
+/// A token bucket: `BURST` frames at once, `PER_SECOND` sustained.
+struct RateLimit {
+    tokens: f64,
+    last: Instant,
+}
+
+impl RateLimit {
+    const BURST: f64 = 200.0;
+    const PER_SECOND: f64 = 100.0;
+
+    fn new() -> RateLimit {
+        RateLimit {
+            tokens: RateLimit::BURST,
+            last: Instant::now(),
+        }
+    }
+
+    fn allow(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * RateLimit::PER_SECOND;
+        self.tokens = (self.tokens + refill).min(RateLimit::BURST);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+struct Session {
+    server: Arc<Server>,
+    socket: WebSocket,
+    specialist: Option<u64>,
+    lines: BTreeSet<u64>,
+    /// Per subscribed line, the last sequence number sent.
+    cursors: HashMap<u64, u64>,
+    rate: RateLimit,
+}
+
+/// The session ended: the socket closed or failed.
+struct Closed;
+
+pub async fn run(socket: WebSocket, server: Arc<Server>) {
+    let mut live = server.hub.subscribe();
+    let mut session = Session {
+        server,
+        socket,
+        specialist: None,
+        lines: BTreeSet::new(),
+        cursors: HashMap::new(),
+        rate: RateLimit::new(),
+    };
+    loop {
+        let step = tokio::select! {
+            incoming = session.socket.recv() => match incoming {
+                Some(Ok(message)) => session.on_message(message).await,
+                _ => Err(Closed),
+            },
+            event = live.recv() => match event {
+                Ok(event) => session.on_live(event).await,
+                Err(RecvError::Lagged(_)) => session.resync().await,
+                Err(RecvError::Closed) => Err(Closed),
+            },
+        };
+        if step.is_err() {
+            break;
+        }
+    }
+}
+
+impl Session {
+    async fn send(&mut self, frame: ServerFrame) -> Result<(), Closed> {
+        self.socket
+            .send(Message::Text(frame.encode().into()))
+            .await
+            .map_err(|_| Closed)
+    }
+
+    async fn error(
+        &mut self,
+        code: ErrorCode,
+        message: impl Into<String>,
+        key: Option<String>,
+    ) -> Result<(), Closed> {
+        self.send(ServerFrame::error(code, message, key)).await
+    }
+
+    async fn on_message(&mut self, message: Message) -> Result<(), Closed> {
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Close(_) => return Err(Closed),
+            Message::Ping(_) | Message::Pong(_) => return Ok(()),
+            Message::Binary(_) => {
+                return self
+                    .error(ErrorCode::BadFrame, "frames are JSON text", None)
+                    .await;
+            }
+        };
+        if !self.rate.allow() {
+            return self
+                .error(ErrorCode::RateLimited, "too many frames; slow down", None)
+                .await;
+        }
+        let frame = match ClientFrame::decode(text.as_str()) {
+            Ok(frame) => frame,
+            Err(err) => return self.error(err.code(), err.to_string(), None).await,
+        };
+        match (frame, self.specialist) {
+            (ClientFrame::Hello { version, token }, None) => self.hello(version, &token).await,
+            (ClientFrame::Hello { .. }, Some(_)) => {
+                self.error(ErrorCode::OutOfOrder, "already signed in", None)
+                    .await
+            }
+            (ClientFrame::Ping { id }, _) => self.send(ServerFrame::Pong { id }).await,
+            (_, None) => {
+                self.error(
+                    ErrorCode::Unauthenticated,
+                    "send hello with a token first",
+                    None,
+                )
+                .await
+            }
+            (ClientFrame::Subscribe { line, after }, Some(_)) => self.subscribe(line, after).await,
+            (ClientFrame::Submit { key, action }, Some(specialist)) => {
+                self.submit(specialist, key, action).await
+            }
+        }
+    }
+
+    async fn hello(&mut self, version: u16, token: &str) -> Result<(), Closed> {
+        if version != PROTOCOL_VERSION {
+            let message = format!("this server speaks protocol {PROTOCOL_VERSION}, not {version}");
+            return self
+                .error(ErrorCode::UnsupportedVersion, message, None)
+                .await;
+        }
+        let storage = self.server.storage.clone();
+        let hash = token_hash(token);
+        let found = tokio::task::spawn_blocking(move || {
+            let owner = storage.token_owner(&hash, now_ms())?;
+            owner
+                .map(|id| storage.lines_of(id).map(|lines| (id, lines)))
+                .transpose()
+        })
+        .await;
+        match found {
+            Ok(Ok(Some((specialist, lines)))) => {
+                self.specialist = Some(specialist);
+                self.lines = lines.iter().copied().collect();
+                self.send(ServerFrame::Welcome {
+                    version: PROTOCOL_VERSION,
+                    specialist,
+                    lines,
+                })
+                .await
+            }
+            Ok(Ok(None)) => {
+                self.error(
+                    ErrorCode::Unauthenticated,
+                    "the token is unknown or expired",
+                    None,
+                )
+                .await
+            }
+            Ok(Err(err)) => self.error(ErrorCode::Internal, err.to_string(), None).await,
+            Err(err) => self.error(ErrorCode::Internal, err.to_string(), None).await,
+        }
+    }
+
+    async fn subscribe(&mut self, line: u64, after: u64) -> Result<(), Closed> {
+        if !self.lines.contains(&line) {
+            return self
+                .error(
+                    ErrorCode::Forbidden,
+                    format!("line {line} is not one you serve"),
+                    None,
+                )
+                .await;
+        }
+        self.cursors.insert(line, after);
+        self.replay(line).await
+    }
+
+    /// Send everything of `line` after its cursor from storage, then say the replay is done.
+    async fn replay(&mut self, line: u64) -> Result<(), Closed> {
+        loop {
+            let after = self.cursors.get(&line).copied().unwrap_or(0);
+            let storage = self.server.storage.clone();
+            let page =
+                tokio::task::spawn_blocking(move || storage.events_after(line, after, REPLAY_PAGE))
+                    .await;
+            let page = match page {
+                Ok(Ok(page)) => page,
+                Ok(Err(err)) => {
+                    return self.error(ErrorCode::Internal, err.to_string(), None).await;
+                }
+                Err(err) => return self.error(ErrorCode::Internal, err.to_string(), None).await,
+            };
+            if page.is_empty() {
+                return self.send(ServerFrame::CaughtUp { line, seq: after }).await;
+            }
+            for event in page {
+                self.deliver(event).await?;
+            }
+        }
+    }
+
+    async fn deliver(&mut self, e: StoredEvent) -> Result<(), Closed> {
+        self.cursors.insert(e.line, e.seq);
+        self.send(ServerFrame::Event {
+            line: e.line,
+            seq: e.seq,
+            at_ms: e.at_ms,
+            event: e.event,
+        })
+        .await
+    }
+
+    async fn on_live(&mut self, event: StoredEvent) -> Result<(), Closed> {
+        let Some(&cursor) = self.cursors.get(&event.line) else {
+            return Ok(());
+        };
+        if event.seq <= cursor {
+            Ok(())
+        } else if event.seq == cursor + 1 {
+            self.deliver(event).await
+        } else {
+            // A gap: events were appended that this session has not seen; read them back.
+            self.replay(event.line).await
+        }
+    }
+
+    async fn resync(&mut self) -> Result<(), Closed> {
+        let lines: Vec<u64> = self.cursors.keys().copied().collect();
+        for line in lines {
+            self.replay(line).await?;
+        }
+        Ok(())
+    }
+
+    async fn submit(&mut self, specialist: u64, key: String, action: Action) -> Result<(), Closed> {
+        let storage = self.server.storage.clone();
+        let key_for_task = key.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            storage.apply(specialist, &key_for_task, &action, now_ms())
+        })
+        .await;
+        match outcome {
+            Ok(Ok(Applied::Done(events))) => {
+                self.server.hub.publish(&events);
+                self.send(ServerFrame::Ack {
+                    key,
+                    duplicate: false,
+                })
+                .await
+            }
+            Ok(Ok(Applied::Duplicate)) => {
+                self.send(ServerFrame::Ack {
+                    key,
+                    duplicate: true,
+                })
+                .await
+            }
+            Ok(Err(StorageError::Forbidden(line))) => {
+                self.error(
+                    ErrorCode::Forbidden,
+                    format!("line {line} is not one you serve"),
+                    Some(key),
+                )
+                .await
+            }
+            Ok(Err(StorageError::Invalid(why))) => {
+                self.error(ErrorCode::Invalid, why, Some(key)).await
+            }
+            Ok(Err(err)) => {
+                self.error(ErrorCode::Internal, err.to_string(), Some(key))
+                    .await
+            }
+            Err(err) => {
+                self.error(ErrorCode::Internal, err.to_string(), Some(key))
+                    .await
+            }
+        }
+    }
+}

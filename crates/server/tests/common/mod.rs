@@ -1,0 +1,153 @@
+//! A real client for the server tests: HTTP login over TCP and a WebSocket session.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use linedesk_protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
+use linedesk_server::app::{Server, serve};
+use linedesk_server::auth::hash_password;
+use linedesk_server::sqlite::SqliteStorage;
+use linedesk_server::storage::Storage;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub struct World {
+    pub addr: SocketAddr,
+    pub line_a: u64,
+    pub line_b: u64,
+    pub client_a: u64,
+    pub client_b: u64,
+    pub storage: Arc<SqliteStorage>,
+    _dir: tempfile::TempDir,
+}
+
+/// Two lines, a client on each, `anna` serving line A and `boris` serving line B, a real
+/// server on 127.0.0.1.
+pub async fn world() -> World {
+    let dir = tempfile::tempdir().expect("dir");
+    let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
+    let line_a = storage.add_line("Линия А").expect("line");
+    let line_b = storage.add_line("Линия Б").expect("line");
+    let client_a = storage.add_client(line_a, "Иванова").expect("client");
+    let client_b = storage.add_client(line_b, "Петров").expect("client");
+    let anna = storage
+        .add_specialist("anna", &hash_password("anna-pass").expect("hash"), "Анна")
+        .expect("anna");
+    storage.serve_line(anna, line_a).expect("serve");
+    let boris = storage
+        .add_specialist(
+            "boris",
+            &hash_password("boris-pass").expect("hash"),
+            "Борис",
+        )
+        .expect("boris");
+    storage.serve_line(boris, line_b).expect("serve");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = Server::new(storage.clone());
+    tokio::spawn(async move { serve(listener, server).await });
+    World {
+        addr,
+        line_a,
+        line_b,
+        client_a,
+        client_b,
+        storage,
+        _dir: dir,
+    }
+}
+
+/// `POST /api/login` over a plain TCP connection: (status, JSON body).
+pub async fn http_login(addr: SocketAddr, body: &str) -> (u16, serde_json::Value) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "POST /api/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    tokio::time::timeout(WAIT, stream.read_to_string(&mut response))
+        .await
+        .expect("in time")
+        .expect("read");
+    let status: u16 = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+pub async fn token(addr: SocketAddr, login: &str, password: &str) -> String {
+    let (status, body) = http_login(
+        addr,
+        &serde_json::json!({"login": login, "password": password}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["token"].as_str().expect("token").to_string()
+}
+
+pub struct Client {
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl Client {
+    pub async fn connect(addr: SocketAddr) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
+            .await
+            .expect("websocket");
+        Client { ws }
+    }
+
+    /// Connect, log in and say hello: the Welcome frame is consumed.
+    pub async fn signed_in(addr: SocketAddr, login: &str, password: &str) -> Client {
+        let token = token(addr, login, password).await;
+        let mut c = Client::connect(addr).await;
+        c.send(&ClientFrame::Hello {
+            version: PROTOCOL_VERSION,
+            token,
+        })
+        .await;
+        match c.recv().await {
+            ServerFrame::Welcome { .. } => c,
+            other => panic!("expected welcome, got {other:?}"),
+        }
+    }
+
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        self.raw(Message::Text(frame.encode().into())).await;
+    }
+
+    pub async fn raw(&mut self, message: Message) {
+        self.ws.send(message).await.expect("send");
+    }
+
+    pub async fn recv(&mut self) -> ServerFrame {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("a frame in time");
+            match message.expect("open").expect("frame") {
+                Message::Text(text) => {
+                    return ServerFrame::decode(text.as_str()).expect("server frame");
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+}
