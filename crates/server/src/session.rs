@@ -24,8 +24,9 @@ struct RateLimit {
 }
 
 impl RateLimit {
-    const BURST: f64 = 200.0;
-    const PER_SECOND: f64 = 100.0;
+    /// Room for an outbox flushed after a long disconnection (a thousand actions at once).
+    const BURST: f64 = 1000.0;
+    const PER_SECOND: f64 = 500.0;
 
     fn new() -> RateLimit {
         RateLimit {

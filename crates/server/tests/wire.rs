@@ -380,11 +380,11 @@ async fn garbage_and_oversized_frames_get_errors_and_disturb_nobody() {
 async fn a_flood_is_rate_limited_per_connection() {
     let w = world().await;
     let mut flood = Client::signed_in(w.addr, "anna", "anna-pass").await;
-    for id in 0..400 {
+    for id in 0..1_500 {
         flood.send(&ClientFrame::Ping { id }).await;
     }
     let mut limited = 0;
-    for _ in 0..400 {
+    for _ in 0..1_500 {
         if matches!(
             flood.recv().await,
             ServerFrame::Error {
@@ -395,7 +395,10 @@ async fn a_flood_is_rate_limited_per_connection() {
             limited += 1;
         }
     }
-    assert!(limited > 0, "400 frames at once exceed the burst of 200");
+    assert!(
+        limited > 0,
+        "1,500 frames at once exceed the burst of 1,000"
+    );
     let mut calm = Client::signed_in(w.addr, "anna", "anna-pass").await;
     calm.send(&ClientFrame::Ping { id: 1 }).await;
     assert_eq!(

@@ -136,6 +136,21 @@ impl Client {
         self.ws.send(message).await.expect("send");
     }
 
+    /// The next frame, or `None` when the connection is gone (e.g. the server was killed).
+    pub async fn try_recv(&mut self) -> Option<ServerFrame> {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .ok()??
+                .ok()?;
+            match message {
+                Message::Text(text) => return ServerFrame::decode(text.as_str()).ok(),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                _ => return None,
+            }
+        }
+    }
+
     pub async fn recv(&mut self) -> ServerFrame {
         loop {
             let message = tokio::time::timeout(WAIT, self.ws.next())
