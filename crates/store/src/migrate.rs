@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_drafts",
         sql: include_str!("../../../migrations/0003_drafts.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_outbox_failures",
+        sql: include_str!("../../../migrations/0004_outbox_failures.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

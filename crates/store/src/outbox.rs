@@ -40,7 +40,7 @@ impl Store {
     pub fn outbox_pending(&self, limit: u32) -> Result<Vec<OutboxItem>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, kind, payload, idempotency_key, created_at, attempts
-             FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?1",
+             FROM outbox WHERE sent_at IS NULL AND failed_reason IS NULL ORDER BY id LIMIT ?1",
         )?;
         let rows = stmt
             .query_map([limit], |r| {
@@ -57,9 +57,11 @@ impl Store {
         Ok(rows)
     }
 
-    /// The server acknowledged the action. Kept (not deleted) so keys are never reused.
+    /// The server acknowledged the action. Kept (not deleted) so keys are never reused. A sent
+    /// message becomes `sent` in the chat, in the same transaction.
     pub fn outbox_mark_sent(&self, id: i64) -> Result<()> {
-        let changed = self.conn.execute(
+        let tx = self.conn.unchecked_transaction()?;
+        let changed = tx.execute(
             "UPDATE outbox SET sent_at = COALESCE(sent_at, CAST(unixepoch('subsec') * 1000 AS INTEGER)),
                  attempts = attempts + 1
              WHERE id = ?1",
@@ -71,6 +73,40 @@ impl Store {
                 id,
             });
         }
+        tx.execute(
+            "UPDATE messages SET status = 'sent'
+             WHERE status = 'pending' AND id = (
+                 SELECT json_extract(payload, '$.messageId') FROM outbox
+                 WHERE id = ?1 AND kind = 'message.send')",
+            [id],
+        )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// The server refused the action for good: it leaves the pending queue with the reason
+    /// (kept for the UI and for support), so the actions behind it can go.
+    pub fn outbox_mark_failed(&self, id: i64, reason: &str) -> Result<()> {
+        let changed = self.conn.execute(
+            "UPDATE outbox SET failed_reason = ?2, attempts = attempts + 1
+             WHERE id = ?1 AND sent_at IS NULL AND failed_reason IS NULL",
+            rusqlite::params![id, reason],
+        )?;
+        if changed == 0 {
+            return Err(crate::StoreError::NotFound {
+                what: "pending outbox item",
+                id,
+            });
+        }
+        Ok(())
+    }
+
+    /// How many actions still wait for the server.
+    pub fn outbox_pending_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_reason IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
     }
 }

@@ -715,3 +715,37 @@ fn a_draft_survives_reopening_and_sending_clears_it() {
         .expect("blank clears");
     assert_eq!(store.draft(line, client).expect("draft"), "");
 }
+
+#[test]
+fn acknowledged_messages_become_sent_and_refused_actions_step_aside() {
+    let (_dir, store, line) = demo_store();
+    let client = ivanova(&store, line);
+    let first = store
+        .send_message(line, client, "первое", NOW)
+        .expect("send");
+    store
+        .send_message(line, client, "второе", NOW + 1)
+        .expect("send");
+    let pending = store.outbox_pending(10).expect("outbox");
+    assert_eq!(store.outbox_pending_count().expect("count"), 2);
+    store
+        .outbox_mark_failed(pending[0].id, "forbidden")
+        .expect("fail");
+    assert!(
+        store.outbox_mark_failed(pending[0].id, "again").is_err(),
+        "only pending items fail"
+    );
+    let left = store.outbox_pending(10).expect("outbox");
+    assert_eq!(left.len(), 1, "the refused one no longer blocks the queue");
+    store.outbox_mark_sent(left[0].id).expect("sent");
+    let page = store.messages(line, client, None, 50).expect("messages");
+    let status = |text: &str| page.iter().find(|m| m.text == text).map(|m| m.status);
+    assert_eq!(status("второе"), Some(MessageStatus::Sent));
+    assert_eq!(
+        status("первое"),
+        Some(MessageStatus::Pending),
+        "a refused message is not shown as sent"
+    );
+    assert_eq!(first.status, MessageStatus::Pending);
+    assert_eq!(store.outbox_pending_count().expect("count"), 0);
+}

@@ -1,0 +1,253 @@
+//! One connected session: log in, say hello, send the outbox in order, then wait for more.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
+use linedesk_store::{OutboxItem, Store, StoreError};
+use tokio::sync::{Notify, watch};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::{Backoff, IDLE_CHECK, SyncConfig, SyncStatus};
+
+/// Why a session ended. Every variant but `LoginRefused` is retried with backoff.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the server is unreachable: {0}")]
+    Unreachable(String),
+    #[error("the server refused the login")]
+    LoginRefused,
+    #[error("the connection dropped")]
+    Dropped,
+    #[error("the server answered something unexpected: {0}")]
+    Protocol(String),
+    #[error("the local store: {0}")]
+    Store(#[from] StoreError),
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// How long an acknowledgement may take before the connection is considered dead.
+const ACK_TIMEOUT: Duration = Duration::from_secs(20);
+/// Pause after the server said "rate limited" before sending the same action again.
+const RATE_LIMIT_PAUSE: Duration = Duration::from_millis(200);
+
+fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+async fn login(config: &SyncConfig) -> Result<String, SyncError> {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    let body =
+        serde_json::json!({ "login": config.login, "password": config.password }).to_string();
+    let request = hyper::Request::post(format!("http://{}/api/login", config.server))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?
+        .to_bytes();
+    if status == hyper::StatusCode::UNAUTHORIZED {
+        return Err(SyncError::LoginRefused);
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| SyncError::Protocol(format!("login answer: {e}")))?;
+    value["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| SyncError::Protocol(format!("login answered {status} without a token")))
+}
+
+/// The server action for an outbox item, or why it can never be sent.
+fn action_of(item: &OutboxItem) -> Result<Action, String> {
+    let payload: serde_json::Value =
+        serde_json::from_str(&item.payload).map_err(|e| format!("payload: {e}"))?;
+    let number = |name: &str| {
+        payload[name]
+            .as_i64()
+            .and_then(|v| u64::try_from(v).ok())
+            .ok_or_else(|| format!("payload has no {name}"))
+    };
+    match item.kind.as_str() {
+        "message.send" => Ok(Action::SendMessage {
+            line: number("lineId")?,
+            client: number("clientId")?,
+            text: payload["text"]
+                .as_str()
+                .ok_or("payload has no text")?
+                .to_string(),
+        }),
+        "presence.set" => {
+            let code = payload["status"].as_str().ok_or("payload has no status")?;
+            let status = PresenceStatus::from_code(code)
+                .ok_or_else(|| format!("unknown status {code:?}"))?;
+            Ok(Action::SetPresence { status })
+        }
+        other => Err(format!("unknown action kind {other:?}")),
+    }
+}
+
+async fn send(ws: &mut Socket, frame: &ClientFrame) -> Result<(), SyncError> {
+    ws.send(Message::Text(frame.encode().into()))
+        .await
+        .map_err(|_| SyncError::Dropped)
+}
+
+/// The next protocol frame; events and pongs are skipped (applying events is the next step).
+async fn next_reply(ws: &mut Socket) -> Result<ServerFrame, SyncError> {
+    loop {
+        let message = tokio::time::timeout(ACK_TIMEOUT, ws.next())
+            .await
+            .map_err(|_| SyncError::Dropped)?;
+        match message {
+            Some(Ok(Message::Text(text))) => {
+                let frame = ServerFrame::decode(text.as_str())
+                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
+                if !matches!(
+                    frame,
+                    ServerFrame::Event { .. }
+                        | ServerFrame::Pong { .. }
+                        | ServerFrame::CaughtUp { .. }
+                ) {
+                    return Ok(frame);
+                }
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
+/// Send one outbox item until the server acknowledges it or refuses it for good.
+async fn deliver(
+    ws: &mut Socket,
+    store: &Mutex<Store>,
+    item: &OutboxItem,
+) -> Result<(), SyncError> {
+    let action = match action_of(item) {
+        Ok(action) => action,
+        Err(reason) => {
+            lock(store).outbox_mark_failed(item.id, &reason)?;
+            return Ok(());
+        }
+    };
+    let frame = ClientFrame::Submit {
+        key: item.idempotency_key.clone(),
+        action,
+    };
+    loop {
+        send(ws, &frame).await?;
+        match next_reply(ws).await? {
+            ServerFrame::Ack { key, .. } if key == item.idempotency_key => {
+                lock(store).outbox_mark_sent(item.id)?;
+                return Ok(());
+            }
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            } => tokio::time::sleep(RATE_LIMIT_PAUSE).await,
+            ServerFrame::Error {
+                code:
+                    code @ (ErrorCode::Forbidden
+                    | ErrorCode::Invalid
+                    | ErrorCode::TooLarge
+                    | ErrorCode::BadFrame),
+                message,
+                ..
+            } => {
+                lock(store).outbox_mark_failed(item.id, &format!("{code:?}: {message}"))?;
+                return Ok(());
+            }
+            other => return Err(SyncError::Protocol(format!("{other:?}"))),
+        }
+    }
+}
+
+/// Run one connection until it fails; returns why. Never returns while connected.
+pub(crate) async fn session(
+    store: &Arc<Mutex<Store>>,
+    config: &SyncConfig,
+    status: &watch::Sender<SyncStatus>,
+    nudge: &Notify,
+    backoff: &mut Backoff,
+) -> SyncError {
+    match connected(store, config, status, nudge, backoff).await {
+        Ok(never) => match never {},
+        Err(error) => error,
+    }
+}
+
+enum Never {}
+
+async fn connected(
+    store: &Arc<Mutex<Store>>,
+    config: &SyncConfig,
+    status: &watch::Sender<SyncStatus>,
+    nudge: &Notify,
+    backoff: &mut Backoff,
+) -> Result<Never, SyncError> {
+    let token = login(config).await?;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/ws", config.server))
+        .await
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    send(
+        &mut ws,
+        &ClientFrame::Hello {
+            version: PROTOCOL_VERSION,
+            token,
+        },
+    )
+    .await?;
+    match next_reply(&mut ws).await? {
+        ServerFrame::Welcome { .. } => backoff.reset(),
+        ServerFrame::Error {
+            code: ErrorCode::Unauthenticated,
+            ..
+        } => return Err(SyncError::LoginRefused),
+        other => return Err(SyncError::Protocol(format!("{other:?}"))),
+    }
+    let mut ping = 0u64;
+    loop {
+        loop {
+            let (batch, pending) = {
+                let s = lock(store);
+                (s.outbox_pending(100)?, s.outbox_pending_count()?)
+            };
+            if batch.is_empty() {
+                break;
+            }
+            let _ = status.send(SyncStatus::Sending { pending });
+            for item in &batch {
+                deliver(&mut ws, store, item).await?;
+            }
+        }
+        let _ = status.send(SyncStatus::InSync);
+        tokio::select! {
+            _ = nudge.notified() => {}
+            _ = tokio::time::sleep(IDLE_CHECK) => {
+                ping += 1;
+                send(&mut ws, &ClientFrame::Ping { id: ping }).await?;
+            }
+            incoming = ws.next() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The app's sync client.
+//!
+//! Every action the specialist takes is first written to the local store's outbox (see
+//! `linedesk-store`); this client sends the outbox to the line server in order, one action at a
+//! time, each with its idempotency key, and marks it sent only on the server's acknowledgement.
+//! A dropped connection is retried with exponential backoff; whatever was in flight is sent
+//! again and the server, seeing the same key, does not apply it twice. So every action arrives
+//! exactly once, in the order it was made, whatever the network does.
+//!
+//! [`SyncHandle::status`] tells the UI honestly where things stand ([`SyncStatus`]).
+
+mod backoff;
+mod connection;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use linedesk_store::Store;
+use serde::Serialize;
+use tokio::sync::{Notify, watch};
+
+pub use backoff::Backoff;
+pub use connection::SyncError;
+
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// `host:port` of the line server.
+    pub server: String,
+    pub login: String,
+    pub password: String,
+}
+
+/// Where the sync stands, for the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum SyncStatus {
+    Connecting,
+    /// Not connected; the next attempt is in `retry_in_ms`.
+    Offline {
+        retry_in_ms: u64,
+        reason: String,
+    },
+    /// Connected and sending: `pending` actions left.
+    Sending {
+        pending: i64,
+    },
+    /// Connected and nothing left to send.
+    InSync,
+    /// The server refused the login: retrying will not help until the password changes.
+    LoginRefused,
+}
+
+pub struct SyncHandle {
+    status: watch::Receiver<SyncStatus>,
+    nudge: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SyncHandle {
+    pub fn status(&self) -> watch::Receiver<SyncStatus> {
+        self.status.clone()
+    }
+
+    /// A new action is in the outbox: send it now rather than at the next idle check.
+    pub fn nudge(&self) {
+        self.nudge.notify_one();
+    }
+
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+/// How long a connected, idle client waits before checking the outbox and pinging anyway.
+pub const IDLE_CHECK: Duration = Duration::from_secs(15);
+
+/// Start syncing `store` with the server in the background (on the current tokio runtime).
+pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
+    let (status_tx, status) = watch::channel(SyncStatus::Connecting);
+    let nudge = Arc::new(Notify::new());
+    let task = tokio::spawn(run(store, config, status_tx, nudge.clone()));
+    SyncHandle {
+        status,
+        nudge,
+        task,
+    }
+}
+
+async fn run(
+    store: Arc<Mutex<Store>>,
+    config: SyncConfig,
+    status: watch::Sender<SyncStatus>,
+    nudge: Arc<Notify>,
+) {
+    let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
+    loop {
+        let _ = status.send(SyncStatus::Connecting);
+        let error = connection::session(&store, &config, &status, &nudge, &mut backoff).await;
+        if matches!(error, SyncError::LoginRefused) {
+            let _ = status.send(SyncStatus::LoginRefused);
+            // A changed password arrives with a new config; until then, check rarely.
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            continue;
+        }
+        let wait = backoff.next_delay();
+        let retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        let _ = status.send(SyncStatus::Offline {
+            retry_in_ms,
+            reason: error.to_string(),
+        });
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = nudge.notified() => {}
+        }
+    }
+}
