@@ -192,6 +192,25 @@ impl Dispatcher {
         d
     }
 
+    /// A specialist starts serving the line (or their terms change); their load is kept.
+    pub fn add_specialist(&mut self, mut s: Specialist) {
+        s.load = self.specialists.get(&s.id).map_or(0, |old| old.load);
+        self.specialists.insert(s.id, s);
+    }
+
+    /// Rebuild state read back from storage: `appeal` is held by `holder`, or queued when
+    /// `None`. Nothing is routed (the state is restored exactly as it was).
+    pub fn restore(&mut self, appeal: AppealId, priority: u8, holder: Option<SpecialistId>) {
+        self.priorities.insert(appeal, priority);
+        self.responsible.entry(appeal).or_default();
+        match holder {
+            Some(to) => {
+                self.give(appeal, to);
+            }
+            None => self.queue.push(appeal, priority),
+        }
+    }
+
     pub fn specialist(&self, id: SpecialistId) -> Option<&Specialist> {
         self.specialists.get(&id)
     }

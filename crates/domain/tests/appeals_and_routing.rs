@@ -374,3 +374,37 @@ fn a3_transfer_in_the_dispatcher() {
         }]
     );
 }
+
+#[test]
+fn a2_restored_state_is_exact_and_routing_goes_on_from_it() {
+    let mut d = team(&[(1, Available, 1, 1), (2, Busy, 1, 3)]);
+    d.restore(AppealId(5), 0, Some(SpecialistId(2)));
+    d.restore(AppealId(6), 0, None);
+    d.restore(AppealId(7), 0, Some(SpecialistId(1)));
+    assert_eq!(
+        d.holder(AppealId(5)),
+        Some(SpecialistId(2)),
+        "restored as it was, not rerouted"
+    );
+    assert!(d.queue().contains(AppealId(6)));
+    assert_eq!(d.specialist(SpecialistId(1)).map(|s| s.load), Some(1));
+    assert_eq!(
+        d.finish(AppealId(7)),
+        Ok(vec![Movement::Assigned {
+            appeal: AppealId(6),
+            to: SpecialistId(1)
+        }])
+    );
+    d.add_specialist(Specialist {
+        id: SpecialistId(2),
+        presence: Available,
+        priority: 9,
+        limit: 3,
+        load: 0,
+    });
+    assert_eq!(
+        d.specialist(SpecialistId(2)).map(|s| (s.load, s.priority)),
+        Some((1, 9)),
+        "load kept on update"
+    );
+}

@@ -45,6 +45,14 @@ pub enum ClientFrame {
     },
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Specialist,
+    /// A person served by a line: sees only their own conversation.
+    Client,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
@@ -57,14 +65,29 @@ pub enum Action {
     SetPresence {
         status: PresenceStatus,
     },
+    /// A client writes to their line: opens an appeal when none is open (A1).
+    ClientMessage {
+        text: String,
+    },
+    /// A specialist takes a queued appeal by hand (A2); of two takers exactly one wins.
+    TakeAppeal {
+        appeal: u64,
+    },
+    /// The holder finishes the appeal with a result (A4).
+    FinishAppeal {
+        appeal: u64,
+        result: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
+    /// `role` says who signed in; `id` is the specialist's or the client's id.
     Welcome {
         version: u16,
-        specialist: u64,
+        role: Role,
+        id: u64,
         lines: Vec<u64>,
     },
     Event {
@@ -100,11 +123,45 @@ pub enum Event {
         client: u64,
         from_specialist: Option<u64>,
         text: String,
+        #[serde(default)]
+        appeal: Option<u64>,
     },
     PresenceChanged {
         specialist: u64,
         status: PresenceStatus,
     },
+    AppealOpened {
+        appeal: u64,
+        client: u64,
+    },
+    AppealAssigned {
+        appeal: u64,
+        client: u64,
+        specialist: u64,
+    },
+    AppealQueued {
+        appeal: u64,
+        client: u64,
+    },
+    AppealFinished {
+        appeal: u64,
+        client: u64,
+        result: String,
+    },
+}
+
+impl Event {
+    /// The client the event is about, if any: a client's session sees only its own.
+    pub fn client(&self) -> Option<u64> {
+        match self {
+            Event::MessagePosted { client, .. }
+            | Event::AppealOpened { client, .. }
+            | Event::AppealAssigned { client, .. }
+            | Event::AppealQueued { client, .. }
+            | Event::AppealFinished { client, .. } => Some(*client),
+            Event::PresenceChanged { .. } => None,
+        }
+    }
 }
 
 /// Stable error codes of the wire: the app switches on them and translates them.
@@ -124,6 +181,8 @@ pub enum ErrorCode {
     Invalid,
     /// A frame that makes no sense now (a second Hello, ...).
     OutOfOrder,
+    /// Someone else got there first (an appeal already taken).
+    Conflict,
     Internal,
 }
 

@@ -47,7 +47,8 @@ struct LoginRequest {
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LoginResponse {
     pub token: String,
-    pub specialist: u64,
+    pub role: linedesk_protocol::Role,
+    pub id: u64,
 }
 
 /// The body of every HTTP error: the same codes as the WebSocket's.
@@ -94,10 +95,11 @@ async fn login(State(server): State<Arc<Server>>, body: String) -> Response {
         }
         let (token, hash) =
             new_token().map_err(|e| crate::storage::StorageError::Invalid(e.to_string()))?;
-        storage.save_token(&hash, account.id, now_ms() + TOKEN_LIFETIME_MS)?;
+        storage.save_token(&hash, account.subject, now_ms() + TOKEN_LIFETIME_MS)?;
         Ok::<_, crate::storage::StorageError>(Some(LoginResponse {
             token,
-            specialist: account.id,
+            role: account.subject.role,
+            id: account.subject.id,
         }))
     })
     .await;

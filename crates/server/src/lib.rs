@@ -6,7 +6,9 @@
 //! - [`app`]: `POST /api/login` and `GET /api/ws`.
 //! - [`session`]: one WebSocket session of the protocol in `crates/protocol`.
 //! - [`hub`]: fan-out of new events to subscribed sessions.
+//! - `actions`: applying an action: validation, routing through `linedesk-domain`, events.
 
+mod actions;
 pub mod app;
 pub mod auth;
 pub mod hub;

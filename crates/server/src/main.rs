@@ -3,8 +3,9 @@
 //! ```text
 //! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
 //! linedesk-server add-line --data-dir DIR --name NAME
-//! linedesk-server add-client --data-dir DIR --line ID --name NAME
+//! linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
 //! linedesk-server add-specialist --data-dir DIR --login LOGIN --password PASSWORD --name NAME --lines 1,2
+//!     [--priority 0-255] [--limit 5]
 //! ```
 
 use std::collections::HashMap;
@@ -88,11 +89,16 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         "add-client" => {
             let s = storage(&opts)?;
-            println!(
-                "{}",
-                s.add_client(number(&opts, "line")?, need(&opts, "name")?)
-                    .map_err(|e| e.to_string())?
-            );
+            let line = number(&opts, "line")?;
+            let client = s
+                .add_client(line, need(&opts, "name")?)
+                .map_err(|e| e.to_string())?;
+            if let Some(login) = opts.get("login") {
+                let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
+                s.set_client_login(client, login, &hash)
+                    .map_err(|e| e.to_string())?;
+            }
+            println!("{client}");
             Ok(())
         }
         "add-specialist" => {
@@ -106,7 +112,14 @@ fn run(args: &[String]) -> Result<(), String> {
                     .trim()
                     .parse()
                     .map_err(|_| format!("bad line id {line:?}"))?;
-                s.serve_line(id, line).map_err(|e| e.to_string())?;
+                let priority = opts
+                    .get("priority")
+                    .map_or(Ok(0), |p| p.parse().map_err(|_| "--priority is 0-255"))?;
+                let limit = opts
+                    .get("limit")
+                    .map_or(Ok(5), |l| l.parse().map_err(|_| "--limit is a number"))?;
+                s.serve_line(id, line, priority, limit)
+                    .map_err(|e| e.to_string())?;
             }
             println!("{id}");
             Ok(())

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::ws::{Message, WebSocket};
-use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
+use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::{Server, now_ms};
 use crate::auth::token_hash;
-use crate::storage::{Applied, StorageError, StoredEvent};
+use crate::storage::{Applied, StorageError, StoredEvent, Subject};
 
 /// Replay is read from storage in pages of this many events.
 const REPLAY_PAGE: u32 = 500;
@@ -52,7 +52,8 @@ impl RateLimit {
 struct Session {
     server: Arc<Server>,
     socket: WebSocket,
-    specialist: Option<u64>,
+    /// Who signed in (after a valid Hello).
+    subject: Option<Subject>,
     lines: BTreeSet<u64>,
     /// Per subscribed line, the last sequence number sent.
     cursors: HashMap<u64, u64>,
@@ -67,7 +68,7 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
     let mut session = Session {
         server,
         socket,
-        specialist: None,
+        subject: None,
         lines: BTreeSet::new(),
         cursors: HashMap::new(),
         rate: RateLimit::new(),
@@ -127,7 +128,7 @@ impl Session {
             Ok(frame) => frame,
             Err(err) => return self.error(err.code(), err.to_string(), None).await,
         };
-        match (frame, self.specialist) {
+        match (frame, self.subject) {
             (ClientFrame::Hello { version, token }, None) => self.hello(version, &token).await,
             (ClientFrame::Hello { .. }, Some(_)) => {
                 self.error(ErrorCode::OutOfOrder, "already signed in", None)
@@ -143,8 +144,8 @@ impl Session {
                 .await
             }
             (ClientFrame::Subscribe { line, after }, Some(_)) => self.subscribe(line, after).await,
-            (ClientFrame::Submit { key, action }, Some(specialist)) => {
-                self.submit(specialist, key, action).await
+            (ClientFrame::Submit { key, action }, Some(subject)) => {
+                self.submit(subject, key, action).await
             }
         }
     }
@@ -166,12 +167,13 @@ impl Session {
         })
         .await;
         match found {
-            Ok(Ok(Some((specialist, lines)))) => {
-                self.specialist = Some(specialist);
+            Ok(Ok(Some((subject, lines)))) => {
+                self.subject = Some(subject);
                 self.lines = lines.iter().copied().collect();
                 self.send(ServerFrame::Welcome {
                     version: PROTOCOL_VERSION,
-                    specialist,
+                    role: subject.role,
+                    id: subject.id,
                     lines,
                 })
                 .await
@@ -229,6 +231,15 @@ impl Session {
 
     async fn deliver(&mut self, e: StoredEvent) -> Result<(), Closed> {
         self.cursors.insert(e.line, e.seq);
+        // A client sees only events about themselves (their messages, their appeals).
+        if let Some(Subject {
+            role: Role::Client,
+            id,
+        }) = self.subject
+            && e.event.client() != Some(id)
+        {
+            return Ok(());
+        }
         self.send(ServerFrame::Event {
             line: e.line,
             seq: e.seq,
@@ -260,11 +271,16 @@ impl Session {
         Ok(())
     }
 
-    async fn submit(&mut self, specialist: u64, key: String, action: Action) -> Result<(), Closed> {
+    async fn submit(
+        &mut self,
+        subject: Subject,
+        key: String,
+        action: Action,
+    ) -> Result<(), Closed> {
         let storage = self.server.storage.clone();
         let key_for_task = key.clone();
         let outcome = tokio::task::spawn_blocking(move || {
-            storage.apply(specialist, &key_for_task, &action, now_ms())
+            storage.apply(subject, &key_for_task, &action, now_ms())
         })
         .await;
         match outcome {
@@ -290,6 +306,12 @@ impl Session {
                     Some(key),
                 )
                 .await
+            }
+            Ok(Err(StorageError::NotAllowed(why))) => {
+                self.error(ErrorCode::Forbidden, why, Some(key)).await
+            }
+            Ok(Err(StorageError::Conflict(why))) => {
+                self.error(ErrorCode::Conflict, why, Some(key)).await
             }
             Ok(Err(StorageError::Invalid(why))) => {
                 self.error(ErrorCode::Invalid, why, Some(key)).await

@@ -1,26 +1,104 @@
 //! The default storage: one SQLite file in the data dir, WAL with `synchronous = FULL`, so a
 //! committed write survives a kill -9 or a power cut before it is acknowledged.
+//!
+//! The connection and the routing state of every line (a `linedesk-domain` `Dispatcher`) sit
+//! behind one lock: an action changes a copy of the dispatcher, writes the outcome in one
+//! transaction, and only then replaces the dispatcher, so the two never disagree.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use linedesk_protocol::{Action, Event, MAX_KEY_BYTES, MAX_MESSAGE_CHARS};
+use linedesk_domain::ids::{AppealId, SpecialistId};
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_domain::routing::{Dispatcher, Specialist};
+use linedesk_protocol::{Action, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::storage::{Account, Applied, Storage, StorageError, StoredEvent};
+use crate::actions;
+use crate::storage::{Account, Applied, Storage, StorageError, StoredEvent, Subject};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_server.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_server.sql")),
+    (2, include_str!("../migrations/0002_routing.sql")),
+];
 
-pub struct SqliteStorage {
-    conn: Mutex<Connection>,
+pub(crate) struct Inner {
+    pub conn: Connection,
+    pub routing: HashMap<u64, Dispatcher>,
 }
 
-fn id(v: i64) -> u64 {
+pub struct SqliteStorage {
+    inner: Mutex<Inner>,
+}
+
+pub(crate) fn id(v: i64) -> u64 {
     u64::try_from(v).unwrap_or_default()
 }
 
-fn sql_id(v: u64) -> i64 {
+pub(crate) fn sql_id(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn role_code(role: Role) -> &'static str {
+    match role {
+        Role::Specialist => "specialist",
+        Role::Client => "client",
+    }
+}
+
+/// The specialists of a line as routing sees them (presence Offline until set).
+pub(crate) fn line_team(conn: &Connection, line: u64) -> Result<Vec<Specialist>, StorageError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ls.specialist_id, COALESCE(p.status, 'offline'), ls.priority, ls.max_load
+         FROM line_specialists ls LEFT JOIN presence p ON p.specialist_id = ls.specialist_id
+         WHERE ls.line_id = ?1",
+    )?;
+    let rows = stmt
+        .query_map([sql_id(line)], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .map(|(sid, status, priority, limit)| Specialist {
+            id: SpecialistId(id(sid)),
+            presence: PresenceStatus::from_code(&status).unwrap_or(PresenceStatus::Offline),
+            priority: u8::try_from(priority).unwrap_or(u8::MAX),
+            limit: u32::try_from(limit).unwrap_or(0),
+            load: 0,
+        })
+        .collect())
+}
+
+/// Rebuild every line's routing state exactly as stored.
+fn load_routing(conn: &Connection) -> Result<HashMap<u64, Dispatcher>, StorageError> {
+    let lines: Vec<i64> = conn
+        .prepare("SELECT id FROM lines")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut routing = HashMap::new();
+    for line in lines.into_iter().map(id) {
+        let mut d = Dispatcher::new(line_team(conn, line)?);
+        let mut stmt = conn.prepare(
+            "SELECT id, holder FROM appeals WHERE line_id = ?1 AND state <> 'finished' ORDER BY id",
+        )?;
+        let open = stmt
+            .query_map([sql_id(line)], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (appeal, holder) in open {
+            d.restore(AppealId(id(appeal)), 0, holder.map(|h| SpecialistId(id(h))));
+        }
+        routing.insert(line, d);
+    }
+    Ok(routing)
 }
 
 impl SqliteStorage {
@@ -28,8 +106,7 @@ impl SqliteStorage {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let conn = Connection::open(path)?;
-        SqliteStorage::prepare(conn)
+        SqliteStorage::prepare(Connection::open(path)?)
     }
 
     pub fn open_in_memory() -> Result<SqliteStorage, StorageError> {
@@ -55,15 +132,16 @@ impl SqliteStorage {
             tx.pragma_update(None, "user_version", v)?;
         }
         tx.commit()?;
+        let routing = load_routing(&conn)?;
         Ok(SqliteStorage {
-            conn: Mutex::new(conn),
+            inner: Mutex::new(Inner { conn, routing }),
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    fn inner(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll
-        // back), so the connection stays usable.
-        self.conn
+        // back) and the dispatchers are only replaced after a commit, so the state stays usable.
+        self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -83,49 +161,33 @@ fn exists(what: &'static str, name: &str, err: rusqlite::Error) -> StorageError 
     }
 }
 
-fn append(
-    tx: &rusqlite::Transaction<'_>,
-    line: u64,
-    at_ms: i64,
-    event: Event,
-) -> Result<StoredEvent, StorageError> {
-    let seq: i64 = tx.query_row(
-        "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE line_id = ?1",
-        [sql_id(line)],
-        |r| r.get(0),
-    )?;
-    let body = serde_json::to_string(&event).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    tx.execute(
-        "INSERT INTO events (line_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)",
-        params![sql_id(line), seq, at_ms, body],
-    )?;
-    Ok(StoredEvent {
-        line,
-        seq: id(seq),
-        at_ms,
-        event,
-    })
-}
-
 impl Storage for SqliteStorage {
     fn add_line(&self, name: &str) -> Result<u64, StorageError> {
-        let conn = self.conn();
-        conn.execute("INSERT INTO lines (name) VALUES (?1)", [name])
+        let mut inner = self.inner();
+        inner
+            .conn
+            .execute("INSERT INTO lines (name) VALUES (?1)", [name])
             .map_err(|e| exists("line", name, e))?;
-        Ok(id(conn.last_insert_rowid()))
+        let line = id(inner.conn.last_insert_rowid());
+        inner.routing.insert(line, Dispatcher::default());
+        Ok(line)
     }
 
     fn add_client(&self, line: u64, name: &str) -> Result<u64, StorageError> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO clients (line_id, name) VALUES (?1, ?2)",
-            params![sql_id(line), name],
-        )
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(..) => StorageError::Invalid(format!("no line {line}")),
-            other => other.into(),
-        })?;
-        Ok(id(conn.last_insert_rowid()))
+        let inner = self.inner();
+        inner
+            .conn
+            .execute(
+                "INSERT INTO clients (line_id, name) VALUES (?1, ?2)",
+                params![sql_id(line), name],
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(..) => {
+                    StorageError::Invalid(format!("no line {line}"))
+                }
+                other => other.into(),
+            })?;
+        Ok(id(inner.conn.last_insert_rowid()))
     }
 
     fn add_specialist(
@@ -134,52 +196,128 @@ impl Storage for SqliteStorage {
         password_hash: &str,
         name: &str,
     ) -> Result<u64, StorageError> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO specialists (login, password_hash, name) VALUES (?1, ?2, ?3)",
-            params![login, password_hash, name],
-        )
-        .map_err(|e| exists("specialist", login, e))?;
-        Ok(id(conn.last_insert_rowid()))
+        let inner = self.inner();
+        let taken: Option<i64> = inner
+            .conn
+            .query_row("SELECT 1 FROM clients WHERE login = ?1", [login], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if taken.is_some() {
+            return Err(StorageError::Exists {
+                what: "login",
+                name: login.to_string(),
+            });
+        }
+        inner
+            .conn
+            .execute(
+                "INSERT INTO specialists (login, password_hash, name) VALUES (?1, ?2, ?3)",
+                params![login, password_hash, name],
+            )
+            .map_err(|e| exists("specialist", login, e))?;
+        Ok(id(inner.conn.last_insert_rowid()))
     }
 
-    fn serve_line(&self, specialist: u64, line: u64) -> Result<(), StorageError> {
-        self.conn()
+    fn serve_line(
+        &self,
+        specialist: u64,
+        line: u64,
+        priority: u8,
+        limit: u32,
+    ) -> Result<(), StorageError> {
+        let mut inner = self.inner();
+        inner
+            .conn
             .execute(
-                "INSERT OR IGNORE INTO line_specialists (line_id, specialist_id) VALUES (?1, ?2)",
-                params![sql_id(line), sql_id(specialist)],
+                "INSERT INTO line_specialists (line_id, specialist_id, priority, max_load) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (line_id, specialist_id) DO UPDATE SET priority = ?3, max_load = ?4",
+                params![sql_id(line), sql_id(specialist), priority, limit],
             )
-            .map_err(|_| {
-                StorageError::Invalid(format!("no line {line} or specialist {specialist}"))
-            })?;
+            .map_err(|_| StorageError::Invalid(format!("no line {line} or specialist {specialist}")))?;
+        let team = line_team(&inner.conn, line)?;
+        let dispatcher = inner.routing.entry(line).or_default();
+        for s in team
+            .into_iter()
+            .filter(|s| s.id == SpecialistId(specialist))
+        {
+            dispatcher.add_specialist(s);
+        }
+        Ok(())
+    }
+
+    fn set_client_login(
+        &self,
+        client: u64,
+        login: &str,
+        password_hash: &str,
+    ) -> Result<(), StorageError> {
+        let inner = self.inner();
+        let taken: Option<i64> = inner
+            .conn
+            .query_row("SELECT 1 FROM specialists WHERE login = ?1", [login], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if taken.is_some() {
+            return Err(StorageError::Exists {
+                what: "login",
+                name: login.to_string(),
+            });
+        }
+        let changed = inner
+            .conn
+            .execute(
+                "UPDATE clients SET login = ?2, password_hash = ?3 WHERE id = ?1",
+                params![sql_id(client), login, password_hash],
+            )
+            .map_err(|e| exists("login", login, e))?;
+        if changed == 0 {
+            return Err(StorageError::Invalid(format!("no client {client}")));
+        }
         Ok(())
     }
 
     fn account_by_login(&self, login: &str) -> Result<Option<Account>, StorageError> {
-        Ok(self
-            .conn()
+        let inner = self.inner();
+        let specialist = inner
+            .conn
             .query_row(
-                "SELECT id, login, password_hash, name FROM specialists WHERE login = ?1",
+                "SELECT id, password_hash FROM specialists WHERE login = ?1",
                 [login],
                 |r| {
                     Ok(Account {
-                        id: id(r.get(0)?),
-                        login: r.get(1)?,
-                        password_hash: r.get(2)?,
-                        name: r.get(3)?,
+                        subject: Subject::specialist(id(r.get(0)?)),
+                        login: login.to_string(),
+                        password_hash: r.get(1)?,
                     })
                 },
+            )
+            .optional()?;
+        if specialist.is_some() {
+            return Ok(specialist);
+        }
+        Ok(inner
+            .conn
+            .query_row(
+                "SELECT id, password_hash FROM clients WHERE login = ?1 AND password_hash IS NOT NULL",
+                [login],
+                |r| Ok(Account { subject: Subject::client(id(r.get(0)?)), login: login.to_string(), password_hash: r.get(1)? }),
             )
             .optional()?)
     }
 
-    fn lines_of(&self, specialist: u64) -> Result<Vec<u64>, StorageError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT line_id FROM line_specialists WHERE specialist_id = ?1 ORDER BY line_id",
-        )?;
+    fn lines_of(&self, subject: Subject) -> Result<Vec<u64>, StorageError> {
+        let inner = self.inner();
+        let sql = match subject.role {
+            Role::Specialist => {
+                "SELECT line_id FROM line_specialists WHERE specialist_id = ?1 ORDER BY line_id"
+            }
+            Role::Client => "SELECT line_id FROM clients WHERE id = ?1",
+        };
+        let mut stmt = inner.conn.prepare_cached(sql)?;
         let lines = stmt
-            .query_map([sql_id(specialist)], |r| r.get::<_, i64>(0))?
+            .query_map([sql_id(subject.id)], |r| r.get::<_, i64>(0))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(lines.into_iter().map(id).collect())
     }
@@ -187,115 +325,46 @@ impl Storage for SqliteStorage {
     fn save_token(
         &self,
         token_hash: &str,
-        specialist: u64,
+        subject: Subject,
         expires_ms: i64,
     ) -> Result<(), StorageError> {
-        self.conn().execute(
-            "INSERT INTO tokens (token_hash, specialist_id, expires_at) VALUES (?1, ?2, ?3)",
-            params![token_hash, sql_id(specialist), expires_ms],
+        self.inner().conn.execute(
+            "INSERT INTO tokens (token_hash, role, subject_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                token_hash,
+                role_code(subject.role),
+                sql_id(subject.id),
+                expires_ms
+            ],
         )?;
         Ok(())
     }
 
-    fn token_owner(&self, token_hash: &str, now_ms: i64) -> Result<Option<u64>, StorageError> {
-        let owner: Option<i64> = self
-            .conn()
+    fn token_owner(&self, token_hash: &str, now_ms: i64) -> Result<Option<Subject>, StorageError> {
+        let owner: Option<(String, i64)> = self
+            .inner()
+            .conn
             .query_row(
-                "SELECT specialist_id FROM tokens WHERE token_hash = ?1 AND expires_at > ?2",
+                "SELECT role, subject_id FROM tokens WHERE token_hash = ?1 AND expires_at > ?2",
                 params![token_hash, now_ms],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        Ok(owner.map(id))
+        Ok(owner.map(|(role, subject)| match role.as_str() {
+            "client" => Subject::client(id(subject)),
+            _ => Subject::specialist(id(subject)),
+        }))
     }
 
     fn apply(
         &self,
-        specialist: u64,
+        actor: Subject,
         key: &str,
         action: &Action,
         now_ms: i64,
     ) -> Result<Applied, StorageError> {
-        if key.is_empty() || key.len() > MAX_KEY_BYTES {
-            return Err(StorageError::Invalid(format!(
-                "an idempotency key is 1 to {MAX_KEY_BYTES} bytes"
-            )));
-        }
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let fresh = tx.execute(
-            "INSERT OR IGNORE INTO actions (specialist_id, key, at) VALUES (?1, ?2, ?3)",
-            params![sql_id(specialist), key, now_ms],
-        )?;
-        if fresh == 0 {
-            return Ok(Applied::Duplicate);
-        }
-        let serves = |line: u64| -> Result<bool, StorageError> {
-            Ok(tx
-                .query_row(
-                    "SELECT 1 FROM line_specialists WHERE line_id = ?1 AND specialist_id = ?2",
-                    params![sql_id(line), sql_id(specialist)],
-                    |r| r.get::<_, i64>(0),
-                )
-                .optional()?
-                .is_some())
-        };
-        let events = match action {
-            Action::SendMessage { line, client, text } => {
-                if !serves(*line)? {
-                    return Err(StorageError::Forbidden(*line));
-                }
-                let text = text.trim();
-                if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
-                    return Err(StorageError::Invalid(format!(
-                        "a message is 1 to {MAX_MESSAGE_CHARS} characters"
-                    )));
-                }
-                let on_line: Option<i64> = tx
-                    .query_row(
-                        "SELECT 1 FROM clients WHERE id = ?1 AND line_id = ?2",
-                        params![sql_id(*client), sql_id(*line)],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if on_line.is_none() {
-                    return Err(StorageError::Invalid(format!(
-                        "client {client} is not on line {line}"
-                    )));
-                }
-                let event = Event::MessagePosted {
-                    client: *client,
-                    from_specialist: Some(specialist),
-                    text: text.to_string(),
-                };
-                vec![append(&tx, *line, now_ms, event)?]
-            }
-            Action::SetPresence { status } => {
-                let lines: Vec<i64> = {
-                    let mut stmt = tx.prepare_cached(
-                        "SELECT line_id FROM line_specialists WHERE specialist_id = ?1",
-                    )?;
-                    stmt.query_map([sql_id(specialist)], |r| r.get(0))?
-                        .collect::<Result<Vec<_>, _>>()?
-                };
-                lines
-                    .into_iter()
-                    .map(|line| {
-                        append(
-                            &tx,
-                            id(line),
-                            now_ms,
-                            Event::PresenceChanged {
-                                specialist,
-                                status: *status,
-                            },
-                        )
-                    })
-                    .collect::<Result<Vec<_>, _>>()?
-            }
-        };
-        tx.commit()?;
-        Ok(Applied::Done(events))
+        let mut inner = self.inner();
+        actions::apply(&mut inner, actor, key, action, now_ms)
     }
 
     fn events_after(
@@ -304,8 +373,8 @@ impl Storage for SqliteStorage {
         after: u64,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StorageError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        let inner = self.inner();
+        let mut stmt = inner.conn.prepare_cached(
             "SELECT seq, at, body FROM events WHERE line_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
         )?;
         let rows = stmt

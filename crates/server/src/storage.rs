@@ -1,14 +1,35 @@
 //! What the server keeps, behind a trait so a PostgreSQL backend can follow without touching
 //! the handlers. Every write is durable when the call returns.
 
-use linedesk_protocol::{Action, Event};
+use linedesk_protocol::{Action, Event, Role};
+
+/// Who acts: a specialist or a client, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Subject {
+    pub role: Role,
+    pub id: u64,
+}
+
+impl Subject {
+    pub fn specialist(id: u64) -> Subject {
+        Subject {
+            role: Role::Specialist,
+            id,
+        }
+    }
+    pub fn client(id: u64) -> Subject {
+        Subject {
+            role: Role::Client,
+            id,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    pub id: u64,
+    pub subject: Subject,
     pub login: String,
     pub password_hash: String,
-    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +55,11 @@ pub enum StorageError {
     #[error("line {0} is not served by this specialist")]
     Forbidden(u64),
     #[error("{0}")]
+    NotAllowed(String),
+    #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("{what} {name:?} already exists")]
     Exists { what: &'static str, name: String },
     #[error("database: {0}")]
@@ -56,20 +81,37 @@ pub trait Storage: Send + Sync + 'static {
         password_hash: &str,
         name: &str,
     ) -> Result<u64, StorageError>;
-    fn serve_line(&self, specialist: u64, line: u64) -> Result<(), StorageError>;
+    /// The specialist serves the line with a priority (higher first) and a limit of appeals.
+    fn serve_line(
+        &self,
+        specialist: u64,
+        line: u64,
+        priority: u8,
+        limit: u32,
+    ) -> Result<(), StorageError>;
+    /// Let a client sign in.
+    fn set_client_login(
+        &self,
+        client: u64,
+        login: &str,
+        password_hash: &str,
+    ) -> Result<(), StorageError>;
+    /// A specialist's or a client's account (logins are unique across both).
     fn account_by_login(&self, login: &str) -> Result<Option<Account>, StorageError>;
-    fn lines_of(&self, specialist: u64) -> Result<Vec<u64>, StorageError>;
+    /// The lines a specialist serves, or the one line of a client.
+    fn lines_of(&self, subject: Subject) -> Result<Vec<u64>, StorageError>;
     fn save_token(
         &self,
         token_hash: &str,
-        specialist: u64,
+        subject: Subject,
         expires_ms: i64,
     ) -> Result<(), StorageError>;
-    fn token_owner(&self, token_hash: &str, now_ms: i64) -> Result<Option<u64>, StorageError>;
-    /// Validate and apply `action` of `specialist` once per `key`, appending its events.
+    fn token_owner(&self, token_hash: &str, now_ms: i64) -> Result<Option<Subject>, StorageError>;
+    /// Validate and apply `action` of `actor` once per `key`, appending its events; routing
+    /// decisions (assign or queue) are made by `linedesk-domain` in the same transaction.
     fn apply(
         &self,
-        specialist: u64,
+        actor: Subject,
         key: &str,
         action: &Action,
         now_ms: i64,

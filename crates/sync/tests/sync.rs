@@ -30,7 +30,7 @@ async fn server() -> (SocketAddr, Arc<SqliteStorage>, tempfile::TempDir) {
     let anna = storage
         .add_specialist("anna", &hash_password("anna-pass").expect("hash"), "Анна")
         .expect("anna");
-    storage.serve_line(anna, line).expect("serve");
+    storage.serve_line(anna, line, 0, 5).expect("serve");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let server = Server::new(storage.clone());
@@ -115,7 +115,7 @@ fn posted(storage: &SqliteStorage) -> Vec<String> {
         after = last.seq;
         texts.extend(page.into_iter().filter_map(|e| match e.event {
             Event::MessagePosted { text, .. } => Some(text),
-            Event::PresenceChanged { .. } => None,
+            _ => None,
         }));
     }
 }

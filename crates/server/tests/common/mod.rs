@@ -22,6 +22,8 @@ pub struct World {
     pub line_b: u64,
     pub client_a: u64,
     pub client_b: u64,
+    /// A second client of line A.
+    pub client_a2: u64,
     pub storage: Arc<SqliteStorage>,
     _dir: tempfile::TempDir,
 }
@@ -38,7 +40,7 @@ pub async fn world() -> World {
     let anna = storage
         .add_specialist("anna", &hash_password("anna-pass").expect("hash"), "Анна")
         .expect("anna");
-    storage.serve_line(anna, line_a).expect("serve");
+    storage.serve_line(anna, line_a, 0, 5).expect("serve");
     let boris = storage
         .add_specialist(
             "boris",
@@ -46,7 +48,28 @@ pub async fn world() -> World {
             "Борис",
         )
         .expect("boris");
-    storage.serve_line(boris, line_b).expect("serve");
+    storage.serve_line(boris, line_b, 0, 5).expect("serve");
+    // Vera also serves line A, with a lower priority than Anna and room for one appeal.
+    let vera = storage
+        .add_specialist("vera", &hash_password("vera-pass").expect("hash"), "Вера")
+        .expect("vera");
+    storage.serve_line(vera, line_a, 0, 1).expect("serve");
+    storage.serve_line(anna, line_a, 5, 5).expect("priority");
+    let client_a2 = storage.add_client(line_a, "Сидоров").expect("client");
+    storage
+        .set_client_login(
+            client_a,
+            "ivanova",
+            &hash_password("ivanova-pass").expect("hash"),
+        )
+        .expect("login");
+    storage
+        .set_client_login(
+            client_a2,
+            "sidorov",
+            &hash_password("sidorov-pass").expect("hash"),
+        )
+        .expect("login");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -59,6 +82,7 @@ pub async fn world() -> World {
         line_b,
         client_a,
         client_b,
+        client_a2,
         storage,
         _dir: dir,
     }
@@ -147,6 +171,16 @@ impl Client {
                 Message::Text(text) => return ServerFrame::decode(text.as_str()).ok(),
                 Message::Ping(_) | Message::Pong(_) => continue,
                 _ => return None,
+            }
+        }
+    }
+
+    /// The next answer to a request, skipping live events of subscribed lines.
+    pub async fn reply(&mut self) -> ServerFrame {
+        loop {
+            match self.recv().await {
+                ServerFrame::Event { .. } | ServerFrame::CaughtUp { .. } => continue,
+                other => return other,
             }
         }
     }

@@ -1,0 +1,347 @@
+//! Applying one action: validation, the line's routing (through `linedesk-domain`) and the
+//! events it causes, all in one transaction; the new routing state replaces the old one only
+//! after the commit.
+
+use std::collections::HashMap;
+
+use linedesk_domain::ids::{AppealId, SpecialistId};
+use linedesk_domain::routing::{Dispatcher, Movement, RoutingError};
+use linedesk_protocol::{Action, Event, MAX_KEY_BYTES, MAX_MESSAGE_CHARS, Role};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::sqlite::{Inner, id, sql_id};
+use crate::storage::{Applied, StorageError, StoredEvent, Subject};
+
+struct Work<'a> {
+    tx: Transaction<'a>,
+    now_ms: i64,
+    events: Vec<StoredEvent>,
+    /// Copies of the dispatchers this action changes, keyed by line.
+    routing: HashMap<u64, Dispatcher>,
+}
+
+impl Work<'_> {
+    fn append(&mut self, line: u64, event: Event) -> Result<(), StorageError> {
+        let seq: i64 = self.tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE line_id = ?1",
+            [sql_id(line)],
+            |r| r.get(0),
+        )?;
+        let body =
+            serde_json::to_string(&event).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        self.tx.execute(
+            "INSERT INTO events (line_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)",
+            params![sql_id(line), seq, self.now_ms, body],
+        )?;
+        self.events.push(StoredEvent {
+            line,
+            seq: id(seq),
+            at_ms: self.now_ms,
+            event,
+        });
+        Ok(())
+    }
+
+    fn dispatcher<'d>(
+        &'d mut self,
+        line: u64,
+        live: &HashMap<u64, Dispatcher>,
+    ) -> &'d mut Dispatcher {
+        self.routing
+            .entry(line)
+            .or_insert_with(|| live.get(&line).cloned().unwrap_or_default())
+    }
+
+    fn serves(&self, specialist: u64, line: u64) -> Result<bool, StorageError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT 1 FROM line_specialists WHERE line_id = ?1 AND specialist_id = ?2",
+                params![sql_id(line), sql_id(specialist)],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// (line, client, holder) of an open appeal.
+    fn appeal(&self, appeal: u64) -> Result<(u64, u64, Option<u64>), StorageError> {
+        self.tx
+            .query_row(
+                "SELECT line_id, client_id, holder FROM appeals WHERE id = ?1 AND state <> 'finished'",
+                [sql_id(appeal)],
+                |r| Ok((id(r.get(0)?), id(r.get(1)?), r.get::<_, Option<i64>>(2)?.map(id))),
+            )
+            .optional()?
+            .ok_or_else(|| StorageError::Invalid(format!("no open appeal {appeal}")))
+    }
+
+    fn open_appeal_of(&self, line: u64, client: u64) -> Result<Option<u64>, StorageError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT id FROM appeals WHERE line_id = ?1 AND client_id = ?2 AND state <> 'finished'",
+                params![sql_id(line), sql_id(client)],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map(id))
+    }
+
+    /// Write where routing put appeals, with their events.
+    fn record(&mut self, line: u64, moves: &[Movement]) -> Result<(), StorageError> {
+        for m in moves {
+            let (appeal, holder) = match *m {
+                Movement::Assigned { appeal, to } => (appeal.0, Some(to.0)),
+                Movement::Queued { appeal } => (appeal.0, None),
+            };
+            self.tx.execute(
+                "UPDATE appeals SET state = ?2, holder = ?3 WHERE id = ?1",
+                params![
+                    sql_id(appeal),
+                    if holder.is_some() {
+                        "assigned"
+                    } else {
+                        "queued"
+                    },
+                    holder.map(sql_id)
+                ],
+            )?;
+            let (_, client, _) = self.appeal(appeal)?;
+            let event = match holder {
+                Some(specialist) => Event::AppealAssigned {
+                    appeal,
+                    client,
+                    specialist,
+                },
+                None => Event::AppealQueued { appeal, client },
+            };
+            self.append(line, event)?;
+        }
+        Ok(())
+    }
+}
+
+fn routing_error(err: RoutingError) -> StorageError {
+    match err {
+        RoutingError::NotQueued(appeal) => {
+            StorageError::Conflict(format!("appeal {appeal} was already taken"))
+        }
+        other => StorageError::Invalid(other.to_string()),
+    }
+}
+
+fn text_of(text: &str) -> Result<String, StorageError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(StorageError::Invalid(format!(
+            "a message is 1 to {MAX_MESSAGE_CHARS} characters"
+        )));
+    }
+    Ok(text.to_string())
+}
+
+fn specialist_only(actor: Subject) -> Result<u64, StorageError> {
+    match actor.role {
+        Role::Specialist => Ok(actor.id),
+        Role::Client => Err(StorageError::NotAllowed(
+            "only specialists can do that".into(),
+        )),
+    }
+}
+
+pub(crate) fn apply(
+    inner: &mut Inner,
+    actor: Subject,
+    key: &str,
+    action: &Action,
+    now_ms: i64,
+) -> Result<Applied, StorageError> {
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        return Err(StorageError::Invalid(format!(
+            "an idempotency key is 1 to {MAX_KEY_BYTES} bytes"
+        )));
+    }
+    let Inner { conn, routing } = inner;
+    let tx = conn.transaction()?;
+    // Keys are per actor; clients' ids live in another table, so their keys are namespaced.
+    let key_owner = match actor.role {
+        Role::Specialist => sql_id(actor.id),
+        Role::Client => -sql_id(actor.id),
+    };
+    let fresh = tx.execute(
+        "INSERT OR IGNORE INTO actions (specialist_id, key, at) VALUES (?1, ?2, ?3)",
+        params![key_owner, key, now_ms],
+    )?;
+    if fresh == 0 {
+        return Ok(Applied::Duplicate);
+    }
+    let mut w = Work {
+        tx,
+        now_ms,
+        events: Vec::new(),
+        routing: HashMap::new(),
+    };
+    match action {
+        Action::SendMessage { line, client, text } => {
+            let specialist = specialist_only(actor)?;
+            if !w.serves(specialist, *line)? {
+                return Err(StorageError::Forbidden(*line));
+            }
+            let text = text_of(text)?;
+            let on_line: Option<i64> =
+                w.tx.query_row(
+                    "SELECT 1 FROM clients WHERE id = ?1 AND line_id = ?2",
+                    params![sql_id(*client), sql_id(*line)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if on_line.is_none() {
+                return Err(StorageError::Invalid(format!(
+                    "client {client} is not on line {line}"
+                )));
+            }
+            let appeal = w.open_appeal_of(*line, *client)?;
+            w.append(
+                *line,
+                Event::MessagePosted {
+                    client: *client,
+                    from_specialist: Some(specialist),
+                    text,
+                    appeal,
+                },
+            )?;
+        }
+        Action::SetPresence { status } => {
+            let specialist = specialist_only(actor)?;
+            w.tx.execute(
+                "INSERT INTO presence (specialist_id, status) VALUES (?1, ?2)
+                 ON CONFLICT (specialist_id) DO UPDATE SET status = ?2",
+                params![sql_id(specialist), status.code()],
+            )?;
+            let lines: Vec<u64> = {
+                let mut stmt = w.tx.prepare_cached(
+                    "SELECT line_id FROM line_specialists WHERE specialist_id = ?1",
+                )?;
+                stmt.query_map([sql_id(specialist)], |r| r.get::<_, i64>(0))?
+                    .map(|r| r.map(id))
+                    .collect::<Result<_, _>>()?
+            };
+            for line in lines {
+                w.append(
+                    line,
+                    Event::PresenceChanged {
+                        specialist,
+                        status: *status,
+                    },
+                )?;
+                let moves = w
+                    .dispatcher(line, routing)
+                    .set_presence(SpecialistId(specialist), *status)
+                    .map_err(routing_error)?;
+                w.record(line, &moves)?;
+            }
+        }
+        Action::ClientMessage { text } => {
+            if actor.role != Role::Client {
+                return Err(StorageError::NotAllowed(
+                    "only clients send client messages".into(),
+                ));
+            }
+            let client = actor.id;
+            let text = text_of(text)?;
+            let line: u64 = id(w.tx.query_row(
+                "SELECT line_id FROM clients WHERE id = ?1",
+                [sql_id(client)],
+                |r| r.get(0),
+            )?);
+            let appeal = match w.open_appeal_of(line, client)? {
+                Some(appeal) => {
+                    let moved = w
+                        .dispatcher(line, routing)
+                        .client_activity(AppealId(appeal))
+                        .map_err(routing_error)?;
+                    w.record(line, &moved.into_iter().collect::<Vec<_>>())?;
+                    appeal
+                }
+                None => {
+                    // A1: a message opens an appeal; A2: routing assigns or queues it.
+                    w.tx.execute(
+                        "INSERT INTO appeals (line_id, client_id, state, opened_at) VALUES (?1, ?2, 'queued', ?3)",
+                        params![sql_id(line), sql_id(client), now_ms],
+                    )?;
+                    let appeal = id(w.tx.last_insert_rowid());
+                    w.append(line, Event::AppealOpened { appeal, client })?;
+                    let moved = w
+                        .dispatcher(line, routing)
+                        .arrive(AppealId(appeal), 0, Vec::new())
+                        .map_err(routing_error)?;
+                    w.record(line, &[moved])?;
+                    appeal
+                }
+            };
+            w.append(
+                line,
+                Event::MessagePosted {
+                    client,
+                    from_specialist: None,
+                    text,
+                    appeal: Some(appeal),
+                },
+            )?;
+        }
+        Action::TakeAppeal { appeal } => {
+            let specialist = specialist_only(actor)?;
+            let (line, _, _) = w.appeal(*appeal)?;
+            if !w.serves(specialist, line)? {
+                return Err(StorageError::Forbidden(line));
+            }
+            let moved = w
+                .dispatcher(line, routing)
+                .take(AppealId(*appeal), SpecialistId(specialist))
+                .map_err(routing_error)?;
+            w.record(line, &[moved])?;
+        }
+        Action::FinishAppeal { appeal, result } => {
+            let specialist = specialist_only(actor)?;
+            let (line, client, holder) = w.appeal(*appeal)?;
+            if holder != Some(specialist) {
+                return Err(StorageError::Invalid(format!(
+                    "appeal {appeal} is not yours to finish"
+                )));
+            }
+            let result = result.trim();
+            if result.is_empty() {
+                return Err(StorageError::Invalid(
+                    "a finished appeal needs a result".into(),
+                ));
+            }
+            let moves = w
+                .dispatcher(line, routing)
+                .finish(AppealId(*appeal))
+                .map_err(routing_error)?;
+            w.tx.execute(
+                "UPDATE appeals SET state = 'finished', holder = ?2, result = ?3 WHERE id = ?1",
+                params![sql_id(*appeal), sql_id(specialist), result],
+            )?;
+            w.append(
+                line,
+                Event::AppealFinished {
+                    appeal: *appeal,
+                    client,
+                    result: result.to_string(),
+                },
+            )?;
+            w.record(line, &moves)?;
+        }
+    }
+    let Work {
+        tx,
+        events,
+        routing: changed,
+        ..
+    } = w;
+    tx.commit()?;
+    routing.extend(changed);
+    Ok(Applied::Done(events))
+}
