@@ -12,6 +12,7 @@ mod actions;
 pub mod app;
 pub mod auth;
 pub mod hub;
+pub mod load;
 pub mod session;
 pub mod sqlite;
 pub mod storage;

@@ -1,6 +1,7 @@
 //! `linedesk-server`: run the line server, or set up lines, clients and specialists.
 //!
 //! ```text
+//! linedesk-server load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]
 //! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
 //! linedesk-server add-line --data-dir DIR --name NAME
 //! linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use linedesk_server::app::{Server, serve};
 use linedesk_server::auth::hash_password;
+use linedesk_server::load::{LoadPlan, run as run_load};
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
 
@@ -123,6 +125,20 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             println!("{id}");
             Ok(())
+        }
+        "load" => {
+            let get = |name: &str, default: u64| -> Result<u64, String> {
+                opts.get(name).map_or(Ok(default), |v| {
+                    v.parse().map_err(|_| format!("--{name} must be a number"))
+                })
+            };
+            run_load(&LoadPlan {
+                specialists: get("specialists", 500)?,
+                clients: get("clients", 5000)?,
+                lines: get("lines", 10)?,
+                seconds: get("seconds", 20)?,
+                rate: get("rate", 1000)?,
+            })
         }
         other => Err(format!("unknown command {other:?}\n{USAGE}")),
     }
