@@ -38,8 +38,13 @@ fn token_of(subject: Subject) -> String {
     format!("load-{:?}-{}", subject.role, subject.id)
 }
 
-/// Returns (specialist ids with their line, client ids).
-fn prepare(dir: &Path, plan: &LoadPlan) -> Result<(Vec<(u64, u64)>, Vec<u64>), String> {
+/// What `prepare` made: specialists with their line, and clients.
+struct Prepared {
+    specialists: Vec<(u64, u64)>,
+    clients: Vec<u64>,
+}
+
+fn prepare(dir: &Path, plan: &LoadPlan) -> Result<Prepared, String> {
     let storage = SqliteStorage::open(&dir.join("server.db")).map_err(|e| e.to_string())?;
     let far = i64::MAX / 2;
     let lines: Vec<u64> = (0..plan.lines)
@@ -85,7 +90,10 @@ fn prepare(dir: &Path, plan: &LoadPlan) -> Result<(Vec<(u64, u64)>, Vec<u64>), S
             .map_err(|e| e.to_string())?;
         clients.push(id);
     }
-    Ok((specialists, clients))
+    Ok(Prepared {
+        specialists,
+        clients,
+    })
 }
 
 type Socket =
@@ -151,7 +159,10 @@ pub fn run(plan: &LoadPlan) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let prepared = Instant::now();
-    let (specialists, clients) = prepare(&dir, plan)?;
+    let Prepared {
+        specialists,
+        clients,
+    } = prepare(&dir, plan)?;
     eprintln!(
         "prepared {} specialists, {} clients in {:?}",
         specialists.len(),
@@ -238,14 +249,10 @@ async fn drive(
                         },
                     ..
                 }) = ServerFrame::decode(text.as_str())
+                    && let Some(sent) = text.strip_prefix("t:").and_then(|t| t.parse::<u64>().ok())
+                    && let Ok(mut l) = latencies.lock()
                 {
-                    if let Some(sent) = text.strip_prefix("t:").and_then(|t| t.parse::<u64>().ok())
-                    {
-                        let now = micros_since(start);
-                        if let Ok(mut l) = latencies.lock() {
-                            l.push(now.saturating_sub(sent));
-                        }
-                    }
+                    l.push(micros_since(start).saturating_sub(sent));
                 }
             }
         }));
