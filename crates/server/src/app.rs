@@ -13,19 +13,31 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{TOKEN_LIFETIME_MS, new_token, verify_password};
 use crate::hub::Hub;
+use crate::presence::{OFFLINE_GRACE, Sessions};
 use crate::session;
 use crate::storage::Storage;
 
 pub struct Server {
     pub storage: Arc<dyn Storage>,
     pub hub: Hub,
+    /// Live specialist sessions, for presence that follows the connection.
+    pub sessions: Sessions,
 }
 
 impl Server {
     pub fn new(storage: Arc<dyn Storage>) -> Arc<Server> {
+        Server::with_offline_grace(storage, OFFLINE_GRACE)
+    }
+
+    /// A server that sets a disconnected specialist Offline after `grace` (tests use a short one).
+    pub fn with_offline_grace(
+        storage: Arc<dyn Storage>,
+        grace: std::time::Duration,
+    ) -> Arc<Server> {
         Arc::new(Server {
             storage,
             hub: Hub::default(),
+            sessions: Sessions::new(grace),
         })
     }
 }

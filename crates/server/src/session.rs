@@ -89,6 +89,13 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
             break;
         }
     }
+    if let Some(Subject {
+        role: Role::Specialist,
+        id,
+    }) = session.subject
+    {
+        crate::presence::Sessions::leave(&session.server, id);
+    }
 }
 
 impl Session {
@@ -169,6 +176,9 @@ impl Session {
         match found {
             Ok(Ok(Some((subject, lines)))) => {
                 self.subject = Some(subject);
+                if subject.role == Role::Specialist {
+                    self.server.sessions.join(subject.id);
+                }
                 self.lines = lines.iter().copied().collect();
                 self.send(ServerFrame::Welcome {
                     version: PROTOCOL_VERSION,

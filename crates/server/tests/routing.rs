@@ -419,3 +419,62 @@ async fn routing_state_survives_a_restart_of_the_storage() {
         "{events:?}"
     );
 }
+
+#[tokio::test]
+async fn p4_a_dropped_specialist_goes_offline_after_the_grace_and_hands_over() {
+    let w = common::world_with_grace(std::time::Duration::from_millis(300)).await;
+    let mut vera = Client::signed_in(w.addr, "vera", "vera-pass").await;
+    presence(&mut vera, "v1", PresenceStatus::Available).await;
+    {
+        let mut anna = Client::signed_in(w.addr, "anna", "anna-pass").await;
+        presence(&mut anna, "a1", PresenceStatus::Available).await;
+        let mut ivanova = Client::signed_in(w.addr, "ivanova", "ivanova-pass").await;
+        ack(
+            &mut ivanova,
+            "c1",
+            Action::ClientMessage {
+                text: "Помогите".into(),
+            },
+        )
+        .await;
+        // Anna's connection drops here (no goodbye).
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let log = events(&mut vera, w.line_a, 0).await;
+    assert!(
+        log.contains(&Event::PresenceChanged {
+            specialist: 1,
+            status: PresenceStatus::Offline
+        }),
+        "no stale presence: {log:?}"
+    );
+    assert!(
+        matches!(
+            log.last(),
+            Some(Event::AppealAssigned { specialist: 3, .. })
+        ),
+        "handed to Vera: {log:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reconnect_within_the_grace_keeps_presence() {
+    let w = common::world_with_grace(std::time::Duration::from_millis(800)).await;
+    {
+        let mut anna = Client::signed_in(w.addr, "anna", "anna-pass").await;
+        presence(&mut anna, "a1", PresenceStatus::Available).await;
+    }
+    let mut anna = Client::signed_in(w.addr, "anna", "anna-pass").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let log = events(&mut anna, w.line_a, 0).await;
+    assert!(
+        !log.iter().any(|e| matches!(
+            e,
+            Event::PresenceChanged {
+                status: PresenceStatus::Offline,
+                ..
+            }
+        )),
+        "a blip is not Offline: {log:?}"
+    );
+}

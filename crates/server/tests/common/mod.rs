@@ -31,6 +31,11 @@ pub struct World {
 /// Two lines, a client on each, `anna` serving line A and `boris` serving line B, a real
 /// server on 127.0.0.1.
 pub async fn world() -> World {
+    world_with_grace(linedesk_server::presence::OFFLINE_GRACE).await
+}
+
+/// [`world`] with a chosen grace before a disconnected specialist goes Offline.
+pub async fn world_with_grace(grace: Duration) -> World {
     let dir = tempfile::tempdir().expect("dir");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
     let line_a = storage.add_line("Линия А").expect("line");
@@ -74,7 +79,7 @@ pub async fn world() -> World {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let server = Server::new(storage.clone());
+    let server = Server::with_offline_grace(storage.clone(), grace);
     tokio::spawn(async move { serve(listener, server).await });
     World {
         addr,
