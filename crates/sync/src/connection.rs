@@ -37,6 +37,15 @@ const ACK_TIMEOUT: Duration = Duration::from_secs(20);
 /// Pause after the server said "rate limited" before sending the same action again.
 const RATE_LIMIT_PAUSE: Duration = Duration::from_millis(200);
 
+/// A key part that differs between connections (presence re-assertions are not deduplicated:
+/// setting the same status twice is harmless).
+fn now_key() -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("-{}", since.as_nanos())
+}
+
 fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
     store
         .lock()
@@ -221,6 +230,21 @@ async fn connected(
             ..
         } => return Err(SyncError::LoginRefused),
         other => return Err(SyncError::Protocol(format!("{other:?}"))),
+    }
+    // The server sets a vanished specialist Offline after a grace period: say again where we
+    // are (then the outbox replays any queued changes in order, ending at the same status).
+    let current = lock(store).presence()?;
+    if current != PresenceStatus::Offline {
+        let key = format!("reassert{}", now_key());
+        let frame = ClientFrame::Submit {
+            key,
+            action: Action::SetPresence { status: current },
+        };
+        send(&mut ws, &frame).await?;
+        match next_reply(&mut ws).await? {
+            ServerFrame::Ack { .. } | ServerFrame::Error { .. } => {}
+            other => return Err(SyncError::Protocol(format!("{other:?}"))),
+        }
     }
     let mut ping = 0u64;
     loop {

@@ -269,3 +269,62 @@ async fn a_60_second_cut_with_1000_queued_actions_delivers_each_once_in_order() 
     );
     handle.stop();
 }
+
+/// The server sets a specialist Offline when their connection stays away past the grace; when
+/// the sync client reconnects it says again where the specialist is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_is_restored_after_the_server_declared_the_specialist_offline() {
+    let dir = tempfile::tempdir().expect("dir");
+    let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
+    let line = storage.add_line(demo::DEMO_LINE_NAME).expect("line");
+    storage
+        .add_client(line, demo::DEMO_SEARCH_CLIENT_NAME)
+        .expect("client");
+    let anna = storage
+        .add_specialist("anna", &hash_password("anna-pass").expect("hash"), "Анна")
+        .expect("anna");
+    storage.serve_line(anna, line, 0, 5).expect("serve");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = Server::with_offline_grace(storage.clone(), Duration::from_millis(300));
+    tokio::spawn(async move { serve(listener, server).await });
+    let proxy = Proxy::start(addr).await;
+
+    let (store, _ldir) = local_store();
+    store
+        .lock()
+        .expect("lock")
+        .set_presence(PresenceStatus::Available, NOW)
+        .expect("presence");
+    let handle = spawn(store.clone(), config(proxy.addr, "anna-pass"));
+    let status = handle.status();
+    wait_until("in sync", Duration::from_secs(10), || {
+        *status.borrow() == SyncStatus::InSync
+    })
+    .await;
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.restore();
+    handle.nudge();
+    let presences = || -> Vec<PresenceStatus> {
+        storage
+            .events_after(1, 0, 100)
+            .expect("events")
+            .into_iter()
+            .filter_map(|e| match e.event {
+                Event::PresenceChanged { status, .. } => Some(status),
+                _ => None,
+            })
+            .collect()
+    };
+    wait_until(
+        "Available again after Offline",
+        Duration::from_secs(20),
+        || {
+            let p = presences();
+            p.contains(&PresenceStatus::Offline) && p.last() == Some(&PresenceStatus::Available)
+        },
+    )
+    .await;
+    handle.stop();
+}
