@@ -4,6 +4,7 @@
 //! linedesk-server load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]
 //! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
 //! linedesk-server add-line --data-dir DIR --name NAME
+//! linedesk-server import-clients --data-dir DIR --line ID --file clients.csv
 //! linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
 //! linedesk-server add-specialist --data-dir DIR --login LOGIN --password PASSWORD --name NAME --lines 1,2
 //!     [--priority 0-255] [--limit 5]
@@ -124,6 +125,23 @@ fn run(args: &[String]) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
             }
             println!("{id}");
+            Ok(())
+        }
+        "import-clients" => {
+            let s = storage(&opts)?;
+            let file = need(&opts, "file")?;
+            let bytes = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+            let report = linedesk_server::import::import(&s, number(&opts, "line")?, &bytes)
+                .map_err(|e| e.to_string())?;
+            println!("imported {}, rejected {}", report.imported, report.rejected);
+            for p in &report.problems {
+                let column = if p.column.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", p.column)
+                };
+                println!("row {}{column}: {}", p.row, p.reason);
+            }
             Ok(())
         }
         "load" => {

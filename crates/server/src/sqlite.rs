@@ -16,11 +16,12 @@ use linedesk_protocol::{Action, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::actions;
-use crate::storage::{Account, Applied, Storage, StorageError, StoredEvent, Subject};
+use crate::storage::{Account, Applied, Storage, StorageError, StoredClient, StoredEvent, Subject};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_server.sql")),
     (2, include_str!("../migrations/0002_routing.sql")),
+    (3, include_str!("../migrations/0003_client_fields.sql")),
 ];
 
 pub(crate) struct Inner {
@@ -365,6 +366,45 @@ impl Storage for SqliteStorage {
     ) -> Result<Applied, StorageError> {
         let mut inner = self.inner();
         actions::apply(&mut inner, actor, key, action, now_ms)
+    }
+
+    fn import_clients(
+        &self,
+        line: u64,
+        clients: &[(usize, StoredClient)],
+    ) -> Result<Vec<(usize, String)>, StorageError> {
+        let mut inner = self.inner();
+        let tx = inner.conn.transaction()?;
+        let known: Option<i64> = tx
+            .query_row("SELECT 1 FROM lines WHERE id = ?1", [sql_id(line)], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if known.is_none() {
+            return Err(StorageError::Invalid(format!("no line {line}")));
+        }
+        let mut refused = Vec::new();
+        for (row, c) in clients {
+            let inserted = tx.execute(
+                "INSERT INTO clients (line_id, name, connect_id, email, phone, company, inn, position, region, vip)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![sql_id(line), c.name, c.connect_id, c.email, c.phone, c.company, c.inn, c.position, c.region, c.vip],
+            );
+            match inserted {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    refused.push((
+                        *row,
+                        "a client with this ID is already on the line".to_string(),
+                    ));
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        tx.commit()?;
+        Ok(refused)
     }
 
     fn events_after(

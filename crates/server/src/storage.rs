@@ -32,6 +32,21 @@ pub struct Account {
     pub password_hash: String,
 }
 
+/// A client as an import or the admin console gives it (C5 fields).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoredClient {
+    pub name: String,
+    /// The 1C-Connect ID; unique on a line.
+    pub connect_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub inn: Option<String>,
+    pub position: Option<String>,
+    pub region: Option<String>,
+    pub vip: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
     pub line: u64,
@@ -116,6 +131,13 @@ pub trait Storage: Send + Sync + 'static {
         action: &Action,
         now_ms: i64,
     ) -> Result<Applied, StorageError>;
+    /// Add clients of a file (row number, client) in one transaction; returns the rows refused
+    /// (a 1C-Connect ID already on the line) with the reason. Unknown line: an error.
+    fn import_clients(
+        &self,
+        line: u64,
+        clients: &[(usize, StoredClient)],
+    ) -> Result<Vec<(usize, String)>, StorageError>;
     /// Events of `line` with `seq > after`, in order, at most `limit`.
     fn events_after(
         &self,

@@ -1,0 +1,257 @@
+//! Importing a line's clients from CSV, with a report per row: good rows are kept, bad rows are
+//! reported with the spreadsheet row number, the column and the reason.
+//!
+//! The file is UTF-8 with a header row, separated by `,` or `;` (what Excel writes in a Russian
+//! locale). Columns, in any order, by English or Russian name: `name`/`ФИО` (required),
+//! `connect_id`/`ID 1С-Коннект`, `email`/`E-mail`, `phone`/`Телефон`, `company`/`Компания`,
+//! `inn`/`ИНН`, `position`/`Должность`, `region`/`Регион`, `vip`/`VIP` (да/нет, yes/no, 1/0).
+
+use serde::Serialize;
+
+use crate::storage::{StorageError, StoredClient};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowProblem {
+    /// The spreadsheet row: the header is row 1.
+    pub row: usize,
+    pub column: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub rejected: usize,
+    pub problems: Vec<RowProblem>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file is not CSV text: {0}")]
+    NotCsv(String),
+    #[error("the header has no {0:?} column")]
+    MissingColumn(&'static str),
+    #[error(
+        "unknown column {0:?}; known: name, connect_id, email, phone, company, inn, position, region, vip"
+    )]
+    UnknownColumn(String),
+    #[error("the file has no rows")]
+    Empty,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+const COLUMNS: [(&str, &[&str]); 9] = [
+    ("name", &["name", "фио", "имя"]),
+    (
+        "connect_id",
+        &["connect_id", "id 1с-коннект", "id", "логин"],
+    ),
+    ("email", &["email", "e-mail", "почта"]),
+    ("phone", &["phone", "телефон"]),
+    ("company", &["company", "компания", "организация"]),
+    ("inn", &["inn", "инн"]),
+    ("position", &["position", "должность"]),
+    ("region", &["region", "регион"]),
+    ("vip", &["vip"]),
+];
+
+/// A 10-digit (organisation) or 12-digit (person) INN with correct check digits.
+pub fn is_valid_inn(inn: &str) -> bool {
+    let digits: Vec<u32> = inn.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != inn.chars().count() {
+        return false;
+    }
+    let check = |weights: &[u32], upto: usize| -> u32 {
+        weights
+            .iter()
+            .zip(&digits[..upto])
+            .map(|(w, d)| w * d)
+            .sum::<u32>()
+            % 11
+            % 10
+    };
+    match digits.len() {
+        10 => check(&[2, 4, 10, 3, 5, 9, 4, 6, 8], 9) == digits[9],
+        12 => {
+            check(&[7, 2, 4, 10, 3, 5, 9, 4, 6, 8], 10) == digits[10]
+                && check(&[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8], 11) == digits[11]
+        }
+        _ => false,
+    }
+}
+
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+}
+
+fn parse_vip(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "" | "нет" | "no" | "0" | "false" => Some(false),
+        "да" | "yes" | "1" | "true" => Some(true),
+        _ => None,
+    }
+}
+
+/// A parsed file: the good rows with their row number, and the problems of the others.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub good: Vec<(usize, StoredClient)>,
+    pub problems: Vec<RowProblem>,
+}
+
+/// Parse and validate a file.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| ImportError::NotCsv(format!("not UTF-8 ({e})")))?;
+    let text = text.trim_start_matches('\u{feff}');
+    let header_line = text.lines().next().ok_or(ImportError::Empty)?;
+    let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::NotCsv(e.to_string()))?
+        .clone();
+    let mut index = std::collections::HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim().to_lowercase();
+        let (column, _) = COLUMNS
+            .iter()
+            .find(|(_, names)| names.contains(&h.as_str()))
+            .ok_or_else(|| ImportError::UnknownColumn(h.clone()))?;
+        index.insert(*column, i);
+    }
+    if !index.contains_key("name") {
+        return Err(ImportError::MissingColumn("name"));
+    }
+    let mut good = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen_ids = std::collections::HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(RowProblem {
+                    row,
+                    column: String::new(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let get = |c: &str| {
+            index
+                .get(c)
+                .and_then(|&i| record.get(i))
+                .map(str::trim)
+                .unwrap_or("")
+                .to_string()
+        };
+        let opt = |c: &str| Some(get(c)).filter(|v| !v.is_empty());
+        let mut bad = |column: &str, reason: &str| {
+            problems.push(RowProblem {
+                row,
+                column: column.to_string(),
+                reason: reason.to_string(),
+            });
+        };
+        let name = get("name");
+        let mut ok = true;
+        if name.is_empty() || name.chars().count() > 200 {
+            bad("name", "a name is 1 to 200 characters");
+            ok = false;
+        }
+        let email = opt("email");
+        if email.as_deref().is_some_and(|e| !is_email(e)) {
+            bad("email", "not an e-mail address");
+            ok = false;
+        }
+        let phone = opt("phone");
+        if phone
+            .as_deref()
+            .is_some_and(|p| !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)))
+        {
+            bad("phone", "only digits, spaces and + - ( )");
+            ok = false;
+        }
+        let inn = opt("inn");
+        if inn.as_deref().is_some_and(|n| !is_valid_inn(n)) {
+            bad(
+                "inn",
+                "not a valid INN (10 or 12 digits with correct check digits)",
+            );
+            ok = false;
+        }
+        let vip = parse_vip(&get("vip"));
+        if vip.is_none() {
+            bad("vip", "expected да/нет, yes/no or 1/0");
+            ok = false;
+        }
+        let connect_id = opt("connect_id");
+        if let Some(id) = &connect_id
+            && !seen_ids.insert(id.clone())
+        {
+            bad("connect_id", "the same ID appears earlier in the file");
+            ok = false;
+        }
+        if ok {
+            good.push((
+                row,
+                StoredClient {
+                    name,
+                    connect_id,
+                    email,
+                    phone,
+                    company: opt("company"),
+                    inn,
+                    position: opt("position"),
+                    region: opt("region"),
+                    vip: vip.unwrap_or(false),
+                },
+            ));
+        }
+    }
+    if good.is_empty() && problems.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    Ok(Parsed { good, problems })
+}
+
+/// Parse, validate and store: good rows are kept even when others are bad.
+pub fn import(
+    storage: &dyn crate::storage::Storage,
+    line: u64,
+    bytes: &[u8],
+) -> Result<ImportReport, ImportError> {
+    let Parsed { good, mut problems } = parse(bytes)?;
+    let refused = storage.import_clients(line, &good)?;
+    for (row, reason) in &refused {
+        problems.push(RowProblem {
+            row: *row,
+            column: "connect_id".into(),
+            reason: reason.clone(),
+        });
+    }
+    problems.sort_by_key(|p| p.row);
+    let rejected: std::collections::BTreeSet<usize> = problems.iter().map(|p| p.row).collect();
+    Ok(ImportReport {
+        imported: good.len() - refused.len(),
+        rejected: rejected.len(),
+        problems,
+    })
+}
