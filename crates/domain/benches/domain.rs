@@ -4,6 +4,7 @@ use std::hint::black_box;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use linedesk_domain::appeal::SupportTier;
 use linedesk_domain::ids::{AppealId, SpecialistId};
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::routing::{Dispatcher, Specialist, route};
@@ -36,6 +37,10 @@ fn bench_sla(c: &mut Criterion) {
             })
         },
     );
+    let text = year_of_holidays();
+    c.bench_function("sla_parse_calendar_year_of_holidays", |b| {
+        b.iter(|| parse_calendar(black_box(&text)).expect("calendar"))
+    });
     c.bench_function("sla_working_time_between_one_quarter", |b| {
         let to = registered + TimeDelta::days(91);
         b.iter(|| calendar.working_time_between(black_box(registered), black_box(to)))
@@ -74,6 +79,46 @@ fn bench_routing(c: &mut Criterion) {
             .expect("arrive");
     }
     assert_eq!(full.queue().len(), 10_000, "setup");
+    c.bench_function("routing_arrive_into_queue_of_10000", |b| {
+        b.iter_batched(
+            || full.clone(),
+            |mut d| {
+                let m = d
+                    .arrive(black_box(AppealId(20_000)), 1, Vec::new())
+                    .expect("arrive");
+                (d, m)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+
+    // The worst case of the drain: 10,000 second-tier appeals wait with nobody of that tier
+    // free, while first-tier specialists are: every arrival scans past them.
+    let mut blocked = Dispatcher::new(specialists(1_000, 2));
+    for s in 0..1_000u64 {
+        blocked
+            .set_tiers(SpecialistId(s), &[SupportTier::First])
+            .expect("tiers");
+    }
+    for a in 0..10_000u64 {
+        blocked
+            .arrive_in_tier(AppealId(a), (a % 3) as u8, Vec::new(), SupportTier::Second)
+            .expect("arrive");
+    }
+    assert_eq!(blocked.queue().len(), 10_000, "setup");
+    c.bench_function("routing_arrive_behind_10000_unservable", |b| {
+        b.iter_batched(
+            || blocked.clone(),
+            |mut d| {
+                let m = d
+                    .arrive(black_box(AppealId(20_000)), 0, Vec::new())
+                    .expect("arrive");
+                (d, m)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+
     c.bench_function("routing_finish_pulls_from_queue_of_10000", |b| {
         b.iter_batched(
             || full.clone(),

@@ -9,6 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AppealId, ClientId, LineId, SpecialistId};
 
+pub mod list;
+pub mod stats;
+
+pub use list::{AppealFilter, AppealOrder, AppealStatus, select};
+pub use stats::{OperatorStats, operator_stats};
+
 /// A1: what opened the appeal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -83,6 +89,10 @@ pub enum AppealEventKind {
     },
     Transferred {
         target: TransferTarget,
+        reason: String,
+    },
+    /// Routing took the appeal back from its holder (P4: they went Do not disturb or Offline).
+    Requeued {
         reason: String,
     },
     WaitingForClient,
@@ -172,6 +182,17 @@ impl AppealState {
             AppealState::WaitingForClient { .. } => "waiting for the client",
             AppealState::Finished { .. } => "finished",
             AppealState::Spam => "spam",
+        }
+    }
+
+    /// A6: the state without its data, for filters and lists.
+    pub fn status(&self) -> AppealStatus {
+        match self {
+            AppealState::Queued => AppealStatus::Queued,
+            AppealState::Assigned { .. } => AppealStatus::Assigned,
+            AppealState::WaitingForClient { .. } => AppealStatus::WaitingForClient,
+            AppealState::Finished { .. } => AppealStatus::Finished,
+            AppealState::Spam => AppealStatus::Spam,
         }
     }
 
@@ -323,8 +344,9 @@ impl Appeal {
         ))
     }
 
-    /// Routing took the appeal back (its holder went Do not disturb or Offline, P4).
-    pub fn requeue(&mut self, at: DateTime<Utc>) -> Result<AppealEvent, AppealError> {
+    /// Routing took the appeal back from its holder (P4: they went Do not disturb or Offline
+    /// while the client wrote); it waits in the queue of its line and tier.
+    pub fn requeue(&mut self, reason: &str, at: DateTime<Utc>) -> Result<AppealEvent, AppealError> {
         if self.state.holder().is_none() {
             return Err(self.illegal("requeueing"));
         }
@@ -332,9 +354,8 @@ impl Appeal {
         Ok(self.event(
             Actor::System,
             at,
-            AppealEventKind::Transferred {
-                target: TransferTarget::Line(self.line),
-                reason: "presence".into(),
+            AppealEventKind::Requeued {
+                reason: reason.trim().to_string(),
             },
         ))
     }
@@ -395,13 +416,16 @@ impl Appeal {
     }
 
     /// A5: finish automatically when nothing happened for `idle_limit`. Returns the event when
-    /// it finished the appeal, `None` when it is not yet idle long enough or not open.
+    /// it finished the appeal, `None` when it is not yet idle long enough or nobody holds it:
+    /// auto-finish is the holder's setting, and a queued appeal is a client still waiting for
+    /// an answer, not an idle conversation.
     pub fn auto_finish(
         &mut self,
         now: DateTime<Utc>,
         idle_limit: TimeDelta,
     ) -> Option<AppealEvent> {
-        if !self.state.is_open() || !idle_long_enough(self.last_activity, now, idle_limit) {
+        self.state.holder()?;
+        if !idle_long_enough(self.last_activity, now, idle_limit) {
             return None;
         }
         let idle_minutes = now.signed_duration_since(self.last_activity).num_minutes();

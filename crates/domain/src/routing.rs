@@ -5,12 +5,17 @@
 //! line's whole routing state (specialists, queue, who holds what) and applies arrivals,
 //! presence changes, transfers, finishes and manual takes, returning what moved.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use crate::appeal::SupportTier;
 use crate::ids::{AppealId, SpecialistId};
 use crate::presence::PresenceStatus;
+
+mod queue;
+
+pub use queue::LineQueue;
 
 /// What routing needs to know of a specialist on a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,74 +68,6 @@ pub fn route<'a>(
         .map_or(Decision::Queue, |s| Decision::Assign(s.id))
 }
 
-/// A queued appeal: its priority (e.g. VIP clients higher) and its arrival order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-struct QueueKey {
-    /// Reversed so that the smallest key is the highest priority.
-    priority: std::cmp::Reverse<u8>,
-    seq: u64,
-    appeal: AppealId,
-}
-
-/// The line's queue: fair (FIFO within a priority), deterministic.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct LineQueue {
-    order: BTreeSet<QueueKey>,
-    keys: HashMap<AppealId, QueueKey>,
-    next_seq: u64,
-}
-
-impl LineQueue {
-    pub fn push(&mut self, appeal: AppealId, priority: u8) {
-        if self.keys.contains_key(&appeal) {
-            return;
-        }
-        let key = QueueKey {
-            priority: std::cmp::Reverse(priority),
-            seq: self.next_seq,
-            appeal,
-        };
-        self.next_seq += 1;
-        self.order.insert(key);
-        self.keys.insert(appeal, key);
-    }
-
-    pub fn pop(&mut self) -> Option<AppealId> {
-        let key = self.order.pop_first()?;
-        self.keys.remove(&key.appeal);
-        Some(key.appeal)
-    }
-
-    pub fn remove(&mut self, appeal: AppealId) -> bool {
-        match self.keys.remove(&appeal) {
-            Some(key) => self.order.remove(&key),
-            None => false,
-        }
-    }
-
-    /// The appeal that will be served next.
-    pub fn front(&self) -> Option<AppealId> {
-        self.order.first().map(|k| k.appeal)
-    }
-
-    pub fn contains(&self, appeal: AppealId) -> bool {
-        self.keys.contains_key(&appeal)
-    }
-
-    pub fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-
-    /// Queued appeals in the order they will be served.
-    pub fn iter(&self) -> impl Iterator<Item = AppealId> + '_ {
-        self.order.iter().map(|k| k.appeal)
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RoutingError {
@@ -149,6 +86,8 @@ pub enum RoutingError {
         appeal: AppealId,
         specialist: SpecialistId,
     },
+    #[error("appeal {0} is already in that tier")]
+    SameTier(AppealId),
 }
 
 impl RoutingError {
@@ -160,6 +99,7 @@ impl RoutingError {
             RoutingError::NotQueued(_) => "routing.not_queued",
             RoutingError::CannotTake(_) => "routing.cannot_take",
             RoutingError::NotHolder { .. } => "routing.not_holder",
+            RoutingError::SameTier(_) => "routing.same_tier",
         }
     }
 }
@@ -171,15 +111,29 @@ pub enum Movement {
     Queued { appeal: AppealId },
 }
 
+fn serves(only: Option<SupportTier>, tier: SupportTier) -> bool {
+    only.is_none_or(|only| only == tier)
+}
+
 /// One line's routing state. Every appeal on the line is either queued or held by exactly one
 /// specialist; finished appeals leave.
+///
+/// Beyond [`route`]'s rule, the dispatcher knows the two tiers of a two-level line (A3): an
+/// appeal goes only to specialists who serve its tier (everyone serves both until
+/// [`Dispatcher::set_tiers`] says otherwise), and an appeal handed back to the queue is not
+/// routed automatically to the specialist who handed it over (they can still take it by hand).
 #[derive(Debug, Clone, Default)]
 pub struct Dispatcher {
-    specialists: BTreeMap<SpecialistId, Specialist>,
+    /// Each with the only tier they serve (`None`: both).
+    specialists: BTreeMap<SpecialistId, (Specialist, Option<SupportTier>)>,
     queue: LineQueue,
     holders: HashMap<AppealId, SpecialistId>,
     priorities: HashMap<AppealId, u8>,
     responsible: HashMap<AppealId, Vec<SpecialistId>>,
+    /// Appeals of the second tier (absent: first).
+    second_tier: HashMap<AppealId, ()>,
+    /// Who handed the appeal back to the queue.
+    handed_back_by: HashMap<AppealId, SpecialistId>,
 }
 
 impl Dispatcher {
@@ -187,15 +141,40 @@ impl Dispatcher {
         let mut d = Dispatcher::default();
         for mut s in specialists {
             s.load = 0;
-            d.specialists.insert(s.id, s);
+            d.specialists.insert(s.id, (s, None));
         }
         d
     }
 
     /// A specialist starts serving the line (or their terms change); their load is kept.
     pub fn add_specialist(&mut self, mut s: Specialist) {
-        s.load = self.specialists.get(&s.id).map_or(0, |old| old.load);
-        self.specialists.insert(s.id, s);
+        let (load, only) = self
+            .specialists
+            .get(&s.id)
+            .map_or((0, None), |(old, only)| (old.load, *only));
+        s.load = load;
+        self.specialists.insert(s.id, (s, only));
+    }
+
+    /// A3: which tiers of a two-level line a specialist serves (empty or both: both). Appeals
+    /// they hold stay with them; the queue is offered to them again.
+    pub fn set_tiers(
+        &mut self,
+        id: SpecialistId,
+        tiers: &[SupportTier],
+    ) -> Result<Vec<Movement>, RoutingError> {
+        let (_, only) = self
+            .specialists
+            .get_mut(&id)
+            .ok_or(RoutingError::UnknownSpecialist(id))?;
+        *only = match tiers {
+            [one] => Some(*one),
+            [first, second] if first == second => Some(*first),
+            _ => None,
+        };
+        let mut moves = Vec::new();
+        self.drain_queue(&mut moves);
+        Ok(moves)
     }
 
     /// Rebuild state read back from storage: `appeal` is held by `holder`, or queued when
@@ -212,11 +191,11 @@ impl Dispatcher {
     }
 
     pub fn specialist(&self, id: SpecialistId) -> Option<&Specialist> {
-        self.specialists.get(&id)
+        self.specialists.get(&id).map(|(s, _)| s)
     }
 
     pub fn specialists(&self) -> impl Iterator<Item = &Specialist> {
-        self.specialists.values()
+        self.specialists.values().map(|(s, _)| s)
     }
 
     pub fn queue(&self) -> &LineQueue {
@@ -243,9 +222,46 @@ impl Dispatcher {
         self.priorities.keys().copied()
     }
 
+    /// A3: the tier an appeal is in.
+    pub fn tier_of(&self, appeal: AppealId) -> SupportTier {
+        if self.second_tier.contains_key(&appeal) {
+            SupportTier::Second
+        } else {
+            SupportTier::First
+        }
+    }
+
+    /// A3: whether a specialist serves a tier.
+    pub fn serves(&self, specialist: SpecialistId, tier: SupportTier) -> bool {
+        self.specialists
+            .get(&specialist)
+            .is_some_and(|(_, only)| serves(*only, tier))
+    }
+
+    /// Who handed a queued appeal back (automatic delivery skips them for it).
+    pub fn handed_back_by(&self, appeal: AppealId) -> Option<SpecialistId> {
+        self.handed_back_by.get(&appeal).copied()
+    }
+
+    /// The specialist automatic delivery would pick for `appeal` now, if any.
+    pub fn candidate(&self, appeal: AppealId) -> Option<SpecialistId> {
+        let tier = self.tier_of(appeal);
+        let responsible = self.responsible.get(&appeal).map_or(&[][..], Vec::as_slice);
+        let team = self
+            .specialists
+            .values()
+            .filter(|(_, only)| serves(*only, tier))
+            .map(|(s, _)| s);
+        match route(team, responsible, self.handed_back_by(appeal)) {
+            Decision::Assign(to) => Some(to),
+            Decision::Queue => None,
+        }
+    }
+
     fn give(&mut self, appeal: AppealId, to: SpecialistId) -> Movement {
         self.holders.insert(appeal, to);
-        if let Some(s) = self.specialists.get_mut(&to) {
+        self.handed_back_by.remove(&appeal);
+        if let Some((s, _)) = self.specialists.get_mut(&to) {
             s.load += 1;
         }
         Movement::Assigned { appeal, to }
@@ -253,49 +269,123 @@ impl Dispatcher {
 
     fn release(&mut self, appeal: AppealId) -> Option<SpecialistId> {
         let from = self.holders.remove(&appeal)?;
-        if let Some(s) = self.specialists.get_mut(&from) {
+        if let Some((s, _)) = self.specialists.get_mut(&from) {
             s.load = s.load.saturating_sub(1);
         }
         Some(from)
     }
 
-    fn place(&mut self, appeal: AppealId, exclude: Option<SpecialistId>) -> Movement {
-        let responsible = self.responsible.get(&appeal).cloned().unwrap_or_default();
-        match route(self.specialists.values(), &responsible, exclude) {
-            Decision::Assign(to) => self.give(appeal, to),
-            Decision::Queue => {
-                let priority = self.priorities.get(&appeal).copied().unwrap_or(0);
-                self.queue.push(appeal, priority);
-                Movement::Queued { appeal }
+    /// Route an appeal that is neither held nor queued: it joins the queue in its place and
+    /// the drain serves the queue in order, so it never overtakes an older appeal someone
+    /// could serve. Records where it went.
+    fn place(&mut self, appeal: AppealId, moves: &mut Vec<Movement>) {
+        let priority = self.priorities.get(&appeal).copied().unwrap_or(0);
+        self.queue
+            .push_in_tier(appeal, priority, self.tier_of(appeal));
+        self.drain_queue(moves);
+        if self.queue.contains(appeal) {
+            moves.push(Movement::Queued { appeal });
+        }
+    }
+
+    /// Who could take one more appeal, per tier: at most two ids each, which is enough to
+    /// know whether anyone but the one who handed an appeal back is free.
+    fn free_per_tier(&self) -> [Vec<SpecialistId>; 2] {
+        let mut free: [Vec<SpecialistId>; 2] = Default::default();
+        for (s, only) in self.specialists.values().filter(|(s, _)| s.eligible()) {
+            for (i, tier) in [SupportTier::First, SupportTier::Second]
+                .into_iter()
+                .enumerate()
+            {
+                if free[i].len() < 2 && serves(*only, tier) {
+                    free[i].push(s.id);
+                }
+            }
+            if free.iter().all(|f| f.len() == 2) {
+                break;
             }
         }
+        free
     }
 
-    /// Freed capacity pulls from the queue, front first, while anyone is eligible.
+    /// Freed capacity pulls from the queue in queue order, while anyone eligible is left.
+    /// An appeal nobody can serve (its tier has nobody free, or only the one who handed it
+    /// back is free) does not block those behind it.
     fn drain_queue(&mut self, moves: &mut Vec<Movement>) {
-        while let Some(front) = self.queue.front() {
-            let responsible = self.responsible.get(&front).cloned().unwrap_or_default();
-            let Decision::Assign(to) = route(self.specialists.values(), &responsible, None) else {
+        loop {
+            let free = self.free_per_tier();
+            if free.iter().all(Vec::is_empty) {
+                break;
+            }
+            // The first servable appeal of each tier; the earlier of the two goes first.
+            let next = [SupportTier::First, SupportTier::Second]
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !free[*i].is_empty())
+                .filter_map(|(i, tier)| {
+                    self.queue.first_in_tier(tier, |appeal| {
+                        let skip = self.handed_back_by(appeal);
+                        free[i].iter().any(|id| Some(*id) != skip)
+                    })
+                })
+                .min();
+            let Some((appeal, to)) =
+                next.and_then(|k| Some((k.appeal(), self.candidate(k.appeal())?)))
+            else {
                 break;
             };
-            self.queue.remove(front);
-            moves.push(self.give(front, to));
+            self.queue.remove(appeal);
+            moves.push(self.give(appeal, to));
         }
     }
 
-    /// A1/A2: a new appeal arrives on the line.
+    /// After [`Dispatcher::restore`]: serve whatever the restored queue holds that someone
+    /// could take now (restoring itself moves nothing).
+    pub fn rebalance(&mut self) -> Vec<Movement> {
+        let mut moves = Vec::new();
+        self.drain_queue(&mut moves);
+        moves
+    }
+
+    /// A1/A2: a new appeal arrives on the line (first tier).
     pub fn arrive(
         &mut self,
         appeal: AppealId,
         priority: u8,
         responsible: Vec<SpecialistId>,
     ) -> Result<Movement, RoutingError> {
+        self.arrive_in_tier(appeal, priority, responsible, SupportTier::First)
+    }
+
+    /// A1/A2/A3: a new appeal arrives in a tier (e.g. transferred in from another line).
+    pub fn arrive_in_tier(
+        &mut self,
+        appeal: AppealId,
+        priority: u8,
+        responsible: Vec<SpecialistId>,
+        tier: SupportTier,
+    ) -> Result<Movement, RoutingError> {
         if self.priorities.contains_key(&appeal) {
             return Err(RoutingError::DuplicateAppeal(appeal));
         }
         self.priorities.insert(appeal, priority);
         self.responsible.insert(appeal, responsible);
-        Ok(self.place(appeal, None))
+        if tier == SupportTier::Second {
+            self.second_tier.insert(appeal, ());
+        }
+        let mut moves = Vec::new();
+        self.place(appeal, &mut moves);
+        // From a settled state only this appeal can move; find where it went.
+        let placed = moves
+            .iter()
+            .find(|m| match m {
+                Movement::Assigned { appeal: a, .. } | Movement::Queued { appeal: a } => {
+                    *a == appeal
+                }
+            })
+            .copied()
+            .unwrap_or(Movement::Queued { appeal });
+        Ok(placed)
     }
 
     /// P1-P4: a specialist's presence changed. Do not disturb and Offline hand their open
@@ -305,7 +395,7 @@ impl Dispatcher {
         id: SpecialistId,
         presence: PresenceStatus,
     ) -> Result<Vec<Movement>, RoutingError> {
-        let s = self
+        let (s, _) = self
             .specialists
             .get_mut(&id)
             .ok_or(RoutingError::UnknownSpecialist(id))?;
@@ -314,7 +404,7 @@ impl Dispatcher {
         if !presence.receives_open_appeal_messages() {
             for appeal in self.held_by(id) {
                 self.release(appeal);
-                moves.push(self.place(appeal, Some(id)));
+                self.place(appeal, &mut moves);
             }
         }
         self.drain_queue(&mut moves);
@@ -331,23 +421,25 @@ impl Dispatcher {
             return Ok(None);
         };
         let receives = self
-            .specialists
-            .get(&holder)
+            .specialist(holder)
             .is_some_and(|s| s.presence.receives_open_appeal_messages());
         if receives {
             return Ok(None);
         }
         self.release(appeal);
-        Ok(Some(self.place(appeal, Some(holder))))
+        let mut moves = Vec::new();
+        self.place(appeal, &mut moves);
+        Ok(moves.into_iter().find(|m| match m {
+            Movement::Assigned { appeal: a, .. } | Movement::Queued { appeal: a } => *a == appeal,
+        }))
     }
 
     /// A2: a specialist takes a queued appeal by hand. Exactly one of two racing takes wins.
-    /// Manual taking ignores the limit (the specialist chooses) but not Do not disturb or
-    /// Offline.
+    /// Manual taking ignores the limit and the tier (the specialist chooses) but not Do not
+    /// disturb or Offline.
     pub fn take(&mut self, appeal: AppealId, by: SpecialistId) -> Result<Movement, RoutingError> {
         let s = self
-            .specialists
-            .get(&by)
+            .specialist(by)
             .ok_or(RoutingError::UnknownSpecialist(by))?;
         if matches!(
             s.presence,
@@ -361,49 +453,82 @@ impl Dispatcher {
         Ok(self.give(appeal, by))
     }
 
+    fn check_holder(&self, appeal: AppealId, from: SpecialistId) -> Result<(), RoutingError> {
+        if self.holder(appeal) == Some(from) {
+            Ok(())
+        } else {
+            Err(RoutingError::NotHolder {
+                appeal,
+                specialist: from,
+            })
+        }
+    }
+
     /// A3: the holder hands the appeal to a colleague (who takes it even when busy or full: it
-    /// is a deliberate hand-over, but never to one in Do not disturb or Offline), or back to the
-    /// line's queue (another tier or line).
+    /// is a deliberate hand-over, but never to one in Do not disturb or Offline), or back to
+    /// the line's queue, from which it goes to anyone but them.
     pub fn transfer(
         &mut self,
         appeal: AppealId,
         from: SpecialistId,
         to: Option<SpecialistId>,
     ) -> Result<Vec<Movement>, RoutingError> {
-        if self.holder(appeal) != Some(from) {
-            return Err(RoutingError::NotHolder {
-                appeal,
-                specialist: from,
-            });
-        }
+        self.check_holder(appeal, from)?;
         if let Some(to) = to {
             let colleague = self
-                .specialists
-                .get(&to)
+                .specialist(to)
                 .ok_or(RoutingError::UnknownSpecialist(to))?;
             if !colleague.presence.receives_open_appeal_messages() {
                 return Err(RoutingError::CannotTake(colleague.presence));
             }
         }
         self.release(appeal);
-        let mut moves = vec![match to {
-            Some(to) => self.give(appeal, to),
-            None => {
-                let priority = self.priorities.get(&appeal).copied().unwrap_or(0);
-                self.queue.push(appeal, priority);
-                Movement::Queued { appeal }
+        let mut moves = Vec::new();
+        match to {
+            Some(to) => {
+                moves.push(self.give(appeal, to));
+                self.drain_queue(&mut moves);
             }
-        }];
-        self.drain_queue(&mut moves);
+            None => {
+                self.handed_back_by.insert(appeal, from);
+                self.place(appeal, &mut moves);
+            }
+        }
         Ok(moves)
     }
 
-    /// A4/A5/A6: the appeal is finished (or spam) and leaves the line; its capacity is freed.
+    /// A3: the holder sends the appeal to the other tier of a two-level line; it goes to a
+    /// specialist of that tier or waits in the queue for one.
+    pub fn transfer_to_tier(
+        &mut self,
+        appeal: AppealId,
+        from: SpecialistId,
+        tier: SupportTier,
+    ) -> Result<Vec<Movement>, RoutingError> {
+        self.check_holder(appeal, from)?;
+        if self.tier_of(appeal) == tier {
+            return Err(RoutingError::SameTier(appeal));
+        }
+        match tier {
+            SupportTier::Second => self.second_tier.insert(appeal, ()),
+            SupportTier::First => self.second_tier.remove(&appeal),
+        };
+        self.release(appeal);
+        self.handed_back_by.insert(appeal, from);
+        let mut moves = Vec::new();
+        self.place(appeal, &mut moves);
+        Ok(moves)
+    }
+
+    /// A4/A5/A6: the appeal is finished (or spam, or transferred to another line) and leaves
+    /// the line; its capacity is freed.
     pub fn finish(&mut self, appeal: AppealId) -> Result<Vec<Movement>, RoutingError> {
         if self.priorities.remove(&appeal).is_none() {
             return Err(RoutingError::UnknownAppeal(appeal));
         }
         self.responsible.remove(&appeal);
+        self.second_tier.remove(&appeal);
+        self.handed_back_by.remove(&appeal);
         self.queue.remove(appeal);
         self.release(appeal);
         let mut moves = Vec::new();

@@ -119,6 +119,8 @@ pub enum TicketError {
     SameQueue,
     #[error("{0:?} is not a ticket number (expected e.g. 26-004217)")]
     BadNumber(String),
+    #[error("no ticket number is left for this year (or the year is out of 2000-2099)")]
+    NumbersExhausted,
 }
 
 impl TicketError {
@@ -129,6 +131,7 @@ impl TicketError {
             TicketError::CommentRequired => "ticket.comment_required",
             TicketError::SameQueue => "ticket.same_queue",
             TicketError::BadNumber(_) => "ticket.bad_number",
+            TicketError::NumbersExhausted => "ticket.numbers_exhausted",
         }
     }
 }
@@ -147,8 +150,10 @@ pub enum SaveWarning {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum RepeatOutcome {
-    /// The deadline had passed: comment added and the ticket marked REPEAT.
+    /// An open ticket in work: a REPEAT comment; it stays with its worker.
     MarkedRepeat,
+    /// A dispatched (or forwarded) ticket: marked REPEAT and sent to its queue again.
+    MarkedRepeatAndRequeued,
     /// Still within its deadline: only the comment was added.
     Commented,
 }
@@ -209,14 +214,18 @@ impl Ticket {
         &self.history
     }
 
-    /// T3: whether the ticket is listed in `specialist`'s personal folder.
+    /// T2/T3: the creator's personal folder lists every ticket they created until it is
+    /// closed, whoever works on it.
     pub fn in_folder_of(&self, specialist: SpecialistId) -> bool {
-        match self.state {
-            TicketState::Open => self.owner == specialist,
-            TicketState::OpenRejectReturn => self.creator == specialist,
-            TicketState::OpenDispatch | TicketState::OpenForwarded => self.creator == specialist,
-            TicketState::Closed => false,
-        }
+        self.state != TicketState::Closed && self.creator == specialist
+    }
+
+    /// T2: dispatched and forwarded tickets are shown in their queue until taken.
+    pub fn in_queue(&self, queue: QueueId) -> bool {
+        matches!(
+            self.state,
+            TicketState::OpenDispatch | TicketState::OpenForwarded
+        ) && self.queue == Some(queue)
     }
 
     fn illegal(&self, action: &'static str) -> TicketError {
@@ -376,13 +385,14 @@ impl Ticket {
         Ok(Ticket::create(new_number, self.client, by, category, at))
     }
 
-    /// T5: the client asks again about an open or dispatched ticket. Past its deadline the
-    /// comment is added and the ticket marked REPEAT; before it, only the comment.
+    /// T5: the client asks again about an open or dispatched ticket. When its deadline has
+    /// passed or the client insists, it is a repeat (seed 004): a dispatched ticket is marked
+    /// REPEAT and sent back to its queue ("take it, mark the subject, send it to the queue");
+    /// an open one being worked gets a REPEAT comment and stays with its worker. Otherwise only
+    /// the comment is added.
     pub fn repeat_request(
         &mut self,
-        by: SpecialistId,
-        comment: &str,
-        deadline: DateTime<Utc>,
+        request: RepeatRequest<'_>,
         now: DateTime<Utc>,
     ) -> Result<RepeatOutcome, TicketError> {
         if !matches!(
@@ -391,21 +401,13 @@ impl Ticket {
         ) {
             return Err(self.illegal("repeated"));
         }
-        let comment = comment.trim();
+        let comment = request.comment.trim();
         if comment.is_empty() {
             return Err(TicketError::CommentRequired);
         }
-        if now > deadline {
-            self.repeat = true;
-            self.log(
-                now,
-                by,
-                TicketAction::MarkedRepeat {
-                    comment: comment.to_string(),
-                },
-            );
-            Ok(RepeatOutcome::MarkedRepeat)
-        } else {
+        let overdue = request.deadline.is_some_and(|deadline| now > deadline);
+        let by = request.by;
+        if !(overdue || request.client_insists) {
             self.log(
                 now,
                 by,
@@ -413,7 +415,54 @@ impl Ticket {
                     text: comment.to_string(),
                 },
             );
-            Ok(RepeatOutcome::Commented)
+            return Ok(RepeatOutcome::Commented);
+        }
+        self.repeat = true;
+        self.log(
+            now,
+            by,
+            TicketAction::MarkedRepeat {
+                comment: comment.to_string(),
+            },
+        );
+        match (self.state, self.queue) {
+            (TicketState::OpenDispatch | TicketState::OpenForwarded, Some(queue)) => {
+                self.log(now, by, TicketAction::Dispatched { queue });
+                Ok(RepeatOutcome::MarkedRepeatAndRequeued)
+            }
+            _ => Ok(RepeatOutcome::MarkedRepeat),
         }
     }
+}
+
+/// T5: a client's repeat request about a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepeatRequest<'a> {
+    pub by: SpecialistId,
+    pub comment: &'a str,
+    /// The ticket's resolution deadline, if it has one.
+    pub deadline: Option<DateTime<Utc>>,
+    /// The client insists on a solution now.
+    pub client_insists: bool,
+}
+
+/// T4/T5: ticket numbers run per year from 1: `26-000001`, `26-000002`, ... and restart with
+/// `27-000001` in a new year. `last` is the last number given (any year), `year` today's.
+pub fn next_ticket_number(
+    last: Option<TicketNumber>,
+    year: i32,
+) -> Result<TicketNumber, TicketError> {
+    let year = u16::try_from(year)
+        .ok()
+        .filter(|y| (2000..2100).contains(y))
+        .ok_or(TicketError::NumbersExhausted)?;
+    let seq = match last {
+        Some(last) if last.year == year => last.seq + 1,
+        Some(last) if last.year > year => return Err(TicketError::NumbersExhausted),
+        _ => 1,
+    };
+    if seq > 999_999 {
+        return Err(TicketError::NumbersExhausted);
+    }
+    Ok(TicketNumber { year, seq })
 }

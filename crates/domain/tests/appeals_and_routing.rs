@@ -408,3 +408,166 @@ fn a2_restored_state_is_exact_and_routing_goes_on_from_it() {
         "load kept on update"
     );
 }
+
+#[test]
+fn a3_two_level_line_second_tier_appeals_go_to_second_tier_specialists() {
+    let (anna, boris, vera) = (SpecialistId(1), SpecialistId(2), SpecialistId(3));
+    let mut d = team(&[
+        (1, Available, 5, 2),
+        (2, Available, 1, 2),
+        (3, Available, 1, 2),
+    ]);
+    d.set_tiers(anna, &[SupportTier::First]).expect("tiers");
+    d.set_tiers(boris, &[SupportTier::Second]).expect("tiers");
+    assert_eq!(
+        d.arrive(AppealId(1), 0, vec![]),
+        Ok(Movement::Assigned {
+            appeal: AppealId(1),
+            to: anna
+        })
+    );
+    // Anna sends it to the second tier: Boris (second only) or Vera (both) take it, never Anna.
+    let moves = d
+        .transfer_to_tier(AppealId(1), anna, SupportTier::Second)
+        .expect("to tier 2");
+    assert_eq!(
+        moves,
+        [Movement::Assigned {
+            appeal: AppealId(1),
+            to: boris
+        }]
+    );
+    assert_eq!(d.tier_of(AppealId(1)), SupportTier::Second);
+    assert_eq!(
+        d.transfer_to_tier(AppealId(1), boris, SupportTier::Second)
+            .map_err(|e| e.code()),
+        Err("routing.same_tier")
+    );
+    // With the second tier away, a second-tier appeal waits, but first-tier ones behind it
+    // are still served: one waiting appeal does not block the queue.
+    d.set_presence(boris, Away).expect("away");
+    d.set_presence(vera, Offline).expect("offline");
+    d.arrive_in_tier(AppealId(2), 0, vec![], SupportTier::Second)
+        .expect("arrive");
+    assert!(d.queue().contains(AppealId(2)));
+    assert_eq!(
+        d.arrive(AppealId(3), 0, vec![]),
+        Ok(Movement::Assigned {
+            appeal: AppealId(3),
+            to: anna
+        })
+    );
+    assert_eq!(
+        d.set_presence(vera, Available),
+        Ok(vec![Movement::Assigned {
+            appeal: AppealId(2),
+            to: vera
+        }])
+    );
+}
+
+#[test]
+fn a3_an_appeal_handed_back_to_the_queue_does_not_come_back_automatically() {
+    let (anna, boris) = (SpecialistId(1), SpecialistId(2));
+    let mut d = team(&[(1, Available, 5, 2), (2, Available, 1, 1)]);
+    d.arrive(AppealId(1), 0, vec![]).expect("to Anna");
+    d.arrive(AppealId(2), 0, vec![]).expect("to Anna");
+    d.arrive(AppealId(3), 0, vec![]).expect("to Boris");
+    // Everyone is full; Anna hands appeal 1 back: it waits rather than return to her.
+    assert_eq!(
+        d.transfer(AppealId(1), anna, None),
+        Ok(vec![Movement::Queued {
+            appeal: AppealId(1)
+        }])
+    );
+    assert_eq!(d.handed_back_by(AppealId(1)), Some(anna));
+    // A newer appeal may take Anna's free place; appeal 1 waits for someone else...
+    assert_eq!(
+        d.arrive(AppealId(4), 0, vec![]),
+        Ok(Movement::Assigned {
+            appeal: AppealId(4),
+            to: anna
+        })
+    );
+    // ... who comes when Boris is free.
+    assert_eq!(
+        d.finish(AppealId(3)),
+        Ok(vec![Movement::Assigned {
+            appeal: AppealId(1),
+            to: boris
+        }])
+    );
+    assert_eq!(d.handed_back_by(AppealId(1)), None);
+    // Only the last one to hand it back is skipped: Boris hands it back, Anna's freed place
+    // takes it.
+    d.transfer(AppealId(1), boris, None).expect("back");
+    assert_eq!(
+        d.finish(AppealId(4)),
+        Ok(vec![Movement::Assigned {
+            appeal: AppealId(1),
+            to: anna
+        }])
+    );
+    // And by hand anyone may take back what they handed over.
+    d.set_presence(boris, Busy).expect("busy");
+    assert_eq!(
+        d.transfer(AppealId(2), anna, None),
+        Ok(vec![Movement::Queued {
+            appeal: AppealId(2)
+        }])
+    );
+    assert_eq!(
+        d.take(AppealId(2), anna),
+        Ok(Movement::Assigned {
+            appeal: AppealId(2),
+            to: anna
+        })
+    );
+}
+
+#[test]
+fn a2_rebalance_after_restore_serves_what_the_restored_queue_holds() {
+    let mut d = team(&[(1, Available, 1, 2)]);
+    d.restore(AppealId(1), 0, None);
+    d.restore(AppealId(2), 5, None);
+    assert_eq!(d.queue().len(), 2, "restore moves nothing");
+    assert_eq!(
+        d.rebalance(),
+        [
+            Movement::Assigned {
+                appeal: AppealId(2),
+                to: SpecialistId(1)
+            },
+            Movement::Assigned {
+                appeal: AppealId(1),
+                to: SpecialistId(1)
+            }
+        ]
+    );
+}
+
+#[test]
+fn a2_a3_the_queue_keeps_one_order_across_tiers() {
+    let mut q = LineQueue::default();
+    q.push_in_tier(AppealId(1), 0, SupportTier::Second);
+    q.push(AppealId(2), 0);
+    q.push_in_tier(AppealId(3), 2, SupportTier::Second);
+    q.push(AppealId(4), 2);
+    q.push(AppealId(2), 9); // already queued: keeps its place
+    let ids = |it: &mut dyn Iterator<Item = AppealId>| it.map(|a| a.0).collect::<Vec<_>>();
+    assert_eq!(ids(&mut q.iter()), [3, 4, 1, 2]);
+    assert_eq!(ids(&mut q.iter_tier(SupportTier::First)), [4, 2]);
+    assert_eq!(q.tier_of(AppealId(1)), Some(SupportTier::Second));
+    assert_eq!((q.front(), q.len()), (Some(AppealId(3)), 4));
+    assert!(q.remove(AppealId(4)) && !q.remove(AppealId(4)));
+    assert_eq!(
+        [q.pop(), q.pop(), q.pop(), q.pop()],
+        [
+            Some(AppealId(3)),
+            Some(AppealId(1)),
+            Some(AppealId(2)),
+            None
+        ]
+    );
+    assert!(q.is_empty());
+}

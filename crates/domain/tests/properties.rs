@@ -2,9 +2,12 @@
 //! calendars in several time zones, and routing (A2, P3, P4) over random sequences of
 //! arrivals, presence changes, transfers, takes and finishes.
 
+mod support;
+
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use linedesk_domain::appeal::SupportTier;
 use linedesk_domain::ids::{AppealId, SpecialistId};
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::routing::{Decision, Dispatcher, Movement, Specialist, route};
@@ -31,13 +34,22 @@ const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// A random calendar in the notation, with at least some working time, and its text.
 fn calendar() -> impl Strategy<Value = (BusinessCalendar, String)> {
+    calendar_in(&ZONES)
+}
+
+/// Zones that never change their clocks, where wall-clock counting is unambiguous.
+const STEADY_ZONES: [&str; 4] = ["Europe/Moscow", "UTC", "Asia/Vladivostok", "Asia/Kolkata"];
+
+fn calendar_in(
+    zones: &'static [&'static str],
+) -> impl Strategy<Value = (BusinessCalendar, String)> {
     (
-        0..ZONES.len(),
+        0..zones.len(),
         proptest::collection::vec(0..DAY_PATTERNS.len(), 7),
         proptest::collection::vec(0u32..365, 0..6),
     )
         .prop_map(|(zone, days, holidays)| {
-            let mut text = format!("tz {}", ZONES[zone]);
+            let mut text = format!("tz {}", zones[zone]);
             for (i, p) in days.iter().enumerate() {
                 let pattern = if i == 0 && days.iter().all(|d| *d == 0) {
                     "09-18"
@@ -46,9 +58,11 @@ fn calendar() -> impl Strategy<Value = (BusinessCalendar, String)> {
                 };
                 text.push_str(&format!("; {} {pattern}", WEEKDAYS[i]));
             }
-            for h in holidays {
+            for (i, h) in holidays.into_iter().enumerate() {
                 let date = chrono::NaiveDate::from_yo_opt(2026, h + 1).expect("day of year");
-                text.push_str(&format!("; {date} off"));
+                // Mostly holidays; every third a shortened day or a working weekend.
+                let shifts = if i % 3 == 2 { "10-14" } else { "off" };
+                text.push_str(&format!("; {date} {shifts}"));
             }
             (
                 parse_calendar(&text).expect("generated calendar parses"),
@@ -122,12 +136,46 @@ proptest! {
         }
     }
 
+    /// S1: a calendar prints back in its notation and parses to the same calendar, so levels
+    /// stored as text come back unchanged.
+    #[test]
+    fn s1_calendar_notation_round_trips((cal, text) in calendar()) {
+        let printed = cal.to_string();
+        let back = parse_calendar(&printed).expect("printed calendar parses");
+        prop_assert_eq!(&back, &cal, "{} printed as {}", text, printed);
+        prop_assert_eq!(back.to_string(), printed);
+    }
+
     /// S2: more working time never gives an earlier deadline (any two amounts).
     #[test]
     fn s2_deadlines_are_monotonic((cal, _text) in calendar(), from in instant(), a in work(), b in work()) {
         let (da, db) = (cal.add_working_time(from, a).expect("a"), cal.add_working_time(from, b).expect("b"));
         // Strictly: every extra minute of work is a later instant.
         prop_assert_eq!(a.cmp(&b), da.cmp(&db));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// S1/S2/S4: the calendar's day-skipping arithmetic equals counting minute by minute on
+    /// wall clocks (in zones without clock changes; those are the hand-checked cases' job).
+    #[test]
+    fn s2_s4_working_time_equals_a_minute_count(
+        (cal, text) in calendar_in(&STEADY_ZONES),
+        from in instant(),
+        span in 0i64..(6 * 24 * 60),
+    ) {
+        let to = from + TimeDelta::minutes(span);
+        let counted = support::count_minutes(&cal, from, to);
+        prop_assert_eq!(cal.working_time_between(from, to), counted, "{}", text);
+        if counted > TimeDelta::zero() {
+            prop_assert_eq!(
+                cal.add_working_time(from, counted).expect("due"),
+                support::step_minutes(&cal, from, counted),
+                "{}", text
+            );
+        }
     }
 }
 
@@ -171,6 +219,14 @@ enum Op {
     ClientWrites {
         appeal: usize,
     },
+    ToTier {
+        appeal: usize,
+        second: bool,
+    },
+    Tiers {
+        who: usize,
+        tiers: Vec<SupportTier>,
+    },
     Finish {
         appeal: usize,
     },
@@ -183,6 +239,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..40, proptest::option::of(0usize..6)).prop_map(|(appeal, to)| Op::Transfer { appeal, to }),
         1 => (0usize..40, 0usize..6).prop_map(|(appeal, who)| Op::Take { appeal, who }),
         1 => (0usize..40).prop_map(|appeal| Op::ClientWrites { appeal }),
+        1 => (0usize..40, any::<bool>()).prop_map(|(appeal, second)| Op::ToTier { appeal, second }),
+        1 => (0usize..6, proptest::collection::vec(proptest::sample::select(vec![SupportTier::First, SupportTier::Second]), 0..3))
+            .prop_map(|(who, tiers)| Op::Tiers { who, tiers }),
         2 => (0usize..40).prop_map(|appeal| Op::Finish { appeal }),
     ]
 }
@@ -227,11 +286,17 @@ fn check_invariants(d: &Dispatcher, live: &BTreeSet<AppealId>) -> Result<(), Tes
             );
         }
     }
-    if !d.queue().is_empty() {
-        prop_assert!(
-            d.specialists().all(|s| !s.eligible()),
-            "an eligible specialist idles while appeals wait"
-        );
+    // Nobody who could take a waiting appeal idles: free, serving its tier, and not the one
+    // who handed it back.
+    for appeal in d.queue().iter() {
+        let tier = d.tier_of(appeal);
+        let idle = d.specialists().find(|s| {
+            s.presence == PresenceStatus::Available
+                && s.load < s.limit
+                && d.serves(s.id, tier)
+                && d.handed_back_by(appeal) != Some(s.id)
+        });
+        prop_assert!(idle.is_none(), "{:?} idles while {} waits", idle, appeal);
     }
     Ok(())
 }
@@ -296,6 +361,7 @@ proptest! {
                             prop_assert!(!unreachable, "transferred to an unreachable colleague");
                             if to.is_none() {
                                 check_automatic(&d, &moves)?;
+                                prop_assert_ne!(d.holder(appeal), Some(holder), "handed back to its holder");
                             } else {
                                 check_automatic(&d, &moves[1..])?;
                             }
@@ -320,6 +386,25 @@ proptest! {
                     if let Some(m) = d.client_activity(appeal).expect("activity") {
                         check_automatic(&d, &[m])?;
                     }
+                }
+                Op::ToTier { appeal, second } => {
+                    let Some(appeal) = pick(&live, appeal) else { continue };
+                    let tier = if second { SupportTier::Second } else { SupportTier::First };
+                    let Some(holder) = d.holder(appeal) else { continue };
+                    match d.transfer_to_tier(appeal, holder, tier) {
+                        Ok(moves) => {
+                            check_automatic(&d, &moves)?;
+                            prop_assert_eq!(d.tier_of(appeal), tier);
+                            if let Some(to) = d.holder(appeal) {
+                                prop_assert!(to != holder && d.serves(to, tier));
+                            }
+                        }
+                        Err(e) => prop_assert_eq!(e.code(), "routing.same_tier"),
+                    }
+                }
+                Op::Tiers { who, tiers } => {
+                    let moves = d.set_tiers(ids[who % ids.len()], &tiers).expect("tiers");
+                    check_automatic(&d, &moves)?;
                 }
                 Op::Finish { appeal } => {
                     let Some(appeal) = pick(&live, appeal) else { continue };

@@ -3,7 +3,8 @@
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use linedesk_domain::ids::{ClientId, QueueId, SpecialistId};
 use linedesk_domain::ticket::{
-    RepeatOutcome, SaveWarning, Ticket, TicketAction, TicketError, TicketNumber, TicketState,
+    RepeatOutcome, RepeatRequest, SaveWarning, Ticket, TicketAction, TicketError, TicketNumber,
+    TicketState, next_ticket_number,
 };
 
 fn t(minute: i64) -> DateTime<Utc> {
@@ -71,7 +72,12 @@ fn t2_t4_reject_with_a_reason_then_fix_by_closing_and_recreating() {
         (ticket.state(), ticket.owner()),
         (TicketState::Open, WORKER)
     );
-    assert!(ticket.in_folder_of(WORKER) && !ticket.in_folder_of(CREATOR));
+    // Seed 004: every open ticket stays in its creator's folder, whoever works on it.
+    assert!(ticket.in_folder_of(CREATOR) && !ticket.in_folder_of(WORKER));
+    assert!(
+        !ticket.in_queue(ACCOUNTING),
+        "taken: no longer shown in the queue"
+    );
     assert_eq!(
         ticket.reject(WORKER, "   ", t(3)),
         Err(TicketError::ReasonRequired)
@@ -158,35 +164,89 @@ fn t2_forward_to_another_queue() {
 }
 
 #[test]
-fn t5_repeat_request_marks_repeat_only_past_the_deadline() {
+fn t5_repeat_request_marks_repeat_past_the_deadline_or_when_the_client_insists() {
     let mut ticket = Ticket::create(number(4), CLIENT, CREATOR, "Ошибка", t(0));
     ticket
         .dispatch(ACCOUNTING, CREATOR, t(1))
         .expect("dispatch");
-    let deadline = t(60);
+    assert!(ticket.in_queue(ACCOUNTING) && ticket.in_folder_of(CREATOR));
+    let deadline = Some(t(60));
+    let request = |comment, client_insists| RepeatRequest {
+        by: CREATOR,
+        comment,
+        deadline,
+        client_insists,
+    };
     assert_eq!(
-        ticket.repeat_request(CREATOR, "", deadline, t(30)),
+        ticket.repeat_request(request("", false), t(30)),
         Err(TicketError::CommentRequired)
     );
     assert_eq!(
-        ticket.repeat_request(CREATOR, "клиент звонит снова", deadline, t(60)),
+        ticket.repeat_request(request("клиент звонит снова", false), t(60)),
         Ok(RepeatOutcome::Commented)
     );
     assert!(
         !ticket.is_repeat(),
         "exactly at the deadline it has not passed"
     );
+    // Dispatched and overdue: marked REPEAT and sent to its queue again.
     assert_eq!(
-        ticket.repeat_request(CREATOR, "третий звонок", deadline, t(61)),
-        Ok(RepeatOutcome::MarkedRepeat)
+        ticket.repeat_request(request("третий звонок", false), t(61)),
+        Ok(RepeatOutcome::MarkedRepeatAndRequeued)
     );
     assert!(ticket.is_repeat());
+    assert_eq!(ticket.state(), TicketState::OpenDispatch);
+    let last: Vec<&TicketAction> = ticket
+        .history()
+        .iter()
+        .rev()
+        .take(2)
+        .map(|h| &h.action)
+        .collect();
+    assert_eq!(
+        last,
+        [
+            &TicketAction::Dispatched { queue: ACCOUNTING },
+            &TicketAction::MarkedRepeat {
+                comment: "третий звонок".into()
+            }
+        ]
+    );
+
+    // Open in a worker's hands, before the deadline, but the client insists: a REPEAT comment,
+    // the ticket stays with the worker.
+    let mut taken = Ticket::create(number(5), CLIENT, CREATOR, "Ошибка", t(0));
+    taken.dispatch(ACCOUNTING, CREATOR, t(1)).expect("dispatch");
+    taken.take(WORKER, t(2)).expect("take");
+    assert_eq!(
+        taken.repeat_request(request("настаивает", true), t(3)),
+        Ok(RepeatOutcome::MarkedRepeat)
+    );
+    assert_eq!((taken.state(), taken.owner()), (TicketState::Open, WORKER));
+
     ticket.close(CREATOR, t(62)).expect("close");
     assert!(
-        ticket
-            .repeat_request(CREATOR, "ещё", deadline, t(70))
-            .is_err(),
+        ticket.repeat_request(request("ещё", true), t(70)).is_err(),
         "closed tickets are not repeated"
+    );
+}
+
+#[test]
+fn t4_t5_numbers_run_per_year() {
+    let n = |year, seq| TicketNumber { year, seq };
+    assert_eq!(next_ticket_number(None, 2026), Ok(n(2026, 1)));
+    assert_eq!(next_ticket_number(Some(n(2026, 41)), 2026), Ok(n(2026, 42)));
+    assert_eq!(next_ticket_number(Some(n(2026, 999)), 2027), Ok(n(2027, 1)));
+    for refused in [
+        next_ticket_number(Some(n(2026, 999_999)), 2026),
+        next_ticket_number(Some(n(2027, 5)), 2026),
+        next_ticket_number(None, 2100),
+    ] {
+        assert_eq!(refused, Err(TicketError::NumbersExhausted));
+    }
+    assert_eq!(
+        TicketError::NumbersExhausted.code(),
+        "ticket.numbers_exhausted"
     );
 }
 

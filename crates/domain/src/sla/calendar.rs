@@ -3,7 +3,9 @@
 //!
 //! Shifts are wall-clock times: a shift 09:00-18:00 is 9 real hours, except on the night the
 //! clocks change, where 00:00-04:00 lasts 3 hours in spring and 5 in autumn. A wall-clock time
-//! that does not exist (inside the spring gap) means the first instant after the gap.
+//! that does not exist (inside the spring gap) means the first instant after the gap. A shift
+//! boundary that happens twice (inside the autumn overlap) starts at its first occurrence and
+//! ends at its second, so a night shift works the repeated hour.
 
 use std::collections::BTreeMap;
 
@@ -12,10 +14,12 @@ use chrono::{
     Weekday,
 };
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
 
 /// One working period of a day. `end <= start` means it ends the next day (an overnight shift);
-/// `end == start` is a 24-hour shift.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `00:00-00:00` is the whole day (written `00-24`). Other equal pairs are refused: write a
+/// 24-hour duty from 08:00 as `08-24` and `00-08` of the next day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shift {
     pub start: NaiveTime,
     pub end: NaiveTime,
@@ -44,6 +48,8 @@ impl Shift {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CalendarError {
+    #[error("a shift of {day} is empty (start equals end; a whole day is 00-24)")]
+    EmptyShift { day: String },
     #[error("shifts of {day} overlap or are out of order")]
     Overlap { day: String },
     #[error("only the last shift of a day may run past midnight ({day})")]
@@ -52,10 +58,25 @@ pub enum CalendarError {
     NoWorkingTime { from: DateTime<Utc>, days: i64 },
 }
 
+impl CalendarError {
+    /// A stable code for the UI and the wire.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CalendarError::EmptyShift { .. } => "sla.empty_shift",
+            CalendarError::Overlap { .. } => "sla.shifts_overlap",
+            CalendarError::OvernightNotLast { .. } => "sla.overnight_not_last",
+            CalendarError::NoWorkingTime { .. } => "sla.no_working_time",
+        }
+    }
+}
+
 /// How far ahead a deadline may be searched before the calendar is declared empty.
 const SEARCH_DAYS: i64 = 3_660;
 
-#[derive(Debug, Clone, PartialEq)]
+/// Stored and sent as its notation text (see [`super::notation`]), which a person can read and
+/// edit in a line's configuration: `"tz Europe/Moscow; Mon-Fri 09-13,14-18; 2026-12-31 off"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct BusinessCalendar {
     tz: Tz,
     /// Monday first.
@@ -65,6 +86,14 @@ pub struct BusinessCalendar {
 }
 
 fn check_day(day: &str, shifts: &[Shift]) -> Result<(), CalendarError> {
+    if shifts
+        .iter()
+        .any(|s| s.start == s.end && s.start != NaiveTime::MIN)
+    {
+        return Err(CalendarError::EmptyShift {
+            day: day.to_string(),
+        });
+    }
     for pair in shifts.windows(2) {
         if pair[0].is_overnight() {
             return Err(CalendarError::OvernightNotLast {
@@ -119,6 +148,17 @@ impl BusinessCalendar {
         Ok(())
     }
 
+    /// The shifts of a weekday when no date exception applies.
+    pub fn weekday_shifts(&self, day: Weekday) -> &[Shift] {
+        &self.week[day.num_days_from_monday() as usize]
+    }
+
+    /// Holidays, shortened days and working weekends, in date order.
+    pub fn exceptions(&self) -> impl Iterator<Item = (NaiveDate, &[Shift])> + '_ {
+        self.exceptions.iter().map(|(d, s)| (*d, s.as_slice()))
+    }
+
+    /// The shifts that start on `date` (an exception, else its weekday's).
     pub fn shifts_on(&self, date: NaiveDate) -> &[Shift] {
         self.exceptions
             .get(&date)

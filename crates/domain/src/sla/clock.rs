@@ -87,7 +87,7 @@ impl ClockError {
             ClockError::AlreadyWaiting => "sla.already_waiting",
             ClockError::NotWaiting => "sla.not_waiting",
             ClockError::Resolved => "sla.resolved",
-            ClockError::Calendar(_) => "sla.no_working_time",
+            ClockError::Calendar(e) => e.code(),
         }
     }
 }
@@ -145,6 +145,7 @@ impl SlaClock {
         self.reacted_at.get_or_insert(at);
     }
 
+    /// S4: the appeal enters "waiting" (for the client); the resolution clock stops.
     pub fn start_waiting(&mut self, at: DateTime<Utc>) -> Result<(), ClockError> {
         if self.resolved_at.is_some() {
             return Err(ClockError::Resolved);
@@ -156,15 +157,23 @@ impl SlaClock {
         Ok(())
     }
 
-    /// S4: the wait ends; its working time extends the resolution deadline. Returns the
-    /// extension added.
+    /// S4: the wait ends; its working time (by the level's calendar) extends the resolution
+    /// deadline. Returns the extension added: zero for a wait that began after the deadline
+    /// had already passed.
     pub fn stop_waiting(
         &mut self,
         at: DateTime<Utc>,
         calendar: &BusinessCalendar,
     ) -> Result<TimeDelta, ClockError> {
-        let since = self.waiting_since.take().ok_or(ClockError::NotWaiting)?;
-        let waited = calendar.working_time_between(since, at);
+        let since = self.waiting_since.ok_or(ClockError::NotWaiting)?;
+        // A breach is a fact: a wait that began after the deadline had passed does not move it
+        // (else parking a late appeal in "waiting" would erase the breach from reports).
+        let waited = if since > self.resolution_due(calendar)? {
+            TimeDelta::zero()
+        } else {
+            calendar.working_time_between(since, at)
+        };
+        self.waiting_since = None;
         self.extension += waited;
         Ok(waited)
     }
@@ -185,8 +194,17 @@ impl SlaClock {
         Ok(())
     }
 
+    /// When the first reaction and the resolution happened, if they did.
+    pub fn reacted_at(&self) -> Option<DateTime<Utc>> {
+        self.reacted_at
+    }
+    pub fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.resolved_at
+    }
+
     /// S6: both deadlines at `now`. `margin` is the working time left at which a deadline
-    /// turns "at risk".
+    /// turns "at risk". While waiting, the resolution is `Paused` (or `Breached` if the wait
+    /// began after the deadline had passed).
     pub fn evaluate(
         &self,
         calendar: &BusinessCalendar,
@@ -202,7 +220,14 @@ impl SlaClock {
         };
         let reaction = status(self.deadlines.reaction_due, self.reacted_at);
         let resolution = match self.waiting_since {
-            Some(_) if self.resolved_at.is_none() => DeadlineStatus::Paused,
+            // A wait that began after the deadline does not hide the breach.
+            Some(since) if self.resolved_at.is_none() => {
+                if since > self.resolution_due(calendar)? {
+                    DeadlineStatus::Breached
+                } else {
+                    DeadlineStatus::Paused
+                }
+            }
             _ => status(self.resolution_due(calendar)?, self.resolved_at),
         };
         Ok(SlaEvaluation {

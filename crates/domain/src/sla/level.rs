@@ -2,31 +2,41 @@
 //! conditions match an appeal applies, else the level named "Default".
 
 use chrono::TimeDelta;
+use serde::{Deserialize, Serialize};
 
 use super::calendar::BusinessCalendar;
+use crate::appeal::Channel;
 use crate::ids::LineId;
 
 /// The name of the level that applies when no other matches (S5).
 pub const DEFAULT_LEVEL: &str = "Default";
 
-/// What a level's conditions look at.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a level's conditions look at, known when the appeal is registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppealFacts {
-    /// Appeal type, e.g. "consultation", "error", "call".
+    /// Appeal type, e.g. "consultation", "error".
     pub kind: String,
     /// Client status, e.g. "its_prof", "trial".
     pub client_status: String,
     pub vip: bool,
     pub line: LineId,
+    pub channel: Channel,
 }
 
-/// Conditions of a level: each empty list (or `None`) matches anything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Conditions of a level: all must hold; each empty list (or `None`) matches anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Conditions {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub client_statuses: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vip: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<LineId>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<Channel>,
 }
 
 impl Conditions {
@@ -36,16 +46,22 @@ impl Conditions {
                 || self.client_statuses.contains(&facts.client_status))
             && self.vip.is_none_or(|vip| vip == facts.vip)
             && (self.lines.is_empty() || self.lines.contains(&facts.line))
+            && (self.channels.is_empty() || self.channels.contains(&facts.channel))
     }
 }
 
-/// S1: a named level with its calendar and its reaction and resolution times (working time).
-#[derive(Debug, Clone, PartialEq)]
+/// S1: a named level with its calendar (working days and hours) and its reaction and
+/// resolution times, both working time. Serialized with the calendar and times as notation
+/// text: `{"name": "VIP", "calendar": "tz Europe/Moscow; Mon-Fri 09-18", "reaction": "30m", ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportLevel {
     pub name: String,
     pub calendar: BusinessCalendar,
+    #[serde(with = "super::notation::duration_text")]
     pub reaction: TimeDelta,
+    #[serde(with = "super::notation::duration_text")]
     pub resolution: TimeDelta,
+    #[serde(default)]
     pub conditions: Conditions,
 }
 
@@ -70,8 +86,10 @@ impl LevelError {
     }
 }
 
-/// S5: the ordered levels of a line. Construction checks there is a "Default".
-#[derive(Debug, Clone, PartialEq)]
+/// S5: the ordered levels of a line. Construction checks there is a "Default"; it is stored
+/// as the plain list and checked again when read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "Vec<SupportLevel>", try_from = "Vec<SupportLevel>")]
 pub struct LevelSet {
     levels: Vec<SupportLevel>,
     default: usize,
@@ -113,5 +131,19 @@ impl LevelSet {
 
     pub fn levels(&self) -> &[SupportLevel] {
         &self.levels
+    }
+}
+
+impl From<LevelSet> for Vec<SupportLevel> {
+    fn from(set: LevelSet) -> Self {
+        set.levels
+    }
+}
+
+impl TryFrom<Vec<SupportLevel>> for LevelSet {
+    type Error = LevelError;
+
+    fn try_from(levels: Vec<SupportLevel>) -> Result<Self, Self::Error> {
+        LevelSet::new(levels)
     }
 }

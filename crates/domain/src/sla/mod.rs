@@ -1,11 +1,23 @@
 //! SLA support levels (S1-S6): calendars, deadlines, waiting, levels and evaluation.
+//!
+//! - [`calendar`]: a [`BusinessCalendar`] (working days, hours with breaks, holidays, shortened
+//!   days, overnight shifts) in the line's time zone, and working-time arithmetic on it.
+//! - [`level`]: [`SupportLevel`]s and the ordered [`LevelSet`] that picks one per appeal (S5).
+//! - [`clock`]: an appeal's [`SlaClock`]: deadlines fixed at registration (S3), waits (S4),
+//!   evaluation at `now` (S6).
+//! - [`report`]: compliance tallied per level, specialist or line (S6).
+//! - [`notation`] and [`case`]: the text forms of calendars, durations and hand-checked cases.
 
 pub mod calendar;
+pub mod case;
 pub mod clock;
 pub mod level;
 pub mod notation;
+pub mod report;
 
 pub use calendar::{BusinessCalendar, CalendarError, Shift};
+pub use case::{CaseMismatch, Expectation, SlaCase, parse_case, parse_cases};
 pub use clock::{ClockError, DeadlineStatus, Deadlines, SlaClock, SlaEvaluation};
 pub use level::{AppealFacts, Conditions, DEFAULT_LEVEL, LevelError, LevelSet, SupportLevel};
-pub use notation::{NotationError, parse_calendar, parse_duration};
+pub use notation::{NotationError, format_duration, parse_calendar, parse_duration};
+pub use report::{Compliance, ComplianceReport, StatusCounts};

@@ -6,6 +6,7 @@
 //! tz Europe/Moscow              time zone (IANA name; UTC when absent)
 //! Mon-Fri 09-13,14-18           weekdays and their shifts (a lunch break between two shifts)
 //! Sat 10:00-14:30               minutes are allowed
+//! Mon,Wed,Fri 10-16             a list of weekdays; `daily` is Mon-Sun
 //! Mon-Sun 22-06                 an overnight shift (ends the next day)
 //! Mon-Sun 00-24                 round the clock
 //! Sun off                       no work that weekday (the default)
@@ -15,20 +16,37 @@
 //! ```
 //!
 //! Example: `"tz Europe/Moscow; Mon-Fri 09-18; 2026-12-31 09-14"`.
+//!
+//! A calendar prints back in the same notation ([`BusinessCalendar`]'s `Display`), with runs of
+//! weekdays and of dates that share their shifts folded into ranges, so
+//! `parse_calendar(&calendar.to_string())` gives the same calendar. Durations are written `2h`,
+//! `30m`, `1h30m`, `5d` ([`parse_duration`], [`format_duration`]).
+//!
+//! SLA test cases built on this notation are in [`super::case`].
 
-use chrono::{NaiveDate, NaiveTime, Weekday};
+use std::fmt;
+
+use chrono::{NaiveDate, NaiveTime, TimeDelta, Timelike, Weekday};
 use chrono_tz::Tz;
 
 use super::calendar::{BusinessCalendar, CalendarError, Shift};
 
+/// A mistake in notation text; `item` is the piece of text it is in.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("calendar item {item:?}: {reason}")]
+#[error("{item:?}: {reason}")]
 pub struct NotationError {
     pub item: String,
     pub reason: String,
 }
 
-fn err(item: &str, reason: impl Into<String>) -> NotationError {
+impl NotationError {
+    /// A stable code for the UI and the wire (the text itself says what is wrong).
+    pub fn code(&self) -> &'static str {
+        "sla.notation"
+    }
+}
+
+pub(super) fn err(item: &str, reason: impl Into<String>) -> NotationError {
     NotationError {
         item: item.to_string(),
         reason: reason.into(),
@@ -45,7 +63,7 @@ const DAYS: [(&str, Weekday); 7] = [
     ("sun", Weekday::Sun),
 ];
 
-fn weekday(item: &str, name: &str) -> Result<Weekday, NotationError> {
+pub(super) fn weekday(item: &str, name: &str) -> Result<Weekday, NotationError> {
     DAYS.iter()
         .find(|(n, _)| name.eq_ignore_ascii_case(n))
         .map(|(_, d)| *d)
@@ -80,11 +98,14 @@ fn weekdays(item: &str, spec: &str) -> Result<Vec<Weekday>, NotationError> {
 }
 
 /// `09`, `9`, `09:30`, `24` (midnight at the end of the day).
-fn time(item: &str, text: &str) -> Result<NaiveTime, NotationError> {
+pub(super) fn time(item: &str, text: &str) -> Result<NaiveTime, NotationError> {
     let (h, m) = text.split_once(':').unwrap_or((text, "0"));
     let bad = || err(item, format!("{text:?} is not a time (HH or HH:MM)"));
     let h: u32 = h.parse().map_err(|_| bad())?;
     let m: u32 = m.parse().map_err(|_| bad())?;
+    if h > 24 || m > 59 || text.len() > 5 {
+        return Err(bad());
+    }
     if h == 24 && m == 0 {
         return Ok(NaiveTime::MIN);
     }
@@ -103,7 +124,7 @@ fn shifts(item: &str, spec: &str) -> Result<Vec<Shift>, NotationError> {
                 .ok_or_else(|| err(item, format!("{range:?} is not a shift (start-end)")))?;
             let (start, end) = (time(item, a)?, time(item, b)?);
             // 00-24 is a whole day; any other equal pair is a mistake, not a 24-hour shift.
-            if start == end && !(a.starts_with("00") && b.starts_with("24")) {
+            if start == end && !(start == NaiveTime::MIN && b.trim_start_matches('0') == "24") {
                 return Err(err(item, format!("{range:?} is empty")));
             }
             Ok(Shift::new(start, end))
@@ -111,7 +132,7 @@ fn shifts(item: &str, spec: &str) -> Result<Vec<Shift>, NotationError> {
         .collect()
 }
 
-fn date(item: &str, text: &str) -> Result<NaiveDate, NotationError> {
+pub(super) fn date(item: &str, text: &str) -> Result<NaiveDate, NotationError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| err(item, format!("{text:?} is not a date (YYYY-MM-DD)")))
 }
@@ -164,7 +185,8 @@ pub fn parse_calendar(text: &str) -> Result<BusinessCalendar, NotationError> {
     Ok(calendar)
 }
 
-/// A duration in the notation: `2h`, `30m`, `1h30m`, `45h`.
+/// A duration in the notation: `2h`, `30m`, `1h30m`, `45h`, `5d` (a day is 24 hours of working
+/// time, not a working day). Zero is refused: a level's times must be positive.
 pub fn parse_duration(text: &str) -> Result<chrono::TimeDelta, NotationError> {
     let mut total = chrono::TimeDelta::zero();
     let mut number = String::new();
@@ -187,4 +209,133 @@ pub fn parse_duration(text: &str) -> Result<chrono::TimeDelta, NotationError> {
         return Err(err(text, "expected a duration like 2h, 30m or 1h30m"));
     }
     Ok(total)
+}
+
+/// A duration as the notation writes it: `1h30m`, `45h`, `0m`. Seconds are dropped.
+pub fn format_duration(d: TimeDelta) -> String {
+    let minutes = d.num_minutes();
+    let sign = if minutes < 0 { "-" } else { "" };
+    let (h, m) = (minutes.abs() / 60, minutes.abs() % 60);
+    match (h, m) {
+        (0, m) => format!("{sign}{m}m"),
+        (h, 0) => format!("{sign}{h}h"),
+        (h, m) => format!("{sign}{h}h{m}m"),
+    }
+}
+
+fn write_time(f: &mut fmt::Formatter<'_>, t: NaiveTime, end: bool) -> fmt::Result {
+    let h = if end && t == NaiveTime::MIN {
+        24
+    } else {
+        t.hour()
+    };
+    match t.minute() {
+        0 => write!(f, "{h:02}"),
+        m => write!(f, "{h:02}:{m:02}"),
+    }
+}
+
+/// `off` or `09-13,14-18`.
+struct ShiftsText<'a>(&'a [Shift]);
+
+impl fmt::Display for ShiftsText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("off");
+        }
+        for (i, shift) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write_time(f, shift.start, false)?;
+            f.write_str("-")?;
+            write_time(f, shift.end, true)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for BusinessCalendar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tz {}", self.tz().name())?;
+        // Runs of consecutive weekdays with the same shifts: `Mon-Fri 09-18`.
+        let mut i = 0;
+        while i < DAYS.len() {
+            let shifts = self.weekday_shifts(DAYS[i].1);
+            let mut j = i;
+            while j + 1 < DAYS.len() && self.weekday_shifts(DAYS[j + 1].1) == shifts {
+                j += 1;
+            }
+            if !shifts.is_empty() {
+                let name = |k: usize| {
+                    let n = DAYS[k].0;
+                    format!("{}{}", n[..1].to_uppercase(), &n[1..])
+                };
+                if i == j {
+                    write!(f, "; {} {}", name(i), ShiftsText(shifts))?;
+                } else {
+                    write!(f, "; {}-{} {}", name(i), name(j), ShiftsText(shifts))?;
+                }
+            }
+            i = j + 1;
+        }
+        // Runs of consecutive dates with the same shifts: `2027-01-01..2027-01-08 off`.
+        let exceptions: Vec<(NaiveDate, &[Shift])> = self.exceptions().collect();
+        let mut i = 0;
+        while i < exceptions.len() {
+            let (first, shifts) = exceptions[i];
+            let mut j = i;
+            while j + 1 < exceptions.len()
+                && exceptions[j + 1].1 == shifts
+                && exceptions[j].0.succ_opt() == Some(exceptions[j + 1].0)
+                && (exceptions[j + 1].0 - first).num_days() <= 366
+            {
+                j += 1;
+            }
+            if i == j {
+                write!(f, "; {first} {}", ShiftsText(shifts))?;
+            } else {
+                write!(f, "; {first}..{} {}", exceptions[j].0, ShiftsText(shifts))?;
+            }
+            i = j + 1;
+        }
+        Ok(())
+    }
+}
+
+impl From<BusinessCalendar> for String {
+    fn from(calendar: BusinessCalendar) -> String {
+        calendar.to_string()
+    }
+}
+
+impl TryFrom<String> for BusinessCalendar {
+    type Error = NotationError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        parse_calendar(&text)
+    }
+}
+
+impl std::str::FromStr for BusinessCalendar {
+    type Err = NotationError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_calendar(text)
+    }
+}
+
+/// Serde for a working-time amount as notation text (`"1h30m"`), for level configuration.
+pub mod duration_text {
+    use chrono::TimeDelta;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &TimeDelta, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::format_duration(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TimeDelta, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
 }
