@@ -29,6 +29,7 @@ mod clients;
 mod outbox;
 mod presence;
 mod profile;
+pub mod replica;
 mod settings;
 
 use std::io::Read;

@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_outbox_failures",
         sql: include_str!("../../../migrations/0004_outbox_failures.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_replica",
+        sql: include_str!("../../../migrations/0005_replica.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

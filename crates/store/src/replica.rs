@@ -1,0 +1,302 @@
+//! The local store as the cache of the line server: changes that come from a line's event log,
+//! applied in order, exactly once.
+//!
+//! Lines and clients keep the server's ids. [`Store::apply_remote`] applies one event with its
+//! sequence number and advances the line's cursor in the same transaction, so a crash or a
+//! dropped connection in the middle of a replay neither loses nor repeats anything: the sync
+//! client resubscribes from [`Store::sync_cursor`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::Store;
+use crate::chat::{Author, MessageStatus, insert_message};
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CompanyRecord {
+    pub name: String,
+    pub inn: Option<String>,
+    pub reg_number: Option<String>,
+    pub its_contract: Option<String>,
+    pub support_params: Option<String>,
+}
+
+/// A client as the server describes them (C5).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClientRecord {
+    pub id: i64,
+    pub name: String,
+    pub login_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<CompanyRecord>,
+    pub position: Option<String>,
+    pub department: Option<String>,
+    pub region: Option<String>,
+    pub birth_date: Option<String>,
+    pub vip: bool,
+    pub work_status: Option<String>,
+    pub responsible: Vec<String>,
+}
+
+/// One change of a line's log, as the local store understands it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteChange {
+    Line {
+        name: String,
+    },
+    Client(ClientRecord),
+    Message {
+        client: i64,
+        author: Author,
+        text: String,
+        at: i64,
+        /// The idempotency key of the action that posted it: when it is one of this device's
+        /// outbox keys, the message is already here (it was pending) and is not added twice.
+        origin_key: Option<String>,
+    },
+    /// Where the client's appeal is now: open and held by this specialist (`mine`), open
+    /// elsewhere, or finished (`open: false`).
+    Appeal {
+        client: i64,
+        appeal: i64,
+        open: bool,
+        mine: bool,
+    },
+    /// Something the store does not keep (yet): only the cursor moves.
+    Skip,
+}
+
+impl Store {
+    /// The last sequence number applied for `line` (0: nothing yet).
+    pub fn sync_cursor(&self, line: i64) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq FROM sync_cursors WHERE line_id = ?1",
+                [line],
+                |r| r.get(0),
+            )
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(0),
+                e => Err(e),
+            })?)
+    }
+
+    /// Apply the changes of `line` with their sequence numbers, in one transaction. Changes at
+    /// or below the cursor are skipped (a replay after a reconnect). Returns how many applied.
+    pub fn apply_remote(&self, line: i64, changes: &[(i64, RemoteChange)]) -> Result<usize> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut cursor: i64 = tx
+            .query_row(
+                "SELECT seq FROM sync_cursors WHERE line_id = ?1",
+                [line],
+                |r| r.get(0),
+            )
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(0),
+                e => Err(e),
+            })?;
+        let mut applied = 0;
+        for (seq, change) in changes {
+            if *seq <= cursor {
+                continue;
+            }
+            apply(&tx, line, change)?;
+            cursor = *seq;
+            applied += 1;
+        }
+        tx.execute(
+            "INSERT INTO sync_cursors (line_id, seq) VALUES (?1, ?2)
+             ON CONFLICT (line_id) DO UPDATE SET seq = excluded.seq",
+            [line, cursor],
+        )?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// The server's id of the open appeal of a client, if this store knows one.
+    pub fn open_appeal_id(&self, line: i64, client: i64) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT appeal_id FROM conversations
+                 WHERE line_id = ?1 AND client_id = ?2 AND appeal_open = 1",
+                [line, client],
+                |r| r.get(0),
+            )
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?)
+    }
+}
+
+fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Result<()> {
+    match change {
+        RemoteChange::Line { name } => upsert_line(tx, line, name),
+        RemoteChange::Client(client) => upsert_client(tx, line, client),
+        RemoteChange::Message {
+            client,
+            author,
+            text,
+            at,
+            origin_key,
+        } => {
+            if let Some(key) = origin_key {
+                // Our own message coming back: it is here already; the server has it.
+                let local: Option<i64> = tx
+                    .query_row(
+                        "SELECT json_extract(payload, '$.messageId') FROM outbox
+                         WHERE idempotency_key = ?1 AND kind = 'message.send'",
+                        [key],
+                        |r| r.get(0),
+                    )
+                    .or_else(|e| match e {
+                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                        e => Err(e),
+                    })?;
+                if let Some(id) = local {
+                    tx.execute(
+                        "UPDATE messages SET status = 'sent' WHERE id = ?1 AND status = 'pending'",
+                        [id],
+                    )?;
+                    return Ok(());
+                }
+            }
+            insert_message(
+                tx,
+                line,
+                *client,
+                *author,
+                text,
+                *at,
+                MessageStatus::Delivered,
+            )?;
+            Ok(())
+        }
+        RemoteChange::Appeal {
+            client,
+            appeal,
+            open,
+            mine,
+        } => {
+            tx.execute(
+                "INSERT INTO conversations (line_id, client_id) VALUES (?1, ?2)
+                 ON CONFLICT (line_id, client_id) DO NOTHING",
+                [line, *client],
+            )?;
+            let ring = *open && *mine;
+            tx.execute(
+                "UPDATE conversations SET appeal_open = ?3, appeal_id = ?4
+                 WHERE line_id = ?1 AND client_id = ?2",
+                rusqlite::params![line, client, ring, open.then_some(*appeal)],
+            )?;
+            Ok(())
+        }
+        RemoteChange::Skip => Ok(()),
+    }
+}
+
+pub(crate) fn upsert_line(tx: &rusqlite::Transaction<'_>, line: i64, name: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO lines (id, name) VALUES (?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+        rusqlite::params![line, name],
+    )?;
+    Ok(())
+}
+
+fn upsert_company(tx: &rusqlite::Transaction<'_>, company: &CompanyRecord) -> Result<i64> {
+    let found: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM companies WHERE name = ?1 AND inn IS ?2",
+            rusqlite::params![company.name, company.inn],
+            |r| r.get(0),
+        )
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    if let Some(id) = found {
+        tx.execute(
+            "UPDATE companies SET reg_number = ?2, its_contract = ?3, support_params = ?4
+             WHERE id = ?1",
+            rusqlite::params![
+                id,
+                company.reg_number,
+                company.its_contract,
+                company.support_params
+            ],
+        )?;
+        return Ok(id);
+    }
+    tx.execute(
+        "INSERT INTO companies (name, inn, reg_number, its_contract, support_params)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![
+            company.name,
+            company.inn,
+            company.reg_number,
+            company.its_contract,
+            company.support_params
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub(crate) fn upsert_client(
+    tx: &rusqlite::Transaction<'_>,
+    line: i64,
+    c: &ClientRecord,
+) -> Result<()> {
+    let company = c
+        .company
+        .as_ref()
+        .map(|company| upsert_company(tx, company))
+        .transpose()?;
+    tx.execute(
+        "INSERT INTO clients (id, name, login_id, email, phone, company_id, position, department,
+                              region, birth_date, vip, work_status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, login_id = excluded.login_id,
+             email = excluded.email, phone = excluded.phone, company_id = excluded.company_id,
+             position = excluded.position, department = excluded.department,
+             region = excluded.region, birth_date = excluded.birth_date, vip = excluded.vip,
+             work_status = excluded.work_status",
+        rusqlite::params![
+            c.id,
+            c.name,
+            c.login_id,
+            c.email,
+            c.phone,
+            company,
+            c.position,
+            c.department,
+            c.region,
+            c.birth_date,
+            c.vip,
+            c.work_status
+        ],
+    )?;
+    let responsible = serde_json::to_string(&c.responsible).unwrap_or_else(|_| "[]".into());
+    tx.execute(
+        "INSERT INTO line_clients (line_id, client_id, responsible) VALUES (?1, ?2, ?3)
+         ON CONFLICT (line_id, client_id) DO UPDATE SET responsible = excluded.responsible",
+        rusqlite::params![line, c.id, responsible],
+    )?;
+    Ok(())
+}
+
+/// Messages of the demo seed and of tests, written like remote ones.
+pub(crate) fn insert_history(
+    tx: &rusqlite::Transaction<'_>,
+    line: i64,
+    client: i64,
+    author: Author,
+    text: &str,
+    at: i64,
+) -> Result<()> {
+    insert_message(tx, line, client, author, text, at, MessageStatus::Delivered)?;
+    Ok(())
+}
