@@ -125,6 +125,19 @@ pub enum Event {
         text: String,
         #[serde(default)]
         appeal: Option<u64>,
+        /// The idempotency key of the specialist's action that posted it, so the sending app
+        /// recognises its own pending message instead of showing it twice.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+    },
+    /// The line's name (the first event of every line, and again on a rename).
+    LineNamed {
+        name: String,
+    },
+    /// A client joined the line or their card changed (C5).
+    ClientUpserted {
+        client: u64,
+        profile: Box<ClientProfile>,
     },
     PresenceChanged {
         specialist: u64,
@@ -158,10 +171,35 @@ impl Event {
             | Event::AppealOpened { client, .. }
             | Event::AppealAssigned { client, .. }
             | Event::AppealQueued { client, .. }
-            | Event::AppealFinished { client, .. } => Some(*client),
-            Event::PresenceChanged { .. } => None,
+            | Event::AppealFinished { client, .. }
+            | Event::ClientUpserted { client, .. } => Some(*client),
+            Event::PresenceChanged { .. } | Event::LineNamed { .. } => None,
         }
     }
+}
+
+/// What a line knows of a client (C5): the card of the app's info panel.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClientProfile {
+    pub name: String,
+    /// The 1C-Connect login ID.
+    pub connect_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub inn: Option<String>,
+    pub company_reg: Option<String>,
+    pub its_contract: Option<String>,
+    pub support_params: Option<String>,
+    pub position: Option<String>,
+    pub department: Option<String>,
+    pub region: Option<String>,
+    pub birth_date: Option<String>,
+    pub vip: bool,
+    pub work_status: Option<String>,
+    /// Names of the specialists responsible for the client.
+    pub responsible: Vec<String>,
 }
 
 /// Stable error codes of the wire: the app switches on them and translates them.

@@ -12,6 +12,31 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use crate::sqlite::{Inner, id, sql_id};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
 
+/// Append `event` to the log of `line` with the next sequence number, inside `tx`.
+pub(crate) fn append_event(
+    tx: &rusqlite::Connection,
+    line: u64,
+    now_ms: i64,
+    event: Event,
+) -> Result<StoredEvent, StorageError> {
+    let seq: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE line_id = ?1",
+        [sql_id(line)],
+        |r| r.get(0),
+    )?;
+    let body = serde_json::to_string(&event).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO events (line_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)",
+        params![sql_id(line), seq, now_ms, body],
+    )?;
+    Ok(StoredEvent {
+        line,
+        seq: id(seq),
+        at_ms: now_ms,
+        event,
+    })
+}
+
 struct Work<'a> {
     tx: Transaction<'a>,
     now_ms: i64,
@@ -22,23 +47,8 @@ struct Work<'a> {
 
 impl Work<'_> {
     fn append(&mut self, line: u64, event: Event) -> Result<(), StorageError> {
-        let seq: i64 = self.tx.query_row(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE line_id = ?1",
-            [sql_id(line)],
-            |r| r.get(0),
-        )?;
-        let body =
-            serde_json::to_string(&event).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        self.tx.execute(
-            "INSERT INTO events (line_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)",
-            params![sql_id(line), seq, self.now_ms, body],
-        )?;
-        self.events.push(StoredEvent {
-            line,
-            seq: id(seq),
-            at_ms: self.now_ms,
-            event,
-        });
+        let stored = append_event(&self.tx, line, self.now_ms, event)?;
+        self.events.push(stored);
         Ok(())
     }
 
@@ -209,6 +219,7 @@ pub(crate) fn apply(
                     from_specialist: Some(specialist),
                     text,
                     appeal,
+                    key: Some(key.to_string()),
                 },
             )?;
         }
@@ -287,6 +298,7 @@ pub(crate) fn apply(
                     from_specialist: None,
                     text,
                     appeal: Some(appeal),
+                    key: None,
                 },
             )?;
         }

@@ -222,6 +222,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
                     position: opt("position"),
                     region: opt("region"),
                     vip: vip.unwrap_or(false),
+                    ..StoredClient::default()
                 },
             ));
         }

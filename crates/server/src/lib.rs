@@ -6,6 +6,7 @@
 //! - [`app`]: `POST /api/login` and `GET /api/ws`.
 //! - [`session`]: one WebSocket session of the protocol in `crates/protocol`.
 //! - [`hub`]: fan-out of new events to subscribed sessions.
+//! - [`demo`]: the demo world of `linedesk-demo`, seeded through the storage trait.
 //! - [`import`]: clients from CSV with a report per row.
 //! - [`presence`]: a specialist whose last session closed goes Offline after a grace period.
 //! - `actions`: applying an action: validation, routing through `linedesk-domain`, events.
@@ -13,6 +14,7 @@
 mod actions;
 pub mod app;
 pub mod auth;
+pub mod demo;
 pub mod hub;
 pub mod import;
 pub mod load;

@@ -1,6 +1,7 @@
 //! `linedesk-server`: run the line server, or set up lines, clients and specialists.
 //!
 //! ```text
+//! linedesk-server seed-demo --data-dir DIR --password PASSWORD
 //! linedesk-server load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]
 //! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
 //! linedesk-server add-line --data-dir DIR --name NAME
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use linedesk_server::app::{Server, serve};
+use linedesk_server::app::{Server, now_ms, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::load::{LoadPlan, run as run_load};
 use linedesk_server::sqlite::SqliteStorage;
@@ -141,6 +142,26 @@ fn run(args: &[String]) -> Result<(), String> {
                     format!(" [{}]", p.column)
                 };
                 println!("row {}{column}: {}", p.row, p.reason);
+            }
+            Ok(())
+        }
+        "seed-demo" => {
+            let s = storage(&opts)?;
+            let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
+            let cheap = |p: &str| {
+                hash_password(p)
+                    .map_err(|e| linedesk_server::storage::StorageError::Invalid(e.to_string()))
+            };
+            match linedesk_server::demo::seed_if_empty(&s, now_ms(), &hash, &cheap)
+                .map_err(|e| e.to_string())?
+            {
+                Some(ids) => println!(
+                    "seeded the demo lines {:?}; specialist {:?}; clients client-1.. with password {:?}",
+                    ids.lines,
+                    linedesk_demo::DEMO_SPECIALIST_LOGIN,
+                    linedesk_server::demo::DEMO_CLIENT_PASSWORD
+                ),
+                None => println!("the demo data is there already"),
             }
             Ok(())
         }

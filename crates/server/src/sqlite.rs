@@ -12,16 +12,18 @@ use std::sync::{Mutex, MutexGuard};
 use linedesk_domain::ids::{AppealId, SpecialistId};
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::routing::{Dispatcher, Specialist};
-use linedesk_protocol::{Action, Role};
+use linedesk_protocol::{Action, Event, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions;
+use crate::actions::{self, append_event};
+use crate::app::now_ms;
 use crate::storage::{Account, Applied, Storage, StorageError, StoredClient, StoredEvent, Subject};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_server.sql")),
     (2, include_str!("../migrations/0002_routing.sql")),
     (3, include_str!("../migrations/0003_client_fields.sql")),
+    (4, include_str!("../migrations/0004_client_profile.sql")),
 ];
 
 pub(crate) struct Inner {
@@ -162,33 +164,144 @@ fn exists(what: &'static str, name: &str, err: rusqlite::Error) -> StorageError 
     }
 }
 
+const CLIENT_COLUMNS: &str = "name, connect_id, email, phone, company, inn, company_reg, \
+    its_contract, support_params, position, department, region, birth_date, vip, work_status, \
+    responsible";
+
+fn client_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredClient> {
+    let responsible: String = r.get(at + 15)?;
+    Ok(StoredClient {
+        name: r.get(at)?,
+        connect_id: r.get(at + 1)?,
+        email: r.get(at + 2)?,
+        phone: r.get(at + 3)?,
+        company: r.get(at + 4)?,
+        inn: r.get(at + 5)?,
+        company_reg: r.get(at + 6)?,
+        its_contract: r.get(at + 7)?,
+        support_params: r.get(at + 8)?,
+        position: r.get(at + 9)?,
+        department: r.get(at + 10)?,
+        region: r.get(at + 11)?,
+        birth_date: r.get(at + 12)?,
+        vip: r.get(at + 13)?,
+        work_status: r.get(at + 14)?,
+        responsible: serde_json::from_str(&responsible).unwrap_or_default(),
+    })
+}
+
+/// Insert a client and announce them on the line's log. `Ok(Err(()))`: a constraint refused
+/// the row (a 1C-Connect ID already on the line, or no such line).
+fn insert_client(
+    tx: &rusqlite::Transaction<'_>,
+    line: u64,
+    c: &StoredClient,
+) -> Result<Result<u64, ()>, StorageError> {
+    let responsible = serde_json::to_string(&c.responsible).unwrap_or_else(|_| "[]".into());
+    let inserted = tx.execute(
+        &format!(
+            "INSERT INTO clients (line_id, {CLIENT_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+        ),
+        params![
+            sql_id(line),
+            c.name,
+            c.connect_id,
+            c.email,
+            c.phone,
+            c.company,
+            c.inn,
+            c.company_reg,
+            c.its_contract,
+            c.support_params,
+            c.position,
+            c.department,
+            c.region,
+            c.birth_date,
+            c.vip,
+            c.work_status,
+            responsible
+        ],
+    );
+    match inserted {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            return Ok(Err(()));
+        }
+        Err(other) => return Err(other.into()),
+    }
+    let client = id(tx.last_insert_rowid());
+    append_event(
+        tx,
+        line,
+        now_ms(),
+        Event::ClientUpserted {
+            client,
+            profile: Box::new(c.clone()),
+        },
+    )?;
+    Ok(Ok(client))
+}
+
 impl Storage for SqliteStorage {
     fn add_line(&self, name: &str) -> Result<u64, StorageError> {
         let mut inner = self.inner();
-        inner
-            .conn
-            .execute("INSERT INTO lines (name) VALUES (?1)", [name])
+        let tx = inner.conn.transaction()?;
+        tx.execute("INSERT INTO lines (name) VALUES (?1)", [name])
             .map_err(|e| exists("line", name, e))?;
-        let line = id(inner.conn.last_insert_rowid());
+        let line = id(tx.last_insert_rowid());
+        append_event(
+            &tx,
+            line,
+            now_ms(),
+            Event::LineNamed {
+                name: name.to_string(),
+            },
+        )?;
+        tx.commit()?;
         inner.routing.insert(line, Dispatcher::default());
         Ok(line)
     }
 
     fn add_client(&self, line: u64, name: &str) -> Result<u64, StorageError> {
+        let mut inner = self.inner();
+        let tx = inner.conn.transaction()?;
+        let client = StoredClient {
+            name: name.to_string(),
+            ..StoredClient::default()
+        };
+        let id = insert_client(&tx, line, &client)?
+            .map_err(|_| StorageError::Invalid(format!("no line {line}")))?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    fn set_password(&self, login: &str, password_hash: &str) -> Result<(), StorageError> {
         let inner = self.inner();
-        inner
-            .conn
-            .execute(
-                "INSERT INTO clients (line_id, name) VALUES (?1, ?2)",
-                params![sql_id(line), name],
-            )
-            .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(..) => {
-                    StorageError::Invalid(format!("no line {line}"))
-                }
-                other => other.into(),
-            })?;
-        Ok(id(inner.conn.last_insert_rowid()))
+        let changed = inner.conn.execute(
+            "UPDATE specialists SET password_hash = ?2 WHERE login = ?1",
+            params![login, password_hash],
+        )? + inner.conn.execute(
+            "UPDATE clients SET password_hash = ?2 WHERE login = ?1",
+            params![login, password_hash],
+        )?;
+        if changed == 0 {
+            return Err(StorageError::Invalid(format!("no account {login:?}")));
+        }
+        Ok(())
+    }
+
+    fn clients_of(&self, line: u64) -> Result<Vec<(u64, StoredClient)>, StorageError> {
+        let inner = self.inner();
+        let mut stmt = inner.conn.prepare_cached(&format!(
+            "SELECT id, {CLIENT_COLUMNS} FROM clients WHERE line_id = ?1 ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map([sql_id(line)], |r| Ok((id(r.get(0)?), client_row(r, 1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn add_specialist(
@@ -385,22 +498,11 @@ impl Storage for SqliteStorage {
         }
         let mut refused = Vec::new();
         for (row, c) in clients {
-            let inserted = tx.execute(
-                "INSERT INTO clients (line_id, name, connect_id, email, phone, company, inn, position, region, vip)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![sql_id(line), c.name, c.connect_id, c.email, c.phone, c.company, c.inn, c.position, c.region, c.vip],
-            );
-            match inserted {
-                Ok(_) => {}
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    refused.push((
-                        *row,
-                        "a client with this ID is already on the line".to_string(),
-                    ));
-                }
-                Err(other) => return Err(other.into()),
+            if insert_client(&tx, line, c)?.is_err() {
+                refused.push((
+                    *row,
+                    "a client with this ID is already on the line".to_string(),
+                ));
             }
         }
         tx.commit()?;

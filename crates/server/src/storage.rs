@@ -32,20 +32,9 @@ pub struct Account {
     pub password_hash: String,
 }
 
-/// A client as an import or the admin console gives it (C5 fields).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct StoredClient {
-    pub name: String,
-    /// The 1C-Connect ID; unique on a line.
-    pub connect_id: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub company: Option<String>,
-    pub inn: Option<String>,
-    pub position: Option<String>,
-    pub region: Option<String>,
-    pub vip: bool,
-}
+/// A client as an import, the demo seed or the admin console gives it (C5 fields); the same
+/// card travels to the app in `Event::ClientUpserted`.
+pub type StoredClient = linedesk_protocol::ClientProfile;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
@@ -104,6 +93,11 @@ pub trait Storage: Send + Sync + 'static {
         priority: u8,
         limit: u32,
     ) -> Result<(), StorageError>;
+    /// A new password for an existing specialist's or client's account (the embedded server
+    /// gives its specialist a fresh one at every start).
+    fn set_password(&self, login: &str, password_hash: &str) -> Result<(), StorageError>;
+    /// The clients of a line with their ids, in id order.
+    fn clients_of(&self, line: u64) -> Result<Vec<(u64, StoredClient)>, StorageError>;
     /// Let a client sign in.
     fn set_client_login(
         &self,

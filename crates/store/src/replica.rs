@@ -45,7 +45,7 @@ pub enum RemoteChange {
     Line {
         name: String,
     },
-    Client(ClientRecord),
+    Client(Box<ClientRecord>),
     Message {
         client: i64,
         author: Author,

@@ -7,7 +7,7 @@ use linedesk_store::{Author, MessageStatus, Store};
 const NOW: i64 = 1_764_000_000_000;
 
 fn client(id: i64, name: &str) -> RemoteChange {
-    RemoteChange::Client(ClientRecord {
+    RemoteChange::Client(Box::new(ClientRecord {
         id,
         name: name.into(),
         company: Some(CompanyRecord {
@@ -16,7 +16,7 @@ fn client(id: i64, name: &str) -> RemoteChange {
             ..CompanyRecord::default()
         }),
         ..ClientRecord::default()
-    })
+    }))
 }
 
 #[test]

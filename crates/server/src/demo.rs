@@ -1,0 +1,222 @@
+//! Seeding a server with the demo world of `linedesk-demo`: what the app's embedded server and
+//! `linedesk-server seed-demo` start from.
+//!
+//! Everything goes through the [`Storage`] trait and the same actions real clients and
+//! specialists send (a client's message opens an appeal, the specialist takes it, answers and
+//! finishes it), only dated in the past, so the event log the app replays is an honest one.
+
+use linedesk_demo::{Author, DEMO_CLIENT_LOGINS, DEMO_SPECIALIST_LOGIN, World};
+use std::collections::HashMap;
+
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_protocol::{Action, Event};
+
+use crate::storage::{Applied, Storage, StorageError, StoredClient, Subject};
+
+/// The password of the demo clients `client-1` ... `client-20`, for the client simulator. The
+/// embedded server listens on 127.0.0.1 only; a real server never runs `seed_if_empty`.
+pub const DEMO_CLIENT_PASSWORD: &str = "demo-client";
+
+/// Colleagues on the demo line (W3 and transfers need someone to transfer to). Their passwords
+/// are random: nobody signs in as them unless an admin sets one.
+const COLLEAGUES: [(&str, &str); 2] = [
+    ("kuznetsov", "Кузнецов Дмитрий Игоревич"),
+    ("orlova", "Орлова Елена Викторовна"),
+];
+
+/// What the seed created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoIds {
+    pub lines: Vec<u64>,
+    pub specialist: u64,
+}
+
+pub fn client_profile(world: &World, client: &linedesk_demo::Client) -> StoredClient {
+    let company = world.company_of(client);
+    StoredClient {
+        name: client.name.clone(),
+        connect_id: client.login_id.clone(),
+        email: Some(client.email.clone()),
+        phone: client.phone.clone(),
+        company: company.map(|c| c.name.clone()),
+        inn: company.map(|c| c.inn.clone()),
+        company_reg: company.map(|c| c.reg_number.clone()),
+        its_contract: company.map(|c| c.its_contract.clone()),
+        support_params: company.map(|c| c.support_params.clone()),
+        position: Some(client.position.clone()),
+        department: Some(client.department.clone()),
+        region: Some(client.region.clone()),
+        birth_date: client.birth_date.clone(),
+        vip: client.vip,
+        work_status: client.work_status.clone(),
+        responsible: client.responsible.clone(),
+    }
+}
+
+/// Seed the demo world unless the demo specialist exists already. `hash` turns a password into
+/// a stored hash (argon2 in production; tests may pass a cheap one). Returns `None` when the
+/// server was seeded before.
+pub fn seed_if_empty(
+    storage: &dyn Storage,
+    now_ms: i64,
+    specialist_password_hash: &str,
+    hash: &dyn Fn(&str) -> Result<String, StorageError>,
+) -> Result<Option<DemoIds>, StorageError> {
+    if storage.account_by_login(DEMO_SPECIALIST_LOGIN)?.is_some() {
+        return Ok(None);
+    }
+    let world = linedesk_demo::world();
+    let specialist = storage.add_specialist(
+        DEMO_SPECIALIST_LOGIN,
+        specialist_password_hash,
+        &world.specialist.full_name,
+    )?;
+    let mut colleagues = Vec::new();
+    for (login, name) in COLLEAGUES {
+        let password = crate::auth::new_token()
+            .map_err(|e| StorageError::Invalid(e.to_string()))?
+            .0;
+        colleagues.push(storage.add_specialist(login, &hash(&password)?, name)?);
+    }
+    let client_hash = hash(DEMO_CLIENT_PASSWORD)?;
+    let mut lines = Vec::new();
+    // Every step of every client's past, replayed in time order across clients.
+    let mut history: Vec<Step> = Vec::new();
+    for (index, line) in world.lines.iter().enumerate() {
+        let line_id = storage.add_line(&line.name)?;
+        lines.push(line_id);
+        storage.serve_line(specialist, line_id, 10, 5)?;
+        for colleague in &colleagues {
+            storage.serve_line(*colleague, line_id, 5, 5)?;
+        }
+        let rows: Vec<(usize, StoredClient)> = line
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(row, c)| (row + 1, client_profile(&world, c)))
+            .collect();
+        let refused = storage.import_clients(line_id, &rows)?;
+        if let Some((row, why)) = refused.first() {
+            return Err(StorageError::Invalid(format!("demo client {row}: {why}")));
+        }
+        let ids = storage.clients_of(line_id)?;
+        for (n, ((client_id, _), client)) in ids.iter().zip(&line.clients).enumerate() {
+            if index == 0 && n < DEMO_CLIENT_LOGINS {
+                storage.set_client_login(*client_id, &format!("client-{}", n + 1), &client_hash)?;
+            }
+            plan_history(&mut history, now_ms, line_id, *client_id, client);
+        }
+    }
+    history.sort_by_key(|step| step.at);
+    let me = Subject::specialist(specialist);
+    let mut open: HashMap<u64, u64> = HashMap::new();
+    // Busy: routing gives nothing by itself, but the specialist may take appeals by hand (P3).
+    let first = history.first().map_or(now_ms, |s| s.at) - 1;
+    storage.apply(
+        me,
+        "demo-busy",
+        &Action::SetPresence {
+            status: PresenceStatus::Busy,
+        },
+        first,
+    )?;
+    for (n, step) in history.iter().enumerate() {
+        let (actor, action) = match &step.what {
+            What::ClientWrites(text) => (
+                Subject::client(step.client),
+                Action::ClientMessage { text: text.clone() },
+            ),
+            What::SpecialistAnswers(text) => (
+                me,
+                Action::SendMessage {
+                    line: step.line,
+                    client: step.client,
+                    text: text.clone(),
+                },
+            ),
+            What::Take | What::Finish => {
+                let Some(appeal) = open.get(&step.client).copied() else {
+                    continue;
+                };
+                if matches!(step.what, What::Take) {
+                    (me, Action::TakeAppeal { appeal })
+                } else {
+                    open.remove(&step.client);
+                    (
+                        me,
+                        Action::FinishAppeal {
+                            appeal,
+                            result: "Консультация оказана".into(),
+                        },
+                    )
+                }
+            }
+        };
+        let applied = storage.apply(actor, &format!("demo-{n}"), &action, step.at)?;
+        if let Applied::Done(events) = applied {
+            for e in events {
+                if let Event::AppealOpened { appeal, client } = e.event {
+                    open.insert(client, appeal);
+                }
+            }
+        }
+    }
+    storage.apply(
+        me,
+        "demo-offline",
+        &Action::SetPresence {
+            status: PresenceStatus::Offline,
+        },
+        now_ms,
+    )?;
+    Ok(Some(DemoIds { lines, specialist }))
+}
+
+struct Step {
+    at: i64,
+    line: u64,
+    client: u64,
+    what: What,
+}
+
+enum What {
+    ClientWrites(String),
+    SpecialistAnswers(String),
+    /// The demo specialist takes the client's open appeal.
+    Take,
+    Finish,
+}
+
+/// The steps of a client's past: their first message opens an appeal that the demo specialist
+/// takes at once and finishes after the last answer. A still open appeal is left in the line's
+/// queue: routing gives it to the specialist when they go Available.
+fn plan_history(
+    out: &mut Vec<Step>,
+    now_ms: i64,
+    line: u64,
+    client: u64,
+    demo: &linedesk_demo::Client,
+) {
+    let last = demo.history.len();
+    let mut step = |at: i64, what: What| {
+        out.push(Step {
+            at,
+            line,
+            client,
+            what,
+        });
+    };
+    for (i, m) in demo.history.iter().enumerate() {
+        let at = now_ms - m.ago_ms;
+        match m.author {
+            Author::Client => step(at, What::ClientWrites(m.text.clone())),
+            Author::Specialist => step(at, What::SpecialistAnswers(m.text.clone())),
+        }
+        if i == 0 && !demo.open_appeal {
+            step(at + 1, What::Take);
+        }
+        if i + 1 == last && !demo.open_appeal {
+            step(at + 1, What::Finish);
+        }
+    }
+}
