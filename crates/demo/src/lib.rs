@@ -402,7 +402,10 @@ fn person(rng: &mut Lcg) -> Person {
     }
 }
 
-/// Fill an empty database with the demo lines. Returns `false` (and changes nothing) when the
+/// What demo clients write (the client simulator picks from these).
+pub fn client_phrases() -> &'static [&'static str] {
+    &CLIENT_LINES
+}
 
 /// The whole demo world. Message times are relative to the moment of seeding.
 pub fn world() -> World {
@@ -492,7 +495,7 @@ pub fn world() -> World {
                     ago_ms,
                 });
             }
-            if i % 9 == 1 {
+            if i % 45 == 1 {
                 open_appeal = true;
                 // An open appeal waits for an answer: it ends with the client's message.
                 if history.last().map(|m| m.author) == Some(Author::Specialist) {

@@ -85,7 +85,7 @@ pub fn seed_if_empty(
     for (index, line) in world.lines.iter().enumerate() {
         let line_id = storage.add_line(&line.name)?;
         lines.push(line_id);
-        storage.serve_line(specialist, line_id, 10, 5)?;
+        storage.serve_line(specialist, line_id, 10, 8)?;
         for colleague in &colleagues {
             storage.serve_line(*colleague, line_id, 5, 5)?;
         }

@@ -7,7 +7,7 @@ use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use linedesk_domain::presence::PresenceStatus;
-use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
+use linedesk_protocol::{Action, ClientFrame, ErrorCode, Event, PROTOCOL_VERSION, ServerFrame};
 use linedesk_store::{OutboxItem, Store, StoreError};
 use tokio::sync::{Notify, watch};
 use tokio_tungstenite::tungstenite::Message;
@@ -118,23 +118,59 @@ async fn send(ws: &mut Socket, frame: &ClientFrame) -> Result<(), SyncError> {
         .map_err(|_| SyncError::Dropped)
 }
 
-/// The next protocol frame; events and pongs are skipped (applying events is the next step).
-async fn next_reply(ws: &mut Socket) -> Result<ServerFrame, SyncError> {
+/// What a session needs to apply the server's events to the local store.
+pub(crate) struct Replica<'a> {
+    pub store: &'a Mutex<Store>,
+    /// The signed-in specialist's id (from `Welcome`): their appeals get the ring.
+    pub me: u64,
+    pub changes: &'a watch::Sender<u64>,
+}
+
+impl Replica<'_> {
+    /// Apply one event of a line's log (skipped when at or below the cursor).
+    fn apply(&self, line: u64, seq: u64, at_ms: i64, event: Event) -> Result<(), SyncError> {
+        let change = crate::events::remote_change(event, at_ms, self.me);
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let line = i64::try_from(line).unwrap_or(i64::MAX);
+        let applied = lock(self.store).apply_remote(line, &[(seq, change)])?;
+        if applied > 0 {
+            self.changes.send_modify(|n| *n += 1);
+        }
+        Ok(())
+    }
+
+    /// Handle a frame that is not a reply: returns it back when it is one.
+    fn absorb(&self, frame: ServerFrame) -> Result<Option<ServerFrame>, SyncError> {
+        match frame {
+            ServerFrame::Event {
+                line,
+                seq,
+                at_ms,
+                event,
+            } => {
+                self.apply(line, seq, at_ms, event)?;
+                Ok(None)
+            }
+            ServerFrame::Pong { .. } | ServerFrame::CaughtUp { .. } => Ok(None),
+            reply => Ok(Some(reply)),
+        }
+    }
+}
+
+fn decode(text: &str) -> Result<ServerFrame, SyncError> {
+    ServerFrame::decode(text).map_err(|e| SyncError::Protocol(e.to_string()))
+}
+
+/// The next reply frame (ack, error, welcome); events on the way are applied to the store.
+async fn next_reply(ws: &mut Socket, replica: &Replica<'_>) -> Result<ServerFrame, SyncError> {
     loop {
         let message = tokio::time::timeout(ACK_TIMEOUT, ws.next())
             .await
             .map_err(|_| SyncError::Dropped)?;
         match message {
             Some(Ok(Message::Text(text))) => {
-                let frame = ServerFrame::decode(text.as_str())
-                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
-                if !matches!(
-                    frame,
-                    ServerFrame::Event { .. }
-                        | ServerFrame::Pong { .. }
-                        | ServerFrame::CaughtUp { .. }
-                ) {
-                    return Ok(frame);
+                if let Some(reply) = replica.absorb(decode(text.as_str())?)? {
+                    return Ok(reply);
                 }
             }
             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
@@ -146,9 +182,10 @@ async fn next_reply(ws: &mut Socket) -> Result<ServerFrame, SyncError> {
 /// Send one outbox item until the server acknowledges it or refuses it for good.
 async fn deliver(
     ws: &mut Socket,
-    store: &Mutex<Store>,
+    replica: &Replica<'_>,
     item: &OutboxItem,
 ) -> Result<(), SyncError> {
+    let store = replica.store;
     let action = match action_of(item) {
         Ok(action) => action,
         Err(reason) => {
@@ -162,7 +199,7 @@ async fn deliver(
     };
     loop {
         send(ws, &frame).await?;
-        match next_reply(ws).await? {
+        match next_reply(ws, replica).await? {
             ServerFrame::Ack { key, .. } if key == item.idempotency_key => {
                 lock(store).outbox_mark_sent(item.id)?;
                 return Ok(());
@@ -193,10 +230,11 @@ pub(crate) async fn session(
     store: &Arc<Mutex<Store>>,
     config: &SyncConfig,
     status: &watch::Sender<SyncStatus>,
+    changes: &watch::Sender<u64>,
     nudge: &Notify,
     backoff: &mut Backoff,
 ) -> SyncError {
-    match connected(store, config, status, nudge, backoff).await {
+    match connected(store, config, status, changes, nudge, backoff).await {
         Ok(never) => match never {},
         Err(error) => error,
     }
@@ -208,6 +246,7 @@ async fn connected(
     store: &Arc<Mutex<Store>>,
     config: &SyncConfig,
     status: &watch::Sender<SyncStatus>,
+    changes: &watch::Sender<u64>,
     nudge: &Notify,
     backoff: &mut Backoff,
 ) -> Result<Never, SyncError> {
@@ -223,13 +262,34 @@ async fn connected(
         },
     )
     .await?;
-    match next_reply(&mut ws).await? {
-        ServerFrame::Welcome { .. } => backoff.reset(),
+    // Before the welcome nothing else comes: a throwaway replica that applies nothing.
+    let welcome = loop {
+        let message = tokio::time::timeout(ACK_TIMEOUT, ws.next())
+            .await
+            .map_err(|_| SyncError::Dropped)?;
+        match message {
+            Some(Ok(Message::Text(text))) => break decode(text.as_str())?,
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
+            Some(Ok(_)) => {}
+        }
+    };
+    let (me, lines) = match welcome {
+        ServerFrame::Welcome { id, lines, .. } => {
+            backoff.reset();
+            (id, lines)
+        }
         ServerFrame::Error {
             code: ErrorCode::Unauthenticated,
             ..
         } => return Err(SyncError::LoginRefused),
         other => return Err(SyncError::Protocol(format!("{other:?}"))),
+    };
+    let replica = Replica { store, me, changes };
+    // Resume every line's log where the store stopped: no gap, no duplicate.
+    for line in lines {
+        let after = lock(store).sync_cursor(i64::try_from(line).unwrap_or(i64::MAX))?;
+        let after = u64::try_from(after).unwrap_or_default();
+        send(&mut ws, &ClientFrame::Subscribe { line, after }).await?;
     }
     // The server sets a vanished specialist Offline after a grace period: say again where we
     // are (then the outbox replays any queued changes in order, ending at the same status).
@@ -241,7 +301,7 @@ async fn connected(
             action: Action::SetPresence { status: current },
         };
         send(&mut ws, &frame).await?;
-        match next_reply(&mut ws).await? {
+        match next_reply(&mut ws, &replica).await? {
             ServerFrame::Ack { .. } | ServerFrame::Error { .. } => {}
             other => return Err(SyncError::Protocol(format!("{other:?}"))),
         }
@@ -258,7 +318,7 @@ async fn connected(
             }
             let _ = status.send(SyncStatus::Sending { pending });
             for item in &batch {
-                deliver(&mut ws, store, item).await?;
+                deliver(&mut ws, &replica, item).await?;
             }
         }
         let _ = status.send(SyncStatus::InSync);
@@ -270,6 +330,12 @@ async fn connected(
             }
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
+                Some(Ok(Message::Text(text))) => {
+                    if let Some(other) = replica.absorb(decode(text.as_str())?)? {
+                        // An error out of the blue (e.g. the token was revoked): start over.
+                        return Err(SyncError::Protocol(format!("{other:?}")));
+                    }
+                }
                 Some(Ok(_)) => {}
             },
         }

@@ -11,6 +11,7 @@
 
 mod backoff;
 mod connection;
+mod events;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -52,6 +53,7 @@ pub enum SyncStatus {
 
 pub struct SyncHandle {
     status: watch::Receiver<SyncStatus>,
+    changes: watch::Receiver<u64>,
     nudge: Arc<Notify>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -59,6 +61,11 @@ pub struct SyncHandle {
 impl SyncHandle {
     pub fn status(&self) -> watch::Receiver<SyncStatus> {
         self.status.clone()
+    }
+
+    /// Bumped each time events from the server changed the local store: the UI reloads.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.clone()
     }
 
     /// A new action is in the outbox: send it now rather than at the next idle check.
@@ -77,10 +84,12 @@ pub const IDLE_CHECK: Duration = Duration::from_secs(15);
 /// Start syncing `store` with the server in the background (on the current tokio runtime).
 pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
     let (status_tx, status) = watch::channel(SyncStatus::Connecting);
+    let (changes_tx, changes) = watch::channel(0);
     let nudge = Arc::new(Notify::new());
-    let task = tokio::spawn(run(store, config, status_tx, nudge.clone()));
+    let task = tokio::spawn(run(store, config, status_tx, changes_tx, nudge.clone()));
     SyncHandle {
         status,
+        changes,
         nudge,
         task,
     }
@@ -90,12 +99,14 @@ async fn run(
     store: Arc<Mutex<Store>>,
     config: SyncConfig,
     status: watch::Sender<SyncStatus>,
+    changes: watch::Sender<u64>,
     nudge: Arc<Notify>,
 ) {
     let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
     loop {
         let _ = status.send(SyncStatus::Connecting);
-        let error = connection::session(&store, &config, &status, &nudge, &mut backoff).await;
+        let error =
+            connection::session(&store, &config, &status, &changes, &nudge, &mut backoff).await;
         if matches!(error, SyncError::LoginRefused) {
             let _ = status.send(SyncStatus::LoginRefused);
             // A changed password arrives with a new config; until then, check rarely.

@@ -1,0 +1,279 @@
+//! A simulated client of a support line, over the real wire: `POST /api/login` as the client,
+//! then the WebSocket protocol of `linedesk-protocol`. Used by the demo (`linedesk-client-sim`),
+//! the end-to-end tests and load runs.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), linedesk_client_sim::SimError> {
+//! use std::time::Duration;
+//! let mut client = linedesk_client_sim::SimClient::sign_in("127.0.0.1:7700", "client-1", "demo-client").await?;
+//! client.write("Здравствуйте! Не проводится документ.").await?;
+//! let answer = client.wait_answer(Duration::from_secs(60)).await?;
+//! println!("the specialist said: {answer}");
+//! # Ok(()) }
+//! ```
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use linedesk_protocol::{Action, ClientFrame, Event, PROTOCOL_VERSION, ServerFrame};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("the server is unreachable: {0}")]
+    Unreachable(String),
+    #[error("the server refused the login of {0:?}")]
+    LoginRefused(String),
+    #[error("the connection dropped")]
+    Dropped,
+    #[error("nothing came within {0:?}")]
+    Timeout(Duration),
+    #[error("the server said {code:?}: {message}")]
+    Refused {
+        code: linedesk_protocol::ErrorCode,
+        message: String,
+    },
+    #[error("the server answered something unexpected: {0}")]
+    Protocol(String),
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// What the client saw happen to their conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// A specialist wrote to them.
+    Answer { appeal: Option<u64>, text: String },
+    /// Their appeal was finished with a result.
+    Finished { appeal: u64, result: String },
+    /// Anything else about them (their own messages coming back, routing).
+    Other(Event),
+}
+
+pub struct SimClient {
+    ws: Socket,
+    pub login: String,
+    /// The client's id on the server.
+    pub id: u64,
+    pub line: u64,
+    next_key: u64,
+    /// Events that arrived while waiting for something else.
+    backlog: std::collections::VecDeque<Seen>,
+}
+
+async fn login(server: &str, login: &str, password: &str) -> Result<String, SimError> {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    let body = serde_json::json!({ "login": login, "password": password }).to_string();
+    let request = hyper::Request::post(format!("http://{server}/api/login"))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| SimError::Unreachable(e.to_string()))?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| SimError::Unreachable(e.to_string()))?;
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| SimError::Unreachable(e.to_string()))?
+        .to_bytes();
+    if status == hyper::StatusCode::UNAUTHORIZED {
+        return Err(SimError::LoginRefused(login.to_string()));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| SimError::Protocol(format!("login answer: {e}")))?;
+    value["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| SimError::Protocol(format!("login answered {status} without a token")))
+}
+
+impl SimClient {
+    /// Sign in as a client and subscribe to their conversation (history is skipped: only what
+    /// happens from now on is reported).
+    pub async fn sign_in(
+        server: &str,
+        login_name: &str,
+        password: &str,
+    ) -> Result<SimClient, SimError> {
+        let token = login(server, login_name, password).await?;
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{server}/api/ws"))
+            .await
+            .map_err(|e| SimError::Unreachable(e.to_string()))?;
+        let mut client = SimClient {
+            ws,
+            login: login_name.to_string(),
+            id: 0,
+            line: 0,
+            next_key: 0,
+            backlog: Default::default(),
+        };
+        client
+            .send(&ClientFrame::Hello {
+                version: PROTOCOL_VERSION,
+                token,
+            })
+            .await?;
+        match client.recv(Duration::from_secs(10)).await? {
+            ServerFrame::Welcome { id, lines, .. } => {
+                client.id = id;
+                client.line = lines
+                    .first()
+                    .copied()
+                    .ok_or_else(|| SimError::Protocol("the client is on no line".to_string()))?;
+            }
+            other => return Err(unexpected(other)),
+        }
+        client
+            .send(&ClientFrame::Subscribe {
+                line: client.line,
+                after: 0,
+            })
+            .await?;
+        loop {
+            match client.recv(Duration::from_secs(30)).await? {
+                ServerFrame::CaughtUp { .. } => break,
+                ServerFrame::Event { .. } => {}
+                other => return Err(unexpected(other)),
+            }
+        }
+        Ok(client)
+    }
+
+    async fn send(&mut self, frame: &ClientFrame) -> Result<(), SimError> {
+        self.ws
+            .send(Message::Text(frame.encode().into()))
+            .await
+            .map_err(|_| SimError::Dropped)
+    }
+
+    async fn recv(&mut self, within: Duration) -> Result<ServerFrame, SimError> {
+        let deadline = Instant::now() + within;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .map_err(|_| SimError::Timeout(within))?;
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    return ServerFrame::decode(text.as_str())
+                        .map_err(|e| SimError::Protocol(e.to_string()));
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SimError::Dropped),
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Submit an action and wait for its acknowledgement (events on the way are kept).
+    pub async fn submit(&mut self, action: Action) -> Result<(), SimError> {
+        self.next_key += 1;
+        let key = format!(
+            "sim-{}-{}-{}",
+            self.login,
+            std::process::id(),
+            self.next_key
+        );
+        self.send(&ClientFrame::Submit {
+            key: key.clone(),
+            action,
+        })
+        .await?;
+        loop {
+            match self.recv(Duration::from_secs(30)).await? {
+                ServerFrame::Ack { key: acked, .. } if acked == key => return Ok(()),
+                ServerFrame::Event { event, .. } => self.backlog.push_back(seen(event)),
+                ServerFrame::Error { code, message, .. } => {
+                    return Err(SimError::Refused { code, message });
+                }
+                ServerFrame::Pong { .. } | ServerFrame::CaughtUp { .. } => {}
+                other => return Err(unexpected(other)),
+            }
+        }
+    }
+
+    /// Write to the line: opens an appeal when none is open (A1).
+    pub async fn write(&mut self, text: &str) -> Result<(), SimError> {
+        self.submit(Action::ClientMessage {
+            text: text.to_string(),
+        })
+        .await
+    }
+
+    /// The next thing that happened to this client's conversation.
+    pub async fn next_seen(&mut self, within: Duration) -> Result<Seen, SimError> {
+        if let Some(seen) = self.backlog.pop_front() {
+            return Ok(seen);
+        }
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.recv(left).await.map_err(|e| match e {
+                SimError::Timeout(_) => SimError::Timeout(within),
+                e => e,
+            })? {
+                ServerFrame::Event { event, .. } => return Ok(seen(event)),
+                ServerFrame::Pong { .. }
+                | ServerFrame::CaughtUp { .. }
+                | ServerFrame::Ack { .. } => {}
+                other => return Err(unexpected(other)),
+            }
+        }
+    }
+
+    /// Wait for a specialist's answer; returns its text.
+    pub async fn wait_answer(&mut self, within: Duration) -> Result<String, SimError> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Seen::Answer { text, .. } = self.next_seen(left).await.map_err(|e| match e {
+                SimError::Timeout(_) => SimError::Timeout(within),
+                e => e,
+            })? {
+                return Ok(text);
+            }
+        }
+    }
+
+    /// Wait until the specialist finishes the appeal; returns its id.
+    pub async fn wait_finished(&mut self, within: Duration) -> Result<u64, SimError> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Seen::Finished { appeal, .. } =
+                self.next_seen(left).await.map_err(|e| match e {
+                    SimError::Timeout(_) => SimError::Timeout(within),
+                    e => e,
+                })?
+            {
+                return Ok(appeal);
+            }
+        }
+    }
+}
+
+fn seen(event: Event) -> Seen {
+    match event {
+        Event::MessagePosted {
+            from_specialist: Some(_),
+            appeal,
+            text,
+            ..
+        } => Seen::Answer { appeal, text },
+        Event::AppealFinished { appeal, result, .. } => Seen::Finished { appeal, result },
+        other => Seen::Other(other),
+    }
+}
+
+fn unexpected(frame: ServerFrame) -> SimError {
+    match frame {
+        ServerFrame::Error { code, message, .. } => SimError::Refused { code, message },
+        other => SimError::Protocol(format!("{other:?}")),
+    }
+}

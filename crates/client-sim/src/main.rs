@@ -1,0 +1,148 @@
+//! `linedesk-client-sim`: clients of a support line, simulated over the real wire.
+//!
+//! ```text
+//! linedesk-client-sim [--server 127.0.0.1:7700 | --data-dir APP_DATA_DIR]
+//!     [--clients client-1,client-2 | --count 3] [--password demo-client]
+//!     [--messages 2] [--wait 300] [--say "text"]
+//! ```
+//!
+//! Each client writes (a phrase of the demo, or `--say`), waits up to `--wait` seconds for a
+//! specialist's answer, writes again (`--messages` in all), then waits for the appeal to be
+//! finished. With `--data-dir` the address of the app's embedded server is read from
+//! `<dir>/server/address`.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use linedesk_client_sim::{SimClient, SimError};
+
+const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT]";
+
+struct Plan {
+    server: String,
+    clients: Vec<String>,
+    password: String,
+    messages: usize,
+    wait: Duration,
+    say: Option<String>,
+}
+
+fn parse(args: &[String]) -> Result<Plan, String> {
+    let mut opts = HashMap::new();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let name = flag
+            .strip_prefix("--")
+            .ok_or_else(|| format!("unexpected argument {flag:?}\n{USAGE}"))?;
+        let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+        opts.insert(name.to_string(), value.clone());
+    }
+    let number = |name: &str, default: usize| -> Result<usize, String> {
+        opts.get(name).map_or(Ok(default), |v| {
+            v.parse().map_err(|_| format!("--{name} must be a number"))
+        })
+    };
+    let server = match (opts.get("server"), opts.get("data-dir")) {
+        (Some(server), _) => server.clone(),
+        (None, Some(dir)) => {
+            let file = std::path::Path::new(dir).join("server").join("address");
+            std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e} (is the app running?)", file.display()))?
+                .trim()
+                .to_string()
+        }
+        (None, None) => "127.0.0.1:7700".to_string(),
+    };
+    let clients = match opts.get("clients") {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => (1..=number("count", 1)?)
+            .map(|n| format!("client-{n}"))
+            .collect(),
+    };
+    Ok(Plan {
+        server,
+        clients,
+        password: opts
+            .get("password")
+            .cloned()
+            .unwrap_or_else(|| "demo-client".to_string()),
+        messages: number("messages", 2)?.max(1),
+        wait: Duration::from_secs(number("wait", 300)? as u64),
+        say: opts.get("say").cloned(),
+    })
+}
+
+async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimError> {
+    let mut client = SimClient::sign_in(&plan.server, login, &plan.password).await?;
+    println!(
+        "{login}: signed in (client {} of line {})",
+        client.id, client.line
+    );
+    let phrases = linedesk_demo::client_phrases();
+    for n in 0..plan.messages {
+        let text = match &plan.say {
+            Some(text) if n == 0 => text.clone(),
+            _ => phrases[(seed + n) % phrases.len()].to_string(),
+        };
+        client.write(&text).await?;
+        println!("{login} → {text}");
+        let answer = client.wait_answer(plan.wait).await?;
+        println!("{login} ← {answer}");
+    }
+    let appeal = client.wait_finished(plan.wait).await?;
+    println!("{login}: appeal {appeal} finished");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let plan = match parse(&args) {
+        Ok(plan) => plan,
+        Err(message) => {
+            eprintln!("linedesk-client-sim: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("linedesk-client-sim: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let failures = runtime.block_on(async {
+        let plan = std::sync::Arc::new(plan);
+        let mut tasks = Vec::new();
+        for (seed, login) in plan.clients.clone().into_iter().enumerate() {
+            let plan = plan.clone();
+            tasks.push(tokio::spawn(async move {
+                let outcome = one_client(&plan, &login, seed).await;
+                if let Err(e) = &outcome {
+                    eprintln!("{login}: {e}");
+                }
+                outcome.is_ok()
+            }));
+        }
+        let mut failures = 0;
+        for task in tasks {
+            if !matches!(task.await, Ok(true)) {
+                failures += 1;
+            }
+        }
+        failures
+    });
+    if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

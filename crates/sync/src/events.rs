@@ -1,0 +1,85 @@
+//! What an event of a line's log means for the local store.
+
+use linedesk_protocol::{ClientProfile, Event};
+use linedesk_store::Author;
+use linedesk_store::replica::{ClientRecord, CompanyRecord, RemoteChange};
+
+fn id(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn client_record(client: u64, p: ClientProfile) -> ClientRecord {
+    let company = p.company.map(|name| CompanyRecord {
+        name,
+        inn: p.inn,
+        reg_number: p.company_reg,
+        its_contract: p.its_contract,
+        support_params: p.support_params,
+    });
+    ClientRecord {
+        id: id(client),
+        name: p.name,
+        login_id: p.connect_id,
+        email: p.email,
+        phone: p.phone,
+        company,
+        position: p.position,
+        department: p.department,
+        region: p.region,
+        birth_date: p.birth_date,
+        vip: p.vip,
+        work_status: p.work_status,
+        responsible: p.responsible,
+    }
+}
+
+/// The change `event` (stamped `at_ms` by the server) makes in the store of specialist `me`.
+pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
+    match event {
+        Event::LineNamed { name } => RemoteChange::Line { name },
+        Event::ClientUpserted { client, profile } => {
+            RemoteChange::Client(Box::new(client_record(client, *profile)))
+        }
+        Event::MessagePosted {
+            client,
+            from_specialist,
+            text,
+            key,
+            ..
+        } => RemoteChange::Message {
+            client: id(client),
+            author: if from_specialist.is_some() {
+                Author::Specialist
+            } else {
+                Author::Client
+            },
+            text,
+            at: at_ms,
+            origin_key: key,
+        },
+        Event::AppealAssigned {
+            appeal,
+            client,
+            specialist,
+        } => RemoteChange::Appeal {
+            client: id(client),
+            appeal: id(appeal),
+            open: true,
+            mine: specialist == me,
+        },
+        Event::AppealQueued { appeal, client } => RemoteChange::Appeal {
+            client: id(client),
+            appeal: id(appeal),
+            open: true,
+            mine: false,
+        },
+        Event::AppealFinished { appeal, client, .. } => RemoteChange::Appeal {
+            client: id(client),
+            appeal: id(appeal),
+            open: false,
+            mine: false,
+        },
+        // Kept by the server; the store has nothing to show for them yet.
+        Event::AppealOpened { .. } | Event::PresenceChanged { .. } => RemoteChange::Skip,
+    }
+}

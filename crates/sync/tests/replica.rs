@@ -1,0 +1,152 @@
+//! The local store as the cache of a real server seeded with the demo world: an empty app
+//! fills from the line's log, a client's message arrives, the specialist's answer reaches the
+//! client, and a restart of the sync neither loses nor doubles anything.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use linedesk_client_sim::SimClient;
+use linedesk_demo::{DEMO_CLIENTS, DEMO_SEARCH_CLIENT_NAME, DEMO_SPECIALIST_LOGIN};
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_server::app::{Server, serve};
+use linedesk_server::auth::hash_password;
+use linedesk_server::demo::{DEMO_CLIENT_PASSWORD, seed_if_empty};
+use linedesk_server::sqlite::SqliteStorage;
+use linedesk_server::storage::StorageError;
+use linedesk_store::{Author, MessageStatus, Store};
+use linedesk_sync::{SyncConfig, SyncStatus, spawn};
+use tokio::net::TcpListener;
+
+fn hash(password: &str) -> Result<String, StorageError> {
+    hash_password(password).map_err(|e| StorageError::Invalid(e.to_string()))
+}
+
+async fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn message_count(store: &Mutex<Store>, line: i64, client: i64) -> usize {
+    store
+        .lock()
+        .expect("lock")
+        .messages(line, client, None, 200)
+        .expect("messages")
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() {
+    let sdir = tempfile::tempdir().expect("dir");
+    let storage = Arc::new(SqliteStorage::open(&sdir.path().join("server.db")).expect("storage"));
+    let now = linedesk_server::app::now_ms();
+    let ids = seed_if_empty(&*storage, now, &hash("spec-pass").expect("hash"), &hash)
+        .expect("seed")
+        .expect("seeded");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    tokio::spawn(serve(listener, Server::new(storage.clone())));
+
+    let ldir = tempfile::tempdir().expect("dir");
+    let store = Arc::new(Mutex::new(
+        Store::open(&ldir.path().join("linedesk.db")).expect("store"),
+    ));
+    let config = SyncConfig {
+        server: addr.clone(),
+        login: DEMO_SPECIALIST_LOGIN.into(),
+        password: "spec-pass".into(),
+    };
+    let handle = spawn(store.clone(), config.clone());
+    let line = i64::try_from(ids.lines[0]).expect("line id");
+    wait_until("the demo line replayed", Duration::from_secs(60), || {
+        let s = store.lock().expect("lock");
+        s.lines().map(|l| l.len()).unwrap_or(0) == 2
+            && s.client_list(line, now)
+                .map(|l| l.total_clients)
+                .unwrap_or(0)
+                == DEMO_CLIENTS as i64
+            && *handle.status().borrow() == SyncStatus::InSync
+    })
+    .await;
+    let ivanova = {
+        let s = store.lock().expect("lock");
+        let found = s.search_clients(line, "Иванова Мария", 5).expect("search");
+        let row = found
+            .iter()
+            .find(|c| c.name == DEMO_SEARCH_CLIENT_NAME)
+            .expect("Ivanova is in the cache")
+            .clone();
+        assert!(row.vip);
+        row.id
+    };
+    let history = message_count(&store, line, ivanova);
+    assert!(history >= 2, "her history came from the server: {history}");
+    assert_eq!(handle.changes().borrow().clone() > 0, true);
+
+    // The specialist goes Available; the client writes; the appeal is theirs (the ring).
+    store
+        .lock()
+        .expect("lock")
+        .set_presence(PresenceStatus::Available, now)
+        .expect("presence");
+    handle.nudge();
+    let mut client = SimClient::sign_in(&addr, "client-1", DEMO_CLIENT_PASSWORD)
+        .await
+        .expect("client signs in");
+    assert_eq!(client.id, u64::try_from(ivanova).expect("id"));
+    client
+        .write("Здравствуйте! Не печатается счёт.")
+        .await
+        .expect("write");
+    wait_until(
+        "the client's message in the app",
+        Duration::from_secs(10),
+        || {
+            let s = store.lock().expect("lock");
+            let last = s.messages(line, ivanova, None, 1).expect("messages");
+            last.first()
+                .is_some_and(|m| m.author == Author::Client && m.text.contains("счёт"))
+                && s.open_appeal_id(line, ivanova).ok().flatten().is_some()
+        },
+    )
+    .await;
+
+    // The answer: pending locally, then sent, and the client receives it.
+    store
+        .lock()
+        .expect("lock")
+        .send_message(line, ivanova, "Сейчас проверю макет.", now)
+        .expect("send");
+    handle.nudge();
+    let answer = client
+        .wait_answer(Duration::from_secs(10))
+        .await
+        .expect("the client gets the answer");
+    assert_eq!(answer, "Сейчас проверю макет.");
+    wait_until("the answer turns sent", Duration::from_secs(10), || {
+        let s = store.lock().expect("lock");
+        let last = s.messages(line, ivanova, None, 1).expect("messages");
+        last.first()
+            .is_some_and(|m| m.status == MessageStatus::Sent)
+    })
+    .await;
+    let before_restart = message_count(&store, line, ivanova);
+    assert_eq!(
+        before_restart,
+        history + 2,
+        "the echo did not double the answer"
+    );
+
+    // Restart the sync: it resumes from the cursor, nothing doubles.
+    handle.stop();
+    let handle = spawn(store.clone(), config);
+    wait_until("in sync again", Duration::from_secs(20), || {
+        *handle.status().borrow() == SyncStatus::InSync
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(message_count(&store, line, ivanova), before_restart);
+}
