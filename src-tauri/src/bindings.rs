@@ -34,6 +34,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::get_draft,
             commands::save_draft,
             commands::search_history,
+            commands::sync_status,
         ])
 }
 

@@ -5,6 +5,7 @@ use linedesk_domain::presence::PresenceStatus;
 use linedesk_store::{
     ClientCard, ClientList, ClientRow, Line, Message, MessageHit, Profile, Settings,
 };
+use linedesk_sync::SyncStatus;
 use serde::Serialize;
 use tauri::State;
 
@@ -79,7 +80,10 @@ pub async fn set_presence(
 ) -> CommandResult<PresenceStatus> {
     let store = state.store()?;
     store.set_presence(status, now_ms())?;
-    Ok(store.presence()?)
+    let now = store.presence()?;
+    drop(store);
+    state.nudge();
+    Ok(now)
 }
 
 #[tauri::command]
@@ -157,9 +161,11 @@ pub async fn send_message(
     client_id: i64,
     text: String,
 ) -> CommandResult<Message> {
-    Ok(state
+    let message = state
         .store()?
-        .send_message(line_id, client_id, &text, now_ms())?)
+        .send_message(line_id, client_id, &text, now_ms())?;
+    state.nudge();
+    Ok(message)
 }
 
 #[tauri::command]
@@ -196,4 +202,68 @@ pub async fn search_history(
     Ok(state
         .store()?
         .search_history(line_id, client_id, &query, MAX_PAGE)?)
+}
+
+/// Where the connection to the line server stands, for the header.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncState {
+    /// `connecting`, `offline`, `sending`, `in_sync`, `login_refused`, or `unavailable` when
+    /// the line server could not be started at all.
+    pub state: String,
+    /// Actions in the outbox not yet acknowledged.
+    pub pending: i64,
+    /// Why it is offline, in the server's or the network's words.
+    pub reason: Option<String>,
+    pub retry_in_ms: Option<u32>,
+    /// `host:port` of the line server.
+    pub server: Option<String>,
+    pub embedded: bool,
+    /// Bumped each time the server's events changed the local store: the UI reloads then.
+    pub changes: u32,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState> {
+    let pending = state.store()?.outbox_pending_count()?;
+    let line = match state.line() {
+        Ok(line) => line,
+        Err(why) => {
+            return Ok(SyncState {
+                state: "unavailable".into(),
+                pending,
+                reason: Some(why.to_string()),
+                retry_in_ms: None,
+                server: None,
+                embedded: false,
+                changes: 0,
+            });
+        }
+    };
+    let status = line.sync.status().borrow().clone();
+    let changes = u32::try_from(*line.sync.changes().borrow() % u64::from(u32::MAX)).unwrap_or(0);
+    let (name, reason, retry_in_ms) = match status {
+        SyncStatus::Connecting => ("connecting", None, None),
+        SyncStatus::Offline {
+            retry_in_ms,
+            reason,
+        } => (
+            "offline",
+            Some(reason),
+            Some(u32::try_from(retry_in_ms).unwrap_or(u32::MAX)),
+        ),
+        SyncStatus::Sending { .. } => ("sending", None, None),
+        SyncStatus::InSync => ("in_sync", None, None),
+        SyncStatus::LoginRefused => ("login_refused", None, None),
+    };
+    Ok(SyncState {
+        state: name.into(),
+        pending,
+        reason,
+        retry_in_ms,
+        server: Some(line.server.clone()),
+        embedded: line.embedded,
+        changes,
+    })
 }

@@ -3,6 +3,8 @@
 //! Thin on purpose: it finds the data directory, opens the local store, and registers the IPC
 //! commands of [`commands`]; the behaviour is in `crates/`. The UI is `ui/`, built to `ui/dist`.
 //!
+//! The line server: embedded unless one is named (see [`line`]).
+//!
 //! Data directory, first match wins: `--data-dir PATH` on the command line, the
 //! `LINEDESK_DATA_DIR` environment variable, the platform's app data dir
 //! (`~/.local/share/ru.linedesk.app` on Linux).
@@ -10,6 +12,7 @@
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod line;
 pub mod state;
 
 use std::path::PathBuf;
@@ -44,7 +47,11 @@ pub fn run() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };
-            app.manage(AppState::open(&data_dir, commands::now_ms()));
+            app.manage(AppState::open(
+                &data_dir,
+                line::LineConfig::from_env(),
+                commands::now_ms(),
+            ));
             Ok(())
         })
         .run(tauri::generate_context!());

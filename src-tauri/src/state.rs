@@ -1,35 +1,45 @@
-//! What the shell holds between commands: the opened local store, or why it could not be opened.
+//! What the shell holds between commands: the opened local store (or why it could not be
+//! opened) and the connection to the line server.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use linedesk_store::Store;
 
 use crate::error::{CommandError, CommandResult};
+use crate::line::{LineConfig, LineConnection};
 
 pub struct AppState {
     data_dir: PathBuf,
     /// `Err` when the database could not be opened (damaged, newer than known, ...): every
     /// command then answers with that error, so the UI can say what happened instead of the app
     /// vanishing, and the file is left exactly as it was.
-    store: Result<Mutex<Store>, CommandError>,
+    store: Result<Arc<Mutex<Store>>, CommandError>,
+    /// `Err` with the reason when the line server could not be started; the app still works
+    /// on its local store (offline-first).
+    line: Result<LineConnection, String>,
 }
 
 pub const DATABASE_FILE: &str = "linedesk.db";
 
 impl AppState {
-    pub fn open(data_dir: &Path, now_ms: i64) -> AppState {
+    pub fn open(data_dir: &Path, config: LineConfig, now_ms: i64) -> AppState {
         let store = std::fs::create_dir_all(data_dir)
             .map_err(|err| CommandError::from(linedesk_store::StoreError::Io(err)))
             .and_then(|()| Store::open(&data_dir.join(DATABASE_FILE)).map_err(CommandError::from))
-            .and_then(|store| {
-                // Until the line server exists, the demo line is seeded locally (issue 2, item 4).
-                linedesk_store::demo::seed_if_empty(&store, now_ms)?;
-                Ok(store)
-            });
+            .map(|store| Arc::new(Mutex::new(store)));
+        let line = match &store {
+            Ok(store) => crate::line::start(config, data_dir, store.clone(), now_ms)
+                .map_err(|e| e.to_string()),
+            Err(err) => Err(err.message.clone()),
+        };
+        if let Err(why) = &line {
+            eprintln!("linedesk: working offline: {why}");
+        }
         AppState {
             data_dir: data_dir.to_path_buf(),
-            store: store.map(Mutex::new),
+            store,
+            line,
         }
     }
 
@@ -43,6 +53,17 @@ impl AppState {
                 .lock()
                 .map_err(|_| CommandError::internal("the store lock was poisoned by a panic")),
             Err(err) => Err(err.clone()),
+        }
+    }
+
+    pub fn line(&self) -> Result<&LineConnection, &str> {
+        self.line.as_ref().map_err(String::as_str)
+    }
+
+    /// A new action is in the outbox: let the sync client send it now.
+    pub fn nudge(&self) {
+        if let Ok(line) = &self.line {
+            line.sync.nudge();
         }
     }
 }

@@ -24,6 +24,7 @@ export const commands = {
 	getDraft: (lineId: number, clientId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("get_draft", { lineId, clientId })),
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
+	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
 };
 
 /* Types */
@@ -223,6 +224,47 @@ export type Settings = {
 	autoAwayMinutes: number,
 	sounds: boolean,
 	notifications: boolean,
+};
+
+/**  Where the connection to the line server stands, for the header. */
+export type SyncState = SyncState_Serialize | SyncState_Deserialize;
+
+/**  Where the connection to the line server stands, for the header. */
+export type SyncState_Deserialize = {
+	/**
+	 *  `connecting`, `offline`, `sending`, `in_sync`, `login_refused`, or `unavailable` when
+	 *  the line server could not be started at all.
+	 */
+	state: string,
+	/**  Actions in the outbox not yet acknowledged. */
+	pending: number,
+	/**  Why it is offline, in the server's or the network's words. */
+	reason?: string | null,
+	retryInMs?: number | null,
+	/**  `host:port` of the line server. */
+	server?: string | null,
+	embedded: boolean,
+	/**  Bumped each time the server's events changed the local store: the UI reloads then. */
+	changes: number,
+};
+
+/**  Where the connection to the line server stands, for the header. */
+export type SyncState_Serialize = {
+	/**
+	 *  `connecting`, `offline`, `sending`, `in_sync`, `login_refused`, or `unavailable` when
+	 *  the line server could not be started at all.
+	 */
+	state: string,
+	/**  Actions in the outbox not yet acknowledged. */
+	pending: number,
+	/**  Why it is offline, in the server's or the network's words. */
+	reason: string | null,
+	retryInMs: number | null,
+	/**  `host:port` of the line server. */
+	server: string | null,
+	embedded: boolean,
+	/**  Bumped each time the server's events changed the local store: the UI reloads then. */
+	changes: number,
 };
 
 /* Tauri Specta runtime */

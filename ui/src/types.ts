@@ -17,4 +17,5 @@ export type {
   PresenceStatus,
   Profile_Serialize as Profile,
   Settings,
+  SyncState,
 } from "./bindings";
