@@ -15,13 +15,19 @@ use linedesk_domain::routing::{Dispatcher, Specialist};
 use linedesk_protocol::{Action, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions;
-use crate::storage::{Account, Applied, Storage, StorageError, StoredClient, StoredEvent, Subject};
+use linedesk_domain::sla::LevelSet;
+
+use crate::storage::{
+    Account, Applied, KbArticle, QuickReply, Storage, StorageError, StoredClient, StoredEvent,
+    Subject,
+};
+use crate::{actions, knowledge, sla, tickets};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_server.sql")),
     (2, include_str!("../migrations/0002_routing.sql")),
     (3, include_str!("../migrations/0003_client_fields.sql")),
+    (4, include_str!("../migrations/0004_tickets_sla.sql")),
 ];
 
 pub(crate) struct Inner {
@@ -170,6 +176,7 @@ impl Storage for SqliteStorage {
             .execute("INSERT INTO lines (name) VALUES (?1)", [name])
             .map_err(|e| exists("line", name, e))?;
         let line = id(inner.conn.last_insert_rowid());
+        tickets::add_queue(&inner.conn, line, tickets::DEFAULT_TICKET_QUEUE)?;
         inner.routing.insert(line, Dispatcher::default());
         Ok(line)
     }
@@ -405,6 +412,47 @@ impl Storage for SqliteStorage {
         }
         tx.commit()?;
         Ok(refused)
+    }
+
+    fn set_sla_levels(&self, line: u64, levels: &LevelSet) -> Result<(), StorageError> {
+        sla::set_levels(&mut self.inner().conn, line, levels)
+    }
+
+    fn sla_levels(&self, line: u64) -> Result<LevelSet, StorageError> {
+        sla::levels(&self.inner().conn, line)
+    }
+
+    fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError> {
+        sla::due_alerts(&mut self.inner().conn, now_ms)
+    }
+
+    fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {
+        tickets::add_queue(&self.inner().conn, line, name)
+    }
+
+    fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError> {
+        tickets::queues(&self.inner().conn, line)
+    }
+
+    fn set_quick_replies(&self, line: u64, replies: &[QuickReply]) -> Result<(), StorageError> {
+        knowledge::set_quick_replies(&mut self.inner().conn, line, replies)
+    }
+
+    fn quick_replies(&self, line: u64) -> Result<Vec<QuickReply>, StorageError> {
+        knowledge::quick_replies(&self.inner().conn, line)
+    }
+
+    fn import_kb(&self, line: u64, articles: &[KbArticle]) -> Result<(), StorageError> {
+        knowledge::import_kb(&mut self.inner().conn, line, articles)
+    }
+
+    fn search_kb(
+        &self,
+        line: u64,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<KbArticle>, StorageError> {
+        knowledge::search_kb(&self.inner().conn, line, query, limit)
     }
 
     fn events_after(
