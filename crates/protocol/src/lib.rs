@@ -135,7 +135,7 @@ pub enum Action {
 }
 
 /// Which SLA deadline an alert is about (S2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SlaDeadline {
     /// The first answer to the client.
