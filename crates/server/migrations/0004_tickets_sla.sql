@@ -80,8 +80,9 @@ CREATE TABLE quick_replies (
     UNIQUE (line_id, position)
 );
 
--- C8: knowledge-base articles, searched by title and body (FTS5; unicode61 folds the case of
--- Cyrillic as of Latin, and `remove_diacritics 2` makes ё match е).
+-- C8: knowledge-base articles, searched by title and body with FTS5. unicode61 folds the case
+-- of Cyrillic as of Latin but keeps ё apart from е, so the index holds the text with ё written
+-- е (queries are folded the same way); rowid is the article's id.
 CREATE TABLE kb_articles (
     id INTEGER PRIMARY KEY,
     line_id INTEGER NOT NULL REFERENCES lines (id),
@@ -91,16 +92,23 @@ CREATE TABLE kb_articles (
 );
 CREATE VIRTUAL TABLE kb_search USING fts5 (
     title, body,
-    content = 'kb_articles', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER kb_articles_insert AFTER INSERT ON kb_articles BEGIN
-    INSERT INTO kb_search (rowid, title, body) VALUES (new.id, new.title, new.body);
+    INSERT INTO kb_search (rowid, title, body) VALUES (
+        new.id,
+        replace(replace(new.title, 'ё', 'е'), 'Ё', 'Е'),
+        replace(replace(new.body, 'ё', 'е'), 'Ё', 'Е')
+    );
 END;
 CREATE TRIGGER kb_articles_delete AFTER DELETE ON kb_articles BEGIN
-    INSERT INTO kb_search (kb_search, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+    DELETE FROM kb_search WHERE rowid = old.id;
 END;
 CREATE TRIGGER kb_articles_update AFTER UPDATE ON kb_articles BEGIN
-    INSERT INTO kb_search (kb_search, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
-    INSERT INTO kb_search (rowid, title, body) VALUES (new.id, new.title, new.body);
+    DELETE FROM kb_search WHERE rowid = old.id;
+    INSERT INTO kb_search (rowid, title, body) VALUES (
+        new.id,
+        replace(replace(new.title, 'ё', 'е'), 'Ё', 'Е'),
+        replace(replace(new.body, 'ё', 'е'), 'Ё', 'Е')
+    );
 END;

@@ -180,14 +180,15 @@ pub(crate) fn import_kb(
     Ok(())
 }
 
-/// The words of a query as an FTS5 query: each a quoted prefix, all required. Quoting keeps
-/// FTS5 syntax (`OR`, `NEAR`, `*`, `"`) typed by a user from being interpreted.
+/// The words of a query as an FTS5 query: each a quoted prefix, all required, ё written е as
+/// in the index. Quoting keeps FTS5 syntax (`OR`, `NEAR`, `*`, `"`) typed by a user from being
+/// interpreted.
 fn fts_query(query: &str) -> String {
     query
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(16)
-        .map(|w| format!("\"{w}\"*"))
+        .map(|w| format!("\"{}\"*", w.replace('ё', "е").replace('Ё', "Е")))
         .collect::<Vec<_>>()
         .join(" ")
 }
