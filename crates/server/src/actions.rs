@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::sqlite::{Inner, id, sql_id};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
-use crate::{rating, sla, tickets};
+use crate::{rating, sla, sla_alerts, tickets};
 
 pub(crate) struct Work<'a> {
     pub tx: Transaction<'a>,
@@ -215,7 +215,7 @@ pub(crate) fn apply(
             let appeal = w.open_appeal_of(*line, *client)?;
             if let Some(appeal) = appeal {
                 // S2: the first answer meets the reaction deadline.
-                sla::react(&w.tx, appeal, now_ms)?;
+                sla_alerts::react(&w.tx, appeal, now_ms)?;
             }
             w.append(
                 *line,
@@ -342,7 +342,7 @@ pub(crate) fn apply(
                 "UPDATE appeals SET state = 'finished', holder = ?2, result = ?3 WHERE id = ?1",
                 params![sql_id(*appeal), sql_id(specialist), result],
             )?;
-            sla::resolve(&w.tx, *appeal, now_ms)?;
+            sla_alerts::resolve(&w.tx, *appeal, now_ms)?;
             w.append(
                 line,
                 Event::AppealFinished {

@@ -8,7 +8,7 @@
 //! - [`hub`]: fan-out of new events to subscribed sessions.
 //! - [`import`]: clients from CSV with a report per row.
 //! - [`presence`]: a specialist whose last session closed goes Offline after a grace period.
-//! - [`sla`]: each appeal's SLA level and deadlines, and the alerts the timer fires;
+//! - [`sla`]: each appeal's SLA level and deadlines; `sla_alerts`: the alerts the timer fires;
 //!   [`sla_timer`] is the loop at the edge; [`sla_file`] reads a line's levels from TOML.
 //! - `tickets`: tickets (T1-T5) and their queues; `rating`: clients rate finished appeals.
 //! - [`knowledge`]: quick replies and the knowledge base (files, storage, FTS5 search);
@@ -29,6 +29,7 @@ pub mod presence;
 mod rating;
 pub mod session;
 pub mod sla;
+mod sla_alerts;
 pub mod sla_file;
 pub mod sla_timer;
 pub mod sqlite;

@@ -21,7 +21,7 @@ use crate::storage::{
     Account, Applied, KbArticle, QuickReply, Storage, StorageError, StoredClient, StoredEvent,
     Subject,
 };
-use crate::{actions, knowledge, sla, tickets};
+use crate::{actions, knowledge, sla, sla_alerts, tickets};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_server.sql")),
@@ -423,7 +423,7 @@ impl Storage for SqliteStorage {
     }
 
     fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError> {
-        sla::due_alerts(&mut self.inner().conn, now_ms)
+        sla_alerts::due_alerts(&mut self.inner().conn, now_ms)
     }
 
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {
