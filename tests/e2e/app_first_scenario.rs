@@ -67,9 +67,14 @@ async fn presence_search_and_message_survive_a_restart() {
     let data = tempfile::tempdir().expect("data dir");
     let desktop = Desktop::start();
     tokio::time::timeout(Duration::from_secs(240), async {
-        // First run: a fresh data dir gets the demo line.
+        // First run: a fresh data dir gets the demo line from the embedded line server.
         let app = desktop.launch(data.path()).await;
         app.testid("main-window").await;
+        // The demo line comes from the embedded server: wait until the sync filled the list.
+        app.wait_texts(&by_testid("client-row"), "the demo clients", |texts| {
+            texts.len() > 10
+        })
+        .await;
 
         let presence = app.testid("presence-select").await;
         presence.select_by_value("busy").await.expect("choose Busy");

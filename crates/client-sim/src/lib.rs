@@ -206,6 +206,11 @@ impl SimClient {
         .await
     }
 
+    /// Rate a finished appeal, 1 to 5 stars (A4).
+    pub async fn rate(&mut self, appeal: u64, stars: u8) -> Result<(), SimError> {
+        self.submit(Action::RateAppeal { appeal, stars }).await
+    }
+
     /// The next thing that happened to this client's conversation.
     pub async fn next_seen(&mut self, within: Duration) -> Result<Seen, SimError> {
         if let Some(seen) = self.backlog.pop_front() {

@@ -3,12 +3,13 @@
 //! ```text
 //! linedesk-client-sim [--server 127.0.0.1:7700 | --data-dir APP_DATA_DIR]
 //!     [--clients client-1,client-2 | --count 3] [--password demo-client]
-//!     [--messages 2] [--wait 300] [--say "text"]
+//!     [--messages 2] [--wait 300] [--say "text"] [--rate-share 0.8] [--stars 5]
 //! ```
 //!
 //! Each client writes (a phrase of the demo, or `--say`), waits up to `--wait` seconds for a
 //! specialist's answer, writes again (`--messages` in all), then waits for the appeal to be
-//! finished. With `--data-dir` the address of the app's embedded server is read from
+//! finished, and rates it (`--stars`) for a `--rate-share` of the clients (deterministic: of
+//! every ten clients, the first `10 × share` rate). With `--data-dir` the address of the app's embedded server is read from
 //! `<dir>/server/address`.
 
 use std::collections::HashMap;
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use linedesk_client_sim::{SimClient, SimError};
 
-const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT]";
+const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5]";
 
 struct Plan {
     server: String,
@@ -26,6 +27,9 @@ struct Plan {
     messages: usize,
     wait: Duration,
     say: Option<String>,
+    /// The share of clients who rate their finished appeal, 0.0 to 1.0.
+    rate_share: f64,
+    stars: u8,
 }
 
 fn parse(args: &[String]) -> Result<Plan, String> {
@@ -75,6 +79,22 @@ fn parse(args: &[String]) -> Result<Plan, String> {
         messages: number("messages", 2)?.max(1),
         wait: Duration::from_secs(number("wait", 300)? as u64),
         say: opts.get("say").cloned(),
+        rate_share: match opts.get("rate-share") {
+            None => 0.8,
+            Some(v) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|s| (0.0..=1.0).contains(s))
+                .ok_or("--rate-share is a number from 0 to 1")?,
+        },
+        stars: match opts.get("stars") {
+            None => 5,
+            Some(v) => v
+                .parse::<u8>()
+                .ok()
+                .filter(|s| (1..=5).contains(s))
+                .ok_or("--stars is 1 to 5")?,
+        },
     })
 }
 
@@ -97,6 +117,10 @@ async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimErro
     }
     let appeal = client.wait_finished(plan.wait).await?;
     println!("{login}: appeal {appeal} finished");
+    if ((seed % 10) as f64) < plan.rate_share * 10.0 {
+        client.rate(appeal, plan.stars).await?;
+        println!("{login}: rated appeal {appeal} with {} stars", plan.stars);
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 //! again as a duplicate without being applied twice.
 
 use linedesk_domain::presence::PresenceStatus;
+use linedesk_domain::ticket::{TicketHistoryEntry, TicketNumber, TicketState};
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change of the frames below.
@@ -78,6 +79,69 @@ pub enum Action {
         appeal: u64,
         result: String,
     },
+    /// A client rates their own finished appeal once, 1 to 5 stars (A4).
+    RateAppeal {
+        appeal: u64,
+        stars: u8,
+    },
+    /// T1: a specialist registers a ticket for a client of a line, optionally from an appeal.
+    /// It starts OPEN in the creator's folder; `subject` is its type as the folder lists it.
+    CreateTicket {
+        line: u64,
+        client: u64,
+        appeal: Option<u64>,
+        subject: String,
+        text: String,
+    },
+    /// T3: "Save": keep it in the creator's personal folder only (no queue works on it).
+    SaveTicket {
+        ticket: u64,
+    },
+    /// T3: "Dispatch": send it to a ticket queue of its line.
+    DispatchTicket {
+        ticket: u64,
+        queue: u64,
+    },
+    /// T2: a worker takes a dispatched or forwarded ticket from its queue.
+    TakeTicket {
+        ticket: u64,
+    },
+    /// T2: the worker returns it to the creator as wrongly created, with a reason.
+    RejectTicket {
+        ticket: u64,
+        reason: String,
+    },
+    /// T2: move it to another queue of its line.
+    ForwardTicket {
+        ticket: u64,
+        queue: u64,
+    },
+    CommentTicket {
+        ticket: u64,
+        text: String,
+    },
+    /// T5: the client asks again. Past the ticket's deadline, or when the client insists, it is
+    /// marked REPEAT (and a dispatched one goes back to its queue); otherwise only commented.
+    RepeatTicket {
+        ticket: u64,
+        comment: String,
+        #[serde(default)]
+        client_insists: bool,
+    },
+    /// T2/T4: close it (out of folders; found by search).
+    CloseTicket {
+        ticket: u64,
+    },
+}
+
+/// Which SLA deadline an alert is about (S2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaDeadline {
+    /// The first answer to the client.
+    Reaction,
+    /// The question solved.
+    Resolution,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,6 +225,56 @@ pub enum Event {
         client: u64,
         result: String,
     },
+    /// A4: the client rated their finished appeal.
+    AppealRated {
+        appeal: u64,
+        client: u64,
+        stars: u8,
+    },
+    /// S3: the deadlines fixed when the appeal opened, under the level that applies (S5).
+    SlaStarted {
+        appeal: u64,
+        client: u64,
+        level: String,
+        reaction_due_ms: i64,
+        resolution_due_ms: i64,
+    },
+    /// A deadline is near: 80% of its working-time budget is used and it is not met yet.
+    SlaAtRisk {
+        appeal: u64,
+        client: u64,
+        specialist: Option<u64>,
+        deadline: SlaDeadline,
+        due_ms: i64,
+    },
+    /// A deadline passed without being met.
+    SlaBreached {
+        appeal: u64,
+        client: u64,
+        specialist: Option<u64>,
+        deadline: SlaDeadline,
+        due_ms: i64,
+    },
+    /// T1: a ticket was registered; `entry` is its first history entry.
+    TicketCreated {
+        ticket: u64,
+        number: TicketNumber,
+        client: u64,
+        appeal: Option<u64>,
+        subject: String,
+        text: String,
+        entry: TicketHistoryEntry,
+    },
+    /// T2-T5: one new entry of a ticket's history and where the ticket stands after it.
+    TicketChanged {
+        ticket: u64,
+        number: TicketNumber,
+        client: u64,
+        state: TicketState,
+        queue: Option<u64>,
+        repeat: bool,
+        entry: TicketHistoryEntry,
+    },
 }
 
 impl Event {
@@ -172,8 +286,36 @@ impl Event {
             | Event::AppealAssigned { client, .. }
             | Event::AppealQueued { client, .. }
             | Event::AppealFinished { client, .. }
-            | Event::ClientUpserted { client, .. } => Some(*client),
+            | Event::ClientUpserted { client, .. }
+            | Event::AppealRated { client, .. }
+            | Event::SlaStarted { client, .. }
+            | Event::SlaAtRisk { client, .. }
+            | Event::SlaBreached { client, .. }
+            | Event::TicketCreated { client, .. }
+            | Event::TicketChanged { client, .. } => Some(*client),
             Event::PresenceChanged { .. } | Event::LineNamed { .. } => None,
+        }
+    }
+
+    /// Whether the client it is about may see it: their conversation, their appeals and their
+    /// rating, but not the line's internal work on them (SLA timers, tickets' history with
+    /// reasons and comments).
+    pub fn shown_to_client(&self) -> bool {
+        match self {
+            Event::MessagePosted { .. }
+            | Event::AppealOpened { .. }
+            | Event::AppealAssigned { .. }
+            | Event::AppealQueued { .. }
+            | Event::AppealFinished { .. }
+            | Event::AppealRated { .. } => true,
+            Event::PresenceChanged { .. }
+            | Event::LineNamed { .. }
+            | Event::ClientUpserted { .. }
+            | Event::SlaStarted { .. }
+            | Event::SlaAtRisk { .. }
+            | Event::SlaBreached { .. }
+            | Event::TicketCreated { .. }
+            | Event::TicketChanged { .. } => false,
         }
     }
 }
@@ -295,6 +437,59 @@ mod tests {
         assert_eq!(ClientFrame::decode(&text).expect("decode"), f);
         let s = ServerFrame::error(ErrorCode::Forbidden, "no", None);
         assert_eq!(ServerFrame::decode(&s.encode()).expect("decode"), s);
+    }
+
+    #[test]
+    fn new_actions_and_events_have_the_agreed_shapes() {
+        let rate = ClientFrame::Submit {
+            key: "r".into(),
+            action: Action::RateAppeal {
+                appeal: 7,
+                stars: 5,
+            },
+        };
+        assert_eq!(
+            rate.encode(),
+            r#"{"type":"submit","key":"r","action":{"kind":"rate_appeal","appeal":7,"stars":5}}"#
+        );
+        let rated = Event::AppealRated {
+            appeal: 7,
+            client: 3,
+            stars: 5,
+        };
+        assert_eq!(
+            serde_json::to_string(&rated).expect("json"),
+            r#"{"kind":"appeal_rated","appeal":7,"client":3,"stars":5}"#
+        );
+        let risk = Event::SlaAtRisk {
+            appeal: 7,
+            client: 3,
+            specialist: Some(1),
+            deadline: SlaDeadline::Reaction,
+            due_ms: 1_000,
+        };
+        assert_eq!(
+            serde_json::to_string(&risk).expect("json"),
+            r#"{"kind":"sla_at_risk","appeal":7,"client":3,"specialist":1,"deadline":"reaction","due_ms":1000}"#
+        );
+        let breached = r#"{"kind":"sla_breached","appeal":7,"client":3,"specialist":null,"deadline":"resolution","due_ms":5}"#;
+        let e: Event = serde_json::from_str(breached).expect("decode");
+        assert_eq!(e.client(), Some(3));
+        assert!(!e.shown_to_client() && rated.shown_to_client());
+        let create = r#"{"kind":"create_ticket","line":1,"client":2,"appeal":null,"subject":"Ошибка","text":"Не печатает"}"#;
+        assert!(matches!(
+            serde_json::from_str::<Action>(create).expect("decode"),
+            Action::CreateTicket { appeal: None, .. }
+        ));
+        let repeat = r#"{"kind":"repeat_ticket","ticket":4,"comment":"Опять"}"#;
+        assert_eq!(
+            serde_json::from_str::<Action>(repeat).expect("decode"),
+            Action::RepeatTicket {
+                ticket: 4,
+                comment: "Опять".into(),
+                client_insists: false
+            }
+        );
     }
 
     #[test]

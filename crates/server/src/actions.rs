@@ -11,13 +11,22 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::sqlite::{Inner, id, sql_id};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
+use crate::{rating, sla, sla_alerts, tickets};
 
-/// Append `event` to the log of `line` with the next sequence number, inside `tx`.
+pub(crate) struct Work<'a> {
+    pub tx: Transaction<'a>,
+    pub now_ms: i64,
+    events: Vec<StoredEvent>,
+    /// Copies of the dispatchers this action changes, keyed by line.
+    routing: HashMap<u64, Dispatcher>,
+}
+
+/// Append `event` to the log of `line` (the next sequence number) inside `tx`.
 pub(crate) fn append_event(
-    tx: &rusqlite::Connection,
+    tx: &Transaction<'_>,
     line: u64,
-    now_ms: i64,
     event: Event,
+    now_ms: i64,
 ) -> Result<StoredEvent, StorageError> {
     let seq: i64 = tx.query_row(
         "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE line_id = ?1",
@@ -37,17 +46,9 @@ pub(crate) fn append_event(
     })
 }
 
-struct Work<'a> {
-    tx: Transaction<'a>,
-    now_ms: i64,
-    events: Vec<StoredEvent>,
-    /// Copies of the dispatchers this action changes, keyed by line.
-    routing: HashMap<u64, Dispatcher>,
-}
-
 impl Work<'_> {
-    fn append(&mut self, line: u64, event: Event) -> Result<(), StorageError> {
-        let stored = append_event(&self.tx, line, self.now_ms, event)?;
+    pub(crate) fn append(&mut self, line: u64, event: Event) -> Result<(), StorageError> {
+        let stored = append_event(&self.tx, line, event, self.now_ms)?;
         self.events.push(stored);
         Ok(())
     }
@@ -62,7 +63,7 @@ impl Work<'_> {
             .or_insert_with(|| live.get(&line).cloned().unwrap_or_default())
     }
 
-    fn serves(&self, specialist: u64, line: u64) -> Result<bool, StorageError> {
+    pub(crate) fn serves(&self, specialist: u64, line: u64) -> Result<bool, StorageError> {
         Ok(self
             .tx
             .query_row(
@@ -151,7 +152,7 @@ fn text_of(text: &str) -> Result<String, StorageError> {
     Ok(text.to_string())
 }
 
-fn specialist_only(actor: Subject) -> Result<u64, StorageError> {
+pub(crate) fn specialist_only(actor: Subject) -> Result<u64, StorageError> {
     match actor.role {
         Role::Specialist => Ok(actor.id),
         Role::Client => Err(StorageError::NotAllowed(
@@ -212,6 +213,10 @@ pub(crate) fn apply(
                 )));
             }
             let appeal = w.open_appeal_of(*line, *client)?;
+            if let Some(appeal) = appeal {
+                // S2: the first answer meets the reaction deadline.
+                sla_alerts::react(&w.tx, appeal, now_ms)?;
+            }
             w.append(
                 *line,
                 Event::MessagePosted {
@@ -283,6 +288,9 @@ pub(crate) fn apply(
                     )?;
                     let appeal = id(w.tx.last_insert_rowid());
                     w.append(line, Event::AppealOpened { appeal, client })?;
+                    // S3/S5: the level and the deadlines are fixed now.
+                    let started = sla::start(&w.tx, line, appeal, client, now_ms)?;
+                    w.append(line, started)?;
                     let moved = w
                         .dispatcher(line, routing)
                         .arrive(AppealId(appeal), 0, Vec::new())
@@ -336,6 +344,7 @@ pub(crate) fn apply(
                 "UPDATE appeals SET state = 'finished', holder = ?2, result = ?3 WHERE id = ?1",
                 params![sql_id(*appeal), sql_id(specialist), result],
             )?;
+            sla_alerts::resolve(&w.tx, *appeal, now_ms)?;
             w.append(
                 line,
                 Event::AppealFinished {
@@ -346,6 +355,16 @@ pub(crate) fn apply(
             )?;
             w.record(line, &moves)?;
         }
+        Action::RateAppeal { appeal, stars } => rating::rate(&mut w, actor, *appeal, *stars)?,
+        Action::CreateTicket { .. }
+        | Action::SaveTicket { .. }
+        | Action::DispatchTicket { .. }
+        | Action::TakeTicket { .. }
+        | Action::RejectTicket { .. }
+        | Action::ForwardTicket { .. }
+        | Action::CommentTicket { .. }
+        | Action::RepeatTicket { .. }
+        | Action::CloseTicket { .. } => tickets::apply(&mut w, actor, action)?,
     }
     let Work {
         tx,

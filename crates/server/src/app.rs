@@ -1,4 +1,5 @@
-//! The HTTP side: `POST /api/login` and `GET /api/ws` (the WebSocket of [`crate::session`]).
+//! The HTTP side: `POST /api/login`, `GET /api/ws` (the WebSocket of [`crate::session`]) and
+//! the bearer-token reads of [`crate::api`]. Serving also starts the SLA timer.
 
 use std::sync::Arc;
 
@@ -22,6 +23,8 @@ pub struct Server {
     pub hub: Hub,
     /// Live specialist sessions, for presence that follows the connection.
     pub sessions: Sessions,
+    /// Wakes the SLA timer early (an appeal opened).
+    pub sla_wake: tokio::sync::Notify,
 }
 
 impl Server {
@@ -38,6 +41,7 @@ impl Server {
             storage,
             hub: Hub::default(),
             sessions: Sessions::new(grace),
+            sla_wake: tokio::sync::Notify::new(),
         })
     }
 }
@@ -70,7 +74,11 @@ pub struct HttpError {
     pub message: String,
 }
 
-fn http_error(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
+pub(crate) fn http_error(
+    status: StatusCode,
+    code: ErrorCode,
+    message: impl Into<String>,
+) -> Response {
     (
         status,
         axum::Json(HttpError {
@@ -156,10 +164,18 @@ pub fn router(server: Arc<Server>) -> Router {
     Router::new()
         .route("/api/login", post(login))
         .route("/api/ws", get(websocket))
+        .route(
+            "/api/lines/{line}/quick-replies",
+            get(crate::api::quick_replies),
+        )
+        .route("/api/lines/{line}/kb", get(crate::api::kb))
         .with_state(server)
 }
 
-/// Serve until the listener fails.
+/// Serve until the listener fails; the SLA timer runs alongside.
 pub async fn serve(listener: tokio::net::TcpListener, server: Arc<Server>) -> std::io::Result<()> {
-    axum::serve(listener, router(server)).await
+    let timer = tokio::spawn(crate::sla_timer::run(server.clone()));
+    let served = axum::serve(listener, router(server)).await;
+    timer.abort();
+    served
 }

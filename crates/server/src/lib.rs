@@ -9,16 +9,31 @@
 //! - [`demo`]: the demo world of `linedesk-demo`, seeded through the storage trait.
 //! - [`import`]: clients from CSV with a report per row.
 //! - [`presence`]: a specialist whose last session closed goes Offline after a grace period.
+//! - [`sla`]: each appeal's SLA level and deadlines; `sla_alerts`: the alerts the timer fires;
+//!   [`sla_timer`] is the loop at the edge; [`sla_file`] reads a line's levels from TOML.
+//! - `tickets`: tickets (T1-T5) and their queues; `rating`: clients rate finished appeals.
+//! - [`knowledge`]: quick replies and the knowledge base (files, storage, FTS5 search);
+//!   [`api`] serves them over HTTP with a bearer token.
+//! - [`config_file`]: the administrator's TOML files, checked whole before anything is stored.
 //! - `actions`: applying an action: validation, routing through `linedesk-domain`, events.
 
 mod actions;
+pub mod api;
 pub mod app;
 pub mod auth;
+pub mod config_file;
 pub mod demo;
 pub mod hub;
 pub mod import;
+pub mod knowledge;
 pub mod load;
 pub mod presence;
+mod rating;
 pub mod session;
+pub mod sla;
+mod sla_alerts;
+pub mod sla_file;
+pub mod sla_timer;
 pub mod sqlite;
 pub mod storage;
+mod tickets;

@@ -9,7 +9,14 @@
 //! linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
 //! linedesk-server add-specialist --data-dir DIR --login LOGIN --password PASSWORD --name NAME --lines 1,2
 //!     [--priority 0-255] [--limit 5]
+//! linedesk-server sla-levels --data-dir DIR --line ID --file levels.toml
+//! linedesk-server add-ticket-queue --data-dir DIR --line ID --name NAME
+//! linedesk-server quick-replies --data-dir DIR --line ID --file replies.toml
+//! linedesk-server kb-import --data-dir DIR --line ID --file kb.toml
 //! ```
+//!
+//! The TOML files are described in `linedesk_server::sla_file` and `linedesk_server::knowledge`;
+//! each is checked whole first, and a file with any mistake changes nothing.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -22,8 +29,17 @@ use linedesk_server::load::{LoadPlan, run as run_load};
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
 
-const USAGE: &str =
-    "usage: linedesk-server serve|add-line|add-client|add-specialist --data-dir DIR [options]";
+const USAGE: &str = "usage: linedesk-server COMMAND --data-dir DIR [options]
+  serve [--bind 127.0.0.1:7700]
+  add-line --name NAME
+  add-client --line ID --name NAME [--login LOGIN --password PASSWORD]
+  add-specialist --login LOGIN --password PASSWORD --name NAME --lines 1,2 [--priority 0-255] [--limit 5]
+  import-clients --line ID --file clients.csv
+  sla-levels --line ID --file levels.toml        (replaces the line's SLA levels)
+  add-ticket-queue --line ID --name NAME
+  quick-replies --line ID --file replies.toml    (replaces the line's quick replies)
+  kb-import --line ID --file kb.toml             (replaces the line's knowledge base)
+  load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]";
 
 fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut map = HashMap::new();
@@ -163,6 +179,48 @@ fn run(args: &[String]) -> Result<(), String> {
                 ),
                 None => println!("the demo data is there already"),
             }
+            Ok(())
+        }
+        "sla-levels" => {
+            let s = storage(&opts)?;
+            let file = PathBuf::from(need(&opts, "file")?);
+            let levels = linedesk_server::sla_file::load_levels(&s, number(&opts, "line")?, &file)
+                .map_err(|e| e.to_string())?;
+            let names: Vec<&str> = levels
+                .set
+                .levels()
+                .iter()
+                .map(|l| l.name.as_str())
+                .collect();
+            println!("levels: {}", names.join(", "));
+            if levels.default_added {
+                println!("no level named \"Default\": the built-in one was added last");
+            }
+            Ok(())
+        }
+        "add-ticket-queue" => {
+            let s = storage(&opts)?;
+            let id = s
+                .add_ticket_queue(number(&opts, "line")?, need(&opts, "name")?)
+                .map_err(|e| e.to_string())?;
+            println!("{id}");
+            Ok(())
+        }
+        "quick-replies" => {
+            let s = storage(&opts)?;
+            let file = PathBuf::from(need(&opts, "file")?);
+            let n =
+                linedesk_server::knowledge::load_quick_replies(&s, number(&opts, "line")?, &file)
+                    .map_err(|e| e.to_string())?;
+            println!("quick replies: {n}");
+            Ok(())
+        }
+        "kb-import" => {
+            let s = storage(&opts)?;
+            let file = PathBuf::from(need(&opts, "file")?);
+            let n = linedesk_server::knowledge::load_kb(&s, number(&opts, "line")?, &file)
+                .map_err(|e| e.to_string())?;
+            println!("articles: {n}");
             Ok(())
         }
         "load" => {

@@ -241,12 +241,13 @@ impl Session {
 
     async fn deliver(&mut self, e: StoredEvent) -> Result<(), Closed> {
         self.cursors.insert(e.line, e.seq);
-        // A client sees only events about themselves (their messages, their appeals).
+        // A client sees only events about themselves (their messages, their appeals), and of
+        // those not the line's internal work (SLA timers, tickets).
         if let Some(Subject {
             role: Role::Client,
             id,
         }) = self.subject
-            && e.event.client() != Some(id)
+            && (e.event.client() != Some(id) || !e.event.shown_to_client())
         {
             return Ok(());
         }
@@ -296,6 +297,12 @@ impl Session {
         match outcome {
             Ok(Ok(Applied::Done(events))) => {
                 self.server.hub.publish(&events);
+                if events
+                    .iter()
+                    .any(|e| matches!(e.event, linedesk_protocol::Event::SlaStarted { .. }))
+                {
+                    self.server.sla_wake.notify_one();
+                }
                 self.send(ServerFrame::Ack {
                     key,
                     duplicate: false,

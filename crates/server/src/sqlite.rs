@@ -15,15 +15,22 @@ use linedesk_domain::routing::{Dispatcher, Specialist};
 use linedesk_protocol::{Action, Event, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions::{self, append_event};
+use linedesk_domain::sla::LevelSet;
+
+use crate::actions::append_event;
 use crate::app::now_ms;
-use crate::storage::{Account, Applied, Storage, StorageError, StoredClient, StoredEvent, Subject};
+use crate::storage::{
+    Account, Applied, KbArticle, QuickReply, Storage, StorageError, StoredClient, StoredEvent,
+    Subject,
+};
+use crate::{actions, knowledge, sla, sla_alerts, tickets};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_server.sql")),
     (2, include_str!("../migrations/0002_routing.sql")),
     (3, include_str!("../migrations/0003_client_fields.sql")),
-    (4, include_str!("../migrations/0004_client_profile.sql")),
+    (4, include_str!("../migrations/0004_tickets_sla.sql")),
+    (5, include_str!("../migrations/0005_client_profile.sql")),
 ];
 
 pub(crate) struct Inner {
@@ -236,11 +243,11 @@ fn insert_client(
     append_event(
         tx,
         line,
-        now_ms(),
         Event::ClientUpserted {
             client,
             profile: Box::new(c.clone()),
         },
+        now_ms(),
     )?;
     Ok(Ok(client))
 }
@@ -252,13 +259,14 @@ impl Storage for SqliteStorage {
         tx.execute("INSERT INTO lines (name) VALUES (?1)", [name])
             .map_err(|e| exists("line", name, e))?;
         let line = id(tx.last_insert_rowid());
+        tickets::add_queue(&tx, line, tickets::DEFAULT_TICKET_QUEUE)?;
         append_event(
             &tx,
             line,
-            now_ms(),
             Event::LineNamed {
                 name: name.to_string(),
             },
+            now_ms(),
         )?;
         tx.commit()?;
         inner.routing.insert(line, Dispatcher::default());
@@ -507,6 +515,47 @@ impl Storage for SqliteStorage {
         }
         tx.commit()?;
         Ok(refused)
+    }
+
+    fn set_sla_levels(&self, line: u64, levels: &LevelSet) -> Result<(), StorageError> {
+        sla::set_levels(&mut self.inner().conn, line, levels)
+    }
+
+    fn sla_levels(&self, line: u64) -> Result<LevelSet, StorageError> {
+        sla::levels(&self.inner().conn, line)
+    }
+
+    fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError> {
+        sla_alerts::due_alerts(&mut self.inner().conn, now_ms)
+    }
+
+    fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {
+        tickets::add_queue(&self.inner().conn, line, name)
+    }
+
+    fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError> {
+        tickets::queues(&self.inner().conn, line)
+    }
+
+    fn set_quick_replies(&self, line: u64, replies: &[QuickReply]) -> Result<(), StorageError> {
+        knowledge::set_quick_replies(&mut self.inner().conn, line, replies)
+    }
+
+    fn quick_replies(&self, line: u64) -> Result<Vec<QuickReply>, StorageError> {
+        knowledge::quick_replies(&self.inner().conn, line)
+    }
+
+    fn import_kb(&self, line: u64, articles: &[KbArticle]) -> Result<(), StorageError> {
+        knowledge::import_kb(&mut self.inner().conn, line, articles)
+    }
+
+    fn search_kb(
+        &self,
+        line: u64,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<KbArticle>, StorageError> {
+        knowledge::search_kb(&self.inner().conn, line, query, limit)
     }
 
     fn events_after(

@@ -1,7 +1,9 @@
 //! What the server keeps, behind a trait so a PostgreSQL backend can follow without touching
 //! the handlers. Every write is durable when the call returns.
 
+use linedesk_domain::sla::LevelSet;
 use linedesk_protocol::{Action, Event, Role};
+use serde::{Deserialize, Serialize};
 
 /// Who acts: a specialist or a client, by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,6 +37,22 @@ pub struct Account {
 /// A client as an import, the demo seed or the admin console gives it (C5 fields); the same
 /// card travels to the app in `Event::ClientUpserted`.
 pub type StoredClient = linedesk_protocol::ClientProfile;
+
+/// A saved reply template of a line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuickReply {
+    pub title: String,
+    pub text: String,
+}
+
+/// A knowledge-base article of a line; `id` is given by the server (ignored on import).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KbArticle {
+    #[serde(default)]
+    pub id: u64,
+    pub title: String,
+    pub body: String,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
@@ -132,6 +150,27 @@ pub trait Storage: Send + Sync + 'static {
         line: u64,
         clients: &[(usize, StoredClient)],
     ) -> Result<Vec<(usize, String)>, StorageError>;
+    /// S5: replace the line's SLA levels, in order (checked by [`crate::sla_file`]).
+    fn set_sla_levels(&self, line: u64, levels: &LevelSet) -> Result<(), StorageError>;
+    /// The line's SLA levels in order; the built-in default alone when none were set.
+    fn sla_levels(&self, line: u64) -> Result<LevelSet, StorageError>;
+    /// Fire every SLA alert due at `now_ms`, each once per appeal and deadline ever: the
+    /// events are appended to their lines' logs and marked fired in one transaction, and
+    /// returned for the hub. Deterministic in `now_ms`; the timer at the edge calls it.
+    fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError>;
+    /// T2: a new ticket queue of a line; returns its id.
+    fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError>;
+    /// The line's ticket queues (id, name), the default one first.
+    fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError>;
+    /// Replace the line's quick replies with `replies` (in order), in one transaction.
+    fn set_quick_replies(&self, line: u64, replies: &[QuickReply]) -> Result<(), StorageError>;
+    fn quick_replies(&self, line: u64) -> Result<Vec<QuickReply>, StorageError>;
+    /// Replace the line's knowledge base with `articles`, in one transaction.
+    fn import_kb(&self, line: u64, articles: &[KbArticle]) -> Result<(), StorageError>;
+    /// Articles of `line` whose title or body has every word of `query` (as a word prefix,
+    /// any case), best first; all articles by title when `query` has no words.
+    fn search_kb(&self, line: u64, query: &str, limit: u32)
+    -> Result<Vec<KbArticle>, StorageError>;
     /// Events of `line` with `seq > after`, in order, at most `limit`.
     fn events_after(
         &self,

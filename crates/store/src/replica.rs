@@ -132,7 +132,32 @@ impl Store {
     }
 }
 
+/// A message or appeal of a client the store has not heard of (a log older than client
+/// announcements): keep it under a placeholder card that a later announcement fills in.
+fn ensure_client(tx: &rusqlite::Transaction<'_>, line: i64, client: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO lines (id, name) VALUES (?1, '#' || ?1) ON CONFLICT DO NOTHING",
+        [line],
+    )?;
+    tx.execute(
+        "INSERT INTO clients (id, name) VALUES (?1, '#' || ?1) ON CONFLICT (id) DO NOTHING",
+        [client],
+    )?;
+    tx.execute(
+        "INSERT INTO line_clients (line_id, client_id) VALUES (?1, ?2)
+         ON CONFLICT (line_id, client_id) DO NOTHING",
+        [line, client],
+    )?;
+    Ok(())
+}
+
 fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Result<()> {
+    match change {
+        RemoteChange::Message { client, .. } | RemoteChange::Appeal { client, .. } => {
+            ensure_client(tx, line, *client)?;
+        }
+        _ => {}
+    }
     match change {
         RemoteChange::Line { name } => upsert_line(tx, line, name),
         RemoteChange::Client(client) => upsert_client(tx, line, client),

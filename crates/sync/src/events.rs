@@ -79,7 +79,15 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             open: false,
             mine: false,
         },
-        // Kept by the server; the store has nothing to show for them yet.
-        Event::AppealOpened { .. } | Event::PresenceChanged { .. } => RemoteChange::Skip,
+        // Kept by the server; the store has nothing to show for them yet (SLA badges, tickets
+        // and ratings are the workstation issue's).
+        Event::AppealOpened { .. }
+        | Event::PresenceChanged { .. }
+        | Event::AppealRated { .. }
+        | Event::SlaStarted { .. }
+        | Event::SlaAtRisk { .. }
+        | Event::SlaBreached { .. }
+        | Event::TicketCreated { .. }
+        | Event::TicketChanged { .. } => RemoteChange::Skip,
     }
 }

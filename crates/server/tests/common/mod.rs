@@ -205,3 +205,66 @@ impl Client {
         }
     }
 }
+
+/// `GET path` with an optional bearer token over a plain TCP connection: (status, JSON body).
+pub async fn http_get(
+    addr: SocketAddr,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    tokio::time::timeout(WAIT, stream.read_to_string(&mut response))
+        .await
+        .expect("in time")
+        .expect("read");
+    let status: u16 = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// Percent-encode a query value (UTF-8 bytes outside unreserved characters).
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Submit `action` under `key` and return the answer (skipping live events).
+pub async fn submit(c: &mut Client, key: &str, action: linedesk_protocol::Action) -> ServerFrame {
+    c.send(&ClientFrame::Submit {
+        key: key.to_string(),
+        action,
+    })
+    .await;
+    c.reply().await
+}
+
+/// The events of `line` after `after`, through a fresh subscription.
+pub async fn events(c: &mut Client, line: u64, after: u64) -> Vec<linedesk_protocol::Event> {
+    c.send(&ClientFrame::Subscribe { line, after }).await;
+    let mut out = Vec::new();
+    loop {
+        match c.recv().await {
+            ServerFrame::Event { event, .. } => out.push(event),
+            ServerFrame::CaughtUp { .. } => return out,
+            other => panic!("{other:?}"),
+        }
+    }
+}

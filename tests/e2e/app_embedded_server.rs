@@ -1,0 +1,147 @@
+//! Issue 4: the app on its embedded line server with a simulated client. A client writes, the
+//! appeal appears in the app (on this specialist: the ring), the specialist answers in the UI,
+//! and the client receives the answer over the wire.
+
+use std::time::Duration;
+
+use linedesk_client_sim::SimClient;
+use linedesk_e2e::{App, Desktop, by_testid};
+use linedesk_store::demo::DEMO_SEARCH_CLIENT_NAME;
+
+const QUESTION: &str = "Здравствуйте! После обновления не открывается отчёт по НДС.";
+const ANSWER: &str = "Добрый день! Обновите, пожалуйста, конфигурацию до последнего релиза.";
+
+/// The address the embedded server chose, written to the data dir at start.
+async fn server_address(data: &std::path::Path) -> String {
+    let file = data.join("server").join("address");
+    let deadline = std::time::Instant::now() + linedesk_e2e::UI_TIMEOUT;
+    loop {
+        if let Ok(address) = std::fs::read_to_string(&file) {
+            return address.trim().to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {}",
+            file.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn ivanova_row_text(app: &App) -> Option<(String, bool)> {
+    let rows = app
+        .client
+        .find_all(fantoccini::Locator::Css(&by_testid("client-row")))
+        .await
+        .ok()?;
+    for row in rows {
+        let text = row.text().await.unwrap_or_default();
+        if text.contains(DEMO_SEARCH_CLIENT_NAME) {
+            let mine = row.attr("data-my-appeal").await.ok().flatten();
+            return Some((text, mine.as_deref() == Some("true")));
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_writes_and_gets_the_specialists_answer() {
+    let data = tempfile::tempdir().expect("data dir");
+    let desktop = Desktop::start();
+    tokio::time::timeout(Duration::from_secs(240), async {
+        let app = desktop.launch(data.path()).await;
+        app.testid("main-window").await;
+        app.wait_texts(
+            &by_testid("client-row"),
+            "the demo clients from the server",
+            |t| t.len() > 10,
+        )
+        .await;
+        app.wait_texts(&by_testid("sync-status"), "in sync", |t| {
+            t.first().is_some_and(|s| s.contains("Синхронизировано"))
+        })
+        .await;
+        // Available: routing gives new appeals to this specialist.
+        let presence = app.testid("presence-select").await;
+        presence
+            .select_by_value("available")
+            .await
+            .expect("Available");
+
+        let address = server_address(data.path()).await;
+        let mut client = SimClient::sign_in(&address, "client-1", "demo-client")
+            .await
+            .expect("the simulated client signs in");
+        // Presence goes through the outbox: give it a moment to reach the server.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        client.write(QUESTION).await.expect("the client writes");
+
+        let deadline = std::time::Instant::now() + linedesk_e2e::UI_TIMEOUT;
+        loop {
+            if let Some((text, mine)) = ivanova_row_text(&app).await
+                && text.contains("не открывается отчёт")
+                && mine
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the appeal did not appear with the ring: {:?}",
+                ivanova_row_text(&app).await
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        app.screenshot("appeal-arrived").await;
+
+        // Open the client, see the question, answer it.
+        let rows = app
+            .client
+            .find_all(fantoccini::Locator::Css(&format!(
+                "{}[data-my-appeal=\"true\"]",
+                by_testid("client-row")
+            )))
+            .await
+            .expect("rows");
+        let mut opened = false;
+        for row in rows {
+            if row
+                .text()
+                .await
+                .unwrap_or_default()
+                .contains(DEMO_SEARCH_CLIENT_NAME)
+            {
+                row.click().await.expect("open the chat");
+                opened = true;
+                break;
+            }
+        }
+        assert!(opened, "Ivanova's row with the ring");
+        app.wait_texts(
+            &by_testid("message-text"),
+            "the client's question",
+            |texts| texts.last().is_some_and(|t| t == QUESTION),
+        )
+        .await;
+        app.testid("chat-input")
+            .await
+            .send_keys(ANSWER)
+            .await
+            .expect("type the answer");
+        app.testid("chat-send").await.click().await.expect("send");
+        let received = client
+            .wait_answer(Duration::from_secs(20))
+            .await
+            .expect("the client receives the answer");
+        assert_eq!(received, ANSWER);
+        app.wait_texts(
+            &by_testid("message-text"),
+            "the answer in the chat",
+            |texts| texts.last().is_some_and(|t| t == ANSWER),
+        )
+        .await;
+        app.screenshot("answer-sent").await;
+        app.quit().await;
+    })
+    .await
+    .expect("the scenario took longer than 4 minutes");
+}
