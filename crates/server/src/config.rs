@@ -189,6 +189,20 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_parses_up_to_its_certificate_files() {
+        let example = include_str!("../linedesk-server.example.toml");
+        match parse(example) {
+            Err(ConfigError::Tls {
+                key: "tls.cert", ..
+            }) => {}
+            other => panic!("expected only the missing certificate: {other:?}"),
+        }
+        let without_tls = example.split("[tls]").next().unwrap_or_default();
+        let c = parse(without_tls).expect("the example without [tls]");
+        assert_eq!(c.bind.to_string(), "0.0.0.0:7700");
+    }
+
+    #[test]
     fn errors_name_the_file_and_the_key() {
         let cases = [
             ("data_dir = \"d\"\nport = 1", "unknown field `port`"),
