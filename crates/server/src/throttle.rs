@@ -11,9 +11,11 @@
 //! reset their address's count by logging in between guesses, but every login they guess at
 //! still locks after five failures, with growing cooldowns.
 //!
-//! An attempt counts from the moment it starts ([`LoginThrottle::attempt`]) until it is
-//! [finished](LoginThrottle::finish), so a burst of parallel guesses cannot slip past the
-//! limit while the slow password hashes run.
+//! For a login, an attempt counts from the moment it starts ([`LoginThrottle::attempt`]) until
+//! it is [finished](LoginThrottle::finish), so a burst of parallel guesses at one account cannot
+//! slip past the limit while the slow password hashes run. For an address only finished
+//! failures count: a whole office behind one NAT address reconnecting at once (after a network
+//! blip) must not be refused for logging in in parallel.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -139,7 +141,11 @@ impl LoginThrottle {
             {
                 e.failures.pop_front();
             }
-            if e.failures.len() + e.in_flight >= self.policy.max_failures {
+            let running = match key {
+                Key::Login(_) => e.in_flight,
+                Key::Ip(_) => 0,
+            };
+            if e.failures.len() + running >= self.policy.max_failures {
                 // The limit is taken by attempts still running: try again shortly.
                 wait = wait.max(Duration::from_secs(1));
             }
@@ -323,6 +329,18 @@ mod tests {
             t.finish(a, Outcome::Undecided, t0);
         }
         assert!(t.attempt("anna", None, t0).is_ok());
+    }
+
+    #[test]
+    fn an_office_behind_one_address_logs_in_at_once() {
+        let mut t = LoginThrottle::default();
+        let t0 = Instant::now();
+        let running: Vec<Attempt> = (0..500)
+            .map(|i| t.attempt(&format!("user{i}"), A, t0).expect("allowed"))
+            .collect();
+        for a in running {
+            t.finish(a, Outcome::Succeeded, t0);
+        }
     }
 
     #[test]
