@@ -91,6 +91,12 @@ async fn login(connector: &Connector, config: &SyncConfig) -> Result<String, Syn
     if status == hyper::StatusCode::UNAUTHORIZED {
         return Err(SyncError::LoginRefused);
     }
+    if status == hyper::StatusCode::TOO_MANY_REQUESTS {
+        // Too many failed logins for this account or address: retried with backoff.
+        return Err(SyncError::Protocol(
+            "the server refuses logins for a while after too many failures".into(),
+        ));
+    }
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| SyncError::Protocol(format!("login answer: {e}")))?;
     value["token"]
