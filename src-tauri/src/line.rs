@@ -8,8 +8,9 @@
 //! the sync client in memory: it is never written anywhere. The chosen address is written to
 //! `<data dir>/server/address` so the client simulator and the tests can find the server.
 //!
-//! Remote: `--server HOST:PORT --login LOGIN` on the command line (or `LINEDESK_SERVER`,
-//! `LINEDESK_LOGIN`) and the password in `LINEDESK_PASSWORD`. The sign-in screen that asks for
+//! Remote: `--server https://HOST:PORT --login LOGIN [--ca-file company-ca.pem]` on the command
+//! line (or `LINEDESK_SERVER`, `LINEDESK_LOGIN`, `LINEDESK_CA_FILE`) and the password in
+//! `LINEDESK_PASSWORD`. The sign-in screen that asks for
 //! them is the workstation issue's.
 
 use std::path::{Path, PathBuf};
@@ -46,6 +47,8 @@ pub enum LineConfig {
         server: String,
         login: String,
         password: String,
+        /// An extra CA certificate to trust (a company's own server certificate).
+        ca_file: Option<PathBuf>,
     },
 }
 
@@ -78,6 +81,9 @@ impl LineConfig {
                     .or_else(|| env("LINEDESK_LOGIN"))
                     .unwrap_or_default(),
                 password: env("LINEDESK_PASSWORD").unwrap_or_default(),
+                ca_file: flag("ca-file")
+                    .or_else(|| env("LINEDESK_CA_FILE"))
+                    .map(PathBuf::from),
             },
         }
     }
@@ -139,6 +145,7 @@ pub fn start(
             server,
             login,
             password,
+            ca_file,
         } => {
             let sync = tauri::async_runtime::block_on(async {
                 linedesk_sync::spawn(
@@ -147,6 +154,7 @@ pub fn start(
                         server: server.clone(),
                         login,
                         password,
+                        ca_file,
                     },
                 )
             });
@@ -181,6 +189,7 @@ pub fn start(
                         server: address.clone(),
                         login: linedesk_demo::DEMO_SPECIALIST_LOGIN.to_string(),
                         password,
+                        ca_file: None,
                     },
                 );
                 Ok::<_, std::io::Error>((address, sync))

@@ -52,6 +52,9 @@ pub enum Role {
     Specialist,
     /// A person served by a line: sees only their own conversation.
     Client,
+    /// Sets up lines, specialists and clients over the HTTP admin API. Has no WebSocket
+    /// session: a Hello with an admin's token is refused with [`ErrorCode::Forbidden`].
+    Admin,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -351,11 +354,13 @@ pub enum ErrorCode {
     /// Not JSON, or not a frame of this protocol.
     BadFrame,
     TooLarge,
-    /// No valid Hello yet, or a bad or expired token.
+    /// No valid Hello yet, or a bad, expired or revoked token. A live session whose token is
+    /// revoked gets this error and is closed.
     Unauthenticated,
     /// The line is not one this specialist serves.
     Forbidden,
     UnsupportedVersion,
+    /// Too many frames, or (HTTP 429 on `POST /api/login`) too many failed logins: wait.
     RateLimited,
     /// A well-formed action with bad content (empty text, unknown client, ...).
     Invalid,

@@ -155,7 +155,7 @@ fn text_of(text: &str) -> Result<String, StorageError> {
 pub(crate) fn specialist_only(actor: Subject) -> Result<u64, StorageError> {
     match actor.role {
         Role::Specialist => Ok(actor.id),
-        Role::Client => Err(StorageError::NotAllowed(
+        Role::Client | Role::Admin => Err(StorageError::NotAllowed(
             "only specialists can do that".into(),
         )),
     }
@@ -179,6 +179,11 @@ pub(crate) fn apply(
     let key_owner = match actor.role {
         Role::Specialist => sql_id(actor.id),
         Role::Client => -sql_id(actor.id),
+        Role::Admin => {
+            return Err(StorageError::NotAllowed(
+                "an admin has no line actions".into(),
+            ));
+        }
     };
     let fresh = tx.execute(
         "INSERT OR IGNORE INTO actions (specialist_id, key, at) VALUES (?1, ?2, ?3)",

@@ -3,7 +3,12 @@
 //! - [`storage`]: what the server keeps, behind the [`storage::Storage`] trait;
 //!   [`sqlite::SqliteStorage`] is the default (one file, durable before acknowledging).
 //! - [`auth`]: argon2 passwords, random tokens stored as their sha256.
-//! - [`app`]: `POST /api/login` and `GET /api/ws`.
+//! - [`config`]: the standalone config file (`serve --config linedesk-server.toml`).
+//! - [`tls`]: HTTPS and WSS on the same port (rustls, ring provider).
+//! - [`app`]: `POST /api/login`, `POST /api/logout` and `GET /api/ws`.
+//! - [`admin`]: the admin HTTP API (lines, specialists, client imports) for admin tokens.
+//! - [`throttle`]: failed logins per login and per address lock them out for a while.
+//! - [`revocation`]: live sessions of a revoked token are closed.
 //! - [`session`]: one WebSocket session of the protocol in `crates/protocol`.
 //! - [`hub`]: fan-out of new events to subscribed sessions.
 //! - [`demo`]: the demo world of `linedesk-demo`, seeded through the storage trait.
@@ -18,9 +23,11 @@
 //! - `actions`: applying an action: validation, routing through `linedesk-domain`, events.
 
 mod actions;
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod config;
 pub mod config_file;
 pub mod demo;
 pub mod hub;
@@ -29,6 +36,7 @@ pub mod knowledge;
 pub mod load;
 pub mod presence;
 mod rating;
+pub mod revocation;
 pub mod session;
 pub mod sla;
 mod sla_alerts;
@@ -36,4 +44,6 @@ pub mod sla_file;
 pub mod sla_timer;
 pub mod sqlite;
 pub mod storage;
+pub mod throttle;
 mod tickets;
+pub mod tls;

@@ -3,7 +3,10 @@
 //! ```text
 //! linedesk-server seed-demo --data-dir DIR --password PASSWORD
 //! linedesk-server load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]
+//! linedesk-server serve --config linedesk-server.toml
 //! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
+//! linedesk-server add-admin --data-dir DIR --login LOGIN --password PASSWORD
+//! linedesk-server revoke-tokens --data-dir DIR --login LOGIN
 //! linedesk-server add-line --data-dir DIR --name NAME
 //! linedesk-server import-clients --data-dir DIR --line ID --file clients.csv
 //! linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
@@ -19,27 +22,36 @@
 //! each is checked whole first, and a file with any mistake changes nothing.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::net::ToSocketAddrs;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use linedesk_server::app::{Server, now_ms, serve};
 use linedesk_server::auth::hash_password;
+use linedesk_server::config::{DEFAULT_BIND, ServerConfig};
 use linedesk_server::load::{LoadPlan, run as run_load};
+use linedesk_server::presence::OFFLINE_GRACE;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
+use linedesk_server::tls::serve_tls;
 
-const USAGE: &str = "usage: linedesk-server COMMAND --data-dir DIR [options]
-  serve [--bind 127.0.0.1:7700]
-  add-line --name NAME
-  add-client --line ID --name NAME [--login LOGIN --password PASSWORD]
-  add-specialist --login LOGIN --password PASSWORD --name NAME --lines 1,2 [--priority 0-255] [--limit 5]
-  import-clients --line ID --file clients.csv
-  sla-levels --line ID --file levels.toml        (replaces the line's SLA levels)
-  add-ticket-queue --line ID --name NAME
-  quick-replies --line ID --file replies.toml    (replaces the line's quick replies)
-  kb-import --line ID --file kb.toml             (replaces the line's knowledge base)
-  load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]";
+const USAGE: &str = "usage:
+  linedesk-server serve --config linedesk-server.toml
+  linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
+  linedesk-server add-admin --data-dir DIR --login LOGIN --password PASSWORD
+  linedesk-server revoke-tokens --data-dir DIR --login LOGIN
+  linedesk-server add-line --data-dir DIR --name NAME
+  linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
+  linedesk-server add-specialist --data-dir DIR --login LOGIN --password PASSWORD --name NAME --lines 1,2 [--priority 0-255] [--limit 5]
+  linedesk-server import-clients --data-dir DIR --line ID --file clients.csv
+  linedesk-server sla-levels --data-dir DIR --line ID --file levels.toml      (replaces the line's SLA levels)
+  linedesk-server add-ticket-queue --data-dir DIR --line ID --name NAME
+  linedesk-server quick-replies --data-dir DIR --line ID --file replies.toml  (replaces the line's quick replies)
+  linedesk-server kb-import --data-dir DIR --line ID --file kb.toml           (replaces the line's knowledge base)
+  linedesk-server seed-demo --data-dir DIR --password PASSWORD                (the demo lines, as in the app)
+  linedesk-server load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]
+The config file's keys: see linedesk-server.example.toml.";
 
 fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut map = HashMap::new();
@@ -67,36 +79,96 @@ fn number(opts: &HashMap<String, String>, name: &str) -> Result<u64, String> {
 }
 
 fn storage(opts: &HashMap<String, String>) -> Result<SqliteStorage, String> {
-    let dir = PathBuf::from(need(opts, "data-dir")?);
+    open_storage(Path::new(need(opts, "data-dir")?))
+}
+
+fn open_storage(dir: &Path) -> Result<SqliteStorage, String> {
     SqliteStorage::open(&dir.join("server.db"))
-        .map_err(|e| format!("cannot open the data dir: {e}"))
+        .map_err(|e| format!("cannot open the data dir {}: {e}", dir.display()))
+}
+
+/// The checked plan for `serve`: from the config file, or from `--data-dir` and `--bind`.
+fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> {
+    if let Some(file) = opts.get("config") {
+        if let Some(other) = ["data-dir", "bind"].iter().find(|o| opts.contains_key(**o)) {
+            return Err(format!(
+                "--{other} goes in the config file (`data_dir`, `bind`), not beside --config"
+            ));
+        }
+        return ServerConfig::load(Path::new(file)).map_err(|e| e.to_string());
+    }
+    let text = opts.get("bind").map_or(DEFAULT_BIND, String::as_str);
+    let bind = text
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| format!("--bind {text:?} is not an address like 127.0.0.1:7700"))?;
+    Ok(ServerConfig {
+        bind,
+        data_dir: PathBuf::from(need(opts, "data-dir")?),
+        tls: None,
+        offline_grace: None,
+    })
+}
+
+fn run_server(config: ServerConfig) -> Result<(), String> {
+    let storage = open_storage(&config.data_dir)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let bind = config.bind;
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|e| format!("cannot bind {bind}: {e}"))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let server = Server::with_offline_grace(
+            Arc::new(storage),
+            config.offline_grace.unwrap_or(OFFLINE_GRACE),
+        );
+        // Tests and scripts read this line to learn the port.
+        match config.tls {
+            Some(tls) => {
+                println!("listening on {address}");
+                println!("tls: https:// and wss:// only");
+                serve_tls(listener, server, tls).await
+            }
+            None => {
+                println!("listening on {address}");
+                serve(listener, server).await
+            }
+        }
+        .map_err(|e| format!("server stopped: {e}"))
+    })
 }
 
 fn run(args: &[String]) -> Result<(), String> {
     let (command, rest) = args.split_first().ok_or(USAGE)?;
     let opts = options(rest)?;
     match command.as_str() {
-        "serve" => {
-            let storage = storage(&opts)?;
-            let bind = opts
-                .get("bind")
-                .map_or("127.0.0.1:7700", String::as_str)
-                .to_string();
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| format!("cannot start the runtime: {e}"))?;
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(&bind)
-                    .await
-                    .map_err(|e| format!("cannot bind {bind}: {e}"))?;
-                let address = listener.local_addr().map_err(|e| e.to_string())?;
-                // Tests and scripts read this line to learn the port.
-                println!("listening on {address}");
-                serve(listener, Server::new(Arc::new(storage)))
-                    .await
-                    .map_err(|e| format!("server stopped: {e}"))
-            })
+        "serve" => run_server(serve_config(&opts)?),
+        "add-admin" => {
+            let s = storage(&opts)?;
+            let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
+            let id = s
+                .add_admin(need(&opts, "login")?, &hash)
+                .map_err(|e| e.to_string())?;
+            println!("{id}");
+            Ok(())
+        }
+        "revoke-tokens" => {
+            let login = need(&opts, "login")?;
+            match storage(&opts)?
+                .revoke_login(login, now_ms())
+                .map_err(|e| e.to_string())?
+            {
+                Some((_, count)) => {
+                    println!("revoked {count} token(s) of {login}");
+                    Ok(())
+                }
+                None => Err(format!("no account with the login {login:?}")),
+            }
         }
         "add-line" => {
             println!(

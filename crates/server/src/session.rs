@@ -12,7 +12,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::{Server, now_ms};
 use crate::auth::token_hash;
-use crate::storage::{Applied, StorageError, StoredEvent, Subject};
+use crate::storage::{Applied, Revoked, StorageError, StoredEvent, Subject};
 
 /// Replay is read from storage in pages of this many events.
 const REPLAY_PAGE: u32 = 500;
@@ -58,6 +58,8 @@ struct Session {
     /// Per subscribed line, the last sequence number sent.
     cursors: HashMap<u64, u64>,
     rate: RateLimit,
+    /// The hash of the token of the Hello: the session closes when it is revoked.
+    token: Option<String>,
 }
 
 /// The session ended: the socket closed or failed.
@@ -65,6 +67,7 @@ struct Closed;
 
 pub async fn run(socket: WebSocket, server: Arc<Server>) {
     let mut live = server.hub.subscribe();
+    let mut revoked = server.revoked.subscribe();
     let mut session = Session {
         server,
         socket,
@@ -72,6 +75,7 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
         lines: BTreeSet::new(),
         cursors: HashMap::new(),
         rate: RateLimit::new(),
+        token: None,
     };
     loop {
         let step = tokio::select! {
@@ -82,6 +86,11 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
             event = live.recv() => match event {
                 Ok(event) => session.on_live(event).await,
                 Err(RecvError::Lagged(_)) => session.resync().await,
+                Err(RecvError::Closed) => Err(Closed),
+            },
+            revocation = revoked.recv() => match revocation {
+                Ok(revocation) => session.on_revoked(Some(&revocation)).await,
+                Err(RecvError::Lagged(_)) => session.on_revoked(None).await,
                 Err(RecvError::Closed) => Err(Closed),
             },
         };
@@ -113,6 +122,36 @@ impl Session {
         key: Option<String>,
     ) -> Result<(), Closed> {
         self.send(ServerFrame::error(code, message, key)).await
+    }
+
+    /// A token was revoked (`None`: some were, unknown which). If it is this session's, say so
+    /// and close.
+    async fn on_revoked(&mut self, revoked: Option<&Revoked>) -> Result<(), Closed> {
+        let (Some(subject), Some(token)) = (self.subject, self.token.clone()) else {
+            return Ok(());
+        };
+        let mine = match revoked {
+            Some(Revoked::Token(hash)) => *hash == token,
+            Some(Revoked::Subject(s)) => *s == subject,
+            None => {
+                let storage = self.server.storage.clone();
+                let owner =
+                    tokio::task::spawn_blocking(move || storage.token_owner(&token, now_ms()))
+                        .await;
+                matches!(owner, Ok(Ok(None)))
+            }
+        };
+        if !mine {
+            return Ok(());
+        }
+        self.error(
+            ErrorCode::Unauthenticated,
+            "the token was revoked; log in again",
+            None,
+        )
+        .await?;
+        let _ = self.socket.send(Message::Close(None)).await;
+        Err(Closed)
     }
 
     async fn on_message(&mut self, message: Message) -> Result<(), Closed> {
@@ -174,7 +213,16 @@ impl Session {
         })
         .await;
         match found {
+            Ok(Ok(Some((subject, _)))) if subject.role == Role::Admin => {
+                self.error(
+                    ErrorCode::Forbidden,
+                    "an admin has no line session; use the admin API",
+                    None,
+                )
+                .await
+            }
             Ok(Ok(Some((subject, lines)))) => {
+                self.token = Some(token_hash(token));
                 self.subject = Some(subject);
                 if subject.role == Role::Specialist {
                     self.server.sessions.join(subject.id);
@@ -191,7 +239,7 @@ impl Session {
             Ok(Ok(None)) => {
                 self.error(
                     ErrorCode::Unauthenticated,
-                    "the token is unknown or expired",
+                    "the token is unknown, expired or revoked",
                     None,
                 )
                 .await

@@ -20,18 +20,22 @@ use linedesk_domain::sla::LevelSet;
 use crate::actions::append_event;
 use crate::app::now_ms;
 use crate::storage::{
-    Account, Applied, KbArticle, QuickReply, Storage, StorageError, StoredClient, StoredEvent,
-    Subject,
+    Account, Applied, KbArticle, LineInfo, QuickReply, Revocation, Storage, StorageError,
+    StoredClient, StoredEvent, Subject,
 };
 use crate::{actions, knowledge, sla, sla_alerts, tickets};
+use accounts::role_code;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_server.sql")),
     (2, include_str!("../migrations/0002_routing.sql")),
     (3, include_str!("../migrations/0003_client_fields.sql")),
     (4, include_str!("../migrations/0004_tickets_sla.sql")),
-    (5, include_str!("../migrations/0005_client_profile.sql")),
+    (5, include_str!("../migrations/0005_admins.sql")),
+    (6, include_str!("../migrations/0006_client_profile.sql")),
 ];
+
+mod accounts;
 
 pub(crate) struct Inner {
     pub conn: Connection,
@@ -48,13 +52,6 @@ pub(crate) fn id(v: i64) -> u64 {
 
 pub(crate) fn sql_id(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-fn role_code(role: Role) -> &'static str {
-    match role {
-        Role::Specialist => "specialist",
-        Role::Client => "client",
-    }
 }
 
 /// The specialists of a line as routing sees them (presence Offline until set).
@@ -319,18 +316,7 @@ impl Storage for SqliteStorage {
         name: &str,
     ) -> Result<u64, StorageError> {
         let inner = self.inner();
-        let taken: Option<i64> = inner
-            .conn
-            .query_row("SELECT 1 FROM clients WHERE login = ?1", [login], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if taken.is_some() {
-            return Err(StorageError::Exists {
-                what: "login",
-                name: login.to_string(),
-            });
-        }
+        accounts::ensure_login_free(&inner.conn, login)?;
         inner
             .conn
             .execute(
@@ -375,17 +361,17 @@ impl Storage for SqliteStorage {
         password_hash: &str,
     ) -> Result<(), StorageError> {
         let inner = self.inner();
-        let taken: Option<i64> = inner
+        let current: Option<String> = inner
             .conn
-            .query_row("SELECT 1 FROM specialists WHERE login = ?1", [login], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if taken.is_some() {
-            return Err(StorageError::Exists {
-                what: "login",
-                name: login.to_string(),
-            });
+            .query_row(
+                "SELECT login FROM clients WHERE id = ?1",
+                [sql_id(client)],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        if current.as_deref() != Some(login) {
+            accounts::ensure_login_free(&inner.conn, login)?;
         }
         let changed = inner
             .conn
@@ -400,33 +386,16 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
+    fn add_admin(&self, login: &str, password_hash: &str) -> Result<u64, StorageError> {
+        accounts::add_admin(&self.inner().conn, login, password_hash)
+    }
+
+    fn lines(&self) -> Result<Vec<LineInfo>, StorageError> {
+        accounts::lines(&self.inner().conn)
+    }
+
     fn account_by_login(&self, login: &str) -> Result<Option<Account>, StorageError> {
-        let inner = self.inner();
-        let specialist = inner
-            .conn
-            .query_row(
-                "SELECT id, password_hash FROM specialists WHERE login = ?1",
-                [login],
-                |r| {
-                    Ok(Account {
-                        subject: Subject::specialist(id(r.get(0)?)),
-                        login: login.to_string(),
-                        password_hash: r.get(1)?,
-                    })
-                },
-            )
-            .optional()?;
-        if specialist.is_some() {
-            return Ok(specialist);
-        }
-        Ok(inner
-            .conn
-            .query_row(
-                "SELECT id, password_hash FROM clients WHERE login = ?1 AND password_hash IS NOT NULL",
-                [login],
-                |r| Ok(Account { subject: Subject::client(id(r.get(0)?)), login: login.to_string(), password_hash: r.get(1)? }),
-            )
-            .optional()?)
+        accounts::account(&self.inner().conn, login)
     }
 
     fn lines_of(&self, subject: Subject) -> Result<Vec<u64>, StorageError> {
@@ -436,6 +405,7 @@ impl Storage for SqliteStorage {
                 "SELECT line_id FROM line_specialists WHERE specialist_id = ?1 ORDER BY line_id"
             }
             Role::Client => "SELECT line_id FROM clients WHERE id = ?1",
+            Role::Admin => return Ok(Vec::new()),
         };
         let mut stmt = inner.conn.prepare_cached(sql)?;
         let lines = stmt
@@ -472,10 +442,27 @@ impl Storage for SqliteStorage {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        Ok(owner.map(|(role, subject)| match role.as_str() {
-            "client" => Subject::client(id(subject)),
-            _ => Subject::specialist(id(subject)),
-        }))
+        Ok(owner.map(|(role, subject)| accounts::subject_of(&role, subject)))
+    }
+
+    fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<bool, StorageError> {
+        accounts::revoke_token(&mut self.inner().conn, token_hash, now_ms)
+    }
+
+    fn revoke_login(
+        &self,
+        login: &str,
+        now_ms: i64,
+    ) -> Result<Option<(Subject, usize)>, StorageError> {
+        accounts::revoke_login(&mut self.inner().conn, login, now_ms)
+    }
+
+    fn revocations_after(&self, after: u64) -> Result<Vec<Revocation>, StorageError> {
+        accounts::revocations_after(&self.inner().conn, after)
+    }
+
+    fn last_revocation(&self) -> Result<u64, StorageError> {
+        accounts::last_revocation(&self.inner().conn)
     }
 
     fn apply(

@@ -25,6 +25,35 @@ impl Subject {
             id,
         }
     }
+    pub fn admin(id: u64) -> Subject {
+        Subject {
+            role: Role::Admin,
+            id,
+        }
+    }
+}
+
+/// A line as the admin API lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LineInfo {
+    pub id: u64,
+    pub name: String,
+}
+
+/// What a revocation took away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoked {
+    /// One token, by its hash (a logout).
+    Token(String),
+    /// Every token of an account.
+    Subject(Subject),
+}
+
+/// An entry of the revocation log, in order of `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub id: u64,
+    pub revoked: Revoked,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +152,10 @@ pub trait Storage: Send + Sync + 'static {
         login: &str,
         password_hash: &str,
     ) -> Result<(), StorageError>;
-    /// A specialist's or a client's account (logins are unique across both).
+    /// An admin account (the login must not be a specialist's or a client's).
+    fn add_admin(&self, login: &str, password_hash: &str) -> Result<u64, StorageError>;
+    fn lines(&self) -> Result<Vec<LineInfo>, StorageError>;
+    /// A specialist's, a client's or an admin's account (logins are unique across all three).
     fn account_by_login(&self, login: &str) -> Result<Option<Account>, StorageError>;
     /// The lines a specialist serves, or the one line of a client.
     fn lines_of(&self, subject: Subject) -> Result<Vec<u64>, StorageError>;
@@ -134,6 +166,18 @@ pub trait Storage: Send + Sync + 'static {
         expires_ms: i64,
     ) -> Result<(), StorageError>;
     fn token_owner(&self, token_hash: &str, now_ms: i64) -> Result<Option<Subject>, StorageError>;
+    /// Revoke one token (logout); false when it was unknown or had expired.
+    fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<bool, StorageError>;
+    /// Revoke every token of `login`'s account: the account and how many tokens, or `None`
+    /// when there is no such login.
+    fn revoke_login(
+        &self,
+        login: &str,
+        now_ms: i64,
+    ) -> Result<Option<(Subject, usize)>, StorageError>;
+    /// Revocations with `id > after`, in order; [`Storage::last_revocation`] gives the start.
+    fn revocations_after(&self, after: u64) -> Result<Vec<Revocation>, StorageError>;
+    fn last_revocation(&self) -> Result<u64, StorageError>;
     /// Validate and apply `action` of `actor` once per `key`, appending its events; routing
     /// decisions (assign or queue) are made by `linedesk-domain` in the same transaction.
     fn apply(

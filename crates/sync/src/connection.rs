@@ -12,6 +12,7 @@ use linedesk_store::{OutboxItem, Store, StoreError};
 use tokio::sync::{Notify, watch};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::endpoint::{Connector, Io};
 use crate::{Backoff, IDLE_CHECK, SyncConfig, SyncStatus};
 
 /// Why a session ended. Every variant but `LoginRefused` is retried with backoff.
@@ -19,6 +20,12 @@ use crate::{Backoff, IDLE_CHECK, SyncConfig, SyncStatus};
 pub enum SyncError {
     #[error("the server is unreachable: {0}")]
     Unreachable(String),
+    /// A bad server address or CA file in the config.
+    #[error("the sync settings: {0}")]
+    Config(String),
+    /// The TLS handshake failed: most often a certificate the app does not trust.
+    #[error("the secure connection failed: {0}")]
+    Tls(String),
     #[error("the server refused the login")]
     LoginRefused,
     #[error("the connection dropped")]
@@ -29,8 +36,7 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket = tokio_tungstenite::WebSocketStream<Box<dyn Io>>;
 
 /// How long an acknowledgement may take before the connection is considered dead.
 const ACK_TIMEOUT: Duration = Duration::from_secs(20);
@@ -52,28 +58,44 @@ fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-async fn login(config: &SyncConfig) -> Result<String, SyncError> {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Full<Bytes>>();
+/// `POST /api/login` on its own connection (plain or TLS, as the WebSocket).
+async fn login(connector: &Connector, config: &SyncConfig) -> Result<String, SyncError> {
+    let unreachable = |e: hyper::Error| SyncError::Unreachable(e.to_string());
+    let stream = connector.connect().await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(unreachable)?;
+    let driver = tokio::spawn(connection);
     let body =
         serde_json::json!({ "login": config.login, "password": config.password }).to_string();
-    let request = hyper::Request::post(format!("http://{}/api/login", config.server))
-        .header("content-type", "application/json")
+    let request = hyper::Request::post("/api/login")
+        .header(hyper::header::HOST, connector.endpoint.authority())
+        .header(hyper::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-    let response = client
-        .request(request)
-        .await
-        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| SyncError::Unreachable(e.to_string()))?
-        .to_bytes();
+    let answer = tokio::time::timeout(ACK_TIMEOUT, async {
+        let response = sender.send_request(request).await.map_err(unreachable)?;
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(unreachable)?
+            .to_bytes();
+        Ok::<_, SyncError>((status, bytes))
+    })
+    .await;
+    driver.abort();
+    let (status, bytes) = answer.map_err(|_| SyncError::Dropped)??;
     if status == hyper::StatusCode::UNAUTHORIZED {
         return Err(SyncError::LoginRefused);
+    }
+    if status == hyper::StatusCode::TOO_MANY_REQUESTS {
+        // Too many failed logins for this account or address: retried with backoff.
+        return Err(SyncError::Protocol(
+            "the server refuses logins for a while after too many failures".into(),
+        ));
     }
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| SyncError::Protocol(format!("login answer: {e}")))?;
@@ -229,12 +251,13 @@ async fn deliver(
 pub(crate) async fn session(
     store: &Arc<Mutex<Store>>,
     config: &SyncConfig,
+    connector: &Connector,
     status: &watch::Sender<SyncStatus>,
     changes: &watch::Sender<u64>,
     nudge: &Notify,
     backoff: &mut Backoff,
 ) -> SyncError {
-    match connected(store, config, status, changes, nudge, backoff).await {
+    match connected(store, config, connector, status, changes, nudge, backoff).await {
         Ok(never) => match never {},
         Err(error) => error,
     }
@@ -245,13 +268,15 @@ enum Never {}
 async fn connected(
     store: &Arc<Mutex<Store>>,
     config: &SyncConfig,
+    connector: &Connector,
     status: &watch::Sender<SyncStatus>,
     changes: &watch::Sender<u64>,
     nudge: &Notify,
     backoff: &mut Backoff,
 ) -> Result<Never, SyncError> {
-    let token = login(config).await?;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/ws", config.server))
+    let token = login(connector, config).await?;
+    let stream = connector.connect().await?;
+    let (mut ws, _) = tokio_tungstenite::client_async(connector.endpoint.websocket_url(), stream)
         .await
         .map_err(|e| SyncError::Unreachable(e.to_string()))?;
     send(

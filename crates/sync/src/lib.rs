@@ -8,11 +8,16 @@
 //! exactly once, in the order it was made, whatever the network does.
 //!
 //! [`SyncHandle::status`] tells the UI honestly where things stand ([`SyncStatus`]).
+//!
+//! The server is `https://host:port` (TLS: the login over HTTPS, the session over WSS) or
+//! `http://host:port`; see [`Endpoint`] for how its certificate is trusted.
 
 mod backoff;
 mod connection;
+mod endpoint;
 mod events;
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,13 +27,17 @@ use tokio::sync::{Notify, watch};
 
 pub use backoff::Backoff;
 pub use connection::SyncError;
+pub use endpoint::Endpoint;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SyncConfig {
-    /// `host:port` of the line server.
+    /// The line server: `https://host:port`, `http://host:port` or `host:port` (plain http).
     pub server: String,
     pub login: String,
     pub password: String,
+    /// A PEM file of CA certificates trusted besides the platform's (a company's own CA, or a
+    /// server's self-signed certificate). Used only for `https://`.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Where the sync stands, for the UI.
@@ -103,10 +112,31 @@ async fn run(
     nudge: Arc<Notify>,
 ) {
     let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
+    // A bad address or CA file does not mend itself: say so and look again rarely.
+    let connector = loop {
+        match endpoint::Connector::new(&config) {
+            Ok(connector) => break connector,
+            Err(error) => {
+                let _ = status.send(SyncStatus::Offline {
+                    retry_in_ms: 60_000,
+                    reason: error.to_string(),
+                });
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            }
+        }
+    };
     loop {
         let _ = status.send(SyncStatus::Connecting);
-        let error =
-            connection::session(&store, &config, &status, &changes, &nudge, &mut backoff).await;
+        let error = connection::session(
+            &store,
+            &config,
+            &connector,
+            &status,
+            &changes,
+            &nudge,
+            &mut backoff,
+        )
+        .await;
         if matches!(error, SyncError::LoginRefused) {
             let _ = status.send(SyncStatus::LoginRefused);
             // A changed password arrives with a new config; until then, check rarely.

@@ -58,6 +58,7 @@ async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() 
         server: addr.clone(),
         login: DEMO_SPECIALIST_LOGIN.into(),
         password: "spec-pass".into(),
+        ..SyncConfig::default()
     };
     let handle = spawn(store.clone(), config.clone());
     let line = i64::try_from(ids.lines[0]).expect("line id");

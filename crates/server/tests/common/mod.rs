@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use linedesk_server::app::{Server, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -95,27 +96,126 @@ pub async fn world_with_grace(grace: Duration) -> World {
 
 /// `POST /api/login` over a plain TCP connection: (status, JSON body).
 pub async fn http_login(addr: SocketAddr, body: &str) -> (u16, serde_json::Value) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let request = format!(
-        "POST /api/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+    http(addr, "POST", "/api/login", None, body.as_bytes()).await
+}
+
+/// One HTTP/1.1 request over a plain TCP connection: (status, JSON body or null).
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: &[u8],
+) -> (u16, serde_json::Value) {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    exchange(stream, &addr.to_string(), method, path, bearer, body).await
+}
+
+/// One HTTP/1.1 request over any stream (TCP or TLS): (status, JSON body or null).
+pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    host: &str,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: &[u8],
+) -> (u16, serde_json::Value) {
+    let auth = bearer.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let mut response = String::new();
-    tokio::time::timeout(WAIT, stream.read_to_string(&mut response))
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream.write_all(body).await.expect("write");
+    let mut bytes = Vec::new();
+    // A TLS peer may close without close_notify after `Connection: close`: keep what came.
+    let _ = tokio::time::timeout(WAIT, stream.read_to_end(&mut bytes))
         .await
-        .expect("in time")
-        .expect("read");
+        .expect("in time");
+    let response = String::from_utf8_lossy(&bytes);
     let status: u16 = response
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .expect("status");
+        .unwrap_or_else(|| panic!("no status in {response:?}"));
     let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
     (
         status,
         serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
     )
+}
+
+/// Add an admin account `root` / `root-pass`.
+pub fn add_root(storage: &SqliteStorage) -> u64 {
+    storage
+        .add_admin("root", &hash_password("root-pass").expect("hash"))
+        .expect("admin")
+}
+
+/// A test CA, a server certificate it signed for 127.0.0.1 and localhost, the server's key and
+/// an unrelated key, as PEM files in `dir`.
+pub struct Pki {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub other_key: PathBuf,
+    pub ca_der: rustls::pki_types::CertificateDer<'static>,
+}
+
+pub fn pki(dir: &Path) -> Pki {
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Linedesk test CA");
+    let ca =
+        rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().expect("key"))
+            .expect("ca");
+    let params =
+        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .expect("params");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = params.signed_by(&key, &ca).expect("cert");
+    let other = rcgen::KeyPair::generate().expect("key");
+    let files = Pki {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+        other_key: dir.join("other-key.pem"),
+        ca_der: ca.der().clone(),
+    };
+    std::fs::write(&files.ca, ca.pem()).expect("write");
+    std::fs::write(&files.cert, cert.pem()).expect("write");
+    std::fs::write(&files.key, key.serialize_pem()).expect("write");
+    std::fs::write(&files.other_key, other.serialize_pem()).expect("write");
+    files
+}
+
+/// A TLS client that trusts only `ca`.
+pub fn tls_connector(
+    ca: &rustls::pki_types::CertificateDer<'static>,
+) -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.clone()).expect("ca");
+    let config = rustls::ClientConfig::builder_with_provider(linedesk_server::tls::provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+/// A TLS connection to `addr`, checked against the name 127.0.0.1.
+pub async fn tls_stream(
+    connector: &tokio_rustls::TlsConnector,
+    addr: SocketAddr,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+    tokio::time::timeout(WAIT, connector.connect(name, tcp))
+        .await
+        .expect("in time")
+        .expect("tls handshake")
 }
 
 pub async fn token(addr: SocketAddr, login: &str, password: &str) -> String {
@@ -128,18 +228,41 @@ pub async fn token(addr: SocketAddr, login: &str, password: &str) -> String {
     body["token"].as_str().expect("token").to_string()
 }
 
+/// A plain or a TLS stream.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
 pub struct Client {
-    ws: tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
+    ws: tokio_tungstenite::WebSocketStream<Box<dyn Io>>,
 }
 
 impl Client {
     pub async fn connect(addr: SocketAddr) -> Client {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
+        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        Client::over(format!("ws://{addr}/api/ws"), Box::new(tcp)).await
+    }
+
+    /// A WebSocket over TLS (wss) to `addr`.
+    pub async fn connect_tls(addr: SocketAddr, connector: &tokio_rustls::TlsConnector) -> Client {
+        let tls = tls_stream(connector, addr).await;
+        Client::over(format!("wss://{addr}/api/ws"), Box::new(tls)).await
+    }
+
+    async fn over(url: String, stream: Box<dyn Io>) -> Client {
+        let (ws, _) = tokio_tungstenite::client_async(url, stream)
             .await
             .expect("websocket");
         Client { ws }
+    }
+
+    /// Say hello with `token`: the answer (Welcome or an error).
+    pub async fn hello(&mut self, token: &str) -> ServerFrame {
+        self.send(&ClientFrame::Hello {
+            version: PROTOCOL_VERSION,
+            token: token.to_string(),
+        })
+        .await;
+        self.recv().await
     }
 
     /// Connect, log in and say hello: the Welcome frame is consumed.

@@ -1,4 +1,4 @@
--- Line server storage, migration 5: the whole client card of the app's info panel (C5), which
+-- Line server storage, migration 6: the whole client card of the app's info panel (C5), which
 -- now comes from the server; the app's local store is its cache.
 
 ALTER TABLE clients ADD COLUMN company_reg TEXT;

@@ -1,0 +1,235 @@
+//! The standalone config file: `linedesk-server serve --config linedesk-server.toml`.
+//!
+//! ```toml
+//! bind = "0.0.0.0:7700"          # default 127.0.0.1:7700
+//! data_dir = "/var/lib/linedesk" # required
+//! offline_grace_seconds = 60     # optional
+//! [tls]                          # optional: HTTPS and WSS on the same port
+//! cert = "/etc/linedesk/cert.pem"
+//! key = "/etc/linedesk/key.pem"
+//! ```
+//!
+//! Everything is checked before the server starts: an unknown key, a bad address, a missing or
+//! unreadable certificate or key, a key that does not match the certificate. Every error names
+//! the file and the key. Relative paths are taken from the config file's folder, so a config
+//! next to its certificates works from any working directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::tls::{TlsError, server_config};
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:7700";
+
+/// A checked config: ready to serve.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Present when `[tls]` is: certificate and key are loaded and known to match.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub offline_grace: Option<Duration>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("{file}: cannot read the config file: {source}")]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    /// Not TOML, an unknown key, or a value of the wrong type (toml's message names the key
+    /// and the line).
+    #[error("{file}: {message}")]
+    Syntax { file: PathBuf, message: String },
+    #[error("{file}: `{key}` is required")]
+    Missing { file: PathBuf, key: &'static str },
+    #[error("{file}: `{key}` = {value:?} is not an address like 127.0.0.1:7700")]
+    BadAddress {
+        file: PathBuf,
+        key: &'static str,
+        value: String,
+    },
+    #[error("{file}: `{key}` = {value}: {reason}")]
+    BadValue {
+        file: PathBuf,
+        key: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+    #[error("{file}: `{key}`: {source}")]
+    Tls {
+        file: PathBuf,
+        key: &'static str,
+        source: TlsError,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    tls: Option<RawTls>,
+    offline_grace_seconds: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTls {
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+/// Longest accepted grace: a day (a longer one is almost certainly a typo).
+const MAX_GRACE_SECONDS: u64 = 24 * 60 * 60;
+
+impl ServerConfig {
+    /// Read and check `file`.
+    pub fn load(file: &Path) -> Result<ServerConfig, ConfigError> {
+        let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
+            file: file.to_path_buf(),
+            source,
+        })?;
+        ServerConfig::parse(file, &text)
+    }
+
+    /// Check the text of `file` (paths in it are relative to the file's folder).
+    pub fn parse(file: &Path, text: &str) -> Result<ServerConfig, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            file: file.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let base = file.parent().unwrap_or(Path::new("."));
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+        let bind_text = raw.bind.as_deref().unwrap_or(DEFAULT_BIND);
+        let bind = bind_text
+            .parse::<SocketAddr>()
+            .map_err(|_| ConfigError::BadAddress {
+                file: file.to_path_buf(),
+                key: "bind",
+                value: bind_text.to_string(),
+            })?;
+        let data_dir = raw.data_dir.ok_or(ConfigError::Missing {
+            file: file.to_path_buf(),
+            key: "data_dir",
+        })?;
+        if data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::BadValue {
+                file: file.to_path_buf(),
+                key: "data_dir",
+                value: "\"\"".into(),
+                reason: "must name a folder",
+            });
+        }
+        let offline_grace = match raw.offline_grace_seconds {
+            None => None,
+            Some(s) if s == 0 || s > MAX_GRACE_SECONDS => {
+                return Err(ConfigError::BadValue {
+                    file: file.to_path_buf(),
+                    key: "offline_grace_seconds",
+                    value: s.to_string(),
+                    reason: "must be between 1 and 86400",
+                });
+            }
+            Some(s) => Some(Duration::from_secs(s)),
+        };
+        let tls = match raw.tls {
+            None => None,
+            Some(t) => {
+                let tls = server_config(&resolve(&t.cert), &resolve(&t.key)).map_err(|source| {
+                    ConfigError::Tls {
+                        file: file.to_path_buf(),
+                        key: source.key_name(),
+                        source,
+                    }
+                })?;
+                Some(tls)
+            }
+        };
+        Ok(ServerConfig {
+            bind,
+            data_dir: resolve(&data_dir),
+            tls,
+            offline_grace,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ServerConfig, ConfigError> {
+        ServerConfig::parse(Path::new("/etc/linedesk/server.toml"), text)
+    }
+
+    #[test]
+    fn defaults_and_relative_paths() {
+        let c = parse("data_dir = \"data\"").expect("config");
+        assert_eq!(c.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(c.data_dir, PathBuf::from("/etc/linedesk/data"));
+        assert!(c.tls.is_none() && c.offline_grace.is_none());
+        let c = parse("bind = \"[::1]:9000\"\ndata_dir = \"/srv/l\"\noffline_grace_seconds = 5")
+            .expect("config");
+        assert_eq!(c.bind.to_string(), "[::1]:9000");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/l"));
+        assert_eq!(c.offline_grace, Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn the_shipped_example_parses_up_to_its_certificate_files() {
+        let example = include_str!("../linedesk-server.example.toml");
+        match parse(example) {
+            Err(ConfigError::Tls {
+                key: "tls.cert", ..
+            }) => {}
+            other => panic!("expected only the missing certificate: {other:?}"),
+        }
+        let without_tls = example.split("[tls]").next().unwrap_or_default();
+        let c = parse(without_tls).expect("the example without [tls]");
+        assert_eq!(c.bind.to_string(), "0.0.0.0:7700");
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_key() {
+        let cases = [
+            ("data_dir = \"d\"\nport = 1", "unknown field `port`"),
+            (
+                "data_dir = \"d\"\n[tls]\ncert = \"c\"\nkey = \"k\"\nca = \"x\"",
+                "`ca`",
+            ),
+            (
+                "bind = \"localhost\"\ndata_dir = \"d\"",
+                "`bind` = \"localhost\"",
+            ),
+            ("bind = 7700\ndata_dir = \"d\"", "bind"),
+            ("bind = \"127.0.0.1:7700\"", "`data_dir` is required"),
+            (
+                "data_dir = \"d\"\noffline_grace_seconds = 0",
+                "`offline_grace_seconds`",
+            ),
+            (
+                "data_dir = \"d\"\n[tls]\ncert = \"c.pem\"",
+                "missing field `key`",
+            ),
+            ("data_dir = = \"d\"", "server.toml"),
+        ];
+        for (text, expected) in cases {
+            let err = parse(text).expect_err(text).to_string();
+            assert!(err.starts_with("/etc/linedesk/server.toml"), "{err}");
+            assert!(err.contains(expected), "{text:?}: {err}");
+        }
+    }
+}
