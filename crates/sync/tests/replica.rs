@@ -81,6 +81,17 @@ async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() 
             .expect("Ivanova is in the cache")
             .clone();
         assert!(row.vip);
+        assert_eq!(
+            row.company.as_deref(),
+            Some(linedesk_demo::DEMO_SEARCH_COMPANY)
+        );
+        let listed = s.client_list(line, now).expect("list");
+        let listed = listed
+            .clients
+            .iter()
+            .find(|c| c.id == row.id)
+            .expect("Ivanova is listed");
+        assert!(listed.last_message.is_some(), "{listed:?}");
         row.id
     };
     let history = message_count(&store, line, ivanova);
