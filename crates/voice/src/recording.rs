@@ -118,7 +118,7 @@ impl<W: Write> Recorder<W> {
             }
         }
         self.frames += 1;
-        let end = if self.frames % PAGE_FRAMES == 0 {
+        let end = if self.frames.is_multiple_of(PAGE_FRAMES) {
             PacketWriteEndInfo::EndPage
         } else {
             PacketWriteEndInfo::NormalPacket

@@ -33,15 +33,15 @@ fn power_at(signal: &[f32], freq: f32) -> f32 {
 /// Five seconds: 440 Hz from the specialist, 880 Hz from the client. Returns the file bytes
 /// and the file's length after each frame was written.
 fn five_seconds() -> (Vec<u8>, Vec<usize>) {
-    let mut rec = Recorder::new(Vec::new()).unwrap();
+    let mut rec = Recorder::new(Vec::new()).expect("recording");
     let mut sizes = Vec::new();
     for k in 0..250 {
         rec.write(Some(&tone(440.0, k)), Some(&tone(880.0, k)))
-            .unwrap();
+            .expect("recording");
         sizes.push(rec.get_ref().len());
     }
     assert_eq!(rec.duration(), Duration::from_secs(5));
-    (rec.finish().unwrap(), sizes)
+    (rec.finish().expect("recording"), sizes)
 }
 
 #[test]
