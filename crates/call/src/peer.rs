@@ -31,7 +31,8 @@ pub const OPUS_CLOCK_RATE: u32 = 48_000;
 /// RTP timestamp ticks of one 20 ms packet.
 pub const TICKS_PER_PACKET: u32 = OPUS_CLOCK_RATE / 50;
 
-/// Received packets the app may fall behind by before the oldest are dropped (2 s of audio).
+/// Received packets the app may fall behind by (2 s of audio); further ones are dropped and
+/// counted ([`Call::receive_overflow`]).
 const RECEIVE_QUEUE: usize = 100;
 
 /// How a call binds and how long it may take to connect.

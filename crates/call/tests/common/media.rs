@@ -62,6 +62,23 @@ pub async fn drain(
     out
 }
 
+/// Read `count` packets as they come (as a jitter buffer would), or what came within `quiet`
+/// of the previous one.
+pub async fn collect(
+    rx: &mut mpsc::Receiver<ReceivedPacket>,
+    count: u64,
+    quiet: Duration,
+) -> Vec<ReceivedPacket> {
+    let mut out = Vec::new();
+    while (out.len() as u64) < count {
+        match tokio::time::timeout(quiet, rx.recv()).await {
+            Ok(Some(p)) => out.push(p),
+            _ => break,
+        }
+    }
+    out
+}
+
 /// p50 and p99 of `delays`.
 pub fn percentiles(mut delays: Vec<Duration>) -> (Duration, Duration) {
     delays.sort();
