@@ -16,9 +16,13 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Build and run the Tauri 2 shell (webkit2gtk 4.1, libsoup 3, librsvg, appindicator, xdo).
 APT_BUILD=(build-essential pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev
-  libayatana-appindicator3-dev libxdo-dev)
+  libayatana-appindicator3-dev libxdo-dev
+  # Voice: libopus is built from source by the opus crate (cmake); cpal's ALSA backend.
+  cmake libasound2-dev)
 # Headless runs and end-to-end tests: X server, D-Bus session, WebKitWebDriver, screenshots.
-APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick)
+APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
+  # Audio without a sound card: speech made by espeak-ng and sox, a PulseAudio null sink.
+  espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }

@@ -12,6 +12,9 @@ use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::ticket::{TicketHistoryEntry, TicketNumber, TicketState};
 use serde::{Deserialize, Serialize};
 
+mod call;
+pub use call::{CallEndReason, MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, SignalPayload};
+
 /// Bumped on any incompatible change of the frames below.
 pub const PROTOCOL_VERSION: u16 = 1;
 
@@ -43,6 +46,12 @@ pub enum ClientFrame {
     },
     Ping {
         id: u64,
+    },
+    /// WebRTC signalling for the other party of `call` (see [`SignalPayload`]): relayed in
+    /// memory, never logged; only the call's two parties may send it.
+    Signal {
+        call: u64,
+        payload: SignalPayload,
     },
 }
 
@@ -135,6 +144,23 @@ pub enum Action {
     CloseTicket {
         ticket: u64,
     },
+    /// V1: a specialist calls `client` of a line they serve, or (`client: None`) a client calls
+    /// their own `line`. Opens an appeal when none is open (A1); a client's call rings the
+    /// holder of their open appeal, else whoever routing gives the appeal to (A2), else the
+    /// line (any specialist of it may answer). Appends [`Event::CallRinging`].
+    PlaceCall {
+        line: u64,
+        client: Option<u64>,
+    },
+    /// The callee picks up a ringing call: [`Event::CallConnected`].
+    AnswerCall {
+        call: u64,
+    },
+    /// Either party ends the call (the callee declines a ringing one): [`Event::CallEnded`].
+    HangUp {
+        call: u64,
+        reason: CallEndReason,
+    },
 }
 
 /// Which SLA deadline an alert is about (S2).
@@ -180,6 +206,12 @@ pub enum ServerFrame {
     },
     Pong {
         id: u64,
+    },
+    /// Signalling from the other party of `call` (who is `from`), relayed as sent.
+    Signal {
+        call: u64,
+        from: Role,
+        payload: SignalPayload,
     },
 }
 
@@ -278,6 +310,35 @@ pub enum Event {
         repeat: bool,
         entry: TicketHistoryEntry,
     },
+    /// V1: a call was placed and rings. `from` is the caller's side; `specialist` is the
+    /// specialist party (the caller, or the one it rings; `None`: it rings the whole line).
+    /// `key` is the idempotency key of the `PlaceCall`, so the caller finds its call id.
+    CallRinging {
+        call: u64,
+        appeal: u64,
+        client: u64,
+        specialist: Option<u64>,
+        from: Role,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+    },
+    /// The callee answered: both parties are fixed and the media may flow.
+    CallConnected {
+        call: u64,
+        appeal: u64,
+        client: u64,
+        specialist: u64,
+    },
+    /// The call ended: who ended it and why, and how long it was connected.
+    CallEnded {
+        call: u64,
+        appeal: u64,
+        client: u64,
+        specialist: Option<u64>,
+        by: Role,
+        reason: CallEndReason,
+        connected_ms: Option<i64>,
+    },
 }
 
 impl Event {
@@ -295,7 +356,10 @@ impl Event {
             | Event::SlaAtRisk { client, .. }
             | Event::SlaBreached { client, .. }
             | Event::TicketCreated { client, .. }
-            | Event::TicketChanged { client, .. } => Some(*client),
+            | Event::TicketChanged { client, .. }
+            | Event::CallRinging { client, .. }
+            | Event::CallConnected { client, .. }
+            | Event::CallEnded { client, .. } => Some(*client),
             Event::PresenceChanged { .. } | Event::LineNamed { .. } => None,
         }
     }
@@ -310,7 +374,10 @@ impl Event {
             | Event::AppealAssigned { .. }
             | Event::AppealQueued { .. }
             | Event::AppealFinished { .. }
-            | Event::AppealRated { .. } => true,
+            | Event::AppealRated { .. }
+            | Event::CallRinging { .. }
+            | Event::CallConnected { .. }
+            | Event::CallEnded { .. } => true,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::ClientUpserted { .. }
@@ -357,16 +424,18 @@ pub enum ErrorCode {
     /// No valid Hello yet, or a bad, expired or revoked token. A live session whose token is
     /// revoked gets this error and is closed.
     Unauthenticated,
-    /// The line is not one this specialist serves.
+    /// The line is not one this specialist serves, or the call is not one this subject is a
+    /// party of (a third party's signal).
     Forbidden,
     UnsupportedVersion,
     /// Too many frames, or (HTTP 429 on `POST /api/login`) too many failed logins: wait.
     RateLimited,
     /// A well-formed action with bad content (empty text, unknown client, ...).
     Invalid,
-    /// A frame that makes no sense now (a second Hello, ...).
+    /// A frame that makes no sense now (a second Hello, a signal for a call that has ended or
+    /// that nobody has answered yet, ...).
     OutOfOrder,
-    /// Someone else got there first (an appeal already taken).
+    /// Someone else got there first (an appeal already taken, a call already answered).
     Conflict,
     Internal,
 }

@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::sqlite::{Inner, id, sql_id};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
-use crate::{rating, sla, sla_alerts, tickets};
+use crate::{calls, rating, sla, sla_alerts, tickets};
 
 pub(crate) struct Work<'a> {
     pub tx: Transaction<'a>,
@@ -76,7 +76,7 @@ impl Work<'_> {
     }
 
     /// (line, client, holder) of an open appeal.
-    fn appeal(&self, appeal: u64) -> Result<(u64, u64, Option<u64>), StorageError> {
+    pub(crate) fn appeal(&self, appeal: u64) -> Result<(u64, u64, Option<u64>), StorageError> {
         self.tx
             .query_row(
                 "SELECT line_id, client_id, holder FROM appeals WHERE id = ?1 AND state <> 'finished'",
@@ -87,7 +87,11 @@ impl Work<'_> {
             .ok_or_else(|| StorageError::Invalid(format!("no open appeal {appeal}")))
     }
 
-    fn open_appeal_of(&self, line: u64, client: u64) -> Result<Option<u64>, StorageError> {
+    pub(crate) fn open_appeal_of(
+        &self,
+        line: u64,
+        client: u64,
+    ) -> Result<Option<u64>, StorageError> {
         Ok(self
             .tx
             .query_row(
@@ -97,6 +101,60 @@ impl Work<'_> {
             )
             .optional()?
             .map(id))
+    }
+
+    /// A1/A2: open a new appeal of `client` on `line` (S3: its SLA deadlines fixed now) and
+    /// route it, `responsible` first.
+    pub(crate) fn open_appeal(
+        &mut self,
+        line: u64,
+        client: u64,
+        responsible: Vec<SpecialistId>,
+        live: &HashMap<u64, Dispatcher>,
+    ) -> Result<u64, StorageError> {
+        self.tx.execute(
+            "INSERT INTO appeals (line_id, client_id, state, opened_at) VALUES (?1, ?2, 'queued', ?3)",
+            params![sql_id(line), sql_id(client), self.now_ms],
+        )?;
+        let appeal = id(self.tx.last_insert_rowid());
+        self.append(line, Event::AppealOpened { appeal, client })?;
+        let started = sla::start(&self.tx, line, appeal, client, self.now_ms)?;
+        self.append(line, started)?;
+        let moved = self
+            .dispatcher(line, live)
+            .arrive(AppealId(appeal), 0, responsible)
+            .map_err(routing_error)?;
+        self.record(line, &[moved])?;
+        Ok(appeal)
+    }
+
+    /// P4: the client acted in their open appeal; its holder may no longer take that.
+    pub(crate) fn client_activity(
+        &mut self,
+        line: u64,
+        appeal: u64,
+        live: &HashMap<u64, Dispatcher>,
+    ) -> Result<(), StorageError> {
+        let moved = self
+            .dispatcher(line, live)
+            .client_activity(AppealId(appeal))
+            .map_err(routing_error)?;
+        self.record(line, &moved.into_iter().collect::<Vec<_>>())
+    }
+
+    /// A2: `specialist` takes the queued `appeal` by hand.
+    pub(crate) fn take_appeal(
+        &mut self,
+        line: u64,
+        appeal: u64,
+        specialist: u64,
+        live: &HashMap<u64, Dispatcher>,
+    ) -> Result<(), StorageError> {
+        let moved = self
+            .dispatcher(line, live)
+            .take(AppealId(appeal), SpecialistId(specialist))
+            .map_err(routing_error)?;
+        self.record(line, &[moved])
     }
 
     /// Write where routing put appeals, with their events.
@@ -278,31 +336,11 @@ pub(crate) fn apply(
             )?);
             let appeal = match w.open_appeal_of(line, client)? {
                 Some(appeal) => {
-                    let moved = w
-                        .dispatcher(line, routing)
-                        .client_activity(AppealId(appeal))
-                        .map_err(routing_error)?;
-                    w.record(line, &moved.into_iter().collect::<Vec<_>>())?;
+                    w.client_activity(line, appeal, routing)?;
                     appeal
                 }
-                None => {
-                    // A1: a message opens an appeal; A2: routing assigns or queues it.
-                    w.tx.execute(
-                        "INSERT INTO appeals (line_id, client_id, state, opened_at) VALUES (?1, ?2, 'queued', ?3)",
-                        params![sql_id(line), sql_id(client), now_ms],
-                    )?;
-                    let appeal = id(w.tx.last_insert_rowid());
-                    w.append(line, Event::AppealOpened { appeal, client })?;
-                    // S3/S5: the level and the deadlines are fixed now.
-                    let started = sla::start(&w.tx, line, appeal, client, now_ms)?;
-                    w.append(line, started)?;
-                    let moved = w
-                        .dispatcher(line, routing)
-                        .arrive(AppealId(appeal), 0, Vec::new())
-                        .map_err(routing_error)?;
-                    w.record(line, &[moved])?;
-                    appeal
-                }
+                // A1: a message opens an appeal; A2: routing assigns or queues it.
+                None => w.open_appeal(line, client, Vec::new(), routing)?,
             };
             w.append(
                 line,
@@ -321,11 +359,7 @@ pub(crate) fn apply(
             if !w.serves(specialist, line)? {
                 return Err(StorageError::Forbidden(line));
             }
-            let moved = w
-                .dispatcher(line, routing)
-                .take(AppealId(*appeal), SpecialistId(specialist))
-                .map_err(routing_error)?;
-            w.record(line, &[moved])?;
+            w.take_appeal(line, *appeal, specialist, routing)?;
         }
         Action::FinishAppeal { appeal, result } => {
             let specialist = specialist_only(actor)?;
@@ -370,6 +404,11 @@ pub(crate) fn apply(
         | Action::CommentTicket { .. }
         | Action::RepeatTicket { .. }
         | Action::CloseTicket { .. } => tickets::apply(&mut w, actor, action)?,
+        Action::PlaceCall { line, client } => {
+            calls::place(&mut w, actor, key, *line, *client, routing)?;
+        }
+        Action::AnswerCall { call } => calls::answer(&mut w, actor, *call, routing)?,
+        Action::HangUp { call, reason } => calls::hang_up(&mut w, actor, *call, *reason)?,
     }
     let Work {
         tx,

@@ -16,6 +16,8 @@
 //! - [`presence`]: a specialist whose last session closed goes Offline after a grace period.
 //! - [`sla`]: each appeal's SLA level and deadlines; `sla_alerts`: the alerts the timer fires;
 //!   [`sla_timer`] is the loop at the edge; [`sla_file`] reads a line's levels from TOML.
+//! - `calls`: calls (V1) placed, answered and hung up as actions with events in the line's log;
+//!   [`signal`] relays their WebRTC signalling between the two parties, in memory only.
 //! - `tickets`: tickets (T1-T5) and their queues; `rating`: clients rate finished appeals.
 //! - [`knowledge`]: quick replies and the knowledge base (files, storage, FTS5 search);
 //!   [`api`] serves them over HTTP with a bearer token.
@@ -27,6 +29,7 @@ pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;
+mod calls;
 pub mod config;
 pub mod config_file;
 pub mod demo;
@@ -35,9 +38,11 @@ pub mod import;
 pub mod knowledge;
 pub mod load;
 pub mod presence;
+mod rate_limit;
 mod rating;
 pub mod revocation;
 pub mod session;
+pub mod signal;
 pub mod sla;
 mod sla_alerts;
 pub mod sla_file;

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::ws::{Message, WebSocket};
 use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame};
@@ -12,42 +11,11 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::{Server, now_ms};
 use crate::auth::token_hash;
+use crate::rate_limit::RateLimit;
 use crate::storage::{Applied, Revoked, StorageError, StoredEvent, Subject};
 
 /// Replay is read from storage in pages of this many events.
 const REPLAY_PAGE: u32 = 500;
-
-/// A token bucket: `BURST` frames at once, `PER_SECOND` sustained.
-struct RateLimit {
-    tokens: f64,
-    last: Instant,
-}
-
-impl RateLimit {
-    /// Room for an outbox flushed after a long disconnection (a thousand actions at once).
-    const BURST: f64 = 1000.0;
-    const PER_SECOND: f64 = 500.0;
-
-    fn new() -> RateLimit {
-        RateLimit {
-            tokens: RateLimit::BURST,
-            last: Instant::now(),
-        }
-    }
-
-    fn allow(&mut self) -> bool {
-        let now = Instant::now();
-        let refill = now.duration_since(self.last).as_secs_f64() * RateLimit::PER_SECOND;
-        self.tokens = (self.tokens + refill).min(RateLimit::BURST);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
 
 struct Session {
     server: Arc<Server>,
@@ -68,6 +36,7 @@ struct Closed;
 pub async fn run(socket: WebSocket, server: Arc<Server>) {
     let mut live = server.hub.subscribe();
     let mut revoked = server.revoked.subscribe();
+    let mut signals = server.hub.signals();
     let mut session = Session {
         server,
         socket,
@@ -86,6 +55,13 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
             event = live.recv() => match event {
                 Ok(event) => session.on_live(event).await,
                 Err(RecvError::Lagged(_)) => session.resync().await,
+                Err(RecvError::Closed) => Err(Closed),
+            },
+            signal = signals.recv() => match signal {
+                Ok(signal) => session.on_signal(signal).await,
+                // Signalling is best effort: a lagging session loses some, the call set-up
+                // times out and the app places it again.
+                Err(RecvError::Lagged(_)) => Ok(()),
                 Err(RecvError::Closed) => Err(Closed),
             },
             revocation = revoked.recv() => match revocation {
@@ -192,6 +168,12 @@ impl Session {
             (ClientFrame::Subscribe { line, after }, Some(_)) => self.subscribe(line, after).await,
             (ClientFrame::Submit { key, action }, Some(subject)) => {
                 self.submit(subject, key, action).await
+            }
+            (ClientFrame::Signal { call, payload }, Some(subject)) => {
+                match crate::signal::relay(&self.server, subject, call, payload).await {
+                    Ok(()) => Ok(()),
+                    Err((code, message)) => self.error(code, message, None).await,
+                }
             }
         }
     }
@@ -304,6 +286,19 @@ impl Session {
             seq: e.seq,
             at_ms: e.at_ms,
             event: e.event,
+        })
+        .await
+    }
+
+    /// A relayed call signal: forwarded when this session's subject is its addressee.
+    async fn on_signal(&mut self, signal: crate::signal::Relayed) -> Result<(), Closed> {
+        if self.subject != Some(signal.to) {
+            return Ok(());
+        }
+        self.send(ServerFrame::Signal {
+            call: signal.call,
+            from: signal.from,
+            payload: signal.payload,
         })
         .await
     }

@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_tickets_sla.sql")),
     (5, include_str!("../migrations/0005_admins.sql")),
     (6, include_str!("../migrations/0006_client_profile.sql")),
+    (7, include_str!("../migrations/0007_calls.sql")),
 ];
 
 mod accounts;
@@ -514,6 +515,10 @@ impl Storage for SqliteStorage {
 
     fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError> {
         sla_alerts::due_alerts(&mut self.inner().conn, now_ms)
+    }
+
+    fn call(&self, call: u64) -> Result<Option<crate::storage::CallRecord>, StorageError> {
+        crate::calls::load(&self.inner().conn, call)
     }
 
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {

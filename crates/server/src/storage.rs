@@ -91,6 +91,49 @@ pub struct StoredEvent {
     pub event: Event,
 }
 
+/// Where a call stands (V1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallStage {
+    Ringing,
+    Connected,
+    Ended,
+}
+
+/// A call as stored: its two parties and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    pub id: u64,
+    pub line: u64,
+    pub client: u64,
+    /// The specialist party; `None` while a client's call rings the whole line.
+    pub specialist: Option<u64>,
+    pub appeal: u64,
+    pub from_client: bool,
+    pub stage: CallStage,
+}
+
+impl CallRecord {
+    /// The other party of `who`, when `who` is a party and the other one is known.
+    pub fn other(&self, who: Subject) -> Option<Subject> {
+        match who.role {
+            Role::Client if who.id == self.client => self.specialist.map(Subject::specialist),
+            Role::Specialist if Some(who.id) == self.specialist => {
+                Some(Subject::client(self.client))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `who` is one of the call's parties.
+    pub fn is_party(&self, who: Subject) -> bool {
+        match who.role {
+            Role::Client => who.id == self.client,
+            Role::Specialist => Some(who.id) == self.specialist,
+            Role::Admin => false,
+        }
+    }
+}
+
 /// The outcome of an idempotent action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -215,6 +258,8 @@ pub trait Storage: Send + Sync + 'static {
     /// any case), best first; all articles by title when `query` has no words.
     fn search_kb(&self, line: u64, query: &str, limit: u32)
     -> Result<Vec<KbArticle>, StorageError>;
+    /// A call by id (V1), for relaying its signalling between its parties.
+    fn call(&self, call: u64) -> Result<Option<CallRecord>, StorageError>;
     /// Events of `line` with `seq > after`, in order, at most `limit`.
     fn events_after(
         &self,

@@ -1,6 +1,6 @@
 //! Databases written by older servers open forward: a migration-3 database gets the default
 //! ticket queue and the built-in SLA level (migration 4), keeps its tokens and gains admins and
-//! revocations (migration 5).
+//! revocations (migration 5); a migration-6 database gains calls (migration 7).
 
 use linedesk_protocol::{Action, Event};
 use linedesk_server::app::now_ms;
@@ -113,4 +113,52 @@ fn a_version_3_database_keeps_its_tokens_and_gains_admins_and_revocations() {
         ]
     );
     assert_eq!(storage.token_owner(&hash, now).expect("owner"), None);
+}
+
+#[test]
+fn a_version_6_database_migrates_to_calls() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("server.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        for sql in [
+            include_str!("../migrations/0001_server.sql"),
+            include_str!("../migrations/0002_routing.sql"),
+            include_str!("../migrations/0003_client_fields.sql"),
+            include_str!("../migrations/0004_tickets_sla.sql"),
+            include_str!("../migrations/0005_admins.sql"),
+            include_str!("../migrations/0006_client_profile.sql"),
+        ] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        conn.pragma_update(None, "user_version", 6)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO lines (name) VALUES ('Линия');
+             INSERT INTO clients (line_id, name) VALUES (1, 'Иванова');
+             INSERT INTO specialists (login, password_hash, name) VALUES ('anna', 'x', 'Анна');
+             INSERT INTO line_specialists (line_id, specialist_id) VALUES (1, 1);",
+        )
+        .expect("old data");
+    }
+    let s = SqliteStorage::open(&path).expect("migrate");
+    let action = Action::PlaceCall {
+        line: 1,
+        client: Some(1),
+    };
+    let Ok(Applied::Done(events)) = s.apply(Subject::specialist(1), "c", &action, now_ms()) else {
+        panic!("applied");
+    };
+    let call = events
+        .iter()
+        .find_map(|e| match e.event {
+            Event::CallRinging { call, .. } => Some(call),
+            _ => None,
+        })
+        .expect("ringing");
+    let stored = s.call(call).expect("read").expect("stored");
+    assert_eq!(
+        (stored.line, stored.client, stored.specialist),
+        (1, 1, Some(1))
+    );
 }

@@ -173,7 +173,11 @@ impl Replica<'_> {
                 self.apply(line, seq, at_ms, event)?;
                 Ok(None)
             }
-            ServerFrame::Pong { .. } | ServerFrame::CaughtUp { .. } => Ok(None),
+            // Call signals go to the call engine once the app takes calls (issue 5); until then a
+            // signal is dropped here rather than mistaken for a reply.
+            ServerFrame::Pong { .. }
+            | ServerFrame::CaughtUp { .. }
+            | ServerFrame::Signal { .. } => Ok(None),
             reply => Ok(Some(reply)),
         }
     }

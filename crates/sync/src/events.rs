@@ -88,6 +88,9 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         | Event::SlaAtRisk { .. }
         | Event::SlaBreached { .. }
         | Event::TicketCreated { .. }
-        | Event::TicketChanged { .. } => RemoteChange::Skip,
+        | Event::TicketChanged { .. }
+        | Event::CallRinging { .. }
+        | Event::CallConnected { .. }
+        | Event::CallEnded { .. } => RemoteChange::Skip,
     }
 }

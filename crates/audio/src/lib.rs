@@ -1,0 +1,107 @@
+//! The headset, as the call engine sees it: [`AudioIo`], 20 ms frames of 48 kHz mono in and
+//! out, pulled and pushed by the engine every 20 ms. Implementations: the real devices through
+//! cpal (`devices`), and [`MemoryIo`] (a microphone from samples, a speaker that keeps what it
+//! got) for tests and the command-line loopback.
+
+use std::collections::VecDeque;
+
+pub use linedesk_voice::codec::{FRAME_SAMPLES, Frame, SAMPLE_RATE};
+
+/// Capture or playback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Input,
+    Output,
+}
+
+/// Something that happened to a device, for the UI (and the call log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceEvent {
+    /// The device in use failed or vanished (an unplugged headset): audio now goes through
+    /// `to`, the system default. The call goes on.
+    Switched {
+        direction: Direction,
+        from: String,
+        to: String,
+        why: String,
+    },
+    /// The device failed and no other could be opened: the engine sends silence (input) or
+    /// plays nothing (output) and keeps the call and its recording going.
+    Lost { direction: Direction, why: String },
+}
+
+/// The audio side of a call, driven by the engine every 20 ms.
+pub trait AudioIo: Send {
+    /// The next captured 20 ms frame, if one is ready. `None` when the microphone has not
+    /// delivered a whole frame yet (or is lost): the engine then sends nothing for this slot.
+    fn read_frame(&mut self) -> Option<Frame>;
+    /// A 20 ms frame for the speaker; frames are played in the order given.
+    fn write_frame(&mut self, frame: &Frame);
+    /// What happened to the devices since the last call.
+    fn poll_events(&mut self) -> Vec<DeviceEvent>;
+}
+
+/// A microphone that plays back given samples and a speaker that keeps what it was given.
+#[derive(Debug, Default)]
+pub struct MemoryIo {
+    microphone: VecDeque<Frame>,
+    /// Everything written to the speaker, in order.
+    pub played: Vec<f32>,
+}
+
+impl MemoryIo {
+    /// A microphone that yields `samples` (48 kHz mono) in 20 ms frames, then nothing.
+    pub fn new(samples: &[f32]) -> MemoryIo {
+        let microphone = samples
+            .chunks(FRAME_SAMPLES)
+            .map(|chunk| {
+                let mut frame = [0.0; FRAME_SAMPLES];
+                frame[..chunk.len()].copy_from_slice(chunk);
+                frame
+            })
+            .collect();
+        MemoryIo {
+            microphone,
+            played: Vec::new(),
+        }
+    }
+
+    /// Frames still to be captured.
+    pub fn remaining(&self) -> usize {
+        self.microphone.len()
+    }
+}
+
+impl AudioIo for MemoryIo {
+    fn read_frame(&mut self) -> Option<Frame> {
+        self.microphone.pop_front()
+    }
+
+    fn write_frame(&mut self, frame: &Frame) {
+        self.played.extend_from_slice(frame);
+    }
+
+    fn poll_events(&mut self) -> Vec<DeviceEvent> {
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_io_yields_frames_and_keeps_what_is_played() {
+        let samples: Vec<f32> = (0..2000).map(|i| i as f32 / 2000.0).collect();
+        let mut io = MemoryIo::new(&samples);
+        assert_eq!(io.remaining(), 3);
+        let first = io.read_frame().expect("frame");
+        assert_eq!(first[1], samples[1]);
+        io.write_frame(&first);
+        io.read_frame().expect("frame");
+        let last = io.read_frame().expect("padded last frame");
+        assert_eq!(last[2000 - 2 * FRAME_SAMPLES], 0.0);
+        assert!(io.read_frame().is_none());
+        assert_eq!(io.played.len(), FRAME_SAMPLES);
+    }
+}

@@ -1,0 +1,415 @@
+//! [`Call`]: the WebRTC peer of one call. One Opus track each way (payload type 111, 48 kHz,
+//! 2 channels in the SDP as RFC 7587 requires), host ICE candidates only, DTLS-SRTP.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use linedesk_protocol::{CallEndReason, SignalPayload};
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters,
+    RtpCodecKind,
+};
+use tokio::sync::{mpsc, watch};
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::peer_connection::{
+    MediaEngine, PeerConnection, PeerConnectionBuilder, RTCIceCandidateInit, RTCSessionDescription,
+};
+
+use crate::error::{CallError, transport};
+use crate::events::{Handler, ReceivedPacket, Shared};
+use crate::state::{CallState, Input, Machine};
+
+/// Opus as every WebRTC endpoint offers it.
+pub const OPUS_PAYLOAD_TYPE: u8 = 111;
+pub const OPUS_CLOCK_RATE: u32 = 48_000;
+/// RTP timestamp ticks of one 20 ms packet.
+pub const TICKS_PER_PACKET: u32 = OPUS_CLOCK_RATE / 50;
+
+/// Received packets the app may fall behind by (2 s of audio); further ones are dropped and
+/// counted ([`Call::receive_overflow`]).
+const RECEIVE_QUEUE: usize = 100;
+
+/// How a call binds and how long it may take to connect.
+#[derive(Debug, Clone)]
+pub struct CallConfig {
+    /// Local UDP addresses for host candidates. `0.0.0.0:0` (the default) means every
+    /// non-loopback interface (LAN); tests use `127.0.0.1:0`.
+    pub udp_addrs: Vec<SocketAddr>,
+    /// From creation to a working media path.
+    pub connect_timeout: Duration,
+}
+
+impl Default for CallConfig {
+    fn default() -> CallConfig {
+        CallConfig {
+            udp_addrs: vec![SocketAddr::from(([0, 0, 0, 0], 0))],
+            connect_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+impl CallConfig {
+    /// Loopback only (one host candidate on 127.0.0.1).
+    pub fn loopback() -> CallConfig {
+        CallConfig {
+            udp_addrs: vec![SocketAddr::from(([127, 0, 0, 1], 0))],
+            ..CallConfig::default()
+        }
+    }
+}
+
+/// What became of one [`Call::send_packet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    Sent,
+    /// Dropped: this side is muted.
+    Muted,
+    /// Dropped: one side holds the call.
+    OnHold,
+    /// Dropped: the media path is not up yet.
+    NotConnected,
+}
+
+/// The app's ends of a call: signals to relay to the other party, and received audio.
+pub struct CallChannels {
+    /// Offer or answer first, then trickled candidates and hold changes, in order.
+    pub signals: mpsc::UnboundedReceiver<SignalPayload>,
+    pub packets: mpsc::Receiver<ReceivedPacket>,
+}
+
+/// The RTP sending state: sequence numbers and whether the last packet went out.
+struct Sender {
+    seq: u16,
+    talking: bool,
+}
+
+/// One call's WebRTC peer. Dropping it hangs up.
+pub struct Call {
+    pc: Arc<dyn PeerConnection>,
+    track: Arc<TrackLocalStaticRTP>,
+    ssrc: u32,
+    sender: tokio::sync::Mutex<Sender>,
+    shared: Arc<Shared>,
+    /// Candidates that came before the remote description.
+    early: Mutex<Vec<RTCIceCandidateInit>>,
+    remote_set: AtomicBool,
+    caller: bool,
+}
+
+fn media_engine() -> Result<MediaEngine, CallError> {
+    let mut engine = MediaEngine::default();
+    engine
+        .register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: opus(),
+                payload_type: OPUS_PAYLOAD_TYPE,
+            },
+            RtpCodecKind::Audio,
+        )
+        .map_err(transport)?;
+    Ok(engine)
+}
+
+fn opus() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: OPUS_CLOCK_RATE,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        rtcp_feedback: vec![],
+    }
+}
+
+/// A random 32-bit value (SSRC, track id) without a random-number crate: the std hasher is
+/// seeded randomly per process, the counter makes values differ within one.
+fn random_u32() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    (h.finish() >> 16) as u32
+}
+
+impl Call {
+    /// Start a call as the caller: the offer is the first item of `signals`.
+    pub async fn offer(config: CallConfig) -> Result<(Call, CallChannels), CallError> {
+        let (call, channels) = Call::new(config, true).await?;
+        let offer = call.pc.create_offer(None).await.map_err(transport)?;
+        call.shared.emit(SignalPayload::Offer {
+            sdp: offer.sdp.clone(),
+        });
+        call.pc
+            .set_local_description(offer)
+            .await
+            .map_err(transport)?;
+        Ok((call, channels))
+    }
+
+    /// Answer `offer_sdp` as the callee: the answer is the first item of `signals`.
+    pub async fn answer(
+        config: CallConfig,
+        offer_sdp: &str,
+    ) -> Result<(Call, CallChannels), CallError> {
+        let (call, channels) = Call::new(config, false).await?;
+        let offer = RTCSessionDescription::offer(offer_sdp.to_string())
+            .map_err(|e| CallError::BadSdp(e.to_string()))?;
+        call.set_remote(offer).await?;
+        let answer = call.pc.create_answer(None).await.map_err(transport)?;
+        call.shared.emit(SignalPayload::Answer {
+            sdp: answer.sdp.clone(),
+        });
+        call.pc
+            .set_local_description(answer)
+            .await
+            .map_err(transport)?;
+        Ok((call, channels))
+    }
+
+    async fn new(config: CallConfig, caller: bool) -> Result<(Call, CallChannels), CallError> {
+        let (signals_tx, signals) = mpsc::unbounded_channel();
+        let (packets_tx, packets) = mpsc::channel(RECEIVE_QUEUE);
+        let machine = Machine::new(Instant::now(), config.connect_timeout);
+        let shared = Shared::new(machine, signals_tx, packets_tx);
+        let pc = PeerConnectionBuilder::new()
+            .with_media_engine(media_engine()?)
+            .with_handler(Arc::new(Handler {
+                shared: shared.clone(),
+            }))
+            .with_udp_addrs(config.udp_addrs.clone())
+            .build()
+            .await
+            .map_err(transport)?;
+        let pc: Arc<dyn PeerConnection> = Arc::new(pc);
+        let ssrc = random_u32();
+        let track = Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
+            format!("linedesk-{ssrc:08x}"),
+            "voice".to_owned(),
+            "voice".to_owned(),
+            RtpCodecKind::Audio,
+            vec![RTCRtpEncodingParameters {
+                rtp_coding_parameters: RTCRtpCodingParameters {
+                    ssrc: Some(ssrc),
+                    ..Default::default()
+                },
+                codec: opus(),
+                ..Default::default()
+            }],
+        )));
+        pc.add_track(track.clone() as Arc<dyn TrackLocal>)
+            .await
+            .map_err(transport)?;
+        tokio::spawn(watchdog(shared.clone(), pc.clone()));
+        let call = Call {
+            pc,
+            track,
+            ssrc,
+            sender: tokio::sync::Mutex::new(Sender {
+                seq: random_u32() as u16,
+                talking: false,
+            }),
+            shared,
+            early: Mutex::new(Vec::new()),
+            remote_set: AtomicBool::new(false),
+            caller,
+        };
+        Ok((call, CallChannels { signals, packets }))
+    }
+
+    async fn set_remote(&self, description: RTCSessionDescription) -> Result<(), CallError> {
+        self.pc
+            .set_remote_description(description)
+            .await
+            .map_err(|e| CallError::BadSdp(e.to_string()))?;
+        self.remote_set.store(true, Ordering::SeqCst);
+        let early = std::mem::take(
+            &mut *self
+                .early
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for candidate in early {
+            self.add_candidate(candidate).await?;
+        }
+        Ok(())
+    }
+
+    async fn add_candidate(&self, candidate: RTCIceCandidateInit) -> Result<(), CallError> {
+        self.pc
+            .add_ice_candidate(candidate)
+            .await
+            .map_err(|e| CallError::BadCandidate(e.to_string()))
+    }
+
+    /// A signal the other party sent (relayed by the line server).
+    pub async fn signal(&self, payload: SignalPayload) -> Result<(), CallError> {
+        if self.shared.state().is_over() {
+            return Err(CallError::Over);
+        }
+        match payload {
+            SignalPayload::Answer { sdp } if self.caller => {
+                if self.remote_set.load(Ordering::SeqCst) {
+                    return Err(CallError::UnexpectedSignal("a second answer"));
+                }
+                let answer = RTCSessionDescription::answer(sdp)
+                    .map_err(|e| CallError::BadSdp(e.to_string()))?;
+                self.set_remote(answer).await
+            }
+            SignalPayload::Answer { .. } => {
+                Err(CallError::UnexpectedSignal("an answer to the callee"))
+            }
+            SignalPayload::Offer { .. } => Err(CallError::UnexpectedSignal(
+                "an offer once the call is set up",
+            )),
+            SignalPayload::Candidate {
+                candidate,
+                sdp_mid,
+                sdp_mline_index,
+            } => {
+                let init = RTCIceCandidateInit {
+                    candidate,
+                    sdp_mid,
+                    sdp_mline_index,
+                    ..Default::default()
+                };
+                if self.remote_set.load(Ordering::SeqCst) {
+                    self.add_candidate(init).await
+                } else {
+                    self.early
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(init);
+                    Ok(())
+                }
+            }
+            SignalPayload::Hold { on } => {
+                self.shared.feed(Input::RemoteHold(on));
+                Ok(())
+            }
+        }
+    }
+
+    /// Send one Opus packet stamped `timestamp` (48 kHz ticks; +960 per 20 ms). Muted, held or
+    /// not yet connected, it is dropped and the outcome says why.
+    pub async fn send_packet(&self, opus: Bytes, timestamp: u32) -> Result<Sent, CallError> {
+        let mut sender = self.sender.lock().await;
+        let why_not = match self.shared.state() {
+            state if state.is_over() => return Err(CallError::Over),
+            CallState::Ringing => Some(Sent::NotConnected),
+            CallState::OnHold { .. } => Some(Sent::OnHold),
+            _ if self.shared.muted.load(Ordering::SeqCst) => Some(Sent::Muted),
+            _ => None,
+        };
+        if let Some(dropped) = why_not {
+            sender.talking = false;
+            return Ok(dropped);
+        }
+        let packet = rtc::rtp::Packet {
+            header: rtc::rtp::header::Header {
+                version: 2,
+                // The first packet of a talkspurt (after silence, mute or hold), RFC 3551.
+                marker: !sender.talking,
+                payload_type: OPUS_PAYLOAD_TYPE,
+                sequence_number: sender.seq,
+                timestamp,
+                ssrc: self.ssrc,
+                ..Default::default()
+            },
+            payload: opus,
+        };
+        self.track.write_rtp(packet).await.map_err(transport)?;
+        sender.seq = sender.seq.wrapping_add(1);
+        sender.talking = true;
+        Ok(Sent::Sent)
+    }
+
+    /// Mute (stop sending, keep the connection) or unmute. The other side is not told.
+    pub fn set_muted(&self, on: bool) {
+        self.shared.muted.store(on, Ordering::SeqCst);
+    }
+
+    pub fn is_muted(&self) -> bool {
+        self.shared.muted.load(Ordering::SeqCst)
+    }
+
+    /// Hold (`true`) or resume: both sides stop sending, and the other side is told with a
+    /// [`SignalPayload::Hold`] on `signals`.
+    pub fn hold(&self, on: bool) -> Result<(), CallError> {
+        match self.shared.state() {
+            state if state.is_over() => return Err(CallError::Over),
+            CallState::Ringing => return Err(CallError::NotConnected),
+            _ => {}
+        }
+        self.shared.feed(Input::LocalHold(on));
+        self.shared.emit(SignalPayload::Hold { on });
+        Ok(())
+    }
+
+    /// Hang up here (tell the server with `HangUp` too): the transport closes.
+    pub async fn hang_up(&self) {
+        self.shared.feed(Input::LocalHangUp);
+        let _ = self.pc.close().await;
+    }
+
+    /// The other party hung up (the server's `CallEnded`): the transport closes.
+    pub async fn remote_ended(&self, reason: CallEndReason) {
+        self.shared.feed(Input::RemoteHangUp(reason));
+        let _ = self.pc.close().await;
+    }
+
+    pub fn state(&self) -> CallState {
+        self.shared.state()
+    }
+
+    /// Every change of [`Call::state`].
+    pub fn watch(&self) -> watch::Receiver<CallState> {
+        self.shared.watch()
+    }
+
+    /// Received packets dropped because the app read them too slowly.
+    pub fn receive_overflow(&self) -> u64 {
+        self.shared.overflow.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        // The watchdog sees the end and closes the transport.
+        self.shared.feed(Input::LocalHangUp);
+    }
+}
+
+/// Fails the call when it does not connect in time, and closes the transport when the call is
+/// over however that happened.
+async fn watchdog(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
+    let mut states = shared.watch();
+    loop {
+        if shared.state().is_over() {
+            break;
+        }
+        let deadline = shared.machine().next_timeout();
+        let changed = match deadline {
+            Some(at) => {
+                let at = tokio::time::Instant::from_std(at);
+                tokio::select! {
+                    changed = states.changed() => changed,
+                    () = tokio::time::sleep_until(at) => {
+                        shared.feed(Input::Tick);
+                        Ok(())
+                    }
+                }
+            }
+            None => states.changed().await,
+        };
+        if changed.is_err() {
+            break;
+        }
+    }
+    let _ = pc.close().await;
+}

@@ -1,0 +1,229 @@
+//! The state of one call, as a pure machine: the peer feeds it what happened (the transport
+//! connected, ICE failed, either side held or hung up) and the time, and reads where the call
+//! stands. No clock is read here; tests drive it with made-up instants.
+
+use std::time::{Duration, Instant};
+
+use linedesk_protocol::CallEndReason;
+
+/// Where a call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallState {
+    /// Set up but no media path yet (the other side rings, or ICE and DTLS are running).
+    Ringing,
+    /// Media flows both ways.
+    Connected,
+    /// One side or both put the call on hold: nobody sends audio, the connection stays.
+    OnHold { local: bool, remote: bool },
+    /// Hung up by one of the parties.
+    Ended(EndReason),
+    /// The call broke.
+    Failed(FailReason),
+}
+
+impl CallState {
+    /// Ended or failed: nothing changes any more.
+    pub fn is_over(self) -> bool {
+        matches!(self, CallState::Ended(_) | CallState::Failed(_))
+    }
+}
+
+/// Who ended a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// This side hung up.
+    HungUp,
+    /// The other side did, for this reason (`None`: the transport noticed before the reason
+    /// arrived through the server; a later reason refines it).
+    RemoteHungUp(Option<CallEndReason>),
+}
+
+/// Why a call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailReason {
+    /// ICE found no working path, or lost it for good.
+    IceFailed,
+    /// The media path did not come up within the connect timeout.
+    Timeout,
+}
+
+/// What happened to the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// ICE and DTLS are up.
+    Connected,
+    IceFailed,
+    /// The transport was closed from the other side.
+    TransportClosed,
+    /// This side holds (`true`) or resumes.
+    LocalHold(bool),
+    /// The other side holds or resumes.
+    RemoteHold(bool),
+    LocalHangUp,
+    RemoteHangUp(CallEndReason),
+    /// Time passed (the timeout is checked).
+    Tick,
+}
+
+/// The machine: the state and the instant by which the media path must be up.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    state: CallState,
+    deadline: Instant,
+}
+
+impl Machine {
+    /// A call that must connect within `timeout` of `now`.
+    pub fn new(now: Instant, timeout: Duration) -> Machine {
+        Machine {
+            state: CallState::Ringing,
+            deadline: now + timeout,
+        }
+    }
+
+    pub fn state(&self) -> CallState {
+        self.state
+    }
+
+    /// When the next [`Input::Tick`] matters, if ever.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        (self.state == CallState::Ringing).then_some(self.deadline)
+    }
+
+    /// Whether audio goes out now (connected and nobody holds).
+    pub fn sends_audio(&self) -> bool {
+        self.state == CallState::Connected
+    }
+
+    /// Apply `input` at `now`: the new state when it changed.
+    pub fn handle(&mut self, input: Input, now: Instant) -> Option<CallState> {
+        let next = self.next(input, now);
+        (next != self.state).then(|| {
+            self.state = next;
+            next
+        })
+    }
+
+    fn next(&self, input: Input, now: Instant) -> CallState {
+        use CallState as S;
+        match (self.state, input) {
+            // A transport-level close said only "remote"; the server's reason refines it.
+            (S::Ended(EndReason::RemoteHungUp(None)), Input::RemoteHangUp(why)) => {
+                S::Ended(EndReason::RemoteHungUp(Some(why)))
+            }
+            (state, _) if state.is_over() => state,
+            (_, Input::LocalHangUp) => S::Ended(EndReason::HungUp),
+            (_, Input::RemoteHangUp(why)) => S::Ended(EndReason::RemoteHungUp(Some(why))),
+            (_, Input::TransportClosed) => S::Ended(EndReason::RemoteHungUp(None)),
+            (_, Input::IceFailed) => S::Failed(FailReason::IceFailed),
+            (S::Ringing, Input::Connected) => S::Connected,
+            (S::Ringing, Input::Tick) if now >= self.deadline => S::Failed(FailReason::Timeout),
+            (S::Connected, Input::LocalHold(true)) => S::OnHold {
+                local: true,
+                remote: false,
+            },
+            (S::Connected, Input::RemoteHold(true)) => S::OnHold {
+                local: false,
+                remote: true,
+            },
+            (S::OnHold { remote, .. }, Input::LocalHold(local))
+            | (S::OnHold { local, .. }, Input::RemoteHold(remote)) => {
+                if local || remote {
+                    S::OnHold { local, remote }
+                } else {
+                    S::Connected
+                }
+            }
+            (state, _) => state,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: Duration = Duration::from_secs(10);
+
+    fn run(inputs: &[Input]) -> CallState {
+        let start = Instant::now();
+        let mut m = Machine::new(start, T);
+        for (i, input) in inputs.iter().enumerate() {
+            m.handle(*input, start + Duration::from_secs(i as u64));
+        }
+        m.state()
+    }
+
+    #[test]
+    fn ringing_connects_holds_from_either_side_and_resumes() {
+        use Input::*;
+        assert_eq!(run(&[Connected]), CallState::Connected);
+        assert_eq!(
+            run(&[Connected, LocalHold(true), RemoteHold(true)]),
+            CallState::OnHold {
+                local: true,
+                remote: true
+            }
+        );
+        assert_eq!(
+            run(&[
+                Connected,
+                LocalHold(true),
+                RemoteHold(true),
+                LocalHold(false)
+            ]),
+            CallState::OnHold {
+                local: false,
+                remote: true
+            }
+        );
+        assert_eq!(
+            run(&[Connected, RemoteHold(true), RemoteHold(false)]),
+            CallState::Connected
+        );
+        // Hold means nothing before the call is up.
+        assert_eq!(run(&[LocalHold(true)]), CallState::Ringing);
+    }
+
+    #[test]
+    fn ends_and_failures_are_final_and_say_why() {
+        use Input::*;
+        assert_eq!(
+            run(&[Connected, LocalHangUp, Connected]),
+            CallState::Ended(EndReason::HungUp)
+        );
+        assert_eq!(
+            run(&[Connected, RemoteHangUp(CallEndReason::HungUp), LocalHangUp]),
+            CallState::Ended(EndReason::RemoteHungUp(Some(CallEndReason::HungUp)))
+        );
+        assert_eq!(
+            run(&[
+                Connected,
+                TransportClosed,
+                RemoteHangUp(CallEndReason::Failed)
+            ]),
+            CallState::Ended(EndReason::RemoteHungUp(Some(CallEndReason::Failed)))
+        );
+        assert_eq!(
+            run(&[Connected, IceFailed, Connected]),
+            CallState::Failed(FailReason::IceFailed)
+        );
+    }
+
+    #[test]
+    fn a_call_that_does_not_connect_in_time_fails_with_timeout() {
+        let start = Instant::now();
+        let mut m = Machine::new(start, T);
+        assert_eq!(m.next_timeout(), Some(start + T));
+        assert_eq!(m.handle(Input::Tick, start + T / 2), None);
+        assert_eq!(
+            m.handle(Input::Tick, start + T),
+            Some(CallState::Failed(FailReason::Timeout))
+        );
+        assert_eq!(m.next_timeout(), None);
+        let mut connected = Machine::new(start, T);
+        connected.handle(Input::Connected, start + T / 2);
+        assert_eq!(connected.handle(Input::Tick, start + T * 2), None);
+        assert!(connected.sends_audio());
+    }
+}

@@ -1,0 +1,170 @@
+//! Calls (V1): what travels through the line server to set one up.
+//!
+//! Call *state* (ringing, connected, ended and why) is durable: `Action::PlaceCall`,
+//! `Action::AnswerCall` and `Action::HangUp` append `Event::CallRinging`, `CallConnected` and
+//! `CallEnded` to the line's log, like any action. The WebRTC *transport chatter* (SDP offer and
+//! answer, ICE candidates, hold) is not: it is relayed in memory between the two parties of the
+//! call with `ClientFrame::Signal` / `ServerFrame::Signal`, never written, and lost if the other
+//! party has no live session (its app re-offers when it comes back).
+
+use serde::{Deserialize, Serialize};
+
+/// Largest SDP either side accepts, in bytes (an audio-only offer is about 1 KB).
+pub const MAX_SDP_BYTES: usize = 16 * 1024;
+
+/// Longest ICE candidate line, in bytes.
+pub const MAX_CANDIDATE_BYTES: usize = 512;
+
+/// Why a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallEndReason {
+    /// A party hung up a connected call.
+    HungUp,
+    /// The caller gave up while it rang.
+    Cancelled,
+    /// The callee refused it while it rang.
+    Declined,
+    /// Nobody answered in time.
+    NoAnswer,
+    /// The media connection failed (ICE failed, or it did not come up in time).
+    Failed,
+}
+
+/// WebRTC signalling between the two parties of a call, relayed as is by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SignalPayload {
+    /// The caller's SDP offer.
+    Offer { sdp: String },
+    /// The callee's SDP answer.
+    Answer { sdp: String },
+    /// A trickled ICE candidate (`candidate:...` line of RFC 8839).
+    Candidate {
+        candidate: String,
+        #[serde(default)]
+        sdp_mid: Option<String>,
+        #[serde(default)]
+        sdp_mline_index: Option<u16>,
+    },
+    /// The sender put the call on hold (`true`) or resumed it: both sides stay silent meanwhile.
+    Hold { on: bool },
+}
+
+impl SignalPayload {
+    /// A cheap shape check made by the server before relaying (the peer parses for real):
+    /// the reason when it is not a plausible SDP or candidate.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            SignalPayload::Offer { sdp } | SignalPayload::Answer { sdp } => {
+                if sdp.len() > MAX_SDP_BYTES {
+                    Err(format!("an SDP is at most {MAX_SDP_BYTES} bytes"))
+                } else if !sdp.starts_with("v=0") || !sdp.contains("\nm=audio ") {
+                    Err("not an SDP with an audio section".into())
+                } else {
+                    Ok(())
+                }
+            }
+            SignalPayload::Candidate { candidate, .. } => {
+                let body = candidate.strip_prefix("a=").unwrap_or(candidate);
+                if candidate.len() > MAX_CANDIDATE_BYTES || !body.starts_with("candidate:") {
+                    Err("not an ICE candidate line".into())
+                } else {
+                    Ok(())
+                }
+            }
+            SignalPayload::Hold { .. } => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Action, ClientFrame, Event, Role, ServerFrame};
+
+    #[test]
+    fn call_frames_have_the_agreed_shapes() {
+        let place = ClientFrame::Submit {
+            key: "c1".into(),
+            action: Action::PlaceCall {
+                line: 1,
+                client: Some(2),
+            },
+        };
+        assert_eq!(
+            place.encode(),
+            r#"{"type":"submit","key":"c1","action":{"kind":"place_call","line":1,"client":2}}"#
+        );
+        let hang = r#"{"kind":"hang_up","call":3,"reason":"declined"}"#;
+        assert_eq!(
+            serde_json::from_str::<Action>(hang).expect("decode"),
+            Action::HangUp {
+                call: 3,
+                reason: CallEndReason::Declined
+            }
+        );
+        let signal = ClientFrame::Signal {
+            call: 3,
+            payload: SignalPayload::Candidate {
+                candidate: "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host".into(),
+                sdp_mid: Some("0".into()),
+                sdp_mline_index: Some(0),
+            },
+        };
+        assert_eq!(
+            signal.encode(),
+            r#"{"type":"signal","call":3,"payload":{"kind":"candidate","candidate":"candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host","sdp_mid":"0","sdp_mline_index":0}}"#
+        );
+        let relayed = ServerFrame::Signal {
+            call: 3,
+            from: Role::Client,
+            payload: SignalPayload::Hold { on: true },
+        };
+        assert_eq!(
+            relayed.encode(),
+            r#"{"type":"signal","call":3,"from":"client","payload":{"kind":"hold","on":true}}"#
+        );
+        let ended = Event::CallEnded {
+            call: 3,
+            appeal: 4,
+            client: 2,
+            specialist: Some(1),
+            by: Role::Specialist,
+            reason: CallEndReason::HungUp,
+            connected_ms: Some(5000),
+        };
+        assert_eq!(
+            serde_json::to_string(&ended).expect("json"),
+            r#"{"kind":"call_ended","call":3,"appeal":4,"client":2,"specialist":1,"by":"specialist","reason":"hung_up","connected_ms":5000}"#
+        );
+        assert!(ended.shown_to_client() && ended.client() == Some(2));
+    }
+
+    #[test]
+    fn signal_payloads_are_checked_for_shape() {
+        let offer = |sdp: &str| SignalPayload::Offer { sdp: sdp.into() };
+        assert!(
+            offer("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n")
+                .check()
+                .is_ok()
+        );
+        assert!(offer("hello").check().is_err());
+        assert!(
+            offer(&format!("v=0\nm=audio {}", "x".repeat(MAX_SDP_BYTES)))
+                .check()
+                .is_err()
+        );
+        let candidate = |c: &str| SignalPayload::Candidate {
+            candidate: c.into(),
+            sdp_mid: None,
+            sdp_mline_index: None,
+        };
+        assert!(
+            candidate("candidate:1 1 udp 1 127.0.0.1 9 typ host")
+                .check()
+                .is_ok()
+        );
+        assert!(candidate("rm -rf /").check().is_err());
+    }
+}
