@@ -35,6 +35,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::save_draft,
             commands::search_history,
             commands::sync_status,
+            commands::finish_appeal,
+            commands::transfer_appeal,
         ])
 }
 

@@ -204,6 +204,39 @@ pub async fn search_history(
         .search_history(line_id, client_id, &query, MAX_PAGE)?)
 }
 
+/// A4: finish the client's open appeal (this specialist's) with a result.
+#[tauri::command]
+#[specta::specta]
+pub async fn finish_appeal(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+    result: String,
+) -> CommandResult<()> {
+    state
+        .store()?
+        .finish_appeal(line_id, client_id, &result, now_ms())?;
+    state.nudge();
+    Ok(())
+}
+
+/// A3: hand the client's open appeal to a colleague (their id) or back to the line's queue.
+#[tauri::command]
+#[specta::specta]
+pub async fn transfer_appeal(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+    to: Option<i64>,
+    reason: String,
+) -> CommandResult<()> {
+    state
+        .store()?
+        .transfer_appeal(line_id, client_id, to, &reason, now_ms())?;
+    state.nudge();
+    Ok(())
+}
+
 /// Where the connection to the line server stands, for the header.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

@@ -1,6 +1,7 @@
 //! Issue 4: the app on its embedded line server with a simulated client. A client writes, the
 //! appeal appears in the app (on this specialist: the ring), the specialist answers in the UI,
-//! and the client receives the answer over the wire.
+//! the client receives the answer over the wire; the specialist finishes the appeal with a
+//! result and the client rates it.
 
 use std::time::Duration;
 
@@ -139,6 +140,38 @@ async fn a_client_writes_and_gets_the_specialists_answer() {
         )
         .await;
         app.screenshot("answer-sent").await;
+
+        // A4: the specialist finishes the appeal with a result; the client sees it finished
+        // and rates it.
+        app.testid("appeal-finish-toggle")
+            .await
+            .click()
+            .await
+            .expect("finish");
+        let result = app.testid("appeal-result").await;
+        result.clear().await.expect("clear");
+        result
+            .send_keys("Обновление конфигурации")
+            .await
+            .expect("type result");
+        app.testid("appeal-finish")
+            .await
+            .click()
+            .await
+            .expect("confirm");
+        let appeal = client
+            .wait_finished(Duration::from_secs(20))
+            .await
+            .expect("the client sees the appeal finished");
+        client.rate(appeal, 5).await.expect("the client rates it");
+        let deadline = std::time::Instant::now() + linedesk_e2e::UI_TIMEOUT;
+        while matches!(ivanova_row_text(&app).await, Some((_, true))) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the ring stayed after finishing"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         app.quit().await;
     })
     .await

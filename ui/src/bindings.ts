@@ -25,6 +25,10 @@ export const commands = {
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
+	/**  A4: finish the client's open appeal (this specialist's) with a result. */
+	finishAppeal: (lineId: number, clientId: number, result: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("finish_appeal", { lineId, clientId, result })),
+	/**  A3: hand the client's open appeal to a colleague (their id) or back to the line's queue. */
+	transferAppeal: (lineId: number, clientId: number, to: number | null, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal", { lineId, clientId, to, reason })),
 };
 
 /* Types */

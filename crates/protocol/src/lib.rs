@@ -86,6 +86,13 @@ pub enum Action {
     TakeAppeal {
         appeal: u64,
     },
+    /// A3: the holder hands the appeal to a colleague on the line (`to`), or back to the
+    /// line's queue (`None`), stating why; the history goes with it.
+    TransferAppeal {
+        appeal: u64,
+        to: Option<u64>,
+        reason: String,
+    },
     /// The holder finishes the appeal with a result (A4).
     FinishAppeal {
         appeal: u64,
@@ -260,6 +267,15 @@ pub enum Event {
         client: u64,
         result: String,
     },
+    /// A3: `from` handed the appeal to `to` (or back to the queue) because of `reason`; where it
+    /// went follows as `AppealAssigned` or `AppealQueued`.
+    AppealTransferred {
+        appeal: u64,
+        client: u64,
+        from: u64,
+        to: Option<u64>,
+        reason: String,
+    },
     /// A4: the client rated their finished appeal.
     AppealRated {
         appeal: u64,
@@ -350,6 +366,7 @@ impl Event {
             | Event::AppealAssigned { client, .. }
             | Event::AppealQueued { client, .. }
             | Event::AppealFinished { client, .. }
+            | Event::AppealTransferred { client, .. }
             | Event::ClientUpserted { client, .. }
             | Event::AppealRated { client, .. }
             | Event::SlaStarted { client, .. }
@@ -381,6 +398,7 @@ impl Event {
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::ClientUpserted { .. }
+            | Event::AppealTransferred { .. }
             | Event::SlaStarted { .. }
             | Event::SlaAtRisk { .. }
             | Event::SlaBreached { .. }

@@ -394,6 +394,45 @@ pub(crate) fn apply(
             )?;
             w.record(line, &moves)?;
         }
+        Action::TransferAppeal { appeal, to, reason } => {
+            let specialist = specialist_only(actor)?;
+            let (line, client, holder) = w.appeal(*appeal)?;
+            if holder != Some(specialist) {
+                return Err(StorageError::Invalid(format!(
+                    "appeal {appeal} is not yours to transfer"
+                )));
+            }
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(StorageError::Invalid("a transfer needs a reason".into()));
+            }
+            if let Some(colleague) = to
+                && !w.serves(*colleague, line)?
+            {
+                return Err(StorageError::Invalid(format!(
+                    "specialist {colleague} does not serve line {line}"
+                )));
+            }
+            let moves = w
+                .dispatcher(line, routing)
+                .transfer(
+                    AppealId(*appeal),
+                    SpecialistId(specialist),
+                    to.map(SpecialistId),
+                )
+                .map_err(routing_error)?;
+            w.append(
+                line,
+                Event::AppealTransferred {
+                    appeal: *appeal,
+                    client,
+                    from: specialist,
+                    to: *to,
+                    reason: reason.to_string(),
+                },
+            )?;
+            w.record(line, &moves)?;
+        }
         Action::RateAppeal { appeal, stars } => rating::rate(&mut w, actor, *appeal, *stars)?,
         Action::CreateTicket { .. }
         | Action::SaveTicket { .. }

@@ -478,3 +478,124 @@ async fn a_reconnect_within_the_grace_keeps_presence() {
         "a blip is not Offline: {log:?}"
     );
 }
+
+#[tokio::test]
+async fn a3_the_holder_transfers_to_a_colleague_or_back_to_the_queue_with_a_reason() {
+    let w = world().await;
+    let mut anna = Client::signed_in(w.addr, "anna", "anna-pass").await;
+    let mut vera = Client::signed_in(w.addr, "vera", "vera-pass").await;
+    presence(&mut anna, "a1", PresenceStatus::Available).await;
+    let mut ivanova = Client::signed_in(w.addr, "ivanova", "ivanova-pass").await;
+    ack(
+        &mut ivanova,
+        "c1",
+        Action::ClientMessage {
+            text: "Нужна помощь бухгалтера".into(),
+        },
+    )
+    .await;
+    let log = events(&mut anna, w.line_a, 0).await;
+    let appeal = log
+        .iter()
+        .find_map(|e| match e {
+            Event::AppealAssigned {
+                appeal,
+                specialist: 1,
+                ..
+            } => Some(*appeal),
+            _ => None,
+        })
+        .expect("Anna holds the appeal");
+
+    // Not the holder, no reason, a colleague of another line: refused, nothing moves.
+    for (by_vera, key, action) in [
+        (
+            true,
+            "v-bad",
+            Action::TransferAppeal {
+                appeal,
+                to: Some(3),
+                reason: "хочу себе".into(),
+            },
+        ),
+        (
+            false,
+            "a-noreason",
+            Action::TransferAppeal {
+                appeal,
+                to: Some(3),
+                reason: "  ".into(),
+            },
+        ),
+        (
+            false,
+            "a-boris",
+            Action::TransferAppeal {
+                appeal,
+                to: Some(2),
+                reason: "другая линия".into(),
+            },
+        ),
+    ] {
+        let who = if by_vera { &mut vera } else { &mut anna };
+        who.send(&submit(key, action)).await;
+        assert!(
+            matches!(
+                who.reply().await,
+                ServerFrame::Error {
+                    code: ErrorCode::Invalid,
+                    ..
+                }
+            ),
+            "{key}"
+        );
+    }
+
+    presence(&mut vera, "v1", PresenceStatus::Available).await;
+    ack(
+        &mut anna,
+        "a-transfer",
+        Action::TransferAppeal {
+            appeal,
+            to: Some(3),
+            reason: "вопрос по зарплате — к Вере".into(),
+        },
+    )
+    .await;
+    let log = events(&mut vera, w.line_a, 0).await;
+    let n = log.len();
+    assert!(
+        matches!(
+            &log[n - 2..],
+            [
+                Event::AppealTransferred { from: 1, to: Some(3), reason, .. },
+                Event::AppealAssigned { specialist: 3, .. }
+            ] if reason.contains("зарплате")
+        ),
+        "{:?}",
+        &log[n - 2..]
+    );
+    // Vera sends it back to the line's queue; Anna, free and first by priority, gets it again.
+    ack(
+        &mut vera,
+        "v-back",
+        Action::TransferAppeal {
+            appeal,
+            to: None,
+            reason: "не мой профиль".into(),
+        },
+    )
+    .await;
+    let log = events(&mut vera, w.line_a, 0).await;
+    assert!(
+        log.iter().rev().take(3).any(|e| matches!(
+            e,
+            Event::AppealTransferred {
+                from: 3,
+                to: None,
+                ..
+            }
+        )),
+        "{log:?}"
+    );
+}

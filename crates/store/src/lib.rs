@@ -24,6 +24,7 @@ pub mod demo;
 mod error;
 pub mod migrate;
 
+pub mod appeals;
 mod chat;
 mod clients;
 mod outbox;

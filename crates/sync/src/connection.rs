@@ -130,6 +130,21 @@ fn action_of(item: &OutboxItem) -> Result<Action, String> {
                 .ok_or_else(|| format!("unknown status {code:?}"))?;
             Ok(Action::SetPresence { status })
         }
+        "appeal.finish" => Ok(Action::FinishAppeal {
+            appeal: number("appealId")?,
+            result: payload["result"]
+                .as_str()
+                .ok_or("payload has no result")?
+                .to_string(),
+        }),
+        "appeal.transfer" => Ok(Action::TransferAppeal {
+            appeal: number("appealId")?,
+            to: payload["to"].as_i64().and_then(|v| u64::try_from(v).ok()),
+            reason: payload["reason"]
+                .as_str()
+                .ok_or("payload has no reason")?
+                .to_string(),
+        }),
         other => Err(format!("unknown action kind {other:?}")),
     }
 }

@@ -82,6 +82,7 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         // Kept by the server; the store has nothing to show for them yet (SLA badges, tickets
         // and ratings are the workstation issue's).
         Event::AppealOpened { .. }
+        | Event::AppealTransferred { .. }
         | Event::PresenceChanged { .. }
         | Event::AppealRated { .. }
         | Event::SlaStarted { .. }

@@ -162,3 +162,81 @@ async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() 
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(message_count(&store, line, ivanova), before_restart);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finishing_in_the_app_reaches_the_client_who_rates_it() {
+    let sdir = tempfile::tempdir().expect("dir");
+    let storage = Arc::new(SqliteStorage::open(&sdir.path().join("server.db")).expect("storage"));
+    let now = linedesk_server::app::now_ms();
+    let ids = seed_if_empty(&*storage, now, &hash("spec-pass").expect("hash"), &hash)
+        .expect("seed")
+        .expect("seeded");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    tokio::spawn(serve(listener, Server::new(storage.clone())));
+    let ldir = tempfile::tempdir().expect("dir");
+    let store = Arc::new(Mutex::new(
+        Store::open(&ldir.path().join("linedesk.db")).expect("store"),
+    ));
+    let handle = spawn(
+        store.clone(),
+        SyncConfig {
+            server: addr.clone(),
+            login: DEMO_SPECIALIST_LOGIN.into(),
+            password: "spec-pass".into(),
+            ..SyncConfig::default()
+        },
+    );
+    let line = i64::try_from(ids.lines[0]).expect("line id");
+    wait_until("in sync", Duration::from_secs(60), || {
+        *handle.status().borrow() == SyncStatus::InSync
+    })
+    .await;
+    let mut client = SimClient::sign_in(&addr, "client-2", DEMO_CLIENT_PASSWORD)
+        .await
+        .expect("client signs in");
+    let me = i64::try_from(client.id).expect("id");
+    client
+        .write("Подскажите по договору ИТС")
+        .await
+        .expect("write");
+    wait_until("the appeal is mine", Duration::from_secs(10), || {
+        store
+            .lock()
+            .expect("lock")
+            .open_appeal_id(line, me)
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    {
+        let s = store.lock().expect("lock");
+        let err = s
+            .finish_appeal(line, me, "   ", now)
+            .expect_err("no result");
+        assert!(err.to_string().contains("result"), "{err}");
+        s.finish_appeal(line, me, "Консультация оказана", now)
+            .expect("finish");
+        assert_eq!(
+            s.open_appeal_id(line, me).expect("appeal"),
+            None,
+            "the ring goes off"
+        );
+    }
+    handle.nudge();
+    let appeal = client
+        .wait_finished(Duration::from_secs(10))
+        .await
+        .expect("the client sees the appeal finished");
+    client.rate(appeal, 5).await.expect("the client rates it");
+    wait_until("the outbox is empty", Duration::from_secs(10), || {
+        store
+            .lock()
+            .expect("lock")
+            .outbox_pending_count()
+            .unwrap_or(1)
+            == 0
+    })
+    .await;
+}

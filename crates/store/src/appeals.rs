@@ -1,0 +1,80 @@
+//! What the specialist does with the appeal of an open conversation (A3, A4): written to the
+//! outbox for the line server and shown at once (the ring goes off), like a sent message.
+
+use crate::error::{Result, StoreError};
+use crate::{Store, outbox};
+
+/// Longest result of a finished appeal or reason of a transfer, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+fn reason(field: &'static str, text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(StoreError::invalid(field, "it is required"));
+    }
+    if text.chars().count() > MAX_REASON_CHARS {
+        return Err(StoreError::invalid(
+            field,
+            format!("it is longer than {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+impl Store {
+    /// The server's id of the open appeal this specialist holds for the client.
+    fn my_open_appeal(&self, line_id: i64, client_id: i64) -> Result<i64> {
+        self.open_appeal_id(line_id, client_id)?
+            .ok_or_else(|| StoreError::invalid("appeal", "this client has no open appeal of yours"))
+    }
+
+    /// A4: finish the client's open appeal with a result. Queued for the server in one
+    /// transaction with the local change; the ring goes off at once.
+    pub fn finish_appeal(
+        &self,
+        line_id: i64,
+        client_id: i64,
+        result: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let result = reason("result", result)?;
+        let appeal = self.my_open_appeal(line_id, client_id)?;
+        let device = self.device_id()?;
+        let tx = self.conn.unchecked_transaction()?;
+        let payload = serde_json::json!({ "appealId": appeal, "result": result });
+        outbox::push(&tx, &device, "appeal.finish", &payload, now_ms)?;
+        close_locally(&tx, line_id, client_id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A3: hand the client's open appeal to a colleague (`to`, their id on the server) or back
+    /// to the line's queue (`None`), with a reason.
+    pub fn transfer_appeal(
+        &self,
+        line_id: i64,
+        client_id: i64,
+        to: Option<i64>,
+        why: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let why = reason("reason", why)?;
+        let appeal = self.my_open_appeal(line_id, client_id)?;
+        let device = self.device_id()?;
+        let tx = self.conn.unchecked_transaction()?;
+        let payload = serde_json::json!({ "appealId": appeal, "to": to, "reason": why });
+        outbox::push(&tx, &device, "appeal.transfer", &payload, now_ms)?;
+        close_locally(&tx, line_id, client_id)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The appeal is no longer this specialist's (until the server says otherwise).
+fn close_locally(tx: &rusqlite::Transaction<'_>, line_id: i64, client_id: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE conversations SET appeal_open = 0 WHERE line_id = ?1 AND client_id = ?2",
+        [line_id, client_id],
+    )?;
+    Ok(())
+}
