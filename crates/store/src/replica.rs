@@ -70,33 +70,14 @@ pub enum RemoteChange {
 impl Store {
     /// The last sequence number applied for `line` (0: nothing yet).
     pub fn sync_cursor(&self, line: i64) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT seq FROM sync_cursors WHERE line_id = ?1",
-                [line],
-                |r| r.get(0),
-            )
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(0),
-                e => Err(e),
-            })?)
+        cursor_of(&self.conn, line)
     }
 
     /// Apply the changes of `line` with their sequence numbers, in one transaction. Changes at
     /// or below the cursor are skipped (a replay after a reconnect). Returns how many applied.
     pub fn apply_remote(&self, line: i64, changes: &[(i64, RemoteChange)]) -> Result<usize> {
         let tx = self.conn.unchecked_transaction()?;
-        let mut cursor: i64 = tx
-            .query_row(
-                "SELECT seq FROM sync_cursors WHERE line_id = ?1",
-                [line],
-                |r| r.get(0),
-            )
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(0),
-                e => Err(e),
-            })?;
+        let mut cursor = cursor_of(&tx, line)?;
         let mut applied = 0;
         for (seq, change) in changes {
             if *seq <= cursor {
@@ -130,6 +111,18 @@ impl Store {
                 e => Err(e),
             })?)
     }
+}
+
+fn cursor_of(conn: &rusqlite::Connection, line: i64) -> Result<i64> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT seq FROM sync_cursors WHERE line_id = ?1",
+            [line],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
 }
 
 /// A message or appeal of a client the store has not heard of (a log older than client

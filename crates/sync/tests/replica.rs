@@ -38,8 +38,19 @@ fn message_count(store: &Mutex<Store>, line: i64, client: i64) -> usize {
         .len()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() {
+/// A real server seeded with the demo world, an empty local store and the sync between them.
+struct Setup {
+    addr: String,
+    store: Arc<Mutex<Store>>,
+    handle: linedesk_sync::SyncHandle,
+    config: SyncConfig,
+    /// The demo line.
+    line: i64,
+    now: i64,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+async fn setup() -> Setup {
     let sdir = tempfile::tempdir().expect("dir");
     let storage = Arc::new(SqliteStorage::open(&sdir.path().join("server.db")).expect("storage"));
     let now = linedesk_server::app::now_ms();
@@ -48,8 +59,7 @@ async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() 
         .expect("seeded");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
-    tokio::spawn(serve(listener, Server::new(storage.clone())));
-
+    tokio::spawn(serve(listener, Server::new(storage)));
     let ldir = tempfile::tempdir().expect("dir");
     let store = Arc::new(Mutex::new(
         Store::open(&ldir.path().join("linedesk.db")).expect("store"),
@@ -61,7 +71,28 @@ async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() 
         ..SyncConfig::default()
     };
     let handle = spawn(store.clone(), config.clone());
-    let line = i64::try_from(ids.lines[0]).expect("line id");
+    Setup {
+        addr,
+        store,
+        handle,
+        config,
+        line: i64::try_from(ids.lines[0]).expect("line id"),
+        now,
+        _dirs: (sdir, ldir),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() {
+    let Setup {
+        addr,
+        store,
+        handle,
+        config,
+        line,
+        now,
+        _dirs,
+    } = setup().await;
     wait_until("the demo line replayed", Duration::from_secs(60), || {
         let s = store.lock().expect("lock");
         s.lines().map(|l| l.len()).unwrap_or(0) == 2
@@ -165,29 +196,15 @@ async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finishing_in_the_app_reaches_the_client_who_rates_it() {
-    let sdir = tempfile::tempdir().expect("dir");
-    let storage = Arc::new(SqliteStorage::open(&sdir.path().join("server.db")).expect("storage"));
-    let now = linedesk_server::app::now_ms();
-    let ids = seed_if_empty(&*storage, now, &hash("spec-pass").expect("hash"), &hash)
-        .expect("seed")
-        .expect("seeded");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    tokio::spawn(serve(listener, Server::new(storage.clone())));
-    let ldir = tempfile::tempdir().expect("dir");
-    let store = Arc::new(Mutex::new(
-        Store::open(&ldir.path().join("linedesk.db")).expect("store"),
-    ));
-    let handle = spawn(
-        store.clone(),
-        SyncConfig {
-            server: addr.clone(),
-            login: DEMO_SPECIALIST_LOGIN.into(),
-            password: "spec-pass".into(),
-            ..SyncConfig::default()
-        },
-    );
-    let line = i64::try_from(ids.lines[0]).expect("line id");
+    let Setup {
+        addr,
+        store,
+        handle,
+        line,
+        now,
+        _dirs,
+        ..
+    } = setup().await;
     wait_until("in sync", Duration::from_secs(60), || {
         *handle.status().borrow() == SyncStatus::InSync
     })
