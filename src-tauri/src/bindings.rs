@@ -36,6 +36,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::search_history,
             commands::sync_status,
             commands::finish_appeal,
+            commands::take_appeal,
             commands::transfer_appeal,
         ])
 }

@@ -220,6 +220,19 @@ pub async fn finish_appeal(
     Ok(())
 }
 
+/// A2: take the client's appeal from the line's queue.
+#[tauri::command]
+#[specta::specta]
+pub async fn take_appeal(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<()> {
+    state.store()?.take_appeal(line_id, client_id, now_ms())?;
+    state.nudge();
+    Ok(())
+}
+
 /// A3: hand the client's open appeal to a colleague (their id) or back to the line's queue.
 #[tauri::command]
 #[specta::specta]
@@ -254,12 +267,30 @@ pub struct SyncState {
     pub embedded: bool,
     /// Bumped each time the server's events changed the local store: the UI reloads then.
     pub changes: u32,
+    /// The newest action the server refused for good, for a one-time notice.
+    pub last_failure: Option<RefusedAction>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RefusedAction {
+    /// Its outbox id: the UI shows each refusal once.
+    pub id: i64,
+    /// `message.send`, `presence.set`, `appeal.take`, `appeal.finish`, `appeal.transfer`.
+    pub kind: String,
+    pub reason: String,
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState> {
-    let pending = state.store()?.outbox_pending_count()?;
+    let (pending, last_failure) = {
+        let store = state.store()?;
+        let failure = store
+            .outbox_last_failure()?
+            .map(|(id, kind, reason)| RefusedAction { id, kind, reason });
+        (store.outbox_pending_count()?, failure)
+    };
     let line = match state.line() {
         Ok(line) => line,
         Err(why) => {
@@ -271,6 +302,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
                 server: None,
                 embedded: false,
                 changes: 0,
+                last_failure,
             });
         }
     };
@@ -298,5 +330,6 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
         server: Some(line.server.clone()),
         embedded: line.embedded,
         changes,
+        last_failure,
     })
 }

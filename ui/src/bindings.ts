@@ -27,6 +27,8 @@ export const commands = {
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
 	/**  A4: finish the client's open appeal (this specialist's) with a result. */
 	finishAppeal: (lineId: number, clientId: number, result: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("finish_appeal", { lineId, clientId, result })),
+	/**  A2: take the client's appeal from the line's queue. */
+	takeAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("take_appeal", { lineId, clientId })),
 	/**  A3: hand the client's open appeal to a colleague (their id) or back to the line's queue. */
 	transferAppeal: (lineId: number, clientId: number, to: number | null, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal", { lineId, clientId, to, reason })),
 };
@@ -100,6 +102,15 @@ export type ClientRow_Deserialize = {
 	lastMessageAt?: number | null,
 	/**  The ring of C1: the client's appeal is on this specialist. */
 	myAppeal: boolean,
+	/**  A2: the client's appeal waits in the line's queue; anyone may take it. */
+	queued: boolean,
+	/**
+	 *  S2/S3: the nearest running deadline of the open appeal (unix ms): the reaction until a
+	 *  specialist answered, then the resolution.
+	 */
+	slaDue?: number | null,
+	/**  The server's last SLA alert on the appeal: `at_risk` or `breached`. */
+	slaAlert?: string | null,
 };
 
 /**  One row of the clients list (C1). */
@@ -115,6 +126,15 @@ export type ClientRow_Serialize = {
 	lastMessageAt: number | null,
 	/**  The ring of C1: the client's appeal is on this specialist. */
 	myAppeal: boolean,
+	/**  A2: the client's appeal waits in the line's queue; anyone may take it. */
+	queued: boolean,
+	/**
+	 *  S2/S3: the nearest running deadline of the open appeal (unix ms): the reaction until a
+	 *  specialist answered, then the resolution.
+	 */
+	slaDue: number | null,
+	/**  The server's last SLA alert on the appeal: `at_risk` or `breached`. */
+	slaAlert: string | null,
 };
 
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;
@@ -220,6 +240,14 @@ export type Profile_Serialize = {
 	avatar: string | null,
 };
 
+export type RefusedAction = {
+	/**  Its outbox id: the UI shows each refusal once. */
+	id: number,
+	/**  `message.send`, `presence.set`, `appeal.take`, `appeal.finish`, `appeal.transfer`. */
+	kind: string,
+	reason: string,
+};
+
 export type Settings = {
 	language: Language,
 	/**  C3: how many days a client stays "actual" in stream mode after the last message (7-90). */
@@ -250,6 +278,8 @@ export type SyncState_Deserialize = {
 	embedded: boolean,
 	/**  Bumped each time the server's events changed the local store: the UI reloads then. */
 	changes: number,
+	/**  The newest action the server refused for good, for a one-time notice. */
+	lastFailure?: RefusedAction | null,
 };
 
 /**  Where the connection to the line server stands, for the header. */
@@ -269,6 +299,8 @@ export type SyncState_Serialize = {
 	embedded: boolean,
 	/**  Bumped each time the server's events changed the local store: the UI reloads then. */
 	changes: number,
+	/**  The newest action the server refused for good, for a one-time notice. */
+	lastFailure: RefusedAction | null,
 };
 
 /* Tauri Specta runtime */

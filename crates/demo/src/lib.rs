@@ -479,11 +479,22 @@ pub fn world() -> World {
         let mut open_appeal = false;
         // Chat history for a third of the clients; a day offset up to 120 days back.
         if i == 0 || i % 3 == 1 {
-            let days_back = if i == 0 { 0 } else { 1 + (i as i64 * 7) % 119 };
+            // A still open appeal is from today: its client wrote a few minutes ago.
+            let waiting = i % 45 == 1;
+            let days_back = if i == 0 || waiting {
+                0
+            } else {
+                1 + (i as i64 * 7) % 119
+            };
             let count = 2 + rng.below(14);
-            let end = days_back * MS_PER_DAY + 3 * 60 * MS_PER_MINUTE;
+            let end = if waiting {
+                5 * MS_PER_MINUTE
+            } else {
+                days_back * MS_PER_DAY + 3 * 60 * MS_PER_MINUTE
+            };
             for j in 0..count {
-                let ago_ms = end + (count - j) as i64 * 13 * MS_PER_MINUTE;
+                let step = if waiting { 2 } else { 13 } * MS_PER_MINUTE;
+                let ago_ms = end + (count - j) as i64 * step;
                 let (author, text) = if j % 2 == 0 {
                     (Author::Client, rng.pick(&CLIENT_LINES))
                 } else {
@@ -495,7 +506,7 @@ pub fn world() -> World {
                     ago_ms,
                 });
             }
-            if i % 45 == 1 {
+            if waiting {
                 open_appeal = true;
                 // An open appeal waits for an answer: it ends with the client's message.
                 if history.last().map(|m| m.author) == Some(Author::Specialist) {

@@ -1,6 +1,8 @@
 //! What the specialist does with the appeal of an open conversation (A3, A4): written to the
 //! outbox for the line server and shown at once (the ring goes off), like a sent message.
 
+use rusqlite::OptionalExtension;
+
 use crate::error::{Result, StoreError};
 use crate::{Store, outbox};
 
@@ -44,6 +46,33 @@ impl Store {
         let payload = serde_json::json!({ "appealId": appeal, "result": result });
         outbox::push(&tx, &device, "appeal.finish", &payload, now_ms)?;
         close_locally(&tx, line_id, client_id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A2: take the client's appeal from the line's queue. Of two specialists taking the same
+    /// appeal the server lets exactly one win; the other's outbox item fails with the reason.
+    pub fn take_appeal(&self, line_id: i64, client_id: i64, now_ms: i64) -> Result<()> {
+        let appeal: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT appeal_id FROM conversations
+                 WHERE line_id = ?1 AND client_id = ?2 AND queued = 1",
+                [line_id, client_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let appeal = appeal
+            .ok_or_else(|| StoreError::invalid("appeal", "this client's appeal is not queued"))?;
+        let device = self.device_id()?;
+        let tx = self.conn.unchecked_transaction()?;
+        let payload = serde_json::json!({ "appealId": appeal });
+        outbox::push(&tx, &device, "appeal.take", &payload, now_ms)?;
+        tx.execute(
+            "UPDATE conversations SET queued = 0 WHERE line_id = ?1 AND client_id = ?2",
+            [line_id, client_id],
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -41,6 +41,13 @@ pub struct ClientRow {
     pub last_message_at: Option<i64>,
     /// The ring of C1: the client's appeal is on this specialist.
     pub my_appeal: bool,
+    /// A2: the client's appeal waits in the line's queue; anyone may take it.
+    pub queued: bool,
+    /// S2/S3: the nearest running deadline of the open appeal (unix ms): the reaction until a
+    /// specialist answered, then the resolution.
+    pub sla_due: Option<i64>,
+    /// The server's last SLA alert on the appeal: `at_risk` or `breached`.
+    pub sla_alert: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -80,7 +87,8 @@ pub(crate) fn register_collation(conn: &Connection) -> rusqlite::Result<()> {
 /// The columns of a [`ClientRow`], for `line_id = ?1`.
 const ROW_SELECT: &str = "
     SELECT c.id, c.name, co.name, c.position, c.work_status, c.vip,
-           COALESCE(le.favourite, 0), m.text, m.sent_at, COALESCE(cv.appeal_open, 0)
+           COALESCE(le.favourite, 0), m.text, m.sent_at, COALESCE(cv.appeal_open, 0),
+           COALESCE(cv.queued, 0), COALESCE(cv.reaction_due, cv.resolution_due), cv.sla_alert
     FROM line_clients lc
     JOIN clients c ON c.id = lc.client_id
     LEFT JOIN companies co ON co.id = c.company_id
@@ -100,6 +108,9 @@ fn client_row(r: &Row<'_>) -> rusqlite::Result<ClientRow> {
         last_message: r.get(7)?,
         last_message_at: r.get(8)?,
         my_appeal: r.get(9)?,
+        queued: r.get(10)?,
+        sla_due: r.get(11)?,
+        sla_alert: r.get(12)?,
     })
 }
 
@@ -189,7 +200,7 @@ impl Store {
             "{ROW_SELECT}
              WHERE lc.line_id = ?1
                AND (?2 = 0 OR le.added_by_hand = 1 OR le.favourite = 1 OR cv.appeal_open = 1
-                    OR m.sent_at >= ?3)
+                    OR cv.queued = 1 OR m.sent_at >= ?3)
              ORDER BY (m.id IS NULL), m.sent_at DESC, c.name COLLATE ru_ci, c.id"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;

@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_replica",
         sql: include_str!("../../../migrations/0005_replica.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_appeal_state",
+        sql: include_str!("../../../migrations/0006_appeal_state.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -101,6 +101,20 @@ impl Store {
         Ok(())
     }
 
+    /// The newest action the server refused for good: (outbox id, kind, reason).
+    pub fn outbox_last_failure(&self) -> Result<Option<(i64, String, String)>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, kind, failed_reason FROM outbox WHERE failed_reason IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
     /// How many actions still wait for the server.
     pub fn outbox_pending_count(&self) -> Result<i64> {
         Ok(self.conn.query_row(

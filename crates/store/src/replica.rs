@@ -63,6 +63,22 @@ pub enum RemoteChange {
         open: bool,
         mine: bool,
     },
+    /// The appeal waits in the line's queue (A2): anyone serving the line may take it.
+    Queued {
+        client: i64,
+        appeal: i64,
+    },
+    /// S3: the appeal's deadlines, fixed when it opened (unix ms).
+    Deadlines {
+        client: i64,
+        reaction_due: i64,
+        resolution_due: i64,
+    },
+    /// S2: the server's alert on a deadline (`breached` when it passed, else at risk).
+    SlaAlert {
+        client: i64,
+        breached: bool,
+    },
     /// Something the store does not keep (yet): only the cursor moves.
     Skip,
 }
@@ -146,7 +162,11 @@ fn ensure_client(tx: &rusqlite::Transaction<'_>, line: i64, client: i64) -> Resu
 
 fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Result<()> {
     match change {
-        RemoteChange::Message { client, .. } | RemoteChange::Appeal { client, .. } => {
+        RemoteChange::Message { client, .. }
+        | RemoteChange::Appeal { client, .. }
+        | RemoteChange::Queued { client, .. }
+        | RemoteChange::Deadlines { client, .. }
+        | RemoteChange::SlaAlert { client, .. } => {
             ensure_client(tx, line, *client)?;
         }
         _ => {}
@@ -179,7 +199,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
                         "UPDATE messages SET status = 'sent' WHERE id = ?1 AND status = 'pending'",
                         [id],
                     )?;
-                    return Ok(());
+                    return reaction_met(tx, line, *client);
                 }
             }
             insert_message(
@@ -191,6 +211,9 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
                 *at,
                 MessageStatus::Delivered,
             )?;
+            if *author == Author::Specialist {
+                reaction_met(tx, line, *client)?;
+            }
             Ok(())
         }
         RemoteChange::Appeal {
@@ -199,21 +222,77 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             open,
             mine,
         } => {
-            tx.execute(
-                "INSERT INTO conversations (line_id, client_id) VALUES (?1, ?2)
-                 ON CONFLICT (line_id, client_id) DO NOTHING",
-                [line, *client],
-            )?;
+            upsert_conversation(tx, line, *client)?;
             let ring = *open && *mine;
             tx.execute(
-                "UPDATE conversations SET appeal_open = ?3, appeal_id = ?4
+                "UPDATE conversations SET appeal_open = ?3, appeal_id = ?4, queued = 0
                  WHERE line_id = ?1 AND client_id = ?2",
                 rusqlite::params![line, client, ring, open.then_some(*appeal)],
+            )?;
+            if !open {
+                tx.execute(
+                    "UPDATE conversations SET reaction_due = NULL, resolution_due = NULL,
+                         sla_alert = NULL
+                     WHERE line_id = ?1 AND client_id = ?2",
+                    [line, *client],
+                )?;
+            }
+            Ok(())
+        }
+        RemoteChange::Queued { client, appeal } => {
+            upsert_conversation(tx, line, *client)?;
+            tx.execute(
+                "UPDATE conversations SET appeal_open = 0, appeal_id = ?3, queued = 1
+                 WHERE line_id = ?1 AND client_id = ?2",
+                [line, *client, *appeal],
+            )?;
+            Ok(())
+        }
+        RemoteChange::Deadlines {
+            client,
+            reaction_due,
+            resolution_due,
+        } => {
+            upsert_conversation(tx, line, *client)?;
+            tx.execute(
+                "UPDATE conversations SET reaction_due = ?3, resolution_due = ?4, sla_alert = NULL
+                 WHERE line_id = ?1 AND client_id = ?2",
+                [line, *client, *reaction_due, *resolution_due],
+            )?;
+            Ok(())
+        }
+        RemoteChange::SlaAlert { client, breached } => {
+            tx.execute(
+                "UPDATE conversations SET sla_alert = CASE
+                     WHEN ?3 = 1 OR sla_alert = 'breached' THEN 'breached' ELSE 'at_risk' END
+                 WHERE line_id = ?1 AND client_id = ?2",
+                rusqlite::params![line, client, breached],
             )?;
             Ok(())
         }
         RemoteChange::Skip => Ok(()),
     }
+}
+
+fn upsert_conversation(tx: &rusqlite::Transaction<'_>, line: i64, client: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO conversations (line_id, client_id) VALUES (?1, ?2)
+         ON CONFLICT (line_id, client_id) DO NOTHING",
+        [line, client],
+    )?;
+    Ok(())
+}
+
+/// S2: a specialist answered: the reaction deadline no longer runs (the server stops its alerts
+/// the same way).
+fn reaction_met(tx: &rusqlite::Transaction<'_>, line: i64, client: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE conversations SET reaction_due = NULL,
+             sla_alert = CASE WHEN sla_alert = 'breached' THEN sla_alert END
+         WHERE line_id = ?1 AND client_id = ?2",
+        [line, client],
+    )?;
+    Ok(())
 }
 
 pub(crate) fn upsert_line(tx: &rusqlite::Transaction<'_>, line: i64, name: &str) -> Result<()> {

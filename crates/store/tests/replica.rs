@@ -109,3 +109,154 @@ fn a_replayed_log_applies_once_and_own_messages_are_not_doubled() {
     let card = store.client_card(line, 40).expect("card");
     assert_eq!(card.client.name, "Петров Пётр Ильич");
 }
+
+#[test]
+fn queued_appeals_and_sla_deadlines_show_in_the_list_and_take_goes_to_the_outbox() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(&dir.path().join("linedesk.db")).expect("open");
+    let line = 3;
+    let row = |store: &Store| {
+        store
+            .client_list(line, NOW)
+            .expect("list")
+            .clients
+            .into_iter()
+            .find(|c| c.id == 41)
+            .expect("listed")
+    };
+    store
+        .apply_remote(
+            line,
+            &[
+                (
+                    1,
+                    RemoteChange::Line {
+                        name: "Линия".into(),
+                    },
+                ),
+                (2, client(41, "Сидоров")),
+                (
+                    3,
+                    RemoteChange::Message {
+                        client: 41,
+                        author: Author::Client,
+                        text: "Помогите".into(),
+                        at: NOW,
+                        origin_key: None,
+                    },
+                ),
+                (
+                    4,
+                    RemoteChange::Deadlines {
+                        client: 41,
+                        reaction_due: NOW + 3_600_000,
+                        resolution_due: NOW + 8 * 3_600_000,
+                    },
+                ),
+                (
+                    5,
+                    RemoteChange::Queued {
+                        client: 41,
+                        appeal: 77,
+                    },
+                ),
+            ],
+        )
+        .expect("apply");
+    let r = row(&store);
+    assert!(r.queued && !r.my_appeal);
+    assert_eq!(
+        r.sla_due,
+        Some(NOW + 3_600_000),
+        "the reaction deadline runs first"
+    );
+
+    store.take_appeal(line, 41, NOW).expect("take");
+    assert!(!row(&store).queued);
+    let item = store
+        .outbox_pending(10)
+        .expect("outbox")
+        .pop()
+        .expect("item");
+    assert_eq!(item.kind, "appeal.take");
+    assert!(item.payload.contains("77"), "{}", item.payload);
+    let err = store
+        .take_appeal(line, 41, NOW)
+        .expect_err("not queued any more");
+    assert!(err.to_string().contains("appeal"), "{err}");
+
+    store
+        .apply_remote(
+            line,
+            &[
+                (
+                    6,
+                    RemoteChange::Appeal {
+                        client: 41,
+                        appeal: 77,
+                        open: true,
+                        mine: true,
+                    },
+                ),
+                (
+                    7,
+                    RemoteChange::SlaAlert {
+                        client: 41,
+                        breached: false,
+                    },
+                ),
+            ],
+        )
+        .expect("apply");
+    let r = row(&store);
+    assert!(r.my_appeal && !r.queued);
+    assert_eq!(r.sla_alert.as_deref(), Some("at_risk"));
+    // The specialist answers: the reaction is met, the resolution deadline runs.
+    store
+        .apply_remote(
+            line,
+            &[(
+                8,
+                RemoteChange::Message {
+                    client: 41,
+                    author: Author::Specialist,
+                    text: "Смотрю".into(),
+                    at: NOW + 60_000,
+                    origin_key: None,
+                },
+            )],
+        )
+        .expect("apply");
+    let r = row(&store);
+    assert_eq!(r.sla_due, Some(NOW + 8 * 3_600_000));
+    assert_eq!(r.sla_alert, None);
+    store
+        .apply_remote(
+            line,
+            &[(
+                9,
+                RemoteChange::SlaAlert {
+                    client: 41,
+                    breached: true,
+                },
+            )],
+        )
+        .expect("apply");
+    assert_eq!(row(&store).sla_alert.as_deref(), Some("breached"));
+    store
+        .apply_remote(
+            line,
+            &[(
+                10,
+                RemoteChange::Appeal {
+                    client: 41,
+                    appeal: 77,
+                    open: false,
+                    mine: false,
+                },
+            )],
+        )
+        .expect("apply");
+    let r = row(&store);
+    assert_eq!((r.sla_due, r.sla_alert, r.my_appeal), (None, None, false));
+}

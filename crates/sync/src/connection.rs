@@ -130,6 +130,9 @@ fn action_of(item: &OutboxItem) -> Result<Action, String> {
                 .ok_or_else(|| format!("unknown status {code:?}"))?;
             Ok(Action::SetPresence { status })
         }
+        "appeal.take" => Ok(Action::TakeAppeal {
+            appeal: number("appealId")?,
+        }),
         "appeal.finish" => Ok(Action::FinishAppeal {
             appeal: number("appealId")?,
             result: payload["result"]
@@ -252,6 +255,7 @@ async fn deliver(
             ServerFrame::Error {
                 code:
                     code @ (ErrorCode::Forbidden
+                    | ErrorCode::Conflict
                     | ErrorCode::Invalid
                     | ErrorCode::TooLarge
                     | ErrorCode::BadFrame),

@@ -67,11 +67,27 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             open: true,
             mine: specialist == me,
         },
-        Event::AppealQueued { appeal, client } => RemoteChange::Appeal {
+        Event::AppealQueued { appeal, client } => RemoteChange::Queued {
             client: id(client),
             appeal: id(appeal),
-            open: true,
-            mine: false,
+        },
+        Event::SlaStarted {
+            client,
+            reaction_due_ms,
+            resolution_due_ms,
+            ..
+        } => RemoteChange::Deadlines {
+            client: id(client),
+            reaction_due: reaction_due_ms,
+            resolution_due: resolution_due_ms,
+        },
+        Event::SlaAtRisk { client, .. } => RemoteChange::SlaAlert {
+            client: id(client),
+            breached: false,
+        },
+        Event::SlaBreached { client, .. } => RemoteChange::SlaAlert {
+            client: id(client),
+            breached: true,
         },
         Event::AppealFinished { appeal, client, .. } => RemoteChange::Appeal {
             client: id(client),
@@ -85,9 +101,6 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         | Event::AppealTransferred { .. }
         | Event::PresenceChanged { .. }
         | Event::AppealRated { .. }
-        | Event::SlaStarted { .. }
-        | Event::SlaAtRisk { .. }
-        | Event::SlaBreached { .. }
         | Event::TicketCreated { .. }
         | Event::TicketChanged { .. }
         | Event::CallRinging { .. }
