@@ -11,6 +11,10 @@ use crate::backend::{Backend, Callbacks, FailureCallback, OpenStream};
 use crate::devices::{ConfigRange, DeviceInfo, StreamFormat};
 use crate::{AudioError, Direction};
 
+/// Configurations with more channels are left out of [`DeviceInfo::configs`]: ALSA plugins
+/// offer every count up to 64, and a headset has one or two.
+const MAX_LISTED_CHANNELS: u16 = 8;
+
 /// cpal's default host.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CpalBackend;
@@ -91,6 +95,9 @@ impl Backend for CpalBackend {
                     id,
                     configs: ranges
                         .iter()
+                        .filter(|r| {
+                            r.channels() <= MAX_LISTED_CHANNELS && !r.sample_format().is_dsd()
+                        })
                         .map(|r| ConfigRange {
                             channels: r.channels(),
                             min_rate: r.min_sample_rate(),
