@@ -167,7 +167,13 @@ impl Backend for CpalBackend {
                 supported.sample_format()
             )));
         }
-        let config = supported.config();
+        let mut config = supported.config();
+        // Ask for 10 ms periods: left to itself, ALSA's pulse plugin delivered capture in
+        // half-second bursts, more than the capture buffer holds.
+        if let cpal::SupportedBufferSize::Range { min, max } = *supported.buffer_size() {
+            config.buffer_size =
+                cpal::BufferSize::Fixed((supported.sample_rate() / 100).clamp(min, max));
+        }
         let stream = match supported.sample_format() {
             SampleFormat::F32 => build::<f32>(&device, config, callbacks, on_failure),
             SampleFormat::F64 => build::<f64>(&device, config, callbacks, on_failure),
@@ -202,9 +208,15 @@ where
     T: SizedSample + FromSample<f32> + Send + 'static,
     f32: FromSample<T>,
 {
-    // Xruns are glitches the stream recovers from; anything else means the device is gone.
+    // Only these end a stream: on ALSA the stream thread returns after `DeviceNotAvailable`
+    // and carries on after anything else (xruns, and e.g. the pulse plugin's transient EIO
+    // from `snd_pcm_avail_delay`, seen in the PulseAudio test), so switching devices on
+    // those would drop a working stream.
     let on_error = move |e: cpal::Error| {
-        if e.kind() != ErrorKind::Xrun {
+        if matches!(
+            e.kind(),
+            ErrorKind::DeviceNotAvailable | ErrorKind::StreamInvalidated
+        ) {
             on_failure(e.to_string());
         }
     };
