@@ -5,10 +5,31 @@
 
 use std::collections::VecDeque;
 
+pub mod backend;
+mod cpal_backend;
+pub mod devices;
+mod error;
+mod headset;
+mod levels;
+mod link;
+mod ring;
+mod test_backend;
+mod tone;
+
+pub use cpal_backend::CpalBackend;
+pub use devices::{ConfigRange, DeviceChoice, DeviceInfo, StreamFormat};
+pub use error::AudioError;
+pub use headset::{Headset, HeadsetConfig};
+pub use levels::Levels;
 pub use linedesk_voice::codec::{FRAME_SAMPLES, Frame, SAMPLE_RATE};
+pub use linedesk_voice::level::Level;
+pub use link::ActiveDevice;
+pub use ring::Stats;
+pub use test_backend::{TestBackend, TestDevice};
+pub use tone::{TONE_AMPLITUDE, play_test_tone};
 
 /// Capture or playback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Direction {
     Input,
     Output,
