@@ -1,5 +1,6 @@
 //! One connected session: log in, say hello, send the outbox in order, then wait for more.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -9,11 +10,12 @@ use hyper::body::Bytes;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{Action, ClientFrame, ErrorCode, Event, PROTOCOL_VERSION, ServerFrame};
 use linedesk_store::{OutboxItem, Store, StoreError};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::endpoint::{Connector, Io};
-use crate::{Backoff, IDLE_CHECK, SyncConfig, SyncStatus};
+use crate::live::{Incoming, LiveError, LiveRequest};
+use crate::{Backoff, IDLE_CHECK, SyncConfig, SyncStatus, Wires};
 
 /// Why a session ended. Every variant but `LoginRefused` is retried with backoff.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +52,11 @@ fn now_key() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     format!("-{}", since.as_nanos())
+}
+
+fn lock_set(set: &Mutex<HashSet<u64>>) -> MutexGuard<'_, HashSet<u64>> {
+    set.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
@@ -164,6 +171,9 @@ pub(crate) struct Replica<'a> {
     /// The signed-in specialist's id (from `Welcome`): their appeals get the ring.
     pub me: u64,
     pub changes: &'a watch::Sender<u64>,
+    pub incoming: &'a broadcast::Sender<Incoming>,
+    /// Lines whose replay reached the present: their call events are news.
+    pub live_lines: Mutex<HashSet<u64>>,
 }
 
 impl Replica<'_> {
@@ -188,14 +198,45 @@ impl Replica<'_> {
                 at_ms,
                 event,
             } => {
+                let news = (self.incoming.receiver_count() > 0
+                    && lock_set(&self.live_lines).contains(&line))
+                .then(|| event.clone());
                 self.apply(line, seq, at_ms, event)?;
+                if let Some(event) = news {
+                    let _ = self.incoming.send(Incoming::Event {
+                        line,
+                        event,
+                        me: self.me,
+                    });
+                }
                 Ok(None)
             }
-            // Call signals go to the call engine once the app takes calls (issue 5); until then a
-            // signal is dropped here rather than mistaken for a reply.
-            ServerFrame::Pong { .. }
-            | ServerFrame::CaughtUp { .. }
-            | ServerFrame::Signal { .. } => Ok(None),
+            ServerFrame::CaughtUp { line, .. } => {
+                lock_set(&self.live_lines).insert(line);
+                Ok(None)
+            }
+            ServerFrame::Signal {
+                call,
+                from,
+                payload,
+            } => {
+                let _ = self.incoming.send(Incoming::Signal {
+                    call,
+                    from,
+                    payload,
+                });
+                Ok(None)
+            }
+            // A refusal without a key answers a signal or a subscription, not an action.
+            ServerFrame::Error {
+                code,
+                message,
+                key: None,
+            } if code != ErrorCode::Unauthenticated => {
+                let _ = self.incoming.send(Incoming::Refused { code, message });
+                Ok(None)
+            }
+            ServerFrame::Pong { .. } => Ok(None),
             reply => Ok(Some(reply)),
         }
     }
@@ -270,17 +311,64 @@ async fn deliver(
     }
 }
 
+/// Do one live request on the connected session.
+async fn serve_live(
+    ws: &mut Socket,
+    replica: &Replica<'_>,
+    request: LiveRequest,
+) -> Result<(), SyncError> {
+    match request {
+        LiveRequest::Signal { call, payload } => {
+            send(ws, &ClientFrame::Signal { call, payload }).await
+        }
+        LiveRequest::Submit { action, reply } => {
+            let key = format!("live{}", now_key());
+            let sent = send(
+                ws,
+                &ClientFrame::Submit {
+                    key: key.clone(),
+                    action,
+                },
+            )
+            .await;
+            if let Err(error) = sent {
+                let _ = reply.send(Err(LiveError::Dropped));
+                return Err(error);
+            }
+            match next_reply(ws, replica).await {
+                Ok(ServerFrame::Ack { key: acked, .. }) if acked == key => {
+                    let _ = reply.send(Ok(key));
+                    Ok(())
+                }
+                Ok(ServerFrame::Error { code, message, .. })
+                    if code != ErrorCode::Unauthenticated =>
+                {
+                    let _ = reply.send(Err(LiveError::Refused { code, message }));
+                    Ok(())
+                }
+                Ok(other) => {
+                    let _ = reply.send(Err(LiveError::Dropped));
+                    Err(SyncError::Protocol(format!("{other:?}")))
+                }
+                Err(error) => {
+                    let _ = reply.send(Err(LiveError::Dropped));
+                    Err(error)
+                }
+            }
+        }
+    }
+}
+
 /// Run one connection until it fails; returns why. Never returns while connected.
 pub(crate) async fn session(
     store: &Arc<Mutex<Store>>,
     config: &SyncConfig,
     connector: &Connector,
-    status: &watch::Sender<SyncStatus>,
-    changes: &watch::Sender<u64>,
-    nudge: &Notify,
+    wires: &Wires,
+    live: &mut mpsc::Receiver<LiveRequest>,
     backoff: &mut Backoff,
 ) -> SyncError {
-    match connected(store, config, connector, status, changes, nudge, backoff).await {
+    match connected(store, config, connector, wires, live, backoff).await {
         Ok(never) => match never {},
         Err(error) => error,
     }
@@ -292,11 +380,16 @@ async fn connected(
     store: &Arc<Mutex<Store>>,
     config: &SyncConfig,
     connector: &Connector,
-    status: &watch::Sender<SyncStatus>,
-    changes: &watch::Sender<u64>,
-    nudge: &Notify,
+    wires: &Wires,
+    live: &mut mpsc::Receiver<LiveRequest>,
     backoff: &mut Backoff,
 ) -> Result<Never, SyncError> {
+    let Wires {
+        status,
+        changes,
+        nudge,
+        incoming,
+    } = wires;
     let token = login(connector, config).await?;
     let stream = connector.connect().await?;
     let (mut ws, _) = tokio_tungstenite::client_async(connector.endpoint.websocket_url(), stream)
@@ -332,7 +425,13 @@ async fn connected(
         } => return Err(SyncError::LoginRefused),
         other => return Err(SyncError::Protocol(format!("{other:?}"))),
     };
-    let replica = Replica { store, me, changes };
+    let replica = Replica {
+        store,
+        me,
+        changes,
+        incoming,
+        live_lines: Mutex::new(HashSet::new()),
+    };
     // Resume every line's log where the store stopped: no gap, no duplicate.
     for line in lines {
         let after = lock(store).sync_cursor(i64::try_from(line).unwrap_or(i64::MAX))?;
@@ -372,6 +471,11 @@ async fn connected(
         let _ = status.send(SyncStatus::InSync);
         tokio::select! {
             _ = nudge.notified() => {}
+            request = live.recv() => {
+                if let Some(request) = request {
+                    serve_live(&mut ws, &replica, request).await?;
+                }
+            }
             _ = tokio::time::sleep(IDLE_CHECK) => {
                 ping += 1;
                 send(&mut ws, &ClientFrame::Ping { id: ping }).await?;

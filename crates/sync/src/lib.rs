@@ -16,18 +16,21 @@ mod backoff;
 mod connection;
 mod endpoint;
 mod events;
+mod live;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use linedesk_protocol::{Action, SignalPayload};
 use linedesk_store::Store;
 use serde::Serialize;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 pub use backoff::Backoff;
 pub use connection::SyncError;
 pub use endpoint::Endpoint;
+pub use live::{Incoming, LiveError, LiveRequest};
 
 #[derive(Debug, Clone, Default)]
 pub struct SyncConfig {
@@ -64,6 +67,8 @@ pub struct SyncHandle {
     status: watch::Receiver<SyncStatus>,
     changes: watch::Receiver<u64>,
     nudge: Arc<Notify>,
+    live: mpsc::Sender<LiveRequest>,
+    incoming: broadcast::Sender<Incoming>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -82,6 +87,30 @@ impl SyncHandle {
         self.nudge.notify_one();
     }
 
+    /// Do `action` now, not through the outbox (placing or answering a call): an error when
+    /// offline or refused, never a queued retry. Returns the idempotency key it was sent with.
+    pub async fn submit_now(&self, action: Action) -> Result<String, LiveError> {
+        let (reply, answer) = oneshot::channel();
+        self.live
+            .send(LiveRequest::Submit { action, reply })
+            .await
+            .map_err(|_| LiveError::Offline)?;
+        answer.await.map_err(|_| LiveError::Dropped)?
+    }
+
+    /// Relay a call signal to the other party (dropped when offline: WebRTC retries itself).
+    pub async fn signal(&self, call: u64, payload: SignalPayload) -> Result<(), LiveError> {
+        self.live
+            .send(LiveRequest::Signal { call, payload })
+            .await
+            .map_err(|_| LiveError::Offline)
+    }
+
+    /// Signals, live call events and keyless refusals, as they arrive.
+    pub fn incoming(&self) -> broadcast::Receiver<Incoming> {
+        self.incoming.subscribe()
+    }
+
     pub fn stop(self) {
         self.task.abort();
     }
@@ -90,26 +119,50 @@ impl SyncHandle {
 /// How long a connected, idle client waits before checking the outbox and pinging anyway.
 pub const IDLE_CHECK: Duration = Duration::from_secs(15);
 
+/// The channels a session reports on, owned by the sync task.
+pub(crate) struct Wires {
+    pub status: watch::Sender<SyncStatus>,
+    pub changes: watch::Sender<u64>,
+    pub nudge: Arc<Notify>,
+    pub incoming: broadcast::Sender<Incoming>,
+}
+
 /// Start syncing `store` with the server in the background (on the current tokio runtime).
 pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
     let (status_tx, status) = watch::channel(SyncStatus::Connecting);
     let (changes_tx, changes) = watch::channel(0);
+    let (live, live_rx) = mpsc::channel(64);
+    let incoming = broadcast::channel(256).0;
     let nudge = Arc::new(Notify::new());
-    let task = tokio::spawn(run(store, config, status_tx, changes_tx, nudge.clone()));
+    let wires = Wires {
+        status: status_tx,
+        changes: changes_tx,
+        nudge: nudge.clone(),
+        incoming: incoming.clone(),
+    };
+    let task = tokio::spawn(run(store, config, wires, live_rx));
     SyncHandle {
         status,
         changes,
         nudge,
+        live,
+        incoming,
         task,
+    }
+}
+
+/// While not connected, live requests are answered at once: calls cannot wait for a network.
+fn refuse_live(request: LiveRequest) {
+    if let LiveRequest::Submit { reply, .. } = request {
+        let _ = reply.send(Err(LiveError::Offline));
     }
 }
 
 async fn run(
     store: Arc<Mutex<Store>>,
     config: SyncConfig,
-    status: watch::Sender<SyncStatus>,
-    changes: watch::Sender<u64>,
-    nudge: Arc<Notify>,
+    wires: Wires,
+    mut live: mpsc::Receiver<LiveRequest>,
 ) {
     let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
     // A bad address or CA file does not mend itself: say so and look again rarely.
@@ -117,41 +170,46 @@ async fn run(
         match endpoint::Connector::new(&config) {
             Ok(connector) => break connector,
             Err(error) => {
-                let _ = status.send(SyncStatus::Offline {
+                let _ = wires.status.send(SyncStatus::Offline {
                     retry_in_ms: 60_000,
                     reason: error.to_string(),
                 });
-                tokio::time::sleep(Duration::from_secs(60)).await;
+                let deadline = tokio::time::sleep(Duration::from_secs(60));
+                tokio::pin!(deadline);
+                loop {
+                    tokio::select! {
+                        _ = &mut deadline => break,
+                        Some(request) = live.recv() => refuse_live(request),
+                    }
+                }
             }
         }
     };
     loop {
-        let _ = status.send(SyncStatus::Connecting);
-        let error = connection::session(
-            &store,
-            &config,
-            &connector,
-            &status,
-            &changes,
-            &nudge,
-            &mut backoff,
-        )
-        .await;
-        if matches!(error, SyncError::LoginRefused) {
-            let _ = status.send(SyncStatus::LoginRefused);
+        let _ = wires.status.send(SyncStatus::Connecting);
+        let error =
+            connection::session(&store, &config, &connector, &wires, &mut live, &mut backoff).await;
+        let wait = if matches!(error, SyncError::LoginRefused) {
+            let _ = wires.status.send(SyncStatus::LoginRefused);
             // A changed password arrives with a new config; until then, check rarely.
-            tokio::time::sleep(Duration::from_secs(60)).await;
-            continue;
-        }
-        let wait = backoff.next_delay();
-        let retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-        let _ = status.send(SyncStatus::Offline {
-            retry_in_ms,
-            reason: error.to_string(),
-        });
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = nudge.notified() => {}
+            Duration::from_secs(60)
+        } else {
+            let wait = backoff.next_delay();
+            let retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+            let _ = wires.status.send(SyncStatus::Offline {
+                retry_in_ms,
+                reason: error.to_string(),
+            });
+            wait
+        };
+        let deadline = tokio::time::sleep(wait);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => break,
+                _ = wires.nudge.notified(), if !matches!(error, SyncError::LoginRefused) => break,
+                Some(request) = live.recv() => refuse_live(request),
+            }
         }
     }
 }

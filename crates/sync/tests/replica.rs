@@ -257,3 +257,122 @@ async fn finishing_in_the_app_reaches_the_client_who_rates_it() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_go_live_not_through_the_outbox_and_their_events_and_refusals_come_back() {
+    let Setup {
+        addr,
+        store,
+        handle,
+        line,
+        _dirs,
+        ..
+    } = setup().await;
+    wait_until("in sync", Duration::from_secs(60), || {
+        *handle.status().borrow() == SyncStatus::InSync
+    })
+    .await;
+    let client = SimClient::sign_in(&addr, "client-4", DEMO_CLIENT_PASSWORD)
+        .await
+        .expect("client signs in");
+    let mut incoming = handle.incoming();
+    let key = handle
+        .submit_now(linedesk_protocol::Action::PlaceCall {
+            line: u64::try_from(line).expect("line"),
+            client: Some(client.id),
+        })
+        .await
+        .expect("the call is placed");
+    let call = loop {
+        match tokio::time::timeout(Duration::from_secs(10), incoming.recv())
+            .await
+            .expect("an event in time")
+            .expect("channel")
+        {
+            linedesk_sync::Incoming::Event {
+                event:
+                    linedesk_protocol::Event::CallRinging {
+                        call, key: Some(k), ..
+                    },
+                ..
+            } if k == key => break call,
+            _ => {}
+        }
+    };
+    assert_eq!(
+        store
+            .lock()
+            .expect("lock")
+            .outbox_pending_count()
+            .expect("count"),
+        0,
+        "nothing of a call waits in the outbox"
+    );
+    // A malformed offer is refused by the server and told back; the session goes on.
+    handle
+        .signal(
+            call,
+            linedesk_protocol::SignalPayload::Offer {
+                sdp: "not an sdp".into(),
+            },
+        )
+        .await
+        .expect("relayed");
+    loop {
+        if let linedesk_sync::Incoming::Refused { code, .. } =
+            tokio::time::timeout(Duration::from_secs(10), incoming.recv())
+                .await
+                .expect("the refusal in time")
+                .expect("channel")
+        {
+            assert_eq!(code, linedesk_protocol::ErrorCode::Invalid);
+            break;
+        }
+    }
+    // A second call for the same client is a conflict, answered at once.
+    let again = handle
+        .submit_now(linedesk_protocol::Action::PlaceCall {
+            line: u64::try_from(line).expect("line"),
+            client: Some(client.id),
+        })
+        .await
+        .expect_err("one live call per client");
+    assert!(
+        matches!(
+            again,
+            linedesk_sync::LiveError::Refused {
+                code: linedesk_protocol::ErrorCode::Conflict,
+                ..
+            }
+        ),
+        "{again:?}"
+    );
+    assert_eq!(*handle.status().borrow(), SyncStatus::InSync);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_cannot_be_placed_offline() {
+    let ldir = tempfile::tempdir().expect("dir");
+    let store = Arc::new(Mutex::new(
+        Store::open(&ldir.path().join("linedesk.db")).expect("store"),
+    ));
+    let handle = spawn(
+        store,
+        SyncConfig {
+            server: "127.0.0.1:9".into(),
+            login: "nobody".into(),
+            password: "x".into(),
+            ..SyncConfig::default()
+        },
+    );
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(5),
+        handle.submit_now(linedesk_protocol::Action::PlaceCall {
+            line: 1,
+            client: Some(1),
+        }),
+    )
+    .await
+    .expect("answered at once, not queued");
+    assert_eq!(outcome, Err(linedesk_sync::LiveError::Offline));
+}

@@ -1,0 +1,45 @@
+//! What goes through the sync session as it happens rather than through the outbox: placing or
+//! answering a call and its WebRTC signals (an action that makes no sense later must not wait
+//! in a queue), and what comes back (signals, call events, refusals).
+
+use linedesk_protocol::{Action, ErrorCode, Event, Role, SignalPayload};
+use tokio::sync::oneshot;
+
+/// A request of the app to the connected session.
+#[derive(Debug)]
+pub enum LiveRequest {
+    /// Do `action` now; the answer is the idempotency key it was sent with (events it caused
+    /// may carry it, e.g. `CallRinging`), or why it was not done.
+    Submit {
+        action: Action,
+        reply: oneshot::Sender<Result<String, LiveError>>,
+    },
+    /// Relay a signal to the other party of `call`.
+    Signal { call: u64, payload: SignalPayload },
+}
+
+/// What the session heard that the app's call handling needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    Signal {
+        call: u64,
+        from: Role,
+        payload: SignalPayload,
+    },
+    /// An event of `line` as it happens (replayed history is not repeated here): calls
+    /// ringing, new appeals, messages, SLA alerts, for notifications. `me` is the signed-in
+    /// specialist's id on the server.
+    Event { line: u64, event: Event, me: u64 },
+    /// The server refused a frame that carried no idempotency key (a signal, a subscription).
+    Refused { code: ErrorCode, message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LiveError {
+    #[error("not connected to the line server")]
+    Offline,
+    #[error("the server refused: {message}")]
+    Refused { code: ErrorCode, message: String },
+    #[error("the connection dropped before the server answered")]
+    Dropped,
+}
