@@ -13,6 +13,7 @@ pub mod bindings;
 pub mod commands;
 pub mod error;
 pub mod line;
+pub mod notices;
 pub mod state;
 
 use std::path::PathBuf;
@@ -47,11 +48,11 @@ pub fn run() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };
-            app.manage(AppState::open(
-                &data_dir,
-                line::LineConfig::from_env(),
-                commands::now_ms(),
-            ));
+            let state = AppState::open(&data_dir, line::LineConfig::from_env(), commands::now_ms());
+            if let (Some(store), Ok(line)) = (state.shared_store(), state.line()) {
+                notices::spawn(app.handle().clone(), store, line.sync.incoming());
+            }
+            app.manage(state);
             Ok(())
         })
         .run(tauri::generate_context!());

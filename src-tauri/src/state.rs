@@ -56,6 +56,11 @@ impl AppState {
         }
     }
 
+    /// The store itself, for the app's background tasks (notifications).
+    pub fn shared_store(&self) -> Option<Arc<Mutex<Store>>> {
+        self.store.as_ref().ok().cloned()
+    }
+
     pub fn line(&self) -> Result<&LineConnection, &str> {
         self.line.as_ref().map_err(String::as_str)
     }

@@ -1,0 +1,263 @@
+//! Desktop notifications (notify-rust) for what a specialist must not miss: a new appeal given
+//! to them, a client's message while the window is not in front, an SLA deadline at risk or
+//! breached, an incoming call. Each follows the "notifications" setting (W1).
+//!
+//! [`notice_for`] decides, purely; [`spawn`] listens to the sync client's live events and shows.
+
+use std::sync::{Arc, Mutex};
+
+use linedesk_protocol::{Event, Role};
+use linedesk_store::{Language, Store};
+use linedesk_sync::Incoming;
+use tauri::{AppHandle, Manager};
+use tokio::sync::broadcast;
+
+/// One desktop notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
+}
+
+/// Longest message text shown in a notification, in characters.
+const PREVIEW_CHARS: usize = 120;
+
+fn preview(text: &str) -> String {
+    let mut out: String = text.chars().take(PREVIEW_CHARS).collect();
+    if text.chars().count() > PREVIEW_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// What to tell the specialist `me` about `event`, if anything. `name` gives a client's name;
+/// `mine` says whether the client's open appeal is this specialist's; `focused` whether the
+/// app's window is in front (a message the specialist sees anyway is not announced).
+pub fn notice_for(
+    event: &Event,
+    me: u64,
+    lang: Language,
+    focused: bool,
+    name: &dyn Fn(u64) -> String,
+    mine: &dyn Fn(u64) -> bool,
+) -> Option<Notice> {
+    let ru = lang == Language::Ru;
+    let pick = |r: &str, e: &str| if ru { r.to_string() } else { e.to_string() };
+    match event {
+        Event::AppealAssigned {
+            client, specialist, ..
+        } if *specialist == me => Some(Notice {
+            title: pick("Новое обращение", "New appeal"),
+            body: name(*client),
+        }),
+        Event::MessagePosted {
+            client,
+            from_specialist: None,
+            text,
+            ..
+        } if !focused && mine(*client) => Some(Notice {
+            title: name(*client),
+            body: preview(text),
+        }),
+        Event::SlaAtRisk {
+            client,
+            specialist: Some(s),
+            ..
+        } if *s == me => Some(Notice {
+            title: pick("SLA: срок на исходе", "SLA: deadline at risk"),
+            body: name(*client),
+        }),
+        Event::SlaBreached {
+            client,
+            specialist: Some(s),
+            ..
+        } if *s == me => Some(Notice {
+            title: pick("SLA: срок нарушен", "SLA: deadline breached"),
+            body: name(*client),
+        }),
+        Event::CallRinging {
+            client,
+            specialist,
+            from: Role::Client,
+            ..
+        } if specialist.is_none_or(|s| s == me) => Some(Notice {
+            title: pick("Входящий звонок", "Incoming call"),
+            body: name(*client),
+        }),
+        _ => None,
+    }
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Show notices for the live events of `incoming` until the sync client goes away.
+pub fn spawn(
+    app: AppHandle,
+    store: Arc<Mutex<Store>>,
+    mut incoming: broadcast::Receiver<Incoming>,
+) {
+    tauri::async_runtime::spawn(async move {
+        let mut warned = false;
+        loop {
+            let (line, event, me) = match incoming.recv().await {
+                Ok(Incoming::Event { line, event, me }) => (line, event, me),
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            let focused = app
+                .get_webview_window("main")
+                .and_then(|w| w.is_focused().ok())
+                .unwrap_or(false);
+            let notice = {
+                let s = lock(&store);
+                let settings = s.settings().unwrap_or_default();
+                if !settings.notifications {
+                    continue;
+                }
+                let line = i64::try_from(line).unwrap_or(i64::MAX);
+                let name = |client: u64| {
+                    let id = i64::try_from(client).unwrap_or(i64::MAX);
+                    s.client_card(line, id)
+                        .map(|card| card.client.name)
+                        .unwrap_or_else(|_| format!("#{client}"))
+                };
+                let mine = |client: u64| {
+                    let id = i64::try_from(client).unwrap_or(i64::MAX);
+                    matches!(s.open_appeal_id(line, id), Ok(Some(_)))
+                };
+                notice_for(&event, me, settings.language, focused, &name, &mine)
+            };
+            let Some(notice) = notice else { continue };
+            let shown = tokio::task::spawn_blocking(move || {
+                notify_rust::Notification::new()
+                    .appname("Linedesk")
+                    .summary(&notice.title)
+                    .body(&notice.body)
+                    .show()
+                    .map(|_| ())
+            })
+            .await;
+            if let Ok(Err(err)) = shown
+                && !warned
+            {
+                // No notification service (a bare X session): say it once, keep working.
+                eprintln!("linedesk: desktop notifications are unavailable: {err}");
+                warned = true;
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linedesk_protocol::SlaDeadline;
+
+    const ME: u64 = 7;
+
+    fn decide(event: &Event, focused: bool) -> Option<Notice> {
+        notice_for(
+            event,
+            ME,
+            Language::Ru,
+            focused,
+            &|c| format!("Клиент {c}"),
+            &|c| c == 1,
+        )
+    }
+
+    #[test]
+    fn a_new_appeal_of_mine_is_announced_not_a_colleagues() {
+        let mine = Event::AppealAssigned {
+            appeal: 5,
+            client: 1,
+            specialist: ME,
+        };
+        assert_eq!(
+            decide(&mine, true),
+            Some(Notice {
+                title: "Новое обращение".into(),
+                body: "Клиент 1".into()
+            })
+        );
+        let theirs = Event::AppealAssigned {
+            appeal: 6,
+            client: 2,
+            specialist: 8,
+        };
+        assert_eq!(decide(&theirs, false), None);
+    }
+
+    #[test]
+    fn a_message_is_announced_only_when_the_window_is_not_in_front_and_the_appeal_is_mine() {
+        let text = "ж".repeat(300);
+        let message = |client| Event::MessagePosted {
+            client,
+            from_specialist: None,
+            text: text.clone(),
+            appeal: Some(5),
+            key: None,
+        };
+        let shown = decide(&message(1), false).expect("announced");
+        assert_eq!(shown.body.chars().count(), PREVIEW_CHARS + 1, "a preview");
+        assert_eq!(decide(&message(1), true), None, "the window is in front");
+        assert_eq!(decide(&message(2), false), None, "not my appeal");
+        let own = Event::MessagePosted {
+            client: 1,
+            from_specialist: Some(ME),
+            text: "ответ".into(),
+            appeal: Some(5),
+            key: None,
+        };
+        assert_eq!(decide(&own, false), None);
+    }
+
+    #[test]
+    fn sla_alerts_and_incoming_calls_for_me_in_either_language() {
+        let at_risk = Event::SlaAtRisk {
+            appeal: 5,
+            client: 1,
+            specialist: Some(ME),
+            deadline: SlaDeadline::Reaction,
+            due_ms: 0,
+        };
+        assert_eq!(
+            decide(&at_risk, true).map(|n| n.title),
+            Some("SLA: срок на исходе".into())
+        );
+        let english = notice_for(&at_risk, ME, Language::En, true, &|_| "x".into(), &|_| true);
+        assert_eq!(
+            english.map(|n| n.title),
+            Some("SLA: deadline at risk".into())
+        );
+        let ringing = Event::CallRinging {
+            call: 3,
+            appeal: 5,
+            client: 1,
+            specialist: None,
+            from: Role::Client,
+            key: None,
+        };
+        assert_eq!(
+            decide(&ringing, true).map(|n| n.title),
+            Some("Входящий звонок".into())
+        );
+        let outgoing = Event::CallRinging {
+            call: 4,
+            appeal: 5,
+            client: 1,
+            specialist: Some(ME),
+            from: Role::Specialist,
+            key: None,
+        };
+        assert_eq!(
+            decide(&outgoing, true),
+            None,
+            "my own call does not ring me"
+        );
+    }
+}
