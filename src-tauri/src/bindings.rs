@@ -37,6 +37,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::sync_status,
             commands::finish_appeal,
             commands::take_appeal,
+            commands::list_colleagues,
             commands::transfer_appeal,
         ])
 }

@@ -3,7 +3,7 @@
 
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_store::{
-    ClientCard, ClientList, ClientRow, Line, Message, MessageHit, Profile, Settings,
+    ClientCard, ClientList, ClientRow, Colleague, Line, Message, MessageHit, Profile, Settings,
 };
 use linedesk_sync::SyncStatus;
 use serde::Serialize;
@@ -218,6 +218,16 @@ pub async fn finish_appeal(
         .finish_appeal(line_id, client_id, &result, now_ms())?;
     state.nudge();
     Ok(())
+}
+
+/// A3: the other specialists of the line, for the transfer dialog.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_colleagues(
+    state: State<'_, AppState>,
+    line_id: i64,
+) -> CommandResult<Vec<Colleague>> {
+    Ok(state.store()?.colleagues(line_id)?)
 }
 
 /// A2: take the client's appeal from the line's queue.

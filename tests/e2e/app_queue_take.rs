@@ -1,6 +1,7 @@
 //! A2 and S2 in the app, against its embedded server: while the specialist is Busy a client's
 //! new appeal waits in the line's queue (the row says so and shows its SLA countdown); the
-//! specialist opens it and takes it, and it becomes theirs (the ring).
+//! specialist opens it and takes it with Alt+T (the keyboard help, F1, lists it), and it becomes
+//! theirs (the ring).
 
 use std::time::Duration;
 
@@ -78,7 +79,25 @@ async fn a_queued_appeal_shows_its_sla_and_is_taken_from_the_queue() {
             texts.last().is_some_and(|t| t == QUESTION)
         })
         .await;
-        app.testid("appeal-take").await.click().await.expect("take");
+        // Everything is reachable from the keyboard: F1 shows the keys, Esc closes them, Alt+T
+        // takes the appeal.
+        let alt = char::from(fantoccini::key::Key::Alt);
+        let escape = char::from(fantoccini::key::Key::Escape);
+        let f1 = char::from(fantoccini::key::Key::F1);
+        let input = app.testid("chat-input").await;
+        input.send_keys(&f1.to_string()).await.expect("F1");
+        app.wait_texts(&by_testid("help-overlay"), "the help overlay", |t| {
+            t.first()
+                .is_some_and(|s| s.contains("Alt+T") && s.contains("Взять обращение"))
+        })
+        .await;
+        app.screenshot("help-overlay").await;
+        input.send_keys(&escape.to_string()).await.expect("Esc");
+        app.wait_texts(&by_testid("help-overlay"), "the help closed", |t| {
+            t.is_empty()
+        })
+        .await;
+        input.send_keys(&format!("{alt}t")).await.expect("Alt+T");
         wait_row(&app, client.id, "the ring after taking", ".ring").await;
         app.screenshot("appeal-taken").await;
         app.quit().await;

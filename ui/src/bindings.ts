@@ -29,6 +29,8 @@ export const commands = {
 	finishAppeal: (lineId: number, clientId: number, result: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("finish_appeal", { lineId, clientId, result })),
 	/**  A2: take the client's appeal from the line's queue. */
 	takeAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("take_appeal", { lineId, clientId })),
+	/**  A3: the other specialists of the line, for the transfer dialog. */
+	listColleagues: (lineId: number) => typedError<Colleague[], CommandError_Serialize>(__TAURI_INVOKE("list_colleagues", { lineId })),
 	/**  A3: hand the client's open appeal to a colleague (their id) or back to the line's queue. */
 	transferAppeal: (lineId: number, clientId: number, to: number | null, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal", { lineId, clientId, to, reason })),
 };
@@ -135,6 +137,13 @@ export type ClientRow_Serialize = {
 	slaDue: number | null,
 	/**  The server's last SLA alert on the appeal: `at_risk` or `breached`. */
 	slaAlert: string | null,
+};
+
+/**  A specialist serving a line, as the transfer dialog lists them. */
+export type Colleague = {
+	id: number,
+	name: string,
+	presence: PresenceStatus,
 };
 
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;

@@ -8,6 +8,7 @@ export type {
   ClientRow_Serialize as ClientRow,
   CommandError_Serialize as CommandError,
   CompanyCard_Serialize as CompanyCard,
+  Colleague,
   ErrorCode,
   Language,
   Line,

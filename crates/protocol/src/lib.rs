@@ -240,6 +240,11 @@ pub enum Event {
     LineNamed {
         name: String,
     },
+    /// A specialist serves the line (A3: colleagues to transfer to).
+    SpecialistServes {
+        specialist: u64,
+        name: String,
+    },
     /// A client joined the line or their card changed (C5).
     ClientUpserted {
         client: u64,
@@ -377,7 +382,9 @@ impl Event {
             | Event::CallRinging { client, .. }
             | Event::CallConnected { client, .. }
             | Event::CallEnded { client, .. } => Some(*client),
-            Event::PresenceChanged { .. } | Event::LineNamed { .. } => None,
+            Event::PresenceChanged { .. }
+            | Event::LineNamed { .. }
+            | Event::SpecialistServes { .. } => None,
         }
     }
 
@@ -397,6 +404,7 @@ impl Event {
             | Event::CallEnded { .. } => true,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
+            | Event::SpecialistServes { .. }
             | Event::ClientUpserted { .. }
             | Event::AppealTransferred { .. }
             | Event::SlaStarted { .. }

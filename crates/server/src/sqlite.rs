@@ -336,14 +336,26 @@ impl Storage for SqliteStorage {
         limit: u32,
     ) -> Result<(), StorageError> {
         let mut inner = self.inner();
-        inner
-            .conn
-            .execute(
-                "INSERT INTO line_specialists (line_id, specialist_id, priority, max_load) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (line_id, specialist_id) DO UPDATE SET priority = ?3, max_load = ?4",
-                params![sql_id(line), sql_id(specialist), priority, limit],
-            )
-            .map_err(|_| StorageError::Invalid(format!("no line {line} or specialist {specialist}")))?;
+        let tx = inner.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO line_specialists (line_id, specialist_id, priority, max_load) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (line_id, specialist_id) DO UPDATE SET priority = ?3, max_load = ?4",
+            params![sql_id(line), sql_id(specialist), priority, limit],
+        )
+        .map_err(|_| StorageError::Invalid(format!("no line {line} or specialist {specialist}")))?;
+        // Colleagues learn who serves the line (A3: whom to transfer to).
+        let name: String = tx.query_row(
+            "SELECT name FROM specialists WHERE id = ?1",
+            [sql_id(specialist)],
+            |r| r.get(0),
+        )?;
+        append_event(
+            &tx,
+            line,
+            Event::SpecialistServes { specialist, name },
+            now_ms(),
+        )?;
+        tx.commit()?;
         let team = line_team(&inner.conn, line)?;
         let dispatcher = inner.routing.entry(line).or_default();
         for s in team

@@ -43,6 +43,7 @@ pub use clients::{ClientCard, ClientList, ClientRow, CompanyCard, Line};
 pub use error::StoreError;
 pub use outbox::OutboxItem;
 pub use profile::Profile;
+pub use replica::Colleague;
 pub use settings::{Language, Settings};
 
 use error::Result;

@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_appeal_state",
         sql: include_str!("../../../migrations/0006_appeal_state.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_colleagues",
+        sql: include_str!("../../../migrations/0007_colleagues.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -6,6 +6,7 @@
 //! dropped connection in the middle of a replay neither loses nor repeats anything: the sync
 //! client resubscribes from [`Store::sync_cursor`].
 
+use linedesk_domain::presence::PresenceStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
@@ -79,11 +80,68 @@ pub enum RemoteChange {
         client: i64,
         breached: bool,
     },
+    /// A specialist serves the line.
+    Colleague {
+        id: i64,
+        name: String,
+    },
+    /// A specialist's presence changed (`status` is the presence code).
+    Presence {
+        id: i64,
+        status: String,
+    },
     /// Something the store does not keep (yet): only the cursor moves.
     Skip,
 }
 
+/// A specialist serving a line, as the transfer dialog lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Colleague {
+    pub id: i64,
+    pub name: String,
+    pub presence: PresenceStatus,
+}
+
 impl Store {
+    /// The server's id of this app's specialist (from the sync's welcome).
+    pub fn set_server_me(&self, id: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('server_me', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [id.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The other specialists serving `line`, those who can take an appeal first (P3, P4), then
+    /// by name.
+    pub fn colleagues(&self, line: i64) -> Result<Vec<Colleague>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT specialist_id, name, presence FROM colleagues
+             WHERE line_id = ?1 AND specialist_id IS NOT
+                 (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'server_me')
+             ORDER BY presence IN ('do_not_disturb', 'offline'), name COLLATE ru_ci",
+        )?;
+        let rows = stmt
+            .query_map([line], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, code)| Colleague {
+                id,
+                name,
+                presence: PresenceStatus::from_code(&code).unwrap_or(PresenceStatus::Offline),
+            })
+            .collect())
+    }
+
     /// The last sequence number applied for `line` (0: nothing yet).
     pub fn sync_cursor(&self, line: i64) -> Result<i64> {
         cursor_of(&self.conn, line)
@@ -267,6 +325,21 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
                      WHEN ?3 = 1 OR sla_alert = 'breached' THEN 'breached' ELSE 'at_risk' END
                  WHERE line_id = ?1 AND client_id = ?2",
                 rusqlite::params![line, client, breached],
+            )?;
+            Ok(())
+        }
+        RemoteChange::Colleague { id, name } => {
+            tx.execute(
+                "INSERT INTO colleagues (line_id, specialist_id, name) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (line_id, specialist_id) DO UPDATE SET name = excluded.name",
+                rusqlite::params![line, id, name],
+            )?;
+            Ok(())
+        }
+        RemoteChange::Presence { id, status } => {
+            tx.execute(
+                "UPDATE colleagues SET presence = ?3 WHERE line_id = ?1 AND specialist_id = ?2",
+                rusqlite::params![line, id, status],
             )?;
             Ok(())
         }

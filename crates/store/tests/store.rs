@@ -444,7 +444,10 @@ fn c1_c2_conversations_first_most_recent_first_then_alphabetical() {
         .iter()
         .position(|c| c.name == DEMO_SEARCH_CLIENT_NAME)
         .expect("Ivanova has a conversation");
-    assert!(ivanova_at < 6, "recent conversations come first: {ivanova_at}");
+    assert!(
+        ivanova_at < 6,
+        "recent conversations come first: {ivanova_at}"
+    );
     assert!(
         list.clients.iter().any(|c| c.my_appeal),
         "some appeals are on this specialist (ring)"

@@ -425,6 +425,7 @@ async fn connected(
         } => return Err(SyncError::LoginRefused),
         other => return Err(SyncError::Protocol(format!("{other:?}"))),
     };
+    lock(store).set_server_me(i64::try_from(me).unwrap_or(i64::MAX))?;
     let replica = Replica {
         store,
         me,

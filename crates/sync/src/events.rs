@@ -97,9 +97,16 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         },
         // Kept by the server; the store has nothing to show for them yet (SLA badges, tickets
         // and ratings are the workstation issue's).
+        Event::SpecialistServes { specialist, name } => RemoteChange::Colleague {
+            id: id(specialist),
+            name,
+        },
+        Event::PresenceChanged { specialist, status } => RemoteChange::Presence {
+            id: id(specialist),
+            status: status.code().to_string(),
+        },
         Event::AppealOpened { .. }
         | Event::AppealTransferred { .. }
-        | Event::PresenceChanged { .. }
         | Event::AppealRated { .. }
         | Event::TicketCreated { .. }
         | Event::TicketChanged { .. }

@@ -125,6 +125,19 @@ async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() 
         assert!(listed.last_message.is_some(), "{listed:?}");
         row.id
     };
+    let colleagues: Vec<String> = store
+        .lock()
+        .expect("lock")
+        .colleagues(line)
+        .expect("colleagues")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(
+        colleagues,
+        ["Кузнецов Дмитрий Игоревич", "Орлова Елена Викторовна"],
+        "the line's other specialists, not me"
+    );
     let history = message_count(&store, line, ivanova);
     assert!(history >= 2, "her history came from the server: {history}");
     assert!(*handle.changes().borrow() > 0);
