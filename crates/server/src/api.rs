@@ -3,7 +3,7 @@
 //!
 //! - `GET /api/lines/{line}/quick-replies`: the line's quick replies in order (specialists).
 //! - `GET /api/lines/{line}/kb?q=words`: the line's KB articles matching every word (best
-//!   first, at most [`KB_LIMIT`]); without `q`, all by title. Specialists of the line and its
+//!   first, at most [`KB_LIMIT`]); without `q`, all of them by title (the app keeps a copy). Specialists of the line and its
 //!   clients (C8: clients get hints too).
 //!
 //! No token or a bad one: 401 `unauthenticated`; a line the caller is not on: 403 `forbidden`.
@@ -106,7 +106,13 @@ pub async fn kb(
         return refused;
     }
     let storage = server.storage.clone();
-    match tokio::task::spawn_blocking(move || storage.search_kb(line, &query.q, KB_LIMIT)).await {
+    // Without words: the whole knowledge base, for the app's offline copy.
+    let limit = if query.q.trim().is_empty() {
+        u32::MAX
+    } else {
+        KB_LIMIT
+    };
+    match tokio::task::spawn_blocking(move || storage.search_kb(line, &query.q, limit)).await {
         Ok(Ok(articles)) => axum::Json(articles).into_response(),
         Ok(Err(err)) => internal(err),
         Err(err) => internal(err),

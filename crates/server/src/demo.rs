@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{Action, Event};
 
-use crate::storage::{Applied, Storage, StorageError, StoredClient, Subject};
+use crate::storage::{
+    Applied, KbArticle, QuickReply, Storage, StorageError, StoredClient, Subject,
+};
 
 /// The password of the demo clients `client-1` ... `client-20`, for the client simulator. The
 /// embedded server listens on 127.0.0.1 only; a real server never runs `seed_if_empty`.
@@ -23,6 +25,58 @@ const COLLEAGUES: [(&str, &str); 2] = [
     ("kuznetsov", "Кузнецов Дмитрий Игоревич"),
     ("orlova", "Орлова Елена Викторовна"),
 ];
+
+/// C8: quick replies of the demo line; `{client}`, `{appeal}` and `{specialist}` are filled in
+/// by the app.
+fn demo_quick_replies() -> Vec<QuickReply> {
+    [
+        (
+            "Приветствие",
+            "Здравствуйте, {client}! Меня зовут {specialist}, я помогу с вашим вопросом.",
+        ),
+        (
+            "Уточнить релиз",
+            "Подскажите, пожалуйста, номер релиза: «Справка» → «О программе».",
+        ),
+        (
+            "Подключусь удалённо",
+            "{client}, разрешите подключиться к вашему компьютеру — так будет быстрее.",
+        ),
+        (
+            "Передаю коллегам",
+            "Передаю ваш вопрос коллегам второй линии, они свяжутся с вами.",
+        ),
+        (
+            "Завершение",
+            "Рад был помочь! Номер вашего обращения — {appeal}. Хорошего дня!",
+        ),
+    ]
+    .into_iter()
+    .map(|(title, text)| QuickReply {
+        title: title.to_string(),
+        text: text.to_string(),
+    })
+    .collect()
+}
+
+/// C8: the demo line's knowledge base.
+fn demo_kb() -> Vec<KbArticle> {
+    [
+        ("Как загрузить банковскую выписку", "Раздел «Банк и касса» → «Банковские выписки» → «Загрузить». Выберите файл 1c_to_kl.txt из клиент-банка."),
+        ("Не проводится реализация: не хватает остатков", "Проверьте дату документа и склад списания; сформируйте отчёт «Остатки товаров» на дату документа. Отрицательные остатки можно разрешить в «Настройках учёта»."),
+        ("Ошибка 6-НДФЛ за квартал", "Перед формированием 6-НДФЛ выполните «Проверку расчётов» и обновите конфигурацию до последнего релиза."),
+        ("Обмен с сайтом", "Настройки обмена: «Администрирование» → «Обмен данными» → «Обмен с сайтом». Расписание задаётся в регламентном задании."),
+        ("Счёт-фактура печатается пустым", "Откройте «Печать» → «Счёт-фактура» и проверьте макет: после обновления восстановите стандартный макет."),
+        ("Отчёт по НДС не открывается после обновления", "Выполните «Тестирование и исправление» информационной базы, затем откройте отчёт заново."),
+    ]
+    .into_iter()
+    .map(|(title, body)| KbArticle {
+        id: 0,
+        title: title.to_string(),
+        body: body.to_string(),
+    })
+    .collect()
+}
 
 /// What the seed created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +142,10 @@ pub fn seed_if_empty(
         storage.serve_line(specialist, line_id, 10, 8)?;
         for colleague in &colleagues {
             storage.serve_line(*colleague, line_id, 5, 5)?;
+        }
+        if index == 0 {
+            storage.set_quick_replies(line_id, &demo_quick_replies())?;
+            storage.import_kb(line_id, &demo_kb())?;
         }
         let rows: Vec<(usize, StoredClient)> = line
             .clients

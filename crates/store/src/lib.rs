@@ -30,6 +30,7 @@ mod clients;
 mod outbox;
 mod presence;
 mod profile;
+pub mod reference;
 pub mod replica;
 mod settings;
 
@@ -43,6 +44,7 @@ pub use clients::{ClientCard, ClientList, ClientRow, CompanyCard, Line};
 pub use error::StoreError;
 pub use outbox::OutboxItem;
 pub use profile::Profile;
+pub use reference::{KbArticle, QuickReply};
 pub use replica::Colleague;
 pub use settings::{Language, Settings};
 

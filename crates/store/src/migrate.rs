@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_colleagues",
         sql: include_str!("../../../migrations/0007_colleagues.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_reference",
+        sql: include_str!("../../../migrations/0008_reference.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

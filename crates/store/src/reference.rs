@@ -1,0 +1,153 @@
+//! The line's quick replies and knowledge base (C8): a copy of the server's, replaced whole at
+//! every connection, searched locally so both work offline.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Store;
+use crate::clients::prefix_query;
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct QuickReply {
+    pub title: String,
+    /// May hold `{client}`, `{appeal}` and `{specialist}`, filled in by the UI.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KbArticle {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+}
+
+fn fold(text: &str) -> String {
+    text.replace('ё', "е").replace('Ё', "Е")
+}
+
+/// Words of a client's message worth looking up: four letters or more, cut to a five-letter
+/// prefix so «формируется» finds «формирования» (a poor man's stemmer, enough for hints).
+fn hint_query(text: &str) -> Option<String> {
+    let folded = fold(text);
+    let stems: Vec<String> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4)
+        .map(|w| w.chars().take(5).collect::<String>())
+        .take(16)
+        .collect();
+    if stems.is_empty() {
+        return None;
+    }
+    // Each stem is quoted by prefix_query, so nothing in a message is FTS syntax.
+    let terms: Vec<String> = stems.iter().filter_map(|s| prefix_query(s)).collect();
+    Some(terms.join(" OR "))
+}
+
+impl Store {
+    /// Replace the line's quick replies (in the server's order).
+    pub fn replace_quick_replies(&self, line: i64, replies: &[QuickReply]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM quick_replies WHERE line_id = ?1", [line])?;
+        for (position, r) in replies.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO quick_replies (line_id, position, title, text) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![line, position as i64, r.title, r.text],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The line's quick replies whose title or text holds every word of `query` (case and ё
+    /// insensitive), in the server's order.
+    pub fn quick_replies(&self, line: i64, query: &str) -> Result<Vec<QuickReply>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT title, text FROM quick_replies WHERE line_id = ?1 ORDER BY position",
+        )?;
+        let all = stmt
+            .query_map([line], |r| {
+                Ok(QuickReply {
+                    title: r.get(0)?,
+                    text: r.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let words: Vec<String> = fold(&query.to_lowercase())
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        Ok(all
+            .into_iter()
+            .filter(|r| {
+                let hay = fold(&format!("{} {}", r.title, r.text).to_lowercase());
+                words.iter().all(|w| hay.contains(w.as_str()))
+            })
+            .collect())
+    }
+
+    /// Replace the line's knowledge base.
+    pub fn replace_kb(&self, line: i64, articles: &[KbArticle]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "DELETE FROM kb_search WHERE rowid IN (SELECT id FROM kb_articles WHERE line_id = ?1)",
+            [line],
+        )?;
+        tx.execute("DELETE FROM kb_articles WHERE line_id = ?1", [line])?;
+        for a in articles {
+            tx.execute(
+                "INSERT INTO kb_articles (id, line_id, title, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET line_id = excluded.line_id,
+                     title = excluded.title, body = excluded.body",
+                rusqlite::params![a.id, line, a.title, a.body],
+            )?;
+            tx.execute(
+                "INSERT INTO kb_search (rowid, title, body) VALUES (?1, ?2, ?3)",
+                rusqlite::params![a.id, fold(&a.title), fold(&a.body)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// KB articles of the line that may answer `text` (a client's message), best first.
+    pub fn kb_hints(&self, line: i64, text: &str, limit: u32) -> Result<Vec<KbArticle>> {
+        let Some(query) = hint_query(text) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, a.title, a.body FROM kb_search s JOIN kb_articles a ON a.id = s.rowid
+             WHERE kb_search MATCH ?2 AND a.line_id = ?1
+             ORDER BY bm25(kb_search, 5.0, 1.0) LIMIT ?3",
+        )?;
+        let hits = stmt
+            .query_map(rusqlite::params![line, query, limit], |r| {
+                Ok(KbArticle {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hint_queries_are_quoted_stems_joined_by_or() {
+        assert_eq!(
+            hint_query("Не формируется 6-НДФЛ!").as_deref(),
+            Some("\"форми\"* OR \"НДФЛ\"*")
+        );
+        assert_eq!(hint_query("да, ок"), None);
+        assert!(
+            hint_query("\"NEAR\" * OR )(").is_some_and(|q| q == "\"NEAR\"*"),
+            "no syntax gets through"
+        );
+    }
+}
