@@ -25,6 +25,7 @@ mod error;
 mod events;
 mod peer;
 pub mod state;
+mod stats;
 
 pub use error::CallError;
 pub use events::ReceivedPacket;

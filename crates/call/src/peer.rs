@@ -91,7 +91,7 @@ struct Sender {
 
 /// One call's WebRTC peer. Dropping it hangs up.
 pub struct Call {
-    pc: Arc<dyn PeerConnection>,
+    pub(crate) pc: Arc<dyn PeerConnection>,
     track: Arc<TrackLocalStaticRTP>,
     ssrc: u32,
     sender: tokio::sync::Mutex<Sender>,

@@ -15,6 +15,32 @@ pub const MAX_SDP_BYTES: usize = 16 * 1024;
 /// Longest ICE candidate line, in bytes.
 pub const MAX_CANDIDATE_BYTES: usize = 512;
 
+/// Largest call recording the server takes (`POST /api/calls/{call}/recording`), in bytes:
+/// two 24 kbit/s Opus streams fill it in about two and a half hours.
+pub const MAX_RECORDING_BYTES: usize = 50 * 1024 * 1024;
+
+/// What one party of a call measured (V1: call statistics reach reports). Whole numbers in
+/// small units, so actions stay comparable and exact on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct CallQuality {
+    /// How long this side ran the call's audio.
+    pub duration_ms: u64,
+    pub packets_sent: u64,
+    pub packets_received: u64,
+    /// Packets of the other side that never arrived, in tenths of a percent.
+    pub loss_permille: u32,
+    /// Packets that arrived too late to play, in tenths of a percent.
+    pub late_permille: u32,
+    /// RFC 3550 interarrival jitter.
+    pub jitter_ms: u32,
+    /// The jitter buffer's delay at the end of the call.
+    pub buffer_ms: u32,
+    /// Round-trip time, when measured (see the engine's report for how).
+    pub rtt_ms: Option<u32>,
+    /// E-model MOS estimate times 100 (100-450).
+    pub mos_centi: u16,
+}
+
 /// Why a call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -139,6 +165,43 @@ mod tests {
             r#"{"kind":"call_ended","call":3,"appeal":4,"client":2,"specialist":1,"by":"specialist","reason":"hung_up","connected_ms":5000}"#
         );
         assert!(ended.shown_to_client() && ended.client() == Some(2));
+        let quality = CallQuality {
+            duration_ms: 5000,
+            packets_sent: 250,
+            packets_received: 240,
+            loss_permille: 40,
+            late_permille: 0,
+            jitter_ms: 3,
+            buffer_ms: 40,
+            rtt_ms: None,
+            mos_centi: 420,
+        };
+        let stats = Action::CallStats { call: 3, quality };
+        assert_eq!(
+            serde_json::to_string(&stats).expect("json"),
+            r#"{"kind":"call_stats","call":3,"quality":{"duration_ms":5000,"packets_sent":250,"packets_received":240,"loss_permille":40,"late_permille":0,"jitter_ms":3,"buffer_ms":40,"rtt_ms":null,"mos_centi":420}}"#
+        );
+        let recorded = Event::CallRecorded {
+            call: 3,
+            appeal: 4,
+            client: 2,
+            bytes: 1000,
+            duration_ms: 5000,
+        };
+        assert_eq!(
+            serde_json::to_string(&recorded).expect("json"),
+            r#"{"kind":"call_recorded","call":3,"appeal":4,"client":2,"bytes":1000,"duration_ms":5000}"#
+        );
+        assert!(recorded.shown_to_client() && recorded.client() == Some(2));
+        let measured = Event::CallStats {
+            call: 3,
+            appeal: 4,
+            client: 2,
+            specialist: Some(1),
+            from: Role::Client,
+            quality,
+        };
+        assert!(!measured.shown_to_client() && measured.client() == Some(2));
     }
 
     #[test]

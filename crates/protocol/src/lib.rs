@@ -13,7 +13,10 @@ use linedesk_domain::ticket::{TicketHistoryEntry, TicketNumber, TicketState};
 use serde::{Deserialize, Serialize};
 
 mod call;
-pub use call::{CallEndReason, MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, SignalPayload};
+pub use call::{
+    CallEndReason, CallQuality, MAX_CANDIDATE_BYTES, MAX_RECORDING_BYTES, MAX_SDP_BYTES,
+    SignalPayload,
+};
 
 /// Bumped on any incompatible change of the frames below.
 pub const PROTOCOL_VERSION: u16 = 1;
@@ -167,6 +170,12 @@ pub enum Action {
     HangUp {
         call: u64,
         reason: CallEndReason,
+    },
+    /// V1: a party's measurements of a call it took part in (once connected), for reports.
+    /// Each party sends its own once: [`Event::CallStats`].
+    CallStats {
+        call: u64,
+        quality: CallQuality,
     },
 }
 
@@ -360,6 +369,24 @@ pub enum Event {
         reason: CallEndReason,
         connected_ms: Option<i64>,
     },
+    /// V1: one party's statistics of a call (`from` says which side measured them).
+    CallStats {
+        call: u64,
+        appeal: u64,
+        client: u64,
+        specialist: Option<u64>,
+        from: Role,
+        quality: CallQuality,
+    },
+    /// V1: the call's recording was uploaded (`POST /api/calls/{call}/recording`) and is
+    /// attached to the appeal; the client of the call may download it.
+    CallRecorded {
+        call: u64,
+        appeal: u64,
+        client: u64,
+        bytes: u64,
+        duration_ms: u64,
+    },
 }
 
 impl Event {
@@ -381,7 +408,9 @@ impl Event {
             | Event::TicketChanged { client, .. }
             | Event::CallRinging { client, .. }
             | Event::CallConnected { client, .. }
-            | Event::CallEnded { client, .. } => Some(*client),
+            | Event::CallEnded { client, .. }
+            | Event::CallStats { client, .. }
+            | Event::CallRecorded { client, .. } => Some(*client),
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::SpecialistServes { .. } => None,
@@ -401,7 +430,8 @@ impl Event {
             | Event::AppealRated { .. }
             | Event::CallRinging { .. }
             | Event::CallConnected { .. }
-            | Event::CallEnded { .. } => true,
+            | Event::CallEnded { .. }
+            | Event::CallRecorded { .. } => true,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::SpecialistServes { .. }
@@ -411,7 +441,8 @@ impl Event {
             | Event::SlaAtRisk { .. }
             | Event::SlaBreached { .. }
             | Event::TicketCreated { .. }
-            | Event::TicketChanged { .. } => false,
+            | Event::TicketChanged { .. }
+            | Event::CallStats { .. } => false,
         }
     }
 }

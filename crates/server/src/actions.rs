@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::sqlite::{Inner, id, sql_id};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
-use crate::{calls, rating, sla, sla_alerts, tickets};
+use crate::{call_records, calls, rating, sla, sla_alerts, tickets};
 
 pub(crate) struct Work<'a> {
     pub tx: Transaction<'a>,
@@ -448,6 +448,7 @@ pub(crate) fn apply(
         }
         Action::AnswerCall { call } => calls::answer(&mut w, actor, *call, routing)?,
         Action::HangUp { call, reason } => calls::hang_up(&mut w, actor, *call, *reason)?,
+        Action::CallStats { call, quality } => call_records::stats(&mut w, actor, *call, quality)?,
     }
     let Work {
         tx,

@@ -1,6 +1,7 @@
 //! The HTTP side: `POST /api/login` (throttled, see [`crate::throttle`]), `POST /api/logout`,
 //! `GET /api/ws` (the WebSocket of [`crate::session`]), the bearer-token reads of
-//! [`crate::api`] and the admin API of [`crate::admin`]. Serving also starts the SLA timer.
+//! [`crate::api`], the call recordings of [`crate::recordings`] and the admin API of
+//! [`crate::admin`]. Serving also starts the SLA timer.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicBool;
@@ -305,6 +306,7 @@ pub fn router(server: Arc<Server>) -> Router {
         )
         .route("/api/lines/{line}/kb", get(crate::api::kb))
         .merge(crate::admin::routes())
+        .merge(crate::recordings::routes())
         .with_state(server)
 }
 

@@ -17,7 +17,9 @@
 //! - [`sla`]: each appeal's SLA level and deadlines; `sla_alerts`: the alerts the timer fires;
 //!   [`sla_timer`] is the loop at the edge; [`sla_file`] reads a line's levels from TOML.
 //! - `calls`: calls (V1) placed, answered and hung up as actions with events in the line's log;
-//!   [`signal`] relays their WebRTC signalling between the two parties, in memory only.
+//!   [`signal`] relays their WebRTC signalling between the two parties, in memory only;
+//!   `call_records`: each party's call statistics and the call's recording (in the data dir's
+//!   `recordings/`), which [`recordings`] uploads and serves over HTTP.
 //! - `tickets`: tickets (T1-T5) and their queues; `rating`: clients rate finished appeals.
 //! - [`knowledge`]: quick replies and the knowledge base (files, storage, FTS5 search);
 //!   [`api`] serves them over HTTP with a bearer token.
@@ -29,6 +31,7 @@ pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;
+mod call_records;
 mod calls;
 pub mod config;
 pub mod config_file;
@@ -40,6 +43,7 @@ pub mod load;
 pub mod presence;
 mod rate_limit;
 mod rating;
+pub mod recordings;
 pub mod revocation;
 pub mod session;
 pub mod signal;

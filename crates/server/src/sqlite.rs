@@ -6,7 +6,7 @@
 //! transaction, and only then replaces the dispatcher, so the two never disagree.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use linedesk_domain::ids::{AppealId, SpecialistId};
@@ -19,10 +19,12 @@ use linedesk_domain::sla::LevelSet;
 
 use crate::actions::append_event;
 use crate::app::now_ms;
+use crate::call_records::{self, RecordingFiles};
 use crate::storage::{
     Account, Applied, KbArticle, LineInfo, QuickReply, Revocation, Storage, StorageError,
     StoredClient, StoredEvent, Subject,
 };
+use crate::storage::{CallRecording, RecordingSaved};
 use crate::{actions, knowledge, sla, sla_alerts, tickets};
 use accounts::role_code;
 
@@ -34,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_admins.sql")),
     (6, include_str!("../migrations/0006_client_profile.sql")),
     (7, include_str!("../migrations/0007_calls.sql")),
+    (8, include_str!("../migrations/0008_call_stats.sql")),
 ];
 
 mod accounts;
@@ -45,6 +48,8 @@ pub(crate) struct Inner {
 
 pub struct SqliteStorage {
     inner: Mutex<Inner>,
+    /// Call recordings: `recordings/` beside the database file.
+    files: RecordingFiles,
 }
 
 pub(crate) fn id(v: i64) -> u64 {
@@ -114,14 +119,20 @@ impl SqliteStorage {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        SqliteStorage::prepare(Connection::open(path)?)
+        let recordings = path
+            .parent()
+            .map_or_else(|| PathBuf::from("recordings"), |d| d.join("recordings"));
+        SqliteStorage::prepare(Connection::open(path)?, RecordingFiles::Dir(recordings))
     }
 
     pub fn open_in_memory() -> Result<SqliteStorage, StorageError> {
-        SqliteStorage::prepare(Connection::open_in_memory()?)
+        SqliteStorage::prepare(
+            Connection::open_in_memory()?,
+            RecordingFiles::Memory(Mutex::default()),
+        )
     }
 
-    fn prepare(mut conn: Connection) -> Result<SqliteStorage, StorageError> {
+    fn prepare(mut conn: Connection, files: RecordingFiles) -> Result<SqliteStorage, StorageError> {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let known = MIGRATIONS.last().map_or(0, |m| m.0);
         if version > known {
@@ -143,6 +154,7 @@ impl SqliteStorage {
         let routing = load_routing(&conn)?;
         Ok(SqliteStorage {
             inner: Mutex::new(Inner { conn, routing }),
+            files,
         })
     }
 
@@ -531,6 +543,37 @@ impl Storage for SqliteStorage {
 
     fn call(&self, call: u64) -> Result<Option<crate::storage::CallRecord>, StorageError> {
         crate::calls::load(&self.inner().conn, call)
+    }
+
+    fn save_recording(
+        &self,
+        actor: Subject,
+        call: u64,
+        ogg: &[u8],
+        duration_ms: u64,
+        now_ms: i64,
+    ) -> Result<RecordingSaved, StorageError> {
+        let mut inner = self.inner();
+        call_records::save_recording(
+            &mut inner.conn,
+            &self.files,
+            actor,
+            call,
+            ogg,
+            duration_ms,
+            now_ms,
+        )
+    }
+
+    fn recording(&self, call: u64) -> Result<Option<CallRecording>, StorageError> {
+        call_records::recording(&self.inner().conn, &self.files, call)
+    }
+
+    fn call_stats(
+        &self,
+        call: u64,
+    ) -> Result<Vec<(Role, linedesk_protocol::CallQuality)>, StorageError> {
+        call_records::stats_of(&self.inner().conn, call)
     }
 
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {

@@ -134,6 +134,18 @@ impl CallRecord {
     }
 }
 
+/// A call and its recording's bytes (`None` before the upload).
+pub type CallRecording = (CallRecord, Option<Vec<u8>>);
+
+/// The outcome of a recording upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordingSaved {
+    /// Stored now and attached to the appeal with this event.
+    Done(StoredEvent),
+    /// The same file was stored before; nothing changed.
+    Duplicate,
+}
+
 /// The outcome of an idempotent action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -260,6 +272,24 @@ pub trait Storage: Send + Sync + 'static {
     -> Result<Vec<KbArticle>, StorageError>;
     /// A call by id (V1), for relaying its signalling between its parties.
     fn call(&self, call: u64) -> Result<Option<CallRecord>, StorageError>;
+    /// V1: keep the recording of `call` (an Ogg Opus file of `duration_ms`) uploaded by
+    /// `actor`, who must be the call's specialist, and attach it to the call's appeal with
+    /// `Event::CallRecorded`. The same bytes again are a duplicate; other bytes a conflict.
+    fn save_recording(
+        &self,
+        actor: Subject,
+        call: u64,
+        ogg: &[u8],
+        duration_ms: u64,
+        now_ms: i64,
+    ) -> Result<RecordingSaved, StorageError>;
+    /// The call and its recording (`None` before the upload); `None` for no such call.
+    fn recording(&self, call: u64) -> Result<Option<CallRecording>, StorageError>;
+    /// Each party's `CallStats` of `call`, the specialist's first.
+    fn call_stats(
+        &self,
+        call: u64,
+    ) -> Result<Vec<(Role, linedesk_protocol::CallQuality)>, StorageError>;
     /// Events of `line` with `seq > after`, in order, at most `limit`.
     fn events_after(
         &self,

@@ -1,6 +1,7 @@
 //! Databases written by older servers open forward: a migration-3 database gets the default
 //! ticket queue and the built-in SLA level (migration 4), keeps its tokens and gains admins and
-//! revocations (migration 5); a migration-6 database gains calls (migration 7).
+//! revocations (migration 5); a migration-6 database gains calls (migration 7); a migration-7
+//! database keeps its calls and gains their statistics and recordings (migration 8).
 
 use linedesk_protocol::{Action, Event};
 use linedesk_server::app::now_ms;
@@ -160,5 +161,53 @@ fn a_version_6_database_migrates_to_calls() {
     assert_eq!(
         (stored.line, stored.client, stored.specialist),
         (1, 1, Some(1))
+    );
+}
+
+#[test]
+fn a_version_7_database_keeps_its_calls_and_gains_their_statistics() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("server.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        for sql in [
+            include_str!("../migrations/0001_server.sql"),
+            include_str!("../migrations/0002_routing.sql"),
+            include_str!("../migrations/0003_client_fields.sql"),
+            include_str!("../migrations/0004_tickets_sla.sql"),
+            include_str!("../migrations/0005_admins.sql"),
+            include_str!("../migrations/0006_client_profile.sql"),
+            include_str!("../migrations/0007_calls.sql"),
+        ] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        conn.pragma_update(None, "user_version", 7)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO lines (name) VALUES ('Линия');
+             INSERT INTO clients (line_id, name) VALUES (1, 'Иванова');
+             INSERT INTO specialists (login, password_hash, name) VALUES ('anna', 'x', 'Анна');
+             INSERT INTO line_specialists (line_id, specialist_id) VALUES (1, 1);
+             INSERT INTO appeals (line_id, client_id, state, opened_at) VALUES (1, 1, 'queued', 0);
+             INSERT INTO calls (line_id, client_id, specialist_id, appeal_id, from_client, state,
+                 placed_at, connected_at, ended_at, end_reason)
+             VALUES (1, 1, 1, 1, 0, 'ended', 0, 1, 2, 'hung_up');",
+        )
+        .expect("old data");
+    }
+    let s = SqliteStorage::open(&path).expect("migrate");
+    let quality = linedesk_protocol::CallQuality {
+        duration_ms: 1,
+        mos_centi: 440,
+        ..Default::default()
+    };
+    let action = Action::CallStats { call: 1, quality };
+    assert!(matches!(
+        s.apply(Subject::specialist(1), "s", &action, now_ms()),
+        Ok(Applied::Done(_))
+    ));
+    assert_eq!(
+        s.call_stats(1).expect("stats"),
+        vec![(linedesk_protocol::Role::Specialist, quality)]
     );
 }

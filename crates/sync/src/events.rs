@@ -112,6 +112,8 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         | Event::TicketChanged { .. }
         | Event::CallRinging { .. }
         | Event::CallConnected { .. }
-        | Event::CallEnded { .. } => RemoteChange::Skip,
+        | Event::CallEnded { .. }
+        | Event::CallStats { .. }
+        | Event::CallRecorded { .. } => RemoteChange::Skip,
     }
 }

@@ -26,7 +26,7 @@ pub struct World {
     /// A second client of line A.
     pub client_a2: u64,
     pub storage: Arc<SqliteStorage>,
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
 }
 
 /// Two lines, a client on each, `anna` serving line A and `boris` serving line B, a real
@@ -90,7 +90,7 @@ pub async fn world_with_grace(grace: Duration) -> World {
         client_b,
         client_a2,
         storage,
-        _dir: dir,
+        dir,
     }
 }
 

@@ -1,0 +1,183 @@
+//! `linedesk-voice loopback --input speech.wav --output heard.wav [--reply reply.wav]
+//! [--loss 5] [--jitter 30] [--reorder 2] [--seconds N] [--seed S] [--dir DIR]`
+//!
+//! A whole call on this machine: a real line server in this process on 127.0.0.1, the
+//! specialist calls `client-1` through its signalling, real WebRTC on loopback carries the
+//! audio. The specialist's microphone reads `--input`; the client's speaker is written to
+//! `--output`; `--reply` is the client's microphone (silence without it). The network between
+//! them can be made worse on both receive paths. Prints the mouth-to-ear delay (cross-
+//! correlation of input and output), the jitter buffer's statistics, loss and MOS of both
+//! sides, and the decoded length of both recordings.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use linedesk_engine::analysis::align;
+use linedesk_engine::loopback::{Loopback, run};
+use linedesk_engine::{EngineError, Impairment, wav};
+
+const USAGE: &str = "usage: linedesk-voice loopback --input speech.wav --output heard.wav \
+[--reply reply.wav] [--loss PERCENT] [--jitter MS] [--reorder PERCENT] [--seconds N] [--seed S] [--dir DIR]";
+
+struct Options {
+    input: PathBuf,
+    output: PathBuf,
+    reply: Option<PathBuf>,
+    loss: f64,
+    jitter_ms: u64,
+    reorder: f64,
+    seconds: Option<f64>,
+    seed: u64,
+    dir: Option<PathBuf>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let Some((command, rest)) = args.split_first() else {
+        return Err(USAGE.into());
+    };
+    if command != "loopback" {
+        return Err(format!("unknown command {command:?}\n{USAGE}"));
+    }
+    let mut o = Options {
+        input: PathBuf::new(),
+        output: PathBuf::new(),
+        reply: None,
+        loss: 0.0,
+        jitter_ms: 0,
+        reorder: 0.0,
+        seconds: None,
+        seed: 1,
+        dir: None,
+    };
+    let mut it = rest.iter();
+    while let Some(flag) = it.next() {
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let number = |v: &str| {
+            v.parse::<f64>()
+                .map_err(|_| format!("{flag}: not a number: {v}"))
+        };
+        match flag.as_str() {
+            "--input" => o.input = value.into(),
+            "--output" => o.output = value.into(),
+            "--reply" => o.reply = Some(value.into()),
+            "--loss" => o.loss = number(value)?,
+            "--jitter" => o.jitter_ms = number(value)? as u64,
+            "--reorder" => o.reorder = number(value)?,
+            "--seconds" => o.seconds = Some(number(value)?),
+            "--seed" => o.seed = number(value)? as u64,
+            "--dir" => o.dir = Some(value.into()),
+            other => return Err(format!("unknown option {other}\n{USAGE}")),
+        }
+    }
+    if o.input.as_os_str().is_empty() || o.output.as_os_str().is_empty() {
+        return Err(USAGE.into());
+    }
+    Ok(o)
+}
+
+async fn loopback(o: Options) -> Result<(), EngineError> {
+    let talk = wav::read(&o.input)?;
+    let reply = match &o.reply {
+        Some(path) => wav::read(path)?,
+        None => Vec::new(),
+    };
+    let temp = tempfile::tempdir().map_err(|source| EngineError::Io {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let dir = o.dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&dir).map_err(|source| EngineError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let impaired = o.loss > 0.0 || o.jitter_ms > 0 || o.reorder > 0.0;
+    let impairment = impaired.then(|| {
+        Impairment::new(
+            o.loss,
+            Duration::from_millis(o.jitter_ms),
+            o.reorder,
+            o.seed,
+        )
+    });
+    let outcome = run(Loopback {
+        talk: talk.clone(),
+        reply,
+        length: o.seconds.map(Duration::from_secs_f64),
+        impairment,
+        dir: dir.clone(),
+    })
+    .await?;
+    wav::write(&o.output, &outcome.heard)?;
+    println!(
+        "call {} on {}: network loss {} %, jitter up to {} ms, reorder {} % (seed {})",
+        outcome.call, outcome.server.addr, o.loss, o.jitter_ms, o.reorder, o.seed
+    );
+    match align(&talk, &outcome.heard, Duration::from_secs(1)) {
+        Some(a) => {
+            let mouth_to_ear = a.delay.saturating_sub(outcome.client_started_later);
+            println!(
+                "mouth-to-ear delay: {:.1} ms (correlation {:.3} at that delay, {:.3} per segment)",
+                mouth_to_ear.as_secs_f64() * 1000.0,
+                a.correlation,
+                a.segment_correlation
+            );
+        }
+        None => println!("mouth-to-ear delay: not found (nothing came out?)"),
+    }
+    println!("specialist heard: {}", outcome.specialist);
+    println!("client heard:     {}", outcome.client);
+    for (who, report) in [
+        ("specialist", &outcome.specialist),
+        ("client", &outcome.client),
+    ] {
+        let decoded = linedesk_voice::recording::read(&report.recording)?;
+        println!(
+            "{who} recording {}: {:.2} s decoded (engine ran {:.2} s), complete {}",
+            report.recording.display(),
+            decoded.duration.as_secs_f64(),
+            report.elapsed.as_secs_f64(),
+            decoded.complete
+        );
+    }
+    println!(
+        "uploaded to the server: {:?}; output written to {}",
+        outcome.uploaded,
+        o.output.display()
+    );
+    if o.dir.is_none() {
+        println!("(recordings were in a temporary directory; pass --dir to keep them)");
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse(&args) {
+        Ok(o) => o,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(loopback(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("linedesk-voice: {e} [{}]", e.code());
+            ExitCode::FAILURE
+        }
+    }
+}

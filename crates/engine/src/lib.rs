@@ -1,0 +1,43 @@
+//! The Linedesk voice engine: one call end to end (V1).
+//!
+//! A call is set up by the app through the line server (`PlaceCall`/`AnswerCall` and the
+//! relayed signalling, see `linedesk-call`). Once its WebRTC peer exists, the app hands the
+//! [`linedesk_call::Call`], its received packets and the headset ([`linedesk_audio::AudioIo`])
+//! to [`CallSession::start`]:
+//!
+//! ```text
+//! microphone ─ read_frame ─ Encoder ─ send_packet ──────────────► the other side
+//! the other side ─ packets ─ [impairment] ─ JitterBuffer ─ Decoder ─ write_frame ─ speaker
+//!                         both frames of every tick ─ Recorder (ch 0 specialist, ch 1 client)
+//! ```
+//!
+//! every 20 ms (see [`session`] for the tick policy). While it runs, [`CallSession::levels`]
+//! streams both directions' level meters and [`CallSession::device_events`] the headset's
+//! events (a lost device does not end the call or the recording). When the call ends,
+//! [`CallSession::ended`] (or [`CallSession::finish`] to stop early) gives the
+//! [`CallReport`]: packets, loss, late, jitter, buffer delay, RTT from WebRTC's stats and an
+//! E-model MOS; [`CallReport::quality`] is what `Action::CallStats` sends to the server.
+//!
+//! After the call the specialist's app uploads the recording: [`upload_recording`] once, or
+//! through the [`UploadQueue`], which keeps it on disk and retries with backoff until the
+//! server acknowledges it.
+//!
+//! [`loopback`] runs a whole call on one machine (a real server in-process, two engines,
+//! real WebRTC on 127.0.0.1); the `linedesk-voice` binary is its command line, and
+//! [`analysis`] measures what came out against what went in.
+
+pub mod analysis;
+mod error;
+pub mod line;
+pub mod loopback;
+pub mod queue;
+pub mod report;
+pub mod session;
+pub mod upload;
+pub mod wav;
+
+pub use error::EngineError;
+pub use queue::UploadQueue;
+pub use report::{CallReport, DelaySource};
+pub use session::{CallSession, Impairment, Levels, SessionConfig, Side};
+pub use upload::{Uploaded, download_recording, upload_recording};

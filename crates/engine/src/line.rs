@@ -1,0 +1,195 @@
+//! [`LineLink`]: a signed-in WebSocket session with the line server, enough to place, answer
+//! and hang up calls, relay their signalling into a [`Call`], and report their statistics.
+//! The command line's loopback and the tests use it; the app has its own sync client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use linedesk_call::Call;
+use linedesk_protocol::{Action, ClientFrame, Event, PROTOCOL_VERSION, ServerFrame, SignalPayload};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::EngineError;
+use crate::upload::login;
+
+/// How long the server may take to answer a frame.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// One signed-in session; call signals are kept apart from the other frames.
+pub struct LineLink {
+    server: String,
+    token: String,
+    /// The specialist's or client's id from `Welcome`.
+    pub id: u64,
+    out: mpsc::UnboundedSender<ClientFrame>,
+    frames: mpsc::UnboundedReceiver<ServerFrame>,
+    signals: mpsc::UnboundedReceiver<(u64, SignalPayload)>,
+    next_key: u64,
+}
+
+impl LineLink {
+    /// Sign in to `server` (`host:port`) and subscribe to `line` from now on.
+    pub async fn join(
+        server: &str,
+        login_name: &str,
+        password: &str,
+        line: u64,
+    ) -> Result<LineLink, EngineError> {
+        let token = login(server, login_name, password).await?;
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{server}/api/ws"))
+            .await
+            .map_err(|e| EngineError::Unreachable(e.to_string()))?;
+        let (mut sink, mut stream) = ws.split();
+        let (out, mut out_rx) = mpsc::unbounded_channel::<ClientFrame>();
+        let (frames_tx, frames) = mpsc::unbounded_channel();
+        let (signals_tx, signals) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(frame) = out_rx.recv().await {
+                if sink
+                    .send(Message::Text(frame.encode().into()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = stream.next().await {
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                match ServerFrame::decode(text.as_str()) {
+                    Ok(ServerFrame::Signal { call, payload, .. }) => {
+                        let _ = signals_tx.send((call, payload));
+                    }
+                    Ok(other) => {
+                        let _ = frames_tx.send(other);
+                    }
+                    Err(_) => return,
+                }
+            }
+        });
+        let mut link = LineLink {
+            server: server.to_string(),
+            token: token.clone(),
+            id: 0,
+            out,
+            frames,
+            signals,
+            next_key: 0,
+        };
+        link.send(ClientFrame::Hello {
+            version: PROTOCOL_VERSION,
+            token,
+        })?;
+        match link.frame().await? {
+            ServerFrame::Welcome { id, .. } => link.id = id,
+            other => {
+                return Err(EngineError::Line(format!(
+                    "expected Welcome, got {other:?}"
+                )));
+            }
+        }
+        link.send(ClientFrame::Subscribe { line, after: 0 })?;
+        while !matches!(link.frame().await?, ServerFrame::CaughtUp { .. }) {}
+        Ok(link)
+    }
+
+    /// The bearer token of this session (for the HTTP routes).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The server's `host:port`.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    fn send(&self, frame: ClientFrame) -> Result<(), EngineError> {
+        self.out
+            .send(frame)
+            .map_err(|_| EngineError::Line("the session closed".into()))
+    }
+
+    async fn frame(&mut self) -> Result<ServerFrame, EngineError> {
+        tokio::time::timeout(WAIT, self.frames.recv())
+            .await
+            .map_err(|_| EngineError::Line("no answer in time".into()))?
+            .ok_or_else(|| EngineError::Line("the session closed".into()))
+    }
+
+    /// Submit `action` and wait for its acknowledgement: its idempotency key.
+    pub async fn submit(&mut self, action: Action) -> Result<String, EngineError> {
+        self.next_key += 1;
+        let key = format!("engine-{}-{}", self.id, self.next_key);
+        self.send(ClientFrame::Submit {
+            key: key.clone(),
+            action,
+        })?;
+        loop {
+            match self.frame().await? {
+                ServerFrame::Event { .. } | ServerFrame::CaughtUp { .. } => continue,
+                ServerFrame::Ack { .. } => return Ok(key),
+                other => return Err(EngineError::Line(format!("{other:?}"))),
+            }
+        }
+    }
+
+    /// The next live event that `pick` accepts (others are skipped).
+    pub async fn event<T>(
+        &mut self,
+        mut pick: impl FnMut(&Event) -> Option<T>,
+    ) -> Result<T, EngineError> {
+        loop {
+            if let ServerFrame::Event { event, .. } = self.frame().await?
+                && let Some(found) = pick(&event)
+            {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// The next signal relayed for `call` (the offer, for the callee).
+    pub async fn signal(&mut self, call: u64) -> Result<SignalPayload, EngineError> {
+        loop {
+            let (c, payload) = tokio::time::timeout(WAIT, self.signals.recv())
+                .await
+                .map_err(|_| EngineError::Line("no signal in time".into()))?
+                .ok_or_else(|| EngineError::Line("the session closed".into()))?;
+            if c == call {
+                return Ok(payload);
+            }
+        }
+    }
+
+    /// Wire `peer` to this session for `call`: its signals go out through the server and the
+    /// ones relayed here go into it, until either side stops.
+    pub fn attach(
+        &mut self,
+        call: u64,
+        peer: &Arc<Call>,
+        mut outgoing: mpsc::UnboundedReceiver<SignalPayload>,
+    ) {
+        let out = self.out.clone();
+        tokio::spawn(async move {
+            while let Some(payload) = outgoing.recv().await {
+                if out.send(ClientFrame::Signal { call, payload }).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut incoming = std::mem::replace(&mut self.signals, mpsc::unbounded_channel().1);
+        let peer = peer.clone();
+        tokio::spawn(async move {
+            while let Some((c, payload)) = incoming.recv().await {
+                if c == call {
+                    // A bad relayed signal is the peer's typed error; its state tells.
+                    let _ = peer.signal(payload).await;
+                }
+            }
+        });
+    }
+}

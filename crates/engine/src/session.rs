@@ -1,0 +1,382 @@
+//! [`CallSession`]: one connected call run on tokio, one 20 ms tick at a time.
+//!
+//! Every tick: the headset's events are forwarded; a captured frame is metered, encoded and
+//! sent (not while muted or on hold; DTX packets of one or two bytes are not sent, which the
+//! far jitter buffer sees as a timestamp gap); received packets go (through the optional
+//! impairment) into the jitter buffer, which says what to play; the decoded frame goes to the
+//! speaker; both sides' frames go to the recorder. A lost device only means no frame (the
+//! microphone) or nobody listening (the speaker): the call and its recording go on.
+//!
+//! **Ticks.** `tokio::time::interval` with [`MissedTickBehavior::Burst`]: the headset is a
+//! real-time clock of exactly 50 frames per second on both sides. When the task is late (two
+//! shared cores, a busy runtime), Burst runs the missed ticks at once, so capture is drained
+//! and playback fed at the true long-run rate; `Delay` would drop those ticks for good, and
+//! every drop would add 20 ms of latency in the device buffers and fall 20 ms behind the
+//! sender. The jitter buffer is given each tick's *scheduled* time, not the time it ran, so
+//! a burst does not look like the network speeding up.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use linedesk_audio::{AudioIo, DeviceEvent, FRAME_SAMPLES, Frame};
+use linedesk_call::{Call, CallError, CallState, ReceivedPacket, Sent, TICKS_PER_PACKET};
+use linedesk_voice::codec::{CodecConfig, Decoder, Encoder, SAMPLE_RATE};
+use linedesk_voice::jitter::{JitterBuffer, JitterConfig};
+use linedesk_voice::level::{FLOOR_DBFS, Level, LevelMeter};
+use linedesk_voice::netsim::{NetConfig, NetSim};
+use linedesk_voice::recording::Recorder;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::MissedTickBehavior;
+
+use crate::EngineError;
+use crate::report::CallReport;
+
+/// One frame of audio time.
+pub const TICK: Duration = Duration::from_millis(20);
+/// How often the RTT is read from WebRTC and the encoder's FEC is retuned (in ticks: 1 s).
+const EVERY_SECOND: u64 = 50;
+
+/// Which party this engine is: its own voice goes to that channel of the recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Channel 0.
+    Specialist,
+    /// Channel 1.
+    Client,
+}
+
+/// A network made worse on purpose, between the transport and the jitter buffer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Impairment {
+    pub net: NetConfig,
+    /// The same seed gives the same drops and delays for the same arrivals.
+    pub seed: u64,
+}
+
+impl Impairment {
+    /// `loss` and `reorder` in percent, `jitter` the most extra delay; no fixed delay.
+    pub fn new(loss_percent: f64, jitter: Duration, reorder_percent: f64, seed: u64) -> Self {
+        Impairment {
+            net: NetConfig {
+                delay: Duration::ZERO,
+                jitter,
+                loss: loss_percent / 100.0,
+                reorder: reorder_percent / 100.0,
+                ..NetConfig::default()
+            },
+            seed,
+        }
+    }
+}
+
+/// How to run one call.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub side: Side,
+    /// Where the two-channel Ogg Opus recording is written (created or truncated).
+    pub recording: PathBuf,
+    pub codec: CodecConfig,
+    pub jitter: JitterConfig,
+    pub impairment: Option<Impairment>,
+}
+
+impl SessionConfig {
+    pub fn new(side: Side, recording: PathBuf) -> SessionConfig {
+        SessionConfig {
+            side,
+            recording,
+            codec: CodecConfig::default(),
+            jitter: JitterConfig::default(),
+            impairment: None,
+        }
+    }
+}
+
+/// The level meters of both directions, for the UI (updated every tick).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Levels {
+    pub microphone: Level,
+    pub speaker: Level,
+}
+
+impl Default for Levels {
+    fn default() -> Self {
+        let silent = Level {
+            rms_dbfs: FLOOR_DBFS,
+            peak_dbfs: FLOOR_DBFS,
+        };
+        Levels {
+            microphone: silent,
+            speaker: silent,
+        }
+    }
+}
+
+/// A running call. Drop it and the engine stops at its next tick (the recording is still
+/// finished); [`CallSession::finish`] stops it and returns the report.
+pub struct CallSession {
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<CallReport, EngineError>>,
+    levels: watch::Receiver<Levels>,
+    devices: Option<mpsc::UnboundedReceiver<DeviceEvent>>,
+    started: Instant,
+}
+
+impl CallSession {
+    /// Start running `call` (connected, or about to be): `packets` is its
+    /// `CallChannels::packets`; the recording file is created now.
+    pub fn start(
+        call: Arc<Call>,
+        packets: mpsc::Receiver<ReceivedPacket>,
+        io: Box<dyn AudioIo>,
+        config: SessionConfig,
+    ) -> Result<CallSession, EngineError> {
+        let recorder = Recorder::create(&config.recording)?;
+        let (levels_tx, levels) = watch::channel(Levels::default());
+        let (devices_tx, devices) = mpsc::unbounded_channel();
+        let (stop, stopped) = oneshot::channel();
+        let started = Instant::now();
+        let engine = Engine {
+            encoder: Encoder::new(&config.codec)?,
+            decoder: Decoder::new()?,
+            jitter: JitterBuffer::new(config.jitter),
+            impairment: config.impairment.map(|i| NetSim::new(i.seed, i.net)),
+            recorder: Some(recorder),
+            recording_error: None,
+            mic: LevelMeter::new(),
+            speaker: LevelMeter::new(),
+            levels: levels_tx,
+            devices: devices_tx,
+            device_log: Vec::new(),
+            timestamp: initial_timestamp(),
+            sent: 0,
+            ticks: 0,
+            rtt: None,
+            started,
+            call,
+            packets,
+            io,
+            config,
+        };
+        let task = tokio::spawn(engine.run(stopped));
+        Ok(CallSession {
+            stop: Some(stop),
+            task,
+            levels,
+            devices: Some(devices),
+            started,
+        })
+    }
+
+    /// Both directions' levels, for the UI.
+    pub fn levels(&self) -> watch::Receiver<Levels> {
+        self.levels.clone()
+    }
+
+    /// The headset's events as they happen (taken once; later calls get `None`).
+    pub fn device_events(&mut self) -> Option<mpsc::UnboundedReceiver<DeviceEvent>> {
+        self.devices.take()
+    }
+
+    /// When the engine started: the time origin of its recording and its speaker output.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// Stop now (hang up first to end the call itself) and return the report.
+    pub async fn finish(mut self) -> Result<CallReport, EngineError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.ended().await
+    }
+
+    /// Wait until the call ends by itself (hung up, failed) and return the report.
+    pub async fn ended(self) -> Result<CallReport, EngineError> {
+        let CallSession { task, stop, .. } = self;
+        let report = task.await;
+        drop(stop);
+        report.map_err(|e| EngineError::Task(e.to_string()))?
+    }
+}
+
+/// A random RTP start timestamp (RFC 3550 §5.1), without a random-number crate.
+fn initial_timestamp() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    h.finish() as u32
+}
+
+/// The state the task owns.
+struct Engine {
+    call: Arc<Call>,
+    packets: mpsc::Receiver<ReceivedPacket>,
+    io: Box<dyn AudioIo>,
+    config: SessionConfig,
+    encoder: Encoder,
+    decoder: Decoder,
+    jitter: JitterBuffer<Bytes>,
+    impairment: Option<NetSim<ReceivedPacket>>,
+    recorder: Option<Recorder<std::fs::File>>,
+    recording_error: Option<String>,
+    mic: LevelMeter,
+    speaker: LevelMeter,
+    levels: watch::Sender<Levels>,
+    devices: mpsc::UnboundedSender<DeviceEvent>,
+    device_log: Vec<DeviceEvent>,
+    timestamp: u32,
+    sent: u64,
+    ticks: u64,
+    rtt: Option<Duration>,
+    started: Instant,
+}
+
+impl Engine {
+    async fn run(mut self, mut stop: oneshot::Receiver<()>) -> Result<CallReport, EngineError> {
+        let mut ticks =
+            tokio::time::interval_at(tokio::time::Instant::from_std(self.started), TICK);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let mut states = self.call.watch();
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut stop => break,
+                changed = states.changed() => {
+                    if changed.is_err() || self.call.state().is_over() {
+                        break;
+                    }
+                }
+                at = ticks.tick() => {
+                    if !self.tick(at.into_std()).await? {
+                        break;
+                    }
+                }
+            }
+        }
+        self.finish()
+    }
+
+    /// One 20 ms frame; `false` when the call turned out to be over.
+    async fn tick(&mut self, at: Instant) -> Result<bool, EngineError> {
+        let now = at.saturating_duration_since(self.started);
+        for event in self.io.poll_events() {
+            // Nobody listening is fine: the report keeps them too.
+            let _ = self.devices.send(event.clone());
+            self.device_log.push(event);
+        }
+
+        // Capture → encode → send.
+        let captured = self.io.read_frame();
+        let microphone = self.mic.process(
+            captured
+                .as_ref()
+                .map_or(&[0.0; FRAME_SAMPLES][..], |f| &f[..]),
+            SAMPLE_RATE,
+        );
+        let talking = self.call.state() == CallState::Connected && !self.call.is_muted();
+        let local = captured.filter(|_| talking);
+        if let Some(frame) = &local {
+            let packet = self.encoder.encode(frame)?;
+            // One- or two-byte packets are DTX silence: not sent.
+            if packet.len() > 2 {
+                match self
+                    .call
+                    .send_packet(Bytes::from(packet), self.timestamp)
+                    .await
+                {
+                    Ok(Sent::Sent) => self.sent += 1,
+                    Ok(_) => {}
+                    Err(CallError::Over) => return Ok(false),
+                    Err(other) => return Err(other.into()),
+                }
+            }
+        }
+        self.timestamp = self.timestamp.wrapping_add(TICKS_PER_PACKET);
+
+        // Receive → (impair) → jitter buffer → decode → play.
+        while let Ok(p) = self.packets.try_recv() {
+            let arrival = p.arrival.saturating_duration_since(self.started);
+            match self.impairment.as_mut() {
+                Some(net) => net.send(arrival, p),
+                None => self.jitter.push(p.seq, p.timestamp, p.payload, arrival),
+            }
+        }
+        if let Some(net) = self.impairment.as_mut() {
+            for (arrival, p) in net.receive(now) {
+                self.jitter.push(p.seq, p.timestamp, p.payload, arrival);
+            }
+        }
+        let playout = self.jitter.pop(now);
+        // A packet libopus cannot decode is concealed like a lost one.
+        let heard: Frame = match self.decoder.play(&playout) {
+            Ok(frame) => frame,
+            Err(_) => self.decoder.decode(None)?,
+        };
+        self.io.write_frame(&heard);
+        let speaker = self.speaker.process(&heard, SAMPLE_RATE);
+        self.levels.send_replace(Levels {
+            microphone,
+            speaker,
+        });
+
+        self.record(local.as_ref(), &heard);
+        self.ticks += 1;
+        if self.ticks.is_multiple_of(EVERY_SECOND) {
+            self.every_second().await?;
+        }
+        Ok(true)
+    }
+
+    /// Both sides of this frame into the recording; a failing recorder is dropped (the file
+    /// keeps what was flushed) and the call goes on.
+    fn record(&mut self, local: Option<&Frame>, remote: &Frame) {
+        let Some(recorder) = self.recorder.as_mut() else {
+            return;
+        };
+        let local = local.map(|f| &f[..]);
+        let (specialist, client) = match self.config.side {
+            Side::Specialist => (local, Some(&remote[..])),
+            Side::Client => (Some(&remote[..]), local),
+        };
+        if let Err(e) = recorder.write(specialist, client) {
+            self.recording_error = Some(e.to_string());
+            self.recorder = None;
+        }
+    }
+
+    /// Read the RTT and protect the outgoing stream against the loss seen incoming (the path
+    /// back is assumed as lossy as the path here: RTCP receiver reports are not read yet).
+    async fn every_second(&mut self) -> Result<(), EngineError> {
+        if let Some(rtt) = self.call.round_trip_time().await {
+            self.rtt = Some(rtt);
+        }
+        let stats = self.jitter.stats();
+        let loss = (stats.loss_percent() + stats.late_percent()).ceil();
+        let expected = loss.clamp(f64::from(self.config.codec.expected_loss_percent), 30.0);
+        self.encoder.set_expected_loss(expected as u8)?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<CallReport, EngineError> {
+        if let Some(recorder) = self.recorder.take()
+            && let Err(e) = recorder.finish()
+        {
+            self.recording_error = Some(e.to_string());
+        }
+        let mut report = CallReport::new(
+            TICK * u32::try_from(self.ticks).unwrap_or(u32::MAX),
+            self.sent,
+            self.jitter.stats(),
+            self.rtt,
+            self.config.recording.clone(),
+        );
+        report.elapsed = self.started.elapsed();
+        report.recording_error = self.recording_error;
+        report.device_events = self.device_log;
+        report.receive_overflow = self.call.receive_overflow();
+        Ok(report)
+    }
+}

@@ -1,0 +1,133 @@
+//! Uploading a call's recording to the line server (`POST /api/calls/{call}/recording`) and
+//! the statistics over plain HTTP with the session's bearer token.
+
+use std::path::Path;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use serde::Deserialize;
+
+use crate::EngineError;
+
+/// The server's answer to an upload.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Uploaded {
+    pub call: u64,
+    pub bytes: u64,
+    pub duration_ms: u64,
+    /// The server had this file already (a retried upload).
+    pub duplicate: bool,
+}
+
+/// One HTTP request to `server` (`host:port`): the status and the body.
+pub(crate) async fn request(
+    server: &str,
+    method: hyper::Method,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<(hyper::StatusCode, Bytes), EngineError> {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    let mut builder = hyper::Request::builder()
+        .method(method)
+        .uri(format!("http://{server}{path}"))
+        .header(hyper::header::CONTENT_TYPE, content_type);
+    if let Some(token) = token {
+        builder = builder.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let request = builder
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| EngineError::Unreachable(e.to_string()))?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| EngineError::Unreachable(e.to_string()))?;
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| EngineError::Unreachable(e.to_string()))?
+        .to_bytes();
+    Ok((status, bytes))
+}
+
+fn refused(status: hyper::StatusCode, body: &[u8]) -> EngineError {
+    let message = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    EngineError::Refused {
+        status: status.as_u16(),
+        message,
+    }
+}
+
+/// Upload the recording at `path` of `call` to `server` (`host:port`) as the call's
+/// specialist. Re-uploading the same file is harmless (`duplicate: true`).
+pub async fn upload_recording(
+    server: &str,
+    token: &str,
+    call: u64,
+    path: &Path,
+) -> Result<Uploaded, EngineError> {
+    let body = tokio::fs::read(path).await.map_err(EngineError::io(path))?;
+    let (status, bytes) = request(
+        server,
+        hyper::Method::POST,
+        &format!("/api/calls/{call}/recording"),
+        Some(token),
+        "audio/ogg",
+        body,
+    )
+    .await?;
+    if !status.is_success() {
+        return Err(refused(status, &bytes));
+    }
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// Download the recording of `call` (the call's client, or a specialist of its line).
+pub async fn download_recording(
+    server: &str,
+    token: &str,
+    call: u64,
+) -> Result<Vec<u8>, EngineError> {
+    let (status, bytes) = request(
+        server,
+        hyper::Method::GET,
+        &format!("/api/calls/{call}/recording"),
+        Some(token),
+        "application/octet-stream",
+        Vec::new(),
+    )
+    .await?;
+    if !status.is_success() {
+        return Err(refused(status, &bytes));
+    }
+    Ok(bytes.to_vec())
+}
+
+/// `POST /api/login`: the bearer token.
+pub async fn login(server: &str, login: &str, password: &str) -> Result<String, EngineError> {
+    let body = serde_json::json!({ "login": login, "password": password }).to_string();
+    let (status, bytes) = request(
+        server,
+        hyper::Method::POST,
+        "/api/login",
+        None,
+        "application/json",
+        body.into_bytes(),
+    )
+    .await?;
+    if !status.is_success() {
+        return Err(refused(status, &bytes));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes)?;
+    value["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| EngineError::Line("the login answer has no token".into()))
+}

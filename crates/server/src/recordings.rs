@@ -1,0 +1,193 @@
+//! Call recordings over HTTP (V1: every call is recorded; the client can get its recording),
+//! with a bearer token from `POST /api/login`:
+//!
+//! - `POST /api/calls/{call}/recording`, body the Ogg Opus file (at most
+//!   [`MAX_RECORDING_BYTES`]): only the call's specialist, once the call connected. 201
+//!   `{call, bytes, duration_ms, duplicate: false}` and `Event::CallRecorded` in the line's
+//!   log (attached to the appeal); the same file again is 200 with `duplicate: true` and no
+//!   new event; a different file for a recorded call is 409 `conflict`; not an Ogg Opus file
+//!   is 400 `invalid` (so is an unknown call or one that never connected); too large is 413.
+//! - `GET /api/calls/{call}/recording`: `audio/ogg`, for the call's specialist, the
+//!   specialists of its line and the call's client; 403 `forbidden` for anybody else, 404
+//!   `invalid` before the upload (or for no such call).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use linedesk_protocol::{ErrorCode, MAX_RECORDING_BYTES, Role};
+use serde::{Deserialize, Serialize};
+
+use crate::app::{Refusal, Server, authenticate, now_ms};
+use crate::storage::{RecordingSaved, StorageError};
+
+pub fn routes() -> Router<Arc<Server>> {
+    Router::new().route(
+        "/api/calls/{call}/recording",
+        post(upload)
+            .get(download)
+            .layer(DefaultBodyLimit::max(MAX_RECORDING_BYTES)),
+    )
+}
+
+/// The answer to an upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uploaded {
+    pub call: u64,
+    pub bytes: u64,
+    pub duration_ms: u64,
+    /// The same file had been uploaded before.
+    pub duplicate: bool,
+}
+
+fn refusal(err: StorageError) -> Refusal {
+    match err {
+        StorageError::NotAllowed(why) => {
+            Refusal::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why)
+        }
+        StorageError::Invalid(why) => {
+            Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, why)
+        }
+        StorageError::Conflict(why) => Refusal::new(StatusCode::CONFLICT, ErrorCode::Conflict, why),
+        other => Refusal::internal(other),
+    }
+}
+
+async fn upload(
+    State(server): State<Arc<Server>>,
+    Path(call): Path<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match store(&server, call, &headers, body).await {
+        Ok(done) => done,
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn store(
+    server: &Arc<Server>,
+    call: u64,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let (subject, _) = authenticate(server, headers).await?;
+    let duration_ms = ogg_opus_duration_ms(&body).ok_or_else(|| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::Invalid,
+            "the body is not a complete Ogg Opus file",
+        )
+    })?;
+    let storage = server.storage.clone();
+    let bytes = body.len() as u64;
+    let saved = tokio::task::spawn_blocking(move || {
+        storage.save_recording(subject, call, &body, duration_ms, now_ms())
+    })
+    .await
+    .map_err(Refusal::internal)?
+    .map_err(refusal)?;
+    let (status, duplicate) = match saved {
+        RecordingSaved::Done(event) => {
+            server.hub.publish(&[event]);
+            (StatusCode::CREATED, false)
+        }
+        RecordingSaved::Duplicate => (StatusCode::OK, true),
+    };
+    let answer = Uploaded {
+        call,
+        bytes,
+        duration_ms,
+        duplicate,
+    };
+    Ok((status, axum::Json(answer)).into_response())
+}
+
+async fn download(
+    State(server): State<Arc<Server>>,
+    Path(call): Path<u64>,
+    headers: HeaderMap,
+) -> Response {
+    match fetch(&server, call, &headers).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, "audio/ogg")], bytes).into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn fetch(server: &Arc<Server>, call: u64, headers: &HeaderMap) -> Result<Vec<u8>, Refusal> {
+    let (subject, _) = authenticate(server, headers).await?;
+    let storage = server.storage.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let Some((record, bytes)) = storage.recording(call)? else {
+            return Ok(None);
+        };
+        let allowed = match subject.role {
+            Role::Client => subject.id == record.client,
+            Role::Specialist => {
+                record.specialist == Some(subject.id)
+                    || storage.lines_of(subject)?.contains(&record.line)
+            }
+            Role::Admin => false,
+        };
+        Ok::<_, StorageError>(Some((allowed, bytes)))
+    })
+    .await
+    .map_err(Refusal::internal)?
+    .map_err(Refusal::internal)?;
+    let not_found = || {
+        Refusal::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::Invalid,
+            format!("call {call} has no recording"),
+        )
+    };
+    match found {
+        None => Err(not_found()),
+        Some((false, _)) => Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            format!("the recording of call {call} is not yours to hear"),
+        )),
+        Some((true, None)) => Err(not_found()),
+        Some((true, Some(bytes))) => Ok(bytes),
+    }
+}
+
+/// The length of an Ogg Opus file from its pages: the last granule position less the
+/// `OpusHead` pre-skip, at 48 kHz. `None` unless the bytes are whole Ogg pages starting with
+/// an `OpusHead` (a truncated upload is refused rather than stored).
+pub fn ogg_opus_duration_ms(bytes: &[u8]) -> Option<u64> {
+    let mut pos = 0usize;
+    let mut pre_skip = None;
+    let mut granule = 0u64;
+    while pos < bytes.len() {
+        let header = bytes.get(pos..pos + 27)?;
+        if &header[..4] != b"OggS" || header[4] != 0 {
+            return None;
+        }
+        let segments = usize::from(header[26]);
+        let table = bytes.get(pos + 27..pos + 27 + segments)?;
+        let body_len: usize = table.iter().map(|&l| usize::from(l)).sum();
+        let body_at = pos + 27 + segments;
+        let body = bytes.get(body_at..body_at + body_len)?;
+        if pre_skip.is_none() {
+            if body.len() < 19 || &body[..8] != b"OpusHead" {
+                return None;
+            }
+            pre_skip = Some(u64::from(u16::from_le_bytes([body[10], body[11]])));
+        }
+        let mut g = [0u8; 8];
+        g.copy_from_slice(&header[6..14]);
+        let g = u64::from_le_bytes(g);
+        // -1: no packet ends on this page.
+        if g != u64::MAX {
+            granule = granule.max(g);
+        }
+        pos = body_at + body_len;
+    }
+    Some(granule.saturating_sub(pre_skip?) * 1000 / 48_000)
+}

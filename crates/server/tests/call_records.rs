@@ -1,0 +1,282 @@
+//! What a call leaves behind (V1), over real sockets: each party's statistics once, stored
+//! with the call and in the line's log; the specialist's recording uploaded over HTTP,
+//! attached to the appeal, idempotent, and downloadable by the call's client and the line's
+//! specialists only.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use common::{Client, WAIT, World, events, submit, world};
+use linedesk_protocol::{Action, CallQuality, ErrorCode, Event, Role, ServerFrame};
+use linedesk_server::storage::Storage;
+use linedesk_voice::recording::Recorder;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn quality(mos_centi: u16) -> CallQuality {
+    CallQuality {
+        duration_ms: 3000,
+        packets_sent: 150,
+        packets_received: 148,
+        loss_permille: 13,
+        late_permille: 0,
+        jitter_ms: 2,
+        buffer_ms: 40,
+        rtt_ms: Some(1),
+        mos_centi,
+    }
+}
+
+/// One HTTP/1.1 request with a raw body: (status, body bytes).
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: audio/ogg\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    tcp.write_all(head.as_bytes()).await.expect("write");
+    // A refused body may be answered before it is all sent.
+    let _ = tcp.write_all(body).await;
+    let mut bytes = Vec::new();
+    let _ = tokio::time::timeout(WAIT, tcp.read_to_end(&mut bytes))
+        .await
+        .expect("in time");
+    let split = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("head");
+    let head = String::from_utf8_lossy(&bytes[..split]);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, bytes[split + 4..].to_vec())
+}
+
+/// A real recording of `frames` × 20 ms: a tone on the specialist's side.
+fn ogg(frames: usize) -> Vec<u8> {
+    let mut recorder = Recorder::new(Vec::new()).expect("recorder");
+    for k in 0..frames {
+        let tone: Vec<f32> = (0..960)
+            .map(|i| 0.3 * ((k * 960 + i) as f32 * 0.05).sin())
+            .collect();
+        recorder.write(Some(&tone), None).expect("write");
+    }
+    recorder.finish().expect("finish")
+}
+
+async fn subscribed(w: &World, login: &str, password: &str) -> Client {
+    let mut c = Client::signed_in(w.addr, login, password).await;
+    events(&mut c, w.line_a, 0).await;
+    c
+}
+
+async fn ack(c: &mut Client, key: &str, action: Action) {
+    match submit(c, key, action).await {
+        ServerFrame::Ack { .. } => {}
+        other => panic!("{key}: {other:?}"),
+    }
+}
+
+async fn refused(c: &mut Client, key: &str, action: Action) -> ErrorCode {
+    match submit(c, key, action).await {
+        ServerFrame::Error { code, .. } => code,
+        other => panic!("{key}: expected an error, got {other:?}"),
+    }
+}
+
+/// Anna calls Ivanova, who answers: the call id and its appeal.
+async fn connected_call(anna: &mut Client, ivanova: &mut Client, w: &World) -> (u64, u64) {
+    let place = Action::PlaceCall {
+        line: w.line_a,
+        client: Some(w.client_a),
+    };
+    ack(anna, "place", place).await;
+    let log = events(anna, w.line_a, 0).await;
+    let (call, appeal) = log
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::CallRinging { call, appeal, .. } => Some((*call, *appeal)),
+            _ => None,
+        })
+        .expect("ringing");
+    ack(ivanova, "answer", Action::AnswerCall { call }).await;
+    (call, appeal)
+}
+
+#[tokio::test]
+async fn each_party_reports_its_call_statistics_once() {
+    let w = world().await;
+    let mut anna = subscribed(&w, "anna", "anna-pass").await;
+    let mut ivanova = subscribed(&w, "ivanova", "ivanova-pass").await;
+    let mut sidorov = subscribed(&w, "sidorov", "sidorov-pass").await;
+    let place = Action::PlaceCall {
+        line: w.line_a,
+        client: Some(w.client_a),
+    };
+    ack(&mut anna, "place", place).await;
+    let call = events(&mut anna, w.line_a, 0)
+        .await
+        .iter()
+        .find_map(|e| match e {
+            Event::CallRinging { call, .. } => Some(*call),
+            _ => None,
+        })
+        .expect("ringing");
+    let stats = |q| Action::CallStats { call, quality: q };
+    // Not before it connected, not by a stranger.
+    assert_eq!(
+        refused(&mut anna, "early", stats(quality(400))).await,
+        ErrorCode::Invalid
+    );
+    ack(&mut ivanova, "answer", Action::AnswerCall { call }).await;
+    assert_eq!(
+        refused(&mut sidorov, "s", stats(quality(400))).await,
+        ErrorCode::Forbidden
+    );
+    ack(&mut anna, "s1", stats(quality(430))).await;
+    ack(&mut ivanova, "s2", stats(quality(410))).await;
+    // The same key is a duplicate; a second report under a new key a conflict.
+    match submit(&mut anna, "s1", stats(quality(430))).await {
+        ServerFrame::Ack {
+            duplicate: true, ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        refused(&mut anna, "s3", stats(quality(100))).await,
+        ErrorCode::Conflict
+    );
+    assert_eq!(
+        w.storage.call_stats(call).expect("stats"),
+        vec![
+            (Role::Specialist, quality(430)),
+            (Role::Client, quality(410))
+        ]
+    );
+    let log = events(&mut anna, w.line_a, 0).await;
+    let from: Vec<Role> = log
+        .iter()
+        .filter_map(|e| match e {
+            Event::CallStats { call: c, from, .. } if *c == call => Some(*from),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(from, [Role::Specialist, Role::Client]);
+    // The client's session does not see the line's measurements.
+    let seen = events(&mut ivanova, w.line_a, 0).await;
+    assert!(!seen.iter().any(|e| matches!(e, Event::CallStats { .. })));
+}
+
+#[tokio::test]
+async fn the_recording_attaches_to_the_appeal_and_only_the_right_people_hear_it() {
+    let w = world().await;
+    let mut anna = subscribed(&w, "anna", "anna-pass").await;
+    let mut ivanova = subscribed(&w, "ivanova", "ivanova-pass").await;
+    let (call, appeal) = connected_call(&mut anna, &mut ivanova, &w).await;
+    let path = format!("/api/calls/{call}/recording");
+    let token = |login: &'static str| {
+        let password = format!("{login}-pass");
+        async move { common::token(w.addr, login, &password).await }
+    };
+    let (anna_t, vera_t, boris_t, ivanova_t, sidorov_t) = (
+        token("anna").await,
+        token("vera").await,
+        token("boris").await,
+        token("ivanova").await,
+        token("sidorov").await,
+    );
+    let file = ogg(150);
+
+    assert_eq!(
+        request(w.addr, "GET", &path, Some(&anna_t), b"").await.0,
+        404
+    );
+    assert_eq!(request(w.addr, "POST", &path, None, &file).await.0, 401);
+    for other in [&vera_t, &ivanova_t] {
+        assert_eq!(
+            request(w.addr, "POST", &path, Some(other), &file).await.0,
+            403
+        );
+    }
+    let (status, _) = request(w.addr, "POST", &path, Some(&anna_t), b"not ogg").await;
+    assert_eq!(status, 400);
+    let (status, _) = request(
+        w.addr,
+        "POST",
+        &path,
+        Some(&anna_t),
+        &file[..file.len() - 10],
+    )
+    .await;
+    assert_eq!(status, 400, "a cut file is refused");
+
+    let (status, body) = request(w.addr, "POST", &path, Some(&anna_t), &file).await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let answer: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(answer["duration_ms"], 3000);
+    assert_eq!(answer["duplicate"], false);
+    // Again: idempotent, no second event; other bytes: a conflict.
+    let (status, body) = request(w.addr, "POST", &path, Some(&anna_t), &file).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).expect("json")["duplicate"],
+        true
+    );
+    assert_eq!(
+        request(w.addr, "POST", &path, Some(&anna_t), &ogg(10))
+            .await
+            .0,
+        409
+    );
+    assert!(
+        w.dir
+            .path()
+            .join(format!("recordings/call-{call}.ogg"))
+            .exists()
+    );
+
+    // In the line's log once (the client's live session got it too: checked by the log).
+    let recorded: Vec<Event> = w
+        .storage
+        .events_after(w.line_a, 0, 1000)
+        .expect("log")
+        .into_iter()
+        .map(|e| e.event)
+        .filter(|e| matches!(e, Event::CallRecorded { .. }))
+        .collect();
+    assert_eq!(
+        recorded,
+        [Event::CallRecorded {
+            call,
+            appeal,
+            client: w.client_a,
+            bytes: file.len() as u64,
+            duration_ms: 3000
+        }]
+    );
+    for (who, t) in [
+        ("anna", &anna_t),
+        ("vera", &vera_t),
+        ("ivanova", &ivanova_t),
+    ] {
+        let (status, body) = request(w.addr, "GET", &path, Some(t), b"").await;
+        assert_eq!((who, status), (who, 200));
+        assert!(body == file, "{who} got other bytes");
+    }
+    for (who, t) in [("boris", &boris_t), ("sidorov", &sidorov_t)] {
+        assert_eq!(
+            (who, request(w.addr, "GET", &path, Some(t), b"").await.0),
+            (who, 403)
+        );
+    }
+}
