@@ -38,6 +38,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::finish_appeal,
             commands::take_appeal,
             commands::list_colleagues,
+            commands::quick_replies,
+            commands::kb_hints,
             commands::transfer_appeal,
         ])
 }

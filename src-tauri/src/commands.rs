@@ -3,7 +3,8 @@
 
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_store::{
-    ClientCard, ClientList, ClientRow, Colleague, Line, Message, MessageHit, Profile, Settings,
+    ClientCard, ClientList, ClientRow, Colleague, KbArticle, Line, Message, MessageHit, Profile,
+    QuickReply, Settings,
 };
 use linedesk_sync::SyncStatus;
 use serde::Serialize;
@@ -218,6 +219,28 @@ pub async fn finish_appeal(
         .finish_appeal(line_id, client_id, &result, now_ms())?;
     state.nudge();
     Ok(())
+}
+
+/// C8: the line's quick replies holding every word of `query` (all when empty).
+#[tauri::command]
+#[specta::specta]
+pub async fn quick_replies(
+    state: State<'_, AppState>,
+    line_id: i64,
+    query: String,
+) -> CommandResult<Vec<QuickReply>> {
+    Ok(state.store()?.quick_replies(line_id, &query)?)
+}
+
+/// C8: knowledge-base articles that may answer a client's message.
+#[tauri::command]
+#[specta::specta]
+pub async fn kb_hints(
+    state: State<'_, AppState>,
+    line_id: i64,
+    text: String,
+) -> CommandResult<Vec<KbArticle>> {
+    Ok(state.store()?.kb_hints(line_id, &text, 3)?)
 }
 
 /// A3: the other specialists of the line, for the transfer dialog.

@@ -122,6 +122,42 @@ async fn a_client_writes_and_gets_the_specialists_answer() {
             |texts| texts.last().is_some_and(|t| t == QUESTION),
         )
         .await;
+        // C8: the knowledge base suggests an article for her question; a quick reply greets her
+        // by name, filled in by the app.
+        app.wait_texts(&by_testid("kb-hint"), "a KB hint on the question", |t| {
+            t.iter().any(|h| h.contains("НДС"))
+        })
+        .await;
+        app.testid("quick-replies-toggle")
+            .await
+            .click()
+            .await
+            .expect("quick replies");
+        app.testid("quick-reply-search")
+            .await
+            .send_keys("приветств")
+            .await
+            .expect("search a reply");
+        app.wait_texts(&by_testid("quick-reply"), "the greeting", |t| t.len() == 1)
+            .await;
+        app.testid("quick-reply")
+            .await
+            .click()
+            .await
+            .expect("use it");
+        app.testid("chat-send")
+            .await
+            .click()
+            .await
+            .expect("send the greeting");
+        let greeting = client
+            .wait_answer(Duration::from_secs(20))
+            .await
+            .expect("the client receives the greeting");
+        assert!(
+            greeting.contains(DEMO_SEARCH_CLIENT_NAME) && greeting.contains("Смирнова"),
+            "variables filled: {greeting}"
+        );
         app.testid("chat-input")
             .await
             .send_keys(ANSWER)

@@ -31,6 +31,10 @@ export const commands = {
 	takeAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("take_appeal", { lineId, clientId })),
 	/**  A3: the other specialists of the line, for the transfer dialog. */
 	listColleagues: (lineId: number) => typedError<Colleague[], CommandError_Serialize>(__TAURI_INVOKE("list_colleagues", { lineId })),
+	/**  C8: the line's quick replies holding every word of `query` (all when empty). */
+	quickReplies: (lineId: number, query: string) => typedError<QuickReply[], CommandError_Serialize>(__TAURI_INVOKE("quick_replies", { lineId, query })),
+	/**  C8: knowledge-base articles that may answer a client's message. */
+	kbHints: (lineId: number, text: string) => typedError<KbArticle[], CommandError_Serialize>(__TAURI_INVOKE("kb_hints", { lineId, text })),
 	/**  A3: hand the client's open appeal to a colleague (their id) or back to the line's queue. */
 	transferAppeal: (lineId: number, clientId: number, to: number | null, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal", { lineId, clientId, to, reason })),
 };
@@ -113,6 +117,11 @@ export type ClientRow_Deserialize = {
 	slaDue?: number | null,
 	/**  The server's last SLA alert on the appeal: `at_risk` or `breached`. */
 	slaAlert?: string | null,
+	/**
+	 *  The server's number of the client's open appeal (mine or queued), for `{appeal}` in
+	 *  quick replies.
+	 */
+	appealId?: number | null,
 };
 
 /**  One row of the clients list (C1). */
@@ -137,6 +146,11 @@ export type ClientRow_Serialize = {
 	slaDue: number | null,
 	/**  The server's last SLA alert on the appeal: `at_risk` or `breached`. */
 	slaAlert: string | null,
+	/**
+	 *  The server's number of the client's open appeal (mine or queued), for `{appeal}` in
+	 *  quick replies.
+	 */
+	appealId: number | null,
 };
 
 /**  A specialist serving a line, as the transfer dialog lists them. */
@@ -197,6 +211,12 @@ export type ErrorCode =
 /**  A bug or an unexpected state in the app itself. */
 "internal";
 
+export type KbArticle = {
+	id: number,
+	title: string,
+	body: string,
+};
+
 export type Language = "ru" | "en";
 
 export type Line = {
@@ -247,6 +267,12 @@ export type Profile_Serialize = {
 	phone: string,
 	/**  A `data:image/...;base64,` URL, or none. */
 	avatar: string | null,
+};
+
+export type QuickReply = {
+	title: string,
+	/**  May hold `{client}`, `{appeal}` and `{specialist}`, filled in by the UI. */
+	text: string,
 };
 
 export type RefusedAction = {

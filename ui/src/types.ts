@@ -9,6 +9,7 @@ export type {
   CommandError_Serialize as CommandError,
   CompanyCard_Serialize as CompanyCard,
   Colleague,
+  KbArticle,
   ErrorCode,
   Language,
   Line,
@@ -17,6 +18,7 @@ export type {
   MessageStatus,
   PresenceStatus,
   Profile_Serialize as Profile,
+  QuickReply,
   Settings,
   SyncState,
 } from "./bindings";

@@ -48,6 +48,9 @@ pub struct ClientRow {
     pub sla_due: Option<i64>,
     /// The server's last SLA alert on the appeal: `at_risk` or `breached`.
     pub sla_alert: Option<String>,
+    /// The server's number of the client's open appeal (mine or queued), for `{appeal}` in
+    /// quick replies.
+    pub appeal_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -88,7 +91,8 @@ pub(crate) fn register_collation(conn: &Connection) -> rusqlite::Result<()> {
 const ROW_SELECT: &str = "
     SELECT c.id, c.name, co.name, c.position, c.work_status, c.vip,
            COALESCE(le.favourite, 0), m.text, m.sent_at, COALESCE(cv.appeal_open, 0),
-           COALESCE(cv.queued, 0), COALESCE(cv.reaction_due, cv.resolution_due), cv.sla_alert
+           COALESCE(cv.queued, 0), COALESCE(cv.reaction_due, cv.resolution_due), cv.sla_alert,
+           CASE WHEN cv.appeal_open = 1 OR cv.queued = 1 THEN cv.appeal_id END
     FROM line_clients lc
     JOIN clients c ON c.id = lc.client_id
     LEFT JOIN companies co ON co.id = c.company_id
@@ -111,6 +115,7 @@ fn client_row(r: &Row<'_>) -> rusqlite::Result<ClientRow> {
         queued: r.get(10)?,
         sla_due: r.get(11)?,
         sla_alert: r.get(12)?,
+        appeal_id: r.get(13)?,
     })
 }
 

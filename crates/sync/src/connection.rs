@@ -65,8 +65,12 @@ fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// `POST /api/login` on its own connection (plain or TLS, as the WebSocket).
-async fn login(connector: &Connector, config: &SyncConfig) -> Result<String, SyncError> {
+/// One HTTP request on its own connection (plain or TLS, as the WebSocket): the status and the
+/// body.
+pub(crate) async fn http(
+    connector: &Connector,
+    request: hyper::Request<Full<Bytes>>,
+) -> Result<(hyper::StatusCode, Bytes), SyncError> {
     let unreachable = |e: hyper::Error| SyncError::Unreachable(e.to_string());
     let stream = connector.connect().await?;
     let (mut sender, connection) =
@@ -74,13 +78,6 @@ async fn login(connector: &Connector, config: &SyncConfig) -> Result<String, Syn
             .await
             .map_err(unreachable)?;
     let driver = tokio::spawn(connection);
-    let body =
-        serde_json::json!({ "login": config.login, "password": config.password }).to_string();
-    let request = hyper::Request::post("/api/login")
-        .header(hyper::header::HOST, connector.endpoint.authority())
-        .header(hyper::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
     let answer = tokio::time::timeout(ACK_TIMEOUT, async {
         let response = sender.send_request(request).await.map_err(unreachable)?;
         let status = response.status();
@@ -94,7 +91,19 @@ async fn login(connector: &Connector, config: &SyncConfig) -> Result<String, Syn
     })
     .await;
     driver.abort();
-    let (status, bytes) = answer.map_err(|_| SyncError::Dropped)??;
+    answer.map_err(|_| SyncError::Dropped)?
+}
+
+/// `POST /api/login`: the session's token.
+async fn login(connector: &Connector, config: &SyncConfig) -> Result<String, SyncError> {
+    let body =
+        serde_json::json!({ "login": config.login, "password": config.password }).to_string();
+    let request = hyper::Request::post("/api/login")
+        .header(hyper::header::HOST, connector.endpoint.authority())
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    let (status, bytes) = http(connector, request).await?;
     if status == hyper::StatusCode::UNAUTHORIZED {
         return Err(SyncError::LoginRefused);
     }
@@ -399,7 +408,7 @@ async fn connected(
         &mut ws,
         &ClientFrame::Hello {
             version: PROTOCOL_VERSION,
-            token,
+            token: token.clone(),
         },
     )
     .await?;
@@ -434,10 +443,18 @@ async fn connected(
         live_lines: Mutex::new(HashSet::new()),
     };
     // Resume every line's log where the store stopped: no gap, no duplicate.
-    for line in lines {
+    for &line in &lines {
         let after = lock(store).sync_cursor(i64::try_from(line).unwrap_or(i64::MAX))?;
         let after = u64::try_from(after).unwrap_or_default();
         send(&mut ws, &ClientFrame::Subscribe { line, after }).await?;
+    }
+    // Quick replies and the knowledge base: a fresh copy at every connection (C8). A failure
+    // here costs only freshness, never the session.
+    if let Err(error) = crate::reference::refresh(connector, &token, store, &lines).await {
+        let _ = incoming.send(Incoming::Refused {
+            code: ErrorCode::Internal,
+            message: format!("quick replies and knowledge base not refreshed: {error}"),
+        });
     }
     // The server sets a vanished specialist Offline after a grace period: say again where we
     // are (then the outbox replays any queued changes in order, ending at the same status).

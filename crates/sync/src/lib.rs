@@ -17,6 +17,7 @@ mod connection;
 mod endpoint;
 mod events;
 mod live;
+mod reference;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -138,6 +138,19 @@ async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() 
         ["Кузнецов Дмитрий Игоревич", "Орлова Елена Викторовна"],
         "the line's other specialists, not me"
     );
+    {
+        // C8: the line's quick replies and knowledge base came along, searchable offline.
+        let s = store.lock().expect("lock");
+        let replies = s.quick_replies(line, "релиз").expect("quick replies");
+        assert_eq!(replies.len(), 1, "{replies:?}");
+        let hints = s
+            .kb_hints(line, "Не формируется 6-НДФЛ за квартал, выдаёт ошибку", 3)
+            .expect("hints");
+        assert_eq!(
+            hints.first().map(|a| a.title.as_str()),
+            Some("Ошибка 6-НДФЛ за квартал")
+        );
+    }
     let history = message_count(&store, line, ivanova);
     assert!(history >= 2, "her history came from the server: {history}");
     assert!(*handle.changes().borrow() > 0);

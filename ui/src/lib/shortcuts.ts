@@ -8,6 +8,7 @@ export type ShortcutAction =
   | "finish"
   | "transfer"
   | "take"
+  | "quick-reply"
   | "help";
 
 export interface Shortcut {
@@ -27,6 +28,7 @@ export const SHORTCUTS: Shortcut[] = [
   { action: "take", keys: "Alt+T", matches: alt("t") },
   { action: "transfer", keys: "Alt+P", matches: alt("p") },
   { action: "finish", keys: "Alt+F", matches: alt("f") },
+  { action: "quick-reply", keys: "Alt+Q", matches: alt("q") },
   { action: "help", keys: "F1", matches: (e) => e.key === "F1" },
 ];
 

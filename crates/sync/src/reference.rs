@@ -1,0 +1,85 @@
+//! The line's quick replies and knowledge base (C8), copied into the local store at every
+//! connection with the session's token (`GET /api/lines/{line}/quick-replies` and
+//! `GET /api/lines/{line}/kb`), so both work offline.
+
+use std::sync::Mutex;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use linedesk_store::{KbArticle, QuickReply, Store};
+use serde::Deserialize;
+
+use crate::SyncError;
+use crate::connection::http;
+use crate::endpoint::Connector;
+
+#[derive(Debug, Deserialize)]
+struct WireReply {
+    title: String,
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireArticle {
+    id: u64,
+    title: String,
+    body: String,
+}
+
+async fn get<T: for<'de> Deserialize<'de>>(
+    connector: &Connector,
+    token: &str,
+    path: &str,
+) -> Result<T, SyncError> {
+    let request = hyper::Request::get(path)
+        .header(hyper::header::HOST, connector.endpoint.authority())
+        .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Full::new(Bytes::new()))
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    let (status, bytes) = http(connector, request).await?;
+    if !status.is_success() {
+        return Err(SyncError::Protocol(format!("{path} answered {status}")));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{path}: {e}")))
+}
+
+/// Copy every line's quick replies and knowledge base into the store.
+pub(crate) async fn refresh(
+    connector: &Connector,
+    token: &str,
+    store: &Mutex<Store>,
+    lines: &[u64],
+) -> Result<(), SyncError> {
+    for &line in lines {
+        let replies: Vec<WireReply> = get(
+            connector,
+            token,
+            &format!("/api/lines/{line}/quick-replies"),
+        )
+        .await?;
+        let articles: Vec<WireArticle> =
+            get(connector, token, &format!("/api/lines/{line}/kb")).await?;
+        let replies: Vec<QuickReply> = replies
+            .into_iter()
+            .map(|r| QuickReply {
+                title: r.title,
+                text: r.text,
+            })
+            .collect();
+        let articles: Vec<KbArticle> = articles
+            .into_iter()
+            .map(|a| KbArticle {
+                id: i64::try_from(a.id).unwrap_or(i64::MAX),
+                title: a.title,
+                body: a.body,
+            })
+            .collect();
+        let line = i64::try_from(line).unwrap_or(i64::MAX);
+        let s = store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.replace_quick_replies(line, &replies)?;
+        s.replace_kb(line, &articles)?;
+    }
+    Ok(())
+}
