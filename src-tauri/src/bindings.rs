@@ -40,6 +40,12 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::list_colleagues,
             commands::quick_replies,
             commands::kb_hints,
+            commands::call_state,
+            commands::place_call,
+            commands::answer_call,
+            commands::hang_up_call,
+            commands::set_call_muted,
+            commands::set_call_hold,
             commands::transfer_appeal,
         ])
 }

@@ -10,7 +10,8 @@ use linedesk_sync::SyncStatus;
 use serde::Serialize;
 use tauri::State;
 
-use crate::error::CommandResult;
+use crate::calls::CallView;
+use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 
 /// The wall clock, read here at the edge and passed down as a parameter.
@@ -365,4 +366,51 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
         changes,
         last_failure,
     })
+}
+
+/// The call panel: state, who, levels, quality (polled while a call is on).
+#[tauri::command]
+#[specta::specta]
+pub async fn call_state(state: State<'_, AppState>) -> CommandResult<CallView> {
+    Ok(state.calls()?.view())
+}
+
+/// V1: call a client of a line.
+#[tauri::command]
+#[specta::specta]
+pub async fn place_call(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<()> {
+    let line = u64::try_from(line_id).map_err(|_| CommandError::invalid("lineId", "not an id"))?;
+    let client =
+        u64::try_from(client_id).map_err(|_| CommandError::invalid("clientId", "not an id"))?;
+    Ok(state.calls()?.place(line, client).await?)
+}
+
+/// Pick up the ringing call.
+#[tauri::command]
+#[specta::specta]
+pub async fn answer_call(state: State<'_, AppState>) -> CommandResult<()> {
+    Ok(state.calls()?.answer().await?)
+}
+
+/// Decline, cancel or hang up the call.
+#[tauri::command]
+#[specta::specta]
+pub async fn hang_up_call(state: State<'_, AppState>) -> CommandResult<()> {
+    Ok(state.calls()?.hang_up().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_call_muted(state: State<'_, AppState>, on: bool) -> CommandResult<()> {
+    Ok(state.calls()?.set_muted(on).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_call_hold(state: State<'_, AppState>, on: bool) -> CommandResult<()> {
+    Ok(state.calls()?.set_hold(on).await?)
 }

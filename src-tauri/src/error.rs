@@ -22,6 +22,10 @@ pub enum ErrorCode {
     StoreMigrationChanged,
     /// Any other storage failure (disk full, locked, I/O).
     Storage,
+    /// The line server (or a call's network path) cannot do it now; trying later may work.
+    Unavailable,
+    /// Something else is in the way (a call already in progress).
+    Busy,
     /// A bug or an unexpected state in the app itself.
     Internal,
 }
@@ -36,6 +40,22 @@ pub struct CommandError {
 }
 
 impl CommandError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        CommandError {
+            code: ErrorCode::Invalid,
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        CommandError {
+            code: ErrorCode::Unavailable,
+            message: message.into(),
+            field: None,
+        }
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         CommandError {
             code: ErrorCode::Internal,
@@ -65,3 +85,19 @@ impl From<StoreError> for CommandError {
 }
 
 pub type CommandResult<T> = Result<T, CommandError>;
+
+impl From<crate::calls::CallsError> for CommandError {
+    fn from(err: crate::calls::CallsError) -> Self {
+        use crate::calls::CallsError;
+        let code = match err {
+            CallsError::Busy => ErrorCode::Busy,
+            CallsError::NoCall => ErrorCode::NotFound,
+            CallsError::Server(_) | CallsError::Call(_) => ErrorCode::Unavailable,
+        };
+        CommandError {
+            code,
+            message: err.to_string(),
+            field: None,
+        }
+    }
+}

@@ -10,6 +10,7 @@
 //! (`~/.local/share/ru.linedesk.app` on Linux).
 
 pub mod bindings;
+pub mod calls;
 pub mod commands;
 pub mod error;
 pub mod line;

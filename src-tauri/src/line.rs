@@ -91,7 +91,7 @@ impl LineConfig {
 
 /// The running connection: the sync client and, when embedded, the server's address.
 pub struct LineConnection {
-    pub sync: SyncHandle,
+    pub sync: Arc<SyncHandle>,
     pub server: String,
     pub embedded: bool,
 }
@@ -159,7 +159,7 @@ pub fn start(
                 )
             });
             Ok(LineConnection {
-                sync,
+                sync: Arc::new(sync),
                 server,
                 embedded: false,
             })
@@ -196,7 +196,7 @@ pub fn start(
             })?;
             std::fs::write(dir.join(ADDRESS_FILE), &address)?;
             Ok(LineConnection {
-                sync,
+                sync: Arc::new(sync),
                 server: address,
                 embedded: true,
             })

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use linedesk_store::Store;
 
+use crate::calls::Calls;
 use crate::error::{CommandError, CommandResult};
 use crate::line::{LineConfig, LineConnection};
 
@@ -18,6 +19,8 @@ pub struct AppState {
     /// `Err` with the reason when the line server could not be started; the app still works
     /// on its local store (offline-first).
     line: Result<LineConnection, String>,
+    /// Calls (V1), once the line connection runs.
+    calls: Option<Arc<Calls>>,
 }
 
 pub const DATABASE_FILE: &str = "linedesk.db";
@@ -36,10 +39,15 @@ impl AppState {
         if let Err(why) = &line {
             eprintln!("linedesk: working offline: {why}");
         }
+        let calls = line
+            .as_ref()
+            .ok()
+            .map(|l| Calls::new(l.sync.clone(), data_dir, &l.server));
         AppState {
             data_dir: data_dir.to_path_buf(),
             store,
             line,
+            calls,
         }
     }
 
@@ -63,6 +71,12 @@ impl AppState {
 
     pub fn line(&self) -> Result<&LineConnection, &str> {
         self.line.as_ref().map_err(String::as_str)
+    }
+
+    pub fn calls(&self) -> CommandResult<&Arc<Calls>> {
+        self.calls.as_ref().ok_or_else(|| {
+            CommandError::unavailable("calls need the line server, which is not running")
+        })
     }
 
     /// A new action is in the outbox: let the sync client send it now.

@@ -35,6 +35,16 @@ export const commands = {
 	quickReplies: (lineId: number, query: string) => typedError<QuickReply[], CommandError_Serialize>(__TAURI_INVOKE("quick_replies", { lineId, query })),
 	/**  C8: knowledge-base articles that may answer a client's message. */
 	kbHints: (lineId: number, text: string) => typedError<KbArticle[], CommandError_Serialize>(__TAURI_INVOKE("kb_hints", { lineId, text })),
+	/**  The call panel: state, who, levels, quality (polled while a call is on). */
+	callState: () => typedError<CallView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("call_state")),
+	/**  V1: call a client of a line. */
+	placeCall: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("place_call", { lineId, clientId })),
+	/**  Pick up the ringing call. */
+	answerCall: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("answer_call")),
+	/**  Decline, cancel or hang up the call. */
+	hangUpCall: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("hang_up_call")),
+	setCallMuted: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_call_muted", { on })),
+	setCallHold: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_call_hold", { on })),
 	/**  A3: hand the client's open appeal to a colleague (their id) or back to the line's queue. */
 	transferAppeal: (lineId: number, clientId: number, to: number | null, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal", { lineId, clientId, to, reason })),
 };
@@ -46,6 +56,51 @@ export type AppInfo = {
 };
 
 export type Author = "specialist" | "client";
+
+/**  What the call panel shows. */
+export type CallView = CallView_Serialize | CallView_Deserialize;
+
+/**  What the call panel shows. */
+export type CallView_Deserialize = {
+	/**  `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`, `ended`. */
+	state: string,
+	call?: number | null,
+	lineId?: number | null,
+	clientId?: number | null,
+	muted: boolean,
+	/**  Milliseconds since the call connected. */
+	connectedMs?: number | null,
+	/**  Why it ended (`hung_up`, `declined`, `failed: ...`). */
+	reason?: string | null,
+	/**  Microphone and speaker levels, dBFS. */
+	micDbfs: number | null,
+	speakerDbfs: number | null,
+	/**  The headset fell back or was lost: said once in the panel. */
+	deviceNotice?: string | null,
+	/**  The last call's MOS estimate (E-model), once it ended. */
+	mos?: number | null,
+};
+
+/**  What the call panel shows. */
+export type CallView_Serialize = {
+	/**  `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`, `ended`. */
+	state: string,
+	call: number | null,
+	lineId: number | null,
+	clientId: number | null,
+	muted: boolean,
+	/**  Milliseconds since the call connected. */
+	connectedMs: number | null,
+	/**  Why it ended (`hung_up`, `declined`, `failed: ...`). */
+	reason: string | null,
+	/**  Microphone and speaker levels, dBFS. */
+	micDbfs: number | null,
+	speakerDbfs: number | null,
+	/**  The headset fell back or was lost: said once in the panel. */
+	deviceNotice: string | null,
+	/**  The last call's MOS estimate (E-model), once it ended. */
+	mos: number | null,
+};
 
 /**  The info panel (C5). */
 export type ClientCard = ClientCard_Serialize | ClientCard_Deserialize;
@@ -208,6 +263,10 @@ export type ErrorCode =
 "store_migration_changed" | 
 /**  Any other storage failure (disk full, locked, I/O). */
 "storage" | 
+/**  The line server (or a call's network path) cannot do it now; trying later may work. */
+"unavailable" | 
+/**  Something else is in the way (a call already in progress). */
+"busy" | 
 /**  A bug or an unexpected state in the app itself. */
 "internal";
 

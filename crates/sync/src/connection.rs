@@ -395,11 +395,13 @@ async fn connected(
 ) -> Result<Never, SyncError> {
     let Wires {
         status,
+        token: token_slot,
         changes,
         nudge,
         incoming,
     } = wires;
     let token = login(connector, config).await?;
+    let _ = token_slot.send(Some(token.clone()));
     let stream = connector.connect().await?;
     let (mut ws, _) = tokio_tungstenite::client_async(connector.endpoint.websocket_url(), stream)
         .await

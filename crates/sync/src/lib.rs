@@ -66,6 +66,7 @@ pub enum SyncStatus {
 
 pub struct SyncHandle {
     status: watch::Receiver<SyncStatus>,
+    token: watch::Receiver<Option<String>>,
     changes: watch::Receiver<u64>,
     nudge: Arc<Notify>,
     live: mpsc::Sender<LiveRequest>,
@@ -76,6 +77,11 @@ pub struct SyncHandle {
 impl SyncHandle {
     pub fn status(&self) -> watch::Receiver<SyncStatus> {
         self.status.clone()
+    }
+
+    /// The session's current token (for HTTP uploads such as call recordings), once signed in.
+    pub fn token(&self) -> Option<String> {
+        self.token.borrow().clone()
     }
 
     /// Bumped each time events from the server changed the local store: the UI reloads.
@@ -123,6 +129,7 @@ pub const IDLE_CHECK: Duration = Duration::from_secs(15);
 /// The channels a session reports on, owned by the sync task.
 pub(crate) struct Wires {
     pub status: watch::Sender<SyncStatus>,
+    pub token: watch::Sender<Option<String>>,
     pub changes: watch::Sender<u64>,
     pub nudge: Arc<Notify>,
     pub incoming: broadcast::Sender<Incoming>,
@@ -132,11 +139,13 @@ pub(crate) struct Wires {
 pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
     let (status_tx, status) = watch::channel(SyncStatus::Connecting);
     let (changes_tx, changes) = watch::channel(0);
+    let (token_tx, token) = watch::channel(None);
     let (live, live_rx) = mpsc::channel(64);
     let incoming = broadcast::channel(256).0;
     let nudge = Arc::new(Notify::new());
     let wires = Wires {
         status: status_tx,
+        token: token_tx,
         changes: changes_tx,
         nudge: nudge.clone(),
         incoming: incoming.clone(),
@@ -144,6 +153,7 @@ pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
     let task = tokio::spawn(run(store, config, wires, live_rx));
     SyncHandle {
         status,
+        token,
         changes,
         nudge,
         live,

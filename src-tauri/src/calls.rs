@@ -1,0 +1,475 @@
+//! Calls in the app (V1): one call at a time, placed or answered by the specialist, carried by
+//! `linedesk-call` (WebRTC), run by `linedesk-engine` on the headset (`linedesk-audio`), signalled
+//! through the sync client's live channel, recorded, and its recording uploaded afterwards
+//! (queued and retried until the server has it).
+//!
+//! The UI polls [`Calls::view`] (a cheap copy) for the call panel: state, who, since when,
+//! mute and hold, both levels and the live quality.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use linedesk_audio::{AudioIo, DeviceChoice, Headset, MemoryIo};
+use linedesk_call::{Call, CallConfig, CallState};
+use linedesk_engine::{CallSession, SessionConfig, Side, UploadQueue};
+use linedesk_protocol::{Action, CallEndReason, Event, Role, SignalPayload};
+use linedesk_sync::{Incoming, SyncHandle};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+/// What the call panel shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CallView {
+    /// `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`, `ended`.
+    pub state: String,
+    pub call: Option<u32>,
+    pub line_id: Option<i64>,
+    pub client_id: Option<i64>,
+    pub muted: bool,
+    /// Milliseconds since the call connected.
+    pub connected_ms: Option<u32>,
+    /// Why it ended (`hung_up`, `declined`, `failed: ...`).
+    pub reason: Option<String>,
+    /// Microphone and speaker levels, dBFS.
+    pub mic_dbfs: f32,
+    pub speaker_dbfs: f32,
+    /// The headset fell back or was lost: said once in the panel.
+    pub device_notice: Option<String>,
+    /// The last call's MOS estimate (E-model), once it ended.
+    pub mos: Option<f32>,
+}
+
+struct Active {
+    id: u64,
+    line: u64,
+    client: u64,
+    call: Option<Arc<Call>>,
+    session: Option<CallSession>,
+    /// An offer relayed before the specialist picked up.
+    offer: Option<String>,
+    connected_at: Option<Instant>,
+}
+
+pub struct Calls {
+    sync: Arc<SyncHandle>,
+    data_dir: PathBuf,
+    server: String,
+    active: tokio::sync::Mutex<Option<Active>>,
+    view: Mutex<CallView>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallsError {
+    #[error("a call is already in progress")]
+    Busy,
+    #[error("there is no call to do that with")]
+    NoCall,
+    #[error("the line server: {0}")]
+    Server(String),
+    #[error("the call: {0}")]
+    Call(String),
+}
+
+const RING_WAIT: Duration = Duration::from_secs(15);
+
+fn idle() -> CallView {
+    CallView {
+        state: "idle".into(),
+        mic_dbfs: -100.0,
+        speaker_dbfs: -100.0,
+        ..CallView::default()
+    }
+}
+
+/// The headset, or silence when there is none (a machine without a sound card): the call and
+/// its recording go on, and the panel says why nothing is heard.
+fn headset() -> (Box<dyn AudioIo>, Option<String>) {
+    match Headset::open(DeviceChoice::Default, DeviceChoice::Default) {
+        Ok(headset) => (Box::new(headset), None),
+        Err(err) => (Box::new(MemoryIo::default()), Some(err.to_string())),
+    }
+}
+
+impl Calls {
+    pub fn new(sync: Arc<SyncHandle>, data_dir: &Path, server: &str) -> Arc<Calls> {
+        let calls = Arc::new(Calls {
+            sync,
+            data_dir: data_dir.to_path_buf(),
+            server: server.to_string(),
+            active: tokio::sync::Mutex::new(None),
+            view: Mutex::new(idle()),
+        });
+        let listener = calls.clone();
+        let incoming = calls.sync.incoming();
+        tauri::async_runtime::spawn(async move { listener.listen(incoming).await });
+        let uploader = calls.clone();
+        tauri::async_runtime::spawn(async move { uploader.upload_loop().await });
+        calls
+    }
+
+    fn set_view(&self, change: impl FnOnce(&mut CallView)) {
+        let mut view = self
+            .view
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        change(&mut view);
+    }
+
+    pub fn view(&self) -> CallView {
+        let mut view = self
+            .view
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Ok(active) = self.active.try_lock()
+            && let Some(a) = active.as_ref()
+        {
+            if let Some(at) = a.connected_at {
+                view.connected_ms = u32::try_from(at.elapsed().as_millis()).ok();
+            }
+            if let Some(session) = &a.session {
+                let levels = *session.levels().borrow();
+                view.mic_dbfs = levels.microphone.rms_dbfs;
+                view.speaker_dbfs = levels.speaker.rms_dbfs;
+            }
+            if let Some(call) = &a.call {
+                view.muted = call.is_muted();
+                if matches!(call.state(), CallState::OnHold { .. }) {
+                    view.state = "on_hold".into();
+                }
+            }
+        }
+        view
+    }
+
+    fn recordings(&self) -> PathBuf {
+        self.data_dir.join("recordings")
+    }
+
+    /// The specialist calls a client of a line.
+    pub async fn place(&self, line: u64, client: u64) -> Result<(), CallsError> {
+        let mut active = self.active.lock().await;
+        if active.is_some() {
+            return Err(CallsError::Busy);
+        }
+        let mut events = self.sync.incoming();
+        let key = self
+            .sync
+            .submit_now(Action::PlaceCall {
+                line,
+                client: Some(client),
+            })
+            .await
+            .map_err(|e| CallsError::Server(e.to_string()))?;
+        let id = tokio::time::timeout(RING_WAIT, async {
+            loop {
+                if let Ok(Incoming::Event {
+                    event:
+                        Event::CallRinging {
+                            call, key: Some(k), ..
+                        },
+                    ..
+                }) = events.recv().await
+                    && k == key
+                {
+                    return call;
+                }
+            }
+        })
+        .await
+        .map_err(|_| CallsError::Server("the server did not ring the client".into()))?;
+        let (call, channels) = Call::offer(config())
+            .await
+            .map_err(|e| CallsError::Call(e.to_string()))?;
+        let call = Arc::new(call);
+        self.relay(id, channels.signals);
+        let session = self.start_session(&call, channels.packets, id)?;
+        *active = Some(Active {
+            id,
+            line,
+            client,
+            call: Some(call),
+            session: Some(session),
+            offer: None,
+            connected_at: None,
+        });
+        self.set_view(|v| {
+            *v = idle();
+            v.state = "ringing_out".into();
+            v.call = u32::try_from(id).ok();
+            v.line_id = i64::try_from(line).ok();
+            v.client_id = i64::try_from(client).ok();
+        });
+        Ok(())
+    }
+
+    /// The specialist picks up the ringing call.
+    pub async fn answer(&self) -> Result<(), CallsError> {
+        let mut guard = self.active.lock().await;
+        let active = guard.as_mut().ok_or(CallsError::NoCall)?;
+        if active.call.is_some() {
+            return Err(CallsError::Busy);
+        }
+        let id = active.id;
+        let mut events = self.sync.incoming();
+        self.sync
+            .submit_now(Action::AnswerCall { call: id })
+            .await
+            .map_err(|e| CallsError::Server(e.to_string()))?;
+        self.set_view(|v| v.state = "connecting".into());
+        let sdp = match active.offer.take() {
+            Some(sdp) => sdp,
+            None => tokio::time::timeout(RING_WAIT, async {
+                loop {
+                    if let Ok(Incoming::Signal {
+                        call,
+                        payload: SignalPayload::Offer { sdp },
+                        ..
+                    }) = events.recv().await
+                        && call == id
+                    {
+                        return sdp;
+                    }
+                }
+            })
+            .await
+            .map_err(|_| CallsError::Call("the caller sent no offer".into()))?,
+        };
+        let (call, channels) = Call::answer(config(), &sdp)
+            .await
+            .map_err(|e| CallsError::Call(e.to_string()))?;
+        let call = Arc::new(call);
+        self.relay(id, channels.signals);
+        active.session = Some(self.start_session(&call, channels.packets, id)?);
+        active.call = Some(call);
+        Ok(())
+    }
+
+    /// Decline a ringing call, cancel one being placed, or hang up a connected one.
+    pub async fn hang_up(&self) -> Result<(), CallsError> {
+        let mut guard = self.active.lock().await;
+        let active = guard.as_mut().ok_or(CallsError::NoCall)?;
+        let reason = match (&active.call, active.connected_at) {
+            (None, _) => CallEndReason::Declined,
+            (Some(_), None) => CallEndReason::Cancelled,
+            (Some(_), Some(_)) => CallEndReason::HungUp,
+        };
+        if let Some(call) = &active.call {
+            call.hang_up().await;
+        }
+        let id = active.id;
+        let _ = self
+            .sync
+            .submit_now(Action::HangUp { call: id, reason })
+            .await;
+        drop(guard);
+        self.end(id, reason_code(reason)).await;
+        Ok(())
+    }
+
+    pub async fn set_muted(&self, on: bool) -> Result<(), CallsError> {
+        let guard = self.active.lock().await;
+        let call = guard
+            .as_ref()
+            .and_then(|a| a.call.clone())
+            .ok_or(CallsError::NoCall)?;
+        call.set_muted(on);
+        Ok(())
+    }
+
+    pub async fn set_hold(&self, on: bool) -> Result<(), CallsError> {
+        let guard = self.active.lock().await;
+        let call = guard
+            .as_ref()
+            .and_then(|a| a.call.clone())
+            .ok_or(CallsError::NoCall)?;
+        call.hold(on).map_err(|e| CallsError::Call(e.to_string()))?;
+        self.set_view(|v| v.state = if on { "on_hold" } else { "connected" }.into());
+        Ok(())
+    }
+
+    fn start_session(
+        &self,
+        call: &Arc<Call>,
+        packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
+        id: u64,
+    ) -> Result<CallSession, CallsError> {
+        let dir = self.recordings();
+        std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
+        let (io, notice) = headset();
+        self.set_view(|v| v.device_notice = notice);
+        CallSession::start(
+            call.clone(),
+            packets,
+            io,
+            SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg"))),
+        )
+        .map_err(|e| CallsError::Call(e.to_string()))
+    }
+
+    /// Relay the call's own signals (offer or answer, candidates, hold) to the other party.
+    fn relay(&self, id: u64, mut signals: tokio::sync::mpsc::UnboundedReceiver<SignalPayload>) {
+        let sync = self.sync.clone();
+        tauri::async_runtime::spawn(async move {
+            while let Some(payload) = signals.recv().await {
+                if sync.signal(id, payload).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Follow the server: a client's call rings, the other side answered or hung up, signals.
+    async fn listen(self: Arc<Self>, mut incoming: broadcast::Receiver<Incoming>) {
+        loop {
+            let item = match incoming.recv().await {
+                Ok(item) => item,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            match item {
+                Incoming::Event {
+                    line,
+                    event:
+                        Event::CallRinging {
+                            call,
+                            client,
+                            specialist,
+                            from: Role::Client,
+                            ..
+                        },
+                    me,
+                } if specialist.is_none_or(|s| s == me) => {
+                    let mut active = self.active.lock().await;
+                    if active.is_none() {
+                        *active = Some(Active {
+                            id: call,
+                            line,
+                            client,
+                            call: None,
+                            session: None,
+                            offer: None,
+                            connected_at: None,
+                        });
+                        self.set_view(|v| {
+                            *v = idle();
+                            v.state = "ringing_in".into();
+                            v.call = u32::try_from(call).ok();
+                            v.line_id = i64::try_from(line).ok();
+                            v.client_id = i64::try_from(client).ok();
+                        });
+                    }
+                }
+                Incoming::Event {
+                    event: Event::CallConnected { call, .. },
+                    ..
+                } => {
+                    let mut active = self.active.lock().await;
+                    if let Some(a) = active.as_mut().filter(|a| a.id == call) {
+                        a.connected_at = Some(Instant::now());
+                        self.set_view(|v| v.state = "connected".into());
+                    }
+                }
+                Incoming::Event {
+                    event: Event::CallEnded { call, reason, .. },
+                    ..
+                } => {
+                    let ours = {
+                        let active = self.active.lock().await;
+                        active
+                            .as_ref()
+                            .filter(|a| a.id == call)
+                            .and_then(|a| a.call.clone())
+                    };
+                    if let Some(c) = ours {
+                        c.remote_ended(reason).await;
+                    }
+                    self.end(call, reason_code(reason)).await;
+                }
+                Incoming::Signal { call, payload, .. } => {
+                    let mut active = self.active.lock().await;
+                    if let Some(a) = active.as_mut().filter(|a| a.id == call) {
+                        match (&a.call, payload) {
+                            (Some(c), payload) => {
+                                let _ = c.signal(payload).await;
+                            }
+                            (None, SignalPayload::Offer { sdp }) => a.offer = Some(sdp),
+                            // Candidates before the answer: the call buffers them once it
+                            // exists; the caller trickles more.
+                            (None, _) => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The call `id` is over: finish the engine, report its quality, queue the recording.
+    async fn end(&self, id: u64, reason: &str) {
+        let Some(active) = self.active.lock().await.take_if(|a| a.id == id) else {
+            return;
+        };
+        let mut mos = None;
+        if let Some(session) = active.session
+            && let Ok(report) = session.finish().await
+        {
+            mos = Some(report.mos as f32);
+            if active.connected_at.is_some() {
+                let _ = self
+                    .sync
+                    .submit_now(Action::CallStats {
+                        call: id,
+                        quality: report.quality(),
+                    })
+                    .await;
+                if let Ok(queue) = UploadQueue::open(&self.recordings().join("outbox")) {
+                    let _ = queue.enqueue(id, &report.recording);
+                }
+            }
+        }
+        let reason = reason.to_string();
+        self.set_view(|v| {
+            v.state = "ended".into();
+            v.reason = Some(reason);
+            v.mos = mos;
+            v.connected_ms = None;
+        });
+        let _ = (active.line, active.client);
+    }
+
+    /// Upload queued recordings whenever the session has a token; retried with backoff.
+    async fn upload_loop(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let Some(token) = self.sync.token() else {
+                continue;
+            };
+            if let Ok(queue) = UploadQueue::open(&self.recordings().join("outbox")) {
+                let _ = queue
+                    .pass(&self.server, &token, std::time::SystemTime::now())
+                    .await;
+            }
+        }
+    }
+}
+
+fn reason_code(reason: CallEndReason) -> &'static str {
+    match reason {
+        CallEndReason::HungUp => "hung_up",
+        CallEndReason::Cancelled => "cancelled",
+        CallEndReason::Declined => "declined",
+        CallEndReason::NoAnswer => "no_answer",
+        CallEndReason::Failed => "failed",
+    }
+}
+
+/// Host candidates on every LAN interface and on loopback (the embedded server's clients on
+/// this machine).
+fn config() -> CallConfig {
+    let mut config = CallConfig::default();
+    config.udp_addrs.extend(CallConfig::loopback().udp_addrs);
+    config
+}
