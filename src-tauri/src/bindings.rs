@@ -41,6 +41,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::quick_replies,
             commands::kb_hints,
             commands::call_state,
+            commands::list_calls,
             commands::place_call,
             commands::answer_call,
             commands::hang_up_call,

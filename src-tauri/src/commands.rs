@@ -3,8 +3,8 @@
 
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_store::{
-    ClientCard, ClientList, ClientRow, Colleague, KbArticle, Line, Message, MessageHit, Profile,
-    QuickReply, Settings,
+    CallEntry, ClientCard, ClientList, ClientRow, Colleague, KbArticle, Line, Message, MessageHit,
+    Profile, QuickReply, Settings,
 };
 use linedesk_sync::SyncStatus;
 use serde::Serialize;
@@ -366,6 +366,17 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
         changes,
         last_failure,
     })
+}
+
+/// V1, A7: the client's calls, for the chat's timeline.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_calls(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<Vec<CallEntry>> {
+    Ok(state.store()?.calls_of(line_id, client_id)?)
 }
 
 /// The call panel: state, who, levels, quality (polled while a call is on).

@@ -37,6 +37,8 @@ export const commands = {
 	kbHints: (lineId: number, text: string) => typedError<KbArticle[], CommandError_Serialize>(__TAURI_INVOKE("kb_hints", { lineId, text })),
 	/**  The call panel: state, who, levels, quality (polled while a call is on). */
 	callState: () => typedError<CallView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("call_state")),
+	/**  V1, A7: the client's calls, for the chat's timeline. */
+	listCalls: (lineId: number, clientId: number) => typedError<CallEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_calls", { lineId, clientId })),
 	/**  V1: call a client of a line. */
 	placeCall: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("place_call", { lineId, clientId })),
 	/**  Pick up the ringing call. */
@@ -56,6 +58,39 @@ export type AppInfo = {
 };
 
 export type Author = "specialist" | "client";
+
+/**  A call in the client's timeline. */
+export type CallEntry = CallEntry_Serialize | CallEntry_Deserialize;
+
+/**  A call in the client's timeline. */
+export type CallEntry_Deserialize = {
+	id: number,
+	/**  The client called (else the specialist did). */
+	incoming: boolean,
+	startedAt: number,
+	connected: boolean,
+	/**  `hung_up`, `declined`, ... once it ended. */
+	endedReason?: string | null,
+	connectedMs?: number | null,
+	/**  The server holds its recording (size in bytes). */
+	recordingBytes?: number | null,
+	recordingMs?: number | null,
+};
+
+/**  A call in the client's timeline. */
+export type CallEntry_Serialize = {
+	id: number,
+	/**  The client called (else the specialist did). */
+	incoming: boolean,
+	startedAt: number,
+	connected: boolean,
+	/**  `hung_up`, `declined`, ... once it ended. */
+	endedReason: string | null,
+	connectedMs: number | null,
+	/**  The server holds its recording (size in bytes). */
+	recordingBytes: number | null,
+	recordingMs: number | null,
+};
 
 /**  What the call panel shows. */
 export type CallView = CallView_Serialize | CallView_Deserialize;

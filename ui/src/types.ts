@@ -2,6 +2,7 @@
 // generated bindings; what the UI sends back is accepted by the "_Deserialize" side).
 export type {
   AppInfo,
+  CallEntry,
   CallView_Serialize as CallView,
   Author,
   ClientCard_Serialize as ClientCard,

@@ -45,7 +45,7 @@ pub use error::StoreError;
 pub use outbox::OutboxItem;
 pub use profile::Profile;
 pub use reference::{KbArticle, QuickReply};
-pub use replica::Colleague;
+pub use replica::{CallEntry, Colleague};
 pub use settings::{Language, Settings};
 
 use error::Result;

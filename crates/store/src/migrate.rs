@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_reference",
         sql: include_str!("../../../migrations/0008_reference.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_calls",
+        sql: include_str!("../../../migrations/0009_calls.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

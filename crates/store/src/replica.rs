@@ -90,6 +90,27 @@ pub enum RemoteChange {
         id: i64,
         status: String,
     },
+    /// V1: a call of the client started ringing (`by_client`: the client called).
+    CallRinging {
+        call: i64,
+        client: i64,
+        by_client: bool,
+        at: i64,
+    },
+    CallConnected {
+        call: i64,
+    },
+    CallEnded {
+        call: i64,
+        reason: String,
+        connected_ms: Option<i64>,
+    },
+    /// The server holds the call's recording.
+    CallRecorded {
+        call: i64,
+        bytes: i64,
+        duration_ms: i64,
+    },
     /// Something the store does not keep (yet): only the cursor moves.
     Skip,
 }
@@ -103,7 +124,48 @@ pub struct Colleague {
     pub presence: PresenceStatus,
 }
 
+/// A call in the client's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CallEntry {
+    pub id: i64,
+    /// The client called (else the specialist did).
+    pub incoming: bool,
+    pub started_at: i64,
+    pub connected: bool,
+    /// `hung_up`, `declined`, ... once it ended.
+    pub ended_reason: Option<String>,
+    pub connected_ms: Option<i64>,
+    /// The server holds its recording (size in bytes).
+    pub recording_bytes: Option<i64>,
+    pub recording_ms: Option<i64>,
+}
+
 impl Store {
+    /// The client's calls on the line, oldest first (the chat merges them into its timeline).
+    pub fn calls_of(&self, line: i64, client: i64) -> Result<Vec<CallEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, caller = 'client', started_at, connected, ended_reason, connected_ms,
+                    recording_bytes, recording_ms
+             FROM calls WHERE line_id = ?1 AND client_id = ?2 ORDER BY started_at, id",
+        )?;
+        let rows = stmt
+            .query_map([line, client], |r| {
+                Ok(CallEntry {
+                    id: r.get(0)?,
+                    incoming: r.get(1)?,
+                    started_at: r.get(2)?,
+                    connected: r.get(3)?,
+                    ended_reason: r.get(4)?,
+                    connected_ms: r.get(5)?,
+                    recording_bytes: r.get(6)?,
+                    recording_ms: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// The server's id of this app's specialist (from the sync's welcome).
     pub fn set_server_me(&self, id: i64) -> Result<()> {
         self.conn.execute(
@@ -221,6 +283,7 @@ fn ensure_client(tx: &rusqlite::Transaction<'_>, line: i64, client: i64) -> Resu
 fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Result<()> {
     match change {
         RemoteChange::Message { client, .. }
+        | RemoteChange::CallRinging { client, .. }
         | RemoteChange::Appeal { client, .. }
         | RemoteChange::Queued { client, .. }
         | RemoteChange::Deadlines { client, .. }
@@ -340,6 +403,51 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             tx.execute(
                 "UPDATE colleagues SET presence = ?3 WHERE line_id = ?1 AND specialist_id = ?2",
                 rusqlite::params![line, id, status],
+            )?;
+            Ok(())
+        }
+        RemoteChange::CallRinging {
+            call,
+            client,
+            by_client,
+            at,
+        } => {
+            tx.execute(
+                "INSERT INTO calls (id, line_id, client_id, caller, started_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING",
+                rusqlite::params![
+                    call,
+                    line,
+                    client,
+                    if *by_client { "client" } else { "specialist" },
+                    at
+                ],
+            )?;
+            Ok(())
+        }
+        RemoteChange::CallConnected { call } => {
+            tx.execute("UPDATE calls SET connected = 1 WHERE id = ?1", [call])?;
+            Ok(())
+        }
+        RemoteChange::CallEnded {
+            call,
+            reason,
+            connected_ms,
+        } => {
+            tx.execute(
+                "UPDATE calls SET ended_reason = ?2, connected_ms = ?3 WHERE id = ?1",
+                rusqlite::params![call, reason, connected_ms],
+            )?;
+            Ok(())
+        }
+        RemoteChange::CallRecorded {
+            call,
+            bytes,
+            duration_ms,
+        } => {
+            tx.execute(
+                "UPDATE calls SET recording_bytes = ?2, recording_ms = ?3 WHERE id = ?1",
+                rusqlite::params![call, bytes, duration_ms],
             )?;
             Ok(())
         }

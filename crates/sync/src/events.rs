@@ -1,6 +1,6 @@
 //! What an event of a line's log means for the local store.
 
-use linedesk_protocol::{ClientProfile, Event};
+use linedesk_protocol::{ClientProfile, Event, Role};
 use linedesk_store::Author;
 use linedesk_store::replica::{ClientRecord, CompanyRecord, RemoteChange};
 
@@ -97,6 +97,38 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         },
         // Kept by the server; the store has nothing to show for them yet (SLA badges, tickets
         // and ratings are the workstation issue's).
+        Event::CallRinging {
+            call, client, from, ..
+        } => RemoteChange::CallRinging {
+            call: id(call),
+            client: id(client),
+            by_client: from == Role::Client,
+            at: at_ms,
+        },
+        Event::CallConnected { call, .. } => RemoteChange::CallConnected { call: id(call) },
+        Event::CallEnded {
+            call,
+            reason,
+            connected_ms,
+            ..
+        } => RemoteChange::CallEnded {
+            call: id(call),
+            reason: serde_json::to_value(reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            connected_ms,
+        },
+        Event::CallRecorded {
+            call,
+            bytes,
+            duration_ms,
+            ..
+        } => RemoteChange::CallRecorded {
+            call: id(call),
+            bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
+            duration_ms: i64::try_from(duration_ms).unwrap_or(i64::MAX),
+        },
         Event::SpecialistServes { specialist, name } => RemoteChange::Colleague {
             id: id(specialist),
             name,
@@ -110,10 +142,6 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         | Event::AppealRated { .. }
         | Event::TicketCreated { .. }
         | Event::TicketChanged { .. }
-        | Event::CallRinging { .. }
-        | Event::CallConnected { .. }
-        | Event::CallEnded { .. }
-        | Event::CallStats { .. }
-        | Event::CallRecorded { .. } => RemoteChange::Skip,
+        | Event::CallStats { .. } => RemoteChange::Skip,
     }
 }
