@@ -2,10 +2,11 @@
 //! a speaker that keeps what it played, the engine's [`CallSession`] in between, and the line
 //! server's session through the engine's [`LineLink`].
 //!
-//! - [`place_call`]: the client calls their own line (`PlaceCall { client: None }`); once a
-//!   specialist picks up (`CallConnected`) the client, the caller, sends the WebRTC offer.
-//! - [`answer_call`]: the client waits for a specialist's call, takes the relayed offer, picks
-//!   up (`AnswerCall`) and answers it.
+//! - [`place_call`] ([`Phone::call_line`]): the client calls their own line
+//!   (`PlaceCall { client: None }`); once a specialist picks up (`CallConnected`) the client,
+//!   the caller, sends the WebRTC offer.
+//! - [`answer_call`] ([`Phone::answer`]): the client waits for a specialist's call, takes the
+//!   relayed offer, picks up (`AnswerCall`) and answers it.
 //!
 //! Either way the client then talks: the microphone plays in real time (one 20 ms frame per
 //! engine tick) and, after [`CallPlan::talk_for`], the client hangs up, unless the specialist
@@ -86,89 +87,131 @@ pub struct CallOutcome {
     pub ended_by: EndedBy,
 }
 
-/// The client calls their line and talks once a specialist picks up.
+/// A simulated client's phone: signed in and following their line, ready for one call. Sign in
+/// before the specialist calls: a call that rang before is not picked up (its offer was
+/// relayed to nobody).
+pub struct Phone {
+    link: LineLink,
+}
+
+impl Phone {
+    pub async fn sign_in(server: &str, login: &str, password: &str) -> Result<Phone, SimError> {
+        Ok(Phone {
+            link: LineLink::join_own_line(server, login, password).await?,
+        })
+    }
+
+    /// The client's id on the server.
+    pub fn client(&self) -> u64 {
+        self.link.id
+    }
+
+    /// The client's line.
+    pub fn line(&self) -> u64 {
+        self.link.line
+    }
+
+    /// Call the line and talk once a specialist picks up.
+    pub async fn call_line(self, plan: CallPlan) -> Result<CallOutcome, SimError> {
+        let mut link = self.link;
+        let key = link
+            .submit(Action::PlaceCall {
+                line: link.line,
+                client: None,
+            })
+            .await?;
+        let (call, appeal) = link
+            .event(|e| match e {
+                Event::CallRinging {
+                    call,
+                    appeal,
+                    key: Some(k),
+                    ..
+                } if *k == key => Some((*call, *appeal)),
+                _ => None,
+            })
+            .await?;
+        let picked_up = link
+            .event_within(Some(plan.ring_timeout), |e| match e {
+                Event::CallConnected { call: c, .. } if *c == call => Some(None),
+                Event::CallEnded {
+                    call: c, reason, ..
+                } if *c == call => Some(Some(*reason)),
+                _ => None,
+            })
+            .await?;
+        match picked_up {
+            Some(None) => {}
+            Some(Some(reason)) => return Err(SimError::Unanswered { call, reason }),
+            None => {
+                let reason = CallEndReason::Cancelled;
+                link.submit(Action::HangUp { call, reason }).await?;
+                return Err(SimError::Unanswered { call, reason });
+            }
+        }
+        // The caller offers once the call is answered: a call ringing the whole line has
+        // nobody to relay the offer to before.
+        let (peer, channels) = Call::offer(network(link.server(), &plan)).await?;
+        let peer = Arc::new(peer);
+        link.attach(call, &peer, channels.signals);
+        talk(link, call, appeal, peer, channels.packets, plan).await
+    }
+
+    /// Wait (up to [`CallPlan::ring_timeout`]) for a specialist to call, pick up and talk.
+    pub async fn answer(self, plan: CallPlan) -> Result<CallOutcome, SimError> {
+        let mut link = self.link;
+        let me = link.id;
+        let (call, appeal) = link
+            .event_within(Some(plan.ring_timeout), |e| match e {
+                Event::CallRinging {
+                    call,
+                    appeal,
+                    client,
+                    from: Role::Specialist,
+                    ..
+                } if *client == me => Some((*call, *appeal)),
+                _ => None,
+            })
+            .await?
+            .ok_or(SimError::Timeout(plan.ring_timeout))?;
+        // The specialist offers while it rings (the protocol of `linedesk-call`).
+        let SignalPayload::Offer { sdp } = link.signal(call).await? else {
+            return Err(SimError::Protocol(format!(
+                "call {call}: the offer must come first"
+            )));
+        };
+        link.submit(Action::AnswerCall { call }).await?;
+        let (peer, channels) = Call::answer(network(link.server(), &plan), &sdp).await?;
+        let peer = Arc::new(peer);
+        link.attach(call, &peer, channels.signals);
+        talk(link, call, appeal, peer, channels.packets, plan).await
+    }
+}
+
+/// Sign in as `login` and call the line ([`Phone::call_line`]).
 pub async fn place_call(
     server: &str,
     login: &str,
     password: &str,
     plan: CallPlan,
 ) -> Result<CallOutcome, SimError> {
-    let mut link = LineLink::join_own_line(server, login, password).await?;
-    let key = link
-        .submit(Action::PlaceCall {
-            line: link.line,
-            client: None,
-        })
-        .await?;
-    let (call, appeal) = link
-        .event(|e| match e {
-            Event::CallRinging {
-                call,
-                appeal,
-                key: Some(k),
-                ..
-            } if *k == key => Some((*call, *appeal)),
-            _ => None,
-        })
-        .await?;
-    let picked_up = link
-        .event_within(Some(plan.ring_timeout), |e| match e {
-            Event::CallConnected { call: c, .. } if *c == call => Some(None),
-            Event::CallEnded {
-                call: c, reason, ..
-            } if *c == call => Some(Some(*reason)),
-            _ => None,
-        })
-        .await?;
-    match picked_up {
-        Some(None) => {}
-        Some(Some(reason)) => return Err(SimError::Unanswered { call, reason }),
-        None => {
-            let reason = CallEndReason::Cancelled;
-            link.submit(Action::HangUp { call, reason }).await?;
-            return Err(SimError::Unanswered { call, reason });
-        }
-    }
-    let (peer, channels) = Call::offer(network(server, &plan)).await?;
-    let peer = Arc::new(peer);
-    link.attach(call, &peer, channels.signals);
-    talk(link, call, appeal, peer, channels.packets, plan).await
+    Phone::sign_in(server, login, password)
+        .await?
+        .call_line(plan)
+        .await
 }
 
-/// The client waits (up to [`CallPlan::ring_timeout`]) for a specialist to call, picks up and
-/// talks.
+/// Sign in as `login` and wait for a specialist's call ([`Phone::answer`]).
 pub async fn answer_call(
     server: &str,
     login: &str,
     password: &str,
     plan: CallPlan,
 ) -> Result<CallOutcome, SimError> {
-    let mut link = LineLink::join_own_line(server, login, password).await?;
-    let me = link.id;
-    let (call, appeal) = link
-        .event_within(Some(plan.ring_timeout), |e| match e {
-            Event::CallRinging {
-                call,
-                appeal,
-                client,
-                from: Role::Specialist,
-                ..
-            } if *client == me => Some((*call, *appeal)),
-            _ => None,
-        })
+    Phone::sign_in(server, login, password)
         .await?
-        .ok_or(SimError::Timeout(plan.ring_timeout))?;
-    // The caller offers while it rings (the protocol of `linedesk-call`).
-    let SignalPayload::Offer { sdp } = link.signal(call).await? else {
-        return Err(SimError::Protocol(format!(
-            "call {call}: the offer must come first"
-        )));
-    };
-    link.submit(Action::AnswerCall { call }).await?;
-    let (peer, channels) = Call::answer(network(server, &plan), &sdp).await?;
-    let peer = Arc::new(peer);
-    link.attach(call, &peer, channels.signals);
-    talk(link, call, appeal, peer, channels.packets, plan).await
+        .answer(plan)
+        .await
 }
 
 /// Loopback sockets for a server on this machine, the interfaces otherwise.
@@ -288,8 +331,8 @@ async fn until_ended(
             }
             Ok(EndedBy::Specialist(reason))
         }
-        state = states.wait_for(|s| s.is_over()) => {
-            let state = state.map(|s| *s).unwrap_or(CallState::Ended(EndReason::HungUp));
+        state = async { states.wait_for(|s| s.is_over()).await.map(|s| *s) } => {
+            let state = state.unwrap_or(CallState::Ended(EndReason::HungUp));
             if let CallState::Ended(EndReason::RemoteHungUp(_)) = state {
                 // The transport closed first; the server's reason is on its way.
                 let reason = link.event_within(Some(WAIT), ended).await?;
@@ -304,7 +347,7 @@ async fn until_ended(
     }
 }
 
-/// Seconds of 48 kHz samples.
-pub fn seconds(samples: &[f32]) -> Duration {
+/// How long 48 kHz samples play.
+pub fn length_of(samples: &[f32]) -> Duration {
     Duration::from_secs_f64(samples.len() as f64 / f64::from(SAMPLE_RATE))
 }

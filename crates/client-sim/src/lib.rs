@@ -12,12 +12,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! A simulated client also takes part in calls ([`place_call`], [`answer_call`]), with
-//! samples (a WAV) as its microphone: see [`call`].
+//! A simulated client also takes part in calls ([`place_call`], [`answer_call`], or a
+//! [`Phone`] signed in beforehand), with samples (a WAV) as its microphone: see [`call`].
 
 pub mod call;
 
-pub use call::{CallOutcome, CallPlan, EndedBy, answer_call, place_call};
+pub use call::{CallOutcome, CallPlan, EndedBy, Phone, answer_call, length_of, place_call};
 
 use std::time::Duration;
 
