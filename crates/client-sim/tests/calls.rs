@@ -157,20 +157,9 @@ fn roles_with_stats(demo: &Demo, call: u64) -> Vec<Role> {
     stats.iter().map(|(role, _)| *role).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_simulated_client_calls_the_line_and_the_specialist_hears_them() {
-    let started = Instant::now();
-    let demo = demo_server().await;
-    let words = speech(
-        demo.dir.path(),
-        "client",
-        "Здравствуйте, у меня не проводится документ реализации.",
-    );
-    let reply = speech(
-        demo.dir.path(),
-        "specialist",
-        "Добрый день, сейчас посмотрим.",
-    );
+/// The demo specialist's session, available for calls: picking up a call that rings the line
+/// takes its appeal, which an offline specialist may not.
+async fn available_specialist(demo: &Demo) -> LineLink {
     let mut spec = LineLink::join(
         &demo.addr,
         DEMO_SPECIALIST_LOGIN,
@@ -179,26 +168,17 @@ async fn a_simulated_client_calls_the_line_and_the_specialist_hears_them() {
     )
     .await
     .expect("the specialist signs in");
-    // The app is available when it takes calls: picking up a call that rings the line takes its
-    // appeal, which an offline specialist may not.
     spec.submit(Action::SetPresence {
         status: PresenceStatus::Available,
     })
     .await
-    .expect("online");
+    .expect("available");
+    spec
+}
 
-    let mut plan = CallPlan::new(
-        with_lead_in(&words),
-        length_of(&words) + Duration::from_millis(1500),
-    );
-    plan.ring_timeout = Duration::from_secs(10);
-    let addr = demo.addr.clone();
-    let client =
-        tokio::spawn(
-            async move { place_call(&addr, "client-1", DEMO_CLIENT_PASSWORD, plan).await },
-        );
-
-    // The specialist's app rings, picks up, answers the client's offer.
+/// The specialist's app rings, picks up, answers the client's offer, says `reply` and waits
+/// for the client to hang up.
+async fn take_the_clients_call(demo: &Demo, spec: &mut LineLink, reply: &[f32]) -> SpecialistSide {
     let call = spec
         .event(|e| match e {
             Event::CallRinging {
@@ -221,12 +201,12 @@ async fn a_simulated_client_calls_the_line_and_the_specialist_hears_them() {
         .expect("answered");
     let peer = Arc::new(peer);
     spec.attach(call, &peer, channels.signals);
-    let side = run_specialist(
-        &mut spec,
+    run_specialist(
+        spec,
         call,
         peer,
         channels.packets,
-        &with_lead_in(&reply),
+        reply,
         &demo.dir.path().join("specialist.ogg"),
         async |link: &mut LineLink, peer: &Call| {
             let reason = link
@@ -242,7 +222,37 @@ async fn a_simulated_client_calls_the_line_and_the_specialist_hears_them() {
             peer.remote_ended(reason).await;
         },
     )
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_client_calls_the_line_and_the_specialist_hears_them() {
+    let started = Instant::now();
+    let demo = demo_server().await;
+    let words = speech(
+        demo.dir.path(),
+        "client",
+        "Здравствуйте, у меня не проводится документ реализации.",
+    );
+    let reply = speech(
+        demo.dir.path(),
+        "specialist",
+        "Добрый день, сейчас посмотрим.",
+    );
+    let mut spec = available_specialist(&demo).await;
+
+    let mut plan = CallPlan::new(
+        with_lead_in(&words),
+        length_of(&words) + Duration::from_millis(1500),
+    );
+    plan.ring_timeout = Duration::from_secs(10);
+    let addr = demo.addr.clone();
+    let client =
+        tokio::spawn(
+            async move { place_call(&addr, "client-1", DEMO_CLIENT_PASSWORD, plan).await },
+        );
+
+    let side = take_the_clients_call(&demo, &mut spec, &with_lead_in(&reply)).await;
     let outcome = client
         .await
         .expect("the client's task")
@@ -264,11 +274,11 @@ async fn a_simulated_client_calls_the_line_and_the_specialist_hears_them() {
     assert!(heard.segment_correlation > 0.6, "{heard:?}");
     assert!(back.segment_correlation > 0.6, "{back:?}");
     assert_eq!(
-        ended_in_log(&demo, call),
+        ended_in_log(&demo, side.call),
         Some((Role::Client, CallEndReason::HungUp))
     );
     assert_eq!(
-        roles_with_stats(&demo, call),
+        roles_with_stats(&demo, side.call),
         [Role::Specialist, Role::Client]
     );
     assert!(outcome.report.packets_sent > 0 && outcome.report.mos >= 4.0);
@@ -363,4 +373,54 @@ async fn the_specialist_calls_a_simulated_client_who_answers_and_talks() {
         roles_with_stats(&demo, call),
         [Role::Specialist, Role::Client]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_calls_the_line_with_a_wav() {
+    let demo = demo_server().await;
+    let dir = demo.dir.path();
+    let wav = dir.join("words.wav");
+    linedesk_engine::wav::write(
+        &wav,
+        &with_lead_in(&speech(dir, "client", "Алло, это снова я.")),
+    )
+    .expect("wav");
+    let heard = dir.join("heard.wav");
+    let mut spec = available_specialist(&demo).await;
+    let args: Vec<std::ffi::OsString> = vec![
+        "call".into(),
+        "--wav".into(),
+        wav.clone().into(),
+        "--server".into(),
+        demo.addr.clone().into(),
+        "--login".into(),
+        "client-3".into(),
+        "--seconds".into(),
+        "3".into(),
+        "--wait".into(),
+        "10".into(),
+        "--heard".into(),
+        heard.clone().into(),
+    ];
+    let cli = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_linedesk-client-sim"))
+            .args(args)
+            .output()
+            .expect("the command runs")
+    });
+    let side = take_the_clients_call(&demo, &mut spec, &[]).await;
+    let output = cli.await.expect("joined");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success());
+    assert!(
+        stdout.contains(&format!("call {} (appeal", side.call))
+            && stdout.contains("ended: the client hung up")
+            && stdout.contains("MOS"),
+        "{stdout}"
+    );
+    let words = linedesk_engine::wav::read(&wav).expect("wav");
+    let a = align(&words, &side.heard, Duration::from_secs(1)).expect("aligned");
+    assert!(a.segment_correlation > 0.6, "{a:?}");
+    assert!(heard.exists());
 }
