@@ -351,3 +351,19 @@ async fn until_ended(
 pub fn length_of(samples: &[f32]) -> Duration {
     Duration::from_secs_f64(samples.len() as f64 / f64::from(SAMPLE_RATE))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_on_this_machine_means_loopback_sockets() {
+        let plan = CallPlan::new(Vec::new(), Duration::ZERO);
+        let loopback = CallConfig::loopback().udp_addrs;
+        for server in ["127.0.0.1:7700", "localhost:7700", "[::1]:7700"] {
+            assert_eq!(network(server, &plan).udp_addrs, loopback, "{server}");
+        }
+        let lan = network("192.168.1.5:7700", &plan).udp_addrs;
+        assert_eq!(lan, CallConfig::default().udp_addrs);
+    }
+}
