@@ -11,6 +11,13 @@
 //! println!("the specialist said: {answer}");
 //! # Ok(()) }
 //! ```
+//!
+//! A simulated client also takes part in calls ([`place_call`], [`answer_call`], or a
+//! [`Phone`] signed in beforehand), with samples (a WAV) as its microphone: see [`call`].
+
+pub mod call;
+
+pub use call::{CallOutcome, CallPlan, EndedBy, Phone, answer_call, length_of, place_call};
 
 use std::time::Duration;
 
@@ -38,6 +45,24 @@ pub enum SimError {
     },
     #[error("the server answered something unexpected: {0}")]
     Protocol(String),
+    /// The voice engine, the WebRTC peer or the engine's line session refused.
+    #[error("{0}")]
+    Engine(#[from] linedesk_engine::EngineError),
+    /// The call ended before anyone picked up (`Cancelled`: this client gave up ringing).
+    #[error("call {call} was not answered: {reason:?}")]
+    Unanswered {
+        call: u64,
+        reason: linedesk_protocol::CallEndReason,
+    },
+    /// The media path never came up (the peer's final state).
+    #[error("the call's media did not connect: {0}")]
+    MediaFailed(String),
+}
+
+impl From<linedesk_call::CallError> for SimError {
+    fn from(e: linedesk_call::CallError) -> SimError {
+        SimError::Engine(e.into())
+    }
 }
 
 type Socket =

@@ -9,8 +9,22 @@
 //! Each client writes (a phrase of the demo, or `--say`), waits up to `--wait` seconds for a
 //! specialist's answer, writes again (`--messages` in all), then waits for the appeal to be
 //! finished, and rates it (`--stars`) for a `--rate-share` of the clients (deterministic: of
-//! every ten clients, the first `10 × share` rate). With `--data-dir` the address of the app's embedded server is read from
-//! `<dir>/server/address`.
+//! every ten clients, the first `10 × share` rate). With `--data-dir` the address of the app's
+//! embedded server is read from `<dir>/server/address`.
+//!
+//! ```text
+//! linedesk-client-sim call --wav speech.wav [--server ADDR | --data-dir DIR]
+//!     [--login client-1] [--password demo-client] [--seconds 10] [--heard heard.wav]
+//!     [--recording call.ogg] [--wait 60]
+//! linedesk-client-sim answer --wav speech.wav ...the same options
+//! ```
+//!
+//! `call`: the client calls their line, waits up to `--wait` seconds for a specialist to pick
+//! up, says the WAV (any PCM WAV; resampled to 48 kHz mono) and hangs up after `--seconds`
+//! unless the specialist does first. `answer`: the client waits up to `--wait` seconds for a
+//! specialist's call, picks up and does the same. Both print how the call went, its length and
+//! the client engine's figures (loss, jitter, MOS); `--heard` keeps what the client's speaker
+//! played as a WAV, `--recording` the client engine's two-channel Ogg Opus recording.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -18,7 +32,10 @@ use std::time::Duration;
 
 use linedesk_client_sim::{SimClient, SimError};
 
-const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5]";
+mod call_command;
+
+const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5]
+       linedesk-client-sim call|answer --wav SPEECH.wav [--server ADDR | --data-dir DIR] [--login client-1] [--password P] [--seconds 10] [--heard HEARD.wav] [--recording CALL.ogg] [--wait 60]";
 
 struct Plan {
     server: String,
@@ -32,7 +49,8 @@ struct Plan {
     stars: u8,
 }
 
-fn parse(args: &[String]) -> Result<Plan, String> {
+/// `--name value` pairs.
+fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut opts = HashMap::new();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -42,12 +60,19 @@ fn parse(args: &[String]) -> Result<Plan, String> {
         let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
         opts.insert(name.to_string(), value.clone());
     }
-    let number = |name: &str, default: usize| -> Result<usize, String> {
-        opts.get(name).map_or(Ok(default), |v| {
-            v.parse().map_err(|_| format!("--{name} must be a number"))
-        })
-    };
-    let server = match (opts.get("server"), opts.get("data-dir")) {
+    Ok(opts)
+}
+
+/// The value of `--name` as a number, or `default`.
+fn number_of(opts: &HashMap<String, String>, name: &str, default: usize) -> Result<usize, String> {
+    opts.get(name).map_or(Ok(default), |v| {
+        v.parse().map_err(|_| format!("--{name} must be a number"))
+    })
+}
+
+/// `--server`, or the embedded server's address from `--data-dir`, or the default.
+fn server_of(opts: &HashMap<String, String>) -> Result<String, String> {
+    Ok(match (opts.get("server"), opts.get("data-dir")) {
         (Some(server), _) => server.clone(),
         (None, Some(dir)) => {
             let file = std::path::Path::new(dir).join("server").join("address");
@@ -57,7 +82,13 @@ fn parse(args: &[String]) -> Result<Plan, String> {
                 .to_string()
         }
         (None, None) => "127.0.0.1:7700".to_string(),
-    };
+    })
+}
+
+fn parse(args: &[String]) -> Result<Plan, String> {
+    let opts = options(args)?;
+    let number = |name: &str, default: usize| number_of(&opts, name, default);
+    let server = server_of(&opts)?;
     let clients = match opts.get("clients") {
         Some(list) => list
             .split(',')
@@ -126,6 +157,9 @@ async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimErro
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(mode) = args.first().and_then(|a| call_command::Mode::named(a)) {
+        return call_command::main(mode, &args[1..]);
+    }
     let plan = match parse(&args) {
         Ok(plan) => plan,
         Err(message) => {

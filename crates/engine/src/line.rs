@@ -1,6 +1,7 @@
 //! [`LineLink`]: a signed-in WebSocket session with the line server, enough to place, answer
 //! and hang up calls, relay their signalling into a [`Call`], and report their statistics.
-//! The command line's loopback and the tests use it; the app has its own sync client.
+//! The command line's loopback, the tests and the client simulator use it; the app has its own
+//! sync client.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub struct LineLink {
     token: String,
     /// The specialist's or client's id from `Welcome`.
     pub id: u64,
+    /// The line this session follows.
+    pub line: u64,
     out: mpsc::UnboundedSender<ClientFrame>,
     frames: mpsc::UnboundedReceiver<ServerFrame>,
     signals: mpsc::UnboundedReceiver<(u64, SignalPayload)>,
@@ -36,6 +39,25 @@ impl LineLink {
         login_name: &str,
         password: &str,
         line: u64,
+    ) -> Result<LineLink, EngineError> {
+        LineLink::open(server, login_name, password, Some(line)).await
+    }
+
+    /// Sign in and subscribe to the first line `Welcome` names, from now on: a client's own
+    /// line, which a client does not otherwise know.
+    pub async fn join_own_line(
+        server: &str,
+        login_name: &str,
+        password: &str,
+    ) -> Result<LineLink, EngineError> {
+        LineLink::open(server, login_name, password, None).await
+    }
+
+    async fn open(
+        server: &str,
+        login_name: &str,
+        password: &str,
+        line: Option<u64>,
     ) -> Result<LineLink, EngineError> {
         let token = login(server, login_name, password).await?;
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{server}/api/ws"))
@@ -76,6 +98,7 @@ impl LineLink {
             server: server.to_string(),
             token: token.clone(),
             id: 0,
+            line: 0,
             out,
             frames,
             signals,
@@ -85,15 +108,25 @@ impl LineLink {
             version: PROTOCOL_VERSION,
             token,
         })?;
-        match link.frame().await? {
-            ServerFrame::Welcome { id, .. } => link.id = id,
+        let lines = match link.frame().await? {
+            ServerFrame::Welcome { id, lines, .. } => {
+                link.id = id;
+                lines
+            }
             other => {
                 return Err(EngineError::Line(format!(
                     "expected Welcome, got {other:?}"
                 )));
             }
-        }
-        link.send(ClientFrame::Subscribe { line, after: 0 })?;
+        };
+        link.line = match line.or_else(|| lines.first().copied()) {
+            Some(line) => line,
+            None => return Err(EngineError::Line(format!("{login_name} is on no line"))),
+        };
+        link.send(ClientFrame::Subscribe {
+            line: link.line,
+            after: 0,
+        })?;
         while !matches!(link.frame().await?, ServerFrame::CaughtUp { .. }) {}
         Ok(link)
     }
@@ -148,6 +181,37 @@ impl LineLink {
                 && let Some(found) = pick(&event)
             {
                 return Ok(found);
+            }
+        }
+    }
+
+    /// Like [`LineLink::event`], but waiting as long as `within` says (`None`: for good)
+    /// however quiet the session is; `Ok(None)` when the time ran out. Cancel-safe (for
+    /// `select!`): no frame is lost when the wait is dropped.
+    pub async fn event_within<T>(
+        &mut self,
+        within: Option<Duration>,
+        mut pick: impl FnMut(&Event) -> Option<T>,
+    ) -> Result<Option<T>, EngineError> {
+        let deadline = within.map(|w| tokio::time::Instant::now() + w);
+        loop {
+            let frame = match deadline {
+                Some(deadline) => {
+                    match tokio::time::timeout_at(deadline, self.frames.recv()).await {
+                        Ok(frame) => frame,
+                        Err(_) => return Ok(None),
+                    }
+                }
+                None => self.frames.recv().await,
+            };
+            match frame {
+                Some(ServerFrame::Event { event, .. }) => {
+                    if let Some(found) = pick(&event) {
+                        return Ok(Some(found));
+                    }
+                }
+                Some(_) => {}
+                None => return Err(EngineError::Line("the session closed".into())),
             }
         }
     }

@@ -1,0 +1,225 @@
+//! The demo server and the engine-driven specialist of the call tests.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use linedesk_call::{Call, CallConfig, CallState};
+use linedesk_demo::DEMO_SPECIALIST_LOGIN;
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_engine::line::LineLink;
+use linedesk_engine::loopback::SharedIo;
+use linedesk_engine::{CallReport, CallSession, SessionConfig, Side};
+use linedesk_protocol::{Action, CallEndReason, Event, Role, SignalPayload};
+use linedesk_server::app::{Server, serve};
+use linedesk_server::auth::hash_password;
+use linedesk_server::demo::seed_if_empty;
+use linedesk_server::sqlite::SqliteStorage;
+use linedesk_server::storage::{Storage, StorageError};
+
+pub const SPECIALIST_PASSWORD: &str = "spec-pass";
+
+pub struct Demo {
+    pub addr: String,
+    pub storage: Arc<SqliteStorage>,
+    pub line: u64,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn demo_server() -> Demo {
+    let dir = tempfile::tempdir().expect("dir");
+    let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
+    let hash = |p: &str| hash_password(p).map_err(|e| StorageError::Invalid(e.to_string()));
+    let now = linedesk_server::app::now_ms();
+    let ids = seed_if_empty(
+        &*storage,
+        now,
+        &hash(SPECIALIST_PASSWORD).expect("hash"),
+        &hash,
+    )
+    .expect("seed")
+    .expect("seeded");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    tokio::spawn(serve(listener, Server::new(storage.clone())));
+    Demo {
+        addr,
+        storage,
+        line: ids.lines[0],
+        dir,
+    }
+}
+
+/// `text` spoken in Russian by espeak-ng, read as the command line reads a WAV (its 22.05 kHz
+/// resampled to 48 kHz).
+pub fn speech(dir: &Path, name: &str, text: &str) -> Vec<f32> {
+    let wav = dir.join(format!("{name}.wav"));
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-v", "ru", "-w"])
+        .arg(&wav)
+        .arg(text)
+        .status()
+        .unwrap_or_else(|e| panic!("espeak-ng is needed ({e}): apt-get install espeak-ng"));
+    assert!(status.success(), "espeak-ng failed: {status}");
+    linedesk_engine::wav::read(&wav).expect("the WAV espeak-ng wrote")
+}
+
+/// Silence first: the other engine may start a little later than this one, and what it plays
+/// must still lag what this one says.
+pub fn with_lead_in(samples: &[f32]) -> Vec<f32> {
+    let mut out = vec![0.0; 48_000 * 3 / 10];
+    out.extend_from_slice(samples);
+    out
+}
+
+/// What the engine-driven specialist heard and measured.
+pub struct SpecialistSide {
+    pub call: u64,
+    pub heard: Vec<f32>,
+    pub report: CallReport,
+}
+
+/// Once the media is up, run the specialist's engine on `peer` until `end` says the call is
+/// over; then send the specialist's statistics.
+pub async fn run_specialist(
+    link: &mut LineLink,
+    call: u64,
+    peer: Arc<Call>,
+    packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
+    microphone: &[f32],
+    recording: &Path,
+    end: impl AsyncFnOnce(&mut LineLink, &Call),
+) -> SpecialistSide {
+    let mut states = peer.watch();
+    tokio::time::timeout(
+        Duration::from_secs(15),
+        states.wait_for(|s| *s == CallState::Connected),
+    )
+    .await
+    .expect("the media comes up in time")
+    .expect("the call stays");
+    drop(states);
+    let io = SharedIo::new(microphone);
+    let session = CallSession::start(
+        peer.clone(),
+        packets,
+        Box::new(io.clone()),
+        SessionConfig::new(Side::Specialist, recording.to_path_buf()),
+    )
+    .expect("the specialist's engine");
+    end(link, &peer).await;
+    let report = session.finish().await.expect("the specialist's report");
+    link.submit(Action::CallStats {
+        call,
+        quality: report.quality(),
+    })
+    .await
+    .expect("the specialist's stats");
+    SpecialistSide {
+        call,
+        heard: io.played(),
+        report,
+    }
+}
+
+pub fn ended_in_log(demo: &Demo, call: u64) -> Option<(Role, CallEndReason)> {
+    let mut after = 0;
+    loop {
+        let page = demo
+            .storage
+            .events_after(demo.line, after, 1000)
+            .expect("log");
+        let last = page.last()?.seq;
+        if let Some(found) = page.iter().find_map(|e| match e.event {
+            Event::CallEnded {
+                call: c,
+                by,
+                reason,
+                ..
+            } if c == call => Some((by, reason)),
+            _ => None,
+        }) {
+            return Some(found);
+        }
+        after = last;
+    }
+}
+
+pub fn roles_with_stats(demo: &Demo, call: u64) -> Vec<Role> {
+    let stats = demo.storage.call_stats(call).expect("stats");
+    stats.iter().map(|(role, _)| *role).collect()
+}
+
+/// The demo specialist's session, available for calls: picking up a call that rings the line
+/// takes its appeal, which an offline specialist may not.
+pub async fn available_specialist(demo: &Demo) -> LineLink {
+    let mut spec = LineLink::join(
+        &demo.addr,
+        DEMO_SPECIALIST_LOGIN,
+        SPECIALIST_PASSWORD,
+        demo.line,
+    )
+    .await
+    .expect("the specialist signs in");
+    spec.submit(Action::SetPresence {
+        status: PresenceStatus::Available,
+    })
+    .await
+    .expect("available");
+    spec
+}
+
+/// The specialist's app rings, picks up, answers the client's offer, says `reply` and waits
+/// for the client to hang up.
+pub async fn take_the_clients_call(
+    demo: &Demo,
+    spec: &mut LineLink,
+    reply: &[f32],
+) -> SpecialistSide {
+    let call = spec
+        .event(|e| match e {
+            Event::CallRinging {
+                call,
+                from: Role::Client,
+                ..
+            } => Some(*call),
+            _ => None,
+        })
+        .await
+        .expect("the client's call rings");
+    spec.submit(Action::AnswerCall { call })
+        .await
+        .expect("picked up");
+    let SignalPayload::Offer { sdp } = spec.signal(call).await.expect("a signal") else {
+        panic!("the client's offer comes first");
+    };
+    let (peer, channels) = Call::answer(CallConfig::loopback(), &sdp)
+        .await
+        .expect("answered");
+    let peer = Arc::new(peer);
+    spec.attach(call, &peer, channels.signals);
+    run_specialist(
+        spec,
+        call,
+        peer,
+        channels.packets,
+        reply,
+        &demo.dir.path().join("specialist.ogg"),
+        async |link: &mut LineLink, peer: &Call| {
+            let reason = link
+                .event_within(Some(Duration::from_secs(20)), |e| match e {
+                    Event::CallEnded {
+                        call: c, reason, ..
+                    } if *c == call => Some(*reason),
+                    _ => None,
+                })
+                .await
+                .expect("the session")
+                .expect("the client hangs up");
+            peer.remote_ended(reason).await;
+        },
+    )
+    .await
+}
