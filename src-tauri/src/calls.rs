@@ -16,7 +16,7 @@ use linedesk_engine::{CallSession, SessionConfig, Side, UploadQueue};
 use linedesk_protocol::{Action, CallEndReason, Event, Role, SignalPayload};
 use linedesk_sync::{Incoming, SyncHandle};
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 /// What the call panel shows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
@@ -49,6 +49,11 @@ struct Active {
     session: Option<CallSession>,
     /// An offer relayed before the specialist picked up.
     offer: Option<String>,
+    /// Signals for the call's peer, fed by their own task: a peer that takes its time over
+    /// a candidate must never hold up the events of the line.
+    feed: Option<mpsc::UnboundedSender<SignalPayload>>,
+    /// Candidates relayed before the peer existed.
+    early: Vec<SignalPayload>,
     connected_at: Option<Instant>,
 }
 
@@ -190,9 +195,11 @@ impl Calls {
             id,
             line,
             client,
+            feed: Some(feed(&call)),
             call: Some(call),
             session: Some(session),
             offer: None,
+            early: Vec::new(),
             connected_at: None,
         });
         self.set_view(|v| {
@@ -243,6 +250,11 @@ impl Calls {
         let call = Arc::new(call);
         self.relay(id, channels.signals);
         active.session = Some(self.start_session(&call, channels.packets, id)?);
+        let feeder = feed(&call);
+        for early in active.early.drain(..) {
+            let _ = feeder.send(early);
+        }
+        active.feed = Some(feeder);
         active.call = Some(call);
         Ok(())
     }
@@ -351,6 +363,8 @@ impl Calls {
                             call: None,
                             session: None,
                             offer: None,
+                            feed: None,
+                            early: Vec::new(),
                             connected_at: None,
                         });
                         self.set_view(|v| {
@@ -391,14 +405,13 @@ impl Calls {
                 Incoming::Signal { call, payload, .. } => {
                     let mut active = self.active.lock().await;
                     if let Some(a) = active.as_mut().filter(|a| a.id == call) {
-                        match (&a.call, payload) {
-                            (Some(c), payload) => {
-                                let _ = c.signal(payload).await;
+                        match (&a.feed, payload) {
+                            (Some(feed), payload) => {
+                                let _ = feed.send(payload);
                             }
                             (None, SignalPayload::Offer { sdp }) => a.offer = Some(sdp),
-                            // Candidates before the answer: the call buffers them once it
-                            // exists; the caller trickles more.
-                            (None, _) => {}
+                            // Candidates before the peer exists wait for it.
+                            (None, payload) => a.early.push(payload),
                         }
                     }
                 }
@@ -454,6 +467,19 @@ impl Calls {
             }
         }
     }
+}
+
+/// The task that hands relayed signals to `call`'s peer, one at a time.
+fn feed(call: &Arc<Call>) -> mpsc::UnboundedSender<SignalPayload> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let call = call.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Some(payload) = rx.recv().await {
+            // A bad signal is the peer's typed error; the call's state tells the panel.
+            let _ = call.signal(payload).await;
+        }
+    });
+    tx
 }
 
 fn reason_code(reason: CallEndReason) -> &'static str {

@@ -219,3 +219,59 @@ async fn the_command_line_calls_the_line_with_a_wav() {
     assert!(a.segment_correlation > 0.6, "{a:?}");
     assert!(heard.exists());
 }
+
+/// The caller's session sees its call connect and end (the app's call panel follows them),
+/// also when the callee signed in once before: each link's idempotency keys are its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_caller_sees_connected_and_ended() {
+    let demo = demo_server().await;
+    // The client signed in once before and acted: its first link's first key was used.
+    let mut earlier = LineLink::join_own_line(&demo.addr, "client-3", DEMO_CLIENT_PASSWORD)
+        .await
+        .expect("an earlier session");
+    earlier
+        .submit(Action::ClientMessage {
+            text: "Перезвоните мне, пожалуйста".into(),
+        })
+        .await
+        .expect("written");
+    let phone = Phone::sign_in(&demo.addr, "client-3", DEMO_CLIENT_PASSWORD)
+        .await
+        .expect("the client signs in");
+    let client_id = phone.client();
+    let mut plan = CallPlan::new(vec![0.0; 48_000], Duration::from_secs(1));
+    plan.ring_timeout = Duration::from_secs(10);
+    let client = tokio::spawn(phone.answer(plan));
+    let mut spec = LineLink::join(
+        &demo.addr,
+        DEMO_SPECIALIST_LOGIN,
+        SPECIALIST_PASSWORD,
+        demo.line,
+    )
+    .await
+    .expect("the specialist signs in");
+    let key = spec
+        .submit(Action::PlaceCall {
+            line: demo.line,
+            client: Some(client_id),
+        })
+        .await
+        .expect("placed");
+    let call = spec
+        .event(|e| match e {
+            Event::CallRinging { call, key: k, .. } if k.as_deref() == Some(&key) => Some(*call),
+            _ => None,
+        })
+        .await
+        .expect("it rings");
+    let (peer, channels) = Call::offer(CallConfig::loopback()).await.expect("offer");
+    let peer = Arc::new(peer);
+    spec.attach(call, &peer, channels.signals);
+    spec.event(|e| matches!(e, Event::CallConnected { call: c, .. } if *c == call).then_some(()))
+        .await
+        .expect("the caller's session sees the call connected");
+    client.await.expect("task").expect("the client's call");
+    spec.event(|e| matches!(e, Event::CallEnded { call: c, .. } if *c == call).then_some(()))
+        .await
+        .expect("the caller's session sees the call end");
+}

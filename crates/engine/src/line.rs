@@ -30,6 +30,9 @@ pub struct LineLink {
     frames: mpsc::UnboundedReceiver<ServerFrame>,
     signals: mpsc::UnboundedReceiver<(u64, SignalPayload)>,
     next_key: u64,
+    /// Makes this link's idempotency keys its own: a second link of the same account (the same
+    /// client signing in again) must not have its actions taken for the first one's resends.
+    key_prefix: String,
 }
 
 impl LineLink {
@@ -103,6 +106,12 @@ impl LineLink {
             frames,
             signals,
             next_key: 0,
+            key_prefix: {
+                let since = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default();
+                format!("engine-{}-{}", std::process::id(), since.as_nanos())
+            },
         };
         link.send(ClientFrame::Hello {
             version: PROTOCOL_VERSION,
@@ -157,7 +166,7 @@ impl LineLink {
     /// Submit `action` and wait for its acknowledgement: its idempotency key.
     pub async fn submit(&mut self, action: Action) -> Result<String, EngineError> {
         self.next_key += 1;
-        let key = format!("engine-{}-{}", self.id, self.next_key);
+        let key = format!("{}-{}-{}", self.key_prefix, self.id, self.next_key);
         self.send(ClientFrame::Submit {
             key: key.clone(),
             action,
