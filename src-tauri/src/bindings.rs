@@ -42,6 +42,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::kb_hints,
             commands::call_state,
             commands::list_calls,
+            commands::audio_devices,
+            commands::test_tone,
             commands::place_call,
             commands::answer_call,
             commands::hang_up_call,

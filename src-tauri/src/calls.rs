@@ -14,6 +14,7 @@ use linedesk_audio::{AudioIo, DeviceChoice, Headset, MemoryIo};
 use linedesk_call::{Call, CallConfig, CallState};
 use linedesk_engine::{CallSession, SessionConfig, Side, UploadQueue};
 use linedesk_protocol::{Action, CallEndReason, Event, Role, SignalPayload};
+use linedesk_store::Store;
 use linedesk_sync::{Incoming, SyncHandle};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
@@ -59,6 +60,7 @@ struct Active {
 
 pub struct Calls {
     sync: Arc<SyncHandle>,
+    store: Arc<Mutex<Store>>,
     data_dir: PathBuf,
     server: String,
     active: tokio::sync::Mutex<Option<Active>>,
@@ -90,17 +92,23 @@ fn idle() -> CallView {
 
 /// The headset, or silence when there is none (a machine without a sound card): the call and
 /// its recording go on, and the panel says why nothing is heard.
-fn headset() -> (Box<dyn AudioIo>, Option<String>) {
-    match Headset::open(DeviceChoice::Default, DeviceChoice::Default) {
+fn headset(input: DeviceChoice, output: DeviceChoice) -> (Box<dyn AudioIo>, Option<String>) {
+    match Headset::open(input, output) {
         Ok(headset) => (Box::new(headset), None),
         Err(err) => (Box::new(MemoryIo::default()), Some(err.to_string())),
     }
 }
 
 impl Calls {
-    pub fn new(sync: Arc<SyncHandle>, data_dir: &Path, server: &str) -> Arc<Calls> {
+    pub fn new(
+        sync: Arc<SyncHandle>,
+        store: Arc<Mutex<Store>>,
+        data_dir: &Path,
+        server: &str,
+    ) -> Arc<Calls> {
         let calls = Arc::new(Calls {
             sync,
+            store,
             data_dir: data_dir.to_path_buf(),
             server: server.to_string(),
             active: tokio::sync::Mutex::new(None),
@@ -310,7 +318,8 @@ impl Calls {
     ) -> Result<CallSession, CallsError> {
         let dir = self.recordings();
         std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
-        let (io, notice) = headset();
+        let (input, output) = device_choices(&self.store);
+        let (io, notice) = headset(input, output);
         self.set_view(|v| v.device_notice = notice);
         CallSession::start(
             call.clone(),
@@ -367,6 +376,7 @@ impl Calls {
                             early: Vec::new(),
                             connected_at: None,
                         });
+                        self.clone().ring(call);
                         self.set_view(|v| {
                             *v = idle();
                             v.state = "ringing_in".into();
@@ -453,6 +463,44 @@ impl Calls {
         let _ = (active.line, active.client);
     }
 
+    /// The ringtone (V1): a short tone every two seconds on the chosen speaker while call `id`
+    /// rings and sounds are on. No speaker: silent (the desktop notification still shows).
+    fn ring(self: Arc<Self>, id: u64) {
+        let sounds = lock_store(&self.store)
+            .settings()
+            .map(|s| s.sounds)
+            .unwrap_or(true);
+        if !sounds {
+            return;
+        }
+        let (_, output) = device_choices(&self.store);
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let ringing = {
+                    let view = self.view();
+                    view.state == "ringing_in" && view.call == u32::try_from(id).ok()
+                };
+                if !ringing {
+                    return;
+                }
+                let choice = output.clone();
+                let played = tokio::task::spawn_blocking(move || {
+                    linedesk_audio::play_test_tone(
+                        &linedesk_audio::CpalBackend,
+                        &choice,
+                        RINGTONE_HZ,
+                        Duration::from_millis(700),
+                    )
+                })
+                .await;
+                if !matches!(played, Ok(Ok(_))) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(1300)).await;
+            }
+        });
+    }
+
     /// Upload queued recordings whenever the session has a token; retried with backoff.
     async fn upload_loop(self: Arc<Self>) {
         loop {
@@ -490,6 +538,24 @@ fn reason_code(reason: CallEndReason) -> &'static str {
         CallEndReason::NoAnswer => "no_answer",
         CallEndReason::Failed => "failed",
     }
+}
+
+const RINGTONE_HZ: f32 = 660.0;
+
+fn lock_store(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The saved microphone and speaker (W2), or the system defaults.
+pub fn device_choices(store: &Mutex<Store>) -> (DeviceChoice, DeviceChoice) {
+    let settings = lock_store(store).settings().unwrap_or_default();
+    let choice = |d: Option<String>| d.map_or(DeviceChoice::Default, DeviceChoice::Saved);
+    (
+        choice(settings.input_device),
+        choice(settings.output_device),
+    )
 }
 
 /// Host candidates on every LAN interface and on loopback (the embedded server's clients on

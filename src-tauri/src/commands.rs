@@ -425,3 +425,81 @@ pub async fn set_call_muted(state: State<'_, AppState>, on: bool) -> CommandResu
 pub async fn set_call_hold(state: State<'_, AppState>, on: bool) -> CommandResult<()> {
     Ok(state.calls()?.set_hold(on).await?)
 }
+
+/// An audio device as the settings list it (W2).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AudioDevice {
+    pub id: String,
+    pub name: String,
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AudioDevices {
+    pub inputs: Vec<AudioDevice>,
+    pub outputs: Vec<AudioDevice>,
+    /// Why a list is empty (no sound card, no audio server).
+    pub problem: Option<String>,
+}
+
+/// W2: the microphones and speakers this machine has, defaults first.
+#[tauri::command]
+#[specta::specta]
+pub async fn audio_devices() -> CommandResult<AudioDevices> {
+    let listed = tokio::task::spawn_blocking(|| {
+        use linedesk_audio::{CpalBackend, devices};
+        let backend = CpalBackend;
+        let list = |direction| {
+            devices::list(&backend, direction).map(|found| {
+                found
+                    .into_iter()
+                    .map(|d| AudioDevice {
+                        id: d.id,
+                        name: d.name,
+                        is_default: d.is_default,
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        let mut problem = None;
+        let inputs = list(linedesk_audio::Direction::Input).unwrap_or_else(|e| {
+            problem = Some(e.to_string());
+            Vec::new()
+        });
+        let outputs = list(linedesk_audio::Direction::Output).unwrap_or_else(|e| {
+            problem = Some(e.to_string());
+            Vec::new()
+        });
+        AudioDevices {
+            inputs,
+            outputs,
+            problem,
+        }
+    })
+    .await
+    .map_err(|e| CommandError::internal(e.to_string()))?;
+    Ok(listed)
+}
+
+/// W2: a one-second 1 kHz tone on the chosen speaker; returns the device that played it.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_tone(state: State<'_, AppState>) -> CommandResult<String> {
+    let store = state
+        .shared_store()
+        .ok_or_else(|| CommandError::internal("the store is not open"))?;
+    let (_, output) = crate::calls::device_choices(&store);
+    tokio::task::spawn_blocking(move || {
+        linedesk_audio::play_test_tone(
+            &linedesk_audio::CpalBackend,
+            &output,
+            1000.0,
+            std::time::Duration::from_secs(1),
+        )
+    })
+    .await
+    .map_err(|e| CommandError::internal(e.to_string()))?
+    .map_err(|e| CommandError::unavailable(e.to_string()))
+}

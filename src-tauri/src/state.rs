@@ -39,10 +39,15 @@ impl AppState {
         if let Err(why) = &line {
             eprintln!("linedesk: working offline: {why}");
         }
-        let calls = line
-            .as_ref()
-            .ok()
-            .map(|l| Calls::new(l.sync.clone(), data_dir, &l.server));
+        let calls = match (&line, &store) {
+            (Ok(l), Ok(store)) => Some(Calls::new(
+                l.sync.clone(),
+                store.clone(),
+                data_dir,
+                &l.server,
+            )),
+            _ => None,
+        };
         AppState {
             data_dir: data_dir.to_path_buf(),
             store,

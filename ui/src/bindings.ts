@@ -9,8 +9,8 @@ export const commands = {
 	appInfo: () => typedError<AppInfo, CommandError_Serialize>(__TAURI_INVOKE("app_info")),
 	getProfile: () => typedError<Profile_Serialize, CommandError_Serialize>(__TAURI_INVOKE("get_profile")),
 	saveProfile: (profile: Profile_Deserialize) => typedError<Profile_Serialize, CommandError_Serialize>(__TAURI_INVOKE("save_profile", { profile })),
-	getSettings: () => typedError<Settings, CommandError_Serialize>(__TAURI_INVOKE("get_settings")),
-	saveSettings: (settings: Settings) => typedError<Settings, CommandError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
+	getSettings: () => typedError<Settings_Serialize, CommandError_Serialize>(__TAURI_INVOKE("get_settings")),
+	saveSettings: (settings: Settings_Deserialize) => typedError<Settings_Serialize, CommandError_Serialize>(__TAURI_INVOKE("save_settings", { settings })),
 	getPresence: () => typedError<PresenceStatus, CommandError_Serialize>(__TAURI_INVOKE("get_presence")),
 	setPresence: (status: PresenceStatus) => typedError<PresenceStatus, CommandError_Serialize>(__TAURI_INVOKE("set_presence", { status })),
 	listLines: () => typedError<Line[], CommandError_Serialize>(__TAURI_INVOKE("list_lines")),
@@ -39,6 +39,10 @@ export const commands = {
 	callState: () => typedError<CallView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("call_state")),
 	/**  V1, A7: the client's calls, for the chat's timeline. */
 	listCalls: (lineId: number, clientId: number) => typedError<CallEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_calls", { lineId, clientId })),
+	/**  W2: the microphones and speakers this machine has, defaults first. */
+	audioDevices: () => typedError<AudioDevices_Serialize, CommandError_Serialize>(__TAURI_INVOKE("audio_devices")),
+	/**  W2: a one-second 1 kHz tone on the chosen speaker; returns the device that played it. */
+	testTone: () => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("test_tone")),
 	/**  V1: call a client of a line. */
 	placeCall: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("place_call", { lineId, clientId })),
 	/**  Pick up the ringing call. */
@@ -55,6 +59,29 @@ export const commands = {
 export type AppInfo = {
 	version: string,
 	dataDir: string,
+};
+
+/**  An audio device as the settings list it (W2). */
+export type AudioDevice = {
+	id: string,
+	name: string,
+	isDefault: boolean,
+};
+
+export type AudioDevices = AudioDevices_Serialize | AudioDevices_Deserialize;
+
+export type AudioDevices_Deserialize = {
+	inputs: AudioDevice[],
+	outputs: AudioDevice[],
+	/**  Why a list is empty (no sound card, no audio server). */
+	problem?: string | null,
+};
+
+export type AudioDevices_Serialize = {
+	inputs: AudioDevice[],
+	outputs: AudioDevice[],
+	/**  Why a list is empty (no sound card, no audio server). */
+	problem: string | null,
 };
 
 export type Author = "specialist" | "client";
@@ -377,7 +404,9 @@ export type RefusedAction = {
 	reason: string,
 };
 
-export type Settings = {
+export type Settings = Settings_Serialize | Settings_Deserialize;
+
+export type Settings_Deserialize = {
 	language: Language,
 	/**  C3: how many days a client stays "actual" in stream mode after the last message (7-90). */
 	actualityDays: number,
@@ -385,6 +414,28 @@ export type Settings = {
 	autoAwayMinutes: number,
 	sounds: boolean,
 	notifications: boolean,
+	/**
+	 *  W2: the headset's microphone and speaker (device ids); `None` follows the system
+	 *  default. A saved device that is missing falls back to the default for the call.
+	 */
+	inputDevice?: string | null,
+	outputDevice?: string | null,
+};
+
+export type Settings_Serialize = {
+	language: Language,
+	/**  C3: how many days a client stays "actual" in stream mode after the last message (7-90). */
+	actualityDays: number,
+	/**  P2: minutes without activity before Away; 0 turns it off (0-240). */
+	autoAwayMinutes: number,
+	sounds: boolean,
+	notifications: boolean,
+	/**
+	 *  W2: the headset's microphone and speaker (device ids); `None` follows the system
+	 *  default. A saved device that is missing falls back to the default for the call.
+	 */
+	inputDevice: string | null,
+	outputDevice: string | null,
 };
 
 /**  Where the connection to the line server stands, for the header. */

@@ -2,6 +2,7 @@
 // generated bindings; what the UI sends back is accepted by the "_Deserialize" side).
 export type {
   AppInfo,
+  AudioDevices,
   CallEntry,
   CallView_Serialize as CallView,
   Author,

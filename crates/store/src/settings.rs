@@ -23,7 +23,16 @@ pub struct Settings {
     pub auto_away_minutes: u16,
     pub sounds: bool,
     pub notifications: bool,
+    /// W2: the headset's microphone and speaker (device ids); `None` follows the system
+    /// default. A saved device that is missing falls back to the default for the call.
+    #[serde(default)]
+    pub input_device: Option<String>,
+    #[serde(default)]
+    pub output_device: Option<String>,
 }
+
+/// Longest device id kept.
+pub const MAX_DEVICE_ID: usize = 200;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -33,6 +42,8 @@ impl Default for Settings {
             auto_away_minutes: 5,
             sounds: true,
             notifications: true,
+            input_device: None,
+            output_device: None,
         }
     }
 }
@@ -53,6 +64,17 @@ impl Settings {
                 "auto_away_minutes",
                 "must be from 0 to 240 minutes",
             ));
+        }
+        for (field, device) in [
+            ("input_device", &self.input_device),
+            ("output_device", &self.output_device),
+        ] {
+            if device
+                .as_ref()
+                .is_some_and(|d| d.trim().is_empty() || d.len() > MAX_DEVICE_ID)
+            {
+                return Err(StoreError::invalid(field, "not a device"));
+            }
         }
         Ok(())
     }
@@ -91,6 +113,8 @@ impl Store {
             auto_away_minutes: num("auto_away_minutes", d.auto_away_minutes)?,
             sounds: flag("sounds", d.sounds)?,
             notifications: flag("notifications", d.notifications)?,
+            input_device: self.setting("input_device")?.filter(|v| !v.is_empty()),
+            output_device: self.setting("output_device")?.filter(|v| !v.is_empty()),
         };
         Ok(if s.validate().is_ok() { s } else { d })
     }
@@ -110,6 +134,8 @@ impl Store {
                 "notifications",
                 if s.notifications { "1" } else { "0" }.to_string(),
             ),
+            ("input_device", s.input_device.clone().unwrap_or_default()),
+            ("output_device", s.output_device.clone().unwrap_or_default()),
         ];
         let tx = self.conn.unchecked_transaction()?;
         for (key, value) in pairs {

@@ -341,8 +341,18 @@ fn profile_and_settings_round_trip() {
             auto_away_minutes: 0,
             sounds: false,
             notifications: true,
+            input_device: Some("hw:CARD=Headset,DEV=0".into()),
+            output_device: None,
         };
         assert_eq!(store.save_settings(&s).expect("save"), s);
+        let blank = Settings {
+            output_device: Some("  ".into()),
+            ..s.clone()
+        };
+        assert!(
+            store.save_settings(&blank).is_err(),
+            "a blank device is refused"
+        );
     }
     let store = Store::open(&path).expect("reopen");
     assert_eq!(
