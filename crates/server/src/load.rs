@@ -42,6 +42,9 @@ fn token_of(subject: Subject) -> String {
 struct Prepared {
     specialists: Vec<(u64, u64)>,
     clients: Vec<u64>,
+    /// The last sequence number of each line's log after preparing: specialists subscribe from
+    /// there, as an app that has synced before does (the preparation's history is not load).
+    heads: HashMap<u64, u64>,
 }
 
 fn prepare(dir: &Path, plan: &LoadPlan) -> Result<Prepared, String> {
@@ -90,9 +93,22 @@ fn prepare(dir: &Path, plan: &LoadPlan) -> Result<Prepared, String> {
             .map_err(|e| e.to_string())?;
         clients.push(id);
     }
+    let mut heads = HashMap::new();
+    for &line in &lines {
+        let mut after = 0;
+        loop {
+            let page = storage
+                .events_after(line, after, 10_000)
+                .map_err(|e| e.to_string())?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+        }
+        heads.insert(line, after);
+    }
     Ok(Prepared {
         specialists,
         clients,
+        heads,
     })
 }
 
@@ -162,6 +178,7 @@ pub fn run(plan: &LoadPlan) -> Result<(), String> {
     let Prepared {
         specialists,
         clients,
+        heads,
     } = prepare(&dir, plan)?;
     eprintln!(
         "prepared {} specialists, {} clients in {:?}",
@@ -173,7 +190,7 @@ pub fn run(plan: &LoadPlan) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let result = runtime.block_on(drive(&dir, plan, specialists, clients));
+    let result = runtime.block_on(drive(&dir, plan, specialists, clients, heads));
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
@@ -183,6 +200,7 @@ async fn drive(
     plan: &LoadPlan,
     specialists: Vec<(u64, u64)>,
     clients: Vec<u64>,
+    heads: HashMap<u64, u64>,
 ) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut server = tokio::process::Command::new(exe)
@@ -224,7 +242,8 @@ async fn drive(
     let mut tasks = Vec::new();
     for (id, line) in specialists {
         let mut ws = connect(&addr, Subject::specialist(id)).await?;
-        let subscribe = ClientFrame::Subscribe { line, after: 0 };
+        let after = heads.get(&line).copied().unwrap_or(0);
+        let subscribe = ClientFrame::Subscribe { line, after };
         ws.send(Message::Text(subscribe.encode().into()))
             .await
             .map_err(|e| e.to_string())?;
