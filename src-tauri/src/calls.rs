@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use linedesk_audio::{AudioIo, DeviceChoice, Headset, MemoryIo};
+use linedesk_audio::{AudioIo, DeviceChoice, DeviceEvent, Headset, MemoryIo};
 use linedesk_call::{Call, CallConfig, CallState};
 use linedesk_engine::{CallSession, SessionConfig, Side, UploadQueue};
 use linedesk_protocol::{Action, CallEndReason, Event, Role, SignalPayload};
@@ -36,7 +36,8 @@ pub struct CallView {
     /// Microphone and speaker levels, dBFS.
     pub mic_dbfs: f32,
     pub speaker_dbfs: f32,
-    /// The headset fell back or was lost: said once in the panel.
+    /// The headset during the call: `no_headset` (silence from the start), `switched:NAME`
+    /// (unplugged, now on the default NAME), `lost` (no device at all; the call goes on).
     pub device_notice: Option<String>,
     /// The last call's MOS estimate (E-model), once it ended.
     pub mos: Option<f32>,
@@ -64,7 +65,7 @@ pub struct Calls {
     data_dir: PathBuf,
     server: String,
     active: tokio::sync::Mutex<Option<Active>>,
-    view: Mutex<CallView>,
+    view: Arc<Mutex<CallView>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,7 +113,7 @@ impl Calls {
             data_dir: data_dir.to_path_buf(),
             server: server.to_string(),
             active: tokio::sync::Mutex::new(None),
-            view: Mutex::new(idle()),
+            view: Arc::new(Mutex::new(idle())),
         });
         let listener = calls.clone();
         let incoming = calls.sync.incoming();
@@ -319,15 +320,31 @@ impl Calls {
         let dir = self.recordings();
         std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
         let (input, output) = device_choices(&self.store);
-        let (io, notice) = headset(input, output);
-        self.set_view(|v| v.device_notice = notice);
-        CallSession::start(
+        let (io, missing) = headset(input, output);
+        self.set_view(|v| v.device_notice = missing.map(|_| "no_headset".to_string()));
+        let mut session = CallSession::start(
             call.clone(),
             packets,
             io,
             SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg"))),
         )
-        .map_err(|e| CallsError::Call(e.to_string()))
+        .map_err(|e| CallsError::Call(e.to_string()))?;
+        // An unplugged headset: the call and its recording go on; the panel says what happened.
+        if let Some(mut events) = session.device_events() {
+            let view = self.view.clone();
+            tauri::async_runtime::spawn(async move {
+                while let Some(event) = events.recv().await {
+                    let notice = match event {
+                        DeviceEvent::Switched { to, .. } => format!("switched:{to}"),
+                        DeviceEvent::Lost { .. } => "lost".to_string(),
+                    };
+                    view.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .device_notice = Some(notice);
+                }
+            });
+        }
+        Ok(session)
     }
 
     /// Relay the call's own signals (offer or answer, candidates, hold) to the other party.

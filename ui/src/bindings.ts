@@ -137,7 +137,10 @@ export type CallView_Deserialize = {
 	/**  Microphone and speaker levels, dBFS. */
 	micDbfs: number | null,
 	speakerDbfs: number | null,
-	/**  The headset fell back or was lost: said once in the panel. */
+	/**
+	 *  The headset during the call: `no_headset` (silence from the start), `switched:NAME`
+	 *  (unplugged, now on the default NAME), `lost` (no device at all; the call goes on).
+	 */
 	deviceNotice?: string | null,
 	/**  The last call's MOS estimate (E-model), once it ended. */
 	mos?: number | null,
@@ -158,7 +161,10 @@ export type CallView_Serialize = {
 	/**  Microphone and speaker levels, dBFS. */
 	micDbfs: number | null,
 	speakerDbfs: number | null,
-	/**  The headset fell back or was lost: said once in the panel. */
+	/**
+	 *  The headset during the call: `no_headset` (silence from the start), `switched:NAME`
+	 *  (unplugged, now on the default NAME), `lost` (no device at all; the call goes on).
+	 */
 	deviceNotice: string | null,
 	/**  The last call's MOS estimate (E-model), once it ended. */
 	mos: number | null,
