@@ -44,6 +44,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::list_calls,
             commands::audio_devices,
             commands::test_tone,
+            commands::watch_levels,
             commands::place_call,
             commands::answer_call,
             commands::hang_up_call,

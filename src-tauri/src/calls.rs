@@ -59,8 +59,21 @@ struct Active {
     connected_at: Option<Instant>,
 }
 
+/// Both levels of the call in progress, streamed to the panel's meters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LevelsView {
+    pub mic_dbfs: f32,
+    pub speaker_dbfs: f32,
+}
+
+/// How often the meters move.
+const LEVELS_EVERY: Duration = Duration::from_millis(50);
+
 pub struct Calls {
     sync: Arc<SyncHandle>,
+    /// The panel's channel for the level meters (W2, V1), once it asked.
+    levels_sink: Mutex<Option<tauri::ipc::Channel<LevelsView>>>,
     store: Arc<Mutex<Store>>,
     data_dir: PathBuf,
     server: String,
@@ -109,6 +122,7 @@ impl Calls {
     ) -> Arc<Calls> {
         let calls = Arc::new(Calls {
             sync,
+            levels_sink: Mutex::new(None),
             store,
             data_dir: data_dir.to_path_buf(),
             server: server.to_string(),
@@ -118,6 +132,8 @@ impl Calls {
         let listener = calls.clone();
         let incoming = calls.sync.incoming();
         tauri::async_runtime::spawn(async move { listener.listen(incoming).await });
+        let meters = calls.clone();
+        tauri::async_runtime::spawn(async move { meters.stream_levels().await });
         let uploader = calls.clone();
         tauri::async_runtime::spawn(async move { uploader.upload_loop().await });
         calls
@@ -516,6 +532,42 @@ impl Calls {
                 tokio::time::sleep(Duration::from_millis(1300)).await;
             }
         });
+    }
+
+    /// The panel's meters: levels go to `channel` while a call runs (replaces an earlier one).
+    pub fn watch_levels(&self, channel: tauri::ipc::Channel<LevelsView>) {
+        *self
+            .levels_sink
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(channel);
+    }
+
+    async fn stream_levels(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(LEVELS_EVERY);
+        loop {
+            tick.tick().await;
+            let levels = match self.active.try_lock() {
+                Ok(active) => active.as_ref().and_then(|a| a.session.as_ref()).map(|s| {
+                    let l = *s.levels().borrow();
+                    LevelsView {
+                        mic_dbfs: l.microphone.rms_dbfs,
+                        speaker_dbfs: l.speaker.rms_dbfs,
+                    }
+                }),
+                Err(_) => None,
+            };
+            let Some(levels) = levels else { continue };
+            let mut sink = self
+                .levels_sink
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(channel) = sink.as_ref()
+                && channel.send(levels).is_err()
+            {
+                // The page went away (reloaded): it asks again.
+                *sink = None;
+            }
+        }
     }
 
     /// Upload queued recordings whenever the session has a token; retried with backoff.

@@ -503,3 +503,14 @@ pub async fn test_tone(state: State<'_, AppState>) -> CommandResult<String> {
     .map_err(|e| CommandError::internal(e.to_string()))?
     .map_err(|e| CommandError::unavailable(e.to_string()))
 }
+
+/// The call panel's level meters: the app streams both levels to `on_levels` while a call runs.
+#[tauri::command]
+#[specta::specta]
+pub async fn watch_levels(
+    state: State<'_, AppState>,
+    on_levels: tauri::ipc::Channel<crate::calls::LevelsView>,
+) -> CommandResult<()> {
+    state.calls()?.watch_levels(on_levels);
+    Ok(())
+}

@@ -120,6 +120,32 @@ async fn calls_both_ways_are_recorded_and_attached() {
             .await
             .expect("answer");
         panel_state(&app, "connected", "the call connected").await;
+        // The meters move: the client's voice reaches the speaker meter through the app's
+        // levels channel.
+        let deadline = Instant::now() + Duration::from_secs(6);
+        loop {
+            let dbfs = match app
+                .client
+                .find(fantoccini::Locator::Css(&by_testid("call-speaker-level")))
+                .await
+            {
+                Ok(meter) => meter
+                    .attr("data-dbfs")
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|v| v.parse::<i32>().ok()),
+                Err(_) => None,
+            };
+            if dbfs.is_some_and(|d| d > -60) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the speaker meter never moved: {dbfs:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         app.screenshot("in-call").await;
         let outcome = call
             .await

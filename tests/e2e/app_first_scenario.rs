@@ -123,6 +123,15 @@ async fn presence_search_and_message_survive_a_restart() {
             ("set_presence", serde_json::json!({"status": "sleeping"})),
             ("save_settings", serde_json::json!({"settings": {"language": "de"}})),
             ("no_such_command", serde_json::json!({})),
+            // The commands of the line server, calls and the headset refuse garbage too.
+            ("finish_appeal", serde_json::json!({"lineId": 1, "clientId": 1, "result": ""})),
+            ("transfer_appeal", serde_json::json!({"lineId": 1, "clientId": 1, "to": "x", "reason": 5})),
+            ("take_appeal", serde_json::json!({"lineId": 1, "clientId": 1})),
+            ("place_call", serde_json::json!({"lineId": -5, "clientId": 1})),
+            ("kb_hints", serde_json::json!({"lineId": 1})),
+            ("quick_replies", serde_json::json!({})),
+            ("set_call_muted", serde_json::json!({"on": "yes"})),
+            ("hang_up_call", serde_json::json!({})),
         ] {
             let outcome = app
                 .client

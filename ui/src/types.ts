@@ -13,6 +13,7 @@ export type {
   CompanyCard_Serialize as CompanyCard,
   Colleague,
   KbArticle,
+  LevelsView,
   ErrorCode,
   Language,
   Line,
