@@ -45,6 +45,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::audio_devices,
             commands::test_tone,
             commands::watch_levels,
+            commands::note_activity,
             commands::place_call,
             commands::answer_call,
             commands::hang_up_call,

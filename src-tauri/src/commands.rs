@@ -84,8 +84,23 @@ pub async fn set_presence(
     store.set_presence(status, now_ms())?;
     let now = store.presence()?;
     drop(store);
+    if let Ok(mut away) = state.away.lock() {
+        away.chosen();
+    }
     state.nudge();
     Ok(now)
+}
+
+/// P2: the specialist touched the app (the UI says so at most every few seconds): an
+/// automatic Away ends.
+#[tauri::command]
+#[specta::specta]
+pub async fn note_activity(state: State<'_, AppState>) -> CommandResult<()> {
+    let store = state
+        .shared_store()
+        .ok_or_else(|| CommandError::internal("the store is not open"))?;
+    crate::away::activity(&state.away, &store, &*state.nudger());
+    Ok(())
 }
 
 #[tauri::command]

@@ -9,6 +9,7 @@
 //! `LINEDESK_DATA_DIR` environment variable, the platform's app data dir
 //! (`~/.local/share/ru.linedesk.app` on Linux).
 
+pub mod away;
 pub mod bindings;
 pub mod calls;
 pub mod commands;
@@ -52,6 +53,9 @@ pub fn run() {
             let state = AppState::open(&data_dir, line::LineConfig::from_env(), commands::now_ms());
             if let (Some(store), Ok(line)) = (state.shared_store(), state.line()) {
                 notices::spawn(app.handle().clone(), store, line.sync.incoming());
+            }
+            if let Some(store) = state.shared_store() {
+                away::spawn(state.away.clone(), store, state.nudger());
             }
             app.manage(state);
             Ok(())

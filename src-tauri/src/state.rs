@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use linedesk_store::Store;
 
+use crate::away::AwayTracker;
 use crate::calls::Calls;
 use crate::error::{CommandError, CommandResult};
 use crate::line::{LineConfig, LineConnection};
@@ -21,6 +22,8 @@ pub struct AppState {
     line: Result<LineConnection, String>,
     /// Calls (V1), once the line connection runs.
     calls: Option<Arc<Calls>>,
+    /// P2: automatic Away.
+    pub away: Arc<Mutex<AwayTracker>>,
 }
 
 pub const DATABASE_FILE: &str = "linedesk.db";
@@ -53,6 +56,7 @@ impl AppState {
             store,
             line,
             calls,
+            away: Arc::new(Mutex::new(AwayTracker::new(chrono::Utc::now()))),
         }
     }
 
@@ -82,6 +86,17 @@ impl AppState {
         self.calls.as_ref().ok_or_else(|| {
             CommandError::unavailable("calls need the line server, which is not running")
         })
+    }
+
+    /// Something that lets the sync client know of a new outbox item, for background tasks.
+    pub fn nudger(&self) -> Arc<dyn Fn() + Send + Sync> {
+        match &self.line {
+            Ok(line) => {
+                let sync = line.sync.clone();
+                Arc::new(move || sync.nudge())
+            }
+            Err(_) => Arc::new(|| {}),
+        }
     }
 
     /// A new action is in the outbox: let the sync client send it now.

@@ -45,6 +45,11 @@ export const commands = {
 	testTone: () => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("test_tone")),
 	/**  The call panel's level meters: the app streams both levels to `on_levels` while a call runs. */
 	watchLevels: (onLevels: Channel<LevelsView>) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("watch_levels", { onLevels })),
+	/**
+	 *  P2: the specialist touched the app (the UI says so at most every few seconds): an
+	 *  automatic Away ends.
+	 */
+	noteActivity: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("note_activity")),
 	/**  V1: call a client of a line. */
 	placeCall: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("place_call", { lineId, clientId })),
 	/**  Pick up the ringing call. */
