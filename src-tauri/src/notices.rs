@@ -40,9 +40,13 @@ pub fn notice_for(
     focused: bool,
     name: &dyn Fn(u64) -> String,
     mine: &dyn Fn(u64) -> bool,
+    favourite: &dyn Fn(u64) -> bool,
 ) -> Option<Notice> {
     let ru = lang == Language::Ru;
     let pick = |r: &str, e: &str| if ru { r.to_string() } else { e.to_string() };
+    if let Some(notice) = favourite_notice(event, me, ru, name, favourite) {
+        return Some(notice);
+    }
     match event {
         Event::AppealAssigned {
             client, specialist, ..
@@ -88,6 +92,51 @@ pub fn notice_for(
     }
 }
 
+/// C7: every event of a favourite client's chat, also colleagues' work with them (not this
+/// specialist's own actions).
+fn favourite_notice(
+    event: &Event,
+    me: u64,
+    ru: bool,
+    name: &dyn Fn(u64) -> String,
+    favourite: &dyn Fn(u64) -> bool,
+) -> Option<Notice> {
+    let pick = |r: &str, e: &str| if ru { r.to_string() } else { e.to_string() };
+    let (client, what) = match event {
+        Event::MessagePosted {
+            client,
+            from_specialist,
+            text,
+            ..
+        } if *from_specialist != Some(me) => (*client, preview(text)),
+        Event::AppealAssigned {
+            client, specialist, ..
+        } if *specialist != me => (
+            *client,
+            pick("обращение у коллеги", "a colleague took the appeal"),
+        ),
+        Event::AppealQueued { client, .. } => {
+            (*client, pick("обращение в очереди", "the appeal is queued"))
+        }
+        Event::AppealTransferred { client, from, .. } if *from != me => (
+            *client,
+            pick("обращение передано", "the appeal was transferred"),
+        ),
+        Event::AppealFinished { client, result, .. } => (
+            *client,
+            format!(
+                "{}: {result}",
+                pick("обращение завершено", "appeal finished")
+            ),
+        ),
+        _ => return None,
+    };
+    favourite(client).then(|| Notice {
+        title: format!("★ {}", name(client)),
+        body: what,
+    })
+}
+
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store
         .lock()
@@ -129,7 +178,19 @@ pub fn spawn(
                     let id = i64::try_from(client).unwrap_or(i64::MAX);
                     matches!(s.open_appeal_id(line, id), Ok(Some(_)))
                 };
-                notice_for(&event, me, settings.language, focused, &name, &mine)
+                let favourite = |client: u64| {
+                    let id = i64::try_from(client).unwrap_or(i64::MAX);
+                    s.is_favourite(line, id).unwrap_or(false)
+                };
+                notice_for(
+                    &event,
+                    me,
+                    settings.language,
+                    focused,
+                    &name,
+                    &mine,
+                    &favourite,
+                )
             };
             let Some(notice) = notice else { continue };
             let shown = tokio::task::spawn_blocking(move || {
@@ -167,6 +228,7 @@ mod tests {
             focused,
             &|c| format!("Клиент {c}"),
             &|c| c == 1,
+            &|c| c == 9,
         )
     }
 
@@ -229,7 +291,15 @@ mod tests {
             decide(&at_risk, true).map(|n| n.title),
             Some("SLA: срок на исходе".into())
         );
-        let english = notice_for(&at_risk, ME, Language::En, true, &|_| "x".into(), &|_| true);
+        let english = notice_for(
+            &at_risk,
+            ME,
+            Language::En,
+            true,
+            &|_| "x".into(),
+            &|_| true,
+            &|_| false,
+        );
         assert_eq!(
             english.map(|n| n.title),
             Some("SLA: deadline at risk".into())
@@ -259,5 +329,47 @@ mod tests {
             None,
             "my own call does not ring me"
         );
+    }
+
+    #[test]
+    fn c7_every_event_of_a_favourite_client_but_my_own_actions() {
+        let colleague_answered = Event::MessagePosted {
+            client: 9,
+            from_specialist: Some(8),
+            text: "Коллега ответил".into(),
+            appeal: Some(3),
+            key: None,
+        };
+        assert_eq!(
+            decide(&colleague_answered, true),
+            Some(Notice {
+                title: "★ Клиент 9".into(),
+                body: "Коллега ответил".into()
+            }),
+            "even with the window in front"
+        );
+        let mine = Event::MessagePosted {
+            client: 9,
+            from_specialist: Some(ME),
+            text: "мой ответ".into(),
+            appeal: Some(3),
+            key: None,
+        };
+        assert_eq!(decide(&mine, false), None, "not my own message");
+        let finished = Event::AppealFinished {
+            appeal: 3,
+            client: 9,
+            result: "Готово".into(),
+        };
+        assert_eq!(
+            decide(&finished, true).map(|n| n.body),
+            Some("обращение завершено: Готово".into())
+        );
+        let not_favourite = Event::AppealFinished {
+            appeal: 4,
+            client: 2,
+            result: "Готово".into(),
+        };
+        assert_eq!(decide(&not_favourite, false), None);
     }
 }

@@ -265,6 +265,19 @@ impl Store {
         Ok(())
     }
 
+    /// C7: whether the specialist marked the client of the line as a favourite.
+    pub fn is_favourite(&self, line_id: i64, client_id: i64) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT favourite FROM list_entries WHERE line_id = ?1 AND client_id = ?2",
+                [line_id, client_id],
+                |r| r.get::<_, bool>(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
     /// C5: everything the info panel shows about a client of the line.
     pub fn client_card(&self, line_id: i64, client_id: i64) -> Result<ClientCard> {
         require_line_client(&self.conn, line_id, client_id)?;
