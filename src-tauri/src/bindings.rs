@@ -46,6 +46,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::test_tone,
             commands::watch_levels,
             commands::note_activity,
+            commands::create_ticket,
+            commands::list_tickets,
             commands::place_call,
             commands::answer_call,
             commands::hang_up_call,

@@ -529,3 +529,31 @@ pub async fn watch_levels(
     state.calls()?.watch_levels(on_levels);
     Ok(())
 }
+
+/// T1: register a ticket for the client (through the outbox; numbered by the server).
+#[tauri::command]
+#[specta::specta]
+pub async fn create_ticket(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+    subject: String,
+    text: String,
+) -> CommandResult<()> {
+    state
+        .store()?
+        .create_ticket(line_id, client_id, &subject, &text, now_ms())?;
+    state.nudge();
+    Ok(())
+}
+
+/// C5: the client's tickets, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_tickets(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<Vec<linedesk_store::TicketRow>> {
+    Ok(state.store()?.tickets_of(line_id, client_id)?)
+}

@@ -177,6 +177,34 @@ async fn a_client_writes_and_gets_the_specialists_answer() {
         .await;
         app.screenshot("answer-sent").await;
 
+        // T1: a ticket registered from the chat gets the server's readable number in the info
+        // panel.
+        app.testid("ticket-create-toggle")
+            .await
+            .click()
+            .await
+            .expect("ticket form");
+        app.testid("ticket-subject")
+            .await
+            .send_keys("Отчёт по НДС после обновления")
+            .await
+            .expect("subject");
+        app.testid("ticket-text")
+            .await
+            .send_keys("Проверить релиз и обновить конфигурацию")
+            .await
+            .expect("text");
+        app.testid("ticket-create")
+            .await
+            .click()
+            .await
+            .expect("register");
+        app.wait_texts(&by_testid("client-ticket"), "the numbered ticket", |t| {
+            t.iter()
+                .any(|s| s.contains("№ ") && s.contains("Отчёт по НДС") && s.contains("открыта"))
+        })
+        .await;
+
         // A4: the specialist finishes the appeal with a result; the client sees it finished
         // and rates it.
         app.testid("appeal-finish-toggle")

@@ -132,6 +132,8 @@ async fn presence_search_and_message_survive_a_restart() {
             ("quick_replies", serde_json::json!({})),
             ("set_call_muted", serde_json::json!({"on": "yes"})),
             ("hang_up_call", serde_json::json!({})),
+            ("create_ticket", serde_json::json!({"lineId": 1, "clientId": 1, "subject": " ", "text": "x"})),
+            ("list_tickets", serde_json::json!({"lineId": "a"})),
         ] {
             let outcome = app
                 .client

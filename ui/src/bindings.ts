@@ -50,6 +50,10 @@ export const commands = {
 	 *  automatic Away ends.
 	 */
 	noteActivity: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("note_activity")),
+	/**  T1: register a ticket for the client (through the outbox; numbered by the server). */
+	createTicket: (lineId: number, clientId: number, subject: string, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("create_ticket", { lineId, clientId, subject, text })),
+	/**  C5: the client's tickets, newest first. */
+	listTickets: (lineId: number, clientId: number) => typedError<TicketRow[], CommandError_Serialize>(__TAURI_INVOKE("list_tickets", { lineId, clientId })),
 	/**  V1: call a client of a line. */
 	placeCall: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("place_call", { lineId, clientId })),
 	/**  Pick up the ringing call. */
@@ -500,6 +504,18 @@ export type SyncState_Serialize = {
 	changes: number,
 	/**  The newest action the server refused for good, for a one-time notice. */
 	lastFailure: RefusedAction | null,
+};
+
+export type TicketRow = {
+	id: number,
+	/**  The readable number, e.g. `26-000042` (T5: given to the client). */
+	number: string,
+	subject: string,
+	/**  `open`, `open_dispatch`, `open_reject_return`, `open_forwarded`, `closed`. */
+	state: string,
+	/**  T5: marked REPEAT. */
+	repeat: boolean,
+	createdAt: number,
 };
 
 /* Tauri Specta runtime */

@@ -25,4 +25,5 @@ export type {
   QuickReply,
   Settings,
   SyncState,
+  TicketRow,
 } from "./bindings";

@@ -33,6 +33,7 @@ mod profile;
 pub mod reference;
 pub mod replica;
 mod settings;
+pub mod tickets;
 
 use std::io::Read;
 use std::path::Path;
@@ -47,6 +48,7 @@ pub use profile::Profile;
 pub use reference::{KbArticle, QuickReply};
 pub use replica::{CallEntry, Colleague};
 pub use settings::{Language, Settings};
+pub use tickets::TicketRow;
 
 use error::Result;
 

@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_calls",
         sql: include_str!("../../../migrations/0009_calls.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_tickets",
+        sql: include_str!("../../../migrations/0010_tickets.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

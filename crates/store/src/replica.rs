@@ -111,6 +111,23 @@ pub enum RemoteChange {
         bytes: i64,
         duration_ms: i64,
     },
+    /// T1: a ticket was registered for the client.
+    TicketCreated {
+        id: i64,
+        client: i64,
+        number: String,
+        subject: String,
+        text: String,
+        state: String,
+        at: i64,
+    },
+    /// T2-T5: where the ticket stands now.
+    TicketChanged {
+        id: i64,
+        state: String,
+        repeat: bool,
+        at: i64,
+    },
     /// Something the store does not keep (yet): only the cursor moves.
     Skip,
 }
@@ -284,6 +301,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
     match change {
         RemoteChange::Message { client, .. }
         | RemoteChange::CallRinging { client, .. }
+        | RemoteChange::TicketCreated { client, .. }
         | RemoteChange::Appeal { client, .. }
         | RemoteChange::Queued { client, .. }
         | RemoteChange::Deadlines { client, .. }
@@ -448,6 +466,35 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             tx.execute(
                 "UPDATE calls SET recording_bytes = ?2, recording_ms = ?3 WHERE id = ?1",
                 rusqlite::params![call, bytes, duration_ms],
+            )?;
+            Ok(())
+        }
+        RemoteChange::TicketCreated {
+            id,
+            client,
+            number,
+            subject,
+            text,
+            state,
+            at,
+        } => {
+            tx.execute(
+                "INSERT INTO tickets (id, line_id, client_id, number, subject, text, state,
+                                      created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ON CONFLICT (id) DO NOTHING",
+                rusqlite::params![id, line, client, number, subject, text, state, at],
+            )?;
+            Ok(())
+        }
+        RemoteChange::TicketChanged {
+            id,
+            state,
+            repeat,
+            at,
+        } => {
+            tx.execute(
+                "UPDATE tickets SET state = ?2, repeat = ?3, updated_at = ?4 WHERE id = ?1",
+                rusqlite::params![id, state, repeat, at],
             )?;
             Ok(())
         }

@@ -164,6 +164,21 @@ fn action_of(item: &OutboxItem) -> Result<Action, String> {
                 .ok_or("payload has no reason")?
                 .to_string(),
         }),
+        "ticket.create" => Ok(Action::CreateTicket {
+            line: number("lineId")?,
+            client: number("clientId")?,
+            appeal: payload["appealId"]
+                .as_i64()
+                .and_then(|v| u64::try_from(v).ok()),
+            subject: payload["subject"]
+                .as_str()
+                .ok_or("payload has no subject")?
+                .to_string(),
+            text: payload["text"]
+                .as_str()
+                .ok_or("payload has no text")?
+                .to_string(),
+        }),
         other => Err(format!("unknown action kind {other:?}")),
     }
 }

@@ -129,6 +129,36 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
             duration_ms: i64::try_from(duration_ms).unwrap_or(i64::MAX),
         },
+        Event::TicketCreated {
+            ticket,
+            number,
+            client,
+            subject,
+            text,
+            ..
+        } => RemoteChange::TicketCreated {
+            id: id(ticket),
+            client: id(client),
+            number: number.to_string(),
+            subject,
+            text,
+            state: "open".into(),
+            at: at_ms,
+        },
+        Event::TicketChanged {
+            ticket,
+            state,
+            repeat,
+            ..
+        } => RemoteChange::TicketChanged {
+            id: id(ticket),
+            state: serde_json::to_value(state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            repeat,
+            at: at_ms,
+        },
         Event::SpecialistServes { specialist, name } => RemoteChange::Colleague {
             id: id(specialist),
             name,
@@ -140,8 +170,6 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         Event::AppealOpened { .. }
         | Event::AppealTransferred { .. }
         | Event::AppealRated { .. }
-        | Event::TicketCreated { .. }
-        | Event::TicketChanged { .. }
         | Event::CallStats { .. } => RemoteChange::Skip,
     }
 }
