@@ -179,7 +179,7 @@ impl Calls {
     }
 
     /// The specialist calls a client of a line.
-    pub async fn place(&self, line: u64, client: u64) -> Result<(), CallsError> {
+    pub async fn place(self: &Arc<Self>, line: u64, client: u64) -> Result<(), CallsError> {
         let mut active = self.active.lock().await;
         if active.is_some() {
             return Err(CallsError::Busy);
@@ -215,6 +215,7 @@ impl Calls {
             .map_err(|e| CallsError::Call(e.to_string()))?;
         let call = Arc::new(call);
         self.relay(id, channels.signals);
+        self.watch_failure(id, &call);
         let session = self.start_session(&call, channels.packets, id)?;
         *active = Some(Active {
             id,
@@ -238,7 +239,7 @@ impl Calls {
     }
 
     /// The specialist picks up the ringing call.
-    pub async fn answer(&self) -> Result<(), CallsError> {
+    pub async fn answer(self: &Arc<Self>) -> Result<(), CallsError> {
         let mut guard = self.active.lock().await;
         let active = guard.as_mut().ok_or(CallsError::NoCall)?;
         if active.call.is_some() {
@@ -274,6 +275,7 @@ impl Calls {
             .map_err(|e| CallsError::Call(e.to_string()))?;
         let call = Arc::new(call);
         self.relay(id, channels.signals);
+        self.watch_failure(id, &call);
         active.session = Some(self.start_session(&call, channels.packets, id)?);
         let feeder = feed(&call);
         for early in active.early.drain(..) {
@@ -361,6 +363,42 @@ impl Calls {
             });
         }
         Ok(session)
+    }
+
+    /// A call that never connects (no answer within the connect timeout) or whose network path
+    /// breaks ends by itself: the server is told why and the panel frees the specialist.
+    fn watch_failure(self: &Arc<Self>, id: u64, call: &Arc<Call>) {
+        let calls = self.clone();
+        let mut states = call.watch();
+        tauri::async_runtime::spawn(async move {
+            while states.changed().await.is_ok() {
+                let state = *states.borrow();
+                match state {
+                    CallState::Failed(why) => {
+                        let connected = calls
+                            .active
+                            .lock()
+                            .await
+                            .as_ref()
+                            .is_some_and(|a| a.id == id && a.connected_at.is_some());
+                        let reason = match why {
+                            linedesk_call::FailReason::Timeout if !connected => {
+                                CallEndReason::NoAnswer
+                            }
+                            _ => CallEndReason::Failed,
+                        };
+                        let _ = calls
+                            .sync
+                            .submit_now(Action::HangUp { call: id, reason })
+                            .await;
+                        calls.end(id, reason_code(reason)).await;
+                        return;
+                    }
+                    s if s.is_over() => return,
+                    _ => {}
+                }
+            }
+        });
     }
 
     /// Relay the call's own signals (offer or answer, candidates, hold) to the other party.

@@ -94,7 +94,7 @@ async fn calls_both_ways_are_recorded_and_attached() {
         "Здравствуйте! У меня не открывается отчёт по НДС после обновления.",
     );
     let desktop = Desktop::start();
-    tokio::time::timeout(Duration::from_secs(240), async {
+    tokio::time::timeout(Duration::from_secs(300), async {
         let app = desktop.launch(data.path()).await;
         app.testid("main-window").await;
         app.wait_texts(&by_testid("sync-status"), "in sync", |t| {
@@ -194,6 +194,36 @@ async fn calls_both_ways_are_recorded_and_attached() {
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
         app.screenshot("calls-in-timeline").await;
+
+        // 3. Nobody answers (the client is not signed in): the call gives up by itself after
+        // the connect timeout, says "no answer", and the specialist is free again.
+        app.testid("call-place")
+            .await
+            .click()
+            .await
+            .expect("call again");
+        panel_state(&app, "ringing_out", "the unanswered call ringing").await;
+        let deadline = Instant::now() + Duration::from_secs(45);
+        loop {
+            let ended = app
+                .client
+                .find(fantoccini::Locator::Css(&by_testid("call-ended")))
+                .await;
+            if let Ok(ended) = ended
+                && ended
+                    .text()
+                    .await
+                    .unwrap_or_default()
+                    .contains("нет ответа")
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the unanswered call never gave up"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
         app.quit().await;
     })
     .await
