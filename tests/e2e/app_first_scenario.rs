@@ -25,31 +25,43 @@ async fn search(app: &App, query: &str) {
 }
 
 async fn open_client(app: &App) {
-    let rows = app
-        .client
-        .find_all(fantoccini::Locator::Css(&by_testid("client-row")))
-        .await
-        .expect("rows");
-    for row in rows {
-        if row
-            .text()
+    // The list may still move under the pointer while the server's events arrive (rows are
+    // inserted above): click, and click again if the chat did not open.
+    for _attempt in 0..3 {
+        let rows = app
+            .client
+            .find_all(fantoccini::Locator::Css(&by_testid("client-row")))
             .await
-            .unwrap_or_default()
-            .contains(DEMO_SEARCH_CLIENT_NAME)
-        {
-            row.click().await.expect("open the client");
-            let title = app.testid("chat-title").await;
-            assert!(
-                title
+            .expect("rows");
+        for row in rows {
+            if row
+                .text()
+                .await
+                .unwrap_or_default()
+                .contains(DEMO_SEARCH_CLIENT_NAME)
+            {
+                let _ = row.click().await;
+                break;
+            }
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Ok(title) = app
+                .client
+                .find(fantoccini::Locator::Css(&by_testid("chat-title")))
+                .await
+                && title
                     .text()
                     .await
-                    .expect("title")
+                    .unwrap_or_default()
                     .contains(DEMO_SEARCH_CLIENT_NAME)
-            );
-            return;
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    panic!("{DEMO_SEARCH_CLIENT_NAME} is not in the list");
+    panic!("{DEMO_SEARCH_CLIENT_NAME}'s chat did not open");
 }
 
 async fn send(app: &App, text: &str) {
@@ -73,6 +85,10 @@ async fn presence_search_and_message_survive_a_restart() {
         // The demo line comes from the embedded server: wait until the sync filled the list.
         app.wait_texts(&by_testid("client-row"), "the demo clients", |texts| {
             texts.len() > 10
+        })
+        .await;
+        app.wait_texts(&by_testid("sync-status"), "the demo replayed", |t| {
+            t.first().is_some_and(|s| s.contains("Синхронизировано"))
         })
         .await;
 
