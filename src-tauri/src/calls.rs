@@ -45,8 +45,6 @@ pub struct CallView {
 
 struct Active {
     id: u64,
-    line: u64,
-    client: u64,
     call: Option<Arc<Call>>,
     session: Option<CallSession>,
     /// An offer relayed before the specialist picked up.
@@ -219,8 +217,6 @@ impl Calls {
         let session = self.start_session(&call, channels.packets, id)?;
         *active = Some(Active {
             id,
-            line,
-            client,
             feed: Some(feed(&call)),
             call: Some(call),
             session: Some(session),
@@ -438,8 +434,6 @@ impl Calls {
                     if active.is_none() {
                         *active = Some(Active {
                             id: call,
-                            line,
-                            client,
                             call: None,
                             session: None,
                             offer: None,
@@ -531,7 +525,6 @@ impl Calls {
             v.mos = mos;
             v.connected_ms = None;
         });
-        let _ = (active.line, active.client);
     }
 
     /// The ringtone (V1): a short tone every two seconds on the chosen speaker while call `id`

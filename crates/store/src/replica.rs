@@ -7,6 +7,7 @@
 //! client resubscribes from [`Store::sync_cursor`].
 
 use linedesk_domain::presence::PresenceStatus;
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
@@ -257,17 +258,14 @@ impl Store {
                 "SELECT appeal_id FROM conversations
                  WHERE line_id = ?1 AND client_id = ?2 AND appeal_open = 1",
                 [line, client],
-                |r| r.get(0),
+                |r| r.get::<_, Option<i64>>(0),
             )
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?)
+            .optional()?
+            .flatten())
     }
 }
 
 fn cursor_of(conn: &rusqlite::Connection, line: i64) -> Result<i64> {
-    use rusqlite::OptionalExtension;
     Ok(conn
         .query_row(
             "SELECT seq FROM sync_cursors WHERE line_id = ?1",
@@ -327,12 +325,10 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
                         "SELECT json_extract(payload, '$.messageId') FROM outbox
                          WHERE idempotency_key = ?1 AND kind = 'message.send'",
                         [key],
-                        |r| r.get(0),
+                        |r| r.get::<_, Option<i64>>(0),
                     )
-                    .or_else(|e| match e {
-                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                        e => Err(e),
-                    })?;
+                    .optional()?
+                    .flatten();
                 if let Some(id) = local {
                     tx.execute(
                         "UPDATE messages SET status = 'sent' WHERE id = ?1 AND status = 'pending'",
@@ -539,10 +535,7 @@ fn upsert_company(tx: &rusqlite::Transaction<'_>, company: &CompanyRecord) -> Re
             rusqlite::params![company.name, company.inn],
             |r| r.get(0),
         )
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
+        .optional()?;
     if let Some(id) = found {
         tx.execute(
             "UPDATE companies SET reg_number = ?2, its_contract = ?3, support_params = ?4

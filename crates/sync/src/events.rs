@@ -4,6 +4,15 @@ use linedesk_protocol::{ClientProfile, Event, Role};
 use linedesk_store::Author;
 use linedesk_store::replica::{ClientRecord, CompanyRecord, RemoteChange};
 
+/// The snake_case name a unit enum has on the wire (`hung_up`, `open_dispatch`), which the
+/// store keeps and the UI translates.
+fn wire_code(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 fn id(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -113,10 +122,7 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             ..
         } => RemoteChange::CallEnded {
             call: id(call),
-            reason: serde_json::to_value(reason)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            reason: wire_code(reason),
             connected_ms,
         },
         Event::CallRecorded {
@@ -152,10 +158,7 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             ..
         } => RemoteChange::TicketChanged {
             id: id(ticket),
-            state: serde_json::to_value(state)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            state: wire_code(state),
             repeat,
             at: at_ms,
         },
