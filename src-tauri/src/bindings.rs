@@ -35,6 +35,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::save_draft,
             commands::search_history,
             commands::sync_status,
+            commands::client_row,
+            commands::list_notices,
             commands::finish_appeal,
             commands::take_appeal,
             commands::list_colleagues,

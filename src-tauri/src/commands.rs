@@ -557,3 +557,28 @@ pub async fn list_tickets(
 ) -> CommandResult<Vec<linedesk_store::TicketRow>> {
     Ok(state.store()?.tickets_of(line_id, client_id)?)
 }
+
+/// The notices of this run newer than `after` (the header's bell), oldest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_notices(
+    state: State<'_, AppState>,
+    after: u32,
+) -> CommandResult<Vec<crate::notices::NoticeRow>> {
+    Ok(state
+        .notices
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .since(after))
+}
+
+/// One client's row of the list, to open their chat from a notice, an appeal or a ticket.
+#[tauri::command]
+#[specta::specta]
+pub async fn client_row(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<linedesk_store::ClientRow> {
+    Ok(state.store()?.client_row(line_id, client_id)?)
+}

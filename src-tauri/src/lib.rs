@@ -52,7 +52,12 @@ pub fn run() {
             };
             let state = AppState::open(&data_dir, line::LineConfig::from_env(), commands::now_ms());
             if let (Some(store), Ok(line)) = (state.shared_store(), state.line()) {
-                notices::spawn(app.handle().clone(), store, line.sync.incoming());
+                notices::spawn(
+                    app.handle().clone(),
+                    store,
+                    state.notices.clone(),
+                    line.sync.incoming(),
+                );
             }
             if let Some(store) = state.shared_store() {
                 away::spawn(state.away.clone(), store, state.nudger());

@@ -1,9 +1,13 @@
 //! Desktop notifications (notify-rust) for what a specialist must not miss: a new appeal given
 //! to them, a client's message while the window is not in front, an SLA deadline at risk or
-//! breached, an incoming call. Each follows the "notifications" setting (W1).
+//! breached, an incoming call, every event of a favourite client (C7). Each kind can be switched
+//! off in the settings (W1), and all of them at once.
 //!
-//! [`notice_for`] decides, purely; [`spawn`] listens to the sync client's live events and shows.
+//! [`notice_for`] decides, purely; [`spawn`] listens to the sync client's live events, shows the
+//! notice on the desktop and keeps it in the app's [`NoticeLog`] (the header's bell), so a notice
+//! reaches the specialist even where the desktop has no notification service.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use linedesk_protocol::{Event, Role};
@@ -12,11 +16,88 @@ use linedesk_sync::Incoming;
 use tauri::{AppHandle, Manager};
 use tokio::sync::broadcast;
 
+/// What a notice is about: each kind has its own switch in the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    Appeal,
+    Message,
+    Call,
+    Sla,
+    Favourite,
+}
+
+impl NoticeKind {
+    /// Whether the settings let this kind through.
+    pub fn allowed(self, s: &linedesk_store::Settings) -> bool {
+        s.notifications
+            && match self {
+                NoticeKind::Appeal => s.notify_appeals,
+                NoticeKind::Message => s.notify_messages,
+                NoticeKind::Call => s.notify_calls,
+                NoticeKind::Sla => s.notify_sla,
+                NoticeKind::Favourite => s.notify_favourites,
+            }
+    }
+}
+
 /// One desktop notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
+    pub kind: NoticeKind,
+    /// The client it is about, so the bell's entry opens their chat.
+    pub client: u64,
     pub title: String,
     pub body: String,
+}
+
+/// A notice as the header's bell lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeRow {
+    /// Grows by one per notice since the app started.
+    pub id: u32,
+    pub at_ms: i64,
+    pub kind: NoticeKind,
+    pub line: i64,
+    pub client: i64,
+    pub title: String,
+    pub body: String,
+}
+
+/// The latest notices of this run, newest last.
+#[derive(Debug, Default)]
+pub struct NoticeLog {
+    rows: VecDeque<NoticeRow>,
+    next: u32,
+}
+
+/// Notices the bell keeps.
+const LOG_SIZE: usize = 50;
+
+impl NoticeLog {
+    pub fn push(&mut self, notice: &Notice, line: u64, at_ms: i64) -> NoticeRow {
+        self.next += 1;
+        let row = NoticeRow {
+            id: self.next,
+            at_ms,
+            kind: notice.kind,
+            line: i64::try_from(line).unwrap_or(i64::MAX),
+            client: i64::try_from(notice.client).unwrap_or(i64::MAX),
+            title: notice.title.clone(),
+            body: notice.body.clone(),
+        };
+        if self.rows.len() == LOG_SIZE {
+            self.rows.pop_front();
+        }
+        self.rows.push_back(row.clone());
+        row
+    }
+
+    /// The kept notices newer than `after`, oldest first.
+    pub fn since(&self, after: u32) -> Vec<NoticeRow> {
+        self.rows.iter().filter(|r| r.id > after).cloned().collect()
+    }
 }
 
 /// Longest message text shown in a notification, in characters.
@@ -51,6 +132,8 @@ pub fn notice_for(
         Event::AppealAssigned {
             client, specialist, ..
         } if *specialist == me => Some(Notice {
+            kind: NoticeKind::Appeal,
+            client: *client,
             title: pick("Новое обращение", "New appeal"),
             body: name(*client),
         }),
@@ -60,6 +143,8 @@ pub fn notice_for(
             text,
             ..
         } if !focused && mine(*client) => Some(Notice {
+            kind: NoticeKind::Message,
+            client: *client,
             title: name(*client),
             body: preview(text),
         }),
@@ -68,6 +153,8 @@ pub fn notice_for(
             specialist: Some(s),
             ..
         } if *s == me => Some(Notice {
+            kind: NoticeKind::Sla,
+            client: *client,
             title: pick("SLA: срок на исходе", "SLA: deadline at risk"),
             body: name(*client),
         }),
@@ -76,6 +163,8 @@ pub fn notice_for(
             specialist: Some(s),
             ..
         } if *s == me => Some(Notice {
+            kind: NoticeKind::Sla,
+            client: *client,
             title: pick("SLA: срок нарушен", "SLA: deadline breached"),
             body: name(*client),
         }),
@@ -85,6 +174,8 @@ pub fn notice_for(
             from: Role::Client,
             ..
         } if specialist.is_none_or(|s| s == me) => Some(Notice {
+            kind: NoticeKind::Call,
+            client: *client,
             title: pick("Входящий звонок", "Incoming call"),
             body: name(*client),
         }),
@@ -132,6 +223,8 @@ fn favourite_notice(
         _ => return None,
     };
     favourite(client).then(|| Notice {
+        kind: NoticeKind::Favourite,
+        client,
         title: format!("★ {}", name(client)),
         body: what,
     })
@@ -147,6 +240,7 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 pub fn spawn(
     app: AppHandle,
     store: Arc<Mutex<Store>>,
+    log: Arc<Mutex<NoticeLog>>,
     mut incoming: broadcast::Receiver<Incoming>,
 ) {
     tauri::async_runtime::spawn(async move {
@@ -191,8 +285,12 @@ pub fn spawn(
                     &mine,
                     &favourite,
                 )
+                .filter(|n| n.kind.allowed(&settings))
             };
             let Some(notice) = notice else { continue };
+            log.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(&notice, line, chrono::Utc::now().timestamp_millis());
             let shown = tokio::task::spawn_blocking(move || {
                 notify_rust::Notification::new()
                     .appname("Linedesk")
@@ -242,6 +340,8 @@ mod tests {
         assert_eq!(
             decide(&mine, true),
             Some(Notice {
+                kind: NoticeKind::Appeal,
+                client: 1,
                 title: "Новое обращение".into(),
                 body: "Клиент 1".into()
             })
@@ -343,6 +443,8 @@ mod tests {
         assert_eq!(
             decide(&colleague_answered, true),
             Some(Notice {
+                kind: NoticeKind::Favourite,
+                client: 9,
                 title: "★ Клиент 9".into(),
                 body: "Коллега ответил".into()
             }),
@@ -371,5 +473,32 @@ mod tests {
             result: "Готово".into(),
         };
         assert_eq!(decide(&not_favourite, false), None);
+    }
+
+    #[test]
+    fn each_kind_has_its_own_switch_and_the_log_keeps_the_latest() {
+        let mut settings = linedesk_store::Settings::default();
+        assert!(NoticeKind::Sla.allowed(&settings));
+        settings.notify_sla = false;
+        assert!(!NoticeKind::Sla.allowed(&settings));
+        assert!(NoticeKind::Call.allowed(&settings));
+        settings.notifications = false;
+        assert!(!NoticeKind::Call.allowed(&settings), "all of them off");
+
+        let mut log = NoticeLog::default();
+        let notice = Notice {
+            kind: NoticeKind::Message,
+            client: 4,
+            title: "Клиент 4".into(),
+            body: "Здравствуйте".into(),
+        };
+        for _ in 0..LOG_SIZE + 5 {
+            log.push(&notice, 1, 1_000);
+        }
+        let all = log.since(0);
+        assert_eq!(all.len(), LOG_SIZE);
+        assert_eq!(all.first().map(|r| r.id), Some(6), "the oldest went");
+        assert_eq!(log.since(54).len(), 1);
+        assert!(log.since(55).is_empty());
     }
 }

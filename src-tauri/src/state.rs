@@ -10,6 +10,7 @@ use crate::away::AwayTracker;
 use crate::calls::Calls;
 use crate::error::{CommandError, CommandResult};
 use crate::line::{LineConfig, LineConnection};
+use crate::notices::NoticeLog;
 
 pub struct AppState {
     data_dir: PathBuf,
@@ -24,6 +25,8 @@ pub struct AppState {
     calls: Option<Arc<Calls>>,
     /// P2: automatic Away.
     pub away: Arc<Mutex<AwayTracker>>,
+    /// The notices of this run, for the header's bell.
+    pub notices: Arc<Mutex<NoticeLog>>,
 }
 
 pub const DATABASE_FILE: &str = "linedesk.db";
@@ -57,6 +60,7 @@ impl AppState {
             line,
             calls,
             away: Arc::new(Mutex::new(AwayTracker::new(chrono::Utc::now()))),
+            notices: Arc::default(),
         }
     }
 

@@ -25,6 +25,10 @@ export const commands = {
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
+	/**  One client's row of the list, to open their chat from a notice, an appeal or a ticket. */
+	clientRow: (lineId: number, clientId: number) => typedError<ClientRow_Serialize, CommandError_Serialize>(__TAURI_INVOKE("client_row", { lineId, clientId })),
+	/**  The notices of this run newer than `after` (the header's bell), oldest first. */
+	listNotices: (after: number) => typedError<NoticeRow[], CommandError_Serialize>(__TAURI_INVOKE("list_notices", { after })),
 	/**  A4: finish the client's open appeal (this specialist's) with a result. */
 	finishAppeal: (lineId: number, clientId: number, result: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("finish_appeal", { lineId, clientId, result })),
 	/**  A2: take the client's appeal from the line's queue. */
@@ -390,6 +394,21 @@ export type MessageHit = {
 /**  Where a message is on its way: written locally, accepted by the server, seen by the client. */
 export type MessageStatus = "pending" | "sent" | "delivered";
 
+/**  What a notice is about: each kind has its own switch in the settings. */
+export type NoticeKind = "appeal" | "message" | "call" | "sla" | "favourite";
+
+/**  A notice as the header's bell lists it. */
+export type NoticeRow = {
+	/**  Grows by one per notice since the app started. */
+	id: number,
+	atMs: number,
+	kind: NoticeKind,
+	line: number,
+	client: number,
+	title: string,
+	body: string,
+};
+
 /**  P1: the five statuses a specialist can be in. */
 export type PresenceStatus = "available" | "away" | "busy" | "do_not_disturb" | "offline";
 
@@ -436,7 +455,18 @@ export type Settings_Deserialize = {
 	/**  P2: minutes without activity before Away; 0 turns it off (0-240). */
 	autoAwayMinutes: number,
 	sounds: boolean,
+	/**  Desktop notifications at all; the kinds below switch each one off on its own. */
 	notifications: boolean,
+	/**  A new appeal given to this specialist. */
+	notifyAppeals?: boolean,
+	/**  A client's message while the window is not in front. */
+	notifyMessages?: boolean,
+	/**  An incoming call. */
+	notifyCalls?: boolean,
+	/**  An SLA deadline at risk or breached. */
+	notifySla?: boolean,
+	/**  C7: every event of a favourite client. */
+	notifyFavourites?: boolean,
 	/**
 	 *  W2: the headset's microphone and speaker (device ids); `None` follows the system
 	 *  default. A saved device that is missing falls back to the default for the call.
@@ -452,7 +482,18 @@ export type Settings_Serialize = {
 	/**  P2: minutes without activity before Away; 0 turns it off (0-240). */
 	autoAwayMinutes: number,
 	sounds: boolean,
+	/**  Desktop notifications at all; the kinds below switch each one off on its own. */
 	notifications: boolean,
+	/**  A new appeal given to this specialist. */
+	notifyAppeals: boolean,
+	/**  A client's message while the window is not in front. */
+	notifyMessages: boolean,
+	/**  An incoming call. */
+	notifyCalls: boolean,
+	/**  An SLA deadline at risk or breached. */
+	notifySla: boolean,
+	/**  C7: every event of a favourite client. */
+	notifyFavourites: boolean,
 	/**
 	 *  W2: the headset's microphone and speaker (device ids); `None` follows the system
 	 *  default. A saved device that is missing falls back to the default for the call.

@@ -19,6 +19,7 @@ export type {
   Line,
   Message,
   MessageHit,
+  NoticeRow,
   MessageStatus,
   PresenceStatus,
   Profile_Serialize as Profile,

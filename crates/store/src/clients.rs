@@ -243,6 +243,16 @@ impl Store {
         Ok(rows)
     }
 
+    /// One client's row (to open their chat from a notice, an appeal or a ticket).
+    pub fn client_row(&self, line_id: i64, client_id: i64) -> Result<ClientRow> {
+        require_line_client(&self.conn, line_id, client_id)?;
+        let sql = format!("{ROW_SELECT} WHERE lc.line_id = ?1 AND c.id = ?2");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([line_id, client_id], client_row)?)
+    }
+
     /// C3/C4: keep a found client in the stream-mode list.
     pub fn add_client_to_list(&self, line_id: i64, client_id: i64) -> Result<()> {
         require_line_client(&self.conn, line_id, client_id)?;

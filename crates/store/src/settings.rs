@@ -22,13 +22,33 @@ pub struct Settings {
     /// P2: minutes without activity before Away; 0 turns it off (0-240).
     pub auto_away_minutes: u16,
     pub sounds: bool,
+    /// Desktop notifications at all; the kinds below switch each one off on its own.
     pub notifications: bool,
+    /// A new appeal given to this specialist.
+    #[serde(default = "yes")]
+    pub notify_appeals: bool,
+    /// A client's message while the window is not in front.
+    #[serde(default = "yes")]
+    pub notify_messages: bool,
+    /// An incoming call.
+    #[serde(default = "yes")]
+    pub notify_calls: bool,
+    /// An SLA deadline at risk or breached.
+    #[serde(default = "yes")]
+    pub notify_sla: bool,
+    /// C7: every event of a favourite client.
+    #[serde(default = "yes")]
+    pub notify_favourites: bool,
     /// W2: the headset's microphone and speaker (device ids); `None` follows the system
     /// default. A saved device that is missing falls back to the default for the call.
     #[serde(default)]
     pub input_device: Option<String>,
     #[serde(default)]
     pub output_device: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Longest device id kept.
@@ -42,6 +62,11 @@ impl Default for Settings {
             auto_away_minutes: 5,
             sounds: true,
             notifications: true,
+            notify_appeals: true,
+            notify_messages: true,
+            notify_calls: true,
+            notify_sla: true,
+            notify_favourites: true,
             input_device: None,
             output_device: None,
         }
@@ -113,6 +138,11 @@ impl Store {
             auto_away_minutes: num("auto_away_minutes", d.auto_away_minutes)?,
             sounds: flag("sounds", d.sounds)?,
             notifications: flag("notifications", d.notifications)?,
+            notify_appeals: flag("notify_appeals", true)?,
+            notify_messages: flag("notify_messages", true)?,
+            notify_calls: flag("notify_calls", true)?,
+            notify_sla: flag("notify_sla", true)?,
+            notify_favourites: flag("notify_favourites", true)?,
             input_device: self.setting("input_device")?.filter(|v| !v.is_empty()),
             output_device: self.setting("output_device")?.filter(|v| !v.is_empty()),
         };
@@ -125,15 +155,18 @@ impl Store {
             Language::Ru => "ru",
             Language::En => "en",
         };
+        let bit = |on: bool| if on { "1" } else { "0" }.to_string();
         let pairs = [
             ("language", language.to_string()),
             ("actuality_days", s.actuality_days.to_string()),
             ("auto_away_minutes", s.auto_away_minutes.to_string()),
-            ("sounds", if s.sounds { "1" } else { "0" }.to_string()),
-            (
-                "notifications",
-                if s.notifications { "1" } else { "0" }.to_string(),
-            ),
+            ("sounds", bit(s.sounds)),
+            ("notifications", bit(s.notifications)),
+            ("notify_appeals", bit(s.notify_appeals)),
+            ("notify_messages", bit(s.notify_messages)),
+            ("notify_calls", bit(s.notify_calls)),
+            ("notify_sla", bit(s.notify_sla)),
+            ("notify_favourites", bit(s.notify_favourites)),
             ("input_device", s.input_device.clone().unwrap_or_default()),
             ("output_device", s.output_device.clone().unwrap_or_default()),
         ];

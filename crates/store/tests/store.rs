@@ -341,6 +341,11 @@ fn profile_and_settings_round_trip() {
             auto_away_minutes: 0,
             sounds: false,
             notifications: true,
+            notify_appeals: true,
+            notify_messages: false,
+            notify_calls: true,
+            notify_sla: false,
+            notify_favourites: true,
             input_device: Some("hw:CARD=Headset,DEV=0".into()),
             output_device: None,
         };
@@ -429,6 +434,17 @@ fn c1_c2_conversations_first_most_recent_first_then_alphabetical() {
         .expect("settings");
     let list = store.client_list(line, NOW).expect("list");
     assert!(list.stream_mode);
+    for row in list.clients.iter().take(3) {
+        assert_eq!(
+            &store.client_row(line, row.id).expect("one row"),
+            row,
+            "one client's row is the list's"
+        );
+    }
+    assert!(
+        store.client_row(line, 999_999).is_err(),
+        "not a client of the line"
+    );
     let (talked, rest): (Vec<_>, Vec<_>) = list
         .clients
         .iter()
