@@ -303,8 +303,9 @@ pub async fn transfer_appeal(
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncState {
-    /// `connecting`, `offline`, `sending`, `in_sync`, `login_refused`, or `unavailable` when
-    /// the line server could not be started at all.
+    /// `connecting`, `offline`, `sending`, `in_sync`, `login_refused`, `sign_in_needed` (a
+    /// remote server before the specialist signed in), or `unavailable` when the line server
+    /// could not be started at all.
     pub state: String,
     /// Actions in the outbox not yet acknowledged.
     pub pending: i64,
@@ -314,6 +315,8 @@ pub struct SyncState {
     /// `host:port` of the line server.
     pub server: Option<String>,
     pub embedded: bool,
+    /// Who the app signs in as (prefills the sign-in form).
+    pub login: Option<String>,
     /// Bumped each time the server's events changed the local store: the UI reloads then.
     pub changes: u32,
     /// The newest action the server refused for good, for a one-time notice.
@@ -350,6 +353,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
                 retry_in_ms: None,
                 server: None,
                 embedded: false,
+                login: None,
                 changes: 0,
                 last_failure,
             });
@@ -370,6 +374,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
         SyncStatus::Sending { .. } => ("sending", None, None),
         SyncStatus::InSync => ("in_sync", None, None),
         SyncStatus::LoginRefused => ("login_refused", None, None),
+        SyncStatus::SignInNeeded => ("sign_in_needed", None, None),
     };
     Ok(SyncState {
         state: name.into(),
@@ -378,6 +383,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
         retry_in_ms,
         server: Some(line.server.clone()),
         embedded: line.embedded,
+        login: Some(line.sync.login()),
         changes,
         last_failure,
     })
@@ -581,4 +587,37 @@ pub async fn client_row(
     client_id: i64,
 ) -> CommandResult<linedesk_store::ClientRow> {
     Ok(state.store()?.client_row(line_id, client_id)?)
+}
+
+/// Longest login and password the sign-in form takes.
+const MAX_LOGIN_CHARS: usize = 100;
+const MAX_PASSWORD_CHARS: usize = 1000;
+
+/// Sign in to a remote line server (the embedded one signs in by itself). The password stays
+/// in memory; a wrong one shows as `login_refused` in the sync status.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    login: String,
+    password: String,
+) -> CommandResult<()> {
+    let login = login.trim();
+    if login.is_empty() || login.chars().count() > MAX_LOGIN_CHARS {
+        return Err(CommandError::invalid("login", "enter your login"));
+    }
+    if password.is_empty() || password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(CommandError::invalid("password", "enter your password"));
+    }
+    let line = state
+        .line()
+        .map_err(|why| CommandError::unavailable(why.to_string()))?;
+    if line.embedded {
+        return Err(CommandError::invalid(
+            "login",
+            "the embedded line server signs in by itself",
+        ));
+    }
+    line.sync.sign_in(login, &password);
+    Ok(())
 }

@@ -187,15 +187,22 @@ impl Desktop {
 
     /// Launch the app on `data_dir` and wait for its main window (or its fatal-error screen).
     pub async fn launch(&self, data_dir: &Path) -> App {
+        self.launch_with_args(data_dir, &[]).await
+    }
+
+    /// [`Desktop::launch`] with more arguments for the app (`--server`, `--login`).
+    pub async fn launch_with_args(&self, data_dir: &Path, extra: &[&str]) -> App {
         let _ = &self.driver;
         let app = app_binary();
+        let mut args = vec!["--data-dir".to_string(), data_dir.display().to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({
                 "application": app.display().to_string(),
-                "args": ["--data-dir", data_dir.display().to_string()],
+                "args": args,
             }),
         );
         // tauri-driver listens before WebKitWebDriver does: retry the first session briefly.
@@ -298,6 +305,60 @@ impl App {
             self.display
         );
         path
+    }
+
+    /// Open the chat of client `id` from the clients list (rows may still move under the
+    /// pointer while the server's events arrive: click again until the chat is theirs).
+    pub async fn open_client(&self, id: u64) {
+        let row = format!("{}[data-client-id=\"{id}\"]", by_testid("client-row"));
+        let chat = format!("{}[data-client-id=\"{id}\"]", by_testid("chat"));
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(&row)).await {
+                let _ = element.click().await;
+                let opened = Instant::now() + Duration::from_secs(3);
+                while Instant::now() < opened {
+                    if self.client.find(Locator::Css(&chat)).await.is_ok() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            } else {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        panic!("client {id}'s chat did not open");
+    }
+
+    /// Type `text` into the open chat and send it; wait until it shows last.
+    pub async fn send_message(&self, text: &str) {
+        let input = self.testid("chat-input").await;
+        input.send_keys(text).await.expect("type the message");
+        self.testid("chat-send").await.click().await.expect("send");
+        self.wait_texts(&by_testid("message-text"), "the sent message", |texts| {
+            texts.last().is_some_and(|last| last == text)
+        })
+        .await;
+    }
+
+    /// The `data-*` attribute `name` of the first element matching `css`, polled until
+    /// `check` holds.
+    pub async fn wait_attr(&self, css: &str, name: &str, what: &str, check: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let value = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.attr(name).await.ok().flatten(),
+                Err(_) => None,
+            };
+            if value.as_deref().is_some_and(&check) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: `{css}` has {name}={value:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
     }
 
     /// End the WebDriver session: WebKitWebDriver closes the app.

@@ -25,6 +25,11 @@ export const commands = {
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
+	/**
+	 *  Sign in to a remote line server (the embedded one signs in by itself). The password stays
+	 *  in memory; a wrong one shows as `login_refused` in the sync status.
+	 */
+	signIn: (login: string, password: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("sign_in", { login, password })),
 	/**  One client's row of the list, to open their chat from a notice, an appeal or a ticket. */
 	clientRow: (lineId: number, clientId: number) => typedError<ClientRow_Serialize, CommandError_Serialize>(__TAURI_INVOKE("client_row", { lineId, clientId })),
 	/**  The notices of this run newer than `after` (the header's bell), oldest first. */
@@ -508,8 +513,9 @@ export type SyncState = SyncState_Serialize | SyncState_Deserialize;
 /**  Where the connection to the line server stands, for the header. */
 export type SyncState_Deserialize = {
 	/**
-	 *  `connecting`, `offline`, `sending`, `in_sync`, `login_refused`, or `unavailable` when
-	 *  the line server could not be started at all.
+	 *  `connecting`, `offline`, `sending`, `in_sync`, `login_refused`, `sign_in_needed` (a
+	 *  remote server before the specialist signed in), or `unavailable` when the line server
+	 *  could not be started at all.
 	 */
 	state: string,
 	/**  Actions in the outbox not yet acknowledged. */
@@ -520,6 +526,8 @@ export type SyncState_Deserialize = {
 	/**  `host:port` of the line server. */
 	server?: string | null,
 	embedded: boolean,
+	/**  Who the app signs in as (prefills the sign-in form). */
+	login?: string | null,
 	/**  Bumped each time the server's events changed the local store: the UI reloads then. */
 	changes: number,
 	/**  The newest action the server refused for good, for a one-time notice. */
@@ -529,8 +537,9 @@ export type SyncState_Deserialize = {
 /**  Where the connection to the line server stands, for the header. */
 export type SyncState_Serialize = {
 	/**
-	 *  `connecting`, `offline`, `sending`, `in_sync`, `login_refused`, or `unavailable` when
-	 *  the line server could not be started at all.
+	 *  `connecting`, `offline`, `sending`, `in_sync`, `login_refused`, `sign_in_needed` (a
+	 *  remote server before the specialist signed in), or `unavailable` when the line server
+	 *  could not be started at all.
 	 */
 	state: string,
 	/**  Actions in the outbox not yet acknowledged. */
@@ -541,6 +550,8 @@ export type SyncState_Serialize = {
 	/**  `host:port` of the line server. */
 	server: string | null,
 	embedded: boolean,
+	/**  Who the app signs in as (prefills the sign-in form). */
+	login: string | null,
 	/**  Bumped each time the server's events changed the local store: the UI reloads then. */
 	changes: number,
 	/**  The newest action the server refused for good, for a one-time notice. */

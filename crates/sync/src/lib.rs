@@ -62,6 +62,16 @@ pub enum SyncStatus {
     InSync,
     /// The server refused the login: retrying will not help until the password changes.
     LoginRefused,
+    /// No password yet: the specialist signs in ([`SyncHandle::sign_in`]); until then the app
+    /// works on its local store and queues what the specialist does.
+    SignInNeeded,
+}
+
+/// Who the sync signs in as; the password is kept in memory only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub login: String,
+    pub password: String,
 }
 
 pub struct SyncHandle {
@@ -71,6 +81,7 @@ pub struct SyncHandle {
     nudge: Arc<Notify>,
     live: mpsc::Sender<LiveRequest>,
     incoming: broadcast::Sender<Incoming>,
+    credentials: watch::Sender<Credentials>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -118,6 +129,21 @@ impl SyncHandle {
         self.incoming.subscribe()
     }
 
+    /// Sign in as `login` from now on (the first sign-in, or after the server refused the
+    /// password): the next connection attempt starts at once.
+    pub fn sign_in(&self, login: &str, password: &str) {
+        self.credentials.send_replace(Credentials {
+            login: login.trim().to_string(),
+            password: password.to_string(),
+        });
+        self.nudge();
+    }
+
+    /// The login the sync signs in with (empty before the first sign-in of a remote server).
+    pub fn login(&self) -> String {
+        self.credentials.borrow().login.clone()
+    }
+
     pub fn stop(self) {
         self.task.abort();
     }
@@ -143,6 +169,10 @@ pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
     let (live, live_rx) = mpsc::channel(64);
     let incoming = broadcast::channel(256).0;
     let nudge = Arc::new(Notify::new());
+    let (credentials, credentials_rx) = watch::channel(Credentials {
+        login: config.login.clone(),
+        password: config.password.clone(),
+    });
     let wires = Wires {
         status: status_tx,
         token: token_tx,
@@ -150,7 +180,7 @@ pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
         nudge: nudge.clone(),
         incoming: incoming.clone(),
     };
-    let task = tokio::spawn(run(store, config, wires, live_rx));
+    let task = tokio::spawn(run(store, config, credentials_rx, wires, live_rx));
     SyncHandle {
         status,
         token,
@@ -158,6 +188,7 @@ pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
         nudge,
         live,
         incoming,
+        credentials,
         task,
     }
 }
@@ -171,7 +202,8 @@ fn refuse_live(request: LiveRequest) {
 
 async fn run(
     store: Arc<Mutex<Store>>,
-    config: SyncConfig,
+    mut config: SyncConfig,
+    mut credentials: watch::Receiver<Credentials>,
     wires: Wires,
     mut live: mpsc::Receiver<LiveRequest>,
 ) {
@@ -197,6 +229,22 @@ async fn run(
         }
     };
     loop {
+        let current = credentials.borrow_and_update().clone();
+        if current.password.is_empty() {
+            let _ = wires.status.send(SyncStatus::SignInNeeded);
+            loop {
+                tokio::select! {
+                    changed = credentials.changed() => match changed {
+                        Ok(()) => break,
+                        Err(_) => return,
+                    },
+                    Some(request) = live.recv() => refuse_live(request),
+                }
+            }
+            continue;
+        }
+        config.login = current.login;
+        config.password = current.password;
         let _ = wires.status.send(SyncStatus::Connecting);
         let error =
             connection::session(&store, &config, &connector, &wires, &mut live, &mut backoff).await;
@@ -219,6 +267,7 @@ async fn run(
             tokio::select! {
                 _ = &mut deadline => break,
                 _ = wires.nudge.notified(), if !matches!(error, SyncError::LoginRefused) => break,
+                Ok(()) = credentials.changed() => break,
                 Some(request) = live.recv() => refuse_live(request),
             }
         }

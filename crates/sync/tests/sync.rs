@@ -180,6 +180,45 @@ async fn a_refused_login_is_reported_and_not_hammered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_password_it_waits_for_the_sign_in_and_a_new_password_mends_a_refusal() {
+    let (addr, _storage, _sdir) = server().await;
+    let (store, _ldir) = local_store();
+    store
+        .lock()
+        .expect("lock")
+        .send_message(1, 1, "написано до входа", NOW)
+        .expect("send");
+    let handle = spawn(store.clone(), config(addr, ""));
+    let status = handle.status();
+    wait_until("sign-in needed", Duration::from_secs(10), || {
+        *status.borrow() == SyncStatus::SignInNeeded
+    })
+    .await;
+    assert_eq!(handle.login(), "anna");
+    handle.sign_in("anna", "wrong");
+    wait_until("login refused", Duration::from_secs(10), || {
+        *status.borrow() == SyncStatus::LoginRefused
+    })
+    .await;
+    // The right password is tried at once, not after the refusal's long wait.
+    handle.sign_in(" anna ", "anna-pass");
+    wait_until("in sync", Duration::from_secs(10), || {
+        *status.borrow() == SyncStatus::InSync
+    })
+    .await;
+    assert_eq!(
+        store
+            .lock()
+            .expect("lock")
+            .outbox_pending_count()
+            .expect("count"),
+        0,
+        "what was written before the sign-in went out"
+    );
+    handle.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_action_steps_aside_and_the_rest_still_arrive() {
     let (addr, storage, _sdir) = server().await;
     let (store, _ldir) = local_store();
