@@ -35,6 +35,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::save_draft,
             commands::search_history,
             commands::sync_status,
+            commands::mic_check,
             commands::sign_in,
             commands::client_row,
             commands::list_notices,

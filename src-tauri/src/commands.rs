@@ -621,3 +621,55 @@ pub async fn sign_in(
     line.sync.sign_in(login, &password);
     Ok(())
 }
+
+/// How long the settings' microphone check runs.
+const MIC_CHECK: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// W1/W2: the settings' live level meter. Opens the saved headset (or the default) for a few
+/// seconds, streams the microphone's level to `on_levels` every 50 ms, and answers with the
+/// microphone's name. Refused during a call (the call has the headset).
+#[tauri::command]
+#[specta::specta]
+pub async fn mic_check(
+    state: State<'_, AppState>,
+    on_levels: tauri::ipc::Channel<crate::calls::LevelsView>,
+) -> CommandResult<String> {
+    if let Ok(calls) = state.calls()
+        && !matches!(calls.view().state.as_str(), "idle" | "ended")
+    {
+        return Err(CommandError::unavailable(
+            "the headset is in a call: check the microphone after it",
+        ));
+    }
+    let store = state
+        .shared_store()
+        .ok_or_else(|| CommandError::internal("the store is not open"))?;
+    let (input, output) = crate::calls::device_choices(&store);
+    tokio::task::spawn_blocking(move || {
+        use linedesk_audio::AudioIo;
+        let mut headset = linedesk_audio::Headset::open(input, output)
+            .map_err(|e| CommandError::unavailable(e.to_string()))?;
+        let name = headset
+            .device(linedesk_audio::Direction::Input)
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
+        let levels = headset.levels();
+        let end = std::time::Instant::now() + MIC_CHECK;
+        while std::time::Instant::now() < end {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            // Keep the capture buffer drained; the meter reads the callback's levels.
+            while headset.read_frame().is_some() {}
+            let l = *levels.borrow();
+            let view = crate::calls::LevelsView {
+                mic_dbfs: l.input.rms_dbfs,
+                speaker_dbfs: l.output.rms_dbfs,
+            };
+            if on_levels.send(view).is_err() {
+                break;
+            }
+        }
+        Ok(name)
+    })
+    .await
+    .map_err(|e| CommandError::internal(e.to_string()))?
+}

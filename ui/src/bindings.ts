@@ -26,6 +26,12 @@ export const commands = {
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
 	/**
+	 *  W1/W2: the settings' live level meter. Opens the saved headset (or the default) for a few
+	 *  seconds, streams the microphone's level to `on_levels` every 50 ms, and answers with the
+	 *  microphone's name. Refused during a call (the call has the headset).
+	 */
+	micCheck: (onLevels: Channel<LevelsView>) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("mic_check", { onLevels })),
+	/**
 	 *  Sign in to a remote line server (the embedded one signs in by itself). The password stays
 	 *  in memory; a wrong one shows as `login_refused` in the sync status.
 	 */
