@@ -41,6 +41,22 @@ pub struct CallView {
     pub device_notice: Option<String>,
     /// The last call's MOS estimate (E-model), once it ended.
     pub mos: Option<f32>,
+    /// The quality so far while connected, refreshed every second.
+    pub quality: Option<QualityView>,
+}
+
+/// The in-call quality indicator's figures (V1: from the call's live statistics).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct QualityView {
+    /// E-model MOS estimate, 1-4.5.
+    pub mos: f32,
+    /// The client's packets lost or late, percent.
+    pub loss_percent: f32,
+    pub jitter_ms: u32,
+    pub rtt_ms: Option<u32>,
+    /// Nothing received yet from the client: "no audio", whatever the MOS says.
+    pub silent: bool,
 }
 
 struct Active {
@@ -161,6 +177,13 @@ impl Calls {
                 let levels = *session.levels().borrow();
                 view.mic_dbfs = levels.microphone.rms_dbfs;
                 view.speaker_dbfs = levels.speaker.rms_dbfs;
+                view.quality = session.quality().borrow().map(|q| QualityView {
+                    mos: q.mos as f32,
+                    loss_percent: q.loss_percent as f32,
+                    jitter_ms: u32::try_from(q.jitter.as_millis()).unwrap_or(u32::MAX),
+                    rtt_ms: q.rtt.and_then(|r| u32::try_from(r.as_millis()).ok()),
+                    silent: q.received == 0,
+                });
             }
             if let Some(call) = &a.call {
                 view.muted = call.is_muted();

@@ -146,6 +146,14 @@ async fn calls_both_ways_are_recorded_and_attached() {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // The quality indicator follows the live statistics: the client's audio arrives.
+        app.wait_attr(
+            &by_testid("call-quality"),
+            "data-silent",
+            "the quality indicator with the client's audio",
+            |silent| silent == "false",
+        )
+        .await;
         app.screenshot("in-call").await;
         let outcome = call
             .await

@@ -170,6 +170,8 @@ export type CallView_Deserialize = {
 	deviceNotice?: string | null,
 	/**  The last call's MOS estimate (E-model), once it ended. */
 	mos?: number | null,
+	/**  The quality so far while connected, refreshed every second. */
+	quality?: QualityView_Deserialize | null,
 };
 
 /**  What the call panel shows. */
@@ -194,6 +196,8 @@ export type CallView_Serialize = {
 	deviceNotice: string | null,
 	/**  The last call's MOS estimate (E-model), once it ended. */
 	mos: number | null,
+	/**  The quality so far while connected, refreshed every second. */
+	quality: QualityView_Serialize | null,
 };
 
 /**  The info panel (C5). */
@@ -441,6 +445,33 @@ export type Profile_Serialize = {
 	phone: string,
 	/**  A `data:image/...;base64,` URL, or none. */
 	avatar: string | null,
+};
+
+/**  The in-call quality indicator's figures (V1: from the call's live statistics). */
+export type QualityView = QualityView_Serialize | QualityView_Deserialize;
+
+/**  The in-call quality indicator's figures (V1: from the call's live statistics). */
+export type QualityView_Deserialize = {
+	/**  E-model MOS estimate, 1-4.5. */
+	mos: number | null,
+	/**  The client's packets lost or late, percent. */
+	lossPercent: number | null,
+	jitterMs: number,
+	rttMs?: number | null,
+	/**  Nothing received yet from the client: "no audio", whatever the MOS says. */
+	silent: boolean,
+};
+
+/**  The in-call quality indicator's figures (V1: from the call's live statistics). */
+export type QualityView_Serialize = {
+	/**  E-model MOS estimate, 1-4.5. */
+	mos: number | null,
+	/**  The client's packets lost or late, percent. */
+	lossPercent: number | null,
+	jitterMs: number,
+	rttMs: number | null,
+	/**  Nothing received yet from the client: "no audio", whatever the MOS says. */
+	silent: boolean,
 };
 
 export type QuickReply = {

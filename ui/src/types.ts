@@ -23,6 +23,7 @@ export type {
   MessageStatus,
   PresenceStatus,
   Profile_Serialize as Profile,
+  QualityView,
   QuickReply,
   Settings,
   SyncState,

@@ -39,5 +39,5 @@ pub mod wav;
 pub use error::EngineError;
 pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
-pub use session::{CallSession, Impairment, Levels, SessionConfig, Side};
+pub use session::{CallSession, Impairment, Levels, LiveQuality, SessionConfig, Side};
 pub use upload::{Uploaded, download_recording, upload_recording};

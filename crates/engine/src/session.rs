@@ -114,12 +114,27 @@ impl Default for Levels {
     }
 }
 
+/// The call's quality so far, refreshed every second for the in-call indicator.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiveQuality {
+    /// E-model MOS estimate (1-4.5) from what arrived so far.
+    pub mos: f64,
+    /// The other side's packets lost or too late, percent.
+    pub loss_percent: f64,
+    pub jitter: Duration,
+    pub rtt: Option<Duration>,
+    /// The other side's packets received so far: none after a few seconds means no audio,
+    /// whatever the MOS says.
+    pub received: u64,
+}
+
 /// A running call. Drop it and the engine stops at its next tick (the recording is still
 /// finished); [`CallSession::finish`] stops it and returns the report.
 pub struct CallSession {
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<CallReport, EngineError>>,
     levels: watch::Receiver<Levels>,
+    quality: watch::Receiver<Option<LiveQuality>>,
     devices: Option<mpsc::UnboundedReceiver<DeviceEvent>>,
     started: Instant,
 }
@@ -135,6 +150,7 @@ impl CallSession {
     ) -> Result<CallSession, EngineError> {
         let recorder = Recorder::create(&config.recording)?;
         let (levels_tx, levels) = watch::channel(Levels::default());
+        let (quality_tx, quality) = watch::channel(None);
         let (devices_tx, devices) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
         let started = Instant::now();
@@ -148,6 +164,7 @@ impl CallSession {
             mic: LevelMeter::new(),
             speaker: LevelMeter::new(),
             levels: levels_tx,
+            quality: quality_tx,
             devices: devices_tx,
             device_log: Vec::new(),
             timestamp: initial_timestamp(),
@@ -165,6 +182,7 @@ impl CallSession {
             stop: Some(stop),
             task,
             levels,
+            quality,
             devices: Some(devices),
             started,
         })
@@ -173,6 +191,11 @@ impl CallSession {
     /// Both directions' levels, for the UI.
     pub fn levels(&self) -> watch::Receiver<Levels> {
         self.levels.clone()
+    }
+
+    /// The quality so far (`None` in the first second), for the in-call indicator.
+    pub fn quality(&self) -> watch::Receiver<Option<LiveQuality>> {
+        self.quality.clone()
     }
 
     /// The headset's events as they happen (taken once; later calls get `None`).
@@ -225,6 +248,7 @@ struct Engine {
     mic: LevelMeter,
     speaker: LevelMeter,
     levels: watch::Sender<Levels>,
+    quality: watch::Sender<Option<LiveQuality>>,
     devices: mpsc::UnboundedSender<DeviceEvent>,
     device_log: Vec<DeviceEvent>,
     timestamp: u32,
@@ -354,6 +378,20 @@ impl Engine {
             self.rtt = Some(rtt);
         }
         let stats = self.jitter.stats();
+        let so_far = CallReport::new(
+            Duration::ZERO,
+            self.sent,
+            stats.clone(),
+            self.rtt,
+            PathBuf::new(),
+        );
+        self.quality.send_replace(Some(LiveQuality {
+            mos: so_far.mos,
+            loss_percent: stats.loss_percent() + stats.late_percent(),
+            jitter: stats.jitter,
+            rtt: self.rtt,
+            received: stats.received,
+        }));
         let loss = (stats.loss_percent() + stats.late_percent()).ceil();
         let expected = loss.clamp(f64::from(self.config.codec.expected_loss_percent), 30.0);
         self.encoder.set_expected_loss(expected as u8)?;
