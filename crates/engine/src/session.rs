@@ -381,7 +381,7 @@ impl Engine {
         let so_far = CallReport::new(
             Duration::ZERO,
             self.sent,
-            stats.clone(),
+            stats,
             self.rtt,
             PathBuf::new(),
         );
