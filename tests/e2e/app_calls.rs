@@ -50,20 +50,6 @@ async fn panel_state(app: &App, want: &str, what: &str) {
     }
 }
 
-async fn open_client(app: &App, client: u64) {
-    let css = format!("{}[data-client-id=\"{client}\"]", by_testid("client-row"));
-    let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
-    loop {
-        if let Ok(row) = app.client.find(fantoccini::Locator::Css(&css)).await {
-            row.click().await.expect("open the chat");
-            return;
-        }
-        // Not among the actual clients: find them by their ID.
-        assert!(Instant::now() < deadline, "client {client} is not listed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 async fn recorded_call_in_timeline(app: &App, what: &str) {
     let css = format!("{}[data-recorded=\"true\"]", by_testid("timeline-call"));
     let deadline = Instant::now() + Duration::from_secs(40);
@@ -165,7 +151,7 @@ async fn calls_both_ways_are_recorded_and_attached() {
             "the client hung up after talking"
         );
         panel_state(&app, "ended", "the call ended").await;
-        open_client(&app, caller).await;
+        app.open_client(caller).await;
         recorded_call_in_timeline(&app, "the recorded incoming call in the timeline").await;
         app.screenshot("call-in-timeline").await;
 
@@ -178,7 +164,7 @@ async fn calls_both_ways_are_recorded_and_attached() {
         let mut plan = CallPlan::new(voice, Duration::from_secs(3));
         plan.ring_timeout = Duration::from_secs(30);
         let answered = tokio::spawn(async move { phone.answer(plan).await });
-        open_client(&app, callee).await;
+        app.open_client(callee).await;
         app.testid("call-place").await.click().await.expect("call");
         let outcome = answered
             .await

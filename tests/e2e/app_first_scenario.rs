@@ -64,15 +64,6 @@ async fn open_client(app: &App) {
     panic!("{DEMO_SEARCH_CLIENT_NAME}'s chat did not open");
 }
 
-async fn send(app: &App, text: &str) {
-    let input = app.testid("chat-input").await;
-    input.send_keys(text).await.expect("type message");
-    app.testid("chat-send").await.click().await.expect("send");
-    app.wait_texts(&by_testid("message-text"), "the sent message", |texts| {
-        texts.last().is_some_and(|last| last == text)
-    })
-    .await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_search_and_message_survive_a_restart() {
@@ -104,12 +95,12 @@ async fn presence_search_and_message_survive_a_restart() {
         search(&app, DEMO_SEARCH_INN).await;
         search(&app, DEMO_SEARCH_NAME_PART).await;
         open_client(&app).await;
-        send(&app, MESSAGE).await;
+        app.send_message(MESSAGE).await;
         let status = app.testid("message-status").await;
         assert!(!status.text().await.expect("status").is_empty());
 
         // Chat text is text: markup from the input shows literally and creates no elements.
-        send(&app, HOSTILE).await;
+        app.send_message(HOSTILE).await;
         let bubbles = app
             .client
             .find_all(fantoccini::Locator::Css(&by_testid("message-text")))
