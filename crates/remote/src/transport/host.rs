@@ -101,7 +101,7 @@ impl Host {
         clipboard: Option<Box<dyn Clipboard>>,
         options: HostOptions,
     ) -> Result<(Host, HostChannels), RemoteError> {
-        let (link, mut ends) = Link::new(&config, false).await?;
+        let (link, mut ends) = Link::new(&config, false, 0).await?;
         let core = Arc::new(Core {
             shared: link.shared.clone(),
             counters: Counters::default(),

@@ -23,6 +23,9 @@ pub(crate) struct Shared {
     signals: mpsc::UnboundedSender<SignalPayload>,
     /// Data channels the other side opened (the host's only).
     channels: mpsc::UnboundedSender<Arc<dyn DataChannel>>,
+    /// Channels still to open before the session counts as connected (the viewer waits for
+    /// its two; the host, which is handed open channels, for none: the transport decides).
+    pending_opens: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {
@@ -44,6 +47,13 @@ impl Shared {
                 true
             }
         });
+    }
+
+    /// One of this side's channels opened; the last one makes the session connected.
+    pub fn channel_opened(&self) {
+        if self.pending_opens.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.set(SessionState::Connected);
+        }
     }
 
     pub fn end(&self, reason: EndReason) {
@@ -75,7 +85,11 @@ impl PeerConnectionEventHandler for Handler {
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
         match state {
-            RTCPeerConnectionState::Connected => self.shared.set(SessionState::Connected),
+            RTCPeerConnectionState::Connected
+                if self.shared.pending_opens.load(Ordering::SeqCst) == 0 =>
+            {
+                self.shared.set(SessionState::Connected)
+            }
             RTCPeerConnectionState::Failed => self.shared.end(EndReason::Failed),
             RTCPeerConnectionState::Closed | RTCPeerConnectionState::Disconnected => {
                 self.shared.end(EndReason::RemoteClosed)
@@ -105,9 +119,12 @@ pub(crate) struct LinkEnds {
 }
 
 impl Link {
+    /// A link whose session counts as connected once `opens` channels of this side opened
+    /// (see [`Shared::channel_opened`]), or with the transport when `opens` is 0.
     pub async fn new(
         config: &SessionConfig,
         offerer: bool,
+        opens: usize,
     ) -> Result<(Link, LinkEnds), RemoteError> {
         let (signals_tx, signals) = mpsc::unbounded_channel();
         let (channels_tx, channels) = mpsc::unbounded_channel();
@@ -115,6 +132,7 @@ impl Link {
             state: watch::channel(SessionState::Connecting).0,
             signals: signals_tx,
             channels: channels_tx,
+            pending_opens: std::sync::atomic::AtomicUsize::new(opens),
         });
         let pc = PeerConnectionBuilder::new()
             .with_handler(Arc::new(Handler {

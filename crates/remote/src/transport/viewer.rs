@@ -59,7 +59,7 @@ pub struct Viewer {
 impl Viewer {
     /// Start a session: the offer is the first item of `signals`.
     pub async fn offer(config: SessionConfig) -> Result<(Viewer, ViewerChannels), RemoteError> {
-        let (link, ends) = Link::new(&config, true).await?;
+        let (link, ends) = Link::new(&config, true, 2).await?;
         let reliable = || {
             Some(RTCDataChannelInit {
                 ordered: true,
@@ -191,6 +191,7 @@ async fn receive_screen(
     while let Some(event) = channel.poll().await {
         match event {
             DataChannelEvent::OnOpen => {
+                shared.channel_opened();
                 let _ = channel.send(BytesMut::from(&[KEYFRAME_REQUEST][..])).await;
             }
             DataChannelEvent::OnMessage(msg) => {
@@ -230,6 +231,7 @@ async fn receive_input(
 ) {
     while let Some(event) = channel.poll().await {
         match event {
+            DataChannelEvent::OnOpen => shared.channel_opened(),
             DataChannelEvent::OnMessage(msg) => {
                 // Only clipboard text comes this way; anything else is dropped.
                 if let Ok(InputEvent::Clipboard { text }) = InputEvent::decode(&msg.data) {
