@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use linedesk_remote::xvfb::VirtualDisplay;
 use linedesk_remote::{
-    Host, HostOptions, Screen, SessionConfig, SessionState, Viewer, ViewerChannels, X11Screen,
-    XTestInput,
+    Clipboard, Host, HostOptions, Screen, SessionConfig, SessionState, Viewer, ViewerChannels,
+    X11Screen, XTestInput,
 };
 
 pub const WIDTH: u16 = 1280;
@@ -66,6 +66,14 @@ pub struct Session {
 }
 
 pub async fn connect(display: &str, options: HostOptions) -> Session {
+    connect_with_clipboard(display, options, None).await
+}
+
+pub async fn connect_with_clipboard(
+    display: &str,
+    options: HostOptions,
+    clipboard: Option<Box<dyn Clipboard>>,
+) -> Session {
     let (viewer, mut channels) = Viewer::offer(SessionConfig::loopback())
         .await
         .expect("offer");
@@ -77,7 +85,7 @@ pub async fn connect(display: &str, options: HostOptions) -> Session {
         offer,
         Box::new(screen),
         Box::new(input),
-        None,
+        clipboard,
         options,
     )
     .await
