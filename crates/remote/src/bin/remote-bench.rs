@@ -46,11 +46,21 @@ async fn main() -> Result<(), Failure> {
     let name = display.name();
     display.spawn(
         "xterm",
-        &["-geometry", "100x30+0+0", "-xrm", "*cursorBlink: false", "-e", "/bin/sh"],
+        &[
+            "-geometry",
+            "100x30+0+0",
+            "-xrm",
+            "*cursorBlink: false",
+            "-e",
+            "/bin/sh",
+        ],
     )?;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    println!("remote-bench: 1280x800 Xvfb {name}, loopback WebRTC, max {} fps", args.fps);
+    println!(
+        "remote-bench: 1280x800 Xvfb {name}, loopback WebRTC, max {} fps",
+        args.fps
+    );
     codec_cost("xterm desktop", &name)?;
 
     let options = HostOptions {
@@ -84,7 +94,13 @@ async fn main() -> Result<(), Failure> {
     )?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     codec_cost("scrolling xterm", &name)?;
-    measure("scrolling terminal (yes | cat -n)", &viewer, &host, args.seconds).await;
+    measure(
+        "scrolling terminal (yes | cat -n)",
+        &viewer,
+        &host,
+        args.seconds,
+    )
+    .await;
     println!(
         "rejected: viewer {} updates, host {} inputs",
         viewer.stats().rejected,
