@@ -96,8 +96,8 @@ impl FrameUpdate {
         out
     }
 
-    /// Parse and check the structure: version, sizes, every tile inside the screen and at
-    /// most [`TILE`] a side, lengths that match the codec, no trailing bytes. Decompression
+    /// Parse and check the structure: version, sizes, a keyframe with every tile, every tile
+    /// inside the screen and at most [`TILE`] a side, lengths that match the codec, no trailing bytes. Decompression
     /// is checked when the update is applied ([`crate::Canvas::apply`]).
     pub fn decode(bytes: &[u8]) -> Result<FrameUpdate, RemoteError> {
         let mut r = Reader { bytes, at: 0 };
@@ -116,6 +116,11 @@ impl FrameUpdate {
         let rows = usize::from(height.div_ceil(TILE));
         if count > cols * rows {
             return Err(RemoteError::BadUpdate("more tiles than the screen holds"));
+        }
+        // A keyframe covers the whole screen, so a few bytes cannot make the decoder allocate
+        // a large canvas.
+        if flags & FLAG_KEYFRAME != 0 && count != cols * rows {
+            return Err(RemoteError::BadUpdate("a keyframe must hold every tile"));
         }
         // Each tile takes at least TILE_HEADER bytes: a count the bytes cannot hold is refused
         // before anything is reserved for it.
