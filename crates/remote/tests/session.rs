@@ -86,10 +86,8 @@ async fn typed_keys_reach_the_xterm_shell() {
     }
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            if text == "remote-ok\n" {
-                break;
-            }
+        if std::fs::read_to_string(&path).is_ok_and(|text| text == "remote-ok\n") {
+            break;
         }
         assert!(
             Instant::now() < deadline,
