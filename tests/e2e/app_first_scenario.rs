@@ -64,7 +64,6 @@ async fn open_client(app: &App) {
     panic!("{DEMO_SEARCH_CLIENT_NAME}'s chat did not open");
 }
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_search_and_message_survive_a_restart() {
     let data = tempfile::tempdir().expect("data dir");

@@ -378,13 +378,7 @@ impl Engine {
             self.rtt = Some(rtt);
         }
         let stats = self.jitter.stats();
-        let so_far = CallReport::new(
-            Duration::ZERO,
-            self.sent,
-            stats,
-            self.rtt,
-            PathBuf::new(),
-        );
+        let so_far = CallReport::new(Duration::ZERO, self.sent, stats, self.rtt, PathBuf::new());
         self.quality.send_replace(Some(LiveQuality {
             mos: so_far.mos,
             loss_percent: stats.loss_percent() + stats.late_percent(),
