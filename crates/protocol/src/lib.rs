@@ -580,6 +580,11 @@ pub enum ErrorCode {
     /// Someone else got there first (an appeal already taken, a call already answered).
     Conflict,
     Internal,
+    /// V2: the remote session password given is not the client's (the attempt is logged;
+    /// repeated ones are [`ErrorCode::RateLimited`] for a while).
+    WrongPassword,
+    /// V2: the client has set no session password: only a session by request is possible.
+    NoPassword,
 }
 
 #[derive(Debug, thiserror::Error)]
