@@ -22,7 +22,9 @@ APT_BUILD=(build-essential pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev libr
 # Headless runs and end-to-end tests: X server, D-Bus session, WebKitWebDriver, screenshots.
 APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
   # Audio without a sound card: speech made by espeak-ng and sox, a PulseAudio null sink.
-  espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins)
+  espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins
+  # Remote sessions: an xterm to drive on the virtual display, xwd to screenshot it.
+  xterm x11-apps)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
@@ -125,9 +127,11 @@ cmd_test() {
 }
 
 cmd_bench() {
-  setup
+  setup "${APT_TEST[@]}"
   build_ui
   cargo bench --workspace "$@"
+  # Remote sessions over loopback WebRTC on its own Xvfb (a binary, not a criterion bench).
+  cargo run --release -q -p linedesk-remote --bin remote-bench
 }
 
 case "${1:-}" in
