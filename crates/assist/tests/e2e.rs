@@ -270,3 +270,25 @@ async fn by_request_a_declined_one_shows_nothing_and_an_accepted_one_runs_until_
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_ends_a_running_session_as_the_client_and_quits() {
+    let world = world().await;
+    let display = display_with_xterm();
+    let name = display.name();
+    let mut assistant = Assistant::start(&world, &name, &["--set-password"]);
+    assistant.wait_for("Session password set").await;
+    let mut anna = Specialist::sign_in(&world).await;
+    let session = anna
+        .ask(&world, RemoteMode::ByPassword, Some(SESSION_PASSWORD))
+        .await
+        .expect("started");
+    let (viewer, _channels) = anna.view(session).await;
+    connected(&viewer).await;
+    assistant.wait_for("REMOTE SESSION RUNNING").await;
+    assistant.interrupt();
+    let (by, reason, _) = anna.ended(session).await;
+    assert_eq!((by, reason.as_str()), (Role::Client, "EndedByClient"));
+    assert!(assistant.exited_cleanly(Duration::from_secs(10)).await);
+    viewer.close().await;
+}

@@ -187,6 +187,29 @@ impl Assistant {
     }
 }
 
+impl Assistant {
+    /// Ctrl+C: SIGINT to the process.
+    pub fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Whether the process exited with success within `within`.
+    pub async fn exited_cleanly(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.success();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+}
+
 impl Drop for Assistant {
     fn drop(&mut self) {
         let _ = self.child.kill();
