@@ -31,6 +31,13 @@ pub enum EngineError {
     /// The line server's session answered a frame with an error, or never answered.
     #[error("line server: {0}")]
     Line(String),
+    /// The line server refused an action with a typed code (a wrong session password, a
+    /// conflict, ...): the caller can switch on `code`.
+    #[error("line server refused ({code:?}): {message}")]
+    Rejected {
+        code: linedesk_protocol::ErrorCode,
+        message: String,
+    },
     /// A WAV file that cannot be read or written.
     #[error("wav: {0}")]
     Wav(String),
@@ -57,6 +64,7 @@ impl EngineError {
             EngineError::Unreachable(_) => "engine.unreachable",
             EngineError::Refused { .. } => "engine.refused",
             EngineError::Line(_) => "engine.line",
+            EngineError::Rejected { .. } => "engine.rejected",
             EngineError::Wav(_) => "engine.wav",
             EngineError::Json(_) => "engine.json",
             EngineError::Task(_) => "engine.task",

@@ -1,7 +1,8 @@
 //! [`LineLink`]: a signed-in WebSocket session with the line server, enough to place, answer
-//! and hang up calls, relay their signalling into a [`Call`], and report their statistics.
-//! The command line's loopback, the tests and the client simulator use it; the app has its own
-//! sync client.
+//! and hang up calls, relay their signalling into a [`Call`], and report their statistics; and
+//! to relay the signalling of remote sessions (V2), which the client's assistant hosts. The
+//! command line's loopback, the tests, the client simulator and the assistant use it; the app
+//! has its own sync client.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,18 @@ use crate::upload::login;
 /// How long the server may take to answer a frame.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// Sends frames on a [`LineLink`]'s session from anywhere.
+#[derive(Debug, Clone)]
+pub struct FrameSender(mpsc::UnboundedSender<ClientFrame>);
+
+impl FrameSender {
+    pub fn send(&self, frame: ClientFrame) -> Result<(), EngineError> {
+        self.0
+            .send(frame)
+            .map_err(|_| EngineError::Line("the session closed".into()))
+    }
+}
+
 /// One signed-in session; call signals are kept apart from the other frames.
 pub struct LineLink {
     server: String,
@@ -29,6 +42,8 @@ pub struct LineLink {
     out: mpsc::UnboundedSender<ClientFrame>,
     frames: mpsc::UnboundedReceiver<ServerFrame>,
     signals: mpsc::UnboundedReceiver<(u64, SignalPayload)>,
+    /// Relayed signals of remote sessions, by session.
+    remote_signals: Option<mpsc::UnboundedReceiver<(u64, SignalPayload)>>,
     next_key: u64,
     /// Makes this link's idempotency keys its own: a second link of the same account (the same
     /// client signing in again) must not have its actions taken for the first one's resends.
@@ -70,6 +85,7 @@ impl LineLink {
         let (out, mut out_rx) = mpsc::unbounded_channel::<ClientFrame>();
         let (frames_tx, frames) = mpsc::unbounded_channel();
         let (signals_tx, signals) = mpsc::unbounded_channel();
+        let (remote_tx, remote_signals) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(frame) = out_rx.recv().await {
                 if sink
@@ -90,6 +106,11 @@ impl LineLink {
                     Ok(ServerFrame::Signal { call, payload, .. }) => {
                         let _ = signals_tx.send((call, payload));
                     }
+                    Ok(ServerFrame::RemoteSignal {
+                        session, payload, ..
+                    }) => {
+                        let _ = remote_tx.send((session, payload));
+                    }
                     Ok(other) => {
                         let _ = frames_tx.send(other);
                     }
@@ -105,6 +126,7 @@ impl LineLink {
             out,
             frames,
             signals,
+            remote_signals: Some(remote_signals),
             next_key: 0,
             key_prefix: {
                 let since = std::time::SystemTime::now()
@@ -175,6 +197,9 @@ impl LineLink {
             match self.frame().await? {
                 ServerFrame::Event { .. } | ServerFrame::CaughtUp { .. } => continue,
                 ServerFrame::Ack { .. } => return Ok(key),
+                ServerFrame::Error { code, message, .. } => {
+                    return Err(EngineError::Rejected { code, message });
+                }
                 other => return Err(EngineError::Line(format!("{other:?}"))),
             }
         }
@@ -236,6 +261,18 @@ impl LineLink {
                 return Ok(payload);
             }
         }
+    }
+
+    /// The relayed signals of remote sessions as (session, payload), for whoever hosts or
+    /// views them; `None` once taken.
+    pub fn take_remote_signals(&mut self) -> Option<mpsc::UnboundedReceiver<(u64, SignalPayload)>> {
+        self.remote_signals.take()
+    }
+
+    /// A sender of frames on this session, usable from other tasks (e.g. a remote session's
+    /// signals: `ClientFrame::RemoteSignal`). Fails once the session closed.
+    pub fn sender(&self) -> FrameSender {
+        FrameSender(self.out.clone())
     }
 
     /// Wire `peer` to this session for `call`: its signals go out through the server and the

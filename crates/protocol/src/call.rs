@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::SignalKind;
+
 /// Largest SDP either side accepts, in bytes (an audio-only offer is about 1 KB).
 pub const MAX_SDP_BYTES: usize = 16 * 1024;
 
@@ -78,15 +80,24 @@ pub enum SignalPayload {
 }
 
 impl SignalPayload {
-    /// A cheap shape check made by the server before relaying (the peer parses for real):
-    /// the reason when it is not a plausible SDP or candidate.
+    /// A cheap shape check of a call's signal made by the server before relaying (the peer
+    /// parses for real): the reason when it is not a plausible SDP or candidate.
     pub fn check(&self) -> Result<(), String> {
+        self.check_for(SignalKind::Call)
+    }
+
+    /// [`SignalPayload::check`] for a call's or a remote session's signal: an SDP must have
+    /// the section that kind carries (audio, or the data channel of a remote session).
+    pub fn check_for(&self, kind: SignalKind) -> Result<(), String> {
         match self {
             SignalPayload::Offer { sdp } | SignalPayload::Answer { sdp } => {
                 if sdp.len() > MAX_SDP_BYTES {
                     Err(format!("an SDP is at most {MAX_SDP_BYTES} bytes"))
-                } else if !sdp.starts_with("v=0") || !sdp.contains("\nm=audio ") {
-                    Err("not an SDP with an audio section".into())
+                } else if !sdp.starts_with("v=0") || !sdp.contains(kind.media_line()) {
+                    Err(match kind {
+                        SignalKind::Call => "not an SDP with an audio section".into(),
+                        SignalKind::Remote => "not an SDP with a data channel section".into(),
+                    })
                 } else {
                     Ok(())
                 }

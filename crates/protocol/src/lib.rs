@@ -17,6 +17,10 @@ pub use call::{
     CallEndReason, CallQuality, MAX_CANDIDATE_BYTES, MAX_RECORDING_BYTES, MAX_SDP_BYTES,
     SignalPayload,
 };
+mod remote;
+pub use remote::{
+    MAX_REMOTE_PASSWORD_CHARS, MIN_REMOTE_PASSWORD_CHARS, RemoteEndReason, RemoteMode, SignalKind,
+};
 
 /// Bumped on any incompatible change of the frames below.
 pub const PROTOCOL_VERSION: u16 = 1;
@@ -54,6 +58,12 @@ pub enum ClientFrame {
     /// memory, never logged; only the call's two parties may send it.
     Signal {
         call: u64,
+        payload: SignalPayload,
+    },
+    /// WebRTC signalling of a remote session (V2) for its other party: like
+    /// [`ClientFrame::Signal`], in memory only, and refused until the session has started.
+    RemoteSignal {
+        session: u64,
         payload: SignalPayload,
     },
 }
@@ -177,6 +187,37 @@ pub enum Action {
         call: u64,
         quality: CallQuality,
     },
+    /// V2, a client: set the session password of remote sessions by password (`None` clears
+    /// it). The server keeps only its argon2 hash.
+    SetRemotePassword {
+        password: Option<String>,
+    },
+    /// V2, a specialist: ask for a remote session with `client` of a line they serve. Opens an
+    /// appeal when none is open (A1). By request it waits for the client's answer; by password
+    /// (`password` given) the right one starts it at once, a wrong one is refused, and
+    /// repeated wrong ones are throttled. Appends [`Event::RemoteRequested`] (and
+    /// [`Event::RemoteStarted`] by password).
+    RequestRemoteSession {
+        line: u64,
+        client: u64,
+        mode: RemoteMode,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
+    },
+    /// V2, the client: accept ([`Event::RemoteStarted`]) or decline ([`Event::RemoteEnded`],
+    /// `declined`) a request.
+    AnswerRemoteSession {
+        session: u64,
+        accept: bool,
+    },
+    /// V2, either party: end the session (or withdraw or decline a request). `reason` only
+    /// for `failed` (either side) or `refused` (the client's assistant cannot share a
+    /// screen); otherwise it follows from who ends it.
+    EndRemoteSession {
+        session: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<RemoteEndReason>,
+    },
 }
 
 /// Which SLA deadline an alert is about (S2).
@@ -226,6 +267,12 @@ pub enum ServerFrame {
     /// Signalling from the other party of `call` (who is `from`), relayed as sent.
     Signal {
         call: u64,
+        from: Role,
+        payload: SignalPayload,
+    },
+    /// Signalling from the other party of remote `session` (who is `from`), relayed as sent.
+    RemoteSignal {
+        session: u64,
         from: Role,
         payload: SignalPayload,
     },
@@ -387,6 +434,38 @@ pub enum Event {
         bytes: u64,
         duration_ms: u64,
     },
+    /// V2: a specialist asked for a remote session (`specialist_name`, so the client's
+    /// assistant shows who asks). `key` is the idempotency key of the request, so the
+    /// specialist finds its session id.
+    RemoteRequested {
+        session: u64,
+        appeal: u64,
+        client: u64,
+        specialist: u64,
+        specialist_name: String,
+        mode: RemoteMode,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+    },
+    /// The client accepted, or the password matched: the screen may flow now.
+    RemoteStarted {
+        session: u64,
+        appeal: u64,
+        client: u64,
+        specialist: u64,
+        mode: RemoteMode,
+    },
+    /// The session ended: who ended it and why, and how long it ran (`None`: never started).
+    RemoteEnded {
+        session: u64,
+        appeal: u64,
+        client: u64,
+        specialist: u64,
+        mode: RemoteMode,
+        by: Role,
+        reason: RemoteEndReason,
+        duration_ms: Option<u64>,
+    },
 }
 
 impl Event {
@@ -410,7 +489,10 @@ impl Event {
             | Event::CallConnected { client, .. }
             | Event::CallEnded { client, .. }
             | Event::CallStats { client, .. }
-            | Event::CallRecorded { client, .. } => Some(*client),
+            | Event::CallRecorded { client, .. }
+            | Event::RemoteRequested { client, .. }
+            | Event::RemoteStarted { client, .. }
+            | Event::RemoteEnded { client, .. } => Some(*client),
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::SpecialistServes { .. } => None,
@@ -431,7 +513,10 @@ impl Event {
             | Event::CallRinging { .. }
             | Event::CallConnected { .. }
             | Event::CallEnded { .. }
-            | Event::CallRecorded { .. } => true,
+            | Event::CallRecorded { .. }
+            | Event::RemoteRequested { .. }
+            | Event::RemoteStarted { .. }
+            | Event::RemoteEnded { .. } => true,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::SpecialistServes { .. }
@@ -495,6 +580,11 @@ pub enum ErrorCode {
     /// Someone else got there first (an appeal already taken, a call already answered).
     Conflict,
     Internal,
+    /// V2: the remote session password given is not the client's (the attempt is logged;
+    /// repeated ones are [`ErrorCode::RateLimited`] for a while).
+    WrongPassword,
+    /// V2: the client has set no session password: only a session by request is possible.
+    NoPassword,
 }
 
 #[derive(Debug, thiserror::Error)]

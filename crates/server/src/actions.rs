@@ -9,6 +9,7 @@ use linedesk_domain::routing::{Dispatcher, Movement, RoutingError};
 use linedesk_protocol::{Action, Event, MAX_KEY_BYTES, MAX_MESSAGE_CHARS, Role};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use crate::remote_sessions::{self, Gate};
 use crate::sqlite::{Inner, id, sql_id};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
 use crate::{call_records, calls, rating, sla, sla_alerts, tickets};
@@ -225,6 +226,7 @@ pub(crate) fn apply(
     key: &str,
     action: &Action,
     now_ms: i64,
+    gate: &Gate,
 ) -> Result<Applied, StorageError> {
     if key.is_empty() || key.len() > MAX_KEY_BYTES {
         return Err(StorageError::Invalid(format!(
@@ -449,6 +451,16 @@ pub(crate) fn apply(
         Action::AnswerCall { call } => calls::answer(&mut w, actor, *call, routing)?,
         Action::HangUp { call, reason } => calls::hang_up(&mut w, actor, *call, *reason)?,
         Action::CallStats { call, quality } => call_records::stats(&mut w, actor, *call, quality)?,
+        Action::SetRemotePassword { .. } => remote_sessions::set_password(&mut w, actor, gate)?,
+        Action::RequestRemoteSession {
+            line, client, mode, ..
+        } => remote_sessions::request(&mut w, actor, key, (*line, *client, *mode), gate, routing)?,
+        Action::AnswerRemoteSession { session, accept } => {
+            remote_sessions::answer(&mut w, actor, *session, *accept)?;
+        }
+        Action::EndRemoteSession { session, reason } => {
+            remote_sessions::end(&mut w, actor, *session, *reason)?;
+        }
     }
     let Work {
         tx,

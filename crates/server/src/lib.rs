@@ -20,6 +20,10 @@
 //!   [`signal`] relays their WebRTC signalling between the two parties, in memory only;
 //!   `call_records`: each party's call statistics and the call's recording (in the data dir's
 //!   `recordings/`), which [`recordings`] uploads and serves over HTTP.
+//! - `remote_sessions`: remote sessions (V2) asked, answered and ended as actions with events
+//!   in the line's log, their signalling relayed by [`signal`] once started;
+//!   [`remote_password`]: the client's session password (argon2), the attempts log and the
+//!   throttle of wrong passwords.
 //! - `tickets`: tickets (T1-T5) and their queues; `rating`: clients rate finished appeals.
 //! - [`knowledge`]: quick replies and the knowledge base (files, storage, FTS5 search);
 //!   [`api`] serves them over HTTP with a bearer token.
@@ -44,6 +48,8 @@ pub mod presence;
 mod rate_limit;
 mod rating;
 pub mod recordings;
+pub mod remote_password;
+mod remote_sessions;
 pub mod revocation;
 pub mod session;
 pub mod signal;

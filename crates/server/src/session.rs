@@ -175,6 +175,12 @@ impl Session {
                     Err((code, message)) => self.error(code, message, None).await,
                 }
             }
+            (ClientFrame::RemoteSignal { session, payload }, Some(subject)) => {
+                match crate::signal::relay_remote(&self.server, subject, session, payload).await {
+                    Ok(()) => Ok(()),
+                    Err((code, message)) => self.error(code, message, None).await,
+                }
+            }
         }
     }
 
@@ -290,17 +296,24 @@ impl Session {
         .await
     }
 
-    /// A relayed call signal: forwarded when this session's subject is its addressee.
+    /// A relayed call or remote session signal: forwarded when this session's subject is its addressee.
     async fn on_signal(&mut self, signal: crate::signal::Relayed) -> Result<(), Closed> {
         if self.subject != Some(signal.to) {
             return Ok(());
         }
-        self.send(ServerFrame::Signal {
-            call: signal.call,
-            from: signal.from,
-            payload: signal.payload,
-        })
-        .await
+        let frame = match signal.channel {
+            crate::signal::Channel::Call(call) => ServerFrame::Signal {
+                call,
+                from: signal.from,
+                payload: signal.payload,
+            },
+            crate::signal::Channel::Remote(session) => ServerFrame::RemoteSignal {
+                session,
+                from: signal.from,
+                payload: signal.payload,
+            },
+        };
+        self.send(frame).await
     }
 
     async fn on_live(&mut self, event: StoredEvent) -> Result<(), Closed> {
@@ -375,6 +388,18 @@ impl Session {
             }
             Ok(Err(StorageError::Invalid(why))) => {
                 self.error(ErrorCode::Invalid, why, Some(key)).await
+            }
+            Ok(Err(err @ StorageError::RateLimited { .. })) => {
+                self.error(ErrorCode::RateLimited, err.to_string(), Some(key))
+                    .await
+            }
+            Ok(Err(err @ StorageError::WrongPassword)) => {
+                self.error(ErrorCode::WrongPassword, err.to_string(), Some(key))
+                    .await
+            }
+            Ok(Err(err @ StorageError::NoPassword)) => {
+                self.error(ErrorCode::NoPassword, err.to_string(), Some(key))
+                    .await
             }
             Ok(Err(err)) => {
                 self.error(ErrorCode::Internal, err.to_string(), Some(key))

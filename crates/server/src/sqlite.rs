@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard};
 use linedesk_domain::ids::{AppealId, SpecialistId};
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::routing::{Dispatcher, Specialist};
-use linedesk_protocol::{Action, Event, Role};
+use linedesk_protocol::{Action, Event, RemoteMode, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use linedesk_domain::sla::LevelSet;
@@ -20,6 +20,8 @@ use linedesk_domain::sla::LevelSet;
 use crate::actions::append_event;
 use crate::app::now_ms;
 use crate::call_records::{self, RecordingFiles};
+use crate::remote_password::{self, Outcome, Policy};
+use crate::remote_sessions::{self, Gate};
 use crate::storage::{
     Account, Applied, KbArticle, LineInfo, QuickReply, Revocation, Storage, StorageError,
     StoredClient, StoredEvent, Subject,
@@ -37,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_client_profile.sql")),
     (7, include_str!("../migrations/0007_calls.sql")),
     (8, include_str!("../migrations/0008_call_stats.sql")),
+    (10, include_str!("../migrations/0010_remote_sessions.sql")),
 ];
 
 mod accounts;
@@ -156,6 +159,53 @@ impl SqliteStorage {
             inner: Mutex::new(Inner { conn, routing }),
             files,
         })
+    }
+
+    /// Settle a remote session password before the action's transaction, without holding the
+    /// lock while argon2 runs: hash a new one, or check (throttle, then hash) and log an
+    /// attempt. A refused attempt is logged and ends the action here.
+    fn gate(&self, actor: Subject, action: &Action, now_ms: i64) -> Result<Gate, StorageError> {
+        match action {
+            Action::SetRemotePassword { password } => Ok(Gate::NewHash(
+                password
+                    .as_deref()
+                    .map(remote_password::hash_new)
+                    .transpose()?,
+            )),
+            Action::RequestRemoteSession {
+                line,
+                client,
+                mode: RemoteMode::ByPassword,
+                password,
+            } if actor.role == Role::Specialist => {
+                let policy = Policy::default();
+                let (stored, failures) = {
+                    let inner = self.inner();
+                    remote_sessions::may_ask(&inner.conn, actor.id, *line, *client)?;
+                    remote_password::state(&inner.conn, actor.id, *client, now_ms, policy)?
+                };
+                let log = |outcome| {
+                    remote_password::record(&self.inner().conn, actor.id, *client, now_ms, outcome)
+                };
+                if let Some(wait_ms) = remote_password::wait_for(&failures, now_ms, policy) {
+                    log(Outcome::Throttled)?;
+                    return Err(StorageError::RateLimited { wait_ms });
+                }
+                let Some(stored) = stored else {
+                    log(Outcome::NoPassword)?;
+                    return Err(StorageError::NoPassword);
+                };
+                let given = password.as_deref().unwrap_or_default();
+                if crate::auth::verify_password(given, &stored) {
+                    log(Outcome::Accepted)?;
+                    Ok(Gate::PasswordMatched)
+                } else {
+                    log(Outcome::Wrong)?;
+                    Err(StorageError::WrongPassword)
+                }
+            }
+            _ => Ok(Gate::Open),
+        }
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -497,8 +547,23 @@ impl Storage for SqliteStorage {
         action: &Action,
         now_ms: i64,
     ) -> Result<Applied, StorageError> {
+        let gate = self.gate(actor, action, now_ms)?;
         let mut inner = self.inner();
-        actions::apply(&mut inner, actor, key, action, now_ms)
+        actions::apply(&mut inner, actor, key, action, now_ms, &gate)
+    }
+
+    fn remote_session(
+        &self,
+        session: u64,
+    ) -> Result<Option<crate::storage::RemoteRecord>, StorageError> {
+        remote_sessions::load(&self.inner().conn, session)
+    }
+
+    fn remote_password_attempts(
+        &self,
+        client: u64,
+    ) -> Result<Vec<(u64, i64, String)>, StorageError> {
+        remote_password::attempts(&self.inner().conn, client)
     }
 
     fn import_clients(

@@ -2,7 +2,7 @@
 //! the handlers. Every write is durable when the call returns.
 
 use linedesk_domain::sla::LevelSet;
-use linedesk_protocol::{Action, Event, Role};
+use linedesk_protocol::{Action, Event, RemoteMode, Role};
 use serde::{Deserialize, Serialize};
 
 /// Who acts: a specialist or a client, by id.
@@ -134,6 +134,48 @@ impl CallRecord {
     }
 }
 
+/// Where a remote session stands (V2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteStage {
+    /// Asked by request; the client has not answered.
+    Requested,
+    /// Accepted, or the password matched: its signalling is relayed.
+    Started,
+    Ended,
+}
+
+/// A remote session as stored: its two parties and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteRecord {
+    pub id: u64,
+    pub line: u64,
+    pub client: u64,
+    pub specialist: u64,
+    pub appeal: u64,
+    pub mode: RemoteMode,
+    pub stage: RemoteStage,
+    /// When it started (ms since the epoch), for its duration.
+    pub started_ms: Option<i64>,
+}
+
+impl RemoteRecord {
+    /// Whether `who` is one of the session's parties.
+    pub fn is_party(&self, who: Subject) -> bool {
+        who == Subject::client(self.client) || who == Subject::specialist(self.specialist)
+    }
+
+    /// The other party of `who` (`None` when `who` is not a party).
+    pub fn other(&self, who: Subject) -> Option<Subject> {
+        if who == Subject::client(self.client) {
+            Some(Subject::specialist(self.specialist))
+        } else if who == Subject::specialist(self.specialist) {
+            Some(Subject::client(self.client))
+        } else {
+            None
+        }
+    }
+}
+
 /// A call and its recording's bytes (`None` before the upload).
 pub type CallRecording = (CallRecord, Option<Vec<u8>>);
 
@@ -176,6 +218,15 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
     #[error("the database schema is at version {found}, newer than this server ({known})")]
     NewerThanKnown { found: i64, known: i64 },
+    /// V2: too many wrong session passwords for this client from this specialist lately.
+    #[error("too many wrong session passwords; try again in {} s", wait_ms.div_ceil(1000))]
+    RateLimited { wait_ms: u64 },
+    /// V2: the session password given is not the client's.
+    #[error("the session password is wrong")]
+    WrongPassword,
+    /// V2: the client set no session password: only a session by request is possible.
+    #[error("the client has set no session password; ask for a session by request")]
+    NoPassword,
 }
 
 pub trait Storage: Send + Sync + 'static {
@@ -290,6 +341,14 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         call: u64,
     ) -> Result<Vec<(Role, linedesk_protocol::CallQuality)>, StorageError>;
+    /// A remote session by id (V2), for relaying its signalling between its parties.
+    fn remote_session(&self, session: u64) -> Result<Option<RemoteRecord>, StorageError>;
+    /// V2: every session password attempt for `client` as (specialist, at, outcome code),
+    /// oldest first: the audit of who tried to get in.
+    fn remote_password_attempts(
+        &self,
+        client: u64,
+    ) -> Result<Vec<(u64, i64, String)>, StorageError>;
     /// Events of `line` with `seq > after`, in order, at most `limit`.
     fn events_after(
         &self,

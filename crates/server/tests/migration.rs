@@ -1,7 +1,8 @@
 //! Databases written by older servers open forward: a migration-3 database gets the default
 //! ticket queue and the built-in SLA level (migration 4), keeps its tokens and gains admins and
 //! revocations (migration 5); a migration-6 database gains calls (migration 7); a migration-7
-//! database keeps its calls and gains their statistics and recordings (migration 8).
+//! database keeps its calls and gains their statistics and recordings (migration 8); a
+//! migration-8 database keeps its clients and appeals and gains remote sessions (migration 10).
 
 use linedesk_protocol::{Action, Event};
 use linedesk_server::app::now_ms;
@@ -210,4 +211,56 @@ fn a_version_7_database_keeps_its_calls_and_gains_their_statistics() {
         s.call_stats(1).expect("stats"),
         vec![(linedesk_protocol::Role::Specialist, quality)]
     );
+}
+
+#[test]
+fn a_version_8_database_gains_remote_sessions_on_its_open_appeal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("server.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        for sql in [
+            include_str!("../migrations/0001_server.sql"),
+            include_str!("../migrations/0002_routing.sql"),
+            include_str!("../migrations/0003_client_fields.sql"),
+            include_str!("../migrations/0004_tickets_sla.sql"),
+            include_str!("../migrations/0005_admins.sql"),
+            include_str!("../migrations/0006_client_profile.sql"),
+            include_str!("../migrations/0007_calls.sql"),
+            include_str!("../migrations/0008_call_stats.sql"),
+        ] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        conn.pragma_update(None, "user_version", 8)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO lines (name) VALUES ('Линия');
+             INSERT INTO clients (line_id, name) VALUES (1, 'Иванова');
+             INSERT INTO specialists (login, password_hash, name) VALUES ('anna', 'x', 'Анна');
+             INSERT INTO line_specialists (line_id, specialist_id) VALUES (1, 1);
+             INSERT INTO appeals (line_id, client_id, state, holder, opened_at)
+             VALUES (1, 1, 'assigned', 1, 0);",
+        )
+        .expect("old data");
+    }
+    let s = SqliteStorage::open(&path).expect("migrate");
+    let ask = Action::RequestRemoteSession {
+        line: 1,
+        client: 1,
+        mode: linedesk_protocol::RemoteMode::ByRequest,
+        password: None,
+    };
+    let Ok(Applied::Done(events)) = s.apply(Subject::specialist(1), "r", &ask, now_ms()) else {
+        panic!("applied");
+    };
+    // The open appeal is reused, not a second one opened.
+    assert!(
+        matches!(
+            events.as_slice(),
+            [e] if matches!(e.event, Event::RemoteRequested { appeal: 1, .. })
+        ),
+        "{events:?}"
+    );
+    let record = s.remote_session(1).expect("session").expect("stored");
+    assert_eq!(record.appeal, 1);
 }

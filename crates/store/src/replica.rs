@@ -129,6 +129,8 @@ pub enum RemoteChange {
         repeat: bool,
         at: i64,
     },
+    /// V2: a remote session was asked, started or ended.
+    RemoteSession(crate::remote_sessions::RemoteSessionChange),
     /// Something the store does not keep (yet): only the cursor moves.
     Skip,
 }
@@ -305,6 +307,11 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
         | RemoteChange::Deadlines { client, .. }
         | RemoteChange::SlaAlert { client, .. } => {
             ensure_client(tx, line, *client)?;
+        }
+        RemoteChange::RemoteSession(change) => {
+            if let Some(client) = change.client() {
+                ensure_client(tx, line, client)?;
+            }
         }
         _ => {}
     }
@@ -494,6 +501,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             )?;
             Ok(())
         }
+        RemoteChange::RemoteSession(change) => crate::remote_sessions::apply(tx, line, change),
         RemoteChange::Skip => Ok(()),
     }
 }

@@ -251,6 +251,18 @@ impl Replica<'_> {
                 });
                 Ok(None)
             }
+            ServerFrame::RemoteSignal {
+                session,
+                from,
+                payload,
+            } => {
+                let _ = self.incoming.send(Incoming::RemoteSignal {
+                    session,
+                    from,
+                    payload,
+                });
+                Ok(None)
+            }
             // A refusal without a key answers a signal or a subscription, not an action.
             ServerFrame::Error {
                 code,
@@ -344,6 +356,9 @@ async fn serve_live(
     match request {
         LiveRequest::Signal { call, payload } => {
             send(ws, &ClientFrame::Signal { call, payload }).await
+        }
+        LiveRequest::RemoteSignal { session, payload } => {
+            send(ws, &ClientFrame::RemoteSignal { session, payload }).await
         }
         LiveRequest::Submit { action, reply } => {
             let key = format!("live{}", now_key());

@@ -2,6 +2,7 @@
 
 use linedesk_protocol::{ClientProfile, Event, Role};
 use linedesk_store::Author;
+use linedesk_store::remote_sessions::RemoteSessionChange;
 use linedesk_store::replica::{ClientRecord, CompanyRecord, RemoteChange};
 
 /// The snake_case name a unit enum has on the wire (`hung_up`, `open_dispatch`), which the
@@ -170,6 +171,40 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             id: id(specialist),
             status: status.code().to_string(),
         },
+        Event::RemoteRequested {
+            session,
+            client,
+            specialist,
+            specialist_name,
+            mode,
+            ..
+        } => RemoteChange::RemoteSession(RemoteSessionChange::Requested {
+            session: id(session),
+            client: id(client),
+            specialist: id(specialist),
+            specialist_name,
+            mode: wire_code(mode),
+            at: at_ms,
+        }),
+        Event::RemoteStarted { session, .. } => {
+            RemoteChange::RemoteSession(RemoteSessionChange::Started {
+                session: id(session),
+                at: at_ms,
+            })
+        }
+        Event::RemoteEnded {
+            session,
+            by,
+            reason,
+            duration_ms,
+            ..
+        } => RemoteChange::RemoteSession(RemoteSessionChange::Ended {
+            session: id(session),
+            by: wire_code(by),
+            reason: wire_code(reason),
+            duration_ms: duration_ms.map(|d| i64::try_from(d).unwrap_or(i64::MAX)),
+            at: at_ms,
+        }),
         Event::AppealOpened { .. }
         | Event::AppealTransferred { .. }
         | Event::AppealRated { .. }

@@ -124,7 +124,22 @@ impl SyncHandle {
             .map_err(|_| LiveError::Offline)
     }
 
-    /// Signals, live call events and keyless refusals, as they arrive.
+    /// Relay a remote session's signal to its other party (V2; dropped when offline). The
+    /// session itself is asked, answered and ended with [`SyncHandle::submit_now`]
+    /// (`RequestRemoteSession`, `AnswerRemoteSession`, `EndRemoteSession`); a refusal comes
+    /// back typed ([`LiveError::Refused`] with `WrongPassword`, `NoPassword`, `RateLimited`...).
+    pub async fn remote_signal(
+        &self,
+        session: u64,
+        payload: SignalPayload,
+    ) -> Result<(), LiveError> {
+        self.live
+            .send(LiveRequest::RemoteSignal { session, payload })
+            .await
+            .map_err(|_| LiveError::Offline)
+    }
+
+    /// Signals, live call and remote session events and keyless refusals, as they arrive.
     pub fn incoming(&self) -> broadcast::Receiver<Incoming> {
         self.incoming.subscribe()
     }

@@ -1,6 +1,7 @@
 //! What goes through the sync session as it happens rather than through the outbox: placing or
-//! answering a call and its WebRTC signals (an action that makes no sense later must not wait
-//! in a queue), and what comes back (signals, call events, refusals).
+//! answering a call and its WebRTC signals, asking for, answering and ending a remote session
+//! (V2) and its signals (an action that makes no sense later must not wait in a queue), and
+//! what comes back (signals, call and remote session events, refusals).
 
 use linedesk_protocol::{Action, ErrorCode, Event, Role, SignalPayload};
 use tokio::sync::oneshot;
@@ -16,6 +17,12 @@ pub enum LiveRequest {
     },
     /// Relay a signal to the other party of `call`.
     Signal { call: u64, payload: SignalPayload },
+    /// Relay a signal to the other party of remote `session` (refused by the server, as an
+    /// [`Incoming::Refused`], until the session has started).
+    RemoteSignal {
+        session: u64,
+        payload: SignalPayload,
+    },
 }
 
 /// What the session heard that the app's call handling needs.
@@ -23,6 +30,12 @@ pub enum LiveRequest {
 pub enum Incoming {
     Signal {
         call: u64,
+        from: Role,
+        payload: SignalPayload,
+    },
+    /// A signal of the other party of remote `session` (V2).
+    RemoteSignal {
+        session: u64,
         from: Role,
         payload: SignalPayload,
     },

@@ -1,0 +1,17 @@
+//! The assistant's one error type.
+
+/// Why the assistant stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AssistError {
+    /// The line server could not be reached, refused the sign-in or an action (typed in
+    /// [`linedesk_engine::EngineError::Rejected`]), or the session closed.
+    #[error("{0}")]
+    Line(#[from] linedesk_engine::EngineError),
+    /// The screen, the input or the WebRTC transport failed.
+    #[error("{0}")]
+    Remote(#[from] linedesk_remote::RemoteError),
+    /// The session with the server broke in a way the assistant cannot go on from.
+    #[error("{0}")]
+    Session(String),
+}

@@ -1,0 +1,189 @@
+//! A started session: answer the specialist's offer with a [`Host`] of the X display, relay
+//! the signals through the line server, and end it when either side does or the connection
+//! breaks (then as `failed`).
+
+use std::time::{Duration, Instant};
+
+use linedesk_engine::line::LineLink;
+use linedesk_protocol::{ClientFrame, RemoteEndReason, SignalPayload};
+use linedesk_remote::{Clipboard, EndReason, Host, HostOptions, SessionState};
+use tokio::sync::mpsc;
+
+use crate::console::{Console, Input};
+use crate::request::{Devices, end, ended_of};
+use crate::{AssistConfig, AssistError, Next, Request};
+
+/// How long the specialist's app may take to send its offer once the session started.
+const OFFER_WAIT: Duration = Duration::from_secs(30);
+
+/// After the viewer closed the connection, how long the server's word that the specialist
+/// ended it may take before the assistant ends it as failed.
+const END_WAIT: Duration = Duration::from_secs(3);
+
+enum Stop {
+    /// The server said it ended (the specialist ended it).
+    Server(RemoteEndReason),
+    /// The user typed `end` (`quit`: pressed Ctrl+C).
+    User { quit: bool },
+    /// The connection ended by itself.
+    Transport(EndReason),
+}
+
+fn minutes(d: Duration) -> String {
+    format!("{}:{:02}", d.as_secs() / 60, d.as_secs() % 60)
+}
+
+pub(crate) async fn host(
+    config: &AssistConfig,
+    link: &mut LineLink,
+    signals: &mut mpsc::UnboundedReceiver<(u64, SignalPayload)>,
+    console: &mut Console,
+    request: &Request,
+    devices: Devices,
+) -> Result<Next, AssistError> {
+    let (session, who) = (request.session, request.specialist.as_str());
+    console.say(format!("Waiting for {who}'s connection..."));
+    let deadline = tokio::time::Instant::now() + OFFER_WAIT;
+    let mut early = Vec::new();
+    let offer = loop {
+        tokio::select! {
+            got = tokio::time::timeout_at(deadline, signals.recv()) => match got {
+                Err(_) => {
+                    end(link, session, Some(RemoteEndReason::Failed)).await?;
+                    console.say(format!("No connection came from {who}: the session ended."));
+                    return Ok(Next::Wait);
+                }
+                Ok(None) => return Err(AssistError::Session("the line session closed".into())),
+                Ok(Some((s, payload @ SignalPayload::Offer { .. }))) if s == session => break payload,
+                Ok(Some((s, payload))) if s == session => early.push(payload),
+                Ok(Some(_)) => {}
+            },
+            ended = link.event_within(None, |e| ended_of(e, session)) => {
+                ended?;
+                console.say(format!("{who} ended the session before it connected."));
+                return Ok(Next::Wait);
+            }
+            input = console.next() => match input {
+                Input::Interrupt => {
+                    end(link, session, None).await?;
+                    return Ok(Next::Quit);
+                }
+                Input::Line(line) if line.trim().eq_ignore_ascii_case("end") => {
+                    end(link, session, None).await?;
+                    console.say(format!("You ended the session with {who}."));
+                    return Ok(Next::Wait);
+                }
+                Input::Line(_) => {}
+            },
+        }
+    };
+    let clipboard = devices.clipboard.map(|c| Box::new(c) as Box<dyn Clipboard>);
+    let answered = Host::answer(
+        config.network.clone(),
+        offer,
+        Box::new(devices.screen),
+        Box::new(devices.input),
+        clipboard,
+        HostOptions::default(),
+    )
+    .await;
+    let (host, mut channels) = match answered {
+        Ok(host) => host,
+        Err(error) => {
+            end(link, session, Some(RemoteEndReason::Failed)).await?;
+            console.say(format!("The connection with {who} failed: {error}."));
+            return Ok(Next::Wait);
+        }
+    };
+    for payload in early {
+        // A bad relayed candidate is the transport's to judge; its state tells.
+        let _ = host.signal(payload).await;
+    }
+    let sender = link.sender();
+    let relay = tokio::spawn(async move {
+        while let Some(payload) = channels.signals.recv().await {
+            if sender
+                .send(ClientFrame::RemoteSignal { session, payload })
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    console.say(format!(
+        "REMOTE SESSION RUNNING: {who} sees and controls this screen. \
+         Type `end` and press Enter, or press Ctrl+C, to stop it."
+    ));
+    let started = Instant::now();
+    let mut state = host.watch();
+    let stop = loop {
+        tokio::select! {
+            Some((s, payload)) = signals.recv() => {
+                if s == session {
+                    let _ = host.signal(payload).await;
+                }
+            }
+            changed = state.changed() => {
+                let now = *state.borrow_and_update();
+                if let SessionState::Ended(reason) = now {
+                    break Stop::Transport(reason);
+                }
+                if changed.is_err() {
+                    break Stop::Transport(EndReason::Failed);
+                }
+            }
+            ended = link.event_within(None, |e| ended_of(e, session)) => {
+                match ended? {
+                    Some(reason) => break Stop::Server(reason),
+                    None => continue,
+                }
+            }
+            input = console.next() => match input {
+                Input::Interrupt => break Stop::User { quit: true },
+                Input::Line(line) if line.trim().eq_ignore_ascii_case("end") => {
+                    break Stop::User { quit: false };
+                }
+                Input::Line(_) => console.say("Type `end` and press Enter to stop the session."),
+            },
+        }
+    };
+    host.close().await;
+    relay.abort();
+    let took = minutes(started.elapsed());
+    let next = match stop {
+        Stop::Server(reason) => {
+            console.say(format!(
+                "{who} ended the session ({reason:?}) after {took}."
+            ));
+            Next::Wait
+        }
+        Stop::User { quit } => {
+            end(link, session, None).await?;
+            console.say(format!("You ended the session with {who} after {took}."));
+            if quit { Next::Quit } else { Next::Wait }
+        }
+        Stop::Transport(EndReason::RemoteClosed) => {
+            match link
+                .event_within(Some(END_WAIT), |e| ended_of(e, session))
+                .await?
+            {
+                Some(_) => console.say(format!("{who} ended the session after {took}.")),
+                None => {
+                    end(link, session, Some(RemoteEndReason::Failed)).await?;
+                    console.say(format!(
+                        "The connection with {who} closed after {took}; the session ended."
+                    ));
+                }
+            }
+            Next::Wait
+        }
+        Stop::Transport(reason) => {
+            end(link, session, Some(RemoteEndReason::Failed)).await?;
+            console.say(format!(
+                "The connection with {who} failed ({reason:?}) after {took}; the session ended."
+            ));
+            Next::Wait
+        }
+    };
+    Ok(next)
+}

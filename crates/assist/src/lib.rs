@@ -1,0 +1,159 @@
+//! `linedesk-assist`: the client's assistant of remote sessions (V2).
+//!
+//! It signs in to the line server as the client (the engine's [`LineLink`], the session the
+//! client simulator uses), optionally sets the session password, and waits. When a specialist
+//! asks:
+//! - **by request**, it shows who asks and asks the user (or follows `--accept` /
+//!   `--decline`); nothing of the screen is offered before the server has the acceptance;
+//! - **by password**, the server already checked the password: it says who connected.
+//!
+//! Once the session has started it answers the specialist's WebRTC offer with a
+//! [`linedesk_remote::Host`] on the X display (`X11Screen`, `XTestInput`, the clipboard),
+//! relays the signals through the line server, says clearly that a session is running and with
+//! whom, and ends it when the user types `end` or presses Ctrl+C, when the specialist ends it,
+//! or (as `failed`) when the connection breaks.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), linedesk_assist::AssistError> {
+//! use linedesk_assist::{Answer, AssistConfig, Console};
+//! let config = AssistConfig::new("127.0.0.1:7700", "client-1", "demo-client", Answer::Ask);
+//! let (console, _input, mut output) = Console::channels();
+//! tokio::spawn(async move { while let Some(line) = output.recv().await { println!("{line}") } });
+//! linedesk_assist::run(config, console).await
+//! # }
+//! ```
+//!
+//! [`LineLink`]: linedesk_engine::line::LineLink
+
+mod console;
+mod error;
+mod hosting;
+mod request;
+
+pub use console::{Console, Input};
+pub use error::AssistError;
+
+use linedesk_engine::line::LineLink;
+use linedesk_protocol::{Action, Event, RemoteMode};
+use linedesk_remote::SessionConfig;
+
+/// How a request by request is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Ask the user (`y`/`n` on the console).
+    Ask,
+    /// Accept every request (`--accept`, for tests and kiosks).
+    Accept,
+    /// Decline every request (`--decline`).
+    Decline,
+}
+
+/// What the assistant does.
+#[derive(Debug, Clone)]
+pub struct AssistConfig {
+    /// The line server's `host:port`.
+    pub server: String,
+    /// The client's account.
+    pub login: String,
+    pub password: String,
+    /// Set this session password at start (`None`: leave the server's as it is).
+    pub session_password: Option<String>,
+    pub answer: Answer,
+    /// The X display to share (`None`: `$DISPLAY`).
+    pub display: Option<String>,
+    /// The screen's peer connection: loopback for a server on 127.0.0.1 or localhost.
+    pub network: SessionConfig,
+    /// Quit after this many requests were handled (`None`: run until interrupted).
+    pub requests: Option<usize>,
+}
+
+impl AssistConfig {
+    pub fn new(server: &str, login: &str, password: &str, answer: Answer) -> AssistConfig {
+        let host = server.rsplit_once(':').map_or(server, |(host, _)| host);
+        let local = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+        AssistConfig {
+            server: server.to_string(),
+            login: login.to_string(),
+            password: password.to_string(),
+            session_password: None,
+            answer,
+            display: None,
+            network: if local {
+                SessionConfig::loopback()
+            } else {
+                SessionConfig::default()
+            },
+            requests: None,
+        }
+    }
+}
+
+/// A specialist's request as the client's session saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Request {
+    pub session: u64,
+    pub specialist: String,
+    pub mode: RemoteMode,
+}
+
+/// Whether the assistant goes on after a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    Wait,
+    Quit,
+}
+
+/// Run the assistant until the user interrupts it (or `requests` were handled).
+pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), AssistError> {
+    let mut link = LineLink::join_own_line(&config.server, &config.login, &config.password).await?;
+    let mut signals = link
+        .take_remote_signals()
+        .ok_or(AssistError::Session("the remote signals were taken".into()))?;
+    let me = link.id;
+    console.say(format!(
+        "Signed in to {} as {} (client {me} of line {}).",
+        config.server, config.login, link.line
+    ));
+    if let Some(password) = &config.session_password {
+        link.submit(Action::SetRemotePassword {
+            password: Some(password.clone()),
+        })
+        .await?;
+        console.say("Session password set: a specialist who has it connects without asking.");
+    }
+    console.say("Waiting for a specialist's request. Press Ctrl+C to quit.");
+    let mut handled = 0;
+    loop {
+        let request = tokio::select! {
+            found = link.event_within(None, |e| request_of(e, me)) => found?,
+            input = console.next() => match input {
+                Input::Interrupt => return Ok(()),
+                Input::Line(_) => continue,
+            },
+        };
+        let Some(request) = request else { continue };
+        let next = request::handle(&config, &mut link, &mut signals, &mut console, request).await?;
+        handled += 1;
+        if next == Next::Quit || config.requests.is_some_and(|n| handled >= n) {
+            return Ok(());
+        }
+        console.say("Waiting for a specialist's request. Press Ctrl+C to quit.");
+    }
+}
+
+fn request_of(event: &Event, me: u64) -> Option<Request> {
+    match event {
+        Event::RemoteRequested {
+            session,
+            client,
+            specialist_name,
+            mode,
+            ..
+        } if *client == me => Some(Request {
+            session: *session,
+            specialist: specialist_name.clone(),
+            mode: *mode,
+        }),
+        _ => None,
+    }
+}
