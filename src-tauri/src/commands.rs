@@ -673,3 +673,87 @@ pub async fn mic_check(
     .await
     .map_err(|e| CommandError::internal(e.to_string()))?
 }
+
+/// V2: ask the client for a remote session, `by_request` (they accept or decline) or
+/// `by_password` (the session password they set in their assistant).
+#[tauri::command]
+#[specta::specta]
+pub async fn remote_request(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+    by_password: bool,
+    password: Option<String>,
+) -> CommandResult<()> {
+    let mode = if by_password {
+        linedesk_protocol::RemoteMode::ByPassword
+    } else {
+        linedesk_protocol::RemoteMode::ByRequest
+    };
+    let line = u64::try_from(line_id).map_err(|_| CommandError::invalid("line", "no such line"))?;
+    let client =
+        u64::try_from(client_id).map_err(|_| CommandError::invalid("client", "no such client"))?;
+    state.store()?.client_row(line_id, client_id)?;
+    state.remote()?.request(line, client, mode, password).await
+}
+
+/// V2: where the remote session stands (polled by the viewer).
+#[tauri::command]
+#[specta::specta]
+pub async fn remote_state(state: State<'_, AppState>) -> CommandResult<crate::remote::RemoteView> {
+    Ok(state.remote()?.view())
+}
+
+/// V2: the client's screen, the tiles changed since the last call (all when `full`).
+#[tauri::command]
+#[specta::specta]
+pub async fn remote_frame(
+    state: State<'_, AppState>,
+    full: bool,
+) -> CommandResult<crate::remote_frames::RemoteFrame> {
+    state.remote()?.frame(full).await
+}
+
+/// V2: the specialist's mouse, keys, key combinations or clipboard text for the client.
+#[tauri::command]
+#[specta::specta]
+pub async fn remote_input(
+    state: State<'_, AppState>,
+    input: crate::remote::RemoteInput,
+) -> CommandResult<()> {
+    state.remote()?.input(input).await
+}
+
+/// V2: watch only (no input reaches the client) or control.
+#[tauri::command]
+#[specta::specta]
+pub async fn remote_view_only(state: State<'_, AppState>, on: bool) -> CommandResult<()> {
+    state.remote()?.set_view_only(on);
+    Ok(())
+}
+
+/// V2: end the session, or withdraw a request the client has not answered.
+#[tauri::command]
+#[specta::specta]
+pub async fn remote_end(state: State<'_, AppState>) -> CommandResult<()> {
+    state.remote()?.end().await
+}
+
+/// V2: close the viewer's window of an ended session.
+#[tauri::command]
+#[specta::specta]
+pub async fn remote_dismiss(state: State<'_, AppState>) -> CommandResult<()> {
+    state.remote()?.dismiss().await;
+    Ok(())
+}
+
+/// V2, A7: the client's remote sessions, for the chat's timeline.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_remote_sessions(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<Vec<linedesk_store::RemoteSessionEntry>> {
+    Ok(state.store()?.remote_sessions_of(line_id, client_id)?)
+}

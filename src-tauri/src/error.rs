@@ -26,6 +26,12 @@ pub enum ErrorCode {
     Unavailable,
     /// Something else is in the way (a call already in progress).
     Busy,
+    /// V2: the client's session password was wrong (the attempt is logged).
+    WrongPassword,
+    /// V2: the client has set no session password: ask by request instead.
+    NoRemotePassword,
+    /// Too many attempts in a short time: wait and try again.
+    RateLimited,
     /// A bug or an unexpected state in the app itself.
     Internal,
 }
@@ -51,6 +57,14 @@ impl CommandError {
     pub fn unavailable(message: impl Into<String>) -> Self {
         CommandError {
             code: ErrorCode::Unavailable,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        CommandError {
+            code: ErrorCode::NotFound,
             message: message.into(),
             field: None,
         }

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod error;
 pub mod line;
 pub mod notices;
+pub mod remote;
 pub mod remote_frames;
 pub mod state;
 

@@ -11,6 +11,7 @@ use crate::calls::Calls;
 use crate::error::{CommandError, CommandResult};
 use crate::line::{LineConfig, LineConnection};
 use crate::notices::NoticeLog;
+use crate::remote::Remote;
 
 pub struct AppState {
     data_dir: PathBuf,
@@ -23,6 +24,8 @@ pub struct AppState {
     line: Result<LineConnection, String>,
     /// Calls (V1), once the line connection runs.
     calls: Option<Arc<Calls>>,
+    /// Remote sessions (V2), once the line connection runs.
+    remote: Option<Arc<Remote>>,
     /// P2: automatic Away.
     pub away: Arc<Mutex<AwayTracker>>,
     /// The notices of this run, for the header's bell.
@@ -54,11 +57,13 @@ impl AppState {
             )),
             _ => None,
         };
+        let remote = line.as_ref().ok().map(|l| Remote::new(l.sync.clone()));
         AppState {
             data_dir: data_dir.to_path_buf(),
             store,
             line,
             calls,
+            remote,
             away: Arc::new(Mutex::new(AwayTracker::new(chrono::Utc::now()))),
             notices: Arc::default(),
         }
@@ -89,6 +94,12 @@ impl AppState {
     pub fn calls(&self) -> CommandResult<&Arc<Calls>> {
         self.calls.as_ref().ok_or_else(|| {
             CommandError::unavailable("calls need the line server, which is not running")
+        })
+    }
+
+    pub fn remote(&self) -> CommandResult<&Arc<Remote>> {
+        self.remote.as_ref().ok_or_else(|| {
+            CommandError::unavailable("remote sessions need the line server, which is not running")
         })
     }
 

@@ -25,6 +25,25 @@ export const commands = {
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
+	/**  V2, A7: the client's remote sessions, for the chat's timeline. */
+	listRemoteSessions: (lineId: number, clientId: number) => typedError<RemoteSessionEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_remote_sessions", { lineId, clientId })),
+	/**  V2: close the viewer's window of an ended session. */
+	remoteDismiss: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remote_dismiss")),
+	/**  V2: end the session, or withdraw a request the client has not answered. */
+	remoteEnd: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remote_end")),
+	/**  V2: watch only (no input reaches the client) or control. */
+	remoteViewOnly: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remote_view_only", { on })),
+	/**  V2: the specialist's mouse, keys, key combinations or clipboard text for the client. */
+	remoteInput: (input: RemoteInput) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remote_input", { input })),
+	/**  V2: the client's screen, the tiles changed since the last call (all when `full`). */
+	remoteFrame: (full: boolean) => typedError<RemoteFrame, CommandError_Serialize>(__TAURI_INVOKE("remote_frame", { full })),
+	/**  V2: where the remote session stands (polled by the viewer). */
+	remoteState: () => typedError<RemoteView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("remote_state")),
+	/**
+	 *  V2: ask the client for a remote session, `by_request` (they accept or decline) or
+	 *  `by_password` (the session password they set in their assistant).
+	 */
+	remoteRequest: (lineId: number, clientId: number, byPassword: boolean, password: string | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remote_request", { lineId, clientId, byPassword, password })),
 	/**
 	 *  W1/W2: the settings' live level meter. Opens the saved headset (or the default) for a few
 	 *  seconds, streams the microphone's level to `on_levels` every 50 ms, and answers with the
@@ -365,8 +384,23 @@ export type ErrorCode =
 "unavailable" | 
 /**  Something else is in the way (a call already in progress). */
 "busy" | 
+/**  V2: the client's session password was wrong (the attempt is logged). */
+"wrong_password" | 
+/**  V2: the client has set no session password: ask by request instead. */
+"no_remote_password" | 
+/**  Too many attempts in a short time: wait and try again. */
+"rate_limited" | 
 /**  A bug or an unexpected state in the app itself. */
 "internal";
+
+/**  One changed rectangle, a PNG as base64. */
+export type FrameTile = {
+	x: number,
+	y: number,
+	w: number,
+	h: number,
+	png: string,
+};
 
 export type KbArticle = {
 	id: number,
@@ -486,6 +520,114 @@ export type RefusedAction = {
 	/**  `message.send`, `presence.set`, `appeal.take`, `appeal.finish`, `appeal.transfer`. */
 	kind: string,
 	reason: string,
+};
+
+/**  What the page draws next. */
+export type RemoteFrame = {
+	/**  The viewer's canvas version these tiles bring the page to. */
+	version: number,
+	width: number,
+	height: number,
+	/**  Everything was sent (first frame, new size, or the page asked): clear first. */
+	full: boolean,
+	tiles: FrameTile[],
+};
+
+/**  The page's input, as the viewer sends it (see `linedesk_remote::InputEvent`). */
+export type RemoteInput = { kind: "pointer_move"; x: number; y: number } | { kind: "button"; button: number; down: boolean } | { kind: "wheel"; dx: number; dy: number } | { kind: "key"; keysym: number; down: boolean } | { kind: "combo"; keysyms: number[] } | { kind: "clipboard"; text: string };
+
+/**  One remote session with the client, as the timeline shows it. */
+export type RemoteSessionEntry = RemoteSessionEntry_Serialize | RemoteSessionEntry_Deserialize;
+
+/**  One remote session with the client, as the timeline shows it. */
+export type RemoteSessionEntry_Deserialize = {
+	id: number,
+	/**  The specialist who asked, by id and name. */
+	specialist: number,
+	specialistName: string,
+	/**  `by_request` or `by_password`. */
+	mode: string,
+	requestedAt: number,
+	/**  `None`: it never started (declined, withdrawn, refused) or is still asked. */
+	startedAt?: number | null,
+	endedAt?: number | null,
+	/**  `client` or `specialist`, once it ended. */
+	endedBy?: string | null,
+	/**
+	 *  `declined`, `ended_by_client`, `ended_by_specialist`, `failed`, `refused`; `None`
+	 *  while it is asked or running.
+	 */
+	outcome?: string | null,
+	durationMs?: number | null,
+};
+
+/**  One remote session with the client, as the timeline shows it. */
+export type RemoteSessionEntry_Serialize = {
+	id: number,
+	/**  The specialist who asked, by id and name. */
+	specialist: number,
+	specialistName: string,
+	/**  `by_request` or `by_password`. */
+	mode: string,
+	requestedAt: number,
+	/**  `None`: it never started (declined, withdrawn, refused) or is still asked. */
+	startedAt: number | null,
+	endedAt: number | null,
+	/**  `client` or `specialist`, once it ended. */
+	endedBy: string | null,
+	/**
+	 *  `declined`, `ended_by_client`, `ended_by_specialist`, `failed`, `refused`; `None`
+	 *  while it is asked or running.
+	 */
+	outcome: string | null,
+	durationMs: number | null,
+};
+
+/**  What the page shows of the session. */
+export type RemoteView = RemoteView_Serialize | RemoteView_Deserialize;
+
+/**  What the page shows of the session. */
+export type RemoteView_Deserialize = {
+	/**
+	 *  `idle`, `requesting`, `waiting` (for the client's answer), `connecting`, `connected`,
+	 *  `ended`.
+	 */
+	state: string,
+	session?: number | null,
+	lineId?: number | null,
+	clientId?: number | null,
+	/**  `by_request` or `by_password`. */
+	mode?: string | null,
+	/**  Why it ended: `declined`, `ended_by_client`, `ended_by_specialist`, `failed`, `refused`. */
+	reason?: string | null,
+	/**  The specialist only watches: no input goes to the client. */
+	viewOnly: boolean,
+	/**  The client's clipboard text, when it changed during the session. */
+	clientClipboard?: string | null,
+	/**  Milliseconds since the screen started flowing. */
+	connectedMs?: number | null,
+};
+
+/**  What the page shows of the session. */
+export type RemoteView_Serialize = {
+	/**
+	 *  `idle`, `requesting`, `waiting` (for the client's answer), `connecting`, `connected`,
+	 *  `ended`.
+	 */
+	state: string,
+	session: number | null,
+	lineId: number | null,
+	clientId: number | null,
+	/**  `by_request` or `by_password`. */
+	mode: string | null,
+	/**  Why it ended: `declined`, `ended_by_client`, `ended_by_specialist`, `failed`, `refused`. */
+	reason: string | null,
+	/**  The specialist only watches: no input goes to the client. */
+	viewOnly: boolean,
+	/**  The client's clipboard text, when it changed during the session. */
+	clientClipboard: string | null,
+	/**  Milliseconds since the screen started flowing. */
+	connectedMs: number | null,
 };
 
 export type Settings = Settings_Serialize | Settings_Deserialize;
