@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_client_profile.sql")),
     (7, include_str!("../migrations/0007_calls.sql")),
     (8, include_str!("../migrations/0008_call_stats.sql")),
+    (9, include_str!("../migrations/0009_workstation.sql")),
 ];
 
 mod accounts;
@@ -269,7 +270,6 @@ impl Storage for SqliteStorage {
         tx.execute("INSERT INTO lines (name) VALUES (?1)", [name])
             .map_err(|e| exists("line", name, e))?;
         let line = id(tx.last_insert_rowid());
-        tickets::add_queue(&tx, line, tickets::DEFAULT_TICKET_QUEUE)?;
         append_event(
             &tx,
             line,
@@ -278,6 +278,7 @@ impl Storage for SqliteStorage {
             },
             now_ms(),
         )?;
+        tickets::add_queue(&tx, line, tickets::DEFAULT_TICKET_QUEUE, now_ms())?;
         tx.commit()?;
         inner.routing.insert(line, Dispatcher::default());
         Ok(line)
@@ -577,7 +578,11 @@ impl Storage for SqliteStorage {
     }
 
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {
-        tickets::add_queue(&self.inner().conn, line, name)
+        let mut inner = self.inner();
+        let tx = inner.conn.transaction()?;
+        let queue = tickets::add_queue(&tx, line, name, now_ms())?;
+        tx.commit()?;
+        Ok(queue)
     }
 
     fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError> {
@@ -603,6 +608,40 @@ impl Storage for SqliteStorage {
         limit: u32,
     ) -> Result<Vec<KbArticle>, StorageError> {
         knowledge::search_kb(&self.inner().conn, line, query, limit)
+    }
+
+    fn share_file(
+        &self,
+        actor: Subject,
+        to: Option<(u64, u64)>,
+        name: &str,
+        bytes: &[u8],
+        key: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError> {
+        let mut inner = self.inner();
+        actions::in_work(&mut inner, now_ms, |w, live| {
+            crate::files::share(w, live, actor, to, name, bytes, key)
+        })
+    }
+
+    fn file(&self, file: u64) -> Result<Option<crate::storage::StoredFile>, StorageError> {
+        crate::files::load(&self.inner().conn, file)
+    }
+
+    fn save_kb_draft(
+        &self,
+        actor: Subject,
+        line: u64,
+        subject: &str,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<u64, StorageError> {
+        crate::kb_drafts::save(&self.inner().conn, actor, line, subject, text, now_ms)
+    }
+
+    fn kb_drafts(&self, line: u64) -> Result<Vec<linedesk_protocol::KbDraft>, StorageError> {
+        crate::kb_drafts::of_line(&self.inner().conn, line)
     }
 
     fn events_after(
