@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_tickets",
         sql: include_str!("../../../migrations/0010_tickets.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_workstation",
+        sql: include_str!("../../../migrations/0011_workstation.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {
