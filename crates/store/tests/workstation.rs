@@ -10,6 +10,9 @@ use linedesk_domain::ticket::{TicketAction, TicketHistoryEntry, TicketNumber};
 use linedesk_store::replica::{ClientRecord, RemoteChange};
 use linedesk_store::{AppealListFilter, AppealListStatus, Author, ChatFile, Store, StoreError};
 
+/// (action, by, by name, queue name, text) of a history entry.
+type HistoryLine = (String, i64, Option<String>, Option<String>, Option<String>);
+
 const NOW: i64 = 1_764_000_000_000;
 const LINE: i64 = 7;
 const ME: i64 = 5;
@@ -179,7 +182,7 @@ fn t3_t4_the_folder_the_search_by_number_and_the_history_come_from_the_log() {
             ..
         })
     ));
-    let history: Vec<(String, i64, Option<String>, Option<String>, Option<String>)> = store
+    let history: Vec<HistoryLine> = store
         .ticket_history(100)
         .expect("history")
         .into_iter()
