@@ -186,7 +186,7 @@ pub enum Action {
         call: u64,
         quality: CallQuality,
     },
-    // --- Workstation (issue 6): appeals by hand and spam. ---
+    // --- Workstation (issue 6): appeals by hand, spam, KB drafts. ---
     /// A1: a specialist starts an appeal of `client` by hand, assigned to them (`manual`
     /// channel). Refused with `Conflict` when the client has an open appeal on the line.
     StartAppeal {
@@ -196,6 +196,13 @@ pub enum Action {
     /// A6: the holder finishes the appeal as spam.
     MarkSpam {
         appeal: u64,
+    },
+    /// C8: a specialist keeps a reply as a draft KB article of a line they serve (also
+    /// `POST /api/lines/{line}/kb/drafts`); through the outbox, a draft typed offline is kept.
+    SaveKbDraft {
+        line: u64,
+        subject: String,
+        text: String,
     },
 }
 

@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::sqlite::{Inner, id, sql_id};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
-use crate::{appeals, call_records, calls, rating, sla, sla_alerts, tickets};
+use crate::{appeals, call_records, calls, kb_drafts, rating, sla, sla_alerts, tickets};
 
 pub(crate) struct Work<'a> {
     pub tx: Transaction<'a>,
@@ -452,6 +452,13 @@ pub(crate) fn apply(
             appeals::start(&mut w, actor, *line, *client, routing)?;
         }
         Action::MarkSpam { appeal } => appeals::mark_spam(&mut w, actor, *appeal, routing)?,
+        Action::SaveKbDraft {
+            line,
+            subject,
+            text,
+        } => {
+            kb_drafts::save(&w.tx, actor, *line, subject, text, now_ms)?;
+        }
     }
     let Work {
         tx,

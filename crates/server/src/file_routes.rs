@@ -129,6 +129,12 @@ async fn upload(
     .map_err(Refusal::internal)?
     .map_err(refusal)?;
     server.hub.publish(&events);
+    if events
+        .iter()
+        .any(|e| matches!(e.event, linedesk_protocol::Event::SlaStarted { .. }))
+    {
+        server.sla_wake.notify_one();
+    }
     let status = if shared.duplicate {
         StatusCode::OK
     } else {

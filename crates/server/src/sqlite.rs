@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use linedesk_domain::appeal::SupportTier;
 use linedesk_domain::ids::{AppealId, SpecialistId};
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::routing::{Dispatcher, Specialist};
@@ -100,15 +101,30 @@ fn load_routing(conn: &Connection) -> Result<HashMap<u64, Dispatcher>, StorageEr
     for line in lines.into_iter().map(id) {
         let mut d = Dispatcher::new(line_team(conn, line)?);
         let mut stmt = conn.prepare(
-            "SELECT id, holder FROM appeals WHERE line_id = ?1 AND state <> 'finished' ORDER BY id",
+            "SELECT id, holder, tier FROM appeals WHERE line_id = ?1 AND state <> 'finished'
+             ORDER BY id",
         )?;
         let open = stmt
             .query_map([sql_id(line)], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        for (appeal, holder) in open {
-            d.restore(AppealId(id(appeal)), 0, holder.map(|h| SpecialistId(id(h))));
+        for (appeal, holder, tier) in open {
+            let tier = if tier == "second" {
+                SupportTier::Second
+            } else {
+                SupportTier::First
+            };
+            d.restore_in_tier(
+                AppealId(id(appeal)),
+                0,
+                holder.map(|h| SpecialistId(id(h))),
+                tier,
+            );
         }
         routing.insert(line, d);
     }

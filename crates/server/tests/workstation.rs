@@ -352,9 +352,38 @@ async fn c8_a_reply_saved_as_a_draft_is_listed_for_the_line_and_never_served_as_
     let empty = serde_json::json!({"subject": " ", "text": "x"}).to_string();
     let (status, _) = http(w.addr, "POST", &drafts, Some(&anna), empty.as_bytes()).await;
     assert_eq!(status, 400);
+    // The same through the WebSocket (the app's outbox), once per key.
+    let mut session = Client::signed_in(w.addr, "anna", "anna-pass").await;
+    let action = Action::SaveKbDraft {
+        line: w.line_a,
+        subject: "Сверка".into(),
+        text: "Сформируйте акт сверки".into(),
+    };
+    assert!(acked(&submit(&mut session, "d1", action.clone()).await));
+    let again = submit(&mut session, "d1", action).await;
+    assert!(
+        matches!(
+            again,
+            ServerFrame::Ack {
+                duplicate: true,
+                ..
+            }
+        ),
+        "{again:?}"
+    );
+    let elsewhere = Action::SaveKbDraft {
+        line: w.line_b,
+        subject: "Сверка".into(),
+        text: "x".into(),
+    };
+    let refused_line = submit(&mut session, "d2", elsewhere).await;
+    assert!(
+        refused(&refused_line, ErrorCode::Forbidden),
+        "{refused_line:?}"
+    );
     let (status, listed) = http_get(w.addr, &drafts, Some(&anna)).await;
     assert_eq!(status, 200);
-    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
     assert_eq!(listed[0]["subject"], "Печать счёта");
     let kb = format!("/api/lines/{}/kb?q={}", w.line_a, encode("печати"));
     let (status, found) = http_get(w.addr, &kb, Some(&ivanova)).await;

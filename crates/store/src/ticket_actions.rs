@@ -13,7 +13,7 @@ use crate::{Store, outbox};
 /// Longest reason or comment, in characters (the chat's limit).
 const MAX_TEXT_CHARS: usize = crate::chat::MAX_MESSAGE_CHARS;
 
-fn required(field: &'static str, text: &str, max: usize) -> Result<String> {
+pub(crate) fn required(field: &'static str, text: &str, max: usize) -> Result<String> {
     let text = text.trim();
     if text.is_empty() {
         return Err(StoreError::invalid(field, "it is required"));
@@ -71,7 +71,7 @@ impl Store {
             .ok_or_else(|| StoreError::invalid("queue", "not a ticket queue of the ticket's line"))
     }
 
-    fn push_ticket_action(
+    pub(crate) fn push_action(
         &self,
         kind: &str,
         payload: serde_json::Value,
@@ -87,7 +87,7 @@ impl Store {
     /// T3: "Save": the ticket stays in the creator's folder only (no queue works on it).
     pub fn save_ticket(&self, ticket: i64, now_ms: i64) -> Result<()> {
         self.known_ticket(ticket)?;
-        self.push_ticket_action(
+        self.push_action(
             "ticket.save",
             serde_json::json!({ "ticketId": ticket }),
             now_ms,
@@ -99,13 +99,13 @@ impl Store {
         let t = self.known_ticket(ticket)?;
         self.queue_of_line(queue, t.line)?;
         let payload = serde_json::json!({ "ticketId": ticket, "queueId": queue });
-        self.push_ticket_action("ticket.dispatch", payload, now_ms)
+        self.push_action("ticket.dispatch", payload, now_ms)
     }
 
     /// T2: a worker takes the ticket from its queue.
     pub fn take_ticket(&self, ticket: i64, now_ms: i64) -> Result<()> {
         self.known_ticket(ticket)?;
-        self.push_ticket_action(
+        self.push_action(
             "ticket.take",
             serde_json::json!({ "ticketId": ticket }),
             now_ms,
@@ -117,7 +117,7 @@ impl Store {
         let reason = required("reason", reason, MAX_TEXT_CHARS)?;
         self.known_ticket(ticket)?;
         let payload = serde_json::json!({ "ticketId": ticket, "reason": reason });
-        self.push_ticket_action("ticket.reject", payload, now_ms)
+        self.push_action("ticket.reject", payload, now_ms)
     }
 
     /// T2: move it to another queue of its line.
@@ -125,14 +125,14 @@ impl Store {
         let t = self.known_ticket(ticket)?;
         self.queue_of_line(queue, t.line)?;
         let payload = serde_json::json!({ "ticketId": ticket, "queueId": queue });
-        self.push_ticket_action("ticket.forward", payload, now_ms)
+        self.push_action("ticket.forward", payload, now_ms)
     }
 
     pub fn comment_ticket(&self, ticket: i64, text: &str, now_ms: i64) -> Result<()> {
         let text = required("comment", text, MAX_TEXT_CHARS)?;
         self.known_ticket(ticket)?;
         let payload = serde_json::json!({ "ticketId": ticket, "text": text });
-        self.push_ticket_action("ticket.comment", payload, now_ms)
+        self.push_action("ticket.comment", payload, now_ms)
     }
 
     /// T5: the client asks again about the ticket (REPEAT past its deadline, or when the
@@ -149,7 +149,7 @@ impl Store {
         let payload = serde_json::json!({
             "ticketId": ticket, "comment": comment, "clientInsists": client_insists,
         });
-        self.push_ticket_action("ticket.repeat", payload, now_ms)
+        self.push_action("ticket.repeat", payload, now_ms)
     }
 
     /// T2/T4: close it (out of folders; found by number).
@@ -158,7 +158,7 @@ impl Store {
         if t.state == "closed" {
             return Err(StoreError::invalid("ticket", "it is closed already"));
         }
-        self.push_ticket_action(
+        self.push_action(
             "ticket.close",
             serde_json::json!({ "ticketId": ticket }),
             now_ms,

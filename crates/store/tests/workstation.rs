@@ -350,6 +350,27 @@ fn t2_t5_ticket_actions_go_through_the_outbox_and_bad_input_is_refused() {
         0,
         "a closed ticket leaves its queue"
     );
+    // C8: a KB draft goes the same way.
+    assert!(matches!(
+        store.queue_kb_draft(LINE, "", "x", NOW),
+        Err(StoreError::Invalid {
+            field: "subject",
+            ..
+        })
+    ));
+    assert!(matches!(
+        store.queue_kb_draft(99, "Печать", "x", NOW),
+        Err(StoreError::NotFound { what: "line", .. })
+    ));
+    store
+        .queue_kb_draft(LINE, "Печать", "Проверьте принтер", NOW)
+        .expect("draft");
+    let last = store
+        .outbox_pending(20)
+        .expect("outbox")
+        .pop()
+        .expect("draft");
+    assert_eq!(last.kind, "kb.draft");
 }
 
 #[test]

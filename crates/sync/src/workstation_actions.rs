@@ -1,5 +1,5 @@
 //! The server actions of the workstation's outbox items (issue 6): appeals started by hand
-//! and marked as spam, and every ticket action after its creation (T2-T5). The store writes
+//! and marked as spam, every ticket action after its creation (T2-T5), and KB drafts (C8). The store writes
 //! these payloads (camelCase ids); a payload that cannot be read fails its item for good.
 
 use linedesk_protocol::Action;
@@ -51,6 +51,11 @@ pub(crate) fn action_of(kind: &str, payload: &serde_json::Value) -> Result<Actio
             client_insists: payload["clientInsists"].as_bool().unwrap_or(false),
         },
         "ticket.close" => Action::CloseTicket { ticket: ticket()? },
+        "kb.draft" => Action::SaveKbDraft {
+            line: number("lineId")?,
+            subject: text("subject")?,
+            text: text("text")?,
+        },
         other => return Err(format!("unknown action kind {other:?}")),
     })
 }

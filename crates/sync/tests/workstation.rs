@@ -176,5 +176,13 @@ async fn files_appeals_tickets_and_drafts_go_through_the_sync() {
         linedesk_sync::save_kb_draft(&config, "bad-token", line, "Печать", "x").await,
         Err(ApiError::Unauthenticated)
     ));
+    // ... and through the outbox, written while offline or not.
+    s().queue_kb_draft(line_i, "Сверка", "Сформируйте акт", now_ms())
+        .expect("queue draft");
+    handle.nudge();
+    wait_until("the outbox draft on the server", || {
+        storage.kb_drafts(line).map(|d| d.len()).unwrap_or(0) == 2
+    })
+    .await;
     handle.stop();
 }
