@@ -28,6 +28,8 @@ pub struct AppealListFilter {
     pub to: Option<i64>,
     /// `chat`, `call`, `remote`, `file` or `manual`.
     pub channel: Option<String>,
+    /// At most this many, the newest (a page of the list); `None`: all.
+    pub limit: Option<u32>,
 }
 
 /// One appeal of the list.
@@ -70,11 +72,19 @@ impl Store {
                AND (?3 IS NULL OR a.opened_at >= ?3)
                AND (?4 IS NULL OR a.opened_at < ?4)
                AND (?5 IS NULL OR a.channel = ?5)
-             ORDER BY a.opened_at DESC, a.id DESC",
+             ORDER BY a.opened_at DESC, a.id DESC
+             LIMIT ?6",
         )?;
         let rows = stmt
             .query_map(
-                rusqlite::params![me, status, filter.from, filter.to, filter.channel],
+                rusqlite::params![
+                    me,
+                    status,
+                    filter.from,
+                    filter.to,
+                    filter.channel,
+                    filter.limit.map_or(-1, i64::from)
+                ],
                 |r| {
                     Ok(AppealRecord {
                         id: r.get(0)?,
