@@ -46,6 +46,13 @@ CREATE TABLE appeals (
     tier TEXT
 );
 CREATE INDEX appeals_by_holder ON appeals (holder, opened_at);
+-- The appeals open before this migration (their opening is behind the cursor): open ones of
+-- this specialist and queued ones, as well as the store knows them.
+INSERT INTO appeals (id, line_id, client_id, opened_at, holder)
+SELECT appeal_id, line_id, client_id, COALESCE(last_activity_at, 0),
+       CASE WHEN appeal_open = 1
+            THEN (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'server_me') END
+FROM conversations WHERE appeal_id IS NOT NULL;
 
 -- A1: a chat item that is a file: the message's text is the file's name.
 ALTER TABLE messages ADD COLUMN file_id INTEGER;
