@@ -12,10 +12,14 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A client can also send a file to its line's chat ([`SimClient::send_file`], A1: it opens an
+//! appeal like a message).
+//!
 //! A simulated client also takes part in calls ([`place_call`], [`answer_call`], or a
 //! [`Phone`] signed in beforehand), with samples (a WAV) as its microphone: see [`call`].
 
 pub mod call;
+mod file;
 
 pub use call::{CallOutcome, CallPlan, EndedBy, Phone, answer_call, length_of, place_call};
 
@@ -88,6 +92,9 @@ pub struct SimClient {
     next_key: u64,
     /// Events that arrived while waiting for something else.
     backlog: std::collections::VecDeque<Seen>,
+    /// `host:port` and the session's token, for the HTTP calls (files).
+    server: String,
+    token: String,
 }
 
 async fn login(server: &str, login: &str, password: &str) -> Result<String, SimError> {
@@ -139,6 +146,8 @@ impl SimClient {
             line: 0,
             next_key: 0,
             backlog: Default::default(),
+            server: server.to_string(),
+            token: token.clone(),
         };
         client
             .send(&ClientFrame::Hello {

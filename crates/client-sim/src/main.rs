@@ -4,9 +4,11 @@
 //! linedesk-client-sim [--server 127.0.0.1:7700 | --data-dir APP_DATA_DIR]
 //!     [--clients client-1,client-2 | --count 3] [--password demo-client]
 //!     [--messages 2] [--wait 300] [--say "text"] [--rate-share 0.8] [--stars 5]
+//!     [--file report.pdf]
 //! ```
 //!
-//! Each client writes (a phrase of the demo, or `--say`), waits up to `--wait` seconds for a
+//! With `--file`, each client first sends that file to the line's chat (A1: it opens the
+//! appeal). Each client writes (a phrase of the demo, or `--say`), waits up to `--wait` seconds for a
 //! specialist's answer, writes again (`--messages` in all), then waits for the appeal to be
 //! finished, and rates it (`--stars`) for a `--rate-share` of the clients (deterministic: of
 //! every ten clients, the first `10 × share` rate). With `--data-dir` the address of the app's
@@ -34,7 +36,7 @@ use linedesk_client_sim::{SimClient, SimError};
 
 mod call_command;
 
-const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5]
+const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5] [--file PATH]
        linedesk-client-sim call|answer --wav SPEECH.wav [--server ADDR | --data-dir DIR] [--login client-1] [--password P] [--seconds 10] [--heard HEARD.wav] [--recording CALL.ogg] [--wait 60]";
 
 struct Plan {
@@ -47,6 +49,8 @@ struct Plan {
     /// The share of clients who rate their finished appeal, 0.0 to 1.0.
     rate_share: f64,
     stars: u8,
+    /// A file each client sends first.
+    file: Option<std::path::PathBuf>,
 }
 
 /// `--name value` pairs.
@@ -126,6 +130,7 @@ fn parse(args: &[String]) -> Result<Plan, String> {
                 .filter(|s| (1..=5).contains(s))
                 .ok_or("--stars is 1 to 5")?,
         },
+        file: opts.get("file").map(std::path::PathBuf::from),
     })
 }
 
@@ -135,6 +140,18 @@ async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimErro
         "{login}: signed in (client {} of line {})",
         client.id, client.line
     );
+    if let Some(path) = &plan.file {
+        let bytes = std::fs::read(path)
+            .map_err(|e| SimError::Protocol(format!("cannot read {}: {e}", path.display())))?;
+        let name = path
+            .file_name()
+            .map_or_else(|| "file".to_string(), |n| n.to_string_lossy().to_string());
+        let shared = client.send_file(&name, bytes).await?;
+        println!(
+            "{login} → file {} ({} bytes, appeal {:?})",
+            shared.name, shared.size, shared.appeal
+        );
+    }
     let phrases = linedesk_demo::client_phrases();
     for n in 0..plan.messages {
         let text = match &plan.say {

@@ -180,6 +180,20 @@ impl Dispatcher {
     /// Rebuild state read back from storage: `appeal` is held by `holder`, or queued when
     /// `None`. Nothing is routed (the state is restored exactly as it was).
     pub fn restore(&mut self, appeal: AppealId, priority: u8, holder: Option<SpecialistId>) {
+        self.restore_in_tier(appeal, priority, holder, SupportTier::First);
+    }
+
+    /// [`Dispatcher::restore`] an appeal that was sent to a tier of a two-level line (A3).
+    pub fn restore_in_tier(
+        &mut self,
+        appeal: AppealId,
+        priority: u8,
+        holder: Option<SpecialistId>,
+        tier: SupportTier,
+    ) {
+        if tier == SupportTier::Second {
+            self.second_tier.insert(appeal, ());
+        }
         self.priorities.insert(appeal, priority);
         self.responsible.entry(appeal).or_default();
         match holder {

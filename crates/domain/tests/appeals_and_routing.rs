@@ -571,3 +571,26 @@ fn a2_a3_the_queue_keeps_one_order_across_tiers() {
     );
     assert!(q.is_empty());
 }
+
+#[test]
+fn a3_a_restored_second_tier_appeal_waits_for_the_second_tier() {
+    let (anna, boris) = (SpecialistId(1), SpecialistId(2));
+    let mut d = team(&[(1, Available, 5, 2), (2, Away, 1, 2)]);
+    d.set_tiers(anna, &[SupportTier::First]).expect("tiers");
+    d.set_tiers(boris, &[SupportTier::Second]).expect("tiers");
+    // Read back after a restart: queued in the second tier, nobody of that tier free.
+    d.restore_in_tier(AppealId(7), 0, None, SupportTier::Second);
+    assert_eq!(d.tier_of(AppealId(7)), SupportTier::Second);
+    assert_eq!(
+        d.candidate(AppealId(7)),
+        None,
+        "anna serves the first tier only"
+    );
+    assert_eq!(
+        d.set_presence(boris, Available).expect("back"),
+        [Movement::Assigned {
+            appeal: AppealId(7),
+            to: boris
+        }]
+    );
+}

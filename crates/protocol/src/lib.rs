@@ -8,11 +8,13 @@
 //! server writes them durably before the [`ServerFrame::Ack`], and a resent key is acknowledged
 //! again as a duplicate without being applied twice.
 
+use linedesk_domain::appeal::TransferTarget;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::ticket::{TicketHistoryEntry, TicketNumber, TicketState};
 use serde::{Deserialize, Serialize};
 
 mod call;
+mod workstation;
 pub use call::{
     CallEndReason, CallQuality, MAX_CANDIDATE_BYTES, MAX_RECORDING_BYTES, MAX_SDP_BYTES,
     SignalPayload,
@@ -20,6 +22,9 @@ pub use call::{
 mod remote;
 pub use remote::{
     MAX_REMOTE_PASSWORD_CHARS, MIN_REMOTE_PASSWORD_CHARS, RemoteEndReason, RemoteMode, SignalKind,
+};
+pub use workstation::{
+    AppealChannel, KbDraft, MAX_FILE_BYTES, MAX_FILE_NAME_CHARS, SharedFile, sanitize_file_name,
 };
 
 /// Bumped on any incompatible change of the frames below.
@@ -100,11 +105,15 @@ pub enum Action {
         appeal: u64,
     },
     /// A3: the holder hands the appeal to a colleague on the line (`to`), or back to the
-    /// line's queue (`None`), stating why; the history goes with it.
+    /// line's queue (`None`), stating why; the history goes with it. `target`, when given,
+    /// says where instead of `to` (which must then be `None`): a colleague, the first or
+    /// second level of the line, or another line the client is on (the same 1C-Connect ID).
     TransferAppeal {
         appeal: u64,
         to: Option<u64>,
         reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<TransferTarget>,
     },
     /// The holder finishes the appeal with a result (A4).
     FinishAppeal {
@@ -218,6 +227,24 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<RemoteEndReason>,
     },
+    // --- Workstation (issue 6): appeals by hand, spam, KB drafts. ---
+    /// A1: a specialist starts an appeal of `client` by hand, assigned to them (`manual`
+    /// channel). Refused with `Conflict` when the client has an open appeal on the line.
+    StartAppeal {
+        line: u64,
+        client: u64,
+    },
+    /// A6: the holder finishes the appeal as spam.
+    MarkSpam {
+        appeal: u64,
+    },
+    /// C8: a specialist keeps a reply as a draft KB article of a line they serve (also
+    /// `POST /api/lines/{line}/kb/drafts`); through the outbox, a draft typed offline is kept.
+    SaveKbDraft {
+        line: u64,
+        subject: String,
+        text: String,
+    },
 }
 
 /// Which SLA deadline an alert is about (S2).
@@ -313,6 +340,9 @@ pub enum Event {
     AppealOpened {
         appeal: u64,
         client: u64,
+        /// A1: what opened it (logs older than this field decode as `chat`).
+        #[serde(default)]
+        channel: AppealChannel,
     },
     AppealAssigned {
         appeal: u64,
@@ -336,6 +366,10 @@ pub enum Event {
         from: u64,
         to: Option<u64>,
         reason: String,
+        /// Where it was sent when more than a colleague or the queue: a level of the line or
+        /// another line (then the appeal ends here and a new one opens there).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<TransferTarget>,
     },
     /// A4: the client rated their finished appeal.
     AppealRated {
@@ -466,6 +500,29 @@ pub enum Event {
         reason: RemoteEndReason,
         duration_ms: Option<u64>,
     },
+    // --- Workstation (issue 6): ticket queues, spam, files. ---
+    /// T2: a ticket queue of the line (at its creation; existing queues were announced by
+    /// the server's migration 9).
+    TicketQueueNamed {
+        queue: u64,
+        name: String,
+    },
+    /// A6: the holder finished the appeal as spam.
+    AppealMarkedSpam {
+        appeal: u64,
+        client: u64,
+        specialist: u64,
+    },
+    /// A1: a file in the client's chat (`from_specialist`: sent by that specialist, else by
+    /// the client); a client's file opens an appeal like a message. Bytes: `GET /api/files/{file}`.
+    FileShared {
+        file: u64,
+        client: u64,
+        from_specialist: Option<u64>,
+        name: String,
+        size: u64,
+        appeal: Option<u64>,
+    },
 }
 
 impl Event {
@@ -492,7 +549,10 @@ impl Event {
             | Event::CallRecorded { client, .. }
             | Event::RemoteRequested { client, .. }
             | Event::RemoteStarted { client, .. }
-            | Event::RemoteEnded { client, .. } => Some(*client),
+            | Event::RemoteEnded { client, .. }
+            | Event::AppealMarkedSpam { client, .. }
+            | Event::FileShared { client, .. } => Some(*client),
+            Event::TicketQueueNamed { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::SpecialistServes { .. } => None,
@@ -516,7 +576,9 @@ impl Event {
             | Event::CallRecorded { .. }
             | Event::RemoteRequested { .. }
             | Event::RemoteStarted { .. }
-            | Event::RemoteEnded { .. } => true,
+            | Event::RemoteEnded { .. }
+            | Event::FileShared { .. } => true,
+            Event::TicketQueueNamed { .. } | Event::AppealMarkedSpam { .. } => false,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::SpecialistServes { .. }

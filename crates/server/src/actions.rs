@@ -6,13 +6,13 @@ use std::collections::HashMap;
 
 use linedesk_domain::ids::{AppealId, SpecialistId};
 use linedesk_domain::routing::{Dispatcher, Movement, RoutingError};
-use linedesk_protocol::{Action, Event, MAX_KEY_BYTES, MAX_MESSAGE_CHARS, Role};
+use linedesk_protocol::{Action, AppealChannel, Event, MAX_KEY_BYTES, MAX_MESSAGE_CHARS, Role};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::remote_sessions::{self, Gate};
 use crate::sqlite::{Inner, id, sql_id};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
-use crate::{call_records, calls, rating, sla, sla_alerts, tickets};
+use crate::{appeals, call_records, calls, kb_drafts, rating, sla, sla_alerts, tickets};
 
 pub(crate) struct Work<'a> {
     pub tx: Transaction<'a>,
@@ -54,7 +54,7 @@ impl Work<'_> {
         Ok(())
     }
 
-    fn dispatcher<'d>(
+    pub(crate) fn dispatcher<'d>(
         &'d mut self,
         line: u64,
         live: &HashMap<u64, Dispatcher>,
@@ -104,8 +104,8 @@ impl Work<'_> {
             .map(id))
     }
 
-    /// A1/A2: open a new appeal of `client` on `line` (S3: its SLA deadlines fixed now) and
-    /// route it, `responsible` first.
+    /// A1/A2: open a new appeal of `client` on `line` by a message (S3: its SLA deadlines
+    /// fixed now) and route it, `responsible` first.
     pub(crate) fn open_appeal(
         &mut self,
         line: u64,
@@ -113,14 +113,46 @@ impl Work<'_> {
         responsible: Vec<SpecialistId>,
         live: &HashMap<u64, Dispatcher>,
     ) -> Result<u64, StorageError> {
+        self.open_appeal_via(line, client, AppealChannel::Chat, responsible, live)
+    }
+
+    /// The appeal's row, `AppealOpened` (with what opened it) and its SLA deadlines; not
+    /// routed yet.
+    pub(crate) fn insert_appeal(
+        &mut self,
+        line: u64,
+        client: u64,
+        channel: AppealChannel,
+    ) -> Result<u64, StorageError> {
         self.tx.execute(
-            "INSERT INTO appeals (line_id, client_id, state, opened_at) VALUES (?1, ?2, 'queued', ?3)",
-            params![sql_id(line), sql_id(client), self.now_ms],
+            "INSERT INTO appeals (line_id, client_id, state, opened_at, channel)
+             VALUES (?1, ?2, 'queued', ?3, ?4)",
+            params![sql_id(line), sql_id(client), self.now_ms, channel.code()],
         )?;
         let appeal = id(self.tx.last_insert_rowid());
-        self.append(line, Event::AppealOpened { appeal, client })?;
+        self.append(
+            line,
+            Event::AppealOpened {
+                appeal,
+                client,
+                channel,
+            },
+        )?;
         let started = sla::start(&self.tx, line, appeal, client, self.now_ms)?;
         self.append(line, started)?;
+        Ok(appeal)
+    }
+
+    /// [`Work::open_appeal`] for an appeal opened by `channel` (A1: a call, a file, ...).
+    pub(crate) fn open_appeal_via(
+        &mut self,
+        line: u64,
+        client: u64,
+        channel: AppealChannel,
+        responsible: Vec<SpecialistId>,
+        live: &HashMap<u64, Dispatcher>,
+    ) -> Result<u64, StorageError> {
+        let appeal = self.insert_appeal(line, client, channel)?;
         let moved = self
             .dispatcher(line, live)
             .arrive(AppealId(appeal), 0, responsible)
@@ -159,7 +191,7 @@ impl Work<'_> {
     }
 
     /// Write where routing put appeals, with their events.
-    fn record(&mut self, line: u64, moves: &[Movement]) -> Result<(), StorageError> {
+    pub(crate) fn record(&mut self, line: u64, moves: &[Movement]) -> Result<(), StorageError> {
         for m in moves {
             let (appeal, holder) = match *m {
                 Movement::Assigned { appeal, to } => (appeal.0, Some(to.0)),
@@ -201,7 +233,7 @@ fn routing_error(err: RoutingError) -> StorageError {
     }
 }
 
-fn text_of(text: &str) -> Result<String, StorageError> {
+pub(crate) fn text_of(text: &str) -> Result<String, StorageError> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(StorageError::Invalid(format!(
@@ -396,45 +428,12 @@ pub(crate) fn apply(
             )?;
             w.record(line, &moves)?;
         }
-        Action::TransferAppeal { appeal, to, reason } => {
-            let specialist = specialist_only(actor)?;
-            let (line, client, holder) = w.appeal(*appeal)?;
-            if holder != Some(specialist) {
-                return Err(StorageError::Invalid(format!(
-                    "appeal {appeal} is not yours to transfer"
-                )));
-            }
-            let reason = reason.trim();
-            if reason.is_empty() {
-                return Err(StorageError::Invalid("a transfer needs a reason".into()));
-            }
-            if let Some(colleague) = to
-                && !w.serves(*colleague, line)?
-            {
-                return Err(StorageError::Invalid(format!(
-                    "specialist {colleague} does not serve line {line}"
-                )));
-            }
-            let moves = w
-                .dispatcher(line, routing)
-                .transfer(
-                    AppealId(*appeal),
-                    SpecialistId(specialist),
-                    to.map(SpecialistId),
-                )
-                .map_err(routing_error)?;
-            w.append(
-                line,
-                Event::AppealTransferred {
-                    appeal: *appeal,
-                    client,
-                    from: specialist,
-                    to: *to,
-                    reason: reason.to_string(),
-                },
-            )?;
-            w.record(line, &moves)?;
-        }
+        Action::TransferAppeal {
+            appeal,
+            to,
+            reason,
+            target,
+        } => appeals::transfer(&mut w, actor, *appeal, *to, *target, reason, routing)?,
         Action::RateAppeal { appeal, stars } => rating::rate(&mut w, actor, *appeal, *stars)?,
         Action::CreateTicket { .. }
         | Action::SaveTicket { .. }
@@ -461,6 +460,17 @@ pub(crate) fn apply(
         Action::EndRemoteSession { session, reason } => {
             remote_sessions::end(&mut w, actor, *session, *reason)?;
         }
+        Action::StartAppeal { line, client } => {
+            appeals::start(&mut w, actor, *line, *client, routing)?;
+        }
+        Action::MarkSpam { appeal } => appeals::mark_spam(&mut w, actor, *appeal, routing)?,
+        Action::SaveKbDraft {
+            line,
+            subject,
+            text,
+        } => {
+            kb_drafts::save(&w.tx, actor, *line, subject, text, now_ms)?;
+        }
     }
     let Work {
         tx,
@@ -471,4 +481,30 @@ pub(crate) fn apply(
     tx.commit()?;
     routing.extend(changed);
     Ok(Applied::Done(events))
+}
+
+/// Run `f` as one action without an idempotency key (an HTTP upload): its events and routing
+/// changes commit together, like [`apply`]'s.
+pub(crate) fn in_work<T>(
+    inner: &mut Inner,
+    now_ms: i64,
+    f: impl FnOnce(&mut Work<'_>, &HashMap<u64, Dispatcher>) -> Result<T, StorageError>,
+) -> Result<(T, Vec<StoredEvent>), StorageError> {
+    let Inner { conn, routing } = inner;
+    let mut w = Work {
+        tx: conn.transaction()?,
+        now_ms,
+        events: Vec::new(),
+        routing: HashMap::new(),
+    };
+    let value = f(&mut w, routing)?;
+    let Work {
+        tx,
+        events,
+        routing: changed,
+        ..
+    } = w;
+    tx.commit()?;
+    routing.extend(changed);
+    Ok((value, events))
 }

@@ -307,6 +307,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/api/lines/{line}/kb", get(crate::api::kb))
         .merge(crate::admin::routes())
         .merge(crate::recordings::routes())
+        .merge(crate::file_routes::routes())
         .with_state(server)
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use linedesk_domain::ids::SpecialistId;
 use linedesk_domain::routing::Dispatcher;
-use linedesk_protocol::{CallEndReason, Event, Role};
+use linedesk_protocol::{AppealChannel, CallEndReason, Event, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::actions::{Work, specialist_only};
@@ -111,7 +111,13 @@ pub(crate) fn place(
             // A1: the call opens an appeal, routed to the caller first (A2).
             let appeal = match w.open_appeal_of(line, client)? {
                 Some(appeal) => appeal,
-                None => w.open_appeal(line, client, vec![SpecialistId(actor.id)], live)?,
+                None => w.open_appeal_via(
+                    line,
+                    client,
+                    AppealChannel::Call,
+                    vec![SpecialistId(actor.id)],
+                    live,
+                )?,
             };
             // S2: a call to the client is an answer.
             sla_alerts::react(&w.tx, appeal, w.now_ms)?;
@@ -139,7 +145,7 @@ pub(crate) fn place(
                     w.client_activity(line, appeal, live)?;
                     appeal
                 }
-                None => w.open_appeal(line, client, Vec::new(), live)?,
+                None => w.open_appeal_via(line, client, AppealChannel::Call, Vec::new(), live)?,
             };
             let (_, _, holder) = w.appeal(appeal)?;
             (client, appeal, holder)

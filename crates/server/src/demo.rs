@@ -213,7 +213,7 @@ pub fn seed_if_empty(
         let applied = storage.apply(actor, &format!("demo-{n}"), &action, step.at)?;
         if let Applied::Done(events) = applied {
             for e in events {
-                if let Event::AppealOpened { appeal, client } = e.event {
+                if let Event::AppealOpened { appeal, client, .. } = e.event {
                     open.insert(client, appeal);
                 }
             }

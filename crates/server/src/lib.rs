@@ -29,19 +29,26 @@
 //!   [`api`] serves them over HTTP with a bearer token.
 //! - [`config_file`]: the administrator's TOML files, checked whole before anything is stored.
 //! - `actions`: applying an action: validation, routing through `linedesk-domain`, events.
+//! - Workstation (issue 6): `appeals` (started by hand, transfers to a level or another line,
+//!   spam), `files` (files of a chat, stored in the database) served by [`file_routes`]
+//!   with the KB drafts of `kb_drafts`.
 
 mod actions;
 pub mod admin;
 pub mod api;
 pub mod app;
+mod appeals;
 pub mod auth;
 mod call_records;
 mod calls;
 pub mod config;
 pub mod config_file;
 pub mod demo;
+pub mod file_routes;
+mod files;
 pub mod hub;
 pub mod import;
+mod kb_drafts;
 pub mod knowledge;
 pub mod load;
 pub mod presence;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use linedesk_domain::appeal::SupportTier;
 use linedesk_domain::ids::{AppealId, SpecialistId};
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::routing::{Dispatcher, Specialist};
@@ -39,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_client_profile.sql")),
     (7, include_str!("../migrations/0007_calls.sql")),
     (8, include_str!("../migrations/0008_call_stats.sql")),
+    (9, include_str!("../migrations/0009_workstation.sql")),
     (10, include_str!("../migrations/0010_remote_sessions.sql")),
 ];
 
@@ -102,15 +104,30 @@ fn load_routing(conn: &Connection) -> Result<HashMap<u64, Dispatcher>, StorageEr
     for line in lines.into_iter().map(id) {
         let mut d = Dispatcher::new(line_team(conn, line)?);
         let mut stmt = conn.prepare(
-            "SELECT id, holder FROM appeals WHERE line_id = ?1 AND state <> 'finished' ORDER BY id",
+            "SELECT id, holder, tier FROM appeals WHERE line_id = ?1 AND state <> 'finished'
+             ORDER BY id",
         )?;
         let open = stmt
             .query_map([sql_id(line)], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        for (appeal, holder) in open {
-            d.restore(AppealId(id(appeal)), 0, holder.map(|h| SpecialistId(id(h))));
+        for (appeal, holder, tier) in open {
+            let tier = if tier == "second" {
+                SupportTier::Second
+            } else {
+                SupportTier::First
+            };
+            d.restore_in_tier(
+                AppealId(id(appeal)),
+                0,
+                holder.map(|h| SpecialistId(id(h))),
+                tier,
+            );
         }
         routing.insert(line, d);
     }
@@ -319,7 +336,6 @@ impl Storage for SqliteStorage {
         tx.execute("INSERT INTO lines (name) VALUES (?1)", [name])
             .map_err(|e| exists("line", name, e))?;
         let line = id(tx.last_insert_rowid());
-        tickets::add_queue(&tx, line, tickets::DEFAULT_TICKET_QUEUE)?;
         append_event(
             &tx,
             line,
@@ -328,6 +344,7 @@ impl Storage for SqliteStorage {
             },
             now_ms(),
         )?;
+        tickets::add_queue(&tx, line, tickets::DEFAULT_TICKET_QUEUE, now_ms())?;
         tx.commit()?;
         inner.routing.insert(line, Dispatcher::default());
         Ok(line)
@@ -642,7 +659,11 @@ impl Storage for SqliteStorage {
     }
 
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {
-        tickets::add_queue(&self.inner().conn, line, name)
+        let mut inner = self.inner();
+        let tx = inner.conn.transaction()?;
+        let queue = tickets::add_queue(&tx, line, name, now_ms())?;
+        tx.commit()?;
+        Ok(queue)
     }
 
     fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError> {
@@ -668,6 +689,40 @@ impl Storage for SqliteStorage {
         limit: u32,
     ) -> Result<Vec<KbArticle>, StorageError> {
         knowledge::search_kb(&self.inner().conn, line, query, limit)
+    }
+
+    fn share_file(
+        &self,
+        actor: Subject,
+        to: Option<(u64, u64)>,
+        name: &str,
+        bytes: &[u8],
+        key: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError> {
+        let mut inner = self.inner();
+        actions::in_work(&mut inner, now_ms, |w, live| {
+            crate::files::share(w, live, actor, to, name, bytes, key)
+        })
+    }
+
+    fn file(&self, file: u64) -> Result<Option<crate::storage::StoredFile>, StorageError> {
+        crate::files::load(&self.inner().conn, file)
+    }
+
+    fn save_kb_draft(
+        &self,
+        actor: Subject,
+        line: u64,
+        subject: &str,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<u64, StorageError> {
+        crate::kb_drafts::save(&self.inner().conn, actor, line, subject, text, now_ms)
+    }
+
+    fn kb_drafts(&self, line: u64) -> Result<Vec<linedesk_protocol::KbDraft>, StorageError> {
+        crate::kb_drafts::of_line(&self.inner().conn, line)
     }
 
     fn events_after(

@@ -188,6 +188,15 @@ pub enum RecordingSaved {
     Duplicate,
 }
 
+/// A file of a chat with its bytes (A1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub line: u64,
+    pub client: u64,
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
 /// The outcome of an idempotent action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -349,6 +358,33 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         client: u64,
     ) -> Result<Vec<(u64, i64, String)>, StorageError>;
+    // --- Workstation (issue 6): files and KB drafts. ---
+    /// A1: keep a file of a chat and append `Event::FileShared` (returned for the hub): a
+    /// specialist's to `to` = (line, client), a client's (`to: None`) to their own line, where
+    /// it opens an appeal when none is open. An upload with a `key` seen before from the same
+    /// uploader answers that file again (`duplicate`) and appends nothing.
+    fn share_file(
+        &self,
+        actor: Subject,
+        to: Option<(u64, u64)>,
+        name: &str,
+        bytes: &[u8],
+        key: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError>;
+    /// A file by id with its bytes; `None` for no such file.
+    fn file(&self, file: u64) -> Result<Option<StoredFile>, StorageError>;
+    /// C8: a specialist's reply kept as a draft KB article of a line they serve; its id.
+    fn save_kb_draft(
+        &self,
+        actor: Subject,
+        line: u64,
+        subject: &str,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<u64, StorageError>;
+    /// The line's KB drafts, oldest first.
+    fn kb_drafts(&self, line: u64) -> Result<Vec<linedesk_protocol::KbDraft>, StorageError>;
     /// Events of `line` with `seq > after`, in order, at most `limit`.
     fn events_after(
         &self,

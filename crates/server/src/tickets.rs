@@ -8,9 +8,9 @@ use linedesk_domain::ticket::{
     RepeatRequest, Ticket, TicketError, TicketNumber, TicketState, next_ticket_number,
 };
 use linedesk_protocol::{Action, Event, MAX_MESSAGE_CHARS};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::actions::{Work, specialist_only};
+use crate::actions::{Work, append_event, specialist_only};
 use crate::sla::{instant, ticket_deadline};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{StorageError, Subject};
@@ -39,7 +39,14 @@ fn corrupt(e: serde_json::Error) -> StorageError {
     StorageError::Corrupt(e.to_string())
 }
 
-pub(crate) fn add_queue(conn: &Connection, line: u64, name: &str) -> Result<u64, StorageError> {
+/// A new queue of `line`, announced in the line's log (`TicketQueueNamed`) so the app can
+/// list the queues to dispatch to.
+pub(crate) fn add_queue(
+    conn: &Transaction<'_>,
+    line: u64,
+    name: &str,
+    now_ms: i64,
+) -> Result<u64, StorageError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(StorageError::Invalid("a queue needs a name".into()));
@@ -67,7 +74,17 @@ pub(crate) fn add_queue(conn: &Connection, line: u64, name: &str) -> Result<u64,
         }
         other => other.into(),
     })?;
-    Ok(id(conn.last_insert_rowid()))
+    let queue = id(conn.last_insert_rowid());
+    append_event(
+        conn,
+        line,
+        Event::TicketQueueNamed {
+            queue,
+            name: name.to_string(),
+        },
+        now_ms,
+    )?;
+    Ok(queue)
 }
 
 pub(crate) fn queues(conn: &Connection, line: u64) -> Result<Vec<(u64, String)>, StorageError> {

@@ -264,3 +264,86 @@ fn a_version_8_database_gains_remote_sessions_on_its_open_appeal() {
     let record = s.remote_session(1).expect("session").expect("stored");
     assert_eq!(record.appeal, 1);
 }
+
+#[test]
+fn a_version_8_database_announces_its_ticket_queues_and_keeps_its_appeals() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("server.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        for sql in [
+            include_str!("../migrations/0001_server.sql"),
+            include_str!("../migrations/0002_routing.sql"),
+            include_str!("../migrations/0003_client_fields.sql"),
+            include_str!("../migrations/0004_tickets_sla.sql"),
+            include_str!("../migrations/0005_admins.sql"),
+            include_str!("../migrations/0006_client_profile.sql"),
+            include_str!("../migrations/0007_calls.sql"),
+            include_str!("../migrations/0008_call_stats.sql"),
+        ] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        conn.pragma_update(None, "user_version", 8)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO lines (name) VALUES ('Линия'), ('Другая');
+             INSERT INTO ticket_queues (line_id, name) VALUES (1, 'Первая линия'),
+                 (2, 'Первая линия'), (1, 'Бухгалтерия');
+             INSERT INTO events (line_id, seq, at, body)
+                 VALUES (1, 1, 0, '{\"kind\":\"line_named\",\"name\":\"Линия\"}'),
+                        (1, 2, 0, '{\"kind\":\"appeal_opened\",\"appeal\":1,\"client\":1}');
+             INSERT INTO clients (line_id, name) VALUES (1, 'Иванова');
+             INSERT INTO appeals (line_id, client_id, state, opened_at) VALUES (1, 1, 'queued', 0);",
+        )
+        .expect("old data");
+    }
+    let s = SqliteStorage::open(&path).expect("migrate");
+    let line_1: Vec<(u64, Event)> = s
+        .events_after(1, 0, 100)
+        .expect("events")
+        .into_iter()
+        .map(|e| (e.seq, e.event))
+        .collect();
+    assert_eq!(
+        line_1[1],
+        (
+            2,
+            Event::AppealOpened {
+                appeal: 1,
+                client: 1,
+                channel: linedesk_protocol::AppealChannel::Chat
+            }
+        ),
+        "an old event decodes with the default channel"
+    );
+    assert_eq!(
+        line_1[2..],
+        [
+            (
+                3,
+                Event::TicketQueueNamed {
+                    queue: 1,
+                    name: "Первая линия".into()
+                }
+            ),
+            (
+                4,
+                Event::TicketQueueNamed {
+                    queue: 3,
+                    name: "Бухгалтерия".into()
+                }
+            )
+        ]
+    );
+    let line_2 = s.events_after(2, 0, 100).expect("events");
+    assert_eq!(
+        line_2.iter().map(|e| (e.seq, &e.event)).collect::<Vec<_>>(),
+        [(
+            1,
+            &Event::TicketQueueNamed {
+                queue: 2,
+                name: "Первая линия".into()
+            }
+        )]
+    );
+}

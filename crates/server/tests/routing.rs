@@ -513,6 +513,7 @@ async fn a3_the_holder_transfers_to_a_colleague_or_back_to_the_queue_with_a_reas
             true,
             "v-bad",
             Action::TransferAppeal {
+                target: None,
                 appeal,
                 to: Some(3),
                 reason: "хочу себе".into(),
@@ -522,6 +523,7 @@ async fn a3_the_holder_transfers_to_a_colleague_or_back_to_the_queue_with_a_reas
             false,
             "a-noreason",
             Action::TransferAppeal {
+                target: None,
                 appeal,
                 to: Some(3),
                 reason: "  ".into(),
@@ -531,6 +533,7 @@ async fn a3_the_holder_transfers_to_a_colleague_or_back_to_the_queue_with_a_reas
             false,
             "a-boris",
             Action::TransferAppeal {
+                target: None,
                 appeal,
                 to: Some(2),
                 reason: "другая линия".into(),
@@ -556,6 +559,7 @@ async fn a3_the_holder_transfers_to_a_colleague_or_back_to_the_queue_with_a_reas
         &mut anna,
         "a-transfer",
         Action::TransferAppeal {
+            target: None,
             appeal,
             to: Some(3),
             reason: "вопрос по зарплате — к Вере".into(),
@@ -580,6 +584,7 @@ async fn a3_the_holder_transfers_to_a_colleague_or_back_to_the_queue_with_a_reas
         &mut vera,
         "v-back",
         Action::TransferAppeal {
+            target: None,
             appeal,
             to: None,
             reason: "не мой профиль".into(),

@@ -1,6 +1,8 @@
-//! What the specialist does with the appeal of an open conversation (A3, A4): written to the
-//! outbox for the line server and shown at once (the ring goes off), like a sent message.
+//! What the specialist does with the appeal of an open conversation (A1, A3, A4, A6): written
+//! to the outbox for the line server and shown at once (the ring goes off), like a sent
+//! message.
 
+use linedesk_domain::appeal::TransferTarget;
 use rusqlite::OptionalExtension;
 
 use crate::error::{Result, StoreError};
@@ -92,6 +94,73 @@ impl Store {
         let device = self.device_id()?;
         let tx = self.conn.unchecked_transaction()?;
         let payload = serde_json::json!({ "appealId": appeal, "to": to, "reason": why });
+        outbox::push(&tx, &device, "appeal.transfer", &payload, now_ms)?;
+        close_locally(&tx, line_id, client_id)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// A1: start an appeal of the client by hand; the server assigns it to this specialist
+    /// (and refuses when one is open: the outbox item then fails with the reason).
+    pub fn start_appeal(&self, line_id: i64, client_id: i64, now_ms: i64) -> Result<()> {
+        crate::clients::require_line_client(&self.conn, line_id, client_id)?;
+        let open: Option<bool> = self
+            .conn
+            .query_row(
+                "SELECT appeal_open = 1 OR queued = 1 FROM conversations
+                 WHERE line_id = ?1 AND client_id = ?2",
+                [line_id, client_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if open == Some(true) {
+            return Err(StoreError::invalid(
+                "appeal",
+                "this client has an open appeal",
+            ));
+        }
+        let device = self.device_id()?;
+        let tx = self.conn.unchecked_transaction()?;
+        let payload = serde_json::json!({ "lineId": line_id, "clientId": client_id });
+        outbox::push(&tx, &device, "appeal.start", &payload, now_ms)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A6: finish the client's open appeal as spam.
+    pub fn mark_spam(&self, line_id: i64, client_id: i64, now_ms: i64) -> Result<()> {
+        let appeal = self.my_open_appeal(line_id, client_id)?;
+        let device = self.device_id()?;
+        let tx = self.conn.unchecked_transaction()?;
+        let payload = serde_json::json!({ "appealId": appeal });
+        outbox::push(&tx, &device, "appeal.spam", &payload, now_ms)?;
+        close_locally(&tx, line_id, client_id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A3: hand the client's open appeal on, with a reason: to a colleague, to the first or
+    /// second level of the line, or to another line the client is on.
+    pub fn transfer_appeal_to(
+        &self,
+        line_id: i64,
+        client_id: i64,
+        target: TransferTarget,
+        why: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let why = reason("reason", why)?;
+        if target == TransferTarget::Line(linedesk_domain::ids::LineId(line_id.unsigned_abs())) {
+            return Err(StoreError::invalid("target", "the appeal is on that line"));
+        }
+        let appeal = self.my_open_appeal(line_id, client_id)?;
+        let device = self.device_id()?;
+        let tx = self.conn.unchecked_transaction()?;
+        let payload = serde_json::json!({
+            "appealId": appeal, "to": null, "reason": why, "target": target,
+        });
         outbox::push(&tx, &device, "appeal.transfer", &payload, now_ms)?;
         close_locally(&tx, line_id, client_id)?;
         tx.commit()?;

@@ -35,6 +35,8 @@ pub struct Message {
     pub text: String,
     pub sent_at: i64,
     pub status: MessageStatus,
+    /// A1: the item is a file (its name is `text`); download it with the id.
+    pub file: Option<crate::files::ChatFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -69,7 +71,8 @@ impl MessageStatus {
 }
 
 const MESSAGE_SELECT: &str = "
-    SELECT m.id, cv.line_id, cv.client_id, m.author, m.text, m.sent_at, m.status
+    SELECT m.id, cv.line_id, cv.client_id, m.author, m.text, m.sent_at, m.status, m.file_id,
+           m.file_size
     FROM messages m JOIN conversations cv ON cv.id = m.conversation_id";
 
 fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
@@ -98,6 +101,10 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
             "sent" => MessageStatus::Sent,
             "delivered" => MessageStatus::Delivered,
             other => return Err(bad(6, "status", other)),
+        },
+        file: match (r.get::<_, Option<i64>>(7)?, r.get::<_, Option<i64>>(8)?) {
+            (Some(id), Some(size)) => Some(crate::files::ChatFile { id, size }),
+            _ => None,
         },
     })
 }
@@ -229,7 +236,7 @@ impl Store {
         };
         let mut stmt = self.conn.prepare_cached(
             "SELECT m.id, cv.line_id, cv.client_id, m.author, m.text, m.sent_at, m.status,
-                    c.name, snippet(message_search, 0, '[[', ']]', '…', 16)
+                    m.file_id, m.file_size, c.name, snippet(message_search, 0, '[[', ']]', '…', 16)
              FROM message_search s
              JOIN messages m ON m.id = s.rowid
              JOIN conversations cv ON cv.id = m.conversation_id
@@ -242,8 +249,8 @@ impl Store {
             .query_map(rusqlite::params![fts, line_id, client_id, limit], |r| {
                 Ok(MessageHit {
                     message: message_row(r)?,
-                    client_name: r.get(7)?,
-                    snippet: r.get(8)?,
+                    client_name: r.get(9)?,
+                    snippet: r.get(10)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

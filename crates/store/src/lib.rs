@@ -24,9 +24,11 @@ pub mod demo;
 mod error;
 pub mod migrate;
 
+pub mod appeal_list;
 pub mod appeals;
 mod chat;
 mod clients;
+pub mod files;
 mod outbox;
 mod presence;
 mod profile;
@@ -34,6 +36,7 @@ pub mod reference;
 pub mod remote_sessions;
 pub mod replica;
 mod settings;
+mod ticket_actions;
 pub mod tickets;
 
 use std::io::Read;
@@ -41,16 +44,18 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use appeal_list::{AppealListFilter, AppealListStatus, AppealRecord};
 pub use chat::{Author, Message, MessageHit, MessageStatus};
 pub use clients::{ClientCard, ClientList, ClientRow, CompanyCard, Line};
 pub use error::StoreError;
+pub use files::{ChatFile, PendingUpload, UploadRow};
 pub use outbox::OutboxItem;
 pub use profile::Profile;
 pub use reference::{KbArticle, QuickReply};
 pub use remote_sessions::RemoteSessionEntry;
 pub use replica::{CallEntry, Colleague};
 pub use settings::{Language, Settings};
-pub use tickets::TicketRow;
+pub use tickets::{TicketHistoryRow, TicketQueue, TicketRow, TicketView};
 
 use error::Result;
 

@@ -67,8 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_tickets",
         sql: include_str!("../../../migrations/0010_tickets.sql"),
     },
-    // 11 is another branch's (merged separately): numbers are fixed per feature, and a
-    // database missing one gets it applied whenever it ships (see `migrate`).
+    Migration {
+        version: 11,
+        name: "0011_workstation",
+        sql: include_str!("../../../migrations/0011_workstation.sql"),
+    },
     Migration {
         version: 12,
         name: "0012_remote_sessions",

@@ -1,11 +1,13 @@
 //! The line's quick replies and knowledge base (C8): a copy of the server's, replaced whole at
-//! every connection, searched locally so both work offline.
+//! every connection, searched locally so both work offline; and a reply kept as a draft
+//! article ([`Store::queue_kb_draft`]), sent through the outbox.
 
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
 use crate::clients::prefix_query;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
+use rusqlite::OptionalExtension;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -131,6 +133,34 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(hits)
+    }
+}
+
+impl Store {
+    /// C8: keep a reply as a draft KB article of the line; it reaches the server through the
+    /// outbox, so a draft written offline is not lost.
+    pub fn queue_kb_draft(
+        &self,
+        line_id: i64,
+        subject: &str,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let subject =
+            crate::ticket_actions::required("subject", subject, crate::tickets::MAX_SUBJECT_CHARS)?;
+        let text = crate::ticket_actions::required("text", text, crate::chat::MAX_MESSAGE_CHARS)?;
+        let known: Option<i64> = self
+            .conn
+            .query_row("SELECT 1 FROM lines WHERE id = ?1", [line_id], |r| r.get(0))
+            .optional()?;
+        if known.is_none() {
+            return Err(StoreError::NotFound {
+                what: "line",
+                id: line_id,
+            });
+        }
+        let payload = serde_json::json!({ "lineId": line_id, "subject": subject, "text": text });
+        self.push_action("kb.draft", payload, now_ms)
     }
 }
 

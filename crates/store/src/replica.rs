@@ -7,12 +7,16 @@
 //! client resubscribes from [`Store::sync_cursor`].
 
 use linedesk_domain::presence::PresenceStatus;
+use linedesk_domain::ticket::TicketHistoryEntry;
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
 use crate::chat::{Author, MessageStatus, insert_message};
 use crate::error::Result;
+
+mod appeal_log;
+mod ticket_log;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CompanyRecord {
@@ -112,7 +116,8 @@ pub enum RemoteChange {
         bytes: i64,
         duration_ms: i64,
     },
-    /// T1: a ticket was registered for the client.
+    /// T1: a ticket was registered for the client (`entry`: its first history entry, by
+    /// the creator).
     TicketCreated {
         id: i64,
         client: i64,
@@ -121,12 +126,60 @@ pub enum RemoteChange {
         text: String,
         state: String,
         at: i64,
+        appeal: Option<i64>,
+        entry: TicketHistoryEntry,
     },
-    /// T2-T5: where the ticket stands now.
+    /// T2-T5: where the ticket stands now, and the history entry that put it there.
     TicketChanged {
         id: i64,
         state: String,
         repeat: bool,
+        at: i64,
+        queue: Option<i64>,
+        entry: TicketHistoryEntry,
+    },
+    // --- Workstation (issue 6): queues, appeal records, files. ---
+    /// T2: a ticket queue of the line.
+    TicketQueue {
+        id: i64,
+        name: String,
+    },
+    /// A1: an appeal opened (`channel`: chat, call, remote, file, manual).
+    AppealOpened {
+        client: i64,
+        appeal: i64,
+        channel: String,
+        at: i64,
+    },
+    /// The appeal is `specialist`'s now (`mine`: this app's specialist): as
+    /// [`RemoteChange::Appeal`] open, and the holder recorded.
+    AppealHeld {
+        client: i64,
+        appeal: i64,
+        specialist: i64,
+        mine: bool,
+    },
+    /// A3: the appeal was sent to a level of a two-level line (`first` or `second`).
+    AppealTier {
+        appeal: i64,
+        tier: String,
+    },
+    /// A4/A6: the appeal ended with a result, or as spam marked by `spam_by`: as
+    /// [`RemoteChange::Appeal`] closed, and the end recorded.
+    AppealEnded {
+        client: i64,
+        appeal: i64,
+        result: Option<String>,
+        spam_by: Option<i64>,
+        at: i64,
+    },
+    /// A1: a file in the client's chat.
+    FileShared {
+        client: i64,
+        file: i64,
+        author: Author,
+        name: String,
+        size: i64,
         at: i64,
     },
     /// V2: a remote session was asked, started or ended.
@@ -305,7 +358,11 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
         | RemoteChange::Appeal { client, .. }
         | RemoteChange::Queued { client, .. }
         | RemoteChange::Deadlines { client, .. }
-        | RemoteChange::SlaAlert { client, .. } => {
+        | RemoteChange::SlaAlert { client, .. }
+        | RemoteChange::AppealOpened { client, .. }
+        | RemoteChange::AppealHeld { client, .. }
+        | RemoteChange::AppealEnded { client, .. }
+        | RemoteChange::FileShared { client, .. } => {
             ensure_client(tx, line, *client)?;
         }
         RemoteChange::RemoteSession(change) => {
@@ -382,6 +439,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             Ok(())
         }
         RemoteChange::Queued { client, appeal } => {
+            appeal_log::held(tx, *appeal, None)?;
             upsert_conversation(tx, line, *client)?;
             tx.execute(
                 "UPDATE conversations SET appeal_open = 0, appeal_id = ?3, queued = 1
@@ -480,6 +538,8 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             text,
             state,
             at,
+            appeal,
+            entry,
         } => {
             tx.execute(
                 "INSERT INTO tickets (id, line_id, client_id, number, subject, text, state,
@@ -487,21 +547,70 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ON CONFLICT (id) DO NOTHING",
                 rusqlite::params![id, line, client, number, subject, text, state, at],
             )?;
-            Ok(())
+            ticket_log::created(tx, *id, *appeal, entry)
         }
         RemoteChange::TicketChanged {
             id,
             state,
             repeat,
             at,
+            queue,
+            entry,
         } => {
             tx.execute(
                 "UPDATE tickets SET state = ?2, repeat = ?3, updated_at = ?4 WHERE id = ?1",
                 rusqlite::params![id, state, repeat, at],
             )?;
-            Ok(())
+            ticket_log::changed(tx, *id, *queue, entry)
         }
         RemoteChange::RemoteSession(change) => crate::remote_sessions::apply(tx, line, change),
+        RemoteChange::TicketQueue { id, name } => ticket_log::queue_named(tx, line, *id, name),
+        RemoteChange::AppealOpened {
+            client,
+            appeal,
+            channel,
+            at,
+        } => appeal_log::opened(tx, line, *client, *appeal, channel, *at),
+        RemoteChange::AppealHeld {
+            client,
+            appeal,
+            specialist,
+            mine,
+        } => {
+            let open = RemoteChange::Appeal {
+                client: *client,
+                appeal: *appeal,
+                open: true,
+                mine: *mine,
+            };
+            apply(tx, line, &open)?;
+            appeal_log::held(tx, *appeal, Some(*specialist))
+        }
+        RemoteChange::AppealTier { appeal, tier } => appeal_log::tier(tx, *appeal, tier),
+        RemoteChange::AppealEnded {
+            client,
+            appeal,
+            result,
+            spam_by,
+            at,
+        } => {
+            let closed = RemoteChange::Appeal {
+                client: *client,
+                appeal: *appeal,
+                open: false,
+                mine: false,
+            };
+            apply(tx, line, &closed)?;
+            appeal_log::ended(tx, *appeal, result.as_deref(), *spam_by, *at)
+        }
+        RemoteChange::FileShared {
+            client,
+            file,
+            author,
+            name,
+            size,
+            at,
+        } => appeal_log::file_shared(tx, line, *client, *author, *file, name, *size, *at),
         RemoteChange::Skip => Ok(()),
     }
 }

@@ -82,3 +82,170 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// T3/T4: a ticket as the personal folder, a queue and the search by number show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketView {
+    pub id: i64,
+    pub line_id: i64,
+    pub client_id: i64,
+    pub client_name: String,
+    pub number: String,
+    /// Its type, as the folder lists it.
+    pub subject: String,
+    pub text: String,
+    pub state: String,
+    pub repeat: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub queue_id: Option<i64>,
+    pub queue_name: Option<String>,
+    /// Server ids of the specialist who registered it and of the one working on it.
+    pub creator: Option<i64>,
+    pub owner: Option<i64>,
+    pub appeal_id: Option<i64>,
+}
+
+/// T4: one entry of a ticket's action history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketHistoryRow {
+    pub at: i64,
+    pub by: i64,
+    /// The specialist's name when they serve one of this app's lines.
+    pub by_name: Option<String>,
+    /// `created`, `saved`, `dispatched`, `taken`, `rejected`, `forwarded`, `commented`,
+    /// `marked_repeat`, `closed`, `replaced_by`.
+    pub action: String,
+    pub queue_id: Option<i64>,
+    pub queue_name: Option<String>,
+    /// The reason, comment or new number.
+    pub text: Option<String>,
+}
+
+/// T2: a ticket queue of a line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TicketQueue {
+    pub id: i64,
+    pub name: String,
+}
+
+const TICKET_VIEW: &str = "
+    SELECT t.id, t.line_id, t.client_id, COALESCE(c.name, ''), t.number, t.subject, t.text,
+           t.state, t.repeat, t.created_at, t.updated_at, t.queue_id, q.name, t.creator,
+           t.owner, t.appeal_id
+    FROM tickets t
+    LEFT JOIN clients c ON c.id = t.client_id
+    LEFT JOIN ticket_queues q ON q.id = t.queue_id";
+
+fn ticket_view(r: &rusqlite::Row<'_>) -> rusqlite::Result<TicketView> {
+    Ok(TicketView {
+        id: r.get(0)?,
+        line_id: r.get(1)?,
+        client_id: r.get(2)?,
+        client_name: r.get(3)?,
+        number: r.get(4)?,
+        subject: r.get(5)?,
+        text: r.get(6)?,
+        state: r.get(7)?,
+        repeat: r.get(8)?,
+        created_at: r.get(9)?,
+        updated_at: r.get(10)?,
+        queue_id: r.get(11)?,
+        queue_name: r.get(12)?,
+        creator: r.get(13)?,
+        owner: r.get(14)?,
+        appeal_id: r.get(15)?,
+    })
+}
+
+impl Store {
+    fn ticket_views(&self, filter: &str, param: impl rusqlite::Params) -> Result<Vec<TicketView>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{TICKET_VIEW} WHERE {filter}"))?;
+        let rows = stmt
+            .query_map(param, ticket_view)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// T3: the personal folder of specialist `me` (their server id): the tickets they
+    /// registered that are not closed, newest first.
+    pub fn ticket_folder(&self, me: i64) -> Result<Vec<TicketView>> {
+        self.ticket_views(
+            "t.creator = ?1 AND t.state <> 'closed' ORDER BY t.created_at DESC, t.id DESC",
+            [me],
+        )
+    }
+
+    /// T4: a ticket by the number a person types (`26-004217`, `№ 26 4217`), in any state.
+    pub fn find_ticket(&self, number: &str) -> Result<Option<TicketView>> {
+        let parsed: linedesk_domain::ticket::TicketNumber =
+            number
+                .parse()
+                .map_err(|e: linedesk_domain::ticket::TicketError| {
+                    StoreError::invalid("number", e.to_string())
+                })?;
+        Ok(self
+            .ticket_views("t.number = ?1", [parsed.to_string()])?
+            .into_iter()
+            .next())
+    }
+
+    /// A ticket by id, in any state.
+    pub fn ticket(&self, ticket: i64) -> Result<Option<TicketView>> {
+        Ok(self.ticket_views("t.id = ?1", [ticket])?.into_iter().next())
+    }
+
+    /// The not-closed tickets in a queue, oldest first (what its workers take).
+    pub fn tickets_in_queue(&self, queue: i64) -> Result<Vec<TicketView>> {
+        self.ticket_views(
+            "t.queue_id = ?1 AND t.state <> 'closed' ORDER BY t.updated_at, t.id",
+            [queue],
+        )
+    }
+
+    /// T4: the ticket's action history, oldest first.
+    pub fn ticket_history(&self, ticket: i64) -> Result<Vec<TicketHistoryRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT h.at, h.by_specialist,
+                    (SELECT name FROM colleagues WHERE specialist_id = h.by_specialist LIMIT 1),
+                    h.action, h.queue_id, q.name, h.text
+             FROM ticket_history h LEFT JOIN ticket_queues q ON q.id = h.queue_id
+             WHERE h.ticket_id = ?1 ORDER BY h.id",
+        )?;
+        let rows = stmt
+            .query_map([ticket], |r| {
+                Ok(TicketHistoryRow {
+                    at: r.get(0)?,
+                    by: r.get(1)?,
+                    by_name: r.get(2)?,
+                    action: r.get(3)?,
+                    queue_id: r.get(4)?,
+                    queue_name: r.get(5)?,
+                    text: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// T2: the line's ticket queues, in the server's order (the default one first).
+    pub fn ticket_queues(&self, line: i64) -> Result<Vec<TicketQueue>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name FROM ticket_queues WHERE line_id = ?1 ORDER BY id")?;
+        let rows = stmt
+            .query_map([line], |r| {
+                Ok(TicketQueue {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}

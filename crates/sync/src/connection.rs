@@ -163,6 +163,8 @@ fn action_of(item: &OutboxItem) -> Result<Action, String> {
                 .as_str()
                 .ok_or("payload has no reason")?
                 .to_string(),
+            target: serde_json::from_value(payload["target"].clone())
+                .map_err(|e| format!("payload target: {e}"))?,
         }),
         "ticket.create" => Ok(Action::CreateTicket {
             line: number("lineId")?,
@@ -179,7 +181,7 @@ fn action_of(item: &OutboxItem) -> Result<Action, String> {
                 .ok_or("payload has no text")?
                 .to_string(),
         }),
-        other => Err(format!("unknown action kind {other:?}")),
+        other => crate::workstation_actions::action_of(other, &payload),
     }
 }
 

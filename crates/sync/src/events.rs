@@ -1,5 +1,6 @@
 //! What an event of a line's log means for the local store.
 
+use linedesk_domain::appeal::TransferTarget;
 use linedesk_protocol::{ClientProfile, Event, Role};
 use linedesk_store::Author;
 use linedesk_store::remote_sessions::RemoteSessionChange;
@@ -71,10 +72,10 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             appeal,
             client,
             specialist,
-        } => RemoteChange::Appeal {
+        } => RemoteChange::AppealHeld {
             client: id(client),
             appeal: id(appeal),
-            open: true,
+            specialist: id(specialist),
             mine: specialist == me,
         },
         Event::AppealQueued { appeal, client } => RemoteChange::Queued {
@@ -99,11 +100,16 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             client: id(client),
             breached: true,
         },
-        Event::AppealFinished { appeal, client, .. } => RemoteChange::Appeal {
+        Event::AppealFinished {
+            appeal,
+            client,
+            result,
+        } => RemoteChange::AppealEnded {
             client: id(client),
             appeal: id(appeal),
-            open: false,
-            mine: false,
+            result: Some(result),
+            spam_by: None,
+            at: at_ms,
         },
         // Kept by the server; the store has nothing to show for them yet (SLA badges, tickets
         // and ratings are the workstation issue's).
@@ -142,7 +148,8 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             client,
             subject,
             text,
-            ..
+            appeal,
+            entry,
         } => RemoteChange::TicketCreated {
             id: id(ticket),
             client: id(client),
@@ -151,17 +158,23 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             text,
             state: "open".into(),
             at: at_ms,
+            appeal: appeal.map(id),
+            entry,
         },
         Event::TicketChanged {
             ticket,
             state,
             repeat,
+            queue,
+            entry,
             ..
         } => RemoteChange::TicketChanged {
             id: id(ticket),
             state: wire_code(state),
             repeat,
             at: at_ms,
+            queue: queue.map(id),
+            entry,
         },
         Event::SpecialistServes { specialist, name } => RemoteChange::Colleague {
             id: id(specialist),
@@ -205,9 +218,61 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             duration_ms: duration_ms.map(|d| i64::try_from(d).unwrap_or(i64::MAX)),
             at: at_ms,
         }),
-        Event::AppealOpened { .. }
-        | Event::AppealTransferred { .. }
-        | Event::AppealRated { .. }
-        | Event::CallStats { .. } => RemoteChange::Skip,
+        // --- Workstation (issue 6) ---
+        Event::AppealOpened {
+            appeal,
+            client,
+            channel,
+        } => RemoteChange::AppealOpened {
+            client: id(client),
+            appeal: id(appeal),
+            channel: channel.code().to_string(),
+            at: at_ms,
+        },
+        Event::AppealTransferred {
+            appeal,
+            target: Some(TransferTarget::Tier(tier)),
+            ..
+        } => RemoteChange::AppealTier {
+            appeal: id(appeal),
+            tier: wire_code(tier),
+        },
+        Event::AppealMarkedSpam {
+            appeal,
+            client,
+            specialist,
+        } => RemoteChange::AppealEnded {
+            client: id(client),
+            appeal: id(appeal),
+            result: None,
+            spam_by: Some(id(specialist)),
+            at: at_ms,
+        },
+        Event::TicketQueueNamed { queue, name } => RemoteChange::TicketQueue {
+            id: id(queue),
+            name,
+        },
+        Event::FileShared {
+            file,
+            client,
+            from_specialist,
+            name,
+            size,
+            ..
+        } => RemoteChange::FileShared {
+            client: id(client),
+            file: id(file),
+            author: if from_specialist.is_some() {
+                Author::Specialist
+            } else {
+                Author::Client
+            },
+            name,
+            size: id(size),
+            at: at_ms,
+        },
+        Event::AppealTransferred { .. } | Event::AppealRated { .. } | Event::CallStats { .. } => {
+            RemoteChange::Skip
+        }
     }
 }

@@ -16,8 +16,10 @@ mod backoff;
 mod connection;
 mod endpoint;
 mod events;
+mod files;
 mod live;
 mod reference;
+mod workstation_actions;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -31,6 +33,7 @@ use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 pub use backoff::Backoff;
 pub use connection::SyncError;
 pub use endpoint::Endpoint;
+pub use files::{ApiError, download_file, save_kb_draft, upload_file, upload_pending};
 pub use live::{Incoming, LiveError, LiveRequest};
 
 #[derive(Debug, Clone, Default)]
