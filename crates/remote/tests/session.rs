@@ -25,7 +25,7 @@ async fn the_viewer_sees_the_screen_and_a_still_screen_costs_nothing() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = (session.host.stats(), session.viewer.stats());
     assert!(
-        after.0.grabs >= before.0.grabs + 10,
+        after.0.grabs >= before.0.grabs + 4,
         "the host keeps grabbing"
     );
     assert_eq!(

@@ -188,7 +188,9 @@ async fn latency(viewer: &Viewer, channels: &mut ViewerChannels) -> Result<(), F
             .await?;
         tokio::time::timeout(Duration::from_secs(5), channels.frames.changed()).await??;
         samples.push(sent.elapsed().as_secs_f64() * 1e3);
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        // A gap that moves the key's moment across the host's grab period, so the samples
+        // are not locked to one phase of it.
+        tokio::time::sleep(Duration::from_millis(200 + (i * 23) % 67)).await;
     }
     samples.sort_by(f64::total_cmp);
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
