@@ -29,6 +29,16 @@ enum Stop {
     Transport(EndReason),
 }
 
+/// What the user reads when the server says the session ended.
+fn ended_text(who: &str, reason: RemoteEndReason, took: &str) -> String {
+    let how = match reason {
+        RemoteEndReason::Failed => "the connection failed",
+        RemoteEndReason::EndedByClient => "ended from this computer",
+        _ => "ended by the specialist",
+    };
+    format!("The session with {who} ended ({how}) after {took}.")
+}
+
 fn minutes(d: Duration) -> String {
     format!("{}:{:02}", d.as_secs() / 60, d.as_secs() % 60)
 }
@@ -152,9 +162,7 @@ pub(crate) async fn host(
     let took = minutes(started.elapsed());
     let next = match stop {
         Stop::Server(reason) => {
-            console.say(format!(
-                "{who} ended the session ({reason:?}) after {took}."
-            ));
+            console.say(ended_text(who, reason, &took));
             Next::Wait
         }
         Stop::User { quit } => {
@@ -167,7 +175,7 @@ pub(crate) async fn host(
                 .event_within(Some(END_WAIT), |e| ended_of(e, session))
                 .await?
             {
-                Some(_) => console.say(format!("{who} ended the session after {took}.")),
+                Some(reason) => console.say(ended_text(who, reason, &took)),
                 None => {
                     end(link, session, Some(RemoteEndReason::Failed)).await?;
                     console.say(format!(

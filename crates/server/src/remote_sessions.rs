@@ -127,6 +127,22 @@ pub(crate) fn may_ask(
     Ok(())
 }
 
+/// Whether `specialist` has done an action under `key` already (a resend).
+pub(crate) fn key_used(
+    conn: &Connection,
+    specialist: u64,
+    key: &str,
+) -> Result<bool, StorageError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM actions WHERE specialist_id = ?1 AND key = ?2",
+            params![sql_id(specialist), key],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .is_some())
+}
+
 /// `SetRemotePassword`: the client sets or clears the password (hashed beforehand).
 pub(crate) fn set_password(
     w: &mut Work<'_>,

@@ -181,7 +181,13 @@ impl SqliteStorage {
     /// Settle a remote session password before the action's transaction, without holding the
     /// lock while argon2 runs: hash a new one, or check (throttle, then hash) and log an
     /// attempt. A refused attempt is logged and ends the action here.
-    fn gate(&self, actor: Subject, action: &Action, now_ms: i64) -> Result<Gate, StorageError> {
+    fn gate(
+        &self,
+        actor: Subject,
+        key: &str,
+        action: &Action,
+        now_ms: i64,
+    ) -> Result<Gate, StorageError> {
         match action {
             Action::SetRemotePassword { password } => Ok(Gate::NewHash(
                 password
@@ -198,6 +204,11 @@ impl SqliteStorage {
                 let policy = Policy::default();
                 let (stored, failures) = {
                     let inner = self.inner();
+                    if remote_sessions::key_used(&inner.conn, actor.id, key)? {
+                        // A resend of a done request: acknowledged as a duplicate, not retried
+                        // (nor logged, nor throttled) as a new attempt.
+                        return Ok(Gate::Open);
+                    }
                     remote_sessions::may_ask(&inner.conn, actor.id, *line, *client)?;
                     remote_password::state(&inner.conn, actor.id, *client, now_ms, policy)?
                 };
@@ -564,7 +575,7 @@ impl Storage for SqliteStorage {
         action: &Action,
         now_ms: i64,
     ) -> Result<Applied, StorageError> {
-        let gate = self.gate(actor, action, now_ms)?;
+        let gate = self.gate(actor, key, action, now_ms)?;
         let mut inner = self.inner();
         actions::apply(&mut inner, actor, key, action, now_ms, &gate)
     }

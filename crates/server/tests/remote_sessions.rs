@@ -483,6 +483,19 @@ async fn by_password_the_right_one_starts_at_once_wrong_ones_are_logged_and_thro
     .await;
     let (session, name, mode) = requested(&mut ivanova, "v").await;
     assert_eq!((name.as_str(), mode), ("Вера", RemoteMode::ByPassword));
+    // A resend of the same request is acknowledged as a duplicate, not a new attempt.
+    match submit(
+        &mut vera,
+        "v",
+        ask(&w, RemoteMode::ByPassword, Some(PASSWORD)),
+    )
+    .await
+    {
+        ServerFrame::Ack {
+            duplicate: true, ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
     next_event(&mut ivanova, |e| {
         matches!(e, Event::RemoteStarted { session: s, .. } if *s == session).then_some(())
     })
