@@ -19,6 +19,7 @@ pub mod notices;
 pub mod remote;
 pub mod remote_frames;
 pub mod state;
+pub mod workstation;
 
 use std::path::PathBuf;
 
@@ -64,6 +65,7 @@ pub fn run() {
             if let Some(store) = state.shared_store() {
                 away::spawn(state.away.clone(), store, state.nudger());
             }
+            workstation::spawn_upload_loop(&state);
             app.manage(state);
             Ok(())
         })

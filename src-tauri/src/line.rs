@@ -94,6 +94,20 @@ pub struct LineConnection {
     pub sync: Arc<SyncHandle>,
     pub server: String,
     pub embedded: bool,
+    /// The extra CA file of a remote `https://` server, for the app's own HTTP calls (files).
+    pub ca_file: Option<PathBuf>,
+}
+
+impl LineConnection {
+    /// Where the app's HTTP calls go (files, KB drafts): the sync's server, no credentials
+    /// (those calls carry the session's token).
+    pub fn http_config(&self) -> SyncConfig {
+        SyncConfig {
+            server: self.server.clone(),
+            ca_file: self.ca_file.clone(),
+            ..SyncConfig::default()
+        }
+    }
 }
 
 fn hash(password: &str) -> Result<String, StorageError> {
@@ -154,7 +168,7 @@ pub fn start(
                         server: server.clone(),
                         login,
                         password,
-                        ca_file,
+                        ca_file: ca_file.clone(),
                     },
                 )
             });
@@ -162,6 +176,7 @@ pub fn start(
                 sync: Arc::new(sync),
                 server,
                 embedded: false,
+                ca_file,
             })
         }
         LineConfig::Embedded => {
@@ -199,6 +214,7 @@ pub fn start(
                 sync: Arc::new(sync),
                 server: address,
                 embedded: true,
+                ca_file: None,
             })
         }
     }

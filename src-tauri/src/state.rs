@@ -30,6 +30,8 @@ pub struct AppState {
     pub away: Arc<Mutex<AwayTracker>>,
     /// The notices of this run, for the header's bell.
     pub notices: Arc<Mutex<NoticeLog>>,
+    /// Wakes the file upload loop when a file is queued.
+    uploads: Arc<tokio::sync::Notify>,
 }
 
 pub const DATABASE_FILE: &str = "linedesk.db";
@@ -66,6 +68,7 @@ impl AppState {
             remote,
             away: Arc::new(Mutex::new(AwayTracker::new(chrono::Utc::now()))),
             notices: Arc::default(),
+            uploads: Arc::default(),
         }
     }
 
@@ -112,6 +115,15 @@ impl AppState {
             }
             Err(_) => Arc::new(|| {}),
         }
+    }
+
+    /// A file was queued: let the upload loop send it now.
+    pub fn nudge_uploads(&self) {
+        self.uploads.notify_one();
+    }
+
+    pub fn upload_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.uploads.clone()
     }
 
     /// A new action is in the outbox: let the sync client send it now.

@@ -19,12 +19,42 @@ export const commands = {
 	addClientToList: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("add_client_to_list", { lineId, clientId })),
 	setFavourite: (lineId: number, clientId: number, on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_favourite", { lineId, clientId, on })),
 	clientCard: (lineId: number, clientId: number) => typedError<ClientCard_Serialize, CommandError_Serialize>(__TAURI_INVOKE("client_card", { lineId, clientId })),
-	listMessages: (lineId: number, clientId: number, beforeId: number | null, limit: number) => typedError<Message[], CommandError_Serialize>(__TAURI_INVOKE("list_messages", { lineId, clientId, beforeId, limit })),
-	sendMessage: (lineId: number, clientId: number, text: string) => typedError<Message, CommandError_Serialize>(__TAURI_INVOKE("send_message", { lineId, clientId, text })),
+	listMessages: (lineId: number, clientId: number, beforeId: number | null, limit: number) => typedError<Message_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_messages", { lineId, clientId, beforeId, limit })),
+	sendMessage: (lineId: number, clientId: number, text: string) => typedError<Message_Serialize, CommandError_Serialize>(__TAURI_INVOKE("send_message", { lineId, clientId, text })),
 	getDraft: (lineId: number, clientId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("get_draft", { lineId, clientId })),
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
-	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
+	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
+	/**  A6: this specialist's appeals matching `filter`, newest first. */
+	myAppeals: (filter: AppealListFilter_Deserialize) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("my_appeals", { filter })),
+	/**  A1: start an appeal of the client by hand (assigned to this specialist). */
+	startAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("start_appeal", { lineId, clientId })),
+	/**  A6: finish the client's open appeal as spam. */
+	markSpam: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("mark_spam", { lineId, clientId })),
+	/**  A3: hand the open appeal to a level of the line or to another line, with a reason. */
+	transferAppealTo: (lineId: number, clientId: number, target: TransferTarget, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal_to", { lineId, clientId, target, reason })),
+	/**  T3: the specialist's personal folder (their tickets not closed). */
+	ticketFolder: () => typedError<TicketView_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("ticket_folder")),
+	/**  T4: a ticket by its number, in any state. */
+	findTicket: (number: string) => typedError<TicketView_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("find_ticket", { number })),
+	/**  One ticket with its action history (T4). */
+	ticketDetails: (ticket: number) => typedError<[TicketView_Serialize, TicketHistoryRow_Serialize[]], CommandError_Serialize>(__TAURI_INVOKE("ticket_details", { ticket })),
+	/**  T2: the ticket queues of a line. */
+	ticketQueues: (lineId: number) => typedError<TicketQueue[], CommandError_Serialize>(__TAURI_INVOKE("ticket_queues", { lineId })),
+	/**  T2: the tickets waiting in a queue (for a worker). */
+	ticketsInQueue: (queue: number) => typedError<TicketView_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("tickets_in_queue", { queue })),
+	ticketAction: (ticket: number, action: TicketAction) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("ticket_action", { ticket, action })),
+	/**
+	 *  A1: send a file to the client's chat. Kept in the store until the server has it (nothing
+	 *  is lost offline); `base64` is the file's bytes.
+	 */
+	sendFile: (lineId: number, clientId: number, name: string, base64: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("send_file", { lineId, clientId, name, base64 })),
+	/**  The specialist's files to the client, sent or waiting (the chat shows the waiting ones). */
+	listUploads: (lineId: number, clientId: number) => typedError<UploadRow_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_uploads", { lineId, clientId })),
+	/**  Fetch a chat file from the server and save it in the app's downloads folder; its path. */
+	downloadFile: (fileId: number, name: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("download_file", { fileId, name })),
+	/**  C8: keep a reply as a draft KB article of the line (through the outbox). */
+	saveKbDraft: (lineId: number, subject: string, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_kb_draft", { lineId, subject, text })),
 	/**  V2, A7: the client's remote sessions, for the chat's timeline. */
 	listRemoteSessions: (lineId: number, clientId: number) => typedError<RemoteSessionEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_remote_sessions", { lineId, clientId })),
 	/**  V2: close the viewer's window of an ended session. */
@@ -104,6 +134,75 @@ export const commands = {
 export type AppInfo = {
 	version: string,
 	dataDir: string,
+};
+
+/**  What [`Store::my_appeals`] lists; every field narrows, `None` does not. */
+export type AppealListFilter = AppealListFilter_Serialize | AppealListFilter_Deserialize;
+
+/**  What [`Store::my_appeals`] lists; every field narrows, `None` does not. */
+export type AppealListFilter_Deserialize = {
+	status?: AppealListStatus | null,
+	/**  Opened at or after (unix ms). */
+	from?: number | null,
+	/**  Opened before (unix ms). */
+	to?: number | null,
+	/**  `chat`, `call`, `remote`, `file` or `manual`. */
+	channel?: string | null,
+	/**  At most this many, the newest (a page of the list); `None`: all. */
+	limit?: number | null,
+};
+
+/**  What [`Store::my_appeals`] lists; every field narrows, `None` does not. */
+export type AppealListFilter_Serialize = {
+	status: AppealListStatus | null,
+	/**  Opened at or after (unix ms). */
+	from: number | null,
+	/**  Opened before (unix ms). */
+	to: number | null,
+	/**  `chat`, `call`, `remote`, `file` or `manual`. */
+	channel: string | null,
+	/**  At most this many, the newest (a page of the list); `None`: all. */
+	limit: number | null,
+};
+
+/**  Which appeals by where they stand. */
+export type AppealListStatus = "open" | 
+/**  Finished with a result (not spam). */
+"finished" | "spam";
+
+/**  One appeal of the list. */
+export type AppealRecord = AppealRecord_Serialize | AppealRecord_Deserialize;
+
+/**  One appeal of the list. */
+export type AppealRecord_Deserialize = {
+	id: number,
+	lineId: number,
+	lineName: string,
+	clientId: number,
+	clientName: string,
+	channel: string,
+	openedAt: number,
+	finishedAt?: number | null,
+	result?: string | null,
+	spam: boolean,
+	/**  `first` or `second` once sent to a level of a two-level line. */
+	tier?: string | null,
+};
+
+/**  One appeal of the list. */
+export type AppealRecord_Serialize = {
+	id: number,
+	lineId: number,
+	lineName: string,
+	clientId: number,
+	clientName: string,
+	channel: string,
+	openedAt: number,
+	finishedAt: number | null,
+	result: string | null,
+	spam: boolean,
+	/**  `first` or `second` once sent to a level of a two-level line. */
+	tier: string | null,
 };
 
 /**  An audio device as the settings list it (W2). */
@@ -217,6 +316,12 @@ export type CallView_Serialize = {
 	mos: number | null,
 	/**  The quality so far while connected, refreshed every second. */
 	quality: QualityView_Serialize | null,
+};
+
+/**  The file of a chat item: its id on the server and its size. */
+export type ChatFile = {
+	id: number,
+	size: number,
 };
 
 /**  The info panel (C5). */
@@ -422,7 +527,31 @@ export type Line = {
 	clientCount: number,
 };
 
-export type Message = {
+/**  A support line. */
+export type LineId = number;
+
+export type Message = Message_Serialize | Message_Deserialize;
+
+export type MessageHit = MessageHit_Serialize | MessageHit_Deserialize;
+
+export type MessageHit_Deserialize = {
+	message: Message_Deserialize,
+	clientName: string,
+	/**  Plain text around the hits, each hit between `[[` and `]]`. */
+	snippet: string,
+};
+
+export type MessageHit_Serialize = {
+	message: Message_Serialize,
+	clientName: string,
+	/**  Plain text around the hits, each hit between `[[` and `]]`. */
+	snippet: string,
+};
+
+/**  Where a message is on its way: written locally, accepted by the server, seen by the client. */
+export type MessageStatus = "pending" | "sent" | "delivered";
+
+export type Message_Deserialize = {
 	id: number,
 	lineId: number,
 	clientId: number,
@@ -431,17 +560,22 @@ export type Message = {
 	text: string,
 	sentAt: number,
 	status: MessageStatus,
+	/**  A1: the item is a file (its name is `text`); download it with the id. */
+	file?: ChatFile | null,
 };
 
-export type MessageHit = {
-	message: Message,
-	clientName: string,
-	/**  Plain text around the hits, each hit between `[[` and `]]`. */
-	snippet: string,
+export type Message_Serialize = {
+	id: number,
+	lineId: number,
+	clientId: number,
+	author: Author,
+	/**  Plain text; the UI shows it as text, never as HTML. */
+	text: string,
+	sentAt: number,
+	status: MessageStatus,
+	/**  A1: the item is a file (its name is `text`); download it with the id. */
+	file: ChatFile | null,
 };
-
-/**  Where a message is on its way: written locally, accepted by the server, seen by the client. */
-export type MessageStatus = "pending" | "sent" | "delivered";
 
 /**  What a notice is about: each kind has its own switch in the settings. */
 export type NoticeKind = "appeal" | "message" | "call" | "sla" | "favourite";
@@ -686,6 +820,12 @@ export type Settings_Serialize = {
 	outputDevice: string | null,
 };
 
+/**  A specialist (support engineer). */
+export type SpecialistId = number;
+
+/**  A3: the two levels of a two-level line. */
+export type SupportTier = "first" | "second";
+
 /**  Where the connection to the line server stands, for the header. */
 export type SyncState = SyncState_Serialize | SyncState_Deserialize;
 
@@ -737,6 +877,56 @@ export type SyncState_Serialize = {
 	lastFailure: RefusedAction | null,
 };
 
+/**  What a ticket action does (T2-T5); each goes through the outbox. */
+export type TicketAction = 
+/**  T3: keep it in the folder only (no queue works on it). */
+{ kind: "save" } | { kind: "dispatch"; queue: number } | { kind: "take" } | { kind: "reject"; reason: string } | { kind: "forward"; queue: number } | { kind: "comment"; text: string } | { kind: "repeat"; comment: string; client_insists: boolean } | { kind: "close" } | 
+/**  T4: a returned ticket fixed by closing it and registering a new one. */
+{ kind: "close_and_recreate"; subject: string; text: string };
+
+/**  T4: one entry of a ticket's action history. */
+export type TicketHistoryRow = TicketHistoryRow_Serialize | TicketHistoryRow_Deserialize;
+
+/**  T4: one entry of a ticket's action history. */
+export type TicketHistoryRow_Deserialize = {
+	at: number,
+	by: number,
+	/**  The specialist's name when they serve one of this app's lines. */
+	byName?: string | null,
+	/**
+	 *  `created`, `saved`, `dispatched`, `taken`, `rejected`, `forwarded`, `commented`,
+	 *  `marked_repeat`, `closed`, `replaced_by`.
+	 */
+	action: string,
+	queueId?: number | null,
+	queueName?: string | null,
+	/**  The reason, comment or new number. */
+	text?: string | null,
+};
+
+/**  T4: one entry of a ticket's action history. */
+export type TicketHistoryRow_Serialize = {
+	at: number,
+	by: number,
+	/**  The specialist's name when they serve one of this app's lines. */
+	byName: string | null,
+	/**
+	 *  `created`, `saved`, `dispatched`, `taken`, `rejected`, `forwarded`, `commented`,
+	 *  `marked_repeat`, `closed`, `replaced_by`.
+	 */
+	action: string,
+	queueId: number | null,
+	queueName: string | null,
+	/**  The reason, comment or new number. */
+	text: string | null,
+};
+
+/**  T2: a ticket queue of a line. */
+export type TicketQueue = {
+	id: number,
+	name: string,
+};
+
 export type TicketRow = {
 	id: number,
 	/**  The readable number, e.g. `26-000042` (T5: given to the client). */
@@ -747,6 +937,79 @@ export type TicketRow = {
 	/**  T5: marked REPEAT. */
 	repeat: boolean,
 	createdAt: number,
+};
+
+/**  T3/T4: a ticket as the personal folder, a queue and the search by number show it. */
+export type TicketView = TicketView_Serialize | TicketView_Deserialize;
+
+/**  T3/T4: a ticket as the personal folder, a queue and the search by number show it. */
+export type TicketView_Deserialize = {
+	id: number,
+	lineId: number,
+	clientId: number,
+	clientName: string,
+	number: string,
+	/**  Its type, as the folder lists it. */
+	subject: string,
+	text: string,
+	state: string,
+	repeat: boolean,
+	createdAt: number,
+	updatedAt: number,
+	queueId?: number | null,
+	queueName?: string | null,
+	/**  Server ids of the specialist who registered it and of the one working on it. */
+	creator?: number | null,
+	owner?: number | null,
+	appealId?: number | null,
+};
+
+/**  T3/T4: a ticket as the personal folder, a queue and the search by number show it. */
+export type TicketView_Serialize = {
+	id: number,
+	lineId: number,
+	clientId: number,
+	clientName: string,
+	number: string,
+	/**  Its type, as the folder lists it. */
+	subject: string,
+	text: string,
+	state: string,
+	repeat: boolean,
+	createdAt: number,
+	updatedAt: number,
+	queueId: number | null,
+	queueName: string | null,
+	/**  Server ids of the specialist who registered it and of the one working on it. */
+	creator: number | null,
+	owner: number | null,
+	appealId: number | null,
+};
+
+/**  A3: where a transfer sends the appeal. */
+export type TransferTarget = { to: "colleague"; id: SpecialistId } | { to: "tier"; id: SupportTier } | { to: "line"; id: LineId };
+
+/**  A file of this app waiting for the server, as the chat lists it (no bytes). */
+export type UploadRow = UploadRow_Serialize | UploadRow_Deserialize;
+
+/**  A file of this app waiting for the server, as the chat lists it (no bytes). */
+export type UploadRow_Deserialize = {
+	id: number,
+	name: string,
+	size: number,
+	createdAt: number,
+	/**  Why the server refused it for good, if it did. */
+	failedReason?: string | null,
+};
+
+/**  A file of this app waiting for the server, as the chat lists it (no bytes). */
+export type UploadRow_Serialize = {
+	id: number,
+	name: string,
+	size: number,
+	createdAt: number,
+	/**  Why the server refused it for good, if it did. */
+	failedReason: string | null,
 };
 
 /* Tauri Specta runtime */

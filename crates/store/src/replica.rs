@@ -249,6 +249,19 @@ impl Store {
         Ok(())
     }
 
+    /// The server's id of this app's specialist, once the sync signed in.
+    pub fn server_me(&self) -> Result<Option<i64>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'server_me'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The other specialists serving `line`, those who can take an appeal first (P3, P4), then
     /// by name.
     pub fn colleagues(&self, line: i64) -> Result<Vec<Colleague>> {
