@@ -119,8 +119,8 @@ cmd_test() {
   cargo fmt --all --check
   step "cargo clippy"
   cargo clippy --workspace --all-targets --quiet -- -D warnings
-  step "cargo build (app binary for the end-to-end tests)"
-  cargo build -p linedesk
+  step "cargo build (app and assistant binaries for the end-to-end tests)"
+  cargo build -p linedesk -p linedesk-assist
   step "cargo test (unit, property, store, end-to-end)"
   cargo test --workspace --no-fail-fast
   step "done"

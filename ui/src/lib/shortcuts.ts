@@ -9,6 +9,9 @@ export type ShortcutAction =
   | "transfer"
   | "take"
   | "quick-reply"
+  | "view-clients"
+  | "view-appeals"
+  | "view-tickets"
   | "help";
 
 export interface Shortcut {
@@ -29,6 +32,9 @@ export const SHORTCUTS: Shortcut[] = [
   { action: "transfer", keys: "Alt+P", matches: alt("p") },
   { action: "finish", keys: "Alt+F", matches: alt("f") },
   { action: "quick-reply", keys: "Alt+Q", matches: alt("q") },
+  { action: "view-clients", keys: "Alt+1", matches: alt("1") },
+  { action: "view-appeals", keys: "Alt+2", matches: alt("2") },
+  { action: "view-tickets", keys: "Alt+3", matches: alt("3") },
   { action: "help", keys: "F1", matches: (e) => e.key === "F1" },
 ];
 

@@ -1,0 +1,284 @@
+//! Issue 6, a specialist's shift in the app against its embedded server, with a client and a
+//! colleague signed in as real WebSocket clients: a client writes; the appeal arrives with a
+//! notification; the specialist answers with a quick reply and transfers the appeal to the
+//! colleague with a reason; the colleague finishes it; the client rates it; the specialist
+//! registers a ticket from the chat and dispatches it to a queue (after seeing what "Save"
+//! would mean); the colleague takes it and rejects it; the specialist fixes it by closing it and
+//! registering a new one. My appeals lists the appeal. Screenshots of each main screen, in
+//! Russian and in English.
+
+use std::time::{Duration, Instant};
+
+use linedesk_client_sim::{Seen, SimClient};
+use linedesk_e2e::{App, Desktop, by_testid};
+use linedesk_protocol::{Action, Event};
+use linedesk_server::storage::Storage;
+
+const CLIENT_LOGIN: &str = "client-6";
+const COLLEAGUE: &str = "kuznetsov";
+const COLLEAGUE_PASSWORD: &str = "смена-коллеги";
+const QUESTION: &str = "Добрый день! Не проходит обмен с банком после обновления.";
+const TRANSFER_REASON: &str = "Вопрос по банковскому обмену — это к Дмитрию";
+const REJECT_REASON: &str = "Не та категория: это вопрос обмена, а не отчётности";
+
+async fn server_address(data: &std::path::Path) -> String {
+    let file = data.join("server").join("address");
+    let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
+    loop {
+        if let Ok(address) = std::fs::read_to_string(&file) {
+            return address.trim().to_string();
+        }
+        assert!(Instant::now() < deadline, "no {}", file.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The colleague can sign in: an administrator sets their password in the server's database.
+fn colleague_password(data: &std::path::Path) {
+    let storage =
+        linedesk_server::sqlite::SqliteStorage::open(&data.join("server").join("server.db"))
+            .expect("the embedded server's database");
+    let hash = linedesk_server::auth::hash_password(COLLEAGUE_PASSWORD).expect("hash");
+    storage
+        .set_password(COLLEAGUE, &hash)
+        .expect("the colleague's password");
+}
+
+/// The next event `pick` accepts among what `sim` sees.
+async fn wait_event<T>(sim: &mut SimClient, what: &str, pick: impl Fn(&Event) -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match sim.next_seen(left).await {
+            Ok(Seen::Other(event)) => {
+                if let Some(found) = pick(&event) {
+                    return found;
+                }
+            }
+            Ok(_) => {}
+            Err(err) => panic!("{} never saw {what}: {err}", sim.login),
+        }
+    }
+}
+
+async fn click(app: &App, id: &str) {
+    app.testid(id)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {id}: {e}"));
+}
+
+async fn type_into(app: &App, id: &str, text: &str) {
+    let field = app.testid(id).await;
+    field.clear().await.expect("clear");
+    field
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {id}: {e}"));
+}
+
+/// The ticket detail's state, once it is `want`.
+async fn ticket_state(app: &App, want: &str) {
+    app.wait_attr(&by_testid("ticket-detail"), "data-state", want, |s| s == want)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
+    let data = tempfile::tempdir().expect("data dir");
+    let desktop = Desktop::start();
+    tokio::time::timeout(Duration::from_secs(420), async {
+        let app = desktop.launch(data.path()).await;
+        app.wait_attr(&by_testid("sync-status"), "data-state", "in sync", |s| s == "in_sync")
+            .await;
+        app.testid("presence-select")
+            .await
+            .select_by_value("available")
+            .await
+            .expect("Available");
+        let server = server_address(data.path()).await;
+        colleague_password(data.path());
+        let mut colleague = SimClient::sign_in(&server, COLLEAGUE, COLLEAGUE_PASSWORD)
+            .await
+            .expect("the colleague signs in");
+        colleague
+            .submit(Action::SetPresence {
+                status: linedesk_domain::presence::PresenceStatus::Available,
+            })
+            .await
+            .expect("the colleague is Available");
+
+        // 1. A client writes: the appeal is the specialist's and the bell says so.
+        let mut client = SimClient::sign_in(&server, CLIENT_LOGIN, "demo-client")
+            .await
+            .expect("the client signs in");
+        client.write(QUESTION).await.expect("the client writes");
+        let notice = format!(
+            "{}[data-kind=\"appeal\"][data-client-id=\"{}\"]",
+            by_testid("notice"),
+            client.id
+        );
+        app.wait_attr(&by_testid("notices-button"), "data-unseen", "a notice", |n| {
+            n.parse::<u32>().is_ok_and(|n| n > 0)
+        })
+        .await;
+        click(&app, "notices-button").await;
+        app.wait(&notice).await;
+        app.screenshot("shift-1-notification").await;
+        app.wait(&notice).await.click().await.expect("open the notice");
+        app.wait_texts(&by_testid("message-text"), "the client's question", |t| {
+            t.iter().any(|m| m == QUESTION)
+        })
+        .await;
+
+        // 2. The answer is a quick reply with the client's name filled in.
+        click(&app, "quick-replies-toggle").await;
+        app.wait(&by_testid("quick-reply")).await.click().await.expect("pick");
+        click(&app, "chat-send").await;
+        let answer = client
+            .wait_answer(Duration::from_secs(30))
+            .await
+            .expect("the client gets the answer");
+        assert!(!answer.contains('{'), "the variables are filled: {answer}");
+        app.screenshot("shift-2-chat").await;
+
+        // 3. Transfer to the colleague with a reason; the colleague finishes it.
+        click(&app, "appeal-transfer-toggle").await;
+        app.testid("appeal-transfer-to")
+            .await
+            .select_by_value(&colleague.id.to_string())
+            .await
+            .expect("choose the colleague");
+        type_into(&app, "appeal-transfer-reason", TRANSFER_REASON).await;
+        app.screenshot("shift-3-transfer").await;
+        click(&app, "appeal-transfer").await;
+        let colleague_id = colleague.id;
+        let appeal = wait_event(&mut colleague, "the transferred appeal", |e| match e {
+            Event::AppealTransferred {
+                appeal,
+                to: Some(to),
+                reason,
+                ..
+            } if *to == colleague_id && reason == TRANSFER_REASON => Some(*appeal),
+            _ => None,
+        })
+        .await;
+        colleague
+            .submit(Action::FinishAppeal {
+                appeal,
+                result: "Настроили обмен с банком".into(),
+            })
+            .await
+            .expect("the colleague finishes it");
+        let finished = client
+            .wait_finished(Duration::from_secs(30))
+            .await
+            .expect("the client sees it finished");
+        assert_eq!(finished, appeal);
+        client.rate(appeal, 5).await.expect("the client rates it");
+
+        // 4. A ticket from the chat, dispatched to a queue (Save would only keep it in the folder).
+        click(&app, "ticket-create-toggle").await;
+        type_into(&app, "ticket-subject", "Ошибка отчётности").await;
+        type_into(&app, "ticket-text", "После обновления не проходит обмен с банком").await;
+        click(&app, "ticket-create").await;
+        let (ticket, number) = wait_event(&mut colleague, "the new ticket", |e| match e {
+            Event::TicketCreated { ticket, number, .. } => Some((*ticket, number.to_string())),
+            _ => None,
+        })
+        .await;
+        click(&app, "view-tickets").await;
+        click(&app, "tickets-tab-folder").await;
+        let row = format!("{}[data-number=\"{number}\"]", by_testid("ticket-row"));
+        app.wait(&row).await.click().await.expect("open the ticket");
+        ticket_state(&app, "open").await;
+        click(&app, "ticket-save").await;
+        app.testid("ticket-save-warning").await;
+        app.screenshot("shift-4-save-warning").await;
+        // Not saved: dispatched.
+        app.client
+            .find(fantoccini::Locator::Css(&by_testid("ticket-save-warning")))
+            .await
+            .expect("warning")
+            .find(fantoccini::Locator::Css("button:not([data-testid])"))
+            .await
+            .ok();
+        click(&app, "ticket-dispatch").await;
+        click(&app, "ticket-dispatch-confirm").await;
+        ticket_state(&app, "open_dispatch").await;
+
+        // 5. The colleague takes it and returns it as wrongly created.
+        wait_event(&mut colleague, "the dispatch", |e| match e {
+            Event::TicketChanged { ticket: t, .. } if *t == ticket => Some(()),
+            _ => None,
+        })
+        .await;
+        colleague
+            .submit(Action::TakeTicket { ticket })
+            .await
+            .expect("take");
+        colleague
+            .submit(Action::RejectTicket {
+                ticket,
+                reason: REJECT_REASON.into(),
+            })
+            .await
+            .expect("reject");
+        ticket_state(&app, "open_reject_return").await;
+        app.wait_texts(&by_testid("ticket-history-item"), "the reason in the history", |t| {
+            t.iter().any(|s| s.contains(REJECT_REASON))
+        })
+        .await;
+        app.screenshot("shift-5-rejected").await;
+
+        // 6. The creator fixes it: closes it and registers a new one in the right category.
+        click(&app, "ticket-recreate").await;
+        type_into(&app, "ticket-recreate-subject", "Обмен с банком").await;
+        click(&app, "ticket-recreate-confirm").await;
+        ticket_state(&app, "closed").await;
+        let fresh = wait_event(&mut colleague, "the new ticket", |e| match e {
+            Event::TicketCreated { number, subject, .. } if subject == "Обмен с банком" => {
+                Some(number.to_string())
+            }
+            _ => None,
+        })
+        .await;
+        click(&app, "tickets-tab-folder").await;
+        app.wait(&format!("{}[data-number=\"{fresh}\"]", by_testid("ticket-row")))
+            .await;
+        app.screenshot("shift-6-tickets").await;
+
+        // 7. My appeals lists the appeal, finished.
+        click(&app, "view-appeals").await;
+        app.wait(&format!(
+            "{}[data-appeal-id=\"{appeal}\"]",
+            by_testid("my-appeal-row")
+        ))
+        .await;
+        app.screenshot("shift-7-my-appeals").await;
+
+        // 8. The same screens in English.
+        click(&app, "profile-button").await;
+        app.testid("language-select")
+            .await
+            .select_by_value("en")
+            .await
+            .expect("English");
+        click(&app, "profile-save").await;
+        app.wait_texts(&by_testid("view-appeals"), "the English views", |t| {
+            t.first().is_some_and(|s| s.contains("My appeals"))
+        })
+        .await;
+        app.screenshot("shift-en-my-appeals").await;
+        click(&app, "view-tickets").await;
+        app.testid("tickets-panel").await;
+        app.screenshot("shift-en-tickets").await;
+        click(&app, "view-clients").await;
+        app.open_client(client.id).await;
+        app.screenshot("shift-en-chat").await;
+        app.quit().await;
+    })
+    .await
+    .expect("the shift took over 420 s");
+}
