@@ -4,7 +4,7 @@
 //! colleague with a reason; the colleague finishes it; the client rates it; the specialist
 //! registers a ticket from the chat and dispatches it to a queue (after seeing what "Save"
 //! would mean); the colleague takes it and rejects it; the specialist fixes it by closing it and
-//! registering a new one. My appeals lists the appeal. Screenshots of each main screen, in
+//! registering a new one. My appeals lists the open ones. Screenshots of each main screen, in
 //! Russian and in English.
 
 use std::time::{Duration, Instant};
@@ -61,12 +61,22 @@ async fn wait_event<T>(sim: &mut SimClient, what: &str, pick: impl Fn(&Event) ->
     }
 }
 
+/// Click `id`, again while something still covers it (a list that moves, a closing menu).
 async fn click(app: &App, id: &str) {
-    app.testid(id)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {id}: {e}"));
+    let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
+    loop {
+        match app.testid(id).await.click().await {
+            Ok(_) => return,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("e2e: click {id}: {e:?}; again");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => {
+                app.screenshot("shift-failed-click").await;
+                panic!("click {id}: {e:?}");
+            }
+        }
+    }
 }
 
 async fn type_into(app: &App, id: &str, text: &str) {
@@ -80,8 +90,10 @@ async fn type_into(app: &App, id: &str, text: &str) {
 
 /// The ticket detail's state, once it is `want`.
 async fn ticket_state(app: &App, want: &str) {
-    app.wait_attr(&by_testid("ticket-detail"), "data-state", want, |s| s == want)
-        .await;
+    app.wait_attr(&by_testid("ticket-detail"), "data-state", want, |s| {
+        s == want
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,8 +102,10 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
     let desktop = Desktop::start();
     tokio::time::timeout(Duration::from_secs(420), async {
         let app = desktop.launch(data.path()).await;
-        app.wait_attr(&by_testid("sync-status"), "data-state", "in sync", |s| s == "in_sync")
-            .await;
+        app.wait_attr(&by_testid("sync-status"), "data-state", "in sync", |s| {
+            s == "in_sync"
+        })
+        .await;
         app.testid("presence-select")
             .await
             .select_by_value("available")
@@ -119,14 +133,21 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             by_testid("notice"),
             client.id
         );
-        app.wait_attr(&by_testid("notices-button"), "data-unseen", "a notice", |n| {
-            n.parse::<u32>().is_ok_and(|n| n > 0)
-        })
+        app.wait_attr(
+            &by_testid("notices-button"),
+            "data-unseen",
+            "a notice",
+            |n| n.parse::<u32>().is_ok_and(|n| n > 0),
+        )
         .await;
         click(&app, "notices-button").await;
         app.wait(&notice).await;
         app.screenshot("shift-1-notification").await;
-        app.wait(&notice).await.click().await.expect("open the notice");
+        app.wait(&notice)
+            .await
+            .click()
+            .await
+            .expect("open the notice");
         app.wait_texts(&by_testid("message-text"), "the client's question", |t| {
             t.iter().any(|m| m == QUESTION)
         })
@@ -134,7 +155,11 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
 
         // 2. The answer is a quick reply with the client's name filled in.
         click(&app, "quick-replies-toggle").await;
-        app.wait(&by_testid("quick-reply")).await.click().await.expect("pick");
+        app.wait(&by_testid("quick-reply"))
+            .await
+            .click()
+            .await
+            .expect("pick");
         click(&app, "chat-send").await;
         let answer = client
             .wait_answer(Duration::from_secs(30))
@@ -181,7 +206,12 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         // 4. A ticket from the chat, dispatched to a queue (Save would only keep it in the folder).
         click(&app, "ticket-create-toggle").await;
         type_into(&app, "ticket-subject", "Ошибка отчётности").await;
-        type_into(&app, "ticket-text", "После обновления не проходит обмен с банком").await;
+        type_into(
+            &app,
+            "ticket-text",
+            "После обновления не проходит обмен с банком",
+        )
+        .await;
         click(&app, "ticket-create").await;
         let (ticket, number) = wait_event(&mut colleague, "the new ticket", |e| match e {
             Event::TicketCreated { ticket, number, .. } => Some((*ticket, number.to_string())),
@@ -196,14 +226,15 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         click(&app, "ticket-save").await;
         app.testid("ticket-save-warning").await;
         app.screenshot("shift-4-save-warning").await;
-        // Not saved: dispatched.
-        app.client
-            .find(fantoccini::Locator::Css(&by_testid("ticket-save-warning")))
+        // Not saved: the warning is cancelled and the ticket dispatched instead.
+        app.testid("ticket-save-warning")
             .await
-            .expect("warning")
-            .find(fantoccini::Locator::Css("button:not([data-testid])"))
+            .find(fantoccini::Locator::Css("button[type=\"button\"]"))
             .await
-            .ok();
+            .expect("the warning's cancel")
+            .click()
+            .await
+            .expect("cancel");
         click(&app, "ticket-dispatch").await;
         click(&app, "ticket-dispatch-confirm").await;
         ticket_state(&app, "open_dispatch").await;
@@ -226,9 +257,11 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             .await
             .expect("reject");
         ticket_state(&app, "open_reject_return").await;
-        app.wait_texts(&by_testid("ticket-history-item"), "the reason in the history", |t| {
-            t.iter().any(|s| s.contains(REJECT_REASON))
-        })
+        app.wait_texts(
+            &by_testid("ticket-history-item"),
+            "the reason in the history",
+            |t| t.iter().any(|s| s.contains(REJECT_REASON)),
+        )
         .await;
         app.screenshot("shift-5-rejected").await;
 
@@ -238,24 +271,42 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         click(&app, "ticket-recreate-confirm").await;
         ticket_state(&app, "closed").await;
         let fresh = wait_event(&mut colleague, "the new ticket", |e| match e {
-            Event::TicketCreated { number, subject, .. } if subject == "Обмен с банком" => {
-                Some(number.to_string())
-            }
+            Event::TicketCreated {
+                number, subject, ..
+            } if subject == "Обмен с банком" => Some(number.to_string()),
             _ => None,
         })
         .await;
         click(&app, "tickets-tab-folder").await;
-        app.wait(&format!("{}[data-number=\"{fresh}\"]", by_testid("ticket-row")))
-            .await;
-        app.screenshot("shift-6-tickets").await;
-
-        // 7. My appeals lists the appeal, finished.
-        click(&app, "view-appeals").await;
         app.wait(&format!(
-            "{}[data-appeal-id=\"{appeal}\"]",
-            by_testid("my-appeal-row")
+            "{}[data-number=\"{fresh}\"]",
+            by_testid("ticket-row")
         ))
         .await;
+        app.screenshot("shift-6-tickets").await;
+
+        // 7. My appeals (A6): the ones this specialist holds, filtered by status.
+        click(&app, "view-appeals").await;
+        app.testid("my-appeals-status")
+            .await
+            .select_by_value("open")
+            .await
+            .expect("open ones");
+        app.wait_texts(&by_testid("my-appeal-row"), "my open appeals", |rows| {
+            !rows.is_empty()
+        })
+        .await;
+        let statuses = app
+            .client
+            .find_all(fantoccini::Locator::Css(&by_testid("my-appeal-row")))
+            .await
+            .expect("rows");
+        for row in statuses {
+            assert_eq!(
+                row.attr("data-status").await.expect("status").as_deref(),
+                Some("open")
+            );
+        }
         app.screenshot("shift-7-my-appeals").await;
 
         // 8. The same screens in English.
