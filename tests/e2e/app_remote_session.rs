@@ -106,11 +106,19 @@ async fn server_address(data: &std::path::Path) -> String {
 }
 
 async fn ask(app: &App, password: &str) {
-    app.testid("remote-ask-toggle")
+    // The form stays open after a refusal, to try again.
+    if app
+        .client
+        .find(fantoccini::Locator::Css(&by_testid("remote-ask-form")))
         .await
-        .click()
-        .await
-        .expect("remote");
+        .is_err()
+    {
+        app.testid("remote-ask-toggle")
+            .await
+            .click()
+            .await
+            .expect("remote");
+    }
     app.testid("remote-ask-by-password")
         .await
         .click()
@@ -150,9 +158,14 @@ async fn by_password_the_client_screen_shows_and_typed_keys_reach_it() {
         let server = server_address(data.path()).await;
         let assistant = Assistant::start(&server, &client_display.name());
         assistant.wait_for("password").await;
-        let client = linedesk_client_sim::SimClient::sign_in(&server, CLIENT_LOGIN, "demo-client")
+        let mut client =
+            linedesk_client_sim::SimClient::sign_in(&server, CLIENT_LOGIN, "demo-client")
+                .await
+                .expect("the client signs in");
+        client
+            .write("Подключитесь, пожалуйста: пароль сеанса я задала в помощнике.")
             .await
-            .expect("the client's id");
+            .expect("the client writes");
         app.open_client(client.id).await;
 
         // A wrong password: refused, and the app says so; nothing opens.
@@ -178,7 +191,6 @@ async fn by_password_the_client_screen_shows_and_typed_keys_reach_it() {
             |w| w == "1280",
         )
         .await;
-        app.screenshot("remote-session").await;
 
         // Keys typed into the viewer run a command in the client's xterm.
         let file = out.path().join("typed-in-the-viewer");
@@ -196,6 +208,10 @@ async fn by_password_the_client_screen_shows_and_typed_keys_reach_it() {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+
+        // What the command printed reaches the viewer too.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        app.screenshot("remote-session").await;
 
         // The specialist ends it; it is in the client's timeline with its mode.
         app.testid("remote-end").await.click().await.expect("end");
