@@ -461,7 +461,7 @@ impl Remote {
 
     async fn ended(&self, session: u64, reason: RemoteEndReason) {
         let mut active = self.active.lock().await;
-        if !active.as_ref().is_some_and(|a| a.session == session) {
+        if active.as_ref().is_none_or(|a| a.session != session) {
             return;
         }
         if let Some(viewer) = active.take().and_then(|a| a.viewer) {
