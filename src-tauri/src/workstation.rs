@@ -291,3 +291,14 @@ pub fn spawn_upload_loop(state: &AppState) {
         }
     });
 }
+
+/// A7: the client's appeals on the line, oldest first (the chat's timeline).
+#[tauri::command]
+#[specta::specta]
+pub async fn client_appeals(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<Vec<AppealRecord>> {
+    Ok(state.store()?.appeals_of(line_id, client_id)?)
+}

@@ -327,6 +327,17 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         app.screenshot("shift-en-tickets").await;
         click(&app, "view-clients").await;
         app.open_client(client.id).await;
+        // A7: the client's timeline holds the appeal, finished by the colleague, and the tickets.
+        app.wait(&format!(
+            "{}[data-appeal-id=\"{appeal}\"][data-end=\"true\"]",
+            by_testid("timeline-appeal")
+        ))
+        .await;
+        app.wait(&format!(
+            "{}[data-number=\"{fresh}\"]",
+            by_testid("timeline-ticket")
+        ))
+        .await;
         app.screenshot("shift-en-chat").await;
         app.quit().await;
     })

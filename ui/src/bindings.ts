@@ -25,6 +25,8 @@ export const commands = {
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
+	/**  A7: the client's appeals on the line, oldest first (the chat's timeline). */
+	clientAppeals: (lineId: number, clientId: number) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("client_appeals", { lineId, clientId })),
 	/**  A6: this specialist's appeals matching `filter`, newest first. */
 	myAppeals: (filter: AppealListFilter_Deserialize) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("my_appeals", { filter })),
 	/**  A1: start an appeal of the client by hand (assigned to this specialist). */

@@ -85,23 +85,43 @@ impl Store {
                     filter.channel,
                     filter.limit.map_or(-1, i64::from)
                 ],
-                |r| {
-                    Ok(AppealRecord {
-                        id: r.get(0)?,
-                        line_id: r.get(1)?,
-                        line_name: r.get(2)?,
-                        client_id: r.get(3)?,
-                        client_name: r.get(4)?,
-                        channel: r.get(5)?,
-                        opened_at: r.get(6)?,
-                        finished_at: r.get(7)?,
-                        result: r.get(8)?,
-                        spam: r.get(9)?,
-                        tier: r.get(10)?,
-                    })
-                },
+                appeal_record,
             )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
+
+    /// A7: every appeal of the client on the line, oldest first (the chat's timeline).
+    pub fn appeals_of(&self, line_id: i64, client_id: i64) -> Result<Vec<AppealRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, a.line_id, COALESCE(l.name, ''), a.client_id, COALESCE(c.name, ''),
+                    a.channel, a.opened_at, a.finished_at, a.result, a.spam, a.tier
+             FROM appeals a
+             LEFT JOIN lines l ON l.id = a.line_id
+             LEFT JOIN clients c ON c.id = a.client_id
+             WHERE a.line_id = ?1 AND a.client_id = ?2
+             ORDER BY a.opened_at, a.id",
+        )?;
+        let rows = stmt
+            .query_map([line_id, client_id], appeal_record)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+/// One row of the appeal queries (columns in their order).
+fn appeal_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppealRecord> {
+    Ok(AppealRecord {
+        id: r.get(0)?,
+        line_id: r.get(1)?,
+        line_name: r.get(2)?,
+        client_id: r.get(3)?,
+        client_name: r.get(4)?,
+        channel: r.get(5)?,
+        opened_at: r.get(6)?,
+        finished_at: r.get(7)?,
+        result: r.get(8)?,
+        spam: r.get(9)?,
+        tier: r.get(10)?,
+    })
 }

@@ -498,6 +498,14 @@ fn a1_a6_my_appeals_filter_by_status_date_and_channel_newest_first() {
         (Some("Помогли"), Some(NOW + 5))
     );
     assert!(all[1].spam);
+    // A7: the client's whole list, a colleague's included, oldest first.
+    let of_41: Vec<i64> = store
+        .appeals_of(LINE, 41)
+        .expect("the client's appeals")
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(of_41, [901, 903]);
     assert_eq!(store.open_appeal_id(LINE, 40).expect("open"), Some(902));
     assert_eq!(
         store.open_appeal_id(LINE, 41).expect("open"),
