@@ -4,7 +4,8 @@
 //! colleague with a reason; the colleague finishes it; the client rates it; the specialist
 //! registers a ticket from the chat and dispatches it to a queue (after seeing what "Save"
 //! would mean); the colleague takes it and rejects it; the specialist fixes it by closing it and
-//! registering a new one. My appeals lists the open ones. Screenshots of each main screen, in
+//! registering a new one. Along the way: files both ways, a reply kept as a KB draft, a spam
+//! appeal marked as such. My appeals lists the open ones and the spam. Screenshots of each main screen, in
 //! Russian and in English.
 
 use std::time::{Duration, Instant};
@@ -166,6 +167,54 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             .await
             .expect("the client gets the answer");
         assert!(!answer.contains('{'), "the variables are filled: {answer}");
+
+        // Files both ways (A1): the client's file is downloaded, the specialist's reaches them.
+        let scan = "Выписка за ноябрь: 1С:Бухгалтерия 3.0.150"
+            .repeat(40)
+            .into_bytes();
+        client
+            .send_file("выписка.txt", scan.clone())
+            .await
+            .expect("the client sends a file");
+        app.wait(&by_testid("message-file")).await;
+        click(&app, "file-download").await;
+        let saved = app.testid("file-saved").await.text().await.expect("path");
+        let path = saved
+            .split_once(": ")
+            .map(|(_, p)| p.to_string())
+            .expect("a path");
+        assert_eq!(std::fs::read(&path).expect("the saved file"), scan);
+        let outgoing = data.path().join("инструкция.txt");
+        std::fs::write(
+            &outgoing,
+            "1. Откройте обмен с банком\n2. Обновите настройки",
+        )
+        .expect("file");
+        app.testid("file-input")
+            .await
+            .send_keys(&outgoing.display().to_string())
+            .await
+            .expect("choose the file");
+        let received = wait_event(&mut client, "the specialist's file", |e| match e {
+            Event::FileShared {
+                name,
+                from_specialist: Some(_),
+                ..
+            } => Some(name.clone()),
+            _ => None,
+        })
+        .await;
+        assert_eq!(received, "инструкция.txt");
+
+        // The reply is kept as a KB draft (C8).
+        click(&app, "kb-draft-save").await;
+        app.wait_attr(
+            &by_testid("kb-draft-save"),
+            "disabled",
+            "the draft saved",
+            |_| true,
+        )
+        .await;
         app.screenshot("shift-2-chat").await;
 
         // 3. Transfer to the colleague with a reason; the colleague finishes it.
@@ -202,6 +251,37 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             .expect("the client sees it finished");
         assert_eq!(finished, appeal);
         client.rate(appeal, 5).await.expect("the client rates it");
+
+        // A spammer's appeal is marked as spam (A6).
+        let mut spammer = SimClient::sign_in(&server, "client-7", "demo-client")
+            .await
+            .expect("another client");
+        spammer
+            .write("Продаём базы клиентов недорого!!!")
+            .await
+            .expect("spam");
+        app.open_client(spammer.id).await;
+        app.wait_attr(
+            &format!(
+                "{}[data-client-id=\"{}\"]",
+                by_testid("client-row"),
+                spammer.id
+            ),
+            "data-my-appeal",
+            "the spam appeal on the specialist",
+            |m| m == "true",
+        )
+        .await;
+        click(&app, "appeal-spam").await;
+        let spammer_id = spammer.id;
+        let spam_appeal = wait_event(&mut colleague, "the spam mark", |e| match e {
+            Event::AppealMarkedSpam { appeal, client, .. } if *client == spammer_id => {
+                Some(*appeal)
+            }
+            _ => None,
+        })
+        .await;
+        app.open_client(client.id).await;
 
         // 4. A ticket from the chat, dispatched to a queue (Save would only keep it in the folder).
         click(&app, "ticket-create-toggle").await;
@@ -308,6 +388,28 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             );
         }
         app.screenshot("shift-7-my-appeals").await;
+        app.testid("my-appeals-status")
+            .await
+            .select_by_value("spam")
+            .await
+            .expect("spam");
+        app.wait(&format!(
+            "{}[data-appeal-id=\"{spam_appeal}\"][data-status=\"spam\"]",
+            by_testid("my-appeal-row")
+        ))
+        .await;
+        // The KB draft reached the server.
+        let storage = linedesk_server::sqlite::SqliteStorage::open(
+            &data.path().join("server").join("server.db"),
+        )
+        .expect("the server's database");
+        let drafts = storage.kb_drafts(client.line).expect("drafts");
+        assert!(
+            drafts
+                .iter()
+                .any(|d| d.text.contains("я помогу с вашим вопросом")),
+            "{drafts:?}"
+        );
 
         // 8. The same screens in English.
         click(&app, "profile-button").await;
