@@ -52,10 +52,7 @@ async fn idle_turns_away_and_input_brings_the_specialist_back() {
     let desktop = Desktop::start();
     tokio::time::timeout(Duration::from_secs(300), async {
         let app = desktop.launch(data.path()).await;
-        app.wait_attr(&by_testid("sync-status"), "data-state", "in sync", |s| {
-            s == "in_sync"
-        })
-        .await;
+        app.sync_state("in_sync").await;
         app.testid("presence-select")
             .await
             .select_by_value("available")

@@ -12,23 +12,6 @@ use linedesk_store::demo::DEMO_SEARCH_CLIENT_NAME;
 const QUESTION: &str = "Здравствуйте! После обновления не открывается отчёт по НДС.";
 const ANSWER: &str = "Добрый день! Обновите, пожалуйста, конфигурацию до последнего релиза.";
 
-/// The address the embedded server chose, written to the data dir at start.
-async fn server_address(data: &std::path::Path) -> String {
-    let file = data.join("server").join("address");
-    let deadline = std::time::Instant::now() + linedesk_e2e::UI_TIMEOUT;
-    loop {
-        if let Ok(address) = std::fs::read_to_string(&file) {
-            return address.trim().to_string();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {}",
-            file.display()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn ivanova_row_text(app: &App) -> Option<(String, bool)> {
     let rows = app
         .client
@@ -69,7 +52,7 @@ async fn a_client_writes_and_gets_the_specialists_answer() {
             .await
             .expect("Available");
 
-        let address = server_address(data.path()).await;
+        let address = linedesk_e2e::server_address(data.path()).await;
         let mut client = SimClient::sign_in(&address, "client-1", "demo-client")
             .await
             .expect("the simulated client signs in");

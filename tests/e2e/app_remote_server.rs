@@ -62,11 +62,6 @@ async fn sign_in(app: &App, password: &str) {
         .expect("sign in");
 }
 
-async fn sync_state(app: &App, want: &str) {
-    app.wait_attr(&by_testid("sync-status"), "data-state", want, |s| s == want)
-        .await;
-}
-
 async fn last_message_status(app: &App) -> Option<String> {
     let messages = app
         .client
@@ -98,7 +93,7 @@ async fn sign_in_then_start_offline_and_deliver_when_the_server_returns() {
         sign_in(&app, "не тот пароль").await;
         app.testid("sign-in-refused").await;
         sign_in(&app, PASSWORD).await;
-        sync_state(&app, "in_sync").await;
+        app.sync_state("in_sync").await;
         app.wait_texts(&by_testid("client-row"), "the line's clients", |t| {
             t.len() > 10
         })
@@ -142,7 +137,7 @@ async fn sign_in_then_start_offline_and_deliver_when_the_server_returns() {
         .await;
         app.testid("sign-in").await;
         sign_in(&app, PASSWORD).await;
-        sync_state(&app, "offline").await;
+        app.sync_state("offline").await;
         app.open_client(client.id).await;
         app.send_message(OFFLINE_TEXT).await;
         assert_eq!(
@@ -154,7 +149,7 @@ async fn sign_in_then_start_offline_and_deliver_when_the_server_returns() {
 
         // 3. The server returns: the queued message goes out by itself.
         let server = serve(storage.clone(), addr).await;
-        sync_state(&app, "in_sync").await;
+        app.sync_state("in_sync").await;
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         while last_message_status(&app).await.as_deref() == Some("pending") {
             assert!(

@@ -93,18 +93,6 @@ impl Drop for Assistant {
     }
 }
 
-async fn server_address(data: &std::path::Path) -> String {
-    let file = data.join("server").join("address");
-    let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
-    loop {
-        if let Ok(address) = std::fs::read_to_string(&file) {
-            return address.trim().to_string();
-        }
-        assert!(Instant::now() < deadline, "no {}", file.display());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn ask(app: &App, password: &str) {
     // The form stays open after a refusal, to try again.
     if app
@@ -151,11 +139,8 @@ async fn by_password_the_client_screen_shows_and_typed_keys_reach_it() {
     let desktop = Desktop::start();
     tokio::time::timeout(Duration::from_secs(300), async {
         let app = desktop.launch(data.path()).await;
-        app.wait_attr(&by_testid("sync-status"), "data-state", "in sync", |s| {
-            s == "in_sync"
-        })
-        .await;
-        let server = server_address(data.path()).await;
+        app.sync_state("in_sync").await;
+        let server = linedesk_e2e::server_address(data.path()).await;
         let assistant = Assistant::start(&server, &client_display.name());
         assistant.wait_for("password").await;
         let mut client =

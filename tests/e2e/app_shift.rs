@@ -22,18 +22,6 @@ const QUESTION: &str = "Добрый день! Не проходит обмен 
 const TRANSFER_REASON: &str = "Вопрос по банковскому обмену — это к Дмитрию";
 const REJECT_REASON: &str = "Не та категория: это вопрос обмена, а не отчётности";
 
-async fn server_address(data: &std::path::Path) -> String {
-    let file = data.join("server").join("address");
-    let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
-    loop {
-        if let Ok(address) = std::fs::read_to_string(&file) {
-            return address.trim().to_string();
-        }
-        assert!(Instant::now() < deadline, "no {}", file.display());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// The colleague can sign in: an administrator sets their password in the server's database.
 fn colleague_password(data: &std::path::Path) {
     let storage =
@@ -103,16 +91,13 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
     let desktop = Desktop::start();
     tokio::time::timeout(Duration::from_secs(420), async {
         let app = desktop.launch(data.path()).await;
-        app.wait_attr(&by_testid("sync-status"), "data-state", "in sync", |s| {
-            s == "in_sync"
-        })
-        .await;
+        app.sync_state("in_sync").await;
         app.testid("presence-select")
             .await
             .select_by_value("available")
             .await
             .expect("Available");
-        let server = server_address(data.path()).await;
+        let server = linedesk_e2e::server_address(data.path()).await;
         colleague_password(data.path());
         let mut colleague = SimClient::sign_in(&server, COLLEAGUE, COLLEAGUE_PASSWORD)
             .await

@@ -330,6 +330,12 @@ impl App {
         panic!("client {id}'s chat did not open");
     }
 
+    /// Wait until the header's connection state is `want` (`in_sync`, `offline`, ...).
+    pub async fn sync_state(&self, want: &str) {
+        self.wait_attr(&by_testid("sync-status"), "data-state", want, |s| s == want)
+            .await;
+    }
+
     /// Type `text` into the open chat and send it; wait until it shows last.
     pub async fn send_message(&self, text: &str) {
         let input = self.testid("chat-input").await;
@@ -367,5 +373,18 @@ impl App {
             .close()
             .await
             .expect("close the WebDriver session");
+    }
+}
+
+/// The address the app's embedded server chose, written to its data dir at start.
+pub async fn server_address(data: &Path) -> String {
+    let file = data.join("server").join("address");
+    let deadline = Instant::now() + UI_TIMEOUT;
+    loop {
+        if let Ok(address) = std::fs::read_to_string(&file) {
+            return address.trim().to_string();
+        }
+        assert!(Instant::now() < deadline, "no {}", file.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
