@@ -22,6 +22,10 @@ use crate::remote_frames::{PageCopy, RemoteFrame};
 /// How long the server may take to register a request.
 const REQUEST_WAIT: Duration = Duration::from_secs(15);
 
+/// A request by request the client has not answered in this time is withdrawn: the server
+/// keeps one live session per client, so a forgotten request would block colleagues.
+const ANSWER_WAIT: Duration = Duration::from_secs(120);
+
 /// What the page shows of the session.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -158,7 +162,7 @@ impl Remote {
 
     /// Ask the client `client` of `line` for a session.
     pub async fn request(
-        &self,
+        self: &Arc<Self>,
         line: u64,
         client: u64,
         mode: RemoteMode,
@@ -243,6 +247,18 @@ impl Remote {
             v.session = u32::try_from(session).ok();
             if v.state == "requesting" {
                 v.state = "waiting".into();
+            }
+        });
+        let me = self.clone();
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(ANSWER_WAIT).await;
+            let unanswered = {
+                let view = lock(&me.view);
+                view.state == "waiting" && view.session == u32::try_from(session).ok()
+            };
+            if unanswered {
+                let _ = me.end().await;
+                me.set_view(|v| v.reason = Some("no_answer".into()));
             }
         });
         Ok(())

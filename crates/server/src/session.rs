@@ -17,6 +17,56 @@ use crate::storage::{Applied, Revoked, StorageError, StoredEvent, Subject};
 /// Replay is read from storage in pages of this many events.
 const REPLAY_PAGE: u32 = 500;
 
+/// Live events a session may have waiting from its lines' forwarders.
+const LIVE_QUEUE: usize = 256;
+
+/// What a line's forwarder hands its session.
+enum Live {
+    Event(StoredEvent),
+    /// The session fell behind the line's broadcast: read the line back from storage.
+    Lagged(u64),
+}
+
+/// The session's subscriptions to the hub: one task per line forwarding that line's live
+/// events into the session's one queue. Dropping it stops them.
+struct Feeds {
+    tx: tokio::sync::mpsc::Sender<Live>,
+    tasks: HashMap<u64, tokio::task::JoinHandle<()>>,
+}
+
+impl Feeds {
+    /// Start forwarding `line` (once): subscribed before the replay, so nothing appended
+    /// meanwhile is missed (duplicates are skipped by sequence).
+    fn follow(&mut self, hub: &crate::hub::Hub, line: u64) {
+        if self.tasks.contains_key(&line) {
+            return;
+        }
+        let mut rx = hub.subscribe(line);
+        let tx = self.tx.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let item = match rx.recv().await {
+                    Ok(event) => Live::Event(event),
+                    Err(RecvError::Lagged(_)) => Live::Lagged(line),
+                    Err(RecvError::Closed) => return,
+                };
+                if tx.send(item).await.is_err() {
+                    return;
+                }
+            }
+        });
+        self.tasks.insert(line, task);
+    }
+}
+
+impl Drop for Feeds {
+    fn drop(&mut self) {
+        for task in self.tasks.values() {
+            task.abort();
+        }
+    }
+}
+
 struct Session {
     server: Arc<Server>,
     socket: WebSocket,
@@ -28,13 +78,14 @@ struct Session {
     rate: RateLimit,
     /// The hash of the token of the Hello: the session closes when it is revoked.
     token: Option<String>,
+    feeds: Feeds,
 }
 
 /// The session ended: the socket closed or failed.
 struct Closed;
 
 pub async fn run(socket: WebSocket, server: Arc<Server>) {
-    let mut live = server.hub.subscribe();
+    let (live_tx, mut live) = tokio::sync::mpsc::channel(LIVE_QUEUE);
     let mut revoked = server.revoked.subscribe();
     let mut signals = server.hub.signals();
     let mut session = Session {
@@ -45,6 +96,10 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
         cursors: HashMap::new(),
         rate: RateLimit::new(),
         token: None,
+        feeds: Feeds {
+            tx: live_tx,
+            tasks: HashMap::new(),
+        },
     };
     loop {
         let step = tokio::select! {
@@ -52,10 +107,10 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
                 Some(Ok(message)) => session.on_message(message).await,
                 _ => Err(Closed),
             },
-            event = live.recv() => match event {
-                Ok(event) => session.on_live(event).await,
-                Err(RecvError::Lagged(_)) => session.resync().await,
-                Err(RecvError::Closed) => Err(Closed),
+            item = live.recv() => match item {
+                Some(Live::Event(event)) => session.on_live(event).await,
+                Some(Live::Lagged(line)) => session.replay(line).await,
+                None => Err(Closed),
             },
             signal = signals.recv() => match signal {
                 Ok(signal) => session.on_signal(signal).await,
@@ -248,6 +303,7 @@ impl Session {
                 .await;
         }
         self.cursors.insert(line, after);
+        self.feeds.follow(&self.server.hub, line);
         self.replay(line).await
     }
 
@@ -328,14 +384,6 @@ impl Session {
             // A gap: events were appended that this session has not seen; read them back.
             self.replay(event.line).await
         }
-    }
-
-    async fn resync(&mut self) -> Result<(), Closed> {
-        let lines: Vec<u64> = self.cursors.keys().copied().collect();
-        for line in lines {
-            self.replay(line).await?;
-        }
-        Ok(())
     }
 
     async fn submit(
