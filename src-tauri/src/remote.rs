@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::error::{CommandError, ErrorCode};
-use crate::remote_frames::{PageCopy, RemoteFrame};
+use crate::remote_frames::RemoteFrame;
+use linedesk_remote::page::PageCopy;
 
 /// How long the server may take to register a request.
 const REQUEST_WAIT: Duration = Duration::from_secs(15);
@@ -318,7 +319,8 @@ impl Remote {
         viewer
             .with_canvas(|c| {
                 let version = u32::try_from(c.version() % u64::from(u32::MAX)).unwrap_or(0);
-                page.diff(c.width(), c.height(), c.pixels(), full, version)
+                page.diff(c.width(), c.height(), c.pixels(), full)
+                    .map(|frame| RemoteFrame::new(frame, version))
             })
             .map_err(|e| CommandError::internal(e.to_string()))
     }

@@ -38,6 +38,9 @@ pub enum RemoteError {
     /// The session has ended.
     #[error("the session is over")]
     Over,
+    /// The picture for a page (PNG tiles) could not be made.
+    #[error("page picture: {0}")]
+    Page(String),
     /// The WebRTC stack refused (binding sockets, creating channels, sending).
     #[error("webrtc: {0}")]
     Transport(String),
@@ -51,6 +54,7 @@ impl RemoteError {
             RemoteError::MissingExtension(_) => "remote.missing_extension",
             RemoteError::PixelFormat(_) => "remote.pixel_format",
             RemoteError::BadUpdate(_) => "remote.bad_update",
+            RemoteError::Page(_) => "remote.page",
             RemoteError::BadInput(_) => "remote.bad_input",
             RemoteError::UnmappableKeysym(_) => "remote.unmappable_keysym",
             RemoteError::Clipboard(_) => "remote.clipboard",

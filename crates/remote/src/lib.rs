@@ -24,6 +24,7 @@ mod canvas;
 mod clipboard;
 mod error;
 mod input;
+pub mod page;
 mod screen;
 pub mod tiles;
 pub mod transport;
