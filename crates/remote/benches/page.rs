@@ -14,7 +14,7 @@ fn terminal(rows: usize, offset: usize) -> Vec<u8> {
     for row in 0..rows.min(H / 13) {
         for col in 0..W / 6 {
             let glyph = (row + offset) * 31 + col * 7;
-            if glyph % 5 == 0 {
+            if glyph.is_multiple_of(5) {
                 continue;
             }
             for dy in 2..11 {
