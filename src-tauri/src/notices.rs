@@ -28,6 +28,11 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
+    /// Whether the notice also sounds a short chime (a call has its own ringtone).
+    pub fn chimes(self) -> bool {
+        !matches!(self, NoticeKind::Call)
+    }
+
     /// Whether the settings let this kind through.
     pub fn allowed(self, s: &linedesk_store::Settings) -> bool {
         s.notifications
@@ -230,6 +235,19 @@ fn favourite_notice(
     })
 }
 
+/// The chime's pitch and length: short enough not to talk over a call.
+const CHIME_HZ: f32 = 880.0;
+const CHIME: std::time::Duration = std::time::Duration::from_millis(160);
+
+/// A short tone on the chosen speaker (W1 "sounds"); no speaker is fine.
+fn chime(store: &Mutex<Store>) {
+    let (_, output) = crate::calls::device_choices(store);
+    tauri::async_runtime::spawn_blocking(move || {
+        let _ =
+            linedesk_audio::play_test_tone(&linedesk_audio::CpalBackend, &output, CHIME_HZ, CHIME);
+    });
+}
+
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store
         .lock()
@@ -288,6 +306,9 @@ pub fn spawn(
                 .filter(|n| n.kind.allowed(&settings))
             };
             let Some(notice) = notice else { continue };
+            if notice.kind.chimes() && lock(&store).settings().is_ok_and(|s| s.sounds) {
+                chime(&store);
+            }
             log.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push(&notice, line, chrono::Utc::now().timestamp_millis());
