@@ -1,6 +1,8 @@
 //! What can go wrong with a call, one variant per cause; [`CallError::code`] is the stable code
 //! the app's front end switches on.
 
+use linedesk_rtc_peer::NegotiationError;
+
 /// An error of [`crate::Call`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -35,6 +37,23 @@ impl CallError {
             CallError::NotConnected => "call.not_connected",
             CallError::Over => "call.over",
             CallError::Transport(_) => "call.transport",
+        }
+    }
+}
+
+impl From<NegotiationError> for CallError {
+    fn from(err: NegotiationError) -> CallError {
+        match err {
+            NegotiationError::BadSdp(why) => CallError::BadSdp(why),
+            NegotiationError::BadCandidate(why) => CallError::BadCandidate(why),
+            NegotiationError::SecondAnswer => CallError::UnexpectedSignal("a second answer"),
+            NegotiationError::AnswerToAnswerer => {
+                CallError::UnexpectedSignal("an answer to the callee")
+            }
+            NegotiationError::LateOffer => {
+                CallError::UnexpectedSignal("an offer once the call is set up")
+            }
+            NegotiationError::Transport(why) => CallError::Transport(why),
         }
     }
 }

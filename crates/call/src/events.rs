@@ -95,15 +95,10 @@ pub(crate) struct Handler {
 #[async_trait::async_trait]
 impl PeerConnectionEventHandler for Handler {
     async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
-        let Ok(init) = event.candidate.to_json() else {
-            return;
-        };
         // Trickled after the SDP that it belongs to (see `Call::offer`/`Call::answer`).
-        self.shared.emit(SignalPayload::Candidate {
-            candidate: init.candidate,
-            sdp_mid: init.sdp_mid.filter(|mid| !mid.is_empty()),
-            sdp_mline_index: init.sdp_mline_index,
-        });
+        if let Some(signal) = linedesk_rtc_peer::candidate_signal(&event) {
+            self.shared.emit(signal);
+        }
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {

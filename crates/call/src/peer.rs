@@ -2,12 +2,13 @@
 //! 2 channels in the SDP as RFC 7587 requires), host ICE candidates only, DTLS-SRTP.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use linedesk_protocol::{CallEndReason, SignalPayload};
+use linedesk_rtc_peer::Negotiation;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS;
 use rtc::rtp_transceiver::rtp_sender::{
@@ -17,9 +18,7 @@ use rtc::rtp_transceiver::rtp_sender::{
 use tokio::sync::{mpsc, watch};
 use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
-use webrtc::peer_connection::{
-    MediaEngine, PeerConnection, PeerConnectionBuilder, RTCIceCandidateInit, RTCSessionDescription,
-};
+use webrtc::peer_connection::{MediaEngine, PeerConnection, PeerConnectionBuilder};
 
 use crate::error::{CallError, transport};
 use crate::events::{Handler, ReceivedPacket, Shared};
@@ -96,10 +95,8 @@ pub struct Call {
     ssrc: u32,
     sender: tokio::sync::Mutex<Sender>,
     shared: Arc<Shared>,
-    /// Candidates that came before the remote description.
-    early: Mutex<Vec<RTCIceCandidateInit>>,
-    remote_set: AtomicBool,
-    caller: bool,
+    /// Offer/answer and the other side's candidates; the caller offers.
+    negotiation: Negotiation,
 }
 
 fn media_engine() -> Result<MediaEngine, CallError> {
@@ -141,14 +138,9 @@ impl Call {
     /// Start a call as the caller: the offer is the first item of `signals`.
     pub async fn offer(config: CallConfig) -> Result<(Call, CallChannels), CallError> {
         let (call, channels) = Call::new(config, true).await?;
-        let offer = call.pc.create_offer(None).await.map_err(transport)?;
-        call.shared.emit(SignalPayload::Offer {
-            sdp: offer.sdp.clone(),
-        });
-        call.pc
-            .set_local_description(offer)
-            .await
-            .map_err(transport)?;
+        call.negotiation
+            .offer(|offer| call.shared.emit(offer))
+            .await?;
         Ok((call, channels))
     }
 
@@ -158,17 +150,9 @@ impl Call {
         offer_sdp: &str,
     ) -> Result<(Call, CallChannels), CallError> {
         let (call, channels) = Call::new(config, false).await?;
-        let offer = RTCSessionDescription::offer(offer_sdp.to_string())
-            .map_err(|e| CallError::BadSdp(e.to_string()))?;
-        call.set_remote(offer).await?;
-        let answer = call.pc.create_answer(None).await.map_err(transport)?;
-        call.shared.emit(SignalPayload::Answer {
-            sdp: answer.sdp.clone(),
-        });
-        call.pc
-            .set_local_description(answer)
-            .await
-            .map_err(transport)?;
+        call.negotiation
+            .answer(offer_sdp.to_string(), |answer| call.shared.emit(answer))
+            .await?;
         Ok((call, channels))
     }
 
@@ -207,6 +191,7 @@ impl Call {
             .map_err(transport)?;
         tokio::spawn(watchdog(shared.clone(), pc.clone()));
         let call = Call {
+            negotiation: Negotiation::new(pc.clone(), caller),
             pc,
             track,
             ssrc,
@@ -215,36 +200,8 @@ impl Call {
                 talking: false,
             }),
             shared,
-            early: Mutex::new(Vec::new()),
-            remote_set: AtomicBool::new(false),
-            caller,
         };
         Ok((call, CallChannels { signals, packets }))
-    }
-
-    async fn set_remote(&self, description: RTCSessionDescription) -> Result<(), CallError> {
-        self.pc
-            .set_remote_description(description)
-            .await
-            .map_err(|e| CallError::BadSdp(e.to_string()))?;
-        self.remote_set.store(true, Ordering::SeqCst);
-        let early = std::mem::take(
-            &mut *self
-                .early
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        for candidate in early {
-            self.add_candidate(candidate).await?;
-        }
-        Ok(())
-    }
-
-    async fn add_candidate(&self, candidate: RTCIceCandidateInit) -> Result<(), CallError> {
-        self.pc
-            .add_ice_candidate(candidate)
-            .await
-            .map_err(|e| CallError::BadCandidate(e.to_string()))
     }
 
     /// A signal the other party sent (relayed by the line server).
@@ -252,47 +209,11 @@ impl Call {
         if self.shared.state().is_over() {
             return Err(CallError::Over);
         }
-        match payload {
-            SignalPayload::Answer { sdp } if self.caller => {
-                if self.remote_set.load(Ordering::SeqCst) {
-                    return Err(CallError::UnexpectedSignal("a second answer"));
-                }
-                let answer = RTCSessionDescription::answer(sdp)
-                    .map_err(|e| CallError::BadSdp(e.to_string()))?;
-                self.set_remote(answer).await
-            }
-            SignalPayload::Answer { .. } => {
-                Err(CallError::UnexpectedSignal("an answer to the callee"))
-            }
-            SignalPayload::Offer { .. } => Err(CallError::UnexpectedSignal(
-                "an offer once the call is set up",
-            )),
-            SignalPayload::Candidate {
-                candidate,
-                sdp_mid,
-                sdp_mline_index,
-            } => {
-                let init = RTCIceCandidateInit {
-                    candidate,
-                    sdp_mid,
-                    sdp_mline_index,
-                    ..Default::default()
-                };
-                if self.remote_set.load(Ordering::SeqCst) {
-                    self.add_candidate(init).await
-                } else {
-                    self.early
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(init);
-                    Ok(())
-                }
-            }
-            SignalPayload::Hold { on } => {
-                self.shared.feed(Input::RemoteHold(on));
-                Ok(())
-            }
+        if let SignalPayload::Hold { on } = payload {
+            self.shared.feed(Input::RemoteHold(on));
+            return Ok(());
         }
+        Ok(self.negotiation.apply(payload).await?)
     }
 
     /// Send one Opus packet stamped `timestamp` (48 kHz ticks; +960 per 20 ms). Muted, held or

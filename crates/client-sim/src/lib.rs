@@ -20,14 +20,13 @@
 
 pub mod call;
 mod file;
+mod http;
 
 pub use call::{CallOutcome, CallPlan, EndedBy, Phone, answer_call, length_of, place_call};
 
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
 use linedesk_protocol::{Action, ClientFrame, Event, PROTOCOL_VERSION, ServerFrame};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
@@ -98,24 +97,13 @@ pub struct SimClient {
 }
 
 async fn login(server: &str, login: &str, password: &str) -> Result<String, SimError> {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Full<Bytes>>();
     let body = serde_json::json!({ "login": login, "password": password }).to_string();
-    let request = hyper::Request::post(format!("http://{server}/api/login"))
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| SimError::Unreachable(e.to_string()))?;
-    let response = client
-        .request(request)
-        .await
-        .map_err(|e| SimError::Unreachable(e.to_string()))?;
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| SimError::Unreachable(e.to_string()))?
-        .to_bytes();
+    let (status, bytes) = http::post(
+        format!("http://{server}/api/login"),
+        (hyper::header::CONTENT_TYPE, "application/json".to_string()),
+        body.into_bytes(),
+    )
+    .await?;
     if status == hyper::StatusCode::UNAUTHORIZED {
         return Err(SimError::LoginRefused(login.to_string()));
     }

@@ -14,12 +14,14 @@ use linedesk_domain::ticket::{TicketHistoryEntry, TicketNumber, TicketState};
 use serde::{Deserialize, Serialize};
 
 mod call;
+mod query;
 mod workstation;
 pub use call::{
     CallEndReason, CallQuality, MAX_CANDIDATE_BYTES, MAX_RECORDING_BYTES, MAX_SDP_BYTES,
     SignalPayload,
 };
 mod remote;
+pub use query::encode_query_value;
 pub use remote::{
     MAX_REMOTE_PASSWORD_CHARS, MIN_REMOTE_PASSWORD_CHARS, RemoteEndReason, RemoteMode, SignalKind,
 };

@@ -1,6 +1,8 @@
 //! What can go wrong in a remote session, one variant per cause; [`RemoteError::code`] is the
 //! stable code the app's front end switches on.
 
+use linedesk_rtc_peer::NegotiationError;
+
 /// An error of `linedesk-remote`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -73,4 +75,22 @@ pub(crate) fn transport(err: impl std::fmt::Display) -> RemoteError {
 
 pub(crate) fn x11(err: impl std::fmt::Display) -> RemoteError {
     RemoteError::X11(err.to_string())
+}
+
+impl From<NegotiationError> for RemoteError {
+    fn from(err: NegotiationError) -> RemoteError {
+        match err {
+            NegotiationError::BadSdp(why) | NegotiationError::BadCandidate(why) => {
+                RemoteError::BadSignal(why)
+            }
+            NegotiationError::SecondAnswer => RemoteError::UnexpectedSignal("a second answer"),
+            NegotiationError::AnswerToAnswerer => {
+                RemoteError::UnexpectedSignal("an answer to the host")
+            }
+            NegotiationError::LateOffer => {
+                RemoteError::UnexpectedSignal("an offer once the session is set up")
+            }
+            NegotiationError::Transport(why) => RemoteError::Transport(why),
+        }
+    }
 }

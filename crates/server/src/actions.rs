@@ -12,7 +12,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use crate::remote_sessions::{self, Gate};
 use crate::sqlite::{Inner, id, sql_id};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
-use crate::{appeals, call_records, calls, kb_drafts, rating, sla, sla_alerts, tickets};
+use crate::{appeals, call_records, calls, contact, kb_drafts, rating, sla, sla_alerts, tickets};
 
 pub(crate) struct Work<'a> {
     pub tx: Transaction<'a>,
@@ -104,18 +104,6 @@ impl Work<'_> {
             .map(id))
     }
 
-    /// A1/A2: open a new appeal of `client` on `line` by a message (S3: its SLA deadlines
-    /// fixed now) and route it, `responsible` first.
-    pub(crate) fn open_appeal(
-        &mut self,
-        line: u64,
-        client: u64,
-        responsible: Vec<SpecialistId>,
-        live: &HashMap<u64, Dispatcher>,
-    ) -> Result<u64, StorageError> {
-        self.open_appeal_via(line, client, AppealChannel::Chat, responsible, live)
-    }
-
     /// The appeal's row, `AppealOpened` (with what opened it) and its SLA deadlines; not
     /// routed yet.
     pub(crate) fn insert_appeal(
@@ -143,7 +131,8 @@ impl Work<'_> {
         Ok(appeal)
     }
 
-    /// [`Work::open_appeal`] for an appeal opened by `channel` (A1: a call, a file, ...).
+    /// A1/A2: open a new appeal of `client` on `line` by `channel` (a message, a call, a
+    /// file, ...; S3: its SLA deadlines fixed now) and route it, `responsible` first.
     pub(crate) fn open_appeal_via(
         &mut self,
         line: u64,
@@ -297,18 +286,7 @@ pub(crate) fn apply(
                 return Err(StorageError::Forbidden(*line));
             }
             let text = text_of(text)?;
-            let on_line: Option<i64> =
-                w.tx.query_row(
-                    "SELECT 1 FROM clients WHERE id = ?1 AND line_id = ?2",
-                    params![sql_id(*client), sql_id(*line)],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if on_line.is_none() {
-                return Err(StorageError::Invalid(format!(
-                    "client {client} is not on line {line}"
-                )));
-            }
+            contact::client_on_line(&w.tx, *line, *client)?;
             let appeal = w.open_appeal_of(*line, *client)?;
             if let Some(appeal) = appeal {
                 // S2: the first answer meets the reaction deadline.
@@ -368,14 +346,8 @@ pub(crate) fn apply(
                 [sql_id(client)],
                 |r| r.get(0),
             )?);
-            let appeal = match w.open_appeal_of(line, client)? {
-                Some(appeal) => {
-                    w.client_activity(line, appeal, routing)?;
-                    appeal
-                }
-                // A1: a message opens an appeal; A2: routing assigns or queues it.
-                None => w.open_appeal(line, client, Vec::new(), routing)?,
-            };
+            // A1: a message opens an appeal; A2: routing assigns or queues it.
+            let appeal = w.appeal_from_client(line, client, AppealChannel::Chat, routing)?;
             w.append(
                 line,
                 Event::MessagePosted {

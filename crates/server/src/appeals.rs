@@ -11,6 +11,7 @@ use linedesk_protocol::{AppealChannel, Event};
 use rusqlite::{OptionalExtension, params};
 
 use crate::actions::{Work, specialist_only};
+use crate::contact;
 use crate::sla_alerts;
 use crate::sqlite::{id, sql_id};
 use crate::storage::{StorageError, Subject};
@@ -51,21 +52,7 @@ pub(crate) fn start(
     live: &HashMap<u64, Dispatcher>,
 ) -> Result<(), StorageError> {
     let specialist = specialist_only(actor)?;
-    if !w.serves(specialist, line)? {
-        return Err(StorageError::Forbidden(line));
-    }
-    let on_line: Option<i64> =
-        w.tx.query_row(
-            "SELECT 1 FROM clients WHERE id = ?1 AND line_id = ?2",
-            params![sql_id(client), sql_id(line)],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if on_line.is_none() {
-        return Err(StorageError::Invalid(format!(
-            "client {client} is not on line {line}"
-        )));
-    }
+    contact::may_contact(&w.tx, specialist, line, client)?;
     if let Some(open) = w.open_appeal_of(line, client)? {
         return Err(StorageError::Conflict(format!(
             "client {client} has the open appeal {open}"

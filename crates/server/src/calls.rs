@@ -5,15 +5,14 @@
 
 use std::collections::HashMap;
 
-use linedesk_domain::ids::SpecialistId;
 use linedesk_domain::routing::Dispatcher;
 use linedesk_protocol::{AppealChannel, CallEndReason, Event, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::actions::{Work, specialist_only};
-use crate::sla_alerts;
 use crate::sqlite::{id, sql_id};
 use crate::storage::{CallRecord, CallStage, StorageError, Subject};
+use crate::{contact, sla_alerts};
 
 fn stage_of(code: &str) -> Result<CallStage, StorageError> {
     match code {
@@ -90,35 +89,13 @@ pub(crate) fn place(
 ) -> Result<(), StorageError> {
     let (client, appeal, specialist) = match (actor.role, client) {
         (Role::Specialist, Some(client)) => {
-            if !w.serves(actor.id, line)? {
-                return Err(StorageError::Forbidden(line));
-            }
-            let on_line: Option<i64> =
-                w.tx.query_row(
-                    "SELECT 1 FROM clients WHERE id = ?1 AND line_id = ?2",
-                    params![sql_id(client), sql_id(line)],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if on_line.is_none() {
-                return Err(StorageError::Invalid(format!(
-                    "client {client} is not on line {line}"
-                )));
-            }
+            contact::may_contact(&w.tx, actor.id, line, client)?;
             if let Some(busy) = live_call(w, line, client, Some(actor.id))? {
                 return Err(StorageError::Conflict(format!("call {busy} is still on")));
             }
             // A1: the call opens an appeal, routed to the caller first (A2).
-            let appeal = match w.open_appeal_of(line, client)? {
-                Some(appeal) => appeal,
-                None => w.open_appeal_via(
-                    line,
-                    client,
-                    AppealChannel::Call,
-                    vec![SpecialistId(actor.id)],
-                    live,
-                )?,
-            };
+            let appeal =
+                w.appeal_from_specialist(line, client, AppealChannel::Call, actor.id, live)?;
             // S2: a call to the client is an answer.
             sla_alerts::react(&w.tx, appeal, w.now_ms)?;
             (client, appeal, Some(actor.id))
@@ -140,13 +117,7 @@ pub(crate) fn place(
             }
             // It rings the holder of the open appeal (unless they no longer take the client's
             // calls, P4), else whoever routing gives a new appeal to, else the line.
-            let appeal = match w.open_appeal_of(line, client)? {
-                Some(appeal) => {
-                    w.client_activity(line, appeal, live)?;
-                    appeal
-                }
-                None => w.open_appeal_via(line, client, AppealChannel::Call, Vec::new(), live)?,
-            };
+            let appeal = w.appeal_from_client(line, client, AppealChannel::Call, live)?;
             let (_, _, holder) = w.appeal(appeal)?;
             (client, appeal, holder)
         }

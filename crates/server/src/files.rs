@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::actions::{Work, specialist_only};
+use crate::contact;
 use crate::sqlite::{id, sql_id};
 use crate::storage::{StorageError, StoredFile, Subject};
 
@@ -80,32 +81,12 @@ pub(crate) fn share(
                 [sql_id(client)],
                 |r| r.get(0),
             )?);
-            let appeal = match w.open_appeal_of(line, client)? {
-                Some(appeal) => {
-                    w.client_activity(line, appeal, live)?;
-                    appeal
-                }
-                None => w.open_appeal_via(line, client, AppealChannel::File, Vec::new(), live)?,
-            };
+            let appeal = w.appeal_from_client(line, client, AppealChannel::File, live)?;
             (line, client, None, Some(appeal))
         }
         (_, Some((line, client))) => {
             let specialist = specialist_only(actor)?;
-            if !w.serves(specialist, line)? {
-                return Err(StorageError::Forbidden(line));
-            }
-            let on_line: Option<i64> =
-                w.tx.query_row(
-                    "SELECT 1 FROM clients WHERE id = ?1 AND line_id = ?2",
-                    params![sql_id(client), sql_id(line)],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if on_line.is_none() {
-                return Err(StorageError::Invalid(format!(
-                    "client {client} is not on line {line}"
-                )));
-            }
+            contact::may_contact(&w.tx, specialist, line, client)?;
             (
                 line,
                 client,

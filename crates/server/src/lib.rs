@@ -43,6 +43,7 @@ mod call_records;
 mod calls;
 pub mod config;
 pub mod config_file;
+mod contact;
 pub mod demo;
 pub mod file_routes;
 mod files;

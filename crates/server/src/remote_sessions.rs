@@ -12,12 +12,12 @@
 
 use std::collections::HashMap;
 
-use linedesk_domain::ids::SpecialistId;
 use linedesk_domain::routing::Dispatcher;
-use linedesk_protocol::{Event, RemoteEndReason, RemoteMode, Role};
+use linedesk_protocol::{AppealChannel, Event, RemoteEndReason, RemoteMode, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::actions::{Work, specialist_only};
+use crate::contact;
 use crate::sla_alerts;
 use crate::sqlite::{id, sql_id};
 use crate::storage::{RemoteRecord, RemoteStage, StorageError, Subject};
@@ -95,38 +95,6 @@ pub(crate) fn load(conn: &Connection, session: u64) -> Result<Option<RemoteRecor
     .transpose()
 }
 
-/// `specialist` may ask `client` for a session: they serve `line` and the client is on it.
-pub(crate) fn may_ask(
-    conn: &Connection,
-    specialist: u64,
-    line: u64,
-    client: u64,
-) -> Result<(), StorageError> {
-    let serves: Option<i64> = conn
-        .query_row(
-            "SELECT 1 FROM line_specialists WHERE line_id = ?1 AND specialist_id = ?2",
-            params![sql_id(line), sql_id(specialist)],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if serves.is_none() {
-        return Err(StorageError::Forbidden(line));
-    }
-    let on_line: Option<i64> = conn
-        .query_row(
-            "SELECT 1 FROM clients WHERE id = ?1 AND line_id = ?2",
-            params![sql_id(client), sql_id(line)],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if on_line.is_none() {
-        return Err(StorageError::Invalid(format!(
-            "client {client} is not on line {line}"
-        )));
-    }
-    Ok(())
-}
-
 /// Whether `specialist` has done an action under `key` already (a resend).
 pub(crate) fn key_used(
     conn: &Connection,
@@ -170,7 +138,8 @@ pub(crate) fn request(
     live: &HashMap<u64, Dispatcher>,
 ) -> Result<(), StorageError> {
     let specialist = specialist_only(actor)?;
-    may_ask(&w.tx, specialist, line, client)?;
+    // `specialist` may ask `client` for a session: they serve `line` and the client is on it.
+    contact::may_contact(&w.tx, specialist, line, client)?;
     match (mode, gate) {
         (RemoteMode::ByPassword, Gate::PasswordMatched) | (RemoteMode::ByRequest, Gate::Open) => {}
         (RemoteMode::ByPassword, _) => {
@@ -194,10 +163,7 @@ pub(crate) fn request(
         finish(w, &stale, Role::Specialist, RemoteEndReason::Failed)?;
     }
     // A1: the session opens an appeal, routed to the asking specialist first (A2).
-    let appeal = match w.open_appeal_of(line, client)? {
-        Some(appeal) => appeal,
-        None => w.open_appeal(line, client, vec![SpecialistId(specialist)], live)?,
-    };
+    let appeal = w.appeal_from_specialist(line, client, AppealChannel::Chat, specialist, live)?;
     let specialist_name: String = w.tx.query_row(
         "SELECT name FROM specialists WHERE id = ?1",
         [sql_id(specialist)],

@@ -209,7 +209,7 @@ impl SqliteStorage {
                         // (nor logged, nor throttled) as a new attempt.
                         return Ok(Gate::Open);
                     }
-                    remote_sessions::may_ask(&inner.conn, actor.id, *line, *client)?;
+                    crate::contact::may_contact(&inner.conn, actor.id, *line, *client)?;
                     remote_password::state(&inner.conn, actor.id, *client, now_ms, policy)?
                 };
                 let log = |outcome| {

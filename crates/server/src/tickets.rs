@@ -11,6 +11,7 @@ use linedesk_protocol::{Action, Event, MAX_MESSAGE_CHARS};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::actions::{Work, append_event, specialist_only};
+use crate::contact;
 use crate::sla::{instant, ticket_deadline};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{StorageError, Subject};
@@ -242,18 +243,7 @@ fn create(
     }
     let subject = checked(subject, "subject", MAX_SUBJECT_CHARS)?;
     let text = checked(text, "text", MAX_MESSAGE_CHARS)?;
-    let on_line: Option<i64> =
-        w.tx.query_row(
-            "SELECT 1 FROM clients WHERE id = ?1 AND line_id = ?2",
-            params![sql_id(client), sql_id(line)],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if on_line.is_none() {
-        return Err(StorageError::Invalid(format!(
-            "client {client} is not on line {line}"
-        )));
-    }
+    contact::client_on_line(&w.tx, line, client)?;
     if let Some(appeal) = appeal {
         let theirs: Option<i64> =
             w.tx.query_row(

@@ -7,11 +7,10 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{Client, WAIT, World, events, submit, world};
+use common::{Client, World, ack, events, raw_http, refused, submit, subscribed, world};
 use linedesk_protocol::{Action, CallQuality, ErrorCode, Event, Role, ServerFrame};
 use linedesk_server::storage::Storage;
 use linedesk_voice::recording::Recorder;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn quality(mos_centi: u16) -> CallQuality {
     CallQuality {
@@ -27,7 +26,7 @@ fn quality(mos_centi: u16) -> CallQuality {
     }
 }
 
-/// One HTTP/1.1 request with a raw body: (status, body bytes).
+/// An upload or a download, sent as Ogg: (status, body bytes).
 async fn request(
     addr: SocketAddr,
     method: &str,
@@ -35,30 +34,8 @@ async fn request(
     token: Option<&str>,
     body: &[u8],
 ) -> (u16, Vec<u8>) {
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: audio/ogg\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    tcp.write_all(head.as_bytes()).await.expect("write");
-    // A refused body may be answered before it is all sent.
-    let _ = tcp.write_all(body).await;
-    let mut bytes = Vec::new();
-    let _ = tokio::time::timeout(WAIT, tcp.read_to_end(&mut bytes))
-        .await
-        .expect("in time");
-    let split = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("head");
-    let head = String::from_utf8_lossy(&bytes[..split]);
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, bytes[split + 4..].to_vec())
+    let (status, _, body) = raw_http(addr, method, path, token, Some("audio/ogg"), body).await;
+    (status, body)
 }
 
 /// A real recording of `frames` × 20 ms: a tone on the specialist's side.
@@ -71,26 +48,6 @@ fn ogg(frames: usize) -> Vec<u8> {
         recorder.write(Some(&tone), None).expect("write");
     }
     recorder.finish().expect("finish")
-}
-
-async fn subscribed(w: &World, login: &str, password: &str) -> Client {
-    let mut c = Client::signed_in(w.addr, login, password).await;
-    events(&mut c, w.line_a, 0).await;
-    c
-}
-
-async fn ack(c: &mut Client, key: &str, action: Action) {
-    match submit(c, key, action).await {
-        ServerFrame::Ack { .. } => {}
-        other => panic!("{key}: {other:?}"),
-    }
-}
-
-async fn refused(c: &mut Client, key: &str, action: Action) -> ErrorCode {
-    match submit(c, key, action).await {
-        ServerFrame::Error { code, .. } => code,
-        other => panic!("{key}: expected an error, got {other:?}"),
-    }
 }
 
 /// Anna calls Ivanova, who answers: the call id and its appeal.

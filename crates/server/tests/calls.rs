@@ -5,38 +5,13 @@
 
 mod common;
 
-use common::{Client, World, events, submit, world};
+use common::{Client, ack, events, next_event, refused, submit, subscribed, world};
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{
     Action, CallEndReason, ClientFrame, ErrorCode, Event, Role, ServerFrame, SignalPayload,
 };
 
 const SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n";
-
-async fn ack(c: &mut Client, key: &str, action: Action) {
-    match submit(c, key, action).await {
-        ServerFrame::Ack { .. } => {}
-        other => panic!("{key}: {other:?}"),
-    }
-}
-
-async fn refused(c: &mut Client, key: &str, action: Action) -> ErrorCode {
-    match submit(c, key, action).await {
-        ServerFrame::Error { code, .. } => code,
-        other => panic!("{key}: expected an error, got {other:?}"),
-    }
-}
-
-/// The next live event matching `pick`, skipping the others.
-async fn next_event<T>(c: &mut Client, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
-    loop {
-        if let ServerFrame::Event { event, .. } = c.recv().await
-            && let Some(found) = pick(&event)
-        {
-            return found;
-        }
-    }
-}
 
 /// The next relayed signal, skipping events.
 async fn next_signal(c: &mut Client) -> (u64, Role, SignalPayload) {
@@ -78,12 +53,6 @@ fn candidate(port: u16) -> SignalPayload {
         sdp_mid: Some("0".into()),
         sdp_mline_index: Some(0),
     }
-}
-
-async fn subscribed(w: &World, login: &str, password: &str) -> Client {
-    let mut c = Client::signed_in(w.addr, login, password).await;
-    events(&mut c, w.line_a, 0).await;
-    c
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Client, World, events, submit, world};
+use common::{Client, World, ack, events, next_event, refused, submit, subscribed, world};
 use linedesk_protocol::{
     Action, ClientFrame, ErrorCode, Event, RemoteEndReason, RemoteMode, Role, ServerFrame,
     SignalPayload,
@@ -18,30 +18,6 @@ const DATA_SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=app
 const AUDIO_SDP: &str =
     "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n";
 const PASSWORD: &str = "секрет-42";
-
-async fn ack(c: &mut Client, key: &str, action: Action) {
-    match submit(c, key, action).await {
-        ServerFrame::Ack { .. } => {}
-        other => panic!("{key}: {other:?}"),
-    }
-}
-
-async fn refused(c: &mut Client, key: &str, action: Action) -> ErrorCode {
-    match submit(c, key, action).await {
-        ServerFrame::Error { code, .. } => code,
-        other => panic!("{key}: expected an error, got {other:?}"),
-    }
-}
-
-async fn next_event<T>(c: &mut Client, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
-    loop {
-        if let ServerFrame::Event { event, .. } = c.recv().await
-            && let Some(found) = pick(&event)
-        {
-            return found;
-        }
-    }
-}
 
 async fn next_remote_signal(c: &mut Client) -> (u64, Role, SignalPayload) {
     loop {
@@ -72,12 +48,6 @@ fn offer() -> SignalPayload {
     SignalPayload::Offer {
         sdp: DATA_SDP.into(),
     }
-}
-
-async fn subscribed(w: &World, login: &str, password: &str) -> Client {
-    let mut c = Client::signed_in(w.addr, login, password).await;
-    events(&mut c, w.line_a, 0).await;
-    c
 }
 
 fn ask(w: &World, mode: RemoteMode, password: Option<&str>) -> Action {

@@ -6,14 +6,14 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{Client, WAIT, encode, events, http, http_get, submit, token, world};
+use common::{Client, events, http, http_get, raw_http, submit, token, world};
 use linedesk_domain::appeal::{SupportTier, TransferTarget};
 use linedesk_domain::ids::LineId;
 use linedesk_protocol::{
     Action, AppealChannel, ErrorCode, Event, MAX_FILE_BYTES, ServerFrame, SharedFile,
+    encode_query_value as encode,
 };
 use linedesk_server::storage::{Storage, StoredClient};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ANNA: u64 = 1;
 
@@ -35,40 +35,6 @@ async fn log(addr: SocketAddr, line: u64) -> Vec<Event> {
     let login = if line == 1 { "anna" } else { "boris" };
     let mut reader = Client::signed_in(addr, login, &format!("{login}-pass")).await;
     events(&mut reader, line, 0).await
-}
-
-/// One raw HTTP/1.1 exchange: (status, headers, body bytes).
-async fn raw(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &[u8],
-) -> (u16, String, Vec<u8>) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.expect("write");
-    // The server may answer (413) and close before reading a large body.
-    let _ = stream.write_all(body).await;
-    let mut bytes = Vec::new();
-    let _ = tokio::time::timeout(WAIT, stream.read_to_end(&mut bytes))
-        .await
-        .expect("in time");
-    let split = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("head");
-    let head = String::from_utf8_lossy(&bytes[..split]).to_string();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, head, bytes[split + 4..].to_vec())
 }
 
 #[tokio::test]
@@ -276,7 +242,8 @@ async fn a1_a_client_file_opens_an_appeal_and_only_the_line_and_the_client_read_
         (Some(&sidorov), 403),
         (None, 401),
     ] {
-        let (status, head, body) = raw(w.addr, "GET", &file, who.map(String::as_str), &[]).await;
+        let (status, head, body) =
+            raw_http(w.addr, "GET", &file, who.map(String::as_str), None, &[]).await;
         assert_eq!(status, expected, "{head}");
         if status == 200 {
             assert_eq!(body, bytes);
@@ -287,11 +254,12 @@ async fn a1_a_client_file_opens_an_appeal_and_only_the_line_and_the_client_read_
     assert_eq!(status, 404);
 
     let too_big = vec![7u8; MAX_FILE_BYTES + 1];
-    let (status, _, _) = raw(
+    let (status, _, _) = raw_http(
         w.addr,
         "POST",
         "/api/files?name=big.bin",
         Some(&ivanova),
+        None,
         &too_big,
     )
     .await;

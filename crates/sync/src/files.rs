@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use http_body_util::Full;
 use hyper::body::Bytes;
-use linedesk_protocol::{KbDraft, SharedFile};
+use linedesk_protocol::{KbDraft, SharedFile, encode_query_value};
 use linedesk_store::Store;
 
 use crate::connection::http;
@@ -52,19 +52,6 @@ impl ApiError {
             _ => false,
         }
     }
-}
-
-/// Percent-encode a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn call(
@@ -121,10 +108,10 @@ pub async fn upload_file(
 ) -> Result<SharedFile, ApiError> {
     let mut path = format!(
         "/api/lines/{line}/clients/{client}/files?name={}",
-        encode(name)
+        encode_query_value(name)
     );
     if let Some(key) = key {
-        path.push_str(&format!("&key={}", encode(key)));
+        path.push_str(&format!("&key={}", encode_query_value(key)));
     }
     let answer = call(config, hyper::Method::POST, &path, token, bytes).await?;
     decoded(&answer)

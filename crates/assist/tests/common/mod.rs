@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use linedesk_protocol::{Action, ErrorCode, Event, RemoteMode, Role};
 use linedesk_remote::xvfb::VirtualDisplay;
-use linedesk_remote::{Screen, SessionConfig, SessionState, Viewer, ViewerChannels, X11Screen};
+use linedesk_remote::{SessionConfig, SessionState, Viewer, ViewerChannels};
 use linedesk_server::app::{Server, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::sqlite::SqliteStorage;
@@ -65,32 +65,7 @@ pub async fn world() -> World {
 
 /// Xvfb 1280x800x24 with an xterm running `sh` in the top left, drawn and still.
 pub fn display_with_xterm() -> VirtualDisplay {
-    let mut display = VirtualDisplay::start(WIDTH, HEIGHT).expect("Xvfb");
-    display
-        .spawn(
-            "xterm",
-            &[
-                "-geometry",
-                "100x30+0+0",
-                "-xrm",
-                "*cursorBlink: false",
-                "-e",
-                "/bin/sh",
-            ],
-        )
-        .expect("xterm");
-    let mut screen = X11Screen::connect(Some(&display.name())).expect("screen");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let (mut last, mut same) = (screen.grab().expect("grab"), 0);
-    while same < 3 {
-        assert!(Instant::now() < deadline, "the display did not settle");
-        std::thread::sleep(Duration::from_millis(200));
-        let now = screen.grab().expect("grab");
-        let drawn = now.pixels.chunks_exact(4).any(|px| px != &now.pixels[..4]);
-        same = if now == last && drawn { same + 1 } else { 0 };
-        last = now;
-    }
-    display
+    VirtualDisplay::with_xterm(WIDTH, HEIGHT).expect("Xvfb with an xterm")
 }
 
 /// `import -window root` of `display` as RGB bytes.

@@ -42,20 +42,8 @@ fn args() -> Result<Args, Failure> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Failure> {
     let args = args()?;
-    let mut display = VirtualDisplay::start(1280, 800)?;
+    let mut display = VirtualDisplay::with_xterm(1280, 800)?;
     let name = display.name();
-    display.spawn(
-        "xterm",
-        &[
-            "-geometry",
-            "100x30+0+0",
-            "-xrm",
-            "*cursorBlink: false",
-            "-e",
-            "/bin/sh",
-        ],
-    )?;
-    tokio::time::sleep(Duration::from_secs(2)).await;
 
     println!(
         "remote-bench: 1280x800 Xvfb {name}, loopback WebRTC, max {} fps",

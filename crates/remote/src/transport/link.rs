@@ -2,16 +2,17 @@
 //! in and out (candidates that come before the remote description are kept until it is set),
 //! and the watchdog that ends a session which does not connect in time.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use linedesk_protocol::SignalPayload;
+use linedesk_rtc_peer::{Negotiation, candidate_signal};
 use tokio::sync::{mpsc, watch};
 use webrtc::data_channel::DataChannel;
 use webrtc::peer_connection::{
-    PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCIceCandidateInit,
-    RTCPeerConnectionIceEvent, RTCPeerConnectionState, RTCSessionDescription,
+    PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCPeerConnectionIceEvent,
+    RTCPeerConnectionState,
 };
 
 use super::{EndReason, SessionConfig, SessionState};
@@ -73,14 +74,9 @@ struct Handler {
 #[async_trait::async_trait]
 impl PeerConnectionEventHandler for Handler {
     async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
-        let Ok(init) = event.candidate.to_json() else {
-            return;
-        };
-        self.shared.emit(SignalPayload::Candidate {
-            candidate: init.candidate,
-            sdp_mid: init.sdp_mid.filter(|mid| !mid.is_empty()),
-            sdp_mline_index: init.sdp_mline_index,
-        });
+        if let Some(signal) = candidate_signal(&event) {
+            self.shared.emit(signal);
+        }
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
@@ -107,9 +103,8 @@ impl PeerConnectionEventHandler for Handler {
 pub(crate) struct Link {
     pub pc: Arc<dyn PeerConnection>,
     pub shared: Arc<Shared>,
-    early: Mutex<Vec<RTCIceCandidateInit>>,
-    remote_set: AtomicBool,
-    offerer: bool,
+    /// Offer/answer and the other side's candidates; the viewer offers.
+    negotiation: Negotiation,
 }
 
 /// What [`Link::new`] hands back besides the link.
@@ -145,25 +140,19 @@ impl Link {
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
         tokio::spawn(watchdog(shared.clone(), pc.clone(), config.connect_timeout));
         let link = Link {
+            negotiation: Negotiation::new(pc.clone(), offerer),
             pc,
             shared,
-            early: Mutex::new(Vec::new()),
-            remote_set: AtomicBool::new(false),
-            offerer,
         };
         Ok((link, LinkEnds { signals, channels }))
     }
 
     /// Create the offer, queue it as the first signal and apply it locally.
     pub async fn offer(&self) -> Result<(), RemoteError> {
-        let offer = self.pc.create_offer(None).await.map_err(transport)?;
-        self.shared.emit(SignalPayload::Offer {
-            sdp: offer.sdp.clone(),
-        });
-        self.pc
-            .set_local_description(offer)
-            .await
-            .map_err(transport)
+        Ok(self
+            .negotiation
+            .offer(|offer| self.shared.emit(offer))
+            .await?)
     }
 
     /// Apply the remote `offer`, then answer it (the answer is queued as a signal).
@@ -171,88 +160,18 @@ impl Link {
         let SignalPayload::Offer { sdp } = offer else {
             return Err(RemoteError::UnexpectedSignal("the host needs an offer"));
         };
-        let offer =
-            RTCSessionDescription::offer(sdp).map_err(|e| RemoteError::BadSignal(e.to_string()))?;
-        self.set_remote(offer).await?;
-        let answer = self.pc.create_answer(None).await.map_err(transport)?;
-        self.shared.emit(SignalPayload::Answer {
-            sdp: answer.sdp.clone(),
-        });
-        self.pc
-            .set_local_description(answer)
-            .await
-            .map_err(transport)
+        Ok(self
+            .negotiation
+            .answer(sdp, |answer| self.shared.emit(answer))
+            .await?)
     }
 
-    async fn set_remote(&self, description: RTCSessionDescription) -> Result<(), RemoteError> {
-        self.pc
-            .set_remote_description(description)
-            .await
-            .map_err(|e| RemoteError::BadSignal(e.to_string()))?;
-        self.remote_set.store(true, Ordering::SeqCst);
-        let early = std::mem::take(
-            &mut *self
-                .early
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        for candidate in early {
-            self.add_candidate(candidate).await?;
-        }
-        Ok(())
-    }
-
-    async fn add_candidate(&self, candidate: RTCIceCandidateInit) -> Result<(), RemoteError> {
-        self.pc
-            .add_ice_candidate(candidate)
-            .await
-            .map_err(|e| RemoteError::BadSignal(e.to_string()))
-    }
-
-    /// A signal the other side sent.
+    /// A signal the other side sent. Hold means nothing to a remote session: it is ignored.
     pub async fn signal(&self, payload: SignalPayload) -> Result<(), RemoteError> {
         if self.shared.state().is_over() {
             return Err(RemoteError::Over);
         }
-        match payload {
-            SignalPayload::Answer { sdp } if self.offerer => {
-                if self.remote_set.load(Ordering::SeqCst) {
-                    return Err(RemoteError::UnexpectedSignal("a second answer"));
-                }
-                let answer = RTCSessionDescription::answer(sdp)
-                    .map_err(|e| RemoteError::BadSignal(e.to_string()))?;
-                self.set_remote(answer).await
-            }
-            SignalPayload::Answer { .. } => {
-                Err(RemoteError::UnexpectedSignal("an answer to the host"))
-            }
-            SignalPayload::Offer { .. } => Err(RemoteError::UnexpectedSignal(
-                "an offer once the session is set up",
-            )),
-            SignalPayload::Candidate {
-                candidate,
-                sdp_mid,
-                sdp_mline_index,
-            } => {
-                let init = RTCIceCandidateInit {
-                    candidate,
-                    sdp_mid,
-                    sdp_mline_index,
-                    ..Default::default()
-                };
-                if self.remote_set.load(Ordering::SeqCst) {
-                    self.add_candidate(init).await
-                } else {
-                    self.early
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(init);
-                    Ok(())
-                }
-            }
-            // Hold means nothing to a remote session.
-            SignalPayload::Hold { .. } => Ok(()),
-        }
+        Ok(self.negotiation.apply(payload).await?)
     }
 
     /// End here and close the transport.

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use linedesk_remote::xvfb::VirtualDisplay;
+use linedesk_remote::xvfb::{self, VirtualDisplay};
 use linedesk_remote::{
     Clipboard, Host, HostOptions, Screen, SessionConfig, SessionState, Viewer, ViewerChannels,
     X11Screen, XTestInput,
@@ -16,46 +16,12 @@ pub const HEIGHT: u16 = 800;
 
 /// Xvfb 1280x800 with an xterm running `sh` in the top left corner, drawn and idle.
 pub fn display_with_xterm() -> VirtualDisplay {
-    let mut display = VirtualDisplay::start(WIDTH, HEIGHT).expect("Xvfb");
-    display
-        .spawn(
-            "xterm",
-            &[
-                "-geometry",
-                "100x30+0+0",
-                "-xrm",
-                "*cursorBlink: false",
-                "-e",
-                "/bin/sh",
-            ],
-        )
-        .expect("xterm");
-    wait_still(&display.name());
-    display
+    VirtualDisplay::with_xterm(WIDTH, HEIGHT).expect("Xvfb with an xterm")
 }
 
-/// Wait until the screen shows something and stops changing (the xterm is mapped and its
-/// shell printed its prompt).
+/// Wait until the screen shows something and stops changing.
 pub fn wait_still(display: &str) {
-    let mut screen = X11Screen::connect(Some(display)).expect("connect");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut last = screen.grab().expect("grab");
-    let mut same = 0;
-    while Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(200));
-        let now = screen.grab().expect("grab");
-        let drawn = now.pixels.chunks_exact(4).any(|px| px != &now.pixels[..4]);
-        if now == last && drawn {
-            same += 1;
-            if same >= 3 {
-                return;
-            }
-        } else {
-            same = 0;
-        }
-        last = now;
-    }
-    panic!("the display did not settle");
+    xvfb::wait_still(display).expect("the display settles");
 }
 
 /// A viewer and a host of `display`, connected, with signals pumped between them.

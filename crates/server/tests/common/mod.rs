@@ -356,19 +356,6 @@ pub async fn http_get(
     )
 }
 
-/// Percent-encode a query value (UTF-8 bytes outside unreserved characters).
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Submit `action` under `key` and return the answer (skipping live events).
 pub async fn submit(c: &mut Client, key: &str, action: linedesk_protocol::Action) -> ServerFrame {
     c.send(&ClientFrame::Submit {
@@ -390,4 +377,82 @@ pub async fn events(c: &mut Client, line: u64, after: u64) -> Vec<linedesk_proto
             other => panic!("{other:?}"),
         }
     }
+}
+
+/// Submit `action` under `key`; it must be acknowledged.
+pub async fn ack(c: &mut Client, key: &str, action: linedesk_protocol::Action) {
+    match submit(c, key, action).await {
+        ServerFrame::Ack { .. } => {}
+        other => panic!("{key}: {other:?}"),
+    }
+}
+
+/// Submit `action` under `key`; it must be refused: the error code.
+pub async fn refused(
+    c: &mut Client,
+    key: &str,
+    action: linedesk_protocol::Action,
+) -> linedesk_protocol::ErrorCode {
+    match submit(c, key, action).await {
+        ServerFrame::Error { code, .. } => code,
+        other => panic!("{key}: expected an error, got {other:?}"),
+    }
+}
+
+/// The next live event matching `pick`, skipping the others.
+pub async fn next_event<T>(
+    c: &mut Client,
+    mut pick: impl FnMut(&linedesk_protocol::Event) -> Option<T>,
+) -> T {
+    loop {
+        if let ServerFrame::Event { event, .. } = c.recv().await
+            && let Some(found) = pick(&event)
+        {
+            return found;
+        }
+    }
+}
+
+/// `login` signed in and caught up on line A of `w`.
+pub async fn subscribed(w: &World, login: &str, password: &str) -> Client {
+    let mut c = Client::signed_in(w.addr, login, password).await;
+    events(&mut c, w.line_a, 0).await;
+    c
+}
+
+/// One raw HTTP/1.1 exchange with a body of `content_type` (none: no such header):
+/// (status, head, body bytes). For bodies that are not JSON, and answers that are not either.
+pub async fn raw_http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let kind = content_type.map_or(String::new(), |t| format!("Content-Type: {t}\r\n"));
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}{kind}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    // The server may answer (a refusal, 413) and close before reading the whole body.
+    let _ = stream.write_all(body).await;
+    let mut bytes = Vec::new();
+    let _ = tokio::time::timeout(WAIT, stream.read_to_end(&mut bytes))
+        .await
+        .expect("in time");
+    let split = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("head");
+    let head = String::from_utf8_lossy(&bytes[..split]).to_string();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, head, bytes[split + 4..].to_vec())
 }
