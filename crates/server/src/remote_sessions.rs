@@ -163,7 +163,7 @@ pub(crate) fn request(
         finish(w, &stale, Role::Specialist, RemoteEndReason::Failed)?;
     }
     // A1: the session opens an appeal, routed to the asking specialist first (A2).
-    let appeal = w.appeal_from_specialist(line, client, AppealChannel::Chat, specialist, live)?;
+    let appeal = w.appeal_from_specialist(line, client, AppealChannel::Remote, specialist, live)?;
     let specialist_name: String = w.tx.query_row(
         "SELECT name FROM specialists WHERE id = ?1",
         [sql_id(specialist)],

@@ -110,7 +110,8 @@ async fn by_request_nothing_is_relayed_before_the_client_accepts_and_either_can_
     let line = events(&mut anna, w.line_a, 0).await;
     assert!(
         line.iter()
-            .any(|e| matches!(e, Event::AppealOpened { client, .. } if *client == w.client_a)),
+            .any(|e| matches!(e, Event::AppealOpened { client, channel, .. }
+                if *client == w.client_a && *channel == linedesk_protocol::AppealChannel::Remote)),
         "{line:?}"
     );
 
