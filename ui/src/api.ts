@@ -47,3 +47,12 @@ export function errorText(err: unknown): string {
   }
   return t("error.internal", { message: err instanceof Error ? err.message : String(err) });
 }
+
+/** Run a command for its effect; an error goes to `onerror` (a button's click handler). */
+export async function attempt(pending: Promise<unknown>, onerror: (err: unknown) => void): Promise<void> {
+  try {
+    await call(pending as Promise<Outcome<unknown>>);
+  } catch (err) {
+    onerror(err);
+  }
+}

@@ -58,12 +58,8 @@ impl Store {
             AppealListStatus::Finished => "finished",
             AppealListStatus::Spam => "spam",
         });
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT a.id, a.line_id, COALESCE(l.name, ''), a.client_id, COALESCE(c.name, ''),
-                    a.channel, a.opened_at, a.finished_at, a.result, a.spam, a.tier
-             FROM appeals a
-             LEFT JOIN lines l ON l.id = a.line_id
-             LEFT JOIN clients c ON c.id = a.client_id
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{APPEAL_SELECT}
              WHERE a.holder = ?1
                AND (?2 IS NULL
                     OR (?2 = 'open' AND a.finished_at IS NULL)
@@ -73,8 +69,8 @@ impl Store {
                AND (?4 IS NULL OR a.opened_at < ?4)
                AND (?5 IS NULL OR a.channel = ?5)
              ORDER BY a.opened_at DESC, a.id DESC
-             LIMIT ?6",
-        )?;
+             LIMIT ?6"
+        ))?;
         let rows = stmt
             .query_map(
                 rusqlite::params![
@@ -93,21 +89,24 @@ impl Store {
 
     /// A7: every appeal of the client on the line, oldest first (the chat's timeline).
     pub fn appeals_of(&self, line_id: i64, client_id: i64) -> Result<Vec<AppealRecord>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT a.id, a.line_id, COALESCE(l.name, ''), a.client_id, COALESCE(c.name, ''),
-                    a.channel, a.opened_at, a.finished_at, a.result, a.spam, a.tier
-             FROM appeals a
-             LEFT JOIN lines l ON l.id = a.line_id
-             LEFT JOIN clients c ON c.id = a.client_id
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{APPEAL_SELECT}
              WHERE a.line_id = ?1 AND a.client_id = ?2
-             ORDER BY a.opened_at, a.id",
-        )?;
+             ORDER BY a.opened_at, a.id"
+        ))?;
         let rows = stmt
             .query_map([line_id, client_id], appeal_record)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 }
+
+/// The columns of [`appeal_record`], with the line's and the client's names.
+const APPEAL_SELECT: &str = "SELECT a.id, a.line_id, COALESCE(l.name, ''), a.client_id,
+        COALESCE(c.name, ''), a.channel, a.opened_at, a.finished_at, a.result, a.spam, a.tier
+     FROM appeals a
+     LEFT JOIN lines l ON l.id = a.line_id
+     LEFT JOIN clients c ON c.id = a.client_id";
 
 /// One row of the appeal queries (columns in their order).
 fn appeal_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppealRecord> {
