@@ -35,6 +35,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::save_draft,
             commands::search_history,
             commands::sync_status,
+            crate::workstation::appeal_notes,
             crate::workstation::client_appeals,
             crate::workstation::my_appeals,
             crate::workstation::start_appeal,

@@ -302,3 +302,14 @@ pub async fn client_appeals(
 ) -> CommandResult<Vec<AppealRecord>> {
     Ok(state.store()?.appeals_of(line_id, client_id)?)
 }
+
+/// A7: transfers and ratings of the client's appeals, oldest first (the chat's timeline).
+#[tauri::command]
+#[specta::specta]
+pub async fn appeal_notes(
+    state: State<'_, AppState>,
+    line_id: i64,
+    client_id: i64,
+) -> CommandResult<Vec<linedesk_store::AppealNote>> {
+    Ok(state.store()?.appeal_notes_of(line_id, client_id)?)
+}

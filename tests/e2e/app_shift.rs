@@ -425,6 +425,13 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             by_testid("timeline-ticket")
         ))
         .await;
+        for kind in ["transferred", "rated"] {
+            app.wait(&format!(
+                "{}[data-kind=\"{kind}\"][data-appeal-id=\"{appeal}\"]",
+                by_testid("timeline-note")
+            ))
+            .await;
+        }
         app.screenshot("shift-en-chat").await;
         app.quit().await;
     })

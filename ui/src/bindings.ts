@@ -25,6 +25,8 @@ export const commands = {
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
+	/**  A7: transfers and ratings of the client's appeals, oldest first (the chat's timeline). */
+	appealNotes: (lineId: number, clientId: number) => typedError<AppealNote_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("appeal_notes", { lineId, clientId })),
 	/**  A7: the client's appeals on the line, oldest first (the chat's timeline). */
 	clientAppeals: (lineId: number, clientId: number) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("client_appeals", { lineId, clientId })),
 	/**  A6: this specialist's appeals matching `filter`, newest first. */
@@ -171,6 +173,43 @@ export type AppealListFilter_Serialize = {
 export type AppealListStatus = "open" | 
 /**  Finished with a result (not spam). */
 "finished" | "spam";
+
+/**  One note of the timeline. */
+export type AppealNote = AppealNote_Serialize | AppealNote_Deserialize;
+
+/**  One note of the timeline. */
+export type AppealNote_Deserialize = {
+	appeal: number,
+	/**  `transferred` or `rated`. */
+	kind: string,
+	/**  Who handed it on (`None` for a rating); `by_me` when it was this app's specialist. */
+	byName?: string | null,
+	byMe: boolean,
+	/**  The colleague it went to, by name. */
+	toName?: string | null,
+	/**  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating. */
+	target: string,
+	/**  The reason of a transfer. */
+	detail: string,
+	at: number,
+};
+
+/**  One note of the timeline. */
+export type AppealNote_Serialize = {
+	appeal: number,
+	/**  `transferred` or `rated`. */
+	kind: string,
+	/**  Who handed it on (`None` for a rating); `by_me` when it was this app's specialist. */
+	byName: string | null,
+	byMe: boolean,
+	/**  The colleague it went to, by name. */
+	toName: string | null,
+	/**  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating. */
+	target: string,
+	/**  The reason of a transfer. */
+	detail: string,
+	at: number,
+};
 
 /**  One appeal of the list. */
 export type AppealRecord = AppealRecord_Serialize | AppealRecord_Deserialize;

@@ -25,6 +25,7 @@ mod error;
 pub mod migrate;
 
 pub mod appeal_list;
+pub mod appeal_notes;
 pub mod appeals;
 mod chat;
 mod clients;
@@ -45,6 +46,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags};
 
 pub use appeal_list::{AppealListFilter, AppealListStatus, AppealRecord};
+pub use appeal_notes::{AppealNote, AppealNoteChange};
 pub use chat::{Author, Message, MessageHit, MessageStatus};
 pub use clients::{ClientCard, ClientList, ClientRow, CompanyCard, Line};
 pub use error::StoreError;

@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_remote_sessions",
         sql: include_str!("../../../migrations/0012_remote_sessions.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_appeal_notes",
+        sql: include_str!("../../../migrations/0013_appeal_notes.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

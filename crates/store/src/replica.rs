@@ -159,6 +159,12 @@ pub enum RemoteChange {
         specialist: i64,
         mine: bool,
     },
+    /// A3/A4: a transfer or a rating for the timeline; `tier` when the transfer sent the
+    /// appeal to a level of the line (recorded on the appeal too).
+    AppealNote {
+        note: crate::appeal_notes::AppealNoteChange,
+        tier: Option<String>,
+    },
     /// A3: the appeal was sent to a level of a two-level line (`first` or `second`).
     AppealTier {
         appeal: i64,
@@ -378,6 +384,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
         | RemoteChange::FileShared { client, .. } => {
             ensure_client(tx, line, *client)?;
         }
+        RemoteChange::AppealNote { note, .. } => ensure_client(tx, line, note.client)?,
         RemoteChange::RemoteSession(change) => {
             if let Some(client) = change.client() {
                 ensure_client(tx, line, client)?;
@@ -600,6 +607,12 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             appeal_log::held(tx, *appeal, Some(*specialist))
         }
         RemoteChange::AppealTier { appeal, tier } => appeal_log::tier(tx, *appeal, tier),
+        RemoteChange::AppealNote { note, tier } => {
+            if let Some(tier) = tier {
+                appeal_log::tier(tx, note.appeal, tier)?;
+            }
+            crate::appeal_notes::record(tx, line, note)
+        }
         RemoteChange::AppealEnded {
             client,
             appeal,

@@ -648,7 +648,10 @@ fn a_version_10_database_migrates_to_the_workstation_schema() {
         .expect("old data");
     }
     let store = Store::open(&path).expect("migrate");
-    assert_eq!(store.schema_version().expect("version"), 12);
+    assert_eq!(
+        store.schema_version().expect("version"),
+        linedesk_store::migrate::latest_version()
+    );
     assert_eq!(store.sync_cursor(LINE).expect("cursor"), 1);
     assert!(store.ticket_folder(ME).expect("folder").is_empty());
     assert!(
@@ -657,4 +660,89 @@ fn a_version_10_database_migrates_to_the_workstation_schema() {
             .expect("list")
             .is_empty()
     );
+}
+
+#[test]
+fn a7_transfers_and_ratings_are_notes_of_the_clients_timeline() {
+    use linedesk_store::AppealNoteChange;
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(&dir);
+    store.set_server_me(ME).expect("me");
+    let note = |appeal, kind, by, to, target: &str, detail: &str, at| RemoteChange::AppealNote {
+        note: AppealNoteChange {
+            client: 40,
+            appeal,
+            kind,
+            by,
+            to,
+            target: target.into(),
+            detail: detail.into(),
+            at,
+        },
+        tier: (target == "tier:second").then(|| "second".into()),
+    };
+    store
+        .apply_remote(
+            LINE,
+            &[
+                (
+                    1,
+                    RemoteChange::Line {
+                        name: "Линия".into(),
+                    },
+                ),
+                (2, client(40, "Иванова Анна")),
+                (
+                    3,
+                    RemoteChange::Colleague {
+                        id: WORKER,
+                        name: "Дмитрий".into(),
+                    },
+                ),
+                (
+                    4,
+                    note(
+                        900,
+                        "transferred",
+                        Some(ME),
+                        Some(WORKER),
+                        "colleague",
+                        "Это к Дмитрию",
+                        NOW,
+                    ),
+                ),
+                (
+                    5,
+                    note(
+                        900,
+                        "transferred",
+                        Some(WORKER),
+                        None,
+                        "tier:second",
+                        "Сложно",
+                        NOW + 1,
+                    ),
+                ),
+                (6, note(900, "rated", None, None, "5", "", NOW + 2)),
+            ],
+        )
+        .expect("apply");
+    let notes = store.appeal_notes_of(LINE, 40).expect("notes");
+    assert_eq!(notes.len(), 3);
+    assert!(notes[0].by_me, "my own transfer");
+    assert_eq!(notes[0].to_name.as_deref(), Some("Дмитрий"));
+    assert_eq!(notes[0].detail, "Это к Дмитрию");
+    assert_eq!(
+        (
+            notes[1].by_name.as_deref(),
+            notes[1].target.as_str(),
+            notes[1].by_me
+        ),
+        (Some("Дмитрий"), "tier:second", false)
+    );
+    assert_eq!(
+        (notes[2].kind.as_str(), notes[2].target.as_str()),
+        ("rated", "5")
+    );
+    assert!(store.appeal_notes_of(LINE, 41).expect("none").is_empty());
 }

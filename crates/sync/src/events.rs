@@ -2,9 +2,9 @@
 
 use linedesk_domain::appeal::TransferTarget;
 use linedesk_protocol::{ClientProfile, Event, Role};
-use linedesk_store::Author;
 use linedesk_store::remote_sessions::RemoteSessionChange;
 use linedesk_store::replica::{ClientRecord, CompanyRecord, RemoteChange};
+use linedesk_store::{AppealNoteChange, Author};
 
 /// The snake_case name a unit enum has on the wire (`hung_up`, `open_dispatch`), which the
 /// store keeps and the UI translates.
@@ -231,11 +231,48 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         },
         Event::AppealTransferred {
             appeal,
-            target: Some(TransferTarget::Tier(tier)),
-            ..
-        } => RemoteChange::AppealTier {
-            appeal: id(appeal),
-            tier: wire_code(tier),
+            client,
+            from,
+            to,
+            reason,
+            target,
+        } => RemoteChange::AppealNote {
+            tier: match target {
+                Some(TransferTarget::Tier(tier)) => Some(wire_code(tier)),
+                _ => None,
+            },
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: id(appeal),
+                kind: "transferred",
+                by: Some(id(from)),
+                to: to.map(id),
+                target: match (target, to) {
+                    (Some(TransferTarget::Tier(tier)), _) => format!("tier:{}", wire_code(tier)),
+                    (Some(TransferTarget::Line(line)), _) => format!("line:{}", line.0),
+                    (_, Some(_)) => "colleague".into(),
+                    (_, None) => "queue".into(),
+                },
+                detail: reason,
+                at: at_ms,
+            },
+        },
+        Event::AppealRated {
+            appeal,
+            client,
+            stars,
+        } => RemoteChange::AppealNote {
+            tier: None,
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: id(appeal),
+                kind: "rated",
+                by: None,
+                to: None,
+                target: stars.to_string(),
+                detail: String::new(),
+                at: at_ms,
+            },
         },
         Event::AppealMarkedSpam {
             appeal,
@@ -271,8 +308,6 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             size: id(size),
             at: at_ms,
         },
-        Event::AppealTransferred { .. } | Event::AppealRated { .. } | Event::CallStats { .. } => {
-            RemoteChange::Skip
-        }
+        Event::CallStats { .. } => RemoteChange::Skip,
     }
 }
