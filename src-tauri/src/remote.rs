@@ -23,6 +23,10 @@ use linedesk_remote::page::PageCopy;
 /// How long the server may take to register a request.
 const REQUEST_WAIT: Duration = Duration::from_secs(15);
 
+/// How long a dropped viewer connection waits for the server's word on why before it ends
+/// the session as failed.
+const END_GRACE: Duration = Duration::from_secs(3);
+
 /// A request by request the client has not answered in this time is withdrawn: the server
 /// keeps one live session per client, so a forgotten request would block colleagues.
 const ANSWER_WAIT: Duration = Duration::from_secs(120);
@@ -460,8 +464,11 @@ impl Remote {
         }
     }
 
-    /// The viewer's connection failed or closed under a running session: end it as failed.
+    /// The viewer's connection failed or closed under a running session: end it as failed,
+    /// unless the server says first that the other side ended it (a client who ends closes
+    /// their connection and tells the server at about the same time).
     async fn failed(&self, session: u64) {
+        tokio::time::sleep(END_GRACE).await;
         let still = {
             let active = self.active.lock().await;
             active.as_ref().is_some_and(|a| a.session == session)

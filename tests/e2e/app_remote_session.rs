@@ -2,7 +2,8 @@
 //! on their own X display with an xterm and has set a session password. The specialist asks
 //! by a wrong password (refused, said so), then by the right one: the client's screen shows in
 //! the app's viewer, keys typed into the viewer reach the xterm (a command writes a file), the
-//! specialist ends the session and it is in the client's timeline with its mode.
+//! specialist ends the session and it is in the client's timeline with its mode. Then by
+//! request: the client's assistant accepts, the screen shows, the client ends it.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -65,6 +66,14 @@ impl Assistant {
         Assistant { child, lines }
     }
 
+    /// The client types a line into the assistant (`end` ends the running session).
+    fn type_line(&mut self, line: &str) {
+        if let Some(stdin) = self.child.stdin.as_mut() {
+            let _ = writeln!(stdin, "{line}");
+            let _ = stdin.flush();
+        }
+    }
+
     async fn wait_for(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !self
@@ -93,28 +102,40 @@ impl Drop for Assistant {
     }
 }
 
-async fn ask(app: &App, password: &str) {
-    // The form stays open after a refusal, to try again.
-    if app
-        .client
-        .find(fantoccini::Locator::Css(&by_testid("remote-ask-form")))
-        .await
-        .is_err()
-    {
-        app.testid("remote-ask-toggle")
+/// Ask for a session by password (`Some`) or by request, from the chat's form (it stays open
+/// after a refusal, to try again).
+async fn ask(app: &App, password: Option<&str>) {
+    let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
+    let mode = if password.is_some() {
+        "remote-ask-by-password"
+    } else {
+        "remote-ask-by-request"
+    };
+    loop {
+        if app
+            .client
+            .find(fantoccini::Locator::Css(&by_testid("remote-ask-form")))
             .await
-            .click()
-            .await
-            .expect("remote");
+            .is_err()
+        {
+            let _ = app.testid("remote-ask-toggle").await.click().await;
+        }
+        match app.testid(mode).await.click().await {
+            Ok(_) => break,
+            Err(e) => {
+                if Instant::now() >= deadline {
+                    app.screenshot("remote-ask-failed").await;
+                    panic!("choose {mode}: {e:?}");
+                }
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
     }
-    app.testid("remote-ask-by-password")
-        .await
-        .click()
-        .await
-        .expect("by password");
-    let field = app.testid("remote-ask-password").await;
-    field.clear().await.expect("clear");
-    field.send_keys(password).await.expect("type the password");
+    if let Some(password) = password {
+        let field = app.testid("remote-ask-password").await;
+        field.clear().await.expect("clear");
+        field.send_keys(password).await.expect("type the password");
+    }
     app.testid("remote-ask").await.click().await.expect("ask");
 }
 
@@ -141,7 +162,7 @@ async fn by_password_the_client_screen_shows_and_typed_keys_reach_it() {
         let app = desktop.launch(data.path()).await;
         app.sync_state("in_sync").await;
         let server = linedesk_e2e::server_address(data.path()).await;
-        let assistant = Assistant::start(&server, &client_display.name());
+        let mut assistant = Assistant::start(&server, &client_display.name());
         assistant.wait_for("password").await;
         let mut client =
             linedesk_client_sim::SimClient::sign_in(&server, CLIENT_LOGIN, "demo-client")
@@ -154,14 +175,14 @@ async fn by_password_the_client_screen_shows_and_typed_keys_reach_it() {
         app.open_client(client.id).await;
 
         // A wrong password: refused, and the app says so; nothing opens.
-        ask(&app, "не тот").await;
+        ask(&app, Some("не тот")).await;
         app.wait_texts(&by_testid("error-banner"), "the refusal", |t| {
             t.first().is_some_and(|s| s.contains("Неверный пароль"))
         })
         .await;
 
         // The right one: the client's screen shows in the viewer.
-        ask(&app, SESSION_PASSWORD).await;
+        ask(&app, Some(SESSION_PASSWORD)).await;
         app.wait_attr(
             &by_testid("remote-panel"),
             "data-state",
@@ -220,6 +241,42 @@ async fn by_password_the_client_screen_shows_and_typed_keys_reach_it() {
         )
         .await;
         app.screenshot("remote-session-in-timeline").await;
+
+        // By request: the assistant (started with --accept) accepts, the screen shows, and the
+        // client ends it from their side.
+        ask(&app, None).await;
+        app.wait_attr(
+            &by_testid("remote-panel"),
+            "data-state",
+            "the accepted session",
+            |s| s == "connected",
+        )
+        .await;
+        app.wait_attr(
+            &by_testid("remote-screen"),
+            "data-width",
+            "the screen",
+            |w| w == "1280",
+        )
+        .await;
+        assistant.type_line("end");
+        app.wait_attr(
+            &by_testid("remote-ended"),
+            "data-reason",
+            "the client's end",
+            |r| r == "ended_by_client",
+        )
+        .await;
+        app.testid("remote-close")
+            .await
+            .click()
+            .await
+            .expect("close");
+        app.wait(&format!(
+            "{}[data-mode=\"by_request\"][data-outcome=\"ended_by_client\"]",
+            by_testid("timeline-remote")
+        ))
+        .await;
         drop(assistant);
         app.quit().await;
     })
