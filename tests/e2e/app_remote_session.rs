@@ -102,6 +102,24 @@ impl Drop for Assistant {
     }
 }
 
+/// The viewer is connected and shows the client's 1280x800 screen.
+async fn screen_shows(app: &App) {
+    app.wait_attr(
+        &by_testid("remote-panel"),
+        "data-state",
+        "the session",
+        |s| s == "connected",
+    )
+    .await;
+    app.wait_attr(
+        &by_testid("remote-screen"),
+        "data-width",
+        "the screen",
+        |w| w == "1280",
+    )
+    .await;
+}
+
 /// Ask for a session by password (`Some`) or by request, from the chat's form (it stays open
 /// after a refusal, to try again).
 async fn ask(app: &App, password: Option<&str>) {
@@ -183,20 +201,7 @@ async fn by_password_the_client_screen_shows_and_typed_keys_reach_it() {
 
         // The right one: the client's screen shows in the viewer.
         ask(&app, Some(SESSION_PASSWORD)).await;
-        app.wait_attr(
-            &by_testid("remote-panel"),
-            "data-state",
-            "the session",
-            |s| s == "connected",
-        )
-        .await;
-        app.wait_attr(
-            &by_testid("remote-screen"),
-            "data-width",
-            "the screen",
-            |w| w == "1280",
-        )
-        .await;
+        screen_shows(&app).await;
 
         // Keys typed into the viewer run a command in the client's xterm.
         let file = out.path().join("typed-in-the-viewer");
@@ -245,20 +250,7 @@ async fn by_password_the_client_screen_shows_and_typed_keys_reach_it() {
         // By request: the assistant (started with --accept) accepts, the screen shows, and the
         // client ends it from their side.
         ask(&app, None).await;
-        app.wait_attr(
-            &by_testid("remote-panel"),
-            "data-state",
-            "the accepted session",
-            |s| s == "connected",
-        )
-        .await;
-        app.wait_attr(
-            &by_testid("remote-screen"),
-            "data-width",
-            "the screen",
-            |w| w == "1280",
-        )
-        .await;
+        screen_shows(&app).await;
         assistant.type_line("end");
         app.wait_attr(
             &by_testid("remote-ended"),
