@@ -138,8 +138,16 @@ async fn ask(app: &App, password: Option<&str>) {
         {
             let _ = app.testid("remote-ask-toggle").await.click().await;
         }
-        match app.testid(mode).await.click().await {
-            Ok(_) => break,
+        let choice = app
+            .client
+            .find(fantoccini::Locator::Css(&by_testid(mode)))
+            .await;
+        let clicked = match choice {
+            Ok(choice) => choice.click().await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        match clicked {
+            Ok(()) => break,
             Err(e) => {
                 if Instant::now() >= deadline {
                     app.screenshot("remote-ask-failed").await;
