@@ -12,6 +12,8 @@ use chrono::{DateTime, Utc};
 use linedesk_domain::presence::{PresenceStatus, auto_away};
 use linedesk_store::Store;
 
+use crate::state::lock;
+
 /// How often the tracker looks at the clock.
 const TICK: Duration = Duration::from_secs(10);
 
@@ -53,10 +55,6 @@ impl AwayTracker {
     pub fn chosen(&mut self) {
         self.before_away = None;
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Set `status` in the store (through the outbox) and let the sync send it.

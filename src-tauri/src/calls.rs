@@ -19,6 +19,8 @@ use linedesk_sync::{Incoming, SyncHandle};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
 
+use crate::state::lock;
+
 /// What the call panel shows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -154,19 +156,12 @@ impl Calls {
     }
 
     fn set_view(&self, change: impl FnOnce(&mut CallView)) {
-        let mut view = self
-            .view
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut view = lock(&self.view);
         change(&mut view);
     }
 
     pub fn view(&self) -> CallView {
-        let mut view = self
-            .view
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+        let mut view = lock(&self.view).clone();
         if let Ok(active) = self.active.try_lock()
             && let Some(a) = active.as_ref()
         {
@@ -375,9 +370,7 @@ impl Calls {
                         DeviceEvent::Switched { to, .. } => format!("switched:{to}"),
                         DeviceEvent::Lost { .. } => "lost".to_string(),
                     };
-                    view.lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .device_notice = Some(notice);
+                    lock(&view).device_notice = Some(notice);
                 }
             });
         }
@@ -553,7 +546,7 @@ impl Calls {
     /// The ringtone (V1): a short tone every two seconds on the chosen speaker while call `id`
     /// rings and sounds are on. No speaker: silent (the desktop notification still shows).
     fn ring(self: Arc<Self>, id: u64) {
-        let sounds = lock_store(&self.store)
+        let sounds = lock(&self.store)
             .settings()
             .map(|s| s.sounds)
             .unwrap_or(true);
@@ -590,10 +583,7 @@ impl Calls {
 
     /// The panel's meters: levels go to `channel` while a call runs (replaces an earlier one).
     pub fn watch_levels(&self, channel: tauri::ipc::Channel<LevelsView>) {
-        *self
-            .levels_sink
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(channel);
+        *lock(&self.levels_sink) = Some(channel);
     }
 
     async fn stream_levels(self: Arc<Self>) {
@@ -611,10 +601,7 @@ impl Calls {
                 Err(_) => None,
             };
             let Some(levels) = levels else { continue };
-            let mut sink = self
-                .levels_sink
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut sink = lock(&self.levels_sink);
             if let Some(channel) = sink.as_ref()
                 && channel.send(levels).is_err()
             {
@@ -665,15 +652,9 @@ fn reason_code(reason: CallEndReason) -> &'static str {
 
 const RINGTONE_HZ: f32 = 660.0;
 
-fn lock_store(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// The saved microphone and speaker (W2), or the system defaults.
 pub fn device_choices(store: &Mutex<Store>) -> (DeviceChoice, DeviceChoice) {
-    let settings = lock_store(store).settings().unwrap_or_default();
+    let settings = lock(store).settings().unwrap_or_default();
     let choice = |d: Option<String>| d.map_or(DeviceChoice::Default, DeviceChoice::Saved);
     (
         choice(settings.input_device),

@@ -13,6 +13,7 @@ use tauri::State;
 use crate::calls::CallView;
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
+use crate::state::lock;
 
 /// The wall clock, read here at the edge and passed down as a parameter.
 pub(crate) fn now_ms() -> i64 {
@@ -571,11 +572,7 @@ pub async fn list_notices(
     state: State<'_, AppState>,
     after: u32,
 ) -> CommandResult<Vec<crate::notices::NoticeRow>> {
-    Ok(state
-        .notices
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .since(after))
+    Ok(lock(&state.notices).since(after))
 }
 
 /// One client's row of the list, to open their chat from a notice, an appeal or a ticket.

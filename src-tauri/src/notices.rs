@@ -16,6 +16,8 @@ use linedesk_sync::Incoming;
 use tauri::{AppHandle, Manager};
 use tokio::sync::broadcast;
 
+use crate::state::lock;
+
 /// What a notice is about: each kind has its own switch in the settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -248,12 +250,6 @@ fn chime(store: &Mutex<Store>) {
     });
 }
 
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// Show notices for the live events of `incoming` until the sync client goes away.
 pub fn spawn(
     app: AppHandle,
@@ -309,9 +305,7 @@ pub fn spawn(
             if notice.kind.chimes() && lock(&store).settings().is_ok_and(|s| s.sounds) {
                 chime(&store);
             }
-            log.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(&notice, line, chrono::Utc::now().timestamp_millis());
+            lock(&log).push(&notice, line, chrono::Utc::now().timestamp_millis());
             let shown = tokio::task::spawn_blocking(move || {
                 notify_rust::Notification::new()
                     .appname("Linedesk")

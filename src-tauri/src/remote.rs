@@ -18,6 +18,7 @@ use tokio::sync::broadcast;
 
 use crate::error::{CommandError, ErrorCode};
 use crate::remote_frames::RemoteFrame;
+use crate::state::lock;
 use linedesk_remote::page::PageCopy;
 
 /// How long the server may take to register a request.
@@ -90,10 +91,6 @@ pub struct Remote {
     view: Mutex<RemoteView>,
     page: Mutex<PageCopy>,
     config: SessionConfig,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn idle() -> RemoteView {

@@ -36,6 +36,12 @@ pub struct AppState {
 
 pub const DATABASE_FILE: &str = "linedesk.db";
 
+/// Lock a mutex the app's tasks share; a panic in another holder does not make the data
+/// unusable (every holder leaves it consistent between statements), so poisoning is ignored.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl AppState {
     pub fn open(data_dir: &Path, config: LineConfig, now_ms: i64) -> AppState {
         let store = std::fs::create_dir_all(data_dir)
