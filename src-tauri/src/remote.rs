@@ -100,13 +100,6 @@ fn idle() -> RemoteView {
     }
 }
 
-fn wire_name<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// The server's refusal as the UI's error.
 fn refused(error: LiveError) -> CommandError {
     match error {
@@ -194,7 +187,7 @@ impl Remote {
             state: "requesting".into(),
             line_id: i64::try_from(line).ok(),
             client_id: i64::try_from(client).ok(),
-            mode: Some(wire_name(&mode)),
+            mode: Some(linedesk_protocol::wire_code(mode)),
             ..RemoteView::default()
         };
         let mut events = self.sync.incoming();
@@ -491,7 +484,7 @@ impl Remote {
         }
         self.set_view(|v| {
             v.state = "ended".into();
-            v.reason = Some(wire_name(&reason));
+            v.reason = Some(linedesk_protocol::wire_code(reason));
         });
     }
 }

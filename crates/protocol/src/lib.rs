@@ -22,6 +22,15 @@ pub use call::{
 };
 mod remote;
 pub use query::encode_query_value;
+
+/// The snake_case name a unit enum has on the wire (`hung_up`, `open_dispatch`,
+/// `by_password`), which stores keep and UIs translate; empty for anything else.
+pub fn wire_code(value: impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
 pub use remote::{
     MAX_REMOTE_PASSWORD_CHARS, MIN_REMOTE_PASSWORD_CHARS, RemoteEndReason, RemoteMode, SignalKind,
 };
@@ -702,6 +711,13 @@ impl ServerFrame {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn wire_code_is_the_snake_case_name_of_a_unit_enum() {
+        assert_eq!(super::wire_code(CallEndReason::NoAnswer), "no_answer");
+        assert_eq!(super::wire_code(RemoteMode::ByPassword), "by_password");
+        assert_eq!(super::wire_code(7_u8), "", "not a name");
+    }
+
     use super::*;
 
     #[test]

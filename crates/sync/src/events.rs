@@ -1,19 +1,10 @@
 //! What an event of a line's log means for the local store.
 
 use linedesk_domain::appeal::TransferTarget;
-use linedesk_protocol::{ClientProfile, Event, Role};
+use linedesk_protocol::{ClientProfile, Event, Role, wire_code};
 use linedesk_store::remote_sessions::RemoteSessionChange;
 use linedesk_store::replica::{ClientRecord, CompanyRecord, RemoteChange};
 use linedesk_store::{AppealNoteChange, Author};
-
-/// The snake_case name a unit enum has on the wire (`hung_up`, `open_dispatch`), which the
-/// store keeps and the UI translates.
-fn wire_code(value: impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
 
 fn id(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
