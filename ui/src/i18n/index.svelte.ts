@@ -22,6 +22,11 @@ export function setLang(lang: Lang): void {
   document.documentElement.lang = lang;
 }
 
+/** A length of whole seconds as m:ss (a call's timer, a session's duration). */
+export function formatClock(seconds: number): string {
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
 /** A date-time in the current language, e.g. "24.11.2026, 17:05". */
 export function formatTime(ms: number): string {
   return new Intl.DateTimeFormat(locale.lang === "ru" ? "ru-RU" : "en-GB", {
