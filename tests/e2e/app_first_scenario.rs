@@ -140,6 +140,21 @@ async fn presence_search_and_message_survive_a_restart() {
             ("hang_up_call", serde_json::json!({})),
             ("create_ticket", serde_json::json!({"lineId": 1, "clientId": 1, "subject": " ", "text": "x"})),
             ("list_tickets", serde_json::json!({"lineId": "a"})),
+            // The workstation's, sign-in's and remote sessions' commands (issues 6 and 7).
+            ("sign_in", serde_json::json!({"login": " ", "password": "x"})),
+            ("sign_in", serde_json::json!({"login": "smirnova", "password": ""})),
+            ("send_file", serde_json::json!({"lineId": 1, "clientId": 1, "name": "a.txt", "base64": "%%%not base64"})),
+            ("send_file", serde_json::json!({"lineId": 1, "clientId": 1, "name": " ", "base64": "aGk="})),
+            ("ticket_action", serde_json::json!({"ticket": 1, "action": {"kind": "explode"}})),
+            ("ticket_action", serde_json::json!({"ticket": 999999, "action": {"kind": "reject", "reason": ""}})),
+            ("transfer_appeal_to", serde_json::json!({"lineId": 1, "clientId": 1, "target": {"to": "moon"}, "reason": "x"})),
+            ("my_appeals", serde_json::json!({"filter": {"status": "lost"}})),
+            ("ticket_details", serde_json::json!({"ticket": -1})),
+            ("remote_request", serde_json::json!({"lineId": 1, "clientId": 1, "byPassword": true, "password": null})),
+            ("remote_input", serde_json::json!({"input": {"kind": "key", "keysym": 0, "down": true}})),
+            ("remote_input", serde_json::json!({"input": {"kind": "teleport"}})),
+            ("save_kb_draft", serde_json::json!({"lineId": 1, "subject": "", "text": "x"})),
+            ("list_notices", serde_json::json!({"after": -1})),
         ] {
             let outcome = app
                 .client
@@ -164,6 +179,23 @@ async fn presence_search_and_message_survive_a_restart() {
             .expect("invoke");
         assert_eq!(empty["code"], "invalid", "a typed error for the UI: {empty}");
         assert_eq!(empty["field"], "text");
+        // A file that is not one, and a session by password without one: typed, with the field.
+        for (command, args, field) in [
+            ("send_file", serde_json::json!({"lineId": 1, "clientId": 1, "name": "a.txt", "base64": "%%%"}), "file"),
+            ("remote_request", serde_json::json!({"lineId": 1, "clientId": 1, "byPassword": true, "password": ""}), "password"),
+        ] {
+            let refused = app
+                .client
+                .execute_async(
+                    "const [cmd, args, done] = arguments;
+                     window.__TAURI_INTERNALS__.invoke(cmd, args).then(v => done({ok: v}), e => done(e));",
+                    vec![serde_json::json!(command), args],
+                )
+                .await
+                .expect("invoke");
+            assert_eq!(refused["code"], "invalid", "{command}: {refused}");
+            assert_eq!(refused["field"], field, "{command}: {refused}");
+        }
         let after = app.client.find_all(fantoccini::Locator::Css(&by_testid("message-text"))).await.expect("bubbles").len();
         assert_eq!(before, after);
 
