@@ -108,6 +108,7 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         data_dir: PathBuf::from(need(opts, "data-dir")?),
         tls: None,
         offline_grace: None,
+        http: Default::default(),
     })
 }
 
@@ -123,9 +124,10 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot bind {bind}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let server = Server::with_offline_grace(
+        let server = Server::configured(
             Arc::new(storage),
             config.offline_grace.unwrap_or(OFFLINE_GRACE),
+            config.http,
         );
         // Tests and scripts read this line to learn the port.
         match config.tls {

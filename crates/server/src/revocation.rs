@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::app::Server;
+use crate::context::Server;
 
 /// How often the revocation log is read: a revoked session closes within about this long.
 pub const POLL: Duration = Duration::from_millis(500);

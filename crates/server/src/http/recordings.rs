@@ -19,11 +19,13 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use linedesk_protocol::{ErrorCode, MAX_RECORDING_BYTES, Role};
+use linedesk_protocol::{MAX_RECORDING_BYTES, Role};
 use serde::{Deserialize, Serialize};
 
-use crate::app::{Refusal, Server, authenticate, now_ms};
-use crate::storage::{RecordingSaved, StorageError};
+use super::auth::authenticate;
+use super::error::{Refusal, blocking};
+use crate::context::{Server, now_ms};
+use crate::storage::RecordingSaved;
 
 pub fn routes() -> Router<Arc<Server>> {
     Router::new().route(
@@ -42,19 +44,6 @@ pub struct Uploaded {
     pub duration_ms: u64,
     /// The same file had been uploaded before.
     pub duplicate: bool,
-}
-
-fn refusal(err: StorageError) -> Refusal {
-    match err {
-        StorageError::NotAllowed(why) => {
-            Refusal::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why)
-        }
-        StorageError::Invalid(why) => {
-            Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, why)
-        }
-        StorageError::Conflict(why) => Refusal::new(StatusCode::CONFLICT, ErrorCode::Conflict, why),
-        other => Refusal::internal(other),
-    }
 }
 
 async fn upload(
@@ -76,21 +65,13 @@ async fn store(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
-    let duration_ms = ogg_opus_duration_ms(&body).ok_or_else(|| {
-        Refusal::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::Invalid,
-            "the body is not a complete Ogg Opus file",
-        )
-    })?;
-    let storage = server.storage.clone();
+    let duration_ms = ogg_opus_duration_ms(&body)
+        .ok_or_else(|| Refusal::invalid("the body is not a complete Ogg Opus file"))?;
     let bytes = body.len() as u64;
-    let saved = tokio::task::spawn_blocking(move || {
-        storage.save_recording(subject, call, &body, duration_ms, now_ms())
+    let saved = blocking(server, move |s| {
+        Ok(s.save_recording(subject, call, &body, duration_ms, now_ms())?)
     })
-    .await
-    .map_err(Refusal::internal)?
-    .map_err(refusal)?;
+    .await?;
     let (status, duplicate) = match saved {
         RecordingSaved::Done(event) => {
             server.hub.publish(&[event]);
@@ -120,8 +101,7 @@ async fn download(
 
 async fn fetch(server: &Arc<Server>, call: u64, headers: &HeaderMap) -> Result<Vec<u8>, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
-    let storage = server.storage.clone();
-    let found = tokio::task::spawn_blocking(move || {
+    let found = blocking(server, move |storage| {
         let Some((record, bytes)) = storage.recording(call)? else {
             return Ok(None);
         };
@@ -133,25 +113,15 @@ async fn fetch(server: &Arc<Server>, call: u64, headers: &HeaderMap) -> Result<V
             }
             Role::Admin => false,
         };
-        Ok::<_, StorageError>(Some((allowed, bytes)))
+        Ok(Some((allowed, bytes)))
     })
-    .await
-    .map_err(Refusal::internal)?
-    .map_err(Refusal::internal)?;
-    let not_found = || {
-        Refusal::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::Invalid,
-            format!("call {call} has no recording"),
-        )
-    };
+    .await?;
+    let not_found = || Refusal::not_found(format!("call {call} has no recording"));
     match found {
         None => Err(not_found()),
-        Some((false, _)) => Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            format!("the recording of call {call} is not yours to hear"),
-        )),
+        Some((false, _)) => Err(Refusal::forbidden(format!(
+            "the recording of call {call} is not yours to hear"
+        ))),
         Some((true, None)) => Err(not_found()),
         Some((true, Some(bytes))) => Ok(bytes),
     }

@@ -24,8 +24,10 @@ use axum::routing::{get, post};
 use linedesk_protocol::{ErrorCode, KbDraft, MAX_FILE_BYTES, MAX_FRAME_BYTES, Role, SharedFile};
 use serde::Deserialize;
 
-use crate::app::{Refusal, Server, authenticate, now_ms};
-use crate::storage::{StorageError, Subject};
+use super::auth::{authenticate, member_of};
+use super::error::{Refusal, blocking};
+use crate::context::{Server, now_ms};
+use crate::storage::Subject;
 
 pub fn routes() -> Router<Arc<Server>> {
     Router::new()
@@ -45,24 +47,6 @@ pub struct UploadQuery {
     #[serde(default)]
     name: String,
     key: Option<String>,
-}
-
-fn refusal(err: StorageError) -> Refusal {
-    match err {
-        StorageError::NotAllowed(why) => {
-            Refusal::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why)
-        }
-        StorageError::Forbidden(line) => Refusal::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            format!("line {line} is not one you serve"),
-        ),
-        StorageError::Invalid(why) => {
-            Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, why)
-        }
-        StorageError::Conflict(why) => Refusal::new(StatusCode::CONFLICT, ErrorCode::Conflict, why),
-        other => Refusal::internal(other),
-    }
 }
 
 async fn specialist_upload(
@@ -101,33 +85,26 @@ async fn upload(
         (Role::Client, None) | (Role::Specialist, Some(_))
     );
     if !allowed {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
+        return Err(Refusal::forbidden(
             "specialists send to /api/lines/{line}/clients/{client}/files, clients to /api/files",
         ));
     }
     if body.len() > MAX_FILE_BYTES {
-        return Err(Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::TooLarge,
-            format!("a file is at most {MAX_FILE_BYTES} bytes"),
-        ));
+        return Err(Refusal::too_large(format!(
+            "a file is at most {MAX_FILE_BYTES} bytes"
+        )));
     }
-    let storage = server.storage.clone();
-    let (shared, events) = tokio::task::spawn_blocking(move || {
-        storage.share_file(
+    let (shared, events) = blocking(server, move |s| {
+        Ok(s.share_file(
             subject,
             to,
             &query.name,
             &body,
             query.key.as_deref(),
             now_ms(),
-        )
+        )?)
     })
-    .await
-    .map_err(Refusal::internal)?
-    .map_err(refusal)?;
+    .await?;
     server.hub.publish(&events);
     if events
         .iter()
@@ -170,8 +147,7 @@ fn disposition(name: &str) -> HeaderValue {
 
 async fn fetch(server: &Arc<Server>, file: u64, headers: &HeaderMap) -> Result<Response, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
-    let storage = server.storage.clone();
-    let found = tokio::task::spawn_blocking(move || {
+    let found = blocking(server, move |storage| {
         let Some(stored) = storage.file(file)? else {
             return Ok(None);
         };
@@ -180,22 +156,14 @@ async fn fetch(server: &Arc<Server>, file: u64, headers: &HeaderMap) -> Result<R
             Role::Specialist => storage.lines_of(subject)?.contains(&stored.line),
             Role::Admin => false,
         };
-        Ok::<_, StorageError>(Some((allowed, stored)))
+        Ok(Some((allowed, stored)))
     })
-    .await
-    .map_err(Refusal::internal)?
-    .map_err(Refusal::internal)?;
+    .await?;
     match found {
-        None => Err(Refusal::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::Invalid,
-            format!("no file {file}"),
-        )),
-        Some((false, _)) => Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            format!("file {file} is not in a chat of yours"),
-        )),
+        None => Err(Refusal::not_found(format!("no file {file}"))),
+        Some((false, _)) => Err(Refusal::forbidden(format!(
+            "file {file} is not in a chat of yours"
+        ))),
         Some((true, stored)) => Ok((
             [
                 (
@@ -222,20 +190,7 @@ async fn specialist_of(
     headers: &HeaderMap,
     line: u64,
 ) -> Result<Subject, Refusal> {
-    let (subject, _) = authenticate(server, headers).await?;
-    let storage = server.storage.clone();
-    let lines = tokio::task::spawn_blocking(move || storage.lines_of(subject))
-        .await
-        .map_err(Refusal::internal)?
-        .map_err(Refusal::internal)?;
-    if subject.role != Role::Specialist || !lines.contains(&line) {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            format!("line {line} is not one you serve"),
-        ));
-    }
-    Ok(subject)
+    member_of(server, headers, line, false).await
 }
 
 async fn save_draft(
@@ -247,28 +202,16 @@ async fn save_draft(
     let saved = async {
         let subject = specialist_of(&server, &headers, line).await?;
         if body.len() > MAX_FRAME_BYTES {
-            return Err(Refusal::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::TooLarge,
-                "the draft is too large",
-            ));
+            return Err(Refusal::too_large("the draft is too large"));
         }
-        let request: DraftRequest = serde_json::from_slice(&body).map_err(|_| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadFrame,
-                "expected {\"subject\", \"text\"}",
-            )
-        })?;
-        let storage = server.storage.clone();
+        let request: DraftRequest = serde_json::from_slice(&body)
+            .map_err(|_| Refusal::of(ErrorCode::BadFrame, "expected {\"subject\", \"text\"}"))?;
         let at_ms = now_ms();
         let (subject_text, text) = (request.subject.clone(), request.text.clone());
-        let id = tokio::task::spawn_blocking(move || {
-            storage.save_kb_draft(subject, line, &subject_text, &text, at_ms)
+        let id = blocking(&server, move |s| {
+            Ok(s.save_kb_draft(subject, line, &subject_text, &text, at_ms)?)
         })
-        .await
-        .map_err(Refusal::internal)?
-        .map_err(refusal)?;
+        .await?;
         let draft = KbDraft {
             id,
             subject: request.subject.trim().to_string(),
@@ -288,11 +231,7 @@ async fn drafts(
 ) -> Response {
     let listed = async {
         specialist_of(&server, &headers, line).await?;
-        let storage = server.storage.clone();
-        let drafts = tokio::task::spawn_blocking(move || storage.kb_drafts(line))
-            .await
-            .map_err(Refusal::internal)?
-            .map_err(Refusal::internal)?;
+        let drafts = blocking(&server, move |s| Ok(s.kb_drafts(line)?)).await?;
         Ok::<_, Refusal>(axum::Json(drafts).into_response())
     };
     listed.await.unwrap_or_else(IntoResponse::into_response)
