@@ -12,7 +12,8 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::app::{Server, now_ms};
 use crate::auth::token_hash;
 use crate::rate_limit::RateLimit;
-use crate::storage::{Applied, Revoked, StorageError, StoredEvent, Subject};
+use crate::storage::{Applied, Revoked, StoredEvent, Subject};
+use crate::wire_error::WireError;
 
 /// Replay is read from storage in pages of this many events.
 const REPLAY_PAGE: u32 = 500;
@@ -287,8 +288,14 @@ impl Session {
                 )
                 .await
             }
-            Ok(Err(err)) => self.error(ErrorCode::Internal, err.to_string(), None).await,
-            Err(err) => self.error(ErrorCode::Internal, err.to_string(), None).await,
+            Ok(Err(err)) => {
+                let refused = WireError::from(err);
+                self.error(refused.code, refused.message, None).await
+            }
+            Err(err) => {
+                let refused = WireError::internal(err);
+                self.error(refused.code, refused.message, None).await
+            }
         }
     }
 
@@ -318,9 +325,13 @@ impl Session {
             let page = match page {
                 Ok(Ok(page)) => page,
                 Ok(Err(err)) => {
-                    return self.error(ErrorCode::Internal, err.to_string(), None).await;
+                    let refused = WireError::from(err);
+                    return self.error(refused.code, refused.message, None).await;
                 }
-                Err(err) => return self.error(ErrorCode::Internal, err.to_string(), None).await,
+                Err(err) => {
+                    let refused = WireError::internal(err);
+                    return self.error(refused.code, refused.message, None).await;
+                }
             };
             if page.is_empty() {
                 return self.send(ServerFrame::CaughtUp { line, seq: after }).await;
@@ -420,42 +431,13 @@ impl Session {
                 })
                 .await
             }
-            Ok(Err(StorageError::Forbidden(line))) => {
-                self.error(
-                    ErrorCode::Forbidden,
-                    format!("line {line} is not one you serve"),
-                    Some(key),
-                )
-                .await
-            }
-            Ok(Err(StorageError::NotAllowed(why))) => {
-                self.error(ErrorCode::Forbidden, why, Some(key)).await
-            }
-            Ok(Err(StorageError::Conflict(why))) => {
-                self.error(ErrorCode::Conflict, why, Some(key)).await
-            }
-            Ok(Err(StorageError::Invalid(why))) => {
-                self.error(ErrorCode::Invalid, why, Some(key)).await
-            }
-            Ok(Err(err @ StorageError::RateLimited { .. })) => {
-                self.error(ErrorCode::RateLimited, err.to_string(), Some(key))
-                    .await
-            }
-            Ok(Err(err @ StorageError::WrongPassword)) => {
-                self.error(ErrorCode::WrongPassword, err.to_string(), Some(key))
-                    .await
-            }
-            Ok(Err(err @ StorageError::NoPassword)) => {
-                self.error(ErrorCode::NoPassword, err.to_string(), Some(key))
-                    .await
-            }
             Ok(Err(err)) => {
-                self.error(ErrorCode::Internal, err.to_string(), Some(key))
-                    .await
+                let refused = WireError::from(err);
+                self.error(refused.code, refused.message, Some(key)).await
             }
             Err(err) => {
-                self.error(ErrorCode::Internal, err.to_string(), Some(key))
-                    .await
+                let refused = WireError::internal(err);
+                self.error(refused.code, refused.message, Some(key)).await
             }
         }
     }
