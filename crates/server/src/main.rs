@@ -4,7 +4,7 @@
 //! linedesk-server seed-demo --data-dir DIR --password PASSWORD
 //! linedesk-server load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]
 //! linedesk-server serve --config linedesk-server.toml
-//! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
+//! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700] [--max-connections-per-ip 512]
 //! linedesk-server add-admin --data-dir DIR --login LOGIN --password PASSWORD
 //! linedesk-server revoke-tokens --data-dir DIR --login LOGIN
 //! linedesk-server add-line --data-dir DIR --name NAME
@@ -38,7 +38,7 @@ use linedesk_server::tls::serve_tls;
 
 const USAGE: &str = "usage:
   linedesk-server serve --config linedesk-server.toml
-  linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
+  linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700] [--max-connections-per-ip 512]
   linedesk-server add-admin --data-dir DIR --login LOGIN --password PASSWORD
   linedesk-server revoke-tokens --data-dir DIR --login LOGIN
   linedesk-server add-line --data-dir DIR --name NAME
@@ -90,9 +90,12 @@ fn open_storage(dir: &Path) -> Result<SqliteStorage, String> {
 /// The checked plan for `serve`: from the config file, or from `--data-dir` and `--bind`.
 fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> {
     if let Some(file) = opts.get("config") {
-        if let Some(other) = ["data-dir", "bind"].iter().find(|o| opts.contains_key(**o)) {
+        if let Some(other) = ["data-dir", "bind", "max-connections-per-ip"]
+            .iter()
+            .find(|o| opts.contains_key(**o))
+        {
             return Err(format!(
-                "--{other} goes in the config file (`data_dir`, `bind`), not beside --config"
+                "--{other} goes in the config file (`data_dir`, `bind`, `[http]`), not beside --config"
             ));
         }
         return ServerConfig::load(Path::new(file)).map_err(|e| e.to_string());
@@ -103,12 +106,19 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         .ok()
         .and_then(|mut a| a.next())
         .ok_or_else(|| format!("--bind {text:?} is not an address like 127.0.0.1:7700"))?;
+    let mut http = linedesk_server::config::HttpPolicy::default();
+    if opts.contains_key("max-connections-per-ip") {
+        http.max_connections_per_ip = usize::try_from(number(opts, "max-connections-per-ip")?)
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or("--max-connections-per-ip must be at least 1")?;
+    }
     Ok(ServerConfig {
         bind,
         data_dir: PathBuf::from(need(opts, "data-dir")?),
         tls: None,
         offline_grace: None,
-        http: Default::default(),
+        http,
     })
 }
 

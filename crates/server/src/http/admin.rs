@@ -13,14 +13,15 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::body::Body;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use linedesk_protocol::{ErrorCode, MAX_FRAME_BYTES};
 use serde::{Deserialize, Serialize};
 
 use super::auth::require_admin;
+use super::body::{read_body, read_json};
 use super::error::{Refusal, blocking};
 use crate::auth::hash_password;
 use crate::context::Server;
@@ -34,10 +35,7 @@ pub fn routes() -> Router<Arc<Server>> {
     Router::new()
         .route("/api/admin/lines", get(list_lines).post(add_line))
         .route("/api/admin/specialists", post(add_specialist))
-        .route(
-            "/api/admin/lines/{id}/clients/import",
-            post(import_clients).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
-        )
+        .route("/api/admin/lines/{id}/clients/import", post(import_clients))
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,13 +66,6 @@ struct Created {
     id: u64,
 }
 
-fn json_body<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, Refusal> {
-    if body.len() > MAX_FRAME_BYTES {
-        return Err(Refusal::too_large("the request is too large"));
-    }
-    serde_json::from_str(body).map_err(|e| Refusal::of(ErrorCode::BadFrame, e.to_string()))
-}
-
 /// The answer of an admin route: `status` with the JSON value, or the refusal.
 fn answer<T: Serialize>(status: StatusCode, done: Result<T, Refusal>) -> Response {
     match done {
@@ -91,10 +82,10 @@ async fn list_lines(State(server): State<Arc<Server>>, headers: HeaderMap) -> Re
     answer(StatusCode::OK, listed.await)
 }
 
-async fn add_line(State(server): State<Arc<Server>>, headers: HeaderMap, body: String) -> Response {
+async fn add_line(State(server): State<Arc<Server>>, headers: HeaderMap, body: Body) -> Response {
     let added = async {
         require_admin(&server, &headers).await?;
-        let line: NewLine = json_body(&body)?;
+        let line: NewLine = read_json(&server, &headers, body, "a line").await?;
         let name = line.name.trim().to_string();
         if name.is_empty() {
             return Err(Refusal::invalid("a line needs a name"));
@@ -111,11 +102,11 @@ async fn add_line(State(server): State<Arc<Server>>, headers: HeaderMap, body: S
 async fn add_specialist(
     State(server): State<Arc<Server>>,
     headers: HeaderMap,
-    body: String,
+    body: Body,
 ) -> Response {
     let added = async {
         require_admin(&server, &headers).await?;
-        let new: NewSpecialist = json_body(&body)?;
+        let new: NewSpecialist = read_json(&server, &headers, body, "a specialist").await?;
         if new.login.trim().is_empty() || new.password.is_empty() || new.name.trim().is_empty() {
             return Err(Refusal::invalid("login, password and name cannot be empty"));
         }
@@ -145,13 +136,14 @@ async fn import_clients(
     State(server): State<Arc<Server>>,
     headers: HeaderMap,
     Path(line): Path<String>,
-    body: axum::body::Bytes,
+    body: Body,
 ) -> Response {
     let imported = async {
         require_admin(&server, &headers).await?;
         let Ok(line) = line.parse::<u64>() else {
             return Err(Refusal::invalid(format!("{line:?} is not a line id")));
         };
+        let body = read_body(&server, &headers, body, MAX_IMPORT_BYTES, "a client file").await?;
         blocking(&server, move |s| {
             import(s, line, &body).map_err(|err| match err {
                 ImportError::Storage(StorageError::Invalid(why)) => Refusal::not_found(why),

@@ -16,8 +16,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -25,6 +25,7 @@ use linedesk_protocol::{ErrorCode, KbDraft, MAX_FILE_BYTES, MAX_FRAME_BYTES, Rol
 use serde::Deserialize;
 
 use super::auth::{authenticate, member_of};
+use super::body::read_body;
 use super::error::{Refusal, blocking};
 use crate::context::{Server, now_ms};
 use crate::storage::Subject;
@@ -38,8 +39,6 @@ pub fn routes() -> Router<Arc<Server>> {
         .route("/api/files", post(client_upload))
         .route("/api/files/{file}", get(download))
         .route("/api/lines/{line}/kb/drafts", post(save_draft).get(drafts))
-        // One byte over the cap still reaches the handler, which answers 413 itself.
-        .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 1))
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,7 +53,7 @@ async fn specialist_upload(
     Path((line, client)): Path<(u64, u64)>,
     Query(query): Query<UploadQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     upload(&server, Some((line, client)), query, &headers, body)
         .await
@@ -65,7 +64,7 @@ async fn client_upload(
     State(server): State<Arc<Server>>,
     Query(query): Query<UploadQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     upload(&server, None, query, &headers, body)
         .await
@@ -77,7 +76,7 @@ async fn upload(
     to: Option<(u64, u64)>,
     query: UploadQuery,
     headers: &HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
     let allowed = matches!(
@@ -89,11 +88,7 @@ async fn upload(
             "specialists send to /api/lines/{line}/clients/{client}/files, clients to /api/files",
         ));
     }
-    if body.len() > MAX_FILE_BYTES {
-        return Err(Refusal::too_large(format!(
-            "a file is at most {MAX_FILE_BYTES} bytes"
-        )));
-    }
+    let body = read_body(server, headers, body, MAX_FILE_BYTES, "a file").await?;
     let (shared, events) = blocking(server, move |s| {
         Ok(s.share_file(
             subject,
@@ -197,13 +192,11 @@ async fn save_draft(
     State(server): State<Arc<Server>>,
     Path(line): Path<u64>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let saved = async {
         let subject = specialist_of(&server, &headers, line).await?;
-        if body.len() > MAX_FRAME_BYTES {
-            return Err(Refusal::too_large("the draft is too large"));
-        }
+        let body = read_body(&server, &headers, body, MAX_FRAME_BYTES, "a draft").await?;
         let request: DraftRequest = serde_json::from_slice(&body)
             .map_err(|_| Refusal::of(ErrorCode::BadFrame, "expected {\"subject\", \"text\"}"))?;
         let at_ms = now_ms();

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -10,6 +11,7 @@ use linedesk_protocol::{ErrorCode, MAX_FRAME_BYTES};
 use serde::{Deserialize, Serialize};
 
 use super::auth::{PeerIp, authenticate};
+use super::body::read_body;
 use super::error::{Refusal, blocking};
 use crate::auth::{TOKEN_LIFETIME_MS, new_token, verify_password};
 use crate::context::{Server, now_ms};
@@ -43,12 +45,14 @@ pub async fn logout(State(server): State<Arc<Server>>, headers: HeaderMap) -> Re
 pub async fn login(
     State(server): State<Arc<Server>>,
     PeerIp(ip): PeerIp,
-    body: String,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    if body.len() > MAX_FRAME_BYTES {
-        return Refusal::too_large("the request is too large").into_response();
-    }
-    let Ok(request) = serde_json::from_str::<LoginRequest>(&body) else {
+    let body = match read_body(&server, &headers, body, MAX_FRAME_BYTES, "a login").await {
+        Ok(body) => body,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let Ok(request) = serde_json::from_slice::<LoginRequest>(&body) else {
         return Refusal::of(ErrorCode::BadFrame, "expected {\"login\", \"password\"}")
             .into_response();
     };

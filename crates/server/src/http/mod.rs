@@ -14,6 +14,8 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+mod body;
+mod connections;
 pub mod error;
 pub mod files;
 pub mod login;

@@ -14,8 +14,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::body::Body;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -23,17 +23,13 @@ use linedesk_protocol::{MAX_RECORDING_BYTES, Role};
 use serde::{Deserialize, Serialize};
 
 use super::auth::authenticate;
+use super::body::read_body;
 use super::error::{Refusal, blocking};
 use crate::context::{Server, now_ms};
 use crate::storage::RecordingSaved;
 
 pub fn routes() -> Router<Arc<Server>> {
-    Router::new().route(
-        "/api/calls/{call}/recording",
-        post(upload)
-            .get(download)
-            .layer(DefaultBodyLimit::max(MAX_RECORDING_BYTES)),
-    )
+    Router::new().route("/api/calls/{call}/recording", post(upload).get(download))
 }
 
 /// The answer to an upload.
@@ -50,7 +46,7 @@ async fn upload(
     State(server): State<Arc<Server>>,
     Path(call): Path<u64>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     match store(&server, call, &headers, body).await {
         Ok(done) => done,
@@ -62,9 +58,19 @@ async fn store(
     server: &Arc<Server>,
     call: u64,
     headers: &HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
+    // Only the call's specialist uploads: refuse anybody else before reading 50 MiB.
+    let party = blocking(server, move |s| Ok(s.call(call)?)).await?;
+    if let Some(c) = party
+        && (subject.role != Role::Specialist || c.specialist != Some(subject.id))
+    {
+        return Err(Refusal::forbidden(format!(
+            "only the specialist of call {call} uploads its recording"
+        )));
+    }
+    let body = read_body(server, headers, body, MAX_RECORDING_BYTES, "a recording").await?;
     let duration_ms = ogg_opus_duration_ms(&body)
         .ok_or_else(|| Refusal::invalid("the body is not a complete Ogg Opus file"))?;
     let bytes = body.len() as u64;

@@ -37,6 +37,11 @@ pub async fn world() -> World {
 
 /// [`world`] with a chosen grace before a disconnected specialist goes Offline.
 pub async fn world_with_grace(grace: Duration) -> World {
+    world_with(grace, linedesk_server::config::HttpPolicy::default()).await
+}
+
+/// [`world`] with a chosen grace and HTTP policy (deadlines, caps, origins).
+pub async fn world_with(grace: Duration, policy: linedesk_server::config::HttpPolicy) -> World {
     let dir = tempfile::tempdir().expect("dir");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
     let line_a = storage.add_line("Линия А").expect("line");
@@ -80,7 +85,7 @@ pub async fn world_with_grace(grace: Duration) -> World {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let server = Server::with_offline_grace(storage.clone(), grace);
+    let server = Server::configured(storage.clone(), grace, policy);
     tokio::spawn(async move { serve(listener, server).await });
     World {
         addr,
