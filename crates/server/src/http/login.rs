@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::{PeerIp, authenticate};
 use super::body::read_body;
 use super::error::{Refusal, blocking};
-use crate::auth::{TOKEN_LIFETIME_MS, new_token, verify_password};
+use crate::auth::{TOKEN_LIFETIME_MS, new_token, verify_login};
 use crate::context::{Server, now_ms};
 use crate::throttle::Outcome;
 
@@ -48,6 +48,14 @@ pub async fn login(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    if !is_json(&headers) {
+        return Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadFrame,
+            "send the login as Content-Type: application/json",
+        )
+        .into_response();
+    }
     let body = match read_body(&server, &headers, body, MAX_FRAME_BYTES, "a login").await {
         Ok(body) => body,
         Err(refusal) => return refusal.into_response(),
@@ -73,12 +81,13 @@ pub async fn login(
     };
     // argon2 is deliberately slow: keep it off the async workers.
     let outcome = blocking(&server, move |storage| {
-        let Some(account) = storage.account_by_login(&request.login)? else {
+        let account = storage.account_by_login(&request.login)?;
+        // The same argon2 work whether or not the login exists.
+        let stored = account.as_ref().map(|a| a.password_hash.as_str());
+        let verified = verify_login(&request.password, stored);
+        let Some(account) = account.filter(|_| verified) else {
             return Ok(None);
         };
-        if !verify_password(&request.password, &account.password_hash) {
-            return Ok(None);
-        }
         let (token, hash) = new_token().map_err(Refusal::internal)?;
         storage.save_token(&hash, account.subject, now_ms() + TOKEN_LIFETIME_MS)?;
         Ok(Some(LoginResponse {
@@ -99,4 +108,13 @@ pub async fn login(
         Ok(None) => Refusal::unauthenticated("wrong login or password").into_response(),
         Err(refusal) => refusal.into_response(),
     }
+}
+
+/// Whether the request says its body is JSON (`application/json`, any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }

@@ -19,6 +19,7 @@ mod connections;
 pub mod error;
 pub mod files;
 pub mod login;
+mod origin;
 pub mod recordings;
 mod router;
 mod serve;

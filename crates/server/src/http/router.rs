@@ -20,5 +20,9 @@ pub fn router(server: Arc<Server>) -> Router {
         .merge(super::admin::routes())
         .merge(super::recordings::routes())
         .merge(super::files::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            super::origin::check_origin,
+        ))
         .with_state(server)
 }
