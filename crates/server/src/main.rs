@@ -7,6 +7,10 @@
 //! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700] [--max-connections-per-ip 512]
 //! linedesk-server add-admin --data-dir DIR --login LOGIN --password PASSWORD
 //! linedesk-server revoke-tokens --data-dir DIR --login LOGIN
+//! linedesk-server disable-account --data-dir DIR --login LOGIN
+//! linedesk-server enable-account --data-dir DIR --login LOGIN
+//! linedesk-server reset-password --data-dir DIR --login LOGIN --password PASSWORD
+//! linedesk-server remove-from-line --data-dir DIR --login LOGIN --line ID
 //! linedesk-server add-line --data-dir DIR --name NAME
 //! linedesk-server import-clients --data-dir DIR --line ID --file clients.csv
 //! linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
@@ -41,6 +45,10 @@ const USAGE: &str = "usage:
   linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700] [--max-connections-per-ip 512]
   linedesk-server add-admin --data-dir DIR --login LOGIN --password PASSWORD
   linedesk-server revoke-tokens --data-dir DIR --login LOGIN
+  linedesk-server disable-account --data-dir DIR --login LOGIN              (revokes its tokens; no new login)
+  linedesk-server enable-account --data-dir DIR --login LOGIN
+  linedesk-server reset-password --data-dir DIR --login LOGIN --password PASSWORD  (revokes its tokens)
+  linedesk-server remove-from-line --data-dir DIR --login LOGIN --line ID   (a specialist; their appeals go back to routing)
   linedesk-server add-line --data-dir DIR --name NAME
   linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
   linedesk-server add-specialist --data-dir DIR --login LOGIN --password PASSWORD --name NAME --lines 1,2 [--priority 0-255] [--limit 5]
@@ -181,6 +189,50 @@ fn run(args: &[String]) -> Result<(), String> {
                 }
                 None => Err(format!("no account with the login {login:?}")),
             }
+        }
+        "disable-account" | "enable-account" => {
+            let login = need(&opts, "login")?;
+            let disabled = command == "disable-account";
+            storage(&opts)?
+                .set_account_disabled(login, disabled, now_ms())
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no account with the login {login:?}"))?;
+            let done = if disabled {
+                "disabled (its tokens are revoked)"
+            } else {
+                "enabled"
+            };
+            println!("{login}: {done}");
+            Ok(())
+        }
+        "reset-password" => {
+            let login = need(&opts, "login")?;
+            let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
+            storage(&opts)?
+                .reset_password(login, &hash, now_ms())
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no account with the login {login:?}"))?;
+            println!("{login}: new password set; its tokens are revoked");
+            Ok(())
+        }
+        "remove-from-line" => {
+            let s = storage(&opts)?;
+            let login = need(&opts, "login")?;
+            let line = number(&opts, "line")?;
+            let specialist = s
+                .account_by_login(login)
+                .map_err(|e| e.to_string())?
+                .map(|a| a.subject)
+                .filter(|subject| subject.role == linedesk_protocol::Role::Specialist)
+                .ok_or_else(|| format!("no specialist with the login {login:?}"))?;
+            let events = s
+                .remove_from_line(specialist.id, line, now_ms())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{login} no longer serves line {line}; {} appeal move(s)",
+                events.len()
+            );
+            Ok(())
         }
         "add-line" => {
             println!(

@@ -165,6 +165,8 @@ impl Session {
         let mine = match revoked {
             Some(Revoked::Token(hash)) => *hash == token,
             Some(Revoked::Subject(s)) => *s == subject,
+            // A line taken away: the "session" part narrows the subscriptions (issue 12).
+            Some(Revoked::Line { .. }) => false,
             None => {
                 let storage = self.server.storage.clone();
                 let owner =

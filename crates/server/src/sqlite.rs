@@ -42,8 +42,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_call_stats.sql")),
     (9, include_str!("../migrations/0009_workstation.sql")),
     (10, include_str!("../migrations/0010_remote_sessions.sql")),
+    (11, include_str!("../migrations/0011_account_admin.sql")),
 ];
 
+mod account_admin;
 mod accounts;
 
 pub(crate) struct Inner {
@@ -767,5 +769,41 @@ impl Storage for SqliteStorage {
                 })
             })
             .collect()
+    }
+
+    fn set_account_disabled(
+        &self,
+        login: &str,
+        disabled: bool,
+        now_ms: i64,
+    ) -> Result<Option<Subject>, StorageError> {
+        account_admin::set_disabled(&mut self.inner().conn, login, disabled, now_ms)
+    }
+
+    fn reset_password(
+        &self,
+        login: &str,
+        password_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<Subject>, StorageError> {
+        account_admin::reset_password(&mut self.inner().conn, login, password_hash, now_ms)
+    }
+
+    fn issue_token(
+        &self,
+        token_hash: &str,
+        subject: Subject,
+        expires_ms: i64,
+    ) -> Result<bool, StorageError> {
+        account_admin::issue_token(&self.inner().conn, token_hash, subject, expires_ms)
+    }
+
+    fn remove_from_line(
+        &self,
+        specialist: u64,
+        line: u64,
+        now_ms: i64,
+    ) -> Result<Vec<StoredEvent>, StorageError> {
+        account_admin::remove_from_line(&mut self.inner(), specialist, line, now_ms)
     }
 }

@@ -47,6 +47,8 @@ pub enum Revoked {
     Token(String),
     /// Every token of an account.
     Subject(Subject),
+    /// A specialist no longer serves a line: their sessions drop its subscription.
+    Line { specialist: u64, line: u64 },
 }
 
 /// An entry of the revocation log, in order of `id`.
@@ -391,5 +393,37 @@ pub trait Storage: Send + Sync + 'static {
         line: u64,
         after: u64,
         limit: u32,
+    ) -> Result<Vec<StoredEvent>, StorageError>;
+    // --- Account administration (issue 12; SQLite side in sqlite/account_admin.rs). ---
+    /// Disable (or enable) `login`'s account. Disabling revokes every token of the account
+    /// (noted for the live sessions); a disabled account gets no new token
+    /// ([`Storage::issue_token`]). The account, or `None` for no such login.
+    fn set_account_disabled(
+        &self,
+        login: &str,
+        disabled: bool,
+        now_ms: i64,
+    ) -> Result<Option<Subject>, StorageError>;
+    /// A new password for `login`'s account; every token of the old one is revoked.
+    fn reset_password(
+        &self,
+        login: &str,
+        password_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<Subject>, StorageError>;
+    /// Keep a login's new token, unless the account is disabled (then `false`, nothing kept).
+    fn issue_token(
+        &self,
+        token_hash: &str,
+        subject: Subject,
+        expires_ms: i64,
+    ) -> Result<bool, StorageError>;
+    /// `specialist` no longer serves `line`: the appeals they hold there go to colleagues or
+    /// the queue (the events returned for the hub) and [`Revoked::Line`] is noted.
+    fn remove_from_line(
+        &self,
+        specialist: u64,
+        line: u64,
+        now_ms: i64,
     ) -> Result<Vec<StoredEvent>, StorageError>;
 }

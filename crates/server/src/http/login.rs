@@ -89,7 +89,9 @@ pub async fn login(
             return Ok(None);
         };
         let (token, hash) = new_token().map_err(Refusal::internal)?;
-        storage.save_token(&hash, account.subject, now_ms() + TOKEN_LIFETIME_MS)?;
+        if !storage.issue_token(&hash, account.subject, now_ms() + TOKEN_LIFETIME_MS)? {
+            return Err(Refusal::forbidden("this account is disabled"));
+        }
         Ok(Some(LoginResponse {
             token,
             role: account.subject.role,

@@ -4,7 +4,7 @@
 //! - [`ws`]: `GET /api/ws`, the upgrade to a [`crate::session`];
 //! - [`api`]: the bearer-token reads (quick replies, the knowledge base);
 //! - [`files`]: files of a chat and KB drafts; [`recordings`]: call recordings;
-//! - [`admin`]: the admin API;
+//! - [`admin`]: the admin API; [`admin_accounts`]: disable, enable, reset, take off a line;
 //! - [`auth`]: who is asking (bearer token, peer address); [`error`]: refusals with the wire's
 //!   codes ([`crate::wire_error`], shared with the WebSocket);
 //! - [`router`]: the table of routes; [`serve`]: the accept loops, plain and TLS.
@@ -12,6 +12,7 @@
 //! Nothing outside this module tree depends on axum, except the WebSocket session itself.
 
 pub mod admin;
+pub mod admin_accounts;
 pub mod api;
 pub mod auth;
 mod body;

@@ -18,6 +18,7 @@ pub fn router(server: Arc<Server>) -> Router {
         )
         .route("/api/lines/{line}/kb", get(super::api::kb))
         .merge(super::admin::routes())
+        .merge(super::admin_accounts::routes())
         .merge(super::recordings::routes())
         .merge(super::files::routes())
         .layer(axum::middleware::from_fn_with_state(

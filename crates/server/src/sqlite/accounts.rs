@@ -93,7 +93,7 @@ pub(super) fn lines(conn: &Connection) -> Result<Vec<LineInfo>, StorageError> {
     Ok(rows)
 }
 
-fn note(conn: &Connection, revoked: &Revoked, now_ms: i64) -> Result<(), StorageError> {
+pub(super) fn note(conn: &Connection, revoked: &Revoked, now_ms: i64) -> Result<(), StorageError> {
     match revoked {
         Revoked::Token(hash) => conn.execute(
             "INSERT INTO revocations (token_hash, at) VALUES (?1, ?2)",
@@ -102,6 +102,15 @@ fn note(conn: &Connection, revoked: &Revoked, now_ms: i64) -> Result<(), Storage
         Revoked::Subject(s) => conn.execute(
             "INSERT INTO revocations (role, subject_id, at) VALUES (?1, ?2, ?3)",
             params![role_code(s.role), sql_id(s.id), now_ms],
+        )?,
+        Revoked::Line { specialist, line } => conn.execute(
+            "INSERT INTO revocations (role, subject_id, line_id, at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                role_code(Role::Specialist),
+                sql_id(*specialist),
+                sql_id(*line),
+                now_ms
+            ],
         )?,
     };
     conn.execute(
@@ -153,7 +162,8 @@ pub(super) fn revocations_after(
     after: u64,
 ) -> Result<Vec<Revocation>, StorageError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, token_hash, role, subject_id FROM revocations WHERE id > ?1 ORDER BY id",
+        "SELECT id, token_hash, role, subject_id, line_id FROM revocations WHERE id > ?1
+         ORDER BY id",
     )?;
     let rows = stmt
         .query_map([sql_id(after)], |r| {
@@ -162,16 +172,21 @@ pub(super) fn revocations_after(
                 r.get::<_, Option<String>>(1)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, Option<i64>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows
         .into_iter()
-        .map(|(rid, hash, role, subject)| Revocation {
+        .map(|(rid, hash, role, subject, line)| Revocation {
             id: id(rid),
-            revoked: match (hash, role, subject) {
-                (Some(hash), _, _) => Revoked::Token(hash),
-                (None, role, subject) => Revoked::Subject(subject_of(
+            revoked: match (hash, role, subject, line) {
+                (Some(hash), ..) => Revoked::Token(hash),
+                (None, _, subject, Some(line)) => Revoked::Line {
+                    specialist: id(subject.unwrap_or_default()),
+                    line: id(line),
+                },
+                (None, role, subject, None) => Revoked::Subject(subject_of(
                     role.as_deref().unwrap_or_default(),
                     subject.unwrap_or_default(),
                 )),
