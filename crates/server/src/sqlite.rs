@@ -47,6 +47,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
 
 mod account_admin;
 mod accounts;
+mod blobs;
 
 pub(crate) struct Inner {
     pub conn: Connection,
@@ -57,6 +58,8 @@ pub struct SqliteStorage {
     inner: Mutex<Inner>,
     /// Call recordings: `recordings/` beside the database file.
     files: RecordingFiles,
+    /// Downloads' reads, on their own connection (issue 12).
+    blobs: blobs::BlobReader,
 }
 
 pub(crate) fn id(v: i64) -> u64 {
@@ -144,7 +147,10 @@ impl SqliteStorage {
         let recordings = path
             .parent()
             .map_or_else(|| PathBuf::from("recordings"), |d| d.join("recordings"));
-        SqliteStorage::prepare(Connection::open(path)?, RecordingFiles::Dir(recordings))
+        let mut storage =
+            SqliteStorage::prepare(Connection::open(path)?, RecordingFiles::Dir(recordings))?;
+        storage.blobs = blobs::BlobReader::beside(path);
+        Ok(storage)
     }
 
     pub fn open_in_memory() -> Result<SqliteStorage, StorageError> {
@@ -177,6 +183,7 @@ impl SqliteStorage {
         Ok(SqliteStorage {
             inner: Mutex::new(Inner { conn, routing }),
             files,
+            blobs: blobs::BlobReader::default(),
         })
     }
 
@@ -805,5 +812,21 @@ impl Storage for SqliteStorage {
         now_ms: i64,
     ) -> Result<Vec<StoredEvent>, StorageError> {
         account_admin::remove_from_line(&mut self.inner(), specialist, line, now_ms)
+    }
+
+    fn blob_meta(
+        &self,
+        blob: crate::storage::BlobId,
+    ) -> Result<Option<crate::storage::BlobMeta>, StorageError> {
+        blobs::meta(self, blob)
+    }
+
+    fn blob_chunk(
+        &self,
+        blob: crate::storage::BlobId,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, StorageError> {
+        blobs::chunk(self, blob, offset, len)
     }
 }

@@ -199,6 +199,27 @@ pub struct StoredFile {
     pub bytes: Vec<u8>,
 }
 
+/// A blob a download streams: a file of a chat or a call's recording, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobId {
+    File(u64),
+    Recording(u64),
+}
+
+/// What a download needs before its first byte: whom the blob belongs to (for the permission
+/// check) and its size. No bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobMeta {
+    pub line: u64,
+    pub client: u64,
+    /// A recording's specialist (`None` for a file).
+    pub specialist: Option<u64>,
+    /// A file's name (empty for a recording).
+    pub name: String,
+    /// `None`: a call with no recording uploaded yet.
+    pub size: Option<u64>,
+}
+
 /// The outcome of an idempotent action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -426,4 +447,10 @@ pub trait Storage: Send + Sync + 'static {
         line: u64,
         now_ms: i64,
     ) -> Result<Vec<StoredEvent>, StorageError>;
+    // --- Blob downloads (issue 12; SQLite side in sqlite/blobs.rs). ---
+    /// A blob's owner and size, without its bytes; `None` for no such file or call.
+    fn blob_meta(&self, blob: BlobId) -> Result<Option<BlobMeta>, StorageError>;
+    /// Up to `len` bytes of a blob from `offset` (empty past its end), read without holding
+    /// the writers' lock, so a download is streamed in chunks.
+    fn blob_chunk(&self, blob: BlobId, offset: u64, len: usize) -> Result<Vec<u8>, StorageError>;
 }

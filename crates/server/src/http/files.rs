@@ -26,9 +26,10 @@ use serde::Deserialize;
 
 use super::auth::{authenticate, member_of};
 use super::body::read_body;
+use super::download::stream;
 use super::error::{Refusal, blocking};
 use crate::context::{Server, now_ms};
-use crate::storage::Subject;
+use crate::storage::{BlobId, Subject};
 
 pub fn routes() -> Router<Arc<Server>> {
     Router::new()
@@ -142,16 +143,18 @@ fn disposition(name: &str) -> HeaderValue {
 
 async fn fetch(server: &Arc<Server>, file: u64, headers: &HeaderMap) -> Result<Response, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
+    let blob = BlobId::File(file);
+    // The permission from the metadata alone; the bytes are read only for those allowed.
     let found = blocking(server, move |storage| {
-        let Some(stored) = storage.file(file)? else {
+        let Some(meta) = storage.blob_meta(blob)? else {
             return Ok(None);
         };
         let allowed = match subject.role {
-            Role::Client => subject.id == stored.client,
-            Role::Specialist => storage.lines_of(subject)?.contains(&stored.line),
+            Role::Client => subject.id == meta.client,
+            Role::Specialist => storage.lines_of(subject)?.contains(&meta.line),
             Role::Admin => false,
         };
-        Ok(Some((allowed, stored)))
+        Ok(Some((allowed, meta)))
     })
     .await?;
     match found {
@@ -159,17 +162,21 @@ async fn fetch(server: &Arc<Server>, file: u64, headers: &HeaderMap) -> Result<R
         Some((false, _)) => Err(Refusal::forbidden(format!(
             "file {file} is not in a chat of yours"
         ))),
-        Some((true, stored)) => Ok((
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/octet-stream"),
-                ),
-                (header::CONTENT_DISPOSITION, disposition(&stored.name)),
-            ],
-            stored.bytes,
-        )
-            .into_response()),
+        Some((true, meta)) => {
+            let size = meta.size.unwrap_or(0);
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/octet-stream"),
+                    ),
+                    (header::CONTENT_DISPOSITION, disposition(&meta.name)),
+                    (header::CONTENT_LENGTH, HeaderValue::from(size)),
+                ],
+                stream(server.clone(), blob, size),
+            )
+                .into_response())
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub mod api;
 pub mod auth;
 mod body;
 mod connections;
+mod download;
 pub mod error;
 pub mod files;
 pub mod login;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use linedesk_protocol::{MAX_RECORDING_BYTES, Role};
@@ -24,9 +24,10 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::authenticate;
 use super::body::read_body;
+use super::download::stream;
 use super::error::{Refusal, blocking};
 use crate::context::{Server, now_ms};
-use crate::storage::RecordingSaved;
+use crate::storage::{BlobId, RecordingSaved};
 
 pub fn routes() -> Router<Arc<Server>> {
     Router::new().route("/api/calls/{call}/recording", post(upload).get(download))
@@ -100,26 +101,34 @@ async fn download(
     headers: HeaderMap,
 ) -> Response {
     match fetch(&server, call, &headers).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "audio/ogg")], bytes).into_response(),
+        Ok(size) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("audio/ogg")),
+                (header::CONTENT_LENGTH, HeaderValue::from(size)),
+            ],
+            stream(server.clone(), BlobId::Recording(call), size),
+        )
+            .into_response(),
         Err(refused) => refused.into_response(),
     }
 }
 
-async fn fetch(server: &Arc<Server>, call: u64, headers: &HeaderMap) -> Result<Vec<u8>, Refusal> {
+/// The recording's size, once the caller may hear it (from the metadata alone).
+async fn fetch(server: &Arc<Server>, call: u64, headers: &HeaderMap) -> Result<u64, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
     let found = blocking(server, move |storage| {
-        let Some((record, bytes)) = storage.recording(call)? else {
+        let Some(meta) = storage.blob_meta(BlobId::Recording(call))? else {
             return Ok(None);
         };
         let allowed = match subject.role {
-            Role::Client => subject.id == record.client,
+            Role::Client => subject.id == meta.client,
             Role::Specialist => {
-                record.specialist == Some(subject.id)
-                    || storage.lines_of(subject)?.contains(&record.line)
+                meta.specialist == Some(subject.id)
+                    || storage.lines_of(subject)?.contains(&meta.line)
             }
             Role::Admin => false,
         };
-        Ok(Some((allowed, bytes)))
+        Ok(Some((allowed, meta.size)))
     })
     .await?;
     let not_found = || Refusal::not_found(format!("call {call} has no recording"));
@@ -129,7 +138,7 @@ async fn fetch(server: &Arc<Server>, call: u64, headers: &HeaderMap) -> Result<V
             "the recording of call {call} is not yours to hear"
         ))),
         Some((true, None)) => Err(not_found()),
-        Some((true, Some(bytes))) => Ok(bytes),
+        Some((true, Some(size))) => Ok(size),
     }
 }
 
