@@ -47,7 +47,12 @@ async fn a_large_file_streams_whole_to_those_allowed_and_not_to_others() {
             .contains(&format!("content-length: {}", bytes.len())),
         "{head}"
     );
-    assert!(body == bytes, "{} bytes came, {} sent", body.len(), bytes.len());
+    assert!(
+        body == bytes,
+        "{} bytes came, {} sent",
+        body.len(),
+        bytes.len()
+    );
 
     let (status, _, body) = raw_http(
         w.addr,
