@@ -10,8 +10,8 @@
 //! - [`http`]: the HTTP side: login, the WebSocket upgrade, files, recordings, the bearer-token
 //!   reads, the admin API, the router and the accept loops; [`wire_error`] is the one mapping
 //!   from storage errors to the wire's codes, for HTTP and WebSocket alike.
-//! - [`throttle`]: failed logins per login and per address lock them out for a while.
-//! - [`revocation`]: live sessions of a revoked token are closed.
+//! - [`throttle`]: failed logins per (login, address) and per address lock them out for a while.
+//! - [`revocation`]: live sessions of a revoked token, account or line are closed or narrowed.
 //! - [`session`]: one WebSocket session of the protocol in `crates/protocol`.
 //! - [`hub`]: fan-out of new events to subscribed sessions.
 //! - [`demo`]: the demo world of `linedesk-demo`, seeded through the storage trait.
