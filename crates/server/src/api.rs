@@ -61,7 +61,7 @@ async fn authorize(
     let hash = token_hash(token);
     let storage = server.storage.clone();
     let found = tokio::task::spawn_blocking(move || {
-        let Some(subject) = storage.token_owner(&hash, now_ms())? else {
+        let Some(subject) = storage.token_owner(&hash, now_ms())?.map(|t| t.subject) else {
             return Ok(None);
         };
         Ok::<_, StorageError>(Some((subject, storage.lines_of(subject)?)))

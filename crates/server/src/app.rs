@@ -22,6 +22,7 @@ use crate::auth::{TOKEN_LIFETIME_MS, new_token, token_hash, verify_password};
 use crate::hub::Hub;
 use crate::presence::{OFFLINE_GRACE, Sessions};
 use crate::session;
+use crate::session_limits::SessionLimits;
 use crate::storage::{Revoked, Storage, Subject};
 use crate::throttle::{LoginThrottle, Outcome};
 
@@ -37,6 +38,8 @@ pub struct Server {
     /// Revoked tokens, for the live sessions to close (fed by [`crate::revocation`]).
     pub revoked: tokio::sync::broadcast::Sender<Revoked>,
     pub(crate) watching_revocations: AtomicBool,
+    /// The bounds of every WebSocket session (deadlines, keepalive, rate, per-account cap).
+    pub limits: SessionLimits,
 }
 
 impl Server {
@@ -49,6 +52,15 @@ impl Server {
         storage: Arc<dyn Storage>,
         grace: std::time::Duration,
     ) -> Arc<Server> {
+        Server::with_limits(storage, grace, SessionLimits::default())
+    }
+
+    /// A server whose sessions keep `limits` (tests use short ones).
+    pub fn with_limits(
+        storage: Arc<dyn Storage>,
+        grace: std::time::Duration,
+        limits: SessionLimits,
+    ) -> Arc<Server> {
         Arc::new(Server {
             storage,
             hub: Hub::default(),
@@ -57,6 +69,7 @@ impl Server {
             throttle: Mutex::new(LoginThrottle::default()),
             revoked: tokio::sync::broadcast::channel(1024).0,
             watching_revocations: AtomicBool::new(false),
+            limits,
         })
     }
 
@@ -183,7 +196,7 @@ pub(crate) async fn authenticate(
     let storage = server.storage.clone();
     let lookup = hash.clone();
     match tokio::task::spawn_blocking(move || storage.token_owner(&lookup, now_ms())).await {
-        Ok(Ok(Some(subject))) => Ok((subject, hash)),
+        Ok(Ok(Some(owner))) => Ok((owner.subject, hash)),
         Ok(Ok(None)) => Err(unauthenticated("the token is unknown, expired or revoked")),
         Ok(Err(err)) => Err(Refusal::internal(err)),
         Err(err) => Err(Refusal::internal(err)),

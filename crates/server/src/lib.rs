@@ -8,8 +8,9 @@
 //! - [`app`]: `POST /api/login`, `POST /api/logout` and `GET /api/ws`.
 //! - [`admin`]: the admin HTTP API (lines, specialists, client imports) for admin tokens.
 //! - [`throttle`]: failed logins per login and per address lock them out for a while.
-//! - [`revocation`]: live sessions of a revoked token are closed.
-//! - [`session`]: one WebSocket session of the protocol in `crates/protocol`.
+//! - [`revocation`]: live sessions of a revoked token are closed; expired tokens are deleted.
+//! - [`session`]: one WebSocket session of the protocol in `crates/protocol`, bounded by
+//!   [`session_limits`] (Hello deadline, keepalive, frame rate, sessions per account).
 //! - [`hub`]: fan-out of new events to subscribed sessions.
 //! - [`demo`]: the demo world of `linedesk-demo`, seeded through the storage trait.
 //! - [`import`]: clients from CSV with a report per row.
@@ -50,6 +51,7 @@ mod files;
 pub mod hub;
 pub mod import;
 mod kb_drafts;
+mod keepalive;
 pub mod knowledge;
 pub mod load;
 pub mod presence;
@@ -60,6 +62,7 @@ pub mod remote_password;
 mod remote_sessions;
 pub mod revocation;
 pub mod session;
+pub mod session_limits;
 pub mod signal;
 pub mod sla;
 mod sla_alerts;

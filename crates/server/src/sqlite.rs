@@ -25,7 +25,7 @@ use crate::remote_password::{self, Outcome, Policy};
 use crate::remote_sessions::{self, Gate};
 use crate::storage::{
     Account, Applied, KbArticle, LineInfo, QuickReply, Revocation, Storage, StorageError,
-    StoredClient, StoredEvent, Subject,
+    StoredClient, StoredEvent, Subject, TokenOwner,
 };
 use crate::storage::{CallRecording, RecordingSaved};
 use crate::{actions, knowledge, sla, sla_alerts, tickets};
@@ -535,17 +535,16 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn token_owner(&self, token_hash: &str, now_ms: i64) -> Result<Option<Subject>, StorageError> {
-        let owner: Option<(String, i64)> = self
-            .inner()
-            .conn
-            .query_row(
-                "SELECT role, subject_id FROM tokens WHERE token_hash = ?1 AND expires_at > ?2",
-                params![token_hash, now_ms],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        Ok(owner.map(|(role, subject)| accounts::subject_of(&role, subject)))
+    fn token_owner(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<TokenOwner>, StorageError> {
+        accounts::token_owner(&self.inner().conn, token_hash, now_ms)
+    }
+
+    fn delete_expired_tokens(&self, now_ms: i64) -> Result<usize, StorageError> {
+        accounts::delete_expired_tokens(&self.inner().conn, now_ms)
     }
 
     fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<bool, StorageError> {
