@@ -18,7 +18,7 @@ use crate::app::{Server, now_ms};
 use crate::auth::token_hash;
 use crate::keepalive::{Due, Keepalive};
 use crate::rate_limit::{FrameGate, Verdict};
-use crate::storage::{Applied, Revoked, StorageError, StoredEvent, Subject};
+use crate::storage::{Applied, StorageError, StoredEvent, Subject};
 
 /// Replay is read from storage in pages of this many events.
 const REPLAY_PAGE: u32 = 500;
@@ -31,11 +31,6 @@ enum Live {
     Event(StoredEvent),
     /// The session fell behind the line's broadcast: read the line back from storage.
     Lagged(u64),
-}
-
-/// The refusal of anything on a line taken away from this specialist.
-fn taken_away(line: u64) -> String {
-    format!("line {line} was taken away from you")
 }
 
 /// The session's subscriptions to the hub: one task per line forwarding that line's live
@@ -108,6 +103,9 @@ struct Session {
 
 /// The session ended: the socket closed or failed.
 struct Closed;
+
+mod ends;
+use ends::taken_away;
 
 pub async fn run(socket: WebSocket, server: Arc<Server>) {
     let (live_tx, mut live) = tokio::sync::mpsc::channel(LIVE_QUEUE);
@@ -198,98 +196,8 @@ impl Session {
         self.send(ServerFrame::error(code, message, key)).await
     }
 
-    /// Say why, then close.
-    async fn close_with(&mut self, code: ErrorCode, message: &str) -> Result<(), Closed> {
-        self.error(code, message, None).await?;
-        let _ = self.send_message(Message::Close(None)).await;
-        Err(Closed)
-    }
-
     async fn ping(&mut self) -> Result<(), Closed> {
         self.send_message(Message::Ping(Default::default())).await
-    }
-
-    /// The session's deadline passed: before the Hello, its deadline; after, the token's expiry.
-    async fn on_deadline(&mut self, signed_in: bool) -> Result<(), Closed> {
-        if signed_in {
-            self.close_with(
-                ErrorCode::Unauthenticated,
-                "the token expired; log in again",
-            )
-            .await
-        } else {
-            let seconds = self.server.limits.hello_deadline.as_secs_f64();
-            self.close_with(
-                ErrorCode::Unauthenticated,
-                &format!("no valid hello within {seconds} s"),
-            )
-            .await
-        }
-    }
-
-    /// A token was revoked or a line taken away (`None`: some were, unknown which). If it is
-    /// this session's token, say so and close; a line, drop it.
-    async fn on_revoked(&mut self, revoked: Option<&Revoked>) -> Result<(), Closed> {
-        let (Some(subject), Some(token)) = (self.subject, self.token.clone()) else {
-            return Ok(());
-        };
-        let mine = match revoked {
-            Some(Revoked::Token(hash)) => *hash == token,
-            Some(Revoked::Subject(s)) => *s == subject,
-            Some(Revoked::Line { specialist, line }) => {
-                if subject == Subject::specialist(*specialist) {
-                    return self.take_away(*line).await;
-                }
-                false
-            }
-            None => {
-                let storage = self.server.storage.clone();
-                let now = tokio::task::spawn_blocking(move || {
-                    let owner = storage.token_owner(&token, now_ms())?;
-                    let lines = storage.lines_of(subject)?;
-                    Ok::<_, StorageError>((owner, lines))
-                })
-                .await;
-                match now {
-                    Ok(Ok((None, _))) => true,
-                    Ok(Ok((Some(_), lines))) => {
-                        let gone: Vec<u64> = self
-                            .lines
-                            .iter()
-                            .copied()
-                            .filter(|l| !lines.contains(l))
-                            .collect();
-                        for line in gone {
-                            self.take_away(line).await?;
-                        }
-                        false
-                    }
-                    _ => false,
-                }
-            }
-        };
-        if !mine {
-            return Ok(());
-        }
-        self.close_with(
-            ErrorCode::Unauthenticated,
-            "the token was revoked; log in again",
-        )
-        .await
-    }
-
-    /// `line` is no longer this specialist's: its subscription ends and actions on it are
-    /// refused from now on.
-    async fn take_away(&mut self, line: u64) -> Result<(), Closed> {
-        if !self.lines.remove(&line) {
-            return Ok(());
-        }
-        self.taken.insert(line);
-        self.cursors.remove(&line);
-        self.replays.retain(|l| *l != line);
-        self.feeds.unfollow(line);
-        self.error(ErrorCode::Forbidden, taken_away(line), None)
-            .await
     }
 
     async fn on_message(
