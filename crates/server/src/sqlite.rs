@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
 ];
 
 mod accounts;
+mod reader;
 
 pub(crate) struct Inner {
     pub conn: Connection,
@@ -53,6 +54,9 @@ pub(crate) struct Inner {
 
 pub struct SqliteStorage {
     inner: Mutex<Inner>,
+    /// Replays read beside the writer (`None` in memory, where only one connection sees the
+    /// data).
+    readers: Option<reader::Readers>,
     /// Call recordings: `recordings/` beside the database file.
     files: RecordingFiles,
 }
@@ -142,7 +146,10 @@ impl SqliteStorage {
         let recordings = path
             .parent()
             .map_or_else(|| PathBuf::from("recordings"), |d| d.join("recordings"));
-        SqliteStorage::prepare(Connection::open(path)?, RecordingFiles::Dir(recordings))
+        let mut storage =
+            SqliteStorage::prepare(Connection::open(path)?, RecordingFiles::Dir(recordings))?;
+        storage.readers = Some(reader::Readers::new(path));
+        Ok(storage)
     }
 
     pub fn open_in_memory() -> Result<SqliteStorage, StorageError> {
@@ -174,6 +181,7 @@ impl SqliteStorage {
         let routing = load_routing(&conn)?;
         Ok(SqliteStorage {
             inner: Mutex::new(Inner { conn, routing }),
+            readers: None,
             files,
         })
     }
@@ -741,30 +749,9 @@ impl Storage for SqliteStorage {
         after: u64,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StorageError> {
-        let inner = self.inner();
-        let mut stmt = inner.conn.prepare_cached(
-            "SELECT seq, at, body FROM events WHERE line_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![sql_id(line), sql_id(after), limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(seq, at_ms, body)| {
-                let event = serde_json::from_str(&body)
-                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                Ok(StoredEvent {
-                    line,
-                    seq: id(seq),
-                    at_ms,
-                    event,
-                })
-            })
-            .collect()
+        match &self.readers {
+            Some(readers) => readers.events_after(line, after, limit),
+            None => reader::events_after(&self.inner().conn, line, after, limit),
+        }
     }
 }

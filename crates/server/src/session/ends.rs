@@ -1,6 +1,8 @@
 //! How a session ends or loses part of what it may do: its Hello deadline or its token's
 //! expiry passed, its token was revoked, a line was taken away from its specialist.
 
+use std::time::Duration;
+
 use axum::extract::ws::Message;
 use linedesk_protocol::ErrorCode;
 
@@ -8,20 +10,34 @@ use super::{Closed, Session};
 use crate::app::now_ms;
 use crate::storage::{Revoked, StorageError, Subject};
 
+/// How long a closing session waits for the peer to answer its close.
+const CLOSING: Duration = Duration::from_secs(2);
+
 /// The refusal of anything on a line taken away from this specialist.
 pub(super) fn taken_away(line: u64) -> String {
     format!("line {line} was taken away from you")
 }
 
 impl Session {
-    /// Say why, then close.
+    /// Say why, then close: the peer's frames still on the way are read and dropped until it
+    /// answers the close (for [`CLOSING`] at most). Closing a socket with unread data would reset
+    /// the connection, and the peer could lose the frames that say why.
     pub(super) async fn close_with(
         &mut self,
         code: ErrorCode,
         message: &str,
     ) -> Result<(), Closed> {
         self.error(code, message, None).await?;
-        let _ = self.send_message(Message::Close(None)).await;
+        if self.send_message(Message::Close(None)).await.is_ok() {
+            let _ = tokio::time::timeout(CLOSING, async {
+                while let Some(Ok(message)) = self.socket.recv().await {
+                    if let Message::Close(_) = message {
+                        return;
+                    }
+                }
+            })
+            .await;
+        }
         Err(Closed)
     }
 
