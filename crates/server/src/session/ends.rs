@@ -76,13 +76,13 @@ impl Session {
             }
             None => {
                 let storage = self.server.storage.clone();
-                let now = tokio::task::spawn_blocking(move || {
+                let found = tokio::task::spawn_blocking(move || {
                     let owner = storage.token_owner(&token, now_ms())?;
                     let lines = storage.lines_of(subject)?;
                     Ok::<_, StorageError>((owner, lines))
                 })
                 .await;
-                match now {
+                match found {
                     Ok(Ok((None, _))) => true,
                     Ok(Ok((Some(_), lines))) => {
                         let gone: Vec<u64> = self
