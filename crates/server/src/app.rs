@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use linedesk_protocol::{ErrorCode, MAX_FRAME_BYTES};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{TOKEN_LIFETIME_MS, new_token, token_hash, verify_password};
+use crate::auth::{new_token, token_hash, verify_password};
 use crate::hub::Hub;
 use crate::presence::{OFFLINE_GRACE, Sessions};
 use crate::session;
@@ -255,6 +255,7 @@ async fn login(State(server): State<Arc<Server>>, PeerIp(ip): PeerIp, body: Stri
         }
     };
     let storage = server.storage.clone();
+    let lifetime_ms = server.limits.token_lifetime_ms();
     // argon2 is deliberately slow: keep it off the async workers.
     let outcome = tokio::task::spawn_blocking(move || {
         let Some(account) = storage.account_by_login(&request.login)? else {
@@ -265,7 +266,7 @@ async fn login(State(server): State<Arc<Server>>, PeerIp(ip): PeerIp, body: Stri
         }
         let (token, hash) =
             new_token().map_err(|e| crate::storage::StorageError::Invalid(e.to_string()))?;
-        storage.save_token(&hash, account.subject, now_ms() + TOKEN_LIFETIME_MS)?;
+        storage.save_token(&hash, account.subject, now_ms().saturating_add(lifetime_ms))?;
         Ok::<_, crate::storage::StorageError>(Some(LoginResponse {
             token,
             role: account.subject.role,

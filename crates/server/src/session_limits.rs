@@ -24,8 +24,17 @@ pub struct SessionLimits {
     pub refusal_burst: u32,
     /// ... and per second sustained (a client that slows down when told is never closed).
     pub refusals_per_second: u32,
+    /// How long a token from `POST /api/login` is valid; a session ends at its token's expiry.
+    pub token_lifetime: Duration,
     /// How often expired tokens are deleted from storage.
     pub token_sweep_every: Duration,
+}
+
+impl SessionLimits {
+    /// [`SessionLimits::token_lifetime`] in milliseconds, as tokens are stored.
+    pub fn token_lifetime_ms(&self) -> i64 {
+        i64::try_from(self.token_lifetime.as_millis()).unwrap_or(i64::MAX)
+    }
 }
 
 impl Default for SessionLimits {
@@ -40,6 +49,7 @@ impl Default for SessionLimits {
             frames_per_second: 500,
             refusal_burst: 100,
             refusals_per_second: 10,
+            token_lifetime: Duration::from_secs(12 * 60 * 60),
             token_sweep_every: Duration::from_secs(10 * 60),
         }
     }

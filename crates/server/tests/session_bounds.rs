@@ -338,17 +338,24 @@ async fn a_silent_peer_is_dropped_and_goes_offline_after_the_grace() {
 #[tokio::test]
 async fn a_session_ends_when_its_token_expires_and_the_token_is_deleted() {
     let limits = SessionLimits {
+        token_lifetime: Duration::from_secs(3),
         token_sweep_every: Duration::from_millis(200),
         ..SessionLimits::default()
     };
     let (w, _server) = world_with_limits(OFFLINE_GRACE, limits).await;
     let anna_id = id_of(w.storage.as_ref(), "anna");
-    // A token as a login makes one, with a lifetime of a second and a half.
-    let (short, short_hash) = new_token().expect("token");
+    // A token from the login, with this server's lifetime of three seconds.
+    let short = token(w.addr, "anna", "anna-pass").await;
+    let short_hash = linedesk_server::auth::token_hash(&short);
+    // One as a login with the usual lifetime makes it.
+    let (long, long_hash) = new_token().expect("token");
     w.storage
-        .save_token(&short_hash, Subject::specialist(anna_id), now_ms() + 1_500)
+        .save_token(
+            &long_hash,
+            Subject::specialist(anna_id),
+            now_ms() + 60 * 60 * 1000,
+        )
         .expect("save");
-    let long = token(w.addr, "anna", "anna-pass").await;
     let mut c = Client::connect(w.addr).await;
     assert!(matches!(c.hello(&short).await, ServerFrame::Welcome { .. }));
     match c.recv().await {
@@ -379,7 +386,7 @@ async fn a_session_ends_when_its_token_expires_and_the_token_is_deleted() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(count(&linedesk_server::auth::token_hash(&long)), 1);
+    assert_eq!(count(&long_hash), 1);
     let mut again = Client::connect(w.addr).await;
     assert!(matches!(
         again.hello(&long).await,
