@@ -5,9 +5,6 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 
-/// How long a token from `POST /api/login` is valid.
-pub const TOKEN_LIFETIME_MS: i64 = 12 * 60 * 60 * 1000;
-
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("the password could not be hashed: {0}")]

@@ -9,13 +9,15 @@ use std::time::Duration;
 use crate::config::HttpPolicy;
 use crate::hub::Hub;
 use crate::presence::{OFFLINE_GRACE, Sessions};
+use crate::session_limits::SessionLimits;
 use crate::storage::{Revoked, Storage};
 use crate::throttle::LoginThrottle;
 
 pub struct Server {
     pub storage: Arc<dyn Storage>,
     pub hub: Hub,
-    /// Live specialist sessions, for presence that follows the connection.
+    /// Live sessions of every account: presence follows a specialist's, and each account has
+    /// a cap ([`SessionLimits::sessions_per_account`]).
     pub sessions: Sessions,
     /// Wakes the SLA timer early (an appeal opened).
     pub sla_wake: tokio::sync::Notify,
@@ -26,6 +28,8 @@ pub struct Server {
     pub revoked: tokio::sync::broadcast::Sender<Revoked>,
     /// Deadlines, connection caps and allowed origins of the HTTP side.
     pub http: HttpPolicy,
+    /// The bounds of every WebSocket session (deadlines, keepalive, rate, per-account cap).
+    pub limits: SessionLimits,
     pub(crate) watching_revocations: AtomicBool,
 }
 
@@ -41,6 +45,25 @@ impl Server {
 
     /// A server with its HTTP policy (from the config file).
     pub fn configured(storage: Arc<dyn Storage>, grace: Duration, http: HttpPolicy) -> Arc<Server> {
+        Server::built(storage, grace, http, SessionLimits::default())
+    }
+
+    /// A server whose sessions keep `limits` (tests use short ones).
+    pub fn with_limits(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        limits: SessionLimits,
+    ) -> Arc<Server> {
+        Server::built(storage, grace, HttpPolicy::default(), limits)
+    }
+
+    /// A server with its HTTP policy and its sessions' limits.
+    pub fn built(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        http: HttpPolicy,
+        limits: SessionLimits,
+    ) -> Arc<Server> {
         Arc::new(Server {
             storage,
             hub: Hub::default(),
@@ -49,6 +72,7 @@ impl Server {
             throttle: Mutex::new(LoginThrottle::default()),
             revoked: tokio::sync::broadcast::channel(1024).0,
             http,
+            limits,
             watching_revocations: AtomicBool::new(false),
         })
     }

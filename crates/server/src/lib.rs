@@ -5,14 +5,17 @@
 //! - [`auth`]: argon2 passwords, random tokens stored as their sha256.
 //! - [`config`]: the standalone config file (`serve --config linedesk-server.toml`).
 //! - [`tls`]: HTTPS and WSS on the same port (rustls, ring provider).
-//! - [`context`]: the shared context (`Server`: storage, hub, sessions, throttle, revocations);
-//!   no HTTP in it. [`app`] re-exports it with `serve` and `router` for the server's users.
+//! - [`context`]: the shared context (`Server`: storage, hub, sessions, throttle, revocations,
+//!   session limits); no HTTP in it. [`app`] re-exports it with `serve` and `router` for the
+//!   server's users.
 //! - [`http`]: the HTTP side: login, the WebSocket upgrade, files, recordings, the bearer-token
 //!   reads, the admin API, the router and the accept loops; [`wire_error`] is the one mapping
 //!   from storage errors to the wire's codes, for HTTP and WebSocket alike.
 //! - [`throttle`]: failed logins per (login, address) and per address lock them out for a while.
-//! - [`revocation`]: live sessions of a revoked token, account or line are closed or narrowed.
-//! - [`session`]: one WebSocket session of the protocol in `crates/protocol`.
+//! - [`revocation`]: live sessions of a revoked token, account or line are closed or narrowed;
+//!   expired tokens are deleted.
+//! - [`session`]: one WebSocket session of the protocol in `crates/protocol`, bounded by
+//!   [`session_limits`] (Hello deadline, keepalive, frame rate, sessions per account).
 //! - [`hub`]: fan-out of new events to subscribed sessions.
 //! - [`demo`]: the demo world of `linedesk-demo`, seeded through the storage trait.
 //! - [`import`]: clients from CSV with a report per row.
@@ -52,6 +55,7 @@ pub mod http;
 pub mod hub;
 pub mod import;
 mod kb_drafts;
+mod keepalive;
 pub mod knowledge;
 pub mod load;
 pub mod presence;
@@ -61,6 +65,7 @@ pub mod remote_password;
 mod remote_sessions;
 pub mod revocation;
 pub mod session;
+pub mod session_limits;
 pub mod signal;
 pub mod sla;
 mod sla_alerts;

@@ -1,18 +1,24 @@
 //! One WebSocket session: Hello first, then subscriptions (replay from a cursor, then live)
 //! and idempotent actions. Every bad frame gets a typed error frame; the session goes on, and
 //! nothing it does disturbs other sessions.
+//!
+//! Bounded by the server's [`crate::session_limits::SessionLimits`]: a Hello deadline, then
+//! the token's expiry; pings and a silence timeout ([`crate::keepalive`]); every frame through
+//! a [`FrameGate`]; at most so many sessions per account ([`crate::presence::Sessions`]).
+//! Replays go a page at a time, taking turns with everything else the session does.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket};
 use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::app::{Server, now_ms};
+use crate::context::{Server, now_ms};
 use crate::auth::token_hash;
-use crate::rate_limit::RateLimit;
-use crate::storage::{Applied, Revoked, StoredEvent, Subject};
+use crate::keepalive::{Due, Keepalive};
+use crate::rate_limit::{FrameGate, Verdict};
+use crate::storage::{Applied, StoredEvent, Subject};
 use crate::wire_error::WireError;
 
 /// Replay is read from storage in pages of this many events.
@@ -68,15 +74,29 @@ impl Drop for Feeds {
     }
 }
 
+impl Feeds {
+    /// Stop forwarding `line`.
+    fn unfollow(&mut self, line: u64) {
+        if let Some(task) = self.tasks.remove(&line) {
+            task.abort();
+        }
+    }
+}
+
 struct Session {
     server: Arc<Server>,
     socket: WebSocket,
     /// Who signed in (after a valid Hello).
     subject: Option<Subject>,
     lines: BTreeSet<u64>,
+    /// Lines taken away from this specialist while the session ran.
+    taken: BTreeSet<u64>,
     /// Per subscribed line, the last sequence number sent.
     cursors: HashMap<u64, u64>,
-    rate: RateLimit,
+    /// Lines with a replay from storage under way, one page per turn of the session's loop.
+    replays: VecDeque<u64>,
+    gate: FrameGate,
+    keepalive: Keepalive,
     /// The hash of the token of the Hello: the session closes when it is revoked.
     token: Option<String>,
     feeds: Feeds,
@@ -85,17 +105,25 @@ struct Session {
 /// The session ended: the socket closed or failed.
 struct Closed;
 
+mod ends;
+use ends::taken_away;
+
 pub async fn run(socket: WebSocket, server: Arc<Server>) {
     let (live_tx, mut live) = tokio::sync::mpsc::channel(LIVE_QUEUE);
     let mut revoked = server.revoked.subscribe();
     let mut signals = server.hub.signals();
+    // The Hello deadline, then (after the Hello) the token's expiry.
+    let mut ends = Box::pin(tokio::time::sleep(server.limits.hello_deadline));
     let mut session = Session {
+        gate: FrameGate::new(&server.limits),
+        keepalive: Keepalive::new(&server.limits),
         server,
         socket,
         subject: None,
         lines: BTreeSet::new(),
+        taken: BTreeSet::new(),
         cursors: HashMap::new(),
-        rate: RateLimit::new(),
+        replays: VecDeque::new(),
         token: None,
         feeds: Feeds {
             tx: live_tx,
@@ -103,9 +131,11 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
         },
     };
     loop {
+        let signed_in = session.subject.is_some();
+        let replaying = !session.replays.is_empty();
         let step = tokio::select! {
             incoming = session.socket.recv() => match incoming {
-                Some(Ok(message)) => session.on_message(message).await,
+                Some(Ok(message)) => session.on_message(message, &mut ends).await,
                 _ => Err(Closed),
             },
             item = live.recv() => match item {
@@ -113,6 +143,8 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
                 Some(Live::Lagged(line)) => session.replay(line).await,
                 None => Err(Closed),
             },
+            // One page of a replay; incoming frames, live events and pings take turns with it.
+            () = std::future::ready(()), if replaying => session.replay_page().await,
             signal = signals.recv() => match signal {
                 Ok(signal) => session.on_signal(signal).await,
                 // Signalling is best effort: a lagging session loses some, the call set-up
@@ -125,26 +157,35 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
                 Err(RecvError::Lagged(_)) => session.on_revoked(None).await,
                 Err(RecvError::Closed) => Err(Closed),
             },
+            () = ends.as_mut() => session.on_deadline(signed_in).await,
+            due = session.keepalive.due() => match due {
+                Due::Ping => session.ping().await,
+                // Nothing heard for the idle time: a half-open socket or a stuck peer.
+                Due::Gone => Err(Closed),
+            },
         };
         if step.is_err() {
             break;
         }
     }
-    if let Some(Subject {
-        role: Role::Specialist,
-        id,
-    }) = session.subject
-    {
-        crate::presence::Sessions::leave(&session.server, id);
+    if let Some(subject) = session.subject {
+        crate::presence::Sessions::leave(&session.server, subject);
     }
 }
 
 impl Session {
+    /// Send one frame; a peer that does not take it within the idle time is gone.
+    async fn send_message(&mut self, message: Message) -> Result<(), Closed> {
+        match tokio::time::timeout(self.server.limits.idle_timeout, self.socket.send(message)).await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Closed),
+        }
+    }
+
     async fn send(&mut self, frame: ServerFrame) -> Result<(), Closed> {
-        self.socket
-            .send(Message::Text(frame.encode().into()))
+        self.send_message(Message::Text(frame.encode().into()))
             .await
-            .map_err(|_| Closed)
     }
 
     async fn error(
@@ -156,39 +197,44 @@ impl Session {
         self.send(ServerFrame::error(code, message, key)).await
     }
 
-    /// A token was revoked (`None`: some were, unknown which). If it is this session's, say so
-    /// and close.
-    async fn on_revoked(&mut self, revoked: Option<&Revoked>) -> Result<(), Closed> {
-        let (Some(subject), Some(token)) = (self.subject, self.token.clone()) else {
-            return Ok(());
-        };
-        let mine = match revoked {
-            Some(Revoked::Token(hash)) => *hash == token,
-            Some(Revoked::Subject(s)) => *s == subject,
-            // A line taken away: the "session" part narrows the subscriptions (issue 12).
-            Some(Revoked::Line { .. }) => false,
-            None => {
-                let storage = self.server.storage.clone();
-                let owner =
-                    tokio::task::spawn_blocking(move || storage.token_owner(&token, now_ms()))
-                        .await;
-                matches!(owner, Ok(Ok(None)))
-            }
-        };
-        if !mine {
-            return Ok(());
-        }
-        self.error(
-            ErrorCode::Unauthenticated,
-            "the token was revoked; log in again",
-            None,
-        )
-        .await?;
-        let _ = self.socket.send(Message::Close(None)).await;
-        Err(Closed)
+    async fn ping(&mut self) -> Result<(), Closed> {
+        self.send_message(Message::Ping(Default::default())).await
     }
 
-    async fn on_message(&mut self, message: Message) -> Result<(), Closed> {
+    async fn on_message(
+        &mut self,
+        message: Message,
+        ends: &mut std::pin::Pin<Box<tokio::time::Sleep>>,
+    ) -> Result<(), Closed> {
+        if let Message::Close(_) = message {
+            return Err(Closed);
+        }
+        self.keepalive.heard();
+        // Every frame counts, whatever its kind: binary frames and pings cost the server too.
+        match self.gate.check() {
+            Verdict::Allow => {}
+            Verdict::Refuse => {
+                // Name the refused action's key, so a client can resend exactly that one.
+                let key = match &message {
+                    Message::Text(text) => match ClientFrame::decode(text.as_str()) {
+                        Ok(ClientFrame::Submit { key, .. }) => Some(key),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                return self
+                    .error(ErrorCode::RateLimited, "too many frames; slow down", key)
+                    .await;
+            }
+            Verdict::Close => {
+                return self
+                    .close_with(
+                        ErrorCode::RateLimited,
+                        "too many frames after being told to slow down; closing",
+                    )
+                    .await;
+            }
+        }
         let text = match message {
             Message::Text(text) => text,
             Message::Close(_) => return Err(Closed),
@@ -199,17 +245,14 @@ impl Session {
                     .await;
             }
         };
-        if !self.rate.allow() {
-            return self
-                .error(ErrorCode::RateLimited, "too many frames; slow down", None)
-                .await;
-        }
         let frame = match ClientFrame::decode(text.as_str()) {
             Ok(frame) => frame,
             Err(err) => return self.error(err.code(), err.to_string(), None).await,
         };
         match (frame, self.subject) {
-            (ClientFrame::Hello { version, token }, None) => self.hello(version, &token).await,
+            (ClientFrame::Hello { version, token }, None) => {
+                self.hello(version, &token, ends).await
+            }
             (ClientFrame::Hello { .. }, Some(_)) => {
                 self.error(ErrorCode::OutOfOrder, "already signed in", None)
                     .await
@@ -225,6 +268,13 @@ impl Session {
             }
             (ClientFrame::Subscribe { line, after }, Some(_)) => self.subscribe(line, after).await,
             (ClientFrame::Submit { key, action }, Some(subject)) => {
+                if let Some(line) = crate::revocation::named_line(&action)
+                    && self.taken.contains(&line)
+                {
+                    return self
+                        .error(ErrorCode::Forbidden, taken_away(line), Some(key))
+                        .await;
+                }
                 self.submit(subject, key, action).await
             }
             (ClientFrame::Signal { call, payload }, Some(subject)) => {
@@ -242,7 +292,12 @@ impl Session {
         }
     }
 
-    async fn hello(&mut self, version: u16, token: &str) -> Result<(), Closed> {
+    async fn hello(
+        &mut self,
+        version: u16,
+        token: &str,
+        ends: &mut std::pin::Pin<Box<tokio::time::Sleep>>,
+    ) -> Result<(), Closed> {
         if version != PROTOCOL_VERSION {
             let message = format!("this server speaks protocol {PROTOCOL_VERSION}, not {version}");
             return self
@@ -254,12 +309,12 @@ impl Session {
         let found = tokio::task::spawn_blocking(move || {
             let owner = storage.token_owner(&hash, now_ms())?;
             owner
-                .map(|id| storage.lines_of(id).map(|lines| (id, lines)))
+                .map(|owner| storage.lines_of(owner.subject).map(|lines| (owner, lines)))
                 .transpose()
         })
         .await;
         match found {
-            Ok(Ok(Some((subject, _)))) if subject.role == Role::Admin => {
+            Ok(Ok(Some((owner, _)))) if owner.subject.role == Role::Admin => {
                 self.error(
                     ErrorCode::Forbidden,
                     "an admin has no line session; use the admin API",
@@ -267,12 +322,22 @@ impl Session {
                 )
                 .await
             }
-            Ok(Ok(Some((subject, lines)))) => {
+            Ok(Ok(Some((owner, lines)))) => {
+                let subject = owner.subject;
+                if let Err(full) = self
+                    .server
+                    .sessions
+                    .join(subject, self.server.limits.per_account)
+                {
+                    return self
+                        .error(ErrorCode::RateLimited, full.to_string(), None)
+                        .await;
+                }
                 self.token = Some(token_hash(token));
                 self.subject = Some(subject);
-                if subject.role == Role::Specialist {
-                    self.server.sessions.join(subject.id);
-                }
+                // From now on the session ends when its token expires.
+                ends.as_mut()
+                    .reset(crate::keepalive::instant_of(owner.expires_ms, now_ms()));
                 self.lines = lines.iter().copied().collect();
                 self.send(ServerFrame::Welcome {
                     version: PROTOCOL_VERSION,
@@ -303,45 +368,59 @@ impl Session {
 
     async fn subscribe(&mut self, line: u64, after: u64) -> Result<(), Closed> {
         if !self.lines.contains(&line) {
-            return self
-                .error(
-                    ErrorCode::Forbidden,
-                    format!("line {line} is not one you serve"),
-                    None,
-                )
-                .await;
+            let message = if self.taken.contains(&line) {
+                taken_away(line)
+            } else {
+                format!("line {line} is not one you serve")
+            };
+            return self.error(ErrorCode::Forbidden, message, None).await;
         }
         self.cursors.insert(line, after);
         self.feeds.follow(&self.server.hub, line);
         self.replay(line).await
     }
 
-    /// Send everything of `line` after its cursor from storage, then say the replay is done.
+    /// Send everything of `line` after its cursor from storage, then say the replay is done:
+    /// queued here, sent a page at a time by [`Session::replay_page`].
     async fn replay(&mut self, line: u64) -> Result<(), Closed> {
-        loop {
-            let after = self.cursors.get(&line).copied().unwrap_or(0);
-            let storage = self.server.storage.clone();
-            let page =
-                tokio::task::spawn_blocking(move || storage.events_after(line, after, REPLAY_PAGE))
-                    .await;
-            let page = match page {
-                Ok(Ok(page)) => page,
-                Ok(Err(err)) => {
-                    let refused = WireError::from(err);
-                    return self.error(refused.code, refused.message, None).await;
-                }
-                Err(err) => {
-                    let refused = WireError::internal(err);
-                    return self.error(refused.code, refused.message, None).await;
-                }
-            };
-            if page.is_empty() {
-                return self.send(ServerFrame::CaughtUp { line, seq: after }).await;
-            }
-            for event in page {
-                self.deliver(event).await?;
-            }
+        if !self.replays.contains(&line) {
+            self.replays.push_back(line);
         }
+        Ok(())
+    }
+
+    /// One page of the first replay under way: a short read from storage, then the events sent
+    /// (each send waits for the socket: a slow reader slows its own replay, nobody else's).
+    /// The line goes to the back of the queue, or is done with `CaughtUp`.
+    async fn replay_page(&mut self) -> Result<(), Closed> {
+        let Some(line) = self.replays.pop_front() else {
+            return Ok(());
+        };
+        let Some(&after) = self.cursors.get(&line) else {
+            return Ok(());
+        };
+        let storage = self.server.storage.clone();
+        let page =
+            tokio::task::spawn_blocking(move || storage.events_after(line, after, REPLAY_PAGE))
+                .await;
+        let page = match page {
+            Ok(Ok(page)) => page,
+            Ok(Err(err)) => {
+                let refused = WireError::from(err);
+                return self.error(refused.code, refused.message, None).await;
+            }
+            Err(err) => {
+                let refused = WireError::internal(err);
+                return self.error(refused.code, refused.message, None).await;
+            }
+        };
+        if page.is_empty() {
+            return self.send(ServerFrame::CaughtUp { line, seq: after }).await;
+        }
+        for event in page {
+            self.deliver(event).await?;
+        }
+        self.replay(line).await
     }
 
     async fn deliver(&mut self, e: StoredEvent) -> Result<(), Closed> {

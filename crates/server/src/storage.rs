@@ -47,8 +47,17 @@ pub enum Revoked {
     Token(String),
     /// Every token of an account.
     Subject(Subject),
-    /// A specialist no longer serves a line: their sessions drop its subscription.
+    /// A specialist no longer serves a line: their sessions drop its subscription and refuse
+    /// actions on it.
     Line { specialist: u64, line: u64 },
+}
+
+/// The owner of a live token and when the token expires (ms since the epoch): a session ends
+/// then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub subject: Subject,
+    pub expires_ms: i64,
 }
 
 /// An entry of the revocation log, in order of `id`.
@@ -303,7 +312,13 @@ pub trait Storage: Send + Sync + 'static {
         subject: Subject,
         expires_ms: i64,
     ) -> Result<(), StorageError>;
-    fn token_owner(&self, token_hash: &str, now_ms: i64) -> Result<Option<Subject>, StorageError>;
+    fn token_owner(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<TokenOwner>, StorageError>;
+    /// Delete the tokens expired at `now_ms`; how many.
+    fn delete_expired_tokens(&self, now_ms: i64) -> Result<usize, StorageError>;
     /// Revoke one token (logout); false when it was unknown or had expired.
     fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<bool, StorageError>;
     /// Revoke every token of `login`'s account: the account and how many tokens, or `None`

@@ -49,7 +49,7 @@ pub async fn authenticate(
     let hash = token_hash(token);
     let lookup = hash.clone();
     match blocking(server, move |s| Ok(s.token_owner(&lookup, now_ms())?)).await? {
-        Some(subject) => Ok((subject, hash)),
+        Some(owner) => Ok((owner.subject, hash)),
         None => Err(Refusal::unauthenticated(
             "the token is unknown, expired or revoked",
         )),

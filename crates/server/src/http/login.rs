@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::{PeerIp, authenticate};
 use super::body::read_body;
 use super::error::{Refusal, blocking};
-use crate::auth::{TOKEN_LIFETIME_MS, new_token, verify_login};
+use crate::auth::{new_token, verify_login};
 use crate::context::{Server, now_ms};
 use crate::throttle::Outcome;
 
@@ -80,6 +80,7 @@ pub async fn login(
         }
     };
     // argon2 is deliberately slow: keep it off the async workers.
+    let lifetime_ms = server.limits.token_lifetime_ms();
     let outcome = blocking(&server, move |storage| {
         let account = storage.account_by_login(&request.login)?;
         // The same argon2 work whether or not the login exists.
@@ -89,7 +90,7 @@ pub async fn login(
             return Ok(None);
         };
         let (token, hash) = new_token().map_err(Refusal::internal)?;
-        if !storage.issue_token(&hash, account.subject, now_ms() + TOKEN_LIFETIME_MS)? {
+        if !storage.issue_token(&hash, account.subject, now_ms().saturating_add(lifetime_ms))? {
             return Err(Refusal::forbidden("this account is disabled"));
         }
         Ok(Some(LoginResponse {

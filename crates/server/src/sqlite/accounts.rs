@@ -4,7 +4,7 @@ use linedesk_protocol::Role;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{id, sql_id};
-use crate::storage::{Account, LineInfo, Revocation, Revoked, StorageError, Subject};
+use crate::storage::{Account, LineInfo, Revocation, Revoked, StorageError, Subject, TokenOwner};
 
 /// Revocations older than this are dropped from the log: every live server has read them.
 const REVOCATION_MEMORY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -118,6 +118,29 @@ pub(super) fn note(conn: &Connection, revoked: &Revoked, now_ms: i64) -> Result<
         [now_ms - REVOCATION_MEMORY_MS],
     )?;
     Ok(())
+}
+
+pub(super) fn token_owner(
+    conn: &Connection,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<TokenOwner>, StorageError> {
+    let owner: Option<(String, i64, i64)> = conn
+        .query_row(
+            "SELECT role, subject_id, expires_at FROM tokens
+             WHERE token_hash = ?1 AND expires_at > ?2",
+            params![token_hash, now_ms],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(owner.map(|(role, subject, expires_ms)| TokenOwner {
+        subject: subject_of(&role, subject),
+        expires_ms,
+    }))
+}
+
+pub(super) fn delete_expired_tokens(conn: &Connection, now_ms: i64) -> Result<usize, StorageError> {
+    Ok(conn.execute("DELETE FROM tokens WHERE expires_at <= ?1", [now_ms])?)
 }
 
 pub(super) fn revoke_token(
