@@ -61,6 +61,9 @@ fn refusal(err: StorageError) -> Refusal {
             Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, why)
         }
         StorageError::Conflict(why) => Refusal::new(StatusCode::CONFLICT, ErrorCode::Conflict, why),
+        StorageError::Rule { message, .. } => {
+            Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, message)
+        }
         other => Refusal::internal(other),
     }
 }

@@ -437,6 +437,16 @@ impl Session {
             Ok(Err(StorageError::Invalid(why))) => {
                 self.error(ErrorCode::Invalid, why, Some(key)).await
             }
+            Ok(Err(StorageError::Rule {
+                message, conflict, ..
+            })) => {
+                let code = if conflict {
+                    ErrorCode::Conflict
+                } else {
+                    ErrorCode::Invalid
+                };
+                self.error(code, message, Some(key)).await
+            }
             Ok(Err(err @ StorageError::RateLimited { .. })) => {
                 self.error(ErrorCode::RateLimited, err.to_string(), Some(key))
                     .await

@@ -18,7 +18,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use linedesk_domain::sla::LevelSet;
 
-use crate::actions::append_event;
 use crate::app::now_ms;
 use crate::call_records::{self, RecordingFiles};
 use crate::remote_password::{self, Outcome, Policy};
@@ -45,6 +44,29 @@ const MIGRATIONS: &[(i64, &str)] = &[
 ];
 
 mod accounts;
+pub(crate) mod line_repo;
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(err: rusqlite::Error) -> StorageError {
+        StorageError::Backend(line_repo::db(err))
+    }
+}
+
+/// Append `event` to the log of `line` (the next sequence number) inside `tx`.
+pub(crate) fn append_event(
+    tx: &rusqlite::Transaction<'_>,
+    line: u64,
+    event: Event,
+    now_ms: i64,
+) -> Result<StoredEvent, StorageError> {
+    let seq = line_repo::append(tx, line, &event, now_ms)?;
+    Ok(StoredEvent {
+        line,
+        seq,
+        at_ms: now_ms,
+        event,
+    })
+}
 
 pub(crate) struct Inner {
     pub conn: Connection,
@@ -712,8 +734,8 @@ impl Storage for SqliteStorage {
         now_ms: i64,
     ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError> {
         let mut inner = self.inner();
-        actions::in_work(&mut inner, now_ms, |w, live| {
-            crate::files::share(w, live, actor, to, name, bytes, key)
+        actions::in_work(&mut inner, now_ms, |w| {
+            crate::files::share(w, actor, to, name, bytes, key)
         })
     }
 
