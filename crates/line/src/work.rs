@@ -19,7 +19,9 @@ pub struct Work<'l, R> {
     events: Vec<StoredEvent>,
     /// Copies of the dispatchers this action changed, keyed by line.
     changed: HashMap<u64, Dispatcher>,
-    /// The routing state as committed before this action.
+    /// The routing state as the actions before this one left it: the changes of the
+    /// earlier actions of the same batch (not committed yet) over the committed state.
+    batch: Option<&'l HashMap<u64, Dispatcher>>,
     live: &'l HashMap<u64, Dispatcher>,
 }
 
@@ -30,7 +32,22 @@ impl<'l, R: Repo> Work<'l, R> {
             now_ms,
             events: Vec::new(),
             changed: HashMap::new(),
+            batch: None,
             live,
+        }
+    }
+
+    /// An action of a batch: `batch` holds the routing changes of the batch's earlier
+    /// actions, `live` the committed state under them.
+    pub fn layered(
+        repo: R,
+        now_ms: i64,
+        batch: &'l HashMap<u64, Dispatcher>,
+        live: &'l HashMap<u64, Dispatcher>,
+    ) -> Work<'l, R> {
+        Work {
+            batch: Some(batch),
+            ..Work::new(repo, now_ms, live)
         }
     }
 
@@ -54,10 +71,14 @@ impl<'l, R: Repo> Work<'l, R> {
 
     /// The dispatcher of `line` as this action sees it (a copy of the live one, made once).
     pub fn dispatcher(&mut self, line: u64) -> &mut Dispatcher {
-        let live = self.live;
-        self.changed
-            .entry(line)
-            .or_insert_with(|| live.get(&line).cloned().unwrap_or_default())
+        let (batch, live) = (self.batch, self.live);
+        self.changed.entry(line).or_insert_with(|| {
+            batch
+                .and_then(|b| b.get(&line))
+                .or_else(|| live.get(&line))
+                .cloned()
+                .unwrap_or_default()
+        })
     }
 
     /// Replace `line`'s dispatcher (a line just created or a specialist who now serves it).

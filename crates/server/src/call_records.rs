@@ -84,7 +84,7 @@ pub(crate) fn stats(
     call: u64,
     q: &CallQuality,
 ) -> Result<(), StorageError> {
-    let c = known(&w.repo.tx, call)?;
+    let c = known(w.repo.tx, call)?;
     if !c.is_party(actor) {
         return Err(StorageError::NotAllowed(format!(
             "you are not a party of call {call}"

@@ -54,7 +54,7 @@ pub(crate) fn load(conn: &Connection, call: u64) -> Result<Option<CallRecord>, S
 }
 
 fn known(w: &Work<'_>, call: u64) -> Result<CallRecord, StorageError> {
-    load(&w.repo.tx, call)?.ok_or_else(|| StorageError::Invalid(format!("no call {call}")))
+    load(w.repo.tx, call)?.ok_or_else(|| StorageError::Invalid(format!("no call {call}")))
 }
 
 /// The live call (ringing or connected) of `client` on `line`, or of `specialist`.
@@ -86,14 +86,14 @@ pub(crate) fn place(
 ) -> Result<(), StorageError> {
     let (client, appeal, specialist) = match (actor.role, client) {
         (Role::Specialist, Some(client)) => {
-            contact::may_contact(&w.repo.tx, actor.id, line, client)?;
+            contact::may_contact(w.repo.tx, actor.id, line, client)?;
             if let Some(busy) = live_call(w, line, client, Some(actor.id))? {
                 return Err(StorageError::Conflict(format!("call {busy} is still on")));
             }
             // A1: the call opens an appeal, routed to the caller first (A2).
             let appeal = w.appeal_from_specialist(line, client, AppealChannel::Call, actor.id)?;
             // S2: a call to the client is an answer.
-            sla_alerts::react(&w.repo.tx, appeal, w.now_ms)?;
+            sla_alerts::react(w.repo.tx, appeal, w.now_ms)?;
             (client, appeal, Some(actor.id))
         }
         (Role::Client, None) => {
@@ -202,7 +202,7 @@ pub(crate) fn answer(w: &mut Work<'_>, actor: Subject, call: u64) -> Result<(), 
     };
     if c.from_client {
         // S2: picking up the client's call is the first answer.
-        sla_alerts::react(&w.repo.tx, c.appeal, w.now_ms)?;
+        sla_alerts::react(w.repo.tx, c.appeal, w.now_ms)?;
     }
     w.repo.tx.execute(
         "UPDATE calls SET state = 'connected', specialist_id = ?2, connected_at = ?3 WHERE id = ?1",

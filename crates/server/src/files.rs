@@ -83,7 +83,7 @@ pub(crate) fn share(
         }
         (_, Some((line, client))) => {
             let specialist = specialist_only(actor)?;
-            contact::may_contact(&w.repo.tx, specialist, line, client)?;
+            contact::may_contact(w.repo.tx, specialist, line, client)?;
             (
                 line,
                 client,

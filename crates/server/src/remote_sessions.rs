@@ -122,7 +122,7 @@ pub(crate) fn set_password(
     let Gate::NewHash(hash) = gate else {
         return Err(StorageError::Corrupt("the password was not hashed".into()));
     };
-    crate::remote_password::set(&w.repo.tx, actor.id, hash.as_deref())
+    crate::remote_password::set(w.repo.tx, actor.id, hash.as_deref())
 }
 
 /// `RequestRemoteSession`: a specialist asks a client of a line they serve.
@@ -135,7 +135,7 @@ pub(crate) fn request(
 ) -> Result<(), StorageError> {
     let specialist = specialist_only(actor)?;
     // `specialist` may ask `client` for a session: they serve `line` and the client is on it.
-    contact::may_contact(&w.repo.tx, specialist, line, client)?;
+    contact::may_contact(w.repo.tx, specialist, line, client)?;
     match (mode, gate) {
         (RemoteMode::ByPassword, Gate::PasswordMatched) | (RemoteMode::ByRequest, Gate::Open) => {}
         (RemoteMode::ByPassword, _) => {
@@ -208,13 +208,13 @@ fn live_session(w: &Work<'_>, client: u64) -> Result<Option<RemoteRecord>, Stora
         )
         .optional()?;
     match live {
-        Some(session) => load(&w.repo.tx, id(session)),
+        Some(session) => load(w.repo.tx, id(session)),
         None => Ok(None),
     }
 }
 
 fn known(w: &Work<'_>, session: u64) -> Result<RemoteRecord, StorageError> {
-    load(&w.repo.tx, session)?
+    load(w.repo.tx, session)?
         .ok_or_else(|| StorageError::Invalid(format!("no remote session {session}")))
 }
 
@@ -225,7 +225,7 @@ fn start(w: &mut Work<'_>, session: u64) -> Result<(), StorageError> {
         params![sql_id(session), w.now_ms],
     )?;
     // S2: work on the client's question has visibly started.
-    sla_alerts::react(&w.repo.tx, s.appeal, w.now_ms)?;
+    sla_alerts::react(w.repo.tx, s.appeal, w.now_ms)?;
     w.append(
         s.line,
         Event::RemoteStarted {

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::TryRecvError;
 use std::sync::{Mutex, MutexGuard};
 
 use linedesk_domain::appeal::SupportTier;
@@ -23,28 +24,16 @@ use crate::call_records::{self, RecordingFiles};
 use crate::remote_password::{self, Outcome, Policy};
 use crate::remote_sessions::{self, Gate};
 use crate::storage::{
-    Account, Applied, KbArticle, LineInfo, QuickReply, Revocation, Storage, StorageError,
-    StoredClient, StoredEvent, Subject,
+    Account, Applied, KbArticle, LineInfo, QuickReply, RepoError, Revocation, Storage,
+    StorageError, StoredClient, StoredEvent, Subject,
 };
 use crate::storage::{CallRecording, RecordingSaved};
 use crate::{actions, knowledge, sla, sla_alerts, tickets};
 use accounts::role_code;
 
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/0001_server.sql")),
-    (2, include_str!("../migrations/0002_routing.sql")),
-    (3, include_str!("../migrations/0003_client_fields.sql")),
-    (4, include_str!("../migrations/0004_tickets_sla.sql")),
-    (5, include_str!("../migrations/0005_admins.sql")),
-    (6, include_str!("../migrations/0006_client_profile.sql")),
-    (7, include_str!("../migrations/0007_calls.sql")),
-    (8, include_str!("../migrations/0008_call_stats.sql")),
-    (9, include_str!("../migrations/0009_workstation.sql")),
-    (10, include_str!("../migrations/0010_remote_sessions.sql")),
-];
-
 mod accounts;
 pub(crate) mod line_repo;
+pub mod migrations;
 
 impl From<rusqlite::Error> for StorageError {
     fn from(err: rusqlite::Error) -> StorageError {
@@ -54,7 +43,7 @@ impl From<rusqlite::Error> for StorageError {
 
 /// Append `event` to the log of `line` (the next sequence number) inside `tx`.
 pub(crate) fn append_event(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     line: u64,
     event: Event,
     now_ms: i64,
@@ -75,6 +64,8 @@ pub(crate) struct Inner {
 
 pub struct SqliteStorage {
     inner: Mutex<Inner>,
+    /// Actions waiting for the next batch (group commit).
+    pending: Mutex<Vec<actions::Pending>>,
     /// Call recordings: `recordings/` beside the database file.
     files: RecordingFiles,
 }
@@ -175,27 +166,16 @@ impl SqliteStorage {
     }
 
     fn prepare(mut conn: Connection, files: RecordingFiles) -> Result<SqliteStorage, StorageError> {
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let known = MIGRATIONS.last().map_or(0, |m| m.0);
-        if version > known {
-            return Err(StorageError::NewerThanKnown {
-                found: version,
-                known,
-            });
-        }
+        migrations::check(&conn)?;
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.execute_batch(
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
         )?;
-        let tx = conn.transaction()?;
-        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > version) {
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", v)?;
-        }
-        tx.commit()?;
+        migrations::migrate(&mut conn, now_ms())?;
         let routing = load_routing(&conn)?;
         Ok(SqliteStorage {
             inner: Mutex::new(Inner { conn, routing }),
+            pending: Mutex::default(),
             files,
         })
     }
@@ -258,6 +238,12 @@ impl SqliteStorage {
         }
     }
 
+    fn pending(&self) -> MutexGuard<'_, Vec<actions::Pending>> {
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn inner(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll
         // back) and the dispatchers are only replaced after a commit, so the state stays usable.
@@ -310,7 +296,7 @@ fn client_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredClient
 /// Insert a client and announce them on the line's log. `Ok(Err(()))`: a constraint refused
 /// the row (a 1C-Connect ID already on the line, or no such line).
 fn insert_client(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     line: u64,
     c: &StoredClient,
 ) -> Result<Result<u64, ()>, StorageError> {
@@ -598,8 +584,34 @@ impl Storage for SqliteStorage {
         now_ms: i64,
     ) -> Result<Applied, StorageError> {
         let gate = self.gate(actor, key, action, now_ms)?;
-        let mut inner = self.inner();
-        actions::apply(&mut inner, actor, key, action, now_ms, &gate)
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.pending().push(actions::Pending {
+            actor,
+            key: key.to_string(),
+            action: action.clone(),
+            now_ms,
+            gate,
+            reply,
+        });
+        // Group commit: whoever gets the lock applies every action waiting by then in one
+        // transaction and answers each after the COMMIT; the others find their answer.
+        loop {
+            match answer.try_recv() {
+                Ok(outcome) => return outcome,
+                Err(TryRecvError::Disconnected) => {
+                    return Err(StorageError::Backend(RepoError::new(
+                        "batch.lost",
+                        "the batch of this action failed before its answer",
+                    )));
+                }
+                Err(TryRecvError::Empty) => {}
+            }
+            let mut inner = self.inner();
+            let batch = std::mem::take(&mut *self.pending());
+            if !batch.is_empty() {
+                actions::run_batch(&mut inner, batch);
+            }
+        }
     }
 
     fn remote_session(

@@ -193,6 +193,12 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
     #[error("the database schema is at version {found}, newer than this server ({known})")]
     NewerThanKnown { found: i64, known: i64 },
+    /// A migration applied to this database differs from the one this build ships (a shipped
+    /// migration was edited): the database is refused, nothing is written.
+    #[error(
+        "migration {version} ({name}) differs from the one applied to this database; a shipped migration must never be edited"
+    )]
+    MigrationChanged { version: i64, name: String },
     /// V2: too many wrong session passwords for this client from this specialist lately.
     #[error("too many wrong session passwords; try again in {} s", wait_ms.div_ceil(1000))]
     RateLimited { wait_ms: u64 },

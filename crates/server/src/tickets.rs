@@ -8,7 +8,7 @@ use linedesk_domain::ticket::{
     RepeatRequest, Ticket, TicketError, TicketNumber, TicketState, next_ticket_number,
 };
 use linedesk_protocol::{Action, Event, MAX_MESSAGE_CHARS};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::actions::{Work, append_event, specialist_only};
 use crate::contact;
@@ -43,7 +43,7 @@ fn corrupt(e: serde_json::Error) -> StorageError {
 /// A new queue of `line`, announced in the line's log (`TicketQueueNamed`) so the app can
 /// list the queues to dispatch to.
 pub(crate) fn add_queue(
-    conn: &Transaction<'_>,
+    conn: &Connection,
     line: u64,
     name: &str,
     now_ms: i64,
@@ -247,7 +247,7 @@ fn create(
     }
     let subject = checked(subject, "subject", MAX_SUBJECT_CHARS)?;
     let text = checked(text, "text", MAX_MESSAGE_CHARS)?;
-    contact::client_on_line(&w.repo.tx, line, client)?;
+    contact::client_on_line(w.repo.tx, line, client)?;
     if let Some(appeal) = appeal {
         let theirs: Option<i64> = w
             .repo

@@ -8,21 +8,15 @@ use linedesk_line::{
     AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo, RepoError, SlaTimerRow,
 };
 use linedesk_protocol::{AppealChannel, Event};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{id, sql_id};
 use crate::storage::StorageError;
 
-/// One action's (or one batch's) SQLite transaction as the line's repository.
+/// The line's repository over the connection of an open transaction (or savepoint): the
+/// caller opened it and commits or rolls it back.
 pub struct SqliteRepo<'c> {
-    pub tx: Transaction<'c>,
-}
-
-impl SqliteRepo<'_> {
-    pub fn commit(self) -> rusqlite::Result<()> {
-        let SqliteRepo { tx } = self;
-        tx.commit()
-    }
+    pub tx: &'c Connection,
 }
 
 /// A SQLite error as the line sees it: the extended code's name and the message.
@@ -95,24 +89,24 @@ fn stage_of(code: &str) -> AppealStage {
     }
 }
 
-/// Append `event` to `line`'s log at its next sequence number, inside `tx`.
+/// Append `event` to `line`'s log at its next sequence number (the line's head, moved in the
+/// same transaction), inside `tx`.
 pub(crate) fn append(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     line: u64,
     event: &Event,
     at_ms: i64,
 ) -> Result<u64, RepoError> {
     let body = serde_json::to_string(event).map_err(|e| RepoError::new("json", e.to_string()))?;
     run(|| {
-        let seq: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE line_id = ?1",
-            [sql_id(line)],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "INSERT INTO events (line_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)",
-            params![sql_id(line), seq, at_ms, body],
-        )?;
+        let seq: i64 = tx
+            .prepare_cached(
+                "INSERT INTO line_heads (line_id, seq) VALUES (?1, 1)
+                 ON CONFLICT (line_id) DO UPDATE SET seq = seq + 1 RETURNING seq",
+            )?
+            .query_row([sql_id(line)], |r| r.get(0))?;
+        tx.prepare_cached("INSERT INTO events (line_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![sql_id(line), seq, at_ms, body])?;
         Ok(id(seq))
     })
 }
@@ -143,7 +137,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn append(&mut self, line: u64, event: &Event, at_ms: i64) -> Result<u64, RepoError> {
-        append(&self.tx, line, event, at_ms)
+        append(self.tx, line, event, at_ms)
     }
 
     fn serves(&mut self, specialist: u64, line: u64) -> Result<bool, RepoError> {
@@ -297,7 +291,7 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn sla_levels(&mut self, line: u64) -> Result<LevelSet, RepoError> {
-        crate::sla::levels(&self.tx, line).map_err(store)
+        crate::sla::levels(self.tx, line).map_err(store)
     }
 
     fn insert_sla_timer(&mut self, t: &SlaTimerRow) -> Result<(), RepoError> {
@@ -327,10 +321,10 @@ impl Repo for SqliteRepo<'_> {
     }
 
     fn sla_reacted(&mut self, appeal: u64, at_ms: i64) -> Result<(), RepoError> {
-        crate::sla_alerts::react(&self.tx, appeal, at_ms).map_err(store)
+        crate::sla_alerts::react(self.tx, appeal, at_ms).map_err(store)
     }
 
     fn sla_resolved(&mut self, appeal: u64, at_ms: i64) -> Result<(), RepoError> {
-        crate::sla_alerts::resolve(&self.tx, appeal, at_ms).map_err(store)
+        crate::sla_alerts::resolve(self.tx, appeal, at_ms).map_err(store)
     }
 }
