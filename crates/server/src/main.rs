@@ -108,11 +108,13 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         data_dir: PathBuf::from(need(opts, "data-dir")?),
         tls: None,
         offline_grace: None,
+        remote_password_ttl: linedesk_server::config::DEFAULT_REMOTE_PASSWORD_TTL,
     })
 }
 
 fn run_server(config: ServerConfig) -> Result<(), String> {
-    let storage = open_storage(&config.data_dir)?;
+    let storage =
+        open_storage(&config.data_dir)?.with_remote_password_ttl(config.remote_password_ttl);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

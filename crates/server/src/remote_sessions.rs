@@ -122,7 +122,7 @@ pub(crate) fn set_password(
     let Gate::NewHash(hash) = gate else {
         return Err(StorageError::Corrupt("the password was not hashed".into()));
     };
-    crate::remote_password::set(w.repo.tx, actor.id, hash.as_deref())
+    crate::remote_password::set(w.repo.tx, actor.id, hash.as_deref(), w.now_ms)
 }
 
 /// `RequestRemoteSession`: a specialist asks a client of a line they serve.

@@ -64,6 +64,8 @@ pub(crate) struct Inner {
 
 pub struct SqliteStorage {
     inner: Mutex<Inner>,
+    /// V2: the throttle of session passwords and their lifetime.
+    remote_policy: Policy,
     /// Actions waiting for the next batch (group commit).
     pending: Mutex<Vec<actions::Pending>>,
     /// Call recordings: `recordings/` beside the database file.
@@ -176,8 +178,15 @@ impl SqliteStorage {
         Ok(SqliteStorage {
             inner: Mutex::new(Inner { conn, routing }),
             pending: Mutex::default(),
+            remote_policy: Policy::default(),
             files,
         })
+    }
+
+    /// V2: session passwords expire `ttl` after they were set (default 12 h).
+    pub fn with_remote_password_ttl(mut self, ttl: std::time::Duration) -> SqliteStorage {
+        self.remote_policy.password_ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        self
     }
 
     /// Settle a remote session password before the action's transaction, without holding the
@@ -203,8 +212,10 @@ impl SqliteStorage {
                 mode: RemoteMode::ByPassword,
                 password,
             } if actor.role == Role::Specialist => {
-                let policy = Policy::default();
-                let (stored, failures) = {
+                let policy = self.remote_policy;
+                // Check and reserve the attempt under the lock: it counts against the limit
+                // before argon2 runs, so parallel guesses cannot all be verified.
+                let (stored, attempt) = {
                     let inner = self.inner();
                     if remote_sessions::key_used(&inner.conn, actor.id, key)? {
                         // A resend of a done request: acknowledged as a duplicate, not retried
@@ -212,25 +223,32 @@ impl SqliteStorage {
                         return Ok(Gate::Open);
                     }
                     crate::contact::may_contact(&inner.conn, actor.id, *line, *client)?;
-                    remote_password::state(&inner.conn, actor.id, *client, now_ms, policy)?
-                };
-                let log = |outcome| {
-                    remote_password::record(&self.inner().conn, actor.id, *client, now_ms, outcome)
-                };
-                if let Some(wait_ms) = remote_password::wait_for(&failures, now_ms, policy) {
-                    log(Outcome::Throttled)?;
-                    return Err(StorageError::RateLimited { wait_ms });
-                }
-                let Some(stored) = stored else {
-                    log(Outcome::NoPassword)?;
-                    return Err(StorageError::NoPassword);
+                    let (stored, failures) =
+                        remote_password::state(&inner.conn, actor.id, *client, now_ms, policy)?;
+                    let refused = |outcome| {
+                        remote_password::record(&inner.conn, actor.id, *client, now_ms, outcome)
+                    };
+                    if let Some(wait_ms) = remote_password::wait_for(&failures, now_ms, policy) {
+                        refused(Outcome::Throttled)?;
+                        return Err(StorageError::RateLimited { wait_ms });
+                    }
+                    let Some(stored) = stored else {
+                        refused(Outcome::NoPassword)?;
+                        return Err(StorageError::NoPassword);
+                    };
+                    (stored, refused(Outcome::Pending)?)
                 };
                 let given = password.as_deref().unwrap_or_default();
-                if crate::auth::verify_password(given, &stored) {
-                    log(Outcome::Accepted)?;
+                let matched = crate::auth::verify_password(given, &stored);
+                let outcome = if matched {
+                    Outcome::Accepted
+                } else {
+                    Outcome::Wrong
+                };
+                remote_password::settle(&self.inner().conn, attempt, actor.id, *client, outcome)?;
+                if matched {
                     Ok(Gate::PasswordMatched)
                 } else {
-                    log(Outcome::Wrong)?;
                     Err(StorageError::WrongPassword)
                 }
             }

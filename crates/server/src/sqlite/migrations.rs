@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_workstation"),
     migration!(10, "0010_remote_sessions"),
     migration!(11, "0011_line_heads"),
+    migration!(12, "0012_remote_password_expiry"),
 ];
 
 pub fn latest_version() -> i64 {
