@@ -12,8 +12,8 @@ use linedesk_protocol::{CallQuality, Event, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::actions::{Work, append_event};
 use crate::calls;
+use crate::sqlite::batch::{Work, append_event};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{
     CallRecord, CallRecording, CallStage, RecordingSaved, StorageError, StoredEvent, Subject,

@@ -6,7 +6,7 @@
 use linedesk_protocol::{AppealChannel, CallEndReason, Event, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions::{Work, specialist_only};
+use crate::sqlite::batch::{Work, specialist_only};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{CallRecord, CallStage, StorageError, Subject};
 use crate::{contact, sla_alerts};

@@ -9,8 +9,8 @@ use linedesk_protocol::{
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::actions::{Work, specialist_only};
 use crate::contact;
+use crate::sqlite::batch::{Work, specialist_only};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{StorageError, StoredFile, Subject};
 

@@ -33,7 +33,6 @@
 //!   spam), `files` (files of a chat, stored in the database) served by [`file_routes`]
 //!   with the KB drafts of `kb_drafts`.
 
-mod actions;
 pub mod admin;
 pub mod api;
 pub mod app;

@@ -13,9 +13,9 @@
 use linedesk_protocol::{AppealChannel, Event, RemoteEndReason, RemoteMode, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions::{Work, specialist_only};
 use crate::contact;
 use crate::sla_alerts;
+use crate::sqlite::batch::{Work, specialist_only};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{RemoteRecord, RemoteStage, StorageError, Subject};
 

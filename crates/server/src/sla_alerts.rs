@@ -6,8 +6,8 @@ use linedesk_domain::sla::{BusinessCalendar, SlaClock, parse_calendar};
 use linedesk_protocol::{Event, SlaDeadline};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions::append_event;
 use crate::sla::{corrupt, instant};
+use crate::sqlite::batch::append_event;
 use crate::sqlite::{id, sql_id};
 use crate::storage::{StorageError, StoredEvent};
 

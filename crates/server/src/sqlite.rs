@@ -28,10 +28,11 @@ use crate::storage::{
     StorageError, StoredClient, StoredEvent, Subject,
 };
 use crate::storage::{CallRecording, RecordingSaved};
-use crate::{actions, knowledge, sla, sla_alerts, tickets};
+use crate::{knowledge, sla, sla_alerts, tickets};
 use accounts::role_code;
 
 mod accounts;
+pub(crate) mod batch;
 pub(crate) mod line_repo;
 pub mod migrations;
 
@@ -67,7 +68,7 @@ pub struct SqliteStorage {
     /// V2: the throttle of session passwords and their lifetime.
     remote_policy: Policy,
     /// Actions waiting for the next batch (group commit).
-    pending: Mutex<Vec<actions::Pending>>,
+    pending: Mutex<Vec<batch::Pending>>,
     /// Call recordings: `recordings/` beside the database file.
     files: RecordingFiles,
 }
@@ -256,7 +257,7 @@ impl SqliteStorage {
         }
     }
 
-    fn pending(&self) -> MutexGuard<'_, Vec<actions::Pending>> {
+    fn pending(&self) -> MutexGuard<'_, Vec<batch::Pending>> {
         self.pending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -603,7 +604,7 @@ impl Storage for SqliteStorage {
     ) -> Result<Applied, StorageError> {
         let gate = self.gate(actor, key, action, now_ms)?;
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
-        self.pending().push(actions::Pending {
+        self.pending().push(batch::Pending {
             actor,
             key: key.to_string(),
             action: action.clone(),
@@ -627,7 +628,7 @@ impl Storage for SqliteStorage {
             let mut inner = self.inner();
             let batch = std::mem::take(&mut *self.pending());
             if !batch.is_empty() {
-                actions::run_batch(&mut inner, batch);
+                batch::run_batch(&mut inner, batch);
             }
         }
     }
@@ -764,7 +765,7 @@ impl Storage for SqliteStorage {
         now_ms: i64,
     ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError> {
         let mut inner = self.inner();
-        actions::in_work(&mut inner, now_ms, |w| {
+        batch::in_work(&mut inner, now_ms, |w| {
             crate::files::share(w, actor, to, name, bytes, key)
         })
     }

@@ -10,9 +10,9 @@ use linedesk_domain::ticket::{
 use linedesk_protocol::{Action, Event, MAX_MESSAGE_CHARS};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions::{Work, append_event, specialist_only};
 use crate::contact;
 use crate::sla::{instant, ticket_deadline};
+use crate::sqlite::batch::{Work, append_event, specialist_only};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{StorageError, Subject};
 
