@@ -69,6 +69,8 @@ pub struct SqliteStorage {
     remote_policy: Policy,
     /// Actions waiting for the next batch (group commit).
     pending: Mutex<Vec<batch::Pending>>,
+    /// Signalled (with `pending` held) when a batch is done.
+    batch_done: std::sync::Condvar,
     /// Call recordings: `recordings/` beside the database file.
     files: RecordingFiles,
 }
@@ -179,6 +181,7 @@ impl SqliteStorage {
         Ok(SqliteStorage {
             inner: Mutex::new(Inner { conn, routing }),
             pending: Mutex::default(),
+            batch_done: std::sync::Condvar::new(),
             remote_policy: Policy::default(),
             files,
         })
@@ -613,7 +616,10 @@ impl Storage for SqliteStorage {
             reply,
         });
         // Group commit: whoever gets the lock applies every action waiting by then in one
-        // transaction and answers each after the COMMIT; the others find their answer.
+        // transaction and answers each after the COMMIT; the others wait for their answer (or
+        // for the lock to come free), not for the lock itself, so a batch forms while the
+        // previous one commits.
+        let mut pending = self.pending();
         loop {
             match answer.try_recv() {
                 Ok(outcome) => return outcome,
@@ -625,10 +631,29 @@ impl Storage for SqliteStorage {
                 }
                 Err(TryRecvError::Empty) => {}
             }
-            let mut inner = self.inner();
-            let batch = std::mem::take(&mut *self.pending());
-            if !batch.is_empty() {
-                batch::run_batch(&mut inner, batch);
+            let inner = match self.inner.try_lock() {
+                Ok(inner) => Some(inner),
+                Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            };
+            match inner {
+                Some(mut inner) => {
+                    let batch = std::mem::take(&mut *pending);
+                    drop(pending);
+                    if !batch.is_empty() {
+                        batch::run_batch(&mut inner, batch);
+                    }
+                    drop(inner);
+                    pending = self.pending();
+                    self.batch_done.notify_all();
+                }
+                None => {
+                    // Woken when a batch is done; the timeout covers a lock held by a read.
+                    pending = self
+                        .batch_done
+                        .wait_timeout(pending, std::time::Duration::from_millis(2))
+                        .map_or_else(|p| p.into_inner().0, |(g, _)| g);
+                }
             }
         }
     }
