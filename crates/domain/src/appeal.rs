@@ -236,6 +236,34 @@ impl Appeal {
         (appeal, event)
     }
 
+    /// An appeal as a store kept it (its last state, tier, activity and rating), to apply the
+    /// next transition to: the server loads a row, restores it here, calls one method and
+    /// stores the result, so the rules above are the only ones.
+    #[allow(clippy::too_many_arguments)]
+    pub fn restore(
+        id: AppealId,
+        line: LineId,
+        client: ClientId,
+        channel: Channel,
+        tier: SupportTier,
+        opened_at: DateTime<Utc>,
+        last_activity: DateTime<Utc>,
+        state: AppealState,
+        rating: Option<(u8, String)>,
+    ) -> Appeal {
+        Appeal {
+            id,
+            line,
+            client,
+            channel,
+            tier,
+            opened_at,
+            last_activity,
+            state,
+            rating,
+        }
+    }
+
     pub fn state(&self) -> &AppealState {
         &self.state
     }
@@ -486,4 +514,57 @@ pub fn idle_long_enough(
     limit: TimeDelta,
 ) -> bool {
     limit > TimeDelta::zero() && now.signed_duration_since(last_activity) >= limit
+}
+
+#[cfg(test)]
+mod restore_tests {
+    use super::*;
+
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(s, 0).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_restored_appeal_keeps_its_rules() {
+        let holder = SpecialistId(7);
+        let mut a = Appeal::restore(
+            AppealId(1),
+            LineId(2),
+            ClientId(3),
+            Channel::Message,
+            SupportTier::Second,
+            at(10),
+            at(20),
+            AppealState::Assigned { specialist: holder },
+            None,
+        );
+        assert_eq!(a.tier, SupportTier::Second);
+        assert_eq!(
+            a.finish(SpecialistId(8), "done", at(30)),
+            Err(AppealError::NotHolder)
+        );
+        assert_eq!(
+            a.finish(holder, "  ", at(30)),
+            Err(AppealError::ResultRequired)
+        );
+        assert!(a.finish(holder, "done", at(30)).is_ok());
+        let rated = Appeal::restore(
+            AppealId(1),
+            LineId(2),
+            ClientId(3),
+            Channel::Message,
+            SupportTier::First,
+            at(10),
+            at(20),
+            AppealState::Finished {
+                result: "done".into(),
+                by: Actor::Specialist(holder),
+            },
+            Some((4, String::new())),
+        );
+        assert_eq!(
+            rated.clone().rate(5, "", at(40)),
+            Err(AppealError::AlreadyRated)
+        );
+    }
 }

@@ -12,8 +12,8 @@ use linedesk_protocol::{CallQuality, Event, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::actions::{Work, append_event};
 use crate::calls;
+use crate::sqlite::batch::{Work, append_event};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{
     CallRecord, CallRecording, CallStage, RecordingSaved, StorageError, StoredEvent, Subject,
@@ -84,7 +84,7 @@ pub(crate) fn stats(
     call: u64,
     q: &CallQuality,
 ) -> Result<(), StorageError> {
-    let c = known(&w.tx, call)?;
+    let c = known(w.repo.tx, call)?;
     if !c.is_party(actor) {
         return Err(StorageError::NotAllowed(format!(
             "you are not a party of call {call}"
@@ -95,7 +95,7 @@ pub(crate) fn stats(
             "call {call} never connected"
         )));
     }
-    let inserted = w.tx.execute(
+    let inserted = w.repo.tx.execute(
         "INSERT INTO call_stats (call_id, party, at, duration_ms, packets_sent, packets_received,
              loss_permille, late_permille, jitter_ms, buffer_ms, rtt_ms, mos_centi)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -130,7 +130,8 @@ pub(crate) fn stats(
             from: actor.role,
             quality: *q,
         },
-    )
+    )?;
+    Ok(())
 }
 
 /// Both parties' statistics of `call` as stored, specialist first.

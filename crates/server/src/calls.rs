@@ -3,13 +3,10 @@
 //! appends its event to the line's log in the action's transaction. The media never passes
 //! here; the WebRTC signalling is relayed in memory by [`crate::signal`].
 
-use std::collections::HashMap;
-
-use linedesk_domain::routing::Dispatcher;
 use linedesk_protocol::{AppealChannel, CallEndReason, Event, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions::{Work, specialist_only};
+use crate::sqlite::batch::{Work, specialist_only};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{CallRecord, CallStage, StorageError, Subject};
 use crate::{contact, sla_alerts};
@@ -57,7 +54,7 @@ pub(crate) fn load(conn: &Connection, call: u64) -> Result<Option<CallRecord>, S
 }
 
 fn known(w: &Work<'_>, call: u64) -> Result<CallRecord, StorageError> {
-    load(&w.tx, call)?.ok_or_else(|| StorageError::Invalid(format!("no call {call}")))
+    load(w.repo.tx, call)?.ok_or_else(|| StorageError::Invalid(format!("no call {call}")))
 }
 
 /// The live call (ringing or connected) of `client` on `line`, or of `specialist`.
@@ -67,7 +64,8 @@ fn live_call(
     client: u64,
     specialist: Option<u64>,
 ) -> Result<Option<u64>, StorageError> {
-    Ok(w.tx
+    Ok(w.repo
+        .tx
         .query_row(
             "SELECT id FROM calls WHERE state <> 'ended'
              AND ((line_id = ?1 AND client_id = ?2) OR specialist_id = ?3)",
@@ -85,23 +83,21 @@ pub(crate) fn place(
     key: &str,
     line: u64,
     client: Option<u64>,
-    live: &HashMap<u64, Dispatcher>,
 ) -> Result<(), StorageError> {
     let (client, appeal, specialist) = match (actor.role, client) {
         (Role::Specialist, Some(client)) => {
-            contact::may_contact(&w.tx, actor.id, line, client)?;
+            contact::may_contact(w.repo.tx, actor.id, line, client)?;
             if let Some(busy) = live_call(w, line, client, Some(actor.id))? {
                 return Err(StorageError::Conflict(format!("call {busy} is still on")));
             }
             // A1: the call opens an appeal, routed to the caller first (A2).
-            let appeal =
-                w.appeal_from_specialist(line, client, AppealChannel::Call, actor.id, live)?;
+            let appeal = w.appeal_from_specialist(line, client, AppealChannel::Call, actor.id)?;
             // S2: a call to the client is an answer.
-            sla_alerts::react(&w.tx, appeal, w.now_ms)?;
+            sla_alerts::react(w.repo.tx, appeal, w.now_ms)?;
             (client, appeal, Some(actor.id))
         }
         (Role::Client, None) => {
-            let own: i64 = w.tx.query_row(
+            let own: i64 = w.repo.tx.query_row(
                 "SELECT line_id FROM clients WHERE id = ?1",
                 [sql_id(actor.id)],
                 |r| r.get(0),
@@ -117,8 +113,8 @@ pub(crate) fn place(
             }
             // It rings the holder of the open appeal (unless they no longer take the client's
             // calls, P4), else whoever routing gives a new appeal to, else the line.
-            let appeal = w.appeal_from_client(line, client, AppealChannel::Call, live)?;
-            let (_, _, holder) = w.appeal(appeal)?;
+            let appeal = w.appeal_from_client(line, client, AppealChannel::Call)?;
+            let holder = w.open_appeal(appeal)?.holder;
             (client, appeal, holder)
         }
         (Role::Specialist, None) => {
@@ -131,7 +127,7 @@ pub(crate) fn place(
         }
         (Role::Admin, _) => return Err(StorageError::NotAllowed("an admin makes no calls".into())),
     };
-    w.tx.execute(
+    w.repo.tx.execute(
         "INSERT INTO calls (line_id, client_id, specialist_id, appeal_id, from_client, state, placed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'ringing', ?6)",
         params![
@@ -143,7 +139,7 @@ pub(crate) fn place(
             w.now_ms
         ],
     )?;
-    let call = id(w.tx.last_insert_rowid());
+    let call = id(w.repo.tx.last_insert_rowid());
     w.append(
         line,
         Event::CallRinging {
@@ -154,17 +150,13 @@ pub(crate) fn place(
             from: actor.role,
             key: Some(key.to_string()),
         },
-    )
+    )?;
+    Ok(())
 }
 
 /// `AnswerCall`: the callee picks up. A client's call ringing the whole line is answered by any
 /// specialist of the line, who takes its queued appeal (A2).
-pub(crate) fn answer(
-    w: &mut Work<'_>,
-    actor: Subject,
-    call: u64,
-    live: &HashMap<u64, Dispatcher>,
-) -> Result<(), StorageError> {
+pub(crate) fn answer(w: &mut Work<'_>, actor: Subject, call: u64) -> Result<(), StorageError> {
     let c = known(w, call)?;
     match c.stage {
         CallStage::Ringing => {}
@@ -186,9 +178,9 @@ pub(crate) fn answer(
                 if !w.serves(me, c.line)? {
                     return Err(StorageError::Forbidden(c.line));
                 }
-                let (_, _, holder) = w.appeal(c.appeal)?;
+                let holder = w.open_appeal(c.appeal)?.holder;
                 match holder {
-                    None => w.take_appeal(c.line, c.appeal, me, live)?,
+                    None => w.take_appeal(c.line, c.appeal, me)?,
                     Some(h) if h == me => {}
                     Some(_) => {
                         return Err(StorageError::Conflict(format!(
@@ -210,9 +202,9 @@ pub(crate) fn answer(
     };
     if c.from_client {
         // S2: picking up the client's call is the first answer.
-        sla_alerts::react(&w.tx, c.appeal, w.now_ms)?;
+        sla_alerts::react(w.repo.tx, c.appeal, w.now_ms)?;
     }
-    w.tx.execute(
+    w.repo.tx.execute(
         "UPDATE calls SET state = 'connected', specialist_id = ?2, connected_at = ?3 WHERE id = ?1",
         params![sql_id(call), sql_id(specialist), w.now_ms],
     )?;
@@ -224,7 +216,8 @@ pub(crate) fn answer(
             client: c.client,
             specialist,
         },
-    )
+    )?;
+    Ok(())
 }
 
 /// `HangUp`: a party ends the call. The reason must fit: `declined` by the callee and
@@ -261,7 +254,7 @@ pub(crate) fn hang_up(
             if caller { "caller" } else { "callee" }
         )));
     }
-    let connected_at: Option<i64> = w.tx.query_row(
+    let connected_at: Option<i64> = w.repo.tx.query_row(
         "SELECT connected_at FROM calls WHERE id = ?1",
         [sql_id(call)],
         |r| r.get(0),
@@ -270,7 +263,7 @@ pub(crate) fn hang_up(
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    w.tx.execute(
+    w.repo.tx.execute(
         "UPDATE calls SET state = 'ended', ended_at = ?2, end_reason = ?3 WHERE id = ?1",
         params![sql_id(call), w.now_ms, code],
     )?;
@@ -285,5 +278,6 @@ pub(crate) fn hang_up(
             reason,
             connected_ms: connected_at.map(|t| (w.now_ms - t).max(0)),
         },
-    )
+    )?;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 //! bind = "0.0.0.0:7700"          # default 127.0.0.1:7700
 //! data_dir = "/var/lib/linedesk" # required
 //! offline_grace_seconds = 60     # optional
+//! remote_password_hours = 12     # optional: how long a remote-session password stays valid
 //! [http]                         # optional: deadlines, caps and browser origins
 //! max_connections_per_ip = 512
 //! header_timeout_seconds = 10
@@ -39,6 +40,8 @@ pub struct ServerConfig {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub offline_grace: Option<Duration>,
     pub http: HttpPolicy,
+    /// V2: how long a client's remote-session password stays valid after it was set.
+    pub remote_password_ttl: Duration,
 }
 
 /// The HTTP side's deadlines, caps and allowed origins (`[http]` in the config file).
@@ -68,6 +71,9 @@ impl Default for HttpPolicy {
         }
     }
 }
+
+/// The default lifetime of a remote-session password.
+pub const DEFAULT_REMOTE_PASSWORD_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -112,6 +118,7 @@ struct RawConfig {
     tls: Option<RawTls>,
     offline_grace_seconds: Option<u64>,
     http: Option<RawHttp>,
+    remote_password_hours: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +200,18 @@ impl ServerConfig {
             None => HttpPolicy::default(),
             Some(h) => http_policy(file, h)?,
         };
+        let remote_password_ttl = match raw.remote_password_hours {
+            None => DEFAULT_REMOTE_PASSWORD_TTL,
+            Some(h) if h == 0 || h > 24 * 30 => {
+                return Err(ConfigError::BadValue {
+                    file: file.to_path_buf(),
+                    key: "remote_password_hours",
+                    value: h.to_string(),
+                    reason: "must be between 1 and 720",
+                });
+            }
+            Some(h) => Duration::from_secs(h * 60 * 60),
+        };
         let tls = match raw.tls {
             None => None,
             Some(t) => {
@@ -212,6 +231,7 @@ impl ServerConfig {
             tls,
             offline_grace,
             http,
+            remote_password_ttl,
         })
     }
 }
@@ -281,6 +301,22 @@ mod tests {
 
     fn parse(text: &str) -> Result<ServerConfig, ConfigError> {
         ServerConfig::parse(Path::new("/etc/linedesk/server.toml"), text)
+    }
+
+    #[test]
+    fn remote_passwords_last_twelve_hours_unless_configured() {
+        let base = "data_dir = \"/var/lib/linedesk\"\n";
+        let default = parse(base).expect("config");
+        assert_eq!(default.remote_password_ttl, DEFAULT_REMOTE_PASSWORD_TTL);
+        let two = parse(&format!("{base}remote_password_hours = 2\n")).expect("config");
+        assert_eq!(two.remote_password_ttl, Duration::from_secs(2 * 3600));
+        assert!(matches!(
+            parse(&format!("{base}remote_password_hours = 0\n")),
+            Err(ConfigError::BadValue {
+                key: "remote_password_hours",
+                ..
+            })
+        ));
     }
 
     #[test]

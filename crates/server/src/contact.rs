@@ -1,15 +1,9 @@
-//! How a contact with a client (a message, a call, a file, a remote session) reaches the
-//! client's appeal (A1): the checks that the client is on the line and that the specialist
-//! serves it, and "the open appeal, or a new one routed now" (A2) from either side.
+//! The checks before a contact with a client outside an action's transaction (a remote
+//! session password is checked before its action runs): the client is on the line and the
+//! specialist serves it. Inside an action, `linedesk_line::Work::may_contact` checks the same.
 
-use std::collections::HashMap;
-
-use linedesk_domain::ids::SpecialistId;
-use linedesk_domain::routing::Dispatcher;
-use linedesk_protocol::AppealChannel;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions::Work;
 use crate::sqlite::sql_id;
 use crate::storage::StorageError;
 
@@ -52,42 +46,4 @@ pub(crate) fn may_contact(
         return Err(StorageError::Forbidden(line));
     }
     client_on_line(conn, line, client)
-}
-
-impl Work<'_> {
-    /// The client reached out by `channel`: their open appeal (P4: its holder may no longer
-    /// take that), or a new one that routing assigns or queues.
-    pub(crate) fn appeal_from_client(
-        &mut self,
-        line: u64,
-        client: u64,
-        channel: AppealChannel,
-        live: &HashMap<u64, Dispatcher>,
-    ) -> Result<u64, StorageError> {
-        match self.open_appeal_of(line, client)? {
-            Some(appeal) => {
-                self.client_activity(line, appeal, live)?;
-                Ok(appeal)
-            }
-            None => self.open_appeal_via(line, client, channel, Vec::new(), live),
-        }
-    }
-
-    /// `specialist` reached out to the client by `channel`: the client's open appeal as it
-    /// is, or a new one routed to `specialist` first.
-    pub(crate) fn appeal_from_specialist(
-        &mut self,
-        line: u64,
-        client: u64,
-        channel: AppealChannel,
-        specialist: u64,
-        live: &HashMap<u64, Dispatcher>,
-    ) -> Result<u64, StorageError> {
-        match self.open_appeal_of(line, client)? {
-            Some(appeal) => Ok(appeal),
-            None => {
-                self.open_appeal_via(line, client, channel, vec![SpecialistId(specialist)], live)
-            }
-        }
-    }
 }

@@ -3,17 +3,14 @@
 //! when none is open, like a message; a specialist's goes to the client's open appeal, if any.
 //! A `key` makes a retried upload answer with the file stored the first time.
 
-use std::collections::HashMap;
-
-use linedesk_domain::routing::Dispatcher;
 use linedesk_protocol::{
     AppealChannel, Event, MAX_FILE_BYTES, Role, SharedFile, sanitize_file_name,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::actions::{Work, specialist_only};
 use crate::contact;
+use crate::sqlite::batch::{Work, specialist_only};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{StorageError, StoredFile, Subject};
 
@@ -26,7 +23,8 @@ fn uploader(actor: Subject) -> String {
 }
 
 fn earlier(w: &Work<'_>, actor: Subject, key: &str) -> Result<Option<SharedFile>, StorageError> {
-    Ok(w.tx
+    Ok(w.repo
+        .tx
         .query_row(
             "SELECT id, name, size, appeal_id FROM files WHERE uploader = ?1 AND key = ?2",
             params![uploader(actor), key],
@@ -48,7 +46,6 @@ fn earlier(w: &Work<'_>, actor: Subject, key: &str) -> Result<Option<SharedFile>
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn share(
     w: &mut Work<'_>,
-    live: &HashMap<u64, Dispatcher>,
     actor: Subject,
     to: Option<(u64, u64)>,
     name: &str,
@@ -76,17 +73,17 @@ pub(crate) fn share(
     let (line, client, from_specialist, appeal) = match (actor.role, to) {
         (Role::Client, None) => {
             let client = actor.id;
-            let line = id(w.tx.query_row(
+            let line = id(w.repo.tx.query_row(
                 "SELECT line_id FROM clients WHERE id = ?1",
                 [sql_id(client)],
                 |r| r.get(0),
             )?);
-            let appeal = w.appeal_from_client(line, client, AppealChannel::File, live)?;
+            let appeal = w.appeal_from_client(line, client, AppealChannel::File)?;
             (line, client, None, Some(appeal))
         }
         (_, Some((line, client))) => {
             let specialist = specialist_only(actor)?;
-            contact::may_contact(&w.tx, specialist, line, client)?;
+            contact::may_contact(w.repo.tx, specialist, line, client)?;
             (
                 line,
                 client,
@@ -101,7 +98,7 @@ pub(crate) fn share(
         }
     };
     let size = bytes.len() as u64;
-    w.tx.execute(
+    w.repo.tx.execute(
         "INSERT INTO files (line_id, client_id, from_specialist, appeal_id, name, size, sha256,
              bytes, uploader, key, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -119,7 +116,7 @@ pub(crate) fn share(
             w.now_ms
         ],
     )?;
-    let file = id(w.tx.last_insert_rowid());
+    let file = id(w.repo.tx.last_insert_rowid());
     w.append(
         line,
         Event::FileShared {

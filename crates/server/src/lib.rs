@@ -39,9 +39,7 @@
 //!   spam), `files` (files of a chat, stored in the database) served by [`http::files`]
 //!   with the KB drafts of `kb_drafts`.
 
-mod actions;
 pub mod app;
-mod appeals;
 pub mod auth;
 mod call_records;
 mod calls;
@@ -60,7 +58,6 @@ pub mod knowledge;
 pub mod load;
 pub mod presence;
 mod rate_limit;
-mod rating;
 pub mod remote_password;
 mod remote_sessions;
 pub mod revocation;

@@ -127,11 +127,13 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         tls: None,
         offline_grace: None,
         http,
+        remote_password_ttl: linedesk_server::config::DEFAULT_REMOTE_PASSWORD_TTL,
     })
 }
 
 fn run_server(config: ServerConfig) -> Result<(), String> {
-    let storage = open_storage(&config.data_dir)?;
+    let storage =
+        open_storage(&config.data_dir)?.with_remote_password_ttl(config.remote_password_ttl);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

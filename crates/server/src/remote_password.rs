@@ -8,6 +8,13 @@
 //! passwords within [`Policy::window_ms`], every attempt of that specialist for that client is
 //! refused, the right password too, until the oldest of those failures leaves the window.
 //! Refused attempts do not count as failures, so the wait never grows by retrying.
+//!
+//! An attempt is counted before its verification: under the storage lock it is checked
+//! against the throttle and reserved (a `pending` row, which counts as a failure until it is
+//! settled), argon2 runs outside the lock, and the row is then settled as `accepted` or
+//! `wrong`. So the limit holds under any concurrency: of many parallel guesses at most
+//! [`Policy::max_failures`] are verified. A password expires [`Policy::password_ttl_ms`] after
+//! it was set (the client's assistant also clears it when it stops).
 
 use linedesk_protocol::{MAX_REMOTE_PASSWORD_CHARS, MIN_REMOTE_PASSWORD_CHARS};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -20,13 +27,19 @@ use crate::storage::StorageError;
 pub struct Policy {
     pub max_failures: usize,
     pub window_ms: i64,
+    /// How long a session password stays valid after it was set.
+    pub password_ttl_ms: i64,
 }
+
+/// The default lifetime of a session password: 12 hours.
+pub const DEFAULT_PASSWORD_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 
 impl Default for Policy {
     fn default() -> Policy {
         Policy {
             max_failures: 5,
             window_ms: 15 * 60 * 1000,
+            password_ttl_ms: DEFAULT_PASSWORD_TTL_MS,
         }
     }
 }
@@ -52,6 +65,8 @@ pub fn wait_for(failures_ms: &[i64], now_ms: i64, policy: Policy) -> Option<u64>
 /// What came of one attempt (the table's `outcome` code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// Reserved before verification; counts as a failure until settled.
+    Pending,
     Accepted,
     Wrong,
     Throttled,
@@ -61,6 +76,7 @@ pub enum Outcome {
 impl Outcome {
     pub fn code(self) -> &'static str {
         match self {
+            Outcome::Pending => "pending",
             Outcome::Accepted => "accepted",
             Outcome::Wrong => "wrong",
             Outcome::Throttled => "throttled",
@@ -80,7 +96,8 @@ pub(crate) fn hash_new(password: &str) -> Result<String, StorageError> {
     crate::auth::hash_password(password).map_err(|e| StorageError::Corrupt(e.to_string()))
 }
 
-/// The client's stored hash and the times of `specialist`'s wrong attempts within the window.
+/// The client's stored hash (`None` when unset or expired) and the times of `specialist`'s
+/// wrong and still unsettled attempts within the window.
 pub(crate) fn state(
     conn: &Connection,
     specialist: u64,
@@ -88,17 +105,21 @@ pub(crate) fn state(
     now_ms: i64,
     policy: Policy,
 ) -> Result<(Option<String>, Vec<i64>), StorageError> {
-    let hash: Option<String> = conn
+    let stored: Option<(Option<String>, Option<i64>)> = conn
         .query_row(
-            "SELECT remote_password_hash FROM clients WHERE id = ?1",
+            "SELECT remote_password_hash, remote_password_set_at FROM clients WHERE id = ?1",
             [sql_id(client)],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .optional()?
-        .flatten();
+        .optional()?;
+    let hash = match stored {
+        Some((Some(hash), Some(set_at))) if now_ms < set_at + policy.password_ttl_ms => Some(hash),
+        _ => None,
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT at FROM remote_password_attempts
-         WHERE specialist_id = ?1 AND client_id = ?2 AND outcome = 'wrong' AND at > ?3",
+         WHERE specialist_id = ?1 AND client_id = ?2 AND outcome IN ('wrong', 'pending')
+           AND at > ?3",
     )?;
     let failures = stmt
         .query_map(
@@ -113,20 +134,43 @@ pub(crate) fn state(
     Ok((hash, failures))
 }
 
-/// Write one attempt to the table and the log.
+/// Write one attempt to the table (and, once settled, to the log); its row id.
 pub(crate) fn record(
     conn: &Connection,
     specialist: u64,
     client: u64,
     now_ms: i64,
     outcome: Outcome,
-) -> Result<(), StorageError> {
+) -> Result<i64, StorageError> {
     conn.execute(
         "INSERT INTO remote_password_attempts (specialist_id, client_id, at, outcome)
          VALUES (?1, ?2, ?3, ?4)",
         params![sql_id(specialist), sql_id(client), now_ms, outcome.code()],
     )?;
+    let attempt = conn.last_insert_rowid();
+    log(specialist, client, outcome);
+    Ok(attempt)
+}
+
+/// Settle a reserved attempt once its verification is done.
+pub(crate) fn settle(
+    conn: &Connection,
+    attempt: i64,
+    specialist: u64,
+    client: u64,
+    outcome: Outcome,
+) -> Result<(), StorageError> {
+    conn.execute(
+        "UPDATE remote_password_attempts SET outcome = ?2 WHERE id = ?1",
+        params![attempt, outcome.code()],
+    )?;
+    log(specialist, client, outcome);
+    Ok(())
+}
+
+fn log(specialist: u64, client: u64, outcome: Outcome) {
     match outcome {
+        Outcome::Pending => {}
         Outcome::Accepted => tracing::info!(
             specialist,
             client,
@@ -140,14 +184,18 @@ pub(crate) fn record(
             "remote session password attempt"
         ),
     }
-    Ok(())
 }
 
-/// Set (`Some(hash)`) or clear the client's session password.
-pub(crate) fn set(conn: &Connection, client: u64, hash: Option<&str>) -> Result<(), StorageError> {
+/// Set (`Some(hash)`, valid from `now_ms`) or clear the client's session password.
+pub(crate) fn set(
+    conn: &Connection,
+    client: u64,
+    hash: Option<&str>,
+    now_ms: i64,
+) -> Result<(), StorageError> {
     conn.execute(
-        "UPDATE clients SET remote_password_hash = ?2 WHERE id = ?1",
-        params![sql_id(client), hash],
+        "UPDATE clients SET remote_password_hash = ?2, remote_password_set_at = ?3 WHERE id = ?1",
+        params![sql_id(client), hash, hash.map(|_| now_ms)],
     )?;
     Ok(())
 }

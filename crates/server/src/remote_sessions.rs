@@ -10,15 +10,12 @@
 //! same client again ends their own stale session (`failed`) first. A colleague's live session
 //! with the client is a conflict.
 
-use std::collections::HashMap;
-
-use linedesk_domain::routing::Dispatcher;
 use linedesk_protocol::{AppealChannel, Event, RemoteEndReason, RemoteMode, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions::{Work, specialist_only};
 use crate::contact;
 use crate::sla_alerts;
+use crate::sqlite::batch::{Work, specialist_only};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{RemoteRecord, RemoteStage, StorageError, Subject};
 
@@ -125,7 +122,7 @@ pub(crate) fn set_password(
     let Gate::NewHash(hash) = gate else {
         return Err(StorageError::Corrupt("the password was not hashed".into()));
     };
-    crate::remote_password::set(&w.tx, actor.id, hash.as_deref())
+    crate::remote_password::set(w.repo.tx, actor.id, hash.as_deref(), w.now_ms)
 }
 
 /// `RequestRemoteSession`: a specialist asks a client of a line they serve.
@@ -135,11 +132,10 @@ pub(crate) fn request(
     key: &str,
     (line, client, mode): (u64, u64, RemoteMode),
     gate: &Gate,
-    live: &HashMap<u64, Dispatcher>,
 ) -> Result<(), StorageError> {
     let specialist = specialist_only(actor)?;
     // `specialist` may ask `client` for a session: they serve `line` and the client is on it.
-    contact::may_contact(&w.tx, specialist, line, client)?;
+    contact::may_contact(w.repo.tx, specialist, line, client)?;
     match (mode, gate) {
         (RemoteMode::ByPassword, Gate::PasswordMatched) | (RemoteMode::ByRequest, Gate::Open) => {}
         (RemoteMode::ByPassword, _) => {
@@ -163,13 +159,13 @@ pub(crate) fn request(
         finish(w, &stale, Role::Specialist, RemoteEndReason::Failed)?;
     }
     // A1: the session opens an appeal, routed to the asking specialist first (A2).
-    let appeal = w.appeal_from_specialist(line, client, AppealChannel::Remote, specialist, live)?;
-    let specialist_name: String = w.tx.query_row(
+    let appeal = w.appeal_from_specialist(line, client, AppealChannel::Remote, specialist)?;
+    let specialist_name: String = w.repo.tx.query_row(
         "SELECT name FROM specialists WHERE id = ?1",
         [sql_id(specialist)],
         |r| r.get(0),
     )?;
-    w.tx.execute(
+    w.repo.tx.execute(
         "INSERT INTO remote_sessions
             (line_id, client_id, specialist_id, appeal_id, mode, state, requested_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'requested', ?6)",
@@ -182,7 +178,7 @@ pub(crate) fn request(
             w.now_ms
         ],
     )?;
-    let session = id(w.tx.last_insert_rowid());
+    let session = id(w.repo.tx.last_insert_rowid());
     w.append(
         line,
         Event::RemoteRequested {
@@ -202,32 +198,34 @@ pub(crate) fn request(
 }
 
 fn live_session(w: &Work<'_>, client: u64) -> Result<Option<RemoteRecord>, StorageError> {
-    let live: Option<i64> =
-        w.tx.query_row(
+    let live: Option<i64> = w
+        .repo
+        .tx
+        .query_row(
             "SELECT id FROM remote_sessions WHERE client_id = ?1 AND state <> 'ended'",
             [sql_id(client)],
             |r| r.get(0),
         )
         .optional()?;
     match live {
-        Some(session) => load(&w.tx, id(session)),
+        Some(session) => load(w.repo.tx, id(session)),
         None => Ok(None),
     }
 }
 
 fn known(w: &Work<'_>, session: u64) -> Result<RemoteRecord, StorageError> {
-    load(&w.tx, session)?
+    load(w.repo.tx, session)?
         .ok_or_else(|| StorageError::Invalid(format!("no remote session {session}")))
 }
 
 fn start(w: &mut Work<'_>, session: u64) -> Result<(), StorageError> {
     let s = known(w, session)?;
-    w.tx.execute(
+    w.repo.tx.execute(
         "UPDATE remote_sessions SET state = 'started', started_at = ?2 WHERE id = ?1",
         params![sql_id(session), w.now_ms],
     )?;
     // S2: work on the client's question has visibly started.
-    sla_alerts::react(&w.tx, s.appeal, w.now_ms)?;
+    sla_alerts::react(w.repo.tx, s.appeal, w.now_ms)?;
     w.append(
         s.line,
         Event::RemoteStarted {
@@ -237,7 +235,8 @@ fn start(w: &mut Work<'_>, session: u64) -> Result<(), StorageError> {
             specialist: s.specialist,
             mode: s.mode,
         },
-    )
+    )?;
+    Ok(())
 }
 
 /// `AnswerRemoteSession`: the client accepts or declines a request.
@@ -338,7 +337,7 @@ fn finish(
     } else {
         "specialist"
     };
-    w.tx.execute(
+    w.repo.tx.execute(
         "UPDATE remote_sessions SET state = 'ended', ended_at = ?2, ended_by = ?3, end_reason = ?4
          WHERE id = ?1",
         params![sql_id(s.id), w.now_ms, by_code, code],
@@ -357,5 +356,6 @@ fn finish(
                 .started_ms
                 .map(|t| u64::try_from(w.now_ms - t).unwrap_or(0)),
         },
-    )
+    )?;
+    Ok(())
 }

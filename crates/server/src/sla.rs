@@ -15,16 +15,12 @@
 //! - S4 (waiting extends the resolution deadline) needs a "waiting for the client" state,
 //!   which the server's appeals do not have yet, so deadlines never move here.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use linedesk_domain::appeal::Channel;
-use linedesk_domain::ids::LineId;
-use linedesk_domain::sla::{
-    AppealFacts, BusinessCalendar, DEFAULT_LEVEL, LevelSet, SlaClock, SupportLevel, parse_calendar,
-    parse_duration,
-};
-use linedesk_protocol::Event;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use linedesk_domain::sla::{DEFAULT_LEVEL, LevelSet, SupportLevel, parse_calendar, parse_duration};
+use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::sqlite::line_repo::SqliteRepo;
 use crate::sqlite::sql_id;
 use crate::storage::StorageError;
 
@@ -34,7 +30,7 @@ pub const BUILTIN_DEFAULT: [&str; 3] = ["tz Europe/Moscow; Mon-Fri 09-18", "1h",
 
 /// An alert says "at risk" when this share (in percent) of a deadline's working-time budget
 /// is used.
-pub const AT_RISK_PERCENT: i32 = 80;
+pub use linedesk_line::AT_RISK_PERCENT;
 
 pub fn builtin_default() -> Result<SupportLevel, StorageError> {
     let [calendar, reaction, resolution] = BUILTIN_DEFAULT;
@@ -106,98 +102,18 @@ pub(crate) fn set_levels(
     Ok(())
 }
 
-/// The instant `percent` of `budget` working time after `from`.
-fn share_of(
-    calendar: &BusinessCalendar,
-    from: DateTime<Utc>,
-    budget: TimeDelta,
-    percent: i32,
-) -> Result<i64, StorageError> {
-    let part = budget * percent / 100;
-    Ok(calendar
-        .add_working_time(from, part)
-        .map_err(corrupt)?
-        .timestamp_millis())
-}
-
-/// S5: the level that applies to a client's new appeal (or ticket) on `line`.
-fn level_for(
-    tx: &Transaction<'_>,
-    line: u64,
-    client: u64,
-    channel: Channel,
-) -> Result<SupportLevel, StorageError> {
-    let vip: bool = tx.query_row(
-        "SELECT vip FROM clients WHERE id = ?1",
-        [sql_id(client)],
-        |r| r.get(0),
-    )?;
-    // What the server knows of an appeal; appeal kinds and client statuses are not recorded
-    // yet, so levels conditioned on them do not match here.
-    let facts = AppealFacts {
-        kind: String::new(),
-        client_status: String::new(),
-        vip,
-        line: LineId(line),
-        channel,
-    };
-    Ok(levels(tx, line)?.select(&facts).clone())
-}
-
 /// T5: a ticket's deadline is the resolution time of the level that applies to its client,
 /// counted from its registration (tickets are registered by hand: channel `manual`).
 pub(crate) fn ticket_deadline(
-    tx: &Transaction<'_>,
+    repo: &mut SqliteRepo<'_>,
     line: u64,
     client: u64,
     now_ms: i64,
 ) -> Result<i64, StorageError> {
-    let level = level_for(tx, line, client, Channel::Manual)?;
+    let level = linedesk_line::level_for(repo, line, client, Channel::Manual)?;
     Ok(level
         .calendar
         .add_working_time(instant(now_ms)?, level.resolution)
         .map_err(corrupt)?
         .timestamp_millis())
-}
-
-/// S3/S5: pick the appeal's level and fix its deadlines; the event says what they are.
-pub(crate) fn start(
-    tx: &Transaction<'_>,
-    line: u64,
-    appeal: u64,
-    client: u64,
-    now_ms: i64,
-) -> Result<Event, StorageError> {
-    let level = level_for(tx, line, client, Channel::Message)?;
-    let level = &level;
-    let at = instant(now_ms)?;
-    let clock = SlaClock::start(level, at).map_err(corrupt)?;
-    let reaction_due = clock.deadlines().reaction_due().timestamp_millis();
-    let resolution_due = clock.deadlines().resolution_due().timestamp_millis();
-    let reaction_risk = share_of(&level.calendar, at, level.reaction, AT_RISK_PERCENT)?;
-    let resolution_risk = share_of(&level.calendar, at, level.resolution, AT_RISK_PERCENT)?;
-    tx.execute(
-        "INSERT INTO appeal_sla (appeal_id, line_id, level, calendar, clock, reaction_risk_at,
-             reaction_due, resolution_risk_at, resolution_due, next_alert_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            sql_id(appeal),
-            sql_id(line),
-            level.name,
-            level.calendar.to_string(),
-            serde_json::to_string(&clock).map_err(corrupt)?,
-            reaction_risk,
-            reaction_due,
-            resolution_risk,
-            resolution_due,
-            reaction_risk.min(resolution_risk),
-        ],
-    )?;
-    Ok(Event::SlaStarted {
-        appeal,
-        client,
-        level: level.name.clone(),
-        reaction_due_ms: reaction_due,
-        resolution_due_ms: resolution_due,
-    })
 }

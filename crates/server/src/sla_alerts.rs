@@ -4,10 +4,10 @@
 
 use linedesk_domain::sla::{BusinessCalendar, SlaClock, parse_calendar};
 use linedesk_protocol::{Event, SlaDeadline};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions::append_event;
 use crate::sla::{corrupt, instant};
+use crate::sqlite::batch::append_event;
 use crate::sqlite::{id, sql_id};
 use crate::storage::{StorageError, StoredEvent};
 
@@ -124,7 +124,7 @@ fn parse_timer((t, calendar, clock): (RawTimer, String, String)) -> Result<Timer
     })
 }
 
-fn timer(tx: &Transaction<'_>, appeal: u64) -> Result<Option<Timer>, StorageError> {
+fn timer(tx: &Connection, appeal: u64) -> Result<Option<Timer>, StorageError> {
     tx.query_row(
         &format!("SELECT {TIMER_COLUMNS} FROM appeal_sla WHERE appeal_id = ?1"),
         [sql_id(appeal)],
@@ -135,7 +135,7 @@ fn timer(tx: &Transaction<'_>, appeal: u64) -> Result<Option<Timer>, StorageErro
     .transpose()
 }
 
-fn save(tx: &Transaction<'_>, t: &Timer) -> Result<(), StorageError> {
+fn save(tx: &Connection, t: &Timer) -> Result<(), StorageError> {
     tx.execute(
         "UPDATE appeal_sla SET clock = ?2, reacted_at = ?3, resolved_at = ?4,
              reaction_risk_fired = ?5, reaction_breach_fired = ?6, resolution_risk_fired = ?7,
@@ -158,7 +158,7 @@ fn save(tx: &Transaction<'_>, t: &Timer) -> Result<(), StorageError> {
 
 /// S2: a specialist answered in the appeal: the reaction deadline is met (the first answer
 /// counts; later ones change nothing).
-pub(crate) fn react(tx: &Transaction<'_>, appeal: u64, now_ms: i64) -> Result<(), StorageError> {
+pub(crate) fn react(tx: &Connection, appeal: u64, now_ms: i64) -> Result<(), StorageError> {
     let Some(mut t) = timer(tx, appeal)? else {
         return Ok(());
     };
@@ -170,7 +170,7 @@ pub(crate) fn react(tx: &Transaction<'_>, appeal: u64, now_ms: i64) -> Result<()
 }
 
 /// S2: the appeal is finished: the question is solved, both timers stop.
-pub(crate) fn resolve(tx: &Transaction<'_>, appeal: u64, now_ms: i64) -> Result<(), StorageError> {
+pub(crate) fn resolve(tx: &Connection, appeal: u64, now_ms: i64) -> Result<(), StorageError> {
     let Some(mut t) = timer(tx, appeal)? else {
         return Ok(());
     };

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::TryRecvError;
 use std::sync::{Mutex, MutexGuard};
 
 use linedesk_domain::appeal::SupportTier;
@@ -18,37 +19,47 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use linedesk_domain::sla::LevelSet;
 
-use crate::actions::append_event;
 use crate::app::now_ms;
 use crate::call_records::{self, RecordingFiles};
 use crate::remote_password::{self, Outcome, Policy};
 use crate::remote_sessions::{self, Gate};
 use crate::storage::{
-    Account, Applied, KbArticle, LineInfo, QuickReply, Revocation, Storage, StorageError,
-    StoredClient, StoredEvent, Subject, TokenOwner,
+    Account, Applied, KbArticle, LineInfo, QuickReply, RepoError, Revocation, Storage,
+    StorageError, StoredClient, StoredEvent, Subject, TokenOwner,
 };
 use crate::storage::{CallRecording, RecordingSaved};
-use crate::{actions, knowledge, sla, sla_alerts, tickets};
+use crate::{knowledge, sla, sla_alerts, tickets};
 use accounts::role_code;
-
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/0001_server.sql")),
-    (2, include_str!("../migrations/0002_routing.sql")),
-    (3, include_str!("../migrations/0003_client_fields.sql")),
-    (4, include_str!("../migrations/0004_tickets_sla.sql")),
-    (5, include_str!("../migrations/0005_admins.sql")),
-    (6, include_str!("../migrations/0006_client_profile.sql")),
-    (7, include_str!("../migrations/0007_calls.sql")),
-    (8, include_str!("../migrations/0008_call_stats.sql")),
-    (9, include_str!("../migrations/0009_workstation.sql")),
-    (10, include_str!("../migrations/0010_remote_sessions.sql")),
-    (11, include_str!("../migrations/0011_account_admin.sql")),
-];
 
 mod account_admin;
 mod accounts;
 mod blobs;
 mod reader;
+pub(crate) mod batch;
+pub(crate) mod line_repo;
+pub mod migrations;
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(err: rusqlite::Error) -> StorageError {
+        StorageError::Backend(line_repo::db(err))
+    }
+}
+
+/// Append `event` to the log of `line` (the next sequence number) inside `tx`.
+pub(crate) fn append_event(
+    tx: &rusqlite::Connection,
+    line: u64,
+    event: Event,
+    now_ms: i64,
+) -> Result<StoredEvent, StorageError> {
+    let seq = line_repo::append(tx, line, &event, now_ms)?;
+    Ok(StoredEvent {
+        line,
+        seq,
+        at_ms: now_ms,
+        event,
+    })
+}
 
 pub(crate) struct Inner {
     pub conn: Connection,
@@ -60,6 +71,12 @@ pub struct SqliteStorage {
     /// Replays read beside the writer (`None` in memory, where only one connection sees the
     /// data).
     readers: Option<reader::Readers>,
+    /// V2: the throttle of session passwords and their lifetime.
+    remote_policy: Policy,
+    /// Actions waiting for the next batch (group commit).
+    pending: Mutex<Vec<batch::Pending>>,
+    /// Signalled (with `pending` held) when a batch is done.
+    batch_done: std::sync::Condvar,
     /// Call recordings: `recordings/` beside the database file.
     files: RecordingFiles,
     /// Downloads' reads, on their own connection (issue 12).
@@ -166,31 +183,28 @@ impl SqliteStorage {
     }
 
     fn prepare(mut conn: Connection, files: RecordingFiles) -> Result<SqliteStorage, StorageError> {
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let known = MIGRATIONS.last().map_or(0, |m| m.0);
-        if version > known {
-            return Err(StorageError::NewerThanKnown {
-                found: version,
-                known,
-            });
-        }
+        migrations::check(&conn)?;
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.execute_batch(
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
         )?;
-        let tx = conn.transaction()?;
-        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > version) {
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", v)?;
-        }
-        tx.commit()?;
+        migrations::migrate(&mut conn, now_ms())?;
         let routing = load_routing(&conn)?;
         Ok(SqliteStorage {
             inner: Mutex::new(Inner { conn, routing }),
             readers: None,
+            pending: Mutex::default(),
+            batch_done: std::sync::Condvar::new(),
+            remote_policy: Policy::default(),
             files,
             blobs: blobs::BlobReader::default(),
         })
+    }
+
+    /// V2: session passwords expire `ttl` after they were set (default 12 h).
+    pub fn with_remote_password_ttl(mut self, ttl: std::time::Duration) -> SqliteStorage {
+        self.remote_policy.password_ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        self
     }
 
     /// Settle a remote session password before the action's transaction, without holding the
@@ -216,8 +230,10 @@ impl SqliteStorage {
                 mode: RemoteMode::ByPassword,
                 password,
             } if actor.role == Role::Specialist => {
-                let policy = Policy::default();
-                let (stored, failures) = {
+                let policy = self.remote_policy;
+                // Check and reserve the attempt under the lock: it counts against the limit
+                // before argon2 runs, so parallel guesses cannot all be verified.
+                let (stored, attempt) = {
                     let inner = self.inner();
                     if remote_sessions::key_used(&inner.conn, actor.id, key)? {
                         // A resend of a done request: acknowledged as a duplicate, not retried
@@ -225,30 +241,43 @@ impl SqliteStorage {
                         return Ok(Gate::Open);
                     }
                     crate::contact::may_contact(&inner.conn, actor.id, *line, *client)?;
-                    remote_password::state(&inner.conn, actor.id, *client, now_ms, policy)?
-                };
-                let log = |outcome| {
-                    remote_password::record(&self.inner().conn, actor.id, *client, now_ms, outcome)
-                };
-                if let Some(wait_ms) = remote_password::wait_for(&failures, now_ms, policy) {
-                    log(Outcome::Throttled)?;
-                    return Err(StorageError::RateLimited { wait_ms });
-                }
-                let Some(stored) = stored else {
-                    log(Outcome::NoPassword)?;
-                    return Err(StorageError::NoPassword);
+                    let (stored, failures) =
+                        remote_password::state(&inner.conn, actor.id, *client, now_ms, policy)?;
+                    let refused = |outcome| {
+                        remote_password::record(&inner.conn, actor.id, *client, now_ms, outcome)
+                    };
+                    if let Some(wait_ms) = remote_password::wait_for(&failures, now_ms, policy) {
+                        refused(Outcome::Throttled)?;
+                        return Err(StorageError::RateLimited { wait_ms });
+                    }
+                    let Some(stored) = stored else {
+                        refused(Outcome::NoPassword)?;
+                        return Err(StorageError::NoPassword);
+                    };
+                    (stored, refused(Outcome::Pending)?)
                 };
                 let given = password.as_deref().unwrap_or_default();
-                if crate::auth::verify_password(given, &stored) {
-                    log(Outcome::Accepted)?;
+                let matched = crate::auth::verify_password(given, &stored);
+                let outcome = if matched {
+                    Outcome::Accepted
+                } else {
+                    Outcome::Wrong
+                };
+                remote_password::settle(&self.inner().conn, attempt, actor.id, *client, outcome)?;
+                if matched {
                     Ok(Gate::PasswordMatched)
                 } else {
-                    log(Outcome::Wrong)?;
                     Err(StorageError::WrongPassword)
                 }
             }
             _ => Ok(Gate::Open),
         }
+    }
+
+    fn pending(&self) -> MutexGuard<'_, Vec<batch::Pending>> {
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -303,7 +332,7 @@ fn client_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredClient
 /// Insert a client and announce them on the line's log. `Ok(Err(()))`: a constraint refused
 /// the row (a 1C-Connect ID already on the line, or no such line).
 fn insert_client(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     line: u64,
     c: &StoredClient,
 ) -> Result<Result<u64, ()>, StorageError> {
@@ -590,8 +619,56 @@ impl Storage for SqliteStorage {
         now_ms: i64,
     ) -> Result<Applied, StorageError> {
         let gate = self.gate(actor, key, action, now_ms)?;
-        let mut inner = self.inner();
-        actions::apply(&mut inner, actor, key, action, now_ms, &gate)
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.pending().push(batch::Pending {
+            actor,
+            key: key.to_string(),
+            action: action.clone(),
+            now_ms,
+            gate,
+            reply,
+        });
+        // Group commit: whoever gets the lock applies every action waiting by then in one
+        // transaction and answers each after the COMMIT; the others wait for their answer (or
+        // for the lock to come free), not for the lock itself, so a batch forms while the
+        // previous one commits.
+        let mut pending = self.pending();
+        loop {
+            match answer.try_recv() {
+                Ok(outcome) => return outcome,
+                Err(TryRecvError::Disconnected) => {
+                    return Err(StorageError::Backend(RepoError::new(
+                        "batch.lost",
+                        "the batch of this action failed before its answer",
+                    )));
+                }
+                Err(TryRecvError::Empty) => {}
+            }
+            let inner = match self.inner.try_lock() {
+                Ok(inner) => Some(inner),
+                Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            };
+            match inner {
+                Some(mut inner) => {
+                    let batch = std::mem::take(&mut *pending);
+                    drop(pending);
+                    if !batch.is_empty() {
+                        batch::run_batch(&mut inner, batch);
+                    }
+                    drop(inner);
+                    pending = self.pending();
+                    self.batch_done.notify_all();
+                }
+                None => {
+                    // Woken when a batch is done; the timeout covers a lock held by a read.
+                    pending = self
+                        .batch_done
+                        .wait_timeout(pending, std::time::Duration::from_millis(2))
+                        .map_or_else(|p| p.into_inner().0, |(g, _)| g);
+                }
+            }
+        }
     }
 
     fn remote_session(
@@ -726,8 +803,8 @@ impl Storage for SqliteStorage {
         now_ms: i64,
     ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError> {
         let mut inner = self.inner();
-        actions::in_work(&mut inner, now_ms, |w, live| {
-            crate::files::share(w, live, actor, to, name, bytes, key)
+        batch::in_work(&mut inner, now_ms, |w| {
+            crate::files::share(w, actor, to, name, bytes, key)
         })
     }
 

@@ -2,36 +2,10 @@
 //! the handlers. Every write is durable when the call returns.
 
 use linedesk_domain::sla::LevelSet;
-use linedesk_protocol::{Action, Event, RemoteMode, Role};
+use linedesk_protocol::{Action, RemoteMode, Role};
 use serde::{Deserialize, Serialize};
 
-/// Who acts: a specialist or a client, by id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Subject {
-    pub role: Role,
-    pub id: u64,
-}
-
-impl Subject {
-    pub fn specialist(id: u64) -> Subject {
-        Subject {
-            role: Role::Specialist,
-            id,
-        }
-    }
-    pub fn client(id: u64) -> Subject {
-        Subject {
-            role: Role::Client,
-            id,
-        }
-    }
-    pub fn admin(id: u64) -> Subject {
-        Subject {
-            role: Role::Admin,
-            id,
-        }
-    }
-}
+pub use linedesk_line::{Applied, LineError, RepoError, StoredEvent, Subject};
 
 /// A line as the admin API lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -92,14 +66,6 @@ pub struct KbArticle {
     pub id: u64,
     pub title: String,
     pub body: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredEvent {
-    pub line: u64,
-    pub seq: u64,
-    pub at_ms: i64,
-    pub event: Event,
 }
 
 /// Where a call stands (V1).
@@ -229,15 +195,6 @@ pub struct BlobMeta {
     pub size: Option<u64>,
 }
 
-/// The outcome of an idempotent action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Applied {
-    /// Applied now; these events were appended.
-    Done(Vec<StoredEvent>),
-    /// The key was applied before; nothing changed.
-    Duplicate,
-}
-
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StorageError {
@@ -251,14 +208,29 @@ pub enum StorageError {
     Conflict(String),
     #[error("{what} {name:?} already exists")]
     Exists { what: &'static str, name: String },
-    #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// A domain rule refused the action (`code` is the domain's, e.g. `appeal.not_holder`);
+    /// `conflict` when someone else's action made it impossible (a race, not a mistake).
+    #[error("{message}")]
+    Rule {
+        code: &'static str,
+        message: String,
+        conflict: bool,
+    },
+    /// The backend failed: logged with its code, never sent to a client.
+    #[error("storage backend: {0}")]
+    Backend(#[from] RepoError),
     #[error("the stored event is unreadable: {0}")]
     Corrupt(String),
     #[error("the database file: {0}")]
     Io(#[from] std::io::Error),
     #[error("the database schema is at version {found}, newer than this server ({known})")]
     NewerThanKnown { found: i64, known: i64 },
+    /// A migration applied to this database differs from the one this build ships (a shipped
+    /// migration was edited): the database is refused, nothing is written.
+    #[error(
+        "migration {version} ({name}) differs from the one applied to this database; a shipped migration must never be edited"
+    )]
+    MigrationChanged { version: i64, name: String },
     /// V2: too many wrong session passwords for this client from this specialist lately.
     #[error("too many wrong session passwords; try again in {} s", wait_ms.div_ceil(1000))]
     RateLimited { wait_ms: u64 },
@@ -268,6 +240,38 @@ pub enum StorageError {
     /// V2: the client set no session password: only a session by request is possible.
     #[error("the client has set no session password; ask for a session by request")]
     NoPassword,
+}
+
+impl StorageError {
+    /// The domain's rule code when a domain rule refused (for the wire's `rule` field).
+    pub fn rule(&self) -> Option<&'static str> {
+        match self {
+            StorageError::Rule { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl From<LineError> for StorageError {
+    fn from(err: LineError) -> StorageError {
+        let rule = err.rule();
+        let conflict = err.is_conflict();
+        match err {
+            LineError::Forbidden(line) => StorageError::Forbidden(line),
+            LineError::NotAllowed(why) => StorageError::NotAllowed(why),
+            LineError::Invalid(why) => StorageError::Invalid(why),
+            LineError::Conflict(why) => StorageError::Conflict(why),
+            LineError::RateLimited { wait_ms } => StorageError::RateLimited { wait_ms },
+            LineError::WrongPassword => StorageError::WrongPassword,
+            LineError::NoPassword => StorageError::NoPassword,
+            LineError::Repo(e) => StorageError::Backend(e),
+            other => StorageError::Rule {
+                code: rule.unwrap_or("rule"),
+                message: other.to_string(),
+                conflict,
+            },
+        }
+    }
 }
 
 pub trait Storage: Send + Sync + 'static {

@@ -8,11 +8,11 @@ use linedesk_domain::ticket::{
     RepeatRequest, Ticket, TicketError, TicketNumber, TicketState, next_ticket_number,
 };
 use linedesk_protocol::{Action, Event, MAX_MESSAGE_CHARS};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::actions::{Work, append_event, specialist_only};
 use crate::contact;
 use crate::sla::{instant, ticket_deadline};
+use crate::sqlite::batch::{Work, append_event, specialist_only};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{StorageError, Subject};
 
@@ -43,7 +43,7 @@ fn corrupt(e: serde_json::Error) -> StorageError {
 /// A new queue of `line`, announced in the line's log (`TicketQueueNamed`) so the app can
 /// list the queues to dispatch to.
 pub(crate) fn add_queue(
-    conn: &Transaction<'_>,
+    conn: &Connection,
     line: u64,
     name: &str,
     now_ms: i64,
@@ -106,8 +106,10 @@ struct Stored {
 }
 
 fn load(w: &Work<'_>, ticket: u64) -> Result<Stored, StorageError> {
-    let (line, client, due_at, body): (i64, i64, Option<i64>, String) =
-        w.tx.query_row(
+    let (line, client, due_at, body): (i64, i64, Option<i64>, String) = w
+        .repo
+        .tx
+        .query_row(
             "SELECT line_id, client_id, due_at, body FROM tickets WHERE id = ?1",
             [sql_id(ticket)],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -123,8 +125,10 @@ fn load(w: &Work<'_>, ticket: u64) -> Result<Stored, StorageError> {
 }
 
 fn queue_on_line(w: &Work<'_>, queue: u64, line: u64) -> Result<QueueId, StorageError> {
-    let found: Option<i64> =
-        w.tx.query_row(
+    let found: Option<i64> = w
+        .repo
+        .tx
+        .query_row(
             "SELECT 1 FROM ticket_queues WHERE id = ?1 AND line_id = ?2",
             params![sql_id(queue), sql_id(line)],
             |r| r.get(0),
@@ -201,7 +205,7 @@ pub(crate) fn apply(w: &mut Work<'_>, actor: Subject, action: &Action) -> Result
         _ => Ok(()),
     }
     .map_err(refused)?;
-    w.tx.execute(
+    w.repo.tx.execute(
         "UPDATE tickets SET state = ?2, queue_id = ?3, owner = ?4, body = ?5 WHERE id = ?1",
         params![
             sql_id(ticket),
@@ -243,10 +247,12 @@ fn create(
     }
     let subject = checked(subject, "subject", MAX_SUBJECT_CHARS)?;
     let text = checked(text, "text", MAX_MESSAGE_CHARS)?;
-    contact::client_on_line(&w.tx, line, client)?;
+    contact::client_on_line(w.repo.tx, line, client)?;
     if let Some(appeal) = appeal {
-        let theirs: Option<i64> =
-            w.tx.query_row(
+        let theirs: Option<i64> = w
+            .repo
+            .tx
+            .query_row(
                 "SELECT 1 FROM appeals WHERE id = ?1 AND client_id = ?2 AND line_id = ?3",
                 params![sql_id(appeal), sql_id(client), sql_id(line)],
                 |r| r.get(0),
@@ -258,8 +264,10 @@ fn create(
             )));
         }
     }
-    let last: Option<(i64, i64)> =
-        w.tx.query_row(
+    let last: Option<(i64, i64)> = w
+        .repo
+        .tx
+        .query_row(
             "SELECT year, seq FROM tickets ORDER BY year DESC, seq DESC LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -272,8 +280,8 @@ fn create(
     let at = instant(w.now_ms)?;
     let number = next_ticket_number(last, at.year()).map_err(refused)?;
     let ticket = Ticket::create(number, ClientId(client), by, &subject, at);
-    let due_at = ticket_deadline(&w.tx, line, client, w.now_ms)?;
-    w.tx.execute(
+    let due_at = ticket_deadline(&mut w.repo, line, client, w.now_ms)?;
+    w.repo.tx.execute(
         "INSERT INTO tickets (line_id, client_id, appeal_id, year, seq, subject, text, state,
              queue_id, creator, owner, due_at, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?9, ?10, ?11)",
@@ -291,7 +299,7 @@ fn create(
             serde_json::to_string(&ticket).map_err(corrupt)?
         ],
     )?;
-    let id = id(w.tx.last_insert_rowid());
+    let id = id(w.repo.tx.last_insert_rowid());
     let entry = ticket
         .history()
         .first()
@@ -308,5 +316,6 @@ fn create(
             text,
             entry,
         },
-    )
+    )?;
+    Ok(())
 }

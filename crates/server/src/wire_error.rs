@@ -12,6 +12,8 @@ use crate::storage::StorageError;
 pub struct WireError {
     pub code: ErrorCode,
     pub message: String,
+    /// The domain rule that refused the action (`AppealError::code()`, ...), for the UI.
+    pub rule: Option<&'static str>,
 }
 
 /// What a client is told about an internal failure.
@@ -22,6 +24,7 @@ impl WireError {
         WireError {
             code,
             message: message.into(),
+            rule: None,
         }
     }
 
@@ -47,9 +50,14 @@ impl From<StorageError> for WireError {
             StorageError::RateLimited { .. } => ErrorCode::RateLimited,
             StorageError::WrongPassword => ErrorCode::WrongPassword,
             StorageError::NoPassword => ErrorCode::NoPassword,
+            StorageError::Rule { conflict: true, .. } => ErrorCode::Conflict,
+            StorageError::Rule { .. } => ErrorCode::Invalid,
             _ => return WireError::internal(err),
         };
-        WireError::new(code, err.to_string())
+        WireError {
+            rule: err.rule(),
+            ..WireError::new(code, err.to_string())
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use linedesk_protocol::{Action, Event};
 use linedesk_server::app::now_ms;
 use linedesk_server::auth::{hash_password, new_token};
 use linedesk_server::sqlite::SqliteStorage;
-use linedesk_server::storage::{Applied, Revoked, Storage, Subject};
+use linedesk_server::storage::{Applied, Revoked, Storage, StorageError, Subject};
 
 #[test]
 fn a_version_3_database_migrates_to_tickets_and_sla() {
@@ -352,4 +352,85 @@ fn a_version_8_database_announces_its_ticket_queues_and_keeps_its_appeals() {
             }
         )]
     );
+}
+
+/// A database whose recorded migration differs from the shipped one (a shipped migration was
+/// edited after it ran here) is refused at open with a clear error, and nothing is written.
+#[test]
+fn an_edited_shipped_migration_is_refused_at_open() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("server.db");
+    {
+        let s = SqliteStorage::open(&path).expect("new database");
+        s.add_line("Линия").expect("line");
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        // What the database recorded when migration 4 ran is not what this build ships: as
+        // if 0004_tickets_sla.sql had been edited since.
+        conn.execute(
+            "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 4",
+            [],
+        )
+        .expect("tamper");
+    }
+    let Err(err) = SqliteStorage::open(&path) else {
+        panic!("an edited migration must be refused");
+    };
+    assert!(
+        matches!(err, StorageError::MigrationChanged { version: 4, ref name } if name == "0004_tickets_sla"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("must never be edited"), "{err}");
+}
+
+/// A database from before the checksums (versions in `user_version` only) records the shipped
+/// checksums of what it has at its first open and opens again.
+#[test]
+fn a_database_without_checksums_records_them_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("server.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        for sql in [
+            include_str!("../migrations/0001_server.sql"),
+            include_str!("../migrations/0002_routing.sql"),
+        ] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        conn.pragma_update(None, "user_version", 2)
+            .expect("version");
+    }
+    drop(SqliteStorage::open(&path).expect("first open"));
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let recorded: i64 = conn
+        .query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(
+        recorded as usize,
+        linedesk_server::sqlite::migrations::MIGRATIONS.len()
+    );
+    drop(conn);
+    SqliteStorage::open(&path).expect("second open");
+}
+
+/// A database a newer server migrated is refused, not half-understood.
+#[test]
+fn a_newer_database_is_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("server.db");
+    drop(SqliteStorage::open(&path).expect("new database"));
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at)
+             VALUES (999, '0999_future', 'x', 0)",
+            [],
+        )
+        .expect("future");
+    }
+    assert!(matches!(
+        SqliteStorage::open(&path),
+        Err(StorageError::NewerThanKnown { found: 999, .. })
+    ));
 }

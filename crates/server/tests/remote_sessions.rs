@@ -595,3 +595,130 @@ async fn the_session_password_is_stored_as_an_argon2_hash() {
     assert!(!stored.contains(PASSWORD));
     assert!(linedesk_server::auth::verify_password(PASSWORD, &stored));
 }
+
+/// The attempt is counted before argon2 runs: of 50 wrong guesses sent at once over ten
+/// connections, at most five are verified (answered `wrong_password` and audited as wrong),
+/// every other one is `rate_limited`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_parallel_wrong_guesses_verify_at_most_five() {
+    let w = world().await;
+    let mut ivanova = subscribed(&w, "ivanova", "ivanova-pass").await;
+    ack(
+        &mut ivanova,
+        "set",
+        Action::SetRemotePassword {
+            password: Some(PASSWORD.into()),
+        },
+    )
+    .await;
+    let mut guessers = Vec::new();
+    for _ in 0..10 {
+        guessers.push(common::Client::signed_in(w.addr, "anna", "anna-pass").await);
+    }
+    let ask = ask(&w, RemoteMode::ByPassword, Some("guess-000"));
+    let tasks: Vec<_> = guessers
+        .into_iter()
+        .enumerate()
+        .map(|(c, mut client)| {
+            let ask = ask.clone();
+            tokio::spawn(async move {
+                let mut codes = Vec::new();
+                // Five pipelined guesses per connection, ten connections at once.
+                for g in 0..5 {
+                    client
+                        .send(&ClientFrame::Submit {
+                            key: format!("g{c}-{g}"),
+                            action: ask.clone(),
+                        })
+                        .await;
+                }
+                for _ in 0..5 {
+                    match client.reply().await {
+                        ServerFrame::Error { code, .. } => codes.push(code),
+                        other => panic!("expected a refusal, got {other:?}"),
+                    }
+                }
+                codes
+            })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.extend(t.await.expect("guesser"));
+    }
+    assert_eq!(codes.len(), 50);
+    let wrong = codes
+        .iter()
+        .filter(|c| **c == ErrorCode::WrongPassword)
+        .count();
+    let limited = codes
+        .iter()
+        .filter(|c| **c == ErrorCode::RateLimited)
+        .count();
+    assert!(wrong <= 5, "{wrong} guesses were verified: {codes:?}");
+    assert_eq!(wrong + limited, 50, "{codes:?}");
+    let audited_wrong = w
+        .storage
+        .remote_password_attempts(w.client_a)
+        .expect("audit")
+        .into_iter()
+        .filter(|(_, _, outcome)| outcome == "wrong")
+        .count();
+    assert_eq!(audited_wrong, wrong);
+}
+
+/// A session password ends when the client clears it (the assistant stops) and on its own
+/// after its lifetime (12 h unless configured): then only a session by request is possible.
+#[tokio::test]
+async fn a_session_password_ends_when_cleared_and_when_it_expires() {
+    let w = world().await;
+    let mut ivanova = subscribed(&w, "ivanova", "ivanova-pass").await;
+    let mut anna = subscribed(&w, "anna", "anna-pass").await;
+    let set = |p: Option<&str>| Action::SetRemotePassword {
+        password: p.map(str::to_string),
+    };
+    ack(&mut ivanova, "s1", set(Some(PASSWORD))).await;
+    ack(&mut ivanova, "s2", set(None)).await;
+    assert_eq!(
+        refused(
+            &mut anna,
+            "after-clear",
+            ask(&w, RemoteMode::ByPassword, Some(PASSWORD))
+        )
+        .await,
+        ErrorCode::NoPassword
+    );
+
+    // Expiry, on the storage the server runs on: the same password 12 h later is no more.
+    let client = Subject::client(w.client_a);
+    let anna_id = w
+        .storage
+        .account_by_login("anna")
+        .expect("account")
+        .expect("anna")
+        .subject
+        .id;
+    let set_at = now_ms();
+    w.storage
+        .apply(client, "s3", &set(Some(PASSWORD)), set_at)
+        .expect("set");
+    let later = set_at + 12 * 60 * 60 * 1000;
+    assert!(matches!(
+        w.storage.apply(
+            Subject::specialist(anna_id),
+            "expired",
+            &ask(&w, RemoteMode::ByPassword, Some(PASSWORD)),
+            later
+        ),
+        Err(StorageError::NoPassword)
+    ));
+    assert!(matches!(
+        w.storage.apply(
+            Subject::specialist(anna_id),
+            "in-time",
+            &ask(&w, RemoteMode::ByPassword, Some(PASSWORD)),
+            later - 1
+        ),
+        Ok(Applied::Done(_))
+    ));
+}

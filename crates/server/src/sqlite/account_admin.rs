@@ -111,8 +111,8 @@ pub(super) fn remove_from_line(
     line: u64,
     now_ms: i64,
 ) -> Result<Vec<StoredEvent>, StorageError> {
-    let ((), events) = crate::actions::in_work(inner, now_ms, |w, live| {
-        let removed = w.tx.execute(
+    let ((), events) = super::batch::in_work(inner, now_ms, |w| {
+        let removed = w.repo.tx.execute(
             "DELETE FROM line_specialists WHERE line_id = ?1 AND specialist_id = ?2",
             params![sql_id(line), sql_id(specialist)],
         )?;
@@ -122,7 +122,7 @@ pub(super) fn remove_from_line(
             )));
         }
         let moves = match w
-            .dispatcher(line, live)
+            .dispatcher(line)
             .set_presence(SpecialistId(specialist), PresenceStatus::Offline)
         {
             Ok(moves) => moves,
@@ -130,7 +130,7 @@ pub(super) fn remove_from_line(
             Err(other) => return Err(StorageError::Invalid(other.to_string())),
         };
         w.record(line, &moves)?;
-        note(&w.tx, &Revoked::Line { specialist, line }, now_ms)
+        note(w.repo.tx, &Revoked::Line { specialist, line }, now_ms)
     })?;
     Ok(events)
 }

@@ -1,0 +1,68 @@
+//! One action of the wire, by kind: the idempotency key first, then the action's rules.
+
+use linedesk_protocol::{Action, MAX_KEY_BYTES, Role};
+
+use crate::error::LineError;
+use crate::repo::{KeyOwner, Repo};
+use crate::subject::Subject;
+use crate::work::Work;
+use crate::{appeals, messages};
+
+/// What [`apply`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The action was applied: commit, then publish [`Work::finish`]'s events.
+    Done,
+    /// The key was applied before: nothing changed (roll back or commit, both are empty).
+    Duplicate,
+    /// The key is claimed; this crate does not have this action's rules yet and the caller
+    /// applies it in the same transaction.
+    Elsewhere,
+}
+
+/// Whose keys `actor`'s are; admins have no line actions.
+pub fn key_owner(actor: Subject) -> Result<KeyOwner, LineError> {
+    match actor.role {
+        Role::Specialist => Ok(KeyOwner::Specialist(actor.id)),
+        Role::Client => Ok(KeyOwner::Client(actor.id)),
+        Role::Admin => Err(LineError::NotAllowed("an admin has no line actions".into())),
+    }
+}
+
+/// Validate and apply `action` of `actor` once per `key`.
+pub fn apply<R: Repo>(
+    w: &mut Work<'_, R>,
+    actor: Subject,
+    key: &str,
+    action: &Action,
+) -> Result<Step, LineError> {
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        return Err(LineError::Invalid(format!(
+            "an idempotency key is 1 to {MAX_KEY_BYTES} bytes"
+        )));
+    }
+    let owner = key_owner(actor)?;
+    if !w.repo.claim_key(owner, key, w.now_ms)? {
+        return Ok(Step::Duplicate);
+    }
+    match action {
+        Action::SendMessage { line, client, text } => {
+            messages::send(w, actor, key, *line, *client, text)?;
+        }
+        Action::ClientMessage { text } => messages::from_client(w, actor, text)?,
+        Action::SetPresence { status } => messages::presence(w, actor, *status)?,
+        Action::TakeAppeal { appeal } => appeals::take(w, actor, *appeal)?,
+        Action::FinishAppeal { appeal, result } => appeals::finish(w, actor, *appeal, result)?,
+        Action::TransferAppeal {
+            appeal,
+            to,
+            reason,
+            target,
+        } => appeals::transfer(w, actor, *appeal, *to, *target, reason)?,
+        Action::StartAppeal { line, client } => appeals::start(w, actor, *line, *client)?,
+        Action::MarkSpam { appeal } => appeals::mark_spam(w, actor, *appeal)?,
+        Action::RateAppeal { appeal, stars } => appeals::rate(w, actor, *appeal, *stars)?,
+        _ => return Ok(Step::Elsewhere),
+    }
+    Ok(Step::Done)
+}

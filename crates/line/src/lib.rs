@@ -1,0 +1,31 @@
+//! The line's rules, written once: what each action of a line may do, which events it appends
+//! and how routing moves appeals. No SQL, no IO, no clock: a backend implements [`Repo`] (typed
+//! rows in and out inside one transaction), the caller passes `now` and the live routing state
+//! (one `linedesk-domain` [`Dispatcher`](linedesk_domain::routing::Dispatcher) per line).
+//!
+//! One action:
+//! 1. the backend opens a transaction (or a savepoint of a batch) and wraps it in its [`Repo`];
+//! 2. [`Work::new`] takes the repo, `now` and the live dispatchers;
+//! 3. [`apply`] claims the idempotency key, checks the rules (the domain's `Appeal`,
+//!    `Ticket` and `Dispatcher` decide) and appends the events;
+//! 4. on `Ok` the backend commits and replaces the live dispatchers with
+//!    [`Work::finish`]'s changed copies; on `Err` it rolls back and keeps the old ones.
+//!
+//! Errors are a [`LineError`] with a stable [`code`](LineError::code) and, for the domain's
+//! refusals, the domain's rule code ([`LineError::rule`]).
+
+mod appeals;
+mod apply;
+mod error;
+mod messages;
+mod repo;
+mod sla;
+mod subject;
+mod work;
+
+pub use apply::{Step, apply, key_owner};
+pub use error::{LineError, RepoError};
+pub use repo::{AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo, SlaTimerRow};
+pub use sla::{AT_RISK_PERCENT, level_for};
+pub use subject::{Applied, StoredEvent, Subject};
+pub use work::{Work, specialist_only, text_of};

@@ -1,0 +1,124 @@
+//! The repository a backend implements: typed rows in and out, inside the one transaction (or
+//! savepoint) of the action being applied. Nothing here decides anything; the rules are in
+//! this crate's other modules and in `linedesk-domain`.
+
+use linedesk_domain::appeal::SupportTier;
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_domain::sla::{LevelSet, SlaClock};
+use linedesk_protocol::{AppealChannel, Event};
+
+use crate::error::RepoError;
+
+/// Whose idempotency keys: specialists and clients have separate id spaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyOwner {
+    Specialist(u64),
+    Client(u64),
+}
+
+/// Where a stored appeal stands. Spam is a finished appeal with `spam` set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppealStage {
+    Queued,
+    Assigned,
+    Finished,
+}
+
+/// An appeal as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppealRow {
+    pub id: u64,
+    pub line: u64,
+    pub client: u64,
+    pub channel: AppealChannel,
+    pub tier: SupportTier,
+    pub opened_ms: i64,
+    pub stage: AppealStage,
+    /// The specialist holding it (assigned), or who finished it (finished).
+    pub holder: Option<u64>,
+    pub result: Option<String>,
+    pub spam: bool,
+    pub stars: Option<u8>,
+}
+
+impl AppealRow {
+    pub fn is_open(&self) -> bool {
+        self.stage != AppealStage::Finished
+    }
+}
+
+/// A new appeal (queued, first tier); the backend gives the id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAppeal {
+    pub line: u64,
+    pub client: u64,
+    pub channel: AppealChannel,
+    pub opened_ms: i64,
+}
+
+/// What the rules need of a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRow {
+    pub id: u64,
+    pub line: u64,
+    pub vip: bool,
+    /// The 1C-Connect ID: the same client on another line has the same one.
+    pub connect_id: Option<String>,
+}
+
+/// S3: an appeal's SLA timer as it starts.
+#[derive(Debug, Clone)]
+pub struct SlaTimerRow {
+    pub appeal: u64,
+    pub line: u64,
+    pub level: String,
+    pub calendar: String,
+    pub clock: SlaClock,
+    pub reaction_risk_ms: i64,
+    pub reaction_due_ms: i64,
+    pub resolution_risk_ms: i64,
+    pub resolution_due_ms: i64,
+}
+
+/// One transaction of a backend, as the line's rules use it. Every method reads or writes
+/// inside the action's transaction; nothing is visible to others before the backend commits.
+pub trait Repo {
+    /// Claim `key` for `owner` (at `at_ms`); `false` when it was claimed before (a duplicate).
+    fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError>;
+    /// Whether `owner` claimed `key` before (without claiming it).
+    fn key_claimed(&mut self, owner: KeyOwner, key: &str) -> Result<bool, RepoError>;
+    /// Append `event` to `line`'s log at the line's next sequence number; returns it.
+    fn append(&mut self, line: u64, event: &Event, at_ms: i64) -> Result<u64, RepoError>;
+
+    /// Whether `specialist` serves `line`.
+    fn serves(&mut self, specialist: u64, line: u64) -> Result<bool, RepoError>;
+    /// The lines `specialist` serves, in id order.
+    fn lines_served(&mut self, specialist: u64) -> Result<Vec<u64>, RepoError>;
+    /// P1: keep the presence a specialist set.
+    fn put_presence(&mut self, specialist: u64, status: PresenceStatus) -> Result<(), RepoError>;
+
+    fn client(&mut self, client: u64) -> Result<Option<ClientRow>, RepoError>;
+    /// The client of `line` with `connect_id` (A3: the same client on another line).
+    fn client_by_connect_id(
+        &mut self,
+        line: u64,
+        connect_id: &str,
+    ) -> Result<Option<u64>, RepoError>;
+
+    fn appeal(&mut self, appeal: u64) -> Result<Option<AppealRow>, RepoError>;
+    /// The open appeal of `client` on `line`.
+    fn open_appeal_of(&mut self, line: u64, client: u64) -> Result<Option<u64>, RepoError>;
+    /// Insert a new queued appeal; its id.
+    fn insert_appeal(&mut self, appeal: &NewAppeal) -> Result<u64, RepoError>;
+    /// Write the appeal's stage, holder, tier, result, spam mark and stars.
+    fn put_appeal(&mut self, appeal: &AppealRow) -> Result<(), RepoError>;
+
+    /// S5: the line's SLA levels (the built-in default alone when none were set).
+    fn sla_levels(&mut self, line: u64) -> Result<LevelSet, RepoError>;
+    /// S3: start an appeal's SLA timer.
+    fn insert_sla_timer(&mut self, timer: &SlaTimerRow) -> Result<(), RepoError>;
+    /// S2: a specialist answered in the appeal (the reaction deadline is met, once).
+    fn sla_reacted(&mut self, appeal: u64, at_ms: i64) -> Result<(), RepoError>;
+    /// S2: the appeal is finished (both timers stop).
+    fn sla_resolved(&mut self, appeal: u64, at_ms: i64) -> Result<(), RepoError>;
+}

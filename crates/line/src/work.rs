@@ -1,0 +1,272 @@
+//! One action in progress: the backend's transaction, `now`, the events appended so far and
+//! the copies of the dispatchers it changed. Shared steps of many actions live here: appending,
+//! opening and routing an appeal, recording where routing put appeals.
+
+use std::collections::HashMap;
+
+use linedesk_domain::ids::{AppealId, SpecialistId};
+use linedesk_domain::routing::{Dispatcher, Movement};
+use linedesk_protocol::{AppealChannel, Event, MAX_MESSAGE_CHARS, Role};
+
+use crate::error::LineError;
+use crate::repo::{AppealRow, AppealStage, NewAppeal, Repo};
+use crate::subject::{StoredEvent, Subject};
+
+pub struct Work<'l, R> {
+    /// The backend's transaction.
+    pub repo: R,
+    pub now_ms: i64,
+    events: Vec<StoredEvent>,
+    /// Copies of the dispatchers this action changed, keyed by line.
+    changed: HashMap<u64, Dispatcher>,
+    /// The routing state as the actions before this one left it: the changes of the
+    /// earlier actions of the same batch (not committed yet) over the committed state.
+    batch: Option<&'l HashMap<u64, Dispatcher>>,
+    live: &'l HashMap<u64, Dispatcher>,
+}
+
+impl<'l, R: Repo> Work<'l, R> {
+    pub fn new(repo: R, now_ms: i64, live: &'l HashMap<u64, Dispatcher>) -> Work<'l, R> {
+        Work {
+            repo,
+            now_ms,
+            events: Vec::new(),
+            changed: HashMap::new(),
+            batch: None,
+            live,
+        }
+    }
+
+    /// An action of a batch: `batch` holds the routing changes of the batch's earlier
+    /// actions, `live` the committed state under them.
+    pub fn layered(
+        repo: R,
+        now_ms: i64,
+        batch: &'l HashMap<u64, Dispatcher>,
+        live: &'l HashMap<u64, Dispatcher>,
+    ) -> Work<'l, R> {
+        Work {
+            batch: Some(batch),
+            ..Work::new(repo, now_ms, live)
+        }
+    }
+
+    /// The transaction (to commit), the events appended and the changed dispatchers (to put
+    /// in place of the live ones once the transaction is committed).
+    pub fn finish(self) -> (R, Vec<StoredEvent>, HashMap<u64, Dispatcher>) {
+        (self.repo, self.events, self.changed)
+    }
+
+    /// Append `event` to `line`'s log.
+    pub fn append(&mut self, line: u64, event: Event) -> Result<(), LineError> {
+        let seq = self.repo.append(line, &event, self.now_ms)?;
+        self.events.push(StoredEvent {
+            line,
+            seq,
+            at_ms: self.now_ms,
+            event,
+        });
+        Ok(())
+    }
+
+    /// The dispatcher of `line` as this action sees it (a copy of the live one, made once).
+    pub fn dispatcher(&mut self, line: u64) -> &mut Dispatcher {
+        let (batch, live) = (self.batch, self.live);
+        self.changed.entry(line).or_insert_with(|| {
+            batch
+                .and_then(|b| b.get(&line))
+                .or_else(|| live.get(&line))
+                .cloned()
+                .unwrap_or_default()
+        })
+    }
+
+    /// Replace `line`'s dispatcher (a line just created or a specialist who now serves it).
+    pub fn put_dispatcher(&mut self, line: u64, dispatcher: Dispatcher) {
+        self.changed.insert(line, dispatcher);
+    }
+
+    pub fn serves(&mut self, specialist: u64, line: u64) -> Result<bool, LineError> {
+        Ok(self.repo.serves(specialist, line)?)
+    }
+
+    /// `client` is on `line`; otherwise the action is invalid.
+    pub fn client_on_line(&mut self, line: u64, client: u64) -> Result<(), LineError> {
+        match self.repo.client(client)? {
+            Some(c) if c.line == line => Ok(()),
+            _ => Err(LineError::Invalid(format!(
+                "client {client} is not on line {line}"
+            ))),
+        }
+    }
+
+    /// `specialist` serves `line` (else forbidden) and `client` is on it (else invalid).
+    pub fn may_contact(
+        &mut self,
+        specialist: u64,
+        line: u64,
+        client: u64,
+    ) -> Result<(), LineError> {
+        if !self.serves(specialist, line)? {
+            return Err(LineError::Forbidden(line));
+        }
+        self.client_on_line(line, client)
+    }
+
+    /// An open appeal by id.
+    pub fn open_appeal(&mut self, appeal: u64) -> Result<AppealRow, LineError> {
+        self.repo
+            .appeal(appeal)?
+            .filter(AppealRow::is_open)
+            .ok_or_else(|| LineError::Invalid(format!("no open appeal {appeal}")))
+    }
+
+    pub fn open_appeal_of(&mut self, line: u64, client: u64) -> Result<Option<u64>, LineError> {
+        Ok(self.repo.open_appeal_of(line, client)?)
+    }
+
+    /// The appeal's row, `AppealOpened` (with what opened it) and its SLA deadlines; not
+    /// routed yet.
+    pub fn insert_appeal(
+        &mut self,
+        line: u64,
+        client: u64,
+        channel: AppealChannel,
+    ) -> Result<u64, LineError> {
+        let appeal = self.repo.insert_appeal(&NewAppeal {
+            line,
+            client,
+            channel,
+            opened_ms: self.now_ms,
+        })?;
+        self.append(
+            line,
+            Event::AppealOpened {
+                appeal,
+                client,
+                channel,
+            },
+        )?;
+        let started = crate::sla::start(&mut self.repo, line, appeal, client, self.now_ms)?;
+        self.append(line, started)?;
+        Ok(appeal)
+    }
+
+    /// A1/A2: open a new appeal of `client` on `line` by `channel` and route it,
+    /// `responsible` first.
+    pub fn open_appeal_via(
+        &mut self,
+        line: u64,
+        client: u64,
+        channel: AppealChannel,
+        responsible: Vec<SpecialistId>,
+    ) -> Result<u64, LineError> {
+        let appeal = self.insert_appeal(line, client, channel)?;
+        let moved = self
+            .dispatcher(line)
+            .arrive(AppealId(appeal), 0, responsible)?;
+        self.record(line, &[moved])?;
+        Ok(appeal)
+    }
+
+    /// P4: the client acted in their open appeal; its holder may no longer take that.
+    pub fn client_activity(&mut self, line: u64, appeal: u64) -> Result<(), LineError> {
+        let moved = self.dispatcher(line).client_activity(AppealId(appeal))?;
+        self.record(line, &moved.into_iter().collect::<Vec<_>>())
+    }
+
+    /// A2: `specialist` takes the queued `appeal` by hand.
+    pub fn take_appeal(
+        &mut self,
+        line: u64,
+        appeal: u64,
+        specialist: u64,
+    ) -> Result<(), LineError> {
+        let moved = self
+            .dispatcher(line)
+            .take(AppealId(appeal), SpecialistId(specialist))?;
+        self.record(line, &[moved])
+    }
+
+    /// The client reached out by `channel`: their open appeal (P4: its holder may no longer
+    /// take that), or a new one that routing assigns or queues.
+    pub fn appeal_from_client(
+        &mut self,
+        line: u64,
+        client: u64,
+        channel: AppealChannel,
+    ) -> Result<u64, LineError> {
+        match self.open_appeal_of(line, client)? {
+            Some(appeal) => {
+                self.client_activity(line, appeal)?;
+                Ok(appeal)
+            }
+            None => self.open_appeal_via(line, client, channel, Vec::new()),
+        }
+    }
+
+    /// `specialist` reached out to the client by `channel`: the client's open appeal as it
+    /// is, or a new one routed to `specialist` first.
+    pub fn appeal_from_specialist(
+        &mut self,
+        line: u64,
+        client: u64,
+        channel: AppealChannel,
+        specialist: u64,
+    ) -> Result<u64, LineError> {
+        match self.open_appeal_of(line, client)? {
+            Some(appeal) => Ok(appeal),
+            None => self.open_appeal_via(line, client, channel, vec![SpecialistId(specialist)]),
+        }
+    }
+
+    /// Write where routing put appeals, with their events.
+    pub fn record(&mut self, line: u64, moves: &[Movement]) -> Result<(), LineError> {
+        for m in moves {
+            let (appeal, holder) = match *m {
+                Movement::Assigned { appeal, to } => (appeal.0, Some(to.0)),
+                Movement::Queued { appeal } => (appeal.0, None),
+            };
+            let mut row = self.open_appeal(appeal)?;
+            row.stage = if holder.is_some() {
+                AppealStage::Assigned
+            } else {
+                AppealStage::Queued
+            };
+            row.holder = holder;
+            self.repo.put_appeal(&row)?;
+            let client = row.client;
+            let event = match holder {
+                Some(specialist) => Event::AppealAssigned {
+                    appeal,
+                    client,
+                    specialist,
+                },
+                None => Event::AppealQueued { appeal, client },
+            };
+            self.append(line, event)?;
+        }
+        Ok(())
+    }
+}
+
+/// A message's text, trimmed: 1 to [`MAX_MESSAGE_CHARS`] characters.
+pub fn text_of(text: &str) -> Result<String, LineError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(LineError::Invalid(format!(
+            "a message is 1 to {MAX_MESSAGE_CHARS} characters"
+        )));
+    }
+    Ok(text.to_string())
+}
+
+/// The specialist's id, or a refusal for clients and admins.
+pub fn specialist_only(actor: Subject) -> Result<u64, LineError> {
+    match actor.role {
+        Role::Specialist => Ok(actor.id),
+        Role::Client | Role::Admin => {
+            Err(LineError::NotAllowed("only specialists can do that".into()))
+        }
+    }
+}

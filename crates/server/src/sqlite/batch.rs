@@ -1,0 +1,174 @@
+//! Applying actions over SQLite, in batches: every action waiting when the storage lock comes
+//! free runs in one transaction, each in its own savepoint (a refused action rolls back alone),
+//! and one COMMIT (one fsync) makes the whole batch durable before any of its callers is
+//! answered. The line's rules are `linedesk-line`'s; the action families whose rules have not
+//! moved there yet (calls, call stats, remote sessions, tickets, KB drafts) still run here, on
+//! the same savepoint. Routing changes chain through the batch and replace the live routing
+//! state only after the COMMIT.
+
+use std::collections::HashMap;
+use std::sync::mpsc::SyncSender;
+
+use linedesk_domain::routing::Dispatcher;
+use linedesk_line::Step;
+use linedesk_protocol::Action;
+
+use crate::remote_sessions::{self, Gate};
+use crate::sqlite::Inner;
+use crate::sqlite::line_repo::{SqliteRepo, db};
+use crate::storage::{Applied, StorageError, StoredEvent, Subject};
+use crate::{call_records, calls, kb_drafts, tickets};
+
+/// One action in progress over SQLite.
+pub(crate) type Work<'a> = linedesk_line::Work<'a, SqliteRepo<'a>>;
+
+pub(crate) use crate::sqlite::append_event;
+pub(crate) use linedesk_line::specialist_only;
+
+/// An action waiting for the next batch, with where to send its outcome.
+pub(crate) struct Pending {
+    pub actor: Subject,
+    pub key: String,
+    pub action: Action,
+    pub now_ms: i64,
+    pub gate: Gate,
+    pub reply: SyncSender<Result<Applied, StorageError>>,
+}
+
+/// The families still applied here, on the savepoint `linedesk_line::apply` claimed the key
+/// in.
+fn apply_here(
+    w: &mut Work<'_>,
+    actor: Subject,
+    key: &str,
+    action: &Action,
+    gate: &Gate,
+) -> Result<(), StorageError> {
+    match action {
+        Action::CreateTicket { .. }
+        | Action::SaveTicket { .. }
+        | Action::DispatchTicket { .. }
+        | Action::TakeTicket { .. }
+        | Action::RejectTicket { .. }
+        | Action::ForwardTicket { .. }
+        | Action::CommentTicket { .. }
+        | Action::RepeatTicket { .. }
+        | Action::CloseTicket { .. } => tickets::apply(w, actor, action),
+        Action::PlaceCall { line, client } => calls::place(w, actor, key, *line, *client),
+        Action::AnswerCall { call } => calls::answer(w, actor, *call),
+        Action::HangUp { call, reason } => calls::hang_up(w, actor, *call, *reason),
+        Action::CallStats { call, quality } => call_records::stats(w, actor, *call, quality),
+        Action::SetRemotePassword { .. } => remote_sessions::set_password(w, actor, gate),
+        Action::RequestRemoteSession {
+            line, client, mode, ..
+        } => remote_sessions::request(w, actor, key, (*line, *client, *mode), gate),
+        Action::AnswerRemoteSession { session, accept } => {
+            remote_sessions::answer(w, actor, *session, *accept)
+        }
+        Action::EndRemoteSession { session, reason } => {
+            remote_sessions::end(w, actor, *session, *reason)
+        }
+        Action::SaveKbDraft {
+            line,
+            subject,
+            text,
+        } => kb_drafts::save(w.repo.tx, actor, *line, subject, text, w.now_ms).map(|_| ()),
+        _ => Err(StorageError::Invalid("this action has no rules".into())),
+    }
+}
+
+/// One action of a batch in its own savepoint: its events and routing changes, `None` for a
+/// duplicate key.
+fn one(
+    tx: &mut rusqlite::Transaction<'_>,
+    batch: &mut HashMap<u64, Dispatcher>,
+    live: &HashMap<u64, Dispatcher>,
+    p: &Pending,
+) -> Result<Applied, StorageError> {
+    let sp = tx.savepoint()?;
+    let outcome = {
+        let mut w = Work::layered(SqliteRepo { tx: &sp }, p.now_ms, batch, live);
+        match linedesk_line::apply(&mut w, p.actor, &p.key, &p.action) {
+            Ok(Step::Duplicate) => Ok(None),
+            Ok(Step::Done) => Ok(Some(w)),
+            Ok(Step::Elsewhere) => {
+                apply_here(&mut w, p.actor, &p.key, &p.action, &p.gate).map(|()| Some(w))
+            }
+            Err(e) => Err(StorageError::from(e)),
+        }
+        .map(|w| {
+            w.map(|w| {
+                let (_repo, events, changed) = w.finish();
+                (events, changed)
+            })
+        })
+    };
+    match outcome {
+        Ok(Some((events, changed))) => {
+            sp.commit()?;
+            batch.extend(changed);
+            Ok(Applied::Done(events))
+        }
+        Ok(None) => {
+            sp.commit()?;
+            Ok(Applied::Duplicate)
+        }
+        // Dropping the savepoint rolls this action back; the batch goes on.
+        Err(e) => Err(e),
+    }
+}
+
+/// Apply every action of `batch` in one transaction and answer each caller after the COMMIT.
+pub(crate) fn run_batch(inner: &mut Inner, batch: Vec<Pending>) {
+    let Inner { conn, routing } = inner;
+    let mut tx = match conn.transaction() {
+        Ok(tx) => tx,
+        Err(e) => {
+            let err = db(e);
+            for p in batch {
+                let _ = p.reply.send(Err(StorageError::Backend(err.clone())));
+            }
+            return;
+        }
+    };
+    let mut changed = HashMap::new();
+    let outcomes: Vec<_> = batch
+        .iter()
+        .map(|p| one(&mut tx, &mut changed, routing, p))
+        .collect();
+    match tx.commit() {
+        Ok(()) => {
+            routing.extend(changed);
+            for (p, outcome) in batch.into_iter().zip(outcomes) {
+                // A caller that gave up waiting is fine: its action is durable.
+                let _ = p.reply.send(outcome);
+            }
+        }
+        Err(e) => {
+            let err = db(e);
+            for p in batch {
+                let _ = p.reply.send(Err(StorageError::Backend(err.clone())));
+            }
+        }
+    }
+}
+
+/// Run `f` as one action without an idempotency key (an HTTP upload): its events and routing
+/// changes commit together, like a batch's.
+pub(crate) fn in_work<T>(
+    inner: &mut Inner,
+    now_ms: i64,
+    f: impl FnOnce(&mut Work<'_>) -> Result<T, StorageError>,
+) -> Result<(T, Vec<StoredEvent>), StorageError> {
+    let Inner { conn, routing } = inner;
+    let tx = conn.transaction()?;
+    let (value, events, changed) = {
+        let mut w = Work::new(SqliteRepo { tx: &tx }, now_ms, routing);
+        let value = f(&mut w)?;
+        let (_repo, events, changed) = w.finish();
+        (value, events, changed)
+    };
+    tx.commit()?;
+    routing.extend(changed);
+    Ok((value, events))
+}

@@ -1,0 +1,330 @@
+//! The line's repository ([`linedesk_line::Repo`]) over one SQLite transaction: the SQL of the
+//! rows the line's rules read and write, and nothing else.
+
+use linedesk_domain::appeal::SupportTier;
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_domain::sla::LevelSet;
+use linedesk_line::{
+    AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo, RepoError, SlaTimerRow,
+};
+use linedesk_protocol::{AppealChannel, Event};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{id, sql_id};
+use crate::storage::StorageError;
+
+/// The line's repository over the connection of an open transaction (or savepoint): the
+/// caller opened it and commits or rolls it back.
+pub struct SqliteRepo<'c> {
+    pub tx: &'c Connection,
+}
+
+/// A SQLite error as the line sees it: the extended code's name and the message.
+pub(crate) fn db(err: rusqlite::Error) -> RepoError {
+    let code = match &err {
+        rusqlite::Error::SqliteFailure(e, _) => format!("sqlite.{:?}", e.code),
+        _ => "sqlite".to_string(),
+    };
+    RepoError::new(code, err.to_string())
+}
+
+/// A storage helper's error as the line sees it.
+fn store(err: StorageError) -> RepoError {
+    match err {
+        StorageError::Backend(e) => e,
+        other => RepoError::new("storage", other.to_string()),
+    }
+}
+
+fn run<T>(f: impl FnOnce() -> rusqlite::Result<T>) -> Result<T, RepoError> {
+    f().map_err(db)
+}
+
+fn key_owner(owner: KeyOwner) -> i64 {
+    // Keys are per actor; clients' ids live in another table, so their keys are negated.
+    match owner {
+        KeyOwner::Specialist(s) => sql_id(s),
+        KeyOwner::Client(c) => -sql_id(c),
+    }
+}
+
+pub(crate) fn tier_code(tier: SupportTier) -> &'static str {
+    match tier {
+        SupportTier::First => "first",
+        SupportTier::Second => "second",
+    }
+}
+
+fn tier_of(code: &str) -> SupportTier {
+    if code == "second" {
+        SupportTier::Second
+    } else {
+        SupportTier::First
+    }
+}
+
+fn channel_of(code: &str) -> AppealChannel {
+    match code {
+        "call" => AppealChannel::Call,
+        "remote" => AppealChannel::Remote,
+        "file" => AppealChannel::File,
+        "manual" => AppealChannel::Manual,
+        _ => AppealChannel::Chat,
+    }
+}
+
+fn stage_code(stage: AppealStage) -> &'static str {
+    match stage {
+        AppealStage::Queued => "queued",
+        AppealStage::Assigned => "assigned",
+        AppealStage::Finished => "finished",
+    }
+}
+
+fn stage_of(code: &str) -> AppealStage {
+    match code {
+        "assigned" => AppealStage::Assigned,
+        "finished" => AppealStage::Finished,
+        _ => AppealStage::Queued,
+    }
+}
+
+/// Append `event` to `line`'s log at its next sequence number (the line's head, moved in the
+/// same transaction), inside `tx`.
+pub(crate) fn append(
+    tx: &Connection,
+    line: u64,
+    event: &Event,
+    at_ms: i64,
+) -> Result<u64, RepoError> {
+    let body = serde_json::to_string(event).map_err(|e| RepoError::new("json", e.to_string()))?;
+    run(|| {
+        let seq: i64 = tx
+            .prepare_cached(
+                "INSERT INTO line_heads (line_id, seq) VALUES (?1, 1)
+                 ON CONFLICT (line_id) DO UPDATE SET seq = seq + 1 RETURNING seq",
+            )?
+            .query_row([sql_id(line)], |r| r.get(0))?;
+        tx.prepare_cached("INSERT INTO events (line_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![sql_id(line), seq, at_ms, body])?;
+        Ok(id(seq))
+    })
+}
+
+impl Repo for SqliteRepo<'_> {
+    fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError> {
+        run(|| {
+            let fresh = self.tx.execute(
+                "INSERT OR IGNORE INTO actions (specialist_id, key, at) VALUES (?1, ?2, ?3)",
+                params![key_owner(owner), key, at_ms],
+            )?;
+            Ok(fresh == 1)
+        })
+    }
+
+    fn key_claimed(&mut self, owner: KeyOwner, key: &str) -> Result<bool, RepoError> {
+        run(|| {
+            Ok(self
+                .tx
+                .query_row(
+                    "SELECT 1 FROM actions WHERE specialist_id = ?1 AND key = ?2",
+                    params![key_owner(owner), key],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .is_some())
+        })
+    }
+
+    fn append(&mut self, line: u64, event: &Event, at_ms: i64) -> Result<u64, RepoError> {
+        append(self.tx, line, event, at_ms)
+    }
+
+    fn serves(&mut self, specialist: u64, line: u64) -> Result<bool, RepoError> {
+        run(|| {
+            Ok(self
+                .tx
+                .prepare_cached(
+                    "SELECT 1 FROM line_specialists WHERE line_id = ?1 AND specialist_id = ?2",
+                )?
+                .query_row(params![sql_id(line), sql_id(specialist)], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional()?
+                .is_some())
+        })
+    }
+
+    fn lines_served(&mut self, specialist: u64) -> Result<Vec<u64>, RepoError> {
+        run(|| {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT line_id FROM line_specialists WHERE specialist_id = ?1 ORDER BY line_id",
+            )?;
+            stmt.query_map([sql_id(specialist)], |r| r.get::<_, i64>(0))?
+                .map(|r| r.map(id))
+                .collect()
+        })
+    }
+
+    fn put_presence(&mut self, specialist: u64, status: PresenceStatus) -> Result<(), RepoError> {
+        run(|| {
+            self.tx.execute(
+                "INSERT INTO presence (specialist_id, status) VALUES (?1, ?2)
+                 ON CONFLICT (specialist_id) DO UPDATE SET status = ?2",
+                params![sql_id(specialist), status.code()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn client(&mut self, client: u64) -> Result<Option<ClientRow>, RepoError> {
+        run(|| {
+            self.tx
+                .prepare_cached("SELECT line_id, vip, connect_id FROM clients WHERE id = ?1")?
+                .query_row([sql_id(client)], |r| {
+                    Ok(ClientRow {
+                        id: client,
+                        line: id(r.get(0)?),
+                        vip: r.get(1)?,
+                        connect_id: r.get(2)?,
+                    })
+                })
+                .optional()
+        })
+    }
+
+    fn client_by_connect_id(
+        &mut self,
+        line: u64,
+        connect_id: &str,
+    ) -> Result<Option<u64>, RepoError> {
+        run(|| {
+            Ok(self
+                .tx
+                .query_row(
+                    "SELECT id FROM clients WHERE line_id = ?1 AND connect_id = ?2",
+                    params![sql_id(line), connect_id],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .map(id))
+        })
+    }
+
+    fn appeal(&mut self, appeal: u64) -> Result<Option<AppealRow>, RepoError> {
+        run(|| {
+            self.tx
+                .prepare_cached(
+                    "SELECT line_id, client_id, channel, tier, opened_at, state, holder, result,
+                        spam, stars
+                     FROM appeals WHERE id = ?1",
+                )?
+                .query_row([sql_id(appeal)], |r| {
+                    Ok(AppealRow {
+                        id: appeal,
+                        line: id(r.get(0)?),
+                        client: id(r.get(1)?),
+                        channel: channel_of(&r.get::<_, String>(2)?),
+                        tier: tier_of(&r.get::<_, String>(3)?),
+                        opened_ms: r.get(4)?,
+                        stage: stage_of(&r.get::<_, String>(5)?),
+                        holder: r.get::<_, Option<i64>>(6)?.map(id),
+                        result: r.get(7)?,
+                        spam: r.get(8)?,
+                        stars: r.get(9)?,
+                    })
+                })
+                .optional()
+        })
+    }
+
+    fn open_appeal_of(&mut self, line: u64, client: u64) -> Result<Option<u64>, RepoError> {
+        run(|| {
+            Ok(self
+                .tx
+                .prepare_cached(
+                    "SELECT id FROM appeals
+                     WHERE line_id = ?1 AND client_id = ?2 AND state <> 'finished'",
+                )?
+                .query_row(params![sql_id(line), sql_id(client)], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .optional()?
+                .map(id))
+        })
+    }
+
+    fn insert_appeal(&mut self, appeal: &NewAppeal) -> Result<u64, RepoError> {
+        run(|| {
+            self.tx.execute(
+                "INSERT INTO appeals (line_id, client_id, state, opened_at, channel)
+                 VALUES (?1, ?2, 'queued', ?3, ?4)",
+                params![
+                    sql_id(appeal.line),
+                    sql_id(appeal.client),
+                    appeal.opened_ms,
+                    appeal.channel.code()
+                ],
+            )?;
+            Ok(id(self.tx.last_insert_rowid()))
+        })
+    }
+
+    fn put_appeal(&mut self, a: &AppealRow) -> Result<(), RepoError> {
+        run(|| {
+            self.tx.execute(
+                "UPDATE appeals SET state = ?2, holder = ?3, tier = ?4, result = ?5, spam = ?6,
+                    stars = ?7
+                 WHERE id = ?1",
+                params![
+                    sql_id(a.id),
+                    stage_code(a.stage),
+                    a.holder.map(sql_id),
+                    tier_code(a.tier),
+                    a.result,
+                    a.spam,
+                    a.stars
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn sla_levels(&mut self, line: u64) -> Result<LevelSet, RepoError> {
+        crate::sla::levels(self.tx, line).map_err(store)
+    }
+
+    fn insert_sla_timer(&mut self, t: &SlaTimerRow) -> Result<(), RepoError> {
+        let clock =
+            serde_json::to_string(&t.clock).map_err(|e| RepoError::new("json", e.to_string()))?;
+        run(|| {
+            self.tx.execute(
+                "INSERT INTO appeal_sla (appeal_id, line_id, level, calendar, clock,
+                     reaction_risk_at, reaction_due, resolution_risk_at, resolution_due,
+                     next_alert_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    sql_id(t.appeal),
+                    sql_id(t.line),
+                    t.level,
+                    t.calendar,
+                    clock,
+                    t.reaction_risk_ms,
+                    t.reaction_due_ms,
+                    t.resolution_risk_ms,
+                    t.resolution_due_ms,
+                    t.reaction_risk_ms.min(t.resolution_risk_ms),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn sla_reacted(&mut self, appeal: u64, at_ms: i64) -> Result<(), RepoError> {
+        crate::sla_alerts::react(self.tx, appeal, at_ms).map_err(store)
+    }
+
+    fn sla_resolved(&mut self, appeal: u64, at_ms: i64) -> Result<(), RepoError> {
+        crate::sla_alerts::resolve(self.tx, appeal, at_ms).map_err(store)
+    }
+}

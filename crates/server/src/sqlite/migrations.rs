@@ -1,0 +1,166 @@
+//! The server's numbered migrations (`crates/server/migrations`), applied at open in one
+//! transaction and recorded with the sha256 of their SQL, as the app's store does. Opening
+//! refuses, before writing anything, a database with a migration this build does not know
+//! ([`StorageError::NewerThanKnown`]) or one whose shipped text changed since it was applied
+//! ([`StorageError::MigrationChanged`]): a shipped migration is history and is never edited.
+//!
+//! Databases from before the checksums (`PRAGMA user_version` only) get the shipped checksums
+//! of the versions they have recorded once, at the first open by this build.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::storage::StorageError;
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! migration {
+    ($version:literal, $name:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../../migrations/", $name, ".sql")),
+        }
+    };
+}
+
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_server"),
+    migration!(2, "0002_routing"),
+    migration!(3, "0003_client_fields"),
+    migration!(4, "0004_tickets_sla"),
+    migration!(5, "0005_admins"),
+    migration!(6, "0006_client_profile"),
+    migration!(7, "0007_calls"),
+    migration!(8, "0008_call_stats"),
+    migration!(9, "0009_workstation"),
+    migration!(10, "0010_remote_sessions"),
+    migration!(11, "0011_line_heads"),
+    migration!(12, "0012_remote_password_expiry"),
+    migration!(13, "0013_account_admin"),
+];
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+pub fn checksum(sql: &str) -> String {
+    Sha256::digest(sql.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+const TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+)";
+
+/// The recorded migrations as (version, name, checksum), oldest first.
+fn recorded(conn: &Connection) -> Result<Vec<(i64, String, String)>, StorageError> {
+    let exists: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stmt =
+        conn.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Refuse a database this build must not touch. Reads only.
+pub fn check(conn: &Connection) -> Result<(), StorageError> {
+    let known = latest_version();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > known {
+        return Err(StorageError::NewerThanKnown {
+            found: version,
+            known,
+        });
+    }
+    for (version, name, sum) in recorded(conn)? {
+        let Some(shipped) = MIGRATIONS.iter().find(|m| m.version == version) else {
+            return Err(StorageError::NewerThanKnown {
+                found: version,
+                known,
+            });
+        };
+        if checksum(shipped.sql) != sum || shipped.name != name {
+            return Err(StorageError::MigrationChanged { version, name });
+        }
+    }
+    Ok(())
+}
+
+/// Check, then apply every shipped migration not applied yet, in one transaction.
+pub fn migrate(conn: &mut Connection, now_ms: i64) -> Result<(), StorageError> {
+    check(conn)?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let done: Vec<i64> = recorded(conn)?.into_iter().map(|(v, _, _)| v).collect();
+    let tx = conn.transaction()?;
+    tx.execute_batch(TABLE)?;
+    let record = |m: &Migration| {
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![m.version, m.name, checksum(m.sql), now_ms],
+        )
+    };
+    for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+        if m.version > version {
+            tx.execute_batch(m.sql)?;
+            tx.pragma_update(None, "user_version", m.version)?;
+        }
+        // Applied before the checksums were recorded (or just now): record it.
+        record(m)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_increase_from_one_and_names_are_numbered() {
+        let mut last = 0;
+        for m in MIGRATIONS {
+            assert!(m.version > last, "{} after {last}", m.version);
+            assert!(m.name.starts_with(&format!("{:04}_", m.version)));
+            last = m.version;
+        }
+        assert_eq!(MIGRATIONS.first().map(|m| m.version), Some(1));
+    }
+
+    #[test]
+    fn every_file_in_migrations_is_shipped() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("migrations dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let shipped: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|m| format!("{}.sql", m.name))
+            .collect();
+        assert_eq!(files, shipped);
+    }
+}

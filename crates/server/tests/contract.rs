@@ -1,0 +1,248 @@
+//! The backend contract: what any `Storage` backend must do, written against the trait and a
+//! constructor (open a database at a path), so a second backend (PostgreSQL) runs the same
+//! cases. Run here for SQLite.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_protocol::{Action, Event};
+use linedesk_server::auth::hash_password;
+use linedesk_server::sqlite::SqliteStorage;
+use linedesk_server::storage::{Applied, Storage, StorageError, StoredEvent, Subject};
+
+const NOW: i64 = 1_795_428_000_000;
+
+struct Line {
+    line: u64,
+    anna: u64,
+    vera: u64,
+    client: u64,
+}
+
+fn seed<S: Storage>(s: &S) -> Line {
+    let line = s.add_line("Линия").expect("line");
+    let client = s.add_client(line, "Иванова").expect("client");
+    let hash = hash_password("x").expect("hash");
+    let anna = s.add_specialist("anna", &hash, "Анна").expect("anna");
+    let vera = s.add_specialist("vera", &hash, "Вера").expect("vera");
+    s.serve_line(anna, line, 0, 5).expect("serve");
+    s.serve_line(vera, line, 0, 5).expect("serve");
+    Line {
+        line,
+        anna,
+        vera,
+        client,
+    }
+}
+
+fn done(outcome: Result<Applied, StorageError>) -> Vec<StoredEvent> {
+    match outcome {
+        Ok(Applied::Done(events)) => events,
+        other => panic!("expected applied, got {other:?}"),
+    }
+}
+
+fn message(text: &str) -> Action {
+    Action::ClientMessage { text: text.into() }
+}
+
+fn log<S: Storage>(s: &S, line: u64) -> Vec<StoredEvent> {
+    s.events_after(line, 0, 10_000).expect("events")
+}
+
+/// Opens a backend's database at a path (a new one, or the one there).
+type Open<'a, S> = &'a dyn Fn(&Path) -> S;
+
+/// One case of the contract, by name.
+type Case<S> = (&'static str, fn(Open<'_, S>));
+
+/// Every case of the contract against backends that `open` makes at a path.
+fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
+    let cases: [Case<S>; 6] = [
+        ("once per key", once_per_key),
+        ("a refused action leaves nothing", refused_leaves_nothing),
+        ("sequence numbers per line", sequence_per_line),
+        ("appeal rules and codes", appeal_rules),
+        ("concurrent actions", concurrent_actions),
+        ("durable across reopen", durable),
+    ];
+    for (name, case) in cases {
+        eprintln!("contract: {name}");
+        case(&open);
+    }
+}
+
+fn fresh<S>(open: Open<'_, S>) -> (tempfile::TempDir, S) {
+    let dir = tempfile::tempdir().expect("dir");
+    let s = open(&dir.path().join("server.db"));
+    (dir, s)
+}
+
+fn once_per_key<S: Storage>(open: Open<'_, S>) {
+    let (_dir, s) = fresh(open);
+    let l = seed(&s);
+    let client = Subject::client(l.client);
+    let first = done(s.apply(client, "k1", &message("Здравствуйте"), NOW));
+    assert!(!first.is_empty());
+    let before = log(&s, l.line).len();
+    assert_eq!(
+        s.apply(client, "k1", &message("Здравствуйте"), NOW + 1)
+            .expect("again"),
+        Applied::Duplicate
+    );
+    assert_eq!(log(&s, l.line).len(), before, "a duplicate appends nothing");
+    // Keys are per actor: the same key of another actor is its own.
+    done(s.apply(
+        Subject::specialist(l.anna),
+        "k1",
+        &Action::SetPresence {
+            status: PresenceStatus::Away,
+        },
+        NOW + 2,
+    ));
+}
+
+fn refused_leaves_nothing<S: Storage>(open: Open<'_, S>) {
+    let (_dir, s) = fresh(open);
+    let l = seed(&s);
+    let before = log(&s, l.line).len();
+    let empty = s.apply(Subject::client(l.client), "k", &message("   "), NOW);
+    assert!(matches!(empty, Err(StorageError::Invalid(_))), "{empty:?}");
+    assert_eq!(log(&s, l.line).len(), before);
+    // The key was not used up by the refusal.
+    done(s.apply(Subject::client(l.client), "k", &message("Вопрос"), NOW));
+}
+
+fn sequence_per_line<S: Storage>(open: Open<'_, S>) {
+    let (_dir, s) = fresh(open);
+    let l = seed(&s);
+    let other = s.add_line("Вторая").expect("line");
+    let there = s.add_client(other, "Петров").expect("client");
+    for i in 0..5 {
+        done(s.apply(
+            Subject::client(l.client),
+            &format!("a{i}"),
+            &message("а"),
+            NOW,
+        ));
+        done(s.apply(Subject::client(there), &format!("b{i}"), &message("б"), NOW));
+    }
+    for line in [l.line, other] {
+        let seqs: Vec<u64> = log(&s, line).iter().map(|e| e.seq).collect();
+        let expected: Vec<u64> = (1..=seqs.len() as u64).collect();
+        assert_eq!(seqs, expected, "line {line}: 1, 2, 3, ... with no gap");
+    }
+}
+
+fn appeal_rules<S: Storage>(open: Open<'_, S>) {
+    let (_dir, s) = fresh(open);
+    let l = seed(&s);
+    let available = Action::SetPresence {
+        status: PresenceStatus::Available,
+    };
+    done(s.apply(Subject::specialist(l.anna), "p", &available, NOW));
+    let events = done(s.apply(Subject::client(l.client), "m", &message("Помогите"), NOW));
+    let (appeal, holder) = events
+        .iter()
+        .find_map(|e| match e.event {
+            Event::AppealAssigned {
+                appeal, specialist, ..
+            } => Some((appeal, specialist)),
+            _ => None,
+        })
+        .expect("routed to Anna");
+    assert_eq!(holder, l.anna);
+    let finish = |result: &str| Action::FinishAppeal {
+        appeal,
+        result: result.into(),
+    };
+    // The domain's rules, with their codes: only the holder, and with a result.
+    let not_holder = s
+        .apply(Subject::specialist(l.vera), "f1", &finish("готово"), NOW)
+        .expect_err("not the holder");
+    assert_eq!(
+        not_holder.rule(),
+        Some("appeal.not_holder"),
+        "{not_holder:?}"
+    );
+    let no_result = s
+        .apply(Subject::specialist(l.anna), "f2", &finish("  "), NOW)
+        .expect_err("no result");
+    assert_eq!(no_result.rule(), Some("appeal.result_required"));
+    let finished = done(s.apply(Subject::specialist(l.anna), "f3", &finish("готово"), NOW));
+    assert!(finished.iter().any(|e| matches!(
+        &e.event,
+        Event::AppealFinished { result, .. } if result == "готово"
+    )));
+    // The client rates it once.
+    let rate = |stars| Action::RateAppeal { appeal, stars };
+    done(s.apply(Subject::client(l.client), "r1", &rate(5), NOW));
+    let again = s
+        .apply(Subject::client(l.client), "r2", &rate(4), NOW)
+        .expect_err("rated twice");
+    assert_eq!(again.rule(), Some("appeal.already_rated"));
+}
+
+fn concurrent_actions<S: Storage>(open: Open<'_, S>) {
+    let (_dir, s) = fresh(open);
+    let l = seed(&s);
+    let s = Arc::new(s);
+    let clients: Vec<u64> = (0..8)
+        .map(|i| s.add_client(l.line, &format!("c{i}")).expect("client"))
+        .collect();
+    let before = log(&*s, l.line).len();
+    let threads: Vec<_> = clients
+        .into_iter()
+        .map(|c| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let mut appended = 0;
+                for i in 0..20 {
+                    let key = format!("k{i}");
+                    appended += done(s.apply(Subject::client(c), &key, &message("м"), NOW)).len();
+                    // Every resend is a duplicate, even while other actions commit.
+                    assert_eq!(
+                        s.apply(Subject::client(c), &key, &message("м"), NOW)
+                            .expect("resend"),
+                        Applied::Duplicate
+                    );
+                }
+                appended
+            })
+        })
+        .collect();
+    let appended: usize = threads.into_iter().map(|t| t.join().expect("thread")).sum();
+    let all = log(&*s, l.line);
+    assert_eq!(all.len(), before + appended);
+    let seqs: HashSet<u64> = all.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs.len(), all.len(), "no sequence number twice");
+    assert_eq!(all.last().map(|e| e.seq), Some(all.len() as u64));
+}
+
+fn durable<S: Storage>(open: Open<'_, S>) {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("server.db");
+    let (line, client, before) = {
+        let s = open(&path);
+        let l = seed(&s);
+        done(s.apply(Subject::client(l.client), "k", &message("Сохраните"), NOW));
+        (l.line, l.client, log(&s, l.line))
+    };
+    let s = open(&path);
+    assert_eq!(log(&s, line), before);
+    assert_eq!(
+        s.apply(Subject::client(client), "k", &message("Сохраните"), NOW)
+            .expect("resend"),
+        Applied::Duplicate,
+        "the key survives a restart"
+    );
+    let next = done(s.apply(Subject::client(client), "k2", &message("Ещё"), NOW));
+    assert_eq!(next.first().map(|e| e.seq), Some(before.len() as u64 + 1));
+}
+
+#[test]
+fn sqlite_keeps_the_backend_contract() {
+    contract(|path| SqliteStorage::open(path).expect("open"));
+}
