@@ -392,6 +392,10 @@ impl Session {
         key: String,
         action: Action,
     ) -> Result<(), Closed> {
+        // Bounds first: an event over the frame limit would stop every reader of the line.
+        if let Err(error) = action.validate() {
+            return self.send(ServerFrame::too_long(&error, Some(key))).await;
+        }
         let storage = self.server.storage.clone();
         let key_for_task = key.clone();
         let outcome = tokio::task::spawn_blocking(move || {

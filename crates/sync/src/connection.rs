@@ -270,6 +270,7 @@ impl Replica<'_> {
                 code,
                 message,
                 key: None,
+                ..
             } if code != ErrorCode::Unauthenticated => {
                 let _ = self.incoming.send(Incoming::Refused { code, message });
                 Ok(None)
