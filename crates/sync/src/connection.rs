@@ -1,20 +1,21 @@
 //! One connected session: log in, say hello, send the outbox in order, then wait for more.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use linedesk_domain::presence::PresenceStatus;
-use linedesk_protocol::{Action, ClientFrame, ErrorCode, Event, PROTOCOL_VERSION, ServerFrame};
+use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use linedesk_store::{OutboxItem, Store, StoreError};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::endpoint::{Connector, Io};
 use crate::live::{Incoming, LiveError, LiveRequest};
+use crate::replica::{Replica, lock};
 use crate::{Backoff, IDLE_CHECK, SyncConfig, SyncStatus, Wires};
 
 /// Why a session ended. Every variant but `LoginRefused` is retried with backoff.
@@ -52,17 +53,6 @@ fn now_key() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     format!("-{}", since.as_nanos())
-}
-
-fn lock_set(set: &Mutex<HashSet<u64>>) -> MutexGuard<'_, HashSet<u64>> {
-    set.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// One HTTP request on its own connection (plain or TLS, as the WebSocket): the status and the
@@ -191,96 +181,6 @@ async fn send(ws: &mut Socket, frame: &ClientFrame) -> Result<(), SyncError> {
         .map_err(|_| SyncError::Dropped)
 }
 
-/// What a session needs to apply the server's events to the local store.
-pub(crate) struct Replica<'a> {
-    pub store: &'a Mutex<Store>,
-    /// The signed-in specialist's id (from `Welcome`): their appeals get the ring.
-    pub me: u64,
-    pub changes: &'a watch::Sender<u64>,
-    pub incoming: &'a broadcast::Sender<Incoming>,
-    /// Lines whose replay reached the present: their call events are news.
-    pub live_lines: Mutex<HashSet<u64>>,
-}
-
-impl Replica<'_> {
-    /// Apply one event of a line's log (skipped when at or below the cursor).
-    fn apply(&self, line: u64, seq: u64, at_ms: i64, event: Event) -> Result<(), SyncError> {
-        let change = crate::events::remote_change(event, at_ms, self.me);
-        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
-        let line = i64::try_from(line).unwrap_or(i64::MAX);
-        let applied = lock(self.store).apply_remote(line, &[(seq, change)])?;
-        if applied > 0 {
-            self.changes.send_modify(|n| *n += 1);
-        }
-        Ok(())
-    }
-
-    /// Handle a frame that is not a reply: returns it back when it is one.
-    fn absorb(&self, frame: ServerFrame) -> Result<Option<ServerFrame>, SyncError> {
-        match frame {
-            ServerFrame::Event {
-                line,
-                seq,
-                at_ms,
-                event,
-            } => {
-                let news = (self.incoming.receiver_count() > 0
-                    && lock_set(&self.live_lines).contains(&line))
-                .then(|| event.clone());
-                self.apply(line, seq, at_ms, event)?;
-                if let Some(event) = news {
-                    let _ = self.incoming.send(Incoming::Event {
-                        line,
-                        event,
-                        me: self.me,
-                    });
-                }
-                Ok(None)
-            }
-            ServerFrame::CaughtUp { line, .. } => {
-                lock_set(&self.live_lines).insert(line);
-                Ok(None)
-            }
-            ServerFrame::Signal {
-                call,
-                from,
-                payload,
-            } => {
-                let _ = self.incoming.send(Incoming::Signal {
-                    call,
-                    from,
-                    payload,
-                });
-                Ok(None)
-            }
-            ServerFrame::RemoteSignal {
-                session,
-                from,
-                payload,
-            } => {
-                let _ = self.incoming.send(Incoming::RemoteSignal {
-                    session,
-                    from,
-                    payload,
-                });
-                Ok(None)
-            }
-            // A refusal without a key answers a signal or a subscription, not an action.
-            ServerFrame::Error {
-                code,
-                message,
-                key: None,
-                ..
-            } if code != ErrorCode::Unauthenticated => {
-                let _ = self.incoming.send(Incoming::Refused { code, message });
-                Ok(None)
-            }
-            ServerFrame::Pong { .. } => Ok(None),
-            reply => Ok(Some(reply)),
-        }
-    }
-}
-
 fn decode(text: &str) -> Result<ServerFrame, SyncError> {
     ServerFrame::decode(text).map_err(|e| SyncError::Protocol(e.to_string()))
 }
@@ -293,7 +193,7 @@ async fn next_reply(ws: &mut Socket, replica: &Replica<'_>) -> Result<ServerFram
             .map_err(|_| SyncError::Dropped)?;
         match message {
             Some(Ok(Message::Text(text))) => {
-                if let Some(reply) = replica.absorb(decode(text.as_str())?)? {
+                if let Some(reply) = replica.receive(text.as_str())? {
                     return Ok(reply);
                 }
             }
@@ -432,6 +332,7 @@ async fn connected(
         changes,
         nudge,
         incoming,
+        unreadable,
     } = wires;
     let token = login(connector, config).await?;
     let _ = token_slot.send(Some(token.clone()));
@@ -476,6 +377,7 @@ async fn connected(
         changes,
         incoming,
         live_lines: Mutex::new(HashSet::new()),
+        unreadable,
     };
     // Resume every line's log where the store stopped: no gap, no duplicate.
     for &line in &lines {
@@ -536,7 +438,7 @@ async fn connected(
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
                 Some(Ok(Message::Text(text))) => {
-                    if let Some(other) = replica.absorb(decode(text.as_str())?)? {
+                    if let Some(other) = replica.receive(text.as_str())? {
                         // An error out of the blue (e.g. the token was revoked): start over.
                         return Err(SyncError::Protocol(format!("{other:?}")));
                     }

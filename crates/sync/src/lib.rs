@@ -19,6 +19,8 @@ mod events;
 mod files;
 mod live;
 mod reference;
+mod replica;
+mod unreadable;
 mod workstation_actions;
 
 use std::path::PathBuf;
@@ -35,6 +37,7 @@ pub use connection::SyncError;
 pub use endpoint::Endpoint;
 pub use files::{ApiError, download_file, save_kb_draft, upload_file, upload_pending};
 pub use live::{Incoming, LiveError, LiveRequest};
+pub use unreadable::{Unreadable, UnreadableFrame};
 
 #[derive(Debug, Clone, Default)]
 pub struct SyncConfig {
@@ -85,6 +88,7 @@ pub struct SyncHandle {
     live: mpsc::Sender<LiveRequest>,
     incoming: broadcast::Sender<Incoming>,
     credentials: watch::Sender<Credentials>,
+    unreadable: watch::Receiver<Unreadable>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -96,6 +100,12 @@ impl SyncHandle {
     /// The session's current token (for HTTP uploads such as call recordings), once signed in.
     pub fn token(&self) -> Option<String> {
         self.token.borrow().clone()
+    }
+
+    /// Frames of the server this app could not read and skipped (see the `unreadable`
+    /// module: the session goes on, a line's cursor moves past such an event).
+    pub fn unreadable(&self) -> watch::Receiver<Unreadable> {
+        self.unreadable.clone()
     }
 
     /// Bumped each time events from the server changed the local store: the UI reloads.
@@ -177,6 +187,7 @@ pub(crate) struct Wires {
     pub changes: watch::Sender<u64>,
     pub nudge: Arc<Notify>,
     pub incoming: broadcast::Sender<Incoming>,
+    pub unreadable: watch::Sender<Unreadable>,
 }
 
 /// Start syncing `store` with the server in the background (on the current tokio runtime).
@@ -187,6 +198,7 @@ pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
     let (live, live_rx) = mpsc::channel(64);
     let incoming = broadcast::channel(256).0;
     let nudge = Arc::new(Notify::new());
+    let (unreadable_tx, unreadable) = watch::channel(Unreadable::default());
     let (credentials, credentials_rx) = watch::channel(Credentials {
         login: config.login.clone(),
         password: config.password.clone(),
@@ -197,6 +209,7 @@ pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
         changes: changes_tx,
         nudge: nudge.clone(),
         incoming: incoming.clone(),
+        unreadable: unreadable_tx,
     };
     let task = tokio::spawn(run(store, config, credentials_rx, wires, live_rx));
     SyncHandle {
@@ -207,6 +220,7 @@ pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
         live,
         incoming,
         credentials,
+        unreadable,
         task,
     }
 }
