@@ -699,6 +699,22 @@ fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, DecodeError> {
     Ok(serde_json::from_str(text)?)
 }
 
+/// The line and sequence number of an event frame that does not decode (too large, or an
+/// event this version does not know), read from its raw JSON: what a reader reports and skips.
+pub fn event_position(text: &str) -> Option<(u64, u64)> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        #[serde(rename = "type")]
+        kind: String,
+        line: u64,
+        seq: u64,
+    }
+    serde_json::from_str::<Envelope>(text)
+        .ok()
+        .filter(|e| e.kind == "event")
+        .map(|e| (e.line, e.seq))
+}
+
 impl ClientFrame {
     pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
         decode(text)

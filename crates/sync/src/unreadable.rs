@@ -12,7 +12,7 @@
 //!   [`crate::SyncHandle::unreadable`], which the app shows.
 
 use linedesk_protocol::DecodeError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// One frame that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,24 +36,12 @@ pub struct Unreadable {
     pub last: Option<UnreadableFrame>,
 }
 
-/// The envelope of an event frame, whatever its event holds.
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "type")]
-    kind: String,
-    line: Option<u64>,
-    seq: Option<u64>,
-}
-
 /// What can be read of an undecodable frame.
 pub(crate) fn inspect(text: &str, error: &DecodeError) -> UnreadableFrame {
-    let (line, seq) = match serde_json::from_str::<Envelope>(text) {
-        Ok(envelope) if envelope.kind == "event" => (envelope.line, envelope.seq),
-        _ => (None, None),
-    };
+    let position = linedesk_protocol::event_position(text);
     UnreadableFrame {
-        line,
-        seq,
+        line: position.map(|(line, _)| line),
+        seq: position.map(|(_, seq)| seq),
         bytes: text.len(),
         reason: error.to_string(),
         cursor_moved: false,
