@@ -33,6 +33,9 @@ pub enum SyncError {
     LoginRefused,
     #[error("the connection dropped")]
     Dropped,
+    /// Keepalive: nothing came from the server for this long (pings unanswered).
+    #[error("no answer from the server for {} s", .0.as_secs())]
+    Silent(Duration),
     #[error("the server answered something unexpected: {0}")]
     Protocol(String),
     #[error("the local store: {0}")]
@@ -198,7 +201,7 @@ async fn next_reply(ws: &mut Socket, replica: &Replica<'_>) -> Result<ServerFram
                 }
             }
             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
-            Some(Ok(_)) => {}
+            Some(Ok(_)) => replica.hear(),
         }
     }
 }
@@ -333,6 +336,7 @@ async fn connected(
         nudge,
         incoming,
         unreadable,
+        keepalive,
     } = wires;
     let token = login(connector, config).await?;
     let _ = token_slot.send(Some(token.clone()));
@@ -378,6 +382,7 @@ async fn connected(
         incoming,
         live_lines: Mutex::new(HashSet::new()),
         unreadable,
+        heard: Mutex::new(tokio::time::Instant::now()),
     };
     // Resume every line's log where the store stopped: no gap, no duplicate.
     for &line in &lines {
@@ -409,6 +414,8 @@ async fn connected(
         }
     }
     let mut ping = 0u64;
+    let ping_every = (*keepalive / 3).min(IDLE_CHECK);
+    let mut next_ping = tokio::time::Instant::now() + ping_every;
     loop {
         loop {
             let (batch, pending) = {
@@ -424,6 +431,9 @@ async fn connected(
             }
         }
         let _ = status.send(SyncStatus::InSync);
+        // Keepalive: a ping a third of the way into the allowed silence; a link that stays
+        // silent for all of it is dead (a half-open socket would otherwise look in sync).
+        let silent_until = replica.heard() + *keepalive;
         tokio::select! {
             _ = nudge.notified() => {}
             request = live.recv() => {
@@ -431,9 +441,13 @@ async fn connected(
                     serve_live(&mut ws, &replica, request).await?;
                 }
             }
-            _ = tokio::time::sleep(IDLE_CHECK) => {
+            _ = tokio::time::sleep_until(next_ping) => {
                 ping += 1;
                 send(&mut ws, &ClientFrame::Ping { id: ping }).await?;
+                next_ping = tokio::time::Instant::now() + ping_every;
+            }
+            _ = tokio::time::sleep_until(silent_until) => {
+                return Err(SyncError::Silent(*keepalive));
             }
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
@@ -443,7 +457,7 @@ async fn connected(
                         return Err(SyncError::Protocol(format!("{other:?}")));
                     }
                 }
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => replica.hear(),
             },
         }
     }

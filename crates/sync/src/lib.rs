@@ -180,6 +180,10 @@ impl SyncHandle {
 /// How long a connected, idle client waits before checking the outbox and pinging anyway.
 pub const IDLE_CHECK: Duration = Duration::from_secs(15);
 
+/// Keepalive: a connection from which nothing arrives for this long (the sync pings every
+/// third of it) is dropped and retried, so the status never says in sync over a dead link.
+pub const KEEPALIVE: Duration = Duration::from_secs(30);
+
 /// The channels a session reports on, owned by the sync task.
 pub(crate) struct Wires {
     pub status: watch::Sender<SyncStatus>,
@@ -188,10 +192,22 @@ pub(crate) struct Wires {
     pub nudge: Arc<Notify>,
     pub incoming: broadcast::Sender<Incoming>,
     pub unreadable: watch::Sender<Unreadable>,
+    /// How long silence means a dead link ([`KEEPALIVE`] unless a test says otherwise).
+    pub keepalive: Duration,
 }
 
 /// Start syncing `store` with the server in the background (on the current tokio runtime).
 pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
+    spawn_with_keepalive(store, config, KEEPALIVE)
+}
+
+/// [`spawn`], with a connection dropped after `keepalive` of silence instead of
+/// [`KEEPALIVE`] (tests of a dead link).
+pub fn spawn_with_keepalive(
+    store: Arc<Mutex<Store>>,
+    config: SyncConfig,
+    keepalive: Duration,
+) -> SyncHandle {
     let (status_tx, status) = watch::channel(SyncStatus::Connecting);
     let (changes_tx, changes) = watch::channel(0);
     let (token_tx, token) = watch::channel(None);
@@ -210,6 +226,7 @@ pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
         nudge: nudge.clone(),
         incoming: incoming.clone(),
         unreadable: unreadable_tx,
+        keepalive,
     };
     let task = tokio::spawn(run(store, config, credentials_rx, wires, live_rx));
     SyncHandle {

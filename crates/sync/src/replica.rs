@@ -40,6 +40,8 @@ pub(crate) struct Replica<'a> {
     pub live_lines: Mutex<HashSet<u64>>,
     /// Where frames this app cannot read are reported.
     pub unreadable: &'a watch::Sender<Unreadable>,
+    /// When the server was last heard from (any frame): the keepalive's clock.
+    pub heard: Mutex<tokio::time::Instant>,
 }
 
 impl Replica<'_> {
@@ -47,6 +49,7 @@ impl Replica<'_> {
     /// here. A frame this app cannot decode is skipped and reported, never an error of the
     /// session: reconnecting would only fetch it again.
     pub fn receive(&self, text: &str) -> Result<Option<ServerFrame>, SyncError> {
+        self.hear();
         match ServerFrame::decode(text) {
             Ok(frame) => self.absorb(frame),
             Err(error) => {
@@ -54,6 +57,22 @@ impl Replica<'_> {
                 Ok(None)
             }
         }
+    }
+
+    /// Something came from the server: the link is alive.
+    pub fn hear(&self) {
+        *self
+            .heard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = tokio::time::Instant::now();
+    }
+
+    /// When the server was last heard from.
+    pub fn heard(&self) -> tokio::time::Instant {
+        *self
+            .heard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Report an unreadable frame; when it is the next event of a line, move the line's
