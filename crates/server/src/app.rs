@@ -103,6 +103,9 @@ pub struct LoginResponse {
     pub token: String,
     pub role: linedesk_protocol::Role,
     pub id: u64,
+    /// When the token expires (Unix ms); renew it before (`POST /api/token/renew`).
+    #[serde(default)]
+    pub expires_ms: i64,
 }
 
 /// The body of every HTTP error: the same codes as the WebSocket's.
@@ -252,11 +255,13 @@ async fn login(State(server): State<Arc<Server>>, PeerIp(ip): PeerIp, body: Stri
         }
         let (token, hash) =
             new_token().map_err(|e| crate::storage::StorageError::Invalid(e.to_string()))?;
-        storage.save_token(&hash, account.subject, now_ms() + TOKEN_LIFETIME_MS)?;
+        let expires_ms = now_ms() + TOKEN_LIFETIME_MS;
+        storage.save_token(&hash, account.subject, expires_ms)?;
         Ok::<_, crate::storage::StorageError>(Some(LoginResponse {
             token,
             role: account.subject.role,
             id: account.subject.id,
+            expires_ms,
         }))
     })
     .await;
@@ -299,6 +304,7 @@ pub fn router(server: Arc<Server>) -> Router {
     Router::new()
         .route("/api/login", post(login))
         .route("/api/logout", post(logout))
+        .route("/api/token/renew", post(crate::token_routes::renew))
         .route("/api/ws", get(websocket))
         .route(
             "/api/lines/{line}/quick-replies",

@@ -70,3 +70,4 @@ pub mod storage;
 pub mod throttle;
 mod tickets;
 pub mod tls;
+pub mod token_routes;
