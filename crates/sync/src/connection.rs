@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::endpoint::{Connector, Io};
 use crate::live::{Incoming, LiveError, LiveRequest};
 use crate::replica::{Replica, lock};
+use crate::token::{Grant, login, now_ms, renew};
 use crate::{Backoff, IDLE_CHECK, SyncConfig, SyncStatus, Wires};
 
 /// Why a session ended. Every variant but `LoginRefused` is retried with backoff.
@@ -33,6 +34,9 @@ pub enum SyncError {
     LoginRefused,
     #[error("the connection dropped")]
     Dropped,
+    /// The token was renewed: the session restarts on the new one (not an error to show).
+    #[error("the session moves to a renewed token")]
+    Renewed,
     /// Keepalive: nothing came from the server for this long (pings unanswered).
     #[error("no answer from the server for {} s", .0.as_secs())]
     Silent(Duration),
@@ -85,33 +89,6 @@ pub(crate) async fn http(
     .await;
     driver.abort();
     answer.map_err(|_| SyncError::Dropped)?
-}
-
-/// `POST /api/login`: the session's token.
-async fn login(connector: &Connector, config: &SyncConfig) -> Result<String, SyncError> {
-    let body =
-        serde_json::json!({ "login": config.login, "password": config.password }).to_string();
-    let request = hyper::Request::post("/api/login")
-        .header(hyper::header::HOST, connector.endpoint.authority())
-        .header(hyper::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-    let (status, bytes) = http(connector, request).await?;
-    if status == hyper::StatusCode::UNAUTHORIZED {
-        return Err(SyncError::LoginRefused);
-    }
-    if status == hyper::StatusCode::TOO_MANY_REQUESTS {
-        // Too many failed logins for this account or address: retried with backoff.
-        return Err(SyncError::Protocol(
-            "the server refuses logins for a while after too many failures".into(),
-        ));
-    }
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| SyncError::Protocol(format!("login answer: {e}")))?;
-    value["token"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| SyncError::Protocol(format!("login answered {status} without a token")))
 }
 
 /// The server action for an outbox item, or why it can never be sent.
@@ -312,8 +289,9 @@ pub(crate) async fn session(
     wires: &Wires,
     live: &mut mpsc::Receiver<LiveRequest>,
     backoff: &mut Backoff,
+    renewed: &mut Option<Grant>,
 ) -> SyncError {
-    match connected(store, config, connector, wires, live, backoff).await {
+    match connected(store, config, connector, wires, live, backoff, renewed).await {
         Ok(never) => match never {},
         Err(error) => error,
     }
@@ -328,6 +306,7 @@ async fn connected(
     wires: &Wires,
     live: &mut mpsc::Receiver<LiveRequest>,
     backoff: &mut Backoff,
+    renewed: &mut Option<Grant>,
 ) -> Result<Never, SyncError> {
     let Wires {
         status,
@@ -336,9 +315,15 @@ async fn connected(
         nudge,
         incoming,
         unreadable,
-        keepalive,
+        timing,
     } = wires;
-    let token = login(connector, config).await?;
+    let keepalive = &timing.keepalive;
+    // Just renewed: go on with it. Otherwise (a new connection) log in.
+    let (grant, was_renewed) = match renewed.take() {
+        Some(grant) => (grant, true),
+        None => (login(connector, config).await?, false),
+    };
+    let token = grant.token.clone();
     let _ = token_slot.send(Some(token.clone()));
     let stream = connector.connect().await?;
     let (mut ws, _) = tokio_tungstenite::client_async(connector.endpoint.websocket_url(), stream)
@@ -368,6 +353,11 @@ async fn connected(
             backoff.reset();
             (id, lines)
         }
+        // A renewed token refused (revoked meanwhile): log in again, not a refused login.
+        ServerFrame::Error {
+            code: ErrorCode::Unauthenticated,
+            ..
+        } if was_renewed => return Err(SyncError::Dropped),
         ServerFrame::Error {
             code: ErrorCode::Unauthenticated,
             ..
@@ -416,6 +406,11 @@ async fn connected(
     let mut ping = 0u64;
     let ping_every = (*keepalive / 3).min(IDLE_CHECK);
     let mut next_ping = tokio::time::Instant::now() + ping_every;
+    // Far away when the server gives no expiry.
+    let renew_at = tokio::time::Instant::now()
+        + grant
+            .renew_in(now_ms(), timing.renew_before)
+            .unwrap_or(Duration::from_secs(365 * 24 * 3600));
     loop {
         loop {
             let (batch, pending) = {
@@ -448,6 +443,14 @@ async fn connected(
             }
             _ = tokio::time::sleep_until(silent_until) => {
                 return Err(SyncError::Silent(*keepalive));
+            }
+            _ = tokio::time::sleep_until(renew_at) => {
+                let fresh = renew(connector, &token).await?;
+                // Uploads use the new one at once; the server closes this session (its token
+                // is revoked), so the next one starts on the new token.
+                let _ = token_slot.send(Some(fresh.token.clone()));
+                *renewed = Some(fresh);
+                return Err(SyncError::Renewed);
             }
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),

@@ -20,6 +20,7 @@ mod files;
 mod live;
 mod reference;
 mod replica;
+mod token;
 mod unreadable;
 mod workstation_actions;
 
@@ -184,6 +185,27 @@ pub const IDLE_CHECK: Duration = Duration::from_secs(15);
 /// third of it) is dropped and retried, so the status never says in sync over a dead link.
 pub const KEEPALIVE: Duration = Duration::from_secs(30);
 
+/// The session's token is renewed this long before it expires (tokens live 12 hours).
+pub const RENEW_BEFORE: Duration = Duration::from_secs(60 * 60);
+
+/// The sync's clocks; tests shorten them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// Silence after which a connection is dead ([`KEEPALIVE`]).
+    pub keepalive: Duration,
+    /// How long before its expiry the token is renewed ([`RENEW_BEFORE`]).
+    pub renew_before: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Timing {
+        Timing {
+            keepalive: KEEPALIVE,
+            renew_before: RENEW_BEFORE,
+        }
+    }
+}
+
 /// The channels a session reports on, owned by the sync task.
 pub(crate) struct Wires {
     pub status: watch::Sender<SyncStatus>,
@@ -192,22 +214,17 @@ pub(crate) struct Wires {
     pub nudge: Arc<Notify>,
     pub incoming: broadcast::Sender<Incoming>,
     pub unreadable: watch::Sender<Unreadable>,
-    /// How long silence means a dead link ([`KEEPALIVE`] unless a test says otherwise).
-    pub keepalive: Duration,
+    /// The keepalive and the token's renewal ([`Timing::default`] unless a test says).
+    pub timing: Timing,
 }
 
 /// Start syncing `store` with the server in the background (on the current tokio runtime).
 pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
-    spawn_with_keepalive(store, config, KEEPALIVE)
+    spawn_with(store, config, Timing::default())
 }
 
-/// [`spawn`], with a connection dropped after `keepalive` of silence instead of
-/// [`KEEPALIVE`] (tests of a dead link).
-pub fn spawn_with_keepalive(
-    store: Arc<Mutex<Store>>,
-    config: SyncConfig,
-    keepalive: Duration,
-) -> SyncHandle {
+/// [`spawn`] with other clocks (tests of a dead link or of the token's renewal).
+pub fn spawn_with(store: Arc<Mutex<Store>>, config: SyncConfig, timing: Timing) -> SyncHandle {
     let (status_tx, status) = watch::channel(SyncStatus::Connecting);
     let (changes_tx, changes) = watch::channel(0);
     let (token_tx, token) = watch::channel(None);
@@ -226,7 +243,7 @@ pub fn spawn_with_keepalive(
         nudge: nudge.clone(),
         incoming: incoming.clone(),
         unreadable: unreadable_tx,
-        keepalive,
+        timing,
     };
     let task = tokio::spawn(run(store, config, credentials_rx, wires, live_rx));
     SyncHandle {
@@ -257,6 +274,8 @@ async fn run(
     mut live: mpsc::Receiver<LiveRequest>,
 ) {
     let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
+    // A token just renewed, for the next session (instead of logging in again).
+    let mut renewed = None;
     // A bad address or CA file does not mend itself: say so and look again rarely.
     let connector = loop {
         match endpoint::Connector::new(&config) {
@@ -295,8 +314,20 @@ async fn run(
         config.login = current.login;
         config.password = current.password;
         let _ = wires.status.send(SyncStatus::Connecting);
-        let error =
-            connection::session(&store, &config, &connector, &wires, &mut live, &mut backoff).await;
+        let error = connection::session(
+            &store,
+            &config,
+            &connector,
+            &wires,
+            &mut live,
+            &mut backoff,
+            &mut renewed,
+        )
+        .await;
+        if matches!(error, SyncError::Renewed) {
+            // The session moves onto the renewed token at once.
+            continue;
+        }
         let wait = if matches!(error, SyncError::LoginRefused) {
             let _ = wires.status.send(SyncStatus::LoginRefused);
             // A changed password arrives with a new config; until then, check rarely.

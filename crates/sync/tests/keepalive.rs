@@ -12,7 +12,7 @@ use linedesk_server::auth::hash_password;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
 use linedesk_store::{Store, demo};
-use linedesk_sync::{SyncConfig, SyncStatus, spawn_with_keepalive};
+use linedesk_sync::{SyncConfig, SyncStatus, Timing, spawn_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -82,7 +82,11 @@ async fn a_blackholed_link_stops_saying_in_sync_within_the_keepalive() {
         ca_file: None,
     };
     let keepalive = Duration::from_millis(1_500);
-    let handle = spawn_with_keepalive(Arc::new(std::sync::Mutex::new(local)), config, keepalive);
+    let timing = Timing {
+        keepalive,
+        ..Timing::default()
+    };
+    let handle = spawn_with(Arc::new(std::sync::Mutex::new(local)), config, timing);
     let mut status = handle.status();
     let in_sync = |s: &SyncStatus| *s == SyncStatus::InSync;
     tokio::time::timeout(Duration::from_secs(15), status.wait_for(in_sync))
