@@ -287,7 +287,7 @@ fn t5_numbers_read_to_a_client_and_typed_back() {
 
 /// The panel's buttons follow from the state machine itself (T2-T5).
 #[test]
-fn allowed_commands_follow_the_state_machine() {
+fn t2_t5_allowed_commands_follow_the_state_machine() {
     use linedesk_domain::ids::QueueId;
     use linedesk_domain::ticket::{TicketCommand as C, TicketState as S, allowed_commands};
     let q = Some(QueueId(3));

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::endpoint::{Connector, Io};
-use crate::live::{Incoming, LiveError, LiveRequest};
+use crate::live::{Incoming, LiveError, LiveRequest, Refusal};
 use crate::replica::{Replica, lock};
 use crate::token::{Grant, login, now_ms, renew};
 use crate::{Backoff, IDLE_CHECK, SyncConfig, SyncStatus, Wires};
@@ -218,11 +218,22 @@ async fn deliver(
                     | ErrorCode::Conflict
                     | ErrorCode::Invalid
                     | ErrorCode::TooLarge
+                    | ErrorCode::TooLong
                     | ErrorCode::BadFrame),
                 message,
+                rule,
+                field,
                 ..
             } => {
                 lock(store).outbox_mark_failed(item.id, &format!("{code:?}: {message}"))?;
+                // The typed refusal, for the app to translate (the store keeps the text).
+                replica.refused.send_replace(Some(Refusal {
+                    outbox_id: item.id,
+                    code,
+                    rule,
+                    field,
+                    message,
+                }));
                 return Ok(());
             }
             other => return Err(SyncError::Protocol(format!("{other:?}"))),
@@ -316,6 +327,7 @@ async fn connected(
         incoming,
         unreadable,
         timing,
+        refused,
     } = wires;
     let keepalive = &timing.keepalive;
     // Just renewed: go on with it. Otherwise (a new connection) log in.
@@ -373,6 +385,7 @@ async fn connected(
         live_lines: Mutex::new(HashSet::new()),
         unreadable,
         heard: Mutex::new(tokio::time::Instant::now()),
+        refused,
     };
     // Resume every line's log where the store stopped: no gap, no duplicate.
     for &line in &lines {

@@ -37,7 +37,7 @@ pub use backoff::Backoff;
 pub use connection::SyncError;
 pub use endpoint::Endpoint;
 pub use files::{ApiError, download_file, save_kb_draft, upload_file, upload_pending};
-pub use live::{Incoming, LiveError, LiveRequest};
+pub use live::{Incoming, LiveError, LiveRequest, Refusal};
 pub use unreadable::{Unreadable, UnreadableFrame};
 
 #[derive(Debug, Clone, Default)]
@@ -90,6 +90,7 @@ pub struct SyncHandle {
     incoming: broadcast::Sender<Incoming>,
     credentials: watch::Sender<Credentials>,
     unreadable: watch::Receiver<Unreadable>,
+    refused: watch::Receiver<Option<Refusal>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -107,6 +108,12 @@ impl SyncHandle {
     /// module: the session goes on, a line's cursor moves past such an event).
     pub fn unreadable(&self) -> watch::Receiver<Unreadable> {
         self.unreadable.clone()
+    }
+
+    /// The latest outbox action the server refused for good, with its code, rule and field
+    /// (since this app started; the store keeps every refusal's message).
+    pub fn refused(&self) -> watch::Receiver<Option<Refusal>> {
+        self.refused.clone()
     }
 
     /// Bumped each time events from the server changed the local store: the UI reloads.
@@ -216,6 +223,7 @@ pub(crate) struct Wires {
     pub unreadable: watch::Sender<Unreadable>,
     /// The keepalive and the token's renewal ([`Timing::default`] unless a test says).
     pub timing: Timing,
+    pub refused: watch::Sender<Option<Refusal>>,
 }
 
 /// Start syncing `store` with the server in the background (on the current tokio runtime).
@@ -232,6 +240,7 @@ pub fn spawn_with(store: Arc<Mutex<Store>>, config: SyncConfig, timing: Timing) 
     let incoming = broadcast::channel(256).0;
     let nudge = Arc::new(Notify::new());
     let (unreadable_tx, unreadable) = watch::channel(Unreadable::default());
+    let (refused_tx, refused) = watch::channel(None);
     let (credentials, credentials_rx) = watch::channel(Credentials {
         login: config.login.clone(),
         password: config.password.clone(),
@@ -244,6 +253,7 @@ pub fn spawn_with(store: Arc<Mutex<Store>>, config: SyncConfig, timing: Timing) 
         incoming: incoming.clone(),
         unreadable: unreadable_tx,
         timing,
+        refused: refused_tx,
     };
     let task = tokio::spawn(run(store, config, credentials_rx, wires, live_rx));
     SyncHandle {
@@ -255,6 +265,7 @@ pub fn spawn_with(store: Arc<Mutex<Store>>, config: SyncConfig, timing: Timing) 
         incoming,
         credentials,
         unreadable,
+        refused,
         task,
     }
 }

@@ -56,3 +56,16 @@ pub enum LiveError {
     #[error("the connection dropped before the server answered")]
     Dropped,
 }
+
+/// An outbox action the server refused for good, as the server said it: the code, the line's
+/// rule that refused it (a domain code such as `ticket.illegal_transition`, which the app
+/// translates as `rule.<code>`) and the field at fault (`too_long`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The outbox item's id (the store keeps it as failed with the message).
+    pub outbox_id: i64,
+    pub code: ErrorCode,
+    pub rule: Option<String>,
+    pub field: Option<String>,
+    pub message: String,
+}

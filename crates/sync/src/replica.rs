@@ -42,6 +42,8 @@ pub(crate) struct Replica<'a> {
     pub unreadable: &'a watch::Sender<Unreadable>,
     /// When the server was last heard from (any frame): the keepalive's clock.
     pub heard: Mutex<tokio::time::Instant>,
+    /// The latest outbox action the server refused for good, typed.
+    pub refused: &'a watch::Sender<Option<crate::live::Refusal>>,
 }
 
 impl Replica<'_> {
