@@ -488,6 +488,11 @@ export type CommandError_Deserialize = {
 	message: string,
 	/**  The input field at fault, for `invalid`. */
 	field?: string | null,
+	/**
+	 *  The line's rule that refused it, when the line server said (a domain code such as
+	 *  `appeal.not_holder`): the UI shows `rule.<code>` (`ui/src/i18n/*.json`).
+	 */
+	rule?: string | null,
 };
 
 export type CommandError_Serialize = {
@@ -495,6 +500,11 @@ export type CommandError_Serialize = {
 	message: string,
 	/**  The input field at fault, for `invalid`. */
 	field: string | null,
+	/**
+	 *  The line's rule that refused it, when the line server said (a domain code such as
+	 *  `appeal.not_holder`): the UI shows `rule.<code>` (`ui/src/i18n/*.json`).
+	 */
+	rule: string | null,
 };
 
 export type CompanyCard = CompanyCard_Serialize | CompanyCard_Deserialize;

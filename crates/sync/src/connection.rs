@@ -273,10 +273,17 @@ async fn serve_live(
                     let _ = reply.send(Ok(key));
                     Ok(())
                 }
-                Ok(ServerFrame::Error { code, message, .. })
-                    if code != ErrorCode::Unauthenticated =>
-                {
-                    let _ = reply.send(Err(LiveError::Refused { code, message }));
+                Ok(ServerFrame::Error {
+                    code,
+                    message,
+                    rule,
+                    ..
+                }) if code != ErrorCode::Unauthenticated => {
+                    let _ = reply.send(Err(LiveError::Refused {
+                        code,
+                        message,
+                        rule,
+                    }));
                     Ok(())
                 }
                 Ok(other) => {

@@ -51,8 +51,13 @@ pub enum Incoming {
 pub enum LiveError {
     #[error("not connected to the line server")]
     Offline,
+    /// `rule`: the line's rule that refused it (a domain code such as `appeal.not_holder`).
     #[error("the server refused: {message}")]
-    Refused { code: ErrorCode, message: String },
+    Refused {
+        code: ErrorCode,
+        message: String,
+        rule: Option<String>,
+    },
     #[error("the connection dropped before the server answered")]
     Dropped,
 }
