@@ -332,6 +332,9 @@ pub struct RefusedAction {
     /// `message.send`, `presence.set`, `appeal.take`, `appeal.finish`, `appeal.transfer`.
     pub kind: String,
     pub reason: String,
+    /// The line's rule that refused it (`ticket.illegal_transition`...), when the server said:
+    /// the UI shows `rule.<code>` instead of the server's English reason.
+    pub rule: Option<String>,
 }
 
 #[tauri::command]
@@ -341,7 +344,12 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
         let store = state.store()?;
         let failure = store
             .outbox_last_failure()?
-            .map(|(id, kind, reason)| RefusedAction { id, kind, reason });
+            .map(|(id, kind, reason)| RefusedAction {
+                id,
+                kind,
+                reason,
+                rule: None,
+            });
         (store.outbox_pending_count()?, failure)
     };
     let line = match state.line() {
@@ -360,6 +368,15 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
             });
         }
     };
+    // The sync keeps the typed refusal (code, rule) of the newest one it saw.
+    let last_failure = last_failure.map(|mut failure| {
+        if let Some(refusal) = line.sync.refused().borrow().as_ref()
+            && refusal.outbox_id == failure.id
+        {
+            failure.rule = refusal.rule.clone();
+        }
+        failure
+    });
     let status = line.sync.status().borrow().clone();
     let changes = u32::try_from(*line.sync.changes().borrow() % u64::from(u32::MAX)).unwrap_or(0);
     let (name, reason, retry_in_ms) = match status {

@@ -43,6 +43,9 @@ pub struct CommandError {
     pub message: String,
     /// The input field at fault, for `invalid`.
     pub field: Option<String>,
+    /// The line's rule that refused it, when the line server said (a domain code such as
+    /// `appeal.not_holder`): the UI shows `rule.<code>` (`ui/src/i18n/*.json`).
+    pub rule: Option<String>,
 }
 
 impl CommandError {
@@ -51,6 +54,7 @@ impl CommandError {
             code: ErrorCode::Invalid,
             message: message.into(),
             field: Some(field.to_string()),
+            rule: None,
         }
     }
 
@@ -59,6 +63,7 @@ impl CommandError {
             code: ErrorCode::Unavailable,
             message: message.into(),
             field: None,
+            rule: None,
         }
     }
 
@@ -67,6 +72,7 @@ impl CommandError {
             code: ErrorCode::NotFound,
             message: message.into(),
             field: None,
+            rule: None,
         }
     }
 
@@ -75,6 +81,7 @@ impl CommandError {
             code: ErrorCode::Internal,
             message: message.into(),
             field: None,
+            rule: None,
         }
     }
 }
@@ -94,6 +101,7 @@ impl From<StoreError> for CommandError {
             code,
             message,
             field,
+            rule: None,
         }
     }
 }
@@ -112,6 +120,7 @@ impl From<crate::calls::CallsError> for CommandError {
             code,
             message: err.to_string(),
             field: None,
+            rule: None,
         }
     }
 }

@@ -103,7 +103,11 @@ fn idle() -> RemoteView {
 /// The server's refusal as the UI's error.
 fn refused(error: LiveError) -> CommandError {
     match error {
-        LiveError::Refused { code, message } => {
+        LiveError::Refused {
+            code,
+            message,
+            rule,
+        } => {
             let code = match code {
                 WireCode::WrongPassword => ErrorCode::WrongPassword,
                 WireCode::NoPassword => ErrorCode::NoRemotePassword,
@@ -117,6 +121,7 @@ fn refused(error: LiveError) -> CommandError {
                 code,
                 message,
                 field: None,
+                rule,
             }
         }
         other => CommandError::unavailable(other.to_string()),
@@ -169,6 +174,7 @@ impl Remote {
                 code: ErrorCode::Busy,
                 message: "a remote session is already open".into(),
                 field: None,
+                rule: None,
             });
         }
         let password = match mode {

@@ -3,6 +3,8 @@
 //! KB drafts (C8). Each validates in the store and goes to the server through the outbox.
 
 use linedesk_domain::appeal::TransferTarget;
+use linedesk_domain::ids::QueueId;
+use linedesk_domain::ticket::{TicketCommand, TicketState, allowed_commands};
 use linedesk_store::{
     AppealListFilter, AppealRecord, TicketHistoryRow, TicketQueue, TicketView, UploadRow,
 };
@@ -91,18 +93,31 @@ pub async fn find_ticket(
     Ok(state.store()?.find_ticket(number.trim())?)
 }
 
-/// One ticket with its action history (T4).
+/// One ticket with its action history (T4) and what it allows now (T2-T5), from the
+/// domain's state machine: the page has no copy of the rules.
 #[tauri::command]
 #[specta::specta]
 pub async fn ticket_details(
     state: State<'_, AppState>,
     ticket: i64,
-) -> CommandResult<(TicketView, Vec<TicketHistoryRow>)> {
+) -> CommandResult<(TicketView, Vec<TicketHistoryRow>, Vec<TicketCommand>)> {
     let store = state.store()?;
     let view = store
         .ticket(ticket)?
         .ok_or_else(|| CommandError::not_found("no such ticket"))?;
-    Ok((view, store.ticket_history(ticket)?))
+    let allowed = allowed_of(&view);
+    Ok((view, store.ticket_history(ticket)?, allowed))
+}
+
+/// The commands a stored ticket allows (none for a state this app does not know).
+fn allowed_of(view: &TicketView) -> Vec<TicketCommand> {
+    let state =
+        serde_json::from_value::<TicketState>(serde_json::Value::String(view.state.clone()));
+    let queue = view
+        .queue_id
+        .and_then(|q| u64::try_from(q).ok())
+        .map(QueueId);
+    state.map_or_else(|_| Vec::new(), |state| allowed_commands(state, queue))
 }
 
 /// T2: the ticket queues of a line.

@@ -25,7 +25,7 @@ export async function call<T>(pending: Promise<Outcome<T>>): Promise<T> {
   if (result.status === "error") {
     const error: unknown = result.error;
     throw new AppError(
-      isCommandError(error) ? error : { code: "internal", message: String(error), field: null },
+      isCommandError(error) ? error : { code: "internal", message: String(error), field: null, rule: null },
     );
   }
   return result.data;
@@ -41,7 +41,9 @@ export function isFatal(err: unknown): boolean {
 /** A sentence for the user, in the current language. */
 export function errorText(err: unknown): string {
   if (err instanceof AppError) {
-    const { code, message, field } = err.detail;
+    const { code, message, field, rule } = err.detail;
+    // The line's rule that refused it (a domain code) says more than the generic code.
+    if (rule) return t(`rule.${rule}`);
     const fieldName = field ? t(`profile.${field}`) : "";
     return t(`error.${code}`, { message, field: fieldName });
   }

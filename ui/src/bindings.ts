@@ -41,8 +41,11 @@ export const commands = {
 	ticketFolder: () => typedError<TicketView_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("ticket_folder")),
 	/**  T4: a ticket by its number, in any state. */
 	findTicket: (number: string) => typedError<TicketView_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("find_ticket", { number })),
-	/**  One ticket with its action history (T4). */
-	ticketDetails: (ticket: number) => typedError<[TicketView_Serialize, TicketHistoryRow_Serialize[]], CommandError_Serialize>(__TAURI_INVOKE("ticket_details", { ticket })),
+	/**
+	 *  One ticket with its action history (T4) and what it allows now (T2-T5), from the
+	 *  domain's state machine: the page has no copy of the rules.
+	 */
+	ticketDetails: (ticket: number) => typedError<[TicketView_Serialize, TicketHistoryRow_Serialize[], TicketCommand[]], CommandError_Serialize>(__TAURI_INVOKE("ticket_details", { ticket })),
 	/**  T2: the ticket queues of a line. */
 	ticketQueues: (lineId: number) => typedError<TicketQueue[], CommandError_Serialize>(__TAURI_INVOKE("ticket_queues", { lineId })),
 	/**  T2: the tickets waiting in a queue (for a worker). */
@@ -485,6 +488,11 @@ export type CommandError_Deserialize = {
 	message: string,
 	/**  The input field at fault, for `invalid`. */
 	field?: string | null,
+	/**
+	 *  The line's rule that refused it, when the line server said (a domain code such as
+	 *  `appeal.not_holder`): the UI shows `rule.<code>` (`ui/src/i18n/*.json`).
+	 */
+	rule?: string | null,
 };
 
 export type CommandError_Serialize = {
@@ -492,6 +500,11 @@ export type CommandError_Serialize = {
 	message: string,
 	/**  The input field at fault, for `invalid`. */
 	field: string | null,
+	/**
+	 *  The line's rule that refused it, when the line server said (a domain code such as
+	 *  `appeal.not_holder`): the UI shows `rule.<code>` (`ui/src/i18n/*.json`).
+	 */
+	rule: string | null,
 };
 
 export type CompanyCard = CompanyCard_Serialize | CompanyCard_Deserialize;
@@ -689,12 +702,32 @@ export type QuickReply = {
 	text: string,
 };
 
-export type RefusedAction = {
+export type RefusedAction = RefusedAction_Serialize | RefusedAction_Deserialize;
+
+export type RefusedAction_Deserialize = {
 	/**  Its outbox id: the UI shows each refusal once. */
 	id: number,
 	/**  `message.send`, `presence.set`, `appeal.take`, `appeal.finish`, `appeal.transfer`. */
 	kind: string,
 	reason: string,
+	/**
+	 *  The line's rule that refused it (`ticket.illegal_transition`...), when the server said:
+	 *  the UI shows `rule.<code>` instead of the server's English reason.
+	 */
+	rule?: string | null,
+};
+
+export type RefusedAction_Serialize = {
+	/**  Its outbox id: the UI shows each refusal once. */
+	id: number,
+	/**  `message.send`, `presence.set`, `appeal.take`, `appeal.finish`, `appeal.transfer`. */
+	kind: string,
+	reason: string,
+	/**
+	 *  The line's rule that refused it (`ticket.illegal_transition`...), when the server said:
+	 *  the UI shows `rule.<code>` instead of the server's English reason.
+	 */
+	rule: string | null,
 };
 
 /**  What the page draws next. */
@@ -891,7 +924,7 @@ export type SyncState_Deserialize = {
 	/**  Bumped each time the server's events changed the local store: the UI reloads then. */
 	changes: number,
 	/**  The newest action the server refused for good, for a one-time notice. */
-	lastFailure?: RefusedAction | null,
+	lastFailure?: RefusedAction_Deserialize | null,
 };
 
 /**  Where the connection to the line server stands, for the header. */
@@ -915,7 +948,7 @@ export type SyncState_Serialize = {
 	/**  Bumped each time the server's events changed the local store: the UI reloads then. */
 	changes: number,
 	/**  The newest action the server refused for good, for a one-time notice. */
-	lastFailure: RefusedAction | null,
+	lastFailure: RefusedAction_Serialize | null,
 };
 
 /**  What a ticket action does (T2-T5); each goes through the outbox. */
@@ -924,6 +957,12 @@ export type TicketAction =
 { kind: "save" } | { kind: "dispatch"; queue: number } | { kind: "take" } | { kind: "reject"; reason: string } | { kind: "forward"; queue: number } | { kind: "comment"; text: string } | { kind: "repeat"; comment: string; client_insists: boolean } | { kind: "close" } | 
 /**  T4: a returned ticket fixed by closing it and registering a new one. */
 { kind: "close_and_recreate"; subject: string; text: string };
+
+/**
+ *  T2-T5: what a specialist can do with a ticket, as the ticket panel's buttons. `Recreate` is
+ *  "close and create a new one" (T4).
+ */
+export type TicketCommand = "dispatch" | "save" | "take" | "reject" | "forward" | "comment" | "repeat" | "close" | "recreate";
 
 /**  T4: one entry of a ticket's action history. */
 export type TicketHistoryRow = TicketHistoryRow_Serialize | TicketHistoryRow_Deserialize;

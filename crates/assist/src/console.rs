@@ -45,6 +45,11 @@ impl Console {
         let _ = self.output.send(line.into());
     }
 
+    /// Where messages to the user go, for a task that reports on its own.
+    pub(crate) fn output(&self) -> mpsc::UnboundedSender<String> {
+        self.output.clone()
+    }
+
     /// The next input; waits for good once the input has closed (a closed stdin must not
     /// quit the assistant or end a session). Cancel-safe.
     pub async fn next(&mut self) -> Input {

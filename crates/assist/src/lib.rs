@@ -103,17 +103,30 @@ pub(crate) enum Next {
     Quit,
 }
 
-/// Run the assistant until the user interrupts it (or `requests` were handled).
+/// Run the assistant until the user interrupts it (or `requests` were handled). When it
+/// stops, the session password is cleared on the server: a password lives as long as the
+/// assistant that set it runs.
 pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), AssistError> {
     let mut link = LineLink::join_own_line(&config.server, &config.login, &config.password).await?;
     let mut signals = link
         .take_remote_signals()
         .ok_or(AssistError::Session("the remote signals were taken".into()))?;
+    if let Some(mut unreadable) = link.take_unreadable() {
+        let out = console.output();
+        tokio::spawn(async move {
+            while let Some(what) = unreadable.recv().await {
+                let _ = out.send(format!(
+                    "Skipped a message of the line server that this assistant cannot read: {what}."
+                ));
+            }
+        });
+    }
     let me = link.id;
     console.say(format!(
         "Signed in to {} as {} (client {me} of line {}).",
         config.server, config.login, link.line
     ));
+    let password_set = config.session_password.is_some();
     if let Some(password) = &config.session_password {
         link.submit(Action::SetRemotePassword {
             password: Some(password.clone()),
@@ -121,6 +134,27 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
         .await?;
         console.say("Session password set: a specialist who has it connects without asking.");
     }
+    let outcome = serve(&config, &mut link, &mut signals, &mut console, password_set).await;
+    // Whatever ended the run: no password outlives it (when the server is still reachable;
+    // otherwise the server's expiry of passwords does it).
+    let cleared = link
+        .submit(Action::SetRemotePassword { password: None })
+        .await;
+    if password_set && cleared.is_ok() {
+        console.say("Session password cleared.");
+    }
+    outcome
+}
+
+/// Wait for requests and handle them until the user quits (or `requests` were handled).
+async fn serve(
+    config: &AssistConfig,
+    link: &mut LineLink,
+    signals: &mut tokio::sync::mpsc::UnboundedReceiver<(u64, linedesk_protocol::SignalPayload)>,
+    console: &mut Console,
+    password_set: bool,
+) -> Result<(), AssistError> {
+    let me = link.id;
     console.say("Waiting for a specialist's request. Press Ctrl+C to quit.");
     let mut handled = 0;
     loop {
@@ -132,7 +166,11 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
             },
         };
         let Some(request) = request else { continue };
-        let next = request::handle(&config, &mut link, &mut signals, &mut console, request).await?;
+        let next = if request.mode == RemoteMode::ByPassword && !password_set {
+            request::refuse_unknown_password(link, console, &request).await?
+        } else {
+            request::handle(config, link, signals, console, request).await?
+        };
         handled += 1;
         if next == Next::Quit || config.requests.is_some_and(|n| handled >= n) {
             return Ok(());

@@ -57,6 +57,23 @@ pub(crate) async fn end(
     }
 }
 
+/// A session by password this run did not set the password of (a password left by an
+/// assistant that did not stop cleanly): the screen is not shared and the client ends the
+/// session at once (the server started it on the password alone).
+pub(crate) async fn refuse_unknown_password(
+    link: &mut LineLink,
+    console: &Console,
+    request: &Request,
+) -> Result<Next, AssistError> {
+    console.say(format!(
+        "Specialist {} connected with a session password this assistant did not set \
+         (session {}): refused. Start with --set-password to allow sessions by password.",
+        request.specialist, request.session
+    ));
+    end(link, request.session, None).await?;
+    Ok(Next::Wait)
+}
+
 pub(crate) async fn handle(
     config: &AssistConfig,
     link: &mut LineLink,

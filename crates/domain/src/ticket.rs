@@ -466,3 +466,92 @@ pub fn next_ticket_number(
     }
     Ok(TicketNumber { year, seq })
 }
+
+/// T2-T5: what a specialist can do with a ticket, as the ticket panel's buttons. `Recreate` is
+/// "close and create a new one" (T4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketCommand {
+    Dispatch,
+    Save,
+    Take,
+    Reject,
+    Forward,
+    Comment,
+    Repeat,
+    Close,
+    Recreate,
+}
+
+impl TicketCommand {
+    pub const ALL: [TicketCommand; 9] = [
+        TicketCommand::Dispatch,
+        TicketCommand::Save,
+        TicketCommand::Take,
+        TicketCommand::Reject,
+        TicketCommand::Forward,
+        TicketCommand::Comment,
+        TicketCommand::Repeat,
+        TicketCommand::Close,
+        TicketCommand::Recreate,
+    ];
+}
+
+impl Ticket {
+    /// What this ticket allows now, in [`TicketCommand::ALL`]'s order. Not a second copy of
+    /// the rules: each command is tried on a copy through the same method that would do it
+    /// (with a plausible reason, comment and another queue), so this list cannot disagree
+    /// with what the line server accepts.
+    pub fn allowed_commands(&self) -> Vec<TicketCommand> {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let by = self.owner;
+        let other_queue = QueueId(self.queue.map_or(1, |q| q.0.wrapping_add(1)));
+        TicketCommand::ALL
+            .into_iter()
+            .filter(|command| {
+                let mut probe = self.clone();
+                match command {
+                    TicketCommand::Dispatch => probe.dispatch(other_queue, by, at).is_ok(),
+                    TicketCommand::Save => probe.save(by, at).is_ok(),
+                    TicketCommand::Take => probe.take(by, at).is_ok(),
+                    TicketCommand::Reject => probe.reject(by, "reason", at).is_ok(),
+                    TicketCommand::Forward => probe.forward(other_queue, by, at).is_ok(),
+                    TicketCommand::Comment => probe.comment(by, "comment", at).is_ok(),
+                    TicketCommand::Repeat => probe
+                        .repeat_request(
+                            RepeatRequest {
+                                by,
+                                comment: "comment",
+                                deadline: None,
+                                client_insists: false,
+                            },
+                            at,
+                        )
+                        .is_ok(),
+                    TicketCommand::Close => probe.close(by, at).is_ok(),
+                    TicketCommand::Recreate => probe
+                        .close_and_recreate(self.number, &self.category, by, at)
+                        .is_ok(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// What a ticket in `state` allows, `queue` being the queue it belongs to (an OPEN ticket
+/// taken from a queue has one, a new one has none): for a ticket known only by its stored
+/// state, as the app's store keeps it. The same rules as [`Ticket::allowed_commands`].
+pub fn allowed_commands(state: TicketState, queue: Option<QueueId>) -> Vec<TicketCommand> {
+    let at = DateTime::<Utc>::UNIX_EPOCH;
+    let mut ticket = Ticket::create(
+        TicketNumber { year: 2000, seq: 1 },
+        ClientId(0),
+        SpecialistId(0),
+        "",
+        at,
+    );
+    ticket.state = state;
+    ticket.queue = queue;
+    ticket.allowed_commands()
+}

@@ -284,3 +284,60 @@ fn t5_numbers_read_to_a_client_and_typed_back() {
     }
     assert_eq!(TicketState::OpenRejectReturn.label(), "OPEN-REJECT RETURN");
 }
+
+/// The panel's buttons follow from the state machine itself (T2-T5).
+#[test]
+fn t2_t5_allowed_commands_follow_the_state_machine() {
+    use linedesk_domain::ids::QueueId;
+    use linedesk_domain::ticket::{TicketCommand as C, TicketState as S, allowed_commands};
+    let q = Some(QueueId(3));
+    let cases = [
+        (
+            S::Open,
+            None,
+            vec![C::Dispatch, C::Save, C::Comment, C::Repeat, C::Close],
+        ),
+        (
+            S::Open,
+            q,
+            vec![C::Reject, C::Forward, C::Comment, C::Repeat, C::Close],
+        ),
+        (
+            S::OpenDispatch,
+            q,
+            vec![
+                C::Take,
+                C::Reject,
+                C::Forward,
+                C::Comment,
+                C::Repeat,
+                C::Close,
+            ],
+        ),
+        (
+            S::OpenForwarded,
+            q,
+            vec![
+                C::Take,
+                C::Reject,
+                C::Forward,
+                C::Comment,
+                C::Repeat,
+                C::Close,
+            ],
+        ),
+        (
+            S::OpenRejectReturn,
+            q,
+            vec![C::Comment, C::Close, C::Recreate],
+        ),
+        (S::Closed, q, vec![]),
+    ];
+    for (state, queue, allowed) in cases {
+        assert_eq!(
+            allowed_commands(state, queue),
+            allowed,
+            "{state:?} {queue:?}"
+        );
+    }
+}

@@ -44,6 +44,8 @@ pub struct LineLink {
     signals: mpsc::UnboundedReceiver<(u64, SignalPayload)>,
     /// Relayed signals of remote sessions, by session.
     remote_signals: Option<mpsc::UnboundedReceiver<(u64, SignalPayload)>>,
+    /// Frames of the server this session could not read and skipped, described.
+    unreadable: Option<mpsc::Receiver<String>>,
     next_key: u64,
     /// Makes this link's idempotency keys its own: a second link of the same account (the same
     /// client signing in again) must not have its actions taken for the first one's resends.
@@ -86,6 +88,8 @@ impl LineLink {
         let (frames_tx, frames) = mpsc::unbounded_channel();
         let (signals_tx, signals) = mpsc::unbounded_channel();
         let (remote_tx, remote_signals) = mpsc::unbounded_channel();
+        // Bounded: nobody may be reading; the first few say enough.
+        let (unreadable_tx, unreadable) = mpsc::channel(16);
         tokio::spawn(async move {
             while let Some(frame) = out_rx.recv().await {
                 if sink
@@ -114,7 +118,13 @@ impl LineLink {
                     Ok(other) => {
                         let _ = frames_tx.send(other);
                     }
-                    Err(_) => return,
+                    // Not the end of the session (issue 12): skipped, and said.
+                    Err(error) => {
+                        let at = linedesk_protocol::event_position(text.as_str())
+                            .map(|(line, seq)| format!(" (line {line}, event {seq})"))
+                            .unwrap_or_default();
+                        let _ = unreadable_tx.try_send(format!("{error}{at}"));
+                    }
                 }
             }
         });
@@ -127,6 +137,7 @@ impl LineLink {
             frames,
             signals,
             remote_signals: Some(remote_signals),
+            unreadable: Some(unreadable),
             next_key: 0,
             key_prefix: {
                 let since = std::time::SystemTime::now()
@@ -267,6 +278,12 @@ impl LineLink {
     /// views them; `None` once taken.
     pub fn take_remote_signals(&mut self) -> Option<mpsc::UnboundedReceiver<(u64, SignalPayload)>> {
         self.remote_signals.take()
+    }
+
+    /// What this session skipped because it could not read it (a frame over the size limit,
+    /// an event this version does not know), one description each; `None` once taken.
+    pub fn take_unreadable(&mut self) -> Option<mpsc::Receiver<String>> {
+        self.unreadable.take()
     }
 
     /// A sender of frames on this session, usable from other tasks (e.g. a remote session's

@@ -17,6 +17,16 @@ pub const MAX_SDP_BYTES: usize = 16 * 1024;
 /// Longest ICE candidate line, in bytes.
 pub const MAX_CANDIDATE_BYTES: usize = 512;
 
+/// Longest media id (`sdp_mid`) of a candidate, in bytes.
+pub const MAX_SDP_MID_BYTES: usize = 64;
+
+/// Whether `text` has a control character other than CR, LF and tab: none is in an SDP or a
+/// candidate line, and each would take six bytes in the relayed JSON frame.
+fn has_stray_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\r' | '\n' | '\t'))
+}
+
 /// Largest call recording the server takes (`POST /api/calls/{call}/recording`), in bytes:
 /// two 24 kbit/s Opus streams fill it in about two and a half hours.
 pub const MAX_RECORDING_BYTES: usize = 50 * 1024 * 1024;
@@ -93,6 +103,8 @@ impl SignalPayload {
             SignalPayload::Offer { sdp } | SignalPayload::Answer { sdp } => {
                 if sdp.len() > MAX_SDP_BYTES {
                     Err(format!("an SDP is at most {MAX_SDP_BYTES} bytes"))
+                } else if has_stray_control(sdp) {
+                    Err("an SDP has no control characters".into())
                 } else if !sdp.starts_with("v=0") || !sdp.contains(kind.media_line()) {
                     Err(match kind {
                         SignalKind::Call => "not an SDP with an audio section".into(),
@@ -102,9 +114,18 @@ impl SignalPayload {
                     Ok(())
                 }
             }
-            SignalPayload::Candidate { candidate, .. } => {
+            SignalPayload::Candidate {
+                candidate, sdp_mid, ..
+            } => {
                 let body = candidate.strip_prefix("a=").unwrap_or(candidate);
-                if candidate.len() > MAX_CANDIDATE_BYTES || !body.starts_with("candidate:") {
+                let bad_mid = sdp_mid
+                    .as_deref()
+                    .is_some_and(|m| m.len() > MAX_SDP_MID_BYTES || has_stray_control(m));
+                if candidate.len() > MAX_CANDIDATE_BYTES
+                    || !body.starts_with("candidate:")
+                    || has_stray_control(candidate)
+                    || bad_mid
+                {
                     Err("not an ICE candidate line".into())
                 } else {
                     Ok(())

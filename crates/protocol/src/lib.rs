@@ -14,13 +14,21 @@ use linedesk_domain::ticket::{TicketHistoryEntry, TicketNumber, TicketState};
 use serde::{Deserialize, Serialize};
 
 mod call;
+mod limits;
 mod query;
 mod workstation;
 pub use call::{
     CallEndReason, CallQuality, MAX_CANDIDATE_BYTES, MAX_RECORDING_BYTES, MAX_SDP_BYTES,
-    SignalPayload,
+    MAX_SDP_MID_BYTES, SignalPayload,
 };
 mod remote;
+pub use limits::{
+    FieldError, LimitUnit, MAX_ERROR_MESSAGE_CHARS, MAX_KB_BODY_CHARS, MAX_KB_DRAFT_SUBJECT_CHARS,
+    MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_TITLE_CHARS, MAX_MESSAGE_CHARS, MAX_NAME_CHARS,
+    MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS, MAX_RESULT_CHARS,
+    MAX_SLA_LEVEL_NAME_CHARS, MAX_TICKET_SUBJECT_CHARS, MAX_TICKET_TEXT_CHARS,
+    MAX_TRANSFER_REASON_CHARS, card, check_chars,
+};
 pub use query::encode_query_value;
 
 /// The snake_case name a unit enum has on the wire (`hung_up`, `open_dispatch`,
@@ -43,9 +51,6 @@ pub const PROTOCOL_VERSION: u16 = 1;
 
 /// Largest frame either side accepts, in bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-
-/// Longest chat message, in characters (the app's store has the same limit).
-pub const MAX_MESSAGE_CHARS: usize = 10_000;
 
 /// Longest idempotency key, in bytes.
 pub const MAX_KEY_BYTES: usize = 128;
@@ -298,6 +303,13 @@ pub enum ServerFrame {
         code: ErrorCode,
         message: String,
         key: Option<String>,
+        /// The line's rule that refused the action, when one did: a domain code such as
+        /// `ticket.illegal_transition` or `appeal.not_holder`, which the app translates.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
+        /// The action's field that was refused ([`ErrorCode::TooLong`]: `text`, `reason`...).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
     },
     Pong {
         id: u64,
@@ -658,6 +670,9 @@ pub enum ErrorCode {
     WrongPassword,
     /// V2: the client has set no session password: only a session by request is possible.
     NoPassword,
+    /// A text field of the action is over its limit (see [`Action::validate`]); the error's
+    /// `field` names it. Nothing was stored.
+    TooLong,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -684,6 +699,22 @@ fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, DecodeError> {
     Ok(serde_json::from_str(text)?)
 }
 
+/// The line and sequence number of an event frame that does not decode (too large, or an
+/// event this version does not know), read from its raw JSON: what a reader reports and skips.
+pub fn event_position(text: &str) -> Option<(u64, u64)> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        #[serde(rename = "type")]
+        kind: String,
+        line: u64,
+        seq: u64,
+    }
+    serde_json::from_str::<Envelope>(text)
+        .ok()
+        .filter(|e| e.kind == "event")
+        .map(|e| (e.line, e.seq))
+}
+
 impl ClientFrame {
     pub fn decode(text: &str) -> Result<ClientFrame, DecodeError> {
         decode(text)
@@ -700,11 +731,49 @@ impl ServerFrame {
     pub fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+    /// An error frame; the message is cut to [`MAX_ERROR_MESSAGE_CHARS`] and a key longer
+    /// than [`MAX_KEY_BYTES`] (never one the server accepted) is not echoed, so the frame
+    /// stays small whatever the refused frame held.
     pub fn error(code: ErrorCode, message: impl Into<String>, key: Option<String>) -> ServerFrame {
         ServerFrame::Error {
             code,
-            message: message.into(),
-            key,
+            message: limits::bounded_message(message.into()),
+            key: key.filter(|k| k.len() <= MAX_KEY_BYTES),
+            rule: None,
+            field: None,
+        }
+    }
+
+    /// The same error frame naming the line's rule that refused the action (a domain code
+    /// such as `AppealError::code()`, which the app translates as `rule.<code>`).
+    pub fn with_rule(self, refused_by: Option<&str>) -> ServerFrame {
+        match self {
+            ServerFrame::Error {
+                code,
+                message,
+                key,
+                field,
+                ..
+            } => ServerFrame::Error {
+                code,
+                message,
+                key,
+                rule: refused_by.map(str::to_string),
+                field,
+            },
+            other => other,
+        }
+    }
+
+    /// The refusal of an action whose field is over its limit: [`ErrorCode::TooLong`] naming
+    /// the field.
+    pub fn too_long(error: &FieldError, key: Option<String>) -> ServerFrame {
+        ServerFrame::Error {
+            code: error.code(),
+            message: error.to_string(),
+            key: key.filter(|k| k.len() <= MAX_KEY_BYTES),
+            rule: None,
+            field: Some(error.field.to_string()),
         }
     }
 }

@@ -132,14 +132,79 @@ fn one_line(message: &str) -> String {
         .join(" ")
 }
 
-/// Text of a field: trimmed, not empty, at most `max` characters.
+/// Text of a field: trimmed, not empty, at most `max` characters (a limit of
+/// `linedesk_protocol`, where every text field's bound is defined).
 pub fn text_field(value: &str, max: usize) -> Result<String, String> {
     let value = value.trim();
     if value.is_empty() {
         return Err("empty".into());
     }
-    if value.chars().count() > max {
-        return Err(format!("longer than {max} characters"));
-    }
+    linedesk_protocol::check_chars("", value, max)
+        .map_err(|_| format!("longer than {max} characters"))?;
     Ok(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use linedesk_protocol::{
+        MAX_KB_BODY_CHARS, MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS,
+        MAX_SLA_LEVEL_NAME_CHARS,
+    };
+
+    use super::ConfigError;
+    use crate::knowledge::{parse_kb, parse_quick_replies};
+    use crate::sla_file::parse_levels;
+
+    /// The entry and the reason of an error about one entry.
+    fn item(error: ConfigError) -> (usize, String) {
+        match error {
+            ConfigError::Item { index, reason, .. } => (index, reason),
+            other => panic!("expected an entry's error, got {other}"),
+        }
+    }
+
+    #[test]
+    fn files_over_the_protocol_limits_are_refused_naming_entry_and_field() {
+        let level = |name: &str| {
+            format!(
+                "[[level]]\nname = \"{name}\"\ncalendar = \"tz UTC; Mon-Fri 09-18\"\nreaction = \"1h\"\nresolution = \"8h\"\n"
+            )
+        };
+        let ok = level(&"у".repeat(MAX_SLA_LEVEL_NAME_CHARS));
+        assert!(parse_levels("levels.toml", &ok).is_ok());
+        let long = format!(
+            "{}{}",
+            level("VIP"),
+            level(&"у".repeat(MAX_SLA_LEVEL_NAME_CHARS + 1))
+        );
+        let (index, reason) = item(parse_levels("levels.toml", &long).expect_err("long"));
+        assert_eq!(index, 2);
+        assert!(reason.starts_with("name: longer than 100"), "{reason}");
+
+        let reply = |title: &str, text: &str| {
+            format!("[[reply]]\ntitle = \"{title}\"\ntext = \"{text}\"\n")
+        };
+        let long = reply(&"т".repeat(MAX_QUICK_REPLY_TITLE_CHARS + 1), "x");
+        assert!(
+            item(parse_quick_replies("r.toml", &long).expect_err("title"))
+                .1
+                .starts_with("title:")
+        );
+        let long = reply("t", &"т".repeat(MAX_QUICK_REPLY_TEXT_CHARS + 1));
+        assert!(
+            item(parse_quick_replies("r.toml", &long).expect_err("text"))
+                .1
+                .starts_with("text:")
+        );
+
+        let article = format!(
+            "[[article]]\ntitle = \"t\"\nbody = \"{}\"\n",
+            "б".repeat(MAX_KB_BODY_CHARS + 1)
+        );
+        assert!(
+            item(parse_kb("kb.toml", &article).expect_err("body"))
+                .1
+                .starts_with("body:")
+        );
+    }
 }

@@ -172,8 +172,8 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
         };
         let name = get("name");
         let mut ok = true;
-        if name.is_empty() || name.chars().count() > 200 {
-            bad("name", "a name is 1 to 200 characters");
+        if name.is_empty() {
+            bad("name", "a name is required");
             ok = false;
         }
         let email = opt("email");
@@ -209,22 +209,26 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
             bad("connect_id", "the same ID appears earlier in the file");
             ok = false;
         }
+        let client = StoredClient {
+            name,
+            connect_id,
+            email,
+            phone,
+            company: opt("company"),
+            inn,
+            position: opt("position"),
+            region: opt("region"),
+            vip: vip.unwrap_or(false),
+            ..StoredClient::default()
+        };
+        // The card's limits (crates/protocol): a card over them would make an event no app
+        // can read.
+        for error in client.field_errors() {
+            bad(error.field, &error.to_string());
+            ok = false;
+        }
         if ok {
-            good.push((
-                row,
-                StoredClient {
-                    name,
-                    connect_id,
-                    email,
-                    phone,
-                    company: opt("company"),
-                    inn,
-                    position: opt("position"),
-                    region: opt("region"),
-                    vip: vip.unwrap_or(false),
-                    ..StoredClient::default()
-                },
-            ));
+            good.push((row, client));
         }
     }
     if good.is_empty() && problems.is_empty() {

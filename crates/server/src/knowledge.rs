@@ -20,9 +20,9 @@ use crate::config_file::{ConfigError, entries, file_name, text_field};
 use crate::sqlite::{id, sql_id};
 use crate::storage::{KbArticle, QuickReply, Storage, StorageError};
 
-const MAX_TITLE_CHARS: usize = 200;
+const MAX_TITLE_CHARS: usize = linedesk_protocol::MAX_KB_TITLE_CHARS;
 /// Longest article body, in characters.
-pub const MAX_BODY_CHARS: usize = 50_000;
+pub const MAX_BODY_CHARS: usize = linedesk_protocol::MAX_KB_BODY_CHARS;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -484,6 +484,10 @@ impl Session {
         key: String,
         action: Action,
     ) -> Result<(), Closed> {
+        // Bounds first: an event over the frame limit would stop every reader of the line.
+        if let Err(error) = action.validate() {
+            return self.send(ServerFrame::too_long(&error, Some(key))).await;
+        }
         let storage = self.server.storage.clone();
         let key_for_task = key.clone();
         let outcome = tokio::task::spawn_blocking(move || {
@@ -514,7 +518,8 @@ impl Session {
             }
             Ok(Err(err)) => {
                 let refused = WireError::from(err);
-                self.error(refused.code, refused.message, Some(key)).await
+                let frame = ServerFrame::error(refused.code, refused.message, Some(key));
+                self.send(frame.with_rule(refused.rule)).await
             }
             Err(err) => {
                 let refused = WireError::internal(err);

@@ -31,8 +31,8 @@ use crate::config_file::{ConfigError, entries, file_name, text_field};
 use crate::sla::builtin_default;
 use crate::storage::Storage;
 
-/// Longest level name, in characters.
-const MAX_NAME_CHARS: usize = 100;
+/// Longest level name, in characters (it travels in every `SlaStarted` event).
+const MAX_NAME_CHARS: usize = linedesk_protocol::MAX_SLA_LEVEL_NAME_CHARS;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

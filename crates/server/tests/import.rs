@@ -82,6 +82,45 @@ fn files_that_are_not_client_lists_are_refused_whole() {
 }
 
 #[test]
+fn fields_over_the_card_limits_are_reported_by_row_and_column_and_not_stored() {
+    use linedesk_protocol::card;
+    let (s, line) = storage();
+    let long_company = "Я".repeat(card::COMPANY + 1);
+    let long_name = "Ж".repeat(card::NAME + 1);
+    let long_region = "\u{1}".repeat(card::REGION + 1);
+    let csv = format!(
+        "name,company,region,position\n\
+         Иванова,{long_company},Москва,\n\
+         {long_name},,{long_region},Бухгалтер\n\
+         Петров,{},{},{}\n",
+        "К".repeat(card::COMPANY),
+        "Р".repeat(card::REGION),
+        "Д".repeat(card::POSITION),
+    );
+    let report = import(&s, line, csv.as_bytes()).expect("import");
+    assert_eq!((report.imported, report.rejected), (1, 2), "{report:?}");
+    let at = |row: usize| {
+        report
+            .problems
+            .iter()
+            .filter(|p| p.row == row)
+            .map(|p| (p.column.as_str(), p.reason.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        at(2),
+        vec![(
+            "company",
+            format!("company is longer than {} characters", card::COMPANY)
+        )]
+    );
+    let row3: Vec<&str> = at(3).iter().map(|(c, _)| *c).collect();
+    assert_eq!(row3, vec!["name", "region"], "every field over its limit");
+    let stored = s.clients_of(line).expect("clients");
+    assert_eq!(stored.len(), 1, "only the row at the limits: {stored:?}");
+}
+
+#[test]
 fn inn_check_digits_for_organisations_and_people() {
     assert!(is_valid_inn("7701234560"));
     assert!(!is_valid_inn("7701234561"));

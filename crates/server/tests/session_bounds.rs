@@ -418,6 +418,7 @@ async fn a_line_taken_away_is_dropped_and_refused() {
             code: ErrorCode::Forbidden,
             message,
             key: None,
+            ..
         } => assert!(message.contains("taken away"), "{message}"),
         other => panic!("expected the line taken away, got {other:?}"),
     }
@@ -431,6 +432,7 @@ async fn a_line_taken_away_is_dropped_and_refused() {
             code: ErrorCode::Forbidden,
             message,
             key,
+            ..
         } => {
             assert_eq!(key.as_deref(), Some("after"));
             assert!(message.contains("taken away"), "{message}");

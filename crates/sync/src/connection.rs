@@ -1,20 +1,22 @@
 //! One connected session: log in, say hello, send the outbox in order, then wait for more.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use linedesk_domain::presence::PresenceStatus;
-use linedesk_protocol::{Action, ClientFrame, ErrorCode, Event, PROTOCOL_VERSION, ServerFrame};
+use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use linedesk_store::{OutboxItem, Store, StoreError};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::endpoint::{Connector, Io};
-use crate::live::{Incoming, LiveError, LiveRequest};
+use crate::live::{Incoming, LiveError, LiveRequest, Refusal};
+use crate::replica::{Replica, lock};
+use crate::token::{Grant, login, now_ms, renew};
 use crate::{Backoff, IDLE_CHECK, SyncConfig, SyncStatus, Wires};
 
 /// Why a session ended. Every variant but `LoginRefused` is retried with backoff.
@@ -32,6 +34,12 @@ pub enum SyncError {
     LoginRefused,
     #[error("the connection dropped")]
     Dropped,
+    /// The token was renewed: the session restarts on the new one (not an error to show).
+    #[error("the session moves to a renewed token")]
+    Renewed,
+    /// Keepalive: nothing came from the server for this long (pings unanswered).
+    #[error("no answer from the server for {} s", .0.as_secs())]
+    Silent(Duration),
     #[error("the server answered something unexpected: {0}")]
     Protocol(String),
     #[error("the local store: {0}")]
@@ -52,17 +60,6 @@ fn now_key() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     format!("-{}", since.as_nanos())
-}
-
-fn lock_set(set: &Mutex<HashSet<u64>>) -> MutexGuard<'_, HashSet<u64>> {
-    set.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// One HTTP request on its own connection (plain or TLS, as the WebSocket): the status and the
@@ -92,33 +89,6 @@ pub(crate) async fn http(
     .await;
     driver.abort();
     answer.map_err(|_| SyncError::Dropped)?
-}
-
-/// `POST /api/login`: the session's token.
-async fn login(connector: &Connector, config: &SyncConfig) -> Result<String, SyncError> {
-    let body =
-        serde_json::json!({ "login": config.login, "password": config.password }).to_string();
-    let request = hyper::Request::post("/api/login")
-        .header(hyper::header::HOST, connector.endpoint.authority())
-        .header(hyper::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-    let (status, bytes) = http(connector, request).await?;
-    if status == hyper::StatusCode::UNAUTHORIZED {
-        return Err(SyncError::LoginRefused);
-    }
-    if status == hyper::StatusCode::TOO_MANY_REQUESTS {
-        // Too many failed logins for this account or address: retried with backoff.
-        return Err(SyncError::Protocol(
-            "the server refuses logins for a while after too many failures".into(),
-        ));
-    }
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| SyncError::Protocol(format!("login answer: {e}")))?;
-    value["token"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| SyncError::Protocol(format!("login answered {status} without a token")))
 }
 
 /// The server action for an outbox item, or why it can never be sent.
@@ -191,95 +161,6 @@ async fn send(ws: &mut Socket, frame: &ClientFrame) -> Result<(), SyncError> {
         .map_err(|_| SyncError::Dropped)
 }
 
-/// What a session needs to apply the server's events to the local store.
-pub(crate) struct Replica<'a> {
-    pub store: &'a Mutex<Store>,
-    /// The signed-in specialist's id (from `Welcome`): their appeals get the ring.
-    pub me: u64,
-    pub changes: &'a watch::Sender<u64>,
-    pub incoming: &'a broadcast::Sender<Incoming>,
-    /// Lines whose replay reached the present: their call events are news.
-    pub live_lines: Mutex<HashSet<u64>>,
-}
-
-impl Replica<'_> {
-    /// Apply one event of a line's log (skipped when at or below the cursor).
-    fn apply(&self, line: u64, seq: u64, at_ms: i64, event: Event) -> Result<(), SyncError> {
-        let change = crate::events::remote_change(event, at_ms, self.me);
-        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
-        let line = i64::try_from(line).unwrap_or(i64::MAX);
-        let applied = lock(self.store).apply_remote(line, &[(seq, change)])?;
-        if applied > 0 {
-            self.changes.send_modify(|n| *n += 1);
-        }
-        Ok(())
-    }
-
-    /// Handle a frame that is not a reply: returns it back when it is one.
-    fn absorb(&self, frame: ServerFrame) -> Result<Option<ServerFrame>, SyncError> {
-        match frame {
-            ServerFrame::Event {
-                line,
-                seq,
-                at_ms,
-                event,
-            } => {
-                let news = (self.incoming.receiver_count() > 0
-                    && lock_set(&self.live_lines).contains(&line))
-                .then(|| event.clone());
-                self.apply(line, seq, at_ms, event)?;
-                if let Some(event) = news {
-                    let _ = self.incoming.send(Incoming::Event {
-                        line,
-                        event,
-                        me: self.me,
-                    });
-                }
-                Ok(None)
-            }
-            ServerFrame::CaughtUp { line, .. } => {
-                lock_set(&self.live_lines).insert(line);
-                Ok(None)
-            }
-            ServerFrame::Signal {
-                call,
-                from,
-                payload,
-            } => {
-                let _ = self.incoming.send(Incoming::Signal {
-                    call,
-                    from,
-                    payload,
-                });
-                Ok(None)
-            }
-            ServerFrame::RemoteSignal {
-                session,
-                from,
-                payload,
-            } => {
-                let _ = self.incoming.send(Incoming::RemoteSignal {
-                    session,
-                    from,
-                    payload,
-                });
-                Ok(None)
-            }
-            // A refusal without a key answers a signal or a subscription, not an action.
-            ServerFrame::Error {
-                code,
-                message,
-                key: None,
-            } if code != ErrorCode::Unauthenticated => {
-                let _ = self.incoming.send(Incoming::Refused { code, message });
-                Ok(None)
-            }
-            ServerFrame::Pong { .. } => Ok(None),
-            reply => Ok(Some(reply)),
-        }
-    }
-}
-
 fn decode(text: &str) -> Result<ServerFrame, SyncError> {
     ServerFrame::decode(text).map_err(|e| SyncError::Protocol(e.to_string()))
 }
@@ -292,12 +173,12 @@ async fn next_reply(ws: &mut Socket, replica: &Replica<'_>) -> Result<ServerFram
             .map_err(|_| SyncError::Dropped)?;
         match message {
             Some(Ok(Message::Text(text))) => {
-                if let Some(reply) = replica.absorb(decode(text.as_str())?)? {
+                if let Some(reply) = replica.receive(text.as_str())? {
                     return Ok(reply);
                 }
             }
             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
-            Some(Ok(_)) => {}
+            Some(Ok(_)) => replica.hear(),
         }
     }
 }
@@ -337,11 +218,22 @@ async fn deliver(
                     | ErrorCode::Conflict
                     | ErrorCode::Invalid
                     | ErrorCode::TooLarge
+                    | ErrorCode::TooLong
                     | ErrorCode::BadFrame),
                 message,
+                rule,
+                field,
                 ..
             } => {
                 lock(store).outbox_mark_failed(item.id, &format!("{code:?}: {message}"))?;
+                // The typed refusal, for the app to translate (the store keeps the text).
+                replica.refused.send_replace(Some(Refusal {
+                    outbox_id: item.id,
+                    code,
+                    rule,
+                    field,
+                    message,
+                }));
                 return Ok(());
             }
             other => return Err(SyncError::Protocol(format!("{other:?}"))),
@@ -381,10 +273,17 @@ async fn serve_live(
                     let _ = reply.send(Ok(key));
                     Ok(())
                 }
-                Ok(ServerFrame::Error { code, message, .. })
-                    if code != ErrorCode::Unauthenticated =>
-                {
-                    let _ = reply.send(Err(LiveError::Refused { code, message }));
+                Ok(ServerFrame::Error {
+                    code,
+                    message,
+                    rule,
+                    ..
+                }) if code != ErrorCode::Unauthenticated => {
+                    let _ = reply.send(Err(LiveError::Refused {
+                        code,
+                        message,
+                        rule,
+                    }));
                     Ok(())
                 }
                 Ok(other) => {
@@ -408,8 +307,9 @@ pub(crate) async fn session(
     wires: &Wires,
     live: &mut mpsc::Receiver<LiveRequest>,
     backoff: &mut Backoff,
+    renewed: &mut Option<Grant>,
 ) -> SyncError {
-    match connected(store, config, connector, wires, live, backoff).await {
+    match connected(store, config, connector, wires, live, backoff, renewed).await {
         Ok(never) => match never {},
         Err(error) => error,
     }
@@ -424,6 +324,7 @@ async fn connected(
     wires: &Wires,
     live: &mut mpsc::Receiver<LiveRequest>,
     backoff: &mut Backoff,
+    renewed: &mut Option<Grant>,
 ) -> Result<Never, SyncError> {
     let Wires {
         status,
@@ -431,8 +332,17 @@ async fn connected(
         changes,
         nudge,
         incoming,
+        unreadable,
+        timing,
+        refused,
     } = wires;
-    let token = login(connector, config).await?;
+    let keepalive = &timing.keepalive;
+    // Just renewed: go on with it. Otherwise (a new connection) log in.
+    let (grant, was_renewed) = match renewed.take() {
+        Some(grant) => (grant, true),
+        None => (login(connector, config).await?, false),
+    };
+    let token = grant.token.clone();
     let _ = token_slot.send(Some(token.clone()));
     let stream = connector.connect().await?;
     let (mut ws, _) = tokio_tungstenite::client_async(connector.endpoint.websocket_url(), stream)
@@ -462,6 +372,11 @@ async fn connected(
             backoff.reset();
             (id, lines)
         }
+        // A renewed token refused (revoked meanwhile): log in again, not a refused login.
+        ServerFrame::Error {
+            code: ErrorCode::Unauthenticated,
+            ..
+        } if was_renewed => return Err(SyncError::Dropped),
         ServerFrame::Error {
             code: ErrorCode::Unauthenticated,
             ..
@@ -475,6 +390,9 @@ async fn connected(
         changes,
         incoming,
         live_lines: Mutex::new(HashSet::new()),
+        unreadable,
+        heard: Mutex::new(tokio::time::Instant::now()),
+        refused,
     };
     // Resume every line's log where the store stopped: no gap, no duplicate.
     for &line in &lines {
@@ -506,6 +424,13 @@ async fn connected(
         }
     }
     let mut ping = 0u64;
+    let ping_every = (*keepalive / 3).min(IDLE_CHECK);
+    let mut next_ping = tokio::time::Instant::now() + ping_every;
+    // Far away when the server gives no expiry.
+    let renew_at = tokio::time::Instant::now()
+        + grant
+            .renew_in(now_ms(), timing.renew_before)
+            .unwrap_or(Duration::from_secs(365 * 24 * 3600));
     loop {
         loop {
             let (batch, pending) = {
@@ -521,6 +446,9 @@ async fn connected(
             }
         }
         let _ = status.send(SyncStatus::InSync);
+        // Keepalive: a ping a third of the way into the allowed silence; a link that stays
+        // silent for all of it is dead (a half-open socket would otherwise look in sync).
+        let silent_until = replica.heard() + *keepalive;
         tokio::select! {
             _ = nudge.notified() => {}
             request = live.recv() => {
@@ -528,19 +456,31 @@ async fn connected(
                     serve_live(&mut ws, &replica, request).await?;
                 }
             }
-            _ = tokio::time::sleep(IDLE_CHECK) => {
+            _ = tokio::time::sleep_until(next_ping) => {
                 ping += 1;
                 send(&mut ws, &ClientFrame::Ping { id: ping }).await?;
+                next_ping = tokio::time::Instant::now() + ping_every;
+            }
+            _ = tokio::time::sleep_until(silent_until) => {
+                return Err(SyncError::Silent(*keepalive));
+            }
+            _ = tokio::time::sleep_until(renew_at) => {
+                let fresh = renew(connector, &token).await?;
+                // Uploads use the new one at once; the server closes this session (its token
+                // is revoked), so the next one starts on the new token.
+                let _ = token_slot.send(Some(fresh.token.clone()));
+                *renewed = Some(fresh);
+                return Err(SyncError::Renewed);
             }
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
                 Some(Ok(Message::Text(text))) => {
-                    if let Some(other) = replica.absorb(decode(text.as_str())?)? {
+                    if let Some(other) = replica.receive(text.as_str())? {
                         // An error out of the blue (e.g. the token was revoked): start over.
                         return Err(SyncError::Protocol(format!("{other:?}")));
                     }
                 }
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => replica.hear(),
             },
         }
     }

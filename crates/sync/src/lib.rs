@@ -19,6 +19,9 @@ mod events;
 mod files;
 mod live;
 mod reference;
+mod replica;
+mod token;
+mod unreadable;
 mod workstation_actions;
 
 use std::path::PathBuf;
@@ -34,7 +37,8 @@ pub use backoff::Backoff;
 pub use connection::SyncError;
 pub use endpoint::Endpoint;
 pub use files::{ApiError, download_file, save_kb_draft, upload_file, upload_pending};
-pub use live::{Incoming, LiveError, LiveRequest};
+pub use live::{Incoming, LiveError, LiveRequest, Refusal};
+pub use unreadable::{Unreadable, UnreadableFrame};
 
 #[derive(Debug, Clone, Default)]
 pub struct SyncConfig {
@@ -85,6 +89,8 @@ pub struct SyncHandle {
     live: mpsc::Sender<LiveRequest>,
     incoming: broadcast::Sender<Incoming>,
     credentials: watch::Sender<Credentials>,
+    unreadable: watch::Receiver<Unreadable>,
+    refused: watch::Receiver<Option<Refusal>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -96,6 +102,18 @@ impl SyncHandle {
     /// The session's current token (for HTTP uploads such as call recordings), once signed in.
     pub fn token(&self) -> Option<String> {
         self.token.borrow().clone()
+    }
+
+    /// Frames of the server this app could not read and skipped (see the `unreadable`
+    /// module: the session goes on, a line's cursor moves past such an event).
+    pub fn unreadable(&self) -> watch::Receiver<Unreadable> {
+        self.unreadable.clone()
+    }
+
+    /// The latest outbox action the server refused for good, with its code, rule and field
+    /// (since this app started; the store keeps every refusal's message).
+    pub fn refused(&self) -> watch::Receiver<Option<Refusal>> {
+        self.refused.clone()
     }
 
     /// Bumped each time events from the server changed the local store: the UI reloads.
@@ -170,6 +188,31 @@ impl SyncHandle {
 /// How long a connected, idle client waits before checking the outbox and pinging anyway.
 pub const IDLE_CHECK: Duration = Duration::from_secs(15);
 
+/// Keepalive: a connection from which nothing arrives for this long (the sync pings every
+/// third of it) is dropped and retried, so the status never says in sync over a dead link.
+pub const KEEPALIVE: Duration = Duration::from_secs(30);
+
+/// The session's token is renewed this long before it expires (tokens live 12 hours).
+pub const RENEW_BEFORE: Duration = Duration::from_secs(60 * 60);
+
+/// The sync's clocks; tests shorten them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// Silence after which a connection is dead ([`KEEPALIVE`]).
+    pub keepalive: Duration,
+    /// How long before its expiry the token is renewed ([`RENEW_BEFORE`]).
+    pub renew_before: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Timing {
+        Timing {
+            keepalive: KEEPALIVE,
+            renew_before: RENEW_BEFORE,
+        }
+    }
+}
+
 /// The channels a session reports on, owned by the sync task.
 pub(crate) struct Wires {
     pub status: watch::Sender<SyncStatus>,
@@ -177,16 +220,27 @@ pub(crate) struct Wires {
     pub changes: watch::Sender<u64>,
     pub nudge: Arc<Notify>,
     pub incoming: broadcast::Sender<Incoming>,
+    pub unreadable: watch::Sender<Unreadable>,
+    /// The keepalive and the token's renewal ([`Timing::default`] unless a test says).
+    pub timing: Timing,
+    pub refused: watch::Sender<Option<Refusal>>,
 }
 
 /// Start syncing `store` with the server in the background (on the current tokio runtime).
 pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
+    spawn_with(store, config, Timing::default())
+}
+
+/// [`spawn`] with other clocks (tests of a dead link or of the token's renewal).
+pub fn spawn_with(store: Arc<Mutex<Store>>, config: SyncConfig, timing: Timing) -> SyncHandle {
     let (status_tx, status) = watch::channel(SyncStatus::Connecting);
     let (changes_tx, changes) = watch::channel(0);
     let (token_tx, token) = watch::channel(None);
     let (live, live_rx) = mpsc::channel(64);
     let incoming = broadcast::channel(256).0;
     let nudge = Arc::new(Notify::new());
+    let (unreadable_tx, unreadable) = watch::channel(Unreadable::default());
+    let (refused_tx, refused) = watch::channel(None);
     let (credentials, credentials_rx) = watch::channel(Credentials {
         login: config.login.clone(),
         password: config.password.clone(),
@@ -197,6 +251,9 @@ pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
         changes: changes_tx,
         nudge: nudge.clone(),
         incoming: incoming.clone(),
+        unreadable: unreadable_tx,
+        timing,
+        refused: refused_tx,
     };
     let task = tokio::spawn(run(store, config, credentials_rx, wires, live_rx));
     SyncHandle {
@@ -207,6 +264,8 @@ pub fn spawn(store: Arc<Mutex<Store>>, config: SyncConfig) -> SyncHandle {
         live,
         incoming,
         credentials,
+        unreadable,
+        refused,
         task,
     }
 }
@@ -226,6 +285,8 @@ async fn run(
     mut live: mpsc::Receiver<LiveRequest>,
 ) {
     let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
+    // A token just renewed, for the next session (instead of logging in again).
+    let mut renewed = None;
     // A bad address or CA file does not mend itself: say so and look again rarely.
     let connector = loop {
         match endpoint::Connector::new(&config) {
@@ -264,8 +325,20 @@ async fn run(
         config.login = current.login;
         config.password = current.password;
         let _ = wires.status.send(SyncStatus::Connecting);
-        let error =
-            connection::session(&store, &config, &connector, &wires, &mut live, &mut backoff).await;
+        let error = connection::session(
+            &store,
+            &config,
+            &connector,
+            &wires,
+            &mut live,
+            &mut backoff,
+            &mut renewed,
+        )
+        .await;
+        if matches!(error, SyncError::Renewed) {
+            // The session moves onto the renewed token at once.
+            continue;
+        }
         let wait = if matches!(error, SyncError::LoginRefused) {
             let _ = wires.status.send(SyncStatus::LoginRefused);
             // A changed password arrives with a new config; until then, check rarely.

@@ -51,8 +51,26 @@ pub enum Incoming {
 pub enum LiveError {
     #[error("not connected to the line server")]
     Offline,
+    /// `rule`: the line's rule that refused it (a domain code such as `appeal.not_holder`).
     #[error("the server refused: {message}")]
-    Refused { code: ErrorCode, message: String },
+    Refused {
+        code: ErrorCode,
+        message: String,
+        rule: Option<String>,
+    },
     #[error("the connection dropped before the server answered")]
     Dropped,
+}
+
+/// An outbox action the server refused for good, as the server said it: the code, the line's
+/// rule that refused it (a domain code such as `ticket.illegal_transition`, which the app
+/// translates as `rule.<code>`) and the field at fault (`too_long`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The outbox item's id (the store keeps it as failed with the message).
+    pub outbox_id: i64,
+    pub code: ErrorCode,
+    pub rule: Option<String>,
+    pub field: Option<String>,
+    pub message: String,
 }

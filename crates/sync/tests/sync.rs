@@ -245,6 +245,16 @@ async fn a_refused_action_steps_aside_and_the_rest_still_arrive() {
             == 0
     })
     .await;
+    // The refusal is kept typed for the app (code, rule, field), by outbox id.
+    let refusal = handle.refused().borrow().clone().expect("a refusal");
+    let (failed_id, _, _) = store
+        .lock()
+        .expect("lock")
+        .outbox_last_failure()
+        .expect("failure")
+        .expect("one failed");
+    assert_eq!(refusal.outbox_id, failed_id);
+    assert_ne!(refusal.code, linedesk_protocol::ErrorCode::Internal);
     handle.stop();
 }
 

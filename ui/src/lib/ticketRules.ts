@@ -1,45 +1,6 @@
-// Pure rules of the tickets panel (T2-T5) and the appeals list (A6): which actions a ticket's
-// state allows (mirrors the domain's state machine, crates/domain/src/ticket.rs), when the
-// "sent to the server" note goes away, and the appeals filter as the `my_appeals` command takes it.
-
-/** The buttons of the ticket detail. `recreate` is "close and create a new one" (T4). */
-export type TicketActionKind =
-  | "dispatch"
-  | "save"
-  | "take"
-  | "reject"
-  | "forward"
-  | "comment"
-  | "repeat"
-  | "close"
-  | "recreate";
-
-export const TICKET_STATES = ["open", "open_dispatch", "open_reject_return", "open_forwarded", "closed"] as const;
-
-/**
- * What the specialist can do with a ticket in `state`; `queued` says the ticket belongs to a
- * queue (an OPEN ticket taken from a queue is worked there; a new one is not).
- * - OPEN, new: dispatch, save (T3), comment, repeat, close.
- * - OPEN, taken from a queue: return (reject), forward, comment, repeat, close.
- * - OPEN-DISPATCH / OPEN-FORWARDED: take, return, forward, comment, repeat, close.
- * - OPEN-REJECT RETURN: must be fixed (T4): close, or close and create a new one; comment.
- * - CLOSED: nothing.
- */
-export function allowedActions(state: string, queued: boolean): TicketActionKind[] {
-  switch (state) {
-    case "open":
-      return queued
-        ? ["reject", "forward", "comment", "repeat", "close"]
-        : ["dispatch", "save", "comment", "repeat", "close"];
-    case "open_dispatch":
-    case "open_forwarded":
-      return ["take", "reject", "forward", "comment", "repeat", "close"];
-    case "open_reject_return":
-      return ["comment", "close", "recreate"];
-    default:
-      return [];
-  }
-}
+// Pure helpers of the tickets panel (T2-T5) and the appeals list (A6): when the "sent to the
+// server" note goes away, and the appeals filter as the `my_appeals` command takes it. Which
+// actions a ticket allows comes from the domain's state machine (`ticketDetails` answers it).
 
 /** What the ticket looked like when an action was queued (the outbox sends it later). */
 export interface SentMark {

@@ -19,7 +19,10 @@ pub struct HttpError {
 /// The HTTP status of a wire code (a route may choose another, e.g. 404 for an unknown id).
 pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::BadFrame | ErrorCode::Invalid | ErrorCode::UnsupportedVersion => {
+        ErrorCode::BadFrame
+        | ErrorCode::Invalid
+        | ErrorCode::TooLong
+        | ErrorCode::UnsupportedVersion => {
             StatusCode::BAD_REQUEST
         }
         ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -28,6 +28,9 @@ pub struct LoginResponse {
     pub token: String,
     pub role: linedesk_protocol::Role,
     pub id: u64,
+    /// When the token expires (Unix ms); renew it before (`POST /api/token/renew`).
+    #[serde(default)]
+    pub expires_ms: i64,
 }
 
 /// `POST /api/logout`: the bearer token is revoked; its live sessions are closed.
@@ -90,13 +93,15 @@ pub async fn login(
             return Ok(None);
         };
         let (token, hash) = new_token().map_err(Refusal::internal)?;
-        if !storage.issue_token(&hash, account.subject, now_ms().saturating_add(lifetime_ms))? {
+        let expires_ms = now_ms().saturating_add(lifetime_ms);
+        if !storage.issue_token(&hash, account.subject, expires_ms)? {
             return Err(Refusal::forbidden("this account is disabled"));
         }
         Ok(Some(LoginResponse {
             token,
             role: account.subject.role,
             id: account.subject.id,
+            expires_ms,
         }))
     })
     .await;

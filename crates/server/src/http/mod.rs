@@ -7,6 +7,7 @@
 //! - [`admin`]: the admin API; [`admin_accounts`]: disable, enable, reset, take off a line;
 //! - [`auth`]: who is asking (bearer token, peer address); [`error`]: refusals with the wire's
 //!   codes ([`crate::wire_error`], shared with the WebSocket);
+//! - [`token`]: `POST /api/token/renew`, a live token traded for a new one;
 //! - [`router`]: the table of routes; [`serve`]: the accept loops, plain and TLS.
 //!
 //! Nothing outside this module tree depends on axum, except the WebSocket session itself.
@@ -25,10 +26,12 @@ mod origin;
 pub mod recordings;
 mod router;
 mod serve;
+pub mod token;
 mod ws;
 
 pub use auth::PeerIp;
 pub use error::{HttpError, Refusal};
 pub use login::LoginResponse;
 pub use router::router;
+pub use token::RenewedToken;
 pub use serve::{serve, serve_tls};

@@ -11,6 +11,7 @@ pub fn router(server: Arc<Server>) -> Router {
     Router::new()
         .route("/api/login", post(super::login::login))
         .route("/api/logout", post(super::login::logout))
+        .route("/api/token/renew", post(super::token::renew))
         .route("/api/ws", get(super::ws::websocket))
         .route(
             "/api/lines/{line}/quick-replies",

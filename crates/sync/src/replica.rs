@@ -1,0 +1,182 @@
+//! What a session does with the server's frames that are not replies: events applied to
+//! the local store (with the line's cursor), signals and live events handed to the app, and
+//! frames it cannot read skipped and reported (see [`crate::unreadable`]).
+
+use std::collections::HashSet;
+use std::sync::{Mutex, MutexGuard};
+
+use linedesk_protocol::{ErrorCode, Event, ServerFrame};
+use linedesk_store::Store;
+use linedesk_store::replica::RemoteChange;
+use tokio::sync::{broadcast, watch};
+
+use crate::SyncError;
+use crate::live::Incoming;
+use crate::unreadable::{Unreadable, UnreadableFrame};
+
+fn lock_set(set: &Mutex<HashSet<u64>>) -> MutexGuard<'_, HashSet<u64>> {
+    set.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub(crate) fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn id(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// What a session needs to apply the server's events to the local store.
+pub(crate) struct Replica<'a> {
+    pub store: &'a Mutex<Store>,
+    /// The signed-in specialist's id (from `Welcome`): their appeals get the ring.
+    pub me: u64,
+    pub changes: &'a watch::Sender<u64>,
+    pub incoming: &'a broadcast::Sender<Incoming>,
+    /// Lines whose replay reached the present: their call events are news.
+    pub live_lines: Mutex<HashSet<u64>>,
+    /// Where frames this app cannot read are reported.
+    pub unreadable: &'a watch::Sender<Unreadable>,
+    /// When the server was last heard from (any frame): the keepalive's clock.
+    pub heard: Mutex<tokio::time::Instant>,
+    /// The latest outbox action the server refused for good, typed.
+    pub refused: &'a watch::Sender<Option<crate::live::Refusal>>,
+}
+
+impl Replica<'_> {
+    /// Take one text frame of the server: a reply is returned, anything else is handled
+    /// here. A frame this app cannot decode is skipped and reported, never an error of the
+    /// session: reconnecting would only fetch it again.
+    pub fn receive(&self, text: &str) -> Result<Option<ServerFrame>, SyncError> {
+        self.hear();
+        match ServerFrame::decode(text) {
+            Ok(frame) => self.absorb(frame),
+            Err(error) => {
+                self.skip(crate::unreadable::inspect(text, &error))?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Something came from the server: the link is alive.
+    pub fn hear(&self) {
+        *self
+            .heard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = tokio::time::Instant::now();
+    }
+
+    /// When the server was last heard from.
+    pub fn heard(&self) -> tokio::time::Instant {
+        *self
+            .heard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Report an unreadable frame; when it is the next event of a line, move the line's
+    /// cursor past it (the store keeps nothing of it), so the line goes on with the events
+    /// after it and a reconnect does not fetch it again.
+    fn skip(&self, mut frame: UnreadableFrame) -> Result<(), SyncError> {
+        if let (Some(line), Some(seq)) = (frame.line, frame.seq) {
+            let store = lock(self.store);
+            let cursor = store.sync_cursor(id(line))?;
+            // Only the very next one: a bogus number must not jump over real events.
+            if cursor.checked_add(1) == Some(id(seq)) {
+                store.apply_remote(id(line), &[(id(seq), RemoteChange::Skip)])?;
+                frame.cursor_moved = true;
+            }
+        }
+        tracing::warn!(
+            line = ?frame.line,
+            seq = ?frame.seq,
+            bytes = frame.bytes,
+            cursor_moved = frame.cursor_moved,
+            reason = %frame.reason,
+            "skipped a frame of the line server that this app cannot read"
+        );
+        self.unreadable.send_modify(|u| {
+            u.count += 1;
+            u.last = Some(frame);
+        });
+        Ok(())
+    }
+
+    /// Apply one event of a line's log (skipped when at or below the cursor).
+    fn apply(&self, line: u64, seq: u64, at_ms: i64, event: Event) -> Result<(), SyncError> {
+        let change = crate::events::remote_change(event, at_ms, self.me);
+        let applied = lock(self.store).apply_remote(id(line), &[(id(seq), change)])?;
+        if applied > 0 {
+            self.changes.send_modify(|n| *n += 1);
+        }
+        Ok(())
+    }
+
+    /// Handle a frame that is not a reply: returns it back when it is one.
+    pub fn absorb(&self, frame: ServerFrame) -> Result<Option<ServerFrame>, SyncError> {
+        match frame {
+            ServerFrame::Event {
+                line,
+                seq,
+                at_ms,
+                event,
+            } => {
+                let news = (self.incoming.receiver_count() > 0
+                    && lock_set(&self.live_lines).contains(&line))
+                .then(|| event.clone());
+                self.apply(line, seq, at_ms, event)?;
+                if let Some(event) = news {
+                    let _ = self.incoming.send(Incoming::Event {
+                        line,
+                        event,
+                        me: self.me,
+                    });
+                }
+                Ok(None)
+            }
+            ServerFrame::CaughtUp { line, .. } => {
+                lock_set(&self.live_lines).insert(line);
+                Ok(None)
+            }
+            ServerFrame::Signal {
+                call,
+                from,
+                payload,
+            } => {
+                let _ = self.incoming.send(Incoming::Signal {
+                    call,
+                    from,
+                    payload,
+                });
+                Ok(None)
+            }
+            ServerFrame::RemoteSignal {
+                session,
+                from,
+                payload,
+            } => {
+                let _ = self.incoming.send(Incoming::RemoteSignal {
+                    session,
+                    from,
+                    payload,
+                });
+                Ok(None)
+            }
+            // A refusal without a key answers a signal or a subscription, not an action.
+            ServerFrame::Error {
+                code,
+                message,
+                key: None,
+                ..
+            } if code != ErrorCode::Unauthenticated => {
+                let _ = self.incoming.send(Incoming::Refused { code, message });
+                Ok(None)
+            }
+            ServerFrame::Pong { .. } => Ok(None),
+            reply => Ok(Some(reply)),
+        }
+    }
+}
