@@ -51,7 +51,6 @@ pub mod hub;
 pub mod import;
 mod kb_drafts;
 pub mod knowledge;
-pub mod load;
 pub mod presence;
 mod rate_limit;
 mod rating;
