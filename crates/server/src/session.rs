@@ -6,65 +6,78 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket};
+use futures_util::SinkExt;
 use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::{Server, now_ms};
 use crate::auth::token_hash;
+use crate::hub::{Audience, Hub, LiveEvent, Mailbox};
 use crate::rate_limit::RateLimit;
 use crate::storage::{Applied, Revoked, StorageError, StoredEvent, Subject};
 
 /// Replay is read from storage in pages of this many events.
 const REPLAY_PAGE: u32 = 500;
 
-/// Live events a session may have waiting from its lines' forwarders.
-const LIVE_QUEUE: usize = 256;
-
-/// What a line's forwarder hands its session.
-enum Live {
-    Event(StoredEvent),
-    /// The session fell behind the line's broadcast: read the line back from storage.
-    Lagged(u64),
-}
-
-/// The session's subscriptions to the hub: one task per line forwarding that line's live
-/// events into the session's one queue. Dropping it stops them.
+/// The session's subscriptions to the hub: one mailbox the hub fills with the live events of
+/// every line it follows (see [`crate::hub`]). Dropping it leaves the hub.
 struct Feeds {
-    tx: tokio::sync::mpsc::Sender<Live>,
-    tasks: HashMap<u64, tokio::task::JoinHandle<()>>,
+    hub: Hub,
+    mailbox: Arc<Mailbox>,
+    audience: Option<Audience>,
+    /// Per followed line, the hub's epoch of the session's cursor (for a client session).
+    epochs: HashMap<u64, u64>,
 }
 
 impl Feeds {
-    /// Start forwarding `line` (once): subscribed before the replay, so nothing appended
-    /// meanwhile is missed (duplicates are skipped by sequence).
-    fn follow(&mut self, hub: &crate::hub::Hub, line: u64) {
-        if self.tasks.contains_key(&line) {
+    fn new(hub: Hub) -> Feeds {
+        Feeds {
+            hub,
+            mailbox: Arc::default(),
+            audience: None,
+            epochs: HashMap::new(),
+        }
+    }
+
+    /// Start following `line` (once): before the replay, so nothing appended meanwhile is
+    /// missed (duplicates are skipped by sequence). A specialist follows everything of the
+    /// line, a client only the events about them.
+    fn follow(&mut self, line: u64, subject: Subject) {
+        if self.epochs.contains_key(&line) {
+            // Read back from a new cursor: the epoch of now.
+            self.rewind(line);
             return;
         }
-        let mut rx = hub.subscribe(line);
-        let tx = self.tx.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let item = match rx.recv().await {
-                    Ok(event) => Live::Event(event),
-                    Err(RecvError::Lagged(_)) => Live::Lagged(line),
-                    Err(RecvError::Closed) => return,
-                };
-                if tx.send(item).await.is_err() {
-                    return;
-                }
-            }
-        });
-        self.tasks.insert(line, task);
+        let audience = match subject.role {
+            Role::Client => Audience::Client(subject.id),
+            _ => Audience::Everything,
+        };
+        self.audience = Some(audience);
+        let epoch = self.hub.subscribe(line, audience, &self.mailbox);
+        self.epochs.insert(line, epoch);
+    }
+
+    /// The line is read back from storage from the cursor now: its epoch from now on.
+    fn rewind(&mut self, line: u64) {
+        self.epochs.insert(line, self.hub.epoch(line));
     }
 }
 
 impl Drop for Feeds {
     fn drop(&mut self) {
-        for task in self.tasks.values() {
-            task.abort();
+        if let Some(audience) = self.audience {
+            let lines: Vec<u64> = self.epochs.keys().copied().collect();
+            self.hub.leave(&lines, audience, &self.mailbox);
         }
     }
+}
+
+/// What to do with one live event.
+enum Live {
+    Skip,
+    Send,
+    /// Something before it was missed: read the line back from storage.
+    Rewind,
 }
 
 struct Session {
@@ -85,9 +98,10 @@ struct Session {
 struct Closed;
 
 pub async fn run(socket: WebSocket, server: Arc<Server>) {
-    let (live_tx, mut live) = tokio::sync::mpsc::channel(LIVE_QUEUE);
     let mut revoked = server.revoked.subscribe();
     let mut signals = server.hub.signals();
+    let feeds = Feeds::new(server.hub.clone());
+    let mailbox: Arc<Mailbox> = feeds.mailbox.clone();
     let mut session = Session {
         server,
         socket,
@@ -96,10 +110,7 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
         cursors: HashMap::new(),
         rate: RateLimit::new(),
         token: None,
-        feeds: Feeds {
-            tx: live_tx,
-            tasks: HashMap::new(),
-        },
+        feeds,
     };
     loop {
         let step = tokio::select! {
@@ -107,11 +118,7 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
                 Some(Ok(message)) => session.on_message(message).await,
                 _ => Err(Closed),
             },
-            item = live.recv() => match item {
-                Some(Live::Event(event)) => session.on_live(event).await,
-                Some(Live::Lagged(line)) => session.replay(line).await,
-                None => Err(Closed),
-            },
+            () = mailbox.ready() => session.on_live().await,
             signal = signals.recv() => match signal {
                 Ok(signal) => session.on_signal(signal).await,
                 // Signalling is best effort: a lagging session loses some, the call set-up
@@ -303,7 +310,9 @@ impl Session {
                 .await;
         }
         self.cursors.insert(line, after);
-        self.feeds.follow(&self.server.hub, line);
+        if let Some(subject) = self.subject {
+            self.feeds.follow(line, subject);
+        }
         self.replay(line).await
     }
 
@@ -372,17 +381,63 @@ impl Session {
         self.send(frame).await
     }
 
-    async fn on_live(&mut self, event: StoredEvent) -> Result<(), Closed> {
+    /// Send what the hub queued: every frame fed to the socket, one flush for the batch; a
+    /// line with something missed (a gap, another epoch, a full mailbox) read back from
+    /// storage.
+    async fn on_live(&mut self) -> Result<(), Closed> {
+        let batch = self.feeds.mailbox.take();
+        let mut rewind = batch.lagged;
+        for event in batch.events {
+            if rewind.contains(&event.line) {
+                continue;
+            }
+            match self.live(&event) {
+                Live::Skip => {}
+                Live::Rewind => {
+                    rewind.insert(event.line);
+                }
+                Live::Send => {
+                    self.cursors.insert(event.line, event.seq);
+                    self.socket
+                        .feed(Message::Text(event.frame.clone()))
+                        .await
+                        .map_err(|_| Closed)?;
+                }
+            }
+        }
+        self.socket.flush().await.map_err(|_| Closed)?;
+        for line in rewind {
+            self.feeds.rewind(line);
+            self.replay(line).await?;
+        }
+        Ok(())
+    }
+
+    fn live(&self, event: &LiveEvent) -> Live {
         let Some(&cursor) = self.cursors.get(&event.line) else {
-            return Ok(());
+            return Live::Skip;
         };
         if event.seq <= cursor {
-            Ok(())
-        } else if event.seq == cursor + 1 {
-            self.deliver(event).await
-        } else {
-            // A gap: events were appended that this session has not seen; read them back.
-            self.replay(event.line).await
+            return Live::Skip;
+        }
+        match self.subject {
+            // A client's mailbox holds only their events: nothing to see between two of them
+            // as long as the line's epoch is the one of the cursor.
+            Some(Subject {
+                role: Role::Client,
+                id,
+            }) => {
+                if event.for_client != Some(id) {
+                    Live::Skip
+                } else if self.feeds.epochs.get(&event.line) == Some(&event.epoch) {
+                    Live::Send
+                } else {
+                    Live::Rewind
+                }
+            }
+            _ if event.seq == cursor + 1 => Live::Send,
+            // A gap: events were appended that this session has not seen.
+            _ => Live::Rewind,
         }
     }
 
