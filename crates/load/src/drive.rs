@@ -39,7 +39,13 @@ fn take_sorted(samples: &Samples) -> Vec<u64> {
     taken
 }
 
-async fn connect(addr: &str, subject: Subject, line: u64, after: u64) -> Result<Socket, String> {
+/// A signed-in session, subscribed to `line` from `after` when `line` is given.
+async fn connect(
+    addr: &str,
+    subject: Subject,
+    line: Option<u64>,
+    after: u64,
+) -> Result<Socket, String> {
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
         .await
         .map_err(|e| e.to_string())?;
@@ -47,8 +53,8 @@ async fn connect(addr: &str, subject: Subject, line: u64, after: u64) -> Result<
         version: PROTOCOL_VERSION,
         token: token_of(subject),
     };
-    let subscribe = ClientFrame::Subscribe { line, after };
-    for frame in [hello, subscribe] {
+    let subscribe = line.map(|line| ClientFrame::Subscribe { line, after });
+    for frame in std::iter::once(hello).chain(subscribe) {
         ws.feed(Message::Text(frame.encode().into()))
             .await
             .map_err(|e| e.to_string())?;
@@ -118,16 +124,22 @@ struct ClientCounters {
     errors: AtomicU64,
 }
 
-/// A client's session: writes one message every `period` (starting after `offset`) and counts
-/// the answers; a session acknowledges in order, so the oldest send is the one acknowledged.
+/// A client's session: once everyone is connected (`go`), writes one message every `period`
+/// (the first after `offset`) and counts the answers; a session acknowledges in order, so the
+/// oldest send is the one acknowledged.
 async fn client(
     mut ws: Socket,
+    mut go: tokio::sync::watch::Receiver<bool>,
     offset: Duration,
     period: Duration,
     start: Instant,
     counters: Arc<ClientCounters>,
     commit: Samples,
 ) {
+    // Meanwhile the socket is not read: the server's answers wait in its buffers.
+    if go.wait_for(|go| *go).await.is_err() {
+        return;
+    }
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + offset, period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut in_flight = VecDeque::new();
@@ -197,7 +209,7 @@ pub async fn drive(
     let head = |line: u64| heads.get(&line).copied().unwrap_or(0);
     let mut tasks = Vec::new();
     for &(id, line) in &roster.specialists {
-        let ws = connect(&addr, Subject::specialist(id), line, head(line)).await?;
+        let ws = connect(&addr, Subject::specialist(id), Some(line), head(line)).await?;
         let watcher = watcher_of_line.get(&line) == Some(&id);
         tasks.push(tokio::spawn(specialist(
             ws,
@@ -209,12 +221,17 @@ pub async fn drive(
     let connected_specialists = start.elapsed();
     let clients = roster.clients.len();
     let period = Duration::from_secs_f64(clients as f64 / plan.rate.max(1) as f64);
+    // Nobody writes before everyone is connected and caught up: a session that subscribes
+    // later would first read back what the others wrote, which is not the load measured.
+    let (go, ready) = tokio::sync::watch::channel(false);
     for (n, &(id, line)) in roster.clients.iter().enumerate() {
-        let ws = connect(&addr, Subject::client(id), line, head(line)).await?;
+        let feed = plan.client_feeds.then_some(line);
+        let ws = connect(&addr, Subject::client(id), feed, head(line)).await?;
         // Spread the clients' messages evenly over one period.
         let offset = period.mul_f64(n as f64 / clients.max(1) as f64);
         tasks.push(tokio::spawn(client(
             ws,
+            ready.clone(),
             offset,
             period,
             start,
@@ -224,6 +241,7 @@ pub async fn drive(
     }
     let connected_all = start.elapsed();
     eprintln!("connected specialists in {connected_specialists:?}, everyone in {connected_all:?}");
+    go.send_replace(true);
 
     // Warm up (every client has written at least once when the period is short), then
     // measure a clean window.
@@ -252,9 +270,14 @@ pub async fn drive(
     let ms = |micros: u64| micros as f64 / 1000.0;
     let percent = |p: Option<f64>| p.map_or_else(|| "unknown".to_string(), |p| format!("{p:.0}%"));
     println!(
-        "connections: {} specialists + {} clients over loopback, all subscribed to their line",
+        "connections: {} specialists + {} clients over loopback ({})",
         roster.specialists.len(),
-        clients
+        clients,
+        if plan.client_feeds {
+            "clients follow their line"
+        } else {
+            "clients only write"
+        }
     );
     println!("offered rate: {} client messages/s", plan.rate);
     println!(

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! linedesk-load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]
-//!     [--server PATH] [--dir DIR] [--prepared DIR]
+//!     [--client-feeds 1] [--server PATH] [--dir DIR] [--prepared DIR]
 //! ```
 //!
 //! Prepares a data dir through the server's library (lines, specialists serving them, clients,
@@ -16,7 +16,8 @@
 //!
 //! `--dir` is where the run's data dir goes (the system's temp dir by default; a tmpfs such as
 //! /dev/shm takes the disk's fsync out of the figures); `--prepared DIR` keeps the prepared
-//! data in DIR and later runs of the same size start from a copy of it.
+//! data in DIR and later runs of the same size start from a copy of it; `--client-feeds 0`
+//! lets the clients only write (as the tool did before clients followed their line).
 
 mod drive;
 mod measure;
@@ -27,7 +28,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage: linedesk-load [--specialists 500] [--clients 5000] [--lines 10] \
-[--seconds 20] [--rate 1000] [--server PATH] [--dir DIR] [--prepared DIR]";
+[--seconds 20] [--rate 1000] [--client-feeds 1] [--server PATH] [--dir DIR] [--prepared DIR]";
 
 pub struct LoadPlan {
     pub specialists: u64,
@@ -36,6 +37,8 @@ pub struct LoadPlan {
     pub seconds: u64,
     /// Offered client messages per second, all clients together.
     pub rate: u64,
+    /// Clients subscribe to their line as the apps do (`--client-feeds 0`: they only write).
+    pub client_feeds: bool,
 }
 
 struct Options {
@@ -53,6 +56,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             lines: 10,
             seconds: 20,
             rate: 1000,
+            client_feeds: true,
         },
         server: None,
         dir: std::env::temp_dir(),
@@ -74,6 +78,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--lines" => o.plan.lines = number()?,
             "--seconds" => o.plan.seconds = number()?,
             "--rate" => o.plan.rate = number()?,
+            "--client-feeds" => o.plan.client_feeds = number()? != 0,
             "--server" => o.server = Some(value.into()),
             "--dir" => o.dir = value.into(),
             "--prepared" => o.prepared = Some(value.into()),

@@ -294,6 +294,30 @@ impl Hub {
         routes.epoch
     }
 
+    /// Tell the hub where `line` stands when it has handed out nothing of it yet: every
+    /// event up to `head` is committed (a session just read them from storage). Its next
+    /// events are then in turn instead of starting an epoch each client session must read
+    /// back from storage for. Sessions that followed the line before may have read less, so
+    /// the epoch changes: the new epoch when the hub took it (the caller, who read up to
+    /// `head`, keeps it), `None` when the hub already knew.
+    pub fn seed(&self, line: u64, head: u64) -> Option<u64> {
+        let mut lines = lock(&self.lines);
+        let routes = lines.entry(line).or_default();
+        if routes.next.is_some() {
+            return None;
+        }
+        routes.next = Some(head + 1);
+        routes.epoch += 1;
+        Some(routes.epoch)
+    }
+
+    /// Whether the hub knows where `line` stands (see [`Hub::seed`]).
+    pub fn knows(&self, line: u64) -> bool {
+        lock(&self.lines)
+            .get(&line)
+            .is_some_and(|l| l.next.is_some())
+    }
+
     /// The line's epoch now (read before reading the line back from storage).
     pub fn epoch(&self, line: u64) -> u64 {
         lock(&self.lines).get(&line).map_or(0, |l| l.epoch)

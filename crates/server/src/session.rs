@@ -313,7 +313,9 @@ impl Session {
         if let Some(subject) = self.subject {
             self.feeds.follow(line, subject);
         }
-        self.replay(line).await
+        self.replay(line).await?;
+        self.seed_hub(line).await;
+        Ok(())
     }
 
     /// Send everything of `line` after its cursor from storage, then say the replay is done.
@@ -411,6 +413,27 @@ impl Session {
             self.replay(line).await?;
         }
         Ok(())
+    }
+
+    /// After a replay: when the hub does not know yet where the line stands, tell it the
+    /// cursor, once storage confirms the cursor is a committed event (a client may name any
+    /// number).
+    async fn seed_hub(&mut self, line: u64) {
+        let Some(&cursor) = self.cursors.get(&line) else {
+            return;
+        };
+        if cursor == 0 || self.server.hub.knows(line) {
+            return;
+        }
+        let storage = self.server.storage.clone();
+        let found =
+            tokio::task::spawn_blocking(move || storage.events_after(line, cursor - 1, 1)).await;
+        if let Ok(Ok(page)) = found
+            && page.first().map(|e| e.seq) == Some(cursor)
+            && let Some(epoch) = self.server.hub.seed(line, cursor)
+        {
+            self.feeds.epochs.insert(line, epoch);
+        }
     }
 
     fn live(&self, event: &LiveEvent) -> Live {

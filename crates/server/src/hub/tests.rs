@@ -181,3 +181,31 @@ fn a_mailbox_that_left_hears_nothing() {
     assert!(gone.take().events.is_empty());
     assert_eq!(seqs(&stays.take()), [1]);
 }
+
+#[test]
+fn a_seeded_line_hands_out_its_next_event_in_the_seeding_epoch() {
+    let hub = Hub::default();
+    let early = follow(&hub, 1, Audience::Client(7));
+    let before = hub.epoch(1);
+    assert!(!hub.knows(1));
+    let seeded = hub.seed(1, 41).expect("the hub knew nothing");
+    assert!(seeded > before, "who followed before may have read less");
+    assert_eq!(hub.seed(1, 50), None, "once");
+    hub.publish(&[message(1, 42, 7)]);
+    let batch = early.take();
+    assert_eq!(seqs(&batch), [42]);
+    assert_eq!(batch.events[0].epoch, seeded, "in turn: no new epoch");
+    // One committed before the seed and published after it: a new epoch.
+    hub.publish(&[message(1, 40, 7)]);
+    assert!(early.take().events[0].epoch > seeded);
+}
+
+#[test]
+fn an_unseeded_line_starts_an_epoch_with_its_first_event() {
+    let hub = Hub::default();
+    let early = follow(&hub, 1, Audience::Client(7));
+    let before = hub.epoch(1);
+    hub.publish(&[message(1, 42, 7)]);
+    assert!(early.take().events[0].epoch > before);
+    assert!(hub.knows(1));
+}
