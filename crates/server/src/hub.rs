@@ -33,8 +33,11 @@ use crate::storage::StoredEvent;
 /// Events a session may have waiting; past that it reads back from storage.
 pub const MAILBOX: usize = 1024;
 
-/// How long an event published ahead of its turn waits for the ones before it.
-pub const HOLD: Duration = Duration::from_millis(100);
+/// How long an event published ahead of its turn waits for the ones before it. Long enough
+/// that a publisher delayed by a busy machine does not make every client session of the line
+/// read it back from storage (which would make the machine busier still); only a number
+/// appended outside the hub waits this long.
+pub const HOLD: Duration = Duration::from_secs(1);
 
 /// Signals in flight; a session that lags behind loses some (the ICE candidates of a call are
 /// a handful, so it takes thousands of simultaneous call set-ups).

@@ -472,13 +472,19 @@ impl Session {
     ) -> Result<(), Closed> {
         let storage = self.server.storage.clone();
         let key_for_task = key.clone();
+        let hub = self.server.hub.clone();
         let outcome = tokio::task::spawn_blocking(move || {
-            storage.apply(subject, &key_for_task, &action, now_ms())
+            let applied = storage.apply(subject, &key_for_task, &action, now_ms());
+            // Published by the thread that committed, at once: events reach the hub in
+            // about the order they were committed (an async task may wait its turn long).
+            if let Ok(Applied::Done(events)) = &applied {
+                hub.publish(events);
+            }
+            applied
         })
         .await;
         match outcome {
             Ok(Ok(Applied::Done(events))) => {
-                self.server.hub.publish(&events);
                 if events
                     .iter()
                     .any(|e| matches!(e.event, linedesk_protocol::Event::SlaStarted { .. }))
