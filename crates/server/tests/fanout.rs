@@ -174,3 +174,56 @@ async fn a_client_following_two_sessions_gets_its_events_on_both_and_a_reconnect
         .collect();
     assert_eq!(resumed, expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_appended_outside_the_hub_still_reaches_the_client_once_in_order() {
+    let w = world().await;
+    let (mut ivanova, start) = following(&w, "ivanova", "ivanova-pass").await;
+    let (mut anna, _) = following(&w, "anna", "anna-pass").await;
+    let mut writer = Client::signed_in(w.addr, "ivanova", "ivanova-pass").await;
+    ack(
+        &mut writer,
+        "first",
+        Action::ClientMessage {
+            text: "first".into(),
+        },
+    )
+    .await;
+    // Applied straight to storage, as another process would: the hub never hears of it, so
+    // the next live event waits for it, then the hub gives up and the sessions read back.
+    let subject = linedesk_server::storage::Subject::client(w.client_a);
+    w.storage
+        .apply(
+            subject,
+            "outside",
+            &Action::ClientMessage {
+                text: "outside".into(),
+            },
+            linedesk_server::app::now_ms(),
+        )
+        .expect("applied outside");
+    ack(
+        &mut writer,
+        "last",
+        Action::ClientMessage {
+            text: "last".into(),
+        },
+    )
+    .await;
+    let log: Vec<(u64, Event)> = stored(&w, w.line_a)
+        .into_iter()
+        .filter(|(seq, _)| *seq > start)
+        .collect();
+    let theirs: Vec<(u64, Event)> = log
+        .iter()
+        .filter(|(_, e)| e.client() == Some(w.client_a) && e.shown_to_client())
+        .cloned()
+        .collect();
+    assert!(
+        theirs
+            .iter()
+            .any(|(_, e)| matches!(e, Event::MessagePosted { text, .. } if text == "outside"))
+    );
+    assert_eq!(live(&mut ivanova, theirs.len()).await, theirs);
+    assert_eq!(live(&mut anna, log.len()).await, log);
+}
