@@ -75,6 +75,9 @@ async fn start_server(
             &data_dir.display().to_string(),
             "--bind",
             "127.0.0.1:0",
+            // Every simulated session comes from 127.0.0.1: lift the per-address cap.
+            "--max-connections-per-ip",
+            "1000000",
         ])
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)

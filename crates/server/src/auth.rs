@@ -5,9 +5,6 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 
-/// How long a token from `POST /api/login` is valid.
-pub const TOKEN_LIFETIME_MS: i64 = 12 * 60 * 60 * 1000;
-
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("the password could not be hashed: {0}")]
@@ -31,6 +28,27 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
             .verify_password(password.as_bytes(), &hash)
             .is_ok()
     })
+}
+
+/// What an unknown login is checked against: an argon2id hash with the same parameters as
+/// [`hash_password`]'s (a test checks it). Its password does not matter: an unknown login
+/// never gets in, whatever the dummy's verification says.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$Fp1H1WjOcNS9goLyouhNTQ$FJ5Fl9mSLtTQYAY//87hIYOwcmBWs9bNvi6cmMI9YrQ";
+
+/// Whether `password` opens an account whose stored hash is `stored` (`None`: no such login).
+/// An unknown login runs the same argon2 verification against [`DUMMY_HASH`], so the answer
+/// takes as long as for a known login with a wrong password and does not tell logins apart.
+pub fn verify_login(password: &str, stored: Option<&str>) -> bool {
+    verify_login_with(password, stored, verify_password)
+}
+
+fn verify_login_with(
+    password: &str,
+    stored: Option<&str>,
+    verify: impl FnOnce(&str, &str) -> bool,
+) -> bool {
+    let matched = verify(password, stored.unwrap_or(DUMMY_HASH));
+    matched && stored.is_some()
 }
 
 /// A new random token (256 bits, hex) and the hash under which it is stored.
@@ -62,6 +80,30 @@ mod tests {
         assert!(verify_password("пароль-1", &a));
         assert!(!verify_password("пароль-2", &a));
         assert!(!verify_password("пароль-1", "not a hash"));
+    }
+
+    #[test]
+    fn unknown_and_known_logins_run_the_same_verification() {
+        let known = hash_password("anna-pass").expect("hash");
+        let mut seen = Vec::new();
+        for stored in [Some(known.as_str()), None] {
+            let mut calls = 0;
+            verify_login_with("guess", stored, |p, h| {
+                calls += 1;
+                seen.push(h.to_string());
+                verify_password(p, h)
+            });
+            assert_eq!(calls, 1, "{stored:?}");
+        }
+        // The dummy is a real argon2id hash with the parameters of a stored one.
+        let params = |h: &str| h.split('$').take(4).collect::<Vec<_>>().join("$");
+        assert_eq!(params(&seen[0]), params(&seen[1]));
+        // A hash that verifies: the full argon2 work runs, not an early parse failure.
+        assert!(verify_password("linedesk: nobody's password", DUMMY_HASH));
+        assert!(!verify_login("linedesk: nobody's password", None));
+        assert!(!verify_login("", None) && !verify_login("anything", None));
+        assert!(verify_login("anna-pass", Some(&known)));
+        assert!(!verify_login("guess", Some(&known)));
     }
 
     #[test]

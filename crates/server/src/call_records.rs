@@ -28,7 +28,7 @@ pub(crate) enum RecordingFiles {
 }
 
 impl RecordingFiles {
-    fn path(dir: &std::path::Path, call: u64) -> PathBuf {
+    pub(crate) fn path(dir: &std::path::Path, call: u64) -> PathBuf {
         dir.join(format!("call-{call}.ogg"))
     }
 

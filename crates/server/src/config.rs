@@ -4,6 +4,11 @@
 //! bind = "0.0.0.0:7700"          # default 127.0.0.1:7700
 //! data_dir = "/var/lib/linedesk" # required
 //! offline_grace_seconds = 60     # optional
+//! [http]                         # optional: deadlines, caps and browser origins
+//! max_connections_per_ip = 512
+//! header_timeout_seconds = 10
+//! body_timeout_seconds = 300
+//! allowed_origins = ["https://desk.example.com"]
 //! [tls]                          # optional: HTTPS and WSS on the same port
 //! cert = "/etc/linedesk/cert.pem"
 //! key = "/etc/linedesk/key.pem"
@@ -33,6 +38,35 @@ pub struct ServerConfig {
     /// Present when `[tls]` is: certificate and key are loaded and known to match.
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub offline_grace: Option<Duration>,
+    pub http: HttpPolicy,
+}
+
+/// The HTTP side's deadlines, caps and allowed origins (`[http]` in the config file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpPolicy {
+    /// Open connections (HTTP and WebSocket) from one address; more are refused at once.
+    pub max_connections_per_ip: usize,
+    /// A request's head must arrive within this time (slow-headers attacks).
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this time (slow-body attacks).
+    pub body_timeout: Duration,
+    /// `Origin`s a browser request may come from (exact `scheme://host[:port]`). A request
+    /// without `Origin` is not from a browser page and passes; empty: no browser page may call.
+    pub allowed_origins: Vec<String>,
+}
+
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 512;
+
+impl Default for HttpPolicy {
+    fn default() -> HttpPolicy {
+        HttpPolicy {
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
+            header_timeout: Duration::from_secs(10),
+            // 50 MiB (the largest recording) in 5 minutes: about 1.4 Mbit/s.
+            body_timeout: Duration::from_secs(300),
+            allowed_origins: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +111,16 @@ struct RawConfig {
     data_dir: Option<PathBuf>,
     tls: Option<RawTls>,
     offline_grace_seconds: Option<u64>,
+    http: Option<RawHttp>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    max_connections_per_ip: Option<u64>,
+    header_timeout_seconds: Option<u64>,
+    body_timeout_seconds: Option<u64>,
+    allowed_origins: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,6 +189,10 @@ impl ServerConfig {
             }
             Some(s) => Some(Duration::from_secs(s)),
         };
+        let http = match raw.http {
+            None => HttpPolicy::default(),
+            Some(h) => http_policy(file, h)?,
+        };
         let tls = match raw.tls {
             None => None,
             Some(t) => {
@@ -163,8 +211,68 @@ impl ServerConfig {
             data_dir: resolve(&data_dir),
             tls,
             offline_grace,
+            http,
         })
     }
+}
+
+/// Longest accepted HTTP deadline: an hour.
+const MAX_TIMEOUT_SECONDS: u64 = 60 * 60;
+
+fn http_policy(file: &Path, raw: RawHttp) -> Result<HttpPolicy, ConfigError> {
+    let bad = |key: &'static str, value: String, reason: &'static str| ConfigError::BadValue {
+        file: file.to_path_buf(),
+        key,
+        value,
+        reason,
+    };
+    let defaults = HttpPolicy::default();
+    let seconds = |key: &'static str, value: Option<u64>, default: Duration| match value {
+        None => Ok(default),
+        Some(s) if s == 0 || s > MAX_TIMEOUT_SECONDS => {
+            Err(bad(key, s.to_string(), "must be between 1 and 3600"))
+        }
+        Some(s) => Ok(Duration::from_secs(s)),
+    };
+    let max_connections_per_ip = match raw.max_connections_per_ip {
+        None => defaults.max_connections_per_ip,
+        Some(n) if n == 0 || n > 1_000_000 => {
+            return Err(bad(
+                "http.max_connections_per_ip",
+                n.to_string(),
+                "must be between 1 and 1000000",
+            ));
+        }
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+    };
+    let mut allowed_origins = Vec::new();
+    for origin in raw.allowed_origins.unwrap_or_default() {
+        let trimmed = origin.trim().trim_end_matches('/');
+        let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
+        let host = trimmed.split_once("://").map_or("", |(_, h)| h);
+        if !scheme_ok || host.is_empty() || host.contains('/') {
+            return Err(bad(
+                "http.allowed_origins",
+                format!("{origin:?}"),
+                "an origin is scheme://host[:port], like https://desk.example.com",
+            ));
+        }
+        allowed_origins.push(trimmed.to_ascii_lowercase());
+    }
+    Ok(HttpPolicy {
+        max_connections_per_ip,
+        header_timeout: seconds(
+            "http.header_timeout_seconds",
+            raw.header_timeout_seconds,
+            defaults.header_timeout,
+        )?,
+        body_timeout: seconds(
+            "http.body_timeout_seconds",
+            raw.body_timeout_seconds,
+            defaults.body_timeout,
+        )?,
+        allowed_origins,
+    })
 }
 
 #[cfg(test)]
@@ -181,11 +289,30 @@ mod tests {
         assert_eq!(c.bind.to_string(), DEFAULT_BIND);
         assert_eq!(c.data_dir, PathBuf::from("/etc/linedesk/data"));
         assert!(c.tls.is_none() && c.offline_grace.is_none());
+        assert_eq!(c.http, HttpPolicy::default());
         let c = parse("bind = \"[::1]:9000\"\ndata_dir = \"/srv/l\"\noffline_grace_seconds = 5")
             .expect("config");
         assert_eq!(c.bind.to_string(), "[::1]:9000");
         assert_eq!(c.data_dir, PathBuf::from("/srv/l"));
         assert_eq!(c.offline_grace, Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn the_http_section() {
+        let c = parse(
+            "data_dir = \"d\"\n[http]\nmax_connections_per_ip = 20000\nheader_timeout_seconds = 2\n\
+             body_timeout_seconds = 30\nallowed_origins = [\"https://Desk.example.com/\"]",
+        )
+        .expect("config");
+        assert_eq!(
+            c.http,
+            HttpPolicy {
+                max_connections_per_ip: 20000,
+                header_timeout: Duration::from_secs(2),
+                body_timeout: Duration::from_secs(30),
+                allowed_origins: vec!["https://desk.example.com".into()],
+            }
+        );
     }
 
     #[test]
@@ -225,6 +352,22 @@ mod tests {
                 "missing field `key`",
             ),
             ("data_dir = = \"d\"", "server.toml"),
+            (
+                "data_dir = \"d\"\n[http]\nmax_connections_per_ip = 0",
+                "`http.max_connections_per_ip` = 0",
+            ),
+            (
+                "data_dir = \"d\"\n[http]\nbody_timeout_seconds = 0",
+                "`http.body_timeout_seconds`",
+            ),
+            (
+                "data_dir = \"d\"\n[http]\nallowed_origins = [\"desk.example.com\"]",
+                "`http.allowed_origins`",
+            ),
+            (
+                "data_dir = \"d\"\n[http]\norigins = []",
+                "unknown field `origins`",
+            ),
         ];
         for (text, expected) in cases {
             let err = parse(text).expect_err(text).to_string();

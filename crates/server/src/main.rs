@@ -3,9 +3,13 @@
 //! ```text
 //! linedesk-server seed-demo --data-dir DIR --password PASSWORD
 //! linedesk-server serve --config linedesk-server.toml
-//! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
+//! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700] [--max-connections-per-ip 512]
 //! linedesk-server add-admin --data-dir DIR --login LOGIN --password PASSWORD
 //! linedesk-server revoke-tokens --data-dir DIR --login LOGIN
+//! linedesk-server disable-account --data-dir DIR --login LOGIN
+//! linedesk-server enable-account --data-dir DIR --login LOGIN
+//! linedesk-server reset-password --data-dir DIR --login LOGIN --password PASSWORD
+//! linedesk-server remove-from-line --data-dir DIR --login LOGIN --line ID
 //! linedesk-server add-line --data-dir DIR --name NAME
 //! linedesk-server import-clients --data-dir DIR --line ID --file clients.csv
 //! linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
@@ -36,9 +40,13 @@ use linedesk_server::tls::serve_tls;
 
 const USAGE: &str = "usage:
   linedesk-server serve --config linedesk-server.toml
-  linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700]
+  linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700] [--max-connections-per-ip 512]
   linedesk-server add-admin --data-dir DIR --login LOGIN --password PASSWORD
   linedesk-server revoke-tokens --data-dir DIR --login LOGIN
+  linedesk-server disable-account --data-dir DIR --login LOGIN              (revokes its tokens; no new login)
+  linedesk-server enable-account --data-dir DIR --login LOGIN
+  linedesk-server reset-password --data-dir DIR --login LOGIN --password PASSWORD  (revokes its tokens)
+  linedesk-server remove-from-line --data-dir DIR --login LOGIN --line ID   (a specialist; their appeals go back to routing)
   linedesk-server add-line --data-dir DIR --name NAME
   linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
   linedesk-server add-specialist --data-dir DIR --login LOGIN --password PASSWORD --name NAME --lines 1,2 [--priority 0-255] [--limit 5]
@@ -87,9 +95,12 @@ fn open_storage(dir: &Path) -> Result<SqliteStorage, String> {
 /// The checked plan for `serve`: from the config file, or from `--data-dir` and `--bind`.
 fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> {
     if let Some(file) = opts.get("config") {
-        if let Some(other) = ["data-dir", "bind"].iter().find(|o| opts.contains_key(**o)) {
+        if let Some(other) = ["data-dir", "bind", "max-connections-per-ip"]
+            .iter()
+            .find(|o| opts.contains_key(**o))
+        {
             return Err(format!(
-                "--{other} goes in the config file (`data_dir`, `bind`), not beside --config"
+                "--{other} goes in the config file (`data_dir`, `bind`, `[http]`), not beside --config"
             ));
         }
         return ServerConfig::load(Path::new(file)).map_err(|e| e.to_string());
@@ -100,11 +111,19 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         .ok()
         .and_then(|mut a| a.next())
         .ok_or_else(|| format!("--bind {text:?} is not an address like 127.0.0.1:7700"))?;
+    let mut http = linedesk_server::config::HttpPolicy::default();
+    if opts.contains_key("max-connections-per-ip") {
+        http.max_connections_per_ip = usize::try_from(number(opts, "max-connections-per-ip")?)
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or("--max-connections-per-ip must be at least 1")?;
+    }
     Ok(ServerConfig {
         bind,
         data_dir: PathBuf::from(need(opts, "data-dir")?),
         tls: None,
         offline_grace: None,
+        http,
     })
 }
 
@@ -120,9 +139,10 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot bind {bind}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let server = Server::with_offline_grace(
+        let server = Server::configured(
             Arc::new(storage),
             config.offline_grace.unwrap_or(OFFLINE_GRACE),
+            config.http,
         );
         // Tests and scripts read this line to learn the port.
         match config.tls {
@@ -166,6 +186,50 @@ fn run(args: &[String]) -> Result<(), String> {
                 }
                 None => Err(format!("no account with the login {login:?}")),
             }
+        }
+        "disable-account" | "enable-account" => {
+            let login = need(&opts, "login")?;
+            let disabled = command == "disable-account";
+            storage(&opts)?
+                .set_account_disabled(login, disabled, now_ms())
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no account with the login {login:?}"))?;
+            let done = if disabled {
+                "disabled (its tokens are revoked)"
+            } else {
+                "enabled"
+            };
+            println!("{login}: {done}");
+            Ok(())
+        }
+        "reset-password" => {
+            let login = need(&opts, "login")?;
+            let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
+            storage(&opts)?
+                .reset_password(login, &hash, now_ms())
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no account with the login {login:?}"))?;
+            println!("{login}: new password set; its tokens are revoked");
+            Ok(())
+        }
+        "remove-from-line" => {
+            let s = storage(&opts)?;
+            let login = need(&opts, "login")?;
+            let line = number(&opts, "line")?;
+            let specialist = s
+                .account_by_login(login)
+                .map_err(|e| e.to_string())?
+                .map(|a| a.subject)
+                .filter(|subject| subject.role == linedesk_protocol::Role::Specialist)
+                .ok_or_else(|| format!("no specialist with the login {login:?}"))?;
+            let events = s
+                .remove_from_line(specialist.id, line, now_ms())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{login} no longer serves line {line}; {} appeal move(s)",
+                events.len()
+            );
+            Ok(())
         }
         "add-line" => {
             println!(

@@ -1,22 +1,31 @@
-//! Presence follows the connection: when a specialist's last session closes and they do not
-//! come back within a grace period, they are set Offline, which hands their open appeals to
-//! colleagues or the queue (P4). A short network blip changes nothing.
+//! Live sessions per account, and presence that follows the connection.
+//!
+//! Every signed-in session is counted under its account: at most
+//! [`crate::session_limits::SessionLimits::per_account`] at once. When a specialist's last
+//! session closes and they do not come back within a grace period, they are set Offline, which
+//! hands their open appeals to colleagues or the queue (P4). A short network blip changes
+//! nothing.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use linedesk_domain::presence::PresenceStatus;
-use linedesk_protocol::Action;
+use linedesk_protocol::{Action, Role};
 
-use crate::app::{Server, now_ms};
+use crate::context::{Server, now_ms};
 use crate::storage::{Applied, Subject};
 
 /// How long a specialist may be disconnected before they count as Offline.
 pub const OFFLINE_GRACE: Duration = Duration::from_secs(60);
 
+/// The account already has as many live sessions as it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("this account already has {0} live sessions; close one first")]
+pub struct TooManySessions(pub usize);
+
 pub struct Sessions {
-    live: Mutex<HashMap<u64, usize>>,
+    live: Mutex<HashMap<Subject, usize>>,
     grace: Duration,
 }
 
@@ -28,32 +37,50 @@ impl Sessions {
         }
     }
 
-    fn count(&self, specialist: u64) -> usize {
+    fn live(&self) -> MutexGuard<'_, HashMap<Subject, usize>> {
+        // Counters only: usable whatever a panicking holder left.
         self.live
             .lock()
-            .map_or(0, |live| live.get(&specialist).copied().unwrap_or(0))
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub fn join(&self, specialist: u64) {
-        if let Ok(mut live) = self.live.lock() {
-            *live.entry(specialist).or_default() += 1;
+    /// Live sessions of `subject`.
+    pub fn count(&self, subject: Subject) -> usize {
+        self.live().get(&subject).copied().unwrap_or(0)
+    }
+
+    /// A session of `subject` signed in, unless the account already has `cap` live ones.
+    pub fn join(&self, subject: Subject, cap: usize) -> Result<(), TooManySessions> {
+        let mut live = self.live();
+        let n = live.entry(subject).or_default();
+        if *n >= cap {
+            return Err(TooManySessions(*n));
         }
+        *n += 1;
+        Ok(())
     }
 
-    /// A session of `specialist` ended; after the grace period without a new one, Offline.
-    pub fn leave(server: &Arc<Server>, specialist: u64) {
-        let left = server.sessions.live.lock().map_or(0, |mut live| {
-            let n = live.entry(specialist).or_default();
+    /// A session of `subject` ended; a specialist left with none goes Offline after the grace
+    /// period unless a new one starts meanwhile.
+    pub fn leave(server: &Arc<Server>, subject: Subject) {
+        let left = {
+            let mut live = server.sessions.live();
+            let n = live.entry(subject).or_default();
             *n = n.saturating_sub(1);
-            *n
-        });
-        if left > 0 {
+            let left = *n;
+            if left == 0 {
+                live.remove(&subject);
+            }
+            left
+        };
+        if left > 0 || subject.role != Role::Specialist {
             return;
         }
+        let specialist = subject.id;
         let server = server.clone();
         tokio::spawn(async move {
             tokio::time::sleep(server.sessions.grace).await;
-            if server.sessions.count(specialist) > 0 {
+            if server.sessions.count(subject) > 0 {
                 return;
             }
             let storage = server.storage.clone();
@@ -74,5 +101,25 @@ impl Sessions {
                 server.hub.publish(&events);
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_has_at_most_cap_sessions() {
+        let sessions = Sessions::new(OFFLINE_GRACE);
+        let anna = Subject::specialist(1);
+        assert_eq!(sessions.join(anna, 2), Ok(()));
+        assert_eq!(sessions.join(anna, 2), Ok(()));
+        assert_eq!(sessions.join(anna, 2), Err(TooManySessions(2)));
+        assert_eq!(
+            sessions.join(Subject::client(1), 2),
+            Ok(()),
+            "another account"
+        );
+        assert_eq!(sessions.count(anna), 2);
     }
 }

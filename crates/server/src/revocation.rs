@@ -1,21 +1,27 @@
-//! Live sessions of a revoked token are closed.
+//! Live sessions of a revoked token are closed, and expired tokens are deleted.
 //!
 //! Revocations are written to storage (a logout deletes one token, `revoke-tokens` every token
 //! of an account) and noted in a log there. The running server reads that log every
 //! [`POLL`] and broadcasts what it finds to the sessions, so a revocation made by another
-//! process (the `revoke-tokens` command next to a running server) closes sessions too.
+//! process (the `revoke-tokens` command next to a running server) closes sessions too. A line
+//! taken away from a specialist (`Revoked::Line`) travels the same broadcast.
+//!
+//! Beside it, every [`crate::session_limits::SessionLimits::token_sweep_every`] the tokens
+//! expired by then are deleted (a session ends at its token's expiry on its own timer).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::app::Server;
+use linedesk_protocol::Action;
+
+use crate::context::{Server, now_ms};
 
 /// How often the revocation log is read: a revoked session closes within about this long.
 pub const POLL: Duration = Duration::from_millis(500);
 
-/// Start reading the revocation log (once per server; later calls do nothing). The task ends
-/// when the server is dropped.
+/// Start reading the revocation log and sweeping expired tokens (once per server; later calls
+/// do nothing). The tasks end when the server is dropped.
 pub fn start_watching(server: &Arc<Server>) {
     if server.watching_revocations.swap(true, Ordering::SeqCst) {
         return;
@@ -41,4 +47,37 @@ pub fn start_watching(server: &Arc<Server>) {
             }
         }
     });
+    let weak = Arc::downgrade(server);
+    let every = server.limits.token_sweep_every;
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let Some(server) = weak.upgrade() else {
+                return;
+            };
+            let storage = server.storage.clone();
+            let swept =
+                tokio::task::spawn_blocking(move || storage.delete_expired_tokens(now_ms())).await;
+            // A failed sweep is retried at the next one; an expired token is refused anyway.
+            match swept {
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => eprintln!("linedesk-server: expired tokens: {err}"),
+                Err(err) => eprintln!("linedesk-server: expired tokens: {err}"),
+            }
+        }
+    });
+}
+
+/// The line an action names outright, for refusing it at once on a line taken away (actions
+/// naming an appeal, a ticket or a call are refused by storage, which checks who serves what).
+pub(crate) fn named_line(action: &Action) -> Option<u64> {
+    match action {
+        Action::SendMessage { line, .. }
+        | Action::CreateTicket { line, .. }
+        | Action::PlaceCall { line, .. }
+        | Action::RequestRemoteSession { line, .. }
+        | Action::StartAppeal { line, .. }
+        | Action::SaveKbDraft { line, .. } => Some(*line),
+        _ => None,
+    }
 }

@@ -1,8 +1,13 @@
 //! One WebSocket session: Hello first, then subscriptions (replay from a cursor, then live)
 //! and idempotent actions. Every bad frame gets a typed error frame; the session goes on, and
 //! nothing it does disturbs other sessions.
+//!
+//! Bounded by the server's [`crate::session_limits::SessionLimits`]: a Hello deadline, then
+//! the token's expiry; pings and a silence timeout ([`crate::keepalive`]); every frame through
+//! a [`FrameGate`]; at most so many sessions per account ([`crate::presence::Sessions`]).
+//! Replays go a page at a time, taking turns with everything else the session does.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket};
@@ -10,11 +15,13 @@ use futures_util::SinkExt;
 use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::app::{Server, now_ms};
 use crate::auth::token_hash;
+use crate::context::{Server, now_ms};
 use crate::hub::{Audience, Hub, LiveEvent, Mailbox};
-use crate::rate_limit::RateLimit;
-use crate::storage::{Applied, Revoked, StorageError, StoredEvent, Subject};
+use crate::keepalive::{Due, Keepalive};
+use crate::rate_limit::{FrameGate, Verdict};
+use crate::storage::{Applied, StoredEvent, Subject};
+use crate::wire_error::WireError;
 
 /// Replay is read from storage in pages of this many events.
 const REPLAY_PAGE: u32 = 500;
@@ -57,6 +64,15 @@ impl Feeds {
         self.epochs.insert(line, epoch);
     }
 
+    /// Stop following `line`.
+    fn unfollow(&mut self, line: u64) {
+        if self.epochs.remove(&line).is_some()
+            && let Some(audience) = self.audience
+        {
+            self.hub.leave(&[line], audience, &self.mailbox);
+        }
+    }
+
     /// The line is read back from storage from the cursor now: its epoch from now on.
     fn rewind(&mut self, line: u64) {
         self.epochs.insert(line, self.hub.epoch(line));
@@ -86,9 +102,14 @@ struct Session {
     /// Who signed in (after a valid Hello).
     subject: Option<Subject>,
     lines: BTreeSet<u64>,
+    /// Lines taken away from this specialist while the session ran.
+    taken: BTreeSet<u64>,
     /// Per subscribed line, the last sequence number sent.
     cursors: HashMap<u64, u64>,
-    rate: RateLimit,
+    /// Lines with a replay from storage under way, one page per turn of the session's loop.
+    replays: VecDeque<u64>,
+    gate: FrameGate,
+    keepalive: Keepalive,
     /// The hash of the token of the Hello: the session closes when it is revoked.
     token: Option<String>,
     feeds: Feeds,
@@ -97,28 +118,40 @@ struct Session {
 /// The session ended: the socket closed or failed.
 struct Closed;
 
+mod ends;
+use ends::taken_away;
+
 pub async fn run(socket: WebSocket, server: Arc<Server>) {
-    let mut revoked = server.revoked.subscribe();
-    let mut signals = server.hub.signals();
     let feeds = Feeds::new(server.hub.clone());
     let mailbox: Arc<Mailbox> = feeds.mailbox.clone();
+    let mut revoked = server.revoked.subscribe();
+    let mut signals = server.hub.signals();
+    // The Hello deadline, then (after the Hello) the token's expiry.
+    let mut ends = Box::pin(tokio::time::sleep(server.limits.hello_deadline));
     let mut session = Session {
+        gate: FrameGate::new(&server.limits),
+        keepalive: Keepalive::new(&server.limits),
         server,
         socket,
         subject: None,
         lines: BTreeSet::new(),
+        taken: BTreeSet::new(),
         cursors: HashMap::new(),
-        rate: RateLimit::new(),
+        replays: VecDeque::new(),
         token: None,
         feeds,
     };
     loop {
+        let signed_in = session.subject.is_some();
+        let replaying = !session.replays.is_empty();
         let step = tokio::select! {
             incoming = session.socket.recv() => match incoming {
-                Some(Ok(message)) => session.on_message(message).await,
+                Some(Ok(message)) => session.on_message(message, &mut ends).await,
                 _ => Err(Closed),
             },
             () = mailbox.ready() => session.on_live().await,
+            // One page of a replay; incoming frames, live events and pings take turns with it.
+            () = std::future::ready(()), if replaying => session.replay_page().await,
             signal = signals.recv() => match signal {
                 Ok(signal) => session.on_signal(signal).await,
                 // Signalling is best effort: a lagging session loses some, the call set-up
@@ -131,26 +164,35 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
                 Err(RecvError::Lagged(_)) => session.on_revoked(None).await,
                 Err(RecvError::Closed) => Err(Closed),
             },
+            () = ends.as_mut() => session.on_deadline(signed_in).await,
+            due = session.keepalive.due() => match due {
+                Due::Ping => session.ping().await,
+                // Nothing heard for the idle time: a half-open socket or a stuck peer.
+                Due::Gone => Err(Closed),
+            },
         };
         if step.is_err() {
             break;
         }
     }
-    if let Some(Subject {
-        role: Role::Specialist,
-        id,
-    }) = session.subject
-    {
-        crate::presence::Sessions::leave(&session.server, id);
+    if let Some(subject) = session.subject {
+        crate::presence::Sessions::leave(&session.server, subject);
     }
 }
 
 impl Session {
+    /// Send one frame; a peer that does not take it within the idle time is gone.
+    async fn send_message(&mut self, message: Message) -> Result<(), Closed> {
+        match tokio::time::timeout(self.server.limits.idle_timeout, self.socket.send(message)).await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Closed),
+        }
+    }
+
     async fn send(&mut self, frame: ServerFrame) -> Result<(), Closed> {
-        self.socket
-            .send(Message::Text(frame.encode().into()))
+        self.send_message(Message::Text(frame.encode().into()))
             .await
-            .map_err(|_| Closed)
     }
 
     async fn error(
@@ -162,37 +204,44 @@ impl Session {
         self.send(ServerFrame::error(code, message, key)).await
     }
 
-    /// A token was revoked (`None`: some were, unknown which). If it is this session's, say so
-    /// and close.
-    async fn on_revoked(&mut self, revoked: Option<&Revoked>) -> Result<(), Closed> {
-        let (Some(subject), Some(token)) = (self.subject, self.token.clone()) else {
-            return Ok(());
-        };
-        let mine = match revoked {
-            Some(Revoked::Token(hash)) => *hash == token,
-            Some(Revoked::Subject(s)) => *s == subject,
-            None => {
-                let storage = self.server.storage.clone();
-                let owner =
-                    tokio::task::spawn_blocking(move || storage.token_owner(&token, now_ms()))
-                        .await;
-                matches!(owner, Ok(Ok(None)))
-            }
-        };
-        if !mine {
-            return Ok(());
-        }
-        self.error(
-            ErrorCode::Unauthenticated,
-            "the token was revoked; log in again",
-            None,
-        )
-        .await?;
-        let _ = self.socket.send(Message::Close(None)).await;
-        Err(Closed)
+    async fn ping(&mut self) -> Result<(), Closed> {
+        self.send_message(Message::Ping(Default::default())).await
     }
 
-    async fn on_message(&mut self, message: Message) -> Result<(), Closed> {
+    async fn on_message(
+        &mut self,
+        message: Message,
+        ends: &mut std::pin::Pin<Box<tokio::time::Sleep>>,
+    ) -> Result<(), Closed> {
+        if let Message::Close(_) = message {
+            return Err(Closed);
+        }
+        self.keepalive.heard();
+        // Every frame counts, whatever its kind: binary frames and pings cost the server too.
+        match self.gate.check() {
+            Verdict::Allow => {}
+            Verdict::Refuse => {
+                // Name the refused action's key, so a client can resend exactly that one.
+                let key = match &message {
+                    Message::Text(text) => match ClientFrame::decode(text.as_str()) {
+                        Ok(ClientFrame::Submit { key, .. }) => Some(key),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                return self
+                    .error(ErrorCode::RateLimited, "too many frames; slow down", key)
+                    .await;
+            }
+            Verdict::Close => {
+                return self
+                    .close_with(
+                        ErrorCode::RateLimited,
+                        "too many frames after being told to slow down; closing",
+                    )
+                    .await;
+            }
+        }
         let text = match message {
             Message::Text(text) => text,
             Message::Close(_) => return Err(Closed),
@@ -203,17 +252,14 @@ impl Session {
                     .await;
             }
         };
-        if !self.rate.allow() {
-            return self
-                .error(ErrorCode::RateLimited, "too many frames; slow down", None)
-                .await;
-        }
         let frame = match ClientFrame::decode(text.as_str()) {
             Ok(frame) => frame,
             Err(err) => return self.error(err.code(), err.to_string(), None).await,
         };
         match (frame, self.subject) {
-            (ClientFrame::Hello { version, token }, None) => self.hello(version, &token).await,
+            (ClientFrame::Hello { version, token }, None) => {
+                self.hello(version, &token, ends).await
+            }
             (ClientFrame::Hello { .. }, Some(_)) => {
                 self.error(ErrorCode::OutOfOrder, "already signed in", None)
                     .await
@@ -229,6 +275,13 @@ impl Session {
             }
             (ClientFrame::Subscribe { line, after }, Some(_)) => self.subscribe(line, after).await,
             (ClientFrame::Submit { key, action }, Some(subject)) => {
+                if let Some(line) = crate::revocation::named_line(&action)
+                    && self.taken.contains(&line)
+                {
+                    return self
+                        .error(ErrorCode::Forbidden, taken_away(line), Some(key))
+                        .await;
+                }
                 self.submit(subject, key, action).await
             }
             (ClientFrame::Signal { call, payload }, Some(subject)) => {
@@ -246,7 +299,12 @@ impl Session {
         }
     }
 
-    async fn hello(&mut self, version: u16, token: &str) -> Result<(), Closed> {
+    async fn hello(
+        &mut self,
+        version: u16,
+        token: &str,
+        ends: &mut std::pin::Pin<Box<tokio::time::Sleep>>,
+    ) -> Result<(), Closed> {
         if version != PROTOCOL_VERSION {
             let message = format!("this server speaks protocol {PROTOCOL_VERSION}, not {version}");
             return self
@@ -258,12 +316,12 @@ impl Session {
         let found = tokio::task::spawn_blocking(move || {
             let owner = storage.token_owner(&hash, now_ms())?;
             owner
-                .map(|id| storage.lines_of(id).map(|lines| (id, lines)))
+                .map(|owner| storage.lines_of(owner.subject).map(|lines| (owner, lines)))
                 .transpose()
         })
         .await;
         match found {
-            Ok(Ok(Some((subject, _)))) if subject.role == Role::Admin => {
+            Ok(Ok(Some((owner, _)))) if owner.subject.role == Role::Admin => {
                 self.error(
                     ErrorCode::Forbidden,
                     "an admin has no line session; use the admin API",
@@ -271,12 +329,22 @@ impl Session {
                 )
                 .await
             }
-            Ok(Ok(Some((subject, lines)))) => {
+            Ok(Ok(Some((owner, lines)))) => {
+                let subject = owner.subject;
+                if let Err(full) = self
+                    .server
+                    .sessions
+                    .join(subject, self.server.limits.per_account)
+                {
+                    return self
+                        .error(ErrorCode::RateLimited, full.to_string(), None)
+                        .await;
+                }
                 self.token = Some(token_hash(token));
                 self.subject = Some(subject);
-                if subject.role == Role::Specialist {
-                    self.server.sessions.join(subject.id);
-                }
+                // From now on the session ends when its token expires.
+                ends.as_mut()
+                    .reset(crate::keepalive::instant_of(owner.expires_ms, now_ms()));
                 self.lines = lines.iter().copied().collect();
                 self.send(ServerFrame::Welcome {
                     version: PROTOCOL_VERSION,
@@ -294,52 +362,77 @@ impl Session {
                 )
                 .await
             }
-            Ok(Err(err)) => self.error(ErrorCode::Internal, err.to_string(), None).await,
-            Err(err) => self.error(ErrorCode::Internal, err.to_string(), None).await,
+            Ok(Err(err)) => {
+                let refused = WireError::from(err);
+                self.error(refused.code, refused.message, None).await
+            }
+            Err(err) => {
+                let refused = WireError::internal(err);
+                self.error(refused.code, refused.message, None).await
+            }
         }
     }
 
     async fn subscribe(&mut self, line: u64, after: u64) -> Result<(), Closed> {
         if !self.lines.contains(&line) {
-            return self
-                .error(
-                    ErrorCode::Forbidden,
-                    format!("line {line} is not one you serve"),
-                    None,
-                )
-                .await;
+            let message = if self.taken.contains(&line) {
+                taken_away(line)
+            } else {
+                format!("line {line} is not one you serve")
+            };
+            return self.error(ErrorCode::Forbidden, message, None).await;
         }
         self.cursors.insert(line, after);
         if let Some(subject) = self.subject {
             self.feeds.follow(line, subject);
         }
-        self.replay(line).await?;
-        self.seed_hub(line).await;
+        self.replay(line).await
+    }
+
+    /// Send everything of `line` after its cursor from storage, then say the replay is done:
+    /// queued here, sent a page at a time by [`Session::replay_page`].
+    async fn replay(&mut self, line: u64) -> Result<(), Closed> {
+        if !self.replays.contains(&line) {
+            self.replays.push_back(line);
+        }
         Ok(())
     }
 
-    /// Send everything of `line` after its cursor from storage, then say the replay is done.
-    async fn replay(&mut self, line: u64) -> Result<(), Closed> {
-        loop {
-            let after = self.cursors.get(&line).copied().unwrap_or(0);
-            let storage = self.server.storage.clone();
-            let page =
-                tokio::task::spawn_blocking(move || storage.events_after(line, after, REPLAY_PAGE))
-                    .await;
-            let page = match page {
-                Ok(Ok(page)) => page,
-                Ok(Err(err)) => {
-                    return self.error(ErrorCode::Internal, err.to_string(), None).await;
-                }
-                Err(err) => return self.error(ErrorCode::Internal, err.to_string(), None).await,
-            };
-            if page.is_empty() {
-                return self.send(ServerFrame::CaughtUp { line, seq: after }).await;
+    /// One page of the first replay under way: a short read from storage, then the events sent
+    /// (each send waits for the socket: a slow reader slows its own replay, nobody else's).
+    /// The line goes to the back of the queue, or is done with `CaughtUp`.
+    async fn replay_page(&mut self) -> Result<(), Closed> {
+        let Some(line) = self.replays.pop_front() else {
+            return Ok(());
+        };
+        let Some(&after) = self.cursors.get(&line) else {
+            return Ok(());
+        };
+        let storage = self.server.storage.clone();
+        let page =
+            tokio::task::spawn_blocking(move || storage.events_after(line, after, REPLAY_PAGE))
+                .await;
+        let page = match page {
+            Ok(Ok(page)) => page,
+            Ok(Err(err)) => {
+                let refused = WireError::from(err);
+                return self.error(refused.code, refused.message, None).await;
             }
-            for event in page {
-                self.deliver(event).await?;
+            Err(err) => {
+                let refused = WireError::internal(err);
+                return self.error(refused.code, refused.message, None).await;
             }
+        };
+        if page.is_empty() {
+            self.send(ServerFrame::CaughtUp { line, seq: after })
+                .await?;
+            self.seed_hub(line).await;
+            return Ok(());
         }
+        for event in page {
+            self.deliver(event).await?;
+        }
+        self.replay(line).await
     }
 
     async fn deliver(&mut self, e: StoredEvent) -> Result<(), Closed> {
@@ -440,7 +533,9 @@ impl Session {
         let Some(&cursor) = self.cursors.get(&event.line) else {
             return Live::Skip;
         };
-        if event.seq <= cursor {
+        // A line being read back from storage: the replay reaches this event too (it was
+        // committed before it was published).
+        if event.seq <= cursor || self.replays.contains(&event.line) {
             return Live::Skip;
         }
         match self.subject {
@@ -504,42 +599,13 @@ impl Session {
                 })
                 .await
             }
-            Ok(Err(StorageError::Forbidden(line))) => {
-                self.error(
-                    ErrorCode::Forbidden,
-                    format!("line {line} is not one you serve"),
-                    Some(key),
-                )
-                .await
-            }
-            Ok(Err(StorageError::NotAllowed(why))) => {
-                self.error(ErrorCode::Forbidden, why, Some(key)).await
-            }
-            Ok(Err(StorageError::Conflict(why))) => {
-                self.error(ErrorCode::Conflict, why, Some(key)).await
-            }
-            Ok(Err(StorageError::Invalid(why))) => {
-                self.error(ErrorCode::Invalid, why, Some(key)).await
-            }
-            Ok(Err(err @ StorageError::RateLimited { .. })) => {
-                self.error(ErrorCode::RateLimited, err.to_string(), Some(key))
-                    .await
-            }
-            Ok(Err(err @ StorageError::WrongPassword)) => {
-                self.error(ErrorCode::WrongPassword, err.to_string(), Some(key))
-                    .await
-            }
-            Ok(Err(err @ StorageError::NoPassword)) => {
-                self.error(ErrorCode::NoPassword, err.to_string(), Some(key))
-                    .await
-            }
             Ok(Err(err)) => {
-                self.error(ErrorCode::Internal, err.to_string(), Some(key))
-                    .await
+                let refused = WireError::from(err);
+                self.error(refused.code, refused.message, Some(key)).await
             }
             Err(err) => {
-                self.error(ErrorCode::Internal, err.to_string(), Some(key))
-                    .await
+                let refused = WireError::internal(err);
+                self.error(refused.code, refused.message, Some(key)).await
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use linedesk_protocol::{ErrorCode, Role, SignalKind, SignalPayload};
 
-use crate::app::Server;
+use crate::context::Server;
 use crate::storage::{CallStage, RemoteStage, Subject};
 
 /// What a relayed signal belongs to.

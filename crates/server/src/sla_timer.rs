@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::{Server, now_ms};
+use crate::context::{Server, now_ms};
 
 /// How often the timer looks for due alerts.
 pub const SLA_TICK: Duration = Duration::from_secs(1);

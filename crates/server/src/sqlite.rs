@@ -25,7 +25,7 @@ use crate::remote_password::{self, Outcome, Policy};
 use crate::remote_sessions::{self, Gate};
 use crate::storage::{
     Account, Applied, KbArticle, LineInfo, QuickReply, Revocation, Storage, StorageError,
-    StoredClient, StoredEvent, Subject,
+    StoredClient, StoredEvent, Subject, TokenOwner,
 };
 use crate::storage::{CallRecording, RecordingSaved};
 use crate::{actions, knowledge, sla, sla_alerts, tickets};
@@ -42,9 +42,13 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_call_stats.sql")),
     (9, include_str!("../migrations/0009_workstation.sql")),
     (10, include_str!("../migrations/0010_remote_sessions.sql")),
+    (11, include_str!("../migrations/0011_account_admin.sql")),
 ];
 
+mod account_admin;
 mod accounts;
+mod blobs;
+mod reader;
 
 pub(crate) struct Inner {
     pub conn: Connection,
@@ -53,8 +57,13 @@ pub(crate) struct Inner {
 
 pub struct SqliteStorage {
     inner: Mutex<Inner>,
+    /// Replays read beside the writer (`None` in memory, where only one connection sees the
+    /// data).
+    readers: Option<reader::Readers>,
     /// Call recordings: `recordings/` beside the database file.
     files: RecordingFiles,
+    /// Downloads' reads, on their own connection (issue 12).
+    blobs: blobs::BlobReader,
 }
 
 pub(crate) fn id(v: i64) -> u64 {
@@ -142,7 +151,11 @@ impl SqliteStorage {
         let recordings = path
             .parent()
             .map_or_else(|| PathBuf::from("recordings"), |d| d.join("recordings"));
-        SqliteStorage::prepare(Connection::open(path)?, RecordingFiles::Dir(recordings))
+        let mut storage =
+            SqliteStorage::prepare(Connection::open(path)?, RecordingFiles::Dir(recordings))?;
+        storage.blobs = blobs::BlobReader::beside(path);
+        storage.readers = Some(reader::Readers::new(path));
+        Ok(storage)
     }
 
     pub fn open_in_memory() -> Result<SqliteStorage, StorageError> {
@@ -174,7 +187,9 @@ impl SqliteStorage {
         let routing = load_routing(&conn)?;
         Ok(SqliteStorage {
             inner: Mutex::new(Inner { conn, routing }),
+            readers: None,
             files,
+            blobs: blobs::BlobReader::default(),
         })
     }
 
@@ -535,17 +550,16 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn token_owner(&self, token_hash: &str, now_ms: i64) -> Result<Option<Subject>, StorageError> {
-        let owner: Option<(String, i64)> = self
-            .inner()
-            .conn
-            .query_row(
-                "SELECT role, subject_id FROM tokens WHERE token_hash = ?1 AND expires_at > ?2",
-                params![token_hash, now_ms],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        Ok(owner.map(|(role, subject)| accounts::subject_of(&role, subject)))
+    fn token_owner(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<TokenOwner>, StorageError> {
+        accounts::token_owner(&self.inner().conn, token_hash, now_ms)
+    }
+
+    fn delete_expired_tokens(&self, now_ms: i64) -> Result<usize, StorageError> {
+        accounts::delete_expired_tokens(&self.inner().conn, now_ms)
     }
 
     fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<bool, StorageError> {
@@ -742,30 +756,61 @@ impl Storage for SqliteStorage {
         after: u64,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StorageError> {
-        let inner = self.inner();
-        let mut stmt = inner.conn.prepare_cached(
-            "SELECT seq, at, body FROM events WHERE line_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = stmt
-            .query_map(params![sql_id(line), sql_id(after), limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(seq, at_ms, body)| {
-                let event = serde_json::from_str(&body)
-                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                Ok(StoredEvent {
-                    line,
-                    seq: id(seq),
-                    at_ms,
-                    event,
-                })
-            })
-            .collect()
+        match &self.readers {
+            Some(readers) => readers.events_after(line, after, limit),
+            None => reader::events_after(&self.inner().conn, line, after, limit),
+        }
+    }
+
+    fn set_account_disabled(
+        &self,
+        login: &str,
+        disabled: bool,
+        now_ms: i64,
+    ) -> Result<Option<Subject>, StorageError> {
+        account_admin::set_disabled(&mut self.inner().conn, login, disabled, now_ms)
+    }
+
+    fn reset_password(
+        &self,
+        login: &str,
+        password_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<Subject>, StorageError> {
+        account_admin::reset_password(&mut self.inner().conn, login, password_hash, now_ms)
+    }
+
+    fn issue_token(
+        &self,
+        token_hash: &str,
+        subject: Subject,
+        expires_ms: i64,
+    ) -> Result<bool, StorageError> {
+        account_admin::issue_token(&self.inner().conn, token_hash, subject, expires_ms)
+    }
+
+    fn remove_from_line(
+        &self,
+        specialist: u64,
+        line: u64,
+        now_ms: i64,
+    ) -> Result<Vec<StoredEvent>, StorageError> {
+        account_admin::remove_from_line(&mut self.inner(), specialist, line, now_ms)
+    }
+
+    fn blob_meta(
+        &self,
+        blob: crate::storage::BlobId,
+    ) -> Result<Option<crate::storage::BlobMeta>, StorageError> {
+        blobs::meta(self, blob)
+    }
+
+    fn blob_chunk(
+        &self,
+        blob: crate::storage::BlobId,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, StorageError> {
+        blobs::chunk(self, blob, offset, len)
     }
 }

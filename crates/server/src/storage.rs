@@ -47,6 +47,17 @@ pub enum Revoked {
     Token(String),
     /// Every token of an account.
     Subject(Subject),
+    /// A specialist no longer serves a line: their sessions drop its subscription and refuse
+    /// actions on it.
+    Line { specialist: u64, line: u64 },
+}
+
+/// The owner of a live token and when the token expires (ms since the epoch): a session ends
+/// then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenOwner {
+    pub subject: Subject,
+    pub expires_ms: i64,
 }
 
 /// An entry of the revocation log, in order of `id`.
@@ -197,6 +208,27 @@ pub struct StoredFile {
     pub bytes: Vec<u8>,
 }
 
+/// A blob a download streams: a file of a chat or a call's recording, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobId {
+    File(u64),
+    Recording(u64),
+}
+
+/// What a download needs before its first byte: whom the blob belongs to (for the permission
+/// check) and its size. No bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobMeta {
+    pub line: u64,
+    pub client: u64,
+    /// A recording's specialist (`None` for a file).
+    pub specialist: Option<u64>,
+    /// A file's name (empty for a recording).
+    pub name: String,
+    /// `None`: a call with no recording uploaded yet.
+    pub size: Option<u64>,
+}
+
 /// The outcome of an idempotent action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -280,7 +312,13 @@ pub trait Storage: Send + Sync + 'static {
         subject: Subject,
         expires_ms: i64,
     ) -> Result<(), StorageError>;
-    fn token_owner(&self, token_hash: &str, now_ms: i64) -> Result<Option<Subject>, StorageError>;
+    fn token_owner(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<TokenOwner>, StorageError>;
+    /// Delete the tokens expired at `now_ms`; how many.
+    fn delete_expired_tokens(&self, now_ms: i64) -> Result<usize, StorageError>;
     /// Revoke one token (logout); false when it was unknown or had expired.
     fn revoke_token(&self, token_hash: &str, now_ms: i64) -> Result<bool, StorageError>;
     /// Revoke every token of `login`'s account: the account and how many tokens, or `None`
@@ -392,4 +430,42 @@ pub trait Storage: Send + Sync + 'static {
         after: u64,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StorageError>;
+    // --- Account administration (issue 12; SQLite side in sqlite/account_admin.rs). ---
+    /// Disable (or enable) `login`'s account. Disabling revokes every token of the account
+    /// (noted for the live sessions); a disabled account gets no new token
+    /// ([`Storage::issue_token`]). The account, or `None` for no such login.
+    fn set_account_disabled(
+        &self,
+        login: &str,
+        disabled: bool,
+        now_ms: i64,
+    ) -> Result<Option<Subject>, StorageError>;
+    /// A new password for `login`'s account; every token of the old one is revoked.
+    fn reset_password(
+        &self,
+        login: &str,
+        password_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<Subject>, StorageError>;
+    /// Keep a login's new token, unless the account is disabled (then `false`, nothing kept).
+    fn issue_token(
+        &self,
+        token_hash: &str,
+        subject: Subject,
+        expires_ms: i64,
+    ) -> Result<bool, StorageError>;
+    /// `specialist` no longer serves `line`: the appeals they hold there go to colleagues or
+    /// the queue (the events returned for the hub) and [`Revoked::Line`] is noted.
+    fn remove_from_line(
+        &self,
+        specialist: u64,
+        line: u64,
+        now_ms: i64,
+    ) -> Result<Vec<StoredEvent>, StorageError>;
+    // --- Blob downloads (issue 12; SQLite side in sqlite/blobs.rs). ---
+    /// A blob's owner and size, without its bytes; `None` for no such file or call.
+    fn blob_meta(&self, blob: BlobId) -> Result<Option<BlobMeta>, StorageError>;
+    /// Up to `len` bytes of a blob from `offset` (empty past its end), read without holding
+    /// the writers' lock, so a download is streamed in chunks.
+    fn blob_chunk(&self, blob: BlobId, offset: u64, len: usize) -> Result<Vec<u8>, StorageError>;
 }

@@ -1,19 +1,26 @@
 //! Login throttling, sans-IO: the caller passes `now`, so the rules are tested without sleeping.
 //!
-//! After [`Policy::max_failures`] failed logins for one login, or from one IP address, within
-//! [`Policy::window`], every further attempt for that login or from that address is refused for
-//! a cooldown, whatever the password; each lockout doubles the next cooldown (up to
-//! [`Policy::max_cooldown`]). A success resets the failures and cooldowns of its login and of
-//! its address.
+//! After [`Policy::max_failures`] failed logins for one login from one IP address, or for any
+//! logins from one address, within [`Policy::window`], every further attempt for that login from
+//! that address (or from that address at all) is refused for a cooldown, whatever the password;
+//! each lockout doubles the next cooldown (up to [`Policy::max_cooldown`]). A success resets the
+//! failures and cooldowns of its (login, address) and of its address.
+//!
+//! Failures are counted per (login, address), not per login: a stranger guessing at an account
+//! from their own address locks only themselves out, and the owner, logging in from an address
+//! that never failed, still gets in (the lockout that one login would take everywhere let anyone
+//! lock anyone out with five bad passwords). Guessing one password from many addresses is slowed
+//! by argon2 and by each address's own cap.
 //!
 //! Resetting the address too is a trade-off: an office behind one NAT address should not be
 //! locked out because five people mistyped over a morning. Someone holding one account can thus
 //! reset their address's count by logging in between guesses, but every login they guess at
 //! still locks after five failures, with growing cooldowns.
 //!
-//! For a login, an attempt counts from the moment it starts ([`LoginThrottle::attempt`]) until
-//! it is [finished](LoginThrottle::finish), so a burst of parallel guesses at one account cannot
-//! slip past the limit while the slow password hashes run. For an address only finished
+//! For a (login, address), an attempt counts from the moment it starts
+//! ([`LoginThrottle::attempt`]) until it is [finished](LoginThrottle::finish), so a burst of
+//! parallel guesses at one account cannot slip past the limit while the slow password hashes
+//! run. For an address only finished
 //! failures count: a whole office behind one NAT address reconnecting at once (after a network
 //! blip) must not be refused for logging in in parallel.
 
@@ -50,7 +57,8 @@ const SWEEP_ABOVE: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
-    Login(String),
+    /// A login tried from one address (`None`: the address is unknown).
+    LoginFrom(String, Option<IpAddr>),
     Ip(IpAddr),
 }
 
@@ -102,7 +110,7 @@ fn keys(login: &str, ip: Option<IpAddr>) -> Vec<Key> {
     while !login.is_char_boundary(end) {
         end -= 1;
     }
-    let mut keys = vec![Key::Login(login[..end].to_string())];
+    let mut keys = vec![Key::LoginFrom(login[..end].to_string(), ip)];
     keys.extend(ip.map(Key::Ip));
     keys
 }
@@ -142,7 +150,7 @@ impl LoginThrottle {
                 e.failures.pop_front();
             }
             let running = match key {
-                Key::Login(_) => e.in_flight,
+                Key::LoginFrom(..) => e.in_flight,
                 Key::Ip(_) => 0,
             };
             if e.failures.len() + running >= self.policy.max_failures {
@@ -244,23 +252,40 @@ mod tests {
             fail(&mut t, "anna", A, t0 + Duration::from_secs(i));
         }
         let locked_at = t0 + Duration::from_secs(4);
-        // From another address too: the login itself is locked, whatever the password.
-        assert_eq!(t.attempt("anna", B, locked_at).expect_err("locked"), min(1));
+        // From that address, whatever the password.
+        assert_eq!(t.attempt("anna", A, locked_at).expect_err("locked"), min(1));
         assert!(
-            t.attempt("anna", B, locked_at + min(1) - Duration::from_secs(1))
+            t.attempt("anna", A, locked_at + min(1) - Duration::from_secs(1))
                 .is_err()
         );
         // The cooldown over, five more failures lock it for twice as long, then four times.
         let mut now = locked_at + min(1);
         for expected in [min(2), min(4)] {
             for _ in 0..5 {
-                fail(&mut t, "anna", B, now);
+                fail(&mut t, "anna", A, now);
             }
-            assert_eq!(t.attempt("anna", None, now).expect_err("locked"), expected);
+            assert_eq!(t.attempt("anna", A, now).expect_err("locked"), expected);
             now += expected;
         }
-        let a = t.attempt("anna", None, now).expect("cooled down");
+        let a = t.attempt("anna", A, now).expect("cooled down");
         t.finish(a, Outcome::Succeeded, now);
+    }
+
+    #[test]
+    fn a_stranger_cannot_lock_the_owner_out_of_their_own_address() {
+        let mut t = LoginThrottle::default();
+        let t0 = Instant::now();
+        for _ in 0..8 {
+            if let Ok(a) = t.attempt("anna", B, t0) {
+                t.finish(a, Outcome::Failed, t0);
+            }
+        }
+        assert!(t.attempt("anna", B, t0).is_err(), "the stranger is locked");
+        let own = t
+            .attempt("anna", A, t0)
+            .expect("the owner's address never failed");
+        t.finish(own, Outcome::Succeeded, t0);
+        assert!(t.attempt("anna", B, t0).is_err(), "and stays locked");
     }
 
     #[test]

@@ -1,27 +1,11 @@
-//! HTTPS and WSS on one port: rustls (ring provider) in front of the same axum router.
-//!
-//! The accept loop is written here over hyper's HTTP/1 server connection, which axum already
-//! compiles for `axum::serve`; `axum-server` would bring another crate (and its own TLS
-//! plumbing) for the same few lines. A connection that does not complete a TLS handshake (a
-//! plain-HTTP client, a scanner, a stalled peer) is dropped on its own task and the server goes
-//! on serving.
+//! HTTPS and WSS on one port: the rustls (ring provider) configuration from the config file's
+//! certificate and key. The accept loop is [`crate::http::serve_tls`].
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::ConnectInfo;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
-use tower::Service;
-
-use crate::app::{Server, router};
-
-/// A peer must finish the TLS handshake within this time.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -86,52 +70,4 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig
     Ok(Arc::new(config))
 }
 
-/// Serve the router over TLS (never returns but for the signature shared with `app::serve`).
-pub async fn serve_tls(
-    listener: TcpListener,
-    server: Arc<Server>,
-    tls: Arc<rustls::ServerConfig>,
-) -> std::io::Result<()> {
-    crate::revocation::start_watching(&server);
-    let acceptor = TlsAcceptor::from(tls);
-    let app = router(server);
-    loop {
-        let (tcp, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) if is_per_connection(&e) => continue,
-            Err(_) => {
-                // Out of file descriptors and the like: wait rather than spin (as axum does).
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let acceptor = acceptor.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            let Ok(Ok(stream)) =
-                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await
-            else {
-                return;
-            };
-            let service = hyper::service::service_fn(move |mut request| {
-                request
-                    .extensions_mut()
-                    .insert(ConnectInfo::<SocketAddr>(peer));
-                app.clone().call(request)
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .with_upgrades()
-                .await;
-        });
-    }
-}
-
-fn is_per_connection(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::ConnectionRefused
-            | std::io::ErrorKind::ConnectionAborted
-            | std::io::ErrorKind::ConnectionReset
-    )
-}
+pub use crate::http::serve_tls;

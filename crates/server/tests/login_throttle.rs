@@ -1,5 +1,6 @@
-//! Login throttling over real sockets: five failures lock a login (and the address they came
-//! from) with HTTP 429 `rate_limited`, even for the right password; a success resets the count.
+//! Login throttling over real sockets: five failures lock a login from the address they came
+//! from (and that address) with HTTP 429 `rate_limited`, even for the right password; a success
+//! resets the count. `login_hardening.rs` shows that other addresses are not locked.
 
 mod common;
 

@@ -4,7 +4,7 @@ use linedesk_protocol::Role;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{id, sql_id};
-use crate::storage::{Account, LineInfo, Revocation, Revoked, StorageError, Subject};
+use crate::storage::{Account, LineInfo, Revocation, Revoked, StorageError, Subject, TokenOwner};
 
 /// Revocations older than this are dropped from the log: every live server has read them.
 const REVOCATION_MEMORY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -93,7 +93,7 @@ pub(super) fn lines(conn: &Connection) -> Result<Vec<LineInfo>, StorageError> {
     Ok(rows)
 }
 
-fn note(conn: &Connection, revoked: &Revoked, now_ms: i64) -> Result<(), StorageError> {
+pub(super) fn note(conn: &Connection, revoked: &Revoked, now_ms: i64) -> Result<(), StorageError> {
     match revoked {
         Revoked::Token(hash) => conn.execute(
             "INSERT INTO revocations (token_hash, at) VALUES (?1, ?2)",
@@ -103,12 +103,44 @@ fn note(conn: &Connection, revoked: &Revoked, now_ms: i64) -> Result<(), Storage
             "INSERT INTO revocations (role, subject_id, at) VALUES (?1, ?2, ?3)",
             params![role_code(s.role), sql_id(s.id), now_ms],
         )?,
+        Revoked::Line { specialist, line } => conn.execute(
+            "INSERT INTO revocations (role, subject_id, line_id, at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                role_code(Role::Specialist),
+                sql_id(*specialist),
+                sql_id(*line),
+                now_ms
+            ],
+        )?,
     };
     conn.execute(
         "DELETE FROM revocations WHERE at < ?1",
         [now_ms - REVOCATION_MEMORY_MS],
     )?;
     Ok(())
+}
+
+pub(super) fn token_owner(
+    conn: &Connection,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<TokenOwner>, StorageError> {
+    let owner: Option<(String, i64, i64)> = conn
+        .query_row(
+            "SELECT role, subject_id, expires_at FROM tokens
+             WHERE token_hash = ?1 AND expires_at > ?2",
+            params![token_hash, now_ms],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(owner.map(|(role, subject, expires_ms)| TokenOwner {
+        subject: subject_of(&role, subject),
+        expires_ms,
+    }))
+}
+
+pub(super) fn delete_expired_tokens(conn: &Connection, now_ms: i64) -> Result<usize, StorageError> {
+    Ok(conn.execute("DELETE FROM tokens WHERE expires_at <= ?1", [now_ms])?)
 }
 
 pub(super) fn revoke_token(
@@ -153,7 +185,8 @@ pub(super) fn revocations_after(
     after: u64,
 ) -> Result<Vec<Revocation>, StorageError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, token_hash, role, subject_id FROM revocations WHERE id > ?1 ORDER BY id",
+        "SELECT id, token_hash, role, subject_id, line_id FROM revocations WHERE id > ?1
+         ORDER BY id",
     )?;
     let rows = stmt
         .query_map([sql_id(after)], |r| {
@@ -162,16 +195,21 @@ pub(super) fn revocations_after(
                 r.get::<_, Option<String>>(1)?,
                 r.get::<_, Option<String>>(2)?,
                 r.get::<_, Option<i64>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows
         .into_iter()
-        .map(|(rid, hash, role, subject)| Revocation {
+        .map(|(rid, hash, role, subject, line)| Revocation {
             id: id(rid),
-            revoked: match (hash, role, subject) {
-                (Some(hash), _, _) => Revoked::Token(hash),
-                (None, role, subject) => Revoked::Subject(subject_of(
+            revoked: match (hash, role, subject, line) {
+                (Some(hash), ..) => Revoked::Token(hash),
+                (None, _, subject, Some(line)) => Revoked::Line {
+                    specialist: id(subject.unwrap_or_default()),
+                    line: id(line),
+                },
+                (None, role, subject, None) => Revoked::Subject(subject_of(
                     role.as_deref().unwrap_or_default(),
                     subject.unwrap_or_default(),
                 )),

@@ -10,6 +10,8 @@ use futures_util::{SinkExt, StreamExt};
 use linedesk_protocol::{ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use linedesk_server::app::{Server, serve};
 use linedesk_server::auth::hash_password;
+use linedesk_server::config::HttpPolicy;
+use linedesk_server::session_limits::SessionLimits;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -37,6 +39,28 @@ pub async fn world() -> World {
 
 /// [`world`] with a chosen grace before a disconnected specialist goes Offline.
 pub async fn world_with_grace(grace: Duration) -> World {
+    world_built(grace, HttpPolicy::default(), SessionLimits::default())
+        .await
+        .0
+}
+
+/// [`world`] with a chosen grace and HTTP policy (deadlines, caps, origins).
+pub async fn world_with(grace: Duration, policy: HttpPolicy) -> World {
+    world_built(grace, policy, SessionLimits::default()).await.0
+}
+
+/// [`world`] with a chosen grace and session limits, and the running server (for what only
+/// the server itself announces, like `server.revoked`).
+pub async fn world_with_limits(grace: Duration, limits: SessionLimits) -> (World, Arc<Server>) {
+    world_built(grace, HttpPolicy::default(), limits).await
+}
+
+/// [`world`] with everything chosen, and the running server.
+pub async fn world_built(
+    grace: Duration,
+    policy: HttpPolicy,
+    limits: SessionLimits,
+) -> (World, Arc<Server>) {
     let dir = tempfile::tempdir().expect("dir");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
     let line_a = storage.add_line("Линия А").expect("line");
@@ -80,9 +104,10 @@ pub async fn world_with_grace(grace: Duration) -> World {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let server = Server::with_offline_grace(storage.clone(), grace);
-    tokio::spawn(async move { serve(listener, server).await });
-    World {
+    let server = Server::built(storage.clone(), grace, policy, limits);
+    let serving = server.clone();
+    tokio::spawn(async move { serve(listener, serving).await });
+    let world = World {
         addr,
         line_a,
         line_b,
@@ -91,7 +116,8 @@ pub async fn world_with_grace(grace: Duration) -> World {
         client_a2,
         storage,
         dir,
-    }
+    };
+    (world, server)
 }
 
 /// `POST /api/login` over a plain TCP connection: (status, JSON body).
@@ -299,6 +325,23 @@ impl Client {
                 Message::Text(text) => return ServerFrame::decode(text.as_str()).ok(),
                 Message::Ping(_) | Message::Pong(_) => continue,
                 _ => return None,
+            }
+        }
+    }
+
+    /// The frames until the server closes the connection; panics when it stays open for [`WAIT`].
+    pub async fn until_closed(&mut self) -> Vec<ServerFrame> {
+        let mut frames = Vec::new();
+        loop {
+            let message = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("the server closes the connection in time");
+            match message {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return frames,
+                Some(Ok(Message::Text(text))) => {
+                    frames.push(ServerFrame::decode(text.as_str()).expect("server frame"));
+                }
+                Some(Ok(_)) => {}
             }
         }
     }

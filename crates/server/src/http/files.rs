@@ -16,16 +16,20 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use linedesk_protocol::{ErrorCode, KbDraft, MAX_FILE_BYTES, MAX_FRAME_BYTES, Role, SharedFile};
 use serde::Deserialize;
 
-use crate::app::{Refusal, Server, authenticate, now_ms};
-use crate::storage::{StorageError, Subject};
+use super::auth::{authenticate, member_of};
+use super::body::read_body;
+use super::download::stream;
+use super::error::{Refusal, blocking};
+use crate::context::{Server, now_ms};
+use crate::storage::{BlobId, Subject};
 
 pub fn routes() -> Router<Arc<Server>> {
     Router::new()
@@ -36,8 +40,6 @@ pub fn routes() -> Router<Arc<Server>> {
         .route("/api/files", post(client_upload))
         .route("/api/files/{file}", get(download))
         .route("/api/lines/{line}/kb/drafts", post(save_draft).get(drafts))
-        // One byte over the cap still reaches the handler, which answers 413 itself.
-        .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 1))
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,30 +49,12 @@ pub struct UploadQuery {
     key: Option<String>,
 }
 
-fn refusal(err: StorageError) -> Refusal {
-    match err {
-        StorageError::NotAllowed(why) => {
-            Refusal::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why)
-        }
-        StorageError::Forbidden(line) => Refusal::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            format!("line {line} is not one you serve"),
-        ),
-        StorageError::Invalid(why) => {
-            Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, why)
-        }
-        StorageError::Conflict(why) => Refusal::new(StatusCode::CONFLICT, ErrorCode::Conflict, why),
-        other => Refusal::internal(other),
-    }
-}
-
 async fn specialist_upload(
     State(server): State<Arc<Server>>,
     Path((line, client)): Path<(u64, u64)>,
     Query(query): Query<UploadQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     upload(&server, Some((line, client)), query, &headers, body)
         .await
@@ -81,7 +65,7 @@ async fn client_upload(
     State(server): State<Arc<Server>>,
     Query(query): Query<UploadQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     upload(&server, None, query, &headers, body)
         .await
@@ -93,7 +77,7 @@ async fn upload(
     to: Option<(u64, u64)>,
     query: UploadQuery,
     headers: &HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
     let allowed = matches!(
@@ -101,33 +85,22 @@ async fn upload(
         (Role::Client, None) | (Role::Specialist, Some(_))
     );
     if !allowed {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
+        return Err(Refusal::forbidden(
             "specialists send to /api/lines/{line}/clients/{client}/files, clients to /api/files",
         ));
     }
-    if body.len() > MAX_FILE_BYTES {
-        return Err(Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::TooLarge,
-            format!("a file is at most {MAX_FILE_BYTES} bytes"),
-        ));
-    }
-    let storage = server.storage.clone();
-    let (shared, events) = tokio::task::spawn_blocking(move || {
-        storage.share_file(
+    let body = read_body(server, headers, body, MAX_FILE_BYTES, "a file").await?;
+    let (shared, events) = blocking(server, move |s| {
+        Ok(s.share_file(
             subject,
             to,
             &query.name,
             &body,
             query.key.as_deref(),
             now_ms(),
-        )
+        )?)
     })
-    .await
-    .map_err(Refusal::internal)?
-    .map_err(refusal)?;
+    .await?;
     server.hub.publish(&events);
     if events
         .iter()
@@ -170,43 +143,40 @@ fn disposition(name: &str) -> HeaderValue {
 
 async fn fetch(server: &Arc<Server>, file: u64, headers: &HeaderMap) -> Result<Response, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
-    let storage = server.storage.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        let Some(stored) = storage.file(file)? else {
+    let blob = BlobId::File(file);
+    // The permission from the metadata alone; the bytes are read only for those allowed.
+    let found = blocking(server, move |storage| {
+        let Some(meta) = storage.blob_meta(blob)? else {
             return Ok(None);
         };
         let allowed = match subject.role {
-            Role::Client => subject.id == stored.client,
-            Role::Specialist => storage.lines_of(subject)?.contains(&stored.line),
+            Role::Client => subject.id == meta.client,
+            Role::Specialist => storage.lines_of(subject)?.contains(&meta.line),
             Role::Admin => false,
         };
-        Ok::<_, StorageError>(Some((allowed, stored)))
+        Ok(Some((allowed, meta)))
     })
-    .await
-    .map_err(Refusal::internal)?
-    .map_err(Refusal::internal)?;
+    .await?;
     match found {
-        None => Err(Refusal::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::Invalid,
-            format!("no file {file}"),
-        )),
-        Some((false, _)) => Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            format!("file {file} is not in a chat of yours"),
-        )),
-        Some((true, stored)) => Ok((
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/octet-stream"),
-                ),
-                (header::CONTENT_DISPOSITION, disposition(&stored.name)),
-            ],
-            stored.bytes,
-        )
-            .into_response()),
+        None => Err(Refusal::not_found(format!("no file {file}"))),
+        Some((false, _)) => Err(Refusal::forbidden(format!(
+            "file {file} is not in a chat of yours"
+        ))),
+        Some((true, meta)) => {
+            let size = meta.size.unwrap_or(0);
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/octet-stream"),
+                    ),
+                    (header::CONTENT_DISPOSITION, disposition(&meta.name)),
+                    (header::CONTENT_LENGTH, HeaderValue::from(size)),
+                ],
+                stream(server.clone(), blob, size),
+            )
+                .into_response())
+        }
     }
 }
 
@@ -222,53 +192,26 @@ async fn specialist_of(
     headers: &HeaderMap,
     line: u64,
 ) -> Result<Subject, Refusal> {
-    let (subject, _) = authenticate(server, headers).await?;
-    let storage = server.storage.clone();
-    let lines = tokio::task::spawn_blocking(move || storage.lines_of(subject))
-        .await
-        .map_err(Refusal::internal)?
-        .map_err(Refusal::internal)?;
-    if subject.role != Role::Specialist || !lines.contains(&line) {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            format!("line {line} is not one you serve"),
-        ));
-    }
-    Ok(subject)
+    member_of(server, headers, line, false).await
 }
 
 async fn save_draft(
     State(server): State<Arc<Server>>,
     Path(line): Path<u64>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let saved = async {
         let subject = specialist_of(&server, &headers, line).await?;
-        if body.len() > MAX_FRAME_BYTES {
-            return Err(Refusal::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::TooLarge,
-                "the draft is too large",
-            ));
-        }
-        let request: DraftRequest = serde_json::from_slice(&body).map_err(|_| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadFrame,
-                "expected {\"subject\", \"text\"}",
-            )
-        })?;
-        let storage = server.storage.clone();
+        let body = read_body(&server, &headers, body, MAX_FRAME_BYTES, "a draft").await?;
+        let request: DraftRequest = serde_json::from_slice(&body)
+            .map_err(|_| Refusal::of(ErrorCode::BadFrame, "expected {\"subject\", \"text\"}"))?;
         let at_ms = now_ms();
         let (subject_text, text) = (request.subject.clone(), request.text.clone());
-        let id = tokio::task::spawn_blocking(move || {
-            storage.save_kb_draft(subject, line, &subject_text, &text, at_ms)
+        let id = blocking(&server, move |s| {
+            Ok(s.save_kb_draft(subject, line, &subject_text, &text, at_ms)?)
         })
-        .await
-        .map_err(Refusal::internal)?
-        .map_err(refusal)?;
+        .await?;
         let draft = KbDraft {
             id,
             subject: request.subject.trim().to_string(),
@@ -288,11 +231,7 @@ async fn drafts(
 ) -> Response {
     let listed = async {
         specialist_of(&server, &headers, line).await?;
-        let storage = server.storage.clone();
-        let drafts = tokio::task::spawn_blocking(move || storage.kb_drafts(line))
-            .await
-            .map_err(Refusal::internal)?
-            .map_err(Refusal::internal)?;
+        let drafts = blocking(&server, move |s| Ok(s.kb_drafts(line)?)).await?;
         Ok::<_, Refusal>(axum::Json(drafts).into_response())
     };
     listed.await.unwrap_or_else(IntoResponse::into_response)

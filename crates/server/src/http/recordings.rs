@@ -14,24 +14,23 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use linedesk_protocol::{ErrorCode, MAX_RECORDING_BYTES, Role};
+use linedesk_protocol::{MAX_RECORDING_BYTES, Role};
 use serde::{Deserialize, Serialize};
 
-use crate::app::{Refusal, Server, authenticate, now_ms};
-use crate::storage::{RecordingSaved, StorageError};
+use super::auth::authenticate;
+use super::body::read_body;
+use super::download::stream;
+use super::error::{Refusal, blocking};
+use crate::context::{Server, now_ms};
+use crate::storage::{BlobId, RecordingSaved};
 
 pub fn routes() -> Router<Arc<Server>> {
-    Router::new().route(
-        "/api/calls/{call}/recording",
-        post(upload)
-            .get(download)
-            .layer(DefaultBodyLimit::max(MAX_RECORDING_BYTES)),
-    )
+    Router::new().route("/api/calls/{call}/recording", post(upload).get(download))
 }
 
 /// The answer to an upload.
@@ -44,24 +43,11 @@ pub struct Uploaded {
     pub duplicate: bool,
 }
 
-fn refusal(err: StorageError) -> Refusal {
-    match err {
-        StorageError::NotAllowed(why) => {
-            Refusal::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why)
-        }
-        StorageError::Invalid(why) => {
-            Refusal::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, why)
-        }
-        StorageError::Conflict(why) => Refusal::new(StatusCode::CONFLICT, ErrorCode::Conflict, why),
-        other => Refusal::internal(other),
-    }
-}
-
 async fn upload(
     State(server): State<Arc<Server>>,
     Path(call): Path<u64>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     match store(&server, call, &headers, body).await {
         Ok(done) => done,
@@ -73,24 +59,26 @@ async fn store(
     server: &Arc<Server>,
     call: u64,
     headers: &HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
-    let duration_ms = ogg_opus_duration_ms(&body).ok_or_else(|| {
-        Refusal::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::Invalid,
-            "the body is not a complete Ogg Opus file",
-        )
-    })?;
-    let storage = server.storage.clone();
+    // Only the call's specialist uploads: refuse anybody else before reading 50 MiB.
+    let party = blocking(server, move |s| Ok(s.call(call)?)).await?;
+    if let Some(c) = party
+        && (subject.role != Role::Specialist || c.specialist != Some(subject.id))
+    {
+        return Err(Refusal::forbidden(format!(
+            "only the specialist of call {call} uploads its recording"
+        )));
+    }
+    let body = read_body(server, headers, body, MAX_RECORDING_BYTES, "a recording").await?;
+    let duration_ms = ogg_opus_duration_ms(&body)
+        .ok_or_else(|| Refusal::invalid("the body is not a complete Ogg Opus file"))?;
     let bytes = body.len() as u64;
-    let saved = tokio::task::spawn_blocking(move || {
-        storage.save_recording(subject, call, &body, duration_ms, now_ms())
+    let saved = blocking(server, move |s| {
+        Ok(s.save_recording(subject, call, &body, duration_ms, now_ms())?)
     })
-    .await
-    .map_err(Refusal::internal)?
-    .map_err(refusal)?;
+    .await?;
     let (status, duplicate) = match saved {
         RecordingSaved::Done(event) => {
             server.hub.publish(&[event]);
@@ -113,47 +101,44 @@ async fn download(
     headers: HeaderMap,
 ) -> Response {
     match fetch(&server, call, &headers).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "audio/ogg")], bytes).into_response(),
+        Ok(size) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("audio/ogg")),
+                (header::CONTENT_LENGTH, HeaderValue::from(size)),
+            ],
+            stream(server.clone(), BlobId::Recording(call), size),
+        )
+            .into_response(),
         Err(refused) => refused.into_response(),
     }
 }
 
-async fn fetch(server: &Arc<Server>, call: u64, headers: &HeaderMap) -> Result<Vec<u8>, Refusal> {
+/// The recording's size, once the caller may hear it (from the metadata alone).
+async fn fetch(server: &Arc<Server>, call: u64, headers: &HeaderMap) -> Result<u64, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
-    let storage = server.storage.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        let Some((record, bytes)) = storage.recording(call)? else {
+    let found = blocking(server, move |storage| {
+        let Some(meta) = storage.blob_meta(BlobId::Recording(call))? else {
             return Ok(None);
         };
         let allowed = match subject.role {
-            Role::Client => subject.id == record.client,
+            Role::Client => subject.id == meta.client,
             Role::Specialist => {
-                record.specialist == Some(subject.id)
-                    || storage.lines_of(subject)?.contains(&record.line)
+                meta.specialist == Some(subject.id)
+                    || storage.lines_of(subject)?.contains(&meta.line)
             }
             Role::Admin => false,
         };
-        Ok::<_, StorageError>(Some((allowed, bytes)))
+        Ok(Some((allowed, meta.size)))
     })
-    .await
-    .map_err(Refusal::internal)?
-    .map_err(Refusal::internal)?;
-    let not_found = || {
-        Refusal::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::Invalid,
-            format!("call {call} has no recording"),
-        )
-    };
+    .await?;
+    let not_found = || Refusal::not_found(format!("call {call} has no recording"));
     match found {
         None => Err(not_found()),
-        Some((false, _)) => Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            format!("the recording of call {call} is not yours to hear"),
-        )),
+        Some((false, _)) => Err(Refusal::forbidden(format!(
+            "the recording of call {call} is not yours to hear"
+        ))),
         Some((true, None)) => Err(not_found()),
-        Some((true, Some(bytes))) => Ok(bytes),
+        Some((true, Some(size))) => Ok(size),
     }
 }
 

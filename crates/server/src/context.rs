@@ -1,0 +1,94 @@
+//! The server's shared context: storage, the hub, live sessions, the login throttle and the
+//! revocation broadcast, used by the HTTP routes ([`crate::http`]), the WebSocket sessions
+//! ([`crate::session`]), presence and the SLA timer. Nothing here knows about HTTP.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::config::HttpPolicy;
+use crate::hub::Hub;
+use crate::presence::{OFFLINE_GRACE, Sessions};
+use crate::session_limits::SessionLimits;
+use crate::storage::{Revoked, Storage};
+use crate::throttle::LoginThrottle;
+
+pub struct Server {
+    pub storage: Arc<dyn Storage>,
+    pub hub: Hub,
+    /// Live sessions of every account: presence follows a specialist's, and each account has
+    /// a cap ([`SessionLimits::sessions_per_account`]).
+    pub sessions: Sessions,
+    /// Wakes the SLA timer early (an appeal opened).
+    pub sla_wake: tokio::sync::Notify,
+    /// Failed logins per (login, address) and per address (in memory: a restart forgets them).
+    pub throttle: Mutex<LoginThrottle>,
+    /// Revoked tokens, accounts and lines, for the live sessions to close or narrow (fed by
+    /// [`crate::revocation`] and by the admin routes directly).
+    pub revoked: tokio::sync::broadcast::Sender<Revoked>,
+    /// Deadlines, connection caps and allowed origins of the HTTP side.
+    pub http: HttpPolicy,
+    /// The bounds of every WebSocket session (deadlines, keepalive, rate, per-account cap).
+    pub limits: SessionLimits,
+    pub(crate) watching_revocations: AtomicBool,
+}
+
+impl Server {
+    pub fn new(storage: Arc<dyn Storage>) -> Arc<Server> {
+        Server::with_offline_grace(storage, OFFLINE_GRACE)
+    }
+
+    /// A server that sets a disconnected specialist Offline after `grace` (tests use a short one).
+    pub fn with_offline_grace(storage: Arc<dyn Storage>, grace: Duration) -> Arc<Server> {
+        Server::configured(storage, grace, HttpPolicy::default())
+    }
+
+    /// A server with its HTTP policy (from the config file).
+    pub fn configured(storage: Arc<dyn Storage>, grace: Duration, http: HttpPolicy) -> Arc<Server> {
+        Server::built(storage, grace, http, SessionLimits::default())
+    }
+
+    /// A server whose sessions keep `limits` (tests use short ones).
+    pub fn with_limits(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        limits: SessionLimits,
+    ) -> Arc<Server> {
+        Server::built(storage, grace, HttpPolicy::default(), limits)
+    }
+
+    /// A server with its HTTP policy and its sessions' limits.
+    pub fn built(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        http: HttpPolicy,
+        limits: SessionLimits,
+    ) -> Arc<Server> {
+        Arc::new(Server {
+            storage,
+            hub: Hub::default(),
+            sessions: Sessions::new(grace),
+            sla_wake: tokio::sync::Notify::new(),
+            throttle: Mutex::new(LoginThrottle::default()),
+            revoked: tokio::sync::broadcast::channel(1024).0,
+            http,
+            limits,
+            watching_revocations: AtomicBool::new(false),
+        })
+    }
+
+    pub(crate) fn throttle(&self) -> MutexGuard<'_, LoginThrottle> {
+        // The throttle's state is counters: usable whatever a panicking holder left.
+        self.throttle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The wall clock, read at the edge.
+pub fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}

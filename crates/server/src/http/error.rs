@@ -1,0 +1,132 @@
+//! HTTP refusals: the wire's code ([`crate::wire_error`], shared with the WebSocket) with its
+//! HTTP status, answered as an [`HttpError`] JSON body.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use linedesk_protocol::ErrorCode;
+use serde::{Deserialize, Serialize};
+
+use crate::storage::StorageError;
+use crate::wire_error::WireError;
+
+/// The body of every HTTP error: the same codes as the WebSocket's.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HttpError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// The HTTP status of a wire code (a route may choose another, e.g. 404 for an unknown id).
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::BadFrame | ErrorCode::Invalid | ErrorCode::UnsupportedVersion => {
+            StatusCode::BAD_REQUEST
+        }
+        ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden | ErrorCode::WrongPassword => StatusCode::FORBIDDEN,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::OutOfOrder | ErrorCode::Conflict | ErrorCode::NoPassword => StatusCode::CONFLICT,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// An HTTP refusal: its status and the wire's code.
+#[derive(Debug, thiserror::Error)]
+#[error("{status}: {message}")]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub code: ErrorCode,
+    pub message: String,
+    /// `Retry-After` in seconds (429s).
+    pub retry_after: Option<u64>,
+}
+
+impl Refusal {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A refusal with the status of its code.
+    pub fn of(code: ErrorCode, message: impl Into<String>) -> Refusal {
+        Refusal::new(status_of(code), code, message)
+    }
+
+    /// An internal failure: logged, answered with a generic message.
+    pub fn internal(err: impl std::fmt::Display) -> Refusal {
+        WireError::internal(err).into()
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> Refusal {
+        Refusal::of(ErrorCode::Unauthenticated, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Refusal {
+        Refusal::of(ErrorCode::Forbidden, message)
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Refusal {
+        Refusal::of(ErrorCode::Invalid, message)
+    }
+
+    /// No such thing (404 with the code `invalid`, as the routes always answered).
+    pub fn not_found(message: impl Into<String>) -> Refusal {
+        Refusal::new(StatusCode::NOT_FOUND, ErrorCode::Invalid, message)
+    }
+
+    pub fn too_large(message: impl Into<String>) -> Refusal {
+        Refusal::of(ErrorCode::TooLarge, message)
+    }
+}
+
+impl From<WireError> for Refusal {
+    fn from(e: WireError) -> Refusal {
+        Refusal::of(e.code, e.message)
+    }
+}
+
+impl From<StorageError> for Refusal {
+    fn from(e: StorageError) -> Refusal {
+        WireError::from(e).into()
+    }
+}
+
+impl From<tokio::task::JoinError> for Refusal {
+    fn from(e: tokio::task::JoinError) -> Refusal {
+        Refusal::internal(e)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            axum::Json(HttpError {
+                code: self.code,
+                message: self.message,
+            }),
+        )
+            .into_response();
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+/// Run a storage call off the async workers; a panic or a storage failure becomes a refusal.
+pub async fn blocking<T, F>(server: &crate::context::Server, work: F) -> Result<T, Refusal>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn crate::storage::Storage) -> Result<T, Refusal> + Send + 'static,
+{
+    let storage = server.storage.clone();
+    tokio::task::spawn_blocking(move || work(storage.as_ref())).await?
+}

@@ -1,0 +1,34 @@
+//! The HTTP side, over the shared [`crate::context::Server`]:
+//!
+//! - [`login`]: `POST /api/login` (throttled) and `POST /api/logout`;
+//! - [`ws`]: `GET /api/ws`, the upgrade to a [`crate::session`];
+//! - [`api`]: the bearer-token reads (quick replies, the knowledge base);
+//! - [`files`]: files of a chat and KB drafts; [`recordings`]: call recordings;
+//! - [`admin`]: the admin API; [`admin_accounts`]: disable, enable, reset, take off a line;
+//! - [`auth`]: who is asking (bearer token, peer address); [`error`]: refusals with the wire's
+//!   codes ([`crate::wire_error`], shared with the WebSocket);
+//! - [`router`]: the table of routes; [`serve`]: the accept loops, plain and TLS.
+//!
+//! Nothing outside this module tree depends on axum, except the WebSocket session itself.
+
+pub mod admin;
+pub mod admin_accounts;
+pub mod api;
+pub mod auth;
+mod body;
+mod connections;
+mod download;
+pub mod error;
+pub mod files;
+pub mod login;
+mod origin;
+pub mod recordings;
+mod router;
+mod serve;
+mod ws;
+
+pub use auth::PeerIp;
+pub use error::{HttpError, Refusal};
+pub use login::LoginResponse;
+pub use router::router;
+pub use serve::{serve, serve_tls};

@@ -1,0 +1,29 @@
+//! Every route of the server in one table.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::context::Server;
+
+pub fn router(server: Arc<Server>) -> Router {
+    Router::new()
+        .route("/api/login", post(super::login::login))
+        .route("/api/logout", post(super::login::logout))
+        .route("/api/ws", get(super::ws::websocket))
+        .route(
+            "/api/lines/{line}/quick-replies",
+            get(super::api::quick_replies),
+        )
+        .route("/api/lines/{line}/kb", get(super::api::kb))
+        .merge(super::admin::routes())
+        .merge(super::admin_accounts::routes())
+        .merge(super::recordings::routes())
+        .merge(super::files::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            super::origin::check_origin,
+        ))
+        .with_state(server)
+}
