@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use linedesk_audio::SAMPLE_RATE;
 use linedesk_call::{Call, CallConfig, CallError, CallState, EndReason, ReceivedPacket};
+use linedesk_engine::SharedIo;
 use linedesk_engine::line::{LineLink, WAIT};
-use linedesk_engine::loopback::SharedIo;
 use linedesk_engine::{CallReport, CallSession, EngineError, SessionConfig, Side};
 use linedesk_protocol::{Action, CallEndReason, Event, Role, SignalPayload};
 use tokio::sync::mpsc;

@@ -22,17 +22,20 @@
 //! through the [`UploadQueue`], which keeps it on disk and retries with backoff until the
 //! server acknowledges it.
 //!
-//! [`loopback`] runs a whole call on one machine (a real server in-process, two engines,
-//! real WebRTC on 127.0.0.1); the `linedesk-voice` binary is its command line, and
-//! [`analysis`] measures what came out against what went in.
+//! `loopback` (feature `loopback`, which links the line server) runs a whole call on one
+//! machine (a real server in-process, two engines, real WebRTC on 127.0.0.1); the
+//! `linedesk-voice` binary is its command line, and [`analysis`] measures what came out
+//! against what went in. [`SharedIo`] is the in-memory headset they use.
 
 pub mod analysis;
 mod error;
 pub mod line;
+#[cfg(feature = "loopback")]
 pub mod loopback;
 pub mod queue;
 pub mod report;
 pub mod session;
+mod shared_io;
 pub mod upload;
 pub mod wav;
 
@@ -40,4 +43,5 @@ pub use error::EngineError;
 pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
 pub use session::{CallSession, Impairment, Levels, LiveQuality, SessionConfig, Side};
+pub use shared_io::SharedIo;
 pub use upload::{Uploaded, download_recording, upload_recording};

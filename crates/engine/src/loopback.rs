@@ -3,10 +3,9 @@
 //! [`CallSession`] on each side. The command line's `loopback` and the tests run it.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use linedesk_audio::{AudioIo, DeviceEvent, Frame, MemoryIo};
 use linedesk_call::{Call, CallConfig, CallState};
 use linedesk_protocol::{Action, CallEndReason, Event};
 use linedesk_server::app::{Server, serve};
@@ -15,6 +14,7 @@ use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
 
 use crate::EngineError;
+pub use crate::SharedIo;
 use crate::line::{LineLink, WAIT};
 use crate::queue::UploadQueue;
 use crate::report::CallReport;
@@ -23,39 +23,6 @@ use crate::session::{CallSession, Impairment, SessionConfig, Side};
 /// The accounts of the loopback's line.
 pub const SPECIALIST: (&str, &str) = ("specialist", "specialist-pass");
 pub const CLIENT: (&str, &str) = ("client-1", "client-pass");
-
-/// A [`MemoryIo`] shared with whoever wants to read the speaker afterwards.
-#[derive(Debug, Clone, Default)]
-pub struct SharedIo(pub Arc<Mutex<MemoryIo>>);
-
-impl SharedIo {
-    pub fn new(microphone: &[f32]) -> SharedIo {
-        SharedIo(Arc::new(Mutex::new(MemoryIo::new(microphone))))
-    }
-
-    fn io(&self) -> std::sync::MutexGuard<'_, MemoryIo> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Everything the speaker played so far.
-    pub fn played(&self) -> Vec<f32> {
-        self.io().played.clone()
-    }
-}
-
-impl AudioIo for SharedIo {
-    fn read_frame(&mut self) -> Option<Frame> {
-        self.io().read_frame()
-    }
-    fn write_frame(&mut self, frame: &Frame) {
-        self.io().write_frame(frame);
-    }
-    fn poll_events(&mut self) -> Vec<DeviceEvent> {
-        self.io().poll_events()
-    }
-}
 
 /// A line server on 127.0.0.1 with one line, the specialist and the client `client-1`.
 pub struct LineServer {

@@ -1,29 +1,229 @@
 //! Fan-out of newly appended events to the sessions subscribed to their line, and of relayed
 //! call signalling to the sessions of its addressee.
 //!
-//! One broadcast channel per line: an event wakes only the sessions of its line (with ten lines
-//! and thousands of clients, a single channel woke every session for every event). A session
-//! that falls behind its line's buffer does not lose events: it notices the lag (or a gap in
-//! the sequence) and reads them back from storage from its cursor.
+//! Each event is encoded once ([`LiveEvent::frame`], shared by every session that sends it)
+//! and pushed into the [`Mailbox`] of each session that may see it: every specialist session
+//! of the line, and only the sessions of the client the event is about (a client sees nothing
+//! else). A session drains its whole mailbox per wake-up and flushes its socket once.
+//!
+//! Order: the hub hands out a line's events in sequence order. Events committed together can be
+//! published out of order by their sessions; the hub holds an early one until the ones before
+//! it arrive, for at most [`HOLD`]. A number that never arrives (an event appended outside the
+//! hub, by the admin API or another process) is skipped after that; every skip and every
+//! event arriving after its turn starts a new *epoch* of the line. A client session, which
+//! sees only its own events and cannot spot a gap, keeps the epoch of its cursor: an event of
+//! another epoch sends it back to storage from its cursor. A specialist session sees every
+//! event and keeps the gap rule (a gap: read the line back from storage).
+//!
+//! Bounded: a mailbox holds at most [`MAILBOX`] events; a session that falls behind loses the
+//! newer ones and is told which lines to read back from storage, so nothing is lost or sent
+//! twice.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
-use tokio::sync::broadcast;
+use axum::extract::ws::Utf8Bytes;
+use linedesk_protocol::ServerFrame;
+use tokio::sync::{Notify, broadcast};
 
 use crate::signal::Relayed;
 use crate::storage::StoredEvent;
 
-/// Events of one line in flight.
-const LINE_BUFFER: usize = 1024;
+/// Events a session may have waiting; past that it reads back from storage.
+pub const MAILBOX: usize = 1024;
+
+/// How long an event published ahead of its turn waits for the ones before it. Long enough
+/// that a publisher delayed by a busy machine does not make every client session of the line
+/// read it back from storage (which would make the machine busier still); only a number
+/// appended outside the hub waits this long.
+pub const HOLD: Duration = Duration::from_secs(1);
 
 /// Signals in flight; a session that lags behind loses some (the ICE candidates of a call are
 /// a handful, so it takes thousands of simultaneous call set-ups).
 const SIGNAL_BUFFER: usize = 1024;
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Queues and counters: usable whatever a panicking holder left.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One event as every session sends it.
+#[derive(Debug, Clone)]
+pub struct LiveEvent {
+    pub line: u64,
+    pub seq: u64,
+    /// The line's epoch when the hub handed the event out (see the module's doc).
+    pub epoch: u64,
+    /// The client the event is about, when a client may see it.
+    pub for_client: Option<u64>,
+    /// The `ServerFrame::Event`, encoded once.
+    pub frame: Utf8Bytes,
+}
+
+impl LiveEvent {
+    fn new(e: &StoredEvent) -> LiveEvent {
+        let frame = ServerFrame::Event {
+            line: e.line,
+            seq: e.seq,
+            at_ms: e.at_ms,
+            event: e.event.clone(),
+        }
+        .encode();
+        LiveEvent {
+            line: e.line,
+            seq: e.seq,
+            epoch: 0,
+            for_client: e.event.client().filter(|_| e.event.shown_to_client()),
+            frame: frame.into(),
+        }
+    }
+}
+
+/// What a session takes from its mailbox at once.
+#[derive(Default)]
+pub struct Batch {
+    pub events: Vec<Arc<LiveEvent>>,
+    /// Lines whose newer events did not fit: read them back from storage.
+    pub lagged: BTreeSet<u64>,
+}
+
+#[derive(Default)]
+struct Queue {
+    events: VecDeque<Arc<LiveEvent>>,
+    lagged: BTreeSet<u64>,
+}
+
+/// A session's queue of live events, filled by the hub.
+#[derive(Default)]
+pub struct Mailbox {
+    queue: Mutex<Queue>,
+    ready: Notify,
+}
+
+impl Mailbox {
+    fn push(&self, event: &Arc<LiveEvent>) {
+        let mut queue = lock(&self.queue);
+        let was_empty = queue.events.is_empty() && queue.lagged.is_empty();
+        if queue.events.len() < MAILBOX {
+            queue.events.push_back(event.clone());
+        } else {
+            queue.lagged.insert(event.line);
+        }
+        drop(queue);
+        if was_empty {
+            // A session that is not waiting finds the permit on its next wait.
+            self.ready.notify_one();
+        }
+    }
+
+    /// Wait until something is queued.
+    pub async fn ready(&self) {
+        self.ready.notified().await;
+    }
+
+    /// Everything queued so far.
+    pub fn take(&self) -> Batch {
+        let mut queue = lock(&self.queue);
+        Batch {
+            events: std::mem::take(&mut queue.events).into(),
+            lagged: std::mem::take(&mut queue.lagged),
+        }
+    }
+}
+
+/// Who a subscription is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Every event of the line (a specialist).
+    Everything,
+    /// Only the events about this client that clients see.
+    Client(u64),
+}
+
+#[derive(Default)]
+struct Line {
+    /// The next sequence number to hand out; `None` until the first event.
+    next: Option<u64>,
+    epoch: u64,
+    /// Events published ahead of their turn, and since when the oldest waits.
+    held: BTreeMap<u64, LiveEvent>,
+    held_since: Option<Instant>,
+    everything: Vec<Arc<Mailbox>>,
+    clients: HashMap<u64, Vec<Arc<Mailbox>>>,
+}
+
+impl Line {
+    fn hand_out(&mut self, mut event: LiveEvent) {
+        match self.next {
+            Some(next) if event.seq == next => {}
+            // The first event the hub sees, one after a skipped number, or one after its turn:
+            // a client session cannot tell what it missed, so a new epoch.
+            _ => self.epoch += 1,
+        }
+        event.epoch = self.epoch;
+        self.next = Some(self.next.map_or(event.seq, |n| n.max(event.seq)) + 1);
+        let event = Arc::new(event);
+        for mailbox in &self.everything {
+            mailbox.push(&event);
+        }
+        if let Some(mailboxes) = event.for_client.and_then(|c| self.clients.get(&c)) {
+            for mailbox in mailboxes {
+                mailbox.push(&event);
+            }
+        }
+    }
+
+    /// Publish one event: in turn (with whatever it unblocks), late, or held.
+    fn publish(&mut self, event: LiveEvent) -> bool {
+        match self.next {
+            Some(next) if event.seq > next => {
+                self.held.entry(event.seq).or_insert(event);
+                self.held_since.get_or_insert_with(Instant::now);
+                return true;
+            }
+            _ => self.hand_out(event),
+        }
+        self.release(false);
+        !self.held.is_empty()
+    }
+
+    /// Hand out the held events that are now in turn, or all of them (`skip`) when the
+    /// numbers before them did not come in time.
+    fn release(&mut self, skip: bool) {
+        while let Some(&seq) = self.held.keys().next() {
+            if !skip && self.next != Some(seq) {
+                break;
+            }
+            if let Some(event) = self.held.remove(&seq) {
+                self.hand_out(event);
+            }
+        }
+        if self.held.is_empty() {
+            self.held_since = None;
+        }
+    }
+
+    fn leave(&mut self, mailbox: &Arc<Mailbox>, audience: Audience) {
+        let list = match audience {
+            Audience::Everything => &mut self.everything,
+            Audience::Client(id) => match self.clients.get_mut(&id) {
+                Some(list) => list,
+                None => return,
+            },
+        };
+        list.retain(|m| !Arc::ptr_eq(m, mailbox));
+        if let Audience::Client(id) = audience
+            && self.clients.get(&id).is_some_and(Vec::is_empty)
+        {
+            self.clients.remove(&id);
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Hub {
-    lines: Arc<Mutex<HashMap<u64, broadcast::Sender<StoredEvent>>>>,
+    lines: Arc<Mutex<HashMap<u64, Line>>>,
     signals: broadcast::Sender<Relayed>,
 }
 
@@ -37,28 +237,103 @@ impl Default for Hub {
 }
 
 impl Hub {
-    fn lines(&self) -> std::sync::MutexGuard<'_, HashMap<u64, broadcast::Sender<StoredEvent>>> {
-        self.lines
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     pub fn publish(&self, events: &[StoredEvent]) {
-        let lines = self.lines();
-        for e in events {
-            // No subscriber is fine: the event is in storage.
-            if let Some(tx) = lines.get(&e.line) {
-                let _ = tx.send(e.clone());
+        // Encoded before taking the lock: the lock only queues.
+        let encoded: Vec<LiveEvent> = events.iter().map(LiveEvent::new).collect();
+        let mut waiting = BTreeSet::new();
+        {
+            let mut lines = lock(&self.lines);
+            for event in encoded {
+                let line = event.line;
+                // No subscriber yet is fine: the event is in storage. The line's place is
+                // kept so that its order is known when one comes.
+                let routes = lines.entry(line).or_default();
+                let stale = routes
+                    .held_since
+                    .is_some_and(|since| since.elapsed() >= HOLD);
+                if routes.publish(event) {
+                    if stale {
+                        routes.release(true);
+                    } else {
+                        waiting.insert(line);
+                    }
+                }
             }
+        }
+        for line in waiting {
+            self.release_later(line);
         }
     }
 
-    /// The live events of `line` from now on.
-    pub fn subscribe(&self, line: u64) -> broadcast::Receiver<StoredEvent> {
-        self.lines()
-            .entry(line)
-            .or_insert_with(|| broadcast::channel(LINE_BUFFER).0)
-            .subscribe()
+    /// Hand out `line`'s held events after [`HOLD`] if the numbers before them never come.
+    fn release_later(&self, line: u64) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // No runtime (a unit test): the next publish releases them.
+            return;
+        };
+        let hub = self.clone();
+        runtime.spawn(async move {
+            tokio::time::sleep(HOLD).await;
+            let mut lines = lock(&hub.lines);
+            if let Some(routes) = lines.get_mut(&line)
+                && routes
+                    .held_since
+                    .is_some_and(|since| since.elapsed() >= HOLD)
+            {
+                routes.release(true);
+            }
+        });
+    }
+
+    /// Send `line`'s events for `audience` to `mailbox` from now on; the line's epoch now,
+    /// which the session keeps with the cursor it reads from storage next.
+    pub fn subscribe(&self, line: u64, audience: Audience, mailbox: &Arc<Mailbox>) -> u64 {
+        let mut lines = lock(&self.lines);
+        let routes = lines.entry(line).or_default();
+        match audience {
+            Audience::Everything => routes.everything.push(mailbox.clone()),
+            Audience::Client(id) => routes.clients.entry(id).or_default().push(mailbox.clone()),
+        }
+        routes.epoch
+    }
+
+    /// Tell the hub where `line` stands when it has handed out nothing of it yet: every
+    /// event up to `head` is committed (a session just read them from storage). Its next
+    /// events are then in turn instead of starting an epoch each client session must read
+    /// back from storage for. Sessions that followed the line before may have read less, so
+    /// the epoch changes: the new epoch when the hub took it (the caller, who read up to
+    /// `head`, keeps it), `None` when the hub already knew.
+    pub fn seed(&self, line: u64, head: u64) -> Option<u64> {
+        let mut lines = lock(&self.lines);
+        let routes = lines.entry(line).or_default();
+        if routes.next.is_some() {
+            return None;
+        }
+        routes.next = Some(head + 1);
+        routes.epoch += 1;
+        Some(routes.epoch)
+    }
+
+    /// Whether the hub knows where `line` stands (see [`Hub::seed`]).
+    pub fn knows(&self, line: u64) -> bool {
+        lock(&self.lines)
+            .get(&line)
+            .is_some_and(|l| l.next.is_some())
+    }
+
+    /// The line's epoch now (read before reading the line back from storage).
+    pub fn epoch(&self, line: u64) -> u64 {
+        lock(&self.lines).get(&line).map_or(0, |l| l.epoch)
+    }
+
+    /// Stop sending `lines` to `mailbox`.
+    pub fn leave(&self, lines: &[u64], audience: Audience, mailbox: &Arc<Mailbox>) {
+        let mut routes = lock(&self.lines);
+        for line in lines {
+            if let Some(line) = routes.get_mut(line) {
+                line.leave(mailbox, audience);
+            }
+        }
     }
 
     /// Hand a call signal to every live session; only its addressee's forward it.
@@ -72,30 +347,4 @@ impl Hub {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use linedesk_protocol::Event;
-
-    fn event(line: u64, seq: u64) -> StoredEvent {
-        StoredEvent {
-            line,
-            seq,
-            at_ms: 0,
-            event: Event::LineNamed {
-                name: format!("{line}"),
-            },
-        }
-    }
-
-    #[test]
-    fn an_event_reaches_only_the_subscribers_of_its_line() {
-        let hub = Hub::default();
-        let mut one = hub.subscribe(1);
-        let mut two = hub.subscribe(2);
-        hub.publish(&[event(1, 1), event(3, 1), event(1, 2)]);
-        assert_eq!(one.try_recv().map(|e| e.seq).ok(), Some(1));
-        assert_eq!(one.try_recv().map(|e| e.seq).ok(), Some(2));
-        assert!(one.try_recv().is_err());
-        assert!(two.try_recv().is_err(), "line 2 heard nothing");
-    }
-}
+mod tests;

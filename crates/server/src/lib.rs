@@ -55,7 +55,6 @@ pub mod import;
 mod kb_drafts;
 mod keepalive;
 pub mod knowledge;
-pub mod load;
 pub mod presence;
 mod rate_limit;
 pub mod remote_password;

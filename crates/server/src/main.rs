@@ -2,7 +2,6 @@
 //!
 //! ```text
 //! linedesk-server seed-demo --data-dir DIR --password PASSWORD
-//! linedesk-server load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]
 //! linedesk-server serve --config linedesk-server.toml
 //! linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700] [--max-connections-per-ip 512]
 //! linedesk-server add-admin --data-dir DIR --login LOGIN --password PASSWORD
@@ -34,7 +33,6 @@ use std::sync::Arc;
 use linedesk_server::app::{Server, now_ms, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::config::{DEFAULT_BIND, ServerConfig};
-use linedesk_server::load::{LoadPlan, run as run_load};
 use linedesk_server::presence::OFFLINE_GRACE;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
@@ -58,7 +56,6 @@ const USAGE: &str = "usage:
   linedesk-server quick-replies --data-dir DIR --line ID --file replies.toml  (replaces the line's quick replies)
   linedesk-server kb-import --data-dir DIR --line ID --file kb.toml           (replaces the line's knowledge base)
   linedesk-server seed-demo --data-dir DIR --password PASSWORD                (the demo lines, as in the app)
-  linedesk-server load [--specialists 500] [--clients 5000] [--lines 10] [--seconds 20] [--rate 1000]
 The config file's keys: see linedesk-server.example.toml.";
 
 fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
@@ -360,20 +357,6 @@ fn run(args: &[String]) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             println!("articles: {n}");
             Ok(())
-        }
-        "load" => {
-            let get = |name: &str, default: u64| -> Result<u64, String> {
-                opts.get(name).map_or(Ok(default), |v| {
-                    v.parse().map_err(|_| format!("--{name} must be a number"))
-                })
-            };
-            run_load(&LoadPlan {
-                specialists: get("specialists", 500)?,
-                clients: get("clients", 5000)?,
-                lines: get("lines", 10)?,
-                seconds: get("seconds", 20)?,
-                rate: get("rate", 1000)?,
-            })
         }
         other => Err(format!("unknown command {other:?}\n{USAGE}")),
     }

@@ -11,11 +11,13 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket};
+use futures_util::SinkExt;
 use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::context::{Server, now_ms};
 use crate::auth::token_hash;
+use crate::context::{Server, now_ms};
+use crate::hub::{Audience, Hub, LiveEvent, Mailbox};
 use crate::keepalive::{Due, Keepalive};
 use crate::rate_limit::{FrameGate, Verdict};
 use crate::storage::{Applied, StoredEvent, Subject};
@@ -24,63 +26,74 @@ use crate::wire_error::WireError;
 /// Replay is read from storage in pages of this many events.
 const REPLAY_PAGE: u32 = 500;
 
-/// Live events a session may have waiting from its lines' forwarders.
-const LIVE_QUEUE: usize = 256;
-
-/// What a line's forwarder hands its session.
-enum Live {
-    Event(StoredEvent),
-    /// The session fell behind the line's broadcast: read the line back from storage.
-    Lagged(u64),
-}
-
-/// The session's subscriptions to the hub: one task per line forwarding that line's live
-/// events into the session's one queue. Dropping it stops them.
+/// The session's subscriptions to the hub: one mailbox the hub fills with the live events of
+/// every line it follows (see [`crate::hub`]). Dropping it leaves the hub.
 struct Feeds {
-    tx: tokio::sync::mpsc::Sender<Live>,
-    tasks: HashMap<u64, tokio::task::JoinHandle<()>>,
+    hub: Hub,
+    mailbox: Arc<Mailbox>,
+    audience: Option<Audience>,
+    /// Per followed line, the hub's epoch of the session's cursor (for a client session).
+    epochs: HashMap<u64, u64>,
 }
 
 impl Feeds {
-    /// Start forwarding `line` (once): subscribed before the replay, so nothing appended
-    /// meanwhile is missed (duplicates are skipped by sequence).
-    fn follow(&mut self, hub: &crate::hub::Hub, line: u64) {
-        if self.tasks.contains_key(&line) {
+    fn new(hub: Hub) -> Feeds {
+        Feeds {
+            hub,
+            mailbox: Arc::default(),
+            audience: None,
+            epochs: HashMap::new(),
+        }
+    }
+
+    /// Start following `line` (once): before the replay, so nothing appended meanwhile is
+    /// missed (duplicates are skipped by sequence). A specialist follows everything of the
+    /// line, a client only the events about them.
+    fn follow(&mut self, line: u64, subject: Subject) {
+        if self.epochs.contains_key(&line) {
+            // Read back from a new cursor: the epoch of now.
+            self.rewind(line);
             return;
         }
-        let mut rx = hub.subscribe(line);
-        let tx = self.tx.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let item = match rx.recv().await {
-                    Ok(event) => Live::Event(event),
-                    Err(RecvError::Lagged(_)) => Live::Lagged(line),
-                    Err(RecvError::Closed) => return,
-                };
-                if tx.send(item).await.is_err() {
-                    return;
-                }
-            }
-        });
-        self.tasks.insert(line, task);
+        let audience = match subject.role {
+            Role::Client => Audience::Client(subject.id),
+            _ => Audience::Everything,
+        };
+        self.audience = Some(audience);
+        let epoch = self.hub.subscribe(line, audience, &self.mailbox);
+        self.epochs.insert(line, epoch);
+    }
+
+    /// Stop following `line`.
+    fn unfollow(&mut self, line: u64) {
+        if self.epochs.remove(&line).is_some()
+            && let Some(audience) = self.audience
+        {
+            self.hub.leave(&[line], audience, &self.mailbox);
+        }
+    }
+
+    /// The line is read back from storage from the cursor now: its epoch from now on.
+    fn rewind(&mut self, line: u64) {
+        self.epochs.insert(line, self.hub.epoch(line));
     }
 }
 
 impl Drop for Feeds {
     fn drop(&mut self) {
-        for task in self.tasks.values() {
-            task.abort();
+        if let Some(audience) = self.audience {
+            let lines: Vec<u64> = self.epochs.keys().copied().collect();
+            self.hub.leave(&lines, audience, &self.mailbox);
         }
     }
 }
 
-impl Feeds {
-    /// Stop forwarding `line`.
-    fn unfollow(&mut self, line: u64) {
-        if let Some(task) = self.tasks.remove(&line) {
-            task.abort();
-        }
-    }
+/// What to do with one live event.
+enum Live {
+    Skip,
+    Send,
+    /// Something before it was missed: read the line back from storage.
+    Rewind,
 }
 
 struct Session {
@@ -109,7 +122,8 @@ mod ends;
 use ends::taken_away;
 
 pub async fn run(socket: WebSocket, server: Arc<Server>) {
-    let (live_tx, mut live) = tokio::sync::mpsc::channel(LIVE_QUEUE);
+    let feeds = Feeds::new(server.hub.clone());
+    let mailbox: Arc<Mailbox> = feeds.mailbox.clone();
     let mut revoked = server.revoked.subscribe();
     let mut signals = server.hub.signals();
     // The Hello deadline, then (after the Hello) the token's expiry.
@@ -125,10 +139,7 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
         cursors: HashMap::new(),
         replays: VecDeque::new(),
         token: None,
-        feeds: Feeds {
-            tx: live_tx,
-            tasks: HashMap::new(),
-        },
+        feeds,
     };
     loop {
         let signed_in = session.subject.is_some();
@@ -138,11 +149,7 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
                 Some(Ok(message)) => session.on_message(message, &mut ends).await,
                 _ => Err(Closed),
             },
-            item = live.recv() => match item {
-                Some(Live::Event(event)) => session.on_live(event).await,
-                Some(Live::Lagged(line)) => session.replay(line).await,
-                None => Err(Closed),
-            },
+            () = mailbox.ready() => session.on_live().await,
             // One page of a replay; incoming frames, live events and pings take turns with it.
             () = std::future::ready(()), if replaying => session.replay_page().await,
             signal = signals.recv() => match signal {
@@ -376,7 +383,9 @@ impl Session {
             return self.error(ErrorCode::Forbidden, message, None).await;
         }
         self.cursors.insert(line, after);
-        self.feeds.follow(&self.server.hub, line);
+        if let Some(subject) = self.subject {
+            self.feeds.follow(line, subject);
+        }
         self.replay(line).await
     }
 
@@ -415,7 +424,10 @@ impl Session {
             }
         };
         if page.is_empty() {
-            return self.send(ServerFrame::CaughtUp { line, seq: after }).await;
+            self.send(ServerFrame::CaughtUp { line, seq: after })
+                .await?;
+            self.seed_hub(line).await;
+            return Ok(());
         }
         for event in page {
             self.deliver(event).await?;
@@ -464,17 +476,86 @@ impl Session {
         self.send(frame).await
     }
 
-    async fn on_live(&mut self, event: StoredEvent) -> Result<(), Closed> {
-        let Some(&cursor) = self.cursors.get(&event.line) else {
-            return Ok(());
+    /// Send what the hub queued: every frame fed to the socket, one flush for the batch; a
+    /// line with something missed (a gap, another epoch, a full mailbox) read back from
+    /// storage.
+    async fn on_live(&mut self) -> Result<(), Closed> {
+        let batch = self.feeds.mailbox.take();
+        let mut rewind = batch.lagged;
+        for event in batch.events {
+            if rewind.contains(&event.line) {
+                continue;
+            }
+            match self.live(&event) {
+                Live::Skip => {}
+                Live::Rewind => {
+                    rewind.insert(event.line);
+                }
+                Live::Send => {
+                    self.cursors.insert(event.line, event.seq);
+                    self.socket
+                        .feed(Message::Text(event.frame.clone()))
+                        .await
+                        .map_err(|_| Closed)?;
+                }
+            }
+        }
+        self.socket.flush().await.map_err(|_| Closed)?;
+        for line in rewind {
+            self.feeds.rewind(line);
+            self.replay(line).await?;
+        }
+        Ok(())
+    }
+
+    /// After a replay: when the hub does not know yet where the line stands, tell it the
+    /// cursor, once storage confirms the cursor is a committed event (a client may name any
+    /// number).
+    async fn seed_hub(&mut self, line: u64) {
+        let Some(&cursor) = self.cursors.get(&line) else {
+            return;
         };
-        if event.seq <= cursor {
-            Ok(())
-        } else if event.seq == cursor + 1 {
-            self.deliver(event).await
-        } else {
-            // A gap: events were appended that this session has not seen; read them back.
-            self.replay(event.line).await
+        if cursor == 0 || self.server.hub.knows(line) {
+            return;
+        }
+        let storage = self.server.storage.clone();
+        let found =
+            tokio::task::spawn_blocking(move || storage.events_after(line, cursor - 1, 1)).await;
+        if let Ok(Ok(page)) = found
+            && page.first().map(|e| e.seq) == Some(cursor)
+            && let Some(epoch) = self.server.hub.seed(line, cursor)
+        {
+            self.feeds.epochs.insert(line, epoch);
+        }
+    }
+
+    fn live(&self, event: &LiveEvent) -> Live {
+        let Some(&cursor) = self.cursors.get(&event.line) else {
+            return Live::Skip;
+        };
+        // A line being read back from storage: the replay reaches this event too (it was
+        // committed before it was published).
+        if event.seq <= cursor || self.replays.contains(&event.line) {
+            return Live::Skip;
+        }
+        match self.subject {
+            // A client's mailbox holds only their events: nothing to see between two of them
+            // as long as the line's epoch is the one of the cursor.
+            Some(Subject {
+                role: Role::Client,
+                id,
+            }) => {
+                if event.for_client != Some(id) {
+                    Live::Skip
+                } else if self.feeds.epochs.get(&event.line) == Some(&event.epoch) {
+                    Live::Send
+                } else {
+                    Live::Rewind
+                }
+            }
+            _ if event.seq == cursor + 1 => Live::Send,
+            // A gap: events were appended that this session has not seen.
+            _ => Live::Rewind,
         }
     }
 
@@ -490,13 +571,19 @@ impl Session {
         }
         let storage = self.server.storage.clone();
         let key_for_task = key.clone();
+        let hub = self.server.hub.clone();
         let outcome = tokio::task::spawn_blocking(move || {
-            storage.apply(subject, &key_for_task, &action, now_ms())
+            let applied = storage.apply(subject, &key_for_task, &action, now_ms());
+            // Published by the thread that committed, at once: events reach the hub in
+            // about the order they were committed (an async task may wait its turn long).
+            if let Ok(Applied::Done(events)) = &applied {
+                hub.publish(events);
+            }
+            applied
         })
         .await;
         match outcome {
             Ok(Ok(Applied::Done(events))) => {
-                self.server.hub.publish(&events);
                 if events
                     .iter()
                     .any(|e| matches!(e.event, linedesk_protocol::Event::SlaStarted { .. }))

@@ -1,0 +1,319 @@
+//! The run itself: the server binary as a child process, every session over loopback, the
+//! clients writing at the offered rate, and the figures of a clean window.
+//!
+//! The generator must measure the server, not its own backlog: specialists only read (one per
+//! line decodes the frames it times, the others just drain their socket), no timer per frame,
+//! and its own CPU is reported beside the server's.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use linedesk_protocol::{Action, ClientFrame, Event, PROTOCOL_VERSION, ServerFrame};
+use linedesk_server::storage::Subject;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::LoadPlan;
+use crate::measure::{cpu_percent, cpu_ticks, micros_since, percentile, pss_kib, routing_p99_ns};
+use crate::prepare::{Roster, token_of};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Samples in microseconds, shared by the sessions that take them.
+type Samples = Arc<Mutex<Vec<u64>>>;
+
+fn push(samples: &Samples, value: u64) {
+    if let Ok(mut s) = samples.lock() {
+        s.push(value);
+    }
+}
+
+fn take_sorted(samples: &Samples) -> Vec<u64> {
+    let mut taken = samples.lock().map(|s| s.clone()).unwrap_or_default();
+    taken.sort_unstable();
+    taken
+}
+
+/// A signed-in session, subscribed to `line` from `after` when `line` is given.
+async fn connect(
+    addr: &str,
+    subject: Subject,
+    line: Option<u64>,
+    after: u64,
+) -> Result<Socket, String> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let hello = ClientFrame::Hello {
+        version: PROTOCOL_VERSION,
+        token: token_of(subject),
+    };
+    let subscribe = line.map(|line| ClientFrame::Subscribe { line, after });
+    for frame in std::iter::once(hello).chain(subscribe) {
+        ws.feed(Message::Text(frame.encode().into()))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    ws.flush().await.map_err(|e| e.to_string())?;
+    Ok(ws)
+}
+
+/// Start `server` on a free port of 127.0.0.1 over `data_dir`; its address and process.
+async fn start_server(
+    server: &Path,
+    data_dir: &Path,
+) -> Result<(String, tokio::process::Child), String> {
+    let mut child = tokio::process::Command::new(server)
+        .args([
+            "serve",
+            "--data-dir",
+            &data_dir.display().to_string(),
+            "--bind",
+            "127.0.0.1:0",
+            // Every simulated session comes from 127.0.0.1: lift the per-address cap.
+            "--max-connections-per-ip",
+            "1000000",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", server.display()))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let first = BufReader::new(stdout)
+        .lines()
+        .next_line()
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    let addr = first
+        .strip_prefix("listening on ")
+        .ok_or("the server did not say where it listens")?
+        .to_string();
+    Ok((addr, child))
+}
+
+/// A specialist's session: reads everything; the line's watcher times the clients' messages.
+async fn specialist(mut ws: Socket, watcher: bool, start: Instant, delivery: Samples) {
+    while let Some(Ok(message)) = ws.next().await {
+        let Message::Text(text) = message else {
+            continue;
+        };
+        if !watcher {
+            continue;
+        }
+        if let Ok(ServerFrame::Event {
+            event:
+                Event::MessagePosted {
+                    from_specialist: None,
+                    text,
+                    ..
+                },
+            ..
+        }) = ServerFrame::decode(text.as_str())
+            && let Some(sent) = text.strip_prefix("t:").and_then(|t| t.parse::<u64>().ok())
+        {
+            push(&delivery, micros_since(start).saturating_sub(sent));
+        }
+    }
+}
+
+struct ClientCounters {
+    acked: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// A client's session: once everyone is connected (`go`), writes one message every `period`
+/// (the first after `offset`) and counts the answers; a session acknowledges in order, so the
+/// oldest send is the one acknowledged.
+async fn client(
+    mut ws: Socket,
+    mut go: tokio::sync::watch::Receiver<bool>,
+    offset: Duration,
+    period: Duration,
+    start: Instant,
+    counters: Arc<ClientCounters>,
+    commit: Samples,
+) {
+    // Meanwhile the socket is not read: the server's answers wait in its buffers.
+    if go.wait_for(|go| *go).await.is_err() {
+        return;
+    }
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + offset, period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut in_flight = VecDeque::new();
+    let mut seq = 0u64;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                seq += 1;
+                let sent = micros_since(start);
+                let frame = ClientFrame::Submit {
+                    key: format!("k{seq}"),
+                    action: Action::ClientMessage { text: format!("t:{sent}") },
+                };
+                if ws.send(Message::Text(frame.encode().into())).await.is_err() {
+                    return;
+                }
+                in_flight.push_back(sent);
+            }
+            reply = ws.next() => match reply {
+                Some(Ok(Message::Text(text))) => match ServerFrame::decode(text.as_str()) {
+                    Ok(ServerFrame::Ack { .. }) => {
+                        counters.acked.fetch_add(1, Ordering::Relaxed);
+                        if let Some(sent) = in_flight.pop_front() {
+                            push(&commit, micros_since(start).saturating_sub(sent));
+                        }
+                    }
+                    Ok(ServerFrame::Error { key: Some(_), .. }) => {
+                        counters.errors.fetch_add(1, Ordering::Relaxed);
+                        in_flight.pop_front();
+                    }
+                    Ok(ServerFrame::Error { .. }) => {
+                        counters.errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {}
+                },
+                Some(Ok(_)) => {}
+                _ => return,
+            },
+        }
+    }
+}
+
+pub async fn drive(
+    server: &Path,
+    data_dir: &Path,
+    plan: &LoadPlan,
+    roster: Roster,
+    heads: HashMap<u64, u64>,
+) -> Result<(), String> {
+    let (addr, mut child) = start_server(server, data_dir).await?;
+    let pid = child
+        .id()
+        .map_or_else(|| "0".to_string(), |p| p.to_string());
+
+    let start = Instant::now();
+    let delivery: Samples = Arc::default();
+    let commit: Samples = Arc::default();
+    let counters = Arc::new(ClientCounters {
+        acked: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+    });
+    // One specialist per line times delivery; all of them read.
+    let mut watcher_of_line: HashMap<u64, u64> = HashMap::new();
+    for &(id, line) in &roster.specialists {
+        watcher_of_line.entry(line).or_insert(id);
+    }
+    let head = |line: u64| heads.get(&line).copied().unwrap_or(0);
+    let mut tasks = Vec::new();
+    for &(id, line) in &roster.specialists {
+        let ws = connect(&addr, Subject::specialist(id), Some(line), head(line)).await?;
+        let watcher = watcher_of_line.get(&line) == Some(&id);
+        tasks.push(tokio::spawn(specialist(
+            ws,
+            watcher,
+            start,
+            delivery.clone(),
+        )));
+    }
+    let connected_specialists = start.elapsed();
+    let clients = roster.clients.len();
+    let period = Duration::from_secs_f64(clients as f64 / plan.rate.max(1) as f64);
+    // Nobody writes before everyone is connected and caught up: a session that subscribes
+    // later would first read back what the others wrote, which is not the load measured.
+    let (go, ready) = tokio::sync::watch::channel(false);
+    for (n, &(id, line)) in roster.clients.iter().enumerate() {
+        let feed = plan.client_feeds.then_some(line);
+        let ws = connect(&addr, Subject::client(id), feed, head(line)).await?;
+        // Spread the clients' messages evenly over one period.
+        let offset = period.mul_f64(n as f64 / clients.max(1) as f64);
+        tasks.push(tokio::spawn(client(
+            ws,
+            ready.clone(),
+            offset,
+            period,
+            start,
+            counters.clone(),
+            commit.clone(),
+        )));
+    }
+    let connected_all = start.elapsed();
+    eprintln!("connected specialists in {connected_specialists:?}, everyone in {connected_all:?}");
+    go.send_replace(true);
+
+    // Warm up (every client has written at least once when the period is short), then
+    // measure a clean window.
+    tokio::time::sleep(Duration::from_secs(2).max(period.min(Duration::from_secs(10)))).await;
+    let acked_before = counters.acked.load(Ordering::Relaxed);
+    for samples in [&delivery, &commit] {
+        if let Ok(mut s) = samples.lock() {
+            s.clear();
+        }
+    }
+    let (server_cpu, own_cpu) = (cpu_ticks(&pid), cpu_ticks("self"));
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_secs(plan.seconds)).await;
+    let elapsed = window.elapsed().as_secs_f64();
+    let acked = counters.acked.load(Ordering::Relaxed) - acked_before;
+    let server_cpu = cpu_percent(server_cpu, cpu_ticks(&pid), elapsed);
+    let own_cpu = cpu_percent(own_cpu, cpu_ticks("self"), elapsed);
+    let pss = pss_kib(&pid);
+    let delivery = take_sorted(&delivery);
+    let commit = take_sorted(&commit);
+    for task in tasks {
+        task.abort();
+    }
+
+    let team = (plan.specialists / plan.lines.max(1)) as usize;
+    let ms = |micros: u64| micros as f64 / 1000.0;
+    let percent = |p: Option<f64>| p.map_or_else(|| "unknown".to_string(), |p| format!("{p:.0}%"));
+    println!(
+        "connections: {} specialists + {} clients over loopback ({})",
+        roster.specialists.len(),
+        clients,
+        if plan.client_feeds {
+            "clients follow their line"
+        } else {
+            "clients only write"
+        }
+    );
+    println!("offered rate: {} client messages/s", plan.rate);
+    println!(
+        "sustained: {:.0} acknowledged messages/s over {elapsed:.1} s",
+        acked as f64 / elapsed
+    );
+    println!(
+        "commit latency (client send -> its ack): p50 {:.1} ms, p99 {:.1} ms ({} samples)",
+        ms(percentile(&commit, 0.5)),
+        ms(percentile(&commit, 0.99)),
+        commit.len()
+    );
+    println!(
+        "delivery latency (client send -> specialist session): p50 {:.1} ms, p99 {:.1} ms ({} samples)",
+        ms(percentile(&delivery, 0.5)),
+        ms(percentile(&delivery, 0.99)),
+        delivery.len()
+    );
+    println!(
+        "routing decision p99: {} ns ({team} specialists on a line)",
+        routing_p99_ns(team.max(1))
+    );
+    println!("errors: {}", counters.errors.load(Ordering::Relaxed));
+    println!(
+        "cpu over the window (100% = one core): server {}, load generator {}",
+        percent(server_cpu),
+        percent(own_cpu)
+    );
+    match pss {
+        Some(kib) => println!("server memory: {:.1} MB PSS", kib as f64 / 1024.0),
+        None => println!("server memory: unknown (no /proc)"),
+    }
+    child.start_kill().map_err(|e| e.to_string())?;
+    let _ = child.wait().await;
+    Ok(())
+}
