@@ -73,6 +73,12 @@ impl CalendarError {
 /// How far ahead a deadline may be searched before the calendar is declared empty.
 const SEARCH_DAYS: i64 = 3_660;
 
+/// Weeks of the search a deadline may count on whatever the clocks do: the search's whole
+/// weeks, less the partial weeks at either end and one lost week for each change of the UTC
+/// offset (at most four a year in any zone's history; a week with one may lose up to a day,
+/// as Samoa's 2011-12-30 was).
+const SURE_WEEKS: i64 = SEARCH_DAYS / 7 - 2 - 4 * (SEARCH_DAYS / 365 + 1);
+
 /// Stored and sent as its notation text (see [`super::notation`]), which a person can read and
 /// edit in a line's configuration: `"tz Europe/Moscow; Mon-Fri 09-13,14-18; 2026-12-31 off"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +162,36 @@ impl BusinessCalendar {
     /// Holidays, shortened days and working weekends, in date order.
     pub fn exceptions(&self) -> impl Iterator<Item = (NaiveDate, &[Shift])> + '_ {
         self.exceptions.iter().map(|(d, s)| (*d, s.as_slice()))
+    }
+
+    /// The wall-clock working time of a week without exceptions.
+    pub fn weekly_working_time(&self) -> TimeDelta {
+        self.week.iter().flatten().map(Shift::length).sum()
+    }
+
+    /// The most working time [`Self::add_working_time`] is sure to find from any instant
+    /// (zero when the week has no working time): a level asking for more could fail at an
+    /// appeal, so it is refused when loaded. Each exception date that works less than its
+    /// weekday is counted as a whole lost week, and so is each change of the UTC offset.
+    pub fn max_deadline_work(&self) -> TimeDelta {
+        let weekly = self.weekly_working_time();
+        let reduced = self
+            .exceptions
+            .iter()
+            .filter(|(date, shifts)| {
+                let usual = self
+                    .weekday_shifts(date.weekday())
+                    .iter()
+                    .map(Shift::length);
+                shifts.iter().map(Shift::length).sum::<TimeDelta>() < usual.sum::<TimeDelta>()
+            })
+            .count();
+        let weeks = SURE_WEEKS.saturating_sub(i64::try_from(reduced).unwrap_or(i64::MAX));
+        if weeks <= 0 {
+            return TimeDelta::zero();
+        }
+        // At most 7 * 24 h a week times ~500 weeks: far inside TimeDelta's range.
+        weekly * i32::try_from(weeks).unwrap_or(0)
     }
 
     /// The shifts that start on `date` (an exception, else its weekday's).
