@@ -227,7 +227,7 @@ fn fuzz_input_event_fields() {
                     keysyms: keysyms.clone(),
                 },
                 _ => InputEvent::Clipboard {
-                    text: text.repeat(usize::try_from(*a % 3000).unwrap_or(1)),
+                    text: text.repeat(usize::try_from(*a % 600).unwrap_or(1)),
                 },
             };
             // As JSON from any sender: the decoder must agree with the shape check.
