@@ -41,7 +41,7 @@ const ODD: &[&str] = &[
 type Item = (u8, [u16; 6]);
 
 fn field(n: u16, sane: impl Fn(u16) -> String) -> String {
-    if n % 97 == 0 {
+    if n.is_multiple_of(97) {
         ODD[usize::from(n / 97) % ODD.len()].to_string()
     } else {
         sane(n)
@@ -57,7 +57,7 @@ fn clock(h: u16, m: u16) -> String {
 }
 
 fn shifts(n: &[u16; 6]) -> String {
-    if n[0] % 7 == 0 {
+    if n[0].is_multiple_of(7) {
         return "off".into();
     }
     let count = usize::from(n[0] % 5 / 3) + 1;
@@ -91,7 +91,11 @@ fn notation(items: &[Item]) -> String {
             }
         })
         .collect();
-    items.join(if items.len() % 2 == 0 { "; " } else { "\n" })
+    items.join(if items.len().is_multiple_of(2) {
+        "; "
+    } else {
+        "\n"
+    })
 }
 
 /// An instant from 1901 to 2038 (what `now` can be), plus the generated minutes.
@@ -133,7 +137,7 @@ fn calendar_properties(text: &str, from: i32, minutes: u32) {
         "{text:?} printed as {printed:?}"
     );
     // Mostly short amounts; now and then up to what the calendar surely gives.
-    let work = if minutes % 16 == 0 {
+    let work = if minutes.is_multiple_of(16) {
         let max = calendar.max_deadline_work().num_minutes().max(1);
         TimeDelta::minutes(i64::from(minutes) % max + 1)
     } else {

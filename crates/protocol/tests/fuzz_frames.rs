@@ -118,7 +118,7 @@ fn value_for(op: u8, n: u64, text: &str) -> Value {
         3 => serde_json::Number::from_f64(n as f64 / 7.0).map_or(Value::Null, Value::Number),
         4 => Value::from(text),
         5 => Value::from(text.repeat(usize::try_from(n % 700).unwrap_or(0))),
-        6 => Value::Bool(n % 2 == 0),
+        6 => Value::Bool(n.is_multiple_of(2)),
         7 => Value::Null,
         8 => Value::Array(vec![Value::from(n), Value::from(text)]),
         9 => Value::Object(Map::new()),

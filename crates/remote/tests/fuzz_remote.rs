@@ -216,12 +216,12 @@ fn fuzz_input_event_fields() {
                 },
                 1 => InputEvent::Button {
                     button: *a as u8,
-                    down: b % 2 == 0,
+                    down: b.is_multiple_of(2),
                 },
                 2 => InputEvent::Wheel { dx: *dx, dy: *dy },
                 3 => InputEvent::Key {
                     keysym: *a,
-                    down: b % 2 == 0,
+                    down: b.is_multiple_of(2),
                 },
                 4 => InputEvent::Combo {
                     keysyms: keysyms.clone(),

@@ -176,7 +176,7 @@ fn fuzz_levels_toml() {
                     c => CALENDARS[usize::from(c) % CALENDARS.len()].to_string(),
                 };
                 // Small amounts mostly, huge ones sometimes.
-                let amount = |n: u64| if n % 8 == 0 { n } else { n % 500 };
+                let amount = |n: u64| if n.is_multiple_of(8) { n } else { n % 500 };
                 let unit = UNITS[usize::from(*unit) % UNITS.len()];
                 text.push_str(&format!(
                     "[[level]]\nname = \"{name}\"\ncalendar = \"{calendar}\"\n\
