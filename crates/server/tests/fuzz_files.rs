@@ -161,19 +161,21 @@ fn fuzz_levels_toml() {
         .with_type::<Vec<(u8, u8, u64, u8, u64, String)>>()
         .with_iterations(1_500)
         .for_each(|levels| {
-            const UNITS: [&str; 4] = ["h", "m", "d", ""];
+            const UNITS: [&str; 8] = ["h", "m", "d", "h", "m", "h", "m", ""];
             let mut text = String::new();
             for (i, (name, cal, reaction, unit, resolution, own)) in
-                levels.iter().take(4).enumerate()
+                levels.iter().take(3).enumerate()
             {
                 let name = match name % 5 {
                     0 => "Default".to_string(),
                     1 => own.replace(['"', '\\', '\n'], ""),
                     _ => format!("L{}", name % 7),
                 };
-                let calendar = match cal % 10 {
-                    9 => own.replace(['"', '\\', '\n'], ""),
-                    c => CALENDARS[usize::from(c) % CALENDARS.len()].to_string(),
+                // Mostly good calendars (the first five), now and then a bad or random one.
+                let calendar = match cal % 32 {
+                    31 => own.replace(['"', '\\', '\n'], ""),
+                    c if c >= 26 => CALENDARS[usize::from(c - 21) % CALENDARS.len()].to_string(),
+                    c => CALENDARS[usize::from(c) % 5].to_string(),
                 };
                 // Small amounts mostly, huge ones sometimes.
                 let amount = |n: u64| if n.is_multiple_of(8) { n } else { n % 500 };
