@@ -140,3 +140,22 @@ fn every_level_that_passes_gets_its_deadlines() {
         assert!(over.check().is_err(), "{calendar}");
     }
 }
+
+/// Found by `fuzz_calendar_notation`: Saturday's overnight shift runs into Sunday's, and the
+/// overlap was counted twice, so the check accepted more than the calendar gives.
+#[test]
+fn overlapping_overnight_shifts_are_counted_once() {
+    let calendar = "tz Europe/Moscow; Sat 20-16; Sun 02:05-16:02; 2006-05-10 01:31-15:24";
+    let cal = parse_calendar(calendar).expect("calendar");
+    assert_eq!(
+        cal.weekly_working_time(),
+        TimeDelta::hours(20) + TimeDelta::minutes(2)
+    );
+    let mut l = level("Default", calendar, "1h", "1h");
+    l.resolution = cal.max_deadline_work();
+    l.check().expect("the largest accepted resolution");
+    Deadlines::compute(&l, at("2096-01-10T06:39:04Z")).expect("deadlines");
+    // Sunday's overnight shift wraps into Monday's morning one.
+    let wrap = parse_calendar("Sun 22-06; Mon 05-07").expect("calendar");
+    assert_eq!(wrap.weekly_working_time(), TimeDelta::hours(9));
+}

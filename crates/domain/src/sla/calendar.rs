@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{
-    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
-    Weekday,
+    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone,
+    Timelike, Utc, Weekday,
 };
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -164,29 +164,47 @@ impl BusinessCalendar {
         self.exceptions.iter().map(|(d, s)| (*d, s.as_slice()))
     }
 
-    /// The wall-clock working time of a week without exceptions.
+    /// The wall-clock working time of a week without exceptions: the union of its shifts,
+    /// so an overnight shift running into the next day's shift is not counted twice.
     pub fn weekly_working_time(&self) -> TimeDelta {
-        self.week.iter().flatten().map(Shift::length).sum()
+        const WEEK: i64 = 7 * 24 * 60;
+        let mut spans: Vec<(i64, i64)> = Vec::new();
+        for (day, shifts) in (0..).zip(&self.week) {
+            for shift in shifts {
+                let start = day * 24 * 60 + i64::from(shift.start.num_seconds_from_midnight() / 60);
+                let end = start + shift.length().num_minutes();
+                // Sunday's overnight shift wraps to Monday morning.
+                if end > WEEK {
+                    spans.extend([(start, WEEK), (0, end - WEEK)]);
+                } else {
+                    spans.push((start, end));
+                }
+            }
+        }
+        spans.sort_unstable();
+        let (mut total, mut reached) = (0, 0);
+        for (start, end) in spans {
+            let start = start.max(reached);
+            if end > start {
+                total += end - start;
+                reached = end;
+            }
+        }
+        TimeDelta::minutes(total)
     }
 
     /// The most working time [`Self::add_working_time`] is sure to find from any instant
     /// (zero when the week has no working time): a level asking for more could fail at an
-    /// appeal, so it is refused when loaded. Each exception date that works less than its
+    /// appeal, so it is refused when loaded. Each exception date that differs from its
     /// weekday is counted as a whole lost week, and so is each change of the UTC offset.
     pub fn max_deadline_work(&self) -> TimeDelta {
         let weekly = self.weekly_working_time();
-        let reduced = self
+        let differing = self
             .exceptions
             .iter()
-            .filter(|(date, shifts)| {
-                let usual = self
-                    .weekday_shifts(date.weekday())
-                    .iter()
-                    .map(Shift::length);
-                shifts.iter().map(Shift::length).sum::<TimeDelta>() < usual.sum::<TimeDelta>()
-            })
+            .filter(|(date, shifts)| shifts.as_slice() != self.weekday_shifts(date.weekday()))
             .count();
-        let weeks = SURE_WEEKS.saturating_sub(i64::try_from(reduced).unwrap_or(i64::MAX));
+        let weeks = SURE_WEEKS.saturating_sub(i64::try_from(differing).unwrap_or(i64::MAX));
         if weeks <= 0 {
             return TimeDelta::zero();
         }
