@@ -3,7 +3,7 @@
 //! [`RemoteError::BadUpdate`] and leaves the canvas as it was.
 
 use crate::error::RemoteError;
-use crate::tiles::{FrameUpdate, check_size};
+use crate::tiles::{FrameUpdate, TILE, check_size};
 
 /// The remote screen as last updated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,6 +58,10 @@ impl Canvas {
         }
         let mut decoded = Vec::with_capacity(update.tiles.len());
         for tile in &update.tiles {
+            // The decoder checks this too; an update built in memory is checked the same.
+            if tile.w == 0 || tile.h == 0 || tile.w > TILE || tile.h > TILE {
+                return Err(RemoteError::BadUpdate("tile size"));
+            }
             if u32::from(tile.x) + u32::from(tile.w) > u32::from(update.width)
                 || u32::from(tile.y) + u32::from(tile.h) > u32::from(update.height)
             {

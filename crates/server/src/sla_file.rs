@@ -19,11 +19,10 @@
 //! (S5). A file without a "Default" level gets the built-in one ([`crate::sla::BUILTIN_DEFAULT`])
 //! added last. Loading replaces the line's levels; appeals already open keep their deadlines (S3).
 
-use chrono::Weekday;
 use linedesk_domain::appeal::Channel;
 use linedesk_domain::ids::LineId;
 use linedesk_domain::sla::{
-    Conditions, DEFAULT_LEVEL, LevelSet, SupportLevel, parse_calendar, parse_duration,
+    Conditions, DEFAULT_LEVEL, LevelError, LevelSet, SupportLevel, parse_calendar, parse_duration,
 };
 use serde::Deserialize;
 
@@ -69,15 +68,6 @@ pub struct Levels {
 }
 
 const ITEM: &str = "level";
-const WEEK: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
 
 /// Check a levels file completely; `file` names it in errors.
 pub fn parse_levels(file: &str, text: &str) -> Result<Levels, ConfigError> {
@@ -93,14 +83,11 @@ pub fn parse_levels(file: &str, text: &str) -> Result<Levels, ConfigError> {
             ));
         }
         let calendar = parse_calendar(&e.calendar).map_err(|r| fail("calendar", r.to_string()))?;
-        if WEEK.iter().all(|d| calendar.weekday_shifts(*d).is_empty()) {
-            return Err(fail("calendar", "no working hours on any weekday".into()));
-        }
         let reaction = parse_duration(&e.reaction).map_err(|r| fail("reaction", r.to_string()))?;
         let resolution =
             parse_duration(&e.resolution).map_err(|r| fail("resolution", r.to_string()))?;
         let c = &e.conditions;
-        levels.push(SupportLevel {
+        let level = SupportLevel {
             name,
             calendar,
             reaction,
@@ -112,7 +99,13 @@ pub fn parse_levels(file: &str, text: &str) -> Result<Levels, ConfigError> {
                 lines: c.lines.iter().copied().map(LineId).collect(),
                 channels: c.channels.clone(),
             },
-        });
+        };
+        // A level that can never be met is refused here, not at its first appeal.
+        level.check().map_err(|e| {
+            let (field, reason) = unmeetable(&e);
+            fail(field, reason)
+        })?;
+        levels.push(level);
     }
     let default_added = !levels.iter().any(|l| l.name == DEFAULT_LEVEL);
     if default_added {
@@ -126,6 +119,27 @@ pub fn parse_levels(file: &str, text: &str) -> Result<Levels, ConfigError> {
         reason: e.to_string(),
     })?;
     Ok(Levels { set, default_added })
+}
+
+/// The field a level's check failed on, and why (the entry's error names the level).
+fn unmeetable(e: &LevelError) -> (&'static str, String) {
+    match e {
+        LevelError::NoWorkingTime { .. } => ("calendar", "no working hours on any weekday".into()),
+        LevelError::Unreachable {
+            what, asked, max, ..
+        } => (
+            if what.starts_with("reaction") {
+                "reaction"
+            } else {
+                "resolution"
+            },
+            format!(
+                "{asked} can never be met: the calendar gives at most {max} of working time \
+                 within the ten years a deadline is searched"
+            ),
+        ),
+        other => ("name", other.to_string()),
+    }
 }
 
 /// Read, check and store the levels of `line` from `path`: all or nothing.

@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{
-    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
-    Weekday,
+    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone,
+    Timelike, Utc, Weekday,
 };
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -72,6 +72,12 @@ impl CalendarError {
 
 /// How far ahead a deadline may be searched before the calendar is declared empty.
 const SEARCH_DAYS: i64 = 3_660;
+
+/// Weeks of the search a deadline may count on whatever the clocks do: the search's whole
+/// weeks, less the partial weeks at either end and one lost week for each change of the UTC
+/// offset (at most four a year in any zone's history; a week with one may lose up to a day,
+/// as Samoa's 2011-12-30 was).
+const SURE_WEEKS: i64 = SEARCH_DAYS / 7 - 2 - 4 * (SEARCH_DAYS / 365 + 1);
 
 /// Stored and sent as its notation text (see [`super::notation`]), which a person can read and
 /// edit in a line's configuration: `"tz Europe/Moscow; Mon-Fri 09-13,14-18; 2026-12-31 off"`.
@@ -156,6 +162,54 @@ impl BusinessCalendar {
     /// Holidays, shortened days and working weekends, in date order.
     pub fn exceptions(&self) -> impl Iterator<Item = (NaiveDate, &[Shift])> + '_ {
         self.exceptions.iter().map(|(d, s)| (*d, s.as_slice()))
+    }
+
+    /// The wall-clock working time of a week without exceptions: the union of its shifts,
+    /// so an overnight shift running into the next day's shift is not counted twice.
+    pub fn weekly_working_time(&self) -> TimeDelta {
+        const WEEK: i64 = 7 * 24 * 60;
+        let mut spans: Vec<(i64, i64)> = Vec::new();
+        for (day, shifts) in (0..).zip(&self.week) {
+            for shift in shifts {
+                let start = day * 24 * 60 + i64::from(shift.start.num_seconds_from_midnight() / 60);
+                let end = start + shift.length().num_minutes();
+                // Sunday's overnight shift wraps to Monday morning.
+                if end > WEEK {
+                    spans.extend([(start, WEEK), (0, end - WEEK)]);
+                } else {
+                    spans.push((start, end));
+                }
+            }
+        }
+        spans.sort_unstable();
+        let (mut total, mut reached) = (0, 0);
+        for (start, end) in spans {
+            let start = start.max(reached);
+            if end > start {
+                total += end - start;
+                reached = end;
+            }
+        }
+        TimeDelta::minutes(total)
+    }
+
+    /// The most working time [`Self::add_working_time`] is sure to find from any instant
+    /// (zero when the week has no working time): a level asking for more could fail at an
+    /// appeal, so it is refused when loaded. Each exception date that differs from its
+    /// weekday is counted as a whole lost week, and so is each change of the UTC offset.
+    pub fn max_deadline_work(&self) -> TimeDelta {
+        let weekly = self.weekly_working_time();
+        let differing = self
+            .exceptions
+            .iter()
+            .filter(|(date, shifts)| shifts.as_slice() != self.weekday_shifts(date.weekday()))
+            .count();
+        let weeks = SURE_WEEKS.saturating_sub(i64::try_from(differing).unwrap_or(i64::MAX));
+        if weeks <= 0 {
+            return TimeDelta::zero();
+        }
+        // At most 7 * 24 h a week times ~500 weeks: far inside TimeDelta's range.
+        weekly * i32::try_from(weeks).unwrap_or(0)
     }
 
     /// The shifts that start on `date` (an exception, else its weekday's).

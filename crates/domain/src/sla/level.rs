@@ -5,6 +5,7 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::BusinessCalendar;
+use super::notation::format_duration;
 use crate::appeal::Channel;
 use crate::ids::LineId;
 
@@ -74,6 +75,21 @@ pub enum LevelError {
     Duplicate(String),
     #[error("level {name:?}: {what} must be positive")]
     NotPositive { name: String, what: &'static str },
+    /// The calendar has no working hours on any weekday: no deadline could ever be found.
+    #[error("level {name:?}: the calendar has no working hours on any weekday")]
+    NoWorkingTime { name: String },
+    /// More working time than the calendar is sure to give within the deadline search (about
+    /// ten years), so an appeal could get no deadline.
+    #[error(
+        "level {name:?}: {what} {asked} can never be met: the calendar gives at most {max} \
+         of working time within the ten years a deadline is searched"
+    )]
+    Unreachable {
+        name: String,
+        what: &'static str,
+        asked: String,
+        max: String,
+    },
 }
 
 impl LevelError {
@@ -82,12 +98,52 @@ impl LevelError {
             LevelError::NoDefault => "sla.no_default_level",
             LevelError::Duplicate(_) => "sla.duplicate_level",
             LevelError::NotPositive { .. } => "sla.not_positive",
+            LevelError::NoWorkingTime { .. } => "sla.no_working_time",
+            LevelError::Unreachable { .. } => "sla.unreachable",
         }
     }
 }
 
-/// S5: the ordered levels of a line. Construction checks there is a "Default"; it is stored
-/// as the plain list and checked again when read back.
+impl SupportLevel {
+    /// S1: a level whose deadlines can always be computed: positive times, working hours in
+    /// the week, and times the calendar is sure to give (see
+    /// [`BusinessCalendar::max_deadline_work`]). A level that fails this would fail at an
+    /// appeal instead; [`LevelSet::new`] checks every level with it.
+    pub fn check(&self) -> Result<(), LevelError> {
+        let times = [
+            ("reaction time", self.reaction),
+            ("resolution time", self.resolution),
+        ];
+        for (what, d) in times {
+            if d <= TimeDelta::zero() {
+                return Err(LevelError::NotPositive {
+                    name: self.name.clone(),
+                    what,
+                });
+            }
+        }
+        if self.calendar.weekly_working_time() <= TimeDelta::zero() {
+            return Err(LevelError::NoWorkingTime {
+                name: self.name.clone(),
+            });
+        }
+        let max = self.calendar.max_deadline_work();
+        for (what, d) in times {
+            if d > max {
+                return Err(LevelError::Unreachable {
+                    name: self.name.clone(),
+                    what,
+                    asked: format_duration(d),
+                    max: format_duration(max),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// S5: the ordered levels of a line. Construction checks there is a "Default" and every level
+/// ([`SupportLevel::check`]); it is stored as the plain list and checked again when read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "Vec<SupportLevel>", try_from = "Vec<SupportLevel>")]
 pub struct LevelSet {
@@ -101,17 +157,7 @@ impl LevelSet {
             if levels[..i].iter().any(|l| l.name == level.name) {
                 return Err(LevelError::Duplicate(level.name.clone()));
             }
-            for (what, d) in [
-                ("reaction time", level.reaction),
-                ("resolution time", level.resolution),
-            ] {
-                if d <= TimeDelta::zero() {
-                    return Err(LevelError::NotPositive {
-                        name: level.name.clone(),
-                        what,
-                    });
-                }
-            }
+            level.check()?;
         }
         let default = levels
             .iter()

@@ -194,12 +194,17 @@ pub fn parse_duration(text: &str) -> Result<chrono::TimeDelta, NotationError> {
         match c {
             '0'..='9' => number.push(c),
             'h' | 'm' | 'd' if !number.is_empty() => {
-                let n: i64 = number.parse().map_err(|_| err(text, "number too large"))?;
-                total += match c {
-                    'h' => chrono::TimeDelta::hours(n),
-                    'm' => chrono::TimeDelta::minutes(n),
-                    _ => chrono::TimeDelta::days(n),
+                // Checked all the way: `99999999999999h` is a mistake to report, not a panic.
+                let too_large = || err(text, "duration too large");
+                let n: i64 = number.parse().map_err(|_| too_large())?;
+                let part = match c {
+                    'h' => chrono::TimeDelta::try_hours(n),
+                    'm' => chrono::TimeDelta::try_minutes(n),
+                    _ => chrono::TimeDelta::try_days(n),
                 };
+                total = part
+                    .and_then(|part| total.checked_add(&part))
+                    .ok_or_else(too_large)?;
                 number.clear();
             }
             _ => return Err(err(text, "expected a duration like 2h, 30m or 1h30m")),
