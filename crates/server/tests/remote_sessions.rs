@@ -601,7 +601,14 @@ async fn the_session_password_is_stored_as_an_argon2_hash() {
 /// every other one is `rate_limited`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_parallel_wrong_guesses_verify_at_most_five() {
-    let w = world().await;
+    // Ten sessions of one specialist: above the default cap of sessions per account.
+    let limits = linedesk_server::session_limits::SessionLimits {
+        per_account: 16,
+        ..Default::default()
+    };
+    let w = common::world_with_limits(linedesk_server::presence::OFFLINE_GRACE, limits)
+        .await
+        .0;
     let mut ivanova = subscribed(&w, "ivanova", "ivanova-pass").await;
     ack(
         &mut ivanova,
