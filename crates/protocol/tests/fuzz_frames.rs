@@ -97,7 +97,13 @@ fn decode_round_trip(text: &str) {
         // The size limit is the transport's; the typed round trip is checked without it.
         let back: ClientFrame = serde_json::from_str(&again).expect("a client frame re-encodes");
         assert_eq!(back, frame, "{text} -> {again}");
-        // Once `Action::validate` lands: `if let ClientFrame::Submit { action, .. } = &frame { let _ = action.validate(); }`
+        // An action within its field limits travels in one frame (its events are shown to fit
+        // by the limits' own test).
+        if let ClientFrame::Submit { action, .. } = &frame
+            && action.validate().is_ok()
+        {
+            assert!(again.len() <= linedesk_protocol::MAX_FRAME_BYTES, "{again}");
+        }
     }
     if let Ok(frame) = ServerFrame::decode(text) {
         let again = frame.encode();
