@@ -33,11 +33,11 @@ use accounts::role_code;
 
 mod account_admin;
 mod accounts;
-mod blobs;
-mod reader;
 pub(crate) mod batch;
+mod blobs;
 pub(crate) mod line_repo;
 pub mod migrations;
+mod reader;
 
 impl From<rusqlite::Error> for StorageError {
     fn from(err: rusqlite::Error) -> StorageError {

@@ -22,9 +22,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::BadFrame
         | ErrorCode::Invalid
         | ErrorCode::TooLong
-        | ErrorCode::UnsupportedVersion => {
-            StatusCode::BAD_REQUEST
-        }
+        | ErrorCode::UnsupportedVersion => StatusCode::BAD_REQUEST,
         ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden | ErrorCode::WrongPassword => StatusCode::FORBIDDEN,

@@ -33,5 +33,5 @@ pub use auth::PeerIp;
 pub use error::{HttpError, Refusal};
 pub use login::LoginResponse;
 pub use router::router;
-pub use token::RenewedToken;
 pub use serve::{serve, serve_tls};
+pub use token::RenewedToken;
