@@ -42,6 +42,10 @@ pub const MAX_KB_DRAFT_TEXT_CHARS: usize = MAX_MESSAGE_CHARS;
 pub const MAX_NAME_CHARS: usize = 200;
 
 /// An SLA level's name, in characters.
+/// An account's login (specialists, clients, admins).
+pub const MAX_LOGIN_CHARS: usize = 128;
+
+/// The name of an SLA level.
 pub const MAX_SLA_LEVEL_NAME_CHARS: usize = 100;
 
 /// A quick reply's title, in characters.

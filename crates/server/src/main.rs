@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use linedesk_protocol::{MAX_LOGIN_CHARS, MAX_NAME_CHARS, check_chars};
 use linedesk_server::app::{Server, now_ms, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::config::{DEFAULT_BIND, ServerConfig};
@@ -75,6 +76,17 @@ fn need<'a>(opts: &'a HashMap<String, String>, name: &str) -> Result<&'a str, St
     opts.get(name)
         .map(String::as_str)
         .ok_or_else(|| format!("--{name} is required"))
+}
+
+/// A required text option within its limit (defined once in `linedesk_protocol::limits`).
+fn name_option<'a>(
+    opts: &'a HashMap<String, String>,
+    name: &'static str,
+    max: usize,
+) -> Result<&'a str, String> {
+    let value = need(opts, name)?;
+    check_chars(name, value, max).map_err(|e| format!("--{name}: {e}"))?;
+    Ok(value)
 }
 
 fn number(opts: &HashMap<String, String>, name: &str) -> Result<u64, String> {
@@ -237,7 +249,7 @@ fn run(args: &[String]) -> Result<(), String> {
             println!(
                 "{}",
                 storage(&opts)?
-                    .add_line(need(&opts, "name")?)
+                    .add_line(name_option(&opts, "name", MAX_NAME_CHARS)?)
                     .map_err(|e| e.to_string())?
             );
             Ok(())
@@ -246,7 +258,7 @@ fn run(args: &[String]) -> Result<(), String> {
             let s = storage(&opts)?;
             let line = number(&opts, "line")?;
             let client = s
-                .add_client(line, need(&opts, "name")?)
+                .add_client(line, name_option(&opts, "name", MAX_NAME_CHARS)?)
                 .map_err(|e| e.to_string())?;
             if let Some(login) = opts.get("login") {
                 let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
@@ -260,7 +272,11 @@ fn run(args: &[String]) -> Result<(), String> {
             let s = storage(&opts)?;
             let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
             let id = s
-                .add_specialist(need(&opts, "login")?, &hash, need(&opts, "name")?)
+                .add_specialist(
+                    name_option(&opts, "login", MAX_LOGIN_CHARS)?,
+                    &hash,
+                    name_option(&opts, "name", MAX_NAME_CHARS)?,
+                )
                 .map_err(|e| e.to_string())?;
             for line in need(&opts, "lines")?.split(',').filter(|l| !l.is_empty()) {
                 let line: u64 = line
@@ -336,7 +352,10 @@ fn run(args: &[String]) -> Result<(), String> {
         "add-ticket-queue" => {
             let s = storage(&opts)?;
             let id = s
-                .add_ticket_queue(number(&opts, "line")?, need(&opts, "name")?)
+                .add_ticket_queue(
+                    number(&opts, "line")?,
+                    name_option(&opts, "name", MAX_NAME_CHARS)?,
+                )
                 .map_err(|e| e.to_string())?;
             println!("{id}");
             Ok(())

@@ -18,6 +18,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use linedesk_protocol::{MAX_LOGIN_CHARS, MAX_NAME_CHARS, check_chars};
 use serde::{Deserialize, Serialize};
 
 use super::auth::require_admin;
@@ -90,6 +91,7 @@ async fn add_line(State(server): State<Arc<Server>>, headers: HeaderMap, body: B
         if name.is_empty() {
             return Err(Refusal::invalid("a line needs a name"));
         }
+        bounded("name", &name, MAX_NAME_CHARS)?;
         blocking(&server, move |s| {
             let id = s.add_line(&name)?;
             Ok(LineInfo { id, name })
@@ -110,6 +112,8 @@ async fn add_specialist(
         if new.login.trim().is_empty() || new.password.is_empty() || new.name.trim().is_empty() {
             return Err(Refusal::invalid("login, password and name cannot be empty"));
         }
+        bounded("login", new.login.trim(), MAX_LOGIN_CHARS)?;
+        bounded("name", new.name.trim(), MAX_NAME_CHARS)?;
         blocking(&server, move |s| {
             // Check the lines first so that a typo does not leave a specialist without them.
             let known = s.lines()?;
@@ -154,4 +158,10 @@ async fn import_clients(
         .await
     };
     answer(StatusCode::OK, imported.await)
+}
+
+/// A field within its limit (defined once in `linedesk_protocol::limits`), else `too_long`
+/// naming it.
+fn bounded(field: &'static str, value: &str, max: usize) -> Result<(), Refusal> {
+    check_chars(field, value, max).map_err(|e| Refusal::of(e.code(), e.to_string()))
 }
