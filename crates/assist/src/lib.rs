@@ -111,15 +111,18 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
     let mut signals = link
         .take_remote_signals()
         .ok_or(AssistError::Session("the remote signals were taken".into()))?;
+    // Stopped when the run ends: it holds the console's output, which the binary drains until
+    // every sender is gone before it exits.
+    let mut reporter = None;
     if let Some(mut unreadable) = link.take_unreadable() {
         let out = console.output();
-        tokio::spawn(async move {
+        reporter = Some(tokio::spawn(async move {
             while let Some(what) = unreadable.recv().await {
                 let _ = out.send(format!(
                     "Skipped a message of the line server that this assistant cannot read: {what}."
                 ));
             }
-        });
+        }));
     }
     let me = link.id;
     console.say(format!(
@@ -142,6 +145,9 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
         .await;
     if password_set && cleared.is_ok() {
         console.say("Session password cleared.");
+    }
+    if let Some(reporter) = reporter {
+        reporter.abort();
     }
     outcome
 }
