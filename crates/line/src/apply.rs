@@ -6,7 +6,7 @@ use crate::error::LineError;
 use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
-use crate::{appeals, messages};
+use crate::{appeals, calls, messages};
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,10 @@ pub fn apply<R: Repo>(
         Action::StartAppeal { line, client } => appeals::start(w, actor, *line, *client)?,
         Action::MarkSpam { appeal } => appeals::mark_spam(w, actor, *appeal)?,
         Action::RateAppeal { appeal, stars } => appeals::rate(w, actor, *appeal, *stars)?,
+        Action::PlaceCall { line, client } => calls::place(w, actor, key, *line, *client)?,
+        Action::AnswerCall { call } => calls::answer(w, actor, *call)?,
+        Action::HangUp { call, reason } => calls::hang_up(w, actor, *call, *reason)?,
+        Action::CallStats { call, quality } => calls::stats(w, actor, *call, quality)?,
         _ => return Ok(Step::Elsewhere),
     }
     Ok(Step::Done)

@@ -16,6 +16,8 @@
 
 mod appeals;
 mod apply;
+mod call_repo;
+pub mod calls;
 mod error;
 mod messages;
 mod repo;
@@ -24,6 +26,7 @@ mod subject;
 mod work;
 
 pub use apply::{Step, apply, key_owner};
+pub use call_repo::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow};
 pub use error::{LineError, RepoError};
 pub use repo::{AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo, SlaTimerRow};
 pub use sla::{AT_RISK_PERCENT, level_for};

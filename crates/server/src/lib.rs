@@ -41,8 +41,6 @@
 
 pub mod app;
 pub mod auth;
-mod call_records;
-mod calls;
 pub mod config;
 pub mod config_file;
 mod contact;

@@ -20,7 +20,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use linedesk_domain::sla::LevelSet;
 
 use crate::app::now_ms;
-use crate::call_records::{self, RecordingFiles};
 use crate::remote_password::{self, Outcome, Policy};
 use crate::remote_sessions::{self, Gate};
 use crate::storage::{
@@ -30,11 +29,13 @@ use crate::storage::{
 use crate::storage::{CallRecording, RecordingSaved};
 use crate::{knowledge, sla, sla_alerts, tickets};
 use accounts::role_code;
+use call_repo::RecordingFiles;
 
 mod account_admin;
 mod accounts;
 pub(crate) mod batch;
 mod blobs;
+pub(crate) mod call_repo;
 pub(crate) mod line_repo;
 pub mod migrations;
 mod reader;
@@ -726,7 +727,7 @@ impl Storage for SqliteStorage {
     }
 
     fn call(&self, call: u64) -> Result<Option<crate::storage::CallRecord>, StorageError> {
-        crate::calls::load(&self.inner().conn, call)
+        Ok(call_repo::load(&self.inner().conn, call)?)
     }
 
     fn save_recording(
@@ -737,9 +738,8 @@ impl Storage for SqliteStorage {
         duration_ms: u64,
         now_ms: i64,
     ) -> Result<RecordingSaved, StorageError> {
-        let mut inner = self.inner();
-        call_records::save_recording(
-            &mut inner.conn,
+        call_repo::save_recording(
+            &mut self.inner(),
             &self.files,
             actor,
             call,
@@ -750,14 +750,14 @@ impl Storage for SqliteStorage {
     }
 
     fn recording(&self, call: u64) -> Result<Option<CallRecording>, StorageError> {
-        call_records::recording(&self.inner().conn, &self.files, call)
+        call_repo::recording(&self.inner().conn, &self.files, call)
     }
 
     fn call_stats(
         &self,
         call: u64,
     ) -> Result<Vec<(Role, linedesk_protocol::CallQuality)>, StorageError> {
-        call_records::stats_of(&self.inner().conn, call)
+        call_repo::stats_of(&self.inner().conn, call)
     }
 
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {

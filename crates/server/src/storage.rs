@@ -5,7 +5,9 @@ use linedesk_domain::sla::LevelSet;
 use linedesk_protocol::{Action, RemoteMode, Role};
 use serde::{Deserialize, Serialize};
 
-pub use linedesk_line::{Applied, LineError, RepoError, StoredEvent, Subject};
+pub use linedesk_line::{
+    Applied, CallRecord, CallStage, LineError, RepoError, StoredEvent, Subject,
+};
 
 /// A line as the admin API lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -66,49 +68,6 @@ pub struct KbArticle {
     pub id: u64,
     pub title: String,
     pub body: String,
-}
-
-/// Where a call stands (V1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallStage {
-    Ringing,
-    Connected,
-    Ended,
-}
-
-/// A call as stored: its two parties and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallRecord {
-    pub id: u64,
-    pub line: u64,
-    pub client: u64,
-    /// The specialist party; `None` while a client's call rings the whole line.
-    pub specialist: Option<u64>,
-    pub appeal: u64,
-    pub from_client: bool,
-    pub stage: CallStage,
-}
-
-impl CallRecord {
-    /// The other party of `who`, when `who` is a party and the other one is known.
-    pub fn other(&self, who: Subject) -> Option<Subject> {
-        match who.role {
-            Role::Client if who.id == self.client => self.specialist.map(Subject::specialist),
-            Role::Specialist if Some(who.id) == self.specialist => {
-                Some(Subject::client(self.client))
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether `who` is one of the call's parties.
-    pub fn is_party(&self, who: Subject) -> bool {
-        match who.role {
-            Role::Client => who.id == self.client,
-            Role::Specialist => Some(who.id) == self.specialist,
-            Role::Admin => false,
-        }
-    }
 }
 
 /// Where a remote session stands (V2).

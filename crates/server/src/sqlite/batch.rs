@@ -2,7 +2,7 @@
 //! free runs in one transaction, each in its own savepoint (a refused action rolls back alone),
 //! and one COMMIT (one fsync) makes the whole batch durable before any of its callers is
 //! answered. The line's rules are `linedesk-line`'s; the action families whose rules have not
-//! moved there yet (calls, call stats, remote sessions, tickets, KB drafts) still run here, on
+//! moved there yet (remote sessions, tickets, KB drafts) still run here, on
 //! the same savepoint. Routing changes chain through the batch and replace the live routing
 //! state only after the COMMIT.
 
@@ -17,7 +17,7 @@ use crate::remote_sessions::{self, Gate};
 use crate::sqlite::Inner;
 use crate::sqlite::line_repo::{SqliteRepo, db};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
-use crate::{call_records, calls, kb_drafts, tickets};
+use crate::{kb_drafts, tickets};
 
 /// One action in progress over SQLite.
 pub(crate) type Work<'a> = linedesk_line::Work<'a, SqliteRepo<'a>>;
@@ -54,10 +54,6 @@ fn apply_here(
         | Action::CommentTicket { .. }
         | Action::RepeatTicket { .. }
         | Action::CloseTicket { .. } => tickets::apply(w, actor, action),
-        Action::PlaceCall { line, client } => calls::place(w, actor, key, *line, *client),
-        Action::AnswerCall { call } => calls::answer(w, actor, *call),
-        Action::HangUp { call, reason } => calls::hang_up(w, actor, *call, *reason),
-        Action::CallStats { call, quality } => call_records::stats(w, actor, *call, quality),
         Action::SetRemotePassword { .. } => remote_sessions::set_password(w, actor, gate),
         Action::RequestRemoteSession {
             line, client, mode, ..
