@@ -56,7 +56,6 @@ pub mod knowledge;
 pub mod presence;
 mod rate_limit;
 pub mod remote_password;
-mod remote_sessions;
 pub mod revocation;
 pub mod session;
 pub mod session_limits;
