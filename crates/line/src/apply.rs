@@ -3,10 +3,11 @@
 use linedesk_protocol::{Action, MAX_KEY_BYTES, Role};
 
 use crate::error::LineError;
+use crate::remote_sessions::{self, Gate};
 use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
-use crate::{appeals, messages};
+use crate::{appeals, calls, messages};
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,18 @@ pub fn apply<R: Repo>(
     key: &str,
     action: &Action,
 ) -> Result<Step, LineError> {
+    apply_gated(w, actor, key, action, &Gate::Open)
+}
+
+/// [`apply`] with what was settled about a remote session password before the transaction
+/// (a new password's hash, a password that matched).
+pub fn apply_gated<R: Repo>(
+    w: &mut Work<'_, R>,
+    actor: Subject,
+    key: &str,
+    action: &Action,
+    gate: &Gate,
+) -> Result<Step, LineError> {
     if key.is_empty() || key.len() > MAX_KEY_BYTES {
         return Err(LineError::Invalid(format!(
             "an idempotency key is 1 to {MAX_KEY_BYTES} bytes"
@@ -62,6 +75,20 @@ pub fn apply<R: Repo>(
         Action::StartAppeal { line, client } => appeals::start(w, actor, *line, *client)?,
         Action::MarkSpam { appeal } => appeals::mark_spam(w, actor, *appeal)?,
         Action::RateAppeal { appeal, stars } => appeals::rate(w, actor, *appeal, *stars)?,
+        Action::PlaceCall { line, client } => calls::place(w, actor, key, *line, *client)?,
+        Action::AnswerCall { call } => calls::answer(w, actor, *call)?,
+        Action::HangUp { call, reason } => calls::hang_up(w, actor, *call, *reason)?,
+        Action::CallStats { call, quality } => calls::stats(w, actor, *call, quality)?,
+        Action::SetRemotePassword { .. } => remote_sessions::set_password(w, actor, gate)?,
+        Action::RequestRemoteSession {
+            line, client, mode, ..
+        } => remote_sessions::request(w, actor, key, (*line, *client, *mode), gate)?,
+        Action::AnswerRemoteSession { session, accept } => {
+            remote_sessions::answer(w, actor, *session, *accept)?
+        }
+        Action::EndRemoteSession { session, reason } => {
+            remote_sessions::end(w, actor, *session, *reason)?
+        }
         _ => return Ok(Step::Elsewhere),
     }
     Ok(Step::Done)

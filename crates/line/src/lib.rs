@@ -16,15 +16,23 @@
 
 mod appeals;
 mod apply;
+mod call_repo;
+pub mod calls;
 mod error;
 mod messages;
+pub mod remote_password;
+mod remote_repo;
+pub mod remote_sessions;
 mod repo;
 mod sla;
 mod subject;
 mod work;
 
-pub use apply::{Step, apply, key_owner};
+pub use apply::{Step, apply, apply_gated, key_owner};
+pub use call_repo::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow};
 pub use error::{LineError, RepoError};
+pub use remote_repo::{NewRemote, RemoteRecord, RemoteRepo, RemoteStage};
+pub use remote_sessions::Gate;
 pub use repo::{AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo, SlaTimerRow};
 pub use sla::{AT_RISK_PERCENT, level_for};
 pub use subject::{Applied, StoredEvent, Subject};

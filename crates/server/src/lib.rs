@@ -22,14 +22,12 @@
 //! - [`presence`]: a specialist whose last session closed goes Offline after a grace period.
 //! - [`sla`]: each appeal's SLA level and deadlines; `sla_alerts`: the alerts the timer fires;
 //!   [`sla_timer`] is the loop at the edge; [`sla_file`] reads a line's levels from TOML.
-//! - `calls`: calls (V1) placed, answered and hung up as actions with events in the line's log;
+//! - Calls (V1) and remote sessions (V2): their rules are `linedesk-line`'s (`calls`,
+//!   `remote_sessions`, `remote_password`), their rows the backend's (`sqlite/call_repo.rs`,
+//!   with the recordings' bytes in the data dir's `recordings/`, and `sqlite/remote_repo.rs`);
 //!   [`signal`] relays their WebRTC signalling between the two parties, in memory only;
-//!   `call_records`: each party's call statistics and the call's recording (in the data dir's
-//!   `recordings/`), which [`http::recordings`] uploads and serves over HTTP.
-//! - `remote_sessions`: remote sessions (V2) asked, answered and ended as actions with events
-//!   in the line's log, their signalling relayed by [`signal`] once started;
-//!   [`remote_password`]: the client's session password (argon2), the attempts log and the
-//!   throttle of wrong passwords.
+//!   [`http::recordings`] uploads and serves recordings; [`remote_password`]: the session
+//!   password's argon2 hash and the attempts' log.
 //! - `tickets`: tickets (T1-T5) and their queues; `rating`: clients rate finished appeals.
 //! - [`knowledge`]: quick replies and the knowledge base (files, storage, FTS5 search);
 //!   [`http::api`] serves them over HTTP with a bearer token.
@@ -41,8 +39,6 @@
 
 pub mod app;
 pub mod auth;
-mod call_records;
-mod calls;
 pub mod config;
 pub mod config_file;
 mod contact;
@@ -58,7 +54,6 @@ pub mod knowledge;
 pub mod presence;
 mod rate_limit;
 pub mod remote_password;
-mod remote_sessions;
 pub mod revocation;
 pub mod session;
 pub mod session_limits;

@@ -20,9 +20,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use linedesk_domain::sla::LevelSet;
 
 use crate::app::now_ms;
-use crate::call_records::{self, RecordingFiles};
-use crate::remote_password::{self, Outcome, Policy};
-use crate::remote_sessions::{self, Gate};
+use crate::remote_password::{self, Policy};
 use crate::storage::{
     Account, Applied, KbArticle, LineInfo, QuickReply, RepoError, Revocation, Storage,
     StorageError, StoredClient, StoredEvent, Subject, TokenOwner,
@@ -30,14 +28,20 @@ use crate::storage::{
 use crate::storage::{CallRecording, RecordingSaved};
 use crate::{knowledge, sla, sla_alerts, tickets};
 use accounts::role_code;
+use call_repo::RecordingFiles;
+use line_repo::SqliteRepo;
+use linedesk_line::Gate;
+use linedesk_line::remote_password::Reservation;
 
 mod account_admin;
 mod accounts;
 pub(crate) mod batch;
 mod blobs;
+pub(crate) mod call_repo;
 pub(crate) mod line_repo;
 pub mod migrations;
 mod reader;
+pub(crate) mod remote_repo;
 
 impl From<rusqlite::Error> for StorageError {
     fn from(err: rusqlite::Error) -> StorageError {
@@ -231,39 +235,31 @@ impl SqliteStorage {
                 password,
             } if actor.role == Role::Specialist => {
                 let policy = self.remote_policy;
-                // Check and reserve the attempt under the lock: it counts against the limit
-                // before argon2 runs, so parallel guesses cannot all be verified.
-                let (stored, attempt) = {
+                let asked = (actor.id, *line, *client);
+                // Check and reserve the attempt under the lock (each statement commits on
+                // its own): it counts against the limit before argon2 runs, so parallel
+                // guesses cannot all be verified.
+                let reservation = {
                     let inner = self.inner();
-                    if remote_sessions::key_used(&inner.conn, actor.id, key)? {
-                        // A resend of a done request: acknowledged as a duplicate, not retried
-                        // (nor logged, nor throttled) as a new attempt.
-                        return Ok(Gate::Open);
+                    let mut repo = SqliteRepo { tx: &inner.conn };
+                    linedesk_line::remote_password::reserve(&mut repo, asked, key, now_ms, policy)?
+                };
+                let (hash, attempt) = match reservation {
+                    Reservation::Duplicate => return Ok(Gate::Open),
+                    Reservation::Refused(outcome, err) => {
+                        remote_password::log(actor.id, *client, outcome);
+                        return Err(err.into());
                     }
-                    crate::contact::may_contact(&inner.conn, actor.id, *line, *client)?;
-                    let (stored, failures) =
-                        remote_password::state(&inner.conn, actor.id, *client, now_ms, policy)?;
-                    let refused = |outcome| {
-                        remote_password::record(&inner.conn, actor.id, *client, now_ms, outcome)
-                    };
-                    if let Some(wait_ms) = remote_password::wait_for(&failures, now_ms, policy) {
-                        refused(Outcome::Throttled)?;
-                        return Err(StorageError::RateLimited { wait_ms });
-                    }
-                    let Some(stored) = stored else {
-                        refused(Outcome::NoPassword)?;
-                        return Err(StorageError::NoPassword);
-                    };
-                    (stored, refused(Outcome::Pending)?)
+                    Reservation::Verify { hash, attempt } => (hash, attempt),
                 };
                 let given = password.as_deref().unwrap_or_default();
-                let matched = crate::auth::verify_password(given, &stored);
-                let outcome = if matched {
-                    Outcome::Accepted
-                } else {
-                    Outcome::Wrong
+                let matched = crate::auth::verify_password(given, &hash);
+                let outcome = {
+                    let inner = self.inner();
+                    let mut repo = SqliteRepo { tx: &inner.conn };
+                    linedesk_line::remote_password::settle(&mut repo, attempt, matched)?
                 };
-                remote_password::settle(&self.inner().conn, attempt, actor.id, *client, outcome)?;
+                remote_password::log(actor.id, *client, outcome);
                 if matched {
                     Ok(Gate::PasswordMatched)
                 } else {
@@ -675,14 +671,14 @@ impl Storage for SqliteStorage {
         &self,
         session: u64,
     ) -> Result<Option<crate::storage::RemoteRecord>, StorageError> {
-        remote_sessions::load(&self.inner().conn, session)
+        Ok(remote_repo::load(&self.inner().conn, session)?)
     }
 
     fn remote_password_attempts(
         &self,
         client: u64,
     ) -> Result<Vec<(u64, i64, String)>, StorageError> {
-        remote_password::attempts(&self.inner().conn, client)
+        remote_repo::attempts(&self.inner().conn, client)
     }
 
     fn import_clients(
@@ -726,7 +722,7 @@ impl Storage for SqliteStorage {
     }
 
     fn call(&self, call: u64) -> Result<Option<crate::storage::CallRecord>, StorageError> {
-        crate::calls::load(&self.inner().conn, call)
+        Ok(call_repo::load(&self.inner().conn, call)?)
     }
 
     fn save_recording(
@@ -737,9 +733,8 @@ impl Storage for SqliteStorage {
         duration_ms: u64,
         now_ms: i64,
     ) -> Result<RecordingSaved, StorageError> {
-        let mut inner = self.inner();
-        call_records::save_recording(
-            &mut inner.conn,
+        call_repo::save_recording(
+            &mut self.inner(),
             &self.files,
             actor,
             call,
@@ -750,14 +745,14 @@ impl Storage for SqliteStorage {
     }
 
     fn recording(&self, call: u64) -> Result<Option<CallRecording>, StorageError> {
-        call_records::recording(&self.inner().conn, &self.files, call)
+        call_repo::recording(&self.inner().conn, &self.files, call)
     }
 
     fn call_stats(
         &self,
         call: u64,
     ) -> Result<Vec<(Role, linedesk_protocol::CallQuality)>, StorageError> {
-        call_records::stats_of(&self.inner().conn, call)
+        call_repo::stats_of(&self.inner().conn, call)
     }
 
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {

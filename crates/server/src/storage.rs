@@ -2,10 +2,13 @@
 //! the handlers. Every write is durable when the call returns.
 
 use linedesk_domain::sla::LevelSet;
-use linedesk_protocol::{Action, RemoteMode, Role};
+use linedesk_protocol::{Action, Role};
 use serde::{Deserialize, Serialize};
 
-pub use linedesk_line::{Applied, LineError, RepoError, StoredEvent, Subject};
+pub use linedesk_line::{
+    Applied, CallRecord, CallStage, LineError, RemoteRecord, RemoteStage, RepoError, StoredEvent,
+    Subject,
+};
 
 /// A line as the admin API lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -66,91 +69,6 @@ pub struct KbArticle {
     pub id: u64,
     pub title: String,
     pub body: String,
-}
-
-/// Where a call stands (V1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallStage {
-    Ringing,
-    Connected,
-    Ended,
-}
-
-/// A call as stored: its two parties and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallRecord {
-    pub id: u64,
-    pub line: u64,
-    pub client: u64,
-    /// The specialist party; `None` while a client's call rings the whole line.
-    pub specialist: Option<u64>,
-    pub appeal: u64,
-    pub from_client: bool,
-    pub stage: CallStage,
-}
-
-impl CallRecord {
-    /// The other party of `who`, when `who` is a party and the other one is known.
-    pub fn other(&self, who: Subject) -> Option<Subject> {
-        match who.role {
-            Role::Client if who.id == self.client => self.specialist.map(Subject::specialist),
-            Role::Specialist if Some(who.id) == self.specialist => {
-                Some(Subject::client(self.client))
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether `who` is one of the call's parties.
-    pub fn is_party(&self, who: Subject) -> bool {
-        match who.role {
-            Role::Client => who.id == self.client,
-            Role::Specialist => Some(who.id) == self.specialist,
-            Role::Admin => false,
-        }
-    }
-}
-
-/// Where a remote session stands (V2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RemoteStage {
-    /// Asked by request; the client has not answered.
-    Requested,
-    /// Accepted, or the password matched: its signalling is relayed.
-    Started,
-    Ended,
-}
-
-/// A remote session as stored: its two parties and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteRecord {
-    pub id: u64,
-    pub line: u64,
-    pub client: u64,
-    pub specialist: u64,
-    pub appeal: u64,
-    pub mode: RemoteMode,
-    pub stage: RemoteStage,
-    /// When it started (ms since the epoch), for its duration.
-    pub started_ms: Option<i64>,
-}
-
-impl RemoteRecord {
-    /// Whether `who` is one of the session's parties.
-    pub fn is_party(&self, who: Subject) -> bool {
-        who == Subject::client(self.client) || who == Subject::specialist(self.specialist)
-    }
-
-    /// The other party of `who` (`None` when `who` is not a party).
-    pub fn other(&self, who: Subject) -> Option<Subject> {
-        if who == Subject::client(self.client) {
-            Some(Subject::specialist(self.specialist))
-        } else if who == Subject::specialist(self.specialist) {
-            Some(Subject::client(self.client))
-        } else {
-            None
-        }
-    }
 }
 
 /// A call and its recording's bytes (`None` before the upload).

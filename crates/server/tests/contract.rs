@@ -7,10 +7,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use linedesk_domain::presence::PresenceStatus;
-use linedesk_protocol::{Action, Event};
+use linedesk_protocol::{Action, CallEndReason, CallQuality, Event, RemoteEndReason, RemoteMode};
 use linedesk_server::auth::hash_password;
 use linedesk_server::sqlite::SqliteStorage;
-use linedesk_server::storage::{Applied, Storage, StorageError, StoredEvent, Subject};
+use linedesk_server::storage::{
+    Applied, CallStage, RecordingSaved, RemoteStage, Storage, StorageError, StoredEvent, Subject,
+};
 
 const NOW: i64 = 1_795_428_000_000;
 
@@ -60,13 +62,15 @@ type Case<S> = (&'static str, fn(Open<'_, S>));
 
 /// Every case of the contract against backends that `open` makes at a path.
 fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
-    let cases: [Case<S>; 6] = [
+    let cases: [Case<S>; 8] = [
         ("once per key", once_per_key),
         ("a refused action leaves nothing", refused_leaves_nothing),
         ("sequence numbers per line", sequence_per_line),
         ("appeal rules and codes", appeal_rules),
         ("concurrent actions", concurrent_actions),
         ("durable across reopen", durable),
+        ("call rules", call_rules),
+        ("remote session rules", remote_rules),
     ];
     for (name, case) in cases {
         eprintln!("contract: {name}");
@@ -240,6 +244,230 @@ fn durable<S: Storage>(open: Open<'_, S>) {
     );
     let next = done(s.apply(Subject::client(client), "k2", &message("Ещё"), NOW));
     assert_eq!(next.first().map(|e| e.seq), Some(before.len() as u64 + 1));
+}
+
+/// V1: a client's call rings the holder of their appeal; only the callee answers, once; the
+/// reason of a hang-up must fit; statistics once per party; one recording, by its specialist.
+fn call_rules<S: Storage>(open: Open<'_, S>) {
+    let (_dir, s) = fresh(open);
+    let l = seed(&s);
+    let (anna, vera, client) = (
+        Subject::specialist(l.anna),
+        Subject::specialist(l.vera),
+        Subject::client(l.client),
+    );
+    let available = Action::SetPresence {
+        status: PresenceStatus::Available,
+    };
+    done(s.apply(anna, "p", &available, NOW));
+    let place = Action::PlaceCall {
+        line: l.line,
+        client: None,
+    };
+    let events = done(s.apply(client, "c1", &place, NOW));
+    let call = events
+        .iter()
+        .find_map(|e| match e.event {
+            Event::CallRinging {
+                call, specialist, ..
+            } => Some((call, specialist)),
+            _ => None,
+        })
+        .map(|(call, specialist)| {
+            assert_eq!(specialist, Some(l.anna), "it rings the appeal's holder");
+            call
+        })
+        .expect("ringing");
+    let busy = s
+        .apply(client, "c2", &place, NOW)
+        .expect_err("one call at a time");
+    assert!(matches!(busy, StorageError::Conflict(_)), "{busy:?}");
+    let answer = Action::AnswerCall { call };
+    let other = s.apply(vera, "a1", &answer, NOW).expect_err("not her call");
+    assert!(matches!(other, StorageError::NotAllowed(_)), "{other:?}");
+    let hang = |reason| Action::HangUp { call, reason };
+    let declined = s
+        .apply(client, "h1", &hang(CallEndReason::Declined), NOW)
+        .expect_err("the caller cancels, never declines");
+    assert!(matches!(declined, StorageError::Invalid(_)), "{declined:?}");
+    let stats = Action::CallStats {
+        call,
+        quality: CallQuality::default(),
+    };
+    let early = s
+        .apply(client, "s0", &stats, NOW)
+        .expect_err("never connected");
+    assert!(matches!(early, StorageError::Invalid(_)), "{early:?}");
+    let early = s.save_recording(anna, call, b"OggS", 1_000, NOW);
+    assert!(matches!(early, Err(StorageError::Invalid(_))), "{early:?}");
+
+    done(s.apply(anna, "a2", &answer, NOW + 1_000));
+    let again = s.apply(anna, "a3", &answer, NOW).expect_err("answered");
+    assert!(matches!(again, StorageError::Conflict(_)), "{again:?}");
+    assert_eq!(
+        s.call(call).expect("call").map(|c| c.stage),
+        Some(CallStage::Connected)
+    );
+    done(s.apply(client, "s1", &stats, NOW + 2_000));
+    let twice = s
+        .apply(client, "s2", &stats, NOW)
+        .expect_err("once per party");
+    assert!(matches!(twice, StorageError::Conflict(_)), "{twice:?}");
+    let ended = done(s.apply(anna, "h2", &hang(CallEndReason::HungUp), NOW + 61_000));
+    assert!(ended.iter().any(|e| matches!(
+        e.event,
+        Event::CallEnded {
+            connected_ms: Some(60_000),
+            by: linedesk_protocol::Role::Specialist,
+            ..
+        }
+    )));
+
+    let not_hers = s.save_recording(vera, call, b"OggS", 1_000, NOW);
+    assert!(
+        matches!(not_hers, Err(StorageError::NotAllowed(_))),
+        "{not_hers:?}"
+    );
+    let saved = s.save_recording(anna, call, b"OggS1", 60_000, NOW + 62_000);
+    assert!(
+        matches!(&saved, Ok(RecordingSaved::Done(e)) if matches!(e.event, Event::CallRecorded { bytes: 5, .. })),
+        "{saved:?}"
+    );
+    assert_eq!(
+        s.save_recording(anna, call, b"OggS1", 60_000, NOW)
+            .expect("same"),
+        RecordingSaved::Duplicate
+    );
+    let different = s.save_recording(anna, call, b"OggS2", 60_000, NOW);
+    assert!(
+        matches!(different, Err(StorageError::Conflict(_))),
+        "{different:?}"
+    );
+    let (_, bytes) = s.recording(call).expect("read").expect("the call");
+    assert_eq!(bytes.as_deref(), Some(&b"OggS1"[..]));
+}
+
+/// V2: by request the session starts when the client accepts; a colleague cannot take over a
+/// live one; by password it starts at once when the password matches, and every attempt is
+/// kept (a wrong one, one with no password set, the right one) even when it is refused.
+fn remote_rules<S: Storage>(open: Open<'_, S>) {
+    let (_dir, s) = fresh(open);
+    let l = seed(&s);
+    let (anna, vera, client) = (
+        Subject::specialist(l.anna),
+        Subject::specialist(l.vera),
+        Subject::client(l.client),
+    );
+    let ask = |mode, password: Option<&str>| Action::RequestRemoteSession {
+        line: l.line,
+        client: l.client,
+        mode,
+        password: password.map(str::to_string),
+    };
+    let started = |events: &[StoredEvent]| {
+        events
+            .iter()
+            .find_map(|e| match e.event {
+                Event::RemoteStarted { session, .. } => Some(session),
+                _ => None,
+            })
+            .expect("started")
+    };
+    let events = done(s.apply(anna, "r1", &ask(RemoteMode::ByRequest, None), NOW));
+    let session = events
+        .iter()
+        .find_map(|e| match e.event {
+            Event::RemoteRequested { session, .. } => Some(session),
+            _ => None,
+        })
+        .expect("requested");
+    let answer = Action::AnswerRemoteSession {
+        session,
+        accept: true,
+    };
+    let not_hers = s
+        .apply(anna, "a0", &answer, NOW)
+        .expect_err("the client answers");
+    assert!(
+        matches!(not_hers, StorageError::NotAllowed(_)),
+        "{not_hers:?}"
+    );
+    assert_eq!(
+        started(&done(s.apply(client, "a1", &answer, NOW + 1_000))),
+        session
+    );
+    let taken = s
+        .apply(vera, "r2", &ask(RemoteMode::ByRequest, None), NOW)
+        .expect_err("Anna's session is live");
+    assert!(matches!(taken, StorageError::Conflict(_)), "{taken:?}");
+    let end = |reason| Action::EndRemoteSession { session, reason };
+    let wrong_reason = s
+        .apply(
+            client,
+            "e0",
+            &end(Some(RemoteEndReason::EndedBySpecialist)),
+            NOW,
+        )
+        .expect_err("the client does not end it as the specialist");
+    assert!(
+        matches!(wrong_reason, StorageError::Invalid(_)),
+        "{wrong_reason:?}"
+    );
+    let ended = done(s.apply(anna, "e1", &end(None), NOW + 31_000));
+    assert!(ended.iter().any(|e| matches!(
+        e.event,
+        Event::RemoteEnded {
+            reason: RemoteEndReason::EndedBySpecialist,
+            duration_ms: Some(30_000),
+            ..
+        }
+    )));
+    assert_eq!(
+        s.remote_session(session).expect("read").map(|r| r.stage),
+        Some(RemoteStage::Ended)
+    );
+
+    let unset = s
+        .apply(
+            vera,
+            "p0",
+            &ask(RemoteMode::ByPassword, Some("секрет-42")),
+            NOW,
+        )
+        .expect_err("no password set");
+    assert!(matches!(unset, StorageError::NoPassword), "{unset:?}");
+    let set = |password: &str| Action::SetRemotePassword {
+        password: Some(password.into()),
+    };
+    let short = s.apply(client, "s0", &set("abc"), NOW).expect_err("short");
+    assert!(matches!(short, StorageError::Invalid(_)), "{short:?}");
+    done(s.apply(client, "s1", &set("секрет-42"), NOW));
+    let wrong = s
+        .apply(
+            vera,
+            "p1",
+            &ask(RemoteMode::ByPassword, Some("не-тот-1")),
+            NOW,
+        )
+        .expect_err("wrong password");
+    assert!(matches!(wrong, StorageError::WrongPassword), "{wrong:?}");
+    let events = done(s.apply(
+        vera,
+        "p2",
+        &ask(RemoteMode::ByPassword, Some("секрет-42")),
+        NOW + 1,
+    ));
+    started(&events);
+    let outcomes: Vec<String> = s
+        .remote_password_attempts(l.client)
+        .expect("attempts")
+        .into_iter()
+        .map(|(specialist, _, outcome)| {
+            assert_eq!(specialist, l.vera);
+            outcome
+        })
+        .collect();
+    assert_eq!(outcomes, ["no_password", "wrong", "accepted"]);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! free runs in one transaction, each in its own savepoint (a refused action rolls back alone),
 //! and one COMMIT (one fsync) makes the whole batch durable before any of its callers is
 //! answered. The line's rules are `linedesk-line`'s; the action families whose rules have not
-//! moved there yet (calls, call stats, remote sessions, tickets, KB drafts) still run here, on
+//! moved there yet (tickets, KB drafts) still run here, on
 //! the same savepoint. Routing changes chain through the batch and replace the live routing
 //! state only after the COMMIT.
 
@@ -13,11 +13,11 @@ use linedesk_domain::routing::Dispatcher;
 use linedesk_line::Step;
 use linedesk_protocol::Action;
 
-use crate::remote_sessions::{self, Gate};
 use crate::sqlite::Inner;
 use crate::sqlite::line_repo::{SqliteRepo, db};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
-use crate::{call_records, calls, kb_drafts, tickets};
+use crate::{kb_drafts, tickets};
+use linedesk_line::Gate;
 
 /// One action in progress over SQLite.
 pub(crate) type Work<'a> = linedesk_line::Work<'a, SqliteRepo<'a>>;
@@ -37,13 +37,7 @@ pub(crate) struct Pending {
 
 /// The families still applied here, on the savepoint `linedesk_line::apply` claimed the key
 /// in.
-fn apply_here(
-    w: &mut Work<'_>,
-    actor: Subject,
-    key: &str,
-    action: &Action,
-    gate: &Gate,
-) -> Result<(), StorageError> {
+fn apply_here(w: &mut Work<'_>, actor: Subject, action: &Action) -> Result<(), StorageError> {
     match action {
         Action::CreateTicket { .. }
         | Action::SaveTicket { .. }
@@ -54,20 +48,6 @@ fn apply_here(
         | Action::CommentTicket { .. }
         | Action::RepeatTicket { .. }
         | Action::CloseTicket { .. } => tickets::apply(w, actor, action),
-        Action::PlaceCall { line, client } => calls::place(w, actor, key, *line, *client),
-        Action::AnswerCall { call } => calls::answer(w, actor, *call),
-        Action::HangUp { call, reason } => calls::hang_up(w, actor, *call, *reason),
-        Action::CallStats { call, quality } => call_records::stats(w, actor, *call, quality),
-        Action::SetRemotePassword { .. } => remote_sessions::set_password(w, actor, gate),
-        Action::RequestRemoteSession {
-            line, client, mode, ..
-        } => remote_sessions::request(w, actor, key, (*line, *client, *mode), gate),
-        Action::AnswerRemoteSession { session, accept } => {
-            remote_sessions::answer(w, actor, *session, *accept)
-        }
-        Action::EndRemoteSession { session, reason } => {
-            remote_sessions::end(w, actor, *session, *reason)
-        }
         Action::SaveKbDraft {
             line,
             subject,
@@ -88,12 +68,10 @@ fn one(
     let sp = tx.savepoint()?;
     let outcome = {
         let mut w = Work::layered(SqliteRepo { tx: &sp }, p.now_ms, batch, live);
-        match linedesk_line::apply(&mut w, p.actor, &p.key, &p.action) {
+        match linedesk_line::apply_gated(&mut w, p.actor, &p.key, &p.action, &p.gate) {
             Ok(Step::Duplicate) => Ok(None),
             Ok(Step::Done) => Ok(Some(w)),
-            Ok(Step::Elsewhere) => {
-                apply_here(&mut w, p.actor, &p.key, &p.action, &p.gate).map(|()| Some(w))
-            }
+            Ok(Step::Elsewhere) => apply_here(&mut w, p.actor, &p.action).map(|()| Some(w)),
             Err(e) => Err(StorageError::from(e)),
         }
         .map(|w| {

@@ -10,8 +10,8 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, MAIN_DB, OpenFlags, OptionalExtension};
 
+use super::call_repo::RecordingFiles;
 use super::{SqliteStorage, id, sql_id};
-use crate::call_records::RecordingFiles;
 use crate::storage::{BlobId, BlobMeta, StorageError};
 
 /// The read-only connection of downloads, opened at first use.
@@ -79,7 +79,7 @@ pub(super) fn meta(
             )
             .optional()?),
         BlobId::Recording(call) => {
-            let Some(c) = crate::calls::load(conn, call)? else {
+            let Some(c) = super::call_repo::load(conn, call)? else {
                 return Ok(None);
             };
             let size: Option<i64> = conn

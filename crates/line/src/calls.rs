@@ -1,0 +1,294 @@
+//! Calls (V1) as actions: placing one opens or reuses the client's appeal (A1) through the
+//! line's routing (A2), answering fixes both parties, hanging up says who and why; each party
+//! reports its statistics once, and the specialist's recording is attached to the appeal.
+//! The media never passes here; the server relays the WebRTC signalling in memory.
+
+use linedesk_protocol::{AppealChannel, CallEndReason, CallQuality, Event, Role};
+
+use crate::call_repo::{CallRecord, CallStage, NewCall, RecordingRow};
+use crate::error::{LineError, RepoError};
+use crate::repo::Repo;
+use crate::subject::Subject;
+use crate::work::{Work, specialist_only};
+
+fn known<R: Repo>(w: &mut Work<'_, R>, call: u64) -> Result<CallRecord, LineError> {
+    w.repo
+        .call(call)?
+        .ok_or_else(|| LineError::Invalid(format!("no call {call}")))
+}
+
+fn not_busy<R: Repo>(
+    w: &mut Work<'_, R>,
+    line: u64,
+    client: u64,
+    specialist: Option<u64>,
+) -> Result<(), LineError> {
+    match w.repo.live_call(line, client, specialist)? {
+        Some(busy) => Err(LineError::Conflict(format!("call {busy} is still on"))),
+        None => Ok(()),
+    }
+}
+
+/// `PlaceCall`: a specialist calls a client of a line they serve, or a client calls their line.
+pub(crate) fn place<R: Repo>(
+    w: &mut Work<'_, R>,
+    actor: Subject,
+    key: &str,
+    line: u64,
+    client: Option<u64>,
+) -> Result<(), LineError> {
+    let (client, appeal, specialist) = match (actor.role, client) {
+        (Role::Specialist, Some(client)) => {
+            w.may_contact(actor.id, line, client)?;
+            not_busy(w, line, client, Some(actor.id))?;
+            // A1: the call opens an appeal, routed to the caller first (A2).
+            let appeal = w.appeal_from_specialist(line, client, AppealChannel::Call, actor.id)?;
+            // S2: a call to the client is an answer.
+            w.repo.sla_reacted(appeal, w.now_ms)?;
+            (client, appeal, Some(actor.id))
+        }
+        (Role::Client, None) => {
+            let own = w.repo.client(actor.id)?.map(|c| c.line);
+            if own != Some(line) {
+                return Err(LineError::NotAllowed(format!(
+                    "line {line} is not your line"
+                )));
+            }
+            let client = actor.id;
+            not_busy(w, line, client, None)?;
+            // It rings the holder of the open appeal (unless they no longer take the client's
+            // calls, P4), else whoever routing gives a new appeal to, else the line.
+            let appeal = w.appeal_from_client(line, client, AppealChannel::Call)?;
+            let holder = w.open_appeal(appeal)?.holder;
+            (client, appeal, holder)
+        }
+        (Role::Specialist, None) => {
+            return Err(LineError::Invalid("say which client to call".into()));
+        }
+        (Role::Client, Some(_)) => {
+            return Err(LineError::NotAllowed(
+                "a client calls their line, not a client".into(),
+            ));
+        }
+        (Role::Admin, _) => return Err(LineError::NotAllowed("an admin makes no calls".into())),
+    };
+    let call = w.repo.insert_call(&NewCall {
+        line,
+        client,
+        specialist,
+        appeal,
+        from_client: actor.role == Role::Client,
+        placed_ms: w.now_ms,
+    })?;
+    w.append(
+        line,
+        Event::CallRinging {
+            call,
+            appeal,
+            client,
+            specialist,
+            from: actor.role,
+            key: Some(key.to_string()),
+        },
+    )
+}
+
+/// `AnswerCall`: the callee picks up. A client's call ringing the whole line is answered by any
+/// specialist of the line, who takes its queued appeal (A2).
+pub(crate) fn answer<R: Repo>(
+    w: &mut Work<'_, R>,
+    actor: Subject,
+    call: u64,
+) -> Result<(), LineError> {
+    let c = known(w, call)?;
+    match c.stage {
+        CallStage::Ringing => {}
+        CallStage::Connected => {
+            return Err(LineError::Conflict(format!("call {call} was answered")));
+        }
+        CallStage::Ended => return Err(LineError::Conflict(format!("call {call} has ended"))),
+    }
+    let specialist = if c.from_client {
+        let me = specialist_only(actor)?;
+        match c.specialist {
+            Some(s) if s != me => {
+                return Err(LineError::NotAllowed(format!(
+                    "call {call} rings another specialist"
+                )));
+            }
+            Some(_) => me,
+            None => {
+                if !w.serves(me, c.line)? {
+                    return Err(LineError::Forbidden(c.line));
+                }
+                match w.open_appeal(c.appeal)?.holder {
+                    None => w.take_appeal(c.line, c.appeal, me)?,
+                    Some(h) if h == me => {}
+                    Some(_) => {
+                        return Err(LineError::Conflict(format!(
+                            "the appeal of call {call} went to a colleague"
+                        )));
+                    }
+                }
+                me
+            }
+        }
+    } else {
+        if actor != Subject::client(c.client) {
+            return Err(LineError::NotAllowed(format!("call {call} is not yours")));
+        }
+        c.specialist.ok_or_else(|| {
+            LineError::Repo(RepoError::new(
+                "corrupt",
+                format!("call {call} has no caller"),
+            ))
+        })?
+    };
+    if c.from_client {
+        // S2: picking up the client's call is the first answer.
+        w.repo.sla_reacted(c.appeal, w.now_ms)?;
+    }
+    w.repo.call_connected(call, specialist, w.now_ms)?;
+    w.append(
+        c.line,
+        Event::CallConnected {
+            call,
+            appeal: c.appeal,
+            client: c.client,
+            specialist,
+        },
+    )
+}
+
+/// `HangUp`: a party ends the call. The reason must fit: `declined` by the callee and
+/// `cancelled` by the caller while it rings, `hung_up` once connected; `no_answer` while it
+/// rings and `failed` at any time.
+pub(crate) fn hang_up<R: Repo>(
+    w: &mut Work<'_, R>,
+    actor: Subject,
+    call: u64,
+    reason: CallEndReason,
+) -> Result<(), LineError> {
+    let c = known(w, call)?;
+    if !c.is_party(actor) {
+        return Err(LineError::NotAllowed(format!(
+            "you are not a party of call {call}"
+        )));
+    }
+    let caller = (actor.role == Role::Client) == c.from_client;
+    let fits = match (c.stage, reason) {
+        (CallStage::Ended, _) => {
+            return Err(LineError::Conflict(format!("call {call} has ended")));
+        }
+        (CallStage::Ringing, CallEndReason::Declined) => !caller,
+        (CallStage::Ringing, CallEndReason::Cancelled) => caller,
+        (CallStage::Ringing, CallEndReason::NoAnswer) => true,
+        (CallStage::Connected, CallEndReason::HungUp) => true,
+        (_, CallEndReason::Failed) => true,
+        _ => false,
+    };
+    if !fits {
+        return Err(LineError::Invalid(format!(
+            "{reason:?} does not end a call that is {:?} for its {}",
+            c.stage,
+            if caller { "caller" } else { "callee" }
+        )));
+    }
+    let connected_at = w.repo.call_connected_at(call)?;
+    w.repo.call_ended(call, w.now_ms, reason)?;
+    w.append(
+        c.line,
+        Event::CallEnded {
+            call,
+            appeal: c.appeal,
+            client: c.client,
+            specialist: c.specialist,
+            by: actor.role,
+            reason,
+            connected_ms: connected_at.map(|t| (w.now_ms - t).max(0)),
+        },
+    )
+}
+
+/// `CallStats`: a party of a call that connected reports its measurements, once.
+pub(crate) fn stats<R: Repo>(
+    w: &mut Work<'_, R>,
+    actor: Subject,
+    call: u64,
+    q: &CallQuality,
+) -> Result<(), LineError> {
+    let c = known(w, call)?;
+    if !c.is_party(actor) {
+        return Err(LineError::NotAllowed(format!(
+            "you are not a party of call {call}"
+        )));
+    }
+    if c.stage == CallStage::Ringing {
+        return Err(LineError::Invalid(format!("call {call} never connected")));
+    }
+    if !w.repo.insert_call_stats(call, actor.role, w.now_ms, q)? {
+        return Err(LineError::Conflict(format!(
+            "your statistics of call {call} are in already"
+        )));
+    }
+    w.append(
+        c.line,
+        Event::CallStats {
+            call,
+            appeal: c.appeal,
+            client: c.client,
+            specialist: c.specialist,
+            from: actor.role,
+            quality: *q,
+        },
+    )
+}
+
+/// A recording of `call` by `actor` whose bytes hash to `sha256`: the call to attach it to, or
+/// `None` when the same bytes were attached before (a duplicate upload; nothing to do). Only
+/// the call's specialist uploads, only for a call that connected, and only once: different
+/// bytes for a recorded call are a conflict (the first upload is the record). The backend
+/// keeps the bytes, then calls [`recorded`] in the same transaction.
+pub fn may_record<R: Repo>(
+    w: &mut Work<'_, R>,
+    actor: Subject,
+    call: u64,
+    sha256: &str,
+) -> Result<Option<CallRecord>, LineError> {
+    let c = known(w, call)?;
+    if actor.role != Role::Specialist || c.specialist != Some(actor.id) {
+        return Err(LineError::NotAllowed(format!(
+            "only the specialist of call {call} uploads its recording"
+        )));
+    }
+    if c.stage == CallStage::Ringing {
+        return Err(LineError::Invalid(format!("call {call} never connected")));
+    }
+    match w.repo.recording_sha(call)? {
+        Some(same) if same == sha256 => Ok(None),
+        Some(_) => Err(LineError::Conflict(format!(
+            "call {call} has a different recording already"
+        ))),
+        None => Ok(Some(c)),
+    }
+}
+
+/// The recording's bytes of `call` (`may_record` said yes) are kept: its row and
+/// `Event::CallRecorded` on the call's appeal.
+pub fn recorded<R: Repo>(
+    w: &mut Work<'_, R>,
+    call: &CallRecord,
+    recording: &RecordingRow,
+) -> Result<(), LineError> {
+    w.repo.insert_recording(recording)?;
+    w.append(
+        call.line,
+        Event::CallRecorded {
+            call: call.id,
+            appeal: call.appeal,
+            client: call.client,
+            bytes: recording.bytes,
+            duration_ms: recording.duration_ms,
+        },
+    )
+}
