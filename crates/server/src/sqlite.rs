@@ -26,7 +26,7 @@ use crate::storage::{
     StorageError, StoredClient, StoredEvent, Subject, TokenOwner,
 };
 use crate::storage::{CallRecording, RecordingSaved};
-use crate::{knowledge, sla, sla_alerts, tickets};
+use crate::{sla, sla_alerts, tickets};
 use accounts::role_code;
 use call_repo::RecordingFiles;
 use line_repo::SqliteRepo;
@@ -38,6 +38,7 @@ mod accounts;
 pub(crate) mod batch;
 mod blobs;
 pub(crate) mod call_repo;
+mod knowledge;
 pub(crate) mod line_repo;
 pub mod migrations;
 mod reader;

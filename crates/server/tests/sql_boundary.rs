@@ -29,7 +29,6 @@ const NOT_MOVED_YET: &[&str] = &[
     "crates/server/src/contact.rs",
     "crates/server/src/files.rs",
     "crates/server/src/kb_drafts.rs",
-    "crates/server/src/knowledge.rs",
     "crates/server/src/sla.rs",
     "crates/server/src/sla_alerts.rs",
     "crates/server/src/tickets.rs",

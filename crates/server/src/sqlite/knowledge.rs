@@ -1,0 +1,122 @@
+//! The SQLite side of quick replies and the knowledge base: a line's set replaced in one
+//! transaction, and the KB search over the FTS5 index (`kb_search`). The TOML files and their
+//! checks are `crate::knowledge`'s.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{id, sql_id};
+use crate::storage::{KbArticle, QuickReply, StorageError};
+
+fn known_line(conn: &Connection, line: u64) -> Result<(), StorageError> {
+    conn.query_row("SELECT 1 FROM lines WHERE id = ?1", [sql_id(line)], |r| {
+        r.get::<_, i64>(0)
+    })
+    .optional()?
+    .map(|_| ())
+    .ok_or_else(|| StorageError::Invalid(format!("no line {line}")))
+}
+
+pub(crate) fn set_quick_replies(
+    conn: &mut Connection,
+    line: u64,
+    replies: &[QuickReply],
+) -> Result<(), StorageError> {
+    let tx = conn.transaction()?;
+    known_line(&tx, line)?;
+    tx.execute(
+        "DELETE FROM quick_replies WHERE line_id = ?1",
+        [sql_id(line)],
+    )?;
+    for (position, r) in replies.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO quick_replies (line_id, position, title, text) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                sql_id(line),
+                i64::try_from(position).unwrap_or(i64::MAX),
+                r.title,
+                r.text
+            ],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+pub(crate) fn quick_replies(conn: &Connection, line: u64) -> Result<Vec<QuickReply>, StorageError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT title, text FROM quick_replies WHERE line_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt
+        .query_map([sql_id(line)], |r| {
+            Ok(QuickReply {
+                title: r.get(0)?,
+                text: r.get(1)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn import_kb(
+    conn: &mut Connection,
+    line: u64,
+    articles: &[KbArticle],
+) -> Result<(), StorageError> {
+    let tx = conn.transaction()?;
+    known_line(&tx, line)?;
+    tx.execute("DELETE FROM kb_articles WHERE line_id = ?1", [sql_id(line)])?;
+    for a in articles {
+        tx.execute(
+            "INSERT INTO kb_articles (line_id, title, body) VALUES (?1, ?2, ?3)",
+            params![sql_id(line), a.title, a.body],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The words of a query as an FTS5 query: each a quoted prefix, all required, ё written е as
+/// in the index. Quoting keeps FTS5 syntax (`OR`, `NEAR`, `*`, `"`) typed by a user from being
+/// interpreted.
+fn fts_query(query: &str) -> String {
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{}\"*", w.replace('ё', "е").replace('Ё', "Е")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(crate) fn search_kb(
+    conn: &Connection,
+    line: u64,
+    query: &str,
+    limit: u32,
+) -> Result<Vec<KbArticle>, StorageError> {
+    let fts = fts_query(query);
+    let article = |r: &rusqlite::Row<'_>| {
+        Ok(KbArticle {
+            id: id(r.get(0)?),
+            title: r.get(1)?,
+            body: r.get(2)?,
+        })
+    };
+    let rows = if fts.is_empty() {
+        conn.prepare_cached(
+            "SELECT id, title, body FROM kb_articles WHERE line_id = ?1 ORDER BY title LIMIT ?2",
+        )?
+        .query_map(params![sql_id(line), limit], article)?
+        .collect::<Result<Vec<_>, _>>()?
+    } else {
+        // Title matches weigh more than body matches.
+        conn.prepare_cached(
+            "SELECT a.id, a.title, a.body FROM kb_search JOIN kb_articles a ON a.id = kb_search.rowid
+             WHERE kb_search MATCH ?1 AND a.line_id = ?2
+             ORDER BY bm25(kb_search, 5.0, 1.0) LIMIT ?3",
+        )?
+        .query_map(params![fts, sql_id(line), limit], article)?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    Ok(rows)
+}
