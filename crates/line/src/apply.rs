@@ -6,7 +6,7 @@ use crate::error::LineError;
 use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
-use crate::{appeals, messages};
+use crate::{appeals, kb_drafts, messages, tickets};
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,22 @@ pub fn apply<R: Repo>(
         Action::StartAppeal { line, client } => appeals::start(w, actor, *line, *client)?,
         Action::MarkSpam { appeal } => appeals::mark_spam(w, actor, *appeal)?,
         Action::RateAppeal { appeal, stars } => appeals::rate(w, actor, *appeal, *stars)?,
+        Action::CreateTicket { .. }
+        | Action::SaveTicket { .. }
+        | Action::DispatchTicket { .. }
+        | Action::TakeTicket { .. }
+        | Action::RejectTicket { .. }
+        | Action::ForwardTicket { .. }
+        | Action::CommentTicket { .. }
+        | Action::RepeatTicket { .. }
+        | Action::CloseTicket { .. } => tickets::apply(w, actor, action)?,
+        Action::SaveKbDraft {
+            line,
+            subject,
+            text,
+        } => {
+            kb_drafts::save_kb_draft(&mut w.repo, actor, *line, subject, text, w.now_ms)?;
+        }
         _ => return Ok(Step::Elsewhere),
     }
     Ok(Step::Done)

@@ -17,15 +17,23 @@
 mod appeals;
 mod apply;
 mod error;
+mod files;
+mod kb_drafts;
 mod messages;
 mod repo;
 mod sla;
 mod subject;
+pub mod tickets;
 mod work;
 
 pub use apply::{Step, apply, key_owner};
 pub use error::{LineError, RepoError};
+pub use files::share_file;
+pub use kb_drafts::{MAX_DRAFT_SUBJECT_CHARS, save_kb_draft};
 pub use repo::{AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo, SlaTimerRow};
 pub use sla::{AT_RISK_PERCENT, level_for};
 pub use subject::{Applied, StoredEvent, Subject};
+pub use tickets::repo::{
+    FileRepo, KbDraftRepo, NewFile, NewKbDraft, NewTicket, TicketRepo, TicketRow,
+};
 pub use work::{Work, specialist_only, text_of};

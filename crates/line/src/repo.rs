@@ -8,6 +8,7 @@ use linedesk_domain::sla::{LevelSet, SlaClock};
 use linedesk_protocol::{AppealChannel, Event};
 
 use crate::error::RepoError;
+use crate::tickets::repo::{FileRepo, KbDraftRepo, TicketRepo};
 
 /// Whose idempotency keys: specialists and clients have separate id spaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,7 +83,7 @@ pub struct SlaTimerRow {
 
 /// One transaction of a backend, as the line's rules use it. Every method reads or writes
 /// inside the action's transaction; nothing is visible to others before the backend commits.
-pub trait Repo {
+pub trait Repo: TicketRepo + KbDraftRepo + FileRepo {
     /// Claim `key` for `owner` (at `at_ms`); `false` when it was claimed before (a duplicate).
     fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError>;
     /// Whether `owner` claimed `key` before (without claiming it).

@@ -2,7 +2,7 @@
 //! free runs in one transaction, each in its own savepoint (a refused action rolls back alone),
 //! and one COMMIT (one fsync) makes the whole batch durable before any of its callers is
 //! answered. The line's rules are `linedesk-line`'s; the action families whose rules have not
-//! moved there yet (calls, call stats, remote sessions, tickets, KB drafts) still run here, on
+//! moved there yet (calls, call stats, remote sessions) still run here, on
 //! the same savepoint. Routing changes chain through the batch and replace the live routing
 //! state only after the COMMIT.
 
@@ -17,7 +17,7 @@ use crate::remote_sessions::{self, Gate};
 use crate::sqlite::Inner;
 use crate::sqlite::line_repo::{SqliteRepo, db};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
-use crate::{call_records, calls, kb_drafts, tickets};
+use crate::{call_records, calls};
 
 /// One action in progress over SQLite.
 pub(crate) type Work<'a> = linedesk_line::Work<'a, SqliteRepo<'a>>;
@@ -45,15 +45,6 @@ fn apply_here(
     gate: &Gate,
 ) -> Result<(), StorageError> {
     match action {
-        Action::CreateTicket { .. }
-        | Action::SaveTicket { .. }
-        | Action::DispatchTicket { .. }
-        | Action::TakeTicket { .. }
-        | Action::RejectTicket { .. }
-        | Action::ForwardTicket { .. }
-        | Action::CommentTicket { .. }
-        | Action::RepeatTicket { .. }
-        | Action::CloseTicket { .. } => tickets::apply(w, actor, action),
         Action::PlaceCall { line, client } => calls::place(w, actor, key, *line, *client),
         Action::AnswerCall { call } => calls::answer(w, actor, *call),
         Action::HangUp { call, reason } => calls::hang_up(w, actor, *call, *reason),
@@ -68,11 +59,6 @@ fn apply_here(
         Action::EndRemoteSession { session, reason } => {
             remote_sessions::end(w, actor, *session, *reason)
         }
-        Action::SaveKbDraft {
-            line,
-            subject,
-            text,
-        } => kb_drafts::save(w.repo.tx, actor, *line, subject, text, w.now_ms).map(|_| ()),
         _ => Err(StorageError::Invalid("this action has no rules".into())),
     }
 }

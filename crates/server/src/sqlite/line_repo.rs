@@ -36,7 +36,7 @@ fn store(err: StorageError) -> RepoError {
     }
 }
 
-fn run<T>(f: impl FnOnce() -> rusqlite::Result<T>) -> Result<T, RepoError> {
+pub(super) fn run<T>(f: impl FnOnce() -> rusqlite::Result<T>) -> Result<T, RepoError> {
     f().map_err(db)
 }
 
