@@ -7,11 +7,36 @@ use linedesk_protocol::{
 };
 
 use crate::apply::key_owner;
-use crate::error::LineError;
-use crate::repo::Repo;
+use crate::error::{LineError, RepoError};
+use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
-use crate::tickets::repo::NewFile;
 use crate::work::{Work, specialist_only};
+
+/// A file shared in a chat (A1); the backend gives the id (and keeps its checksum).
+#[derive(Debug, Clone)]
+pub struct NewFile<'a> {
+    pub line: u64,
+    pub client: u64,
+    pub from_specialist: Option<u64>,
+    pub appeal: Option<u64>,
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+    /// Who uploaded: a retried upload with the same `key` is found by it.
+    pub uploader: KeyOwner,
+    pub key: Option<&'a str>,
+    pub at_ms: i64,
+}
+
+/// What the chat file rules read and write, as a backend implements it (a part of [`Repo`]).
+pub trait FileRepo {
+    /// The file `uploader` shared with `key` before, marked as a duplicate.
+    fn file_by_key(
+        &mut self,
+        uploader: KeyOwner,
+        key: &str,
+    ) -> Result<Option<SharedFile>, RepoError>;
+    fn insert_file(&mut self, file: &NewFile<'_>) -> Result<u64, RepoError>;
+}
 
 /// Keep `bytes` named `name` in the chat of `client` on `line` (a specialist's upload: `to`
 /// names both and they are checked; a client's: `None`, their own line).

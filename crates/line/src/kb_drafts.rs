@@ -3,11 +3,25 @@
 
 use linedesk_protocol::{MAX_MESSAGE_CHARS, Role};
 
-use crate::error::LineError;
+use crate::error::{LineError, RepoError};
 use crate::repo::Repo;
 use crate::subject::Subject;
 use crate::tickets::checked;
-use crate::tickets::repo::NewKbDraft;
+
+/// A KB draft being kept (C8); the backend gives the id.
+#[derive(Debug, Clone)]
+pub struct NewKbDraft<'a> {
+    pub line: u64,
+    pub specialist: u64,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub at_ms: i64,
+}
+
+/// What the KB draft rules write, as a backend implements it (a part of [`Repo`]).
+pub trait KbDraftRepo {
+    fn insert_kb_draft(&mut self, draft: &NewKbDraft<'_>) -> Result<u64, RepoError>;
+}
 
 /// Longest draft subject, in characters.
 pub const MAX_DRAFT_SUBJECT_CHARS: usize = 200;

@@ -28,12 +28,10 @@ mod work;
 
 pub use apply::{Step, apply, key_owner};
 pub use error::{LineError, RepoError};
-pub use files::share_file;
-pub use kb_drafts::{MAX_DRAFT_SUBJECT_CHARS, save_kb_draft};
+pub use files::{FileRepo, NewFile, share_file};
+pub use kb_drafts::{KbDraftRepo, MAX_DRAFT_SUBJECT_CHARS, NewKbDraft, save_kb_draft};
 pub use repo::{AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo, SlaTimerRow};
 pub use sla::{AT_RISK_PERCENT, level_for};
 pub use subject::{Applied, StoredEvent, Subject};
-pub use tickets::repo::{
-    FileRepo, KbDraftRepo, NewFile, NewKbDraft, NewTicket, TicketRepo, TicketRow,
-};
+pub use tickets::repo::{NewTicket, TicketRepo, TicketRow};
 pub use work::{Work, specialist_only, text_of};

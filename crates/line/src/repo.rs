@@ -8,7 +8,9 @@ use linedesk_domain::sla::{LevelSet, SlaClock};
 use linedesk_protocol::{AppealChannel, Event};
 
 use crate::error::RepoError;
-use crate::tickets::repo::{FileRepo, KbDraftRepo, TicketRepo};
+use crate::files::FileRepo;
+use crate::kb_drafts::KbDraftRepo;
+use crate::tickets::repo::TicketRepo;
 
 /// Whose idempotency keys: specialists and clients have separate id spaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
