@@ -7,7 +7,7 @@ use crate::remote_sessions::{self, Gate};
 use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
-use crate::{appeals, calls, messages};
+use crate::{appeals, calls, kb_drafts, messages, tickets};
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,9 +16,6 @@ pub enum Step {
     Done,
     /// The key was applied before: nothing changed (roll back or commit, both are empty).
     Duplicate,
-    /// The key is claimed; this crate does not have this action's rules yet and the caller
-    /// applies it in the same transaction.
-    Elsewhere,
 }
 
 /// Whose keys `actor`'s are; admins have no line actions.
@@ -89,7 +86,22 @@ pub fn apply_gated<R: Repo>(
         Action::EndRemoteSession { session, reason } => {
             remote_sessions::end(w, actor, *session, *reason)?
         }
-        _ => return Ok(Step::Elsewhere),
+        Action::CreateTicket { .. }
+        | Action::SaveTicket { .. }
+        | Action::DispatchTicket { .. }
+        | Action::TakeTicket { .. }
+        | Action::RejectTicket { .. }
+        | Action::ForwardTicket { .. }
+        | Action::CommentTicket { .. }
+        | Action::RepeatTicket { .. }
+        | Action::CloseTicket { .. } => tickets::apply(w, actor, action)?,
+        Action::SaveKbDraft {
+            line,
+            subject,
+            text,
+        } => {
+            kb_drafts::save_kb_draft(&mut w.repo, actor, *line, subject, text, w.now_ms)?;
+        }
     }
     Ok(Step::Done)
 }

@@ -9,7 +9,10 @@ use linedesk_protocol::{AppealChannel, Event};
 
 use crate::call_repo::CallRepo;
 use crate::error::RepoError;
+use crate::files::FileRepo;
+use crate::kb_drafts::KbDraftRepo;
 use crate::remote_repo::RemoteRepo;
+use crate::tickets::repo::TicketRepo;
 
 /// Whose idempotency keys: specialists and clients have separate id spaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,7 +87,7 @@ pub struct SlaTimerRow {
 
 /// One transaction of a backend, as the line's rules use it. Every method reads or writes
 /// inside the action's transaction; nothing is visible to others before the backend commits.
-pub trait Repo: CallRepo + RemoteRepo {
+pub trait Repo: CallRepo + RemoteRepo + TicketRepo + KbDraftRepo + FileRepo {
     /// Claim `key` for `owner` (at `at_ms`); `false` when it was claimed before (a duplicate).
     fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError>;
     /// Whether `owner` claimed `key` before (without claiming it).

@@ -16,11 +16,9 @@
 //!   which the server's appeals do not have yet, so deadlines never move here.
 
 use chrono::{DateTime, Utc};
-use linedesk_domain::appeal::Channel;
 use linedesk_domain::sla::{DEFAULT_LEVEL, LevelSet, SupportLevel, parse_calendar, parse_duration};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::sqlite::line_repo::SqliteRepo;
 use crate::sqlite::sql_id;
 use crate::storage::StorageError;
 
@@ -100,20 +98,4 @@ pub(crate) fn set_levels(
     }
     tx.commit()?;
     Ok(())
-}
-
-/// T5: a ticket's deadline is the resolution time of the level that applies to its client,
-/// counted from its registration (tickets are registered by hand: channel `manual`).
-pub(crate) fn ticket_deadline(
-    repo: &mut SqliteRepo<'_>,
-    line: u64,
-    client: u64,
-    now_ms: i64,
-) -> Result<i64, StorageError> {
-    let level = linedesk_line::level_for(repo, line, client, Channel::Manual)?;
-    Ok(level
-        .calendar
-        .add_working_time(instant(now_ms)?, level.resolution)
-        .map_err(corrupt)?
-        .timestamp_millis())
 }

@@ -26,23 +26,27 @@ use crate::storage::{
     StorageError, StoredClient, StoredEvent, Subject, TokenOwner,
 };
 use crate::storage::{CallRecording, RecordingSaved};
-use crate::{sla, sla_alerts, tickets};
+use crate::{sla, sla_alerts};
 use accounts::role_code;
 use call_repo::RecordingFiles;
 use line_repo::SqliteRepo;
 use linedesk_line::Gate;
 use linedesk_line::remote_password::Reservation;
+use linedesk_line::tickets::DEFAULT_TICKET_QUEUE;
 
 mod account_admin;
 mod accounts;
 pub(crate) mod batch;
 mod blobs;
 pub(crate) mod call_repo;
+mod file_repo;
+mod kb_draft_repo;
 mod knowledge;
 pub(crate) mod line_repo;
 pub mod migrations;
 mod reader;
 pub(crate) mod remote_repo;
+mod ticket_repo;
 
 impl From<rusqlite::Error> for StorageError {
     fn from(err: rusqlite::Error) -> StorageError {
@@ -396,7 +400,7 @@ impl Storage for SqliteStorage {
             },
             now_ms(),
         )?;
-        tickets::add_queue(&tx, line, tickets::DEFAULT_TICKET_QUEUE, now_ms())?;
+        ticket_repo::add_queue(&tx, line, DEFAULT_TICKET_QUEUE, now_ms())?;
         tx.commit()?;
         inner.routing.insert(line, Dispatcher::default());
         Ok(line)
@@ -759,13 +763,13 @@ impl Storage for SqliteStorage {
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {
         let mut inner = self.inner();
         let tx = inner.conn.transaction()?;
-        let queue = tickets::add_queue(&tx, line, name, now_ms())?;
+        let queue = ticket_repo::add_queue(&tx, line, name, now_ms())?;
         tx.commit()?;
         Ok(queue)
     }
 
     fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError> {
-        tickets::queues(&self.inner().conn, line)
+        ticket_repo::queues(&self.inner().conn, line)
     }
 
     fn set_quick_replies(&self, line: u64, replies: &[QuickReply]) -> Result<(), StorageError> {
@@ -800,12 +804,12 @@ impl Storage for SqliteStorage {
     ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError> {
         let mut inner = self.inner();
         batch::in_work(&mut inner, now_ms, |w| {
-            crate::files::share(w, actor, to, name, bytes, key)
+            Ok(linedesk_line::share_file(w, actor, to, name, bytes, key)?)
         })
     }
 
     fn file(&self, file: u64) -> Result<Option<crate::storage::StoredFile>, StorageError> {
-        crate::files::load(&self.inner().conn, file)
+        file_repo::load(&self.inner().conn, file)
     }
 
     fn save_kb_draft(
@@ -816,11 +820,16 @@ impl Storage for SqliteStorage {
         text: &str,
         now_ms: i64,
     ) -> Result<u64, StorageError> {
-        crate::kb_drafts::save(&self.inner().conn, actor, line, subject, text, now_ms)
+        let mut repo = SqliteRepo {
+            tx: &self.inner().conn,
+        };
+        Ok(linedesk_line::save_kb_draft(
+            &mut repo, actor, line, subject, text, now_ms,
+        )?)
     }
 
     fn kb_drafts(&self, line: u64) -> Result<Vec<linedesk_protocol::KbDraft>, StorageError> {
-        crate::kb_drafts::of_line(&self.inner().conn, line)
+        kb_draft_repo::of_line(&self.inner().conn, line)
     }
 
     fn events_after(

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use linedesk_domain::presence::PresenceStatus;
+use linedesk_domain::ticket::TicketState;
 use linedesk_protocol::{Action, CallEndReason, CallQuality, Event, RemoteEndReason, RemoteMode};
 use linedesk_server::auth::hash_password;
 use linedesk_server::sqlite::SqliteStorage;
@@ -62,7 +63,7 @@ type Case<S> = (&'static str, fn(Open<'_, S>));
 
 /// Every case of the contract against backends that `open` makes at a path.
 fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
-    let cases: [Case<S>; 8] = [
+    let cases: [Case<S>; 10] = [
         ("once per key", once_per_key),
         ("a refused action leaves nothing", refused_leaves_nothing),
         ("sequence numbers per line", sequence_per_line),
@@ -71,6 +72,8 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
         ("durable across reopen", durable),
         ("call rules", call_rules),
         ("remote session rules", remote_rules),
+        ("ticket rules and codes", ticket_rules),
+        ("KB drafts and chat files", drafts_and_files),
     ];
     for (name, case) in cases {
         eprintln!("contract: {name}");
@@ -468,6 +471,166 @@ fn remote_rules<S: Storage>(open: Open<'_, S>) {
         })
         .collect();
     assert_eq!(outcomes, ["no_password", "wrong", "accepted"]);
+}
+
+fn ticket(line: u64, client: u64, subject: &str) -> Action {
+    Action::CreateTicket {
+        line,
+        client,
+        appeal: None,
+        subject: subject.into(),
+        text: "Не печатается счёт-фактура".into(),
+    }
+}
+
+fn ticket_rules<S: Storage>(open: Open<'_, S>) {
+    let (_dir, s) = fresh(open);
+    let l = seed(&s);
+    let (anna, vera) = (Subject::specialist(l.anna), Subject::specialist(l.vera));
+    let first = s.ticket_queues(l.line).expect("queues")[0].0;
+    // T1: readable numbers, one after another, server-wide.
+    let mut created = Vec::new();
+    for (key, subject) in [("t1", "Ошибка 1С"), ("t2", "Ещё одна")] {
+        let events = done(s.apply(anna, key, &ticket(l.line, l.client, subject), NOW));
+        created.extend(events.iter().filter_map(|e| match e.event {
+            Event::TicketCreated { ticket, number, .. } => Some((ticket, number.seq)),
+            _ => None,
+        }));
+    }
+    assert_eq!(created.iter().map(|c| c.1).collect::<Vec<_>>(), [1, 2]);
+    let id = created[0].0;
+    // Only specialists, only of the ticket's line, only with a subject.
+    let client = s.apply(
+        Subject::client(l.client),
+        "c",
+        &ticket(l.line, l.client, "x"),
+        NOW,
+    );
+    assert!(
+        matches!(client, Err(StorageError::NotAllowed(_))),
+        "{client:?}"
+    );
+    let other = s.add_line("Вторая").expect("line");
+    let foreign = s.add_ticket_queue(other, "Чужая").expect("queue");
+    let before = log(&s, l.line).len();
+    let elsewhere = s.apply(
+        anna,
+        "d0",
+        &Action::DispatchTicket {
+            ticket: id,
+            queue: foreign,
+        },
+        NOW,
+    );
+    assert!(
+        matches!(elsewhere, Err(StorageError::Invalid(_))),
+        "{elsewhere:?}"
+    );
+    let blank = s.apply(anna, "t3", &ticket(l.line, l.client, "  "), NOW);
+    assert!(matches!(blank, Err(StorageError::Invalid(_))), "{blank:?}");
+    assert_eq!(log(&s, l.line).len(), before, "refusals append nothing");
+    // T2-T4 are the domain's transitions, refused with its codes.
+    done(s.apply(anna, "s", &Action::SaveTicket { ticket: id }, NOW));
+    let dispatch = Action::DispatchTicket {
+        ticket: id,
+        queue: first,
+    };
+    done(s.apply(anna, "d", &dispatch, NOW));
+    done(s.apply(vera, "k", &Action::TakeTicket { ticket: id }, NOW));
+    let reject = |reason: &str| Action::RejectTicket {
+        ticket: id,
+        reason: reason.into(),
+    };
+    let no_reason = s
+        .apply(vera, "r0", &reject(" "), NOW)
+        .expect_err("no reason");
+    assert_eq!(
+        no_reason.rule(),
+        Some("ticket.reason_required"),
+        "{no_reason:?}"
+    );
+    done(s.apply(vera, "r1", &reject("Не та категория"), NOW));
+    let forward = Action::ForwardTicket {
+        ticket: id,
+        queue: first,
+    };
+    let illegal = s.apply(anna, "f", &forward, NOW).expect_err("returned");
+    assert_eq!(
+        illegal.rule(),
+        Some("ticket.illegal_transition"),
+        "{illegal:?}"
+    );
+    let closed = done(s.apply(anna, "x", &Action::CloseTicket { ticket: id }, NOW));
+    assert!(closed.iter().any(|e| matches!(
+        e.event,
+        Event::TicketChanged { ticket, state: TicketState::Closed, .. } if ticket == id
+    )));
+    let missing = s.apply(anna, "m", &Action::CloseTicket { ticket: 999 }, NOW);
+    assert!(
+        matches!(missing, Err(StorageError::Invalid(_))),
+        "{missing:?}"
+    );
+}
+
+fn drafts_and_files<S: Storage>(open: Open<'_, S>) {
+    let (_dir, s) = fresh(open);
+    let l = seed(&s);
+    let anna = Subject::specialist(l.anna);
+    let hash = hash_password("x").expect("hash");
+    let olga = Subject::specialist(s.add_specialist("olga", &hash, "Ольга").expect("olga"));
+    // C8: a specialist of the line keeps a draft; others may not.
+    let draft = s
+        .save_kb_draft(anna, l.line, " Счёт-фактура ", "Перезапустить 1С", NOW)
+        .expect("draft");
+    let foreign = s.save_kb_draft(olga, l.line, "Тема", "Текст", NOW);
+    assert!(
+        matches!(foreign, Err(StorageError::Forbidden(_))),
+        "{foreign:?}"
+    );
+    let drafts = s.kb_drafts(l.line).expect("drafts");
+    assert_eq!(drafts.len(), 1);
+    assert_eq!(
+        (drafts[0].id, drafts[0].subject.as_str()),
+        (draft, "Счёт-фактура")
+    );
+    // A1: a client's file opens an appeal; a retried upload is the same file.
+    let client = Subject::client(l.client);
+    let (shared, events) = s
+        .share_file(client, None, "акт.pdf", b"%PDF", Some("u1"), NOW)
+        .expect("share");
+    assert!(!shared.duplicate && shared.appeal.is_some(), "{shared:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.event, Event::AppealOpened { .. }))
+    );
+    assert!(events.iter().any(|e| matches!(
+        e.event,
+        Event::FileShared { file, .. } if file == shared.file
+    )));
+    let before = log(&s, l.line).len();
+    let (again, events) = s
+        .share_file(client, None, "акт.pdf", b"%PDF", Some("u1"), NOW)
+        .expect("again");
+    assert!(again.duplicate && again.file == shared.file && events.is_empty());
+    assert_eq!(log(&s, l.line).len(), before);
+    let stored = s.file(shared.file).expect("file").expect("stored");
+    assert_eq!(stored.bytes, b"%PDF");
+    // Specialists share only to clients of lines they serve; clients only to their own line.
+    let to = Some((l.line, l.client));
+    let refused = s.share_file(olga, to, "a.txt", b"a", None, NOW);
+    assert!(
+        matches!(refused, Err(StorageError::Forbidden(_))),
+        "{refused:?}"
+    );
+    let sideways = s.share_file(client, to, "a.txt", b"a", None, NOW);
+    assert!(
+        matches!(sideways, Err(StorageError::NotAllowed(_))),
+        "{sideways:?}"
+    );
+    let empty = s.share_file(anna, to, "a.txt", b"", None, NOW);
+    assert!(matches!(empty, Err(StorageError::Invalid(_))), "{empty:?}");
+    assert_eq!(log(&s, l.line).len(), before, "refusals append nothing");
 }
 
 #[test]

@@ -1,29 +1,25 @@
 //! Applying actions over SQLite, in batches: every action waiting when the storage lock comes
 //! free runs in one transaction, each in its own savepoint (a refused action rolls back alone),
 //! and one COMMIT (one fsync) makes the whole batch durable before any of its callers is
-//! answered. The line's rules are `linedesk-line`'s; the action families whose rules have not
-//! moved there yet (tickets, KB drafts) still run here, on
-//! the same savepoint. Routing changes chain through the batch and replace the live routing
+//! answered. Every action's rules are `linedesk-line`'s (`apply_gated`), run on the action's
+//! savepoint through [`SqliteRepo`]. Routing changes chain through the batch and replace the live routing
 //! state only after the COMMIT.
 
 use std::collections::HashMap;
 use std::sync::mpsc::SyncSender;
 
 use linedesk_domain::routing::Dispatcher;
-use linedesk_line::Step;
+use linedesk_line::{Gate, Step};
 use linedesk_protocol::Action;
 
 use crate::sqlite::Inner;
 use crate::sqlite::line_repo::{SqliteRepo, db};
 use crate::storage::{Applied, StorageError, StoredEvent, Subject};
-use crate::{kb_drafts, tickets};
-use linedesk_line::Gate;
 
 /// One action in progress over SQLite.
 pub(crate) type Work<'a> = linedesk_line::Work<'a, SqliteRepo<'a>>;
 
 pub(crate) use crate::sqlite::append_event;
-pub(crate) use linedesk_line::specialist_only;
 
 /// An action waiting for the next batch, with where to send its outcome.
 pub(crate) struct Pending {
@@ -33,28 +29,6 @@ pub(crate) struct Pending {
     pub now_ms: i64,
     pub gate: Gate,
     pub reply: SyncSender<Result<Applied, StorageError>>,
-}
-
-/// The families still applied here, on the savepoint `linedesk_line::apply` claimed the key
-/// in.
-fn apply_here(w: &mut Work<'_>, actor: Subject, action: &Action) -> Result<(), StorageError> {
-    match action {
-        Action::CreateTicket { .. }
-        | Action::SaveTicket { .. }
-        | Action::DispatchTicket { .. }
-        | Action::TakeTicket { .. }
-        | Action::RejectTicket { .. }
-        | Action::ForwardTicket { .. }
-        | Action::CommentTicket { .. }
-        | Action::RepeatTicket { .. }
-        | Action::CloseTicket { .. } => tickets::apply(w, actor, action),
-        Action::SaveKbDraft {
-            line,
-            subject,
-            text,
-        } => kb_drafts::save(w.repo.tx, actor, *line, subject, text, w.now_ms).map(|_| ()),
-        _ => Err(StorageError::Invalid("this action has no rules".into())),
-    }
 }
 
 /// One action of a batch in its own savepoint: its events and routing changes, `None` for a
@@ -71,7 +45,6 @@ fn one(
         match linedesk_line::apply_gated(&mut w, p.actor, &p.key, &p.action, &p.gate) {
             Ok(Step::Duplicate) => Ok(None),
             Ok(Step::Done) => Ok(Some(w)),
-            Ok(Step::Elsewhere) => apply_here(&mut w, p.actor, &p.action).map(|()| Some(w)),
             Err(e) => Err(StorageError::from(e)),
         }
         .map(|w| {

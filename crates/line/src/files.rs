@@ -1,0 +1,125 @@
+//! Files sent in a chat (A1), announced with `Event::FileShared`. A client's file opens an
+//! appeal when none is open, like a message; a specialist's goes to the client's open appeal,
+//! if any. A `key` makes a retried upload answer with the file stored the first time.
+
+use linedesk_protocol::{
+    AppealChannel, Event, MAX_FILE_BYTES, MAX_KEY_BYTES, Role, SharedFile, sanitize_file_name,
+};
+
+use crate::apply::key_owner;
+use crate::error::{LineError, RepoError};
+use crate::repo::{KeyOwner, Repo};
+use crate::subject::Subject;
+use crate::work::{Work, specialist_only};
+
+/// A file shared in a chat (A1); the backend gives the id (and keeps its checksum).
+#[derive(Debug, Clone)]
+pub struct NewFile<'a> {
+    pub line: u64,
+    pub client: u64,
+    pub from_specialist: Option<u64>,
+    pub appeal: Option<u64>,
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+    /// Who uploaded: a retried upload with the same `key` is found by it.
+    pub uploader: KeyOwner,
+    pub key: Option<&'a str>,
+    pub at_ms: i64,
+}
+
+/// What the chat file rules read and write, as a backend implements it (a part of [`Repo`]).
+pub trait FileRepo {
+    /// The file `uploader` shared with `key` before, marked as a duplicate.
+    fn file_by_key(
+        &mut self,
+        uploader: KeyOwner,
+        key: &str,
+    ) -> Result<Option<SharedFile>, RepoError>;
+    fn insert_file(&mut self, file: &NewFile<'_>) -> Result<u64, RepoError>;
+}
+
+/// Keep `bytes` named `name` in the chat of `client` on `line` (a specialist's upload: `to`
+/// names both and they are checked; a client's: `None`, their own line).
+pub fn share_file<R: Repo>(
+    w: &mut Work<'_, R>,
+    actor: Subject,
+    to: Option<(u64, u64)>,
+    name: &str,
+    bytes: &[u8],
+    key: Option<&str>,
+) -> Result<SharedFile, LineError> {
+    let uploader = key_owner(actor)?;
+    if let Some(key) = key {
+        if key.is_empty() || key.len() > MAX_KEY_BYTES {
+            return Err(LineError::Invalid(format!(
+                "the key is 1 to {MAX_KEY_BYTES} bytes"
+            )));
+        }
+        if let Some(found) = w.repo.file_by_key(uploader, key)? {
+            return Ok(found);
+        }
+    }
+    let name = sanitize_file_name(name)
+        .ok_or_else(|| LineError::Invalid(format!("{name:?} is not a usable file name")))?;
+    if bytes.is_empty() {
+        return Err(LineError::Invalid("the file is empty".into()));
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(LineError::Invalid(format!(
+            "a file is at most {MAX_FILE_BYTES} bytes"
+        )));
+    }
+    let (line, client, from_specialist, appeal) = match (actor.role, to) {
+        (Role::Client, None) => {
+            let client = actor.id;
+            let line = w
+                .repo
+                .client(client)?
+                .ok_or_else(|| LineError::Invalid(format!("no client {client}")))?
+                .line;
+            let appeal = w.appeal_from_client(line, client, AppealChannel::File)?;
+            (line, client, None, Some(appeal))
+        }
+        (_, Some((line, client))) => {
+            let specialist = specialist_only(actor)?;
+            w.may_contact(specialist, line, client)?;
+            let appeal = w.open_appeal_of(line, client)?;
+            (line, client, Some(specialist), appeal)
+        }
+        _ => {
+            return Err(LineError::NotAllowed(
+                "clients send files to their own line only".into(),
+            ));
+        }
+    };
+    let size = bytes.len() as u64;
+    let file = w.repo.insert_file(&NewFile {
+        line,
+        client,
+        from_specialist,
+        appeal,
+        name: &name,
+        bytes,
+        uploader,
+        key,
+        at_ms: w.now_ms,
+    })?;
+    w.append(
+        line,
+        Event::FileShared {
+            file,
+            client,
+            from_specialist,
+            name: name.clone(),
+            size,
+            appeal,
+        },
+    )?;
+    Ok(SharedFile {
+        file,
+        name,
+        size,
+        appeal,
+        duplicate: false,
+    })
+}
