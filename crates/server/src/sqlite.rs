@@ -7,8 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::TryRecvError;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use linedesk_domain::appeal::SupportTier;
 use linedesk_domain::ids::{AppealId, SpecialistId};
@@ -75,17 +74,57 @@ pub(crate) struct Inner {
     pub routing: HashMap<u64, Dispatcher>,
 }
 
+/// The thread of group commit: actions queue here; it takes every queued one (up to
+/// [`MAX_BATCH`]) and runs them as one batch (one transaction, one fsync), answering each
+/// caller after the COMMIT. Each caller sleeps on its own answer, woken once.
+struct Committer {
+    queue: Option<std::sync::mpsc::Sender<batch::Pending>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Actions in one transaction at most: a batch's callers all wait for its COMMIT.
+const MAX_BATCH: usize = 1024;
+
+impl Committer {
+    fn start(inner: Arc<Mutex<Inner>>) -> Result<Committer, StorageError> {
+        let (queue, queued) = std::sync::mpsc::channel::<batch::Pending>();
+        let thread = std::thread::Builder::new()
+            .name("linedesk-commit".into())
+            .spawn(move || {
+                while let Ok(first) = queued.recv() {
+                    let mut actions = vec![first];
+                    actions.extend(queued.try_iter().take(MAX_BATCH - 1));
+                    let mut inner = inner
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    batch::run_batch(&mut inner, actions);
+                }
+            })?;
+        Ok(Committer {
+            queue: Some(queue),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Committer {
+    fn drop(&mut self) {
+        // The thread finishes what is queued, then ends; the connection closes with it.
+        self.queue.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 pub struct SqliteStorage {
-    inner: Mutex<Inner>,
+    inner: Arc<Mutex<Inner>>,
+    committer: Committer,
     /// Replays read beside the writer (`None` in memory, where only one connection sees the
     /// data).
     readers: Option<reader::Readers>,
     /// V2: the throttle of session passwords and their lifetime.
     remote_policy: Policy,
-    /// Actions waiting for the next batch (group commit).
-    pending: Mutex<Vec<batch::Pending>>,
-    /// Signalled (with `pending` held) when a batch is done.
-    batch_done: std::sync::Condvar,
     /// Call recordings: `recordings/` beside the database file.
     files: RecordingFiles,
     /// Downloads' reads, on their own connection (issue 12).
@@ -199,11 +238,11 @@ impl SqliteStorage {
         )?;
         migrations::migrate(&mut conn, now_ms())?;
         let routing = load_routing(&conn)?;
+        let inner = Arc::new(Mutex::new(Inner { conn, routing }));
         Ok(SqliteStorage {
-            inner: Mutex::new(Inner { conn, routing }),
+            committer: Committer::start(inner.clone())?,
+            inner,
             readers: None,
-            pending: Mutex::default(),
-            batch_done: std::sync::Condvar::new(),
             remote_policy: Policy::default(),
             files,
             blobs: blobs::BlobReader::default(),
@@ -273,12 +312,6 @@ impl SqliteStorage {
             }
             _ => Ok(Gate::Open),
         }
-    }
-
-    fn pending(&self) -> MutexGuard<'_, Vec<batch::Pending>> {
-        self.pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -621,55 +654,28 @@ impl Storage for SqliteStorage {
     ) -> Result<Applied, StorageError> {
         let gate = self.gate(actor, key, action, now_ms)?;
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
-        self.pending().push(batch::Pending {
-            actor,
-            key: key.to_string(),
-            action: action.clone(),
-            now_ms,
-            gate,
-            reply,
+        let lost = || {
+            StorageError::Backend(RepoError::new(
+                "batch.lost",
+                "the batch of this action failed before its answer",
+            ))
+        };
+        // Group commit: the committer thread applies every action queued by then in one
+        // transaction and answers each after the COMMIT.
+        let queued = self.committer.queue.as_ref().map(|queue| {
+            queue.send(batch::Pending {
+                actor,
+                key: key.to_string(),
+                action: action.clone(),
+                now_ms,
+                gate,
+                reply,
+            })
         });
-        // Group commit: whoever gets the lock applies every action waiting by then in one
-        // transaction and answers each after the COMMIT; the others wait for their answer (or
-        // for the lock to come free), not for the lock itself, so a batch forms while the
-        // previous one commits.
-        let mut pending = self.pending();
-        loop {
-            match answer.try_recv() {
-                Ok(outcome) => return outcome,
-                Err(TryRecvError::Disconnected) => {
-                    return Err(StorageError::Backend(RepoError::new(
-                        "batch.lost",
-                        "the batch of this action failed before its answer",
-                    )));
-                }
-                Err(TryRecvError::Empty) => {}
-            }
-            let inner = match self.inner.try_lock() {
-                Ok(inner) => Some(inner),
-                Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-                Err(std::sync::TryLockError::WouldBlock) => None,
-            };
-            match inner {
-                Some(mut inner) => {
-                    let batch = std::mem::take(&mut *pending);
-                    drop(pending);
-                    if !batch.is_empty() {
-                        batch::run_batch(&mut inner, batch);
-                    }
-                    drop(inner);
-                    pending = self.pending();
-                    self.batch_done.notify_all();
-                }
-                None => {
-                    // Woken when a batch is done; the timeout covers a lock held by a read.
-                    pending = self
-                        .batch_done
-                        .wait_timeout(pending, std::time::Duration::from_millis(2))
-                        .map_or_else(|p| p.into_inner().0, |(g, _)| g);
-                }
-            }
+        if !matches!(queued, Some(Ok(()))) {
+            return Err(lost());
         }
+        answer.recv().unwrap_or_else(|_| Err(lost()))
     }
 
     fn remote_session(
