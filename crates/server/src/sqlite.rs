@@ -662,17 +662,19 @@ impl Storage for SqliteStorage {
         };
         // Group commit: the committer thread applies every action queued by then in one
         // transaction and answers each after the COMMIT.
-        let queued = self.committer.queue.as_ref().map(|queue| {
-            queue.send(batch::Pending {
-                actor,
-                key: key.to_string(),
-                action: action.clone(),
-                now_ms,
-                gate,
-                reply,
-            })
+        let queued = self.committer.queue.as_ref().is_some_and(|queue| {
+            queue
+                .send(batch::Pending {
+                    actor,
+                    key: key.to_string(),
+                    action: action.clone(),
+                    now_ms,
+                    gate,
+                    reply,
+                })
+                .is_ok()
         });
-        if !matches!(queued, Some(Ok(()))) {
+        if !queued {
             return Err(lost());
         }
         answer.recv().unwrap_or_else(|_| Err(lost()))
