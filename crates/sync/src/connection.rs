@@ -445,7 +445,16 @@ async fn connected(
                 deliver(&mut ws, &replica, item).await?;
             }
         }
-        let _ = status.send(SyncStatus::InSync);
+        // In sync once the outbox is empty and every line has caught up: the server replays
+        // a line a page at a time, between its answers, so an empty outbox alone does not say
+        // the store has the line's log yet.
+        let caught_up = {
+            let live = crate::replica::lock_set(&replica.live_lines);
+            lines.iter().all(|line| live.contains(line))
+        };
+        if caught_up {
+            let _ = status.send(SyncStatus::InSync);
+        }
         // Keepalive: a ping a third of the way into the allowed silence; a link that stays
         // silent for all of it is dead (a half-open socket would otherwise look in sync).
         let silent_until = replica.heard() + *keepalive;

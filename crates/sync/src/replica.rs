@@ -14,7 +14,7 @@ use crate::SyncError;
 use crate::live::Incoming;
 use crate::unreadable::{Unreadable, UnreadableFrame};
 
-fn lock_set(set: &Mutex<HashSet<u64>>) -> MutexGuard<'_, HashSet<u64>> {
+pub(crate) fn lock_set(set: &Mutex<HashSet<u64>>) -> MutexGuard<'_, HashSet<u64>> {
     set.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
