@@ -127,8 +127,6 @@ pub struct SqliteStorage {
     remote_policy: Policy,
     /// Call recordings: `recordings/` beside the database file.
     files: RecordingFiles,
-    /// Downloads' reads, on their own connection (issue 12).
-    blobs: blobs::BlobReader,
 }
 
 pub(crate) fn id(v: i64) -> u64 {
@@ -218,7 +216,6 @@ impl SqliteStorage {
             .map_or_else(|| PathBuf::from("recordings"), |d| d.join("recordings"));
         let mut storage =
             SqliteStorage::prepare(Connection::open(path)?, RecordingFiles::Dir(recordings))?;
-        storage.blobs = blobs::BlobReader::beside(path);
         storage.readers = Some(reader::Readers::new(path));
         Ok(storage)
     }
@@ -245,7 +242,6 @@ impl SqliteStorage {
             readers: None,
             remote_policy: Policy::default(),
             files,
-            blobs: blobs::BlobReader::default(),
         })
     }
 

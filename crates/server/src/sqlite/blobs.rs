@@ -1,60 +1,26 @@
 //! Downloads of files and recordings (issue 12): the metadata first, for the permission check,
 //! then the bytes in chunks, never under the writers' lock. A file's bytes are read with
-//! SQLite's incremental blob I/O on a read-only connection of their own (WAL lets it read
+//! SQLite's incremental blob I/O on the readers' connections (`reader.rs`; WAL lets them read
 //! while the writer writes); a recording's from its file in `recordings/`. An in-memory
 //! database has no second connection: its chunks are read on the main one, one chunk per lock.
 
 use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use rusqlite::{Connection, MAIN_DB, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, MAIN_DB, OptionalExtension};
 
 use super::call_repo::RecordingFiles;
 use super::{SqliteStorage, id, sql_id};
 use crate::storage::{BlobId, BlobMeta, StorageError};
 
-/// The read-only connection of downloads, opened at first use.
-#[derive(Default)]
-pub(super) struct BlobReader {
-    /// The database file (`None`: in memory, read on the main connection).
-    path: Option<PathBuf>,
-    conn: Mutex<Option<Connection>>,
-}
-
-impl BlobReader {
-    pub(super) fn beside(path: &Path) -> BlobReader {
-        BlobReader {
-            path: Some(path.to_path_buf()),
-            conn: Mutex::new(None),
-        }
-    }
-}
-
-/// Run `read` on the downloads' connection, or on the main one for an in-memory database.
+/// Run `read` on a reader connection beside the writer, or on the main one for an in-memory
+/// database.
 fn with_reader<T>(
     storage: &SqliteStorage,
     read: impl FnOnce(&Connection) -> Result<T, StorageError>,
 ) -> Result<T, StorageError> {
-    let Some(path) = &storage.blobs.path else {
-        return read(&storage.inner().conn);
-    };
-    let mut slot = storage
-        .blobs
-        .conn
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if slot.is_none() {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
-        *slot = Some(conn);
-    }
-    match slot.as_ref() {
-        Some(conn) => read(conn),
-        None => Err(StorageError::Corrupt("no download connection".into())),
+    match &storage.readers {
+        Some(readers) => readers.with(read),
+        None => read(&storage.inner().conn),
     }
 }
 

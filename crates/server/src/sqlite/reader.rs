@@ -1,5 +1,5 @@
-//! Reads beside the writer: replays (`events_after`) go through read-only connections of their
-//! own, so a replay neither waits for the writer's lock nor holds it. WAL lets any number of
+//! Reads beside the writer: replays (`events_after`) and downloads (`blobs.rs`) go through
+//! read-only connections of their own, so a replay neither waits for the writer's lock nor holds it. WAL lets any number of
 //! readers run beside the one writer; each read sees the last commit before it started, and an
 //! event is published only after its commit, so a replay following a live event finds it.
 
@@ -56,6 +56,20 @@ impl Readers {
         }
     }
 
+    /// Run `read` on a reader connection (replays, downloads).
+    pub(crate) fn with<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let conn = self.take()?;
+        let out = read(&conn);
+        // A connection whose read failed is dropped rather than reused.
+        if out.is_ok() {
+            self.give_back(conn);
+        }
+        out
+    }
+
     /// [`events_after`] on a reader connection.
     pub(crate) fn events_after(
         &self,
@@ -63,13 +77,7 @@ impl Readers {
         after: u64,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StorageError> {
-        let conn = self.take()?;
-        let page = events_after(&conn, line, after, limit);
-        // A connection whose read failed is dropped rather than reused.
-        if page.is_ok() {
-            self.give_back(conn);
-        }
-        page
+        self.with(|conn| events_after(conn, line, after, limit))
     }
 }
 
