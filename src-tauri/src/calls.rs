@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use linedesk_audio::{AudioIo, DeviceChoice, DeviceEvent, Headset, MemoryIo};
 use linedesk_call::{Call, CallConfig, CallState};
-use linedesk_engine::{CallSession, SessionConfig, Side, UploadQueue};
+use linedesk_engine::{Bare, CallSession, Connector, SessionConfig, Side, UploadQueue};
 use linedesk_protocol::{Action, CallEndReason, Event, Role, SignalPayload};
 use linedesk_store::Store;
 use linedesk_sync::{Incoming, SyncHandle};
@@ -92,7 +92,10 @@ pub struct Calls {
     levels_sink: Mutex<Option<tauri::ipc::Channel<LevelsView>>>,
     store: Arc<Mutex<Store>>,
     data_dir: PathBuf,
+    /// The line server as the app knows it (what its sync connects to: `https://...`, or the
+    /// embedded server's bare `127.0.0.1:PORT`, plain) and the extra CA file of its sync.
     server: String,
+    ca_file: Option<PathBuf>,
     active: tokio::sync::Mutex<Option<Active>>,
     view: Arc<Mutex<CallView>>,
 }
@@ -135,6 +138,7 @@ impl Calls {
         store: Arc<Mutex<Store>>,
         data_dir: &Path,
         server: &str,
+        ca_file: Option<PathBuf>,
     ) -> Arc<Calls> {
         let calls = Arc::new(Calls {
             sync,
@@ -142,6 +146,7 @@ impl Calls {
             store,
             data_dir: data_dir.to_path_buf(),
             server: server.to_string(),
+            ca_file,
             active: tokio::sync::Mutex::new(None),
             view: Arc::new(Mutex::new(idle())),
         });
@@ -530,7 +535,7 @@ impl Calls {
                     })
                     .await;
                 if let Ok(queue) = UploadQueue::open(&self.recordings().join("outbox")) {
-                    let _ = queue.enqueue(id, &report.recording);
+                    let _ = queue.enqueue(id, &report.recording, &self.server);
                 }
             }
         }
@@ -611,17 +616,39 @@ impl Calls {
         }
     }
 
-    /// Upload queued recordings whenever the session has a token; retried with backoff.
+    /// Upload queued recordings whenever the session has a token, over the server's scheme
+    /// (HTTPS with the sync's CA file for `https://`); retried with backoff. A recording that
+    /// can never be uploaded is set aside by the queue (the file kept) and said here.
     async fn upload_loop(self: Arc<Self>) {
+        // A bare address is the embedded server's: the app's own, plain on 127.0.0.1.
+        let connector = match Connector::parse(&self.server, Bare::Plain, self.ca_file.as_deref()) {
+            Ok(connector) => connector,
+            Err(err) => {
+                // The sync has the same settings and says so in the header.
+                eprintln!("linedesk: recordings are not uploaded: {err}");
+                return;
+            }
+        };
         loop {
             tokio::time::sleep(Duration::from_secs(2)).await;
             let Some(token) = self.sync.token() else {
                 continue;
             };
-            if let Ok(queue) = UploadQueue::open(&self.recordings().join("outbox")) {
-                let _ = queue
-                    .pass(&self.server, &token, std::time::SystemTime::now())
-                    .await;
+            let outbox = self.recordings().join("outbox");
+            let Ok(queue) = UploadQueue::open(&outbox) else {
+                continue;
+            };
+            if let Ok(pass) = queue
+                .pass(&connector, &token, std::time::SystemTime::now())
+                .await
+            {
+                for (call, why) in pass.set_aside {
+                    eprintln!(
+                        "linedesk: the recording of call {call} cannot be uploaded ({why}); \
+                         it is kept in {}",
+                        outbox.join(linedesk_engine::queue::SET_ASIDE_DIR).display()
+                    );
+                }
             }
         }
     }

@@ -62,6 +62,7 @@ impl AppState {
                 store.clone(),
                 data_dir,
                 &l.server,
+                l.ca_file.clone(),
             )),
             _ => None,
         };

@@ -22,9 +22,10 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
-    /// The server could not be reached or the connection broke.
-    #[error("server unreachable: {0}")]
-    Unreachable(String),
+    /// The server could not be reached, its certificate was not trusted, or the connection
+    /// broke: typed in [`linedesk_endpoint::EndpointError`] (`Untrusted`, `NameMismatch`, ...).
+    #[error("{0}")]
+    Endpoint(#[from] linedesk_endpoint::EndpointError),
     /// The server answered an HTTP request with an error status.
     #[error("server refused ({status}): {message}")]
     Refused { status: u16, message: String },
@@ -61,7 +62,7 @@ impl EngineError {
             EngineError::Voice(_) => "engine.voice",
             EngineError::Call(e) => e.code(),
             EngineError::Io { .. } => "engine.io",
-            EngineError::Unreachable(_) => "engine.unreachable",
+            EngineError::Endpoint(e) => e.code(),
             EngineError::Refused { .. } => "engine.refused",
             EngineError::Line(_) => "engine.line",
             EngineError::Rejected { .. } => "engine.rejected",

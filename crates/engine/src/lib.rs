@@ -20,7 +20,10 @@
 //!
 //! After the call the specialist's app uploads the recording: [`upload_recording`] once, or
 //! through the [`UploadQueue`], which keeps it on disk and retries with backoff until the
-//! server acknowledges it.
+//! server acknowledges it (and sets aside what can never succeed). Every connection to the
+//! line server follows its scheme (`https://`: HTTPS and WSS with the certificate checked
+//! against the platform's roots plus an optional CA file) through the shared
+//! [`Connector`](linedesk_endpoint::Connector).
 //!
 //! `loopback` (feature `loopback`, which links the line server) runs a whole call on one
 //! machine (a real server in-process, two engines, real WebRTC on 127.0.0.1); the
@@ -40,6 +43,7 @@ pub mod upload;
 pub mod wav;
 
 pub use error::EngineError;
+pub use linedesk_endpoint::{Bare, Connector, Endpoint, EndpointError};
 pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
 pub use session::{CallSession, Impairment, Levels, LiveQuality, SessionConfig, Side};

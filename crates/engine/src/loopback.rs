@@ -241,10 +241,11 @@ pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
         })
         .await?;
     let queue = UploadQueue::open(&config.dir.join("pending"))?;
-    queue.enqueue(call, &specialist.recording)?;
+    queue.enqueue(call, &specialist.recording, &server.addr)?;
     let uploaded = queue
-        .drain(&server.addr, spec.token(), Duration::from_secs(30))
-        .await?;
+        .drain(spec.server(), spec.token(), Duration::from_secs(30))
+        .await?
+        .uploaded;
     Ok(Outcome {
         call,
         heard: client_io.played(),
