@@ -1,8 +1,8 @@
 //! `linedesk-client-sim`: clients of a support line, simulated over the real wire.
 //!
 //! ```text
-//! linedesk-client-sim [--server 127.0.0.1:7700 | --data-dir APP_DATA_DIR]
-//!     [--clients client-1,client-2 | --count 3] [--password demo-client]
+//! linedesk-client-sim [--server https://host:7700 [--ca CA.pem] | --data-dir APP_DATA_DIR]
+//!     [--insecure-plain] [--clients client-1,client-2 | --count 3] [--password demo-client]
 //!     [--messages 2] [--wait 300] [--say "text"] [--rate-share 0.8] [--stars 5]
 //!     [--file report.pdf]
 //! ```
@@ -12,10 +12,15 @@
 //! specialist's answer, writes again (`--messages` in all), then waits for the appeal to be
 //! finished, and rates it (`--stars`) for a `--rate-share` of the clients (deterministic: of
 //! every ten clients, the first `10 × share` rate). With `--data-dir` the address of the app's
-//! embedded server is read from `<dir>/server/address`.
+//! embedded server is read from `<dir>/server/address` (plain, on this machine).
+//!
+//! `--server` follows the server's scheme: `https://host[:port]` is HTTPS and WSS with the
+//! server's certificate checked against the system's roots and `--ca FILE` (a PEM CA, e.g. a
+//! company's own); `http://host:port` is plain; a bare `host:port` is refused unless
+//! `--insecure-plain` says plain is meant (the password would go in clear).
 //!
 //! ```text
-//! linedesk-client-sim call --wav speech.wav [--server ADDR | --data-dir DIR]
+//! linedesk-client-sim call --wav speech.wav [--server URL [--ca CA.pem] | --data-dir DIR]
 //!     [--login client-1] [--password demo-client] [--seconds 10] [--heard heard.wav]
 //!     [--recording call.ogg] [--wait 60]
 //! linedesk-client-sim answer --wav speech.wav ...the same options
@@ -32,15 +37,19 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use linedesk_client_sim::{SimClient, SimError};
+use linedesk_client_sim::{Bare, Connector, SimClient, SimError};
+use linedesk_engine::Endpoint;
 
 mod call_command;
 
-const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5] [--file PATH]
-       linedesk-client-sim call|answer --wav SPEECH.wav [--server ADDR | --data-dir DIR] [--login client-1] [--password P] [--seconds 10] [--heard HEARD.wav] [--recording CALL.ogg] [--wait 60]";
+const USAGE: &str = "usage: linedesk-client-sim [--server https://HOST:PORT [--ca CA.pem] | --data-dir DIR] [--insecure-plain] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5] [--file PATH]
+       linedesk-client-sim call|answer --wav SPEECH.wav [--server https://HOST:PORT [--ca CA.pem] | --data-dir DIR] [--insecure-plain] [--login client-1] [--password P] [--seconds 10] [--heard HEARD.wav] [--recording CALL.ogg] [--wait 60]";
+
+/// Options without a value.
+const FLAGS: &[&str] = &["insecure-plain"];
 
 struct Plan {
-    server: String,
+    server: Connector,
     clients: Vec<String>,
     password: String,
     messages: usize,
@@ -53,7 +62,7 @@ struct Plan {
     file: Option<std::path::PathBuf>,
 }
 
-/// `--name value` pairs.
+/// `--name value` pairs, and the [`FLAGS`] given (with an empty value).
 fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut opts = HashMap::new();
     let mut it = args.iter();
@@ -61,6 +70,10 @@ fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
         let name = flag
             .strip_prefix("--")
             .ok_or_else(|| format!("unexpected argument {flag:?}\n{USAGE}"))?;
+        if FLAGS.contains(&name) {
+            opts.insert(name.to_string(), String::new());
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
         opts.insert(name.to_string(), value.clone());
     }
@@ -74,19 +87,31 @@ fn number_of(opts: &HashMap<String, String>, name: &str, default: usize) -> Resu
     })
 }
 
-/// `--server`, or the embedded server's address from `--data-dir`, or the default.
-fn server_of(opts: &HashMap<String, String>) -> Result<String, String> {
-    Ok(match (opts.get("server"), opts.get("data-dir")) {
-        (Some(server), _) => server.clone(),
+/// `--server` over its scheme (a bare `host:port` only with `--insecure-plain`), or the
+/// embedded server's address from `--data-dir` (the app's own, plain on this machine), or
+/// the embedded server's default port; with `--ca`'s certificates trusted for `https://`.
+fn server_of(opts: &HashMap<String, String>) -> Result<Connector, String> {
+    let endpoint = match (opts.get("server"), opts.get("data-dir")) {
+        (Some(server), _) => {
+            let bare = if opts.contains_key("insecure-plain") {
+                Bare::Plain
+            } else {
+                Bare::Refused
+            };
+            Endpoint::parse(server, bare)
+        }
         (None, Some(dir)) => {
             let file = std::path::Path::new(dir).join("server").join("address");
-            std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e} (is the app running?)", file.display()))?
-                .trim()
-                .to_string()
+            let address = std::fs::read_to_string(&file).map_err(|e| {
+                format!("cannot read {}: {e} (is the app running?)", file.display())
+            })?;
+            Endpoint::parse(&address, Bare::Plain)
         }
-        (None, None) => "127.0.0.1:7700".to_string(),
-    })
+        (None, None) => Endpoint::parse("http://127.0.0.1:7700", Bare::Refused),
+    }
+    .map_err(|e| e.to_string())?;
+    let ca = opts.get("ca").map(std::path::Path::new);
+    Connector::new(endpoint, ca).map_err(|e| e.to_string())
 }
 
 fn parse(args: &[String]) -> Result<Plan, String> {
@@ -135,7 +160,7 @@ fn parse(args: &[String]) -> Result<Plan, String> {
 }
 
 async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimError> {
-    let mut client = SimClient::sign_in(&plan.server, login, &plan.password).await?;
+    let mut client = SimClient::sign_in_to(&plan.server, login, &plan.password).await?;
     println!(
         "{login}: signed in (client {} of line {})",
         client.id, client.line

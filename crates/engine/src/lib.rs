@@ -43,7 +43,7 @@ pub mod upload;
 pub mod wav;
 
 pub use error::EngineError;
-pub use linedesk_endpoint::{Bare, Connector, Endpoint, EndpointError};
+pub use linedesk_endpoint::{Bare, Connector, Endpoint, EndpointError, WebSocket};
 pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
 pub use session::{CallSession, Impairment, Levels, LiveQuality, SessionConfig, Side};
