@@ -149,7 +149,7 @@ impl UploadQueue {
     /// Everything queued, by call id (sidecars that cannot be read are left to the next
     /// [`UploadQueue::pass`], which sets them aside).
     pub fn pending(&self) -> Result<Vec<Pending>, EngineError> {
-        Ok(read_dir(&self.dir)?.0)
+        Ok(read_dir(&self.dir)?.read)
     }
 
     /// Everything set aside, by call id.
@@ -158,7 +158,7 @@ impl UploadQueue {
         if !dir.exists() {
             return Ok(Vec::new());
         }
-        Ok(read_dir(&dir)?.0)
+        Ok(read_dir(&dir)?.read)
     }
 
     /// Where `pending` goes when the caller is signed in to `server`.
@@ -204,7 +204,10 @@ impl UploadQueue {
         now: SystemTime,
     ) -> Result<Pass, EngineError> {
         let mut pass = Pass::default();
-        let (pending, unreadable) = read_dir(&self.dir)?;
+        let Scan {
+            read: pending,
+            unreadable,
+        } = read_dir(&self.dir)?;
         for (call, why) in unreadable {
             let why = format!("its sidecar cannot be read: {why}");
             self.put_aside(call, None, &why)?;
@@ -293,8 +296,16 @@ fn save(path: &Path, pending: &Pending) -> Result<(), EngineError> {
     std::fs::rename(&tmp, path).map_err(EngineError::io(path))
 }
 
-/// The sidecars of `dir` by call id, and the calls whose sidecar cannot be read (with why).
-fn read_dir(dir: &Path) -> Result<(Vec<Pending>, Vec<(u64, String)>), EngineError> {
+/// What a queue's directory holds.
+struct Scan {
+    /// The sidecars, by call id.
+    read: Vec<Pending>,
+    /// The calls whose sidecar cannot be read, with why.
+    unreadable: Vec<(u64, String)>,
+}
+
+/// The sidecars of `dir`.
+fn read_dir(dir: &Path) -> Result<Scan, EngineError> {
     let mut read = Vec::new();
     let mut unreadable = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(EngineError::io(dir))?;
@@ -312,7 +323,7 @@ fn read_dir(dir: &Path) -> Result<(Vec<Pending>, Vec<(u64, String)>), EngineErro
     }
     read.sort_by_key(|p| p.call);
     unreadable.sort();
-    Ok((read, unreadable))
+    Ok(Scan { read, unreadable })
 }
 
 #[cfg(test)]
