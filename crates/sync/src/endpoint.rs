@@ -29,3 +29,26 @@ impl From<EndpointError> for SyncError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_errors_keep_the_sync_s_meaning() {
+        let config = |server: &str| SyncConfig {
+            server: server.into(),
+            ..SyncConfig::default()
+        };
+        // The embedded server's bare address stays plain for the app.
+        assert!(connector(&config("127.0.0.1:7700")).is_ok_and(|c| !c.endpoint().tls));
+        assert!(matches!(
+            connector(&config("ftp://h:1")),
+            Err(SyncError::Config(_))
+        ));
+        let untrusted = SyncError::from(EndpointError::Untrusted("UnknownIssuer".into()));
+        assert!(matches!(&untrusted, SyncError::Tls(m) if m.contains("not trusted")));
+        let down = SyncError::from(EndpointError::Unreachable("refused".into()));
+        assert!(matches!(down, SyncError::Unreachable(_)));
+    }
+}
