@@ -491,3 +491,45 @@ async fn a_clients_kb_hints_come_from_their_line_only_and_an_article_that_helped
         other => panic!("{other:?}"),
     }
 }
+
+/// `POST /api/login` from `forwarded` (an `X-Forwarded-For` header): the status.
+async fn login_from(w: &World, forwarded: &str, password: &str) -> u16 {
+    let body = json!({"login": "anna", "password": password}).to_string();
+    let mut tcp = tokio::net::TcpStream::connect(w.addr)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Forwarded-For: {forwarded}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(head.as_bytes()).await.expect("write");
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).await.expect("read");
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status")
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_login_failures_count_per_client_address() {
+    let behind_proxy = HttpPolicy {
+        trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
+        ..HttpPolicy::default()
+    };
+    let (w, _) = widget_world(GuestPolicy::default(), behind_proxy).await;
+    for _ in 0..5 {
+        assert_eq!(login_from(&w, "203.0.113.5", "wrong").await, 401);
+    }
+    assert_eq!(
+        login_from(&w, "203.0.113.5", "anna-pass").await,
+        429,
+        "that address is locked out"
+    );
+    assert_eq!(
+        login_from(&w, "203.0.113.6", "anna-pass").await,
+        200,
+        "the owner behind the same proxy is not"
+    );
+}
