@@ -849,6 +849,10 @@ impl Storage for SqliteStorage {
         guest_repo::add_guest(&mut self.inner(), sign_in, token_hash, expires_ms, now_ms)
     }
 
+    fn is_guest(&self, client: u64) -> Result<bool, StorageError> {
+        guest_repo::is_guest(&self.inner().conn, client)
+    }
+
     fn kb_article(&self, line: u64, article: u64) -> Result<Option<KbArticle>, StorageError> {
         knowledge::article(&self.inner().conn, line, article)
     }

@@ -357,6 +357,8 @@ pub trait Storage: Send + Sync + 'static {
         expires_ms: i64,
         now_ms: i64,
     ) -> Result<(Subject, Vec<StoredEvent>), StorageError>;
+    /// Whether `client` signed in as a guest (K1).
+    fn is_guest(&self, client: u64) -> Result<bool, StorageError>;
     /// C8: article `article` of `line`'s knowledge base; `None` when the line has no such one.
     fn kb_article(&self, line: u64, article: u64) -> Result<Option<KbArticle>, StorageError>;
     /// Events of `line` with `seq > after`, in order, at most `limit`.

@@ -689,6 +689,8 @@ fn guests_and_kb_help<S: Storage>(open: Open<'_, S>) {
     assert_eq!(s.lines_of(subject).expect("lines"), vec![l.line]);
     let card = s.clients_of(l.line).expect("clients");
     assert!(card.iter().any(|(id, c)| *id == subject.id && c.guest));
+    assert!(s.is_guest(subject.id).expect("guest"));
+    assert!(!s.is_guest(l.client).expect("not a guest"));
     // No password opens the account; the admin finds it by its login to revoke or disable.
     let login = format!("guest-{}", subject.id);
     let account = s.account_by_login(&login).expect("account").expect("found");

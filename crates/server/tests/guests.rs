@@ -144,6 +144,12 @@ async fn a_guest_signs_in_writes_and_sees_only_their_own_conversation() {
     for event in &seen {
         assert_eq!(event.client(), Some(id), "{event:?}");
     }
+    // A renewed guest token lives as long as a new one (not a login's 12 hours).
+    let (status, renewed) = http(w.addr, "POST", "/api/token/renew", Some(&token), b"").await;
+    assert_eq!(status, 200, "{renewed}");
+    let expires = renewed["expires_ms"].as_i64().expect("expires");
+    let days = (expires - linedesk_server::app::now_ms()) as f64 / 86_400_000.0;
+    assert!((29.9..=30.0).contains(&days), "renewed for 30 days: {days}");
     // No password opens a guest's account.
     let (status, _) = common::http_login(
         w.addr,

@@ -5,7 +5,7 @@
 
 use linedesk_line::{GuestRepo, KbArticleRepo, RepoError};
 use linedesk_protocol::{ClientProfile, GuestSignIn};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::line_repo::{SqliteRepo, run};
 use super::{Inner, account_admin, batch, id, sql_id};
@@ -74,4 +74,13 @@ pub(super) fn add_guest(
         }
         Ok(subject)
     })
+}
+
+/// Whether `client` is a guest (no such client: not one).
+pub(super) fn is_guest(conn: &Connection, client: u64) -> Result<bool, StorageError> {
+    Ok(conn
+        .prepare_cached("SELECT guest FROM clients WHERE id = ?1")?
+        .query_row([sql_id(client)], |r| r.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(false))
 }
