@@ -396,6 +396,8 @@ export type ClientCard_Deserialize = {
 	birthDate?: string | null,
 	company?: CompanyCard_Deserialize | null,
 	responsible: string[],
+	/**  K1: a guest of the web widget; name and contact are what they typed, unchecked. */
+	guest: boolean,
 };
 
 /**  The info panel (C5). */
@@ -409,6 +411,8 @@ export type ClientCard_Serialize = {
 	birthDate: string | null,
 	company: CompanyCard_Serialize | null,
 	responsible: string[],
+	/**  K1: a guest of the web widget; name and contact are what they typed, unchecked. */
+	guest: boolean,
 };
 
 export type ClientList = ClientList_Serialize | ClientList_Deserialize;

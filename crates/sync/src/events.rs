@@ -32,6 +32,7 @@ fn client_record(client: u64, p: ClientProfile) -> ClientRecord {
         vip: p.vip,
         work_status: p.work_status,
         responsible: p.responsible,
+        guest: p.guest,
     }
 }
 
