@@ -1,4 +1,5 @@
 //! The demo server and the engine-driven specialist of the call tests.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::sync::Arc;
