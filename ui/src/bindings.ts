@@ -182,34 +182,48 @@ export type AppealNote = AppealNote_Serialize | AppealNote_Deserialize;
 
 /**  One note of the timeline. */
 export type AppealNote_Deserialize = {
+	/**  The appeal (0 for `article_helped`: no appeal). */
 	appeal: number,
-	/**  `transferred` or `rated`. */
+	/**  `transferred`, `rated` or `article_helped`. */
 	kind: string,
 	/**  Who handed it on (`None` for a rating); `by_me` when it was this app's specialist. */
 	byName?: string | null,
 	byMe: boolean,
 	/**  The colleague it went to, by name. */
 	toName?: string | null,
-	/**  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating. */
+	/**
+	 *  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating;
+	 *  the article's id.
+	 */
 	target: string,
-	/**  The reason of a transfer. */
+	/**
+	 *  The reason of a transfer; the client's comment on a rating (empty: none); the article's
+	 *  title. Text typed by people: shown as text, never as HTML.
+	 */
 	detail: string,
 	at: number,
 };
 
 /**  One note of the timeline. */
 export type AppealNote_Serialize = {
+	/**  The appeal (0 for `article_helped`: no appeal). */
 	appeal: number,
-	/**  `transferred` or `rated`. */
+	/**  `transferred`, `rated` or `article_helped`. */
 	kind: string,
 	/**  Who handed it on (`None` for a rating); `by_me` when it was this app's specialist. */
 	byName: string | null,
 	byMe: boolean,
 	/**  The colleague it went to, by name. */
 	toName: string | null,
-	/**  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating. */
+	/**
+	 *  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating;
+	 *  the article's id.
+	 */
 	target: string,
-	/**  The reason of a transfer. */
+	/**
+	 *  The reason of a transfer; the client's comment on a rating (empty: none); the article's
+	 *  title. Text typed by people: shown as text, never as HTML.
+	 */
 	detail: string,
 	at: number,
 };
@@ -382,6 +396,8 @@ export type ClientCard_Deserialize = {
 	birthDate?: string | null,
 	company?: CompanyCard_Deserialize | null,
 	responsible: string[],
+	/**  K1: a guest of the web widget; name and contact are what they typed, unchecked. */
+	guest: boolean,
 };
 
 /**  The info panel (C5). */
@@ -395,6 +411,8 @@ export type ClientCard_Serialize = {
 	birthDate: string | null,
 	company: CompanyCard_Serialize | null,
 	responsible: string[],
+	/**  K1: a guest of the web widget; name and contact are what they typed, unchecked. */
+	guest: boolean,
 };
 
 export type ClientList = ClientList_Serialize | ClientList_Deserialize;
