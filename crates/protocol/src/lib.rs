@@ -14,6 +14,7 @@ use linedesk_domain::ticket::{TicketHistoryEntry, TicketNumber, TicketState};
 use serde::{Deserialize, Serialize};
 
 mod call;
+mod ice;
 mod limits;
 mod query;
 mod workstation;
@@ -22,6 +23,10 @@ pub use call::{
     MAX_SDP_MID_BYTES, SignalPayload,
 };
 mod remote;
+pub use ice::{
+    IceServer, IceServerError, MAX_ICE_FIELD_BYTES, MAX_ICE_SERVERS, MAX_ICE_URLS,
+    check_ice_servers, check_ice_url, is_turn_url,
+};
 pub use limits::{
     FieldError, LimitUnit, MAX_ERROR_MESSAGE_CHARS, MAX_KB_BODY_CHARS, MAX_KB_DRAFT_SUBJECT_CHARS,
     MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS, MAX_MESSAGE_CHARS,

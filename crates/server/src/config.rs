@@ -13,6 +13,11 @@
 //! [tls]                          # optional: HTTPS and WSS on the same port
 //! cert = "/etc/linedesk/cert.pem"
 //! key = "/etc/linedesk/key.pem"
+//! [ice]                          # optional: STUN/TURN for calls and remote sessions
+//! stun = ["stun:turn.example.com:3478"]
+//! turn = ["turn:turn.example.com:3478?transport=udp", "turn:turn.example.com:3478?transport=tcp"]
+//! turn_secret_file = "/etc/linedesk/turn-secret"  # or turn_secret = "..." (coturn's static-auth-secret)
+//! credential_lifetime_seconds = 43200             # default 12 h
 //! ```
 //!
 //! Everything is checked before the server starts: an unknown key, a bad address, a missing or
@@ -27,6 +32,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::ice::{IceConfig, RawIce, ice_config};
 use crate::tls::{TlsError, server_config};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:7700";
@@ -42,6 +48,8 @@ pub struct ServerConfig {
     pub http: HttpPolicy,
     /// V2: how long a client's remote-session password stays valid after it was set.
     pub remote_password_ttl: Duration,
+    /// STUN and TURN handed to the parties of calls and remote sessions (`[ice]`).
+    pub ice: IceConfig,
 }
 
 /// The HTTP side's deadlines, caps and allowed origins (`[http]` in the config file).
@@ -119,6 +127,7 @@ struct RawConfig {
     offline_grace_seconds: Option<u64>,
     http: Option<RawHttp>,
     remote_password_hours: Option<u64>,
+    ice: Option<RawIce>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +221,10 @@ impl ServerConfig {
             }
             Some(h) => Duration::from_secs(h * 60 * 60),
         };
+        let ice = match raw.ice {
+            None => IceConfig::default(),
+            Some(raw) => ice_config(file, raw, &resolve)?,
+        };
         let tls = match raw.tls {
             None => None,
             Some(t) => {
@@ -232,6 +245,7 @@ impl ServerConfig {
             offline_grace,
             http,
             remote_password_ttl,
+            ice,
         })
     }
 }

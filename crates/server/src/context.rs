@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::config::HttpPolicy;
 use crate::hub::Hub;
+use crate::ice::IceConfig;
 use crate::presence::{OFFLINE_GRACE, Sessions};
 use crate::session_limits::SessionLimits;
 use crate::storage::{Revoked, Storage};
@@ -30,6 +31,8 @@ pub struct Server {
     pub http: HttpPolicy,
     /// The bounds of every WebSocket session (deadlines, keepalive, rate, per-account cap).
     pub limits: SessionLimits,
+    /// The STUN/TURN servers handed out by `GET /api/ice` (the TURN secret stays here).
+    pub ice: IceConfig,
     pub(crate) watching_revocations: AtomicBool,
 }
 
@@ -64,6 +67,17 @@ impl Server {
         http: HttpPolicy,
         limits: SessionLimits,
     ) -> Arc<Server> {
+        Server::with_ice(storage, grace, http, limits, IceConfig::default())
+    }
+
+    /// A server that also hands out ICE servers (`[ice]` of the config file).
+    pub fn with_ice(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        http: HttpPolicy,
+        limits: SessionLimits,
+        ice: IceConfig,
+    ) -> Arc<Server> {
         Arc::new(Server {
             storage,
             hub: Hub::default(),
@@ -73,6 +87,7 @@ impl Server {
             revoked: tokio::sync::broadcast::channel(1024).0,
             http,
             limits,
+            ice,
             watching_revocations: AtomicBool::new(false),
         })
     }

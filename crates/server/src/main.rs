@@ -137,6 +137,7 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         offline_grace: None,
         http,
         remote_password_ttl: linedesk_server::config::DEFAULT_REMOTE_PASSWORD_TTL,
+        ice: linedesk_server::ice::IceConfig::default(),
     })
 }
 
@@ -153,10 +154,12 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot bind {bind}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let server = Server::configured(
+        let server = Server::with_ice(
             Arc::new(storage),
             config.offline_grace.unwrap_or(OFFLINE_GRACE),
             config.http,
+            linedesk_server::session_limits::SessionLimits::default(),
+            config.ice,
         );
         // Tests and scripts read this line to learn the port.
         match config.tls {

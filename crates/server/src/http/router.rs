@@ -12,6 +12,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/api/login", post(super::login::login))
         .route("/api/logout", post(super::login::logout))
         .route("/api/token/renew", post(super::token::renew))
+        .route("/api/ice", get(super::ice::ice_servers))
         .route("/api/ws", get(super::ws::websocket))
         .route(
             "/api/lines/{line}/quick-replies",
