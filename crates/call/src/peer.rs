@@ -1,5 +1,6 @@
 //! [`Call`]: the WebRTC peer of one call. One Opus track each way (payload type 111, 48 kHz,
-//! 2 channels in the SDP as RFC 7587 requires), host ICE candidates only, DTLS-SRTP.
+//! 2 channels in the SDP as RFC 7587 requires), host candidates plus what the line's STUN/TURN
+//! servers give ([`CallConfig::ice`]), DTLS-SRTP.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use linedesk_protocol::{CallEndReason, SignalPayload};
-use linedesk_rtc_peer::Negotiation;
+use linedesk_rtc_peer::{IceSetup, Negotiation};
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS;
 use rtc::rtp_transceiver::rtp_sender::{
@@ -42,6 +43,9 @@ pub struct CallConfig {
     pub udp_addrs: Vec<SocketAddr>,
     /// From creation to a working media path.
     pub connect_timeout: Duration,
+    /// The line's STUN/TURN servers (`GET /api/ice`) and whether only relayed paths may be
+    /// used. Empty: host candidates only.
+    pub ice: IceSetup,
 }
 
 impl Default for CallConfig {
@@ -49,6 +53,7 @@ impl Default for CallConfig {
         CallConfig {
             udp_addrs: vec![SocketAddr::from(([0, 0, 0, 0], 0))],
             connect_timeout: Duration::from_secs(20),
+            ice: IceSetup::default(),
         }
     }
 }
@@ -162,6 +167,7 @@ impl Call {
         let machine = Machine::new(Instant::now(), config.connect_timeout);
         let shared = Shared::new(machine, signals_tx, packets_tx);
         let pc = PeerConnectionBuilder::new()
+            .with_configuration(config.ice.configuration())
             .with_media_engine(media_engine()?)
             .with_handler(Arc::new(Handler {
                 shared: shared.clone(),

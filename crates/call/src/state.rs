@@ -45,6 +45,34 @@ pub enum FailReason {
     IceFailed,
     /// The media path did not come up within the connect timeout.
     Timeout,
+    /// Gathering ended with no local candidate at all: relay-only, and the TURN server refused
+    /// the credentials (a wrong or expired secret) or could not be reached.
+    NoCandidates,
+}
+
+impl FailReason {
+    /// A stable code for the UI (`call.failed.<code>` in its translations).
+    pub fn code(self) -> &'static str {
+        match self {
+            FailReason::IceFailed => "ice_failed",
+            FailReason::Timeout => "timeout",
+            FailReason::NoCandidates => "no_candidates",
+        }
+    }
+}
+
+impl std::fmt::Display for FailReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FailReason::IceFailed => "no network path between the parties (ICE failed)",
+            FailReason::Timeout => "the media path did not come up in time",
+            FailReason::NoCandidates => {
+                "no ICE candidate to offer: the TURN server refused the credentials (a wrong \
+                 or expired secret) or could not be reached, and relayed paths were the only \
+                 ones allowed"
+            }
+        })
+    }
 }
 
 /// What happened to the call.
@@ -53,6 +81,8 @@ pub enum Input {
     /// ICE and DTLS are up.
     Connected,
     IceFailed,
+    /// Gathering ended without a single local candidate.
+    NoCandidates,
     /// The transport was closed from the other side.
     TransportClosed,
     /// This side holds (`true`) or resumes.
@@ -116,6 +146,7 @@ impl Machine {
             (_, Input::RemoteHangUp(why)) => S::Ended(EndReason::RemoteHungUp(Some(why))),
             (_, Input::TransportClosed) => S::Ended(EndReason::RemoteHungUp(None)),
             (_, Input::IceFailed) => S::Failed(FailReason::IceFailed),
+            (S::Ringing, Input::NoCandidates) => S::Failed(FailReason::NoCandidates),
             (S::Ringing, Input::Connected) => S::Connected,
             (S::Ringing, Input::Tick) if now >= self.deadline => S::Failed(FailReason::Timeout),
             (S::Connected, Input::LocalHold(true)) => S::OnHold {

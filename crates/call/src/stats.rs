@@ -33,3 +33,78 @@ impl Call {
             .map(Duration::from_secs_f64)
     }
 }
+
+/// What kind of address one end of the media path is (RFC 8445 candidate types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CandidateKind {
+    /// An address of a local interface.
+    Host,
+    /// The address a STUN server saw (behind NAT).
+    ServerReflexive,
+    /// An address learnt from the other side's checks.
+    PeerReflexive,
+    /// An address on a TURN server, which relays every packet.
+    Relay,
+}
+
+/// The candidate pair the media flows over: this side's candidate and the other side's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaPath {
+    pub local: CandidateKind,
+    pub remote: CandidateKind,
+}
+
+impl MediaPath {
+    /// Whether both ends are TURN relays (every packet goes through TURN both ways).
+    pub fn relayed_both_ways(self) -> bool {
+        self.local == CandidateKind::Relay && self.remote == CandidateKind::Relay
+    }
+}
+
+fn kind(t: webrtc::peer_connection::RTCIceCandidateType) -> Option<CandidateKind> {
+    use webrtc::peer_connection::RTCIceCandidateType as T;
+    match t {
+        T::Host => Some(CandidateKind::Host),
+        T::Srflx => Some(CandidateKind::ServerReflexive),
+        T::Prflx => Some(CandidateKind::PeerReflexive),
+        T::Relay => Some(CandidateKind::Relay),
+        _ => None,
+    }
+}
+
+impl Call {
+    /// The selected ICE candidate pair (from WebRTC's statistics), `None` before there is one.
+    pub async fn media_path(&self) -> Option<MediaPath> {
+        let report = self.pc.get_stats(Instant::now(), StatsSelector::None).await;
+        let selected = report
+            .transport()
+            .map(|t| t.selected_candidate_pair_id.clone())
+            .filter(|id| !id.is_empty());
+        let pair = report.candidate_pairs().find(|p| match &selected {
+            Some(id) => p.stats.id == *id,
+            None => p.nominated,
+        })?;
+        // A pair names its candidates by the candidate's own id; their entries carry it
+        // after a prefix (`RTCLocalIceCandidate_<id>`).
+        let named = |entry: &str, id: &str| {
+            entry == id || entry.strip_suffix(id).is_some_and(|p| p.ends_with('_'))
+        };
+        let local = report.iter().find_map(|e| match e {
+            RTCStatsReportEntry::LocalCandidate(c)
+                if named(&c.stats.id, &pair.local_candidate_id) =>
+            {
+                kind(c.candidate_type)
+            }
+            _ => None,
+        })?;
+        let remote = report.iter().find_map(|e| match e {
+            RTCStatsReportEntry::RemoteCandidate(c)
+                if named(&c.stats.id, &pair.remote_candidate_id) =>
+            {
+                kind(c.candidate_type)
+            }
+            _ => None,
+        })?;
+        Some(MediaPath { local, remote })
+    }
+}

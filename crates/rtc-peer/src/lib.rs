@@ -1,6 +1,7 @@
 //! The signalling half of a Linedesk WebRTC peer, shared by a call (`linedesk-call`) and a
-//! remote session (`linedesk-remote`): both trade an offer, an answer and trickled host
-//! candidates through the line server as [`SignalPayload`]s.
+//! remote session (`linedesk-remote`): both trade an offer, an answer and trickled candidates
+//! through the line server as [`SignalPayload`]s, and gather them as [`IceSetup`] says (the
+//! line's STUN/TURN servers, relay-only or not).
 //!
 //! [`Negotiation`] wraps one peer connection: it makes the offer or the answer, applies the
 //! other side's signals (keeping candidates that come before the remote description until it
@@ -8,6 +9,10 @@
 //! local candidate into the signal to trickle. What a peer carries (audio, data channels),
 //! its states and its timeouts stay with each crate; their errors map from
 //! [`NegotiationError`].
+
+mod ice;
+
+pub use ice::IceSetup;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
