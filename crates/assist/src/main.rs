@@ -3,7 +3,7 @@
 //! ```text
 //! LINEDESK_ASSIST_ACCOUNT_PASSWORD=... [LINEDESK_ASSIST_PASSWORD=...] \
 //! linedesk-assist --server HOST:PORT --login LOGIN [--set-password] [--accept | --decline]
-//!     [--display :N] [--requests N]
+//!     [--display :N] [--requests N] [--relay-only]
 //! ```
 //!
 //! Signs in as the client `--login` (the account's password from
@@ -12,7 +12,9 @@
 //! (passwords are never taken from the command line, where other users of the machine see
 //! them). A request by request is asked on the terminal (`y`/`n`) unless `--accept` or
 //! `--decline` says. A running session shares `--display` (default `$DISPLAY`) and stops when
-//! `end` is typed or Ctrl+C pressed. `--requests N` quits after N requests (for tests).
+//! `end` is typed or Ctrl+C pressed. `--requests N` quits after N requests (for tests). The
+//! screen's peer uses the STUN/TURN servers the line hands out (`GET /api/ice`);
+//! `--relay-only` allows relayed (TURN) paths only.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -20,7 +22,7 @@ use std::process::ExitCode;
 
 use linedesk_assist::{Answer, AssistConfig, Console, Input};
 
-const USAGE: &str = "usage: LINEDESK_ASSIST_ACCOUNT_PASSWORD=... [LINEDESK_ASSIST_PASSWORD=...] linedesk-assist --server HOST:PORT --login LOGIN [--set-password] [--accept | --decline] [--display :N] [--requests N]";
+const USAGE: &str = "usage: LINEDESK_ASSIST_ACCOUNT_PASSWORD=... [LINEDESK_ASSIST_PASSWORD=...] linedesk-assist --server HOST:PORT --login LOGIN [--set-password] [--accept | --decline] [--display :N] [--requests N] [--relay-only]";
 
 const ACCOUNT_PASSWORD: &str = "LINEDESK_ASSIST_ACCOUNT_PASSWORD";
 const SESSION_PASSWORD: &str = "LINEDESK_ASSIST_PASSWORD";
@@ -34,7 +36,7 @@ fn config(args: &[String]) -> Result<AssistConfig, String> {
             .strip_prefix("--")
             .ok_or_else(|| format!("unexpected argument {arg:?}\n{USAGE}"))?;
         match name {
-            "accept" | "decline" | "set-password" => flags.push(name),
+            "accept" | "decline" | "set-password" | "relay-only" => flags.push(name),
             "server" | "login" | "display" | "requests" => {
                 let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
                 values.insert(name, value.clone());
@@ -70,6 +72,7 @@ fn config(args: &[String]) -> Result<AssistConfig, String> {
             })?);
     }
     config.display = values.get("display").cloned();
+    config.relay_only = flags.contains(&"relay-only");
     config.requests = values
         .get("requests")
         .map(|n| {
