@@ -121,6 +121,9 @@ impl PeerConnectionEventHandler for Handler {
             RTCPeerConnectionState::Connected => {
                 self.shared.feed(Input::Connected);
             }
+            RTCPeerConnectionState::Disconnected => {
+                self.shared.feed(Input::Disconnected);
+            }
             RTCPeerConnectionState::Failed => {
                 self.shared.feed(Input::IceFailed);
             }

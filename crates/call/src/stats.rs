@@ -34,6 +34,21 @@ impl Call {
     }
 }
 
+impl Call {
+    /// Everything heard from the other side so far on the ICE transport: packets (RTP, RTCP,
+    /// DTLS) plus the connectivity and consent checks (STUN, every couple of seconds even when
+    /// the other side is silent or muted). A count that stops growing means the path is gone.
+    pub async fn heard_from_peer(&self) -> u64 {
+        let report = self.pc.get_stats(Instant::now(), StatsSelector::None).await;
+        let transport = report.transport().map_or(0, |t| t.packets_received);
+        let checks: u64 = report
+            .candidate_pairs()
+            .map(|p| p.requests_received + p.responses_received)
+            .sum();
+        transport + checks
+    }
+}
+
 /// What kind of address one end of the media path is (RFC 8445 candidate types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CandidateKind {

@@ -46,6 +46,6 @@ pub mod wav;
 pub use error::EngineError;
 pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
-pub use session::{CallSession, Impairment, Levels, LiveQuality, SessionConfig, Side};
+pub use session::{CallSession, Impairment, Levels, LiveQuality, MEDIA_STALL, SessionConfig, Side};
 pub use shared_io::SharedIo;
 pub use upload::{Uploaded, download_recording, upload_recording};

@@ -96,3 +96,111 @@ async fn a_wrong_secret_fails_the_relay_only_call_at_once_saying_why() {
         "coturn refused the specialist's credential: {log}"
     );
 }
+
+/// Waits (polling, up to `within`) until `check` holds.
+async fn until(within: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    check()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_relay_goes_away_the_call_reports_no_media_restarts_ice_and_goes_on() {
+    use linedesk_call::CallState;
+    use linedesk_engine::loopback::{Connected, hang_up};
+    use linedesk_engine::{CallSession, MEDIA_STALL, SessionConfig, SharedIo, Side};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let mut turn = Coturn::start(dir.path(), SECRET);
+    let server = LineServer::start_with(dir.path(), ice(&turn, SECRET))
+        .await
+        .expect("server");
+    let Connected {
+        call,
+        specialist: (mut spec, caller, caller_packets),
+        client: (mut client, callee, callee_packets),
+    } = connect_with(&server, true).await.expect("connected");
+    // Both keep talking for the whole test (silence would send nothing: DTX).
+    let words = speech(dir.path(), "talk", "Раз, два, три, четыре, пять, шесть.");
+    let talk: Vec<f32> = words.iter().copied().cycle().take(48_000 * 90).collect();
+    let start = |call, packets, side, name: &str| {
+        CallSession::start(
+            call,
+            packets,
+            Box::new(SharedIo::new(&talk)),
+            SessionConfig::new(side, dir.path().join(name)),
+        )
+        .expect("engine")
+    };
+    let spec_session = start(caller.clone(), caller_packets, Side::Specialist, "s.ogg");
+    let client_session = start(callee.clone(), callee_packets, Side::Client, "c.ogg");
+    let spec_quality = spec_session.quality();
+    let client_quality = client_session.quality();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // The relay dies: nothing is heard either way any more.
+    turn.stop();
+    let stopped = Instant::now();
+    let reported = until(Duration::from_secs(20), || {
+        spec_quality
+            .borrow()
+            .is_some_and(|q| q.no_media_for.is_some())
+            && client_quality
+                .borrow()
+                .is_some_and(|q| q.no_media_for.is_some())
+    })
+    .await;
+    let after = stopped.elapsed();
+    assert!(reported, "no media was never reported");
+    println!("no media reported {after:?} after the relay stopped");
+    assert!(after >= MEDIA_STALL - Duration::from_secs(1), "{after:?}");
+    assert_eq!(caller.state(), CallState::Reconnecting);
+    assert_eq!(callee.state(), CallState::Reconnecting);
+
+    // The relay comes back: the caller's ICE restart (new offer through the line server,
+    // sockets bound again, new allocations) brings the call back without ending it.
+    turn.resume();
+    let resumed = Instant::now();
+    let back = until(Duration::from_secs(25), || {
+        caller.state() == CallState::Connected && callee.state() == CallState::Connected
+    })
+    .await;
+    assert!(
+        back,
+        "not reconnected: {:?} / {:?}; coturn: {}",
+        caller.state(),
+        callee.state(),
+        turn.log_text()
+    );
+    println!(
+        "reconnected {:?} after the relay came back",
+        resumed.elapsed()
+    );
+    let before = client_quality.borrow().map_or(0, |q| q.received);
+    let flowing = until(Duration::from_secs(10), || {
+        let s = *spec_quality.borrow();
+        let c = *client_quality.borrow();
+        c.is_some_and(|c| c.no_media_for.is_none() && c.received > before + 100)
+            && s.is_some_and(|s| s.no_media_for.is_none())
+    })
+    .await;
+    assert!(flowing, "audio did not flow again");
+    let path = caller.media_path().await.expect("a path");
+    assert!(path.relayed_both_ways(), "{path:?}");
+
+    hang_up(&mut spec, &caller, &mut client, &callee, call)
+        .await
+        .expect("hang up");
+    let spec_report = spec_session.finish().await.expect("report");
+    let client_report = client_session.finish().await.expect("report");
+    println!("specialist: {spec_report}");
+    for report in [&spec_report, &client_report] {
+        assert_eq!(report.media_stalls.len(), 1, "{report}");
+        assert!(report.media_stalls[0] >= MEDIA_STALL, "{report}");
+    }
+}

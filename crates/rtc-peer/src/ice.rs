@@ -3,7 +3,8 @@
 
 use linedesk_protocol::IceServer;
 use webrtc::peer_connection::{
-    RTCConfiguration, RTCConfigurationBuilder, RTCIceServer, RTCIceTransportPolicy,
+    RTCConfiguration, RTCConfigurationBuilder, RTCIceServer, RTCIceTransportPolicy, SettingEngine,
+    SettingEngineBuilder,
 };
 
 /// How a peer connection finds its paths: host candidates always (unless relay-only), plus
@@ -30,6 +31,15 @@ impl IceSetup {
         self.servers
             .iter()
             .any(|s| s.urls.iter().any(|u| linedesk_protocol::is_turn_url(u)))
+    }
+
+    /// The stack's settings: an ICE restart drops the old generation's candidates and binds
+    /// the sockets again, so it follows a network change (new interfaces, new TURN
+    /// allocations) rather than retrying addresses that are gone.
+    pub fn setting_engine(&self) -> SettingEngine {
+        SettingEngineBuilder::new()
+            .with_discard_local_candidates_during_ice_restart(true)
+            .build()
     }
 
     /// The WebRTC configuration of this setup.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 pub struct Coturn {
     child: Child,
+    config: std::path::PathBuf,
     /// The UDP address TURN listens on.
     pub addr: SocketAddr,
     /// Its log, for a failing test's message.
@@ -52,19 +53,27 @@ impl Coturn {
             ),
         )
         .expect("coturn config");
-        let child = Command::new("turnserver")
-            .arg("-c")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("turnserver is needed for this test ({e}): apt-get install coturn")
-            });
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut coturn = Coturn { child, addr, log };
+        let mut coturn = Coturn {
+            child: spawn(&config),
+            config,
+            addr,
+            log,
+        };
         coturn.wait_ready();
         coturn
+    }
+
+    /// Kill it (every allocation is gone, nothing is relayed any more).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Start it again on the same ports with the same secret, after [`Coturn::stop`].
+    pub fn resume(&mut self) {
+        self.child = spawn(&self.config);
+        self.wait_ready();
     }
 
     fn wait_ready(&mut self) {
@@ -99,6 +108,18 @@ impl Coturn {
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+}
+
+fn spawn(config: &Path) -> Child {
+    Command::new("turnserver")
+        .arg("-c")
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("turnserver is needed for this test ({e}): apt-get install coturn")
+        })
 }
 
 impl Drop for Coturn {
