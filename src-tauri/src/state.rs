@@ -56,16 +56,21 @@ impl AppState {
         if let Err(why) = &line {
             eprintln!("linedesk: working offline: {why}");
         }
+        let notices: Arc<Mutex<NoticeLog>> = Arc::default();
         let calls = match (&line, &store) {
             (Ok(l), Ok(store)) => Some(Calls::new(
                 l.sync.clone(),
                 store.clone(),
                 data_dir,
                 &l.server,
+                notices.clone(),
             )),
             _ => None,
         };
-        let remote = line.as_ref().ok().map(|l| Remote::new(l.sync.clone()));
+        let remote = line
+            .as_ref()
+            .ok()
+            .map(|l| Remote::new(l.sync.clone(), &l.server));
         AppState {
             data_dir: data_dir.to_path_buf(),
             store,
@@ -73,7 +78,7 @@ impl AppState {
             calls,
             remote,
             away: Arc::new(Mutex::new(AwayTracker::new(chrono::Utc::now()))),
-            notices: Arc::default(),
+            notices,
             uploads: Arc::default(),
         }
     }

@@ -54,7 +54,7 @@ pub enum FailReason {
 }
 
 impl FailReason {
-    /// A stable code for the UI (`call.failed.<code>` in its translations).
+    /// A stable code for the UI boundary.
     pub fn code(self) -> &'static str {
         match self {
             FailReason::IceFailed => "ice_failed",
