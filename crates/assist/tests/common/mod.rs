@@ -34,6 +34,11 @@ pub struct World {
 }
 
 pub async fn world() -> World {
+    world_with(linedesk_server::ice::IceConfig::default()).await
+}
+
+/// [`world`] whose server hands out `ice` (STUN/TURN) from `GET /api/ice`.
+pub async fn world_with(ice: linedesk_server::ice::IceConfig) -> World {
     let dir = tempfile::tempdir().expect("dir");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
     let line = storage.add_line("Линия поддержки").expect("line");
@@ -53,7 +58,14 @@ pub async fn world() -> World {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
-    tokio::spawn(serve(listener, Server::new(storage.clone())));
+    let server = Server::with_ice(
+        storage.clone(),
+        linedesk_server::presence::OFFLINE_GRACE,
+        linedesk_server::config::HttpPolicy::default(),
+        linedesk_server::session_limits::SessionLimits::default(),
+        ice,
+    );
+    tokio::spawn(serve(listener, server));
     World {
         addr,
         line,
@@ -300,9 +312,16 @@ impl Specialist {
 
     /// Open a viewer for `session` and pump its signals through the sync client both ways.
     pub async fn view(&self, session: u64) -> (Arc<Viewer>, ViewerChannels) {
-        let (viewer, mut channels) = Viewer::offer(SessionConfig::loopback())
-            .await
-            .expect("offer");
+        self.view_with(session, SessionConfig::loopback()).await
+    }
+
+    /// [`Specialist::view`] with the viewer's own network settings (ICE servers, relay-only).
+    pub async fn view_with(
+        &self,
+        session: u64,
+        config: SessionConfig,
+    ) -> (Arc<Viewer>, ViewerChannels) {
+        let (viewer, mut channels) = Viewer::offer(config).await.expect("offer");
         let viewer = Arc::new(viewer);
         let mut outgoing = std::mem::replace(
             &mut channels.signals,
