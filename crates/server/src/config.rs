@@ -223,7 +223,7 @@ impl ServerConfig {
         };
         let ice = match raw.ice {
             None => IceConfig::default(),
-            Some(raw) => ice_config(file, raw, &resolve)?,
+            Some(raw) => ice_config(file, raw, resolve)?,
         };
         let tls = match raw.tls {
             None => None,
