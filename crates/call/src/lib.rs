@@ -37,4 +37,4 @@ pub use peer::{
     Call, CallChannels, CallConfig, OPUS_CLOCK_RATE, OPUS_PAYLOAD_TYPE, Sent, TICKS_PER_PACKET,
 };
 pub use state::{CallState, EndReason, FailReason};
-pub use stats::{CandidateKind, MediaPath};
+pub use stats::{CandidateKind, MediaPath, TransportHealth};

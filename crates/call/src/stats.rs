@@ -7,20 +7,35 @@ use rtc::statistics::report::RTCStatsReportEntry;
 
 use crate::Call;
 
-impl Call {
+/// What one reading of WebRTC's statistics says about the transport (read once a second).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TransportHealth {
     /// The round-trip time of the media path: the latest STUN consent check of the nominated
     /// ICE candidate pair (RFC 7675 checks run every few seconds), or the RTCP one from a
     /// receiver report when no STUN answer was timed yet. `None` before either was measured.
-    pub async fn round_trip_time(&self) -> Option<Duration> {
+    pub rtt: Option<Duration>,
+    /// Everything heard from the other side so far on the ICE transport: packets (RTP, RTCP,
+    /// DTLS) plus the connectivity and consent checks (STUN, every couple of seconds even
+    /// when the other side is silent or muted). A count that stops growing means the path is
+    /// gone.
+    pub heard: u64,
+}
+
+impl Call {
+    /// The transport's round-trip time and what was heard from the other side, from one
+    /// reading of the statistics.
+    pub async fn transport_health(&self) -> TransportHealth {
         let report = self.pc.get_stats(Instant::now(), StatsSelector::None).await;
         let mut stun = None;
         let mut rtcp = None;
+        let mut heard = report.transport().map_or(0, |t| t.packets_received);
         for entry in report.iter() {
             match entry {
-                RTCStatsReportEntry::IceCandidatePair(pair)
-                    if pair.nominated && pair.current_round_trip_time > 0.0 =>
-                {
-                    stun = Some(pair.current_round_trip_time);
+                RTCStatsReportEntry::IceCandidatePair(pair) => {
+                    heard += pair.requests_received + pair.responses_received;
+                    if pair.nominated && pair.current_round_trip_time > 0.0 {
+                        stun = Some(pair.current_round_trip_time);
+                    }
                 }
                 RTCStatsReportEntry::RemoteInboundRtp(remote) if remote.round_trip_time > 0.0 => {
                     rtcp = Some(remote.round_trip_time);
@@ -28,24 +43,23 @@ impl Call {
                 _ => {}
             }
         }
-        stun.or(rtcp)
-            .filter(|s| s.is_finite())
-            .map(Duration::from_secs_f64)
+        TransportHealth {
+            rtt: stun
+                .or(rtcp)
+                .filter(|s| s.is_finite())
+                .map(Duration::from_secs_f64),
+            heard,
+        }
     }
-}
 
-impl Call {
-    /// Everything heard from the other side so far on the ICE transport: packets (RTP, RTCP,
-    /// DTLS) plus the connectivity and consent checks (STUN, every couple of seconds even when
-    /// the other side is silent or muted). A count that stops growing means the path is gone.
+    /// [`TransportHealth::rtt`].
+    pub async fn round_trip_time(&self) -> Option<Duration> {
+        self.transport_health().await.rtt
+    }
+
+    /// [`TransportHealth::heard`].
     pub async fn heard_from_peer(&self) -> u64 {
-        let report = self.pc.get_stats(Instant::now(), StatsSelector::None).await;
-        let transport = report.transport().map_or(0, |t| t.packets_received);
-        let checks: u64 = report
-            .candidate_pairs()
-            .map(|p| p.requests_received + p.responses_received)
-            .sum();
-        transport + checks
+        self.transport_health().await.heard
     }
 }
 

@@ -392,10 +392,12 @@ impl Engine {
     /// Read the RTT and protect the outgoing stream against the loss seen incoming (the path
     /// back is assumed as lossy as the path here: RTCP receiver reports are not read yet).
     async fn every_second(&mut self) -> Result<(), EngineError> {
-        if let Some(rtt) = self.call.round_trip_time().await {
+        // One reading of the statistics a second: the RTT and what was heard.
+        let health = self.call.transport_health().await;
+        if let Some(rtt) = health.rtt {
             self.rtt = Some(rtt);
         }
-        let no_media_for = self.watch_media(Instant::now()).await;
+        let no_media_for = self.watch_media(Instant::now(), health.heard);
         let stats = self.jitter.stats();
         let so_far = CallReport::new(Duration::ZERO, self.sent, stats, self.rtt, PathBuf::new());
         self.quality.send_replace(Some(LiveQuality {
@@ -414,12 +416,11 @@ impl Engine {
 
     /// Whether the other side is still heard; how long it has not been, once that passed
     /// [`MEDIA_STALL`]. Counted only once the media path came up (ringing is not a stall).
-    async fn watch_media(&mut self, now: Instant) -> Option<Duration> {
+    fn watch_media(&mut self, now: Instant, heard: u64) -> Option<Duration> {
         let up = !matches!(self.call.state(), CallState::Ringing) && !self.call.state().is_over();
         if !up {
             return None;
         }
-        let heard = self.call.heard_from_peer().await;
         let since = *self.heard_at.get_or_insert(now);
         if heard != self.heard {
             self.heard = heard;
