@@ -431,7 +431,13 @@ impl Calls {
                             .sync
                             .submit_now(Action::HangUp { call: id, reason })
                             .await;
-                        calls.end(id, reason_code(reason)).await;
+                        // A relay-only call whose TURN server refused says so, not just
+                        // "failed".
+                        let code = match why {
+                            linedesk_call::FailReason::NoCandidates => "no_relay",
+                            _ => reason_code(reason),
+                        };
+                        calls.end(id, code).await;
                         return;
                     }
                     s if s.is_over() => return,
