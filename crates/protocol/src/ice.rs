@@ -15,7 +15,8 @@ pub const MAX_ICE_URLS: usize = 8;
 pub const MAX_ICE_FIELD_BYTES: usize = 512;
 
 /// One STUN or TURN server (or several URLs of the same one), with its credentials for TURN.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `Debug` leaves the credential out (a log line must not hand out a working TURN login).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IceServer {
     /// `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]`, `turns:...`.
     pub urls: Vec<String>,
@@ -23,6 +24,16 @@ pub struct IceServer {
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+}
+
+impl std::fmt::Debug for IceServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IceServer")
+            .field("urls", &self.urls)
+            .field("username", &self.username)
+            .field("credential", &self.credential.as_ref().map(|_| "(hidden)"))
+            .finish()
+    }
 }
 
 /// Why a list of ICE servers is refused.
@@ -141,6 +152,7 @@ mod tests {
             );
         }
         assert_eq!(server(&[], false).check(), Err(IceServerError::Urls));
+        assert!(!format!("{:?}", server(&["turn:t"], true)).contains("c2VjcmV0"));
         let many = vec![server(&["stun:x"], false); MAX_ICE_SERVERS + 1];
         assert_eq!(check_ice_servers(&many), Err(IceServerError::TooMany));
         let long = format!("stun:{}", "x".repeat(MAX_ICE_FIELD_BYTES));
