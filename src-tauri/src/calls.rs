@@ -25,7 +25,8 @@ use crate::state::lock;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct CallView {
-    /// `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`, `ended`.
+    /// `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`,
+    /// `reconnecting` (the path broke: ICE restarts, the call goes on), `ended`.
     pub state: String,
     pub call: Option<u32>,
     pub line_id: Option<i64>,
@@ -59,6 +60,9 @@ pub struct QualityView {
     pub rtt_ms: Option<u32>,
     /// Nothing received yet from the client: "no audio", whatever the MOS says.
     pub silent: bool,
+    /// Nothing at all heard from the client for this many seconds (10 or more): the media
+    /// stopped. `None` while it flows.
+    pub no_media_seconds: Option<u32>,
 }
 
 struct Active {
@@ -98,6 +102,8 @@ pub struct Calls {
     ca_file: Option<PathBuf>,
     active: tokio::sync::Mutex<Option<Active>>,
     view: Arc<Mutex<CallView>>,
+    /// The bell's log, for the notice of a call whose media stopped.
+    notices: Arc<Mutex<crate::notices::NoticeLog>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +145,7 @@ impl Calls {
         data_dir: &Path,
         server: &str,
         ca_file: Option<PathBuf>,
+        notices: Arc<Mutex<crate::notices::NoticeLog>>,
     ) -> Arc<Calls> {
         let calls = Arc::new(Calls {
             sync,
@@ -149,6 +156,7 @@ impl Calls {
             ca_file,
             active: tokio::sync::Mutex::new(None),
             view: Arc::new(Mutex::new(idle())),
+            notices,
         });
         let listener = calls.clone();
         let incoming = calls.sync.incoming();
@@ -183,16 +191,30 @@ impl Calls {
                     jitter_ms: u32::try_from(q.jitter.as_millis()).unwrap_or(u32::MAX),
                     rtt_ms: q.rtt.and_then(|r| u32::try_from(r.as_millis()).ok()),
                     silent: q.received == 0,
+                    no_media_seconds: q
+                        .no_media_for
+                        .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX)),
                 });
             }
             if let Some(call) = &a.call {
                 view.muted = call.is_muted();
-                if matches!(call.state(), CallState::OnHold { .. }) {
-                    view.state = "on_hold".into();
+                match call.state() {
+                    CallState::OnHold { .. } => view.state = "on_hold".into(),
+                    CallState::Reconnecting => view.state = "reconnecting".into(),
+                    _ => {}
                 }
             }
         }
         view
+    }
+
+    /// The peer's sockets and the line's STUN/TURN servers for this call.
+    async fn call_config(&self) -> Result<CallConfig, CallsError> {
+        let mut config = config();
+        config.ice = crate::ice::setup(&self.server, self.ca_file.as_deref(), self.sync.token())
+            .await
+            .map_err(CallsError::Call)?;
+        Ok(config)
     }
 
     fn recordings(&self) -> PathBuf {
@@ -231,7 +253,7 @@ impl Calls {
         })
         .await
         .map_err(|_| CallsError::Server("the server did not ring the client".into()))?;
-        let (call, channels) = Call::offer(config())
+        let (call, channels) = Call::offer(self.call_config().await?)
             .await
             .map_err(|e| CallsError::Call(e.to_string()))?;
         let call = Arc::new(call);
@@ -289,7 +311,7 @@ impl Calls {
             .await
             .map_err(|_| CallsError::Call("the caller sent no offer".into()))?,
         };
-        let (call, channels) = Call::answer(config(), &sdp)
+        let (call, channels) = Call::answer(self.call_config().await?, &sdp)
             .await
             .map_err(|e| CallsError::Call(e.to_string()))?;
         let call = Arc::new(call);
@@ -366,6 +388,12 @@ impl Calls {
             SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg"))),
         )
         .map_err(|e| CallsError::Call(e.to_string()))?;
+        crate::call_media::watch_stalls(
+            session.quality(),
+            self.view.clone(),
+            self.store.clone(),
+            self.notices.clone(),
+        );
         // An unplugged headset: the call and its recording go on; the panel says what happened.
         if let Some(mut events) = session.device_events() {
             let view = self.view.clone();
@@ -408,7 +436,13 @@ impl Calls {
                             .sync
                             .submit_now(Action::HangUp { call: id, reason })
                             .await;
-                        calls.end(id, reason_code(reason)).await;
+                        // A relay-only call whose TURN server refused says so, not just
+                        // "failed".
+                        let code = match why {
+                            linedesk_call::FailReason::NoCandidates => "no_relay",
+                            _ => reason_code(reason),
+                        };
+                        calls.end(id, code).await;
                         return;
                     }
                     s if s.is_over() => return,

@@ -326,7 +326,10 @@ export type CallView = CallView_Serialize | CallView_Deserialize;
 
 /**  What the call panel shows. */
 export type CallView_Deserialize = {
-	/**  `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`, `ended`. */
+	/**
+	 *  `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`,
+	 *  `reconnecting` (the path broke: ICE restarts, the call goes on), `ended`.
+	 */
 	state: string,
 	call?: number | null,
 	lineId?: number | null,
@@ -352,7 +355,10 @@ export type CallView_Deserialize = {
 
 /**  What the call panel shows. */
 export type CallView_Serialize = {
-	/**  `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`, `ended`. */
+	/**
+	 *  `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`,
+	 *  `reconnecting` (the path broke: ICE restarts, the call goes on), `ended`.
+	 */
 	state: string,
 	call: number | null,
 	lineId: number | null,
@@ -700,6 +706,11 @@ export type QualityView_Deserialize = {
 	rttMs?: number | null,
 	/**  Nothing received yet from the client: "no audio", whatever the MOS says. */
 	silent: boolean,
+	/**
+	 *  Nothing at all heard from the client for this many seconds (10 or more): the media
+	 *  stopped. `None` while it flows.
+	 */
+	noMediaSeconds?: number | null,
 };
 
 /**  The in-call quality indicator's figures (V1: from the call's live statistics). */
@@ -712,6 +723,11 @@ export type QualityView_Serialize = {
 	rttMs: number | null,
 	/**  Nothing received yet from the client: "no audio", whatever the MOS says. */
 	silent: boolean,
+	/**
+	 *  Nothing at all heard from the client for this many seconds (10 or more): the media
+	 *  stopped. `None` while it flows.
+	 */
+	noMediaSeconds: number | null,
 };
 
 export type QuickReply = {

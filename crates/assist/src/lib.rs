@@ -75,6 +75,8 @@ pub struct AssistConfig {
     pub display: Option<String>,
     /// The screen's peer connection: loopback for a server on 127.0.0.1 or localhost.
     pub network: SessionConfig,
+    /// Relayed (TURN) paths only (`--relay-only`); the line must hand out a TURN server.
+    pub relay_only: bool,
     /// Quit after this many requests were handled (`None`: run until interrupted).
     pub requests: Option<usize>,
 }
@@ -96,6 +98,7 @@ impl AssistConfig {
             } else {
                 SessionConfig::default()
             },
+            relay_only: false,
             requests: None,
         }
     }

@@ -3,7 +3,7 @@
 //! ```text
 //! LINEDESK_ASSIST_ACCOUNT_PASSWORD=... [LINEDESK_ASSIST_PASSWORD=...] \
 //! linedesk-assist --server https://HOST[:PORT] [--ca CA.pem] --login LOGIN [--set-password]
-//!     [--accept | --decline] [--display :N] [--requests N] [--insecure-plain]
+//!     [--accept | --decline] [--display :N] [--requests N] [--insecure-plain] [--relay-only]
 //! ```
 //!
 //! `--server https://...` is HTTPS and WSS, the server's certificate checked against the
@@ -16,7 +16,9 @@
 //! (passwords are never taken from the command line, where other users of the machine see
 //! them). A request by request is asked on the terminal (`y`/`n`) unless `--accept` or
 //! `--decline` says. A running session shares `--display` (default `$DISPLAY`) and stops when
-//! `end` is typed or Ctrl+C pressed. `--requests N` quits after N requests (for tests).
+//! `end` is typed or Ctrl+C pressed. `--requests N` quits after N requests (for tests). The
+//! screen's peer uses the STUN/TURN servers the line hands out (`GET /api/ice`);
+//! `--relay-only` allows relayed (TURN) paths only.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -24,7 +26,7 @@ use std::process::ExitCode;
 
 use linedesk_assist::{Answer, AssistConfig, Console, Input};
 
-const USAGE: &str = "usage: LINEDESK_ASSIST_ACCOUNT_PASSWORD=... [LINEDESK_ASSIST_PASSWORD=...] linedesk-assist --server https://HOST[:PORT] [--ca CA.pem] --login LOGIN [--set-password] [--accept | --decline] [--display :N] [--requests N] [--insecure-plain]";
+const USAGE: &str = "usage: LINEDESK_ASSIST_ACCOUNT_PASSWORD=... [LINEDESK_ASSIST_PASSWORD=...] linedesk-assist --server https://HOST[:PORT] [--ca CA.pem] --login LOGIN [--set-password] [--accept | --decline] [--display :N] [--requests N] [--insecure-plain] [--relay-only]";
 
 const ACCOUNT_PASSWORD: &str = "LINEDESK_ASSIST_ACCOUNT_PASSWORD";
 const SESSION_PASSWORD: &str = "LINEDESK_ASSIST_PASSWORD";
@@ -38,7 +40,9 @@ fn config(args: &[String]) -> Result<AssistConfig, String> {
             .strip_prefix("--")
             .ok_or_else(|| format!("unexpected argument {arg:?}\n{USAGE}"))?;
         match name {
-            "accept" | "decline" | "set-password" | "insecure-plain" => flags.push(name),
+            "accept" | "decline" | "set-password" | "insecure-plain" | "relay-only" => {
+                flags.push(name)
+            }
             "server" | "login" | "display" | "requests" | "ca" => {
                 let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
                 values.insert(name, value.clone());
@@ -78,6 +82,7 @@ fn config(args: &[String]) -> Result<AssistConfig, String> {
             })?);
     }
     config.display = values.get("display").cloned();
+    config.relay_only = flags.contains(&"relay-only");
     config.requests = values
         .get("requests")
         .map(|n| {

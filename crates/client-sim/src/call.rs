@@ -48,6 +48,8 @@ pub struct CallPlan {
     /// The WebRTC peer's sockets; `None`: loopback for a server on 127.0.0.1 or localhost
     /// (the app's embedded server), the machine's interfaces otherwise.
     pub network: Option<CallConfig>,
+    /// Relayed (TURN) paths only: the line must hand out a TURN server (`GET /api/ice`).
+    pub relay_only: bool,
 }
 
 impl CallPlan {
@@ -60,6 +62,7 @@ impl CallPlan {
             hang_up: true,
             recording: None,
             network: None,
+            relay_only: false,
         }
     }
 }
@@ -164,7 +167,8 @@ impl Phone {
         }
         // The caller offers once the call is answered: a call ringing the whole line has
         // nobody to relay the offer to before.
-        let (peer, channels) = Call::offer(network(link.server().endpoint(), &plan)).await?;
+        let config = with_ice(&link, &plan).await?;
+        let (peer, channels) = Call::offer(config).await?;
         let peer = Arc::new(peer);
         link.attach(call, &peer, channels.signals);
         talk(link, call, appeal, peer, channels.packets, plan).await
@@ -194,7 +198,8 @@ impl Phone {
             )));
         };
         link.submit(Action::AnswerCall { call }).await?;
-        let (peer, channels) = Call::answer(network(link.server().endpoint(), &plan), &sdp).await?;
+        let config = with_ice(&link, &plan).await?;
+        let (peer, channels) = Call::answer(config, &sdp).await?;
         let peer = Arc::new(peer);
         link.attach(call, &peer, channels.signals);
         talk(link, call, appeal, peer, channels.packets, plan).await
@@ -225,6 +230,14 @@ pub async fn answer_call(
         .await?
         .answer(plan)
         .await
+}
+
+/// The peer's sockets and the line's STUN/TURN servers for this account (`GET /api/ice`).
+async fn with_ice(link: &LineLink, plan: &CallPlan) -> Result<CallConfig, SimError> {
+    let mut config = network(link.server().endpoint(), plan);
+    config.ice =
+        linedesk_engine::ice::ice_setup(link.server(), link.token(), plan.relay_only).await?;
+    Ok(config)
 }
 
 /// Loopback sockets for a server on this machine, the interfaces otherwise.

@@ -50,6 +50,11 @@ fn parse(args: &[String]) -> Result<Command, String> {
     );
     plan.ring_timeout = Duration::from_secs(number_of(&opts, "wait", 60)? as u64);
     plan.recording = opts.get("recording").map(PathBuf::from);
+    plan.relay_only = match opts.get("ice").map(String::as_str) {
+        None | Some("all") => false,
+        Some("relay") => true,
+        Some(other) => return Err(format!("--ice is all or relay, not {other:?}")),
+    };
     Ok(Command {
         server,
         login: opts

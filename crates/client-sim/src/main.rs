@@ -22,7 +22,7 @@
 //! ```text
 //! linedesk-client-sim call --wav speech.wav [--server URL [--ca CA.pem] | --data-dir DIR]
 //!     [--login client-1] [--password demo-client] [--seconds 10] [--heard heard.wav]
-//!     [--recording call.ogg] [--wait 60]
+//!     [--recording call.ogg] [--wait 60] [--ice all|relay]
 //! linedesk-client-sim answer --wav speech.wav ...the same options
 //! ```
 //!
@@ -31,7 +31,9 @@
 //! unless the specialist does first. `answer`: the client waits up to `--wait` seconds for a
 //! specialist's call, picks up and does the same. Both print how the call went, its length and
 //! the client engine's figures (loss, jitter, MOS); `--heard` keeps what the client's speaker
-//! played as a WAV, `--recording` the client engine's two-channel Ogg Opus recording.
+//! played as a WAV, `--recording` the client engine's two-channel Ogg Opus recording. The
+//! peer uses the STUN/TURN servers the line hands out (`GET /api/ice`); `--ice relay` allows
+//! relayed (TURN) paths only.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -43,7 +45,7 @@ use linedesk_engine::Endpoint;
 mod call_command;
 
 const USAGE: &str = "usage: linedesk-client-sim [--server https://HOST:PORT [--ca CA.pem] | --data-dir DIR] [--insecure-plain] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5] [--comment TEXT] [--file PATH]
-       linedesk-client-sim call|answer --wav SPEECH.wav [--server https://HOST:PORT [--ca CA.pem] | --data-dir DIR] [--insecure-plain] [--login client-1] [--password P] [--seconds 10] [--heard HEARD.wav] [--recording CALL.ogg] [--wait 60]";
+       linedesk-client-sim call|answer --wav SPEECH.wav [--server https://HOST:PORT [--ca CA.pem] | --data-dir DIR] [--insecure-plain] [--login client-1] [--password P] [--seconds 10] [--heard HEARD.wav] [--recording CALL.ogg] [--wait 60] [--ice all|relay]";
 
 /// Options without a value.
 const FLAGS: &[&str] = &["insecure-plain"];

@@ -39,6 +39,12 @@ pub enum EngineError {
         code: linedesk_protocol::ErrorCode,
         message: String,
     },
+    /// The call's peer failed before or while connecting (the reason says why).
+    #[error("the call failed: {0}")]
+    CallFailed(linedesk_call::FailReason),
+    /// The server's ICE servers (`GET /api/ice`) are unusable.
+    #[error("the line's ICE servers: {0}")]
+    IceServers(String),
     /// A WAV file that cannot be read or written.
     #[error("wav: {0}")]
     Wav(String),
@@ -66,6 +72,8 @@ impl EngineError {
             EngineError::Refused { .. } => "engine.refused",
             EngineError::Line(_) => "engine.line",
             EngineError::Rejected { .. } => "engine.rejected",
+            EngineError::CallFailed(_) => "engine.call_failed",
+            EngineError::IceServers(_) => "engine.ice_servers",
             EngineError::Wav(_) => "engine.wav",
             EngineError::Json(_) => "engine.json",
             EngineError::Task(_) => "engine.task",

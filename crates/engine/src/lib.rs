@@ -18,6 +18,9 @@
 //! [`CallReport`]: packets, loss, late, jitter, buffer delay, RTT from WebRTC's stats and an
 //! E-model MOS; [`CallReport::quality`] is what `Action::CallStats` sends to the server.
 //!
+//! Before a call, each party asks the line for its STUN/TURN servers ([`ice::ice_setup`],
+//! `GET /api/ice`) and hands them to its `CallConfig`.
+//!
 //! After the call the specialist's app uploads the recording: [`upload_recording`] once, or
 //! through the [`UploadQueue`], which keeps it on disk and retries with backoff until the
 //! server acknowledges it (and sets aside what can never succeed). Every connection to the
@@ -32,6 +35,7 @@
 
 pub mod analysis;
 mod error;
+pub mod ice;
 pub mod line;
 #[cfg(feature = "loopback")]
 pub mod loopback;
@@ -46,6 +50,6 @@ pub use error::EngineError;
 pub use linedesk_endpoint::{Bare, Connector, Endpoint, EndpointError, WebSocket};
 pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
-pub use session::{CallSession, Impairment, Levels, LiveQuality, SessionConfig, Side};
+pub use session::{CallSession, Impairment, Levels, LiveQuality, MEDIA_STALL, SessionConfig, Side};
 pub use shared_io::SharedIo;
 pub use upload::{Uploaded, download_recording, upload_recording};

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 mod call;
 mod guest;
+mod ice;
 mod limits;
 mod query;
 mod workstation;
@@ -24,6 +25,10 @@ pub use call::{
 };
 mod remote;
 pub use guest::GuestSignIn;
+pub use ice::{
+    IceServer, IceServerError, MAX_ICE_FIELD_BYTES, MAX_ICE_SERVERS, MAX_ICE_URLS,
+    check_ice_servers, check_ice_url, is_turn_url,
+};
 pub use limits::{
     FieldError, LimitUnit, MAX_ERROR_MESSAGE_CHARS, MAX_GUEST_BODY_BYTES, MAX_KB_BODY_CHARS,
     MAX_KB_DRAFT_SUBJECT_CHARS, MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_HITS_FOR_CLIENTS,

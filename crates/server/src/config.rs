@@ -13,6 +13,11 @@
 //! [tls]                          # optional: HTTPS and WSS on the same port
 //! cert = "/etc/linedesk/cert.pem"
 //! key = "/etc/linedesk/key.pem"
+//! [ice]                          # optional: STUN/TURN for calls and remote sessions
+//! stun = ["stun:turn.example.com:3478"]
+//! turn = ["turn:turn.example.com:3478?transport=udp", "turn:turn.example.com:3478?transport=tcp"]
+//! turn_secret_file = "/etc/linedesk/turn-secret"  # or turn_secret = "..." (coturn's static-auth-secret)
+//! credential_lifetime_seconds = 43200             # default 12 h
 //! ```
 //!
 //! Everything is checked before the server starts: an unknown key, a bad address, a missing or
@@ -27,6 +32,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::ice::{IceConfig, RawIce, ice_config};
 use crate::ip_buckets::BucketPolicy;
 use crate::tls::{TlsError, server_config};
 use crate::widget_policy::{WidgetLine, WidgetPolicy};
@@ -48,6 +54,8 @@ pub struct ServerConfig {
     pub widget: WidgetPolicy,
     /// Guests' tokens and the per-address limit on making guests (`[guests]`).
     pub guests: GuestPolicy,
+    /// STUN and TURN handed to the parties of calls and remote sessions (`[ice]`).
+    pub ice: IceConfig,
 }
 
 /// Guests of the web widget (K1): how long their token lives and how many one address may
@@ -160,6 +168,7 @@ struct RawConfig {
     remote_password_hours: Option<u64>,
     widget: Option<RawWidget>,
     guests: Option<RawGuests>,
+    ice: Option<RawIce>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,6 +296,10 @@ impl ServerConfig {
             None => GuestPolicy::default(),
             Some(g) => guest_policy(file, g)?,
         };
+        let ice = match raw.ice {
+            None => IceConfig::default(),
+            Some(raw) => ice_config(file, raw, resolve)?,
+        };
         let tls = match raw.tls {
             None => None,
             Some(t) => {
@@ -309,6 +322,7 @@ impl ServerConfig {
             remote_password_ttl,
             widget,
             guests,
+            ice,
         })
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::config::{GuestPolicy, HttpPolicy};
 use crate::hub::Hub;
+use crate::ice::IceConfig;
 use crate::ip_buckets::IpBuckets;
 use crate::presence::{OFFLINE_GRACE, Sessions};
 use crate::session_limits::SessionLimits;
@@ -38,6 +39,8 @@ pub struct Server {
     pub guests: GuestPolicy,
     /// New guests per client address (in memory, bounded: [`GuestPolicy::max_addresses`]).
     pub(crate) guest_buckets: Mutex<IpBuckets>,
+    /// The STUN/TURN servers handed out by `GET /api/ice` (the TURN secret stays here).
+    pub ice: IceConfig,
     pub(crate) watching_revocations: AtomicBool,
 }
 
@@ -72,17 +75,18 @@ impl Server {
         http: HttpPolicy,
         limits: SessionLimits,
     ) -> Arc<Server> {
-        Server::with_widget(
+        Server::with_options(
             storage,
             grace,
-            http,
-            limits,
-            WidgetPolicy::default(),
-            GuestPolicy::default(),
+            ServerOptions {
+                http,
+                limits,
+                ..ServerOptions::default()
+            },
         )
     }
 
-    /// A server with everything configured, the web widget's lines and guests included.
+    /// A server with the web widget's lines and guests configured.
     pub fn with_widget(
         storage: Arc<dyn Storage>,
         grace: Duration,
@@ -91,6 +95,46 @@ impl Server {
         widget: WidgetPolicy,
         guests: GuestPolicy,
     ) -> Arc<Server> {
+        let options = ServerOptions {
+            http,
+            limits,
+            widget,
+            guests,
+            ..ServerOptions::default()
+        };
+        Server::with_options(storage, grace, options)
+    }
+
+    /// A server that also hands out ICE servers (`[ice]` of the config file).
+    pub fn with_ice(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        http: HttpPolicy,
+        limits: SessionLimits,
+        ice: IceConfig,
+    ) -> Arc<Server> {
+        let options = ServerOptions {
+            http,
+            limits,
+            ice,
+            ..ServerOptions::default()
+        };
+        Server::with_options(storage, grace, options)
+    }
+
+    /// A server with everything the config file says.
+    pub fn with_options(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        options: ServerOptions,
+    ) -> Arc<Server> {
+        let ServerOptions {
+            http,
+            limits,
+            widget,
+            guests,
+            ice,
+        } = options;
         Arc::new(Server {
             storage,
             hub: Hub::default(),
@@ -103,6 +147,7 @@ impl Server {
             widget,
             guest_buckets: Mutex::new(IpBuckets::new(guests.per_ip, guests.max_addresses)),
             guests,
+            ice,
             watching_revocations: AtomicBool::new(false),
         })
     }
@@ -122,6 +167,17 @@ impl Server {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// What a server is configured with beyond its storage and presence grace (the config file's
+/// sections; tests set the ones they need and leave the rest default).
+#[derive(Debug, Default)]
+pub struct ServerOptions {
+    pub http: HttpPolicy,
+    pub limits: SessionLimits,
+    pub widget: WidgetPolicy,
+    pub guests: GuestPolicy,
+    pub ice: IceConfig,
 }
 
 /// The wall clock, read at the edge.

@@ -5,6 +5,9 @@
 //! - [`auth`]: argon2 passwords, random tokens stored as their sha256.
 //! - [`config`]: the standalone config file (`serve --config linedesk-server.toml`).
 //! - [`tls`]: HTTPS and WSS on the same port (rustls, ring provider).
+//! - [`ice`]: the STUN/TURN servers handed to calls and remote sessions (`[ice]`), TURN with
+//!   short-lived credentials from a shared secret (coturn's `use-auth-secret`); served by
+//!   `GET /api/ice` ([`http::ice`]).
 //! - [`context`]: the shared context (`Server`: storage, hub, sessions, throttle, revocations,
 //!   session limits); no HTTP in it. [`app`] re-exports it with `serve` and `router` for the
 //!   server's users.
@@ -45,6 +48,7 @@ pub mod context;
 pub mod demo;
 pub mod http;
 pub mod hub;
+pub mod ice;
 pub mod import;
 pub mod ip_buckets;
 mod keepalive;

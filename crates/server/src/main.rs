@@ -31,7 +31,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use linedesk_protocol::{MAX_LOGIN_CHARS, MAX_NAME_CHARS, check_chars};
-use linedesk_server::app::{Server, now_ms, serve};
+use linedesk_server::app::{Server, ServerOptions, now_ms, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::config::{DEFAULT_BIND, ServerConfig};
 use linedesk_server::presence::OFFLINE_GRACE;
@@ -140,6 +140,7 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         remote_password_ttl: linedesk_server::config::DEFAULT_REMOTE_PASSWORD_TTL,
         widget: Default::default(),
         guests: Default::default(),
+        ice: linedesk_server::ice::IceConfig::default(),
     })
 }
 
@@ -156,13 +157,16 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot bind {bind}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let server = Server::with_widget(
+        let server = Server::with_options(
             Arc::new(storage),
             config.offline_grace.unwrap_or(OFFLINE_GRACE),
-            config.http,
-            SessionLimits::default(),
-            config.widget,
-            config.guests,
+            ServerOptions {
+                http: config.http,
+                limits: SessionLimits::default(),
+                widget: config.widget,
+                guests: config.guests,
+                ice: config.ice,
+            },
         );
         // Tests and scripts read this line to learn the port.
         match config.tls {

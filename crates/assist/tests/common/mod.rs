@@ -40,15 +40,20 @@ pub struct World {
 }
 
 pub async fn world() -> World {
-    start(false).await
+    start(false, linedesk_server::ice::IceConfig::default()).await
 }
 
 /// The world's server with TLS on 127.0.0.1, its certificate signed by a test CA.
 pub async fn world_tls() -> World {
-    start(true).await
+    start(true, linedesk_server::ice::IceConfig::default()).await
 }
 
-async fn start(tls: bool) -> World {
+/// [`world`] whose server hands out `ice` (STUN/TURN) from `GET /api/ice`.
+pub async fn world_with(ice: linedesk_server::ice::IceConfig) -> World {
+    start(false, ice).await
+}
+
+async fn start(tls: bool, ice: linedesk_server::ice::IceConfig) -> World {
     let dir = tempfile::tempdir().expect("dir");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
     let line = storage.add_line("Линия поддержки").expect("line");
@@ -68,7 +73,13 @@ async fn start(tls: bool) -> World {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
-    let server = Server::new(storage.clone());
+    let server = Server::with_ice(
+        storage.clone(),
+        linedesk_server::presence::OFFLINE_GRACE,
+        linedesk_server::config::HttpPolicy::default(),
+        linedesk_server::session_limits::SessionLimits::default(),
+        ice,
+    );
     let (url, ca) = if tls {
         let pki = TestPki::new(dir.path(), "", &["127.0.0.1"]).expect("test CA");
         let config = linedesk_server::tls::server_config(&pki.cert, &pki.key).expect("tls");
@@ -330,9 +341,16 @@ impl Specialist {
 
     /// Open a viewer for `session` and pump its signals through the sync client both ways.
     pub async fn view(&self, session: u64) -> (Arc<Viewer>, ViewerChannels) {
-        let (viewer, mut channels) = Viewer::offer(SessionConfig::loopback())
-            .await
-            .expect("offer");
+        self.view_with(session, SessionConfig::loopback()).await
+    }
+
+    /// [`Specialist::view`] with the viewer's own network settings (ICE servers, relay-only).
+    pub async fn view_with(
+        &self,
+        session: u64,
+        config: SessionConfig,
+    ) -> (Arc<Viewer>, ViewerChannels) {
+        let (viewer, mut channels) = Viewer::offer(config).await.expect("offer");
         let viewer = Arc::new(viewer);
         let mut outgoing = std::mem::replace(
             &mut channels.signals,

@@ -9,6 +9,7 @@
 //! - [`admin`]: the admin API; [`admin_accounts`]: disable, enable, reset, take off a line;
 //! - [`auth`]: who is asking (bearer token, peer address); [`error`]: refusals with the wire's
 //!   codes ([`crate::wire_error`], shared with the WebSocket);
+//! - [`ice`]: `GET /api/ice`, the STUN/TURN servers with short-lived TURN credentials;
 //! - [`token`]: `POST /api/token/renew`, a live token traded for a new one;
 //! - [`router`]: the table of routes; [`serve`]: the accept loops, plain and TLS.
 //!
@@ -24,6 +25,7 @@ mod download;
 pub mod error;
 pub mod files;
 pub mod guest;
+pub mod ice;
 pub mod login;
 mod origin;
 pub mod recordings;

@@ -13,6 +13,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/api/logout", post(super::login::logout))
         .route("/api/token/renew", post(super::token::renew))
         .route("/api/widget/guest", post(super::guest::guest))
+        .route("/api/ice", get(super::ice::ice_servers))
         .route("/api/ws", get(super::ws::websocket))
         .route(
             "/api/lines/{line}/quick-replies",
