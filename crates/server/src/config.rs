@@ -10,6 +10,10 @@
 //! header_timeout_seconds = 10
 //! body_timeout_seconds = 300
 //! allowed_origins = ["https://desk.example.com"]
+//! [[widget.lines]]               # optional: the client's web widget of a line
+//! line = 1
+//! origins = ["https://shop.example.com"]
+//! guests = true
 //! [tls]                          # optional: HTTPS and WSS on the same port
 //! cert = "/etc/linedesk/cert.pem"
 //! key = "/etc/linedesk/key.pem"
@@ -28,6 +32,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::tls::{TlsError, server_config};
+use crate::widget_policy::{RawWidget, WidgetPolicy, WidgetPolicyError, normalize_origin};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:7700";
 
@@ -42,6 +47,8 @@ pub struct ServerConfig {
     pub http: HttpPolicy,
     /// V2: how long a client's remote-session password stays valid after it was set.
     pub remote_password_ttl: Duration,
+    /// The client's web widget per line (`[[widget.lines]]`).
+    pub widget: WidgetPolicy,
 }
 
 /// The HTTP side's deadlines, caps and allowed origins (`[http]` in the config file).
@@ -102,6 +109,11 @@ pub enum ConfigError {
         value: String,
         reason: &'static str,
     },
+    #[error("{file}: {source}")]
+    Widget {
+        file: PathBuf,
+        source: WidgetPolicyError,
+    },
     #[error("{file}: `{key}`: {source}")]
     Tls {
         file: PathBuf,
@@ -119,6 +131,7 @@ struct RawConfig {
     offline_grace_seconds: Option<u64>,
     http: Option<RawHttp>,
     remote_password_hours: Option<u64>,
+    widget: Option<RawWidget>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +225,13 @@ impl ServerConfig {
             }
             Some(h) => Duration::from_secs(h * 60 * 60),
         };
+        let widget = match raw.widget {
+            None => WidgetPolicy::default(),
+            Some(w) => WidgetPolicy::from_raw(w).map_err(|source| ConfigError::Widget {
+                file: file.to_path_buf(),
+                source,
+            })?,
+        };
         let tls = match raw.tls {
             None => None,
             Some(t) => {
@@ -232,6 +252,7 @@ impl ServerConfig {
             offline_grace,
             http,
             remote_password_ttl,
+            widget,
         })
     }
 }
@@ -267,17 +288,14 @@ fn http_policy(file: &Path, raw: RawHttp) -> Result<HttpPolicy, ConfigError> {
     };
     let mut allowed_origins = Vec::new();
     for origin in raw.allowed_origins.unwrap_or_default() {
-        let trimmed = origin.trim().trim_end_matches('/');
-        let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
-        let host = trimmed.split_once("://").map_or("", |(_, h)| h);
-        if !scheme_ok || host.is_empty() || host.contains('/') {
+        let Some(checked) = normalize_origin(&origin) else {
             return Err(bad(
                 "http.allowed_origins",
                 format!("{origin:?}"),
                 "an origin is scheme://host[:port], like https://desk.example.com",
             ));
-        }
-        allowed_origins.push(trimmed.to_ascii_lowercase());
+        };
+        allowed_origins.push(checked);
     }
     Ok(HttpPolicy {
         max_connections_per_ip,
@@ -403,6 +421,14 @@ mod tests {
             (
                 "data_dir = \"d\"\n[http]\norigins = []",
                 "unknown field `origins`",
+            ),
+            (
+                "data_dir = \"d\"\n[[widget.lines]]\nline = 1\norigins = [\"shop\"]",
+                "widget.lines entry 1: origins:",
+            ),
+            (
+                "data_dir = \"d\"\n[[widget.lines]]\nline = 1\nguest = true",
+                "unknown field `guest`",
             ),
         ];
         for (text, expected) in cases {

@@ -12,6 +12,7 @@ use crate::presence::{OFFLINE_GRACE, Sessions};
 use crate::session_limits::SessionLimits;
 use crate::storage::{Revoked, Storage};
 use crate::throttle::LoginThrottle;
+use crate::widget_policy::WidgetPolicy;
 
 pub struct Server {
     pub storage: Arc<dyn Storage>,
@@ -30,6 +31,8 @@ pub struct Server {
     pub http: HttpPolicy,
     /// The bounds of every WebSocket session (deadlines, keepalive, rate, per-account cap).
     pub limits: SessionLimits,
+    /// The client's web widget per line: embedding origins, guests (`[[widget.lines]]`).
+    pub widget: WidgetPolicy,
     pub(crate) watching_revocations: AtomicBool,
 }
 
@@ -64,6 +67,17 @@ impl Server {
         http: HttpPolicy,
         limits: SessionLimits,
     ) -> Arc<Server> {
+        Server::with_widget(storage, grace, http, limits, WidgetPolicy::default())
+    }
+
+    /// A server whose lines have a web widget (`widget`), with its HTTP policy and limits.
+    pub fn with_widget(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        http: HttpPolicy,
+        limits: SessionLimits,
+        widget: WidgetPolicy,
+    ) -> Arc<Server> {
         Arc::new(Server {
             storage,
             hub: Hub::default(),
@@ -73,6 +87,7 @@ impl Server {
             revoked: tokio::sync::broadcast::channel(1024).0,
             http,
             limits,
+            widget,
             watching_revocations: AtomicBool::new(false),
         })
     }

@@ -137,12 +137,23 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         offline_grace: None,
         http,
         remote_password_ttl: linedesk_server::config::DEFAULT_REMOTE_PASSWORD_TTL,
+        widget: linedesk_server::widget_policy::WidgetPolicy::default(),
     })
 }
 
 fn run_server(config: ServerConfig) -> Result<(), String> {
     let storage =
         open_storage(&config.data_dir)?.with_remote_password_ttl(config.remote_password_ttl);
+    let known = storage.lines().map_err(|e| e.to_string())?;
+    if let Some(line) = config
+        .widget
+        .lines()
+        .find(|line| !known.iter().any(|k| k.id == *line))
+    {
+        return Err(format!(
+            "[[widget.lines]] line = {line}: there is no such line (add-line first)"
+        ));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -153,10 +164,12 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot bind {bind}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let server = Server::configured(
+        let server = Server::with_widget(
             Arc::new(storage),
             config.offline_grace.unwrap_or(OFFLINE_GRACE),
             config.http,
+            linedesk_server::session_limits::SessionLimits::default(),
+            config.widget,
         );
         // Tests and scripts read this line to learn the port.
         match config.tls {

@@ -8,6 +8,7 @@
 //! - [`auth`]: who is asking (bearer token, peer address); [`error`]: refusals with the wire's
 //!   codes ([`crate::wire_error`], shared with the WebSocket);
 //! - [`token`]: `POST /api/token/renew`, a live token traded for a new one;
+//! - [`widget`]: the client's web widget (`/widget/`, `embed.js`, `/api/widget/lines/{line}`);
 //! - [`router`]: the table of routes; [`serve`]: the accept loops, plain and TLS.
 //!
 //! Nothing outside this module tree depends on axum, except the WebSocket session itself.
@@ -27,6 +28,7 @@ pub mod recordings;
 mod router;
 mod serve;
 pub mod token;
+pub mod widget;
 mod ws;
 
 pub use auth::PeerIp;
