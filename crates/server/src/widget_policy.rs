@@ -133,6 +133,11 @@ impl WidgetPolicy {
         self.lines.get(&line)
     }
 
+    /// Whether `line` takes guests (a line without a widget takes none).
+    pub fn allows_guests(&self, line: u64) -> bool {
+        self.lines.get(&line).is_some_and(|l| l.guests)
+    }
+
     /// The lines that have a widget, in order.
     pub fn lines(&self) -> impl Iterator<Item = u64> + '_ {
         self.lines.keys().copied()
