@@ -24,7 +24,9 @@ APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
   # Audio without a sound card: speech made by espeak-ng and sox, a PulseAudio null sink.
   espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins
   # Remote sessions: an xterm to drive on the virtual display, xwd to screenshot it.
-  xterm x11-apps)
+  xterm x11-apps
+  # The client's web widget in a real browser (driven by playwright-core from ui/'s npm).
+  chromium)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
@@ -70,15 +72,24 @@ setup_tauri_driver() {
   cargo install tauri-driver --version '^2' --locked
 }
 
-# Build the front end into ui/dist, touching ui/dist only when the output changed, so an
-# unchanged UI does not make cargo rebuild the shell (tauri-build watches ui/dist).
+# Build the front end into ui/dist and the client's web widget into ui/dist-widget, touching
+# each only when its output changed, so an unchanged UI does not make cargo rebuild the shell
+# (tauri-build watches ui/dist) or the server (its build.rs embeds ui/dist-widget).
 build_ui() {
   step "build ui"
   (cd ui && npx vite build --logLevel warn --outDir .dist-new --emptyOutDir)
-  if ! diff -rq ui/.dist-new ui/dist >/dev/null 2>&1; then
-    rm -rf ui/dist && mv ui/.dist-new ui/dist
+  replace_if_changed ui/.dist-new ui/dist
+  step "build the web widget"
+  (cd ui && npx vite build --config vite.widget.config.ts --logLevel warn \
+    --outDir .dist-widget-new --emptyOutDir)
+  replace_if_changed ui/.dist-widget-new ui/dist-widget
+}
+
+replace_if_changed() {
+  if ! diff -rq "$1" "$2" >/dev/null 2>&1; then
+    rm -rf "$2" && mv "$1" "$2"
   else
-    rm -rf ui/.dist-new
+    rm -rf "$1"
   fi
 }
 

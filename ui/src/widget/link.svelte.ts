@@ -34,6 +34,8 @@ export class Link {
   status = $state<LinkStatus>("connecting");
   conversation = $state<Conversation>(emptyConversation());
   outbox = $state<Outgoing[]>([]);
+  /** Messages acknowledged whose event has not arrived yet: still shown, no longer resent. */
+  delivered = $state<Outgoing[]>([]);
   /** The last refusal of an action, as a wire code (`too_long`, ...). */
   refused = $state<string | null>(null);
   /** The replay reached the present at least once. */
@@ -140,23 +142,30 @@ export class Link {
         socket.send(JSON.stringify({ type: "subscribe", line, after: this.conversation.seq }));
         break;
       }
-      case "event":
-        this.conversation = apply(
-          this.conversation,
-          Number(frame.seq),
-          Number(frame.at_ms),
-          frame.event as WireEvent,
-        );
+      case "event": {
+        const event = frame.event as WireEvent;
+        this.conversation = apply(this.conversation, Number(frame.seq), Number(frame.at_ms), event);
+        if (event.kind === "message_posted" && event.from_specialist == null) {
+          const i = this.delivered.findIndex((d) => d.action.text === event.text);
+          if (i >= 0) this.delivered = this.delivered.filter((_, j) => j !== i);
+        }
         break;
+      }
       case "caught_up":
         this.status = "online";
         this.caughtUp = true;
         this.live = true;
         for (const entry of this.outbox) this.send(entry);
         break;
-      case "ack":
+      case "ack": {
+        const entry = this.outbox.find((e) => e.key === frame.key);
         this.settle(String(frame.key));
+        // A duplicate was in the log already (and replayed): nothing more will come for it.
+        if (entry && entry.action.kind === "client_message" && frame.duplicate !== true) {
+          this.delivered = [...this.delivered, entry];
+        }
         break;
+      }
       case "error": {
         const code = String(frame.code);
         if (!this.live && (code === "unauthenticated" || code === "forbidden") && frame.key == null) {
