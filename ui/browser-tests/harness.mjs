@@ -133,19 +133,31 @@ export async function signIn(frame, { login, password }) {
   await frame.waitForSelector("[data-status=online]");
 }
 
+async function login(serverUrl, { login, password }) {
+  const answer = await fetch(`${serverUrl}/api/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ login, password }),
+  });
+  if (!answer.ok) throw new Error(`the login of ${login}: ${answer.status}`);
+  return (await answer.json()).token;
+}
+
 /** A specialist on the real wire: sign in, subscribe from the start, act and wait for events. */
 export class Specialist {
-  static async signIn(serverUrl, { login, password }, line) {
-    const answer = await fetch(`${serverUrl}/api/login`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ login, password }),
-    });
-    if (!answer.ok) throw new Error(`the specialist's login: ${answer.status}`);
-    const { token } = await answer.json();
-    const s = new Specialist(serverUrl, token, line);
+  static async signIn(serverUrl, credentials, line) {
+    const s = new Specialist(serverUrl, await login(serverUrl, credentials), line);
     await s.connect();
     return s;
+  }
+
+  /** Sign in again (a restarted server): a new session replaying the line from the start. */
+  async reconnect(serverUrl, credentials) {
+    this.close();
+    this.serverUrl = serverUrl;
+    this.token = await login(serverUrl, credentials);
+    this.events = [];
+    await this.connect();
   }
 
   constructor(serverUrl, token, line) {
@@ -170,7 +182,9 @@ export class Specialist {
         else if (f.type === "caught_up") resolve();
         else if (f.type === "event") {
           this.events.push(f.event);
-          this.waiters = this.waiters.filter((w) => !w(f.event));
+          for (const waiter of [...this.waiters]) {
+            if (waiter(f.event)) this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          }
         } else if (f.type === "ack" || f.type === "error") {
           const done = this.acks.get(f.key);
           if (done) done(f);

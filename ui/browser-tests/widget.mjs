@@ -144,14 +144,12 @@ try {
       bind: server.address,
       widgetLines: [{ line: prepared.line, origins: [hostOrigin], guests: true }],
     });
-    specialist.close();
-    const again = await Specialist.signIn(server.url, prepared.specialistLogin, prepared.line);
-    await again.waitFor((e) => e.kind === "message_posted" && e.text === offline, "the offline message");
+    await specialist.reconnect(server.url, prepared.specialistLogin);
+    await specialist.waitFor((e) => e.kind === "message_posted" && e.text === offline, "the offline message");
     await frame.waitForSelector("[data-status=online]");
     await frame.waitForFunction(() => !document.querySelector("[data-pending=true], [data-sent=true]"));
     const texts = await frame.$$eval("[data-from=client] .text", (els) => els.map((e) => e.textContent));
     assert.equal(texts.filter((t) => t === offline).length, 1, "sent exactly once");
-    Object.assign(specialist, { ws: again.ws, events: again.events, waiters: again.waiters, acks: again.acks, token: again.token });
   });
 
   const result = `Решено ${XSS[2]}`;
