@@ -132,8 +132,9 @@ cmd_test() {
   cargo clippy --workspace --all-targets --quiet -- -D warnings
   step "cargo build (app and assistant binaries for the end-to-end tests)"
   cargo build -p linedesk -p linedesk-assist
-  step "cargo test (unit, property, store, end-to-end)"
-  cargo test --workspace --no-fail-fast
+  step "cargo test (unit, property, store, end-to-end, the widget in Chromium)"
+  # build_ui above built the web widget: a server test finding it missing is a failure.
+  LINEDESK_REQUIRE_WIDGET=1 cargo test --workspace --no-fail-fast
   step "done"
 }
 
