@@ -182,34 +182,48 @@ export type AppealNote = AppealNote_Serialize | AppealNote_Deserialize;
 
 /**  One note of the timeline. */
 export type AppealNote_Deserialize = {
+	/**  The appeal (0 for `article_helped`: no appeal). */
 	appeal: number,
-	/**  `transferred` or `rated`. */
+	/**  `transferred`, `rated` or `article_helped`. */
 	kind: string,
 	/**  Who handed it on (`None` for a rating); `by_me` when it was this app's specialist. */
 	byName?: string | null,
 	byMe: boolean,
 	/**  The colleague it went to, by name. */
 	toName?: string | null,
-	/**  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating. */
+	/**
+	 *  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating;
+	 *  the article's id.
+	 */
 	target: string,
-	/**  The reason of a transfer. */
+	/**
+	 *  The reason of a transfer; the client's comment on a rating (empty: none); the article's
+	 *  title. Text typed by people: shown as text, never as HTML.
+	 */
 	detail: string,
 	at: number,
 };
 
 /**  One note of the timeline. */
 export type AppealNote_Serialize = {
+	/**  The appeal (0 for `article_helped`: no appeal). */
 	appeal: number,
-	/**  `transferred` or `rated`. */
+	/**  `transferred`, `rated` or `article_helped`. */
 	kind: string,
 	/**  Who handed it on (`None` for a rating); `by_me` when it was this app's specialist. */
 	byName: string | null,
 	byMe: boolean,
 	/**  The colleague it went to, by name. */
 	toName: string | null,
-	/**  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating. */
+	/**
+	 *  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating;
+	 *  the article's id.
+	 */
 	target: string,
-	/**  The reason of a transfer. */
+	/**
+	 *  The reason of a transfer; the client's comment on a rating (empty: none); the article's
+	 *  title. Text typed by people: shown as text, never as HTML.
+	 */
 	detail: string,
 	at: number,
 };

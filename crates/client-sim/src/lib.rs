@@ -228,9 +228,19 @@ impl SimClient {
         .await
     }
 
-    /// Rate a finished appeal, 1 to 5 stars (A4).
-    pub async fn rate(&mut self, appeal: u64, stars: u8) -> Result<(), SimError> {
-        self.submit(Action::RateAppeal { appeal, stars }).await
+    /// Rate a finished appeal, 1 to 5 stars, with an optional comment (A4).
+    pub async fn rate(
+        &mut self,
+        appeal: u64,
+        stars: u8,
+        comment: Option<&str>,
+    ) -> Result<(), SimError> {
+        self.submit(Action::RateAppeal {
+            appeal,
+            stars,
+            comment: comment.map(str::to_string),
+        })
+        .await
     }
 
     /// The next thing that happened to this client's conversation.

@@ -4,13 +4,13 @@
 //! linedesk-client-sim [--server 127.0.0.1:7700 | --data-dir APP_DATA_DIR]
 //!     [--clients client-1,client-2 | --count 3] [--password demo-client]
 //!     [--messages 2] [--wait 300] [--say "text"] [--rate-share 0.8] [--stars 5]
-//!     [--file report.pdf]
+//!     [--comment "text"] [--file report.pdf]
 //! ```
 //!
 //! With `--file`, each client first sends that file to the line's chat (A1: it opens the
 //! appeal). Each client writes (a phrase of the demo, or `--say`), waits up to `--wait` seconds for a
 //! specialist's answer, writes again (`--messages` in all), then waits for the appeal to be
-//! finished, and rates it (`--stars`) for a `--rate-share` of the clients (deterministic: of
+//! finished, and rates it (`--stars`, with `--comment` when given) for a `--rate-share` of the clients (deterministic: of
 //! every ten clients, the first `10 × share` rate). With `--data-dir` the address of the app's
 //! embedded server is read from `<dir>/server/address`.
 //!
@@ -36,7 +36,7 @@ use linedesk_client_sim::{SimClient, SimError};
 
 mod call_command;
 
-const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5] [--file PATH]
+const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5] [--comment TEXT] [--file PATH]
        linedesk-client-sim call|answer --wav SPEECH.wav [--server ADDR | --data-dir DIR] [--login client-1] [--password P] [--seconds 10] [--heard HEARD.wav] [--recording CALL.ogg] [--wait 60]";
 
 struct Plan {
@@ -49,6 +49,8 @@ struct Plan {
     /// The share of clients who rate their finished appeal, 0.0 to 1.0.
     rate_share: f64,
     stars: u8,
+    /// What the clients write with their rating.
+    comment: Option<String>,
     /// A file each client sends first.
     file: Option<std::path::PathBuf>,
 }
@@ -130,6 +132,18 @@ fn parse(args: &[String]) -> Result<Plan, String> {
                 .filter(|s| (1..=5).contains(s))
                 .ok_or("--stars is 1 to 5")?,
         },
+        comment: match opts.get("comment") {
+            None => None,
+            Some(c) => {
+                linedesk_protocol::check_chars(
+                    "comment",
+                    c,
+                    linedesk_protocol::MAX_RATING_COMMENT_CHARS,
+                )
+                .map_err(|e| format!("--comment: {e}"))?;
+                Some(c.clone())
+            }
+        },
         file: opts.get("file").map(std::path::PathBuf::from),
     })
 }
@@ -166,8 +180,16 @@ async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimErro
     let appeal = client.wait_finished(plan.wait).await?;
     println!("{login}: appeal {appeal} finished");
     if ((seed % 10) as f64) < plan.rate_share * 10.0 {
-        client.rate(appeal, plan.stars).await?;
-        println!("{login}: rated appeal {appeal} with {} stars", plan.stars);
+        client
+            .rate(appeal, plan.stars, plan.comment.as_deref())
+            .await?;
+        match &plan.comment {
+            Some(comment) => println!(
+                "{login}: rated appeal {appeal} with {} stars: {comment}",
+                plan.stars
+            ),
+            None => println!("{login}: rated appeal {appeal} with {} stars", plan.stars),
+        }
     }
     Ok(())
 }

@@ -6,8 +6,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::config::HttpPolicy;
+use crate::config::{GuestPolicy, HttpPolicy};
 use crate::hub::Hub;
+use crate::ip_buckets::IpBuckets;
 use crate::presence::{OFFLINE_GRACE, Sessions};
 use crate::session_limits::SessionLimits;
 use crate::storage::{Revoked, Storage};
@@ -31,8 +32,12 @@ pub struct Server {
     pub http: HttpPolicy,
     /// The bounds of every WebSocket session (deadlines, keepalive, rate, per-account cap).
     pub limits: SessionLimits,
-    /// The client's web widget per line: embedding origins, guests (`[[widget.lines]]`).
+    /// The web widget's lines: embedding origins and whether guests may sign in.
     pub widget: WidgetPolicy,
+    /// Guests' token lifetime and the per-address limit on making guests.
+    pub guests: GuestPolicy,
+    /// New guests per client address (in memory, bounded: [`GuestPolicy::max_addresses`]).
+    pub(crate) guest_buckets: Mutex<IpBuckets>,
     pub(crate) watching_revocations: AtomicBool,
 }
 
@@ -67,16 +72,24 @@ impl Server {
         http: HttpPolicy,
         limits: SessionLimits,
     ) -> Arc<Server> {
-        Server::with_widget(storage, grace, http, limits, WidgetPolicy::default())
+        Server::with_widget(
+            storage,
+            grace,
+            http,
+            limits,
+            WidgetPolicy::default(),
+            GuestPolicy::default(),
+        )
     }
 
-    /// A server whose lines have a web widget (`widget`), with its HTTP policy and limits.
+    /// A server with everything configured, the web widget's lines and guests included.
     pub fn with_widget(
         storage: Arc<dyn Storage>,
         grace: Duration,
         http: HttpPolicy,
         limits: SessionLimits,
         widget: WidgetPolicy,
+        guests: GuestPolicy,
     ) -> Arc<Server> {
         Arc::new(Server {
             storage,
@@ -88,6 +101,8 @@ impl Server {
             http,
             limits,
             widget,
+            guest_buckets: Mutex::new(IpBuckets::new(guests.per_ip, guests.max_addresses)),
+            guests,
             watching_revocations: AtomicBool::new(false),
         })
     }
@@ -95,6 +110,15 @@ impl Server {
     pub(crate) fn throttle(&self) -> MutexGuard<'_, LoginThrottle> {
         // The throttle's state is counters: usable whatever a panicking holder left.
         self.throttle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Server {
+    pub(crate) fn guest_buckets(&self) -> MutexGuard<'_, IpBuckets> {
+        // Counters only: usable whatever a panicking holder left.
+        self.guest_buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

@@ -48,6 +48,7 @@ pub mod demo;
 pub mod http;
 pub mod hub;
 pub mod import;
+pub mod ip_buckets;
 mod keepalive;
 pub mod knowledge;
 pub mod presence;

@@ -35,6 +35,7 @@ use linedesk_server::app::{Server, now_ms, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::config::{DEFAULT_BIND, ServerConfig};
 use linedesk_server::presence::OFFLINE_GRACE;
+use linedesk_server::session_limits::SessionLimits;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
 use linedesk_server::tls::serve_tls;
@@ -137,7 +138,8 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         offline_grace: None,
         http,
         remote_password_ttl: linedesk_server::config::DEFAULT_REMOTE_PASSWORD_TTL,
-        widget: linedesk_server::widget_policy::WidgetPolicy::default(),
+        widget: Default::default(),
+        guests: Default::default(),
     })
 }
 
@@ -168,8 +170,9 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
             Arc::new(storage),
             config.offline_grace.unwrap_or(OFFLINE_GRACE),
             config.http,
-            linedesk_server::session_limits::SessionLimits::default(),
+            SessionLimits::default(),
             config.widget,
+            config.guests,
         );
         // Tests and scripts read this line to learn the port.
         match config.tls {

@@ -62,6 +62,7 @@ async fn site(widget: bool) -> Site {
         HttpPolicy::default(),
         SessionLimits::default(),
         policy,
+        linedesk_server::config::GuestPolicy::default(),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

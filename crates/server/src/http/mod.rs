@@ -1,6 +1,8 @@
 //! The HTTP side, over the shared [`crate::context::Server`]:
 //!
 //! - [`login`]: `POST /api/login` (throttled) and `POST /api/logout`;
+//! - [`guest`]: `POST /api/widget/guest`, a web widget's guest signs in (rate-limited per
+//!   address);
 //! - [`ws`]: `GET /api/ws`, the upgrade to a [`crate::session`];
 //! - [`api`]: the bearer-token reads (quick replies, the knowledge base);
 //! - [`files`]: files of a chat and KB drafts; [`recordings`]: call recordings;
@@ -22,6 +24,7 @@ mod connections;
 mod download;
 pub mod error;
 pub mod files;
+pub mod guest;
 pub mod login;
 mod origin;
 pub mod recordings;
