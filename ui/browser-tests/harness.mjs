@@ -20,7 +20,8 @@ export function cli(binary, args) {
   return execFileSync(binary, args, { encoding: "utf8" }).trim();
 }
 
-/** A data dir with one line, a client who can sign in and a specialist serving the line. */
+/** A data dir with one line, a client who can sign in and a specialist serving the line
+ * (`names.kb`: the text of a KB file of the line, `[[article]]` entries). */
 export function prepareLine(binary, names) {
   const dir = mkdtempSync(join(tmpdir(), "linedesk-widget-"));
   const data = join(dir, "data");
@@ -31,6 +32,11 @@ export function prepareLine(binary, names) {
   );
   cli(binary, ["add-specialist", "--data-dir", data, "--login", "anna", "--password", "anna-pass",
     "--name", names.specialist, "--lines", String(line)]);
+  if (names.kb) {
+    const file = join(dir, "kb.toml");
+    writeFileSync(file, names.kb);
+    cli(binary, ["kb-import", "--data-dir", data, "--line", String(line), "--file", file]);
+  }
   return {
     dir, data, line, client,
     clientLogin: { login: "client-1", password: "client-pass" },
@@ -141,6 +147,16 @@ async function login(serverUrl, { login, password }) {
   });
   if (!answer.ok) throw new Error(`the login of ${login}: ${answer.status}`);
   return (await answer.json()).token;
+}
+
+/** Sign in as a guest in the widget's frame (a line that takes guests); waits until online. */
+export async function signInAsGuest(frame, { name, contact }) {
+  await frame.waitForSelector("form.signin");
+  if (await frame.$("[data-tab=guest]")) await frame.click("[data-tab=guest]");
+  await frame.fill("input[name=name]", name);
+  await frame.fill("input[name=contact]", contact);
+  await frame.click("button[type=submit]");
+  await frame.waitForSelector("[data-status=online]");
 }
 
 /** A specialist on the real wire: sign in, subscribe from the start, act and wait for events. */

@@ -12,8 +12,8 @@
 
 import assert from "node:assert/strict";
 import {
-  freePort, launchBrowser, openWidget, prepareLine, signIn, snippet, Specialist, startHost,
-  startServer,
+  freePort, launchBrowser, openWidget, prepareLine, signIn, signInAsGuest, snippet, Specialist,
+  startHost, startServer,
 } from "./harness.mjs";
 
 const binary = process.env.LINEDESK_SERVER_BIN;
@@ -27,10 +27,13 @@ const XSS = [
   `"><iframe data-xss src="javascript:window.__xss=1"></iframe>`,
   `<b data-xss>bold</b>&amp;&lt;i&gt;`,
 ];
+const KB_TITLE = `Принтер не печатает ${XSS[3]}`;
+const KB_BODY = `Выключите принтер и включите снова. ${XSS[4]}`;
 const names = {
   line: `Линия ${XSS[0]}`,
   client: `Клиент ${XSS[1]}`,
   specialist: `Анна ${XSS[2]}`,
+  kb: `[[article]]\ntitle = ${JSON.stringify(KB_TITLE)}\nbody = ${JSON.stringify(KB_BODY)}\n`,
 };
 
 let failed = false;
@@ -72,7 +75,9 @@ const specialist = await Specialist.signIn(server.url, prepared.specialistLogin,
 await specialist.submit({ kind: "set_presence", status: "available" });
 
 try {
-  const { page, frame } = await openWidget(context, host.url);
+  const opened = await openWidget(context, host.url);
+  const page = opened.page;
+  let frame = opened.frame;
   let appeal = 0;
 
   await step("the widget shows its line's name as text and signs the client in", async () => {
@@ -164,7 +169,7 @@ try {
     await frame.click("[data-action=rate]");
     const rated = await specialist.waitFor((e) => e.kind === "appeal_rated" && e.appeal === appeal, "rating");
     assert.equal(rated.stars, 4);
-    if ("comment" in rated || process.env.LINEDESK_EXPECT_RATING_COMMENT) assert.equal(rated.comment, comment);
+    assert.equal(rated.comment, comment);
     await frame.waitForFunction(() => !document.querySelector(".rating"));
   });
 
@@ -178,6 +183,66 @@ try {
     await again.waitForSelector(`.finished[data-appeal="${appeal}"]`);
     assert.equal(await again.textContent("[data-from=specialist] .text"), answer);
     await assertNoXss(again);
+    frame = again;
+  });
+
+  await step("KB hints while typing: an article opens as text and can answer the question", async () => {
+    await frame.fill("textarea[name=message]", "принтер");
+    await frame.waitForSelector("[data-kb]");
+    assert.equal(await frame.textContent("[data-kb]"), KB_TITLE);
+    await frame.click("[data-kb]");
+    await frame.waitForSelector("[data-article] .body");
+    assert.equal(await frame.textContent("[data-article] .body"), KB_BODY);
+    await frame.click("[data-action=helped]");
+    const helped = await specialist.waitFor((e) => e.kind === "article_helped", "article_helped");
+    assert.equal(helped.title, KB_TITLE);
+    await frame.waitForSelector("[data-kind=article]");
+    assert.ok((await frame.textContent("[data-kind=article]")).includes(KB_TITLE));
+    assert.equal(await frame.inputValue("textarea[name=message]"), "");
+    await assertNoXss(frame);
+  });
+
+  await step("a guest writes, comes back to the same conversation, and is forgotten on request", async () => {
+    const visitor = await browser.newContext();
+    const guestName = `Гость ${XSS[0]}`;
+    const first = await openWidget(visitor, host.url);
+    await signInAsGuest(first.frame, { name: guestName, contact: "guest@example.com" });
+    await first.frame.fill("textarea[name=message]", "Я гость");
+    await first.frame.press("textarea[name=message]", "Enter");
+    const card = await specialist.waitFor(
+      (e) => e.kind === "client_upserted" && e.profile?.guest === true,
+      "the guest's card",
+    );
+    assert.equal(card.profile.name, guestName);
+    await specialist.waitFor(
+      (e) => e.kind === "message_posted" && e.client === card.client && e.text === "Я гость",
+      "the guest's message",
+    );
+    await specialist.submit({ kind: "send_message", line: prepared.line, client: card.client, text: "Здравствуйте, гость" });
+    await first.frame.waitForSelector("[data-from=specialist] .text");
+    await first.page.close();
+
+    // The next visit: the token in this browser's storage, the same conversation.
+    const second = await openWidget(visitor, host.url);
+    await second.frame.waitForSelector("[data-status=online]");
+    await second.frame.waitForSelector("[data-from=specialist] .text");
+    assert.equal(await second.frame.textContent("[data-from=client] .text"), "Я гость");
+    const token = await second.frame.evaluate(
+      (line) => JSON.parse(localStorage.getItem(`linedesk.widget.session.${line}`)).token,
+      prepared.line,
+    );
+    assert.equal(await second.frame.evaluate(() => document.cookie), "", "no cookie");
+    await second.frame.click("[data-action=leave]");
+    await second.frame.waitForSelector("form.signin");
+    const stored = await second.frame.evaluate(
+      (line) => localStorage.getItem(`linedesk.widget.session.${line}`),
+      prepared.line,
+    );
+    assert.equal(stored, null);
+    const after = await fetch(`${server.url}/api/files/1`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(after.status, 401, "the forgotten token is revoked");
+    await assertNoXss(second.frame);
+    await visitor.close();
   });
 
   await step("the widget's page carries a strict CSP framed only by the line's sites", async () => {
