@@ -36,8 +36,9 @@ export class Link {
   outbox = $state<Outgoing[]>([]);
   /** Messages acknowledged whose event has not arrived yet: still shown, no longer resent. */
   delivered = $state<Outgoing[]>([]);
-  /** The last refusal of an action, as a wire code (`too_long`, ...). */
-  refused = $state<string | null>(null);
+  /** The last refused action with the wire's code (`too_long`, ...): the widget says why and
+   * gives a refused message back to the composer, so nothing typed is lost. */
+  refused = $state<{ code: string; action: Outgoing["action"] } | null>(null);
   /** The replay reached the present at least once. */
   caughtUp = $state(false);
 
@@ -71,7 +72,9 @@ export class Link {
   /** Frames for other parts of the widget (the call module: `signal`, call events). */
   onFrame(listener: (frame: ServerFrame) => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /** Send a frame that is not an action (signals); false when offline. */
@@ -81,12 +84,24 @@ export class Link {
     return true;
   }
 
+  /** The call module's `CallLink` (ui/src/widget/call/link.ts): every frame to `listener`. */
+  subscribe(listener: (frame: ServerFrame) => void): () => void {
+    return this.onFrame(listener);
+  }
+
+  /** The call module's `CallLink`: one frame on the signed-in session (dropped when offline;
+   * a call does not outlive its connection). */
+  send(frame: object): void {
+    this.sendFrame(frame as Record<string, unknown>);
+  }
+
   /** Queue an action; sent now when online, else once back. Returns its key. */
+
   submit(action: Outgoing["action"]): string {
     const entry = { key: newKey(`w${this.options.clientId}`), action };
     this.outbox = [...this.outbox, entry];
     this.save();
-    if (this.live) this.send(entry);
+    if (this.live) this.post(entry);
     return entry.key;
   }
 
@@ -155,7 +170,7 @@ export class Link {
         this.status = "online";
         this.caughtUp = true;
         this.live = true;
-        for (const entry of this.outbox) this.send(entry);
+        for (const entry of this.outbox) this.post(entry);
         break;
       case "ack": {
         const entry = this.outbox.find((e) => e.key === frame.key);
@@ -174,9 +189,15 @@ export class Link {
           this.options.onSignedOut();
           return;
         }
-        if (typeof frame.key === "string" && code !== "rate_limited") {
-          this.settle(frame.key);
-          this.refused = code;
+        const entry = this.outbox.find((e) => e.key === frame.key);
+        if (entry && code === "rate_limited") {
+          // Kept: sent again in a moment (the server said to slow down).
+          setTimeout(() => {
+            if (this.live && this.outbox.includes(entry)) this.post(entry);
+          }, 2_000);
+        } else if (entry) {
+          this.settle(entry.key);
+          this.refused = { code, action: entry.action };
         } else if (code === "unauthenticated") {
           this.stop();
           this.options.onSignedOut();
@@ -190,7 +211,7 @@ export class Link {
     for (const listener of this.listeners) listener(frame);
   }
 
-  private send(entry: Outgoing): void {
+  private post(entry: Outgoing): void {
     this.socket?.send(JSON.stringify({ type: "submit", key: entry.key, action: entry.action }));
   }
 
