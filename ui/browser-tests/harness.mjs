@@ -45,14 +45,17 @@ export function prepareLine(binary, names) {
   };
 }
 
-/** Start `binary serve` with a config (`bind` "127.0.0.1:0" the first time); resolves once it
- * listens, with its base URL and a `stop()`. */
-export async function startServer(binary, { dir, data, bind = "127.0.0.1:0", widgetLines }) {
+/** Start `binary serve` with a config (`bind` "127.0.0.1:0" the first time; `tls`: {cert, key}
+ * PEM files for HTTPS and WSS); resolves once it listens, with its base URL and a `stop()`. */
+export async function startServer(binary, { dir, data, bind = "127.0.0.1:0", widgetLines, tls }) {
   const lines = widgetLines
     .map((w) => `[[widget.lines]]\nline = ${w.line}\norigins = ${JSON.stringify(w.origins)}\nguests = ${w.guests}\n`)
     .join("");
   const config = join(dir, "server.toml");
-  writeFileSync(config, `bind = "${bind}"\ndata_dir = ${JSON.stringify(data)}\n${lines}`);
+  const tlsSection = tls
+    ? `[tls]\ncert = ${JSON.stringify(tls.cert)}\nkey = ${JSON.stringify(tls.key)}\n`
+    : "";
+  writeFileSync(config, `bind = "${bind}"\ndata_dir = ${JSON.stringify(data)}\n${lines}${tlsSection}`);
   const child = spawn(binary, ["serve", "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
@@ -70,7 +73,7 @@ export async function startServer(binary, { dir, data, bind = "127.0.0.1:0", wid
     child.on("exit", (code) => reject(new Error(`the server exited (${code}): ${stderr}`)));
   });
   return {
-    url: `http://${address}`,
+    url: `${tls ? "https" : "http"}://${address}`,
     address,
     stop: () =>
       new Promise((resolve) => {

@@ -8,7 +8,7 @@
 // typed while the server is down is kept and sent once it is back; finish with the result shown
 // and a rating with a comment; an XSS list in names, messages, results and file names creates
 // no element; the widget refused in a frame of a site not allowed; its API and WebSocket refused
-// from a foreign page.
+// from a foreign page; with LINEDESK_TLS_CERT/KEY, the widget behind the server's TLS.
 
 import assert from "node:assert/strict";
 import {
@@ -298,6 +298,40 @@ try {
     assert.equal(fromHost, "refused");
     await other.close();
   });
+
+  if (process.env.LINEDESK_TLS_CERT) {
+    await step("behind the server's TLS: the widget over https and wss", async () => {
+      const line = prepareLine(binary, { line: "TLS", client: "Клиент", specialist: "Анна" });
+      const tlsServer = await startServer(binary, {
+        ...line,
+        widgetLines: [{ line: line.line, origins: [hostOrigin], guests: false }],
+        tls: { cert: process.env.LINEDESK_TLS_CERT, key: process.env.LINEDESK_TLS_KEY },
+      });
+      // The test CA is known to node (NODE_EXTRA_CA_CERTS); Chromium is told to accept it.
+      const secure = await launchBrowser(["--ignore-certificate-errors"]);
+      try {
+        assert.ok(tlsServer.url.startsWith("https://"));
+        const peer = await Specialist.signIn(tlsServer.url, line.specialistLogin, line.line);
+        await peer.submit({ kind: "set_presence", status: "available" });
+        const visitor = await secure.newContext();
+        const page = await visitor.newPage();
+        await page.goto(`${tlsServer.url}/widget/?line=${line.line}`);
+        const widget = page.mainFrame();
+        await signIn(widget, line.clientLogin);
+        assert.equal(await page.evaluate(() => location.protocol), "https:");
+        await widget.fill("textarea[name=message]", "по TLS");
+        await widget.press("textarea[name=message]", "Enter");
+        await peer.waitFor((e) => e.kind === "message_posted" && e.text === "по TLS", "a message over wss");
+        await widget.waitForFunction(() => !document.querySelector("[data-pending=true]"));
+        peer.close();
+        await visitor.close();
+      } finally {
+        await secure.close();
+        await tlsServer.stop();
+        line.cleanup();
+      }
+    });
+  }
 } finally {
   specialist.close();
   await browser.close();

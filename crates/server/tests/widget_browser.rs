@@ -2,11 +2,14 @@
 //! from `ui/`'s npm packages) against this crate's real `linedesk-server` binary: the scenarios
 //! of `ui/browser-tests/widget.mjs` (sign-in, chat both ways with a specialist on the real
 //! WebSocket, files both ways, a message kept across a server restart, finish and rating with
-//! a comment, an XSS list, a site not allowed to frame it, a foreign page refused).
+//! a comment, KB hints, a guest's return and "forget me", an XSS list, a site not allowed to
+//! frame it, a foreign page refused, and the widget behind the server's TLS).
 //!
 //! Needs what `./dev.sh setup` installs and `./dev.sh test` builds: `chromium`, `npm ci` in
 //! `ui/`, and the widget built into `ui/dist-widget` before this binary was compiled. A missing
 //! part fails the test and says which; nothing is skipped.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,6 +36,9 @@ fn the_widget_in_chromium() {
         Path::new(&chromium).exists(),
         "{chromium} is missing: install Debian's chromium (./dev.sh setup)"
     );
+    // A test CA and a server certificate for the scenario behind TLS.
+    let pki_dir = tempfile::tempdir().expect("dir");
+    let pki = common::pki(pki_dir.path());
     let output = Command::new("node")
         .arg("--experimental-websocket")
         .arg("--no-warnings")
@@ -40,6 +46,9 @@ fn the_widget_in_chromium() {
         .current_dir(&ui)
         .env("LINEDESK_SERVER_BIN", env!("CARGO_BIN_EXE_linedesk-server"))
         .env("LINEDESK_CHROMIUM", &chromium)
+        .env("LINEDESK_TLS_CERT", &pki.cert)
+        .env("LINEDESK_TLS_KEY", &pki.key)
+        .env("NODE_EXTRA_CA_CERTS", &pki.ca)
         .output()
         .expect("node runs (Node.js 20 is set up by ./dev.sh)");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -51,7 +60,7 @@ fn the_widget_in_chromium() {
         output.status
     );
     assert!(
-        stdout.contains("ok   the API and the WebSocket refuse a foreign page"),
+        stdout.contains("ok   behind the server's TLS: the widget over https and wss"),
         "the last scenario did not run:\n{stdout}"
     );
 }
