@@ -60,6 +60,7 @@ async function sendAndWait(frame, text) {
 try {
   const first = [];
   const returning = [];
+  const phases = { shown: [], online: [] };
   for (let i = 0; i < runs; i++) {
     // A first visit: a fresh browser profile, the sign-in form filled by the driver.
     const fresh = await browser.newContext();
@@ -79,12 +80,19 @@ try {
     const t1 = Date.now();
     await again.click("[data-linedesk-button]");
     const f2 = await (await again.waitForSelector("iframe[data-linedesk-widget]")).contentFrame();
+    await f2.waitForSelector("form.signin, .chat");
+    const shown = Date.now() - t1;
     await f2.waitForSelector("[data-status=online]");
+    const online = Date.now() - t1;
     await sendAndWait(f2, `снова ${i}`);
     returning.push(Date.now() - t1);
+    phases.shown.push(shown);
+    phases.online.push(online);
     await fresh.close();
   }
   console.log(`open -> sent, returning visitor: ${stats(returning)}`);
+  console.log(`  of which open -> widget shown: ${stats(phases.shown)}`);
+  console.log(`  of which open -> online (session caught up): ${stats(phases.online)}`);
   console.log(`open -> signed in -> sent, first visit: ${stats(first)}`);
 } finally {
   await browser.close();
