@@ -26,7 +26,9 @@ APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
   # Remote sessions: an xterm to drive on the virtual display, xwd to screenshot it.
   xterm x11-apps
   # NAT traversal: a real TURN server (coturn) on loopback for the relay-only call tests.
-  coturn)
+  coturn
+  # The client's web widget in a real browser (driven by playwright-core from ui/'s npm).
+  chromium)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
@@ -72,15 +74,24 @@ setup_tauri_driver() {
   cargo install tauri-driver --version '^2' --locked
 }
 
-# Build the front end into ui/dist, touching ui/dist only when the output changed, so an
-# unchanged UI does not make cargo rebuild the shell (tauri-build watches ui/dist).
+# Build the front end into ui/dist and the client's web widget into ui/dist-widget, touching
+# each only when its output changed, so an unchanged UI does not make cargo rebuild the shell
+# (tauri-build watches ui/dist) or the server (its build.rs embeds ui/dist-widget).
 build_ui() {
   step "build ui"
   (cd ui && npx vite build --logLevel warn --outDir .dist-new --emptyOutDir)
-  if ! diff -rq ui/.dist-new ui/dist >/dev/null 2>&1; then
-    rm -rf ui/dist && mv ui/.dist-new ui/dist
+  replace_if_changed ui/.dist-new ui/dist
+  step "build the web widget"
+  (cd ui && npx vite build --config vite.widget.config.ts --logLevel warn \
+    --outDir .dist-widget-new --emptyOutDir)
+  replace_if_changed ui/.dist-widget-new ui/dist-widget
+}
+
+replace_if_changed() {
+  if ! diff -rq "$1" "$2" >/dev/null 2>&1; then
+    rm -rf "$2" && mv "$1" "$2"
   else
-    rm -rf ui/.dist-new
+    rm -rf "$1"
   fi
 }
 
@@ -123,8 +134,9 @@ cmd_test() {
   cargo clippy --workspace --all-targets --quiet -- -D warnings
   step "cargo build (app and assistant binaries for the end-to-end tests)"
   cargo build -p linedesk -p linedesk-assist
-  step "cargo test (unit, property, store, end-to-end)"
-  cargo test --workspace --no-fail-fast
+  step "cargo test (unit, property, store, end-to-end, the widget in Chromium)"
+  # build_ui above built the web widget: a server test finding it missing is a failure.
+  LINEDESK_REQUIRE_WIDGET=1 cargo test --workspace --no-fail-fast
   step "done"
 }
 

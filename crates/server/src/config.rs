@@ -10,6 +10,10 @@
 //! header_timeout_seconds = 10
 //! body_timeout_seconds = 300
 //! allowed_origins = ["https://desk.example.com"]
+//! [[widget.lines]]               # optional: the client's web widget of a line
+//! line = 1
+//! origins = ["https://shop.example.com"]
+//! guests = true
 //! [tls]                          # optional: HTTPS and WSS on the same port
 //! cert = "/etc/linedesk/cert.pem"
 //! key = "/etc/linedesk/key.pem"
@@ -35,7 +39,7 @@ use serde::Deserialize;
 use crate::ice::{IceConfig, RawIce, ice_config};
 use crate::ip_buckets::BucketPolicy;
 use crate::tls::{TlsError, server_config};
-use crate::widget_policy::{WidgetLine, WidgetPolicy};
+use crate::widget_policy::{RawWidget, WidgetPolicy, WidgetPolicyError, normalize_origin};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:7700";
 
@@ -149,6 +153,11 @@ pub enum ConfigError {
         value: String,
         reason: &'static str,
     },
+    #[error("{file}: {source}")]
+    Widget {
+        file: PathBuf,
+        source: WidgetPolicyError,
+    },
     #[error("{file}: `{key}`: {source}")]
     Tls {
         file: PathBuf,
@@ -169,23 +178,6 @@ struct RawConfig {
     widget: Option<RawWidget>,
     guests: Option<RawGuests>,
     ice: Option<RawIce>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWidget {
-    #[serde(default)]
-    lines: Vec<RawWidgetLine>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWidgetLine {
-    line: u64,
-    #[serde(default)]
-    origins: Vec<String>,
-    #[serde(default)]
-    guests: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -290,7 +282,10 @@ impl ServerConfig {
         };
         let widget = match raw.widget {
             None => WidgetPolicy::default(),
-            Some(w) => widget_policy(file, w)?,
+            Some(w) => WidgetPolicy::from_raw(w).map_err(|source| ConfigError::Widget {
+                file: file.to_path_buf(),
+                source,
+            })?,
         };
         let guests = match raw.guests {
             None => GuestPolicy::default(),
@@ -325,29 +320,6 @@ impl ServerConfig {
             ice,
         })
     }
-}
-
-fn widget_policy(file: &Path, raw: RawWidget) -> Result<WidgetPolicy, ConfigError> {
-    let mut lines = std::collections::BTreeMap::new();
-    for entry in raw.lines {
-        let mut origins = Vec::new();
-        for origin in &entry.origins {
-            origins.push(origin_of(file, "widget.lines.origins", origin)?);
-        }
-        let settings = WidgetLine {
-            origins,
-            guests: entry.guests,
-        };
-        if lines.insert(entry.line, settings).is_some() {
-            return Err(ConfigError::BadValue {
-                file: file.to_path_buf(),
-                key: "widget.lines.line",
-                value: entry.line.to_string(),
-                reason: "a line is listed once",
-            });
-        }
-    }
-    Ok(WidgetPolicy { lines })
 }
 
 fn guest_policy(file: &Path, raw: RawGuests) -> Result<GuestPolicy, ConfigError> {
@@ -393,18 +365,12 @@ fn guest_policy(file: &Path, raw: RawGuests) -> Result<GuestPolicy, ConfigError>
 
 /// An origin as a browser sends it: `scheme://host[:port]`, lower case, no trailing slash.
 fn origin_of(file: &Path, key: &'static str, origin: &str) -> Result<String, ConfigError> {
-    let trimmed = origin.trim().trim_end_matches('/');
-    let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
-    let host = trimmed.split_once("://").map_or("", |(_, h)| h);
-    if !scheme_ok || host.is_empty() || host.contains('/') {
-        return Err(ConfigError::BadValue {
-            file: file.to_path_buf(),
-            key,
-            value: format!("{origin:?}"),
-            reason: "an origin is scheme://host[:port], like https://desk.example.com",
-        });
-    }
-    Ok(trimmed.to_ascii_lowercase())
+    normalize_origin(origin).ok_or_else(|| ConfigError::BadValue {
+        file: file.to_path_buf(),
+        key,
+        value: format!("{origin:?}"),
+        reason: "an origin is scheme://host[:port], like https://desk.example.com",
+    })
 }
 
 /// Longest accepted HTTP deadline: an hour.
@@ -513,7 +479,7 @@ mod tests {
         assert!(c.widget.allows_guests(1) && !c.widget.allows_guests(2));
         assert!(!c.widget.allows_guests(3));
         assert_eq!(
-            c.widget.lines.get(&1).map(|l| l.origins.clone()),
+            c.widget.line(1).map(|l| l.origins.clone()),
             Some(vec!["https://shop.example.com".to_string()])
         );
         let defaults = parse("data_dir = \"d\"").expect("config");
@@ -528,11 +494,11 @@ mod tests {
             ("[guests]\nburst = 0", "`guests.burst`"),
             (
                 "[[widget.lines]]\nline = 1\n[[widget.lines]]\nline = 1",
-                "`widget.lines.line`",
+                "widget.lines entry 2: line:",
             ),
             (
                 "[[widget.lines]]\nline = 1\norigins = [\"shop\"]",
-                "`widget.lines.origins`",
+                "widget.lines entry 1: origins:",
             ),
             ("[guests]\nlifetime = 1", "unknown field `lifetime`"),
         ] {

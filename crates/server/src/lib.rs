@@ -34,6 +34,8 @@
 //! - `tickets`: tickets (T1-T5) and their queues; `rating`: clients rate finished appeals.
 //! - [`knowledge`]: quick replies and the knowledge base (files, storage, FTS5 search);
 //!   [`http::api`] serves them over HTTP with a bearer token.
+//! - [`widget_policy`]: the client's web widget per line (embedding origins, guests), served
+//!   by [`http::widget`] at `/widget/` from the `ui/` build embedded at compile time.
 //! - [`config_file`]: the administrator's TOML files, checked whole before anything is stored.
 //! - `actions`: applying an action: validation, routing through `linedesk-domain`, events.
 //! - Workstation (issue 6): `appeals` (started by hand, transfers to a level or another line,

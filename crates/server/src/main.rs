@@ -147,6 +147,16 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
 fn run_server(config: ServerConfig) -> Result<(), String> {
     let storage =
         open_storage(&config.data_dir)?.with_remote_password_ttl(config.remote_password_ttl);
+    let known = storage.lines().map_err(|e| e.to_string())?;
+    if let Some(line) = config
+        .widget
+        .lines()
+        .find(|line| !known.iter().any(|k| k.id == *line))
+    {
+        return Err(format!(
+            "[[widget.lines]] line = {line}: there is no such line (add-line first)"
+        ));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -23,14 +23,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 async fn widget_world(guests: GuestPolicy, http: HttpPolicy) -> (World, Arc<Server>) {
     world_served(move |storage| {
         // Line ids of `world`: A is the first line made.
-        let mut widget = WidgetPolicy::default();
-        widget.lines.insert(
+        let widget = WidgetPolicy::new([(
             1,
             WidgetLine {
                 origins: vec!["https://shop.example.com".into()],
                 guests: true,
             },
-        );
+        )])
+        .expect("policy");
         Server::with_widget(
             storage,
             linedesk_server::presence::OFFLINE_GRACE,

@@ -11,6 +11,7 @@
 //!   codes ([`crate::wire_error`], shared with the WebSocket);
 //! - [`ice`]: `GET /api/ice`, the STUN/TURN servers with short-lived TURN credentials;
 //! - [`token`]: `POST /api/token/renew`, a live token traded for a new one;
+//! - [`widget`]: the client's web widget (`/widget/`, `embed.js`, `/api/widget/lines/{line}`);
 //! - [`router`]: the table of routes; [`serve`]: the accept loops, plain and TLS.
 //!
 //! Nothing outside this module tree depends on axum, except the WebSocket session itself.
@@ -32,6 +33,7 @@ pub mod recordings;
 mod router;
 mod serve;
 pub mod token;
+pub mod widget;
 mod ws;
 
 pub use auth::PeerIp;
