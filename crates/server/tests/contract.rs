@@ -15,6 +15,10 @@ use linedesk_server::storage::{
     Applied, CallStage, RecordingSaved, RemoteStage, Storage, StorageError, StoredEvent, Subject,
 };
 
+#[path = "contract/sla.rs"]
+mod sla;
+
+/// Monday 2026-11-23 10:00 UTC (13:00 in Moscow).
 const NOW: i64 = 1_795_428_000_000;
 
 struct Line {
@@ -63,7 +67,7 @@ type Case<S> = (&'static str, fn(Open<'_, S>));
 
 /// Every case of the contract against backends that `open` makes at a path.
 fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
-    let cases: [Case<S>; 10] = [
+    let cases: [Case<S>; 11] = [
         ("once per key", once_per_key),
         ("a refused action leaves nothing", refused_leaves_nothing),
         ("sequence numbers per line", sequence_per_line),
@@ -74,6 +78,7 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
         ("remote session rules", remote_rules),
         ("ticket rules and codes", ticket_rules),
         ("KB drafts and chat files", drafts_and_files),
+        ("SLA alerts fire once", sla::alerts_fire_once),
     ];
     for (name, case) in cases {
         eprintln!("contract: {name}");
