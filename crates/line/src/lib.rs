@@ -42,7 +42,7 @@ pub use kb_drafts::{KbDraftRepo, MAX_DRAFT_SUBJECT_CHARS, NewKbDraft, save_kb_dr
 pub use remote_repo::{NewRemote, RemoteRecord, RemoteRepo, RemoteStage};
 pub use remote_sessions::Gate;
 pub use repo::{AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo};
-pub use routing::{RoutingRepo, rebuild_line, rebuild_routing};
+pub use routing::{RoutingRepo, rebuild_line, rebuild_routing, remove_from_line};
 pub use sla::{AT_RISK_PERCENT, BUILTIN_DEFAULT, builtin_default, level_for, levels_of};
 pub use sla_repo::{AlertDeadline, SlaRepo, SlaTimer};
 pub use sla_timers::{fire_due_alerts, next_alert};

@@ -850,6 +850,10 @@ impl Storage for SqliteStorage {
         account_admin::remove_from_line(&mut self.inner(), specialist, line, now_ms)
     }
 
+    fn resync_team(&self, line: u64, specialist: u64) -> Result<bool, StorageError> {
+        account_admin::resync_team(&mut self.inner(), line, specialist)
+    }
+
     fn blob_meta(
         &self,
         blob: crate::storage::BlobId,

@@ -376,6 +376,10 @@ pub trait Storage: Send + Sync + 'static {
         subject: Subject,
         expires_ms: i64,
     ) -> Result<bool, StorageError>;
+    /// The revocation log says `specialist` was taken off `line`: if this server's routing
+    /// still has them (another process, the CLI, did it), rebuild the line's routing from
+    /// what is stored. `true` when it was rebuilt.
+    fn resync_team(&self, line: u64, specialist: u64) -> Result<bool, StorageError>;
     /// `specialist` no longer serves `line`: the appeals they hold there go to colleagues or
     /// the queue (the events returned for the hub) and [`Revoked::Line`] is noted.
     fn remove_from_line(

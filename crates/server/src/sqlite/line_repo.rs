@@ -319,4 +319,13 @@ impl RoutingRepo for SqliteRepo<'_> {
                 .collect()
         })
     }
+
+    fn remove_from_team(&mut self, line: u64, specialist: u64) -> Result<bool, RepoError> {
+        run(|| {
+            Ok(self.tx.execute(
+                "DELETE FROM line_specialists WHERE line_id = ?1 AND specialist_id = ?2",
+                params![sql_id(line), sql_id(specialist)],
+            )? == 1)
+        })
+    }
 }
