@@ -65,8 +65,8 @@ impl Server {
         limits: SessionLimits,
     ) -> Arc<Server> {
         Arc::new(Server {
+            hub: Hub::new(storage.clone(), limits.gap_hold),
             storage,
-            hub: Hub::default(),
             sessions: Sessions::new(grace),
             sla_wake: tokio::sync::Notify::new(),
             throttle: Mutex::new(LoginThrottle::default()),

@@ -16,7 +16,8 @@
 //!   expired tokens are deleted.
 //! - [`session`]: one WebSocket session of the protocol in `crates/protocol`, bounded by
 //!   [`session_limits`] (Hello deadline, keepalive, frame rate, sessions per account).
-//! - [`hub`]: fan-out of new events to subscribed sessions.
+//! - [`hub`]: fan-out of new events to subscribed sessions, in order (gaps filled from the
+//!   log); [`log_tail`]: events another process appended reach them too.
 //! - [`demo`]: the demo world of `linedesk-demo`, seeded through the storage trait.
 //! - [`import`]: clients from CSV with a report per row.
 //! - [`presence`]: a specialist whose last session closed goes Offline after a grace period.
@@ -48,6 +49,7 @@ pub mod hub;
 pub mod import;
 mod keepalive;
 pub mod knowledge;
+pub mod log_tail;
 pub mod presence;
 mod rate_limit;
 pub mod remote_password;

@@ -850,6 +850,17 @@ impl Storage for SqliteStorage {
         account_admin::remove_from_line(&mut self.inner(), specialist, line, now_ms)
     }
 
+    fn line_heads(&self) -> Result<Vec<(u64, u64)>, StorageError> {
+        let inner = self.inner();
+        let mut stmt = inner
+            .conn
+            .prepare_cached("SELECT line_id, seq FROM line_heads")?;
+        let heads = stmt
+            .query_map([], |r| Ok((id(r.get(0)?), id(r.get(1)?))))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(heads)
+    }
+
     fn resync_team(&self, line: u64, specialist: u64) -> Result<bool, StorageError> {
         account_admin::resync_team(&mut self.inner(), line, specialist)
     }
