@@ -339,14 +339,23 @@ impl Hub {
                     hub.fill(line).await;
                 }
             }
-            tokio::time::sleep(hub.hold.saturating_sub(FILL_AFTER)).await;
-            let mut lines = lock(&hub.lines);
-            if let Some(routes) = lines.get_mut(&line)
-                && routes
-                    .held_since
-                    .is_some_and(|since| since.elapsed() >= hub.hold)
-            {
-                routes.release(true);
+            loop {
+                let left = {
+                    let mut lines = lock(&hub.lines);
+                    let Some(routes) = lines.get_mut(&line) else {
+                        return;
+                    };
+                    let Some(since) = routes.held_since else {
+                        return;
+                    };
+                    let left = hub.hold.saturating_sub(since.elapsed());
+                    if left.is_zero() {
+                        routes.release(true);
+                        return;
+                    }
+                    left
+                };
+                tokio::time::sleep(left).await;
             }
         });
     }
