@@ -331,12 +331,17 @@ impl Hub {
         let hub = self.clone();
         runtime.spawn(async move {
             if hub.log.is_some() {
+                let stuck_at = |hub: &Hub| lock(&hub.lines).get(&line).and_then(|l| l.next);
+                let before = stuck_at(&hub);
                 tokio::time::sleep(FILL_AFTER).await;
-                let open = lock(&hub.lines)
-                    .get(&line)
-                    .is_some_and(|l| !l.held.is_empty());
-                if open {
-                    hub.fill(line).await;
+                // Only the same gap, still open: one that closed on its own (the usual case
+                // under load, publishers racing) costs no read.
+                let gap = lock(&hub.lines).get(&line).and_then(|l| {
+                    let first_held = *l.held.keys().next()?;
+                    (l.next == before).then_some(first_held)
+                });
+                if let Some(first_held) = gap {
+                    hub.fill(line, Some(first_held)).await;
                 }
             }
             loop {
@@ -367,7 +372,7 @@ impl Hub {
             return;
         };
         let hub = self.clone();
-        runtime.spawn(async move { hub.fill(line).await });
+        runtime.spawn(async move { hub.fill(line, None).await });
     }
 
     /// Whether the log's `head` of `line` is past what the hub handed out (while the hub
@@ -379,9 +384,9 @@ impl Hub {
             .is_some_and(|next| head >= next)
     }
 
-    /// Read `line`'s events after the last one handed out from the log and hand them out, one
-    /// read at a time per line.
-    async fn fill(&self, line: u64) {
+    /// Read `line`'s events after the last one handed out from the log (up to `until`, or
+    /// to the log's head) and hand them out, one read at a time per line.
+    async fn fill(&self, line: u64, until: Option<u64>) {
         let Some(log) = self.log.clone() else {
             return;
         };
@@ -404,7 +409,14 @@ impl Hub {
         let read = tokio::task::spawn_blocking(move || -> Result<(), StorageError> {
             let mut after = after;
             loop {
-                let page = log.events_after(line, after, FILL_PAGE)?;
+                let wanted = until.map_or(FILL_PAGE, |until| {
+                    let gap = until.saturating_sub(after + 1);
+                    u32::try_from(gap).unwrap_or(FILL_PAGE).min(FILL_PAGE)
+                });
+                if wanted == 0 {
+                    return Ok(());
+                }
+                let page = log.events_after(line, after, wanted)?;
                 let Some(last) = page.last().map(|e| e.seq) else {
                     return Ok(());
                 };
@@ -416,7 +428,7 @@ impl Hub {
                     routes.fill(event);
                 }
                 drop(lines);
-                if page.len() < FILL_PAGE as usize {
+                if page.len() < wanted as usize {
                     return Ok(());
                 }
             }
