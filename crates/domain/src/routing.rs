@@ -156,6 +156,26 @@ impl Dispatcher {
         self.specialists.insert(s.id, (s, only));
     }
 
+    /// A2: a specialist no longer serves the line (an admin took them off it). They leave the
+    /// team at once, so nothing is routed to them again; the appeals they held go to
+    /// colleagues or the queue as any appeal would (to anyone free, in queue order).
+    pub fn remove_specialist(&mut self, id: SpecialistId) -> Result<Vec<Movement>, RoutingError> {
+        if self.specialists.remove(&id).is_none() {
+            return Err(RoutingError::UnknownSpecialist(id));
+        }
+        for list in self.responsible.values_mut() {
+            list.retain(|s| *s != id);
+        }
+        self.handed_back_by.retain(|_, by| *by != id);
+        let mut moves = Vec::new();
+        for appeal in self.held_by(id) {
+            self.release(appeal);
+            self.place(appeal, &mut moves);
+        }
+        self.drain_queue(&mut moves);
+        Ok(moves)
+    }
+
     /// A3: which tiers of a two-level line a specialist serves (empty or both: both). Appeals
     /// they hold stay with them; the queue is offered to them again.
     pub fn set_tiers(

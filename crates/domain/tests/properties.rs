@@ -230,6 +230,10 @@ enum Op {
     Finish {
         appeal: usize,
     },
+    /// An admin takes the specialist off the line.
+    Remove {
+        who: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -243,6 +247,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..6, proptest::collection::vec(proptest::sample::select(vec![SupportTier::First, SupportTier::Second]), 0..3))
             .prop_map(|(who, tiers)| Op::Tiers { who, tiers }),
         2 => (0usize..40).prop_map(|appeal| Op::Finish { appeal }),
+        1 => (0usize..6).prop_map(|who| Op::Remove { who }),
     ]
 }
 
@@ -264,7 +269,23 @@ fn check_automatic(d: &Dispatcher, moves: &[Movement]) -> Result<(), TestCaseErr
     Ok(())
 }
 
-fn check_invariants(d: &Dispatcher, live: &BTreeSet<AppealId>) -> Result<(), TestCaseError> {
+fn check_invariants(
+    d: &Dispatcher,
+    live: &BTreeSet<AppealId>,
+    removed: &BTreeSet<SpecialistId>,
+) -> Result<(), TestCaseError> {
+    for gone in removed {
+        prop_assert!(
+            d.specialist(*gone).is_none(),
+            "{} is still on the line",
+            gone
+        );
+        prop_assert!(
+            d.held_by(*gone).is_empty(),
+            "{} holds appeals after removal",
+            gone
+        );
+    }
     let known: BTreeSet<AppealId> = d.appeals().collect();
     prop_assert_eq!(&known, live, "the line lost or invented an appeal");
     for appeal in live {
@@ -324,12 +345,15 @@ proptest! {
     }
 
     /// A2-A6, P3, P4: across any sequence of operations no appeal is lost or held by two, loads
-    /// add up, nobody unavailable holds appeals, and nobody eligible idles while some wait.
+    /// add up, nobody unavailable holds appeals, and nobody eligible idles while some wait. A
+    /// specialist taken off the line holds nothing from then on and is never routed to (the
+    /// operations naming them are refused).
     #[test]
     fn a2_no_appeal_is_lost_or_held_twice(team in specialist_list(), ops in proptest::collection::vec(op(), 1..80)) {
         let ids: Vec<SpecialistId> = team.iter().map(|s| s.id).collect();
         let mut d = Dispatcher::new(team);
         let mut live = BTreeSet::new();
+        let mut removed = BTreeSet::new();
         let mut next = 0u64;
         let pick = |set: &BTreeSet<AppealId>, i: usize| set.iter().nth(i % set.len().max(1)).copied();
         for op in ops {
@@ -343,8 +367,31 @@ proptest! {
                     check_automatic(&d, &[m])?;
                 }
                 Op::Presence { who, status } => {
-                    let moves = d.set_presence(ids[who % ids.len()], status).expect("presence");
+                    let who = ids[who % ids.len()];
+                    if removed.contains(&who) {
+                        prop_assert!(d.set_presence(who, status).is_err(), "presence of a removed specialist");
+                        continue;
+                    }
+                    let moves = d.set_presence(who, status).expect("presence");
                     check_automatic(&d, &moves)?;
+                }
+                Op::Remove { who } => {
+                    let who = ids[who % ids.len()];
+                    let held = d.held_by(who);
+                    match d.remove_specialist(who) {
+                        Ok(moves) => {
+                            prop_assert!(removed.insert(who), "removed twice");
+                            check_automatic(&d, &moves)?;
+                            for appeal in held {
+                                prop_assert!(
+                                    moves.iter().any(|m| matches!(m,
+                                        Movement::Assigned { appeal: a, .. } | Movement::Queued { appeal: a } if *a == appeal)),
+                                    "{} was not moved off the removed specialist", appeal
+                                );
+                            }
+                        }
+                        Err(_) => prop_assert!(removed.contains(&who), "a member could not be removed"),
+                    }
                 }
                 Op::Transfer { appeal, to } => {
                     let Some(appeal) = pick(&live, appeal) else { continue };
@@ -353,9 +400,10 @@ proptest! {
                         continue;
                     };
                     let to = to.map(|i| ids[i % ids.len()]);
-                    let unreachable = to
-                        .and_then(|t| d.specialist(t))
-                        .is_some_and(|s| !s.presence.receives_open_appeal_messages());
+                    let unreachable = to.is_some_and(|t| {
+                        d.specialist(t)
+                            .is_none_or(|s| !s.presence.receives_open_appeal_messages())
+                    });
                     match d.transfer(appeal, holder, to) {
                         Ok(moves) => {
                             prop_assert!(!unreachable, "transferred to an unreachable colleague");
@@ -403,7 +451,12 @@ proptest! {
                     }
                 }
                 Op::Tiers { who, tiers } => {
-                    let moves = d.set_tiers(ids[who % ids.len()], &tiers).expect("tiers");
+                    let who = ids[who % ids.len()];
+                    if removed.contains(&who) {
+                        prop_assert!(d.set_tiers(who, &tiers).is_err(), "tiers of a removed specialist");
+                        continue;
+                    }
+                    let moves = d.set_tiers(who, &tiers).expect("tiers");
                     check_automatic(&d, &moves)?;
                 }
                 Op::Finish { appeal } => {
@@ -414,7 +467,7 @@ proptest! {
                     prop_assert!(d.finish(appeal).is_err(), "finished twice");
                 }
             }
-            check_invariants(&d, &live)?;
+            check_invariants(&d, &live, &removed)?;
         }
     }
 }

@@ -113,7 +113,7 @@ fn close<R: Repo>(
     let moves = w.dispatcher(row.line).finish(AppealId(row.id))?;
     store(&mut row, appeal);
     w.repo.put_appeal(&row)?;
-    w.repo.sla_resolved(row.id, w.now_ms)?;
+    crate::sla_timers::resolve(&mut w.repo, row.id, w.now_ms)?;
     w.append(row.line, event)?;
     w.record(row.line, &moves)
 }

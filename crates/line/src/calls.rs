@@ -44,7 +44,7 @@ pub(crate) fn place<R: Repo>(
             // A1: the call opens an appeal, routed to the caller first (A2).
             let appeal = w.appeal_from_specialist(line, client, AppealChannel::Call, actor.id)?;
             // S2: a call to the client is an answer.
-            w.repo.sla_reacted(appeal, w.now_ms)?;
+            crate::sla_timers::react(&mut w.repo, appeal, w.now_ms)?;
             (client, appeal, Some(actor.id))
         }
         (Role::Client, None) => {
@@ -146,7 +146,7 @@ pub(crate) fn answer<R: Repo>(
     };
     if c.from_client {
         // S2: picking up the client's call is the first answer.
-        w.repo.sla_reacted(c.appeal, w.now_ms)?;
+        crate::sla_timers::react(&mut w.repo, c.appeal, w.now_ms)?;
     }
     w.repo.call_connected(call, specialist, w.now_ms)?;
     w.append(

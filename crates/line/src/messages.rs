@@ -28,7 +28,7 @@ pub(crate) fn send<R: Repo>(
     w.client_on_line(line, client)?;
     let appeal = w.open_appeal_of(line, client)?;
     if let Some(appeal) = appeal {
-        w.repo.sla_reacted(appeal, w.now_ms)?;
+        crate::sla_timers::react(&mut w.repo, appeal, w.now_ms)?;
     }
     w.append(
         line,

@@ -122,7 +122,7 @@ fn start<R: Repo>(w: &mut Work<'_, R>, session: u64) -> Result<(), LineError> {
     let s = known(w, session)?;
     w.repo.remote_started(session, w.now_ms)?;
     // S2: work on the client's question has visibly started.
-    w.repo.sla_reacted(s.appeal, w.now_ms)?;
+    crate::sla_timers::react(&mut w.repo, s.appeal, w.now_ms)?;
     w.append(
         s.line,
         Event::RemoteStarted {

@@ -4,7 +4,6 @@
 
 use linedesk_domain::appeal::SupportTier;
 use linedesk_domain::presence::PresenceStatus;
-use linedesk_domain::sla::{LevelSet, SlaClock};
 use linedesk_protocol::{AppealChannel, Event};
 
 use crate::call_repo::CallRepo;
@@ -14,6 +13,8 @@ use crate::guests::GuestRepo;
 use crate::kb_articles::KbArticleRepo;
 use crate::kb_drafts::KbDraftRepo;
 use crate::remote_repo::RemoteRepo;
+use crate::routing::RoutingRepo;
+use crate::sla_repo::SlaRepo;
 use crate::tickets::repo::TicketRepo;
 
 /// Whose idempotency keys: specialists and clients have separate id spaces.
@@ -75,24 +76,18 @@ pub struct ClientRow {
     pub connect_id: Option<String>,
 }
 
-/// S3: an appeal's SLA timer as it starts.
-#[derive(Debug, Clone)]
-pub struct SlaTimerRow {
-    pub appeal: u64,
-    pub line: u64,
-    pub level: String,
-    pub calendar: String,
-    pub clock: SlaClock,
-    pub reaction_risk_ms: i64,
-    pub reaction_due_ms: i64,
-    pub resolution_risk_ms: i64,
-    pub resolution_due_ms: i64,
-}
-
 /// One transaction of a backend, as the line's rules use it. Every method reads or writes
 /// inside the action's transaction; nothing is visible to others before the backend commits.
 pub trait Repo:
-    CallRepo + RemoteRepo + TicketRepo + KbDraftRepo + KbArticleRepo + FileRepo + GuestRepo
+    CallRepo
+    + RemoteRepo
+    + TicketRepo
+    + KbDraftRepo
+    + KbArticleRepo
+    + FileRepo
+    + GuestRepo
+    + SlaRepo
+    + RoutingRepo
 {
     /// Claim `key` for `owner` (at `at_ms`); `false` when it was claimed before (a duplicate).
     fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError>;
@@ -123,13 +118,4 @@ pub trait Repo:
     fn insert_appeal(&mut self, appeal: &NewAppeal) -> Result<u64, RepoError>;
     /// Write the appeal's stage, holder, tier, result, spam mark, stars and rating comment.
     fn put_appeal(&mut self, appeal: &AppealRow) -> Result<(), RepoError>;
-
-    /// S5: the line's SLA levels (the built-in default alone when none were set).
-    fn sla_levels(&mut self, line: u64) -> Result<LevelSet, RepoError>;
-    /// S3: start an appeal's SLA timer.
-    fn insert_sla_timer(&mut self, timer: &SlaTimerRow) -> Result<(), RepoError>;
-    /// S2: a specialist answered in the appeal (the reaction deadline is met, once).
-    fn sla_reacted(&mut self, appeal: u64, at_ms: i64) -> Result<(), RepoError>;
-    /// S2: the appeal is finished (both timers stop).
-    fn sla_resolved(&mut self, appeal: u64, at_ms: i64) -> Result<(), RepoError>;
 }

@@ -4,15 +4,45 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use linedesk_domain::appeal::Channel;
 use linedesk_domain::ids::LineId;
-use linedesk_domain::sla::{AppealFacts, BusinessCalendar, SlaClock, SupportLevel};
+use linedesk_domain::sla::{
+    AppealFacts, BusinessCalendar, DEFAULT_LEVEL, LevelSet, NotationError, SlaClock, SupportLevel,
+    parse_calendar, parse_duration,
+};
 use linedesk_protocol::Event;
 
 use crate::error::LineError;
-use crate::repo::{Repo, SlaTimerRow};
+use crate::repo::Repo;
+use crate::sla_repo::{AlertDeadline, SlaRepo, SlaTimer};
+use crate::sla_timers::next_alert;
 
 /// An alert says "at risk" when this share (in percent) of a deadline's working-time budget
 /// is used.
 pub const AT_RISK_PERCENT: i32 = 80;
+
+/// The level a line without configured levels uses: "Default", Monday to Friday 09:00-18:00
+/// Moscow time, reaction within 1 working hour, resolution within 8 working hours.
+pub const BUILTIN_DEFAULT: [&str; 3] = ["tz Europe/Moscow; Mon-Fri 09-18", "1h", "8h"];
+
+/// The built-in "Default" level ([`BUILTIN_DEFAULT`]).
+pub fn builtin_default() -> Result<SupportLevel, NotationError> {
+    let [calendar, reaction, resolution] = BUILTIN_DEFAULT;
+    Ok(SupportLevel {
+        name: DEFAULT_LEVEL.to_string(),
+        calendar: parse_calendar(calendar)?,
+        reaction: parse_duration(reaction)?,
+        resolution: parse_duration(resolution)?,
+        conditions: Default::default(),
+    })
+}
+
+/// S5: `line`'s levels in order, or the built-in default alone when none were set.
+pub fn levels_of(repo: &mut impl SlaRepo, line: u64) -> Result<LevelSet, LineError> {
+    let mut levels = repo.sla_level_rows(line)?;
+    if levels.is_empty() {
+        levels.push(builtin_default().map_err(bad_level)?);
+    }
+    LevelSet::new(levels).map_err(bad_level)
+}
 
 pub(crate) fn instant(ms: i64) -> Result<DateTime<Utc>, LineError> {
     DateTime::from_timestamp_millis(ms)
@@ -40,7 +70,7 @@ pub fn level_for(
         line: LineId(line),
         channel,
     };
-    Ok(repo.sla_levels(line)?.select(&facts).clone())
+    Ok(levels_of(repo, line)?.select(&facts).clone())
 }
 
 /// The instant `percent` of `budget` working time after `from`.
@@ -70,17 +100,22 @@ pub(crate) fn start(
     let clock = SlaClock::start(&level, at).map_err(bad_level)?;
     let reaction_due = clock.deadlines().reaction_due().timestamp_millis();
     let resolution_due = clock.deadlines().resolution_due().timestamp_millis();
-    repo.insert_sla_timer(&SlaTimerRow {
+    let timer = SlaTimer {
         appeal,
         line,
         level: level.name.clone(),
         calendar: level.calendar.to_string(),
         clock,
-        reaction_risk_ms: share_of(&level.calendar, at, level.reaction, AT_RISK_PERCENT)?,
-        reaction_due_ms: reaction_due,
-        resolution_risk_ms: share_of(&level.calendar, at, level.resolution, AT_RISK_PERCENT)?,
-        resolution_due_ms: resolution_due,
-    })?;
+        reaction: AlertDeadline::new(
+            share_of(&level.calendar, at, level.reaction, AT_RISK_PERCENT)?,
+            reaction_due,
+        ),
+        resolution: AlertDeadline::new(
+            share_of(&level.calendar, at, level.resolution, AT_RISK_PERCENT)?,
+            resolution_due,
+        ),
+    };
+    repo.insert_sla_timer(&timer, next_alert(&timer))?;
     Ok(Event::SlaStarted {
         appeal,
         client,

@@ -136,8 +136,8 @@ impl Server {
             ice,
         } = options;
         Arc::new(Server {
+            hub: Hub::new(storage.clone(), limits.gap_hold),
             storage,
-            hub: Hub::default(),
             sessions: Sessions::new(grace),
             sla_wake: tokio::sync::Notify::new(),
             throttle: Mutex::new(LoginThrottle::default()),

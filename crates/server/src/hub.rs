@@ -8,9 +8,14 @@
 //!
 //! Order: the hub hands out a line's events in sequence order. Events committed together can be
 //! published out of order by their sessions; the hub holds an early one until the ones before
-//! it arrive, for at most [`HOLD`]. A number that never arrives (an event appended outside the
-//! hub, by the admin API or another process) is skipped after that; every skip and every
-//! event arriving after its turn starts a new *epoch* of the line. A client session, which
+//! it arrive. Every published event is committed, and so is every number before it: when the
+//! gap is still open after [`FILL_AFTER`] (the number was appended outside the hub: the admin
+//! API, the CLI in another process), the hub reads the missing events from the storage's log
+//! and hands them out in turn ([`Hub::catch_up`] does the same for events appended when nothing
+//! after them was published); their own publisher, if any, is then ignored. Only when the log
+//! cannot be read (or in a hub without one) is a number skipped, after the hold
+//! ([`HOLD`] by default); every skip and every event arriving after its turn starts a new
+//! *epoch* of the line. A client session, which
 //! sees only its own events and cannot spot a gap, keeps the epoch of its cursor: an event of
 //! another epoch sends it back to storage from its cursor. A specialist session sees every
 //! event and keeps the gap rule (a gap: read the line back from storage).
@@ -28,7 +33,7 @@ use linedesk_protocol::ServerFrame;
 use tokio::sync::{Notify, broadcast};
 
 use crate::signal::Relayed;
-use crate::storage::StoredEvent;
+use crate::storage::{Storage, StorageError, StoredEvent};
 
 /// Events a session may have waiting; past that it reads back from storage.
 pub const MAILBOX: usize = 1024;
@@ -38,6 +43,18 @@ pub const MAILBOX: usize = 1024;
 /// read it back from storage (which would make the machine busier still); only a number
 /// appended outside the hub waits this long.
 pub const HOLD: Duration = Duration::from_secs(1);
+
+/// How long a gap stays open before the hub reads the missing events from storage: events
+/// committed together and published by their own threads close their gaps well within it, so
+/// storage is read only for numbers nobody will publish.
+pub const FILL_AFTER: Duration = Duration::from_millis(20);
+
+/// Events read from storage at once when filling a gap.
+const FILL_PAGE: u32 = 500;
+
+/// Numbers filled from storage remembered until their own publisher comes (beyond that, the
+/// oldest are forgotten: a publisher that late is long gone).
+const FILLED_KEPT: usize = 4096;
 
 /// Signals in flight; a session that lags behind loses some (the ICE candidates of a call are
 /// a handful, so it takes thousands of simultaneous call set-ups).
@@ -149,6 +166,10 @@ struct Line {
     /// Events published ahead of their turn, and since when the oldest waits.
     held: BTreeMap<u64, LiveEvent>,
     held_since: Option<Instant>,
+    /// A read of the log for this line's gap is under way.
+    filling: bool,
+    /// Numbers handed out from storage whose own publisher has not come yet: it is ignored.
+    filled: BTreeSet<u64>,
     everything: Vec<Arc<Mailbox>>,
     clients: HashMap<u64, Vec<Arc<Mailbox>>>,
 }
@@ -162,7 +183,7 @@ impl Line {
             _ => self.epoch += 1,
         }
         event.epoch = self.epoch;
-        self.next = Some(self.next.map_or(event.seq, |n| n.max(event.seq)) + 1);
+        self.next = Some(self.next.map_or(event.seq + 1, |n| n.max(event.seq + 1)));
         let event = Arc::new(event);
         for mailbox in &self.everything {
             mailbox.push(&event);
@@ -174,8 +195,12 @@ impl Line {
         }
     }
 
-    /// Publish one event: in turn (with whatever it unblocks), late, or held.
+    /// Publish one event: in turn (with whatever it unblocks), late, or held; an event
+    /// already handed out from storage is dropped.
     fn publish(&mut self, event: LiveEvent) -> bool {
+        if self.filled.remove(&event.seq) {
+            return !self.held.is_empty();
+        }
         match self.next {
             Some(next) if event.seq > next => {
                 self.held.entry(event.seq).or_insert(event);
@@ -204,6 +229,21 @@ impl Line {
         }
     }
 
+    /// Hand out an event read from storage if it is the next one (earlier numbers were
+    /// handed out already), remembering it so that its own publisher is ignored.
+    fn fill(&mut self, event: LiveEvent) {
+        if self.next.is_some_and(|next| event.seq < next) {
+            return;
+        }
+        self.held.remove(&event.seq);
+        self.filled.insert(event.seq);
+        while self.filled.len() > FILLED_KEPT {
+            self.filled.pop_first();
+        }
+        self.hand_out(event);
+        self.release(false);
+    }
+
     fn leave(&mut self, mailbox: &Arc<Mailbox>, audience: Audience) {
         let list = match audience {
             Audience::Everything => &mut self.everything,
@@ -225,6 +265,11 @@ impl Line {
 pub struct Hub {
     lines: Arc<Mutex<HashMap<u64, Line>>>,
     signals: broadcast::Sender<Relayed>,
+    /// The log the events are committed to, read to fill gaps (none in unit tests).
+    log: Option<Arc<dyn Storage>>,
+    /// How long an event published ahead of its turn waits before a gap that could not be
+    /// filled is skipped.
+    hold: Duration,
 }
 
 impl Default for Hub {
@@ -232,11 +277,22 @@ impl Default for Hub {
         Hub {
             lines: Arc::default(),
             signals: broadcast::channel(SIGNAL_BUFFER).0,
+            log: None,
+            hold: HOLD,
         }
     }
 }
 
 impl Hub {
+    /// A hub that fills gaps from `log` and skips a number only after `hold`.
+    pub fn new(log: Arc<dyn Storage>, hold: Duration) -> Hub {
+        Hub {
+            log: Some(log),
+            hold,
+            ..Hub::default()
+        }
+    }
+
     pub fn publish(&self, events: &[StoredEvent]) {
         // Encoded before taking the lock: the lock only queues.
         let encoded: Vec<LiveEvent> = events.iter().map(LiveEvent::new).collect();
@@ -250,7 +306,7 @@ impl Hub {
                 let routes = lines.entry(line).or_default();
                 let stale = routes
                     .held_since
-                    .is_some_and(|since| since.elapsed() >= HOLD);
+                    .is_some_and(|since| since.elapsed() >= self.hold);
                 if routes.publish(event) {
                     if stale {
                         routes.release(true);
@@ -265,7 +321,8 @@ impl Hub {
         }
     }
 
-    /// Hand out `line`'s held events after [`HOLD`] if the numbers before them never come.
+    /// When `line`'s gap is still open after [`FILL_AFTER`], fill it from the log; after the
+    /// hold, hand out the held events anyway if the numbers before them never came.
     fn release_later(&self, line: u64) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             // No runtime (a unit test): the next publish releases them.
@@ -273,16 +330,117 @@ impl Hub {
         };
         let hub = self.clone();
         runtime.spawn(async move {
-            tokio::time::sleep(HOLD).await;
-            let mut lines = lock(&hub.lines);
-            if let Some(routes) = lines.get_mut(&line)
-                && routes
-                    .held_since
-                    .is_some_and(|since| since.elapsed() >= HOLD)
-            {
-                routes.release(true);
+            if hub.log.is_some() {
+                let stuck_at = |hub: &Hub| lock(&hub.lines).get(&line).and_then(|l| l.next);
+                let before = stuck_at(&hub);
+                tokio::time::sleep(FILL_AFTER).await;
+                // Only the same gap, still open: one that closed on its own (the usual case
+                // under load, publishers racing) costs no read.
+                let gap = lock(&hub.lines).get(&line).and_then(|l| {
+                    let first_held = *l.held.keys().next()?;
+                    (l.next == before).then_some(first_held)
+                });
+                if let Some(first_held) = gap {
+                    hub.fill(line, Some(first_held)).await;
+                }
+            }
+            loop {
+                let left = {
+                    let mut lines = lock(&hub.lines);
+                    let Some(routes) = lines.get_mut(&line) else {
+                        return;
+                    };
+                    let Some(since) = routes.held_since else {
+                        return;
+                    };
+                    let left = hub.hold.saturating_sub(since.elapsed());
+                    if left.is_zero() {
+                        routes.release(true);
+                        return;
+                    }
+                    left
+                };
+                tokio::time::sleep(left).await;
             }
         });
+    }
+
+    /// Events of `line` were appended without being published here (the admin API, the CLI
+    /// in another process): read them from the log and hand them out now, in order.
+    pub fn catch_up(&self, line: u64) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let hub = self.clone();
+        runtime.spawn(async move { hub.fill(line, None).await });
+    }
+
+    /// Whether the log's `head` of `line` is past what the hub handed out (while the hub
+    /// follows the line at all).
+    pub fn lags(&self, line: u64, head: u64) -> bool {
+        lock(&self.lines)
+            .get(&line)
+            .and_then(|l| l.next)
+            .is_some_and(|next| head >= next)
+    }
+
+    /// Read `line`'s events after the last one handed out from the log (up to `until`, or
+    /// to the log's head) and hand them out, one read at a time per line.
+    async fn fill(&self, line: u64, until: Option<u64>) {
+        let Some(log) = self.log.clone() else {
+            return;
+        };
+        let after = {
+            let mut lines = lock(&self.lines);
+            let Some(routes) = lines.get_mut(&line) else {
+                return;
+            };
+            let Some(next) = routes.next else {
+                // Nobody follows the line from a known place: sessions read it from storage.
+                return;
+            };
+            if routes.filling {
+                return;
+            }
+            routes.filling = true;
+            next.saturating_sub(1)
+        };
+        let hub = self.clone();
+        let read = tokio::task::spawn_blocking(move || -> Result<(), StorageError> {
+            let mut after = after;
+            loop {
+                let wanted = until.map_or(FILL_PAGE, |until| {
+                    let gap = until.saturating_sub(after + 1);
+                    u32::try_from(gap).unwrap_or(FILL_PAGE).min(FILL_PAGE)
+                });
+                if wanted == 0 {
+                    return Ok(());
+                }
+                let page = log.events_after(line, after, wanted)?;
+                let Some(last) = page.last().map(|e| e.seq) else {
+                    return Ok(());
+                };
+                after = last;
+                let encoded: Vec<LiveEvent> = page.iter().map(LiveEvent::new).collect();
+                let mut lines = lock(&hub.lines);
+                let routes = lines.entry(line).or_default();
+                for event in encoded {
+                    routes.fill(event);
+                }
+                drop(lines);
+                if page.len() < wanted as usize {
+                    return Ok(());
+                }
+            }
+        })
+        .await;
+        if let Ok(Err(err)) = read {
+            // The hold skips the gap instead.
+            eprintln!("linedesk-server: reading line {line} for the hub: {err}");
+        }
+        if let Some(routes) = lock(&self.lines).get_mut(&line) {
+            routes.filling = false;
+        }
     }
 
     /// Send `line`'s events for `audience` to `mailbox` from now on; the line's epoch now,

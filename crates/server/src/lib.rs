@@ -19,11 +19,12 @@
 //!   expired tokens are deleted.
 //! - [`session`]: one WebSocket session of the protocol in `crates/protocol`, bounded by
 //!   [`session_limits`] (Hello deadline, keepalive, frame rate, sessions per account).
-//! - [`hub`]: fan-out of new events to subscribed sessions.
+//! - [`hub`]: fan-out of new events to subscribed sessions, in order (gaps filled from the
+//!   log); [`log_tail`]: events another process appended reach them too.
 //! - [`demo`]: the demo world of `linedesk-demo`, seeded through the storage trait.
 //! - [`import`]: clients from CSV with a report per row.
 //! - [`presence`]: a specialist whose last session closed goes Offline after a grace period.
-//! - [`sla`]: each appeal's SLA level and deadlines; `sla_alerts`: the alerts the timer fires;
+//! - [`sla`]: where the SLA rules and rows are (the line crate and `sqlite/sla_repo.rs`);
 //!   [`sla_timer`] is the loop at the edge; [`sla_file`] reads a line's levels from TOML.
 //! - Calls (V1) and remote sessions (V2): their rules are `linedesk-line`'s (`calls`,
 //!   `remote_sessions`, `remote_password`), their rows the backend's (`sqlite/call_repo.rs`,
@@ -55,6 +56,7 @@ pub mod import;
 pub mod ip_buckets;
 mod keepalive;
 pub mod knowledge;
+pub mod log_tail;
 pub mod presence;
 mod rate_limit;
 pub mod remote_password;
@@ -63,7 +65,6 @@ pub mod session;
 pub mod session_limits;
 pub mod signal;
 pub mod sla;
-mod sla_alerts;
 pub mod sla_file;
 pub mod sla_timer;
 pub mod sqlite;

@@ -4,7 +4,9 @@
 //! of an account) and noted in a log there. The running server reads that log every
 //! [`POLL`] and broadcasts what it finds to the sessions, so a revocation made by another
 //! process (the `revoke-tokens` command next to a running server) closes sessions too. A line
-//! taken away from a specialist (`Revoked::Line`) travels the same broadcast.
+//! taken away from a specialist (`Revoked::Line`) travels the same broadcast; before it goes
+//! out, the line's routing catches up when another process did it
+//! ([`crate::storage::Storage::resync_team`]), so nothing is routed to them from then on.
 //!
 //! Beside it, every [`crate::session_limits::SessionLimits::token_sweep_every`] the tokens
 //! expired by then are deleted (a session ends at its token's expiry on its own timer).
@@ -16,6 +18,7 @@ use std::time::Duration;
 use linedesk_protocol::Action;
 
 use crate::context::{Server, now_ms};
+use crate::storage::Revoked;
 
 /// How often the revocation log is read: a revoked session closes within about this long.
 pub const POLL: Duration = Duration::from_millis(500);
@@ -41,6 +44,19 @@ pub fn start_watching(server: &Arc<Server>) {
             if let Ok(Ok(revocations)) = found {
                 for r in revocations {
                     last = r.id;
+                    if let Revoked::Line { specialist, line } = r.revoked {
+                        // Taken off by another process: routing catches up before the
+                        // sessions hear of it. A failure leaves routing as it was (the
+                        // storage still refuses their actions on the line).
+                        let storage = server.storage.clone();
+                        let resynced = tokio::task::spawn_blocking(move || {
+                            storage.resync_team(line, specialist)
+                        })
+                        .await;
+                        if let Ok(Err(err)) = resynced {
+                            eprintln!("linedesk-server: routing of line {line}: {err}");
+                        }
+                    }
                     // No session listening is fine.
                     let _ = server.revoked.send(r.revoked);
                 }

@@ -28,6 +28,10 @@ pub struct SessionLimits {
     pub token_lifetime: Duration,
     /// How often expired tokens are deleted from storage.
     pub token_sweep_every: Duration,
+    /// How long the hub holds an event published ahead of its turn before it skips a number
+    /// it could not read from storage either (see [`crate::hub`]); a gap the log can fill
+    /// closes after [`crate::hub::FILL_AFTER`].
+    pub gap_hold: Duration,
 }
 
 impl SessionLimits {
@@ -51,6 +55,7 @@ impl Default for SessionLimits {
             refusals_per_second: 10,
             token_lifetime: Duration::from_secs(12 * 60 * 60),
             token_sweep_every: Duration::from_secs(10 * 60),
+            gap_hold: crate::hub::HOLD,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The SLA timer at the edge: every second, and whenever an appeal opens, ask storage for the
 //! alerts due now ([`crate::storage::Storage::due_alerts`]) and publish them. The decision and
-//! the exactly-once bookkeeping are in storage, with the time passed in; this loop only reads
-//! the clock.
+//! the exactly-once bookkeeping are the line crate's rules (`linedesk_line::fire_due_alerts`,
+//! with the time passed in), run by storage in one transaction; this loop only reads the clock.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -9,8 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use linedesk_domain::appeal::SupportTier;
-use linedesk_domain::ids::{AppealId, SpecialistId};
+use linedesk_domain::ids::SpecialistId;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::routing::{Dispatcher, Specialist};
 use linedesk_protocol::{Action, Event, RemoteMode, Role};
@@ -25,7 +24,6 @@ use crate::storage::{
     StorageError, StoredClient, StoredEvent, Subject, TokenOwner,
 };
 use crate::storage::{CallRecording, RecordingSaved};
-use crate::{sla, sla_alerts};
 use accounts::role_code;
 use call_repo::RecordingFiles;
 use line_repo::SqliteRepo;
@@ -46,6 +44,7 @@ pub(crate) mod line_repo;
 pub mod migrations;
 mod reader;
 pub(crate) mod remote_repo;
+mod sla_repo;
 mod ticket_repo;
 
 impl From<rusqlite::Error> for StorageError {
@@ -167,46 +166,6 @@ pub(crate) fn line_team(conn: &Connection, line: u64) -> Result<Vec<Specialist>,
         .collect())
 }
 
-/// Rebuild every line's routing state exactly as stored.
-fn load_routing(conn: &Connection) -> Result<HashMap<u64, Dispatcher>, StorageError> {
-    let lines: Vec<i64> = conn
-        .prepare("SELECT id FROM lines")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut routing = HashMap::new();
-    for line in lines.into_iter().map(id) {
-        let mut d = Dispatcher::new(line_team(conn, line)?);
-        let mut stmt = conn.prepare(
-            "SELECT id, holder, tier FROM appeals WHERE line_id = ?1 AND state <> 'finished'
-             ORDER BY id",
-        )?;
-        let open = stmt
-            .query_map([sql_id(line)], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Option<i64>>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        for (appeal, holder, tier) in open {
-            let tier = if tier == "second" {
-                SupportTier::Second
-            } else {
-                SupportTier::First
-            };
-            d.restore_in_tier(
-                AppealId(id(appeal)),
-                0,
-                holder.map(|h| SpecialistId(id(h))),
-                tier,
-            );
-        }
-        routing.insert(line, d);
-    }
-    Ok(routing)
-}
-
 impl SqliteStorage {
     pub fn open(path: &Path) -> Result<SqliteStorage, StorageError> {
         if let Some(dir) = path.parent() {
@@ -235,7 +194,7 @@ impl SqliteStorage {
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
         )?;
         migrations::migrate(&mut conn, now_ms())?;
-        let routing = load_routing(&conn)?;
+        let routing = linedesk_line::rebuild_routing(&mut SqliteRepo { tx: &conn })?;
         let inner = Arc::new(Mutex::new(Inner { conn, routing }));
         Ok(SqliteStorage {
             committer: Committer::start(inner.clone())?,
@@ -722,15 +681,22 @@ impl Storage for SqliteStorage {
     }
 
     fn set_sla_levels(&self, line: u64, levels: &LevelSet) -> Result<(), StorageError> {
-        sla::set_levels(&mut self.inner().conn, line, levels)
+        sla_repo::set_levels(&mut self.inner().conn, line, levels)
     }
 
     fn sla_levels(&self, line: u64) -> Result<LevelSet, StorageError> {
-        sla::levels(&self.inner().conn, line)
+        let inner = self.inner();
+        Ok(linedesk_line::levels_of(
+            &mut SqliteRepo { tx: &inner.conn },
+            line,
+        )?)
     }
 
     fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError> {
-        sla_alerts::due_alerts(&mut self.inner().conn, now_ms)
+        let ((), events) = batch::in_work(&mut self.inner(), now_ms, |w| {
+            Ok(linedesk_line::fire_due_alerts(w)?)
+        })?;
+        Ok(events)
     }
 
     fn call(&self, call: u64) -> Result<Option<crate::storage::CallRecord>, StorageError> {
@@ -903,6 +869,21 @@ impl Storage for SqliteStorage {
         now_ms: i64,
     ) -> Result<Vec<StoredEvent>, StorageError> {
         account_admin::remove_from_line(&mut self.inner(), specialist, line, now_ms)
+    }
+
+    fn line_heads(&self) -> Result<Vec<(u64, u64)>, StorageError> {
+        let inner = self.inner();
+        let mut stmt = inner
+            .conn
+            .prepare_cached("SELECT line_id, seq FROM line_heads")?;
+        let heads = stmt
+            .query_map([], |r| Ok((id(r.get(0)?), id(r.get(1)?))))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(heads)
+    }
+
+    fn resync_team(&self, line: u64, specialist: u64) -> Result<bool, StorageError> {
+        account_admin::resync_team(&mut self.inner(), line, specialist)
     }
 
     fn blob_meta(

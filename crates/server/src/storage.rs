@@ -277,6 +277,8 @@ pub trait Storage: Send + Sync + 'static {
     /// events are appended to their lines' logs and marked fired in one transaction, and
     /// returned for the hub. Deterministic in `now_ms`; the timer at the edge calls it.
     fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError>;
+    /// The last sequence number of every line's log, as (line, seq).
+    fn line_heads(&self) -> Result<Vec<(u64, u64)>, StorageError>;
     /// T2: a new ticket queue of a line; returns its id.
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError>;
     /// The line's ticket queues (id, name), the default one first.
@@ -392,6 +394,10 @@ pub trait Storage: Send + Sync + 'static {
         subject: Subject,
         expires_ms: i64,
     ) -> Result<bool, StorageError>;
+    /// The revocation log says `specialist` was taken off `line`: if this server's routing
+    /// still has them (another process, the CLI, did it), rebuild the line's routing from
+    /// what is stored. `true` when it was rebuilt.
+    fn resync_team(&self, line: u64, specialist: u64) -> Result<bool, StorageError>;
     /// `specialist` no longer serves `line`: the appeals they hold there go to colleagues or
     /// the queue (the events returned for the hub) and [`Revoked::Line`] is noted.
     fn remove_from_line(

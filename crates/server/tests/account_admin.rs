@@ -260,3 +260,76 @@ async fn the_cli_disables_an_account_and_a_running_server_closes_its_sessions() 
         &w.line_a.to_string(),
     ]);
 }
+
+/// The CLI takes Anna off line A while the server runs (another process, the same database):
+/// the running server's routing catches up from the revocation log before her session hears
+/// of it, so the next appeal goes to Vera. Before, the server kept routing to Anna (higher
+/// priority, Available) until a restart.
+#[tokio::test]
+async fn the_cli_takes_a_specialist_off_a_line_and_a_running_server_stops_routing_to_her() {
+    let w = world().await;
+    let mut anna = subscribed(&w, "anna", "anna-pass").await;
+    let mut vera = subscribed(&w, "vera", "vera-pass").await;
+    let available = Action::SetPresence {
+        status: PresenceStatus::Available,
+    };
+    common::ack(&mut anna, "a1", available.clone()).await;
+    common::ack(&mut vera, "v1", available).await;
+    let dir = w.dir.path().to_path_buf();
+    let line = w.line_a.to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(BIN)
+            .args(["remove-from-line", "--login", "anna", "--line", &line])
+            .arg("--data-dir")
+            .arg(&dir)
+            .output()
+            .expect("run")
+    })
+    .await
+    .expect("cli");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Her session learns it from the revocation log: its refusal names the line taken away.
+    let mut tries = 0;
+    loop {
+        let reply = common::submit(
+            &mut anna,
+            &format!("s{tries}"),
+            Action::SendMessage {
+                line: w.line_a,
+                client: w.client_a,
+                text: "Здравствуйте".into(),
+            },
+        )
+        .await;
+        match reply {
+            ServerFrame::Error { message, .. } if message.contains("taken away") => break,
+            ServerFrame::Error {
+                code: ErrorCode::Forbidden,
+                ..
+            } => {}
+            other => panic!("{other:?}"),
+        }
+        tries += 1;
+        assert!(tries < 200, "the revocation never reached the session");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut ivanova = Client::signed_in(w.addr, "ivanova", "ivanova-pass").await;
+    common::ack(
+        &mut ivanova,
+        "c1",
+        Action::ClientMessage {
+            text: "Помогите".into(),
+        },
+    )
+    .await;
+    let to = common::next_event(&mut vera, |e| match e {
+        Event::AppealAssigned { specialist, .. } => Some(*specialist),
+        _ => None,
+    })
+    .await;
+    assert_eq!(to, 3, "Vera, not Anna who no longer serves the line");
+}

@@ -18,6 +18,12 @@ use linedesk_server::storage::{
     Subject,
 };
 
+#[path = "contract/sla.rs"]
+mod sla;
+#[path = "contract/team.rs"]
+mod team;
+
+/// Monday 2026-11-23 10:00 UTC (13:00 in Moscow).
 const NOW: i64 = 1_795_428_000_000;
 
 struct Line {
@@ -66,7 +72,7 @@ type Case<S> = (&'static str, fn(Open<'_, S>));
 
 /// Every case of the contract against backends that `open` makes at a path.
 fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
-    let cases: [Case<S>; 11] = [
+    let cases: [Case<S>; 13] = [
         ("once per key", once_per_key),
         ("a refused action leaves nothing", refused_leaves_nothing),
         ("sequence numbers per line", sequence_per_line),
@@ -78,6 +84,8 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
         ("ticket rules and codes", ticket_rules),
         ("KB drafts and chat files", drafts_and_files),
         ("widget guests and KB help", guests_and_kb_help),
+        ("SLA alerts fire once", sla::alerts_fire_once),
+        ("a specialist taken off a line", team::removed_from_line),
     ];
     for (name, case) in cases {
         eprintln!("contract: {name}");

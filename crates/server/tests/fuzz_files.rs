@@ -21,7 +21,14 @@ fn csv_properties(bytes: &[u8]) {
     let Ok(parsed) = import::parse(bytes) else {
         return;
     };
-    let lines = bytes.iter().filter(|b| **b == b'\n').count() + 1;
+    // Rows are a spreadsheet's: a line break ends one, and so does a lone carriage return
+    // (old Mac files), as the CSV reader reads them.
+    let ends = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count();
+    let lines = ends + 1;
     let mut rows: Vec<usize> = parsed.good.iter().map(|(row, _)| *row).collect();
     for p in &parsed.problems {
         // A row may have several problems; it is then not among the good ones.

@@ -186,3 +186,15 @@ fn the_cli_prints_the_report() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+/// Found by `fuzz_csv_rows` (seed 176980377462445798757980647712532787727): a cell with a lone
+/// carriage return. Rows are numbered as a spreadsheet shows them: a lone carriage return ends
+/// a row like a line break (old Mac files), and a quoted cell may hold a line break inside one
+/// row.
+#[test]
+fn rows_are_numbered_as_a_spreadsheet_shows_them() {
+    let csv = "name,email\nОрлов,bad\rКозлов,bad\n\"Иванова\nМария\",bad\nПетров,bad\n";
+    let parsed = linedesk_server::import::parse(csv.as_bytes()).expect("parsed");
+    let rows: Vec<usize> = parsed.problems.iter().map(|p| p.row).collect();
+    assert_eq!(rows, [2, 3, 4, 5], "{:?}", parsed.problems);
+}

@@ -2,10 +2,6 @@
 //! server's SQLite backend (`crates/server/src/sqlite*`), the manifests that declare it, and
 //! the server tests that build old SQLite databases on purpose. The line's rules
 //! (`crates/line`) and everything else stay portable to another backend.
-//!
-//! `NOT_MOVED_YET` lists the server modules whose SQL has not moved into the backend yet
-//! (their rules still run on the SQLite transaction). The list may only shrink: a file on it
-//! that no longer names rusqlite fails this test until it is taken off.
 
 use std::path::{Path, PathBuf};
 
@@ -23,11 +19,6 @@ const ALLOWED_FILES: &[&str] = &[
     "crates/server/tests/remote_sessions.rs",
     // This file, which names it in its docs.
     "crates/server/tests/sql_boundary.rs",
-];
-
-const NOT_MOVED_YET: &[&str] = &[
-    "crates/server/src/sla.rs",
-    "crates/server/src/sla_alerts.rs",
 ];
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
@@ -59,27 +50,18 @@ fn rusqlite_appears_only_in_the_sqlite_backends() {
     assert!(files.len() > 50, "the walk found the workspace");
     let needle = "rusqlite";
     let mut outside = Vec::new();
-    let mut moved = Vec::new();
     for file in &files {
         let rel = file.to_string_lossy().replace('\\', "/");
         let text = std::fs::read_to_string(root.join(file)).unwrap_or_default();
         let uses = text.contains(needle);
         let allowed = ALLOWED_PREFIXES.iter().any(|p| rel.starts_with(p))
             || ALLOWED_FILES.contains(&rel.as_str());
-        let legacy = NOT_MOVED_YET.contains(&rel.as_str());
-        if uses && !allowed && !legacy {
-            outside.push(rel.clone());
-        }
-        if legacy && !uses {
-            moved.push(rel);
+        if uses && !allowed {
+            outside.push(rel);
         }
     }
     assert!(
         outside.is_empty(),
         "{needle} outside the SQLite backends: {outside:?}"
-    );
-    assert!(
-        moved.is_empty(),
-        "these no longer use {needle}: take them off NOT_MOVED_YET: {moved:?}"
     );
 }

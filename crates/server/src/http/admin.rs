@@ -114,7 +114,8 @@ async fn add_specialist(
         }
         bounded("login", new.login.trim(), MAX_LOGIN_CHARS)?;
         bounded("name", new.name.trim(), MAX_NAME_CHARS)?;
-        blocking(&server, move |s| {
+        let lines = new.lines.clone();
+        let created = blocking(&server, move |s| {
             // Check the lines first so that a typo does not leave a specialist without them.
             let known = s.lines()?;
             if let Some(unknown) = new
@@ -131,7 +132,12 @@ async fn add_specialist(
             }
             Ok(Created { id })
         })
-        .await
+        .await;
+        // Their colleagues' sessions learn who serves the line now, not at the next event.
+        for line in lines {
+            server.hub.catch_up(line);
+        }
+        created
     };
     answer(StatusCode::CREATED, added.await)
 }
@@ -148,14 +154,17 @@ async fn import_clients(
             return Err(Refusal::invalid(format!("{line:?} is not a line id")));
         };
         let body = read_body(&server, &headers, body, MAX_IMPORT_BYTES, "a client file").await?;
-        blocking(&server, move |s| {
+        let report = blocking(&server, move |s| {
             import(s, line, &body).map_err(|err| match err {
                 ImportError::Storage(StorageError::Invalid(why)) => Refusal::not_found(why),
                 ImportError::Storage(other) => other.into(),
                 refused => Refusal::invalid(refused.to_string()),
             })
         })
-        .await
+        .await;
+        // The line's sessions get the new clients now, in order, not at the next event.
+        server.hub.catch_up(line);
+        report
     };
     answer(StatusCode::OK, imported.await)
 }

@@ -67,6 +67,7 @@ async fn accept_loop(
     tls: Option<TlsAcceptor>,
 ) -> std::io::Result<()> {
     crate::revocation::start_watching(&server);
+    crate::log_tail::start(&server);
     let _timer = AbortOnDrop(tokio::spawn(crate::sla_timer::run(server.clone())));
     let open = Arc::new(PerAddress::default());
     let cap = server.http.max_connections_per_ip;

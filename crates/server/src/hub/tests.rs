@@ -209,3 +209,42 @@ fn an_unseeded_line_starts_an_epoch_with_its_first_event() {
     assert!(early.take().events[0].epoch > before);
     assert!(hub.knows(1));
 }
+
+#[test]
+fn an_event_filled_from_the_log_is_not_handed_out_again_by_its_publisher() {
+    let hub = Hub::default();
+    let specialist = follow(&hub, 1, Audience::Everything);
+    hub.publish(&[line_named(1, 1)]);
+    hub.publish(&[line_named(1, 3)]);
+    // 2 read from the log (as `Hub::fill` does when the gap stays open).
+    lock(&hub.lines)
+        .get_mut(&1)
+        .expect("line")
+        .fill(LiveEvent::new(&line_named(1, 2)));
+    let filled = specialist.take();
+    assert_eq!(seqs(&filled), [1, 2, 3]);
+    let epochs: Vec<u64> = filled.events.iter().map(|e| e.epoch).collect();
+    assert!(epochs.iter().all(|e| *e == epochs[0]), "{epochs:?}");
+    // Its own publisher comes late: already handed out, nothing again.
+    hub.publish(&[line_named(1, 2)]);
+    assert!(specialist.take().events.is_empty());
+    hub.publish(&[line_named(1, 4)]);
+    assert_eq!(seqs(&specialist.take()), [4]);
+}
+
+#[test]
+fn a_late_event_does_not_push_the_next_one_out_of_turn() {
+    let hub = Hub::default();
+    let anna = follow(&hub, 1, Audience::Client(7));
+    hub.publish(&[message(1, 1, 7)]);
+    hub.publish(&[message(1, 3, 7)]);
+    std::thread::sleep(HOLD);
+    hub.publish(&[message(1, 4, 7)]);
+    assert_eq!(seqs(&anna.take()), [1, 3, 4]);
+    hub.publish(&[message(1, 2, 7)]);
+    let late = anna.take().events[0].epoch;
+    hub.publish(&[message(1, 5, 7)]);
+    let next = anna.take();
+    assert_eq!(seqs(&next), [5]);
+    assert_eq!(next.events[0].epoch, late, "5 was in turn");
+}

@@ -4,12 +4,11 @@
 //! another process (the CLI).
 
 use linedesk_domain::ids::SpecialistId;
-use linedesk_domain::presence::PresenceStatus;
-use linedesk_domain::routing::RoutingError;
 use linedesk_protocol::Role;
 use rusqlite::{Connection, params};
 
 use super::accounts::{account, note, role_code};
+use super::line_repo::SqliteRepo;
 use super::{Inner, sql_id};
 use crate::storage::{Revoked, StorageError, StoredEvent, Subject};
 
@@ -102,9 +101,8 @@ pub(super) fn issue_token(
     Ok(inserted == 1)
 }
 
-/// `specialist` no longer serves `line`: the appeals they hold there go to colleagues or the
-/// queue (routing treats them as Offline on that line, with the events of each move), and the
-/// line is revoked from their live sessions.
+/// `specialist` no longer serves `line` (the rules: `linedesk_line::remove_from_line`), and
+/// the line is revoked from their live sessions.
 pub(super) fn remove_from_line(
     inner: &mut Inner,
     specialist: u64,
@@ -112,25 +110,32 @@ pub(super) fn remove_from_line(
     now_ms: i64,
 ) -> Result<Vec<StoredEvent>, StorageError> {
     let ((), events) = super::batch::in_work(inner, now_ms, |w| {
-        let removed = w.repo.tx.execute(
-            "DELETE FROM line_specialists WHERE line_id = ?1 AND specialist_id = ?2",
-            params![sql_id(line), sql_id(specialist)],
-        )?;
-        if removed == 0 {
-            return Err(StorageError::Invalid(format!(
-                "specialist {specialist} does not serve line {line}"
-            )));
-        }
-        let moves = match w
-            .dispatcher(line)
-            .set_presence(SpecialistId(specialist), PresenceStatus::Offline)
-        {
-            Ok(moves) => moves,
-            Err(RoutingError::UnknownSpecialist(_)) => Vec::new(),
-            Err(other) => return Err(StorageError::Invalid(other.to_string())),
-        };
-        w.record(line, &moves)?;
+        linedesk_line::remove_from_line(w, specialist, line)?;
         note(w.repo.tx, &Revoked::Line { specialist, line }, now_ms)
     })?;
     Ok(events)
+}
+
+/// The revocation log says `specialist` was taken off `line`. When this process's routing
+/// still has them, another process (the CLI) did it: the line's routing is rebuilt from what
+/// is stored, so nothing is routed to them from now on. `true` when it was rebuilt.
+pub(super) fn resync_team(
+    inner: &mut Inner,
+    line: u64,
+    specialist: u64,
+) -> Result<bool, StorageError> {
+    let Inner { conn, routing } = inner;
+    let stale = routing
+        .get(&line)
+        .is_some_and(|d| d.specialist(SpecialistId(specialist)).is_some());
+    if !stale {
+        return Ok(false);
+    }
+    let rebuilt = linedesk_line::rebuild_line(&mut SqliteRepo { tx: conn }, line)?;
+    if rebuilt.specialist(SpecialistId(specialist)).is_some() {
+        // Served again since (added back): nothing to catch up on.
+        return Ok(false);
+    }
+    routing.insert(line, rebuilt);
+    Ok(true)
 }

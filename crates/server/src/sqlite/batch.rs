@@ -19,8 +19,6 @@ use crate::storage::{Applied, StorageError, StoredEvent, Subject};
 /// One action in progress over SQLite.
 pub(crate) type Work<'a> = linedesk_line::Work<'a, SqliteRepo<'a>>;
 
-pub(crate) use crate::sqlite::append_event;
-
 /// An action waiting for the next batch, with where to send its outcome.
 pub(crate) struct Pending {
     pub actor: Subject,

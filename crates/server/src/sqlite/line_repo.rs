@@ -3,15 +3,36 @@
 
 use linedesk_domain::appeal::SupportTier;
 use linedesk_domain::presence::PresenceStatus;
-use linedesk_domain::sla::LevelSet;
+use linedesk_domain::routing::Specialist;
 use linedesk_line::{
-    AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo, RepoError, SlaTimerRow,
+    AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo, RepoError, RoutingRepo,
 };
 use linedesk_protocol::{AppealChannel, Event};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{id, sql_id};
 use crate::storage::StorageError;
+
+const APPEAL_COLUMNS: &str =
+    "id, line_id, client_id, channel, tier, opened_at, state, holder, result, spam, stars,
+     rating_comment";
+
+fn appeal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppealRow> {
+    Ok(AppealRow {
+        id: id(r.get(0)?),
+        line: id(r.get(1)?),
+        client: id(r.get(2)?),
+        channel: channel_of(&r.get::<_, String>(3)?),
+        tier: tier_of(&r.get::<_, String>(4)?),
+        opened_ms: r.get(5)?,
+        stage: stage_of(&r.get::<_, String>(6)?),
+        holder: r.get::<_, Option<i64>>(7)?.map(id),
+        result: r.get(8)?,
+        spam: r.get(9)?,
+        stars: r.get(10)?,
+        rating_comment: r.get(11)?,
+    })
+}
 
 /// The line's repository over the connection of an open transaction (or savepoint): the
 /// caller opened it and commits or rolls it back.
@@ -29,7 +50,7 @@ pub(crate) fn db(err: rusqlite::Error) -> RepoError {
 }
 
 /// A storage helper's error as the line sees it.
-fn store(err: StorageError) -> RepoError {
+pub(crate) fn store(err: StorageError) -> RepoError {
     match err {
         StorageError::Backend(e) => e,
         other => RepoError::new("storage", other.to_string()),
@@ -214,27 +235,10 @@ impl Repo for SqliteRepo<'_> {
     fn appeal(&mut self, appeal: u64) -> Result<Option<AppealRow>, RepoError> {
         run(|| {
             self.tx
-                .prepare_cached(
-                    "SELECT line_id, client_id, channel, tier, opened_at, state, holder, result,
-                        spam, stars, rating_comment
-                     FROM appeals WHERE id = ?1",
-                )?
-                .query_row([sql_id(appeal)], |r| {
-                    Ok(AppealRow {
-                        id: appeal,
-                        line: id(r.get(0)?),
-                        client: id(r.get(1)?),
-                        channel: channel_of(&r.get::<_, String>(2)?),
-                        tier: tier_of(&r.get::<_, String>(3)?),
-                        opened_ms: r.get(4)?,
-                        stage: stage_of(&r.get::<_, String>(5)?),
-                        holder: r.get::<_, Option<i64>>(6)?.map(id),
-                        result: r.get(7)?,
-                        spam: r.get(8)?,
-                        stars: r.get(9)?,
-                        rating_comment: r.get(10)?,
-                    })
-                })
+                .prepare_cached(&format!(
+                    "SELECT {APPEAL_COLUMNS} FROM appeals WHERE id = ?1"
+                ))?
+                .query_row([sql_id(appeal)], appeal_row)
                 .optional()
         })
     }
@@ -291,42 +295,40 @@ impl Repo for SqliteRepo<'_> {
             Ok(())
         })
     }
+}
 
-    fn sla_levels(&mut self, line: u64) -> Result<LevelSet, RepoError> {
-        crate::sla::levels(self.tx, line).map_err(store)
-    }
-
-    fn insert_sla_timer(&mut self, t: &SlaTimerRow) -> Result<(), RepoError> {
-        let clock =
-            serde_json::to_string(&t.clock).map_err(|e| RepoError::new("json", e.to_string()))?;
+impl RoutingRepo for SqliteRepo<'_> {
+    fn line_ids(&mut self) -> Result<Vec<u64>, RepoError> {
         run(|| {
-            self.tx.execute(
-                "INSERT INTO appeal_sla (appeal_id, line_id, level, calendar, clock,
-                     reaction_risk_at, reaction_due, resolution_risk_at, resolution_due,
-                     next_alert_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    sql_id(t.appeal),
-                    sql_id(t.line),
-                    t.level,
-                    t.calendar,
-                    clock,
-                    t.reaction_risk_ms,
-                    t.reaction_due_ms,
-                    t.resolution_risk_ms,
-                    t.resolution_due_ms,
-                    t.reaction_risk_ms.min(t.resolution_risk_ms),
-                ],
-            )?;
-            Ok(())
+            self.tx
+                .prepare_cached("SELECT id FROM lines ORDER BY id")?
+                .query_map([], |r| r.get::<_, i64>(0).map(id))?
+                .collect()
         })
     }
 
-    fn sla_reacted(&mut self, appeal: u64, at_ms: i64) -> Result<(), RepoError> {
-        crate::sla_alerts::react(self.tx, appeal, at_ms).map_err(store)
+    fn team(&mut self, line: u64) -> Result<Vec<Specialist>, RepoError> {
+        super::line_team(self.tx, line).map_err(store)
     }
 
-    fn sla_resolved(&mut self, appeal: u64, at_ms: i64) -> Result<(), RepoError> {
-        crate::sla_alerts::resolve(self.tx, appeal, at_ms).map_err(store)
+    fn open_appeals_of_line(&mut self, line: u64) -> Result<Vec<AppealRow>, RepoError> {
+        run(|| {
+            self.tx
+                .prepare_cached(&format!(
+                    "SELECT {APPEAL_COLUMNS} FROM appeals
+                     WHERE line_id = ?1 AND state <> 'finished' ORDER BY id"
+                ))?
+                .query_map([sql_id(line)], appeal_row)?
+                .collect()
+        })
+    }
+
+    fn remove_from_team(&mut self, line: u64, specialist: u64) -> Result<bool, RepoError> {
+        run(|| {
+            Ok(self.tx.execute(
+                "DELETE FROM line_specialists WHERE line_id = ?1 AND specialist_id = ?2",
+                params![sql_id(line), sql_id(specialist)],
+            )? == 1)
+        })
     }
 }
