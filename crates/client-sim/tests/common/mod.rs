@@ -1,5 +1,8 @@
 //! The demo server and the engine-driven specialist of the call tests.
 
+// Each test binary uses a part of this module.
+#![allow(dead_code)]
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
