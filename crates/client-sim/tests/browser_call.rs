@@ -44,7 +44,7 @@ struct Browser {
 }
 
 impl Browser {
-    fn start(server: &str, wav: &Path, out: &Path, talk: Duration) -> Browser {
+    fn start(server: &str, wav: &Path, out: &Path, talk: Duration, extra: &[&str]) -> Browser {
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
         let ui = manifest.join("../../ui");
         assert!(
@@ -63,6 +63,7 @@ impl Browser {
             .args(["--out".as_ref(), out.as_os_str()])
             .args(["--login", "client-1", "--password", DEMO_CLIENT_PASSWORD])
             .args(["--talk-ms", &talk.as_millis().to_string()])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -264,7 +265,7 @@ async fn chromium_calls_the_line_and_the_engine_answers() {
     let reply = with_lead_in(&speech(out, "specialist", "Добрый день, сейчас посмотрим."));
     let talk = Duration::from_secs_f64(reply.len() as f64 / 48_000.0 + 1.5);
 
-    let mut browser = Browser::start(&server_addr, &mic_wav, out, talk);
+    let mut browser = Browser::start(&server_addr, &mic_wav, out, talk, &[]);
     let port = browser.line_starting("READY").await;
     let demo = serve_demo(listener, format!("http://127.0.0.1:{port}"));
 
@@ -359,4 +360,45 @@ async fn chromium_calls_the_line_and_the_engine_answers() {
     spec.event(|e| matches!(e, Event::CallRecorded { call, .. } if *call == side.call).then_some(()))
         .await
         .expect("the recording is attached to the appeal");
+}
+
+/// Nobody takes the call: the page gives up ringing, the line keeps a missed call
+/// (`no_answer`, by the client) and the widget's state says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_nobody_takes_is_kept_as_missed() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let server_addr = listener.local_addr().expect("addr").to_string();
+    let scratch = tempfile::tempdir().expect("dir");
+    let out = scratch.path();
+    let mic_wav = out.join("browser-mic.wav");
+    write_wav(&mic_wav, &vec![0.0; 48_000]);
+    let mut browser = Browser::start(
+        &server_addr,
+        &mic_wav,
+        out,
+        Duration::ZERO,
+        &["--scenario", "missed", "--ring-ms", "1500"],
+    );
+    let port = browser.line_starting("READY").await;
+    let demo = serve_demo(listener, format!("http://127.0.0.1:{port}"));
+    writeln!(browser.stdin, "go").expect("tell the browser to call");
+    browser.line_starting("DONE").await;
+    let status = browser.child.wait().expect("the harness ends");
+    assert!(status.success(), "the browser harness failed: {status}");
+
+    let result: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("browser.json")).expect("browser.json"),
+    )
+    .expect("json");
+    let state = &result["state"];
+    assert_eq!(state["phase"], "ended", "{state}");
+    assert_eq!(state["reason"], "no_answer", "{state}");
+    assert_eq!(state["missed"], true, "{state}");
+    let call = state["call"].as_u64().expect("the call rang");
+    assert_eq!(
+        ended_in_log(&demo, call),
+        Some((Role::Client, linedesk_protocol::CallEndReason::NoAnswer))
+    );
 }

@@ -3,6 +3,7 @@
 //
 //   node call.mjs --ui <ui dir> --server 127.0.0.1:PORT --wav <speech.wav> --out <dir>
 //                 --login <client> --password <password> --talk-ms <ms>
+//                 [--scenario missed --ring-ms <ms>]
 //
 // It serves a test page and the call module (TypeScript transpiled on the fly) on a port of
 // its own, proxies /api/* (HTTP and the WebSocket) to the line server so the page is one
@@ -11,7 +12,8 @@
 // the call is held for --talk-ms once connected and hung up from the page. The page records
 // its microphone and what it received (WebAudio, 48 kHz), which land in <out>/browser-said.wav
 // and <out>/browser-heard.wav, and <out>/browser.json says when the recording started (Unix
-// ms), the call's timings and its states.
+// ms), the call's timings and its states. `--scenario missed`: nobody answers; the page gives
+// up ringing after --ring-ms and browser.json holds the call's last state.
 
 import fs from "node:fs";
 import http from "node:http";
@@ -147,6 +149,16 @@ async function main() {
       login: opts.login,
       password: opts.password,
     });
+    if (opts.scenario === "missed") {
+      // Nobody answers: the page gives up ringing after --ring-ms.
+      await page.evaluate((ms) => (window.ringTimeoutMs = ms), Number(opts["ring-ms"] ?? 2000));
+      await page.click("#call");
+      await page.waitForFunction(() => window.callPhase() === "ended", null, { timeout: 30_000 });
+      const state = await page.evaluate(() => window.callState());
+      fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify({ state }, null, 1));
+      console.log(`DONE ${JSON.stringify(state)}`);
+      return;
+    }
     await page.click("#call");
     await page.waitForFunction(() => ["connected", "ended"].includes(window.callPhase()), null, {
       timeout: 30_000,

@@ -91,7 +91,7 @@ let tapped = { said: false, heard: false };
 
 document.getElementById("call").addEventListener("click", () => {
   startRecording();
-  handle = startCall(link, { line: session.line, token: session.token });
+  handle = startCall(link, { line: session.line, token: session.token, ringTimeoutMs: window.ringTimeoutMs });
   handle.onState((state) => {
     states.push({ at: performance.now(), phase: state.phase, reason: state.reason, error: state.error });
     document.getElementById("state").textContent = callMessageKey(state);

@@ -7,7 +7,7 @@
 //         <- the engine's answer and candidates (ServerFrame::Signal) -> media -> talk
 //   hang-up: HangUp{cancelled} while it rings, HangUp{hung_up} once answered; the other side's
 //   HangUp arrives as CallEnded. Nobody picking up within `ringTimeoutMs`: HangUp{no_answer},
-//   and the state says a call-back may be requested.
+//   and the state says the call was missed (it waits on the client's appeal in the queue).
 // The offer is made while it rings (ICE gathering done early) and sent once answered: a call
 // ringing the whole line has nobody to relay it to before.
 
@@ -48,8 +48,12 @@ export interface CallState {
   endedBy: "client" | "specialist" | null;
   /** Once ended by a problem: what went wrong. */
   error: CallErrorCode | null;
-  /** Nobody took the call: the widget offers to request a call-back. */
-  callBack: boolean;
+  /**
+   * Nobody took the call (it rang out, or the specialist declined before answering). The line
+   * keeps it as a missed call (`CallEnded{no_answer|declined}`) on the client's appeal, which
+   * stays in the queue for the specialists; the widget says so.
+   */
+  missed: boolean;
 }
 
 /** When each step happened, `performance.now()` milliseconds; for the UI's timer and benchmarks. */
@@ -120,7 +124,7 @@ class BrowserCall implements CallHandle {
     reason: null,
     endedBy: null,
     error: null,
-    callBack: false,
+    missed: false,
   };
   timings: CallTimings = { started: performance.now() };
   localStream: MediaStream | null = null;
@@ -308,7 +312,7 @@ class BrowserCall implements CallHandle {
         this.update({ phase: "ringing", call: f.call, ringsSpecialist: f.specialist !== null });
         this.startTimer(this.options.ringTimeoutMs ?? DEFAULT_RING_MS, () => {
           this.submit({ kind: "hang_up", call: f.call, reason: "no_answer" });
-          this.finish({ reason: "no_answer", endedBy: "client", callBack: true });
+          this.finish({ reason: "no_answer", endedBy: "client", missed: true });
         });
         return;
       case "connected":
@@ -324,7 +328,7 @@ class BrowserCall implements CallHandle {
         this.finish({
           reason: f.reason,
           endedBy: f.by === "client" ? "client" : "specialist",
-          callBack: !this.answered && (f.reason === "no_answer" || f.reason === "declined"),
+          missed: !this.answered && (f.reason === "no_answer" || f.reason === "declined"),
         });
         return;
       case "signal":
