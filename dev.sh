@@ -24,7 +24,9 @@ APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
   # Audio without a sound card: speech made by espeak-ng and sox, a PulseAudio null sink.
   espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins
   # Remote sessions: an xterm to drive on the virtual display, xwd to screenshot it.
-  xterm x11-apps)
+  xterm x11-apps
+  # The widget's calls from a real browser (playwright-core from ui/ drives it).
+  chromium)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
