@@ -175,6 +175,7 @@ impl Action {
             | Action::AnswerCall { .. }
             | Action::HangUp { .. }
             | Action::CallStats { .. }
+            | Action::RequestCallBack { .. }
             | Action::AnswerRemoteSession { .. }
             | Action::EndRemoteSession { .. }
             | Action::StartAppeal { .. }

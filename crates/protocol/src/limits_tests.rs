@@ -122,6 +122,7 @@ fn maximal_actions() -> Vec<Action> {
             reason: CallEndReason::Cancelled,
         },
         Action::CallStats { call: ID, quality },
+        Action::RequestCallBack { line: ID },
         Action::SetRemotePassword {
             password: some_worst(MAX_REMOTE_PASSWORD_CHARS),
         },
@@ -154,7 +155,7 @@ fn maximal_actions() -> Vec<Action> {
     actions
 }
 
-const ACTION_VARIANTS: usize = 27;
+const ACTION_VARIANTS: usize = 28;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -185,6 +186,7 @@ fn action_variant(action: &Action) -> usize {
         Action::StartAppeal { .. } => 24,
         Action::MarkSpam { .. } => 25,
         Action::SaveKbDraft { .. } => 26,
+        Action::RequestCallBack { .. } => 27,
     }
 }
 
@@ -366,6 +368,10 @@ fn maximal_events() -> Vec<Event> {
             bytes: u64::MAX,
             duration_ms: u64::MAX,
         },
+        Event::CallBackRequested {
+            appeal: ID,
+            client: ID,
+        },
         Event::RemoteRequested {
             session: ID,
             appeal: ID,
@@ -447,7 +453,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 27;
+const EVENT_VARIANTS: usize = 28;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -478,6 +484,7 @@ fn event_variant(event: &Event) -> usize {
         Event::TicketQueueNamed { .. } => 24,
         Event::AppealMarkedSpam { .. } => 25,
         Event::FileShared { .. } => 26,
+        Event::CallBackRequested { .. } => 27,
     }
 }
 
