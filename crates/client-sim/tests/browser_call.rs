@@ -32,7 +32,7 @@ use linedesk_server::auth::hash_password;
 use linedesk_server::config::HttpPolicy;
 use linedesk_server::demo::{DEMO_CLIENT_PASSWORD, seed_if_empty};
 use linedesk_server::sqlite::SqliteStorage;
-use linedesk_server::storage::StorageError;
+use linedesk_server::storage::{Storage, StorageError};
 
 const SAMPLES_PER_MS: f64 = 48.0;
 
@@ -376,7 +376,8 @@ async fn chromium_calls_the_line_and_the_engine_answers() {
 }
 
 /// Nobody takes the call: the page gives up ringing, the line keeps a missed call
-/// (`no_answer`, by the client) and the widget's state says so.
+/// (`no_answer`, by the client), the widget's state says so, and the page's call-back request
+/// lands on the call's appeal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_nobody_takes_is_kept_as_missed() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -413,5 +414,22 @@ async fn a_call_nobody_takes_is_kept_as_missed() {
     assert_eq!(
         ended_in_log(&demo, call),
         Some((Role::Client, linedesk_protocol::CallEndReason::NoAnswer))
+    );
+    // The page asked to be called back: the request is on the call's appeal.
+    assert_eq!(result["callBack"], "requested", "{result}");
+    let appeal = demo
+        .storage
+        .call(call)
+        .expect("call")
+        .expect("the call")
+        .appeal;
+    let log = demo
+        .storage
+        .events_after(demo.line, 0, 10_000)
+        .expect("log");
+    assert!(
+        log.iter()
+            .any(|e| matches!(e.event, Event::CallBackRequested { appeal: a, .. } if a == appeal)),
+        "no call-back request on appeal {appeal}"
     );
 }

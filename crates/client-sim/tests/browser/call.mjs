@@ -13,7 +13,8 @@
 // its microphone and what it received (WebAudio, 48 kHz), which land in <out>/browser-said.wav
 // and <out>/browser-heard.wav, and <out>/browser.json says when the recording started (Unix
 // ms), the call's timings and its states. `--scenario missed`: nobody answers; the page gives
-// up ringing after --ring-ms and browser.json holds the call's last state.
+// up ringing after --ring-ms, asks to be called back, and browser.json holds the call's last
+// state and what came of the request.
 
 import fs from "node:fs";
 import http from "node:http";
@@ -155,7 +156,13 @@ async function main() {
       await page.click("#call");
       await page.waitForFunction(() => window.callPhase() === "ended", null, { timeout: 30_000 });
       const state = await page.evaluate(() => window.callState());
-      fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify({ state }, null, 1));
+      // The widget offers the call-back request for a missed call.
+      if (state.missed) {
+        await page.click("#callback");
+        await page.waitForFunction(() => window.callBackResult !== undefined, null, { timeout: 15_000 });
+      }
+      const callBack = await page.evaluate(() => window.callBackResult ?? null);
+      fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify({ state, callBack }, null, 1));
       console.log(`DONE ${JSON.stringify(state)}`);
       return;
     }

@@ -3,7 +3,7 @@
 // on a click and records, on one WebAudio clock, its own microphone (channel 0) and what it
 // receives (channel 1).
 
-import { startCall, callMessageKey } from "/call/index.js";
+import { startCall, callMessageKey, requestCallBack } from "/call/index.js";
 
 let link = null;
 let session = null;
@@ -107,6 +107,11 @@ document.getElementById("call").addEventListener("click", () => {
 });
 document.getElementById("mute").addEventListener("click", () => handle?.mute(!handle.state.muted));
 document.getElementById("hangup").addEventListener("click", () => handle?.hangUp());
+document.getElementById("callback").addEventListener("click", async () => {
+  const refused = await requestCallBack(link, session.line);
+  window.callBackResult = refused ?? "requested";
+  document.getElementById("state").textContent = refused ?? "call.callBack.sent";
+});
 
 window.callPhase = () => handle?.state.phase ?? "none";
 window.callState = () => handle?.state ?? null;

@@ -104,7 +104,8 @@ const DEFAULT_RING_MS = 45_000;
 const DEFAULT_CONNECT_MS = 20_000;
 
 let keyCounter = 0;
-function newKey(): string {
+/** A fresh idempotency key for an action of the widget's calls. */
+export function newKey(): string {
   keyCounter += 1;
   const id = typeof crypto.randomUUID === "function" ? crypto.randomUUID() : String(Math.random()).slice(2);
   return `widget-call-${id}-${keyCounter}`;

@@ -22,7 +22,8 @@ export type SignalPayload =
 /** The actions a call submits. */
 export type CallAction =
   | { kind: "place_call"; line: number; client: null }
-  | { kind: "hang_up"; call: number; reason: EndReason };
+  | { kind: "hang_up"; call: number; reason: EndReason }
+  | { kind: "request_call_back"; line: number };
 
 /** What a call sends on the widget's connection (`ClientFrame`). */
 export type ClientFrame =

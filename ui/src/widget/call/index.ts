@@ -2,6 +2,7 @@
 // See call.ts for the steps and link.ts for what the widget lends a call.
 
 export { startCall } from "./call.js";
+export { requestCallBack } from "./callback.js";
 export type { CallErrorCode, CallHandle, CallOptions, CallPhase, CallState, CallTimings } from "./call.js";
 export type { CallLink } from "./link.js";
 export type { ClientFrame, EndReason, ServerFrame, SignalPayload } from "./frames.js";
