@@ -3,9 +3,9 @@
 //! (`ui/src/widget/call`) on a test page (`tests/browser/`); the line server is the real one
 //! on 127.0.0.1 (the page reaches it through the harness's same-origin proxy, an allowed
 //! origin); the specialist's side is the engine (`Call::answer` + `CallSession`), not a
-//! browser, with speech as its microphone. Speech must flow both ways, the specialist's
-//! recording must have both channels and reach the server, and the browser's hang-up must
-//! end the call on both sides.
+//! browser, with speech as its microphone. Speech must flow both ways, the engine's hold must
+//! reach the page, the specialist's recording must have both channels and reach the server,
+//! and the browser's hang-up must end the call on both sides.
 //!
 //! Needs `chromium`, `espeak-ng`, `sox` (Debian) and `npm ci` in ui/ (`./dev.sh setup` does
 //! all): a missing one fails the test, saying which. Prints the call setup time (the click to
@@ -217,6 +217,15 @@ async fn answer_in_engine(
     .expect("the specialist's engine");
     let started_ms =
         epoch_ms(SystemTime::now()) - session.started().elapsed().as_secs_f64() * 1000.0;
+    // Once the reply is said, the specialist holds the call for a moment: the page is told.
+    let holder = peer.clone();
+    let said_for = Duration::from_secs_f64(reply.len() as f64 / 48_000.0);
+    tokio::spawn(async move {
+        tokio::time::sleep(said_for + Duration::from_millis(300)).await;
+        holder.hold(true).expect("held");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        holder.hold(false).expect("resumed");
+    });
     let reason = spec
         .event_within(Some(Duration::from_secs(40)), |e| match e {
             Event::CallEnded {
@@ -268,7 +277,7 @@ async fn chromium_calls_the_line_and_the_engine_answers() {
     let mic_wav = out.join("browser-mic.wav");
     write_wav(&mic_wav, &browser_mic);
     let reply = with_lead_in(&speech(out, "specialist", "Добрый день, сейчас посмотрим."));
-    let talk = Duration::from_secs_f64(reply.len() as f64 / 48_000.0 + 1.5);
+    let talk = Duration::from_secs_f64(reply.len() as f64 / 48_000.0 + 2.0);
 
     let mut browser = Browser::start(&server_addr, &mic_wav, out, talk, &[]);
     let port = browser.line_starting("READY").await;
@@ -305,6 +314,17 @@ async fn chromium_calls_the_line_and_the_engine_answers() {
     )
     .expect("json");
     assert_eq!(result["call"].as_u64(), Some(side.call));
+    let phases: Vec<&str> = result["states"]
+        .as_array()
+        .expect("states")
+        .iter()
+        .filter_map(|s| s["phase"].as_str())
+        .collect();
+    let held = phases.iter().position(|p| *p == "on_hold");
+    assert!(
+        held.is_some_and(|at| phases[at..].contains(&"connected")),
+        "the page did not follow the hold: {phases:?}"
+    );
     let recording_start = result["recordingStartEpochMs"]
         .as_f64()
         .expect("the page's recording start");
