@@ -80,6 +80,7 @@ pub fn apply_gated<R: Repo>(
         Action::AnswerCall { call } => calls::answer(w, actor, *call)?,
         Action::HangUp { call, reason } => calls::hang_up(w, actor, *call, *reason)?,
         Action::CallStats { call, quality } => calls::stats(w, actor, *call, quality)?,
+        Action::RequestCallBack { line } => calls::request_call_back(w, actor, *line)?,
         Action::SetRemotePassword { .. } => remote_sessions::set_password(w, actor, gate)?,
         Action::RequestRemoteSession {
             line, client, mode, ..

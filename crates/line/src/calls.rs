@@ -210,6 +210,35 @@ pub(crate) fn hang_up<R: Repo>(
     )
 }
 
+/// `RequestCallBack`: a client asks their line to call them back (nobody took their call, or
+/// they cannot talk now). The request goes on the client's open appeal, or opens one routed
+/// as a call's would be (A1/A2), so it waits where the specialists look.
+pub(crate) fn request_call_back<R: Repo>(
+    w: &mut Work<'_, R>,
+    actor: Subject,
+    line: u64,
+) -> Result<(), LineError> {
+    if actor.role != Role::Client {
+        return Err(LineError::NotAllowed(
+            "a call-back is requested by a client".into(),
+        ));
+    }
+    let own = w.repo.client(actor.id)?.map(|c| c.line);
+    if own != Some(line) {
+        return Err(LineError::NotAllowed(format!(
+            "line {line} is not your line"
+        )));
+    }
+    let appeal = w.appeal_from_client(line, actor.id, AppealChannel::Call)?;
+    w.append(
+        line,
+        Event::CallBackRequested {
+            appeal,
+            client: actor.id,
+        },
+    )
+}
+
 /// `CallStats`: a party of a call that connected reports its measurements, once.
 pub(crate) fn stats<R: Repo>(
     w: &mut Work<'_, R>,

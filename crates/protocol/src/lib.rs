@@ -223,6 +223,12 @@ pub enum Action {
         call: u64,
         quality: CallQuality,
     },
+    /// A client whose call nobody took (or who cannot talk now) asks their `line` to call them
+    /// back: the request goes on their open appeal (or opens one, routed as a call's, A1/A2)
+    /// as [`Event::CallBackRequested`], which the specialists see on the appeal.
+    RequestCallBack {
+        line: u64,
+    },
     /// V2, a client: set the session password of remote sessions by password (`None` clears
     /// it). The server keeps only its argon2 hash.
     SetRemotePassword {
@@ -511,6 +517,11 @@ pub enum Event {
         bytes: u64,
         duration_ms: u64,
     },
+    /// The client asked to be called back (`Action::RequestCallBack`), on `appeal`.
+    CallBackRequested {
+        appeal: u64,
+        client: u64,
+    },
     /// V2: a specialist asked for a remote session (`specialist_name`, so the client's
     /// assistant shows who asks). `key` is the idempotency key of the request, so the
     /// specialist finds its session id.
@@ -597,6 +608,7 @@ impl Event {
             | Event::CallEnded { client, .. }
             | Event::CallStats { client, .. }
             | Event::CallRecorded { client, .. }
+            | Event::CallBackRequested { client, .. }
             | Event::RemoteRequested { client, .. }
             | Event::RemoteStarted { client, .. }
             | Event::RemoteEnded { client, .. }
@@ -625,6 +637,7 @@ impl Event {
             | Event::CallConnected { .. }
             | Event::CallEnded { .. }
             | Event::CallRecorded { .. }
+            | Event::CallBackRequested { .. }
             | Event::RemoteRequested { .. }
             | Event::RemoteStarted { .. }
             | Event::RemoteEnded { .. }

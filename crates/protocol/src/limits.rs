@@ -188,6 +188,7 @@ impl Action {
             | Action::AnswerCall { .. }
             | Action::HangUp { .. }
             | Action::CallStats { .. }
+            | Action::RequestCallBack { .. }
             | Action::AnswerRemoteSession { .. }
             | Action::EndRemoteSession { .. }
             | Action::StartAppeal { .. }

@@ -123,6 +123,7 @@ fn maximal_actions() -> Vec<Action> {
             reason: CallEndReason::Cancelled,
         },
         Action::CallStats { call: ID, quality },
+        Action::RequestCallBack { line: ID },
         Action::SetRemotePassword {
             password: some_worst(MAX_REMOTE_PASSWORD_CHARS),
         },
@@ -191,6 +192,7 @@ fn action_variant(action: &Action) -> usize {
         Action::MarkSpam { .. } => 25,
         Action::SaveKbDraft { .. } => 26,
         Action::ArticleHelped { .. } => 27,
+        Action::RequestCallBack { .. } => 28,
     }
 }
 
@@ -374,6 +376,10 @@ fn maximal_events() -> Vec<Event> {
             bytes: u64::MAX,
             duration_ms: u64::MAX,
         },
+        Event::CallBackRequested {
+            appeal: ID,
+            client: ID,
+        },
         Event::RemoteRequested {
             session: ID,
             appeal: ID,
@@ -492,6 +498,7 @@ fn event_variant(event: &Event) -> usize {
         Event::AppealMarkedSpam { .. } => 25,
         Event::FileShared { .. } => 26,
         Event::ArticleHelped { .. } => 27,
+        Event::CallBackRequested { .. } => 28,
     }
 }
 

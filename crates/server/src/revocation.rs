@@ -91,6 +91,7 @@ pub(crate) fn named_line(action: &Action) -> Option<u64> {
         Action::SendMessage { line, .. }
         | Action::CreateTicket { line, .. }
         | Action::PlaceCall { line, .. }
+        | Action::RequestCallBack { line }
         | Action::RequestRemoteSession { line, .. }
         | Action::StartAppeal { line, .. }
         | Action::SaveKbDraft { line, .. } => Some(*line),

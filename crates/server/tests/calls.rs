@@ -367,3 +367,75 @@ impl IntoAction for PresenceStatus {
         Action::SetPresence { status: self }
     }
 }
+
+/// Nobody took the client's call, so the client asks to be called back (the widget's answer
+/// to a call nobody can take): the request lands on the client's open appeal, where the
+/// line's specialists see it; the client sees their own request and no one else's; a
+/// specialist cannot ask, nor a client on a line not theirs.
+#[tokio::test]
+async fn a_client_whose_call_nobody_took_asks_to_be_called_back() {
+    let w = world().await;
+    let mut anna = subscribed(&w, "anna", "anna-pass").await;
+    let mut ivanova = subscribed(&w, "ivanova", "ivanova-pass").await;
+    let mut sidorov = subscribed(&w, "sidorov", "sidorov-pass").await;
+    let place = Action::PlaceCall {
+        line: w.line_a,
+        client: None,
+    };
+    ack(&mut ivanova, "call", place).await;
+    let (call, appeal) = next_event(&mut anna, |e| match e {
+        Event::CallRinging {
+            call,
+            appeal,
+            from: Role::Client,
+            ..
+        } => Some((*call, *appeal)),
+        _ => None,
+    })
+    .await;
+    let gave_up = Action::HangUp {
+        call,
+        reason: CallEndReason::NoAnswer,
+    };
+    ack(&mut ivanova, "gave-up", gave_up).await;
+
+    let ask = Action::RequestCallBack { line: w.line_a };
+    ack(&mut ivanova, "call-back", ask.clone()).await;
+    let seen = next_event(&mut anna, |e| match e {
+        Event::CallBackRequested { appeal, client } => Some((*appeal, *client)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(seen, (appeal, w.client_a));
+    let own = next_event(&mut ivanova, |e| match e {
+        Event::CallBackRequested { client, .. } => Some(*client),
+        _ => None,
+    })
+    .await;
+    assert_eq!(own, w.client_a);
+
+    assert_eq!(
+        refused(&mut anna, "anna-asks", ask).await,
+        ErrorCode::Forbidden
+    );
+    let elsewhere = Action::RequestCallBack { line: w.line_b };
+    assert_eq!(
+        refused(&mut ivanova, "elsewhere", elsewhere).await,
+        ErrorCode::Forbidden
+    );
+    // Another client of the line: their own request opens their own appeal, and theirs is
+    // the first request their session sees.
+    ack(
+        &mut sidorov,
+        "mine",
+        Action::RequestCallBack { line: w.line_a },
+    )
+    .await;
+    let (their_appeal, client) = next_event(&mut sidorov, |e| match e {
+        Event::CallBackRequested { appeal, client } => Some((*appeal, *client)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(client, w.client_a2);
+    assert_ne!(their_appeal, appeal);
+}

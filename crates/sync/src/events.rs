@@ -285,6 +285,20 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
                 at: at_ms,
             },
         },
+        // Shown on the appeal's timeline like its other notes.
+        Event::CallBackRequested { appeal, client } => RemoteChange::AppealNote {
+            tier: None,
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: id(appeal),
+                kind: "call_back",
+                by: None,
+                to: None,
+                target: String::new(),
+                detail: String::new(),
+                at: at_ms,
+            },
+        },
         Event::AppealMarkedSpam {
             appeal,
             client,
@@ -320,5 +334,29 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             at: at_ms,
         },
         Event::CallStats { .. } => RemoteChange::Skip,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_back_request_is_a_note_on_the_appeal() {
+        let change = remote_change(
+            Event::CallBackRequested {
+                appeal: 7,
+                client: 3,
+            },
+            1_000,
+            1,
+        );
+        let RemoteChange::AppealNote { tier: None, note } = change else {
+            panic!("{change:?}");
+        };
+        assert_eq!(
+            (note.client, note.appeal, note.kind, note.at),
+            (3, 7, "call_back", 1_000)
+        );
     }
 }

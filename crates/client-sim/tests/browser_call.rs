@@ -1,0 +1,457 @@
+//! A call from real Chromium to the line (issue 13, the widget's call button): Debian's
+//! `chromium`, driven by `playwright-core` (ui/node_modules), runs the widget's call module
+//! (`ui/src/widget/call`) on a test page (`tests/browser/`); the line server is the real one
+//! on 127.0.0.1 (the page reaches it through the harness's same-origin proxy, an allowed
+//! origin); the specialist's side is the engine (`Call::answer` + `CallSession`), not a
+//! browser, with speech as its microphone. Speech must flow both ways, the engine's hold must
+//! reach the page, the specialist's recording must have both channels and reach the server,
+//! and the browser's hang-up must end the call on both sides.
+//!
+//! Needs `chromium`, `espeak-ng`, `sox` (Debian) and `npm ci` in ui/ (`./dev.sh setup` does
+//! all): a missing one fails the test, saying which. Prints the call setup time (the click to
+//! the first audio packet) and mouth-to-ear both ways (BENCHMARKS.md).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use common::{Demo, SPECIALIST_PASSWORD, ended_in_log, speech, with_lead_in};
+use linedesk_call::{Call, CallConfig, CallState};
+use linedesk_demo::DEMO_SPECIALIST_LOGIN;
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_engine::analysis::{Alignment, align};
+use linedesk_engine::line::LineLink;
+use linedesk_engine::{CallSession, SessionConfig, SharedIo, Side, upload_recording};
+use linedesk_protocol::{Action, Event, Role, SignalPayload};
+use linedesk_server::app::{Server, serve};
+use linedesk_server::auth::hash_password;
+use linedesk_server::config::HttpPolicy;
+use linedesk_server::demo::{DEMO_CLIENT_PASSWORD, seed_if_empty};
+use linedesk_server::sqlite::SqliteStorage;
+use linedesk_server::storage::{Storage, StorageError};
+
+const SAMPLES_PER_MS: f64 = 48.0;
+
+/// The harness's node process: `READY <port>` first, `DONE ...` at the end.
+struct Browser {
+    child: Child,
+    stdin: ChildStdin,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+impl Browser {
+    fn start(server: &str, wav: &Path, out: &Path, talk: Duration, extra: &[&str]) -> Browser {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let ui = manifest.join("../../ui");
+        assert!(
+            Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some(),
+            "Chromium is needed: apt-get install chromium (./dev.sh setup)"
+        );
+        assert!(
+            ui.join("node_modules/playwright-core").exists(),
+            "playwright-core is needed: (cd ui && npm ci)"
+        );
+        let mut child = Command::new("node")
+            .arg(manifest.join("tests/browser/call.mjs"))
+            .args(["--ui".as_ref(), ui.as_os_str()])
+            .args(["--server", server])
+            .args(["--wav".as_ref(), wav.as_os_str()])
+            .args(["--out".as_ref(), out.as_os_str()])
+            .args(["--login", "client-1", "--password", DEMO_CLIENT_PASSWORD])
+            .args(["--talk-ms", &talk.as_millis().to_string()])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("node is needed ({e})"));
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                println!("browser: {line}");
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Browser {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    async fn line_starting(&mut self, prefix: &str) -> String {
+        loop {
+            let line = tokio::time::timeout(Duration::from_secs(60), self.lines.recv())
+                .await
+                .unwrap_or_else(|_| panic!("the browser said no {prefix} in time"))
+                .unwrap_or_else(|| panic!("the browser harness ended before {prefix}"));
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return rest.trim().to_string();
+            }
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The demo world on a real server whose only allowed page origin is `origin`, served on
+/// `listener` (bound before the page's port was known).
+fn serve_demo(listener: tokio::net::TcpListener, origin: String) -> Demo {
+    let dir = tempfile::tempdir().expect("dir");
+    let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
+    let hash = |p: &str| hash_password(p).map_err(|e| StorageError::Invalid(e.to_string()));
+    let now = linedesk_server::app::now_ms();
+    let ids = seed_if_empty(
+        &*storage,
+        now,
+        &hash(SPECIALIST_PASSWORD).expect("hash"),
+        &hash,
+    )
+    .expect("seed")
+    .expect("seeded");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let http = HttpPolicy {
+        allowed_origins: vec![origin],
+        ..HttpPolicy::default()
+    };
+    let server = Server::configured(
+        storage.clone(),
+        linedesk_server::presence::OFFLINE_GRACE,
+        http,
+    );
+    tokio::spawn(serve(listener, server));
+    Demo {
+        url: format!("http://{addr}"),
+        addr,
+        ca: None,
+        storage,
+        line: ids.lines[0],
+        dir,
+    }
+}
+
+/// `samples` at 48 kHz mono as the 16-bit WAV Chromium's fake microphone reads.
+fn write_wav(path: &Path, samples: &[f32]) {
+    linedesk_engine::wav::write(path, samples).expect("wav");
+}
+
+fn epoch_ms(at: SystemTime) -> f64 {
+    at.duration_since(UNIX_EPOCH).expect("clock").as_secs_f64() * 1000.0
+}
+
+/// `samples` (whose first one is at `origin_ms`) from `at_ms` on, silence-padded when it
+/// starts later.
+fn from(samples: &[f32], origin_ms: f64, at_ms: f64) -> Vec<f32> {
+    let skip = ((at_ms - origin_ms) * SAMPLES_PER_MS).round() as i64;
+    if skip >= 0 {
+        samples.get(skip as usize..).unwrap_or_default().to_vec()
+    } else {
+        let mut out = vec![0.0; (-skip) as usize];
+        out.extend_from_slice(samples);
+        out
+    }
+}
+
+struct SpecialistSide {
+    call: u64,
+    heard: Vec<f32>,
+    /// Unix ms of the engine's first tick: the first sample of `heard` and of its microphone.
+    started_ms: f64,
+    recording: PathBuf,
+    report: linedesk_engine::CallReport,
+}
+
+/// The engine picks up the browser's call, says `reply`, and goes on until the browser hangs up.
+async fn answer_in_engine(
+    spec: &mut LineLink,
+    reply: &[f32],
+    recording: PathBuf,
+) -> SpecialistSide {
+    let call = spec
+        .event(|e| match e {
+            Event::CallRinging {
+                call,
+                from: Role::Client,
+                ..
+            } => Some(*call),
+            _ => None,
+        })
+        .await
+        .expect("the browser's call rings");
+    spec.submit(Action::AnswerCall { call })
+        .await
+        .expect("picked up");
+    let SignalPayload::Offer { sdp } = spec.signal(call).await.expect("a signal") else {
+        panic!("the browser's offer comes first");
+    };
+    let (peer, channels) = Call::answer(CallConfig::loopback(), &sdp)
+        .await
+        .expect("the engine answers Chromium's offer");
+    let peer = Arc::new(peer);
+    spec.attach(call, &peer, channels.signals);
+    let mut states = peer.watch();
+    tokio::time::timeout(
+        Duration::from_secs(15),
+        states.wait_for(|s| *s == CallState::Connected),
+    )
+    .await
+    .expect("the media comes up in time")
+    .expect("the call stays");
+    let io = SharedIo::new(reply);
+    let session = CallSession::start(
+        peer.clone(),
+        channels.packets,
+        Box::new(io.clone()),
+        SessionConfig::new(Side::Specialist, recording.clone()),
+    )
+    .expect("the specialist's engine");
+    let started_ms =
+        epoch_ms(SystemTime::now()) - session.started().elapsed().as_secs_f64() * 1000.0;
+    // Once the reply is said, the specialist holds the call for a moment: the page is told.
+    let holder = peer.clone();
+    let said_for = Duration::from_secs_f64(reply.len() as f64 / 48_000.0);
+    tokio::spawn(async move {
+        tokio::time::sleep(said_for + Duration::from_millis(300)).await;
+        holder.hold(true).expect("held");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        holder.hold(false).expect("resumed");
+    });
+    let reason = spec
+        .event_within(Some(Duration::from_secs(40)), |e| match e {
+            Event::CallEnded {
+                call: c, reason, ..
+            } if *c == call => Some(*reason),
+            _ => None,
+        })
+        .await
+        .expect("the session")
+        .expect("the browser hangs up");
+    peer.remote_ended(reason).await;
+    let report = session.finish().await.expect("the specialist's report");
+    spec.submit(Action::CallStats {
+        call,
+        quality: report.quality(),
+    })
+    .await
+    .expect("the specialist's stats");
+    SpecialistSide {
+        call,
+        heard: io.played(),
+        started_ms,
+        recording,
+        report,
+    }
+}
+
+fn energy(x: &[f32]) -> f64 {
+    x.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / x.len().max(1) as f64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_calls_the_line_and_the_engine_answers() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let server_addr = listener.local_addr().expect("addr").to_string();
+    let scratch = tempfile::tempdir().expect("dir");
+    let out = scratch.path();
+
+    // What the browser's microphone says (Chromium loops the file) and the engine's reply.
+    let words = with_lead_in(&speech(
+        out,
+        "client",
+        "Здравствуйте, у меня не проводится документ реализации.",
+    ));
+    let mut browser_mic = words.clone();
+    browser_mic.extend(vec![0.0; 48_000]);
+    let mic_wav = out.join("browser-mic.wav");
+    write_wav(&mic_wav, &browser_mic);
+    let reply = with_lead_in(&speech(out, "specialist", "Добрый день, сейчас посмотрим."));
+    let talk = Duration::from_secs_f64(reply.len() as f64 / 48_000.0 + 2.0);
+
+    let mut browser = Browser::start(&server_addr, &mic_wav, out, talk, &[]);
+    let port = browser.line_starting("READY").await;
+    let demo = serve_demo(listener, format!("http://127.0.0.1:{port}"));
+
+    let mut spec = LineLink::join(
+        &demo.addr,
+        DEMO_SPECIALIST_LOGIN,
+        SPECIALIST_PASSWORD,
+        demo.line,
+    )
+    .await
+    .expect("the specialist signs in");
+    spec.submit(Action::SetPresence {
+        status: PresenceStatus::Available,
+    })
+    .await
+    .expect("available");
+    writeln!(browser.stdin, "go").expect("tell the browser to call");
+
+    let side = answer_in_engine(&mut spec, &reply, demo.dir.path().join("specialist.ogg")).await;
+    let done = browser.line_starting("DONE").await;
+    let status = browser.child.wait().expect("the harness ends");
+    assert!(status.success(), "the browser harness failed: {status}");
+
+    // The browser's hang-up ended the call on the server, and so on the engine's side.
+    assert_eq!(
+        ended_in_log(&demo, side.call),
+        Some((Role::Client, linedesk_protocol::CallEndReason::HungUp))
+    );
+
+    let result: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("browser.json")).expect("browser.json"),
+    )
+    .expect("json");
+    assert_eq!(result["call"].as_u64(), Some(side.call));
+    let phases: Vec<&str> = result["states"]
+        .as_array()
+        .expect("states")
+        .iter()
+        .filter_map(|s| s["phase"].as_str())
+        .collect();
+    let held = phases.iter().position(|p| *p == "on_hold");
+    assert!(
+        held.is_some_and(|at| phases[at..].contains(&"connected")),
+        "the page did not follow the hold: {phases:?}"
+    );
+    let recording_start = result["recordingStartEpochMs"]
+        .as_f64()
+        .expect("the page's recording start");
+    let said = linedesk_engine::wav::read(&out.join("browser-said.wav")).expect("said");
+    let heard = linedesk_engine::wav::read(&out.join("browser-heard.wav")).expect("heard");
+
+    // Browser -> engine: what Chromium's microphone gave the call, against what the engine
+    // played, both from the engine's first tick.
+    let to_engine = align(
+        &from(&said, recording_start, side.started_ms),
+        &side.heard,
+        Duration::from_secs(1),
+    )
+    .expect("the engine heard the browser");
+    // Engine -> browser: the engine's microphone against what the page received.
+    let to_browser = align(
+        &reply,
+        &from(&heard, recording_start, side.started_ms),
+        Duration::from_secs(1),
+    )
+    .expect("the browser heard the engine");
+    let ms = |a: &Alignment| a.delay.as_secs_f64() * 1000.0;
+    println!(
+        "call {}: browser -> engine {to_engine:?}; engine -> browser {to_browser:?}\n\
+         FIGURES setup (click to first audio) {} ms; mouth-to-ear browser -> engine {:.1} ms, \
+         engine -> browser {:.1} ms; timings {done}\nspecialist: {}",
+        side.call,
+        result["timings"]["firstAudioMs"],
+        ms(&to_engine),
+        ms(&to_browser),
+        side.report,
+    );
+    assert!(
+        to_engine.segment_correlation > 0.6,
+        "the engine did not hear the browser's speech: {to_engine:?}"
+    );
+    assert!(
+        to_browser.segment_correlation > 0.6,
+        "the browser did not hear the engine's speech: {to_browser:?}"
+    );
+    // How close the page's tap of its microphone is to the WAV (Chromium's audio processing
+    // and the file's loop in between): said, not checked; the engine's side is checked above.
+    println!(
+        "the page's microphone against the WAV: {:?}",
+        align(&words, &said, Duration::from_secs(3))
+    );
+
+    // The specialist's recording: both channels, and it reaches the server like every call's.
+    let decoded = linedesk_voice::recording::read(&side.recording).expect("the recording");
+    assert!(decoded.complete);
+    assert!(energy(&decoded.specialist) > 1e-5, "channel 0 is silent");
+    assert!(energy(&decoded.client) > 1e-5, "channel 1 is silent");
+    let in_recording = align(
+        &from(&said, recording_start, side.started_ms),
+        &decoded.client,
+        Duration::from_secs(1),
+    )
+    .expect("the browser's speech in the recording");
+    assert!(in_recording.segment_correlation > 0.6, "{in_recording:?}");
+    let uploaded = upload_recording(&demo.connector(), spec.token(), side.call, &side.recording)
+        .await
+        .expect("uploaded");
+    assert_eq!(uploaded.call, side.call);
+    spec.event(|e| {
+        matches!(e, Event::CallRecorded { call, .. } if *call == side.call).then_some(())
+    })
+    .await
+    .expect("the recording is attached to the appeal");
+}
+
+/// Nobody takes the call: the page gives up ringing, the line keeps a missed call
+/// (`no_answer`, by the client), the widget's state says so, and the page's call-back request
+/// lands on the call's appeal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_nobody_takes_is_kept_as_missed() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let server_addr = listener.local_addr().expect("addr").to_string();
+    let scratch = tempfile::tempdir().expect("dir");
+    let out = scratch.path();
+    let mic_wav = out.join("browser-mic.wav");
+    write_wav(&mic_wav, &vec![0.0; 48_000]);
+    let mut browser = Browser::start(
+        &server_addr,
+        &mic_wav,
+        out,
+        Duration::ZERO,
+        &["--scenario", "missed", "--ring-ms", "1500"],
+    );
+    let port = browser.line_starting("READY").await;
+    let demo = serve_demo(listener, format!("http://127.0.0.1:{port}"));
+    writeln!(browser.stdin, "go").expect("tell the browser to call");
+    browser.line_starting("DONE").await;
+    let status = browser.child.wait().expect("the harness ends");
+    assert!(status.success(), "the browser harness failed: {status}");
+
+    let result: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("browser.json")).expect("browser.json"),
+    )
+    .expect("json");
+    let state = &result["state"];
+    assert_eq!(state["phase"], "ended", "{state}");
+    assert_eq!(state["reason"], "no_answer", "{state}");
+    assert_eq!(state["missed"], true, "{state}");
+    let call = state["call"].as_u64().expect("the call rang");
+    assert_eq!(
+        ended_in_log(&demo, call),
+        Some((Role::Client, linedesk_protocol::CallEndReason::NoAnswer))
+    );
+    // The page asked to be called back: the request is on the call's appeal.
+    assert_eq!(result["callBack"], "requested", "{result}");
+    let appeal = demo
+        .storage
+        .call(call)
+        .expect("call")
+        .expect("the call")
+        .appeal;
+    let log = demo
+        .storage
+        .events_after(demo.line, 0, 10_000)
+        .expect("log");
+    assert!(
+        log.iter()
+            .any(|e| matches!(e.event, Event::CallBackRequested { appeal: a, .. } if a == appeal)),
+        "no call-back request on appeal {appeal}"
+    );
+}

@@ -1,0 +1,414 @@
+// One audio call from the browser to the client's line, with the browser's own WebRTC stack.
+//
+// The same steps as `linedesk-client-sim call` (crates/client-sim/src/call.rs):
+//   click -> microphone (getUserMedia) and ICE servers (GET /api/ice)
+//         -> PlaceCall{line, client: null} -> CallRinging (ours: the key we sent)
+//         -> a specialist picks up: CallConnected -> our SDP offer, then trickled candidates
+//         <- the engine's answer and candidates (ServerFrame::Signal) -> media -> talk
+//   hang-up: HangUp{cancelled} while it rings, HangUp{hung_up} once answered; the other side's
+//   HangUp arrives as CallEnded. Nobody picking up within `ringTimeoutMs`: HangUp{no_answer},
+//   and the state says the call was missed (it waits on the client's appeal in the queue).
+// The offer is made while it rings (ICE gathering done early) and sent once answered: a call
+// ringing the whole line has nobody to relay it to before.
+
+import {
+  callFrame,
+  type CallAction,
+  type CallFrame,
+  type ClientFrame,
+  type EndReason,
+  type SignalPayload,
+} from "./frames.js";
+import { fetchIceServers } from "./ice.js";
+import type { CallLink } from "./link.js";
+
+export type CallPhase = "starting" | "ringing" | "connecting" | "connected" | "on_hold" | "ended";
+
+/**
+ * Why a call could not go on, for the UI (`call.error.<code>` in strings.json): a local
+ * problem, or the server's refusal as `server_<wire code>` (e.g. `server_conflict`).
+ */
+export type CallErrorCode =
+  | "microphone_denied"
+  | "no_microphone"
+  | "unsupported"
+  | "media_failed"
+  | `server_${string}`;
+
+export interface CallState {
+  phase: CallPhase;
+  /** The server's id of the call, once it rings. */
+  call: number | null;
+  /** While ringing: a specialist's phone rings (`true`) or the call waits for the line's next free one. */
+  ringsSpecialist: boolean;
+  muted: boolean;
+  /** Once ended: how (`hung_up`, `cancelled`, `declined`, `no_answer`, `failed`). */
+  reason: EndReason | null;
+  /** Once ended: who ended it (`client`: this side, `specialist`), when known. */
+  endedBy: "client" | "specialist" | null;
+  /** Once ended by a problem: what went wrong. */
+  error: CallErrorCode | null;
+  /**
+   * Nobody took the call (it rang out, or the specialist declined before answering). The line
+   * keeps it as a missed call (`CallEnded{no_answer|declined}`) on the client's appeal, which
+   * stays in the queue for the specialists; the widget says so.
+   */
+  missed: boolean;
+}
+
+/** When each step happened, `performance.now()` milliseconds; for the UI's timer and benchmarks. */
+export interface CallTimings {
+  started: number;
+  ringing?: number;
+  answered?: number;
+  /** ICE and DTLS up. */
+  media?: number;
+  /** The first packet of the specialist's audio. */
+  firstAudio?: number;
+  ended?: number;
+}
+
+export interface CallOptions {
+  /** The client's line (the first line of the server's `Welcome`). */
+  line: number;
+  /** The session's bearer token, for `GET /api/ice`. */
+  token: string;
+  /** Where the line server's HTTP routes are; `""` (default) is the page's own origin. */
+  apiBase?: string;
+  /** ICE servers to use instead of asking the server. */
+  iceServers?: RTCIceServer[];
+  /** Give up ringing after this long (default 45 s). */
+  ringTimeoutMs?: number;
+  /** From the specialist's answer to a working media path (default 20 s). */
+  connectTimeoutMs?: number;
+  /** Where the specialist's voice plays; by default an `Audio` element of the call's own. */
+  audio?: HTMLAudioElement;
+}
+
+export interface CallHandle {
+  readonly state: CallState;
+  readonly timings: CallTimings;
+  /** The microphone being sent, once granted. */
+  readonly localStream: MediaStream | null;
+  /** The specialist's audio, once it arrives. */
+  readonly remoteStream: MediaStream | null;
+  /** Stop (`true`) or resume sending the microphone; the connection stays. */
+  mute(on: boolean): void;
+  /** End the call from this side (cancel it while it rings). */
+  hangUp(): void;
+  /** Call `listener` with every new state (and once now); returns the unsubscribe. */
+  onState(listener: (state: CallState) => void): () => void;
+}
+
+const DEFAULT_RING_MS = 45_000;
+const DEFAULT_CONNECT_MS = 20_000;
+
+let keyCounter = 0;
+/** A fresh idempotency key for an action of the widget's calls. */
+export function newKey(): string {
+  keyCounter += 1;
+  const id = typeof crypto.randomUUID === "function" ? crypto.randomUUID() : String(Math.random()).slice(2);
+  return `widget-call-${id}-${keyCounter}`;
+}
+
+/** Start a call to `options.line` over `link`: returns at once; follow `onState`. */
+export function startCall(link: CallLink, options: CallOptions): CallHandle {
+  return new BrowserCall(link, options);
+}
+
+class BrowserCall implements CallHandle {
+  state: CallState = {
+    phase: "starting",
+    call: null,
+    ringsSpecialist: false,
+    muted: false,
+    reason: null,
+    endedBy: null,
+    error: null,
+    missed: false,
+  };
+  timings: CallTimings = { started: performance.now() };
+  localStream: MediaStream | null = null;
+  remoteStream: MediaStream | null = null;
+
+  private listeners = new Set<(state: CallState) => void>();
+  private unsubscribe: () => void;
+  private placeKey: string | null = null;
+  private pc: RTCPeerConnection | null = null;
+  /** Our signals waiting for the call to be answered (offer first, then candidates). */
+  private outbox: SignalPayload[] = [];
+  private answered = false;
+  private onHold = false;
+  /** The other side's signals, applied one after another. */
+  private applying: Promise<void> = Promise.resolve();
+  private remoteSet = false;
+  private earlyCandidates: RTCIceCandidateInit[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private audio: HTMLAudioElement | null;
+
+  constructor(
+    private link: CallLink,
+    private options: CallOptions,
+  ) {
+    this.audio = options.audio ?? null;
+    this.unsubscribe = link.subscribe((frame) => {
+      const f = callFrame(frame);
+      if (f) this.onFrame(f);
+    });
+    void this.begin();
+  }
+
+  mute(on: boolean): void {
+    if (this.over()) return;
+    this.update({ muted: on });
+    this.applyTrackEnabled();
+  }
+
+  hangUp(): void {
+    const { phase, call } = this.state;
+    if (phase === "ended") return;
+    const reason: EndReason = this.answered ? "hung_up" : "cancelled";
+    if (call !== null) this.submit({ kind: "hang_up", call, reason });
+    // Before it rings, the PlaceCall may still be answered: its CallRinging is then hung up
+    // at once (see onFrame).
+    this.finish({ reason, endedBy: "client" });
+  }
+
+  onState(listener: (state: CallState) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.state);
+    return () => this.listeners.delete(listener);
+  }
+
+  private over(): boolean {
+    return this.state.phase === "ended";
+  }
+
+  private update(change: Partial<CallState>): void {
+    this.state = { ...this.state, ...change };
+    for (const listener of [...this.listeners]) listener(this.state);
+  }
+
+  private send(frame: ClientFrame): void {
+    this.link.send(frame);
+  }
+
+  private submit(action: CallAction): string {
+    const key = newKey();
+    this.send({ type: "submit", key, action });
+    return key;
+  }
+
+  private async begin(): Promise<void> {
+    if (!navigator.mediaDevices?.getUserMedia || typeof RTCPeerConnection === "undefined") {
+      this.fail("unsupported");
+      return;
+    }
+    const ice = this.options.iceServers
+      ? Promise.resolve(this.options.iceServers)
+      : fetchIceServers(this.options.apiBase ?? "", this.options.token);
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+        video: false,
+      });
+    } catch (e) {
+      const name = e instanceof DOMException ? e.name : "";
+      this.fail(name === "NotFoundError" || name === "OverconstrainedError" ? "no_microphone" : "microphone_denied");
+      return;
+    }
+    if (this.over()) {
+      stream.getTracks().forEach((t) => t.stop());
+      return;
+    }
+    this.localStream = stream;
+    this.applyTrackEnabled();
+    this.update({}); // listeners may want the stream (a level meter)
+    const iceServers = await ice;
+    if (this.over()) return;
+    this.placeKey = this.submit({ kind: "place_call", line: this.options.line, client: null });
+    try {
+      await this.prepareOffer(iceServers, stream);
+    } catch {
+      this.fail("media_failed");
+    }
+  }
+
+  /** The peer connection and its offer, queued until the call is answered. */
+  private async prepareOffer(iceServers: RTCIceServer[], stream: MediaStream): Promise<void> {
+    const pc = new RTCPeerConnection({ iceServers });
+    this.pc = pc;
+    for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
+    pc.onicecandidate = (event) => {
+      const c = event.candidate;
+      // The end of gathering (null or an empty line) is not relayed.
+      if (!c || !c.candidate) return;
+      this.signal({
+        kind: "candidate",
+        candidate: c.candidate,
+        sdp_mid: c.sdpMid ?? null,
+        sdp_mline_index: c.sdpMLineIndex ?? null,
+      });
+    };
+    pc.ontrack = (event) => {
+      const remote = new MediaStream([event.track]);
+      this.remoteStream = remote;
+      const heard = () => {
+        this.timings.firstAudio ??= performance.now();
+      };
+      if (!event.track.muted) heard();
+      event.track.addEventListener("unmute", heard, { once: true });
+      this.audio ??= new Audio();
+      this.audio.autoplay = true;
+      this.audio.srcObject = remote;
+      void this.audio.play().catch(() => {
+        // Autoplay refused: the click that started the call normally allows it.
+      });
+      this.update({});
+    };
+    pc.onconnectionstatechange = () => {
+      if (this.pc !== pc) return;
+      if (pc.connectionState === "connected") {
+        this.timings.media ??= performance.now();
+        this.clearTimer();
+        if (this.state.phase === "connecting") this.update({ phase: this.onHold ? "on_hold" : "connected" });
+      } else if (pc.connectionState === "failed") {
+        this.fail("media_failed");
+      }
+    };
+    const offer = await pc.createOffer();
+    if (this.over() || offer.sdp === undefined) return;
+    // The offer goes out before our candidates, which setLocalDescription starts.
+    this.signal({ kind: "offer", sdp: offer.sdp });
+    await pc.setLocalDescription(offer);
+  }
+
+  /** Send `payload` to the specialist once the call is answered, in order. */
+  private signal(payload: SignalPayload): void {
+    const call = this.state.call;
+    if (this.answered && call !== null) this.send({ type: "signal", call, payload });
+    else this.outbox.push(payload);
+  }
+
+  private onFrame(f: CallFrame): void {
+    if (this.over()) {
+      // A call placed and cancelled before it rang: hang it up as soon as it is known.
+      if (f.type === "ringing" && f.key !== null && f.key === this.placeKey && this.state.call === null) {
+        this.state = { ...this.state, call: f.call };
+        this.submit({ kind: "hang_up", call: f.call, reason: "cancelled" });
+        this.unsubscribe();
+      }
+      return;
+    }
+    switch (f.type) {
+      case "error":
+        if (f.key !== null && f.key === this.placeKey) this.fail(`server_${f.code}`);
+        return;
+      case "ack":
+        return;
+      case "ringing":
+        if (f.key === null || f.key !== this.placeKey) return;
+        this.timings.ringing = performance.now();
+        this.update({ phase: "ringing", call: f.call, ringsSpecialist: f.specialist !== null });
+        this.startTimer(this.options.ringTimeoutMs ?? DEFAULT_RING_MS, () => {
+          this.submit({ kind: "hang_up", call: f.call, reason: "no_answer" });
+          this.finish({ reason: "no_answer", endedBy: "client", missed: true });
+        });
+        return;
+      case "connected":
+        if (f.call !== this.state.call) return;
+        this.answered = true;
+        this.timings.answered = performance.now();
+        this.update({ phase: "connecting" });
+        for (const payload of this.outbox.splice(0)) this.send({ type: "signal", call: f.call, payload });
+        this.startTimer(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_MS, () => this.fail("media_failed"));
+        return;
+      case "ended":
+        if (f.call !== this.state.call) return;
+        this.finish({
+          reason: f.reason,
+          endedBy: f.by === "client" ? "client" : "specialist",
+          missed: !this.answered && (f.reason === "no_answer" || f.reason === "declined"),
+        });
+        return;
+      case "signal":
+        if (f.call !== this.state.call) return;
+        this.applying = this.applying.then(() => this.apply(f.payload)).catch(() => this.fail("media_failed"));
+        return;
+    }
+  }
+
+  /** One signal of the specialist's engine. */
+  private async apply(payload: SignalPayload): Promise<void> {
+    const pc = this.pc;
+    if (!pc || this.over()) return;
+    switch (payload.kind) {
+      case "answer":
+        if (this.remoteSet) return;
+        await pc.setRemoteDescription({ type: "answer", sdp: payload.sdp });
+        this.remoteSet = true;
+        for (const c of this.earlyCandidates.splice(0)) await pc.addIceCandidate(c);
+        return;
+      case "candidate": {
+        const init: RTCIceCandidateInit = {
+          candidate: payload.candidate,
+          sdpMid: payload.sdp_mid ?? undefined,
+          sdpMLineIndex: payload.sdp_mline_index ?? undefined,
+        };
+        if (init.sdpMid === undefined && init.sdpMLineIndex === undefined) init.sdpMLineIndex = 0;
+        if (this.remoteSet) await pc.addIceCandidate(init);
+        else this.earlyCandidates.push(init);
+        return;
+      }
+      case "hold":
+        this.onHold = payload.on;
+        this.applyTrackEnabled();
+        if (this.state.phase === "connected" || this.state.phase === "on_hold") {
+          this.update({ phase: payload.on ? "on_hold" : "connected" });
+        }
+        return;
+      case "offer":
+        // This side offers; an offer from the engine makes no sense here.
+        return;
+    }
+  }
+
+  private applyTrackEnabled(): void {
+    const sending = !this.state.muted && !this.onHold;
+    for (const track of this.localStream?.getAudioTracks() ?? []) track.enabled = sending;
+  }
+
+  private startTimer(ms: number, then: () => void): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      then();
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** End the call here after a problem: the server is told (`failed`) when it knows the call. */
+  private fail(error: CallErrorCode): void {
+    if (this.over()) return;
+    const call = this.state.call;
+    if (call !== null) this.submit({ kind: "hang_up", call, reason: "failed" });
+    this.finish({ reason: "failed", endedBy: "client", error });
+  }
+
+  private finish(change: Partial<CallState>): void {
+    if (this.over()) return;
+    this.clearTimer();
+    this.timings.ended = performance.now();
+    this.pc?.close();
+    this.localStream?.getTracks().forEach((t) => t.stop());
+    if (this.audio) this.audio.srcObject = null;
+    this.update({ ...change, phase: "ended" });
+    // Keep listening only for a call placed but not yet known (see onFrame); else let go.
+    if (this.state.call !== null || this.placeKey === null) this.unsubscribe();
+  }
+}

@@ -1,0 +1,19 @@
+// Which string of strings.json says what a call's state is: the widget shows it and merges
+// strings.json into its own ru/en dictionaries.
+
+import type { CallState } from "./call.js";
+
+/** Server refusals with a string of their own; any other code reads `call.error.server_other`. */
+const SERVER_CODES = ["rate_limited", "conflict", "forbidden", "unauthenticated"];
+
+/** The key of the line that describes `state`. */
+export function callMessageKey(state: CallState): string {
+  if (state.phase === "ringing" && !state.ringsSpecialist) return "call.phase.ringing_line";
+  if (state.phase !== "ended") return `call.phase.${state.phase}`;
+  if (state.error !== null) {
+    if (!state.error.startsWith("server_")) return `call.error.${state.error}`;
+    const code = state.error.slice("server_".length);
+    return SERVER_CODES.includes(code) ? `call.error.${state.error}` : "call.error.server_other";
+  }
+  return state.reason === null ? "call.phase.ended" : `call.reason.${state.reason}`;
+}

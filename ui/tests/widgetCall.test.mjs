@@ -1,0 +1,98 @@
+// The widget's call module (src/widget/call): what it reads from the server, the ICE servers
+// it takes, and a ru and an en string for every state it can be in. The call itself runs in
+// real Chromium: crates/client-sim/tests/browser_call.rs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import ts from "typescript";
+
+async function load(name) {
+  const source = readFileSync(new URL(`../src/widget/call/${name}.ts`, import.meta.url), "utf8");
+  const js = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  return import(`data:text/javascript;base64,${Buffer.from(js).toString("base64")}`);
+}
+
+const { callFrame } = await load("frames");
+const { parseIceServers } = await load("ice");
+const { callMessageKey } = await load("strings");
+const strings = JSON.parse(readFileSync(new URL("../src/widget/call/strings.json", import.meta.url)));
+
+test("the call's events and signals are read", () => {
+  assert.deepEqual(
+    callFrame({
+      type: "event",
+      line: 1,
+      seq: 9,
+      at_ms: 0,
+      event: { kind: "call_ringing", call: 3, appeal: 4, client: 2, specialist: null, from: "client", key: "k1" },
+    }),
+    { type: "ringing", call: 3, key: "k1", specialist: null },
+  );
+  assert.deepEqual(callFrame({ type: "event", event: { kind: "call_connected", call: 3 } }), {
+    type: "connected",
+    call: 3,
+  });
+  assert.deepEqual(
+    callFrame({ type: "event", event: { kind: "call_ended", call: 3, by: "specialist", reason: "hung_up" } }),
+    { type: "ended", call: 3, reason: "hung_up", by: "specialist" },
+  );
+  assert.deepEqual(
+    callFrame({ type: "signal", call: 3, from: "specialist", payload: { kind: "answer", sdp: "v=0" } }),
+    { type: "signal", call: 3, payload: { kind: "answer", sdp: "v=0" } },
+  );
+  assert.deepEqual(callFrame({ type: "ack", key: "k1", duplicate: false }), { type: "ack", key: "k1" });
+});
+
+test("malformed or foreign frames are ignored", () => {
+  const signal = (payload) => callFrame({ type: "signal", call: 3, payload });
+  assert.equal(signal({ kind: "answer", sdp: "x".repeat(16 * 1024 + 1) }), null);
+  assert.equal(signal({ kind: "candidate", candidate: 7 }), null);
+  assert.equal(signal({ kind: "candidate", candidate: "candidate:1", sdp_mline_index: -1 }), null);
+  assert.equal(signal({ kind: "renegotiate" }), null);
+  assert.equal(callFrame({ type: "signal", call: -1, payload: { kind: "hold", on: true } }), null);
+  assert.equal(callFrame({ type: "event", event: { kind: "message_posted", client: 1 } }), null);
+  assert.equal(callFrame({ type: "event", event: { kind: "call_connected", call: "3" } }), null);
+  assert.equal(callFrame({ type: "welcome" }), null);
+});
+
+test("ICE servers: STUN and TURN with credentials kept, anything else dropped", () => {
+  assert.deepEqual(
+    parseIceServers([
+      { urls: "stun:stun.example.org:3478" },
+      { urls: ["turn:turn.example.org:3478?transport=udp"], username: "1700000000:c1", credential: "secret" },
+      { urls: "javascript:alert(1)" },
+      { urls: [] },
+      "turn:x",
+    ]),
+    [
+      { urls: ["stun:stun.example.org:3478"] },
+      { urls: ["turn:turn.example.org:3478?transport=udp"], username: "1700000000:c1", credential: "secret" },
+    ],
+  );
+  assert.deepEqual(parseIceServers({ error: "not found" }), []);
+});
+
+test("ru and en have the same call strings, none empty", () => {
+  assert.deepEqual(Object.keys(strings.en).sort(), Object.keys(strings.ru).sort());
+  for (const lang of ["en", "ru"]) {
+    for (const [key, value] of Object.entries(strings[lang])) assert.ok(value.trim(), `${lang}:${key}`);
+  }
+});
+
+test("every state of a call has a string", () => {
+  const base = { call: 1, ringsSpecialist: true, muted: false, reason: null, endedBy: null, error: null, missed: false };
+  const states = [
+    ...["starting", "ringing", "connecting", "connected", "on_hold", "ended"].map((phase) => ({ ...base, phase })),
+    { ...base, phase: "ringing", ringsSpecialist: false },
+    ...["hung_up", "cancelled", "declined", "no_answer", "failed"].map((reason) => ({ ...base, phase: "ended", reason })),
+    ...["microphone_denied", "no_microphone", "unsupported", "media_failed", "server_conflict", "server_too_long"].map(
+      (error) => ({ ...base, phase: "ended", reason: "failed", error }),
+    ),
+  ];
+  for (const state of states) {
+    const key = callMessageKey(state);
+    assert.ok(key in strings.en, `${JSON.stringify(state)} -> ${key}`);
+  }
+});
