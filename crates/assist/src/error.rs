@@ -15,3 +15,19 @@ pub enum AssistError {
     #[error("{0}")]
     Session(String),
 }
+
+impl AssistError {
+    /// The stable code a window translates (`assist.*`).
+    pub fn code(&self) -> &'static str {
+        use linedesk_engine::EngineError;
+        match self {
+            AssistError::Line(EngineError::Refused {
+                status: 401 | 403, ..
+            }) => "assist.wrong_credentials",
+            AssistError::Line(EngineError::Refused { status: 429, .. }) => "assist.rate_limited",
+            AssistError::Line(EngineError::Unreachable(_)) => "assist.unreachable",
+            AssistError::Line(_) | AssistError::Session(_) => "assist.line",
+            AssistError::Remote(_) => "assist.screen",
+        }
+    }
+}
