@@ -1,0 +1,72 @@
+//! `linedesk-assist-window`: the client's assistant of remote sessions in a small window.
+//!
+//! The client signs in (server, login, password), sees who asks to see their screen and from
+//! which line, accepts or declines; while the screen is shared the window stays on top with
+//! "your screen is shared with <name> (<line>)" and End. The session password for sessions by
+//! password is set in the window and cleared when the window closes. The behaviour is the
+//! `linedesk-assist` library's (the same protocol and server checks as the terminal
+//! `linedesk-assist`); the page is `ui/assist.html`, built to `ui/dist-assist`.
+//!
+//! The shared screen is the X display the window runs on (`$DISPLAY`). The server and login
+//! are remembered in the app's config dir (`--config-dir PATH` or `LINEDESK_ASSIST_DIR`
+//! instead, for tests); no password is ever written.
+
+mod assistant;
+mod commands;
+mod remembered;
+mod view;
+
+use std::path::PathBuf;
+
+use tauri::{Manager, WindowEvent};
+
+use crate::assistant::Assistant;
+
+fn config_dir_override() -> Option<PathBuf> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--config-dir" {
+            return args.next().map(PathBuf::from);
+        }
+    }
+    std::env::var_os("LINEDESK_ASSIST_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn main() {
+    let result = tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![
+            commands::remembered,
+            commands::watch,
+            commands::sign_in,
+            commands::sign_out,
+            commands::answer,
+            commands::end_session,
+            commands::set_session_password,
+        ])
+        .setup(|app| {
+            let dir = match config_dir_override() {
+                Some(dir) => dir,
+                None => app.path().app_config_dir()?,
+            };
+            app.manage(Assistant::new(remembered::file_in(&dir)));
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                // Quit only once a running session has ended and the password is cleared.
+                api.prevent_close();
+                let app = window.app_handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    app.state::<Assistant>().stop().await;
+                    app.exit(0);
+                });
+            }
+        })
+        .run(tauri::generate_context!());
+    if let Err(err) = result {
+        eprintln!("linedesk-assist-window: the window could not start: {err}");
+        std::process::exit(1);
+    }
+}
