@@ -152,7 +152,14 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
         set_password(&mut link, &console, Some(password.clone())).await?;
         password_set = true;
     }
-    let outcome = serve(&config, &mut link, &mut signals, &mut console, &mut password_set).await;
+    let outcome = serve(
+        &config,
+        &mut link,
+        &mut signals,
+        &mut console,
+        &mut password_set,
+    )
+    .await;
     // Whatever ended the run: no password outlives it (when the server is still reachable;
     // otherwise the server's expiry of passwords does it).
     let cleared = link
@@ -188,7 +195,9 @@ async fn set_password(
             Ok(true)
         }
         Err(linedesk_engine::EngineError::Rejected { code, message }) => {
-            console.say(format!("The server refused the session password: {message}"));
+            console.say(format!(
+                "The server refused the session password: {message}"
+            ));
             console.notify(Notice::PasswordRefused { code });
             Ok(false)
         }

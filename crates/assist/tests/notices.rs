@@ -63,7 +63,10 @@ async fn the_window_sees_who_asks_from_which_line_and_drives_the_session_with_it
     });
     let mut notices = console.notices();
     let run = tokio::spawn(linedesk_assist::run(config, console));
-    next(&mut notices, |n| matches!(n, Notice::SignedIn { .. }).then_some(())).await;
+    next(&mut notices, |n| {
+        matches!(n, Notice::SignedIn { .. }).then_some(())
+    })
+    .await;
     next(&mut notices, |n| (*n == Notice::Waiting).then_some(())).await;
     let mut anna = Specialist::sign_in(&world).await;
 
@@ -71,7 +74,10 @@ async fn the_window_sees_who_asks_from_which_line_and_drives_the_session_with_it
     input
         .send(Input::SetPassword(Some(WINDOW_PASSWORD.into())))
         .expect("input");
-    next(&mut notices, |n| matches!(n, Notice::PasswordSet { .. }).then_some(())).await;
+    next(&mut notices, |n| {
+        matches!(n, Notice::PasswordSet { .. }).then_some(())
+    })
+    .await;
     let session = anna
         .ask(&world, RemoteMode::ByPassword, Some(WINDOW_PASSWORD))
         .await
@@ -99,7 +105,10 @@ async fn the_window_sees_who_asks_from_which_line_and_drives_the_session_with_it
     // Cleared from the window: the password no longer opens anything.
     next(&mut notices, |n| (*n == Notice::Waiting).then_some(())).await;
     input.send(Input::SetPassword(None)).expect("input");
-    next(&mut notices, |n| (*n == Notice::PasswordCleared).then_some(())).await;
+    next(&mut notices, |n| {
+        (*n == Notice::PasswordCleared).then_some(())
+    })
+    .await;
     assert_eq!(
         anna.ask(&world, RemoteMode::ByPassword, Some(WINDOW_PASSWORD))
             .await,
@@ -126,14 +135,23 @@ async fn the_window_sees_who_asks_from_which_line_and_drives_the_session_with_it
         .ask(&world, RemoteMode::ByRequest, None)
         .await
         .expect("asked");
-    next(&mut notices, |n| matches!(n, Notice::Asked(_)).then_some(())).await;
+    next(&mut notices, |n| {
+        matches!(n, Notice::Asked(_)).then_some(())
+    })
+    .await;
     input.send(Input::Accept).expect("input");
     // Accepted on the server before the window waits for the connection: only then may the
     // specialist's offer be relayed.
-    next(&mut notices, |n| matches!(n, Notice::Connecting(_)).then_some(())).await;
+    next(&mut notices, |n| {
+        matches!(n, Notice::Connecting(_)).then_some(())
+    })
+    .await;
     let (viewer, _channels) = anna.view(session).await;
     connected(&viewer).await;
-    next(&mut notices, |n| matches!(n, Notice::Sharing(_)).then_some(())).await;
+    next(&mut notices, |n| {
+        matches!(n, Notice::Sharing(_)).then_some(())
+    })
+    .await;
     anna.handle
         .submit_now(Action::EndRemoteSession {
             session,
