@@ -2,6 +2,7 @@
 # Linedesk: one entry point for setting up, running and testing, on Debian 12.
 #
 #   ./dev.sh run     set up everything (apt, npm, build) and run the app with the demo line
+#   ./dev.sh assist  build and run the client's assistant window (remote help)
 #   ./dev.sh test    set up everything and run every test (what CI runs, via .ci/run)
 #   ./dev.sh setup   only set up (system packages, npm packages, tauri-driver)
 #   ./dev.sh bench   run the benchmarks (figures go in BENCHMARKS.md)
@@ -70,15 +71,22 @@ setup_tauri_driver() {
   cargo install tauri-driver --version '^2' --locked
 }
 
-# Build the front end into ui/dist, touching ui/dist only when the output changed, so an
-# unchanged UI does not make cargo rebuild the shell (tauri-build watches ui/dist).
+# Build the front end into ui/dist (the app) and ui/dist-assist (the assistant's window),
+# touching each only when its output changed, so an unchanged UI does not make cargo rebuild
+# the shells (tauri-build watches them).
 build_ui() {
   step "build ui"
-  (cd ui && npx vite build --logLevel warn --outDir .dist-new --emptyOutDir)
-  if ! diff -rq ui/.dist-new ui/dist >/dev/null 2>&1; then
-    rm -rf ui/dist && mv ui/.dist-new ui/dist
+  build_ui_entry vite.config.ts dist
+  build_ui_entry vite.assist.config.ts dist-assist
+}
+
+build_ui_entry() {
+  local config=$1 out=$2
+  (cd ui && npx vite build --config "$config" --logLevel warn --outDir ".$out-new" --emptyOutDir)
+  if ! diff -rq "ui/.$out-new" "ui/$out" >/dev/null 2>&1; then
+    rm -rf "ui/$out" && mv "ui/.$out-new" "ui/$out"
   else
-    rm -rf ui/.dist-new
+    rm -rf "ui/.$out-new"
   fi
 }
 
@@ -107,6 +115,14 @@ cmd_run() {
   exec "${wrap[@]}" "$app" "$@"
 }
 
+cmd_assist() {
+  setup
+  build_ui
+  step "cargo build (assistant window)"
+  cargo build -p linedesk-assist-window
+  exec "$CARGO_TARGET_DIR/debug/linedesk-assist-window" "$@"
+}
+
 cmd_test() {
   setup "${APT_TEST[@]}"
   setup_tauri_driver
@@ -119,8 +135,8 @@ cmd_test() {
   cargo fmt --all --check
   step "cargo clippy"
   cargo clippy --workspace --all-targets --quiet -- -D warnings
-  step "cargo build (app and assistant binaries for the end-to-end tests)"
-  cargo build -p linedesk -p linedesk-assist
+  step "cargo build (app, assistant and assistant window binaries for the end-to-end tests)"
+  cargo build -p linedesk -p linedesk-assist -p linedesk-assist-window
   step "cargo test (unit, property, store, end-to-end)"
   cargo test --workspace --no-fail-fast
   step "done"
@@ -136,8 +152,9 @@ cmd_bench() {
 
 case "${1:-}" in
   run) shift; cmd_run "$@" ;;
+  assist) shift; cmd_assist "$@" ;;
   test) shift; cmd_test "$@" ;;
   setup) setup "${APT_TEST[@]}"; setup_tauri_driver ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,10p' "$0"; exit 2 ;;
+  *) sed -n '2,11p' "$0"; exit 2 ;;
 esac
