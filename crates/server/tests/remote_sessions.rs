@@ -76,12 +76,7 @@ async fn requested_from(c: &mut Client, key: &str) -> (u64, String, String, Remo
             mode,
             key: Some(k),
             ..
-        } if k == key => Some((
-            *session,
-            specialist_name.clone(),
-            line_name.clone(),
-            *mode,
-        )),
+        } if k == key => Some((*session, specialist_name.clone(), line_name.clone(), *mode)),
         _ => None,
     })
     .await
