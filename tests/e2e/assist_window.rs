@@ -6,7 +6,8 @@
 //! "your screen is shared with ..." indicator shows, and End ends it on both sides. A second
 //! request is declined (refused on the server, nothing relayed); a third is accepted and ended
 //! by the specialist, which the window says. The session password is set and cleared from the
-//! window (by password the specialist connects with it, then no longer can).
+//! window (by password the specialist connects with it, then no longer can), and signing out
+//! clears it too. A wrong account password is refused and said.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -401,6 +402,35 @@ async fn the_window_shows_who_asks_shares_with_an_indicator_ends_and_declines() 
                     .is_some_and(|s| s.starts_with("Waiting for a specialist's request"))
             })
             .await;
+        click(&window, "assist-lang").await;
+
+        // Signing out (as closing the window does) clears a password that is set.
+        let field = window.testid("assist-session-password").await;
+        field.send_keys(SESSION_PASSWORD).await.expect("type");
+        click(&window, "assist-password-set").await;
+        window
+            .wait_attr(
+                &by_testid("assist-password-state"),
+                "data-set",
+                "the password",
+                |s| s == "yes",
+            )
+            .await;
+        click(&window, "assist-sign-out").await;
+        window
+            .wait_attr(
+                &by_testid("assist-connection"),
+                "data-state",
+                "signed out",
+                |s| s == "signed_out",
+            )
+            .await;
+        window.testid("assist-signin").await;
+        assert_eq!(
+            anna.ask(RemoteMode::ByPassword, Some(SESSION_PASSWORD))
+                .await,
+            Err(ErrorCode::NoPassword)
+        );
 
         // Only the server and login are remembered; no password is written.
         let remembered =

@@ -6,7 +6,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
 use crate::assistant::Assistant;
-use crate::remembered::{self, MAX_FIELD_CHARS, Remembered};
+use crate::remembered::{self, Lang, MAX_FIELD_CHARS, Remembered};
 use crate::view::View;
 
 /// The longest password (account or session) the window passes on; the server has its own
@@ -32,6 +32,18 @@ pub fn remembered(state: State<'_, Assistant>) -> Remembered {
     remembered::load(&state.remembered_file)
 }
 
+/// Remember the window's language (`ru` or `en`; anything else is refused by the IPC's
+/// deserialisation).
+#[tauri::command]
+pub fn set_lang(state: State<'_, Assistant>, lang: Lang) -> Result<()> {
+    let mut keep = remembered::load(&state.remembered_file);
+    keep.lang = lang;
+    remembered::save(&state.remembered_file, &keep).map_err(|error| {
+        eprintln!("linedesk-assist-window: the language is not remembered: {error}");
+        "assist.not_saved"
+    })
+}
+
 /// Push every change of the window's view to `on_view`.
 #[tauri::command]
 pub fn watch(state: State<'_, Assistant>, on_view: Channel<View>) {
@@ -53,6 +65,7 @@ pub async fn sign_in(
     let keep = Remembered {
         server: server.clone(),
         login: login.clone(),
+        lang: remembered::load(&state.remembered_file).lang,
     };
     if let Err(error) = remembered::save(&state.remembered_file, &keep) {
         eprintln!("linedesk-assist-window: the server and login are not remembered: {error}");

@@ -7,8 +7,8 @@
 //! `linedesk-assist` library's (the same protocol and server checks as the terminal
 //! `linedesk-assist`); the page is `ui/assist.html`, built to `ui/dist-assist`.
 //!
-//! The shared screen is the X display the window runs on (`$DISPLAY`). The server and login
-//! are remembered in the app's config dir (`--config-dir PATH` or `LINEDESK_ASSIST_DIR`
+//! The shared screen is the X display the window runs on (`$DISPLAY`). The server, login and
+//! language are remembered in the app's config dir (`--config-dir PATH` or `LINEDESK_ASSIST_DIR`
 //! instead, for tests); no password is ever written.
 
 mod assistant;
@@ -38,6 +38,7 @@ fn main() {
     let result = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![
             commands::remembered,
+            commands::set_lang,
             commands::watch,
             commands::sign_in,
             commands::sign_out,

@@ -1,5 +1,5 @@
-//! What the window remembers between starts: the server and the login, nothing else. The
-//! account's password is never written anywhere: it is typed at each sign-in, used for it and
+//! What the window remembers between starts: the server, the login and the language, nothing
+//! else. The account's password is never written anywhere: it is typed at each sign-in, used for it and
 //! dropped; the session password lives on the server only while the window runs.
 
 use std::path::{Path, PathBuf};
@@ -17,6 +17,18 @@ const MAX_FILE_BYTES: u64 = 4096;
 pub struct Remembered {
     pub server: String,
     pub login: String,
+    /// `ru` (the default, also for anything else) or `en`.
+    #[serde(default)]
+    pub lang: Lang,
+}
+
+/// The window's language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    #[default]
+    Ru,
+    En,
 }
 
 pub fn file_in(dir: &Path) -> PathBuf {
@@ -59,11 +71,14 @@ mod tests {
         let r = Remembered {
             server: "https://line.example".into(),
             login: "client-1".into(),
+            lang: Lang::En,
         };
         save(&file, &r).expect("save");
         assert_eq!(load(&file), r);
         let text = std::fs::read_to_string(&file).expect("read");
         assert!(!text.contains("password"), "{text}");
+        std::fs::write(&file, br#"{"server":"s","login":"l"}"#).expect("write");
+        assert_eq!(load(&file).lang, Lang::Ru, "an older file reads in Russian");
         std::fs::write(&file, b"{not json").expect("write");
         assert_eq!(load(&file), Remembered::default());
         std::fs::write(&file, vec![b' '; 5000]).expect("write");

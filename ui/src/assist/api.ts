@@ -35,9 +35,11 @@ export interface View {
 export interface Remembered {
   server: string;
   login: string;
+  lang: "ru" | "en";
 }
 
 export const remembered = () => invoke<Remembered>("remembered");
+export const setLang = (lang: "ru" | "en") => invoke<void>("set_lang", { lang });
 
 export function watch(onView: (view: View) => void): Promise<void> {
   const channel = new Channel<View>();
