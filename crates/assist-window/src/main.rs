@@ -71,3 +71,30 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The window's capability grants exactly its commands (the ones its build script makes
+    /// permissions for), nothing of Tauri's core.
+    #[test]
+    fn the_capability_grants_exactly_the_window_commands() {
+        let commands: &[&str] = &include!("command_names.in");
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/assist.json"))
+                .expect("capability json");
+        let mut granted: Vec<String> = capability["permissions"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .map(|p| p.as_str().expect("a permission name").to_string())
+            .collect();
+        let mut wanted: Vec<String> = commands
+            .iter()
+            .map(|c| format!("allow-{}", c.replace('_', "-")))
+            .collect();
+        granted.sort();
+        wanted.sort();
+        assert_eq!(granted, wanted);
+        assert_eq!(capability["windows"], serde_json::json!(["assist"]));
+    }
+}
