@@ -147,11 +147,18 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
         client: me,
         line: link.line,
     });
-    let mut password_set = false;
+    // A password given at start that the server refuses stops the run (the terminal's
+    // `--set-password`): the user asked for sessions by password and would not get them.
+    let password_set = config.session_password.is_some();
     if let Some(password) = &config.session_password {
-        set_password(&mut link, &console, Some(password.clone())).await?;
-        password_set = true;
+        link.submit(Action::SetRemotePassword {
+            password: Some(password.clone()),
+        })
+        .await?;
+        console.say("Session password set: a specialist who has it connects without asking.");
+        console.notify(Notice::PasswordSet { at_ms: now_ms() });
     }
+    let mut password_set = password_set;
     let outcome = serve(
         &config,
         &mut link,
@@ -175,8 +182,9 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
     outcome
 }
 
-/// Set or clear the session password on the server and say so. A password the server refuses
-/// (too long, empty) is said, not the end of the run.
+/// Set or clear the session password from a window while the assistant runs, and say so. A
+/// password the server refuses (too short, too long) is said, not the end of the run; `false`
+/// then.
 async fn set_password(
     link: &mut LineLink,
     console: &Console,

@@ -70,6 +70,17 @@ async fn the_window_sees_who_asks_from_which_line_and_drives_the_session_with_it
     next(&mut notices, |n| (*n == Notice::Waiting).then_some(())).await;
     let mut anna = Specialist::sign_in(&world).await;
 
+    // One the server refuses (shorter than the protocol's minimum) is said, and the run goes on.
+    input
+        .send(Input::SetPassword(Some("abc".into())))
+        .expect("input");
+    let refused = next(&mut notices, |n| match n {
+        Notice::PasswordRefused { code } => Some(*code),
+        _ => None,
+    })
+    .await;
+    assert_eq!(refused, ErrorCode::Invalid);
+
     // The password set from the window while waiting: a session by it starts at once.
     input
         .send(Input::SetPassword(Some(WINDOW_PASSWORD.into())))
