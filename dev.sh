@@ -25,7 +25,11 @@ APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
   # Audio without a sound card: speech made by espeak-ng and sox, a PulseAudio null sink.
   espeak-ng sox pulseaudio pulseaudio-utils libasound2-plugins
   # Remote sessions: an xterm to drive on the virtual display, xwd to screenshot it.
-  xterm x11-apps)
+  xterm x11-apps
+  # NAT traversal: a real TURN server (coturn) on loopback for the relay-only call tests.
+  coturn
+  # The client's web widget in a real browser (driven by playwright-core from ui/'s npm).
+  chromium)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
@@ -71,22 +75,29 @@ setup_tauri_driver() {
   cargo install tauri-driver --version '^2' --locked
 }
 
-# Build the front end into ui/dist (the app) and ui/dist-assist (the assistant's window),
-# touching each only when its output changed, so an unchanged UI does not make cargo rebuild
-# the shells (tauri-build watches them).
+# Build the front end into ui/dist, the client's web widget into ui/dist-widget and the
+# assistant's window into ui/dist-assist, touching each only when its output changed, so an
+# unchanged UI does not make cargo rebuild the shells (tauri-build watches ui/dist and
+# ui/dist-assist) or the server (its build.rs embeds ui/dist-widget).
 build_ui() {
   step "build ui"
-  build_ui_entry vite.config.ts dist
-  build_ui_entry vite.assist.config.ts dist-assist
+  (cd ui && npx vite build --logLevel warn --outDir .dist-new --emptyOutDir)
+  replace_if_changed ui/.dist-new ui/dist
+  step "build the web widget"
+  (cd ui && npx vite build --config vite.widget.config.ts --logLevel warn \
+    --outDir .dist-widget-new --emptyOutDir)
+  replace_if_changed ui/.dist-widget-new ui/dist-widget
+  step "build the assistant's window"
+  (cd ui && npx vite build --config vite.assist.config.ts --logLevel warn \
+    --outDir .dist-assist-new --emptyOutDir)
+  replace_if_changed ui/.dist-assist-new ui/dist-assist
 }
 
-build_ui_entry() {
-  local config=$1 out=$2
-  (cd ui && npx vite build --config "$config" --logLevel warn --outDir ".$out-new" --emptyOutDir)
-  if ! diff -rq "ui/.$out-new" "ui/$out" >/dev/null 2>&1; then
-    rm -rf "ui/$out" && mv "ui/.$out-new" "ui/$out"
+replace_if_changed() {
+  if ! diff -rq "$1" "$2" >/dev/null 2>&1; then
+    rm -rf "$2" && mv "$1" "$2"
   else
-    rm -rf "ui/.$out-new"
+    rm -rf "$1"
   fi
 }
 
@@ -137,8 +148,9 @@ cmd_test() {
   cargo clippy --workspace --all-targets --quiet -- -D warnings
   step "cargo build (app, assistant and assistant window binaries for the end-to-end tests)"
   cargo build -p linedesk -p linedesk-assist -p linedesk-assist-window
-  step "cargo test (unit, property, store, end-to-end)"
-  cargo test --workspace --no-fail-fast
+  step "cargo test (unit, property, store, end-to-end, the widget in Chromium)"
+  # build_ui above built the web widget: a server test finding it missing is a failure.
+  LINEDESK_REQUIRE_WIDGET=1 cargo test --workspace --no-fail-fast
   step "done"
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use linedesk_audio::{AudioIo, DeviceChoice, DeviceEvent, Headset, MemoryIo};
 use linedesk_call::{Call, CallConfig, CallState};
-use linedesk_engine::{CallSession, SessionConfig, Side, UploadQueue};
+use linedesk_engine::{Bare, CallSession, Connector, SessionConfig, Side, UploadQueue};
 use linedesk_protocol::{Action, CallEndReason, Event, Role, SignalPayload};
 use linedesk_store::Store;
 use linedesk_sync::{Incoming, SyncHandle};
@@ -25,7 +25,8 @@ use crate::state::lock;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct CallView {
-    /// `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`, `ended`.
+    /// `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`,
+    /// `reconnecting` (the path broke: ICE restarts, the call goes on), `ended`.
     pub state: String,
     pub call: Option<u32>,
     pub line_id: Option<i64>,
@@ -59,6 +60,9 @@ pub struct QualityView {
     pub rtt_ms: Option<u32>,
     /// Nothing received yet from the client: "no audio", whatever the MOS says.
     pub silent: bool,
+    /// Nothing at all heard from the client for this many seconds (10 or more): the media
+    /// stopped. `None` while it flows.
+    pub no_media_seconds: Option<u32>,
 }
 
 struct Active {
@@ -92,9 +96,14 @@ pub struct Calls {
     levels_sink: Mutex<Option<tauri::ipc::Channel<LevelsView>>>,
     store: Arc<Mutex<Store>>,
     data_dir: PathBuf,
+    /// The line server as the app knows it (what its sync connects to: `https://...`, or the
+    /// embedded server's bare `127.0.0.1:PORT`, plain) and the extra CA file of its sync.
     server: String,
+    ca_file: Option<PathBuf>,
     active: tokio::sync::Mutex<Option<Active>>,
     view: Arc<Mutex<CallView>>,
+    /// The bell's log, for the notice of a call whose media stopped.
+    notices: Arc<Mutex<crate::notices::NoticeLog>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +144,8 @@ impl Calls {
         store: Arc<Mutex<Store>>,
         data_dir: &Path,
         server: &str,
+        ca_file: Option<PathBuf>,
+        notices: Arc<Mutex<crate::notices::NoticeLog>>,
     ) -> Arc<Calls> {
         let calls = Arc::new(Calls {
             sync,
@@ -142,8 +153,10 @@ impl Calls {
             store,
             data_dir: data_dir.to_path_buf(),
             server: server.to_string(),
+            ca_file,
             active: tokio::sync::Mutex::new(None),
             view: Arc::new(Mutex::new(idle())),
+            notices,
         });
         let listener = calls.clone();
         let incoming = calls.sync.incoming();
@@ -178,16 +191,30 @@ impl Calls {
                     jitter_ms: u32::try_from(q.jitter.as_millis()).unwrap_or(u32::MAX),
                     rtt_ms: q.rtt.and_then(|r| u32::try_from(r.as_millis()).ok()),
                     silent: q.received == 0,
+                    no_media_seconds: q
+                        .no_media_for
+                        .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX)),
                 });
             }
             if let Some(call) = &a.call {
                 view.muted = call.is_muted();
-                if matches!(call.state(), CallState::OnHold { .. }) {
-                    view.state = "on_hold".into();
+                match call.state() {
+                    CallState::OnHold { .. } => view.state = "on_hold".into(),
+                    CallState::Reconnecting => view.state = "reconnecting".into(),
+                    _ => {}
                 }
             }
         }
         view
+    }
+
+    /// The peer's sockets and the line's STUN/TURN servers for this call.
+    async fn call_config(&self) -> Result<CallConfig, CallsError> {
+        let mut config = config();
+        config.ice = crate::ice::setup(&self.server, self.ca_file.as_deref(), self.sync.token())
+            .await
+            .map_err(CallsError::Call)?;
+        Ok(config)
     }
 
     fn recordings(&self) -> PathBuf {
@@ -226,7 +253,7 @@ impl Calls {
         })
         .await
         .map_err(|_| CallsError::Server("the server did not ring the client".into()))?;
-        let (call, channels) = Call::offer(config())
+        let (call, channels) = Call::offer(self.call_config().await?)
             .await
             .map_err(|e| CallsError::Call(e.to_string()))?;
         let call = Arc::new(call);
@@ -284,7 +311,7 @@ impl Calls {
             .await
             .map_err(|_| CallsError::Call("the caller sent no offer".into()))?,
         };
-        let (call, channels) = Call::answer(config(), &sdp)
+        let (call, channels) = Call::answer(self.call_config().await?, &sdp)
             .await
             .map_err(|e| CallsError::Call(e.to_string()))?;
         let call = Arc::new(call);
@@ -361,6 +388,12 @@ impl Calls {
             SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg"))),
         )
         .map_err(|e| CallsError::Call(e.to_string()))?;
+        crate::call_media::watch_stalls(
+            session.quality(),
+            self.view.clone(),
+            self.store.clone(),
+            self.notices.clone(),
+        );
         // An unplugged headset: the call and its recording go on; the panel says what happened.
         if let Some(mut events) = session.device_events() {
             let view = self.view.clone();
@@ -403,7 +436,13 @@ impl Calls {
                             .sync
                             .submit_now(Action::HangUp { call: id, reason })
                             .await;
-                        calls.end(id, reason_code(reason)).await;
+                        // A relay-only call whose TURN server refused says so, not just
+                        // "failed".
+                        let code = match why {
+                            linedesk_call::FailReason::NoCandidates => "no_relay",
+                            _ => reason_code(reason),
+                        };
+                        calls.end(id, code).await;
                         return;
                     }
                     s if s.is_over() => return,
@@ -530,7 +569,7 @@ impl Calls {
                     })
                     .await;
                 if let Ok(queue) = UploadQueue::open(&self.recordings().join("outbox")) {
-                    let _ = queue.enqueue(id, &report.recording);
+                    let _ = queue.enqueue(id, &report.recording, &self.server);
                 }
             }
         }
@@ -611,17 +650,39 @@ impl Calls {
         }
     }
 
-    /// Upload queued recordings whenever the session has a token; retried with backoff.
+    /// Upload queued recordings whenever the session has a token, over the server's scheme
+    /// (HTTPS with the sync's CA file for `https://`); retried with backoff. A recording that
+    /// can never be uploaded is set aside by the queue (the file kept) and said here.
     async fn upload_loop(self: Arc<Self>) {
+        // A bare address is the embedded server's: the app's own, plain on 127.0.0.1.
+        let connector = match Connector::parse(&self.server, Bare::Plain, self.ca_file.as_deref()) {
+            Ok(connector) => connector,
+            Err(err) => {
+                // The sync has the same settings and says so in the header.
+                eprintln!("linedesk: recordings are not uploaded: {err}");
+                return;
+            }
+        };
         loop {
             tokio::time::sleep(Duration::from_secs(2)).await;
             let Some(token) = self.sync.token() else {
                 continue;
             };
-            if let Ok(queue) = UploadQueue::open(&self.recordings().join("outbox")) {
-                let _ = queue
-                    .pass(&self.server, &token, std::time::SystemTime::now())
-                    .await;
+            let outbox = self.recordings().join("outbox");
+            let Ok(queue) = UploadQueue::open(&outbox) else {
+                continue;
+            };
+            if let Ok(pass) = queue
+                .pass(&connector, &token, std::time::SystemTime::now())
+                .await
+            {
+                for (call, why) in pass.set_aside {
+                    eprintln!(
+                        "linedesk: the recording of call {call} cannot be uploaded ({why}); \
+                         it is kept in {}",
+                        outbox.join(linedesk_engine::queue::SET_ASIDE_DIR).display()
+                    );
+                }
             }
         }
     }

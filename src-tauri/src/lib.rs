@@ -11,9 +11,11 @@
 
 pub mod away;
 pub mod bindings;
+pub mod call_media;
 pub mod calls;
 pub mod commands;
 pub mod error;
+pub mod ice;
 pub mod line;
 pub mod notices;
 pub mod remote;

@@ -91,6 +91,10 @@ pub struct Remote {
     view: Mutex<RemoteView>,
     page: Mutex<PageCopy>,
     config: SessionConfig,
+    /// The line server's address, for its ICE servers (`GET /api/ice`).
+    server: String,
+    /// The CA file the sync trusts for that server (fetching the ICE servers).
+    ca_file: Option<std::path::PathBuf>,
 }
 
 fn idle() -> RemoteView {
@@ -129,7 +133,11 @@ fn refused(error: LiveError) -> CommandError {
 }
 
 impl Remote {
-    pub fn new(sync: Arc<SyncHandle>) -> Arc<Remote> {
+    pub fn new(
+        sync: Arc<SyncHandle>,
+        server: &str,
+        ca_file: Option<std::path::PathBuf>,
+    ) -> Arc<Remote> {
         // Host candidates on the LAN and on loopback (the embedded server's clients here).
         let mut config = SessionConfig::default();
         config.udp_addrs.extend(SessionConfig::loopback().udp_addrs);
@@ -139,6 +147,8 @@ impl Remote {
             view: Mutex::new(idle()),
             page: Mutex::new(PageCopy::default()),
             config,
+            server: server.to_string(),
+            ca_file,
         });
         let listener = remote.clone();
         let incoming = remote.sync.incoming();
@@ -396,7 +406,16 @@ impl Remote {
         let Some(a) = active.as_mut().filter(|a| a.session == session) else {
             return;
         };
-        let (viewer, channels) = match Viewer::offer(self.config.clone()).await {
+        let mut config = self.config.clone();
+        let ice = crate::ice::setup(&self.server, self.ca_file.as_deref(), self.sync.token()).await;
+        let viewer = match ice {
+            Ok(ice) => {
+                config.ice = ice;
+                Viewer::offer(config).await.map_err(|e| e.to_string())
+            }
+            Err(why) => Err(why),
+        };
+        let (viewer, channels) = match viewer {
             Ok(pair) => pair,
             Err(err) => {
                 eprintln!("linedesk: the remote viewer could not start: {err}");

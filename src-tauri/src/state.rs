@@ -56,16 +56,22 @@ impl AppState {
         if let Err(why) = &line {
             eprintln!("linedesk: working offline: {why}");
         }
+        let notices: Arc<Mutex<NoticeLog>> = Arc::default();
         let calls = match (&line, &store) {
             (Ok(l), Ok(store)) => Some(Calls::new(
                 l.sync.clone(),
                 store.clone(),
                 data_dir,
                 &l.server,
+                l.ca_file.clone(),
+                notices.clone(),
             )),
             _ => None,
         };
-        let remote = line.as_ref().ok().map(|l| Remote::new(l.sync.clone()));
+        let remote = line
+            .as_ref()
+            .ok()
+            .map(|l| Remote::new(l.sync.clone(), &l.server, l.ca_file.clone()));
         AppState {
             data_dir: data_dir.to_path_buf(),
             store,
@@ -73,7 +79,7 @@ impl AppState {
             calls,
             remote,
             away: Arc::new(Mutex::new(AwayTracker::new(chrono::Utc::now()))),
-            notices: Arc::default(),
+            notices,
             uploads: Arc::default(),
         }
     }

@@ -210,7 +210,10 @@ async fn a_client_writes_and_gets_the_specialists_answer() {
             .wait_finished(Duration::from_secs(20))
             .await
             .expect("the client sees the appeal finished");
-        client.rate(appeal, 5).await.expect("the client rates it");
+        client
+            .rate(appeal, 5, None)
+            .await
+            .expect("the client rates it");
         let deadline = std::time::Instant::now() + linedesk_e2e::UI_TIMEOUT;
         while matches!(ivanova_row_text(&app).await, Some((_, true))) {
             assert!(

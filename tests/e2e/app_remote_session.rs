@@ -44,7 +44,8 @@ impl Assistant {
                 "--display",
                 display,
             ])
-            .args(["--set-password", "--accept"])
+            // The embedded server's address is a bare host:port: plain, on this machine.
+            .args(["--set-password", "--accept", "--insecure-plain"])
             .env("LINEDESK_ASSIST_ACCOUNT_PASSWORD", "demo-client")
             .env("LINEDESK_ASSIST_PASSWORD", SESSION_PASSWORD)
             .stdin(Stdio::piped())

@@ -274,7 +274,10 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             .await
             .expect("the client sees it finished");
         assert_eq!(finished, appeal);
-        client.rate(appeal, 5).await.expect("the client rates it");
+        client
+            .rate(appeal, 5, None)
+            .await
+            .expect("the client rates it");
 
         // A spammer's appeal is marked as spam (A6).
         let mut spammer = SimClient::sign_in(&server, "client-7", "demo-client")

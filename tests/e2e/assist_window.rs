@@ -7,7 +7,7 @@
 //! request is declined (refused on the server, nothing relayed); a third is accepted and ended
 //! by the specialist, which the window says. The session password is set and cleared from the
 //! window (by password the specialist connects with it, then no longer can), and signing out
-//! clears it too. A wrong account password is refused and said.
+//! clears it too. A bare `host:port` and a wrong account password are refused and said.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -213,7 +213,7 @@ async fn the_window_shows_who_asks_shares_with_an_indicator_ends_and_declines() 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let server = listener.local_addr().expect("addr").to_string();
+    let server = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(linedesk_server::app::serve(
         listener,
         linedesk_server::app::Server::new(storage.clone()),
@@ -227,7 +227,18 @@ async fn the_window_shows_who_asks_shares_with_an_indicator_ends_and_declines() 
         let window = desktop
             .launch_binary(&window_binary(), &args, &["assist-window"])
             .await;
-        // A wrong password is refused, said in the window's language, and nothing is kept.
+        // A bare host:port is refused before anything is sent (no password in clear unless
+        // the client wrote http://), then a wrong password is refused; both said.
+        let bare = server.trim_start_matches("http://").to_string();
+        sign_in(&window, &bare, linedesk_server::demo::DEMO_CLIENT_PASSWORD).await;
+        window
+            .wait_attr(
+                &by_testid("assist-run-error"),
+                "data-code",
+                "the bare address",
+                |c| c == "assist.no_scheme",
+            )
+            .await;
         sign_in(&window, &server, "не тот пароль").await;
         window
             .wait_attr(

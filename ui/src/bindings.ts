@@ -182,34 +182,48 @@ export type AppealNote = AppealNote_Serialize | AppealNote_Deserialize;
 
 /**  One note of the timeline. */
 export type AppealNote_Deserialize = {
+	/**  The appeal (0 for `article_helped`: no appeal). */
 	appeal: number,
-	/**  `transferred` or `rated`. */
+	/**  `transferred`, `rated` or `article_helped`. */
 	kind: string,
 	/**  Who handed it on (`None` for a rating); `by_me` when it was this app's specialist. */
 	byName?: string | null,
 	byMe: boolean,
 	/**  The colleague it went to, by name. */
 	toName?: string | null,
-	/**  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating. */
+	/**
+	 *  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating;
+	 *  the article's id.
+	 */
 	target: string,
-	/**  The reason of a transfer. */
+	/**
+	 *  The reason of a transfer; the client's comment on a rating (empty: none); the article's
+	 *  title. Text typed by people: shown as text, never as HTML.
+	 */
 	detail: string,
 	at: number,
 };
 
 /**  One note of the timeline. */
 export type AppealNote_Serialize = {
+	/**  The appeal (0 for `article_helped`: no appeal). */
 	appeal: number,
-	/**  `transferred` or `rated`. */
+	/**  `transferred`, `rated` or `article_helped`. */
 	kind: string,
 	/**  Who handed it on (`None` for a rating); `by_me` when it was this app's specialist. */
 	byName: string | null,
 	byMe: boolean,
 	/**  The colleague it went to, by name. */
 	toName: string | null,
-	/**  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating. */
+	/**
+	 *  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating;
+	 *  the article's id.
+	 */
 	target: string,
-	/**  The reason of a transfer. */
+	/**
+	 *  The reason of a transfer; the client's comment on a rating (empty: none); the article's
+	 *  title. Text typed by people: shown as text, never as HTML.
+	 */
 	detail: string,
 	at: number,
 };
@@ -312,7 +326,10 @@ export type CallView = CallView_Serialize | CallView_Deserialize;
 
 /**  What the call panel shows. */
 export type CallView_Deserialize = {
-	/**  `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`, `ended`. */
+	/**
+	 *  `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`,
+	 *  `reconnecting` (the path broke: ICE restarts, the call goes on), `ended`.
+	 */
 	state: string,
 	call?: number | null,
 	lineId?: number | null,
@@ -338,7 +355,10 @@ export type CallView_Deserialize = {
 
 /**  What the call panel shows. */
 export type CallView_Serialize = {
-	/**  `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`, `ended`. */
+	/**
+	 *  `idle`, `ringing_in`, `ringing_out`, `connecting`, `connected`, `on_hold`,
+	 *  `reconnecting` (the path broke: ICE restarts, the call goes on), `ended`.
+	 */
 	state: string,
 	call: number | null,
 	lineId: number | null,
@@ -382,6 +402,8 @@ export type ClientCard_Deserialize = {
 	birthDate?: string | null,
 	company?: CompanyCard_Deserialize | null,
 	responsible: string[],
+	/**  K1: a guest of the web widget; name and contact are what they typed, unchecked. */
+	guest: boolean,
 };
 
 /**  The info panel (C5). */
@@ -395,6 +417,8 @@ export type ClientCard_Serialize = {
 	birthDate: string | null,
 	company: CompanyCard_Serialize | null,
 	responsible: string[],
+	/**  K1: a guest of the web widget; name and contact are what they typed, unchecked. */
+	guest: boolean,
 };
 
 export type ClientList = ClientList_Serialize | ClientList_Deserialize;
@@ -682,6 +706,11 @@ export type QualityView_Deserialize = {
 	rttMs?: number | null,
 	/**  Nothing received yet from the client: "no audio", whatever the MOS says. */
 	silent: boolean,
+	/**
+	 *  Nothing at all heard from the client for this many seconds (10 or more): the media
+	 *  stopped. `None` while it flows.
+	 */
+	noMediaSeconds?: number | null,
 };
 
 /**  The in-call quality indicator's figures (V1: from the call's live statistics). */
@@ -694,6 +723,11 @@ export type QualityView_Serialize = {
 	rttMs: number | null,
 	/**  Nothing received yet from the client: "no audio", whatever the MOS says. */
 	silent: boolean,
+	/**
+	 *  Nothing at all heard from the client for this many seconds (10 or more): the media
+	 *  stopped. `None` while it flows.
+	 */
+	noMediaSeconds: number | null,
 };
 
 export type QuickReply = {

@@ -31,15 +31,18 @@ pub struct Assistant {
     watchers: Mutex<Vec<Channel<View>>>,
     running: tokio::sync::Mutex<Option<Running>>,
     pub remembered_file: PathBuf,
+    /// `--ca FILE`: CA certificates trusted besides the system's for an `https://` server.
+    ca_file: Option<PathBuf>,
 }
 
 impl Assistant {
-    pub fn new(remembered_file: PathBuf) -> Assistant {
+    pub fn new(remembered_file: PathBuf, ca_file: Option<PathBuf>) -> Assistant {
         Assistant {
             view: Mutex::new(View::default()),
             watchers: Mutex::new(Vec::new()),
             running: tokio::sync::Mutex::new(None),
             remembered_file,
+            ca_file,
         }
     }
 
@@ -97,7 +100,10 @@ impl Assistant {
     pub async fn start(&self, app: AppHandle, server: String, login: String, password: String) {
         self.stop().await;
         self.update(|v| *v = View::signing_in(&server, &login));
-        let config = AssistConfig::new(&server, &login, &password, Answer::Ask);
+        let mut config = AssistConfig::new(&server, &login, &password, Answer::Ask);
+        // A bare `host:port` stays refused (`insecure_plain` is false): the window never sends
+        // a password in clear unless the client wrote `http://`.
+        config.ca_file = self.ca_file.clone();
         // The account's password lives on only inside the config the run owns.
         drop(password);
         let (mut console, input, mut output) = Console::channels();

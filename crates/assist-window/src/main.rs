@@ -22,16 +22,23 @@ use tauri::{Manager, WindowEvent};
 
 use crate::assistant::Assistant;
 
-fn config_dir_override() -> Option<PathBuf> {
+/// The value of `--name PATH` on the command line.
+fn path_arg(name: &str) -> Option<PathBuf> {
     let mut args = std::env::args_os().skip(1);
     while let Some(arg) = args.next() {
-        if arg == "--config-dir" {
+        if arg == name {
             return args.next().map(PathBuf::from);
         }
     }
-    std::env::var_os("LINEDESK_ASSIST_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
+    None
+}
+
+fn config_dir_override() -> Option<PathBuf> {
+    path_arg("--config-dir").or_else(|| {
+        std::env::var_os("LINEDESK_ASSIST_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
 }
 
 fn main() {
@@ -51,7 +58,7 @@ fn main() {
                 Some(dir) => dir,
                 None => app.path().app_config_dir()?,
             };
-            app.manage(Assistant::new(remembered::file_in(&dir)));
+            app.manage(Assistant::new(remembered::file_in(&dir), path_arg("--ca")));
             Ok(())
         })
         .on_window_event(|window, event| {

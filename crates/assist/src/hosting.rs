@@ -113,8 +113,21 @@ pub(crate) async fn host(
         }
     };
     let clipboard = devices.clipboard.map(|c| Box::new(c) as Box<dyn Clipboard>);
+    // The line's STUN/TURN servers for this account, fetched per session (fresh TURN
+    // credentials).
+    let mut network = config.network.clone();
+    network.ice =
+        match linedesk_engine::ice::ice_setup(link.server(), link.token(), config.relay_only).await
+        {
+            Ok(ice) => ice,
+            Err(error) => {
+                end(link, session, Some(RemoteEndReason::Failed)).await?;
+                console.say(format!("The connection with {who} failed: {error}."));
+                return Ok(Next::Wait);
+            }
+        };
     let answered = Host::answer(
-        config.network.clone(),
+        network,
         offer,
         Box::new(devices.screen),
         Box::new(devices.input),

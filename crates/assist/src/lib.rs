@@ -1,8 +1,11 @@
 //! `linedesk-assist`: the client's assistant of remote sessions (V2).
 //!
 //! It signs in to the line server as the client (the engine's [`LineLink`], the session the
-//! client simulator uses), optionally sets the session password, and waits. When a specialist
-//! asks:
+//! client simulator uses) over the server's scheme: `https://` is HTTPS and WSS with the
+//! server's certificate checked against the system's roots and an optional CA file; `http://`
+//! is plain; a bare `host:port` is refused unless [`AssistConfig::insecure_plain`] (the
+//! client's password would otherwise go out in clear by a forgotten scheme). It optionally
+//! sets the session password, and waits. When a specialist asks:
 //! - **by request**, it shows who asks and asks the user (or follows `--accept` /
 //!   `--decline`); nothing of the screen is offered before the server has the acceptance;
 //! - **by password**, the server already checked the password: it says who connected.
@@ -16,7 +19,7 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), linedesk_assist::AssistError> {
 //! use linedesk_assist::{Answer, AssistConfig, Console};
-//! let config = AssistConfig::new("127.0.0.1:7700", "client-1", "demo-client", Answer::Ask);
+//! let config = AssistConfig::new("https://line.example:7700", "client-1", "demo-client", Answer::Ask);
 //! let (console, _input, mut output) = Console::channels();
 //! tokio::spawn(async move { while let Some(line) = output.recv().await { println!("{line}") } });
 //! linedesk_assist::run(config, console).await
@@ -35,7 +38,10 @@ pub use console::{Console, Input};
 pub use error::AssistError;
 pub use notice::{Asker, Ending, Notice};
 
+use std::path::PathBuf;
+
 use linedesk_engine::line::LineLink;
+use linedesk_engine::{Bare, Connector, Endpoint, EngineError};
 use linedesk_protocol::{Action, Event, RemoteMode};
 use linedesk_remote::SessionConfig;
 
@@ -53,8 +59,14 @@ pub enum Answer {
 /// What the assistant does.
 #[derive(Debug, Clone)]
 pub struct AssistConfig {
-    /// The line server's `host:port`.
+    /// The line server: `https://host[:port]`, `http://host:port`, or a bare `host:port`
+    /// (refused unless `insecure_plain`).
     pub server: String,
+    /// PEM certificates of CAs trusted besides the system's, for `https://` (a company's own
+    /// CA, or the server's self-signed certificate).
+    pub ca_file: Option<PathBuf>,
+    /// A bare `host:port` means plain HTTP and WS (`--insecure-plain`).
+    pub insecure_plain: bool,
     /// The client's account.
     pub login: String,
     pub password: String,
@@ -65,16 +77,19 @@ pub struct AssistConfig {
     pub display: Option<String>,
     /// The screen's peer connection: loopback for a server on 127.0.0.1 or localhost.
     pub network: SessionConfig,
+    /// Relayed (TURN) paths only (`--relay-only`); the line must hand out a TURN server.
+    pub relay_only: bool,
     /// Quit after this many requests were handled (`None`: run until interrupted).
     pub requests: Option<usize>,
 }
 
 impl AssistConfig {
     pub fn new(server: &str, login: &str, password: &str, answer: Answer) -> AssistConfig {
-        let host = server.rsplit_once(':').map_or(server, |(host, _)| host);
-        let local = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
+        let local = Endpoint::parse(server, Bare::Plain).is_ok_and(|e| e.is_loopback());
         AssistConfig {
             server: server.to_string(),
+            ca_file: None,
+            insecure_plain: false,
             login: login.to_string(),
             password: password.to_string(),
             session_password: None,
@@ -85,8 +100,22 @@ impl AssistConfig {
             } else {
                 SessionConfig::default()
             },
+            relay_only: false,
             requests: None,
         }
+    }
+}
+
+impl AssistConfig {
+    /// How the server is reached: its scheme, the CA file, and whether a bare address is
+    /// allowed (a typed error otherwise).
+    pub fn connector(&self) -> Result<Connector, linedesk_engine::EndpointError> {
+        let bare = if self.insecure_plain {
+            Bare::Plain
+        } else {
+            Bare::Refused
+        };
+        Connector::parse(&self.server, bare, self.ca_file.as_deref())
     }
 }
 
@@ -121,7 +150,8 @@ pub(crate) enum Next {
 /// stops, the session password is cleared on the server: a password lives as long as the
 /// assistant that set it runs.
 pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), AssistError> {
-    let mut link = LineLink::join_own_line(&config.server, &config.login, &config.password).await?;
+    let server = config.connector().map_err(EngineError::from)?;
+    let mut link = LineLink::sign_in(&server, &config.login, &config.password, None).await?;
     let mut signals = link
         .take_remote_signals()
         .ok_or(AssistError::Session("the remote signals were taken".into()))?;
@@ -141,7 +171,9 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
     let me = link.id;
     console.say(format!(
         "Signed in to {} as {} (client {me} of line {}).",
-        config.server, config.login, link.line
+        server.endpoint(),
+        config.login,
+        link.line
     ));
     console.notify(Notice::SignedIn {
         client: me,

@@ -2,9 +2,13 @@
 //!
 //! ```text
 //! LINEDESK_ASSIST_ACCOUNT_PASSWORD=... [LINEDESK_ASSIST_PASSWORD=...] \
-//! linedesk-assist --server HOST:PORT --login LOGIN [--set-password] [--accept | --decline]
-//!     [--display :N] [--requests N]
+//! linedesk-assist --server https://HOST[:PORT] [--ca CA.pem] --login LOGIN [--set-password]
+//!     [--accept | --decline] [--display :N] [--requests N] [--insecure-plain] [--relay-only]
 //! ```
+//!
+//! `--server https://...` is HTTPS and WSS, the server's certificate checked against the
+//! system's roots and `--ca` (a PEM file: a company's own CA); `http://host:port` is plain; a
+//! bare `host:port` is refused unless `--insecure-plain` says plain is meant.
 //!
 //! Signs in as the client `--login` (the account's password from
 //! `LINEDESK_ASSIST_ACCOUNT_PASSWORD`) and waits for specialists' requests. `--set-password`
@@ -12,7 +16,9 @@
 //! (passwords are never taken from the command line, where other users of the machine see
 //! them). A request by request is asked on the terminal (`y`/`n`) unless `--accept` or
 //! `--decline` says. A running session shares `--display` (default `$DISPLAY`) and stops when
-//! `end` is typed or Ctrl+C pressed. `--requests N` quits after N requests (for tests).
+//! `end` is typed or Ctrl+C pressed. `--requests N` quits after N requests (for tests). The
+//! screen's peer uses the STUN/TURN servers the line hands out (`GET /api/ice`);
+//! `--relay-only` allows relayed (TURN) paths only.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -20,7 +26,7 @@ use std::process::ExitCode;
 
 use linedesk_assist::{Answer, AssistConfig, Console, Input};
 
-const USAGE: &str = "usage: LINEDESK_ASSIST_ACCOUNT_PASSWORD=... [LINEDESK_ASSIST_PASSWORD=...] linedesk-assist --server HOST:PORT --login LOGIN [--set-password] [--accept | --decline] [--display :N] [--requests N]";
+const USAGE: &str = "usage: LINEDESK_ASSIST_ACCOUNT_PASSWORD=... [LINEDESK_ASSIST_PASSWORD=...] linedesk-assist --server https://HOST[:PORT] [--ca CA.pem] --login LOGIN [--set-password] [--accept | --decline] [--display :N] [--requests N] [--insecure-plain] [--relay-only]";
 
 const ACCOUNT_PASSWORD: &str = "LINEDESK_ASSIST_ACCOUNT_PASSWORD";
 const SESSION_PASSWORD: &str = "LINEDESK_ASSIST_PASSWORD";
@@ -34,8 +40,10 @@ fn config(args: &[String]) -> Result<AssistConfig, String> {
             .strip_prefix("--")
             .ok_or_else(|| format!("unexpected argument {arg:?}\n{USAGE}"))?;
         match name {
-            "accept" | "decline" | "set-password" => flags.push(name),
-            "server" | "login" | "display" | "requests" => {
+            "accept" | "decline" | "set-password" | "insecure-plain" | "relay-only" => {
+                flags.push(name)
+            }
+            "server" | "login" | "display" | "requests" | "ca" => {
                 let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
                 values.insert(name, value.clone());
             }
@@ -63,6 +71,10 @@ fn config(args: &[String]) -> Result<AssistConfig, String> {
     let password = std::env::var(ACCOUNT_PASSWORD)
         .map_err(|_| format!("set the account's password in {ACCOUNT_PASSWORD}"))?;
     let mut config = AssistConfig::new(server, login, &password, answer);
+    config.insecure_plain = flags.contains(&"insecure-plain");
+    config.ca_file = values.get("ca").map(std::path::PathBuf::from);
+    // The address and the CA file are checked before anything is sent.
+    config.connector().map_err(|e| e.to_string())?;
     if flags.contains(&"set-password") {
         config.session_password =
             Some(std::env::var(SESSION_PASSWORD).map_err(|_| {
@@ -70,6 +82,7 @@ fn config(args: &[String]) -> Result<AssistConfig, String> {
             })?);
     }
     config.display = values.get("display").cloned();
+    config.relay_only = flags.contains(&"relay-only");
     config.requests = values
         .get("requests")
         .map(|n| {

@@ -25,7 +25,8 @@ struct Running {
 
 impl Running {
     fn start(addr: &str, session_password: Option<&str>) -> Running {
-        let mut config = AssistConfig::new(addr, CLIENT_LOGIN, CLIENT_PASSWORD, Answer::Decline);
+        let server = format!("http://{addr}");
+        let mut config = AssistConfig::new(&server, CLIENT_LOGIN, CLIENT_PASSWORD, Answer::Decline);
         config.session_password = session_password.map(str::to_string);
         // No screen to share, whatever the machine has.
         config.display = Some(":9999".into());

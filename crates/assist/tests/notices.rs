@@ -53,7 +53,7 @@ async fn ended(notices: &mut mpsc::UnboundedReceiver<Notice>, session: u64) -> E
 async fn the_window_sees_who_asks_from_which_line_and_drives_the_session_with_its_buttons() {
     let world = world().await;
     let display = display_with_xterm();
-    let mut config = AssistConfig::new(&world.addr, CLIENT_LOGIN, CLIENT_PASSWORD, Answer::Ask);
+    let mut config = AssistConfig::new(&world.url, CLIENT_LOGIN, CLIENT_PASSWORD, Answer::Ask);
     config.display = Some(display.name());
     let (mut console, input, mut lines) = Console::channels();
     tokio::spawn(async move {

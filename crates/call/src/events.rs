@@ -10,7 +10,8 @@ use linedesk_protocol::SignalPayload;
 use tokio::sync::{mpsc, watch};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{
-    PeerConnectionEventHandler, RTCPeerConnectionIceEvent, RTCPeerConnectionState,
+    PeerConnectionEventHandler, RTCIceGatheringState, RTCPeerConnectionIceEvent,
+    RTCPeerConnectionState,
 };
 
 use crate::state::{CallState, Input, Machine};
@@ -37,6 +38,8 @@ pub(crate) struct Shared {
     packets: mpsc::Sender<ReceivedPacket>,
     /// Packets dropped because the reader fell more than the channel behind.
     pub overflow: AtomicU64,
+    /// Local candidates gathered so far.
+    pub candidates: AtomicU64,
 }
 
 impl Shared {
@@ -52,6 +55,7 @@ impl Shared {
             signals,
             packets,
             overflow: AtomicU64::new(0),
+            candidates: AtomicU64::new(0),
         })
     }
 
@@ -97,7 +101,18 @@ impl PeerConnectionEventHandler for Handler {
     async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
         // Trickled after the SDP that it belongs to (see `Call::offer`/`Call::answer`).
         if let Some(signal) = linedesk_rtc_peer::candidate_signal(&event) {
+            self.shared.candidates.fetch_add(1, Ordering::SeqCst);
             self.shared.emit(signal);
+        }
+    }
+
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        // Nothing to offer the other side: no path can ever work (with relay-only, the TURN
+        // server refused or is unreachable). Said at once rather than at the connect timeout.
+        if state == RTCIceGatheringState::Complete
+            && self.shared.candidates.load(Ordering::SeqCst) == 0
+        {
+            self.shared.feed(Input::NoCandidates);
         }
     }
 
@@ -105,6 +120,9 @@ impl PeerConnectionEventHandler for Handler {
         match state {
             RTCPeerConnectionState::Connected => {
                 self.shared.feed(Input::Connected);
+            }
+            RTCPeerConnectionState::Disconnected => {
+                self.shared.feed(Input::Disconnected);
             }
             RTCPeerConnectionState::Failed => {
                 self.shared.feed(Input::IceFailed);

@@ -1,8 +1,10 @@
 //! The call transport of Linedesk: the WebRTC peer of one call (V1).
 //!
-//! One Opus audio track each way (payload type 111, 48 kHz, 20 ms packets), host ICE
-//! candidates only (loopback or LAN; no STUN or TURN), DTLS-SRTP. The Opus payloads are opaque
-//! here: `linedesk-voice` encodes, decodes and buffers them.
+//! One Opus audio track each way (payload type 111, 48 kHz, 20 ms packets), DTLS-SRTP. ICE
+//! gathers host candidates plus what the line's STUN and TURN servers give
+//! ([`CallConfig::ice`], from the server's `GET /api/ice`), or relayed ones only
+//! (`relay_only`); [`Call::media_path`] says which pair carries the media. The Opus payloads
+//! are opaque here: `linedesk-voice` encodes, decodes and buffers them.
 //!
 //! How a call goes:
 //! 1. The caller's app places the call with the line server (`Action::PlaceCall`), makes a
@@ -27,9 +29,12 @@ mod peer;
 pub mod state;
 mod stats;
 
+pub use linedesk_rtc_peer::IceSetup;
+
 pub use error::CallError;
 pub use events::ReceivedPacket;
 pub use peer::{
     Call, CallChannels, CallConfig, OPUS_CLOCK_RATE, OPUS_PAYLOAD_TYPE, Sent, TICKS_PER_PACKET,
 };
 pub use state::{CallState, EndReason, FailReason};
+pub use stats::{CandidateKind, MediaPath, TransportHealth};

@@ -1,5 +1,6 @@
 //! [`Call`]: the WebRTC peer of one call. One Opus track each way (payload type 111, 48 kHz,
-//! 2 channels in the SDP as RFC 7587 requires), host ICE candidates only, DTLS-SRTP.
+//! 2 channels in the SDP as RFC 7587 requires), host candidates plus what the line's STUN/TURN
+//! servers give ([`CallConfig::ice`]), DTLS-SRTP.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use linedesk_protocol::{CallEndReason, SignalPayload};
-use linedesk_rtc_peer::Negotiation;
+use linedesk_rtc_peer::{IceSetup, Negotiation};
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS;
 use rtc::rtp_transceiver::rtp_sender::{
@@ -42,6 +43,9 @@ pub struct CallConfig {
     pub udp_addrs: Vec<SocketAddr>,
     /// From creation to a working media path.
     pub connect_timeout: Duration,
+    /// The line's STUN/TURN servers (`GET /api/ice`) and whether only relayed paths may be
+    /// used. Empty: host candidates only.
+    pub ice: IceSetup,
 }
 
 impl Default for CallConfig {
@@ -49,6 +53,7 @@ impl Default for CallConfig {
         CallConfig {
             udp_addrs: vec![SocketAddr::from(([0, 0, 0, 0], 0))],
             connect_timeout: Duration::from_secs(20),
+            ice: IceSetup::default(),
         }
     }
 }
@@ -95,8 +100,8 @@ pub struct Call {
     ssrc: u32,
     sender: tokio::sync::Mutex<Sender>,
     shared: Arc<Shared>,
-    /// Offer/answer and the other side's candidates; the caller offers.
-    negotiation: Negotiation,
+    /// Offer/answer and the other side's candidates; the caller offers (and restarts ICE).
+    negotiation: Arc<Negotiation>,
 }
 
 fn media_engine() -> Result<MediaEngine, CallError> {
@@ -162,6 +167,8 @@ impl Call {
         let machine = Machine::new(Instant::now(), config.connect_timeout);
         let shared = Shared::new(machine, signals_tx, packets_tx);
         let pc = PeerConnectionBuilder::new()
+            .with_configuration(config.ice.configuration())
+            .with_setting_engine(config.ice.setting_engine())
             .with_media_engine(media_engine()?)
             .with_handler(Arc::new(Handler {
                 shared: shared.clone(),
@@ -189,9 +196,15 @@ impl Call {
         pc.add_track(track.clone() as Arc<dyn TrackLocal>)
             .await
             .map_err(transport)?;
-        tokio::spawn(watchdog(shared.clone(), pc.clone()));
+        let emitter = shared.clone();
+        let negotiation = Arc::new(Negotiation::with_restarts(
+            pc.clone(),
+            caller,
+            Arc::new(move |signal| emitter.emit(signal)),
+        ));
+        tokio::spawn(watchdog(shared.clone(), pc.clone(), negotiation.clone()));
         let call = Call {
-            negotiation: Negotiation::new(pc.clone(), caller),
+            negotiation,
             pc,
             track,
             ssrc,
@@ -222,7 +235,7 @@ impl Call {
         let mut sender = self.sender.lock().await;
         let why_not = match self.shared.state() {
             state if state.is_over() => return Err(CallError::Over),
-            CallState::Ringing => Some(Sent::NotConnected),
+            CallState::Ringing | CallState::Reconnecting => Some(Sent::NotConnected),
             CallState::OnHold { .. } => Some(Sent::OnHold),
             _ if self.shared.muted.load(Ordering::SeqCst) => Some(Sent::Muted),
             _ => None,
@@ -306,27 +319,71 @@ impl Drop for Call {
     }
 }
 
-/// Fails the call when it does not connect in time, and closes the transport when the call is
-/// over however that happened.
-async fn watchdog(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>) {
+/// How often this machine's addresses are compared with the last ones, and how often the
+/// offering side offers an ICE restart again while reconnecting (the network may take a while
+/// to come back: a TURN server restarting, a laptop waking up).
+const ADDRESS_POLL: Duration = Duration::from_secs(2);
+const RESTART_EVERY: Duration = Duration::from_secs(4);
+
+/// This machine's interface addresses (not loopback), to notice a network change.
+fn local_addresses() -> std::collections::BTreeSet<std::net::IpAddr> {
+    rtc::shared::ifaces::ifaces()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|i| i.addr.map(|a| a.ip()))
+        .filter(|ip| !ip.is_loopback())
+        .collect()
+}
+
+/// Fails the call when it does not connect (or reconnect) in time; notices a network change
+/// (this machine's addresses changed: an interface went up or down, a new address after
+/// sleep) and, on the offering side, restarts ICE while the call is reconnecting; closes the
+/// transport when the call is over however that happened.
+async fn watchdog(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>, negotiation: Arc<Negotiation>) {
     let mut states = shared.watch();
+    let mut addresses = local_addresses();
+    let mut poll = tokio::time::interval(ADDRESS_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_restart: Option<Instant> = None;
     loop {
-        if shared.state().is_over() {
+        let state = shared.state();
+        if state.is_over() {
             break;
         }
-        let deadline = shared.machine().next_timeout();
-        let changed = match deadline {
-            Some(at) => {
-                let at = tokio::time::Instant::from_std(at);
-                tokio::select! {
-                    changed = states.changed() => changed,
-                    () = tokio::time::sleep_until(at) => {
-                        shared.feed(Input::Tick);
-                        Ok(())
-                    }
+        if state == CallState::Reconnecting
+            && negotiation.is_offerer()
+            && last_restart.is_none_or(|at| at.elapsed() >= RESTART_EVERY)
+        {
+            last_restart = Some(Instant::now());
+            // A failed attempt is tried again at the next turn; the reconnect timeout bounds it.
+            let _ = negotiation.restart(|offer| shared.emit(offer)).await;
+        }
+        if state != CallState::Reconnecting {
+            last_restart = None;
+        }
+        let deadline = shared
+            .machine()
+            .next_timeout()
+            .map(tokio::time::Instant::from_std);
+        let changed = tokio::select! {
+            changed = states.changed() => changed,
+            () = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
                 }
+            } => {
+                shared.feed(Input::Tick);
+                Ok(())
             }
-            None => states.changed().await,
+            _ = poll.tick() => {
+                let now = local_addresses();
+                if now != addresses {
+                    addresses = now;
+                    shared.feed(Input::Disconnected);
+                }
+                Ok(())
+            }
         };
         if changed.is_err() {
             break;

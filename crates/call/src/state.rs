@@ -15,6 +15,9 @@ pub enum CallState {
     Connected,
     /// One side or both put the call on hold: nobody sends audio, the connection stays.
     OnHold { local: bool, remote: bool },
+    /// The media path was up and broke (the network changed, the other side went silent on
+    /// the wire): ICE is being restarted; the call fails if no path comes back in time.
+    Reconnecting,
     /// Hung up by one of the parties.
     Ended(EndReason),
     /// The call broke.
@@ -45,14 +48,47 @@ pub enum FailReason {
     IceFailed,
     /// The media path did not come up within the connect timeout.
     Timeout,
+    /// Gathering ended with no local candidate at all: relay-only, and the TURN server refused
+    /// the credentials (a wrong or expired secret) or could not be reached.
+    NoCandidates,
+}
+
+impl FailReason {
+    /// A stable code for the UI boundary.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailReason::IceFailed => "ice_failed",
+            FailReason::Timeout => "timeout",
+            FailReason::NoCandidates => "no_candidates",
+        }
+    }
+}
+
+impl std::fmt::Display for FailReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FailReason::IceFailed => "no network path between the parties (ICE failed)",
+            FailReason::Timeout => "the media path did not come up in time",
+            FailReason::NoCandidates => {
+                "no ICE candidate to offer: the TURN server refused the credentials (a wrong \
+                 or expired secret) or could not be reached, and relayed paths were the only \
+                 ones allowed"
+            }
+        })
+    }
 }
 
 /// What happened to the call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input {
-    /// ICE and DTLS are up.
+    /// ICE and DTLS are up (again, after a reconnection).
     Connected,
+    /// ICE failed: fatal while ringing, a reconnection once the call was up.
     IceFailed,
+    /// The path is in doubt (ICE disconnected, or this machine's addresses changed).
+    Disconnected,
+    /// Gathering ended without a single local candidate.
+    NoCandidates,
     /// The transport was closed from the other side.
     TransportClosed,
     /// This side holds (`true`) or resumes.
@@ -65,11 +101,16 @@ pub enum Input {
     Tick,
 }
 
+/// How long a broken media path may take to come back before the call fails.
+pub const RECONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The machine: the state and the instant by which the media path must be up.
 #[derive(Debug, Clone)]
 pub struct Machine {
     state: CallState,
     deadline: Instant,
+    /// While reconnecting: the state to go back to, and the instant the call fails.
+    resume: Option<(CallState, Instant)>,
 }
 
 impl Machine {
@@ -78,6 +119,7 @@ impl Machine {
         Machine {
             state: CallState::Ringing,
             deadline: now + timeout,
+            resume: None,
         }
     }
 
@@ -87,7 +129,11 @@ impl Machine {
 
     /// When the next [`Input::Tick`] matters, if ever.
     pub fn next_timeout(&self) -> Option<Instant> {
-        (self.state == CallState::Ringing).then_some(self.deadline)
+        match self.state {
+            CallState::Ringing => Some(self.deadline),
+            CallState::Reconnecting => self.resume.map(|(_, at)| at),
+            _ => None,
+        }
     }
 
     /// Whether audio goes out now (connected and nobody holds).
@@ -97,7 +143,36 @@ impl Machine {
 
     /// Apply `input` at `now`: the new state when it changed.
     pub fn handle(&mut self, input: Input, now: Instant) -> Option<CallState> {
-        let next = self.next(input, now);
+        use CallState as S;
+        let next = match (self.state, input) {
+            // A broken path: remember where the call was (hold included) and how long it may
+            // take to come back.
+            (S::Connected | S::OnHold { .. }, Input::Disconnected | Input::IceFailed) => {
+                self.resume = Some((self.state, now + RECONNECT_TIMEOUT));
+                S::Reconnecting
+            }
+            (S::Reconnecting, Input::Connected) => {
+                self.resume.take().map_or(S::Connected, |(state, _)| state)
+            }
+            (S::Reconnecting, Input::Tick) if self.resume.is_some_and(|(_, at)| now >= at) => {
+                S::Failed(FailReason::IceFailed)
+            }
+            (S::Reconnecting, Input::IceFailed | Input::Disconnected) => S::Reconnecting,
+            // Hold changes while reconnecting apply to the state the call comes back to.
+            (S::Reconnecting, Input::LocalHold(_) | Input::RemoteHold(_)) => {
+                if let Some((state, at)) = self.resume {
+                    let mut inner = Machine {
+                        state,
+                        deadline: self.deadline,
+                        resume: None,
+                    };
+                    inner.handle(input, now);
+                    self.resume = Some((inner.state, at));
+                }
+                S::Reconnecting
+            }
+            _ => self.next(input, now),
+        };
         (next != self.state).then(|| {
             self.state = next;
             next
@@ -116,6 +191,7 @@ impl Machine {
             (_, Input::RemoteHangUp(why)) => S::Ended(EndReason::RemoteHungUp(Some(why))),
             (_, Input::TransportClosed) => S::Ended(EndReason::RemoteHungUp(None)),
             (_, Input::IceFailed) => S::Failed(FailReason::IceFailed),
+            (S::Ringing, Input::NoCandidates) => S::Failed(FailReason::NoCandidates),
             (S::Ringing, Input::Connected) => S::Connected,
             (S::Ringing, Input::Tick) if now >= self.deadline => S::Failed(FailReason::Timeout),
             (S::Connected, Input::LocalHold(true)) => S::OnHold {
@@ -205,8 +281,44 @@ mod tests {
             CallState::Ended(EndReason::RemoteHungUp(Some(CallEndReason::Failed)))
         );
         assert_eq!(
-            run(&[Connected, IceFailed, Connected]),
+            run(&[IceFailed, Connected]),
             CallState::Failed(FailReason::IceFailed)
+        );
+    }
+
+    #[test]
+    fn a_broken_path_reconnects_keeping_hold_or_fails_after_the_reconnect_timeout() {
+        use Input::*;
+        assert_eq!(run(&[Connected, Disconnected]), CallState::Reconnecting);
+        assert_eq!(run(&[Connected, IceFailed]), CallState::Reconnecting);
+        assert_eq!(
+            run(&[Connected, Disconnected, Connected]),
+            CallState::Connected
+        );
+        assert_eq!(
+            run(&[
+                Connected,
+                LocalHold(true),
+                IceFailed,
+                RemoteHold(true),
+                Connected
+            ]),
+            CallState::OnHold {
+                local: true,
+                remote: true
+            }
+        );
+        // Failing while ringing is still final.
+        assert_eq!(run(&[IceFailed]), CallState::Failed(FailReason::IceFailed));
+        let start = Instant::now();
+        let mut m = Machine::new(start, T);
+        m.handle(Connected, start);
+        m.handle(Disconnected, start + T);
+        assert_eq!(m.next_timeout(), Some(start + T + RECONNECT_TIMEOUT));
+        assert_eq!(m.handle(Tick, start + T + RECONNECT_TIMEOUT / 2), None);
+        assert_eq!(
+            m.handle(Tick, start + T + RECONNECT_TIMEOUT),
+            Some(CallState::Failed(FailReason::IceFailed))
         );
     }
 

@@ -7,20 +7,35 @@ use rtc::statistics::report::RTCStatsReportEntry;
 
 use crate::Call;
 
-impl Call {
+/// What one reading of WebRTC's statistics says about the transport (read once a second).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TransportHealth {
     /// The round-trip time of the media path: the latest STUN consent check of the nominated
     /// ICE candidate pair (RFC 7675 checks run every few seconds), or the RTCP one from a
     /// receiver report when no STUN answer was timed yet. `None` before either was measured.
-    pub async fn round_trip_time(&self) -> Option<Duration> {
+    pub rtt: Option<Duration>,
+    /// Everything heard from the other side so far on the ICE transport: packets (RTP, RTCP,
+    /// DTLS) plus the connectivity and consent checks (STUN, every couple of seconds even
+    /// when the other side is silent or muted). A count that stops growing means the path is
+    /// gone.
+    pub heard: u64,
+}
+
+impl Call {
+    /// The transport's round-trip time and what was heard from the other side, from one
+    /// reading of the statistics.
+    pub async fn transport_health(&self) -> TransportHealth {
         let report = self.pc.get_stats(Instant::now(), StatsSelector::None).await;
         let mut stun = None;
         let mut rtcp = None;
+        let mut heard = report.transport().map_or(0, |t| t.packets_received);
         for entry in report.iter() {
             match entry {
-                RTCStatsReportEntry::IceCandidatePair(pair)
-                    if pair.nominated && pair.current_round_trip_time > 0.0 =>
-                {
-                    stun = Some(pair.current_round_trip_time);
+                RTCStatsReportEntry::IceCandidatePair(pair) => {
+                    heard += pair.requests_received + pair.responses_received;
+                    if pair.nominated && pair.current_round_trip_time > 0.0 {
+                        stun = Some(pair.current_round_trip_time);
+                    }
                 }
                 RTCStatsReportEntry::RemoteInboundRtp(remote) if remote.round_trip_time > 0.0 => {
                     rtcp = Some(remote.round_trip_time);
@@ -28,8 +43,97 @@ impl Call {
                 _ => {}
             }
         }
-        stun.or(rtcp)
-            .filter(|s| s.is_finite())
-            .map(Duration::from_secs_f64)
+        TransportHealth {
+            rtt: stun
+                .or(rtcp)
+                .filter(|s| s.is_finite())
+                .map(Duration::from_secs_f64),
+            heard,
+        }
+    }
+
+    /// [`TransportHealth::rtt`].
+    pub async fn round_trip_time(&self) -> Option<Duration> {
+        self.transport_health().await.rtt
+    }
+
+    /// [`TransportHealth::heard`].
+    pub async fn heard_from_peer(&self) -> u64 {
+        self.transport_health().await.heard
+    }
+}
+
+/// What kind of address one end of the media path is (RFC 8445 candidate types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CandidateKind {
+    /// An address of a local interface.
+    Host,
+    /// The address a STUN server saw (behind NAT).
+    ServerReflexive,
+    /// An address learnt from the other side's checks.
+    PeerReflexive,
+    /// An address on a TURN server, which relays every packet.
+    Relay,
+}
+
+/// The candidate pair the media flows over: this side's candidate and the other side's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaPath {
+    pub local: CandidateKind,
+    pub remote: CandidateKind,
+}
+
+impl MediaPath {
+    /// Whether both ends are TURN relays (every packet goes through TURN both ways).
+    pub fn relayed_both_ways(self) -> bool {
+        self.local == CandidateKind::Relay && self.remote == CandidateKind::Relay
+    }
+}
+
+fn kind(t: webrtc::peer_connection::RTCIceCandidateType) -> Option<CandidateKind> {
+    use webrtc::peer_connection::RTCIceCandidateType as T;
+    match t {
+        T::Host => Some(CandidateKind::Host),
+        T::Srflx => Some(CandidateKind::ServerReflexive),
+        T::Prflx => Some(CandidateKind::PeerReflexive),
+        T::Relay => Some(CandidateKind::Relay),
+        _ => None,
+    }
+}
+
+impl Call {
+    /// The selected ICE candidate pair (from WebRTC's statistics), `None` before there is one.
+    pub async fn media_path(&self) -> Option<MediaPath> {
+        let report = self.pc.get_stats(Instant::now(), StatsSelector::None).await;
+        let selected = report
+            .transport()
+            .map(|t| t.selected_candidate_pair_id.clone())
+            .filter(|id| !id.is_empty());
+        let pair = report.candidate_pairs().find(|p| match &selected {
+            Some(id) => p.stats.id == *id,
+            None => p.nominated,
+        })?;
+        // A pair names its candidates by the candidate's own id; their entries carry it
+        // after a prefix (`RTCLocalIceCandidate_<id>`).
+        let named = |entry: &str, id: &str| {
+            entry == id || entry.strip_suffix(id).is_some_and(|p| p.ends_with('_'))
+        };
+        let local = report.iter().find_map(|e| match e {
+            RTCStatsReportEntry::LocalCandidate(c)
+                if named(&c.stats.id, &pair.local_candidate_id) =>
+            {
+                kind(c.candidate_type)
+            }
+            _ => None,
+        })?;
+        let remote = report.iter().find_map(|e| match e {
+            RTCStatsReportEntry::RemoteCandidate(c)
+                if named(&c.stats.id, &pair.remote_candidate_id) =>
+            {
+                kind(c.candidate_type)
+            }
+            _ => None,
+        })?;
+        Some(MediaPath { local, remote })
     }
 }

@@ -20,7 +20,9 @@ use linedesk_audio::SAMPLE_RATE;
 use linedesk_call::{Call, CallConfig, CallError, CallState, EndReason, ReceivedPacket};
 use linedesk_engine::SharedIo;
 use linedesk_engine::line::{LineLink, WAIT};
-use linedesk_engine::{CallReport, CallSession, EngineError, SessionConfig, Side};
+use linedesk_engine::{
+    Bare, CallReport, CallSession, Connector, Endpoint, EngineError, SessionConfig, Side,
+};
 use linedesk_protocol::{Action, CallEndReason, Event, Role, SignalPayload};
 use tokio::sync::mpsc;
 
@@ -46,6 +48,8 @@ pub struct CallPlan {
     /// The WebRTC peer's sockets; `None`: loopback for a server on 127.0.0.1 or localhost
     /// (the app's embedded server), the machine's interfaces otherwise.
     pub network: Option<CallConfig>,
+    /// Relayed (TURN) paths only: the line must hand out a TURN server (`GET /api/ice`).
+    pub relay_only: bool,
 }
 
 impl CallPlan {
@@ -58,6 +62,7 @@ impl CallPlan {
             hang_up: true,
             recording: None,
             network: None,
+            relay_only: false,
         }
     }
 }
@@ -95,9 +100,20 @@ pub struct Phone {
 }
 
 impl Phone {
+    /// Sign in to `server` as the app reads its settings (a bare `host:port` is plain).
     pub async fn sign_in(server: &str, login: &str, password: &str) -> Result<Phone, SimError> {
+        let server = Connector::parse(server, Bare::Plain, None)?;
+        Phone::sign_in_to(&server, login, password).await
+    }
+
+    /// Sign in over `server`'s scheme (HTTPS and WSS with its certificate checked, or plain).
+    pub async fn sign_in_to(
+        server: &Connector,
+        login: &str,
+        password: &str,
+    ) -> Result<Phone, SimError> {
         Ok(Phone {
-            link: LineLink::join_own_line(server, login, password).await?,
+            link: LineLink::sign_in(server, login, password, None).await?,
         })
     }
 
@@ -151,7 +167,8 @@ impl Phone {
         }
         // The caller offers once the call is answered: a call ringing the whole line has
         // nobody to relay the offer to before.
-        let (peer, channels) = Call::offer(network(link.server(), &plan)).await?;
+        let config = with_ice(&link, &plan).await?;
+        let (peer, channels) = Call::offer(config).await?;
         let peer = Arc::new(peer);
         link.attach(call, &peer, channels.signals);
         talk(link, call, appeal, peer, channels.packets, plan).await
@@ -181,7 +198,8 @@ impl Phone {
             )));
         };
         link.submit(Action::AnswerCall { call }).await?;
-        let (peer, channels) = Call::answer(network(link.server(), &plan), &sdp).await?;
+        let config = with_ice(&link, &plan).await?;
+        let (peer, channels) = Call::answer(config, &sdp).await?;
         let peer = Arc::new(peer);
         link.attach(call, &peer, channels.signals);
         talk(link, call, appeal, peer, channels.packets, plan).await
@@ -214,20 +232,20 @@ pub async fn answer_call(
         .await
 }
 
+/// The peer's sockets and the line's STUN/TURN servers for this account (`GET /api/ice`).
+async fn with_ice(link: &LineLink, plan: &CallPlan) -> Result<CallConfig, SimError> {
+    let mut config = network(link.server().endpoint(), plan);
+    config.ice =
+        linedesk_engine::ice::ice_setup(link.server(), link.token(), plan.relay_only).await?;
+    Ok(config)
+}
+
 /// Loopback sockets for a server on this machine, the interfaces otherwise.
-fn network(server: &str, plan: &CallPlan) -> CallConfig {
+fn network(server: &Endpoint, plan: &CallPlan) -> CallConfig {
     if let Some(config) = &plan.network {
         return config.clone();
     }
-    let host = server
-        .rsplit_once(':')
-        .map_or(server, |(host, _)| host)
-        .trim_matches(['[', ']']);
-    let local = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if local {
+    if server.is_loopback() {
         CallConfig::loopback()
     } else {
         CallConfig::default()
@@ -360,10 +378,11 @@ mod tests {
     fn a_server_on_this_machine_means_loopback_sockets() {
         let plan = CallPlan::new(Vec::new(), Duration::ZERO);
         let loopback = CallConfig::loopback().udp_addrs;
-        for server in ["127.0.0.1:7700", "localhost:7700", "[::1]:7700"] {
-            assert_eq!(network(server, &plan).udp_addrs, loopback, "{server}");
+        let at = |server| Endpoint::parse(server, Bare::Plain).expect(server);
+        for server in ["127.0.0.1:7700", "https://localhost:7700", "[::1]:7700"] {
+            assert_eq!(network(&at(server), &plan).udp_addrs, loopback, "{server}");
         }
-        let lan = network("192.168.1.5:7700", &plan).udp_addrs;
+        let lan = network(&at("https://192.168.1.5:7700"), &plan).udp_addrs;
         assert_eq!(lan, CallConfig::default().udp_addrs);
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use linedesk_client_sim::{CallOutcome, CallPlan, EndedBy, Phone, SimError, length_of};
+use linedesk_client_sim::{CallOutcome, CallPlan, Connector, EndedBy, Phone, SimError, length_of};
 
 use crate::{USAGE, number_of, options, server_of};
 
@@ -29,7 +29,7 @@ impl Mode {
 }
 
 struct Command {
-    server: String,
+    server: Connector,
     login: String,
     password: String,
     heard: Option<PathBuf>,
@@ -38,6 +38,7 @@ struct Command {
 
 fn parse(args: &[String]) -> Result<Command, String> {
     let opts = options(args)?;
+    let server = server_of(&opts)?;
     let wav = opts
         .get("wav")
         .ok_or_else(|| format!("--wav is needed\n{USAGE}"))?;
@@ -49,8 +50,13 @@ fn parse(args: &[String]) -> Result<Command, String> {
     );
     plan.ring_timeout = Duration::from_secs(number_of(&opts, "wait", 60)? as u64);
     plan.recording = opts.get("recording").map(PathBuf::from);
+    plan.relay_only = match opts.get("ice").map(String::as_str) {
+        None | Some("all") => false,
+        Some("relay") => true,
+        Some(other) => return Err(format!("--ice is all or relay, not {other:?}")),
+    };
     Ok(Command {
-        server: server_of(&opts)?,
+        server,
         login: opts
             .get("login")
             .cloned()
@@ -72,7 +78,7 @@ async fn run(mode: Mode, command: Command) -> Result<CallOutcome, SimError> {
         plan,
         ..
     } = command;
-    let phone = Phone::sign_in(&server, &login, &password).await?;
+    let phone = Phone::sign_in_to(&server, &login, &password).await?;
     let said = length_of(&plan.microphone);
     let who = format!(
         "{login} (client {} of line {})",

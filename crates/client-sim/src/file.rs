@@ -11,9 +11,8 @@ impl SimClient {
     pub async fn send_file(&mut self, name: &str, bytes: Vec<u8>) -> Result<SharedFile, SimError> {
         self.next_key += 1;
         let key = format!("{}-file-{}", self.login, self.next_key);
-        let uri = format!(
-            "http://{}/api/files?name={}&key={}",
-            self.server,
+        let path = format!(
+            "/api/files?name={}&key={}",
             encode_query_value(name),
             encode_query_value(&key)
         );
@@ -21,7 +20,7 @@ impl SimClient {
             hyper::header::AUTHORIZATION,
             format!("Bearer {}", self.token),
         );
-        let (status, body) = http::post(uri, bearer, bytes).await?;
+        let (status, body) = http::post(&self.server, &path, bearer, bytes).await?;
         if status.is_success() {
             return serde_json::from_slice(&body)
                 .map_err(|e| SimError::Protocol(format!("upload answer: {e}")));

@@ -1,35 +1,24 @@
-//! The simulator's plain HTTP calls to the line server (signing in, sending a file): one
-//! `POST`, answered with its status and whole body. A transport failure is
-//! [`SimError::Unreachable`]; what the status means is the caller's.
+//! The simulator's HTTP calls to the line server (signing in, sending a file): one `POST` over
+//! the server's scheme, answered with its status and whole body. A transport or certificate
+//! failure is [`SimError::Server`]; what the status means is the caller's.
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::header::HeaderName;
+use linedesk_engine::Connector;
 
 use crate::SimError;
 
-/// `POST uri` with `header` and `body`: (status, body).
+/// `POST path` on `server` with `header` and `body`: (status, body).
 pub(crate) async fn post(
-    uri: String,
+    server: &Connector,
+    path: &str,
     header: (HeaderName, String),
     body: Vec<u8>,
 ) -> Result<(hyper::StatusCode, Bytes), SimError> {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Full<Bytes>>();
-    let request = hyper::Request::post(uri)
+    let request = hyper::Request::post(path)
         .header(header.0, header.1)
         .body(Full::new(Bytes::from(body)))
-        .map_err(|e| SimError::Unreachable(e.to_string()))?;
-    let response = client
-        .request(request)
-        .await
-        .map_err(|e| SimError::Unreachable(e.to_string()))?;
-    let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| SimError::Unreachable(e.to_string()))?
-        .to_bytes();
-    Ok((status, body))
+        .map_err(|e| SimError::Protocol(format!("a request to {path}: {e}")))?;
+    Ok(server.request(request).await?)
 }

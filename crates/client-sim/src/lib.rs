@@ -1,6 +1,7 @@
 //! A simulated client of a support line, over the real wire: `POST /api/login` as the client,
-//! then the WebSocket protocol of `linedesk-protocol`. Used by the demo (`linedesk-client-sim`),
-//! the end-to-end tests and load runs.
+//! then the WebSocket protocol of `linedesk-protocol`, over the server's scheme (HTTPS and
+//! WSS with the certificate checked for `https://`: [`SimClient::sign_in_to`] with a
+//! [`Connector`]). Used by the demo (`linedesk-client-sim`), the end-to-end tests and load runs.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), linedesk_client_sim::SimError> {
@@ -27,14 +28,17 @@ pub use call::{CallOutcome, CallPlan, EndedBy, Phone, answer_call, length_of, pl
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+pub use linedesk_engine::{Bare, Connector, EndpointError};
 use linedesk_protocol::{Action, ClientFrame, Event, PROTOCOL_VERSION, ServerFrame};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
-    #[error("the server is unreachable: {0}")]
-    Unreachable(String),
+    /// The server could not be reached or not trusted (typed: an unknown CA, a certificate
+    /// for another name, a bare address refused, ...).
+    #[error("{0}")]
+    Server(#[from] EndpointError),
     #[error("the server refused the login of {0:?}")]
     LoginRefused(String),
     #[error("the connection dropped")]
@@ -62,14 +66,26 @@ pub enum SimError {
     MediaFailed(String),
 }
 
+impl SimError {
+    /// The connection's own error, whichever layer met it (the simulator's session or the
+    /// engine's, for calls).
+    pub fn endpoint(&self) -> Option<&EndpointError> {
+        match self {
+            SimError::Server(e) | SimError::Engine(linedesk_engine::EngineError::Endpoint(e)) => {
+                Some(e)
+            }
+            _ => None,
+        }
+    }
+}
+
 impl From<linedesk_call::CallError> for SimError {
     fn from(e: linedesk_call::CallError) -> SimError {
         SimError::Engine(e.into())
     }
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket = linedesk_engine::WebSocket;
 
 /// What the client saw happen to their conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,15 +107,16 @@ pub struct SimClient {
     next_key: u64,
     /// Events that arrived while waiting for something else.
     backlog: std::collections::VecDeque<Seen>,
-    /// `host:port` and the session's token, for the HTTP calls (files).
-    server: String,
+    /// The server and the session's token, for the HTTP calls (files).
+    server: Connector,
     token: String,
 }
 
-async fn login(server: &str, login: &str, password: &str) -> Result<String, SimError> {
+async fn login(server: &Connector, login: &str, password: &str) -> Result<String, SimError> {
     let body = serde_json::json!({ "login": login, "password": password }).to_string();
     let (status, bytes) = http::post(
-        format!("http://{server}/api/login"),
+        server,
+        "/api/login",
         (hyper::header::CONTENT_TYPE, "application/json".to_string()),
         body.into_bytes(),
     )
@@ -117,16 +134,26 @@ async fn login(server: &str, login: &str, password: &str) -> Result<String, SimE
 
 impl SimClient {
     /// Sign in as a client and subscribe to their conversation (history is skipped: only what
-    /// happens from now on is reported).
+    /// happens from now on is reported). `server` is read as the app reads its settings: a
+    /// bare `host:port` is plain (the command line refuses it without `--insecure-plain`).
     pub async fn sign_in(
         server: &str,
         login_name: &str,
         password: &str,
     ) -> Result<SimClient, SimError> {
+        let server = Connector::parse(server, Bare::Plain, None)?;
+        SimClient::sign_in_to(&server, login_name, password).await
+    }
+
+    /// [`SimClient::sign_in`] over `server`'s scheme: HTTPS and WSS with its certificate
+    /// checked (the platform's roots and the connector's CA file), or plain.
+    pub async fn sign_in_to(
+        server: &Connector,
+        login_name: &str,
+        password: &str,
+    ) -> Result<SimClient, SimError> {
         let token = login(server, login_name, password).await?;
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{server}/api/ws"))
-            .await
-            .map_err(|e| SimError::Unreachable(e.to_string()))?;
+        let ws = server.websocket().await?;
         let mut client = SimClient {
             ws,
             login: login_name.to_string(),
@@ -134,7 +161,7 @@ impl SimClient {
             line: 0,
             next_key: 0,
             backlog: Default::default(),
-            server: server.to_string(),
+            server: server.clone(),
             token: token.clone(),
         };
         client
@@ -228,9 +255,19 @@ impl SimClient {
         .await
     }
 
-    /// Rate a finished appeal, 1 to 5 stars (A4).
-    pub async fn rate(&mut self, appeal: u64, stars: u8) -> Result<(), SimError> {
-        self.submit(Action::RateAppeal { appeal, stars }).await
+    /// Rate a finished appeal, 1 to 5 stars, with an optional comment (A4).
+    pub async fn rate(
+        &mut self,
+        appeal: u64,
+        stars: u8,
+        comment: Option<&str>,
+    ) -> Result<(), SimError> {
+        self.submit(Action::RateAppeal {
+            appeal,
+            stars,
+            comment: comment.map(str::to_string),
+        })
+        .await
     }
 
     /// The next thing that happened to this client's conversation.

@@ -1,23 +1,28 @@
 //! `linedesk-client-sim`: clients of a support line, simulated over the real wire.
 //!
 //! ```text
-//! linedesk-client-sim [--server 127.0.0.1:7700 | --data-dir APP_DATA_DIR]
-//!     [--clients client-1,client-2 | --count 3] [--password demo-client]
+//! linedesk-client-sim [--server https://host:7700 [--ca CA.pem] | --data-dir APP_DATA_DIR]
+//!     [--insecure-plain] [--clients client-1,client-2 | --count 3] [--password demo-client]
 //!     [--messages 2] [--wait 300] [--say "text"] [--rate-share 0.8] [--stars 5]
-//!     [--file report.pdf]
+//!     [--comment "text"] [--file report.pdf]
 //! ```
 //!
 //! With `--file`, each client first sends that file to the line's chat (A1: it opens the
 //! appeal). Each client writes (a phrase of the demo, or `--say`), waits up to `--wait` seconds for a
 //! specialist's answer, writes again (`--messages` in all), then waits for the appeal to be
-//! finished, and rates it (`--stars`) for a `--rate-share` of the clients (deterministic: of
+//! finished, and rates it (`--stars`, with `--comment` when given) for a `--rate-share` of the clients (deterministic: of
 //! every ten clients, the first `10 × share` rate). With `--data-dir` the address of the app's
-//! embedded server is read from `<dir>/server/address`.
+//! embedded server is read from `<dir>/server/address` (plain, on this machine).
+//!
+//! `--server` follows the server's scheme: `https://host[:port]` is HTTPS and WSS with the
+//! server's certificate checked against the system's roots and `--ca FILE` (a PEM CA, e.g. a
+//! company's own); `http://host:port` is plain; a bare `host:port` is refused unless
+//! `--insecure-plain` says plain is meant (the password would go in clear).
 //!
 //! ```text
-//! linedesk-client-sim call --wav speech.wav [--server ADDR | --data-dir DIR]
+//! linedesk-client-sim call --wav speech.wav [--server URL [--ca CA.pem] | --data-dir DIR]
 //!     [--login client-1] [--password demo-client] [--seconds 10] [--heard heard.wav]
-//!     [--recording call.ogg] [--wait 60]
+//!     [--recording call.ogg] [--wait 60] [--ice all|relay]
 //! linedesk-client-sim answer --wav speech.wav ...the same options
 //! ```
 //!
@@ -26,21 +31,27 @@
 //! unless the specialist does first. `answer`: the client waits up to `--wait` seconds for a
 //! specialist's call, picks up and does the same. Both print how the call went, its length and
 //! the client engine's figures (loss, jitter, MOS); `--heard` keeps what the client's speaker
-//! played as a WAV, `--recording` the client engine's two-channel Ogg Opus recording.
+//! played as a WAV, `--recording` the client engine's two-channel Ogg Opus recording. The
+//! peer uses the STUN/TURN servers the line hands out (`GET /api/ice`); `--ice relay` allows
+//! relayed (TURN) paths only.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use linedesk_client_sim::{SimClient, SimError};
+use linedesk_client_sim::{Bare, Connector, SimClient, SimError};
+use linedesk_engine::Endpoint;
 
 mod call_command;
 
-const USAGE: &str = "usage: linedesk-client-sim [--server ADDR | --data-dir DIR] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5] [--file PATH]
-       linedesk-client-sim call|answer --wav SPEECH.wav [--server ADDR | --data-dir DIR] [--login client-1] [--password P] [--seconds 10] [--heard HEARD.wav] [--recording CALL.ogg] [--wait 60]";
+const USAGE: &str = "usage: linedesk-client-sim [--server https://HOST:PORT [--ca CA.pem] | --data-dir DIR] [--insecure-plain] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5] [--comment TEXT] [--file PATH]
+       linedesk-client-sim call|answer --wav SPEECH.wav [--server https://HOST:PORT [--ca CA.pem] | --data-dir DIR] [--insecure-plain] [--login client-1] [--password P] [--seconds 10] [--heard HEARD.wav] [--recording CALL.ogg] [--wait 60] [--ice all|relay]";
+
+/// Options without a value.
+const FLAGS: &[&str] = &["insecure-plain"];
 
 struct Plan {
-    server: String,
+    server: Connector,
     clients: Vec<String>,
     password: String,
     messages: usize,
@@ -49,11 +60,13 @@ struct Plan {
     /// The share of clients who rate their finished appeal, 0.0 to 1.0.
     rate_share: f64,
     stars: u8,
+    /// What the clients write with their rating.
+    comment: Option<String>,
     /// A file each client sends first.
     file: Option<std::path::PathBuf>,
 }
 
-/// `--name value` pairs.
+/// `--name value` pairs, and the [`FLAGS`] given (with an empty value).
 fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut opts = HashMap::new();
     let mut it = args.iter();
@@ -61,6 +74,10 @@ fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
         let name = flag
             .strip_prefix("--")
             .ok_or_else(|| format!("unexpected argument {flag:?}\n{USAGE}"))?;
+        if FLAGS.contains(&name) {
+            opts.insert(name.to_string(), String::new());
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
         opts.insert(name.to_string(), value.clone());
     }
@@ -74,19 +91,31 @@ fn number_of(opts: &HashMap<String, String>, name: &str, default: usize) -> Resu
     })
 }
 
-/// `--server`, or the embedded server's address from `--data-dir`, or the default.
-fn server_of(opts: &HashMap<String, String>) -> Result<String, String> {
-    Ok(match (opts.get("server"), opts.get("data-dir")) {
-        (Some(server), _) => server.clone(),
+/// `--server` over its scheme (a bare `host:port` only with `--insecure-plain`), or the
+/// embedded server's address from `--data-dir` (the app's own, plain on this machine), or
+/// the embedded server's default port; with `--ca`'s certificates trusted for `https://`.
+fn server_of(opts: &HashMap<String, String>) -> Result<Connector, String> {
+    let endpoint = match (opts.get("server"), opts.get("data-dir")) {
+        (Some(server), _) => {
+            let bare = if opts.contains_key("insecure-plain") {
+                Bare::Plain
+            } else {
+                Bare::Refused
+            };
+            Endpoint::parse(server, bare)
+        }
         (None, Some(dir)) => {
             let file = std::path::Path::new(dir).join("server").join("address");
-            std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e} (is the app running?)", file.display()))?
-                .trim()
-                .to_string()
+            let address = std::fs::read_to_string(&file).map_err(|e| {
+                format!("cannot read {}: {e} (is the app running?)", file.display())
+            })?;
+            Endpoint::parse(&address, Bare::Plain)
         }
-        (None, None) => "127.0.0.1:7700".to_string(),
-    })
+        (None, None) => Endpoint::parse("http://127.0.0.1:7700", Bare::Refused),
+    }
+    .map_err(|e| e.to_string())?;
+    let ca = opts.get("ca").map(std::path::Path::new);
+    Connector::new(endpoint, ca).map_err(|e| e.to_string())
 }
 
 fn parse(args: &[String]) -> Result<Plan, String> {
@@ -130,12 +159,24 @@ fn parse(args: &[String]) -> Result<Plan, String> {
                 .filter(|s| (1..=5).contains(s))
                 .ok_or("--stars is 1 to 5")?,
         },
+        comment: match opts.get("comment") {
+            None => None,
+            Some(c) => {
+                linedesk_protocol::check_chars(
+                    "comment",
+                    c,
+                    linedesk_protocol::MAX_RATING_COMMENT_CHARS,
+                )
+                .map_err(|e| format!("--comment: {e}"))?;
+                Some(c.clone())
+            }
+        },
         file: opts.get("file").map(std::path::PathBuf::from),
     })
 }
 
 async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimError> {
-    let mut client = SimClient::sign_in(&plan.server, login, &plan.password).await?;
+    let mut client = SimClient::sign_in_to(&plan.server, login, &plan.password).await?;
     println!(
         "{login}: signed in (client {} of line {})",
         client.id, client.line
@@ -166,8 +207,16 @@ async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimErro
     let appeal = client.wait_finished(plan.wait).await?;
     println!("{login}: appeal {appeal} finished");
     if ((seed % 10) as f64) < plan.rate_share * 10.0 {
-        client.rate(appeal, plan.stars).await?;
-        println!("{login}: rated appeal {appeal} with {} stars", plan.stars);
+        client
+            .rate(appeal, plan.stars, plan.comment.as_deref())
+            .await?;
+        match &plan.comment {
+            Some(comment) => println!(
+                "{login}: rated appeal {appeal} with {} stars: {comment}",
+                plan.stars
+            ),
+            None => println!("{login}: rated appeal {appeal} with {} stars", plan.stars),
+        }
     }
     Ok(())
 }

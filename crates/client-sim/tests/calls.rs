@@ -187,7 +187,7 @@ async fn the_command_line_calls_the_line_with_a_wav() {
         "--wav".into(),
         wav.clone().into(),
         "--server".into(),
-        demo.addr.clone().into(),
+        demo.url.clone().into(),
         "--login".into(),
         "client-3".into(),
         "--seconds".into(),

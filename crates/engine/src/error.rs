@@ -22,9 +22,10 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
-    /// The server could not be reached or the connection broke.
-    #[error("server unreachable: {0}")]
-    Unreachable(String),
+    /// The server could not be reached, its certificate was not trusted, or the connection
+    /// broke: typed in [`linedesk_endpoint::EndpointError`] (`Untrusted`, `NameMismatch`, ...).
+    #[error("{0}")]
+    Endpoint(#[from] linedesk_endpoint::EndpointError),
     /// The server answered an HTTP request with an error status.
     #[error("server refused ({status}): {message}")]
     Refused { status: u16, message: String },
@@ -38,6 +39,12 @@ pub enum EngineError {
         code: linedesk_protocol::ErrorCode,
         message: String,
     },
+    /// The call's peer failed before or while connecting (the reason says why).
+    #[error("the call failed: {0}")]
+    CallFailed(linedesk_call::FailReason),
+    /// The server's ICE servers (`GET /api/ice`) are unusable.
+    #[error("the line's ICE servers: {0}")]
+    IceServers(String),
     /// A WAV file that cannot be read or written.
     #[error("wav: {0}")]
     Wav(String),
@@ -61,10 +68,12 @@ impl EngineError {
             EngineError::Voice(_) => "engine.voice",
             EngineError::Call(e) => e.code(),
             EngineError::Io { .. } => "engine.io",
-            EngineError::Unreachable(_) => "engine.unreachable",
+            EngineError::Endpoint(e) => e.code(),
             EngineError::Refused { .. } => "engine.refused",
             EngineError::Line(_) => "engine.line",
             EngineError::Rejected { .. } => "engine.rejected",
+            EngineError::CallFailed(_) => "engine.call_failed",
+            EngineError::IceServers(_) => "engine.ice_servers",
             EngineError::Wav(_) => "engine.wav",
             EngineError::Json(_) => "engine.json",
             EngineError::Task(_) => "engine.task",

@@ -18,9 +18,15 @@
 //! [`CallReport`]: packets, loss, late, jitter, buffer delay, RTT from WebRTC's stats and an
 //! E-model MOS; [`CallReport::quality`] is what `Action::CallStats` sends to the server.
 //!
+//! Before a call, each party asks the line for its STUN/TURN servers ([`ice::ice_setup`],
+//! `GET /api/ice`) and hands them to its `CallConfig`.
+//!
 //! After the call the specialist's app uploads the recording: [`upload_recording`] once, or
 //! through the [`UploadQueue`], which keeps it on disk and retries with backoff until the
-//! server acknowledges it.
+//! server acknowledges it (and sets aside what can never succeed). Every connection to the
+//! line server follows its scheme (`https://`: HTTPS and WSS with the certificate checked
+//! against the platform's roots plus an optional CA file) through the shared
+//! [`Connector`](linedesk_endpoint::Connector).
 //!
 //! `loopback` (feature `loopback`, which links the line server) runs a whole call on one
 //! machine (a real server in-process, two engines, real WebRTC on 127.0.0.1); the
@@ -29,6 +35,7 @@
 
 pub mod analysis;
 mod error;
+pub mod ice;
 pub mod line;
 #[cfg(feature = "loopback")]
 pub mod loopback;
@@ -40,8 +47,9 @@ pub mod upload;
 pub mod wav;
 
 pub use error::EngineError;
+pub use linedesk_endpoint::{Bare, Connector, Endpoint, EndpointError, WebSocket};
 pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
-pub use session::{CallSession, Impairment, Levels, LiveQuality, SessionConfig, Side};
+pub use session::{CallSession, Impairment, Levels, LiveQuality, MEDIA_STALL, SessionConfig, Side};
 pub use shared_io::SharedIo;
 pub use upload::{Uploaded, download_recording, upload_recording};

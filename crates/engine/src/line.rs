@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use linedesk_call::Call;
+use linedesk_endpoint::{Bare, Connector};
 use linedesk_protocol::{Action, ClientFrame, Event, PROTOCOL_VERSION, ServerFrame, SignalPayload};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -33,7 +34,7 @@ impl FrameSender {
 
 /// One signed-in session; call signals are kept apart from the other frames.
 pub struct LineLink {
-    server: String,
+    server: Connector,
     token: String,
     /// The specialist's or client's id from `Welcome`.
     pub id: u64,
@@ -53,36 +54,41 @@ pub struct LineLink {
 }
 
 impl LineLink {
-    /// Sign in to `server` (`host:port`) and subscribe to `line` from now on.
+    /// Sign in to `server` and subscribe to `line` from now on. `server` is read as the app
+    /// reads its settings: `https://...`, `http://...`, or a bare `host:port` taken as plain
+    /// (for the command-line tools, which refuse that, build the [`Connector`] and use
+    /// [`LineLink::sign_in`]); no CA file besides the platform's roots.
     pub async fn join(
         server: &str,
         login_name: &str,
         password: &str,
         line: u64,
     ) -> Result<LineLink, EngineError> {
-        LineLink::open(server, login_name, password, Some(line)).await
+        let server = Connector::parse(server, Bare::Plain, None)?;
+        LineLink::sign_in(&server, login_name, password, Some(line)).await
     }
 
-    /// Sign in and subscribe to the first line `Welcome` names, from now on: a client's own
+    /// Like [`LineLink::join`], subscribing to the first line `Welcome` names: a client's own
     /// line, which a client does not otherwise know.
     pub async fn join_own_line(
         server: &str,
         login_name: &str,
         password: &str,
     ) -> Result<LineLink, EngineError> {
-        LineLink::open(server, login_name, password, None).await
+        let server = Connector::parse(server, Bare::Plain, None)?;
+        LineLink::sign_in(&server, login_name, password, None).await
     }
 
-    async fn open(
-        server: &str,
+    /// Sign in over `server`'s scheme (HTTPS and WSS with its certificate checked, or plain)
+    /// and subscribe to `line` from now on, or to the first line `Welcome` names (`None`).
+    pub async fn sign_in(
+        server: &Connector,
         login_name: &str,
         password: &str,
         line: Option<u64>,
     ) -> Result<LineLink, EngineError> {
         let token = login(server, login_name, password).await?;
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{server}/api/ws"))
-            .await
-            .map_err(|e| EngineError::Unreachable(e.to_string()))?;
+        let ws = server.websocket().await?;
         let (mut sink, mut stream) = ws.split();
         let (out, mut out_rx) = mpsc::unbounded_channel::<ClientFrame>();
         let (frames_tx, frames) = mpsc::unbounded_channel();
@@ -129,7 +135,7 @@ impl LineLink {
             }
         });
         let mut link = LineLink {
-            server: server.to_string(),
+            server: server.clone(),
             token: token.clone(),
             id: 0,
             line: 0,
@@ -178,8 +184,8 @@ impl LineLink {
         &self.token
     }
 
-    /// The server's `host:port`.
-    pub fn server(&self) -> &str {
+    /// The server this session is signed in to (for its HTTP routes: files, recordings).
+    pub fn server(&self) -> &Connector {
         &self.server
     }
 

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use linedesk_call::{Call, CallConfig, CallState};
+use linedesk_call::{Call, CallConfig, CallState, MediaPath};
 use linedesk_protocol::{Action, CallEndReason, Event};
 use linedesk_server::app::{Server, serve};
 use linedesk_server::auth::hash_password;
+use linedesk_server::ice::IceConfig;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
 
@@ -36,6 +37,11 @@ pub struct LineServer {
 impl LineServer {
     /// Start it with its database in `dir`; it serves until the runtime stops.
     pub async fn start(dir: &Path) -> Result<LineServer, EngineError> {
+        LineServer::start_with(dir, IceConfig::default()).await
+    }
+
+    /// [`LineServer::start`] handing out `ice` (STUN/TURN) from `GET /api/ice`.
+    pub async fn start_with(dir: &Path, ice: IceConfig) -> Result<LineServer, EngineError> {
         let storage = SqliteStorage::open(&dir.join("server.db"))
             .map_err(|e| EngineError::Line(e.to_string()))?;
         let storage = Arc::new(storage);
@@ -56,7 +62,13 @@ impl LineServer {
             .await
             .map_err(EngineError::io(dir))?;
         let addr = listener.local_addr().map_err(EngineError::io(dir))?;
-        let server = Server::new(storage.clone());
+        let server = Server::with_ice(
+            storage.clone(),
+            linedesk_server::presence::OFFLINE_GRACE,
+            linedesk_server::config::HttpPolicy::default(),
+            linedesk_server::session_limits::SessionLimits::default(),
+            ice,
+        );
         tokio::spawn(async move { serve(listener, server).await });
         Ok(LineServer {
             addr: addr.to_string(),
@@ -82,19 +94,41 @@ pub struct Connected {
     ),
 }
 
-async fn wait_connected(call: &Call) -> Result<(), EngineError> {
+/// Wait until `call` is connected; a failure says why at once.
+pub async fn wait_connected(call: &Call) -> Result<(), EngineError> {
     let mut states = call.watch();
-    tokio::time::timeout(WAIT, states.wait_for(|s| *s == CallState::Connected))
-        .await
-        .map_err(|_| EngineError::Line(format!("never connected: {:?}", call.state())))?
-        .map_err(|_| EngineError::Line("the call went away".into()))?;
-    Ok(())
+    let state = tokio::time::timeout(
+        WAIT,
+        states.wait_for(|s| *s == CallState::Connected || s.is_over()),
+    )
+    .await
+    .map_err(|_| EngineError::Line(format!("never connected: {:?}", call.state())))?
+    .map_err(|_| EngineError::Line("the call went away".into()))?;
+    match *state {
+        CallState::Connected => Ok(()),
+        CallState::Failed(why) => Err(EngineError::CallFailed(why)),
+        other => Err(EngineError::Line(format!("never connected: {other:?}"))),
+    }
 }
 
 /// The specialist calls `client-1`, who answers; both WebRTC peers connected.
 pub async fn connect(server: &LineServer) -> Result<Connected, EngineError> {
+    connect_with(server, false).await
+}
+
+/// [`connect`], each party with the ICE servers the line hands its account (`GET /api/ice`),
+/// over relayed (TURN) paths only when `relay_only`.
+pub async fn connect_with(server: &LineServer, relay_only: bool) -> Result<Connected, EngineError> {
     let mut spec = LineLink::join(&server.addr, SPECIALIST.0, SPECIALIST.1, server.line).await?;
     let mut client = LineLink::join(&server.addr, CLIENT.0, CLIENT.1, server.line).await?;
+    let network = |ice| CallConfig {
+        ice,
+        ..CallConfig::loopback()
+    };
+    let spec_config =
+        network(crate::ice::ice_setup(spec.server(), spec.token(), relay_only).await?);
+    let client_config =
+        network(crate::ice::ice_setup(client.server(), client.token(), relay_only).await?);
     let key = spec
         .submit(Action::PlaceCall {
             line: server.line,
@@ -107,7 +141,7 @@ pub async fn connect(server: &LineServer) -> Result<Connected, EngineError> {
             _ => None,
         })
         .await?;
-    let (caller, caller_io) = Call::offer(CallConfig::loopback()).await?;
+    let (caller, caller_io) = Call::offer(spec_config).await?;
     let caller = Arc::new(caller);
     spec.attach(call, &caller, caller_io.signals);
     client
@@ -117,7 +151,7 @@ pub async fn connect(server: &LineServer) -> Result<Connected, EngineError> {
         return Err(EngineError::Line("the offer must come first".into()));
     };
     client.submit(Action::AnswerCall { call }).await?;
-    let (callee, callee_io) = Call::answer(CallConfig::loopback(), &sdp).await?;
+    let (callee, callee_io) = Call::answer(client_config, &sdp).await?;
     let callee = Arc::new(callee);
     client.attach(call, &callee, callee_io.signals);
     wait_connected(&caller).await?;
@@ -168,6 +202,10 @@ pub struct Loopback {
     pub impairment: Option<Impairment>,
     /// The server's database, both recordings and the upload queue go here.
     pub dir: PathBuf,
+    /// The STUN/TURN servers the line hands out (none: host candidates only).
+    pub ice: IceConfig,
+    /// Both parties over relayed (TURN) paths only.
+    pub relay_only: bool,
 }
 
 /// What came of it.
@@ -183,6 +221,9 @@ pub struct Outcome {
     pub client: CallReport,
     /// The calls whose recording the upload queue delivered.
     pub uploaded: Vec<u64>,
+    /// The candidate pair each side's media went over, read just before hanging up.
+    pub specialist_path: Option<MediaPath>,
+    pub client_path: Option<MediaPath>,
     pub server: LineServer,
     pub specialist_token: String,
     pub client_token: String,
@@ -191,12 +232,12 @@ pub struct Outcome {
 /// Run the whole call: connect, talk for the length, hang up, report the statistics to the
 /// server from both sides, upload the specialist's recording through the queue.
 pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
-    let server = LineServer::start(&config.dir).await?;
+    let server = LineServer::start_with(&config.dir, config.ice.clone()).await?;
     let Connected {
         call,
         specialist: (mut spec, caller, caller_packets),
         client: (mut client, callee, callee_packets),
-    } = connect(&server).await?;
+    } = connect_with(&server, config.relay_only).await?;
     let (spec_io, client_io) = (SharedIo::new(&config.talk), SharedIo::new(&config.reply));
     let session = |side, name: &str, seed| {
         let mut c = SessionConfig::new(side, config.dir.join(name));
@@ -226,6 +267,8 @@ pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
         spec_session.started() + length,
     ))
     .await;
+    let specialist_path = caller.media_path().await;
+    let client_path = callee.media_path().await;
     hang_up(&mut spec, &caller, &mut client, &callee, call).await?;
     let specialist = spec_session.finish().await?;
     let client_report = client_session.finish().await?;
@@ -241,10 +284,11 @@ pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
         })
         .await?;
     let queue = UploadQueue::open(&config.dir.join("pending"))?;
-    queue.enqueue(call, &specialist.recording)?;
+    queue.enqueue(call, &specialist.recording, &server.addr)?;
     let uploaded = queue
-        .drain(&server.addr, spec.token(), Duration::from_secs(30))
-        .await?;
+        .drain(spec.server(), spec.token(), Duration::from_secs(30))
+        .await?
+        .uploaded;
     Ok(Outcome {
         call,
         heard: client_io.played(),
@@ -253,6 +297,8 @@ pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
         specialist,
         client: client_report,
         uploaded,
+        specialist_path,
+        client_path,
         specialist_token: spec.token().to_string(),
         client_token: client.token().to_string(),
         server,

@@ -1,14 +1,24 @@
 //! A local queue of recordings waiting to be uploaded: a directory holding, per call,
-//! `call-<id>.ogg` and its sidecar `call-<id>.json` (attempts, when to try next, the last
-//! error). An entry leaves the queue only when the server acknowledged it (201, or 200 for a
-//! file it already had); a failure keeps it and pushes its next attempt back exponentially
-//! (1 s, 2 s, 4 s ... at most [`MAX_BACKOFF`]). The queue survives a restart of the app.
+//! `call-<id>.ogg` and its sidecar `call-<id>.json` (the server the call was made on, as the
+//! app knows it, attempts, when to try next, the last error). An entry leaves the queue only
+//! when the server acknowledged it (201, or 200 for a file it already had); a failure that may
+//! pass keeps it and pushes its next attempt back exponentially (1 s, 2 s, 4 s ... at most
+//! [`MAX_BACKOFF`]). The queue survives a restart of the app.
 //!
-//! The token is not stored: the caller gives a fresh one to each run.
+//! The upload's URL is never stored: it is built at each attempt from the server the entry
+//! names, over that server's scheme (HTTPS with its certificate checked, or plain), so a fix
+//! of how URLs are built reaches entries queued before it. An entry that can never succeed
+//! (its server address cannot be read, the server refuses the recording for good, its sidecar
+//! is unreadable) is set aside into `set-aside/` with the reason, recording and all, and
+//! reported in [`Pass::set_aside`]: it is neither retried forever nor lost.
+//!
+//! The token is not stored: the caller gives a fresh one to each run, for the server it is
+//! signed in to; entries of another server wait until the app is signed in there.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use linedesk_endpoint::{Bare, Connector, Endpoint};
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
@@ -17,10 +27,18 @@ use crate::upload::upload_recording;
 /// The longest wait between two attempts of one upload.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
+/// Where entries that can never succeed are kept, inside the queue's directory.
+pub const SET_ASIDE_DIR: &str = "set-aside";
+
 /// The sidecar of one queued recording.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     pub call: u64,
+    /// The server the call was made on, as the app knows it (`https://host:7700`,
+    /// `http://...`, or the embedded server's `127.0.0.1:7700`). `None`: queued by a version
+    /// that did not say; it goes to the server the app is signed in to.
+    #[serde(default)]
+    pub server: Option<String>,
     pub attempts: u32,
     /// Unix time (ms) of the next attempt.
     pub next_attempt_ms: u64,
@@ -34,6 +52,9 @@ pub struct Pass {
     pub uploaded: Vec<u64>,
     /// Calls that failed this time, with the error (still queued).
     pub failed: Vec<(u64, String)>,
+    /// Calls that can never be uploaded as they are, with why: moved to [`SET_ASIDE_DIR`]
+    /// (the recording kept), no longer tried.
+    pub set_aside: Vec<(u64, String)>,
 }
 
 /// The upload queue in one directory.
@@ -46,6 +67,42 @@ pub struct UploadQueue {
 fn unix_ms(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The call of a sidecar's file name (`call-<id>.json`); `None` for anything else.
+fn call_of(path: &Path) -> Option<u64> {
+    if path.extension().is_none_or(|e| e != "json") {
+        return None;
+    }
+    path.file_stem()?
+        .to_str()?
+        .strip_prefix("call-")?
+        .parse()
+        .ok()
+}
+
+/// Whether an upload refused with this error can never succeed as it is: the server refused
+/// the recording itself (unknown call, not this specialist's, malformed, too large). A
+/// missing token (401), a timeout, a flood limit, a server error or the network may pass.
+fn never_succeeds(error: &EngineError) -> bool {
+    match error {
+        EngineError::Refused { status, .. } => {
+            matches!(status, 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422)
+        }
+        // The recording itself is gone or unreadable.
+        EngineError::Io { .. } => true,
+        _ => false,
+    }
+}
+
+/// Where one entry goes.
+enum Target {
+    /// To the server the caller is signed in to.
+    Here,
+    /// To another server: it waits.
+    Elsewhere,
+    /// Nowhere: its server cannot be read.
+    Unusable(String),
 }
 
 impl UploadQueue {
@@ -72,50 +129,100 @@ impl UploadQueue {
         self.dir.join(format!("call-{call}.json"))
     }
 
-    /// Queue the recording of `call` (copied in; the original stays), due at once.
-    pub fn enqueue(&self, call: u64, recording: &Path) -> Result<(), EngineError> {
+    /// Queue the recording of `call`, made on `server` (as the app knows it: what its sync
+    /// connects to), copied in (the original stays), due at once.
+    pub fn enqueue(&self, call: u64, recording: &Path, server: &str) -> Result<(), EngineError> {
         let target = self.ogg(call);
         std::fs::copy(recording, &target).map_err(EngineError::io(recording))?;
-        self.save(&Pending {
-            call,
-            attempts: 0,
-            next_attempt_ms: 0,
-            last_error: None,
-        })
+        save(
+            &self.sidecar(call),
+            &Pending {
+                call,
+                server: Some(server.to_string()),
+                attempts: 0,
+                next_attempt_ms: 0,
+                last_error: None,
+            },
+        )
     }
 
-    /// Write a sidecar atomically (temporary file, rename): a crash leaves the old one.
-    fn save(&self, pending: &Pending) -> Result<(), EngineError> {
-        let path = self.sidecar(pending.call);
-        let tmp = path.with_extension("json.part");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(pending)?).map_err(EngineError::io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(EngineError::io(&path))
-    }
-
-    /// Everything queued, by call id.
+    /// Everything queued, by call id (sidecars that cannot be read are left to the next
+    /// [`UploadQueue::pass`], which sets them aside).
     pub fn pending(&self) -> Result<Vec<Pending>, EngineError> {
-        let mut out = Vec::new();
-        let entries = std::fs::read_dir(&self.dir).map_err(EngineError::io(&self.dir))?;
-        for entry in entries {
-            let path = entry.map_err(EngineError::io(&self.dir))?.path();
-            if path.extension().is_some_and(|e| e == "json") {
-                let bytes = std::fs::read(&path).map_err(EngineError::io(&path))?;
-                out.push(serde_json::from_slice::<Pending>(&bytes)?);
-            }
-        }
-        out.sort_by_key(|p| p.call);
-        Ok(out)
+        Ok(read_dir(&self.dir)?.read)
     }
 
-    /// Try every entry due at `now` once against `server` (`host:port`).
+    /// Everything set aside, by call id.
+    pub fn set_aside(&self) -> Result<Vec<Pending>, EngineError> {
+        let dir = self.dir.join(SET_ASIDE_DIR);
+        if !dir.exists() {
+            return Ok(Vec::new());
+        }
+        Ok(read_dir(&dir)?.read)
+    }
+
+    /// Where `pending` goes when the caller is signed in to `server`.
+    fn target(pending: &Pending, server: &Endpoint) -> Target {
+        match &pending.server {
+            None => Target::Here,
+            Some(text) => match Endpoint::parse(text, Bare::Plain) {
+                Ok(endpoint) if endpoint.same_server(server) => Target::Here,
+                Ok(_) => Target::Elsewhere,
+                Err(e) => Target::Unusable(e.to_string()),
+            },
+        }
+    }
+
+    /// Move the entry of `call` into [`SET_ASIDE_DIR`] with `why` as its last error (a
+    /// sidecar that could not be read is moved as it is).
+    fn put_aside(&self, call: u64, pending: Option<Pending>, why: &str) -> Result<(), EngineError> {
+        let aside = self.dir.join(SET_ASIDE_DIR);
+        std::fs::create_dir_all(&aside).map_err(EngineError::io(&aside))?;
+        let ogg = self.ogg(call);
+        if ogg.exists() {
+            let to = aside.join(format!("call-{call}.ogg"));
+            std::fs::rename(&ogg, &to).map_err(EngineError::io(&to))?;
+        }
+        let sidecar = self.sidecar(call);
+        let to = aside.join(format!("call-{call}.json"));
+        match pending {
+            Some(mut p) => {
+                p.last_error = Some(why.to_string());
+                save(&to, &p)?;
+                std::fs::remove_file(&sidecar).map_err(EngineError::io(&sidecar))
+            }
+            None => std::fs::rename(&sidecar, &to).map_err(EngineError::io(&to)),
+        }
+    }
+
+    /// Try every entry of `server` (the server the caller is signed in to, with `token`) due
+    /// at `now` once; set aside what can never succeed.
     pub async fn pass(
         &self,
-        server: &str,
+        server: &Connector,
         token: &str,
         now: SystemTime,
     ) -> Result<Pass, EngineError> {
         let mut pass = Pass::default();
-        for mut p in self.pending()? {
+        let Scan {
+            read: pending,
+            unreadable,
+        } = read_dir(&self.dir)?;
+        for (call, why) in unreadable {
+            let why = format!("its sidecar cannot be read: {why}");
+            self.put_aside(call, None, &why)?;
+            pass.set_aside.push((call, why));
+        }
+        for mut p in pending {
+            match UploadQueue::target(&p, server.endpoint()) {
+                Target::Here => {}
+                Target::Elsewhere => continue,
+                Target::Unusable(why) => {
+                    self.put_aside(p.call, Some(p.clone()), &why)?;
+                    pass.set_aside.push((p.call, why));
+                    continue;
+                }
+            }
             if p.next_attempt_ms > unix_ms(now) {
                 continue;
             }
@@ -126,6 +233,11 @@ impl UploadQueue {
                         .map_err(EngineError::io(self.sidecar(p.call)))?;
                     pass.uploaded.push(p.call);
                 }
+                Err(e) if never_succeeds(&e) => {
+                    let why = e.to_string();
+                    self.put_aside(p.call, Some(p.clone()), &why)?;
+                    pass.set_aside.push((p.call, why));
+                }
                 Err(e) => {
                     let wait = self
                         .first_backoff
@@ -135,35 +247,114 @@ impl UploadQueue {
                     p.next_attempt_ms = unix_ms(now + wait);
                     p.last_error = Some(e.to_string());
                     pass.failed.push((p.call, e.to_string()));
-                    self.save(&p)?;
+                    save(&self.sidecar(p.call), &p)?;
                 }
             }
         }
         Ok(pass)
     }
 
-    /// Retry until the queue is empty or `give_up` has passed, sleeping until the next entry
-    /// is due: the calls uploaded. What is left stays queued for a later run.
+    /// Retry until no entry of `server` is left or `give_up` has passed, sleeping until the
+    /// next one is due: every pass's outcome together. What is left stays queued for a later
+    /// run.
     pub async fn drain(
         &self,
-        server: &str,
+        server: &Connector,
         token: &str,
         give_up: Duration,
-    ) -> Result<Vec<u64>, EngineError> {
+    ) -> Result<Pass, EngineError> {
         let deadline = tokio::time::Instant::now() + give_up;
-        let mut uploaded = Vec::new();
+        let mut all = Pass::default();
         loop {
-            uploaded.extend(self.pass(server, token, SystemTime::now()).await?.uploaded);
-            let pending = self.pending()?;
-            let Some(next) = pending.iter().map(|p| p.next_attempt_ms).min() else {
-                return Ok(uploaded);
+            let pass = self.pass(server, token, SystemTime::now()).await?;
+            all.uploaded.extend(pass.uploaded);
+            all.failed.extend(pass.failed);
+            all.set_aside.extend(pass.set_aside);
+            let next = self
+                .pending()?
+                .iter()
+                .filter(|p| matches!(UploadQueue::target(p, server.endpoint()), Target::Here))
+                .map(|p| p.next_attempt_ms)
+                .min();
+            let Some(next) = next else {
+                return Ok(all);
             };
             let wait = Duration::from_millis(next.saturating_sub(unix_ms(SystemTime::now())));
             let at = tokio::time::Instant::now() + wait;
             if at > deadline {
-                return Ok(uploaded);
+                return Ok(all);
             }
             tokio::time::sleep_until(at).await;
         }
+    }
+}
+
+/// Write a sidecar atomically (temporary file, rename): a crash leaves the old one.
+fn save(path: &Path, pending: &Pending) -> Result<(), EngineError> {
+    let tmp = path.with_extension("json.part");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(pending)?).map_err(EngineError::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(EngineError::io(path))
+}
+
+/// What a queue's directory holds.
+struct Scan {
+    /// The sidecars, by call id.
+    read: Vec<Pending>,
+    /// The calls whose sidecar cannot be read, with why.
+    unreadable: Vec<(u64, String)>,
+}
+
+/// The sidecars of `dir`.
+fn read_dir(dir: &Path) -> Result<Scan, EngineError> {
+    let mut read = Vec::new();
+    let mut unreadable = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(EngineError::io(dir))?;
+    for entry in entries {
+        let path = entry.map_err(EngineError::io(dir))?.path();
+        let Some(call) = call_of(&path) else { continue };
+        let parsed = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| serde_json::from_slice::<Pending>(&bytes).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(p) if p.call == call => read.push(p),
+            Ok(p) => unreadable.push((call, format!("it names call {}", p.call))),
+            Err(why) => unreadable.push((call, why)),
+        }
+    }
+    read.sort_by_key(|p| p.call);
+    unreadable.sort();
+    Ok(Scan { read, unreadable })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sidecar_names_and_permanent_refusals() {
+        assert_eq!(call_of(Path::new("/q/call-12.json")), Some(12));
+        assert_eq!(call_of(Path::new("/q/call-12.ogg")), None);
+        assert_eq!(call_of(Path::new("/q/call-12.json.part")), None);
+        assert_eq!(call_of(Path::new("/q/notes.json")), None);
+        let refused = |status| EngineError::Refused {
+            status,
+            message: String::new(),
+        };
+        for status in [400, 403, 404, 413] {
+            assert!(never_succeeds(&refused(status)), "{status}");
+        }
+        for status in [401, 408, 429, 500, 503] {
+            assert!(!never_succeeds(&refused(status)), "{status}");
+        }
+        let unreachable =
+            EngineError::Endpoint(linedesk_endpoint::EndpointError::Unreachable("x".into()));
+        assert!(!never_succeeds(&unreachable));
+    }
+
+    #[test]
+    fn an_older_sidecar_without_a_server_still_reads() {
+        let old = r#"{"call":7,"attempts":3,"next_attempt_ms":0,"last_error":"x"}"#;
+        let p: Pending = serde_json::from_str(old).expect("old sidecar");
+        assert_eq!((p.call, p.server), (7, None));
     }
 }

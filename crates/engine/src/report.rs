@@ -47,6 +47,9 @@ pub struct CallReport {
     pub device_events: Vec<DeviceEvent>,
     /// Received packets the transport dropped because the engine read too slowly.
     pub receive_overflow: u64,
+    /// Every time nothing was heard from the other side for at least
+    /// [`crate::session::MEDIA_STALL`] while the call was up, and for how long.
+    pub media_stalls: Vec<Duration>,
 }
 
 impl CallReport {
@@ -85,6 +88,7 @@ impl CallReport {
             recording_error: None,
             device_events: Vec::new(),
             receive_overflow: 0,
+            media_stalls: Vec::new(),
         }
     }
 
@@ -124,7 +128,7 @@ impl std::fmt::Display for CallReport {
         write!(
             f,
             "{:.2} s, sent {} / received {} packets, loss {:.1} %, late {:.1} %, jitter {:.1} ms, \
-             buffer {} ms (target {} ms), concealed {}, skipped {}, inserted {}, rtt {}, MOS {:.2}",
+             buffer {} ms (target {} ms), concealed {}, skipped {}, inserted {}, rtt {}, MOS {:.2}{}",
             self.duration.as_secs_f64(),
             self.packets_sent,
             j.received,
@@ -140,7 +144,16 @@ impl std::fmt::Display for CallReport {
                 "{:.1} ms (WebRTC)",
                 ms(r)
             )),
-            self.mos
+            self.mos,
+            if self.media_stalls.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", media stopped {} time(s): {:?}",
+                    self.media_stalls.len(),
+                    self.media_stalls
+                )
+            }
         )
     }
 }

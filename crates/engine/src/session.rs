@@ -37,6 +37,10 @@ use crate::report::CallReport;
 pub const TICK: Duration = Duration::from_millis(20);
 /// How often the RTT is read from WebRTC and the encoder's FEC is retuned (in ticks: 1 s).
 const EVERY_SECOND: u64 = 50;
+/// Nothing heard from the other side (no packet, no consent check) for this long while the
+/// call is up: the media has stopped, and the call says so ([`LiveQuality::no_media_for`],
+/// [`CallReport::media_stalls`]) instead of silently staying "connected".
+pub const MEDIA_STALL: Duration = Duration::from_secs(10);
 
 /// Which party this engine is: its own voice goes to that channel of the recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +130,9 @@ pub struct LiveQuality {
     /// The other side's packets received so far: none after a few seconds means no audio,
     /// whatever the MOS says.
     pub received: u64,
+    /// Nothing at all heard from the other side for this long (at least [`MEDIA_STALL`]):
+    /// the media path is gone. `None` while it flows.
+    pub no_media_for: Option<Duration>,
 }
 
 /// A running call. Drop it and the engine stops at its next tick (the recording is still
@@ -171,6 +178,10 @@ impl CallSession {
             sent: 0,
             ticks: 0,
             rtt: None,
+            heard: 0,
+            heard_at: None,
+            stall: None,
+            stalls: Vec::new(),
             started,
             call,
             packets,
@@ -255,6 +266,13 @@ struct Engine {
     sent: u64,
     ticks: u64,
     rtt: Option<Duration>,
+    /// The other side's transport count ([`Call::heard_from_peer`]) and when it last grew.
+    heard: u64,
+    heard_at: Option<Instant>,
+    /// Since when nothing has been heard, once that passed [`MEDIA_STALL`].
+    stall: Option<Instant>,
+    /// Every stall so far: how long it lasted (the last one until now if it goes on).
+    stalls: Vec<Duration>,
     started: Instant,
 }
 
@@ -374,9 +392,12 @@ impl Engine {
     /// Read the RTT and protect the outgoing stream against the loss seen incoming (the path
     /// back is assumed as lossy as the path here: RTCP receiver reports are not read yet).
     async fn every_second(&mut self) -> Result<(), EngineError> {
-        if let Some(rtt) = self.call.round_trip_time().await {
+        // One reading of the statistics a second: the RTT and what was heard.
+        let health = self.call.transport_health().await;
+        if let Some(rtt) = health.rtt {
             self.rtt = Some(rtt);
         }
+        let no_media_for = self.watch_media(Instant::now(), health.heard);
         let stats = self.jitter.stats();
         let so_far = CallReport::new(Duration::ZERO, self.sent, stats, self.rtt, PathBuf::new());
         self.quality.send_replace(Some(LiveQuality {
@@ -385,11 +406,48 @@ impl Engine {
             jitter: stats.jitter,
             rtt: self.rtt,
             received: stats.received,
+            no_media_for,
         }));
         let loss = (stats.loss_percent() + stats.late_percent()).ceil();
         let expected = loss.clamp(f64::from(self.config.codec.expected_loss_percent), 30.0);
         self.encoder.set_expected_loss(expected as u8)?;
         Ok(())
+    }
+
+    /// Whether the other side is still heard; how long it has not been, once that passed
+    /// [`MEDIA_STALL`]. Counted only once the media path came up (ringing is not a stall).
+    fn watch_media(&mut self, now: Instant, heard: u64) -> Option<Duration> {
+        let up = !matches!(self.call.state(), CallState::Ringing) && !self.call.state().is_over();
+        if !up {
+            return None;
+        }
+        let since = *self.heard_at.get_or_insert(now);
+        if heard != self.heard {
+            self.heard = heard;
+            self.heard_at = Some(now);
+            if let Some(from) = self.stall.take()
+                && let Some(last) = self.stalls.last_mut()
+            {
+                *last = now.saturating_duration_since(from);
+            }
+            return None;
+        }
+        let silent = now.saturating_duration_since(since);
+        if silent < MEDIA_STALL {
+            return None;
+        }
+        match self.stall {
+            None => {
+                self.stall = Some(since);
+                self.stalls.push(silent);
+            }
+            Some(_) => {
+                if let Some(last) = self.stalls.last_mut() {
+                    *last = silent;
+                }
+            }
+        }
+        Some(silent)
     }
 
     fn finish(mut self) -> Result<CallReport, EngineError> {
@@ -409,6 +467,7 @@ impl Engine {
         report.recording_error = self.recording_error;
         report.device_events = self.device_log;
         report.receive_overflow = self.call.receive_overflow();
+        report.media_stalls = self.stalls;
         Ok(report)
     }
 }

@@ -1,10 +1,13 @@
-//! Uploading a call's recording to the line server (`POST /api/calls/{call}/recording`) and
-//! the statistics over plain HTTP with the session's bearer token.
+//! Uploading a call's recording to the line server (`POST /api/calls/{call}/recording`),
+//! downloading it, and signing in, each one HTTP request with the session's bearer token over
+//! the server's scheme: HTTPS with the certificate checked for `https://`, plain HTTP for
+//! `http://` (the shared [`Connector`]).
 
 use std::path::Path;
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
+use linedesk_endpoint::Connector;
 use serde::Deserialize;
 
 use crate::EngineError;
@@ -19,39 +22,26 @@ pub struct Uploaded {
     pub duplicate: bool,
 }
 
-/// One HTTP request to `server` (`host:port`): the status and the body.
+/// One HTTP request to `server`: the status and the body.
 pub(crate) async fn request(
-    server: &str,
+    server: &Connector,
     method: hyper::Method,
     path: &str,
     token: Option<&str>,
     content_type: &str,
     body: Vec<u8>,
 ) -> Result<(hyper::StatusCode, Bytes), EngineError> {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Full<Bytes>>();
     let mut builder = hyper::Request::builder()
         .method(method)
-        .uri(format!("http://{server}{path}"))
+        .uri(path)
         .header(hyper::header::CONTENT_TYPE, content_type);
     if let Some(token) = token {
         builder = builder.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
     }
     let request = builder
         .body(Full::new(Bytes::from(body)))
-        .map_err(|e| EngineError::Unreachable(e.to_string()))?;
-    let response = client
-        .request(request)
-        .await
-        .map_err(|e| EngineError::Unreachable(e.to_string()))?;
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| EngineError::Unreachable(e.to_string()))?
-        .to_bytes();
-    Ok((status, bytes))
+        .map_err(|e| EngineError::Line(format!("a request to {path}: {e}")))?;
+    Ok(server.request(request).await?)
 }
 
 fn refused(status: hyper::StatusCode, body: &[u8]) -> EngineError {
@@ -65,10 +55,10 @@ fn refused(status: hyper::StatusCode, body: &[u8]) -> EngineError {
     }
 }
 
-/// Upload the recording at `path` of `call` to `server` (`host:port`) as the call's
-/// specialist. Re-uploading the same file is harmless (`duplicate: true`).
+/// Upload the recording at `path` of `call` to `server` as the call's specialist.
+/// Re-uploading the same file is harmless (`duplicate: true`).
 pub async fn upload_recording(
-    server: &str,
+    server: &Connector,
     token: &str,
     call: u64,
     path: &Path,
@@ -91,7 +81,7 @@ pub async fn upload_recording(
 
 /// Download the recording of `call` (the call's client, or a specialist of its line).
 pub async fn download_recording(
-    server: &str,
+    server: &Connector,
     token: &str,
     call: u64,
 ) -> Result<Vec<u8>, EngineError> {
@@ -111,7 +101,7 @@ pub async fn download_recording(
 }
 
 /// `POST /api/login`: the bearer token.
-pub async fn login(server: &str, login: &str, password: &str) -> Result<String, EngineError> {
+pub async fn login(server: &Connector, login: &str, password: &str) -> Result<String, EngineError> {
     let body = serde_json::json!({ "login": login, "password": password }).to_string();
     let (status, bytes) = request(
         server,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use linedesk_engine::analysis::align;
 use linedesk_engine::loopback::{Loopback, run};
-use linedesk_engine::{EngineError, download_recording, upload::login};
+use linedesk_engine::{Bare, Connector, EngineError, download_recording, upload::login};
 use linedesk_protocol::{Event, Role};
 use linedesk_server::auth::hash_password;
 use linedesk_server::storage::Storage;
@@ -30,6 +30,8 @@ async fn speech_goes_through_two_engines_and_the_recording_reaches_the_appeal() 
         length: None,
         impairment: None,
         dir: dir.path().to_path_buf(),
+        ice: Default::default(),
+        relay_only: false,
     })
     .await
     .expect("the loopback call");
@@ -97,7 +99,7 @@ async fn speech_goes_through_two_engines_and_the_recording_reaches_the_appeal() 
     assert_eq!(recorded, Some(expected_ms));
 
     // The client downloads it; a stranger of the same line gets 403.
-    let server = &outcome.server.addr;
+    let server = &Connector::parse(&outcome.server.addr, Bare::Plain, None).expect("address");
     let got = download_recording(server, &outcome.client_token, outcome.call)
         .await
         .expect("the client's own recording");

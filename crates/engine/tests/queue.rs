@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use linedesk_engine::UploadQueue;
+use linedesk_engine::{Bare, Connector, UploadQueue};
 use linedesk_protocol::{Action, Event};
 use linedesk_server::app::{Server, now_ms, serve};
 use linedesk_server::auth::{new_token, token_hash};
@@ -54,12 +54,16 @@ async fn a_recording_waits_in_the_queue_until_the_server_is_back() {
         .expect("bind")
         .local_addr()
         .expect("addr");
-    let server = addr.to_string();
+    let server = Connector::parse(&format!("http://{addr}"), Bare::Refused, None).expect("address");
     let queue = UploadQueue::open(&dir.path().join("pending"))
         .expect("queue")
         .with_first_backoff(Duration::from_millis(200));
     queue
-        .enqueue(call, &dir.path().join("call.ogg"))
+        .enqueue(
+            call,
+            &dir.path().join("call.ogg"),
+            &format!("http://{addr}"),
+        )
         .expect("queued");
 
     let pass = queue
@@ -88,11 +92,11 @@ async fn a_recording_waits_in_the_queue_until_the_server_is_back() {
     // The server comes up on that port; the queue delivers and empties.
     let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind");
     tokio::spawn(serve(listener, Server::new(storage.clone())));
-    let uploaded = queue
+    let drained = queue
         .drain(&server, &token, Duration::from_secs(20))
         .await
         .expect("drain");
-    assert_eq!(uploaded, [call]);
+    assert_eq!(drained.uploaded, [call]);
     assert!(queue.pending().expect("pending").is_empty());
     let recorded = storage
         .events_after(line, 0, 100)

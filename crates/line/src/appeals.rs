@@ -5,7 +5,7 @@
 use linedesk_domain::appeal::{Actor, Appeal, AppealError, AppealState, Channel, TransferTarget};
 use linedesk_domain::ids::{AppealId, ClientId, LineId, SpecialistId};
 use linedesk_domain::routing::Movement;
-use linedesk_protocol::{AppealChannel, Event, Role};
+use linedesk_protocol::{AppealChannel, Event, MAX_RATING_COMMENT_CHARS, Role, check_chars};
 
 use crate::error::LineError;
 use crate::repo::{AppealRow, AppealStage, Repo};
@@ -46,7 +46,8 @@ pub(crate) fn restore(row: &AppealRow) -> Result<Appeal, LineError> {
         opened,
         opened,
         state,
-        row.stars.map(|s| (s, String::new())),
+        row.stars
+            .map(|s| (s, row.rating_comment.clone().unwrap_or_default())),
     ))
 }
 
@@ -77,6 +78,10 @@ fn store(row: &mut AppealRow, appeal: &Appeal) {
     }
     row.tier = appeal.tier;
     row.stars = appeal.rating().map(|r| r.0);
+    row.rating_comment = appeal
+        .rating()
+        .map(|r| r.1.clone())
+        .filter(|c| !c.is_empty());
 }
 
 /// A2: a specialist takes a queued appeal of a line they serve.
@@ -306,12 +311,14 @@ fn to_line<R: Repo>(
     w.append(other, transferred(continued, there))
 }
 
-/// A4: a client rates their finished appeal, once, 1 to 5 stars.
+/// A4: a client rates their finished appeal, once, 1 to 5 stars, with an optional comment
+/// (trimmed; an empty one is none).
 pub(crate) fn rate<R: Repo>(
     w: &mut Work<'_, R>,
     actor: Subject,
     appeal: u64,
     stars: u8,
+    comment: Option<&str>,
 ) -> Result<(), LineError> {
     if actor.role != Role::Client {
         return Err(LineError::NotAllowed(
@@ -328,15 +335,23 @@ pub(crate) fn rate<R: Repo>(
         )));
     }
     let mut a = restore(&row)?;
-    a.rate(stars, "", instant(w.now_ms)?)?;
+    check_chars(
+        "comment",
+        comment.unwrap_or_default(),
+        MAX_RATING_COMMENT_CHARS,
+    )
+    .map_err(|e| LineError::Invalid(e.to_string()))?;
+    a.rate(stars, comment.unwrap_or_default(), instant(w.now_ms)?)?;
     store(&mut row, &a);
     w.repo.put_appeal(&row)?;
+    let comment = row.rating_comment.clone();
     w.append(
         row.line,
         Event::AppealRated {
             appeal,
             client: row.client,
             stars,
+            comment,
         },
     )
 }

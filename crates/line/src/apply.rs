@@ -7,7 +7,7 @@ use crate::remote_sessions::{self, Gate};
 use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
-use crate::{appeals, calls, kb_drafts, messages, tickets};
+use crate::{appeals, calls, kb_articles, kb_drafts, messages, tickets};
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +71,11 @@ pub fn apply_gated<R: Repo>(
         } => appeals::transfer(w, actor, *appeal, *to, *target, reason)?,
         Action::StartAppeal { line, client } => appeals::start(w, actor, *line, *client)?,
         Action::MarkSpam { appeal } => appeals::mark_spam(w, actor, *appeal)?,
-        Action::RateAppeal { appeal, stars } => appeals::rate(w, actor, *appeal, *stars)?,
+        Action::RateAppeal {
+            appeal,
+            stars,
+            comment,
+        } => appeals::rate(w, actor, *appeal, *stars, comment.as_deref())?,
         Action::PlaceCall { line, client } => calls::place(w, actor, key, *line, *client)?,
         Action::AnswerCall { call } => calls::answer(w, actor, *call)?,
         Action::HangUp { call, reason } => calls::hang_up(w, actor, *call, *reason)?,
@@ -101,6 +105,9 @@ pub fn apply_gated<R: Repo>(
             text,
         } => {
             kb_drafts::save_kb_draft(&mut w.repo, actor, *line, subject, text, w.now_ms)?;
+        }
+        Action::ArticleHelped { line, article } => {
+            kb_articles::article_helped(w, actor, *line, *article)?
         }
     }
     Ok(Step::Done)

@@ -10,6 +10,8 @@ use linedesk_protocol::{AppealChannel, Event};
 use crate::call_repo::CallRepo;
 use crate::error::RepoError;
 use crate::files::FileRepo;
+use crate::guests::GuestRepo;
+use crate::kb_articles::KbArticleRepo;
 use crate::kb_drafts::KbDraftRepo;
 use crate::remote_repo::RemoteRepo;
 use crate::tickets::repo::TicketRepo;
@@ -44,6 +46,8 @@ pub struct AppealRow {
     pub result: Option<String>,
     pub spam: bool,
     pub stars: Option<u8>,
+    /// A4: what the client wrote with their rating (`None`: nothing).
+    pub rating_comment: Option<String>,
 }
 
 impl AppealRow {
@@ -87,7 +91,9 @@ pub struct SlaTimerRow {
 
 /// One transaction of a backend, as the line's rules use it. Every method reads or writes
 /// inside the action's transaction; nothing is visible to others before the backend commits.
-pub trait Repo: CallRepo + RemoteRepo + TicketRepo + KbDraftRepo + FileRepo {
+pub trait Repo:
+    CallRepo + RemoteRepo + TicketRepo + KbDraftRepo + KbArticleRepo + FileRepo + GuestRepo
+{
     /// Claim `key` for `owner` (at `at_ms`); `false` when it was claimed before (a duplicate).
     fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError>;
     /// Whether `owner` claimed `key` before (without claiming it).
@@ -115,7 +121,7 @@ pub trait Repo: CallRepo + RemoteRepo + TicketRepo + KbDraftRepo + FileRepo {
     fn open_appeal_of(&mut self, line: u64, client: u64) -> Result<Option<u64>, RepoError>;
     /// Insert a new queued appeal; its id.
     fn insert_appeal(&mut self, appeal: &NewAppeal) -> Result<u64, RepoError>;
-    /// Write the appeal's stage, holder, tier, result, spam mark and stars.
+    /// Write the appeal's stage, holder, tier, result, spam mark, stars and rating comment.
     fn put_appeal(&mut self, appeal: &AppealRow) -> Result<(), RepoError>;
 
     /// S5: the line's SLA levels (the built-in default alone when none were set).

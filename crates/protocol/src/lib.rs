@@ -14,6 +14,8 @@ use linedesk_domain::ticket::{TicketHistoryEntry, TicketNumber, TicketState};
 use serde::{Deserialize, Serialize};
 
 mod call;
+mod guest;
+mod ice;
 mod limits;
 mod query;
 mod workstation;
@@ -22,11 +24,17 @@ pub use call::{
     MAX_SDP_MID_BYTES, SignalPayload,
 };
 mod remote;
+pub use guest::GuestSignIn;
+pub use ice::{
+    IceServer, IceServerError, MAX_ICE_FIELD_BYTES, MAX_ICE_SERVERS, MAX_ICE_URLS,
+    check_ice_servers, check_ice_url, is_turn_url,
+};
 pub use limits::{
-    FieldError, LimitUnit, MAX_ERROR_MESSAGE_CHARS, MAX_KB_BODY_CHARS, MAX_KB_DRAFT_SUBJECT_CHARS,
-    MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS, MAX_MESSAGE_CHARS,
-    MAX_NAME_CHARS, MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS, MAX_RESULT_CHARS,
-    MAX_SLA_LEVEL_NAME_CHARS, MAX_TICKET_SUBJECT_CHARS, MAX_TICKET_TEXT_CHARS,
+    FieldError, LimitUnit, MAX_ERROR_MESSAGE_CHARS, MAX_GUEST_BODY_BYTES, MAX_KB_BODY_CHARS,
+    MAX_KB_DRAFT_SUBJECT_CHARS, MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_HITS_FOR_CLIENTS,
+    MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS, MAX_MESSAGE_CHARS, MAX_NAME_CHARS,
+    MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS, MAX_RATING_COMMENT_CHARS,
+    MAX_RESULT_CHARS, MAX_SLA_LEVEL_NAME_CHARS, MAX_TICKET_SUBJECT_CHARS, MAX_TICKET_TEXT_CHARS,
     MAX_TRANSFER_REASON_CHARS, card, check_chars,
 };
 pub use query::encode_query_value;
@@ -136,10 +144,13 @@ pub enum Action {
         appeal: u64,
         result: String,
     },
-    /// A client rates their own finished appeal once, 1 to 5 stars (A4).
+    /// A client rates their own finished appeal once, 1 to 5 stars, with an optional comment
+    /// (A4; frames without `comment` decode as none).
     RateAppeal {
         appeal: u64,
         stars: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
     },
     /// T1: a specialist registers a ticket for a client of a line, optionally from an appeal.
     /// It starts OPEN in the creator's folder; `subject` is its type as the folder lists it.
@@ -260,6 +271,12 @@ pub enum Action {
         line: u64,
         subject: String,
         text: String,
+    },
+    /// C8, a client: article `article` of their `line`'s knowledge base answered their
+    /// question without an appeal ([`Event::ArticleHelped`]).
+    ArticleHelped {
+        line: u64,
+        article: u64,
     },
 }
 
@@ -394,11 +411,14 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<TransferTarget>,
     },
-    /// A4: the client rated their finished appeal.
+    /// A4: the client rated their finished appeal (with the comment they wrote, if any;
+    /// older logs decode as none).
     AppealRated {
         appeal: u64,
         client: u64,
         stars: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
     },
     /// S3: the deadlines fixed when the appeal opened, under the level that applies (S5).
     SlaStarted {
@@ -550,6 +570,13 @@ pub enum Event {
         size: u64,
         appeal: Option<u64>,
     },
+    /// C8: a KB article (its id and title as they were) answered the client's question
+    /// without an appeal; the client's timeline shows it and reports count it.
+    ArticleHelped {
+        client: u64,
+        article: u64,
+        title: String,
+    },
 }
 
 impl Event {
@@ -578,7 +605,8 @@ impl Event {
             | Event::RemoteStarted { client, .. }
             | Event::RemoteEnded { client, .. }
             | Event::AppealMarkedSpam { client, .. }
-            | Event::FileShared { client, .. } => Some(*client),
+            | Event::FileShared { client, .. }
+            | Event::ArticleHelped { client, .. } => Some(*client),
             Event::TicketQueueNamed { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -604,7 +632,8 @@ impl Event {
             | Event::RemoteRequested { .. }
             | Event::RemoteStarted { .. }
             | Event::RemoteEnded { .. }
-            | Event::FileShared { .. } => true,
+            | Event::FileShared { .. }
+            | Event::ArticleHelped { .. } => true,
             Event::TicketQueueNamed { .. } | Event::AppealMarkedSpam { .. } => false,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -643,6 +672,9 @@ pub struct ClientProfile {
     pub work_status: Option<String>,
     /// Names of the specialists responsible for the client.
     pub responsible: Vec<String>,
+    /// Signed in as a guest from the web widget (K1): a name and an e-mail or phone the
+    /// person typed, not checked by anyone.
+    pub guest: bool,
 }
 
 /// Stable error codes of the wire: the app switches on them and translates them.
@@ -820,6 +852,7 @@ mod tests {
             action: Action::RateAppeal {
                 appeal: 7,
                 stars: 5,
+                comment: None,
             },
         };
         assert_eq!(
@@ -830,6 +863,7 @@ mod tests {
             appeal: 7,
             client: 3,
             stars: 5,
+            comment: None,
         };
         assert_eq!(
             serde_json::to_string(&rated).expect("json"),

@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::{Action, ClientProfile, ErrorCode};
+use crate::{Action, ClientProfile, ErrorCode, GuestSignIn};
 
 /// Longest chat message, in characters (the app's store has the same limit).
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
@@ -31,6 +31,9 @@ pub const MAX_TRANSFER_REASON_CHARS: usize = 2_000;
 /// The result an appeal is finished with, in characters (the app's store allows 500). A
 /// transfer to another line finishes the appeal with `→ line N: reason`, which fits too.
 pub const MAX_RESULT_CHARS: usize = 2_000;
+
+/// The comment a client writes with their rating (A4), in characters.
+pub const MAX_RATING_COMMENT_CHARS: usize = 2_000;
 
 /// A KB draft's subject, in characters.
 pub const MAX_KB_DRAFT_SUBJECT_CHARS: usize = 200;
@@ -79,6 +82,14 @@ pub mod card {
     /// How many responsible specialists a card names, each at most [`super::MAX_NAME_CHARS`].
     pub const RESPONSIBLE_COUNT: usize = 20;
 }
+
+/// The largest body of `POST /api/widget/guest` ([`GuestSignIn`]), in bytes: its fields at
+/// their limits, every character escaped as JSON's worst case (six bytes), fit with room for
+/// the keys; a body announcing more is refused before it is read.
+pub const MAX_GUEST_BODY_BYTES: usize = 4 * 1024;
+
+/// Most KB articles one client's search answers (C8 hints while typing).
+pub const MAX_KB_HITS_FOR_CLIENTS: u32 = 10;
 
 /// Longest message of an `Error` frame, in characters (longer ones are cut).
 pub const MAX_ERROR_MESSAGE_CHARS: usize = 500;
@@ -144,6 +155,9 @@ impl Action {
                 check_chars("reason", reason, MAX_TRANSFER_REASON_CHARS)
             }
             Action::FinishAppeal { result, .. } => check_chars("result", result, MAX_RESULT_CHARS),
+            Action::RateAppeal { comment, .. } => {
+                check_opt("comment", comment, MAX_RATING_COMMENT_CHARS)
+            }
             Action::CreateTicket { subject, text, .. } => {
                 check_chars("subject", subject, MAX_TICKET_SUBJECT_CHARS)?;
                 check_chars("text", text, MAX_TICKET_TEXT_CHARS)
@@ -165,7 +179,6 @@ impl Action {
             }
             Action::SetPresence { .. }
             | Action::TakeAppeal { .. }
-            | Action::RateAppeal { .. }
             | Action::SaveTicket { .. }
             | Action::DispatchTicket { .. }
             | Action::TakeTicket { .. }
@@ -178,8 +191,18 @@ impl Action {
             | Action::AnswerRemoteSession { .. }
             | Action::EndRemoteSession { .. }
             | Action::StartAppeal { .. }
-            | Action::MarkSpam { .. } => Ok(()),
+            | Action::MarkSpam { .. }
+            | Action::ArticleHelped { .. } => Ok(()),
         }
+    }
+}
+
+impl GuestSignIn {
+    /// Every field within the card's limit ([`card`]): the first one over it.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        check_chars("name", &self.name, card::NAME)?;
+        check_opt("email", &self.email, card::EMAIL)?;
+        check_opt("phone", &self.phone, card::PHONE)
     }
 }
 
@@ -208,6 +231,7 @@ impl ClientProfile {
             region,
             birth_date,
             vip: _,
+            guest: _,
             work_status,
             responsible,
         } = self;

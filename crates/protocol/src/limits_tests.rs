@@ -80,6 +80,7 @@ fn maximal_actions() -> Vec<Action> {
         Action::RateAppeal {
             appeal: ID,
             stars: u8::MAX,
+            comment: some_worst(MAX_RATING_COMMENT_CHARS),
         },
         Action::CreateTicket {
             line: ID,
@@ -149,12 +150,16 @@ fn maximal_actions() -> Vec<Action> {
             subject: worst(MAX_KB_DRAFT_SUBJECT_CHARS),
             text: worst(MAX_KB_DRAFT_TEXT_CHARS),
         },
+        Action::ArticleHelped {
+            line: ID,
+            article: ID,
+        },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 27;
+const ACTION_VARIANTS: usize = 28;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -185,6 +190,7 @@ fn action_variant(action: &Action) -> usize {
         Action::StartAppeal { .. } => 24,
         Action::MarkSpam { .. } => 25,
         Action::SaveKbDraft { .. } => 26,
+        Action::ArticleHelped { .. } => 27,
     }
 }
 
@@ -211,6 +217,7 @@ fn maximal_profile() -> ClientProfile {
         birth_date: some_worst(card::BIRTH_DATE),
         vip: true,
         work_status: some_worst(card::WORK_STATUS),
+        guest: true,
         responsible: vec![worst(MAX_NAME_CHARS); card::RESPONSIBLE_COUNT],
     }
 }
@@ -297,6 +304,7 @@ fn maximal_events() -> Vec<Event> {
             appeal: ID,
             client: ID,
             stars: u8::MAX,
+            comment: some_worst(MAX_RATING_COMMENT_CHARS),
         },
         Event::SlaStarted {
             appeal: ID,
@@ -411,6 +419,11 @@ fn maximal_events() -> Vec<Event> {
             size: u64::MAX,
             appeal: Some(ID),
         },
+        Event::ArticleHelped {
+            client: ID,
+            article: ID,
+            title: worst(MAX_KB_TITLE_CHARS),
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -448,7 +461,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 27;
+const EVENT_VARIANTS: usize = 28;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -479,6 +492,7 @@ fn event_variant(event: &Event) -> usize {
         Event::TicketQueueNamed { .. } => 24,
         Event::AppealMarkedSpam { .. } => 25,
         Event::FileShared { .. } => 26,
+        Event::ArticleHelped { .. } => 27,
     }
 }
 
@@ -709,4 +723,69 @@ fn error_frames_keep_the_field_and_old_ones_still_decode() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_guest_sign_in_at_its_limits_fits_its_body_cap_and_one_over_is_named() {
+    let at_limits = GuestSignIn {
+        line: ID,
+        name: worst(card::NAME),
+        email: some_worst(card::EMAIL),
+        phone: some_worst(card::PHONE),
+    };
+    assert_eq!(at_limits.validate(), Ok(()));
+    let body = serde_json::to_string(&at_limits).expect("json");
+    assert!(
+        body.len() <= MAX_GUEST_BODY_BYTES,
+        "{} bytes, over {MAX_GUEST_BODY_BYTES}",
+        body.len()
+    );
+    for (field, over) in [
+        (
+            "name",
+            GuestSignIn {
+                name: "я".repeat(card::NAME + 1),
+                ..at_limits.clone()
+            },
+        ),
+        (
+            "email",
+            GuestSignIn {
+                email: Some("e".repeat(card::EMAIL + 1)),
+                ..at_limits.clone()
+            },
+        ),
+        (
+            "phone",
+            GuestSignIn {
+                phone: Some("1".repeat(card::PHONE + 1)),
+                ..at_limits.clone()
+            },
+        ),
+    ] {
+        assert_eq!(over.validate().map_err(|e| e.field), Err(field));
+    }
+}
+
+#[test]
+fn a_rating_without_a_comment_still_decodes_and_one_over_the_limit_is_named() {
+    let old = r#"{"type":"submit","key":"r","action":{"kind":"rate_appeal","appeal":7,"stars":5}}"#;
+    match ClientFrame::decode(old).expect("old frame") {
+        ClientFrame::Submit {
+            action: Action::RateAppeal { comment: None, .. },
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    let old_event = r#"{"kind":"appeal_rated","appeal":7,"client":3,"stars":5}"#;
+    assert!(matches!(
+        serde_json::from_str::<Event>(old_event).expect("old event"),
+        Event::AppealRated { comment: None, .. }
+    ));
+    let over = Action::RateAppeal {
+        appeal: 7,
+        stars: 5,
+        comment: Some("к".repeat(MAX_RATING_COMMENT_CHARS + 1)),
+    };
+    assert_eq!(over.validate().map_err(|e| e.field), Err("comment"));
 }

@@ -1,6 +1,7 @@
 //! The signalling half of a Linedesk WebRTC peer, shared by a call (`linedesk-call`) and a
-//! remote session (`linedesk-remote`): both trade an offer, an answer and trickled host
-//! candidates through the line server as [`SignalPayload`]s.
+//! remote session (`linedesk-remote`): both trade an offer, an answer and trickled candidates
+//! through the line server as [`SignalPayload`]s, and gather them as [`IceSetup`] says (the
+//! line's STUN/TURN servers, relay-only or not).
 //!
 //! [`Negotiation`] wraps one peer connection: it makes the offer or the answer, applies the
 //! other side's signals (keeping candidates that come before the remote description until it
@@ -8,6 +9,10 @@
 //! local candidate into the signal to trickle. What a peer carries (audio, data channels),
 //! its states and its timeouts stay with each crate; their errors map from
 //! [`NegotiationError`].
+
+mod ice;
+
+pub use ice::IceSetup;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,7 +38,8 @@ pub enum NegotiationError {
     /// The answering side got an answer.
     #[error("an answer to the answering side")]
     AnswerToAnswerer,
-    /// An offer after the connection was set up (renegotiation is not supported).
+    /// An offer after the connection was set up, to a side that does not take ICE restarts
+    /// (an offering side, or one made without [`Negotiation::with_restarts`]).
     #[error("an offer once the connection is set up")]
     LateOffer,
     /// The WebRTC stack refused (creating or applying the local description).
@@ -45,6 +51,9 @@ fn transport(err: impl std::fmt::Display) -> NegotiationError {
     NegotiationError::Transport(err.to_string())
 }
 
+/// Where the answer to an ICE-restart offer goes (the answering side relays it).
+pub type Emit = Arc<dyn Fn(SignalPayload) + Send + Sync>;
+
 /// One peer connection's offer/answer exchange and its remote candidates.
 pub struct Negotiation {
     pc: Arc<dyn PeerConnection>,
@@ -53,6 +62,10 @@ pub struct Negotiation {
     remote_set: AtomicBool,
     /// This side makes the offer (and so expects one answer).
     offerer: bool,
+    /// An offer of this side waits for its answer (the first one, or an ICE restart's).
+    awaiting_answer: AtomicBool,
+    /// Set: the answering side takes ICE-restart offers and answers them here.
+    restarts: Option<Emit>,
 }
 
 impl Negotiation {
@@ -62,13 +75,44 @@ impl Negotiation {
             early: Mutex::new(Vec::new()),
             remote_set: AtomicBool::new(false),
             offerer,
+            awaiting_answer: AtomicBool::new(false),
+            restarts: None,
         }
+    }
+
+    /// A negotiation that takes part in ICE restarts: the offering side may
+    /// [`Negotiation::restart`]; the answering side answers a restart's offer through `emit`.
+    pub fn with_restarts(pc: Arc<dyn PeerConnection>, offerer: bool, emit: Emit) -> Negotiation {
+        Negotiation {
+            restarts: Some(emit),
+            ..Negotiation::new(pc, offerer)
+        }
+    }
+
+    /// Whether this side makes the offers.
+    pub fn is_offerer(&self) -> bool {
+        self.offerer
+    }
+
+    /// Restart ICE (offering side): fresh ICE credentials, local sockets bound again on the
+    /// interfaces there are now and candidates gathered again; the new offer goes to `emit`
+    /// and the other side answers it like the first one. Repeatable while no answer came.
+    pub async fn restart(&self, emit: impl FnOnce(SignalPayload)) -> Result<(), NegotiationError> {
+        if !self.offerer {
+            return Err(NegotiationError::Transport(
+                "only the offering side restarts ICE".into(),
+            ));
+        }
+        self.pc.restart_ice().await.map_err(transport)?;
+        self.offer(emit).await
     }
 
     /// Create the offer, hand it to `emit` (it must be the first signal the other side gets)
     /// and apply it locally.
     pub async fn offer(&self, emit: impl FnOnce(SignalPayload)) -> Result<(), NegotiationError> {
         let offer = self.pc.create_offer(None).await.map_err(transport)?;
+        // Before the offer leaves: its answer may come back at once.
+        self.awaiting_answer.store(true, Ordering::SeqCst);
         emit(SignalPayload::Offer {
             sdp: offer.sdp.clone(),
         });
@@ -104,7 +148,7 @@ impl Negotiation {
     pub async fn apply(&self, payload: SignalPayload) -> Result<(), NegotiationError> {
         match payload {
             SignalPayload::Answer { sdp } if self.offerer => {
-                if self.remote_set.load(Ordering::SeqCst) {
+                if !self.awaiting_answer.swap(false, Ordering::SeqCst) {
                     return Err(NegotiationError::SecondAnswer);
                 }
                 let answer = RTCSessionDescription::answer(sdp)
@@ -112,6 +156,15 @@ impl Negotiation {
                 self.set_remote(answer).await
             }
             SignalPayload::Answer { .. } => Err(NegotiationError::AnswerToAnswerer),
+            // The offering side restarted ICE: answer its new offer.
+            SignalPayload::Offer { sdp }
+                if !self.offerer && self.remote_set.load(Ordering::SeqCst) =>
+            {
+                let Some(emit) = self.restarts.clone() else {
+                    return Err(NegotiationError::LateOffer);
+                };
+                self.answer(sdp, |answer| emit(answer)).await
+            }
             SignalPayload::Offer { .. } => Err(NegotiationError::LateOffer),
             SignalPayload::Candidate {
                 candidate,

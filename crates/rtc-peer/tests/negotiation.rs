@@ -187,3 +187,113 @@ async fn unusable_descriptions_and_candidates_are_told_apart() {
     let _ = viewer.pc.close().await;
     let _ = host.pc.close().await;
 }
+
+/// Every candidate trickled within `for_` (none is fine).
+async fn trickled_within(side: &mut Side, for_: Duration) -> Vec<SignalPayload> {
+    let mut all = Vec::new();
+    let deadline = tokio::time::Instant::now() + for_;
+    while let Ok(Some(more)) = tokio::time::timeout_at(deadline, side.candidates.recv()).await {
+        all.push(more);
+    }
+    all
+}
+
+fn ufrag(sdp: &str) -> Option<&str> {
+    sdp.lines().find_map(|l| l.strip_prefix("a=ice-ufrag:"))
+}
+
+#[tokio::test]
+async fn an_ice_restart_offer_is_answered_by_a_side_that_takes_restarts() {
+    let (emit_tx, mut emitted) = mpsc::unbounded_channel();
+    let mut viewer = side(true).await;
+    let mut host = side(false).await;
+    host.negotiation = Negotiation::with_restarts(
+        host.pc.clone(),
+        false,
+        Arc::new(move |signal| {
+            let _ = emit_tx.send(signal);
+        }),
+    );
+    viewer
+        .pc
+        .create_data_channel("probe", Some(RTCDataChannelInit::default()))
+        .await
+        .expect("data channel");
+    let mut sent = Vec::new();
+    viewer
+        .negotiation
+        .offer(|offer| sent.push(offer))
+        .await
+        .expect("offer");
+    let Some(SignalPayload::Offer { sdp: first }) = sent.pop() else {
+        panic!("an offer");
+    };
+    let mut answer = Vec::new();
+    host.negotiation
+        .answer(first.clone(), |a| answer.push(a))
+        .await
+        .expect("answer");
+    viewer
+        .negotiation
+        .apply(answer.pop().expect("answer"))
+        .await
+        .expect("the answer");
+    for candidate in trickled(&mut viewer).await {
+        host.negotiation.apply(candidate).await.expect("candidate");
+    }
+    for candidate in trickled(&mut host).await {
+        viewer
+            .negotiation
+            .apply(candidate)
+            .await
+            .expect("candidate");
+    }
+    connected(&mut viewer).await;
+    connected(&mut host).await;
+
+    // The answering side cannot restart; the offering side can, with fresh ICE credentials.
+    assert!(host.negotiation.restart(|_| {}).await.is_err());
+    viewer
+        .negotiation
+        .restart(|offer| sent.push(offer))
+        .await
+        .expect("restart");
+    let Some(SignalPayload::Offer { sdp: again }) = sent.pop() else {
+        panic!("a new offer");
+    };
+    assert_ne!(ufrag(&first), ufrag(&again), "new ICE credentials");
+    // An offer to the offering side is still refused.
+    assert!(matches!(
+        viewer
+            .negotiation
+            .apply(SignalPayload::Offer { sdp: again.clone() })
+            .await,
+        Err(NegotiationError::LateOffer)
+    ));
+    host.negotiation
+        .apply(SignalPayload::Offer { sdp: again })
+        .await
+        .expect("the restart's offer is answered");
+    let answer = emitted.recv().await.expect("the restart's answer");
+    assert!(matches!(answer, SignalPayload::Answer { .. }));
+    viewer
+        .negotiation
+        .apply(answer.clone())
+        .await
+        .expect("the restart's answer is taken");
+    assert!(matches!(
+        viewer.negotiation.apply(answer).await,
+        Err(NegotiationError::SecondAnswer)
+    ));
+    for candidate in trickled_within(&mut viewer, Duration::from_secs(1)).await {
+        let _ = host.negotiation.apply(candidate).await;
+    }
+    for candidate in trickled_within(&mut host, Duration::from_secs(1)).await {
+        let _ = viewer.negotiation.apply(candidate).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(*viewer.state.borrow(), RTCPeerConnectionState::Connected);
+    assert_eq!(*host.state.borrow(), RTCPeerConnectionState::Connected);
+    let _ = viewer.pc.close().await;
+    let _ = host.pc.close().await;
+}

@@ -10,9 +10,18 @@
 //! header_timeout_seconds = 10
 //! body_timeout_seconds = 300
 //! allowed_origins = ["https://desk.example.com"]
+//! [[widget.lines]]               # optional: the client's web widget of a line
+//! line = 1
+//! origins = ["https://shop.example.com"]
+//! guests = true
 //! [tls]                          # optional: HTTPS and WSS on the same port
 //! cert = "/etc/linedesk/cert.pem"
 //! key = "/etc/linedesk/key.pem"
+//! [ice]                          # optional: STUN/TURN for calls and remote sessions
+//! stun = ["stun:turn.example.com:3478"]
+//! turn = ["turn:turn.example.com:3478?transport=udp", "turn:turn.example.com:3478?transport=tcp"]
+//! turn_secret_file = "/etc/linedesk/turn-secret"  # or turn_secret = "..." (coturn's static-auth-secret)
+//! credential_lifetime_seconds = 43200             # default 12 h
 //! ```
 //!
 //! Everything is checked before the server starts: an unknown key, a bad address, a missing or
@@ -20,14 +29,17 @@
 //! the file and the key. Relative paths are taken from the config file's folder, so a config
 //! next to its certificates works from any working directory.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::ice::{IceConfig, RawIce, ice_config};
+use crate::ip_buckets::BucketPolicy;
 use crate::tls::{TlsError, server_config};
+use crate::widget_policy::{RawWidget, WidgetPolicy, WidgetPolicyError, normalize_origin};
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:7700";
 
@@ -42,6 +54,39 @@ pub struct ServerConfig {
     pub http: HttpPolicy,
     /// V2: how long a client's remote-session password stays valid after it was set.
     pub remote_password_ttl: Duration,
+    /// The web widget's lines (`[[widget.lines]]`): origins and guests.
+    pub widget: WidgetPolicy,
+    /// Guests' tokens and the per-address limit on making guests (`[guests]`).
+    pub guests: GuestPolicy,
+    /// STUN and TURN handed to the parties of calls and remote sessions (`[ice]`).
+    pub ice: IceConfig,
+}
+
+/// Guests of the web widget (K1): how long their token lives and how many one address may
+/// create (`[guests]` in the config file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuestPolicy {
+    /// A guest's token: the browser keeps it and the conversation goes on at the next visit.
+    pub token_lifetime: Duration,
+    /// New guests per client address (IPv6: per /64).
+    pub per_ip: BucketPolicy,
+    /// Most addresses remembered by that limit (memory bound).
+    pub max_addresses: usize,
+}
+
+pub const DEFAULT_GUEST_TOKEN_DAYS: u64 = 30;
+
+impl Default for GuestPolicy {
+    fn default() -> GuestPolicy {
+        GuestPolicy {
+            token_lifetime: Duration::from_secs(DEFAULT_GUEST_TOKEN_DAYS * 24 * 60 * 60),
+            per_ip: BucketPolicy {
+                burst: 5,
+                per_minute: 3,
+            },
+            max_addresses: 65_536,
+        }
+    }
 }
 
 /// The HTTP side's deadlines, caps and allowed origins (`[http]` in the config file).
@@ -56,6 +101,11 @@ pub struct HttpPolicy {
     /// `Origin`s a browser request may come from (exact `scheme://host[:port]`). A request
     /// without `Origin` is not from a browser page and passes; empty: no browser page may call.
     pub allowed_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: from one of these, the client's
+    /// address is the last one in that header that is not a trusted proxy itself; from any
+    /// other peer the header is ignored and the socket's address counts (login throttle,
+    /// guest limit).
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 512;
@@ -68,6 +118,7 @@ impl Default for HttpPolicy {
             // 50 MiB (the largest recording) in 5 minutes: about 1.4 Mbit/s.
             body_timeout: Duration::from_secs(300),
             allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -102,6 +153,11 @@ pub enum ConfigError {
         value: String,
         reason: &'static str,
     },
+    #[error("{file}: {source}")]
+    Widget {
+        file: PathBuf,
+        source: WidgetPolicyError,
+    },
     #[error("{file}: `{key}`: {source}")]
     Tls {
         file: PathBuf,
@@ -119,6 +175,17 @@ struct RawConfig {
     offline_grace_seconds: Option<u64>,
     http: Option<RawHttp>,
     remote_password_hours: Option<u64>,
+    widget: Option<RawWidget>,
+    guests: Option<RawGuests>,
+    ice: Option<RawIce>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGuests {
+    token_days: Option<u64>,
+    per_minute: Option<u32>,
+    burst: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +195,7 @@ struct RawHttp {
     header_timeout_seconds: Option<u64>,
     body_timeout_seconds: Option<u64>,
     allowed_origins: Option<Vec<String>>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +280,21 @@ impl ServerConfig {
             }
             Some(h) => Duration::from_secs(h * 60 * 60),
         };
+        let widget = match raw.widget {
+            None => WidgetPolicy::default(),
+            Some(w) => WidgetPolicy::from_raw(w).map_err(|source| ConfigError::Widget {
+                file: file.to_path_buf(),
+                source,
+            })?,
+        };
+        let guests = match raw.guests {
+            None => GuestPolicy::default(),
+            Some(g) => guest_policy(file, g)?,
+        };
+        let ice = match raw.ice {
+            None => IceConfig::default(),
+            Some(raw) => ice_config(file, raw, resolve)?,
+        };
         let tls = match raw.tls {
             None => None,
             Some(t) => {
@@ -232,8 +315,62 @@ impl ServerConfig {
             offline_grace,
             http,
             remote_password_ttl,
+            widget,
+            guests,
+            ice,
         })
     }
+}
+
+fn guest_policy(file: &Path, raw: RawGuests) -> Result<GuestPolicy, ConfigError> {
+    let bad = |key: &'static str, value: String, reason: &'static str| ConfigError::BadValue {
+        file: file.to_path_buf(),
+        key,
+        value,
+        reason,
+    };
+    let mut policy = GuestPolicy::default();
+    if let Some(days) = raw.token_days {
+        if days == 0 || days > 365 {
+            return Err(bad(
+                "guests.token_days",
+                days.to_string(),
+                "must be between 1 and 365",
+            ));
+        }
+        policy.token_lifetime = Duration::from_secs(days * 24 * 60 * 60);
+    }
+    if let Some(n) = raw.per_minute {
+        if n == 0 || n > 10_000 {
+            return Err(bad(
+                "guests.per_minute",
+                n.to_string(),
+                "must be between 1 and 10000",
+            ));
+        }
+        policy.per_ip.per_minute = n;
+    }
+    if let Some(n) = raw.burst {
+        if n == 0 || n > 10_000 {
+            return Err(bad(
+                "guests.burst",
+                n.to_string(),
+                "must be between 1 and 10000",
+            ));
+        }
+        policy.per_ip.burst = n;
+    }
+    Ok(policy)
+}
+
+/// An origin as a browser sends it: `scheme://host[:port]`, lower case, no trailing slash.
+fn origin_of(file: &Path, key: &'static str, origin: &str) -> Result<String, ConfigError> {
+    normalize_origin(origin).ok_or_else(|| ConfigError::BadValue {
+        file: file.to_path_buf(),
+        key,
+        value: format!("{origin:?}"),
+        reason: "an origin is scheme://host[:port], like https://desk.example.com",
+    })
 }
 
 /// Longest accepted HTTP deadline: an hour.
@@ -267,17 +404,18 @@ fn http_policy(file: &Path, raw: RawHttp) -> Result<HttpPolicy, ConfigError> {
     };
     let mut allowed_origins = Vec::new();
     for origin in raw.allowed_origins.unwrap_or_default() {
-        let trimmed = origin.trim().trim_end_matches('/');
-        let scheme_ok = trimmed.starts_with("http://") || trimmed.starts_with("https://");
-        let host = trimmed.split_once("://").map_or("", |(_, h)| h);
-        if !scheme_ok || host.is_empty() || host.contains('/') {
-            return Err(bad(
-                "http.allowed_origins",
-                format!("{origin:?}"),
-                "an origin is scheme://host[:port], like https://desk.example.com",
-            ));
-        }
-        allowed_origins.push(trimmed.to_ascii_lowercase());
+        allowed_origins.push(origin_of(file, "http.allowed_origins", &origin)?);
+    }
+    let mut trusted_proxies = Vec::new();
+    for proxy in raw.trusted_proxies.unwrap_or_default() {
+        let ip = proxy.trim().parse::<IpAddr>().map_err(|_| {
+            bad(
+                "http.trusted_proxies",
+                format!("{proxy:?}"),
+                "a proxy is an IP address, like 127.0.0.1 or ::1",
+            )
+        })?;
+        trusted_proxies.push(ip);
     }
     Ok(HttpPolicy {
         max_connections_per_ip,
@@ -292,6 +430,7 @@ fn http_policy(file: &Path, raw: RawHttp) -> Result<HttpPolicy, ConfigError> {
             defaults.body_timeout,
         )?,
         allowed_origins,
+        trusted_proxies,
     })
 }
 
@@ -317,6 +456,57 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn widget_lines_guests_and_trusted_proxies() {
+        let c = parse(
+            "data_dir = \"d\"\n[http]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n\
+             [guests]\ntoken_days = 7\nper_minute = 2\nburst = 4\n\
+             [[widget.lines]]\nline = 1\norigins = [\"https://Shop.example.com/\"]\nguests = true\n\
+             [[widget.lines]]\nline = 2\n",
+        )
+        .expect("config");
+        assert_eq!(c.http.trusted_proxies.len(), 2);
+        assert_eq!(c.guests.token_lifetime, Duration::from_secs(7 * 24 * 3600));
+        assert_eq!(
+            c.guests.per_ip,
+            BucketPolicy {
+                burst: 4,
+                per_minute: 2
+            }
+        );
+        assert!(c.widget.allows_guests(1) && !c.widget.allows_guests(2));
+        assert!(!c.widget.allows_guests(3));
+        assert_eq!(
+            c.widget.line(1).map(|l| l.origins.clone()),
+            Some(vec!["https://shop.example.com".to_string()])
+        );
+        let defaults = parse("data_dir = \"d\"").expect("config");
+        assert_eq!(defaults.guests, GuestPolicy::default());
+        assert_eq!(defaults.widget, WidgetPolicy::default());
+        for (text, key) in [
+            (
+                "[http]\ntrusted_proxies = [\"proxy\"]",
+                "`http.trusted_proxies`",
+            ),
+            ("[guests]\ntoken_days = 0", "`guests.token_days`"),
+            ("[guests]\nburst = 0", "`guests.burst`"),
+            (
+                "[[widget.lines]]\nline = 1\n[[widget.lines]]\nline = 1",
+                "widget.lines entry 2: line:",
+            ),
+            (
+                "[[widget.lines]]\nline = 1\norigins = [\"shop\"]",
+                "widget.lines entry 1: origins:",
+            ),
+            ("[guests]\nlifetime = 1", "unknown field `lifetime`"),
+        ] {
+            let err = parse(&format!("data_dir = \"d\"\n{text}"))
+                .expect_err(text)
+                .to_string();
+            assert!(err.contains(key), "{text:?}: {err}");
+        }
     }
 
     #[test]
@@ -347,6 +537,7 @@ mod tests {
                 header_timeout: Duration::from_secs(2),
                 body_timeout: Duration::from_secs(30),
                 allowed_origins: vec!["https://desk.example.com".into()],
+                trusted_proxies: Vec::new(),
             }
         );
     }

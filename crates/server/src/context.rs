@@ -6,12 +6,15 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::config::HttpPolicy;
+use crate::config::{GuestPolicy, HttpPolicy};
 use crate::hub::Hub;
+use crate::ice::IceConfig;
+use crate::ip_buckets::IpBuckets;
 use crate::presence::{OFFLINE_GRACE, Sessions};
 use crate::session_limits::SessionLimits;
 use crate::storage::{Revoked, Storage};
 use crate::throttle::LoginThrottle;
+use crate::widget_policy::WidgetPolicy;
 
 pub struct Server {
     pub storage: Arc<dyn Storage>,
@@ -30,6 +33,14 @@ pub struct Server {
     pub http: HttpPolicy,
     /// The bounds of every WebSocket session (deadlines, keepalive, rate, per-account cap).
     pub limits: SessionLimits,
+    /// The web widget's lines: embedding origins and whether guests may sign in.
+    pub widget: WidgetPolicy,
+    /// Guests' token lifetime and the per-address limit on making guests.
+    pub guests: GuestPolicy,
+    /// New guests per client address (in memory, bounded: [`GuestPolicy::max_addresses`]).
+    pub(crate) guest_buckets: Mutex<IpBuckets>,
+    /// The STUN/TURN servers handed out by `GET /api/ice` (the TURN secret stays here).
+    pub ice: IceConfig,
     pub(crate) watching_revocations: AtomicBool,
 }
 
@@ -64,6 +75,66 @@ impl Server {
         http: HttpPolicy,
         limits: SessionLimits,
     ) -> Arc<Server> {
+        Server::with_options(
+            storage,
+            grace,
+            ServerOptions {
+                http,
+                limits,
+                ..ServerOptions::default()
+            },
+        )
+    }
+
+    /// A server with the web widget's lines and guests configured.
+    pub fn with_widget(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        http: HttpPolicy,
+        limits: SessionLimits,
+        widget: WidgetPolicy,
+        guests: GuestPolicy,
+    ) -> Arc<Server> {
+        let options = ServerOptions {
+            http,
+            limits,
+            widget,
+            guests,
+            ..ServerOptions::default()
+        };
+        Server::with_options(storage, grace, options)
+    }
+
+    /// A server that also hands out ICE servers (`[ice]` of the config file).
+    pub fn with_ice(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        http: HttpPolicy,
+        limits: SessionLimits,
+        ice: IceConfig,
+    ) -> Arc<Server> {
+        let options = ServerOptions {
+            http,
+            limits,
+            ice,
+            ..ServerOptions::default()
+        };
+        Server::with_options(storage, grace, options)
+    }
+
+    /// A server with everything the config file says.
+    pub fn with_options(
+        storage: Arc<dyn Storage>,
+        grace: Duration,
+        options: ServerOptions,
+    ) -> Arc<Server> {
+        let ServerOptions {
+            http,
+            limits,
+            widget,
+            guests,
+            ice,
+        } = options;
         Arc::new(Server {
             storage,
             hub: Hub::default(),
@@ -73,6 +144,10 @@ impl Server {
             revoked: tokio::sync::broadcast::channel(1024).0,
             http,
             limits,
+            widget,
+            guest_buckets: Mutex::new(IpBuckets::new(guests.per_ip, guests.max_addresses)),
+            guests,
+            ice,
             watching_revocations: AtomicBool::new(false),
         })
     }
@@ -83,6 +158,26 @@ impl Server {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+impl Server {
+    pub(crate) fn guest_buckets(&self) -> MutexGuard<'_, IpBuckets> {
+        // Counters only: usable whatever a panicking holder left.
+        self.guest_buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// What a server is configured with beyond its storage and presence grace (the config file's
+/// sections; tests set the ones they need and leave the rest default).
+#[derive(Debug, Default)]
+pub struct ServerOptions {
+    pub http: HttpPolicy,
+    pub limits: SessionLimits,
+    pub widget: WidgetPolicy,
+    pub guests: GuestPolicy,
+    pub ice: IceConfig,
 }
 
 /// The wall clock, read at the edge.

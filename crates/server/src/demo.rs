@@ -104,6 +104,7 @@ pub fn client_profile(world: &World, client: &linedesk_demo::Client) -> StoredCl
         vip: client.vip,
         work_status: client.work_status.clone(),
         responsible: client.responsible.clone(),
+        guest: false,
     }
 }
 

@@ -5,6 +5,9 @@
 //! - [`auth`]: argon2 passwords, random tokens stored as their sha256.
 //! - [`config`]: the standalone config file (`serve --config linedesk-server.toml`).
 //! - [`tls`]: HTTPS and WSS on the same port (rustls, ring provider).
+//! - [`ice`]: the STUN/TURN servers handed to calls and remote sessions (`[ice]`), TURN with
+//!   short-lived credentials from a shared secret (coturn's `use-auth-secret`); served by
+//!   `GET /api/ice` ([`http::ice`]).
 //! - [`context`]: the shared context (`Server`: storage, hub, sessions, throttle, revocations,
 //!   session limits); no HTTP in it. [`app`] re-exports it with `serve` and `router` for the
 //!   server's users.
@@ -31,6 +34,8 @@
 //! - `tickets`: tickets (T1-T5) and their queues; `rating`: clients rate finished appeals.
 //! - [`knowledge`]: quick replies and the knowledge base (files, storage, FTS5 search);
 //!   [`http::api`] serves them over HTTP with a bearer token.
+//! - [`widget_policy`]: the client's web widget per line (embedding origins, guests), served
+//!   by [`http::widget`] at `/widget/` from the `ui/` build embedded at compile time.
 //! - [`config_file`]: the administrator's TOML files, checked whole before anything is stored.
 //! - `actions`: applying an action: validation, routing through `linedesk-domain`, events.
 //! - Workstation (issue 6): `appeals` (started by hand, transfers to a level or another line,
@@ -45,7 +50,9 @@ pub mod context;
 pub mod demo;
 pub mod http;
 pub mod hub;
+pub mod ice;
 pub mod import;
+pub mod ip_buckets;
 mod keepalive;
 pub mod knowledge;
 pub mod presence;
@@ -63,4 +70,5 @@ pub mod sqlite;
 pub mod storage;
 pub mod throttle;
 pub mod tls;
+pub mod widget_policy;
 pub mod wire_error;

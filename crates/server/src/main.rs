@@ -31,10 +31,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use linedesk_protocol::{MAX_LOGIN_CHARS, MAX_NAME_CHARS, check_chars};
-use linedesk_server::app::{Server, now_ms, serve};
+use linedesk_server::app::{Server, ServerOptions, now_ms, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::config::{DEFAULT_BIND, ServerConfig};
 use linedesk_server::presence::OFFLINE_GRACE;
+use linedesk_server::session_limits::SessionLimits;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
 use linedesk_server::tls::serve_tls;
@@ -137,12 +138,25 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         offline_grace: None,
         http,
         remote_password_ttl: linedesk_server::config::DEFAULT_REMOTE_PASSWORD_TTL,
+        widget: Default::default(),
+        guests: Default::default(),
+        ice: linedesk_server::ice::IceConfig::default(),
     })
 }
 
 fn run_server(config: ServerConfig) -> Result<(), String> {
     let storage =
         open_storage(&config.data_dir)?.with_remote_password_ttl(config.remote_password_ttl);
+    let known = storage.lines().map_err(|e| e.to_string())?;
+    if let Some(line) = config
+        .widget
+        .lines()
+        .find(|line| !known.iter().any(|k| k.id == *line))
+    {
+        return Err(format!(
+            "[[widget.lines]] line = {line}: there is no such line (add-line first)"
+        ));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -153,10 +167,16 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot bind {bind}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let server = Server::configured(
+        let server = Server::with_options(
             Arc::new(storage),
             config.offline_grace.unwrap_or(OFFLINE_GRACE),
-            config.http,
+            ServerOptions {
+                http: config.http,
+                limits: SessionLimits::default(),
+                widget: config.widget,
+                guests: config.guests,
+                ice: config.ice,
+            },
         );
         // Tests and scripts read this line to learn the port.
         match config.tls {

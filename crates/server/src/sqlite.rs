@@ -39,6 +39,7 @@ pub(crate) mod batch;
 mod blobs;
 pub(crate) mod call_repo;
 mod file_repo;
+mod guest_repo;
 mod kb_draft_repo;
 mod knowledge;
 pub(crate) mod line_repo;
@@ -335,7 +336,7 @@ fn exists(what: &'static str, name: &str, err: rusqlite::Error) -> StorageError 
 
 const CLIENT_COLUMNS: &str = "name, connect_id, email, phone, company, inn, company_reg, \
     its_contract, support_params, position, department, region, birth_date, vip, work_status, \
-    responsible";
+    responsible, guest";
 
 fn client_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredClient> {
     let responsible: String = r.get(at + 15)?;
@@ -356,6 +357,7 @@ fn client_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredClient
         vip: r.get(at + 13)?,
         work_status: r.get(at + 14)?,
         responsible: serde_json::from_str(&responsible).unwrap_or_default(),
+        guest: r.get(at + 16)?,
     })
 }
 
@@ -370,7 +372,7 @@ fn insert_client(
     let inserted = tx.execute(
         &format!(
             "INSERT INTO clients (line_id, {CLIENT_COLUMNS})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
         ),
         params![
             sql_id(line),
@@ -389,7 +391,8 @@ fn insert_client(
             c.birth_date,
             c.vip,
             c.work_status,
-            responsible
+            responsible,
+            c.guest
         ],
     );
     match inserted {
@@ -834,6 +837,24 @@ impl Storage for SqliteStorage {
 
     fn kb_drafts(&self, line: u64) -> Result<Vec<linedesk_protocol::KbDraft>, StorageError> {
         kb_draft_repo::of_line(&self.inner().conn, line)
+    }
+
+    fn add_guest(
+        &self,
+        sign_in: &linedesk_protocol::GuestSignIn,
+        token_hash: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<(Subject, Vec<StoredEvent>), StorageError> {
+        guest_repo::add_guest(&mut self.inner(), sign_in, token_hash, expires_ms, now_ms)
+    }
+
+    fn is_guest(&self, client: u64) -> Result<bool, StorageError> {
+        guest_repo::is_guest(&self.inner().conn, client)
+    }
+
+    fn kb_article(&self, line: u64, article: u64) -> Result<Option<KbArticle>, StorageError> {
+        knowledge::article(&self.inner().conn, line, article)
     }
 
     fn events_after(

@@ -345,6 +345,22 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<u64, StorageError>;
     /// The line's KB drafts, oldest first.
     fn kb_drafts(&self, line: u64) -> Result<Vec<linedesk_protocol::KbDraft>, StorageError>;
+    // --- The web widget (issue 13; SQLite side in sqlite/guest_repo.rs). ---
+    /// K1: a guest of `sign_in.line` by the line's rules (`linedesk_line::register_guest`):
+    /// a client with a card marked guest and no password, announced with `ClientUpserted`,
+    /// and their token (`token_hash` until `expires_ms`) kept in the same transaction. The
+    /// guest and the events for the hub. Whether the line takes guests is the caller's check.
+    fn add_guest(
+        &self,
+        sign_in: &linedesk_protocol::GuestSignIn,
+        token_hash: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<(Subject, Vec<StoredEvent>), StorageError>;
+    /// Whether `client` signed in as a guest (K1).
+    fn is_guest(&self, client: u64) -> Result<bool, StorageError>;
+    /// C8: article `article` of `line`'s knowledge base; `None` when the line has no such one.
+    fn kb_article(&self, line: u64, article: u64) -> Result<Option<KbArticle>, StorageError>;
     /// Events of `line` with `seq > after`, in order, at most `limit`.
     fn events_after(
         &self,

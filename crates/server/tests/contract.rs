@@ -8,11 +8,14 @@ use std::sync::Arc;
 
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::ticket::TicketState;
-use linedesk_protocol::{Action, CallEndReason, CallQuality, Event, RemoteEndReason, RemoteMode};
+use linedesk_protocol::{
+    Action, CallEndReason, CallQuality, Event, GuestSignIn, RemoteEndReason, RemoteMode,
+};
 use linedesk_server::auth::hash_password;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::{
-    Applied, CallStage, RecordingSaved, RemoteStage, Storage, StorageError, StoredEvent, Subject,
+    Applied, CallStage, KbArticle, RecordingSaved, RemoteStage, Storage, StorageError, StoredEvent,
+    Subject,
 };
 
 const NOW: i64 = 1_795_428_000_000;
@@ -63,7 +66,7 @@ type Case<S> = (&'static str, fn(Open<'_, S>));
 
 /// Every case of the contract against backends that `open` makes at a path.
 fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
-    let cases: [Case<S>; 10] = [
+    let cases: [Case<S>; 11] = [
         ("once per key", once_per_key),
         ("a refused action leaves nothing", refused_leaves_nothing),
         ("sequence numbers per line", sequence_per_line),
@@ -74,6 +77,7 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
         ("remote session rules", remote_rules),
         ("ticket rules and codes", ticket_rules),
         ("KB drafts and chat files", drafts_and_files),
+        ("widget guests and KB help", guests_and_kb_help),
     ];
     for (name, case) in cases {
         eprintln!("contract: {name}");
@@ -183,9 +187,22 @@ fn appeal_rules<S: Storage>(open: Open<'_, S>) {
         &e.event,
         Event::AppealFinished { result, .. } if result == "готово"
     )));
-    // The client rates it once.
-    let rate = |stars| Action::RateAppeal { appeal, stars };
-    done(s.apply(Subject::client(l.client), "r1", &rate(5), NOW));
+    // The client rates it once, with a comment (trimmed) that the event carries.
+    let rate = |stars| Action::RateAppeal {
+        appeal,
+        stars,
+        comment: None,
+    };
+    let with_comment = Action::RateAppeal {
+        appeal,
+        stars: 5,
+        comment: Some("  Спасибо, быстро!  ".into()),
+    };
+    let rated = done(s.apply(Subject::client(l.client), "r1", &with_comment, NOW));
+    assert!(rated.iter().any(|e| matches!(
+        &e.event,
+        Event::AppealRated { stars: 5, comment: Some(c), .. } if c == "Спасибо, быстро!"
+    )));
     let again = s
         .apply(Subject::client(l.client), "r2", &rate(4), NOW)
         .expect_err("rated twice");
@@ -631,6 +648,105 @@ fn drafts_and_files<S: Storage>(open: Open<'_, S>) {
     let empty = s.share_file(anna, to, "a.txt", b"", None, NOW);
     assert!(matches!(empty, Err(StorageError::Invalid(_))), "{empty:?}");
     assert_eq!(log(&s, l.line).len(), before, "refusals append nothing");
+}
+
+fn guest(line: u64, name: &str, email: Option<&str>) -> GuestSignIn {
+    GuestSignIn {
+        line,
+        name: name.into(),
+        email: email.map(Into::into),
+        phone: None,
+    }
+}
+
+fn guests_and_kb_help<S: Storage>(open: Open<'_, S>) {
+    let (_dir, s) = fresh(open);
+    let l = seed(&s);
+    let before = log(&s, l.line).len();
+    // K1: a guest is a client of the line with a card marked guest, announced, and signed in.
+    let (subject, events) = s
+        .add_guest(
+            &guest(l.line, " Мария ", Some("m@example.ru")),
+            "h1",
+            NOW + 1_000,
+            NOW,
+        )
+        .expect("guest");
+    assert_eq!(subject.role, linedesk_protocol::Role::Client);
+    match events.as_slice() {
+        [e] => match &e.event {
+            Event::ClientUpserted { client, profile } => {
+                assert_eq!(*client, subject.id);
+                assert!(profile.guest && profile.name == "Мария", "{profile:?}");
+                assert_eq!(profile.email.as_deref(), Some("m@example.ru"));
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    let owner = s.token_owner("h1", NOW).expect("owner").expect("signed in");
+    assert_eq!(owner.subject, subject);
+    assert_eq!(s.lines_of(subject).expect("lines"), vec![l.line]);
+    let card = s.clients_of(l.line).expect("clients");
+    assert!(card.iter().any(|(id, c)| *id == subject.id && c.guest));
+    assert!(s.is_guest(subject.id).expect("guest"));
+    assert!(!s.is_guest(l.client).expect("not a guest"));
+    // No password opens the account; the admin finds it by its login to revoke or disable.
+    let login = format!("guest-{}", subject.id);
+    let account = s.account_by_login(&login).expect("account").expect("found");
+    assert!(account.password_hash.is_empty());
+    assert_eq!(
+        s.set_account_disabled(&login, true, NOW).expect("disable"),
+        Some(subject)
+    );
+    assert_eq!(s.token_owner("h1", NOW).expect("owner"), None);
+    // Refusals: no such line, a card the rules refuse; nothing appended.
+    let no_line = s.add_guest(&guest(9_999, "Мария", Some("m@example.ru")), "h2", NOW, NOW);
+    assert!(
+        matches!(no_line, Err(StorageError::Invalid(_))),
+        "{no_line:?}"
+    );
+    let no_contact = s.add_guest(&guest(l.line, "Мария", None), "h3", NOW, NOW);
+    assert!(
+        matches!(no_contact, Err(StorageError::Invalid(_))),
+        "{no_contact:?}"
+    );
+    assert_eq!(log(&s, l.line).len(), before + 1);
+    // C8: articles of the line, one by id; a client says one answered their question.
+    let other = s.add_line("Другая").expect("line");
+    let article = |title: &str| KbArticle {
+        id: 0,
+        title: title.into(),
+        body: format!("{title}: как сделать"),
+    };
+    s.import_kb(l.line, &[article("Печать счёта")]).expect("kb");
+    s.import_kb(other, &[article("Чужая статья")]).expect("kb");
+    let ours = s.search_kb(l.line, "", 10).expect("search")[0].id;
+    let theirs = s.search_kb(other, "", 10).expect("search")[0].id;
+    let found = s.kb_article(l.line, ours).expect("article").expect("ours");
+    assert_eq!(found.title, "Печать счёта");
+    assert_eq!(s.kb_article(l.line, theirs).expect("article"), None);
+    let client = Subject::client(l.client);
+    let helped = |article| Action::ArticleHelped {
+        line: l.line,
+        article,
+    };
+    let events = done(s.apply(client, "h1", &helped(ours), NOW));
+    assert!(matches!(
+        &events[..],
+        [StoredEvent { event: Event::ArticleHelped { article, title, client }, .. }]
+            if *article == ours && title == "Печать счёта" && *client == l.client
+    ));
+    let foreign = s.apply(client, "h2", &helped(theirs), NOW);
+    assert!(
+        matches!(foreign, Err(StorageError::Invalid(_))),
+        "{foreign:?}"
+    );
+    let by_specialist = s.apply(Subject::specialist(l.anna), "h3", &helped(ours), NOW);
+    assert!(
+        matches!(by_specialist, Err(StorageError::NotAllowed(_))),
+        "{by_specialist:?}"
+    );
 }
 
 #[test]

@@ -33,7 +33,11 @@ async fn a4_the_client_rates_their_finished_appeal_once() {
         ServerFrame::Ack { .. }
     ));
     let appeal = 1;
-    let rate = |stars: u8| Action::RateAppeal { appeal, stars };
+    let rate = |stars: u8| Action::RateAppeal {
+        appeal,
+        stars,
+        comment: None,
+    };
 
     assert_eq!(
         code(&submit(&mut ivanova, "r0", rate(5)).await),
@@ -79,15 +83,35 @@ async fn a4_the_client_rates_their_finished_appeal_once() {
             "{stars}"
         );
     }
+    // A comment over its limit is refused naming the field, and nothing is rated.
+    let long = Action::RateAppeal {
+        appeal,
+        stars: 4,
+        comment: Some("д".repeat(linedesk_protocol::MAX_RATING_COMMENT_CHARS + 1)),
+    };
+    match submit(&mut ivanova, "r-long", long).await {
+        ServerFrame::Error {
+            code: ErrorCode::TooLong,
+            field,
+            ..
+        } => assert_eq!(field.as_deref(), Some("comment")),
+        other => panic!("{other:?}"),
+    }
+    let comment = "Спасибо, <b>быстро</b>!";
+    let with_comment = Action::RateAppeal {
+        appeal,
+        stars: 4,
+        comment: Some(format!(" {comment}\n")),
+    };
     assert!(matches!(
-        submit(&mut ivanova, "r3", rate(4)).await,
+        submit(&mut ivanova, "r3", with_comment.clone()).await,
         ServerFrame::Ack {
             duplicate: false,
             ..
         }
     ));
     assert!(matches!(
-        submit(&mut ivanova, "r3", rate(4)).await,
+        submit(&mut ivanova, "r3", with_comment).await,
         ServerFrame::Ack {
             duplicate: true,
             ..
@@ -105,7 +129,8 @@ async fn a4_the_client_rates_their_finished_appeal_once() {
                 "r5",
                 Action::RateAppeal {
                     appeal: 77,
-                    stars: 5
+                    stars: 5,
+                    comment: None,
                 }
             )
             .await
@@ -113,10 +138,12 @@ async fn a4_the_client_rates_their_finished_appeal_once() {
         Some(ErrorCode::Invalid)
     );
 
+    // The specialist and the client read the comment as it was written (trimmed): text.
     let expected = Event::AppealRated {
         appeal,
         client: w.client_a,
         stars: 4,
+        comment: Some(comment.into()),
     };
     for (login, password) in [("anna", "anna-pass"), ("ivanova", "ivanova-pass")] {
         let mut reader = Client::signed_in(w.addr, login, password).await;

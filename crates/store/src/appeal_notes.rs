@@ -1,5 +1,6 @@
 //! A7: what happened to a client's appeals besides opening and finishing (transfers with their
-//! reason, ratings), from the line's log, for the chat's timeline.
+//! reason, ratings with the client's comment), and C8's KB articles that answered the client
+//! without an appeal, from the line's log, for the chat's timeline.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,17 +11,20 @@ use crate::error::Result;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AppealNote {
+    /// The appeal (0 for `article_helped`: no appeal).
     pub appeal: i64,
-    /// `transferred` or `rated`.
+    /// `transferred`, `rated` or `article_helped`.
     pub kind: String,
     /// Who handed it on (`None` for a rating); `by_me` when it was this app's specialist.
     pub by_name: Option<String>,
     pub by_me: bool,
     /// The colleague it went to, by name.
     pub to_name: Option<String>,
-    /// `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating.
+    /// `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating;
+    /// the article's id.
     pub target: String,
-    /// The reason of a transfer.
+    /// The reason of a transfer; the client's comment on a rating (empty: none); the article's
+    /// title. Text typed by people: shown as text, never as HTML.
     pub detail: String,
     pub at: i64,
 }

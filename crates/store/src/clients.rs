@@ -76,6 +76,8 @@ pub struct ClientCard {
     pub birth_date: Option<String>,
     pub company: Option<CompanyCard>,
     pub responsible: Vec<String>,
+    /// K1: a guest of the web widget; name and contact are what they typed, unchecked.
+    pub guest: bool,
 }
 
 /// Alphabetical order for Russian and English names: case-insensitive over all of Unicode.
@@ -298,7 +300,7 @@ impl Store {
         let card = self.conn.query_row(
             "SELECT c.login_id, c.email, c.phone, c.department, c.region, c.birth_date,
                     co.name, co.inn, co.reg_number, co.its_contract, co.support_params,
-                    lc.responsible
+                    lc.responsible, c.guest
              FROM clients c
              JOIN line_clients lc ON lc.client_id = c.id AND lc.line_id = ?1
              LEFT JOIN companies co ON co.id = c.company_id
@@ -325,6 +327,7 @@ impl Store {
                     birth_date: r.get(5)?,
                     company: company.transpose()?,
                     responsible: serde_json::from_str(&responsible).unwrap_or_default(),
+                    guest: r.get(12)?,
                 })
             },
         )?;

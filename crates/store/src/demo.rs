@@ -38,6 +38,7 @@ pub fn client_record(
         vip: client.vip,
         work_status: client.work_status.clone(),
         responsible: client.responsible.clone(),
+        guest: false,
     }
 }
 

@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0013_appeal_notes",
         sql: include_str!("../../../migrations/0013_appeal_notes.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_guest_clients",
+        sql: include_str!("../../../migrations/0014_guest_clients.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -43,6 +43,9 @@ pub struct ClientRecord {
     pub vip: bool,
     pub work_status: Option<String>,
     pub responsible: Vec<String>,
+    /// Signed in to the web widget as a guest (K1): name and contact as they typed them.
+    #[serde(default)]
+    pub guest: bool,
 }
 
 /// One change of a line's log, as the local store understands it.
@@ -740,6 +743,11 @@ pub(crate) fn upsert_client(
             c.work_status
         ],
     )?;
+    // K1: only a guest's card writes the mark (a guest stays one), so the demo seed still
+    // runs on a database of migration 1, before the column existed (the migration test).
+    if c.guest {
+        tx.execute("UPDATE clients SET guest = 1 WHERE id = ?1", [c.id])?;
+    }
     let responsible = serde_json::to_string(&c.responsible).unwrap_or_else(|_| "[]".into());
     tx.execute(
         "INSERT INTO line_clients (line_id, client_id, responsible) VALUES (?1, ?2, ?3)

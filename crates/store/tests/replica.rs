@@ -108,6 +108,19 @@ fn a_replayed_log_applies_once_and_own_messages_are_not_doubled() {
         .expect("update");
     let card = store.client_card(line, 40).expect("card");
     assert_eq!(card.client.name, "Петров Пётр Ильич");
+    assert!(!card.guest);
+
+    // K1: a guest of the web widget is marked on their card.
+    let guest = RemoteChange::Client(Box::new(ClientRecord {
+        id: 41,
+        name: "Мария".into(),
+        email: Some("m@example.ru".into()),
+        guest: true,
+        ..ClientRecord::default()
+    }));
+    store.apply_remote(line, &[(9, guest)]).expect("guest");
+    let card = store.client_card(line, 41).expect("card");
+    assert!(card.guest && card.email.as_deref() == Some("m@example.ru"));
 }
 
 #[test]

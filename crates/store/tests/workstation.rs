@@ -723,12 +723,35 @@ fn a7_transfers_and_ratings_are_notes_of_the_clients_timeline() {
                         NOW + 1,
                     ),
                 ),
-                (6, note(900, "rated", None, None, "5", "", NOW + 2)),
+                (
+                    6,
+                    note(
+                        900,
+                        "rated",
+                        None,
+                        None,
+                        "5",
+                        "Спасибо, <b>быстро</b>",
+                        NOW + 2,
+                    ),
+                ),
+                (
+                    7,
+                    note(
+                        0,
+                        "article_helped",
+                        None,
+                        None,
+                        "12",
+                        "Печать счёта",
+                        NOW + 3,
+                    ),
+                ),
             ],
         )
         .expect("apply");
     let notes = store.appeal_notes_of(LINE, 40).expect("notes");
-    assert_eq!(notes.len(), 3);
+    assert_eq!(notes.len(), 4);
     assert!(notes[0].by_me, "my own transfer");
     assert_eq!(notes[0].to_name.as_deref(), Some("Дмитрий"));
     assert_eq!(notes[0].detail, "Это к Дмитрию");
@@ -741,8 +764,20 @@ fn a7_transfers_and_ratings_are_notes_of_the_clients_timeline() {
         (Some("Дмитрий"), "tier:second", false)
     );
     assert_eq!(
-        (notes[2].kind.as_str(), notes[2].target.as_str()),
-        ("rated", "5")
+        (
+            notes[2].kind.as_str(),
+            notes[2].target.as_str(),
+            notes[2].detail.as_str()
+        ),
+        ("rated", "5", "Спасибо, <b>быстро</b>")
+    );
+    assert_eq!(
+        (
+            notes[3].appeal,
+            notes[3].kind.as_str(),
+            notes[3].detail.as_str()
+        ),
+        (0, "article_helped", "Печать счёта")
     );
     assert!(store.appeal_notes_of(LINE, 41).expect("none").is_empty());
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame};
@@ -13,7 +13,7 @@ use linedesk_store::{OutboxItem, Store, StoreError};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::endpoint::{Connector, Io};
+use crate::endpoint::Connector;
 use crate::live::{Incoming, LiveError, LiveRequest, Refusal};
 use crate::replica::{Replica, lock};
 use crate::token::{Grant, login, now_ms, renew};
@@ -46,7 +46,7 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<Box<dyn Io>>;
+type Socket = linedesk_endpoint::WebSocket;
 
 /// How long an acknowledgement may take before the connection is considered dead.
 const ACK_TIMEOUT: Duration = Duration::from_secs(20);
@@ -68,27 +68,10 @@ pub(crate) async fn http(
     connector: &Connector,
     request: hyper::Request<Full<Bytes>>,
 ) -> Result<(hyper::StatusCode, Bytes), SyncError> {
-    let unreachable = |e: hyper::Error| SyncError::Unreachable(e.to_string());
-    let stream = connector.connect().await?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(unreachable)?;
-    let driver = tokio::spawn(connection);
-    let answer = tokio::time::timeout(ACK_TIMEOUT, async {
-        let response = sender.send_request(request).await.map_err(unreachable)?;
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(unreachable)?
-            .to_bytes();
-        Ok::<_, SyncError>((status, bytes))
-    })
-    .await;
-    driver.abort();
-    answer.map_err(|_| SyncError::Dropped)?
+    tokio::time::timeout(ACK_TIMEOUT, connector.request(request))
+        .await
+        .map_err(|_| SyncError::Dropped)?
+        .map_err(SyncError::from)
 }
 
 /// The server action for an outbox item, or why it can never be sent.
@@ -344,10 +327,7 @@ async fn connected(
     };
     let token = grant.token.clone();
     let _ = token_slot.send(Some(token.clone()));
-    let stream = connector.connect().await?;
-    let (mut ws, _) = tokio_tungstenite::client_async(connector.endpoint.websocket_url(), stream)
-        .await
-        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    let mut ws = connector.websocket().await?;
     send(
         &mut ws,
         &ClientFrame::Hello {

@@ -32,6 +32,7 @@ fn client_record(client: u64, p: ClientProfile) -> ClientRecord {
         vip: p.vip,
         work_status: p.work_status,
         responsible: p.responsible,
+        guest: p.guest,
     }
 }
 
@@ -252,6 +253,7 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             appeal,
             client,
             stars,
+            comment,
         } => RemoteChange::AppealNote {
             tier: None,
             note: AppealNoteChange {
@@ -261,7 +263,25 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
                 by: None,
                 to: None,
                 target: stars.to_string(),
-                detail: String::new(),
+                detail: comment.unwrap_or_default(),
+                at: at_ms,
+            },
+        },
+        // C8: no appeal: the note's appeal is 0, the article's id and title are kept.
+        Event::ArticleHelped {
+            client,
+            article,
+            title,
+        } => RemoteChange::AppealNote {
+            tier: None,
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: 0,
+                kind: "article_helped",
+                by: None,
+                to: None,
+                target: article.to_string(),
+                detail: title,
                 at: at_ms,
             },
         },

@@ -11,7 +11,6 @@ use linedesk_protocol::{KbDraft, SharedFile, encode_query_value};
 use linedesk_store::Store;
 
 use crate::connection::http;
-use crate::endpoint::Connector;
 use crate::{SyncConfig, SyncError};
 
 /// Why an HTTP call of the workstation failed.
@@ -61,11 +60,11 @@ async fn call(
     token: &str,
     body: Vec<u8>,
 ) -> Result<Bytes, ApiError> {
-    let connector = Connector::new(config)?;
+    let connector = crate::endpoint::connector(config)?;
     let request = hyper::Request::builder()
         .method(method)
         .uri(path)
-        .header(hyper::header::HOST, connector.endpoint.authority())
+        .header(hyper::header::HOST, connector.endpoint().authority())
         .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| SyncError::Unreachable(e.to_string()))?;

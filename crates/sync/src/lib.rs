@@ -35,8 +35,8 @@ use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 pub use backoff::Backoff;
 pub use connection::SyncError;
-pub use endpoint::Endpoint;
 pub use files::{ApiError, download_file, save_kb_draft, upload_file, upload_pending};
+pub use linedesk_endpoint::{Bare, Endpoint, EndpointError};
 pub use live::{Incoming, LiveError, LiveRequest, Refusal};
 pub use unreadable::{Unreadable, UnreadableFrame};
 
@@ -289,7 +289,7 @@ async fn run(
     let mut renewed = None;
     // A bad address or CA file does not mend itself: say so and look again rarely.
     let connector = loop {
-        match endpoint::Connector::new(&config) {
+        match endpoint::connector(&config) {
             Ok(connector) => break connector,
             Err(error) => {
                 let _ = wires.status.send(SyncStatus::Offline {

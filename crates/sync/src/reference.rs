@@ -32,7 +32,7 @@ async fn get<T: for<'de> Deserialize<'de>>(
     path: &str,
 ) -> Result<T, SyncError> {
     let request = hyper::Request::get(path)
-        .header(hyper::header::HOST, connector.endpoint.authority())
+        .header(hyper::header::HOST, connector.endpoint().authority())
         .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
         .body(Full::new(Bytes::new()))
         .map_err(|e| SyncError::Unreachable(e.to_string()))?;

@@ -52,7 +52,7 @@ pub(crate) async fn login(connector: &Connector, config: &SyncConfig) -> Result<
     let body =
         serde_json::json!({ "login": config.login, "password": config.password }).to_string();
     let request = hyper::Request::post("/api/login")
-        .header(hyper::header::HOST, connector.endpoint.authority())
+        .header(hyper::header::HOST, connector.endpoint().authority())
         .header(hyper::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body)))
         .map_err(|e| SyncError::Unreachable(e.to_string()))?;
@@ -72,7 +72,7 @@ pub(crate) async fn login(connector: &Connector, config: &SyncConfig) -> Result<
 /// `POST /api/token/renew`: a new token for `token` (which the server revokes).
 pub(crate) async fn renew(connector: &Connector, token: &str) -> Result<Grant, SyncError> {
     let request = hyper::Request::post("/api/token/renew")
-        .header(hyper::header::HOST, connector.endpoint.authority())
+        .header(hyper::header::HOST, connector.endpoint().authority())
         .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"))
         .body(Full::new(Bytes::new()))
         .map_err(|e| SyncError::Unreachable(e.to_string()))?;

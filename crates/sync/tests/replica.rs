@@ -272,7 +272,12 @@ async fn finishing_in_the_app_reaches_the_client_who_rates_it() {
         .wait_finished(Duration::from_secs(10))
         .await
         .expect("the client sees the appeal finished");
-    client.rate(appeal, 5).await.expect("the client rates it");
+    // A4: the rating's comment reaches the app's store, as text, in the client's timeline.
+    let comment = "Спасибо! <img src=x onerror=alert(1)>";
+    client
+        .rate(appeal, 5, Some(comment))
+        .await
+        .expect("the client rates it");
     wait_until("the outbox is empty", Duration::from_secs(10), || {
         store
             .lock()
@@ -281,6 +286,20 @@ async fn finishing_in_the_app_reaches_the_client_who_rates_it() {
             .unwrap_or(1)
             == 0
     })
+    .await;
+    wait_until(
+        "the rating with its comment",
+        Duration::from_secs(10),
+        || {
+            store
+                .lock()
+                .expect("lock")
+                .appeal_notes_of(line, me)
+                .unwrap_or_default()
+                .iter()
+                .any(|n| n.kind == "rated" && n.target == "5" && n.detail == comment)
+        },
+    )
     .await;
 }
 

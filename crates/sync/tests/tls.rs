@@ -2,10 +2,11 @@
 //! company CA given in the config; without that CA the connection is refused and said so.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use linedesk_endpoint::test_pki::TestPki;
 use linedesk_protocol::Event;
 use linedesk_server::app::Server;
 use linedesk_server::auth::hash_password;
@@ -17,36 +18,10 @@ use linedesk_sync::{SyncConfig, SyncStatus, spawn};
 
 const NOW: i64 = 1_764_000_000_000;
 
-/// A test CA and a certificate it signed for 127.0.0.1: (CA file, cert file, key file).
-fn company_pki(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Company CA");
-    let ca =
-        rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().expect("key"))
-            .expect("ca");
-    let key = rcgen::KeyPair::generate().expect("key");
-    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
-        .expect("params")
-        .signed_by(&key, &ca)
-        .expect("cert");
-    let files = (
-        dir.join("ca.pem"),
-        dir.join("cert.pem"),
-        dir.join("key.pem"),
-    );
-    std::fs::write(&files.0, ca.pem()).expect("write");
-    std::fs::write(&files.1, cert.pem()).expect("write");
-    std::fs::write(&files.2, key.serialize_pem()).expect("write");
-    files
-}
-
 /// The server over TLS with line 1, client 1 and Anna: its address, storage and CA file.
 async fn tls_server() -> (SocketAddr, Arc<SqliteStorage>, PathBuf, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("dir");
-    let (ca, cert, key) = company_pki(dir.path());
+    let pki = TestPki::new(dir.path(), "company-", &["127.0.0.1"]).expect("test CA");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
     let line = storage.add_line(demo::DEMO_LINE_NAME).expect("line");
     storage
@@ -56,14 +31,14 @@ async fn tls_server() -> (SocketAddr, Arc<SqliteStorage>, PathBuf, tempfile::Tem
         .add_specialist("anna", &hash_password("anna-pass").expect("hash"), "Анна")
         .expect("anna");
     storage.serve_line(anna, line, 0, 5).expect("serve");
-    let tls = server_config(&cert, &key).expect("tls");
+    let tls = server_config(&pki.cert, &pki.key).expect("tls");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let server = Server::new(storage.clone());
     tokio::spawn(async move { serve_tls(listener, server, tls).await });
-    (addr, storage, ca, dir)
+    (addr, storage, pki.ca, dir)
 }
 
 fn local_store() -> (Arc<Mutex<Store>>, tempfile::TempDir) {

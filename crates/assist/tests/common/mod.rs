@@ -8,6 +8,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use linedesk_endpoint::test_pki::TestPki;
 use linedesk_protocol::{Action, ErrorCode, Event, RemoteMode, Role};
 use linedesk_remote::xvfb::VirtualDisplay;
 use linedesk_remote::{SessionConfig, SessionState, Viewer, ViewerChannels};
@@ -26,7 +27,12 @@ pub const SESSION_PASSWORD: &str = "сеанс-2026";
 
 /// The line server with one line, its client Иванова and the specialist Анна.
 pub struct World {
+    /// `127.0.0.1:PORT`.
     pub addr: String,
+    /// `http://127.0.0.1:PORT`, or `https://...` with TLS.
+    pub url: String,
+    /// The test CA that signed a TLS server's certificate.
+    pub ca: Option<std::path::PathBuf>,
     pub line: u64,
     pub client: u64,
     pub storage: Arc<SqliteStorage>,
@@ -34,6 +40,20 @@ pub struct World {
 }
 
 pub async fn world() -> World {
+    start(false, linedesk_server::ice::IceConfig::default()).await
+}
+
+/// The world's server with TLS on 127.0.0.1, its certificate signed by a test CA.
+pub async fn world_tls() -> World {
+    start(true, linedesk_server::ice::IceConfig::default()).await
+}
+
+/// [`world`] whose server hands out `ice` (STUN/TURN) from `GET /api/ice`.
+pub async fn world_with(ice: linedesk_server::ice::IceConfig) -> World {
+    start(false, ice).await
+}
+
+async fn start(tls: bool, ice: linedesk_server::ice::IceConfig) -> World {
     let dir = tempfile::tempdir().expect("dir");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
     let line = storage.add_line("Линия поддержки").expect("line");
@@ -53,9 +73,26 @@ pub async fn world() -> World {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
-    tokio::spawn(serve(listener, Server::new(storage.clone())));
+    let server = Server::with_ice(
+        storage.clone(),
+        linedesk_server::presence::OFFLINE_GRACE,
+        linedesk_server::config::HttpPolicy::default(),
+        linedesk_server::session_limits::SessionLimits::default(),
+        ice,
+    );
+    let (url, ca) = if tls {
+        let pki = TestPki::new(dir.path(), "", &["127.0.0.1"]).expect("test CA");
+        let config = linedesk_server::tls::server_config(&pki.cert, &pki.key).expect("tls");
+        tokio::spawn(linedesk_server::tls::serve_tls(listener, server, config));
+        (format!("https://{addr}"), Some(pki.ca))
+    } else {
+        tokio::spawn(serve(listener, server));
+        (format!("http://{addr}"), None)
+    };
     World {
         addr,
+        url,
+        ca,
         line,
         client,
         storage,
@@ -90,15 +127,19 @@ pub struct Assistant {
 
 impl Assistant {
     pub fn start(world: &World, display: &str, extra: &[&str]) -> Assistant {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_linedesk-assist"))
-            .args([
-                "--server",
-                &world.addr,
-                "--login",
-                CLIENT_LOGIN,
-                "--display",
-                display,
-            ])
+        let mut command = Command::new(env!("CARGO_BIN_EXE_linedesk-assist"));
+        command.args([
+            "--server",
+            &world.url,
+            "--login",
+            CLIENT_LOGIN,
+            "--display",
+            display,
+        ]);
+        if let Some(ca) = &world.ca {
+            command.arg("--ca").arg(ca);
+        }
+        let mut child = command
             .args(extra)
             .env("LINEDESK_ASSIST_ACCOUNT_PASSWORD", CLIENT_PASSWORD)
             .env("LINEDESK_ASSIST_PASSWORD", SESSION_PASSWORD)
@@ -209,10 +250,10 @@ impl Specialist {
         let handle = Arc::new(linedesk_sync::spawn(
             store.clone(),
             SyncConfig {
-                server: world.addr.clone(),
+                server: world.url.clone(),
                 login: "anna".into(),
                 password: "anna-pass".into(),
-                ..SyncConfig::default()
+                ca_file: world.ca.clone(),
             },
         ));
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -300,9 +341,16 @@ impl Specialist {
 
     /// Open a viewer for `session` and pump its signals through the sync client both ways.
     pub async fn view(&self, session: u64) -> (Arc<Viewer>, ViewerChannels) {
-        let (viewer, mut channels) = Viewer::offer(SessionConfig::loopback())
-            .await
-            .expect("offer");
+        self.view_with(session, SessionConfig::loopback()).await
+    }
+
+    /// [`Specialist::view`] with the viewer's own network settings (ICE servers, relay-only).
+    pub async fn view_with(
+        &self,
+        session: u64,
+        config: SessionConfig,
+    ) -> (Arc<Viewer>, ViewerChannels) {
+        let (viewer, mut channels) = Viewer::offer(config).await.expect("offer");
         let viewer = Arc::new(viewer);
         let mut outgoing = std::mem::replace(
             &mut channels.signals,

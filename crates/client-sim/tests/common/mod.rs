@@ -1,15 +1,18 @@
-//! The demo server and the engine-driven specialist of the call tests.
+//! The demo server (plain, or with TLS and a test CA) and the engine-driven specialist of the
+//! call tests.
+#![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use linedesk_call::{Call, CallConfig, CallState};
 use linedesk_demo::DEMO_SPECIALIST_LOGIN;
 use linedesk_domain::presence::PresenceStatus;
+use linedesk_endpoint::test_pki::TestPki;
 use linedesk_engine::SharedIo;
 use linedesk_engine::line::LineLink;
-use linedesk_engine::{CallReport, CallSession, SessionConfig, Side};
+use linedesk_engine::{Bare, CallReport, CallSession, Connector, SessionConfig, Side};
 use linedesk_protocol::{Action, CallEndReason, Event, Role, SignalPayload};
 use linedesk_server::app::{Server, serve};
 use linedesk_server::auth::hash_password;
@@ -20,13 +23,34 @@ use linedesk_server::storage::{Storage, StorageError};
 pub const SPECIALIST_PASSWORD: &str = "spec-pass";
 
 pub struct Demo {
+    /// `127.0.0.1:PORT`.
     pub addr: String,
+    /// `https://127.0.0.1:PORT` for a TLS server, `http://...` for a plain one.
+    pub url: String,
+    /// The test CA that signed a TLS server's certificate.
+    pub ca: Option<PathBuf>,
     pub storage: Arc<SqliteStorage>,
     pub line: u64,
     pub dir: tempfile::TempDir,
 }
 
+impl Demo {
+    /// Connections to this server, trusting its test CA.
+    pub fn connector(&self) -> Connector {
+        Connector::parse(&self.url, Bare::Refused, self.ca.as_deref()).expect("the address")
+    }
+}
+
 pub async fn demo_server() -> Demo {
+    start(false).await
+}
+
+/// The demo server with TLS on 127.0.0.1, its certificate signed by a test CA.
+pub async fn demo_server_tls() -> Demo {
+    start(true).await
+}
+
+async fn start(tls: bool) -> Demo {
     let dir = tempfile::tempdir().expect("dir");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
     let hash = |p: &str| hash_password(p).map_err(|e| StorageError::Invalid(e.to_string()));
@@ -43,9 +67,20 @@ pub async fn demo_server() -> Demo {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
-    tokio::spawn(serve(listener, Server::new(storage.clone())));
+    let server = Server::new(storage.clone());
+    let (url, ca) = if tls {
+        let pki = TestPki::new(dir.path(), "", &["127.0.0.1"]).expect("test CA");
+        let config = linedesk_server::tls::server_config(&pki.cert, &pki.key).expect("tls");
+        tokio::spawn(linedesk_server::tls::serve_tls(listener, server, config));
+        (format!("https://{addr}"), Some(pki.ca))
+    } else {
+        tokio::spawn(serve(listener, server));
+        (format!("http://{addr}"), None)
+    };
     Demo {
         addr,
+        url,
+        ca,
         storage,
         line: ids.lines[0],
         dir,
@@ -155,11 +190,11 @@ pub fn roles_with_stats(demo: &Demo, call: u64) -> Vec<Role> {
 /// The demo specialist's session, available for calls: picking up a call that rings the line
 /// takes its appeal, which an offline specialist may not.
 pub async fn available_specialist(demo: &Demo) -> LineLink {
-    let mut spec = LineLink::join(
-        &demo.addr,
+    let mut spec = LineLink::sign_in(
+        &demo.connector(),
         DEMO_SPECIALIST_LOGIN,
         SPECIALIST_PASSWORD,
-        demo.line,
+        Some(demo.line),
     )
     .await
     .expect("the specialist signs in");

@@ -108,6 +108,8 @@ async fn loopback(o: Options) -> Result<(), EngineError> {
         length: o.seconds.map(Duration::from_secs_f64),
         impairment,
         dir: dir.clone(),
+        ice: Default::default(),
+        relay_only: false,
     })
     .await?;
     wav::write(&o.output, &outcome.heard)?;

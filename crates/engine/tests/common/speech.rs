@@ -1,5 +1,6 @@
 //! Speech for the tests: espeak-ng and sox (Debian packages `espeak-ng`, `sox`), as
 //! TOOLCHAIN.md says. A missing tool fails the test with the install line, never skips it.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;

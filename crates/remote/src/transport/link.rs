@@ -130,6 +130,7 @@ impl Link {
             pending_opens: std::sync::atomic::AtomicUsize::new(opens),
         });
         let pc = PeerConnectionBuilder::new()
+            .with_configuration(config.ice.configuration())
             .with_handler(Arc::new(Handler {
                 shared: shared.clone(),
             }))

@@ -1,5 +1,5 @@
-//! The WebRTC transport of a remote session: one peer connection (host ICE candidates only,
-//! DTLS, SCTP) carrying two reliable, ordered data channels opened by the viewer:
+//! The WebRTC transport of a remote session: one peer connection (host candidates plus the
+//! line's STUN/TURN servers, [`SessionConfig::ice`]; DTLS, SCTP) carrying two reliable, ordered data channels opened by the viewer:
 //!
 //! - `screen`: host → viewer, [`crate::FrameUpdate`]s cut into 16 KiB chunks
 //!   ([`chunk`]); viewer → host, one byte asking for a keyframe.
@@ -24,6 +24,8 @@ mod viewer;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub use linedesk_rtc_peer::IceSetup;
+
 pub use host::{Host, HostChannels, HostOptions, HostStats};
 pub use viewer::{Viewer, ViewerChannels, ViewerStats};
 
@@ -39,6 +41,9 @@ pub struct SessionConfig {
     pub udp_addrs: Vec<SocketAddr>,
     /// From creation to open data channels.
     pub connect_timeout: Duration,
+    /// The line's STUN/TURN servers (`GET /api/ice`) and whether only relayed paths may be
+    /// used. Empty: host candidates only.
+    pub ice: IceSetup,
 }
 
 impl Default for SessionConfig {
@@ -46,6 +51,7 @@ impl Default for SessionConfig {
         SessionConfig {
             udp_addrs: vec![SocketAddr::from(([0, 0, 0, 0], 0))],
             connect_timeout: Duration::from_secs(20),
+            ice: IceSetup::default(),
         }
     }
 }

@@ -30,6 +30,38 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
     }
 }
 
+/// The client's address as the limits count it: the socket's peer, unless that peer is a
+/// trusted proxy ([`crate::config::HttpPolicy::trusted_proxies`]); then the last address of
+/// `X-Forwarded-For` that is not a trusted proxy itself (proxies append, so the addresses
+/// before the first untrusted one from the right are the client's to forge). A header that
+/// does not parse counts as the proxy's own address.
+pub fn client_ip(server: &Server, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+    let trusted = &server.http.trusted_proxies;
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let mut forwarded = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        let Ok(text) = value.to_str() else {
+            return Some(peer);
+        };
+        for part in text.split(',') {
+            match part.trim().parse::<IpAddr>() {
+                Ok(ip) => forwarded.push(ip),
+                Err(_) => return Some(peer),
+            }
+        }
+    }
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !trusted.contains(ip))
+            .unwrap_or(peer),
+    )
+}
+
 /// The owner of the request's bearer token and the token's hash.
 pub async fn authenticate(
     server: &Server,

@@ -14,6 +14,9 @@ use crate::wire_error::WireError;
 pub struct HttpError {
     pub code: ErrorCode,
     pub message: String,
+    /// The request's field that was refused (`invalid`, `too_long`), when one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// The HTTP status of a wire code (a route may choose another, e.g. 404 for an unknown id).
@@ -41,6 +44,8 @@ pub struct Refusal {
     pub message: String,
     /// `Retry-After` in seconds (429s).
     pub retry_after: Option<u64>,
+    /// The request's field that was refused.
+    pub field: Option<&'static str>,
 }
 
 impl Refusal {
@@ -50,7 +55,14 @@ impl Refusal {
             code,
             message: message.into(),
             retry_after: None,
+            field: None,
         }
+    }
+
+    /// The same refusal naming the request's field.
+    pub fn with_field(mut self, field: &'static str) -> Refusal {
+        self.field = Some(field);
+        self
     }
 
     /// A refusal with the status of its code.
@@ -110,6 +122,7 @@ impl IntoResponse for Refusal {
             axum::Json(HttpError {
                 code: self.code,
                 message: self.message,
+                field: self.field.map(str::to_string),
             }),
         )
             .into_response();

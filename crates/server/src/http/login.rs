@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use linedesk_protocol::{ErrorCode, MAX_FRAME_BYTES};
 use serde::{Deserialize, Serialize};
 
-use super::auth::{PeerIp, authenticate};
+use super::auth::{PeerIp, authenticate, client_ip};
 use super::body::read_body;
 use super::error::{Refusal, blocking};
 use crate::auth::{new_token, verify_login};
@@ -47,10 +47,11 @@ pub async fn logout(State(server): State<Arc<Server>>, headers: HeaderMap) -> Re
 
 pub async fn login(
     State(server): State<Arc<Server>>,
-    PeerIp(ip): PeerIp,
+    PeerIp(peer): PeerIp,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let ip = client_ip(&server, peer, &headers);
     if !is_json(&headers) {
         return Refusal::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -87,6 +88,8 @@ pub async fn login(
     let outcome = blocking(&server, move |storage| {
         let account = storage.account_by_login(&request.login)?;
         // The same argon2 work whether or not the login exists.
+        // A guest's account (no password) is checked like an unknown login.
+        let account = account.filter(|a| !a.password_hash.is_empty());
         let stored = account.as_ref().map(|a| a.password_hash.as_str());
         let verified = verify_login(&request.password, stored);
         let Some(account) = account.filter(|_| verified) else {
@@ -119,7 +122,7 @@ pub async fn login(
 }
 
 /// Whether the request says its body is JSON (`application/json`, any parameters).
-fn is_json(headers: &HeaderMap) -> bool {
+pub(super) fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

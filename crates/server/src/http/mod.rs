@@ -1,13 +1,17 @@
 //! The HTTP side, over the shared [`crate::context::Server`]:
 //!
 //! - [`login`]: `POST /api/login` (throttled) and `POST /api/logout`;
+//! - [`guest`]: `POST /api/widget/guest`, a web widget's guest signs in (rate-limited per
+//!   address);
 //! - [`ws`]: `GET /api/ws`, the upgrade to a [`crate::session`];
 //! - [`api`]: the bearer-token reads (quick replies, the knowledge base);
 //! - [`files`]: files of a chat and KB drafts; [`recordings`]: call recordings;
 //! - [`admin`]: the admin API; [`admin_accounts`]: disable, enable, reset, take off a line;
 //! - [`auth`]: who is asking (bearer token, peer address); [`error`]: refusals with the wire's
 //!   codes ([`crate::wire_error`], shared with the WebSocket);
+//! - [`ice`]: `GET /api/ice`, the STUN/TURN servers with short-lived TURN credentials;
 //! - [`token`]: `POST /api/token/renew`, a live token traded for a new one;
+//! - [`widget`]: the client's web widget (`/widget/`, `embed.js`, `/api/widget/lines/{line}`);
 //! - [`router`]: the table of routes; [`serve`]: the accept loops, plain and TLS.
 //!
 //! Nothing outside this module tree depends on axum, except the WebSocket session itself.
@@ -21,12 +25,15 @@ mod connections;
 mod download;
 pub mod error;
 pub mod files;
+pub mod guest;
+pub mod ice;
 pub mod login;
 mod origin;
 pub mod recordings;
 mod router;
 mod serve;
 pub mod token;
+pub mod widget;
 mod ws;
 
 pub use auth::PeerIp;

@@ -12,16 +12,23 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/api/login", post(super::login::login))
         .route("/api/logout", post(super::login::logout))
         .route("/api/token/renew", post(super::token::renew))
+        .route("/api/widget/guest", post(super::guest::guest))
+        .route("/api/ice", get(super::ice::ice_servers))
         .route("/api/ws", get(super::ws::websocket))
         .route(
             "/api/lines/{line}/quick-replies",
             get(super::api::quick_replies),
         )
         .route("/api/lines/{line}/kb", get(super::api::kb))
+        .route(
+            "/api/lines/{line}/kb/{article}",
+            get(super::api::kb_article),
+        )
         .merge(super::admin::routes())
         .merge(super::admin_accounts::routes())
         .merge(super::recordings::routes())
         .merge(super::files::routes())
+        .merge(super::widget::routes())
         .layer(axum::middleware::from_fn_with_state(
             server.clone(),
             super::origin::check_origin,

@@ -131,6 +131,7 @@ async fn refuse(mut tcp: TcpStream, cap: usize) {
     let body = serde_json::to_string(&HttpError {
         code: ErrorCode::RateLimited,
         message: format!("too many connections from your address (at most {cap} at once)"),
+        field: None,
     })
     .unwrap_or_default();
     let answer = format!(

@@ -4,6 +4,9 @@
 //! sessions close: the app moves its session onto the new token. A disabled account gets no
 //! new token.
 //!
+//! A guest's token (K1) is renewed for the guests' lifetime (`[guests] token_days`), anyone
+//! else's for the login's.
+//!
 //! A missing, unknown, expired or revoked token: 401 `unauthenticated`.
 
 use std::sync::Arc;
@@ -32,8 +35,16 @@ pub async fn renew(State(server): State<Arc<Server>>, headers: HeaderMap) -> Res
         Err(refusal) => return refusal.into_response(),
     };
     let lifetime_ms = server.limits.token_lifetime_ms();
+    let guest_lifetime_ms =
+        i64::try_from(server.guests.token_lifetime.as_millis()).unwrap_or(i64::MAX);
     let renewed = blocking(&server, move |storage| {
         let now = now_ms();
+        let lifetime_ms =
+            if subject.role == linedesk_protocol::Role::Client && storage.is_guest(subject.id)? {
+                guest_lifetime_ms
+            } else {
+                lifetime_ms
+            };
         if !storage.revoke_token(&old, now)? {
             return Err(Refusal::unauthenticated(
                 "the token was renewed or revoked meanwhile",

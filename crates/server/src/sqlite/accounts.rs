@@ -61,12 +61,14 @@ pub(super) fn add_admin(
     Ok(id(conn.last_insert_rowid()))
 }
 
+/// The account of `login`. A guest's (K1) has no password: its `password_hash` is empty,
+/// which no password verifies (the login route treats it as no account at all).
 pub(super) fn account(conn: &Connection, login: &str) -> Result<Option<Account>, StorageError> {
     let found: Option<(String, i64, String)> = conn
         .query_row(
             "SELECT 'specialist', id, password_hash FROM specialists WHERE login = ?1
-             UNION ALL SELECT 'client', id, password_hash FROM clients
-                 WHERE login = ?1 AND password_hash IS NOT NULL
+             UNION ALL SELECT 'client', id, COALESCE(password_hash, '') FROM clients
+                 WHERE login = ?1
              UNION ALL SELECT 'admin', id, password_hash FROM admins WHERE login = ?1
              LIMIT 1",
             [login],

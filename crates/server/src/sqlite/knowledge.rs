@@ -120,3 +120,21 @@ pub(crate) fn search_kb(
     };
     Ok(rows)
 }
+
+/// Article `article` of `line`; `None` when the line has no such article.
+pub(crate) fn article(
+    conn: &Connection,
+    line: u64,
+    article: u64,
+) -> Result<Option<KbArticle>, StorageError> {
+    Ok(conn
+        .prepare_cached("SELECT title, body FROM kb_articles WHERE id = ?1 AND line_id = ?2")?
+        .query_row(params![sql_id(article), sql_id(line)], |r| {
+            Ok(KbArticle {
+                id: article,
+                title: r.get(0)?,
+                body: r.get(1)?,
+            })
+        })
+        .optional()?)
+}

@@ -216,7 +216,7 @@ impl Repo for SqliteRepo<'_> {
             self.tx
                 .prepare_cached(
                     "SELECT line_id, client_id, channel, tier, opened_at, state, holder, result,
-                        spam, stars
+                        spam, stars, rating_comment
                      FROM appeals WHERE id = ?1",
                 )?
                 .query_row([sql_id(appeal)], |r| {
@@ -232,6 +232,7 @@ impl Repo for SqliteRepo<'_> {
                         result: r.get(7)?,
                         spam: r.get(8)?,
                         stars: r.get(9)?,
+                        rating_comment: r.get(10)?,
                     })
                 })
                 .optional()
@@ -274,7 +275,7 @@ impl Repo for SqliteRepo<'_> {
         run(|| {
             self.tx.execute(
                 "UPDATE appeals SET state = ?2, holder = ?3, tier = ?4, result = ?5, spam = ?6,
-                    stars = ?7
+                    stars = ?7, rating_comment = ?8
                  WHERE id = ?1",
                 params![
                     sql_id(a.id),
@@ -283,7 +284,8 @@ impl Repo for SqliteRepo<'_> {
                     tier_code(a.tier),
                     a.result,
                     a.spam,
-                    a.stars
+                    a.stars,
+                    a.rating_comment
                 ],
             )?;
             Ok(())

@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_line_heads"),
     migration!(12, "0012_remote_password_expiry"),
     migration!(13, "0013_account_admin"),
+    migration!(14, "0014_guests_ratings"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -61,6 +61,13 @@ pub async fn world_built(
     policy: HttpPolicy,
     limits: SessionLimits,
 ) -> (World, Arc<Server>) {
+    world_served(move |storage| Server::built(storage, grace, policy, limits)).await
+}
+
+/// [`world`] served by the server `make` builds on its storage (widget lines, guests...).
+pub async fn world_served(
+    make: impl FnOnce(Arc<dyn Storage>) -> Arc<Server>,
+) -> (World, Arc<Server>) {
     let dir = tempfile::tempdir().expect("dir");
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
     let line_a = storage.add_line("Линия А").expect("line");
@@ -104,7 +111,7 @@ pub async fn world_built(
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let server = Server::built(storage.clone(), grace, policy, limits);
+    let server = make(storage.clone());
     let serving = server.clone();
     tokio::spawn(async move { serve(listener, serving).await });
     let world = World {

@@ -1,0 +1,130 @@
+//! A real TURN server for the tests: coturn from Debian (package `coturn`, installed by
+//! `./dev.sh`), started on loopback with its own ports and a temporary config (REST
+//! credentials from a shared secret, as a line owner runs it), without root, and killed when
+//! dropped. A missing `turnserver` fails the test with the install line, never skips it.
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Coturn {
+    child: Child,
+    config: std::path::PathBuf,
+    /// The UDP address TURN listens on.
+    pub addr: SocketAddr,
+    /// Its log, for a failing test's message.
+    pub log: std::path::PathBuf,
+}
+
+impl Coturn {
+    /// `turn:127.0.0.1:PORT?transport=udp`.
+    pub fn url(&self) -> String {
+        format!("turn:{}?transport=udp", self.addr)
+    }
+
+    /// Start coturn in `dir` with `secret` as its `static-auth-secret`; returns once it
+    /// answers a STUN binding request.
+    pub fn start(dir: &Path, secret: &str) -> Coturn {
+        // A free UDP port for the listener; the relay ports follow it.
+        let port = UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .expect("a free port")
+            .port();
+        let (min, max) = if port < 65_000 {
+            (port + 1, port + 400)
+        } else {
+            (port - 400, port - 1)
+        };
+        let log = dir.join("turnserver.log");
+        let config = dir.join("turnserver.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "listening-ip=127.0.0.1\nlistening-port={port}\nrelay-ip=127.0.0.1\n\
+                 min-port={min}\nmax-port={max}\nuse-auth-secret\nstatic-auth-secret={secret}\n\
+                 realm=linedesk.test\nallow-loopback-peers\nno-cli\nno-tls\nno-dtls\n\
+                 no-tcp-relay\nfingerprint\nno-multicast-peers\nsimple-log\nverbose\n\
+                 log-file={}\nuserdb={}\npidfile={}\n",
+                log.display(),
+                dir.join("turndb").display(),
+                dir.join("turnserver.pid").display(),
+            ),
+        )
+        .expect("coturn config");
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut coturn = Coturn {
+            child: spawn(&config),
+            config,
+            addr,
+            log,
+        };
+        coturn.wait_ready();
+        coturn
+    }
+
+    /// Kill it (every allocation is gone, nothing is relayed any more).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Start it again on the same ports with the same secret, after [`Coturn::stop`].
+    pub fn resume(&mut self) {
+        self.child = spawn(&self.config);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&mut self) {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("socket");
+        socket
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        // STUN Binding request: type 0x0001, length 0, magic cookie, transaction id.
+        let mut request = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42];
+        request.extend_from_slice(b"linedesk-ice");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut answer = [0u8; 512];
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("turnserver exited: {status}; log: {}", self.log_text());
+            }
+            let _ = socket.send_to(&request, self.addr);
+            if let Ok((n, _)) = socket.recv_from(&mut answer)
+                && n >= 20
+                && answer[..2] == [0x01, 0x01]
+            {
+                return;
+            }
+        }
+        panic!(
+            "turnserver did not answer on {}: {}",
+            self.addr,
+            self.log_text()
+        );
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+fn spawn(config: &Path) -> Child {
+    Command::new("turnserver")
+        .arg("-c")
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("turnserver is needed for this test ({e}): apt-get install coturn")
+        })
+}
+
+impl Drop for Coturn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

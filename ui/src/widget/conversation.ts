@@ -1,0 +1,93 @@
+// The client's conversation as the widget shows it, folded from the line's events the client's
+// session receives (their own messages and files, the specialists', their appeals). Pure: no
+// DOM, no socket; tests/widget_conversation.test.mjs runs it on event lists.
+
+export type WireEvent = { kind: string; [field: string]: unknown };
+
+export type Item =
+  | { kind: "message"; seq: number; at: number; mine: boolean; text: string }
+  | { kind: "file"; seq: number; at: number; mine: boolean; file: number; name: string; size: number }
+  | { kind: "finished"; seq: number; at: number; appeal: number; result: string }
+  | { kind: "article"; seq: number; at: number; title: string };
+
+export type AppealState = "none" | "queued" | "assigned" | "finished";
+
+export interface Conversation {
+  items: Item[];
+  /** The latest appeal and where it stands. */
+  appeal: number | null;
+  state: AppealState;
+  /** The finished appeal waiting for the client's rating, if any. */
+  toRate: number | null;
+  /** Stars given to appeals already rated. */
+  rated: Record<number, number>;
+  /** The last sequence number folded in (the cursor to subscribe from). */
+  seq: number;
+}
+
+export function emptyConversation(): Conversation {
+  return { items: [], appeal: null, state: "none", toRate: null, rated: {}, seq: 0 };
+}
+
+const num = (v: unknown): number => (typeof v === "number" ? v : 0);
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+/** Fold one event (`seq` from its frame, `at` its time) into `c`; an old seq is skipped. */
+export function apply(c: Conversation, seq: number, at: number, e: WireEvent): Conversation {
+  if (seq <= c.seq) return c;
+  const next: Conversation = { ...c, seq };
+  switch (e.kind) {
+    case "message_posted":
+      next.items = [
+        ...c.items,
+        { kind: "message", seq, at, mine: e.from_specialist == null, text: str(e.text) },
+      ];
+      break;
+    case "file_shared":
+      next.items = [
+        ...c.items,
+        {
+          kind: "file",
+          seq,
+          at,
+          mine: e.from_specialist == null,
+          file: num(e.file),
+          name: str(e.name),
+          size: num(e.size),
+        },
+      ];
+      break;
+    case "appeal_opened":
+    case "appeal_queued":
+      next.appeal = num(e.appeal);
+      next.state = "queued";
+      break;
+    case "appeal_assigned":
+      next.appeal = num(e.appeal);
+      next.state = "assigned";
+      break;
+    case "appeal_finished":
+      next.appeal = num(e.appeal);
+      next.state = "finished";
+      next.toRate = c.rated[num(e.appeal)] ? null : num(e.appeal);
+      next.items = [
+        ...c.items,
+        { kind: "finished", seq, at, appeal: num(e.appeal), result: str(e.result) },
+      ];
+      break;
+    case "appeal_marked_spam":
+      next.appeal = num(e.appeal);
+      next.state = "finished";
+      break;
+    case "appeal_rated":
+      next.rated = { ...c.rated, [num(e.appeal)]: num(e.stars) };
+      if (c.toRate === num(e.appeal)) next.toRate = null;
+      break;
+    case "article_helped":
+      next.items = [...c.items, { kind: "article", seq, at, title: str(e.title) }];
+      break;
+    default:
+      break;
+  }
+  return next;
+}

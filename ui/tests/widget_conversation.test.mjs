@@ -1,0 +1,54 @@
+// The widget's conversation: events of the client's session folded into what it shows.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import ts from "typescript";
+
+const source = readFileSync(new URL("../src/widget/conversation.ts", import.meta.url), "utf8");
+const js = ts.transpileModule(source, {
+  compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+}).outputText;
+const { apply, emptyConversation } = await import(
+  `data:text/javascript;base64,${Buffer.from(js).toString("base64")}`
+);
+
+const fold = (events) =>
+  events.reduce((c, [seq, e]) => apply(c, seq, 1000 + seq, e), emptyConversation());
+
+test("messages both ways, the appeal's state, finish and rating", () => {
+  let c = fold([
+    [1, { kind: "message_posted", client: 5, from_specialist: null, text: "<b>hi</b>", appeal: 9 }],
+    [2, { kind: "appeal_opened", appeal: 9, client: 5 }],
+    [3, { kind: "appeal_assigned", appeal: 9, client: 5, specialist: 2 }],
+    [4, { kind: "message_posted", client: 5, from_specialist: 2, text: "hello", appeal: 9 }],
+    [5, { kind: "file_shared", file: 3, client: 5, from_specialist: 2, name: "a.pdf", size: 10, appeal: 9 }],
+  ]);
+  assert.equal(c.state, "assigned");
+  assert.deepEqual(
+    c.items.map((i) => [i.kind, i.mine]),
+    [["message", true], ["message", false], ["file", false]],
+  );
+  assert.equal(c.items[0].text, "<b>hi</b>");
+  c = apply(c, 6, 0, { kind: "appeal_finished", appeal: 9, client: 5, result: "done" });
+  assert.equal(c.state, "finished");
+  assert.equal(c.toRate, 9);
+  c = apply(c, 7, 0, { kind: "appeal_rated", appeal: 9, client: 5, stars: 4, comment: "ok" });
+  assert.equal(c.toRate, null);
+  assert.equal(c.rated[9], 4);
+  assert.equal(c.seq, 7);
+});
+
+test("a replayed event is not folded twice", () => {
+  const e = { kind: "message_posted", client: 5, from_specialist: null, text: "x" };
+  let c = fold([[1, e]]);
+  c = apply(c, 1, 0, e);
+  assert.equal(c.items.length, 1);
+});
+
+test("a finished appeal already rated asks for no rating", () => {
+  const c = fold([
+    [1, { kind: "appeal_rated", appeal: 3, client: 5, stars: 5 }],
+    [2, { kind: "appeal_finished", appeal: 3, client: 5, result: "r" }],
+  ]);
+  assert.equal(c.toRate, null);
+});
