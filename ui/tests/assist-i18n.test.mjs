@@ -34,3 +34,17 @@ test("assist: every ending of a session is said", () => {
   assert.equal(endings.length, 6);
   for (const how of endings) assert.ok(ru[`ended.${how}`], `ru has no ended.${how}`);
 });
+
+test("assist: the widget's remote-help text has the same shape in ru and en", () => {
+  const help = JSON.parse(
+    readFileSync(new URL("../src/widget/remote-help.json", import.meta.url)),
+  );
+  for (const lang of ["ru", "en"]) {
+    const text = help[lang];
+    assert.ok(text.title && text.intro && text.password, `${lang} lacks a part`);
+    assert.equal(text.steps.length, help.ru.steps.length, `${lang} steps`);
+    for (const s of [text.title, text.intro, text.password, ...text.steps]) {
+      assert.ok(!/[<>]/.test(s), `${lang}: no markup in ${s}`);
+    }
+  }
+});
