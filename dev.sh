@@ -2,6 +2,7 @@
 # Linedesk: one entry point for setting up, running and testing, on Debian 12.
 #
 #   ./dev.sh run     set up everything (apt, npm, build) and run the app with the demo line
+#   ./dev.sh assist  build and run the client's assistant window (remote help)
 #   ./dev.sh test    set up everything and run every test (what CI runs, via .ci/run)
 #   ./dev.sh setup   only set up (system packages, npm packages, tauri-driver)
 #   ./dev.sh bench   run the benchmarks (figures go in BENCHMARKS.md)
@@ -74,9 +75,10 @@ setup_tauri_driver() {
   cargo install tauri-driver --version '^2' --locked
 }
 
-# Build the front end into ui/dist and the client's web widget into ui/dist-widget, touching
-# each only when its output changed, so an unchanged UI does not make cargo rebuild the shell
-# (tauri-build watches ui/dist) or the server (its build.rs embeds ui/dist-widget).
+# Build the front end into ui/dist, the client's web widget into ui/dist-widget and the
+# assistant's window into ui/dist-assist, touching each only when its output changed, so an
+# unchanged UI does not make cargo rebuild the shells (tauri-build watches ui/dist and
+# ui/dist-assist) or the server (its build.rs embeds ui/dist-widget).
 build_ui() {
   step "build ui"
   (cd ui && npx vite build --logLevel warn --outDir .dist-new --emptyOutDir)
@@ -85,6 +87,10 @@ build_ui() {
   (cd ui && npx vite build --config vite.widget.config.ts --logLevel warn \
     --outDir .dist-widget-new --emptyOutDir)
   replace_if_changed ui/.dist-widget-new ui/dist-widget
+  step "build the assistant's window"
+  (cd ui && npx vite build --config vite.assist.config.ts --logLevel warn \
+    --outDir .dist-assist-new --emptyOutDir)
+  replace_if_changed ui/.dist-assist-new ui/dist-assist
 }
 
 replace_if_changed() {
@@ -120,6 +126,14 @@ cmd_run() {
   exec "${wrap[@]}" "$app" "$@"
 }
 
+cmd_assist() {
+  setup
+  build_ui
+  step "cargo build (assistant window)"
+  cargo build -p linedesk-assist-window
+  exec "$CARGO_TARGET_DIR/debug/linedesk-assist-window" "$@"
+}
+
 cmd_test() {
   setup "${APT_TEST[@]}"
   setup_tauri_driver
@@ -132,8 +146,8 @@ cmd_test() {
   cargo fmt --all --check
   step "cargo clippy"
   cargo clippy --workspace --all-targets --quiet -- -D warnings
-  step "cargo build (app and assistant binaries for the end-to-end tests)"
-  cargo build -p linedesk -p linedesk-assist
+  step "cargo build (app, assistant and assistant window binaries for the end-to-end tests)"
+  cargo build -p linedesk -p linedesk-assist -p linedesk-assist-window
   step "cargo test (unit, property, store, end-to-end, the widget in Chromium)"
   # build_ui above built the web widget: a server test finding it missing is a failure.
   LINEDESK_REQUIRE_WIDGET=1 cargo test --workspace --no-fail-fast
@@ -150,8 +164,9 @@ cmd_bench() {
 
 case "${1:-}" in
   run) shift; cmd_run "$@" ;;
+  assist) shift; cmd_assist "$@" ;;
   test) shift; cmd_test "$@" ;;
   setup) setup "${APT_TEST[@]}"; setup_tauri_driver ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,10p' "$0"; exit 2 ;;
+  *) sed -n '2,11p' "$0"; exit 2 ;;
 esac

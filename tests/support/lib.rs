@@ -95,16 +95,21 @@ pub fn app_binary() -> PathBuf {
     if let Some(bin) = std::env::var_os("LINEDESK_APP_BIN") {
         return PathBuf::from(bin);
     }
+    workspace_binary("linedesk")
+}
+
+/// The binary `name` of the workspace beside this test's target dir (it must be built).
+pub fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current test executable");
-    // target/<profile>/deps/<test> -> target/<profile>/linedesk
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
     let bin = exe
         .parent()
         .and_then(Path::parent)
-        .map(|dir| dir.join("linedesk"))
+        .map(|dir| dir.join(name))
         .expect("test executable has no target dir");
     assert!(
         bin.is_file(),
-        "{} does not exist: build the app first (`./dev.sh test` does, or `cargo build -p linedesk`)",
+        "{} does not exist: build it first (`./dev.sh test` does, or `cargo build -p ...`)",
         bin.display()
     );
     bin
@@ -192,16 +197,22 @@ impl Desktop {
 
     /// [`Desktop::launch`] with more arguments for the app (`--server`, `--login`).
     pub async fn launch_with_args(&self, data_dir: &Path, extra: &[&str]) -> App {
-        let _ = &self.driver;
-        let app = app_binary();
         let mut args = vec!["--data-dir".to_string(), data_dir.display().to_string()];
         args.extend(extra.iter().map(|a| a.to_string()));
+        self.launch_binary(&app_binary(), &args, &["main-window", "fatal-error"])
+            .await
+    }
+
+    /// Launch another Tauri binary of the workspace (the assistant's window) with `args` and
+    /// wait until one of the elements with the `ready` test ids shows.
+    pub async fn launch_binary(&self, binary: &Path, args: &[String], ready: &[&str]) -> App {
+        let _ = &self.driver;
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({
-                "application": app.display().to_string(),
+                "application": binary.display().to_string(),
                 "args": args,
             }),
         );
@@ -218,14 +229,14 @@ impl Desktop {
                     eprintln!("e2e: WebDriver session not ready yet ({err}); retrying");
                     tokio::time::sleep(Duration::from_millis(300)).await;
                 }
-                Err(err) => panic!("no WebDriver session with the app: {err}"),
+                Err(err) => panic!("no WebDriver session with {}: {err}", binary.display()),
             }
         };
         let app = App {
             client,
             display: self.display.clone(),
         };
-        app.wait_any(&["main-window", "fatal-error"]).await;
+        app.wait_any(ready).await;
         app
     }
 }

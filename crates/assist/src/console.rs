@@ -1,15 +1,26 @@
-//! The assistant's console: lines the user typed (or Ctrl+C) in, messages out. The binary
-//! wires it to the terminal; tests and an embedding app drive the channels.
+//! The assistant's console: lines the user typed (or Ctrl+C), or a window's buttons, in;
+//! messages out, and typed [`Notice`]s for a window that asked for them. The binary wires it to
+//! the terminal; the window (`linedesk-assist-window`) and tests drive the channels.
 
 use tokio::sync::mpsc;
+
+use crate::notice::Notice;
 
 /// What the user did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     /// A line typed (without its newline).
     Line(String),
-    /// Ctrl+C: end the session, if any, and quit.
+    /// Ctrl+C, or the window closed: end the session, if any, and quit.
     Interrupt,
+    /// Accept the request being asked (a window's button; `y` on the terminal).
+    Accept,
+    /// Decline the request being asked (`n` on the terminal).
+    Decline,
+    /// End the running session (`end` on the terminal).
+    End,
+    /// Set (`Some`) or clear the session password; taken while waiting for a request.
+    SetPassword(Option<String>),
 }
 
 pub struct Console {
@@ -17,6 +28,7 @@ pub struct Console {
     /// The input ended (stdin closed): only an interrupt could come, and none will.
     closed: bool,
     output: mpsc::UnboundedSender<String>,
+    notices: Option<mpsc::UnboundedSender<Notice>>,
 }
 
 impl Console {
@@ -33,6 +45,7 @@ impl Console {
                 input,
                 closed: false,
                 output,
+                notices: None,
             },
             input_tx,
             output_rx,
@@ -43,6 +56,20 @@ impl Console {
     pub fn say(&self, line: impl Into<String>) {
         // Nobody reading is not an error: the assistant goes on.
         let _ = self.output.send(line.into());
+    }
+
+    /// From now on, also send typed [`Notice`]s: their receiver.
+    pub fn notices(&mut self) -> mpsc::UnboundedReceiver<Notice> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.notices = Some(tx);
+        rx
+    }
+
+    /// Tell a window (if one listens) what changed.
+    pub(crate) fn notify(&self, notice: Notice) {
+        if let Some(notices) = &self.notices {
+            let _ = notices.send(notice);
+        }
     }
 
     /// Where messages to the user go, for a task that reports on its own.

@@ -10,6 +10,7 @@ use linedesk_remote::{Clipboard, EndReason, Host, HostOptions, SessionState};
 use tokio::sync::mpsc;
 
 use crate::console::{Console, Input};
+use crate::notice::{Ending, Notice};
 use crate::request::{Devices, end, ended_of};
 use crate::{AssistConfig, AssistError, Next, Request};
 
@@ -39,6 +40,24 @@ fn ended_text(who: &str, reason: RemoteEndReason, took: &str) -> String {
     format!("The session with {who} ended ({how}) after {took}.")
 }
 
+/// How the window shows a session the server ended.
+fn ending_of(reason: RemoteEndReason) -> Ending {
+    match reason {
+        RemoteEndReason::Failed => Ending::Failed,
+        RemoteEndReason::EndedByClient => Ending::ByYou,
+        _ => Ending::BySpecialist,
+    }
+}
+
+/// `end` typed, or the window's End.
+fn is_end(input: &Input) -> bool {
+    match input {
+        Input::End => true,
+        Input::Line(line) => line.trim().eq_ignore_ascii_case("end"),
+        _ => false,
+    }
+}
+
 fn minutes(d: Duration) -> String {
     format!("{}:{:02}", d.as_secs() / 60, d.as_secs() % 60)
 }
@@ -52,7 +71,9 @@ pub(crate) async fn host(
     devices: Devices,
 ) -> Result<Next, AssistError> {
     let (session, who) = (request.session, request.specialist.as_str());
+    let over = |how| Notice::Ended { session, how };
     console.say(format!("Waiting for {who}'s connection..."));
+    console.notify(Notice::Connecting(request.asker()));
     let deadline = tokio::time::Instant::now() + OFFER_WAIT;
     let mut early = Vec::new();
     let offer = loop {
@@ -61,6 +82,7 @@ pub(crate) async fn host(
                 Err(_) => {
                     end(link, session, Some(RemoteEndReason::Failed)).await?;
                     console.say(format!("No connection came from {who}: the session ended."));
+                    console.notify(over(Ending::Failed));
                     return Ok(Next::Wait);
                 }
                 Ok(None) => return Err(AssistError::Session("the line session closed".into())),
@@ -71,19 +93,22 @@ pub(crate) async fn host(
             ended = link.event_within(None, |e| ended_of(e, session)) => {
                 ended?;
                 console.say(format!("{who} ended the session before it connected."));
+                console.notify(over(Ending::BySpecialist));
                 return Ok(Next::Wait);
             }
             input = console.next() => match input {
                 Input::Interrupt => {
                     end(link, session, None).await?;
+                    console.notify(over(Ending::ByYou));
                     return Ok(Next::Quit);
                 }
-                Input::Line(line) if line.trim().eq_ignore_ascii_case("end") => {
+                input if is_end(&input) => {
                     end(link, session, None).await?;
                     console.say(format!("You ended the session with {who}."));
+                    console.notify(over(Ending::ByYou));
                     return Ok(Next::Wait);
                 }
-                Input::Line(_) => {}
+                _ => {}
             },
         }
     };
@@ -115,6 +140,7 @@ pub(crate) async fn host(
         Err(error) => {
             end(link, session, Some(RemoteEndReason::Failed)).await?;
             console.say(format!("The connection with {who} failed: {error}."));
+            console.notify(over(Ending::Failed));
             return Ok(Next::Wait);
         }
     };
@@ -137,6 +163,7 @@ pub(crate) async fn host(
         "REMOTE SESSION RUNNING: {who} sees and controls this screen. \
          Type `end` and press Enter, or press Ctrl+C, to stop it."
     ));
+    console.notify(Notice::Sharing(request.asker()));
     let started = Instant::now();
     let mut state = host.watch();
     let stop = loop {
@@ -163,48 +190,53 @@ pub(crate) async fn host(
             }
             input = console.next() => match input {
                 Input::Interrupt => break Stop::User { quit: true },
-                Input::Line(line) if line.trim().eq_ignore_ascii_case("end") => {
-                    break Stop::User { quit: false };
-                }
+                input if is_end(&input) => break Stop::User { quit: false },
                 Input::Line(_) => console.say("Type `end` and press Enter to stop the session."),
+                _ => {}
             },
         }
     };
     host.close().await;
     relay.abort();
     let took = minutes(started.elapsed());
-    let next = match stop {
+    let (next, how) = match stop {
         Stop::Server(reason) => {
             console.say(ended_text(who, reason, &took));
-            Next::Wait
+            (Next::Wait, ending_of(reason))
         }
         Stop::User { quit } => {
             end(link, session, None).await?;
             console.say(format!("You ended the session with {who} after {took}."));
-            if quit { Next::Quit } else { Next::Wait }
+            let next = if quit { Next::Quit } else { Next::Wait };
+            (next, Ending::ByYou)
         }
         Stop::Transport(EndReason::RemoteClosed) => {
-            match link
+            let how = match link
                 .event_within(Some(END_WAIT), |e| ended_of(e, session))
                 .await?
             {
-                Some(reason) => console.say(ended_text(who, reason, &took)),
+                Some(reason) => {
+                    console.say(ended_text(who, reason, &took));
+                    ending_of(reason)
+                }
                 None => {
                     end(link, session, Some(RemoteEndReason::Failed)).await?;
                     console.say(format!(
                         "The connection with {who} closed after {took}; the session ended."
                     ));
+                    Ending::Failed
                 }
-            }
-            Next::Wait
+            };
+            (Next::Wait, how)
         }
         Stop::Transport(reason) => {
             end(link, session, Some(RemoteEndReason::Failed)).await?;
             console.say(format!(
                 "The connection with {who} failed ({reason:?}) after {took}; the session ended."
             ));
-            Next::Wait
+            (Next::Wait, Ending::Failed)
         }
     };
+    console.notify(over(how));
     Ok(next)
 }

@@ -31,10 +31,12 @@
 mod console;
 mod error;
 mod hosting;
+mod notice;
 mod request;
 
 pub use console::{Console, Input};
 pub use error::AssistError;
+pub use notice::{Asker, Ending, Notice};
 
 use std::path::PathBuf;
 
@@ -122,7 +124,19 @@ impl AssistConfig {
 pub(crate) struct Request {
     pub session: u64,
     pub specialist: String,
+    pub line_name: String,
     pub mode: RemoteMode,
+}
+
+impl Request {
+    pub(crate) fn asker(&self) -> Asker {
+        Asker {
+            session: self.session,
+            specialist: self.specialist.clone(),
+            line_name: self.line_name.clone(),
+            mode: self.mode,
+        }
+    }
 }
 
 /// Whether the assistant goes on after a request.
@@ -161,6 +175,12 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
         config.login,
         link.line
     ));
+    console.notify(Notice::SignedIn {
+        client: me,
+        line: link.line,
+    });
+    // A password given at start that the server refuses stops the run (the terminal's
+    // `--set-password`): the user asked for sessions by password and would not get them.
     let password_set = config.session_password.is_some();
     if let Some(password) = &config.session_password {
         link.submit(Action::SetRemotePassword {
@@ -168,8 +188,17 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
         })
         .await?;
         console.say("Session password set: a specialist who has it connects without asking.");
+        console.notify(Notice::PasswordSet { at_ms: now_ms() });
     }
-    let outcome = serve(&config, &mut link, &mut signals, &mut console, password_set).await;
+    let mut password_set = password_set;
+    let outcome = serve(
+        &config,
+        &mut link,
+        &mut signals,
+        &mut console,
+        &mut password_set,
+    )
+    .await;
     // Whatever ended the run: no password outlives it (when the server is still reachable;
     // otherwise the server's expiry of passwords does it).
     let cleared = link
@@ -177,11 +206,49 @@ pub async fn run(config: AssistConfig, mut console: Console) -> Result<(), Assis
         .await;
     if password_set && cleared.is_ok() {
         console.say("Session password cleared.");
+        console.notify(Notice::PasswordCleared);
     }
     if let Some(reporter) = reporter {
         reporter.abort();
     }
     outcome
+}
+
+/// Set or clear the session password from a window while the assistant runs, and say so. A
+/// password the server refuses (too short, too long) is said, not the end of the run; `false`
+/// then.
+async fn set_password(
+    link: &mut LineLink,
+    console: &Console,
+    password: Option<String>,
+) -> Result<bool, AssistError> {
+    let setting = password.is_some();
+    match link.submit(Action::SetRemotePassword { password }).await {
+        Ok(_) if setting => {
+            console.say("Session password set: a specialist who has it connects without asking.");
+            console.notify(Notice::PasswordSet { at_ms: now_ms() });
+            Ok(true)
+        }
+        Ok(_) => {
+            console.say("Session password cleared.");
+            console.notify(Notice::PasswordCleared);
+            Ok(true)
+        }
+        Err(linedesk_engine::EngineError::Rejected { code, message }) => {
+            console.say(format!(
+                "The server refused the session password: {message}"
+            ));
+            console.notify(Notice::PasswordRefused { code });
+            Ok(false)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Wait for requests and handle them until the user quits (or `requests` were handled).
@@ -190,21 +257,32 @@ async fn serve(
     link: &mut LineLink,
     signals: &mut tokio::sync::mpsc::UnboundedReceiver<(u64, linedesk_protocol::SignalPayload)>,
     console: &mut Console,
-    password_set: bool,
+    password_set: &mut bool,
 ) -> Result<(), AssistError> {
     let me = link.id;
-    console.say("Waiting for a specialist's request. Press Ctrl+C to quit.");
+    let waiting = |console: &Console| {
+        console.say("Waiting for a specialist's request. Press Ctrl+C to quit.");
+        console.notify(Notice::Waiting);
+    };
+    waiting(console);
     let mut handled = 0;
     loop {
         let request = tokio::select! {
             found = link.event_within(None, |e| request_of(e, me)) => found?,
             input = console.next() => match input {
                 Input::Interrupt => return Ok(()),
-                Input::Line(_) => continue,
+                Input::SetPassword(password) => {
+                    let clearing = password.is_none();
+                    if set_password(link, console, password).await? {
+                        *password_set = !clearing;
+                    }
+                    continue;
+                }
+                Input::Line(_) | Input::Accept | Input::Decline | Input::End => continue,
             },
         };
         let Some(request) = request else { continue };
-        let next = if request.mode == RemoteMode::ByPassword && !password_set {
+        let next = if request.mode == RemoteMode::ByPassword && !*password_set {
             request::refuse_unknown_password(link, console, &request).await?
         } else {
             request::handle(config, link, signals, console, request).await?
@@ -213,7 +291,7 @@ async fn serve(
         if next == Next::Quit || config.requests.is_some_and(|n| handled >= n) {
             return Ok(());
         }
-        console.say("Waiting for a specialist's request. Press Ctrl+C to quit.");
+        waiting(console);
     }
 }
 
@@ -223,11 +301,13 @@ fn request_of(event: &Event, me: u64) -> Option<Request> {
             session,
             client,
             specialist_name,
+            line_name,
             mode,
             ..
         } if *client == me => Some(Request {
             session: *session,
             specialist: specialist_name.clone(),
+            line_name: line_name.clone(),
             mode: *mode,
         }),
         _ => None,

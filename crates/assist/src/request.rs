@@ -9,6 +9,7 @@ use linedesk_remote::{RemoteError, X11Clipboard, X11Screen, XTestInput};
 use tokio::sync::mpsc;
 
 use crate::console::{Console, Input};
+use crate::notice::{Ending, Notice};
 use crate::{Answer, AssistConfig, AssistError, Next, Request, hosting};
 
 /// The X display's screen, keyboard and mouse, and its clipboard when it has one.
@@ -71,6 +72,10 @@ pub(crate) async fn refuse_unknown_password(
         request.specialist, request.session
     ));
     end(link, request.session, None).await?;
+    console.notify(Notice::Ended {
+        session: request.session,
+        how: Ending::Refused,
+    });
     Ok(Next::Wait)
 }
 
@@ -91,6 +96,10 @@ pub(crate) async fn handle(
             Err(error) => {
                 console.say(format!("This screen cannot be shared: {error}."));
                 end(link, session, Some(RemoteEndReason::Failed)).await?;
+                console.notify(Notice::Ended {
+                    session,
+                    how: Ending::Failed,
+                });
                 Ok(Next::Wait)
             }
         };
@@ -98,17 +107,21 @@ pub(crate) async fn handle(
     console.say(format!(
         "Specialist {who} asks to see and control your screen (session {session})."
     ));
+    console.notify(Notice::Asked(request.asker()));
+    let ended = |how| Notice::Ended { session, how };
     let (accept, next) = match decide(config.answer, link, console, &request).await? {
         Decision::Accept => (true, Next::Wait),
         Decision::Decline(next) => (false, next),
         Decision::Withdrawn => {
             console.say(format!("{who} withdrew the request."));
+            console.notify(ended(Ending::Withdrawn));
             return Ok(Next::Wait);
         }
     };
     if !accept {
         answer(link, session, false, console).await?;
         console.say("Declined: nothing of your screen was shared.");
+        console.notify(ended(Ending::Declined));
         return Ok(next);
     }
     let devices = match Devices::open(config.display.as_deref()) {
@@ -116,10 +129,12 @@ pub(crate) async fn handle(
         Err(error) => {
             console.say(format!("This screen cannot be shared: {error}. Refused."));
             end(link, session, Some(RemoteEndReason::Refused)).await?;
+            console.notify(ended(Ending::Refused));
             return Ok(Next::Wait);
         }
     };
     if !answer(link, session, true, console).await? {
+        console.notify(ended(Ending::Withdrawn));
         return Ok(Next::Wait);
     }
     hosting::host(config, link, signals, console, &request, devices).await
@@ -181,11 +196,15 @@ async fn decide(
             }
             input = console.next() => match input {
                 Input::Interrupt => return Ok(Decision::Decline(Next::Quit)),
+                Input::Accept => return Ok(Decision::Accept),
+                Input::Decline => return Ok(Decision::Decline(Next::Wait)),
                 Input::Line(line) => match line.trim().to_lowercase().as_str() {
                     "y" | "yes" | "д" | "да" => return Ok(Decision::Accept),
                     "n" | "no" | "н" | "нет" => return Ok(Decision::Decline(Next::Wait)),
                     _ => {}
                 },
+                // A window offers these only while waiting for, or hosting, a session.
+                Input::End | Input::SetPassword(_) => {}
             },
         }
     }

@@ -79,6 +79,8 @@ pub trait RemoteRepo {
     ) -> Result<(), RepoError>;
     /// A specialist's display name (`None`: no such specialist).
     fn specialist_name(&mut self, specialist: u64) -> Result<Option<String>, RepoError>;
+    /// A line's name (`None`: no such line).
+    fn line_name(&mut self, line: u64) -> Result<Option<String>, RepoError>;
 
     /// Set (`Some(hash)`, valid from `at_ms`) or clear the client's session password.
     fn set_remote_password(

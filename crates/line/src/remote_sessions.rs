@@ -86,6 +86,10 @@ pub(crate) fn request<R: Repo>(
         .repo
         .specialist_name(specialist)?
         .ok_or_else(|| LineError::Invalid(format!("no specialist {specialist}")))?;
+    let line_name = w
+        .repo
+        .line_name(line)?
+        .ok_or_else(|| LineError::Invalid(format!("no line {line}")))?;
     let session = w.repo.insert_remote_session(&NewRemote {
         line,
         client,
@@ -102,6 +106,7 @@ pub(crate) fn request<R: Repo>(
             client,
             specialist,
             specialist_name,
+            line_name,
             mode,
             key: Some(key.to_string()),
         },

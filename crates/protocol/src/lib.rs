@@ -531,6 +531,10 @@ pub enum Event {
         client: u64,
         specialist: u64,
         specialist_name: String,
+        /// The line's name, so the client sees from which line the specialist asks (empty in
+        /// events logged before it was carried).
+        #[serde(default)]
+        line_name: String,
         mode: RemoteMode,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         key: Option<String>,

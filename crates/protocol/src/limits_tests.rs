@@ -386,6 +386,7 @@ fn maximal_events() -> Vec<Event> {
             client: ID,
             specialist: ID,
             specialist_name: worst(MAX_NAME_CHARS),
+            line_name: worst(MAX_NAME_CHARS),
             mode: RemoteMode::ByPassword,
             key: worst_key(),
         },

@@ -120,13 +120,20 @@ mod tests {
             client: 2,
             specialist: 1,
             specialist_name: "Анна".into(),
+            line_name: "Поддержка".into(),
             mode: RemoteMode::ByRequest,
             key: Some("r1".into()),
         };
         assert_eq!(
             serde_json::to_string(&requested).expect("json"),
-            r#"{"kind":"remote_requested","session":5,"appeal":4,"client":2,"specialist":1,"specialist_name":"Анна","mode":"by_request","key":"r1"}"#
+            r#"{"kind":"remote_requested","session":5,"appeal":4,"client":2,"specialist":1,"specialist_name":"Анна","line_name":"Поддержка","mode":"by_request","key":"r1"}"#
         );
+        // Logged before the line's name was carried: read with an empty one.
+        let older = r#"{"kind":"remote_requested","session":5,"appeal":4,"client":2,"specialist":1,"specialist_name":"Анна","mode":"by_request"}"#;
+        assert!(matches!(
+            serde_json::from_str::<Event>(older).expect("decode"),
+            Event::RemoteRequested { line_name, .. } if line_name.is_empty()
+        ));
         let ended = Event::RemoteEnded {
             session: 5,
             appeal: 4,

@@ -59,16 +59,24 @@ fn ask(w: &World, mode: RemoteMode, password: Option<&str>) -> Action {
     }
 }
 
-/// The session id of the request sent with `key`, as the client's session sees it.
+/// The session id of the request sent with `key`, who asks and the mode, as the client's
+/// session sees it.
 async fn requested(c: &mut Client, key: &str) -> (u64, String, RemoteMode) {
+    let (session, name, _, mode) = requested_from(c, key).await;
+    (session, name, mode)
+}
+
+/// [`requested`] with the name of the line the specialist asks from.
+async fn requested_from(c: &mut Client, key: &str) -> (u64, String, String, RemoteMode) {
     next_event(c, |e| match e {
         Event::RemoteRequested {
             session,
             specialist_name,
+            line_name,
             mode,
             key: Some(k),
             ..
-        } if k == key => Some((*session, specialist_name.clone(), *mode)),
+        } if k == key => Some((*session, specialist_name.clone(), line_name.clone(), *mode)),
         _ => None,
     })
     .await
@@ -104,9 +112,12 @@ async fn by_request_nothing_is_relayed_before_the_client_accepts_and_either_can_
     );
 
     ack(&mut anna, "r1", ask(&w, RemoteMode::ByRequest, None)).await;
-    // The client sees who asks; the request opened an appeal (A1).
-    let (session, name, mode) = requested(&mut ivanova, "r1").await;
-    assert_eq!((name.as_str(), mode), ("Анна", RemoteMode::ByRequest));
+    // The client sees who asks and from which line; the request opened an appeal (A1).
+    let (session, name, line_name, mode) = requested_from(&mut ivanova, "r1").await;
+    assert_eq!(
+        (name.as_str(), line_name.as_str(), mode),
+        ("Анна", "Линия А", RemoteMode::ByRequest)
+    );
     let line = events(&mut anna, w.line_a, 0).await;
     assert!(
         line.iter()

@@ -166,6 +166,18 @@ impl RemoteRepo for SqliteRepo<'_> {
         })
     }
 
+    fn line_name(&mut self, line: u64) -> Result<Option<String>, RepoError> {
+        run(|| {
+            self.tx
+                .query_row(
+                    "SELECT name FROM lines WHERE id = ?1",
+                    [sql_id(line)],
+                    |r| r.get(0),
+                )
+                .optional()
+        })
+    }
+
     fn set_remote_password(
         &mut self,
         client: u64,
