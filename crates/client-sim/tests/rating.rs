@@ -16,7 +16,7 @@ async fn the_command_line_rates_with_a_comment() {
     let comment = "Спасибо, помогли <b>быстро</b>";
     let args: Vec<String> = [
         "--server",
-        &demo.addr,
+        &demo.url,
         "--clients",
         "client-5",
         "--messages",
