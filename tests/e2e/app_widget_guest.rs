@@ -120,12 +120,12 @@ async fn the_app_answers_a_guest_of_the_widget() {
             t.last().is_some_and(|last| last == MESSAGE)
         })
         .await;
+        assert_no_xss_in_app(&app, "after the guest's message").await;
         app.wait_texts(&by_testid("chat-title"), "the guest's name", |t| {
             t.first().is_some_and(|title| title == GUEST_NAME)
         })
         .await;
         app.testid("guest-marker").await;
-        assert_no_xss_in_app(&app, "after the guest's message").await;
 
         // The specialist answers in the app; the guest sees the answer.
         app.send_message(ANSWER).await;
