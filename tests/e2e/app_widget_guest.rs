@@ -3,7 +3,8 @@
 //! specialist (WebDriver), and the guest in Debian's Chromium (`ui/browser-tests/app-guest.mjs`).
 //! The guest opens the widget on the site and writes; the app shows the new client and the
 //! message; the specialist answers in the app and the guest sees it; the guest sends a file and
-//! the app shows its name; the specialist finishes the appeal with a result, the guest sees it
+//! the app shows its name; the specialist sends one from the app and the guest downloads it
+//! (files both ways); the specialist finishes the appeal with a result, the guest sees it
 //! and rates it 4 stars with a comment, which shows in the app's timeline. The guest's name,
 //! messages, file name, the answer, the result and the comment carry an XSS list: it creates no
 //! element and runs nothing in the app, the host page or the widget, and shows as text.
@@ -25,6 +26,8 @@ const ANSWER: &str =
 // The server writes `<`, `>` and `"` of a file name as `_` (a name safe to save on any
 // system); what is left must still show as text: `'`, `=` and the entity.
 const FILE_NAME: &str = "<img src=x onerror='window.__xss=1' data-xss>счёт &amp; акт.txt";
+const REPLY_FILE_NAME: &str = "ответ <img src=x onerror='window.__xss=1' data-xss> & настройка.txt";
+const REPLY_FILE_TEXT: &str = "1. Откройте «Принтеры»\n2. Выберите принтер по умолчанию\n";
 const RESULT: &str = "Принтер настроен <svg onload=\"window.__xss=1\" data-xss></svg>";
 const COMMENT: &str = "Спасибо <script data-xss>window.__xss=1</script><b data-xss>!</b>";
 
@@ -144,6 +147,18 @@ async fn the_app_answers_a_guest_of_the_widget() {
         })
         .await;
         assert_no_xss_in_app(&app, "after the guest's file").await;
+
+        // The specialist sends a file from the app; the guest sees its name as text and
+        // downloads it.
+        let outgoing = data.path().join(REPLY_FILE_NAME);
+        std::fs::write(&outgoing, REPLY_FILE_TEXT).expect("write the reply's file");
+        app.testid("file-input")
+            .await
+            .send_keys(&outgoing.display().to_string())
+            .await
+            .expect("choose the file");
+        let sent = sanitize_file_name(REPLY_FILE_NAME).expect("a usable file name");
+        guest.receives_file(&sent, REPLY_FILE_TEXT).await;
 
         // The specialist finishes with a result; the guest sees it and rates with a comment;
         // the app's timeline shows the rating and the comment.

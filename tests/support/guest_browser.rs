@@ -143,6 +143,13 @@ impl GuestBrowser {
             .await;
     }
 
+    /// Wait for the specialist's file shown as `name`, download it and check it holds
+    /// `content`.
+    pub async fn receives_file(&mut self, name: &str, content: &str) {
+        self.run(json!({"cmd": "receive_file", "name": name, "content": content}))
+            .await;
+    }
+
     /// Wait until the appeal shows finished with `result`.
     pub async fn sees_result(&mut self, result: &str) {
         self.run(json!({"cmd": "see_result", "text": result})).await;

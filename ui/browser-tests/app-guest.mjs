@@ -13,7 +13,7 @@ import { createInterface } from "node:readline";
 import {
   cli, freePort, launchBrowser, openWidget, signInAsGuest, snippet, startHost, startServer,
 } from "./harness.mjs";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -47,7 +47,7 @@ if (!page.ok) {
 }
 const host = await startHost(hostPort, () => snippet(server.url, line));
 const browser = await launchBrowser();
-const context = await browser.newContext();
+const context = await browser.newContext({ acceptDownloads: true });
 let widget = null; // { page, frame } once the guest opened it
 
 async function stop() {
@@ -94,6 +94,20 @@ const commands = {
       buffer: Buffer.from(content),
     });
     await waitText("[data-from=client] [data-file] .file-name", shown);
+  },
+  /** Wait for the specialist's file shown as `name`, download it and compare its bytes. */
+  async receive_file({ name, content }) {
+    const css = "[data-from=specialist] [data-file] .file-name";
+    await waitText(css, name);
+    const link = await widget.frame.waitForSelector(
+      `[data-from=specialist] [data-file]:has(.file-name:text-is(${JSON.stringify(name)}))`,
+    );
+    const [download] = await Promise.all([widget.page.waitForEvent("download"), link.click()]);
+    if (download.suggestedFilename() !== name) {
+      throw new Error(`the download is named ${JSON.stringify(download.suggestedFilename())}`);
+    }
+    const saved = readFileSync(await download.path(), "utf8");
+    if (saved !== content) throw new Error(`the download holds ${JSON.stringify(saved)}`);
   },
   async see_result({ text }) {
     await waitText(".finished .result", text);
