@@ -124,6 +124,19 @@ async fn the_app_answers_a_guest_of_the_widget() {
         })
         .await;
         assert_no_xss_in_app(&app, "after the guest's message").await;
+        // The appeal is routed to her, available; had her presence reached the server only
+        // after the guest's message, it waits in the queue and she takes it.
+        let finish = by_testid("appeal-finish-toggle");
+        app.wait(&format!("{finish}, {}", by_testid("appeal-take")))
+            .await;
+        if let Ok(take) = app
+            .client
+            .find(Locator::Css(&by_testid("appeal-take")))
+            .await
+        {
+            take.click().await.expect("take the appeal");
+            app.wait(&finish).await;
+        }
         app.wait_texts(&by_testid("chat-title"), "the guest's name", |t| {
             t.first().is_some_and(|title| title == GUEST_NAME)
         })
