@@ -104,7 +104,8 @@ async fn the_app_answers_a_guest_of_the_widget() {
     let desktop = Desktop::start();
     tokio::time::timeout(Duration::from_secs(300), async {
         let mut guest = GuestBrowser::start(PASSWORD).await;
-        let args = ["--server", guest.address.as_str(), "--login", "smirnova"];
+        let login = linedesk_demo::DEMO_SPECIALIST_LOGIN;
+        let args = ["--server", guest.address.as_str(), "--login", login];
         let app = desktop.launch_with_args(data.path(), &args).await;
         sign_in(&app).await;
         app.testid("presence-select")
