@@ -146,8 +146,8 @@ cmd_test() {
   cargo fmt --all --check
   step "cargo clippy"
   cargo clippy --workspace --all-targets --quiet -- -D warnings
-  step "cargo build (app, assistant and assistant window binaries for the end-to-end tests)"
-  cargo build -p linedesk -p linedesk-assist -p linedesk-assist-window
+  step "cargo build (app, assistant, assistant window and server binaries for the end-to-end tests)"
+  cargo build -p linedesk -p linedesk-assist -p linedesk-assist-window -p linedesk-server
   step "cargo test (unit, property, store, end-to-end, the widget in Chromium)"
   # build_ui above built the web widget: a server test finding it missing is a failure.
   LINEDESK_REQUIRE_WIDGET=1 cargo test --workspace --no-fail-fast

@@ -19,6 +19,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 /// How long one UI expectation may take before the test fails.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
 
+pub mod guest_browser;
+
 /// A child process (and its descendants) killed with its whole process group on drop.
 struct Group {
     child: Child,
@@ -27,14 +29,15 @@ struct Group {
 
 impl Group {
     fn spawn(name: &'static str, command: &mut Command) -> Group {
+        Group::spawn_with(name, command.stdin(Stdio::null()))
+    }
+
+    /// [`Group::spawn`] keeping the stdio `command` was given (pipes for a driven child).
+    fn spawn_with(name: &'static str, command: &mut Command) -> Group {
         use std::os::unix::process::CommandExt;
-        let child = command
-            .process_group(0)
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|err| {
-                panic!("cannot start {name}: {err} (run ./dev.sh test to install it)")
-            });
+        let child = command.process_group(0).spawn().unwrap_or_else(|err| {
+            panic!("cannot start {name}: {err} (run ./dev.sh test to install it)")
+        });
         Group { child, name }
     }
 }
