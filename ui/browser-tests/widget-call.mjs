@@ -7,11 +7,14 @@
 //
 //   node browser-tests/widget-call.mjs --url <server>/widget/?line=N[&ice=relay]
 //        --wav <speech.wav> --out <dir> --login <client> --password <password> --talk-ms <ms>
+//        [--drop-link 1]
 //
 // Once connected it talks for --talk-ms, reads the selected candidate pair, hangs up with the
 // widget's button and writes <out>/browser-said.wav, <out>/browser-heard.wav and
 // <out>/browser.json (the recording's start in Unix ms, the phases the widget showed with its
 // texts, the candidate pair's local and remote types, the click-to-connected time).
+// `--drop-link 1`: once connected, the page's WebSocket is closed under the widget (as a
+// network blip would); the widget must say so, reconnect, and the call go on.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -32,7 +35,9 @@ function options() {
 
 /** Runs in the page before its own scripts: taps the media and keeps the peer connections. */
 function tapMedia() {
-  const rec = { said: [], heard: [], startEpochMs: null, ctx: null, merger: null, pcs: [], phases: [] };
+  const rec = {
+    said: [], heard: [], startEpochMs: null, ctx: null, merger: null, pcs: [], phases: [], sockets: [], notes: [],
+  };
   window.__rec = rec;
   const ensure = () => {
     if (rec.ctx) return;
@@ -72,8 +77,19 @@ function tapMedia() {
       this.addEventListener("track", (e) => tap(new MediaStream([e.track]), 1));
     }
   };
-  // The phases the widget shows, with their text, as they change.
+  const NativeSocket = window.WebSocket;
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      rec.sockets.push(this);
+    }
+  };
+  // The phases the widget shows, with their text, as they change; the call's notes seen.
   new MutationObserver(() => {
+    for (const note of document.querySelectorAll("[data-call-note]")) {
+      const name = note.getAttribute("data-call-note");
+      if (!rec.notes.includes(name)) rec.notes.push(name);
+    }
     const el = document.querySelector("[data-call-phase]");
     const phase = el?.getAttribute("data-call-phase");
     const last = rec.phases[rec.phases.length - 1];
@@ -175,6 +191,19 @@ async function main() {
     }
     const connectedMs = Date.now() - clicked;
     console.log(`CONNECTED ${connectedMs}`);
+    let linkDropped = null;
+    if (opts["drop-link"]) {
+      const dropped = Date.now();
+      await page.evaluate(() => window.__rec.sockets.forEach((s) => s.close()));
+      await page.waitForSelector("[data-status=offline]", { timeout: 5_000 });
+      await page.waitForSelector("[data-status=online]", { timeout: 20_000 });
+      linkDropped = {
+        notes: await page.evaluate(() => window.__rec.notes),
+        phase: await page.getAttribute("[data-call-phase]", "data-call-phase"),
+        backMs: Date.now() - dropped,
+      };
+      console.log(`LINK ${JSON.stringify(linkDropped)}`);
+    }
     await page.waitForTimeout(Number(opts["talk-ms"]));
     const pair = await page.evaluate(selectedPair);
     await page.click("[data-action=hangup]");
@@ -190,6 +219,7 @@ async function main() {
       pair,
       phases,
       endedText: endedText?.trim() ?? null,
+      linkDropped,
     };
     fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));
     console.log(`DONE ${JSON.stringify({ connectedMs, pair })}`);

@@ -104,6 +104,7 @@ fn start_browser(
     wav: &Path,
     out: &Path,
     talk: Duration,
+    extra: &[&str],
 ) -> (Child, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let ui = ui_dir();
     let chromium =
@@ -123,6 +124,7 @@ fn start_browser(
         .args(["--out".as_ref(), out.as_os_str()])
         .args(["--login", "client-1", "--password", DEMO_CLIENT_PASSWORD])
         .args(["--talk-ms", &talk.as_millis().to_string()])
+        .args(extra)
         .current_dir(&ui)
         .env("LINEDESK_CHROMIUM", &chromium)
         .stdout(Stdio::piped())
@@ -155,6 +157,7 @@ async fn widget_call(
     query: &str,
     config: CallConfig,
     spec: &mut LineLink,
+    extra: &[&str],
 ) -> (SpecialistSide, PageSide) {
     let scratch = tempfile::tempdir().expect("dir");
     let out = scratch.path();
@@ -171,7 +174,7 @@ async fn widget_call(
     let talk = Duration::from_secs_f64(reply.len() as f64 / 48_000.0 + 2.0);
 
     let url = format!("{}/widget/?line={}&lang=en{query}", demo.url, demo.line);
-    let (mut child, mut lines) = start_browser(&url, &mic_wav, out, talk);
+    let (mut child, mut lines) = start_browser(&url, &mic_wav, out, talk, extra);
     let side = answer_in_engine(spec, &reply, demo.dir.path().join("specialist.ogg"), config).await;
     let done = loop {
         let line = tokio::time::timeout(Duration::from_secs(60), lines.recv())
@@ -274,7 +277,7 @@ async fn the_widgets_call_button_reaches_the_engine() {
     );
     let demo = serve_widget_demo(IceConfig::default()).await;
     let mut spec = specialist(&demo).await;
-    let (_, page) = widget_call(&demo, "", CallConfig::loopback(), &mut spec).await;
+    let (_, page) = widget_call(&demo, "", CallConfig::loopback(), &mut spec, &[]).await;
     assert_eq!(
         page.result["pair"]["iceTransportPolicy"], "all",
         "{}",
@@ -307,7 +310,7 @@ async fn the_widgets_call_through_turn_only() {
         ice,
         ..CallConfig::loopback()
     };
-    let (side, page) = widget_call(&demo, "&ice=relay", config, &mut spec).await;
+    let (side, page) = widget_call(&demo, "&ice=relay", config, &mut spec, &[]).await;
     let pair = &page.result["pair"];
     assert_eq!(pair["iceTransportPolicy"], "relay", "{pair}");
     assert_eq!(pair["local"], "relay", "the page's selected pair: {pair}");
@@ -319,5 +322,36 @@ async fn the_widgets_call_through_turn_only() {
     assert!(
         log.matches("ALLOCATE processed, success").count() >= 2,
         "coturn did not allocate for both sides: {log}"
+    );
+}
+
+/// The widget's WebSocket drops in the middle of a connected call (closed under the page, as a
+/// network blip would): the media is peer to peer, so the call goes on; the widget says the
+/// line is away, reconnects, and the call is still connected, carries speech both ways and is
+/// hung up from the widget, ending on both sides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widgets_call_goes_on_when_its_websocket_drops() {
+    assert!(
+        linedesk_server::http::widget::widget_built(),
+        "linedesk-server was compiled without the web widget: run `cd ui && npm run \
+         build:widget` (or ./dev.sh test), then cargo test again"
+    );
+    let demo = serve_widget_demo(IceConfig::default()).await;
+    let mut spec = specialist(&demo).await;
+    let (_, page) = widget_call(
+        &demo,
+        "",
+        CallConfig::loopback(),
+        &mut spec,
+        &["--drop-link", "1"],
+    )
+    .await;
+    let dropped = &page.result["linkDropped"];
+    assert_eq!(dropped["phase"], "connected", "{dropped}");
+    assert!(
+        dropped["notes"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n == "link-lost")),
+        "the widget did not say the line was away: {dropped}"
     );
 }
