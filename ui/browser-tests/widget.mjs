@@ -6,7 +6,9 @@
 // Scenarios: a client opens the widget on a page of an allowed origin, signs in and writes; a
 // specialist answers over the real WebSocket and the client sees it; files both ways; a message
 // typed while the server is down is kept and sent once it is back; finish with the result shown
-// and a rating with a comment; an XSS list in names, messages, results and file names creates
+// and a rating with a comment; the call button (a ringing call cut by the server's stop, a
+// declined call and the call-back request; the call itself: crates/client-sim/tests/
+// widget_call.rs); the remote-help panel; an XSS list in names, messages, results and file names creates
 // no element; the widget refused in a frame of a site not allowed; its API and WebSocket refused
 // from a foreign page; with LINEDESK_TLS_CERT/KEY, the widget behind the server's TLS.
 
@@ -184,6 +186,24 @@ try {
     assert.equal(ended.by, "client", "the widget's own hang-up, sent once back");
     await frame.waitForSelector("[data-status=online]");
     await frame.waitForSelector("[data-action=call]");
+  });
+
+  await step("a call the specialist declines is kept as missed; the call-back request reaches the line", async () => {
+    await frame.click("[data-action=call]");
+    const ringing = await specialist.waitFor(
+      (e) => e.kind === "call_ringing" && e.from === "client" && !specialist.events.some(
+        (f) => f.kind === "call_ended" && f.call === e.call),
+      "the second call",
+    );
+    await frame.waitForSelector("[data-call-phase=ringing]");
+    await specialist.submit({ kind: "hang_up", call: ringing.call, reason: "declined" });
+    await frame.waitForSelector("[data-call-phase=ended] [data-call-reason=declined]");
+    assert.equal((await frame.textContent(".call-state")).trim(), ru["call.reason.declined"]);
+    await frame.waitForSelector("[data-call-note=missed]");
+    await frame.click("[data-action=callback]");
+    await specialist.waitFor((e) => e.kind === "call_back_requested", "the call-back request");
+    await frame.waitForSelector("[data-call-back=sent]");
+    assert.equal((await frame.textContent("[data-call-back=sent]")).trim(), ru["call.callBack.sent"]);
   });
 
   await step("the remote-help panel shows how to start the assistant, as text, over the chat", async () => {
