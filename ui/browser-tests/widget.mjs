@@ -8,8 +8,8 @@
 // typed while the server is down is kept and sent once it is back; finish with the result shown
 // and a rating with a comment; the call button (a ringing call cut by the server's stop, a
 // declined call and the call-back request; the call itself: crates/client-sim/tests/
-// widget_call.rs); the remote-help panel; an XSS list in names, messages, results and file names creates
-// no element; the widget refused in a frame of a site not allowed; its API and WebSocket refused
+// widget_call.rs); the remote-help panel; an XSS list in names, messages, results and file
+// names creates no element; the widget refused in a frame of a site not allowed; its API and WebSocket refused
 // from a foreign page; with LINEDESK_TLS_CERT/KEY, the widget behind the server's TLS.
 
 import assert from "node:assert/strict";
