@@ -6,15 +6,22 @@
 // Scenarios: a client opens the widget on a page of an allowed origin, signs in and writes; a
 // specialist answers over the real WebSocket and the client sees it; files both ways; a message
 // typed while the server is down is kept and sent once it is back; finish with the result shown
-// and a rating with a comment; an XSS list in names, messages, results and file names creates
-// no element; the widget refused in a frame of a site not allowed; its API and WebSocket refused
+// and a rating with a comment; the call button (a ringing call cut by the server's stop, a
+// declined call and the call-back request; the call itself: crates/client-sim/tests/
+// widget_call.rs); the remote-help panel; an XSS list in names, messages, results and file
+// names creates no element; the widget refused in a frame of a site not allowed; its API and WebSocket refused
 // from a foreign page; with LINEDESK_TLS_CERT/KEY, the widget behind the server's TLS.
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import {
   freePort, launchBrowser, openWidget, prepareLine, signIn, signInAsGuest, snippet, Specialist,
   startHost, startServer,
 } from "./harness.mjs";
+
+const uiFile = (name) => JSON.parse(readFileSync(new URL(`../src/widget/${name}`, import.meta.url), "utf8"));
+const ru = uiFile("ru.json");
+const help = uiFile("remote-help.json");
 
 const binary = process.env.LINEDESK_SERVER_BIN;
 if (!binary) throw new Error("set LINEDESK_SERVER_BIN to the linedesk-server binary");
@@ -69,7 +76,8 @@ let server = await startServer(binary, {
 const host = await startHost(hostPort, () => snippet(server.url, prepared.line));
 // Another site, not allowed to embed the widget: same snippet, other origin.
 const foreign = await startHost(0, () => snippet(server.url, prepared.line));
-const browser = await launchBrowser();
+// A fake microphone for the call button's steps.
+const browser = await launchBrowser(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]);
 const context = await browser.newContext({ acceptDownloads: true });
 const specialist = await Specialist.signIn(server.url, prepared.specialistLogin, prepared.line);
 await specialist.submit({ kind: "set_presence", status: "available" });
@@ -129,7 +137,6 @@ try {
     const [download] = await Promise.all([page.waitForEvent("download"), frame.click(link)]);
     assert.equal(download.suggestedFilename(), sent.name);
     const path = await download.path();
-    const { readFileSync } = await import("node:fs");
     assert.deepEqual(readFileSync(path), specBytes);
   });
 
@@ -155,6 +162,61 @@ try {
     await frame.waitForFunction(() => !document.querySelector("[data-pending=true], [data-sent=true]"));
     const texts = await frame.$$eval("[data-from=client] .text", (els) => els.map((e) => e.textContent));
     assert.equal(texts.filter((t) => t === offline).length, 1, "sent exactly once");
+  });
+
+  await step("a ringing call whose connection drops ends saying so; its hang-up reaches the line once back", async () => {
+    await frame.click("[data-action=call]");
+    const ringing = await specialist.waitFor((e) => e.kind === "call_ringing" && e.from === "client", "the call");
+    await frame.waitForSelector("[data-call-phase=ringing]");
+    await server.stop();
+    await frame.waitForSelector("[data-call-phase=ended] [data-call-error=link_lost]");
+    assert.equal((await frame.textContent(".call-state")).trim(), ru["call.error.link_lost"]);
+    const kept = await frame.evaluate(() =>
+      Object.keys(localStorage).filter((k) => k.startsWith("linedesk.widget.outbox.")).map((k) => localStorage.getItem(k)),
+    );
+    assert.ok(kept.some((v) => v.includes('"hang_up"')), `the hang-up is kept: ${kept}`);
+    server = await startServer(binary, {
+      ...prepared,
+      bind: server.address,
+      widgetLines: [{ line: prepared.line, origins: [hostOrigin], guests: true }],
+    });
+    await specialist.reconnect(server.url, prepared.specialistLogin);
+    const ended = await specialist.waitFor((e) => e.kind === "call_ended" && e.call === ringing.call, "the call's end");
+    assert.equal(ended.reason, "failed");
+    assert.equal(ended.by, "client", "the widget's own hang-up, sent once back");
+    await frame.waitForSelector("[data-status=online]");
+    await frame.waitForSelector("[data-action=call]");
+  });
+
+  await step("a call the specialist declines is kept as missed; the call-back request reaches the line", async () => {
+    await frame.click("[data-action=call]");
+    const ringing = await specialist.waitFor(
+      (e) => e.kind === "call_ringing" && e.from === "client" && !specialist.events.some(
+        (f) => f.kind === "call_ended" && f.call === e.call),
+      "the second call",
+    );
+    await frame.waitForSelector("[data-call-phase=ringing]");
+    await specialist.submit({ kind: "hang_up", call: ringing.call, reason: "declined" });
+    await frame.waitForSelector("[data-call-phase=ended] [data-call-reason=declined]");
+    assert.equal((await frame.textContent(".call-state")).trim(), ru["call.reason.declined"]);
+    await frame.waitForSelector("[data-call-note=missed]");
+    await frame.click("[data-action=callback]");
+    await specialist.waitFor((e) => e.kind === "call_back_requested", "the call-back request");
+    await frame.waitForSelector("[data-call-back=sent]");
+    assert.equal((await frame.textContent("[data-call-back=sent]")).trim(), ru["call.callBack.sent"]);
+  });
+
+  await step("the remote-help panel shows how to start the assistant, as text, over the chat", async () => {
+    await frame.click("[data-action=help]");
+    await frame.waitForSelector("[data-panel=remote-help]");
+    assert.equal((await frame.textContent("[data-panel=remote-help] h2")).trim(), help.ru.title);
+    const steps = await frame.$$eval("[data-panel=remote-help] li", (els) => els.map((e) => e.textContent.trim()));
+    assert.deepEqual(steps, help.ru.steps);
+    const panel = await frame.$$eval("[data-panel=remote-help] *", (els) => els.map((e) => e.tagName.toLowerCase()));
+    assert.deepEqual([...new Set(panel)].sort(), ["button", "h2", "li", "ol", "p"]);
+    await frame.click("[data-action=help-close]");
+    await frame.waitForSelector("[data-panel=remote-help]", { state: "detached" });
+    await frame.waitForSelector("[data-status=online]");
   });
 
   const result = `Решено ${XSS[2]}`;

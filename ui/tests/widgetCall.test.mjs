@@ -17,7 +17,10 @@ async function load(name) {
 const { callFrame } = await load("frames");
 const { parseIceServers } = await load("ice");
 const { callMessageKey } = await load("strings");
-const strings = JSON.parse(readFileSync(new URL("../src/widget/call/strings.json", import.meta.url)));
+// The call's strings live in the widget's own dictionaries (one per language).
+const dictionary = (lang) => JSON.parse(readFileSync(new URL(`../src/widget/${lang}.json`, import.meta.url)));
+const callStrings = (dict) => Object.fromEntries(Object.entries(dict).filter(([key]) => key.startsWith("call.")));
+const strings = { en: callStrings(dictionary("en")), ru: callStrings(dictionary("ru")) };
 
 test("the call's events and signals are read", () => {
   assert.deepEqual(
@@ -82,12 +85,15 @@ test("ru and en have the same call strings, none empty", () => {
 });
 
 test("every state of a call has a string", () => {
-  const base = { call: 1, ringsSpecialist: true, muted: false, reason: null, endedBy: null, error: null, missed: false };
+  const base = {
+    call: 1, ringsSpecialist: true, muted: false, reason: null, endedBy: null, error: null, missed: false, linkLost: false,
+  };
   const states = [
     ...["starting", "ringing", "connecting", "connected", "on_hold", "ended"].map((phase) => ({ ...base, phase })),
     { ...base, phase: "ringing", ringsSpecialist: false },
     ...["hung_up", "cancelled", "declined", "no_answer", "failed"].map((reason) => ({ ...base, phase: "ended", reason })),
-    ...["microphone_denied", "no_microphone", "unsupported", "media_failed", "server_conflict", "server_too_long"].map(
+    ...["microphone_denied", "no_microphone", "unsupported", "media_failed", "link_lost", "server_conflict",
+      "server_too_long"].map(
       (error) => ({ ...base, phase: "ended", reason: "failed", error }),
     ),
   ];

@@ -4,7 +4,7 @@
 //! arrives exactly, and coturn made an allocation for each side.
 
 mod common;
-#[path = "../../engine/tests/common/coturn.rs"]
+#[path = "../../../test-support/coturn.rs"]
 mod coturn;
 
 use std::time::Duration;

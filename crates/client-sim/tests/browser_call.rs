@@ -12,29 +12,30 @@
 //! the first audio packet) and mouth-to-ear both ways (BENCHMARKS.md).
 
 mod common;
+#[path = "browser/engine_side.rs"]
+mod engine_side;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use common::{Demo, SPECIALIST_PASSWORD, ended_in_log, speech, with_lead_in};
-use linedesk_call::{Call, CallConfig, CallState};
+use engine_side::{answer_in_engine, energy, from, write_wav};
+use linedesk_call::CallConfig;
 use linedesk_demo::DEMO_SPECIALIST_LOGIN;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_engine::analysis::{Alignment, align};
 use linedesk_engine::line::LineLink;
-use linedesk_engine::{CallSession, SessionConfig, SharedIo, Side, upload_recording};
-use linedesk_protocol::{Action, Event, Role, SignalPayload};
+use linedesk_engine::upload_recording;
+use linedesk_protocol::{Action, Event, Role};
 use linedesk_server::app::{Server, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::config::HttpPolicy;
 use linedesk_server::demo::{DEMO_CLIENT_PASSWORD, seed_if_empty};
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::{Storage, StorageError};
-
-const SAMPLES_PER_MS: f64 = 48.0;
 
 /// The harness's node process: `READY <port>` first, `DONE ...` at the end.
 struct Browser {
@@ -142,123 +143,6 @@ fn serve_demo(listener: tokio::net::TcpListener, origin: String) -> Demo {
     }
 }
 
-/// `samples` at 48 kHz mono as the 16-bit WAV Chromium's fake microphone reads.
-fn write_wav(path: &Path, samples: &[f32]) {
-    linedesk_engine::wav::write(path, samples).expect("wav");
-}
-
-fn epoch_ms(at: SystemTime) -> f64 {
-    at.duration_since(UNIX_EPOCH).expect("clock").as_secs_f64() * 1000.0
-}
-
-/// `samples` (whose first one is at `origin_ms`) from `at_ms` on, silence-padded when it
-/// starts later.
-fn from(samples: &[f32], origin_ms: f64, at_ms: f64) -> Vec<f32> {
-    let skip = ((at_ms - origin_ms) * SAMPLES_PER_MS).round() as i64;
-    if skip >= 0 {
-        samples.get(skip as usize..).unwrap_or_default().to_vec()
-    } else {
-        let mut out = vec![0.0; (-skip) as usize];
-        out.extend_from_slice(samples);
-        out
-    }
-}
-
-struct SpecialistSide {
-    call: u64,
-    heard: Vec<f32>,
-    /// Unix ms of the engine's first tick: the first sample of `heard` and of its microphone.
-    started_ms: f64,
-    recording: PathBuf,
-    report: linedesk_engine::CallReport,
-}
-
-/// The engine picks up the browser's call, says `reply`, and goes on until the browser hangs up.
-async fn answer_in_engine(
-    spec: &mut LineLink,
-    reply: &[f32],
-    recording: PathBuf,
-) -> SpecialistSide {
-    let call = spec
-        .event(|e| match e {
-            Event::CallRinging {
-                call,
-                from: Role::Client,
-                ..
-            } => Some(*call),
-            _ => None,
-        })
-        .await
-        .expect("the browser's call rings");
-    spec.submit(Action::AnswerCall { call })
-        .await
-        .expect("picked up");
-    let SignalPayload::Offer { sdp } = spec.signal(call).await.expect("a signal") else {
-        panic!("the browser's offer comes first");
-    };
-    let (peer, channels) = Call::answer(CallConfig::loopback(), &sdp)
-        .await
-        .expect("the engine answers Chromium's offer");
-    let peer = Arc::new(peer);
-    spec.attach(call, &peer, channels.signals);
-    let mut states = peer.watch();
-    tokio::time::timeout(
-        Duration::from_secs(15),
-        states.wait_for(|s| *s == CallState::Connected),
-    )
-    .await
-    .expect("the media comes up in time")
-    .expect("the call stays");
-    let io = SharedIo::new(reply);
-    let session = CallSession::start(
-        peer.clone(),
-        channels.packets,
-        Box::new(io.clone()),
-        SessionConfig::new(Side::Specialist, recording.clone()),
-    )
-    .expect("the specialist's engine");
-    let started_ms =
-        epoch_ms(SystemTime::now()) - session.started().elapsed().as_secs_f64() * 1000.0;
-    // Once the reply is said, the specialist holds the call for a moment: the page is told.
-    let holder = peer.clone();
-    let said_for = Duration::from_secs_f64(reply.len() as f64 / 48_000.0);
-    tokio::spawn(async move {
-        tokio::time::sleep(said_for + Duration::from_millis(300)).await;
-        holder.hold(true).expect("held");
-        tokio::time::sleep(Duration::from_millis(600)).await;
-        holder.hold(false).expect("resumed");
-    });
-    let reason = spec
-        .event_within(Some(Duration::from_secs(40)), |e| match e {
-            Event::CallEnded {
-                call: c, reason, ..
-            } if *c == call => Some(*reason),
-            _ => None,
-        })
-        .await
-        .expect("the session")
-        .expect("the browser hangs up");
-    peer.remote_ended(reason).await;
-    let report = session.finish().await.expect("the specialist's report");
-    spec.submit(Action::CallStats {
-        call,
-        quality: report.quality(),
-    })
-    .await
-    .expect("the specialist's stats");
-    SpecialistSide {
-        call,
-        heard: io.played(),
-        started_ms,
-        recording,
-        report,
-    }
-}
-
-fn energy(x: &[f32]) -> f64 {
-    x.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / x.len().max(1) as f64
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_calls_the_line_and_the_engine_answers() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -300,7 +184,13 @@ async fn chromium_calls_the_line_and_the_engine_answers() {
     .expect("available");
     writeln!(browser.stdin, "go").expect("tell the browser to call");
 
-    let side = answer_in_engine(&mut spec, &reply, demo.dir.path().join("specialist.ogg")).await;
+    let side = answer_in_engine(
+        &mut spec,
+        &reply,
+        demo.dir.path().join("specialist.ogg"),
+        CallConfig::loopback(),
+    )
+    .await;
     let done = browser.line_starting("DONE").await;
     let status = browser.child.wait().expect("the harness ends");
     assert!(status.success(), "the browser harness failed: {status}");

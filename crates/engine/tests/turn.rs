@@ -4,7 +4,7 @@
 //! statistics say the media path is relay to relay; with a secret coturn does not share, the
 //! call fails at once, saying why, instead of ringing until the timeout.
 
-#[path = "common/coturn.rs"]
+#[path = "../../../test-support/coturn.rs"]
 mod coturn;
 #[path = "common/speech.rs"]
 mod speech;

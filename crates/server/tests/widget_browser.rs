@@ -2,7 +2,8 @@
 //! from `ui/`'s npm packages) against this crate's real `linedesk-server` binary: the scenarios
 //! of `ui/browser-tests/widget.mjs` (sign-in, chat both ways with a specialist on the real
 //! WebSocket, files both ways, a message kept across a server restart, finish and rating with
-//! a comment, KB hints, a guest's return and "forget me", an XSS list, a site not allowed to
+//! a comment, the call button's link loss, missed call and call-back request, the remote-help
+//! panel, KB hints, a guest's return and "forget me", an XSS list, a site not allowed to
 //! frame it, a foreign page refused, and the widget behind the server's TLS).
 //!
 //! Needs what `./dev.sh setup` installs and `./dev.sh test` builds: `chromium`, `npm ci` in

@@ -48,6 +48,7 @@ export class Link {
   private stopped = false;
   private live = false;
   private listeners = new Set<(frame: ServerFrame) => void>();
+  private onlineListeners = new Set<(online: boolean) => void>();
   private readonly storeKey: string;
 
   constructor(private readonly options: LinkOptions) {
@@ -89,10 +90,28 @@ export class Link {
     return this.onFrame(listener);
   }
 
-  /** The call module's `CallLink`: one frame on the signed-in session (dropped when offline;
-   * a call does not outlive its connection). */
+  /** The call module's `CallLink`: one frame on the signed-in session. Offline, a call's
+   * hang-up is kept in the outbox (sent once back, so the line learns the call ended); any
+   * other frame is dropped (signals are stale by then; the call ends or goes on by its media). */
   send(frame: object): void {
-    this.sendFrame(frame as Record<string, unknown>);
+    if (this.sendFrame(frame as Record<string, unknown>)) return;
+    const f = frame as { type?: unknown; key?: unknown; action?: Outgoing["action"] };
+    if (f.type === "submit" && typeof f.key === "string" && f.action?.kind === "hang_up") {
+      this.outbox = [...this.outbox, { key: f.key, action: f.action }];
+      this.save();
+    }
+  }
+
+  /** The call module's `CallLink`: `false` when the socket drops, `true` once caught up again. */
+  onOnline(listener: (online: boolean) => void): () => void {
+    this.onlineListeners.add(listener);
+    return () => {
+      this.onlineListeners.delete(listener);
+    };
+  }
+
+  private tellOnline(online: boolean): void {
+    for (const listener of [...this.onlineListeners]) listener(online);
   }
 
   /** Queue an action; sent now when online, else once back. Returns its key. */
@@ -139,6 +158,7 @@ export class Link {
       this.live = false;
       if (this.stopped) return;
       this.status = "offline";
+      this.tellOnline(false);
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
       this.attempt = Math.min(this.attempt + 1, 10);
       this.timer = setTimeout(() => {
@@ -171,6 +191,7 @@ export class Link {
         this.caughtUp = true;
         this.live = true;
         for (const entry of this.outbox) this.post(entry);
+        this.tellOnline(true);
         break;
       case "ack": {
         const entry = this.outbox.find((e) => e.key === frame.key);
@@ -195,6 +216,9 @@ export class Link {
           setTimeout(() => {
             if (this.live && this.outbox.includes(entry)) this.post(entry);
           }, 2_000);
+        } else if (entry && entry.action.kind === "hang_up") {
+          // A queued hang-up of a call the line already ended: nothing left to say.
+          this.settle(entry.key);
         } else if (entry) {
           this.settle(entry.key);
           this.refused = { code, action: entry.action };

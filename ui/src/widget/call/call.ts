@@ -8,6 +8,10 @@
 //   hang-up: HangUp{cancelled} while it rings, HangUp{hung_up} once answered; the other side's
 //   HangUp arrives as CallEnded. Nobody picking up within `ringTimeoutMs`: HangUp{no_answer},
 //   and the state says the call was missed (it waits on the client's appeal in the queue).
+// The widget's WebSocket dropping (`CallLink.onOnline`): before the media is up the call
+// cannot go on (its signals have nowhere to go) and ends with `error: "link_lost"`; once
+// connected the media is peer to peer, so the call goes on (`linkLost` says the line is away)
+// and ends only if the peer connection fails; frames sent meanwhile are the link's to queue.
 // The offer is made while it rings (ICE gathering done early) and sent once answered: a call
 // ringing the whole line has nobody to relay it to before.
 
@@ -25,7 +29,7 @@ import type { CallLink } from "./link.js";
 export type CallPhase = "starting" | "ringing" | "connecting" | "connected" | "on_hold" | "ended";
 
 /**
- * Why a call could not go on, for the UI (`call.error.<code>` in strings.json): a local
+ * Why a call could not go on, for the UI (`call.error.<code>` in the widget's dictionaries): a local
  * problem, or the server's refusal as `server_<wire code>` (e.g. `server_conflict`).
  */
 export type CallErrorCode =
@@ -33,6 +37,7 @@ export type CallErrorCode =
   | "no_microphone"
   | "unsupported"
   | "media_failed"
+  | "link_lost"
   | `server_${string}`;
 
 export interface CallState {
@@ -54,6 +59,8 @@ export interface CallState {
    * stays in the queue for the specialists; the widget says so.
    */
   missed: boolean;
+  /** The widget's connection to the line is down while the call's media goes on. */
+  linkLost: boolean;
 }
 
 /** When each step happened, `performance.now()` milliseconds; for the UI's timer and benchmarks. */
@@ -81,6 +88,8 @@ export interface CallOptions {
   ringTimeoutMs?: number;
   /** From the specialist's answer to a working media path (default 20 s). */
   connectTimeoutMs?: number;
+  /** `"relay"`: ICE through TURN only (hides the client's addresses; see ice.ts). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** Where the specialist's voice plays; by default an `Audio` element of the call's own. */
   audio?: HTMLAudioElement;
 }
@@ -96,6 +105,8 @@ export interface CallHandle {
   mute(on: boolean): void;
   /** End the call from this side (cancel it while it rings). */
   hangUp(): void;
+  /** The peer connection's statistics (the selected candidate pair), once it exists. */
+  stats(): Promise<RTCStatsReport | null>;
   /** Call `listener` with every new state (and once now); returns the unsubscribe. */
   onState(listener: (state: CallState) => void): () => void;
 }
@@ -126,6 +137,7 @@ class BrowserCall implements CallHandle {
     endedBy: null,
     error: null,
     missed: false,
+    linkLost: false,
   };
   timings: CallTimings = { started: performance.now() };
   localStream: MediaStream | null = null;
@@ -133,6 +145,7 @@ class BrowserCall implements CallHandle {
 
   private listeners = new Set<(state: CallState) => void>();
   private unsubscribe: () => void;
+  private unwatch: () => void;
   private placeKey: string | null = null;
   private pc: RTCPeerConnection | null = null;
   /** Our signals waiting for the call to be answered (offer first, then candidates). */
@@ -155,6 +168,7 @@ class BrowserCall implements CallHandle {
       const f = callFrame(frame);
       if (f) this.onFrame(f);
     });
+    this.unwatch = link.onOnline?.((online) => this.onLink(online)) ?? (() => {});
     void this.begin();
   }
 
@@ -174,10 +188,27 @@ class BrowserCall implements CallHandle {
     this.finish({ reason, endedBy: "client" });
   }
 
+  stats(): Promise<RTCStatsReport | null> {
+    return this.pc ? this.pc.getStats() : Promise.resolve(null);
+  }
+
   onState(listener: (state: CallState) => void): () => void {
     this.listeners.add(listener);
     listener(this.state);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The widget's WebSocket went down (`false`) or is back and caught up (`true`). */
+  private onLink(online: boolean): void {
+    if (this.over()) return;
+    const { phase } = this.state;
+    if (online) {
+      if (this.state.linkLost) this.update({ linkLost: false });
+    } else if (phase === "connected" || phase === "on_hold") {
+      this.update({ linkLost: true });
+    } else {
+      this.fail("link_lost");
+    }
   }
 
   private over(): boolean {
@@ -237,7 +268,7 @@ class BrowserCall implements CallHandle {
 
   /** The peer connection and its offer, queued until the call is answered. */
   private async prepareOffer(iceServers: RTCIceServer[], stream: MediaStream): Promise<void> {
-    const pc = new RTCPeerConnection({ iceServers });
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? "all" });
     this.pc = pc;
     for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
     pc.onicecandidate = (event) => {
@@ -409,6 +440,7 @@ class BrowserCall implements CallHandle {
     if (this.audio) this.audio.srcObject = null;
     this.update({ ...change, phase: "ended" });
     // Keep listening only for a call placed but not yet known (see onFrame); else let go.
+    this.unwatch();
     if (this.state.call !== null || this.placeKey === null) this.unsubscribe();
   }
 }

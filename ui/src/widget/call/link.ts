@@ -12,4 +12,10 @@ export interface CallLink {
    * returned function is called.
    */
   subscribe(listener: (frame: ServerFrame) => void): () => void;
+  /**
+   * Optional: call `listener(false)` when the connection drops and `listener(true)` once it
+   * is back and caught up, until the returned function is called. A link that cannot tell
+   * leaves it out (the call then learns of a lost link only from its media).
+   */
+  onOnline?(listener: (online: boolean) => void): () => void;
 }

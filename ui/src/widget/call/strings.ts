@@ -1,5 +1,5 @@
-// Which string of strings.json says what a call's state is: the widget shows it and merges
-// strings.json into its own ru/en dictionaries.
+// Which string says what a call's state is: the `call.*` keys of the widget's own ru/en
+// dictionaries (ui/src/widget/ru.json, en.json).
 
 import type { CallState } from "./call.js";
 

@@ -1,5 +1,7 @@
-//! A real TURN server for the tests: coturn from Debian (package `coturn`, installed by
-//! `./dev.sh`), started on loopback with its own ports and a temporary config (REST
+//! A real TURN server for the tests of several crates (a plain file each includes with
+//! `#[path]`: crates/engine/tests/turn.rs, crates/assist/tests/turn.rs,
+//! crates/client-sim/tests/browser_call.rs): coturn from Debian (package `coturn`, installed
+//! by `./dev.sh`), started on loopback with its own ports and a temporary config (REST
 //! credentials from a shared secret, as a line owner runs it), without root, and killed when
 //! dropped. A missing `turnserver` fails the test with the install line, never skips it.
 #![allow(dead_code)]

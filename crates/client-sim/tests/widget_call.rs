@@ -1,0 +1,357 @@
+//! The web widget's call button in real Chromium (issue 13): the widget's own page, served by
+//! the real line server on 127.0.0.1 (`GET /widget/?line=N`, the build embedded in
+//! linedesk-server), a client signing in with its form and pressing the call button, driven by
+//! `ui/browser-tests/widget-call.mjs` (playwright-core, Debian's `chromium` with speech as its
+//! fake microphone). The specialist's side is the engine (`Call::answer` + `CallSession`), not
+//! a browser. Speech must flow both ways (cross-correlation, as browser_call.rs), the engine's
+//! hold must show in the widget, and the widget's hang-up must end the call on both sides.
+//!
+//! The same call through TURN only: a real coturn on loopback (`test-support/coturn.rs`), the
+//! line server handing out its REST credentials (`GET /api/ice`), the widget's peer relay-only
+//! (`?ice=relay` in its address) and the engine's too; the selected candidate pair must be
+//! relay on both ends, as the page's `getStats()` and the engine's `media_path` say.
+//!
+//! Needs `chromium`, `espeak-ng`, `coturn`, `npm ci` in ui/ and the widget built into
+//! `ui/dist-widget` before linedesk-server was compiled (`./dev.sh setup`, `./dev.sh test`):
+//! a missing part fails the test, saying which.
+
+mod common;
+#[path = "../../../test-support/coturn.rs"]
+mod coturn;
+#[path = "browser/engine_side.rs"]
+mod engine_side;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Demo, SPECIALIST_PASSWORD, ended_in_log, speech, with_lead_in};
+use coturn::Coturn;
+use engine_side::{SpecialistSide, answer_in_engine, energy, from, write_wav};
+use linedesk_call::{CallConfig, CandidateKind};
+use linedesk_demo::DEMO_SPECIALIST_LOGIN;
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_engine::analysis::align;
+use linedesk_engine::line::LineLink;
+use linedesk_protocol::{Action, CallEndReason, Role};
+use linedesk_server::app::{Server, ServerOptions, serve};
+use linedesk_server::auth::hash_password;
+use linedesk_server::demo::{DEMO_CLIENT_PASSWORD, seed_if_empty};
+use linedesk_server::ice::{IceConfig, TurnSecret};
+use linedesk_server::sqlite::SqliteStorage;
+use linedesk_server::storage::StorageError;
+use linedesk_server::widget_policy::{WidgetLine, WidgetPolicy};
+
+const TURN_SECRET: &str = "the-line-and-coturn-share-this";
+
+fn ui_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui")
+}
+
+/// The demo world on a real server whose first line has the widget, handing out `ice`.
+async fn serve_widget_demo(ice: IceConfig) -> Demo {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let dir = tempfile::tempdir().expect("dir");
+    let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
+    let hash = |p: &str| hash_password(p).map_err(|e| StorageError::Invalid(e.to_string()));
+    let now = linedesk_server::app::now_ms();
+    let ids = seed_if_empty(
+        &*storage,
+        now,
+        &hash(SPECIALIST_PASSWORD).expect("hash"),
+        &hash,
+    )
+    .expect("seed")
+    .expect("seeded");
+    let line = ids.lines[0];
+    let widget = WidgetPolicy::new([(
+        line,
+        WidgetLine {
+            origins: Vec::new(),
+            guests: false,
+        },
+    )])
+    .expect("the widget's line");
+    let options = ServerOptions {
+        widget,
+        ice,
+        ..ServerOptions::default()
+    };
+    let addr = listener.local_addr().expect("addr").to_string();
+    let server = Server::with_options(
+        storage.clone(),
+        linedesk_server::presence::OFFLINE_GRACE,
+        options,
+    );
+    tokio::spawn(serve(listener, server));
+    Demo {
+        url: format!("http://{addr}"),
+        addr,
+        ca: None,
+        storage,
+        line,
+        dir,
+    }
+}
+
+/// `widget-call.mjs` on `url`; its stdout lines are printed and handed over.
+fn start_browser(
+    url: &str,
+    wav: &Path,
+    out: &Path,
+    talk: Duration,
+    extra: &[&str],
+) -> (Child, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let ui = ui_dir();
+    let chromium =
+        std::env::var("LINEDESK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "{chromium} is missing: install Debian's chromium (./dev.sh setup)"
+    );
+    assert!(
+        ui.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is missing: run `npm ci` in ui/ (./dev.sh setup)"
+    );
+    let mut child = Command::new("node")
+        .arg("browser-tests/widget-call.mjs")
+        .args(["--url", url])
+        .args(["--wav".as_ref(), wav.as_os_str()])
+        .args(["--out".as_ref(), out.as_os_str()])
+        .args(["--login", "client-1", "--password", DEMO_CLIENT_PASSWORD])
+        .args(["--talk-ms", &talk.as_millis().to_string()])
+        .args(extra)
+        .current_dir(&ui)
+        .env("LINEDESK_CHROMIUM", &chromium)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("node is needed ({e})"));
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("browser: {line}");
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    (child, lines)
+}
+
+/// What the widget's page wrote (browser.json) and recorded.
+struct PageSide {
+    result: serde_json::Value,
+    said: Vec<f32>,
+    heard: Vec<f32>,
+}
+
+/// The whole call: the widget calls, the engine (with `config`) answers and talks, the
+/// widget hangs up. Checks speech both ways, the hold shown and the end on both sides.
+async fn widget_call(
+    demo: &Demo,
+    query: &str,
+    config: CallConfig,
+    spec: &mut LineLink,
+    extra: &[&str],
+) -> (SpecialistSide, PageSide) {
+    let scratch = tempfile::tempdir().expect("dir");
+    let out = scratch.path();
+    let words = with_lead_in(&speech(
+        out,
+        "client",
+        "Здравствуйте, у меня не проводится документ реализации.",
+    ));
+    let mut browser_mic = words.clone();
+    browser_mic.extend(vec![0.0; 48_000]);
+    let mic_wav = out.join("browser-mic.wav");
+    write_wav(&mic_wav, &browser_mic);
+    let reply = with_lead_in(&speech(out, "specialist", "Добрый день, сейчас посмотрим."));
+    let talk = Duration::from_secs_f64(reply.len() as f64 / 48_000.0 + 2.0);
+
+    let url = format!("{}/widget/?line={}&lang=en{query}", demo.url, demo.line);
+    let (mut child, mut lines) = start_browser(&url, &mic_wav, out, talk, extra);
+    let side = answer_in_engine(spec, &reply, demo.dir.path().join("specialist.ogg"), config).await;
+    let done = loop {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.recv())
+            .await
+            .expect("the page says DONE in time")
+            .expect("the page's harness ended before DONE");
+        if let Some(rest) = line.strip_prefix("DONE") {
+            break rest.trim().to_string();
+        }
+    };
+    let status = child.wait().expect("the harness ends");
+    assert!(status.success(), "the widget's harness failed: {status}");
+
+    // The widget's hang-up ended the call on the server, and so on the engine's side.
+    assert_eq!(
+        ended_in_log(demo, side.call),
+        Some((Role::Client, CallEndReason::HungUp))
+    );
+    let result: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("browser.json")).expect("browser.json"),
+    )
+    .expect("json");
+    let phases: Vec<&str> = result["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .filter_map(|p| p["phase"].as_str())
+        .collect();
+    let held = phases.iter().position(|p| *p == "on_hold");
+    assert!(
+        held.is_some_and(|at| phases[at..].contains(&"connected")),
+        "the widget did not show the hold: {}",
+        result["phases"]
+    );
+    assert_eq!(phases.last(), Some(&"ended"), "{}", result["phases"]);
+    assert_eq!(result["endedText"], "The call has ended", "{result}");
+
+    let page = PageSide {
+        said: linedesk_engine::wav::read(&out.join("browser-said.wav")).expect("said"),
+        heard: linedesk_engine::wav::read(&out.join("browser-heard.wav")).expect("heard"),
+        result,
+    };
+    let start = page.result["recordingStartEpochMs"]
+        .as_f64()
+        .expect("the page's recording start");
+    let to_engine = align(
+        &from(&page.said, start, side.started_ms),
+        &side.heard,
+        Duration::from_secs(1),
+    )
+    .expect("the engine heard the widget");
+    let to_browser = align(
+        &reply,
+        &from(&page.heard, start, side.started_ms),
+        Duration::from_secs(1),
+    )
+    .expect("the widget heard the engine");
+    println!(
+        "widget call {} ({query:?}): browser -> engine {to_engine:?}; engine -> browser \
+         {to_browser:?}; page {done}; engine path {:?}\nspecialist: {}",
+        side.call, side.path, side.report
+    );
+    assert!(
+        to_engine.segment_correlation > 0.6,
+        "the engine did not hear the widget's speech: {to_engine:?}"
+    );
+    assert!(
+        to_browser.segment_correlation > 0.6,
+        "the widget did not hear the engine's speech: {to_browser:?}"
+    );
+    let decoded = linedesk_voice::recording::read(&side.recording).expect("the recording");
+    assert!(energy(&decoded.specialist) > 1e-5, "channel 0 is silent");
+    assert!(energy(&decoded.client) > 1e-5, "channel 1 is silent");
+    (side, page)
+}
+
+async fn specialist(demo: &Demo) -> LineLink {
+    let mut spec = LineLink::join(
+        &demo.addr,
+        DEMO_SPECIALIST_LOGIN,
+        SPECIALIST_PASSWORD,
+        demo.line,
+    )
+    .await
+    .expect("the specialist signs in");
+    spec.submit(Action::SetPresence {
+        status: PresenceStatus::Available,
+    })
+    .await
+    .expect("available");
+    spec
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widgets_call_button_reaches_the_engine() {
+    assert!(
+        linedesk_server::http::widget::widget_built(),
+        "linedesk-server was compiled without the web widget: run `cd ui && npm run \
+         build:widget` (or ./dev.sh test), then cargo test again"
+    );
+    let demo = serve_widget_demo(IceConfig::default()).await;
+    let mut spec = specialist(&demo).await;
+    let (_, page) = widget_call(&demo, "", CallConfig::loopback(), &mut spec, &[]).await;
+    assert_eq!(
+        page.result["pair"]["iceTransportPolicy"], "all",
+        "{}",
+        page.result
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widgets_call_through_turn_only() {
+    assert!(
+        linedesk_server::http::widget::widget_built(),
+        "linedesk-server was compiled without the web widget: run `cd ui && npm run \
+         build:widget` (or ./dev.sh test), then cargo test again"
+    );
+    let turn_dir = tempfile::tempdir().expect("dir");
+    let turn = Coturn::start(turn_dir.path(), TURN_SECRET);
+    let demo = serve_widget_demo(IceConfig {
+        stun: Vec::new(),
+        turn: vec![turn.url()],
+        secret: Some(TurnSecret::new(TURN_SECRET)),
+        credential_lifetime: Duration::from_secs(600),
+    })
+    .await;
+    let mut spec = specialist(&demo).await;
+    // The engine's peer: the line's TURN server, relayed candidates only.
+    let ice = linedesk_engine::ice::ice_setup(spec.server(), spec.token(), true)
+        .await
+        .expect("the line's ICE servers");
+    let config = CallConfig {
+        ice,
+        ..CallConfig::loopback()
+    };
+    let (side, page) = widget_call(&demo, "&ice=relay", config, &mut spec, &[]).await;
+    let pair = &page.result["pair"];
+    assert_eq!(pair["iceTransportPolicy"], "relay", "{pair}");
+    assert_eq!(pair["local"], "relay", "the page's selected pair: {pair}");
+    assert_eq!(pair["remote"], "relay", "the page's selected pair: {pair}");
+    let path = side.path.expect("the engine's selected candidate pair");
+    assert!(path.relayed_both_ways(), "{path:?}");
+    assert_eq!(path.local, CandidateKind::Relay);
+    let log = turn.log_text();
+    assert!(
+        log.matches("ALLOCATE processed, success").count() >= 2,
+        "coturn did not allocate for both sides: {log}"
+    );
+}
+
+/// The widget's WebSocket drops in the middle of a connected call (closed under the page, as a
+/// network blip would): the media is peer to peer, so the call goes on; the widget says the
+/// line is away, reconnects, and the call is still connected, carries speech both ways and is
+/// hung up from the widget, ending on both sides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widgets_call_goes_on_when_its_websocket_drops() {
+    assert!(
+        linedesk_server::http::widget::widget_built(),
+        "linedesk-server was compiled without the web widget: run `cd ui && npm run \
+         build:widget` (or ./dev.sh test), then cargo test again"
+    );
+    let demo = serve_widget_demo(IceConfig::default()).await;
+    let mut spec = specialist(&demo).await;
+    let (_, page) = widget_call(
+        &demo,
+        "",
+        CallConfig::loopback(),
+        &mut spec,
+        &["--drop-link", "1"],
+    )
+    .await;
+    let dropped = &page.result["linkDropped"];
+    assert_eq!(dropped["phase"], "connected", "{dropped}");
+    assert!(
+        dropped["notes"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n == "link-lost")),
+        "the widget did not say the line was away: {dropped}"
+    );
+}

@@ -1,0 +1,237 @@
+// The browser half of crates/client-sim/tests/browser_call.rs's widget scenarios: real Chromium
+// (Debian's, through harness.mjs) opens the widget's own page served by the line server, a
+// client signs in with the form and presses the call button; the specialist's side (the
+// engine) is the Rust test's. Nothing of the widget is replaced: the page is recorded from
+// outside through an init script that taps the page's microphone and the received audio
+// (WebAudio, 48 kHz, one clock) and keeps the page's RTCPeerConnection for its statistics.
+//
+//   node browser-tests/widget-call.mjs --url <server>/widget/?line=N[&ice=relay]
+//        --wav <speech.wav> --out <dir> --login <client> --password <password> --talk-ms <ms>
+//        [--drop-link 1]
+//
+// Once connected it talks for --talk-ms, reads the selected candidate pair, hangs up with the
+// widget's button and writes <out>/browser-said.wav, <out>/browser-heard.wav and
+// <out>/browser.json (the recording's start in Unix ms, the phases the widget showed with its
+// texts, the candidate pair's local and remote types, the click-to-connected time).
+// `--drop-link 1`: once connected, the page's WebSocket is closed under the widget (as a
+// network blip would); the widget must say so, reconnect, and the call go on.
+
+import fs from "node:fs";
+import path from "node:path";
+import { launchBrowser, signIn } from "./harness.mjs";
+
+function options() {
+  const out = {};
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i += 2) {
+    if (!args[i].startsWith("--") || args[i + 1] === undefined) throw new Error(`bad argument ${args[i]}`);
+    out[args[i].slice(2)] = args[i + 1];
+  }
+  for (const need of ["url", "wav", "out", "login", "password", "talk-ms"]) {
+    if (!out[need]) throw new Error(`--${need} is needed`);
+  }
+  return out;
+}
+
+/** Runs in the page before its own scripts: taps the media and keeps the peer connections. */
+function tapMedia() {
+  const rec = {
+    said: [], heard: [], startEpochMs: null, ctx: null, merger: null, pcs: [], phases: [], sockets: [], notes: [],
+  };
+  window.__rec = rec;
+  const ensure = () => {
+    if (rec.ctx) return;
+    const ctx = new AudioContext({ sampleRate: 48000 });
+    const merger = ctx.createChannelMerger(2);
+    const size = 256;
+    const proc = ctx.createScriptProcessor(size, 2, 2);
+    proc.onaudioprocess = (e) => {
+      if (rec.startEpochMs === null) {
+        const ts = ctx.getOutputTimestamp();
+        const at = e.playbackTime - size / ctx.sampleRate;
+        rec.startEpochMs = performance.timeOrigin + ts.performanceTime + (at - ts.contextTime) * 1000;
+      }
+      rec.said.push(new Float32Array(e.inputBuffer.getChannelData(0)));
+      rec.heard.push(new Float32Array(e.inputBuffer.getChannelData(1)));
+    };
+    merger.connect(proc);
+    proc.connect(ctx.destination);
+    rec.ctx = ctx;
+    rec.merger = merger;
+  };
+  const tap = (stream, channel) => {
+    ensure();
+    rec.ctx.createMediaStreamSource(stream).connect(rec.merger, 0, channel);
+  };
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await getUserMedia(constraints);
+    tap(stream, 0);
+    return stream;
+  };
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      rec.pcs.push({ pc: this, config: args[0] ?? {} });
+      this.addEventListener("track", (e) => tap(new MediaStream([e.track]), 1));
+    }
+  };
+  const NativeSocket = window.WebSocket;
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      rec.sockets.push(this);
+    }
+  };
+  // The phases the widget shows, with their text, as they change; the call's notes seen.
+  new MutationObserver(() => {
+    for (const note of document.querySelectorAll("[data-call-note]")) {
+      const name = note.getAttribute("data-call-note");
+      if (!rec.notes.includes(name)) rec.notes.push(name);
+    }
+    const el = document.querySelector("[data-call-phase]");
+    const phase = el?.getAttribute("data-call-phase");
+    const last = rec.phases[rec.phases.length - 1];
+    if (!phase || (last && last.phase === phase)) return;
+    rec.phases.push({ phase, text: document.querySelector(".call-state")?.textContent?.trim() ?? "", at: performance.now() });
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-call-phase"] });
+}
+
+/** What the page recorded, as base64 float32, and the selected candidate pair. */
+function finish() {
+  const rec = window.__rec;
+  const joined = (chunks) => {
+    const all = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    let text = "";
+    const bytes = new Uint8Array(all.buffer);
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+  };
+  return rec.ctx.close().then(() => ({
+    recordingStartEpochMs: rec.startEpochMs,
+    said: joined(rec.said),
+    heard: joined(rec.heard),
+  }));
+}
+
+async function selectedPair() {
+  const rec = window.__rec;
+  const entry = rec.pcs[rec.pcs.length - 1];
+  if (!entry) return null;
+  const stats = await entry.pc.getStats();
+  let pair = null;
+  stats.forEach((s) => {
+    if (s.type === "transport" && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId);
+  });
+  if (!pair) stats.forEach((s) => {
+    if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") pair = s;
+  });
+  if (!pair) return null;
+  return {
+    local: stats.get(pair.localCandidateId)?.candidateType ?? null,
+    remote: stats.get(pair.remoteCandidateId)?.candidateType ?? null,
+    iceTransportPolicy: entry.config.iceTransportPolicy ?? "all",
+  };
+}
+
+function wav(samples) {
+  const data = Buffer.alloc(samples.length * 2);
+  samples.forEach((s, i) => data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(s * 32767))), i * 2));
+  const head = Buffer.alloc(44);
+  head.write("RIFF", 0);
+  head.writeUInt32LE(36 + data.length, 4);
+  head.write("WAVEfmt ", 8);
+  head.writeUInt32LE(16, 16);
+  head.writeUInt16LE(1, 20);
+  head.writeUInt16LE(1, 22);
+  head.writeUInt32LE(48000, 24);
+  head.writeUInt32LE(96000, 28);
+  head.writeUInt16LE(2, 32);
+  head.writeUInt16LE(16, 34);
+  head.write("data", 36);
+  head.writeUInt32LE(data.length, 40);
+  return Buffer.concat([head, data]);
+}
+
+const fromBase64 = (b64) => {
+  const bytes = Buffer.from(b64, "base64");
+  return Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4));
+};
+
+async function main() {
+  const opts = options();
+  const browser = await launchBrowser([
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-audio-capture=${path.resolve(opts.wav)}`,
+    "--autoplay-policy=no-user-gesture-required",
+  ]);
+  try {
+    const context = await browser.newContext();
+    await context.addInitScript(tapMedia);
+    const page = await context.newPage();
+    page.on("console", (m) => console.log(`page: ${m.text()}`));
+    page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
+    await page.goto(opts.url);
+    await signIn(page, { login: opts.login, password: opts.password });
+    console.log("SIGNED-IN");
+    const clicked = Date.now();
+    await page.click("[data-action=call]");
+    await page.waitForSelector("[data-call-phase=connected], [data-call-phase=ended]", { timeout: 40_000 });
+    const phase = await page.getAttribute("[data-call-phase]", "data-call-phase");
+    if (phase !== "connected") {
+      const text = await page.textContent(".call-state");
+      throw new Error(`the call ended before it connected: ${text}`);
+    }
+    const connectedMs = Date.now() - clicked;
+    console.log(`CONNECTED ${connectedMs}`);
+    let linkDropped = null;
+    if (opts["drop-link"]) {
+      const dropped = Date.now();
+      await page.evaluate(() => window.__rec.sockets.forEach((s) => s.close()));
+      await page.waitForSelector("[data-status=offline]", { timeout: 5_000 });
+      await page.waitForSelector("[data-status=online]", { timeout: 20_000 });
+      linkDropped = {
+        notes: await page.evaluate(() => window.__rec.notes),
+        phase: await page.getAttribute("[data-call-phase]", "data-call-phase"),
+        backMs: Date.now() - dropped,
+      };
+      console.log(`LINK ${JSON.stringify(linkDropped)}`);
+    }
+    await page.waitForTimeout(Number(opts["talk-ms"]));
+    const pair = await page.evaluate(selectedPair);
+    await page.click("[data-action=hangup]");
+    await page.waitForSelector("[data-call-phase=ended]", { timeout: 10_000 });
+    const endedText = await page.textContent(".call-state");
+    const recorded = await page.evaluate(finish);
+    const phases = await page.evaluate(() => window.__rec.phases.map((p) => ({ phase: p.phase, text: p.text })));
+    fs.writeFileSync(path.join(opts.out, "browser-said.wav"), wav(fromBase64(recorded.said)));
+    fs.writeFileSync(path.join(opts.out, "browser-heard.wav"), wav(fromBase64(recorded.heard)));
+    const result = {
+      recordingStartEpochMs: recorded.recordingStartEpochMs,
+      connectedMs,
+      pair,
+      phases,
+      endedText: endedText?.trim() ?? null,
+      linkDropped,
+    };
+    fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));
+    console.log(`DONE ${JSON.stringify({ connectedMs, pair })}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`widget-call.mjs: ${e?.stack ?? e}`);
+    process.exit(1);
+  },
+);
