@@ -145,6 +145,7 @@ fn serve_demo(listener: tokio::net::TcpListener, origin: String) -> Demo {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_calls_the_line_and_the_engine_answers() {
+    let _turn = common::one_call_at_a_time().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -292,6 +293,7 @@ async fn chromium_calls_the_line_and_the_engine_answers() {
 /// lands on the call's appeal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_nobody_takes_is_kept_as_missed() {
+    let _turn = common::one_call_at_a_time().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

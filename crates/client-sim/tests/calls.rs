@@ -22,6 +22,7 @@ use linedesk_server::demo::DEMO_CLIENT_PASSWORD;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulated_client_calls_the_line_and_the_specialist_hears_them() {
+    let _turn = common::one_call_at_a_time().await;
     let started = Instant::now();
     let demo = demo_server().await;
     let words = speech(
@@ -81,6 +82,7 @@ async fn a_simulated_client_calls_the_line_and_the_specialist_hears_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_specialist_calls_a_simulated_client_who_answers_and_talks() {
+    let _turn = common::one_call_at_a_time().await;
     let started = Instant::now();
     let demo = demo_server().await;
     let words = speech(
@@ -172,6 +174,7 @@ async fn the_specialist_calls_a_simulated_client_who_answers_and_talks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_line_calls_the_line_with_a_wav() {
+    let _turn = common::one_call_at_a_time().await;
     let demo = demo_server().await;
     let dir = demo.dir.path();
     let wav = dir.join("words.wav");
@@ -224,6 +227,7 @@ async fn the_command_line_calls_the_line_with_a_wav() {
 /// also when the callee signed in once before: each link's idempotency keys are its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_caller_sees_connected_and_ended() {
+    let _turn = common::one_call_at_a_time().await;
     let demo = demo_server().await;
     // The client signed in once before and acted: its first link's first key was used.
     let mut earlier = LineLink::join_own_line(&demo.addr, "client-3", DEMO_CLIENT_PASSWORD)

@@ -91,6 +91,7 @@ async fn over_wss_a_client_writes_and_reads_the_specialists_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_wss_a_call_is_signalled_and_heard_both_ways() {
+    let _turn = common::one_call_at_a_time().await;
     let demo = demo_server_tls().await;
     let words = speech(demo.dir.path(), "client", "Алло, слышно меня?");
     let reply = speech(demo.dir.path(), "specialist", "Да, слышно хорошо.");

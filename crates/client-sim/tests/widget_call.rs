@@ -270,6 +270,7 @@ async fn specialist(demo: &Demo) -> LineLink {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_button_reaches_the_engine() {
+    let _turn = common::one_call_at_a_time().await;
     assert!(
         linedesk_server::http::widget::widget_built(),
         "linedesk-server was compiled without the web widget: run `cd ui && npm run \
@@ -287,6 +288,7 @@ async fn the_widgets_call_button_reaches_the_engine() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_through_turn_only() {
+    let _turn = common::one_call_at_a_time().await;
     assert!(
         linedesk_server::http::widget::widget_built(),
         "linedesk-server was compiled without the web widget: run `cd ui && npm run \
@@ -331,6 +333,7 @@ async fn the_widgets_call_through_turn_only() {
 /// hung up from the widget, ending on both sides.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_goes_on_when_its_websocket_drops() {
+    let _turn = common::one_call_at_a_time().await;
     assert!(
         linedesk_server::http::widget::widget_built(),
         "linedesk-server was compiled without the web widget: run `cd ui && npm run \

@@ -32,6 +32,7 @@ fn ice(turn: &Coturn, secret: &str) -> IceConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_only_call_through_coturn_carries_speech_both_ways() {
+    let _turn = one_call_at_a_time().await;
     let dir = tempfile::tempdir().expect("dir");
     let turn = Coturn::start(dir.path(), SECRET);
     let talk = speech(dir.path(), "talk", "Здравствуйте, это служба поддержки.");
@@ -74,6 +75,7 @@ async fn a_relay_only_call_through_coturn_carries_speech_both_ways() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_fails_the_relay_only_call_at_once_saying_why() {
+    let _turn = one_call_at_a_time().await;
     let dir = tempfile::tempdir().expect("dir");
     let turn = Coturn::start(dir.path(), SECRET);
     let server = LineServer::start_with(dir.path(), ice(&turn, "not-the-secret-coturn-has"))
@@ -111,6 +113,7 @@ async fn until(within: Duration, mut check: impl FnMut() -> bool) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_the_relay_goes_away_the_call_reports_no_media_restarts_ice_and_goes_on() {
+    let _turn = one_call_at_a_time().await;
     use linedesk_call::CallState;
     use linedesk_engine::loopback::{Connected, hang_up};
     use linedesk_engine::{CallSession, MEDIA_STALL, SessionConfig, SharedIo, Side};
@@ -203,4 +206,10 @@ async fn when_the_relay_goes_away_the_call_reports_no_media_restarts_ice_and_goe
         assert_eq!(report.media_stalls.len(), 1, "{report}");
         assert!(report.media_stalls[0] >= MEDIA_STALL, "{report}");
     }
+}
+
+/// Real-time calls take turns: two at once on 2 cores measure the machine's load.
+async fn one_call_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static CALLS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    CALLS.lock().await
 }

@@ -258,3 +258,11 @@ pub async fn take_the_clients_call(
     )
     .await
 }
+
+/// Calls carry real-time audio: two of them at once on a 2-core machine starve each other's
+/// 20 ms ticks and what they measure (loss, MOS, correlation) is the machine's load, not the
+/// code. The tests of one binary take turns with this; other tests still run alongside.
+pub async fn one_call_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static CALLS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    CALLS.lock().await
+}
