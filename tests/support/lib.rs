@@ -19,6 +19,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 /// How long one UI expectation may take before the test fails.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
 
+pub mod browser_call;
 pub mod guest_browser;
 
 /// A child process (and its descendants) killed with its whole process group on drop.

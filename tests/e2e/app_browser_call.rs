@@ -1,0 +1,226 @@
+//! Issue 13 with the real app answering: a client calls the line from real Chromium (the
+//! widget's call module on call.mjs's test page, a WAV of espeak-ng speech as its fake
+//! microphone), the app (WebDriver, signed in to a real `linedesk-server` binary that allows
+//! the page's origin) rings, the specialist answers in the call panel, the client's speech
+//! moves the app's speaker meter and the app's audio reaches the browser, the browser hangs up
+//! and the call ends on both sides; the recording is uploaded and shows in the client's
+//! timeline as recorded, and its client channel carries the browser's speech.
+//!
+//! The app's microphone is the test machine's: without a sound card the app says "no headset"
+//! and sends silence (the call and its recording go on), so the app -> browser direction is
+//! checked by what arrived (RTP packets and decoded audio in the page's statistics), not by
+//! what it says.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use linedesk_e2e::browser_call::{CallPage, CallPlan, LineServerProcess};
+use linedesk_e2e::{App, Desktop, by_testid};
+use linedesk_engine::analysis::align;
+
+const PASSWORD: &str = "смена-звонок-2026";
+const SAMPLES_PER_MS: f64 = 48.0;
+
+fn speech(dir: &Path, text: &str) -> Vec<f32> {
+    let wav = dir.join("espeak.wav");
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-v", "ru", "-w"])
+        .arg(&wav)
+        .arg(text)
+        .status()
+        .unwrap_or_else(|e| panic!("espeak-ng is needed ({e}): ./dev.sh setup installs it"));
+    assert!(status.success(), "espeak-ng failed: {status}");
+    linedesk_engine::wav::read(&wav).expect("the WAV espeak-ng wrote")
+}
+
+/// `samples` (whose first one is at `origin_ms`, Unix ms) from `at_ms` on, silence-padded
+/// when it starts later.
+fn from(samples: &[f32], origin_ms: f64, at_ms: f64) -> Vec<f32> {
+    let skip = ((at_ms - origin_ms) * SAMPLES_PER_MS).round() as i64;
+    if skip >= 0 {
+        samples.get(skip as usize..).unwrap_or_default().to_vec()
+    } else {
+        let mut out = vec![0.0; (-skip) as usize];
+        out.extend_from_slice(samples);
+        out
+    }
+}
+
+fn energy(x: &[f32]) -> f64 {
+    x.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / x.len().max(1) as f64
+}
+
+async fn sign_in(app: &App) {
+    app.testid("sign-in").await;
+    let field = app.testid("sign-in-password").await;
+    field.clear().await.expect("clear");
+    field.send_keys(PASSWORD).await.expect("type the password");
+    app.testid("sign-in-submit")
+        .await
+        .click()
+        .await
+        .expect("sign in");
+    app.sync_state("in_sync").await;
+}
+
+async fn panel_state(app: &App, want: &str, what: &str) {
+    app.wait_attr(&by_testid("call-panel"), "data-state", what, |s| s == want)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_answers_a_call_from_chromium() {
+    let data = tempfile::tempdir().expect("data dir");
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    let out = scratch.path();
+    // Chromium loops the file: the words, then a second of silence.
+    let mut words = vec![0.0; 48_000 * 3 / 10];
+    words.extend(speech(
+        out,
+        "Здравствуйте, у меня не проводится документ реализации.",
+    ));
+    words.extend(vec![0.0; 48_000]);
+    let mic = out.join("browser-mic.wav");
+    linedesk_engine::wav::write(&mic, &words).expect("write the microphone's WAV");
+    let talk = Duration::from_secs(6);
+
+    let desktop = Desktop::start();
+    tokio::time::timeout(Duration::from_secs(180), async {
+        let mut page = CallPage::start(CallPlan {
+            wav: &mic,
+            out,
+            login: "client-1",
+            password: linedesk_server::demo::DEMO_CLIENT_PASSWORD,
+            talk,
+        })
+        .await;
+        let server = LineServerProcess::start(PASSWORD, &[&page.origin]).await;
+        let login = linedesk_demo::DEMO_SPECIALIST_LOGIN;
+        let args = ["--server", server.address.as_str(), "--login", login];
+        let app = desktop.launch_with_args(data.path(), &args).await;
+        sign_in(&app).await;
+        app.testid("presence-select")
+            .await
+            .select_by_value("available")
+            .await
+            .expect("be available");
+        // The client presses the call button; the app rings; the specialist answers.
+        page.call(&server.address);
+        panel_state(&app, "ringing_in", "the browser's call ringing in the app").await;
+        app.testid("call-answer")
+            .await
+            .click()
+            .await
+            .expect("answer");
+        panel_state(&app, "connected", "the call connected in the app").await;
+        // The browser's speech reaches the app's speaker meter.
+        app.wait_attr(
+            &by_testid("call-speaker-level"),
+            "data-dbfs",
+            "the browser's speech on the app's speaker meter",
+            |d| d.parse::<i32>().is_ok_and(|d| d > -60),
+        )
+        .await;
+        app.wait_attr(
+            &by_testid("call-quality"),
+            "data-silent",
+            "the quality indicator with the browser's audio",
+            |silent| silent == "false",
+        )
+        .await;
+        app.screenshot("browser-call-connected").await;
+        let no_headset = app
+            .client
+            .find(Locator::Css(&by_testid("call-device-notice")))
+            .await
+            .is_ok();
+
+        // The browser hangs up after talking: the call ends on both sides.
+        let done = page.done().await;
+        panel_state(&app, "ended", "the call ended in the app").await;
+        let result: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("browser.json")).expect("browser.json"),
+        )
+        .expect("browser.json is JSON");
+        let states = result["states"].as_array().expect("the page's states");
+        let phase = |s: &serde_json::Value| s["phase"].as_str().unwrap_or_default().to_string();
+        assert_eq!(
+            states.last().map(phase).as_deref(),
+            Some("ended"),
+            "the page's call did not end: {states:?}"
+        );
+        let call = result["call"].as_u64().expect("the page's call id");
+        let client = result["client"].as_u64().expect("the page's client id");
+
+        // App -> browser: the page got the app's audio track; its packets are checked when
+        // the app has a microphone (without a sound card its engine has nothing to send).
+        assert_eq!(
+            result["remoteTracks"].as_u64(),
+            Some(1),
+            "the page got no audio track from the app"
+        );
+        let inbound = &result["inbound"];
+        println!("the app's audio in the browser: {inbound}; no headset in the app: {no_headset}");
+        if !no_headset {
+            let packets = inbound["packetsReceived"].as_u64().unwrap_or_default();
+            assert!(
+                packets >= 100 && result["timings"]["firstAudioMs"].as_f64().is_some(),
+                "the browser received too little of the app's audio: {inbound}"
+            );
+        }
+
+        // The recording is uploaded and shows in the client's timeline as recorded.
+        app.open_client(client).await;
+        let recorded = format!("{}[data-recorded=\"true\"]", by_testid("timeline-call"));
+        let deadline = Instant::now() + Duration::from_secs(40);
+        while app.client.find(Locator::Css(&recorded)).await.is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the recorded call never showed in the client's timeline"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        app.screenshot("browser-call-in-timeline").await;
+
+        // The recording: two channels, the browser's speech in the client's (channel 1).
+        let file = data
+            .path()
+            .join("recordings")
+            .join(format!("call-{call}.ogg"));
+        let decoded = linedesk_voice::recording::read(&file).expect("the app's recording");
+        assert!(decoded.complete, "the recording was not finished");
+        assert_eq!(decoded.specialist.len(), decoded.client.len());
+        assert!(
+            energy(&decoded.client) > 1e-5,
+            "the client's channel is silent"
+        );
+        // The app's engine starts recording about when the media connects: the page's own
+        // microphone from a second after that against the client's channel.
+        let started = result["startedEpochMs"].as_f64().expect("startedEpochMs");
+        let connected = states
+            .iter()
+            .find(|s| phase(s) == "connected")
+            .and_then(|s| s["at"].as_f64())
+            .expect("the page's connected state");
+        let recording_start = result["recordingStartEpochMs"]
+            .as_f64()
+            .expect("the page's recording start");
+        let said = linedesk_engine::wav::read(&out.join("browser-said.wav")).expect("said");
+        let input = from(&said, recording_start, started + connected + 1000.0);
+        let in_recording = align(&input, &decoded.client, Duration::from_millis(2500))
+            .expect("the browser's speech in the recording");
+        println!(
+            "call {call}: the browser's speech in the client's channel {in_recording:?}; \
+             the specialist's channel energy {:.2e}; the page's timings: {done}",
+            energy(&decoded.specialist)
+        );
+        assert!(
+            in_recording.segment_correlation > 0.6,
+            "the client's channel is not the browser's speech: {in_recording:?}"
+        );
+        app.quit().await;
+    })
+    .await
+    .expect("the scenario took longer than 3 minutes");
+}
