@@ -195,19 +195,20 @@ async fn the_app_answers_a_call_from_chromium() {
             energy(&decoded.client) > 1e-5,
             "the client's channel is silent"
         );
-        // The app's engine starts recording about when the media connects: the page's own
-        // microphone from a second after that against the client's channel.
+        // Where the recording starts on the page's clock: it ends when the page's hang-up
+        // reached the app, so about its length before the page's hang-up.
         let started = result["startedEpochMs"].as_f64().expect("startedEpochMs");
-        let connected = states
-            .iter()
-            .find(|s| phase(s) == "connected")
-            .and_then(|s| s["at"].as_f64())
-            .expect("the page's connected state");
+        let ended = result["timings"]["endedMs"]
+            .as_f64()
+            .expect("the page's hang-up");
+        let recorded_from = started + ended - decoded.duration.as_secs_f64() * 1000.0;
         let recording_start = result["recordingStartEpochMs"]
             .as_f64()
             .expect("the page's recording start");
         let said = linedesk_engine::wav::read(&out.join("browser-said.wav")).expect("said");
-        let input = from(&said, recording_start, started + connected + 1000.0);
+        // The page's microphone from a second into the recording (the hang-up's way to
+        // the app and the page's send path are the rest of the delay found).
+        let input = from(&said, recording_start, recorded_from + 1000.0);
         let in_recording = align(&input, &decoded.client, Duration::from_millis(2500))
             .expect("the browser's speech in the recording");
         println!(
