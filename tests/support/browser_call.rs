@@ -188,3 +188,119 @@ impl LineServerProcess {
         }
     }
 }
+
+/// A PulseAudio daemon of the test's own (a private runtime dir, anonymous clients) as the
+/// app's sound card: the app plays into the null sink `speaker` and captures the monitor of
+/// the null sink `mouth`, which [`PulseAudio::say`] plays a WAV into at the sound clock's pace.
+/// ALSA's pulse plugin takes cpal's `default` device there ([`PulseAudio::client_env`]).
+pub struct PulseAudio {
+    server: String,
+    alsa_config: PathBuf,
+    // Field order is drop order: the daemon stops before its directory goes.
+    _daemon: Group,
+    _dir: tempfile::TempDir,
+}
+
+impl PulseAudio {
+    pub fn start() -> PulseAudio {
+        require_tool("pulseaudio");
+        require_tool("pactl");
+        require_tool("paplay");
+        let dir = tempfile::tempdir().expect("PulseAudio's dir");
+        let runtime = dir.path().join("runtime");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(runtime.join("pulse")).expect("runtime dir");
+        std::fs::create_dir_all(home.join(".config")).expect("home dir");
+        let socket = runtime.join("pulse").join("native");
+        let log = std::fs::File::create(dir.path().join("pulseaudio.log")).expect("log");
+        let daemon = Group::spawn(
+            "pulseaudio",
+            Command::new("pulseaudio")
+                .args(["--daemonize=no", "--exit-idle-time=-1", "-n"])
+                .arg(format!(
+                    "--load=module-native-protocol-unix auth-anonymous=1 socket={}",
+                    socket.display()
+                ))
+                .args([
+                    "--load=module-null-sink sink_name=speaker rate=48000 channels=1",
+                    "--load=module-null-sink sink_name=mouth rate=48000 channels=1",
+                    "--log-target=stderr",
+                ])
+                .env("XDG_RUNTIME_DIR", &runtime)
+                .env("PULSE_RUNTIME_PATH", runtime.join("pulse"))
+                .env("HOME", &home)
+                .env("XDG_CONFIG_HOME", home.join(".config"))
+                .stdout(Stdio::null())
+                .stderr(log),
+        );
+        let alsa_config = dir.path().join("asound.conf");
+        std::fs::write(
+            &alsa_config,
+            "</usr/share/alsa/alsa.conf>\npcm.!default { type pulse }\nctl.!default { type pulse }\n",
+        )
+        .expect("the ALSA config");
+        let pulse = PulseAudio {
+            server: format!("unix:{}", socket.display()),
+            alsa_config,
+            _daemon: daemon,
+            _dir: dir,
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !pulse.pactl(&["info"]) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "PulseAudio did not answer `pactl info` within 10 s (its log is in {})",
+                pulse._dir.path().join("pulseaudio.log").display()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(
+            pulse.pactl(&["set-default-sink", "speaker"]),
+            "default sink"
+        );
+        assert!(
+            pulse.pactl(&["set-default-source", "mouth.monitor"]),
+            "default source"
+        );
+        pulse
+    }
+
+    fn pactl(&self, args: &[&str]) -> bool {
+        Command::new("pactl")
+            .args(args)
+            .env("PULSE_SERVER", &self.server)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// The environment a client (the app) needs to use this daemon through ALSA.
+    pub fn client_env(&self) -> Vec<(String, std::ffi::OsString)> {
+        vec![
+            ("PULSE_SERVER".into(), self.server.clone().into()),
+            (
+                "ALSA_CONFIG_PATH".into(),
+                self.alsa_config.clone().into_os_string(),
+            ),
+        ]
+    }
+
+    /// Start playing `wav` into the app's microphone; returns when `paplay` was started
+    /// (Unix ms) and the player, which ends by itself.
+    pub fn say(&self, wav: &Path) -> (f64, std::process::Child) {
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs_f64()
+            * 1000.0;
+        let player = Command::new("paplay")
+            .args(["--device=mouth", "--latency-msec=40"])
+            .arg(wav)
+            .env("PULSE_SERVER", &self.server)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("paplay did not run: {e}"));
+        (at, player)
+    }
+}
