@@ -165,7 +165,6 @@ window.finishRecording = async () => {
     recordingStartEpochMs: recorder.startEpochMs,
     startedEpochMs: performance.timeOrigin + t.started,
     client: session.client,
-    remoteTracks: handle.remoteStream?.getAudioTracks().length ?? 0,
     timings: {
       ringingMs: since(t.ringing),
       answeredMs: since(t.answered),
