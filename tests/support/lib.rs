@@ -19,6 +19,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 /// How long one UI expectation may take before the test fails.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
 
+pub mod browser_call;
 pub mod guest_browser;
 
 /// A child process (and its descendants) killed with its whole process group on drop.
@@ -143,6 +144,12 @@ pub struct Desktop {
 
 impl Desktop {
     pub fn start() -> Desktop {
+        Desktop::start_with_env(&[])
+    }
+
+    /// [`Desktop::start`] with more environment for the app (it inherits tauri-driver's):
+    /// a PulseAudio server as its sound card, say.
+    pub fn start_with_env(env: &[(String, std::ffi::OsString)]) -> Desktop {
         for tool in [
             "Xvfb",
             "dbus-run-session",
@@ -180,6 +187,7 @@ impl Desktop {
                 .env("DISPLAY", &display)
                 .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
                 .env("NO_AT_BRIDGE", "1")
+                .envs(env.iter().map(|(k, v)| (k, v)))
                 .stdout(Stdio::null()),
         );
         wait_until("tauri-driver to listen", Duration::from_secs(20), || {

@@ -1,14 +1,15 @@
 // The browser half of `tests/browser_call.rs`: real Chromium (Debian's, driven by
 // playwright-core) calls the line with the widget's call module (ui/src/widget/call).
 //
-//   node call.mjs --ui <ui dir> --server 127.0.0.1:PORT --wav <speech.wav> --out <dir>
+//   node call.mjs --ui <ui dir> [--server 127.0.0.1:PORT] --wav <speech.wav> --out <dir>
 //                 --login <client> --password <password> --talk-ms <ms>
 //                 [--scenario missed --ring-ms <ms>]
 //
 // It serves a test page and the call module (TypeScript transpiled on the fly) on a port of
 // its own, proxies /api/* (HTTP and the WebSocket) to the line server so the page is one
 // origin, prints `READY <port>` (the Rust side then allows that origin and starts serving)
-// and waits for `go` on stdin. Then the page signs in as the client, the button is clicked,
+// and waits for `go` on stdin (`go 127.0.0.1:PORT` names the line server when --server was not
+// given: a server started once the page's origin is known, to allow it). Then the page signs in as the client, the button is clicked,
 // the call is held for --talk-ms once connected and hung up from the page. The page records
 // its microphone and what it received (WebAudio, 48 kHz), which land in <out>/browser-said.wav
 // and <out>/browser-heard.wav, and <out>/browser.json says when the recording started (Unix
@@ -33,7 +34,7 @@ function options() {
     if (!args[i].startsWith("--") || args[i + 1] === undefined) throw new Error(`bad argument ${args[i]}`);
     out[args[i].slice(2)] = args[i + 1];
   }
-  for (const need of ["ui", "server", "wav", "out", "login", "password", "talk-ms"]) {
+  for (const need of ["ui", "wav", "out", "login", "password", "talk-ms"]) {
     if (!out[need]) throw new Error(`--${need} is needed`);
   }
   return out;
@@ -44,7 +45,7 @@ const require = createRequire(path.join(path.resolve(opts.ui), "package.json"));
 const ts = require("typescript");
 const { chromium } = require("playwright-core");
 const moduleDir = path.join(path.resolve(opts.ui), "src/widget/call");
-const [serverHost, serverPort] = opts.server.split(":");
+let [serverHost, serverPort] = (opts.server ?? "").split(":");
 
 /** The call module's file `name`.ts as JavaScript. */
 function transpiled(name) {
@@ -129,7 +130,13 @@ async function main() {
   const port = site.address().port;
   console.log(`READY ${port}`);
   const lines = readline.createInterface({ input: process.stdin });
-  for await (const line of lines) if (line.trim() === "go") break;
+  for await (const line of lines) {
+    const [word, server] = line.trim().split(/\s+/);
+    if (word !== "go") continue;
+    if (server) [serverHost, serverPort] = server.split(":");
+    break;
+  }
+  if (!serverHost || !serverPort) throw new Error("no line server: give --server or `go HOST:PORT`");
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -176,6 +183,8 @@ async function main() {
       throw new Error(`the call ended before it connected: ${state}`);
     }
     await page.waitForTimeout(Number(opts["talk-ms"]));
+    // What arrived from the specialist's side, read while the connection is still up.
+    const inbound = await page.evaluate(() => window.inboundAudio());
     await page.click("#hangup");
     await page.waitForFunction(() => window.callPhase() === "ended", null, { timeout: 10_000 });
     const result = await page.evaluate(() => window.finishRecording());
@@ -183,6 +192,7 @@ async function main() {
     fs.writeFileSync(path.join(opts.out, "browser-heard.wav"), wav(fromBase64(result.heard)));
     delete result.said;
     delete result.heard;
+    result.inbound = inbound;
     fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));
     console.log(`DONE ${JSON.stringify(result.timings)}`);
   } finally {

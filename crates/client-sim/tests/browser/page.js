@@ -5,6 +5,16 @@
 
 import { startCall, callMessageKey, requestCallBack } from "/call/index.js";
 
+// Every peer connection the page makes, for `inboundAudio` (the call module keeps its own).
+const peers = [];
+const NativePeerConnection = window.RTCPeerConnection;
+window.RTCPeerConnection = class extends NativePeerConnection {
+  constructor(...args) {
+    super(...args);
+    peers.push(this);
+  }
+};
+
 let link = null;
 let session = null;
 let handle = null;
@@ -35,11 +45,11 @@ window.signIn = async (login, password) => {
       return () => listeners.delete(l);
     },
   };
-  const line = await new Promise((ok, fail) => {
+  const welcome = await new Promise((ok, fail) => {
     const off = link.subscribe((f) => {
       if (f.type === "welcome") {
         off();
-        ok(f.lines[0]);
+        ok(f);
       } else if (f.type === "error") {
         off();
         fail(new Error(f.message));
@@ -47,6 +57,7 @@ window.signIn = async (login, password) => {
     });
     link.send({ type: "hello", version: 1, token });
   });
+  const line = welcome.lines[0];
   await new Promise((ok) => {
     const off = link.subscribe((f) => {
       if (f.type === "caught_up") {
@@ -56,7 +67,7 @@ window.signIn = async (login, password) => {
     });
     link.send({ type: "subscribe", line, after: 0 });
   });
-  session = { token, line };
+  session = { token, line, client: welcome.id };
 };
 
 /** Record both directions from now on (48 kHz), with the Unix time of the first sample. */
@@ -116,6 +127,23 @@ document.getElementById("callback").addEventListener("click", async () => {
 window.callPhase = () => handle?.state.phase ?? "none";
 window.callState = () => handle?.state ?? null;
 
+/** The received audio so far (the call's `inbound-rtp` statistics), or null before a call. */
+window.inboundAudio = async () => {
+  const pc = peers.at(-1);
+  if (!pc) return null;
+  for (const s of (await pc.getStats()).values()) {
+    if (s.type === "inbound-rtp" && s.kind === "audio") {
+      return {
+        packetsReceived: s.packetsReceived ?? 0,
+        bytesReceived: s.bytesReceived ?? 0,
+        totalAudioEnergy: s.totalAudioEnergy ?? 0,
+        totalSamplesDuration: s.totalSamplesDuration ?? 0,
+      };
+    }
+  }
+  return null;
+};
+
 function joined(chunks) {
   const all = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
@@ -135,6 +163,8 @@ window.finishRecording = async () => {
   const since = (v) => (v === undefined ? null : v - t.started);
   return {
     recordingStartEpochMs: recorder.startEpochMs,
+    startedEpochMs: performance.timeOrigin + t.started,
+    client: session.client,
     timings: {
       ringingMs: since(t.ringing),
       answeredMs: since(t.answered),
