@@ -89,7 +89,7 @@ test("every state of a call has a string", () => {
     call: 1, ringsSpecialist: true, muted: false, reason: null, endedBy: null, error: null, missed: false, linkLost: false,
   };
   const states = [
-    ...["starting", "ringing", "connecting", "connected", "on_hold", "ended"].map((phase) => ({ ...base, phase })),
+    ...["starting", "ringing", "connecting", "connected", "on_hold", "reconnecting", "ended"].map((phase) => ({ ...base, phase })),
     { ...base, phase: "ringing", ringsSpecialist: false },
     ...["hung_up", "cancelled", "declined", "no_answer", "failed"].map((reason) => ({ ...base, phase: "ended", reason })),
     ...["microphone_denied", "no_microphone", "unsupported", "media_failed", "link_lost", "server_conflict",

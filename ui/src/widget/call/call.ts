@@ -12,6 +12,11 @@
 // cannot go on (its signals have nowhere to go) and ends with `error: "link_lost"`; once
 // connected the media is peer to peer, so the call goes on (`linkLost` says the line is away)
 // and ends only if the peer connection fails; frames sent meanwhile are the link's to queue.
+// The media path breaking once connected (`disconnected`/`failed`: the network changed, the
+// TURN server restarted) does not end the call: as the offering side the widget restarts ICE
+// (`createOffer({iceRestart: true})`, sent as the first offer was) every `RESTART_EVERY_MS`
+// while `reconnecting`, applies the engine's answer, and fails the call (`media_failed`) only
+// after `RECONNECT_TIMEOUT_MS` without a path, as crates/call's `RECONNECT_TIMEOUT`.
 // The offer is made while it rings (ICE gathering done early) and sent once answered: a call
 // ringing the whole line has nobody to relay it to before.
 
@@ -26,7 +31,14 @@ import {
 import { fetchIceServers } from "./ice.js";
 import type { CallLink } from "./link.js";
 
-export type CallPhase = "starting" | "ringing" | "connecting" | "connected" | "on_hold" | "ended";
+export type CallPhase =
+  | "starting"
+  | "ringing"
+  | "connecting"
+  | "connected"
+  | "on_hold"
+  | "reconnecting"
+  | "ended";
 
 /**
  * Why a call could not go on, for the UI (`call.error.<code>` in the widget's dictionaries): a local
@@ -113,6 +125,10 @@ export interface CallHandle {
 
 const DEFAULT_RING_MS = 45_000;
 const DEFAULT_CONNECT_MS = 20_000;
+/** Without a media path this long after it broke, the call fails (crates/call's `RECONNECT_TIMEOUT`). */
+export const RECONNECT_TIMEOUT_MS = 30_000;
+/** While reconnecting, a new ICE-restart offer this often (crates/call's caller does the same). */
+export const RESTART_EVERY_MS = 4_000;
 
 let keyCounter = 0;
 /** A fresh idempotency key for an action of the widget's calls. */
@@ -157,6 +173,8 @@ class BrowserCall implements CallHandle {
   private remoteSet = false;
   private earlyCandidates: RTCIceCandidateInit[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** While reconnecting: the next ICE-restart offer. */
+  private restartTimer: ReturnType<typeof setInterval> | null = null;
   private audio: HTMLAudioElement | null;
 
   constructor(
@@ -204,7 +222,7 @@ class BrowserCall implements CallHandle {
     const { phase } = this.state;
     if (online) {
       if (this.state.linkLost) this.update({ linkLost: false });
-    } else if (phase === "connected" || phase === "on_hold") {
+    } else if (phase === "connected" || phase === "on_hold" || phase === "reconnecting") {
       this.update({ linkLost: true });
     } else {
       this.fail("link_lost");
@@ -300,12 +318,17 @@ class BrowserCall implements CallHandle {
     };
     pc.onconnectionstatechange = () => {
       if (this.pc !== pc) return;
+      const { phase } = this.state;
       if (pc.connectionState === "connected") {
         this.timings.media ??= performance.now();
         this.clearTimer();
-        if (this.state.phase === "connecting") this.update({ phase: this.onHold ? "on_hold" : "connected" });
-      } else if (pc.connectionState === "failed") {
-        this.fail("media_failed");
+        this.stopRestarts();
+        if (phase === "connecting" || phase === "reconnecting") {
+          this.update({ phase: this.onHold ? "on_hold" : "connected" });
+        }
+      } else if (pc.connectionState === "disconnected" || pc.connectionState === "failed") {
+        if (phase === "connected" || phase === "on_hold") this.reconnect(pc);
+        else if (phase !== "reconnecting" && pc.connectionState === "failed") this.fail("media_failed");
       }
     };
     const offer = await pc.createOffer();
@@ -313,6 +336,33 @@ class BrowserCall implements CallHandle {
     // The offer goes out before our candidates, which setLocalDescription starts.
     this.signal({ kind: "offer", sdp: offer.sdp });
     await pc.setLocalDescription(offer);
+  }
+
+  /** The path broke after it was up: restart ICE now and every few seconds, for a while. */
+  private reconnect(pc: RTCPeerConnection): void {
+    this.update({ phase: "reconnecting" });
+    this.startTimer(RECONNECT_TIMEOUT_MS, () => this.fail("media_failed"));
+    this.stopRestarts();
+    this.restartTimer = setInterval(() => void this.restartIce(pc), RESTART_EVERY_MS);
+    void this.restartIce(pc);
+  }
+
+  /** One ICE-restart offer, sent as the first offer was; an unanswered one is rolled back. */
+  private async restartIce(pc: RTCPeerConnection): Promise<void> {
+    try {
+      if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
+      const offer = await pc.createOffer({ iceRestart: true });
+      if (this.pc !== pc || this.state.phase !== "reconnecting" || offer.sdp === undefined) return;
+      this.signal({ kind: "offer", sdp: offer.sdp });
+      await pc.setLocalDescription(offer);
+    } catch {
+      // The next try (or the reconnect deadline) decides.
+    }
+  }
+
+  private stopRestarts(): void {
+    if (this.restartTimer !== null) clearInterval(this.restartTimer);
+    this.restartTimer = null;
   }
 
   /** Send `payload` to the specialist once the call is answered, in order. */
@@ -376,7 +426,12 @@ class BrowserCall implements CallHandle {
     if (!pc || this.over()) return;
     switch (payload.kind) {
       case "answer":
-        if (this.remoteSet) return;
+        if (pc.signalingState !== "have-local-offer") return; // an answer already applied
+        if (this.remoteSet) {
+          // The answer to an ICE restart: one to an offer since rolled back does not fit.
+          await pc.setRemoteDescription({ type: "answer", sdp: payload.sdp }).catch(() => {});
+          return;
+        }
         await pc.setRemoteDescription({ type: "answer", sdp: payload.sdp });
         this.remoteSet = true;
         for (const c of this.earlyCandidates.splice(0)) await pc.addIceCandidate(c);
@@ -388,14 +443,17 @@ class BrowserCall implements CallHandle {
           sdpMLineIndex: payload.sdp_mline_index ?? undefined,
         };
         if (init.sdpMid === undefined && init.sdpMLineIndex === undefined) init.sdpMLineIndex = 0;
-        if (this.remoteSet) await pc.addIceCandidate(init);
-        else this.earlyCandidates.push(init);
+        if (!this.remoteSet) this.earlyCandidates.push(init);
+        else if (this.timings.media === undefined) await pc.addIceCandidate(init);
+        // Once restarts may have happened, a candidate of an older ICE generation is dropped.
+        else await pc.addIceCandidate(init).catch(() => {});
         return;
       }
       case "hold":
         this.onHold = payload.on;
         this.applyTrackEnabled();
         if (this.state.phase === "connected" || this.state.phase === "on_hold") {
+          // While reconnecting the hold shows once the path is back.
           this.update({ phase: payload.on ? "on_hold" : "connected" });
         }
         return;
@@ -434,6 +492,7 @@ class BrowserCall implements CallHandle {
   private finish(change: Partial<CallState>): void {
     if (this.over()) return;
     this.clearTimer();
+    this.stopRestarts();
     this.timings.ended = performance.now();
     this.pc?.close();
     this.localStream?.getTracks().forEach((t) => t.stop());
