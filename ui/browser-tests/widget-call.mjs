@@ -7,7 +7,7 @@
 //
 //   node browser-tests/widget-call.mjs --url <server>/widget/?line=N[&ice=relay]
 //        --wav <speech.wav> --out <dir> --login <client> --password <password> --talk-ms <ms>
-//        [--drop-link 1]
+//        [--drop-link 1] [--break-relay 1]
 //
 // Once connected it talks for --talk-ms, reads the selected candidate pair, hangs up with the
 // widget's button and writes <out>/browser-said.wav, <out>/browser-heard.wav and
@@ -15,6 +15,9 @@
 // texts, the candidate pair's local and remote types, the click-to-connected time).
 // `--drop-link 1`: once connected, the page's WebSocket is closed under the widget (as a
 // network blip would); the widget must say so, reconnect, and the call go on.
+// `--break-relay 1`: once connected it prints BREAK (the Rust test kills coturn), waits for the
+// widget's `reconnecting`, prints RESUME (coturn is started again) and waits for `connected`
+// (the widget's ICE restart), then prints BACK and talks; the call must not end meanwhile.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -204,6 +207,24 @@ async function main() {
       };
       console.log(`LINK ${JSON.stringify(linkDropped)}`);
     }
+    let relayBreak = null;
+    if (opts["break-relay"]) {
+      const broken = Date.now();
+      console.log("BREAK");
+      await page.waitForSelector("[data-call-phase=reconnecting], [data-call-phase=ended]", { timeout: 30_000 });
+      const reconnectingText = (await page.textContent(".call-state"))?.trim() ?? null;
+      if ((await page.getAttribute("[data-call-phase]", "data-call-phase")) !== "reconnecting") {
+        throw new Error(`the call ended instead of reconnecting: ${reconnectingText}`);
+      }
+      const reconnectingMs = Date.now() - broken;
+      console.log("RESUME");
+      await page.waitForSelector("[data-call-phase=connected], [data-call-phase=ended]", { timeout: 30_000 });
+      if ((await page.getAttribute("[data-call-phase]", "data-call-phase")) !== "connected") {
+        throw new Error(`the call ended instead of reconnecting: ${await page.textContent(".call-state")}`);
+      }
+      relayBreak = { reconnectingText, reconnectingMs, backMs: Date.now() - broken, backEpochMs: Date.now() };
+      console.log(`BACK ${JSON.stringify(relayBreak)}`);
+    }
     await page.waitForTimeout(Number(opts["talk-ms"]));
     const pair = await page.evaluate(selectedPair);
     await page.click("[data-action=hangup]");
@@ -220,6 +241,7 @@ async function main() {
       phases,
       endedText: endedText?.trim() ?? null,
       linkDropped,
+      relayBreak,
     };
     fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));
     console.log(`DONE ${JSON.stringify({ connectedMs, pair })}`);

@@ -9,7 +9,10 @@
 //! The same call through TURN only: a real coturn on loopback (`test-support/coturn.rs`), the
 //! line server handing out its REST credentials (`GET /api/ice`), the widget's peer relay-only
 //! (`?ice=relay` in its address) and the engine's too; the selected candidate pair must be
-//! relay on both ends, as the page's `getStats()` and the engine's `media_path` say.
+//! relay on both ends, as the page's `getStats()` and the engine's `media_path` say. Then
+//! the same relay-only call with coturn killed once connected and started again: the widget
+//! shows `reconnecting`, restarts ICE as the offering side, is connected again and speech flows
+//! both ways after it, the call never ended (issue 13).
 //!
 //! Needs `chromium`, `espeak-ng`, `coturn`, `npm ci` in ui/ and the widget built into
 //! `ui/dist-widget` before linedesk-server was compiled (`./dev.sh setup`, `./dev.sh test`):
@@ -24,7 +27,7 @@ mod engine_side;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Demo, SPECIALIST_PASSWORD, ended_in_log, speech, with_lead_in};
@@ -98,13 +101,15 @@ async fn serve_widget_demo(ice: IceConfig) -> Demo {
     }
 }
 
-/// `widget-call.mjs` on `url`; its stdout lines are printed and handed over.
+/// `widget-call.mjs` on `url`; its stdout lines are printed, shown to `on_line` as they come
+/// and handed over.
 fn start_browser(
     url: &str,
     wav: &Path,
     out: &Path,
     talk: Duration,
     extra: &[&str],
+    mut on_line: impl FnMut(&str) + Send + 'static,
 ) -> (Child, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let ui = ui_dir();
     let chromium =
@@ -135,6 +140,7 @@ fn start_browser(
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             println!("browser: {line}");
+            on_line(&line);
             if tx.send(line).is_err() {
                 return;
             }
@@ -150,14 +156,24 @@ struct PageSide {
     heard: Vec<f32>,
 }
 
+/// The relay to kill when the page says BREAK and start again when it says RESUME.
+type RelayBreak = Arc<Mutex<Coturn>>;
+
+/// The engine stays silent this long before its reply when the relay breaks: the reply is
+/// said (and the hold comes) once the widget's ICE restart brought the path back.
+const SILENCE_THROUGH_BREAK: Duration = Duration::from_secs(16);
+
 /// The whole call: the widget calls, the engine (with `config`) answers and talks, the
-/// widget hangs up. Checks speech both ways, the hold shown and the end on both sides.
+/// widget hangs up. Checks speech both ways, the hold shown and the end on both sides; with
+/// `relay_break`, the relay dies once connected and comes back (`--break-relay`), and speech
+/// is checked from the moment the widget was connected again.
 async fn widget_call(
     demo: &Demo,
     query: &str,
     config: CallConfig,
     spec: &mut LineLink,
     extra: &[&str],
+    relay_break: Option<RelayBreak>,
 ) -> (SpecialistSide, PageSide) {
     let scratch = tempfile::tempdir().expect("dir");
     let out = scratch.path();
@@ -170,11 +186,28 @@ async fn widget_call(
     browser_mic.extend(vec![0.0; 48_000]);
     let mic_wav = out.join("browser-mic.wav");
     write_wav(&mic_wav, &browser_mic);
-    let reply = with_lead_in(&speech(out, "specialist", "Добрый день, сейчас посмотрим."));
+    let mut reply = with_lead_in(&speech(out, "specialist", "Добрый день, сейчас посмотрим."));
+    let mut extra = extra.to_vec();
+    if relay_break.is_some() {
+        let mut padded = vec![0.0; (SILENCE_THROUGH_BREAK.as_secs_f64() * 48_000.0) as usize];
+        padded.extend_from_slice(&reply);
+        reply = padded;
+        extra.extend(["--break-relay", "1"]);
+    }
     let talk = Duration::from_secs_f64(reply.len() as f64 / 48_000.0 + 2.0);
 
     let url = format!("{}/widget/?line={}&lang=en{query}", demo.url, demo.line);
-    let (mut child, mut lines) = start_browser(&url, &mic_wav, out, talk, extra);
+    let relay = relay_break.clone();
+    let on_line = move |line: &str| {
+        let Some(relay) = &relay else { return };
+        let mut turn = relay.lock().unwrap_or_else(|e| e.into_inner());
+        match line {
+            "BREAK" => turn.stop(),
+            "RESUME" => turn.resume(),
+            _ => {}
+        }
+    };
+    let (mut child, mut lines) = start_browser(&url, &mic_wav, out, talk, &extra, on_line);
     let side = answer_in_engine(spec, &reply, demo.dir.path().join("specialist.ogg"), config).await;
     let done = loop {
         let line = tokio::time::timeout(Duration::from_secs(60), lines.recv())
@@ -220,15 +253,24 @@ async fn widget_call(
     let start = page.result["recordingStartEpochMs"]
         .as_f64()
         .expect("the page's recording start");
+    // With a relay break, only what was said once the path was back (a second on).
+    let skip = match &page.result["relayBreak"]["backEpochMs"] {
+        serde_json::Value::Null => 0,
+        back => {
+            let back = back.as_f64().expect("the page's time back");
+            ((back + 1000.0 - side.started_ms).max(0.0) * 48.0) as usize
+        }
+    };
+    let after = |s: Vec<f32>| s.get(skip..).unwrap_or_default().to_vec();
     let to_engine = align(
-        &from(&page.said, start, side.started_ms),
-        &side.heard,
+        &after(from(&page.said, start, side.started_ms)),
+        &after(side.heard.clone()),
         Duration::from_secs(1),
     )
     .expect("the engine heard the widget");
     let to_browser = align(
-        &reply,
-        &from(&page.heard, start, side.started_ms),
+        &after(reply.clone()),
+        &after(from(&page.heard, start, side.started_ms)),
         Duration::from_secs(1),
     )
     .expect("the widget heard the engine");
@@ -278,7 +320,7 @@ async fn the_widgets_call_button_reaches_the_engine() {
     );
     let demo = serve_widget_demo(IceConfig::default()).await;
     let mut spec = specialist(&demo).await;
-    let (_, page) = widget_call(&demo, "", CallConfig::loopback(), &mut spec, &[]).await;
+    let (_, page) = widget_call(&demo, "", CallConfig::loopback(), &mut spec, &[], None).await;
     assert_eq!(
         page.result["pair"]["iceTransportPolicy"], "all",
         "{}",
@@ -288,6 +330,37 @@ async fn the_widgets_call_button_reaches_the_engine() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_through_turn_only() {
+    relay_only_call(false).await;
+}
+
+/// coturn dies in the middle of the relay-only call and comes back: the widget says it is
+/// reconnecting, restarts ICE (its new offer through the line server, the engine's answer),
+/// is connected again without the call ending, and speech flows both ways after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widgets_call_comes_back_when_the_relay_restarts() {
+    let page = relay_only_call(true).await;
+    let back = &page.result["relayBreak"];
+    assert_eq!(
+        back["reconnectingText"], "Connection lost: reconnecting…",
+        "{back}"
+    );
+    let phases: Vec<&str> = page.result["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .filter_map(|p| p["phase"].as_str())
+        .collect();
+    let at = phases.iter().position(|p| *p == "reconnecting");
+    assert!(
+        at.is_some_and(|at| phases[at..].contains(&"connected")
+            && phases[..phases.len() - 1].iter().all(|p| *p != "ended")),
+        "{phases:?}"
+    );
+}
+
+/// The widget's call through TURN only (`relay_break`: coturn killed once connected, then
+/// started again): the selected pairs are relay on both ends.
+async fn relay_only_call(relay_break: bool) -> PageSide {
     let _turn = common::one_call_at_a_time().await;
     assert!(
         linedesk_server::http::widget::widget_built(),
@@ -295,10 +368,11 @@ async fn the_widgets_call_through_turn_only() {
          build:widget` (or ./dev.sh test), then cargo test again"
     );
     let turn_dir = tempfile::tempdir().expect("dir");
-    let turn = Coturn::start(turn_dir.path(), TURN_SECRET);
+    let turn = Arc::new(Mutex::new(Coturn::start(turn_dir.path(), TURN_SECRET)));
+    let turn_url = turn.lock().expect("coturn").url();
     let demo = serve_widget_demo(IceConfig {
         stun: Vec::new(),
-        turn: vec![turn.url()],
+        turn: vec![turn_url],
         secret: Some(TurnSecret::new(TURN_SECRET)),
         credential_lifetime: Duration::from_secs(600),
     })
@@ -312,19 +386,24 @@ async fn the_widgets_call_through_turn_only() {
         ice,
         ..CallConfig::loopback()
     };
-    let (side, page) = widget_call(&demo, "&ice=relay", config, &mut spec, &[]).await;
+    let relay = relay_break.then(|| turn.clone());
+    let (side, page) = widget_call(&demo, "&ice=relay", config, &mut spec, &[], relay).await;
     let pair = &page.result["pair"];
     assert_eq!(pair["iceTransportPolicy"], "relay", "{pair}");
     assert_eq!(pair["local"], "relay", "the page's selected pair: {pair}");
     assert_eq!(pair["remote"], "relay", "the page's selected pair: {pair}");
-    let path = side.path.expect("the engine's selected candidate pair");
+    let path = side
+        .path
+        .as_ref()
+        .expect("the engine's selected candidate pair");
     assert!(path.relayed_both_ways(), "{path:?}");
     assert_eq!(path.local, CandidateKind::Relay);
-    let log = turn.log_text();
+    let log = turn.lock().expect("coturn").log_text();
     assert!(
         log.matches("ALLOCATE processed, success").count() >= 2,
         "coturn did not allocate for both sides: {log}"
     );
+    page
 }
 
 /// The widget's WebSocket drops in the middle of a connected call (closed under the page, as a
@@ -347,6 +426,7 @@ async fn the_widgets_call_goes_on_when_its_websocket_drops() {
         CallConfig::loopback(),
         &mut spec,
         &["--drop-link", "1"],
+        None,
     )
     .await;
     let dropped = &page.result["linkDropped"];
