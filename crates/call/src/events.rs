@@ -121,7 +121,14 @@ impl PeerConnectionEventHandler for Handler {
             RTCPeerConnectionState::Connected => {
                 self.shared.feed(Input::Connected);
             }
-            RTCPeerConnectionState::Disconnected => {
+            // `Connecting` (or `New`) after the call was up means the path is being found
+            // again: the other side's ICE restart reached this side before its own consent
+            // checks noticed the broken path (seen in CI: the answering side stayed `Connected`
+            // through every restart while nothing was heard). Before the first connection the
+            // state machine ignores them.
+            RTCPeerConnectionState::Disconnected
+            | RTCPeerConnectionState::Connecting
+            | RTCPeerConnectionState::New => {
                 self.shared.feed(Input::Disconnected);
             }
             RTCPeerConnectionState::Failed => {
