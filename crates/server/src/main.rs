@@ -22,14 +22,16 @@
 //! ```
 //!
 //! The TOML files are described in `linedesk_server::sla_file` and `linedesk_server::knowledge`;
-//! each is checked whole first, and a file with any mistake changes nothing.
+//! each is checked whole first, and a file with any mistake changes nothing. A password can come
+//! from the environment (`LINEDESK_PASSWORD`) instead of `--password`, so that it does not show
+//! in the process list. The arguments are parsed by `clap`; `--help` on each command.
 
-use std::collections::HashMap;
-use std::net::ToSocketAddrs;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::{Args, Parser, Subcommand};
 use linedesk_protocol::{MAX_LOGIN_CHARS, MAX_NAME_CHARS, check_chars};
 use linedesk_server::app::{Server, ServerOptions, now_ms, serve};
 use linedesk_server::auth::hash_password;
@@ -40,64 +42,234 @@ use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
 use linedesk_server::tls::serve_tls;
 
-const USAGE: &str = "usage:
-  linedesk-server serve --config linedesk-server.toml
-  linedesk-server serve --data-dir DIR [--bind 127.0.0.1:7700] [--max-connections-per-ip 512]
-  linedesk-server add-admin --data-dir DIR --login LOGIN --password PASSWORD
-  linedesk-server revoke-tokens --data-dir DIR --login LOGIN
-  linedesk-server disable-account --data-dir DIR --login LOGIN              (revokes its tokens; no new login)
-  linedesk-server enable-account --data-dir DIR --login LOGIN
-  linedesk-server reset-password --data-dir DIR --login LOGIN --password PASSWORD  (revokes its tokens)
-  linedesk-server remove-from-line --data-dir DIR --login LOGIN --line ID   (a specialist; their appeals go back to routing)
-  linedesk-server add-line --data-dir DIR --name NAME
-  linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
-  linedesk-server add-specialist --data-dir DIR --login LOGIN --password PASSWORD --name NAME --lines 1,2 [--priority 0-255] [--limit 5]
-  linedesk-server import-clients --data-dir DIR --line ID --file clients.csv
-  linedesk-server sla-levels --data-dir DIR --line ID --file levels.toml      (replaces the line's SLA levels)
-  linedesk-server add-ticket-queue --data-dir DIR --line ID --name NAME
-  linedesk-server quick-replies --data-dir DIR --line ID --file replies.toml  (replaces the line's quick replies)
-  linedesk-server kb-import --data-dir DIR --line ID --file kb.toml           (replaces the line's knowledge base)
-  linedesk-server seed-demo --data-dir DIR --password PASSWORD                (the demo lines, as in the app)
-The config file's keys: see linedesk-server.example.toml.";
+/// The line server of Linedesk, and the commands that set up its lines and accounts.
+#[derive(Parser)]
+#[command(
+    name = "linedesk-server",
+    version,
+    after_help = "The config file's keys: see linedesk-server.example.toml."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
-    let mut map = HashMap::new();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let name = flag
-            .strip_prefix("--")
-            .ok_or_else(|| format!("unexpected argument {flag:?}"))?;
-        let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-        map.insert(name.to_string(), value.clone());
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: from a config file, or on a data dir with the defaults.
+    Serve(ServeArgs),
+    /// Add an administrator account (the admin HTTP API).
+    AddAdmin {
+        #[command(flatten)]
+        data: DataDir,
+        /// The login to sign in with.
+        #[arg(long, value_parser = login)]
+        login: String,
+        #[command(flatten)]
+        password: Password,
+    },
+    /// Revoke every token of an account (it may sign in again).
+    RevokeTokens {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        login: String,
+    },
+    /// Disable an account: its tokens are revoked and it cannot sign in.
+    DisableAccount {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        login: String,
+    },
+    /// Enable a disabled account again.
+    EnableAccount {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        login: String,
+    },
+    /// Set a new password (the account's tokens are revoked).
+    ResetPassword {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        login: String,
+        #[command(flatten)]
+        password: Password,
+    },
+    /// Take a line away from a specialist; their appeals go back to routing.
+    RemoveFromLine {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        line: u64,
+    },
+    /// Add a line; prints its id.
+    AddLine {
+        #[command(flatten)]
+        data: DataDir,
+        /// The name people see.
+        #[arg(long, value_parser = name)]
+        name: String,
+    },
+    /// Add a client to a line (with a login to sign in with, optionally); prints its id.
+    AddClient {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        line: u64,
+        /// The name people see.
+        #[arg(long, value_parser = name)]
+        name: String,
+        #[arg(long, value_parser = login, requires = "password")]
+        login: Option<String>,
+        #[arg(long, env = "LINEDESK_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Add a specialist serving the given lines; prints its id.
+    AddSpecialist {
+        #[command(flatten)]
+        data: DataDir,
+        /// The login to sign in with.
+        #[arg(long, value_parser = login)]
+        login: String,
+        #[command(flatten)]
+        password: Password,
+        /// The name people see.
+        #[arg(long, value_parser = name)]
+        name: String,
+        /// Line ids, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true, num_args = 1..)]
+        lines: Vec<u64>,
+        /// Routing priority on those lines.
+        #[arg(long, default_value_t = 0)]
+        priority: u8,
+        /// How many appeals at once.
+        #[arg(long, default_value_t = 5)]
+        limit: u32,
+    },
+    /// Import a line's clients from a CSV file.
+    ImportClients {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        line: u64,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Replace a line's SLA levels from a TOML file.
+    SlaLevels {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        line: u64,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Add a ticket queue to a line; prints its id.
+    AddTicketQueue {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        line: u64,
+        /// The name people see.
+        #[arg(long, value_parser = name)]
+        name: String,
+    },
+    /// Replace a line's quick replies from a TOML file.
+    QuickReplies {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        line: u64,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Replace a line's knowledge base from a TOML file.
+    KbImport {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        line: u64,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Seed the demo lines, as in the app.
+    SeedDemo {
+        #[command(flatten)]
+        data: DataDir,
+        #[command(flatten)]
+        password: Password,
+    },
+}
+
+#[derive(Args)]
+struct DataDir {
+    /// The server's data directory (its database and blobs).
+    #[arg(long = "data-dir")]
+    dir: PathBuf,
+}
+
+impl DataDir {
+    fn open(&self) -> Result<SqliteStorage, String> {
+        open_storage(&self.dir)
     }
-    Ok(map)
 }
 
-fn need<'a>(opts: &'a HashMap<String, String>, name: &str) -> Result<&'a str, String> {
-    opts.get(name)
-        .map(String::as_str)
-        .ok_or_else(|| format!("--{name} is required"))
+#[derive(Args)]
+struct Password {
+    /// The password; or the environment variable LINEDESK_PASSWORD (not in the process list).
+    #[arg(long, env = "LINEDESK_PASSWORD", hide_env_values = true)]
+    password: String,
 }
 
-/// A required text option within its limit (defined once in `linedesk_protocol::limits`).
-fn name_option<'a>(
-    opts: &'a HashMap<String, String>,
-    name: &'static str,
-    max: usize,
-) -> Result<&'a str, String> {
-    let value = need(opts, name)?;
-    check_chars(name, value, max).map_err(|e| format!("--{name}: {e}"))?;
-    Ok(value)
+impl Password {
+    fn hash(&self) -> Result<String, String> {
+        hash_password(&self.password).map_err(|e| e.to_string())
+    }
 }
 
-fn number(opts: &HashMap<String, String>, name: &str) -> Result<u64, String> {
-    need(opts, name)?
-        .parse()
-        .map_err(|_| format!("--{name} must be a number"))
+#[derive(Args)]
+struct ServeArgs {
+    /// The config file (its keys: linedesk-server.example.toml).
+    #[arg(long, conflicts_with_all = ["data_dir", "bind", "max_connections_per_ip"])]
+    config: Option<PathBuf>,
+    /// The data directory, without a config file.
+    #[arg(long = "data-dir", required_unless_present = "config")]
+    data_dir: Option<PathBuf>,
+    /// The address to listen on.
+    #[arg(long, value_parser = address)]
+    bind: Option<SocketAddr>,
+    /// Connections one IP address may hold at once.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections_per_ip: Option<u32>,
 }
 
-fn storage(opts: &HashMap<String, String>) -> Result<SqliteStorage, String> {
-    open_storage(Path::new(need(opts, "data-dir")?))
+/// A text option within its limit (defined once in `linedesk_protocol::limits`).
+fn text(value: &str, field: &'static str, max: usize) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err(format!("the {field} must not be empty"));
+    }
+    check_chars(field, value, max).map_err(|e| e.to_string())?;
+    Ok(value.to_string())
+}
+
+fn name(value: &str) -> Result<String, String> {
+    text(value, "name", MAX_NAME_CHARS)
+}
+
+fn login(value: &str) -> Result<String, String> {
+    text(value, "login", MAX_LOGIN_CHARS)
+}
+
+fn address(text: &str) -> Result<SocketAddr, String> {
+    text.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| format!("{text:?} is not an address like 127.0.0.1:7700"))
 }
 
 fn open_storage(dir: &Path) -> Result<SqliteStorage, String> {
@@ -106,34 +278,21 @@ fn open_storage(dir: &Path) -> Result<SqliteStorage, String> {
 }
 
 /// The checked plan for `serve`: from the config file, or from `--data-dir` and `--bind`.
-fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> {
-    if let Some(file) = opts.get("config") {
-        if let Some(other) = ["data-dir", "bind", "max-connections-per-ip"]
-            .iter()
-            .find(|o| opts.contains_key(**o))
-        {
-            return Err(format!(
-                "--{other} goes in the config file (`data_dir`, `bind`, `[http]`), not beside --config"
-            ));
-        }
-        return ServerConfig::load(Path::new(file)).map_err(|e| e.to_string());
+fn serve_config(args: ServeArgs) -> Result<ServerConfig, String> {
+    if let Some(file) = args.config {
+        return ServerConfig::load(&file).map_err(|e| e.to_string());
     }
-    let text = opts.get("bind").map_or(DEFAULT_BIND, String::as_str);
-    let bind = text
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .ok_or_else(|| format!("--bind {text:?} is not an address like 127.0.0.1:7700"))?;
     let mut http = linedesk_server::config::HttpPolicy::default();
-    if opts.contains_key("max-connections-per-ip") {
-        http.max_connections_per_ip = usize::try_from(number(opts, "max-connections-per-ip")?)
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or("--max-connections-per-ip must be at least 1")?;
+    if let Some(n) = args.max_connections_per_ip {
+        http.max_connections_per_ip = n as usize;
     }
+    let bind = match args.bind {
+        Some(bind) => bind,
+        None => address(DEFAULT_BIND)?,
+    };
     Ok(ServerConfig {
         bind,
-        data_dir: PathBuf::from(need(opts, "data-dir")?),
+        data_dir: args.data_dir.ok_or("--data-dir or --config is required")?,
         tls: None,
         offline_grace: None,
         http,
@@ -194,133 +353,131 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
     })
 }
 
-fn run(args: &[String]) -> Result<(), String> {
-    let (command, rest) = args.split_first().ok_or(USAGE)?;
-    let opts = options(rest)?;
-    match command.as_str() {
-        "serve" => run_server(serve_config(&opts)?),
-        "add-admin" => {
-            let s = storage(&opts)?;
-            let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
-            let id = s
-                .add_admin(need(&opts, "login")?, &hash)
-                .map_err(|e| e.to_string())?;
+fn no_account(login: &str) -> String {
+    format!("no account with the login {login:?}")
+}
+
+fn run(command: Command) -> Result<(), String> {
+    let e = |e: linedesk_server::storage::StorageError| e.to_string();
+    match command {
+        Command::Serve(args) => run_server(serve_config(args)?),
+        Command::AddAdmin {
+            data,
+            login,
+            password,
+        } => {
+            let id = data
+                .open()?
+                .add_admin(&login, &password.hash()?)
+                .map_err(e)?;
             println!("{id}");
             Ok(())
         }
-        "revoke-tokens" => {
-            let login = need(&opts, "login")?;
-            match storage(&opts)?
-                .revoke_login(login, now_ms())
-                .map_err(|e| e.to_string())?
-            {
+        Command::RevokeTokens { data, login } => {
+            match data.open()?.revoke_login(&login, now_ms()).map_err(e)? {
                 Some((_, count)) => {
                     println!("revoked {count} token(s) of {login}");
                     Ok(())
                 }
-                None => Err(format!("no account with the login {login:?}")),
+                None => Err(no_account(&login)),
             }
         }
-        "disable-account" | "enable-account" => {
-            let login = need(&opts, "login")?;
-            let disabled = command == "disable-account";
-            storage(&opts)?
-                .set_account_disabled(login, disabled, now_ms())
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no account with the login {login:?}"))?;
-            let done = if disabled {
-                "disabled (its tokens are revoked)"
-            } else {
-                "enabled"
-            };
-            println!("{login}: {done}");
+        Command::DisableAccount { data, login } => {
+            data.open()?
+                .set_account_disabled(&login, true, now_ms())
+                .map_err(e)?
+                .ok_or_else(|| no_account(&login))?;
+            println!("{login}: disabled (its tokens are revoked)");
             Ok(())
         }
-        "reset-password" => {
-            let login = need(&opts, "login")?;
-            let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
-            storage(&opts)?
-                .reset_password(login, &hash, now_ms())
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no account with the login {login:?}"))?;
+        Command::EnableAccount { data, login } => {
+            data.open()?
+                .set_account_disabled(&login, false, now_ms())
+                .map_err(e)?
+                .ok_or_else(|| no_account(&login))?;
+            println!("{login}: enabled");
+            Ok(())
+        }
+        Command::ResetPassword {
+            data,
+            login,
+            password,
+        } => {
+            data.open()?
+                .reset_password(&login, &password.hash()?, now_ms())
+                .map_err(e)?
+                .ok_or_else(|| no_account(&login))?;
             println!("{login}: new password set; its tokens are revoked");
             Ok(())
         }
-        "remove-from-line" => {
-            let s = storage(&opts)?;
-            let login = need(&opts, "login")?;
-            let line = number(&opts, "line")?;
+        Command::RemoveFromLine { data, login, line } => {
+            let s = data.open()?;
             let specialist = s
-                .account_by_login(login)
-                .map_err(|e| e.to_string())?
+                .account_by_login(&login)
+                .map_err(e)?
                 .map(|a| a.subject)
                 .filter(|subject| subject.role == linedesk_protocol::Role::Specialist)
                 .ok_or_else(|| format!("no specialist with the login {login:?}"))?;
             let events = s
                 .remove_from_line(specialist.id, line, now_ms())
-                .map_err(|e| e.to_string())?;
+                .map_err(e)?;
             println!(
                 "{login} no longer serves line {line}; {} appeal move(s)",
                 events.len()
             );
             Ok(())
         }
-        "add-line" => {
-            println!(
-                "{}",
-                storage(&opts)?
-                    .add_line(name_option(&opts, "name", MAX_NAME_CHARS)?)
-                    .map_err(|e| e.to_string())?
-            );
+        Command::AddLine { data, name } => {
+            println!("{}", data.open()?.add_line(&name).map_err(e)?);
             Ok(())
         }
-        "add-client" => {
-            let s = storage(&opts)?;
-            let line = number(&opts, "line")?;
-            let client = s
-                .add_client(line, name_option(&opts, "name", MAX_NAME_CHARS)?)
-                .map_err(|e| e.to_string())?;
-            if let Some(login) = opts.get("login") {
-                let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
-                s.set_client_login(client, login, &hash)
-                    .map_err(|e| e.to_string())?;
+        Command::AddClient {
+            data,
+            line,
+            name,
+            login,
+            password,
+        } => {
+            let s = data.open()?;
+            // Checked before anything is written.
+            let credentials = match (login, password) {
+                (Some(login), Some(password)) => {
+                    Some((login, hash_password(&password).map_err(|e| e.to_string())?))
+                }
+                _ => None,
+            };
+            let client = s.add_client(line, &name).map_err(e)?;
+            if let Some((login, hash)) = credentials {
+                s.set_client_login(client, &login, &hash).map_err(e)?;
             }
             println!("{client}");
             Ok(())
         }
-        "add-specialist" => {
-            let s = storage(&opts)?;
-            let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
+        Command::AddSpecialist {
+            data,
+            login,
+            password,
+            name,
+            lines,
+            priority,
+            limit,
+        } => {
+            let s = data.open()?;
             let id = s
-                .add_specialist(
-                    name_option(&opts, "login", MAX_LOGIN_CHARS)?,
-                    &hash,
-                    name_option(&opts, "name", MAX_NAME_CHARS)?,
-                )
-                .map_err(|e| e.to_string())?;
-            for line in need(&opts, "lines")?.split(',').filter(|l| !l.is_empty()) {
-                let line: u64 = line
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("bad line id {line:?}"))?;
-                let priority = opts
-                    .get("priority")
-                    .map_or(Ok(0), |p| p.parse().map_err(|_| "--priority is 0-255"))?;
-                let limit = opts
-                    .get("limit")
-                    .map_or(Ok(5), |l| l.parse().map_err(|_| "--limit is a number"))?;
-                s.serve_line(id, line, priority, limit)
-                    .map_err(|e| e.to_string())?;
+                .add_specialist(&login, &password.hash()?, &name)
+                .map_err(e)?;
+            for line in lines {
+                s.serve_line(id, line, priority, limit).map_err(e)?;
             }
             println!("{id}");
             Ok(())
         }
-        "import-clients" => {
-            let s = storage(&opts)?;
-            let file = need(&opts, "file")?;
-            let bytes = std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?;
-            let report = linedesk_server::import::import(&s, number(&opts, "line")?, &bytes)
-                .map_err(|e| e.to_string())?;
+        Command::ImportClients { data, line, file } => {
+            let s = data.open()?;
+            let bytes = std::fs::read(&file)
+                .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+            let report =
+                linedesk_server::import::import(&s, line, &bytes).map_err(|e| e.to_string())?;
             println!("imported {}, rejected {}", report.imported, report.rejected);
             for p in &report.problems {
                 let column = if p.column.is_empty() {
@@ -332,16 +489,14 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             Ok(())
         }
-        "seed-demo" => {
-            let s = storage(&opts)?;
-            let hash = hash_password(need(&opts, "password")?).map_err(|e| e.to_string())?;
+        Command::SeedDemo { data, password } => {
+            let s = data.open()?;
+            let hash = password.hash()?;
             let cheap = |p: &str| {
                 hash_password(p)
                     .map_err(|e| linedesk_server::storage::StorageError::Invalid(e.to_string()))
             };
-            match linedesk_server::demo::seed_if_empty(&s, now_ms(), &hash, &cheap)
-                .map_err(|e| e.to_string())?
-            {
+            match linedesk_server::demo::seed_if_empty(&s, now_ms(), &hash, &cheap).map_err(e)? {
                 Some(ids) => println!(
                     "seeded the demo lines {:?}; specialist {:?}; clients client-1.. with password {:?}",
                     ids.lines,
@@ -352,10 +507,9 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             Ok(())
         }
-        "sla-levels" => {
-            let s = storage(&opts)?;
-            let file = PathBuf::from(need(&opts, "file")?);
-            let levels = linedesk_server::sla_file::load_levels(&s, number(&opts, "line")?, &file)
+        Command::SlaLevels { data, line, file } => {
+            let s = data.open()?;
+            let levels = linedesk_server::sla_file::load_levels(&s, line, &file)
                 .map_err(|e| e.to_string())?;
             let names: Vec<&str> = levels
                 .set
@@ -369,41 +523,31 @@ fn run(args: &[String]) -> Result<(), String> {
             }
             Ok(())
         }
-        "add-ticket-queue" => {
-            let s = storage(&opts)?;
-            let id = s
-                .add_ticket_queue(
-                    number(&opts, "line")?,
-                    name_option(&opts, "name", MAX_NAME_CHARS)?,
-                )
-                .map_err(|e| e.to_string())?;
+        Command::AddTicketQueue { data, line, name } => {
+            let id = data.open()?.add_ticket_queue(line, &name).map_err(e)?;
             println!("{id}");
             Ok(())
         }
-        "quick-replies" => {
-            let s = storage(&opts)?;
-            let file = PathBuf::from(need(&opts, "file")?);
-            let n =
-                linedesk_server::knowledge::load_quick_replies(&s, number(&opts, "line")?, &file)
-                    .map_err(|e| e.to_string())?;
+        Command::QuickReplies { data, line, file } => {
+            let s = data.open()?;
+            let n = linedesk_server::knowledge::load_quick_replies(&s, line, &file)
+                .map_err(|e| e.to_string())?;
             println!("quick replies: {n}");
             Ok(())
         }
-        "kb-import" => {
-            let s = storage(&opts)?;
-            let file = PathBuf::from(need(&opts, "file")?);
-            let n = linedesk_server::knowledge::load_kb(&s, number(&opts, "line")?, &file)
-                .map_err(|e| e.to_string())?;
+        Command::KbImport { data, line, file } => {
+            let s = data.open()?;
+            let n =
+                linedesk_server::knowledge::load_kb(&s, line, &file).map_err(|e| e.to_string())?;
             println!("articles: {n}");
             Ok(())
         }
-        other => Err(format!("unknown command {other:?}\n{USAGE}")),
     }
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let cli = Cli::parse();
+    match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("linedesk-server: {message}");

@@ -1,0 +1,119 @@
+//! The real `linedesk-server` binary's command line: what it refuses before touching the data
+//! dir, and a password taken from the environment instead of the process list.
+
+use std::process::{Command, Output};
+
+use linedesk_server::auth::verify_password;
+use linedesk_server::sqlite::SqliteStorage;
+use linedesk_server::storage::Storage;
+
+const BIN: &str = env!("CARGO_BIN_EXE_linedesk-server");
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(BIN);
+    command.args(args).env_remove("LINEDESK_PASSWORD");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("run linedesk-server")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn bad_arguments_are_refused_with_a_message_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let data = data.to_str().expect("utf-8 path");
+    for (args, says) in [
+        (
+            vec!["add-line", "--data-dir", data, "--name", "  "],
+            "must not be empty",
+        ),
+        (
+            vec![
+                "add-client",
+                "--data-dir",
+                data,
+                "--line",
+                "x",
+                "--name",
+                "A",
+            ],
+            "invalid value 'x'",
+        ),
+        (
+            vec!["serve", "--config", "a.toml", "--bind", "127.0.0.1:1"],
+            "cannot be used with",
+        ),
+        (vec!["serve"], "--data-dir"),
+        (
+            vec![
+                "add-specialist",
+                "--data-dir",
+                data,
+                "--login",
+                "a",
+                "--name",
+                "A",
+                "--lines",
+                "1",
+            ],
+            "--password",
+        ),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ] {
+        let out = run(&args, &[]);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    assert!(
+        !dir.path().join("data").exists(),
+        "a refused command wrote the data dir"
+    );
+}
+
+#[test]
+fn a_password_from_the_environment_is_stored_like_one_from_the_flag() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    let line = run(&["add-line", "--data-dir", data, "--name", "Линия"], &[]);
+    assert!(line.status.success(), "{}", stderr(&line));
+    let out = run(
+        &[
+            "add-specialist",
+            "--data-dir",
+            data,
+            "--login",
+            "anna",
+            "--name",
+            "Анна",
+            "--lines",
+            "1",
+        ],
+        &[("LINEDESK_PASSWORD", "secret-from-env")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stored = |login: &str| {
+        let storage = SqliteStorage::open(&dir.path().join("server.db")).expect("open");
+        storage
+            .account_by_login(login)
+            .expect("read")
+            .expect("account")
+            .password_hash
+    };
+    assert!(verify_password("secret-from-env", &stored("anna")));
+    // A reset by environment works and says so without echoing the password.
+    let reset = run(
+        &["reset-password", "--data-dir", data, "--login", "anna"],
+        &[("LINEDESK_PASSWORD", "another-secret")],
+    );
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let said = String::from_utf8_lossy(&reset.stdout);
+    assert!(said.contains("anna: new password set"), "{said}");
+    assert!(!said.contains("another-secret"), "the password was printed");
+    assert!(verify_password("another-secret", &stored("anna")));
+    assert!(!verify_password("secret-from-env", &stored("anna")));
+}
