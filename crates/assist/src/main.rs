@@ -20,83 +20,93 @@
 //! screen's peer uses the STUN/TURN servers the line hands out (`GET /api/ice`);
 //! `--relay-only` allows relayed (TURN) paths only.
 
-use std::collections::HashMap;
 use std::io::BufRead;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::Parser;
 use linedesk_assist::{Answer, AssistConfig, Console, Input};
-
-const USAGE: &str = "usage: LINEDESK_ASSIST_ACCOUNT_PASSWORD=... [LINEDESK_ASSIST_PASSWORD=...] linedesk-assist --server https://HOST[:PORT] [--ca CA.pem] --login LOGIN [--set-password] [--accept | --decline] [--display :N] [--requests N] [--insecure-plain] [--relay-only]";
 
 const ACCOUNT_PASSWORD: &str = "LINEDESK_ASSIST_ACCOUNT_PASSWORD";
 const SESSION_PASSWORD: &str = "LINEDESK_ASSIST_PASSWORD";
 
-fn config(args: &[String]) -> Result<AssistConfig, String> {
-    let mut flags = Vec::new();
-    let mut values = HashMap::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let name = arg
-            .strip_prefix("--")
-            .ok_or_else(|| format!("unexpected argument {arg:?}\n{USAGE}"))?;
-        match name {
-            "accept" | "decline" | "set-password" | "insecure-plain" | "relay-only" => {
-                flags.push(name)
-            }
-            "server" | "login" | "display" | "requests" | "ca" => {
-                let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-                values.insert(name, value.clone());
-            }
-            "password" => {
-                return Err(format!(
-                    "passwords are not taken from the command line: set {ACCOUNT_PASSWORD} \
-                     (and {SESSION_PASSWORD} with --set-password)"
-                ));
-            }
-            other => return Err(format!("unknown option --{other}\n{USAGE}")),
-        }
+/// The client's assistant of remote sessions: signs in as the client and hosts the sessions
+/// the client accepts. The account's password comes from LINEDESK_ASSIST_ACCOUNT_PASSWORD, the
+/// session password (with --set-password) from LINEDESK_ASSIST_PASSWORD: never from the
+/// command line, where other users of the machine see it.
+#[derive(Parser)]
+#[command(name = "linedesk-assist", version)]
+struct Cli {
+    /// The line server: https://HOST[:PORT] (http:// is plain; a bare host:port needs
+    /// --insecure-plain).
+    #[arg(long)]
+    server: String,
+    /// A PEM file with a CA to trust beside the system's roots (a company's own CA).
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// The client's login.
+    #[arg(long)]
+    login: String,
+    /// Set the session password for sessions by password (from LINEDESK_ASSIST_PASSWORD).
+    #[arg(long)]
+    set_password: bool,
+    /// Accept every request without asking.
+    #[arg(long, conflicts_with = "decline")]
+    accept: bool,
+    /// Decline every request without asking.
+    #[arg(long)]
+    decline: bool,
+    /// The X display to share (default $DISPLAY).
+    #[arg(long)]
+    display: Option<String>,
+    /// Quit after this many requests (for tests).
+    #[arg(long)]
+    requests: Option<usize>,
+    /// Allow a bare host:port to mean plain HTTP/WS.
+    #[arg(long)]
+    insecure_plain: bool,
+    /// Relayed (TURN) paths only.
+    #[arg(long)]
+    relay_only: bool,
+    /// Refused: passwords are not taken from the command line.
+    #[arg(long, hide = true)]
+    password: Option<String>,
+}
+
+fn config(cli: Cli) -> Result<AssistConfig, String> {
+    if cli.password.is_some() {
+        return Err(format!(
+            "passwords are not taken from the command line: set {ACCOUNT_PASSWORD} \
+             (and {SESSION_PASSWORD} with --set-password)"
+        ));
     }
-    let answer = match (flags.contains(&"accept"), flags.contains(&"decline")) {
-        (true, true) => return Err("--accept and --decline exclude each other".into()),
-        (true, false) => Answer::Accept,
+    let answer = match (cli.accept, cli.decline) {
+        (true, _) => Answer::Accept,
         (false, true) => Answer::Decline,
         (false, false) => Answer::Ask,
     };
-    let server = values
-        .get("server")
-        .ok_or_else(|| format!("--server is required\n{USAGE}"))?;
-    let login = values
-        .get("login")
-        .ok_or_else(|| format!("--login is required\n{USAGE}"))?;
     let password = std::env::var(ACCOUNT_PASSWORD)
         .map_err(|_| format!("set the account's password in {ACCOUNT_PASSWORD}"))?;
-    let mut config = AssistConfig::new(server, login, &password, answer);
-    config.insecure_plain = flags.contains(&"insecure-plain");
-    config.ca_file = values.get("ca").map(std::path::PathBuf::from);
+    let mut config = AssistConfig::new(&cli.server, &cli.login, &password, answer);
+    config.insecure_plain = cli.insecure_plain;
+    config.ca_file = cli.ca;
     // The address and the CA file are checked before anything is sent.
     config.connector().map_err(|e| e.to_string())?;
-    if flags.contains(&"set-password") {
+    if cli.set_password {
         config.session_password =
             Some(std::env::var(SESSION_PASSWORD).map_err(|_| {
                 format!("--set-password reads the password from {SESSION_PASSWORD}")
             })?);
     }
-    config.display = values.get("display").cloned();
-    config.relay_only = flags.contains(&"relay-only");
-    config.requests = values
-        .get("requests")
-        .map(|n| {
-            n.parse()
-                .map_err(|_| "--requests must be a number".to_string())
-        })
-        .transpose()?;
+    config.display = cli.display;
+    config.relay_only = cli.relay_only;
+    config.requests = cli.requests;
     Ok(config)
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match config(&args) {
+    let config = match config(Cli::parse()) {
         Ok(config) => config,
         Err(message) => {
             eprintln!("{message}");
