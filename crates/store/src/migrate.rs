@@ -5,16 +5,11 @@
 //! ([`StoreError::NewerThanKnown`]) or one whose text changed since it was applied
 //! ([`StoreError::MigrationChanged`]): a shipped migration is history and is never edited.
 
+pub use linedesk_schema::{Migration, checksum};
+use linedesk_schema::{Recorded, Refusal};
 use rusqlite::{Connection, OptionalExtension};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Result, StoreError};
-
-pub struct Migration {
-    pub version: i64,
-    pub name: &'static str,
-    pub sql: &'static str,
-}
 
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -90,18 +85,11 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 pub fn latest_version() -> i64 {
-    MIGRATIONS.last().map_or(0, |m| m.version)
+    linedesk_schema::latest(MIGRATIONS)
 }
 
-pub fn checksum(sql: &str) -> String {
-    Sha256::digest(sql.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The migrations already applied, as (version, name, checksum); empty for a new database.
-fn applied(conn: &Connection) -> Result<Vec<(i64, String, String)>> {
+/// The migrations already applied; empty for a new database.
+fn applied(conn: &Connection) -> Result<Vec<Recorded>> {
     let exists: Option<i64> = conn
         .query_row(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
@@ -115,32 +103,29 @@ fn applied(conn: &Connection) -> Result<Vec<(i64, String, String)>> {
     let mut stmt =
         conn.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
     let rows = stmt
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .query_map([], |row| {
+            Ok(Recorded {
+                version: row.get(0)?,
+                name: row.get(1)?,
+                checksum: row.get(2)?,
+            })
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
 /// Refuse a database this build must not touch. Reads only.
 pub fn check(conn: &Connection) -> Result<()> {
-    let known = latest_version();
-    for (version, name, sum) in applied(conn)? {
-        let Some(shipped) = MIGRATIONS.iter().find(|m| m.version == version) else {
-            return Err(StoreError::NewerThanKnown {
-                found: version,
-                known,
-            });
-        };
-        if checksum(shipped.sql) != sum || shipped.name != name {
-            return Err(StoreError::MigrationChanged { version, name });
-        }
-    }
-    Ok(())
+    linedesk_schema::check(MIGRATIONS, &applied(conn)?).map_err(|refusal| match refusal {
+        Refusal::NewerThanKnown { found, known } => StoreError::NewerThanKnown { found, known },
+        Refusal::Changed { version, name } => StoreError::MigrationChanged { version, name },
+    })
 }
 
 /// Apply every shipped migration up to `target` that is not applied yet, in one transaction.
 pub fn migrate(conn: &mut Connection, target: i64) -> Result<()> {
     check(conn)?;
-    let done: Vec<i64> = applied(conn)?.into_iter().map(|(v, _, _)| v).collect();
+    let done = applied(conn)?;
     let tx = conn.transaction()?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -150,15 +135,12 @@ pub fn migrate(conn: &mut Connection, target: i64) -> Result<()> {
             applied_at INTEGER NOT NULL
         )",
     )?;
-    for migration in MIGRATIONS
-        .iter()
-        .filter(|m| m.version <= target && !done.contains(&m.version))
-    {
+    for migration in linedesk_schema::pending(MIGRATIONS, &done, target) {
         tx.execute_batch(migration.sql)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at)
              VALUES (?1, ?2, ?3, CAST(unixepoch('subsec') * 1000 AS INTEGER))",
-            rusqlite::params![migration.version, migration.name, checksum(migration.sql)],
+            rusqlite::params![migration.version, migration.name, migration.checksum()],
         )?;
     }
     tx.commit()?;
@@ -171,14 +153,6 @@ mod tests {
 
     #[test]
     fn versions_increase_from_one_and_names_match_files() {
-        // Numbers are handed out per feature branch, so one may be missing until its branch
-        // is merged; they still only increase.
-        let mut last = 0;
-        for m in MIGRATIONS {
-            assert!(m.version > last, "{} after {last}", m.version);
-            assert!(m.name.starts_with(&format!("{:04}_", m.version)));
-            last = m.version;
-        }
-        assert_eq!(MIGRATIONS.first().map(|m| m.version), Some(1));
+        linedesk_schema::check_list(MIGRATIONS).expect("the shipped list");
     }
 }

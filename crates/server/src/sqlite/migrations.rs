@@ -7,16 +7,11 @@
 //! Databases from before the checksums (`PRAGMA user_version` only) get the shipped checksums
 //! of the versions they have recorded once, at the first open by this build.
 
+pub use linedesk_schema::{Migration, checksum};
+use linedesk_schema::{Recorded, Refusal};
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 use crate::storage::StorageError;
-
-pub struct Migration {
-    pub version: i64,
-    pub name: &'static str,
-    pub sql: &'static str,
-}
 
 macro_rules! migration {
     ($version:literal, $name:literal) => {
@@ -46,14 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 pub fn latest_version() -> i64 {
-    MIGRATIONS.last().map_or(0, |m| m.version)
-}
-
-pub fn checksum(sql: &str) -> String {
-    Sha256::digest(sql.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    linedesk_schema::latest(MIGRATIONS)
 }
 
 const TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -63,8 +51,8 @@ const TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at INTEGER NOT NULL
 )";
 
-/// The recorded migrations as (version, name, checksum), oldest first.
-fn recorded(conn: &Connection) -> Result<Vec<(i64, String, String)>, StorageError> {
+/// The recorded migrations, oldest first.
+fn recorded(conn: &Connection) -> Result<Vec<Recorded>, StorageError> {
     let exists: Option<i64> = conn
         .query_row(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
@@ -78,7 +66,13 @@ fn recorded(conn: &Connection) -> Result<Vec<(i64, String, String)>, StorageErro
     let mut stmt =
         conn.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
     let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([], |r| {
+            Ok(Recorded {
+                version: r.get(0)?,
+                name: r.get(1)?,
+                checksum: r.get(2)?,
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -93,35 +87,27 @@ pub fn check(conn: &Connection) -> Result<(), StorageError> {
             known,
         });
     }
-    for (version, name, sum) in recorded(conn)? {
-        let Some(shipped) = MIGRATIONS.iter().find(|m| m.version == version) else {
-            return Err(StorageError::NewerThanKnown {
-                found: version,
-                known,
-            });
-        };
-        if checksum(shipped.sql) != sum || shipped.name != name {
-            return Err(StorageError::MigrationChanged { version, name });
-        }
-    }
-    Ok(())
+    linedesk_schema::check(MIGRATIONS, &recorded(conn)?).map_err(|refusal| match refusal {
+        Refusal::NewerThanKnown { found, known } => StorageError::NewerThanKnown { found, known },
+        Refusal::Changed { version, name } => StorageError::MigrationChanged { version, name },
+    })
 }
 
 /// Check, then apply every shipped migration not applied yet, in one transaction.
 pub fn migrate(conn: &mut Connection, now_ms: i64) -> Result<(), StorageError> {
     check(conn)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let done: Vec<i64> = recorded(conn)?.into_iter().map(|(v, _, _)| v).collect();
+    let done = recorded(conn)?;
     let tx = conn.transaction()?;
     tx.execute_batch(TABLE)?;
     let record = |m: &Migration| {
         tx.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at)
              VALUES (?1, ?2, ?3, ?4)",
-            params![m.version, m.name, checksum(m.sql), now_ms],
+            params![m.version, m.name, m.checksum(), now_ms],
         )
     };
-    for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+    for m in linedesk_schema::pending(MIGRATIONS, &done, latest_version()) {
         if m.version > version {
             tx.execute_batch(m.sql)?;
             tx.pragma_update(None, "user_version", m.version)?;
@@ -139,13 +125,7 @@ mod tests {
 
     #[test]
     fn versions_increase_from_one_and_names_are_numbered() {
-        let mut last = 0;
-        for m in MIGRATIONS {
-            assert!(m.version > last, "{} after {last}", m.version);
-            assert!(m.name.starts_with(&format!("{:04}_", m.version)));
-            last = m.version;
-        }
-        assert_eq!(MIGRATIONS.first().map(|m| m.version), Some(1));
+        linedesk_schema::check_list(MIGRATIONS).expect("the shipped list");
     }
 
     #[test]
