@@ -17,6 +17,10 @@ pub struct HttpError {
     /// The request's field that was refused (`invalid`, `too_long`), when one was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The domain rule that refused (`AppealError::code()`, ...), as the WebSocket's `Error`
+    /// frame says it, for the UI to translate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 /// The HTTP status of a wire code (a route may choose another, e.g. 404 for an unknown id).
@@ -46,6 +50,8 @@ pub struct Refusal {
     pub retry_after: Option<u64>,
     /// The request's field that was refused.
     pub field: Option<&'static str>,
+    /// The domain rule that refused, when one did.
+    pub rule: Option<&'static str>,
 }
 
 impl Refusal {
@@ -56,6 +62,7 @@ impl Refusal {
             message: message.into(),
             retry_after: None,
             field: None,
+            rule: None,
         }
     }
 
@@ -99,7 +106,10 @@ impl Refusal {
 
 impl From<WireError> for Refusal {
     fn from(e: WireError) -> Refusal {
-        Refusal::of(e.code, e.message)
+        Refusal {
+            rule: e.rule,
+            ..Refusal::of(e.code, e.message)
+        }
     }
 }
 
@@ -123,6 +133,7 @@ impl IntoResponse for Refusal {
                 code: self.code,
                 message: self.message,
                 field: self.field.map(str::to_string),
+                rule: self.rule.map(str::to_string),
             }),
         )
             .into_response();
@@ -143,4 +154,34 @@ where
 {
     let storage = server.storage.clone();
     tokio::task::spawn_blocking(move || work(storage.as_ref())).await?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(refusal: Refusal) -> (StatusCode, HttpError) {
+        let response = refusal.into_response();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+            .await
+            .expect("body");
+        (status, serde_json::from_slice(&bytes).expect("json"))
+    }
+
+    #[tokio::test]
+    async fn a_rule_refusal_names_its_rule_over_http_as_over_the_websocket() {
+        let refusal = Refusal::from(StorageError::Rule {
+            code: "appeal.not_holder",
+            message: "the appeal is held by another specialist".into(),
+            conflict: true,
+        });
+        let (status, body) = body_of(refusal).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body.code, ErrorCode::Conflict);
+        assert_eq!(body.rule.as_deref(), Some("appeal.not_holder"));
+        // Other refusals carry no rule (and the field is left out of the JSON).
+        let (_, body) = body_of(Refusal::invalid("no")).await;
+        assert_eq!(body.rule, None);
+    }
 }

@@ -133,6 +133,7 @@ async fn refuse(mut tcp: TcpStream, cap: usize) {
         code: ErrorCode::RateLimited,
         message: format!("too many connections from your address (at most {cap} at once)"),
         field: None,
+        rule: None,
     })
     .unwrap_or_default();
     let answer = format!(
