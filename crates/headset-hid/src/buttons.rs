@@ -56,7 +56,9 @@ pub struct Quirks {
 
 impl Quirks {
     pub fn for_vendor(vendor_id: u16) -> Quirks {
-        Quirks { mute_follows_light: vendor_id == JABRA_VENDOR }
+        Quirks {
+            mute_follows_light: vendor_id == JABRA_VENDOR,
+        }
     }
 }
 
@@ -75,7 +77,11 @@ pub struct ButtonLogic {
 
 impl ButtonLogic {
     pub fn new(app: AppCall, quirks: Quirks) -> ButtonLogic {
-        ButtonLogic { app, quirks, ..ButtonLogic::default() }
+        ButtonLogic {
+            app,
+            quirks,
+            ..ButtonLogic::default()
+        }
     }
 
     pub fn app(&self) -> AppCall {
@@ -159,7 +165,9 @@ impl ButtonLogic {
         let pressed = match value.reporting {
             Reporting::Relative => value.on,
             Reporting::Absolute => {
-                let before = self.mute.unwrap_or(self.quirks.mute_follows_light && self.app.muted);
+                let before = self
+                    .mute
+                    .unwrap_or(self.quirks.mute_follows_light && self.app.muted);
                 self.mute = Some(value.on);
                 if self.quirks.mute_follows_light {
                     value.on != before && value.on != self.app.muted
@@ -168,6 +176,7 @@ impl ButtonLogic {
                 }
             }
         };
-        (pressed && matches!(self.app.phase, CallPhase::Active { .. })).then_some(Command::ToggleMute)
+        (pressed && matches!(self.app.phase, CallPhase::Active { .. }))
+            .then_some(Command::ToggleMute)
     }
 }

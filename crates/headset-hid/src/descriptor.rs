@@ -197,7 +197,12 @@ fn read_item(bytes: &[u8], at: usize) -> Result<(Item, usize), DescriptorError> 
         if end > bytes.len() {
             return Err(DescriptorError::Truncated { at });
         }
-        let item = Item { kind: 0xFF, tag: 0, data: 0, size: 0 };
+        let item = Item {
+            kind: 0xFF,
+            tag: 0,
+            data: 0,
+            size: 0,
+        };
         return Ok((item, end));
     }
     let size = match prefix & 0x03 {
@@ -210,8 +215,16 @@ fn read_item(bytes: &[u8], at: usize) -> Result<(Item, usize), DescriptorError> 
     let raw = bytes
         .get(data_at..data_at + size)
         .ok_or(DescriptorError::Truncated { at })?;
-    let data = raw.iter().rev().fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
-    let item = Item { kind: (prefix >> 2) & 0x03, tag: prefix >> 4, data, size };
+    let data = raw
+        .iter()
+        .rev()
+        .fold(0u32, |acc, b| (acc << 8) | u32::from(*b));
+    let item = Item {
+        kind: (prefix >> 2) & 0x03,
+        tag: prefix >> 4,
+        data,
+        size,
+    };
     Ok((item, data_at + size))
 }
 
@@ -262,7 +275,10 @@ impl Parser {
             2 => g.logical_max = signed(item),
             7 => {
                 if item.data > MAX_REPORT_SIZE {
-                    return Err(DescriptorError::ReportSize { at, size: item.data });
+                    return Err(DescriptorError::ReportSize {
+                        at,
+                        size: item.data,
+                    });
                 }
                 g.report_size = item.data;
             }
@@ -276,7 +292,10 @@ impl Parser {
             }
             9 => {
                 if item.data > MAX_REPORT_COUNT {
-                    return Err(DescriptorError::ReportCount { at, count: item.data });
+                    return Err(DescriptorError::ReportCount {
+                        at,
+                        count: item.data,
+                    });
                 }
                 g.report_count = item.data;
             }
@@ -310,7 +329,10 @@ impl Parser {
             }
             1 => self.usage_min = Some((item.data, full)),
             2 => {
-                let (min, min_full) = self.usage_min.take().ok_or(DescriptorError::UsageRange { at })?;
+                let (min, min_full) = self
+                    .usage_min
+                    .take()
+                    .ok_or(DescriptorError::UsageRange { at })?;
                 let max = item.data;
                 let page = match (min_full, full) {
                     (true, true) if min >> 16 != max >> 16 => {
@@ -386,7 +408,11 @@ impl Parser {
         let g = self.globals;
         let bits = g.report_size * g.report_count;
         let id = g.report_id;
-        let slot = match self.offsets.iter().position(|(k, i, _)| *k == kind && *i == id) {
+        let slot = match self
+            .offsets
+            .iter()
+            .position(|(k, i, _)| *k == kind && *i == id)
+        {
             Some(slot) => slot,
             None => {
                 self.offsets.push((kind, id, 0));

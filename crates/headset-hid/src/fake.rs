@@ -33,7 +33,10 @@ pub struct FakeHeadset {
 }
 
 fn lock(shared: &Shared) -> MutexGuard<'_, State> {
-    shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    shared
+        .state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl FakeHeadset {
@@ -41,7 +44,11 @@ impl FakeHeadset {
     pub fn new(info: HeadsetInfo, descriptor: &[u8]) -> FakeHeadset {
         let shared = Arc::new(Shared::default());
         lock(&shared).plugged = true;
-        FakeHeadset { info, descriptor: descriptor.to_vec(), shared }
+        FakeHeadset {
+            info,
+            descriptor: descriptor.to_vec(),
+            shared,
+        }
     }
 
     /// The source the device side opens it through.
@@ -88,7 +95,10 @@ impl HeadsetSource for FakeHeadset {
         }
         state.opens += 1;
         let generation = state.generation;
-        Ok(Some(Box::new(OpenFake { headset: self.clone(), generation })))
+        Ok(Some(Box::new(OpenFake {
+            headset: self.clone(),
+            generation,
+        })))
     }
 }
 

@@ -85,7 +85,10 @@ impl HeadsetDevice for Hidraw {
         let mut buf = vec![0u8; READ_BUFFER];
         let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
         // Any read error on an open hidraw node means it went away (POLLHUP on unplug).
-        let len = self.device.read_timeout(&mut buf, ms).map_err(|_| DeviceError::Gone)?;
+        let len = self
+            .device
+            .read_timeout(&mut buf, ms)
+            .map_err(|_| DeviceError::Gone)?;
         if len == 0 {
             return Ok(None);
         }

@@ -34,7 +34,10 @@ pub struct Timing {
 
 impl Default for Timing {
     fn default() -> Timing {
-        Timing { retry: Duration::from_secs(2), poll: Duration::from_millis(50) }
+        Timing {
+            retry: Duration::from_secs(2),
+            poll: Duration::from_millis(50),
+        }
     }
 }
 
@@ -45,7 +48,9 @@ struct Shared {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The running device side; stops (and joins its thread) when dropped.
@@ -67,11 +72,19 @@ impl HeadsetButtons {
             app: Mutex::new(AppCall::default()),
             status: Mutex::new(Status::Searching),
         });
-        let worker = Worker { shared: shared.clone(), source, timing, on_command };
+        let worker = Worker {
+            shared: shared.clone(),
+            source,
+            timing,
+            on_command,
+        };
         let thread = std::thread::Builder::new()
             .name("headset-buttons".into())
             .spawn(move || worker.run())?;
-        Ok(HeadsetButtons { shared, thread: Some(thread) })
+        Ok(HeadsetButtons {
+            shared,
+            thread: Some(thread),
+        })
     }
 
     /// The app's call now (cheap: the thread picks it up at its next poll).
@@ -127,9 +140,10 @@ impl Worker {
                     if let Err(why) = self.serve(device) {
                         match why {
                             DeviceError::Gone => self.set_status(Status::Searching),
-                            other => {
-                                self.set_status(Status::Unusable { name, why: other.to_string() })
-                            }
+                            other => self.set_status(Status::Unusable {
+                                name,
+                                why: other.to_string(),
+                            }),
                         }
                     }
                 }
@@ -152,9 +166,12 @@ impl Worker {
         let telephony = Telephony::from_descriptor(descriptor)
             .ok_or_else(|| DeviceError::Io("no telephony controls".into()))?;
         let info = device.info().clone();
-        let mut logic = ButtonLogic::new(*lock(&self.shared.app), Quirks::for_vendor(info.vendor_id));
+        let mut logic =
+            ButtonLogic::new(*lock(&self.shared.app), Quirks::for_vendor(info.vendor_id));
         write_lights(device.as_mut(), &telephony, &logic)?;
-        self.set_status(Status::Connected { name: info.name.clone() });
+        self.set_status(Status::Connected {
+            name: info.name.clone(),
+        });
         while !self.stopped() {
             let app = *lock(&self.shared.app);
             if logic.set_app(app) {

@@ -145,7 +145,11 @@ impl Telephony {
             f.usages
                 .iter()
                 .any(|u| Control::from_usage(*u) == Some(control))
-                .then_some(if f.relative { Reporting::Relative } else { Reporting::Absolute })
+                .then_some(if f.relative {
+                    Reporting::Relative
+                } else {
+                    Reporting::Absolute
+                })
         })
     }
 
@@ -189,18 +193,30 @@ impl Telephony {
         }
         let want = self.descriptor.report_len(ReportKind::Input, id);
         if data.len() < want {
-            return Err(ReportError::Short { id, got: data.len(), want });
+            return Err(ReportError::Short {
+                id,
+                got: data.len(),
+                want,
+            });
         }
         let mut values = Vec::new();
         for field in fields {
-            let reporting = if field.relative { Reporting::Relative } else { Reporting::Absolute };
+            let reporting = if field.relative {
+                Reporting::Relative
+            } else {
+                Reporting::Absolute
+            };
             if field.variable {
                 for index in 0..field.count {
                     let Some(control) = field.usage_of(index).and_then(Control::from_usage) else {
                         continue;
                     };
                     let on = extract(data, field, index).is_some_and(|v| v != 0);
-                    values.push(ControlValue { control, on, reporting });
+                    values.push(ControlValue {
+                        control,
+                        on,
+                        reporting,
+                    });
                 }
             } else {
                 // An array: each value selects a usage (logical_min is the first); every
@@ -215,7 +231,11 @@ impl Telephony {
                 for usage in &field.usages {
                     if let Some(control) = Control::from_usage(*usage) {
                         let on = selected.contains(usage);
-                        values.push(ControlValue { control, on, reporting });
+                        values.push(ControlValue {
+                            control,
+                            on,
+                            reporting,
+                        });
                     }
                 }
             }
