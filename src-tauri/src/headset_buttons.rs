@@ -1,5 +1,6 @@
 //! The headset's buttons and lights in the app (issue 14, item 2): `linedesk-headset-hid` runs
-//! the device side (hidraw, a telephony headset found by its usage page, replug survived); this
+//! the device side (hidraw, a telephony headset found by its usage page, else the key events of
+//! a headset that only sends media keys; replug survived); this
 //! module maps its commands onto the app's call actions (answer the ringing call, hang up,
 //! toggle mute) and feeds the app's call to it, polled, for the lights (ringing, in a call,
 //! muted, on hold).
@@ -84,13 +85,13 @@ impl HeadsetLink {
         let buttons = HeadsetButtons::spawn(
             source,
             timing,
+            desk.call(),
             Box::new(move |command| {
                 let _ = tx.send(command);
             }),
         )
         .map_err(|err| eprintln!("linedesk: headset buttons are off: {err}"))
         .ok()?;
-        buttons.set_call(desk.call());
         let link = Arc::new(HeadsetLink { buttons });
         // Commands, one at a time, in order; ends when the device side (the sender) stops.
         let actor = desk.clone();

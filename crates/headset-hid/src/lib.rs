@@ -15,6 +15,9 @@
 //! - [`device`] is the device side behind traits, [`hidraw`] the real one (hidapi's pure-Rust
 //!   backend, feature `hidraw`), [`fake`] one for tests that plays recorded reports and records
 //!   what is written;
+//! - [`keys`] and [`evdev`]: the fallback for headsets that only send media keys (KEY_PHONE,
+//!   KEY_PLAYPAUSE, KEY_MICMUTE from their input device), presented as a relative hook switch and
+//!   mute so the same logic drives them (no lights);
 //! - [`runner`] runs it on a thread: finds the headset, survives unplug and replug.
 //!
 //! The app (`src-tauri/src/headset_buttons.rs`) feeds the call state in and maps the
@@ -23,9 +26,11 @@
 pub mod buttons;
 pub mod descriptor;
 pub mod device;
+pub mod evdev;
 pub mod fake;
 #[cfg(feature = "hidraw")]
 pub mod hidraw;
+pub mod keys;
 pub mod runner;
 pub mod telephony;
 

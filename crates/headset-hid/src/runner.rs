@@ -60,16 +60,17 @@ pub struct HeadsetButtons {
 }
 
 impl HeadsetButtons {
-    /// Start looking for a headset in `source`; each command goes to `on_command` (called on the
-    /// device thread: hand it on, do not block).
+    /// Start looking for a headset in `source`, the app's call being `call`; each command goes
+    /// to `on_command` (called on the device thread: hand it on, do not block).
     pub fn spawn(
         source: Box<dyn HeadsetSource>,
         timing: Timing,
+        call: AppCall,
         on_command: Box<dyn Fn(Command) + Send>,
     ) -> std::io::Result<HeadsetButtons> {
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
-            app: Mutex::new(AppCall::default()),
+            app: Mutex::new(call),
             status: Mutex::new(Status::Searching),
         });
         let worker = Worker {

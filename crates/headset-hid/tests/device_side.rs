@@ -51,6 +51,7 @@ fn start(headset: &FakeHeadset) -> (HeadsetButtons, mpsc::Receiver<Command>) {
     let buttons = HeadsetButtons::spawn(
         headset.source(),
         FAST,
+        AppCall::default(),
         Box::new(move |c| {
             let _ = tx.send(c);
         }),
