@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use linedesk_headset_hid::{
-    AppCall, CallPhase, Command, HeadsetButtons, HeadsetSource, Status, Timing,
+    AppCall, CallPhase, Command, HeadsetButtons, HeadsetSource, Status, Timing, Unusable,
 };
 use serde::Serialize;
 use tauri::State;
@@ -150,21 +150,28 @@ pub struct HeadsetStatusView {
     /// `off` (no calls), `searching`, `connected`, `unusable`.
     pub state: String,
     pub name: Option<String>,
-    /// Why an unusable headset cannot be used (no access: the udev rule).
-    pub why: Option<String>,
+    /// Why an unusable headset cannot be used: `no_access` (the udev rule is missing) or
+    /// `unsupported` (its descriptor was refused or has no call controls).
+    pub reason: Option<String>,
 }
 
 pub fn status_view(status: Option<Status>) -> HeadsetStatusView {
-    let (state, name, why) = match status {
+    let (state, name, reason) = match status {
         None => ("off", None, None),
         Some(Status::Searching) => ("searching", None, None),
         Some(Status::Connected { name }) => ("connected", Some(name), None),
-        Some(Status::Unusable { name, why }) => ("unusable", Some(name), Some(why)),
+        Some(Status::Unusable { name, why }) => {
+            let reason = match why {
+                Unusable::NoAccess => "no_access",
+                Unusable::NotUnderstood(_) => "unsupported",
+            };
+            ("unusable", Some(name), Some(reason.to_string()))
+        }
     };
     HeadsetStatusView {
         state: state.into(),
         name,
-        why,
+        reason,
     }
 }
 

@@ -595,8 +595,11 @@ export type HeadsetStatusView_Deserialize = {
 	/**  `off` (no calls), `searching`, `connected`, `unusable`. */
 	state: string,
 	name?: string | null,
-	/**  Why an unusable headset cannot be used (no access: the udev rule). */
-	why?: string | null,
+	/**
+	 *  Why an unusable headset cannot be used: `no_access` (the udev rule is missing) or
+	 *  `unsupported` (its descriptor was refused or has no call controls).
+	 */
+	reason?: string | null,
 };
 
 /**  What the headset indicator shows. */
@@ -604,8 +607,11 @@ export type HeadsetStatusView_Serialize = {
 	/**  `off` (no calls), `searching`, `connected`, `unusable`. */
 	state: string,
 	name: string | null,
-	/**  Why an unusable headset cannot be used (no access: the udev rule). */
-	why: string | null,
+	/**
+	 *  Why an unusable headset cannot be used: `no_access` (the udev rule is missing) or
+	 *  `unsupported` (its descriptor was refused or has no call controls).
+	 */
+	reason: string | null,
 };
 
 export type KbArticle = {

@@ -37,5 +37,5 @@ pub mod telephony;
 pub use buttons::{AppCall, ButtonLogic, CallPhase, Command, Quirks};
 pub use descriptor::{DescriptorError, ReportDescriptor};
 pub use device::{DeviceError, HeadsetDevice, HeadsetInfo, HeadsetSource};
-pub use runner::{HeadsetButtons, Status, Timing};
+pub use runner::{HeadsetButtons, Status, Timing, Unusable};
 pub use telephony::{Control, ControlValue, Light, Lights, Reporting, Telephony};

@@ -21,8 +21,26 @@ pub enum Status {
     Searching,
     /// A headset is open and its buttons work.
     Connected { name: String },
-    /// A headset was found but cannot be used: no access, or a descriptor refused.
-    Unusable { name: String, why: String },
+    /// A headset was found but cannot be used.
+    Unusable { name: String, why: Unusable },
+}
+
+/// Why a found headset cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unusable {
+    /// No permission on its node: the udev rule is missing.
+    NoAccess,
+    /// Its descriptor was refused or has no telephony controls; the text says which.
+    NotUnderstood(String),
+}
+
+impl Unusable {
+    fn from_error(err: DeviceError) -> Unusable {
+        match err {
+            DeviceError::Denied(_) => Unusable::NoAccess,
+            other => Unusable::NotUnderstood(other.to_string()),
+        }
+    }
 }
 
 /// How often the device side looks again, and how long one read waits.
@@ -143,15 +161,15 @@ impl Worker {
                             DeviceError::Gone => self.set_status(Status::Searching),
                             other => self.set_status(Status::Unusable {
                                 name,
-                                why: other.to_string(),
+                                why: Unusable::from_error(other),
                             }),
                         }
                     }
                 }
                 Ok(None) => self.set_status(Status::Searching),
                 Err(DeviceError::Denied(path)) => self.set_status(Status::Unusable {
-                    name: path.clone(),
-                    why: DeviceError::Denied(path).to_string(),
+                    name: path,
+                    why: Unusable::NoAccess,
                 }),
                 Err(_) => self.set_status(Status::Searching),
             }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use linedesk_headset_hid::fake::FakeHeadset;
 use linedesk_headset_hid::{
-    AppCall, CallPhase, Command, HeadsetButtons, HeadsetInfo, Status, Timing,
+    AppCall, CallPhase, Command, DeviceError, HeadsetButtons, HeadsetDevice, HeadsetInfo,
+    HeadsetSource, Status, Timing, Unusable,
 };
 
 const FAST: Timing = Timing {
@@ -159,4 +160,34 @@ fn garbage_reports_are_dropped_and_the_side_goes_on() {
     headset.send(&[0x08, 0b010]);
     assert_eq!(commands.recv_timeout(WAIT), Ok(Command::Answer));
     assert!(matches!(buttons.status(), Status::Connected { .. }));
+}
+
+/// A source whose headset node the user may not open (no udev rule).
+struct Denied;
+
+impl HeadsetSource for Denied {
+    fn open(&mut self) -> Result<Option<Box<dyn HeadsetDevice>>, DeviceError> {
+        Err(DeviceError::Denied("/dev/hidraw3".into()))
+    }
+}
+
+#[test]
+fn a_headset_without_access_says_so_and_is_tried_again() {
+    let (tx, _rx) = mpsc::channel();
+    let buttons = HeadsetButtons::spawn(
+        Box::new(Denied),
+        FAST,
+        AppCall::default(),
+        Box::new(move |c| {
+            let _ = tx.send(c);
+        }),
+    )
+    .expect("thread");
+    wait_until("no access", || {
+        buttons.status()
+            == Status::Unusable {
+                name: "/dev/hidraw3".into(),
+                why: Unusable::NoAccess,
+            }
+    });
 }

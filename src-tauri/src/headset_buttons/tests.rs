@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use linedesk_headset_hid::fake::FakeHeadset;
-use linedesk_headset_hid::{AppCall, CallPhase, HeadsetInfo, Status, Timing};
+use linedesk_headset_hid::{AppCall, CallPhase, HeadsetInfo, Status, Timing, Unusable};
 
 use super::{CallDesk, HeadsetLink, app_call, status_view};
 use crate::calls::CallView;
@@ -221,4 +221,20 @@ fn the_call_panel_states_map_onto_the_headset() {
         }
     );
     assert_eq!(status_view(None).state, "off");
+    let unusable = |why| Status::Unusable {
+        name: "Jabra".into(),
+        why,
+    };
+    assert_eq!(
+        status_view(Some(unusable(Unusable::NoAccess)))
+            .reason
+            .as_deref(),
+        Some("no_access")
+    );
+    assert_eq!(
+        status_view(Some(unusable(Unusable::NotUnderstood("x".into()))))
+            .reason
+            .as_deref(),
+        Some("unsupported")
+    );
 }
