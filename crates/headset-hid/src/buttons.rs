@@ -10,6 +10,8 @@
 //!   hook while ringing answers, going on hook in a call hangs up; a repeat of the same state
 //!   (the headset echoing the LED) does nothing. A relative one (declared Relative in the
 //!   descriptor) sends a 1 per press: a press answers or hangs up by the app's call.
+//! - A command is acknowledged at once: until the app shows it, the lights and the next button
+//!   follow the call the headset asked for (a second press before the app answered hangs up).
 //! - Mute: a relative Phone Mute (Poly) sends a 1 per press; an absolute one is a press on its
 //!   rise (1 then 0, as WICG/webhid#72 saw on Sennheiser, Jabra and Poly when the host does not
 //!   answer). Jabra's absolute Phone Mute instead follows the host's mute LED once answered (the
@@ -98,14 +100,26 @@ impl ButtonLogic {
         self.lights() != before
     }
 
-    /// The lights for the app's call.
+    /// The lights for the app's call, or for the call the headset just asked for while the app
+    /// has not shown it yet (the headset's button is acknowledged at once: a Jabra not answered
+    /// with the off-hook light goes back on hook).
     pub fn lights(&self) -> Lights {
-        let active = matches!(self.app.phase, CallPhase::Active { .. });
+        let phase = self.phase();
+        let active = matches!(phase, CallPhase::Active { .. });
         Lights {
             off_hook: active,
-            ring: self.app.phase == CallPhase::Ringing,
+            ring: phase == CallPhase::Ringing,
             mute: active && self.app.muted,
-            hold: self.app.phase == CallPhase::Active { on_hold: true },
+            hold: phase == CallPhase::Active { on_hold: true },
+        }
+    }
+
+    /// The app's call as the headset's last command will make it.
+    fn phase(&self) -> CallPhase {
+        match self.pending {
+            Some(Command::Answer) => CallPhase::Active { on_hold: false },
+            Some(Command::HangUp) => CallPhase::Idle,
+            _ => self.app.phase,
         }
     }
 
@@ -116,7 +130,7 @@ impl ButtonLogic {
             let command = match value.control {
                 Control::HookSwitch => self.hook(*value),
                 Control::PhoneMute => self.mute(*value),
-                Control::Drop if value.on && self.app.phase != CallPhase::Idle => {
+                Control::Drop if value.on && self.phase() != CallPhase::Idle => {
                     Some(Command::HangUp)
                 }
                 _ => None,
@@ -139,20 +153,21 @@ impl ButtonLogic {
                 if !value.on {
                     return None;
                 }
-                match self.app.phase {
+                match self.phase() {
                     CallPhase::Ringing => Some(Command::Answer),
                     CallPhase::Active { .. } => Some(Command::HangUp),
                     CallPhase::Idle => None,
                 }
             }
             Reporting::Absolute => {
-                let expected = matches!(self.app.phase, CallPhase::Active { .. });
+                let phase = self.phase();
+                let expected = matches!(phase, CallPhase::Active { .. });
                 let before = self.hook.unwrap_or(expected);
                 self.hook = Some(value.on);
                 if value.on == before {
                     return None;
                 }
-                match (self.app.phase, value.on) {
+                match (phase, value.on) {
                     (CallPhase::Ringing, true) => Some(Command::Answer),
                     (CallPhase::Active { .. }, false) => Some(Command::HangUp),
                     _ => None,
@@ -176,7 +191,6 @@ impl ButtonLogic {
                 }
             }
         };
-        (pressed && matches!(self.app.phase, CallPhase::Active { .. }))
-            .then_some(Command::ToggleMute)
+        (pressed && matches!(self.phase(), CallPhase::Active { .. })).then_some(Command::ToggleMute)
     }
 }

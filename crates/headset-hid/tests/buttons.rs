@@ -118,6 +118,11 @@ fn poly_absolute_hook_answers_then_hangs_up() {
         "the echo of the off-hook LED does nothing"
     );
     assert_eq!(h.report(&POLY_ON_HOOK), vec![Command::HangUp]);
+    assert_eq!(
+        h.logic.lights(),
+        Lights::default(),
+        "off hook light off at once"
+    );
     h.app(IDLE);
     assert_eq!(h.report(&POLY_ON_HOOK), vec![]);
 }
@@ -160,7 +165,11 @@ fn relative_hook_switch_toggles_by_the_call() {
     assert_eq!(h.report(&NOTHING), vec![]);
     h.app(IN_CALL);
     assert_eq!(h.report(&PRESS), vec![Command::HangUp]);
-    assert_eq!(h.report(&PRESS), vec![], "not twice before the app hung up");
+    assert_eq!(
+        h.report(&PRESS),
+        vec![],
+        "not twice before the app hung up, no answer either"
+    );
     h.app(IDLE);
     // Drop (value 3) rejects a ringing call.
     h.app(RINGING);
