@@ -155,11 +155,15 @@ impl Telephony {
 
     /// The lights this headset has.
     pub fn lights(&self) -> Vec<Light> {
-        let mut lights: Vec<Light> = self
+        let mut lights: Vec<Light> = Vec::new();
+        for light in self
             .led_fields()
             .flat_map(|f| f.usages.iter().filter_map(|u| Light::from_usage(*u)))
-            .collect();
-        lights.dedup();
+        {
+            if !lights.contains(&light) {
+                lights.push(light);
+            }
+        }
         lights
     }
 
