@@ -93,6 +93,32 @@ build_ui() {
   replace_if_changed ui/.dist-assist-new ui/dist-assist
 }
 
+# Headset buttons: the seat user may open the headsets' hidraw nodes (README, "Headset buttons").
+# Best effort: without root or sudo, or without udev running (containers, CI), it says so and
+# goes on; the app then reports the headset as unusable, and everything else works.
+install_udev_rule() {
+  local rule=packaging/udev/70-linedesk-headsets.rules
+  local dest=/etc/udev/rules.d/70-linedesk-headsets.rules
+  cmp -s "$rule" "$dest" 2>/dev/null && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if sudo -n true 2>/dev/null; then sudo=(sudo); else
+      echo "Headset buttons: install $rule into /etc/udev/rules.d/ as root (see README)."
+      return 0
+    fi
+  fi
+  step "udev rule for headset buttons ($dest)"
+  "${sudo[@]}" mkdir -p /etc/udev/rules.d && "${sudo[@]}" install -m 0644 "$rule" "$dest" || {
+    echo "Headset buttons: could not install $dest; see README."
+    return 0
+  }
+  if command -v udevadm >/dev/null && "${sudo[@]}" udevadm control --reload 2>/dev/null; then
+    "${sudo[@]}" udevadm trigger --subsystem-match=hidraw 2>/dev/null || true
+  else
+    echo "udev is not running here: the rule applies from the next boot (or udev start)."
+  fi
+}
+
 replace_if_changed() {
   if ! diff -rq "$1" "$2" >/dev/null 2>&1; then
     rm -rf "$2" && mv "$1" "$2"
@@ -109,6 +135,7 @@ setup() {
 
 cmd_run() {
   setup "${APT_TEST[@]}"
+  install_udev_rule
   build_ui
   step "cargo build (app)"
   cargo build -p linedesk

@@ -82,6 +82,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::set_call_muted,
             commands::set_call_hold,
             commands::transfer_appeal,
+            crate::headset_buttons::headset_status,
         ])
 }
 

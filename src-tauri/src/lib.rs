@@ -15,6 +15,7 @@ pub mod call_media;
 pub mod calls;
 pub mod commands;
 pub mod error;
+pub mod headset_buttons;
 pub mod ice;
 pub mod line;
 pub mod notices;
@@ -68,6 +69,10 @@ pub fn run() {
                 away::spawn(state.away.clone(), store, state.nudger());
             }
             workstation::spawn_upload_loop(&state);
+            app.manage(match state.calls() {
+                Ok(calls) => headset_buttons::HeadsetButtonsState::start(calls.clone()),
+                Err(_) => headset_buttons::HeadsetButtonsState::default(),
+            });
             app.manage(state);
             Ok(())
         })

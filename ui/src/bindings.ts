@@ -135,6 +135,8 @@ export const commands = {
 	setCallHold: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_call_hold", { on })),
 	/**  A3: hand the client's open appeal to a colleague (their id) or back to the line's queue. */
 	transferAppeal: (lineId: number, clientId: number, to: number | null, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal", { lineId, clientId, to, reason })),
+	/**  The headset buttons' indicator: which headset answers and hangs up, if any. */
+	headsetStatus: () => typedError<HeadsetStatusView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("headset_status")),
 };
 
 /* Types */
@@ -583,6 +585,33 @@ export type FrameTile = {
 	w: number,
 	h: number,
 	png: string,
+};
+
+/**  What the headset indicator shows. */
+export type HeadsetStatusView = HeadsetStatusView_Serialize | HeadsetStatusView_Deserialize;
+
+/**  What the headset indicator shows. */
+export type HeadsetStatusView_Deserialize = {
+	/**  `off` (no calls), `searching`, `connected`, `unusable`. */
+	state: string,
+	name?: string | null,
+	/**
+	 *  Why an unusable headset cannot be used: `no_access` (the udev rule is missing) or
+	 *  `unsupported` (its descriptor was refused or has no call controls).
+	 */
+	reason?: string | null,
+};
+
+/**  What the headset indicator shows. */
+export type HeadsetStatusView_Serialize = {
+	/**  `off` (no calls), `searching`, `connected`, `unusable`. */
+	state: string,
+	name: string | null,
+	/**
+	 *  Why an unusable headset cannot be used: `no_access` (the udev rule is missing) or
+	 *  `unsupported` (its descriptor was refused or has no call controls).
+	 */
+	reason: string | null,
 };
 
 export type KbArticle = {
