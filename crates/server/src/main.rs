@@ -141,6 +141,7 @@ fn serve_config(opts: &HashMap<String, String>) -> Result<ServerConfig, String> 
         widget: Default::default(),
         guests: Default::default(),
         ice: linedesk_server::ice::IceConfig::default(),
+        ring: Default::default(),
     })
 }
 
@@ -176,6 +177,7 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
                 widget: config.widget,
                 guests: config.guests,
                 ice: config.ice,
+                ring: config.ring,
             },
         );
         // Tests and scripts read this line to learn the port.
