@@ -496,7 +496,6 @@ impl Calls {
                             early: Vec::new(),
                             connected_at: None,
                         });
-                        self.clone().ring(call);
                         self.set_view(|v| {
                             *v = idle();
                             v.state = "ringing_in".into();
@@ -579,44 +578,6 @@ impl Calls {
             v.reason = Some(reason);
             v.mos = mos;
             v.connected_ms = None;
-        });
-    }
-
-    /// The ringtone (V1): a short tone every two seconds on the chosen speaker while call `id`
-    /// rings and sounds are on. No speaker: silent (the desktop notification still shows).
-    fn ring(self: Arc<Self>, id: u64) {
-        let sounds = lock(&self.store)
-            .settings()
-            .map(|s| s.sounds)
-            .unwrap_or(true);
-        if !sounds {
-            return;
-        }
-        let (_, output) = device_choices(&self.store);
-        tauri::async_runtime::spawn(async move {
-            loop {
-                let ringing = {
-                    let view = self.view();
-                    view.state == "ringing_in" && view.call == u32::try_from(id).ok()
-                };
-                if !ringing {
-                    return;
-                }
-                let choice = output.clone();
-                let played = tokio::task::spawn_blocking(move || {
-                    linedesk_audio::play_test_tone(
-                        &linedesk_audio::CpalBackend,
-                        &choice,
-                        RINGTONE_HZ,
-                        Duration::from_millis(700),
-                    )
-                })
-                .await;
-                if !matches!(played, Ok(Ok(_))) {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(1300)).await;
-            }
         });
     }
 
@@ -710,8 +671,6 @@ fn reason_code(reason: CallEndReason) -> &'static str {
         CallEndReason::Failed => "failed",
     }
 }
-
-const RINGTONE_HZ: f32 = 660.0;
 
 /// The saved microphone and speaker (W2), or the system defaults.
 pub fn device_choices(store: &Mutex<Store>) -> (DeviceChoice, DeviceChoice) {
