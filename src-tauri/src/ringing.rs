@@ -212,23 +212,60 @@ impl Ringing {
         if let Some((id, shown)) = shown {
             // Closing by id: the service then reports it closed, which ends the thread that
             // waits for its actions.
-            let _ = tokio::task::spawn_blocking(move || {
-                notify_rust::Notification::new()
-                    .id(id)
-                    .appname("Linedesk")
-                    .summary(&shown.summary)
-                    .body(&shown.body)
-                    .show()
-                    .map(notify_rust::NotificationHandle::close)
-            })
-            .await;
+            let _ = tokio::task::spawn_blocking(move || close_call_notice(id, &shown)).await;
         }
     }
 }
 
+/// Show `notice` (critical urgency, never expiring, with its actions), report its id to
+/// `shown`, then wait until the service says what became of it: the reply, or `None` for an
+/// action this app did not offer. Blocks: run it on a blocking thread. `Err` when there is no
+/// notification service.
+pub fn show_call_notice(
+    notice: &CallNotice,
+    shown: impl FnOnce(u32),
+) -> Result<Option<NoticeReply>, String> {
+    let mut n = notify_rust::Notification::new();
+    n.appname("Linedesk")
+        .summary(&notice.summary)
+        .body(&notice.body)
+        .urgency(notify_rust::Urgency::Critical)
+        .timeout(notify_rust::Timeout::Never)
+        .hint(notify_rust::Hint::Category("call.incoming".into()));
+    for (id, label) in &notice.actions {
+        n.action(id, label);
+    }
+    let handle = n.show().map_err(|e| e.to_string())?;
+    shown(handle.id());
+    let mut reply = None;
+    handle.wait_for_action(|action| reply = reply_of(action));
+    Ok(reply)
+}
+
+/// Close the call's notification `id` (the call stopped ringing): the service then reports it
+/// closed, which ends [`show_call_notice`]'s wait. Blocks.
+pub fn close_call_notice(id: u32, notice: &CallNotice) -> Result<(), String> {
+    // notify-rust closes through a handle: replacing the notification (same id, same text,
+    // no buttons) gives one, and closing it closes `id`.
+    notify_rust::Notification::new()
+        .id(id)
+        .appname("Linedesk")
+        .summary(&notice.summary)
+        .body(&notice.body)
+        .show()
+        .map(notify_rust::NotificationHandle::close)
+        .map_err(|e| e.to_string())
+}
+
+/// The call's notification as this desktop's notification service can show it.
+pub fn call_notice_here(lang: Language, client: &str) -> CallNotice {
+    let capabilities = notify_rust::get_capabilities().unwrap_or_default();
+    call_notice(lang, client, &capabilities)
+}
+
 /// Show the call's notification and act on its buttons (on a blocking thread: the service's
-/// answer is waited for). No notification service: said once on stderr, the bell and the
-/// ringing still reach the specialist.
+/// answer is waited for). No notification service: said on stderr; the bell and the ringing
+/// still reach the specialist.
 fn show_notice(
     app: AppHandle,
     calls: Arc<Calls>,
@@ -238,29 +275,16 @@ fn show_notice(
 ) {
     let runtime = tokio::runtime::Handle::current();
     tauri::async_runtime::spawn_blocking(move || {
-        let capabilities = notify_rust::get_capabilities().unwrap_or_default();
-        let notice = call_notice(lang, &client, &capabilities);
-        let mut n = notify_rust::Notification::new();
-        n.appname("Linedesk")
-            .summary(&notice.summary)
-            .body(&notice.body)
-            .urgency(notify_rust::Urgency::Critical)
-            .timeout(notify_rust::Timeout::Never)
-            .hint(notify_rust::Hint::Category("call.incoming".into()));
-        for (id, label) in &notice.actions {
-            n.action(id, label);
-        }
-        let handle = match n.show() {
-            Ok(handle) => handle,
+        let notice = call_notice_here(lang, &client);
+        let kept = notice.clone();
+        let reply = match show_call_notice(&notice, |id| *lock(&slot) = Some((id, kept))) {
+            Ok(Some(reply)) => reply,
+            Ok(None) => return,
             Err(err) => {
                 eprintln!("linedesk: the incoming call's notification cannot be shown: {err}");
                 return;
             }
         };
-        *lock(&slot) = Some((handle.id(), notice));
-        let mut reply = None;
-        handle.wait_for_action(|action| reply = reply_of(action));
-        let Some(reply) = reply else { return };
         runtime.spawn(async move {
             match reply {
                 NoticeReply::Answer => {
