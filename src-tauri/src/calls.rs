@@ -426,12 +426,7 @@ impl Calls {
                             .await
                             .as_ref()
                             .is_some_and(|a| a.id == id && a.connected_at.is_some());
-                        let reason = match why {
-                            linedesk_call::FailReason::Timeout if !connected => {
-                                CallEndReason::NoAnswer
-                            }
-                            _ => CallEndReason::Failed,
-                        };
+                        let reason = why.end_reason(connected);
                         let _ = calls
                             .sync
                             .submit_now(Action::HangUp { call: id, reason })
@@ -440,6 +435,8 @@ impl Calls {
                         // "failed".
                         let code = match why {
                             linedesk_call::FailReason::NoCandidates => "no_relay",
+                            // The network path broke for good (ICE failed): said as such.
+                            linedesk_call::FailReason::IceFailed => "ice_failed",
                             _ => reason_code(reason),
                         };
                         calls.end(id, code).await;
