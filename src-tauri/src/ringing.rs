@@ -137,8 +137,16 @@ pub fn spawn(app: AppHandle, calls: Arc<Calls>, store: Arc<Mutex<Store>>) {
 /// One call's ringing: the ringtone's streams and the notification's id.
 struct Ringing {
     ringer: Option<Ringer>,
-    /// Set once the notification is shown, to close it when the ringing stops.
-    notice: Arc<Mutex<Option<(u32, CallNotice)>>>,
+    /// The notification, once shown, to close when the ringing stops.
+    notice: Arc<Mutex<NoticeSlot>>,
+}
+
+/// Where the notification's thread and the ringing meet: whichever comes second (the
+/// notification shown, or the ringing stopped) closes it.
+#[derive(Default)]
+struct NoticeSlot {
+    shown: Option<(u32, CallNotice)>,
+    stopped: bool,
 }
 
 impl Ringing {
@@ -188,7 +196,7 @@ impl Ringing {
         if let Some(window) = app.get_webview_window("main") {
             let _ = window.request_user_attention(Some(UserAttentionType::Critical));
         }
-        let notice = Arc::new(Mutex::new(None));
+        let notice = Arc::new(Mutex::new(NoticeSlot::default()));
         if NoticeKind::Call.allowed(&settings) {
             show_notice(
                 app.clone(),
@@ -208,7 +216,11 @@ impl Ringing {
         if let Some(window) = app.get_webview_window("main") {
             let _ = window.request_user_attention(None);
         }
-        let shown = lock(&self.notice).take();
+        let shown = {
+            let mut slot = lock(&self.notice);
+            slot.stopped = true;
+            slot.shown.take()
+        };
         if let Some((id, shown)) = shown {
             // Closing by id: the service then reports it closed, which ends the thread that
             // waits for its actions.
@@ -271,13 +283,26 @@ fn show_notice(
     calls: Arc<Calls>,
     lang: Language,
     client: String,
-    slot: Arc<Mutex<Option<(u32, CallNotice)>>>,
+    slot: Arc<Mutex<NoticeSlot>>,
 ) {
     let runtime = tokio::runtime::Handle::current();
     tauri::async_runtime::spawn_blocking(move || {
         let notice = call_notice_here(lang, &client);
         let kept = notice.clone();
-        let reply = match show_call_notice(&notice, |id| *lock(&slot) = Some((id, kept))) {
+        let shown = |id| {
+            let mut slot = lock(&slot);
+            if !slot.stopped {
+                slot.shown = Some((id, kept));
+                return;
+            }
+            // The call stopped ringing while the notification was on its way: close it once
+            // the wait below listens for the service's signals.
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                let _ = close_call_notice(id, &kept);
+            });
+        };
+        let reply = match show_call_notice(&notice, shown) {
             Ok(Some(reply)) => reply,
             Ok(None) => return,
             Err(err) => {
