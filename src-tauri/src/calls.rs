@@ -104,6 +104,9 @@ pub struct Calls {
     view: Arc<Mutex<CallView>>,
     /// The bell's log, for the notice of a call whose media stopped.
     notices: Arc<Mutex<crate::notices::NoticeLog>>,
+    /// Silences the ringtone (`ringing.rs`) before the call opens the headset, which a
+    /// raw ALSA device would refuse while the ring still holds it.
+    release_ring: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +160,7 @@ impl Calls {
             active: tokio::sync::Mutex::new(None),
             view: Arc::new(Mutex::new(idle())),
             notices,
+            release_ring: Mutex::new(None),
         });
         let listener = calls.clone();
         let incoming = calls.sync.incoming();
@@ -206,6 +210,11 @@ impl Calls {
             }
         }
         view
+    }
+
+    /// What silences the ringtone: run before the call's audio opens the headset.
+    pub fn on_audio_start(&self, release: Box<dyn FnOnce() + Send>) {
+        *lock(&self.release_ring) = Some(release);
     }
 
     /// The peer's sockets and the line's STUN/TURN servers for this call.
@@ -376,6 +385,9 @@ impl Calls {
         packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
         id: u64,
     ) -> Result<CallSession, CallsError> {
+        if let Some(release) = lock(&self.release_ring).take() {
+            release();
+        }
         let dir = self.recordings();
         std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
         let (input, output) = device_choices(&self.store);

@@ -136,9 +136,17 @@ pub fn spawn(app: AppHandle, calls: Arc<Calls>, store: Arc<Mutex<Store>>) {
 
 /// One call's ringing: the ringtone's streams and the notification's id.
 struct Ringing {
-    ringer: Option<Ringer>,
+    /// Shared with the calls module, which silences it before the call opens the headset.
+    ringer: Arc<Mutex<RingSlot>>,
     /// The notification, once shown, to close when the ringing stops.
     notice: Arc<Mutex<NoticeSlot>>,
+}
+
+/// The ring's streams, and whether the call took the audio already (then none are kept).
+#[derive(Default)]
+struct RingSlot {
+    ringer: Option<Ringer>,
+    released: bool,
 }
 
 /// Where the notification's thread and the ringing meet: whichever comes second (the
@@ -168,6 +176,15 @@ impl Ringing {
             };
             (settings, client)
         };
+        // Registered before the devices open: a call picked up meanwhile finds the ring
+        // released, and the ring, once open, then closes at once.
+        let slot = Arc::new(Mutex::new(RingSlot::default()));
+        let release = slot.clone();
+        calls.on_audio_start(Box::new(move || {
+            let mut slot = lock(&release);
+            slot.released = true;
+            slot.ringer.take();
+        }));
         let outputs = ring_outputs(&settings);
         let ringer = if outputs.is_empty() {
             None
@@ -196,6 +213,12 @@ impl Ringing {
         if let Some(window) = app.get_webview_window("main") {
             let _ = window.request_user_attention(Some(UserAttentionType::Critical));
         }
+        {
+            let mut held = lock(&slot);
+            if !held.released {
+                held.ringer = ringer;
+            }
+        }
         let notice = Arc::new(Mutex::new(NoticeSlot::default()));
         if NoticeKind::Call.allowed(&settings) {
             show_notice(
@@ -206,11 +229,15 @@ impl Ringing {
                 notice.clone(),
             );
         }
-        Ringing { ringer, notice }
+        Ringing {
+            ringer: slot,
+            notice,
+        }
     }
 
     async fn stop(self, app: &AppHandle) {
-        if let Some(ringer) = self.ringer {
+        let ringer = lock(&self.ringer).ringer.take();
+        if let Some(ringer) = ringer {
             ringer.stop();
         }
         if let Some(window) = app.get_webview_window("main") {
