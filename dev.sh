@@ -29,7 +29,10 @@ APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
   # NAT traversal: a real TURN server (coturn) on loopback for the relay-only call tests.
   coturn
   # The client's web widget in a real browser (driven by playwright-core from ui/'s npm).
-  chromium)
+  chromium
+  # The incoming call's notification against a real notification service on a private
+  # D-Bus session (src-tauri/tests/call_notification.rs): the service, gdbus, dbus-monitor.
+  notification-daemon libglib2.0-bin dbus-bin)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }

@@ -104,6 +104,9 @@ pub struct Calls {
     view: Arc<Mutex<CallView>>,
     /// The bell's log, for the notice of a call whose media stopped.
     notices: Arc<Mutex<crate::notices::NoticeLog>>,
+    /// Silences the ringtone (`ringing.rs`) before the call opens the headset, which a
+    /// raw ALSA device would refuse while the ring still holds it.
+    release_ring: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +160,7 @@ impl Calls {
             active: tokio::sync::Mutex::new(None),
             view: Arc::new(Mutex::new(idle())),
             notices,
+            release_ring: Mutex::new(None),
         });
         let listener = calls.clone();
         let incoming = calls.sync.incoming();
@@ -206,6 +210,11 @@ impl Calls {
             }
         }
         view
+    }
+
+    /// What silences the ringtone: run before the call's audio opens the headset.
+    pub fn on_audio_start(&self, release: Box<dyn FnOnce() + Send>) {
+        *lock(&self.release_ring) = Some(release);
     }
 
     /// The peer's sockets and the line's STUN/TURN servers for this call.
@@ -376,6 +385,9 @@ impl Calls {
         packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
         id: u64,
     ) -> Result<CallSession, CallsError> {
+        if let Some(release) = lock(&self.release_ring).take() {
+            release();
+        }
         let dir = self.recordings();
         std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
         let (input, output) = device_choices(&self.store);
@@ -426,12 +438,7 @@ impl Calls {
                             .await
                             .as_ref()
                             .is_some_and(|a| a.id == id && a.connected_at.is_some());
-                        let reason = match why {
-                            linedesk_call::FailReason::Timeout if !connected => {
-                                CallEndReason::NoAnswer
-                            }
-                            _ => CallEndReason::Failed,
-                        };
+                        let reason = why.end_reason(connected);
                         let _ = calls
                             .sync
                             .submit_now(Action::HangUp { call: id, reason })
@@ -440,6 +447,8 @@ impl Calls {
                         // "failed".
                         let code = match why {
                             linedesk_call::FailReason::NoCandidates => "no_relay",
+                            // The network path broke for good (ICE failed): said as such.
+                            linedesk_call::FailReason::IceFailed => "ice_failed",
                             _ => reason_code(reason),
                         };
                         calls.end(id, code).await;
@@ -496,7 +505,6 @@ impl Calls {
                             early: Vec::new(),
                             connected_at: None,
                         });
-                        self.clone().ring(call);
                         self.set_view(|v| {
                             *v = idle();
                             v.state = "ringing_in".into();
@@ -579,44 +587,6 @@ impl Calls {
             v.reason = Some(reason);
             v.mos = mos;
             v.connected_ms = None;
-        });
-    }
-
-    /// The ringtone (V1): a short tone every two seconds on the chosen speaker while call `id`
-    /// rings and sounds are on. No speaker: silent (the desktop notification still shows).
-    fn ring(self: Arc<Self>, id: u64) {
-        let sounds = lock(&self.store)
-            .settings()
-            .map(|s| s.sounds)
-            .unwrap_or(true);
-        if !sounds {
-            return;
-        }
-        let (_, output) = device_choices(&self.store);
-        tauri::async_runtime::spawn(async move {
-            loop {
-                let ringing = {
-                    let view = self.view();
-                    view.state == "ringing_in" && view.call == u32::try_from(id).ok()
-                };
-                if !ringing {
-                    return;
-                }
-                let choice = output.clone();
-                let played = tokio::task::spawn_blocking(move || {
-                    linedesk_audio::play_test_tone(
-                        &linedesk_audio::CpalBackend,
-                        &choice,
-                        RINGTONE_HZ,
-                        Duration::from_millis(700),
-                    )
-                })
-                .await;
-                if !matches!(played, Ok(Ok(_))) {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(1300)).await;
-            }
         });
     }
 
@@ -710,8 +680,6 @@ fn reason_code(reason: CallEndReason) -> &'static str {
         CallEndReason::Failed => "failed",
     }
 }
-
-const RINGTONE_HZ: f32 = 660.0;
 
 /// The saved microphone and speaker (W2), or the system defaults.
 pub fn device_choices(store: &Mutex<Store>) -> (DeviceChoice, DeviceChoice) {

@@ -21,6 +21,7 @@ pub mod line;
 pub mod notices;
 pub mod remote;
 pub mod remote_frames;
+pub mod ringing;
 pub mod state;
 pub mod workstation;
 
@@ -67,6 +68,9 @@ pub fn run() {
             }
             if let Some(store) = state.shared_store() {
                 away::spawn(state.away.clone(), store, state.nudger());
+            }
+            if let (Some(store), Ok(calls)) = (state.shared_store(), state.calls()) {
+                ringing::spawn(app.handle().clone(), calls.clone(), store);
             }
             workstation::spawn_upload_loop(&state);
             app.manage(match state.calls() {

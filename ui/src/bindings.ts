@@ -928,6 +928,11 @@ export type Settings_Deserialize = {
 	 */
 	inputDevice?: string | null,
 	outputDevice?: string | null,
+	/**
+	 *  An incoming call also rings on the computer's speaker (the default output), not only
+	 *  on the headset, so a specialist who took the headset off hears it.
+	 */
+	ringOnSpeaker?: boolean,
 };
 
 export type Settings_Serialize = {
@@ -955,6 +960,11 @@ export type Settings_Serialize = {
 	 */
 	inputDevice: string | null,
 	outputDevice: string | null,
+	/**
+	 *  An incoming call also rings on the computer's speaker (the default output), not only
+	 *  on the headset, so a specialist who took the headset off hears it.
+	 */
+	ringOnSpeaker: boolean,
 };
 
 /**  A specialist (support engineer). */

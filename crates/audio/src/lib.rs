@@ -13,6 +13,7 @@ mod headset;
 mod levels;
 mod link;
 mod ring;
+pub mod ringtone;
 mod test_backend;
 mod tone;
 
@@ -25,6 +26,7 @@ pub use linedesk_voice::codec::{FRAME_SAMPLES, Frame, SAMPLE_RATE};
 pub use linedesk_voice::level::Level;
 pub use link::ActiveDevice;
 pub use ring::Stats;
+pub use ringtone::{RingPattern, Ringer};
 pub use test_backend::{TestBackend, TestDevice};
 pub use tone::{TONE_AMPLITUDE, play_test_tone};
 

@@ -83,6 +83,8 @@ pub trait CallRepo {
         client: u64,
         specialist: Option<u64>,
     ) -> Result<Option<u64>, RepoError>;
+    /// The calls still ringing that were placed at or before `placed_ms`, oldest first.
+    fn ringing_since(&mut self, placed_ms: i64) -> Result<Vec<CallRecord>, RepoError>;
     /// Insert a ringing call; its id.
     fn insert_call(&mut self, call: &NewCall) -> Result<u64, RepoError>;
     /// The call connected with `specialist` at `at_ms`.

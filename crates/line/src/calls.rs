@@ -194,16 +194,27 @@ pub(crate) fn hang_up<R: Repo>(
             if caller { "caller" } else { "callee" }
         )));
     }
-    let connected_at = w.repo.call_connected_at(call)?;
-    w.repo.call_ended(call, w.now_ms, reason)?;
+    close_call(w, &c, actor.role, reason)
+}
+
+/// The call `c` ends now, `by` a side, for `reason`: stored and announced to both parties
+/// (a hang-up, or the line's ring time running out, `crate::unanswered`).
+pub(crate) fn close_call<R: Repo>(
+    w: &mut Work<'_, R>,
+    c: &CallRecord,
+    by: Role,
+    reason: CallEndReason,
+) -> Result<(), LineError> {
+    let connected_at = w.repo.call_connected_at(c.id)?;
+    w.repo.call_ended(c.id, w.now_ms, reason)?;
     w.append(
         c.line,
         Event::CallEnded {
-            call,
+            call: c.id,
             appeal: c.appeal,
             client: c.client,
             specialist: c.specialist,
-            by: actor.role,
+            by,
             reason,
             connected_ms: connected_at.map(|t| (w.now_ms - t).max(0)),
         },

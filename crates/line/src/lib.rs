@@ -34,6 +34,7 @@ mod sla_repo;
 mod sla_timers;
 mod subject;
 pub mod tickets;
+mod unanswered;
 mod work;
 
 pub use apply::{Step, apply, apply_gated, key_owner};
@@ -52,4 +53,5 @@ pub use sla_repo::{AlertDeadline, SlaRepo, SlaTimer};
 pub use sla_timers::{fire_due_alerts, next_alert};
 pub use subject::{Applied, StoredEvent, Subject};
 pub use tickets::repo::{NewTicket, TicketRepo, TicketRow};
+pub use unanswered::{DEFAULT_CALL_RING, DEFAULT_REMOTE_REQUEST, RingTimeouts, end_unanswered};
 pub use work::{Work, specialist_only, text_of};

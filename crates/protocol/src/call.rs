@@ -63,7 +63,8 @@ pub enum CallEndReason {
     Cancelled,
     /// The callee refused it while it rang.
     Declined,
-    /// Nobody answered in time.
+    /// Nobody answered in time: the caller gave up, or the line server ended the call after
+    /// its ring time (then `by` is the caller's side).
     NoAnswer,
     /// The media connection failed (ICE failed, or it did not come up in time).
     Failed,

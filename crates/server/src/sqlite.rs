@@ -699,6 +699,17 @@ impl Storage for SqliteStorage {
         Ok(events)
     }
 
+    fn end_unanswered(
+        &self,
+        now_ms: i64,
+        timeouts: &linedesk_line::RingTimeouts,
+    ) -> Result<Vec<StoredEvent>, StorageError> {
+        let ((), events) = batch::in_work(&mut self.inner(), now_ms, |w| {
+            Ok(linedesk_line::end_unanswered(w, timeouts)?)
+        })?;
+        Ok(events)
+    }
+
     fn call(&self, call: u64) -> Result<Option<crate::storage::CallRecord>, StorageError> {
         Ok(call_repo::load(&self.inner().conn, call)?)
     }

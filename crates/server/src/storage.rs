@@ -277,6 +277,15 @@ pub trait Storage: Send + Sync + 'static {
     /// events are appended to their lines' logs and marked fired in one transaction, and
     /// returned for the hub. Deterministic in `now_ms`; the timer at the edge calls it.
     fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError>;
+    /// End every call still ringing and every remote request still unanswered past
+    /// `timeouts` at `now_ms` (`no_answer`), each once, in one transaction; the events are
+    /// returned for the hub. The rules are `linedesk_line::end_unanswered`; the ring timer at
+    /// the edge calls it.
+    fn end_unanswered(
+        &self,
+        now_ms: i64,
+        timeouts: &linedesk_line::RingTimeouts,
+    ) -> Result<Vec<StoredEvent>, StorageError>;
     /// The last sequence number of every line's log, as (line, seq).
     fn line_heads(&self) -> Result<Vec<(u64, u64)>, StorageError>;
     /// T2: a new ticket queue of a line; returns its id.

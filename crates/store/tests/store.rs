@@ -348,6 +348,7 @@ fn profile_and_settings_round_trip() {
             notify_favourites: true,
             input_device: Some("hw:CARD=Headset,DEV=0".into()),
             output_device: None,
+            ring_on_speaker: false,
         };
         assert_eq!(store.save_settings(&s).expect("save"), s);
         let blank = Settings {
@@ -366,6 +367,8 @@ fn profile_and_settings_round_trip() {
     );
     assert_eq!(store.settings().expect("settings").language, Language::En);
     assert_eq!(store.settings().expect("settings").actuality_days, 7);
+    assert!(!store.settings().expect("settings").ring_on_speaker);
+    assert!(Settings::default().ring_on_speaker, "on by default");
 }
 
 #[test]

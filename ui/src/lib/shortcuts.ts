@@ -12,6 +12,8 @@ export type ShortcutAction =
   | "view-clients"
   | "view-appeals"
   | "view-tickets"
+  | "mute"
+  | "hold"
   | "help";
 
 export interface Shortcut {
@@ -35,6 +37,9 @@ export const SHORTCUTS: Shortcut[] = [
   { action: "view-clients", keys: "Alt+1", matches: alt("1") },
   { action: "view-appeals", keys: "Alt+2", matches: alt("2") },
   { action: "view-tickets", keys: "Alt+3", matches: alt("3") },
+  // The call in progress (the call panel handles them): mute the microphone, hold the call.
+  { action: "mute", keys: "Alt+M", matches: alt("m") },
+  { action: "hold", keys: "Alt+O", matches: alt("o") },
   { action: "help", keys: "F1", matches: (e) => e.key === "F1" },
 ];
 
@@ -51,4 +56,11 @@ export function nextAppeal<T extends { id: number; myAppeal: boolean; queued: bo
   if (work.length === 0) return null;
   const at = work.findIndex((c) => c.id === current);
   return work[(at + 1) % work.length];
+}
+
+/** Whether the call panel's `mute` and `hold` keys act in call state `state`: only while the
+ * call is up (the same states that show the panel's mute and hold buttons). */
+export function callKeyApplies(action: ShortcutAction | null, state: string): boolean {
+  const up = state === "connected" || state === "on_hold" || state === "reconnecting";
+  return up && (action === "mute" || action === "hold");
 }

@@ -69,6 +69,7 @@ async fn accept_loop(
     crate::revocation::start_watching(&server);
     crate::log_tail::start(&server);
     let _timer = AbortOnDrop(tokio::spawn(crate::sla_timer::run(server.clone())));
+    let _ring_timer = AbortOnDrop(tokio::spawn(crate::ring_timer::run(server.clone())));
     let open = Arc::new(PerAddress::default());
     let cap = server.http.max_connections_per_ip;
     let header_timeout = server.http.header_timeout;

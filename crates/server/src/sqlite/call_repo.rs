@@ -138,6 +138,21 @@ impl CallRepo for SqliteRepo<'_> {
         })
     }
 
+    fn ringing_since(&mut self, placed_ms: i64) -> Result<Vec<CallRecord>, RepoError> {
+        let ids: Vec<i64> = run(|| {
+            self.tx
+                .prepare_cached(
+                    "SELECT id FROM calls WHERE state = 'ringing' AND placed_at <= ?1
+                     ORDER BY placed_at",
+                )?
+                .query_map([placed_ms], |r| r.get(0))?
+                .collect()
+        })?;
+        ids.into_iter()
+            .filter_map(|c| load(self.tx, id(c)).transpose())
+            .collect()
+    }
+
     fn insert_call(&mut self, c: &NewCall) -> Result<u64, RepoError> {
         run(|| {
             self.tx.execute(
