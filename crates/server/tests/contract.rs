@@ -18,6 +18,8 @@ use linedesk_server::storage::{
     Subject,
 };
 
+#[path = "contract/call_transfer.rs"]
+mod call_transfer;
 #[path = "contract/sla.rs"]
 mod sla;
 #[path = "contract/team.rs"]
@@ -72,7 +74,7 @@ type Case<S> = (&'static str, fn(Open<'_, S>));
 
 /// Every case of the contract against backends that `open` makes at a path.
 fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
-    let cases: [Case<S>; 13] = [
+    let cases: [Case<S>; 14] = [
         ("once per key", once_per_key),
         ("a refused action leaves nothing", refused_leaves_nothing),
         ("sequence numbers per line", sequence_per_line),
@@ -86,6 +88,7 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
         ("widget guests and KB help", guests_and_kb_help),
         ("SLA alerts fire once", sla::alerts_fire_once),
         ("a specialist taken off a line", team::removed_from_line),
+        ("blind call transfer", call_transfer::blind_transfer),
     ];
     for (name, case) in cases {
         eprintln!("contract: {name}");
