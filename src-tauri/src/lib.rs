@@ -21,6 +21,7 @@ pub mod notices;
 pub mod remote;
 pub mod remote_frames;
 pub mod state;
+pub mod transfer;
 pub mod workstation;
 
 use std::path::PathBuf;
@@ -68,6 +69,7 @@ pub fn run() {
                 away::spawn(state.away.clone(), store, state.nudger());
             }
             workstation::spawn_upload_loop(&state);
+            app.manage(transfer::TransferState::new(&state));
             app.manage(state);
             Ok(())
         })
