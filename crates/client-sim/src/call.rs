@@ -88,11 +88,12 @@ pub struct CallOutcome {
     /// Everything the client's speaker played, 48 kHz mono, from the engine's start.
     pub heard: Vec<f32>,
     /// The client engine's figures (the same ones went to the server as `CallStats`), of
-    /// the first leg.
+    /// the first leg whose media came up.
     pub report: CallReport,
     /// Each leg the call went on in after a transfer (`CallTransferred`), in order: its call
-    /// id and the client engine's figures of it.
-    pub transfers: Vec<(u64, CallReport)>,
+    /// id and the client engine's figures of it (`None`: transferred on before its media
+    /// came up).
+    pub transfers: Vec<(u64, Option<CallReport>)>,
     pub ended_by: EndedBy,
 }
 
@@ -278,33 +279,50 @@ async fn talk(
     let io = SharedIo::new(&plan.microphone);
     let hang_up_at = tokio::time::Instant::now() + plan.talk_for;
     let mut current = call;
-    let mut reports = Vec::new();
+    // Each leg: its call id and, when its media came up, the client engine's figures.
+    let mut legs: Vec<(u64, Option<CallReport>)> = Vec::new();
     let ended_by = loop {
-        if let Err(e) = media_up(&peer).await {
-            peer.hang_up().await;
-            let reason = CallEndReason::Failed;
-            // Tell the server; the call may have ended there already.
-            let _ = link.submit(Action::HangUp { call: current, reason }).await;
-            return Err(e);
-        }
-        let path = match reports.len() {
-            0 => recording.clone(),
-            n => recording.with_extension(format!("leg{n}.ogg")),
+        // A transfer (or the end) may come before this leg's media is up.
+        let early = tokio::select! {
+            up = media_up(&peer) => match up {
+                Ok(()) => None,
+                Err(e) => {
+                    peer.hang_up().await;
+                    let reason = CallEndReason::Failed;
+                    // Tell the server; the call may have ended there already.
+                    let _ = link.submit(Action::HangUp { call: current, reason }).await;
+                    return Err(e);
+                }
+            },
+            what = link.event_within(None, |e| leg_over(e, current)) => Some(what?),
         };
-        let session = CallSession::start(
-            peer.clone(),
-            packets,
-            Box::new(io.clone()),
-            SessionConfig::new(Side::Client, path),
-        )?;
-        let ended = until_ended(&mut link, current, &peer, &plan, hang_up_at).await?;
-        let report = session.finish().await?;
-        link.submit(Action::CallStats {
-            call: current,
-            quality: report.quality(),
-        })
-        .await?;
-        reports.push((current, report));
+        let ended = match early {
+            Some(what) => {
+                legs.push((current, None));
+                over(&peer, what).await
+            }
+            None => {
+                let path = match legs.len() {
+                    0 => recording.clone(),
+                    n => recording.with_extension(format!("leg{n}.ogg")),
+                };
+                let session = CallSession::start(
+                    peer.clone(),
+                    packets,
+                    Box::new(io.clone()),
+                    SessionConfig::new(Side::Client, path),
+                )?;
+                let ended = until_ended(&mut link, current, &peer, &plan, hang_up_at).await?;
+                let report = session.finish().await?;
+                link.submit(Action::CallStats {
+                    call: current,
+                    quality: report.quality(),
+                })
+                .await?;
+                legs.push((current, Some(report)));
+                ended
+            }
+        };
         let leg = match ended {
             Ended::By(by) => break by,
             Ended::Transferred(leg) => leg,
@@ -318,10 +336,14 @@ async fn talk(
         current = leg;
     };
     drop(scratch);
-    let mut legs = reports.into_iter();
-    let Some((_, report)) = legs.next() else {
-        return unreachable_leg();
+    // The first leg's figures, or the first leg that had media (transferred before its media
+    // came up, the call's first figures are its colleague's leg's).
+    let Some(report) = legs.iter().find_map(|(_, report)| report.clone()) else {
+        return Err(SimError::MediaFailed(
+            "the call was transferred or ended before its media came up".into(),
+        ));
     };
+    let legs = legs.into_iter().skip(1);
     Ok(CallOutcome {
         call,
         appeal,
@@ -332,9 +354,28 @@ async fn talk(
     })
 }
 
-/// No leg at all cannot happen (the loop runs at least once); said as an error, not a panic.
-fn unreachable_leg<T>() -> Result<T, SimError> {
-    Err(SimError::Protocol("a call without a leg".into()))
+/// What ends leg `call` for the client: the server's end (`Err(reason)`), or a transfer to
+/// a colleague's leg (`Ok(leg)`).
+fn leg_over(e: &Event, call: u64) -> Option<Result<u64, CallEndReason>> {
+    match e {
+        Event::CallEnded {
+            call: c, reason, ..
+        } if *c == call => Some(Err(*reason)),
+        Event::CallTransferred { call: c, leg, .. } if *c == call => Some(Ok(*leg)),
+        _ => None,
+    }
+}
+
+/// The leg ended as the server said (`None`: the session gave no reason in time).
+async fn over(peer: &Call, what: Option<Result<u64, CallEndReason>>) -> Ended {
+    match what {
+        Some(Ok(leg)) => Ended::Transferred(leg),
+        Some(Err(reason)) => {
+            peer.remote_ended(reason).await;
+            Ended::By(EndedBy::Specialist(Some(reason)))
+        }
+        None => Ended::By(EndedBy::Specialist(None)),
+    }
 }
 
 fn io_error(source: std::io::Error) -> EngineError {
@@ -374,13 +415,6 @@ async fn until_ended(
     plan: &CallPlan,
     hang_up_at: tokio::time::Instant,
 ) -> Result<Ended, SimError> {
-    let ended = |e: &Event| match e {
-        Event::CallEnded {
-            call: c, reason, ..
-        } if *c == call => Some(Err(*reason)),
-        Event::CallTransferred { call: c, leg, .. } if *c == call => Some(Ok(*leg)),
-        _ => None,
-    };
     let mut states = peer.watch();
     let time_up = tokio::time::sleep_until(hang_up_at);
     tokio::pin!(time_up);
@@ -390,29 +424,14 @@ async fn until_ended(
             link.submit(Action::HangUp { call, reason: CallEndReason::HungUp }).await?;
             Ok(Ended::By(EndedBy::Client))
         }
-        what = link.event_within(None, ended) => {
-            match what? {
-                Some(Ok(leg)) => Ok(Ended::Transferred(leg)),
-                Some(Err(reason)) => {
-                    peer.remote_ended(reason).await;
-                    Ok(Ended::By(EndedBy::Specialist(Some(reason))))
-                }
-                None => Ok(Ended::By(EndedBy::Specialist(None))),
-            }
-        }
+        what = link.event_within(None, |e| leg_over(e, call)) => Ok(over(peer, what?).await),
         state = async { states.wait_for(|s| s.is_over()).await.map(|s| *s) } => {
             let state = state.unwrap_or(CallState::Ended(EndReason::HungUp));
             if let CallState::Ended(EndReason::RemoteHungUp(_)) = state {
                 // The transport closed first; the server's reason (or the transfer) is on its
                 // way.
-                return match link.event_within(Some(WAIT), ended).await? {
-                    Some(Ok(leg)) => Ok(Ended::Transferred(leg)),
-                    Some(Err(reason)) => {
-                        peer.remote_ended(reason).await;
-                        Ok(Ended::By(EndedBy::Specialist(Some(reason))))
-                    }
-                    None => Ok(Ended::By(EndedBy::Specialist(None))),
-                };
+                let what = link.event_within(Some(WAIT), |e| leg_over(e, call)).await?;
+                return Ok(over(peer, what).await);
             }
             let _ = link.submit(Action::HangUp { call, reason: CallEndReason::Failed }).await;
             Ok(Ended::By(EndedBy::Failed))

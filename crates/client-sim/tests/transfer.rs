@@ -243,6 +243,7 @@ async fn a_blind_transfer_moves_the_clients_voice_to_the_colleague() {
     assert_eq!(outcome.ended_by, EndedBy::Client);
     let legs: Vec<u64> = outcome.transfers.iter().map(|(c, _)| *c).collect();
     assert_eq!(legs, [leg]);
+    assert!(outcome.transfers[0].1.is_some(), "the leg's media came up");
     assert_eq!((leg_reason, leg_by), (CallEndReason::HungUp, Role::Client));
 
     // Before the transfer the first specialist heard the client; after it, nothing.
