@@ -69,10 +69,9 @@ pub struct TransferState(pub Option<Arc<Transfers>>);
 impl TransferState {
     pub fn new(state: &AppState) -> TransferState {
         match (state.line(), state.calls()) {
-            (Ok(line), Ok(calls)) => TransferState(Some(Transfers::new(
-                line.sync.clone(),
-                calls.clone(),
-            ))),
+            (Ok(line), Ok(calls)) => {
+                TransferState(Some(Transfers::new(line.sync.clone(), calls.clone())))
+            }
             _ => TransferState(None),
         }
     }

@@ -225,9 +225,17 @@ async fn a_call_is_transferred_blind_from_the_app_to_a_colleague() {
             assert!(Instant::now() < deadline, "Orlova is never offered");
             // The candidates are read when the dialog opens: reopen it until her presence
             // reached the app.
-            app.testid("transfer-close").await.click().await.expect("close");
+            app.testid("transfer-close")
+                .await
+                .click()
+                .await
+                .expect("close");
             tokio::time::sleep(Duration::from_millis(300)).await;
-            app.testid("call-transfer").await.click().await.expect("reopen");
+            app.testid("call-transfer")
+                .await
+                .click()
+                .await
+                .expect("reopen");
         }
         app.wait(&pick).await.click().await.expect("pick Orlova");
         app.screenshot("transfer-dialog").await;

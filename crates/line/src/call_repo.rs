@@ -115,8 +115,7 @@ pub trait CallRepo {
     fn recording_sha(&mut self, call: u64) -> Result<Option<String>, RepoError>;
     fn insert_recording(&mut self, recording: &RecordingRow) -> Result<(), RepoError>;
     /// Insert a ringing leg continuing `leg.of` (a transfer); its id.
-    fn insert_transfer_leg(&mut self, call: &NewCall, leg: &TransferLeg)
-    -> Result<u64, RepoError>;
+    fn insert_transfer_leg(&mut self, call: &NewCall, leg: &TransferLeg) -> Result<u64, RepoError>;
     /// What `call` continues, when a transfer made it.
     fn transfer_of(&mut self, call: u64) -> Result<Option<TransferLeg>, RepoError>;
     /// The live (ringing) leg a transfer of `call` made, if any.

@@ -123,7 +123,9 @@ pub(crate) fn transferrer_of<R: Repo>(
     if actor.role != Role::Specialist || leg.stage != CallStage::Ringing {
         return Ok(false);
     }
-    Ok(w.repo.transfer_of(leg.id)?.is_some_and(|t| t.by == actor.id))
+    Ok(w.repo
+        .transfer_of(leg.id)?
+        .is_some_and(|t| t.by == actor.id))
 }
 
 /// Leg `leg` was answered by `specialist` (its `CallConnected` is appended): when a transfer

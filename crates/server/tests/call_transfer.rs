@@ -5,12 +5,12 @@
 
 mod common;
 
-use common::{Client, ack, events, next_event, subscribed, submit, world};
+use common::{Client, ack, events, next_event, submit, subscribed, world};
 use linedesk_domain::presence::PresenceStatus;
-use linedesk_server::storage::Storage;
 use linedesk_protocol::{
     Action, CallEndReason, ClientFrame, ErrorCode, Event, Role, ServerFrame, SignalPayload,
 };
+use linedesk_server::storage::Storage;
 
 const SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n";
 
@@ -97,9 +97,7 @@ async fn a_transfer_rings_the_colleague_and_moves_the_clients_signalling_to_her_
 
     // Vera is offline: refused, and the frame names the domain's rule.
     match submit(&mut anna, "t1", transfer(call, vera_id)).await {
-        ServerFrame::Error {
-            rule, key, ..
-        } => {
+        ServerFrame::Error { rule, key, .. } => {
             assert_eq!(rule.as_deref(), Some("call_transfer.colleague_unavailable"));
             assert_eq!(key.as_deref(), Some("t1"));
         }

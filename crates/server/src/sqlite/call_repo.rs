@@ -291,8 +291,7 @@ impl CallRepo for SqliteRepo<'_> {
 
     fn transfer_of(&mut self, call: u64) -> Result<Option<TransferLeg>, RepoError> {
         run(|| {
-            Ok(self
-                .tx
+            self.tx
                 .query_row(
                     "SELECT transfer_of, transferred_by, transfer_reason FROM calls
                      WHERE id = ?1 AND transfer_of IS NOT NULL",
@@ -305,7 +304,7 @@ impl CallRepo for SqliteRepo<'_> {
                         })
                     },
                 )
-                .optional()?)
+                .optional()
         })
     }
 

@@ -5,7 +5,9 @@
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{Action, CallEndReason, Event, Role};
 use linedesk_server::auth::hash_password;
-use linedesk_server::storage::{CallStage, RecordingSaved, Storage, StorageError, StoredEvent, Subject};
+use linedesk_server::storage::{
+    CallStage, RecordingSaved, Storage, StorageError, StoredEvent, Subject,
+};
 
 use super::{NOW, Open, done, fresh, seed};
 
@@ -197,9 +199,15 @@ pub(super) fn blind_transfer<S: Storage>(open: Open<'_, S>) {
 
     // Each leg's recording is its specialist's.
     let anna_rec = s.save_recording(anna, call, b"OggS-anna", 39_000, NOW + 41_000);
-    assert!(matches!(anna_rec, Ok(RecordingSaved::Done(_))), "{anna_rec:?}");
+    assert!(
+        matches!(anna_rec, Ok(RecordingSaved::Done(_))),
+        "{anna_rec:?}"
+    );
     let wrong = s.save_recording(anna, leg, b"OggS-x", 1_000, NOW + 41_000);
-    assert!(matches!(wrong, Err(StorageError::NotAllowed(_))), "{wrong:?}");
+    assert!(
+        matches!(wrong, Err(StorageError::NotAllowed(_))),
+        "{wrong:?}"
+    );
 
     // Vera hands it on to Anna; the client hangs up while it rings: the leg ends with it.
     let back = leg_of(
@@ -228,7 +236,10 @@ pub(super) fn blind_transfer<S: Storage>(open: Open<'_, S>) {
         Event::CallEnded { call: c, reason: CallEndReason::Cancelled, .. } if c == back)));
     assert_eq!(stage(&s, back), CallStage::Ended);
     let vera_rec = s.save_recording(vera, leg, b"OggS-vera", 20_000, NOW + 61_000);
-    assert!(matches!(vera_rec, Ok(RecordingSaved::Done(_))), "{vera_rec:?}");
+    assert!(
+        matches!(vera_rec, Ok(RecordingSaved::Done(_))),
+        "{vera_rec:?}"
+    );
     // The client can place a new call: nothing is left live.
     done(s.apply(
         client,
