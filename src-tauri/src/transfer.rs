@@ -54,6 +54,8 @@ struct Pending {
     call: u64,
     to: u64,
     leg: Option<u64>,
+    /// Which transfer of this app it is: a ring timer gives up only on its own.
+    serial: u64,
 }
 
 pub struct Transfers {
@@ -61,6 +63,7 @@ pub struct Transfers {
     calls: Arc<Calls>,
     pending: Mutex<Option<Pending>>,
     view: Mutex<TransferView>,
+    serial: std::sync::atomic::AtomicU64,
 }
 
 /// The transfers of the app, when it has a line server.
@@ -133,6 +136,7 @@ impl Transfers {
             calls,
             pending: Mutex::new(None),
             view: Mutex::new(idle()),
+            serial: std::sync::atomic::AtomicU64::new(0),
         });
         let listener = transfers.clone();
         let incoming = listener.sync.incoming();
@@ -158,14 +162,21 @@ impl Transfers {
         ) {
             return Err(rule_error(CallTransferError::NotConnected));
         }
-        if lock(&self.pending).is_some() {
-            return Err(rule_error(CallTransferError::AlreadyTransferring));
+        let serial = self
+            .serial
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        {
+            let mut pending = lock(&self.pending);
+            if pending.is_some() {
+                return Err(rule_error(CallTransferError::AlreadyTransferring));
+            }
+            *pending = Some(Pending {
+                call,
+                to,
+                leg: None,
+                serial,
+            });
         }
-        *lock(&self.pending) = Some(Pending {
-            call,
-            to,
-            leg: None,
-        });
         let submitted = self
             .sync
             .submit_now(Action::TransferCall {
@@ -184,7 +195,7 @@ impl Transfers {
             call: i64::try_from(call).ok(),
         };
         let me = self.clone();
-        tauri::async_runtime::spawn(async move { me.give_up_after_ring_time(call).await });
+        tauri::async_runtime::spawn(async move { me.give_up_after_ring_time(serial).await });
         Ok(())
     }
 
@@ -205,11 +216,11 @@ impl Transfers {
 
     /// The domain's ring time passed and the colleague has not answered: the leg ends
     /// `no_answer` and the call is the transferring specialist's again.
-    async fn give_up_after_ring_time(&self, call: u64) {
+    async fn give_up_after_ring_time(&self, serial: u64) {
         let ring = u64::try_from(call_transfer::TRANSFER_RING_MS).unwrap_or(30_000);
         tokio::time::sleep(Duration::from_millis(ring)).await;
         let leg = lock(&self.pending)
-            .filter(|p| p.call == call)
+            .filter(|p| p.serial == serial)
             .and_then(|p| p.leg);
         if let Some(leg) = leg {
             let _ = self
