@@ -678,6 +678,7 @@ fn reason_code(reason: CallEndReason) -> &'static str {
         CallEndReason::Declined => "declined",
         CallEndReason::NoAnswer => "no_answer",
         CallEndReason::Failed => "failed",
+        CallEndReason::Transferred => "transferred",
     }
 }
 

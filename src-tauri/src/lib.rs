@@ -23,6 +23,7 @@ pub mod remote;
 pub mod remote_frames;
 pub mod ringing;
 pub mod state;
+pub mod transfer;
 pub mod workstation;
 
 use std::path::PathBuf;
@@ -77,6 +78,7 @@ pub fn run() {
                 Ok(calls) => headset_buttons::HeadsetButtonsState::start(calls.clone()),
                 Err(_) => headset_buttons::HeadsetButtonsState::default(),
             });
+            app.manage(transfer::TransferState::new(&state));
             app.manage(state);
             Ok(())
         })

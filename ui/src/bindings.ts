@@ -27,6 +27,18 @@ export const commands = {
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
 	/**  A7: transfers and ratings of the client's appeals, oldest first (the chat's timeline). */
 	appealNotes: (lineId: number, clientId: number) => typedError<AppealNote_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("appeal_notes", { lineId, clientId })),
+	/**
+	 *  The colleagues of the line, each with whether the line's rule lets them receive a call
+	 *  now (the same rule the server applies; whether they are in another call only the server
+	 *  knows, and says so when asked).
+	 */
+	transferCandidates: (lineId: number) => typedError<TransferCandidate_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("transfer_candidates", { lineId })),
+	/**  Hand the call in progress to colleague `to` (blind transfer), with the reason (A3). */
+	transferCall: (to: number, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_call", { to, reason })),
+	/**  Stop a transfer still ringing the colleague. */
+	cancelTransfer: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("cancel_transfer")),
+	/**  The transfer in progress, or how the last one ended, for the call panel. */
+	transferState: () => typedError<TransferView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("transfer_state")),
 	/**  A7: the client's appeals on the line, oldest first (the chat's timeline). */
 	clientAppeals: (lineId: number, clientId: number) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("client_appeals", { lineId, clientId })),
 	/**  A6: this specialist's appeals matching `filter`, newest first. */
@@ -1139,8 +1151,67 @@ export type TicketView_Serialize = {
 	appealId: number | null,
 };
 
+/**
+ *  A colleague in the transfer dialog, with whether the line's rule lets them receive the
+ *  call (`why`: the rule's code when not).
+ */
+export type TransferCandidate = TransferCandidate_Serialize | TransferCandidate_Deserialize;
+
+/**
+ *  A colleague in the transfer dialog, with whether the line's rule lets them receive the
+ *  call (`why`: the rule's code when not).
+ */
+export type TransferCandidate_Deserialize = {
+	id: number,
+	name: string,
+	presence: PresenceStatus,
+	allowed: boolean,
+	why?: string | null,
+};
+
+/**
+ *  A colleague in the transfer dialog, with whether the line's rule lets them receive the
+ *  call (`why`: the rule's code when not).
+ */
+export type TransferCandidate_Serialize = {
+	id: number,
+	name: string,
+	presence: PresenceStatus,
+	allowed: boolean,
+	why: string | null,
+};
+
 /**  A3: where a transfer sends the appeal. */
 export type TransferTarget = { to: "colleague"; id: SpecialistId } | { to: "tier"; id: SupportTier } | { to: "line"; id: LineId };
+
+/**  What the call panel shows of a transfer. */
+export type TransferView = TransferView_Serialize | TransferView_Deserialize;
+
+/**  What the call panel shows of a transfer. */
+export type TransferView_Deserialize = {
+	/**
+	 *  `idle`, `ringing` (the colleague's app rings), or how the last one ended: `transferred`,
+	 *  `declined`, `no_answer`, `cancelled`, `failed`.
+	 */
+	state: string,
+	/**  The colleague asked. */
+	to?: number | null,
+	/**  The call it is about. */
+	call?: number | null,
+};
+
+/**  What the call panel shows of a transfer. */
+export type TransferView_Serialize = {
+	/**
+	 *  `idle`, `ringing` (the colleague's app rings), or how the last one ended: `transferred`,
+	 *  `declined`, `no_answer`, `cancelled`, `failed`.
+	 */
+	state: string,
+	/**  The colleague asked. */
+	to: number | null,
+	/**  The call it is about. */
+	call: number | null,
+};
 
 /**  A file of this app waiting for the server, as the chat lists it (no bytes). */
 export type UploadRow = UploadRow_Serialize | UploadRow_Deserialize;

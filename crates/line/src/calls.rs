@@ -157,7 +157,9 @@ pub(crate) fn answer<R: Repo>(
             client: c.client,
             specialist,
         },
-    )
+    )?;
+    // A leg of a transfer: the client and the appeal move here now.
+    crate::call_transfer::answered(w, &c, specialist)
 }
 
 /// `HangUp`: a party ends the call. The reason must fit: `declined` by the callee and
@@ -170,12 +172,14 @@ pub(crate) fn hang_up<R: Repo>(
     reason: CallEndReason,
 ) -> Result<(), LineError> {
     let c = known(w, call)?;
-    if !c.is_party(actor) {
+    // The transferring specialist ends a leg still ringing their colleague, as its caller.
+    let transferrer = crate::call_transfer::transferrer_of(w, &c, actor)?;
+    if !c.is_party(actor) && !transferrer {
         return Err(LineError::NotAllowed(format!(
             "you are not a party of call {call}"
         )));
     }
-    let caller = (actor.role == Role::Client) == c.from_client;
+    let caller = transferrer || (actor.role == Role::Client) == c.from_client;
     let fits = match (c.stage, reason) {
         (CallStage::Ended, _) => {
             return Err(LineError::Conflict(format!("call {call} has ended")));
@@ -218,7 +222,9 @@ pub(crate) fn close_call<R: Repo>(
             reason,
             connected_ms: connected_at.map(|t| (w.now_ms - t).max(0)),
         },
-    )
+    )?;
+    // A transfer of it still ringing the colleague ends with it.
+    crate::call_transfer::call_ended(w, &c, actor.role)
 }
 
 /// `RequestCallBack`: a client asks their line to call them back (nobody took their call, or

@@ -17,6 +17,7 @@
 mod appeals;
 mod apply;
 mod call_repo;
+pub mod call_transfer;
 pub mod calls;
 mod error;
 mod files;
@@ -38,7 +39,7 @@ mod unanswered;
 mod work;
 
 pub use apply::{Step, apply, apply_gated, key_owner};
-pub use call_repo::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow};
+pub use call_repo::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow, TransferLeg};
 pub use error::{LineError, RepoError};
 pub use files::{FileRepo, NewFile, share_file};
 pub use guests::{GuestRefusal, GuestRepo, guest_card, register_guest};

@@ -68,6 +68,8 @@ pub enum CallEndReason {
     NoAnswer,
     /// The media connection failed (ICE failed, or it did not come up in time).
     Failed,
+    /// The call went on with a colleague ([`crate::Event::CallTransferred`]): this leg ended.
+    Transferred,
 }
 
 /// WebRTC signalling between the two parties of a call, relayed as is by the server.

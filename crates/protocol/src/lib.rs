@@ -284,6 +284,18 @@ pub enum Action {
         line: u64,
         article: u64,
     },
+    /// V1/A3, the specialist in a connected call: hand the client's call to colleague `to`
+    /// (blind transfer). A new leg of the call rings the colleague ([`Event::CallTransferring`],
+    /// then [`Event::CallRinging`] of the leg); the client stays with the transferring
+    /// specialist until the colleague answers the leg (`AnswerCall`), when the call and its
+    /// appeal move ([`Event::CallTransferred`], `AppealTransferred` with `reason`, and
+    /// `CallEnded { reason: transferred }` of the first leg). A leg declined, cancelled by the
+    /// transferring specialist, or not answered in time ends alone: the call stays.
+    TransferCall {
+        call: u64,
+        to: u64,
+        reason: String,
+    },
 }
 
 /// Which SLA deadline an alert is about (S2).
@@ -588,6 +600,28 @@ pub enum Event {
         article: u64,
         title: String,
     },
+    /// A3 for calls: `from` hands call `call` to `to`; leg `leg` (a call of its own, with its
+    /// own signalling, statistics and recording) rings `to` now. Not shown to the client, who
+    /// stays with `from` until the leg is answered.
+    CallTransferring {
+        call: u64,
+        leg: u64,
+        appeal: u64,
+        client: u64,
+        from: u64,
+        to: u64,
+    },
+    /// The colleague answered leg `leg`: the client's call goes on there. The client starts
+    /// a new WebRTC negotiation on `leg` as its caller (SIP's REFER: the transferred party
+    /// places the new call) without hanging up; `call` ends `transferred` right after.
+    CallTransferred {
+        call: u64,
+        leg: u64,
+        appeal: u64,
+        client: u64,
+        from: u64,
+        to: u64,
+    },
 }
 
 impl Event {
@@ -618,7 +652,9 @@ impl Event {
             | Event::RemoteEnded { client, .. }
             | Event::AppealMarkedSpam { client, .. }
             | Event::FileShared { client, .. }
-            | Event::ArticleHelped { client, .. } => Some(*client),
+            | Event::ArticleHelped { client, .. }
+            | Event::CallTransferring { client, .. }
+            | Event::CallTransferred { client, .. } => Some(*client),
             Event::TicketQueueNamed { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -646,7 +682,8 @@ impl Event {
             | Event::RemoteStarted { .. }
             | Event::RemoteEnded { .. }
             | Event::FileShared { .. }
-            | Event::ArticleHelped { .. } => true,
+            | Event::ArticleHelped { .. }
+            | Event::CallTransferred { .. } => true,
             Event::TicketQueueNamed { .. } | Event::AppealMarkedSpam { .. } => false,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -658,7 +695,8 @@ impl Event {
             | Event::SlaBreached { .. }
             | Event::TicketCreated { .. }
             | Event::TicketChanged { .. }
-            | Event::CallStats { .. } => false,
+            | Event::CallStats { .. }
+            | Event::CallTransferring { .. } => false,
         }
     }
 }

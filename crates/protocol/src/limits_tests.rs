@@ -155,12 +155,17 @@ fn maximal_actions() -> Vec<Action> {
             line: ID,
             article: ID,
         },
+        Action::TransferCall {
+            call: ID,
+            to: ID,
+            reason: worst(MAX_TRANSFER_REASON_CHARS),
+        },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 28;
+const ACTION_VARIANTS: usize = 30;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -193,6 +198,7 @@ fn action_variant(action: &Action) -> usize {
         Action::SaveKbDraft { .. } => 26,
         Action::ArticleHelped { .. } => 27,
         Action::RequestCallBack { .. } => 28,
+        Action::TransferCall { .. } => 29,
     }
 }
 
@@ -430,6 +436,22 @@ fn maximal_events() -> Vec<Event> {
             article: ID,
             title: worst(MAX_KB_TITLE_CHARS),
         },
+        Event::CallTransferring {
+            call: ID,
+            leg: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
+        },
+        Event::CallTransferred {
+            call: ID,
+            leg: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -467,7 +489,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 28;
+const EVENT_VARIANTS: usize = 31;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -500,6 +522,8 @@ fn event_variant(event: &Event) -> usize {
         Event::FileShared { .. } => 26,
         Event::ArticleHelped { .. } => 27,
         Event::CallBackRequested { .. } => 28,
+        Event::CallTransferring { .. } => 29,
+        Event::CallTransferred { .. } => 30,
     }
 }
 

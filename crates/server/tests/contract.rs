@@ -18,6 +18,8 @@ use linedesk_server::storage::{
     Subject,
 };
 
+#[path = "contract/call_transfer.rs"]
+mod call_transfer;
 #[path = "contract/sla.rs"]
 mod sla;
 #[path = "contract/team.rs"]
@@ -92,6 +94,7 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
             "what nobody answers ends once",
             unanswered::unanswered_ends_once_at_its_time,
         ),
+        ("blind call transfer", call_transfer::blind_transfer),
     ];
     for (name, case) in cases {
         eprintln!("contract: {name}");

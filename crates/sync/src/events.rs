@@ -334,12 +334,59 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             at: at_ms,
         },
         Event::CallStats { .. } => RemoteChange::Skip,
+        // The leg rings the colleague as a call of its own (`CallRinging`); the timeline
+        // shows the hand-over once it happened.
+        Event::CallTransferring { .. } => RemoteChange::Skip,
+        // Who held the call when (A3 for calls): `target` names the call and its new leg.
+        Event::CallTransferred {
+            call,
+            leg,
+            appeal,
+            client,
+            from,
+            to,
+        } => RemoteChange::AppealNote {
+            tier: None,
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: id(appeal),
+                kind: "call_transferred",
+                by: Some(id(from)),
+                to: Some(id(to)),
+                target: format!("{call}>{leg}"),
+                detail: String::new(),
+                at: at_ms,
+            },
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_transfer_is_a_note_on_the_appeal_naming_both_holders() {
+        let change = remote_change(
+            Event::CallTransferred {
+                call: 5,
+                leg: 6,
+                appeal: 7,
+                client: 3,
+                from: 1,
+                to: 2,
+            },
+            2_000,
+            1,
+        );
+        let RemoteChange::AppealNote { tier: None, note } = change else {
+            panic!("{change:?}");
+        };
+        assert_eq!(
+            (note.kind, note.by, note.to, note.target.as_str(), note.at),
+            ("call_transferred", Some(1), Some(2), "5>6", 2_000)
+        );
+    }
 
     #[test]
     fn a_call_back_request_is_a_note_on_the_appeal() {

@@ -7,6 +7,7 @@ export type ShortcutAction =
   | "search-history"
   | "finish"
   | "transfer"
+  | "call-transfer"
   | "take"
   | "quick-reply"
   | "view-clients"
@@ -32,6 +33,7 @@ export const SHORTCUTS: Shortcut[] = [
   { action: "search-history", keys: "Alt+H", matches: alt("h") },
   { action: "take", keys: "Alt+T", matches: alt("t") },
   { action: "transfer", keys: "Alt+P", matches: alt("p") },
+  { action: "call-transfer", keys: "Alt+R", matches: alt("r") },
   { action: "finish", keys: "Alt+F", matches: alt("f") },
   { action: "quick-reply", keys: "Alt+Q", matches: alt("q") },
   { action: "view-clients", keys: "Alt+1", matches: alt("1") },

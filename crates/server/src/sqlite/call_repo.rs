@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use linedesk_line::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow, RepoError};
+use linedesk_line::{
+    CallRecord, CallRepo, CallStage, NewCall, RecordingRow, RepoError, TransferLeg,
+};
 use linedesk_protocol::{CallEndReason, CallQuality, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -277,6 +279,75 @@ impl CallRepo for SqliteRepo<'_> {
                 ],
             )?;
             Ok(())
+        })
+    }
+
+    fn insert_transfer_leg(&mut self, c: &NewCall, leg: &TransferLeg) -> Result<u64, RepoError> {
+        run(|| {
+            self.tx.execute(
+                "INSERT INTO calls (line_id, client_id, specialist_id, appeal_id, from_client,
+                     state, placed_at, transfer_of, transferred_by, transfer_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'ringing', ?6, ?7, ?8, ?9)",
+                params![
+                    sql_id(c.line),
+                    sql_id(c.client),
+                    c.specialist.map(sql_id),
+                    sql_id(c.appeal),
+                    c.from_client,
+                    c.placed_ms,
+                    sql_id(leg.of),
+                    sql_id(leg.by),
+                    leg.reason,
+                ],
+            )?;
+            Ok(id(self.tx.last_insert_rowid()))
+        })
+    }
+
+    fn transfer_of(&mut self, call: u64) -> Result<Option<TransferLeg>, RepoError> {
+        run(|| {
+            self.tx
+                .query_row(
+                    "SELECT transfer_of, transferred_by, transfer_reason FROM calls
+                     WHERE id = ?1 AND transfer_of IS NOT NULL",
+                    [sql_id(call)],
+                    |r| {
+                        Ok(TransferLeg {
+                            of: id(r.get(0)?),
+                            by: id(r.get(1)?),
+                            reason: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                        })
+                    },
+                )
+                .optional()
+        })
+    }
+
+    fn live_leg(&mut self, call: u64) -> Result<Option<u64>, RepoError> {
+        run(|| {
+            Ok(self
+                .tx
+                .query_row(
+                    "SELECT id FROM calls WHERE transfer_of = ?1 AND state <> 'ended'",
+                    [sql_id(call)],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .map(id))
+        })
+    }
+
+    fn specialist_call(&mut self, specialist: u64) -> Result<Option<u64>, RepoError> {
+        run(|| {
+            Ok(self
+                .tx
+                .query_row(
+                    "SELECT id FROM calls WHERE specialist_id = ?1 AND state <> 'ended' LIMIT 1",
+                    [sql_id(specialist)],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .map(id))
         })
     }
 }
