@@ -23,6 +23,7 @@ pub mod level;
 pub mod netsim;
 pub mod quality;
 pub mod recording;
+pub mod recovery;
 pub mod resample;
 
 pub use error::VoiceError;
