@@ -709,6 +709,7 @@ impl Storage for SqliteStorage {
         call: u64,
         ogg: &[u8],
         duration_ms: u64,
+        gaps: &[linedesk_protocol::RecordingGap],
         now_ms: i64,
     ) -> Result<RecordingSaved, StorageError> {
         call_repo::save_recording(
@@ -718,6 +719,7 @@ impl Storage for SqliteStorage {
             call,
             ogg,
             duration_ms,
+            gaps,
             now_ms,
         )
     }

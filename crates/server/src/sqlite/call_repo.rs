@@ -312,6 +312,7 @@ pub(crate) fn save_recording(
     call: u64,
     ogg: &[u8],
     duration_ms: u64,
+    gaps: &[linedesk_protocol::RecordingGap],
     now_ms: i64,
 ) -> Result<RecordingSaved, StorageError> {
     let sha = format!("{:x}", Sha256::digest(ogg));
@@ -328,7 +329,7 @@ pub(crate) fn save_recording(
             uploaded_by: actor.id,
             uploaded_ms: now_ms,
         };
-        linedesk_line::calls::recorded(w, &c, &row)?;
+        linedesk_line::calls::recorded(w, &c, &row, gaps)?;
         Ok(true)
     })?;
     match (saved, events.into_iter().next()) {
