@@ -18,6 +18,8 @@ pub mod error;
 pub mod ice;
 pub mod line;
 pub mod notices;
+pub mod recording;
+pub mod recording_player;
 pub mod remote;
 pub mod remote_frames;
 pub mod state;
