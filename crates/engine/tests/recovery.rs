@@ -31,7 +31,7 @@ fn interrupted() -> (Vec<u8>, Vec<usize>) {
 /// The frames of the pages that reached the file whole before a cut at `cut`.
 fn whole_frames(sizes: &[usize], cut: usize) -> u64 {
     (1..=sizes.len())
-        .filter(|&k| k as u64 % PAGE_FRAMES == 0 && sizes[k - 1] <= cut)
+        .filter(|&k| (k as u64).is_multiple_of(PAGE_FRAMES) && sizes[k - 1] <= cut)
         .max()
         .unwrap_or(0) as u64
 }

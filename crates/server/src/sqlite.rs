@@ -717,9 +717,11 @@ impl Storage for SqliteStorage {
             &self.files,
             actor,
             call,
-            ogg,
-            duration_ms,
-            gaps,
+            call_repo::Upload {
+                ogg,
+                duration_ms,
+                gaps,
+            },
             now_ms,
         )
     }

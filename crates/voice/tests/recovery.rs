@@ -61,7 +61,7 @@ fn a_file_cut_at_any_byte_closes_at_its_last_whole_page() {
         // The frames of the pages that reached the file whole before the cut (the file only
         // grows when a page ends, every PAGE_FRAMES frames).
         let fed = (1..=sizes.len())
-            .filter(|&k| k as u64 % PAGE_FRAMES == 0 && sizes[k - 1] <= cut)
+            .filter(|&k| (k as u64).is_multiple_of(PAGE_FRAMES) && sizes[k - 1] <= cut)
             .max()
             .unwrap_or(0);
         let part = &bytes[..cut];
