@@ -106,6 +106,8 @@ pub struct Calls {
     view: Arc<Mutex<CallView>>,
     /// The bell's log, for the notice of a call whose media stopped.
     notices: Arc<Mutex<crate::notices::NoticeLog>>,
+    /// Plays recordings from the timeline; stopped when a call takes the headset.
+    player: crate::recording_player::Player,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,6 +161,7 @@ impl Calls {
             active: tokio::sync::Mutex::new(None),
             view: Arc::new(Mutex::new(idle())),
             notices,
+            player: crate::recording_player::Player::default(),
         });
         let listener = calls.clone();
         let incoming = calls.sync.incoming();
@@ -404,6 +407,10 @@ impl Calls {
         &self.store
     }
 
+    pub fn player(&self) -> &crate::recording_player::Player {
+        &self.player
+    }
+
     /// Whether a call holds the headset.
     pub fn busy(&self) -> bool {
         self.active.try_lock().map_or(true, |a| a.is_some())
@@ -415,6 +422,8 @@ impl Calls {
         packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
         id: u64,
     ) -> Result<CallSession, CallsError> {
+        // The call takes the headset: a recording being played stops.
+        self.player.stop();
         let dir = self.recordings();
         std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
         let (input, output) = device_choices(&self.store);

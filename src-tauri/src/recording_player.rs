@@ -160,6 +160,12 @@ impl Player {
         }
     }
 
+    /// Stop playing for good (a call takes the headset); the recording stays loaded.
+    pub fn stop(&self) {
+        *lock(&self.generation) += 1;
+        self.pause();
+    }
+
     fn pause(&self) {
         if let Some(l) = lock(&self.loaded).as_mut() {
             l.playing = false;
@@ -188,8 +194,8 @@ pub async fn player_open(state: State<'_, AppState>, call_id: i64) -> CommandRes
         .ok_or_else(|| CommandError::unavailable("not connected to the line server"))?;
     let connector = Connector::parse(calls.server(), Bare::Plain, calls.ca_file())
         .map_err(|e| CommandError::unavailable(e.to_string()))?;
-    state.player.load(&connector, &token, call).await?;
-    Ok(state.player.view())
+    calls.player().load(&connector, &token, call).await?;
+    Ok(calls.player().view())
 }
 
 /// Play (or go on playing) the loaded recording on the headset.
@@ -210,16 +216,17 @@ pub async fn player_play(state: State<'_, AppState>) -> CommandResult<PlayerView
         Ok(headset) => (Box::new(headset), false),
         Err(_) => (Box::new(MemoryIo::default()), true),
     };
-    *lock(&state.player.no_headset) = no_headset;
-    state.player.play(io);
-    Ok(state.player.view())
+    *lock(&calls.player().no_headset) = no_headset;
+    calls.player().play(io);
+    Ok(calls.player().view())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn player_pause(state: State<'_, AppState>) -> CommandResult<PlayerView> {
-    state.player.pause();
-    Ok(state.player.view())
+    let player = state.calls()?.player();
+    player.pause();
+    Ok(player.view())
 }
 
 #[tauri::command]
@@ -228,14 +235,13 @@ pub async fn player_seek(
     state: State<'_, AppState>,
     position_ms: u32,
 ) -> CommandResult<PlayerView> {
-    state
-        .player
-        .seek(Duration::from_millis(u64::from(position_ms)))?;
-    Ok(state.player.view())
+    let player = state.calls()?.player();
+    player.seek(Duration::from_millis(u64::from(position_ms)))?;
+    Ok(player.view())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn player_state(state: State<'_, AppState>) -> CommandResult<PlayerView> {
-    Ok(state.player.view())
+    Ok(state.calls()?.player().view())
 }

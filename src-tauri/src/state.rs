@@ -32,8 +32,6 @@ pub struct AppState {
     pub notices: Arc<Mutex<NoticeLog>>,
     /// Wakes the file upload loop when a file is queued.
     uploads: Arc<tokio::sync::Notify>,
-    /// Plays recordings from the timeline.
-    pub player: crate::recording_player::Player,
 }
 
 pub const DATABASE_FILE: &str = "linedesk.db";
@@ -83,7 +81,6 @@ impl AppState {
             away: Arc::new(Mutex::new(AwayTracker::new(chrono::Utc::now()))),
             notices,
             uploads: Arc::default(),
-            player: crate::recording_player::Player::default(),
         }
     }
 

@@ -34,12 +34,12 @@ pub struct RecordingStatus {
 /// How often the recording is made durable (`fdatasync`) while the call runs.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
 
-/// Makes the recording durable every [`SYNC_EVERY`] on a thread of its own, so the tick never
-/// waits for the disk. A killed app loses only the page being filled (the pages are handed to
-/// the kernel as they end); a power cut at most that and one more second.
+/// Makes the recording durable every [`SYNC_EVERY`] on a thread of its own, so neither the
+/// tick nor the end of the call waits for the disk: once stopped, the thread syncs a last time
+/// (the finished file) and ends by itself. A killed app loses only the page being filled (the
+/// pages are handed to the kernel as they end); a power cut at most that and one more second.
 struct Syncer {
     stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Syncer {
@@ -51,27 +51,29 @@ impl Syncer {
             .spawn(move || {
                 let step = Duration::from_millis(100);
                 let mut waited = Duration::ZERO;
-                while !stopped.load(Ordering::Relaxed) {
+                loop {
                     std::thread::sleep(step);
                     waited += step;
-                    if waited >= SYNC_EVERY {
+                    let last = stopped.load(Ordering::Relaxed);
+                    if last || waited >= SYNC_EVERY {
                         waited = Duration::ZERO;
                         // A failed sync leaves the data with the kernel: nothing to do here.
                         let _ = file.sync_data();
                     }
+                    if last {
+                        return;
+                    }
                 }
-            })
-            .ok();
-        Syncer { stop, thread }
+            });
+        // No thread (the system refused one): the pages still reach the kernel as they end.
+        drop(thread);
+        Syncer { stop }
     }
 }
 
 impl Drop for Syncer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -175,14 +177,9 @@ impl CallRecording {
     /// End the file; the error (if the recorder or its journal failed) and the gaps. The
     /// journal stays until the caller queued the recording ([`crate::journal::remove`]).
     pub(crate) fn finish(mut self) -> (Option<String>, Vec<RecordingGap>) {
-        match self.recorder.take().map(Recorder::finish) {
-            Some(Ok(file)) => {
-                if let Err(e) = file.sync_data() {
-                    self.error = Some(format!("the recording could not be made durable: {e}"));
-                }
-            }
-            Some(Err(e)) => self.error = Some(e.to_string()),
-            None => {}
+        // The syncer makes the finished file durable once stopped (when this is dropped).
+        if let Some(Err(e)) = self.recorder.take().map(Recorder::finish) {
+            self.error = Some(e.to_string());
         }
         (self.error.take(), self.gaps.list())
     }
