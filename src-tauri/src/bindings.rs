@@ -85,6 +85,12 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::hang_up_call,
             commands::set_call_muted,
             commands::set_call_hold,
+            crate::recording::set_recording_paused,
+            crate::recording_player::player_open,
+            crate::recording_player::player_play,
+            crate::recording_player::player_pause,
+            crate::recording_player::player_seek,
+            crate::recording_player::player_state,
             commands::transfer_appeal,
             crate::headset_buttons::headset_status,
         ])

@@ -46,6 +46,8 @@ pub struct CallView {
     pub mos: Option<f32>,
     /// The quality so far while connected, refreshed every second.
     pub quality: Option<QualityView>,
+    /// The recording's indicator while the call runs.
+    pub recording: Option<crate::recording::RecordingView>,
 }
 
 /// The in-call quality indicator's figures (V1: from the call's live statistics).
@@ -107,6 +109,8 @@ pub struct Calls {
     /// Silences the ringtone (`ringing.rs`) before the call opens the headset, which a
     /// raw ALSA device would refuse while the ring still holds it.
     release_ring: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    /// Plays recordings from the timeline; stopped when a call takes the headset.
+    player: crate::recording_player::Player,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,12 +165,15 @@ impl Calls {
             view: Arc::new(Mutex::new(idle())),
             notices,
             release_ring: Mutex::new(None),
+            player: crate::recording_player::Player::default(),
         });
         let listener = calls.clone();
         let incoming = calls.sync.incoming();
         tauri::async_runtime::spawn(async move { listener.listen(incoming).await });
         let meters = calls.clone();
         tauri::async_runtime::spawn(async move { meters.stream_levels().await });
+        // What a killed run left is queued before the first upload pass.
+        crate::recording::recover(&calls.recordings());
         let uploader = calls.clone();
         tauri::async_runtime::spawn(async move { uploader.upload_loop().await });
         calls
@@ -189,6 +196,7 @@ impl Calls {
                 let levels = *session.levels().borrow();
                 view.mic_dbfs = levels.microphone.rms_dbfs;
                 view.speaker_dbfs = levels.speaker.rms_dbfs;
+                view.recording = Some((*session.recording().borrow()).into());
                 view.quality = session.quality().borrow().map(|q| QualityView {
                     mos: q.mos as f32,
                     loss_percent: q.loss_percent as f32,
@@ -379,6 +387,44 @@ impl Calls {
         Ok(())
     }
 
+    /// Pause or resume the recording of the call in progress.
+    pub async fn set_recording_paused(&self, on: bool) -> Result<(), CallsError> {
+        let guard = self.active.lock().await;
+        let session = guard
+            .as_ref()
+            .and_then(|a| a.session.as_ref())
+            .ok_or(CallsError::NoCall)?;
+        session.set_recording_paused(on);
+        Ok(())
+    }
+
+    /// The session's token, the server as the app knows it and its extra CA file (for the
+    /// recording player's download).
+    pub fn token(&self) -> Option<String> {
+        self.sync.token()
+    }
+
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
+    }
+
+    pub fn store(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
+    pub fn player(&self) -> &crate::recording_player::Player {
+        &self.player
+    }
+
+    /// Whether a call holds the headset.
+    pub fn busy(&self) -> bool {
+        self.active.try_lock().map_or(true, |a| a.is_some())
+    }
+
     fn start_session(
         &self,
         call: &Arc<Call>,
@@ -388,18 +434,17 @@ impl Calls {
         if let Some(release) = lock(&self.release_ring).take() {
             release();
         }
+        // The call takes the headset: a recording being played stops.
+        self.player.stop();
         let dir = self.recordings();
         std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
         let (input, output) = device_choices(&self.store);
         let (io, missing) = headset(input, output);
         self.set_view(|v| v.device_notice = missing.map(|_| "no_headset".to_string()));
-        let mut session = CallSession::start(
-            call.clone(),
-            packets,
-            io,
-            SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg"))),
-        )
-        .map_err(|e| CallsError::Call(e.to_string()))?;
+        let mut config = SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg")));
+        config.journal = Some(linedesk_engine::journal::Journal::new(id, &self.server));
+        let mut session = CallSession::start(call.clone(), packets, io, config)
+            .map_err(|e| CallsError::Call(e.to_string()))?;
         crate::call_media::watch_stalls(
             session.quality(),
             self.view.clone(),
@@ -576,9 +621,22 @@ impl Calls {
                         quality: report.quality(),
                     })
                     .await;
-                if let Ok(queue) = UploadQueue::open(&self.recordings().join("outbox")) {
-                    let _ = queue.enqueue(id, &report.recording, &self.server);
-                }
+            }
+            // Queued (or never connected: nothing to keep), the journal goes; a recording that
+            // could not be queued keeps it and is queued at the next start.
+            let queued = active.connected_at.is_none()
+                || UploadQueue::open(&self.recordings().join("outbox"))
+                    .and_then(|queue| {
+                        queue.enqueue_with_gaps(
+                            id,
+                            &report.recording,
+                            &self.server,
+                            &report.recording_gaps,
+                        )
+                    })
+                    .is_ok();
+            if queued {
+                let _ = linedesk_engine::journal::remove(&report.recording);
             }
         }
         let reason = reason.to_string();

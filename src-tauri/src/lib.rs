@@ -19,6 +19,8 @@ pub mod headset_buttons;
 pub mod ice;
 pub mod line;
 pub mod notices;
+pub mod recording;
+pub mod recording_player;
 pub mod remote;
 pub mod remote_frames;
 pub mod ringing;

@@ -145,6 +145,15 @@ export const commands = {
 	hangUpCall: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("hang_up_call")),
 	setCallMuted: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_call_muted", { on })),
 	setCallHold: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_call_hold", { on })),
+	/**  Pause (`on`) or resume the recording of the call in progress. */
+	setRecordingPaused: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_recording_paused", { on })),
+	/**  Load the recording of call `call_id` from the line server (paused at its start). */
+	playerOpen: (callId: number) => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_open", { callId })),
+	/**  Play (or go on playing) the loaded recording on the headset. */
+	playerPlay: () => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_play")),
+	playerPause: () => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_pause")),
+	playerSeek: (positionMs: number) => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_seek", { positionMs })),
+	playerState: () => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_state")),
 	/**  A3: hand the client's open appeal to a colleague (their id) or back to the line's queue. */
 	transferAppeal: (lineId: number, clientId: number, to: number | null, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal", { lineId, clientId, to, reason })),
 	/**  The headset buttons' indicator: which headset answers and hangs up, if any. */
@@ -318,6 +327,8 @@ export type CallEntry_Deserialize = {
 	/**  The server holds its recording (size in bytes). */
 	recordingBytes?: number | null,
 	recordingMs?: number | null,
+	/**  Where the specialist paused the recording (nothing recorded), in order. */
+	recordingGaps: RecordingGapEntry[],
 };
 
 /**  A call in the client's timeline. */
@@ -333,6 +344,8 @@ export type CallEntry_Serialize = {
 	/**  The server holds its recording (size in bytes). */
 	recordingBytes: number | null,
 	recordingMs: number | null,
+	/**  Where the specialist paused the recording (nothing recorded), in order. */
+	recordingGaps: RecordingGapEntry[],
 };
 
 /**  What the call panel shows. */
@@ -365,6 +378,8 @@ export type CallView_Deserialize = {
 	mos?: number | null,
 	/**  The quality so far while connected, refreshed every second. */
 	quality?: QualityView_Deserialize | null,
+	/**  The recording's indicator while the call runs. */
+	recording?: RecordingView | null,
 };
 
 /**  What the call panel shows. */
@@ -394,6 +409,8 @@ export type CallView_Serialize = {
 	mos: number | null,
 	/**  The quality so far while connected, refreshed every second. */
 	quality: QualityView_Serialize | null,
+	/**  The recording's indicator while the call runs. */
+	recording: RecordingView | null,
 };
 
 /**  The file of a chat item: its id on the server and its size. */
@@ -711,6 +728,33 @@ export type NoticeRow = {
 	body: string,
 };
 
+/**  What the player component shows. */
+export type PlayerView = PlayerView_Serialize | PlayerView_Deserialize;
+
+/**  What the player component shows. */
+export type PlayerView_Deserialize = {
+	/**  The call whose recording is loaded. */
+	call?: number | null,
+	/**  `idle`, `loading`, `playing`, `paused`, `ended`. */
+	state: string,
+	positionMs: number,
+	durationMs: number,
+	/**  No headset could be opened: the position moves but nothing is heard. */
+	noHeadset: boolean,
+};
+
+/**  What the player component shows. */
+export type PlayerView_Serialize = {
+	/**  The call whose recording is loaded. */
+	call: number | null,
+	/**  `idle`, `loading`, `playing`, `paused`, `ended`. */
+	state: string,
+	positionMs: number,
+	durationMs: number,
+	/**  No headset could be opened: the position moves but nothing is heard. */
+	noHeadset: boolean,
+};
+
 /**  P1: the five statuses a specialist can be in. */
 export type PresenceStatus = "available" | "away" | "busy" | "do_not_disturb" | "offline";
 
@@ -775,6 +819,24 @@ export type QuickReply = {
 	title: string,
 	/**  May hold `{client}`, `{appeal}` and `{specialist}`, filled in by the UI. */
 	text: string,
+};
+
+/**  A stretch of a call left out of its recording: where in the recording, and how long. */
+export type RecordingGapEntry = {
+	atMs: number,
+	lengthMs: number,
+};
+
+/**  The call panel's recording indicator. */
+export type RecordingView = {
+	/**  Audio in the recording so far (the call less its pauses). */
+	recordedMs: number,
+	/**  Nothing is recorded right now. */
+	paused: boolean,
+	/**  Pauses so far. */
+	gaps: number,
+	/**  The recorder failed (the call goes on). */
+	failed: boolean,
 };
 
 export type RefusedAction = RefusedAction_Serialize | RefusedAction_Deserialize;

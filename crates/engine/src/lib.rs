@@ -34,22 +34,26 @@
 //! against what went in. [`SharedIo`] is the in-memory headset they use.
 
 pub mod analysis;
+pub mod call_recording;
 mod error;
 pub mod ice;
+pub mod journal;
 pub mod line;
 #[cfg(feature = "loopback")]
 pub mod loopback;
 pub mod queue;
+pub mod recording_gaps;
 pub mod report;
 pub mod session;
 mod shared_io;
 pub mod upload;
 pub mod wav;
 
+pub use call_recording::RecordingStatus;
 pub use error::EngineError;
 pub use linedesk_endpoint::{Bare, Connector, Endpoint, EndpointError, WebSocket};
 pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
 pub use session::{CallSession, Impairment, Levels, LiveQuality, MEDIA_STALL, SessionConfig, Side};
 pub use shared_io::SharedIo;
-pub use upload::{Uploaded, download_recording, upload_recording};
+pub use upload::{Uploaded, download_recording, upload_recording, upload_recording_with_gaps};

@@ -23,7 +23,8 @@ pub enum DelaySource {
 /// One call as this side measured it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallReport {
-    /// Audio time the engine ran (ticks × 20 ms), which is also the recording's length.
+    /// Audio time the engine ran (ticks × 20 ms), which is also the recording's length plus
+    /// its gaps.
     pub duration: Duration,
     /// Wall-clock time from the engine's start to its end: equal to `duration` within a tick
     /// or two when the tick loop kept real time.
@@ -41,8 +42,12 @@ pub struct CallReport {
     pub mos: f64,
     /// The finished two-channel recording (channel 0 specialist, channel 1 client).
     pub recording: PathBuf,
-    /// Why the recording stopped early, if it did (the call went on regardless).
+    /// Why the recording stopped early, or lost its crash journal, if it did (the call went
+    /// on regardless).
     pub recording_error: Option<String>,
+    /// Where the recording was paused (nothing recorded): `duration` less these is the file's
+    /// length.
+    pub recording_gaps: Vec<linedesk_protocol::RecordingGap>,
     /// Everything the headset reported during the call, in order.
     pub device_events: Vec<DeviceEvent>,
     /// Received packets the transport dropped because the engine read too slowly.
@@ -86,6 +91,7 @@ impl CallReport {
             mos,
             recording,
             recording_error: None,
+            recording_gaps: Vec::new(),
             device_events: Vec::new(),
             receive_overflow: 0,
             media_stalls: Vec::new(),

@@ -26,17 +26,18 @@ use linedesk_voice::codec::{CodecConfig, Decoder, Encoder, SAMPLE_RATE};
 use linedesk_voice::jitter::{JitterBuffer, JitterConfig};
 use linedesk_voice::level::{FLOOR_DBFS, Level, LevelMeter};
 use linedesk_voice::netsim::{NetConfig, NetSim};
-use linedesk_voice::recording::Recorder;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::MissedTickBehavior;
 
 use crate::EngineError;
+use crate::call_recording::{CallRecording, RecordingStatus};
+use crate::journal::Journal;
 use crate::report::CallReport;
 
 /// One frame of audio time.
 pub const TICK: Duration = Duration::from_millis(20);
 /// How often the RTT is read from WebRTC and the encoder's FEC is retuned (in ticks: 1 s).
-const EVERY_SECOND: u64 = 50;
+pub(crate) const EVERY_SECOND: u64 = 50;
 /// Nothing heard from the other side (no packet, no consent check) for this long while the
 /// call is up: the media has stopped, and the call says so ([`LiveQuality::no_media_for`],
 /// [`CallReport::media_stalls`]) instead of silently staying "connected".
@@ -84,6 +85,9 @@ pub struct SessionConfig {
     pub codec: CodecConfig,
     pub jitter: JitterConfig,
     pub impairment: Option<Impairment>,
+    /// Keep a crash journal next to the recording (`crate::journal`), so an interrupted one is
+    /// recovered at the next start.
+    pub journal: Option<Journal>,
 }
 
 impl SessionConfig {
@@ -94,6 +98,7 @@ impl SessionConfig {
             codec: CodecConfig::default(),
             jitter: JitterConfig::default(),
             impairment: None,
+            journal: None,
         }
     }
 }
@@ -144,6 +149,8 @@ pub struct CallSession {
     quality: watch::Receiver<Option<LiveQuality>>,
     devices: Option<mpsc::UnboundedReceiver<DeviceEvent>>,
     started: Instant,
+    pause: watch::Sender<bool>,
+    recording: watch::Receiver<RecordingStatus>,
 }
 
 impl CallSession {
@@ -155,7 +162,15 @@ impl CallSession {
         io: Box<dyn AudioIo>,
         config: SessionConfig,
     ) -> Result<CallSession, EngineError> {
-        let recorder = Recorder::create(&config.recording)?;
+        let (pause, paused) = watch::channel(false);
+        let (recording_tx, recording) = watch::channel(RecordingStatus::default());
+        let recorder = CallRecording::start(
+            config.recording.clone(),
+            config.side,
+            config.journal.clone(),
+            paused,
+            recording_tx,
+        )?;
         let (levels_tx, levels) = watch::channel(Levels::default());
         let (quality_tx, quality) = watch::channel(None);
         let (devices_tx, devices) = mpsc::unbounded_channel();
@@ -166,8 +181,7 @@ impl CallSession {
             decoder: Decoder::new()?,
             jitter: JitterBuffer::new(config.jitter),
             impairment: config.impairment.map(|i| NetSim::new(i.seed, i.net)),
-            recorder: Some(recorder),
-            recording_error: None,
+            recording: recorder,
             mic: LevelMeter::new(),
             speaker: LevelMeter::new(),
             levels: levels_tx,
@@ -196,7 +210,20 @@ impl CallSession {
             quality,
             devices: Some(devices),
             started,
+            pause,
+            recording,
         })
+    }
+
+    /// Pause (`true`) or resume the recording: while paused neither side is recorded and the
+    /// file gets a gap (listed in [`CallReport::recording_gaps`]); the call goes on.
+    pub fn set_recording_paused(&self, paused: bool) {
+        self.pause.send_replace(paused);
+    }
+
+    /// The recording's status, for the call panel's indicator.
+    pub fn recording(&self) -> watch::Receiver<RecordingStatus> {
+        self.recording.clone()
     }
 
     /// Both directions' levels, for the UI.
@@ -254,8 +281,7 @@ struct Engine {
     decoder: Decoder,
     jitter: JitterBuffer<Bytes>,
     impairment: Option<NetSim<ReceivedPacket>>,
-    recorder: Option<Recorder<std::fs::File>>,
-    recording_error: Option<String>,
+    recording: CallRecording,
     mic: LevelMeter,
     speaker: LevelMeter,
     levels: watch::Sender<Levels>,
@@ -364,29 +390,13 @@ impl Engine {
             speaker,
         });
 
-        self.record(local.as_ref(), &heard);
+        let up = !matches!(self.call.state(), CallState::Ringing) && !self.call.state().is_over();
+        self.recording.tick(up, local.as_ref(), &heard);
         self.ticks += 1;
         if self.ticks.is_multiple_of(EVERY_SECOND) {
             self.every_second().await?;
         }
         Ok(true)
-    }
-
-    /// Both sides of this frame into the recording; a failing recorder is dropped (the file
-    /// keeps what was flushed) and the call goes on.
-    fn record(&mut self, local: Option<&Frame>, remote: &Frame) {
-        let Some(recorder) = self.recorder.as_mut() else {
-            return;
-        };
-        let local = local.map(|f| &f[..]);
-        let (specialist, client) = match self.config.side {
-            Side::Specialist => (local, Some(&remote[..])),
-            Side::Client => (Some(&remote[..]), local),
-        };
-        if let Err(e) = recorder.write(specialist, client) {
-            self.recording_error = Some(e.to_string());
-            self.recorder = None;
-        }
     }
 
     /// Read the RTT and protect the outgoing stream against the loss seen incoming (the path
@@ -450,12 +460,8 @@ impl Engine {
         Some(silent)
     }
 
-    fn finish(mut self) -> Result<CallReport, EngineError> {
-        if let Some(recorder) = self.recorder.take()
-            && let Err(e) = recorder.finish()
-        {
-            self.recording_error = Some(e.to_string());
-        }
+    fn finish(self) -> Result<CallReport, EngineError> {
+        let (recording_error, recording_gaps) = self.recording.finish();
         let mut report = CallReport::new(
             TICK * u32::try_from(self.ticks).unwrap_or(u32::MAX),
             self.sent,
@@ -464,7 +470,8 @@ impl Engine {
             self.config.recording.clone(),
         );
         report.elapsed = self.started.elapsed();
-        report.recording_error = self.recording_error;
+        report.recording_error = recording_error;
+        report.recording_gaps = recording_gaps;
         report.device_events = self.device_log;
         report.receive_overflow = self.call.receive_overflow();
         report.media_stalls = self.stalls;

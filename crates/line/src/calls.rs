@@ -3,7 +3,7 @@
 //! reports its statistics once, and the specialist's recording is attached to the appeal.
 //! The media never passes here; the server relays the WebRTC signalling in memory.
 
-use linedesk_protocol::{AppealChannel, CallEndReason, CallQuality, Event, Role};
+use linedesk_protocol::{AppealChannel, CallEndReason, CallQuality, Event, RecordingGap, Role};
 
 use crate::call_repo::{CallRecord, CallStage, NewCall, RecordingRow};
 use crate::error::{LineError, RepoError};
@@ -320,12 +320,16 @@ pub fn may_record<R: Repo>(
 }
 
 /// The recording's bytes of `call` (`may_record` said yes) are kept: its row and
-/// `Event::CallRecorded` on the call's appeal.
+/// `Event::CallRecorded` on the call's appeal, with where the specialist paused it (`gaps`,
+/// checked against the recording's length: in order, none past its end).
 pub fn recorded<R: Repo>(
     w: &mut Work<'_, R>,
     call: &CallRecord,
     recording: &RecordingRow,
+    gaps: &[RecordingGap],
 ) -> Result<(), LineError> {
+    RecordingGap::check_list(gaps, recording.duration_ms)
+        .map_err(|e| LineError::Invalid(format!("the recording's gaps: {e}")))?;
     w.repo.insert_recording(recording)?;
     w.append(
         call.line,
@@ -335,6 +339,7 @@ pub fn recorded<R: Repo>(
             client: call.client,
             bytes: recording.bytes,
             duration_ms: recording.duration_ms,
+            gaps: gaps.to_vec(),
         },
     )
 }

@@ -20,8 +20,8 @@ mod limits;
 mod query;
 mod workstation;
 pub use call::{
-    CallEndReason, CallQuality, MAX_CANDIDATE_BYTES, MAX_RECORDING_BYTES, MAX_SDP_BYTES,
-    MAX_SDP_MID_BYTES, SignalPayload,
+    CallEndReason, CallQuality, GapError, MAX_CANDIDATE_BYTES, MAX_RECORDING_BYTES,
+    MAX_RECORDING_GAPS, MAX_SDP_BYTES, MAX_SDP_MID_BYTES, RecordingGap, SignalPayload,
 };
 mod remote;
 pub use guest::GuestSignIn;
@@ -528,6 +528,9 @@ pub enum Event {
         client: u64,
         bytes: u64,
         duration_ms: u64,
+        /// Where the specialist paused the recording (in order; none in older events).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        gaps: Vec<RecordingGap>,
     },
     /// The client asked to be called back (`Action::RequestCallBack`), on `appeal`.
     CallBackRequested {

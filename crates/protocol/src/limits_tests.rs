@@ -381,6 +381,13 @@ fn maximal_events() -> Vec<Event> {
             client: ID,
             bytes: u64::MAX,
             duration_ms: u64::MAX,
+            gaps: vec![
+                crate::RecordingGap {
+                    at_ms: u64::MAX,
+                    length_ms: u64::MAX,
+                };
+                crate::MAX_RECORDING_GAPS
+            ],
         },
         Event::CallBackRequested {
             appeal: ID,

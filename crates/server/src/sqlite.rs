@@ -720,6 +720,7 @@ impl Storage for SqliteStorage {
         call: u64,
         ogg: &[u8],
         duration_ms: u64,
+        gaps: &[linedesk_protocol::RecordingGap],
         now_ms: i64,
     ) -> Result<RecordingSaved, StorageError> {
         call_repo::save_recording(
@@ -727,8 +728,11 @@ impl Storage for SqliteStorage {
             &self.files,
             actor,
             call,
-            ogg,
-            duration_ms,
+            call_repo::Upload {
+                ogg,
+                duration_ms,
+                gaps,
+            },
             now_ms,
         )
     }

@@ -305,13 +305,15 @@ pub trait Storage: Send + Sync + 'static {
     fn call(&self, call: u64) -> Result<Option<CallRecord>, StorageError>;
     /// V1: keep the recording of `call` (an Ogg Opus file of `duration_ms`) uploaded by
     /// `actor`, who must be the call's specialist, and attach it to the call's appeal with
-    /// `Event::CallRecorded`. The same bytes again are a duplicate; other bytes a conflict.
+    /// `Event::CallRecorded` (with where it was paused, `gaps`). The same bytes again are a
+    /// duplicate; other bytes a conflict.
     fn save_recording(
         &self,
         actor: Subject,
         call: u64,
         ogg: &[u8],
         duration_ms: u64,
+        gaps: &[linedesk_protocol::RecordingGap],
         now_ms: i64,
     ) -> Result<RecordingSaved, StorageError>;
     /// The call and its recording (`None` before the upload); `None` for no such call.

@@ -335,7 +335,7 @@ fn call_rules<S: Storage>(open: Open<'_, S>) {
         .apply(client, "s0", &stats, NOW)
         .expect_err("never connected");
     assert!(matches!(early, StorageError::Invalid(_)), "{early:?}");
-    let early = s.save_recording(anna, call, b"OggS", 1_000, NOW);
+    let early = s.save_recording(anna, call, b"OggS", 1_000, &[], NOW);
     assert!(matches!(early, Err(StorageError::Invalid(_))), "{early:?}");
 
     done(s.apply(anna, "a2", &answer, NOW + 1_000));
@@ -360,22 +360,22 @@ fn call_rules<S: Storage>(open: Open<'_, S>) {
         }
     )));
 
-    let not_hers = s.save_recording(vera, call, b"OggS", 1_000, NOW);
+    let not_hers = s.save_recording(vera, call, b"OggS", 1_000, &[], NOW);
     assert!(
         matches!(not_hers, Err(StorageError::NotAllowed(_))),
         "{not_hers:?}"
     );
-    let saved = s.save_recording(anna, call, b"OggS1", 60_000, NOW + 62_000);
+    let saved = s.save_recording(anna, call, b"OggS1", 60_000, &[], NOW + 62_000);
     assert!(
         matches!(&saved, Ok(RecordingSaved::Done(e)) if matches!(e.event, Event::CallRecorded { bytes: 5, .. })),
         "{saved:?}"
     );
     assert_eq!(
-        s.save_recording(anna, call, b"OggS1", 60_000, NOW)
+        s.save_recording(anna, call, b"OggS1", 60_000, &[], NOW)
             .expect("same"),
         RecordingSaved::Duplicate
     );
-    let different = s.save_recording(anna, call, b"OggS2", 60_000, NOW);
+    let different = s.save_recording(anna, call, b"OggS2", 60_000, &[], NOW);
     assert!(
         matches!(different, Err(StorageError::Conflict(_))),
         "{different:?}"

@@ -55,7 +55,7 @@ pub use outbox::OutboxItem;
 pub use profile::Profile;
 pub use reference::{KbArticle, QuickReply};
 pub use remote_sessions::RemoteSessionEntry;
-pub use replica::{CallEntry, Colleague};
+pub use replica::{CallEntry, Colleague, RecordingGapEntry};
 pub use settings::{Language, Settings};
 pub use tickets::{TicketHistoryRow, TicketQueue, TicketRow, TicketView};
 

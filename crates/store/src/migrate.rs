@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_guest_clients",
         sql: include_str!("../../../migrations/0014_guest_clients.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_recording_gaps",
+        sql: include_str!("../../../migrations/0018_recording_gaps.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

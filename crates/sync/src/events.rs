@@ -128,11 +128,19 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             call,
             bytes,
             duration_ms,
+            gaps,
             ..
         } => RemoteChange::CallRecorded {
             call: id(call),
             bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
             duration_ms: i64::try_from(duration_ms).unwrap_or(i64::MAX),
+            gaps: gaps
+                .iter()
+                .map(|g| linedesk_store::RecordingGapEntry {
+                    at_ms: i64::try_from(g.at_ms).unwrap_or(i64::MAX),
+                    length_ms: i64::try_from(g.length_ms).unwrap_or(i64::MAX),
+                })
+                .collect(),
         },
         Event::TicketCreated {
             ticket,

@@ -21,8 +21,10 @@ mod error;
 pub mod jitter;
 pub mod level;
 pub mod netsim;
+pub mod playback;
 pub mod quality;
 pub mod recording;
+pub mod recovery;
 pub mod resample;
 
 pub use error::VoiceError;

@@ -391,15 +391,26 @@ pub(crate) fn stats_of(
 /// Store the recording of `call` uploaded by its specialist and attach it to the appeal (the
 /// rules are `linedesk_line::calls::may_record`/`recorded`): the bytes are written durably
 /// first, then the row that says they are complete commits with the event.
+/// An uploaded recording: the file, its length and where it was paused.
+pub(crate) struct Upload<'a> {
+    pub ogg: &'a [u8],
+    pub duration_ms: u64,
+    pub gaps: &'a [linedesk_protocol::RecordingGap],
+}
+
 pub(crate) fn save_recording(
     inner: &mut Inner,
     files: &RecordingFiles,
     actor: Subject,
     call: u64,
-    ogg: &[u8],
-    duration_ms: u64,
+    upload: Upload<'_>,
     now_ms: i64,
 ) -> Result<RecordingSaved, StorageError> {
+    let Upload {
+        ogg,
+        duration_ms,
+        gaps,
+    } = upload;
     let sha = format!("{:x}", Sha256::digest(ogg));
     let (saved, events) = batch::in_work(inner, now_ms, |w: &mut Work<'_>| {
         let Some(c) = linedesk_line::calls::may_record(w, actor, call, &sha)? else {
@@ -414,7 +425,7 @@ pub(crate) fn save_recording(
             uploaded_by: actor.id,
             uploaded_ms: now_ms,
         };
-        linedesk_line::calls::recorded(w, &c, &row)?;
+        linedesk_line::calls::recorded(w, &c, &row, gaps)?;
         Ok(true)
     })?;
     match (saved, events.into_iter().next()) {
