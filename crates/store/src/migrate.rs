@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_guest_clients",
         sql: include_str!("../../../migrations/0014_guest_clients.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_call_quality",
+        sql: include_str!("../../../migrations/0017_call_quality.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {
