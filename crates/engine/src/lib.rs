@@ -39,6 +39,7 @@ pub mod ice;
 pub mod line;
 #[cfg(feature = "loopback")]
 pub mod loopback;
+pub mod protection;
 pub mod queue;
 pub mod report;
 pub mod session;

@@ -86,6 +86,9 @@ pub struct JitterStats {
     pub inserted: u64,
     /// How long the slot just played waited after the fastest possible arrival.
     pub current_delay: Duration,
+    /// The mean of `current_delay` over every slot played so far (where the buffer's share of
+    /// the mouth-to-ear delay goes).
+    pub mean_delay: Duration,
     pub target_delay: Duration,
     /// RFC 3550 interarrival jitter.
     pub jitter: Duration,
@@ -145,6 +148,9 @@ pub struct JitterBuffer<P> {
     /// Highest sequence numbers after which a gap (a loss) was seen, oldest first; those more
     /// than `WINDOW` packets old are forgotten.
     gaps: VecDeque<i64>,
+    /// Sum and count of the delays of played slots (µs), for `JitterStats::mean_delay`.
+    delay_sum_us: i64,
+    delays: i64,
     stats: JitterStats,
 }
 
@@ -166,6 +172,8 @@ impl<P: Clone> JitterBuffer<P> {
             last_transit: None,
             jitter_us: 0.0,
             gaps: VecDeque::new(),
+            delay_sum_us: 0,
+            delays: 0,
             stats: JitterStats {
                 target_delay: config.initial_delay,
                 ..JitterStats::default()
@@ -251,8 +259,12 @@ impl<P: Clone> JitterBuffer<P> {
         } else {
             self.slot()
         };
-        self.stats.current_delay =
-            from_micros(now - ts_micros(self.play_ts - FRAME) - self.base_transit);
+        let delay = now - ts_micros(self.play_ts - FRAME) - self.base_transit;
+        self.stats.current_delay = from_micros(delay);
+        if matches!(playout, Playout::Frame(_)) {
+            self.delay_sum_us += delay.max(0);
+            self.delays += 1;
+        }
         playout
     }
 
@@ -265,6 +277,9 @@ impl<P: Clone> JitterBuffer<P> {
         }
         stats.target_delay = from_micros(self.target_us);
         stats.jitter = from_micros(self.jitter_us as i64);
+        if self.delays > 0 {
+            stats.mean_delay = from_micros(self.delay_sum_us / self.delays);
+        }
         stats
     }
 
