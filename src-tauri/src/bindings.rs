@@ -74,6 +74,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::kb_hints,
             commands::call_state,
             commands::list_calls,
+            crate::call_quality::call_quality,
             commands::audio_devices,
             commands::test_tone,
             commands::watch_levels,

@@ -12,6 +12,7 @@
 pub mod away;
 pub mod bindings;
 pub mod call_media;
+pub mod call_quality;
 pub mod calls;
 pub mod commands;
 pub mod error;

@@ -122,6 +122,8 @@ export const commands = {
 	callState: () => typedError<CallView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("call_state")),
 	/**  V1, A7: the client's calls, for the chat's timeline. */
 	listCalls: (lineId: number, clientId: number) => typedError<CallEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_calls", { lineId, clientId })),
+	/**  Both parties' statistics of `call_id` (the specialist's first); empty until one reported. */
+	callQuality: (callId: number) => typedError<CallQualityEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("call_quality", { callId })),
 	/**  W2: the microphones and speakers this machine has, defaults first. */
 	audioDevices: () => typedError<AudioDevices_Serialize, CommandError_Serialize>(__TAURI_INVOKE("audio_devices")),
 	/**  W2: a one-second 1 kHz tone on the chosen speaker; returns the device that played it. */
@@ -346,6 +348,49 @@ export type CallEntry_Serialize = {
 	recordingMs: number | null,
 	/**  Where the specialist paused the recording (nothing recorded), in order. */
 	recordingGaps: RecordingGapEntry[],
+};
+
+/**  One party's statistics of a call, as the timeline shows them. */
+export type CallQualityEntry = CallQualityEntry_Serialize | CallQualityEntry_Deserialize;
+
+/**  One party's statistics of a call, as the timeline shows them. */
+export type CallQualityEntry_Deserialize = {
+	/**  Who measured: `specialist` or `client`. Their loss and jitter are of what they heard. */
+	from: string,
+	/**  E-model MOS times 100 (100-450). */
+	mosCenti: number,
+	/**  The other side's packets that never arrived, tenths of a percent. */
+	lossPermille: number,
+	/**  The other side's packets that came too late to play, tenths of a percent. */
+	latePermille: number,
+	jitterMs: number,
+	rttMs?: number | null,
+	/**
+	 *  How the other side received this party's audio (its RTCP receiver reports): loss in
+	 *  tenths of a percent and jitter. `None` when no report came.
+	 */
+	farLossPermille?: number | null,
+	farJitterMs?: number | null,
+};
+
+/**  One party's statistics of a call, as the timeline shows them. */
+export type CallQualityEntry_Serialize = {
+	/**  Who measured: `specialist` or `client`. Their loss and jitter are of what they heard. */
+	from: string,
+	/**  E-model MOS times 100 (100-450). */
+	mosCenti: number,
+	/**  The other side's packets that never arrived, tenths of a percent. */
+	lossPermille: number,
+	/**  The other side's packets that came too late to play, tenths of a percent. */
+	latePermille: number,
+	jitterMs: number,
+	rttMs: number | null,
+	/**
+	 *  How the other side received this party's audio (its RTCP receiver reports): loss in
+	 *  tenths of a percent and jitter. `None` when no report came.
+	 */
+	farLossPermille: number | null,
+	farJitterMs: number | null,
 };
 
 /**  What the call panel shows. */

@@ -41,6 +41,7 @@ pub mod journal;
 pub mod line;
 #[cfg(feature = "loopback")]
 pub mod loopback;
+pub mod protection;
 pub mod queue;
 pub mod recording_gaps;
 pub mod report;

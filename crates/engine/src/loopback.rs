@@ -13,6 +13,7 @@ use linedesk_server::auth::hash_password;
 use linedesk_server::ice::IceConfig;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
+use linedesk_voice::codec::CodecConfig;
 
 use crate::EngineError;
 pub use crate::SharedIo;
@@ -202,6 +203,8 @@ pub struct Loopback {
     pub impairment: Option<Impairment>,
     /// The server's database, both recordings and the upload queue go here.
     pub dir: PathBuf,
+    /// Both engines' encoder settings (FEC on by default).
+    pub codec: CodecConfig,
     /// The STUN/TURN servers the line hands out (none: host candidates only).
     pub ice: IceConfig,
     /// Both parties over relayed (TURN) paths only.
@@ -242,6 +245,7 @@ pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
     let session = |side, name: &str, seed| {
         let mut c = SessionConfig::new(side, config.dir.join(name));
         c.impairment = config.impairment.map(|i| Impairment { seed, ..i });
+        c.codec = config.codec;
         c
     };
     let spec_session = CallSession::start(

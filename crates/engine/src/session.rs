@@ -25,13 +25,14 @@ use linedesk_call::{Call, CallError, CallState, ReceivedPacket, Sent, TICKS_PER_
 use linedesk_voice::codec::{CodecConfig, Decoder, Encoder, SAMPLE_RATE};
 use linedesk_voice::jitter::{JitterBuffer, JitterConfig};
 use linedesk_voice::level::{FLOOR_DBFS, Level, LevelMeter};
-use linedesk_voice::netsim::{NetConfig, NetSim};
+use linedesk_voice::netsim::{NetConfig, NetSim, Rng};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::MissedTickBehavior;
 
 use crate::EngineError;
 use crate::call_recording::{CallRecording, RecordingStatus};
 use crate::journal::Journal;
+use crate::protection::LossProtection;
 use crate::report::CallReport;
 
 /// One frame of audio time.
@@ -52,7 +53,9 @@ pub enum Side {
     Client,
 }
 
-/// A network made worse on purpose, between the transport and the jitter buffer.
+/// A network made worse on purpose. Loss is applied where this side sends (the packet's
+/// sequence number is used up, so the other side's RTCP receiver reports see it as on a real
+/// lossy path); jitter, reorder and duplicates between the transport and the jitter buffer.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Impairment {
     pub net: NetConfig,
@@ -180,7 +183,13 @@ impl CallSession {
             encoder: Encoder::new(&config.codec)?,
             decoder: Decoder::new()?,
             jitter: JitterBuffer::new(config.jitter),
-            impairment: config.impairment.map(|i| NetSim::new(i.seed, i.net)),
+            impairment: config
+                .impairment
+                .map(|i| NetSim::new(i.seed, NetConfig { loss: 0.0, ..i.net })),
+            send_loss: config
+                .impairment
+                .map(|i| (Rng::new(i.seed ^ 0x5eed), i.net.loss)),
+            protection: LossProtection::new(config.codec),
             recording: recorder,
             mic: LevelMeter::new(),
             speaker: LevelMeter::new(),
@@ -196,6 +205,7 @@ impl CallSession {
             heard_at: None,
             stall: None,
             stalls: Vec::new(),
+            far_side: None,
             started,
             call,
             packets,
@@ -281,6 +291,9 @@ struct Engine {
     decoder: Decoder,
     jitter: JitterBuffer<Bytes>,
     impairment: Option<NetSim<ReceivedPacket>>,
+    /// The emulated loss of this side's packets on their way out ([`Impairment`]).
+    send_loss: Option<(Rng, f64)>,
+    protection: LossProtection,
     recording: CallRecording,
     mic: LevelMeter,
     speaker: LevelMeter,
@@ -299,6 +312,8 @@ struct Engine {
     stall: Option<Instant>,
     /// Every stall so far: how long it lasted (the last one until now if it goes on).
     stalls: Vec<Duration>,
+    /// The other side's latest RTCP receiver report of this side's stream.
+    far_side: Option<linedesk_call::FarSide>,
     started: Instant,
 }
 
@@ -349,7 +364,19 @@ impl Engine {
         if let Some(frame) = &local {
             let packet = self.encoder.encode(frame)?;
             // One- or two-byte packets are DTX silence: not sent.
-            if packet.len() > 2 {
+            let lost = packet.len() > 2
+                && self
+                    .send_loss
+                    .as_mut()
+                    .is_some_and(|(rng, loss)| rng.chance(*loss));
+            if lost {
+                match self.call.lose_packet().await {
+                    Ok(true) => self.sent += 1,
+                    Ok(false) => {}
+                    Err(CallError::Over) => return Ok(false),
+                    Err(other) => return Err(other.into()),
+                }
+            } else if packet.len() > 2 {
                 match self
                     .call
                     .send_packet(Bytes::from(packet), self.timestamp)
@@ -399,8 +426,8 @@ impl Engine {
         Ok(true)
     }
 
-    /// Read the RTT and protect the outgoing stream against the loss seen incoming (the path
-    /// back is assumed as lossy as the path here: RTCP receiver reports are not read yet).
+    /// Read the RTT, and protect the outgoing stream against the loss the other side reports
+    /// in its RTCP receiver reports ([`LossProtection`]).
     async fn every_second(&mut self) -> Result<(), EngineError> {
         // One reading of the statistics a second: the RTT and what was heard.
         let health = self.call.transport_health().await;
@@ -418,9 +445,12 @@ impl Engine {
             received: stats.received,
             no_media_for,
         }));
-        let loss = (stats.loss_percent() + stats.late_percent()).ceil();
-        let expected = loss.clamp(f64::from(self.config.codec.expected_loss_percent), 30.0);
-        self.encoder.set_expected_loss(expected as u8)?;
+        let protect = self.protection.update(health.far_side);
+        self.encoder
+            .set_expected_loss(protect.expected_loss_percent)?;
+        self.encoder.set_bitrate(protect.bitrate)?;
+        self.encoder.set_max_band(protect.band)?;
+        self.far_side = health.far_side.or(self.far_side);
         Ok(())
     }
 
@@ -475,6 +505,7 @@ impl Engine {
         report.device_events = self.device_log;
         report.receive_overflow = self.call.receive_overflow();
         report.media_stalls = self.stalls;
+        report.far_side = self.far_side;
         Ok(report)
     }
 }

@@ -30,6 +30,7 @@ async fn speech_goes_through_two_engines_and_the_recording_reaches_the_appeal() 
         length: None,
         impairment: None,
         dir: dir.path().to_path_buf(),
+        codec: Default::default(),
         ice: Default::default(),
         relay_only: false,
     })

@@ -43,6 +43,7 @@ async fn a_relay_only_call_through_coturn_carries_speech_both_ways() {
         length: None,
         impairment: None,
         dir: dir.path().to_path_buf(),
+        codec: Default::default(),
         ice: ice(&turn, SECRET),
         relay_only: true,
     })

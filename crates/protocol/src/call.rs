@@ -51,6 +51,14 @@ pub struct CallQuality {
     pub rtt_ms: Option<u32>,
     /// E-model MOS estimate times 100 (100-450).
     pub mos_centi: u16,
+    /// How the *other* side received this side's audio, from its RTCP receiver reports: the
+    /// packets it lost, in tenths of a percent of those sent (`None`: no report came, or an
+    /// older app).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub far_loss_permille: Option<u32>,
+    /// The other side's interarrival jitter of this side's packets, from the same reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub far_jitter_ms: Option<u32>,
 }
 
 /// Why a call ended.
@@ -289,6 +297,7 @@ mod tests {
             buffer_ms: 40,
             rtt_ms: None,
             mos_centi: 420,
+            ..CallQuality::default()
         };
         let stats = Action::CallStats { call: 3, quality };
         assert_eq!(

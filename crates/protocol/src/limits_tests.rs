@@ -53,6 +53,8 @@ fn maximal_actions() -> Vec<Action> {
         buffer_ms: u32::MAX,
         rtt_ms: Some(u32::MAX),
         mos_centi: u16::MAX,
+        far_loss_permille: Some(u32::MAX),
+        far_jitter_ms: Some(u32::MAX),
     };
     let actions = vec![
         Action::SendMessage {
@@ -258,6 +260,8 @@ fn maximal_events() -> Vec<Event> {
         buffer_ms: u32::MAX,
         rtt_ms: Some(u32::MAX),
         mos_centi: u16::MAX,
+        far_loss_permille: Some(u32::MAX),
+        far_jitter_ms: Some(u32::MAX),
     };
     // A transfer to another line finishes the appeal with `→ line {id}: {reason}`.
     let transfer_result = format!("→ line {ID}: {}", worst(MAX_TRANSFER_REASON_CHARS));

@@ -23,6 +23,9 @@ fn quality(mos_centi: u16) -> CallQuality {
         buffer_ms: 40,
         rtt_ms: Some(1),
         mos_centi,
+        // How the other side received this party's audio (its RTCP reports): kept too.
+        far_loss_permille: Some(25),
+        far_jitter_ms: Some(3),
     }
 }
 

@@ -27,6 +27,7 @@ pub mod migrate;
 pub mod appeal_list;
 pub mod appeal_notes;
 pub mod appeals;
+pub mod call_quality;
 mod chat;
 mod clients;
 pub mod files;
@@ -47,6 +48,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use appeal_list::{AppealListFilter, AppealListStatus, AppealRecord};
 pub use appeal_notes::{AppealNote, AppealNoteChange};
+pub use call_quality::{CallQualityChange, CallQualityEntry};
 pub use chat::{Author, Message, MessageHit, MessageStatus};
 pub use clients::{ClientCard, ClientList, ClientRow, CompanyCard, Line};
 pub use error::StoreError;

@@ -194,6 +194,8 @@ pub enum RemoteChange {
     },
     /// V2: a remote session was asked, started or ended.
     RemoteSession(crate::remote_sessions::RemoteSessionChange),
+    /// Issue 14: one party's statistics of a finished call.
+    CallQuality(crate::call_quality::CallQualityChange),
     /// Something the store does not keep (yet): only the cursor moves.
     Skip,
 }
@@ -604,6 +606,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             ticket_log::changed(tx, *id, *queue, entry)
         }
         RemoteChange::RemoteSession(change) => crate::remote_sessions::apply(tx, line, change),
+        RemoteChange::CallQuality(change) => crate::call_quality::apply(tx, change),
         RemoteChange::TicketQueue { id, name } => ticket_log::queue_named(tx, line, *id, name),
         RemoteChange::AppealOpened {
             client,

@@ -1,5 +1,11 @@
 //! `linedesk-voice loopback --input speech.wav --output heard.wav [--reply reply.wav]
-//! [--loss 5] [--jitter 30] [--reorder 2] [--seconds N] [--seed S] [--dir DIR]`
+//! [--loss 5] [--jitter 30] [--reorder 2] [--seconds N] [--seed S] [--dir DIR]
+//! [--fec on|off] [--bitrate BITS] [--band wide|superwide|full] [--expected-loss PERCENT]`
+//!
+//! `linedesk-voice simulate --input speech.wav --output heard.wav [--loss 5] [--jitter 30]
+//! [--reorder 2] [--seed S] [--fec on|off] [--bitrate BITS]`: the same direction without the
+//! engine, the transport or a clock (`linedesk_voice::pipeline`): the codec and the jitter
+//! buffer alone in simulated time, the yardstick the loopback is compared with.
 //!
 //! A whole call on this machine: a real line server in this process on 127.0.0.1, the
 //! specialist calls `client-1` through its signalling, real WebRTC on loopback carries the
@@ -13,14 +19,27 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use linedesk_engine::CallReport;
 use linedesk_engine::analysis::align;
 use linedesk_engine::loopback::{Loopback, run};
 use linedesk_engine::{EngineError, Impairment, wav};
+use linedesk_voice::codec::{Band, CodecConfig, Encoder};
+use linedesk_voice::jitter::JitterConfig;
+use linedesk_voice::netsim::NetConfig;
 
-const USAGE: &str = "usage: linedesk-voice loopback --input speech.wav --output heard.wav \
-[--reply reply.wav] [--loss PERCENT] [--jitter MS] [--reorder PERCENT] [--seconds N] [--seed S] [--dir DIR]";
+const USAGE: &str = "usage: linedesk-voice loopback|simulate --input speech.wav --output heard.wav \
+[--reply reply.wav] [--loss PERCENT] [--jitter MS] [--reorder PERCENT] [--seconds N] [--seed S] [--dir DIR] \
+[--fec on|off] [--bitrate BITS] [--band wide|superwide|full] [--expected-loss PERCENT]";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Loopback,
+    Simulate,
+}
 
 struct Options {
+    command: Command,
+    codec: CodecConfig,
     input: PathBuf,
     output: PathBuf,
     reply: Option<PathBuf>,
@@ -36,10 +55,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let Some((command, rest)) = args.split_first() else {
         return Err(USAGE.into());
     };
-    if command != "loopback" {
-        return Err(format!("unknown command {command:?}\n{USAGE}"));
-    }
+    let command = match command.as_str() {
+        "loopback" => Command::Loopback,
+        "simulate" => Command::Simulate,
+        other => return Err(format!("unknown command {other:?}\n{USAGE}")),
+    };
     let mut o = Options {
+        command,
+        codec: CodecConfig::default(),
         input: PathBuf::new(),
         output: PathBuf::new(),
         reply: None,
@@ -69,6 +92,23 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--seconds" => o.seconds = Some(number(value)?),
             "--seed" => o.seed = number(value)? as u64,
             "--dir" => o.dir = Some(value.into()),
+            "--fec" => {
+                o.codec.fec = match value.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    other => return Err(format!("--fec: on or off, not {other}")),
+                }
+            }
+            "--bitrate" => o.codec.bitrate = number(value)? as u32,
+            "--band" => {
+                o.codec.max_band = match value.as_str() {
+                    "wide" => Band::Wide,
+                    "superwide" => Band::SuperWide,
+                    "full" => Band::Full,
+                    other => return Err(format!("--band: wide, superwide or full, not {other}")),
+                }
+            }
+            "--expected-loss" => o.codec.expected_loss_percent = number(value)? as u8,
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }
     }
@@ -76,6 +116,73 @@ fn parse(args: &[String]) -> Result<Options, String> {
         return Err(USAGE.into());
     }
     Ok(o)
+}
+
+/// The codec and the jitter buffer alone, in simulated time.
+fn simulate(o: &Options) -> Result<(), EngineError> {
+    let talk = wav::read(&o.input)?;
+    let net = NetConfig {
+        delay: Duration::ZERO,
+        jitter: Duration::from_millis(o.jitter_ms),
+        loss: o.loss / 100.0,
+        reorder: o.reorder / 100.0,
+        ..NetConfig::default()
+    };
+    let out = linedesk_voice::pipeline::simulate(
+        &talk,
+        &o.codec,
+        JitterConfig::default(),
+        net,
+        o.seed,
+        Duration::from_secs(1),
+    )?;
+    wav::write(&o.output, &out.output)?;
+    println!(
+        "simulated: network loss {} %, jitter up to {} ms, reorder {} % (seed {}), FEC {}, {} bit/s",
+        o.loss,
+        o.jitter_ms,
+        o.reorder,
+        o.seed,
+        if o.codec.fec { "on" } else { "off" },
+        o.codec.bitrate
+    );
+    let j = &out.jitter;
+    println!(
+        "sent {}, received {}, loss {:.1} %, late {:.1} %, concealed {}, target {} ms",
+        out.sent,
+        j.received,
+        j.loss_percent(),
+        j.late_percent(),
+        j.concealed,
+        j.target_delay.as_millis()
+    );
+    if let Some(a) = align(&talk, &out.output, Duration::from_secs(1)) {
+        println!(
+            "mouth-to-ear delay: {:.1} ms (correlation {:.3})",
+            a.delay.as_secs_f64() * 1000.0,
+            a.correlation
+        );
+    }
+    Ok(())
+}
+
+/// Where the mouth-to-ear delay of the talker → listener direction goes.
+fn breakdown(
+    total: Duration,
+    listener: &CallReport,
+    codec: CodecConfig,
+) -> Result<(), EngineError> {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let lookahead = f64::from(Encoder::new(&codec)?.lookahead()?) / 48.0;
+    let network = listener.rtt.map_or(0.0, |r| ms(r) / 2.0);
+    let buffer = ms(listener.jitter.mean_delay);
+    let rest = ms(total) - lookahead - network - buffer;
+    println!(
+        "mouth-to-ear breakdown: Opus lookahead {lookahead:.1} ms + network (RTT/2) {network:.1} ms \
+         + jitter buffer (mean hold past the fastest arrival) {buffer:.1} ms + the rest (packet \
+         transit above the fastest, tick phase between the engines, scheduling) {rest:.1} ms"
+    );
+    Ok(())
 }
 
 async fn loopback(o: Options) -> Result<(), EngineError> {
@@ -108,6 +215,7 @@ async fn loopback(o: Options) -> Result<(), EngineError> {
         length: o.seconds.map(Duration::from_secs_f64),
         impairment,
         dir: dir.clone(),
+        codec: o.codec,
         ice: Default::default(),
         relay_only: false,
     })
@@ -126,6 +234,7 @@ async fn loopback(o: Options) -> Result<(), EngineError> {
                 a.correlation,
                 a.segment_correlation
             );
+            breakdown(mouth_to_ear, &outcome.client, o.codec)?;
         }
         None => println!("mouth-to-ear delay: not found (nothing came out?)"),
     }
@@ -175,7 +284,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(loopback(options)) {
+    let result = match options.command {
+        Command::Simulate => simulate(&options),
+        Command::Loopback => runtime.block_on(loopback(options)),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("linedesk-voice: {e} [{}]", e.code());

@@ -229,8 +229,8 @@ impl CallRepo for SqliteRepo<'_> {
             let inserted = self.tx.execute(
                 "INSERT INTO call_stats (call_id, party, at, duration_ms, packets_sent,
                      packets_received, loss_permille, late_permille, jitter_ms, buffer_ms,
-                     rtt_ms, mos_centi)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     rtt_ms, mos_centi, far_loss_permille, far_jitter_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (call_id, party) DO NOTHING",
                 params![
                     sql_id(call),
@@ -245,6 +245,8 @@ impl CallRepo for SqliteRepo<'_> {
                     q.buffer_ms,
                     q.rtt_ms,
                     q.mos_centi,
+                    q.far_loss_permille,
+                    q.far_jitter_ms,
                 ],
             )?;
             Ok(inserted == 1)
@@ -359,7 +361,7 @@ pub(crate) fn stats_of(
 ) -> Result<Vec<(Role, CallQuality)>, StorageError> {
     let mut stmt = conn.prepare_cached(
         "SELECT party, duration_ms, packets_sent, packets_received, loss_permille, late_permille,
-             jitter_ms, buffer_ms, rtt_ms, mos_centi
+             jitter_ms, buffer_ms, rtt_ms, mos_centi, far_loss_permille, far_jitter_ms
          FROM call_stats WHERE call_id = ?1 ORDER BY party DESC",
     )?;
     let rows = stmt
@@ -381,6 +383,8 @@ pub(crate) fn stats_of(
                     buffer_ms: r.get(7)?,
                     rtt_ms: r.get(8)?,
                     mos_centi: r.get(9)?,
+                    far_loss_permille: r.get(10)?,
+                    far_jitter_ms: r.get(11)?,
                 },
             ))
         })?

@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_guests_ratings"),
     migration!(15, "0015_call_transfers"),
     migration!(16, "0016_unanswered"),
+    migration!(17, "0017_call_far_side"),
 ];
 
 pub fn latest_version() -> i64 {
