@@ -21,6 +21,7 @@ mod error;
 pub mod jitter;
 pub mod level;
 pub mod netsim;
+pub mod processing;
 pub mod quality;
 pub mod recording;
 pub mod resample;
