@@ -26,11 +26,13 @@ use linedesk_voice::codec::{CodecConfig, Decoder, Encoder, SAMPLE_RATE};
 use linedesk_voice::jitter::{JitterBuffer, JitterConfig};
 use linedesk_voice::level::{FLOOR_DBFS, Level, LevelMeter};
 use linedesk_voice::netsim::{NetConfig, NetSim};
+use linedesk_voice::processing::{Estimates, Stages};
 use linedesk_voice::recording::Recorder;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::MissedTickBehavior;
 
 use crate::EngineError;
+use crate::echo::MicPath;
 use crate::report::CallReport;
 
 /// One frame of audio time.
@@ -84,6 +86,10 @@ pub struct SessionConfig {
     pub codec: CodecConfig,
     pub jitter: JitterConfig,
     pub impairment: Option<Impairment>,
+    /// The microphone path's stages at the start; see [`CallSession::set_processing`]. None
+    /// unless asked for: the app asks for what its settings say (every stage on by default,
+    /// for a real headset); simulated parties whose microphone is a WAV file need none.
+    pub processing: Stages,
 }
 
 impl SessionConfig {
@@ -94,6 +100,7 @@ impl SessionConfig {
             codec: CodecConfig::default(),
             jitter: JitterConfig::default(),
             impairment: None,
+            processing: Stages::NONE,
         }
     }
 }
@@ -143,6 +150,8 @@ pub struct CallSession {
     levels: watch::Receiver<Levels>,
     quality: watch::Receiver<Option<LiveQuality>>,
     devices: Option<mpsc::UnboundedReceiver<DeviceEvent>>,
+    processing: watch::Sender<Stages>,
+    echo: watch::Receiver<Estimates>,
     started: Instant,
 }
 
@@ -160,12 +169,15 @@ impl CallSession {
         let (quality_tx, quality) = watch::channel(None);
         let (devices_tx, devices) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
+        let (processing, stages) = watch::channel(config.processing);
+        let (estimates, echo) = watch::channel(Estimates::default());
         let started = Instant::now();
         let engine = Engine {
             encoder: Encoder::new(&config.codec)?,
             decoder: Decoder::new()?,
             jitter: JitterBuffer::new(config.jitter),
             impairment: config.impairment.map(|i| NetSim::new(i.seed, i.net)),
+            mic_path: MicPath::new(stages, estimates),
             recorder: Some(recorder),
             recording_error: None,
             mic: LevelMeter::new(),
@@ -195,6 +207,8 @@ impl CallSession {
             levels,
             quality,
             devices: Some(devices),
+            processing,
+            echo,
             started,
         })
     }
@@ -212,6 +226,16 @@ impl CallSession {
     /// The headset's events as they happen (taken once; later calls get `None`).
     pub fn device_events(&mut self) -> Option<mpsc::UnboundedReceiver<DeviceEvent>> {
         self.devices.take()
+    }
+
+    /// Switch the microphone path's stages while the call runs (from the next frame).
+    pub fn set_processing(&self, stages: Stages) {
+        self.processing.send_replace(stages);
+    }
+
+    /// The echo canceller's estimates (ERLE, delay), refreshed every second.
+    pub fn echo_estimates(&self) -> watch::Receiver<Estimates> {
+        self.echo.clone()
     }
 
     /// When the engine started: the time origin of its recording and its speaker output.
@@ -254,6 +278,7 @@ struct Engine {
     decoder: Decoder,
     jitter: JitterBuffer<Bytes>,
     impairment: Option<NetSim<ReceivedPacket>>,
+    mic_path: MicPath,
     recorder: Option<Recorder<std::fs::File>>,
     recording_error: Option<String>,
     mic: LevelMeter,
@@ -311,7 +336,10 @@ impl Engine {
         }
 
         // Capture → encode → send.
-        let captured = self.io.read_frame();
+        let captured = self.io.read_frame().map(|mut frame| {
+            self.mic_path.capture(&mut frame, self.io.as_ref());
+            frame
+        });
         let microphone = self.mic.process(
             captured
                 .as_ref()
@@ -358,6 +386,7 @@ impl Engine {
             Err(_) => self.decoder.decode(None)?,
         };
         self.io.write_frame(&heard);
+        self.mic_path.render(&heard, self.io.as_ref());
         let speaker = self.speaker.process(&heard, SAMPLE_RATE);
         self.levels.send_replace(Levels {
             microphone,
@@ -393,6 +422,7 @@ impl Engine {
     /// back is assumed as lossy as the path here: RTCP receiver reports are not read yet).
     async fn every_second(&mut self) -> Result<(), EngineError> {
         // One reading of the statistics a second: the RTT and what was heard.
+        self.mic_path.publish();
         let health = self.call.transport_health().await;
         if let Some(rtt) = health.rtt {
             self.rtt = Some(rtt);
