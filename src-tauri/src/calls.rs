@@ -370,6 +370,19 @@ impl Calls {
         Ok(())
     }
 
+    /// The microphone path's stages for the call in progress (from its next frame).
+    pub async fn set_processing(&self, stages: linedesk_engine::Stages) {
+        if let Some(session) = self
+            .active
+            .lock()
+            .await
+            .as_ref()
+            .and_then(|a| a.session.as_ref())
+        {
+            session.set_processing(stages);
+        }
+    }
+
     fn start_session(
         &self,
         call: &Arc<Call>,
@@ -381,13 +394,10 @@ impl Calls {
         let (input, output) = device_choices(&self.store);
         let (io, missing) = headset(input, output);
         self.set_view(|v| v.device_notice = missing.map(|_| "no_headset".to_string()));
-        let mut session = CallSession::start(
-            call.clone(),
-            packets,
-            io,
-            SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg"))),
-        )
-        .map_err(|e| CallsError::Call(e.to_string()))?;
+        let mut config = SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg")));
+        config.processing = crate::echo::stages(&self.store);
+        let mut session = CallSession::start(call.clone(), packets, io, config)
+            .map_err(|e| CallsError::Call(e.to_string()))?;
         crate::call_media::watch_stalls(
             session.quality(),
             self.view.clone(),

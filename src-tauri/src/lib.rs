@@ -14,6 +14,7 @@ pub mod bindings;
 pub mod call_media;
 pub mod calls;
 pub mod commands;
+pub mod echo;
 pub mod error;
 pub mod ice;
 pub mod line;

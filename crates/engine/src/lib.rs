@@ -54,6 +54,8 @@ pub mod wav;
 pub use echo_io::EchoIo;
 pub use error::EngineError;
 pub use linedesk_endpoint::{Bare, Connector, Endpoint, EndpointError, WebSocket};
+/// The microphone path's stages and the echo canceller's estimates, for the app.
+pub use linedesk_voice::processing::{Estimates, Stages};
 pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
 pub use session::{CallSession, Impairment, Levels, LiveQuality, MEDIA_STALL, SessionConfig, Side};

@@ -39,6 +39,7 @@ pub mod replica;
 mod settings;
 mod ticket_actions;
 pub mod tickets;
+mod voice_processing;
 
 use std::io::Read;
 use std::path::Path;
@@ -58,6 +59,7 @@ pub use remote_sessions::RemoteSessionEntry;
 pub use replica::{CallEntry, Colleague};
 pub use settings::{Language, Settings};
 pub use tickets::{TicketHistoryRow, TicketQueue, TicketRow, TicketView};
+pub use voice_processing::VoiceProcessing;
 
 use error::Result;
 
