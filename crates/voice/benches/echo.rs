@@ -11,7 +11,7 @@
 //!   echo is left in it (its correlation with the echo alone, likewise processed);
 //! - a 150 ms jump of the delay at 5 s: ERLE over 7-12 s and when it held 20 dB again;
 //! - CPU: mean time in the processor per 10 ms chunk (render + capture), echo canceller
-//!   alone and all stages.
+//!   alone and all stages; and the latency the processing adds to the microphone path.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -112,6 +112,29 @@ fn main() {
             erle_db(&run.echo[at(secs(2))..a], &run.out[at(secs(2))..a]),
             erle_db(&run.echo[b..], &run.out[b..]),
             ms(after),
+        );
+    }
+
+    // Latency the processing adds: the lag of white noise through it (nothing from the far end).
+    let mut seed = 1u64;
+    let noise: Vec<f32> = (0..at(secs(2)))
+        .map(|_| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) as f32 / (1u64 << 31) as f32 - 0.5) * 0.1
+        })
+        .collect();
+    for (name, stages) in [
+        ("echo canceller alone", Stages::ECHO_ONLY),
+        ("all stages", Stages::ALL),
+    ] {
+        let through = without_echo(stages, &noise);
+        let from = at(secs(1));
+        let (_, lag) = correlation(&noise[from..], &through[from..], 960);
+        println!(
+            "latency added, {name}: {lag} samples = {:.1} ms",
+            lag as f64 / 48.0
         );
     }
 
