@@ -55,6 +55,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::workstation::list_uploads,
             crate::workstation::download_file,
             crate::workstation::save_kb_draft,
+            crate::echo::voice_processing,
+            crate::echo::set_voice_processing,
             commands::list_remote_sessions,
             commands::remote_dismiss,
             commands::remote_end,

@@ -425,6 +425,19 @@ impl Calls {
         self.active.try_lock().map_or(true, |a| a.is_some())
     }
 
+    /// The microphone path's stages for the call in progress (from its next frame).
+    pub async fn set_processing(&self, stages: linedesk_engine::Stages) {
+        if let Some(session) = self
+            .active
+            .lock()
+            .await
+            .as_ref()
+            .and_then(|a| a.session.as_ref())
+        {
+            session.set_processing(stages);
+        }
+    }
+
     fn start_session(
         &self,
         call: &Arc<Call>,
@@ -443,6 +456,7 @@ impl Calls {
         self.set_view(|v| v.device_notice = missing.map(|_| "no_headset".to_string()));
         let mut config = SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg")));
         config.journal = Some(linedesk_engine::journal::Journal::new(id, &self.server));
+        config.processing = crate::echo::stages(&self.store);
         let mut session = CallSession::start(call.clone(), packets, io, config)
             .map_err(|e| CallsError::Call(e.to_string()))?;
         crate::call_media::watch_stalls(

@@ -15,6 +15,7 @@ pub mod call_media;
 pub mod call_quality;
 pub mod calls;
 pub mod commands;
+pub mod echo;
 pub mod error;
 pub mod headset_buttons;
 pub mod ice;

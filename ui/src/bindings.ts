@@ -74,6 +74,9 @@ export const commands = {
 	downloadFile: (fileId: number, name: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("download_file", { fileId, name })),
 	/**  C8: keep a reply as a draft KB article of the line (through the outbox). */
 	saveKbDraft: (lineId: number, subject: string, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_kb_draft", { lineId, subject, text })),
+	voiceProcessing: () => typedError<VoiceProcessing, CommandError_Serialize>(__TAURI_INVOKE("voice_processing")),
+	/**  Save the stages and switch them in the call in progress, if any. */
+	setVoiceProcessing: (processing: VoiceProcessing) => typedError<VoiceProcessing, CommandError_Serialize>(__TAURI_INVOKE("set_voice_processing", { processing })),
 	/**  V2, A7: the client's remote sessions, for the chat's timeline. */
 	listRemoteSessions: (lineId: number, clientId: number) => typedError<RemoteSessionEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_remote_sessions", { lineId, clientId })),
 	/**  V2: close the viewer's window of an ended session. */
@@ -1341,6 +1344,15 @@ export type UploadRow_Serialize = {
 	createdAt: number,
 	/**  Why the server refused it for good, if it did. */
 	failedReason: string | null,
+};
+
+export type VoiceProcessing = {
+	/**  The client's voice coming back through the headset removed (AEC). */
+	echoCancellation: boolean,
+	/**  Background noise reduced. */
+	noiseSuppression: boolean,
+	/**  The specialist's voice kept at a steady level. */
+	gainControl: boolean,
 };
 
 /* Tauri Specta runtime */

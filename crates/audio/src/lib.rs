@@ -4,6 +4,7 @@
 //! got) for tests and the command-line loopback.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 pub mod backend;
 mod cpal_backend;
@@ -62,6 +63,15 @@ pub trait AudioIo: Send {
     fn write_frame(&mut self, frame: &Frame);
     /// What happened to the devices since the last call.
     fn poll_events(&mut self) -> Vec<DeviceEvent>;
+    /// How long a frame just written waits before the speaker plays it, as far as this side
+    /// knows (its playback buffer): where the echo canceller starts looking for the echo.
+    fn playback_delay(&self) -> Duration {
+        Duration::ZERO
+    }
+    /// How long the frame just read waited after it was captured (the capture buffer).
+    fn capture_delay(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// A microphone that plays back given samples and a speaker that keeps what it was given.

@@ -26,11 +26,13 @@ use linedesk_voice::codec::{CodecConfig, Decoder, Encoder, SAMPLE_RATE};
 use linedesk_voice::jitter::{JitterBuffer, JitterConfig};
 use linedesk_voice::level::{FLOOR_DBFS, Level, LevelMeter};
 use linedesk_voice::netsim::{NetConfig, NetSim, Rng};
+use linedesk_voice::processing::{Estimates, Stages};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::MissedTickBehavior;
 
 use crate::EngineError;
 use crate::call_recording::{CallRecording, RecordingStatus};
+use crate::echo::MicPath;
 use crate::journal::Journal;
 use crate::protection::LossProtection;
 use crate::report::CallReport;
@@ -91,6 +93,10 @@ pub struct SessionConfig {
     /// Keep a crash journal next to the recording (`crate::journal`), so an interrupted one is
     /// recovered at the next start.
     pub journal: Option<Journal>,
+    /// The microphone path's stages at the start; see [`CallSession::set_processing`]. None
+    /// unless asked for: the app asks for what its settings say (every stage on by default,
+    /// for a real headset); simulated parties whose microphone is a WAV file need none.
+    pub processing: Stages,
 }
 
 impl SessionConfig {
@@ -102,6 +108,7 @@ impl SessionConfig {
             jitter: JitterConfig::default(),
             impairment: None,
             journal: None,
+            processing: Stages::NONE,
         }
     }
 }
@@ -151,6 +158,8 @@ pub struct CallSession {
     levels: watch::Receiver<Levels>,
     quality: watch::Receiver<Option<LiveQuality>>,
     devices: Option<mpsc::UnboundedReceiver<DeviceEvent>>,
+    processing: watch::Sender<Stages>,
+    echo: watch::Receiver<Estimates>,
     started: Instant,
     pause: watch::Sender<bool>,
     recording: watch::Receiver<RecordingStatus>,
@@ -178,6 +187,8 @@ impl CallSession {
         let (quality_tx, quality) = watch::channel(None);
         let (devices_tx, devices) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
+        let (processing, stages) = watch::channel(config.processing);
+        let (estimates, echo) = watch::channel(Estimates::default());
         let started = Instant::now();
         let engine = Engine {
             encoder: Encoder::new(&config.codec)?,
@@ -190,6 +201,7 @@ impl CallSession {
                 .impairment
                 .map(|i| (Rng::new(i.seed ^ 0x5eed), i.net.loss)),
             protection: LossProtection::new(config.codec),
+            mic_path: MicPath::new(stages, estimates),
             recording: recorder,
             mic: LevelMeter::new(),
             speaker: LevelMeter::new(),
@@ -219,6 +231,8 @@ impl CallSession {
             levels,
             quality,
             devices: Some(devices),
+            processing,
+            echo,
             started,
             pause,
             recording,
@@ -249,6 +263,16 @@ impl CallSession {
     /// The headset's events as they happen (taken once; later calls get `None`).
     pub fn device_events(&mut self) -> Option<mpsc::UnboundedReceiver<DeviceEvent>> {
         self.devices.take()
+    }
+
+    /// Switch the microphone path's stages while the call runs (from the next frame).
+    pub fn set_processing(&self, stages: Stages) {
+        self.processing.send_replace(stages);
+    }
+
+    /// The echo canceller's estimates (ERLE, delay), refreshed every second.
+    pub fn echo_estimates(&self) -> watch::Receiver<Estimates> {
+        self.echo.clone()
     }
 
     /// When the engine started: the time origin of its recording and its speaker output.
@@ -294,6 +318,7 @@ struct Engine {
     /// The emulated loss of this side's packets on their way out ([`Impairment`]).
     send_loss: Option<(Rng, f64)>,
     protection: LossProtection,
+    mic_path: MicPath,
     recording: CallRecording,
     mic: LevelMeter,
     speaker: LevelMeter,
@@ -352,7 +377,10 @@ impl Engine {
         }
 
         // Capture → encode → send.
-        let captured = self.io.read_frame();
+        let captured = self.io.read_frame().map(|mut frame| {
+            self.mic_path.capture(&mut frame, self.io.as_ref());
+            frame
+        });
         let microphone = self.mic.process(
             captured
                 .as_ref()
@@ -411,6 +439,7 @@ impl Engine {
             Err(_) => self.decoder.decode(None)?,
         };
         self.io.write_frame(&heard);
+        self.mic_path.render(&heard, self.io.as_ref());
         let speaker = self.speaker.process(&heard, SAMPLE_RATE);
         self.levels.send_replace(Levels {
             microphone,
@@ -430,6 +459,7 @@ impl Engine {
     /// in its RTCP receiver reports ([`LossProtection`]).
     async fn every_second(&mut self) -> Result<(), EngineError> {
         // One reading of the statistics a second: the RTT and what was heard.
+        self.mic_path.publish();
         let health = self.call.transport_health().await;
         if let Some(rtt) = health.rtt {
             self.rtt = Some(rtt);

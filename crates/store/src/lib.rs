@@ -40,6 +40,7 @@ pub mod replica;
 mod settings;
 mod ticket_actions;
 pub mod tickets;
+mod voice_processing;
 
 use std::io::Read;
 use std::path::Path;
@@ -60,6 +61,7 @@ pub use remote_sessions::RemoteSessionEntry;
 pub use replica::{CallEntry, Colleague, RecordingGapEntry};
 pub use settings::{Language, Settings};
 pub use tickets::{TicketHistoryRow, TicketQueue, TicketRow, TicketView};
+pub use voice_processing::VoiceProcessing;
 
 use error::Result;
 

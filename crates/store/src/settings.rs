@@ -111,7 +111,7 @@ impl Settings {
 }
 
 impl Store {
-    fn setting(&self, key: &str) -> Result<Option<String>> {
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn
@@ -187,6 +187,20 @@ impl Store {
         }
         tx.commit()?;
         self.settings()
+    }
+
+    /// Write some settings rows in one transaction.
+    pub(crate) fn save_setting_rows(&self, rows: &[(&str, &str)]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        for (key, value) in rows {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = ?2",
+                [key, value],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     pub(crate) fn device_id(&self) -> Result<String> {

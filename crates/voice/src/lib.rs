@@ -24,6 +24,7 @@ pub mod level;
 pub mod netsim;
 pub mod playback;
 pub mod pipeline;
+pub mod processing;
 pub mod quality;
 pub mod recording;
 pub mod recovery;

@@ -1,6 +1,8 @@
 //! `linedesk-voice loopback --input speech.wav --output heard.wav [--reply reply.wav]
 //! [--loss 5] [--jitter 30] [--reorder 2] [--seconds N] [--seed S] [--dir DIR]
-//! [--fec on|off] [--bitrate BITS] [--band wide|superwide|full] [--expected-loss PERCENT]`
+//! [--fec on|off] [--bitrate BITS] [--band wide|superwide|full] [--expected-loss PERCENT]
+//! [--aec on|off] [--ns on|off] [--agc on|off] [--echo-delay MS [--echo-level DB]]
+//! [--heard-back back.wav]`
 //!
 //! `linedesk-voice simulate --input speech.wav --output heard.wav [--loss 5] [--jitter 30]
 //! [--reorder 2] [--seed S] [--fec on|off] [--bitrate BITS]`: the same direction without the
@@ -14,6 +16,15 @@
 //! them can be made worse on both receive paths. Prints the mouth-to-ear delay (cross-
 //! correlation of input and output), the jitter buffer's statistics, loss and MOS of both
 //! sides, and the decoded length of both recordings.
+//!
+//! `--aec`, `--ns` and `--agc` switch both engines' echo cancellation, noise suppression and
+//! gain control: off by default here (the microphones are WAV files, with no room and no
+//! noise, and the figures stay comparable with earlier runs); `--aec on --ns on --agc on` is
+//! what the app does by default. `--echo-delay` puts an echo path on the
+//! client's headset (its speaker heard by its microphone after that delay, through a room's
+//! impulse response, `--echo-level` dB below the speaker, -6 by default): the specialist's
+//! speaker, written to `--heard-back`, then carries their own voice back unless the client's
+//! canceller removes it; the level of that echo is printed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,10 +37,12 @@ use linedesk_engine::{EngineError, Impairment, wav};
 use linedesk_voice::codec::{Band, CodecConfig, Encoder};
 use linedesk_voice::jitter::JitterConfig;
 use linedesk_voice::netsim::NetConfig;
+use linedesk_voice::processing::{EchoPath, Stages};
 
 const USAGE: &str = "usage: linedesk-voice loopback|simulate --input speech.wav --output heard.wav \
 [--reply reply.wav] [--loss PERCENT] [--jitter MS] [--reorder PERCENT] [--seconds N] [--seed S] [--dir DIR] \
-[--fec on|off] [--bitrate BITS] [--band wide|superwide|full] [--expected-loss PERCENT]";
+[--fec on|off] [--bitrate BITS] [--band wide|superwide|full] [--expected-loss PERCENT] \
+[--aec on|off] [--ns on|off] [--agc on|off] [--echo-delay MS [--echo-level DB]] [--heard-back back.wav]";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -49,6 +62,10 @@ struct Options {
     seconds: Option<f64>,
     seed: u64,
     dir: Option<PathBuf>,
+    processing: Stages,
+    echo_delay_ms: Option<f64>,
+    echo_level_db: f64,
+    heard_back: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -72,12 +89,21 @@ fn parse(args: &[String]) -> Result<Options, String> {
         seconds: None,
         seed: 1,
         dir: None,
+        processing: Stages::NONE,
+        echo_delay_ms: None,
+        echo_level_db: -6.0,
+        heard_back: None,
     };
     let mut it = rest.iter();
     while let Some(flag) = it.next() {
         let value = it
             .next()
             .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let switch = |v: &str| match v {
+            "on" => Ok(true),
+            "off" => Ok(false),
+            _ => Err(format!("{flag}: on or off, not {v}")),
+        };
         let number = |v: &str| {
             v.parse::<f64>()
                 .map_err(|_| format!("{flag}: not a number: {v}"))
@@ -109,6 +135,18 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 }
             }
             "--expected-loss" => o.codec.expected_loss_percent = number(value)? as u8,
+            "--aec" => o.processing.echo_cancellation = switch(value)?,
+            "--ns" => o.processing.noise_suppression = switch(value)?,
+            "--agc" => o.processing.gain_control = switch(value)?,
+            "--echo-delay" => match number(value)? {
+                ms if (0.0..=1000.0).contains(&ms) => o.echo_delay_ms = Some(ms),
+                _ => return Err(format!("{flag}: from 0 to 1000 ms")),
+            },
+            "--echo-level" => match number(value)? {
+                db if (-60.0..=0.0).contains(&db) => o.echo_level_db = db,
+                _ => return Err(format!("{flag}: from -60 to 0 dB")),
+            },
+            "--heard-back" => o.heard_back = Some(value.into()),
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }
     }
@@ -218,6 +256,14 @@ async fn loopback(o: Options) -> Result<(), EngineError> {
         codec: o.codec,
         ice: Default::default(),
         relay_only: false,
+        processing: o.processing,
+        client_echo: o.echo_delay_ms.map(|ms| {
+            EchoPath::new(
+                Duration::from_secs_f64(ms / 1000.0),
+                o.echo_level_db,
+                o.seed,
+            )
+        }),
     })
     .await?;
     wav::write(&o.output, &outcome.heard)?;
@@ -237,6 +283,27 @@ async fn loopback(o: Options) -> Result<(), EngineError> {
             breakdown(mouth_to_ear, &outcome.client, o.codec)?;
         }
         None => println!("mouth-to-ear delay: not found (nothing came out?)"),
+    }
+    let p = o.processing;
+    println!(
+        "microphone path: echo cancellation {}, noise suppression {}, gain control {}",
+        p.echo_cancellation, p.noise_suppression, p.gain_control
+    );
+    if let Some(ms) = o.echo_delay_ms {
+        // The echo comes back after the talk has reached the client and returned: skip the
+        // first two seconds, where the canceller converges.
+        let from = (2 * 48_000).min(outcome.heard_back.len());
+        let dbfs = |x: &[f32]| 20.0 * rms(x).max(1e-10).log10();
+        println!(
+            "echo path on the client's headset: {ms} ms, {} dB; the specialist heard their own \
+             voice back at {:.1} dBFS RMS after 2 s (their voice: {:.1} dBFS)",
+            o.echo_level_db,
+            dbfs(&outcome.heard_back[from..]),
+            dbfs(&talk),
+        );
+    }
+    if let Some(path) = &o.heard_back {
+        wav::write(path, &outcome.heard_back)?;
     }
     println!("specialist heard: {}", outcome.specialist);
     println!("client heard:     {}", outcome.client);
@@ -262,6 +329,10 @@ async fn loopback(o: Options) -> Result<(), EngineError> {
         println!("(recordings were in a temporary directory; pass --dir to keep them)");
     }
     Ok(())
+}
+
+fn rms(x: &[f32]) -> f64 {
+    (x.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / x.len().max(1) as f64).sqrt()
 }
 
 fn main() -> ExitCode {
