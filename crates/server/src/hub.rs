@@ -134,9 +134,10 @@ impl Mailbox {
         }
     }
 
-    /// Wait until something is queued.
-    pub async fn ready(&self) {
-        self.ready.notified().await;
+    /// Wait until something is queued (kept across the session loop's turns: pinned once,
+    /// renewed after it fired).
+    pub fn ready(&self) -> tokio::sync::futures::Notified<'_> {
+        self.ready.notified()
     }
 
     /// Everything queued so far.
