@@ -575,18 +575,9 @@ impl Session {
         key: &str,
         action: Action,
     ) -> Result<Result<Applied, StorageError>, tokio::task::JoinError> {
-        let hub = server.hub.clone();
-        let publish = move |applied: &Result<Applied, StorageError>| {
-            if let Ok(Applied::Done(events)) = applied {
-                hub.publish(events);
-            }
-        };
         let (answer, answered) = tokio::sync::oneshot::channel();
-        let publish_then = publish.clone();
-        let then: Then = Box::new(move |applied| {
-            publish_then(&applied);
-            let _ = answer.send(applied);
-        });
+        let handing = server.hub.in_order();
+        let then: Then = Box::new(move |applied| handing.hand(applied, answer));
         let storage = server.storage.clone();
         match storage.apply_then(subject, key, &action, now_ms(), then) {
             Ok(()) => Ok(answered.await.unwrap_or_else(|_| {
@@ -597,11 +588,14 @@ impl Session {
             })),
             Err(_) => {
                 let key = key.to_string();
+                let hub = server.hub.clone();
                 tokio::task::spawn_blocking(move || {
                     let applied = storage.apply(subject, &key, &action, now_ms());
                     // Published by the thread that committed, at once: events reach the hub
                     // in about the order they were committed.
-                    publish(&applied);
+                    if let Ok(Applied::Done(events)) = &applied {
+                        hub.publish(events);
+                    }
                     applied
                 })
                 .await
