@@ -1,13 +1,15 @@
 //! Actions' outcomes from the storage's committer to the hub and to their sessions, in commit
-//! order. The committer's thread only queues each outcome ([`Hub::in_order`]); one task of the
-//! runtime takes whatever has queued, publishes the events (encoded once, in sequence: nothing
+//! order. The committer's thread only queues each outcome ([`Handing::hand`]); the hub's own
+//! thread takes whatever has queued, publishes the events (encoded once, in sequence: nothing
 //! is held for an earlier number) and answers each session. The committer goes on with its
-//! next batch meanwhile, and a session woken by the task finds the events of every action the
-//! task took at once.
+//! next batch meanwhile, and a session woken for these events finds those of every action
+//! taken at once. A thread rather than a task of the runtime: publishing must not wait behind
+//! the thousands of session tasks it wakes.
 
+use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::Hub;
 use crate::storage::{Applied, StorageError, StoredEvent};
@@ -16,49 +18,52 @@ use crate::storage::{Applied, StorageError, StoredEvent};
 pub type Outcome = Result<Applied, StorageError>;
 pub(super) type Ordered = (Outcome, oneshot::Sender<Outcome>);
 
-/// Outcomes taken by the task at once at most.
+/// Outcomes taken at once at most.
 const TAKEN: usize = 1024;
 
-/// The queue of [`Hub::in_order`], made on first use (it needs the runtime).
-pub(super) type InOrder = Arc<OnceLock<mpsc::UnboundedSender<Ordered>>>;
+/// The queue of [`Hub::in_order`], made on first use; `None` when its thread could not start
+/// (then outcomes are published where they are handed).
+pub(super) type InOrder = Arc<OnceLock<Option<mpsc::Sender<Ordered>>>>;
 
 impl Hub {
-    /// Where a committing thread hands each outcome, in commit order ([`Handing::hand`]); made
-    /// here, on the runtime (its task starts on first use).
+    /// Where a committing thread hands each outcome, in commit order ([`Handing::hand`]).
     pub fn in_order(&self) -> Handing {
-        let queue = tokio::runtime::Handle::try_current().ok().map(|runtime| {
-            self.in_order
-                .get_or_init(|| self.start_in_order(&runtime))
-                .clone()
-        });
+        let queue = self.in_order.get_or_init(|| self.start_in_order()).clone();
         Handing {
             queue,
             hub: self.clone(),
         }
     }
 
-    fn start_in_order(&self, runtime: &tokio::runtime::Handle) -> mpsc::UnboundedSender<Ordered> {
-        let (queue, mut queued) = mpsc::unbounded_channel::<Ordered>();
-        // The task's hub has no queue of its own: the task ends when the last sender (this
+    fn start_in_order(&self) -> Option<mpsc::Sender<Ordered>> {
+        let (queue, queued) = mpsc::channel::<Ordered>();
+        // The thread's hub has no queue of its own: the thread ends when the last sender (this
         // hub's) is dropped.
         let hub = Hub {
             in_order: InOrder::default(),
             ..self.clone()
         };
-        runtime.spawn(async move {
-            let mut taken = Vec::with_capacity(TAKEN);
-            while queued.recv_many(&mut taken, TAKEN).await > 0 {
-                publish_and_answer(&hub, std::mem::take(&mut taken));
-            }
-        });
-        queue
+        // Started from a session: the thread enters its runtime, where a gap left by events
+        // published elsewhere (an upload, the CLI) is filled or skipped on a timer.
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        std::thread::Builder::new()
+            .name("linedesk-hub".into())
+            .spawn(move || {
+                let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
+                while let Ok(first) = queued.recv() {
+                    let mut taken = vec![first];
+                    taken.extend(queued.try_iter().take(TAKEN - 1));
+                    publish_and_answer(&hub, taken);
+                }
+            })
+            .ok()
+            .map(|_| queue)
     }
 }
 
 /// One action's way to the hub (see [`Hub::in_order`]).
 pub struct Handing {
-    /// `None` outside a runtime (a unit test): published at once.
-    queue: Option<mpsc::UnboundedSender<Ordered>>,
+    queue: Option<mpsc::Sender<Ordered>>,
     hub: Hub,
 }
 
@@ -69,7 +74,6 @@ impl Handing {
         let refused = match &self.queue {
             Some(queue) => match queue.send((outcome, answer)) {
                 Ok(()) => return,
-                // The task is gone (the runtime is shutting down).
                 Err(refused) => refused.0,
             },
             None => (outcome, answer),
