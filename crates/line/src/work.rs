@@ -81,6 +81,14 @@ impl<'l, R: Repo> Work<'l, R> {
         })
     }
 
+    /// The dispatcher of `line` as this action sees it, to read (no copy).
+    pub fn view(&self, line: u64) -> Option<&Dispatcher> {
+        self.changed
+            .get(&line)
+            .or_else(|| self.batch.and_then(|b| b.get(&line)))
+            .or_else(|| self.live.get(&line))
+    }
+
     /// Replace `line`'s dispatcher (a line just created or a specialist who now serves it).
     pub fn put_dispatcher(&mut self, line: u64, dispatcher: Dispatcher) {
         self.changed.insert(line, dispatcher);
@@ -171,6 +179,12 @@ impl<'l, R: Repo> Work<'l, R> {
 
     /// P4: the client acted in their open appeal; its holder may no longer take that.
     pub fn client_activity(&mut self, line: u64, appeal: u64) -> Result<(), LineError> {
+        // Most messages change nothing: seen without copying the line's dispatcher.
+        if let Some(view) = self.view(line)
+            && view.client_activity_changes_nothing(AppealId(appeal))?
+        {
+            return Ok(());
+        }
         let moved = self.dispatcher(line).client_activity(AppealId(appeal))?;
         self.record(line, &moved.into_iter().collect::<Vec<_>>())
     }

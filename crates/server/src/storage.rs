@@ -10,6 +10,9 @@ pub use linedesk_line::{
     Subject,
 };
 
+/// Where [`Storage::apply_then`] sends an action's outcome.
+pub type Then = Box<dyn FnOnce(Result<Applied, StorageError>) + Send>;
+
 /// A line as the admin API lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LineInfo {
@@ -262,6 +265,21 @@ pub trait Storage: Send + Sync + 'static {
         action: &Action,
         now_ms: i64,
     ) -> Result<Applied, StorageError>;
+    /// [`Storage::apply`] without holding the caller's thread, where the backend can: the
+    /// action is queued and `then` is called with its outcome on the backend's own thread,
+    /// once it is durable, in commit order with the other actions queued this way (so that
+    /// their events reach the hub in sequence). A backend that cannot (or an action that needs
+    /// blocking work first) gives `then` back: call [`Storage::apply`] instead.
+    fn apply_then(
+        &self,
+        _actor: Subject,
+        _key: &str,
+        _action: &Action,
+        _now_ms: i64,
+        then: Then,
+    ) -> Result<(), Then> {
+        Err(then)
+    }
     /// Add clients of a file (row number, client) in one transaction; returns the rows refused
     /// (a 1C-Connect ID already on the line) with the reason. Unknown line: an error.
     fn import_clients(

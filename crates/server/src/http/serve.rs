@@ -84,6 +84,10 @@ async fn accept_loop(
                 continue;
             }
         };
+        // Frames go out as soon as a session flushes them: with Nagle's algorithm a small
+        // frame waits for the ACK of the one before, which a peer that only reads delays by
+        // up to 40 ms (delayed ACK), the tail of the delivery latency under load.
+        let _ = tcp.set_nodelay(true);
         let Some(slot) = PerAddress::admit(&open, peer.ip(), cap) else {
             tracing::warn!(%peer, cap, "too many connections from one address: refused");
             if tls.is_none() {
