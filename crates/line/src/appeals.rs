@@ -13,7 +13,8 @@ use crate::sla::instant;
 use crate::subject::Subject;
 use crate::work::{Work, specialist_only};
 
-fn channel(c: AppealChannel) -> Channel {
+/// A1/S5: what opened the appeal, as the domain names it.
+pub(crate) fn channel(c: AppealChannel) -> Channel {
     match c {
         AppealChannel::Chat => Channel::Message,
         AppealChannel::Call => Channel::Call,
@@ -28,6 +29,11 @@ pub(crate) fn restore(row: &AppealRow) -> Result<Appeal, LineError> {
     let opened = instant(row.opened_ms)?;
     let state = match (row.stage, row.holder) {
         (AppealStage::Queued, _) | (AppealStage::Assigned, None) => AppealState::Queued,
+        (AppealStage::Assigned, Some(h)) if row.waiting_since_ms.is_some() => {
+            AppealState::WaitingForClient {
+                specialist: SpecialistId(h),
+            }
+        }
         (AppealStage::Assigned, Some(h)) => AppealState::Assigned {
             specialist: SpecialistId(h),
         },
@@ -52,8 +58,11 @@ pub(crate) fn restore(row: &AppealRow) -> Result<Appeal, LineError> {
 }
 
 /// The domain's appeal after a transition, back on the row (stage, holder, result, spam,
-/// tier, stars).
-fn store(row: &mut AppealRow, appeal: &Appeal) {
+/// tier, stars; out of "waiting" unless it waits, whose start the caller sets).
+pub(crate) fn store(row: &mut AppealRow, appeal: &Appeal) {
+    if !matches!(appeal.state(), AppealState::WaitingForClient { .. }) {
+        row.waiting_since_ms = None;
+    }
     match appeal.state() {
         AppealState::Queued => {
             row.stage = AppealStage::Queued;

@@ -7,7 +7,7 @@ use crate::remote_sessions::{self, Gate};
 use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
-use crate::{appeals, calls, kb_articles, kb_drafts, messages, tickets};
+use crate::{appeals, calls, kb_articles, kb_drafts, messages, tickets, waiting};
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +110,7 @@ pub fn apply_gated<R: Repo>(
         Action::ArticleHelped { line, article } => {
             kb_articles::article_helped(w, actor, *line, *article)?
         }
+        Action::WaitForClient { appeal } => waiting::wait(w, actor, *appeal)?,
     }
     Ok(Step::Done)
 }

@@ -34,6 +34,7 @@ mod sla_repo;
 mod sla_timers;
 mod subject;
 pub mod tickets;
+mod waiting;
 mod work;
 
 pub use apply::{Step, apply, apply_gated, key_owner};

@@ -49,6 +49,8 @@ pub struct AppealRow {
     pub stars: Option<u8>,
     /// A4: what the client wrote with their rating (`None`: nothing).
     pub rating_comment: Option<String>,
+    /// S4: since when the holder waits for the client (the appeal is "waiting"), if it does.
+    pub waiting_since_ms: Option<i64>,
 }
 
 impl AppealRow {
@@ -74,6 +76,8 @@ pub struct ClientRow {
     pub vip: bool,
     /// The 1C-Connect ID: the same client on another line has the same one.
     pub connect_id: Option<String>,
+    /// S5: the client's work status (the card's `work_status`), if set.
+    pub status: Option<String>,
 }
 
 /// One transaction of a backend, as the line's rules use it. Every method reads or writes

@@ -147,7 +147,8 @@ impl<'l, R: Repo> Work<'l, R> {
                 channel,
             },
         )?;
-        let started = crate::sla::start(&mut self.repo, line, appeal, client, self.now_ms)?;
+        let started =
+            crate::sla::start(&mut self.repo, (line, appeal, client), channel, self.now_ms)?;
         self.append(line, started)?;
         Ok(appeal)
     }
@@ -170,7 +171,9 @@ impl<'l, R: Repo> Work<'l, R> {
     }
 
     /// P4: the client acted in their open appeal; its holder may no longer take that.
+    /// S4: a wait for the client ends.
     pub fn client_activity(&mut self, line: u64, appeal: u64) -> Result<(), LineError> {
+        crate::waiting::client_answered(self, appeal)?;
         let moved = self.dispatcher(line).client_activity(AppealId(appeal))?;
         self.record(line, &moved.into_iter().collect::<Vec<_>>())
     }
@@ -228,6 +231,9 @@ impl<'l, R: Repo> Work<'l, R> {
                 Movement::Queued { appeal } => (appeal.0, None),
             };
             let mut row = self.open_appeal(appeal)?;
+            if row.holder != holder {
+                crate::waiting::moved(self, &mut row)?;
+            }
             row.stage = if holder.is_some() {
                 AppealStage::Assigned
             } else {

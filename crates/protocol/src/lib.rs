@@ -284,6 +284,12 @@ pub enum Action {
         line: u64,
         article: u64,
     },
+    /// S4: the holder puts the appeal into "waiting for the client": its resolution clock
+    /// stops until the client writes again ([`Event::AppealWaiting`], then
+    /// [`Event::AppealResumed`]).
+    WaitForClient {
+        appeal: u64,
+    },
 }
 
 /// Which SLA deadline an alert is about (S2).
@@ -588,6 +594,21 @@ pub enum Event {
         article: u64,
         title: String,
     },
+    /// S4: the holder waits for the client; the resolution deadline stands still.
+    AppealWaiting {
+        appeal: u64,
+        client: u64,
+        specialist: u64,
+    },
+    /// S4: the client wrote, the wait is over: the appeal is in progress again and its
+    /// resolution deadline moved by the working time waited (`resolution_due_ms`, unchanged
+    /// when the deadline had passed before the wait; none without an SLA timer).
+    AppealResumed {
+        appeal: u64,
+        client: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution_due_ms: Option<i64>,
+    },
 }
 
 impl Event {
@@ -618,7 +639,9 @@ impl Event {
             | Event::RemoteEnded { client, .. }
             | Event::AppealMarkedSpam { client, .. }
             | Event::FileShared { client, .. }
-            | Event::ArticleHelped { client, .. } => Some(*client),
+            | Event::ArticleHelped { client, .. }
+            | Event::AppealWaiting { client, .. }
+            | Event::AppealResumed { client, .. } => Some(*client),
             Event::TicketQueueNamed { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -656,6 +679,8 @@ impl Event {
             | Event::SlaStarted { .. }
             | Event::SlaAtRisk { .. }
             | Event::SlaBreached { .. }
+            | Event::AppealWaiting { .. }
+            | Event::AppealResumed { .. }
             | Event::TicketCreated { .. }
             | Event::TicketChanged { .. }
             | Event::CallStats { .. } => false,

@@ -193,7 +193,8 @@ impl Action {
             | Action::EndRemoteSession { .. }
             | Action::StartAppeal { .. }
             | Action::MarkSpam { .. }
-            | Action::ArticleHelped { .. } => Ok(()),
+            | Action::ArticleHelped { .. }
+            | Action::WaitForClient { .. } => Ok(()),
         }
     }
 }

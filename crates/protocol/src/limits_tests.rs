@@ -155,12 +155,13 @@ fn maximal_actions() -> Vec<Action> {
             line: ID,
             article: ID,
         },
+        Action::WaitForClient { appeal: ID },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 28;
+const ACTION_VARIANTS: usize = 30;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -193,6 +194,7 @@ fn action_variant(action: &Action) -> usize {
         Action::SaveKbDraft { .. } => 26,
         Action::ArticleHelped { .. } => 27,
         Action::RequestCallBack { .. } => 28,
+        Action::WaitForClient { .. } => 29,
     }
 }
 
@@ -430,6 +432,16 @@ fn maximal_events() -> Vec<Event> {
             article: ID,
             title: worst(MAX_KB_TITLE_CHARS),
         },
+        Event::AppealWaiting {
+            appeal: ID,
+            client: ID,
+            specialist: ID,
+        },
+        Event::AppealResumed {
+            appeal: ID,
+            client: ID,
+            resolution_due_ms: Some(i64::MAX),
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -467,7 +479,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 28;
+const EVENT_VARIANTS: usize = 31;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -500,6 +512,8 @@ fn event_variant(event: &Event) -> usize {
         Event::FileShared { .. } => 26,
         Event::ArticleHelped { .. } => 27,
         Event::CallBackRequested { .. } => 28,
+        Event::AppealWaiting { .. } => 29,
+        Event::AppealResumed { .. } => 30,
     }
 }
 

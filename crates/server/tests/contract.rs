@@ -22,6 +22,8 @@ use linedesk_server::storage::{
 mod sla;
 #[path = "contract/team.rs"]
 mod team;
+#[path = "contract/waiting.rs"]
+mod waiting;
 
 /// Monday 2026-11-23 10:00 UTC (13:00 in Moscow).
 const NOW: i64 = 1_795_428_000_000;
@@ -72,7 +74,7 @@ type Case<S> = (&'static str, fn(Open<'_, S>));
 
 /// Every case of the contract against backends that `open` makes at a path.
 fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
-    let cases: [Case<S>; 13] = [
+    let cases: [Case<S>; 14] = [
         ("once per key", once_per_key),
         ("a refused action leaves nothing", refused_leaves_nothing),
         ("sequence numbers per line", sequence_per_line),
@@ -86,6 +88,10 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
         ("widget guests and KB help", guests_and_kb_help),
         ("SLA alerts fire once", sla::alerts_fire_once),
         ("a specialist taken off a line", team::removed_from_line),
+        (
+            "S4 waiting moves the deadline",
+            waiting::waiting_moves_the_deadline,
+        ),
     ];
     for (name, case) in cases {
         eprintln!("contract: {name}");

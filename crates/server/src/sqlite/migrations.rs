@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_remote_password_expiry"),
     migration!(13, "0013_account_admin"),
     migration!(14, "0014_guests_ratings"),
+    migration!(19, "0019_waiting"),
 ];
 
 pub fn latest_version() -> i64 {
