@@ -22,6 +22,7 @@ pub mod notices;
 pub mod remote;
 pub mod remote_frames;
 pub mod state;
+pub mod waiting;
 pub mod workstation;
 
 use std::path::PathBuf;

@@ -35,6 +35,8 @@ export const commands = {
 	startAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("start_appeal", { lineId, clientId })),
 	/**  A6: finish the client's open appeal as spam. */
 	markSpam: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("mark_spam", { lineId, clientId })),
+	/**  S4: put the client's open appeal into "waiting for the client". */
+	waitForClient: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("wait_for_client", { lineId, clientId })),
 	/**  A3: hand the open appeal to a level of the line or to another line, with a reason. */
 	transferAppealTo: (lineId: number, clientId: number, target: TransferTarget, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal_to", { lineId, clientId, target, reason })),
 	/**  T3: the specialist's personal folder (their tickets not closed). */
@@ -469,6 +471,8 @@ export type ClientRow_Deserialize = {
 	 *  quick replies.
 	 */
 	appealId?: number | null,
+	/**  S4: the open appeal waits for the client (its resolution deadline stands still). */
+	waiting: boolean,
 };
 
 /**  One row of the clients list (C1). */
@@ -498,6 +502,8 @@ export type ClientRow_Serialize = {
 	 *  quick replies.
 	 */
 	appealId: number | null,
+	/**  S4: the open appeal waits for the client (its resolution deadline stands still). */
+	waiting: boolean,
 };
 
 /**  A specialist serving a line, as the transfer dialog lists them. */

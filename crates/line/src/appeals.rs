@@ -26,6 +26,11 @@ pub(crate) fn channel(c: AppealChannel) -> Channel {
 
 /// The stored appeal as the domain's [`Appeal`].
 pub(crate) fn restore(row: &AppealRow) -> Result<Appeal, LineError> {
+    restore_active_since(row, row.opened_ms)
+}
+
+/// The stored appeal as the domain's [`Appeal`], its last activity at `last_ms` (A5).
+pub(crate) fn restore_active_since(row: &AppealRow, last_ms: i64) -> Result<Appeal, LineError> {
     let opened = instant(row.opened_ms)?;
     let state = match (row.stage, row.holder) {
         (AppealStage::Queued, _) | (AppealStage::Assigned, None) => AppealState::Queued,
@@ -50,7 +55,7 @@ pub(crate) fn restore(row: &AppealRow) -> Result<Appeal, LineError> {
         channel(row.channel),
         row.tier,
         opened,
-        opened,
+        instant(last_ms)?,
         state,
         row.stars
             .map(|s| (s, row.rating_comment.clone().unwrap_or_default())),
@@ -115,13 +120,39 @@ pub(crate) fn take<R: Repo>(
 /// Close the appeal on its row and in routing, stop its SLA timers and append `event`.
 fn close<R: Repo>(
     w: &mut Work<'_, R>,
+    row: AppealRow,
+    appeal: &Appeal,
+    event: Event,
+) -> Result<(), LineError> {
+    close_with(w, row, appeal, None, event)
+}
+
+/// [`close`] with the result stored as `result` (A5: the wire's code for "no reply from the
+/// client", not the domain's word).
+pub(crate) fn close_as<R: Repo>(
+    w: &mut Work<'_, R>,
+    row: AppealRow,
+    appeal: &Appeal,
+    result: &str,
+    event: Event,
+) -> Result<(), LineError> {
+    close_with(w, row, appeal, Some(result), event)
+}
+
+fn close_with<R: Repo>(
+    w: &mut Work<'_, R>,
     mut row: AppealRow,
     appeal: &Appeal,
+    result: Option<&str>,
     event: Event,
 ) -> Result<(), LineError> {
     let moves = w.dispatcher(row.line).finish(AppealId(row.id))?;
     store(&mut row, appeal);
+    if let Some(result) = result {
+        row.result = Some(result.to_string());
+    }
     w.repo.put_appeal(&row)?;
+    w.repo.put_auto_finish(row.id, None)?;
     crate::sla_timers::resolve(&mut w.repo, row.id, w.now_ms)?;
     w.append(row.line, event)?;
     w.record(row.line, &moves)

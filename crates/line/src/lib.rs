@@ -15,6 +15,7 @@
 //! refusals, the domain's rule code ([`LineError::rule`]).
 
 mod appeals;
+pub mod auto_finish;
 mod apply;
 mod call_repo;
 pub mod calls;
@@ -37,6 +38,9 @@ pub mod tickets;
 mod waiting;
 mod work;
 
+pub use auto_finish::{
+    Armed, AutoFinishRepo, MAX_AUTO_FINISH_MINUTES, fire_due_auto_finishes,
+};
 pub use apply::{Step, apply, apply_gated, key_owner};
 pub use call_repo::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow};
 pub use error::{LineError, RepoError};

@@ -39,7 +39,11 @@ pub(crate) fn send<R: Repo>(
             appeal,
             key: Some(key.to_string()),
         },
-    )
+    )?;
+    match appeal {
+        Some(appeal) => crate::auto_finish::specialist_wrote(w, line, client, appeal),
+        None => Ok(()),
+    }
 }
 
 /// A1: a client's message opens an appeal (or continues the open one); A2: routing assigns

@@ -171,9 +171,12 @@ impl<'l, R: Repo> Work<'l, R> {
     }
 
     /// P4: the client acted in their open appeal; its holder may no longer take that.
-    /// S4: a wait for the client ends.
+    /// S4: a wait for the client ends. A5: the auto-finish is off.
     pub fn client_activity(&mut self, line: u64, appeal: u64) -> Result<(), LineError> {
         crate::waiting::client_answered(self, appeal)?;
+        if let Some(row) = self.repo.appeal(appeal)? {
+            crate::auto_finish::client_replied(self, line, row.client, appeal)?;
+        }
         let moved = self.dispatcher(line).client_activity(AppealId(appeal))?;
         self.record(line, &moved.into_iter().collect::<Vec<_>>())
     }

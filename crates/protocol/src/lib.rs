@@ -609,7 +609,19 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resolution_due_ms: Option<i64>,
     },
+    /// A5: the specialist wrote last; without the client's reply the appeal finishes by itself
+    /// at `at_ms` (result [`NO_CLIENT_REPLY`]); `None`: the client replied, nothing is armed.
+    AutoFinishArmed {
+        appeal: u64,
+        client: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_ms: Option<i64>,
+    },
 }
+
+/// A5: the result of an appeal the server finished because the client did not reply in the
+/// line's auto-finish time (the app translates it).
+pub const NO_CLIENT_REPLY: &str = "no_client_reply";
 
 impl Event {
     /// The client the event is about, if any: a client's session sees only its own.
@@ -641,7 +653,8 @@ impl Event {
             | Event::FileShared { client, .. }
             | Event::ArticleHelped { client, .. }
             | Event::AppealWaiting { client, .. }
-            | Event::AppealResumed { client, .. } => Some(*client),
+            | Event::AppealResumed { client, .. }
+            | Event::AutoFinishArmed { client, .. } => Some(*client),
             Event::TicketQueueNamed { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -681,6 +694,7 @@ impl Event {
             | Event::SlaBreached { .. }
             | Event::AppealWaiting { .. }
             | Event::AppealResumed { .. }
+            | Event::AutoFinishArmed { .. }
             | Event::TicketCreated { .. }
             | Event::TicketChanged { .. }
             | Event::CallStats { .. } => false,

@@ -442,6 +442,11 @@ fn maximal_events() -> Vec<Event> {
             client: ID,
             resolution_due_ms: Some(i64::MAX),
         },
+        Event::AutoFinishArmed {
+            appeal: ID,
+            client: ID,
+            at_ms: Some(i64::MAX),
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -479,7 +484,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 31;
+const EVENT_VARIANTS: usize = 32;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -514,6 +519,7 @@ fn event_variant(event: &Event) -> usize {
         Event::CallBackRequested { .. } => 28,
         Event::AppealWaiting { .. } => 29,
         Event::AppealResumed { .. } => 30,
+        Event::AutoFinishArmed { .. } => 31,
     }
 }
 

@@ -39,6 +39,7 @@ pub mod replica;
 mod settings;
 mod ticket_actions;
 pub mod tickets;
+mod waiting;
 
 use std::io::Read;
 use std::path::Path;

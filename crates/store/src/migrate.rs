@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_guest_clients",
         sql: include_str!("../../../migrations/0014_guest_clients.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_waiting",
+        sql: include_str!("../../../migrations/0019_waiting.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

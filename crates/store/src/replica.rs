@@ -88,6 +88,13 @@ pub enum RemoteChange {
         client: i64,
         breached: bool,
     },
+    /// S4: the appeal waits for the client (`waiting`), or the wait ended and the resolution
+    /// deadline moved to `resolution_due`.
+    Waiting {
+        client: i64,
+        waiting: bool,
+        resolution_due: Option<i64>,
+    },
     /// A specialist serves the line.
     Colleague {
         id: i64,
@@ -381,6 +388,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
         | RemoteChange::Queued { client, .. }
         | RemoteChange::Deadlines { client, .. }
         | RemoteChange::SlaAlert { client, .. }
+        | RemoteChange::Waiting { client, .. }
         | RemoteChange::AppealOpened { client, .. }
         | RemoteChange::AppealHeld { client, .. }
         | RemoteChange::AppealEnded { client, .. }
@@ -454,7 +462,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             if !open {
                 tx.execute(
                     "UPDATE conversations SET reaction_due = NULL, resolution_due = NULL,
-                         sla_alert = NULL
+                         sla_alert = NULL, waiting = 0
                      WHERE line_id = ?1 AND client_id = ?2",
                     [line, *client],
                 )?;
@@ -492,6 +500,14 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
                 rusqlite::params![line, client, breached],
             )?;
             Ok(())
+        }
+        RemoteChange::Waiting {
+            client,
+            waiting,
+            resolution_due,
+        } => {
+            upsert_conversation(tx, line, *client)?;
+            crate::waiting::set(tx, line, *client, *waiting, *resolution_due)
         }
         RemoteChange::Colleague { id, name } => {
             tx.execute(

@@ -92,6 +92,20 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             client: id(client),
             breached: true,
         },
+        Event::AppealWaiting { client, .. } => RemoteChange::Waiting {
+            client: id(client),
+            waiting: true,
+            resolution_due: None,
+        },
+        Event::AppealResumed {
+            client,
+            resolution_due_ms,
+            ..
+        } => RemoteChange::Waiting {
+            client: id(client),
+            waiting: false,
+            resolution_due: resolution_due_ms,
+        },
         Event::AppealFinished {
             appeal,
             client,

@@ -27,6 +27,9 @@ pub(crate) fn action_of(kind: &str, payload: &serde_json::Value) -> Result<Actio
         "appeal.spam" => Action::MarkSpam {
             appeal: number("appealId")?,
         },
+        "appeal.wait" => Action::WaitForClient {
+            appeal: number("appealId")?,
+        },
         "ticket.save" => Action::SaveTicket { ticket: ticket()? },
         "ticket.dispatch" => Action::DispatchTicket {
             ticket: ticket()?,
