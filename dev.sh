@@ -29,7 +29,12 @@ APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
   # NAT traversal: a real TURN server (coturn) on loopback for the relay-only call tests.
   coturn
   # The client's web widget in a real browser (driven by playwright-core from ui/'s npm).
-  chromium)
+  chromium
+  # The incoming call's notification against a real notification service on a private
+  # D-Bus session (src-tauri/tests/call_notification.rs): the service, gdbus, dbus-monitor.
+  notification-daemon libglib2.0-bin dbus-bin
+  # WB-PESQ of speech under loss: a venv with numpy, scipy and pesq from PyPI (setup_pesq).
+  python3-venv python3-dev)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
@@ -127,6 +132,18 @@ replace_if_changed() {
   fi
 }
 
+# WB-PESQ (ITU-T P.862.2) for the engine's speech-quality test and bench: numpy, scipy and
+# pesq from PyPI in a venv beside the build, where crates/engine/tests/speech_quality.rs looks.
+setup_pesq() {
+  local venv="$CARGO_TARGET_DIR/pesq-venv"
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import numpy, scipy, pesq' 2>/dev/null; then
+    return 0
+  fi
+  step "python venv for WB-PESQ ($venv)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q numpy scipy pesq
+}
+
 setup() {
   check_toolchains
   setup_system "${APT_BUILD[@]}" "$@"
@@ -164,6 +181,7 @@ cmd_assist() {
 cmd_test() {
   setup "${APT_TEST[@]}"
   setup_tauri_driver
+  setup_pesq
   step "ui: type check"
   (cd ui && npm run --silent check)
   step "ui: unit tests"
@@ -185,6 +203,11 @@ cmd_bench() {
   setup "${APT_TEST[@]}"
   build_ui
   cargo bench --workspace "$@"
+  # Speech quality under loss (WB-PESQ) and mouth-to-ear through the whole engine, release.
+  setup_pesq
+  cargo build --release -q -p linedesk-engine --features loopback --bin linedesk-voice
+  "$CARGO_TARGET_DIR/pesq-venv/bin/python" crates/engine/bench/speech_quality.py \
+    --bin "$CARGO_TARGET_DIR/release/linedesk-voice"
   # Remote sessions over loopback WebRTC on its own Xvfb (a binary, not a criterion bench).
   cargo run --release -q -p linedesk-remote --bin remote-bench
 }
@@ -193,7 +216,7 @@ case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   assist) shift; cmd_assist "$@" ;;
   test) shift; cmd_test "$@" ;;
-  setup) setup "${APT_TEST[@]}"; setup_tauri_driver ;;
+  setup) setup "${APT_TEST[@]}"; setup_tauri_driver; setup_pesq ;;
   bench) shift; cmd_bench "$@" ;;
   *) sed -n '2,11p' "$0"; exit 2 ;;
 esac

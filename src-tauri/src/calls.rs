@@ -46,6 +46,8 @@ pub struct CallView {
     pub mos: Option<f32>,
     /// The quality so far while connected, refreshed every second.
     pub quality: Option<QualityView>,
+    /// The recording's indicator while the call runs.
+    pub recording: Option<crate::recording::RecordingView>,
 }
 
 /// The in-call quality indicator's figures (V1: from the call's live statistics).
@@ -104,6 +106,11 @@ pub struct Calls {
     view: Arc<Mutex<CallView>>,
     /// The bell's log, for the notice of a call whose media stopped.
     notices: Arc<Mutex<crate::notices::NoticeLog>>,
+    /// Silences the ringtone (`ringing.rs`) before the call opens the headset, which a
+    /// raw ALSA device would refuse while the ring still holds it.
+    release_ring: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    /// Plays recordings from the timeline; stopped when a call takes the headset.
+    player: crate::recording_player::Player,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,12 +164,16 @@ impl Calls {
             active: tokio::sync::Mutex::new(None),
             view: Arc::new(Mutex::new(idle())),
             notices,
+            release_ring: Mutex::new(None),
+            player: crate::recording_player::Player::default(),
         });
         let listener = calls.clone();
         let incoming = calls.sync.incoming();
         tauri::async_runtime::spawn(async move { listener.listen(incoming).await });
         let meters = calls.clone();
         tauri::async_runtime::spawn(async move { meters.stream_levels().await });
+        // What a killed run left is queued before the first upload pass.
+        crate::recording::recover(&calls.recordings());
         let uploader = calls.clone();
         tauri::async_runtime::spawn(async move { uploader.upload_loop().await });
         calls
@@ -185,6 +196,7 @@ impl Calls {
                 let levels = *session.levels().borrow();
                 view.mic_dbfs = levels.microphone.rms_dbfs;
                 view.speaker_dbfs = levels.speaker.rms_dbfs;
+                view.recording = Some((*session.recording().borrow()).into());
                 view.quality = session.quality().borrow().map(|q| QualityView {
                     mos: q.mos as f32,
                     loss_percent: q.loss_percent as f32,
@@ -206,6 +218,11 @@ impl Calls {
             }
         }
         view
+    }
+
+    /// What silences the ringtone: run before the call's audio opens the headset.
+    pub fn on_audio_start(&self, release: Box<dyn FnOnce() + Send>) {
+        *lock(&self.release_ring) = Some(release);
     }
 
     /// The peer's sockets and the line's STUN/TURN servers for this call.
@@ -370,24 +387,78 @@ impl Calls {
         Ok(())
     }
 
+    /// Pause or resume the recording of the call in progress.
+    pub async fn set_recording_paused(&self, on: bool) -> Result<(), CallsError> {
+        let guard = self.active.lock().await;
+        let session = guard
+            .as_ref()
+            .and_then(|a| a.session.as_ref())
+            .ok_or(CallsError::NoCall)?;
+        session.set_recording_paused(on);
+        Ok(())
+    }
+
+    /// The session's token, the server as the app knows it and its extra CA file (for the
+    /// recording player's download).
+    pub fn token(&self) -> Option<String> {
+        self.sync.token()
+    }
+
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
+    }
+
+    pub fn store(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
+    pub fn player(&self) -> &crate::recording_player::Player {
+        &self.player
+    }
+
+    /// Whether a call holds the headset.
+    pub fn busy(&self) -> bool {
+        self.active.try_lock().map_or(true, |a| a.is_some())
+    }
+
+    /// The microphone path's stages for the call in progress (from its next frame).
+    pub async fn set_processing(&self, stages: linedesk_engine::Stages) {
+        if let Some(session) = self
+            .active
+            .lock()
+            .await
+            .as_ref()
+            .and_then(|a| a.session.as_ref())
+        {
+            session.set_processing(stages);
+        }
+    }
+
     fn start_session(
         &self,
         call: &Arc<Call>,
         packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
         id: u64,
     ) -> Result<CallSession, CallsError> {
+        if let Some(release) = lock(&self.release_ring).take() {
+            release();
+        }
+        // The call takes the headset: a recording being played stops.
+        self.player.stop();
         let dir = self.recordings();
         std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
         let (input, output) = device_choices(&self.store);
         let (io, missing) = headset(input, output);
         self.set_view(|v| v.device_notice = missing.map(|_| "no_headset".to_string()));
-        let mut session = CallSession::start(
-            call.clone(),
-            packets,
-            io,
-            SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg"))),
-        )
-        .map_err(|e| CallsError::Call(e.to_string()))?;
+        let mut config = SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg")));
+        config.journal = Some(linedesk_engine::journal::Journal::new(id, &self.server));
+        config.processing = crate::echo::stages(&self.store);
+        let mut session = CallSession::start(call.clone(), packets, io, config)
+            .map_err(|e| CallsError::Call(e.to_string()))?;
         crate::call_media::watch_stalls(
             session.quality(),
             self.view.clone(),
@@ -426,12 +497,7 @@ impl Calls {
                             .await
                             .as_ref()
                             .is_some_and(|a| a.id == id && a.connected_at.is_some());
-                        let reason = match why {
-                            linedesk_call::FailReason::Timeout if !connected => {
-                                CallEndReason::NoAnswer
-                            }
-                            _ => CallEndReason::Failed,
-                        };
+                        let reason = why.end_reason(connected);
                         let _ = calls
                             .sync
                             .submit_now(Action::HangUp { call: id, reason })
@@ -440,6 +506,8 @@ impl Calls {
                         // "failed".
                         let code = match why {
                             linedesk_call::FailReason::NoCandidates => "no_relay",
+                            // The network path broke for good (ICE failed): said as such.
+                            linedesk_call::FailReason::IceFailed => "ice_failed",
                             _ => reason_code(reason),
                         };
                         calls.end(id, code).await;
@@ -496,7 +564,6 @@ impl Calls {
                             early: Vec::new(),
                             connected_at: None,
                         });
-                        self.clone().ring(call);
                         self.set_view(|v| {
                             *v = idle();
                             v.state = "ringing_in".into();
@@ -568,9 +635,22 @@ impl Calls {
                         quality: report.quality(),
                     })
                     .await;
-                if let Ok(queue) = UploadQueue::open(&self.recordings().join("outbox")) {
-                    let _ = queue.enqueue(id, &report.recording, &self.server);
-                }
+            }
+            // Queued (or never connected: nothing to keep), the journal goes; a recording that
+            // could not be queued keeps it and is queued at the next start.
+            let queued = active.connected_at.is_none()
+                || UploadQueue::open(&self.recordings().join("outbox"))
+                    .and_then(|queue| {
+                        queue.enqueue_with_gaps(
+                            id,
+                            &report.recording,
+                            &self.server,
+                            &report.recording_gaps,
+                        )
+                    })
+                    .is_ok();
+            if queued {
+                let _ = linedesk_engine::journal::remove(&report.recording);
             }
         }
         let reason = reason.to_string();
@@ -579,44 +659,6 @@ impl Calls {
             v.reason = Some(reason);
             v.mos = mos;
             v.connected_ms = None;
-        });
-    }
-
-    /// The ringtone (V1): a short tone every two seconds on the chosen speaker while call `id`
-    /// rings and sounds are on. No speaker: silent (the desktop notification still shows).
-    fn ring(self: Arc<Self>, id: u64) {
-        let sounds = lock(&self.store)
-            .settings()
-            .map(|s| s.sounds)
-            .unwrap_or(true);
-        if !sounds {
-            return;
-        }
-        let (_, output) = device_choices(&self.store);
-        tauri::async_runtime::spawn(async move {
-            loop {
-                let ringing = {
-                    let view = self.view();
-                    view.state == "ringing_in" && view.call == u32::try_from(id).ok()
-                };
-                if !ringing {
-                    return;
-                }
-                let choice = output.clone();
-                let played = tokio::task::spawn_blocking(move || {
-                    linedesk_audio::play_test_tone(
-                        &linedesk_audio::CpalBackend,
-                        &choice,
-                        RINGTONE_HZ,
-                        Duration::from_millis(700),
-                    )
-                })
-                .await;
-                if !matches!(played, Ok(Ok(_))) {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(1300)).await;
-            }
         });
     }
 
@@ -708,10 +750,9 @@ fn reason_code(reason: CallEndReason) -> &'static str {
         CallEndReason::Declined => "declined",
         CallEndReason::NoAnswer => "no_answer",
         CallEndReason::Failed => "failed",
+        CallEndReason::Transferred => "transferred",
     }
 }
-
-const RINGTONE_HZ: f32 = 660.0;
 
 /// The saved microphone and speaker (W2), or the system defaults.
 pub fn device_choices(store: &Mutex<Store>) -> (DeviceChoice, DeviceChoice) {

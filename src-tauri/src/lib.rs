@@ -12,16 +12,22 @@
 pub mod away;
 pub mod bindings;
 pub mod call_media;
+pub mod call_quality;
 pub mod calls;
 pub mod commands;
+pub mod echo;
 pub mod error;
 pub mod headset_buttons;
 pub mod ice;
 pub mod line;
 pub mod notices;
+pub mod recording;
+pub mod recording_player;
 pub mod remote;
 pub mod remote_frames;
+pub mod ringing;
 pub mod state;
+pub mod transfer;
 pub mod waiting;
 pub mod workstation;
 
@@ -69,11 +75,15 @@ pub fn run() {
             if let Some(store) = state.shared_store() {
                 away::spawn(state.away.clone(), store, state.nudger());
             }
+            if let (Some(store), Ok(calls)) = (state.shared_store(), state.calls()) {
+                ringing::spawn(app.handle().clone(), calls.clone(), store);
+            }
             workstation::spawn_upload_loop(&state);
             app.manage(match state.calls() {
                 Ok(calls) => headset_buttons::HeadsetButtonsState::start(calls.clone()),
                 Err(_) => headset_buttons::HeadsetButtonsState::default(),
             });
+            app.manage(transfer::TransferState::new(&state));
             app.manage(state);
             Ok(())
         })

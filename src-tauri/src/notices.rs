@@ -306,6 +306,10 @@ pub fn spawn(
                 chime(&store);
             }
             lock(&log).push(&notice, line, chrono::Utc::now().timestamp_millis());
+            if notice.kind == NoticeKind::Call {
+                // The call's own notification, with Answer and Decline, is `ringing.rs`'s.
+                continue;
+            }
             let shown = tokio::task::spawn_blocking(move || {
                 notify_rust::Notification::new()
                     .appname("Linedesk")

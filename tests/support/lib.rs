@@ -398,6 +398,43 @@ impl App {
     }
 }
 
+/// Kill (SIGKILL, as a crash would) every app process this test launched on `data_dir`:
+/// found by id in `/proc` (the `linedesk` binary whose arguments name that data dir, which is
+/// the test's own temporary directory), never by a broad name. The number killed.
+pub fn kill_app(data_dir: &Path) -> usize {
+    let want = data_dir.display().to_string();
+    let binary = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
+    let mut killed = 0;
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let exe = std::fs::read_link(entry.path().join("exe")).ok();
+        if exe.as_deref() != Some(binary.as_path()) {
+            continue;
+        }
+        let args = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let mut args = args.split(|&b| b == 0).map(String::from_utf8_lossy);
+        let ours = args.any(|a| a == "--data-dir") && args.next().is_some_and(|d| d == want);
+        if ours
+            && Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status()
+                .is_ok_and(|s| s.success())
+        {
+            killed += 1;
+        }
+    }
+    killed
+}
+
 /// The address the app's embedded server chose, written to its data dir at start.
 pub async fn server_address(data: &Path) -> String {
     let file = data.join("server").join("address");

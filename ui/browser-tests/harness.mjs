@@ -247,6 +247,17 @@ export class Specialist {
     return r.json();
   }
 
+  /** Upload the Ogg Opus recording of `call`, as its specialist's app does. */
+  async uploadRecording(call, bytes) {
+    const r = await fetch(`${this.serverUrl}/api/calls/${call}/recording`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "audio/ogg" },
+      body: bytes,
+    });
+    if (!r.ok) throw new Error(`the specialist's recording upload: ${r.status} ${await r.text()}`);
+    return r.json();
+  }
+
   async download(file) {
     const r = await fetch(`${this.serverUrl}/api/files/${file}`, {
       headers: { Authorization: `Bearer ${this.token}` },

@@ -77,7 +77,11 @@ const host = await startHost(hostPort, () => snippet(server.url, prepared.line))
 // Another site, not allowed to embed the widget: same snippet, other origin.
 const foreign = await startHost(0, () => snippet(server.url, prepared.line));
 // A fake microphone for the call button's steps.
-const browser = await launchBrowser(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]);
+const browser = await launchBrowser([
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
+  "--autoplay-policy=no-user-gesture-required",
+]);
 const context = await browser.newContext({ acceptDownloads: true });
 const specialist = await Specialist.signIn(server.url, prepared.specialistLogin, prepared.line);
 await specialist.submit({ kind: "set_presence", status: "available" });
@@ -204,6 +208,36 @@ try {
     await specialist.waitFor((e) => e.kind === "call_back_requested", "the call-back request");
     await frame.waitForSelector("[data-call-back=sent]");
     assert.equal((await frame.textContent("[data-call-back=sent]")).trim(), ru["call.callBack.sent"]);
+  });
+
+  await step("the client plays the recording of their own call in the widget", async () => {
+    await frame.click("[data-action=call]");
+    const ringing = await specialist.waitFor(
+      (e) => e.kind === "call_ringing" && e.from === "client" && !specialist.events.some(
+        (f) => f.kind === "call_ended" && f.call === e.call),
+      "the call to record",
+    );
+    await frame.waitForSelector("[data-call-phase=ringing]");
+    await specialist.submit({ kind: "answer_call", call: ringing.call });
+    await specialist.waitFor((e) => e.kind === "call_connected" && e.call === ringing.call, "the call connected");
+    await specialist.submit({ kind: "hang_up", call: ringing.call, reason: "hung_up" });
+    await frame.waitForSelector("[data-call-phase=ended]");
+    // Three seconds of two-channel Ogg Opus, as the app's recorder writes it.
+    await specialist.uploadRecording(ringing.call, readFileSync(process.env.LINEDESK_RECORDING));
+    const item = `[data-kind=recording][data-call="${ringing.call}"]`;
+    await frame.waitForSelector(item);
+    await frame.click(`${item} button.listen`);
+    const audio = `${item} audio`;
+    await frame.waitForSelector(audio);
+    const seconds = await frame.$eval(audio, (a) => new Promise((resolve, reject) => {
+      if (a.readyState >= 1) return resolve(a.duration);
+      a.onloadedmetadata = () => resolve(a.duration);
+      a.onerror = () => reject(new Error(`media error ${a.error?.code}: ${a.error?.message}`));
+    }));
+    assert.ok(Math.abs(seconds - 3) < 0.1, `Chromium reads the recording as ${seconds} s`);
+    const played = await frame.$eval(audio, (a) =>
+      a.play().then(() => new Promise((resolve) => setTimeout(() => resolve(a.currentTime), 1000))));
+    assert.ok(played > 0.3, `it plays: at ${played} s after a second`);
   });
 
   await step("the remote-help panel shows how to start the assistant, as text, over the chat", async () => {

@@ -27,6 +27,18 @@ export const commands = {
 	syncStatus: () => typedError<SyncState_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sync_status")),
 	/**  A7: transfers and ratings of the client's appeals, oldest first (the chat's timeline). */
 	appealNotes: (lineId: number, clientId: number) => typedError<AppealNote_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("appeal_notes", { lineId, clientId })),
+	/**
+	 *  The colleagues of the line, each with whether the line's rule lets them receive a call
+	 *  now (the same rule the server applies; whether they are in another call only the server
+	 *  knows, and says so when asked).
+	 */
+	transferCandidates: (lineId: number) => typedError<TransferCandidate_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("transfer_candidates", { lineId })),
+	/**  Hand the call in progress to colleague `to` (blind transfer), with the reason (A3). */
+	transferCall: (to: number, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_call", { to, reason })),
+	/**  Stop a transfer still ringing the colleague. */
+	cancelTransfer: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("cancel_transfer")),
+	/**  The transfer in progress, or how the last one ended, for the call panel. */
+	transferState: () => typedError<TransferView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("transfer_state")),
 	/**  A7: the client's appeals on the line, oldest first (the chat's timeline). */
 	clientAppeals: (lineId: number, clientId: number) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("client_appeals", { lineId, clientId })),
 	/**  A6: this specialist's appeals matching `filter`, newest first. */
@@ -64,6 +76,9 @@ export const commands = {
 	downloadFile: (fileId: number, name: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("download_file", { fileId, name })),
 	/**  C8: keep a reply as a draft KB article of the line (through the outbox). */
 	saveKbDraft: (lineId: number, subject: string, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_kb_draft", { lineId, subject, text })),
+	voiceProcessing: () => typedError<VoiceProcessing, CommandError_Serialize>(__TAURI_INVOKE("voice_processing")),
+	/**  Save the stages and switch them in the call in progress, if any. */
+	setVoiceProcessing: (processing: VoiceProcessing) => typedError<VoiceProcessing, CommandError_Serialize>(__TAURI_INVOKE("set_voice_processing", { processing })),
 	/**  V2, A7: the client's remote sessions, for the chat's timeline. */
 	listRemoteSessions: (lineId: number, clientId: number) => typedError<RemoteSessionEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_remote_sessions", { lineId, clientId })),
 	/**  V2: close the viewer's window of an ended session. */
@@ -112,6 +127,8 @@ export const commands = {
 	callState: () => typedError<CallView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("call_state")),
 	/**  V1, A7: the client's calls, for the chat's timeline. */
 	listCalls: (lineId: number, clientId: number) => typedError<CallEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_calls", { lineId, clientId })),
+	/**  Both parties' statistics of `call_id` (the specialist's first); empty until one reported. */
+	callQuality: (callId: number) => typedError<CallQualityEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("call_quality", { callId })),
 	/**  W2: the microphones and speakers this machine has, defaults first. */
 	audioDevices: () => typedError<AudioDevices_Serialize, CommandError_Serialize>(__TAURI_INVOKE("audio_devices")),
 	/**  W2: a one-second 1 kHz tone on the chosen speaker; returns the device that played it. */
@@ -135,6 +152,15 @@ export const commands = {
 	hangUpCall: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("hang_up_call")),
 	setCallMuted: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_call_muted", { on })),
 	setCallHold: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_call_hold", { on })),
+	/**  Pause (`on`) or resume the recording of the call in progress. */
+	setRecordingPaused: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_recording_paused", { on })),
+	/**  Load the recording of call `call_id` from the line server (paused at its start). */
+	playerOpen: (callId: number) => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_open", { callId })),
+	/**  Play (or go on playing) the loaded recording on the headset. */
+	playerPlay: () => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_play")),
+	playerPause: () => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_pause")),
+	playerSeek: (positionMs: number) => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_seek", { positionMs })),
+	playerState: () => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_state")),
 	/**  A3: hand the client's open appeal to a colleague (their id) or back to the line's queue. */
 	transferAppeal: (lineId: number, clientId: number, to: number | null, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal", { lineId, clientId, to, reason })),
 	/**  The headset buttons' indicator: which headset answers and hangs up, if any. */
@@ -308,6 +334,8 @@ export type CallEntry_Deserialize = {
 	/**  The server holds its recording (size in bytes). */
 	recordingBytes?: number | null,
 	recordingMs?: number | null,
+	/**  Where the specialist paused the recording (nothing recorded), in order. */
+	recordingGaps: RecordingGapEntry[],
 };
 
 /**  A call in the client's timeline. */
@@ -323,6 +351,51 @@ export type CallEntry_Serialize = {
 	/**  The server holds its recording (size in bytes). */
 	recordingBytes: number | null,
 	recordingMs: number | null,
+	/**  Where the specialist paused the recording (nothing recorded), in order. */
+	recordingGaps: RecordingGapEntry[],
+};
+
+/**  One party's statistics of a call, as the timeline shows them. */
+export type CallQualityEntry = CallQualityEntry_Serialize | CallQualityEntry_Deserialize;
+
+/**  One party's statistics of a call, as the timeline shows them. */
+export type CallQualityEntry_Deserialize = {
+	/**  Who measured: `specialist` or `client`. Their loss and jitter are of what they heard. */
+	from: string,
+	/**  E-model MOS times 100 (100-450). */
+	mosCenti: number,
+	/**  The other side's packets that never arrived, tenths of a percent. */
+	lossPermille: number,
+	/**  The other side's packets that came too late to play, tenths of a percent. */
+	latePermille: number,
+	jitterMs: number,
+	rttMs?: number | null,
+	/**
+	 *  How the other side received this party's audio (its RTCP receiver reports): loss in
+	 *  tenths of a percent and jitter. `None` when no report came.
+	 */
+	farLossPermille?: number | null,
+	farJitterMs?: number | null,
+};
+
+/**  One party's statistics of a call, as the timeline shows them. */
+export type CallQualityEntry_Serialize = {
+	/**  Who measured: `specialist` or `client`. Their loss and jitter are of what they heard. */
+	from: string,
+	/**  E-model MOS times 100 (100-450). */
+	mosCenti: number,
+	/**  The other side's packets that never arrived, tenths of a percent. */
+	lossPermille: number,
+	/**  The other side's packets that came too late to play, tenths of a percent. */
+	latePermille: number,
+	jitterMs: number,
+	rttMs: number | null,
+	/**
+	 *  How the other side received this party's audio (its RTCP receiver reports): loss in
+	 *  tenths of a percent and jitter. `None` when no report came.
+	 */
+	farLossPermille: number | null,
+	farJitterMs: number | null,
 };
 
 /**  What the call panel shows. */
@@ -355,6 +428,8 @@ export type CallView_Deserialize = {
 	mos?: number | null,
 	/**  The quality so far while connected, refreshed every second. */
 	quality?: QualityView_Deserialize | null,
+	/**  The recording's indicator while the call runs. */
+	recording?: RecordingView | null,
 };
 
 /**  What the call panel shows. */
@@ -384,6 +459,8 @@ export type CallView_Serialize = {
 	mos: number | null,
 	/**  The quality so far while connected, refreshed every second. */
 	quality: QualityView_Serialize | null,
+	/**  The recording's indicator while the call runs. */
+	recording: RecordingView | null,
 };
 
 /**  The file of a chat item: its id on the server and its size. */
@@ -705,6 +782,33 @@ export type NoticeRow = {
 	body: string,
 };
 
+/**  What the player component shows. */
+export type PlayerView = PlayerView_Serialize | PlayerView_Deserialize;
+
+/**  What the player component shows. */
+export type PlayerView_Deserialize = {
+	/**  The call whose recording is loaded. */
+	call?: number | null,
+	/**  `idle`, `loading`, `playing`, `paused`, `ended`. */
+	state: string,
+	positionMs: number,
+	durationMs: number,
+	/**  No headset could be opened: the position moves but nothing is heard. */
+	noHeadset: boolean,
+};
+
+/**  What the player component shows. */
+export type PlayerView_Serialize = {
+	/**  The call whose recording is loaded. */
+	call: number | null,
+	/**  `idle`, `loading`, `playing`, `paused`, `ended`. */
+	state: string,
+	positionMs: number,
+	durationMs: number,
+	/**  No headset could be opened: the position moves but nothing is heard. */
+	noHeadset: boolean,
+};
+
 /**  P1: the five statuses a specialist can be in. */
 export type PresenceStatus = "available" | "away" | "busy" | "do_not_disturb" | "offline";
 
@@ -769,6 +873,24 @@ export type QuickReply = {
 	title: string,
 	/**  May hold `{client}`, `{appeal}` and `{specialist}`, filled in by the UI. */
 	text: string,
+};
+
+/**  A stretch of a call left out of its recording: where in the recording, and how long. */
+export type RecordingGapEntry = {
+	atMs: number,
+	lengthMs: number,
+};
+
+/**  The call panel's recording indicator. */
+export type RecordingView = {
+	/**  Audio in the recording so far (the call less its pauses). */
+	recordedMs: number,
+	/**  Nothing is recorded right now. */
+	paused: boolean,
+	/**  Pauses so far. */
+	gaps: number,
+	/**  The recorder failed (the call goes on). */
+	failed: boolean,
 };
 
 export type RefusedAction = RefusedAction_Serialize | RefusedAction_Deserialize;
@@ -934,6 +1056,11 @@ export type Settings_Deserialize = {
 	 */
 	inputDevice?: string | null,
 	outputDevice?: string | null,
+	/**
+	 *  An incoming call also rings on the computer's speaker (the default output), not only
+	 *  on the headset, so a specialist who took the headset off hears it.
+	 */
+	ringOnSpeaker?: boolean,
 };
 
 export type Settings_Serialize = {
@@ -961,6 +1088,11 @@ export type Settings_Serialize = {
 	 */
 	inputDevice: string | null,
 	outputDevice: string | null,
+	/**
+	 *  An incoming call also rings on the computer's speaker (the default output), not only
+	 *  on the headset, so a specialist who took the headset off hears it.
+	 */
+	ringOnSpeaker: boolean,
 };
 
 /**  A specialist (support engineer). */
@@ -1135,8 +1267,67 @@ export type TicketView_Serialize = {
 	appealId: number | null,
 };
 
+/**
+ *  A colleague in the transfer dialog, with whether the line's rule lets them receive the
+ *  call (`why`: the rule's code when not).
+ */
+export type TransferCandidate = TransferCandidate_Serialize | TransferCandidate_Deserialize;
+
+/**
+ *  A colleague in the transfer dialog, with whether the line's rule lets them receive the
+ *  call (`why`: the rule's code when not).
+ */
+export type TransferCandidate_Deserialize = {
+	id: number,
+	name: string,
+	presence: PresenceStatus,
+	allowed: boolean,
+	why?: string | null,
+};
+
+/**
+ *  A colleague in the transfer dialog, with whether the line's rule lets them receive the
+ *  call (`why`: the rule's code when not).
+ */
+export type TransferCandidate_Serialize = {
+	id: number,
+	name: string,
+	presence: PresenceStatus,
+	allowed: boolean,
+	why: string | null,
+};
+
 /**  A3: where a transfer sends the appeal. */
 export type TransferTarget = { to: "colleague"; id: SpecialistId } | { to: "tier"; id: SupportTier } | { to: "line"; id: LineId };
+
+/**  What the call panel shows of a transfer. */
+export type TransferView = TransferView_Serialize | TransferView_Deserialize;
+
+/**  What the call panel shows of a transfer. */
+export type TransferView_Deserialize = {
+	/**
+	 *  `idle`, `ringing` (the colleague's app rings), or how the last one ended: `transferred`,
+	 *  `declined`, `no_answer`, `cancelled`, `failed`.
+	 */
+	state: string,
+	/**  The colleague asked. */
+	to?: number | null,
+	/**  The call it is about. */
+	call?: number | null,
+};
+
+/**  What the call panel shows of a transfer. */
+export type TransferView_Serialize = {
+	/**
+	 *  `idle`, `ringing` (the colleague's app rings), or how the last one ended: `transferred`,
+	 *  `declined`, `no_answer`, `cancelled`, `failed`.
+	 */
+	state: string,
+	/**  The colleague asked. */
+	to: number | null,
+	/**  The call it is about. */
+	call: number | null,
+};
 
 /**  A file of this app waiting for the server, as the chat lists it (no bytes). */
 export type UploadRow = UploadRow_Serialize | UploadRow_Deserialize;
@@ -1159,6 +1350,15 @@ export type UploadRow_Serialize = {
 	createdAt: number,
 	/**  Why the server refused it for good, if it did. */
 	failedReason: string | null,
+};
+
+export type VoiceProcessing = {
+	/**  The client's voice coming back through the headset removed (AEC). */
+	echoCancellation: boolean,
+	/**  Background noise reduced. */
+	noiseSuppression: boolean,
+	/**  The specialist's voice kept at a steady level. */
+	gainControl: boolean,
 };
 
 /* Tauri Specta runtime */

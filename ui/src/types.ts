@@ -14,6 +14,8 @@ export type {
   Colleague,
   KbArticle,
   LevelsView,
+  TransferCandidate_Serialize as TransferCandidate,
+  TransferView_Serialize as TransferView,
   ErrorCode,
   Language,
   Line,

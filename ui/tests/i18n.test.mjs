@@ -47,15 +47,15 @@ test("every presence status has a translation", () => {
   }
 });
 
-test("every rule code of the domain (appeals, tickets, routing) has a translation", () => {
+test("every rule code of the domain (appeals, tickets, routing, call transfer) has a translation", () => {
   // The codes as the domain's `code()` functions name them: a new one fails here until both
   // languages have its `rule.<code>` string.
   const codes = new Set();
-  for (const file of ["appeal.rs", "ticket.rs", "routing.rs"]) {
+  for (const file of ["appeal.rs", "ticket.rs", "routing.rs", "call_transfer.rs"]) {
     const source = readFileSync(new URL(`../../crates/domain/src/${file}`, import.meta.url), "utf8");
-    for (const m of source.matchAll(/=>\s*"((?:appeal|ticket|routing)\.[a-z_]+)"/g)) codes.add(m[1]);
+    for (const m of source.matchAll(/=>\s*"((?:appeal|ticket|routing|call_transfer)\.[a-z_]+)"/g)) codes.add(m[1]);
   }
-  assert.ok(codes.size >= 21, `only ${codes.size} codes found`);
+  assert.ok(codes.size >= 28, `only ${codes.size} codes found`);
   for (const code of codes) {
     assert.ok(ru[`rule.${code}`], `ru lacks rule.${code}`);
     assert.ok(en[`rule.${code}`], `en lacks rule.${code}`);

@@ -8,7 +8,7 @@ const source = readFileSync(new URL("../src/lib/shortcuts.ts", import.meta.url),
 const js = ts.transpileModule(source, {
   compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
 }).outputText;
-const { SHORTCUTS, shortcutFor, nextAppeal } = await import(
+const { SHORTCUTS, shortcutFor, nextAppeal, callKeyApplies } = await import(
   `data:text/javascript;base64,${Buffer.from(js).toString("base64")}`
 );
 const load = (name) => JSON.parse(readFileSync(new URL(`../src/i18n/${name}.json`, import.meta.url)));
@@ -43,4 +43,18 @@ test("next appeal goes through mine, then the queue, and wraps", () => {
   assert.equal(nextAppeal(clients, 4).id, 3);
   assert.equal(nextAppeal(clients, 3).id, 2);
   assert.equal(nextAppeal([clients[0]], null), null);
+});
+
+test("mute and hold have keys that act only while the call is up", () => {
+  const mute = shortcutFor({ key: "m", altKey: true, ctrlKey: false, metaKey: false });
+  const hold = shortcutFor({ key: "o", altKey: true, ctrlKey: false, metaKey: false });
+  assert.equal(mute, "mute");
+  assert.equal(hold, "hold");
+  for (const state of ["connected", "on_hold", "reconnecting"]) {
+    assert.ok(callKeyApplies(mute, state) && callKeyApplies(hold, state), state);
+  }
+  for (const state of ["idle", "ringing_in", "ringing_out", "connecting", "ended"]) {
+    assert.ok(!callKeyApplies(mute, state) && !callKeyApplies(hold, state), state);
+  }
+  assert.ok(!callKeyApplies("help", "connected"), "other keys are not the call's");
 });

@@ -46,6 +46,15 @@ test("the call's events and signals are read", () => {
     { type: "signal", call: 3, payload: { kind: "answer", sdp: "v=0" } },
   );
   assert.deepEqual(callFrame({ type: "ack", key: "k1", duplicate: false }), { type: "ack", key: "k1" });
+  // A transfer: the call goes on with a colleague on call `leg`.
+  assert.deepEqual(
+    callFrame({ type: "event", event: { kind: "call_transferred", call: 3, leg: 4, appeal: 1, client: 2, from: 5, to: 6 } }),
+    { type: "transferred", call: 3, leg: 4 },
+  );
+  assert.deepEqual(
+    callFrame({ type: "event", event: { kind: "call_ended", call: 3, by: "specialist", reason: "transferred" } }),
+    { type: "ended", call: 3, reason: "transferred", by: "specialist" },
+  );
 });
 
 test("malformed or foreign frames are ignored", () => {
@@ -58,6 +67,7 @@ test("malformed or foreign frames are ignored", () => {
   assert.equal(callFrame({ type: "event", event: { kind: "message_posted", client: 1 } }), null);
   assert.equal(callFrame({ type: "event", event: { kind: "call_connected", call: "3" } }), null);
   assert.equal(callFrame({ type: "welcome" }), null);
+  assert.equal(callFrame({ type: "event", event: { kind: "call_transferred", call: 3, leg: "4" } }), null);
 });
 
 test("ICE servers: STUN and TURN with credentials kept, anything else dropped", () => {

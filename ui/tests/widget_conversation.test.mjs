@@ -52,3 +52,14 @@ test("a finished appeal already rated asks for no rating", () => {
   ]);
   assert.equal(c.toRate, null);
 });
+
+test("a call's recording shows with its length and whether it was paused", () => {
+  const c = fold([
+    [1, { kind: "call_recorded", call: 4, appeal: 9, client: 5, bytes: 900, duration_ms: 65000 }],
+    [2, { kind: "call_recorded", call: 6, appeal: 9, client: 5, bytes: 900, duration_ms: 3000, gaps: [{ at_ms: 1000, length_ms: 5000 }] }],
+  ]);
+  assert.deepEqual(
+    c.items.map((i) => [i.kind, i.call, i.durationMs, i.gaps]),
+    [["recording", 4, 65000, 0], ["recording", 6, 3000, 1]],
+  );
+});

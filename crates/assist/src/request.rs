@@ -112,8 +112,8 @@ pub(crate) async fn handle(
     let (accept, next) = match decide(config.answer, link, console, &request).await? {
         Decision::Accept => (true, Next::Wait),
         Decision::Decline(next) => (false, next),
-        Decision::Withdrawn => {
-            console.say(format!("{who} withdrew the request."));
+        Decision::Withdrawn(reason) => {
+            console.say(withdrawn_text(&who, reason));
             console.notify(ended(Ending::Withdrawn));
             return Ok(Next::Wait);
         }
@@ -166,8 +166,19 @@ async fn answer(
 enum Decision {
     Accept,
     Decline(Next),
-    /// The specialist ended the request before the user answered.
-    Withdrawn,
+    /// The request ended before the user answered: the specialist withdrew it, or the line
+    /// server did when it was not answered in time (`no_answer`).
+    Withdrawn(Option<RemoteEndReason>),
+}
+
+/// What the user reads when the request ended before they answered.
+fn withdrawn_text(who: &str, reason: Option<RemoteEndReason>) -> String {
+    match reason {
+        Some(RemoteEndReason::NoAnswer) => {
+            format!("The request from {who} expired: it was not answered in time.")
+        }
+        _ => format!("{who} withdrew the request."),
+    }
 }
 
 async fn decide(
@@ -191,8 +202,7 @@ async fn decide(
         ));
         tokio::select! {
             ended = link.event_within(None, |e| ended_of(e, request.session)) => {
-                ended?;
-                return Ok(Decision::Withdrawn);
+                return Ok(Decision::Withdrawn(ended?));
             }
             input = console.next() => match input {
                 Input::Interrupt => return Ok(Decision::Decline(Next::Quit)),
@@ -207,5 +217,22 @@ async fn decide(
                 Input::End | Input::SetPassword(_) => {}
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_the_server_ended_unanswered_says_it_expired() {
+        assert_eq!(
+            withdrawn_text("Анна", Some(RemoteEndReason::NoAnswer)),
+            "The request from Анна expired: it was not answered in time."
+        );
+        assert_eq!(
+            withdrawn_text("Анна", Some(RemoteEndReason::EndedBySpecialist)),
+            "Анна withdrew the request."
+        );
     }
 }

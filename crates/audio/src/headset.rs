@@ -180,6 +180,14 @@ impl AudioIo for Headset {
         }
     }
 
+    fn playback_delay(&self) -> Duration {
+        Duration::from_secs_f64(self.playback.queued() as f64 / f64::from(SAMPLE_RATE))
+    }
+
+    fn capture_delay(&self) -> Duration {
+        self.capture_backlog()
+    }
+
     fn poll_events(&mut self) -> Vec<DeviceEvent> {
         self.check(Direction::Input);
         self.check(Direction::Output);

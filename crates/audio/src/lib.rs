@@ -4,6 +4,7 @@
 //! got) for tests and the command-line loopback.
 
 use std::collections::VecDeque;
+use std::time::Duration;
 
 pub mod backend;
 mod cpal_backend;
@@ -13,6 +14,7 @@ mod headset;
 mod levels;
 mod link;
 mod ring;
+pub mod ringtone;
 mod test_backend;
 mod tone;
 
@@ -25,6 +27,7 @@ pub use linedesk_voice::codec::{FRAME_SAMPLES, Frame, SAMPLE_RATE};
 pub use linedesk_voice::level::Level;
 pub use link::ActiveDevice;
 pub use ring::Stats;
+pub use ringtone::{RingPattern, Ringer};
 pub use test_backend::{TestBackend, TestDevice};
 pub use tone::{TONE_AMPLITUDE, play_test_tone};
 
@@ -60,6 +63,15 @@ pub trait AudioIo: Send {
     fn write_frame(&mut self, frame: &Frame);
     /// What happened to the devices since the last call.
     fn poll_events(&mut self) -> Vec<DeviceEvent>;
+    /// How long a frame just written waits before the speaker plays it, as far as this side
+    /// knows (its playback buffer): where the echo canceller starts looking for the echo.
+    fn playback_delay(&self) -> Duration {
+        Duration::ZERO
+    }
+    /// How long the frame just read waited after it was captured (the capture buffer).
+    fn capture_delay(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// A microphone that plays back given samples and a speaker that keeps what it was given.

@@ -142,6 +142,11 @@ impl PlaybackRing {
         p.playing = false;
     }
 
+    /// Samples queued for the speaker (those written, not played yet).
+    pub(crate) fn queued(&self) -> usize {
+        lock(&self.0).samples.len()
+    }
+
     /// Mix a tone into whatever is played next (the settings screen's test tone).
     pub(crate) fn start_tone(&self, tone: Tone) {
         lock(&self.0).tone = Some(tone);
@@ -213,7 +218,9 @@ mod tests {
             "silence before the first frame"
         );
         ring.push_frame(&[0.5; FRAME_SAMPLES]);
+        assert_eq!(ring.queued(), FRAME_SAMPLES);
         ring.pull(&mut out);
+        assert_eq!(ring.queued(), FRAME_SAMPLES - 480);
         ring.pull(&mut out);
         assert!(out.iter().all(|&s| s == 0.5));
         ring.pull(&mut out);

@@ -25,6 +25,7 @@
 
 mod error;
 mod events;
+mod far_side;
 mod peer;
 pub mod state;
 mod stats;
@@ -37,4 +38,4 @@ pub use peer::{
     Call, CallChannels, CallConfig, OPUS_CLOCK_RATE, OPUS_PAYLOAD_TYPE, Sent, TICKS_PER_PACKET,
 };
 pub use state::{CallState, EndReason, FailReason};
-pub use stats::{CandidateKind, MediaPath, TransportHealth};
+pub use stats::{CandidateKind, FarSide, MediaPath, TransportHealth};

@@ -19,10 +19,13 @@ use rtc::rtp_transceiver::rtp_sender::{
 use tokio::sync::{mpsc, watch};
 use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
-use webrtc::peer_connection::{MediaEngine, PeerConnection, PeerConnectionBuilder};
+use webrtc::peer_connection::{
+    MediaEngine, PeerConnection, PeerConnectionBuilder, Registry, Slot, configure_rtcp_reports,
+};
 
 use crate::error::{CallError, transport};
 use crate::events::{Handler, ReceivedPacket, Shared};
+use crate::far_side::{FarSideCell, FarSideObserver};
 use crate::state::{CallState, Input, Machine};
 
 /// Opus as every WebRTC endpoint offers it.
@@ -98,6 +101,8 @@ pub struct Call {
     pub(crate) pc: Arc<dyn PeerConnection>,
     track: Arc<TrackLocalStaticRTP>,
     ssrc: u32,
+    /// The other side's latest reception report about `ssrc` (RTCP).
+    pub(crate) far_side: Arc<FarSideCell>,
     sender: tokio::sync::Mutex<Sender>,
     shared: Arc<Shared>,
     /// Offer/answer and the other side's candidates; the caller offers (and restarts ICE).
@@ -166,10 +171,21 @@ impl Call {
         let (packets_tx, packets) = mpsc::channel(RECEIVE_QUEUE);
         let machine = Machine::new(Instant::now(), config.connect_timeout);
         let shared = Shared::new(machine, signals_tx, packets_tx);
+        let ssrc = random_u32();
+        let far_side = Arc::new(FarSideCell::default());
         let pc = PeerConnectionBuilder::new()
             .with_configuration(config.ice.configuration())
             .with_setting_engine(config.ice.setting_engine())
             .with_media_engine(media_engine()?)
+            // RTCP sender and receiver reports both ways (RFC 3550), every second: the other
+            // side's loss and jitter of this side's stream (`TransportHealth::far_side`, which
+            // drives the encoder's FEC), and a browser peer's `remote-inbound-rtp` statistics.
+            // No NACK: a retransmitted audio packet would come too late to play.
+            .with_interceptor_registry(configure_rtcp_reports(Registry::new()).with(
+                // Wire-ward of the report interceptors, which consume what they read.
+                Slot::from(9_000),
+                FarSideObserver::new(ssrc, far_side.clone()),
+            ))
             .with_handler(Arc::new(Handler {
                 shared: shared.clone(),
             }))
@@ -178,7 +194,6 @@ impl Call {
             .await
             .map_err(transport)?;
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
-        let ssrc = random_u32();
         let track = Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
             format!("linedesk-{ssrc:08x}"),
             "voice".to_owned(),
@@ -208,6 +223,7 @@ impl Call {
             pc,
             track,
             ssrc,
+            far_side,
             sender: tokio::sync::Mutex::new(Sender {
                 seq: random_u32() as u16,
                 talking: false,
@@ -261,6 +277,23 @@ impl Call {
         sender.seq = sender.seq.wrapping_add(1);
         sender.talking = true;
         Ok(Sent::Sent)
+    }
+
+    /// Network emulation (the loopback's and the benchmarks' lossy network): the packet this
+    /// side would send now is lost on the way. Its sequence number is used up and nothing is
+    /// written, so the other side sees the gap exactly as on a lossy path, RTCP receiver
+    /// reports included. `false` when nothing would have been sent (muted, held, not
+    /// connected).
+    pub async fn lose_packet(&self) -> Result<bool, CallError> {
+        let mut sender = self.sender.lock().await;
+        match self.shared.state() {
+            state if state.is_over() => return Err(CallError::Over),
+            CallState::Connected if !self.shared.muted.load(Ordering::SeqCst) => {}
+            _ => return Ok(false),
+        }
+        sender.seq = sender.seq.wrapping_add(1);
+        sender.talking = true;
+        Ok(true)
     }
 
     /// Mute (stop sending, keep the connection) or unmute. The other side is not told.

@@ -54,6 +54,16 @@ pub enum FailReason {
 }
 
 impl FailReason {
+    /// What the failing side tells the line server (`HangUp`), and so the other party: a call
+    /// whose callee never picked up (`answered` false) and timed out was not answered; every
+    /// other failure is `failed` (the media path broke or never came up).
+    pub fn end_reason(self, answered: bool) -> CallEndReason {
+        match self {
+            FailReason::Timeout if !answered => CallEndReason::NoAnswer,
+            _ => CallEndReason::Failed,
+        }
+    }
+
     /// A stable code for the UI boundary.
     pub fn code(self) -> &'static str {
         match self {
@@ -283,6 +293,27 @@ mod tests {
         assert_eq!(
             run(&[IceFailed, Connected]),
             CallState::Failed(FailReason::IceFailed)
+        );
+    }
+
+    #[test]
+    fn a_failure_tells_the_other_side_failed_unless_nobody_picked_up() {
+        assert_eq!(
+            FailReason::IceFailed.end_reason(true),
+            CallEndReason::Failed
+        );
+        assert_eq!(
+            FailReason::IceFailed.end_reason(false),
+            CallEndReason::Failed
+        );
+        assert_eq!(
+            FailReason::Timeout.end_reason(false),
+            CallEndReason::NoAnswer
+        );
+        assert_eq!(FailReason::Timeout.end_reason(true), CallEndReason::Failed);
+        assert_eq!(
+            FailReason::NoCandidates.end_reason(false),
+            CallEndReason::Failed
         );
     }
 

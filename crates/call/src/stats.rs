@@ -19,6 +19,22 @@ pub struct TransportHealth {
     /// when the other side is silent or muted). A count that stops growing means the path is
     /// gone.
     pub heard: u64,
+    /// How the other side receives this side's stream, from its latest RTCP reception report
+    /// (`None` until one came; see `far_side.rs` for why it is read off the wire).
+    pub far_side: Option<FarSide>,
+}
+
+/// What the other side's RTCP receiver reports say about this side's stream (RFC 3550 §6.4).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FarSide {
+    /// Packets lost since its previous report, 0-1 (the report's "fraction lost").
+    pub fraction_lost: f64,
+    /// Packets lost since the stream started (cumulative).
+    pub packets_lost: i64,
+    /// Its interarrival jitter estimate of this side's packets.
+    pub jitter: Duration,
+    /// Receiver reports received so far.
+    pub reports: u64,
 }
 
 impl Call {
@@ -49,6 +65,7 @@ impl Call {
                 .filter(|s| s.is_finite())
                 .map(Duration::from_secs_f64),
             heard,
+            far_side: self.far_side.get(),
         }
     }
 

@@ -157,3 +157,40 @@ async fn a_bad_offer_is_refused_and_an_unanswered_call_times_out() {
     wait_for(&a, CallState::Failed(FailReason::Timeout)).await;
     assert!(matches!(a.hold(true), Err(CallError::Over)));
 }
+
+/// RTCP flows: B's receiver reports tell A how many of A's packets never arrived (A lost
+/// every tenth on purpose), which is what A's encoder protects against.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_far_side_reports_the_loss_of_what_this_side_sent() {
+    let mut p = connected_pair().await;
+    assert_eq!(p.a.transport_health().await.far_side, None);
+    let mut ticks = tokio::time::interval(Duration::from_millis(20));
+    let mut lost = 0;
+    for k in 0..150u32 {
+        ticks.tick().await;
+        if k % 10 == 5 {
+            assert!(p.a.lose_packet().await.expect("lose"));
+            lost += 1;
+        } else {
+            p.a.send_packet(bytes::Bytes::from_static(&[0xfc, 1, 2, 3]), k * 960)
+                .await
+                .expect("send");
+        }
+        while p.b_rx.try_recv().is_ok() {}
+    }
+    let mut far = None;
+    for _ in 0..50 {
+        far = p.a.transport_health().await.far_side;
+        if far.is_some_and(|f| f.packets_lost >= lost - 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let far = far.expect("a receiver report came");
+    assert!(far.reports >= 1, "{far:?}");
+    assert!(
+        (lost - 2..=lost).contains(&far.packets_lost),
+        "lost {lost}: {far:?}"
+    );
+    assert!(far.fraction_lost < 0.3, "{far:?}");
+}

@@ -87,8 +87,13 @@ pub struct CallOutcome {
     pub appeal: u64,
     /// Everything the client's speaker played, 48 kHz mono, from the engine's start.
     pub heard: Vec<f32>,
-    /// The client engine's figures (the same ones went to the server as `CallStats`).
+    /// The client engine's figures (the same ones went to the server as `CallStats`), of
+    /// the first leg whose media came up.
     pub report: CallReport,
+    /// Each leg the call went on in after a transfer (`CallTransferred`), in order: its call
+    /// id and the client engine's figures of it (`None`: transferred on before its media
+    /// came up).
+    pub transfers: Vec<(u64, Option<CallReport>)>,
     pub ended_by: EndedBy,
 }
 
@@ -252,22 +257,18 @@ fn network(server: &Endpoint, plan: &CallPlan) -> CallConfig {
     }
 }
 
-/// Media up, microphone on, until one side ends the call; then the statistics.
+/// Media up, microphone on, until one side ends the call; then the statistics. A transfer
+/// (`CallTransferred`) moves the client to the colleague's leg without hanging up: this leg's
+/// engine stops (its statistics go to the server), and the client, the transferred party,
+/// offers anew on the leg with a new peer; the microphone and the speaker go on.
 async fn talk(
     mut link: LineLink,
     call: u64,
     appeal: u64,
-    peer: Arc<Call>,
-    packets: mpsc::Receiver<ReceivedPacket>,
+    mut peer: Arc<Call>,
+    mut packets: mpsc::Receiver<ReceivedPacket>,
     plan: CallPlan,
 ) -> Result<CallOutcome, SimError> {
-    if let Err(e) = media_up(&peer).await {
-        peer.hang_up().await;
-        let reason = CallEndReason::Failed;
-        // Tell the server; the call may have ended there already.
-        let _ = link.submit(Action::HangUp { call, reason }).await;
-        return Err(e);
-    }
     let (recording, scratch) = match &plan.recording {
         Some(path) => (path.clone(), None),
         None => {
@@ -276,27 +277,105 @@ async fn talk(
         }
     };
     let io = SharedIo::new(&plan.microphone);
-    let session = CallSession::start(
-        peer.clone(),
-        packets,
-        Box::new(io.clone()),
-        SessionConfig::new(Side::Client, recording),
-    )?;
-    let ended_by = until_ended(&mut link, call, &peer, &plan).await?;
-    let report = session.finish().await?;
-    link.submit(Action::CallStats {
-        call,
-        quality: report.quality(),
-    })
-    .await?;
+    let hang_up_at = tokio::time::Instant::now() + plan.talk_for;
+    let mut current = call;
+    // Each leg: its call id and, when its media came up, the client engine's figures.
+    let mut legs: Vec<(u64, Option<CallReport>)> = Vec::new();
+    let ended_by = loop {
+        // A transfer (or the end) may come before this leg's media is up.
+        let early = tokio::select! {
+            up = media_up(&peer) => match up {
+                Ok(()) => None,
+                Err(e) => {
+                    peer.hang_up().await;
+                    let reason = CallEndReason::Failed;
+                    // Tell the server; the call may have ended there already.
+                    let _ = link.submit(Action::HangUp { call: current, reason }).await;
+                    return Err(e);
+                }
+            },
+            what = link.event_within(None, |e| leg_over(e, current)) => Some(what?),
+        };
+        let ended = match early {
+            Some(what) => {
+                legs.push((current, None));
+                over(&peer, what).await
+            }
+            None => {
+                let path = match legs.len() {
+                    0 => recording.clone(),
+                    n => recording.with_extension(format!("leg{n}.ogg")),
+                };
+                let session = CallSession::start(
+                    peer.clone(),
+                    packets,
+                    Box::new(io.clone()),
+                    SessionConfig::new(Side::Client, path),
+                )?;
+                let ended = until_ended(&mut link, current, &peer, &plan, hang_up_at).await?;
+                let report = session.finish().await?;
+                link.submit(Action::CallStats {
+                    call: current,
+                    quality: report.quality(),
+                })
+                .await?;
+                legs.push((current, Some(report)));
+                ended
+            }
+        };
+        let leg = match ended {
+            Ended::By(by) => break by,
+            Ended::Transferred(leg) => leg,
+        };
+        peer.remote_ended(CallEndReason::Transferred).await;
+        let config = with_ice(&link, &plan).await?;
+        let (next, channels) = Call::offer(config).await?;
+        peer = Arc::new(next);
+        packets = channels.packets;
+        link.attach(leg, &peer, channels.signals);
+        current = leg;
+    };
     drop(scratch);
+    // The first leg's figures, or the first leg that had media (transferred before its media
+    // came up, the call's first figures are its colleague's leg's).
+    let Some(report) = legs.iter().find_map(|(_, report)| report.clone()) else {
+        return Err(SimError::MediaFailed(
+            "the call was transferred or ended before its media came up".into(),
+        ));
+    };
+    let legs = legs.into_iter().skip(1);
     Ok(CallOutcome {
         call,
         appeal,
         heard: io.played(),
         report,
+        transfers: legs.collect(),
         ended_by,
     })
+}
+
+/// What ends leg `call` for the client: the server's end (`Err(reason)`), or a transfer to
+/// a colleague's leg (`Ok(leg)`).
+fn leg_over(e: &Event, call: u64) -> Option<Result<u64, CallEndReason>> {
+    match e {
+        Event::CallEnded {
+            call: c, reason, ..
+        } if *c == call => Some(Err(*reason)),
+        Event::CallTransferred { call: c, leg, .. } if *c == call => Some(Ok(*leg)),
+        _ => None,
+    }
+}
+
+/// The leg ended as the server said (`None`: the session gave no reason in time).
+async fn over(peer: &Call, what: Option<Result<u64, CallEndReason>>) -> Ended {
+    match what {
+        Some(Ok(leg)) => Ended::Transferred(leg),
+        Some(Err(reason)) => {
+            peer.remote_ended(reason).await;
+            Ended::By(EndedBy::Specialist(Some(reason)))
+        }
+        None => Ended::By(EndedBy::Specialist(None)),
+    }
 }
 
 fn io_error(source: std::io::Error) -> EngineError {
@@ -320,47 +399,42 @@ async fn media_up(peer: &Call) -> Result<(), SimError> {
     }
 }
 
-/// Talk until the client hangs up, the server says the call ended, or the media breaks.
+/// How one leg of the call ended for the client.
+enum Ended {
+    By(EndedBy),
+    /// The call went on with a colleague on this leg.
+    Transferred(u64),
+}
+
+/// Talk until the client hangs up, the server says the call ended or was transferred, or the
+/// media breaks.
 async fn until_ended(
     link: &mut LineLink,
     call: u64,
     peer: &Call,
     plan: &CallPlan,
-) -> Result<EndedBy, SimError> {
-    let ended = |e: &Event| match e {
-        Event::CallEnded {
-            call: c, reason, ..
-        } if *c == call => Some(*reason),
-        _ => None,
-    };
+    hang_up_at: tokio::time::Instant,
+) -> Result<Ended, SimError> {
     let mut states = peer.watch();
-    let time_up = tokio::time::sleep(plan.talk_for);
+    let time_up = tokio::time::sleep_until(hang_up_at);
     tokio::pin!(time_up);
     tokio::select! {
         _ = &mut time_up, if plan.hang_up => {
             peer.hang_up().await;
             link.submit(Action::HangUp { call, reason: CallEndReason::HungUp }).await?;
-            Ok(EndedBy::Client)
+            Ok(Ended::By(EndedBy::Client))
         }
-        reason = link.event_within(None, ended) => {
-            let reason = reason?;
-            if let Some(reason) = reason {
-                peer.remote_ended(reason).await;
-            }
-            Ok(EndedBy::Specialist(reason))
-        }
+        what = link.event_within(None, |e| leg_over(e, call)) => Ok(over(peer, what?).await),
         state = async { states.wait_for(|s| s.is_over()).await.map(|s| *s) } => {
             let state = state.unwrap_or(CallState::Ended(EndReason::HungUp));
             if let CallState::Ended(EndReason::RemoteHungUp(_)) = state {
-                // The transport closed first; the server's reason is on its way.
-                let reason = link.event_within(Some(WAIT), ended).await?;
-                if let Some(reason) = reason {
-                    peer.remote_ended(reason).await;
-                }
-                return Ok(EndedBy::Specialist(reason));
+                // The transport closed first; the server's reason (or the transfer) is on its
+                // way.
+                let what = link.event_within(Some(WAIT), |e| leg_over(e, call)).await?;
+                return Ok(over(peer, what).await);
             }
             let _ = link.submit(Action::HangUp { call, reason: CallEndReason::Failed }).await;
-            Ok(EndedBy::Failed)
+            Ok(Ended::By(EndedBy::Failed))
         }
     }
 }

@@ -13,6 +13,7 @@
 //! | [`routing`] | A2, A3, P3, P4 | [`routing::route`] (one decision), [`routing::LineQueue`], [`routing::Dispatcher`] (a line's whole routing state) |
 //! | [`ticket`] | T1-T5 | [`ticket::Ticket`] and its states, history, REPEAT, readable numbers |
 //! | [`sla`] | S1-S6 | business calendars, levels, an appeal's [`sla::SlaClock`], evaluation and reports, the text notation |
+//! | [`call_transfer`] | A3 (calls) | who may hand a live call to whom, the transfer's ring time |
 //! | [`ids`] | | newtype ids |
 //!
 //! # Conventions
@@ -70,6 +71,7 @@
 //! `tz Europe/Moscow; Mon-Fri 09-18 | Fri 2026-11-27 17:30 + 2h => Mon 2026-11-30 10:30`.
 
 pub mod appeal;
+pub mod call_transfer;
 pub mod ids;
 pub mod presence;
 pub mod routing;

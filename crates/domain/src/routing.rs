@@ -445,19 +445,25 @@ impl Dispatcher {
         Ok(moves)
     }
 
-    /// P4: a client wrote or called in an open appeal. If its holder no longer receives such
-    /// messages, the appeal moves to a colleague or the queue.
-    pub fn client_activity(&mut self, appeal: AppealId) -> Result<Option<Movement>, RoutingError> {
+    /// Whether [`Dispatcher::client_activity`] leaves everything as it is: the appeal is
+    /// unheld, or held by someone who still receives its messages (most messages of a
+    /// client). Lets a caller skip copying the dispatcher to change nothing.
+    pub fn client_activity_changes_nothing(&self, appeal: AppealId) -> Result<bool, RoutingError> {
         if !self.priorities.contains_key(&appeal) {
             return Err(RoutingError::UnknownAppeal(appeal));
         }
         let Some(holder) = self.holder(appeal) else {
-            return Ok(None);
+            return Ok(true);
         };
-        let receives = self
+        Ok(self
             .specialist(holder)
-            .is_some_and(|s| s.presence.receives_open_appeal_messages());
-        if receives {
+            .is_some_and(|s| s.presence.receives_open_appeal_messages()))
+    }
+
+    /// P4: a client wrote or called in an open appeal. If its holder no longer receives such
+    /// messages, the appeal moves to a colleague or the queue.
+    pub fn client_activity(&mut self, appeal: AppealId) -> Result<Option<Movement>, RoutingError> {
+        if self.client_activity_changes_nothing(appeal)? {
             return Ok(None);
         }
         self.release(appeal);

@@ -431,7 +431,15 @@ proptest! {
                 }
                 Op::ClientWrites { appeal } => {
                     let Some(appeal) = pick(&live, appeal) else { continue };
-                    if let Some(m) = d.client_activity(appeal).expect("activity") {
+                    // The read-only look agrees with the change itself.
+                    let nothing = d.client_activity_changes_nothing(appeal).expect("known");
+                    let before = d.holder(appeal);
+                    let moved = d.client_activity(appeal).expect("activity");
+                    prop_assert_eq!(nothing, moved.is_none());
+                    if nothing {
+                        prop_assert_eq!(d.holder(appeal), before);
+                    }
+                    if let Some(m) = moved {
                         check_automatic(&d, &[m])?;
                     }
                 }

@@ -6,12 +6,15 @@
 //! to [`CallSession::start`]:
 //!
 //! ```text
-//! microphone ─ read_frame ─ Encoder ─ send_packet ──────────────► the other side
+//! microphone ─ read_frame ─ MicPath (AEC, NS, AGC) ─ Encoder ─ send_packet ─► the other side
 //! the other side ─ packets ─ [impairment] ─ JitterBuffer ─ Decoder ─ write_frame ─ speaker
+//!                                                    (echo reference) └─► MicPath
 //!                         both frames of every tick ─ Recorder (ch 0 specialist, ch 1 client)
 //! ```
 //!
-//! every 20 ms (see [`session`] for the tick policy). While it runs, [`CallSession::levels`]
+//! every 20 ms (see [`session`] for the tick policy). The microphone path (`echo`) cancels
+//! the far end's echo, suppresses noise and evens the level, each stage switched by
+//! [`SessionConfig::processing`] and [`CallSession::set_processing`]. While it runs, [`CallSession::levels`]
 //! streams both directions' level meters and [`CallSession::device_events`] the headset's
 //! events (a lost device does not end the call or the recording). When the call ends,
 //! [`CallSession::ended`] (or [`CallSession::finish`] to stop early) gives the
@@ -34,22 +37,32 @@
 //! against what went in. [`SharedIo`] is the in-memory headset they use.
 
 pub mod analysis;
+pub mod call_recording;
+mod echo;
+mod echo_io;
 mod error;
 pub mod ice;
+pub mod journal;
 pub mod line;
 #[cfg(feature = "loopback")]
 pub mod loopback;
+pub mod protection;
 pub mod queue;
+pub mod recording_gaps;
 pub mod report;
 pub mod session;
 mod shared_io;
 pub mod upload;
 pub mod wav;
 
+pub use call_recording::RecordingStatus;
+pub use echo_io::EchoIo;
 pub use error::EngineError;
 pub use linedesk_endpoint::{Bare, Connector, Endpoint, EndpointError, WebSocket};
+/// The microphone path's stages and the echo canceller's estimates, for the app.
+pub use linedesk_voice::processing::{Estimates, Stages};
 pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
 pub use session::{CallSession, Impairment, Levels, LiveQuality, MEDIA_STALL, SessionConfig, Side};
 pub use shared_io::SharedIo;
-pub use upload::{Uploaded, download_recording, upload_recording};
+pub use upload::{Uploaded, download_recording, upload_recording, upload_recording_with_gaps};

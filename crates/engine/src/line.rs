@@ -43,6 +43,8 @@ pub struct LineLink {
     out: mpsc::UnboundedSender<ClientFrame>,
     frames: mpsc::UnboundedReceiver<ServerFrame>,
     signals: mpsc::UnboundedReceiver<(u64, SignalPayload)>,
+    /// The peers attached so far, by call, once the first one took the relayed signals.
+    peers: Option<mpsc::UnboundedSender<(u64, Arc<Call>)>>,
     /// Relayed signals of remote sessions, by session.
     remote_signals: Option<mpsc::UnboundedReceiver<(u64, SignalPayload)>>,
     /// Frames of the server this session could not read and skipped, described.
@@ -142,6 +144,7 @@ impl LineLink {
             out,
             frames,
             signals,
+            peers: None,
             remote_signals: Some(remote_signals),
             unreadable: Some(unreadable),
             next_key: 0,
@@ -299,7 +302,8 @@ impl LineLink {
     }
 
     /// Wire `peer` to this session for `call`: its signals go out through the server and the
-    /// ones relayed here go into it, until either side stops.
+    /// ones relayed here go into it, until either side stops. Several calls may be attached in
+    /// turn (a transferred call goes on as a new leg with a new peer).
     pub fn attach(
         &mut self,
         call: u64,
@@ -314,15 +318,32 @@ impl LineLink {
                 }
             }
         });
-        let mut incoming = std::mem::replace(&mut self.signals, mpsc::unbounded_channel().1);
-        let peer = peer.clone();
-        tokio::spawn(async move {
-            while let Some((c, payload)) = incoming.recv().await {
-                if c == call {
-                    // A bad relayed signal is the peer's typed error; its state tells.
-                    let _ = peer.signal(payload).await;
+        let peers = self.peers.get_or_insert_with(|| {
+            let (routes, mut attached) = mpsc::unbounded_channel::<(u64, Arc<Call>)>();
+            let mut incoming = std::mem::replace(&mut self.signals, mpsc::unbounded_channel().1);
+            tokio::spawn(async move {
+                let mut peers = std::collections::HashMap::new();
+                loop {
+                    tokio::select! {
+                        // A peer is attached before it sends its first signal, so before any
+                        // answer to it can be relayed here.
+                        biased;
+                        Some((c, peer)) = attached.recv() => {
+                            peers.insert(c, peer);
+                        }
+                        Some((c, payload)) = incoming.recv() => {
+                            if let Some(peer) = peers.get(&c) {
+                                // A bad relayed signal is the peer's typed error; its state
+                                // tells.
+                                let _ = peer.signal(payload).await;
+                            }
+                        }
+                        else => return,
+                    }
                 }
-            }
+            });
+            routes
         });
+        let _ = peers.send((call, peer.clone()));
     }
 }

@@ -13,9 +13,12 @@ use linedesk_server::auth::hash_password;
 use linedesk_server::ice::IceConfig;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::Storage;
+use linedesk_voice::codec::CodecConfig;
+use linedesk_voice::processing::{EchoPath, Stages};
 
 use crate::EngineError;
 pub use crate::SharedIo;
+use crate::echo_io::EchoIo;
 use crate::line::{LineLink, WAIT};
 use crate::queue::UploadQueue;
 use crate::report::CallReport;
@@ -202,10 +205,17 @@ pub struct Loopback {
     pub impairment: Option<Impairment>,
     /// The server's database, both recordings and the upload queue go here.
     pub dir: PathBuf,
+    /// Both engines' encoder settings (FEC on by default).
+    pub codec: CodecConfig,
     /// The STUN/TURN servers the line hands out (none: host candidates only).
     pub ice: IceConfig,
     /// Both parties over relayed (TURN) paths only.
     pub relay_only: bool,
+    /// Both engines' microphone path (echo cancellation, noise suppression, gain control).
+    pub processing: Stages,
+    /// The client's speaker heard by the client's microphone through this path: the
+    /// specialist then hears their own voice back unless the client's canceller removes it.
+    pub client_echo: Option<EchoPath>,
 }
 
 /// What came of it.
@@ -239,9 +249,15 @@ pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
         client: (mut client, callee, callee_packets),
     } = connect_with(&server, config.relay_only).await?;
     let (spec_io, client_io) = (SharedIo::new(&config.talk), SharedIo::new(&config.reply));
+    let client_headset: Box<dyn linedesk_audio::AudioIo> = match config.client_echo.clone() {
+        Some(path) => Box::new(EchoIo::new(client_io.clone(), path)),
+        None => Box::new(client_io.clone()),
+    };
     let session = |side, name: &str, seed| {
         let mut c = SessionConfig::new(side, config.dir.join(name));
         c.impairment = config.impairment.map(|i| Impairment { seed, ..i });
+        c.codec = config.codec;
+        c.processing = config.processing;
         c
     };
     let spec_session = CallSession::start(
@@ -253,7 +269,7 @@ pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
     let client_session = CallSession::start(
         callee.clone(),
         callee_packets,
-        Box::new(client_io.clone()),
+        client_headset,
         session(Side::Client, "client.ogg", 2),
     )?;
     let client_started_later = client_session

@@ -19,10 +19,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use linedesk_endpoint::{Bare, Connector, Endpoint};
+use linedesk_protocol::RecordingGap;
 use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
-use crate::upload::upload_recording;
+use crate::upload::upload_recording_with_gaps;
 
 /// The longest wait between two attempts of one upload.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -40,6 +41,9 @@ pub struct Pending {
     #[serde(default)]
     pub server: Option<String>,
     pub attempts: u32,
+    /// Where the recording was paused (sent with the upload; none in older sidecars).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<RecordingGap>,
     /// Unix time (ms) of the next attempt.
     pub next_attempt_ms: u64,
     pub last_error: Option<String>,
@@ -132,6 +136,17 @@ impl UploadQueue {
     /// Queue the recording of `call`, made on `server` (as the app knows it: what its sync
     /// connects to), copied in (the original stays), due at once.
     pub fn enqueue(&self, call: u64, recording: &Path, server: &str) -> Result<(), EngineError> {
+        self.enqueue_with_gaps(call, recording, server, &[])
+    }
+
+    /// [`UploadQueue::enqueue`] a recording that was paused: its `gaps` go with the upload.
+    pub fn enqueue_with_gaps(
+        &self,
+        call: u64,
+        recording: &Path,
+        server: &str,
+        gaps: &[RecordingGap],
+    ) -> Result<(), EngineError> {
         let target = self.ogg(call);
         std::fs::copy(recording, &target).map_err(EngineError::io(recording))?;
         save(
@@ -140,6 +155,7 @@ impl UploadQueue {
                 call,
                 server: Some(server.to_string()),
                 attempts: 0,
+                gaps: gaps.to_vec(),
                 next_attempt_ms: 0,
                 last_error: None,
             },
@@ -226,7 +242,9 @@ impl UploadQueue {
             if p.next_attempt_ms > unix_ms(now) {
                 continue;
             }
-            match upload_recording(server, token, p.call, &self.ogg(p.call)).await {
+            match upload_recording_with_gaps(server, token, p.call, &self.ogg(p.call), &p.gaps)
+                .await
+            {
                 Ok(_) => {
                     let _ = std::fs::remove_file(self.ogg(p.call));
                     std::fs::remove_file(self.sidecar(p.call))

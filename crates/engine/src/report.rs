@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use linedesk_audio::DeviceEvent;
+use linedesk_call::FarSide;
 use linedesk_protocol::CallQuality;
 use linedesk_voice::jitter::JitterStats;
 use linedesk_voice::quality::{self, CodecImpairment, Measured};
@@ -23,7 +24,8 @@ pub enum DelaySource {
 /// One call as this side measured it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallReport {
-    /// Audio time the engine ran (ticks × 20 ms), which is also the recording's length.
+    /// Audio time the engine ran (ticks × 20 ms), which is also the recording's length plus
+    /// its gaps.
     pub duration: Duration,
     /// Wall-clock time from the engine's start to its end: equal to `duration` within a tick
     /// or two when the tick loop kept real time.
@@ -41,8 +43,12 @@ pub struct CallReport {
     pub mos: f64,
     /// The finished two-channel recording (channel 0 specialist, channel 1 client).
     pub recording: PathBuf,
-    /// Why the recording stopped early, if it did (the call went on regardless).
+    /// Why the recording stopped early, or lost its crash journal, if it did (the call went
+    /// on regardless).
     pub recording_error: Option<String>,
+    /// Where the recording was paused (nothing recorded): `duration` less these is the file's
+    /// length.
+    pub recording_gaps: Vec<linedesk_protocol::RecordingGap>,
     /// Everything the headset reported during the call, in order.
     pub device_events: Vec<DeviceEvent>,
     /// Received packets the transport dropped because the engine read too slowly.
@@ -50,6 +56,9 @@ pub struct CallReport {
     /// Every time nothing was heard from the other side for at least
     /// [`crate::session::MEDIA_STALL`] while the call was up, and for how long.
     pub media_stalls: Vec<Duration>,
+    /// How the other side received this side's stream, from its last RTCP receiver report
+    /// (`None` when none came: a very short call, or a peer that sends none).
+    pub far_side: Option<FarSide>,
 }
 
 impl CallReport {
@@ -86,9 +95,11 @@ impl CallReport {
             mos,
             recording,
             recording_error: None,
+            recording_gaps: Vec::new(),
             device_events: Vec::new(),
             receive_overflow: 0,
             media_stalls: Vec::new(),
+            far_side: None,
         }
     }
 
@@ -114,7 +125,21 @@ impl CallReport {
             buffer_ms: whole_ms(self.jitter.current_delay),
             rtt_ms: self.rtt.map(whole_ms),
             mos_centi: (self.mos * 100.0).round().clamp(100.0, 450.0) as u16,
+            far_loss_permille: self
+                .far_side
+                .map(|f| permille(far_loss_percent(&f, self.packets_sent))),
+            far_jitter_ms: self.far_side.map(|f| whole_ms(f.jitter)),
         }
+    }
+}
+
+/// The far side's loss over the whole call, percent of the packets this side sent (its
+/// reports' cumulative count), or its latest report's fraction when nothing was sent.
+fn far_loss_percent(far: &FarSide, sent: u64) -> f64 {
+    if sent == 0 {
+        far.fraction_lost * 100.0
+    } else {
+        far.packets_lost.max(0) as f64 * 100.0 / sent as f64
     }
 }
 
@@ -128,7 +153,8 @@ impl std::fmt::Display for CallReport {
         write!(
             f,
             "{:.2} s, sent {} / received {} packets, loss {:.1} %, late {:.1} %, jitter {:.1} ms, \
-             buffer {} ms (target {} ms), concealed {}, skipped {}, inserted {}, rtt {}, MOS {:.2}{}",
+             buffer {} ms (target {} ms), concealed {}, skipped {}, inserted {}, rtt {}, MOS {:.2}, \
+             far side (RTCP) {}{}",
             self.duration.as_secs_f64(),
             self.packets_sent,
             j.received,
@@ -145,6 +171,13 @@ impl std::fmt::Display for CallReport {
                 ms(r)
             )),
             self.mos,
+            self.far_side.map_or("no report".to_string(), |f| format!(
+                "lost {:.1} % lately, {} in all, jitter {:.1} ms ({} reports)",
+                f.fraction_lost * 100.0,
+                f.packets_lost,
+                ms(f.jitter),
+                f.reports
+            )),
             if self.media_stalls.is_empty() {
                 String::new()
             } else {

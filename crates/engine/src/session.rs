@@ -25,18 +25,22 @@ use linedesk_call::{Call, CallError, CallState, ReceivedPacket, Sent, TICKS_PER_
 use linedesk_voice::codec::{CodecConfig, Decoder, Encoder, SAMPLE_RATE};
 use linedesk_voice::jitter::{JitterBuffer, JitterConfig};
 use linedesk_voice::level::{FLOOR_DBFS, Level, LevelMeter};
-use linedesk_voice::netsim::{NetConfig, NetSim};
-use linedesk_voice::recording::Recorder;
+use linedesk_voice::netsim::{NetConfig, NetSim, Rng};
+use linedesk_voice::processing::{Estimates, Stages};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::MissedTickBehavior;
 
 use crate::EngineError;
+use crate::call_recording::{CallRecording, RecordingStatus};
+use crate::echo::MicPath;
+use crate::journal::Journal;
+use crate::protection::LossProtection;
 use crate::report::CallReport;
 
 /// One frame of audio time.
 pub const TICK: Duration = Duration::from_millis(20);
 /// How often the RTT is read from WebRTC and the encoder's FEC is retuned (in ticks: 1 s).
-const EVERY_SECOND: u64 = 50;
+pub(crate) const EVERY_SECOND: u64 = 50;
 /// Nothing heard from the other side (no packet, no consent check) for this long while the
 /// call is up: the media has stopped, and the call says so ([`LiveQuality::no_media_for`],
 /// [`CallReport::media_stalls`]) instead of silently staying "connected".
@@ -51,7 +55,9 @@ pub enum Side {
     Client,
 }
 
-/// A network made worse on purpose, between the transport and the jitter buffer.
+/// A network made worse on purpose. Loss is applied where this side sends (the packet's
+/// sequence number is used up, so the other side's RTCP receiver reports see it as on a real
+/// lossy path); jitter, reorder and duplicates between the transport and the jitter buffer.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Impairment {
     pub net: NetConfig,
@@ -84,6 +90,13 @@ pub struct SessionConfig {
     pub codec: CodecConfig,
     pub jitter: JitterConfig,
     pub impairment: Option<Impairment>,
+    /// Keep a crash journal next to the recording (`crate::journal`), so an interrupted one is
+    /// recovered at the next start.
+    pub journal: Option<Journal>,
+    /// The microphone path's stages at the start; see [`CallSession::set_processing`]. None
+    /// unless asked for: the app asks for what its settings say (every stage on by default,
+    /// for a real headset); simulated parties whose microphone is a WAV file need none.
+    pub processing: Stages,
 }
 
 impl SessionConfig {
@@ -94,6 +107,8 @@ impl SessionConfig {
             codec: CodecConfig::default(),
             jitter: JitterConfig::default(),
             impairment: None,
+            journal: None,
+            processing: Stages::NONE,
         }
     }
 }
@@ -143,7 +158,11 @@ pub struct CallSession {
     levels: watch::Receiver<Levels>,
     quality: watch::Receiver<Option<LiveQuality>>,
     devices: Option<mpsc::UnboundedReceiver<DeviceEvent>>,
+    processing: watch::Sender<Stages>,
+    echo: watch::Receiver<Estimates>,
     started: Instant,
+    pause: watch::Sender<bool>,
+    recording: watch::Receiver<RecordingStatus>,
 }
 
 impl CallSession {
@@ -155,19 +174,35 @@ impl CallSession {
         io: Box<dyn AudioIo>,
         config: SessionConfig,
     ) -> Result<CallSession, EngineError> {
-        let recorder = Recorder::create(&config.recording)?;
+        let (pause, paused) = watch::channel(false);
+        let (recording_tx, recording) = watch::channel(RecordingStatus::default());
+        let recorder = CallRecording::start(
+            config.recording.clone(),
+            config.side,
+            config.journal.clone(),
+            paused,
+            recording_tx,
+        )?;
         let (levels_tx, levels) = watch::channel(Levels::default());
         let (quality_tx, quality) = watch::channel(None);
         let (devices_tx, devices) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
+        let (processing, stages) = watch::channel(config.processing);
+        let (estimates, echo) = watch::channel(Estimates::default());
         let started = Instant::now();
         let engine = Engine {
             encoder: Encoder::new(&config.codec)?,
             decoder: Decoder::new()?,
             jitter: JitterBuffer::new(config.jitter),
-            impairment: config.impairment.map(|i| NetSim::new(i.seed, i.net)),
-            recorder: Some(recorder),
-            recording_error: None,
+            impairment: config
+                .impairment
+                .map(|i| NetSim::new(i.seed, NetConfig { loss: 0.0, ..i.net })),
+            send_loss: config
+                .impairment
+                .map(|i| (Rng::new(i.seed ^ 0x5eed), i.net.loss)),
+            protection: LossProtection::new(config.codec),
+            mic_path: MicPath::new(stages, estimates),
+            recording: recorder,
             mic: LevelMeter::new(),
             speaker: LevelMeter::new(),
             levels: levels_tx,
@@ -182,6 +217,7 @@ impl CallSession {
             heard_at: None,
             stall: None,
             stalls: Vec::new(),
+            far_side: None,
             started,
             call,
             packets,
@@ -195,8 +231,23 @@ impl CallSession {
             levels,
             quality,
             devices: Some(devices),
+            processing,
+            echo,
             started,
+            pause,
+            recording,
         })
+    }
+
+    /// Pause (`true`) or resume the recording: while paused neither side is recorded and the
+    /// file gets a gap (listed in [`CallReport::recording_gaps`]); the call goes on.
+    pub fn set_recording_paused(&self, paused: bool) {
+        self.pause.send_replace(paused);
+    }
+
+    /// The recording's status, for the call panel's indicator.
+    pub fn recording(&self) -> watch::Receiver<RecordingStatus> {
+        self.recording.clone()
     }
 
     /// Both directions' levels, for the UI.
@@ -212,6 +263,16 @@ impl CallSession {
     /// The headset's events as they happen (taken once; later calls get `None`).
     pub fn device_events(&mut self) -> Option<mpsc::UnboundedReceiver<DeviceEvent>> {
         self.devices.take()
+    }
+
+    /// Switch the microphone path's stages while the call runs (from the next frame).
+    pub fn set_processing(&self, stages: Stages) {
+        self.processing.send_replace(stages);
+    }
+
+    /// The echo canceller's estimates (ERLE, delay), refreshed every second.
+    pub fn echo_estimates(&self) -> watch::Receiver<Estimates> {
+        self.echo.clone()
     }
 
     /// When the engine started: the time origin of its recording and its speaker output.
@@ -254,8 +315,11 @@ struct Engine {
     decoder: Decoder,
     jitter: JitterBuffer<Bytes>,
     impairment: Option<NetSim<ReceivedPacket>>,
-    recorder: Option<Recorder<std::fs::File>>,
-    recording_error: Option<String>,
+    /// The emulated loss of this side's packets on their way out ([`Impairment`]).
+    send_loss: Option<(Rng, f64)>,
+    protection: LossProtection,
+    mic_path: MicPath,
+    recording: CallRecording,
     mic: LevelMeter,
     speaker: LevelMeter,
     levels: watch::Sender<Levels>,
@@ -273,6 +337,8 @@ struct Engine {
     stall: Option<Instant>,
     /// Every stall so far: how long it lasted (the last one until now if it goes on).
     stalls: Vec<Duration>,
+    /// The other side's latest RTCP receiver report of this side's stream.
+    far_side: Option<linedesk_call::FarSide>,
     started: Instant,
 }
 
@@ -311,7 +377,10 @@ impl Engine {
         }
 
         // Capture → encode → send.
-        let captured = self.io.read_frame();
+        let captured = self.io.read_frame().map(|mut frame| {
+            self.mic_path.capture(&mut frame, self.io.as_ref());
+            frame
+        });
         let microphone = self.mic.process(
             captured
                 .as_ref()
@@ -323,7 +392,19 @@ impl Engine {
         if let Some(frame) = &local {
             let packet = self.encoder.encode(frame)?;
             // One- or two-byte packets are DTX silence: not sent.
-            if packet.len() > 2 {
+            let lost = packet.len() > 2
+                && self
+                    .send_loss
+                    .as_mut()
+                    .is_some_and(|(rng, loss)| rng.chance(*loss));
+            if lost {
+                match self.call.lose_packet().await {
+                    Ok(true) => self.sent += 1,
+                    Ok(false) => {}
+                    Err(CallError::Over) => return Ok(false),
+                    Err(other) => return Err(other.into()),
+                }
+            } else if packet.len() > 2 {
                 match self
                     .call
                     .send_packet(Bytes::from(packet), self.timestamp)
@@ -358,13 +439,15 @@ impl Engine {
             Err(_) => self.decoder.decode(None)?,
         };
         self.io.write_frame(&heard);
+        self.mic_path.render(&heard, self.io.as_ref());
         let speaker = self.speaker.process(&heard, SAMPLE_RATE);
         self.levels.send_replace(Levels {
             microphone,
             speaker,
         });
 
-        self.record(local.as_ref(), &heard);
+        let up = !matches!(self.call.state(), CallState::Ringing) && !self.call.state().is_over();
+        self.recording.tick(up, local.as_ref(), &heard);
         self.ticks += 1;
         if self.ticks.is_multiple_of(EVERY_SECOND) {
             self.every_second().await?;
@@ -372,27 +455,11 @@ impl Engine {
         Ok(true)
     }
 
-    /// Both sides of this frame into the recording; a failing recorder is dropped (the file
-    /// keeps what was flushed) and the call goes on.
-    fn record(&mut self, local: Option<&Frame>, remote: &Frame) {
-        let Some(recorder) = self.recorder.as_mut() else {
-            return;
-        };
-        let local = local.map(|f| &f[..]);
-        let (specialist, client) = match self.config.side {
-            Side::Specialist => (local, Some(&remote[..])),
-            Side::Client => (Some(&remote[..]), local),
-        };
-        if let Err(e) = recorder.write(specialist, client) {
-            self.recording_error = Some(e.to_string());
-            self.recorder = None;
-        }
-    }
-
-    /// Read the RTT and protect the outgoing stream against the loss seen incoming (the path
-    /// back is assumed as lossy as the path here: RTCP receiver reports are not read yet).
+    /// Read the RTT, and protect the outgoing stream against the loss the other side reports
+    /// in its RTCP receiver reports ([`LossProtection`]).
     async fn every_second(&mut self) -> Result<(), EngineError> {
         // One reading of the statistics a second: the RTT and what was heard.
+        self.mic_path.publish();
         let health = self.call.transport_health().await;
         if let Some(rtt) = health.rtt {
             self.rtt = Some(rtt);
@@ -408,9 +475,12 @@ impl Engine {
             received: stats.received,
             no_media_for,
         }));
-        let loss = (stats.loss_percent() + stats.late_percent()).ceil();
-        let expected = loss.clamp(f64::from(self.config.codec.expected_loss_percent), 30.0);
-        self.encoder.set_expected_loss(expected as u8)?;
+        let protect = self.protection.update(health.far_side);
+        self.encoder
+            .set_expected_loss(protect.expected_loss_percent)?;
+        self.encoder.set_bitrate(protect.bitrate)?;
+        self.encoder.set_max_band(protect.band)?;
+        self.far_side = health.far_side.or(self.far_side);
         Ok(())
     }
 
@@ -450,12 +520,8 @@ impl Engine {
         Some(silent)
     }
 
-    fn finish(mut self) -> Result<CallReport, EngineError> {
-        if let Some(recorder) = self.recorder.take()
-            && let Err(e) = recorder.finish()
-        {
-            self.recording_error = Some(e.to_string());
-        }
+    fn finish(self) -> Result<CallReport, EngineError> {
+        let (recording_error, recording_gaps) = self.recording.finish();
         let mut report = CallReport::new(
             TICK * u32::try_from(self.ticks).unwrap_or(u32::MAX),
             self.sent,
@@ -464,10 +530,12 @@ impl Engine {
             self.config.recording.clone(),
         );
         report.elapsed = self.started.elapsed();
-        report.recording_error = self.recording_error;
+        report.recording_error = recording_error;
+        report.recording_gaps = recording_gaps;
         report.device_events = self.device_log;
         report.receive_overflow = self.call.receive_overflow();
         report.media_stalls = self.stalls;
+        report.far_side = self.far_side;
         Ok(report)
     }
 }

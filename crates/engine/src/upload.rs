@@ -8,6 +8,7 @@ use std::path::Path;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use linedesk_endpoint::Connector;
+use linedesk_protocol::RecordingGap;
 use serde::Deserialize;
 
 use crate::EngineError;
@@ -63,11 +64,28 @@ pub async fn upload_recording(
     call: u64,
     path: &Path,
 ) -> Result<Uploaded, EngineError> {
+    upload_recording_with_gaps(server, token, call, path, &[]).await
+}
+
+/// [`upload_recording`] of a recording that was paused: `gaps` says where
+/// (`?gaps=AT:LENGTH,...`).
+pub async fn upload_recording_with_gaps(
+    server: &Connector,
+    token: &str,
+    call: u64,
+    path: &Path,
+    gaps: &[RecordingGap],
+) -> Result<Uploaded, EngineError> {
     let body = tokio::fs::read(path).await.map_err(EngineError::io(path))?;
+    let mut target = format!("/api/calls/{call}/recording");
+    if !gaps.is_empty() {
+        target.push_str("?gaps=");
+        target.push_str(&RecordingGap::format_list(gaps));
+    }
     let (status, bytes) = request(
         server,
         hyper::Method::POST,
-        &format!("/api/calls/{call}/recording"),
+        &target,
         Some(token),
         "audio/ogg",
         body,

@@ -30,8 +30,12 @@ async fn speech_goes_through_two_engines_and_the_recording_reaches_the_appeal() 
         length: None,
         impairment: None,
         dir: dir.path().to_path_buf(),
+        codec: Default::default(),
         ice: Default::default(),
         relay_only: false,
+        // The transport is under test: speech in is compared with speech out.
+        processing: linedesk_voice::processing::Stages::NONE,
+        client_echo: None,
     })
     .await
     .expect("the loopback call");

@@ -55,6 +55,7 @@ async fn queued_entries_are_rebuilt_from_their_server_and_a_hopeless_one_is_set_
             call,
             server,
             attempts: 41,
+            gaps: Vec::new(),
             next_attempt_ms: 0,
             last_error: Some(format!(
                 "server unreachable: error trying to connect: http://https://{addr}/api/calls/{call}/recording"

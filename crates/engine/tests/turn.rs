@@ -43,8 +43,12 @@ async fn a_relay_only_call_through_coturn_carries_speech_both_ways() {
         length: None,
         impairment: None,
         dir: dir.path().to_path_buf(),
+        codec: Default::default(),
         ice: ice(&turn, SECRET),
         relay_only: true,
+        // The transport is under test: speech in is compared with speech out.
+        processing: linedesk_voice::processing::Stages::NONE,
+        client_echo: None,
     })
     .await
     .unwrap_or_else(|e| panic!("the relayed call: {e}; coturn: {}", turn.log_text()));

@@ -7,7 +7,9 @@ use crate::remote_sessions::{self, Gate};
 use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
-use crate::{appeals, calls, kb_articles, kb_drafts, messages, tickets, waiting};
+use crate::{
+    appeals, call_transfer, calls, kb_articles, kb_drafts, messages, tickets, waiting,
+};
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +111,9 @@ pub fn apply_gated<R: Repo>(
         }
         Action::ArticleHelped { line, article } => {
             kb_articles::article_helped(w, actor, *line, *article)?
+        }
+        Action::TransferCall { call, to, reason } => {
+            call_transfer::transfer(w, actor, *call, *to, reason)?
         }
         Action::WaitForClient { appeal } => waiting::wait(w, actor, *appeal)?,
     }

@@ -73,6 +73,17 @@ pub struct RecordingRow {
     pub uploaded_ms: i64,
 }
 
+/// A leg of a call made by a transfer (A3): which call it continues, who handed it over and
+/// why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferLeg {
+    /// The call (leg) it continues.
+    pub of: u64,
+    /// The specialist who handed the call over.
+    pub by: u64,
+    pub reason: String,
+}
+
 /// The calls' rows, inside the action's transaction.
 pub trait CallRepo {
     fn call(&mut self, call: u64) -> Result<Option<CallRecord>, RepoError>;
@@ -83,6 +94,8 @@ pub trait CallRepo {
         client: u64,
         specialist: Option<u64>,
     ) -> Result<Option<u64>, RepoError>;
+    /// The calls still ringing that were placed at or before `placed_ms`, oldest first.
+    fn ringing_since(&mut self, placed_ms: i64) -> Result<Vec<CallRecord>, RepoError>;
     /// Insert a ringing call; its id.
     fn insert_call(&mut self, call: &NewCall) -> Result<u64, RepoError>;
     /// The call connected with `specialist` at `at_ms`.
@@ -103,4 +116,12 @@ pub trait CallRepo {
     /// The SHA-256 of the call's recording, when one was uploaded.
     fn recording_sha(&mut self, call: u64) -> Result<Option<String>, RepoError>;
     fn insert_recording(&mut self, recording: &RecordingRow) -> Result<(), RepoError>;
+    /// Insert a ringing leg continuing `leg.of` (a transfer); its id.
+    fn insert_transfer_leg(&mut self, call: &NewCall, leg: &TransferLeg) -> Result<u64, RepoError>;
+    /// What `call` continues, when a transfer made it.
+    fn transfer_of(&mut self, call: u64) -> Result<Option<TransferLeg>, RepoError>;
+    /// The live (ringing) leg a transfer of `call` made, if any.
+    fn live_leg(&mut self, call: u64) -> Result<Option<u64>, RepoError>;
+    /// The live call (ringing or connected) `specialist` is a party of, if any.
+    fn specialist_call(&mut self, specialist: u64) -> Result<Option<u64>, RepoError>;
 }

@@ -3,7 +3,7 @@
 //! reports its statistics once, and the specialist's recording is attached to the appeal.
 //! The media never passes here; the server relays the WebRTC signalling in memory.
 
-use linedesk_protocol::{AppealChannel, CallEndReason, CallQuality, Event, Role};
+use linedesk_protocol::{AppealChannel, CallEndReason, CallQuality, Event, RecordingGap, Role};
 
 use crate::call_repo::{CallRecord, CallStage, NewCall, RecordingRow};
 use crate::error::{LineError, RepoError};
@@ -157,7 +157,9 @@ pub(crate) fn answer<R: Repo>(
             client: c.client,
             specialist,
         },
-    )
+    )?;
+    // A leg of a transfer: the client and the appeal move here now.
+    crate::call_transfer::answered(w, &c, specialist)
 }
 
 /// `HangUp`: a party ends the call. The reason must fit: `declined` by the callee and
@@ -170,12 +172,14 @@ pub(crate) fn hang_up<R: Repo>(
     reason: CallEndReason,
 ) -> Result<(), LineError> {
     let c = known(w, call)?;
-    if !c.is_party(actor) {
+    // The transferring specialist ends a leg still ringing their colleague, as its caller.
+    let transferrer = crate::call_transfer::transferrer_of(w, &c, actor)?;
+    if !c.is_party(actor) && !transferrer {
         return Err(LineError::NotAllowed(format!(
             "you are not a party of call {call}"
         )));
     }
-    let caller = (actor.role == Role::Client) == c.from_client;
+    let caller = transferrer || (actor.role == Role::Client) == c.from_client;
     let fits = match (c.stage, reason) {
         (CallStage::Ended, _) => {
             return Err(LineError::Conflict(format!("call {call} has ended")));
@@ -194,20 +198,33 @@ pub(crate) fn hang_up<R: Repo>(
             if caller { "caller" } else { "callee" }
         )));
     }
-    let connected_at = w.repo.call_connected_at(call)?;
-    w.repo.call_ended(call, w.now_ms, reason)?;
+    close_call(w, &c, actor.role, reason)
+}
+
+/// The call `c` ends now, `by` a side, for `reason`: stored and announced to both parties
+/// (a hang-up, or the line's ring time running out, `crate::unanswered`).
+pub(crate) fn close_call<R: Repo>(
+    w: &mut Work<'_, R>,
+    c: &CallRecord,
+    by: Role,
+    reason: CallEndReason,
+) -> Result<(), LineError> {
+    let connected_at = w.repo.call_connected_at(c.id)?;
+    w.repo.call_ended(c.id, w.now_ms, reason)?;
     w.append(
         c.line,
         Event::CallEnded {
-            call,
+            call: c.id,
             appeal: c.appeal,
             client: c.client,
             specialist: c.specialist,
-            by: actor.role,
+            by,
             reason,
             connected_ms: connected_at.map(|t| (w.now_ms - t).max(0)),
         },
-    )
+    )?;
+    // A transfer of it still ringing the colleague ends with it.
+    crate::call_transfer::call_ended(w, &c, actor.role)
 }
 
 /// `RequestCallBack`: a client asks their line to call them back (nobody took their call, or
@@ -303,12 +320,16 @@ pub fn may_record<R: Repo>(
 }
 
 /// The recording's bytes of `call` (`may_record` said yes) are kept: its row and
-/// `Event::CallRecorded` on the call's appeal.
+/// `Event::CallRecorded` on the call's appeal, with where the specialist paused it (`gaps`,
+/// checked against the recording's length: in order, none past its end).
 pub fn recorded<R: Repo>(
     w: &mut Work<'_, R>,
     call: &CallRecord,
     recording: &RecordingRow,
+    gaps: &[RecordingGap],
 ) -> Result<(), LineError> {
+    RecordingGap::check_list(gaps, recording.duration_ms)
+        .map_err(|e| LineError::Invalid(format!("the recording's gaps: {e}")))?;
     w.repo.insert_recording(recording)?;
     w.append(
         call.line,
@@ -318,6 +339,7 @@ pub fn recorded<R: Repo>(
             client: call.client,
             bytes: recording.bytes,
             duration_ms: recording.duration_ms,
+            gaps: gaps.to_vec(),
         },
     )
 }

@@ -2,6 +2,7 @@
 //! where a domain rule said no.
 
 use linedesk_domain::appeal::AppealError;
+use linedesk_domain::call_transfer::CallTransferError;
 use linedesk_domain::routing::RoutingError;
 use linedesk_domain::ticket::TicketError;
 
@@ -48,6 +49,9 @@ pub enum LineError {
     /// The line's routing refused (someone took the appeal first, a holder changed, ...).
     #[error(transparent)]
     Routing(#[from] RoutingError),
+    /// The domain's call transfer rules refused (colleague unavailable, call not connected...).
+    #[error(transparent)]
+    CallTransfer(#[from] CallTransferError),
     /// Too many wrong session passwords for this client from this specialist lately.
     #[error("too many wrong session passwords; try again in {} s", wait_ms.div_ceil(1000))]
     RateLimited { wait_ms: u64 },
@@ -70,7 +74,7 @@ impl LineError {
             LineError::NotAllowed(_) => "not_allowed",
             LineError::Invalid(_) => "invalid",
             LineError::Conflict(_) => "conflict",
-            LineError::Appeal(_) | LineError::Ticket(_) => "rule",
+            LineError::Appeal(_) | LineError::Ticket(_) | LineError::CallTransfer(_) => "rule",
             LineError::Routing(RoutingError::NotQueued(_)) => "conflict",
             LineError::Routing(_) => "rule",
             LineError::RateLimited { .. } => "rate_limited",
@@ -87,6 +91,7 @@ impl LineError {
             LineError::Appeal(e) => Some(e.code()),
             LineError::Ticket(e) => Some(e.code()),
             LineError::Routing(e) => Some(e.code()),
+            LineError::CallTransfer(e) => Some(e.code()),
             _ => None,
         }
     }

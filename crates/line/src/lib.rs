@@ -18,6 +18,7 @@ mod appeals;
 pub mod auto_finish;
 mod apply;
 mod call_repo;
+pub mod call_transfer;
 pub mod calls;
 mod error;
 mod files;
@@ -35,6 +36,7 @@ mod sla_repo;
 mod sla_timers;
 mod subject;
 pub mod tickets;
+mod unanswered;
 mod waiting;
 mod work;
 
@@ -42,7 +44,7 @@ pub use auto_finish::{
     Armed, AutoFinishRepo, MAX_AUTO_FINISH_MINUTES, fire_due_auto_finishes,
 };
 pub use apply::{Step, apply, apply_gated, key_owner};
-pub use call_repo::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow};
+pub use call_repo::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow, TransferLeg};
 pub use error::{LineError, RepoError};
 pub use files::{FileRepo, NewFile, share_file};
 pub use guests::{GuestRefusal, GuestRepo, guest_card, register_guest};
@@ -57,4 +59,5 @@ pub use sla_repo::{AlertDeadline, SlaRepo, SlaTimer};
 pub use sla_timers::{fire_due_alerts, next_alert};
 pub use subject::{Applied, StoredEvent, Subject};
 pub use tickets::repo::{NewTicket, TicketRepo, TicketRow};
+pub use unanswered::{DEFAULT_CALL_RING, DEFAULT_REMOTE_REQUEST, RingTimeouts, end_unanswered};
 pub use work::{Work, specialist_only, text_of};

@@ -67,6 +67,9 @@ pub trait RemoteRepo {
     fn remote_session(&mut self, session: u64) -> Result<Option<RemoteRecord>, RepoError>;
     /// The client's session that has not ended, if any.
     fn live_remote_session(&mut self, client: u64) -> Result<Option<RemoteRecord>, RepoError>;
+    /// The sessions still waiting for the client's answer that were asked for at or before
+    /// `requested_ms`, oldest first.
+    fn requested_since(&mut self, requested_ms: i64) -> Result<Vec<RemoteRecord>, RepoError>;
     /// Insert a requested session; its id.
     fn insert_remote_session(&mut self, session: &NewRemote) -> Result<u64, RepoError>;
     fn remote_started(&mut self, session: u64, at_ms: i64) -> Result<(), RepoError>;

@@ -223,7 +223,8 @@ pub(crate) fn end<R: Repo>(
     finish(w, &s, by, reason)
 }
 
-fn finish<R: Repo>(
+/// The session `s` ends now, `by` a side, for `reason`: stored and announced to both parties.
+pub(crate) fn finish<R: Repo>(
     w: &mut Work<'_, R>,
     s: &RemoteRecord,
     by: Role,

@@ -81,6 +81,14 @@ impl<'l, R: Repo> Work<'l, R> {
         })
     }
 
+    /// The dispatcher of `line` as this action sees it, to read (no copy).
+    pub fn view(&self, line: u64) -> Option<&Dispatcher> {
+        self.changed
+            .get(&line)
+            .or_else(|| self.batch.and_then(|b| b.get(&line)))
+            .or_else(|| self.live.get(&line))
+    }
+
     /// Replace `line`'s dispatcher (a line just created or a specialist who now serves it).
     pub fn put_dispatcher(&mut self, line: u64, dispatcher: Dispatcher) {
         self.changed.insert(line, dispatcher);
@@ -176,6 +184,12 @@ impl<'l, R: Repo> Work<'l, R> {
         crate::waiting::client_answered(self, appeal)?;
         if let Some(row) = self.repo.appeal(appeal)? {
             crate::auto_finish::client_replied(self, line, row.client, appeal)?;
+        }
+        // Most messages change nothing: seen without copying the line's dispatcher.
+        if let Some(view) = self.view(line)
+            && view.client_activity_changes_nothing(AppealId(appeal))?
+        {
+            return Ok(());
         }
         let moved = self.dispatcher(line).client_activity(AppealId(appeal))?;
         self.record(line, &moved.into_iter().collect::<Vec<_>>())

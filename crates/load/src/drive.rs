@@ -16,6 +16,7 @@ use linedesk_protocol::{Action, ClientFrame, Event, PROTOCOL_VERSION, ServerFram
 use linedesk_server::storage::Subject;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::LoadPlan;
 use crate::measure::{cpu_percent, cpu_ticks, micros_since, percentile, pss_kib, routing_p99_ns};
@@ -23,6 +24,9 @@ use crate::prepare::{Roster, token_of};
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Per-session socket buffers of the generator (the server's are as small).
+const READ_BUFFER: usize = 8 * 1024;
 
 /// Samples in microseconds, shared by the sessions that take them.
 type Samples = Arc<Mutex<Vec<u64>>>;
@@ -46,9 +50,18 @@ async fn connect(
     line: Option<u64>,
     after: u64,
 ) -> Result<Socket, String> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
-        .await
-        .map_err(|e| e.to_string())?;
+    // Small frames: tungstenite's 128 KiB read buffer would be zeroed on every read (the
+    // generator's CPU went to clearing pages); no Nagle, as the apps' connector.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(READ_BUFFER);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(
+        format!("ws://{addr}/api/ws"),
+        Some(config),
+        true,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let hello = ClientFrame::Hello {
         version: PROTOCOL_VERSION,
         token: token_of(subject),

@@ -51,6 +51,14 @@ pub struct CallQuality {
     pub rtt_ms: Option<u32>,
     /// E-model MOS estimate times 100 (100-450).
     pub mos_centi: u16,
+    /// How the *other* side received this side's audio, from its RTCP receiver reports: the
+    /// packets it lost, in tenths of a percent of those sent (`None`: no report came, or an
+    /// older app).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub far_loss_permille: Option<u32>,
+    /// The other side's interarrival jitter of this side's packets, from the same reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub far_jitter_ms: Option<u32>,
 }
 
 /// Why a call ended.
@@ -63,10 +71,13 @@ pub enum CallEndReason {
     Cancelled,
     /// The callee refused it while it rang.
     Declined,
-    /// Nobody answered in time.
+    /// Nobody answered in time: the caller gave up, or the line server ended the call after
+    /// its ring time (then `by` is the caller's side).
     NoAnswer,
     /// The media connection failed (ICE failed, or it did not come up in time).
     Failed,
+    /// The call went on with a colleague ([`crate::Event::CallTransferred`]): this leg ended.
+    Transferred,
 }
 
 /// WebRTC signalling between the two parties of a call, relayed as is by the server.
@@ -133,6 +144,85 @@ impl SignalPayload {
             }
             SignalPayload::Hold { .. } => Ok(()),
         }
+    }
+}
+
+/// Most pauses one recording may list (`RecordingGap`); a call paused more often than this
+/// is refused at upload rather than listed in part.
+pub const MAX_RECORDING_GAPS: usize = 200;
+
+/// A stretch of a call that was not recorded: the specialist paused the recording (a card
+/// number, a password). The recording has no audio for it (a gap, not silence): `at_ms` is
+/// where in the recording it falls, `length_ms` how much of the call it left out. The file's
+/// length plus every gap's is the call's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RecordingGap {
+    pub at_ms: u64,
+    pub length_ms: u64,
+}
+
+/// Why a list of gaps was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GapError {
+    #[error("a gap is written AT:LENGTH in milliseconds, gaps separated by commas")]
+    Syntax,
+    #[error("more than {MAX_RECORDING_GAPS} gaps")]
+    TooMany,
+    #[error("the gaps are not in order")]
+    Order,
+    #[error("a gap lies past the end of the recording")]
+    PastEnd,
+}
+
+impl RecordingGap {
+    /// The gaps as the upload's `gaps` query value: `AT:LENGTH,AT:LENGTH` (milliseconds).
+    pub fn format_list(gaps: &[RecordingGap]) -> String {
+        gaps.iter()
+            .map(|g| format!("{}:{}", g.at_ms, g.length_ms))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Read [`RecordingGap::format_list`]'s text (empty: no gaps), refusing more than
+    /// [`MAX_RECORDING_GAPS`] before reading them all.
+    pub fn parse_list(text: &str) -> Result<Vec<RecordingGap>, GapError> {
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut gaps = Vec::new();
+        for item in text.split(',') {
+            if gaps.len() == MAX_RECORDING_GAPS {
+                return Err(GapError::TooMany);
+            }
+            let (at, length) = item.split_once(':').ok_or(GapError::Syntax)?;
+            let number = |t: &str| {
+                if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(GapError::Syntax);
+                }
+                t.parse::<u64>().map_err(|_| GapError::Syntax)
+            };
+            gaps.push(RecordingGap {
+                at_ms: number(at)?,
+                length_ms: number(length)?,
+            });
+        }
+        Ok(gaps)
+    }
+
+    /// Whether `gaps` can belong to a recording of `duration_ms`: at most
+    /// [`MAX_RECORDING_GAPS`], in order of `at_ms`, none past the end.
+    pub fn check_list(gaps: &[RecordingGap], duration_ms: u64) -> Result<(), GapError> {
+        if gaps.len() > MAX_RECORDING_GAPS {
+            return Err(GapError::TooMany);
+        }
+        if gaps.windows(2).any(|w| w[1].at_ms < w[0].at_ms) {
+            return Err(GapError::Order);
+        }
+        if gaps.iter().any(|g| g.at_ms > duration_ms) {
+            return Err(GapError::PastEnd);
+        }
+        Ok(())
     }
 }
 
@@ -207,6 +297,7 @@ mod tests {
             buffer_ms: 40,
             rtt_ms: None,
             mos_centi: 420,
+            ..CallQuality::default()
         };
         let stats = Action::CallStats { call: 3, quality };
         assert_eq!(
@@ -219,6 +310,7 @@ mod tests {
             client: 2,
             bytes: 1000,
             duration_ms: 5000,
+            gaps: Vec::new(),
         };
         assert_eq!(
             serde_json::to_string(&recorded).expect("json"),
@@ -261,5 +353,55 @@ mod tests {
                 .is_ok()
         );
         assert!(candidate("rm -rf /").check().is_err());
+    }
+
+    #[test]
+    fn gaps_read_back_and_bad_lists_are_refused() {
+        let gaps = [
+            RecordingGap {
+                at_ms: 1200,
+                length_ms: 5000,
+            },
+            RecordingGap {
+                at_ms: 3000,
+                length_ms: 20,
+            },
+        ];
+        let text = RecordingGap::format_list(&gaps);
+        assert_eq!(text, "1200:5000,3000:20");
+        assert_eq!(RecordingGap::parse_list(&text), Ok(gaps.to_vec()));
+        assert_eq!(RecordingGap::parse_list(""), Ok(Vec::new()));
+        for bad in [
+            "1",
+            "1:",
+            ":2",
+            "1:2,",
+            "-1:2",
+            "+1:2",
+            "1:2:3",
+            "99999999999999999999:1",
+        ] {
+            assert_eq!(
+                RecordingGap::parse_list(bad),
+                Err(GapError::Syntax),
+                "{bad}"
+            );
+        }
+        let many = vec!["1:1"; MAX_RECORDING_GAPS + 1].join(",");
+        assert_eq!(RecordingGap::parse_list(&many), Err(GapError::TooMany));
+        assert_eq!(RecordingGap::check_list(&gaps, 3000), Ok(()));
+        assert_eq!(
+            RecordingGap::check_list(&gaps, 2999),
+            Err(GapError::PastEnd)
+        );
+        let reversed = [gaps[1], gaps[0]];
+        assert_eq!(
+            RecordingGap::check_list(&reversed, 9000),
+            Err(GapError::Order)
+        );
+        // The old event (no gaps) reads, and an event without gaps is written as before.
+        let old = r#"{"kind":"call_recorded","call":3,"appeal":4,"client":2,"bytes":1000,"duration_ms":5000}"#;
+        let event: crate::Event = serde_json::from_str(old).expect("old event");
+        assert!(matches!(event, crate::Event::CallRecorded { ref gaps, .. } if gaps.is_empty()));
     }
 }

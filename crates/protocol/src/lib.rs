@@ -20,8 +20,8 @@ mod limits;
 mod query;
 mod workstation;
 pub use call::{
-    CallEndReason, CallQuality, MAX_CANDIDATE_BYTES, MAX_RECORDING_BYTES, MAX_SDP_BYTES,
-    MAX_SDP_MID_BYTES, SignalPayload,
+    CallEndReason, CallQuality, GapError, MAX_CANDIDATE_BYTES, MAX_RECORDING_BYTES,
+    MAX_RECORDING_GAPS, MAX_SDP_BYTES, MAX_SDP_MID_BYTES, RecordingGap, SignalPayload,
 };
 mod remote;
 pub use guest::GuestSignIn;
@@ -284,6 +284,17 @@ pub enum Action {
         line: u64,
         article: u64,
     },
+    /// V1/A3, the specialist in a connected call: hand the client's call to colleague `to`
+    /// (blind transfer). A new leg of the call rings the colleague ([`Event::CallTransferring`],
+    /// then [`Event::CallRinging`] of the leg); the client stays with the transferring
+    /// specialist until the colleague answers the leg (`AnswerCall`), when the call and its
+    /// appeal move ([`Event::CallTransferred`], `AppealTransferred` with `reason`, and
+    /// `CallEnded { reason: transferred }` of the first leg). A leg declined, cancelled by the
+    /// transferring specialist, or not answered in time ends alone: the call stays.
+    TransferCall {
+        call: u64,
+        to: u64,
+        reason: String,
     /// S4: the holder puts the appeal into "waiting for the client": its resolution clock
     /// stops until the client writes again ([`Event::AppealWaiting`], then
     /// [`Event::AppealResumed`]).
@@ -522,6 +533,9 @@ pub enum Event {
         client: u64,
         bytes: u64,
         duration_ms: u64,
+        /// Where the specialist paused the recording (in order; none in older events).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        gaps: Vec<RecordingGap>,
     },
     /// The client asked to be called back (`Action::RequestCallBack`), on `appeal`.
     CallBackRequested {
@@ -594,6 +608,27 @@ pub enum Event {
         article: u64,
         title: String,
     },
+    /// A3 for calls: `from` hands call `call` to `to`; leg `leg` (a call of its own, with its
+    /// own signalling, statistics and recording) rings `to` now. Not shown to the client, who
+    /// stays with `from` until the leg is answered.
+    CallTransferring {
+        call: u64,
+        leg: u64,
+        appeal: u64,
+        client: u64,
+        from: u64,
+        to: u64,
+    },
+    /// The colleague answered leg `leg`: the client's call goes on there. The client starts
+    /// a new WebRTC negotiation on `leg` as its caller (SIP's REFER: the transferred party
+    /// places the new call) without hanging up; `call` ends `transferred` right after.
+    CallTransferred {
+        call: u64,
+        leg: u64,
+        appeal: u64,
+        client: u64,
+        from: u64,
+        to: u64,
     /// S4: the holder waits for the client; the resolution deadline stands still.
     AppealWaiting {
         appeal: u64,
@@ -652,6 +687,8 @@ impl Event {
             | Event::AppealMarkedSpam { client, .. }
             | Event::FileShared { client, .. }
             | Event::ArticleHelped { client, .. }
+            | Event::CallTransferring { client, .. }
+            | Event::CallTransferred { client, .. } => Some(*client),
             | Event::AppealWaiting { client, .. }
             | Event::AppealResumed { client, .. }
             | Event::AutoFinishArmed { client, .. } => Some(*client),
@@ -682,7 +719,8 @@ impl Event {
             | Event::RemoteStarted { .. }
             | Event::RemoteEnded { .. }
             | Event::FileShared { .. }
-            | Event::ArticleHelped { .. } => true,
+            | Event::ArticleHelped { .. }
+            | Event::CallTransferred { .. } => true,
             Event::TicketQueueNamed { .. } | Event::AppealMarkedSpam { .. } => false,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -697,7 +735,8 @@ impl Event {
             | Event::AutoFinishArmed { .. }
             | Event::TicketCreated { .. }
             | Event::TicketChanged { .. }
-            | Event::CallStats { .. } => false,
+            | Event::CallStats { .. }
+            | Event::CallTransferring { .. } => false,
         }
     }
 }

@@ -151,7 +151,7 @@ impl Action {
             Action::SendMessage { text, .. } | Action::ClientMessage { text } => {
                 check_chars("text", text, MAX_MESSAGE_CHARS)
             }
-            Action::TransferAppeal { reason, .. } => {
+            Action::TransferAppeal { reason, .. } | Action::TransferCall { reason, .. } => {
                 check_chars("reason", reason, MAX_TRANSFER_REASON_CHARS)
             }
             Action::FinishAppeal { result, .. } => check_chars("result", result, MAX_RESULT_CHARS),

@@ -53,6 +53,8 @@ fn maximal_actions() -> Vec<Action> {
         buffer_ms: u32::MAX,
         rtt_ms: Some(u32::MAX),
         mos_centi: u16::MAX,
+        far_loss_permille: Some(u32::MAX),
+        far_jitter_ms: Some(u32::MAX),
     };
     let actions = vec![
         Action::SendMessage {
@@ -155,13 +157,18 @@ fn maximal_actions() -> Vec<Action> {
             line: ID,
             article: ID,
         },
+        Action::TransferCall {
+            call: ID,
+            to: ID,
+            reason: worst(MAX_TRANSFER_REASON_CHARS),
+        },
         Action::WaitForClient { appeal: ID },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 30;
+const ACTION_VARIANTS: usize = 31;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -194,7 +201,8 @@ fn action_variant(action: &Action) -> usize {
         Action::SaveKbDraft { .. } => 26,
         Action::ArticleHelped { .. } => 27,
         Action::RequestCallBack { .. } => 28,
-        Action::WaitForClient { .. } => 29,
+        Action::TransferCall { .. } => 29,
+        Action::WaitForClient { .. } => 30,
     }
 }
 
@@ -254,6 +262,8 @@ fn maximal_events() -> Vec<Event> {
         buffer_ms: u32::MAX,
         rtt_ms: Some(u32::MAX),
         mos_centi: u16::MAX,
+        far_loss_permille: Some(u32::MAX),
+        far_jitter_ms: Some(u32::MAX),
     };
     // A transfer to another line finishes the appeal with `→ line {id}: {reason}`.
     let transfer_result = format!("→ line {ID}: {}", worst(MAX_TRANSFER_REASON_CHARS));
@@ -377,6 +387,13 @@ fn maximal_events() -> Vec<Event> {
             client: ID,
             bytes: u64::MAX,
             duration_ms: u64::MAX,
+            gaps: vec![
+                crate::RecordingGap {
+                    at_ms: u64::MAX,
+                    length_ms: u64::MAX,
+                };
+                crate::MAX_RECORDING_GAPS
+            ],
         },
         Event::CallBackRequested {
             appeal: ID,
@@ -432,6 +449,21 @@ fn maximal_events() -> Vec<Event> {
             article: ID,
             title: worst(MAX_KB_TITLE_CHARS),
         },
+        Event::CallTransferring {
+            call: ID,
+            leg: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
+        },
+        Event::CallTransferred {
+            call: ID,
+            leg: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
         Event::AppealWaiting {
             appeal: ID,
             client: ID,
@@ -484,7 +516,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 32;
+const EVENT_VARIANTS: usize = 34;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -517,9 +549,11 @@ fn event_variant(event: &Event) -> usize {
         Event::FileShared { .. } => 26,
         Event::ArticleHelped { .. } => 27,
         Event::CallBackRequested { .. } => 28,
-        Event::AppealWaiting { .. } => 29,
-        Event::AppealResumed { .. } => 30,
-        Event::AutoFinishArmed { .. } => 31,
+        Event::CallTransferring { .. } => 29,
+        Event::CallTransferred { .. } => 30,
+        Event::AppealWaiting { .. } => 31,
+        Event::AppealResumed { .. } => 32,
+        Event::AutoFinishArmed { .. } => 33,
     }
 }
 

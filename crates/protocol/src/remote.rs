@@ -41,6 +41,9 @@ pub enum RemoteEndReason {
     Failed,
     /// The client's assistant refused without asking: it has no screen to share.
     Refused,
+    /// The client did not answer the request within the line server's time: the server
+    /// withdrew it (on behalf of the specialist who asked).
+    NoAnswer,
 }
 
 /// Which relayed signalling a payload belongs to: what its SDP must carry.

@@ -22,6 +22,9 @@
 //! turn = ["turn:turn.example.com:3478?transport=udp", "turn:turn.example.com:3478?transport=tcp"]
 //! turn_secret_file = "/etc/linedesk/turn-secret"  # or turn_secret = "..." (coturn's static-auth-secret)
 //! credential_lifetime_seconds = 43200             # default 12 h
+//! [ringing]                      # optional: what nobody answers ends `no_answer`
+//! call_seconds = 45              # a ringing call (default 45)
+//! remote_request_seconds = 120   # a remote session asked by request (default 120)
 //! ```
 //!
 //! Everything is checked before the server starts: an unknown key, a bad address, a missing or
@@ -38,8 +41,10 @@ use serde::Deserialize;
 
 use crate::ice::{IceConfig, RawIce, ice_config};
 use crate::ip_buckets::BucketPolicy;
+use crate::ring_timer::{RawRinging, ring_timeouts};
 use crate::tls::{TlsError, server_config};
 use crate::widget_policy::{RawWidget, WidgetPolicy, WidgetPolicyError, normalize_origin};
+use linedesk_line::RingTimeouts;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:7700";
 
@@ -60,6 +65,8 @@ pub struct ServerConfig {
     pub guests: GuestPolicy,
     /// STUN and TURN handed to the parties of calls and remote sessions (`[ice]`).
     pub ice: IceConfig,
+    /// How long a call rings and a remote request waits for its answer (`[ringing]`).
+    pub ring: RingTimeouts,
 }
 
 /// Guests of the web widget (K1): how long their token lives and how many one address may
@@ -178,6 +185,7 @@ struct RawConfig {
     widget: Option<RawWidget>,
     guests: Option<RawGuests>,
     ice: Option<RawIce>,
+    ringing: Option<RawRinging>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -295,6 +303,10 @@ impl ServerConfig {
             None => IceConfig::default(),
             Some(raw) => ice_config(file, raw, resolve)?,
         };
+        let ring = match raw.ringing {
+            None => RingTimeouts::default(),
+            Some(raw) => ring_timeouts(file, raw)?,
+        };
         let tls = match raw.tls {
             None => None,
             Some(t) => {
@@ -318,6 +330,7 @@ impl ServerConfig {
             widget,
             guests,
             ice,
+            ring,
         })
     }
 }

@@ -15,6 +15,7 @@ use crate::session_limits::SessionLimits;
 use crate::storage::{Revoked, Storage};
 use crate::throttle::LoginThrottle;
 use crate::widget_policy::WidgetPolicy;
+use linedesk_line::RingTimeouts;
 
 pub struct Server {
     pub storage: Arc<dyn Storage>,
@@ -41,6 +42,8 @@ pub struct Server {
     pub(crate) guest_buckets: Mutex<IpBuckets>,
     /// The STUN/TURN servers handed out by `GET /api/ice` (the TURN secret stays here).
     pub ice: IceConfig,
+    /// How long a call rings and a remote request waits before the ring timer ends it.
+    pub ring: RingTimeouts,
     pub(crate) watching_revocations: AtomicBool,
 }
 
@@ -134,6 +137,7 @@ impl Server {
             widget,
             guests,
             ice,
+            ring,
         } = options;
         Arc::new(Server {
             hub: Hub::new(storage.clone(), limits.gap_hold),
@@ -148,6 +152,7 @@ impl Server {
             guest_buckets: Mutex::new(IpBuckets::new(guests.per_ip, guests.max_addresses)),
             guests,
             ice,
+            ring,
             watching_revocations: AtomicBool::new(false),
         })
     }
@@ -178,6 +183,8 @@ pub struct ServerOptions {
     pub widget: WidgetPolicy,
     pub guests: GuestPolicy,
     pub ice: IceConfig,
+    /// `[ringing]`: the ring time of calls and the answer time of remote requests.
+    pub ring: RingTimeouts,
 }
 
 /// The wall clock, read at the edge.

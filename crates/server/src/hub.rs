@@ -134,9 +134,10 @@ impl Mailbox {
         }
     }
 
-    /// Wait until something is queued.
-    pub async fn ready(&self) {
-        self.ready.notified().await;
+    /// Wait until something is queued (kept across the session loop's turns: pinned once,
+    /// renewed after it fired).
+    pub fn ready(&self) -> tokio::sync::futures::Notified<'_> {
+        self.ready.notified()
     }
 
     /// Everything queued so far.
@@ -270,6 +271,8 @@ pub struct Hub {
     /// How long an event published ahead of its turn waits before a gap that could not be
     /// filled is skipped.
     hold: Duration,
+    /// Committed actions' outcomes on their way to the hub (see [`in_order`]).
+    in_order: in_order::InOrder,
 }
 
 impl Default for Hub {
@@ -279,6 +282,7 @@ impl Default for Hub {
             signals: broadcast::channel(SIGNAL_BUFFER).0,
             log: None,
             hold: HOLD,
+            in_order: in_order::InOrder::default(),
         }
     }
 }
@@ -503,6 +507,9 @@ impl Hub {
         self.signals.subscribe()
     }
 }
+
+mod in_order;
+pub use in_order::Outcome;
 
 #[cfg(test)]
 mod tests;

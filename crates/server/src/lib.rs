@@ -26,6 +26,7 @@
 //! - [`presence`]: a specialist whose last session closed goes Offline after a grace period.
 //! - [`sla`]: where the SLA rules and rows are (the line crate and `sqlite/sla_repo.rs`);
 //!   [`sla_timer`] is the loop at the edge; [`sla_file`] reads a line's levels from TOML.
+//!   [`ring_timer`] ends calls and remote requests nobody answered (`[ringing]` times).
 //! - Calls (V1) and remote sessions (V2): their rules are `linedesk-line`'s (`calls`,
 //!   `remote_sessions`, `remote_password`), their rows the backend's (`sqlite/call_repo.rs`,
 //!   with the recordings' bytes in the data dir's `recordings/`, and `sqlite/remote_repo.rs`);
@@ -61,6 +62,7 @@ pub mod presence;
 mod rate_limit;
 pub mod remote_password;
 pub mod revocation;
+pub mod ring_timer;
 pub mod session;
 pub mod session_limits;
 pub mod signal;

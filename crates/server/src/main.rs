@@ -300,6 +300,7 @@ fn serve_config(args: ServeArgs) -> Result<ServerConfig, String> {
         widget: Default::default(),
         guests: Default::default(),
         ice: linedesk_server::ice::IceConfig::default(),
+        ring: Default::default(),
     })
 }
 
@@ -335,6 +336,7 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
                 widget: config.widget,
                 guests: config.guests,
                 ice: config.ice,
+                ring: config.ring,
             },
         );
         // Tests and scripts read this line to learn the port.

@@ -20,7 +20,7 @@ use crate::context::{Server, now_ms};
 use crate::hub::{Audience, Hub, LiveEvent, Mailbox};
 use crate::keepalive::{Due, Keepalive};
 use crate::rate_limit::{FrameGate, Verdict};
-use crate::storage::{Applied, StoredEvent, Subject};
+use crate::storage::{Applied, RepoError, StorageError, StoredEvent, Subject, Then};
 use crate::wire_error::WireError;
 
 /// Replay is read from storage in pages of this many events.
@@ -119,13 +119,17 @@ struct Session {
 struct Closed;
 
 mod ends;
+mod listen;
 use ends::taken_away;
+use listen::Listen;
 
 pub async fn run(socket: WebSocket, server: Arc<Server>) {
     let feeds = Feeds::new(server.hub.clone());
     let mailbox: Arc<Mailbox> = feeds.mailbox.clone();
-    let mut revoked = server.revoked.subscribe();
-    let mut signals = server.hub.signals();
+    let mut revoked = Listen::new(server.revoked.subscribe());
+    let mut signals = Listen::new(server.hub.signals());
+    // The mailbox's wake-up, kept between turns of the loop (renewed once it fired).
+    let mut ready = std::pin::pin!(mailbox.ready());
     // The Hello deadline, then (after the Hello) the token's expiry.
     let mut ends = Box::pin(tokio::time::sleep(server.limits.hello_deadline));
     let mut session = Session {
@@ -149,7 +153,10 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
                 Some(Ok(message)) => session.on_message(message, &mut ends).await,
                 _ => Err(Closed),
             },
-            () = mailbox.ready() => session.on_live().await,
+            () = ready.as_mut() => {
+                ready.set(mailbox.ready());
+                session.on_live().await
+            }
             // One page of a replay; incoming frames, live events and pings take turns with it.
             () = std::future::ready(()), if replaying => session.replay_page().await,
             signal = signals.recv() => match signal {
@@ -559,6 +566,43 @@ impl Session {
         }
     }
 
+    /// Apply `action` and publish its events: queued to the storage's committer (which
+    /// publishes each action's events right after its COMMIT, in commit order, and answers),
+    /// or, when the storage must do blocking work first, on a blocking thread.
+    async fn apply(
+        server: Arc<Server>,
+        subject: Subject,
+        key: &str,
+        action: Action,
+    ) -> Result<Result<Applied, StorageError>, tokio::task::JoinError> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let handing = server.hub.in_order();
+        let then: Then = Box::new(move |applied| handing.hand(applied, answer));
+        let storage = server.storage.clone();
+        match storage.apply_then(subject, key, &action, now_ms(), then) {
+            Ok(()) => Ok(answered.await.unwrap_or_else(|_| {
+                Err(StorageError::Backend(RepoError::new(
+                    "batch.lost",
+                    "the batch of this action failed before its answer",
+                )))
+            })),
+            Err(_) => {
+                let key = key.to_string();
+                let hub = server.hub.clone();
+                tokio::task::spawn_blocking(move || {
+                    let applied = storage.apply(subject, &key, &action, now_ms());
+                    // Published by the thread that committed, at once: events reach the hub
+                    // in about the order they were committed.
+                    if let Ok(Applied::Done(events)) = &applied {
+                        hub.publish(events);
+                    }
+                    applied
+                })
+                .await
+            }
+        }
+    }
+
     async fn submit(
         &mut self,
         subject: Subject,
@@ -569,19 +613,7 @@ impl Session {
         if let Err(error) = action.validate() {
             return self.send(ServerFrame::too_long(&error, Some(key))).await;
         }
-        let storage = self.server.storage.clone();
-        let key_for_task = key.clone();
-        let hub = self.server.hub.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
-            let applied = storage.apply(subject, &key_for_task, &action, now_ms());
-            // Published by the thread that committed, at once: events reach the hub in
-            // about the order they were committed (an async task may wait its turn long).
-            if let Ok(Applied::Done(events)) = &applied {
-                hub.publish(events);
-            }
-            applied
-        })
-        .await;
+        let outcome = Self::apply(self.server.clone(), subject, &key, action).await;
         match outcome {
             Ok(Ok(Applied::Done(events))) => {
                 if events

@@ -21,7 +21,7 @@ use crate::app::now_ms;
 use crate::remote_password::{self, Policy};
 use crate::storage::{
     Account, Applied, KbArticle, LineInfo, QuickReply, RepoError, Revocation, Storage,
-    StorageError, StoredClient, StoredEvent, Subject, TokenOwner,
+    StorageError, StoredClient, StoredEvent, Subject, Then, TokenOwner,
 };
 use crate::storage::{CallRecording, RecordingSaved};
 use accounts::role_code;
@@ -115,6 +115,26 @@ impl Drop for Committer {
             let _ = thread.join();
         }
     }
+}
+
+/// An action that must settle a remote session password before its transaction (see
+/// [`SqliteStorage::gate`]): everything else goes to the committer as it is.
+fn needs_gate(actor: Subject, action: &Action) -> bool {
+    match action {
+        Action::SetRemotePassword { .. } => true,
+        Action::RequestRemoteSession {
+            mode: RemoteMode::ByPassword,
+            ..
+        } => actor.role == Role::Specialist,
+        _ => false,
+    }
+}
+
+fn batch_lost() -> StorageError {
+    StorageError::Backend(RepoError::new(
+        "batch.lost",
+        "the batch of this action failed before its answer",
+    ))
 }
 
 pub struct SqliteStorage {
@@ -221,6 +241,9 @@ impl SqliteStorage {
         action: &Action,
         now_ms: i64,
     ) -> Result<Gate, StorageError> {
+        if !needs_gate(actor, action) {
+            return Ok(Gate::Open);
+        }
         match action {
             Action::SetRemotePassword { password } => Ok(Gate::NewHash(
                 password
@@ -268,6 +291,33 @@ impl SqliteStorage {
             }
             _ => Ok(Gate::Open),
         }
+    }
+
+    /// Group commit: the committer thread applies every action queued by then in one
+    /// transaction and calls each one's `then` after the COMMIT. `then` back when the
+    /// committer is gone.
+    fn queue(
+        &self,
+        actor: Subject,
+        key: &str,
+        action: &Action,
+        now_ms: i64,
+        gate: Gate,
+        then: Then,
+    ) -> Result<(), Then> {
+        let Some(queue) = self.committer.queue.as_ref() else {
+            return Err(then);
+        };
+        queue
+            .send(batch::Pending {
+                actor,
+                key: key.to_string(),
+                action: action.clone(),
+                now_ms,
+                gate,
+                then,
+            })
+            .map_err(|refused| refused.0.then)
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -612,30 +662,28 @@ impl Storage for SqliteStorage {
     ) -> Result<Applied, StorageError> {
         let gate = self.gate(actor, key, action, now_ms)?;
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
-        let lost = || {
-            StorageError::Backend(RepoError::new(
-                "batch.lost",
-                "the batch of this action failed before its answer",
-            ))
-        };
-        // Group commit: the committer thread applies every action queued by then in one
-        // transaction and answers each after the COMMIT.
-        let queued = self.committer.queue.as_ref().is_some_and(|queue| {
-            queue
-                .send(batch::Pending {
-                    actor,
-                    key: key.to_string(),
-                    action: action.clone(),
-                    now_ms,
-                    gate,
-                    reply,
-                })
-                .is_ok()
+        let then: Then = Box::new(move |outcome| {
+            let _ = reply.send(outcome);
         });
-        if !queued {
-            return Err(lost());
+        if self.queue(actor, key, action, now_ms, gate, then).is_err() {
+            return Err(batch_lost());
         }
-        answer.recv().unwrap_or_else(|_| Err(lost()))
+        answer.recv().unwrap_or_else(|_| Err(batch_lost()))
+    }
+
+    fn apply_then(
+        &self,
+        actor: Subject,
+        key: &str,
+        action: &Action,
+        now_ms: i64,
+        then: Then,
+    ) -> Result<(), Then> {
+        if needs_gate(actor, action) {
+            // Argon2 or a throttle read first: on the caller's (blocking) thread.
+            return Err(then);
+        }
+        self.queue(actor, key, action, now_ms, Gate::Open, then)
     }
 
     fn remote_session(
@@ -699,6 +747,17 @@ impl Storage for SqliteStorage {
         Ok(events)
     }
 
+    fn end_unanswered(
+        &self,
+        now_ms: i64,
+        timeouts: &linedesk_line::RingTimeouts,
+    ) -> Result<Vec<StoredEvent>, StorageError> {
+        let ((), events) = batch::in_work(&mut self.inner(), now_ms, |w| {
+            Ok(linedesk_line::end_unanswered(w, timeouts)?)
+        })?;
+        Ok(events)
+    }
+
     fn call(&self, call: u64) -> Result<Option<crate::storage::CallRecord>, StorageError> {
         Ok(call_repo::load(&self.inner().conn, call)?)
     }
@@ -709,6 +768,7 @@ impl Storage for SqliteStorage {
         call: u64,
         ogg: &[u8],
         duration_ms: u64,
+        gaps: &[linedesk_protocol::RecordingGap],
         now_ms: i64,
     ) -> Result<RecordingSaved, StorageError> {
         call_repo::save_recording(
@@ -716,8 +776,11 @@ impl Storage for SqliteStorage {
             &self.files,
             actor,
             call,
-            ogg,
-            duration_ms,
+            call_repo::Upload {
+                ogg,
+                duration_ms,
+                gaps,
+            },
             now_ms,
         )
     }

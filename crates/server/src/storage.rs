@@ -10,6 +10,9 @@ pub use linedesk_line::{
     Subject,
 };
 
+/// Where [`Storage::apply_then`] sends an action's outcome.
+pub type Then = Box<dyn FnOnce(Result<Applied, StorageError>) + Send>;
+
 /// A line as the admin API lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LineInfo {
@@ -262,6 +265,21 @@ pub trait Storage: Send + Sync + 'static {
         action: &Action,
         now_ms: i64,
     ) -> Result<Applied, StorageError>;
+    /// [`Storage::apply`] without holding the caller's thread, where the backend can: the
+    /// action is queued and `then` is called with its outcome on the backend's own thread,
+    /// once it is durable, in commit order with the other actions queued this way (so that
+    /// their events reach the hub in sequence). A backend that cannot (or an action that needs
+    /// blocking work first) gives `then` back: call [`Storage::apply`] instead.
+    fn apply_then(
+        &self,
+        _actor: Subject,
+        _key: &str,
+        _action: &Action,
+        _now_ms: i64,
+        then: Then,
+    ) -> Result<(), Then> {
+        Err(then)
+    }
     /// Add clients of a file (row number, client) in one transaction; returns the rows refused
     /// (a 1C-Connect ID already on the line) with the reason. Unknown line: an error.
     fn import_clients(
@@ -277,6 +295,15 @@ pub trait Storage: Send + Sync + 'static {
     /// events are appended to their lines' logs and marked fired in one transaction, and
     /// returned for the hub. Deterministic in `now_ms`; the timer at the edge calls it.
     fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError>;
+    /// End every call still ringing and every remote request still unanswered past
+    /// `timeouts` at `now_ms` (`no_answer`), each once, in one transaction; the events are
+    /// returned for the hub. The rules are `linedesk_line::end_unanswered`; the ring timer at
+    /// the edge calls it.
+    fn end_unanswered(
+        &self,
+        now_ms: i64,
+        timeouts: &linedesk_line::RingTimeouts,
+    ) -> Result<Vec<StoredEvent>, StorageError>;
     /// The last sequence number of every line's log, as (line, seq).
     fn line_heads(&self) -> Result<Vec<(u64, u64)>, StorageError>;
     /// T2: a new ticket queue of a line; returns its id.
@@ -296,13 +323,15 @@ pub trait Storage: Send + Sync + 'static {
     fn call(&self, call: u64) -> Result<Option<CallRecord>, StorageError>;
     /// V1: keep the recording of `call` (an Ogg Opus file of `duration_ms`) uploaded by
     /// `actor`, who must be the call's specialist, and attach it to the call's appeal with
-    /// `Event::CallRecorded`. The same bytes again are a duplicate; other bytes a conflict.
+    /// `Event::CallRecorded` (with where it was paused, `gaps`). The same bytes again are a
+    /// duplicate; other bytes a conflict.
     fn save_recording(
         &self,
         actor: Subject,
         call: u64,
         ogg: &[u8],
         duration_ms: u64,
+        gaps: &[linedesk_protocol::RecordingGap],
         now_ms: i64,
     ) -> Result<RecordingSaved, StorageError>;
     /// The call and its recording (`None` before the upload); `None` for no such call.

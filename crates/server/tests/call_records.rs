@@ -8,7 +8,7 @@ mod common;
 use std::net::SocketAddr;
 
 use common::{Client, World, ack, events, raw_http, refused, submit, subscribed, world};
-use linedesk_protocol::{Action, CallQuality, ErrorCode, Event, Role, ServerFrame};
+use linedesk_protocol::{Action, CallQuality, ErrorCode, Event, RecordingGap, Role, ServerFrame};
 use linedesk_server::storage::Storage;
 use linedesk_voice::recording::Recorder;
 
@@ -23,6 +23,9 @@ fn quality(mos_centi: u16) -> CallQuality {
         buffer_ms: 40,
         rtt_ms: Some(1),
         mos_centi,
+        // How the other side received this party's audio (its RTCP reports): kept too.
+        far_loss_permille: Some(25),
+        far_jitter_ms: Some(3),
     }
 }
 
@@ -218,7 +221,8 @@ async fn the_recording_attaches_to_the_appeal_and_only_the_right_people_hear_it(
             appeal,
             client: w.client_a,
             bytes: file.len() as u64,
-            duration_ms: 3000
+            duration_ms: 3000,
+            gaps: Vec::new(),
         }]
     );
     for (who, t) in [
@@ -236,4 +240,87 @@ async fn the_recording_attaches_to_the_appeal_and_only_the_right_people_hear_it(
             (who, 403)
         );
     }
+}
+
+/// The `code` of a refusal's JSON body.
+fn code(body: &[u8]) -> Option<String> {
+    let answer: serde_json::Value = serde_json::from_slice(body).ok()?;
+    answer["code"].as_str().map(str::to_string)
+}
+
+#[tokio::test]
+async fn a_paused_recording_lists_its_gaps_and_strangers_get_a_typed_refusal() {
+    let w = world().await;
+    let mut anna = subscribed(&w, "anna", "anna-pass").await;
+    let mut ivanova = subscribed(&w, "ivanova", "ivanova-pass").await;
+    let (call, appeal) = connected_call(&mut anna, &mut ivanova, &w).await;
+    let anna_t = common::token(w.addr, "anna", "anna-pass").await;
+    let file = ogg(150); // 3 s
+    let path = format!("/api/calls/{call}/recording");
+
+    // Gaps that do not read, are out of order or lie past the end: `invalid`, nothing kept.
+    for bad in ["x", "1000:500,200:5", "3001:10", "1:2:3"] {
+        let (status, body) = request(
+            w.addr,
+            "POST",
+            &format!("{path}?gaps={bad}"),
+            Some(&anna_t),
+            &file,
+        )
+        .await;
+        assert_eq!(
+            (bad, status, code(&body).as_deref()),
+            (bad, 400, Some("invalid"))
+        );
+    }
+    let gaps = [
+        RecordingGap {
+            at_ms: 1000,
+            length_ms: 4200,
+        },
+        RecordingGap {
+            at_ms: 3000,
+            length_ms: 800,
+        },
+    ];
+    let listed = format!("{path}?gaps={}", RecordingGap::format_list(&gaps));
+    let (status, body) = request(w.addr, "POST", &listed, Some(&anna_t), &file).await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let recorded: Vec<Event> = w
+        .storage
+        .events_after(w.line_a, 0, 1000)
+        .expect("log")
+        .into_iter()
+        .map(|e| e.event)
+        .filter(|e| matches!(e, Event::CallRecorded { .. }))
+        .collect();
+    assert_eq!(
+        recorded,
+        [Event::CallRecorded {
+            call,
+            appeal,
+            client: w.client_a,
+            bytes: file.len() as u64,
+            duration_ms: 3000,
+            gaps: gaps.to_vec(),
+        }]
+    );
+    // The client's own session is told, gaps and all.
+    let seen = events(&mut ivanova, w.line_a, 0).await;
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, Event::CallRecorded { gaps: g, .. } if g == &gaps))
+    );
+
+    // A specialist of another line and another client: `forbidden`, as a code.
+    for (login, password) in [("boris", "boris-pass"), ("sidorov", "sidorov-pass")] {
+        let t = common::token(w.addr, login, password).await;
+        let (status, body) = request(w.addr, "GET", &path, Some(&t), b"").await;
+        assert_eq!(
+            (login, status, code(&body).as_deref()),
+            (login, 403, Some("forbidden"))
+        );
+    }
+    let (status, body) = request(w.addr, "GET", &path, Some(&anna_t), b"").await;
+    assert_eq!((status, body == file), (200, true));
 }

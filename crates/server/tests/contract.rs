@@ -18,10 +18,14 @@ use linedesk_server::storage::{
     Subject,
 };
 
+#[path = "contract/call_transfer.rs"]
+mod call_transfer;
 #[path = "contract/sla.rs"]
 mod sla;
 #[path = "contract/team.rs"]
 mod team;
+#[path = "contract/unanswered.rs"]
+mod unanswered;
 #[path = "contract/waiting.rs"]
 mod waiting;
 
@@ -88,6 +92,11 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
         ("widget guests and KB help", guests_and_kb_help),
         ("SLA alerts fire once", sla::alerts_fire_once),
         ("a specialist taken off a line", team::removed_from_line),
+        (
+            "what nobody answers ends once",
+            unanswered::unanswered_ends_once_at_its_time,
+        ),
+        ("blind call transfer", call_transfer::blind_transfer),
         (
             "S4 waiting moves the deadline",
             waiting::waiting_moves_the_deadline,
@@ -332,7 +341,7 @@ fn call_rules<S: Storage>(open: Open<'_, S>) {
         .apply(client, "s0", &stats, NOW)
         .expect_err("never connected");
     assert!(matches!(early, StorageError::Invalid(_)), "{early:?}");
-    let early = s.save_recording(anna, call, b"OggS", 1_000, NOW);
+    let early = s.save_recording(anna, call, b"OggS", 1_000, &[], NOW);
     assert!(matches!(early, Err(StorageError::Invalid(_))), "{early:?}");
 
     done(s.apply(anna, "a2", &answer, NOW + 1_000));
@@ -357,22 +366,22 @@ fn call_rules<S: Storage>(open: Open<'_, S>) {
         }
     )));
 
-    let not_hers = s.save_recording(vera, call, b"OggS", 1_000, NOW);
+    let not_hers = s.save_recording(vera, call, b"OggS", 1_000, &[], NOW);
     assert!(
         matches!(not_hers, Err(StorageError::NotAllowed(_))),
         "{not_hers:?}"
     );
-    let saved = s.save_recording(anna, call, b"OggS1", 60_000, NOW + 62_000);
+    let saved = s.save_recording(anna, call, b"OggS1", 60_000, &[], NOW + 62_000);
     assert!(
         matches!(&saved, Ok(RecordingSaved::Done(e)) if matches!(e.event, Event::CallRecorded { bytes: 5, .. })),
         "{saved:?}"
     );
     assert_eq!(
-        s.save_recording(anna, call, b"OggS1", 60_000, NOW)
+        s.save_recording(anna, call, b"OggS1", 60_000, &[], NOW)
             .expect("same"),
         RecordingSaved::Duplicate
     );
-    let different = s.save_recording(anna, call, b"OggS2", 60_000, NOW);
+    let different = s.save_recording(anna, call, b"OggS2", 60_000, &[], NOW);
     assert!(
         matches!(different, Err(StorageError::Conflict(_))),
         "{different:?}"

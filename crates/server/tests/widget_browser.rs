@@ -40,6 +40,16 @@ fn the_widget_in_chromium() {
     // A test CA and a server certificate for the scenario behind TLS.
     let pki_dir = tempfile::tempdir().expect("dir");
     let pki = common::pki(pki_dir.path());
+    // The recording the specialist uploads for the widget's recorded call: 3 s of tones.
+    let recording = pki_dir.path().join("call.ogg");
+    let mut recorder = linedesk_voice::recording::Recorder::create(&recording).expect("recorder");
+    for k in 0..150 {
+        let tone: Vec<f32> = (0..960)
+            .map(|i| 0.3 * ((k * 960 + i) as f32 * 0.06).sin())
+            .collect();
+        recorder.write(Some(&tone), Some(&tone)).expect("write");
+    }
+    recorder.finish().expect("finish");
     let output = Command::new("node")
         .arg("--experimental-websocket")
         .arg("--no-warnings")
@@ -50,6 +60,7 @@ fn the_widget_in_chromium() {
         .env("LINEDESK_TLS_CERT", &pki.cert)
         .env("LINEDESK_TLS_KEY", &pki.key)
         .env("NODE_EXTRA_CA_CERTS", &pki.ca)
+        .env("LINEDESK_RECORDING", &recording)
         .output()
         .expect("node runs (Node.js 20 is set up by ./dev.sh)");
     let stdout = String::from_utf8_lossy(&output.stdout);

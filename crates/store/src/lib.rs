@@ -27,6 +27,7 @@ pub mod migrate;
 pub mod appeal_list;
 pub mod appeal_notes;
 pub mod appeals;
+pub mod call_quality;
 mod chat;
 mod clients;
 pub mod files;
@@ -39,6 +40,7 @@ pub mod replica;
 mod settings;
 mod ticket_actions;
 pub mod tickets;
+mod voice_processing;
 mod waiting;
 
 use std::io::Read;
@@ -48,6 +50,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use appeal_list::{AppealListFilter, AppealListStatus, AppealRecord};
 pub use appeal_notes::{AppealNote, AppealNoteChange};
+pub use call_quality::{CallQualityChange, CallQualityEntry};
 pub use chat::{Author, Message, MessageHit, MessageStatus};
 pub use clients::{ClientCard, ClientList, ClientRow, CompanyCard, Line};
 pub use error::StoreError;
@@ -56,9 +59,10 @@ pub use outbox::OutboxItem;
 pub use profile::Profile;
 pub use reference::{KbArticle, QuickReply};
 pub use remote_sessions::RemoteSessionEntry;
-pub use replica::{CallEntry, Colleague};
+pub use replica::{CallEntry, Colleague, RecordingGapEntry};
 pub use settings::{Language, Settings};
 pub use tickets::{TicketHistoryRow, TicketQueue, TicketRow, TicketView};
+pub use voice_processing::VoiceProcessing;
 
 use error::Result;
 

@@ -83,6 +83,16 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0014_guest_clients.sql"),
     },
     Migration {
+        version: 17,
+        name: "0017_call_quality",
+        sql: include_str!("../../../migrations/0017_call_quality.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "0018_recording_gaps",
+        sql: include_str!("../../../migrations/0018_recording_gaps.sql"),
+    },
+    Migration {
         version: 19,
         name: "0019_waiting",
         sql: include_str!("../../../migrations/0019_waiting.sql"),

@@ -120,11 +120,12 @@ pub enum RemoteChange {
         reason: String,
         connected_ms: Option<i64>,
     },
-    /// The server holds the call's recording.
+    /// The server holds the call's recording (paused at `gaps`).
     CallRecorded {
         call: i64,
         bytes: i64,
         duration_ms: i64,
+        gaps: Vec<RecordingGapEntry>,
     },
     /// T1: a ticket was registered for the client (`entry`: its first history entry, by
     /// the creator).
@@ -200,6 +201,8 @@ pub enum RemoteChange {
     },
     /// V2: a remote session was asked, started or ended.
     RemoteSession(crate::remote_sessions::RemoteSessionChange),
+    /// Issue 14: one party's statistics of a finished call.
+    CallQuality(crate::call_quality::CallQualityChange),
     /// Something the store does not keep (yet): only the cursor moves.
     Skip,
 }
@@ -228,6 +231,16 @@ pub struct CallEntry {
     /// The server holds its recording (size in bytes).
     pub recording_bytes: Option<i64>,
     pub recording_ms: Option<i64>,
+    /// Where the specialist paused the recording (nothing recorded), in order.
+    pub recording_gaps: Vec<RecordingGapEntry>,
+}
+
+/// A stretch of a call left out of its recording: where in the recording, and how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingGapEntry {
+    pub at_ms: i64,
+    pub length_ms: i64,
 }
 
 impl Store {
@@ -235,7 +248,7 @@ impl Store {
     pub fn calls_of(&self, line: i64, client: i64) -> Result<Vec<CallEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, caller = 'client', started_at, connected, ended_reason, connected_ms,
-                    recording_bytes, recording_ms
+                    recording_bytes, recording_ms, recording_gaps
              FROM calls WHERE line_id = ?1 AND client_id = ?2 ORDER BY started_at, id",
         )?;
         let rows = stmt
@@ -249,6 +262,9 @@ impl Store {
                     connected_ms: r.get(5)?,
                     recording_bytes: r.get(6)?,
                     recording_ms: r.get(7)?,
+                    // Written only by this store, from the server's checked list.
+                    recording_gaps: serde_json::from_str(&r.get::<_, String>(8)?)
+                        .unwrap_or_default(),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -562,10 +578,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             call,
             bytes,
             duration_ms,
+            gaps,
         } => {
+            let gaps = serde_json::to_string(&gaps).unwrap_or_else(|_| "[]".into());
             tx.execute(
-                "UPDATE calls SET recording_bytes = ?2, recording_ms = ?3 WHERE id = ?1",
-                rusqlite::params![call, bytes, duration_ms],
+                "UPDATE calls SET recording_bytes = ?2, recording_ms = ?3, recording_gaps = ?4
+                 WHERE id = ?1",
+                rusqlite::params![call, bytes, duration_ms, gaps],
             )?;
             Ok(())
         }
@@ -603,6 +622,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             ticket_log::changed(tx, *id, *queue, entry)
         }
         RemoteChange::RemoteSession(change) => crate::remote_sessions::apply(tx, line, change),
+        RemoteChange::CallQuality(change) => crate::call_quality::apply(tx, change),
         RemoteChange::TicketQueue { id, name } => ticket_log::queue_named(tx, line, *id, name),
         RemoteChange::AppealOpened {
             client,

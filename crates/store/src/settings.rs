@@ -45,6 +45,10 @@ pub struct Settings {
     pub input_device: Option<String>,
     #[serde(default)]
     pub output_device: Option<String>,
+    /// An incoming call also rings on the computer's speaker (the default output), not only
+    /// on the headset, so a specialist who took the headset off hears it.
+    #[serde(default = "yes")]
+    pub ring_on_speaker: bool,
 }
 
 fn yes() -> bool {
@@ -69,6 +73,7 @@ impl Default for Settings {
             notify_favourites: true,
             input_device: None,
             output_device: None,
+            ring_on_speaker: true,
         }
     }
 }
@@ -106,7 +111,7 @@ impl Settings {
 }
 
 impl Store {
-    fn setting(&self, key: &str) -> Result<Option<String>> {
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn
@@ -145,6 +150,7 @@ impl Store {
             notify_favourites: flag("notify_favourites", true)?,
             input_device: self.setting("input_device")?.filter(|v| !v.is_empty()),
             output_device: self.setting("output_device")?.filter(|v| !v.is_empty()),
+            ring_on_speaker: flag("ring_on_speaker", d.ring_on_speaker)?,
         };
         Ok(if s.validate().is_ok() { s } else { d })
     }
@@ -169,6 +175,7 @@ impl Store {
             ("notify_favourites", bit(s.notify_favourites)),
             ("input_device", s.input_device.clone().unwrap_or_default()),
             ("output_device", s.output_device.clone().unwrap_or_default()),
+            ("ring_on_speaker", bit(s.ring_on_speaker)),
         ];
         let tx = self.conn.unchecked_transaction()?;
         for (key, value) in pairs {
@@ -180,6 +187,20 @@ impl Store {
         }
         tx.commit()?;
         self.settings()
+    }
+
+    /// Write some settings rows in one transaction.
+    pub(crate) fn save_setting_rows(&self, rows: &[(&str, &str)]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        for (key, value) in rows {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = ?2",
+                [key, value],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     pub(crate) fn device_id(&self) -> Result<String> {

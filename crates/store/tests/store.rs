@@ -348,6 +348,7 @@ fn profile_and_settings_round_trip() {
             notify_favourites: true,
             input_device: Some("hw:CARD=Headset,DEV=0".into()),
             output_device: None,
+            ring_on_speaker: false,
         };
         assert_eq!(store.save_settings(&s).expect("save"), s);
         let blank = Settings {
@@ -366,6 +367,8 @@ fn profile_and_settings_round_trip() {
     );
     assert_eq!(store.settings().expect("settings").language, Language::En);
     assert_eq!(store.settings().expect("settings").actuality_days, 7);
+    assert!(!store.settings().expect("settings").ring_on_speaker);
+    assert!(Settings::default().ring_on_speaker, "on by default");
 }
 
 #[test]
@@ -779,4 +782,27 @@ fn acknowledged_messages_become_sent_and_refused_actions_step_aside() {
     );
     assert_eq!(first.status, MessageStatus::Pending);
     assert_eq!(store.outbox_pending_count().expect("count"), 0);
+}
+
+#[test]
+fn voice_processing_is_on_until_switched_off_and_survives_a_restart() {
+    use linedesk_store::VoiceProcessing;
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).expect("open");
+    assert_eq!(
+        store.voice_processing().expect("read"),
+        VoiceProcessing::default()
+    );
+    assert!(VoiceProcessing::default().echo_cancellation);
+    let off = VoiceProcessing {
+        echo_cancellation: true,
+        noise_suppression: false,
+        gain_control: false,
+    };
+    assert_eq!(store.save_voice_processing(&off).expect("save"), off);
+    drop(store);
+    let store = Store::open(&path).expect("reopen");
+    assert_eq!(store.voice_processing().expect("read"), off);
+    // The other settings are untouched.
+    assert_eq!(store.settings().expect("settings"), Settings::default());
 }

@@ -4,7 +4,7 @@ use linedesk_domain::appeal::TransferTarget;
 use linedesk_protocol::{ClientProfile, Event, Role, wire_code};
 use linedesk_store::remote_sessions::RemoteSessionChange;
 use linedesk_store::replica::{ClientRecord, CompanyRecord, RemoteChange};
-use linedesk_store::{AppealNoteChange, Author};
+use linedesk_store::{AppealNoteChange, Author, CallQualityChange, CallQualityEntry};
 
 fn id(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -142,11 +142,19 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             call,
             bytes,
             duration_ms,
+            gaps,
             ..
         } => RemoteChange::CallRecorded {
             call: id(call),
             bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
             duration_ms: i64::try_from(duration_ms).unwrap_or(i64::MAX),
+            gaps: gaps
+                .iter()
+                .map(|g| linedesk_store::RecordingGapEntry {
+                    at_ms: i64::try_from(g.at_ms).unwrap_or(i64::MAX),
+                    length_ms: i64::try_from(g.length_ms).unwrap_or(i64::MAX),
+                })
+                .collect(),
         },
         Event::TicketCreated {
             ticket,
@@ -347,13 +355,117 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             size: id(size),
             at: at_ms,
         },
-        Event::CallStats { .. } => RemoteChange::Skip,
+        Event::CallStats {
+            call,
+            from,
+            quality: q,
+            ..
+        } => RemoteChange::CallQuality(CallQualityChange {
+            call: id(call),
+            entry: CallQualityEntry {
+                from: if from == Role::Client {
+                    "client"
+                } else {
+                    "specialist"
+                }
+                .to_string(),
+                mos_centi: i64::from(q.mos_centi),
+                loss_permille: i64::from(q.loss_permille),
+                late_permille: i64::from(q.late_permille),
+                jitter_ms: i64::from(q.jitter_ms),
+                rtt_ms: q.rtt_ms.map(i64::from),
+                far_loss_permille: q.far_loss_permille.map(i64::from),
+                far_jitter_ms: q.far_jitter_ms.map(i64::from),
+            },
+        }),
+        // The leg rings the colleague as a call of its own (`CallRinging`); the timeline
+        // shows the hand-over once it happened.
+        Event::CallTransferring { .. } => RemoteChange::Skip,
+        // Who held the call when (A3 for calls): `target` names the call and its new leg.
+        Event::CallTransferred {
+            call,
+            leg,
+            appeal,
+            client,
+            from,
+            to,
+        } => RemoteChange::AppealNote {
+            tier: None,
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: id(appeal),
+                kind: "call_transferred",
+                by: Some(id(from)),
+                to: Some(id(to)),
+                target: format!("{call}>{leg}"),
+                detail: String::new(),
+                at: at_ms,
+            },
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_transfer_is_a_note_on_the_appeal_naming_both_holders() {
+        let change = remote_change(
+            Event::CallTransferred {
+                call: 5,
+                leg: 6,
+                appeal: 7,
+                client: 3,
+                from: 1,
+                to: 2,
+            },
+            2_000,
+            1,
+        );
+        let RemoteChange::AppealNote { tier: None, note } = change else {
+            panic!("{change:?}");
+        };
+        assert_eq!(
+            (note.kind, note.by, note.to, note.target.as_str(), note.at),
+            ("call_transferred", Some(1), Some(2), "5>6", 2_000)
+        );
+    }
+
+    #[test]
+    fn a_partys_call_statistics_go_to_the_calls_quality() {
+        let change = remote_change(
+            Event::CallStats {
+                call: 5,
+                appeal: 2,
+                client: 40,
+                specialist: Some(3),
+                from: Role::Specialist,
+                quality: linedesk_protocol::CallQuality {
+                    loss_permille: 12,
+                    jitter_ms: 4,
+                    mos_centi: 420,
+                    far_loss_permille: Some(48),
+                    far_jitter_ms: Some(5),
+                    ..Default::default()
+                },
+            },
+            1_000,
+            1,
+        );
+        let RemoteChange::CallQuality(q) = change else {
+            panic!("{change:?}");
+        };
+        assert_eq!((q.call, q.entry.from.as_str()), (5, "specialist"));
+        assert_eq!(
+            (q.entry.mos_centi, q.entry.loss_permille, q.entry.jitter_ms),
+            (420, 12, 4)
+        );
+        assert_eq!(
+            (q.entry.far_loss_permille, q.entry.far_jitter_ms),
+            (Some(48), Some(5))
+        );
+    }
 
     #[test]
     fn a_call_back_request_is_a_note_on_the_appeal() {

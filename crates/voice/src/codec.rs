@@ -34,6 +34,34 @@ pub struct CodecConfig {
     pub fec: bool,
     /// Discontinuous transmission during silence.
     pub dtx: bool,
+    /// The widest audio band the encoder may code.
+    pub max_band: Band,
+}
+
+/// How much of the spectrum the encoder codes (Opus bandwidths).
+///
+/// Wideband (up to 8 kHz) is what telephony calls HD voice and what WB-PESQ scores; libopus
+/// adds in-band FEC at 5 % expected loss only if the bitrate covers it at the coded band (its
+/// `fec_thresholds`: about 20 kbit/s for wideband, 28 for fullband), so at 24-32 kbit/s a
+/// fullband stream carries no FEC until the expected loss passes 5 %.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    /// Up to 8 kHz (SILK wideband).
+    Wide,
+    /// Up to 12 kHz.
+    SuperWide,
+    /// Up to 20 kHz.
+    Full,
+}
+
+impl Band {
+    fn opus(self) -> opus::Bandwidth {
+        match self {
+            Band::Wide => opus::Bandwidth::Wideband,
+            Band::SuperWide => opus::Bandwidth::Superwideband,
+            Band::Full => opus::Bandwidth::Fullband,
+        }
+    }
 }
 
 impl Default for CodecConfig {
@@ -43,6 +71,7 @@ impl Default for CodecConfig {
             expected_loss_percent: 5,
             fec: true,
             dtx: true,
+            max_band: Band::Full,
         }
     }
 }
@@ -74,6 +103,7 @@ impl Encoder {
         inner.set_signal(opus::Signal::Voice)?;
         inner.set_inband_fec(config.fec)?;
         inner.set_dtx(config.dtx)?;
+        inner.set_max_bandwidth(config.max_band.opus())?;
         let mut encoder = Self {
             inner,
             out: vec![0; MAX_PACKET],
@@ -86,6 +116,22 @@ impl Encoder {
     pub fn set_expected_loss(&mut self, percent: u8) -> Result<(), VoiceError> {
         self.inner
             .set_packet_loss_perc(i32::from(percent.min(100)))?;
+        Ok(())
+    }
+
+    /// Change the bitrate mid-call; it must be in [`BITRATE_RANGE`].
+    pub fn set_bitrate(&mut self, bitrate: u32) -> Result<(), VoiceError> {
+        if !BITRATE_RANGE.contains(&bitrate) {
+            return Err(VoiceError::InvalidConfig("bitrate must be 24-32 kbit/s"));
+        }
+        self.inner
+            .set_bitrate(opus::Bitrate::Bits(bitrate as i32))?;
+        Ok(())
+    }
+
+    /// Change the widest band mid-call.
+    pub fn set_max_band(&mut self, band: Band) -> Result<(), VoiceError> {
+        self.inner.set_max_bandwidth(band.opus())?;
         Ok(())
     }
 

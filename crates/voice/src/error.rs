@@ -34,4 +34,7 @@ pub enum VoiceError {
     /// A recording file that is not an Ogg Opus file this crate wrote.
     #[error("not a Linedesk call recording: {0}")]
     BadRecording(&'static str),
+    /// The microphone path's processing refused a frame.
+    #[error("audio processing: {0}")]
+    Processing(String),
 }

@@ -13,6 +13,11 @@
 //! its minimum, clamped to 20-200 ms (60 ms until one second of packets was seen). Slot `X` is
 //! due at `X + min transit + target`.
 //!
+//! **Room for FEC.** A lost packet can be rebuilt from the in-band FEC of the packet after it,
+//! but only if that packet is already here when the lost one's slot is played: one frame
+//! later than the lost one would have been. So while losses were seen among the last 250
+//! packets, the target gets one more frame (20 ms); a clean path keeps the short delay.
+//!
 //! **Adjusting, and clock drift.** When the actual delay is 20 ms above the target the buffer
 //! skips one slot; 20 ms below, it inserts one (a [`Playout::Nothing`] that does not advance the
 //! timeline). It waits for a DTX pause to do so unless the error reaches 60 ms above (cutting
@@ -81,6 +86,9 @@ pub struct JitterStats {
     pub inserted: u64,
     /// How long the slot just played waited after the fastest possible arrival.
     pub current_delay: Duration,
+    /// The mean of `current_delay` over every slot played so far (where the buffer's share of
+    /// the mouth-to-ear delay goes).
+    pub mean_delay: Duration,
     pub target_delay: Duration,
     /// RFC 3550 interarrival jitter.
     pub jitter: Duration,
@@ -137,6 +145,12 @@ pub struct JitterBuffer<P> {
     target_us: i64,
     last_transit: Option<i64>,
     jitter_us: f64,
+    /// Highest sequence numbers after which a gap (a loss) was seen, oldest first; those more
+    /// than `WINDOW` packets old are forgotten.
+    gaps: VecDeque<i64>,
+    /// Sum and count of the delays of played slots (µs), for `JitterStats::mean_delay`.
+    delay_sum_us: i64,
+    delays: i64,
     stats: JitterStats,
 }
 
@@ -157,6 +171,9 @@ impl<P: Clone> JitterBuffer<P> {
             target_us: micros(config.initial_delay),
             last_transit: None,
             jitter_us: 0.0,
+            gaps: VecDeque::new(),
+            delay_sum_us: 0,
+            delays: 0,
             stats: JitterStats {
                 target_delay: config.initial_delay,
                 ..JitterStats::default()
@@ -186,6 +203,16 @@ impl<P: Clone> JitterBuffer<P> {
         }
         self.seen[slot] = seq;
         self.stats.received += 1;
+        if seq > self.highest_seq + 1 {
+            self.gaps.push_back(self.highest_seq);
+        }
+        while self
+            .gaps
+            .front()
+            .is_some_and(|&at| at + (WINDOW as i64) < seq.max(self.highest_seq))
+        {
+            self.gaps.pop_front();
+        }
         self.highest_seq = self.highest_seq.max(seq);
         self.highest_ts = self.highest_ts.max(ts);
         if let Some(first) = self.first_seq.as_mut() {
@@ -232,8 +259,12 @@ impl<P: Clone> JitterBuffer<P> {
         } else {
             self.slot()
         };
-        self.stats.current_delay =
-            from_micros(now - ts_micros(self.play_ts - FRAME) - self.base_transit);
+        let delay = now - ts_micros(self.play_ts - FRAME) - self.base_transit;
+        self.stats.current_delay = from_micros(delay);
+        if matches!(playout, Playout::Frame(_)) {
+            self.delay_sum_us += delay.max(0);
+            self.delays += 1;
+        }
         playout
     }
 
@@ -246,6 +277,9 @@ impl<P: Clone> JitterBuffer<P> {
         }
         stats.target_delay = from_micros(self.target_us);
         stats.jitter = from_micros(self.jitter_us as i64);
+        if self.delays > 0 {
+            stats.mean_delay = from_micros(self.delay_sum_us / self.delays);
+        }
         stats
     }
 
@@ -335,6 +369,11 @@ impl<P: Clone> JitterBuffer<P> {
         let mut target = high - base;
         if self.transits.len() < WARM_UP {
             target = target.max(micros(self.config.initial_delay));
+        }
+        target = target.max(micros(self.config.min_delay));
+        if !self.gaps.is_empty() {
+            // Room for the next packet's FEC (see the module doc).
+            target += ts_micros(FRAME);
         }
         self.base_transit = base;
         self.target_us = target.clamp(micros(self.config.min_delay), micros(self.config.max_delay));

@@ -11,7 +11,8 @@
 //! - [`quality::mos`] turns the jitter buffer's statistics into an E-model MOS estimate.
 //!
 //! [`netsim`] is a deterministic network emulator (seeded loss, jitter, reorder, duplicates,
-//! clock drift) for tests of the transport and the jitter buffer.
+//! clock drift) for tests of the transport and the jitter buffer; [`pipeline::simulate`] runs
+//! one direction of a call through it in simulated time (the yardstick of the whole engine).
 //!
 //! Everything that depends on time takes it as an argument (`Duration` since the call started,
 //! on whatever monotonic clock the caller uses), so tests replay exactly.
@@ -21,8 +22,12 @@ mod error;
 pub mod jitter;
 pub mod level;
 pub mod netsim;
+pub mod pipeline;
+pub mod playback;
+pub mod processing;
 pub mod quality;
 pub mod recording;
+pub mod recovery;
 pub mod resample;
 
 pub use error::VoiceError;

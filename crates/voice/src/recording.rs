@@ -10,7 +10,8 @@
 //!
 //! Crash safety: a page is closed and flushed to the writer every [`PAGE_FRAMES`] frames
 //! (0.5 s), so a crash loses at most the last half second; a file cut at any byte decodes up
-//! to its last complete page (each page carries a CRC). `OpusHead` and `OpusTags` are alone on
+//! to its last complete page (each page carries a CRC), and [`crate::recovery::close`] makes
+//! it a complete stream again (partial page cut, end-of-stream page written). `OpusHead` and `OpusTags` are alone on
 //! the first two pages; granule positions count 48 kHz samples including the encoder's
 //! pre-skip, and [`Recorder::finish`] flushes the encoder's lookahead with one silent frame and
 //! sets the last granule so that the file decodes to exactly the frames written.

@@ -15,6 +15,8 @@ struct Outcome {
     /// Sender frame indexes played, in playout order.
     played: Vec<u64>,
     lost_slots: u64,
+    /// Lost slots played with the next packet at hand (its FEC can rebuild them).
+    fec_ready: u64,
     stats: JitterStats,
     /// (sent, lost, duplicated) by the network.
     net: (u64, u64, u64),
@@ -37,6 +39,7 @@ fn run(seed: u64, config: NetConfig, secs: u64) -> Outcome {
     let mut out = Outcome {
         played: Vec::new(),
         lost_slots: 0,
+        fec_ready: 0,
         stats: JitterStats::default(),
         net: (0, 0, 0),
         worst_error_ms: 0,
@@ -57,7 +60,10 @@ fn run(seed: u64, config: NetConfig, secs: u64) -> Outcome {
         }
         match jb.pop(now) {
             Playout::Frame(k) => out.played.push(k),
-            Playout::Lost { .. } => out.lost_slots += 1,
+            Playout::Lost { next } => {
+                out.lost_slots += 1;
+                out.fec_ready += u64::from(next.is_some());
+            }
             Playout::Nothing => {}
         }
         let s = jb.stats();
@@ -175,4 +181,30 @@ fn a_clean_network_plays_everything_with_the_minimum_delay() {
     assert_eq!(o.played, (0..1000).collect::<Vec<_>>());
     assert_eq!((o.stats.lost, o.stats.late, o.lost_slots), (0, 0, 0));
     assert_eq!(o.stats.target_delay, Duration::from_millis(20));
+}
+
+#[test]
+fn on_a_lossy_path_the_next_packet_is_there_for_fec() {
+    let config = NetConfig {
+        jitter: Duration::from_millis(5),
+        loss: 0.05,
+        ..NetConfig::default()
+    };
+    let o = run(11, config, 30);
+    assert!(o.lost_slots > 40, "{o:?}");
+    assert!(
+        o.fec_ready * 10 >= o.lost_slots * 9,
+        "{} of {} lost slots had the next packet: {:?}",
+        o.fec_ready,
+        o.lost_slots,
+        o.stats
+    );
+    // The jitter alone asks for the minimum (20 ms); the losses add one frame, so that the
+    // next packet is due before a lost one's slot even once a pause let the delay shrink.
+    assert_eq!(
+        o.stats.target_delay,
+        Duration::from_millis(40),
+        "{:?}",
+        o.stats
+    );
 }

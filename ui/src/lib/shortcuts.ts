@@ -7,11 +7,14 @@ export type ShortcutAction =
   | "search-history"
   | "finish"
   | "transfer"
+  | "call-transfer"
   | "take"
   | "quick-reply"
   | "view-clients"
   | "view-appeals"
   | "view-tickets"
+  | "mute"
+  | "hold"
   | "help";
 
 export interface Shortcut {
@@ -30,11 +33,15 @@ export const SHORTCUTS: Shortcut[] = [
   { action: "search-history", keys: "Alt+H", matches: alt("h") },
   { action: "take", keys: "Alt+T", matches: alt("t") },
   { action: "transfer", keys: "Alt+P", matches: alt("p") },
+  { action: "call-transfer", keys: "Alt+R", matches: alt("r") },
   { action: "finish", keys: "Alt+F", matches: alt("f") },
   { action: "quick-reply", keys: "Alt+Q", matches: alt("q") },
   { action: "view-clients", keys: "Alt+1", matches: alt("1") },
   { action: "view-appeals", keys: "Alt+2", matches: alt("2") },
   { action: "view-tickets", keys: "Alt+3", matches: alt("3") },
+  // The call in progress (the call panel handles them): mute the microphone, hold the call.
+  { action: "mute", keys: "Alt+M", matches: alt("m") },
+  { action: "hold", keys: "Alt+O", matches: alt("o") },
   { action: "help", keys: "F1", matches: (e) => e.key === "F1" },
 ];
 
@@ -51,4 +58,11 @@ export function nextAppeal<T extends { id: number; myAppeal: boolean; queued: bo
   if (work.length === 0) return null;
   const at = work.findIndex((c) => c.id === current);
   return work[(at + 1) % work.length];
+}
+
+/** Whether the call panel's `mute` and `hold` keys act in call state `state`: only while the
+ * call is up (the same states that show the panel's mute and hold buttons). */
+export function callKeyApplies(action: ShortcutAction | null, state: string): boolean {
+  const up = state === "connected" || state === "on_hold" || state === "reconnecting";
+  return up && (action === "mute" || action === "hold");
 }

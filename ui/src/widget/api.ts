@@ -110,10 +110,17 @@ export function upload(token: string, file: File, key: string): Promise<SharedFi
   );
 }
 
-export async function download(token: string, file: number): Promise<Blob> {
+export const download = (token: string, file: number): Promise<Blob> =>
+  blob(token, `/api/files/${file}`);
+
+/** A call's recording (Ogg Opus): only the call's own client gets it. */
+export const downloadRecording = (token: string, call: number): Promise<Blob> =>
+  blob(token, `/api/calls/${call}/recording`);
+
+async function blob(token: string, path: string): Promise<Blob> {
   let response: Response;
   try {
-    response = await fetch(`/api/files/${file}`, {
+    response = await fetch(path, {
       headers: { Authorization: `Bearer ${token}` },
       credentials: "omit",
     });

@@ -8,7 +8,8 @@ export type Item =
   | { kind: "message"; seq: number; at: number; mine: boolean; text: string }
   | { kind: "file"; seq: number; at: number; mine: boolean; file: number; name: string; size: number }
   | { kind: "finished"; seq: number; at: number; appeal: number; result: string }
-  | { kind: "article"; seq: number; at: number; title: string };
+  | { kind: "article"; seq: number; at: number; title: string }
+  | { kind: "recording"; seq: number; at: number; call: number; durationMs: number; gaps: number };
 
 export type AppealState = "none" | "queued" | "assigned" | "finished";
 
@@ -82,6 +83,20 @@ export function apply(c: Conversation, seq: number, at: number, e: WireEvent): C
     case "appeal_rated":
       next.rated = { ...c.rated, [num(e.appeal)]: num(e.stars) };
       if (c.toRate === num(e.appeal)) next.toRate = null;
+      break;
+    case "call_recorded":
+      // The call's recording: the client may play it (only their own: the server checks).
+      next.items = [
+        ...c.items,
+        {
+          kind: "recording",
+          seq,
+          at,
+          call: num(e.call),
+          durationMs: num(e.duration_ms),
+          gaps: Array.isArray(e.gaps) ? e.gaps.length : 0,
+        },
+      ];
       break;
     case "article_helped":
       next.items = [...c.items, { kind: "article", seq, at, title: str(e.title) }];

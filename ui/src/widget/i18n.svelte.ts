@@ -38,3 +38,9 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024 * 1024) return t("size.kb", { n: (bytes / 1024).toFixed(1) });
   return t("size.mb", { n: (bytes / 1024 / 1024).toFixed(1) });
 }
+
+/** A length as minutes and seconds: 65 000 ms is "1:05". */
+export function formatLength(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}

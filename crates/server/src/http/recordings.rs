@@ -7,6 +7,9 @@
 //!   log (attached to the appeal); the same file again is 200 with `duplicate: true` and no
 //!   new event; a different file for a recorded call is 409 `conflict`; not an Ogg Opus file
 //!   is 400 `invalid` (so is an unknown call or one that never connected); too large is 413.
+//!   `?gaps=AT:LENGTH,...` lists where the specialist paused the recording (milliseconds, in
+//!   order, none past the file's end; `RecordingGap`), carried by the event; a list that does
+//!   not read or does not fit the file is 400 `invalid`.
 //! - `GET /api/calls/{call}/recording`: `audio/ogg`, for the call's specialist, the
 //!   specialists of its line and the call's client; 403 `forbidden` for anybody else, 404
 //!   `invalid` before the upload (or for no such call).
@@ -15,11 +18,11 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use linedesk_protocol::{MAX_RECORDING_BYTES, Role};
+use linedesk_protocol::{MAX_RECORDING_BYTES, RecordingGap, Role};
 use serde::{Deserialize, Serialize};
 
 use super::auth::authenticate;
@@ -43,13 +46,24 @@ pub struct Uploaded {
     pub duplicate: bool,
 }
 
+/// The upload's query: where the recording was paused (`RecordingGap::format_list`).
+#[derive(Debug, Default, Deserialize)]
+pub struct UploadQuery {
+    #[serde(default)]
+    pub gaps: String,
+}
+
 async fn upload(
     State(server): State<Arc<Server>>,
     Path(call): Path<u64>,
+    query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match store(&server, call, &headers, body).await {
+    let Ok(Query(query)) = query else {
+        return Refusal::invalid("the upload's query does not read").into_response();
+    };
+    match store(&server, call, &query.gaps, &headers, body).await {
         Ok(done) => done,
         Err(refused) => refused.into_response(),
     }
@@ -58,10 +72,13 @@ async fn upload(
 async fn store(
     server: &Arc<Server>,
     call: u64,
+    gaps: &str,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, Refusal> {
     let (subject, _) = authenticate(server, headers).await?;
+    let gaps = RecordingGap::parse_list(gaps)
+        .map_err(|e| Refusal::invalid(format!("the recording's gaps: {e}")))?;
     // Only the call's specialist uploads: refuse anybody else before reading 50 MiB.
     let party = blocking(server, move |s| Ok(s.call(call)?)).await?;
     if let Some(c) = party
@@ -74,9 +91,11 @@ async fn store(
     let body = read_body(server, headers, body, MAX_RECORDING_BYTES, "a recording").await?;
     let duration_ms = ogg_opus_duration_ms(&body)
         .ok_or_else(|| Refusal::invalid("the body is not a complete Ogg Opus file"))?;
+    RecordingGap::check_list(&gaps, duration_ms)
+        .map_err(|e| Refusal::invalid(format!("the recording's gaps: {e}")))?;
     let bytes = body.len() as u64;
     let saved = blocking(server, move |s| {
-        Ok(s.save_recording(subject, call, &body, duration_ms, now_ms())?)
+        Ok(s.save_recording(subject, call, &body, duration_ms, &gaps, now_ms())?)
     })
     .await?;
     let (status, duplicate) = match saved {

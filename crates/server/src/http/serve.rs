@@ -69,6 +69,7 @@ async fn accept_loop(
     crate::revocation::start_watching(&server);
     crate::log_tail::start(&server);
     let _timer = AbortOnDrop(tokio::spawn(crate::sla_timer::run(server.clone())));
+    let _ring_timer = AbortOnDrop(tokio::spawn(crate::ring_timer::run(server.clone())));
     let open = Arc::new(PerAddress::default());
     let cap = server.http.max_connections_per_ip;
     let header_timeout = server.http.header_timeout;
@@ -83,6 +84,10 @@ async fn accept_loop(
                 continue;
             }
         };
+        // Frames go out as soon as a session flushes them: with Nagle's algorithm a small
+        // frame waits for the ACK of the one before, which a peer that only reads delays by
+        // up to 40 ms (delayed ACK), the tail of the delivery latency under load.
+        let _ = tcp.set_nodelay(true);
         let Some(slot) = PerAddress::admit(&open, peer.ip(), cap) else {
             tracing::warn!(%peer, cap, "too many connections from one address: refused");
             if tls.is_none() {

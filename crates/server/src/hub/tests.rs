@@ -1,4 +1,5 @@
 use super::*;
+use crate::storage::Applied;
 use linedesk_protocol::Event;
 
 fn line_named(line: u64, seq: u64) -> StoredEvent {
@@ -247,4 +248,45 @@ fn a_late_event_does_not_push_the_next_one_out_of_turn() {
     let next = anna.take();
     assert_eq!(seqs(&next), [5]);
     assert_eq!(next.events[0].epoch, late, "5 was in turn");
+}
+
+#[tokio::test]
+async fn outcomes_handed_by_a_committing_thread_are_published_in_order_then_answered() {
+    let hub = Hub::default();
+    let mailbox = follow(&hub, 1, Audience::Everything);
+    let mut answers = Vec::new();
+    let mut handings = Vec::new();
+    for _ in 0..3 {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        handings.push((hub.in_order(), answer));
+        answers.push(answered);
+    }
+    // The committer's thread: outside the runtime, one outcome after the other (a refused
+    // one between them publishes nothing).
+    std::thread::spawn(move || {
+        let outcomes = [
+            Ok(Applied::Done(vec![message(1, 1, 7), line_named(1, 2)])),
+            Err(StorageError::WrongPassword),
+            Ok(Applied::Done(vec![message(1, 3, 7)])),
+        ];
+        for ((handing, answer), outcome) in handings.into_iter().zip(outcomes) {
+            handing.hand(outcome, answer);
+        }
+    })
+    .join()
+    .expect("the committing thread");
+    let mut outcomes = Vec::new();
+    for answered in answers {
+        outcomes.push(answered.await.expect("answered"));
+    }
+    assert!(matches!(&outcomes[0], Ok(Applied::Done(events)) if events.len() == 2));
+    assert!(matches!(outcomes[1], Err(StorageError::WrongPassword)));
+    let batch = mailbox.take();
+    assert_eq!(
+        seqs(&batch),
+        [1, 2, 3],
+        "every event, in order, before the answers"
+    );
+    let epochs: BTreeSet<u64> = batch.events.iter().map(|e| e.epoch).collect();
+    assert_eq!(epochs.len(), 1, "nothing held or skipped: one epoch");
 }

@@ -6,7 +6,6 @@
 //! state only after the COMMIT.
 
 use std::collections::HashMap;
-use std::sync::mpsc::SyncSender;
 
 use linedesk_domain::routing::Dispatcher;
 use linedesk_line::{Gate, Step};
@@ -14,19 +13,20 @@ use linedesk_protocol::Action;
 
 use crate::sqlite::Inner;
 use crate::sqlite::line_repo::{SqliteRepo, db};
-use crate::storage::{Applied, StorageError, StoredEvent, Subject};
+use crate::storage::{Applied, StorageError, StoredEvent, Subject, Then};
 
 /// One action in progress over SQLite.
 pub(crate) type Work<'a> = linedesk_line::Work<'a, SqliteRepo<'a>>;
 
-/// An action waiting for the next batch, with where to send its outcome.
+/// An action waiting for the next batch, with where to send its outcome (called on the
+/// committer's thread after the COMMIT, in the batch's order).
 pub(crate) struct Pending {
     pub actor: Subject,
     pub key: String,
     pub action: Action,
     pub now_ms: i64,
     pub gate: Gate,
-    pub reply: SyncSender<Result<Applied, StorageError>>,
+    pub then: Then,
 }
 
 /// One action of a batch in its own savepoint: its events and routing changes, `None` for a
@@ -75,7 +75,7 @@ pub(crate) fn run_batch(inner: &mut Inner, batch: Vec<Pending>) {
         Err(e) => {
             let err = db(e);
             for p in batch {
-                let _ = p.reply.send(Err(StorageError::Backend(err.clone())));
+                (p.then)(Err(StorageError::Backend(err.clone())));
             }
             return;
         }
@@ -90,13 +90,13 @@ pub(crate) fn run_batch(inner: &mut Inner, batch: Vec<Pending>) {
             routing.extend(changed);
             for (p, outcome) in batch.into_iter().zip(outcomes) {
                 // A caller that gave up waiting is fine: its action is durable.
-                let _ = p.reply.send(outcome);
+                (p.then)(outcome);
             }
         }
         Err(e) => {
             let err = db(e);
             for p in batch {
-                let _ = p.reply.send(Err(StorageError::Backend(err.clone())));
+                (p.then)(Err(StorageError::Backend(err.clone())));
             }
         }
     }

@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use linedesk_line::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow, RepoError};
+use linedesk_line::{
+    CallRecord, CallRepo, CallStage, NewCall, RecordingRow, RepoError, TransferLeg,
+};
 use linedesk_protocol::{CallEndReason, CallQuality, Role};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -138,6 +140,21 @@ impl CallRepo for SqliteRepo<'_> {
         })
     }
 
+    fn ringing_since(&mut self, placed_ms: i64) -> Result<Vec<CallRecord>, RepoError> {
+        let ids: Vec<i64> = run(|| {
+            self.tx
+                .prepare_cached(
+                    "SELECT id FROM calls WHERE state = 'ringing' AND placed_at <= ?1
+                     ORDER BY placed_at",
+                )?
+                .query_map([placed_ms], |r| r.get(0))?
+                .collect()
+        })?;
+        ids.into_iter()
+            .filter_map(|c| load(self.tx, id(c)).transpose())
+            .collect()
+    }
+
     fn insert_call(&mut self, c: &NewCall) -> Result<u64, RepoError> {
         run(|| {
             self.tx.execute(
@@ -212,8 +229,8 @@ impl CallRepo for SqliteRepo<'_> {
             let inserted = self.tx.execute(
                 "INSERT INTO call_stats (call_id, party, at, duration_ms, packets_sent,
                      packets_received, loss_permille, late_permille, jitter_ms, buffer_ms,
-                     rtt_ms, mos_centi)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     rtt_ms, mos_centi, far_loss_permille, far_jitter_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (call_id, party) DO NOTHING",
                 params![
                     sql_id(call),
@@ -228,6 +245,8 @@ impl CallRepo for SqliteRepo<'_> {
                     q.buffer_ms,
                     q.rtt_ms,
                     q.mos_centi,
+                    q.far_loss_permille,
+                    q.far_jitter_ms,
                 ],
             )?;
             Ok(inserted == 1)
@@ -264,6 +283,75 @@ impl CallRepo for SqliteRepo<'_> {
             Ok(())
         })
     }
+
+    fn insert_transfer_leg(&mut self, c: &NewCall, leg: &TransferLeg) -> Result<u64, RepoError> {
+        run(|| {
+            self.tx.execute(
+                "INSERT INTO calls (line_id, client_id, specialist_id, appeal_id, from_client,
+                     state, placed_at, transfer_of, transferred_by, transfer_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'ringing', ?6, ?7, ?8, ?9)",
+                params![
+                    sql_id(c.line),
+                    sql_id(c.client),
+                    c.specialist.map(sql_id),
+                    sql_id(c.appeal),
+                    c.from_client,
+                    c.placed_ms,
+                    sql_id(leg.of),
+                    sql_id(leg.by),
+                    leg.reason,
+                ],
+            )?;
+            Ok(id(self.tx.last_insert_rowid()))
+        })
+    }
+
+    fn transfer_of(&mut self, call: u64) -> Result<Option<TransferLeg>, RepoError> {
+        run(|| {
+            self.tx
+                .query_row(
+                    "SELECT transfer_of, transferred_by, transfer_reason FROM calls
+                     WHERE id = ?1 AND transfer_of IS NOT NULL",
+                    [sql_id(call)],
+                    |r| {
+                        Ok(TransferLeg {
+                            of: id(r.get(0)?),
+                            by: id(r.get(1)?),
+                            reason: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                        })
+                    },
+                )
+                .optional()
+        })
+    }
+
+    fn live_leg(&mut self, call: u64) -> Result<Option<u64>, RepoError> {
+        run(|| {
+            Ok(self
+                .tx
+                .query_row(
+                    "SELECT id FROM calls WHERE transfer_of = ?1 AND state <> 'ended'",
+                    [sql_id(call)],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .map(id))
+        })
+    }
+
+    fn specialist_call(&mut self, specialist: u64) -> Result<Option<u64>, RepoError> {
+        run(|| {
+            Ok(self
+                .tx
+                .query_row(
+                    "SELECT id FROM calls WHERE specialist_id = ?1 AND state <> 'ended' LIMIT 1",
+                    [sql_id(specialist)],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .map(id))
+        })
+    }
 }
 
 /// Both parties' statistics of `call` as stored, specialist first.
@@ -273,7 +361,7 @@ pub(crate) fn stats_of(
 ) -> Result<Vec<(Role, CallQuality)>, StorageError> {
     let mut stmt = conn.prepare_cached(
         "SELECT party, duration_ms, packets_sent, packets_received, loss_permille, late_permille,
-             jitter_ms, buffer_ms, rtt_ms, mos_centi
+             jitter_ms, buffer_ms, rtt_ms, mos_centi, far_loss_permille, far_jitter_ms
          FROM call_stats WHERE call_id = ?1 ORDER BY party DESC",
     )?;
     let rows = stmt
@@ -295,6 +383,8 @@ pub(crate) fn stats_of(
                     buffer_ms: r.get(7)?,
                     rtt_ms: r.get(8)?,
                     mos_centi: r.get(9)?,
+                    far_loss_permille: r.get(10)?,
+                    far_jitter_ms: r.get(11)?,
                 },
             ))
         })?
@@ -305,15 +395,26 @@ pub(crate) fn stats_of(
 /// Store the recording of `call` uploaded by its specialist and attach it to the appeal (the
 /// rules are `linedesk_line::calls::may_record`/`recorded`): the bytes are written durably
 /// first, then the row that says they are complete commits with the event.
+/// An uploaded recording: the file, its length and where it was paused.
+pub(crate) struct Upload<'a> {
+    pub ogg: &'a [u8],
+    pub duration_ms: u64,
+    pub gaps: &'a [linedesk_protocol::RecordingGap],
+}
+
 pub(crate) fn save_recording(
     inner: &mut Inner,
     files: &RecordingFiles,
     actor: Subject,
     call: u64,
-    ogg: &[u8],
-    duration_ms: u64,
+    upload: Upload<'_>,
     now_ms: i64,
 ) -> Result<RecordingSaved, StorageError> {
+    let Upload {
+        ogg,
+        duration_ms,
+        gaps,
+    } = upload;
     let sha = format!("{:x}", Sha256::digest(ogg));
     let (saved, events) = batch::in_work(inner, now_ms, |w: &mut Work<'_>| {
         let Some(c) = linedesk_line::calls::may_record(w, actor, call, &sha)? else {
@@ -328,7 +429,7 @@ pub(crate) fn save_recording(
             uploaded_by: actor.id,
             uploaded_ms: now_ms,
         };
-        linedesk_line::calls::recorded(w, &c, &row)?;
+        linedesk_line::calls::recorded(w, &c, &row, gaps)?;
         Ok(true)
     })?;
     match (saved, events.into_iter().next()) {

@@ -38,6 +38,9 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_remote_password_expiry"),
     migration!(13, "0013_account_admin"),
     migration!(14, "0014_guests_ratings"),
+    migration!(15, "0015_call_transfers"),
+    migration!(16, "0016_unanswered"),
+    migration!(17, "0017_call_far_side"),
     migration!(19, "0019_waiting"),
 ];
 

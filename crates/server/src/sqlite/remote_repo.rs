@@ -101,6 +101,21 @@ impl RemoteRepo for SqliteRepo<'_> {
         }
     }
 
+    fn requested_since(&mut self, requested_ms: i64) -> Result<Vec<RemoteRecord>, RepoError> {
+        let ids: Vec<i64> = run(|| {
+            self.tx
+                .prepare_cached(
+                    "SELECT id FROM remote_sessions
+                     WHERE state = 'requested' AND requested_at <= ?1 ORDER BY requested_at",
+                )?
+                .query_map([requested_ms], |r| r.get(0))?
+                .collect()
+        })?;
+        ids.into_iter()
+            .filter_map(|s| load(self.tx, id(s)).transpose())
+            .collect()
+    }
+
     fn insert_remote_session(&mut self, s: &NewRemote) -> Result<u64, RepoError> {
         run(|| {
             self.tx.execute(

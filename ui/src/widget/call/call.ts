@@ -19,6 +19,9 @@
 // after `RECONNECT_TIMEOUT_MS` without a path, as crates/call's `RECONNECT_TIMEOUT`.
 // The offer is made while it rings (ICE gathering done early) and sent once answered: a call
 // ringing the whole line has nobody to relay it to before.
+// A transfer (`CallTransferred{call, leg}`: the specialist handed the call to a colleague, who
+// answered) is followed without hanging up: the old peer connection closes and the widget, the
+// transferred party, offers anew on the colleague's leg with the same microphone.
 
 import {
   callFrame,
@@ -176,6 +179,7 @@ class BrowserCall implements CallHandle {
   /** While reconnecting: the next ICE-restart offer. */
   private restartTimer: ReturnType<typeof setInterval> | null = null;
   private audio: HTMLAudioElement | null;
+  private iceServers: RTCIceServer[] = [];
 
   constructor(
     private link: CallLink,
@@ -275,6 +279,7 @@ class BrowserCall implements CallHandle {
     this.applyTrackEnabled();
     this.update({}); // listeners may want the stream (a level meter)
     const iceServers = await ice;
+    this.iceServers = iceServers;
     if (this.over()) return;
     this.placeKey = this.submit({ kind: "place_call", line: this.options.line, client: null });
     try {
@@ -405,6 +410,9 @@ class BrowserCall implements CallHandle {
         for (const payload of this.outbox.splice(0)) this.send({ type: "signal", call: f.call, payload });
         this.startTimer(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_MS, () => this.fail("media_failed"));
         return;
+      case "transferred":
+        if (f.call === this.state.call) void this.follow(f.leg);
+        return;
       case "ended":
         if (f.call !== this.state.call) return;
         this.finish({
@@ -460,6 +468,29 @@ class BrowserCall implements CallHandle {
       case "offer":
         // This side offers; an offer from the engine makes no sense here.
         return;
+    }
+  }
+
+  /** The call went on with a colleague on call `leg`: a new negotiation there, as its caller. */
+  private async follow(leg: number): Promise<void> {
+    const stream = this.localStream;
+    this.pc?.close();
+    this.pc = null;
+    this.stopRestarts();
+    this.remoteSet = false;
+    this.earlyCandidates = [];
+    this.applying = Promise.resolve();
+    this.onHold = false;
+    this.applyTrackEnabled();
+    this.timings.media = undefined;
+    // Signals now go straight to the colleague's leg (the call is answered there).
+    this.update({ phase: "connecting", call: leg });
+    this.startTimer(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_MS, () => this.fail("media_failed"));
+    try {
+      if (!stream) throw new Error("no microphone");
+      await this.prepareOffer(this.iceServers, stream);
+    } catch {
+      this.fail("media_failed");
     }
   }
 

@@ -3,9 +3,9 @@
 // call reads are declared, and an incoming frame is narrowed by `callFrame` before use.
 
 /** How a call ended (`CallEndReason` of crates/protocol/src/call.rs). */
-export type EndReason = "hung_up" | "cancelled" | "declined" | "no_answer" | "failed";
+export type EndReason = "hung_up" | "cancelled" | "declined" | "no_answer" | "failed" | "transferred";
 
-const END_REASONS: readonly EndReason[] = ["hung_up", "cancelled", "declined", "no_answer", "failed"];
+const END_REASONS: readonly EndReason[] = ["hung_up", "cancelled", "declined", "no_answer", "failed", "transferred"];
 
 /** WebRTC signalling relayed by the server between the two parties (`SignalPayload`). */
 export type SignalPayload =
@@ -43,6 +43,8 @@ export type CallFrame =
   | { type: "ringing"; call: number; key: string | null; specialist: number | null }
   | { type: "connected"; call: number }
   | { type: "ended"; call: number; reason: EndReason; by: string }
+  /** The specialist handed the call to a colleague, who answered on call `leg`. */
+  | { type: "transferred"; call: number; leg: number }
   | { type: "signal"; call: number; payload: SignalPayload };
 
 /** The largest SDP and candidate the server relays (MAX_SDP_BYTES, MAX_CANDIDATE_BYTES). */
@@ -111,6 +113,8 @@ function callEvent(e: unknown): CallFrame | null {
       };
     case "call_connected":
       return { type: "connected", call: o.call };
+    case "call_transferred":
+      return isId(o.leg) ? { type: "transferred", call: o.call, leg: o.leg } : null;
     case "call_ended": {
       const reason = END_REASONS.find((r) => r === o.reason) ?? "failed";
       return { type: "ended", call: o.call, reason, by: typeof o.by === "string" ? o.by : "" };

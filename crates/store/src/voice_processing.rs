@@ -1,0 +1,54 @@
+//! The microphone path's stages (echo cancellation, noise suppression, gain control), each a
+//! row of the settings table; every one on until the specialist switches it off.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Store;
+use crate::error::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceProcessing {
+    /// The client's voice coming back through the headset removed (AEC).
+    pub echo_cancellation: bool,
+    /// Background noise reduced.
+    pub noise_suppression: bool,
+    /// The specialist's voice kept at a steady level.
+    pub gain_control: bool,
+}
+
+impl Default for VoiceProcessing {
+    fn default() -> Self {
+        VoiceProcessing {
+            echo_cancellation: true,
+            noise_suppression: true,
+            gain_control: true,
+        }
+    }
+}
+
+const ECHO: &str = "echo_cancellation";
+const NOISE: &str = "noise_suppression";
+const GAIN: &str = "gain_control";
+
+impl Store {
+    /// The stored stages; a missing or unreadable value is on.
+    pub fn voice_processing(&self) -> Result<VoiceProcessing> {
+        let on = |key: &str| -> Result<bool> { Ok(self.setting(key)?.as_deref() != Some("0")) };
+        Ok(VoiceProcessing {
+            echo_cancellation: on(ECHO)?,
+            noise_suppression: on(NOISE)?,
+            gain_control: on(GAIN)?,
+        })
+    }
+
+    pub fn save_voice_processing(&self, v: &VoiceProcessing) -> Result<VoiceProcessing> {
+        let bit = |on: bool| if on { "1" } else { "0" };
+        self.save_setting_rows(&[
+            (ECHO, bit(v.echo_cancellation)),
+            (NOISE, bit(v.noise_suppression)),
+            (GAIN, bit(v.gain_control)),
+        ])?;
+        self.voice_processing()
+    }
+}

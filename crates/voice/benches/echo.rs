@@ -1,0 +1,165 @@
+//! The microphone path on a simulated echo path, figures printed (BENCHMARKS.md):
+//! `cargo bench -p linedesk-voice --bench echo` (release).
+//!
+//! Far-end speech (espeak-ng, looped) through an [`EchoPath`] (delay, a room's impulse
+//! response with a decaying tail, a level) into a microphone; per delay and level:
+//! - single talk: ERLE over 2-10 s, and when the ERLE first held 20 and 30 dB in every
+//!   250 ms window with an audible echo from then on;
+//! - double talk (the near end talks from 4 s): correlation and SI-SDR of the output with the
+//!   near-end voice as the same processing gives it without any echo (see `without_echo`),
+//!   against those of the unprocessed microphone with the clean voice; and how much of the
+//!   echo is left in it (its correlation with the echo alone, likewise processed);
+//! - a 150 ms jump of the delay at 5 s: ERLE over 7-12 s and when it held 20 dB again;
+//! - CPU: mean time in the processor per 10 ms chunk (render + capture), echo canceller
+//!   alone and all stages; and the latency the processing adds to the microphone path.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::Duration;
+
+use common::{FAR_TEXT, NEAR_TEXT, at, looped, simulate, speech, without_echo};
+use linedesk_voice::processing::measure::{converged_after, correlation, erle_db, si_sdr_db};
+use linedesk_voice::processing::{EchoPath, MicProcessor, Stages, WebRtcProcessor};
+
+const WINDOW: Duration = Duration::from_millis(250);
+const LAG: usize = 96;
+
+fn ms(d: Option<Duration>) -> String {
+    d.map_or("never".into(), |d| format!("{} ms", d.as_millis()))
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let far_voice = speech(dir.path(), "far", "ru+f3", FAR_TEXT);
+    let near_voice = speech(dir.path(), "near", "ru", NEAR_TEXT);
+    let secs = |s: u64| Duration::from_secs(s);
+    let far = looped(&far_voice, at(secs(12)));
+    let mut near = vec![0.0; at(secs(4))];
+    near.extend_from_slice(&near_voice);
+    let talk = at(secs(4))..(at(secs(4)) + near_voice.len()).min(far.len());
+    let reference = without_echo(Stages::ECHO_ONLY, &near);
+    let reference_all = without_echo(Stages::ALL, &near);
+
+    println!("single talk (far end only), echo canceller alone; double talk from 4 s");
+    println!(
+        "{:>6} {:>6} | {:>9} {:>10} {:>10} {:>9} | {:>14} {:>16} {:>15}",
+        "delay",
+        "level",
+        "ERLE 2-10s",
+        "20 dB by",
+        "30 dB by",
+        "AEC delay",
+        "DT corr (mic)",
+        "DT SI-SDR (mic)",
+        "DT echo (mic)"
+    );
+    let mut cpu = Vec::new();
+    for delay in [30u64, 60, 120, 250] {
+        for level in [-6.0, -12.0, -20.0] {
+            let path = || EchoPath::new(Duration::from_millis(delay), level, delay);
+            let mut p = WebRtcProcessor::new(Stages::ECHO_ONLY);
+            let single = simulate(&mut p, &mut path(), &far[..at(secs(10))], &[], None);
+            let from = at(secs(2));
+            let erle = erle_db(&single.echo[from..], &single.out[from..]);
+            let by20 = converged_after(&single.echo, &single.out, WINDOW, 20.0);
+            let by30 = converged_after(&single.echo, &single.out, WINDOW, 30.0);
+            let found = p.estimates().delay;
+            cpu.push(single.per_chunk);
+
+            let mut p = WebRtcProcessor::new(Stages::ECHO_ONLY);
+            let double = simulate(&mut p, &mut path(), &far, &near, None);
+            let clean = &double.near[talk.clone()];
+            let processed = &reference[talk.clone()];
+            let out = &double.out[talk.clone()];
+            let mic = &double.mic[talk.clone()];
+            let echo_alone = without_echo(Stages::ECHO_ONLY, &double.echo);
+            println!(
+                "{:>4}ms {:>4}dB | {:>7.1}dB {:>10} {:>10} {:>9} | {:>5.3} ({:>5.3}) {:>6.1} ({:>5.1}) dB {:>5.3} ({:>5.3})",
+                delay,
+                level,
+                erle,
+                ms(by20),
+                ms(by30),
+                ms(found),
+                correlation(processed, out, LAG).0,
+                correlation(clean, mic, LAG).0,
+                si_sdr_db(processed, out, LAG),
+                si_sdr_db(clean, mic, LAG),
+                correlation(&echo_alone[talk.clone()], out, LAG).0,
+                correlation(&double.echo[talk.clone()], mic, LAG).0,
+            );
+        }
+    }
+
+    println!("\ndelay jump of 150 ms at 5 s (Bluetooth-like), far end only, echo canceller alone");
+    println!(
+        "{:>12} {:>6} | {:>12} {:>14} {:>12}",
+        "delay", "level", "ERLE 2-5s", "ERLE 7-12s", "20 dB again"
+    );
+    for (delay, level) in [(30u64, -6.0), (80, -12.0), (100, -20.0)] {
+        let mut p = WebRtcProcessor::new(Stages::ECHO_ONLY);
+        let mut path = EchoPath::new(Duration::from_millis(delay), level, 9);
+        let jump = Duration::from_millis(delay + 150);
+        let run = simulate(&mut p, &mut path, &far, &[], Some((secs(5), jump)));
+        let (a, b) = (at(secs(5)), at(secs(7)));
+        let after = converged_after(&run.echo[a..], &run.out[a..], WINDOW, 20.0);
+        println!(
+            "{:>4}->{:>4}ms {:>4}dB | {:>10.1}dB {:>12.1}dB {:>12}",
+            delay,
+            delay + 150,
+            level,
+            erle_db(&run.echo[at(secs(2))..a], &run.out[at(secs(2))..a]),
+            erle_db(&run.echo[b..], &run.out[b..]),
+            ms(after),
+        );
+    }
+
+    // Latency the processing adds: the lag of white noise through it (nothing from the far end).
+    let mut seed = 1u64;
+    let noise: Vec<f32> = (0..at(secs(2)))
+        .map(|_| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) as f32 / (1u64 << 31) as f32 - 0.5) * 0.1
+        })
+        .collect();
+    for (name, stages) in [
+        ("echo canceller alone", Stages::ECHO_ONLY),
+        ("all stages", Stages::ALL),
+    ] {
+        let through = without_echo(stages, &noise);
+        let from = at(secs(1));
+        let (_, lag) = correlation(&noise[from..], &through[from..], 960);
+        println!(
+            "latency added, {name}: {lag} samples = {:.1} ms",
+            lag as f64 / 48.0
+        );
+    }
+
+    let mean = |v: &[Duration]| v.iter().sum::<Duration>() / v.len().max(1) as u32;
+    let mut all = WebRtcProcessor::new(Stages::ALL);
+    let mut path = EchoPath::new(Duration::from_millis(120), -12.0, 5);
+    let run = simulate(&mut all, &mut path, &far, &near, None);
+    println!(
+        "\nCPU per 10 ms chunk (render + capture, 48 kHz mono): echo canceller alone {:.0} µs \
+         (mean of {} runs), all stages {:.0} µs; a call runs 100 chunks a second: {:.1} % and \
+         {:.1} % of one core",
+        mean(&cpu).as_secs_f64() * 1e6,
+        cpu.len(),
+        run.per_chunk.as_secs_f64() * 1e6,
+        mean(&cpu).as_secs_f64() * 1e4,
+        run.per_chunk.as_secs_f64() * 1e4,
+    );
+    let clean = &reference_all[talk.clone()];
+    println!(
+        "all stages, 120 ms -12 dB: ERLE 2-4 s {:.1} dB, double talk corr {:.3} SI-SDR {:.1} dB",
+        erle_db(
+            &run.echo[at(secs(2))..at(secs(4))],
+            &run.out[at(secs(2))..at(secs(4))]
+        ),
+        correlation(clean, &run.out[talk.clone()], LAG).0,
+        si_sdr_db(clean, &run.out[talk], LAG),
+    );
+}

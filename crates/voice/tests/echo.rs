@@ -1,0 +1,100 @@
+//! The echo canceller on a simulated echo path: far-end speech through a delay and a room's
+//! impulse response into a microphone that also hears the near end. No microphone needed.
+//!
+//! Thresholds are conservative (the bench, `cargo bench -p linedesk-voice --bench echo`,
+//! prints the real figures); each fails with the processing off, where the echo is as loud
+//! in the output as in the microphone (ERLE 0 dB).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{FAR_TEXT, NEAR_TEXT, at, looped, simulate, speech, without_echo};
+use linedesk_voice::processing::measure::{correlation, erle_db};
+use linedesk_voice::processing::{EchoPath, Stages, WebRtcProcessor};
+
+const SECOND: Duration = Duration::from_secs(1);
+/// Lags searched when correlating with a reference (the processing adds none once the
+/// reference went through it too).
+const LAG: usize = 48;
+
+fn voices() -> (Vec<f32>, Vec<f32>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let far = speech(dir.path(), "far", "ru+f3", FAR_TEXT);
+    let near = speech(dir.path(), "near", "ru", NEAR_TEXT);
+    (far, near)
+}
+
+/// ERLE of `stages` over 2-8 s of far-end speech through `delay` and `level`.
+fn single_talk_erle(stages: Stages, far: &[f32], delay: u64, level: f64) -> f64 {
+    let mut p = WebRtcProcessor::new(stages);
+    let mut path = EchoPath::new(Duration::from_millis(delay), level, delay);
+    let run = simulate(&mut p, &mut path, &far[..at(8 * SECOND)], &[], None);
+    let from = at(2 * SECOND);
+    erle_db(&run.echo[from..], &run.out[from..])
+}
+
+#[test]
+fn single_talk_echo_is_removed_within_two_seconds_at_any_delay_and_level() {
+    let (far, _) = voices();
+    let far = looped(&far, at(8 * SECOND));
+    for (delay, level) in [(30, -6.0), (120, -12.0), (250, -20.0)] {
+        let erle = single_talk_erle(Stages::ECHO_ONLY, &far, delay, level);
+        assert!(erle >= 25.0, "{delay} ms, {level} dB: ERLE {erle:.1} dB");
+        let off = single_talk_erle(Stages::NONE, &far, delay, level);
+        assert!(off.abs() < 0.01, "off, the echo passes: {off:.2} dB");
+    }
+    // The app's default, every stage on, removes it too.
+    let erle = single_talk_erle(Stages::ALL, &far, 120, -6.0);
+    assert!(erle >= 25.0, "all stages: ERLE {erle:.1} dB");
+}
+
+#[test]
+fn double_talk_keeps_the_near_end_and_drops_the_echo() {
+    let (far, voice) = voices();
+    let far = looped(&far, at(12 * SECOND));
+    let mut near = vec![0.0; at(4 * SECOND)];
+    near.extend_from_slice(&voice);
+    let talk = at(4 * SECOND)..(at(4 * SECOND) + voice.len()).min(far.len());
+    let mut p = WebRtcProcessor::new(Stages::ECHO_ONLY);
+    let mut path = EchoPath::new(Duration::from_millis(120), -6.0, 11);
+    let run = simulate(&mut p, &mut path, &far, &near, None);
+    // Each part as the same processing gives it alone (no echo to remove).
+    let voice_alone = without_echo(Stages::ECHO_ONLY, &near);
+    let echo_alone = without_echo(Stages::ECHO_ONLY, &run.echo);
+    let of = |reference: &[f32], signal: &[f32]| {
+        correlation(&reference[talk.clone()], &signal[talk.clone()], LAG).0
+    };
+    let kept = of(&voice_alone, &run.out);
+    let leaked = of(&echo_alone, &run.out);
+    let leaked_unprocessed = of(&run.echo, &run.mic);
+    eprintln!(
+        "near end kept {kept:.3}, echo leaked {leaked:.3} (unprocessed {leaked_unprocessed:.3})"
+    );
+    assert!(
+        kept >= 0.6,
+        "the near end's voice is kept: correlation {kept:.3}"
+    );
+    assert!(
+        leaked <= 0.2 && leaked_unprocessed >= 0.4,
+        "the echo is gone while both talk: {leaked:.3} (unprocessed {leaked_unprocessed:.3})"
+    );
+}
+
+#[test]
+fn a_bluetooth_like_delay_jump_of_150_ms_reconverges() {
+    let (far, _) = voices();
+    let far = looped(&far, at(12 * SECOND));
+    let mut p = WebRtcProcessor::new(Stages::ECHO_ONLY);
+    let mut path = EchoPath::new(Duration::from_millis(80), -12.0, 5);
+    let jump = (5 * SECOND, Duration::from_millis(230));
+    let run = simulate(&mut p, &mut path, &far, &[], Some(jump));
+    let (before, after) = (at(2 * SECOND)..at(5 * SECOND), at(7 * SECOND)..far.len());
+    let erle_before = erle_db(&run.echo[before.clone()], &run.out[before]);
+    let erle_after = erle_db(&run.echo[after.clone()], &run.out[after]);
+    assert!(erle_before >= 25.0, "before the jump: {erle_before:.1} dB");
+    assert!(
+        erle_after >= 20.0,
+        "from 2 s after the jump: {erle_after:.1} dB"
+    );
+}
