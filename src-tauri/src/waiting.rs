@@ -15,7 +15,9 @@ pub async fn wait_for_client(
     line_id: i64,
     client_id: i64,
 ) -> CommandResult<()> {
-    state.store()?.wait_for_client(line_id, client_id, now_ms())?;
+    state
+        .store()?
+        .wait_for_client(line_id, client_id, now_ms())?;
     state.nudge();
     Ok(())
 }

@@ -152,7 +152,7 @@ fn close_with<R: Repo>(
         row.result = Some(result.to_string());
     }
     w.repo.put_appeal(&row)?;
-    w.repo.put_auto_finish(row.id, None)?;
+    w.repo.put_reply_awaited(row.id, None)?;
     crate::sla_timers::resolve(&mut w.repo, row.id, w.now_ms)?;
     w.append(row.line, event)?;
     w.record(row.line, &moves)
@@ -169,6 +169,7 @@ pub(crate) fn finish<R: Repo>(
     let row = w.open_appeal(appeal)?;
     let mut a = restore(&row)?;
     a.finish(SpecialistId(me), result, instant(w.now_ms)?)?;
+    crate::closing::check_finish(w, appeal)?;
     let event = Event::AppealFinished {
         appeal,
         client: row.client,

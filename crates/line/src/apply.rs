@@ -7,9 +7,7 @@ use crate::remote_sessions::{self, Gate};
 use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
-use crate::{
-    appeals, call_transfer, calls, kb_articles, kb_drafts, messages, tickets, waiting,
-};
+use crate::{appeals, call_transfer, calls, kb_articles, kb_drafts, messages, tickets, waiting};
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

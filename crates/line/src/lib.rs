@@ -15,11 +15,11 @@
 //! refusals, the domain's rule code ([`LineError::rule`]).
 
 mod appeals;
-pub mod auto_finish;
 mod apply;
 mod call_repo;
 pub mod call_transfer;
 pub mod calls;
+pub mod closing;
 mod error;
 mod files;
 pub mod guests;
@@ -40,11 +40,9 @@ mod unanswered;
 mod waiting;
 mod work;
 
-pub use auto_finish::{
-    Armed, AutoFinishRepo, MAX_AUTO_FINISH_MINUTES, fire_due_auto_finishes,
-};
 pub use apply::{Step, apply, apply_gated, key_owner};
 pub use call_repo::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow, TransferLeg};
+pub use closing::{ClosingRepo, ClosingSettings, ReplyAwaited, fire_due_auto_finishes};
 pub use error::{LineError, RepoError};
 pub use files::{FileRepo, NewFile, share_file};
 pub use guests::{GuestRefusal, GuestRepo, guest_card, register_guest};

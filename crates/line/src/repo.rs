@@ -6,8 +6,8 @@ use linedesk_domain::appeal::SupportTier;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{AppealChannel, Event};
 
-use crate::auto_finish::AutoFinishRepo;
 use crate::call_repo::CallRepo;
+use crate::closing::ClosingRepo;
 use crate::error::RepoError;
 use crate::files::FileRepo;
 use crate::guests::GuestRepo;
@@ -93,7 +93,7 @@ pub trait Repo:
     + GuestRepo
     + SlaRepo
     + RoutingRepo
-    + AutoFinishRepo
+    + ClosingRepo
 {
     /// Claim `key` for `owner` (at `at_ms`); `false` when it was claimed before (a duplicate).
     fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError>;

@@ -183,7 +183,7 @@ impl<'l, R: Repo> Work<'l, R> {
     pub fn client_activity(&mut self, line: u64, appeal: u64) -> Result<(), LineError> {
         crate::waiting::client_answered(self, appeal)?;
         if let Some(row) = self.repo.appeal(appeal)? {
-            crate::auto_finish::client_replied(self, line, row.client, appeal)?;
+            crate::closing::client_replied(self, line, row.client, appeal)?;
         }
         // Most messages change nothing: seen without copying the line's dispatcher.
         if let Some(view) = self.view(line)

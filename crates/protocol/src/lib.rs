@@ -30,12 +30,12 @@ pub use ice::{
     check_ice_servers, check_ice_url, is_turn_url,
 };
 pub use limits::{
-    FieldError, LimitUnit, MAX_ERROR_MESSAGE_CHARS, MAX_GUEST_BODY_BYTES, MAX_KB_BODY_CHARS,
-    MAX_KB_DRAFT_SUBJECT_CHARS, MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_HITS_FOR_CLIENTS,
-    MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS, MAX_MESSAGE_CHARS, MAX_NAME_CHARS,
-    MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS, MAX_RATING_COMMENT_CHARS,
-    MAX_RESULT_CHARS, MAX_SLA_LEVEL_NAME_CHARS, MAX_TICKET_SUBJECT_CHARS, MAX_TICKET_TEXT_CHARS,
-    MAX_TRANSFER_REASON_CHARS, card, check_chars,
+    FieldError, LimitUnit, MAX_CLOSING_PHRASE_CHARS, MAX_ERROR_MESSAGE_CHARS, MAX_GUEST_BODY_BYTES,
+    MAX_KB_BODY_CHARS, MAX_KB_DRAFT_SUBJECT_CHARS, MAX_KB_DRAFT_TEXT_CHARS,
+    MAX_KB_HITS_FOR_CLIENTS, MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS, MAX_MESSAGE_CHARS,
+    MAX_NAME_CHARS, MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS,
+    MAX_RATING_COMMENT_CHARS, MAX_RESULT_CHARS, MAX_SLA_LEVEL_NAME_CHARS, MAX_TICKET_SUBJECT_CHARS,
+    MAX_TICKET_TEXT_CHARS, MAX_TRANSFER_REASON_CHARS, card, check_chars,
 };
 pub use query::encode_query_value;
 
@@ -295,6 +295,7 @@ pub enum Action {
         call: u64,
         to: u64,
         reason: String,
+    },
     /// S4: the holder puts the appeal into "waiting for the client": its resolution clock
     /// stops until the client writes again ([`Event::AppealWaiting`], then
     /// [`Event::AppealResumed`]).
@@ -629,6 +630,7 @@ pub enum Event {
         client: u64,
         from: u64,
         to: u64,
+    },
     /// S4: the holder waits for the client; the resolution deadline stands still.
     AppealWaiting {
         appeal: u64,
@@ -644,14 +646,26 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resolution_due_ms: Option<i64>,
     },
-    /// A5: the specialist wrote last; without the client's reply the appeal finishes by itself
-    /// at `at_ms` (result [`NO_CLIENT_REPLY`]); `None`: the client replied, nothing is armed.
-    AutoFinishArmed {
+    /// The specialist wrote last and the client's reply is awaited: A5, without it the appeal
+    /// finishes by itself at `auto_finish_at_ms` (result [`NO_CLIENT_REPLY`]); A4, after a
+    /// closing phrase the holder may finish without the client's reaction from
+    /// `finish_allowed_at_ms`. Both `None`: the client replied, nothing is awaited.
+    ReplyAwaited {
         appeal: u64,
         client: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        at_ms: Option<i64>,
+        auto_finish_at_ms: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        finish_allowed_at_ms: Option<i64>,
     },
+}
+
+/// A line's closing settings, as `GET /api/lines/{line}/closing` gives them to its
+/// specialists: A5's auto-finish time (minutes; 0: never) and A4's recommended closing phrases.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineClosing {
+    pub auto_finish_minutes: u32,
+    pub closing_phrases: Vec<String>,
 }
 
 /// A5: the result of an appeal the server finished because the client did not reply in the
@@ -688,10 +702,10 @@ impl Event {
             | Event::FileShared { client, .. }
             | Event::ArticleHelped { client, .. }
             | Event::CallTransferring { client, .. }
-            | Event::CallTransferred { client, .. } => Some(*client),
+            | Event::CallTransferred { client, .. }
             | Event::AppealWaiting { client, .. }
             | Event::AppealResumed { client, .. }
-            | Event::AutoFinishArmed { client, .. } => Some(*client),
+            | Event::ReplyAwaited { client, .. } => Some(*client),
             Event::TicketQueueNamed { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -732,7 +746,7 @@ impl Event {
             | Event::SlaBreached { .. }
             | Event::AppealWaiting { .. }
             | Event::AppealResumed { .. }
-            | Event::AutoFinishArmed { .. }
+            | Event::ReplyAwaited { .. }
             | Event::TicketCreated { .. }
             | Event::TicketChanged { .. }
             | Event::CallStats { .. }

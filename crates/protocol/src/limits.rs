@@ -59,6 +59,8 @@ pub const MAX_QUICK_REPLY_TEXT_CHARS: usize = MAX_MESSAGE_CHARS;
 
 /// A KB article's title, in characters.
 pub const MAX_KB_TITLE_CHARS: usize = 200;
+/// A4: longest recommended closing phrase of a line, in characters.
+pub const MAX_CLOSING_PHRASE_CHARS: usize = 500;
 
 /// A KB article's body, in characters (served over HTTP, never in a frame).
 pub const MAX_KB_BODY_CHARS: usize = 50_000;

@@ -464,6 +464,7 @@ fn maximal_events() -> Vec<Event> {
             client: ID,
             from: ID,
             to: ID,
+        },
         Event::AppealWaiting {
             appeal: ID,
             client: ID,
@@ -474,10 +475,11 @@ fn maximal_events() -> Vec<Event> {
             client: ID,
             resolution_due_ms: Some(i64::MAX),
         },
-        Event::AutoFinishArmed {
+        Event::ReplyAwaited {
             appeal: ID,
             client: ID,
-            at_ms: Some(i64::MAX),
+            auto_finish_at_ms: Some(i64::MAX),
+            finish_allowed_at_ms: Some(i64::MAX),
         },
     ];
     for target in [
@@ -553,7 +555,7 @@ fn event_variant(event: &Event) -> usize {
         Event::CallTransferred { .. } => 30,
         Event::AppealWaiting { .. } => 31,
         Event::AppealResumed { .. } => 32,
-        Event::AutoFinishArmed { .. } => 33,
+        Event::ReplyAwaited { .. } => 33,
     }
 }
 

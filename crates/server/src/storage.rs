@@ -313,6 +313,15 @@ pub trait Storage: Send + Sync + 'static {
     /// Replace the line's quick replies with `replies` (in order), in one transaction.
     fn set_quick_replies(&self, line: u64, replies: &[QuickReply]) -> Result<(), StorageError>;
     fn quick_replies(&self, line: u64) -> Result<Vec<QuickReply>, StorageError>;
+    /// A4/A5: replace the line's closing settings (auto-finish minutes, closing phrases),
+    /// checked with [`crate::line_settings::check`] first.
+    fn set_closing_settings(
+        &self,
+        line: u64,
+        settings: &linedesk_line::ClosingSettings,
+    ) -> Result<(), StorageError>;
+    /// The line's closing settings (the defaults when none were set).
+    fn closing_settings(&self, line: u64) -> Result<linedesk_line::ClosingSettings, StorageError>;
     /// Replace the line's knowledge base with `articles`, in one transaction.
     fn import_kb(&self, line: u64, articles: &[KbArticle]) -> Result<(), StorageError>;
     /// Articles of `line` whose title or body has every word of `query` (as a word prefix,

@@ -106,6 +106,16 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             waiting: false,
             resolution_due: resolution_due_ms,
         },
+        Event::ReplyAwaited {
+            client,
+            auto_finish_at_ms,
+            finish_allowed_at_ms,
+            ..
+        } => RemoteChange::ReplyAwaited {
+            client: id(client),
+            auto_finish_at: auto_finish_at_ms,
+            finish_allowed_at: finish_allowed_at_ms,
+        },
         Event::AppealFinished {
             appeal,
             client,
