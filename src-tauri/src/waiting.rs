@@ -1,5 +1,6 @@
 //! S4: the specialist waits for the client in the open appeal they hold; the store queues it
-//! for the server and shows the "waiting" badge at once.
+//! for the server and shows the "waiting" badge at once. A4: the line's recommended closing
+//! phrases, inserted into the reply like quick replies.
 
 use tauri::State;
 
@@ -20,4 +21,14 @@ pub async fn wait_for_client(
         .wait_for_client(line_id, client_id, now_ms())?;
     state.nudge();
     Ok(())
+}
+
+/// A4: the line's recommended closing phrases, in the line's order.
+#[tauri::command]
+#[specta::specta]
+pub async fn closing_phrases(
+    state: State<'_, AppState>,
+    line_id: i64,
+) -> CommandResult<Vec<String>> {
+    Ok(state.store()?.closing_phrases(line_id)?)
 }

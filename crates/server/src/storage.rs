@@ -6,8 +6,8 @@ use linedesk_protocol::{Action, Role};
 use serde::{Deserialize, Serialize};
 
 pub use linedesk_line::{
-    Applied, CallRecord, CallStage, LineError, RemoteRecord, RemoteStage, RepoError, StoredEvent,
-    Subject,
+    Applied, CallRecord, CallStage, ClosingSettings, LineError, RemoteRecord, RemoteStage,
+    RepoError, StoredEvent, Subject,
 };
 
 /// Where [`Storage::apply_then`] sends an action's outcome.
