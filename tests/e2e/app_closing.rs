@@ -42,17 +42,19 @@ async fn a4_a5_s4_closing_phrases_countdowns_and_waiting_in_the_app() {
         in_sync(&app).await;
         app.quit().await;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        {
+        let said = {
             let s = SqliteStorage::open(&data.path().join("server").join("server.db"))
                 .expect("the embedded server's database");
             let demo = s.closing_settings(1).expect("settings");
             assert!(!demo.closing_phrases.is_empty(), "the demo line's phrases");
+            let first = demo.closing_phrases[0].clone();
             let settings = ClosingSettings {
                 auto_finish_minutes: 30,
                 ..demo
             };
             s.set_closing_settings(1, &settings).expect("set");
-        }
+            first
+        };
 
         let app = desktop.launch(data.path()).await;
         app.testid("main-window").await;
@@ -102,9 +104,11 @@ async fn a4_a5_s4_closing_phrases_countdowns_and_waiting_in_the_app() {
         }
 
         // A4: the recommended phrases are offered above the reply box; one goes into the reply.
-        let phrase = app.testid("closing-phrase").await;
-        let said = phrase.text().await.expect("phrase");
-        phrase.click().await.expect("insert the phrase");
+        app.testid("closing-phrase")
+            .await
+            .click()
+            .await
+            .expect("insert the phrase");
         app.testid("chat-send").await.click().await.expect("send");
         app.wait_texts(&by_testid("message-text"), "the goodbye", |t| {
             t.last().is_some_and(|s| s == &said)

@@ -138,7 +138,7 @@ async fn a5_auto_finish_fires_once_across_kill_9_and_a_due_one_fires_after_the_r
     );
 
     // Ivanova's appeal: Anna answered 10 minutes ago (due 5 minutes ago). Petrov's: Anna
-    // answered so that it falls due 6 seconds from now, after the first run is killed.
+    // answered so that it falls due 12 seconds from now, after the first run is killed.
     let now = linedesk_server::app::now_ms();
     {
         let s = SqliteStorage::open(&d.join("server.db")).expect("storage");
@@ -146,7 +146,7 @@ async fn a5_auto_finish_fires_once_across_kill_9_and_a_due_one_fires_after_the_r
             status: linedesk_domain::presence::PresenceStatus::Available,
         };
         applied(&s, Subject::specialist(1), "on", online, now - 20 * MINUTE);
-        for (client, wrote) in [(1, now - 10 * MINUTE), (2, now - 5 * MINUTE + 6_000)] {
+        for (client, wrote) in [(1, now - 10 * MINUTE), (2, now - 5 * MINUTE + 12_000)] {
             let text = "Здравствуйте".to_string();
             let key = format!("c{client}");
             applied(
@@ -181,7 +181,7 @@ async fn a5_auto_finish_fires_once_across_kill_9_and_a_due_one_fires_after_the_r
     server.start_kill().expect("kill -9");
     server.wait().await.expect("dead");
     // Petrov's falls due while the server is down.
-    let due = now + 6_000;
+    let due = now + 12_000;
     let wait = u64::try_from(due - linedesk_server::app::now_ms()).unwrap_or(0);
     tokio::time::sleep(Duration::from_millis(wait + 200)).await;
     let (_server, addr) = start(d).await;
