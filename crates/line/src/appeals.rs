@@ -206,8 +206,8 @@ pub(crate) fn mark_spam<R: Repo>(
 pub(crate) fn start<R: Repo>(
     w: &mut Work<'_, R>,
     actor: Subject,
-    line: u64,
-    client: u64,
+    (line, client): (u64, u64),
+    kind: &str,
 ) -> Result<(), LineError> {
     let me = specialist_only(actor)?;
     w.may_contact(me, line, client)?;
@@ -216,7 +216,7 @@ pub(crate) fn start<R: Repo>(
             "client {client} has the open appeal {open}"
         )));
     }
-    let appeal = w.insert_appeal(line, client, AppealChannel::Manual)?;
+    let appeal = w.insert_appeal_of_kind(line, client, AppealChannel::Manual, kind.trim())?;
     let me = SpecialistId(me);
     w.dispatcher(line).restore(AppealId(appeal), 0, Some(me));
     w.record(

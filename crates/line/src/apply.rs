@@ -69,7 +69,14 @@ pub fn apply_gated<R: Repo>(
             reason,
             target,
         } => appeals::transfer(w, actor, *appeal, *to, *target, reason)?,
-        Action::StartAppeal { line, client } => appeals::start(w, actor, *line, *client)?,
+        Action::StartAppeal {
+            line,
+            client,
+            appeal_type,
+        } => {
+            let kind = appeal_type.as_deref().unwrap_or_default();
+            appeals::start(w, actor, (*line, *client), kind)?
+        }
         Action::MarkSpam { appeal } => appeals::mark_spam(w, actor, *appeal)?,
         Action::RateAppeal {
             appeal,

@@ -58,13 +58,13 @@ pub fn level_for(
     repo: &mut impl Repo,
     line: u64,
     client: u64,
-    channel: Channel,
+    (channel, kind): (Channel, &str),
 ) -> Result<SupportLevel, LineError> {
     let card = repo.client(client)?;
-    // The appeal's type is chosen later (when finishing, or by the specialist), after its
-    // deadlines were fixed (S3), so a new appeal has none.
+    // The appeal's type: what the specialist chose when starting it by hand; an appeal the
+    // client opened has none when its deadlines are fixed (S3).
     let facts = AppealFacts {
-        kind: String::new(),
+        kind: kind.to_string(),
         client_status: card
             .as_ref()
             .and_then(|c| c.status.clone())
@@ -94,10 +94,10 @@ fn share_of(
 pub(crate) fn start(
     repo: &mut impl Repo,
     (line, appeal, client): (u64, u64, u64),
-    channel: AppealChannel,
+    (channel, kind): (AppealChannel, &str),
     now_ms: i64,
 ) -> Result<Event, LineError> {
-    let level = level_for(repo, line, client, crate::appeals::channel(channel))?;
+    let level = level_for(repo, line, client, (crate::appeals::channel(channel), kind))?;
     let at = instant(now_ms)?;
     let clock = SlaClock::start(&level, at).map_err(bad_level)?;
     let reaction_due = clock.deadlines().reaction_due().timestamp_millis();

@@ -141,6 +141,17 @@ impl<'l, R: Repo> Work<'l, R> {
         client: u64,
         channel: AppealChannel,
     ) -> Result<u64, LineError> {
+        self.insert_appeal_of_kind(line, client, channel, "")
+    }
+
+    /// [`Self::insert_appeal`] of the type `kind` (S5: chosen by the specialist; "" none).
+    pub fn insert_appeal_of_kind(
+        &mut self,
+        line: u64,
+        client: u64,
+        channel: AppealChannel,
+        kind: &str,
+    ) -> Result<u64, LineError> {
         let appeal = self.repo.insert_appeal(&NewAppeal {
             line,
             client,
@@ -155,8 +166,12 @@ impl<'l, R: Repo> Work<'l, R> {
                 channel,
             },
         )?;
-        let started =
-            crate::sla::start(&mut self.repo, (line, appeal, client), channel, self.now_ms)?;
+        let started = crate::sla::start(
+            &mut self.repo,
+            (line, appeal, client),
+            (channel, kind),
+            self.now_ms,
+        )?;
         self.append(line, started)?;
         Ok(appeal)
     }

@@ -30,10 +30,10 @@ pub use ice::{
     check_ice_servers, check_ice_url, is_turn_url,
 };
 pub use limits::{
-    FieldError, LimitUnit, MAX_CLOSING_PHRASE_CHARS, MAX_ERROR_MESSAGE_CHARS, MAX_GUEST_BODY_BYTES,
-    MAX_KB_BODY_CHARS, MAX_KB_DRAFT_SUBJECT_CHARS, MAX_KB_DRAFT_TEXT_CHARS,
-    MAX_KB_HITS_FOR_CLIENTS, MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS, MAX_MESSAGE_CHARS,
-    MAX_NAME_CHARS, MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS,
+    FieldError, LimitUnit, MAX_APPEAL_KIND_CHARS, MAX_CLOSING_PHRASE_CHARS,
+    MAX_ERROR_MESSAGE_CHARS, MAX_GUEST_BODY_BYTES, MAX_KB_BODY_CHARS, MAX_KB_DRAFT_SUBJECT_CHARS,
+    MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_HITS_FOR_CLIENTS, MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS,
+    MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS,
     MAX_RATING_COMMENT_CHARS, MAX_RESULT_CHARS, MAX_SLA_LEVEL_NAME_CHARS, MAX_TICKET_SUBJECT_CHARS,
     MAX_TICKET_TEXT_CHARS, MAX_TRANSFER_REASON_CHARS, card, check_chars,
 };
@@ -263,9 +263,13 @@ pub enum Action {
     // --- Workstation (issue 6): appeals by hand, spam, KB drafts. ---
     /// A1: a specialist starts an appeal of `client` by hand, assigned to them (`manual`
     /// channel). Refused with `Conflict` when the client has an open appeal on the line.
+    /// S5: `appeal_type` is the appeal's type as the specialist chose it; the line's first level whose
+    /// conditions match it (with the channel and the client's status) fixes the deadlines.
     StartAppeal {
         line: u64,
         client: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        appeal_type: Option<String>,
     },
     /// A6: the holder finishes the appeal as spam.
     MarkSpam {

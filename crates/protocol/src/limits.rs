@@ -51,6 +51,9 @@ pub const MAX_LOGIN_CHARS: usize = 128;
 /// The name of an SLA level.
 pub const MAX_SLA_LEVEL_NAME_CHARS: usize = 100;
 
+/// S5: an appeal's type as a specialist chose it, in characters.
+pub const MAX_APPEAL_KIND_CHARS: usize = 100;
+
 /// A quick reply's title, in characters.
 pub const MAX_QUICK_REPLY_TITLE_CHARS: usize = 200;
 
@@ -193,10 +196,12 @@ impl Action {
             | Action::RequestCallBack { .. }
             | Action::AnswerRemoteSession { .. }
             | Action::EndRemoteSession { .. }
-            | Action::StartAppeal { .. }
             | Action::MarkSpam { .. }
             | Action::ArticleHelped { .. }
             | Action::WaitForClient { .. } => Ok(()),
+            Action::StartAppeal { appeal_type, .. } => {
+                check_opt("appeal_type", appeal_type, MAX_APPEAL_KIND_CHARS)
+            }
         }
     }
 }

@@ -10,10 +10,10 @@ use linedesk_domain::ticket::{TicketAction, TicketHistoryEntry, TicketNumber, Ti
 
 use super::*;
 use crate::{
-    AppealChannel, CallEndReason, CallQuality, ClientFrame, Event, MAX_CANDIDATE_BYTES,
-    MAX_FILE_NAME_CHARS, MAX_FRAME_BYTES, MAX_KEY_BYTES, MAX_REMOTE_PASSWORD_CHARS, MAX_SDP_BYTES,
-    MAX_SDP_MID_BYTES, RemoteEndReason, RemoteMode, Role, ServerFrame, SignalKind, SignalPayload,
-    SlaDeadline,
+    AppealChannel, CallEndReason, CallQuality, ClientFrame, Event, MAX_APPEAL_KIND_CHARS,
+    MAX_CANDIDATE_BYTES, MAX_FILE_NAME_CHARS, MAX_FRAME_BYTES, MAX_KEY_BYTES,
+    MAX_REMOTE_PASSWORD_CHARS, MAX_SDP_BYTES, MAX_SDP_MID_BYTES, RemoteEndReason, RemoteMode, Role,
+    ServerFrame, SignalKind, SignalPayload, SlaDeadline,
 };
 
 /// The character that costs the most bytes in a JSON string: six (`\u0001`).
@@ -144,6 +144,7 @@ fn maximal_actions() -> Vec<Action> {
             reason: Some(RemoteEndReason::EndedBySpecialist),
         },
         Action::StartAppeal {
+            appeal_type: Some(worst(MAX_APPEAL_KIND_CHARS)),
             line: ID,
             client: ID,
         },

@@ -287,6 +287,7 @@ async fn a4_a5_over_the_wire_the_holder_sees_the_countdown_and_an_early_finish_i
     let start = Action::StartAppeal {
         line: w.line_a,
         client: w.client_a,
+        appeal_type: None,
     };
     ack(&mut anna, "s1", start).await;
     let appeal = next_event(&mut anna, |e| match e {

@@ -34,6 +34,13 @@ resolution = "2h"
 conditions = { client_statuses = ["trial"] }
 
 [[level]]
+name = "Update"
+calendar = "Mon-Sun 00-24"
+reaction = "20m"
+resolution = "4h"
+conditions = { kinds = ["update"] }
+
+[[level]]
 name = "By hand"
 calendar = "Mon-Sun 00-24"
 reaction = "15m"
@@ -270,8 +277,42 @@ fn s5_the_level_follows_the_channel_and_the_clients_status() {
     let start = Action::StartAppeal {
         line: l2.line,
         client: l2.client,
+        appeal_type: None,
     };
     let (_, level, _) = started(&apply(&l2.s, anna, "s1", start, T0));
+    assert_eq!(level, "By hand");
+}
+
+#[test]
+fn s5_the_type_the_specialist_chose_picks_the_level_and_fixes_its_deadlines() {
+    let l = line();
+    let anna = Subject::specialist(l.anna);
+    let start = |client, kind: Option<&str>| Action::StartAppeal {
+        line: l.line,
+        client,
+        appeal_type: kind.map(str::to_string),
+    };
+    let (_, level, due) = started(&apply(
+        &l.s,
+        anna,
+        "s1",
+        start(l.client, Some(" update ")),
+        T0,
+    ));
+    assert_eq!(level, "Update", "the chosen type, spaces aside");
+    assert_eq!(due, T0 + 4 * HOUR);
+    // The trial client's status comes before the type (the first matching level wins).
+    let (_, level, _) = started(&apply(&l.s, anna, "s2", start(l.trial, Some("update")), T0));
+    assert_eq!(level, "Trial");
+    // A type no level names: the next matching level.
+    let l2 = line();
+    let anna = Subject::specialist(l2.anna);
+    let other = Action::StartAppeal {
+        line: l2.line,
+        client: l2.client,
+        appeal_type: Some("billing".into()),
+    };
+    let (_, level, _) = started(&apply(&l2.s, anna, "s1", other, T0));
     assert_eq!(level, "By hand");
 }
 
@@ -287,6 +328,7 @@ async fn s4_over_the_wire_the_holder_waits_and_the_clients_message_resumes() {
         Action::StartAppeal {
             line: w.line_a,
             client: w.client_a,
+            appeal_type: None,
         },
     )
     .await;
