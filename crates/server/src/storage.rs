@@ -293,7 +293,9 @@ pub trait Storage: Send + Sync + 'static {
     fn sla_levels(&self, line: u64) -> Result<LevelSet, StorageError>;
     /// Fire every SLA alert due at `now_ms`, each once per appeal and deadline ever: the
     /// events are appended to their lines' logs and marked fired in one transaction, and
-    /// returned for the hub. Deterministic in `now_ms`; the timer at the edge calls it.
+    /// returned for the hub. A5: in the same transaction, finish every appeal whose
+    /// auto-finish is due (`linedesk_line::fire_due_auto_finishes`, each once). Deterministic in
+    /// `now_ms`; the timer at the edge calls it.
     fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError>;
     /// End every call still ringing and every remote request still unanswered past
     /// `timeouts` at `now_ms` (`no_answer`), each once, in one transaction; the events are
