@@ -44,6 +44,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::workstation::my_appeals,
             crate::workstation::start_appeal,
             crate::workstation::mark_spam,
+            crate::waiting::wait_for_client,
+            crate::waiting::closing_phrases,
             crate::workstation::transfer_appeal_to,
             crate::workstation::ticket_folder,
             crate::workstation::find_ticket,

@@ -28,6 +28,7 @@ pub mod remote_frames;
 pub mod ringing;
 pub mod state;
 pub mod transfer;
+pub mod waiting;
 pub mod workstation;
 
 use std::path::PathBuf;

@@ -47,6 +47,10 @@ export const commands = {
 	startAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("start_appeal", { lineId, clientId })),
 	/**  A6: finish the client's open appeal as spam. */
 	markSpam: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("mark_spam", { lineId, clientId })),
+	/**  S4: put the client's open appeal into "waiting for the client". */
+	waitForClient: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("wait_for_client", { lineId, clientId })),
+	/**  A4: the line's recommended closing phrases, in the line's order. */
+	closingPhrases: (lineId: number) => typedError<string[], CommandError_Serialize>(__TAURI_INVOKE("closing_phrases", { lineId })),
 	/**  A3: hand the open appeal to a level of the line or to another line, with a reason. */
 	transferAppealTo: (lineId: number, clientId: number, target: TransferTarget, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal_to", { lineId, clientId, target, reason })),
 	/**  T3: the specialist's personal folder (their tickets not closed). */
@@ -546,6 +550,15 @@ export type ClientRow_Deserialize = {
 	 *  quick replies.
 	 */
 	appealId?: number | null,
+	/**  S4: the open appeal waits for the client (its resolution deadline stands still). */
+	waiting: boolean,
+	/**  A5: when the open appeal finishes by itself without the client's reply (ms). */
+	autoFinishAt?: number | null,
+	/**
+	 *  A4: from when the specialist may finish without the client's reaction to a closing
+	 *  phrase (ms).
+	 */
+	finishAllowedAt?: number | null,
 };
 
 /**  One row of the clients list (C1). */
@@ -575,6 +588,15 @@ export type ClientRow_Serialize = {
 	 *  quick replies.
 	 */
 	appealId: number | null,
+	/**  S4: the open appeal waits for the client (its resolution deadline stands still). */
+	waiting: boolean,
+	/**  A5: when the open appeal finishes by itself without the client's reply (ms). */
+	autoFinishAt: number | null,
+	/**
+	 *  A4: from when the specialist may finish without the client's reaction to a closing
+	 *  phrase (ms).
+	 */
+	finishAllowedAt: number | null,
 };
 
 /**  A specialist serving a line, as the transfer dialog lists them. */

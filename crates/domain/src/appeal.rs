@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AppealId, ClientId, LineId, SpecialistId};
 
+pub mod closing;
 pub mod list;
 pub mod stats;
 
@@ -142,6 +143,9 @@ pub enum AppealError {
     BadScore(u8),
     #[error("the appeal was already rated")]
     AlreadyRated,
+    /// A4: a closing phrase was sent; the client's reaction is awaited until `until`.
+    #[error("the client's reaction to the closing phrase is awaited until {until}")]
+    ClientReactionAwaited { until: DateTime<Utc> },
 }
 
 impl AppealError {
@@ -156,6 +160,7 @@ impl AppealError {
             AppealError::SameLine => "appeal.same_line",
             AppealError::BadScore(_) => "appeal.bad_score",
             AppealError::AlreadyRated => "appeal.already_rated",
+            AppealError::ClientReactionAwaited { .. } => "appeal.client_reaction_awaited",
         }
     }
 }

@@ -13,7 +13,8 @@ use crate::sla::instant;
 use crate::subject::Subject;
 use crate::work::{Work, specialist_only};
 
-fn channel(c: AppealChannel) -> Channel {
+/// A1/S5: what opened the appeal, as the domain names it.
+pub(crate) fn channel(c: AppealChannel) -> Channel {
     match c {
         AppealChannel::Chat => Channel::Message,
         AppealChannel::Call => Channel::Call,
@@ -25,9 +26,19 @@ fn channel(c: AppealChannel) -> Channel {
 
 /// The stored appeal as the domain's [`Appeal`].
 pub(crate) fn restore(row: &AppealRow) -> Result<Appeal, LineError> {
+    restore_active_since(row, row.opened_ms)
+}
+
+/// The stored appeal as the domain's [`Appeal`], its last activity at `last_ms` (A5).
+pub(crate) fn restore_active_since(row: &AppealRow, last_ms: i64) -> Result<Appeal, LineError> {
     let opened = instant(row.opened_ms)?;
     let state = match (row.stage, row.holder) {
         (AppealStage::Queued, _) | (AppealStage::Assigned, None) => AppealState::Queued,
+        (AppealStage::Assigned, Some(h)) if row.waiting_since_ms.is_some() => {
+            AppealState::WaitingForClient {
+                specialist: SpecialistId(h),
+            }
+        }
         (AppealStage::Assigned, Some(h)) => AppealState::Assigned {
             specialist: SpecialistId(h),
         },
@@ -44,7 +55,7 @@ pub(crate) fn restore(row: &AppealRow) -> Result<Appeal, LineError> {
         channel(row.channel),
         row.tier,
         opened,
-        opened,
+        instant(last_ms)?,
         state,
         row.stars
             .map(|s| (s, row.rating_comment.clone().unwrap_or_default())),
@@ -52,8 +63,11 @@ pub(crate) fn restore(row: &AppealRow) -> Result<Appeal, LineError> {
 }
 
 /// The domain's appeal after a transition, back on the row (stage, holder, result, spam,
-/// tier, stars).
-fn store(row: &mut AppealRow, appeal: &Appeal) {
+/// tier, stars; out of "waiting" unless it waits, whose start the caller sets).
+pub(crate) fn store(row: &mut AppealRow, appeal: &Appeal) {
+    if !matches!(appeal.state(), AppealState::WaitingForClient { .. }) {
+        row.waiting_since_ms = None;
+    }
     match appeal.state() {
         AppealState::Queued => {
             row.stage = AppealStage::Queued;
@@ -106,13 +120,39 @@ pub(crate) fn take<R: Repo>(
 /// Close the appeal on its row and in routing, stop its SLA timers and append `event`.
 fn close<R: Repo>(
     w: &mut Work<'_, R>,
+    row: AppealRow,
+    appeal: &Appeal,
+    event: Event,
+) -> Result<(), LineError> {
+    close_with(w, row, appeal, None, event)
+}
+
+/// [`close`] with the result stored as `result` (A5: the wire's code for "no reply from the
+/// client", not the domain's word).
+pub(crate) fn close_as<R: Repo>(
+    w: &mut Work<'_, R>,
+    row: AppealRow,
+    appeal: &Appeal,
+    result: &str,
+    event: Event,
+) -> Result<(), LineError> {
+    close_with(w, row, appeal, Some(result), event)
+}
+
+fn close_with<R: Repo>(
+    w: &mut Work<'_, R>,
     mut row: AppealRow,
     appeal: &Appeal,
+    result: Option<&str>,
     event: Event,
 ) -> Result<(), LineError> {
     let moves = w.dispatcher(row.line).finish(AppealId(row.id))?;
     store(&mut row, appeal);
+    if let Some(result) = result {
+        row.result = Some(result.to_string());
+    }
     w.repo.put_appeal(&row)?;
+    w.repo.put_reply_awaited(row.id, None)?;
     crate::sla_timers::resolve(&mut w.repo, row.id, w.now_ms)?;
     w.append(row.line, event)?;
     w.record(row.line, &moves)
@@ -129,6 +169,7 @@ pub(crate) fn finish<R: Repo>(
     let row = w.open_appeal(appeal)?;
     let mut a = restore(&row)?;
     a.finish(SpecialistId(me), result, instant(w.now_ms)?)?;
+    crate::closing::check_finish(w, appeal)?;
     let event = Event::AppealFinished {
         appeal,
         client: row.client,
@@ -165,8 +206,8 @@ pub(crate) fn mark_spam<R: Repo>(
 pub(crate) fn start<R: Repo>(
     w: &mut Work<'_, R>,
     actor: Subject,
-    line: u64,
-    client: u64,
+    (line, client): (u64, u64),
+    kind: &str,
 ) -> Result<(), LineError> {
     let me = specialist_only(actor)?;
     w.may_contact(me, line, client)?;
@@ -175,7 +216,7 @@ pub(crate) fn start<R: Repo>(
             "client {client} has the open appeal {open}"
         )));
     }
-    let appeal = w.insert_appeal(line, client, AppealChannel::Manual)?;
+    let appeal = w.insert_appeal_of_kind(line, client, AppealChannel::Manual, kind.trim())?;
     let me = SpecialistId(me);
     w.dispatcher(line).restore(AppealId(appeal), 0, Some(me));
     w.record(

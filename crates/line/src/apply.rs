@@ -7,7 +7,7 @@ use crate::remote_sessions::{self, Gate};
 use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
-use crate::{appeals, call_transfer, calls, kb_articles, kb_drafts, messages, tickets};
+use crate::{appeals, call_transfer, calls, kb_articles, kb_drafts, messages, tickets, waiting};
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,14 @@ pub fn apply_gated<R: Repo>(
             reason,
             target,
         } => appeals::transfer(w, actor, *appeal, *to, *target, reason)?,
-        Action::StartAppeal { line, client } => appeals::start(w, actor, *line, *client)?,
+        Action::StartAppeal {
+            line,
+            client,
+            appeal_type,
+        } => {
+            let kind = appeal_type.as_deref().unwrap_or_default();
+            appeals::start(w, actor, (*line, *client), kind)?
+        }
         Action::MarkSpam { appeal } => appeals::mark_spam(w, actor, *appeal)?,
         Action::RateAppeal {
             appeal,
@@ -113,6 +120,7 @@ pub fn apply_gated<R: Repo>(
         Action::TransferCall { call, to, reason } => {
             call_transfer::transfer(w, actor, *call, *to, reason)?
         }
+        Action::WaitForClient { appeal } => waiting::wait(w, actor, *appeal)?,
     }
     Ok(Step::Done)
 }

@@ -26,6 +26,7 @@ pub(crate) fn send<R: Repo>(
     }
     let text = text_of(text)?;
     w.client_on_line(line, client)?;
+    let said = text.clone();
     let appeal = w.open_appeal_of(line, client)?;
     if let Some(appeal) = appeal {
         crate::sla_timers::react(&mut w.repo, appeal, w.now_ms)?;
@@ -39,7 +40,11 @@ pub(crate) fn send<R: Repo>(
             appeal,
             key: Some(key.to_string()),
         },
-    )
+    )?;
+    match appeal {
+        Some(appeal) => crate::closing::specialist_wrote(w, line, client, appeal, &said),
+        None => Ok(()),
+    }
 }
 
 /// A1: a client's message opens an appeal (or continues the open one); A2: routing assigns

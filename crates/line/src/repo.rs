@@ -7,6 +7,7 @@ use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{AppealChannel, Event};
 
 use crate::call_repo::CallRepo;
+use crate::closing::ClosingRepo;
 use crate::error::RepoError;
 use crate::files::FileRepo;
 use crate::guests::GuestRepo;
@@ -49,6 +50,8 @@ pub struct AppealRow {
     pub stars: Option<u8>,
     /// A4: what the client wrote with their rating (`None`: nothing).
     pub rating_comment: Option<String>,
+    /// S4: since when the holder waits for the client (the appeal is "waiting"), if it does.
+    pub waiting_since_ms: Option<i64>,
 }
 
 impl AppealRow {
@@ -74,6 +77,8 @@ pub struct ClientRow {
     pub vip: bool,
     /// The 1C-Connect ID: the same client on another line has the same one.
     pub connect_id: Option<String>,
+    /// S5: the client's work status (the card's `work_status`), if set.
+    pub status: Option<String>,
 }
 
 /// One transaction of a backend, as the line's rules use it. Every method reads or writes
@@ -88,6 +93,7 @@ pub trait Repo:
     + GuestRepo
     + SlaRepo
     + RoutingRepo
+    + ClosingRepo
 {
     /// Claim `key` for `owner` (at `at_ms`); `false` when it was claimed before (a duplicate).
     fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError>;

@@ -8,7 +8,7 @@ use linedesk_domain::sla::{
     AppealFacts, BusinessCalendar, DEFAULT_LEVEL, LevelSet, NotationError, SlaClock, SupportLevel,
     parse_calendar, parse_duration,
 };
-use linedesk_protocol::Event;
+use linedesk_protocol::{AppealChannel, Event};
 
 use crate::error::LineError;
 use crate::repo::Repo;
@@ -58,15 +58,18 @@ pub fn level_for(
     repo: &mut impl Repo,
     line: u64,
     client: u64,
-    channel: Channel,
+    (channel, kind): (Channel, &str),
 ) -> Result<SupportLevel, LineError> {
-    let vip = repo.client(client)?.is_some_and(|c| c.vip);
-    // What the server knows of an appeal; appeal kinds and client statuses are not recorded
-    // yet, so levels conditioned on them do not match here.
+    let card = repo.client(client)?;
+    // The appeal's type: what the specialist chose when starting it by hand; an appeal the
+    // client opened has none when its deadlines are fixed (S3).
     let facts = AppealFacts {
-        kind: String::new(),
-        client_status: String::new(),
-        vip,
+        kind: kind.to_string(),
+        client_status: card
+            .as_ref()
+            .and_then(|c| c.status.clone())
+            .unwrap_or_default(),
+        vip: card.is_some_and(|c| c.vip),
         line: LineId(line),
         channel,
     };
@@ -90,12 +93,11 @@ fn share_of(
 /// S3/S5: pick the appeal's level and start its timer; the event says what its deadlines are.
 pub(crate) fn start(
     repo: &mut impl Repo,
-    line: u64,
-    appeal: u64,
-    client: u64,
+    (line, appeal, client): (u64, u64, u64),
+    (channel, kind): (AppealChannel, &str),
     now_ms: i64,
 ) -> Result<Event, LineError> {
-    let level = level_for(repo, line, client, Channel::Message)?;
+    let level = level_for(repo, line, client, (crate::appeals::channel(channel), kind))?;
     let at = instant(now_ms)?;
     let clock = SlaClock::start(&level, at).map_err(bad_level)?;
     let reaction_due = clock.deadlines().reaction_due().timestamp_millis();

@@ -53,8 +53,8 @@ pub trait SlaRepo {
     ) -> Result<(), RepoError>;
     /// An appeal's timer, if it has one.
     fn sla_timer(&mut self, appeal: u64) -> Result<Option<SlaTimer>, RepoError>;
-    /// Write a timer's clock and fired alerts back, with when to look at it next (`None`:
-    /// never again).
+    /// Write a timer's clock, fired alerts and resolution deadline (moved by waits, S4) back,
+    /// with when to look at it next (`None`: never again).
     fn put_sla_timer(
         &mut self,
         timer: &SlaTimer,

@@ -54,10 +54,13 @@ pub fn next_alert(t: &SlaTimer) -> Option<i64> {
     } else {
         next_of(&t.reaction)
     };
-    [reaction, next_of(&t.resolution)]
-        .into_iter()
-        .flatten()
-        .min()
+    // S4: while the appeal waits for the client its resolution clock stands still.
+    let resolution = if t.clock.is_waiting() {
+        None
+    } else {
+        next_of(&t.resolution)
+    };
+    [reaction, resolution].into_iter().flatten().min()
 }
 
 fn calendar_of(t: &SlaTimer) -> Result<BusinessCalendar, LineError> {
@@ -97,6 +100,52 @@ pub(crate) fn resolve(repo: &mut impl SlaRepo, appeal: u64, now_ms: i64) -> Resu
     save(repo, &t)
 }
 
+/// S4: the appeal starts waiting for the client: its resolution clock stops.
+pub(crate) fn start_waiting(
+    repo: &mut impl SlaRepo,
+    appeal: u64,
+    now_ms: i64,
+) -> Result<(), LineError> {
+    let Some(mut t) = repo.sla_timer(appeal)? else {
+        return Ok(());
+    };
+    t.clock
+        .start_waiting(instant(now_ms)?)
+        .map_err(|e| LineError::Invalid(e.to_string()))?;
+    save(repo, &t)
+}
+
+/// S4: the wait ends: the resolution deadline (and its at-risk instant) move by the working
+/// time waited. Returns the resolution deadline now, `None` for an appeal without a timer.
+pub(crate) fn stop_waiting(
+    repo: &mut impl SlaRepo,
+    appeal: u64,
+    now_ms: i64,
+) -> Result<Option<i64>, LineError> {
+    let Some(mut t) = repo.sla_timer(appeal)? else {
+        return Ok(None);
+    };
+    if !t.clock.is_waiting() {
+        return Ok(Some(t.resolution.due_ms));
+    }
+    let calendar = calendar_of(&t)?;
+    let waited = t
+        .clock
+        .stop_waiting(instant(now_ms)?, &calendar)
+        .map_err(|e| LineError::Invalid(e.to_string()))?;
+    let due = t
+        .clock
+        .resolution_due(&calendar)
+        .map_err(|e| LineError::Invalid(e.to_string()))?;
+    let risk = calendar
+        .add_working_time(instant(t.resolution.risk_ms)?, waited)
+        .map_err(|e| LineError::Invalid(e.to_string()))?;
+    t.resolution.due_ms = due.timestamp_millis();
+    t.resolution.risk_ms = risk.timestamp_millis();
+    save(repo, &t)?;
+    Ok(Some(t.resolution.due_ms))
+}
+
 /// Fire every alert due at `w.now_ms`, each once: appended to their lines' logs, marked fired
 /// in the same transaction.
 pub fn fire_due_alerts<R: Repo>(w: &mut Work<'_, R>) -> Result<(), LineError> {
@@ -115,6 +164,7 @@ pub fn fire_due_alerts<R: Repo>(w: &mut Work<'_, R>) -> Result<(), LineError> {
             fired.push((SlaDeadline::Reaction, breach, t.reaction.due_ms));
         }
         if t.clock.resolved_at().is_none()
+            && !t.clock.is_waiting()
             && let Some(breach) = fire(&mut t.resolution, now_ms)
         {
             fired.push((SlaDeadline::Resolution, breach, t.resolution.due_ms));

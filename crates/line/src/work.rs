@@ -141,6 +141,17 @@ impl<'l, R: Repo> Work<'l, R> {
         client: u64,
         channel: AppealChannel,
     ) -> Result<u64, LineError> {
+        self.insert_appeal_of_kind(line, client, channel, "")
+    }
+
+    /// [`Self::insert_appeal`] of the type `kind` (S5: chosen by the specialist; "" none).
+    pub fn insert_appeal_of_kind(
+        &mut self,
+        line: u64,
+        client: u64,
+        channel: AppealChannel,
+        kind: &str,
+    ) -> Result<u64, LineError> {
         let appeal = self.repo.insert_appeal(&NewAppeal {
             line,
             client,
@@ -155,7 +166,12 @@ impl<'l, R: Repo> Work<'l, R> {
                 channel,
             },
         )?;
-        let started = crate::sla::start(&mut self.repo, line, appeal, client, self.now_ms)?;
+        let started = crate::sla::start(
+            &mut self.repo,
+            (line, appeal, client),
+            (channel, kind),
+            self.now_ms,
+        )?;
         self.append(line, started)?;
         Ok(appeal)
     }
@@ -178,7 +194,12 @@ impl<'l, R: Repo> Work<'l, R> {
     }
 
     /// P4: the client acted in their open appeal; its holder may no longer take that.
+    /// S4: a wait for the client ends. A5: the auto-finish is off.
     pub fn client_activity(&mut self, line: u64, appeal: u64) -> Result<(), LineError> {
+        crate::waiting::client_answered(self, appeal)?;
+        if let Some(row) = self.repo.appeal(appeal)? {
+            crate::closing::client_replied(self, line, row.client, appeal)?;
+        }
         // Most messages change nothing: seen without copying the line's dispatcher.
         if let Some(view) = self.view(line)
             && view.client_activity_changes_nothing(AppealId(appeal))?
@@ -242,6 +263,9 @@ impl<'l, R: Repo> Work<'l, R> {
                 Movement::Queued { appeal } => (appeal.0, None),
             };
             let mut row = self.open_appeal(appeal)?;
+            if row.holder != holder {
+                crate::waiting::moved(self, &mut row)?;
+            }
             row.stage = if holder.is_some() {
                 AppealStage::Assigned
             } else {

@@ -30,12 +30,12 @@ pub use ice::{
     check_ice_servers, check_ice_url, is_turn_url,
 };
 pub use limits::{
-    FieldError, LimitUnit, MAX_ERROR_MESSAGE_CHARS, MAX_GUEST_BODY_BYTES, MAX_KB_BODY_CHARS,
-    MAX_KB_DRAFT_SUBJECT_CHARS, MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_HITS_FOR_CLIENTS,
-    MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS, MAX_MESSAGE_CHARS, MAX_NAME_CHARS,
-    MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS, MAX_RATING_COMMENT_CHARS,
-    MAX_RESULT_CHARS, MAX_SLA_LEVEL_NAME_CHARS, MAX_TICKET_SUBJECT_CHARS, MAX_TICKET_TEXT_CHARS,
-    MAX_TRANSFER_REASON_CHARS, card, check_chars,
+    FieldError, LimitUnit, MAX_APPEAL_KIND_CHARS, MAX_CLOSING_PHRASE_CHARS,
+    MAX_ERROR_MESSAGE_CHARS, MAX_GUEST_BODY_BYTES, MAX_KB_BODY_CHARS, MAX_KB_DRAFT_SUBJECT_CHARS,
+    MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_HITS_FOR_CLIENTS, MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS,
+    MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS,
+    MAX_RATING_COMMENT_CHARS, MAX_RESULT_CHARS, MAX_SLA_LEVEL_NAME_CHARS, MAX_TICKET_SUBJECT_CHARS,
+    MAX_TICKET_TEXT_CHARS, MAX_TRANSFER_REASON_CHARS, card, check_chars,
 };
 pub use query::encode_query_value;
 
@@ -263,9 +263,13 @@ pub enum Action {
     // --- Workstation (issue 6): appeals by hand, spam, KB drafts. ---
     /// A1: a specialist starts an appeal of `client` by hand, assigned to them (`manual`
     /// channel). Refused with `Conflict` when the client has an open appeal on the line.
+    /// S5: `appeal_type` is the appeal's type as the specialist chose it; the line's first level whose
+    /// conditions match it (with the channel and the client's status) fixes the deadlines.
     StartAppeal {
         line: u64,
         client: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        appeal_type: Option<String>,
     },
     /// A6: the holder finishes the appeal as spam.
     MarkSpam {
@@ -295,6 +299,12 @@ pub enum Action {
         call: u64,
         to: u64,
         reason: String,
+    },
+    /// S4: the holder puts the appeal into "waiting for the client": its resolution clock
+    /// stops until the client writes again ([`Event::AppealWaiting`], then
+    /// [`Event::AppealResumed`]).
+    WaitForClient {
+        appeal: u64,
     },
 }
 
@@ -625,7 +635,46 @@ pub enum Event {
         from: u64,
         to: u64,
     },
+    /// S4: the holder waits for the client; the resolution deadline stands still.
+    AppealWaiting {
+        appeal: u64,
+        client: u64,
+        specialist: u64,
+    },
+    /// S4: the client wrote, the wait is over: the appeal is in progress again and its
+    /// resolution deadline moved by the working time waited (`resolution_due_ms`, unchanged
+    /// when the deadline had passed before the wait; none without an SLA timer).
+    AppealResumed {
+        appeal: u64,
+        client: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution_due_ms: Option<i64>,
+    },
+    /// The specialist wrote last and the client's reply is awaited: A5, without it the appeal
+    /// finishes by itself at `auto_finish_at_ms` (result [`NO_CLIENT_REPLY`]); A4, after a
+    /// closing phrase the holder may finish without the client's reaction from
+    /// `finish_allowed_at_ms`. Both `None`: the client replied, nothing is awaited.
+    ReplyAwaited {
+        appeal: u64,
+        client: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auto_finish_at_ms: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        finish_allowed_at_ms: Option<i64>,
+    },
 }
+
+/// A line's closing settings, as `GET /api/lines/{line}/closing` gives them to its
+/// specialists: A5's auto-finish time (minutes; 0: never) and A4's recommended closing phrases.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineClosing {
+    pub auto_finish_minutes: u32,
+    pub closing_phrases: Vec<String>,
+}
+
+/// A5: the result of an appeal the server finished because the client did not reply in the
+/// line's auto-finish time (the app translates it).
+pub const NO_CLIENT_REPLY: &str = "no_client_reply";
 
 impl Event {
     /// The client the event is about, if any: a client's session sees only its own.
@@ -657,7 +706,10 @@ impl Event {
             | Event::FileShared { client, .. }
             | Event::ArticleHelped { client, .. }
             | Event::CallTransferring { client, .. }
-            | Event::CallTransferred { client, .. } => Some(*client),
+            | Event::CallTransferred { client, .. }
+            | Event::AppealWaiting { client, .. }
+            | Event::AppealResumed { client, .. }
+            | Event::ReplyAwaited { client, .. } => Some(*client),
             Event::TicketQueueNamed { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -696,6 +748,9 @@ impl Event {
             | Event::SlaStarted { .. }
             | Event::SlaAtRisk { .. }
             | Event::SlaBreached { .. }
+            | Event::AppealWaiting { .. }
+            | Event::AppealResumed { .. }
+            | Event::ReplyAwaited { .. }
             | Event::TicketCreated { .. }
             | Event::TicketChanged { .. }
             | Event::CallStats { .. }

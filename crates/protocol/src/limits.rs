@@ -51,6 +51,9 @@ pub const MAX_LOGIN_CHARS: usize = 128;
 /// The name of an SLA level.
 pub const MAX_SLA_LEVEL_NAME_CHARS: usize = 100;
 
+/// S5: an appeal's type as a specialist chose it, in characters.
+pub const MAX_APPEAL_KIND_CHARS: usize = 100;
+
 /// A quick reply's title, in characters.
 pub const MAX_QUICK_REPLY_TITLE_CHARS: usize = 200;
 
@@ -59,6 +62,8 @@ pub const MAX_QUICK_REPLY_TEXT_CHARS: usize = MAX_MESSAGE_CHARS;
 
 /// A KB article's title, in characters.
 pub const MAX_KB_TITLE_CHARS: usize = 200;
+/// A4: longest recommended closing phrase of a line, in characters.
+pub const MAX_CLOSING_PHRASE_CHARS: usize = 500;
 
 /// A KB article's body, in characters (served over HTTP, never in a frame).
 pub const MAX_KB_BODY_CHARS: usize = 50_000;
@@ -191,9 +196,12 @@ impl Action {
             | Action::RequestCallBack { .. }
             | Action::AnswerRemoteSession { .. }
             | Action::EndRemoteSession { .. }
-            | Action::StartAppeal { .. }
             | Action::MarkSpam { .. }
-            | Action::ArticleHelped { .. } => Ok(()),
+            | Action::ArticleHelped { .. }
+            | Action::WaitForClient { .. } => Ok(()),
+            Action::StartAppeal { appeal_type, .. } => {
+                check_opt("appeal_type", appeal_type, MAX_APPEAL_KIND_CHARS)
+            }
         }
     }
 }

@@ -10,10 +10,10 @@ use linedesk_domain::ticket::{TicketAction, TicketHistoryEntry, TicketNumber, Ti
 
 use super::*;
 use crate::{
-    AppealChannel, CallEndReason, CallQuality, ClientFrame, Event, MAX_CANDIDATE_BYTES,
-    MAX_FILE_NAME_CHARS, MAX_FRAME_BYTES, MAX_KEY_BYTES, MAX_REMOTE_PASSWORD_CHARS, MAX_SDP_BYTES,
-    MAX_SDP_MID_BYTES, RemoteEndReason, RemoteMode, Role, ServerFrame, SignalKind, SignalPayload,
-    SlaDeadline,
+    AppealChannel, CallEndReason, CallQuality, ClientFrame, Event, MAX_APPEAL_KIND_CHARS,
+    MAX_CANDIDATE_BYTES, MAX_FILE_NAME_CHARS, MAX_FRAME_BYTES, MAX_KEY_BYTES,
+    MAX_REMOTE_PASSWORD_CHARS, MAX_SDP_BYTES, MAX_SDP_MID_BYTES, RemoteEndReason, RemoteMode, Role,
+    ServerFrame, SignalKind, SignalPayload, SlaDeadline,
 };
 
 /// The character that costs the most bytes in a JSON string: six (`\u0001`).
@@ -144,6 +144,7 @@ fn maximal_actions() -> Vec<Action> {
             reason: Some(RemoteEndReason::EndedBySpecialist),
         },
         Action::StartAppeal {
+            appeal_type: Some(worst(MAX_APPEAL_KIND_CHARS)),
             line: ID,
             client: ID,
         },
@@ -162,12 +163,13 @@ fn maximal_actions() -> Vec<Action> {
             to: ID,
             reason: worst(MAX_TRANSFER_REASON_CHARS),
         },
+        Action::WaitForClient { appeal: ID },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 30;
+const ACTION_VARIANTS: usize = 31;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -201,6 +203,7 @@ fn action_variant(action: &Action) -> usize {
         Action::ArticleHelped { .. } => 27,
         Action::RequestCallBack { .. } => 28,
         Action::TransferCall { .. } => 29,
+        Action::WaitForClient { .. } => 30,
     }
 }
 
@@ -463,6 +466,22 @@ fn maximal_events() -> Vec<Event> {
             from: ID,
             to: ID,
         },
+        Event::AppealWaiting {
+            appeal: ID,
+            client: ID,
+            specialist: ID,
+        },
+        Event::AppealResumed {
+            appeal: ID,
+            client: ID,
+            resolution_due_ms: Some(i64::MAX),
+        },
+        Event::ReplyAwaited {
+            appeal: ID,
+            client: ID,
+            auto_finish_at_ms: Some(i64::MAX),
+            finish_allowed_at_ms: Some(i64::MAX),
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -500,7 +519,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 31;
+const EVENT_VARIANTS: usize = 34;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -535,6 +554,9 @@ fn event_variant(event: &Event) -> usize {
         Event::CallBackRequested { .. } => 28,
         Event::CallTransferring { .. } => 29,
         Event::CallTransferred { .. } => 30,
+        Event::AppealWaiting { .. } => 31,
+        Event::AppealResumed { .. } => 32,
+        Event::ReplyAwaited { .. } => 33,
     }
 }
 

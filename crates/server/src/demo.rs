@@ -26,6 +26,18 @@ const COLLEAGUES: [(&str, &str); 2] = [
     ("orlova", "Орлова Елена Викторовна"),
 ];
 
+/// A4: the demo line's recommended closing phrases (seed 000); no auto-finish (A5), so the
+/// demo's past appeals stay as they were.
+fn demo_closing() -> linedesk_line::ClosingSettings {
+    linedesk_line::ClosingSettings {
+        auto_finish_minutes: 0,
+        closing_phrases: vec![
+            "Могу ли я вам ещё чем-то помочь?".to_string(),
+            "Спасибо за ваше обращение! Всего доброго.".to_string(),
+        ],
+    }
+}
+
 /// C8: quick replies of the demo line; `{client}`, `{appeal}` and `{specialist}` are filled in
 /// by the app.
 fn demo_quick_replies() -> Vec<QuickReply> {
@@ -146,6 +158,7 @@ pub fn seed_if_empty(
         }
         if index == 0 {
             storage.set_quick_replies(line_id, &demo_quick_replies())?;
+            storage.set_closing_settings(line_id, &demo_closing())?;
             storage.import_kb(line_id, &demo_kb())?;
         }
         let rows: Vec<(usize, StoredClient)> = line

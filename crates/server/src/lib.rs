@@ -57,6 +57,7 @@ pub mod import;
 pub mod ip_buckets;
 mod keepalive;
 pub mod knowledge;
+pub mod line_settings;
 pub mod log_tail;
 pub mod presence;
 mod rate_limit;

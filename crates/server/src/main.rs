@@ -19,9 +19,11 @@
 //! linedesk-server add-ticket-queue --data-dir DIR --line ID --name NAME
 //! linedesk-server quick-replies --data-dir DIR --line ID --file replies.toml
 //! linedesk-server kb-import --data-dir DIR --line ID --file kb.toml
+//! linedesk-server line-settings --data-dir DIR --line ID --file settings.toml
 //! ```
 //!
-//! The TOML files are described in `linedesk_server::sla_file` and `linedesk_server::knowledge`;
+//! The TOML files are described in `linedesk_server::sla_file`, `linedesk_server::knowledge`
+//! and `linedesk_server::line_settings`;
 //! each is checked whole first, and a file with any mistake changes nothing. A password can come
 //! from the environment (`LINEDESK_PASSWORD`) instead of `--password`, so that it does not show
 //! in the process list. The arguments are parsed by `clap`; `--help` on each command.
@@ -181,6 +183,16 @@ enum Command {
     },
     /// Replace a line's quick replies from a TOML file.
     QuickReplies {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        line: u64,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Replace a line's closing settings (A5 auto-finish minutes, A4 closing phrases) from a
+    /// TOML file.
+    LineSettings {
         #[command(flatten)]
         data: DataDir,
         #[arg(long)]
@@ -535,6 +547,17 @@ fn run(command: Command) -> Result<(), String> {
             let n = linedesk_server::knowledge::load_quick_replies(&s, line, &file)
                 .map_err(|e| e.to_string())?;
             println!("quick replies: {n}");
+            Ok(())
+        }
+        Command::LineSettings { data, line, file } => {
+            let s = data.open()?;
+            let set = linedesk_server::line_settings::load_line_settings(&s, line, &file)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "auto-finish minutes: {}; closing phrases: {}",
+                set.auto_finish_minutes,
+                set.closing_phrases.len()
+            );
             Ok(())
         }
         Command::KbImport { data, line, file } => {

@@ -2,6 +2,9 @@
 //! alerts due now ([`crate::storage::Storage::due_alerts`]) and publish them. The decision and
 //! the exactly-once bookkeeping are the line crate's rules (`linedesk_line::fire_due_alerts`,
 //! with the time passed in), run by storage in one transaction; this loop only reads the clock.
+//! The same round finishes the appeals whose A5 auto-finish is due
+//! (`linedesk_line::fire_due_auto_finishes`), so both survive a restart the same way: what is
+//! due is stored, and the first round after a start fires what fell due while it was down.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -36,6 +36,7 @@ mod accounts;
 pub(crate) mod batch;
 mod blobs;
 pub(crate) mod call_repo;
+mod closing_repo;
 mod file_repo;
 mod guest_repo;
 mod kb_draft_repo;
@@ -742,7 +743,8 @@ impl Storage for SqliteStorage {
 
     fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError> {
         let ((), events) = batch::in_work(&mut self.inner(), now_ms, |w| {
-            Ok(linedesk_line::fire_due_alerts(w)?)
+            linedesk_line::fire_due_alerts(w)?;
+            Ok(linedesk_line::fire_due_auto_finishes(w)?)
         })?;
         Ok(events)
     }
@@ -814,6 +816,21 @@ impl Storage for SqliteStorage {
 
     fn quick_replies(&self, line: u64) -> Result<Vec<QuickReply>, StorageError> {
         knowledge::quick_replies(&self.inner().conn, line)
+    }
+
+    fn set_closing_settings(
+        &self,
+        line: u64,
+        settings: &linedesk_line::ClosingSettings,
+    ) -> Result<(), StorageError> {
+        crate::line_settings::check(settings)?;
+        let inner = self.inner();
+        knowledge::known_line(&inner.conn, line)?;
+        closing_repo::save(&inner.conn, line, settings)
+    }
+
+    fn closing_settings(&self, line: u64) -> Result<linedesk_line::ClosingSettings, StorageError> {
+        closing_repo::load(&self.inner().conn, line).map_err(StorageError::Backend)
     }
 
     fn import_kb(&self, line: u64, articles: &[KbArticle]) -> Result<(), StorageError> {

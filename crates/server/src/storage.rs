@@ -6,8 +6,8 @@ use linedesk_protocol::{Action, Role};
 use serde::{Deserialize, Serialize};
 
 pub use linedesk_line::{
-    Applied, CallRecord, CallStage, LineError, RemoteRecord, RemoteStage, RepoError, StoredEvent,
-    Subject,
+    Applied, CallRecord, CallStage, ClosingSettings, LineError, RemoteRecord, RemoteStage,
+    RepoError, StoredEvent, Subject,
 };
 
 /// Where [`Storage::apply_then`] sends an action's outcome.
@@ -293,7 +293,9 @@ pub trait Storage: Send + Sync + 'static {
     fn sla_levels(&self, line: u64) -> Result<LevelSet, StorageError>;
     /// Fire every SLA alert due at `now_ms`, each once per appeal and deadline ever: the
     /// events are appended to their lines' logs and marked fired in one transaction, and
-    /// returned for the hub. Deterministic in `now_ms`; the timer at the edge calls it.
+    /// returned for the hub. A5: in the same transaction, finish every appeal whose
+    /// auto-finish is due (`linedesk_line::fire_due_auto_finishes`, each once). Deterministic in
+    /// `now_ms`; the timer at the edge calls it.
     fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError>;
     /// End every call still ringing and every remote request still unanswered past
     /// `timeouts` at `now_ms` (`no_answer`), each once, in one transaction; the events are
@@ -313,6 +315,15 @@ pub trait Storage: Send + Sync + 'static {
     /// Replace the line's quick replies with `replies` (in order), in one transaction.
     fn set_quick_replies(&self, line: u64, replies: &[QuickReply]) -> Result<(), StorageError>;
     fn quick_replies(&self, line: u64) -> Result<Vec<QuickReply>, StorageError>;
+    /// A4/A5: replace the line's closing settings (auto-finish minutes, closing phrases),
+    /// checked with [`crate::line_settings::check`] first.
+    fn set_closing_settings(
+        &self,
+        line: u64,
+        settings: &linedesk_line::ClosingSettings,
+    ) -> Result<(), StorageError>;
+    /// The line's closing settings (the defaults when none were set).
+    fn closing_settings(&self, line: u64) -> Result<linedesk_line::ClosingSettings, StorageError>;
     /// Replace the line's knowledge base with `articles`, in one transaction.
     fn import_kb(&self, line: u64, articles: &[KbArticle]) -> Result<(), StorageError>;
     /// Articles of `line` whose title or body has every word of `query` (as a word prefix,

@@ -72,6 +72,7 @@ async fn a1_a6_an_appeal_started_by_hand_is_mine_and_can_end_as_spam() {
     let start = Action::StartAppeal {
         line: w.line_a,
         client: w.client_a,
+        appeal_type: None,
     };
     let answer = submit(&mut boris, "s0", start.clone()).await;
     assert!(refused(&answer, ErrorCode::Forbidden), "{answer:?}");
@@ -141,6 +142,7 @@ async fn a3_transfers_to_the_second_level_and_to_another_line_of_the_client() {
     let start = |client| Action::StartAppeal {
         line: w.line_a,
         client,
+        appeal_type: None,
     };
     assert!(acked(&submit(&mut anna, "s1", start(w.client_a)).await));
     assert!(acked(&submit(&mut anna, "s2", start(orlov_a)).await));

@@ -51,6 +51,13 @@ pub struct ClientRow {
     /// The server's number of the client's open appeal (mine or queued), for `{appeal}` in
     /// quick replies.
     pub appeal_id: Option<i64>,
+    /// S4: the open appeal waits for the client (its resolution deadline stands still).
+    pub waiting: bool,
+    /// A5: when the open appeal finishes by itself without the client's reply (ms).
+    pub auto_finish_at: Option<i64>,
+    /// A4: from when the specialist may finish without the client's reaction to a closing
+    /// phrase (ms).
+    pub finish_allowed_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -94,7 +101,8 @@ const ROW_SELECT: &str = "
     SELECT c.id, c.name, co.name, c.position, c.work_status, c.vip,
            COALESCE(le.favourite, 0), m.text, m.sent_at, COALESCE(cv.appeal_open, 0),
            COALESCE(cv.queued, 0), COALESCE(cv.reaction_due, cv.resolution_due), cv.sla_alert,
-           CASE WHEN cv.appeal_open = 1 OR cv.queued = 1 THEN cv.appeal_id END
+           CASE WHEN cv.appeal_open = 1 OR cv.queued = 1 THEN cv.appeal_id END,
+           COALESCE(cv.waiting, 0), cv.auto_finish_at, cv.finish_allowed_at
     FROM line_clients lc
     JOIN clients c ON c.id = lc.client_id
     LEFT JOIN companies co ON co.id = c.company_id
@@ -118,6 +126,9 @@ fn client_row(r: &Row<'_>) -> rusqlite::Result<ClientRow> {
         sla_due: r.get(11)?,
         sla_alert: r.get(12)?,
         appeal_id: r.get(13)?,
+        waiting: r.get(14)?,
+        auto_finish_at: r.get(15)?,
+        finish_allowed_at: r.get(16)?,
     })
 }
 

@@ -41,6 +41,7 @@ mod settings;
 mod ticket_actions;
 pub mod tickets;
 mod voice_processing;
+mod waiting;
 
 use std::io::Read;
 use std::path::Path;

@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0018_recording_gaps",
         sql: include_str!("../../../migrations/0018_recording_gaps.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_waiting",
+        sql: include_str!("../../../migrations/0019_waiting.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

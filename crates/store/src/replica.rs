@@ -88,6 +88,21 @@ pub enum RemoteChange {
         client: i64,
         breached: bool,
     },
+    /// S4: the appeal waits for the client (`waiting`), or the wait ended and the resolution
+    /// deadline moved to `resolution_due`.
+    Waiting {
+        client: i64,
+        waiting: bool,
+        resolution_due: Option<i64>,
+    },
+    /// A4/A5: the client's reply is awaited: the appeal finishes by itself at
+    /// `auto_finish_at`, the specialist may finish without the client's reaction from
+    /// `finish_allowed_at` (both `None`: the client replied).
+    ReplyAwaited {
+        client: i64,
+        auto_finish_at: Option<i64>,
+        finish_allowed_at: Option<i64>,
+    },
     /// A specialist serves the line.
     Colleague {
         id: i64,
@@ -397,6 +412,8 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
         | RemoteChange::Queued { client, .. }
         | RemoteChange::Deadlines { client, .. }
         | RemoteChange::SlaAlert { client, .. }
+        | RemoteChange::Waiting { client, .. }
+        | RemoteChange::ReplyAwaited { client, .. }
         | RemoteChange::AppealOpened { client, .. }
         | RemoteChange::AppealHeld { client, .. }
         | RemoteChange::AppealEnded { client, .. }
@@ -470,7 +487,8 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             if !open {
                 tx.execute(
                     "UPDATE conversations SET reaction_due = NULL, resolution_due = NULL,
-                         sla_alert = NULL
+                         sla_alert = NULL, waiting = 0,
+                         auto_finish_at = NULL, finish_allowed_at = NULL
                      WHERE line_id = ?1 AND client_id = ?2",
                     [line, *client],
                 )?;
@@ -508,6 +526,28 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
                 rusqlite::params![line, client, breached],
             )?;
             Ok(())
+        }
+        RemoteChange::Waiting {
+            client,
+            waiting,
+            resolution_due,
+        } => {
+            upsert_conversation(tx, line, *client)?;
+            crate::waiting::set(tx, line, *client, *waiting, *resolution_due)
+        }
+        RemoteChange::ReplyAwaited {
+            client,
+            auto_finish_at,
+            finish_allowed_at,
+        } => {
+            upsert_conversation(tx, line, *client)?;
+            crate::waiting::set_reply_awaited(
+                tx,
+                line,
+                *client,
+                *auto_finish_at,
+                *finish_allowed_at,
+            )
         }
         RemoteChange::Colleague { id, name } => {
             tx.execute(

@@ -92,6 +92,30 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             client: id(client),
             breached: true,
         },
+        Event::AppealWaiting { client, .. } => RemoteChange::Waiting {
+            client: id(client),
+            waiting: true,
+            resolution_due: None,
+        },
+        Event::AppealResumed {
+            client,
+            resolution_due_ms,
+            ..
+        } => RemoteChange::Waiting {
+            client: id(client),
+            waiting: false,
+            resolution_due: resolution_due_ms,
+        },
+        Event::ReplyAwaited {
+            client,
+            auto_finish_at_ms,
+            finish_allowed_at_ms,
+            ..
+        } => RemoteChange::ReplyAwaited {
+            client: id(client),
+            auto_finish_at: auto_finish_at_ms,
+            finish_allowed_at: finish_allowed_at_ms,
+        },
         Event::AppealFinished {
             appeal,
             client,

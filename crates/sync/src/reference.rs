@@ -1,6 +1,7 @@
-//! The line's quick replies and knowledge base (C8), copied into the local store at every
-//! connection with the session's token (`GET /api/lines/{line}/quick-replies` and
-//! `GET /api/lines/{line}/kb`), so both work offline.
+//! The line's quick replies and knowledge base (C8) and its closing phrases (A4), copied into
+//! the local store at every connection with the session's token
+//! (`GET /api/lines/{line}/quick-replies`, `GET /api/lines/{line}/kb`,
+//! `GET /api/lines/{line}/closing`), so they work offline.
 
 use std::sync::Mutex;
 
@@ -59,6 +60,18 @@ pub(crate) async fn refresh(
         .await?;
         let articles: Vec<WireArticle> =
             get(connector, token, &format!("/api/lines/{line}/kb")).await?;
+        let closing: linedesk_protocol::LineClosing =
+            get(connector, token, &format!("/api/lines/{line}/closing")).await?;
+        // A4: what the store keeps is checked here, at the boundary, like a message.
+        let phrases: Vec<String> = closing
+            .closing_phrases
+            .into_iter()
+            .filter(|p| {
+                linedesk_protocol::check_chars("", p, linedesk_protocol::MAX_CLOSING_PHRASE_CHARS)
+                    .is_ok()
+            })
+            .take(linedesk_domain::appeal::closing::MAX_CLOSING_PHRASES)
+            .collect();
         let replies: Vec<QuickReply> = replies
             .into_iter()
             .map(|r| QuickReply {
@@ -80,6 +93,7 @@ pub(crate) async fn refresh(
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.replace_quick_replies(line, &replies)?;
         s.replace_kb(line, &articles)?;
+        s.replace_closing_phrases(line, &phrases)?;
     }
     Ok(())
 }

@@ -23,8 +23,15 @@ pub(crate) fn action_of(kind: &str, payload: &serde_json::Value) -> Result<Actio
         "appeal.start" => Action::StartAppeal {
             line: number("lineId")?,
             client: number("clientId")?,
+            appeal_type: payload
+                .get("appealType")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string),
         },
         "appeal.spam" => Action::MarkSpam {
+            appeal: number("appealId")?,
+        },
+        "appeal.wait" => Action::WaitForClient {
             appeal: number("appealId")?,
         },
         "ticket.save" => Action::SaveTicket { ticket: ticket()? },

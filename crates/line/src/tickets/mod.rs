@@ -59,7 +59,7 @@ fn queue_on_line<R: Repo>(
 /// T5: a ticket's deadline is the resolution time of the level that applies to its client,
 /// counted from its registration (tickets are registered by hand: channel `manual`).
 fn deadline<R: Repo>(w: &mut Work<'_, R>, line: u64, client: u64) -> Result<i64, LineError> {
-    let level = level_for(&mut w.repo, line, client, Channel::Manual)?;
+    let level = level_for(&mut w.repo, line, client, (Channel::Manual, ""))?;
     Ok(level
         .calendar
         .add_working_time(instant(w.now_ms)?, level.resolution)

@@ -63,6 +63,26 @@ pub struct KbQuery {
     q: String,
 }
 
+/// A4/A5: the line's closing settings, for its specialists.
+pub async fn closing(
+    State(server): State<Arc<Server>>,
+    Path(line): Path<u64>,
+    headers: HeaderMap,
+) -> Response {
+    let settings = async {
+        member_of(&server, &headers, line, false).await?;
+        blocking(&server, move |s| Ok(s.closing_settings(line)?)).await
+    };
+    match settings.await {
+        Ok(s) => axum::Json(linedesk_protocol::LineClosing {
+            auto_finish_minutes: s.auto_finish_minutes,
+            closing_phrases: s.closing_phrases,
+        })
+        .into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
 pub async fn quick_replies(
     State(server): State<Arc<Server>>,
     Path(line): Path<u64>,

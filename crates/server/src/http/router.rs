@@ -19,6 +19,7 @@ pub fn router(server: Arc<Server>) -> Router {
             "/api/lines/{line}/quick-replies",
             get(super::api::quick_replies),
         )
+        .route("/api/lines/{line}/closing", get(super::api::closing))
         .route("/api/lines/{line}/kb", get(super::api::kb))
         .route(
             "/api/lines/{line}/kb/{article}",

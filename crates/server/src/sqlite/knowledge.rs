@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{id, sql_id};
 use crate::storage::{KbArticle, QuickReply, StorageError};
 
-fn known_line(conn: &Connection, line: u64) -> Result<(), StorageError> {
+pub(crate) fn known_line(conn: &Connection, line: u64) -> Result<(), StorageError> {
     conn.query_row("SELECT 1 FROM lines WHERE id = ?1", [sql_id(line)], |r| {
         r.get::<_, i64>(0)
     })

@@ -15,7 +15,7 @@ use crate::storage::StorageError;
 
 const APPEAL_COLUMNS: &str =
     "id, line_id, client_id, channel, tier, opened_at, state, holder, result, spam, stars,
-     rating_comment";
+     rating_comment, waiting_since";
 
 fn appeal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppealRow> {
     Ok(AppealRow {
@@ -31,6 +31,7 @@ fn appeal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppealRow> {
         spam: r.get(9)?,
         stars: r.get(10)?,
         rating_comment: r.get(11)?,
+        waiting_since_ms: r.get(12)?,
     })
 }
 
@@ -201,13 +202,16 @@ impl Repo for SqliteRepo<'_> {
     fn client(&mut self, client: u64) -> Result<Option<ClientRow>, RepoError> {
         run(|| {
             self.tx
-                .prepare_cached("SELECT line_id, vip, connect_id FROM clients WHERE id = ?1")?
+                .prepare_cached(
+                    "SELECT line_id, vip, connect_id, work_status FROM clients WHERE id = ?1",
+                )?
                 .query_row([sql_id(client)], |r| {
                     Ok(ClientRow {
                         id: client,
                         line: id(r.get(0)?),
                         vip: r.get(1)?,
                         connect_id: r.get(2)?,
+                        status: r.get(3)?,
                     })
                 })
                 .optional()
@@ -279,7 +283,7 @@ impl Repo for SqliteRepo<'_> {
         run(|| {
             self.tx.execute(
                 "UPDATE appeals SET state = ?2, holder = ?3, tier = ?4, result = ?5, spam = ?6,
-                    stars = ?7, rating_comment = ?8
+                    stars = ?7, rating_comment = ?8, waiting_since = ?9
                  WHERE id = ?1",
                 params![
                     sql_id(a.id),
@@ -289,7 +293,8 @@ impl Repo for SqliteRepo<'_> {
                     a.result,
                     a.spam,
                     a.stars,
-                    a.rating_comment
+                    a.rating_comment,
+                    a.waiting_since_ms
                 ],
             )?;
             Ok(())

@@ -127,7 +127,8 @@ impl SlaRepo for SqliteRepo<'_> {
             self.tx.execute(
                 "UPDATE appeal_sla SET clock = ?2, reacted_at = ?3, resolved_at = ?4,
                      reaction_risk_fired = ?5, reaction_breach_fired = ?6,
-                     resolution_risk_fired = ?7, resolution_breach_fired = ?8, next_alert_at = ?9
+                     resolution_risk_fired = ?7, resolution_breach_fired = ?8, next_alert_at = ?9,
+                     resolution_risk_at = ?10, resolution_due = ?11
                  WHERE appeal_id = ?1",
                 params![
                     sql_id(t.appeal),
@@ -139,6 +140,8 @@ impl SlaRepo for SqliteRepo<'_> {
                     t.resolution.risk_fired,
                     t.resolution.breach_fired,
                     next_alert_ms,
+                    t.resolution.risk_ms,
+                    t.resolution.due_ms,
                 ],
             )?;
             Ok(())

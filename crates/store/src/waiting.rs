@@ -1,0 +1,88 @@
+//! Waiting and closing in the app. S4: the specialist puts the open appeal they hold into
+//! "waiting for the client" (queued for the server like any appeal action, shown at once), and
+//! the server's `AppealWaiting` / `AppealResumed` keep the conversation's `waiting` flag and
+//! its moved resolution deadline ([`set`], called by the replica). A4/A5: the server's
+//! `ReplyAwaited` keeps when the appeal finishes by itself and from when the specialist may
+//! finish without the client's reaction ([`set_reply_awaited`]); the line's closing phrases
+//! are copied from the server like its quick replies.
+
+use crate::error::{Result, StoreError};
+use crate::{Store, outbox};
+
+impl Store {
+    /// S4: wait for the client in their open appeal of mine. The server refuses it (the
+    /// outbox item then fails with the reason) when the appeal is no longer mine.
+    pub fn wait_for_client(&self, line_id: i64, client_id: i64, now_ms: i64) -> Result<()> {
+        let appeal = self.open_appeal_id(line_id, client_id)?.ok_or_else(|| {
+            StoreError::invalid("appeal", "this client has no open appeal of yours")
+        })?;
+        let device = self.device_id()?;
+        let tx = self.conn.unchecked_transaction()?;
+        let payload = serde_json::json!({ "appealId": appeal });
+        outbox::push(&tx, &device, "appeal.wait", &payload, now_ms)?;
+        set(&tx, line_id, client_id, true, None)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The conversation waits (or no longer does); a resumed wait brings the moved resolution
+/// deadline.
+pub(crate) fn set(
+    tx: &rusqlite::Connection,
+    line: i64,
+    client: i64,
+    waiting: bool,
+    resolution_due: Option<i64>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE conversations SET waiting = ?3, resolution_due = COALESCE(?4, resolution_due)
+         WHERE line_id = ?1 AND client_id = ?2",
+        rusqlite::params![line, client, waiting, resolution_due],
+    )?;
+    Ok(())
+}
+
+/// A4/A5: the client's reply is awaited in the conversation's open appeal (or no longer is:
+/// both `None`).
+pub(crate) fn set_reply_awaited(
+    tx: &rusqlite::Connection,
+    line: i64,
+    client: i64,
+    auto_finish_at: Option<i64>,
+    finish_allowed_at: Option<i64>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE conversations SET auto_finish_at = ?3, finish_allowed_at = ?4
+         WHERE line_id = ?1 AND client_id = ?2",
+        rusqlite::params![line, client, auto_finish_at, finish_allowed_at],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// A4: replace the line's recommended closing phrases (in the server's order).
+    pub fn replace_closing_phrases(&self, line: i64, phrases: &[String]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM closing_phrases WHERE line_id = ?1", [line])?;
+        for (position, text) in phrases.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO closing_phrases (line_id, position, text) VALUES (?1, ?2, ?3)",
+                rusqlite::params![line, i64::try_from(position).unwrap_or(i64::MAX), text],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A4: the line's recommended closing phrases, in the server's order.
+    pub fn closing_phrases(&self, line: i64) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT text FROM closing_phrases WHERE line_id = ?1 ORDER BY position",
+        )?;
+        let phrases = stmt
+            .query_map([line], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(phrases)
+    }
+}
