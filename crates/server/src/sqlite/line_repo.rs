@@ -128,6 +128,25 @@ pub(crate) fn append(
             .query_row([sql_id(line)], |r| r.get(0))?;
         tx.prepare_cached("INSERT INTO events (line_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![sql_id(line), seq, at_ms, body])?;
+        // A6: transfers are kept beside the log for the operator statistics (migration 20).
+        if let Event::AppealTransferred {
+            appeal, from, to, ..
+        } = event
+        {
+            tx.prepare_cached(
+                "INSERT INTO appeal_transfers
+                     (line_id, seq, appeal_id, from_specialist, to_specialist, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                sql_id(line),
+                seq,
+                sql_id(*appeal),
+                sql_id(*from),
+                to.map(sql_id),
+                at_ms
+            ])?;
+        }
         Ok(id(seq))
     })
 }

@@ -123,11 +123,15 @@ impl SlaRepo for SqliteRepo<'_> {
 
     fn put_sla_timer(&mut self, t: &SlaTimer, next_alert_ms: Option<i64>) -> Result<(), RepoError> {
         let clock = serde_json::to_string(&t.clock).map_err(json_error)?;
+        // S6: the decided figures, kept for the reports (migration 20).
+        let o = super::reports::outcome_columns(t)?;
         run(|| {
             self.tx.execute(
                 "UPDATE appeal_sla SET clock = ?2, reacted_at = ?3, resolved_at = ?4,
                      reaction_risk_fired = ?5, reaction_breach_fired = ?6,
-                     resolution_risk_fired = ?7, resolution_breach_fired = ?8, next_alert_at = ?9
+                     resolution_risk_fired = ?7, resolution_breach_fired = ?8, next_alert_at = ?9,
+                     reaction_work_ms = ?10, reaction_met = ?11, resolution_work_ms = ?12,
+                     resolution_met = ?13, outcome_pending = 0
                  WHERE appeal_id = ?1",
                 params![
                     sql_id(t.appeal),
@@ -139,6 +143,10 @@ impl SlaRepo for SqliteRepo<'_> {
                     t.resolution.risk_fired,
                     t.resolution.breach_fired,
                     next_alert_ms,
+                    o.reaction_work_ms,
+                    o.reaction_met,
+                    o.resolution_work_ms,
+                    o.resolution_met,
                 ],
             )?;
             Ok(())
