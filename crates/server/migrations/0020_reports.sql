@@ -13,6 +13,7 @@ ALTER TABLE appeal_sla ADD COLUMN resolution_work_ms INTEGER;
 ALTER TABLE appeal_sla ADD COLUMN resolution_met INTEGER;
 ALTER TABLE appeal_sla ADD COLUMN outcome_pending INTEGER NOT NULL DEFAULT 0;
 UPDATE appeal_sla SET outcome_pending = 1 WHERE reacted_at IS NOT NULL OR resolved_at IS NOT NULL;
+CREATE INDEX appeal_sla_outcome_pending ON appeal_sla (appeal_id) WHERE outcome_pending = 1;
 
 -- A6: every transfer of an appeal (A3), kept from the log's `appeal_transferred` events as they
 -- are appended; those already logged are copied here.

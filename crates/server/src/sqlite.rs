@@ -962,7 +962,7 @@ impl Storage for SqliteStorage {
     }
 
     fn line_role(&self, specialist: u64, line: u64) -> Result<Option<bool>, StorageError> {
-        reports::line_role(&self.inner().conn, specialist, line)
+        reports::with_reader(self, |c| reports::line_role(c, specialist, line))
     }
 
     fn report_lines(

@@ -368,7 +368,7 @@ async fn make_supervisor(f: &Fixture, specialist: u64, on: bool) {
 }
 
 #[tokio::test]
-async fn r1_sla_operator_and_call_reports_match_the_hand_computed_week() {
+async fn r1_s6_a6_sla_operator_and_call_reports_match_the_hand_computed_week() {
     let f = fixture().await;
     make_supervisor(&f, f.anna, true).await;
     let anna = token(f.addr, "anna", "anna-pass").await;
