@@ -311,6 +311,12 @@ impl Repo for SqliteRepo<'_> {
                     a.rating_comment
                 ],
             )?;
+            // R1: the reports' copy of who holds it, spam and stars (migration 20).
+            self.tx
+                .prepare_cached(
+                    "UPDATE appeal_sla SET holder = ?2, spam = ?3, stars = ?4 WHERE appeal_id = ?1",
+                )?
+                .execute(params![sql_id(a.id), a.holder.map(sql_id), a.spam, a.stars])?;
             Ok(())
         })
     }

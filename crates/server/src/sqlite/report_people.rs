@@ -17,8 +17,9 @@ fn total(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u32> {
     Ok(count(r.get::<_, f64>(i)? as i64))
 }
 
-/// A6 over `line` for the period of `q` (appeals opened in it and finished; transfers made
-/// in it), of `q.specialist` when given.
+/// A6 over `line` for the period of `q` (appeals opened in it and finished, i.e. resolved;
+/// transfers made in it), of `q.specialist` when given. The sums read the reports' covering
+/// index of `appeal_sla` (migration 20), the comments the partial index of commented appeals.
 pub(super) fn operator_report(
     conn: &Connection,
     line: u64,
@@ -33,33 +34,35 @@ pub(super) fn operator_report(
     ];
     let sums: Vec<OperatorSums> = conn
         .prepare_cached(
-            "SELECT a.holder, sp.name, COUNT(*),
-                 TOTAL(s.reaction_work_ms), COUNT(s.reaction_work_ms),
-                 TOTAL(s.resolved_at - a.opened_at), COUNT(s.resolved_at),
-                 TOTAL(a.stars = 1), TOTAL(a.stars = 2), TOTAL(a.stars = 3),
-                 TOTAL(a.stars = 4), TOTAL(a.stars = 5)
-             FROM appeals a JOIN specialists sp ON sp.id = a.holder
-             LEFT JOIN appeal_sla s ON s.appeal_id = a.id
-             WHERE a.line_id = ?1 AND a.opened_at >= ?2 AND a.opened_at < ?3
-                 AND a.state = 'finished' AND a.spam = 0 AND (?4 IS NULL OR a.holder = ?4)
-             GROUP BY a.holder",
+            "SELECT g.*, sp.name FROM (
+                 SELECT s.holder, COUNT(*),
+                     TOTAL(s.reaction_work_ms), COUNT(s.reaction_work_ms),
+                     TOTAL(s.resolved_at - s.opened_at), COUNT(s.resolved_at),
+                     TOTAL(s.stars = 1), TOTAL(s.stars = 2), TOTAL(s.stars = 3),
+                     TOTAL(s.stars = 4), TOTAL(s.stars = 5)
+                 FROM appeal_sla s INDEXED BY appeal_sla_report
+                 WHERE s.line_id = ?1 AND s.opened_at >= ?2 AND s.opened_at < ?3
+                     AND s.resolved_at IS NOT NULL AND s.spam = 0 AND s.holder IS NOT NULL
+                     AND (?4 IS NULL OR s.holder = ?4)
+                 GROUP BY s.holder) g
+             JOIN specialists sp ON sp.id = g.holder",
         )?
         .query_map(p, |r| {
             Ok(OperatorSums {
                 specialist: id(r.get(0)?),
-                name: r.get(1)?,
-                handled: count(r.get(2)?),
-                reaction_work_ms: r.get::<_, f64>(3)? as i64,
-                reacted: count(r.get(4)?),
-                handling_ms: r.get::<_, f64>(5)? as i64,
-                timed: count(r.get(6)?),
+                handled: count(r.get(1)?),
+                reaction_work_ms: r.get::<_, f64>(2)? as i64,
+                reacted: count(r.get(3)?),
+                handling_ms: r.get::<_, f64>(4)? as i64,
+                timed: count(r.get(5)?),
                 stars: [
+                    total(r, 6)?,
                     total(r, 7)?,
                     total(r, 8)?,
                     total(r, 9)?,
                     total(r, 10)?,
-                    total(r, 11)?,
                 ],
+                name: r.get(11)?,
             })
         })?
         .collect::<Result<_, _>>()?;

@@ -176,35 +176,38 @@ pub(super) fn sla_report(
     let level = q.level.as_deref();
     let mut decided_total = 0u32;
     let sums: Vec<SlaSums> = conn
-        .prepare_cached(&format!(
-            "SELECT s.level, a.holder, COALESCE(sp.name, ''), COUNT(*),
-                 TOTAL(s.reaction_met = 1), TOTAL(s.reaction_met = 0),
-                 TOTAL(s.resolution_met = 1), TOTAL(s.resolution_met = 0),
-                 TOTAL(s.reaction_work_ms), COUNT(s.reaction_work_ms),
-                 TOTAL(s.resolution_work_ms), COUNT(s.resolution_work_ms),
-                 TOTAL(s.reaction_met = 0 OR s.resolution_met = 0)
-             FROM appeals a JOIN appeal_sla s ON s.appeal_id = a.id
-             LEFT JOIN specialists sp ON sp.id = a.holder
-             WHERE {APPEALS_OF_PERIOD}
-             GROUP BY s.level, a.holder"
-        ))?
+        .prepare_cached(
+            "SELECT g.*, COALESCE(sp.name, '') FROM (
+                 SELECT s.level, s.holder, COUNT(*),
+                     TOTAL(s.reaction_met = 1), TOTAL(s.reaction_met = 0),
+                     TOTAL(s.resolution_met = 1), TOTAL(s.resolution_met = 0),
+                     TOTAL(s.reaction_work_ms), COUNT(s.reaction_work_ms),
+                     TOTAL(s.resolution_work_ms), COUNT(s.resolution_work_ms),
+                     TOTAL(s.reaction_met = 0 OR s.resolution_met = 0)
+                 FROM appeal_sla s INDEXED BY appeal_sla_report
+                 WHERE s.line_id = ?1 AND s.opened_at >= ?2 AND s.opened_at < ?3
+                     AND s.spam = 0 AND (?4 IS NULL OR s.holder = ?4)
+                     AND (?5 IS NULL OR s.level = ?5)
+                 GROUP BY s.holder, s.level) g
+             LEFT JOIN specialists sp ON sp.id = g.holder",
+        )?
         .query_map(params![l, from, to, who, level], |r| {
             Ok((
                 SlaSums {
                     level: r.get(0)?,
                     specialist: r.get::<_, Option<i64>>(1)?.map(id),
-                    specialist_name: r.get(2)?,
-                    appeals: count(r.get(3)?),
-                    reaction_met: count(r.get::<_, f64>(4)? as i64),
-                    reaction_breached: count(r.get::<_, f64>(5)? as i64),
-                    resolution_met: count(r.get::<_, f64>(6)? as i64),
-                    resolution_breached: count(r.get::<_, f64>(7)? as i64),
-                    reaction_work_ms: r.get::<_, f64>(8)? as i64,
-                    reacted: count(r.get(9)?),
-                    resolution_work_ms: r.get::<_, f64>(10)? as i64,
-                    resolved: count(r.get(11)?),
+                    appeals: count(r.get(2)?),
+                    reaction_met: count(r.get::<_, f64>(3)? as i64),
+                    reaction_breached: count(r.get::<_, f64>(4)? as i64),
+                    resolution_met: count(r.get::<_, f64>(5)? as i64),
+                    resolution_breached: count(r.get::<_, f64>(6)? as i64),
+                    reaction_work_ms: r.get::<_, f64>(7)? as i64,
+                    reacted: count(r.get(8)?),
+                    resolution_work_ms: r.get::<_, f64>(9)? as i64,
+                    resolved: count(r.get(10)?),
+                    specialist_name: r.get(12)?,
                 },
-                count(r.get::<_, f64>(12)? as i64),
+                count(r.get::<_, f64>(11)? as i64),
             ))
         })?
         .map(|row| {
@@ -275,7 +278,9 @@ pub(super) fn sla_report(
     })
 }
 
-/// The line now: every specialist's presence and load, the queue and its oldest appeal.
+/// The line now: every specialist's presence and load, the queue and its oldest appeal. Each
+/// query says `state <> 'finished'` so that it reads the open appeals' partial index
+/// (`appeals_open`) rather than the line's whole history.
 pub(super) fn monitor(
     conn: &Connection,
     line: u64,
@@ -286,7 +291,8 @@ pub(super) fn monitor(
         .prepare_cached(
             "SELECT ls.specialist_id, sp.name, COALESCE(p.status, 'offline'), ls.max_load,
                  (SELECT COUNT(*) FROM appeals a WHERE a.line_id = ls.line_id
-                     AND a.state = 'assigned' AND a.holder = ls.specialist_id)
+                     AND a.state <> 'finished' AND a.state = 'assigned'
+                     AND a.holder = ls.specialist_id)
              FROM line_specialists ls JOIN specialists sp ON sp.id = ls.specialist_id
              LEFT JOIN presence p ON p.specialist_id = ls.specialist_id
              WHERE ls.line_id = ?1 ORDER BY sp.name, sp.id",
@@ -314,7 +320,8 @@ pub(super) fn monitor(
         .prepare_cached(
             "SELECT a.id, a.client_id, c.name, a.opened_at FROM appeals a
              JOIN clients c ON c.id = a.client_id
-             WHERE a.line_id = ?1 AND a.state = 'queued' ORDER BY a.opened_at, a.id LIMIT 1",
+             WHERE a.line_id = ?1 AND a.state <> 'finished' AND a.state = 'queued'
+             ORDER BY a.opened_at, a.id LIMIT 1",
         )?
         .query_row([l], |r| {
             Ok(WaitingAppeal {

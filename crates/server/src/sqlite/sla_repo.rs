@@ -89,8 +89,10 @@ impl SlaRepo for SqliteRepo<'_> {
             self.tx.execute(
                 "INSERT INTO appeal_sla (appeal_id, line_id, level, calendar, clock,
                      reaction_risk_at, reaction_due, resolution_risk_at, resolution_due,
-                     next_alert_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     next_alert_at, opened_at, holder, spam, stars)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, a.opened_at, a.holder, a.spam,
+                     a.stars
+                 FROM appeals a WHERE a.id = ?1",
                 params![
                     sql_id(t.appeal),
                     sql_id(t.line),
