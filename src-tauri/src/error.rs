@@ -34,6 +34,9 @@ pub enum ErrorCode {
     RateLimited,
     /// A bug or an unexpected state in the app itself.
     Internal,
+    /// The line server does not let this specialist see it (R1: another specialist's figures,
+    /// the monitor without being the line's supervisor); `rule` says which rule.
+    Forbidden,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]

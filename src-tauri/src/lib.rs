@@ -25,6 +25,7 @@ pub mod recording;
 pub mod recording_player;
 pub mod remote;
 pub mod remote_frames;
+pub mod reports;
 pub mod ringing;
 pub mod state;
 pub mod transfer;

@@ -158,6 +158,21 @@ export const commands = {
 	setRecordingPaused: (on: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_recording_paused", { on })),
 	/**  Load the recording of call `call_id` from the line server (paused at its start). */
 	playerOpen: (callId: number) => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_open", { callId })),
+	/**  The lines the specialist serves, each with whether they supervise it. */
+	reportLines: () => typedError<ReportAccess, CommandError_Serialize>(__TAURI_INVOKE("report_lines")),
+	/**  S6: SLA compliance of `line`'s appeals opened in `[from_ms, to_ms)`. */
+	reportSla: (line: number, fromMs: number, toMs: number, specialist: number | null, level: string | null) => typedError<SlaReport_Serialize, CommandError_Serialize>(__TAURI_INVOKE("report_sla", { line, fromMs, toMs, specialist, level })),
+	/**  A6: operator statistics of the period. */
+	reportOperators: (line: number, fromMs: number, toMs: number, specialist: number | null) => typedError<OperatorReport_Serialize, CommandError_Serialize>(__TAURI_INVOKE("report_operators", { line, fromMs, toMs, specialist })),
+	/**  Calls of the period with their quality. */
+	reportCalls: (line: number, fromMs: number, toMs: number, specialist: number | null) => typedError<CallReport_Serialize, CommandError_Serialize>(__TAURI_INVOKE("report_calls", { line, fromMs, toMs, specialist })),
+	/**  The line now (supervisors only): presence and load, the queue. */
+	reportMonitor: (line: number) => typedError<MonitorReport_Serialize, CommandError_Serialize>(__TAURI_INVOKE("report_monitor", { line })),
+	/**
+	 *  Save a table of a report as CSV (built by the page, `ui/src/lib/reports/csv.ts`) in the
+	 *  data dir's `exports/`, as chat files go to `downloads/`; returns the file's path.
+	 */
+	saveCsv: (fileName: string, text: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("save_csv", { fileName, text })),
 	/**  Play (or go on playing) the loaded recording on the headset. */
 	playerPlay: () => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_play")),
 	playerPause: () => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_pause")),
@@ -320,6 +335,90 @@ export type AudioDevices_Serialize = {
 
 export type Author = "specialist" | "client";
 
+/**  An appeal that missed a deadline; the app opens it (its client's chat). */
+export type BreachedAppeal = BreachedAppeal_Serialize | BreachedAppeal_Deserialize;
+
+/**  An appeal that missed a deadline; the app opens it (its client's chat). */
+export type BreachedAppeal_Deserialize = {
+	appeal: number,
+	client: number,
+	client_name: string,
+	specialist?: number | null,
+	specialist_name: string,
+	level: string,
+	opened_ms: number,
+	reaction_due_ms: number,
+	reacted_ms?: number | null,
+	/**  The resolution deadline fixed at registration (waits may have moved it later). */
+	resolution_due_ms: number,
+	resolved_ms?: number | null,
+	reaction_breached: boolean,
+	resolution_breached: boolean,
+};
+
+/**  An appeal that missed a deadline; the app opens it (its client's chat). */
+export type BreachedAppeal_Serialize = {
+	appeal: number,
+	client: number,
+	client_name: string,
+	specialist: number | null,
+	specialist_name: string,
+	level: string,
+	opened_ms: number,
+	reaction_due_ms: number,
+	reacted_ms: number | null,
+	/**  The resolution deadline fixed at registration (waits may have moved it later). */
+	resolution_due_ms: number,
+	resolved_ms: number | null,
+	reaction_breached: boolean,
+	resolution_breached: boolean,
+};
+
+/**  How many calls had a measure in `[from, to)` (`to: None`: and above). */
+export type Bucket = Bucket_Serialize | Bucket_Deserialize;
+
+/**  How many calls had a measure in `[from, to)` (`to: None`: and above). */
+export type Bucket_Deserialize = {
+	from: number,
+	to?: number | null,
+	count: number,
+};
+
+/**  How many calls had a measure in `[from, to)` (`to: None`: and above). */
+export type Bucket_Serialize = {
+	from: number,
+	to: number | null,
+	count: number,
+};
+
+/**
+ *  Quality of the measured calls (the worse party's figure of each call): MOS in hundredths,
+ *  loss in tenths of a percent, jitter in milliseconds.
+ */
+export type CallDistribution = CallDistribution_Serialize | CallDistribution_Deserialize;
+
+/**
+ *  Quality of the measured calls (the worse party's figure of each call): MOS in hundredths,
+ *  loss in tenths of a percent, jitter in milliseconds.
+ */
+export type CallDistribution_Deserialize = {
+	measured: number,
+	mos_centi: Bucket_Deserialize[],
+	loss_permille: Bucket_Deserialize[],
+	jitter_ms: Bucket_Deserialize[],
+};
+
+/**
+ *  Quality of the measured calls (the worse party's figure of each call): MOS in hundredths,
+ *  loss in tenths of a percent, jitter in milliseconds.
+ */
+export type CallDistribution_Serialize = {
+	measured: number,
+	mos_centi: Bucket_Serialize[],
+	loss_permille: Bucket_Serialize[],
+	jitter_ms: Bucket_Serialize[],
+};
+
 /**  A call in the client's timeline. */
 export type CallEntry = CallEntry_Serialize | CallEntry_Deserialize;
 
@@ -398,6 +497,124 @@ export type CallQualityEntry_Serialize = {
 	 */
 	farLossPermille: number | null,
 	farJitterMs: number | null,
+};
+
+/**
+ *  `GET /api/lines/{line}/reports/calls?from_ms&to_ms[&specialist]`: calls placed in the
+ *  period.
+ */
+export type CallReport = CallReport_Serialize | CallReport_Deserialize;
+
+/**
+ *  `GET /api/lines/{line}/reports/calls?from_ms&to_ms[&specialist]`: calls placed in the
+ *  period.
+ */
+export type CallReport_Deserialize = {
+	line: number,
+	from_ms: number,
+	to_ms: number,
+	own_only: boolean,
+	total: CallSummary_Deserialize,
+	by_specialist: CallSpecialistRow_Deserialize[],
+	distribution: CallDistribution_Deserialize,
+	/**  Newest first. */
+	calls: CallRow_Deserialize[],
+	calls_total: number,
+};
+
+/**
+ *  `GET /api/lines/{line}/reports/calls?from_ms&to_ms[&specialist]`: calls placed in the
+ *  period.
+ */
+export type CallReport_Serialize = {
+	line: number,
+	from_ms: number,
+	to_ms: number,
+	own_only: boolean,
+	total: CallSummary_Serialize,
+	by_specialist: CallSpecialistRow_Serialize[],
+	distribution: CallDistribution_Serialize,
+	/**  Newest first. */
+	calls: CallRow_Serialize[],
+	calls_total: number,
+};
+
+/**  One call; its recording plays in the app when `recording_ms` is there. */
+export type CallRow = CallRow_Serialize | CallRow_Deserialize;
+
+/**  One call; its recording plays in the app when `recording_ms` is there. */
+export type CallRow_Deserialize = {
+	call: number,
+	appeal: number,
+	client: number,
+	client_name: string,
+	specialist?: number | null,
+	specialist_name: string,
+	from_client: boolean,
+	placed_ms: number,
+	duration_ms?: number | null,
+	missed: boolean,
+	end_reason?: string | null,
+	mos_centi?: number | null,
+	loss_permille?: number | null,
+	jitter_ms?: number | null,
+	recording_ms?: number | null,
+};
+
+/**  One call; its recording plays in the app when `recording_ms` is there. */
+export type CallRow_Serialize = {
+	call: number,
+	appeal: number,
+	client: number,
+	client_name: string,
+	specialist: number | null,
+	specialist_name: string,
+	from_client: boolean,
+	placed_ms: number,
+	duration_ms: number | null,
+	missed: boolean,
+	end_reason: string | null,
+	mos_centi: number | null,
+	loss_permille: number | null,
+	jitter_ms: number | null,
+	recording_ms: number | null,
+};
+
+export type CallSpecialistRow = CallSpecialistRow_Serialize | CallSpecialistRow_Deserialize;
+
+export type CallSpecialistRow_Deserialize = {
+	specialist?: number | null,
+	name: string,
+	summary: CallSummary_Deserialize,
+};
+
+export type CallSpecialistRow_Serialize = {
+	specialist: number | null,
+	name: string,
+	summary: CallSummary_Serialize,
+};
+
+/**  Calls of a group. */
+export type CallSummary = CallSummary_Serialize | CallSummary_Deserialize;
+
+/**  Calls of a group. */
+export type CallSummary_Deserialize = {
+	calls: number,
+	answered: number,
+	/**  A client's call nobody answered (legs of a transfer not counted). */
+	missed: number,
+	total_duration_ms: number,
+	avg_duration_ms?: number | null,
+};
+
+/**  Calls of a group. */
+export type CallSummary_Serialize = {
+	calls: number,
+	answered: number,
+	/**  A client's call nobody answered (legs of a transfer not counted). */
+	missed: number,
+	total_duration_ms: number,
+	avg_duration_ms: number | null,
 };
 
 /**  What the call panel shows. */
@@ -650,6 +867,16 @@ export type CompanyCard_Serialize = {
 	supportParams: string | null,
 };
 
+/**
+ *  One deadline over a group of appeals (S6): decided in time, decided late or passed, and
+ *  neither yet.
+ */
+export type DeadlineTally = {
+	met: number,
+	breached: number,
+	in_progress: number,
+};
+
 /**  Stable error codes of the IPC boundary. Adding one means adding its translations. */
 export type ErrorCode = 
 /**  Input failed validation; `field` names which input. */
@@ -675,7 +902,12 @@ export type ErrorCode =
 /**  Too many attempts in a short time: wait and try again. */
 "rate_limited" | 
 /**  A bug or an unexpected state in the app itself. */
-"internal";
+"internal" | 
+/**
+ *  The line server does not let this specialist see it (R1: another specialist's figures,
+ *  the monitor without being the line's supervisor); `rule` says which rule.
+ */
+"forbidden";
 
 /**  One changed rectangle, a PNG as base64. */
 export type FrameTile = {
@@ -783,6 +1015,42 @@ export type Message_Serialize = {
 	file: ChatFile | null,
 };
 
+/**  `GET /api/lines/{line}/reports/monitor`: the line now (supervisors only). */
+export type MonitorReport = MonitorReport_Serialize | MonitorReport_Deserialize;
+
+/**  `GET /api/lines/{line}/reports/monitor`: the line now (supervisors only). */
+export type MonitorReport_Deserialize = {
+	line: number,
+	now_ms: number,
+	specialists: MonitorSpecialist[],
+	/**  Appeals waiting in the line's queue, and the one waiting longest. */
+	queued: number,
+	oldest_queued?: WaitingAppeal | null,
+	/**  Appeals held by a specialist now. */
+	assigned: number,
+};
+
+/**  `GET /api/lines/{line}/reports/monitor`: the line now (supervisors only). */
+export type MonitorReport_Serialize = {
+	line: number,
+	now_ms: number,
+	specialists: MonitorSpecialist[],
+	/**  Appeals waiting in the line's queue, and the one waiting longest. */
+	queued: number,
+	oldest_queued: WaitingAppeal | null,
+	/**  Appeals held by a specialist now. */
+	assigned: number,
+};
+
+export type MonitorSpecialist = {
+	specialist: number,
+	name: string,
+	status: PresenceStatus,
+	/**  Appeals of this line they hold now, and how many they may hold. */
+	open_appeals: number,
+	limit: number,
+};
+
 /**  What a notice is about: each kind has its own switch in the settings. */
 export type NoticeKind = "appeal" | "message" | "call" | "sla" | "favourite";
 
@@ -796,6 +1064,74 @@ export type NoticeRow = {
 	client: number,
 	title: string,
 	body: string,
+};
+
+/**  `GET /api/lines/{line}/reports/operators?from_ms&to_ms[&specialist]`. */
+export type OperatorReport = OperatorReport_Serialize | OperatorReport_Deserialize;
+
+/**  `GET /api/lines/{line}/reports/operators?from_ms&to_ms[&specialist]`. */
+export type OperatorReport_Deserialize = {
+	line: number,
+	from_ms: number,
+	to_ms: number,
+	own_only: boolean,
+	rows: OperatorRow_Deserialize[],
+	/**  Newest first. */
+	comments: RatingComment_Deserialize[],
+	comments_total: number,
+};
+
+/**  `GET /api/lines/{line}/reports/operators?from_ms&to_ms[&specialist]`. */
+export type OperatorReport_Serialize = {
+	line: number,
+	from_ms: number,
+	to_ms: number,
+	own_only: boolean,
+	rows: OperatorRow_Serialize[],
+	/**  Newest first. */
+	comments: RatingComment_Serialize[],
+	comments_total: number,
+};
+
+/**  A6: one specialist's finished appeals. */
+export type OperatorRow = OperatorRow_Serialize | OperatorRow_Deserialize;
+
+/**  A6: one specialist's finished appeals. */
+export type OperatorRow_Deserialize = {
+	specialist: number,
+	name: string,
+	/**  Finished (not as spam) while they held them. */
+	handled: number,
+	/**  Average working time from registration to the first reaction. */
+	avg_first_reaction_work_ms?: number | null,
+	/**  Average time from opening to finishing. */
+	avg_handling_ms?: number | null,
+	/**  Appeals they handed on (to a colleague, the queue, a level or a line). */
+	transfers: number,
+	rated: number,
+	/**  Average stars times 100 (`450` is 4.5). */
+	avg_stars_centi?: number | null,
+	/**  How many ratings gave 1, 2, 3, 4 and 5 stars. */
+	stars: [number, number, number, number, number],
+};
+
+/**  A6: one specialist's finished appeals. */
+export type OperatorRow_Serialize = {
+	specialist: number,
+	name: string,
+	/**  Finished (not as spam) while they held them. */
+	handled: number,
+	/**  Average working time from registration to the first reaction. */
+	avg_first_reaction_work_ms: number | null,
+	/**  Average time from opening to finishing. */
+	avg_handling_ms: number | null,
+	/**  Appeals they handed on (to a colleague, the queue, a level or a line). */
+	transfers: number,
+	rated: number,
+	/**  Average stars times 100 (`450` is 4.5). */
+	avg_stars_centi: number | null,
+	/**  How many ratings gave 1, 2, 3, 4 and 5 stars. */
+	stars: [number, number, number, number, number],
 };
 
 /**  What the player component shows. */
@@ -889,6 +1225,30 @@ export type QuickReply = {
 	title: string,
 	/**  May hold `{client}`, `{appeal}` and `{specialist}`, filled in by the UI. */
 	text: string,
+};
+
+export type RatingComment = RatingComment_Serialize | RatingComment_Deserialize;
+
+export type RatingComment_Deserialize = {
+	appeal: number,
+	client: number,
+	client_name: string,
+	specialist?: number | null,
+	specialist_name: string,
+	stars: number,
+	comment: string,
+	finished_ms?: number | null,
+};
+
+export type RatingComment_Serialize = {
+	appeal: number,
+	client: number,
+	client_name: string,
+	specialist: number | null,
+	specialist_name: string,
+	stars: number,
+	comment: string,
+	finished_ms: number | null,
 };
 
 /**  A stretch of a call left out of its recording: where in the recording, and how long. */
@@ -1045,6 +1405,22 @@ export type RemoteView_Serialize = {
 	connectedMs: number | null,
 };
 
+/**  `GET /api/reports/lines`: who asks and what they may see. */
+export type ReportAccess = {
+	specialist: number,
+	lines: ReportLine[],
+};
+
+/**
+ *  A line the signed-in specialist may see reports of, and whether they supervise it (then
+ *  they see everyone's figures; else only their own).
+ */
+export type ReportLine = {
+	line: number,
+	name: string,
+	supervisor: boolean,
+};
+
 export type Settings = Settings_Serialize | Settings_Deserialize;
 
 export type Settings_Deserialize = {
@@ -1109,6 +1485,104 @@ export type Settings_Serialize = {
 	 *  on the headset, so a specialist who took the headset off hears it.
 	 */
 	ringOnSpeaker: boolean,
+};
+
+/**  S6 figures of a group of appeals. */
+export type SlaFigures = SlaFigures_Serialize | SlaFigures_Deserialize;
+
+/**  S6 figures of a group of appeals. */
+export type SlaFigures_Deserialize = {
+	appeals: number,
+	reaction: DeadlineTally,
+	resolution: DeadlineTally,
+	/**  Average working time from registration to the first reaction, over reacted appeals. */
+	avg_reaction_work_ms?: number | null,
+	/**  Average working time from registration to the resolution (waits not counted). */
+	avg_resolution_work_ms?: number | null,
+};
+
+/**  S6 figures of a group of appeals. */
+export type SlaFigures_Serialize = {
+	appeals: number,
+	reaction: DeadlineTally,
+	resolution: DeadlineTally,
+	/**  Average working time from registration to the first reaction, over reacted appeals. */
+	avg_reaction_work_ms: number | null,
+	/**  Average working time from registration to the resolution (waits not counted). */
+	avg_resolution_work_ms: number | null,
+};
+
+export type SlaLevelRow = SlaLevelRow_Serialize | SlaLevelRow_Deserialize;
+
+export type SlaLevelRow_Deserialize = {
+	level: string,
+	figures: SlaFigures_Deserialize,
+};
+
+export type SlaLevelRow_Serialize = {
+	level: string,
+	figures: SlaFigures_Serialize,
+};
+
+/**
+ *  `GET /api/lines/{line}/reports/sla?from_ms&to_ms[&specialist][&level]`: appeals opened in
+ *  `[from_ms, to_ms)`, spam left out, evaluated at `now_ms`.
+ */
+export type SlaReport = SlaReport_Serialize | SlaReport_Deserialize;
+
+/**
+ *  `GET /api/lines/{line}/reports/sla?from_ms&to_ms[&specialist][&level]`: appeals opened in
+ *  `[from_ms, to_ms)`, spam left out, evaluated at `now_ms`.
+ */
+export type SlaReport_Deserialize = {
+	line: number,
+	from_ms: number,
+	to_ms: number,
+	now_ms: number,
+	/**  Only the asker's own appeals (not a supervisor of the line). */
+	own_only: boolean,
+	total: SlaFigures_Deserialize,
+	by_level: SlaLevelRow_Deserialize[],
+	by_specialist: SlaSpecialistRow_Deserialize[],
+	/**  Newest first. */
+	breached: BreachedAppeal_Deserialize[],
+	breached_total: number,
+};
+
+/**
+ *  `GET /api/lines/{line}/reports/sla?from_ms&to_ms[&specialist][&level]`: appeals opened in
+ *  `[from_ms, to_ms)`, spam left out, evaluated at `now_ms`.
+ */
+export type SlaReport_Serialize = {
+	line: number,
+	from_ms: number,
+	to_ms: number,
+	now_ms: number,
+	/**  Only the asker's own appeals (not a supervisor of the line). */
+	own_only: boolean,
+	total: SlaFigures_Serialize,
+	by_level: SlaLevelRow_Serialize[],
+	by_specialist: SlaSpecialistRow_Serialize[],
+	/**  Newest first. */
+	breached: BreachedAppeal_Serialize[],
+	breached_total: number,
+};
+
+/**  A specialist's row; `specialist` is `None` for appeals nobody held (left in the queue). */
+export type SlaSpecialistRow = SlaSpecialistRow_Serialize | SlaSpecialistRow_Deserialize;
+
+/**  A specialist's row; `specialist` is `None` for appeals nobody held (left in the queue). */
+export type SlaSpecialistRow_Deserialize = {
+	specialist?: number | null,
+	name: string,
+	figures: SlaFigures_Deserialize,
+};
+
+/**  A specialist's row; `specialist` is `None` for appeals nobody held (left in the queue). */
+export type SlaSpecialistRow_Serialize = {
+	specialist: number | null,
+	name: string,
+	figures: SlaFigures_Serialize,
 };
 
 /**  A specialist (support engineer). */
@@ -1375,6 +1849,13 @@ export type VoiceProcessing = {
 	noiseSuppression: boolean,
 	/**  The specialist's voice kept at a steady level. */
 	gainControl: boolean,
+};
+
+export type WaitingAppeal = {
+	appeal: number,
+	client: number,
+	client_name: string,
+	opened_ms: number,
 };
 
 /* Tauri Specta runtime */

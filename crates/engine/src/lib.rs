@@ -65,4 +65,6 @@ pub use queue::UploadQueue;
 pub use report::{CallReport, DelaySource};
 pub use session::{CallSession, Impairment, Levels, LiveQuality, MEDIA_STALL, SessionConfig, Side};
 pub use shared_io::SharedIo;
-pub use upload::{Uploaded, download_recording, upload_recording, upload_recording_with_gaps};
+pub use upload::{
+    Uploaded, download_recording, get_with_token, upload_recording, upload_recording_with_gaps,
+};

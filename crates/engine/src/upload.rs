@@ -118,6 +118,25 @@ pub async fn download_recording(
     Ok(bytes.to_vec())
 }
 
+/// `GET path` of `server` with the session's bearer token: the status and the body as they
+/// came (the reports of `crates/server/src/http/reports.rs`, whose refusals the caller reads).
+pub async fn get_with_token(
+    server: &Connector,
+    token: &str,
+    path: &str,
+) -> Result<(u16, Vec<u8>), EngineError> {
+    let (status, bytes) = request(
+        server,
+        hyper::Method::GET,
+        path,
+        Some(token),
+        "application/json",
+        Vec::new(),
+    )
+    .await?;
+    Ok((status.as_u16(), bytes.to_vec()))
+}
+
 /// `POST /api/login`: the bearer token.
 pub async fn login(server: &Connector, login: &str, password: &str) -> Result<String, EngineError> {
     let body = serde_json::json!({ "login": login, "password": password }).to_string();

@@ -1,7 +1,7 @@
 //! What the SLA rules (S2-S5) read and write, as a backend implements it (a part of
 //! [`Repo`](crate::Repo)): a line's levels and each appeal's stored timer.
 
-use linedesk_domain::sla::{SlaClock, SupportLevel};
+use linedesk_domain::sla::{SlaClock, SlaOutcome, SupportLevel, parse_calendar};
 
 use crate::error::RepoError;
 
@@ -62,4 +62,16 @@ pub trait SlaRepo {
     ) -> Result<(), RepoError>;
     /// The timers whose next look is due at `now_ms`, earliest first.
     fn due_sla_timers(&mut self, now_ms: i64) -> Result<Vec<SlaTimer>, RepoError>;
+}
+
+/// S6: the decided part of `t` (working times and met or not), which a backend keeps beside
+/// the timer so reports sum it instead of walking calendars.
+pub fn sla_outcome(t: &SlaTimer) -> Result<SlaOutcome, crate::LineError> {
+    if t.clock.reacted_at().is_none() && t.clock.resolved_at().is_none() {
+        return Ok(SlaOutcome::default());
+    }
+    let calendar = parse_calendar(&t.calendar).map_err(|e| {
+        crate::LineError::Invalid(format!("the SLA calendar of appeal {}: {e}", t.appeal))
+    })?;
+    SlaOutcome::of(&t.clock, &calendar).map_err(|e| crate::LineError::Invalid(e.to_string()))
 }

@@ -24,6 +24,7 @@ pub use call::{
     MAX_RECORDING_GAPS, MAX_SDP_BYTES, MAX_SDP_MID_BYTES, RecordingGap, SignalPayload,
 };
 mod remote;
+pub mod reports;
 pub use guest::GuestSignIn;
 pub use ice::{
     IceServer, IceServerError, MAX_ICE_FIELD_BYTES, MAX_ICE_SERVERS, MAX_ICE_URLS,

@@ -153,6 +153,8 @@ pub fn seed_if_empty(
         let line_id = storage.add_line(&line.name)?;
         lines.push(line_id);
         storage.serve_line(specialist, line_id, 10, 8)?;
+        // The demo's specialist supervises its lines: the Reports view shows the whole line.
+        storage.set_supervisor(specialist, line_id, true)?;
         for colleague in &colleagues {
             storage.serve_line(*colleague, line_id, 5, 5)?;
         }

@@ -109,6 +109,18 @@ enum Command {
         #[arg(long)]
         line: u64,
     },
+    /// Make a specialist a supervisor of a line (reports of everyone, the monitor), or no
+    /// longer (`--off`).
+    SetSupervisor {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        line: u64,
+        #[arg(long)]
+        off: bool,
+    },
     /// Add a line; prints its id.
     AddLine {
         #[command(flatten)]
@@ -439,6 +451,30 @@ fn run(command: Command) -> Result<(), String> {
                 "{login} no longer serves line {line}; {} appeal move(s)",
                 events.len()
             );
+            Ok(())
+        }
+        Command::SetSupervisor {
+            data,
+            login,
+            line,
+            off,
+        } => {
+            let s = data.open()?;
+            let specialist = s
+                .account_by_login(&login)
+                .map_err(e)?
+                .map(|a| a.subject)
+                .filter(|subject| subject.role == linedesk_protocol::Role::Specialist)
+                .ok_or_else(|| format!("no specialist with the login {login:?}"))?;
+            if !s.set_supervisor(specialist.id, line, !off).map_err(e)? {
+                return Err(format!("{login} does not serve line {line}"));
+            }
+            let now = if off {
+                "no longer supervises"
+            } else {
+                "supervises"
+            };
+            println!("{login} {now} line {line}");
             Ok(())
         }
         Command::AddLine { data, name } => {

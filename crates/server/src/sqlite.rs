@@ -45,6 +45,8 @@ pub(crate) mod line_repo;
 pub mod migrations;
 mod reader;
 pub(crate) mod remote_repo;
+mod report_people;
+mod reports;
 mod sla_repo;
 mod ticket_repo;
 
@@ -215,6 +217,7 @@ impl SqliteStorage {
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
         )?;
         migrations::migrate(&mut conn, now_ms())?;
+        reports::fill_outcomes(&mut conn)?;
         let routing = linedesk_line::rebuild_routing(&mut SqliteRepo { tx: &conn })?;
         let inner = Arc::new(Mutex::new(Inner { conn, routing }));
         Ok(SqliteStorage {
@@ -964,6 +967,68 @@ impl Storage for SqliteStorage {
 
     fn resync_team(&self, line: u64, specialist: u64) -> Result<bool, StorageError> {
         account_admin::resync_team(&mut self.inner(), line, specialist)
+    }
+
+    fn set_supervisor(
+        &self,
+        specialist: u64,
+        line: u64,
+        supervisor: bool,
+    ) -> Result<bool, StorageError> {
+        reports::set_supervisor(&self.inner().conn, specialist, line, supervisor)
+    }
+
+    fn line_role(&self, specialist: u64, line: u64) -> Result<Option<bool>, StorageError> {
+        reports::with_reader(self, |c| reports::line_role(c, specialist, line))
+    }
+
+    fn report_lines(
+        &self,
+        specialist: u64,
+    ) -> Result<Vec<linedesk_protocol::reports::ReportLine>, StorageError> {
+        reports::with_reader(self, |c| reports::report_lines(c, specialist))
+    }
+
+    fn sla_report(
+        &self,
+        line: u64,
+        query: &linedesk_line::reports::ReportQuery,
+        own_only: bool,
+        now_ms: i64,
+    ) -> Result<linedesk_protocol::reports::SlaReport, StorageError> {
+        reports::with_reader(self, |c| {
+            reports::sla_report(c, line, query, own_only, now_ms)
+        })
+    }
+
+    fn operator_report(
+        &self,
+        line: u64,
+        query: &linedesk_line::reports::ReportQuery,
+        own_only: bool,
+    ) -> Result<linedesk_protocol::reports::OperatorReport, StorageError> {
+        reports::with_reader(self, |c| {
+            report_people::operator_report(c, line, query, own_only)
+        })
+    }
+
+    fn call_report(
+        &self,
+        line: u64,
+        query: &linedesk_line::reports::ReportQuery,
+        own_only: bool,
+    ) -> Result<linedesk_protocol::reports::CallReport, StorageError> {
+        reports::with_reader(self, |c| {
+            report_people::call_report(c, line, query, own_only)
+        })
+    }
+
+    fn monitor(
+        &self,
+        line: u64,
+        now_ms: i64,
+    ) -> Result<linedesk_protocol::reports::MonitorReport, StorageError> {
+        reports::with_reader(self, |c| reports::monitor(c, line, now_ms))
     }
 
     fn blob_meta(

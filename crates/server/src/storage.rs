@@ -452,4 +452,48 @@ pub trait Storage: Send + Sync + 'static {
     /// Up to `len` bytes of a blob from `offset` (empty past its end), read without holding
     /// the writers' lock, so a download is streamed in chunks.
     fn blob_chunk(&self, blob: BlobId, offset: u64, len: usize) -> Result<Vec<u8>, StorageError>;
+    // --- R1: the supervisor's reports (issue 15). ---
+    /// Make `specialist` a supervisor of `line` or not; false when they do not serve it.
+    fn set_supervisor(
+        &self,
+        specialist: u64,
+        line: u64,
+        supervisor: bool,
+    ) -> Result<bool, StorageError>;
+    /// `None` when `specialist` does not serve `line`, else whether they supervise it.
+    fn line_role(&self, specialist: u64, line: u64) -> Result<Option<bool>, StorageError>;
+    /// The lines `specialist` serves, each with whether they supervise it.
+    fn report_lines(
+        &self,
+        specialist: u64,
+    ) -> Result<Vec<linedesk_protocol::reports::ReportLine>, StorageError>;
+    /// S6 over `line`'s appeals opened in the query's period (scoped already:
+    /// `linedesk_line::reports::scope`), evaluated at `now_ms`.
+    fn sla_report(
+        &self,
+        line: u64,
+        query: &linedesk_line::reports::ReportQuery,
+        own_only: bool,
+        now_ms: i64,
+    ) -> Result<linedesk_protocol::reports::SlaReport, StorageError>;
+    /// A6 over `line`'s finished appeals of the period.
+    fn operator_report(
+        &self,
+        line: u64,
+        query: &linedesk_line::reports::ReportQuery,
+        own_only: bool,
+    ) -> Result<linedesk_protocol::reports::OperatorReport, StorageError>;
+    /// `line`'s calls placed in the period, with their quality.
+    fn call_report(
+        &self,
+        line: u64,
+        query: &linedesk_line::reports::ReportQuery,
+        own_only: bool,
+    ) -> Result<linedesk_protocol::reports::CallReport, StorageError>;
+    /// `line` now: presence and load of its specialists, its queue.
+    fn monitor(
+        &self,
+        line: u64,
+        now_ms: i64,
+    ) -> Result<linedesk_protocol::reports::MonitorReport, StorageError>;
 }

@@ -117,3 +117,104 @@ fn a_password_from_the_environment_is_stored_like_one_from_the_flag() {
     assert!(verify_password("another-secret", &stored("anna")));
     assert!(!verify_password("secret-from-env", &stored("anna")));
 }
+
+/// R1: `set-supervisor` grants and takes back the supervisor role of a line the specialist
+/// serves, and refuses a line they do not serve or an unknown login.
+#[test]
+fn r1_set_supervisor_grants_and_takes_back_the_role() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    for name in ["Линия", "Другая"] {
+        let line = run(&["add-line", "--data-dir", data, "--name", name], &[]);
+        assert!(line.status.success(), "{}", stderr(&line));
+    }
+    let add = run(
+        &[
+            "add-specialist",
+            "--data-dir",
+            data,
+            "--login",
+            "anna",
+            "--name",
+            "Анна",
+            "--lines",
+            "1",
+        ],
+        &[("LINEDESK_PASSWORD", "secret")],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let role = || {
+        let storage = SqliteStorage::open(&dir.path().join("server.db")).expect("open");
+        let anna = storage
+            .account_by_login("anna")
+            .expect("read")
+            .expect("anna")
+            .subject
+            .id;
+        storage.line_role(anna, 1).expect("role")
+    };
+    assert_eq!(role(), Some(false));
+    let grant = run(
+        &[
+            "set-supervisor",
+            "--data-dir",
+            data,
+            "--login",
+            "anna",
+            "--line",
+            "1",
+        ],
+        &[],
+    );
+    assert!(grant.status.success(), "{}", stderr(&grant));
+    assert!(String::from_utf8_lossy(&grant.stdout).contains("anna supervises line 1"));
+    assert_eq!(role(), Some(true));
+    let off = [
+        "set-supervisor",
+        "--data-dir",
+        data,
+        "--login",
+        "anna",
+        "--line",
+        "1",
+        "--off",
+    ];
+    assert!(run(&off, &[]).status.success());
+    assert_eq!(role(), Some(false));
+    let other = run(
+        &[
+            "set-supervisor",
+            "--data-dir",
+            data,
+            "--login",
+            "anna",
+            "--line",
+            "2",
+        ],
+        &[],
+    );
+    assert!(!other.status.success());
+    assert!(
+        stderr(&other).contains("does not serve line 2"),
+        "{}",
+        stderr(&other)
+    );
+    let nobody = run(
+        &[
+            "set-supervisor",
+            "--data-dir",
+            data,
+            "--login",
+            "bob",
+            "--line",
+            "1",
+        ],
+        &[],
+    );
+    assert!(!nobody.status.success());
+    assert!(
+        stderr(&nobody).contains("no specialist"),
+        "{}",
+        stderr(&nobody)
+    );
+}

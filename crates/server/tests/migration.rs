@@ -2,7 +2,9 @@
 //! ticket queue and the built-in SLA level (migration 4), keeps its tokens and gains admins and
 //! revocations (migration 5); a migration-6 database gains calls (migration 7); a migration-7
 //! database keeps its calls and gains their statistics and recordings (migration 8); a
-//! migration-8 database keeps its clients and appeals and gains remote sessions (migration 10).
+//! migration-8 database keeps its clients and appeals and gains remote sessions (migration 10);
+//! a migration-17 database's decided SLA timers and logged transfers reach the reports
+//! (migration 20).
 
 use linedesk_protocol::{Action, Event};
 use linedesk_server::app::now_ms;
@@ -433,4 +435,99 @@ fn a_newer_database_is_refused() {
         SqliteStorage::open(&path),
         Err(StorageError::NewerThanKnown { found: 999, .. })
     ));
+}
+
+/// R1 (migration 20): a migration-17 database's decided SLA timers get their figures at the
+/// first open, and the transfers already in its log count in the operator statistics.
+#[test]
+fn a_version_17_database_reports_its_decided_appeals_and_logged_transfers() {
+    use linedesk_domain::sla::{SlaClock, SupportLevel, parse_calendar, parse_duration};
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("server.db");
+    let hour = 3_600_000i64;
+    // Monday 2026-11-23 10:00 UTC: answered at 10:30, finished at 15:00 (5 h: breached).
+    let opened = 1_795_428_000_000i64;
+    let level = SupportLevel {
+        name: "Default".into(),
+        calendar: parse_calendar("tz UTC; Mon-Fri 09-18").expect("calendar"),
+        reaction: parse_duration("1h").expect("1h"),
+        resolution: parse_duration("4h").expect("4h"),
+        conditions: Default::default(),
+    };
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).expect("time");
+    let mut clock = SlaClock::start(&level, at(opened)).expect("clock");
+    clock.record_reaction(at(opened + hour / 2));
+    clock
+        .resolve(at(opened + 5 * hour), &level.calendar)
+        .expect("resolve");
+    let clock = serde_json::to_string(&clock).expect("json");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        for m in linedesk_server::sqlite::migrations::MIGRATIONS
+            .iter()
+            .filter(|m| m.version <= 17)
+        {
+            conn.execute_batch(m.sql).expect("old migration");
+        }
+        conn.pragma_update(None, "user_version", 17)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO lines (name) VALUES ('Линия');
+             INSERT INTO clients (line_id, name) VALUES (1, 'Иванова');
+             INSERT INTO specialists (login, password_hash, name) VALUES ('anna', 'x', 'Анна');
+             INSERT INTO specialists (login, password_hash, name) VALUES ('vera', 'x', 'Вера');
+             INSERT INTO line_specialists (line_id, specialist_id) VALUES (1, 1), (1, 2);",
+        )
+        .expect("old data");
+        conn.execute(
+            "INSERT INTO appeals (line_id, client_id, state, holder, opened_at, result)
+             VALUES (1, 1, 'finished', 2, ?1, 'ok')",
+            [opened],
+        )
+        .expect("appeal");
+        conn.execute(
+            "INSERT INTO appeal_sla (appeal_id, line_id, level, calendar, clock, reaction_risk_at,
+                 reaction_due, resolution_risk_at, resolution_due, reacted_at, resolved_at)
+             VALUES (1, 1, 'Default', 'tz UTC; Mon-Fri 09-18', ?1, 0, ?2, 0, ?3, ?4, ?5)",
+            rusqlite::params![
+                clock,
+                opened + hour,
+                opened + 4 * hour,
+                opened + hour / 2,
+                opened + 5 * hour
+            ],
+        )
+        .expect("timer");
+        conn.execute(
+            "INSERT INTO events (line_id, seq, at, body) VALUES (1, 1, ?1, ?2)",
+            rusqlite::params![
+                opened + hour / 4,
+                r#"{"kind":"appeal_transferred","appeal":1,"client":1,"from":1,"to":2,"reason":"к Вере"}"#
+            ],
+        )
+        .expect("event");
+    }
+    let s = SqliteStorage::open(&path).expect("migrate");
+    let query = linedesk_line::reports::ReportQuery {
+        from_ms: opened - hour,
+        to_ms: opened + 24 * hour,
+        specialist: None,
+        level: None,
+    };
+    let sla = s.sla_report(1, &query, false, now_ms()).expect("sla");
+    assert_eq!(sla.total.appeals, 1);
+    assert_eq!(
+        (sla.total.reaction.met, sla.total.resolution.breached),
+        (1, 1)
+    );
+    assert_eq!(sla.total.avg_reaction_work_ms, Some(hour / 2));
+    assert_eq!(sla.total.avg_resolution_work_ms, Some(5 * hour));
+    let ops = s.operator_report(1, &query, false).expect("operators");
+    let rows: Vec<(u64, u32, u32)> = ops
+        .rows
+        .iter()
+        .map(|r| (r.specialist, r.handled, r.transfers))
+        .collect();
+    assert_eq!(rows, [(1, 0, 1), (2, 1, 0)]);
+    assert_eq!(s.line_role(1, 1).expect("role"), Some(false));
 }

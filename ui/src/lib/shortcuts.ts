@@ -13,6 +13,7 @@ export type ShortcutAction =
   | "view-clients"
   | "view-appeals"
   | "view-tickets"
+  | "view-reports"
   | "mute"
   | "hold"
   | "help";
@@ -39,6 +40,7 @@ export const SHORTCUTS: Shortcut[] = [
   { action: "view-clients", keys: "Alt+1", matches: alt("1") },
   { action: "view-appeals", keys: "Alt+2", matches: alt("2") },
   { action: "view-tickets", keys: "Alt+3", matches: alt("3") },
+  { action: "view-reports", keys: "Alt+4", matches: alt("4") },
   // The call in progress (the call panel handles them): mute the microphone, hold the call.
   { action: "mute", keys: "Alt+M", matches: alt("m") },
   { action: "hold", keys: "Alt+O", matches: alt("o") },

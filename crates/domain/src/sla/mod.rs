@@ -5,6 +5,7 @@
 //! - [`level`]: [`SupportLevel`]s and the ordered [`LevelSet`] that picks one per appeal (S5).
 //! - [`clock`]: an appeal's [`SlaClock`]: deadlines fixed at registration (S3), waits (S4),
 //!   evaluation at `now` (S6).
+//! - [`outcome`]: an appeal's decided deadlines and working times, kept for reports (S6).
 //! - [`report`]: compliance tallied per level, specialist or line (S6).
 //! - [`notation`] and [`case`]: the text forms of calendars, durations and hand-checked cases.
 
@@ -13,6 +14,7 @@ pub mod case;
 pub mod clock;
 pub mod level;
 pub mod notation;
+pub mod outcome;
 pub mod report;
 
 pub use calendar::{BusinessCalendar, CalendarError, Shift};
@@ -20,4 +22,5 @@ pub use case::{CaseMismatch, Expectation, SlaCase, parse_case, parse_cases};
 pub use clock::{ClockError, DeadlineStatus, Deadlines, SlaClock, SlaEvaluation};
 pub use level::{AppealFacts, Conditions, DEFAULT_LEVEL, LevelError, LevelSet, SupportLevel};
 pub use notation::{NotationError, format_duration, parse_calendar, parse_duration};
+pub use outcome::SlaOutcome;
 pub use report::{Compliance, ComplianceReport, StatusCounts};

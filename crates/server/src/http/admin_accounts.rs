@@ -13,6 +13,9 @@
 //!   line; the appeals they hold there go to colleagues or the queue (with events), and their
 //!   live sessions drop the line. 200 `{moved}` (how many events), 400 when they did not
 //!   serve it.
+//! - `PUT /api/admin/lines/{line}/specialists/{id}/supervisor` `{supervisor: bool}`: the
+//!   specialist supervises the line (R1: everyone's figures in the reports, the monitor) or no
+//!   longer does; 200 `{supervisor}`, 404 when they do not serve the line.
 
 use std::sync::Arc;
 
@@ -21,7 +24,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, post};
+use axum::routing::{delete, post, put};
 use linedesk_protocol::{ErrorCode, Role};
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +43,10 @@ pub fn routes() -> Router<Arc<Server>> {
         .route(
             "/api/admin/lines/{line}/specialists/{specialist}",
             delete(remove_from_line),
+        )
+        .route(
+            "/api/admin/lines/{line}/specialists/{specialist}/supervisor",
+            put(set_supervisor),
         )
 }
 
@@ -169,6 +176,36 @@ async fn remove_from_line(
         Ok(Removed {
             moved: events.len(),
         })
+    };
+    answer(done.await)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Supervisor {
+    supervisor: bool,
+}
+
+async fn set_supervisor(
+    State(server): State<Arc<Server>>,
+    Path((line, specialist)): Path<(u64, u64)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let done = async {
+        require_admin(&server, &headers).await?;
+        let asked: Supervisor = read_json(&server, &headers, body, "a supervisor flag").await?;
+        let supervisor = asked.supervisor;
+        let served = blocking(&server, move |s| {
+            Ok(s.set_supervisor(specialist, line, supervisor)?)
+        })
+        .await?;
+        if !served {
+            return Err(Refusal::not_found(format!(
+                "specialist {specialist} does not serve line {line}"
+            )));
+        }
+        Ok(Supervisor { supervisor })
     };
     answer(done.await)
 }

@@ -30,6 +30,7 @@ pub mod ice;
 pub mod login;
 mod origin;
 pub mod recordings;
+pub mod reports;
 mod router;
 mod serve;
 pub mod token;

@@ -129,6 +129,25 @@ pub(crate) fn append(
             .query_row([sql_id(line)], |r| r.get(0))?;
         tx.prepare_cached("INSERT INTO events (line_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![sql_id(line), seq, at_ms, body])?;
+        // A6: transfers are kept beside the log for the operator statistics (migration 20).
+        if let Event::AppealTransferred {
+            appeal, from, to, ..
+        } = event
+        {
+            tx.prepare_cached(
+                "INSERT INTO appeal_transfers
+                     (line_id, seq, appeal_id, from_specialist, to_specialist, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                sql_id(line),
+                seq,
+                sql_id(*appeal),
+                sql_id(*from),
+                to.map(sql_id),
+                at_ms
+            ])?;
+        }
         Ok(id(seq))
     })
 }
@@ -297,6 +316,12 @@ impl Repo for SqliteRepo<'_> {
                     a.waiting_since_ms
                 ],
             )?;
+            // R1: the reports' copy of who holds it, spam and stars (migration 20).
+            self.tx
+                .prepare_cached(
+                    "UPDATE appeal_sla SET holder = ?2, spam = ?3, stars = ?4 WHERE appeal_id = ?1",
+                )?
+                .execute(params![sql_id(a.id), a.holder.map(sql_id), a.spam, a.stars])?;
             Ok(())
         })
     }

@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_unanswered"),
     migration!(17, "0017_call_far_side"),
     migration!(19, "0019_waiting"),
+    migration!(20, "0020_reports"),
 ];
 
 pub fn latest_version() -> i64 {

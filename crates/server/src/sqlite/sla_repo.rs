@@ -89,8 +89,10 @@ impl SlaRepo for SqliteRepo<'_> {
             self.tx.execute(
                 "INSERT INTO appeal_sla (appeal_id, line_id, level, calendar, clock,
                      reaction_risk_at, reaction_due, resolution_risk_at, resolution_due,
-                     next_alert_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     next_alert_at, opened_at, holder, spam, stars)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, a.opened_at, a.holder, a.spam,
+                     a.stars
+                 FROM appeals a WHERE a.id = ?1",
                 params![
                     sql_id(t.appeal),
                     sql_id(t.line),
@@ -123,12 +125,16 @@ impl SlaRepo for SqliteRepo<'_> {
 
     fn put_sla_timer(&mut self, t: &SlaTimer, next_alert_ms: Option<i64>) -> Result<(), RepoError> {
         let clock = serde_json::to_string(&t.clock).map_err(json_error)?;
+        // S6: the decided figures, kept for the reports (migration 20).
+        let o = super::reports::outcome_columns(t)?;
         run(|| {
             self.tx.execute(
                 "UPDATE appeal_sla SET clock = ?2, reacted_at = ?3, resolved_at = ?4,
                      reaction_risk_fired = ?5, reaction_breach_fired = ?6,
                      resolution_risk_fired = ?7, resolution_breach_fired = ?8, next_alert_at = ?9,
-                     resolution_risk_at = ?10, resolution_due = ?11
+                     resolution_risk_at = ?10, resolution_due = ?11,
+                     reaction_work_ms = ?12, reaction_met = ?13, resolution_work_ms = ?14,
+                     resolution_met = ?15, outcome_pending = 0
                  WHERE appeal_id = ?1",
                 params![
                     sql_id(t.appeal),
@@ -142,6 +148,10 @@ impl SlaRepo for SqliteRepo<'_> {
                     next_alert_ms,
                     t.resolution.risk_ms,
                     t.resolution.due_ms,
+                    o.reaction_work_ms,
+                    o.reaction_met,
+                    o.resolution_work_ms,
+                    o.resolution_met,
                 ],
             )?;
             Ok(())
