@@ -785,7 +785,7 @@ fn acknowledged_messages_become_sent_and_refused_actions_step_aside() {
 }
 
 #[test]
-fn voice_processing_is_on_until_switched_off_and_survives_a_restart() {
+fn voice_processing_is_off_until_switched_on_and_survives_a_restart() {
     use linedesk_store::VoiceProcessing;
     let (_dir, path) = temp_db();
     let store = Store::open(&path).expect("open");
@@ -793,7 +793,7 @@ fn voice_processing_is_on_until_switched_off_and_survives_a_restart() {
         store.voice_processing().expect("read"),
         VoiceProcessing::default()
     );
-    assert!(VoiceProcessing::default().echo_cancellation);
+    assert!(!VoiceProcessing::default().echo_cancellation);
     let off = VoiceProcessing {
         echo_cancellation: true,
         noise_suppression: false,
