@@ -19,6 +19,7 @@ async fn call(dir: &std::path::Path, talk: &[f32], processing: Stages) -> Outcom
         length: None,
         impairment: None,
         dir: dir.to_path_buf(),
+        codec: Default::default(),
         ice: Default::default(),
         relay_only: false,
         processing,

@@ -71,6 +71,8 @@ async fn call_at_5_percent(dir: &Path, talk: &[f32], fec: bool) -> f64 {
         },
         ice: Default::default(),
         relay_only: false,
+        processing: Default::default(),
+        client_echo: None,
     })
     .await
     .expect("the loopback call");

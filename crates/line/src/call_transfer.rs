@@ -167,7 +167,7 @@ pub(crate) fn answered<R: Repo>(
             to: specialist,
         },
     )?;
-    end(w, &first, Role::Specialist, CallEndReason::Transferred)
+    crate::calls::record_end(w, &first, Role::Specialist, CallEndReason::Transferred)
 }
 
 /// `call` ended: a leg of it still ringing ends `cancelled` with it.
@@ -180,29 +180,7 @@ pub(crate) fn call_ended<R: Repo>(
         return Ok(());
     };
     match w.repo.call(leg)? {
-        Some(leg) => end(w, &leg, by, CallEndReason::Cancelled),
+        Some(leg) => crate::calls::record_end(w, &leg, by, CallEndReason::Cancelled),
         None => Ok(()),
     }
-}
-
-fn end<R: Repo>(
-    w: &mut Work<'_, R>,
-    c: &CallRecord,
-    by: Role,
-    reason: CallEndReason,
-) -> Result<(), LineError> {
-    let connected_at = w.repo.call_connected_at(c.id)?;
-    w.repo.call_ended(c.id, w.now_ms, reason)?;
-    w.append(
-        c.line,
-        Event::CallEnded {
-            call: c.id,
-            appeal: c.appeal,
-            client: c.client,
-            specialist: c.specialist,
-            by,
-            reason,
-            connected_ms: connected_at.map(|t| (w.now_ms - t).max(0)),
-        },
-    )
 }

@@ -202,8 +202,20 @@ pub(crate) fn hang_up<R: Repo>(
 }
 
 /// The call `c` ends now, `by` a side, for `reason`: stored and announced to both parties
-/// (a hang-up, or the line's ring time running out, `crate::unanswered`).
+/// (a hang-up, or the line's ring time running out, `crate::unanswered`); a transfer of it
+/// still ringing the colleague ends with it.
 pub(crate) fn close_call<R: Repo>(
+    w: &mut Work<'_, R>,
+    c: &CallRecord,
+    by: Role,
+    reason: CallEndReason,
+) -> Result<(), LineError> {
+    record_end(w, c, by, reason)?;
+    crate::call_transfer::call_ended(w, c, by)
+}
+
+/// The call `c` ends now: stored and announced, nothing else follows from it.
+pub(crate) fn record_end<R: Repo>(
     w: &mut Work<'_, R>,
     c: &CallRecord,
     by: Role,
@@ -222,9 +234,7 @@ pub(crate) fn close_call<R: Repo>(
             reason,
             connected_ms: connected_at.map(|t| (w.now_ms - t).max(0)),
         },
-    )?;
-    // A transfer of it still ringing the colleague ends with it.
-    crate::call_transfer::call_ended(w, &c, actor.role)
+    )
 }
 
 /// `RequestCallBack`: a client asks their line to call them back (nobody took their call, or
