@@ -264,9 +264,10 @@ pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
     };
     let session = |side, name: &str, seed| {
         let mut c = SessionConfig::new(side, config.dir.join(name));
-        // Each side's own seed, drawn from the configured one: another seed, other losses.
+        // Each side's own seed, drawn from the configured one (another seed, other losses):
+        // seed 1 gives the specialist 1 and the client 2, the seeds every run used before.
         c.impairment = config.impairment.map(|i| Impairment {
-            seed: i.seed.wrapping_mul(2).wrapping_add(seed),
+            seed: i.seed.wrapping_mul(2).wrapping_sub(1).wrapping_add(seed),
             ..i
         });
         c.codec = config.codec;
