@@ -239,6 +239,15 @@ pub struct Outcome {
     pub client_token: String,
 }
 
+impl Outcome {
+    /// The mouth-to-ear delay from how far the client's speaker output lags the specialist's
+    /// microphone *as sample positions* (`heard_lag`, e.g. by cross-correlation): the client's
+    /// output starts `client_started_later` after the microphone's, so that much is added.
+    pub fn mouth_to_ear(&self, heard_lag: Duration) -> Duration {
+        heard_lag + self.client_started_later
+    }
+}
+
 /// Run the whole call: connect, talk for the length, hang up, report the statistics to the
 /// server from both sides, upload the specialist's recording through the queue.
 pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
@@ -255,7 +264,12 @@ pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
     };
     let session = |side, name: &str, seed| {
         let mut c = SessionConfig::new(side, config.dir.join(name));
-        c.impairment = config.impairment.map(|i| Impairment { seed, ..i });
+        // Each side's own seed, drawn from the configured one (another seed, other losses):
+        // seed 1 gives the specialist 1 and the client 2, the seeds every run used before.
+        c.impairment = config.impairment.map(|i| Impairment {
+            seed: i.seed.wrapping_mul(2).wrapping_sub(1).wrapping_add(seed),
+            ..i
+        });
         c.codec = config.codec;
         c.processing = config.processing;
         c
@@ -264,13 +278,13 @@ pub async fn run(config: Loopback) -> Result<Outcome, EngineError> {
         caller.clone(),
         caller_packets,
         Box::new(spec_io.clone()),
-        session(Side::Specialist, "specialist.ogg", 1),
+        session(Side::Specialist, "specialist.ogg", 0),
     )?;
     let client_session = CallSession::start(
         callee.clone(),
         callee_packets,
         client_headset,
-        session(Side::Client, "client.ogg", 2),
+        session(Side::Client, "client.ogg", 1),
     )?;
     let client_started_later = client_session
         .started()

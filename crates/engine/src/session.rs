@@ -192,7 +192,7 @@ impl CallSession {
         let started = Instant::now();
         let engine = Engine {
             encoder: Encoder::new(&config.codec)?,
-            decoder: Decoder::new()?,
+            decoder: Decoder::with_complexity(config.codec.decoder_complexity)?,
             jitter: JitterBuffer::new(config.jitter),
             impairment: config
                 .impairment

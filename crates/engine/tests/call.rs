@@ -42,7 +42,7 @@ async fn speech_goes_through_two_engines_and_the_recording_reaches_the_appeal() 
 
     // What the specialist said is what the client heard.
     let a = align(&talk, &outcome.heard, Duration::from_secs(1)).expect("aligned");
-    let mouth_to_ear = a.delay.saturating_sub(outcome.client_started_later);
+    let mouth_to_ear = outcome.mouth_to_ear(a.delay);
     println!(
         "mouth-to-ear {mouth_to_ear:?}, correlation {:.3} (segments {:.3}); specialist: {}; client: {}",
         a.correlation, a.segment_correlation, outcome.specialist, outcome.client

@@ -1,8 +1,10 @@
 //! Opus for calls: 48 kHz mono, 20 ms frames, tuned for speech over a lossy network.
 //!
 //! The application is `VOIP` (speech-optimised, with the pre-filter that helps intelligibility),
-//! the signal hint is `Voice`, the bitrate is 24-32 kbit/s (28 by default: wideband speech is
-//! already transparent there and the in-band FEC still fits). In-band FEC is on, so a lost frame
+//! the signal hint is `Voice`, the bitrate is 24-32 kbit/s, by default 32 kbit/s wideband (up to
+//! 8 kHz, telephony's HD voice): SILK at its best, room for in-band FEC, and the band WB-PESQ
+//! scores. Fullband at the same rate spends bits above 8 kHz and scored lower (3.88 against
+//! 4.30 clean, BENCHMARKS.md "Speech quality under loss"). In-band FEC is on, so a lost frame
 //! can be rebuilt from the redundancy the *next* packet carries ([`Decoder::conceal`] with the
 //! next packet); without it, libopus's packet-loss concealment extrapolates. DTX is on: during
 //! silence the encoder sends a tiny packet every 400 ms instead of one every 20 ms, which the
@@ -36,6 +38,9 @@ pub struct CodecConfig {
     pub dtx: bool,
     /// The widest audio band the encoder may code.
     pub max_band: Band,
+    /// The receiving side's decoder complexity ([`DECODER_COMPLEXITY`] by default): deep PLC
+    /// from 5, OSCE speech enhancement from 6.
+    pub decoder_complexity: u8,
 }
 
 /// How much of the spectrum the encoder codes (Opus bandwidths).
@@ -67,11 +72,12 @@ impl Band {
 impl Default for CodecConfig {
     fn default() -> Self {
         Self {
-            bitrate: 28_000,
+            bitrate: 32_000,
             expected_loss_percent: 5,
             fec: true,
             dtx: true,
-            max_band: Band::Full,
+            max_band: Band::Wide,
+            decoder_complexity: DECODER_COMPLEXITY,
         }
     }
 }
@@ -159,9 +165,20 @@ impl Encoder {
     }
 }
 
+/// The call decoder's complexity: 5 and up conceals a lost frame with libopus's deep PLC
+/// (a neural network instead of pitch repetition), 6 adds LACE and 7 NoLACE, the neural
+/// speech enhancement (OSCE) of SILK frames, which takes coding noise off the decoded speech:
+/// on a clean path it is worth about +0.2 WB-PESQ at 28-32 kbit/s and more under loss
+/// (BENCHMARKS.md, "Speech quality under loss"). The models are compiled into libopus.
+pub const DECODER_COMPLEXITY: u8 = 7;
+
 /// Decodes Opus packets back into 20 ms mono frames, concealing lost ones.
+///
+/// Through `opusic-c` rather than `opus` 0.4 (which the recorder's multistream codec uses):
+/// only it sets a decoder's complexity, which is what switches the neural concealment and
+/// enhancement on. Both link the one libopus that `opusic-sys` builds.
 pub struct Decoder {
-    inner: opus::Decoder,
+    inner: opusic_c::Decoder,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -171,22 +188,30 @@ impl std::fmt::Debug for Decoder {
 }
 
 impl Decoder {
-    /// A 48 kHz mono decoder.
+    /// A 48 kHz mono decoder at [`DECODER_COMPLEXITY`].
     pub fn new() -> Result<Self, VoiceError> {
-        Ok(Self {
-            inner: opus::Decoder::new(SAMPLE_RATE, opus::Channels::Mono)?,
-        })
+        Self::with_complexity(DECODER_COMPLEXITY)
+    }
+
+    /// A decoder at another complexity (0-10; below 5 no deep PLC, below 6 no OSCE), for
+    /// comparisons.
+    pub fn with_complexity(complexity: u8) -> Result<Self, VoiceError> {
+        if complexity > 10 {
+            return Err(VoiceError::InvalidConfig("decoder complexity must be 0-10"));
+        }
+        let mut inner =
+            opusic_c::Decoder::new(opusic_c::Channels::Mono, opusic_c::SampleRate::Hz48000)
+                .map_err(VoiceError::OpusCode)?;
+        inner
+            .set_complexity(complexity)
+            .map_err(VoiceError::OpusCode)?;
+        Ok(Self { inner })
     }
 
     /// Decode one packet; `None` means the packet is lost (or the sender was silent) and
     /// libopus's concealment extrapolates one frame.
     pub fn decode(&mut self, packet: Option<&[u8]>) -> Result<Frame, VoiceError> {
-        let mut frame = [0.0; FRAME_SAMPLES];
-        let n = self
-            .inner
-            .decode_float(packet.unwrap_or(&[]), &mut frame, false)?;
-        check_decoded(n)?;
-        Ok(frame)
+        self.decode_into(packet.unwrap_or(&[]), false)
     }
 
     /// Rebuild a lost frame: from the FEC data in `next` (the packet right after the lost one)
@@ -194,14 +219,19 @@ impl Decoder {
     /// its own turn.
     pub fn conceal(&mut self, next: Option<&[u8]>) -> Result<Frame, VoiceError> {
         match next {
-            Some(next) if !next.is_empty() => {
-                let mut frame = [0.0; FRAME_SAMPLES];
-                let n = self.inner.decode_float(next, &mut frame, true)?;
-                check_decoded(n)?;
-                Ok(frame)
-            }
+            Some(next) if !next.is_empty() => self.decode_into(next, true),
             _ => self.decode(None),
         }
+    }
+
+    fn decode_into(&mut self, packet: &[u8], fec: bool) -> Result<Frame, VoiceError> {
+        let mut frame = [0.0; FRAME_SAMPLES];
+        let n = self
+            .inner
+            .decode_float_to_slice(packet, &mut frame, fec)
+            .map_err(VoiceError::OpusCode)?;
+        check_decoded(n)?;
+        Ok(frame)
     }
 
     /// Decode whatever the jitter buffer said to play now.
@@ -285,6 +315,47 @@ mod tests {
         assert!(energy(&fec) > 0.01, "FEC frame is silent");
         assert!(energy(&plc) > 0.001, "PLC frame is silent");
         dec.decode(Some(&packets[21])).unwrap();
+    }
+
+    #[test]
+    fn the_neural_decoder_is_built_in_and_changes_the_output() {
+        // Speech-like: a pitch with harmonics, wideband SILK (where OSCE works).
+        let mut enc = Encoder::new(&CodecConfig::default()).unwrap();
+        let packets: Vec<_> = (0..40)
+            .map(|k| {
+                let (a, b) = (tone(180.0, k), tone(540.0, k));
+                let mix: Vec<f32> = a.iter().zip(&b).map(|(x, y)| 0.6 * x + 0.3 * y).collect();
+                enc.encode(&mix).unwrap()
+            })
+            .collect();
+        let decode = |complexity| {
+            let mut dec = Decoder::with_complexity(complexity).unwrap();
+            let mut out = Vec::new();
+            for (k, p) in packets.iter().enumerate() {
+                // Frame 30 lost with no FEC at hand: concealed.
+                let frame = if k == 30 {
+                    dec.conceal(None)
+                } else {
+                    dec.decode(Some(p))
+                };
+                out.extend_from_slice(&frame.unwrap());
+            }
+            out
+        };
+        let (plain, neural) = (decode(0), decode(DECODER_COMPLEXITY));
+        // libopus without its models ignores the complexity; with them OSCE reshapes every
+        // SILK frame and deep PLC the lost one.
+        let diff = plain
+            .iter()
+            .zip(&neural)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(diff > 1e-3, "complexity 7 decoded the same as 0 ({diff})");
+        assert!(energy(&neural[30 * FRAME_SAMPLES..31 * FRAME_SAMPLES]) > 0.001);
+        assert!(matches!(
+            Decoder::with_complexity(11),
+            Err(VoiceError::InvalidConfig(_))
+        ));
     }
 
     #[test]

@@ -9,6 +9,9 @@ pub enum VoiceError {
     /// libopus refused a call (bad argument, corrupted packet, internal error).
     #[error("opus: {0}")]
     Opus(#[from] opus::Error),
+    /// libopus refused a call made through the call decoder's bindings (`opusic-c`).
+    #[error("opus: {0:?}")]
+    OpusCode(opusic_c::ErrorCode),
     /// A frame given to the codec or the recorder did not hold exactly one 20 ms frame.
     #[error("a frame must hold {expected} samples, got {got}")]
     FrameLength { expected: usize, got: usize },

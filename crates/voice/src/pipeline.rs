@@ -36,7 +36,7 @@ pub fn simulate(
 ) -> Result<Simulated, VoiceError> {
     let frame = Duration::from_millis(20);
     let mut encoder = Encoder::new(codec)?;
-    let mut decoder = Decoder::new()?;
+    let mut decoder = Decoder::with_complexity(codec.decoder_complexity)?;
     let mut buffer = JitterBuffer::new(jitter);
     let mut network: NetSim<(u16, u32, Vec<u8>)> = NetSim::new(seed, net);
     let frames = input.len().div_ceil(FRAME_SAMPLES) + (tail.as_millis() / 20) as usize;

@@ -1,6 +1,7 @@
 //! `linedesk-voice loopback --input speech.wav --output heard.wav [--reply reply.wav]
 //! [--loss 5] [--jitter 30] [--reorder 2] [--seconds N] [--seed S] [--dir DIR]
 //! [--fec on|off] [--bitrate BITS] [--band wide|superwide|full] [--expected-loss PERCENT]
+//! [--decoder-complexity 0-10 (7: deep PLC and NoLACE)]
 //! [--aec on|off] [--ns on|off] [--agc on|off] [--echo-delay MS [--echo-level DB]]
 //! [--heard-back back.wav]`
 //!
@@ -42,7 +43,7 @@ use linedesk_voice::processing::{EchoPath, Stages};
 const USAGE: &str = "usage: linedesk-voice loopback|simulate --input speech.wav --output heard.wav \
 [--reply reply.wav] [--loss PERCENT] [--jitter MS] [--reorder PERCENT] [--seconds N] [--seed S] [--dir DIR] \
 [--fec on|off] [--bitrate BITS] [--band wide|superwide|full] [--expected-loss PERCENT] \
-[--aec on|off] [--ns on|off] [--agc on|off] [--echo-delay MS [--echo-level DB]] [--heard-back back.wav]";
+[--decoder-complexity 0-10] [--aec on|off] [--ns on|off] [--agc on|off] [--echo-delay MS [--echo-level DB]] [--heard-back back.wav]";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -135,6 +136,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 }
             }
             "--expected-loss" => o.codec.expected_loss_percent = number(value)? as u8,
+            "--decoder-complexity" => match number(value)? {
+                c if (0.0..=10.0).contains(&c) => o.codec.decoder_complexity = c as u8,
+                _ => return Err(format!("{flag}: from 0 to 10")),
+            },
             "--aec" => o.processing.echo_cancellation = switch(value)?,
             "--ns" => o.processing.noise_suppression = switch(value)?,
             "--agc" => o.processing.gain_control = switch(value)?,
@@ -273,7 +278,7 @@ async fn loopback(o: Options) -> Result<(), EngineError> {
     );
     match align(&talk, &outcome.heard, Duration::from_secs(1)) {
         Some(a) => {
-            let mouth_to_ear = a.delay.saturating_sub(outcome.client_started_later);
+            let mouth_to_ear = outcome.mouth_to_ear(a.delay);
             println!(
                 "mouth-to-ear delay: {:.1} ms (correlation {:.3} at that delay, {:.3} per segment)",
                 mouth_to_ear.as_secs_f64() * 1000.0,
