@@ -224,7 +224,7 @@ pub(crate) fn close_call<R: Repo>(
         },
     )?;
     // A transfer of it still ringing the colleague ends with it.
-    crate::call_transfer::call_ended(w, &c, actor.role)
+    crate::call_transfer::call_ended(w, c, by)
 }
 
 /// `RequestCallBack`: a client asks their line to call them back (nobody took their call, or
