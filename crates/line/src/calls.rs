@@ -108,6 +108,9 @@ pub(crate) fn answer<R: Repo>(
         }
         CallStage::Ended => return Err(LineError::Conflict(format!("call {call} has ended"))),
     }
+    if let Some(k) = c.consult {
+        return crate::call_consult::answer(w, actor, &c, k);
+    }
     let specialist = if c.from_client {
         let me = specialist_only(actor)?;
         match c.specialist {
@@ -172,6 +175,9 @@ pub(crate) fn hang_up<R: Repo>(
     reason: CallEndReason,
 ) -> Result<(), LineError> {
     let c = known(w, call)?;
+    if let Some(k) = c.consult {
+        return crate::call_consult::hang_up(w, actor, &c, k, reason);
+    }
     // The transferring specialist ends a leg still ringing their colleague, as its caller.
     let transferrer = crate::call_transfer::transferrer_of(w, &c, actor)?;
     if !c.is_party(actor) && !transferrer {
@@ -209,6 +215,10 @@ pub(crate) fn close_call<R: Repo>(
     by: Role,
     reason: CallEndReason,
 ) -> Result<(), LineError> {
+    if let Some(k) = c.consult {
+        // A consultation rang out (the line's ring timer).
+        return crate::call_consult::end(w, c, k, None, reason);
+    }
     let connected_at = w.repo.call_connected_at(c.id)?;
     w.repo.call_ended(c.id, w.now_ms, reason)?;
     w.append(
@@ -223,8 +233,9 @@ pub(crate) fn close_call<R: Repo>(
             connected_ms: connected_at.map(|t| (w.now_ms - t).max(0)),
         },
     )?;
-    // A transfer of it still ringing the colleague ends with it.
-    crate::call_transfer::call_ended(w, c, by)
+    // A transfer of it still ringing the colleague, or a consultation about it, ends with it.
+    crate::call_transfer::call_ended(w, c, by)?;
+    crate::call_consult::call_ended(w, c)
 }
 
 /// `RequestCallBack`: a client asks their line to call them back (nobody took their call, or
@@ -272,6 +283,11 @@ pub(crate) fn stats<R: Repo>(
     if c.stage == CallStage::Ringing {
         return Err(LineError::Invalid(format!("call {call} never connected")));
     }
+    if c.consult.is_some() {
+        return Err(LineError::Invalid(format!(
+            "call {call} is a consultation: it keeps no statistics"
+        )));
+    }
     if !w.repo.insert_call_stats(call, actor.role, w.now_ms, q)? {
         return Err(LineError::Conflict(format!(
             "your statistics of call {call} are in already"
@@ -302,6 +318,11 @@ pub fn may_record<R: Repo>(
     sha256: &str,
 ) -> Result<Option<CallRecord>, LineError> {
     let c = known(w, call)?;
+    if c.consult.is_some() {
+        return Err(LineError::NotAllowed(format!(
+            "call {call} is a consultation: it is not recorded"
+        )));
+    }
     if actor.role != Role::Specialist || c.specialist != Some(actor.id) {
         return Err(LineError::NotAllowed(format!(
             "only the specialist of call {call} uploads its recording"

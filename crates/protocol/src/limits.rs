@@ -151,7 +151,9 @@ impl Action {
             Action::SendMessage { text, .. } | Action::ClientMessage { text } => {
                 check_chars("text", text, MAX_MESSAGE_CHARS)
             }
-            Action::TransferAppeal { reason, .. } | Action::TransferCall { reason, .. } => {
+            Action::TransferAppeal { reason, .. }
+            | Action::TransferCall { reason, .. }
+            | Action::HandOverCall { reason, .. } => {
                 check_chars("reason", reason, MAX_TRANSFER_REASON_CHARS)
             }
             Action::FinishAppeal { result, .. } => check_chars("result", result, MAX_RESULT_CHARS),
@@ -193,7 +195,8 @@ impl Action {
             | Action::EndRemoteSession { .. }
             | Action::StartAppeal { .. }
             | Action::MarkSpam { .. }
-            | Action::ArticleHelped { .. } => Ok(()),
+            | Action::ArticleHelped { .. }
+            | Action::ConsultCall { .. } => Ok(()),
         }
     }
 }

@@ -162,12 +162,17 @@ fn maximal_actions() -> Vec<Action> {
             to: ID,
             reason: worst(MAX_TRANSFER_REASON_CHARS),
         },
+        Action::ConsultCall { call: ID, to: ID },
+        Action::HandOverCall {
+            consultation: ID,
+            reason: worst(MAX_TRANSFER_REASON_CHARS),
+        },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 30;
+const ACTION_VARIANTS: usize = 32;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -201,6 +206,8 @@ fn action_variant(action: &Action) -> usize {
         Action::ArticleHelped { .. } => 27,
         Action::RequestCallBack { .. } => 28,
         Action::TransferCall { .. } => 29,
+        Action::ConsultCall { .. } => 30,
+        Action::HandOverCall { .. } => 31,
     }
 }
 
@@ -463,6 +470,33 @@ fn maximal_events() -> Vec<Event> {
             from: ID,
             to: ID,
         },
+        Event::CallConsulting {
+            call: ID,
+            consultation: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
+        },
+        Event::ConsultationConnected {
+            call: ID,
+            consultation: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
+        },
+        Event::ConsultationEnded {
+            call: ID,
+            consultation: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
+            by: Some(ID),
+            reason: CallEndReason::NoAnswer,
+            connected_ms: Some(i64::MAX),
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -500,7 +534,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 31;
+const EVENT_VARIANTS: usize = 34;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -535,6 +569,9 @@ fn event_variant(event: &Event) -> usize {
         Event::CallBackRequested { .. } => 28,
         Event::CallTransferring { .. } => 29,
         Event::CallTransferred { .. } => 30,
+        Event::CallConsulting { .. } => 31,
+        Event::ConsultationConnected { .. } => 32,
+        Event::ConsultationEnded { .. } => 33,
     }
 }
 

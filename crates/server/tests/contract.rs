@@ -18,6 +18,8 @@ use linedesk_server::storage::{
     Subject,
 };
 
+#[path = "contract/call_consult.rs"]
+mod call_consult;
 #[path = "contract/call_transfer.rs"]
 mod call_transfer;
 #[path = "contract/sla.rs"]
@@ -76,7 +78,7 @@ type Case<S> = (&'static str, fn(Open<'_, S>));
 
 /// Every case of the contract against backends that `open` makes at a path.
 fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
-    let cases: [Case<S>; 14] = [
+    let cases: [Case<S>; 16] = [
         ("once per key", once_per_key),
         ("a refused action leaves nothing", refused_leaves_nothing),
         ("sequence numbers per line", sequence_per_line),
@@ -95,6 +97,10 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
             unanswered::unanswered_ends_once_at_its_time,
         ),
         ("blind call transfer", call_transfer::blind_transfer),
+        (
+            "consultative call transfer",
+            call_consult::consultative_transfer,
+        ),
     ];
     for (name, case) in cases {
         eprintln!("contract: {name}");

@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_call_transfers"),
     migration!(16, "0016_unanswered"),
     migration!(17, "0017_call_far_side"),
+    migration!(21, "0021_call_consultations"),
 ];
 
 pub fn latest_version() -> i64 {

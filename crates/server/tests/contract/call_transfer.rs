@@ -198,12 +198,12 @@ pub(super) fn blind_transfer<S: Storage>(open: Open<'_, S>) {
     assert_eq!(stage(&s, leg), CallStage::Connected);
 
     // Each leg's recording is its specialist's.
-    let anna_rec = s.save_recording(anna, call, b"OggS-anna", 39_000, NOW + 41_000);
+    let anna_rec = s.save_recording(anna, call, b"OggS-anna", 39_000, &[], NOW + 41_000);
     assert!(
         matches!(anna_rec, Ok(RecordingSaved::Done(_))),
         "{anna_rec:?}"
     );
-    let wrong = s.save_recording(anna, leg, b"OggS-x", 1_000, NOW + 41_000);
+    let wrong = s.save_recording(anna, leg, b"OggS-x", 1_000, &[], NOW + 41_000);
     assert!(
         matches!(wrong, Err(StorageError::NotAllowed(_))),
         "{wrong:?}"
@@ -235,7 +235,7 @@ pub(super) fn blind_transfer<S: Storage>(open: Open<'_, S>) {
     assert!(hung.iter().any(|e| matches!(e.event,
         Event::CallEnded { call: c, reason: CallEndReason::Cancelled, .. } if c == back)));
     assert_eq!(stage(&s, back), CallStage::Ended);
-    let vera_rec = s.save_recording(vera, leg, b"OggS-vera", 20_000, NOW + 61_000);
+    let vera_rec = s.save_recording(vera, leg, b"OggS-vera", 20_000, &[], NOW + 61_000);
     assert!(
         matches!(vera_rec, Ok(RecordingSaved::Done(_))),
         "{vera_rec:?}"
