@@ -53,14 +53,19 @@ async fn talk(
     (session, io)
 }
 
-/// One consultation rings her: she picks up, takes the app's offer and talks until it ends;
-/// how it ended.
-async fn consulted(link: &mut LineLink, me: u64, dir: &std::path::Path) -> (u64, CallEndReason) {
+/// A consultation after `after` rings her: she picks up, takes the app's offer and talks until
+/// it ends; how it ended.
+async fn consulted(
+    link: &mut LineLink,
+    me: u64,
+    after: u64,
+    dir: &std::path::Path,
+) -> (u64, CallEndReason) {
     let consultation = link
         .event(|e| match e {
             Event::CallConsulting {
                 consultation, to, ..
-            } if *to == me => Some(*consultation),
+            } if *to == me && *consultation > after => Some(*consultation),
             _ => None,
         })
         .await
@@ -95,22 +100,20 @@ async fn consulted(link: &mut LineLink, me: u64, dir: &std::path::Path) -> (u64,
 }
 
 /// The colleague's side: consulted once (the app goes back to the client), consulted again and
-/// handed the client, whose new offer she takes on the leg the line connected her on (a second
-/// session of hers: each `LineLink` routes the signals of the calls it attached). What she
+/// handed the client, whose new offer she takes on the leg the line connected her on. Each of
+/// the three calls on a session of hers of its own (a `LineLink` hands out relayed signals
+/// until its first call is attached, then routes them to the calls it attached). What she
 /// heard from the client, and the leg.
-async fn colleague(
-    mut consulting: LineLink,
-    mut leg_link: LineLink,
-    me: u64,
-) -> (u64, Vec<f32>, CallReport) {
+async fn colleague(links: [LineLink; 3], me: u64) -> (u64, Vec<f32>, CallReport) {
+    let [mut first_link, mut second_link, mut leg_link] = links;
     let dir = tempfile::tempdir().expect("dir");
-    let (_, first) = consulted(&mut consulting, me, dir.path()).await;
+    let (once, first) = consulted(&mut first_link, me, 0, dir.path()).await;
     assert_eq!(
         first,
         CallEndReason::HungUp,
         "the app went back to the client"
     );
-    let (_, second) = consulted(&mut consulting, me, dir.path()).await;
+    let (_, second) = consulted(&mut second_link, me, once, dir.path()).await;
     assert_eq!(
         second,
         CallEndReason::Transferred,
@@ -200,7 +203,8 @@ async fn a_call_is_handed_over_after_a_consultation_from_the_app() {
         let (caller, line) = (phone.client(), phone.line());
         let join = || LineLink::join(&address, COLLEAGUE, COLLEAGUE_PASSWORD, line);
         let mut consulting = join().await.expect("Orlova signs in");
-        let leg_link = join().await.expect("Orlova's second session");
+        let second = join().await.expect("Orlova's second session");
+        let leg_link = join().await.expect("Orlova's third session");
         let mut plan = CallPlan::new(tone(CLIENT_HZ, 120.0), Duration::from_secs(60));
         plan.ring_timeout = Duration::from_secs(30);
         let client = tokio::spawn(async move { phone.call_line(plan).await });
@@ -225,7 +229,7 @@ async fn a_call_is_handed_over_after_a_consultation_from_the_app() {
             })
             .await
             .expect("Orlova is available");
-        let colleague_side = tokio::spawn(colleague(consulting, leg_link, orlova_id));
+        let colleague_side = tokio::spawn(colleague([consulting, second, leg_link], orlova_id));
 
         // (b) Consult, then back to the client: the call comes off hold.
         consult(&app, orlova_id).await;
