@@ -113,7 +113,11 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             by_client: from == Role::Client,
             at: at_ms,
         },
-        Event::CallConnected { call, .. } => RemoteChange::CallConnected { call: id(call) },
+        Event::CallConnected { call, client, .. } => RemoteChange::CallConnected {
+            call: id(call),
+            client: id(client),
+            at: at_ms,
+        },
         Event::CallEnded {
             call,
             reason,
