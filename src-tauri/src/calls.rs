@@ -505,25 +505,6 @@ impl Calls {
         Ok(session)
     }
 
-    /// The engine of a consultation (`consult.rs`) placed from this app: the headset as the
-    /// saved settings choose it (the client's call is on hold meanwhile), the microphone path's
-    /// stages, and a scratch recording the consultation removes when it ends.
-    pub(crate) fn consult_session(
-        &self,
-        call: &Arc<Call>,
-        packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
-        id: u64,
-    ) -> Result<CallSession, CallsError> {
-        let dir = self.recordings().join("consultations");
-        std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
-        let (input, output) = device_choices(&self.store);
-        let (io, _missing) = headset(input, output);
-        let mut config = SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg")));
-        config.processing = crate::echo::stages(&self.store);
-        CallSession::start(call.clone(), packets, io, config)
-            .map_err(|e| CallsError::Call(e.to_string()))
-    }
-
     /// A call that never connects (no answer within the connect timeout) or whose network path
     /// breaks ends by itself: the server is told why and the panel frees the specialist.
     fn watch_failure(self: &Arc<Self>, id: u64, call: &Arc<Call>) {
@@ -702,13 +683,7 @@ impl Calls {
         };
         let mut mos = None;
         if active.consultation {
-            // A consultation keeps nothing: not the client's conversation.
-            if let Some(session) = active.session
-                && let Ok(report) = session.finish().await
-            {
-                let _ = linedesk_engine::journal::remove(&report.recording);
-                let _ = std::fs::remove_file(&report.recording);
-            }
+            consulted::discard(active.session).await;
         } else if let Some(session) = active.session
             && let Ok(report) = session.finish().await
         {

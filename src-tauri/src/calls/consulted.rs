@@ -8,9 +8,21 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use linedesk_call::Call;
+use linedesk_engine::{CallSession, SessionConfig, Side};
 use linedesk_protocol::{Action, CallEndReason};
 
-use super::{Active, Calls, idle};
+use super::{Active, Calls, CallsError, device_choices, headset, idle};
+
+/// A consultation's session ends: it keeps nothing (not the client's conversation).
+pub(super) async fn discard(session: Option<CallSession>) {
+    if let Some(session) = session
+        && let Ok(report) = session.finish().await
+    {
+        let _ = linedesk_engine::journal::remove(&report.recording);
+        let _ = std::fs::remove_file(&report.recording);
+    }
+}
 
 fn fresh(id: u64, consultation: bool) -> Active {
     Active {
@@ -26,6 +38,25 @@ fn fresh(id: u64, consultation: bool) -> Active {
 }
 
 impl Calls {
+    /// The engine of a consultation (`consult.rs`) placed from this app: the headset as the
+    /// saved settings choose it (the client's call is on hold meanwhile), the microphone path's
+    /// stages, and a scratch recording the consultation removes when it ends.
+    pub(crate) fn consult_session(
+        &self,
+        call: &Arc<Call>,
+        packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
+        id: u64,
+    ) -> Result<CallSession, CallsError> {
+        let dir = self.recordings().join("consultations");
+        std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
+        let (input, output) = device_choices(&self.store);
+        let (io, _missing) = headset(input, output);
+        let mut config = SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg")));
+        config.processing = crate::echo::stages(&self.store);
+        CallSession::start(call.clone(), packets, io, config)
+            .map_err(|e| CallsError::Call(e.to_string()))
+    }
+
     /// Colleague `from` consults this specialist about `client`'s call: it rings, unless a
     /// call holds the headset (the line rings only a colleague in no call).
     pub(super) async fn consulted(&self, line: u64, consultation: u64, client: u64, from: u64) {
