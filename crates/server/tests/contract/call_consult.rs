@@ -163,6 +163,29 @@ pub(super) fn consultative_transfer<S: Storage>(open: Open<'_, S>) {
     );
     assert_eq!(stage(&s, call), CallStage::Connected);
 
+    // Nobody answers: the line's ring timer ends it `no_answer` (by nobody), the client's call
+    // untouched and nothing of it shown to the client.
+    let rung = consultation_of(
+        &done(s.apply(anna, "k4b", &consult(l.vera), NOW + 3_500)),
+        l.vera,
+    );
+    let timeouts = linedesk_line::RingTimeouts {
+        call: std::time::Duration::from_secs(45),
+        remote_request: std::time::Duration::from_secs(120),
+    };
+    let timed = s
+        .end_unanswered(NOW + 3_500 + 45_000, &timeouts)
+        .expect("timer");
+    assert_eq!(
+        ended_so(&timed, rung),
+        Some((CallEndReason::NoAnswer, None))
+    );
+    assert!(
+        timed.iter().all(|e| !e.event.shown_to_client()),
+        "{timed:?}"
+    );
+    assert_eq!(stage(&s, call), CallStage::Connected);
+
     // Talked, then back to the client: either may hang up; nothing is kept of it.
     let second = consultation_of(
         &done(s.apply(anna, "k5", &consult(l.vera), NOW + 4_000)),
