@@ -177,22 +177,27 @@ impl Consultations {
         })
         .await
         .ok()
-        .flatten()
-        .ok_or_else(|| CommandError::unavailable("the line did not ring the colleague"))?;
-        let config = self
-            .calls
-            .call_config()
-            .await
-            .map_err(|e| CommandError::unavailable(e.to_string()))?;
-        let (peer, channels) = Call::offer(config)
-            .await
-            .map_err(|e| CommandError::unavailable(e.to_string()))?;
-        let peer = Arc::new(peer);
+        .flatten();
+        let Some(id) = id else {
+            let _ = self.calls.set_hold(false).await;
+            return Err(CommandError::unavailable(
+                "the line did not ring the colleague",
+            ));
+        };
+        let (peer, signals, session) = match self.media(id).await {
+            Ok(media) => media,
+            Err(err) => {
+                // No media for it: the consultation ends `failed` and the client comes back.
+                let reason = CallEndReason::Failed;
+                let _ = self
+                    .sync
+                    .submit_now(Action::HangUp { call: id, reason })
+                    .await;
+                let _ = self.calls.set_hold(false).await;
+                return Err(CommandError::unavailable(err));
+            }
+        };
         let feed = crate::calls::feed(&peer);
-        let session = self
-            .calls
-            .consult_session(&peer, channels.packets, id)
-            .map_err(|e| CommandError::unavailable(e.to_string()))?;
         {
             let mut live = self.live.lock().await;
             // The colleague may have answered (or ended it) while the peer was made.
@@ -214,7 +219,7 @@ impl Consultations {
                 heard: false,
             };
         }
-        self.calls.relay(id, channels.signals);
+        self.calls.relay(id, signals);
         let early_end = lock(&self.seen)
             .ended
             .iter()
@@ -227,6 +232,28 @@ impl Consultations {
         let me = self.clone();
         tauri::async_runtime::spawn(async move { me.watch(id, peer).await });
         Ok(())
+    }
+
+    /// The consultation's peer (this side offers) and its engine.
+    async fn media(
+        &self,
+        id: u64,
+    ) -> Result<
+        (
+            Arc<Call>,
+            mpsc::UnboundedReceiver<SignalPayload>,
+            CallSession,
+        ),
+        String,
+    > {
+        let config = self.calls.call_config().await.map_err(|e| e.to_string())?;
+        let (peer, channels) = Call::offer(config).await.map_err(|e| e.to_string())?;
+        let peer = Arc::new(peer);
+        let session = self
+            .calls
+            .consult_session(&peer, channels.packets, id)
+            .map_err(|e| e.to_string())?;
+        Ok((peer, channels.signals, session))
     }
 
     /// Hand the client over to the colleague of the consultation, with the reason (A3).
