@@ -21,6 +21,8 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::state::lock;
 
+mod consulted;
+
 /// What the call panel shows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -48,6 +50,8 @@ pub struct CallView {
     pub quality: Option<QualityView>,
     /// The recording's indicator while the call runs.
     pub recording: Option<crate::recording::RecordingView>,
+    /// A consultation: the colleague who consults this specialist about `client_id`'s call.
+    pub consult_from: Option<i64>,
 }
 
 /// The in-call quality indicator's figures (V1: from the call's live statistics).
@@ -79,6 +83,9 @@ struct Active {
     /// Candidates relayed before the peer existed.
     early: Vec<SignalPayload>,
     connected_at: Option<Instant>,
+    /// A colleague's consultation about their client's call (`consulted.rs`): no statistics
+    /// and no recording are kept of it.
+    consultation: bool,
 }
 
 /// Both levels of the call in progress, streamed to the panel's meters.
@@ -226,7 +233,7 @@ impl Calls {
     }
 
     /// The peer's sockets and the line's STUN/TURN servers for this call.
-    async fn call_config(&self) -> Result<CallConfig, CallsError> {
+    pub(crate) async fn call_config(&self) -> Result<CallConfig, CallsError> {
         let mut config = config();
         config.ice = crate::ice::setup(&self.server, self.ca_file.as_deref(), self.sync.token())
             .await
@@ -276,7 +283,7 @@ impl Calls {
         let call = Arc::new(call);
         self.relay(id, channels.signals);
         self.watch_failure(id, &call);
-        let session = self.start_session(&call, channels.packets, id)?;
+        let session = self.start_session(&call, channels.packets, id, false)?;
         *active = Some(Active {
             id,
             feed: Some(feed(&call)),
@@ -285,6 +292,7 @@ impl Calls {
             offer: None,
             early: Vec::new(),
             connected_at: None,
+            consultation: false,
         });
         self.set_view(|v| {
             *v = idle();
@@ -298,6 +306,12 @@ impl Calls {
 
     /// The specialist picks up the ringing call.
     pub async fn answer(self: &Arc<Self>) -> Result<(), CallsError> {
+        self.pick_up(true).await
+    }
+
+    /// Answer the ringing call (`submit`: tell the line; not for a leg a colleague handed over,
+    /// which the line connected already) and take the caller's offer.
+    async fn pick_up(self: &Arc<Self>, submit: bool) -> Result<(), CallsError> {
         let mut guard = self.active.lock().await;
         let active = guard.as_mut().ok_or(CallsError::NoCall)?;
         if active.call.is_some() {
@@ -305,11 +319,13 @@ impl Calls {
         }
         let id = active.id;
         let mut events = self.sync.incoming();
-        self.sync
-            .submit_now(Action::AnswerCall { call: id })
-            .await
-            .map_err(|e| CallsError::Server(e.to_string()))?;
-        self.set_view(|v| v.state = "connecting".into());
+        if submit {
+            self.sync
+                .submit_now(Action::AnswerCall { call: id })
+                .await
+                .map_err(|e| CallsError::Server(e.to_string()))?;
+            self.set_view(|v| v.state = "connecting".into());
+        }
         let sdp = match active.offer.take() {
             Some(sdp) => sdp,
             None => tokio::time::timeout(RING_WAIT, async {
@@ -334,7 +350,8 @@ impl Calls {
         let call = Arc::new(call);
         self.relay(id, channels.signals);
         self.watch_failure(id, &call);
-        active.session = Some(self.start_session(&call, channels.packets, id)?);
+        active.session =
+            Some(self.start_session(&call, channels.packets, id, active.consultation)?);
         let feeder = feed(&call);
         for early in active.early.drain(..) {
             let _ = feeder.send(early);
@@ -443,19 +460,26 @@ impl Calls {
         call: &Arc<Call>,
         packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
         id: u64,
+        consultation: bool,
     ) -> Result<CallSession, CallsError> {
         if let Some(release) = lock(&self.release_ring).take() {
             release();
         }
         // The call takes the headset: a recording being played stops.
         self.player.stop();
-        let dir = self.recordings();
+        // A consultation's scratch recording is never journalled: nothing recovers it.
+        let dir = match consultation {
+            true => self.recordings().join("consultations"),
+            false => self.recordings(),
+        };
         std::fs::create_dir_all(&dir).map_err(|e| CallsError::Call(e.to_string()))?;
         let (input, output) = device_choices(&self.store);
         let (io, missing) = headset(input, output);
         self.set_view(|v| v.device_notice = missing.map(|_| "no_headset".to_string()));
         let mut config = SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg")));
-        config.journal = Some(linedesk_engine::journal::Journal::new(id, &self.server));
+        if !consultation {
+            config.journal = Some(linedesk_engine::journal::Journal::new(id, &self.server));
+        }
         config.processing = crate::echo::stages(&self.store);
         let mut session = CallSession::start(call.clone(), packets, io, config)
             .map_err(|e| CallsError::Call(e.to_string()))?;
@@ -521,7 +545,11 @@ impl Calls {
     }
 
     /// Relay the call's own signals (offer or answer, candidates, hold) to the other party.
-    fn relay(&self, id: u64, mut signals: tokio::sync::mpsc::UnboundedReceiver<SignalPayload>) {
+    pub(crate) fn relay(
+        &self,
+        id: u64,
+        mut signals: tokio::sync::mpsc::UnboundedReceiver<SignalPayload>,
+    ) {
         let sync = self.sync.clone();
         tauri::async_runtime::spawn(async move {
             while let Some(payload) = signals.recv().await {
@@ -563,6 +591,7 @@ impl Calls {
                             feed: None,
                             early: Vec::new(),
                             connected_at: None,
+                            consultation: false,
                         });
                         self.set_view(|v| {
                             *v = idle();
@@ -574,7 +603,31 @@ impl Calls {
                     }
                 }
                 Incoming::Event {
-                    event: Event::CallConnected { call, .. },
+                    line,
+                    event:
+                        Event::CallConsulting {
+                            consultation,
+                            client,
+                            from,
+                            to,
+                            ..
+                        },
+                    me,
+                } if to == me => self.consulted(line, consultation, client, from).await,
+                Incoming::Event {
+                    line,
+                    event:
+                        Event::CallTransferred {
+                            leg, client, to, ..
+                        },
+                    me,
+                } if to == me => self.handed_over(line, leg, client).await,
+                Incoming::Event {
+                    event:
+                        Event::CallConnected { call, .. }
+                        | Event::ConsultationConnected {
+                            consultation: call, ..
+                        },
                     ..
                 } => {
                     let mut active = self.active.lock().await;
@@ -584,7 +637,13 @@ impl Calls {
                     }
                 }
                 Incoming::Event {
-                    event: Event::CallEnded { call, reason, .. },
+                    event:
+                        Event::CallEnded { call, reason, .. }
+                        | Event::ConsultationEnded {
+                            consultation: call,
+                            reason,
+                            ..
+                        },
                     ..
                 } => {
                     let ours = {
@@ -623,7 +682,9 @@ impl Calls {
             return;
         };
         let mut mos = None;
-        if let Some(session) = active.session
+        if active.consultation {
+            consulted::discard(active.session).await;
+        } else if let Some(session) = active.session
             && let Ok(report) = session.finish().await
         {
             mos = Some(report.mos as f32);
@@ -731,7 +792,7 @@ impl Calls {
 }
 
 /// The task that hands relayed signals to `call`'s peer, one at a time.
-fn feed(call: &Arc<Call>) -> mpsc::UnboundedSender<SignalPayload> {
+pub(crate) fn feed(call: &Arc<Call>) -> mpsc::UnboundedSender<SignalPayload> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let call = call.clone();
     tauri::async_runtime::spawn(async move {

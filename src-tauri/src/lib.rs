@@ -15,6 +15,7 @@ pub mod call_media;
 pub mod call_quality;
 pub mod calls;
 pub mod commands;
+pub mod consult;
 pub mod echo;
 pub mod error;
 pub mod headset_buttons;
@@ -85,6 +86,7 @@ pub fn run() {
                 Err(_) => headset_buttons::HeadsetButtonsState::default(),
             });
             app.manage(transfer::TransferState::new(&state));
+            app.manage(consult::ConsultState::new(&state));
             app.manage(state);
             Ok(())
         })

@@ -94,7 +94,7 @@ fn idle() -> TransferView {
 }
 
 /// A refusal by the domain's rule, as the UI's error (`rule.<code>`).
-fn rule_error(err: CallTransferError) -> CommandError {
+pub(crate) fn rule_error(err: CallTransferError) -> CommandError {
     CommandError {
         code: ErrorCode::Invalid,
         message: err.to_string(),
@@ -104,7 +104,7 @@ fn rule_error(err: CallTransferError) -> CommandError {
 }
 
 /// The server's refusal as the UI's error, with the line's rule.
-fn refused(error: LiveError) -> CommandError {
+pub(crate) fn refused(error: LiveError) -> CommandError {
     match error {
         LiveError::Refused {
             code,
@@ -125,7 +125,7 @@ fn refused(error: LiveError) -> CommandError {
     }
 }
 
-fn wire_id(id: i64, field: &str) -> CommandResult<u64> {
+pub(crate) fn wire_id(id: i64, field: &str) -> CommandResult<u64> {
     u64::try_from(id).map_err(|_| CommandError::invalid(field, "not an id"))
 }
 

@@ -10,83 +10,19 @@
 //! spectrum.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use linedesk_call::{Call, CallConfig, CallState};
 use linedesk_client_sim::{CallPlan, EndedBy, Phone};
 use linedesk_domain::presence::PresenceStatus;
-use linedesk_e2e::{App, Desktop, by_testid};
+use linedesk_e2e::{Desktop, by_testid};
 use linedesk_engine::line::LineLink;
 use linedesk_engine::{CallSession, SessionConfig, SharedIo, Side};
 use linedesk_protocol::{Action, Event, Role, SignalPayload};
-use linedesk_server::sqlite::SqliteStorage;
-use linedesk_server::storage::{Storage, StorageError};
 
-const RATE: f32 = 48_000.0;
-const CLIENT_HZ: f32 = 700.0;
-const COLLEAGUE_HZ: f32 = 440.0;
-const COLLEAGUE: &str = "orlova";
-const COLLEAGUE_PASSWORD: &str = "orlova-pass";
-
-fn tone(hz: f32, seconds: f32) -> Vec<f32> {
-    (0..(seconds * RATE) as usize)
-        .map(|i| 0.3 * (2.0 * std::f32::consts::PI * hz * i as f32 / RATE).sin())
-        .collect()
-}
-
-/// Power at `hz` (Goertzel) as a share of the signal's power: about 1 for that pure tone.
-fn share_at(samples: &[f32], hz: f32) -> f64 {
-    let w = 2.0 * std::f64::consts::PI * f64::from(hz) / f64::from(RATE);
-    let coeff = 2.0 * w.cos();
-    let (mut s1, mut s2, mut energy) = (0.0f64, 0.0f64, 0.0f64);
-    for &x in samples {
-        let x = f64::from(x);
-        energy += x * x;
-        let s0 = x + coeff * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-    }
-    if samples.is_empty() || energy <= 1e-9 {
-        return 0.0;
-    }
-    2.0 * (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (samples.len() as f64 * energy)
-}
-
-/// The embedded server's database made before the app starts (the app seeds an empty one and
-/// only renews its own specialist's password in a seeded one), with a password the test knows
-/// for the demo colleague Orlova.
-fn prepare_server(data: &std::path::Path) {
-    let dir = data.join("server");
-    std::fs::create_dir_all(&dir).expect("server dir");
-    let storage = SqliteStorage::open(&dir.join("server.db")).expect("storage");
-    let hash = |p: &str| {
-        linedesk_server::auth::hash_password(p).map_err(|e| StorageError::Invalid(e.to_string()))
-    };
-    let now = linedesk_server::app::now_ms();
-    let specialist = hash("unused").expect("hash");
-    linedesk_server::demo::seed_if_empty(&storage, now, &specialist, &hash)
-        .expect("seed")
-        .expect("a new database");
-    storage
-        .set_password(COLLEAGUE, &hash(COLLEAGUE_PASSWORD).expect("hash"))
-        .expect("Orlova's password");
-}
-
-fn colleague_id(data: &std::path::Path) -> u64 {
-    let storage =
-        SqliteStorage::open(&data.join("server").join("server.db")).expect("the server's db");
-    storage
-        .account_by_login(COLLEAGUE)
-        .expect("read")
-        .expect("Orlova")
-        .subject
-        .id
-}
-
-async fn panel_state(app: &App, want: &str, what: &str) {
-    app.wait_attr(&by_testid("call-panel"), "data-state", what, |s| s == want)
-        .await;
-}
+#[path = "call_transfer_common.rs"]
+mod common;
+use common::*;
 
 /// The colleague's side: the leg rings her like a client's call; she picks up, the client
 /// offers anew on it, and she talks until the client hangs up. What she heard.
@@ -203,41 +139,7 @@ async fn a_call_is_transferred_blind_from_the_app_to_a_colleague() {
         let colleague_side = tokio::spawn(colleague_takes_the_leg(orlova, colleague));
 
         // The panel's Transfer button, the picker (the rule lets Orlova receive it), go.
-        app.testid("call-transfer")
-            .await
-            .click()
-            .await
-            .expect("transfer");
-        app.testid("transfer-dialog").await;
-        let pick = format!(
-            "{}[data-id=\"{colleague}\"]",
-            by_testid("transfer-colleague")
-        );
-        let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
-        loop {
-            let enabled = match app.client.find(fantoccini::Locator::Css(&pick)).await {
-                Ok(radio) => radio.attr("disabled").await.ok().flatten().is_none(),
-                Err(_) => false,
-            };
-            if enabled {
-                break;
-            }
-            assert!(Instant::now() < deadline, "Orlova is never offered");
-            // The candidates are read when the dialog opens: reopen it until her presence
-            // reached the app.
-            app.testid("transfer-close")
-                .await
-                .click()
-                .await
-                .expect("close");
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            app.testid("call-transfer")
-                .await
-                .click()
-                .await
-                .expect("reopen");
-        }
-        app.wait(&pick).await.click().await.expect("pick Orlova");
+        pick_colleague(&app, colleague).await;
         app.screenshot("transfer-dialog").await;
         app.testid("transfer-submit")
             .await

@@ -16,6 +16,7 @@ export type {
   LevelsView,
   TransferCandidate_Serialize as TransferCandidate,
   TransferView_Serialize as TransferView,
+  ConsultView_Serialize as ConsultView,
   ErrorCode,
   Language,
   Line,

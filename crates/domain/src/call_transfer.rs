@@ -40,6 +40,16 @@ pub enum CallTransferError {
     /// The colleague is in another call.
     #[error("the colleague is in another call")]
     ColleagueInCall,
+    /// The specialist consults a colleague about this call already (one consultation at a
+    /// time; a blind transfer waits until it ends).
+    #[error("a consultation about the call is on already")]
+    AlreadyConsulting,
+    /// There is no consultation to hand over or end (it ended, or it is not the asker's).
+    #[error("no consultation of yours is on")]
+    NotConsulting,
+    /// The colleague has not answered the consultation yet: there is nobody to hand over to.
+    #[error("the colleague has not answered the consultation")]
+    ConsultationNotAnswered,
 }
 
 impl CallTransferError {
@@ -53,11 +63,14 @@ impl CallTransferError {
             CallTransferError::NotOnLine => "call_transfer.not_on_line",
             CallTransferError::ColleagueUnavailable(_) => "call_transfer.colleague_unavailable",
             CallTransferError::ColleagueInCall => "call_transfer.colleague_in_call",
+            CallTransferError::AlreadyConsulting => "call_transfer.already_consulting",
+            CallTransferError::NotConsulting => "call_transfer.not_consulting",
+            CallTransferError::ConsultationNotAnswered => "call_transfer.consultation_not_answered",
         }
     }
 
     /// Every code, for the translations' test.
-    pub const CODES: [&'static str; 7] = [
+    pub const CODES: [&'static str; 10] = [
         "call_transfer.not_connected",
         "call_transfer.not_in_call",
         "call_transfer.already_transferring",
@@ -65,6 +78,9 @@ impl CallTransferError {
         "call_transfer.not_on_line",
         "call_transfer.colleague_unavailable",
         "call_transfer.colleague_in_call",
+        "call_transfer.already_consulting",
+        "call_transfer.not_consulting",
+        "call_transfer.consultation_not_answered",
     ];
 }
 
@@ -77,6 +93,9 @@ pub struct CallSide {
     pub asker_in_call: bool,
     /// A transfer of the call rings a colleague now.
     pub transferring: bool,
+    /// The specialist consults a colleague about the call now
+    /// ([`crate::call_consult`]).
+    pub consulting: bool,
 }
 
 /// The colleague a call would go to, as the line knows them.
@@ -119,6 +138,9 @@ pub fn may_transfer(call: CallSide, receiver: Receiver) -> Result<(), CallTransf
     if call.transferring {
         return Err(CallTransferError::AlreadyTransferring);
     }
+    if call.consulting {
+        return Err(CallTransferError::AlreadyConsulting);
+    }
     may_receive(receiver)
 }
 
@@ -135,6 +157,7 @@ mod tests {
         connected: true,
         asker_in_call: true,
         transferring: false,
+        consulting: false,
     };
     const FREE: Receiver = Receiver {
         is_asker: false,
@@ -172,6 +195,14 @@ mod tests {
         assert_eq!(
             may_transfer(twice, FREE),
             Err(CallTransferError::AlreadyTransferring)
+        );
+        let consulting = CallSide {
+            consulting: true,
+            ..CALL
+        };
+        assert_eq!(
+            may_transfer(consulting, FREE),
+            Err(CallTransferError::AlreadyConsulting)
         );
     }
 
@@ -217,6 +248,9 @@ mod tests {
             CallTransferError::NotOnLine,
             CallTransferError::ColleagueUnavailable(PresenceStatus::Busy),
             CallTransferError::ColleagueInCall,
+            CallTransferError::AlreadyConsulting,
+            CallTransferError::NotConsulting,
+            CallTransferError::ConsultationNotAnswered,
         ];
         let codes: Vec<_> = errors.iter().map(CallTransferError::code).collect();
         assert_eq!(codes, CallTransferError::CODES);

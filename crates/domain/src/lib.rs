@@ -14,6 +14,7 @@
 //! | [`ticket`] | T1-T5 | [`ticket::Ticket`] and its states, history, REPEAT, readable numbers |
 //! | [`sla`] | S1-S6 | business calendars, levels, an appeal's [`sla::SlaClock`], evaluation and reports, the text notation |
 //! | [`call_transfer`] | A3 (calls) | who may hand a live call to whom, the transfer's ring time |
+//! | [`call_consult`] | A3 (calls) | consultative transfer: consulting a colleague while the client holds, handing over, ending |
 //! | [`ids`] | | newtype ids |
 //!
 //! # Conventions
@@ -71,6 +72,7 @@
 //! `tz Europe/Moscow; Mon-Fri 09-18 | Fri 2026-11-27 17:30 + 2h => Mon 2026-11-30 10:30`.
 
 pub mod appeal;
+pub mod call_consult;
 pub mod call_transfer;
 pub mod ids;
 pub mod presence;

@@ -7,7 +7,10 @@ use crate::remote_sessions::{self, Gate};
 use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
-use crate::{appeals, call_transfer, calls, kb_articles, kb_drafts, messages, tickets, waiting};
+use crate::{
+    appeals, call_consult, call_transfer, calls, kb_articles, kb_drafts, messages, tickets,
+    waiting,
+};
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +124,11 @@ pub fn apply_gated<R: Repo>(
             call_transfer::transfer(w, actor, *call, *to, reason)?
         }
         Action::WaitForClient { appeal } => waiting::wait(w, actor, *appeal)?,
+        Action::ConsultCall { call, to } => call_consult::consult(w, actor, *call, *to)?,
+        Action::HandOverCall {
+            consultation,
+            reason,
+        } => call_consult::hand_over(w, actor, *consultation, reason)?,
     }
     Ok(Step::Done)
 }

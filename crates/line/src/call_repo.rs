@@ -25,11 +25,33 @@ pub struct CallRecord {
     pub appeal: u64,
     pub from_client: bool,
     pub stage: CallStage,
+    /// When the call is a consultation (a specialist-to-specialist call about the client's
+    /// call `of`, placed by specialist `by`, ringing `specialist`): the client is no party of
+    /// it.
+    pub consult: Option<Consult>,
+}
+
+/// What a consultation is about and who placed it (A3, consultative transfer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consult {
+    /// The client's call it is about.
+    pub of: u64,
+    /// The consulting specialist (its caller).
+    pub by: u64,
 }
 
 impl CallRecord {
     /// The other party of `who`, when `who` is a party and the other one is known.
     pub fn other(&self, who: Subject) -> Option<Subject> {
+        if let Some(k) = self.consult {
+            return match who.role {
+                Role::Specialist if who.id == k.by => self.specialist.map(Subject::specialist),
+                Role::Specialist if Some(who.id) == self.specialist => {
+                    Some(Subject::specialist(k.by))
+                }
+                _ => None,
+            };
+        }
         match who.role {
             Role::Client if who.id == self.client => self.specialist.map(Subject::specialist),
             Role::Specialist if Some(who.id) == self.specialist => {
@@ -41,6 +63,10 @@ impl CallRecord {
 
     /// Whether `who` is one of the call's parties.
     pub fn is_party(&self, who: Subject) -> bool {
+        if let Some(k) = self.consult {
+            return who.role == Role::Specialist
+                && (who.id == k.by || Some(who.id) == self.specialist);
+        }
         match who.role {
             Role::Client => who.id == self.client,
             Role::Specialist => Some(who.id) == self.specialist,
@@ -124,4 +150,9 @@ pub trait CallRepo {
     fn live_leg(&mut self, call: u64) -> Result<Option<u64>, RepoError>;
     /// The live call (ringing or connected) `specialist` is a party of, if any.
     fn specialist_call(&mut self, specialist: u64) -> Result<Option<u64>, RepoError>;
+    /// Insert a ringing consultation about `consult.of` (`call.specialist`: the colleague);
+    /// its id.
+    fn insert_consultation(&mut self, call: &NewCall, consult: &Consult) -> Result<u64, RepoError>;
+    /// The live consultation (ringing or connected) about `call`, if any.
+    fn live_consultation(&mut self, call: u64) -> Result<Option<u64>, RepoError>;
 }

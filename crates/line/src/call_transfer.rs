@@ -44,23 +44,18 @@ pub(crate) fn transfer<R: Repo>(
         .repo
         .call(call)?
         .ok_or_else(|| LineError::Invalid(format!("no call {call}")))?;
+    if c.consult.is_some() {
+        return Err(LineError::Invalid(format!(
+            "call {call} is a consultation: transfer the client's call"
+        )));
+    }
     let side = CallSide {
         connected: c.stage == CallStage::Connected,
         asker_in_call: c.specialist == Some(me),
         transferring: w.repo.live_leg(call)?.is_some(),
+        consulting: w.repo.live_consultation(call)?.is_some(),
     };
-    let presence = match w.serves(to, c.line)? {
-        true => w
-            .dispatcher(c.line)
-            .specialist(SpecialistId(to))
-            .map(|s| s.presence),
-        false => None,
-    };
-    let receiver = Receiver {
-        is_asker: to == me,
-        presence,
-        in_call: w.repo.specialist_call(to)?.is_some(),
-    };
+    let receiver = receiver(w, c.line, me, to)?;
     call_transfer::may_transfer(side, receiver)?;
     // A3: the appeal goes with the call; its own rules (holder, reason) are asked now, on a
     // copy, so a transfer that could not hand the appeal over never rings anyone.
@@ -111,6 +106,27 @@ pub(crate) fn transfer<R: Repo>(
             key: None,
         },
     )
+}
+
+/// Colleague `to` as the line knows them when `me` would hand them a call of `line`.
+pub(crate) fn receiver<R: Repo>(
+    w: &mut Work<'_, R>,
+    line: u64,
+    me: u64,
+    to: u64,
+) -> Result<Receiver, LineError> {
+    let presence = match w.serves(to, line)? {
+        true => w
+            .dispatcher(line)
+            .specialist(SpecialistId(to))
+            .map(|s| s.presence),
+        false => None,
+    };
+    Ok(Receiver {
+        is_asker: to == me,
+        presence,
+        in_call: w.repo.specialist_call(to)?.is_some(),
+    })
 }
 
 /// The transferring specialist of a ringing `leg` may end it (`cancelled`, `no_answer` when

@@ -108,6 +108,9 @@ pub(crate) fn answer<R: Repo>(
         }
         CallStage::Ended => return Err(LineError::Conflict(format!("call {call} has ended"))),
     }
+    if let Some(k) = c.consult {
+        return crate::call_consult::answer(w, actor, &c, k);
+    }
     let specialist = if c.from_client {
         let me = specialist_only(actor)?;
         match c.specialist {
@@ -172,6 +175,9 @@ pub(crate) fn hang_up<R: Repo>(
     reason: CallEndReason,
 ) -> Result<(), LineError> {
     let c = known(w, call)?;
+    if let Some(k) = c.consult {
+        return crate::call_consult::hang_up(w, actor, &c, k, reason);
+    }
     // The transferring specialist ends a leg still ringing their colleague, as its caller.
     let transferrer = crate::call_transfer::transferrer_of(w, &c, actor)?;
     if !c.is_party(actor) && !transferrer {
@@ -210,8 +216,14 @@ pub(crate) fn close_call<R: Repo>(
     by: Role,
     reason: CallEndReason,
 ) -> Result<(), LineError> {
+    if let Some(k) = c.consult {
+        // A consultation rang out (the line's ring timer).
+        return crate::call_consult::end(w, c, k, None, reason);
+    }
     record_end(w, c, by, reason)?;
-    crate::call_transfer::call_ended(w, c, by)
+    // A transfer of it still ringing the colleague, or a consultation about it, ends with it.
+    crate::call_transfer::call_ended(w, c, by)?;
+    crate::call_consult::call_ended(w, c)
 }
 
 /// The call `c` ends now: stored and announced, nothing else follows from it.
@@ -282,6 +294,11 @@ pub(crate) fn stats<R: Repo>(
     if c.stage == CallStage::Ringing {
         return Err(LineError::Invalid(format!("call {call} never connected")));
     }
+    if c.consult.is_some() {
+        return Err(LineError::Invalid(format!(
+            "call {call} is a consultation: it keeps no statistics"
+        )));
+    }
     if !w.repo.insert_call_stats(call, actor.role, w.now_ms, q)? {
         return Err(LineError::Conflict(format!(
             "your statistics of call {call} are in already"
@@ -312,6 +329,11 @@ pub fn may_record<R: Repo>(
     sha256: &str,
 ) -> Result<Option<CallRecord>, LineError> {
     let c = known(w, call)?;
+    if c.consult.is_some() {
+        return Err(LineError::NotAllowed(format!(
+            "call {call} is a consultation: it is not recorded"
+        )));
+    }
     if actor.role != Role::Specialist || c.specialist != Some(actor.id) {
         return Err(LineError::NotAllowed(format!(
             "only the specialist of call {call} uploads its recording"

@@ -16,6 +16,7 @@
 
 mod appeals;
 mod apply;
+mod call_consult;
 mod call_repo;
 pub mod call_transfer;
 pub mod calls;
@@ -42,7 +43,7 @@ mod waiting;
 mod work;
 
 pub use apply::{Step, apply, apply_gated, key_owner};
-pub use call_repo::{CallRecord, CallRepo, CallStage, NewCall, RecordingRow, TransferLeg};
+pub use call_repo::{CallRecord, CallRepo, CallStage, Consult, NewCall, RecordingRow, TransferLeg};
 pub use closing::{ClosingRepo, ClosingSettings, ReplyAwaited, fire_due_auto_finishes};
 pub use error::{LineError, RepoError};
 pub use files::{FileRepo, NewFile, share_file};

@@ -307,6 +307,25 @@ pub enum Action {
     WaitForClient {
         appeal: u64,
     },
+    /// V1/A3, the specialist in a connected call: consult colleague `to` about it first
+    /// (consultative transfer). The specialist's app puts the client on hold (a `Hold` signal)
+    /// and places a specialist-to-specialist call, the consultation, which rings the colleague
+    /// ([`Event::CallConsulting`]); she answers it with `AnswerCall`, either ends it with
+    /// `HangUp` (the consulting specialist goes back to the client), and the consulting one
+    /// hands the client over with [`Action::HandOverCall`]. The consulting specialist offers
+    /// its media.
+    ConsultCall {
+        call: u64,
+        to: u64,
+    },
+    /// The consulting specialist hands the client over to the colleague of answered
+    /// `consultation` (A3 with `reason`): the consultation ends, a leg of the client's call
+    /// connects the client with the colleague at once (no ringing: they spoke already), and the
+    /// client follows it as in a blind transfer ([`Event::CallTransferred`]).
+    HandOverCall {
+        consultation: u64,
+        reason: String,
+    },
 }
 
 /// Which SLA deadline an alert is about (S2).
@@ -663,6 +682,42 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         finish_allowed_at_ms: Option<i64>,
     },
+    /// A3, consultative: `from`, in call `call` with the client (on hold now), consults `to`;
+    /// `consultation` (a specialist-to-specialist call of its own signalling) rings `to`.
+    /// Neither this nor the consultation's other events are shown to the client.
+    CallConsulting {
+        call: u64,
+        consultation: u64,
+        appeal: u64,
+        client: u64,
+        from: u64,
+        to: u64,
+    },
+    /// The colleague answered the consultation: the two specialists talk.
+    ConsultationConnected {
+        call: u64,
+        consultation: u64,
+        appeal: u64,
+        client: u64,
+        from: u64,
+        to: u64,
+    },
+    /// The consultation ended: `reason` `transferred` when the client was handed over
+    /// (followed by the hand-over's `CallConnected` of the leg and `CallTransferred`), else
+    /// how it ended (`hung_up`: back to the client; `declined`, `cancelled`, `no_answer`,
+    /// `failed`). `by`: the specialist who ended it (`None`: the line, when the client's call
+    /// ended or its ring time ran out). `connected_ms`: how long they talked.
+    ConsultationEnded {
+        call: u64,
+        consultation: u64,
+        appeal: u64,
+        client: u64,
+        from: u64,
+        to: u64,
+        by: Option<u64>,
+        reason: CallEndReason,
+        connected_ms: Option<i64>,
+    },
 }
 
 /// A line's closing settings, as `GET /api/lines/{line}/closing` gives them to its
@@ -710,7 +765,10 @@ impl Event {
             | Event::CallTransferred { client, .. }
             | Event::AppealWaiting { client, .. }
             | Event::AppealResumed { client, .. }
-            | Event::ReplyAwaited { client, .. } => Some(*client),
+            | Event::ReplyAwaited { client, .. }
+            | Event::CallConsulting { client, .. }
+            | Event::ConsultationConnected { client, .. }
+            | Event::ConsultationEnded { client, .. } => Some(*client),
             Event::TicketQueueNamed { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -755,7 +813,10 @@ impl Event {
             | Event::TicketCreated { .. }
             | Event::TicketChanged { .. }
             | Event::CallStats { .. }
-            | Event::CallTransferring { .. } => false,
+            | Event::CallTransferring { .. }
+            | Event::CallConsulting { .. }
+            | Event::ConsultationConnected { .. }
+            | Event::ConsultationEnded { .. } => false,
         }
     }
 }

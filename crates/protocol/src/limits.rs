@@ -156,7 +156,9 @@ impl Action {
             Action::SendMessage { text, .. } | Action::ClientMessage { text } => {
                 check_chars("text", text, MAX_MESSAGE_CHARS)
             }
-            Action::TransferAppeal { reason, .. } | Action::TransferCall { reason, .. } => {
+            Action::TransferAppeal { reason, .. }
+            | Action::TransferCall { reason, .. }
+            | Action::HandOverCall { reason, .. } => {
                 check_chars("reason", reason, MAX_TRANSFER_REASON_CHARS)
             }
             Action::FinishAppeal { result, .. } => check_chars("result", result, MAX_RESULT_CHARS),
@@ -198,7 +200,8 @@ impl Action {
             | Action::EndRemoteSession { .. }
             | Action::MarkSpam { .. }
             | Action::ArticleHelped { .. }
-            | Action::WaitForClient { .. } => Ok(()),
+            | Action::WaitForClient { .. }
+            | Action::ConsultCall { .. } => Ok(()),
             Action::StartAppeal { appeal_type, .. } => {
                 check_opt("appeal_type", appeal_type, MAX_APPEAL_KIND_CHARS)
             }

@@ -164,12 +164,17 @@ fn maximal_actions() -> Vec<Action> {
             reason: worst(MAX_TRANSFER_REASON_CHARS),
         },
         Action::WaitForClient { appeal: ID },
+        Action::ConsultCall { call: ID, to: ID },
+        Action::HandOverCall {
+            consultation: ID,
+            reason: worst(MAX_TRANSFER_REASON_CHARS),
+        },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 31;
+const ACTION_VARIANTS: usize = 33;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -204,6 +209,8 @@ fn action_variant(action: &Action) -> usize {
         Action::RequestCallBack { .. } => 28,
         Action::TransferCall { .. } => 29,
         Action::WaitForClient { .. } => 30,
+        Action::ConsultCall { .. } => 31,
+        Action::HandOverCall { .. } => 32,
     }
 }
 
@@ -482,6 +489,33 @@ fn maximal_events() -> Vec<Event> {
             auto_finish_at_ms: Some(i64::MAX),
             finish_allowed_at_ms: Some(i64::MAX),
         },
+        Event::CallConsulting {
+            call: ID,
+            consultation: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
+        },
+        Event::ConsultationConnected {
+            call: ID,
+            consultation: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
+        },
+        Event::ConsultationEnded {
+            call: ID,
+            consultation: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
+            by: Some(ID),
+            reason: CallEndReason::NoAnswer,
+            connected_ms: Some(i64::MAX),
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -519,7 +553,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 34;
+const EVENT_VARIANTS: usize = 37;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -557,6 +591,9 @@ fn event_variant(event: &Event) -> usize {
         Event::AppealWaiting { .. } => 31,
         Event::AppealResumed { .. } => 32,
         Event::ReplyAwaited { .. } => 33,
+        Event::CallConsulting { .. } => 34,
+        Event::ConsultationConnected { .. } => 35,
+        Event::ConsultationEnded { .. } => 36,
     }
 }
 

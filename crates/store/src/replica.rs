@@ -120,8 +120,12 @@ pub enum RemoteChange {
         by_client: bool,
         at: i64,
     },
+    /// The call connected. A leg a colleague handed over after a consultation connects
+    /// without ringing first: its row starts here (the client placed it, `at`).
     CallConnected {
         call: i64,
+        client: i64,
+        at: i64,
     },
     CallEnded {
         call: i64,
@@ -407,6 +411,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
     match change {
         RemoteChange::Message { client, .. }
         | RemoteChange::CallRinging { client, .. }
+        | RemoteChange::CallConnected { client, .. }
         | RemoteChange::TicketCreated { client, .. }
         | RemoteChange::Appeal { client, .. }
         | RemoteChange::Queued { client, .. }
@@ -583,8 +588,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             )?;
             Ok(())
         }
-        RemoteChange::CallConnected { call } => {
-            tx.execute("UPDATE calls SET connected = 1 WHERE id = ?1", [call])?;
+        RemoteChange::CallConnected { call, client, at } => {
+            tx.execute(
+                "INSERT INTO calls (id, line_id, client_id, caller, started_at, connected)
+                 VALUES (?1, ?2, ?3, 'client', ?4, 1)
+                 ON CONFLICT (id) DO UPDATE SET connected = 1",
+                rusqlite::params![call, line, client, at],
+            )?;
             Ok(())
         }
         RemoteChange::CallEnded {

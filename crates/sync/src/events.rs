@@ -137,7 +137,11 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             by_client: from == Role::Client,
             at: at_ms,
         },
-        Event::CallConnected { call, .. } => RemoteChange::CallConnected { call: id(call) },
+        Event::CallConnected { call, client, .. } => RemoteChange::CallConnected {
+            call: id(call),
+            client: id(client),
+            at: at_ms,
+        },
         Event::CallEnded {
             call,
             reason,
@@ -412,6 +416,39 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
                 at: at_ms,
             },
         },
+        // A consultation rings and connects between the two specialists' apps; the timeline
+        // shows it once it ended.
+        Event::CallConsulting { .. } | Event::ConsultationConnected { .. } => RemoteChange::Skip,
+        // Who held the call when, including the consultation: `target` names the call and the
+        // consultation, `detail` how it ended and how long the two talked ("hung_up 61000";
+        // "-" when they never did).
+        Event::ConsultationEnded {
+            call,
+            consultation,
+            appeal,
+            client,
+            from,
+            to,
+            reason,
+            connected_ms,
+            ..
+        } => RemoteChange::AppealNote {
+            tier: None,
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: id(appeal),
+                kind: "call_consulted",
+                by: Some(id(from)),
+                to: Some(id(to)),
+                target: format!("{call}>{consultation}"),
+                detail: format!(
+                    "{} {}",
+                    wire_code(reason),
+                    connected_ms.map_or_else(|| "-".to_string(), |ms| ms.to_string())
+                ),
+                at: at_ms,
+            },
+        },
     }
 }
 
@@ -440,6 +477,43 @@ mod tests {
             (note.kind, note.by, note.to, note.target.as_str(), note.at),
             ("call_transferred", Some(1), Some(2), "5>6", 2_000)
         );
+    }
+
+    #[test]
+    fn a_consultation_is_a_note_saying_with_whom_how_it_ended_and_how_long_they_talked() {
+        let ended = |reason, connected_ms| {
+            remote_change(
+                Event::ConsultationEnded {
+                    call: 5,
+                    consultation: 8,
+                    appeal: 7,
+                    client: 3,
+                    from: 1,
+                    to: 2,
+                    by: Some(1),
+                    reason,
+                    connected_ms,
+                },
+                9_000,
+                2,
+            )
+        };
+        let RemoteChange::AppealNote { tier: None, note } =
+            ended(linedesk_protocol::CallEndReason::Transferred, Some(4_000))
+        else {
+            panic!("a note");
+        };
+        assert_eq!(
+            (note.kind, note.by, note.to, note.target.as_str()),
+            ("call_consulted", Some(1), Some(2), "5>8")
+        );
+        assert_eq!((note.detail.as_str(), note.at), ("transferred 4000", 9_000));
+        let RemoteChange::AppealNote { note, .. } =
+            ended(linedesk_protocol::CallEndReason::Declined, None)
+        else {
+            panic!("a note");
+        };
+        assert_eq!(note.detail, "declined -");
     }
 
     #[test]

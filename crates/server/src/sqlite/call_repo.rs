@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use linedesk_line::{
-    CallRecord, CallRepo, CallStage, NewCall, RecordingRow, RepoError, TransferLeg,
+    CallRecord, CallRepo, CallStage, Consult, NewCall, RecordingRow, RepoError, TransferLeg,
 };
 use linedesk_protocol::{CallEndReason, CallQuality, Role};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -86,32 +86,42 @@ fn party_code(role: Role) -> &'static str {
 pub(crate) fn load(conn: &Connection, call: u64) -> Result<Option<CallRecord>, RepoError> {
     let row = run(|| {
         conn.prepare_cached(
-            "SELECT line_id, client_id, specialist_id, appeal_id, from_client, state
+            "SELECT line_id, client_id, specialist_id, appeal_id, from_client, state,
+                 consult_of, consulted_by
              FROM calls WHERE id = ?1",
         )?
         .query_row([sql_id(call)], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, i64>(3)?,
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, i64>(3)?,
+                ),
                 r.get::<_, bool>(4)?,
                 r.get::<_, String>(5)?,
+                r.get::<_, Option<i64>>(6)?.zip(r.get::<_, Option<i64>>(7)?),
             ))
         })
         .optional()
     })?;
-    row.map(|(line, client, specialist, appeal, from_client, state)| {
-        Ok(CallRecord {
-            id: call,
-            line: id(line),
-            client: id(client),
-            specialist: specialist.map(id),
-            appeal: id(appeal),
-            from_client,
-            stage: stage_of(&state)?,
-        })
-    })
+    row.map(
+        |((line, client, specialist, appeal), from_client, state, consult)| {
+            Ok(CallRecord {
+                id: call,
+                line: id(line),
+                client: id(client),
+                specialist: specialist.map(id),
+                appeal: id(appeal),
+                from_client,
+                stage: stage_of(&state)?,
+                consult: consult.map(|(of, by)| Consult {
+                    of: id(of),
+                    by: id(by),
+                }),
+            })
+        },
+    )
     .transpose()
 }
 
@@ -331,6 +341,41 @@ impl CallRepo for SqliteRepo<'_> {
                 .tx
                 .query_row(
                     "SELECT id FROM calls WHERE transfer_of = ?1 AND state <> 'ended'",
+                    [sql_id(call)],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?
+                .map(id))
+        })
+    }
+
+    fn insert_consultation(&mut self, c: &NewCall, k: &Consult) -> Result<u64, RepoError> {
+        run(|| {
+            self.tx.execute(
+                "INSERT INTO calls (line_id, client_id, specialist_id, appeal_id, from_client,
+                     state, placed_at, consult_of, consulted_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'ringing', ?6, ?7, ?8)",
+                params![
+                    sql_id(c.line),
+                    sql_id(c.client),
+                    c.specialist.map(sql_id),
+                    sql_id(c.appeal),
+                    c.from_client,
+                    c.placed_ms,
+                    sql_id(k.of),
+                    sql_id(k.by),
+                ],
+            )?;
+            Ok(id(self.tx.last_insert_rowid()))
+        })
+    }
+
+    fn live_consultation(&mut self, call: u64) -> Result<Option<u64>, RepoError> {
+        run(|| {
+            Ok(self
+                .tx
+                .query_row(
+                    "SELECT id FROM calls WHERE consult_of = ?1 AND state <> 'ended'",
                     [sql_id(call)],
                     |r| r.get::<_, i64>(0),
                 )

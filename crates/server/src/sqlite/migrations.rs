@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_call_far_side"),
     migration!(19, "0019_waiting"),
     migration!(20, "0020_reports"),
+    migration!(21, "0021_call_consultations"),
 ];
 
 pub fn latest_version() -> i64 {
