@@ -39,6 +39,14 @@ export const commands = {
 	cancelTransfer: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("cancel_transfer")),
 	/**  The transfer in progress, or how the last one ended, for the call panel. */
 	transferState: () => typedError<TransferView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("transfer_state")),
+	/**  Put the client on hold and call colleague `to` about the call in progress. */
+	consultCall: (to: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("consult_call", { to })),
+	/**  Hand the client over to the colleague consulted, with the reason (A3). */
+	handOverCall: (reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("hand_over_call", { reason })),
+	/**  End the consultation and go back to the client. */
+	endConsultation: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("end_consultation")),
+	/**  The consultation in progress, or how the last one ended. */
+	consultState: () => typedError<ConsultView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("consult_state")),
 	/**  A7: the client's appeals on the line, oldest first (the chat's timeline). */
 	clientAppeals: (lineId: number, clientId: number) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("client_appeals", { lineId, clientId })),
 	/**  A6: this specialist's appeals matching `filter`, newest first. */
@@ -649,6 +657,8 @@ export type CallView_Deserialize = {
 	quality?: QualityView_Deserialize | null,
 	/**  The recording's indicator while the call runs. */
 	recording?: RecordingView | null,
+	/**  A consultation: the colleague who consults this specialist about `client_id`'s call. */
+	consultFrom?: number | null,
 };
 
 /**  What the call panel shows. */
@@ -680,6 +690,8 @@ export type CallView_Serialize = {
 	quality: QualityView_Serialize | null,
 	/**  The recording's indicator while the call runs. */
 	recording: RecordingView | null,
+	/**  A consultation: the colleague who consults this specialist about `client_id`'s call. */
+	consultFrom: number | null,
 };
 
 /**  The file of a chat item: its id on the server and its size. */
@@ -865,6 +877,45 @@ export type CompanyCard_Serialize = {
 	regNumber: string | null,
 	itsContract: string | null,
 	supportParams: string | null,
+};
+
+/**  What the transfer dialog shows of a consultation. */
+export type ConsultView = ConsultView_Serialize | ConsultView_Deserialize;
+
+/**  What the transfer dialog shows of a consultation. */
+export type ConsultView_Deserialize = {
+	/**
+	 *  `idle`, `ringing` (the colleague's app rings; the client holds), `talking`, or how the
+	 *  last one ended: `transferred` (handed over), `hung_up` (back to the client),
+	 *  `declined`, `no_answer`, `cancelled`, `failed`.
+	 */
+	state: string,
+	/**  The colleague consulted. */
+	to?: number | null,
+	/**  The client's call it is about. */
+	call?: number | null,
+	/**  The consultation (a call id of its own). */
+	consultation?: number | null,
+	/**  The colleague's voice reaches this side (a packet was heard). */
+	heard: boolean,
+};
+
+/**  What the transfer dialog shows of a consultation. */
+export type ConsultView_Serialize = {
+	/**
+	 *  `idle`, `ringing` (the colleague's app rings; the client holds), `talking`, or how the
+	 *  last one ended: `transferred` (handed over), `hung_up` (back to the client),
+	 *  `declined`, `no_answer`, `cancelled`, `failed`.
+	 */
+	state: string,
+	/**  The colleague consulted. */
+	to: number | null,
+	/**  The client's call it is about. */
+	call: number | null,
+	/**  The consultation (a call id of its own). */
+	consultation: number | null,
+	/**  The colleague's voice reaches this side (a packet was heard). */
+	heard: boolean,
 };
 
 /**

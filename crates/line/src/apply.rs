@@ -8,8 +8,7 @@ use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
 use crate::{
-    appeals, call_consult, call_transfer, calls, kb_articles, kb_drafts, messages, tickets,
-    waiting,
+    appeals, call_consult, call_transfer, calls, kb_articles, kb_drafts, messages, tickets, waiting,
 };
 
 /// What [`apply`] did.
