@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::Store;
 use crate::error::Result;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+/// Every stage off by default (see the module's doc).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct VoiceProcessing {
     /// The client's voice coming back through the headset removed (AEC).
@@ -18,16 +19,6 @@ pub struct VoiceProcessing {
     pub noise_suppression: bool,
     /// The specialist's voice kept at a steady level.
     pub gain_control: bool,
-}
-
-impl Default for VoiceProcessing {
-    fn default() -> Self {
-        VoiceProcessing {
-            echo_cancellation: false,
-            noise_suppression: false,
-            gain_control: false,
-        }
-    }
 }
 
 const ECHO: &str = "echo_cancellation";
