@@ -10,16 +10,8 @@
 //! **Target delay.** For each packet the buffer records its transit `arrival - timestamp`
 //! (sender and receiver clocks differ by an unknown offset, which cancels out). Over a sliding
 //! window of the last 250 packets (5 s) the target is the 95th percentile of the transit minus
-//! its minimum, clamped to 10-200 ms, from the very first packet. Slot `X` is due at
-//! `X + min transit + target`, and played at the first 20 ms tick at or after that: the wait
-//! for the tick (0-20 ms, by the phase between the sender's and the receiver's clocks)
-//! comes on top, so the floor is 10 ms rather than a whole frame. With a 20 ms floor a packet
-//! arriving just after a tick waited for the second tick after it: 40 ms on a clean path. Nor
-//! does the call start with a longer target: the buffer shrinks only in a pause of the talker
-//! (DTX), which in a call's first sentences can be seconds away, so a start-up delay lasts (the
-//! loopback's speech was heard 20-40 ms later for most of its 9 s with a 20 or 40 ms start). On
-//! a jittery path the first packets' transits raise the target at once, and the buffer grows
-//! to it (at once when a frame short, else in the next pause).
+//! its minimum, clamped to 20-200 ms (60 ms until one second of packets was seen). Slot `X` is
+//! due at `X + min transit + target`.
 //!
 //! **Room for FEC.** A lost packet can be rebuilt from the in-band FEC of the packet after it,
 //! but only if that packet is already here when the lost one's slot is played: one frame
@@ -58,17 +50,17 @@ pub enum Playout<P> {
 pub struct JitterConfig {
     pub min_delay: Duration,
     pub max_delay: Duration,
-    /// The least target until one second of packets was observed (the p95 of the transits seen
-    /// so far when larger): by default the same as `min_delay` (see the module doc).
+    /// Target used until one second of packets was observed: 40 ms, two packets, so a clean
+    /// network meets the 80 ms mouth-to-ear budget from the first word.
     pub initial_delay: Duration,
 }
 
 impl Default for JitterConfig {
     fn default() -> Self {
         Self {
-            min_delay: Duration::from_millis(10),
+            min_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(200),
-            initial_delay: Duration::from_millis(10),
+            initial_delay: Duration::from_millis(40),
         }
     }
 }

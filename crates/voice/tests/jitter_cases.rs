@@ -50,56 +50,22 @@ fn plays_in_order_after_the_initial_delay() {
         .iter()
         .position(|p| matches!(p, Playout::Frame(_)))
         .unwrap_or(0);
-    assert!((2..=4).contains(&first), "started at tick {first}");
+    assert!((3..=5).contains(&first), "started at tick {first}");
     assert_eq!((stats.lost, stats.late, stats.duplicates), (0, 0, 0));
-}
-
-/// The receiver's ticks in phase with the sender's (two engines started together), each
-/// packet arriving 1 ms after its tick, a DTX pause of 200 ms after 2 s: every packet, from
-/// the first one on, is played at the next tick (held 19 ms), not the one after (39 ms) as with
-/// a 20 ms floor, nor later still as with a longer start-up target that only a pause of the
-/// talker shrinks. The loopback call's mouth-to-ear delay lost 20 ms by this (BENCHMARKS.md).
-#[test]
-fn a_clean_path_plays_each_packet_at_the_next_tick() {
-    let mut jb = JitterBuffer::new(JitterConfig::default());
-    let mut held = Vec::new();
-    let mut seq = 0u16;
-    let mut sent: Vec<(u16, u64)> = Vec::new();
-    for tick in 0..200u64 {
-        let now = ms(tick * 20);
-        // The frame of the previous tick arrives now (1 ms after it was sent).
-        if let Some(&(s, frame)) = sent.last().filter(|(_, f)| *f + 1 == tick) {
-            jb.push(s, frame as u32 * 960, frame, ms(frame * 20 + 1));
-        }
-        if !(100..110).contains(&tick) {
-            sent.push((seq, tick));
-            seq = seq.wrapping_add(1);
-        }
-        if let Playout::Frame(frame) = jb.pop(now) {
-            held.push(tick * 20 - (frame * 20 + 1));
-        }
-    }
-    let stats = jb.stats();
-    assert_eq!((stats.lost, stats.late, stats.concealed), (0, 0, 0));
-    assert_eq!(held.len(), 189, "{held:?}");
-    assert!(held.iter().all(|&h| h == 19), "{held:?}");
-    assert!(stats.target_delay < ms(20), "{stats:?}");
 }
 
 #[test]
 fn a_gap_is_lost_with_the_next_packet_for_fec() {
-    // The first loss finds the buffer at its clean-path delay (the next packet not here yet);
-    // from then on it holds one frame more, so the next loss has the next packet's FEC.
-    let seqs: Vec<u16> = (0..60).filter(|s| *s != 20 && *s != 40).collect();
-    let (out, stats) = run(&seqs, 80);
+    let seqs: Vec<u16> = (0..40).filter(|s| *s != 20).collect();
+    let (out, stats) = run(&seqs, 60);
     let i = out
         .iter()
-        .rposition(|p| matches!(p, Playout::Lost { .. }))
+        .position(|p| matches!(p, Playout::Lost { .. }))
         .unwrap_or(0);
-    assert_eq!(out[i], Playout::Lost { next: Some(41) });
-    assert_eq!(out[i - 1], Playout::Frame(39));
-    assert_eq!(out[i + 1], Playout::Frame(41));
-    assert_eq!(stats.lost, 2);
+    assert_eq!(out[i], Playout::Lost { next: Some(21) });
+    assert_eq!(out[i - 1], Playout::Frame(19));
+    assert_eq!(out[i + 1], Playout::Frame(21));
+    assert_eq!((stats.lost, stats.concealed), (1, 1));
 }
 
 #[test]

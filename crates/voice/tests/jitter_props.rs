@@ -61,7 +61,7 @@ proptest! {
         }
         prop_assert!(played.windows(2).all(|w| w[0] < w[1]), "played {:?}", played);
         let s = jb.stats();
-        prop_assert!(s.target_delay >= Duration::from_millis(10));
+        prop_assert!(s.target_delay >= Duration::from_millis(20));
         prop_assert!(s.target_delay <= Duration::from_millis(200));
         prop_assert!(s.lost <= s.expected);
     }
