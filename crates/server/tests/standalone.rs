@@ -145,8 +145,14 @@ fn bad_config_files_are_refused_before_starting_naming_the_file_and_the_key() {
     }
     let out = cli(&["serve", "--config", &path(&dir.path().join("none.toml"))]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("none.toml"));
+    // With a config file the data dir is the file's: clap refuses both, naming them.
     let out = cli(&["serve", "--config", "x.toml", "--data-dir", "d"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--data-dir goes in the config file"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot be used with") && stderr.contains("--data-dir"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
