@@ -5,52 +5,12 @@
 
 mod common;
 
+use common::signalling::{available, next_signal, offer, signal_refused};
 use common::{Client, ack, events, next_event, submit, subscribed, world};
-use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{
     Action, CallEndReason, ClientFrame, ErrorCode, Event, Role, ServerFrame, SignalPayload,
 };
 use linedesk_server::storage::Storage;
-
-const SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n";
-
-fn offer() -> SignalPayload {
-    SignalPayload::Offer { sdp: SDP.into() }
-}
-
-async fn next_signal(c: &mut Client) -> (u64, Role, SignalPayload) {
-    loop {
-        match c.recv().await {
-            ServerFrame::Signal {
-                call,
-                from,
-                payload,
-            } => return (call, from, payload),
-            ServerFrame::Event { .. } | ServerFrame::CaughtUp { .. } => continue,
-            other => panic!("expected a signal, got {other:?}"),
-        }
-    }
-}
-
-async fn signal_refused(c: &mut Client, call: u64) -> ErrorCode {
-    c.send(&ClientFrame::Signal {
-        call,
-        payload: offer(),
-    })
-    .await;
-    match c.reply().await {
-        ServerFrame::Error {
-            code, key: None, ..
-        } => code,
-        other => panic!("expected an error, got {other:?}"),
-    }
-}
-
-fn available() -> Action {
-    Action::SetPresence {
-        status: PresenceStatus::Available,
-    }
-}
 
 #[tokio::test]
 async fn a_consultation_is_the_specialists_own_and_its_hand_over_moves_the_client_at_once() {

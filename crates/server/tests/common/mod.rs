@@ -1,6 +1,8 @@
 //! A real client for the server tests: HTTP login over TCP and a WebSocket session.
 #![allow(dead_code)]
 
+pub mod signalling;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
