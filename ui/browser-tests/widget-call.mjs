@@ -48,23 +48,12 @@ function tapMedia() {
     const merger = ctx.createChannelMerger(2);
     const size = 256;
     const proc = ctx.createScriptProcessor(size, 2, 2);
-    // The processor runs on the page's main thread: under load Chromium skips the blocks the
-    // page was too busy to take, so a block that comes later than the last one's end is
-    // preceded by the silence it stands for, which keeps the recording on the audio clock.
-    let next = null;
     proc.onaudioprocess = (e) => {
       if (rec.startEpochMs === null) {
         const ts = ctx.getOutputTimestamp();
         const at = e.playbackTime - size / ctx.sampleRate;
         rec.startEpochMs = performance.timeOrigin + ts.performanceTime + (at - ts.contextTime) * 1000;
       }
-      const skipped = next === null ? 0 : Math.round((e.playbackTime - next) * ctx.sampleRate);
-      if (skipped >= size / 2) {
-        rec.said.push(new Float32Array(skipped));
-        rec.heard.push(new Float32Array(skipped));
-        rec.skippedSamples = (rec.skippedSamples ?? 0) + skipped;
-      }
-      next = e.playbackTime + size / ctx.sampleRate;
       rec.said.push(new Float32Array(e.inputBuffer.getChannelData(0)));
       rec.heard.push(new Float32Array(e.inputBuffer.getChannelData(1)));
     };
@@ -129,7 +118,6 @@ function finish() {
   };
   return rec.ctx.close().then(() => ({
     recordingStartEpochMs: rec.startEpochMs,
-    recordingSkippedMs: ((rec.skippedSamples ?? 0) / 48),
     said: joined(rec.said),
     heard: joined(rec.heard),
   }));
@@ -248,7 +236,6 @@ async function main() {
     fs.writeFileSync(path.join(opts.out, "browser-heard.wav"), wav(fromBase64(recorded.heard)));
     const result = {
       recordingStartEpochMs: recorded.recordingStartEpochMs,
-      recordingSkippedMs: recorded.recordingSkippedMs,
       connectedMs,
       pair,
       phases,
@@ -257,7 +244,7 @@ async function main() {
       relayBreak,
     };
     fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));
-    console.log(`DONE ${JSON.stringify({ connectedMs, pair, recordingSkippedMs: recorded.recordingSkippedMs })}`);
+    console.log(`DONE ${JSON.stringify({ connectedMs, pair })}`);
   } finally {
     await browser.close();
   }

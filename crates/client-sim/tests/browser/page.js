@@ -76,10 +76,6 @@ function startRecording() {
   const merger = ctx.createChannelMerger(2);
   const size = 256;
   const proc = ctx.createScriptProcessor(size, 2, 2);
-  // The processor runs on the main thread: under load Chromium skips the blocks the page was
-  // too busy to take, so a block later than the last one's end is preceded by the silence it
-  // stands for, which keeps the recording on the audio clock.
-  let next = null;
   proc.onaudioprocess = (e) => {
     if (recorder.startEpochMs === null) {
       // The input block precedes the output block it is processed for by one buffer.
@@ -87,13 +83,6 @@ function startRecording() {
       const at = e.playbackTime - size / ctx.sampleRate;
       recorder.startEpochMs = performance.timeOrigin + ts.performanceTime + (at - ts.contextTime) * 1000;
     }
-    const skipped = next === null ? 0 : Math.round((e.playbackTime - next) * ctx.sampleRate);
-    if (skipped >= size / 2) {
-      recorder.said.push(new Float32Array(skipped));
-      recorder.heard.push(new Float32Array(skipped));
-      recorder.skippedSamples = (recorder.skippedSamples ?? 0) + skipped;
-    }
-    next = e.playbackTime + size / ctx.sampleRate;
     recorder.said.push(new Float32Array(e.inputBuffer.getChannelData(0)));
     recorder.heard.push(new Float32Array(e.inputBuffer.getChannelData(1)));
   };
