@@ -17,6 +17,7 @@ mod call;
 mod guest;
 mod ice;
 mod limits;
+pub mod line_admin;
 mod query;
 mod workstation;
 pub use call::{

@@ -41,6 +41,7 @@ mod file_repo;
 mod guest_repo;
 mod kb_draft_repo;
 mod knowledge;
+mod line_admin;
 pub(crate) mod line_repo;
 pub mod migrations;
 mod reader;
@@ -1045,5 +1046,25 @@ impl Storage for SqliteStorage {
         len: usize,
     ) -> Result<Vec<u8>, StorageError> {
         blobs::chunk(self, blob, offset, len)
+    }
+
+    fn set_line_admin(
+        &self,
+        specialist: u64,
+        line: u64,
+        admin: bool,
+    ) -> Result<bool, StorageError> {
+        line_admin::set_line_admin(&self.inner().conn, specialist, line, admin)
+    }
+
+    fn line_admin_role(&self, specialist: u64, line: u64) -> Result<Option<bool>, StorageError> {
+        reports::with_reader(self, |c| line_admin::line_admin_role(c, specialist, line))
+    }
+
+    fn admin_lines(
+        &self,
+        specialist: u64,
+    ) -> Result<Vec<linedesk_protocol::line_admin::AdminLine>, StorageError> {
+        reports::with_reader(self, |c| line_admin::admin_lines(c, specialist))
     }
 }

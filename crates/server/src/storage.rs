@@ -496,4 +496,15 @@ pub trait Storage: Send + Sync + 'static {
         line: u64,
         now_ms: i64,
     ) -> Result<linedesk_protocol::reports::MonitorReport, StorageError>;
+    // --- Line administration in the app (issue 15, item 4; sqlite/line_admin.rs). ---
+    /// Make `specialist` an admin of `line` or not; false when they do not serve it.
+    fn set_line_admin(&self, specialist: u64, line: u64, admin: bool)
+    -> Result<bool, StorageError>;
+    /// `None` when `specialist` does not serve `line`, else whether they administer it.
+    fn line_admin_role(&self, specialist: u64, line: u64) -> Result<Option<bool>, StorageError>;
+    /// The lines `specialist` administers.
+    fn admin_lines(
+        &self,
+        specialist: u64,
+    ) -> Result<Vec<linedesk_protocol::line_admin::AdminLine>, StorageError>;
 }

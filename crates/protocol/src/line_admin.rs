@@ -1,0 +1,97 @@
+//! Line administration in the app (issue 15, item 4), as the line server answers it over HTTP
+//! (`crates/server/src/http/line_admin.rs`) for specialists who are a line's admins. The rules
+//! that check what an admin sends are `linedesk_line::line_admin`'s; these are only the shapes.
+//! Times are Unix milliseconds.
+
+use linedesk_domain::sla::Conditions;
+use serde::{Deserialize, Serialize};
+
+/// The rule of the 403 answered to a specialist who is not an admin of the line they name.
+pub const RULE_NOT_LINE_ADMIN: &str = "admin.not_line_admin";
+
+/// A line the signed-in specialist administers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AdminLine {
+    pub line: u64,
+    pub name: String,
+}
+
+/// `GET /api/line-admin/lines`: who asks and the lines they administer (none: no
+/// Administration view).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AdminAccess {
+    pub specialist: u64,
+    pub lines: Vec<AdminLine>,
+}
+
+/// An SLA level (S1, S5) as an admin edits it: its calendar and times in the domain's notation
+/// (`tz Europe/Moscow; Mon-Fri 09-18`, `30m`, `8h`), checked by the line's rules on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct LevelDraft {
+    pub name: String,
+    pub calendar: String,
+    pub reaction: String,
+    pub resolution: String,
+    /// Which appeals the level is for (S5); kept as they are when the app does not edit them.
+    #[serde(default)]
+    pub conditions: Conditions,
+}
+
+/// A line's levels in order (S5: the first that matches applies, else "Default"):
+/// `GET` and `PUT /api/lines/{line}/admin/sla`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct SlaLevels {
+    pub levels: Vec<LevelDraft>,
+}
+
+/// Which field of a level draft a problem is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum LevelField {
+    Name,
+    Calendar,
+    Reaction,
+    Resolution,
+    /// The levels as a whole (no "Default", a name twice).
+    Levels,
+}
+
+/// Why a level draft cannot be stored: the field, the rule's code (`sla.notation`,
+/// `sla.unreachable`, ... which the app translates as `rule.<code>`), the piece of text the
+/// mistake is in when the notation's parser names one, and the rule's own sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LevelProblem {
+    /// The level's place in the list (0 first); `None` when checking one level alone.
+    pub index: Option<u32>,
+    pub field: LevelField,
+    pub rule: String,
+    pub item: Option<String>,
+    pub message: String,
+}
+
+/// `POST /api/lines/{line}/admin/sla/check` with a [`LevelDraft`]: its first problem, or when it
+/// has none, when an appeal registered now under it is due (the domain's `SlaClock` on the
+/// server, at the server's clock).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LevelCheck {
+    pub problem: Option<LevelProblem>,
+    pub preview: Option<SlaPreview>,
+}
+
+/// "An appeal opened now is due at ...".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SlaPreview {
+    pub now_ms: i64,
+    pub reaction_due_ms: i64,
+    pub resolution_due_ms: i64,
+}
