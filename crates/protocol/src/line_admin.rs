@@ -95,3 +95,57 @@ pub struct SlaPreview {
     pub reaction_due_ms: i64,
     pub resolution_due_ms: i64,
 }
+
+/// Most files one quick reply carries.
+pub const MAX_QUICK_REPLY_FILES: usize = 5;
+/// Most quick replies of a line.
+pub const MAX_QUICK_REPLIES: usize = 500;
+
+/// A file a quick reply carries (C8; peers' users ask for it: Chatwoot #12204): uploaded by
+/// the line's admin (`POST /api/lines/{line}/admin/quick-reply-files?name=..`), fetched by the
+/// line's specialists (`GET /api/lines/{line}/quick-reply-files/{id}`) to send into a chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct QuickReplyFile {
+    pub id: u64,
+    pub name: String,
+    pub size: u64,
+}
+
+/// A quick reply as the line keeps it: `GET /api/lines/{line}/quick-replies` (every
+/// specialist), and the admin's list (`GET`/`PUT /api/lines/{line}/admin/quick-replies`, where
+/// only the files' ids of a `PUT` count).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct QuickReply {
+    pub title: String,
+    pub text: String,
+    #[serde(default)]
+    pub files: Vec<QuickReplyFile>,
+}
+
+/// A line's quick replies in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct QuickReplies {
+    pub replies: Vec<QuickReply>,
+}
+
+/// A KB article as its admin writes it (`POST /api/lines/{line}/admin/kb`,
+/// `PUT /api/lines/{line}/admin/kb/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct ArticleDraft {
+    pub title: String,
+    pub body: String,
+}
+
+/// A stored KB article of a line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AdminArticle {
+    pub id: u64,
+    pub title: String,
+    pub body: String,
+}

@@ -65,6 +65,7 @@ fn demo_quick_replies() -> Vec<QuickReply> {
     ]
     .into_iter()
     .map(|(title, text)| QuickReply {
+        files: Vec::new(),
         title: title.to_string(),
         text: text.to_string(),
     })

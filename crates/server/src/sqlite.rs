@@ -1067,4 +1067,40 @@ impl Storage for SqliteStorage {
     ) -> Result<Vec<linedesk_protocol::line_admin::AdminLine>, StorageError> {
         reports::with_reader(self, |c| line_admin::admin_lines(c, specialist))
     }
+
+    fn add_quick_reply_file(
+        &self,
+        line: u64,
+        name: &str,
+        bytes: &[u8],
+        now_ms: i64,
+    ) -> Result<crate::storage::QuickReplyFile, StorageError> {
+        line_admin::add_quick_reply_file(&self.inner().conn, line, name, bytes, now_ms)
+    }
+
+    fn quick_reply_file(
+        &self,
+        line: u64,
+        file: u64,
+    ) -> Result<Option<(String, Vec<u8>)>, StorageError> {
+        reports::with_reader(self, |c| line_admin::quick_reply_file(c, line, file))
+    }
+
+    fn add_kb_article(&self, line: u64, title: &str, body: &str) -> Result<u64, StorageError> {
+        line_admin::add_kb_article(&self.inner().conn, line, title, body)
+    }
+
+    fn update_kb_article(
+        &self,
+        line: u64,
+        article: u64,
+        title: &str,
+        body: &str,
+    ) -> Result<bool, StorageError> {
+        line_admin::update_kb_article(&self.inner().conn, line, article, title, body)
+    }
+
+    fn delete_kb_article(&self, line: u64, article: u64) -> Result<bool, StorageError> {
+        line_admin::delete_kb_article(&self.inner().conn, line, article)
+    }
 }

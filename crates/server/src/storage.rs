@@ -58,12 +58,8 @@ pub struct Account {
 /// card travels to the app in `Event::ClientUpserted`.
 pub type StoredClient = linedesk_protocol::ClientProfile;
 
-/// A saved reply template of a line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuickReply {
-    pub title: String,
-    pub text: String,
-}
+/// A saved reply template of a line, with the files it carries.
+pub use linedesk_protocol::line_admin::{QuickReply, QuickReplyFile};
 
 /// A knowledge-base article of a line; `id` is given by the server (ignored on import).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -507,4 +503,31 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         specialist: u64,
     ) -> Result<Vec<linedesk_protocol::line_admin::AdminLine>, StorageError>;
+    /// C8: keep a file for `line`'s quick replies (`name` sanitized already); its id, name
+    /// and size.
+    fn add_quick_reply_file(
+        &self,
+        line: u64,
+        name: &str,
+        bytes: &[u8],
+        now_ms: i64,
+    ) -> Result<QuickReplyFile, StorageError>;
+    /// A quick reply's file of `line`: its name and bytes; `None` when the line has no such.
+    fn quick_reply_file(
+        &self,
+        line: u64,
+        file: u64,
+    ) -> Result<Option<(String, Vec<u8>)>, StorageError>;
+    /// C8: a new KB article of `line`; its id. A title the line has already: `Exists`.
+    fn add_kb_article(&self, line: u64, title: &str, body: &str) -> Result<u64, StorageError>;
+    /// Rewrite article `article` of `line`; false when the line has no such article.
+    fn update_kb_article(
+        &self,
+        line: u64,
+        article: u64,
+        title: &str,
+        body: &str,
+    ) -> Result<bool, StorageError>;
+    /// Delete article `article` of `line`; false when the line has no such article.
+    fn delete_kb_article(&self, line: u64, article: u64) -> Result<bool, StorageError>;
 }

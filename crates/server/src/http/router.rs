@@ -30,6 +30,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .merge(super::recordings::routes())
         .merge(super::reports::routes())
         .merge(super::line_admin::routes())
+        .merge(super::line_admin_knowledge::routes())
         .merge(super::files::routes())
         .merge(super::widget::routes())
         .layer(axum::middleware::from_fn_with_state(

@@ -1,7 +1,7 @@
 //! The line-admin role of `line_specialists` (migration 22), read and granted; what an admin
 //! changes goes through the storage methods every other way of changing it uses.
 
-use linedesk_protocol::line_admin::AdminLine;
+use linedesk_protocol::line_admin::{AdminLine, QuickReplyFile};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{id, sql_id};
@@ -49,4 +49,120 @@ pub(super) fn admin_lines(
             })
         })?
         .collect::<Result<_, _>>()?)
+}
+
+pub(super) fn add_quick_reply_file(
+    conn: &Connection,
+    line: u64,
+    name: &str,
+    bytes: &[u8],
+    now_ms: i64,
+) -> Result<QuickReplyFile, StorageError> {
+    super::knowledge::known_line(conn, line)?;
+    conn.execute(
+        "INSERT INTO quick_reply_files (line_id, name, bytes, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![sql_id(line), name, bytes, now_ms],
+    )?;
+    Ok(QuickReplyFile {
+        id: id(conn.last_insert_rowid()),
+        name: name.to_string(),
+        size: bytes.len() as u64,
+    })
+}
+
+pub(super) fn quick_reply_file(
+    conn: &Connection,
+    line: u64,
+    file: u64,
+) -> Result<Option<(String, Vec<u8>)>, StorageError> {
+    Ok(conn
+        .prepare_cached("SELECT name, bytes FROM quick_reply_files WHERE id = ?1 AND line_id = ?2")?
+        .query_row(params![sql_id(file), sql_id(line)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+/// The name and size of file `file` of `line`; `None` when the line has no such file.
+pub(super) fn quick_reply_file_meta(
+    conn: &Connection,
+    line: u64,
+    file: u64,
+) -> Result<Option<QuickReplyFile>, StorageError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT name, length(bytes) FROM quick_reply_files WHERE id = ?1 AND line_id = ?2",
+        )?
+        .query_row(params![sql_id(file), sql_id(line)], |r| {
+            Ok(QuickReplyFile {
+                id: file,
+                name: r.get(0)?,
+                size: id(r.get(1)?),
+            })
+        })
+        .optional()?)
+}
+
+/// A KB title `line` has already (besides `except`): `Exists`.
+fn title_free(
+    conn: &Connection,
+    line: u64,
+    title: &str,
+    except: Option<u64>,
+) -> Result<(), StorageError> {
+    let taken: Option<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM kb_articles WHERE line_id = ?1 AND title = ?2 AND id IS NOT ?3",
+        )?
+        .query_row(params![sql_id(line), title, except.map(sql_id)], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match taken {
+        Some(_) => Err(StorageError::Exists {
+            what: "article",
+            name: title.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+pub(super) fn add_kb_article(
+    conn: &Connection,
+    line: u64,
+    title: &str,
+    body: &str,
+) -> Result<u64, StorageError> {
+    super::knowledge::known_line(conn, line)?;
+    title_free(conn, line, title, None)?;
+    conn.execute(
+        "INSERT INTO kb_articles (line_id, title, body) VALUES (?1, ?2, ?3)",
+        params![sql_id(line), title, body],
+    )?;
+    Ok(id(conn.last_insert_rowid()))
+}
+
+pub(super) fn update_kb_article(
+    conn: &Connection,
+    line: u64,
+    article: u64,
+    title: &str,
+    body: &str,
+) -> Result<bool, StorageError> {
+    title_free(conn, line, title, Some(article))?;
+    Ok(conn.execute(
+        "UPDATE kb_articles SET title = ?3, body = ?4 WHERE id = ?1 AND line_id = ?2",
+        params![sql_id(article), sql_id(line), title, body],
+    )? == 1)
+}
+
+pub(super) fn delete_kb_article(
+    conn: &Connection,
+    line: u64,
+    article: u64,
+) -> Result<bool, StorageError> {
+    Ok(conn.execute(
+        "DELETE FROM kb_articles WHERE id = ?1 AND line_id = ?2",
+        params![sql_id(article), sql_id(line)],
+    )? == 1)
 }
