@@ -117,6 +117,8 @@ pub struct QuickReplyFile {
 /// only the files' ids of a `PUT` count).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+// Named apart from the app store's `QuickReply` in the app's bindings (JSON is the same).
+#[serde(rename = "LineQuickReply")]
 pub struct QuickReply {
     pub title: String,
     pub text: String,
@@ -148,4 +150,27 @@ pub struct AdminArticle {
     pub id: u64,
     pub title: String,
     pub body: String,
+}
+
+/// A specialist of the line as its admin sees them (`GET /api/lines/{line}/admin/specialists`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TeamMember {
+    pub specialist: u64,
+    pub name: String,
+    pub login: String,
+    pub settings: TeamSettings,
+}
+
+/// What a line's admin sets for a specialist of the line
+/// (`PUT /api/lines/{line}/admin/specialists/{id}`): A2's routing priority (higher first) and
+/// limit of open appeals, and the line's roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct TeamSettings {
+    pub priority: u8,
+    pub limit: u32,
+    pub supervisor: bool,
+    pub line_admin: bool,
 }

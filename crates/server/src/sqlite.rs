@@ -1103,4 +1103,20 @@ impl Storage for SqliteStorage {
     fn delete_kb_article(&self, line: u64, article: u64) -> Result<bool, StorageError> {
         line_admin::delete_kb_article(&self.inner().conn, line, article)
     }
+
+    fn team(
+        &self,
+        line: u64,
+    ) -> Result<Vec<linedesk_protocol::line_admin::TeamMember>, StorageError> {
+        reports::with_reader(self, |c| line_admin::team(c, line))
+    }
+
+    fn set_team_member(
+        &self,
+        line: u64,
+        specialist: u64,
+        settings: &linedesk_protocol::line_admin::TeamSettings,
+    ) -> Result<bool, StorageError> {
+        line_admin::set_team_member(&mut self.inner(), line, specialist, settings)
+    }
 }

@@ -530,4 +530,18 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<bool, StorageError>;
     /// Delete article `article` of `line`; false when the line has no such article.
     fn delete_kb_article(&self, line: u64, article: u64) -> Result<bool, StorageError>;
+    /// A2 and the roles of each specialist of `line`.
+    fn team(
+        &self,
+        line: u64,
+    ) -> Result<Vec<linedesk_protocol::line_admin::TeamMember>, StorageError>;
+    /// Set `specialist`'s priority, limit and roles on `line` (checked by
+    /// `linedesk_line::line_admin::team::check` first); routing uses the new priority and limit
+    /// at once. False when they do not serve the line.
+    fn set_team_member(
+        &self,
+        line: u64,
+        specialist: u64,
+        settings: &linedesk_protocol::line_admin::TeamSettings,
+    ) -> Result<bool, StorageError>;
 }

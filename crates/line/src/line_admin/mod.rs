@@ -8,6 +8,7 @@
 
 pub mod knowledge;
 pub mod sla;
+pub mod team;
 
 use linedesk_protocol::line_admin::RULE_NOT_LINE_ADMIN;
 

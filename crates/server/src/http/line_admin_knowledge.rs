@@ -14,7 +14,8 @@
 //! - `GET /api/lines/{line}/admin/kb`: every article [`AdminArticle`] by title;
 //!   `POST` [`ArticleDraft`]: 201 the new article; `PUT /api/lines/{line}/admin/kb/{id}`: 200
 //!   the article rewritten; `DELETE` the same: 200 `{deleted: id}`. A title the line has
-//!   already: 409 `conflict`; no such article: 404.
+//!   already: 409 `conflict` with the rule `admin.duplicate_title` (field `title`); no such
+//!   article: 404.
 //!
 //! The app's offline copies are refreshed by each app at its next connection; the admin's own
 //! app refreshes its copy at once.
@@ -27,9 +28,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use linedesk_line::line_admin::knowledge::{EntryProblem, article_of, replies_of};
-use linedesk_protocol::MAX_FILE_BYTES;
+use linedesk_line::line_admin::knowledge::{EntryProblem, RULE_DUPLICATE, article_of, replies_of};
 use linedesk_protocol::line_admin::{AdminArticle, ArticleDraft, QuickReplies, QuickReplyFile};
+use linedesk_protocol::{ErrorCode, MAX_FILE_BYTES};
 use serde::{Deserialize, Serialize};
 
 use super::auth::member_of;
@@ -38,6 +39,7 @@ use super::error::{Refusal, blocking};
 use super::files::disposition;
 use super::line_admin::{body_json, line_admin};
 use crate::context::{Server, now_ms};
+use crate::storage::StorageError;
 
 pub fn routes() -> Router<Arc<Server>> {
     Router::new()
@@ -67,6 +69,17 @@ fn json<T: Serialize>(status: StatusCode, answer: Result<T, Refusal>) -> Respons
     match answer {
         Ok(value) => (status, axum::Json(value)).into_response(),
         Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// A title the line's KB has already: 409 with the rule, naming the field.
+fn taken(e: StorageError) -> Refusal {
+    match e {
+        StorageError::Exists { .. } => Refusal {
+            rule: Some(RULE_DUPLICATE.to_string()),
+            ..Refusal::of(ErrorCode::Conflict, e.to_string()).with_field("title")
+        },
+        other => other.into(),
     }
 }
 
@@ -199,7 +212,7 @@ async fn add_article(
         let asked: ArticleDraft = body_json(&server, &headers, body, "an article").await?;
         let a = article_of(&asked).map_err(|p| refused(p, "article"))?;
         blocking(&server, move |s| {
-            let id = s.add_kb_article(line, &a.title, &a.body)?;
+            let id = s.add_kb_article(line, &a.title, &a.body).map_err(taken)?;
             Ok(AdminArticle {
                 id,
                 title: a.title,
@@ -222,7 +235,10 @@ async fn update_article(
         let asked: ArticleDraft = body_json(&server, &headers, body, "an article").await?;
         let a = article_of(&asked).map_err(|p| refused(p, "article"))?;
         blocking(&server, move |s| {
-            if !s.update_kb_article(line, article, &a.title, &a.body)? {
+            if !s
+                .update_kb_article(line, article, &a.title, &a.body)
+                .map_err(taken)?
+            {
                 return Err(Refusal::not_found(format!(
                     "line {line} has no article {article}"
                 )));

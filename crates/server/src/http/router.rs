@@ -31,6 +31,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .merge(super::reports::routes())
         .merge(super::line_admin::routes())
         .merge(super::line_admin_knowledge::routes())
+        .merge(super::line_admin_team::routes())
         .merge(super::files::routes())
         .merge(super::widget::routes())
         .layer(axum::middleware::from_fn_with_state(

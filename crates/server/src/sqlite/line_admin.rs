@@ -1,10 +1,11 @@
 //! The line-admin role of `line_specialists` (migration 22), read and granted; what an admin
 //! changes goes through the storage methods every other way of changing it uses.
 
-use linedesk_protocol::line_admin::{AdminLine, QuickReplyFile};
+use linedesk_domain::ids::SpecialistId;
+use linedesk_protocol::line_admin::{AdminLine, QuickReplyFile, TeamMember, TeamSettings};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{id, sql_id};
+use super::{Inner, id, line_team, sql_id};
 use crate::storage::StorageError;
 
 /// Whether `specialist` serves `line`, and as its admin.
@@ -165,4 +166,59 @@ pub(super) fn delete_kb_article(
         "DELETE FROM kb_articles WHERE id = ?1 AND line_id = ?2",
         params![sql_id(article), sql_id(line)],
     )? == 1)
+}
+
+/// A2 and the roles of each specialist of `line`, by name.
+pub(super) fn team(conn: &Connection, line: u64) -> Result<Vec<TeamMember>, StorageError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT s.id, s.name, s.login, ls.priority, ls.max_load, ls.supervisor, ls.line_admin
+             FROM line_specialists ls JOIN specialists s ON s.id = ls.specialist_id
+             WHERE ls.line_id = ?1 ORDER BY s.name, s.id",
+        )?
+        .query_map([sql_id(line)], |r| {
+            Ok(TeamMember {
+                specialist: id(r.get(0)?),
+                name: r.get(1)?,
+                login: r.get(2)?,
+                settings: TeamSettings {
+                    priority: u8::try_from(r.get::<_, i64>(3)?).unwrap_or(u8::MAX),
+                    limit: u32::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+                    supervisor: r.get(5)?,
+                    line_admin: r.get(6)?,
+                },
+            })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Store `specialist`'s settings on `line` and give the live dispatcher their new priority and
+/// limit at once (their load and tier kept); false when they do not serve the line.
+pub(super) fn set_team_member(
+    inner: &mut Inner,
+    line: u64,
+    specialist: u64,
+    s: &TeamSettings,
+) -> Result<bool, StorageError> {
+    let changed = inner.conn.execute(
+        "UPDATE line_specialists SET priority = ?3, max_load = ?4, supervisor = ?5, line_admin = ?6
+         WHERE line_id = ?1 AND specialist_id = ?2",
+        params![
+            sql_id(line),
+            sql_id(specialist),
+            s.priority,
+            s.limit,
+            s.supervisor,
+            s.line_admin
+        ],
+    )? == 1;
+    if changed {
+        let member = line_team(&inner.conn, line)?
+            .into_iter()
+            .find(|m| m.id == SpecialistId(specialist));
+        if let (Some(member), Some(dispatcher)) = (member, inner.routing.get_mut(&line)) {
+            dispatcher.add_specialist(member);
+        }
+    }
+    Ok(changed)
 }
