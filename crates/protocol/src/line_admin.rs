@@ -174,3 +174,15 @@ pub struct TeamSettings {
     pub supervisor: bool,
     pub line_admin: bool,
 }
+
+/// A client of the line with their whole card (C5), as its admin edits it
+/// (`GET /api/lines/{line}/admin/clients?q=`, `POST`, `PUT .../clients/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AdminClient {
+    pub id: u64,
+    pub card: crate::ClientProfile,
+}
+
+/// Most clients one search of the admin's client list answers.
+pub const MAX_ADMIN_CLIENT_HITS: usize = 50;

@@ -1119,4 +1119,17 @@ impl Storage for SqliteStorage {
     ) -> Result<bool, StorageError> {
         line_admin::set_team_member(&mut self.inner(), line, specialist, settings)
     }
+
+    fn add_client_card(&self, line: u64, card: &StoredClient) -> Result<u64, StorageError> {
+        line_admin::add_client_card(&mut self.inner().conn, line, card)
+    }
+
+    fn update_client_card(
+        &self,
+        line: u64,
+        client: u64,
+        card: &StoredClient,
+    ) -> Result<bool, StorageError> {
+        line_admin::update_client_card(&mut self.inner().conn, line, client, card)
+    }
 }

@@ -544,4 +544,15 @@ pub trait Storage: Send + Sync + 'static {
         specialist: u64,
         settings: &linedesk_protocol::line_admin::TeamSettings,
     ) -> Result<bool, StorageError>;
+    /// C5: a new client of `line` with the whole card (checked by
+    /// `linedesk_line::line_admin::clients::card_of` first); its id. A 1C-Connect ID the line
+    /// has already: `Exists`.
+    fn add_client_card(&self, line: u64, card: &StoredClient) -> Result<u64, StorageError>;
+    /// C5: rewrite the card of `client` of `line`; false when the line has no such client.
+    fn update_client_card(
+        &self,
+        line: u64,
+        client: u64,
+        card: &StoredClient,
+    ) -> Result<bool, StorageError>;
 }

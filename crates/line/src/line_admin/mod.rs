@@ -6,6 +6,7 @@
 //! the supervisor's (`set-line-admin`, `PUT /api/admin/lines/{line}/specialists/{id}/line-admin`);
 //! serving another line gives no right there.
 
+pub mod clients;
 pub mod knowledge;
 pub mod sla;
 pub mod team;

@@ -6,7 +6,7 @@ use linedesk_protocol::line_admin::{AdminLine, QuickReplyFile, TeamMember, TeamS
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Inner, id, line_team, sql_id};
-use crate::storage::StorageError;
+use crate::storage::{StorageError, StoredClient};
 
 /// Whether `specialist` serves `line`, and as its admin.
 pub(super) fn line_admin_role(
@@ -221,4 +221,98 @@ pub(super) fn set_team_member(
         }
     }
     Ok(changed)
+}
+
+/// C5: a new client of `line` with the whole card; `Exists` when the line has a client with
+/// its 1C-Connect ID already. Its `ClientUpserted` is in the line's log.
+pub(super) fn add_client_card(
+    conn: &mut Connection,
+    line: u64,
+    card: &StoredClient,
+) -> Result<u64, StorageError> {
+    let tx = conn.transaction()?;
+    super::knowledge::known_line(&tx, line)?;
+    let added = super::insert_client(&tx, line, card)?.map_err(|()| StorageError::Exists {
+        what: "client with the 1C-Connect ID",
+        name: card.connect_id.clone().unwrap_or_default(),
+    })?;
+    tx.commit()?;
+    Ok(added)
+}
+
+/// C5: rewrite the card of `client` of `line` (its guest mark kept); false when the line has
+/// no such client. Its `ClientUpserted` is in the line's log.
+pub(super) fn update_client_card(
+    conn: &mut Connection,
+    line: u64,
+    client: u64,
+    card: &StoredClient,
+) -> Result<bool, StorageError> {
+    let tx = conn.transaction()?;
+    let guest: Option<bool> = tx
+        .query_row(
+            "SELECT guest FROM clients WHERE id = ?1 AND line_id = ?2",
+            params![sql_id(client), sql_id(line)],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(guest) = guest else {
+        return Ok(false);
+    };
+    let card = StoredClient {
+        guest,
+        ..card.clone()
+    };
+    let responsible = serde_json::to_string(&card.responsible)
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let updated = tx.execute(
+        "UPDATE clients SET name = ?3, connect_id = ?4, email = ?5, phone = ?6, company = ?7,
+             inn = ?8, company_reg = ?9, its_contract = ?10, support_params = ?11,
+             position = ?12, department = ?13, region = ?14, birth_date = ?15, vip = ?16,
+             work_status = ?17, responsible = ?18
+         WHERE id = ?1 AND line_id = ?2",
+        params![
+            sql_id(client),
+            sql_id(line),
+            card.name,
+            card.connect_id,
+            card.email,
+            card.phone,
+            card.company,
+            card.inn,
+            card.company_reg,
+            card.its_contract,
+            card.support_params,
+            card.position,
+            card.department,
+            card.region,
+            card.birth_date,
+            card.vip,
+            card.work_status,
+            responsible
+        ],
+    );
+    match updated {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            return Err(StorageError::Exists {
+                what: "client with the 1C-Connect ID",
+                name: card.connect_id.clone().unwrap_or_default(),
+            });
+        }
+        Err(other) => return Err(other.into()),
+    }
+    super::append_event(
+        &tx,
+        line,
+        linedesk_protocol::Event::ClientUpserted {
+            client,
+            profile: Box::new(card),
+        },
+        crate::context::now_ms(),
+    )?;
+    tx.commit()?;
+    Ok(true)
 }
