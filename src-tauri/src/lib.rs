@@ -22,6 +22,7 @@ pub mod headset_buttons;
 pub mod ice;
 pub mod line;
 pub mod line_admin;
+pub mod line_admin_clients;
 pub mod line_admin_knowledge;
 mod line_http;
 pub mod notices;

@@ -4,7 +4,8 @@
 //! field by the server's notation parser; fixed, the preview says when an appeal opened now is
 //! due (the domain's deadline, checked here); saved, the server keeps the level. A quick reply
 //! with a file is added and used in a client's chat: the text and the file reach the server.
-//! A colleague's limit of open appeals: a mistake refused with its rule, then stored.
+//! A colleague's limit of open appeals: a mistake refused with its rule, then stored. A new
+//! client's whole card (C5): a wrong INN named next to its field, then stored.
 //! Screenshots in Russian and English.
 
 use std::net::SocketAddr;
@@ -298,6 +299,36 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
             assert!(Instant::now() < deadline, "the limit is not stored");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+
+        // C5: a new client with the whole card; a wrong INN is named next to its field.
+        click(&app, "admin-tab-clients").await;
+        app.testid("admin-clients").await;
+        click(&app, "admin-client-add").await;
+        retype(&app, "admin-card-name", "Соколова Ирина").await;
+        retype(&app, "admin-card-inn", "7707083890").await;
+        retype(&app, "admin-card-company_reg", "800123456").await;
+        retype(&app, "admin-card-its_contract", "ИТС ПРОФ до 2027-12-31").await;
+        retype(&app, "admin-card-birth_date", "1985-04-12").await;
+        retype(&app, "admin-card-responsible", "Смирнова Анна Сергеевна").await;
+        click(&app, "admin-client-save").await;
+        app.wait_texts(&by_testid("admin-card-problem"), "the INN's rule", |t| {
+            t.first().is_some_and(|s| s.contains("ИНН"))
+        })
+        .await;
+        app.screenshot("admin-client-error-ru").await;
+        retype(&app, "admin-card-inn", "7707083893").await;
+        click(&app, "admin-client-save").await;
+        app.testid("admin-client-saved").await;
+        let (_, card) = storage
+            .clients_of(line)
+            .expect("clients")
+            .into_iter()
+            .find(|(_, c)| c.name == "Соколова Ирина")
+            .expect("the new client is stored");
+        assert_eq!(card.company_reg.as_deref(), Some("800123456"));
+        assert_eq!(card.its_contract.as_deref(), Some("ИТС ПРОФ до 2027-12-31"));
+        assert_eq!(card.birth_date.as_deref(), Some("1985-04-12"));
+        assert_eq!(card.responsible, vec!["Смирнова Анна Сергеевна".to_string()]);
 
         // In English.
         click(&app, "profile-button").await;

@@ -195,6 +195,13 @@ export const commands = {
 	 *  (`levels.2.calendar`) and the rule.
 	 */
 	adminSaveSlaLevels: (line: number, levels: SlaLevels_Deserialize) => typedError<SlaLevels_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_save_sla_levels", { line, levels })),
+	/**  At most 50 clients of `line` whose name, company, INN or 1C-Connect ID holds the words. */
+	adminClients: (line: number, query: string) => typedError<AdminClient_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("admin_clients", { line, query })),
+	/**
+	 *  A new client (`client` absent) or client `client`'s card rewritten; a refusal names the
+	 *  field and the rule.
+	 */
+	adminSaveClient: (line: number, client: number | null, card: ClientProfile_Deserialize) => typedError<AdminClient_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_save_client", { line, client, card })),
 	/**  A2 and the roles of each specialist of `line`. */
 	adminTeam: (line: number) => typedError<TeamMember[], CommandError_Serialize>(__TAURI_INVOKE("admin_team", { line })),
 	/**  Set a specialist's priority, limit and roles on `line`; a refusal names the field and rule. */
@@ -248,6 +255,30 @@ export type AdminArticle = {
 	id: number,
 	title: string,
 	body: string,
+};
+
+/**
+ *  A client of the line with their whole card (C5), as its admin edits it
+ *  (`GET /api/lines/{line}/admin/clients?q=`, `POST`, `PUT .../clients/{id}`).
+ */
+export type AdminClient = AdminClient_Serialize | AdminClient_Deserialize;
+
+/**
+ *  A client of the line with their whole card (C5), as its admin edits it
+ *  (`GET /api/lines/{line}/admin/clients?q=`, `POST`, `PUT .../clients/{id}`).
+ */
+export type AdminClient_Deserialize = {
+	id: number,
+	card: ClientProfile_Deserialize,
+};
+
+/**
+ *  A client of the line with their whole card (C5), as its admin edits it
+ *  (`GET /api/lines/{line}/admin/clients?q=`, `POST`, `PUT .../clients/{id}`).
+ */
+export type AdminClient_Serialize = {
+	id: number,
+	card: ClientProfile_Serialize,
 };
 
 /**  A line the signed-in specialist administers. */
@@ -819,6 +850,63 @@ export type ClientList_Serialize = {
 	streamMode: boolean,
 	totalClients: number,
 	clients: ClientRow_Serialize[],
+};
+
+/**  What a line knows of a client (C5): the card of the app's info panel. */
+export type ClientProfile = ClientProfile_Serialize | ClientProfile_Deserialize;
+
+/**  What a line knows of a client (C5): the card of the app's info panel. */
+export type ClientProfile_Deserialize = {
+	name?: string,
+	/**  The 1C-Connect login ID. */
+	connect_id?: string | null,
+	email?: string | null,
+	phone?: string | null,
+	company?: string | null,
+	inn?: string | null,
+	company_reg?: string | null,
+	its_contract?: string | null,
+	support_params?: string | null,
+	position?: string | null,
+	department?: string | null,
+	region?: string | null,
+	birth_date?: string | null,
+	vip?: boolean,
+	work_status?: string | null,
+	/**  Names of the specialists responsible for the client. */
+	responsible?: string[],
+	/**
+	 *  Signed in as a guest from the web widget (K1): a name and an e-mail or phone the
+	 *  person typed, not checked by anyone.
+	 */
+	guest?: boolean,
+};
+
+/**  What a line knows of a client (C5): the card of the app's info panel. */
+export type ClientProfile_Serialize = {
+	name: string,
+	/**  The 1C-Connect login ID. */
+	connect_id: string | null,
+	email: string | null,
+	phone: string | null,
+	company: string | null,
+	inn: string | null,
+	company_reg: string | null,
+	its_contract: string | null,
+	support_params: string | null,
+	position: string | null,
+	department: string | null,
+	region: string | null,
+	birth_date: string | null,
+	vip: boolean,
+	work_status: string | null,
+	/**  Names of the specialists responsible for the client. */
+	responsible: string[],
+	/**
+	 *  Signed in as a guest from the web widget (K1): a name and an e-mail or phone the
+	 *  person typed, not checked by anyone.
+	 */
+	guest: boolean,
 };
 
 /**  One row of the clients list (C1). */
