@@ -186,3 +186,20 @@ pub struct AdminClient {
 
 /// Most clients one search of the admin's client list answers.
 pub const MAX_ADMIN_CLIENT_HITS: usize = 50;
+
+/// A ticket queue of the line (T2), as its admin lists and adds them
+/// (`GET`/`POST /api/lines/{line}/admin/queues`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AdminQueue {
+    pub id: u64,
+    pub name: String,
+}
+
+/// A new ticket queue's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct NewQueue {
+    pub name: String,
+}

@@ -181,3 +181,66 @@ async fn a2_a_line_admin_sets_priority_limit_and_roles_and_routing_follows() {
     let team: Vec<TeamMember> = w.storage.team(w.line_a).expect("team");
     assert_eq!(team[1].settings.priority, 9, "unchanged by the refusals");
 }
+
+/// T2: a line's admin lists the line's ticket queues and adds one; its name reaches the line's
+/// live sessions; an empty name or one the line has already is refused; another line's admin
+/// is refused.
+#[tokio::test]
+async fn t2_a_line_admin_adds_a_ticket_queue() {
+    let w = world().await;
+    common::add_root(&w.storage);
+    let root = token(w.addr, "root", "root-pass").await;
+    for (line, login) in [(w.line_a, "anna"), (w.line_b, "boris")] {
+        let path = format!(
+            "/api/admin/lines/{line}/specialists/{}/line-admin",
+            id_of(&w, login)
+        );
+        assert_eq!(
+            http(w.addr, "PUT", &path, Some(&root), b"{\"line_admin\":true}")
+                .await
+                .0,
+            200
+        );
+    }
+    let anna = token(w.addr, "anna", "anna-pass").await;
+    let mut vera = subscribed(&w, "vera", "vera-pass").await;
+    let queues = format!("/api/lines/{}/admin/queues", w.line_a);
+    let (status, before) = http_get(w.addr, &queues, Some(&anna)).await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before[0]["name"], "Первая линия", "the default queue first");
+    let (status, added) = http(
+        w.addr,
+        "POST",
+        &queues,
+        Some(&anna),
+        "{\"name\":\" Вторая линия \"}".as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(added["name"], "Вторая линия");
+    let named = next_event(&mut vera, |e| match e {
+        Event::TicketQueueNamed { name, .. } => Some(name.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(named, "Вторая линия");
+    let (status, _) = http(
+        w.addr,
+        "POST",
+        &queues,
+        Some(&anna),
+        "{\"name\":\"Вторая линия\"}".as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, body) = http(w.addr, "POST", &queues, Some(&anna), b"{\"name\":\"  \"}").await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("name")));
+    let boris = token(w.addr, "boris", "boris-pass").await;
+    assert_eq!(
+        http(w.addr, "POST", &queues, Some(&boris), b"{\"name\":\"x\"}")
+            .await
+            .0,
+        403
+    );
+    assert_eq!(w.storage.ticket_queues(w.line_a).expect("queues").len(), 2);
+}
