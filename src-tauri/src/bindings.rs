@@ -108,6 +108,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::line_admin::admin_save_sla_levels,
             crate::line_admin_clients::admin_clients,
             crate::line_admin_clients::admin_save_client,
+            crate::line_admin_clients::admin_queues,
+            crate::line_admin_clients::admin_add_queue,
             crate::line_admin::admin_team,
             crate::line_admin::admin_save_member,
             crate::line_admin_knowledge::admin_quick_replies,

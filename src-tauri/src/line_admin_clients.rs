@@ -1,9 +1,10 @@
-//! C5 in the Administration view (issue 15, item 4): a line's admin finds, adds and edits
-//! clients with their whole card on the line server (`crates/server/src/http/
-//! line_admin_clients.rs` checks them); the line's apps get each card through the line's log.
+//! C5 and T2 in the Administration view (issue 15, item 4): a line's admin finds, adds and
+//! edits clients with their whole card, and adds ticket queues, on the line server
+//! (`crates/server/src/http/line_admin_clients.rs`, `line_admin_queues.rs` check them); the
+//! line's apps get each card and queue name through the line's log.
 
 use linedesk_protocol::ClientProfile;
-use linedesk_protocol::line_admin::AdminClient;
+use linedesk_protocol::line_admin::{AdminClient, AdminQueue, NewQueue};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -50,4 +51,25 @@ pub async fn admin_save_client(
             send(&state, "PUT", path, &card).await
         }
     }
+}
+
+/// T2: `line`'s ticket queues, the default one first.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_queues(state: State<'_, AppState>, line: i64) -> CommandResult<Vec<AdminQueue>> {
+    let line = id("line", line)?;
+    get(&state, format!("/api/lines/{line}/admin/queues")).await
+}
+
+/// T2: a new ticket queue of `line`; a refusal names the field and the rule.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_add_queue(
+    state: State<'_, AppState>,
+    line: i64,
+    name: String,
+) -> CommandResult<AdminQueue> {
+    let line = id("line", line)?;
+    let path = format!("/api/lines/{line}/admin/queues");
+    send(&state, "POST", path, &NewQueue { name }).await
 }

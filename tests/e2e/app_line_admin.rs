@@ -5,7 +5,8 @@
 //! due (the domain's deadline, checked here); saved, the server keeps the level. A quick reply
 //! with a file is added and used in a client's chat: the text and the file reach the server.
 //! A colleague's limit of open appeals: a mistake refused with its rule, then stored. A new
-//! client's whole card (C5): a wrong INN named next to its field, then stored.
+//! client's whole card (C5): a wrong INN named next to its field, then stored. A ticket queue
+//! added (T2).
 //! Screenshots in Russian and English.
 
 use std::net::SocketAddr;
@@ -329,6 +330,22 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         assert_eq!(card.its_contract.as_deref(), Some("ИТС ПРОФ до 2027-12-31"));
         assert_eq!(card.birth_date.as_deref(), Some("1985-04-12"));
         assert_eq!(card.responsible, vec!["Смирнова Анна Сергеевна".to_string()]);
+
+        // T2: a new ticket queue.
+        click(&app, "admin-tab-queues").await;
+        retype(&app, "admin-queue-name", "Вторая линия").await;
+        click(&app, "admin-queue-add").await;
+        app.wait_texts(&by_testid("admin-queue"), "the new queue", |t| {
+            t.iter().any(|q| q == "Вторая линия")
+        })
+        .await;
+        assert!(
+            storage
+                .ticket_queues(line)
+                .expect("queues")
+                .iter()
+                .any(|(_, name)| name == "Вторая линия")
+        );
 
         // In English.
         click(&app, "profile-button").await;

@@ -202,6 +202,10 @@ export const commands = {
 	 *  field and the rule.
 	 */
 	adminSaveClient: (line: number, client: number | null, card: ClientProfile_Deserialize) => typedError<AdminClient_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_save_client", { line, client, card })),
+	/**  T2: `line`'s ticket queues, the default one first. */
+	adminQueues: (line: number) => typedError<AdminQueue[], CommandError_Serialize>(__TAURI_INVOKE("admin_queues", { line })),
+	/**  T2: a new ticket queue of `line`; a refusal names the field and the rule. */
+	adminAddQueue: (line: number, name: string) => typedError<AdminQueue, CommandError_Serialize>(__TAURI_INVOKE("admin_add_queue", { line, name })),
 	/**  A2 and the roles of each specialist of `line`. */
 	adminTeam: (line: number) => typedError<TeamMember[], CommandError_Serialize>(__TAURI_INVOKE("admin_team", { line })),
 	/**  Set a specialist's priority, limit and roles on `line`; a refusal names the field and rule. */
@@ -284,6 +288,15 @@ export type AdminClient_Serialize = {
 /**  A line the signed-in specialist administers. */
 export type AdminLine = {
 	line: number,
+	name: string,
+};
+
+/**
+ *  A ticket queue of the line (T2), as its admin lists and adds them
+ *  (`GET`/`POST /api/lines/{line}/admin/queues`).
+ */
+export type AdminQueue = {
+	id: number,
 	name: string,
 };
 
