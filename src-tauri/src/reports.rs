@@ -3,67 +3,18 @@
 //! own storage and decides what the specialist may see (a supervisor of the line: everyone;
 //! anyone else: their own figures). The app keeps no copy: a report is read when shown.
 
-use linedesk_engine::{Bare, Connector};
 use linedesk_protocol::encode_query_value;
 use linedesk_protocol::reports::{
     CallReport, MonitorReport, OperatorReport, ReportAccess, SlaReport,
 };
-use serde::de::DeserializeOwned;
 use tauri::State;
 
-use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::error::{CommandError, CommandResult};
+use crate::line_http::id;
 use crate::state::AppState;
 
-/// A refusal of the server (`crates/server/src/http/error.rs`'s body).
-#[derive(serde::Deserialize)]
-struct Refusal {
-    code: linedesk_protocol::ErrorCode,
-    message: String,
-    #[serde(default)]
-    field: Option<String>,
-    #[serde(default)]
-    rule: Option<String>,
-}
-
-/// The server's refusal as the boundary's error: who may not see it, what was wrong with the
-/// question, or that the server cannot answer now.
-fn refused(status: u16, body: &[u8]) -> CommandError {
-    use linedesk_protocol::ErrorCode as Wire;
-    let Ok(r) = serde_json::from_slice::<Refusal>(body) else {
-        return CommandError::unavailable(format!("the line server answered {status}"));
-    };
-    let code = match r.code {
-        Wire::Forbidden => ErrorCode::Forbidden,
-        Wire::Invalid | Wire::TooLong | Wire::BadFrame => ErrorCode::Invalid,
-        Wire::RateLimited => ErrorCode::RateLimited,
-        _ => ErrorCode::Unavailable,
-    };
-    CommandError {
-        code,
-        message: r.message,
-        field: r.field,
-        rule: r.rule,
-    }
-}
-
-async fn fetch<T: DeserializeOwned>(state: &AppState, path: String) -> CommandResult<T> {
-    let calls = state.calls()?;
-    let token = calls
-        .token()
-        .ok_or_else(|| CommandError::unavailable("not connected to the line server"))?;
-    let connector = Connector::parse(calls.server(), Bare::Plain, calls.ca_file())
-        .map_err(|e| CommandError::unavailable(e.to_string()))?;
-    let (status, body) = linedesk_engine::get_with_token(&connector, &token, &path)
-        .await
-        .map_err(|e| CommandError::unavailable(e.to_string()))?;
-    if !(200..300).contains(&status) {
-        return Err(refused(status, &body));
-    }
-    serde_json::from_slice(&body).map_err(|e| CommandError::internal(format!("{path}: {e}")))
-}
-
-fn id(name: &str, value: i64) -> CommandResult<u64> {
-    u64::try_from(value).map_err(|_| CommandError::invalid(name, "not an id"))
+async fn fetch<T: serde::de::DeserializeOwned>(state: &AppState, path: String) -> CommandResult<T> {
+    crate::line_http::get(state, path).await
 }
 
 /// The query of a period report: the period, and the specialist and level when chosen.
@@ -196,24 +147,6 @@ mod tests {
             "/api/lines/3/reports/sla?from_ms=10&to_ms=20&specialist=7&level=VIP%20%D0%BA%D0%BB%D0%B8%D0%B5%D0%BD%D1%82%D1%8B"
         );
         assert!(period_path(-1, "sla", 10, 20, None, None).is_err());
-    }
-
-    #[test]
-    fn a_refusal_keeps_its_code_rule_and_field() {
-        let body =
-            br#"{"code":"forbidden","message":"not a supervisor","rule":"report.not_supervisor"}"#;
-        let e = refused(403, body);
-        assert_eq!(e.code, ErrorCode::Forbidden);
-        assert_eq!(e.rule.as_deref(), Some("report.not_supervisor"));
-        let e = refused(
-            400,
-            br#"{"code":"invalid","message":"bad","field":"to_ms","rule":"report.bad_period"}"#,
-        );
-        assert_eq!(
-            (e.code, e.field.as_deref()),
-            (ErrorCode::Invalid, Some("to_ms"))
-        );
-        assert_eq!(refused(502, b"<html>").code, ErrorCode::Unavailable);
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub use stats::{OperatorStats, operator_stats};
 /// A1: what opened the appeal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
+// Named apart from Tauri Specta's runtime `Channel` in the app's bindings (JSON is the same).
+#[serde(rename = "OpeningChannel", rename_all = "snake_case")]
 pub enum Channel {
     Message,
     Call,

@@ -66,5 +66,6 @@ pub use report::{CallReport, DelaySource};
 pub use session::{CallSession, Impairment, Levels, LiveQuality, MEDIA_STALL, SessionConfig, Side};
 pub use shared_io::SharedIo;
 pub use upload::{
-    Uploaded, download_recording, get_with_token, upload_recording, upload_recording_with_gaps,
+    Uploaded, download_recording, get_with_token, send_with_token, upload_recording,
+    upload_recording_with_gaps,
 };

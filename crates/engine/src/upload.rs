@@ -137,6 +137,22 @@ pub async fn get_with_token(
     Ok((status.as_u16(), bytes.to_vec()))
 }
 
+/// `method path` (`POST`, `PUT`, `DELETE`) of `server` with the session's bearer token and a
+/// body of `content_type`: the status and the body as they came (line administration,
+/// `crates/server/src/http/line_admin*.rs`).
+pub async fn send_with_token(
+    server: &Connector,
+    token: &str,
+    (method, path): (&str, &str),
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<(u16, Vec<u8>), EngineError> {
+    let method = hyper::Method::from_bytes(method.as_bytes())
+        .map_err(|e| EngineError::Line(format!("{method}: {e}")))?;
+    let (status, bytes) = request(server, method, path, Some(token), content_type, body).await?;
+    Ok((status.as_u16(), bytes.to_vec()))
+}
+
 /// `POST /api/login`: the bearer token.
 pub async fn login(server: &Connector, login: &str, password: &str) -> Result<String, EngineError> {
     let body = serde_json::json!({ "login": login, "password": password }).to_string();

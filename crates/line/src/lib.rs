@@ -26,6 +26,7 @@ mod files;
 pub mod guests;
 mod kb_articles;
 mod kb_drafts;
+pub mod line_admin;
 mod messages;
 pub mod remote_password;
 mod remote_repo;

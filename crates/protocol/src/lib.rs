@@ -17,6 +17,7 @@ mod call;
 mod guest;
 mod ice;
 mod limits;
+pub mod line_admin;
 mod query;
 mod workstation;
 pub use call::{
@@ -823,6 +824,7 @@ impl Event {
 
 /// What a line knows of a client (C5): the card of the app's info panel.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct ClientProfile {
     pub name: String,

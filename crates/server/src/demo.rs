@@ -65,6 +65,7 @@ fn demo_quick_replies() -> Vec<QuickReply> {
     ]
     .into_iter()
     .map(|(title, text)| QuickReply {
+        files: Vec::new(),
         title: title.to_string(),
         text: text.to_string(),
     })
@@ -155,6 +156,9 @@ pub fn seed_if_empty(
         storage.serve_line(specialist, line_id, 10, 8)?;
         // The demo's specialist supervises its lines: the Reports view shows the whole line.
         storage.set_supervisor(specialist, line_id, true)?;
+        // ... and administers the first one (issue 15, item 4: Administration, Alt+5): a line
+        // admin's role is per line, so the second line's settings stay out of her hands.
+        storage.set_line_admin(specialist, line_id, index == 0)?;
         for colleague in &colleagues {
             storage.serve_line(*colleague, line_id, 5, 5)?;
         }

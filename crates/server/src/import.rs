@@ -2,10 +2,16 @@
 //! reported with the spreadsheet row number, the column and the reason.
 //!
 //! The file is UTF-8 with a header row, separated by `,` or `;` (what Excel writes in a Russian
-//! locale). Columns, in any order, by English or Russian name: `name`/`ФИО` (required),
-//! `connect_id`/`ID 1С-Коннект`, `email`/`E-mail`, `phone`/`Телефон`, `company`/`Компания`,
-//! `inn`/`ИНН`, `position`/`Должность`, `region`/`Регион`, `vip`/`VIP` (да/нет, yes/no, 1/0).
+//! locale). Columns, in any order, by English or Russian name: the whole C5 card:
+//! `name`/`ФИО` (required), `connect_id`/`ID 1С-Коннект`, `email`/`E-mail`, `phone`/`Телефон`,
+//! `company`/`Компания`, `inn`/`ИНН`, `company_reg`/`Рег. номер 1С`, `its_contract`/`Договор
+//! ИТС`, `support_params`/`Параметры поддержки`, `position`/`Должность`,
+//! `department`/`Подразделение`, `region`/`Регион`, `birth_date`/`Дата рождения`
+//! (YYYY-MM-DD), `vip`/`VIP` (да/нет, yes/no, 1/0), `work_status`/`Статус`,
+//! `responsible`/`Ответственные` (names separated by `|`). Each card is checked by the line's
+//! rules (`linedesk_line::line_admin::clients`), as the app's client editor is.
 
+use linedesk_line::line_admin::clients::card_problems;
 use serde::Serialize;
 
 use crate::storage::{StorageError, StoredClient};
@@ -32,7 +38,9 @@ pub enum ImportError {
     #[error("the header has no {0:?} column")]
     MissingColumn(&'static str),
     #[error(
-        "unknown column {0:?}; known: name, connect_id, email, phone, company, inn, position, region, vip"
+        "unknown column {0:?}; known: name, connect_id, email, phone, company, inn, company_reg, \
+         its_contract, support_params, position, department, region, birth_date, vip, \
+         work_status, responsible"
     )]
     UnknownColumn(String),
     #[error("the file has no rows")]
@@ -41,7 +49,7 @@ pub enum ImportError {
     Storage(#[from] StorageError),
 }
 
-const COLUMNS: [(&str, &[&str]); 9] = [
+const COLUMNS: [(&str, &[&str]); 16] = [
     ("name", &["name", "фио", "имя"]),
     (
         "connect_id",
@@ -54,43 +62,19 @@ const COLUMNS: [(&str, &[&str]); 9] = [
     ("position", &["position", "должность"]),
     ("region", &["region", "регион"]),
     ("vip", &["vip"]),
+    (
+        "company_reg",
+        &["company_reg", "рег. номер 1с", "регистрационный номер"],
+    ),
+    ("its_contract", &["its_contract", "договор итс"]),
+    ("support_params", &["support_params", "параметры поддержки"]),
+    ("department", &["department", "подразделение"]),
+    ("birth_date", &["birth_date", "дата рождения"]),
+    ("work_status", &["work_status", "статус"]),
+    ("responsible", &["responsible", "ответственные"]),
 ];
 
-/// A 10-digit (organisation) or 12-digit (person) INN with correct check digits.
-pub fn is_valid_inn(inn: &str) -> bool {
-    let digits: Vec<u32> = inn.chars().filter_map(|c| c.to_digit(10)).collect();
-    if digits.len() != inn.chars().count() {
-        return false;
-    }
-    let check = |weights: &[u32], upto: usize| -> u32 {
-        weights
-            .iter()
-            .zip(&digits[..upto])
-            .map(|(w, d)| w * d)
-            .sum::<u32>()
-            % 11
-            % 10
-    };
-    match digits.len() {
-        10 => check(&[2, 4, 10, 3, 5, 9, 4, 6, 8], 9) == digits[9],
-        12 => {
-            check(&[7, 2, 4, 10, 3, 5, 9, 4, 6, 8], 10) == digits[10]
-                && check(&[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8], 11) == digits[11]
-        }
-        _ => false,
-    }
-}
-
-fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.contains(char::is_whitespace)
-}
+pub use linedesk_line::line_admin::clients::is_valid_inn;
 
 fn parse_vip(s: &str) -> Option<bool> {
     match s.trim().to_lowercase().as_str() {
@@ -170,61 +154,47 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
                 reason: reason.to_string(),
             });
         };
-        let name = get("name");
         let mut ok = true;
-        if name.is_empty() {
-            bad("name", "a name is required");
-            ok = false;
-        }
-        let email = opt("email");
-        if email.as_deref().is_some_and(|e| !is_email(e)) {
-            bad("email", "not an e-mail address");
-            ok = false;
-        }
-        let phone = opt("phone");
-        if phone
-            .as_deref()
-            .is_some_and(|p| !p.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)))
-        {
-            bad("phone", "only digits, spaces and + - ( )");
-            ok = false;
-        }
-        let inn = opt("inn");
-        if inn.as_deref().is_some_and(|n| !is_valid_inn(n)) {
-            bad(
-                "inn",
-                "not a valid INN (10 or 12 digits with correct check digits)",
-            );
-            ok = false;
-        }
         let vip = parse_vip(&get("vip"));
+        let connect_id = opt("connect_id");
+        let client = StoredClient {
+            name: get("name"),
+            connect_id,
+            email: opt("email"),
+            phone: opt("phone"),
+            company: opt("company"),
+            inn: opt("inn"),
+            company_reg: opt("company_reg"),
+            its_contract: opt("its_contract"),
+            support_params: opt("support_params"),
+            position: opt("position"),
+            department: opt("department"),
+            region: opt("region"),
+            birth_date: opt("birth_date"),
+            vip: vip.unwrap_or(false),
+            work_status: opt("work_status"),
+            responsible: get("responsible")
+                .split('|')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .collect(),
+            guest: false,
+        };
+        // The card's rules and limits (crates/line, crates/protocol): a card over the limits
+        // would make an event no app can read.
+        for p in card_problems(&client) {
+            bad(p.field, &p.reason);
+            ok = false;
+        }
         if vip.is_none() {
             bad("vip", "expected да/нет, yes/no or 1/0");
             ok = false;
         }
-        let connect_id = opt("connect_id");
-        if let Some(id) = &connect_id
+        if let Some(id) = &client.connect_id
             && !seen_ids.insert(id.clone())
         {
             bad("connect_id", "the same ID appears earlier in the file");
-            ok = false;
-        }
-        let client = StoredClient {
-            name,
-            connect_id,
-            email,
-            phone,
-            company: opt("company"),
-            inn,
-            position: opt("position"),
-            region: opt("region"),
-            vip: vip.unwrap_or(false),
-            ..StoredClient::default()
-        };
-        // The card's limits (crates/protocol): a card over them would make an event no app
-        // can read.
-        for error in client.field_errors() {
-            bad(error.field, &error.to_string());
             ok = false;
         }
         if ok {

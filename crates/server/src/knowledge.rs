@@ -13,13 +13,13 @@
 //! title or body, in any case (Cyrillic included; ё matches е), best matches first. What is
 //! stored, and the search itself, are the backend's (`sqlite/knowledge.rs`).
 
-use linedesk_protocol::MAX_MESSAGE_CHARS;
+use linedesk_line::line_admin::knowledge::{article_of, reply_of};
+use linedesk_protocol::line_admin::ArticleDraft;
 use serde::Deserialize;
 
-use crate::config_file::{ConfigError, entries, file_name, text_field};
+use crate::config_file::{ConfigError, entries, file_name};
 use crate::storage::{KbArticle, QuickReply, Storage, StorageError};
 
-const MAX_TITLE_CHARS: usize = linedesk_protocol::MAX_KB_TITLE_CHARS;
 /// Longest article body, in characters.
 pub const MAX_BODY_CHARS: usize = linedesk_protocol::MAX_KB_BODY_CHARS;
 
@@ -42,13 +42,17 @@ pub fn parse_quick_replies(file: &str, text: &str) -> Result<Vec<QuickReply>, Co
     let mut out: Vec<QuickReply> = Vec::new();
     for entry in entries::<ReplyEntry>(file, text, "reply", "reply", "title")? {
         let fail = |field: &str, reason: String| entry.error(file, "reply", field, reason);
-        let title =
-            text_field(&entry.value.title, MAX_TITLE_CHARS).map_err(|r| fail("title", r))?;
-        if let Some(first) = out.iter().position(|r| r.title == title) {
+        // The rules the app's Administration view is held to.
+        let reply = reply_of(&QuickReply {
+            title: entry.value.title.clone(),
+            text: entry.value.text.clone(),
+            files: Vec::new(),
+        })
+        .map_err(|p| fail(p.field, p.message))?;
+        if let Some(first) = out.iter().position(|r| r.title == reply.title) {
             return Err(fail("title", format!("already reply {}", first + 1)));
         }
-        let text = text_field(&entry.value.text, MAX_MESSAGE_CHARS).map_err(|r| fail("text", r))?;
-        out.push(QuickReply { title, text });
+        out.push(reply);
     }
     Ok(out)
 }
@@ -58,12 +62,14 @@ pub fn parse_kb(file: &str, text: &str) -> Result<Vec<KbArticle>, ConfigError> {
     let mut out: Vec<KbArticle> = Vec::new();
     for entry in entries::<ArticleEntry>(file, text, "article", "article", "title")? {
         let fail = |field: &str, reason: String| entry.error(file, "article", field, reason);
-        let title =
-            text_field(&entry.value.title, MAX_TITLE_CHARS).map_err(|r| fail("title", r))?;
+        let ArticleDraft { title, body } = article_of(&ArticleDraft {
+            title: entry.value.title.clone(),
+            body: entry.value.body.clone(),
+        })
+        .map_err(|p| fail(p.field, p.message))?;
         if let Some(first) = out.iter().position(|a| a.title == title) {
             return Err(fail("title", format!("already article {}", first + 1)));
         }
-        let body = text_field(&entry.value.body, MAX_BODY_CHARS).map_err(|r| fail("body", r))?;
         out.push(KbArticle { id: 0, title, body });
     }
     Ok(out)

@@ -10,6 +10,8 @@
 //! linedesk-server enable-account --data-dir DIR --login LOGIN
 //! linedesk-server reset-password --data-dir DIR --login LOGIN --password PASSWORD
 //! linedesk-server remove-from-line --data-dir DIR --login LOGIN --line ID
+//! linedesk-server set-supervisor --data-dir DIR --login LOGIN --line ID [--off]
+//! linedesk-server set-line-admin --data-dir DIR --login LOGIN --line ID [--off]
 //! linedesk-server add-line --data-dir DIR --name NAME
 //! linedesk-server import-clients --data-dir DIR --line ID --file clients.csv
 //! linedesk-server add-client --data-dir DIR --line ID --name NAME [--login LOGIN --password PASSWORD]
@@ -112,6 +114,18 @@ enum Command {
     /// Make a specialist a supervisor of a line (reports of everyone, the monitor), or no
     /// longer (`--off`).
     SetSupervisor {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        line: u64,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Make a specialist an admin of a line (its SLA levels, quick replies, KB, specialists and
+    /// clients, edited in the app), or no longer (`--off`).
+    SetLineAdmin {
         #[command(flatten)]
         data: DataDir,
         #[arg(long)]
@@ -383,6 +397,52 @@ fn no_account(login: &str) -> String {
     format!("no account with the login {login:?}")
 }
 
+/// A role a specialist has on a line of theirs.
+enum LineRole {
+    Supervisor,
+    Admin,
+}
+
+/// Grant `login` a role on `line`, or take it away.
+fn set_role(
+    data: &DataDir,
+    login: &str,
+    line: u64,
+    on: bool,
+    role: LineRole,
+) -> Result<(), String> {
+    let s = data.open()?;
+    let specialist = s
+        .account_by_login(login)
+        .map_err(|e| e.to_string())?
+        .map(|a| a.subject)
+        .filter(|subject| subject.role == linedesk_protocol::Role::Specialist)
+        .ok_or_else(|| format!("no specialist with the login {login:?}"))?;
+    let (served, now) = match role {
+        LineRole::Supervisor => (
+            s.set_supervisor(specialist.id, line, on),
+            if on {
+                "supervises"
+            } else {
+                "no longer supervises"
+            },
+        ),
+        LineRole::Admin => (
+            s.set_line_admin(specialist.id, line, on),
+            if on {
+                "administers"
+            } else {
+                "no longer administers"
+            },
+        ),
+    };
+    if !served.map_err(|e| e.to_string())? {
+        return Err(format!("{login} does not serve line {line}"));
+    }
+    println!("{login} {now} line {line}");
+    Ok(())
+}
+
 fn run(command: Command) -> Result<(), String> {
     let e = |e: linedesk_server::storage::StorageError| e.to_string();
     match command {
@@ -458,25 +518,13 @@ fn run(command: Command) -> Result<(), String> {
             login,
             line,
             off,
-        } => {
-            let s = data.open()?;
-            let specialist = s
-                .account_by_login(&login)
-                .map_err(e)?
-                .map(|a| a.subject)
-                .filter(|subject| subject.role == linedesk_protocol::Role::Specialist)
-                .ok_or_else(|| format!("no specialist with the login {login:?}"))?;
-            if !s.set_supervisor(specialist.id, line, !off).map_err(e)? {
-                return Err(format!("{login} does not serve line {line}"));
-            }
-            let now = if off {
-                "no longer supervises"
-            } else {
-                "supervises"
-            };
-            println!("{login} {now} line {line}");
-            Ok(())
-        }
+        } => set_role(&data, &login, line, !off, LineRole::Supervisor),
+        Command::SetLineAdmin {
+            data,
+            login,
+            line,
+            off,
+        } => set_role(&data, &login, line, !off, LineRole::Admin),
         Command::AddLine { data, name } => {
             println!("{}", data.open()?.add_line(&name).map_err(e)?);
             Ok(())

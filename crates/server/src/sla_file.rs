@@ -21,17 +21,14 @@
 
 use linedesk_domain::appeal::Channel;
 use linedesk_domain::ids::LineId;
-use linedesk_domain::sla::{
-    Conditions, DEFAULT_LEVEL, LevelError, LevelSet, SupportLevel, parse_calendar, parse_duration,
-};
+use linedesk_domain::sla::{Conditions, DEFAULT_LEVEL, LevelSet, SupportLevel};
+use linedesk_line::line_admin::sla::level_of;
+use linedesk_protocol::line_admin::LevelDraft;
 use serde::Deserialize;
 
-use crate::config_file::{ConfigError, entries, file_name, text_field};
+use crate::config_file::{ConfigError, entries, file_name};
 use crate::sla::builtin_default;
 use crate::storage::Storage;
-
-/// Longest level name, in characters (it travels in every `SlaStarted` event).
-const MAX_NAME_CHARS: usize = linedesk_protocol::MAX_SLA_LEVEL_NAME_CHARS;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,23 +72,12 @@ pub fn parse_levels(file: &str, text: &str) -> Result<Levels, ConfigError> {
     for entry in entries::<LevelEntry>(file, text, "level", ITEM, "name")? {
         let fail = |field: &str, reason: String| entry.error(file, ITEM, field, reason);
         let e = &entry.value;
-        let name = text_field(&e.name, MAX_NAME_CHARS).map_err(|r| fail("name", r))?;
-        if let Some(first) = levels.iter().position(|l| l.name == name) {
-            return Err(fail(
-                "name",
-                format!("{name:?} is already level {}", first + 1),
-            ));
-        }
-        let calendar = parse_calendar(&e.calendar).map_err(|r| fail("calendar", r.to_string()))?;
-        let reaction = parse_duration(&e.reaction).map_err(|r| fail("reaction", r.to_string()))?;
-        let resolution =
-            parse_duration(&e.resolution).map_err(|r| fail("resolution", r.to_string()))?;
         let c = &e.conditions;
-        let level = SupportLevel {
-            name,
-            calendar,
-            reaction,
-            resolution,
+        let draft = LevelDraft {
+            name: e.name.clone(),
+            calendar: e.calendar.clone(),
+            reaction: e.reaction.clone(),
+            resolution: e.resolution.clone(),
             conditions: Conditions {
                 kinds: c.kinds.clone(),
                 client_statuses: c.client_statuses.clone(),
@@ -100,11 +86,16 @@ pub fn parse_levels(file: &str, text: &str) -> Result<Levels, ConfigError> {
                 channels: c.channels.clone(),
             },
         };
-        // A level that can never be met is refused here, not at its first appeal.
-        level.check().map_err(|e| {
-            let (field, reason) = unmeetable(&e);
-            fail(field, reason)
-        })?;
+        // The rules the app's editor is held to; a level that can never be met is refused
+        // here, not at its first appeal.
+        let level = level_of(&draft)
+            .map_err(|p| fail(&linedesk_protocol::wire_code(p.field), p.message))?;
+        if let Some(first) = levels.iter().position(|l| l.name == level.name) {
+            return Err(fail(
+                "name",
+                format!("{:?} is already level {}", level.name, first + 1),
+            ));
+        }
         levels.push(level);
     }
     let default_added = !levels.iter().any(|l| l.name == DEFAULT_LEVEL);
@@ -119,27 +110,6 @@ pub fn parse_levels(file: &str, text: &str) -> Result<Levels, ConfigError> {
         reason: e.to_string(),
     })?;
     Ok(Levels { set, default_added })
-}
-
-/// The field a level's check failed on, and why (the entry's error names the level).
-fn unmeetable(e: &LevelError) -> (&'static str, String) {
-    match e {
-        LevelError::NoWorkingTime { .. } => ("calendar", "no working hours on any weekday".into()),
-        LevelError::Unreachable {
-            what, asked, max, ..
-        } => (
-            if what.starts_with("reaction") {
-                "reaction"
-            } else {
-                "resolution"
-            },
-            format!(
-                "{asked} can never be met: the calendar gives at most {max} of working time \
-                 within the ten years a deadline is searched"
-            ),
-        ),
-        other => ("name", other.to_string()),
-    }
 }
 
 /// Read, check and store the levels of `line` from `path`: all or nothing.

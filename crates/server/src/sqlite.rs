@@ -41,6 +41,7 @@ mod file_repo;
 mod guest_repo;
 mod kb_draft_repo;
 mod knowledge;
+mod line_admin;
 pub(crate) mod line_repo;
 pub mod migrations;
 mod reader;
@@ -1045,5 +1046,90 @@ impl Storage for SqliteStorage {
         len: usize,
     ) -> Result<Vec<u8>, StorageError> {
         blobs::chunk(self, blob, offset, len)
+    }
+
+    fn set_line_admin(
+        &self,
+        specialist: u64,
+        line: u64,
+        admin: bool,
+    ) -> Result<bool, StorageError> {
+        line_admin::set_line_admin(&self.inner().conn, specialist, line, admin)
+    }
+
+    fn line_admin_role(&self, specialist: u64, line: u64) -> Result<Option<bool>, StorageError> {
+        reports::with_reader(self, |c| line_admin::line_admin_role(c, specialist, line))
+    }
+
+    fn admin_lines(
+        &self,
+        specialist: u64,
+    ) -> Result<Vec<linedesk_protocol::line_admin::AdminLine>, StorageError> {
+        reports::with_reader(self, |c| line_admin::admin_lines(c, specialist))
+    }
+
+    fn add_quick_reply_file(
+        &self,
+        line: u64,
+        name: &str,
+        bytes: &[u8],
+        now_ms: i64,
+    ) -> Result<crate::storage::QuickReplyFile, StorageError> {
+        line_admin::add_quick_reply_file(&self.inner().conn, line, name, bytes, now_ms)
+    }
+
+    fn quick_reply_file(
+        &self,
+        line: u64,
+        file: u64,
+    ) -> Result<Option<(String, Vec<u8>)>, StorageError> {
+        reports::with_reader(self, |c| line_admin::quick_reply_file(c, line, file))
+    }
+
+    fn add_kb_article(&self, line: u64, title: &str, body: &str) -> Result<u64, StorageError> {
+        line_admin::add_kb_article(&self.inner().conn, line, title, body)
+    }
+
+    fn update_kb_article(
+        &self,
+        line: u64,
+        article: u64,
+        title: &str,
+        body: &str,
+    ) -> Result<bool, StorageError> {
+        line_admin::update_kb_article(&self.inner().conn, line, article, title, body)
+    }
+
+    fn delete_kb_article(&self, line: u64, article: u64) -> Result<bool, StorageError> {
+        line_admin::delete_kb_article(&self.inner().conn, line, article)
+    }
+
+    fn team(
+        &self,
+        line: u64,
+    ) -> Result<Vec<linedesk_protocol::line_admin::TeamMember>, StorageError> {
+        reports::with_reader(self, |c| line_admin::team(c, line))
+    }
+
+    fn set_team_member(
+        &self,
+        line: u64,
+        specialist: u64,
+        settings: &linedesk_protocol::line_admin::TeamSettings,
+    ) -> Result<bool, StorageError> {
+        line_admin::set_team_member(&mut self.inner(), line, specialist, settings)
+    }
+
+    fn add_client_card(&self, line: u64, card: &StoredClient) -> Result<u64, StorageError> {
+        line_admin::add_client_card(&mut self.inner().conn, line, card)
+    }
+
+    fn update_client_card(
+        &self,
+        line: u64,
+        client: u64,
+        card: &StoredClient,
+    ) -> Result<bool, StorageError> {
+        line_admin::update_client_card(&mut self.inner().conn, line, client, card)
     }
 }

@@ -58,12 +58,8 @@ pub struct Account {
 /// card travels to the app in `Event::ClientUpserted`.
 pub type StoredClient = linedesk_protocol::ClientProfile;
 
-/// A saved reply template of a line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuickReply {
-    pub title: String,
-    pub text: String,
-}
+/// A saved reply template of a line, with the files it carries.
+pub use linedesk_protocol::line_admin::{QuickReply, QuickReplyFile};
 
 /// A knowledge-base article of a line; `id` is given by the server (ignored on import).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -496,4 +492,67 @@ pub trait Storage: Send + Sync + 'static {
         line: u64,
         now_ms: i64,
     ) -> Result<linedesk_protocol::reports::MonitorReport, StorageError>;
+    // --- Line administration in the app (issue 15, item 4; sqlite/line_admin.rs). ---
+    /// Make `specialist` an admin of `line` or not; false when they do not serve it.
+    fn set_line_admin(&self, specialist: u64, line: u64, admin: bool)
+    -> Result<bool, StorageError>;
+    /// `None` when `specialist` does not serve `line`, else whether they administer it.
+    fn line_admin_role(&self, specialist: u64, line: u64) -> Result<Option<bool>, StorageError>;
+    /// The lines `specialist` administers.
+    fn admin_lines(
+        &self,
+        specialist: u64,
+    ) -> Result<Vec<linedesk_protocol::line_admin::AdminLine>, StorageError>;
+    /// C8: keep a file for `line`'s quick replies (`name` sanitized already); its id, name
+    /// and size.
+    fn add_quick_reply_file(
+        &self,
+        line: u64,
+        name: &str,
+        bytes: &[u8],
+        now_ms: i64,
+    ) -> Result<QuickReplyFile, StorageError>;
+    /// A quick reply's file of `line`: its name and bytes; `None` when the line has no such.
+    fn quick_reply_file(
+        &self,
+        line: u64,
+        file: u64,
+    ) -> Result<Option<(String, Vec<u8>)>, StorageError>;
+    /// C8: a new KB article of `line`; its id. A title the line has already: `Exists`.
+    fn add_kb_article(&self, line: u64, title: &str, body: &str) -> Result<u64, StorageError>;
+    /// Rewrite article `article` of `line`; false when the line has no such article.
+    fn update_kb_article(
+        &self,
+        line: u64,
+        article: u64,
+        title: &str,
+        body: &str,
+    ) -> Result<bool, StorageError>;
+    /// Delete article `article` of `line`; false when the line has no such article.
+    fn delete_kb_article(&self, line: u64, article: u64) -> Result<bool, StorageError>;
+    /// A2 and the roles of each specialist of `line`.
+    fn team(
+        &self,
+        line: u64,
+    ) -> Result<Vec<linedesk_protocol::line_admin::TeamMember>, StorageError>;
+    /// Set `specialist`'s priority, limit and roles on `line` (checked by
+    /// `linedesk_line::line_admin::team::check` first); routing uses the new priority and limit
+    /// at once. False when they do not serve the line.
+    fn set_team_member(
+        &self,
+        line: u64,
+        specialist: u64,
+        settings: &linedesk_protocol::line_admin::TeamSettings,
+    ) -> Result<bool, StorageError>;
+    /// C5: a new client of `line` with the whole card (checked by
+    /// `linedesk_line::line_admin::clients::card_of` first); its id. A 1C-Connect ID the line
+    /// has already: `Exists`.
+    fn add_client_card(&self, line: u64, card: &StoredClient) -> Result<u64, StorageError>;
+    /// C5: rewrite the card of `client` of `line`; false when the line has no such client.
+    fn update_client_card(
+        &self,
+        line: u64,
+        client: u64,
+        card: &StoredClient,
+    ) -> Result<bool, StorageError>;
 }

@@ -218,3 +218,66 @@ fn r1_set_supervisor_grants_and_takes_back_the_role() {
         stderr(&nobody)
     );
 }
+
+/// Issue 15, item 4: `set-line-admin` grants and takes back the line-admin role of a line the
+/// specialist serves (the same command shape as `set-supervisor`), and refuses another line.
+#[test]
+fn set_line_admin_grants_and_takes_back_the_role() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    for name in ["Линия", "Другая"] {
+        let line = run(&["add-line", "--data-dir", data, "--name", name], &[]);
+        assert!(line.status.success(), "{}", stderr(&line));
+    }
+    let add = run(
+        &[
+            "add-specialist",
+            "--data-dir",
+            data,
+            "--login",
+            "anna",
+            "--name",
+            "Анна",
+            "--lines",
+            "1",
+        ],
+        &[("LINEDESK_PASSWORD", "secret")],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let role = |line: u64| {
+        let storage = SqliteStorage::open(&dir.path().join("server.db")).expect("open");
+        let anna = storage
+            .account_by_login("anna")
+            .expect("read")
+            .expect("anna")
+            .subject
+            .id;
+        storage.line_admin_role(anna, line).expect("role")
+    };
+    assert_eq!(role(1), Some(false));
+    let args = |line: &'static str, off: bool| {
+        let mut a = vec![
+            "set-line-admin",
+            "--data-dir",
+            data,
+            "--login",
+            "anna",
+            "--line",
+            line,
+        ];
+        if off {
+            a.push("--off");
+        }
+        a
+    };
+    let grant = run(&args("1", false), &[]);
+    assert!(grant.status.success(), "{}", stderr(&grant));
+    assert!(String::from_utf8_lossy(&grant.stdout).contains("anna administers line 1"));
+    assert_eq!(role(1), Some(true));
+    let other = run(&args("2", false), &[]);
+    assert!(!other.status.success());
+    assert!(stderr(&other).contains("does not serve line 2"));
+    assert_eq!(role(2), None);
+    assert!(run(&args("1", true), &[]).status.success());
+    assert_eq!(role(1), Some(false));
+}

@@ -198,3 +198,30 @@ fn rows_are_numbered_as_a_spreadsheet_shows_them() {
     let rows: Vec<usize> = parsed.problems.iter().map(|p| p.row).collect();
     assert_eq!(rows, [2, 3, 4, 5], "{:?}", parsed.problems);
 }
+
+/// C5: the whole card comes in by CSV (issue 15, item 4): registration number, ITS contract,
+/// support parameters, department, birth date, status and the responsible specialists; a bad
+/// birth date is reported like any other field.
+#[test]
+fn c5_the_whole_card_is_imported() {
+    let (s, line) = storage();
+    let csv = "ФИО;ИНН;Рег. номер 1С;Договор ИТС;Параметры поддержки;Подразделение;Дата рождения;Статус;Ответственные\n\
+               Иванова Мария;7701234560;800123456;ИТС ПРОФ до 2027-12-31;Линия 2, приоритет;Бухгалтерия;1985-04-12;its_prof;Смирнова А. С.|Кузнецов Д. И.\n\
+               Петров;;;;;;1985-13-01;;\n";
+    let report = import(&s, line, csv.as_bytes()).expect("import");
+    assert_eq!((report.imported, report.rejected), (1, 1), "{report:?}");
+    assert_eq!(report.problems[0].column, "birth_date");
+    let (_, card) = s
+        .clients_of(line)
+        .expect("clients")
+        .into_iter()
+        .find(|(_, c)| c.name == "Иванова Мария")
+        .expect("imported");
+    assert_eq!(card.company_reg.as_deref(), Some("800123456"));
+    assert_eq!(card.its_contract.as_deref(), Some("ИТС ПРОФ до 2027-12-31"));
+    assert_eq!(card.support_params.as_deref(), Some("Линия 2, приоритет"));
+    assert_eq!(card.department.as_deref(), Some("Бухгалтерия"));
+    assert_eq!(card.birth_date.as_deref(), Some("1985-04-12"));
+    assert_eq!(card.work_status.as_deref(), Some("its_prof"));
+    assert_eq!(card.responsible, vec!["Смирнова А. С.", "Кузнецов Д. И."]);
+}

@@ -57,7 +57,7 @@ pub use error::StoreError;
 pub use files::{ChatFile, PendingUpload, UploadRow};
 pub use outbox::OutboxItem;
 pub use profile::Profile;
-pub use reference::{KbArticle, QuickReply};
+pub use reference::{KbArticle, QuickReply, ReplyFile};
 pub use remote_sessions::RemoteSessionEntry;
 pub use replica::{CallEntry, Colleague, RecordingGapEntry};
 pub use settings::{Language, Settings};

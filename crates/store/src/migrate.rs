@@ -97,6 +97,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0019_waiting",
         sql: include_str!("../../../migrations/0019_waiting.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_quick_reply_files",
+        sql: include_str!("../../../migrations/0020_quick_reply_files.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

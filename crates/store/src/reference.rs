@@ -15,6 +15,17 @@ pub struct QuickReply {
     pub title: String,
     /// May hold `{client}`, `{appeal}` and `{specialist}`, filled in by the UI.
     pub text: String,
+    /// The files it carries (kept on the line server; sent into the chat with the reply).
+    pub files: Vec<ReplyFile>,
+}
+
+/// A file of a quick reply, by its id on the line server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyFile {
+    pub id: i64,
+    pub name: String,
+    pub size: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -53,9 +64,12 @@ impl Store {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute("DELETE FROM quick_replies WHERE line_id = ?1", [line])?;
         for (position, r) in replies.iter().enumerate() {
+            let files = serde_json::to_string(&r.files)
+                .map_err(|e| StoreError::invalid("files", e.to_string()))?;
             tx.execute(
-                "INSERT INTO quick_replies (line_id, position, title, text) VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![line, position as i64, r.title, r.text],
+                "INSERT INTO quick_replies (line_id, position, title, text, files)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![line, position as i64, r.title, r.text, files],
             )?;
         }
         tx.commit()?;
@@ -66,13 +80,16 @@ impl Store {
     /// insensitive), in the server's order.
     pub fn quick_replies(&self, line: i64, query: &str) -> Result<Vec<QuickReply>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT title, text FROM quick_replies WHERE line_id = ?1 ORDER BY position",
+            "SELECT title, text, files FROM quick_replies WHERE line_id = ?1 ORDER BY position",
         )?;
         let all = stmt
             .query_map([line], |r| {
+                let files: String = r.get(2)?;
                 Ok(QuickReply {
                     title: r.get(0)?,
                     text: r.get(1)?,
+                    // A copy the store wrote itself; an unreadable one carries no files.
+                    files: serde_json::from_str(&files).unwrap_or_default(),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

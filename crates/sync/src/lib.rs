@@ -19,6 +19,7 @@ mod events;
 mod files;
 mod live;
 mod reference;
+pub use reference::refresh as refresh_reference;
 mod replica;
 mod token;
 mod unreadable;

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use http_body_util::Full;
 use hyper::body::Bytes;
-use linedesk_store::{KbArticle, QuickReply, Store};
+use linedesk_store::{KbArticle, QuickReply, ReplyFile, Store};
 use serde::Deserialize;
 
 use crate::SyncError;
@@ -18,6 +18,9 @@ use crate::endpoint::Connector;
 struct WireReply {
     title: String,
     text: String,
+    /// A server before quick replies carried files sends none.
+    #[serde(default)]
+    files: Vec<linedesk_protocol::line_admin::QuickReplyFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,8 +47,9 @@ async fn get<T: for<'de> Deserialize<'de>>(
     serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(format!("{path}: {e}")))
 }
 
-/// Copy every line's quick replies and knowledge base into the store.
-pub(crate) async fn refresh(
+/// Copy every line's quick replies and knowledge base into the store (at each connection; and
+/// by the app after its line admin changed them, so the change shows at once).
+pub async fn refresh(
     connector: &Connector,
     token: &str,
     store: &Mutex<Store>,
@@ -77,6 +81,16 @@ pub(crate) async fn refresh(
             .map(|r| QuickReply {
                 title: r.title,
                 text: r.text,
+                files: r
+                    .files
+                    .into_iter()
+                    .take(linedesk_protocol::line_admin::MAX_QUICK_REPLY_FILES)
+                    .map(|f| ReplyFile {
+                        id: i64::try_from(f.id).unwrap_or(i64::MAX),
+                        name: f.name,
+                        size: i64::try_from(f.size).unwrap_or(i64::MAX),
+                    })
+                    .collect(),
             })
             .collect();
         let articles: Vec<KbArticle> = articles

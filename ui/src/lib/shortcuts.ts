@@ -14,6 +14,7 @@ export type ShortcutAction =
   | "view-appeals"
   | "view-tickets"
   | "view-reports"
+  | "view-admin"
   | "mute"
   | "hold"
   | "help";
@@ -41,6 +42,7 @@ export const SHORTCUTS: Shortcut[] = [
   { action: "view-appeals", keys: "Alt+2", matches: alt("2") },
   { action: "view-tickets", keys: "Alt+3", matches: alt("3") },
   { action: "view-reports", keys: "Alt+4", matches: alt("4") },
+  { action: "view-admin", keys: "Alt+5", matches: alt("5") },
   // The call in progress (the call panel handles them): mute the microphone, hold the call.
   { action: "mute", keys: "Alt+M", matches: alt("m") },
   { action: "hold", keys: "Alt+O", matches: alt("o") },

@@ -26,6 +26,7 @@ pub struct AppealFacts {
 
 /// Conditions of a level: all must hold; each empty list (or `None`) matches anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(default)]
 pub struct Conditions {
     #[serde(skip_serializing_if = "Vec::is_empty")]

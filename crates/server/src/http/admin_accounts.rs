@@ -16,6 +16,10 @@
 //! - `PUT /api/admin/lines/{line}/specialists/{id}/supervisor` `{supervisor: bool}`: the
 //!   specialist supervises the line (R1: everyone's figures in the reports, the monitor) or no
 //!   longer does; 200 `{supervisor}`, 404 when they do not serve the line.
+//! - `PUT /api/admin/lines/{line}/specialists/{id}/line-admin` `{line_admin: bool}`: the
+//!   specialist administers the line from the app (issue 15, item 4: its SLA levels, quick
+//!   replies, KB, specialists and clients) or no longer does; 200 `{line_admin}`, 404 when
+//!   they do not serve the line.
 
 use std::sync::Arc;
 
@@ -47,6 +51,10 @@ pub fn routes() -> Router<Arc<Server>> {
         .route(
             "/api/admin/lines/{line}/specialists/{specialist}/supervisor",
             put(set_supervisor),
+        )
+        .route(
+            "/api/admin/lines/{line}/specialists/{specialist}/line-admin",
+            put(set_line_admin),
         )
 }
 
@@ -206,6 +214,36 @@ async fn set_supervisor(
             )));
         }
         Ok(Supervisor { supervisor })
+    };
+    answer(done.await)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineAdmin {
+    line_admin: bool,
+}
+
+async fn set_line_admin(
+    State(server): State<Arc<Server>>,
+    Path((line, specialist)): Path<(u64, u64)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let done = async {
+        require_admin(&server, &headers).await?;
+        let asked: LineAdmin = read_json(&server, &headers, body, "a line-admin flag").await?;
+        let admin = asked.line_admin;
+        let served = blocking(&server, move |s| {
+            Ok(s.set_line_admin(specialist, line, admin)?)
+        })
+        .await?;
+        if !served {
+            return Err(Refusal::not_found(format!(
+                "specialist {specialist} does not serve line {line}"
+            )));
+        }
+        Ok(LineAdmin { line_admin: admin })
     };
     answer(done.await)
 }

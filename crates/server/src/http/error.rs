@@ -48,10 +48,10 @@ pub struct Refusal {
     pub message: String,
     /// `Retry-After` in seconds (429s).
     pub retry_after: Option<u64>,
-    /// The request's field that was refused.
-    pub field: Option<&'static str>,
+    /// The request's field that was refused (`name`, or `levels.2.calendar` in a list).
+    pub field: Option<String>,
     /// The domain rule that refused, when one did.
-    pub rule: Option<&'static str>,
+    pub rule: Option<String>,
 }
 
 impl Refusal {
@@ -67,8 +67,8 @@ impl Refusal {
     }
 
     /// The same refusal naming the request's field.
-    pub fn with_field(mut self, field: &'static str) -> Refusal {
-        self.field = Some(field);
+    pub fn with_field(mut self, field: impl Into<String>) -> Refusal {
+        self.field = Some(field.into());
         self
     }
 
@@ -107,7 +107,7 @@ impl Refusal {
 impl From<WireError> for Refusal {
     fn from(e: WireError) -> Refusal {
         Refusal {
-            rule: e.rule,
+            rule: e.rule.map(str::to_string),
             ..Refusal::of(e.code, e.message)
         }
     }
@@ -132,8 +132,8 @@ impl IntoResponse for Refusal {
             axum::Json(HttpError {
                 code: self.code,
                 message: self.message,
-                field: self.field.map(str::to_string),
-                rule: self.rule.map(str::to_string),
+                field: self.field,
+                rule: self.rule,
             }),
         )
             .into_response();

@@ -127,7 +127,7 @@ async fn download(
 }
 
 /// `attachment; filename*=UTF-8''<percent-encoded name>` (RFC 6266), safe for any name.
-fn disposition(name: &str) -> HeaderValue {
+pub(super) fn disposition(name: &str) -> HeaderValue {
     let encoded: String = name
         .bytes()
         .map(|b| match b {

@@ -7,6 +7,10 @@
 //! - [`api`]: the bearer-token reads (quick replies, the knowledge base);
 //! - [`files`]: files of a chat and KB drafts; [`recordings`]: call recordings;
 //! - [`admin`]: the admin API; [`admin_accounts`]: disable, enable, reset, take off a line;
+//! - [`line_admin`]: a line's admin (a specialist with the role) edits the line from the app
+//!   (SLA levels; [`line_admin_knowledge`]: quick replies with files, KB articles;
+//!   [`line_admin_team`]: the specialists' priority, limit and roles; [`line_admin_clients`]:
+//!   clients' whole cards; [`line_admin_queues`]: ticket queues);
 //! - [`auth`]: who is asking (bearer token, peer address); [`error`]: refusals with the wire's
 //!   codes ([`crate::wire_error`], shared with the WebSocket);
 //! - [`ice`]: `GET /api/ice`, the STUN/TURN servers with short-lived TURN credentials;
@@ -27,6 +31,11 @@ pub mod error;
 pub mod files;
 pub mod guest;
 pub mod ice;
+pub mod line_admin;
+pub mod line_admin_clients;
+pub mod line_admin_knowledge;
+pub mod line_admin_queues;
+pub mod line_admin_team;
 pub mod login;
 mod origin;
 pub mod recordings;

@@ -57,7 +57,7 @@ fn refusal(e: ReportError) -> Refusal {
         Refusal::invalid(e.to_string()).with_field("to_ms")
     };
     Refusal {
-        rule: Some(rule),
+        rule: Some(rule.to_string()),
         ..refusal
     }
 }

@@ -29,6 +29,11 @@ pub fn router(server: Arc<Server>) -> Router {
         .merge(super::admin_accounts::routes())
         .merge(super::recordings::routes())
         .merge(super::reports::routes())
+        .merge(super::line_admin::routes())
+        .merge(super::line_admin_knowledge::routes())
+        .merge(super::line_admin_team::routes())
+        .merge(super::line_admin_clients::routes())
+        .merge(super::line_admin_queues::routes())
         .merge(super::files::routes())
         .merge(super::widget::routes())
         .layer(axum::middleware::from_fn_with_state(

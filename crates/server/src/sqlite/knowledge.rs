@@ -28,13 +28,28 @@ pub(crate) fn set_quick_replies(
         [sql_id(line)],
     )?;
     for (position, r) in replies.iter().enumerate() {
+        // A reply carries only files kept for its own line.
+        for f in &r.files {
+            if super::line_admin::quick_reply_file_meta(&tx, line, f.id)?.is_none() {
+                return Err(StorageError::Invalid(format!(
+                    "reply {}: line {line} has no file {}",
+                    position + 1,
+                    f.id
+                )));
+            }
+        }
+        let files: Vec<u64> = r.files.iter().map(|f| f.id).collect();
+        let files =
+            serde_json::to_string(&files).map_err(|e| StorageError::Corrupt(e.to_string()))?;
         tx.execute(
-            "INSERT INTO quick_replies (line_id, position, title, text) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO quick_replies (line_id, position, title, text, files)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 sql_id(line),
                 i64::try_from(position).unwrap_or(i64::MAX),
                 r.title,
-                r.text
+                r.text,
+                files
             ],
         )?;
     }
@@ -44,17 +59,28 @@ pub(crate) fn set_quick_replies(
 
 pub(crate) fn quick_replies(conn: &Connection, line: u64) -> Result<Vec<QuickReply>, StorageError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT title, text FROM quick_replies WHERE line_id = ?1 ORDER BY position",
+        "SELECT title, text, files FROM quick_replies WHERE line_id = ?1 ORDER BY position",
     )?;
     let rows = stmt
         .query_map([sql_id(line)], |r| {
-            Ok(QuickReply {
-                title: r.get(0)?,
-                text: r.get(1)?,
-            })
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let mut replies = Vec::with_capacity(rows.len());
+    for (title, text, files) in rows {
+        let ids: Vec<u64> =
+            serde_json::from_str(&files).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        let mut files = Vec::with_capacity(ids.len());
+        for file in ids {
+            files.extend(super::line_admin::quick_reply_file_meta(conn, line, file)?);
+        }
+        replies.push(QuickReply { title, text, files });
+    }
+    Ok(replies)
 }
 
 pub(crate) fn import_kb(

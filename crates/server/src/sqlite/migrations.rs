@@ -44,6 +44,8 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(19, "0019_waiting"),
     migration!(20, "0020_reports"),
     migration!(21, "0021_call_consultations"),
+    migration!(22, "0022_line_admin"),
+    migration!(23, "0023_quick_reply_files"),
 ];
 
 pub fn latest_version() -> i64 {

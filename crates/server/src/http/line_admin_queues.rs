@@ -1,0 +1,87 @@
+//! T2's ticket queues from the app's Administration view (issue 15, item 4): a line's admin
+//! lists the line's queues and adds one (`linedesk_line::tickets::queue_name` checks the name,
+//! as for `add-ticket-queue`); its `TicketQueueNamed` reaches the line's apps at once.
+//!
+//! - `GET /api/lines/{line}/admin/queues`: every [`AdminQueue`], the default one first.
+//! - `POST /api/lines/{line}/admin/queues` [`NewQueue`]: 201 the queue; an empty name 400
+//!   `invalid` (field `name`), a longer one than a name may be `too_long`, a name the line has
+//!   already 409 `conflict` with the rule `admin.duplicate_title`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use linedesk_line::line_admin::knowledge::RULE_DUPLICATE;
+use linedesk_protocol::line_admin::{AdminQueue, NewQueue};
+use linedesk_protocol::{ErrorCode, MAX_NAME_CHARS, check_chars};
+
+use super::error::{Refusal, blocking};
+use super::line_admin::{body_json, line_admin};
+use crate::context::Server;
+use crate::storage::StorageError;
+
+pub fn routes() -> Router<Arc<Server>> {
+    Router::new().route(
+        "/api/lines/{line}/admin/queues",
+        get(queues).post(add_queue),
+    )
+}
+
+async fn queues(
+    State(server): State<Arc<Server>>,
+    Path(line): Path<u64>,
+    headers: HeaderMap,
+) -> Response {
+    let answer = async {
+        line_admin(&server, &headers, line).await?;
+        let all = blocking(&server, move |s| Ok(s.ticket_queues(line)?)).await?;
+        Ok::<_, Refusal>(
+            all.into_iter()
+                .map(|(id, name)| AdminQueue { id, name })
+                .collect::<Vec<_>>(),
+        )
+    };
+    match answer.await {
+        Ok(all) => axum::Json(all).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+async fn add_queue(
+    State(server): State<Arc<Server>>,
+    Path(line): Path<u64>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let answer = async {
+        line_admin(&server, &headers, line).await?;
+        let asked: NewQueue = body_json(&server, &headers, body, "a queue").await?;
+        let name = linedesk_line::tickets::queue_name(&asked.name)
+            .map_err(|e| Refusal::invalid(e.to_string()).with_field("name"))?
+            .to_string();
+        check_chars("name", &name, MAX_NAME_CHARS)
+            .map_err(|e| Refusal::of(e.code(), e.to_string()).with_field("name"))?;
+        let added = blocking(&server, move |s| {
+            let id = s.add_ticket_queue(line, &name).map_err(|e| match e {
+                StorageError::Exists { .. } => Refusal {
+                    rule: Some(RULE_DUPLICATE.to_string()),
+                    ..Refusal::of(ErrorCode::Conflict, e.to_string()).with_field("name")
+                },
+                other => other.into(),
+            })?;
+            Ok(AdminQueue { id, name })
+        })
+        .await;
+        // The line's apps learn the queue's name now.
+        server.hub.catch_up(line);
+        added
+    };
+    match answer.await {
+        Ok(queue) => (StatusCode::CREATED, axum::Json(queue)).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}

@@ -1,0 +1,75 @@
+//! C5 and T2 in the Administration view (issue 15, item 4): a line's admin finds, adds and
+//! edits clients with their whole card, and adds ticket queues, on the line server
+//! (`crates/server/src/http/line_admin_clients.rs`, `line_admin_queues.rs` check them); the
+//! line's apps get each card and queue name through the line's log.
+
+use linedesk_protocol::ClientProfile;
+use linedesk_protocol::line_admin::{AdminClient, AdminQueue, NewQueue};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::line_http::{get, id, send};
+use crate::state::AppState;
+
+/// At most 50 clients of `line` whose name, company, INN or 1C-Connect ID holds the words.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_clients(
+    state: State<'_, AppState>,
+    line: i64,
+    query: String,
+) -> CommandResult<Vec<AdminClient>> {
+    let line = id("line", line)?;
+    let q = linedesk_protocol::encode_query_value(&query);
+    get(&state, format!("/api/lines/{line}/admin/clients?q={q}")).await
+}
+
+/// A new client (`client` absent) or client `client`'s card rewritten; a refusal names the
+/// field and the rule.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_save_client(
+    state: State<'_, AppState>,
+    line: i64,
+    client: Option<i64>,
+    card: ClientProfile,
+) -> CommandResult<AdminClient> {
+    let line = id("line", line)?;
+    match client {
+        None => {
+            send(
+                &state,
+                "POST",
+                format!("/api/lines/{line}/admin/clients"),
+                &card,
+            )
+            .await
+        }
+        Some(c) => {
+            let c = id("client", c)?;
+            let path = format!("/api/lines/{line}/admin/clients/{c}");
+            send(&state, "PUT", path, &card).await
+        }
+    }
+}
+
+/// T2: `line`'s ticket queues, the default one first.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_queues(state: State<'_, AppState>, line: i64) -> CommandResult<Vec<AdminQueue>> {
+    let line = id("line", line)?;
+    get(&state, format!("/api/lines/{line}/admin/queues")).await
+}
+
+/// T2: a new ticket queue of `line`; a refusal names the field and the rule.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_add_queue(
+    state: State<'_, AppState>,
+    line: i64,
+    name: String,
+) -> CommandResult<AdminQueue> {
+    let line = id("line", line)?;
+    let path = format!("/api/lines/{line}/admin/queues");
+    send(&state, "POST", path, &NewQueue { name }).await
+}
