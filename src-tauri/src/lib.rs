@@ -23,6 +23,7 @@ pub mod ice;
 pub mod line;
 pub mod notices;
 pub mod recording;
+pub mod recording_aside;
 pub mod recording_player;
 pub mod remote;
 pub mod remote_frames;
