@@ -26,6 +26,12 @@ impl Coturn {
         format!("turn:{}?transport=udp", self.addr)
     }
 
+    /// `turn:127.0.0.1:PORT?transport=tcp`: coturn listens on TCP on the same port (for
+    /// clients whose network lets no UDP out; the browser can use it, webrtc-rs 0.21 cannot).
+    pub fn tcp_url(&self) -> String {
+        format!("turn:{}?transport=tcp", self.addr)
+    }
+
     /// Start coturn in `dir` with `secret` as its `static-auth-secret`; returns once it
     /// answers a STUN binding request.
     pub fn start(dir: &Path, secret: &str) -> Coturn {

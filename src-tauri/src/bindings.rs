@@ -125,6 +125,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::recording_player::player_state,
             commands::transfer_appeal,
             crate::headset_buttons::headset_status,
+            crate::recording_aside::recordings_set_aside,
+            crate::recording_aside::retry_recording_upload,
+            crate::recording_aside::save_recording_copy,
         ])
 }
 

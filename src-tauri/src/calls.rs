@@ -755,7 +755,8 @@ impl Calls {
 
     /// Upload queued recordings whenever the session has a token, over the server's scheme
     /// (HTTPS with the sync's CA file for `https://`); retried with backoff. A recording that
-    /// can never be uploaded is set aside by the queue (the file kept) and said here.
+    /// can never be uploaded is set aside by the queue (the file kept), logged here and shown
+    /// on its call's timeline entry with retry and save (`recording_aside.rs`).
     async fn upload_loop(self: Arc<Self>) {
         // A bare address is the embedded server's: the app's own, plain on 127.0.0.1.
         let connector = match Connector::parse(&self.server, Bare::Plain, self.ca_file.as_deref()) {

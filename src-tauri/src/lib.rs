@@ -27,6 +27,7 @@ pub mod line_admin_knowledge;
 mod line_http;
 pub mod notices;
 pub mod recording;
+pub mod recording_aside;
 pub mod recording_player;
 pub mod remote;
 pub mod remote_frames;

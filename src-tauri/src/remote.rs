@@ -37,7 +37,7 @@ const ANSWER_WAIT: Duration = Duration::from_secs(120);
 #[serde(rename_all = "camelCase")]
 pub struct RemoteView {
     /// `idle`, `requesting`, `waiting` (for the client's answer), `connecting`, `connected`,
-    /// `ended`.
+    /// `reconnecting` (the path broke; ICE restarting), `ended`.
     pub state: String,
     pub session: Option<u32>,
     pub line_id: Option<i64>,
@@ -458,6 +458,7 @@ impl Remote {
                 let state = *states.borrow_and_update();
                 match state {
                     SessionState::Connected => me.connected(session).await,
+                    SessionState::Reconnecting => me.reconnecting(session).await,
                     SessionState::Ended(_) => {
                         me.failed(session).await;
                         return;
@@ -469,6 +470,15 @@ impl Remote {
                 }
             }
         });
+    }
+
+    /// The path to the client's computer broke: the viewer restarts ICE; the page keeps the
+    /// last screen and takes no input until it is back.
+    async fn reconnecting(&self, session: u64) {
+        let active = self.active.lock().await;
+        if active.as_ref().is_some_and(|a| a.session == session) {
+            self.set_view(|v| v.state = "reconnecting".into());
+        }
     }
 
     async fn connected(&self, session: u64) {

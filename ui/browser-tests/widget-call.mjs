@@ -7,17 +7,21 @@
 //
 //   node browser-tests/widget-call.mjs --url <server>/widget/?line=N[&ice=relay]
 //        --wav <speech.wav> --out <dir> --login <client> --password <password> --talk-ms <ms>
-//        [--drop-link 1] [--break-relay 1]
+//        [--drop-link 1] [--break-relay 1] [--turn-tcp-only 1]
 //
 // Once connected it talks for --talk-ms, reads the selected candidate pair, hangs up with the
 // widget's button and writes <out>/browser-said.wav, <out>/browser-heard.wav and
 // <out>/browser.json (the recording's start in Unix ms, the phases the widget showed with its
-// texts, the candidate pair's local and remote types, the click-to-connected time).
+// texts, the candidate pair's local and remote types, the click-to-connected time, and the
+// call statistics the widget submitted after the hang-up with the server's answer to each).
 // `--drop-link 1`: once connected, the page's WebSocket is closed under the widget (as a
 // network blip would); the widget must say so, reconnect, and the call go on.
 // `--break-relay 1`: once connected it prints BREAK (the Rust test kills coturn), waits for the
 // widget's `reconnecting`, prints RESUME (coturn is started again) and waits for `connected`
 // (the widget's ICE restart), then prints BACK and talks; the call must not end meanwhile.
+// `--turn-tcp-only 1`: the page is a client whose network lets no UDP out: of the line's ICE
+// servers (`GET /api/ice`, answered by the real server) it keeps only the
+// `turn:...?transport=tcp` URLs, so with `?ice=relay` Chromium must relay over TCP to coturn.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -39,7 +43,7 @@ function options() {
 /** Runs in the page before its own scripts: taps the media and keeps the peer connections. */
 function tapMedia() {
   const rec = {
-    said: [], heard: [], startEpochMs: null, ctx: null, merger: null, pcs: [], phases: [], sockets: [], notes: [],
+    said: [], heard: [], startEpochMs: null, ctx: null, merger: null, pcs: [], phases: [], sockets: [], notes: [], stats: [],
   };
   window.__rec = rec;
   const ensure = () => {
@@ -81,10 +85,31 @@ function tapMedia() {
     }
   };
   const NativeSocket = window.WebSocket;
+  // The call's statistics the widget submits (`call_stats`) and the server's answer to each.
+  const frame = (data) => {
+    try {
+      return typeof data === "string" ? JSON.parse(data) : null;
+    } catch {
+      return null;
+    }
+  };
   window.WebSocket = class extends NativeSocket {
     constructor(...args) {
       super(...args);
       rec.sockets.push(this);
+      this.addEventListener("message", (e) => {
+        const f = frame(e.data);
+        const sent = f && rec.stats.find((s) => s.key === f.key);
+        if (sent && f.type === "ack") sent.answer = "ack";
+        if (sent && f.type === "error") sent.answer = `error ${f.code}: ${f.message}`;
+      });
+    }
+    send(data) {
+      const f = frame(data);
+      if (f?.type === "submit" && f.action?.kind === "call_stats") {
+        rec.stats.push({ key: f.key, call: f.action.call, quality: f.action.quality, answer: null });
+      }
+      return super.send(data);
     }
   };
   // The phases the widget shows, with their text, as they change; the call's notes seen.
@@ -137,6 +162,7 @@ async function selectedPair() {
   });
   if (!pair) return null;
   return {
+    localRelayProtocol: stats.get(pair.localCandidateId)?.relayProtocol ?? null,
     local: stats.get(pair.localCandidateId)?.candidateType ?? null,
     remote: stats.get(pair.remoteCandidateId)?.candidateType ?? null,
     iceTransportPolicy: entry.config.iceTransportPolicy ?? "all",
@@ -181,6 +207,16 @@ async function main() {
     const page = await context.newPage();
     page.on("console", (m) => console.log(`page: ${m.text()}`));
     page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
+    if (opts["turn-tcp-only"]) {
+      await page.route("**/api/ice", async (route) => {
+        const response = await route.fetch();
+        const servers = (await response.json())
+          .map((s) => ({ ...s, urls: [s.urls].flat().filter((u) => u.includes("transport=tcp")) }))
+          .filter((s) => s.urls.length > 0);
+        console.log(`ICE servers kept: ${JSON.stringify(servers.map((s) => s.urls))}`);
+        await route.fulfill({ response, json: servers });
+      });
+    }
     await page.goto(opts.url);
     await signIn(page, { login: opts.login, password: opts.password });
     console.log("SIGNED-IN");
@@ -230,6 +266,9 @@ async function main() {
     await page.click("[data-action=hangup]");
     await page.waitForSelector("[data-call-phase=ended]", { timeout: 10_000 });
     const endedText = await page.textContent(".call-state");
+    // The widget reports what it measured once the call ended; the server answers it.
+    await page.waitForFunction(() => window.__rec.stats.some((s) => s.answer !== null), null, { timeout: 10_000 });
+    const stats = await page.evaluate(() => window.__rec.stats);
     const recorded = await page.evaluate(finish);
     const phases = await page.evaluate(() => window.__rec.phases.map((p) => ({ phase: p.phase, text: p.text })));
     fs.writeFileSync(path.join(opts.out, "browser-said.wav"), wav(fromBase64(recorded.said)));
@@ -242,6 +281,7 @@ async function main() {
       endedText: endedText?.trim() ?? null,
       linkDropped,
       relayBreak,
+      stats,
     };
     fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));
     console.log(`DONE ${JSON.stringify({ connectedMs, pair })}`);

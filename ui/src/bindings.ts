@@ -242,6 +242,21 @@ export const commands = {
 	transferAppeal: (lineId: number, clientId: number, to: number | null, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal", { lineId, clientId, to, reason })),
 	/**  The headset buttons' indicator: which headset answers and hangs up, if any. */
 	headsetStatus: () => typedError<HeadsetStatusView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("headset_status")),
+	/**
+	 *  Every recording set aside, by call (the timeline asks every few seconds while it shows
+	 *  calls without a recording).
+	 */
+	recordingsSetAside: () => typedError<SetAsideRecording_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("recordings_set_aside")),
+	/**
+	 *  Put the set-aside recording of `call_id` back in the upload queue (the upload loop tries it
+	 *  within seconds; refused again, it is set aside again, still kept).
+	 */
+	retryRecordingUpload: (callId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("retry_recording_upload", { callId })),
+	/**
+	 *  Save a copy of the set-aside recording of `call_id` in the data dir's `downloads/`: the
+	 *  copy's path.
+	 */
+	saveRecordingCopy: (callId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("save_recording_copy", { callId })),
 };
 
 /* Types */
@@ -1655,6 +1670,12 @@ export type RatingComment_Serialize = {
 	finished_ms: number | null,
 };
 
+/**
+ *  Why a recording was not uploaded: the UI shows `recording.aside.<code>`
+ *  (`ui/src/i18n/*.json`).
+ */
+export type RecordingAsideReason = "unknown_call" | "not_yours" | "already_recorded" | "too_large" | "invalid" | "refused" | "file_unreadable" | "server_unreadable" | "sidecar_unreadable";
+
 /**  A stretch of a call left out of its recording: where in the recording, and how long. */
 export type RecordingGapEntry = {
 	atMs: number,
@@ -1769,7 +1790,7 @@ export type RemoteView = RemoteView_Serialize | RemoteView_Deserialize;
 export type RemoteView_Deserialize = {
 	/**
 	 *  `idle`, `requesting`, `waiting` (for the client's answer), `connecting`, `connected`,
-	 *  `ended`.
+	 *  `reconnecting` (the path broke; ICE restarting), `ended`.
 	 */
 	state: string,
 	session?: number | null,
@@ -1791,7 +1812,7 @@ export type RemoteView_Deserialize = {
 export type RemoteView_Serialize = {
 	/**
 	 *  `idle`, `requesting`, `waiting` (for the client's answer), `connecting`, `connected`,
-	 *  `ended`.
+	 *  `reconnecting` (the path broke; ICE restarting), `ended`.
 	 */
 	state: string,
 	session: number | null,
@@ -1830,6 +1851,29 @@ export type ReportLine = {
 	line: number,
 	name: string,
 	supervisor: boolean,
+};
+
+/**  A recording set aside, for its call's timeline entry. */
+export type SetAsideRecording = SetAsideRecording_Serialize | SetAsideRecording_Deserialize;
+
+/**  A recording set aside, for its call's timeline entry. */
+export type SetAsideRecording_Deserialize = {
+	call: number,
+	reason: RecordingAsideReason,
+	/**  The HTTP status of the server's refusal, when it refused. */
+	status?: number | null,
+	/**  Whether the file is there to save or upload again. */
+	hasFile: boolean,
+};
+
+/**  A recording set aside, for its call's timeline entry. */
+export type SetAsideRecording_Serialize = {
+	call: number,
+	reason: RecordingAsideReason,
+	/**  The HTTP status of the server's refusal, when it refused. */
+	status: number | null,
+	/**  Whether the file is there to save or upload again. */
+	hasFile: boolean,
 };
 
 export type Settings = Settings_Serialize | Settings_Deserialize;

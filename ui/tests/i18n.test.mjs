@@ -39,6 +39,14 @@ test("every error code from Rust has a translation", () => {
   }
 });
 
+test("every reason a recording is set aside has a translation", () => {
+  const reasons = unionMembers("RecordingAsideReason");
+  assert.equal(reasons.length, 9);
+  for (const r of reasons) {
+    assert.ok(ru[`recording.aside.${r}`] && en[`recording.aside.${r}`], `recording.aside.${r} missing`);
+  }
+});
+
 test("every presence status has a translation", () => {
   const statuses = unionMembers("PresenceStatus");
   assert.equal(statuses.length, 5);

@@ -17,6 +17,7 @@ async function load(name) {
 const { callFrame } = await load("frames");
 const { parseIceServers } = await load("ice");
 const { callMessageKey } = await load("strings");
+const { qualityFromStats } = await load("quality");
 // The call's strings live in the widget's own dictionaries (one per language).
 const dictionary = (lang) => JSON.parse(readFileSync(new URL(`../src/widget/${lang}.json`, import.meta.url)));
 const callStrings = (dict) => Object.fromEntries(Object.entries(dict).filter(([key]) => key.startsWith("call.")));
@@ -111,4 +112,27 @@ test("every state of a call has a string", () => {
     const key = callMessageKey(state);
     assert.ok(key in strings.en, `${JSON.stringify(state)} -> ${key}`);
   }
+});
+
+test("the browser's figures of a call, as the engine reports its own", () => {
+  const report = [
+    { type: "inbound-rtp", kind: "audio", packetsReceived: 980, packetsLost: 20, packetsDiscarded: 10, jitter: 0.0123,
+      jitterBufferDelay: 40, jitterBufferEmittedCount: 1000 },
+    { type: "outbound-rtp", kind: "audio", packetsSent: 1000 },
+    { type: "remote-inbound-rtp", kind: "audio", packetsLost: 5, jitter: 0.004, roundTripTime: 0.0215 },
+    { type: "transport", selectedCandidatePairId: "p1" },
+    { type: "candidate-pair", id: "p1", currentRoundTripTime: 0.5 },
+  ];
+  assert.deepEqual(qualityFromStats(report, 20_000.4), {
+    duration_ms: 20_000, packets_sent: 1000, packets_received: 980, loss_permille: 20, late_permille: 10,
+    jitter_ms: 12, buffer_ms: 40, rtt_ms: 22, mos_centi: 0, far_loss_permille: 5, far_jitter_ms: 4,
+  });
+  // No RTCP report yet: the STUN round trip, and no far side.
+  const early = qualityFromStats(report.filter((s) => s.type !== "remote-inbound-rtp"), 1000);
+  assert.equal(early.rtt_ms, 500);
+  assert.equal(early.far_loss_permille, undefined);
+  // Nothing received: nothing to report; duplicates (negative loss) count as none.
+  assert.equal(qualityFromStats([{ type: "outbound-rtp", kind: "audio", packetsSent: 3 }], 1000), null);
+  const dup = qualityFromStats([{ type: "inbound-rtp", kind: "audio", packetsReceived: 10, packetsLost: -2 }], 1000);
+  assert.equal(dup.loss_permille, 0);
 });

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use linedesk_protocol::{CallEndReason, SignalPayload};
-use linedesk_rtc_peer::{IceSetup, Negotiation};
+use linedesk_rtc_peer::{IceSetup, Negotiation, local_addresses};
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS;
 use rtc::rtp_transceiver::rtp_sender::{
@@ -357,16 +357,6 @@ impl Drop for Call {
 /// to come back: a TURN server restarting, a laptop waking up).
 const ADDRESS_POLL: Duration = Duration::from_secs(2);
 const RESTART_EVERY: Duration = Duration::from_secs(4);
-
-/// This machine's interface addresses (not loopback), to notice a network change.
-fn local_addresses() -> std::collections::BTreeSet<std::net::IpAddr> {
-    rtc::shared::ifaces::ifaces()
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|i| i.addr.map(|a| a.ip()))
-        .filter(|ip| !ip.is_loopback())
-        .collect()
-}
 
 /// Fails the call when it does not connect (or reconnect) in time; notices a network change
 /// (this machine's addresses changed: an interface went up or down, a new address after

@@ -5,6 +5,8 @@
 //! fake microphone). The specialist's side is the engine (`Call::answer` + `CallSession`), not
 //! a browser. Speech must flow both ways (cross-correlation, as browser_call.rs), the engine's
 //! hold must show in the widget, and the widget's hang-up must end the call on both sides.
+//! Once ended, the widget reports what Chromium measured (`CallStats` from its getStats()),
+//! and the server must keep it as the client's side of the call, the MOS estimated there.
 //!
 //! The same call through TURN only: a real coturn on loopback (`test-support/coturn.rs`), the
 //! line server handing out its REST credentials (`GET /api/ice`), the widget's peer relay-only
@@ -44,7 +46,7 @@ use linedesk_server::auth::hash_password;
 use linedesk_server::demo::{DEMO_CLIENT_PASSWORD, seed_if_empty};
 use linedesk_server::ice::{IceConfig, TurnSecret};
 use linedesk_server::sqlite::SqliteStorage;
-use linedesk_server::storage::StorageError;
+use linedesk_server::storage::{Storage, StorageError};
 use linedesk_server::widget_policy::{WidgetLine, WidgetPolicy};
 
 const TURN_SECRET: &str = "the-line-and-coturn-share-this";
@@ -287,10 +289,68 @@ async fn widget_call(
         to_browser.segment_correlation > 0.6,
         "the widget did not hear the engine's speech: {to_browser:?}"
     );
+    browser_stats_kept(demo, side.call, &page.result, skip == 0);
     let decoded = linedesk_voice::recording::read(&side.recording).expect("the recording");
     assert!(energy(&decoded.specialist) > 1e-5, "channel 0 is silent");
     assert!(energy(&decoded.client) > 1e-5, "channel 1 is silent");
     (side, page)
+}
+
+/// The widget reported what Chromium measured of `call` (getStats: packets, loss, jitter,
+/// round trip, the engine's RTCP reports) once it ended; the server took it as the client's
+/// side of the call, with the MOS estimated by the engine's rule. `clean`: the path never
+/// broke, so next to nothing was lost.
+fn browser_stats_kept(demo: &Demo, call: u64, page: &serde_json::Value, clean: bool) {
+    let sent: Vec<&serde_json::Value> = page["stats"]
+        .as_array()
+        .expect("the page's statistics")
+        .iter()
+        .filter(|s| s["call"] == call)
+        .collect();
+    assert_eq!(
+        sent.len(),
+        1,
+        "one report of call {call}: {}",
+        page["stats"]
+    );
+    assert_eq!(sent[0]["answer"], "ack", "{}", sent[0]);
+    let stored = demo.storage.call_stats(call).expect("stats");
+    let (_, client) = stored
+        .iter()
+        .find(|(role, _)| *role == Role::Client)
+        .unwrap_or_else(|| panic!("no client statistics of call {call}: {stored:?}"));
+    println!("the browser's side of call {call} as the server keeps it: {client:?}");
+    let q = &sent[0]["quality"];
+    assert_eq!(
+        (
+            client.packets_received,
+            client.packets_sent,
+            client.jitter_ms
+        ),
+        (
+            q["packets_received"].as_u64().unwrap_or(0),
+            q["packets_sent"].as_u64().unwrap_or(0),
+            q["jitter_ms"].as_u64().map_or(u32::MAX, |j| j as u32),
+        ),
+        "{q}"
+    );
+    // Seconds of 20 ms packets each way (the engine's DTX sends few while it is silent),
+    // nearly none lost on loopback.
+    assert!(
+        client.packets_received > 50 && client.packets_sent > 150,
+        "{client:?}"
+    );
+    assert!(!clean || client.loss_permille < 50, "{client:?}");
+    assert!(client.duration_ms > 3_000, "{client:?}");
+    assert!(client.rtt_ms.is_some(), "no round trip: {client:?}");
+    assert!(
+        client.far_loss_permille.is_some() && client.far_jitter_ms.is_some(),
+        "the engine's RTCP reports were not read: {client:?}"
+    );
+    // The page sent no MOS; the line estimated it (a clean path: above 4).
+    assert_eq!(q["mos_centi"], 0, "{q}");
+    assert!((100..=450).contains(&client.mos_centi), "{client:?}");
+    assert!(!clean || client.mos_centi >= 400, "{client:?}");
 }
 
 async fn specialist(demo: &Demo) -> LineLink {
@@ -330,7 +390,18 @@ async fn the_widgets_call_button_reaches_the_engine() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_through_turn_only() {
-    relay_only_call(false).await;
+    relay_only_call(false, false).await;
+}
+
+/// A client whose network lets no UDP out: the line hands out TURN over UDP and over TCP, the
+/// page keeps only the TCP URL, and Chromium relays over TCP to coturn (its selected local
+/// candidate a relay whose `relayProtocol` is tcp) while the engine relays over UDP
+/// (webrtc-rs 0.21 skips TURN over TCP with a warning). Speech both ways as over UDP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widgets_call_through_turn_over_tcp() {
+    let page = relay_only_call(false, true).await;
+    let pair = &page.result["pair"];
+    assert_eq!(pair["localRelayProtocol"], "tcp", "{pair}");
 }
 
 /// coturn dies in the middle of the relay-only call and comes back: the widget says it is
@@ -338,7 +409,7 @@ async fn the_widgets_call_through_turn_only() {
 /// is connected again without the call ending, and speech flows both ways after it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_comes_back_when_the_relay_restarts() {
-    let page = relay_only_call(true).await;
+    let page = relay_only_call(true, false).await;
     let back = &page.result["relayBreak"];
     assert_eq!(
         back["reconnectingText"], "Connection lost: reconnecting…",
@@ -359,8 +430,9 @@ async fn the_widgets_call_comes_back_when_the_relay_restarts() {
 }
 
 /// The widget's call through TURN only (`relay_break`: coturn killed once connected, then
-/// started again): the selected pairs are relay on both ends.
-async fn relay_only_call(relay_break: bool) -> PageSide {
+/// started again; `tcp`: the line also hands out TURN over TCP and the page keeps only that):
+/// the selected pairs are relay on both ends.
+async fn relay_only_call(relay_break: bool, tcp: bool) -> PageSide {
     let _turn = common::one_call_at_a_time().await;
     assert!(
         linedesk_server::http::widget::widget_built(),
@@ -369,10 +441,13 @@ async fn relay_only_call(relay_break: bool) -> PageSide {
     );
     let turn_dir = tempfile::tempdir().expect("dir");
     let turn = Arc::new(Mutex::new(Coturn::start(turn_dir.path(), TURN_SECRET)));
-    let turn_url = turn.lock().expect("coturn").url();
+    let mut turn_urls = vec![turn.lock().expect("coturn").url()];
+    if tcp {
+        turn_urls.push(turn.lock().expect("coturn").tcp_url());
+    }
     let demo = serve_widget_demo(IceConfig {
         stun: Vec::new(),
-        turn: vec![turn_url],
+        turn: turn_urls,
         secret: Some(TurnSecret::new(TURN_SECRET)),
         credential_lifetime: Duration::from_secs(600),
     })
@@ -387,7 +462,8 @@ async fn relay_only_call(relay_break: bool) -> PageSide {
         ..CallConfig::loopback()
     };
     let relay = relay_break.then(|| turn.clone());
-    let (side, page) = widget_call(&demo, "&ice=relay", config, &mut spec, &[], relay).await;
+    let extra: &[&str] = if tcp { &["--turn-tcp-only", "1"] } else { &[] };
+    let (side, page) = widget_call(&demo, "&ice=relay", config, &mut spec, extra, relay).await;
     let pair = &page.result["pair"];
     assert_eq!(pair["iceTransportPolicy"], "relay", "{pair}");
     assert_eq!(pair["local"], "relay", "the page's selected pair: {pair}");

@@ -73,6 +73,7 @@
 
 pub mod appeal;
 pub mod call_consult;
+pub mod call_quality;
 pub mod call_transfer;
 pub mod ids;
 pub mod presence;

@@ -9,8 +9,9 @@
 //! names, over that server's scheme (HTTPS with its certificate checked, or plain), so a fix
 //! of how URLs are built reaches entries queued before it. An entry that can never succeed
 //! (its server address cannot be read, the server refuses the recording for good, its sidecar
-//! is unreadable) is set aside into `set-aside/` with the reason, recording and all, and
-//! reported in [`Pass::set_aside`]: it is neither retried forever nor lost.
+//! is unreadable) is set aside into `set-aside/` with a typed reason ([`AsideReason`]),
+//! recording and all, and reported in [`Pass::set_aside`]: it is neither retried forever nor
+//! lost, and the app lists it, uploads it again or saves a copy (`aside.rs`).
 //!
 //! The token is not stored: the caller gives a fresh one to each run, for the server it is
 //! signed in to; entries of another server wait until the app is signed in there.
@@ -24,6 +25,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::upload::upload_recording_with_gaps;
+
+mod aside;
+
+pub use aside::{Aside, AsideEntry, AsideReason};
 
 /// The longest wait between two attempts of one upload.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -47,6 +52,9 @@ pub struct Pending {
     /// Unix time (ms) of the next attempt.
     pub next_attempt_ms: u64,
     pub last_error: Option<String>,
+    /// Why it was set aside (only in [`SET_ASIDE_DIR`]; none in older sidecars).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aside: Option<Aside>,
 }
 
 /// What one pass over the queue did.
@@ -83,20 +91,6 @@ fn call_of(path: &Path) -> Option<u64> {
         .strip_prefix("call-")?
         .parse()
         .ok()
-}
-
-/// Whether an upload refused with this error can never succeed as it is: the server refused
-/// the recording itself (unknown call, not this specialist's, malformed, too large). A
-/// missing token (401), a timeout, a flood limit, a server error or the network may pass.
-fn never_succeeds(error: &EngineError) -> bool {
-    match error {
-        EngineError::Refused { status, .. } => {
-            matches!(status, 400 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422)
-        }
-        // The recording itself is gone or unreadable.
-        EngineError::Io { .. } => true,
-        _ => false,
-    }
 }
 
 /// Where one entry goes.
@@ -158,6 +152,7 @@ impl UploadQueue {
                 gaps: gaps.to_vec(),
                 next_attempt_ms: 0,
                 last_error: None,
+                aside: None,
             },
         )
     }
@@ -166,15 +161,6 @@ impl UploadQueue {
     /// [`UploadQueue::pass`], which sets them aside).
     pub fn pending(&self) -> Result<Vec<Pending>, EngineError> {
         Ok(read_dir(&self.dir)?.read)
-    }
-
-    /// Everything set aside, by call id.
-    pub fn set_aside(&self) -> Result<Vec<Pending>, EngineError> {
-        let dir = self.dir.join(SET_ASIDE_DIR);
-        if !dir.exists() {
-            return Ok(Vec::new());
-        }
-        Ok(read_dir(&dir)?.read)
     }
 
     /// Where `pending` goes when the caller is signed in to `server`.
@@ -186,28 +172,6 @@ impl UploadQueue {
                 Ok(_) => Target::Elsewhere,
                 Err(e) => Target::Unusable(e.to_string()),
             },
-        }
-    }
-
-    /// Move the entry of `call` into [`SET_ASIDE_DIR`] with `why` as its last error (a
-    /// sidecar that could not be read is moved as it is).
-    fn put_aside(&self, call: u64, pending: Option<Pending>, why: &str) -> Result<(), EngineError> {
-        let aside = self.dir.join(SET_ASIDE_DIR);
-        std::fs::create_dir_all(&aside).map_err(EngineError::io(&aside))?;
-        let ogg = self.ogg(call);
-        if ogg.exists() {
-            let to = aside.join(format!("call-{call}.ogg"));
-            std::fs::rename(&ogg, &to).map_err(EngineError::io(&to))?;
-        }
-        let sidecar = self.sidecar(call);
-        let to = aside.join(format!("call-{call}.json"));
-        match pending {
-            Some(mut p) => {
-                p.last_error = Some(why.to_string());
-                save(&to, &p)?;
-                std::fs::remove_file(&sidecar).map_err(EngineError::io(&sidecar))
-            }
-            None => std::fs::rename(&sidecar, &to).map_err(EngineError::io(&to)),
         }
     }
 
@@ -226,7 +190,11 @@ impl UploadQueue {
         } = read_dir(&self.dir)?;
         for (call, why) in unreadable {
             let why = format!("its sidecar cannot be read: {why}");
-            self.put_aside(call, None, &why)?;
+            let aside = Aside {
+                reason: AsideReason::SidecarUnreadable,
+                status: None,
+            };
+            self.put_aside(call, None, aside, &why)?;
             pass.set_aside.push((call, why));
         }
         for mut p in pending {
@@ -234,7 +202,11 @@ impl UploadQueue {
                 Target::Here => {}
                 Target::Elsewhere => continue,
                 Target::Unusable(why) => {
-                    self.put_aside(p.call, Some(p.clone()), &why)?;
+                    let aside = Aside {
+                        reason: AsideReason::ServerUnreadable,
+                        status: None,
+                    };
+                    self.put_aside(p.call, Some(p.clone()), aside, &why)?;
                     pass.set_aside.push((p.call, why));
                     continue;
                 }
@@ -251,22 +223,28 @@ impl UploadQueue {
                         .map_err(EngineError::io(self.sidecar(p.call)))?;
                     pass.uploaded.push(p.call);
                 }
-                Err(e) if never_succeeds(&e) => {
-                    let why = e.to_string();
-                    self.put_aside(p.call, Some(p.clone()), &why)?;
-                    pass.set_aside.push((p.call, why));
-                }
-                Err(e) => {
-                    let wait = self
-                        .first_backoff
-                        .saturating_mul(1 << p.attempts.min(16))
-                        .min(MAX_BACKOFF);
-                    p.attempts += 1;
-                    p.next_attempt_ms = unix_ms(now + wait);
-                    p.last_error = Some(e.to_string());
-                    pass.failed.push((p.call, e.to_string()));
-                    save(&self.sidecar(p.call), &p)?;
-                }
+                Err(e) => match AsideReason::of(&e) {
+                    Some(reason) => {
+                        let why = e.to_string();
+                        let status = match &e {
+                            EngineError::Refused { status, .. } => Some(*status),
+                            _ => None,
+                        };
+                        self.put_aside(p.call, Some(p.clone()), Aside { reason, status }, &why)?;
+                        pass.set_aside.push((p.call, why));
+                    }
+                    None => {
+                        let wait = self
+                            .first_backoff
+                            .saturating_mul(1 << p.attempts.min(16))
+                            .min(MAX_BACKOFF);
+                        p.attempts += 1;
+                        p.next_attempt_ms = unix_ms(now + wait);
+                        p.last_error = Some(e.to_string());
+                        pass.failed.push((p.call, e.to_string()));
+                        save(&self.sidecar(p.call), &p)?;
+                    }
+                },
             }
         }
         Ok(pass)
@@ -358,15 +336,21 @@ mod tests {
             status,
             message: String::new(),
         };
-        for status in [400, 403, 404, 413] {
-            assert!(never_succeeds(&refused(status)), "{status}");
+        for (status, reason) in [
+            (400, AsideReason::Invalid),
+            (403, AsideReason::NotYours),
+            (404, AsideReason::UnknownCall),
+            (409, AsideReason::AlreadyRecorded),
+            (413, AsideReason::TooLarge),
+        ] {
+            assert_eq!(AsideReason::of(&refused(status)), Some(reason), "{status}");
         }
         for status in [401, 408, 429, 500, 503] {
-            assert!(!never_succeeds(&refused(status)), "{status}");
+            assert_eq!(AsideReason::of(&refused(status)), None, "{status}");
         }
         let unreachable =
             EngineError::Endpoint(linedesk_endpoint::EndpointError::Unreachable("x".into()));
-        assert!(!never_succeeds(&unreachable));
+        assert_eq!(AsideReason::of(&unreachable), None);
     }
 
     #[test]

@@ -60,6 +60,7 @@ async fn queued_entries_are_rebuilt_from_their_server_and_a_hopeless_one_is_set_
             last_error: Some(format!(
                 "server unreachable: error trying to connect: http://https://{addr}/api/calls/{call}/recording"
             )),
+            aside: None,
         };
         std::fs::write(
             outbox.join(format!("call-{call}.json")),

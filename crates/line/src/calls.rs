@@ -3,6 +3,7 @@
 //! reports its statistics once, and the specialist's recording is attached to the appeal.
 //! The media never passes here; the server relays the WebRTC signalling in memory.
 
+use linedesk_domain::call_quality::{self, CodecImpairment, Measured};
 use linedesk_protocol::{AppealChannel, CallEndReason, CallQuality, Event, RecordingGap, Role};
 
 use crate::call_repo::{CallRecord, CallStage, NewCall, RecordingRow};
@@ -285,6 +286,9 @@ pub(crate) fn stats<R: Repo>(
     call: u64,
     q: &CallQuality,
 ) -> Result<(), LineError> {
+    q.check()
+        .map_err(|(field, why)| LineError::Invalid(format!("{field}: {why}")))?;
+    let q = &estimated(q);
     let c = known(w, call)?;
     if !c.is_party(actor) {
         return Err(LineError::NotAllowed(format!(
@@ -315,6 +319,26 @@ pub(crate) fn stats<R: Repo>(
             quality: *q,
         },
     )
+}
+
+/// `q` with its MOS: as the sender estimated it, or, when it did not (`mos_centi` 0: a
+/// browser's call), estimated here by the engine's rule (the domain's E-model over the loss
+/// and late packets, the jitter and half the round trip; see `linedesk_engine`'s report).
+pub fn estimated(q: &CallQuality) -> CallQuality {
+    if q.mos_centi != 0 {
+        return *q;
+    }
+    let measured = Measured {
+        one_way_delay_ms: q.rtt_ms.map_or(0.0, |rtt| f64::from(rtt) / 2.0),
+        loss_percent: f64::from(q.loss_permille.saturating_add(q.late_permille)) / 10.0,
+        jitter_ms: f64::from(q.jitter_ms),
+    };
+    let mos = call_quality::mos(&measured, CodecImpairment::opus(0));
+    CallQuality {
+        // 1.0-4.5 by construction: 100-450.
+        mos_centi: (mos * 100.0).round().clamp(100.0, 450.0) as u16,
+        ..*q
+    }
 }
 
 /// A recording of `call` by `actor` whose bytes hash to `sha256`: the call to attach it to, or

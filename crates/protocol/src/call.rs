@@ -49,7 +49,10 @@ pub struct CallQuality {
     pub buffer_ms: u32,
     /// Round-trip time, when measured (see the engine's report for how).
     pub rtt_ms: Option<u32>,
-    /// E-model MOS estimate times 100 (100-450).
+    /// E-model MOS estimate times 100 (100-450). `0` (or absent): not estimated by the sender
+    /// (a browser's call in the web widget); the line server estimates it from the figures
+    /// above by the engine's rule.
+    #[serde(default)]
     pub mos_centi: u16,
     /// How the *other* side received this side's audio, from its RTCP receiver reports: the
     /// packets it lost, in tenths of a percent of those sent (`None`: no report came, or an
@@ -59,6 +62,48 @@ pub struct CallQuality {
     /// The other side's interarrival jitter of this side's packets, from the same reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub far_jitter_ms: Option<u32>,
+}
+
+/// The longest call whose statistics are taken (a week: longer is a broken clock).
+pub const MAX_CALL_STATS_MS: u64 = 7 * 24 * 3_600_000;
+
+/// The largest jitter, buffer delay or round trip a party may report, in ms.
+pub const MAX_CALL_STATS_DELAY_MS: u32 = 60_000;
+
+impl CallQuality {
+    /// Whether the figures can be what a call measured: a share is at most 1000 ‰, a delay
+    /// at most [`MAX_CALL_STATS_DELAY_MS`], the call at most [`MAX_CALL_STATS_MS`], the MOS
+    /// 100-450 or 0 (not estimated). The field at fault and why otherwise.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        let share = |field: &'static str, v: Option<u32>| match v {
+            Some(v) if v > 1000 => Err((field, format!("{v} is more than 1000 per mille"))),
+            _ => Ok(()),
+        };
+        let delay = |field: &'static str, v: Option<u32>| match v {
+            Some(v) if v > MAX_CALL_STATS_DELAY_MS => Err((
+                field,
+                format!("{v} ms is more than {MAX_CALL_STATS_DELAY_MS} ms"),
+            )),
+            _ => Ok(()),
+        };
+        share("loss_permille", Some(self.loss_permille))?;
+        share("late_permille", Some(self.late_permille))?;
+        share("far_loss_permille", self.far_loss_permille)?;
+        delay("jitter_ms", Some(self.jitter_ms))?;
+        delay("buffer_ms", Some(self.buffer_ms))?;
+        delay("rtt_ms", self.rtt_ms)?;
+        delay("far_jitter_ms", self.far_jitter_ms)?;
+        if self.duration_ms > MAX_CALL_STATS_MS {
+            return Err(("duration_ms", "longer than a week".into()));
+        }
+        if self.mos_centi != 0 && !(100..=450).contains(&self.mos_centi) {
+            return Err((
+                "mos_centi",
+                format!("{} is not 0 or 100-450", self.mos_centi),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Why a call ended.

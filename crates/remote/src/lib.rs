@@ -41,7 +41,7 @@ pub use input::{
 pub use screen::{Frame, Screen, X11Screen};
 pub use tiles::{FrameUpdate, Tile, TileData, TileEncoder};
 pub use transport::{
-    EndReason, Host, HostChannels, HostOptions, HostStats, SessionConfig, SessionState, Viewer,
-    ViewerChannels, ViewerStats,
+    EndReason, Host, HostChannels, HostOptions, HostStats, RECONNECT_TIMEOUT, RESTART_EVERY,
+    SessionConfig, SessionState, Viewer, ViewerChannels, ViewerStats,
 };
 pub use xtest::XTestInput;

@@ -8,7 +8,8 @@
 //! is set) and refuses signals that make no sense on its side. [`candidate_signal`] turns a
 //! local candidate into the signal to trickle. What a peer carries (audio, data channels),
 //! its states and its timeouts stay with each crate; their errors map from
-//! [`NegotiationError`].
+//! [`NegotiationError`]. [`local_addresses`] is how both notice a network change (an
+//! interface up or down, a new address after sleep) to restart ICE.
 
 mod ice;
 
@@ -225,4 +226,15 @@ pub fn candidate_signal(event: &RTCPeerConnectionIceEvent) -> Option<SignalPaylo
         sdp_mid: init.sdp_mid.filter(|mid| !mid.is_empty()),
         sdp_mline_index: init.sdp_mline_index,
     })
+}
+
+/// This machine's interface addresses (not loopback): compared every few seconds by a call
+/// and a remote session to notice a network change.
+pub fn local_addresses() -> std::collections::BTreeSet<std::net::IpAddr> {
+    rtc::shared::ifaces::ifaces()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|i| i.addr.map(|a| a.ip()))
+        .filter(|ip| !ip.is_loopback())
+        .collect()
 }

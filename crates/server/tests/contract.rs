@@ -345,7 +345,36 @@ fn call_rules<S: Storage>(open: Open<'_, S>) {
         s.call(call).expect("call").map(|c| c.stage),
         Some(CallStage::Connected)
     );
-    done(s.apply(client, "s1", &stats, NOW + 2_000));
+    // Figures no call can have are refused before anything is kept.
+    let implausible = Action::CallStats {
+        call,
+        quality: CallQuality {
+            loss_permille: 2_000,
+            ..CallQuality::default()
+        },
+    };
+    let refused = s
+        .apply(client, "s9", &implausible, NOW)
+        .expect_err("2000 per mille");
+    assert!(
+        matches!(&refused, StorageError::Invalid(m) if m.contains("loss_permille")),
+        "{refused:?}"
+    );
+    // A browser sends no MOS (0): the line estimates it from the figures, by the engine's rule.
+    let kept = done(s.apply(client, "s1", &stats, NOW + 2_000));
+    assert!(
+        kept.iter().any(|e| matches!(
+            e.event,
+            Event::CallStats {
+                quality: CallQuality {
+                    mos_centi: 100..=450,
+                    ..
+                },
+                ..
+            }
+        )),
+        "{kept:?}"
+    );
     let twice = s
         .apply(client, "s2", &stats, NOW)
         .expect_err("once per party");

@@ -25,7 +25,11 @@ pub mod netsim;
 pub mod pipeline;
 pub mod playback;
 pub mod processing;
-pub mod quality;
+/// The E-model (G.107) MOS estimate: the domain's, so the line server estimates a browser's
+/// call by the same rule.
+pub mod quality {
+    pub use linedesk_domain::call_quality::*;
+}
 pub mod recording;
 pub mod recovery;
 pub mod resample;

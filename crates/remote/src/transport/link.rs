@@ -1,13 +1,15 @@
 //! [`Link`]: what the viewer and the host share: the peer connection, its state, signalling
 //! in and out (candidates that come before the remote description are kept until it is set),
-//! and the watchdog that ends a session which does not connect in time.
+//! and the watchdog that ends a session which does not connect in time, notices a network
+//! change, restarts ICE on the viewer's side while the session is reconnecting (the host
+//! answers the new offer) and ends it when no path came back in time.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use linedesk_protocol::SignalPayload;
-use linedesk_rtc_peer::{Negotiation, candidate_signal};
+use linedesk_rtc_peer::{Negotiation, candidate_signal, local_addresses};
 use tokio::sync::{mpsc, watch};
 use webrtc::data_channel::DataChannel;
 use webrtc::peer_connection::{
@@ -15,7 +17,9 @@ use webrtc::peer_connection::{
     RTCPeerConnectionState,
 };
 
-use super::{EndReason, SessionConfig, SessionState};
+use super::{
+    ADDRESS_POLL, EndReason, RECONNECT_TIMEOUT, RESTART_EVERY, SessionConfig, SessionState,
+};
 use crate::error::{RemoteError, transport};
 
 /// State and signals of one session, shared with the stack's event handler.
@@ -57,6 +61,19 @@ impl Shared {
         }
     }
 
+    /// The path broke (or this machine's addresses changed) once connected: reconnecting.
+    /// Before the session was ever connected it stays connecting (the connect timeout runs).
+    pub fn path_lost(&self) {
+        self.state.send_if_modified(|state| {
+            if *state == SessionState::Connected {
+                *state = SessionState::Reconnecting;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
     pub fn end(&self, reason: EndReason) {
         self.set(SessionState::Ended(reason));
     }
@@ -86,10 +103,16 @@ impl PeerConnectionEventHandler for Handler {
             {
                 self.shared.set(SessionState::Connected)
             }
-            RTCPeerConnectionState::Failed => self.shared.end(EndReason::Failed),
-            RTCPeerConnectionState::Closed | RTCPeerConnectionState::Disconnected => {
-                self.shared.end(EndReason::RemoteClosed)
+            RTCPeerConnectionState::Disconnected | RTCPeerConnectionState::Failed
+                if matches!(
+                    self.shared.state(),
+                    SessionState::Connected | SessionState::Reconnecting
+                ) =>
+            {
+                self.shared.path_lost()
             }
+            RTCPeerConnectionState::Failed => self.shared.end(EndReason::Failed),
+            RTCPeerConnectionState::Closed => self.shared.end(EndReason::RemoteClosed),
             _ => {}
         }
     }
@@ -103,8 +126,9 @@ impl PeerConnectionEventHandler for Handler {
 pub(crate) struct Link {
     pub pc: Arc<dyn PeerConnection>,
     pub shared: Arc<Shared>,
-    /// Offer/answer and the other side's candidates; the viewer offers.
-    negotiation: Negotiation,
+    /// Offer/answer and the other side's candidates; the viewer offers (and restarts ICE),
+    /// the host answers every offer, a restart's too.
+    negotiation: Arc<Negotiation>,
 }
 
 /// What [`Link::new`] hands back besides the link.
@@ -131,6 +155,7 @@ impl Link {
         });
         let pc = PeerConnectionBuilder::new()
             .with_configuration(config.ice.configuration())
+            .with_setting_engine(config.ice.setting_engine())
             .with_handler(Arc::new(Handler {
                 shared: shared.clone(),
             }))
@@ -139,9 +164,20 @@ impl Link {
             .await
             .map_err(transport)?;
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
-        tokio::spawn(watchdog(shared.clone(), pc.clone(), config.connect_timeout));
+        let emitter = shared.clone();
+        let negotiation = Arc::new(Negotiation::with_restarts(
+            pc.clone(),
+            offerer,
+            Arc::new(move |signal| emitter.emit(signal)),
+        ));
+        tokio::spawn(watchdog(
+            shared.clone(),
+            pc.clone(),
+            negotiation.clone(),
+            config.connect_timeout,
+        ));
         let link = Link {
-            negotiation: Negotiation::new(pc.clone(), offerer),
+            negotiation,
             pc,
             shared,
         };
@@ -189,23 +225,74 @@ impl Drop for Link {
     }
 }
 
-/// Ends the session when it does not connect in time, and closes the transport once it is
-/// over however that happened.
-async fn watchdog(shared: Arc<Shared>, pc: Arc<dyn PeerConnection>, timeout: Duration) {
+/// Ends the session when it does not connect in time, or does not reconnect within
+/// [`RECONNECT_TIMEOUT`]; notices a change of this machine's addresses (reconnecting); on the
+/// viewer's side, restarts ICE at once and every [`RESTART_EVERY`] while reconnecting; closes
+/// the transport once the session is over however that happened.
+async fn watchdog(
+    shared: Arc<Shared>,
+    pc: Arc<dyn PeerConnection>,
+    negotiation: Arc<Negotiation>,
+    timeout: Duration,
+) {
     let mut states = shared.watch();
-    let deadline = tokio::time::Instant::now() + timeout;
+    let connect_by = tokio::time::Instant::now() + timeout;
+    let mut addresses = local_addresses();
+    let mut poll = tokio::time::interval(ADDRESS_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // While reconnecting: since when, and the last restart.
+    let mut lost: Option<tokio::time::Instant> = None;
+    let mut last_restart: Option<Instant> = None;
     loop {
         let state = *states.borrow_and_update();
         if state.is_over() {
             break;
         }
-        if state == SessionState::Connecting {
-            tokio::select! {
-                changed = states.changed() => if changed.is_err() { break },
-                () = tokio::time::sleep_until(deadline) => shared.end(EndReason::Timeout),
+        if state == SessionState::Reconnecting {
+            let since = *lost.get_or_insert_with(tokio::time::Instant::now);
+            if since.elapsed() >= RECONNECT_TIMEOUT {
+                shared.end(EndReason::Failed);
+                continue;
             }
-        } else if states.changed().await.is_err() {
-            break;
+            if negotiation.is_offerer()
+                && last_restart.is_none_or(|at| at.elapsed() >= RESTART_EVERY)
+            {
+                last_restart = Some(Instant::now());
+                // A failed attempt is tried again at the next turn; the timeout bounds it.
+                let _ = negotiation.restart(|offer| shared.emit(offer)).await;
+            }
+        } else {
+            lost = None;
+            last_restart = None;
+        }
+        let wake = match state {
+            SessionState::Connecting => Some(connect_by),
+            SessionState::Reconnecting => {
+                let end = lost.map(|since| since + RECONNECT_TIMEOUT);
+                let next = tokio::time::Instant::now() + RESTART_EVERY;
+                end.map(|end| end.min(next))
+            }
+            _ => None,
+        };
+        tokio::select! {
+            changed = states.changed() => if changed.is_err() { break },
+            () = async {
+                match wake {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if state == SessionState::Connecting {
+                    shared.end(EndReason::Timeout);
+                }
+            }
+            _ = poll.tick() => {
+                let now = local_addresses();
+                if now != addresses {
+                    addresses = now;
+                    shared.path_lost();
+                }
+            }
         }
     }
     let _ = pc.close().await;

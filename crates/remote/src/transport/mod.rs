@@ -15,6 +15,12 @@
 //!
 //! Signalling is the app's: [`SignalPayload`]s come out of a channel to be relayed (through
 //! the line server) and the other side's go in through `signal`.
+//!
+//! A path that breaks once connected does not end the session: it is
+//! [`SessionState::Reconnecting`] while the viewer, the offering side, restarts ICE (a new
+//! offer through the same relay every [`RESTART_EVERY`]; the host answers it), as a call
+//! does; so does a change of this machine's addresses (an interface up or down, sleep and
+//! resume). No path within [`RECONNECT_TIMEOUT`]: it ends `Failed`.
 
 pub mod chunk;
 mod host;
@@ -73,6 +79,11 @@ pub enum SessionState {
     Connecting,
     /// The transport is up (data channels open or opening).
     Connected,
+    /// The path broke once connected (the network changed, the TURN server went away): the
+    /// viewer restarts ICE while the session waits, up to [`RECONNECT_TIMEOUT`]; back to
+    /// [`SessionState::Connected`] once a path is found again. Nothing is lost meanwhile (the
+    /// data channels are reliable: SCTP sends what waited once the path is back).
+    Reconnecting,
     Ended(EndReason),
 }
 
@@ -81,6 +92,15 @@ impl SessionState {
         matches!(self, SessionState::Ended(_))
     }
 }
+
+/// Without a path this long after it broke, the session fails (a call's reconnect time).
+pub const RECONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// While reconnecting, the viewer (the offering side) offers an ICE restart this often.
+pub const RESTART_EVERY: Duration = Duration::from_secs(4);
+
+/// How often this machine's addresses are compared with the last ones.
+pub(crate) const ADDRESS_POLL: Duration = Duration::from_secs(2);
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +111,6 @@ pub enum EndReason {
     RemoteClosed,
     /// Not connected within `connect_timeout`.
     Timeout,
-    /// ICE or DTLS failed.
+    /// ICE or DTLS failed, or no path came back within [`RECONNECT_TIMEOUT`].
     Failed,
 }

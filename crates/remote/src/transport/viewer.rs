@@ -123,7 +123,11 @@ impl Viewer {
     /// Put `bytes` on the `input` channel as they are (tests use it to send garbage).
     pub async fn send_raw_input(&self, bytes: &[u8]) -> Result<(), RemoteError> {
         match self.link.shared.state() {
-            SessionState::Connecting => return Err(RemoteError::NotConnected),
+            // While reconnecting input would arrive late and all at once: refused, as before
+            // the session connected.
+            SessionState::Connecting | SessionState::Reconnecting => {
+                return Err(RemoteError::NotConnected);
+            }
             SessionState::Ended(_) => return Err(RemoteError::Over),
             SessionState::Connected => {}
         }

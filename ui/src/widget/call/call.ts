@@ -22,6 +22,8 @@
 // A transfer (`CallTransferred{call, leg}`: the specialist handed the call to a colleague, who
 // answered) is followed without hanging up: the old peer connection closes and the widget, the
 // transferred party, offers anew on the colleague's leg with the same microphone.
+// A call (or leg) whose media came up reports what the browser measured once it ends, as the
+// engine does (`CallStats`, quality.ts), read off the peer connection just before it closes.
 
 import {
   callFrame,
@@ -33,6 +35,7 @@ import {
 } from "./frames.js";
 import { fetchIceServers } from "./ice.js";
 import type { CallLink } from "./link.js";
+import { qualityFromStats } from "./quality.js";
 
 export type CallPhase =
   | "starting"
@@ -474,8 +477,7 @@ class BrowserCall implements CallHandle {
   /** The call went on with a colleague on call `leg`: a new negotiation there, as its caller. */
   private async follow(leg: number): Promise<void> {
     const stream = this.localStream;
-    this.pc?.close();
-    this.pc = null;
+    this.closePeer();
     this.stopRestarts();
     this.remoteSet = false;
     this.earlyCandidates = [];
@@ -512,6 +514,34 @@ class BrowserCall implements CallHandle {
     this.timer = null;
   }
 
+  /**
+   * Close the peer connection of the current call; if its media came up, first read its
+   * statistics and report them on that call (`CallStats`: the server takes them once the
+   * call connected, also after it ended).
+   */
+  private closePeer(): void {
+    const pc = this.pc;
+    this.pc = null;
+    if (!pc) return;
+    const call = this.state.call;
+    const media = this.timings.media;
+    if (call === null || media === undefined || !this.answered) {
+      pc.close();
+      return;
+    }
+    const duration = performance.now() - media;
+    void pc
+      .getStats()
+      .then((report) => {
+        const quality = qualityFromStats(report.values() as Iterable<Record<string, unknown>>, duration);
+        if (quality) this.submit({ kind: "call_stats", call, quality });
+      })
+      .catch(() => {
+        // No statistics to give: the call's report has the specialist's side only.
+      })
+      .finally(() => pc.close());
+  }
+
   /** End the call here after a problem: the server is told (`failed`) when it knows the call. */
   private fail(error: CallErrorCode): void {
     if (this.over()) return;
@@ -525,7 +555,7 @@ class BrowserCall implements CallHandle {
     this.clearTimer();
     this.stopRestarts();
     this.timings.ended = performance.now();
-    this.pc?.close();
+    this.closePeer();
     this.localStream?.getTracks().forEach((t) => t.stop());
     if (this.audio) this.audio.srcObject = null;
     this.update({ ...change, phase: "ended" });

@@ -2,6 +2,8 @@
 // the server sends before the call spends anything on it. Frames are JSON; only the fields a
 // call reads are declared, and an incoming frame is narrowed by `callFrame` before use.
 
+import type { CallQuality } from "./quality.js";
+
 /** How a call ended (`CallEndReason` of crates/protocol/src/call.rs). */
 export type EndReason = "hung_up" | "cancelled" | "declined" | "no_answer" | "failed" | "transferred";
 
@@ -23,7 +25,9 @@ export type SignalPayload =
 export type CallAction =
   | { kind: "place_call"; line: number; client: null }
   | { kind: "hang_up"; call: number; reason: EndReason }
-  | { kind: "request_call_back"; line: number };
+  | { kind: "request_call_back"; line: number }
+  /** What this side measured of a call that connected, once it ends (quality.ts). */
+  | { kind: "call_stats"; call: number; quality: CallQuality };
 
 /** What a call sends on the widget's connection (`ClientFrame`). */
 export type ClientFrame =

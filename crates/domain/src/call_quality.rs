@@ -1,4 +1,6 @@
-//! Call quality as an E-model (ITU-T G.107) MOS estimate, from what the call measures.
+//! Call quality as an E-model (ITU-T G.107) MOS estimate, from what the call measures: the
+//! engine estimates its own side's with it, and the line server a browser's (the web widget
+//! sends its figures without an estimate; `linedesk_line::calls`), so both are one rule.
 //!
 //! `R = Ro − Is − Id − Ie,eff + A` with every parameter that is not measured at its G.107
 //! default (Table 2: SLR 8, RLR 2, STMR 15, TELR 65 dB, WEPL 110 dB, Nc −70 dBm0p, Ps = Pr =
