@@ -25,6 +25,7 @@ pub use call::{
 };
 mod remote;
 pub mod reports;
+pub mod sla_explain;
 pub use guest::GuestSignIn;
 pub use ice::{
     IceServer, IceServerError, MAX_ICE_FIELD_BYTES, MAX_ICE_SERVERS, MAX_ICE_URLS,

@@ -1046,4 +1046,20 @@ impl Storage for SqliteStorage {
     ) -> Result<Vec<u8>, StorageError> {
         blobs::chunk(self, blob, offset, len)
     }
+
+    fn appeal_sla(
+        &self,
+        line: u64,
+        appeal: u64,
+        now_ms: i64,
+    ) -> Result<Option<linedesk_protocol::sla_explain::AppealSla>, StorageError> {
+        reports::with_reader(self, |c| {
+            Ok(linedesk_line::explain_appeal(
+                &mut SqliteRepo { tx: c },
+                line,
+                appeal,
+                now_ms,
+            )?)
+        })
+    }
 }

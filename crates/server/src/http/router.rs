@@ -29,6 +29,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .merge(super::admin_accounts::routes())
         .merge(super::recordings::routes())
         .merge(super::reports::routes())
+        .merge(super::appeal_sla::routes())
         .merge(super::files::routes())
         .merge(super::widget::routes())
         .layer(axum::middleware::from_fn_with_state(
