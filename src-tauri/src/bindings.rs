@@ -102,6 +102,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::reports::report_calls,
             crate::reports::report_monitor,
             crate::reports::save_csv,
+            crate::reports::appeal_sla,
             crate::recording_player::player_play,
             crate::recording_player::player_pause,
             crate::recording_player::player_seek,

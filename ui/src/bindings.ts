@@ -181,6 +181,12 @@ export const commands = {
 	 *  data dir's `exports/`, as chat files go to `downloads/`; returns the file's path.
 	 */
 	saveCsv: (fileName: string, text: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("save_csv", { fileName, text })),
+	/**
+	 *  Issue 15: the SLA of `appeal` of `line` explained by the line server (the level and why,
+	 *  each deadline's working-time segments, the waits, what-if the client answers now); the SLA
+	 *  badge of the info panel opens it.
+	 */
+	appealSla: (line: number, appeal: number) => typedError<AppealSla_Serialize, CommandError_Serialize>(__TAURI_INVOKE("appeal_sla", { line, appeal })),
 	/**  Play (or go on playing) the loaded recording on the headset. */
 	playerPlay: () => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_play")),
 	playerPause: () => typedError<PlayerView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("player_pause")),
@@ -316,6 +322,49 @@ export type AppealRecord_Serialize = {
 	spam: boolean,
 	/**  `first` or `second` once sent to a level of a two-level line. */
 	tier: string | null,
+};
+
+/**  `GET /api/lines/{line}/appeals/{appeal}/sla`. */
+export type AppealSla = AppealSla_Serialize | AppealSla_Deserialize;
+
+/**  `GET /api/lines/{line}/appeals/{appeal}/sla`. */
+export type AppealSla_Deserialize = {
+	appeal: number,
+	line: number,
+	/**  The level the appeal has had since registration (S3). */
+	level: string,
+	/**  The level's calendar, in its notation (its time zone first). */
+	calendar: string,
+	registered_ms: number,
+	facts?: SlaFacts | null,
+	selection?: SlaSelection | null,
+	reaction: SlaDeadlineExplained_Deserialize,
+	resolution: SlaDeadlineExplained_Deserialize,
+	waits: SlaWait_Deserialize[],
+	/**  Working time added by waits kept before the clock listed them. */
+	unlisted_extension_ms: number,
+	what_if?: SlaWhatIf | null,
+	now_ms: number,
+};
+
+/**  `GET /api/lines/{line}/appeals/{appeal}/sla`. */
+export type AppealSla_Serialize = {
+	appeal: number,
+	line: number,
+	/**  The level the appeal has had since registration (S3). */
+	level: string,
+	/**  The level's calendar, in its notation (its time zone first). */
+	calendar: string,
+	registered_ms: number,
+	facts: SlaFacts | null,
+	selection: SlaSelection | null,
+	reaction: SlaDeadlineExplained_Serialize,
+	resolution: SlaDeadlineExplained_Serialize,
+	waits: SlaWait_Serialize[],
+	/**  Working time added by waits kept before the clock listed them. */
+	unlisted_extension_ms: number,
+	what_if: SlaWhatIf | null,
+	now_ms: number,
 };
 
 /**  An audio device as the settings list it (W2). */
@@ -879,6 +928,11 @@ export type CompanyCard_Serialize = {
 	supportParams: string | null,
 };
 
+/**  S5: what one condition of a level looks at. */
+export type ConditionField = 
+/**  The appeal's type. */
+"kind" | "client_status" | "vip" | "line" | "channel";
+
 /**  What the transfer dialog shows of a consultation. */
 export type ConsultView = ConsultView_Serialize | ConsultView_Deserialize;
 
@@ -917,6 +971,19 @@ export type ConsultView_Serialize = {
 	/**  The colleague's voice reaches this side (a packet was heard). */
 	heard: boolean,
 };
+
+/**  Where one deadline stands (S6). */
+export type DeadlineStatus = 
+/**  Not reached yet, with more working time left than the margin. */
+"on_track" | 
+/**  Not reached yet, and at most the margin of working time is left. */
+"at_risk" | 
+/**  Passed without the answer or the solution, or reached late. */
+"breached" | 
+/**  Reached in time. */
+"met" | 
+/**  The resolution clock stands still while waiting for the client. */
+"paused";
 
 /**
  *  One deadline over a group of appeals (S6): decided in time, decided late or passed, and
@@ -1472,6 +1539,12 @@ export type ReportLine = {
 	supervisor: boolean,
 };
 
+/**
+ *  Whether a stretch of working time counted towards a deadline or was spent waiting for the
+ *  client (S4: not counted, it moved the resolution deadline).
+ */
+export type SegmentKind = "counted" | "waiting";
+
 export type Settings = Settings_Serialize | Settings_Deserialize;
 
 export type Settings_Deserialize = {
@@ -1538,6 +1611,63 @@ export type Settings_Serialize = {
 	ringOnSpeaker: boolean,
 };
 
+/**  One set condition of a level, checked (values as the levels' file writes them). */
+export type SlaConditionCheck = {
+	field: ConditionField,
+	accepted: string[],
+	actual: string,
+	holds: boolean,
+};
+
+/**  One deadline explained. */
+export type SlaDeadlineExplained = SlaDeadlineExplained_Serialize | SlaDeadlineExplained_Deserialize;
+
+/**  One deadline explained. */
+export type SlaDeadlineExplained_Deserialize = {
+	/**  The working time the level gives. */
+	budget_ms: number,
+	/**
+	 *  The deadline now (the resolution's moved by waits; while waiting, if the client
+	 *  answered now).
+	 */
+	due_ms: number,
+	reached_ms?: number | null,
+	/**  Working time counted so far (waits left out). */
+	used_ms: number,
+	status: DeadlineStatus,
+	segments: SlaSegment[],
+	/**  More segments than listed. */
+	truncated: boolean,
+};
+
+/**  One deadline explained. */
+export type SlaDeadlineExplained_Serialize = {
+	/**  The working time the level gives. */
+	budget_ms: number,
+	/**
+	 *  The deadline now (the resolution's moved by waits; while waiting, if the client
+	 *  answered now).
+	 */
+	due_ms: number,
+	reached_ms: number | null,
+	/**  Working time counted so far (waits left out). */
+	used_ms: number,
+	status: DeadlineStatus,
+	segments: SlaSegment[],
+	/**  More segments than listed. */
+	truncated: boolean,
+};
+
+/**  What the level was chosen by at registration (S5). */
+export type SlaFacts = {
+	/**  The appeal's type ("" none). */
+	kind: string,
+	client_status: string,
+	vip: boolean,
+	/**  What opened the appeal, as levels' conditions name it (`message`, `call`, ...). */
+	channel: string,
+};
+
 /**  S6 figures of a group of appeals. */
 export type SlaFigures = SlaFigures_Serialize | SlaFigures_Deserialize;
 
@@ -1573,6 +1703,13 @@ export type SlaLevelRow_Deserialize = {
 export type SlaLevelRow_Serialize = {
 	level: string,
 	figures: SlaFigures_Serialize,
+};
+
+/**  One level tried, in order. */
+export type SlaLevelTrial = {
+	level: string,
+	matched: boolean,
+	checks: SlaConditionCheck[],
 };
 
 /**
@@ -1619,6 +1756,21 @@ export type SlaReport_Serialize = {
 	breached_total: number,
 };
 
+/**  A stretch of working time towards a deadline. */
+export type SlaSegment = {
+	from_ms: number,
+	to_ms: number,
+	kind: SegmentKind,
+};
+
+/**  How the line's levels choose for the appeal's facts. */
+export type SlaSelection = {
+	level: string,
+	/**  No other level matched: "Default". */
+	by_default: boolean,
+	trials: SlaLevelTrial[],
+};
+
 /**  A specialist's row; `specialist` is `None` for appeals nobody held (left in the queue). */
 export type SlaSpecialistRow = SlaSpecialistRow_Serialize | SlaSpecialistRow_Deserialize;
 
@@ -1634,6 +1786,34 @@ export type SlaSpecialistRow_Serialize = {
 	specialist: number | null,
 	name: string,
 	figures: SlaFigures_Serialize,
+};
+
+/**  One wait for the client (S4). */
+export type SlaWait = SlaWait_Serialize | SlaWait_Deserialize;
+
+/**  One wait for the client (S4). */
+export type SlaWait_Deserialize = {
+	from_ms: number,
+	/**  `None` while it goes on. */
+	to_ms?: number | null,
+	/**  The working time it adds to the resolution deadline (so far, while it goes on). */
+	added_ms: number,
+};
+
+/**  One wait for the client (S4). */
+export type SlaWait_Serialize = {
+	from_ms: number,
+	/**  `None` while it goes on. */
+	to_ms: number | null,
+	/**  The working time it adds to the resolution deadline (so far, while it goes on). */
+	added_ms: number,
+};
+
+/**  While the appeal waits: if the client answers now. */
+export type SlaWhatIf = {
+	answered_ms: number,
+	added_ms: number,
+	resolution_due_ms: number,
 };
 
 /**  A specialist (support engineer). */

@@ -4,7 +4,6 @@
 //! answering now would do. The domain computes it (`linedesk_domain::sla::explain`); this is
 //! its wire form. Times are Unix milliseconds, durations milliseconds.
 
-use linedesk_domain::appeal::Channel;
 use linedesk_domain::sla::{
     ConditionField, DeadlineExplanation, DeadlineStatus, SegmentKind, SlaExplanation,
 };
@@ -18,7 +17,8 @@ pub struct SlaFacts {
     pub kind: String,
     pub client_status: String,
     pub vip: bool,
-    pub channel: Channel,
+    /// What opened the appeal, as levels' conditions name it (`message`, `call`, ...).
+    pub channel: String,
 }
 
 /// One set condition of a level, checked (values as the levels' file writes them).
@@ -152,7 +152,10 @@ impl AppealSla {
                 kind: f.kind.clone(),
                 client_status: f.client_status.clone(),
                 vip: f.vip,
-                channel: f.channel,
+                channel: serde_json::to_value(f.channel)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
             }),
             selection: e.selection.as_ref().map(|s| SlaSelection {
                 level: s.level.clone(),
