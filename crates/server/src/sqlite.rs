@@ -827,9 +827,19 @@ impl Storage for SqliteStorage {
         settings: &linedesk_line::ClosingSettings,
     ) -> Result<(), StorageError> {
         crate::line_settings::check(settings)?;
-        let inner = self.inner();
+        let mut inner = self.inner();
         knowledge::known_line(&inner.conn, line)?;
-        closing_repo::save(&inner.conn, line, settings)
+        // The change and its event in one transaction: live sessions (through the log's tail,
+        // also when the CLI set it) and the apps (which replace their copy) learn it at once.
+        batch::in_work(&mut inner, now_ms(), |w| {
+            closing_repo::save(w.repo.tx, line, settings)?;
+            let event = linedesk_protocol::Event::ClosingSettingsChanged {
+                auto_finish_minutes: settings.auto_finish_minutes,
+                closing_phrases: settings.closing_phrases.clone(),
+            };
+            Ok(w.append(line, event)?)
+        })?;
+        Ok(())
     }
 
     fn closing_settings(&self, line: u64) -> Result<linedesk_line::ClosingSettings, StorageError> {
