@@ -119,6 +119,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::line_admin_knowledge::admin_save_article,
             crate::line_admin_knowledge::admin_delete_article,
             crate::line_admin_knowledge::send_reply_file,
+            crate::reports::appeal_sla,
             crate::recording_player::player_play,
             crate::recording_player::player_pause,
             crate::recording_player::player_seek,

@@ -95,6 +95,20 @@ pub async fn report_monitor(state: State<'_, AppState>, line: i64) -> CommandRes
     fetch(&state, format!("/api/lines/{line}/reports/monitor")).await
 }
 
+/// Issue 15: the SLA of `appeal` of `line` explained by the line server (the level and why,
+/// each deadline's working-time segments, the waits, what-if the client answers now); the SLA
+/// badge of the info panel opens it.
+#[tauri::command]
+#[specta::specta]
+pub async fn appeal_sla(
+    state: State<'_, AppState>,
+    line: i64,
+    appeal: i64,
+) -> CommandResult<linedesk_protocol::sla_explain::AppealSla> {
+    let (line, appeal) = (id("line", line)?, id("appeal", appeal)?);
+    fetch(&state, format!("/api/lines/{line}/appeals/{appeal}/sla")).await
+}
+
 /// Largest CSV the page may save: a report's tables hold at most a thousand rows each.
 const MAX_CSV_BYTES: usize = 16 * 1024 * 1024;
 

@@ -4,12 +4,17 @@
 //! into the reply (a click above the reply box) and sends it; the chat counts down to the
 //! auto-finish and to the end of the wait for the client's reaction, and "Finish" is disabled
 //! meanwhile; the client answers and both are gone. Then S4: the specialist waits for the
-//! client, the list's badge says "в ожидании", the client's next message ends it.
+//! client, the list's badge says "в ожидании", the client's next message ends it. Meanwhile the
+//! info panel's SLA badge opens the SLA explained: its level, deadlines, segments, the running
+//! wait and the what-if are the server's own (`GET /api/lines/1/appeals/{id}/sla` with a token
+//! of the demo's specialist), in Russian and English.
 
 use std::time::Duration;
 
 use linedesk_client_sim::SimClient;
 use linedesk_e2e::{App, Desktop, by_testid};
+use linedesk_engine::{Bare, Connector};
+use linedesk_protocol::sla_explain::AppealSla;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::{ClosingSettings, Storage};
 
@@ -29,6 +34,112 @@ fn row(client: u64, inside: &str) -> String {
         by_testid("client-row"),
         by_testid(inside)
     )
+}
+
+/// The server's explanation of `appeal`, asked over HTTP with a token minted for the demo's
+/// specialist in the embedded server's database.
+async fn server_sla(data: &std::path::Path, address: &str, appeal: u64) -> AppealSla {
+    let s = SqliteStorage::open(&data.join("server").join("server.db")).expect("the database");
+    let me = s
+        .account_by_login("smirnova")
+        .expect("account")
+        .expect("the demo's specialist")
+        .subject;
+    let (token, hash) = linedesk_server::auth::new_token().expect("token");
+    let expires = linedesk_server::app::now_ms() + 3_600_000;
+    assert!(s.issue_token(&hash, me, expires).expect("issue"));
+    let connector = Connector::parse(address, Bare::Plain, None).expect("address");
+    let path = format!("/api/lines/1/appeals/{appeal}/sla");
+    let (status, body) = linedesk_engine::get_with_token(&connector, &token, &path)
+        .await
+        .expect("GET");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).expect("an AppealSla")
+}
+
+/// `name`'s attribute of every element with `testid`.
+async fn attrs(app: &App, testid: &str, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in app
+        .client
+        .find_all(fantoccini::Locator::Css(&by_testid(testid)))
+        .await
+        .expect("find")
+    {
+        out.push(e.attr(name).await.ok().flatten().unwrap_or_default());
+    }
+    out
+}
+
+/// The SLA dialog from the info panel's badge: the same figures as the server's.
+async fn check_sla_dialog(app: &App, data: &std::path::Path, address: &str, shot: &str) {
+    app.testid("info-sla-badge")
+        .await
+        .click()
+        .await
+        .expect("open the SLA explained");
+    app.wait(&format!(
+        "{} {}",
+        by_testid("sla-dialog"),
+        by_testid("sla-what-if")
+    ))
+    .await;
+    let appeal: u64 = app
+        .testid("sla-dialog")
+        .await
+        .attr("data-appeal")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|a| a.parse().ok())
+        .expect("the dialog's appeal");
+    let e = server_sla(data, address, appeal).await;
+    let level = app.testid("sla-level").await.text().await.expect("level");
+    assert_eq!(level, e.level);
+    let ms = |v: Vec<String>| -> Vec<i64> { v.iter().filter_map(|a| a.parse().ok()).collect() };
+    assert_eq!(
+        ms(attrs(app, "sla-reaction-due", "data-ms").await),
+        [e.reaction.due_ms]
+    );
+    assert_eq!(
+        ms(attrs(app, "sla-reaction-budget", "data-ms").await),
+        [e.reaction.budget_ms]
+    );
+    assert_eq!(
+        ms(attrs(app, "sla-resolution-budget", "data-ms").await),
+        [e.resolution.budget_ms]
+    );
+    let reaction_from: Vec<i64> = e.reaction.segments.iter().map(|s| s.from_ms).collect();
+    let reaction_to: Vec<i64> = e.reaction.segments.iter().map(|s| s.to_ms).collect();
+    assert_eq!(
+        ms(attrs(app, "sla-reaction-segment", "data-from").await),
+        reaction_from
+    );
+    assert_eq!(
+        ms(attrs(app, "sla-reaction-segment", "data-to").await),
+        reaction_to
+    );
+    let tried = e
+        .selection
+        .as_ref()
+        .map_or(0, |s| s.trials.len() + usize::from(s.by_default));
+    assert_eq!(attrs(app, "sla-trial", "data-level").await.len(), tried);
+    // The running wait: its start is the server's; the what-if moves with the clock only in
+    // working hours, so it may differ from the server's by the seconds between the two asks.
+    let what_if = e.what_if.expect("the server's what-if");
+    assert_eq!(
+        ms(attrs(app, "sla-wait", "data-from").await),
+        e.waits.iter().map(|w| w.from_ms).collect::<Vec<_>>()
+    );
+    let shown = ms(attrs(app, "sla-what-if", "data-ms").await);
+    assert_eq!(shown.len(), 1);
+    assert!(
+        (shown[0] - what_if.resolution_due_ms).abs() < 60_000,
+        "{shown:?} vs {}",
+        what_if.resolution_due_ms
+    );
+    app.screenshot(shot).await;
+    app.testid("sla-close").await.click().await.expect("close");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -163,6 +274,33 @@ async fn a4_a5_s4_closing_phrases_countdowns_and_waiting_in_the_app() {
         .await;
         in_sync(&app).await;
         app.screenshot("waiting-badge").await;
+
+        // The SLA explained, from the info panel's badge: in Russian, then in English.
+        app.wait_texts(&by_testid("info-sla-badge"), "the panel's badge", |t| {
+            t.first().is_some_and(|s| s == "в ожидании")
+        })
+        .await;
+        check_sla_dialog(&app, data.path(), &address, "sla-explained-ru").await;
+        app.testid("profile-button")
+            .await
+            .click()
+            .await
+            .expect("profile");
+        app.testid("language-select")
+            .await
+            .select_by_value("en")
+            .await
+            .expect("English");
+        app.testid("profile-save")
+            .await
+            .click()
+            .await
+            .expect("save");
+        app.wait_texts(&by_testid("info-sla-badge"), "in English", |t| {
+            t.first().is_some_and(|s| s == "waiting")
+        })
+        .await;
+        check_sla_dialog(&app, data.path(), &address, "sla-explained-en").await;
         client.write("Вот ещё вопрос").await.expect("write");
         app.wait_texts(&row(client.id, "client-waiting"), "the badge gone", |t| {
             t.is_empty()

@@ -6,7 +6,9 @@
 //! closing phrases in it (A4) the holder may finish without the client's reaction only after
 //! the domain's wait ([`closing::CLIENT_REACTION_WAIT`]). The client's next message, call or
 //! file ends both ([`client_replied`]); finishing (by hand or as spam) ends them with the
-//! appeal. Each change is one [`Event::ReplyAwaited`] that the app shows as a countdown. The
+//! appeal. While the appeal waits for the client (S4) the auto-finish is suspended
+//! ([`suspend`]); a wait that ends by a move to a colleague arms it again ([`resume`]).
+//! Each change is one [`Event::ReplyAwaited`] that the app shows as a countdown. The
 //! backend keeps when each armed appeal is due, so the timer at the edge
 //! ([`fire_due_auto_finishes`], with the time passed in) finds them with one query, also after
 //! a restart. The decisions are the domain's (`appeal::closing`, `Appeal::auto_finish`).
@@ -76,8 +78,14 @@ pub(crate) fn specialist_wrote<R: Repo>(
     let settings = w.repo.closing_settings(line)?;
     let before = w.repo.reply_awaited(appeal)?;
     let now = instant(w.now_ms)?;
-    let auto_finish_at_ms =
-        closing::auto_finish_at(now, settings.auto_finish_minutes).map(|t| t.timestamp_millis());
+    // S4: while the appeal waits for the client on purpose, nothing is idle: no auto-finish.
+    let waiting = w
+        .repo
+        .appeal(appeal)?
+        .is_some_and(|r| r.waiting_since_ms.is_some());
+    let auto_finish_at_ms = closing::auto_finish_at(now, settings.auto_finish_minutes)
+        .filter(|_| !waiting)
+        .map(|t| t.timestamp_millis());
     let finish_allowed_at_ms = if closing::is_closing(text, &settings.closing_phrases) {
         Some(closing::finish_allowed_at(now).timestamp_millis())
     } else {
@@ -110,6 +118,49 @@ pub(crate) fn client_replied<R: Repo>(
     w.append(line, event(appeal, client, None))
 }
 
+/// S4/A5: `appeal` starts waiting for the client: its auto-finish is suspended (a specialist
+/// waiting on purpose is no idle conversation); A4's wait for a reaction stays.
+pub(crate) fn suspend<R: Repo>(
+    w: &mut Work<'_, R>,
+    line: u64,
+    client: u64,
+    appeal: u64,
+) -> Result<(), LineError> {
+    let Some(mut awaited) = w.repo.reply_awaited(appeal)? else {
+        return Ok(());
+    };
+    if awaited.auto_finish_at_ms.take().is_none() {
+        return Ok(());
+    }
+    w.repo.put_reply_awaited(appeal, Some(awaited))?;
+    w.append(line, event(appeal, client, Some(awaited)))
+}
+
+/// S4/A5: the wait of `appeal` ended without the client's reply (it moved to a colleague):
+/// the auto-finish is armed again, a whole period from now. (A reply from the client ends
+/// what was awaited instead, [`client_replied`].)
+pub(crate) fn resume<R: Repo>(
+    w: &mut Work<'_, R>,
+    line: u64,
+    client: u64,
+    appeal: u64,
+) -> Result<(), LineError> {
+    let Some(mut awaited) = w.repo.reply_awaited(appeal)? else {
+        return Ok(());
+    };
+    if awaited.auto_finish_at_ms.is_some() {
+        return Ok(());
+    }
+    let minutes = w.repo.closing_settings(line)?.auto_finish_minutes;
+    let Some(at) = closing::auto_finish_at(instant(w.now_ms)?, minutes) else {
+        return Ok(());
+    };
+    awaited.since_ms = w.now_ms;
+    awaited.auto_finish_at_ms = Some(at.timestamp_millis());
+    w.repo.put_reply_awaited(appeal, Some(awaited))?;
+    w.append(line, event(appeal, client, Some(awaited)))
+}
+
 /// A4: may the holder finish `appeal` now, or is the client's reaction still awaited?
 pub(crate) fn check_finish<R: Repo>(w: &mut Work<'_, R>, appeal: u64) -> Result<(), LineError> {
     let allowed_from = match w.repo.reply_awaited(appeal)? {
@@ -136,6 +187,11 @@ pub fn fire_due_auto_finishes<R: Repo>(w: &mut Work<'_, R>) -> Result<(), LineEr
             w.repo.put_reply_awaited(appeal, None)?;
             continue;
         };
+        if row.waiting_since_ms.is_some() {
+            // S4 (armed by a server before waiting suspended it): suspended, not fired.
+            suspend(w, row.line, row.client, appeal)?;
+            continue;
+        }
         let mut a = crate::appeals::restore_active_since(&row, awaited.since_ms)?;
         let limit = chrono::TimeDelta::milliseconds(at_ms - awaited.since_ms);
         if a.auto_finish(instant(w.now_ms)?, limit).is_none() {

@@ -53,17 +53,17 @@ fn bad_level(e: impl std::fmt::Display) -> LineError {
     LineError::Invalid(format!("the SLA level cannot be applied: {e}"))
 }
 
-/// S5: the level that applies to a client's new appeal (or ticket) on `line`.
-pub fn level_for(
+/// S5: what a level's conditions look at for a client's new appeal on `line`.
+pub fn facts_for(
     repo: &mut impl Repo,
     line: u64,
     client: u64,
     (channel, kind): (Channel, &str),
-) -> Result<SupportLevel, LineError> {
+) -> Result<AppealFacts, LineError> {
     let card = repo.client(client)?;
     // The appeal's type: what the specialist chose when starting it by hand; an appeal the
     // client opened has none when its deadlines are fixed (S3).
-    let facts = AppealFacts {
+    Ok(AppealFacts {
         kind: kind.to_string(),
         client_status: card
             .as_ref()
@@ -72,7 +72,17 @@ pub fn level_for(
         vip: card.is_some_and(|c| c.vip),
         line: LineId(line),
         channel,
-    };
+    })
+}
+
+/// S5: the level that applies to a client's new appeal (or ticket) on `line`.
+pub fn level_for(
+    repo: &mut impl Repo,
+    line: u64,
+    client: u64,
+    (channel, kind): (Channel, &str),
+) -> Result<SupportLevel, LineError> {
+    let facts = facts_for(repo, line, client, (channel, kind))?;
     Ok(levels_of(repo, line)?.select(&facts).clone())
 }
 
@@ -97,9 +107,11 @@ pub(crate) fn start(
     (channel, kind): (AppealChannel, &str),
     now_ms: i64,
 ) -> Result<Event, LineError> {
-    let level = level_for(repo, line, client, (crate::appeals::channel(channel), kind))?;
+    let facts = facts_for(repo, line, client, (crate::appeals::channel(channel), kind))?;
+    let level = levels_of(repo, line)?.select(&facts).clone();
     let at = instant(now_ms)?;
-    let clock = SlaClock::start(&level, at).map_err(bad_level)?;
+    // The clock keeps the facts, so the choice can be explained later.
+    let clock = SlaClock::start_for(&level, facts, at).map_err(bad_level)?;
     let reaction_due = clock.deadlines().reaction_due().timestamp_millis();
     let resolution_due = clock.deadlines().resolution_due().timestamp_millis();
     let timer = SlaTimer {

@@ -36,7 +36,9 @@ pub(crate) fn wait<R: Repo>(
             client: row.client,
             specialist: me,
         },
-    )
+    )?;
+    // A5 does not run while the appeal waits.
+    crate::closing::suspend(w, row.line, row.client, appeal)
 }
 
 /// S4: the client acted in `appeal`: if it was waiting, work goes on and the resolution
@@ -58,7 +60,8 @@ pub(crate) fn moved<R: Repo>(w: &mut Work<'_, R>, row: &mut AppealRow) -> Result
     }
     end(w, row.clone())?;
     row.waiting_since_ms = None;
-    Ok(())
+    // The client did not answer: A5's auto-finish runs again, from now.
+    crate::closing::resume(w, row.line, row.client, row.id)
 }
 
 /// The wait of `row` ends now: the clock runs again, the row is out of waiting, and

@@ -26,6 +26,7 @@ pub use call::{
 };
 mod remote;
 pub mod reports;
+pub mod sla_explain;
 pub use guest::GuestSignIn;
 pub use ice::{
     IceServer, IceServerError, MAX_ICE_FIELD_BYTES, MAX_ICE_SERVERS, MAX_ICE_URLS,
@@ -719,6 +720,13 @@ pub enum Event {
         reason: CallEndReason,
         connected_ms: Option<i64>,
     },
+    /// A4/A5: the line's closing settings changed (`line-settings`, the demo seed): the
+    /// auto-finish time (minutes; 0: never) and the recommended closing phrases, in order. The
+    /// app replaces its copy at once instead of at its next reconnect.
+    ClosingSettingsChanged {
+        auto_finish_minutes: u32,
+        closing_phrases: Vec<String>,
+    },
 }
 
 /// A line's closing settings, as `GET /api/lines/{line}/closing` gives them to its
@@ -770,7 +778,7 @@ impl Event {
             | Event::CallConsulting { client, .. }
             | Event::ConsultationConnected { client, .. }
             | Event::ConsultationEnded { client, .. } => Some(*client),
-            Event::TicketQueueNamed { .. } => None,
+            Event::TicketQueueNamed { .. } | Event::ClosingSettingsChanged { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::SpecialistServes { .. } => None,
@@ -817,7 +825,8 @@ impl Event {
             | Event::CallTransferring { .. }
             | Event::CallConsulting { .. }
             | Event::ConsultationConnected { .. }
-            | Event::ConsultationEnded { .. } => false,
+            | Event::ConsultationEnded { .. }
+            | Event::ClosingSettingsChanged { .. } => false,
         }
     }
 }

@@ -516,6 +516,13 @@ fn maximal_events() -> Vec<Event> {
             reason: CallEndReason::NoAnswer,
             connected_ms: Some(i64::MAX),
         },
+        Event::ClosingSettingsChanged {
+            auto_finish_minutes: u32::MAX,
+            closing_phrases: vec![
+                worst(MAX_CLOSING_PHRASE_CHARS);
+                linedesk_domain::appeal::closing::MAX_CLOSING_PHRASES
+            ],
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -553,7 +560,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 37;
+const EVENT_VARIANTS: usize = 38;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -594,6 +601,7 @@ fn event_variant(event: &Event) -> usize {
         Event::CallConsulting { .. } => 34,
         Event::ConsultationConnected { .. } => 35,
         Event::ConsultationEnded { .. } => 36,
+        Event::ClosingSettingsChanged { .. } => 37,
     }
 }
 

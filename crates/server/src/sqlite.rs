@@ -828,9 +828,19 @@ impl Storage for SqliteStorage {
         settings: &linedesk_line::ClosingSettings,
     ) -> Result<(), StorageError> {
         crate::line_settings::check(settings)?;
-        let inner = self.inner();
+        let mut inner = self.inner();
         knowledge::known_line(&inner.conn, line)?;
-        closing_repo::save(&inner.conn, line, settings)
+        // The change and its event in one transaction: live sessions (through the log's tail,
+        // also when the CLI set it) and the apps (which replace their copy) learn it at once.
+        batch::in_work(&mut inner, now_ms(), |w| {
+            closing_repo::save(w.repo.tx, line, settings)?;
+            let event = linedesk_protocol::Event::ClosingSettingsChanged {
+                auto_finish_minutes: settings.auto_finish_minutes,
+                closing_phrases: settings.closing_phrases.clone(),
+            };
+            Ok(w.append(line, event)?)
+        })?;
+        Ok(())
     }
 
     fn closing_settings(&self, line: u64) -> Result<linedesk_line::ClosingSettings, StorageError> {
@@ -1131,5 +1141,21 @@ impl Storage for SqliteStorage {
         card: &StoredClient,
     ) -> Result<bool, StorageError> {
         line_admin::update_client_card(&mut self.inner().conn, line, client, card)
+    }
+
+    fn appeal_sla(
+        &self,
+        line: u64,
+        appeal: u64,
+        now_ms: i64,
+    ) -> Result<Option<linedesk_protocol::sla_explain::AppealSla>, StorageError> {
+        reports::with_reader(self, |c| {
+            Ok(linedesk_line::explain_appeal(
+                &mut SqliteRepo { tx: c },
+                line,
+                appeal,
+                now_ms,
+            )?)
+        })
     }
 }

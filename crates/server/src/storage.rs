@@ -555,4 +555,12 @@ pub trait Storage: Send + Sync + 'static {
         client: u64,
         card: &StoredClient,
     ) -> Result<bool, StorageError>;
+    /// The SLA of `appeal` of `line` explained at `now_ms` (issue 15); `None` when the line has
+    /// no such appeal or it has no SLA timer.
+    fn appeal_sla(
+        &self,
+        line: u64,
+        appeal: u64,
+        now_ms: i64,
+    ) -> Result<Option<linedesk_protocol::sla_explain::AppealSla>, StorageError>;
 }

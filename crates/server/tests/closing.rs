@@ -346,3 +346,39 @@ async fn a4_a5_over_the_wire_the_holder_sees_the_countdown_and_an_early_finish_i
     assert_eq!(off, (None, None));
     ack(&mut anna, "f2", finish).await;
 }
+
+#[tokio::test]
+async fn a4_a5_changed_closing_settings_reach_the_lines_sessions_live() {
+    let w = world().await;
+    let mut anna = subscribed(&w, "anna", "anna-pass").await;
+    // Set beside the running server, as `line-settings` does from another process: the log's
+    // tail hands the event to the live sessions.
+    let settings = ClosingSettings {
+        auto_finish_minutes: 15,
+        closing_phrases: vec![GOODBYE.to_string(), "Всего доброго!".to_string()],
+    };
+    w.storage
+        .set_closing_settings(w.line_a, &settings)
+        .expect("settings");
+    let said = next_event(&mut anna, |e| match e {
+        Event::ClosingSettingsChanged {
+            auto_finish_minutes,
+            closing_phrases,
+        } => Some((*auto_finish_minutes, closing_phrases.clone())),
+        _ => None,
+    })
+    .await;
+    assert_eq!(said, (15, settings.closing_phrases.clone()));
+    assert!(
+        !said_to_clients(&settings),
+        "the line's settings are no client's to see"
+    );
+}
+
+fn said_to_clients(settings: &ClosingSettings) -> bool {
+    let event = Event::ClosingSettingsChanged {
+        auto_finish_minutes: settings.auto_finish_minutes,
+        closing_phrases: settings.closing_phrases.clone(),
+    };
+    event.client().is_some() || event.shown_to_client()
+}

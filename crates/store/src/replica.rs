@@ -103,6 +103,10 @@ pub enum RemoteChange {
         auto_finish_at: Option<i64>,
         finish_allowed_at: Option<i64>,
     },
+    /// A4: the line's closing phrases changed (checked at the boundary), in order.
+    ClosingPhrases {
+        phrases: Vec<String>,
+    },
     /// A specialist serves the line.
     Colleague {
         id: i64,
@@ -553,6 +557,9 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
                 *auto_finish_at,
                 *finish_allowed_at,
             )
+        }
+        RemoteChange::ClosingPhrases { phrases } => {
+            crate::waiting::put_closing_phrases(tx, line, phrases)
         }
         RemoteChange::Colleague { id, name } => {
             tx.execute(

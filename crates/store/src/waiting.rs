@@ -64,13 +64,7 @@ impl Store {
     /// A4: replace the line's recommended closing phrases (in the server's order).
     pub fn replace_closing_phrases(&self, line: i64, phrases: &[String]) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
-        tx.execute("DELETE FROM closing_phrases WHERE line_id = ?1", [line])?;
-        for (position, text) in phrases.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO closing_phrases (line_id, position, text) VALUES (?1, ?2, ?3)",
-                rusqlite::params![line, i64::try_from(position).unwrap_or(i64::MAX), text],
-            )?;
-        }
+        put_closing_phrases(&tx, line, phrases)?;
         tx.commit()?;
         Ok(())
     }
@@ -85,4 +79,20 @@ impl Store {
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(phrases)
     }
+}
+
+/// A4: `line`'s closing phrases are `phrases`, in order (inside the caller's transaction).
+pub(crate) fn put_closing_phrases(
+    tx: &rusqlite::Transaction<'_>,
+    line: i64,
+    phrases: &[String],
+) -> Result<()> {
+    tx.execute("DELETE FROM closing_phrases WHERE line_id = ?1", [line])?;
+    for (position, text) in phrases.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO closing_phrases (line_id, position, text) VALUES (?1, ?2, ?3)",
+            rusqlite::params![line, i64::try_from(position).unwrap_or(i64::MAX), text],
+        )?;
+    }
+    Ok(())
 }

@@ -449,12 +449,30 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
                 at: at_ms,
             },
         },
+        Event::ClosingSettingsChanged {
+            closing_phrases, ..
+        } => RemoteChange::ClosingPhrases {
+            phrases: crate::reference::checked_phrases(closing_phrases),
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a4_changed_closing_phrases_replace_the_stores_copy_checked_at_the_boundary() {
+        let long = "я".repeat(linedesk_protocol::MAX_CLOSING_PHRASE_CHARS + 1);
+        let event = Event::ClosingSettingsChanged {
+            auto_finish_minutes: 15,
+            closing_phrases: vec!["Всего доброго!".into(), long, "Обращайтесь".into()],
+        };
+        let RemoteChange::ClosingPhrases { phrases } = remote_change(event, 1, 1) else {
+            panic!("closing phrases");
+        };
+        assert_eq!(phrases, ["Всего доброго!", "Обращайтесь"]);
+    }
 
     #[test]
     fn a_call_transfer_is_a_note_on_the_appeal_naming_both_holders() {

@@ -66,16 +66,7 @@ pub async fn refresh(
             get(connector, token, &format!("/api/lines/{line}/kb")).await?;
         let closing: linedesk_protocol::LineClosing =
             get(connector, token, &format!("/api/lines/{line}/closing")).await?;
-        // A4: what the store keeps is checked here, at the boundary, like a message.
-        let phrases: Vec<String> = closing
-            .closing_phrases
-            .into_iter()
-            .filter(|p| {
-                linedesk_protocol::check_chars("", p, linedesk_protocol::MAX_CLOSING_PHRASE_CHARS)
-                    .is_ok()
-            })
-            .take(linedesk_domain::appeal::closing::MAX_CLOSING_PHRASES)
-            .collect();
+        let phrases = checked_phrases(closing.closing_phrases);
         let replies: Vec<QuickReply> = replies
             .into_iter()
             .map(|r| QuickReply {
@@ -110,4 +101,17 @@ pub async fn refresh(
         s.replace_closing_phrases(line, &phrases)?;
     }
     Ok(())
+}
+
+/// A4: what the store keeps of the line's closing phrases is checked here, at the boundary,
+/// like a message: each within its length, at most the domain's number.
+pub(crate) fn checked_phrases(phrases: Vec<String>) -> Vec<String> {
+    phrases
+        .into_iter()
+        .filter(|p| {
+            linedesk_protocol::check_chars("", p, linedesk_protocol::MAX_CLOSING_PHRASE_CHARS)
+                .is_ok()
+        })
+        .take(linedesk_domain::appeal::closing::MAX_CLOSING_PHRASES)
+        .collect()
 }

@@ -307,6 +307,38 @@ impl BusinessCalendar {
         })
     }
 
+    /// The working intervals inside `[from, to)`, in order, at most `limit` of them (the
+    /// explanation of a deadline lists what it counted; see [`super::explain`]).
+    pub fn working_segments(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let mut segments = Vec::new();
+        if to <= from {
+            return segments;
+        }
+        let mut cursor = from;
+        let mut day = self.local_date(from).pred_opt().unwrap_or(NaiveDate::MIN);
+        let last = self.local_date(to);
+        while day <= last && segments.len() < limit {
+            for (start, end) in self.intervals(day) {
+                let begin = start.max(cursor);
+                let finish = end.min(to);
+                if finish > begin && segments.len() < limit {
+                    segments.push((begin, finish));
+                    cursor = finish;
+                }
+            }
+            day = match day.succ_opt() {
+                Some(next) => next,
+                None => break,
+            };
+        }
+        segments
+    }
+
     /// S4: working time inside `[from, to)`; zero when `to <= from`.
     pub fn working_time_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> TimeDelta {
         if to <= from {

@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{BusinessCalendar, CalendarError};
-use super::level::SupportLevel;
+use super::level::{AppealFacts, SupportLevel};
 
 /// S2/S3: the deadlines fixed at registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +92,16 @@ impl ClockError {
     }
 }
 
+/// S4: one ended wait for the client, as the clock counted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wait {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// The working time it added to the resolution deadline: zero for a wait that began after
+    /// the deadline had passed.
+    pub added: TimeDelta,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlaClock {
     pub level: String,
@@ -101,6 +111,13 @@ pub struct SlaClock {
     waiting_since: Option<DateTime<Utc>>,
     reacted_at: Option<DateTime<Utc>>,
     resolved_at: Option<DateTime<Utc>>,
+    /// The ended waits, in order (clocks stored before they were kept have none: their
+    /// `extension` still counts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    waits: Vec<Wait>,
+    /// S5: what the level was chosen by at registration, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    facts: Option<AppealFacts>,
 }
 
 impl SlaClock {
@@ -116,7 +133,36 @@ impl SlaClock {
             waiting_since: None,
             reacted_at: None,
             resolved_at: None,
+            waits: Vec::new(),
+            facts: None,
         })
+    }
+
+    /// S3/S5: [`Self::start`] for a level chosen by `facts`, which the clock keeps so the
+    /// choice can be explained later.
+    pub fn start_for(
+        level: &SupportLevel,
+        facts: AppealFacts,
+        registered_at: DateTime<Utc>,
+    ) -> Result<SlaClock, ClockError> {
+        let mut clock = SlaClock::start(level, registered_at)?;
+        clock.facts = Some(facts);
+        Ok(clock)
+    }
+
+    /// S5: what the level was chosen by, if the clock was started with it.
+    pub fn facts(&self) -> Option<&AppealFacts> {
+        self.facts.as_ref()
+    }
+
+    /// S4: the ended waits, in order.
+    pub fn waits(&self) -> &[Wait] {
+        &self.waits
+    }
+
+    /// S4: since when the appeal waits for the client, if it does.
+    pub fn waiting_since(&self) -> Option<DateTime<Utc>> {
+        self.waiting_since
     }
 
     pub fn deadlines(&self) -> &Deadlines {
@@ -175,6 +221,11 @@ impl SlaClock {
         };
         self.waiting_since = None;
         self.extension += waited;
+        self.waits.push(Wait {
+            from: since,
+            to: at,
+            added: waited,
+        });
         Ok(waited)
     }
 

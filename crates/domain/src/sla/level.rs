@@ -50,6 +50,106 @@ impl Conditions {
             && (self.lines.is_empty() || self.lines.contains(&facts.line))
             && (self.channels.is_empty() || self.channels.contains(&facts.channel))
     }
+
+    /// Each condition that is set, checked against `facts`, in the order [`Self::matches`]
+    /// reads them; the level matches when all hold (an empty list: it matches anything).
+    pub fn checks(&self, facts: &AppealFacts) -> Vec<ConditionCheck> {
+        let check = |field, accepted: Vec<String>, actual: String| ConditionCheck {
+            holds: accepted.contains(&actual),
+            field,
+            accepted,
+            actual,
+        };
+        let mut checks = Vec::new();
+        if !self.kinds.is_empty() {
+            checks.push(check(
+                ConditionField::Kind,
+                self.kinds.clone(),
+                facts.kind.clone(),
+            ));
+        }
+        if !self.client_statuses.is_empty() {
+            checks.push(check(
+                ConditionField::ClientStatus,
+                self.client_statuses.clone(),
+                facts.client_status.clone(),
+            ));
+        }
+        if let Some(vip) = self.vip {
+            checks.push(check(
+                ConditionField::Vip,
+                vec![vip.to_string()],
+                facts.vip.to_string(),
+            ));
+        }
+        if !self.lines.is_empty() {
+            let lines = self.lines.iter().map(|l| l.0.to_string()).collect();
+            checks.push(check(ConditionField::Line, lines, facts.line.0.to_string()));
+        }
+        if !self.channels.is_empty() {
+            let channels = self.channels.iter().copied().map(channel_name).collect();
+            checks.push(check(
+                ConditionField::Channel,
+                channels,
+                channel_name(facts.channel),
+            ));
+        }
+        checks
+    }
+}
+
+/// S5: how one level fared against an appeal's facts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelTrial {
+    pub level: String,
+    /// Its set conditions, each checked; the first that does not hold is why it did not match.
+    pub checks: Vec<ConditionCheck>,
+    pub matched: bool,
+}
+
+/// S5: why a level applies: the levels tried in order up to the one that matched, or every
+/// other level and then "Default".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    pub level: String,
+    /// No other level matched, so "Default" applies.
+    pub by_default: bool,
+    pub trials: Vec<LevelTrial>,
+}
+
+/// S5: what one condition of a level looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionField {
+    /// The appeal's type.
+    Kind,
+    ClientStatus,
+    Vip,
+    Line,
+    Channel,
+}
+
+/// S5: one set condition of a level checked against an appeal: what it accepts, what the
+/// appeal had, and whether it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConditionCheck {
+    pub field: ConditionField,
+    pub accepted: Vec<String>,
+    pub actual: String,
+    pub holds: bool,
+}
+
+/// The wire name of a channel, as levels' conditions are written.
+fn channel_name(channel: Channel) -> String {
+    match channel {
+        Channel::Message => "message",
+        Channel::Call => "call",
+        Channel::RemoteSession => "remote_session",
+        Channel::File => "file",
+        Channel::Manual => "manual",
+    }
+    .to_string()
 }
 
 /// S1: a named level with its calendar (working days and hours) and its reaction and
@@ -178,6 +278,36 @@ impl LevelSet {
 
     pub fn levels(&self) -> &[SupportLevel] {
         &self.levels
+    }
+
+    /// [`Self::select`] with its reasons: each level tried in order ("Default" skipped) with
+    /// its conditions checked, up to the first that matches.
+    pub fn explain_selection(&self, facts: &AppealFacts) -> Selection {
+        let mut trials = Vec::new();
+        for (i, level) in self.levels.iter().enumerate() {
+            if i == self.default {
+                continue;
+            }
+            let checks = level.conditions.checks(facts);
+            let matched = checks.iter().all(|c| c.holds);
+            trials.push(LevelTrial {
+                level: level.name.clone(),
+                checks,
+                matched,
+            });
+            if matched {
+                return Selection {
+                    level: level.name.clone(),
+                    by_default: false,
+                    trials,
+                };
+            }
+        }
+        Selection {
+            level: self.levels[self.default].name.clone(),
+            by_default: true,
+            trials,
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! - [`ws`]: `GET /api/ws`, the upgrade to a [`crate::session`];
 //! - [`api`]: the bearer-token reads (quick replies, the knowledge base);
 //! - [`files`]: files of a chat and KB drafts; [`recordings`]: call recordings;
+//! - [`reports`]: the supervisor's reports; [`appeal_sla`]: an appeal's SLA explained;
 //! - [`admin`]: the admin API; [`admin_accounts`]: disable, enable, reset, take off a line;
 //! - [`line_admin`]: a line's admin (a specialist with the role) edits the line from the app
 //!   (SLA levels; [`line_admin_knowledge`]: quick replies with files, KB articles;
@@ -23,6 +24,7 @@
 pub mod admin;
 pub mod admin_accounts;
 pub mod api;
+pub mod appeal_sla;
 pub mod auth;
 mod body;
 mod connections;

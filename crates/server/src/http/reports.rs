@@ -72,7 +72,11 @@ async fn specialist(server: &Server, headers: &HeaderMap) -> Result<u64, Refusal
 }
 
 /// The asker and whether they supervise `line`; 403 when they do not serve it.
-async fn role_on(server: &Server, headers: &HeaderMap, line: u64) -> Result<(u64, bool), Refusal> {
+pub(super) async fn role_on(
+    server: &Server,
+    headers: &HeaderMap,
+    line: u64,
+) -> Result<(u64, bool), Refusal> {
     let me = specialist(server, headers).await?;
     let role = blocking(server, move |s| Ok(s.line_role(me, line)?)).await?;
     match role {
