@@ -181,6 +181,58 @@ export const commands = {
 	 *  data dir's `exports/`, as chat files go to `downloads/`; returns the file's path.
 	 */
 	saveCsv: (fileName: string, text: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("save_csv", { fileName, text })),
+	/**  The lines the signed-in specialist administers (none: no Administration view). */
+	adminLines: () => typedError<AdminAccess, CommandError_Serialize>(__TAURI_INVOKE("admin_lines")),
+	/**  S1, S5: `line`'s SLA levels in order, their calendars and times in the notation. */
+	adminSlaLevels: (line: number) => typedError<SlaLevels_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_sla_levels", { line })),
+	/**
+	 *  One level as typed: its first problem (the field, the rule, the notation's item) or when an
+	 *  appeal opened now would be due under it.
+	 */
+	adminCheckLevel: (line: number, level: LevelDraft_Deserialize) => typedError<LevelCheck_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_check_level", { line, level })),
+	/**
+	 *  Store `line`'s levels, all or nothing; a problem comes back as `invalid` naming the field
+	 *  (`levels.2.calendar`) and the rule.
+	 */
+	adminSaveSlaLevels: (line: number, levels: SlaLevels_Deserialize) => typedError<SlaLevels_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_save_sla_levels", { line, levels })),
+	/**  At most 50 clients of `line` whose name, company, INN or 1C-Connect ID holds the words. */
+	adminClients: (line: number, query: string) => typedError<AdminClient_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("admin_clients", { line, query })),
+	/**
+	 *  A new client (`client` absent) or client `client`'s card rewritten; a refusal names the
+	 *  field and the rule.
+	 */
+	adminSaveClient: (line: number, client: number | null, card: ClientProfile_Deserialize) => typedError<AdminClient_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_save_client", { line, client, card })),
+	/**  T2: `line`'s ticket queues, the default one first. */
+	adminQueues: (line: number) => typedError<AdminQueue[], CommandError_Serialize>(__TAURI_INVOKE("admin_queues", { line })),
+	/**  T2: a new ticket queue of `line`; a refusal names the field and the rule. */
+	adminAddQueue: (line: number, name: string) => typedError<AdminQueue, CommandError_Serialize>(__TAURI_INVOKE("admin_add_queue", { line, name })),
+	/**  A2 and the roles of each specialist of `line`. */
+	adminTeam: (line: number) => typedError<TeamMember[], CommandError_Serialize>(__TAURI_INVOKE("admin_team", { line })),
+	/**  Set a specialist's priority, limit and roles on `line`; a refusal names the field and rule. */
+	adminSaveMember: (line: number, specialist: number, settings: TeamSettings) => typedError<TeamMember, CommandError_Serialize>(__TAURI_INVOKE("admin_save_member", { line, specialist, settings })),
+	/**  `line`'s quick replies in order, with their files. */
+	adminQuickReplies: (line: number) => typedError<QuickReplies_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_quick_replies", { line })),
+	/**
+	 *  Store `line`'s quick replies, all or nothing (`invalid` naming `replies.N.title` and the
+	 *  rule); the local copy follows.
+	 */
+	adminSaveQuickReplies: (line: number, replies: QuickReplies_Deserialize) => typedError<QuickReplies_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_save_quick_replies", { line, replies })),
+	/**
+	 *  Keep a file for `line`'s quick replies (`base64` its bytes); it is carried by the replies
+	 *  that name it once they are saved.
+	 */
+	adminUploadReplyFile: (line: number, name: string, base64: string) => typedError<QuickReplyFile, CommandError_Serialize>(__TAURI_INVOKE("admin_upload_reply_file", { line, name, base64 })),
+	/**  Every KB article of `line`, by title. */
+	adminKbArticles: (line: number) => typedError<AdminArticle[], CommandError_Serialize>(__TAURI_INVOKE("admin_kb_articles", { line })),
+	/**  A new KB article (`article` absent) or article `article` rewritten; the local copy follows. */
+	adminSaveArticle: (line: number, article: number | null, draft: ArticleDraft) => typedError<AdminArticle, CommandError_Serialize>(__TAURI_INVOKE("admin_save_article", { line, article, draft })),
+	/**  Delete KB article `article` of `line`; the local copy follows. */
+	adminDeleteArticle: (line: number, article: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("admin_delete_article", { line, article })),
+	/**
+	 *  C8: send a quick reply's file into the client's chat: fetched from the line server, then
+	 *  queued like any file the specialist sends (kept in the store until the server has it).
+	 */
+	sendReplyFile: (lineId: number, clientId: number, fileId: number, name: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("send_reply_file", { lineId, clientId, fileId, name })),
 	/**
 	 *  Issue 15: the SLA of `appeal` of `line` explained by the line server (the level and why,
 	 *  each deadline's working-time segments, the waits, what-if the client answers now); the SLA
@@ -196,9 +248,79 @@ export const commands = {
 	transferAppeal: (lineId: number, clientId: number, to: number | null, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal", { lineId, clientId, to, reason })),
 	/**  The headset buttons' indicator: which headset answers and hangs up, if any. */
 	headsetStatus: () => typedError<HeadsetStatusView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("headset_status")),
+	/**
+	 *  Every recording set aside, by call (the timeline asks every few seconds while it shows
+	 *  calls without a recording).
+	 */
+	recordingsSetAside: () => typedError<SetAsideRecording_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("recordings_set_aside")),
+	/**
+	 *  Put the set-aside recording of `call_id` back in the upload queue (the upload loop tries it
+	 *  within seconds; refused again, it is set aside again, still kept).
+	 */
+	retryRecordingUpload: (callId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("retry_recording_upload", { callId })),
+	/**
+	 *  Save a copy of the set-aside recording of `call_id` in the data dir's `downloads/`: the
+	 *  copy's path.
+	 */
+	saveRecordingCopy: (callId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("save_recording_copy", { callId })),
 };
 
 /* Types */
+/**
+ *  `GET /api/line-admin/lines`: who asks and the lines they administer (none: no
+ *  Administration view).
+ */
+export type AdminAccess = {
+	specialist: number,
+	lines: AdminLine[],
+};
+
+/**  A stored KB article of a line. */
+export type AdminArticle = {
+	id: number,
+	title: string,
+	body: string,
+};
+
+/**
+ *  A client of the line with their whole card (C5), as its admin edits it
+ *  (`GET /api/lines/{line}/admin/clients?q=`, `POST`, `PUT .../clients/{id}`).
+ */
+export type AdminClient = AdminClient_Serialize | AdminClient_Deserialize;
+
+/**
+ *  A client of the line with their whole card (C5), as its admin edits it
+ *  (`GET /api/lines/{line}/admin/clients?q=`, `POST`, `PUT .../clients/{id}`).
+ */
+export type AdminClient_Deserialize = {
+	id: number,
+	card: ClientProfile_Deserialize,
+};
+
+/**
+ *  A client of the line with their whole card (C5), as its admin edits it
+ *  (`GET /api/lines/{line}/admin/clients?q=`, `POST`, `PUT .../clients/{id}`).
+ */
+export type AdminClient_Serialize = {
+	id: number,
+	card: ClientProfile_Serialize,
+};
+
+/**  A line the signed-in specialist administers. */
+export type AdminLine = {
+	line: number,
+	name: string,
+};
+
+/**
+ *  A ticket queue of the line (T2), as its admin lists and adds them
+ *  (`GET`/`POST /api/lines/{line}/admin/queues`).
+ */
+export type AdminQueue = {
+	id: number,
+	name: string,
+};
+
 export type AppInfo = {
 	version: string,
 	dataDir: string,
@@ -365,6 +487,15 @@ export type AppealSla_Serialize = {
 	unlisted_extension_ms: number,
 	what_if: SlaWhatIf | null,
 	now_ms: number,
+};
+
+/**
+ *  A KB article as its admin writes it (`POST /api/lines/{line}/admin/kb`,
+ *  `PUT /api/lines/{line}/admin/kb/{id}`).
+ */
+export type ArticleDraft = {
+	title: string,
+	body: string,
 };
 
 /**  An audio device as the settings list it (W2). */
@@ -798,6 +929,63 @@ export type ClientList_Serialize = {
 	clients: ClientRow_Serialize[],
 };
 
+/**  What a line knows of a client (C5): the card of the app's info panel. */
+export type ClientProfile = ClientProfile_Serialize | ClientProfile_Deserialize;
+
+/**  What a line knows of a client (C5): the card of the app's info panel. */
+export type ClientProfile_Deserialize = {
+	name?: string,
+	/**  The 1C-Connect login ID. */
+	connect_id?: string | null,
+	email?: string | null,
+	phone?: string | null,
+	company?: string | null,
+	inn?: string | null,
+	company_reg?: string | null,
+	its_contract?: string | null,
+	support_params?: string | null,
+	position?: string | null,
+	department?: string | null,
+	region?: string | null,
+	birth_date?: string | null,
+	vip?: boolean,
+	work_status?: string | null,
+	/**  Names of the specialists responsible for the client. */
+	responsible?: string[],
+	/**
+	 *  Signed in as a guest from the web widget (K1): a name and an e-mail or phone the
+	 *  person typed, not checked by anyone.
+	 */
+	guest?: boolean,
+};
+
+/**  What a line knows of a client (C5): the card of the app's info panel. */
+export type ClientProfile_Serialize = {
+	name: string,
+	/**  The 1C-Connect login ID. */
+	connect_id: string | null,
+	email: string | null,
+	phone: string | null,
+	company: string | null,
+	inn: string | null,
+	company_reg: string | null,
+	its_contract: string | null,
+	support_params: string | null,
+	position: string | null,
+	department: string | null,
+	region: string | null,
+	birth_date: string | null,
+	vip: boolean,
+	work_status: string | null,
+	/**  Names of the specialists responsible for the client. */
+	responsible: string[],
+	/**
+	 *  Signed in as a guest from the web widget (K1): a name and an e-mail or phone the
+	 *  person typed, not checked by anyone.
+	 */
+	guest: boolean,
+};
+
 /**  One row of the clients list (C1). */
 export type ClientRow = ClientRow_Serialize | ClientRow_Deserialize;
 
@@ -932,6 +1120,27 @@ export type CompanyCard_Serialize = {
 export type ConditionField = 
 /**  The appeal's type. */
 "kind" | "client_status" | "vip" | "line" | "channel";
+
+/**  Conditions of a level: all must hold; each empty list (or `None`) matches anything. */
+export type Conditions = Conditions_Serialize | Conditions_Deserialize;
+
+/**  Conditions of a level: all must hold; each empty list (or `None`) matches anything. */
+export type Conditions_Deserialize = {
+	kinds?: string[],
+	client_statuses?: string[],
+	vip?: boolean | null,
+	lines?: LineId[],
+	channels?: OpeningChannel[],
+};
+
+/**  Conditions of a level: all must hold; each empty list (or `None`) matches anything. */
+export type Conditions_Serialize = {
+	kinds?: string[],
+	client_statuses?: string[],
+	vip?: boolean,
+	lines?: LineId[],
+	channels?: OpeningChannel[],
+};
 
 /**  What the transfer dialog shows of a consultation. */
 export type ConsultView = ConsultView_Serialize | ConsultView_Deserialize;
@@ -1071,6 +1280,105 @@ export type KbArticle = {
 
 export type Language = "ru" | "en";
 
+/**
+ *  `POST /api/lines/{line}/admin/sla/check` with a [`LevelDraft`]: its first problem, or when it
+ *  has none, when an appeal registered now under it is due (the domain's `SlaClock` on the
+ *  server, at the server's clock).
+ */
+export type LevelCheck = LevelCheck_Serialize | LevelCheck_Deserialize;
+
+/**
+ *  `POST /api/lines/{line}/admin/sla/check` with a [`LevelDraft`]: its first problem, or when it
+ *  has none, when an appeal registered now under it is due (the domain's `SlaClock` on the
+ *  server, at the server's clock).
+ */
+export type LevelCheck_Deserialize = {
+	problem?: LevelProblem_Deserialize | null,
+	preview?: SlaPreview | null,
+};
+
+/**
+ *  `POST /api/lines/{line}/admin/sla/check` with a [`LevelDraft`]: its first problem, or when it
+ *  has none, when an appeal registered now under it is due (the domain's `SlaClock` on the
+ *  server, at the server's clock).
+ */
+export type LevelCheck_Serialize = {
+	problem: LevelProblem_Serialize | null,
+	preview: SlaPreview | null,
+};
+
+/**
+ *  An SLA level (S1, S5) as an admin edits it: its calendar and times in the domain's notation
+ *  (`tz Europe/Moscow; Mon-Fri 09-18`, `30m`, `8h`), checked by the line's rules on the server.
+ */
+export type LevelDraft = LevelDraft_Serialize | LevelDraft_Deserialize;
+
+/**
+ *  An SLA level (S1, S5) as an admin edits it: its calendar and times in the domain's notation
+ *  (`tz Europe/Moscow; Mon-Fri 09-18`, `30m`, `8h`), checked by the line's rules on the server.
+ */
+export type LevelDraft_Deserialize = {
+	name: string,
+	calendar: string,
+	reaction: string,
+	resolution: string,
+	/**  Which appeals the level is for (S5); kept as they are when the app does not edit them. */
+	conditions?: Conditions_Deserialize,
+};
+
+/**
+ *  An SLA level (S1, S5) as an admin edits it: its calendar and times in the domain's notation
+ *  (`tz Europe/Moscow; Mon-Fri 09-18`, `30m`, `8h`), checked by the line's rules on the server.
+ */
+export type LevelDraft_Serialize = {
+	name: string,
+	calendar: string,
+	reaction: string,
+	resolution: string,
+	/**  Which appeals the level is for (S5); kept as they are when the app does not edit them. */
+	conditions: Conditions_Serialize,
+};
+
+/**  Which field of a level draft a problem is in. */
+export type LevelField = "name" | "calendar" | "reaction" | "resolution" | 
+/**  The levels as a whole (no "Default", a name twice). */
+"levels";
+
+/**
+ *  Why a level draft cannot be stored: the field, the rule's code (`sla.notation`,
+ *  `sla.unreachable`, ... which the app translates as `rule.<code>`), the piece of text the
+ *  mistake is in when the notation's parser names one, and the rule's own sentence.
+ */
+export type LevelProblem = LevelProblem_Serialize | LevelProblem_Deserialize;
+
+/**
+ *  Why a level draft cannot be stored: the field, the rule's code (`sla.notation`,
+ *  `sla.unreachable`, ... which the app translates as `rule.<code>`), the piece of text the
+ *  mistake is in when the notation's parser names one, and the rule's own sentence.
+ */
+export type LevelProblem_Deserialize = {
+	/**  The level's place in the list (0 first); `None` when checking one level alone. */
+	index?: number | null,
+	field: LevelField,
+	rule: string,
+	item?: string | null,
+	message: string,
+};
+
+/**
+ *  Why a level draft cannot be stored: the field, the rule's code (`sla.notation`,
+ *  `sla.unreachable`, ... which the app translates as `rule.<code>`), the piece of text the
+ *  mistake is in when the notation's parser names one, and the rule's own sentence.
+ */
+export type LevelProblem_Serialize = {
+	/**  The level's place in the list (0 first); `None` when checking one level alone. */
+	index: number | null,
+	field: LevelField,
+	rule: string,
+	item: string | null,
+	message: string,
+};
+
 /**  Both levels of the call in progress, streamed to the panel's meters. */
 export type LevelsView = {
 	micDbfs: number | null,
@@ -1085,6 +1393,35 @@ export type Line = {
 
 /**  A support line. */
 export type LineId = number;
+
+/**
+ *  A quick reply as the line keeps it: `GET /api/lines/{line}/quick-replies` (every
+ *  specialist), and the admin's list (`GET`/`PUT /api/lines/{line}/admin/quick-replies`, where
+ *  only the files' ids of a `PUT` count).
+ */
+export type LineQuickReply = LineQuickReply_Serialize | LineQuickReply_Deserialize;
+
+/**
+ *  A quick reply as the line keeps it: `GET /api/lines/{line}/quick-replies` (every
+ *  specialist), and the admin's list (`GET`/`PUT /api/lines/{line}/admin/quick-replies`, where
+ *  only the files' ids of a `PUT` count).
+ */
+export type LineQuickReply_Deserialize = {
+	title: string,
+	text: string,
+	files?: QuickReplyFile[],
+};
+
+/**
+ *  A quick reply as the line keeps it: `GET /api/lines/{line}/quick-replies` (every
+ *  specialist), and the admin's list (`GET`/`PUT /api/lines/{line}/admin/quick-replies`, where
+ *  only the files' ids of a `PUT` count).
+ */
+export type LineQuickReply_Serialize = {
+	title: string,
+	text: string,
+	files: QuickReplyFile[],
+};
 
 export type Message = Message_Serialize | Message_Deserialize;
 
@@ -1183,6 +1520,11 @@ export type NoticeRow = {
 	title: string,
 	body: string,
 };
+
+/**  A1: what opened the appeal. */
+export type OpeningChannel = "message" | "call" | "remote_session" | "file" | 
+/**  Started by the specialist by hand. */
+"manual";
 
 /**  `GET /api/lines/{line}/reports/operators?from_ms&to_ms[&specialist]`. */
 export type OperatorReport = OperatorReport_Serialize | OperatorReport_Deserialize;
@@ -1339,10 +1681,36 @@ export type QualityView_Serialize = {
 	noMediaSeconds: number | null,
 };
 
+/**  A line's quick replies in order. */
+export type QuickReplies = QuickReplies_Serialize | QuickReplies_Deserialize;
+
+/**  A line's quick replies in order. */
+export type QuickReplies_Deserialize = {
+	replies: LineQuickReply_Deserialize[],
+};
+
+/**  A line's quick replies in order. */
+export type QuickReplies_Serialize = {
+	replies: LineQuickReply_Serialize[],
+};
+
 export type QuickReply = {
 	title: string,
 	/**  May hold `{client}`, `{appeal}` and `{specialist}`, filled in by the UI. */
 	text: string,
+	/**  The files it carries (kept on the line server; sent into the chat with the reply). */
+	files: ReplyFile[],
+};
+
+/**
+ *  A file a quick reply carries (C8; peers' users ask for it: Chatwoot #12204): uploaded by
+ *  the line's admin (`POST /api/lines/{line}/admin/quick-reply-files?name=..`), fetched by the
+ *  line's specialists (`GET /api/lines/{line}/quick-reply-files/{id}`) to send into a chat.
+ */
+export type QuickReplyFile = {
+	id: number,
+	name: string,
+	size: number,
 };
 
 export type RatingComment = RatingComment_Serialize | RatingComment_Deserialize;
@@ -1368,6 +1736,12 @@ export type RatingComment_Serialize = {
 	comment: string,
 	finished_ms: number | null,
 };
+
+/**
+ *  Why a recording was not uploaded: the UI shows `recording.aside.<code>`
+ *  (`ui/src/i18n/*.json`).
+ */
+export type RecordingAsideReason = "unknown_call" | "not_yours" | "already_recorded" | "too_large" | "invalid" | "refused" | "file_unreadable" | "server_unreadable" | "sidecar_unreadable";
 
 /**  A stretch of a call left out of its recording: where in the recording, and how long. */
 export type RecordingGapEntry = {
@@ -1483,7 +1857,7 @@ export type RemoteView = RemoteView_Serialize | RemoteView_Deserialize;
 export type RemoteView_Deserialize = {
 	/**
 	 *  `idle`, `requesting`, `waiting` (for the client's answer), `connecting`, `connected`,
-	 *  `ended`.
+	 *  `reconnecting` (the path broke; ICE restarting), `ended`.
 	 */
 	state: string,
 	session?: number | null,
@@ -1505,7 +1879,7 @@ export type RemoteView_Deserialize = {
 export type RemoteView_Serialize = {
 	/**
 	 *  `idle`, `requesting`, `waiting` (for the client's answer), `connecting`, `connected`,
-	 *  `ended`.
+	 *  `reconnecting` (the path broke; ICE restarting), `ended`.
 	 */
 	state: string,
 	session: number | null,
@@ -1521,6 +1895,13 @@ export type RemoteView_Serialize = {
 	clientClipboard: string | null,
 	/**  Milliseconds since the screen started flowing. */
 	connectedMs: number | null,
+};
+
+/**  A file of a quick reply, by its id on the line server. */
+export type ReplyFile = {
+	id: number,
+	name: string,
+	size: number,
 };
 
 /**  `GET /api/reports/lines`: who asks and what they may see. */
@@ -1544,6 +1925,29 @@ export type ReportLine = {
  *  client (S4: not counted, it moved the resolution deadline).
  */
 export type SegmentKind = "counted" | "waiting";
+
+/**  A recording set aside, for its call's timeline entry. */
+export type SetAsideRecording = SetAsideRecording_Serialize | SetAsideRecording_Deserialize;
+
+/**  A recording set aside, for its call's timeline entry. */
+export type SetAsideRecording_Deserialize = {
+	call: number,
+	reason: RecordingAsideReason,
+	/**  The HTTP status of the server's refusal, when it refused. */
+	status?: number | null,
+	/**  Whether the file is there to save or upload again. */
+	hasFile: boolean,
+};
+
+/**  A recording set aside, for its call's timeline entry. */
+export type SetAsideRecording_Serialize = {
+	call: number,
+	reason: RecordingAsideReason,
+	/**  The HTTP status of the server's refusal, when it refused. */
+	status: number | null,
+	/**  Whether the file is there to save or upload again. */
+	hasFile: boolean,
+};
 
 export type Settings = Settings_Serialize | Settings_Deserialize;
 
@@ -1713,6 +2117,35 @@ export type SlaLevelTrial = {
 };
 
 /**
+ *  A line's levels in order (S5: the first that matches applies, else "Default"):
+ *  `GET` and `PUT /api/lines/{line}/admin/sla`.
+ */
+export type SlaLevels = SlaLevels_Serialize | SlaLevels_Deserialize;
+
+/**
+ *  A line's levels in order (S5: the first that matches applies, else "Default"):
+ *  `GET` and `PUT /api/lines/{line}/admin/sla`.
+ */
+export type SlaLevels_Deserialize = {
+	levels: LevelDraft_Deserialize[],
+};
+
+/**
+ *  A line's levels in order (S5: the first that matches applies, else "Default"):
+ *  `GET` and `PUT /api/lines/{line}/admin/sla`.
+ */
+export type SlaLevels_Serialize = {
+	levels: LevelDraft_Serialize[],
+};
+
+/**  "An appeal opened now is due at ...". */
+export type SlaPreview = {
+	now_ms: number,
+	reaction_due_ms: number,
+	resolution_due_ms: number,
+};
+
+/**
  *  `GET /api/lines/{line}/reports/sla?from_ms&to_ms[&specialist][&level]`: appeals opened in
  *  `[from_ms, to_ms)`, spam left out, evaluated at `now_ms`.
  */
@@ -1871,6 +2304,26 @@ export type SyncState_Serialize = {
 	changes: number,
 	/**  The newest action the server refused for good, for a one-time notice. */
 	lastFailure: RefusedAction_Serialize | null,
+};
+
+/**  A specialist of the line as its admin sees them (`GET /api/lines/{line}/admin/specialists`). */
+export type TeamMember = {
+	specialist: number,
+	name: string,
+	login: string,
+	settings: TeamSettings,
+};
+
+/**
+ *  What a line's admin sets for a specialist of the line
+ *  (`PUT /api/lines/{line}/admin/specialists/{id}`): A2's routing priority (higher first) and
+ *  limit of open appeals, and the line's roles.
+ */
+export type TeamSettings = {
+	priority: number,
+	limit: number,
+	supervisor: boolean,
+	line_admin: boolean,
 };
 
 /**  What a ticket action does (T2-T5); each goes through the outbox. */
