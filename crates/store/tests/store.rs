@@ -785,17 +785,22 @@ fn acknowledged_messages_become_sent_and_refused_actions_step_aside() {
 }
 
 #[test]
-fn voice_processing_is_on_until_switched_off_and_survives_a_restart() {
+fn voice_processing_has_noise_and_gain_on_until_switched_off_and_survives_a_restart() {
     use linedesk_store::VoiceProcessing;
     let (_dir, path) = temp_db();
     let store = Store::open(&path).expect("open");
+    let default = VoiceProcessing {
+        echo_cancellation: false,
+        noise_suppression: true,
+        gain_control: true,
+    };
+    assert_eq!(store.voice_processing().expect("read"), default);
+    assert_eq!(VoiceProcessing::default(), default);
     let all = VoiceProcessing {
         echo_cancellation: true,
         noise_suppression: true,
         gain_control: true,
     };
-    assert_eq!(store.voice_processing().expect("read"), all);
-    assert_eq!(VoiceProcessing::default(), all);
     let off = VoiceProcessing {
         echo_cancellation: true,
         noise_suppression: false,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sonora::config::{
     AdaptiveDigital, EchoCanceller, GainController2, MaxProcessingRate, Pipeline,
+    TransparentModeType,
 };
 use sonora::{AudioProcessing, Config, StreamConfig};
 
@@ -70,7 +71,10 @@ fn echo_config() -> Config {
         },
         echo_canceller: Some(EchoCanceller {
             enforce_high_pass_filtering: false,
-            ..EchoCanceller::default()
+            // With no echo to find (a headset) AEC3 still suppresses the near end while the far
+            // end talks; the HMM classifier lets it go sooner than the legacy counter (the
+            // specialist starting 5 s into the client's speech: WB-PESQ 1.95 against 1.38).
+            transparent_mode: TransparentModeType::Hmm,
         }),
         ..Config::default()
     }
