@@ -1,5 +1,5 @@
 //! The microphone path's settings (echo cancellation, noise suppression, gain control): read
-//! and saved in the store's settings, each off by default (`linedesk_store::VoiceProcessing`); a change applies at once, to the
+//! and saved in the store's settings, noise suppression and gain control on by default, the echo canceller off (`linedesk_store::VoiceProcessing`); a change applies at once, to the
 //! call in progress too (from its next frame).
 
 use std::sync::Mutex;
@@ -11,7 +11,7 @@ use tauri::State;
 use crate::error::CommandResult;
 use crate::state::{AppState, lock};
 
-/// The engine's stages for what the store holds (all off when it cannot be read).
+/// The engine's stages for what the store holds (the default's when it cannot be read).
 pub fn stages(store: &Mutex<Store>) -> Stages {
     to_stages(lock(store).voice_processing().unwrap_or_default())
 }
@@ -49,9 +49,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_fresh_store_asks_for_no_stage_and_a_saved_choice_is_what_the_engine_gets() {
+    fn a_fresh_store_asks_for_noise_and_gain_and_a_saved_choice_is_what_the_engine_gets() {
         let store = Mutex::new(Store::open_in_memory().expect("store"));
-        assert_eq!(stages(&store), Stages::NONE);
+        assert_eq!(
+            stages(&store),
+            Stages {
+                echo_cancellation: false,
+                noise_suppression: true,
+                gain_control: true
+            }
+        );
         let choice = VoiceProcessing {
             echo_cancellation: true,
             noise_suppression: false,

@@ -785,15 +785,22 @@ fn acknowledged_messages_become_sent_and_refused_actions_step_aside() {
 }
 
 #[test]
-fn voice_processing_is_off_until_switched_on_and_survives_a_restart() {
+fn voice_processing_has_noise_and_gain_on_until_switched_off_and_survives_a_restart() {
     use linedesk_store::VoiceProcessing;
     let (_dir, path) = temp_db();
     let store = Store::open(&path).expect("open");
-    assert_eq!(
-        store.voice_processing().expect("read"),
-        VoiceProcessing::default()
-    );
-    assert!(!VoiceProcessing::default().echo_cancellation);
+    let default = VoiceProcessing {
+        echo_cancellation: false,
+        noise_suppression: true,
+        gain_control: true,
+    };
+    assert_eq!(store.voice_processing().expect("read"), default);
+    assert_eq!(VoiceProcessing::default(), default);
+    let all = VoiceProcessing {
+        echo_cancellation: true,
+        noise_suppression: true,
+        gain_control: true,
+    };
     let off = VoiceProcessing {
         echo_cancellation: true,
         noise_suppression: false,
@@ -803,6 +810,14 @@ fn voice_processing_is_off_until_switched_on_and_survives_a_restart() {
     drop(store);
     let store = Store::open(&path).expect("reopen");
     assert_eq!(store.voice_processing().expect("read"), off);
+    // Each stage switches back on, and off again, alone.
+    let none = VoiceProcessing {
+        echo_cancellation: false,
+        noise_suppression: false,
+        gain_control: false,
+    };
+    assert_eq!(store.save_voice_processing(&none).expect("save"), none);
+    assert_eq!(store.save_voice_processing(&all).expect("save"), all);
     // The other settings are untouched.
     assert_eq!(store.settings().expect("settings"), Settings::default());
 }

@@ -49,6 +49,30 @@ fn single_talk_echo_is_removed_within_two_seconds_at_any_delay_and_level() {
     assert!(erle >= 25.0, "all stages: ERLE {erle:.1} dB");
 }
 
+/// With no echo at all (a headset call), every stage on leaves the specialist's voice as it
+/// was: the output is the voice, delayed by the processing. WebRTC's high-pass filter, which
+/// sonora's `AudioProcessing` forces on with noise suppression, took this to 0.67 (segments
+/// down to 0.59: its ringing near 90 Hz smears a male voice's fundamental), and WB-PESQ from
+/// 4.63 to 3.1 (BENCHMARKS.md).
+#[test]
+fn with_no_echo_every_stage_keeps_the_voice() {
+    let (_, voice) = voices();
+    let out = without_echo(Stages::ALL, &voice);
+    // The processing's own delay is about 16 ms: search up to 25.
+    let (rho, lag) = correlation(&voice, &out, 1200);
+    eprintln!("all stages, no echo: correlation {rho:.3} at {lag} samples");
+    assert!(rho >= 0.85, "the voice is kept: {rho:.3} at lag {lag}");
+    // And every second of it, not just the loud parts.
+    for (i, second) in voice.chunks_exact(at(SECOND)).enumerate() {
+        let from = i * at(SECOND) + lag;
+        let Some(processed) = out.get(from..from + second.len()) else {
+            break;
+        };
+        let (segment, _) = correlation(second, processed, 0);
+        assert!(segment >= 0.8, "second {i}: correlation {segment:.3}");
+    }
+}
+
 #[test]
 fn double_talk_keeps_the_near_end_and_drops_the_echo() {
     let (far, voice) = voices();

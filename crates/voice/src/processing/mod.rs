@@ -21,6 +21,7 @@
 mod apm;
 mod echo_path;
 pub mod measure;
+mod noise;
 
 use std::time::Duration;
 

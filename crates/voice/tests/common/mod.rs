@@ -124,8 +124,8 @@ pub fn simulate(
 
 /// `near` through a processor of `stages` with nothing from the far end: what the output
 /// would be without any echo. The double-talk figures compare against this, not the raw
-/// voice, so that the high-pass filter's phase and the band filters' delay (which nobody
-/// hears) do not count as damage to the voice.
+/// voice, so that the processing's delay and what noise suppression and gain control do to
+/// a voice alone do not count as the echo canceller's damage.
 pub fn without_echo(stages: linedesk_voice::processing::Stages, near: &[f32]) -> Vec<f32> {
     let mut p = linedesk_voice::processing::WebRtcProcessor::new(stages);
     let mut silent = EchoPath::new(Duration::ZERO, -200.0, 0);
