@@ -28,31 +28,6 @@ fn now_ms() -> i64 {
     linedesk_server::app::now_ms()
 }
 
-/// Click `id`, again while something still covers it.
-async fn click(app: &App, id: &str) {
-    let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
-    loop {
-        match app.testid(id).await.click().await {
-            Ok(_) => return,
-            Err(e) if Instant::now() < deadline => {
-                eprintln!("e2e: click {id}: {e:?}; again");
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            Err(e) => panic!("click {id}: {e:?}"),
-        }
-    }
-}
-
-async fn attr(app: &App, id: &str, name: &str) -> String {
-    app.testid(id)
-        .await
-        .attr(name)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
 /// Replace the text of the first `id` field with `text`.
 async fn retype(app: &App, id: &str, text: &str) {
     let field = app.testid(id).await;
@@ -108,7 +83,7 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         app.testid("sign-in").await;
         let field = app.testid("sign-in-password").await;
         field.send_keys(PASSWORD).await.expect("type the password");
-        click(&app, "sign-in-submit").await;
+        app.click("sign-in-submit").await;
         app.sync_state("in_sync").await;
 
         // Alt+5 opens the administration once the server says she administers a line.
@@ -152,8 +127,8 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         // Fixed: the preview is the domain's deadline for an appeal opened at the server's now.
         retype(&app, "level-calendar", GOOD).await;
         app.testid("level-preview").await;
-        let now: i64 = attr(&app, "level-preview", "data-now-ms").await.parse().expect("now");
-        let due: i64 = attr(&app, "level-preview", "data-reaction-due-ms")
+        let now: i64 = app.attr("level-preview", "data-now-ms").await.parse().expect("now");
+        let due: i64 = app.attr("level-preview", "data-reaction-due-ms")
             .await
             .parse()
             .expect("due");
@@ -174,16 +149,16 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         assert_eq!(due, clock.deadlines().reaction_due().timestamp_millis());
         assert!((now - now_ms()).abs() < 120_000);
         app.screenshot("admin-sla-preview-ru").await;
-        click(&app, "admin-sla-save").await;
+        app.click("admin-sla-save").await;
         app.testid("admin-sla-saved").await;
         let stored = storage.sla_levels(line).expect("levels");
         let kept = stored.levels().iter().find(|l| l.name == name).expect("kept");
         assert_eq!(kept.calendar, edited.calendar, "the server keeps the fixed calendar");
 
         // A quick reply with a file.
-        click(&app, "admin-tab-replies").await;
+        app.click("admin-tab-replies").await;
         app.testid("admin-replies").await;
-        click(&app, "admin-reply-add").await;
+        app.click("admin-reply-add").await;
         retype(&app, "admin-reply-title", REPLY_TITLE).await;
         retype(&app, "admin-reply-text", REPLY_TEXT).await;
         app.testid("admin-reply-file-input")
@@ -195,7 +170,7 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
             t.first().is_some_and(|s| s.contains("price.pdf"))
         })
         .await;
-        click(&app, "admin-replies-save").await;
+        app.click("admin-replies-save").await;
         app.testid("admin-replies-saved").await;
         app.screenshot("admin-replies-ru").await;
         let replies = storage.quick_replies(line).expect("replies");
@@ -203,7 +178,7 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         assert_eq!(replies[0].files[0].name, "price.pdf");
 
         // Used in the waiting client's chat: the text and the file reach the server.
-        click(&app, "view-clients").await;
+        app.click("view-clients").await;
         app.open_client(client).await;
         let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
         while app
@@ -216,7 +191,7 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
             assert!(Instant::now() < deadline, "the appeal is not taken");
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        click(&app, "quick-replies-toggle").await;
+        app.click("quick-replies-toggle").await;
         app.testid("quick-reply-search")
             .await
             .send_keys("прайс")
@@ -226,8 +201,8 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
             t.first().is_some_and(|s| s.contains("price.pdf"))
         })
         .await;
-        click(&app, "quick-reply").await;
-        click(&app, "chat-send").await;
+        app.click("quick-reply").await;
+        app.click("chat-send").await;
         let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
         loop {
             let events = storage.events_after(line, 0, 100_000).expect("events");
@@ -251,8 +226,8 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         app.screenshot("admin-reply-used-ru").await;
 
         // A2: a colleague's limit of open appeals, a mistake refused with its rule, then kept.
-        click(&app, "view-admin").await;
-        click(&app, "admin-tab-team").await;
+        app.click("view-admin").await;
+        app.click("admin-tab-team").await;
         app.testid("admin-team").await;
         let other = format!(
             "{}:not([data-specialist=\"{}\"])",
@@ -302,23 +277,23 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         }
 
         // C5: a new client with the whole card; a wrong INN is named next to its field.
-        click(&app, "admin-tab-clients").await;
+        app.click("admin-tab-clients").await;
         app.testid("admin-clients").await;
-        click(&app, "admin-client-add").await;
+        app.click("admin-client-add").await;
         retype(&app, "admin-card-name", "Соколова Ирина").await;
         retype(&app, "admin-card-inn", "7707083890").await;
         retype(&app, "admin-card-company_reg", "800123456").await;
         retype(&app, "admin-card-its_contract", "ИТС ПРОФ до 2027-12-31").await;
         retype(&app, "admin-card-birth_date", "1985-04-12").await;
         retype(&app, "admin-card-responsible", "Смирнова Анна Сергеевна").await;
-        click(&app, "admin-client-save").await;
+        app.click("admin-client-save").await;
         app.wait_texts(&by_testid("admin-card-problem"), "the INN's rule", |t| {
             t.first().is_some_and(|s| s.contains("ИНН"))
         })
         .await;
         app.screenshot("admin-client-error-ru").await;
         retype(&app, "admin-card-inn", "7707083893").await;
-        click(&app, "admin-client-save").await;
+        app.click("admin-client-save").await;
         app.testid("admin-client-saved").await;
         let (_, card) = storage
             .clients_of(line)
@@ -332,9 +307,9 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         assert_eq!(card.responsible, vec!["Смирнова Анна Сергеевна".to_string()]);
 
         // T2: a new ticket queue.
-        click(&app, "admin-tab-queues").await;
+        app.click("admin-tab-queues").await;
         retype(&app, "admin-queue-name", "Вторая линия").await;
-        click(&app, "admin-queue-add").await;
+        app.click("admin-queue-add").await;
         app.wait_texts(&by_testid("admin-queue"), "the new queue", |t| {
             t.iter().any(|q| q == "Вторая линия")
         })
@@ -348,15 +323,15 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         );
 
         // In English.
-        click(&app, "profile-button").await;
+        app.click("profile-button").await;
         app.testid("language-select")
             .await
             .select_by_value("en")
             .await
             .expect("English");
-        click(&app, "profile-save").await;
-        click(&app, "view-admin").await;
-        click(&app, "admin-tab-sla").await;
+        app.click("profile-save").await;
+        app.click("view-admin").await;
+        app.click("admin-tab-sla").await;
         app.testid("admin-sla").await;
         retype(&app, "level-calendar", BAD).await;
         app.wait_texts(&by_testid("level-calendar-problem"), "English", |t| {

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use linedesk_e2e::{App, Desktop, by_testid};
+use linedesk_e2e::{Desktop, by_testid};
 use linedesk_line::reports::ReportQuery;
 use linedesk_protocol::{Action, Event};
 use linedesk_server::sqlite::SqliteStorage;
@@ -20,31 +20,6 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 
 fn now_ms() -> i64 {
     linedesk_server::app::now_ms()
-}
-
-/// Click `id`, again while something still covers it.
-async fn click(app: &App, id: &str) {
-    let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
-    loop {
-        match app.testid(id).await.click().await {
-            Ok(_) => return,
-            Err(e) if Instant::now() < deadline => {
-                eprintln!("e2e: click {id}: {e:?}; again");
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            Err(e) => panic!("click {id}: {e:?}"),
-        }
-    }
-}
-
-async fn attr(app: &App, id: &str, name: &str) -> String {
-    app.testid(id)
-        .await
-        .attr(name)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,7 +125,7 @@ async fn r1_s6_the_supervisor_reads_reports_exports_csv_and_opens_a_breached_app
         app.testid("sign-in").await;
         let field = app.testid("sign-in-password").await;
         field.send_keys(PASSWORD).await.expect("type the password");
-        click(&app, "sign-in-submit").await;
+        app.click("sign-in-submit").await;
         app.sync_state("in_sync").await;
 
         // Alt+4 opens the reports; the year's SLA compliance is the server's own.
@@ -170,17 +145,15 @@ async fn r1_s6_the_supervisor_reads_reports_exports_csv_and_opens_a_breached_app
                 .contains("руководитель"),
             "the supervisor sees the whole line"
         );
-        click(&app, "reports-year").await;
+        app.click("reports-year").await;
         let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
         let expected = loop {
-            let from: i64 = attr(&app, "reports", "data-from-ms")
+            let from: i64 = app
+                .attr("reports", "data-from-ms")
                 .await
                 .parse()
                 .unwrap_or(0);
-            let to: i64 = attr(&app, "reports", "data-to-ms")
-                .await
-                .parse()
-                .unwrap_or(0);
+            let to: i64 = app.attr("reports", "data-to-ms").await.parse().unwrap_or(0);
             if to - from > 300 * DAY_MS {
                 let q = ReportQuery {
                     from_ms: from,
@@ -215,7 +188,7 @@ async fn r1_s6_the_supervisor_reads_reports_exports_csv_and_opens_a_breached_app
         app.screenshot("reports-sla-ru").await;
 
         // The specialists' table as CSV: the same rows, with the BOM and the header.
-        click(&app, "report-sla-people-csv").await;
+        app.click("report-sla-people-csv").await;
         let saved = app
             .wait_texts(
                 &by_testid("report-sla-people-saved"),
@@ -242,9 +215,9 @@ async fn r1_s6_the_supervisor_reads_reports_exports_csv_and_opens_a_breached_app
         }
 
         // The operators' comments: the formula-like comment is exported as text.
-        click(&app, "reports-tab-operators").await;
+        app.click("reports-tab-operators").await;
         app.testid("report-operators-chart").await;
-        click(&app, "report-comments-csv").await;
+        app.click("report-comments-csv").await;
         app.testid("report-comments-saved").await;
         let comments =
             std::fs::read_to_string(data.path().join("exports").join("rating-comments.csv"))
@@ -253,14 +226,14 @@ async fn r1_s6_the_supervisor_reads_reports_exports_csv_and_opens_a_breached_app
             comments.contains("\"'=HYPERLINK(\"\"http://example.com\"\")\""),
             "{comments}"
         );
-        click(&app, "reports-tab-calls").await;
+        app.click("reports-tab-calls").await;
         app.testid("report-calls-mos").await;
-        click(&app, "reports-tab-monitor").await;
+        app.click("reports-tab-monitor").await;
         app.testid("report-monitor-chart").await;
         app.screenshot("reports-monitor-ru").await;
 
         // The breached list opens the waiting client's chat.
-        click(&app, "reports-tab-sla").await;
+        app.click("reports-tab-sla").await;
         let index = expected
             .breached
             .iter()
@@ -287,14 +260,14 @@ async fn r1_s6_the_supervisor_reads_reports_exports_csv_and_opens_a_breached_app
         .await;
 
         // In English.
-        click(&app, "profile-button").await;
+        app.click("profile-button").await;
         app.testid("language-select")
             .await
             .select_by_value("en")
             .await
             .expect("English");
-        click(&app, "profile-save").await;
-        click(&app, "view-reports").await;
+        app.click("profile-save").await;
+        app.click("view-reports").await;
         app.wait_texts(&by_testid("reports-scope"), "English", |t| {
             t.first().is_some_and(|s| s.contains("supervise"))
         })

@@ -50,24 +50,6 @@ async fn wait_event<T>(sim: &mut SimClient, what: &str, pick: impl Fn(&Event) ->
     }
 }
 
-/// Click `id`, again while something still covers it (a list that moves, a closing menu).
-async fn click(app: &App, id: &str) {
-    let deadline = Instant::now() + linedesk_e2e::UI_TIMEOUT;
-    loop {
-        match app.testid(id).await.click().await {
-            Ok(_) => return,
-            Err(e) if Instant::now() < deadline => {
-                eprintln!("e2e: click {id}: {e:?}; again");
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            Err(e) => {
-                app.screenshot("shift-failed-click").await;
-                panic!("click {id}: {e:?}");
-            }
-        }
-    }
-}
-
 async fn type_into(app: &App, id: &str, text: &str) {
     let field = app.testid(id).await;
     field.clear().await.expect("clear");
@@ -87,14 +69,14 @@ async fn to_english(app: &App) {
             .await
             .is_err()
         {
-            click(app, "profile-button").await;
+            app.click("profile-button").await;
         }
         app.testid("language-select")
             .await
             .select_by_value("en")
             .await
             .expect("English");
-        click(app, "profile-save").await;
+        app.click("profile-save").await;
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             let english = match app
@@ -165,7 +147,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             |n| n.parse::<u32>().is_ok_and(|n| n > 0),
         )
         .await;
-        click(&app, "notices-button").await;
+        app.click("notices-button").await;
         app.wait(&notice).await;
         app.screenshot("shift-1-notification").await;
         app.wait(&notice)
@@ -179,13 +161,13 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         .await;
 
         // 2. The answer is a quick reply with the client's name filled in.
-        click(&app, "quick-replies-toggle").await;
+        app.click("quick-replies-toggle").await;
         app.wait(&by_testid("quick-reply"))
             .await
             .click()
             .await
             .expect("pick");
-        click(&app, "chat-send").await;
+        app.click("chat-send").await;
         let answer = client
             .wait_answer(Duration::from_secs(30))
             .await
@@ -201,7 +183,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             .await
             .expect("the client sends a file");
         app.wait(&by_testid("message-file")).await;
-        click(&app, "file-download").await;
+        app.click("file-download").await;
         let saved = app.testid("file-saved").await.text().await.expect("path");
         let path = saved
             .split_once(": ")
@@ -231,7 +213,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         assert_eq!(received, "инструкция.txt");
 
         // The reply is kept as a KB draft (C8).
-        click(&app, "kb-draft-save").await;
+        app.click("kb-draft-save").await;
         app.wait_attr(
             &by_testid("kb-draft-save"),
             "disabled",
@@ -242,7 +224,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         app.screenshot("shift-2-chat").await;
 
         // 3. Transfer to the colleague with a reason; the colleague finishes it.
-        click(&app, "appeal-transfer-toggle").await;
+        app.click("appeal-transfer-toggle").await;
         app.testid("appeal-transfer-to")
             .await
             .select_by_value(&colleague.id.to_string())
@@ -250,7 +232,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             .expect("choose the colleague");
         type_into(&app, "appeal-transfer-reason", TRANSFER_REASON).await;
         app.screenshot("shift-3-transfer").await;
-        click(&app, "appeal-transfer").await;
+        app.click("appeal-transfer").await;
         let colleague_id = colleague.id;
         let appeal = wait_event(&mut colleague, "the transferred appeal", |e| match e {
             Event::AppealTransferred {
@@ -299,7 +281,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             |m| m == "true",
         )
         .await;
-        click(&app, "appeal-spam").await;
+        app.click("appeal-spam").await;
         let spammer_id = spammer.id;
         let spam_appeal = wait_event(&mut colleague, "the spam mark", |e| match e {
             Event::AppealMarkedSpam { appeal, client, .. } if *client == spammer_id => {
@@ -311,7 +293,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         app.open_client(client.id).await;
 
         // 4. A ticket from the chat, dispatched to a queue (Save would only keep it in the folder).
-        click(&app, "ticket-create-toggle").await;
+        app.click("ticket-create-toggle").await;
         type_into(&app, "ticket-subject", "Ошибка отчётности").await;
         type_into(
             &app,
@@ -319,18 +301,18 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             "После обновления не проходит обмен с банком",
         )
         .await;
-        click(&app, "ticket-create").await;
+        app.click("ticket-create").await;
         let (ticket, number) = wait_event(&mut colleague, "the new ticket", |e| match e {
             Event::TicketCreated { ticket, number, .. } => Some((*ticket, number.to_string())),
             _ => None,
         })
         .await;
-        click(&app, "view-tickets").await;
-        click(&app, "tickets-tab-folder").await;
+        app.click("view-tickets").await;
+        app.click("tickets-tab-folder").await;
         let row = format!("{}[data-number=\"{number}\"]", by_testid("ticket-row"));
         app.wait(&row).await.click().await.expect("open the ticket");
         ticket_state(&app, "open").await;
-        click(&app, "ticket-save").await;
+        app.click("ticket-save").await;
         app.testid("ticket-save-warning").await;
         app.screenshot("shift-4-save-warning").await;
         // Not saved: the warning is cancelled and the ticket dispatched instead.
@@ -342,8 +324,8 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             .click()
             .await
             .expect("cancel");
-        click(&app, "ticket-dispatch").await;
-        click(&app, "ticket-dispatch-confirm").await;
+        app.click("ticket-dispatch").await;
+        app.click("ticket-dispatch-confirm").await;
         ticket_state(&app, "open_dispatch").await;
 
         // 5. The colleague takes it and returns it as wrongly created.
@@ -373,9 +355,9 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         app.screenshot("shift-5-rejected").await;
 
         // 6. The creator fixes it: closes it and registers a new one in the right category.
-        click(&app, "ticket-recreate").await;
+        app.click("ticket-recreate").await;
         type_into(&app, "ticket-recreate-subject", "Обмен с банком").await;
-        click(&app, "ticket-recreate-confirm").await;
+        app.click("ticket-recreate-confirm").await;
         ticket_state(&app, "closed").await;
         let fresh = wait_event(&mut colleague, "the new ticket", |e| match e {
             Event::TicketCreated {
@@ -384,7 +366,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             _ => None,
         })
         .await;
-        click(&app, "tickets-tab-folder").await;
+        app.click("tickets-tab-folder").await;
         app.wait(&format!(
             "{}[data-number=\"{fresh}\"]",
             by_testid("ticket-row")
@@ -393,7 +375,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         app.screenshot("shift-6-tickets").await;
 
         // 7. My appeals (A6): the ones this specialist holds, filtered by status.
-        click(&app, "view-appeals").await;
+        app.click("view-appeals").await;
         app.testid("my-appeals-status")
             .await
             .select_by_value("open")
@@ -441,10 +423,10 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         // 8. The same screens in English.
         to_english(&app).await;
         app.screenshot("shift-en-my-appeals").await;
-        click(&app, "view-tickets").await;
+        app.click("view-tickets").await;
         app.testid("tickets-panel").await;
         app.screenshot("shift-en-tickets").await;
-        click(&app, "view-clients").await;
+        app.click("view-clients").await;
         app.open_client(client.id).await;
         // A7: the client's timeline holds the appeal, finished by the colleague, and the tickets.
         app.wait(&format!(

@@ -276,6 +276,36 @@ impl App {
         self.wait(&by_testid(id)).await
     }
 
+    /// Click `id`, again while something still covers it (a list that moves, a closing
+    /// menu); a screenshot `failed-click-<id>` when it never takes.
+    pub async fn click(&self, id: &str) {
+        let deadline = std::time::Instant::now() + UI_TIMEOUT;
+        loop {
+            match self.testid(id).await.click().await {
+                Ok(_) => return,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    eprintln!("e2e: click {id}: {e:?}; again");
+                    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                }
+                Err(e) => {
+                    self.screenshot(&format!("failed-click-{id}")).await;
+                    panic!("click {id}: {e:?}");
+                }
+            }
+        }
+    }
+
+    /// The attribute `name` of `id` once it is there (empty when it has none).
+    pub async fn attr(&self, id: &str, name: &str) -> String {
+        self.testid(id)
+            .await
+            .attr(name)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
     async fn wait_any(&self, ids: &[&str]) {
         let css = ids
             .iter()
