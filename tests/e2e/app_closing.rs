@@ -281,21 +281,7 @@ async fn a4_a5_s4_closing_phrases_countdowns_and_waiting_in_the_app() {
         })
         .await;
         check_sla_dialog(&app, data.path(), &address, "sla-explained-ru").await;
-        app.testid("profile-button")
-            .await
-            .click()
-            .await
-            .expect("profile");
-        app.testid("language-select")
-            .await
-            .select_by_value("en")
-            .await
-            .expect("English");
-        app.testid("profile-save")
-            .await
-            .click()
-            .await
-            .expect("save");
+        app.to_english().await;
         app.wait_texts(&by_testid("info-sla-badge"), "in English", |t| {
             t.first().is_some_and(|s| s == "waiting")
         })

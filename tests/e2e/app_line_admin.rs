@@ -323,13 +323,7 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         );
 
         // In English.
-        app.click("profile-button").await;
-        app.testid("language-select")
-            .await
-            .select_by_value("en")
-            .await
-            .expect("English");
-        app.click("profile-save").await;
+        app.to_english().await;
         app.click("view-admin").await;
         app.click("admin-tab-sla").await;
         app.testid("admin-sla").await;

@@ -260,13 +260,7 @@ async fn r1_s6_the_supervisor_reads_reports_exports_csv_and_opens_a_breached_app
         .await;
 
         // In English.
-        app.click("profile-button").await;
-        app.testid("language-select")
-            .await
-            .select_by_value("en")
-            .await
-            .expect("English");
-        app.click("profile-save").await;
+        app.to_english().await;
         app.click("view-reports").await;
         app.wait_texts(&by_testid("reports-scope"), "English", |t| {
             t.first().is_some_and(|s| s.contains("supervise"))

@@ -59,45 +59,6 @@ async fn type_into(app: &App, id: &str, text: &str) {
         .unwrap_or_else(|e| panic!("type into {id}: {e}"));
 }
 
-/// Switch the interface to English in Profile → Settings: again if a loaded machine lost the
-/// choice (the dialog still opening), with a screenshot of each miss.
-async fn to_english(app: &App) {
-    for attempt in 1..=3 {
-        if app
-            .client
-            .find(fantoccini::Locator::Css(&by_testid("profile-save")))
-            .await
-            .is_err()
-        {
-            app.click("profile-button").await;
-        }
-        app.testid("language-select")
-            .await
-            .select_by_value("en")
-            .await
-            .expect("English");
-        app.click("profile-save").await;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            let english = match app
-                .client
-                .find(fantoccini::Locator::Css(&by_testid("view-appeals")))
-                .await
-            {
-                Ok(view) => view.text().await.unwrap_or_default().contains("My appeals"),
-                Err(_) => false,
-            };
-            if english {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        app.screenshot(&format!("shift-english-miss-{attempt}"))
-            .await;
-    }
-    panic!("the interface did not switch to English");
-}
-
 /// The ticket detail's state, once it is `want`.
 async fn ticket_state(app: &App, want: &str) {
     app.wait_attr(&by_testid("ticket-detail"), "data-state", want, |s| {
@@ -421,7 +382,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         );
 
         // 8. The same screens in English.
-        to_english(&app).await;
+        app.to_english().await;
         app.screenshot("shift-en-my-appeals").await;
         app.click("view-tickets").await;
         app.testid("tickets-panel").await;

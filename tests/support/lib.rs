@@ -295,6 +295,45 @@ impl App {
         }
     }
 
+    /// Switch the interface to English in Profile → Settings: again if a loaded machine lost
+    /// the choice (the dialog still opening, the select's change not yet taken), with a
+    /// screenshot of each miss. English is known by the appeals view's tab.
+    pub async fn to_english(&self) {
+        for attempt in 1..=3 {
+            if self
+                .client
+                .find(Locator::Css(&by_testid("profile-save")))
+                .await
+                .is_err()
+            {
+                self.click("profile-button").await;
+            }
+            self.testid("language-select")
+                .await
+                .select_by_value("en")
+                .await
+                .expect("English");
+            self.click("profile-save").await;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while std::time::Instant::now() < deadline {
+                let english = match self
+                    .client
+                    .find(Locator::Css(&by_testid("view-appeals")))
+                    .await
+                {
+                    Ok(view) => view.text().await.unwrap_or_default().contains("My appeals"),
+                    Err(_) => false,
+                };
+                if english {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            self.screenshot(&format!("english-miss-{attempt}")).await;
+        }
+        panic!("the interface did not switch to English");
+    }
+
     /// The attribute `name` of `id` once it is there (empty when it has none).
     pub async fn attr(&self, id: &str, name: &str) -> String {
         self.testid(id)

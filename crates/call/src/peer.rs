@@ -273,7 +273,15 @@ impl Call {
             },
             payload: opus,
         };
-        self.track.write_rtp(packet).await.map_err(transport)?;
+        if let Err(e) = self.track.write_rtp(packet).await {
+            // The call may have ended (hung up, transferred) while this packet was on its way
+            // to a transport that is closing: that is the end of the call, not a failure.
+            return Err(if self.shared.state().is_over() {
+                CallError::Over
+            } else {
+                transport(e)
+            });
+        }
         sender.seq = sender.seq.wrapping_add(1);
         sender.talking = true;
         Ok(Sent::Sent)
