@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use common::{Demo, SPECIALIST_PASSWORD, ended_in_log, speech, with_lead_in};
 use coturn::Coturn;
-use engine_side::{SpecialistSide, answer_in_engine, energy, from, write_wav};
+use engine_side::{SpecialistSide, TAP_SLACK_MS, answer_in_engine, energy, from, write_wav};
 use linedesk_call::{CallConfig, CandidateKind};
 use linedesk_demo::DEMO_SPECIALIST_LOGIN;
 use linedesk_domain::presence::PresenceStatus;
@@ -264,10 +264,12 @@ async fn widget_call(
         }
     };
     let after = |s: Vec<f32>| s.get(skip..).unwrap_or_default().to_vec();
+    // The tap of the page's microphone from TAP_SLACK_MS on: its delay is the path's minus the
+    // tap's lag, plus the slack.
     let to_engine = align(
-        &after(from(&page.said, start, side.started_ms)),
+        &after(from(&page.said, start, side.started_ms + TAP_SLACK_MS)),
         &after(side.heard.clone()),
-        Duration::from_secs(1),
+        Duration::from_secs(1) + Duration::from_millis(TAP_SLACK_MS as u64),
     )
     .expect("the engine heard the widget");
     let to_browser = align(
@@ -277,9 +279,13 @@ async fn widget_call(
     )
     .expect("the widget heard the engine");
     println!(
-        "widget call {} ({query:?}): browser -> engine {to_engine:?}; engine -> browser \
-         {to_browser:?}; page {done}; engine path {:?}\nspecialist: {}",
-        side.call, side.path, side.report
+        "widget call {} ({query:?}): browser -> engine {to_engine:?} (less {TAP_SLACK_MS} ms of \
+         slack: {:.1} ms); engine -> browser {to_browser:?}; page {done}; engine path {:?}\n\
+         specialist: {}",
+        side.call,
+        to_engine.delay.as_secs_f64() * 1000.0 - TAP_SLACK_MS,
+        side.path,
+        side.report
     );
     assert!(
         to_engine.segment_correlation > 0.6,

@@ -53,7 +53,14 @@ pub struct LineLink {
     /// Makes this link's idempotency keys its own: a second link of the same account (the same
     /// client signing in again) must not have its actions taken for the first one's resends.
     key_prefix: String,
+    /// Live events that came while [`LineLink::submit`] waited for its Ack, oldest first:
+    /// the next [`LineLink::event`]/[`LineLink::event_within`] reads them before the socket
+    /// (a call's end can arrive before the Ack of the hang-up that caused it).
+    held: std::collections::VecDeque<Event>,
 }
+
+/// At most this many events are held during one submit's wait (the oldest go first).
+const MAX_HELD: usize = 4096;
 
 impl LineLink {
     /// Sign in to `server` and subscribe to `line` from now on. `server` is read as the app
@@ -148,6 +155,7 @@ impl LineLink {
             remote_signals: Some(remote_signals),
             unreadable: Some(unreadable),
             next_key: 0,
+            held: std::collections::VecDeque::new(),
             key_prefix: {
                 let since = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -215,7 +223,13 @@ impl LineLink {
         })?;
         loop {
             match self.frame().await? {
-                ServerFrame::Event { .. } | ServerFrame::CaughtUp { .. } => continue,
+                ServerFrame::Event { event, .. } => {
+                    if self.held.len() == MAX_HELD {
+                        self.held.pop_front();
+                    }
+                    self.held.push_back(event);
+                }
+                ServerFrame::CaughtUp { .. } => continue,
                 ServerFrame::Ack { .. } => return Ok(key),
                 ServerFrame::Error { code, message, .. } => {
                     return Err(EngineError::Rejected { code, message });
@@ -225,11 +239,25 @@ impl LineLink {
         }
     }
 
+    /// The first held event `pick` accepts; the ones before it are skipped as the socket's
+    /// would be.
+    fn pick_held<T>(&mut self, pick: &mut impl FnMut(&Event) -> Option<T>) -> Option<T> {
+        while let Some(event) = self.held.pop_front() {
+            if let Some(found) = pick(&event) {
+                return Some(found);
+            }
+        }
+        None
+    }
+
     /// The next live event that `pick` accepts (others are skipped).
     pub async fn event<T>(
         &mut self,
         mut pick: impl FnMut(&Event) -> Option<T>,
     ) -> Result<T, EngineError> {
+        if let Some(found) = self.pick_held(&mut pick) {
+            return Ok(found);
+        }
         loop {
             if let ServerFrame::Event { event, .. } = self.frame().await?
                 && let Some(found) = pick(&event)
@@ -247,6 +275,9 @@ impl LineLink {
         within: Option<Duration>,
         mut pick: impl FnMut(&Event) -> Option<T>,
     ) -> Result<Option<T>, EngineError> {
+        if let Some(found) = self.pick_held(&mut pick) {
+            return Ok(Some(found));
+        }
         let deadline = within.map(|w| tokio::time::Instant::now() + w);
         loop {
             let frame = match deadline {

@@ -14,6 +14,13 @@ use linedesk_protocol::{Action, Event, Role, SignalPayload};
 
 pub const SAMPLES_PER_MS: f64 = 48.0;
 
+/// How much earlier than the page's tap of its own microphone the engine may hear a sound.
+/// The tap lags the track by WebAudio's latency, an unknown amount that is sometimes larger
+/// than the whole browser -> engine path (about 90 ms), which puts the engine's copy at a
+/// negative lag that a search from 0 cannot find (it then stops at its edge, 1-9 ms, with a
+/// low correlation). Align the tap from this much later and subtract it back.
+pub const TAP_SLACK_MS: f64 = 300.0;
+
 /// `samples` at 48 kHz mono as the 16-bit WAV Chromium's fake microphone reads.
 pub fn write_wav(path: &Path, samples: &[f32]) {
     linedesk_engine::wav::write(path, samples).expect("wav");
