@@ -93,13 +93,18 @@ async fn a_real_call_is_answered_muted_and_hung_up_from_the_headset() {
         .expect("client-5 signs in");
     let mut plan = CallPlan::new(tone(), Duration::from_secs(60));
     plan.hang_up = false;
-    let client = tokio::spawn(async move { phone.call_line(plan).await });
+    let mut client = tokio::spawn(async move { phone.call_line(plan).await });
 
-    // The call rings in the app and on the headset.
-    wait_until("ringing", Duration::from_secs(60), || {
-        calls.view().state == "ringing_in"
-    })
-    .await;
+    // The call rings in the app and on the headset (a client that gave up first says why).
+    tokio::select! {
+        () = wait_until("ringing", Duration::from_secs(60), || {
+            calls.view().state == "ringing_in"
+        }) => {}
+        outcome = &mut client => panic!(
+            "the client's call ended before the app rang: {outcome:?}; the app's call: {:?}",
+            calls.view().state
+        ),
+    }
     wait_until("the ring LED", Duration::from_secs(5), || {
         led(&headset, LED_RING) == Some(1)
     })
