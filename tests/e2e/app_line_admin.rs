@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use linedesk_e2e::{App, Desktop, by_testid};
+use linedesk_e2e::{Desktop, by_testid};
 use linedesk_protocol::{Action, Event};
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::{Applied, Storage, Subject};
@@ -26,13 +26,6 @@ const REPLY_TEXT: &str = "Высылаю прайс-лист на сопрово
 
 fn now_ms() -> i64 {
     linedesk_server::app::now_ms()
-}
-
-/// Replace the text of the first `id` field with `text`.
-async fn retype(app: &App, id: &str, text: &str) {
-    let field = app.testid(id).await;
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,7 +94,7 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         .await;
 
         // A typo in the calendar: the server's parser names the item next to the field.
-        retype(&app, "level-calendar", BAD).await;
+        app.retype("level-calendar", BAD).await;
         app.wait_attr(
             &by_testid("level-calendar-problem"),
             "data-rule",
@@ -125,7 +118,7 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         app.screenshot("admin-sla-error-ru").await;
 
         // Fixed: the preview is the domain's deadline for an appeal opened at the server's now.
-        retype(&app, "level-calendar", GOOD).await;
+        app.retype("level-calendar", GOOD).await;
         app.testid("level-preview").await;
         let now: i64 = app.attr("level-preview", "data-now-ms").await.parse().expect("now");
         let due: i64 = app.attr("level-preview", "data-reaction-due-ms")
@@ -159,8 +152,8 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         app.click("admin-tab-replies").await;
         app.testid("admin-replies").await;
         app.click("admin-reply-add").await;
-        retype(&app, "admin-reply-title", REPLY_TITLE).await;
-        retype(&app, "admin-reply-text", REPLY_TEXT).await;
+        app.retype("admin-reply-title", REPLY_TITLE).await;
+        app.retype("admin-reply-text", REPLY_TEXT).await;
         app.testid("admin-reply-file-input")
             .await
             .send_keys(&price.display().to_string())
@@ -280,19 +273,19 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         app.click("admin-tab-clients").await;
         app.testid("admin-clients").await;
         app.click("admin-client-add").await;
-        retype(&app, "admin-card-name", "Соколова Ирина").await;
-        retype(&app, "admin-card-inn", "7707083890").await;
-        retype(&app, "admin-card-company_reg", "800123456").await;
-        retype(&app, "admin-card-its_contract", "ИТС ПРОФ до 2027-12-31").await;
-        retype(&app, "admin-card-birth_date", "1985-04-12").await;
-        retype(&app, "admin-card-responsible", "Смирнова Анна Сергеевна").await;
+        app.retype("admin-card-name", "Соколова Ирина").await;
+        app.retype("admin-card-inn", "7707083890").await;
+        app.retype("admin-card-company_reg", "800123456").await;
+        app.retype("admin-card-its_contract", "ИТС ПРОФ до 2027-12-31").await;
+        app.retype("admin-card-birth_date", "1985-04-12").await;
+        app.retype("admin-card-responsible", "Смирнова Анна Сергеевна").await;
         app.click("admin-client-save").await;
         app.wait_texts(&by_testid("admin-card-problem"), "the INN's rule", |t| {
             t.first().is_some_and(|s| s.contains("ИНН"))
         })
         .await;
         app.screenshot("admin-client-error-ru").await;
-        retype(&app, "admin-card-inn", "7707083893").await;
+        app.retype("admin-card-inn", "7707083893").await;
         app.click("admin-client-save").await;
         app.testid("admin-client-saved").await;
         let (_, card) = storage
@@ -308,7 +301,7 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
 
         // T2: a new ticket queue.
         app.click("admin-tab-queues").await;
-        retype(&app, "admin-queue-name", "Вторая линия").await;
+        app.retype("admin-queue-name", "Вторая линия").await;
         app.click("admin-queue-add").await;
         app.wait_texts(&by_testid("admin-queue"), "the new queue", |t| {
             t.iter().any(|q| q == "Вторая линия")
@@ -327,13 +320,13 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         app.click("view-admin").await;
         app.click("admin-tab-sla").await;
         app.testid("admin-sla").await;
-        retype(&app, "level-calendar", BAD).await;
+        app.retype("level-calendar", BAD).await;
         app.wait_texts(&by_testid("level-calendar-problem"), "English", |t| {
             t.first().is_some_and(|s| s.contains("mistake"))
         })
         .await;
         app.screenshot("admin-sla-error-en").await;
-        retype(&app, "level-calendar", GOOD).await;
+        app.retype("level-calendar", GOOD).await;
         app.wait_texts(&by_testid("level-preview"), "English preview", |t| {
             t.first().is_some_and(|s| s.contains("opened now"))
         })

@@ -50,15 +50,6 @@ async fn wait_event<T>(sim: &mut SimClient, what: &str, pick: impl Fn(&Event) ->
     }
 }
 
-async fn type_into(app: &App, id: &str, text: &str) {
-    let field = app.testid(id).await;
-    field.clear().await.expect("clear");
-    field
-        .send_keys(text)
-        .await
-        .unwrap_or_else(|e| panic!("type into {id}: {e}"));
-}
-
 /// The ticket detail's state, once it is `want`.
 async fn ticket_state(app: &App, want: &str) {
     app.wait_attr(&by_testid("ticket-detail"), "data-state", want, |s| {
@@ -191,7 +182,7 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
             .select_by_value(&colleague.id.to_string())
             .await
             .expect("choose the colleague");
-        type_into(&app, "appeal-transfer-reason", TRANSFER_REASON).await;
+        app.retype("appeal-transfer-reason", TRANSFER_REASON).await;
         app.screenshot("shift-3-transfer").await;
         app.click("appeal-transfer").await;
         let colleague_id = colleague.id;
@@ -255,13 +246,9 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
 
         // 4. A ticket from the chat, dispatched to a queue (Save would only keep it in the folder).
         app.click("ticket-create-toggle").await;
-        type_into(&app, "ticket-subject", "Ошибка отчётности").await;
-        type_into(
-            &app,
-            "ticket-text",
-            "После обновления не проходит обмен с банком",
-        )
-        .await;
+        app.retype("ticket-subject", "Ошибка отчётности").await;
+        app.retype("ticket-text", "После обновления не проходит обмен с банком")
+            .await;
         app.click("ticket-create").await;
         let (ticket, number) = wait_event(&mut colleague, "the new ticket", |e| match e {
             Event::TicketCreated { ticket, number, .. } => Some((*ticket, number.to_string())),
@@ -317,7 +304,8 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
 
         // 6. The creator fixes it: closes it and registers a new one in the right category.
         app.click("ticket-recreate").await;
-        type_into(&app, "ticket-recreate-subject", "Обмен с банком").await;
+        app.retype("ticket-recreate-subject", "Обмен с банком")
+            .await;
         app.click("ticket-recreate-confirm").await;
         ticket_state(&app, "closed").await;
         let fresh = wait_event(&mut colleague, "the new ticket", |e| match e {

@@ -334,6 +334,16 @@ impl App {
         panic!("the interface did not switch to English");
     }
 
+    /// Replace the text of the field `id` with `text`.
+    pub async fn retype(&self, id: &str, text: &str) {
+        let field = self.testid(id).await;
+        field.clear().await.expect("clear");
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {id}: {e}"));
+    }
+
     /// The attribute `name` of `id` once it is there (empty when it has none).
     pub async fn attr(&self, id: &str, name: &str) -> String {
         self.testid(id)
