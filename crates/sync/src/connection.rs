@@ -370,6 +370,7 @@ async fn connected(
         changes,
         incoming,
         live_lines: Mutex::new(HashSet::new()),
+        ringing_in_replay: Mutex::new(Vec::new()),
         unreadable,
         heard: Mutex::new(tokio::time::Instant::now()),
         refused,

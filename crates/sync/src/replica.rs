@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard};
 
-use linedesk_protocol::{ErrorCode, Event, ServerFrame};
+use linedesk_protocol::{ErrorCode, Event, Role, ServerFrame};
 use linedesk_store::Store;
 use linedesk_store::replica::RemoteChange;
 use tokio::sync::{broadcast, watch};
@@ -16,6 +16,12 @@ use crate::unreadable::{Unreadable, UnreadableFrame};
 
 pub(crate) fn lock_set(set: &Mutex<HashSet<u64>>) -> MutexGuard<'_, HashSet<u64>> {
     set.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn lock_ringing(ringing: &Mutex<Vec<(u64, Event)>>) -> MutexGuard<'_, Vec<(u64, Event)>> {
+    ringing
+        .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -38,6 +44,10 @@ pub(crate) struct Replica<'a> {
     pub incoming: &'a broadcast::Sender<Incoming>,
     /// Lines whose replay reached the present: their call events are news.
     pub live_lines: Mutex<HashSet<u64>>,
+    /// Clients' calls that rang during a line's replay and had not been answered or ended by
+    /// its last event: still ringing, so they are news when the line catches up (a specialist
+    /// who signs in or reconnects while a client's call rings the line hears it ring).
+    pub ringing_in_replay: Mutex<Vec<(u64, Event)>>,
     /// Where frames this app cannot read are reported.
     pub unreadable: &'a watch::Sender<Unreadable>,
     /// When the server was last heard from (any frame): the keepalive's clock.
@@ -115,6 +125,31 @@ impl Replica<'_> {
         Ok(())
     }
 
+    /// Keep track of the clients' calls of a line's replay: a ringing one is remembered until
+    /// it is answered or ends.
+    fn follow_replayed_call(&self, line: u64, event: &Event) {
+        let mut ringing = lock_ringing(&self.ringing_in_replay);
+        match *event {
+            Event::CallRinging {
+                from: Role::Client, ..
+            } => ringing.push((line, event.clone())),
+            Event::CallConnected { call, .. } | Event::CallEnded { call, .. } => {
+                ringing.retain(
+                    |(_, e)| !matches!(e, Event::CallRinging { call: c, .. } if *c == call),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// The calls of `line`'s replay that still ring, taken out.
+    fn still_ringing(&self, line: u64) -> Vec<Event> {
+        let mut ringing = lock_ringing(&self.ringing_in_replay);
+        let (of_line, rest): (Vec<_>, Vec<_>) = ringing.drain(..).partition(|(l, _)| *l == line);
+        *ringing = rest;
+        of_line.into_iter().map(|(_, e)| e).collect()
+    }
+
     /// Handle a frame that is not a reply: returns it back when it is one.
     pub fn absorb(&self, frame: ServerFrame) -> Result<Option<ServerFrame>, SyncError> {
         match frame {
@@ -124,9 +159,11 @@ impl Replica<'_> {
                 at_ms,
                 event,
             } => {
-                let news = (self.incoming.receiver_count() > 0
-                    && lock_set(&self.live_lines).contains(&line))
-                .then(|| event.clone());
+                let live = lock_set(&self.live_lines).contains(&line);
+                if !live {
+                    self.follow_replayed_call(line, &event);
+                }
+                let news = (live && self.incoming.receiver_count() > 0).then(|| event.clone());
                 self.apply(line, seq, at_ms, event)?;
                 if let Some(event) = news {
                     let _ = self.incoming.send(Incoming::Event {
@@ -139,6 +176,13 @@ impl Replica<'_> {
             }
             ServerFrame::CaughtUp { line, .. } => {
                 lock_set(&self.live_lines).insert(line);
+                for event in self.still_ringing(line) {
+                    let _ = self.incoming.send(Incoming::Event {
+                        line,
+                        event,
+                        me: self.me,
+                    });
+                }
                 Ok(None)
             }
             ServerFrame::Signal {
