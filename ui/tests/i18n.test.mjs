@@ -1,7 +1,7 @@
 // Every key exists in both languages, and every IPC error code and presence status has a string.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 const load = (name) => JSON.parse(readFileSync(new URL(`../src/i18n/${name}.json`, import.meta.url)));
 const ru = load("ru");
@@ -68,4 +68,39 @@ test("every rule code of the domain (appeals, tickets, routing, call transfer) h
     assert.ok(ru[`rule.${code}`], `ru lacks rule.${code}`);
     assert.ok(en[`rule.${code}`], `en lacks rule.${code}`);
   }
+});
+
+// Every `.rs` file under `dir` (relative to the repository root), recursively.
+function rustSources(dir) {
+  const root = new URL(`../../${dir}/`, import.meta.url);
+  return readdirSync(root, { recursive: true })
+    .filter((f) => f.endsWith(".rs"))
+    .map((f) => readFileSync(new URL(f, root), "utf8"));
+}
+
+test("every rule code the domain and the line's rules can send has a translation", () => {
+  // A rule code is what a refusal carries to the app (`rule` of the error): the domain's
+  // `code()` arms and bodies, and the line crate's `RULE_*` constants. A new one fails here
+  // until both languages have its `rule.<code>` string.
+  const codes = new Set();
+  for (const source of rustSources("crates/domain/src")) {
+    for (const m of source.matchAll(/(?:=>|&'static str \{)\s*"([a-z_]+\.[a-z_]+)"/g)) codes.add(m[1]);
+  }
+  for (const source of rustSources("crates/line/src")) {
+    for (const m of source.matchAll(/const RULE_[A-Z_]+: &str = "([a-z_]+\.[a-z_]+)"/g)) codes.add(m[1]);
+  }
+  assert.ok(codes.size >= 60, `only ${codes.size} codes found`);
+  const missing = [...codes].filter((c) => !ru[`rule.${c}`] || !en[`rule.${c}`]);
+  assert.deepEqual(missing, [], "rule codes without both translations");
+});
+
+test("every kind of queued action has a name, for the refusal banner", () => {
+  // The kinds the sync turns back into wire actions (`"kind" => Action::...`).
+  const kinds = new Set();
+  for (const source of rustSources("crates/sync/src")) {
+    for (const m of source.matchAll(/^\s*"([a-z_]+\.[a-z_]+)"\s*=>/gm)) kinds.add(m[1]);
+  }
+  assert.ok(kinds.size >= 15, `only ${kinds.size} kinds found`);
+  const missing = [...kinds].filter((k) => !ru[`action.${k}`] || !en[`action.${k}`]);
+  assert.deepEqual(missing, [], "action kinds without both translations");
 });

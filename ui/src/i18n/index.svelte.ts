@@ -2,6 +2,7 @@
 // Russian is the default; the choice is kept in the local store's settings.
 import ru from "./ru.json";
 import en from "./en.json";
+import { formatBytes } from "../lib/byteSize";
 
 export type Lang = "ru" | "en";
 type Dict = Record<string, string>;
@@ -33,4 +34,9 @@ export function formatTime(ms: number): string {
     dateStyle: "short",
     timeStyle: "short",
   }).format(new Date(ms));
+}
+
+/** A file's size in the current language, e.g. "1,5 МБ" / "1.5 MB". */
+export function formatSize(bytes: number): string {
+  return formatBytes(bytes, locale.lang);
 }
