@@ -335,6 +335,9 @@ pub struct RefusedAction {
     /// The line's rule that refused it (`ticket.illegal_transition`...), when the server said:
     /// the UI shows `rule.<code>` instead of the server's English reason.
     pub rule: Option<String>,
+    /// The wire's error code (`forbidden`, `conflict`, ...), when the sync saw the refusal:
+    /// without a rule the UI shows `refusal.<code>`, never the server's English text.
+    pub code: Option<String>,
 }
 
 #[tauri::command]
@@ -349,6 +352,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
                 kind,
                 reason,
                 rule: None,
+                code: None,
             });
         (store.outbox_pending_count()?, failure)
     };
@@ -374,6 +378,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncState>
             && refusal.outbox_id == failure.id
         {
             failure.rule = refusal.rule.clone();
+            failure.code = Some(linedesk_protocol::wire_code(refusal.code));
         }
         failure
     });
@@ -582,7 +587,7 @@ pub async fn list_tickets(
     Ok(state.store()?.tickets_of(line_id, client_id)?)
 }
 
-/// The notices of this run newer than `after` (the header's bell), oldest first.
+/// The kept notices newer than `after` (the header's bell, kept across restarts), oldest first.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_notices(

@@ -25,6 +25,7 @@ pub mod line_admin;
 pub mod line_admin_clients;
 pub mod line_admin_knowledge;
 mod line_http;
+pub mod notice_log;
 pub mod notices;
 pub mod recording;
 pub mod recording_aside;

@@ -7,7 +7,6 @@
 //! notice on the desktop and keeps it in the app's [`NoticeLog`] (the header's bell), so a notice
 //! reaches the specialist even where the desktop has no notification service.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use linedesk_protocol::{Event, Role};
@@ -16,6 +15,7 @@ use linedesk_sync::Incoming;
 use tauri::{AppHandle, Manager};
 use tokio::sync::broadcast;
 
+pub use crate::notice_log::{NoticeLog, NoticeRow};
 use crate::state::lock;
 
 /// What a notice is about: each kind has its own switch in the settings.
@@ -30,6 +30,30 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
+    pub(crate) const ALL: [NoticeKind; 5] = [
+        NoticeKind::Appeal,
+        NoticeKind::Message,
+        NoticeKind::Call,
+        NoticeKind::Sla,
+        NoticeKind::Favourite,
+    ];
+
+    /// The kind's stable code, as the store keeps it (the same as on the IPC boundary).
+    pub fn code(self) -> &'static str {
+        match self {
+            NoticeKind::Appeal => "appeal",
+            NoticeKind::Message => "message",
+            NoticeKind::Call => "call",
+            NoticeKind::Sla => "sla",
+            NoticeKind::Favourite => "favourite",
+        }
+    }
+
+    /// The kind of a stored code; `None` for one this version does not know.
+    pub fn from_code(code: &str) -> Option<NoticeKind> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
     /// Whether the notice also sounds a short chime (a call has its own ringtone).
     pub fn chimes(self) -> bool {
         !matches!(self, NoticeKind::Call)
@@ -56,55 +80,6 @@ pub struct Notice {
     pub client: u64,
     pub title: String,
     pub body: String,
-}
-
-/// A notice as the header's bell lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct NoticeRow {
-    /// Grows by one per notice since the app started.
-    pub id: u32,
-    pub at_ms: i64,
-    pub kind: NoticeKind,
-    pub line: i64,
-    pub client: i64,
-    pub title: String,
-    pub body: String,
-}
-
-/// The latest notices of this run, newest last.
-#[derive(Debug, Default)]
-pub struct NoticeLog {
-    rows: VecDeque<NoticeRow>,
-    next: u32,
-}
-
-/// Notices the bell keeps.
-const LOG_SIZE: usize = 50;
-
-impl NoticeLog {
-    pub fn push(&mut self, notice: &Notice, line: u64, at_ms: i64) -> NoticeRow {
-        self.next += 1;
-        let row = NoticeRow {
-            id: self.next,
-            at_ms,
-            kind: notice.kind,
-            line: i64::try_from(line).unwrap_or(i64::MAX),
-            client: i64::try_from(notice.client).unwrap_or(i64::MAX),
-            title: notice.title.clone(),
-            body: notice.body.clone(),
-        };
-        if self.rows.len() == LOG_SIZE {
-            self.rows.pop_front();
-        }
-        self.rows.push_back(row.clone());
-        row
-    }
-
-    /// The kept notices newer than `after`, oldest first.
-    pub fn since(&self, after: u32) -> Vec<NoticeRow> {
-        self.rows.iter().filter(|r| r.id > after).cloned().collect()
-    }
 }
 
 /// Longest message text shown in a notification, in characters.
@@ -495,7 +470,7 @@ mod tests {
     }
 
     #[test]
-    fn each_kind_has_its_own_switch_and_the_log_keeps_the_latest() {
+    fn each_kind_has_its_own_switch() {
         let mut settings = linedesk_store::Settings::default();
         assert!(NoticeKind::Sla.allowed(&settings));
         settings.notify_sla = false;
@@ -503,21 +478,5 @@ mod tests {
         assert!(NoticeKind::Call.allowed(&settings));
         settings.notifications = false;
         assert!(!NoticeKind::Call.allowed(&settings), "all of them off");
-
-        let mut log = NoticeLog::default();
-        let notice = Notice {
-            kind: NoticeKind::Message,
-            client: 4,
-            title: "Клиент 4".into(),
-            body: "Здравствуйте".into(),
-        };
-        for _ in 0..LOG_SIZE + 5 {
-            log.push(&notice, 1, 1_000);
-        }
-        let all = log.since(0);
-        assert_eq!(all.len(), LOG_SIZE);
-        assert_eq!(all.first().map(|r| r.id), Some(6), "the oldest went");
-        assert_eq!(log.since(54).len(), 1);
-        assert!(log.since(55).is_empty());
     }
 }

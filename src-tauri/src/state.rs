@@ -28,7 +28,7 @@ pub struct AppState {
     remote: Option<Arc<Remote>>,
     /// P2: automatic Away.
     pub away: Arc<Mutex<AwayTracker>>,
-    /// The notices of this run, for the header's bell.
+    /// The header bell's notices (kept in the store across restarts).
     pub notices: Arc<Mutex<NoticeLog>>,
     /// Wakes the file upload loop when a file is queued.
     uploads: Arc<tokio::sync::Notify>,
@@ -56,7 +56,10 @@ impl AppState {
         if let Err(why) = &line {
             eprintln!("linedesk: working offline: {why}");
         }
-        let notices: Arc<Mutex<NoticeLog>> = Arc::default();
+        let notices = Arc::new(Mutex::new(match &store {
+            Ok(store) => NoticeLog::kept_in(store.clone()),
+            Err(_) => NoticeLog::default(),
+        }));
         let calls = match (&line, &store) {
             (Ok(l), Ok(store)) => Some(Calls::new(
                 l.sync.clone(),

@@ -275,6 +275,22 @@ async fn a_shift_from_the_first_message_to_a_fixed_ticket() {
         app.click("ticket-dispatch").await;
         app.click("ticket-dispatch-confirm").await;
         ticket_state(&app, "open_dispatch").await;
+        // Seed 004: the number told to the client, in their chat.
+        app.click("ticket-give-number").await;
+        app.testid("ticket-number-given").await;
+        let told = number.clone();
+        let given = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match client.next_seen(Duration::from_secs(30)).await {
+                    Ok(Seen::Answer { text, .. }) if text.contains(told.as_str()) => return text,
+                    Ok(_) => {}
+                    Err(err) => panic!("the client never got the ticket's number: {err}"),
+                }
+            }
+        })
+        .await
+        .expect("the ticket's number reaches the client");
+        assert_eq!(given, format!("Номер вашей заявки: {number}"));
 
         // 5. The colleague takes it and returns it as wrongly created.
         wait_event(&mut colleague, "the dispatch", |e| match e {

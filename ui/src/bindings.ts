@@ -121,7 +121,7 @@ export const commands = {
 	signIn: (login: string, password: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("sign_in", { login, password })),
 	/**  One client's row of the list, to open their chat from a notice, an appeal or a ticket. */
 	clientRow: (lineId: number, clientId: number) => typedError<ClientRow_Serialize, CommandError_Serialize>(__TAURI_INVOKE("client_row", { lineId, clientId })),
-	/**  The notices of this run newer than `after` (the header's bell), oldest first. */
+	/**  The kept notices newer than `after` (the header's bell, kept across restarts), oldest first. */
 	listNotices: (after: number) => typedError<NoticeRow[], CommandError_Serialize>(__TAURI_INVOKE("list_notices", { after })),
 	/**  A4: finish the client's open appeal (this specialist's) with a result. */
 	finishAppeal: (lineId: number, clientId: number, result: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("finish_appeal", { lineId, clientId, result })),
@@ -1511,7 +1511,7 @@ export type NoticeKind = "appeal" | "message" | "call" | "sla" | "favourite";
 
 /**  A notice as the header's bell lists it. */
 export type NoticeRow = {
-	/**  Grows by one per notice since the app started. */
+	/**  Grows by one per notice, across restarts. */
 	id: number,
 	atMs: number,
 	kind: NoticeKind,
@@ -1774,6 +1774,11 @@ export type RefusedAction_Deserialize = {
 	 *  the UI shows `rule.<code>` instead of the server's English reason.
 	 */
 	rule?: string | null,
+	/**
+	 *  The wire's error code (`forbidden`, `conflict`, ...), when the sync saw the refusal:
+	 *  without a rule the UI shows `refusal.<code>`, never the server's English text.
+	 */
+	code?: string | null,
 };
 
 export type RefusedAction_Serialize = {
@@ -1787,6 +1792,11 @@ export type RefusedAction_Serialize = {
 	 *  the UI shows `rule.<code>` instead of the server's English reason.
 	 */
 	rule: string | null,
+	/**
+	 *  The wire's error code (`forbidden`, `conflict`, ...), when the sync saw the refusal:
+	 *  without a rule the UI shows `refusal.<code>`, never the server's English text.
+	 */
+	code: string | null,
 };
 
 /**  What the page draws next. */

@@ -104,3 +104,16 @@ test("every kind of queued action has a name, for the refusal banner", () => {
   const missing = [...kinds].filter((k) => !ru[`action.${k}`] || !en[`action.${k}`]);
   assert.deepEqual(missing, [], "action kinds without both translations");
 });
+
+test("every error code of the wire has a refusal string", () => {
+  // `ErrorCode` of crates/protocol: its variants, snake_cased as serde sends them.
+  const source = readFileSync(new URL("../../crates/protocol/src/lib.rs", import.meta.url), "utf8");
+  const body = source.match(/pub enum ErrorCode \{([\s\S]*?)\n\}/);
+  assert.ok(body, "ErrorCode is not in crates/protocol/src/lib.rs");
+  const codes = [...body[1].replace(/\/\/\/.*$/gm, "").matchAll(/^\s*([A-Z][A-Za-z]+),/gm)].map((m) =>
+    m[1].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase(),
+  );
+  assert.ok(codes.length >= 13, `only ${codes.length} codes found`);
+  const missing = codes.filter((c) => !ru[`refusal.${c}`] || !en[`refusal.${c}`]);
+  assert.deepEqual(missing, [], "wire error codes without both refusal strings");
+});

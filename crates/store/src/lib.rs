@@ -31,6 +31,7 @@ pub mod call_quality;
 mod chat;
 mod clients;
 pub mod files;
+pub mod notices;
 mod outbox;
 mod presence;
 mod profile;

@@ -102,6 +102,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0020_quick_reply_files",
         sql: include_str!("../../../migrations/0020_quick_reply_files.sql"),
     },
+    Migration {
+        version: 25,
+        name: "0025_notices",
+        sql: include_str!("../../../migrations/0025_notices.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {
