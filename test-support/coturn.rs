@@ -20,6 +20,31 @@ pub struct Coturn {
     pub log: std::path::PathBuf,
 }
 
+/// A port in 20000-32000 where UDP and TCP both bind now, starting from a place that
+/// differs per process and call so parallel tests rarely try the same ones.
+fn free_listener_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    let seed = std::process::id()
+        .wrapping_mul(7919)
+        .wrapping_add(CALLS.fetch_add(1, Ordering::Relaxed).wrapping_mul(997))
+        .wrapping_add(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos()),
+        );
+    // Steps of 401 keep each candidate's relay range clear of the one before.
+    const SLOTS: u32 = (32_000 - 20_000) / 401;
+    (0..SLOTS)
+        .map(|i| 20_000 + ((seed.wrapping_add(i)) % SLOTS) * 401)
+        .filter_map(|p| u16::try_from(p).ok())
+        .find(|&p| {
+            UdpSocket::bind(("127.0.0.1", p)).is_ok()
+                && std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()
+        })
+        .expect("a free port for coturn in 20000-32000")
+}
+
 impl Coturn {
     /// `turn:127.0.0.1:PORT?transport=udp`.
     pub fn url(&self) -> String {
@@ -35,16 +60,11 @@ impl Coturn {
     /// Start coturn in `dir` with `secret` as its `static-auth-secret`; returns once it
     /// answers a STUN binding request.
     pub fn start(dir: &Path, secret: &str) -> Coturn {
-        // A free UDP port for the listener; the relay ports follow it.
-        let port = UdpSocket::bind("127.0.0.1:0")
-            .and_then(|s| s.local_addr())
-            .expect("a free port")
-            .port();
-        let (min, max) = if port < 65_000 {
-            (port + 1, port + 400)
-        } else {
-            (port - 400, port - 1)
-        };
+        // A port free for UDP and TCP below Linux's ephemeral range (32768-60999), the relay
+        // ports after it: a port the kernel hands out to outgoing connections could be taken
+        // by another test's socket while coturn is stopped, and its restart could not listen.
+        let port = free_listener_port();
+        let (min, max) = (port + 1, port + 400);
         let log = dir.join("turnserver.log");
         let config = dir.join("turnserver.conf");
         std::fs::write(
