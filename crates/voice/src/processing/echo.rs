@@ -288,6 +288,8 @@ struct EchoPresence {
     /// Smoothed energies of the microphone and the linear filter's output.
     mic: f32,
     linear: f32,
+    /// Blocks that counted (the far end talking, the microphone not quiet).
+    evidence: u32,
     found: bool,
     /// The canceller's share of the output, 0 to 1.
     weight: f32,
@@ -308,7 +310,11 @@ impl EchoPresence {
             let keep = (-1.0 / (PRESENCE_SECONDS * BLOCKS_PER_SECOND)).exp();
             self.mic = keep * self.mic + (1.0 - keep) * mic_power;
             self.linear = keep * self.linear + (1.0 - keep) * mean_square(linear);
-            if self.mic > ECHO_FOUND_RATIO * self.linear {
+            // Not on a few blocks: at least the averaging time's worth of evidence.
+            self.evidence = self.evidence.saturating_add(1);
+            if self.evidence as f32 >= PRESENCE_SECONDS * BLOCKS_PER_SECOND
+                && self.mic > ECHO_FOUND_RATIO * self.linear
+            {
                 self.found = true;
             }
         }
@@ -324,4 +330,87 @@ impl EchoPresence {
 
 fn mean_square(x: &[f32]) -> f32 {
     x.iter().map(|s| s * s).sum::<f32>() / x.len().max(1) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A block of `level` (mean square, 16-bit range): a constant of its root.
+    fn block(level: f32) -> Vec<f32> {
+        vec![level.sqrt(); 64]
+    }
+
+    fn fed(presence: &mut EchoPresence, blocks: usize, render: f32, mic: f32, linear: f32) {
+        for _ in 0..blocks {
+            presence.render(&block(render));
+            presence.capture(&block(mic), &block(linear));
+        }
+    }
+
+    #[test]
+    fn no_echo_is_found_while_the_linear_filter_removes_nothing() {
+        let mut p = EchoPresence::default();
+        // The far end talks, the microphone hears the near end only.
+        fed(&mut p, 2500, 1e7, 1e6, 0.9e6);
+        assert!(!p.found);
+        assert_eq!(p.weight, 0.0);
+    }
+
+    #[test]
+    fn an_echo_the_linear_filter_removes_is_found_and_the_output_crosses_over() {
+        let mut p = EchoPresence::default();
+        // 6 dB removed: found once the averaging time's worth of blocks (63) counted, then 25
+        // blocks of crossfade.
+        fed(&mut p, 62, 1e7, 1e6, 0.25e6);
+        assert!(!p.found);
+        fed(&mut p, 1, 1e7, 1e6, 0.25e6);
+        assert!(p.found);
+        assert!(p.weight > 0.0 && p.weight < 0.1, "{}", p.weight);
+        fed(&mut p, 24, 1e7, 1e6, 0.25e6);
+        assert_eq!(p.weight, 1.0);
+        // Found for the rest of the call, whatever comes.
+        fed(&mut p, 1000, 1e7, 1e6, 1e6);
+        assert!(p.found);
+    }
+
+    #[test]
+    fn nothing_counts_without_the_far_end_or_with_a_quiet_microphone() {
+        let mut p = EchoPresence::default();
+        // The far end silent (long enough for any echo to be over): no evidence.
+        fed(&mut p, 200, 0.0, 1e6, 0.0);
+        assert!(!p.found);
+        // The far end talking, the microphone below -70 dBFS: no evidence either.
+        fed(&mut p, 200, 1e7, 10.0, 0.0);
+        assert!(!p.found);
+    }
+
+    #[test]
+    fn with_an_echo_path_the_stage_finds_it_and_cancels() {
+        let mut stage = EchoStage::new();
+        let mut path = super::super::EchoPath::new(std::time::Duration::from_millis(50), -6.0, 3);
+        // Noise-like far end (a tone would not do: AEC3 treats it apart).
+        let mut seed = 7u64;
+        let mut noise = || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) as f32 / (1u64 << 31) as f32 - 0.5) * 0.2
+        };
+        let (mut echo_energy, mut out_energy) = (0.0f64, 0.0f64);
+        for i in 0..400 {
+            let far: [f32; FULL_BAND_SIZE] = std::array::from_fn(|_| noise());
+            let echo = path.feed(&far);
+            let mut mic: [f32; FULL_BAND_SIZE] = std::array::from_fn(|k| echo[k]);
+            stage.render(&far);
+            stage.capture(&mut mic);
+            if i >= 300 {
+                echo_energy += echo.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>();
+                out_energy += mic.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>();
+            }
+        }
+        assert!(stage.echo_found());
+        let erle = 10.0 * (echo_energy / out_energy.max(1e-20)).log10();
+        assert!(erle >= 20.0, "ERLE over 3-4 s: {erle:.1} dB");
+    }
 }
