@@ -1,5 +1,5 @@
 //! The microphone path's settings (echo cancellation, noise suppression, gain control): read
-//! and saved in the store's settings, noise suppression and gain control on by default, the echo canceller off (`linedesk_store::VoiceProcessing`); a change applies at once, to the
+//! and saved in the store's settings, every stage on by default (`linedesk_store::VoiceProcessing`); a change applies at once, to the
 //! call in progress too (from its next frame).
 
 use std::sync::Mutex;
@@ -49,18 +49,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_fresh_store_asks_for_noise_and_gain_and_a_saved_choice_is_what_the_engine_gets() {
+    fn a_fresh_store_asks_for_every_stage_and_a_saved_choice_is_what_the_engine_gets() {
         let store = Mutex::new(Store::open_in_memory().expect("store"));
         assert_eq!(
             stages(&store),
             Stages {
-                echo_cancellation: false,
+                echo_cancellation: true,
                 noise_suppression: true,
                 gain_control: true
             }
         );
         let choice = VoiceProcessing {
-            echo_cancellation: true,
+            echo_cancellation: false,
             noise_suppression: false,
             gain_control: true,
         };
@@ -68,7 +68,7 @@ mod tests {
         assert_eq!(
             stages(&store),
             Stages {
-                echo_cancellation: true,
+                echo_cancellation: false,
                 noise_suppression: false,
                 gain_control: true
             }

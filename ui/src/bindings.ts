@@ -2536,7 +2536,7 @@ export type UploadRow_Serialize = {
 	failedReason: string | null,
 };
 
-/**  Noise suppression and gain control on, the echo canceller off (see the module's doc). */
+/**  Every stage on by default (see the module's doc). */
 export type VoiceProcessing = {
 	/**  The client's voice coming back through the headset removed (AEC). */
 	echoCancellation: boolean,

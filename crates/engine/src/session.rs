@@ -94,8 +94,7 @@ pub struct SessionConfig {
     /// recovered at the next start.
     pub journal: Option<Journal>,
     /// The microphone path's stages at the start; see [`CallSession::set_processing`]. None
-    /// unless asked for: the app asks for what its settings say (noise suppression and gain
-    /// control on by default, the echo canceller off);
+    /// unless asked for: the app asks for what its settings say (every stage on by default);
     /// simulated parties whose microphone is a WAV file need none.
     pub processing: Stages,
 }

@@ -785,12 +785,12 @@ fn acknowledged_messages_become_sent_and_refused_actions_step_aside() {
 }
 
 #[test]
-fn voice_processing_has_noise_and_gain_on_until_switched_off_and_survives_a_restart() {
+fn voice_processing_has_every_stage_on_until_switched_off_and_survives_a_restart() {
     use linedesk_store::VoiceProcessing;
     let (_dir, path) = temp_db();
     let store = Store::open(&path).expect("open");
     let default = VoiceProcessing {
-        echo_cancellation: false,
+        echo_cancellation: true,
         noise_suppression: true,
         gain_control: true,
     };
@@ -802,8 +802,8 @@ fn voice_processing_has_noise_and_gain_on_until_switched_off_and_survives_a_rest
         gain_control: true,
     };
     let off = VoiceProcessing {
-        echo_cancellation: true,
-        noise_suppression: false,
+        echo_cancellation: false,
+        noise_suppression: true,
         gain_control: false,
     };
     assert_eq!(store.save_voice_processing(&off).expect("save"), off);

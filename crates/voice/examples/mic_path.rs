@@ -10,11 +10,14 @@
 //! ```
 //!
 //! Stages: any of `e` (echo canceller), `n` (noise suppression), `g` (gain control); `-`
-//! for none. BENCHMARKS.md has the figures.
+//! for none. With `DELAY_MS:LEVEL_DB` after the far end, the microphone also hears the far end
+//! through a simulated echo path ([`EchoPath`]: that delay, a room's tail, that level), so
+//! `out.raw` scored against the clean `talk.wav` is double talk over an echo.
+//! BENCHMARKS.md has the figures.
 
 use std::time::Duration;
 
-use linedesk_voice::processing::{MicProcessor, Stages, WebRtcProcessor};
+use linedesk_voice::processing::{EchoPath, MicProcessor, Stages, WebRtcProcessor};
 
 /// One engine frame: 20 ms at 48 kHz.
 const FRAME: usize = 960;
@@ -30,11 +33,20 @@ fn read(path: &str) -> Vec<f32> {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [near, out, stages, rest @ ..] = args.as_slice() else {
-        eprintln!("usage: mic_path NEAR.raw OUT.raw STAGES(e,n,g or -) [FAR.raw]");
+        eprintln!(
+            "usage: mic_path NEAR.raw OUT.raw STAGES(e,n,g or -) [FAR.raw [DELAY_MS:LEVEL_DB]]"
+        );
         std::process::exit(2);
     };
     let near = read(near);
     let far = rest.first().map(|p| read(p)).unwrap_or_default();
+    let mut echo = rest.get(1).map(|spec| {
+        let (delay, level) = spec
+            .split_once(':')
+            .and_then(|(d, l)| Some((d.parse::<u64>().ok()?, l.parse::<f64>().ok()?)))
+            .unwrap_or_else(|| panic!("{spec}: DELAY_MS:LEVEL_DB expected"));
+        EchoPath::new(Duration::from_millis(delay), level, delay)
+    });
     let stages = Stages {
         echo_cancellation: stages.contains('e'),
         noise_suppression: stages.contains('n'),
@@ -52,6 +64,11 @@ fn main() {
         }
         processor.analyze_render(&reference).expect("a whole frame");
         let mut frame = frame.to_vec();
+        if let Some(path) = &mut echo {
+            for (s, e) in frame.iter_mut().zip(path.feed(&reference)) {
+                *s += e;
+            }
+        }
         processor
             .process_capture(&mut frame)
             .expect("a whole frame");

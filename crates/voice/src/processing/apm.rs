@@ -3,12 +3,10 @@
 
 use std::time::Duration;
 
-use sonora::config::{
-    AdaptiveDigital, EchoCanceller, GainController2, MaxProcessingRate, Pipeline,
-    TransparentModeType,
-};
+use sonora::config::{AdaptiveDigital, GainController2};
 use sonora::{AudioProcessing, Config, StreamConfig};
 
+use super::echo::EchoStage;
 use super::noise::NoiseStage;
 use super::{CHUNK_SAMPLES, Estimates, MicProcessor, Stages, chunks_of};
 use crate::VoiceError;
@@ -21,9 +19,10 @@ use crate::codec::SAMPLE_RATE;
 /// forces WebRTC's 80 Hz filter on with noise suppression (and with the echo canceller unless
 /// told not to), and that filter alone cost 1.3 WB-PESQ points of a clean male voice (see
 /// [`super::noise`]). So:
-/// - the echo canceller is an `AudioProcessing` with AEC3 only, its high-pass filter not
-///   enforced; the whole band is processed (48 kHz internally, as WebRTC does today; sonora's
-///   default of 32 kHz would cut everything above 16 kHz);
+/// - the echo canceller is [`EchoStage`]: AEC3's block processor on the same band split, the
+///   whole band processed (48 kHz, as WebRTC does today), with its own configuration (which
+///   `AudioProcessing` does not take), passing the microphone untouched until AEC3's linear
+///   filter shows there is an echo at all (a headset has none);
 /// - noise suppression is [`NoiseStage`] (the same suppressor on the same band split);
 /// - gain control is a second `AudioProcessing` with AGC2 only (adaptive digital gain and
 ///   limiter, [`gain_config`]): the operating system's microphone volume is left alone.
@@ -31,13 +30,11 @@ use crate::codec::SAMPLE_RATE;
 /// With every stage off, the audio is not touched and nothing is computed.
 pub struct WebRtcProcessor {
     stages: Stages,
-    echo: Option<AudioProcessing>,
+    echo: Option<EchoStage>,
     noise: Option<NoiseStage>,
     gain: Option<AudioProcessing>,
     /// A captured chunk as it came, the input of the in-place processing.
     scratch: [f32; CHUNK_SAMPLES],
-    /// The rendered chunk sonora hands back (unchanged; required by its API).
-    render_out: [f32; CHUNK_SAMPLES],
     stream_delay_ms: i32,
 }
 
@@ -60,24 +57,6 @@ fn processing(config: Config) -> AudioProcessing {
         .capture_config(stream())
         .render_config(stream())
         .build()
-}
-
-/// AEC3 alone, whole band, no high-pass filter.
-fn echo_config() -> Config {
-    Config {
-        pipeline: Pipeline {
-            maximum_internal_processing_rate: MaxProcessingRate::Rate48kHz,
-            ..Pipeline::default()
-        },
-        echo_canceller: Some(EchoCanceller {
-            enforce_high_pass_filtering: false,
-            // With no echo to find (a headset) AEC3 still suppresses the near end while the far
-            // end talks; the HMM classifier lets it go sooner than the legacy counter (the
-            // specialist starting 5 s into the client's speech: WB-PESQ 1.95 against 1.38).
-            transparent_mode: TransparentModeType::Hmm,
-        }),
-        ..Config::default()
-    }
 }
 
 /// AGC2 alone: adaptive digital gain and the limiter. Two of WebRTC's defaults changed:
@@ -107,7 +86,6 @@ impl WebRtcProcessor {
             noise: None,
             gain: None,
             scratch: [0.0; CHUNK_SAMPLES],
-            render_out: [0.0; CHUNK_SAMPLES],
             stream_delay_ms: 0,
         };
         p.set_stages(stages);
@@ -138,8 +116,9 @@ impl MicProcessor for WebRtcProcessor {
             return Ok(());
         };
         for chunk in far.chunks_exact(CHUNK_SAMPLES) {
-            echo.process_render_f32(&[chunk], &mut [&mut self.render_out[..]])
-                .map_err(apm_error)?;
+            if let Ok(chunk) = <&[f32; CHUNK_SAMPLES]>::try_from(chunk) {
+                echo.render(chunk);
+            }
         }
         Ok(())
     }
@@ -150,15 +129,14 @@ impl MicProcessor for WebRtcProcessor {
             return Ok(());
         }
         for chunk in near.chunks_exact_mut(CHUNK_SAMPLES) {
-            if let Some(echo) = &mut self.echo {
-                // Clamping to 0-500 ms is fine: the estimator searches around it anyway.
-                let _ = echo.set_stream_delay_ms(self.stream_delay_ms);
-                capture(echo, &mut self.scratch, chunk)?;
-            }
-            if let Some(noise) = &mut self.noise
-                && let Ok(chunk) = <&mut [f32; CHUNK_SAMPLES]>::try_from(&mut *chunk)
-            {
-                noise.process(chunk);
+            if let Ok(chunk) = <&mut [f32; CHUNK_SAMPLES]>::try_from(&mut *chunk) {
+                if let Some(echo) = &mut self.echo {
+                    echo.set_audio_buffer_delay(self.stream_delay_ms);
+                    echo.capture(chunk);
+                }
+                if let Some(noise) = &mut self.noise {
+                    noise.process(chunk);
+                }
             }
             if let Some(gain) = &mut self.gain {
                 capture(gain, &mut self.scratch, chunk)?;
@@ -180,9 +158,7 @@ impl MicProcessor for WebRtcProcessor {
                 _ => {}
             }
         }
-        switch(&mut self.echo, stages.echo_cancellation, || {
-            processing(echo_config())
-        });
+        switch(&mut self.echo, stages.echo_cancellation, EchoStage::new);
         switch(&mut self.noise, stages.noise_suppression, NoiseStage::new);
         switch(&mut self.gain, stages.gain_control, || {
             processing(gain_config())
@@ -198,14 +174,14 @@ impl MicProcessor for WebRtcProcessor {
         let Some(echo) = &self.echo else {
             return Estimates::default();
         };
-        let stats = echo.statistics();
+        let metrics = echo.metrics();
         Estimates {
-            erle_db: stats.echo_return_loss_enhancement,
-            erl_db: stats.echo_return_loss,
-            delay: stats
-                .delay_ms
-                .and_then(|ms| u64::try_from(ms).ok())
+            erle_db: Some(metrics.erle_db),
+            erl_db: Some(metrics.erl_db),
+            delay: u64::try_from(metrics.delay_ms)
+                .ok()
                 .map(Duration::from_millis),
+            echo_found: echo.echo_found(),
         }
     }
 }

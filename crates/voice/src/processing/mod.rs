@@ -10,7 +10,9 @@
 //! ```
 //!
 //! The echo canceller finds the delay between a reference frame and its echo itself (AEC3's
-//! delay estimator); [`MicProcessor::set_stream_delay`] tells it where to start looking (the
+//! delay estimator), and leaves the microphone untouched until it finds an echo at all
+//! (see `echo.rs`: with no echo, AEC3 alone would still cut into the specialist's voice while
+//! the client talks); [`MicProcessor::set_stream_delay`] tells it where to start looking (the
 //! playback and capture buffering the headset knows of). The reference must be analysed no
 //! later than its echo reaches the microphone: the engine hands it over when it writes the
 //! frame to the speaker, before the speaker plays it.
@@ -19,6 +21,7 @@
 //! a decaying tail, a level) and [`measure`] has what tests and the bench measure with.
 
 mod apm;
+mod echo;
 mod echo_path;
 pub mod measure;
 mod noise;
@@ -85,6 +88,9 @@ pub struct Estimates {
     pub erl_db: Option<f64>,
     /// The delay the canceller found between a reference frame and its echo.
     pub delay: Option<Duration>,
+    /// Whether the canceller found an echo in this call: until it does, the microphone goes
+    /// out as captured (a headset has none to remove).
+    pub echo_found: bool,
 }
 
 /// The microphone path's processor, fed 10 ms chunks (one or more per call).
