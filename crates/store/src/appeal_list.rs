@@ -17,9 +17,10 @@ pub enum AppealListStatus {
     Spam,
 }
 
-/// What [`Store::my_appeals`] lists; every field narrows, `None` does not.
+/// What [`Store::my_appeals`] lists; every field narrows, `None` does not. A field this
+/// version does not know is refused rather than ignored (the IPC boundary takes it as is).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AppealListFilter {
     pub status: Option<AppealListStatus>,
     /// Opened at or after (unix ms).
