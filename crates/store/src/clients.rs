@@ -239,19 +239,24 @@ impl Store {
     /// company name or INN has words starting with the words of `query`. Best matches first.
     pub fn search_clients(&self, line_id: i64, query: &str, limit: u32) -> Result<Vec<ClientRow>> {
         self.line_client_count(line_id)?;
-        let Some(fts) = folded_prefix_query(query) else {
+        let Some(fts) = crate::search_query::client_query(query) else {
             return Ok(Vec::new());
         };
+        // A surname first: names whose first word matches rank before the rest.
+        let surname = crate::search_query::surname_first(query);
         let sql = format!(
             "{ROW_SELECT}
              JOIN client_search s ON s.rowid = c.id
              WHERE lc.line_id = ?1 AND client_search MATCH ?2
-             ORDER BY s.rank, c.name COLLATE ru_ci, c.id
+             ORDER BY CASE WHEN ?4 IS NOT NULL AND s.rowid IN
+                          (SELECT rowid FROM client_search WHERE client_search MATCH ?4)
+                      THEN 0 ELSE 1 END,
+                      s.rank, c.name COLLATE ru_ci, c.id
              LIMIT ?3"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt
-            .query_map(rusqlite::params![line_id, fts, limit], client_row)?
+            .query_map(rusqlite::params![line_id, fts, limit, surname], client_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -38,6 +38,7 @@ mod profile;
 pub mod reference;
 pub mod remote_sessions;
 pub mod replica;
+pub mod search_query;
 mod settings;
 mod ticket_actions;
 pub mod tickets;

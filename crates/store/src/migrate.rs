@@ -107,6 +107,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0025_notices",
         sql: include_str!("../../../migrations/0025_notices.sql"),
     },
+    Migration {
+        version: 26,
+        name: "0026_client_search_numbers",
+        sql: include_str!("../../../migrations/0026_client_search_numbers.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

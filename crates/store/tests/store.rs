@@ -595,6 +595,84 @@ fn c4_search_by_inn_name_login_email_and_company() {
 }
 
 #[test]
+fn c4_numbers_are_found_however_typed_and_surnames_rank_first() {
+    let (_dir, store, line) = demo_store();
+    let find = |q: &str| store.search_clients(line, q, 50).expect("search");
+    let ivanova = ivanova(&store, line);
+    // The INN with spaces, dashes, an «ИНН» prefix (it found nothing typed with spaces).
+    for q in [
+        "770 123 4560",
+        "ИНН 7701234560",
+        "инн: 770-123-45-60",
+        "7701 2345 60",
+    ] {
+        assert!(
+            find(q).iter().any(|c| c.id == ivanova),
+            "INN typed as {q:?}"
+        );
+    }
+    // The phone as the card holds it (+7 9XX XXX-XX-XX), typed with 8, +7, or without the code.
+    let card = store.client_card(line, ivanova).expect("card");
+    let phone = card.phone.clone().expect("the demo client has a phone");
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(digits.len(), 11, "{phone}");
+    let local = &digits[1..];
+    for q in [
+        phone.clone(),
+        digits.clone(),
+        format!("8{local}"),
+        format!(
+            "8 ({}) {}-{}-{}",
+            &local[..3],
+            &local[3..6],
+            &local[6..8],
+            &local[8..]
+        ),
+        local.to_string(),
+        local[..6].to_string(),
+    ] {
+        assert!(
+            find(&q).iter().any(|c| c.id == ivanova),
+            "phone typed as {q:?}"
+        );
+    }
+    // The company's registration number, with dashes.
+    let reg = card
+        .company
+        .as_ref()
+        .and_then(|co| co.reg_number.clone())
+        .expect("the demo company has a registration number");
+    let dashed: String = reg
+        .chars()
+        .enumerate()
+        .flat_map(|(i, c)| (i > 0 && i % 3 == 0).then_some('-').into_iter().chain([c]))
+        .collect();
+    assert!(
+        find(&dashed).iter().any(|c| c.id == ivanova),
+        "registration number {dashed:?}"
+    );
+    // A surname before a patronymic with the same letters.
+    let by_surname = find("ивано");
+    let first_other = by_surname
+        .iter()
+        .position(|c| !c.name.to_lowercase().starts_with("ивано"))
+        .unwrap_or(by_surname.len());
+    assert!(
+        by_surname[first_other..]
+            .iter()
+            .all(|c| !c.name.to_lowercase().starts_with("ивано")),
+        "every surname match comes first: {:?}",
+        by_surname.iter().map(|c| &c.name).collect::<Vec<_>>()
+    );
+    assert!(first_other > 0, "some surnames match");
+    assert!(
+        by_surname.len() > first_other,
+        "and some patronymics: {:?}",
+        by_surname.iter().map(|c| &c.name).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn hostile_search_input_never_errors() {
     let (_dir, store, line) = demo_store();
     for q in [
