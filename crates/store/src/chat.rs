@@ -4,7 +4,7 @@ use rusqlite::{OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::Store;
-use crate::clients::{prefix_query, require_line_client};
+use crate::clients::require_line_client;
 use crate::error::{Result, StoreError};
 use crate::outbox;
 
@@ -231,7 +231,8 @@ impl Store {
         query: &str,
         limit: u32,
     ) -> Result<Vec<MessageHit>> {
-        let Some(fts) = prefix_query(query) else {
+        // ё is е in the index (migration 0027) and in the query.
+        let Some(fts) = crate::clients::folded_prefix_query(query) else {
             return Ok(Vec::new());
         };
         let mut stmt = self.conn.prepare_cached(

@@ -112,6 +112,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0026_client_search_numbers",
         sql: include_str!("../../../migrations/0026_client_search_numbers.sql"),
     },
+    Migration {
+        version: 27,
+        name: "0027_history_search_yo",
+        sql: include_str!("../../../migrations/0027_history_search_yo.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

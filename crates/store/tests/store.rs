@@ -734,6 +734,34 @@ fn c6_history_search_marks_hits_in_plain_text() {
 }
 
 #[test]
+fn c6_history_search_folds_yo_both_ways_and_shows_the_text_as_written() {
+    let (_dir, store, line) = demo_store();
+    let client = ivanova(&store, line);
+    store
+        .send_message(line, client, "Курьер пришёл, Фёдоров всё подписал", NOW)
+        .expect("send");
+    store
+        .send_message(line, client, "Счет ушел в банк", NOW + 1)
+        .expect("send");
+    for q in ["пришел", "пришёл", "федоров", "ФЁДОРОВ"] {
+        let hits = store
+            .search_history(line, Some(client), q, 20)
+            .expect("search");
+        assert_eq!(hits.len(), 1, "{q:?}");
+        assert!(
+            hits[0].snippet.contains("[[пришёл]]") || hits[0].snippet.contains("[[Фёдоров]]"),
+            "the hit marked in the text as written: {}",
+            hits[0].snippet
+        );
+    }
+    let hits = store
+        .search_history(line, Some(client), "ушёл", 20)
+        .expect("search");
+    assert_eq!(hits.len(), 1, "ё typed, е written");
+    assert!(hits[0].snippet.contains("[[ушел]]"), "{}", hits[0].snippet);
+}
+
+#[test]
 fn c5_card_has_company_person_vip_and_responsible() {
     let (_dir, store, line) = demo_store();
     let card = store
