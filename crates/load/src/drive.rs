@@ -1,9 +1,9 @@
 //! The run itself: the server binary as a child process, every session over loopback, the
 //! clients writing at the offered rate, and the figures of a clean window.
 //!
-//! The generator must measure the server, not its own backlog: specialists only read (one per
-//! line decodes the frames it times, the others just drain their socket), no timer per frame,
-//! and its own CPU is reported beside the server's.
+//! The generator must measure the server, not its own backlog: specialists only read (raw
+//! frames off the socket; one per line looks for the messages it times, the others count
+//! nothing), no timer per frame, and its own CPU is reported beside the server's.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
@@ -12,20 +12,23 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use linedesk_protocol::{Action, ClientFrame, Event, PROTOCOL_VERSION, ServerFrame};
+use linedesk_protocol::{Action, ClientFrame, PROTOCOL_VERSION, ServerFrame};
 use linedesk_server::storage::Subject;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::LoadPlan;
+use crate::frames::{Frames, Garbled, Seen, pong, sent_at};
 use crate::measure::{cpu_percent, cpu_ticks, micros_since, percentile, pss_kib, routing_p99_ns};
 use crate::prepare::{Roster, token_of};
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Per-session socket buffers of the generator (the server's are as small).
+/// Per-session socket buffers of the generator (the server's are as small); a specialist
+/// session's read buffer grows when a frame does not fit.
 const READ_BUFFER: usize = 8 * 1024;
 
 /// Samples in microseconds, shared by the sessions that take them.
@@ -110,30 +113,48 @@ async fn start_server(
     Ok((addr, child))
 }
 
-/// A specialist's session: reads everything; the line's watcher times the clients' messages.
-async fn specialist(mut ws: Socket, watcher: bool, start: Instant, delivery: Samples) {
-    while let Some(Ok(message)) = ws.next().await {
-        let Message::Text(text) = message else {
-            continue;
-        };
-        if !watcher {
-            continue;
+/// A specialist's session: reads every frame as it arrives, answers the server's pings, and
+/// (the line's watcher) times the clients' messages; raw frames off the socket after the
+/// handshake (see [`crate::frames`]).
+async fn specialist(ws: Socket, watcher: bool, start: Instant, delivery: Samples) {
+    // Nothing was read since the handshake (the server answers the Hello afterwards), so
+    // tungstenite holds nothing of the stream.
+    let MaybeTlsStream::Plain(mut tcp) = ws.into_inner() else {
+        return;
+    };
+    let mut frames = Frames::new(READ_BUFFER);
+    loop {
+        let spare = frames.spare();
+        if spare.is_empty() {
+            return;
         }
-        if let Ok(ServerFrame::Event {
-            event:
-                Event::MessagePosted {
-                    from_specialist: None,
-                    text,
-                    ..
-                },
-            ..
-        }) = ServerFrame::decode(text.as_str())
-            && let Some(sent) = text.strip_prefix("t:").and_then(|t| t.parse::<u64>().ok())
-        {
-            push(&delivery, micros_since(start).saturating_sub(sent));
+        match tcp.read(spare).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => frames.read(n),
+        }
+        let mut pongs = Vec::new();
+        loop {
+            match frames.next_frame() {
+                Ok(Some(Seen::Text(frame))) => {
+                    if watcher && let Some(sent) = sent_at(frame) {
+                        push(&delivery, micros_since(start).saturating_sub(sent));
+                    }
+                }
+                Ok(Some(Seen::Ping(payload))) => pongs.extend(pong(payload, PONG_MASK)),
+                Ok(Some(Seen::Other)) => {}
+                Ok(None) => break,
+                Ok(Some(Seen::Close)) | Err(Garbled) => return,
+            }
+        }
+        if !pongs.is_empty() && tcp.write_all(&pongs).await.is_err() {
+            return;
         }
     }
 }
+
+/// The mask of a specialist session's pongs (a client must mask its frames; nothing here
+/// needs the mask to be unpredictable).
+const PONG_MASK: [u8; 4] = [0x5a, 0x11, 0x3c, 0x7e];
 
 struct ClientCounters {
     acked: AtomicU64,
@@ -321,6 +342,19 @@ pub async fn drive(
         "cpu over the window (100% = one core): server {}, load generator {}",
         percent(server_cpu),
         percent(own_cpu)
+    );
+    // Robust to a shared machine where latencies are not: the CPU each side spent per
+    // thousand acknowledged messages (each delivered to the line's specialists and its client).
+    let per_thousand = |p: Option<f64>| {
+        p.filter(|_| acked > 0).map_or_else(
+            || "unknown".to_string(),
+            |p| format!("{:.3} s", p / 100.0 * elapsed * 1000.0 / acked as f64),
+        )
+    };
+    println!(
+        "cpu per 1,000 acknowledged messages: server {}, load generator {}",
+        per_thousand(server_cpu),
+        per_thousand(own_cpu)
     );
     match pss {
         Some(kib) => println!("server memory: {:.1} MB PSS", kib as f64 / 1024.0),

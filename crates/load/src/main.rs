@@ -20,6 +20,7 @@
 //! lets the clients only write (as the tool did before clients followed their line).
 
 mod drive;
+mod frames;
 mod measure;
 mod prepare;
 

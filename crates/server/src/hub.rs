@@ -24,7 +24,7 @@
 //! newer ones and is told which lines to read back from storage, so nothing is lost or sent
 //! twice.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -107,7 +107,7 @@ pub struct Batch {
 
 #[derive(Default)]
 struct Queue {
-    events: VecDeque<Arc<LiveEvent>>,
+    events: Vec<Arc<LiveEvent>>,
     lagged: BTreeSet<u64>,
 }
 
@@ -123,7 +123,7 @@ impl Mailbox {
         let mut queue = lock(&self.queue);
         let was_empty = queue.events.is_empty() && queue.lagged.is_empty();
         if queue.events.len() < MAILBOX {
-            queue.events.push_back(event.clone());
+            queue.events.push(event.clone());
         } else {
             queue.lagged.insert(event.line);
         }
@@ -142,11 +142,21 @@ impl Mailbox {
 
     /// Everything queued so far.
     pub fn take(&self) -> Batch {
+        let mut batch = Batch::default();
+        self.take_into(&mut batch);
+        batch
+    }
+
+    /// Everything queued so far, added to `batch`. An empty batch trades its vector with the
+    /// queue's, so a session that reuses its batch neither copies nor allocates per wake-up.
+    pub fn take_into(&self, batch: &mut Batch) {
         let mut queue = lock(&self.queue);
-        Batch {
-            events: std::mem::take(&mut queue.events).into(),
-            lagged: std::mem::take(&mut queue.lagged),
+        if batch.events.is_empty() {
+            std::mem::swap(&mut batch.events, &mut queue.events);
+        } else {
+            batch.events.append(&mut queue.events);
         }
+        batch.lagged.append(&mut queue.lagged);
     }
 }
 

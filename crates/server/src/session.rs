@@ -7,17 +7,16 @@
 //! a [`FrameGate`]; at most so many sessions per account ([`crate::presence::Sessions`]).
 //! Replays go a page at a time, taking turns with everything else the session does.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket};
-use futures_util::SinkExt;
 use linedesk_protocol::{Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, Role, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::token_hash;
 use crate::context::{Server, now_ms};
-use crate::hub::{Audience, Hub, LiveEvent, Mailbox};
+use crate::hub::{Audience, Batch, Hub, Mailbox};
 use crate::keepalive::{Due, Keepalive};
 use crate::rate_limit::{FrameGate, Verdict};
 use crate::storage::{Applied, RepoError, StorageError, StoredEvent, Subject, Then};
@@ -33,7 +32,7 @@ struct Feeds {
     mailbox: Arc<Mailbox>,
     audience: Option<Audience>,
     /// Per followed line, the hub's epoch of the session's cursor (for a client session).
-    epochs: HashMap<u64, u64>,
+    epochs: BTreeMap<u64, u64>,
 }
 
 impl Feeds {
@@ -42,7 +41,7 @@ impl Feeds {
             hub,
             mailbox: Arc::default(),
             audience: None,
-            epochs: HashMap::new(),
+            epochs: BTreeMap::new(),
         }
     }
 
@@ -88,14 +87,6 @@ impl Drop for Feeds {
     }
 }
 
-/// What to do with one live event.
-enum Live {
-    Skip,
-    Send,
-    /// Something before it was missed: read the line back from storage.
-    Rewind,
-}
-
 struct Session {
     server: Arc<Server>,
     socket: WebSocket,
@@ -104,8 +95,9 @@ struct Session {
     lines: BTreeSet<u64>,
     /// Lines taken away from this specialist while the session ran.
     taken: BTreeSet<u64>,
-    /// Per subscribed line, the last sequence number sent.
-    cursors: HashMap<u64, u64>,
+    /// Per subscribed line, the last sequence number sent (a session follows a line or a few:
+    /// looked up for every live event, no hashing).
+    cursors: BTreeMap<u64, u64>,
     /// Lines with a replay from storage under way, one page per turn of the session's loop.
     replays: VecDeque<u64>,
     gate: FrameGate,
@@ -113,6 +105,8 @@ struct Session {
     /// The hash of the token of the Hello: the session closes when it is revoked.
     token: Option<String>,
     feeds: Feeds,
+    /// What the last wake-up took from the mailbox, emptied and kept for the next one.
+    live_batch: Batch,
 }
 
 /// The session ended: the socket closed or failed.
@@ -120,6 +114,7 @@ struct Closed;
 
 mod ends;
 mod listen;
+mod live;
 use ends::taken_away;
 use listen::Listen;
 
@@ -140,10 +135,11 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
         subject: None,
         lines: BTreeSet::new(),
         taken: BTreeSet::new(),
-        cursors: HashMap::new(),
+        cursors: BTreeMap::new(),
         replays: VecDeque::new(),
         token: None,
         feeds,
+        live_batch: Batch::default(),
     };
     loop {
         let signed_in = session.subject.is_some();
@@ -481,89 +477,6 @@ impl Session {
             },
         };
         self.send(frame).await
-    }
-
-    /// Send what the hub queued: every frame fed to the socket, one flush for the batch; a
-    /// line with something missed (a gap, another epoch, a full mailbox) read back from
-    /// storage.
-    async fn on_live(&mut self) -> Result<(), Closed> {
-        let batch = self.feeds.mailbox.take();
-        let mut rewind = batch.lagged;
-        for event in batch.events {
-            if rewind.contains(&event.line) {
-                continue;
-            }
-            match self.live(&event) {
-                Live::Skip => {}
-                Live::Rewind => {
-                    rewind.insert(event.line);
-                }
-                Live::Send => {
-                    self.cursors.insert(event.line, event.seq);
-                    self.socket
-                        .feed(Message::Text(event.frame.clone()))
-                        .await
-                        .map_err(|_| Closed)?;
-                }
-            }
-        }
-        self.socket.flush().await.map_err(|_| Closed)?;
-        for line in rewind {
-            self.feeds.rewind(line);
-            self.replay(line).await?;
-        }
-        Ok(())
-    }
-
-    /// After a replay: when the hub does not know yet where the line stands, tell it the
-    /// cursor, once storage confirms the cursor is a committed event (a client may name any
-    /// number).
-    async fn seed_hub(&mut self, line: u64) {
-        let Some(&cursor) = self.cursors.get(&line) else {
-            return;
-        };
-        if cursor == 0 || self.server.hub.knows(line) {
-            return;
-        }
-        let storage = self.server.storage.clone();
-        let found =
-            tokio::task::spawn_blocking(move || storage.events_after(line, cursor - 1, 1)).await;
-        if let Ok(Ok(page)) = found
-            && page.first().map(|e| e.seq) == Some(cursor)
-            && let Some(epoch) = self.server.hub.seed(line, cursor)
-        {
-            self.feeds.epochs.insert(line, epoch);
-        }
-    }
-
-    fn live(&self, event: &LiveEvent) -> Live {
-        let Some(&cursor) = self.cursors.get(&event.line) else {
-            return Live::Skip;
-        };
-        // A line being read back from storage: the replay reaches this event too (it was
-        // committed before it was published).
-        if event.seq <= cursor || self.replays.contains(&event.line) {
-            return Live::Skip;
-        }
-        match self.subject {
-            // A client's mailbox holds only their events: nothing to see between two of them
-            // as long as the line's epoch is the one of the cursor.
-            Some(Subject {
-                role: Role::Client,
-                id,
-            }) => {
-                if event.for_client != Some(id) {
-                    Live::Skip
-                } else if self.feeds.epochs.get(&event.line) == Some(&event.epoch) {
-                    Live::Send
-                } else {
-                    Live::Rewind
-                }
-            }
-            _ if event.seq == cursor + 1 => Live::Send,
-            // A gap: events were appended that this session has not seen.
-            _ => Live::Rewind,
-        }
     }
 
     /// Apply `action` and publish its events: queued to the storage's committer (which

@@ -49,6 +49,30 @@ fn an_event_reaches_only_the_subscribers_of_its_line() {
 }
 
 #[test]
+fn a_reused_batch_takes_everything_once_in_order() {
+    let hub = Hub::default();
+    let mailbox = follow(&hub, 1, Audience::Everything);
+    let mut batch = Batch::default();
+    hub.publish(&[line_named(1, 1), line_named(1, 2)]);
+    mailbox.take_into(&mut batch);
+    assert_eq!(seqs(&batch), [1, 2]);
+    // Taken into a batch still holding events: appended after them.
+    hub.publish(&[line_named(1, 3)]);
+    mailbox.take_into(&mut batch);
+    assert_eq!(seqs(&batch), [1, 2, 3]);
+    batch.events.clear();
+    hub.publish(&[line_named(1, 4)]);
+    mailbox.take_into(&mut batch);
+    assert_eq!(seqs(&batch), [4]);
+    // The emptied vector went to the mailbox, which fills it again.
+    batch.events.clear();
+    hub.publish(&[line_named(1, 5), line_named(1, 6)]);
+    mailbox.take_into(&mut batch);
+    assert_eq!(seqs(&batch), [5, 6]);
+    assert!(mailbox.take().events.is_empty(), "nothing taken twice");
+}
+
+#[test]
 fn each_event_is_encoded_once_for_every_session() {
     let hub = Hub::default();
     let a = follow(&hub, 1, Audience::Everything);

@@ -155,10 +155,12 @@ pub(crate) fn append(
 impl Repo for SqliteRepo<'_> {
     fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError> {
         run(|| {
-            let fresh = self.tx.execute(
-                "INSERT OR IGNORE INTO actions (specialist_id, key, at) VALUES (?1, ?2, ?3)",
-                params![key_owner(owner), key, at_ms],
-            )?;
+            let fresh = self
+                .tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO actions (specialist_id, key, at) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![key_owner(owner), key, at_ms])?;
             Ok(fresh == 1)
         })
     }
