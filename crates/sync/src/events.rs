@@ -454,6 +454,29 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         } => RemoteChange::ClosingPhrases {
             phrases: crate::reference::checked_phrases(closing_phrases),
         },
+        // A3: the history that led to a transfer from another line, on the timeline of the
+        // appeal it continues in, at the time it was written there.
+        Event::ConversationCarried {
+            appeal,
+            client,
+            author,
+            text,
+            file,
+            at_ms: written_at,
+            ..
+        } => RemoteChange::AppealNote {
+            tier: None,
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: id(appeal),
+                kind: if file { "carried_file" } else { "carried" },
+                by: None,
+                to: None,
+                target: author.map_or_else(|| "client".into(), |name| format!("specialist:{name}")),
+                detail: text,
+                at: written_at,
+            },
+        },
     }
 }
 
