@@ -485,6 +485,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a3_a_carried_message_is_a_timeline_note_at_the_time_it_was_written() {
+        let event = Event::ConversationCarried {
+            appeal: 12,
+            client: 4,
+            from_line: 1,
+            from_appeal: 3,
+            author: Some("Смирнова Анна".into()),
+            text: "счёт.pdf".into(),
+            file: true,
+            at_ms: 1_000,
+        };
+        match remote_change(event, 9_000, 7) {
+            RemoteChange::AppealNote { note, tier: None } => {
+                assert_eq!(
+                    (
+                        note.kind,
+                        note.target.as_str(),
+                        note.detail.as_str(),
+                        note.at
+                    ),
+                    (
+                        "carried_file",
+                        "specialist:Смирнова Анна",
+                        "счёт.pdf",
+                        1_000
+                    )
+                );
+                assert_eq!((note.client, note.appeal), (4, 12));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn a4_changed_closing_phrases_replace_the_stores_copy_checked_at_the_boundary() {
         let long = "я".repeat(linedesk_protocol::MAX_CLOSING_PHRASE_CHARS + 1);
         let event = Event::ClosingSettingsChanged {
