@@ -179,9 +179,14 @@ pub async fn send_message(
     client_id: i64,
     text: String,
 ) -> CommandResult<Message> {
-    let message = state
-        .store()?
-        .send_message(line_id, client_id, &text, now_ms())?;
+    let message = {
+        let store = state.store()?;
+        // C9: into a colleague's appeal only after a warning (`send_message_confirmed`).
+        if let Some(hold) = store.colleague_hold(line_id, client_id)? {
+            return Err(crate::collision::held_by_colleague(&hold));
+        }
+        store.send_message(line_id, client_id, &text, now_ms())?
+    };
     state.nudge();
     Ok(message)
 }

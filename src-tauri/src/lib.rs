@@ -14,6 +14,7 @@ pub mod bindings;
 pub mod call_media;
 pub mod call_quality;
 pub mod calls;
+pub mod collision;
 pub mod commands;
 pub mod consult;
 pub mod echo;

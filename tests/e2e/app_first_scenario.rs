@@ -155,6 +155,13 @@ async fn presence_search_and_message_survive_a_restart() {
             ("remote_input", serde_json::json!({"input": {"kind": "teleport"}})),
             ("save_kb_draft", serde_json::json!({"lineId": 1, "subject": "", "text": "x"})),
             ("list_notices", serde_json::json!({"after": -1})),
+            // C9's commands (issue 16, item 2).
+            ("chat_focus", serde_json::json!({"lineId": "x", "clientId": 1, "typing": "yes"})),
+            ("chat_focus", serde_json::json!({"lineId": -1, "clientId": 1, "typing": true})),
+            ("chat_watchers", serde_json::json!({"lineId": 1})),
+            ("colleague_hold", serde_json::json!({"lineId": -1, "clientId": 1})),
+            ("send_message_confirmed", serde_json::json!({"lineId": 1, "clientId": 1, "text": "  "})),
+            ("send_message_confirmed", serde_json::json!({"lineId": 1, "clientId": [], "text": 5})),
         ] {
             let outcome = app
                 .client

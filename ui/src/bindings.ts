@@ -21,6 +21,20 @@ export const commands = {
 	clientCard: (lineId: number, clientId: number) => typedError<ClientCard_Serialize, CommandError_Serialize>(__TAURI_INVOKE("client_card", { lineId, clientId })),
 	listMessages: (lineId: number, clientId: number, beforeId: number | null, limit: number) => typedError<Message_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_messages", { lineId, clientId, beforeId, limit })),
 	sendMessage: (lineId: number, clientId: number, text: string) => typedError<Message_Serialize, CommandError_Serialize>(__TAURI_INVOKE("send_message", { lineId, clientId, text })),
+	/**  C9: a message into an appeal a colleague holds, after the specialist confirmed. */
+	sendMessageConfirmed: (lineId: number, clientId: number, text: string) => typedError<Message_Serialize, CommandError_Serialize>(__TAURI_INVOKE("send_message_confirmed", { lineId, clientId, text })),
+	/**  C9: the client's open appeal when a colleague holds it (writing needs a confirmation). */
+	colleagueHold: (lineId: number, clientId: number) => typedError<ColleagueHold_Serialize | null, CommandError_Serialize>(__TAURI_INVOKE("colleague_hold", { lineId, clientId })),
+	/**
+	 *  C9: the app shows `client_id`'s chat of `line_id` (`None`: no chat), its specialist typing
+	 *  in it or not. The line hears it when connected (and again after a reconnect).
+	 */
+	chatFocus: (lineId: number, clientId: number | null, typing: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("chat_focus", { lineId, clientId, typing })),
+	/**
+	 *  C9: the colleagues with this chat open now, typing or not (this specialist left out);
+	 *  empty when nobody else or when the line has not said (offline).
+	 */
+	chatWatchers: (lineId: number, clientId: number) => typedError<ChatWatcherView_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("chat_watchers", { lineId, clientId })),
 	getDraft: (lineId: number, clientId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("get_draft", { lineId, clientId })),
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
@@ -880,6 +894,25 @@ export type ChatFile = {
 	size: number,
 };
 
+/**  A colleague with the same chat open, for the chat's header. */
+export type ChatWatcherView = ChatWatcherView_Serialize | ChatWatcherView_Deserialize;
+
+/**  A colleague with the same chat open, for the chat's header. */
+export type ChatWatcherView_Deserialize = {
+	specialist: number,
+	/**  As the line announced them (`None`: not yet). */
+	name?: string | null,
+	typing: boolean,
+};
+
+/**  A colleague with the same chat open, for the chat's header. */
+export type ChatWatcherView_Serialize = {
+	specialist: number,
+	/**  As the line announced them (`None`: not yet). */
+	name: string | null,
+	typing: boolean,
+};
+
 /**  The info panel (C5). */
 export type ClientCard = ClientCard_Serialize | ClientCard_Deserialize;
 
@@ -1070,6 +1103,25 @@ export type Colleague = {
 	id: number,
 	name: string,
 	presence: PresenceStatus,
+};
+
+/**  The client's open appeal a colleague holds. */
+export type ColleagueHold = ColleagueHold_Serialize | ColleagueHold_Deserialize;
+
+/**  The client's open appeal a colleague holds. */
+export type ColleagueHold_Deserialize = {
+	appeal: number,
+	holder: number,
+	/**  The colleague's name as the line announced it (`None`: not announced yet). */
+	name?: string | null,
+};
+
+/**  The client's open appeal a colleague holds. */
+export type ColleagueHold_Serialize = {
+	appeal: number,
+	holder: number,
+	/**  The colleague's name as the line announced it (`None`: not announced yet). */
+	name: string | null,
 };
 
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;

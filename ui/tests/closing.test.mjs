@@ -33,6 +33,11 @@ test("a5 the server's result code is translated in both languages", () => {
     assert.ok(noReply, lang);
     assert.equal(resultText("no_client_reply", noReply), noReply);
     assert.equal(resultText("Решено", noReply), "Решено");
+    // A3: the client's line changed; the reason is in the transfer note, never the result.
+    const transferred = load(lang)["appeal.result.transferred_to_line"];
+    assert.ok(transferred, lang);
+    assert.equal(resultText("transferred_to_line", noReply, transferred), transferred);
+    assert.ok(load(lang)["timeline.carried.message"].includes("{text}"), lang);
     for (const key of ["closing.auto_finish_in", "closing.reaction_wait", "closing.phrases", "rule.appeal.client_reaction_awaited"]) {
       assert.ok(load(lang)[key], `${lang}: ${key}`);
     }

@@ -8,7 +8,7 @@ const source = readFileSync(new URL("../src/widget/conversation.ts", import.meta
 const js = ts.transpileModule(source, {
   compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
 }).outputText;
-const { apply, emptyConversation } = await import(
+const { apply, emptyConversation, resultKey } = await import(
   `data:text/javascript;base64,${Buffer.from(js).toString("base64")}`
 );
 
@@ -62,4 +62,16 @@ test("a call's recording shows with its length and whether it was paused", () =>
     c.items.map((i) => [i.kind, i.call, i.durationMs, i.gaps]),
     [["recording", 4, 65000, 0], ["recording", 6, 3000, 1]],
   );
+});
+
+test("a3 a transfer to another line shows the client a translated result, never a reason", () => {
+  const load = (name) => JSON.parse(readFileSync(new URL(`../src/widget/${name}.json`, import.meta.url)));
+  const c = fold([[1, { kind: "appeal_finished", appeal: 9, client: 5, result: "transferred_to_line" }]]);
+  const finished = c.items.find((i) => i.kind === "finished");
+  assert.equal(finished.result, "transferred_to_line");
+  for (const lang of ["ru", "en"]) {
+    assert.ok(load(lang)[resultKey("transferred_to_line")], lang);
+    assert.ok(load(lang)[resultKey("no_client_reply")], lang);
+  }
+  assert.equal(resultKey("Решено"), null);
 });

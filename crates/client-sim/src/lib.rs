@@ -92,7 +92,9 @@ type Socket = linedesk_engine::WebSocket;
 pub enum Seen {
     /// A specialist wrote to them.
     Answer { appeal: Option<u64>, text: String },
-    /// Their appeal was finished with a result.
+    /// Their appeal was finished with a result: the specialist's words, or the line's code
+    /// (`no_client_reply`, A5; `transferred_to_line`, A3: it went on on another line, whose
+    /// reason the client never gets).
     Finished { appeal: u64, result: String },
     /// Anything else about them (their own messages coming back, routing).
     Other(Event),

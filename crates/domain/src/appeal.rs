@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{AppealId, ClientId, LineId, SpecialistId};
 
 pub mod closing;
+pub mod colleague;
 pub mod list;
 pub mod stats;
 
@@ -147,6 +148,9 @@ pub enum AppealError {
     /// A4: a closing phrase was sent; the client's reaction is awaited until `until`.
     #[error("the client's reaction to the closing phrase is awaited until {until}")]
     ClientReactionAwaited { until: DateTime<Utc> },
+    /// C9: a colleague holds the client's appeal; writing into it needs a confirmation.
+    #[error("a colleague holds this appeal: confirm to write into it")]
+    HeldByColleague,
 }
 
 impl AppealError {
@@ -162,6 +166,7 @@ impl AppealError {
             AppealError::BadScore(_) => "appeal.bad_score",
             AppealError::AlreadyRated => "appeal.already_rated",
             AppealError::ClientReactionAwaited { .. } => "appeal.client_reaction_awaited",
+            AppealError::HeldByColleague => "appeal.held_by_colleague",
         }
     }
 }

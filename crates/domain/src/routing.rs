@@ -13,8 +13,10 @@ use crate::appeal::SupportTier;
 use crate::ids::{AppealId, SpecialistId};
 use crate::presence::PresenceStatus;
 
+mod appeal_terms;
 mod queue;
 
+pub use appeal_terms::{VIP_PRIORITY, appeal_priority, names_specialist, responsible_specialists};
 pub use queue::LineQueue;
 
 /// What routing needs to know of a specialist on a line.
@@ -224,6 +226,14 @@ impl Dispatcher {
         }
     }
 
+    /// After [`Dispatcher::restore`]: the specialists responsible for a restored appeal's
+    /// client (C5), offered it first when it is routed again.
+    pub fn restore_responsible(&mut self, appeal: AppealId, responsible: Vec<SpecialistId>) {
+        if self.priorities.contains_key(&appeal) {
+            self.responsible.insert(appeal, responsible);
+        }
+    }
+
     pub fn specialist(&self, id: SpecialistId) -> Option<&Specialist> {
         self.specialists.get(&id).map(|(s, _)| s)
     }
@@ -420,6 +430,34 @@ impl Dispatcher {
             .copied()
             .unwrap_or(Movement::Queued { appeal });
         Ok(placed)
+    }
+
+    /// A1/A2: a specialist reached out first (a message, a file, a call, a remote session) to a
+    /// client with no open appeal: the new appeal is theirs at once, past their limit as a
+    /// manual take is; one in Do not disturb or Offline takes nothing (P4), so it arrives as any
+    /// new appeal, `responsible` first.
+    pub fn arrive_for(
+        &mut self,
+        appeal: AppealId,
+        priority: u8,
+        responsible: Vec<SpecialistId>,
+        by: SpecialistId,
+    ) -> Result<Movement, RoutingError> {
+        let present = self.specialist(by).is_some_and(|s| {
+            !matches!(
+                s.presence,
+                PresenceStatus::DoNotDisturb | PresenceStatus::Offline
+            )
+        });
+        if !present {
+            return self.arrive(appeal, priority, responsible);
+        }
+        if self.priorities.contains_key(&appeal) {
+            return Err(RoutingError::DuplicateAppeal(appeal));
+        }
+        self.priorities.insert(appeal, priority);
+        self.responsible.insert(appeal, responsible);
+        Ok(self.give(appeal, by))
     }
 
     /// P1-P4: a specialist's presence changed. Do not disturb and Offline hand their open

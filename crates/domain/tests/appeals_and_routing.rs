@@ -7,7 +7,10 @@ use linedesk_domain::appeal::{
 };
 use linedesk_domain::ids::{AppealId, ClientId, LineId, SpecialistId};
 use linedesk_domain::presence::PresenceStatus::{self, *};
-use linedesk_domain::routing::{Dispatcher, LineQueue, Movement, RoutingError, Specialist};
+use linedesk_domain::routing::{
+    Dispatcher, LineQueue, Movement, RoutingError, Specialist, appeal_priority,
+    responsible_specialists,
+};
 
 fn t(minute: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap() + TimeDelta::minutes(minute)
@@ -593,4 +596,71 @@ fn a3_a_restored_second_tier_appeal_waits_for_the_second_tier() {
             to: boris
         }]
     );
+}
+
+#[test]
+fn a1_a2_the_specialist_who_reaches_out_first_holds_the_new_appeal() {
+    // Busy and full: still theirs (they chose to write), past the limit like a manual take.
+    let mut d = team(&[(1, Busy, 1, 1), (2, Available, 9, 5)]);
+    d.arrive_for(AppealId(1), 0, vec![], SpecialistId(1))
+        .expect("first");
+    assert_eq!(
+        d.arrive_for(AppealId(2), 0, vec![], SpecialistId(1)),
+        Ok(Movement::Assigned {
+            appeal: AppealId(2),
+            to: SpecialistId(1)
+        })
+    );
+    assert_eq!(d.specialist(SpecialistId(1)).map(|s| s.load), Some(2));
+    // P4: in Do not disturb they take nothing; it is routed as any new appeal.
+    let mut d = team(&[(1, DoNotDisturb, 1, 1), (2, Available, 1, 5)]);
+    assert_eq!(
+        d.arrive_for(AppealId(3), 0, vec![], SpecialistId(1)),
+        Ok(Movement::Assigned {
+            appeal: AppealId(3),
+            to: SpecialistId(2)
+        })
+    );
+    assert_eq!(
+        d.arrive_for(AppealId(3), 0, vec![], SpecialistId(2)),
+        Err(RoutingError::DuplicateAppeal(AppealId(3)))
+    );
+}
+
+#[test]
+fn a2_c5_the_card_s_responsible_specialist_is_routed_first() {
+    let team_names = [
+        (SpecialistId(1), "Кузнецов Дмитрий Игоревич".to_string()),
+        (SpecialistId(2), "Смирнова Анна Сергеевна".to_string()),
+    ];
+    let responsible = responsible_specialists(&["Смирнова А. С.".to_string()], &team_names);
+    assert_eq!(responsible, vec![SpecialistId(2)]);
+    let mut d = team(&[(1, Available, 9, 3), (2, Available, 1, 3)]);
+    assert_eq!(
+        d.arrive(AppealId(1), 0, responsible),
+        Ok(Movement::Assigned {
+            appeal: AppealId(1),
+            to: SpecialistId(2)
+        })
+    );
+}
+
+#[test]
+fn a2_s5_a_vip_appeal_and_a_tighter_level_go_first_in_the_queue() {
+    let mut d = team(&[(1, Available, 1, 1)]);
+    d.arrive(AppealId(1), 0, vec![]).expect("held");
+    let slow = appeal_priority(false, TimeDelta::hours(8));
+    let fast = appeal_priority(false, TimeDelta::minutes(30));
+    let vip = appeal_priority(true, TimeDelta::hours(8));
+    for (appeal, priority) in [(2, slow), (3, fast), (4, vip)] {
+        d.arrive(AppealId(appeal), priority, vec![])
+            .expect("queued");
+    }
+    let next = |d: &mut Dispatcher, done: u64| match d.finish(AppealId(done)).as_deref() {
+        Ok([Movement::Assigned { appeal, .. }]) => appeal.0,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(next(&mut d, 1), 4, "the VIP first");
+    assert_eq!(next(&mut d, 4), 3, "then the tighter reaction time");
+    assert_eq!(next(&mut d, 3), 2);
 }

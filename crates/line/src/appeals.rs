@@ -5,7 +5,10 @@
 use linedesk_domain::appeal::{Actor, Appeal, AppealError, AppealState, Channel, TransferTarget};
 use linedesk_domain::ids::{AppealId, ClientId, LineId, SpecialistId};
 use linedesk_domain::routing::Movement;
-use linedesk_protocol::{AppealChannel, Event, MAX_RATING_COMMENT_CHARS, Role, check_chars};
+use linedesk_protocol::{
+    AppealChannel, Event, MAX_CARRIED_MESSAGES, MAX_RATING_COMMENT_CHARS, Role,
+    TRANSFERRED_TO_LINE, check_chars,
+};
 
 use crate::error::LineError;
 use crate::repo::{AppealRow, AppealStage, Repo};
@@ -216,9 +219,11 @@ pub(crate) fn start<R: Repo>(
             "client {client} has the open appeal {open}"
         )));
     }
-    let appeal = w.insert_appeal_of_kind(line, client, AppealChannel::Manual, kind.trim())?;
+    let (appeal, priority) =
+        w.insert_appeal_of_kind(line, client, AppealChannel::Manual, kind.trim())?;
     let me = SpecialistId(me);
-    w.dispatcher(line).restore(AppealId(appeal), 0, Some(me));
+    w.dispatcher(line)
+        .restore(AppealId(appeal), priority, Some(me));
     w.record(
         line,
         &[Movement::Assigned {
@@ -304,7 +309,9 @@ pub(crate) fn transfer<R: Repo>(
 
 /// A3: to another line the client is on (the same 1C-Connect ID there): the appeal ends on
 /// this line and goes on as the client's appeal of the other line, with the same reason in
-/// both logs.
+/// both logs (specialists only) and the conversation that led to it carried into the other
+/// line's log (`ConversationCarried`: the other line's specialists see only their lines). The
+/// client learns only that it went on ([`TRANSFERRED_TO_LINE`]), never the reason.
 fn to_line<R: Repo>(
     w: &mut Work<'_, R>,
     row: AppealRow,
@@ -322,8 +329,11 @@ fn to_line<R: Repo>(
     .ok_or_else(|| {
         LineError::Invalid(format!("client {client} is not a client of line {other}"))
     })?;
-    let result = format!("→ line {other}: {reason}");
+    let result = TRANSFERRED_TO_LINE.to_string();
     a.finish(from, &result, instant(w.now_ms)?)?;
+    let carried = w
+        .repo
+        .appeal_conversation(line, appeal, MAX_CARRIED_MESSAGES)?;
     let target = Some(TransferTarget::Line(LineId(other)));
     let transferred = |appeal, client| Event::AppealTransferred {
         appeal,
@@ -347,9 +357,25 @@ fn to_line<R: Repo>(
     )?;
     let continued = match w.open_appeal_of(other, there)? {
         Some(open) => open,
-        None => w.open_appeal_via(other, there, channel, Vec::new())?,
+        None => w.open_appeal_via(other, there, channel, None)?,
     };
-    w.append(other, transferred(continued, there))
+    w.append(other, transferred(continued, there))?;
+    for entry in carried {
+        w.append(
+            other,
+            Event::ConversationCarried {
+                appeal: continued,
+                client: there,
+                from_line: line,
+                from_appeal: appeal,
+                author: entry.author,
+                text: entry.text,
+                file: entry.file,
+                at_ms: entry.at_ms,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// A4: a client rates their finished appeal, once, 1 to 5 stars, with an optional comment

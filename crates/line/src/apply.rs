@@ -59,7 +59,10 @@ pub fn apply_gated<R: Repo>(
     }
     match action {
         Action::SendMessage { line, client, text } => {
-            messages::send(w, actor, key, *line, *client, text)?;
+            messages::send(w, actor, key, (*line, *client), text, false)?;
+        }
+        Action::SendMessageConfirmed { line, client, text } => {
+            messages::send(w, actor, key, (*line, *client), text, true)?;
         }
         Action::ClientMessage { text } => messages::from_client(w, actor, text)?,
         Action::SetPresence { status } => messages::presence(w, actor, *status)?,

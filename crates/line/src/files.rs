@@ -1,6 +1,5 @@
-//! Files sent in a chat (A1), announced with `Event::FileShared`. A client's file opens an
-//! appeal when none is open, like a message; a specialist's goes to the client's open appeal,
-//! if any. A `key` makes a retried upload answer with the file stored the first time.
+//! Files sent in a chat (A1), announced with `Event::FileShared`. A file opens an appeal when
+//! none is open, like a message: a client's is routed, a specialist's is theirs. A `key` makes a retried upload answer with the file stored the first time.
 
 use linedesk_protocol::{
     AppealChannel, Event, MAX_FILE_BYTES, MAX_KEY_BYTES, Role, SharedFile, sanitize_file_name,
@@ -83,8 +82,9 @@ pub fn share_file<R: Repo>(
         (_, Some((line, client))) => {
             let specialist = specialist_only(actor)?;
             w.may_contact(specialist, line, client)?;
-            let appeal = w.open_appeal_of(line, client)?;
-            (line, client, Some(specialist), appeal)
+            // A1: a specialist's file opens an appeal (theirs) when none is open.
+            let appeal = w.appeal_from_specialist(line, client, AppealChannel::File, specialist)?;
+            (line, client, Some(specialist), Some(appeal))
         }
         _ => {
             return Err(LineError::NotAllowed(

@@ -1,6 +1,7 @@
 //! Messages (A1) and presence (P1): a specialist's answer, a client's message (which opens or
 //! continues their appeal) and a specialist's status (which routing follows).
 
+use linedesk_domain::appeal::colleague;
 use linedesk_domain::ids::SpecialistId;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{AppealChannel, Event, Role};
@@ -11,14 +12,16 @@ use crate::subject::Subject;
 use crate::work::{Work, specialist_only, text_of};
 
 /// A specialist writes to a client of a line they serve (S2: the first answer in the open
-/// appeal meets its reaction deadline).
+/// appeal meets its reaction deadline). A1: with no open appeal, their message opens one,
+/// theirs at once (`Work::appeal_from_specialist`). C9: into an appeal a colleague holds only
+/// when `confirmed` (the specialist was warned and chose to write).
 pub(crate) fn send<R: Repo>(
     w: &mut Work<'_, R>,
     actor: Subject,
     key: &str,
-    line: u64,
-    client: u64,
+    (line, client): (u64, u64),
     text: &str,
+    confirmed: bool,
 ) -> Result<(), LineError> {
     let specialist = specialist_only(actor)?;
     if !w.serves(specialist, line)? {
@@ -26,25 +29,25 @@ pub(crate) fn send<R: Repo>(
     }
     let text = text_of(text)?;
     w.client_on_line(line, client)?;
-    let said = text.clone();
-    let appeal = w.open_appeal_of(line, client)?;
-    if let Some(appeal) = appeal {
-        crate::sla_timers::react(&mut w.repo, appeal, w.now_ms)?;
+    if let Some(open) = w.open_appeal_of(line, client)? {
+        let row = w.open_appeal(open)?;
+        let state = crate::appeals::restore(&row)?.state().clone();
+        colleague::may_write(Some(&state), SpecialistId(specialist), confirmed)?;
     }
+    let said = text.clone();
+    let appeal = w.appeal_from_specialist(line, client, AppealChannel::Chat, specialist)?;
+    crate::sla_timers::react(&mut w.repo, appeal, w.now_ms)?;
     w.append(
         line,
         Event::MessagePosted {
             client,
             from_specialist: Some(specialist),
             text,
-            appeal,
+            appeal: Some(appeal),
             key: Some(key.to_string()),
         },
     )?;
-    match appeal {
-        Some(appeal) => crate::closing::specialist_wrote(w, line, client, appeal, &said),
-        None => Ok(()),
-    }
+    crate::closing::specialist_wrote(w, line, client, appeal, &said)
 }
 
 /// A1: a client's message opens an appeal (or continues the open one); A2: routing assigns

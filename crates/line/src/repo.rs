@@ -52,6 +52,8 @@ pub struct AppealRow {
     pub rating_comment: Option<String>,
     /// S4: since when the holder waits for the client (the appeal is "waiting"), if it does.
     pub waiting_since_ms: Option<i64>,
+    /// A2: its place in the line's queue (the domain's `appeal_priority`, fixed at opening).
+    pub priority: u8,
 }
 
 impl AppealRow {
@@ -67,6 +69,8 @@ pub struct NewAppeal {
     pub client: u64,
     pub channel: AppealChannel,
     pub opened_ms: i64,
+    /// A2: its place in the line's queue.
+    pub priority: u8,
 }
 
 /// What the rules need of a client.
@@ -79,6 +83,17 @@ pub struct ClientRow {
     pub connect_id: Option<String>,
     /// S5: the client's work status (the card's `work_status`), if set.
     pub status: Option<String>,
+}
+
+/// A3: one message or file of an appeal, as a transfer to another line carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarriedEntry {
+    /// The specialist's name who wrote it (`None`: the client).
+    pub author: Option<String>,
+    /// The text, or the file's name when `file`.
+    pub text: String,
+    pub file: bool,
+    pub at_ms: i64,
 }
 
 /// One transaction of a backend, as the line's rules use it. Every method reads or writes
@@ -124,4 +139,11 @@ pub trait Repo:
     fn insert_appeal(&mut self, appeal: &NewAppeal) -> Result<u64, RepoError>;
     /// Write the appeal's stage, holder, tier, result, spam mark, stars and rating comment.
     fn put_appeal(&mut self, appeal: &AppealRow) -> Result<(), RepoError>;
+    /// A3: the last `max` messages and files posted in `appeal` of `line`, oldest first.
+    fn appeal_conversation(
+        &mut self,
+        line: u64,
+        appeal: u64,
+        max: usize,
+    ) -> Result<Vec<CarriedEntry>, RepoError>;
 }

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use linedesk_domain::ids::{AppealId, SpecialistId};
-use linedesk_domain::routing::{Dispatcher, Specialist};
+use linedesk_domain::routing::{Dispatcher, Specialist, responsible_specialists};
 
 use crate::error::{LineError, RepoError};
 use crate::repo::{AppealRow, AppealStage, Repo};
@@ -28,6 +28,29 @@ pub trait RoutingRepo {
     fn open_appeals_of_line(&mut self, line: u64) -> Result<Vec<AppealRow>, RepoError>;
     /// `specialist` no longer serves `line`; `false` when they did not.
     fn remove_from_team(&mut self, line: u64, specialist: u64) -> Result<bool, RepoError>;
+    /// The specialists serving `line`: id and name, in id order.
+    fn team_names(&mut self, line: u64) -> Result<Vec<(u64, String)>, RepoError>;
+    /// C5: the responsible specialists written on `client`'s card (names, as written).
+    fn responsible_on_card(&mut self, client: u64) -> Result<Vec<String>, RepoError>;
+}
+
+/// A2/C5: the specialists of `line` that `client`'s card names as responsible (the domain's
+/// `responsible_specialists` over the card's names and the line's team).
+pub fn responsible_for(
+    repo: &mut impl RoutingRepo,
+    line: u64,
+    client: u64,
+) -> Result<Vec<SpecialistId>, LineError> {
+    let on_card = repo.responsible_on_card(client)?;
+    if on_card.is_empty() {
+        return Ok(Vec::new());
+    }
+    let team: Vec<(SpecialistId, String)> = repo
+        .team_names(line)?
+        .into_iter()
+        .map(|(id, name)| (SpecialistId(id), name))
+        .collect();
+    Ok(responsible_specialists(&on_card, &team))
 }
 
 /// `specialist` no longer serves `line`: nothing is routed to them there from now on, and the
@@ -62,7 +85,12 @@ pub fn rebuild_line(repo: &mut impl RoutingRepo, line: u64) -> Result<Dispatcher
             AppealStage::Assigned => a.holder.map(SpecialistId),
             AppealStage::Queued | AppealStage::Finished => None,
         };
-        d.restore_in_tier(AppealId(a.id), 0, holder, a.tier);
+        d.restore_in_tier(AppealId(a.id), a.priority, holder, a.tier);
+        if holder.is_none() {
+            // A queued appeal is still offered to the client's responsible specialists first.
+            let responsible = responsible_for(repo, line, a.client)?;
+            d.restore_responsible(AppealId(a.id), responsible);
+        }
     }
     Ok(d)
 }

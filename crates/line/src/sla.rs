@@ -100,15 +100,25 @@ fn share_of(
         .timestamp_millis())
 }
 
-/// S3/S5: pick the appeal's level and start its timer; the event says what its deadlines are.
+/// S5: the facts of a new appeal of `client` on `line` and the level they select.
+pub(crate) fn choose(
+    repo: &mut impl Repo,
+    (line, client): (u64, u64),
+    (channel, kind): (AppealChannel, &str),
+) -> Result<(AppealFacts, SupportLevel), LineError> {
+    let facts = facts_for(repo, line, client, (crate::appeals::channel(channel), kind))?;
+    let level = levels_of(repo, line)?.select(&facts).clone();
+    Ok((facts, level))
+}
+
+/// S3: start the appeal's timer on the `level` its `facts` chose; the event says what its
+/// deadlines are.
 pub(crate) fn start(
     repo: &mut impl Repo,
     (line, appeal, client): (u64, u64, u64),
-    (channel, kind): (AppealChannel, &str),
+    (facts, level): (AppealFacts, SupportLevel),
     now_ms: i64,
 ) -> Result<Event, LineError> {
-    let facts = facts_for(repo, line, client, (crate::appeals::channel(channel), kind))?;
-    let level = levels_of(repo, line)?.select(&facts).clone();
     let at = instant(now_ms)?;
     // The clock keeps the facts, so the choice can be explained later.
     let clock = SlaClock::start_for(&level, facts, at).map_err(bad_level)?;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use linedesk_domain::ids::{AppealId, SpecialistId};
-use linedesk_domain::routing::{Dispatcher, Movement};
+use linedesk_domain::routing::{Dispatcher, Movement, appeal_priority};
 use linedesk_protocol::{AppealChannel, Event, MAX_MESSAGE_CHARS, Role};
 
 use crate::error::LineError;
@@ -134,13 +134,13 @@ impl<'l, R: Repo> Work<'l, R> {
     }
 
     /// The appeal's row, `AppealOpened` (with what opened it) and its SLA deadlines; not
-    /// routed yet.
+    /// routed yet. Its id and its priority in the line's queue (A2).
     pub fn insert_appeal(
         &mut self,
         line: u64,
         client: u64,
         channel: AppealChannel,
-    ) -> Result<u64, LineError> {
+    ) -> Result<(u64, u8), LineError> {
         self.insert_appeal_of_kind(line, client, channel, "")
     }
 
@@ -151,12 +151,16 @@ impl<'l, R: Repo> Work<'l, R> {
         client: u64,
         channel: AppealChannel,
         kind: &str,
-    ) -> Result<u64, LineError> {
+    ) -> Result<(u64, u8), LineError> {
+        let (facts, level) = crate::sla::choose(&mut self.repo, (line, client), (channel, kind))?;
+        // A2/S5: the client's VIP mark and the level's reaction time decide its place.
+        let priority = appeal_priority(facts.vip, level.reaction);
         let appeal = self.repo.insert_appeal(&NewAppeal {
             line,
             client,
             channel,
             opened_ms: self.now_ms,
+            priority,
         })?;
         self.append(
             line,
@@ -169,26 +173,30 @@ impl<'l, R: Repo> Work<'l, R> {
         let started = crate::sla::start(
             &mut self.repo,
             (line, appeal, client),
-            (channel, kind),
+            (facts, level),
             self.now_ms,
         )?;
         self.append(line, started)?;
-        Ok(appeal)
+        Ok((appeal, priority))
     }
 
-    /// A1/A2: open a new appeal of `client` on `line` by `channel` and route it,
-    /// `responsible` first.
+    /// A1/A2: open a new appeal of `client` on `line` by `channel` and route it: to `by`, the
+    /// specialist who reached out first, if any (`Dispatcher::arrive_for`), else to the
+    /// specialists the client's card names as responsible first (C5), by its priority.
     pub fn open_appeal_via(
         &mut self,
         line: u64,
         client: u64,
         channel: AppealChannel,
-        responsible: Vec<SpecialistId>,
+        by: Option<SpecialistId>,
     ) -> Result<u64, LineError> {
-        let appeal = self.insert_appeal(line, client, channel)?;
-        let moved = self
-            .dispatcher(line)
-            .arrive(AppealId(appeal), 0, responsible)?;
+        let (appeal, priority) = self.insert_appeal(line, client, channel)?;
+        let responsible = crate::routing::responsible_for(&mut self.repo, line, client)?;
+        let d = self.dispatcher(line);
+        let moved = match by {
+            Some(by) => d.arrive_for(AppealId(appeal), priority, responsible, by)?,
+            None => d.arrive(AppealId(appeal), priority, responsible)?,
+        };
         self.record(line, &[moved])?;
         Ok(appeal)
     }
@@ -236,12 +244,12 @@ impl<'l, R: Repo> Work<'l, R> {
                 self.client_activity(line, appeal)?;
                 Ok(appeal)
             }
-            None => self.open_appeal_via(line, client, channel, Vec::new()),
+            None => self.open_appeal_via(line, client, channel, None),
         }
     }
 
-    /// `specialist` reached out to the client by `channel`: the client's open appeal as it
-    /// is, or a new one routed to `specialist` first.
+    /// A1: `specialist` reached out to the client by `channel`: the client's open appeal as
+    /// it is, or a new one that is theirs (unless they may take none, P4).
     pub fn appeal_from_specialist(
         &mut self,
         line: u64,
@@ -251,7 +259,7 @@ impl<'l, R: Repo> Work<'l, R> {
     ) -> Result<u64, LineError> {
         match self.open_appeal_of(line, client)? {
             Some(appeal) => Ok(appeal),
-            None => self.open_appeal_via(line, client, channel, vec![SpecialistId(specialist)]),
+            None => self.open_appeal_via(line, client, channel, Some(SpecialistId(specialist))),
         }
     }
 

@@ -98,7 +98,32 @@ pub enum ClientFrame {
         session: u64,
         payload: SignalPayload,
     },
+    /// C9: the chat this specialist's session has open now (`None`: none) and whether they are
+    /// typing in it. Live only: never logged, forgotten when the session ends; the line must be
+    /// one the specialist serves. Each change is told to the sessions with that chat open
+    /// ([`ServerFrame::ChatWatchers`]); a session sends at most a few a second.
+    ChatFocus {
+        chat: Option<ChatRef>,
+        typing: bool,
+    },
 }
+
+/// C9: one client's chat on a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ChatRef {
+    pub line: u64,
+    pub client: u64,
+}
+
+/// C9: a specialist with a client's chat open, and whether they are typing in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatWatcher {
+    pub specialist: u64,
+    pub typing: bool,
+}
+
+/// C9: at most this many specialists are listed as having one chat open.
+pub const MAX_CHAT_WATCHERS: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -328,6 +353,14 @@ pub enum Action {
         consultation: u64,
         reason: String,
     },
+    /// C9: [`Action::SendMessage`] after the specialist was warned that a colleague holds the
+    /// client's open appeal and confirmed writing into it anyway (a plain `SendMessage` into
+    /// such an appeal is refused with the rule `appeal.held_by_colleague`).
+    SendMessageConfirmed {
+        line: u64,
+        client: u64,
+        text: String,
+    },
 }
 
 /// Which SLA deadline an alert is about (S2).
@@ -392,6 +425,14 @@ pub enum ServerFrame {
         session: u64,
         from: Role,
         payload: SignalPayload,
+    },
+    /// C9: who has `client`'s chat of `line` open now (at most [`MAX_CHAT_WATCHERS`], each
+    /// specialist once, this session's own included), sent to every session with that chat
+    /// open when it changes: a session opening or closing it, typing or stopping, or ending.
+    ChatWatchers {
+        line: u64,
+        client: u64,
+        watchers: Vec<ChatWatcher>,
     },
 }
 
@@ -727,7 +768,33 @@ pub enum Event {
         auto_finish_minutes: u32,
         closing_phrases: Vec<String>,
     },
+    /// A3: one message (or file) of the conversation that led to a transfer from another line,
+    /// carried into this line's log with the appeal it continues, so this line's specialists,
+    /// who see only their own lines, read the history that led to it (the last
+    /// [`MAX_CARRIED_MESSAGES`] of the appeal there, in order). Never shown to the client.
+    ConversationCarried {
+        /// The appeal on this line the transfer continues in, and its client here.
+        appeal: u64,
+        client: u64,
+        from_line: u64,
+        from_appeal: u64,
+        /// Who wrote it there: `None` the client, else the specialist's name.
+        author: Option<String>,
+        /// The message's text, or the shared file's name when `file`.
+        text: String,
+        #[serde(default)]
+        file: bool,
+        /// When it was written there.
+        at_ms: i64,
+    },
 }
+
+/// A3: how many of an appeal's last messages and files a transfer to another line carries.
+pub const MAX_CARRIED_MESSAGES: usize = 50;
+
+/// A3: the result of an appeal that went on on another line (the reason stays with the
+/// line's specialists, in `AppealTransferred`; the client only learns it went on).
+pub const TRANSFERRED_TO_LINE: &str = "transferred_to_line";
 
 /// A line's closing settings, as `GET /api/lines/{line}/closing` gives them to its
 /// specialists: A5's auto-finish time (minutes; 0: never) and A4's recommended closing phrases.
@@ -779,6 +846,7 @@ impl Event {
             | Event::ConsultationConnected { client, .. }
             | Event::ConsultationEnded { client, .. } => Some(*client),
             Event::TicketQueueNamed { .. } | Event::ClosingSettingsChanged { .. } => None,
+            Event::ConversationCarried { client, .. } => Some(*client),
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::SpecialistServes { .. } => None,
@@ -826,7 +894,8 @@ impl Event {
             | Event::CallConsulting { .. }
             | Event::ConsultationConnected { .. }
             | Event::ConsultationEnded { .. }
-            | Event::ClosingSettingsChanged { .. } => false,
+            | Event::ClosingSettingsChanged { .. }
+            | Event::ConversationCarried { .. } => false,
         }
     }
 }

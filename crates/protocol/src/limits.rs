@@ -153,9 +153,9 @@ impl Action {
     /// a text may be empty, or a password is long enough, are the line's rules.
     pub fn validate(&self) -> Result<(), FieldError> {
         match self {
-            Action::SendMessage { text, .. } | Action::ClientMessage { text } => {
-                check_chars("text", text, MAX_MESSAGE_CHARS)
-            }
+            Action::SendMessage { text, .. }
+            | Action::SendMessageConfirmed { text, .. }
+            | Action::ClientMessage { text } => check_chars("text", text, MAX_MESSAGE_CHARS),
             Action::TransferAppeal { reason, .. }
             | Action::TransferCall { reason, .. }
             | Action::HandOverCall { reason, .. } => {

@@ -10,10 +10,10 @@ use linedesk_domain::ticket::{TicketAction, TicketHistoryEntry, TicketNumber, Ti
 
 use super::*;
 use crate::{
-    AppealChannel, CallEndReason, CallQuality, ClientFrame, Event, MAX_APPEAL_KIND_CHARS,
-    MAX_CANDIDATE_BYTES, MAX_FILE_NAME_CHARS, MAX_FRAME_BYTES, MAX_KEY_BYTES,
-    MAX_REMOTE_PASSWORD_CHARS, MAX_SDP_BYTES, MAX_SDP_MID_BYTES, RemoteEndReason, RemoteMode, Role,
-    ServerFrame, SignalKind, SignalPayload, SlaDeadline,
+    AppealChannel, CallEndReason, CallQuality, ChatWatcher, ClientFrame, Event,
+    MAX_APPEAL_KIND_CHARS, MAX_CANDIDATE_BYTES, MAX_CHAT_WATCHERS, MAX_FILE_NAME_CHARS,
+    MAX_FRAME_BYTES, MAX_KEY_BYTES, MAX_REMOTE_PASSWORD_CHARS, MAX_SDP_BYTES, MAX_SDP_MID_BYTES,
+    RemoteEndReason, RemoteMode, Role, ServerFrame, SignalKind, SignalPayload, SlaDeadline,
 };
 
 /// The character that costs the most bytes in a JSON string: six (`\u0001`).
@@ -58,6 +58,11 @@ fn maximal_actions() -> Vec<Action> {
     };
     let actions = vec![
         Action::SendMessage {
+            line: ID,
+            client: ID,
+            text: worst(MAX_MESSAGE_CHARS),
+        },
+        Action::SendMessageConfirmed {
             line: ID,
             client: ID,
             text: worst(MAX_MESSAGE_CHARS),
@@ -174,7 +179,7 @@ fn maximal_actions() -> Vec<Action> {
     actions
 }
 
-const ACTION_VARIANTS: usize = 33;
+const ACTION_VARIANTS: usize = 34;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -211,6 +216,7 @@ fn action_variant(action: &Action) -> usize {
         Action::WaitForClient { .. } => 30,
         Action::ConsultCall { .. } => 31,
         Action::HandOverCall { .. } => 32,
+        Action::SendMessageConfirmed { .. } => 33,
     }
 }
 
@@ -273,8 +279,6 @@ fn maximal_events() -> Vec<Event> {
         far_loss_permille: Some(u32::MAX),
         far_jitter_ms: Some(u32::MAX),
     };
-    // A transfer to another line finishes the appeal with `→ line {id}: {reason}`.
-    let transfer_result = format!("→ line {ID}: {}", worst(MAX_TRANSFER_REASON_CHARS));
     let mut events = vec![
         Event::MessagePosted {
             client: ID,
@@ -316,11 +320,6 @@ fn maximal_events() -> Vec<Event> {
             appeal: ID,
             client: ID,
             result: worst(MAX_RESULT_CHARS),
-        },
-        Event::AppealFinished {
-            appeal: ID,
-            client: ID,
-            result: transfer_result,
         },
         Event::AppealRated {
             appeal: ID,
@@ -523,6 +522,16 @@ fn maximal_events() -> Vec<Event> {
                 linedesk_domain::appeal::closing::MAX_CLOSING_PHRASES
             ],
         },
+        Event::ConversationCarried {
+            appeal: ID,
+            client: ID,
+            from_line: ID,
+            from_appeal: ID,
+            author: some_worst(MAX_NAME_CHARS),
+            text: worst(MAX_MESSAGE_CHARS),
+            file: true,
+            at_ms: i64::MIN,
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -560,7 +569,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 38;
+const EVENT_VARIANTS: usize = 39;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -602,6 +611,7 @@ fn event_variant(event: &Event) -> usize {
         Event::ConsultationConnected { .. } => 35,
         Event::ConsultationEnded { .. } => 36,
         Event::ClosingSettingsChanged { .. } => 37,
+        Event::ConversationCarried { .. } => 38,
     }
 }
 
@@ -703,6 +713,17 @@ fn every_other_server_frame_fits() {
             id: ID,
             lines: vec![ID; 1_000],
         },
+        ServerFrame::ChatWatchers {
+            line: ID,
+            client: ID,
+            watchers: vec![
+                ChatWatcher {
+                    specialist: ID,
+                    typing: true,
+                };
+                MAX_CHAT_WATCHERS
+            ],
+        },
     ]);
     for frame in frames {
         let kind = match &frame {
@@ -714,6 +735,7 @@ fn every_other_server_frame_fits() {
             ServerFrame::Pong { .. } => "pong",
             ServerFrame::Signal { .. } => "signal",
             ServerFrame::RemoteSignal { .. } => "remote_signal",
+            ServerFrame::ChatWatchers { .. } => "chat_watchers",
         };
         assert_fits(kind, &frame.encode());
     }

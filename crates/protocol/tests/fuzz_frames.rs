@@ -81,6 +81,11 @@ const SEEDS: &[&str] = &[
     r#"{"type":"event","line":1,"seq":1,"at_ms":0,"event":{"kind":"ticket_queue_named","queue":1,"name":"n"}}"#,
     r#"{"type":"event","line":1,"seq":1,"at_ms":0,"event":{"kind":"appeal_marked_spam","appeal":1,"client":2,"specialist":3}}"#,
     r#"{"type":"event","line":1,"seq":1,"at_ms":0,"event":{"kind":"file_shared","file":1,"client":2,"from_specialist":null,"name":"a.pdf","size":3,"appeal":4}}"#,
+    r#"{"type":"submit","key":"k","action":{"kind":"send_message_confirmed","line":1,"client":2,"text":"hi"}}"#,
+    r#"{"type":"chat_focus","chat":{"line":1,"client":2},"typing":true}"#,
+    r#"{"type":"chat_focus","chat":null,"typing":false}"#,
+    r#"{"type":"chat_watchers","line":1,"client":2,"watchers":[{"specialist":3,"typing":false}]}"#,
+    r#"{"type":"event","line":1,"seq":1,"at_ms":0,"event":{"kind":"conversation_carried","appeal":1,"client":2,"from_line":3,"from_appeal":4,"author":null,"text":"t","file":false,"at_ms":5}}"#,
 ];
 
 /// Names a mutation may put in: tags and field names of the protocol, and nonsense.

@@ -45,6 +45,8 @@ pub struct Server {
     /// How long a call rings and a remote request waits before the ring timer ends it.
     pub ring: RingTimeouts,
     pub(crate) watching_revocations: AtomicBool,
+    /// C9: which chats the specialists' sessions have open and who types (live only).
+    pub chat_watch: crate::chat_watch::ChatWatch,
 }
 
 impl Server {
@@ -154,6 +156,7 @@ impl Server {
             ice,
             ring,
             watching_revocations: AtomicBool::new(false),
+            chat_watch: crate::chat_watch::ChatWatch::default(),
         })
     }
 

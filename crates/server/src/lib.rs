@@ -46,6 +46,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod chat_watch;
 pub mod config;
 pub mod config_file;
 pub mod context;

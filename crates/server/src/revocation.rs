@@ -89,6 +89,7 @@ pub fn start_watching(server: &Arc<Server>) {
 pub(crate) fn named_line(action: &Action) -> Option<u64> {
     match action {
         Action::SendMessage { line, .. }
+        | Action::SendMessageConfirmed { line, .. }
         | Action::CreateTicket { line, .. }
         | Action::PlaceCall { line, .. }
         | Action::RequestCallBack { line }

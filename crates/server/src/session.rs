@@ -107,11 +107,14 @@ struct Session {
     feeds: Feeds,
     /// What the last wake-up took from the mailbox, emptied and kept for the next one.
     live_batch: Batch,
+    /// C9: the chat this session has open, in the server's live chat presence.
+    watching: chat_focus::Watching,
 }
 
 /// The session ended: the socket closed or failed.
 struct Closed;
 
+mod chat_focus;
 mod ends;
 mod listen;
 mod live;
@@ -120,9 +123,11 @@ use listen::Listen;
 
 pub async fn run(socket: WebSocket, server: Arc<Server>) {
     let feeds = Feeds::new(server.hub.clone());
+    let server_watch_id = server.chat_watch.session_id();
     let mailbox: Arc<Mailbox> = feeds.mailbox.clone();
     let mut revoked = Listen::new(server.revoked.subscribe());
     let mut signals = Listen::new(server.hub.signals());
+    let mut watchers = Listen::new(server.chat_watch.subscribe());
     // The mailbox's wake-up, kept between turns of the loop (renewed once it fired).
     let mut ready = std::pin::pin!(mailbox.ready());
     // The Hello deadline, then (after the Hello) the token's expiry.
@@ -140,6 +145,7 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
         token: None,
         feeds,
         live_batch: Batch::default(),
+        watching: chat_focus::Watching::new(server_watch_id),
     };
     loop {
         let signed_in = session.subject.is_some();
@@ -162,6 +168,12 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
                 Err(RecvError::Lagged(_)) => Ok(()),
                 Err(RecvError::Closed) => Err(Closed),
             },
+            update = watchers.recv() => match update {
+                Ok(update) => session.on_watchers(&update).await,
+                // Best effort, like signals: the chat's next change carries its whole list.
+                Err(RecvError::Lagged(_)) => Ok(()),
+                Err(RecvError::Closed) => Err(Closed),
+            },
             revocation = revoked.recv() => match revocation {
                 Ok(revocation) => session.on_revoked(Some(&revocation)).await,
                 Err(RecvError::Lagged(_)) => session.on_revoked(None).await,
@@ -178,6 +190,8 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
             break;
         }
     }
+    // C9: however the session ended, its open chat closes with it.
+    session.server.chat_watch.leave(session.watching.id);
     if let Some(subject) = session.subject {
         crate::presence::Sessions::leave(&session.server, subject);
     }
@@ -292,6 +306,9 @@ impl Session {
                     Ok(()) => Ok(()),
                     Err((code, message)) => self.error(code, message, None).await,
                 }
+            }
+            (ClientFrame::ChatFocus { chat, typing }, Some(subject)) => {
+                self.chat_focus(subject, chat, typing).await
             }
             (ClientFrame::RemoteSignal { session, payload }, Some(subject)) => {
                 match crate::signal::relay_remote(&self.server, subject, session, payload).await {

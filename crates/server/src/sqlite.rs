@@ -36,6 +36,7 @@ mod accounts;
 pub(crate) mod batch;
 mod blobs;
 pub(crate) mod call_repo;
+mod carried;
 mod closing_repo;
 mod file_repo;
 mod guest_repo;

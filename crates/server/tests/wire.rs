@@ -207,6 +207,19 @@ async fn another_lines_data_is_refused() {
 }
 
 /// The sequence number of the newest event of `line`.
+/// Anna holds an open appeal of line A's client, so her messages to the client are messages
+/// only (A1: the first message to a client with no open appeal opens one).
+async fn appeal_open(w: &World) {
+    let mut anna = Client::signed_in(w.addr, "anna", "anna-pass").await;
+    let start = Action::StartAppeal {
+        line: w.line_a,
+        client: w.client_a,
+        appeal_type: None,
+    };
+    anna.send(&submit("open-first", start)).await;
+    assert!(matches!(anna.recv().await, ServerFrame::Ack { .. }));
+}
+
 fn head(w: &World, line: u64) -> u64 {
     w.storage
         .events_after(line, 0, 100_000)
@@ -268,6 +281,7 @@ async fn a_resent_key_is_acknowledged_once_applied_once() {
 async fn a_reconnect_resumes_from_its_cursor_with_no_gap_and_no_duplicate() {
     let w = world().await;
     // The line's log starts with its name and its clients.
+    appeal_open(&w).await;
     let base = head(&w, w.line_a);
     let mut writer = Client::signed_in(w.addr, "anna", "anna-pass").await;
     for i in 1..=50 {
@@ -333,6 +347,7 @@ async fn a_reconnect_resumes_from_its_cursor_with_no_gap_and_no_duplicate() {
 #[tokio::test]
 async fn garbage_and_oversized_frames_get_errors_and_disturb_nobody() {
     let w = world().await;
+    appeal_open(&w).await;
     let mut bystander = Client::signed_in(w.addr, "anna", "anna-pass").await;
     bystander
         .send(&ClientFrame::Subscribe {

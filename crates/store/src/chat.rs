@@ -144,6 +144,29 @@ impl Store {
         text: &str,
         now_ms: i64,
     ) -> Result<Message> {
+        self.queue_message(line_id, client_id, text, now_ms, false)
+    }
+
+    /// C9: [`Store::send_message`] after the specialist was warned that a colleague holds the
+    /// client's appeal and confirmed (the server refuses an unconfirmed one).
+    pub fn send_message_confirmed(
+        &self,
+        line_id: i64,
+        client_id: i64,
+        text: &str,
+        now_ms: i64,
+    ) -> Result<Message> {
+        self.queue_message(line_id, client_id, text, now_ms, true)
+    }
+
+    fn queue_message(
+        &self,
+        line_id: i64,
+        client_id: i64,
+        text: &str,
+        now_ms: i64,
+        confirmed: bool,
+    ) -> Result<Message> {
         let text = text.trim();
         if text.is_empty() {
             return Err(StoreError::invalid("text", "the message is empty"));
@@ -165,9 +188,12 @@ impl Store {
             now_ms,
             MessageStatus::Pending,
         )?;
-        let payload = serde_json::json!({
+        let mut payload = serde_json::json!({
             "lineId": line_id, "clientId": client_id, "messageId": id, "text": text, "sentAt": now_ms,
         });
+        if confirmed {
+            payload["confirmed"] = serde_json::Value::Bool(true);
+        }
         outbox::push(&tx, &device, "message.send", &payload, now_ms)?;
         tx.execute(
             "DELETE FROM drafts WHERE line_id = ?1 AND client_id = ?2",

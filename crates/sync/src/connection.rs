@@ -13,6 +13,7 @@ use linedesk_store::{OutboxItem, Store, StoreError};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::chat_presence::ChatPresence;
 use crate::endpoint::Connector;
 use crate::live::{Incoming, LiveError, LiveRequest, Refusal};
 use crate::replica::{Replica, lock};
@@ -85,14 +86,19 @@ fn action_of(item: &OutboxItem) -> Result<Action, String> {
             .ok_or_else(|| format!("payload has no {name}"))
     };
     match item.kind.as_str() {
-        "message.send" => Ok(Action::SendMessage {
-            line: number("lineId")?,
-            client: number("clientId")?,
-            text: payload["text"]
+        "message.send" => {
+            let (line, client) = (number("lineId")?, number("clientId")?);
+            let text = payload["text"]
                 .as_str()
                 .ok_or("payload has no text")?
-                .to_string(),
-        }),
+                .to_string();
+            // C9: confirmed after the warning that a colleague holds the client's appeal.
+            Ok(if payload["confirmed"].as_bool() == Some(true) {
+                Action::SendMessageConfirmed { line, client, text }
+            } else {
+                Action::SendMessage { line, client, text }
+            })
+        }
         "presence.set" => {
             let code = payload["status"].as_str().ok_or("payload has no status")?;
             let status = PresenceStatus::from_code(code)
@@ -149,14 +155,19 @@ fn decode(text: &str) -> Result<ServerFrame, SyncError> {
 }
 
 /// The next reply frame (ack, error, welcome); events on the way are applied to the store.
-async fn next_reply(ws: &mut Socket, replica: &Replica<'_>) -> Result<ServerFrame, SyncError> {
+async fn next_reply(
+    ws: &mut Socket,
+    replica: &Replica<'_>,
+    chat: &ChatPresence,
+) -> Result<ServerFrame, SyncError> {
     loop {
         let message = tokio::time::timeout(ACK_TIMEOUT, ws.next())
             .await
             .map_err(|_| SyncError::Dropped)?;
         match message {
             Some(Ok(Message::Text(text))) => {
-                if let Some(reply) = replica.receive(text.as_str())? {
+                // C9: who else has the open chat is kept aside, not a reply.
+                if let Some(reply) = chat.take(replica.receive(text.as_str())?) {
                     return Ok(reply);
                 }
             }
@@ -170,6 +181,7 @@ async fn next_reply(ws: &mut Socket, replica: &Replica<'_>) -> Result<ServerFram
 async fn deliver(
     ws: &mut Socket,
     replica: &Replica<'_>,
+    chat: &ChatPresence,
     item: &OutboxItem,
 ) -> Result<(), SyncError> {
     let store = replica.store;
@@ -186,7 +198,7 @@ async fn deliver(
     };
     loop {
         send(ws, &frame).await?;
-        match next_reply(ws, replica).await? {
+        match next_reply(ws, replica, chat).await? {
             ServerFrame::Ack { key, .. } if key == item.idempotency_key => {
                 lock(store).outbox_mark_sent(item.id)?;
                 return Ok(());
@@ -228,6 +240,7 @@ async fn deliver(
 async fn serve_live(
     ws: &mut Socket,
     replica: &Replica<'_>,
+    chat: &ChatPresence,
     request: LiveRequest,
 ) -> Result<(), SyncError> {
     match request {
@@ -251,7 +264,7 @@ async fn serve_live(
                 let _ = reply.send(Err(LiveError::Dropped));
                 return Err(error);
             }
-            match next_reply(ws, replica).await {
+            match next_reply(ws, replica, chat).await {
                 Ok(ServerFrame::Ack { key: acked, .. }) if acked == key => {
                     let _ = reply.send(Ok(key));
                     Ok(())
@@ -318,7 +331,12 @@ async fn connected(
         unreadable,
         timing,
         refused,
+        chat,
     } = wires;
+    // C9: the open chat is announced on every new session (the server forgot the last one's).
+    chat.forget();
+    let mut focus = chat.focus.subscribe();
+    focus.mark_changed();
     let keepalive = &timing.keepalive;
     // Just renewed: go on with it. Otherwise (a new connection) log in.
     let (grant, was_renewed) = match renewed.take() {
@@ -399,7 +417,7 @@ async fn connected(
             action: Action::SetPresence { status: current },
         };
         send(&mut ws, &frame).await?;
-        match next_reply(&mut ws, &replica).await? {
+        match next_reply(&mut ws, &replica, chat).await? {
             ServerFrame::Ack { .. } | ServerFrame::Error { .. } => {}
             other => return Err(SyncError::Protocol(format!("{other:?}"))),
         }
@@ -423,7 +441,7 @@ async fn connected(
             }
             let _ = status.send(SyncStatus::Sending { pending });
             for item in &batch {
-                deliver(&mut ws, &replica, item).await?;
+                deliver(&mut ws, &replica, chat, item).await?;
             }
         }
         // In sync once the outbox is empty and every line has caught up: the server replays
@@ -441,9 +459,13 @@ async fn connected(
         let silent_until = replica.heard() + *keepalive;
         tokio::select! {
             _ = nudge.notified() => {}
+            Ok(()) = focus.changed() => {
+                let now = *focus.borrow_and_update();
+                send(&mut ws, &ClientFrame::ChatFocus { chat: now.chat, typing: now.typing }).await?;
+            }
             request = live.recv() => {
                 if let Some(request) = request {
-                    serve_live(&mut ws, &replica, request).await?;
+                    serve_live(&mut ws, &replica, chat, request).await?;
                 }
             }
             _ = tokio::time::sleep_until(next_ping) => {
@@ -465,7 +487,7 @@ async fn connected(
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SyncError::Dropped),
                 Some(Ok(Message::Text(text))) => {
-                    if let Some(other) = replica.receive(text.as_str())? {
+                    if let Some(other) = chat.take(replica.receive(text.as_str())?) {
                         // An error out of the blue (e.g. the token was revoked): start over.
                         return Err(SyncError::Protocol(format!("{other:?}")));
                     }

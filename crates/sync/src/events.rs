@@ -454,12 +454,69 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         } => RemoteChange::ClosingPhrases {
             phrases: crate::reference::checked_phrases(closing_phrases),
         },
+        // A3: the history that led to a transfer from another line, on the timeline of the
+        // appeal it continues in, at the time it was written there.
+        Event::ConversationCarried {
+            appeal,
+            client,
+            author,
+            text,
+            file,
+            at_ms: written_at,
+            ..
+        } => RemoteChange::AppealNote {
+            tier: None,
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: id(appeal),
+                kind: if file { "carried_file" } else { "carried" },
+                by: None,
+                to: None,
+                target: author.map_or_else(|| "client".into(), |name| format!("specialist:{name}")),
+                detail: text,
+                at: written_at,
+            },
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a3_a_carried_message_is_a_timeline_note_at_the_time_it_was_written() {
+        let event = Event::ConversationCarried {
+            appeal: 12,
+            client: 4,
+            from_line: 1,
+            from_appeal: 3,
+            author: Some("Смирнова Анна".into()),
+            text: "счёт.pdf".into(),
+            file: true,
+            at_ms: 1_000,
+        };
+        match remote_change(event, 9_000, 7) {
+            RemoteChange::AppealNote { note, tier: None } => {
+                assert_eq!(
+                    (
+                        note.kind,
+                        note.target.as_str(),
+                        note.detail.as_str(),
+                        note.at
+                    ),
+                    (
+                        "carried_file",
+                        "specialist:Смирнова Анна",
+                        "счёт.pdf",
+                        1_000
+                    )
+                );
+                assert_eq!((note.client, note.appeal), (4, 12));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn a4_changed_closing_phrases_replace_the_stores_copy_checked_at_the_boundary() {

@@ -13,6 +13,7 @@
 //! `http://host:port`; see [`Endpoint`] for how its certificate is trusted.
 
 mod backoff;
+mod chat_presence;
 mod connection;
 mod endpoint;
 mod events;
@@ -29,12 +30,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use linedesk_protocol::{Action, SignalPayload};
+use linedesk_protocol::{Action, ChatRef, SignalPayload};
 use linedesk_store::Store;
 use serde::Serialize;
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 pub use backoff::Backoff;
+pub use chat_presence::{Focus, Watchers};
 pub use connection::SyncError;
 pub use files::{ApiError, download_file, save_kb_draft, upload_file, upload_pending};
 pub use linedesk_endpoint::{Bare, Endpoint, EndpointError};
@@ -92,6 +94,7 @@ pub struct SyncHandle {
     credentials: watch::Sender<Credentials>,
     unreadable: watch::Receiver<Unreadable>,
     refused: watch::Receiver<Option<Refusal>>,
+    chat: Arc<chat_presence::ChatPresence>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -161,6 +164,18 @@ impl SyncHandle {
             .map_err(|_| LiveError::Offline)
     }
 
+    /// C9: the app has `chat` open now (`None`: no chat), its specialist typing in it or not.
+    /// Told to the server when connected and again after each reconnect; never stored.
+    pub fn focus_chat(&self, chat: Option<ChatRef>, typing: bool) {
+        self.chat.set_focus(chat, typing);
+    }
+
+    /// C9: who has the open chat open too (this specialist included), as the server last
+    /// said; `None` when no chat is open or the server has not said (offline).
+    pub fn chat_watchers(&self) -> Option<Watchers> {
+        self.chat.watchers()
+    }
+
     /// Signals, live call and remote session events and keyless refusals, as they arrive.
     pub fn incoming(&self) -> broadcast::Receiver<Incoming> {
         self.incoming.subscribe()
@@ -225,6 +240,8 @@ pub(crate) struct Wires {
     /// The keepalive and the token's renewal ([`Timing::default`] unless a test says).
     pub timing: Timing,
     pub refused: watch::Sender<Option<Refusal>>,
+    /// C9: the open chat to announce and the watchers heard.
+    pub chat: Arc<chat_presence::ChatPresence>,
 }
 
 /// Start syncing `store` with the server in the background (on the current tokio runtime).
@@ -255,7 +272,9 @@ pub fn spawn_with(store: Arc<Mutex<Store>>, config: SyncConfig, timing: Timing) 
         unreadable: unreadable_tx,
         timing,
         refused: refused_tx,
+        chat: Arc::new(chat_presence::ChatPresence::default()),
     };
+    let chat = wires.chat.clone();
     let task = tokio::spawn(run(store, config, credentials_rx, wires, live_rx));
     SyncHandle {
         status,
@@ -267,6 +286,7 @@ pub fn spawn_with(store: Arc<Mutex<Store>>, config: SyncConfig, timing: Timing) 
         credentials,
         unreadable,
         refused,
+        chat,
         task,
     }
 }

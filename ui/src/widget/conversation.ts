@@ -13,6 +13,16 @@ export type Item =
 
 export type AppealState = "none" | "queued" | "assigned" | "finished";
 
+/** The results the line gives in codes (the client sees them translated, never a code): A5's
+ * "no reply from the client" and A3's "went on on another line" (whose reason is the
+ * specialists' alone and never reaches the client). */
+const RESULT_CODES = ["no_client_reply", "transferred_to_line"];
+
+/** The key of the widget's translation of a coded result, or `null` for a result a specialist wrote. */
+export function resultKey(result: string): string | null {
+  return RESULT_CODES.includes(result) ? `chat.result.${result}` : null;
+}
+
 export interface Conversation {
   items: Item[];
   /** The latest appeal and where it stands. */

@@ -5,7 +5,8 @@ use linedesk_domain::appeal::SupportTier;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_domain::routing::Specialist;
 use linedesk_line::{
-    AppealRow, AppealStage, ClientRow, KeyOwner, NewAppeal, Repo, RepoError, RoutingRepo,
+    AppealRow, AppealStage, CarriedEntry, ClientRow, KeyOwner, NewAppeal, Repo, RepoError,
+    RoutingRepo,
 };
 use linedesk_protocol::{AppealChannel, Event};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -15,7 +16,7 @@ use crate::storage::StorageError;
 
 const APPEAL_COLUMNS: &str =
     "id, line_id, client_id, channel, tier, opened_at, state, holder, result, spam, stars,
-     rating_comment, waiting_since";
+     rating_comment, waiting_since, priority";
 
 fn appeal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppealRow> {
     Ok(AppealRow {
@@ -32,6 +33,7 @@ fn appeal_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppealRow> {
         stars: r.get(10)?,
         rating_comment: r.get(11)?,
         waiting_since_ms: r.get(12)?,
+        priority: r.get(13)?,
     })
 }
 
@@ -287,13 +289,14 @@ impl Repo for SqliteRepo<'_> {
     fn insert_appeal(&mut self, appeal: &NewAppeal) -> Result<u64, RepoError> {
         run(|| {
             self.tx.execute(
-                "INSERT INTO appeals (line_id, client_id, state, opened_at, channel)
-                 VALUES (?1, ?2, 'queued', ?3, ?4)",
+                "INSERT INTO appeals (line_id, client_id, state, opened_at, channel, priority)
+                 VALUES (?1, ?2, 'queued', ?3, ?4, ?5)",
                 params![
                     sql_id(appeal.line),
                     sql_id(appeal.client),
                     appeal.opened_ms,
-                    appeal.channel.code()
+                    appeal.channel.code(),
+                    appeal.priority
                 ],
             )?;
             Ok(id(self.tx.last_insert_rowid()))
@@ -327,6 +330,15 @@ impl Repo for SqliteRepo<'_> {
             Ok(())
         })
     }
+
+    fn appeal_conversation(
+        &mut self,
+        line: u64,
+        appeal: u64,
+        max: usize,
+    ) -> Result<Vec<CarriedEntry>, RepoError> {
+        super::carried::appeal_conversation(self.tx, line, appeal, max)
+    }
 }
 
 impl RoutingRepo for SqliteRepo<'_> {
@@ -353,6 +365,32 @@ impl RoutingRepo for SqliteRepo<'_> {
                 .query_map([sql_id(line)], appeal_row)?
                 .collect()
         })
+    }
+
+    fn team_names(&mut self, line: u64) -> Result<Vec<(u64, String)>, RepoError> {
+        run(|| {
+            self.tx
+                .prepare_cached(
+                    "SELECT s.id, s.name FROM line_specialists ls
+                     JOIN specialists s ON s.id = ls.specialist_id
+                     WHERE ls.line_id = ?1 ORDER BY s.id",
+                )?
+                .query_map([sql_id(line)], |r| Ok((id(r.get(0)?), r.get(1)?)))?
+                .collect()
+        })
+    }
+
+    fn responsible_on_card(&mut self, client: u64) -> Result<Vec<String>, RepoError> {
+        let json: Option<String> = run(|| {
+            self.tx
+                .prepare_cached("SELECT responsible FROM clients WHERE id = ?1")?
+                .query_row([sql_id(client)], |r| r.get(0))
+                .optional()
+        })?;
+        // The card's list as written by the import or the admin (a JSON array of names).
+        Ok(json
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
     }
 
     fn remove_from_team(&mut self, line: u64, specialist: u64) -> Result<bool, RepoError> {

@@ -20,7 +20,13 @@ export function reactionAwaited(finishAllowedAt: number | null | undefined, now:
   return countdown(finishAllowedAt, now) !== null;
 }
 
-/** An appeal's result as shown: the server's code for "no reply from the client" translated. */
-export function resultText(result: string | null | undefined, noReply: string): string {
-  return result === NO_CLIENT_REPLY ? noReply : (result ?? "");
+/** The result of an appeal that went on on another line (A3; the reason is in its transfer note). */
+export const TRANSFERRED_TO_LINE = "transferred_to_line";
+
+/** An appeal's result as shown: the server's codes ("no reply from the client", "went on on
+ * another line") translated, anything else as the specialist wrote it. */
+export function resultText(result: string | null | undefined, noReply: string, transferred = ""): string {
+  if (result === NO_CLIENT_REPLY) return noReply;
+  if (result === TRANSFERRED_TO_LINE && transferred) return transferred;
+  return result ?? "";
 }
