@@ -303,7 +303,7 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         app.click("admin-tab-queues").await;
         app.retype("admin-queue-name", "Вторая линия").await;
         app.click("admin-queue-add").await;
-        app.wait_texts(&by_testid("admin-queue"), "the new queue", |t| {
+        app.wait_texts(&by_testid("admin-queue-title"), "the new queue", |t| {
             t.iter().any(|q| q == "Вторая линия")
         })
         .await;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{AppealId, ClientId, LineId, SpecialistId};
 
 pub mod closing;
+pub mod kind;
 pub mod list;
 pub mod stats;
 
@@ -147,6 +148,9 @@ pub enum AppealError {
     /// A4: a closing phrase was sent; the client's reaction is awaited until `until`.
     #[error("the client's reaction to the closing phrase is awaited until {until}")]
     ClientReactionAwaited { until: DateTime<Utc> },
+    /// S5: the chosen type is none of the line's appeal types.
+    #[error("the line has no appeal type {0:?}")]
+    UnknownType(String),
 }
 
 impl AppealError {
@@ -162,6 +166,7 @@ impl AppealError {
             AppealError::BadScore(_) => "appeal.bad_score",
             AppealError::AlreadyRated => "appeal.already_rated",
             AppealError::ClientReactionAwaited { .. } => "appeal.client_reaction_awaited",
+            AppealError::UnknownType(_) => "appeal.unknown_type",
         }
     }
 }
@@ -331,7 +336,11 @@ impl Appeal {
         ))
     }
 
-    fn require_holder(&self, by: SpecialistId, action: &'static str) -> Result<(), AppealError> {
+    pub(crate) fn require_holder(
+        &self,
+        by: SpecialistId,
+        action: &'static str,
+    ) -> Result<(), AppealError> {
         match self.state.holder() {
             Some(holder) if holder == by => Ok(()),
             Some(_) => Err(AppealError::NotHolder),

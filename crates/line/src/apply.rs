@@ -128,6 +128,10 @@ pub fn apply_gated<R: Repo>(
             consultation,
             reason,
         } => call_consult::hand_over(w, actor, *consultation, reason)?,
+        Action::SetAppealType {
+            appeal,
+            appeal_type,
+        } => crate::appeal_type::set(w, actor, *appeal, appeal_type)?,
     }
     Ok(Step::Done)
 }

@@ -328,6 +328,14 @@ pub enum Action {
         consultation: u64,
         reason: String,
     },
+    /// S5, the holder: the appeal's type is `appeal_type`, one of the line's types (those its
+    /// SLA levels' conditions name, `GET /api/lines/{line}/appeal-types`), chosen while
+    /// working on it or when finishing it ([`Event::AppealTyped`]). S3: its deadlines were
+    /// fixed at registration and do not move.
+    SetAppealType {
+        appeal: u64,
+        appeal_type: String,
+    },
 }
 
 /// Which SLA deadline an alert is about (S2).
@@ -727,6 +735,34 @@ pub enum Event {
         auto_finish_minutes: u32,
         closing_phrases: Vec<String>,
     },
+    /// S5: the appeal's type: given at registration (`by: None`; a specialist who starts an
+    /// appeal names it, and it took part in choosing the SLA level), or chosen by `by`, its
+    /// holder, while working on it or when finishing it. S3: deadlines fixed at registration
+    /// stay as they are.
+    AppealTyped {
+        appeal: u64,
+        client: u64,
+        appeal_type: String,
+        by: Option<u64>,
+    },
+    /// Something the apps copy of the line changed (its admin saved it, or the CLI did): the
+    /// app fetches that part again (`GET /api/lines/{line}/quick-replies`, `/kb`,
+    /// `/appeal-types`) instead of at its next connection.
+    ReferenceChanged {
+        part: ReferencePart,
+    },
+}
+
+/// Which of a line's reference data changed ([`Event::ReferenceChanged`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferencePart {
+    /// C8: the quick replies (and their files).
+    QuickReplies,
+    /// C8: the knowledge base's articles.
+    KnowledgeBase,
+    /// S5: the appeal types (the SLA levels were saved).
+    AppealTypes,
 }
 
 /// A line's closing settings, as `GET /api/lines/{line}/closing` gives them to its
@@ -777,8 +813,11 @@ impl Event {
             | Event::ReplyAwaited { client, .. }
             | Event::CallConsulting { client, .. }
             | Event::ConsultationConnected { client, .. }
-            | Event::ConsultationEnded { client, .. } => Some(*client),
-            Event::TicketQueueNamed { .. } | Event::ClosingSettingsChanged { .. } => None,
+            | Event::ConsultationEnded { client, .. }
+            | Event::AppealTyped { client, .. } => Some(*client),
+            Event::TicketQueueNamed { .. }
+            | Event::ClosingSettingsChanged { .. }
+            | Event::ReferenceChanged { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::SpecialistServes { .. } => None,
@@ -826,7 +865,9 @@ impl Event {
             | Event::CallConsulting { .. }
             | Event::ConsultationConnected { .. }
             | Event::ConsultationEnded { .. }
-            | Event::ClosingSettingsChanged { .. } => false,
+            | Event::ClosingSettingsChanged { .. }
+            | Event::AppealTyped { .. }
+            | Event::ReferenceChanged { .. } => false,
         }
     }
 }

@@ -12,8 +12,8 @@ use super::*;
 use crate::{
     AppealChannel, CallEndReason, CallQuality, ClientFrame, Event, MAX_APPEAL_KIND_CHARS,
     MAX_CANDIDATE_BYTES, MAX_FILE_NAME_CHARS, MAX_FRAME_BYTES, MAX_KEY_BYTES,
-    MAX_REMOTE_PASSWORD_CHARS, MAX_SDP_BYTES, MAX_SDP_MID_BYTES, RemoteEndReason, RemoteMode, Role,
-    ServerFrame, SignalKind, SignalPayload, SlaDeadline,
+    MAX_REMOTE_PASSWORD_CHARS, MAX_SDP_BYTES, MAX_SDP_MID_BYTES, ReferencePart, RemoteEndReason,
+    RemoteMode, Role, ServerFrame, SignalKind, SignalPayload, SlaDeadline,
 };
 
 /// The character that costs the most bytes in a JSON string: six (`\u0001`).
@@ -169,12 +169,16 @@ fn maximal_actions() -> Vec<Action> {
             consultation: ID,
             reason: worst(MAX_TRANSFER_REASON_CHARS),
         },
+        Action::SetAppealType {
+            appeal: ID,
+            appeal_type: worst(MAX_APPEAL_KIND_CHARS),
+        },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 33;
+const ACTION_VARIANTS: usize = 34;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -211,6 +215,7 @@ fn action_variant(action: &Action) -> usize {
         Action::WaitForClient { .. } => 30,
         Action::ConsultCall { .. } => 31,
         Action::HandOverCall { .. } => 32,
+        Action::SetAppealType { .. } => 33,
     }
 }
 
@@ -523,6 +528,15 @@ fn maximal_events() -> Vec<Event> {
                 linedesk_domain::appeal::closing::MAX_CLOSING_PHRASES
             ],
         },
+        Event::AppealTyped {
+            appeal: ID,
+            client: ID,
+            appeal_type: worst(MAX_APPEAL_KIND_CHARS),
+            by: Some(ID),
+        },
+        Event::ReferenceChanged {
+            part: ReferencePart::AppealTypes,
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -560,7 +574,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 38;
+const EVENT_VARIANTS: usize = 40;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -602,6 +616,8 @@ fn event_variant(event: &Event) -> usize {
         Event::ConsultationConnected { .. } => 35,
         Event::ConsultationEnded { .. } => 36,
         Event::ClosingSettingsChanged { .. } => 37,
+        Event::AppealTyped { .. } => 38,
+        Event::ReferenceChanged { .. } => 39,
     }
 }
 

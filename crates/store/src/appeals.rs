@@ -34,17 +34,25 @@ impl Store {
 
     /// A4: finish the client's open appeal with a result. Queued for the server in one
     /// transaction with the local change; the ring goes off at once.
+    ///
+    /// S5: `appeal_type`, when given, is the type chosen in the finish dialog: queued before the
+    /// finish, so the server records it while the appeal is still open.
     pub fn finish_appeal(
         &self,
         line_id: i64,
         client_id: i64,
         result: &str,
+        appeal_type: Option<&str>,
         now_ms: i64,
     ) -> Result<()> {
         let result = reason("result", result)?;
+        let appeal_type = appeal_type.map(crate::appeal_types::checked).transpose()?;
         let appeal = self.my_open_appeal(line_id, client_id)?;
         let device = self.device_id()?;
         let tx = self.conn.unchecked_transaction()?;
+        if let Some(t) = &appeal_type {
+            crate::appeal_types::push_choice(&tx, &device, appeal, t, now_ms)?;
+        }
         let payload = serde_json::json!({ "appealId": appeal, "result": result });
         outbox::push(&tx, &device, "appeal.finish", &payload, now_ms)?;
         close_locally(&tx, line_id, client_id)?;

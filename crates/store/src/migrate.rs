@@ -102,6 +102,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0020_quick_reply_files",
         sql: include_str!("../../../migrations/0020_quick_reply_files.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_appeal_types",
+        sql: include_str!("../../../migrations/0021_appeal_types.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {
