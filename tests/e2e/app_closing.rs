@@ -150,7 +150,7 @@ async fn check_sla_dialog(app: &App, data: &std::path::Path, address: &str, shot
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a4_a5_s4_closing_phrases_countdowns_and_waiting_in_the_app() {
+async fn a4_a5_s4_s5_closing_phrases_countdowns_waiting_and_the_finish_dialogs_type_in_the_app() {
     let data = tempfile::tempdir().expect("data dir");
     let desktop = Desktop::start();
     tokio::time::timeout(Duration::from_secs(300), async {
@@ -320,12 +320,21 @@ async fn a4_a5_s4_closing_phrases_countdowns_and_waiting_in_the_app() {
             .expect("title")
             .unwrap_or_default();
         assert!(hint.contains("do not change"), "{hint}");
-        choice.select_by_value("Ошибка").await.expect("choose a type");
+        choice
+            .select_by_value("Ошибка")
+            .await
+            .expect("choose a type");
         app.screenshot("finish-with-type-en").await;
-        app.testid("appeal-finish").await.click().await.expect("finish");
-        app.wait_texts(&by_testid("timeline-note"), "the type in the timeline", |t| {
-            t.iter().any(|s| s.contains("type “Ошибка” (you)"))
-        })
+        app.testid("appeal-finish")
+            .await
+            .click()
+            .await
+            .expect("finish");
+        app.wait_texts(
+            &by_testid("timeline-note"),
+            "the type in the timeline",
+            |t| t.iter().any(|s| s.contains("type “Ошибка” (you)")),
+        )
         .await;
         let path = format!(
             "/api/lines/1/reports/sla?from_ms={opened}&to_ms={}&appeal_type={}",

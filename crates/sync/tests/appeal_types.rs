@@ -160,7 +160,9 @@ async fn s5_c8_a5_t2_the_lines_changes_and_the_type_choice_go_through_the_sync()
         .expect("sign in");
     ivanova.write("Ошибка при проведении").await.expect("write");
     wait_until("the appeal held", || {
-        s().open_appeal_id(line_i, client_i).expect("appeal").is_some()
+        s().open_appeal_id(line_i, client_i)
+            .expect("appeal")
+            .is_some()
     })
     .await;
     s().choose_appeal_type(line_i, client_i, "Ошибка", now_ms())
@@ -179,10 +181,16 @@ async fn s5_c8_a5_t2_the_lines_changes_and_the_type_choice_go_through_the_sync()
     s().finish_appeal(line_i, client_i, "Исправлено", Some("Доработка"), now_ms())
         .expect("finish");
     handle.nudge();
-    wait_until("the type chosen in the finish dialog recorded, then the finish", || {
-        noted(&s(), "Доработка")
-            && s().open_appeal_id(line_i, client_i).expect("appeal").is_none()
-    })
+    wait_until(
+        "the type chosen in the finish dialog recorded, then the finish",
+        || {
+            noted(&s(), "Доработка")
+                && s()
+                    .open_appeal_id(line_i, client_i)
+                    .expect("appeal")
+                    .is_none()
+        },
+    )
     .await;
     assert_eq!(s().outbox_last_failure().expect("failures"), None);
     handle.stop();
