@@ -333,7 +333,7 @@ async fn a4_a5_s4_s5_closing_phrases_countdowns_waiting_and_the_finish_dialogs_t
         app.wait_texts(
             &by_testid("timeline-note"),
             "the type in the timeline",
-            |t| t.iter().any(|s| s.contains("type “Ошибка” (you)")),
+            |t| t.iter().any(|s| s.contains("type “Ошибка” (You)")),
         )
         .await;
         let path = format!(
