@@ -51,8 +51,11 @@ export const commands = {
 	clientAppeals: (lineId: number, clientId: number) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("client_appeals", { lineId, clientId })),
 	/**  A6: this specialist's appeals matching `filter`, newest first. */
 	myAppeals: (filter: AppealListFilter_Deserialize) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("my_appeals", { filter })),
-	/**  A1: start an appeal of the client by hand (assigned to this specialist). */
-	startAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("start_appeal", { lineId, clientId })),
+	/**
+	 *  A1: start an appeal of the client by hand (assigned to this specialist); S5: with the type
+	 *  the specialist names, which picks the SLA level.
+	 */
+	startAppeal: (lineId: number, clientId: number, appealType: string | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("start_appeal", { lineId, clientId, appealType })),
 	/**  A6: finish the client's open appeal as spam. */
 	markSpam: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("mark_spam", { lineId, clientId })),
 	/**  S4: put the client's open appeal into "waiting for the client". */

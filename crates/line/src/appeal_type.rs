@@ -6,7 +6,7 @@
 //! type (for the timeline and the reports by type) and moves no deadline: the SLA timer is
 //! not touched here.
 
-use linedesk_domain::appeal::kind::line_types;
+use linedesk_domain::appeal::kind::{known_type, line_types};
 use linedesk_domain::ids::SpecialistId;
 use linedesk_protocol::Event;
 
@@ -28,6 +28,20 @@ pub trait AppealTypeRepo {
 /// S5: the line's appeal types, in the order its levels name them.
 pub fn appeal_types(repo: &mut impl SlaRepo, line: u64) -> Result<Vec<String>, LineError> {
     Ok(line_types(&levels_of(repo, line)?))
+}
+
+/// S5: a type a specialist gives when starting an appeal by hand ("" none) is one of the
+/// line's types, trimmed.
+pub(crate) fn given<R: Repo>(
+    w: &mut Work<'_, R>,
+    line: u64,
+    kind: &str,
+) -> Result<String, LineError> {
+    if kind.trim().is_empty() {
+        return Ok(String::new());
+    }
+    let types = appeal_types(&mut w.repo, line)?;
+    Ok(known_type(kind, &types)?)
 }
 
 /// S5: the type `kind` given when the appeal was registered ("" none): recorded, and said.

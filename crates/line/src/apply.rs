@@ -77,7 +77,8 @@ pub fn apply_gated<R: Repo>(
             appeal_type,
         } => {
             let kind = appeal_type.as_deref().unwrap_or_default();
-            appeals::start(w, actor, (*line, *client), kind)?
+            let kind = crate::appeal_type::given(w, *line, kind)?;
+            appeals::start(w, actor, (*line, *client), &kind)?
         }
         Action::MarkSpam { appeal } => appeals::mark_spam(w, actor, *appeal)?,
         Action::RateAppeal {

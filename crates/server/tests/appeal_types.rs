@@ -234,10 +234,18 @@ async fn s5_a_type_given_at_registration_picks_the_level() {
     let w = world().await;
     levels(w.storage.as_ref(), w.line_a);
     let mut anna = subscribed(&w, "anna", "anna-pass").await;
+    // A type the line does not have is refused at registration too.
+    let unknown = Action::StartAppeal {
+        line: w.line_a,
+        client: w.client_a2,
+        appeal_type: Some("Доработка".into()),
+    };
+    let (_, rule) = refusal(&mut anna, "s0", unknown).await;
+    assert_eq!(rule.as_deref(), Some("appeal.unknown_type"));
     let start = Action::StartAppeal {
         line: w.line_a,
         client: w.client_a2,
-        appeal_type: Some("Ошибка".into()),
+        appeal_type: Some(" Ошибка ".into()),
     };
     ack(&mut anna, "s", start).await;
     let (appeal, level) = next_event(&mut anna, |e| match e {

@@ -179,6 +179,42 @@ fn s5_the_holders_choice_is_queued_alone_or_before_the_finish() {
 }
 
 #[test]
+fn s5_a_type_named_when_starting_goes_with_the_start() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(&dir.path().join("linedesk.db")).expect("open");
+    let known = [
+        (
+            1,
+            RemoteChange::Line {
+                name: "Линия".into(),
+            },
+        ),
+        (
+            2,
+            RemoteChange::Message {
+                client: CLIENT,
+                author: Author::Client,
+                text: "Здравствуйте".into(),
+                at: NOW,
+                origin_key: None,
+            },
+        ),
+    ];
+    store.apply_remote(LINE, &known).expect("the line's client");
+    assert!(store.start_appeal(LINE, CLIENT, Some("  "), NOW).is_err());
+    store
+        .start_appeal(LINE, CLIENT, Some(" Ошибка "), NOW)
+        .expect("start");
+    let pending = store.outbox_pending(10).expect("outbox");
+    assert_eq!(pending.len(), 1);
+    let payload: serde_json::Value = serde_json::from_str(&pending[0].payload).expect("json");
+    assert_eq!(
+        (pending[0].kind.as_str(), payload["appealType"].as_str()),
+        ("appeal.start", Some("Ошибка"))
+    );
+}
+
+#[test]
 fn a5_the_announced_auto_finish_time_is_kept_per_line() {
     let dir = tempfile::tempdir().expect("dir");
     let store = store_with_my_open_appeal(&dir);

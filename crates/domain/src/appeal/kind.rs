@@ -25,6 +25,16 @@ pub fn line_types(levels: &LevelSet) -> Vec<String> {
     types
 }
 
+/// S5: `given` (trimmed) when it is one of the line's `types`; a type given when a specialist
+/// starts an appeal is checked with it too.
+pub fn known_type(given: &str, types: &[String]) -> Result<String, AppealError> {
+    let given = given.trim();
+    if !types.iter().any(|t| t == given) {
+        return Err(AppealError::UnknownType(given.to_string()));
+    }
+    Ok(given.to_string())
+}
+
 impl Appeal {
     /// S5: the holder chooses the appeal's type among the line's `types`; the chosen type,
     /// trimmed. Only an open appeal's holder may (a finished appeal's type stays as it was
@@ -36,11 +46,7 @@ impl Appeal {
         types: &[String],
     ) -> Result<String, AppealError> {
         self.require_holder(by, "choosing its type")?;
-        let chosen = chosen.trim();
-        if !types.iter().any(|t| t == chosen) {
-            return Err(AppealError::UnknownType(chosen.to_string()));
-        }
-        Ok(chosen.to_string())
+        known_type(chosen, types)
     }
 }
 
