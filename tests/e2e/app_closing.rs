@@ -9,7 +9,7 @@
 //! wait and the what-if are the server's own (`GET /api/lines/1/appeals/{id}/sla` with a token
 //! of the demo's specialist), in Russian and English. Last, S5: the finish dialog's type choice
 //! (the demo's levels name the types), recorded by the server and counted by the SLA report of
-//! that type.
+//! that type; then an appeal started with a type, recorded at registration.
 
 use std::time::Duration;
 
@@ -345,6 +345,29 @@ async fn a4_a5_s4_s5_closing_phrases_countdowns_waiting_and_the_finish_dialogs_t
             serde_json::from_value(server_get(data.path(), &address, &path).await)
                 .expect("a report");
         assert_eq!(report.total.appeals, 1, "{report:?}");
+
+        // S5 at registration: a new appeal started with a type; the server picks the level by
+        // it and says the type was given at registration.
+        let start = app.testid("appeal-start-type").await;
+        start.select_by_value("Ошибка").await.expect("name a type");
+        app.testid("appeal-start")
+            .await
+            .click()
+            .await
+            .expect("start");
+        app.wait_texts(
+            &by_testid("timeline-note"),
+            "the type given at registration",
+            |t| {
+                t.iter()
+                    .any(|s| s.contains("type “Ошибка” at registration"))
+            },
+        )
+        .await;
+        let report: linedesk_protocol::reports::SlaReport =
+            serde_json::from_value(server_get(data.path(), &address, &path).await)
+                .expect("a report");
+        assert_eq!(report.total.appeals, 2, "{report:?}");
         app.quit().await;
     })
     .await
