@@ -227,7 +227,8 @@ pub async fn search_history(
         .search_history(line_id, client_id, &query, MAX_PAGE)?)
 }
 
-/// A4: finish the client's open appeal (this specialist's) with a result.
+/// A4: finish the client's open appeal (this specialist's) with a result; S5: with the type
+/// chosen in the finish dialog, if any (recorded first; S3: no deadline moves).
 #[tauri::command]
 #[specta::specta]
 pub async fn finish_appeal(
@@ -235,10 +236,15 @@ pub async fn finish_appeal(
     line_id: i64,
     client_id: i64,
     result: String,
+    appeal_type: Option<String>,
 ) -> CommandResult<()> {
-    state
-        .store()?
-        .finish_appeal(line_id, client_id, &result, now_ms())?;
+    state.store()?.finish_appeal(
+        line_id,
+        client_id,
+        &result,
+        appeal_type.as_deref(),
+        now_ms(),
+    )?;
     state.nudge();
     Ok(())
 }

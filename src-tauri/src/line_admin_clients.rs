@@ -1,5 +1,5 @@
 //! C5 and T2 in the Administration view (issue 15, item 4): a line's admin finds, adds and
-//! edits clients with their whole card, and adds ticket queues, on the line server
+//! edits clients with their whole card, and adds and renames ticket queues, on the line server
 //! (`crates/server/src/http/line_admin_clients.rs`, `line_admin_queues.rs` check them); the
 //! line's apps get each card and queue name through the line's log.
 
@@ -72,4 +72,19 @@ pub async fn admin_add_queue(
     let line = id("line", line)?;
     let path = format!("/api/lines/{line}/admin/queues");
     send(&state, "POST", path, &NewQueue { name }).await
+}
+
+/// T2: queue `queue` of `line` renamed; a refusal names the field and the rule.
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_rename_queue(
+    state: State<'_, AppState>,
+    line: i64,
+    queue: i64,
+    name: String,
+) -> CommandResult<AdminQueue> {
+    let line = id("line", line)?;
+    let queue = id("queue", queue)?;
+    let path = format!("/api/lines/{line}/admin/queues/{queue}");
+    send(&state, "PUT", path, &NewQueue { name }).await
 }

@@ -54,8 +54,13 @@ pub async fn report_sla(
     to_ms: i64,
     specialist: Option<i64>,
     level: Option<String>,
+    appeal_type: Option<String>,
 ) -> CommandResult<SlaReport> {
-    let path = period_path(line, "sla", from_ms, to_ms, specialist, level.as_deref())?;
+    let mut path = period_path(line, "sla", from_ms, to_ms, specialist, level.as_deref())?;
+    // S5: the appeals of one type only.
+    if let Some(kind) = appeal_type.filter(|t| !t.is_empty()) {
+        path.push_str(&format!("&appeal_type={}", encode_query_value(&kind)));
+    }
     fetch(&state, path).await
 }
 

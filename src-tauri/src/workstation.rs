@@ -29,15 +29,19 @@ pub async fn my_appeals(
     }
 }
 
-/// A1: start an appeal of the client by hand (assigned to this specialist).
+/// A1: start an appeal of the client by hand (assigned to this specialist); S5: with the type
+/// the specialist names, which picks the SLA level.
 #[tauri::command]
 #[specta::specta]
 pub async fn start_appeal(
     state: State<'_, AppState>,
     line_id: i64,
     client_id: i64,
+    appeal_type: Option<String>,
 ) -> CommandResult<()> {
-    state.store()?.start_appeal(line_id, client_id, now_ms())?;
+    state
+        .store()?
+        .start_appeal(line_id, client_id, appeal_type.as_deref(), now_ms())?;
     state.nudge();
     Ok(())
 }

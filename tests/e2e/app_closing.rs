@@ -7,7 +7,9 @@
 //! client, the list's badge says "в ожидании", the client's next message ends it. Meanwhile the
 //! info panel's SLA badge opens the SLA explained: its level, deadlines, segments, the running
 //! wait and the what-if are the server's own (`GET /api/lines/1/appeals/{id}/sla` with a token
-//! of the demo's specialist), in Russian and English.
+//! of the demo's specialist), in Russian and English. Last, S5: the finish dialog's type choice
+//! (the demo's levels name the types), recorded by the server and counted by the SLA report of
+//! that type; then an appeal started with a type, recorded at registration.
 
 use std::time::Duration;
 
@@ -36,9 +38,9 @@ fn row(client: u64, inside: &str) -> String {
     )
 }
 
-/// The server's explanation of `appeal`, asked over HTTP with a token minted for the demo's
-/// specialist in the embedded server's database.
-async fn server_sla(data: &std::path::Path, address: &str, appeal: u64) -> AppealSla {
+/// `GET path` of the embedded server with a token minted for the demo's specialist in its
+/// database; the JSON answer (200 only).
+async fn server_get(data: &std::path::Path, address: &str, path: &str) -> serde_json::Value {
     let s = SqliteStorage::open(&data.join("server").join("server.db")).expect("the database");
     let me = s
         .account_by_login("smirnova")
@@ -49,12 +51,17 @@ async fn server_sla(data: &std::path::Path, address: &str, appeal: u64) -> Appea
     let expires = linedesk_server::app::now_ms() + 3_600_000;
     assert!(s.issue_token(&hash, me, expires).expect("issue"));
     let connector = Connector::parse(address, Bare::Plain, None).expect("address");
-    let path = format!("/api/lines/1/appeals/{appeal}/sla");
-    let (status, body) = linedesk_engine::get_with_token(&connector, &token, &path)
+    let (status, body) = linedesk_engine::get_with_token(&connector, &token, path)
         .await
         .expect("GET");
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    serde_json::from_slice(&body).expect("an AppealSla")
+    serde_json::from_slice(&body).expect("the answer")
+}
+
+/// The server's explanation of `appeal`.
+async fn server_sla(data: &std::path::Path, address: &str, appeal: u64) -> AppealSla {
+    let answer = server_get(data, address, &format!("/api/lines/1/appeals/{appeal}/sla")).await;
+    serde_json::from_value(answer).expect("an AppealSla")
 }
 
 /// `name`'s attribute of every element with `testid`.
@@ -143,7 +150,7 @@ async fn check_sla_dialog(app: &App, data: &std::path::Path, address: &str, shot
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a4_a5_s4_closing_phrases_countdowns_and_waiting_in_the_app() {
+async fn a4_a5_s4_s5_closing_phrases_countdowns_waiting_and_the_finish_dialogs_type_in_the_app() {
     let data = tempfile::tempdir().expect("data dir");
     let desktop = Desktop::start();
     tokio::time::timeout(Duration::from_secs(300), async {
@@ -292,6 +299,75 @@ async fn a4_a5_s4_closing_phrases_countdowns_and_waiting_in_the_app() {
             t.is_empty()
         })
         .await;
+
+        // S5: the finish dialog offers the line's types (the demo's levels name them); the one
+        // chosen is recorded before the finish, shown in the timeline and counted by the SLA
+        // report of that type. S3: the hint says the deadlines do not move.
+        let opened = linedesk_server::app::now_ms() - 3_600_000;
+        app.testid("appeal-finish-toggle")
+            .await
+            .click()
+            .await
+            .expect("open the finish dialog");
+        let choice = app.testid("appeal-finish-type").await;
+        let hint = app
+            .client
+            .find(fantoccini::Locator::Css("label.appeal-type"))
+            .await
+            .expect("the type's label")
+            .attr("title")
+            .await
+            .expect("title")
+            .unwrap_or_default();
+        assert!(hint.contains("do not change"), "{hint}");
+        choice
+            .select_by_value("Ошибка")
+            .await
+            .expect("choose a type");
+        app.screenshot("finish-with-type-en").await;
+        app.testid("appeal-finish")
+            .await
+            .click()
+            .await
+            .expect("finish");
+        app.wait_texts(
+            &by_testid("timeline-note"),
+            "the type in the timeline",
+            |t| t.iter().any(|s| s.contains("type “Ошибка” (You)")),
+        )
+        .await;
+        let path = format!(
+            "/api/lines/1/reports/sla?from_ms={opened}&to_ms={}&appeal_type={}",
+            linedesk_server::app::now_ms() + 60_000,
+            linedesk_protocol::encode_query_value("Ошибка")
+        );
+        let report: linedesk_protocol::reports::SlaReport =
+            serde_json::from_value(server_get(data.path(), &address, &path).await)
+                .expect("a report");
+        assert_eq!(report.total.appeals, 1, "{report:?}");
+
+        // S5 at registration: a new appeal started with a type; the server picks the level by
+        // it and says the type was given at registration.
+        let start = app.testid("appeal-start-type").await;
+        start.select_by_value("Ошибка").await.expect("name a type");
+        app.testid("appeal-start")
+            .await
+            .click()
+            .await
+            .expect("start");
+        app.wait_texts(
+            &by_testid("timeline-note"),
+            "the type given at registration",
+            |t| {
+                t.iter()
+                    .any(|s| s.contains("type “Ошибка” at registration"))
+            },
+        )
+        .await;
+        let report: linedesk_protocol::reports::SlaReport =
+            serde_json::from_value(server_get(data.path(), &address, &path).await)
+                .expect("a report");
+        assert_eq!(report.total.appeals, 2, "{report:?}");
         app.quit().await;
     })
     .await

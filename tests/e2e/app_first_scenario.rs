@@ -162,6 +162,14 @@ async fn presence_search_and_message_survive_a_restart() {
             ("colleague_hold", serde_json::json!({"lineId": -1, "clientId": 1})),
             ("send_message_confirmed", serde_json::json!({"lineId": 1, "clientId": 1, "text": "  "})),
             ("send_message_confirmed", serde_json::json!({"lineId": 1, "clientId": [], "text": 5})),
+            // S5's appeal type, A5's announced time and the queue's rename (issue 15).
+            ("choose_appeal_type", serde_json::json!({"lineId": 1, "clientId": 1, "appealType": 5})),
+            ("choose_appeal_type", serde_json::json!({"lineId": 1, "clientId": 1, "appealType": "  "})),
+            ("appeal_types", serde_json::json!({"lineId": "x"})),
+            ("auto_finish_minutes", serde_json::json!({})),
+            ("finish_appeal", serde_json::json!({"lineId": 1, "clientId": 1, "result": "ok", "appealType": ["x"]})),
+            ("admin_rename_queue", serde_json::json!({"line": 1, "queue": "a", "name": 3})),
+            ("admin_rename_queue", serde_json::json!({"line": -1, "queue": 1, "name": "x"})),
         ] {
             let outcome = app
                 .client

@@ -108,9 +108,15 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
             |t| t.first().is_some_and(|s| s.contains("Mon-Fr 09-13,14-18")),
         )
         .await;
+        // The demo has several levels: the first one is edited, the others keep their preview.
+        let first_preview = format!(
+            "{}[data-index=\"0\"] {}",
+            by_testid("admin-level"),
+            by_testid("level-preview")
+        );
         assert!(
             app.client
-                .find(fantoccini::Locator::Css(&by_testid("level-preview")))
+                .find(fantoccini::Locator::Css(&first_preview))
                 .await
                 .is_err(),
             "no preview for a calendar in error"
@@ -119,10 +125,20 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
 
         // Fixed: the preview is the domain's deadline for an appeal opened at the server's now.
         app.retype("level-calendar", GOOD).await;
-        app.testid("level-preview").await;
-        let now: i64 = app.attr("level-preview", "data-now-ms").await.parse().expect("now");
-        let due: i64 = app.attr("level-preview", "data-reaction-due-ms")
+        app.wait_attr(&first_preview, "data-now-ms", "the first level's preview", |v| {
+            !v.is_empty()
+        })
+        .await;
+        let preview = app
+            .client
+            .find(fantoccini::Locator::Css(&first_preview))
             .await
+            .expect("the preview");
+        let attr = |v: Option<String>| v.unwrap_or_default();
+        let now: i64 = attr(preview.attr("data-now-ms").await.expect("attr"))
+            .parse()
+            .expect("now");
+        let due: i64 = attr(preview.attr("data-reaction-due-ms").await.expect("attr"))
             .parse()
             .expect("due");
         let name = app.testid("level-name").await.prop("value").await.ok().flatten().unwrap_or_default();
@@ -303,7 +319,7 @@ async fn s1_s3_c8_the_line_admin_edits_a_calendar_and_adds_a_quick_reply_used_in
         app.click("admin-tab-queues").await;
         app.retype("admin-queue-name", "Вторая линия").await;
         app.click("admin-queue-add").await;
-        app.wait_texts(&by_testid("admin-queue"), "the new queue", |t| {
+        app.wait_texts(&by_testid("admin-queue-title"), "the new queue", |t| {
             t.iter().any(|q| q == "Вторая линия")
         })
         .await;

@@ -160,6 +160,7 @@ async fn r1_s6_the_supervisor_reads_reports_exports_csv_and_opens_a_breached_app
                     to_ms: to,
                     specialist: None,
                     level: None,
+                    appeal_type: None,
                 };
                 break storage
                     .sla_report(line, &q, false, now_ms())

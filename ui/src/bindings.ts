@@ -65,14 +65,26 @@ export const commands = {
 	clientAppeals: (lineId: number, clientId: number) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("client_appeals", { lineId, clientId })),
 	/**  A6: this specialist's appeals matching `filter`, newest first. */
 	myAppeals: (filter: AppealListFilter_Deserialize) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("my_appeals", { filter })),
-	/**  A1: start an appeal of the client by hand (assigned to this specialist). */
-	startAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("start_appeal", { lineId, clientId })),
+	/**
+	 *  A1: start an appeal of the client by hand (assigned to this specialist); S5: with the type
+	 *  the specialist names, which picks the SLA level.
+	 */
+	startAppeal: (lineId: number, clientId: number, appealType: string | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("start_appeal", { lineId, clientId, appealType })),
 	/**  A6: finish the client's open appeal as spam. */
 	markSpam: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("mark_spam", { lineId, clientId })),
 	/**  S4: put the client's open appeal into "waiting for the client". */
 	waitForClient: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("wait_for_client", { lineId, clientId })),
 	/**  A4: the line's recommended closing phrases, in the line's order. */
 	closingPhrases: (lineId: number) => typedError<string[], CommandError_Serialize>(__TAURI_INVOKE("closing_phrases", { lineId })),
+	/**  A5: the line's auto-finish time in minutes as the server announced it (0: never). */
+	autoFinishMinutes: (lineId: number) => typedError<number, CommandError_Serialize>(__TAURI_INVOKE("auto_finish_minutes", { lineId })),
+	/**
+	 *  S5: the line's appeal types and the type of the client's open appeal (no client: the
+	 *  types alone, as the reports' filter offers them).
+	 */
+	appealTypes: (lineId: number, clientId: number | null) => typedError<AppealTypeChoice_Serialize, CommandError_Serialize>(__TAURI_INVOKE("appeal_types", { lineId, clientId })),
+	/**  S5: the holder chooses the type of the client's open appeal (S3: no deadline moves). */
+	chooseAppealType: (lineId: number, clientId: number, appealType: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("choose_appeal_type", { lineId, clientId, appealType })),
 	/**  A3: hand the open appeal to a level of the line or to another line, with a reason. */
 	transferAppealTo: (lineId: number, clientId: number, target: TransferTarget, reason: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("transfer_appeal_to", { lineId, clientId, target, reason })),
 	/**  T3: the specialist's personal folder (their tickets not closed). */
@@ -137,8 +149,11 @@ export const commands = {
 	clientRow: (lineId: number, clientId: number) => typedError<ClientRow_Serialize, CommandError_Serialize>(__TAURI_INVOKE("client_row", { lineId, clientId })),
 	/**  The kept notices newer than `after` (the header's bell, kept across restarts), oldest first. */
 	listNotices: (after: number) => typedError<NoticeRow[], CommandError_Serialize>(__TAURI_INVOKE("list_notices", { after })),
-	/**  A4: finish the client's open appeal (this specialist's) with a result. */
-	finishAppeal: (lineId: number, clientId: number, result: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("finish_appeal", { lineId, clientId, result })),
+	/**
+	 *  A4: finish the client's open appeal (this specialist's) with a result; S5: with the type
+	 *  chosen in the finish dialog, if any (recorded first; S3: no deadline moves).
+	 */
+	finishAppeal: (lineId: number, clientId: number, result: string, appealType: string | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("finish_appeal", { lineId, clientId, result, appealType })),
 	/**  A2: take the client's appeal from the line's queue. */
 	takeAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("take_appeal", { lineId, clientId })),
 	/**  A3: the other specialists of the line, for the transfer dialog. */
@@ -183,7 +198,7 @@ export const commands = {
 	/**  The lines the specialist serves, each with whether they supervise it. */
 	reportLines: () => typedError<ReportAccess, CommandError_Serialize>(__TAURI_INVOKE("report_lines")),
 	/**  S6: SLA compliance of `line`'s appeals opened in `[from_ms, to_ms)`. */
-	reportSla: (line: number, fromMs: number, toMs: number, specialist: number | null, level: string | null) => typedError<SlaReport_Serialize, CommandError_Serialize>(__TAURI_INVOKE("report_sla", { line, fromMs, toMs, specialist, level })),
+	reportSla: (line: number, fromMs: number, toMs: number, specialist: number | null, level: string | null, appealType: string | null) => typedError<SlaReport_Serialize, CommandError_Serialize>(__TAURI_INVOKE("report_sla", { line, fromMs, toMs, specialist, level, appealType })),
 	/**  A6: operator statistics of the period. */
 	reportOperators: (line: number, fromMs: number, toMs: number, specialist: number | null) => typedError<OperatorReport_Serialize, CommandError_Serialize>(__TAURI_INVOKE("report_operators", { line, fromMs, toMs, specialist })),
 	/**  Calls of the period with their quality. */
@@ -220,6 +235,8 @@ export const commands = {
 	adminQueues: (line: number) => typedError<AdminQueue[], CommandError_Serialize>(__TAURI_INVOKE("admin_queues", { line })),
 	/**  T2: a new ticket queue of `line`; a refusal names the field and the rule. */
 	adminAddQueue: (line: number, name: string) => typedError<AdminQueue, CommandError_Serialize>(__TAURI_INVOKE("admin_add_queue", { line, name })),
+	/**  T2: queue `queue` of `line` renamed; a refusal names the field and the rule. */
+	adminRenameQueue: (line: number, queue: number, name: string) => typedError<AdminQueue, CommandError_Serialize>(__TAURI_INVOKE("admin_rename_queue", { line, queue, name })),
 	/**  A2 and the roles of each specialist of `line`. */
 	adminTeam: (line: number) => typedError<TeamMember[], CommandError_Serialize>(__TAURI_INVOKE("admin_team", { line })),
 	/**  Set a specialist's priority, limit and roles on `line`; a refusal names the field and rule. */
@@ -381,21 +398,27 @@ export type AppealNote = AppealNote_Serialize | AppealNote_Deserialize;
 export type AppealNote_Deserialize = {
 	/**  The appeal (0 for `article_helped`: no appeal). */
 	appeal: number,
-	/**  `transferred`, `rated` or `article_helped`. */
+	/**
+	 *  `transferred`, `rated`, `article_helped`, `call_back`, `call_transferred`,
+	 *  `call_consulted` or `typed` (S5: the appeal's type).
+	 */
 	kind: string,
-	/**  Who handed it on (`None` for a rating); `by_me` when it was this app's specialist. */
+	/**
+	 *  Who handed it on or chose the type (`None` for a rating, a type given at
+	 *  registration); `by_me` when it was this app's specialist.
+	 */
 	byName?: string | null,
 	byMe: boolean,
 	/**  The colleague it went to, by name. */
 	toName?: string | null,
 	/**
 	 *  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating;
-	 *  the article's id.
+	 *  the article's id; `registered` or `chosen` for a type.
 	 */
 	target: string,
 	/**
 	 *  The reason of a transfer; the client's comment on a rating (empty: none); the article's
-	 *  title. Text typed by people: shown as text, never as HTML.
+	 *  title; the type. Text typed by people: shown as text, never as HTML.
 	 */
 	detail: string,
 	at: number,
@@ -405,21 +428,27 @@ export type AppealNote_Deserialize = {
 export type AppealNote_Serialize = {
 	/**  The appeal (0 for `article_helped`: no appeal). */
 	appeal: number,
-	/**  `transferred`, `rated` or `article_helped`. */
+	/**
+	 *  `transferred`, `rated`, `article_helped`, `call_back`, `call_transferred`,
+	 *  `call_consulted` or `typed` (S5: the appeal's type).
+	 */
 	kind: string,
-	/**  Who handed it on (`None` for a rating); `by_me` when it was this app's specialist. */
+	/**
+	 *  Who handed it on or chose the type (`None` for a rating, a type given at
+	 *  registration); `by_me` when it was this app's specialist.
+	 */
 	byName: string | null,
 	byMe: boolean,
 	/**  The colleague it went to, by name. */
 	toName: string | null,
 	/**
 	 *  `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating;
-	 *  the article's id.
+	 *  the article's id; `registered` or `chosen` for a type.
 	 */
 	target: string,
 	/**
 	 *  The reason of a transfer; the client's comment on a rating (empty: none); the article's
-	 *  title. Text typed by people: shown as text, never as HTML.
+	 *  title; the type. Text typed by people: shown as text, never as HTML.
 	 */
 	detail: string,
 	at: number,
@@ -501,6 +530,25 @@ export type AppealSla_Serialize = {
 	unlisted_extension_ms: number,
 	what_if: SlaWhatIf | null,
 	now_ms: number,
+};
+
+/**  What the appeal panel and the finish dialog offer: the line's types and the open appeal's. */
+export type AppealTypeChoice = AppealTypeChoice_Serialize | AppealTypeChoice_Deserialize;
+
+/**  What the appeal panel and the finish dialog offer: the line's types and the open appeal's. */
+export type AppealTypeChoice_Deserialize = {
+	/**  The line's types, in the server's order (empty: the line tells none apart). */
+	types: string[],
+	/**  The type of the client's open appeal, if it has one. */
+	current?: string | null,
+};
+
+/**  What the appeal panel and the finish dialog offer: the line's types and the open appeal's. */
+export type AppealTypeChoice_Serialize = {
+	/**  The line's types, in the server's order (empty: the line tells none apart). */
+	types: string[],
+	/**  The type of the client's open appeal, if it has one. */
+	current: string | null,
 };
 
 /**

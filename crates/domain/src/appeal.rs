@@ -11,6 +11,7 @@ use crate::ids::{AppealId, ClientId, LineId, SpecialistId};
 
 pub mod closing;
 pub mod colleague;
+pub mod kind;
 pub mod list;
 pub mod stats;
 
@@ -151,6 +152,9 @@ pub enum AppealError {
     /// C9: a colleague holds the client's appeal; writing into it needs a confirmation.
     #[error("a colleague holds this appeal: confirm to write into it")]
     HeldByColleague,
+    /// S5: the chosen type is none of the line's appeal types.
+    #[error("the line has no appeal type {0:?}")]
+    UnknownType(String),
 }
 
 impl AppealError {
@@ -167,6 +171,7 @@ impl AppealError {
             AppealError::AlreadyRated => "appeal.already_rated",
             AppealError::ClientReactionAwaited { .. } => "appeal.client_reaction_awaited",
             AppealError::HeldByColleague => "appeal.held_by_colleague",
+            AppealError::UnknownType(_) => "appeal.unknown_type",
         }
     }
 }
@@ -336,7 +341,11 @@ impl Appeal {
         ))
     }
 
-    fn require_holder(&self, by: SpecialistId, action: &'static str) -> Result<(), AppealError> {
+    pub(crate) fn require_holder(
+        &self,
+        by: SpecialistId,
+        action: &'static str,
+    ) -> Result<(), AppealError> {
         match self.state.holder() {
             Some(holder) if holder == by => Ok(()),
             Some(_) => Err(AppealError::NotHolder),

@@ -80,7 +80,8 @@ pub fn apply_gated<R: Repo>(
             appeal_type,
         } => {
             let kind = appeal_type.as_deref().unwrap_or_default();
-            appeals::start(w, actor, (*line, *client), kind)?
+            let kind = crate::appeal_type::given(w, *line, kind)?;
+            appeals::start(w, actor, (*line, *client), &kind)?
         }
         Action::MarkSpam { appeal } => appeals::mark_spam(w, actor, *appeal)?,
         Action::RateAppeal {
@@ -131,6 +132,10 @@ pub fn apply_gated<R: Repo>(
             consultation,
             reason,
         } => call_consult::hand_over(w, actor, *consultation, reason)?,
+        Action::SetAppealType {
+            appeal,
+            appeal_type,
+        } => crate::appeal_type::set(w, actor, *appeal, appeal_type)?,
     }
     Ok(Step::Done)
 }

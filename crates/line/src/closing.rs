@@ -54,6 +54,8 @@ pub trait ClosingRepo {
     ) -> Result<(), RepoError>;
     /// The appeals whose auto-finish is due at `now_ms`, earliest first.
     fn due_auto_finishes(&mut self, now_ms: i64) -> Result<Vec<u64>, RepoError>;
+    /// The open appeals of `line` whose client's reply is awaited, in id order.
+    fn awaited_appeals(&mut self, line: u64) -> Result<Vec<u64>, RepoError>;
 }
 
 fn event(appeal: u64, client: u64, awaited: Option<ReplyAwaited>) -> Event {
@@ -159,6 +161,35 @@ pub(crate) fn resume<R: Repo>(
     awaited.auto_finish_at_ms = Some(at.timestamp_millis());
     w.repo.put_reply_awaited(appeal, Some(awaited))?;
     w.append(line, event(appeal, client, Some(awaited)))
+}
+
+/// A5: `line`'s auto-finish time changed (its settings were saved): each of its appeals whose
+/// client's reply is awaited counts the new time from the specialist's message (none when the
+/// line set 0; it is due at once when that time has passed already). An appeal waiting for
+/// the client stays suspended (S4). Each change is one [`Event::ReplyAwaited`], so the apps'
+/// countdowns follow the setting.
+pub fn settings_changed<R: Repo>(w: &mut Work<'_, R>, line: u64) -> Result<(), LineError> {
+    let minutes = w.repo.closing_settings(line)?.auto_finish_minutes;
+    for appeal in w.repo.awaited_appeals(line)? {
+        let (Some(mut awaited), Some(row)) =
+            (w.repo.reply_awaited(appeal)?, w.repo.appeal(appeal)?)
+        else {
+            continue;
+        };
+        if row.waiting_since_ms.is_some() || !row.is_open() {
+            continue;
+        }
+        let at = closing::auto_finish_at(instant(awaited.since_ms)?, minutes)
+            .map(|t| t.timestamp_millis());
+        if at == awaited.auto_finish_at_ms {
+            continue;
+        }
+        awaited.auto_finish_at_ms = at;
+        let awaited = (at.is_some() || awaited.finish_allowed_at_ms.is_some()).then_some(awaited);
+        w.repo.put_reply_awaited(appeal, awaited)?;
+        w.append(line, event(appeal, row.client, awaited))?;
+    }
+    Ok(())
 }
 
 /// A4: may the holder finish `appeal` now, or is the client's reaction still awaited?

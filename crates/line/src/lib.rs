@@ -14,6 +14,7 @@
 //! Errors are a [`LineError`] with a stable [`code`](LineError::code) and, for the domain's
 //! refusals, the domain's rule code ([`LineError::rule`]).
 
+pub mod appeal_type;
 mod appeals;
 mod apply;
 mod call_consult;
@@ -44,9 +45,12 @@ mod unanswered;
 mod waiting;
 mod work;
 
+pub use appeal_type::{AppealTypeRepo, appeal_types};
 pub use apply::{Step, apply, apply_gated, key_owner};
 pub use call_repo::{CallRecord, CallRepo, CallStage, Consult, NewCall, RecordingRow, TransferLeg};
-pub use closing::{ClosingRepo, ClosingSettings, ReplyAwaited, fire_due_auto_finishes};
+pub use closing::{
+    ClosingRepo, ClosingSettings, ReplyAwaited, fire_due_auto_finishes, settings_changed,
+};
 pub use error::{LineError, RepoError};
 pub use files::{FileRepo, NewFile, share_file};
 pub use guests::{GuestRefusal, GuestRepo, guest_card, register_guest};

@@ -6,6 +6,7 @@ use linedesk_domain::appeal::SupportTier;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{AppealChannel, Event};
 
+use crate::appeal_type::AppealTypeRepo;
 use crate::call_repo::CallRepo;
 use crate::closing::ClosingRepo;
 use crate::error::RepoError;
@@ -109,6 +110,7 @@ pub trait Repo:
     + SlaRepo
     + RoutingRepo
     + ClosingRepo
+    + AppealTypeRepo
 {
     /// Claim `key` for `owner` (at `at_ms`); `false` when it was claimed before (a duplicate).
     fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError>;

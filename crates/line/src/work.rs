@@ -177,6 +177,7 @@ impl<'l, R: Repo> Work<'l, R> {
             self.now_ms,
         )?;
         self.append(line, started)?;
+        crate::appeal_type::registered(self, line, (appeal, client), kind)?;
         Ok((appeal, priority))
     }
 

@@ -361,6 +361,14 @@ pub enum Action {
         client: u64,
         text: String,
     },
+    /// S5, the holder: the appeal's type is `appeal_type`, one of the line's types (those its
+    /// SLA levels' conditions name, `GET /api/lines/{line}/appeal-types`), chosen while
+    /// working on it or when finishing it ([`Event::AppealTyped`]). S3: its deadlines were
+    /// fixed at registration and do not move.
+    SetAppealType {
+        appeal: u64,
+        appeal_type: String,
+    },
 }
 
 /// Which SLA deadline an alert is about (S2).
@@ -787,6 +795,34 @@ pub enum Event {
         /// When it was written there.
         at_ms: i64,
     },
+    /// S5: the appeal's type: given at registration (`by: None`; a specialist who starts an
+    /// appeal names it, and it took part in choosing the SLA level), or chosen by `by`, its
+    /// holder, while working on it or when finishing it. S3: deadlines fixed at registration
+    /// stay as they are.
+    AppealTyped {
+        appeal: u64,
+        client: u64,
+        appeal_type: String,
+        by: Option<u64>,
+    },
+    /// Something the apps copy of the line changed (its admin saved it, or the CLI did): the
+    /// app fetches that part again (`GET /api/lines/{line}/quick-replies`, `/kb`,
+    /// `/appeal-types`) instead of at its next connection.
+    ReferenceChanged {
+        part: ReferencePart,
+    },
+}
+
+/// Which of a line's reference data changed ([`Event::ReferenceChanged`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferencePart {
+    /// C8: the quick replies (and their files).
+    QuickReplies,
+    /// C8: the knowledge base's articles.
+    KnowledgeBase,
+    /// S5: the appeal types (the SLA levels were saved).
+    AppealTypes,
 }
 
 /// A3: how many of an appeal's last messages and files a transfer to another line carries.
@@ -844,9 +880,12 @@ impl Event {
             | Event::ReplyAwaited { client, .. }
             | Event::CallConsulting { client, .. }
             | Event::ConsultationConnected { client, .. }
-            | Event::ConsultationEnded { client, .. } => Some(*client),
-            Event::TicketQueueNamed { .. } | Event::ClosingSettingsChanged { .. } => None,
-            Event::ConversationCarried { client, .. } => Some(*client),
+            | Event::ConsultationEnded { client, .. }
+            | Event::ConversationCarried { client, .. }
+            | Event::AppealTyped { client, .. } => Some(*client),
+            Event::TicketQueueNamed { .. }
+            | Event::ClosingSettingsChanged { .. }
+            | Event::ReferenceChanged { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
             | Event::SpecialistServes { .. } => None,
@@ -895,7 +934,9 @@ impl Event {
             | Event::ConsultationConnected { .. }
             | Event::ConsultationEnded { .. }
             | Event::ClosingSettingsChanged { .. }
-            | Event::ConversationCarried { .. } => false,
+            | Event::ConversationCarried { .. }
+            | Event::AppealTyped { .. }
+            | Event::ReferenceChanged { .. } => false,
         }
     }
 }

@@ -205,6 +205,9 @@ impl Action {
             Action::StartAppeal { appeal_type, .. } => {
                 check_opt("appeal_type", appeal_type, MAX_APPEAL_KIND_CHARS)
             }
+            Action::SetAppealType { appeal_type, .. } => {
+                check_chars("appeal_type", appeal_type, MAX_APPEAL_KIND_CHARS)
+            }
         }
     }
 }

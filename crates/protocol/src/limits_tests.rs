@@ -13,7 +13,8 @@ use crate::{
     AppealChannel, CallEndReason, CallQuality, ChatWatcher, ClientFrame, Event,
     MAX_APPEAL_KIND_CHARS, MAX_CANDIDATE_BYTES, MAX_CHAT_WATCHERS, MAX_FILE_NAME_CHARS,
     MAX_FRAME_BYTES, MAX_KEY_BYTES, MAX_REMOTE_PASSWORD_CHARS, MAX_SDP_BYTES, MAX_SDP_MID_BYTES,
-    RemoteEndReason, RemoteMode, Role, ServerFrame, SignalKind, SignalPayload, SlaDeadline,
+    ReferencePart, RemoteEndReason, RemoteMode, Role, ServerFrame, SignalKind, SignalPayload,
+    SlaDeadline,
 };
 
 /// The character that costs the most bytes in a JSON string: six (`\u0001`).
@@ -174,12 +175,16 @@ fn maximal_actions() -> Vec<Action> {
             consultation: ID,
             reason: worst(MAX_TRANSFER_REASON_CHARS),
         },
+        Action::SetAppealType {
+            appeal: ID,
+            appeal_type: worst(MAX_APPEAL_KIND_CHARS),
+        },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 34;
+const ACTION_VARIANTS: usize = 35;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -217,6 +222,7 @@ fn action_variant(action: &Action) -> usize {
         Action::ConsultCall { .. } => 31,
         Action::HandOverCall { .. } => 32,
         Action::SendMessageConfirmed { .. } => 33,
+        Action::SetAppealType { .. } => 34,
     }
 }
 
@@ -532,6 +538,15 @@ fn maximal_events() -> Vec<Event> {
             file: true,
             at_ms: i64::MIN,
         },
+        Event::AppealTyped {
+            appeal: ID,
+            client: ID,
+            appeal_type: worst(MAX_APPEAL_KIND_CHARS),
+            by: Some(ID),
+        },
+        Event::ReferenceChanged {
+            part: ReferencePart::AppealTypes,
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -569,7 +584,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 39;
+const EVENT_VARIANTS: usize = 41;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -612,6 +627,8 @@ fn event_variant(event: &Event) -> usize {
         Event::ConsultationEnded { .. } => 36,
         Event::ClosingSettingsChanged { .. } => 37,
         Event::ConversationCarried { .. } => 38,
+        Event::AppealTyped { .. } => 39,
+        Event::ReferenceChanged { .. } => 40,
     }
 }
 

@@ -305,6 +305,7 @@ fn report(s: &SqliteStorage, line: u64, runs: u32) {
         to_ms: YEAR_START + 366 * DAY,
         specialist: None,
         level: None,
+        appeal_type: None,
     };
     let one = ReportQuery {
         specialist: Some(2),

@@ -38,6 +38,56 @@ fn demo_closing() -> linedesk_line::ClosingSettings {
     }
 }
 
+/// S1/S5: the demo lines' SLA levels, with conditions so that the level an appeal gets
+/// depends on it (seed 002's example: by the appeal's type and the client): VIP clients first,
+/// then errors, then consultations, else "Default". The types they name are the ones a
+/// specialist chooses from (S5).
+fn demo_sla_levels() -> Result<linedesk_domain::sla::LevelSet, StorageError> {
+    use linedesk_domain::sla::{
+        Conditions, LevelSet, SupportLevel, parse_calendar, parse_duration,
+    };
+    let bad = |e: &dyn std::fmt::Display| StorageError::Invalid(format!("demo SLA: {e}"));
+    let level = |name: &str, calendar: &str, times: [&str; 2], conditions: Conditions| {
+        Ok::<_, StorageError>(SupportLevel {
+            name: name.to_string(),
+            calendar: parse_calendar(calendar).map_err(|e| bad(&e))?,
+            reaction: parse_duration(times[0]).map_err(|e| bad(&e))?,
+            resolution: parse_duration(times[1]).map_err(|e| bad(&e))?,
+            conditions,
+        })
+    };
+    let kinds = |k: &[&str]| Conditions {
+        kinds: k.iter().map(|k| k.to_string()).collect(),
+        ..Conditions::default()
+    };
+    let [calendar, reaction, resolution] = linedesk_line::BUILTIN_DEFAULT;
+    LevelSet::new(vec![
+        level(
+            "VIP",
+            "tz Europe/Moscow; Mon-Fri 08-20",
+            ["15m", "4h"],
+            Conditions {
+                vip: Some(true),
+                ..Conditions::default()
+            },
+        )?,
+        level("Ошибки", calendar, ["30m", "8h"], kinds(&["Ошибка"]))?,
+        level(
+            "Консультации",
+            calendar,
+            ["2h", "16h"],
+            kinds(&["Консультация", "Вопрос по учёту"]),
+        )?,
+        level(
+            linedesk_domain::sla::DEFAULT_LEVEL,
+            calendar,
+            [reaction, resolution],
+            Conditions::default(),
+        )?,
+    ])
+    .map_err(|e| bad(&e))
+}
+
 /// C8: quick replies of the demo line; `{client}`, `{appeal}` and `{specialist}` are filled in
 /// by the app.
 fn demo_quick_replies() -> Vec<QuickReply> {
@@ -159,6 +209,7 @@ pub fn seed_if_empty(
         // ... and administers the first one (issue 15, item 4: Administration, Alt+5): a line
         // admin's role is per line, so the second line's settings stay out of her hands.
         storage.set_line_admin(specialist, line_id, index == 0)?;
+        storage.set_sla_levels(line_id, &demo_sla_levels()?)?;
         for colleague in &colleagues {
             storage.serve_line(*colleague, line_id, 5, 5)?;
         }

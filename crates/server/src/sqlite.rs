@@ -33,6 +33,7 @@ use linedesk_line::tickets::DEFAULT_TICKET_QUEUE;
 
 mod account_admin;
 mod accounts;
+mod appeal_type_repo;
 pub(crate) mod batch;
 mod blobs;
 pub(crate) mod call_repo;
@@ -72,6 +73,28 @@ pub(crate) fn append_event(
         at_ms: now_ms,
         event,
     })
+}
+
+/// C8: a change of `line`'s knowledge base in one transaction with its `ReferenceChanged`
+/// (when `change` says it changed something), so every app of the line fetches it again.
+fn kb_changed<T>(
+    storage: &SqliteStorage,
+    line: u64,
+    change: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<(T, bool), StorageError>,
+) -> Result<T, StorageError> {
+    let mut inner = storage.inner();
+    let tx = inner.conn.transaction()?;
+    let (value, changed) = change(&tx)?;
+    if changed {
+        knowledge::changed(
+            &tx,
+            line,
+            linedesk_protocol::ReferencePart::KnowledgeBase,
+            now_ms(),
+        )?;
+    }
+    tx.commit()?;
+    Ok(value)
 }
 
 pub(crate) struct Inner {
@@ -822,12 +845,20 @@ impl Storage for SqliteStorage {
         Ok(queue)
     }
 
+    fn rename_ticket_queue(&self, line: u64, queue: u64, name: &str) -> Result<bool, StorageError> {
+        let mut inner = self.inner();
+        let tx = inner.conn.transaction()?;
+        let renamed = ticket_repo::rename_queue(&tx, line, queue, name, now_ms())?;
+        tx.commit()?;
+        Ok(renamed)
+    }
+
     fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError> {
         ticket_repo::queues(&self.inner().conn, line)
     }
 
     fn set_quick_replies(&self, line: u64, replies: &[QuickReply]) -> Result<(), StorageError> {
-        knowledge::set_quick_replies(&mut self.inner().conn, line, replies)
+        knowledge::set_quick_replies(&mut self.inner().conn, line, replies, now_ms())
     }
 
     fn quick_replies(&self, line: u64) -> Result<Vec<QuickReply>, StorageError> {
@@ -850,7 +881,9 @@ impl Storage for SqliteStorage {
                 auto_finish_minutes: settings.auto_finish_minutes,
                 closing_phrases: settings.closing_phrases.clone(),
             };
-            Ok(w.append(line, event)?)
+            w.append(line, event)?;
+            // A5: the countdowns running on the line follow the new time.
+            Ok(linedesk_line::settings_changed(w, line)?)
         })?;
         Ok(())
     }
@@ -860,7 +893,7 @@ impl Storage for SqliteStorage {
     }
 
     fn import_kb(&self, line: u64, articles: &[KbArticle]) -> Result<(), StorageError> {
-        knowledge::import_kb(&mut self.inner().conn, line, articles)
+        knowledge::import_kb(&mut self.inner().conn, line, articles, now_ms())
     }
 
     fn search_kb(
@@ -1109,7 +1142,10 @@ impl Storage for SqliteStorage {
     }
 
     fn add_kb_article(&self, line: u64, title: &str, body: &str) -> Result<u64, StorageError> {
-        line_admin::add_kb_article(&self.inner().conn, line, title, body)
+        kb_changed(self, line, |tx| {
+            let article = line_admin::add_kb_article(tx, line, title, body)?;
+            Ok((article, true))
+        })
     }
 
     fn update_kb_article(
@@ -1119,11 +1155,17 @@ impl Storage for SqliteStorage {
         title: &str,
         body: &str,
     ) -> Result<bool, StorageError> {
-        line_admin::update_kb_article(&self.inner().conn, line, article, title, body)
+        kb_changed(self, line, |tx| {
+            let updated = line_admin::update_kb_article(tx, line, article, title, body)?;
+            Ok((updated, updated))
+        })
     }
 
     fn delete_kb_article(&self, line: u64, article: u64) -> Result<bool, StorageError> {
-        line_admin::delete_kb_article(&self.inner().conn, line, article)
+        kb_changed(self, line, |tx| {
+            let deleted = line_admin::delete_kb_article(tx, line, article)?;
+            Ok((deleted, deleted))
+        })
     }
 
     fn team(

@@ -306,6 +306,9 @@ pub trait Storage: Send + Sync + 'static {
     fn line_heads(&self) -> Result<Vec<(u64, u64)>, StorageError>;
     /// T2: a new ticket queue of a line; returns its id.
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError>;
+    /// T2: rename queue `queue` of `line` (`TicketQueueNamed` again); `false`: no such queue.
+    /// A name another queue of the line has: `Exists`.
+    fn rename_ticket_queue(&self, line: u64, queue: u64, name: &str) -> Result<bool, StorageError>;
     /// The line's ticket queues (id, name), the default one first.
     fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError>;
     /// Replace the line's quick replies with `replies` (in order), in one transaction.

@@ -513,6 +513,7 @@ fn a_version_17_database_reports_its_decided_appeals_and_logged_transfers() {
         to_ms: opened + 24 * hour,
         specialist: None,
         level: None,
+        appeal_type: None,
     };
     let sla = s.sla_report(1, &query, false, now_ms()).expect("sla");
     assert_eq!(sla.total.appeals, 1);

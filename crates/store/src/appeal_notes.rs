@@ -13,18 +13,20 @@ use crate::error::Result;
 pub struct AppealNote {
     /// The appeal (0 for `article_helped`: no appeal).
     pub appeal: i64,
-    /// `transferred`, `rated` or `article_helped`.
+    /// `transferred`, `rated`, `article_helped`, `call_back`, `call_transferred`,
+    /// `call_consulted` or `typed` (S5: the appeal's type).
     pub kind: String,
-    /// Who handed it on (`None` for a rating); `by_me` when it was this app's specialist.
+    /// Who handed it on or chose the type (`None` for a rating, a type given at
+    /// registration); `by_me` when it was this app's specialist.
     pub by_name: Option<String>,
     pub by_me: bool,
     /// The colleague it went to, by name.
     pub to_name: Option<String>,
     /// `queue`, `colleague`, `tier:first`, `tier:second`, `line:<name>`; the stars of a rating;
-    /// the article's id.
+    /// the article's id; `registered` or `chosen` for a type.
     pub target: String,
     /// The reason of a transfer; the client's comment on a rating (empty: none); the article's
-    /// title. Text typed by people: shown as text, never as HTML.
+    /// title; the type. Text typed by people: shown as text, never as HTML.
     pub detail: String,
     pub at: i64,
 }

@@ -34,17 +34,25 @@ impl Store {
 
     /// A4: finish the client's open appeal with a result. Queued for the server in one
     /// transaction with the local change; the ring goes off at once.
+    ///
+    /// S5: `appeal_type`, when given, is the type chosen in the finish dialog: queued before the
+    /// finish, so the server records it while the appeal is still open.
     pub fn finish_appeal(
         &self,
         line_id: i64,
         client_id: i64,
         result: &str,
+        appeal_type: Option<&str>,
         now_ms: i64,
     ) -> Result<()> {
         let result = reason("result", result)?;
+        let appeal_type = appeal_type.map(crate::appeal_types::checked).transpose()?;
         let appeal = self.my_open_appeal(line_id, client_id)?;
         let device = self.device_id()?;
         let tx = self.conn.unchecked_transaction()?;
+        if let Some(t) = &appeal_type {
+            crate::appeal_types::push_choice(&tx, &device, appeal, t, now_ms)?;
+        }
         let payload = serde_json::json!({ "appealId": appeal, "result": result });
         outbox::push(&tx, &device, "appeal.finish", &payload, now_ms)?;
         close_locally(&tx, line_id, client_id)?;
@@ -104,7 +112,17 @@ impl Store {
 impl Store {
     /// A1: start an appeal of the client by hand; the server assigns it to this specialist
     /// (and refuses when one is open: the outbox item then fails with the reason).
-    pub fn start_appeal(&self, line_id: i64, client_id: i64, now_ms: i64) -> Result<()> {
+    ///
+    /// S5: `appeal_type`, when given, is the type the specialist names at registration: the
+    /// server picks the SLA level with it (and refuses a type the line does not have).
+    pub fn start_appeal(
+        &self,
+        line_id: i64,
+        client_id: i64,
+        appeal_type: Option<&str>,
+        now_ms: i64,
+    ) -> Result<()> {
+        let appeal_type = appeal_type.map(crate::appeal_types::checked).transpose()?;
         crate::clients::require_line_client(&self.conn, line_id, client_id)?;
         let open: Option<bool> = self
             .conn
@@ -123,7 +141,10 @@ impl Store {
         }
         let device = self.device_id()?;
         let tx = self.conn.unchecked_transaction()?;
-        let payload = serde_json::json!({ "lineId": line_id, "clientId": client_id });
+        let mut payload = serde_json::json!({ "lineId": line_id, "clientId": client_id });
+        if let Some(t) = appeal_type {
+            payload["appealType"] = serde_json::Value::String(t);
+        }
         outbox::push(&tx, &device, "appeal.start", &payload, now_ms)?;
         tx.commit()?;
         Ok(())

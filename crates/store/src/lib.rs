@@ -26,6 +26,7 @@ pub mod migrate;
 
 pub mod appeal_list;
 pub mod appeal_notes;
+pub mod appeal_types;
 pub mod appeals;
 pub mod call_quality;
 mod chat;

@@ -103,6 +103,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0020_quick_reply_files.sql"),
     },
     Migration {
+        version: 21,
+        name: "0021_appeal_types",
+        sql: include_str!("../../../migrations/0021_appeal_types.sql"),
+    },
+    Migration {
         version: 25,
         name: "0025_notices",
         sql: include_str!("../../../migrations/0025_notices.sql"),

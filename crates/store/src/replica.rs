@@ -103,9 +103,17 @@ pub enum RemoteChange {
         auto_finish_at: Option<i64>,
         finish_allowed_at: Option<i64>,
     },
-    /// A4: the line's closing phrases changed (checked at the boundary), in order.
+    /// A4/A5: the line's closing settings changed: its closing phrases (checked at the
+    /// boundary), in order, and its auto-finish time (minutes; 0: never).
     ClosingPhrases {
         phrases: Vec<String>,
+        auto_finish_minutes: u32,
+    },
+    /// S5: the appeal's type (given at registration or chosen by its holder), with the
+    /// timeline's note (kind `typed`, `detail` the type, `by` who chose it).
+    AppealTyped {
+        appeal_type: String,
+        note: crate::appeal_notes::AppealNoteChange,
     },
     /// A specialist serves the line.
     Colleague {
@@ -429,7 +437,9 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
         | RemoteChange::FileShared { client, .. } => {
             ensure_client(tx, line, *client)?;
         }
-        RemoteChange::AppealNote { note, .. } => ensure_client(tx, line, note.client)?,
+        RemoteChange::AppealNote { note, .. } | RemoteChange::AppealTyped { note, .. } => {
+            ensure_client(tx, line, note.client)?
+        }
         RemoteChange::RemoteSession(change) => {
             if let Some(client) = change.client() {
                 ensure_client(tx, line, client)?;
@@ -558,8 +568,16 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
                 *finish_allowed_at,
             )
         }
-        RemoteChange::ClosingPhrases { phrases } => {
-            crate::waiting::put_closing_phrases(tx, line, phrases)
+        RemoteChange::ClosingPhrases {
+            phrases,
+            auto_finish_minutes,
+        } => {
+            crate::waiting::put_closing_phrases(tx, line, phrases)?;
+            crate::waiting::put_auto_finish_minutes(tx, line, *auto_finish_minutes)
+        }
+        RemoteChange::AppealTyped { appeal_type, note } => {
+            crate::appeal_types::typed(tx, note.appeal, appeal_type)?;
+            crate::appeal_notes::record(tx, line, note)
         }
         RemoteChange::Colleague { id, name } => {
             tx.execute(

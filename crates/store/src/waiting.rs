@@ -96,3 +96,43 @@ pub(crate) fn put_closing_phrases(
     }
     Ok(())
 }
+
+/// A5: `line`'s auto-finish time is `minutes` (0: never), as the server announced it (inside
+/// the caller's transaction).
+pub(crate) fn put_auto_finish_minutes(
+    tx: &rusqlite::Transaction<'_>,
+    line: i64,
+    minutes: u32,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO line_auto_finish (line_id, minutes) VALUES (?1, ?2)
+         ON CONFLICT (line_id) DO UPDATE SET minutes = excluded.minutes",
+        rusqlite::params![line, minutes],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// A4/A5: replace the line's closing settings as the server gives them at a connection.
+    pub fn replace_closing(&self, line: i64, phrases: &[String], minutes: u32) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        put_closing_phrases(&tx, line, phrases)?;
+        put_auto_finish_minutes(&tx, line, minutes)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A5: the line's auto-finish time in minutes, as last announced (0: never, or unknown).
+    pub fn auto_finish_minutes(&self, line: i64) -> Result<u32> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT minutes FROM line_auto_finish WHERE line_id = ?1",
+                [line],
+                |r| r.get::<_, u32>(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+}

@@ -515,13 +515,13 @@ fn a1_a6_my_appeals_filter_by_status_date_and_channel_newest_first() {
 
     // The specialist's own actions on appeals go through the outbox.
     assert!(matches!(
-        store.start_appeal(LINE, 40, NOW),
+        store.start_appeal(LINE, 40, None, NOW),
         Err(StoreError::Invalid {
             field: "appeal",
             ..
         })
     ));
-    store.start_appeal(LINE, 41, NOW).expect("start");
+    store.start_appeal(LINE, 41, None, NOW).expect("start");
     store
         .transfer_appeal_to(
             LINE,

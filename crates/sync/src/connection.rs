@@ -392,6 +392,7 @@ async fn connected(
         unreadable,
         heard: Mutex::new(tokio::time::Instant::now()),
         refused,
+        stale_reference: Mutex::new(HashSet::new()),
     };
     // Resume every line's log where the store stopped: no gap, no duplicate.
     for &line in &lines {
@@ -431,6 +432,19 @@ async fn connected(
             .renew_in(now_ms(), timing.renew_before)
             .unwrap_or(Duration::from_secs(365 * 24 * 3600));
     loop {
+        // C8/S5: a part of a line's reference data changed while live: fetch it again now.
+        let stale = replica.take_stale_reference();
+        if !stale.is_empty() {
+            match crate::reference::refresh(connector, &token, store, &stale).await {
+                Ok(()) => changes.send_modify(|n| *n += 1),
+                Err(error) => {
+                    let _ = incoming.send(Incoming::Refused {
+                        code: ErrorCode::Internal,
+                        message: format!("the line's reference data not refreshed: {error}"),
+                    });
+                }
+            }
+        }
         loop {
             let (batch, pending) = {
                 let s = lock(store);

@@ -450,9 +450,11 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             },
         },
         Event::ClosingSettingsChanged {
-            closing_phrases, ..
+            closing_phrases,
+            auto_finish_minutes,
         } => RemoteChange::ClosingPhrases {
             phrases: crate::reference::checked_phrases(closing_phrases),
+            auto_finish_minutes,
         },
         // A3: the history that led to a transfer from another line, on the timeline of the
         // appeal it continues in, at the time it was written there.
@@ -477,6 +479,28 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
                 at: written_at,
             },
         },
+        Event::AppealTyped {
+            appeal,
+            client,
+            appeal_type,
+            by,
+        } => RemoteChange::AppealTyped {
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: id(appeal),
+                kind: "typed",
+                by: by.map(id),
+                to: None,
+                // S5: given at registration (it chose the SLA level) or chosen later (S3: it
+                // moved no deadline).
+                target: if by.is_some() { "chosen" } else { "registered" }.to_string(),
+                detail: appeal_type.clone(),
+                at: at_ms,
+            },
+            appeal_type,
+        },
+        // The session fetches that part again (`Replica::stale_reference`).
+        Event::ReferenceChanged { .. } => RemoteChange::Skip,
     }
 }
 
@@ -525,10 +549,16 @@ mod tests {
             auto_finish_minutes: 15,
             closing_phrases: vec!["Всего доброго!".into(), long, "Обращайтесь".into()],
         };
-        let RemoteChange::ClosingPhrases { phrases } = remote_change(event, 1, 1) else {
+        let RemoteChange::ClosingPhrases {
+            phrases,
+            auto_finish_minutes,
+        } = remote_change(event, 1, 1)
+        else {
             panic!("closing phrases");
         };
         assert_eq!(phrases, ["Всего доброго!", "Обращайтесь"]);
+        // A5: the announced time is kept too (the app shows it).
+        assert_eq!(auto_finish_minutes, 15);
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! The line's quick replies and knowledge base (C8) and its closing phrases (A4), copied into
-//! the local store at every connection with the session's token
-//! (`GET /api/lines/{line}/quick-replies`, `GET /api/lines/{line}/kb`,
-//! `GET /api/lines/{line}/closing`), so they work offline.
+//! The line's quick replies and knowledge base (C8), its closing settings (A4's phrases, A5's
+//! auto-finish time) and its appeal types (S5), copied into the local store at every
+//! connection with the session's token (`GET /api/lines/{line}/quick-replies`,
+//! `GET /api/lines/{line}/kb`, `GET /api/lines/{line}/closing`,
+//! `GET /api/lines/{line}/appeal-types`), so they work offline; and again when the server
+//! says they changed (`ReferenceChanged`).
 
 use std::sync::Mutex;
 
@@ -67,6 +69,9 @@ pub async fn refresh(
         let closing: linedesk_protocol::LineClosing =
             get(connector, token, &format!("/api/lines/{line}/closing")).await?;
         let phrases = checked_phrases(closing.closing_phrases);
+        let types: Vec<String> =
+            get(connector, token, &format!("/api/lines/{line}/appeal-types")).await?;
+        let types = checked_types(types);
         let replies: Vec<QuickReply> = replies
             .into_iter()
             .map(|r| QuickReply {
@@ -98,10 +103,28 @@ pub async fn refresh(
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.replace_quick_replies(line, &replies)?;
         s.replace_kb(line, &articles)?;
-        s.replace_closing_phrases(line, &phrases)?;
+        s.replace_closing(line, &phrases, closing.auto_finish_minutes)?;
+        s.replace_appeal_types(line, &types)?;
     }
     Ok(())
 }
+
+/// S5: the line's appeal types as the store keeps them, checked at the boundary: each within
+/// the wire's length, at most a level's worth of conditions in all.
+pub(crate) fn checked_types(types: Vec<String>) -> Vec<String> {
+    types
+        .into_iter()
+        .filter(|t| {
+            !t.trim().is_empty()
+                && linedesk_protocol::check_chars("", t, linedesk_protocol::MAX_APPEAL_KIND_CHARS)
+                    .is_ok()
+        })
+        .take(MAX_APPEAL_TYPES)
+        .collect()
+}
+
+/// At most this many appeal types of a line are kept (a bound on what a server may send).
+const MAX_APPEAL_TYPES: usize = 200;
 
 /// A4: what the store keeps of the line's closing phrases is checked here, at the boundary,
 /// like a message: each within its length, at most the domain's number.

@@ -54,6 +54,9 @@ pub(crate) struct Replica<'a> {
     pub heard: Mutex<tokio::time::Instant>,
     /// The latest outbox action the server refused for good, typed.
     pub refused: &'a watch::Sender<Option<crate::live::Refusal>>,
+    /// Lines whose reference data (quick replies, KB, appeal types) the server said changed
+    /// while live (`ReferenceChanged`): the session fetches them again.
+    pub stale_reference: Mutex<HashSet<u64>>,
 }
 
 impl Replica<'_> {
@@ -125,6 +128,14 @@ impl Replica<'_> {
         Ok(())
     }
 
+    /// The lines whose reference data changed since the last call, taken out.
+    pub fn take_stale_reference(&self) -> Vec<u64> {
+        let mut stale = lock_set(&self.stale_reference);
+        let mut lines: Vec<u64> = stale.drain().collect();
+        lines.sort_unstable();
+        lines
+    }
+
     /// Keep track of the clients' calls of a line's replay: a ringing one is remembered until
     /// it is answered or ends.
     fn follow_replayed_call(&self, line: u64, event: &Event) {
@@ -162,6 +173,10 @@ impl Replica<'_> {
                 let live = lock_set(&self.live_lines).contains(&line);
                 if !live {
                     self.follow_replayed_call(line, &event);
+                }
+                // A replayed change is in the copy fetched at this connection already.
+                if live && matches!(event, Event::ReferenceChanged { .. }) {
+                    lock_set(&self.stale_reference).insert(line);
                 }
                 let news = (live && self.incoming.receiver_count() > 0).then(|| event.clone());
                 self.apply(line, seq, at_ms, event)?;

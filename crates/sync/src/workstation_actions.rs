@@ -34,6 +34,10 @@ pub(crate) fn action_of(kind: &str, payload: &serde_json::Value) -> Result<Actio
         "appeal.wait" => Action::WaitForClient {
             appeal: number("appealId")?,
         },
+        "appeal.type" => Action::SetAppealType {
+            appeal: number("appealId")?,
+            appeal_type: text("appealType")?,
+        },
         "ticket.save" => Action::SaveTicket { ticket: ticket()? },
         "ticket.dispatch" => Action::DispatchTicket {
             ticket: ticket()?,

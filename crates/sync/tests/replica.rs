@@ -256,10 +256,10 @@ async fn finishing_in_the_app_reaches_the_client_who_rates_it() {
     {
         let s = store.lock().expect("lock");
         let err = s
-            .finish_appeal(line, me, "   ", now)
+            .finish_appeal(line, me, "   ", None, now)
             .expect_err("no result");
         assert!(err.to_string().contains("result"), "{err}");
-        s.finish_appeal(line, me, "Консультация оказана", now)
+        s.finish_appeal(line, me, "Консультация оказана", None, now)
             .expect("finish");
         assert_eq!(
             s.open_appeal_id(line, me).expect("appeal"),

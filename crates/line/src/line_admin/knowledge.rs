@@ -131,6 +131,25 @@ pub fn article_of(draft: &ArticleDraft) -> Result<ArticleDraft, EntryProblem> {
     })
 }
 
+/// C8: how long a file uploaded for a quick reply is kept before any reply uses it: the admin
+/// uploads the file first and saves the list with it after, and another save of the list in
+/// between (a second admin, the CLI) must not take it away.
+pub const UNUSED_REPLY_FILE_GRACE_MS: i64 = 60 * 60 * 1000;
+
+/// C8: which of a line's reply files (`(id, uploaded at)`) may be deleted at `now_ms` once the
+/// line's replies are `replies`: those no reply uses, uploaded longer than
+/// [`UNUSED_REPLY_FILE_GRACE_MS`] ago. A chat that got such a file keeps its own copy.
+pub fn unused_reply_files(files: &[(u64, i64)], replies: &[QuickReply], now_ms: i64) -> Vec<u64> {
+    files
+        .iter()
+        .filter(|(id, uploaded_ms)| {
+            now_ms.saturating_sub(*uploaded_ms) > UNUSED_REPLY_FILE_GRACE_MS
+                && !replies.iter().any(|r| r.files.iter().any(|f| f.id == *id))
+        })
+        .map(|(id, _)| *id)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use linedesk_protocol::line_admin::QuickReplyFile;
@@ -192,5 +211,27 @@ mod tests {
             article_of(&draft("x", "")).expect_err("no body").field,
             "body"
         );
+    }
+
+    #[test]
+    fn c8_only_files_no_reply_uses_and_older_than_the_grace_are_unused() {
+        use linedesk_protocol::line_admin::QuickReplyFile;
+        let file = |id| QuickReplyFile {
+            id,
+            name: "f.pdf".into(),
+            size: 1,
+        };
+        let replies = vec![QuickReply {
+            title: "t".into(),
+            text: "x".into(),
+            files: vec![file(1)],
+        }];
+        let now = 10 * UNUSED_REPLY_FILE_GRACE_MS;
+        let old = now - UNUSED_REPLY_FILE_GRACE_MS - 1;
+        let fresh = now - UNUSED_REPLY_FILE_GRACE_MS;
+        // 1: used; 2: unused and old; 3: unused but just uploaded (its reply not saved yet).
+        let files = [(1, old), (2, old), (3, fresh)];
+        assert_eq!(unused_reply_files(&files, &replies, now), [2]);
+        assert_eq!(unused_reply_files(&files, &[], now), [1, 2]);
     }
 }

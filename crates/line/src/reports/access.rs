@@ -14,6 +14,9 @@ pub struct ReportQuery {
     pub specialist: Option<u64>,
     /// Only this SLA level's appeals (the SLA report).
     pub level: Option<String>,
+    /// S5: only appeals of this type (the SLA report), as recorded at registration or chosen
+    /// since.
+    pub appeal_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,6 +99,7 @@ mod tests {
             to_ms: 1000,
             specialist,
             level: None,
+            appeal_type: None,
         }
     }
 

@@ -83,6 +83,28 @@ pub async fn closing(
     }
 }
 
+/// S5: the line's appeal types (those its SLA levels' conditions name, in order), for its
+/// specialists to choose from.
+pub async fn appeal_types(
+    State(server): State<Arc<Server>>,
+    Path(line): Path<u64>,
+    headers: HeaderMap,
+) -> Response {
+    let types = async {
+        member_of(&server, &headers, line, false).await?;
+        blocking(&server, move |s| {
+            Ok(linedesk_domain::appeal::kind::line_types(
+                &s.sla_levels(line)?,
+            ))
+        })
+        .await
+    };
+    match types.await {
+        Ok(types) => axum::Json(types).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
 pub async fn quick_replies(
     State(server): State<Arc<Server>>,
     Path(line): Path<u64>,

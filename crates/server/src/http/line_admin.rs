@@ -157,13 +157,16 @@ async fn set_levels(
         line_admin(&server, &headers, line).await?;
         let asked: SlaLevels = body_json(&server, &headers, body, "SLA levels").await?;
         let set = sla::levels_of(&asked.levels).map_err(refused)?;
-        blocking(&server, move |s| {
+        let done = blocking(&server, move |s| {
             s.set_sla_levels(line, &set)?;
             Ok(SlaLevels {
                 levels: set.levels().iter().map(sla::draft_of).collect(),
             })
         })
-        .await
+        .await;
+        // The line's apps fetch it again now (`ReferenceChanged`).
+        server.hub.catch_up(line);
+        done
     };
     json(answer.await)
 }

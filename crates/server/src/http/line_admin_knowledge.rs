@@ -113,13 +113,16 @@ async fn set_replies(
         line_admin(&server, &headers, line).await?;
         let asked: QuickReplies = body_json(&server, &headers, body, "quick replies").await?;
         let checked = replies_of(&asked.replies).map_err(|p| refused(p, "replies"))?;
-        blocking(&server, move |s| {
+        let done = blocking(&server, move |s| {
             s.set_quick_replies(line, &checked)?;
             Ok(QuickReplies {
                 replies: s.quick_replies(line)?,
             })
         })
-        .await
+        .await;
+        // The line's apps fetch it again now (`ReferenceChanged`).
+        server.hub.catch_up(line);
+        done
     };
     json(StatusCode::OK, answer.await)
 }
@@ -211,7 +214,7 @@ async fn add_article(
         line_admin(&server, &headers, line).await?;
         let asked: ArticleDraft = body_json(&server, &headers, body, "an article").await?;
         let a = article_of(&asked).map_err(|p| refused(p, "article"))?;
-        blocking(&server, move |s| {
+        let done = blocking(&server, move |s| {
             let id = s.add_kb_article(line, &a.title, &a.body).map_err(taken)?;
             Ok(AdminArticle {
                 id,
@@ -219,7 +222,10 @@ async fn add_article(
                 body: a.body,
             })
         })
-        .await
+        .await;
+        // The line's apps fetch it again now (`ReferenceChanged`).
+        server.hub.catch_up(line);
+        done
     };
     json(StatusCode::CREATED, answer.await)
 }
@@ -234,7 +240,7 @@ async fn update_article(
         line_admin(&server, &headers, line).await?;
         let asked: ArticleDraft = body_json(&server, &headers, body, "an article").await?;
         let a = article_of(&asked).map_err(|p| refused(p, "article"))?;
-        blocking(&server, move |s| {
+        let done = blocking(&server, move |s| {
             if !s
                 .update_kb_article(line, article, &a.title, &a.body)
                 .map_err(taken)?
@@ -249,7 +255,10 @@ async fn update_article(
                 body: a.body,
             })
         })
-        .await
+        .await;
+        // The line's apps fetch it again now (`ReferenceChanged`).
+        server.hub.catch_up(line);
+        done
     };
     json(StatusCode::OK, answer.await)
 }
@@ -266,7 +275,7 @@ async fn delete_article(
 ) -> Response {
     let answer = async {
         line_admin(&server, &headers, line).await?;
-        blocking(&server, move |s| {
+        let done = blocking(&server, move |s| {
             if !s.delete_kb_article(line, article)? {
                 return Err(Refusal::not_found(format!(
                     "line {line} has no article {article}"
@@ -274,7 +283,10 @@ async fn delete_article(
             }
             Ok(Deleted { deleted: article })
         })
-        .await
+        .await;
+        // The line's apps fetch it again now (`ReferenceChanged`).
+        server.hub.catch_up(line);
+        done
     };
     json(StatusCode::OK, answer.await)
 }

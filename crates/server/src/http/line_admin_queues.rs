@@ -6,6 +6,9 @@
 //! - `POST /api/lines/{line}/admin/queues` [`NewQueue`]: 201 the queue; an empty name 400
 //!   `invalid` (field `name`), a longer one than a name may be `too_long`, a name the line has
 //!   already 409 `conflict` with the rule `admin.duplicate_title`.
+//! - `PUT /api/lines/{line}/admin/queues/{queue}` [`NewQueue`]: 200 the renamed queue, checked
+//!   as a new one's name; 404 for a queue the line does not have. Its `TicketQueueNamed`
+//!   carries the new name to the line's apps, which replace the old one.
 
 use std::sync::Arc;
 
@@ -14,7 +17,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, put};
 use linedesk_line::line_admin::knowledge::RULE_DUPLICATE;
 use linedesk_protocol::line_admin::{AdminQueue, NewQueue};
 use linedesk_protocol::{ErrorCode, MAX_NAME_CHARS, check_chars};
@@ -25,10 +28,33 @@ use crate::context::Server;
 use crate::storage::StorageError;
 
 pub fn routes() -> Router<Arc<Server>> {
-    Router::new().route(
-        "/api/lines/{line}/admin/queues",
-        get(queues).post(add_queue),
-    )
+    Router::new()
+        .route(
+            "/api/lines/{line}/admin/queues",
+            get(queues).post(add_queue),
+        )
+        .route("/api/lines/{line}/admin/queues/{queue}", put(rename_queue))
+}
+
+/// A queue's name as asked: `queue_name`'s check, then its length.
+fn checked_name(asked: &NewQueue) -> Result<String, Refusal> {
+    let name = linedesk_line::tickets::queue_name(&asked.name)
+        .map_err(|e| Refusal::invalid(e.to_string()).with_field("name"))?
+        .to_string();
+    check_chars("name", &name, MAX_NAME_CHARS)
+        .map_err(|e| Refusal::of(e.code(), e.to_string()).with_field("name"))?;
+    Ok(name)
+}
+
+/// A name another queue of the line has: 409 with the rule the app translates.
+fn duplicate(e: StorageError) -> Refusal {
+    match e {
+        StorageError::Exists { .. } => Refusal {
+            rule: Some(RULE_DUPLICATE.to_string()),
+            ..Refusal::of(ErrorCode::Conflict, e.to_string()).with_field("name")
+        },
+        other => other.into(),
+    }
 }
 
 async fn queues(
@@ -60,19 +86,9 @@ async fn add_queue(
     let answer = async {
         line_admin(&server, &headers, line).await?;
         let asked: NewQueue = body_json(&server, &headers, body, "a queue").await?;
-        let name = linedesk_line::tickets::queue_name(&asked.name)
-            .map_err(|e| Refusal::invalid(e.to_string()).with_field("name"))?
-            .to_string();
-        check_chars("name", &name, MAX_NAME_CHARS)
-            .map_err(|e| Refusal::of(e.code(), e.to_string()).with_field("name"))?;
+        let name = checked_name(&asked)?;
         let added = blocking(&server, move |s| {
-            let id = s.add_ticket_queue(line, &name).map_err(|e| match e {
-                StorageError::Exists { .. } => Refusal {
-                    rule: Some(RULE_DUPLICATE.to_string()),
-                    ..Refusal::of(ErrorCode::Conflict, e.to_string()).with_field("name")
-                },
-                other => other.into(),
-            })?;
+            let id = s.add_ticket_queue(line, &name).map_err(duplicate)?;
             Ok(AdminQueue { id, name })
         })
         .await;
@@ -82,6 +98,38 @@ async fn add_queue(
     };
     match answer.await {
         Ok(queue) => (StatusCode::CREATED, axum::Json(queue)).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+async fn rename_queue(
+    State(server): State<Arc<Server>>,
+    Path((line, queue)): Path<(u64, u64)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let answer = async {
+        line_admin(&server, &headers, line).await?;
+        let asked: NewQueue = body_json(&server, &headers, body, "a queue").await?;
+        let name = checked_name(&asked)?;
+        let renamed = blocking(&server, move |s| {
+            if !s
+                .rename_ticket_queue(line, queue, &name)
+                .map_err(duplicate)?
+            {
+                return Err(Refusal::not_found(format!(
+                    "line {line} has no queue {queue}"
+                )));
+            }
+            Ok(AdminQueue { id: queue, name })
+        })
+        .await;
+        // The line's apps learn the new name now.
+        server.hub.catch_up(line);
+        renamed
+    };
+    match answer.await {
+        Ok(queue) => axum::Json(queue).into_response(),
         Err(refusal) => refusal.into_response(),
     }
 }

@@ -3,7 +3,8 @@
 //! (`linedesk_line::reports` says who sees what; the SQL aggregates in `sqlite/reports.rs`).
 //!
 //! - `GET /api/reports/lines`: [`ReportAccess`], the lines the asker serves and supervises.
-//! - `GET /api/lines/{line}/reports/sla?from_ms&to_ms[&specialist][&level]`: S6.
+//! - `GET /api/lines/{line}/reports/sla?from_ms&to_ms[&specialist][&level][&appeal_type]`: S6
+//!   (`appeal_type`: S5's type, as recorded at registration or chosen since).
 //! - `GET /api/lines/{line}/reports/operators?from_ms&to_ms[&specialist]`: A6.
 //! - `GET /api/lines/{line}/reports/calls?from_ms&to_ms[&specialist]`: calls and quality.
 //! - `GET /api/lines/{line}/reports/monitor`: the line now (supervisors only).
@@ -47,6 +48,8 @@ pub struct ReportParams {
     to_ms: i64,
     specialist: Option<u64>,
     level: Option<String>,
+    /// S5: the appeals of this type only.
+    appeal_type: Option<String>,
 }
 
 fn refusal(e: ReportError) -> Refusal {
@@ -100,11 +103,20 @@ async fn scoped(
         check_chars("level", level, MAX_SLA_LEVEL_NAME_CHARS)
             .map_err(|e| Refusal::of(linedesk_protocol::ErrorCode::TooLong, e.to_string()))?;
     }
+    if let Some(kind) = &p.appeal_type {
+        check_chars(
+            "appeal_type",
+            kind,
+            linedesk_protocol::MAX_APPEAL_KIND_CHARS,
+        )
+        .map_err(|e| Refusal::of(linedesk_protocol::ErrorCode::TooLong, e.to_string()))?;
+    }
     let asked = ReportQuery {
         from_ms: p.from_ms,
         to_ms: p.to_ms,
         specialist: p.specialist,
         level: p.level,
+        appeal_type: p.appeal_type,
     };
     scope(me, supervisor, asked).map_err(refusal)
 }

@@ -20,6 +20,10 @@ pub fn router(server: Arc<Server>) -> Router {
             get(super::api::quick_replies),
         )
         .route("/api/lines/{line}/closing", get(super::api::closing))
+        .route(
+            "/api/lines/{line}/appeal-types",
+            get(super::api::appeal_types),
+        )
         .route("/api/lines/{line}/kb", get(super::api::kb))
         .route(
             "/api/lines/{line}/kb/{article}",

@@ -110,4 +110,18 @@ impl ClosingRepo for SqliteRepo<'_> {
                 .collect()
         })
     }
+
+    fn awaited_appeals(&mut self, line: u64) -> Result<Vec<u64>, RepoError> {
+        run(|| {
+            self.tx
+                .prepare_cached(
+                    "SELECT id FROM appeals INDEXED BY appeals_open
+                     WHERE line_id = ?1 AND state <> 'finished'
+                         AND reply_awaited_since IS NOT NULL
+                     ORDER BY id",
+                )?
+                .query_map([sql_id(line)], |r| Ok(id(r.get(0)?)))?
+                .collect()
+        })
+    }
 }

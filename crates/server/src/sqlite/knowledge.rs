@@ -2,6 +2,7 @@
 //! transaction, and the KB search over the FTS5 index (`kb_search`). The TOML files and their
 //! checks are `crate::knowledge`'s.
 
+use linedesk_protocol::{Event, ReferencePart};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{id, sql_id};
@@ -20,6 +21,7 @@ pub(crate) fn set_quick_replies(
     conn: &mut Connection,
     line: u64,
     replies: &[QuickReply],
+    now_ms: i64,
 ) -> Result<(), StorageError> {
     let tx = conn.transaction()?;
     known_line(&tx, line)?;
@@ -53,7 +55,42 @@ pub(crate) fn set_quick_replies(
             ],
         )?;
     }
+    delete_unused_files(&tx, line, replies, now_ms)?;
+    changed(&tx, line, ReferencePart::QuickReplies, now_ms)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// The line's apps learn that `part` changed (`ReferenceChanged`, in the same transaction):
+/// they fetch it again at once.
+pub(crate) fn changed(
+    tx: &Connection,
+    line: u64,
+    part: ReferencePart,
+    now_ms: i64,
+) -> Result<(), StorageError> {
+    crate::sqlite::append_event(tx, line, Event::ReferenceChanged { part }, now_ms)?;
+    Ok(())
+}
+
+/// C8: delete the line's reply files no reply uses any more (the rule, with its grace for a
+/// file uploaded before its reply is saved, is `linedesk_line::line_admin::knowledge`'s).
+fn delete_unused_files(
+    tx: &Connection,
+    line: u64,
+    replies: &[QuickReply],
+    now_ms: i64,
+) -> Result<(), StorageError> {
+    let files: Vec<(u64, i64)> = tx
+        .prepare_cached("SELECT id, created_at FROM quick_reply_files WHERE line_id = ?1")?
+        .query_map([sql_id(line)], |r| Ok((id(r.get(0)?), r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let unused = linedesk_line::line_admin::knowledge::unused_reply_files(&files, replies, now_ms);
+    let mut delete =
+        tx.prepare_cached("DELETE FROM quick_reply_files WHERE id = ?1 AND line_id = ?2")?;
+    for file in unused {
+        delete.execute(params![sql_id(file), sql_id(line)])?;
+    }
     Ok(())
 }
 
@@ -87,6 +124,7 @@ pub(crate) fn import_kb(
     conn: &mut Connection,
     line: u64,
     articles: &[KbArticle],
+    now_ms: i64,
 ) -> Result<(), StorageError> {
     let tx = conn.transaction()?;
     known_line(&tx, line)?;
@@ -97,6 +135,7 @@ pub(crate) fn import_kb(
             params![sql_id(line), a.title, a.body],
         )?;
     }
+    changed(&tx, line, ReferencePart::KnowledgeBase, now_ms)?;
     tx.commit()?;
     Ok(())
 }

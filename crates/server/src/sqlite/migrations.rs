@@ -46,6 +46,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(21, "0021_call_consultations"),
     migration!(22, "0022_line_admin"),
     migration!(23, "0023_quick_reply_files"),
+    migration!(24, "0024_appeal_types"),
     migration!(26, "0026_appeal_priority"),
 ];
 

@@ -133,10 +133,11 @@ fn period(line: u64, q: &ReportQuery) -> (i64, i64, i64, Option<i64>) {
     (sql_id(line), q.from_ms, q.to_ms, q.specialist.map(sql_id))
 }
 
-/// The appeals of a report: the line's, opened in the period, not spam, of the specialist
-/// and level asked (`?1`-`?5`).
+/// The appeals of a report: the line's, opened in the period, not spam, of the specialist,
+/// level and appeal type asked (`?1`-`?6`).
 const APPEALS_OF_PERIOD: &str = "a.line_id = ?1 AND a.opened_at >= ?2 AND a.opened_at < ?3
-    AND a.spam = 0 AND (?4 IS NULL OR a.holder = ?4) AND (?5 IS NULL OR s.level = ?5)";
+    AND a.spam = 0 AND (?4 IS NULL OR a.holder = ?4) AND (?5 IS NULL OR s.level = ?5)
+    AND (?6 IS NULL OR s.appeal_type = ?6)";
 
 const BREACHED_COLUMNS: &str = "a.id, a.client_id, c.name, a.holder, COALESCE(sp.name, ''),
     s.level, a.opened_at, s.reaction_due, s.reacted_at, s.resolution_due, s.resolved_at,
@@ -174,9 +175,16 @@ pub(super) fn sla_report(
 ) -> Result<SlaReport, StorageError> {
     let (l, from, to, who) = period(line, q);
     let level = q.level.as_deref();
+    let kind = q.appeal_type.as_deref();
+    // Without a type asked the sums read only the covering index: the filter names no column.
+    let type_filter = if kind.is_some() {
+        "AND s.appeal_type = ?6"
+    } else {
+        "AND ?6 IS NULL"
+    };
     let mut decided_total = 0u32;
     let sums: Vec<SlaSums> = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT g.*, COALESCE(sp.name, '') FROM (
                  SELECT s.level, s.holder, COUNT(*),
                      TOTAL(s.reaction_met = 1), TOTAL(s.reaction_met = 0),
@@ -187,11 +195,11 @@ pub(super) fn sla_report(
                  FROM appeal_sla s INDEXED BY appeal_sla_report
                  WHERE s.line_id = ?1 AND s.opened_at >= ?2 AND s.opened_at < ?3
                      AND s.spam = 0 AND (?4 IS NULL OR s.holder = ?4)
-                     AND (?5 IS NULL OR s.level = ?5)
+                     AND (?5 IS NULL OR s.level = ?5) {type_filter}
                  GROUP BY s.holder, s.level) g
-             LEFT JOIN specialists sp ON sp.id = g.holder",
-        )?
-        .query_map(params![l, from, to, who, level], |r| {
+             LEFT JOIN specialists sp ON sp.id = g.holder"
+        ))?
+        .query_map(params![l, from, to, who, level, kind], |r| {
             Ok((
                 SlaSums {
                     level: r.get(0)?,
@@ -227,7 +235,7 @@ pub(super) fn sla_report(
              LEFT JOIN specialists sp ON sp.id = a.holder
              WHERE s.line_id = ?1 AND s.resolution_met IS NULL AND {APPEALS_OF_PERIOD}"
         ))?
-        .query_map(params![l, from, to, who, level], |r| {
+        .query_map(params![l, from, to, who, level, kind], |r| {
             Ok((
                 breached_row(r)?,
                 r.get(13)?,
@@ -254,10 +262,10 @@ pub(super) fn sla_report(
              JOIN clients c ON c.id = a.client_id
              LEFT JOIN specialists sp ON sp.id = a.holder
              WHERE {APPEALS_OF_PERIOD} AND (s.reaction_met = 0 OR s.resolution_met = 0)
-             ORDER BY a.opened_at DESC, a.id DESC LIMIT ?6"
+             ORDER BY a.opened_at DESC, a.id DESC LIMIT ?7"
         ))?
         .query_map(
-            params![l, from, to, who, level, MAX_REPORT_ROWS],
+            params![l, from, to, who, level, kind, MAX_REPORT_ROWS],
             breached_row,
         )?
         .collect::<Result<_, _>>()?;

@@ -204,6 +204,13 @@ pub(super) fn set_levels(
             ],
         )?;
     }
+    // S5: the line's appeal types are those the levels name: the apps fetch them again.
+    super::knowledge::changed(
+        &tx,
+        line,
+        linedesk_protocol::ReferencePart::AppealTypes,
+        crate::app::now_ms(),
+    )?;
     tx.commit()?;
     Ok(())
 }

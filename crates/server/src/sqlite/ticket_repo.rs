@@ -70,6 +70,47 @@ pub(crate) fn add_queue(
     Ok(queue)
 }
 
+/// T2: queue `queue` of `line` is called `name` from now on, announced in the line's log
+/// (`TicketQueueNamed` again: the apps replace the name). `false`: the line has no such queue.
+pub(crate) fn rename_queue(
+    conn: &Connection,
+    line: u64,
+    queue: u64,
+    name: &str,
+    now_ms: i64,
+) -> Result<bool, StorageError> {
+    let name = linedesk_line::tickets::queue_name(name)?;
+    let renamed = conn
+        .execute(
+            "UPDATE ticket_queues SET name = ?3 WHERE id = ?1 AND line_id = ?2",
+            params![sql_id(queue), sql_id(line), name],
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StorageError::Exists {
+                    what: "queue",
+                    name: name.to_string(),
+                }
+            }
+            other => other.into(),
+        })?;
+    if renamed == 0 {
+        return Ok(false);
+    }
+    append_event(
+        conn,
+        line,
+        Event::TicketQueueNamed {
+            queue,
+            name: name.to_string(),
+        },
+        now_ms,
+    )?;
+    Ok(true)
+}
+
 pub(crate) fn queues(conn: &Connection, line: u64) -> Result<Vec<(u64, String)>, StorageError> {
     let mut stmt =
         conn.prepare_cached("SELECT id, name FROM ticket_queues WHERE line_id = ?1 ORDER BY id")?;
