@@ -357,10 +357,16 @@ export type AppInfo = {
 	dataDir: string,
 };
 
-/**  What [`Store::my_appeals`] lists; every field narrows, `None` does not. */
+/**
+ *  What [`Store::my_appeals`] lists; every field narrows, `None` does not. A field this
+ *  version does not know is refused rather than ignored (the IPC boundary takes it as is).
+ */
 export type AppealListFilter = AppealListFilter_Serialize | AppealListFilter_Deserialize;
 
-/**  What [`Store::my_appeals`] lists; every field narrows, `None` does not. */
+/**
+ *  What [`Store::my_appeals`] lists; every field narrows, `None` does not. A field this
+ *  version does not know is refused rather than ignored (the IPC boundary takes it as is).
+ */
 export type AppealListFilter_Deserialize = {
 	status?: AppealListStatus | null,
 	/**  Opened at or after (unix ms). */
@@ -373,7 +379,10 @@ export type AppealListFilter_Deserialize = {
 	limit?: number | null,
 };
 
-/**  What [`Store::my_appeals`] lists; every field narrows, `None` does not. */
+/**
+ *  What [`Store::my_appeals`] lists; every field narrows, `None` does not. A field this
+ *  version does not know is refused rather than ignored (the IPC boundary takes it as is).
+ */
 export type AppealListFilter_Serialize = {
 	status: AppealListStatus | null,
 	/**  Opened at or after (unix ms). */
