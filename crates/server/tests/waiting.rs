@@ -304,7 +304,8 @@ fn s5_the_type_the_specialist_chose_picks_the_level_and_fixes_its_deadlines() {
     // The trial client's status comes before the type (the first matching level wins).
     let (_, level, _) = started(&apply(&l.s, anna, "s2", start(l.trial, Some("update")), T0));
     assert_eq!(level, "Trial");
-    // A type no level names: the next matching level.
+    // A type no level names is none of the line's types: refused, nothing opened (issue 15:
+    // the type given at registration is checked against the line's types).
     let l2 = line();
     let anna = Subject::specialist(l2.anna);
     let other = Action::StartAppeal {
@@ -312,7 +313,18 @@ fn s5_the_type_the_specialist_chose_picks_the_level_and_fixes_its_deadlines() {
         client: l2.client,
         appeal_type: Some("billing".into()),
     };
-    let (_, level, _) = started(&apply(&l2.s, anna, "s1", other, T0));
+    let refused = l2.s.apply(anna, "s1", &other, T0);
+    assert!(
+        matches!(&refused, Err(e) if format!("{e:?}").contains("appeal.unknown_type")),
+        "{refused:?}"
+    );
+    // Without a type: the next matching level (by hand).
+    let plain = Action::StartAppeal {
+        line: l2.line,
+        client: l2.client,
+        appeal_type: None,
+    };
+    let (_, level, _) = started(&apply(&l2.s, anna, "s2", plain, T0));
     assert_eq!(level, "By hand");
 }
 
