@@ -46,17 +46,7 @@ pub(crate) fn add_queue(
         "INSERT INTO ticket_queues (line_id, name) VALUES (?1, ?2)",
         params![sql_id(line), name],
     )
-    .map_err(|e| match e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            StorageError::Exists {
-                what: "queue",
-                name: name.to_string(),
-            }
-        }
-        other => other.into(),
-    })?;
+    .map_err(|e| name_taken(e, name))?;
     let queue = id(conn.last_insert_rowid());
     append_event(
         conn,
@@ -85,17 +75,7 @@ pub(crate) fn rename_queue(
             "UPDATE ticket_queues SET name = ?3 WHERE id = ?1 AND line_id = ?2",
             params![sql_id(queue), sql_id(line), name],
         )
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                StorageError::Exists {
-                    what: "queue",
-                    name: name.to_string(),
-                }
-            }
-            other => other.into(),
-        })?;
+        .map_err(|e| name_taken(e, name))?;
     if renamed == 0 {
         return Ok(false);
     }
@@ -109,6 +89,22 @@ pub(crate) fn rename_queue(
         now_ms,
     )?;
     Ok(true)
+}
+
+/// A queue of the line already has `name` (the unique index refused it); any other failure
+/// as it is.
+fn name_taken(e: rusqlite::Error, name: &str) -> StorageError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StorageError::Exists {
+                what: "queue",
+                name: name.to_string(),
+            }
+        }
+        other => other.into(),
+    }
 }
 
 pub(crate) fn queues(conn: &Connection, line: u64) -> Result<Vec<(u64, String)>, StorageError> {
