@@ -57,6 +57,16 @@ pub struct LineLink {
     /// the next [`LineLink::event`]/[`LineLink::event_within`] reads them before the socket
     /// (a call's end can arrive before the Ack of the hang-up that caused it).
     held: std::collections::VecDeque<Event>,
+    /// The task reading the socket: stopped with the link, so the connection closes once the
+    /// writer has sent what was queued (a read half kept alive would answer the server's pings
+    /// for a session nobody holds).
+    reader: tokio::task::AbortHandle,
+}
+
+impl Drop for LineLink {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
 }
 
 /// At most this many events are held during one submit's wait (the oldest go first).
@@ -115,8 +125,11 @@ impl LineLink {
                     return;
                 }
             }
+            // The link and every sender of it are gone: the session ends now, said to the
+            // server (a closing handshake, not a socket left to its keepalive).
+            let _ = sink.close().await;
         });
-        tokio::spawn(async move {
+        let reader = tokio::spawn(async move {
             while let Some(Ok(message)) = stream.next().await {
                 let Message::Text(text) = message else {
                     continue;
@@ -144,6 +157,7 @@ impl LineLink {
             }
         });
         let mut link = LineLink {
+            reader: reader.abort_handle(),
             server: server.clone(),
             token: token.clone(),
             id: 0,

@@ -34,7 +34,11 @@ pub fn speech_wav(dir: &Path, wav: &Path) {
         ],
     );
     let wav = wav.to_str().expect("utf-8 path");
-    run("sox", &[raw, "-r", "48000", "-c", "1", "-b", "16", wav]);
+    // Repeatable dither (`-R`): the same input gives the same samples on every run.
+    run(
+        "sox",
+        &["-R", raw, "-r", "48000", "-c", "1", "-b", "16", wav],
+    );
 }
 
 /// Convert `wav` to headerless samples: `encoding` is sox's (`floating-point` or `signed`).
@@ -44,7 +48,7 @@ pub fn wav_to_raw(wav: &Path, raw: &Path, encoding: &str, bits: u32, channels: u
     run(
         "sox",
         &[
-            wav, "-t", "raw", "-e", encoding, "-b", &bits, "-c", &channels, "-r", &rate, raw,
+            "-R", wav, "-t", "raw", "-e", encoding, "-b", &bits, "-c", &channels, "-r", &rate, raw,
         ],
     );
 }

@@ -20,7 +20,8 @@ pub fn speech(dir: &Path, name: &str, text: &str) -> Vec<f32> {
     run("espeak-ng", &["-v", "ru", "-w", &raw_s, text]);
     run(
         "sox",
-        &[&raw_s, "-r", "48000", "-c", "1", "-b", "16", &wav_s],
+        // Repeatable dither (`-R`): the same text gives the same samples on every run.
+        &["-R", &raw_s, "-r", "48000", "-c", "1", "-b", "16", &wav_s],
     );
     linedesk_engine::wav::read(&wav).expect("the WAV sox wrote")
 }

@@ -25,7 +25,9 @@ pub fn speech(dir: &Path, name: &str, voice: &str, text: &str) -> Vec<f32> {
     run("espeak-ng", &["-v", voice, "-s", "150", "-w", &wav_s, text]);
     run(
         "sox",
+        // Repeatable dither (`-R`): the same text gives the same samples on every run.
         &[
+            "-R",
             &wav_s,
             "-r",
             "48000",
