@@ -11,6 +11,9 @@
 //! the INN [`DEMO_SEARCH_INN`], is VIP and has a recent conversation; searching
 //! [`DEMO_SEARCH_NAME_PART`] finds her.
 
+mod crowd;
+pub use crowd::{crowd, crowd_phrase};
+
 pub const DEMO_LINE_NAME: &str = "Линия поддержки 1С";
 pub const DEMO_STAFF_LINE_NAME: &str = "Техподдержка сотрудников";
 pub const DEMO_SEARCH_CLIENT_NAME: &str = "Иванова Мария Петровна";

@@ -87,13 +87,16 @@ pub struct ClientCard {
     pub guest: bool,
 }
 
-/// Alphabetical order for Russian and English names: case-insensitive over all of Unicode.
+/// Alphabetical order for Russian and English names: case-insensitive over all of Unicode,
+/// ё as е (Фёдоров beside Федоров). The index `clients_by_name` (migration 0024) is kept in
+/// this order: it must not change without a REINDEX.
 pub(crate) fn register_collation(conn: &Connection) -> rusqlite::Result<()> {
-    conn.create_collation("ru_ci", |a, b| {
-        a.chars()
+    fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars()
             .flat_map(char::to_lowercase)
-            .cmp(b.chars().flat_map(char::to_lowercase))
-    })
+            .map(|c| if c == 'ё' { 'е' } else { c })
+    }
+    conn.create_collation("ru_ci", |a, b| folded(a).cmp(folded(b)))
 }
 
 /// The columns of a [`ClientRow`], for `line_id = ?1`.
@@ -236,29 +239,97 @@ impl Store {
     }
 
     /// C4: clients of the line (all of them, also in stream mode) whose name, login id, e-mail,
-    /// company name or INN has words starting with the words of `query`. Best matches first.
+    /// company name, INN, phone or registration number has words starting with the words of
+    /// `query`. Surnames first: clients whose name starts with the query's first word, in
+    /// alphabetical order; then the other matches.
+    ///
+    /// At 100,000 clients a word matches thousands, so nothing here reads every match: the
+    /// surnames come in order from the name index (`clients_by_name`), a range that stops at
+    /// `limit`; the other matches come from the word index in its own order, `limit` of them
+    /// sorted by name (a one-letter query answers its first page only); then only the page's
+    /// rows are read whole (`benches/scale.rs`).
     pub fn search_clients(&self, line_id: i64, query: &str, limit: u32) -> Result<Vec<ClientRow>> {
-        self.line_client_count(line_id)?;
+        self.require_line(line_id)?;
         let Some(fts) = crate::search_query::client_query(query) else {
             return Ok(Vec::new());
         };
-        // A surname first: names whose first word matches rank before the rest.
-        let surname = crate::search_query::surname_first(query);
+        let limit = i64::from(limit);
+        let mut page: Vec<i64> = Vec::new();
+        if let Some((surname, more_words)) = crate::search_query::surname_prefix(query) {
+            // Every name in the range starts with the first word: the index is asked only
+            // about the other words.
+            let others = more_words.then_some(fts.as_str());
+            let upper = format!("{surname}\u{10FFFF}");
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT c.id FROM clients c
+                 CROSS JOIN line_clients lc ON lc.line_id = ?1 AND lc.client_id = c.id
+                 WHERE c.name >= ?2 COLLATE ru_ci AND c.name < ?3 COLLATE ru_ci
+                   AND (?4 IS NULL
+                        OR c.id IN (SELECT rowid FROM client_search WHERE client_search MATCH ?4))
+                 ORDER BY c.name COLLATE ru_ci, c.id
+                 LIMIT ?5",
+            )?;
+            page = stmt
+                .query_map(
+                    rusqlite::params![line_id, surname, upper, others, limit],
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        let surnames = page.len();
+        if (surnames as i64) < limit {
+            let taken = serde_json::to_string(&page).unwrap_or_else(|_| "[]".into());
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT s.rowid FROM client_search s
+                 CROSS JOIN line_clients lc ON lc.line_id = ?1 AND lc.client_id = s.rowid
+                 WHERE client_search MATCH ?2
+                   AND s.rowid NOT IN (SELECT value FROM json_each(?3))
+                 ORDER BY s.rowid
+                 LIMIT ?4",
+            )?;
+            let rest: Vec<i64> = stmt
+                .query_map(
+                    rusqlite::params![line_id, fts, taken, limit - surnames as i64],
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            page.extend(rest);
+        }
+        if page.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(&page).unwrap_or_else(|_| "[]".into());
         let sql = format!(
             "{ROW_SELECT}
-             JOIN client_search s ON s.rowid = c.id
-             WHERE lc.line_id = ?1 AND client_search MATCH ?2
-             ORDER BY CASE WHEN ?4 IS NOT NULL AND s.rowid IN
-                          (SELECT rowid FROM client_search WHERE client_search MATCH ?4)
-                      THEN 0 ELSE 1 END,
-                      s.rank, c.name COLLATE ru_ci, c.id
-             LIMIT ?3"
+             WHERE lc.line_id = ?1 AND c.id IN (SELECT value FROM json_each(?2))"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(rusqlite::params![line_id, fts, limit, surname], client_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut rows: Vec<ClientRow> = stmt
+            .query_map(rusqlite::params![line_id, ids], client_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        // The surnames in the index's order, then the rest by name.
+        let place = |id: i64| page.iter().position(|p| *p == id).unwrap_or(usize::MAX);
+        rows.sort_by_cached_key(|r| {
+            let at = place(r.id);
+            if at < surnames {
+                (0, at, String::new(), r.id)
+            } else {
+                (1, 0, crate::search_query::fold(&r.name), r.id)
+            }
+        });
         Ok(rows)
+    }
+
+    /// The line exists in this store (`NotFound` otherwise).
+    fn require_line(&self, line_id: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM lines WHERE id = ?1")?
+            .query_row([line_id], |_| Ok(()))
+            .optional()?
+            .ok_or(StoreError::NotFound {
+                what: "line",
+                id: line_id,
+            })
     }
 
     /// One client's row (to open their chat from a notice, an appeal or a ticket).

@@ -95,6 +95,8 @@ impl Store {
             path: path.to_path_buf(),
             detail: err.to_string(),
         };
+        // The index of names is ordered by this collation: checking it needs it.
+        clients::register_collation(&conn)?;
         // Read-only checks first: nothing is written to a file we are going to refuse.
         let integrity: String = conn
             .query_row("PRAGMA quick_check", [], |row| row.get(0))

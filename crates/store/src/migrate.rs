@@ -108,6 +108,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0021_appeal_types.sql"),
     },
     Migration {
+        version: 24,
+        name: "0024_companies_by_name",
+        sql: include_str!("../../../migrations/0024_companies_by_name.sql"),
+    },
+    Migration {
         version: 25,
         name: "0025_notices",
         sql: include_str!("../../../migrations/0025_notices.sql"),
@@ -121,6 +126,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 27,
         name: "0027_history_search_yo",
         sql: include_str!("../../../migrations/0027_history_search_yo.sql"),
+    },
+    Migration {
+        version: 30,
+        name: "0030_client_search_prefixes",
+        sql: include_str!("../../../migrations/0030_client_search_prefixes.sql"),
     },
 ];
 

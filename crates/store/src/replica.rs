@@ -771,36 +771,35 @@ pub(crate) fn upsert_line(tx: &rusqlite::Transaction<'_>, line: i64, name: &str)
 
 fn upsert_company(tx: &rusqlite::Transaction<'_>, company: &CompanyRecord) -> Result<i64> {
     let found: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM companies WHERE name = ?1 AND inn IS ?2",
-            rusqlite::params![company.name, company.inn],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT id FROM companies WHERE name = ?1 AND inn IS ?2")?
+        .query_row(rusqlite::params![company.name, company.inn], |r| r.get(0))
         .optional()?;
     if let Some(id) = found {
-        tx.execute(
+        // Only a change is written: an update re-indexes every client of the company.
+        tx.prepare_cached(
             "UPDATE companies SET reg_number = ?2, its_contract = ?3, support_params = ?4
-             WHERE id = ?1",
-            rusqlite::params![
-                id,
-                company.reg_number,
-                company.its_contract,
-                company.support_params
-            ],
-        )?;
-        return Ok(id);
-    }
-    tx.execute(
-        "INSERT INTO companies (name, inn, reg_number, its_contract, support_params)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        rusqlite::params![
-            company.name,
-            company.inn,
+             WHERE id = ?1 AND (reg_number IS NOT ?2 OR its_contract IS NOT ?3
+                                OR support_params IS NOT ?4)",
+        )?
+        .execute(rusqlite::params![
+            id,
             company.reg_number,
             company.its_contract,
             company.support_params
-        ],
-    )?;
+        ])?;
+        return Ok(id);
+    }
+    tx.prepare_cached(
+        "INSERT INTO companies (name, inn, reg_number, its_contract, support_params)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(rusqlite::params![
+        company.name,
+        company.inn,
+        company.reg_number,
+        company.its_contract,
+        company.support_params
+    ])?;
     Ok(tx.last_insert_rowid())
 }
 
@@ -814,7 +813,7 @@ pub(crate) fn upsert_client(
         .as_ref()
         .map(|company| upsert_company(tx, company))
         .transpose()?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO clients (id, name, login_id, email, phone, company_id, position, department,
                               region, birth_date, vip, work_status)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -823,32 +822,32 @@ pub(crate) fn upsert_client(
              position = excluded.position, department = excluded.department,
              region = excluded.region, birth_date = excluded.birth_date, vip = excluded.vip,
              work_status = excluded.work_status",
-        rusqlite::params![
-            c.id,
-            c.name,
-            c.login_id,
-            c.email,
-            c.phone,
-            company,
-            c.position,
-            c.department,
-            c.region,
-            c.birth_date,
-            c.vip,
-            c.work_status
-        ],
-    )?;
+    )?
+    .execute(rusqlite::params![
+        c.id,
+        c.name,
+        c.login_id,
+        c.email,
+        c.phone,
+        company,
+        c.position,
+        c.department,
+        c.region,
+        c.birth_date,
+        c.vip,
+        c.work_status
+    ])?;
     // K1: only a guest's card writes the mark (a guest stays one), so the demo seed still
     // runs on a database of migration 1, before the column existed (the migration test).
     if c.guest {
         tx.execute("UPDATE clients SET guest = 1 WHERE id = ?1", [c.id])?;
     }
     let responsible = serde_json::to_string(&c.responsible).unwrap_or_else(|_| "[]".into());
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO line_clients (line_id, client_id, responsible) VALUES (?1, ?2, ?3)
          ON CONFLICT (line_id, client_id) DO UPDATE SET responsible = excluded.responsible",
-        rusqlite::params![line, c.id, responsible],
-    )?;
+    )?
+    .execute(rusqlite::params![line, c.id, responsible])?;
     Ok(())
 }
 

@@ -15,17 +15,27 @@ pub fn client_query(input: &str) -> Option<String> {
     number_query(input).or_else(|| crate::clients::folded_prefix_query(input))
 }
 
-/// The FTS5 query that matches a name whose first word starts with the query's first word,
-/// for ranking; `None` for a number or an empty query.
-pub fn surname_first(input: &str) -> Option<String> {
+/// The surname a query starts with: its first word, lower case, ё as е, and whether more
+/// words follow; `None` for a number or an empty query. A client whose name starts with it
+/// ranks first (the name's first word is the surname).
+pub fn surname_prefix(input: &str) -> Option<(String, bool)> {
     if digits_of(input).is_some() {
         return None;
     }
-    let folded = input.replace('ё', "е").replace('Ё', "Е");
-    let first = folded
+    let mut words = input
         .split(|c: char| !c.is_alphanumeric())
-        .find(|w| !w.is_empty())?;
-    Some(format!("name : ^ \"{first}\"*"))
+        .filter(|w| !w.is_empty());
+    let first = words.next()?;
+    Some((fold(first), words.next().is_some()))
+}
+
+/// Lower case with ё as е: how names compare (the `ru_ci` collation) and how the index holds
+/// them.
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
 }
 
 /// `input` as a number's digits, when it is one (labels, spaces, dashes, brackets, dots,
@@ -107,15 +117,9 @@ mod tests {
 
     #[test]
     fn the_first_word_ranks_as_a_surname_and_yo_is_ye() {
-        assert_eq!(
-            surname_first("Фёдор").as_deref(),
-            Some("name : ^ \"Федор\"*")
-        );
-        assert_eq!(
-            surname_first("  ивано петр").as_deref(),
-            Some("name : ^ \"ивано\"*")
-        );
-        assert_eq!(surname_first("7701234560"), None);
-        assert_eq!(surname_first(" , "), None);
+        assert_eq!(surname_prefix("Фёдор"), Some(("федор".into(), false)));
+        assert_eq!(surname_prefix("  ивано петр"), Some(("ивано".into(), true)));
+        assert_eq!(surname_prefix("7701234560"), None);
+        assert_eq!(surname_prefix(" , "), None);
     }
 }

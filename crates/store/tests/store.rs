@@ -672,6 +672,83 @@ fn c4_numbers_are_found_however_typed_and_surnames_rank_first() {
     );
 }
 
+/// Issue 16, item 5: surnames come first in alphabetical order (case-insensitive, ё as е),
+/// then the other matches by name; a second word narrows the surnames; a page stops at its
+/// limit.
+#[test]
+fn c4_surnames_come_first_alphabetically_with_yo_as_ye() {
+    use linedesk_store::replica::{ClientRecord, RemoteChange};
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).expect("open");
+    let names = [
+        "Петров Фёдор Иванович",
+        "федорова Анна Сергеевна",
+        "Фёдоров Илья Петрович",
+        "Федоренко Олег Николаевич",
+        "Сидоров Олег Федорович",
+    ];
+    let mut changes = vec![(
+        1,
+        RemoteChange::Line {
+            name: "Линия".into(),
+        },
+    )];
+    for (i, name) in names.iter().enumerate() {
+        changes.push((
+            i as i64 + 2,
+            RemoteChange::Client(Box::new(ClientRecord {
+                id: i as i64 + 1,
+                name: name.to_string(),
+                login_id: None,
+                email: None,
+                phone: None,
+                company: None,
+                position: None,
+                department: None,
+                region: None,
+                birth_date: None,
+                vip: false,
+                work_status: None,
+                responsible: Vec::new(),
+                guest: false,
+            })),
+        ));
+    }
+    assert_eq!(store.apply_remote(7, &changes).expect("apply"), 6);
+    let find = |q: &str, limit: u32| -> Vec<String> {
+        store
+            .search_clients(7, q, limit)
+            .expect("search")
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    };
+    assert_eq!(
+        find("фёдор", 50),
+        [
+            "Федоренко Олег Николаевич",
+            "Фёдоров Илья Петрович",
+            "федорова Анна Сергеевна",
+            "Петров Фёдор Иванович",
+            "Сидоров Олег Федорович",
+        ]
+    );
+    assert_eq!(find("ФЕДОР ИЛ", 50), ["Фёдоров Илья Петрович"]);
+    assert_eq!(
+        find("федор", 2),
+        ["Федоренко Олег Николаевич", "Фёдоров Илья Петрович"]
+    );
+    assert_eq!(
+        find("олег", 50),
+        ["Сидоров Олег Федорович", "Федоренко Олег Николаевич"]
+    );
+    assert!(find("федор", 50).len() == 5 && find("ж", 50).is_empty());
+    assert!(matches!(
+        store.search_clients(99, "федор", 5),
+        Err(linedesk_store::StoreError::NotFound { what: "line", .. })
+    ));
+}
+
 #[test]
 fn hostile_search_input_never_errors() {
     let (_dir, store, line) = demo_store();

@@ -393,6 +393,7 @@ async fn connected(
         heard: Mutex::new(tokio::time::Instant::now()),
         refused,
         stale_reference: Mutex::new(HashSet::new()),
+        replayed: Mutex::new(Vec::new()),
     };
     // Resume every line's log where the store stopped: no gap, no duplicate.
     for &line in &lines {
@@ -462,7 +463,7 @@ async fn connected(
         // a line a page at a time, between its answers, so an empty outbox alone does not say
         // the store has the line's log yet.
         let caught_up = {
-            let live = crate::replica::lock_set(&replica.live_lines);
+            let live = crate::replica::lock(&replica.live_lines);
             lines.iter().all(|line| live.contains(line))
         };
         if caught_up {
