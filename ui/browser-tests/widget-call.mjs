@@ -7,7 +7,7 @@
 //
 //   node browser-tests/widget-call.mjs --url <server>/widget/?line=N[&ice=relay]
 //        --wav <speech.wav> --out <dir> --login <client> --password <password> --talk-ms <ms>
-//        [--drop-link 1] [--break-relay 1] [--turn-tcp-only 1]
+//        [--drop-link 1] [--break-relay 1] [--turn-tcp-only 1] [--answer 1]
 //
 // Once connected it talks for --talk-ms, reads the selected candidate pair, hangs up with the
 // widget's button and writes <out>/browser-said.wav, <out>/browser-heard.wav and
@@ -19,6 +19,11 @@
 // `--break-relay 1`: once connected it prints BREAK (the Rust test kills coturn), waits for the
 // widget's `reconnecting`, prints RESUME (coturn is started again) and waits for `connected`
 // (the widget's ICE restart), then prints BACK and talks; the call must not end meanwhile.
+// `--answer 1`: the specialist calls the client instead: once signed in and online the page
+// prints READY (the Rust test's engine then places the call), waits for the widget's ring,
+// keeps its text, and clicks Accept; the rest is the same (talk, hang up, statistics).
+// `--answer decline`: the same ring, declined: once the ring is gone it writes browser.json
+// (`incoming`, `ringGone`) and prints DONE.
 // `--turn-tcp-only 1`: the page is a client whose network lets no UDP out: of the line's ICE
 // servers (`GET /api/ice`, answered by the real server) it keeps only the
 // `turn:...?transport=tcp` URLs, so with `?ice=relay` Chromium must relay over TCP to coturn.
@@ -220,8 +225,26 @@ async function main() {
     await page.goto(opts.url);
     await signIn(page, { login: opts.login, password: opts.password });
     console.log("SIGNED-IN");
+    let incoming = null;
+    if (opts.answer) {
+      console.log("READY");
+      await page.waitForSelector("[data-action=accept]", { timeout: 30_000 });
+      incoming = {
+        text: (await page.textContent("[data-call-incoming] span"))?.trim() ?? null,
+        call: Number(await page.getAttribute("[data-call-incoming]", "data-call-incoming")),
+      };
+      console.log(`RINGS ${JSON.stringify(incoming)}`);
+      if (opts.answer === "decline") {
+        await page.click("[data-action=decline]");
+        await page.waitForSelector("[data-call-incoming]", { state: "detached", timeout: 10_000 });
+        const result = { incoming, ringGone: true, phase: await page.getAttribute("[data-call-phase]", "data-call-phase") };
+        fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));
+        console.log(`DONE ${JSON.stringify(result)}`);
+        return;
+      }
+    }
     const clicked = Date.now();
-    await page.click("[data-action=call]");
+    await page.click(opts.answer ? "[data-action=accept]" : "[data-action=call]");
     await page.waitForSelector("[data-call-phase=connected], [data-call-phase=ended]", { timeout: 40_000 });
     const phase = await page.getAttribute("[data-call-phase]", "data-call-phase");
     if (phase !== "connected") {
@@ -281,6 +304,7 @@ async function main() {
       endedText: endedText?.trim() ?? null,
       linkDropped,
       relayBreak,
+      incoming,
       stats,
     };
     fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));
