@@ -7,7 +7,8 @@
 //
 //   node browser-tests/widget-call.mjs --url <server>/widget/?line=N[&ice=relay]
 //        --wav <speech.wav> --out <dir> --login <client> --password <password> --talk-ms <ms>
-//        [--drop-link 1] [--break-relay 1] [--turn-tcp-only 1] [--answer 1]
+//        [--drop-link 1] [--break-relay 1] [--turn-tcp-only 1] [--turns-only <cert.pem>]
+//        [--answer 1|decline]
 //
 // Once connected it talks for --talk-ms, reads the selected candidate pair, hangs up with the
 // widget's button and writes <out>/browser-said.wav, <out>/browser-heard.wav and
@@ -24,10 +25,15 @@
 // keeps its text, and clicks Accept; the rest is the same (talk, hang up, statistics).
 // `--answer decline`: the same ring, declined: once the ring is gone it writes browser.json
 // (`incoming`, `ringGone`) and prints DONE.
+// `--turns-only <cert.pem>`: as `--turn-tcp-only`, keeping only the `turns:` URLs (TURN over
+// TLS); Chromium trusts the TURN server's test certificate `cert.pem` by its public key
+// (`--ignore-certificate-errors-spki-list`, that one key only: any other certificate is still
+// checked).
 // `--turn-tcp-only 1`: the page is a client whose network lets no UDP out: of the line's ICE
 // servers (`GET /api/ice`, answered by the real server) it keeps only the
 // `turn:...?transport=tcp` URLs, so with `?ice=relay` Chromium must relay over TCP to coturn.
 
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { launchBrowser, signIn } from "./harness.mjs";
@@ -200,7 +206,13 @@ const fromBase64 = (b64) => {
 
 async function main() {
   const opts = options();
+  const trust = [];
+  if (opts["turns-only"]) {
+    const spki = new crypto.X509Certificate(fs.readFileSync(opts["turns-only"])).publicKey.export({ type: "spki", format: "der" });
+    trust.push(`--ignore-certificate-errors-spki-list=${crypto.createHash("sha256").update(spki).digest("base64")}`);
+  }
   const browser = await launchBrowser([
+    ...trust,
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
     `--use-file-for-fake-audio-capture=${path.resolve(opts.wav)}`,
@@ -212,11 +224,12 @@ async function main() {
     const page = await context.newPage();
     page.on("console", (m) => console.log(`page: ${m.text()}`));
     page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
-    if (opts["turn-tcp-only"]) {
+    if (opts["turn-tcp-only"] || opts["turns-only"]) {
+      const keep = opts["turns-only"] ? (u) => u.startsWith("turns:") : (u) => u.includes("transport=tcp");
       await page.route("**/api/ice", async (route) => {
         const response = await route.fetch();
         const servers = (await response.json())
-          .map((s) => ({ ...s, urls: [s.urls].flat().filter((u) => u.includes("transport=tcp")) }))
+          .map((s) => ({ ...s, urls: [s.urls].flat().filter(keep) }))
           .filter((s) => s.urls.length > 0);
         console.log(`ICE servers kept: ${JSON.stringify(servers.map((s) => s.urls))}`);
         await route.fulfill({ response, json: servers });

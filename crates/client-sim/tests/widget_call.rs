@@ -46,6 +46,7 @@ use engine_side::{
 use linedesk_call::{CallConfig, CandidateKind};
 use linedesk_demo::DEMO_SPECIALIST_LOGIN;
 use linedesk_domain::presence::PresenceStatus;
+use linedesk_endpoint::test_pki::TestPki;
 use linedesk_engine::analysis::align;
 use linedesk_engine::line::LineLink;
 use linedesk_engine::upload::upload_recording;
@@ -462,7 +463,7 @@ async fn the_widgets_call_button_reaches_the_engine() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_through_turn_only() {
-    relay_only_call(false, false).await;
+    relay_only_call(false, TurnOver::Udp).await;
 }
 
 /// A client whose network lets no UDP out: the line hands out TURN over UDP and over TCP, the
@@ -471,9 +472,21 @@ async fn the_widgets_call_through_turn_only() {
 /// (webrtc-rs 0.21 skips TURN over TCP with a warning). Speech both ways as over UDP.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_through_turn_over_tcp() {
-    let page = relay_only_call(false, true).await;
+    let page = relay_only_call(false, TurnOver::Tcp).await;
     let pair = &page.result["pair"];
     assert_eq!(pair["localRelayProtocol"], "tcp", "{pair}");
+}
+
+/// The same client through TURN over TLS: the line also hands out
+/// `turns:...?transport=tcp` (coturn's TLS listener with a test CA's certificate), the page
+/// keeps only that URL, and Chromium relays over TLS to coturn (`relayProtocol` tls), trusting
+/// that one certificate by its public key. The engine relays over UDP: webrtc-rs 0.21's
+/// `turn_relayer.rs` skips `turns:` URLs ("unsupported secure TURN url").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widgets_call_through_turn_over_tls() {
+    let page = relay_only_call(false, TurnOver::Tls).await;
+    let pair = &page.result["pair"];
+    assert_eq!(pair["localRelayProtocol"], "tls", "{pair}");
 }
 
 /// coturn dies in the middle of the relay-only call and comes back: the widget says it is
@@ -481,7 +494,7 @@ async fn the_widgets_call_through_turn_over_tcp() {
 /// is connected again without the call ending, and speech flows both ways after it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_comes_back_when_the_relay_restarts() {
-    let page = relay_only_call(true, false).await;
+    let page = relay_only_call(true, TurnOver::Udp).await;
     let back = &page.result["relayBreak"];
     assert_eq!(
         back["reconnectingText"], "Connection lost: reconnecting…",
@@ -501,10 +514,21 @@ async fn the_widgets_call_comes_back_when_the_relay_restarts() {
     );
 }
 
+/// How the page reaches the TURN server (the engine always uses UDP).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TurnOver {
+    Udp,
+    /// The line also hands out `turn:...?transport=tcp`; the page keeps only that.
+    Tcp,
+    /// The line also hands out `turns:` (coturn with a test CA's certificate); the page
+    /// keeps only that.
+    Tls,
+}
+
 /// The widget's call through TURN only (`relay_break`: coturn killed once connected, then
-/// started again; `tcp`: the line also hands out TURN over TCP and the page keeps only that):
-/// the selected pairs are relay on both ends.
-async fn relay_only_call(relay_break: bool, tcp: bool) -> PageSide {
+/// started again; `over`: the page's way to the TURN server): the selected pairs are relay
+/// on both ends.
+async fn relay_only_call(relay_break: bool, over: TurnOver) -> PageSide {
     let _turn = common::one_call_at_a_time().await;
     assert!(
         linedesk_server::http::widget::widget_built(),
@@ -512,11 +536,18 @@ async fn relay_only_call(relay_break: bool, tcp: bool) -> PageSide {
          build:widget` (or ./dev.sh test), then cargo test again"
     );
     let turn_dir = tempfile::tempdir().expect("dir");
-    let turn = Arc::new(Mutex::new(Coturn::start(turn_dir.path(), TURN_SECRET)));
-    let mut turn_urls = vec![turn.lock().expect("coturn").url()];
-    if tcp {
-        turn_urls.push(turn.lock().expect("coturn").tcp_url());
+    let pki = TestPki::new(turn_dir.path(), "turn-", &["127.0.0.1"]).expect("test CA");
+    let coturn = match over {
+        TurnOver::Tls => Coturn::start_with_tls(turn_dir.path(), TURN_SECRET, &pki.cert, &pki.key),
+        TurnOver::Udp | TurnOver::Tcp => Coturn::start(turn_dir.path(), TURN_SECRET),
+    };
+    let mut turn_urls = vec![coturn.url()];
+    match over {
+        TurnOver::Udp => {}
+        TurnOver::Tcp => turn_urls.push(coturn.tcp_url()),
+        TurnOver::Tls => turn_urls.push(coturn.tls_url().expect("coturn's TLS listener")),
     }
+    let turn = Arc::new(Mutex::new(coturn));
     let demo = serve_widget_demo(IceConfig {
         stun: Vec::new(),
         turn: turn_urls,
@@ -534,7 +565,12 @@ async fn relay_only_call(relay_break: bool, tcp: bool) -> PageSide {
         ..CallConfig::loopback()
     };
     let relay = relay_break.then(|| turn.clone());
-    let extra: &[&str] = if tcp { &["--turn-tcp-only", "1"] } else { &[] };
+    let cert = pki.cert.display().to_string();
+    let extra: &[&str] = match over {
+        TurnOver::Udp => &[],
+        TurnOver::Tcp => &["--turn-tcp-only", "1"],
+        TurnOver::Tls => &["--turns-only", &cert],
+    };
     let (side, page) = widget_call(
         &demo,
         "&ice=relay",
