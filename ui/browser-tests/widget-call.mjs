@@ -55,8 +55,21 @@ function options() {
 function tapMedia() {
   const rec = {
     said: [], heard: [], startEpochMs: null, ctx: null, merger: null, pcs: [], phases: [], sockets: [], notes: [], stats: [],
+    tones: [],
   };
   window.__rec = rec;
+  // The widget's ring tone: an oscillator started, and its context closed when it stops.
+  const oscillatorStart = OscillatorNode.prototype.start;
+  OscillatorNode.prototype.start = function (...args) {
+    rec.tones.push({ what: "start", hz: this.frequency.value });
+    this.context.__ringtone = true;
+    return oscillatorStart.apply(this, args);
+  };
+  const contextClose = AudioContext.prototype.close;
+  AudioContext.prototype.close = function () {
+    if (this.__ringtone) rec.tones.push({ what: "stop" });
+    return contextClose.apply(this);
+  };
   const ensure = () => {
     if (rec.ctx) return;
     const ctx = new AudioContext({ sampleRate: 48000 });
@@ -250,7 +263,12 @@ async function main() {
       if (opts.answer === "decline") {
         await page.click("[data-action=decline]");
         await page.waitForSelector("[data-call-incoming]", { state: "detached", timeout: 10_000 });
-        const result = { incoming, ringGone: true, phase: await page.getAttribute("[data-call-phase]", "data-call-phase") };
+        const result = {
+          incoming,
+          ringGone: true,
+          phase: await page.getAttribute("[data-call-phase]", "data-call-phase"),
+          tones: await page.evaluate(() => window.__rec.tones),
+        };
         fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));
         console.log(`DONE ${JSON.stringify(result)}`);
         return;
@@ -318,6 +336,7 @@ async function main() {
       linkDropped,
       relayBreak,
       incoming,
+      tones: await page.evaluate(() => window.__rec.tones),
       stats,
     };
     fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));

@@ -677,6 +677,7 @@ async fn the_widget_answers_a_specialists_call() {
         "an answered call starts connecting: {phases:?}"
     );
     assert!(!phases.contains(&"ringing"), "{phases:?}");
+    ring_tone_rang_and_stopped(&page.result);
     let uploaded = upload_recording(&demo.connector(), spec.token(), side.call, &side.recording)
         .await
         .expect("uploaded");
@@ -758,8 +759,18 @@ async fn the_widget_declines_a_specialists_call() {
     .expect("json");
     assert_eq!(result["incoming"]["call"], call, "{result}");
     assert_eq!(result["ringGone"], true, "{result}");
+    ring_tone_rang_and_stopped(&result);
     assert_eq!(
         ended_in_log(&demo, call),
         Some((Role::Client, CallEndReason::Declined))
     );
+}
+
+/// The widget's ring tone (425 Hz) started while the specialist's call rang and stopped once
+/// it was accepted or declined.
+fn ring_tone_rang_and_stopped(result: &serde_json::Value) {
+    let tones = result["tones"].as_array().expect("the page's tones");
+    let what: Vec<&str> = tones.iter().filter_map(|t| t["what"].as_str()).collect();
+    assert_eq!(what, ["start", "stop"], "{tones:?}");
+    assert_eq!(tones[0]["hz"], 425.0, "{tones:?}");
 }
