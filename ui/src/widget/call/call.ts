@@ -178,6 +178,7 @@ class BrowserCall implements CallHandle {
   private listeners = new Set<(state: CallState) => void>();
   private unsubscribe: () => void;
   private unwatch: () => void;
+  /** The key of our PlaceCall, or of our AnswerCall of a specialist's call once sent. */
   private placeKey: string | null = null;
   private pc: RTCPeerConnection | null = null;
   /** Our signals waiting for the call to be answered (offer first, then candidates). */
@@ -227,8 +228,10 @@ class BrowserCall implements CallHandle {
   hangUp(): void {
     const { phase, call } = this.state;
     if (phase === "ended") return;
-    // Picked up here but not yet connected: this side declines the specialist's call.
-    const reason: EndReason = this.answered ? "hung_up" : this.offerer ? "cancelled" : "declined";
+    // A specialist's call accepted here: declined until AnswerCall went out; after it the
+    // line connects the call before this hang-up (one session's actions apply in order).
+    const answering = !this.offerer && this.placeKey !== null;
+    const reason: EndReason = this.answered || answering ? "hung_up" : this.offerer ? "cancelled" : "declined";
     if (call !== null) this.submit({ kind: "hang_up", call, reason });
     // Before it rings, the PlaceCall may still be answered: its CallRinging is then hung up
     // at once (see onFrame).
