@@ -18,6 +18,8 @@ pub struct Coturn {
     pub addr: SocketAddr,
     /// Its log, for a failing test's message.
     pub log: std::path::PathBuf,
+    /// The TCP address TURN over TLS listens on ([`Coturn::start_with_tls`]).
+    pub tls_addr: Option<SocketAddr>,
 }
 
 /// A port in 20000-32000 where UDP and TCP both bind now, starting from a place that
@@ -57,9 +59,26 @@ impl Coturn {
         format!("turn:{}?transport=tcp", self.addr)
     }
 
+    /// `turns:127.0.0.1:PORT?transport=tcp`: TURN over TLS ([`Coturn::start_with_tls`]; the
+    /// browser can use it, webrtc-rs 0.21 cannot).
+    pub fn tls_url(&self) -> Option<String> {
+        self.tls_addr
+            .map(|addr| format!("turns:{addr}?transport=tcp"))
+    }
+
     /// Start coturn in `dir` with `secret` as its `static-auth-secret`; returns once it
     /// answers a STUN binding request.
     pub fn start(dir: &Path, secret: &str) -> Coturn {
+        Coturn::start_on(dir, secret, None)
+    }
+
+    /// [`Coturn::start`], also listening for TURN over TLS on a port of its own with the
+    /// certificate `cert` and its key `key` (PEM files).
+    pub fn start_with_tls(dir: &Path, secret: &str, cert: &Path, key: &Path) -> Coturn {
+        Coturn::start_on(dir, secret, Some((cert, key)))
+    }
+
+    fn start_on(dir: &Path, secret: &str, tls: Option<(&Path, &Path)>) -> Coturn {
         // A port free for UDP and TCP below Linux's ephemeral range (32768-60999), the relay
         // ports after it: a port the kernel hands out to outgoing connections could be taken
         // by another test's socket while coturn is stopped, and its restart could not listen.
@@ -67,12 +86,21 @@ impl Coturn {
         let (min, max) = (port + 1, port + 400);
         let log = dir.join("turnserver.log");
         let config = dir.join("turnserver.conf");
+        let tls_port = tls.map(|_| free_listener_port());
+        let tls_lines = match (tls, tls_port) {
+            (Some((cert, key)), Some(tls_port)) => format!(
+                "tls-listening-port={tls_port}\ncert={}\npkey={}\nno-dtls\n",
+                cert.display(),
+                key.display()
+            ),
+            _ => "no-tls\nno-dtls\n".to_string(),
+        };
         std::fs::write(
             &config,
             format!(
                 "listening-ip=127.0.0.1\nlistening-port={port}\nrelay-ip=127.0.0.1\n\
                  min-port={min}\nmax-port={max}\nuse-auth-secret\nstatic-auth-secret={secret}\n\
-                 realm=linedesk.test\nallow-loopback-peers\nno-cli\nno-tls\nno-dtls\n\
+                 realm=linedesk.test\nallow-loopback-peers\nno-cli\n{tls_lines}\
                  no-tcp-relay\nfingerprint\nno-multicast-peers\nsimple-log\nverbose\n\
                  log-file={}\nuserdb={}\npidfile={}\n",
                 log.display(),
@@ -87,6 +115,7 @@ impl Coturn {
             config,
             addr,
             log,
+            tls_addr: tls_port.map(|p| SocketAddr::from(([127, 0, 0, 1], p))),
         };
         coturn.wait_ready();
         coturn

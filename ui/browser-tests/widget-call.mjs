@@ -7,7 +7,8 @@
 //
 //   node browser-tests/widget-call.mjs --url <server>/widget/?line=N[&ice=relay]
 //        --wav <speech.wav> --out <dir> --login <client> --password <password> --talk-ms <ms>
-//        [--drop-link 1] [--break-relay 1] [--turn-tcp-only 1]
+//        [--drop-link 1] [--break-relay 1] [--turn-tcp-only 1] [--turns-only <cert.pem>]
+//        [--answer 1|decline]
 //
 // Once connected it talks for --talk-ms, reads the selected candidate pair, hangs up with the
 // widget's button and writes <out>/browser-said.wav, <out>/browser-heard.wav and
@@ -19,10 +20,20 @@
 // `--break-relay 1`: once connected it prints BREAK (the Rust test kills coturn), waits for the
 // widget's `reconnecting`, prints RESUME (coturn is started again) and waits for `connected`
 // (the widget's ICE restart), then prints BACK and talks; the call must not end meanwhile.
+// `--answer 1`: the specialist calls the client instead: once signed in and online the page
+// prints READY (the Rust test's engine then places the call), waits for the widget's ring,
+// keeps its text, and clicks Accept; the rest is the same (talk, hang up, statistics).
+// `--answer decline`: the same ring, declined: once the ring is gone it writes browser.json
+// (`incoming`, `ringGone`) and prints DONE.
+// `--turns-only <cert.pem>`: as `--turn-tcp-only`, keeping only the `turns:` URLs (TURN over
+// TLS); Chromium trusts the TURN server's test certificate `cert.pem` by its public key
+// (`--ignore-certificate-errors-spki-list`, that one key only: any other certificate is still
+// checked).
 // `--turn-tcp-only 1`: the page is a client whose network lets no UDP out: of the line's ICE
 // servers (`GET /api/ice`, answered by the real server) it keeps only the
 // `turn:...?transport=tcp` URLs, so with `?ice=relay` Chromium must relay over TCP to coturn.
 
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { launchBrowser, signIn } from "./harness.mjs";
@@ -44,8 +55,21 @@ function options() {
 function tapMedia() {
   const rec = {
     said: [], heard: [], startEpochMs: null, ctx: null, merger: null, pcs: [], phases: [], sockets: [], notes: [], stats: [],
+    tones: [],
   };
   window.__rec = rec;
+  // The widget's ring tone: an oscillator started, and its context closed when it stops.
+  const oscillatorStart = OscillatorNode.prototype.start;
+  OscillatorNode.prototype.start = function (...args) {
+    rec.tones.push({ what: "start", hz: this.frequency.value });
+    this.context.__ringtone = true;
+    return oscillatorStart.apply(this, args);
+  };
+  const contextClose = AudioContext.prototype.close;
+  AudioContext.prototype.close = function () {
+    if (this.__ringtone) rec.tones.push({ what: "stop" });
+    return contextClose.apply(this);
+  };
   const ensure = () => {
     if (rec.ctx) return;
     const ctx = new AudioContext({ sampleRate: 48000 });
@@ -195,7 +219,13 @@ const fromBase64 = (b64) => {
 
 async function main() {
   const opts = options();
+  const trust = [];
+  if (opts["turns-only"]) {
+    const spki = new crypto.X509Certificate(fs.readFileSync(opts["turns-only"])).publicKey.export({ type: "spki", format: "der" });
+    trust.push(`--ignore-certificate-errors-spki-list=${crypto.createHash("sha256").update(spki).digest("base64")}`);
+  }
   const browser = await launchBrowser([
+    ...trust,
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
     `--use-file-for-fake-audio-capture=${path.resolve(opts.wav)}`,
@@ -207,11 +237,12 @@ async function main() {
     const page = await context.newPage();
     page.on("console", (m) => console.log(`page: ${m.text()}`));
     page.on("pageerror", (e) => console.log(`page error: ${e.message}`));
-    if (opts["turn-tcp-only"]) {
+    if (opts["turn-tcp-only"] || opts["turns-only"]) {
+      const keep = opts["turns-only"] ? (u) => u.startsWith("turns:") : (u) => u.includes("transport=tcp");
       await page.route("**/api/ice", async (route) => {
         const response = await route.fetch();
         const servers = (await response.json())
-          .map((s) => ({ ...s, urls: [s.urls].flat().filter((u) => u.includes("transport=tcp")) }))
+          .map((s) => ({ ...s, urls: [s.urls].flat().filter(keep) }))
           .filter((s) => s.urls.length > 0);
         console.log(`ICE servers kept: ${JSON.stringify(servers.map((s) => s.urls))}`);
         await route.fulfill({ response, json: servers });
@@ -220,8 +251,31 @@ async function main() {
     await page.goto(opts.url);
     await signIn(page, { login: opts.login, password: opts.password });
     console.log("SIGNED-IN");
+    let incoming = null;
+    if (opts.answer) {
+      console.log("READY");
+      await page.waitForSelector("[data-action=accept]", { timeout: 30_000 });
+      incoming = {
+        text: (await page.textContent("[data-call-incoming] span"))?.trim() ?? null,
+        call: Number(await page.getAttribute("[data-call-incoming]", "data-call-incoming")),
+      };
+      console.log(`RINGS ${JSON.stringify(incoming)}`);
+      if (opts.answer === "decline") {
+        await page.click("[data-action=decline]");
+        await page.waitForSelector("[data-call-incoming]", { state: "detached", timeout: 10_000 });
+        const result = {
+          incoming,
+          ringGone: true,
+          phase: await page.getAttribute("[data-call-phase]", "data-call-phase"),
+          tones: await page.evaluate(() => window.__rec.tones),
+        };
+        fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));
+        console.log(`DONE ${JSON.stringify(result)}`);
+        return;
+      }
+    }
     const clicked = Date.now();
-    await page.click("[data-action=call]");
+    await page.click(opts.answer ? "[data-action=accept]" : "[data-action=call]");
     await page.waitForSelector("[data-call-phase=connected], [data-call-phase=ended]", { timeout: 40_000 });
     const phase = await page.getAttribute("[data-call-phase]", "data-call-phase");
     if (phase !== "connected") {
@@ -281,6 +335,8 @@ async function main() {
       endedText: endedText?.trim() ?? null,
       linkDropped,
       relayBreak,
+      incoming,
+      tones: await page.evaluate(() => window.__rec.tones),
       stats,
     };
     fs.writeFileSync(path.join(opts.out, "browser.json"), JSON.stringify(result, null, 1));

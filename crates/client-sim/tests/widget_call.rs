@@ -16,6 +16,12 @@
 //! shows `reconnecting`, restarts ICE as the offering side, is connected again and speech flows
 //! both ways after it, the call never ended (issue 13).
 //!
+//! The other way round (issue 13): the specialist's engine calls the client (`PlaceCall` with
+//! the client, offering while it rings); the widget rings with Accept and Decline, the page
+//! accepts, speech flows both ways, the hold shows, the widget hangs up, its statistics reach
+//! the server, and the engine's two-channel recording is uploaded and attached to the appeal
+//! like every call's. A ring the client declines ends the call as `declined` by the client.
+//!
 //! Needs `chromium`, `espeak-ng`, `coturn`, `npm ci` in ui/ and the widget built into
 //! `ui/dist-widget` before linedesk-server was compiled (`./dev.sh setup`, `./dev.sh test`):
 //! a missing part fails the test, saying which.
@@ -34,13 +40,17 @@ use std::time::Duration;
 
 use common::{Demo, SPECIALIST_PASSWORD, ended_in_log, speech, with_lead_in};
 use coturn::Coturn;
-use engine_side::{SpecialistSide, TAP_SLACK_MS, answer_in_engine, energy, from, write_wav};
+use engine_side::{
+    SpecialistSide, TAP_SLACK_MS, answer_in_engine, call_from_engine, energy, from, write_wav,
+};
 use linedesk_call::{CallConfig, CandidateKind};
 use linedesk_demo::DEMO_SPECIALIST_LOGIN;
 use linedesk_domain::presence::PresenceStatus;
+use linedesk_endpoint::test_pki::TestPki;
 use linedesk_engine::analysis::align;
 use linedesk_engine::line::LineLink;
-use linedesk_protocol::{Action, CallEndReason, Role};
+use linedesk_engine::upload::upload_recording;
+use linedesk_protocol::{Action, CallEndReason, Event, Role};
 use linedesk_server::app::{Server, ServerOptions, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::demo::{DEMO_CLIENT_PASSWORD, seed_if_empty};
@@ -165,8 +175,17 @@ type RelayBreak = Arc<Mutex<Coturn>>;
 /// said (and the hold comes) once the widget's ICE restart brought the path back.
 const SILENCE_THROUGH_BREAK: Duration = Duration::from_secs(16);
 
+/// Who places the call of [`widget_call`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// The widget's call button; the engine answers.
+    Widget,
+    /// The engine calls the demo client; the widget rings and the page accepts.
+    Specialist,
+}
+
 /// The whole call: the widget calls, the engine (with `config`) answers and talks, the
-/// widget hangs up. Checks speech both ways, the hold shown and the end on both sides; with
+/// widget hangs up (or, with [`Caller::Specialist`], the engine calls and the widget answers). Checks speech both ways, the hold shown and the end on both sides; with
 /// `relay_break`, the relay dies once connected and comes back (`--break-relay`), and speech
 /// is checked from the moment the widget was connected again.
 async fn widget_call(
@@ -176,6 +195,7 @@ async fn widget_call(
     spec: &mut LineLink,
     extra: &[&str],
     relay_break: Option<RelayBreak>,
+    caller: Caller,
 ) -> (SpecialistSide, PageSide) {
     let scratch = tempfile::tempdir().expect("dir");
     let out = scratch.path();
@@ -196,6 +216,9 @@ async fn widget_call(
         reply = padded;
         extra.extend(["--break-relay", "1"]);
     }
+    if caller == Caller::Specialist {
+        extra.extend(["--answer", "1"]);
+    }
     let talk = Duration::from_secs_f64(reply.len() as f64 / 48_000.0 + 2.0);
 
     let url = format!("{}/widget/?line={}&lang=en{query}", demo.url, demo.line);
@@ -210,7 +233,16 @@ async fn widget_call(
         }
     };
     let (mut child, mut lines) = start_browser(&url, &mic_wav, out, talk, &extra, on_line);
-    let side = answer_in_engine(spec, &reply, demo.dir.path().join("specialist.ogg"), config).await;
+    let recording = demo.dir.path().join("specialist.ogg");
+    let side = match caller {
+        Caller::Widget => answer_in_engine(spec, &reply, recording, config).await,
+        Caller::Specialist => {
+            // The widget is signed in and live: a specialist's offer now reaches it.
+            next_line(&mut lines, "READY").await;
+            let client = demo_client(demo);
+            call_from_engine(spec, client, &reply, recording, config).await
+        }
+    };
     let done = loop {
         let line = tokio::time::timeout(Duration::from_secs(60), lines.recv())
             .await
@@ -302,6 +334,32 @@ async fn widget_call(
     (side, page)
 }
 
+/// The page's next line starting with `prefix` (within a minute).
+async fn next_line(
+    lines: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+    prefix: &str,
+) -> String {
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.recv())
+            .await
+            .unwrap_or_else(|_| panic!("the page says {prefix} in time"))
+            .unwrap_or_else(|| panic!("the page's harness ended before {prefix}"));
+        if line.starts_with(prefix) {
+            return line;
+        }
+    }
+}
+
+/// The demo client the page signs in as (`client-1`).
+fn demo_client(demo: &Demo) -> u64 {
+    demo.storage
+        .account_by_login("client-1")
+        .expect("accounts")
+        .expect("the demo client")
+        .subject
+        .id
+}
+
 /// The widget reported what Chromium measured of `call` (getStats: packets, loss, jitter,
 /// round trip, the engine's RTCP reports) once it ended; the server took it as the client's
 /// side of the call, with the MOS estimated by the engine's rule. `clean`: the path never
@@ -386,7 +444,16 @@ async fn the_widgets_call_button_reaches_the_engine() {
     );
     let demo = serve_widget_demo(IceConfig::default()).await;
     let mut spec = specialist(&demo).await;
-    let (_, page) = widget_call(&demo, "", CallConfig::loopback(), &mut spec, &[], None).await;
+    let (_, page) = widget_call(
+        &demo,
+        "",
+        CallConfig::loopback(),
+        &mut spec,
+        &[],
+        None,
+        Caller::Widget,
+    )
+    .await;
     assert_eq!(
         page.result["pair"]["iceTransportPolicy"], "all",
         "{}",
@@ -396,7 +463,7 @@ async fn the_widgets_call_button_reaches_the_engine() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_through_turn_only() {
-    relay_only_call(false, false).await;
+    relay_only_call(false, TurnOver::Udp).await;
 }
 
 /// A client whose network lets no UDP out: the line hands out TURN over UDP and over TCP, the
@@ -405,9 +472,21 @@ async fn the_widgets_call_through_turn_only() {
 /// (webrtc-rs 0.21 skips TURN over TCP with a warning). Speech both ways as over UDP.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_through_turn_over_tcp() {
-    let page = relay_only_call(false, true).await;
+    let page = relay_only_call(false, TurnOver::Tcp).await;
     let pair = &page.result["pair"];
     assert_eq!(pair["localRelayProtocol"], "tcp", "{pair}");
+}
+
+/// The same client through TURN over TLS: the line also hands out
+/// `turns:...?transport=tcp` (coturn's TLS listener with a test CA's certificate), the page
+/// keeps only that URL, and Chromium relays over TLS to coturn (`relayProtocol` tls), trusting
+/// that one certificate by its public key. The engine relays over UDP: webrtc-rs 0.21's
+/// `turn_relayer.rs` skips `turns:` URLs ("unsupported secure TURN url").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widgets_call_through_turn_over_tls() {
+    let page = relay_only_call(false, TurnOver::Tls).await;
+    let pair = &page.result["pair"];
+    assert_eq!(pair["localRelayProtocol"], "tls", "{pair}");
 }
 
 /// coturn dies in the middle of the relay-only call and comes back: the widget says it is
@@ -415,7 +494,7 @@ async fn the_widgets_call_through_turn_over_tcp() {
 /// is connected again without the call ending, and speech flows both ways after it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widgets_call_comes_back_when_the_relay_restarts() {
-    let page = relay_only_call(true, false).await;
+    let page = relay_only_call(true, TurnOver::Udp).await;
     let back = &page.result["relayBreak"];
     assert_eq!(
         back["reconnectingText"], "Connection lost: reconnecting…",
@@ -435,10 +514,21 @@ async fn the_widgets_call_comes_back_when_the_relay_restarts() {
     );
 }
 
+/// How the page reaches the TURN server (the engine always uses UDP).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TurnOver {
+    Udp,
+    /// The line also hands out `turn:...?transport=tcp`; the page keeps only that.
+    Tcp,
+    /// The line also hands out `turns:` (coturn with a test CA's certificate); the page
+    /// keeps only that.
+    Tls,
+}
+
 /// The widget's call through TURN only (`relay_break`: coturn killed once connected, then
-/// started again; `tcp`: the line also hands out TURN over TCP and the page keeps only that):
-/// the selected pairs are relay on both ends.
-async fn relay_only_call(relay_break: bool, tcp: bool) -> PageSide {
+/// started again; `over`: the page's way to the TURN server): the selected pairs are relay
+/// on both ends.
+async fn relay_only_call(relay_break: bool, over: TurnOver) -> PageSide {
     let _turn = common::one_call_at_a_time().await;
     assert!(
         linedesk_server::http::widget::widget_built(),
@@ -446,11 +536,18 @@ async fn relay_only_call(relay_break: bool, tcp: bool) -> PageSide {
          build:widget` (or ./dev.sh test), then cargo test again"
     );
     let turn_dir = tempfile::tempdir().expect("dir");
-    let turn = Arc::new(Mutex::new(Coturn::start(turn_dir.path(), TURN_SECRET)));
-    let mut turn_urls = vec![turn.lock().expect("coturn").url()];
-    if tcp {
-        turn_urls.push(turn.lock().expect("coturn").tcp_url());
+    let pki = TestPki::new(turn_dir.path(), "turn-", &["127.0.0.1"]).expect("test CA");
+    let coturn = match over {
+        TurnOver::Tls => Coturn::start_with_tls(turn_dir.path(), TURN_SECRET, &pki.cert, &pki.key),
+        TurnOver::Udp | TurnOver::Tcp => Coturn::start(turn_dir.path(), TURN_SECRET),
+    };
+    let mut turn_urls = vec![coturn.url()];
+    match over {
+        TurnOver::Udp => {}
+        TurnOver::Tcp => turn_urls.push(coturn.tcp_url()),
+        TurnOver::Tls => turn_urls.push(coturn.tls_url().expect("coturn's TLS listener")),
     }
+    let turn = Arc::new(Mutex::new(coturn));
     let demo = serve_widget_demo(IceConfig {
         stun: Vec::new(),
         turn: turn_urls,
@@ -468,8 +565,22 @@ async fn relay_only_call(relay_break: bool, tcp: bool) -> PageSide {
         ..CallConfig::loopback()
     };
     let relay = relay_break.then(|| turn.clone());
-    let extra: &[&str] = if tcp { &["--turn-tcp-only", "1"] } else { &[] };
-    let (side, page) = widget_call(&demo, "&ice=relay", config, &mut spec, extra, relay).await;
+    let cert = pki.cert.display().to_string();
+    let extra: &[&str] = match over {
+        TurnOver::Udp => &[],
+        TurnOver::Tcp => &["--turn-tcp-only", "1"],
+        TurnOver::Tls => &["--turns-only", &cert],
+    };
+    let (side, page) = widget_call(
+        &demo,
+        "&ice=relay",
+        config,
+        &mut spec,
+        extra,
+        relay,
+        Caller::Widget,
+    )
+    .await;
     let pair = &page.result["pair"];
     assert_eq!(pair["iceTransportPolicy"], "relay", "{pair}");
     assert_eq!(pair["local"], "relay", "the page's selected pair: {pair}");
@@ -509,6 +620,7 @@ async fn the_widgets_call_goes_on_when_its_websocket_drops() {
         &mut spec,
         &["--drop-link", "1"],
         None,
+        Caller::Widget,
     )
     .await;
     let dropped = &page.result["linkDropped"];
@@ -519,4 +631,146 @@ async fn the_widgets_call_goes_on_when_its_websocket_drops() {
             .is_some_and(|n| n.iter().any(|n| n == "link-lost")),
         "the widget did not say the line was away: {dropped}"
     );
+}
+
+/// A specialist calls the client back (the app's "call the client"): the widget rings with
+/// Accept and Decline, the page accepts, the widget answers the engine's offer, speech flows
+/// both ways, the engine's hold shows, the widget hangs up and reports its statistics, and
+/// the engine's two-channel recording is uploaded and attached to the appeal like every
+/// call's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_answers_a_specialists_call() {
+    let _turn = common::one_call_at_a_time().await;
+    assert!(
+        linedesk_server::http::widget::widget_built(),
+        "linedesk-server was compiled without the web widget: run `cd ui && npm run \
+         build:widget` (or ./dev.sh test), then cargo test again"
+    );
+    let demo = serve_widget_demo(IceConfig::default()).await;
+    let mut spec = specialist(&demo).await;
+    let (side, page) = widget_call(
+        &demo,
+        "",
+        CallConfig::loopback(),
+        &mut spec,
+        &[],
+        None,
+        Caller::Specialist,
+    )
+    .await;
+    let incoming = &page.result["incoming"];
+    assert_eq!(incoming["call"], side.call, "{incoming}");
+    assert_eq!(
+        incoming["text"], "A specialist is calling you",
+        "{incoming}"
+    );
+    let phases: Vec<&str> = page.result["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .filter_map(|p| p["phase"].as_str())
+        .filter(|p| *p != "idle")
+        .collect();
+    assert_eq!(
+        phases.first(),
+        Some(&"connecting"),
+        "an answered call starts connecting: {phases:?}"
+    );
+    assert!(!phases.contains(&"ringing"), "{phases:?}");
+    ring_tone_rang_and_stopped(&page.result);
+    let uploaded = upload_recording(&demo.connector(), spec.token(), side.call, &side.recording)
+        .await
+        .expect("uploaded");
+    assert_eq!(uploaded.call, side.call);
+    spec.event(|e| {
+        matches!(e, Event::CallRecorded { call, .. } if *call == side.call).then_some(())
+    })
+    .await
+    .expect("the recording is attached to the appeal");
+}
+
+/// The client declines a specialist's call in the widget: the line ends it as `declined` by
+/// the client, the engine's side hears it, and the ring goes away in the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_declines_a_specialists_call() {
+    let _turn = common::one_call_at_a_time().await;
+    assert!(
+        linedesk_server::http::widget::widget_built(),
+        "linedesk-server was compiled without the web widget: run `cd ui && npm run \
+         build:widget` (or ./dev.sh test), then cargo test again"
+    );
+    let demo = serve_widget_demo(IceConfig::default()).await;
+    let mut spec = specialist(&demo).await;
+    let scratch = tempfile::tempdir().expect("dir");
+    let out = scratch.path();
+    let mic_wav = out.join("browser-mic.wav");
+    write_wav(&mic_wav, &vec![0.0; 48_000]);
+    let url = format!("{}/widget/?line={}&lang=en", demo.url, demo.line);
+    let (mut child, mut lines) = start_browser(
+        &url,
+        &mic_wav,
+        out,
+        Duration::ZERO,
+        &["--answer", "decline"],
+        |_| {},
+    );
+    next_line(&mut lines, "READY").await;
+    let key = spec
+        .submit(Action::PlaceCall {
+            line: demo.line,
+            client: Some(demo_client(&demo)),
+        })
+        .await
+        .expect("the specialist places the call");
+    let call = spec
+        .event(|e| match e {
+            Event::CallRinging {
+                call, key: Some(k), ..
+            } if *k == key => Some(*call),
+            _ => None,
+        })
+        .await
+        .expect("the call rings");
+    let (peer, channels) = linedesk_call::Call::offer(CallConfig::loopback())
+        .await
+        .expect("the engine's offer");
+    let peer = Arc::new(peer);
+    spec.attach(call, &peer, channels.signals);
+    let ended = spec
+        .event_within(Some(Duration::from_secs(40)), |e| match e {
+            Event::CallEnded {
+                call: c,
+                by,
+                reason,
+                ..
+            } if *c == call => Some((*by, *reason)),
+            _ => None,
+        })
+        .await
+        .expect("the session")
+        .expect("the client declines");
+    assert_eq!(ended, (Role::Client, CallEndReason::Declined));
+    next_line(&mut lines, "DONE").await;
+    let status = child.wait().expect("the harness ends");
+    assert!(status.success(), "the widget's harness failed: {status}");
+    let result: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("browser.json")).expect("browser.json"),
+    )
+    .expect("json");
+    assert_eq!(result["incoming"]["call"], call, "{result}");
+    assert_eq!(result["ringGone"], true, "{result}");
+    ring_tone_rang_and_stopped(&result);
+    assert_eq!(
+        ended_in_log(&demo, call),
+        Some((Role::Client, CallEndReason::Declined))
+    );
+}
+
+/// The widget's ring tone (425 Hz) started while the specialist's call rang and stopped once
+/// it was accepted or declined.
+fn ring_tone_rang_and_stopped(result: &serde_json::Value) {
+    let tones = result["tones"].as_array().expect("the page's tones");
+    let what: Vec<&str> = tones.iter().filter_map(|t| t["what"].as_str()).collect();
+    assert_eq!(what, ["start", "stop"], "{tones:?}");
+    assert_eq!(tones[0]["hz"], 425.0, "{tones:?}");
 }

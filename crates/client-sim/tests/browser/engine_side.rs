@@ -82,8 +82,76 @@ pub async fn answer_in_engine(
     let (peer, channels) = Call::answer(config, &sdp)
         .await
         .expect("the engine answers Chromium's offer");
+    talk_in_engine(spec, call, peer, channels, reply, recording).await
+}
+
+/// The engine calls `client` of its line (the app's "call the client", its peer set up by
+/// `config`, offering while it rings), and once the browser picks up says `reply`, holds the
+/// call for a moment and goes on until the browser hangs up.
+pub async fn call_from_engine(
+    spec: &mut LineLink,
+    client: u64,
+    reply: &[f32],
+    recording: PathBuf,
+    config: CallConfig,
+) -> SpecialistSide {
+    let key = spec
+        .submit(Action::PlaceCall {
+            line: spec.line,
+            client: Some(client),
+        })
+        .await
+        .expect("the specialist places the call");
+    let call = spec
+        .event(|e| match e {
+            Event::CallRinging {
+                call,
+                key: Some(k),
+                from: Role::Specialist,
+                ..
+            } if *k == key => Some(*call),
+            _ => None,
+        })
+        .await
+        .expect("the call rings");
+    // The caller offers while it rings: the client is known, the server relays it.
+    let (peer, channels) = Call::offer(config).await.expect("the engine's offer");
     let peer = Arc::new(peer);
     spec.attach(call, &peer, channels.signals);
+    spec.event_within(Some(Duration::from_secs(40)), |e| match e {
+        Event::CallConnected { call: c, .. } if *c == call => Some(()),
+        _ => None,
+    })
+    .await
+    .expect("the session")
+    .expect("the browser picks up");
+    talk_with(spec, call, peer, channels.packets, reply, recording).await
+}
+
+/// The answering engine's call from its answer on: media up, talk, until the browser hangs up.
+async fn talk_in_engine(
+    spec: &mut LineLink,
+    call: u64,
+    peer: Call,
+    channels: linedesk_call::CallChannels,
+    reply: &[f32],
+    recording: PathBuf,
+) -> SpecialistSide {
+    let peer = Arc::new(peer);
+    spec.attach(call, &peer, channels.signals);
+    talk_with(spec, call, peer, channels.packets, reply, recording).await
+}
+
+/// Media up on `peer`, `reply` said with a hold after it, until the browser hangs up; the
+/// specialist's statistics sent.
+async fn talk_with(
+    spec: &mut LineLink,
+    call: u64,
+    peer: Arc<Call>,
+    packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
+    reply: &[f32],
+    recording: PathBuf,
+) -> SpecialistSide {
     let mut states = peer.watch();
     tokio::time::timeout(
         Duration::from_secs(15),
@@ -96,7 +164,7 @@ pub async fn answer_in_engine(
     let io = SharedIo::new(reply);
     let session = CallSession::start(
         peer.clone(),
-        channels.packets,
+        packets,
         Box::new(io.clone()),
         SessionConfig::new(Side::Specialist, recording.clone()),
     )

@@ -22,6 +22,13 @@
 // A transfer (`CallTransferred{call, leg}`: the specialist handed the call to a colleague, who
 // answered) is followed without hanging up: the old peer connection closes and the widget, the
 // transferred party, offers anew on the colleague's leg with the same microphone.
+// A call the specialist places to this client (`answerCall`, after incoming.ts rang it and the
+// client clicked Accept) goes the other way round, as `linedesk-client-sim answer` does: the
+// specialist's offer (sent while it rang) is applied, AnswerCall{call} picks it up, and once
+// the line says CallConnected our answer and candidates go out. The specialist, the offering
+// side, restarts ICE when the path breaks: the widget shows `reconnecting` and answers each
+// restart's offer. A transfer makes the widget the offering side on the colleague's leg, as
+// for its own calls.
 // A call (or leg) whose media came up reports what the browser measured once it ends, as the
 // engine does (`CallStats`, quality.ts), read off the peer connection just before it closes.
 
@@ -34,6 +41,7 @@ import {
   type SignalPayload,
 } from "./frames.js";
 import { fetchIceServers } from "./ice.js";
+import { newKey } from "./key.js";
 import type { CallLink } from "./link.js";
 import { qualityFromStats } from "./quality.js";
 
@@ -136,17 +144,19 @@ export const RECONNECT_TIMEOUT_MS = 30_000;
 /** While reconnecting, a new ICE-restart offer this often (crates/call's caller does the same). */
 export const RESTART_EVERY_MS = 4_000;
 
-let keyCounter = 0;
-/** A fresh idempotency key for an action of the widget's calls. */
-export function newKey(): string {
-  keyCounter += 1;
-  const id = typeof crypto.randomUUID === "function" ? crypto.randomUUID() : String(Math.random()).slice(2);
-  return `widget-call-${id}-${keyCounter}`;
-}
+export { newKey } from "./key.js";
 
 /** Start a call to `options.line` over `link`: returns at once; follow `onState`. */
 export function startCall(link: CallLink, options: CallOptions): CallHandle {
-  return new BrowserCall(link, options);
+  return new BrowserCall(link, options, null);
+}
+
+/**
+ * Pick up `incoming`, a specialist's call ringing this client (incoming.ts), with the
+ * signals received while it rang (the offer first): returns at once; follow `onState`.
+ */
+export function answerCall(link: CallLink, options: CallOptions, incoming: { call: number; signals: SignalPayload[] }): CallHandle {
+  return new BrowserCall(link, options, incoming);
 }
 
 class BrowserCall implements CallHandle {
@@ -168,6 +178,7 @@ class BrowserCall implements CallHandle {
   private listeners = new Set<(state: CallState) => void>();
   private unsubscribe: () => void;
   private unwatch: () => void;
+  /** The key of our PlaceCall, or of our AnswerCall of a specialist's call once sent. */
   private placeKey: string | null = null;
   private pc: RTCPeerConnection | null = null;
   /** Our signals waiting for the call to be answered (offer first, then candidates). */
@@ -183,18 +194,29 @@ class BrowserCall implements CallHandle {
   private restartTimer: ReturnType<typeof setInterval> | null = null;
   private audio: HTMLAudioElement | null;
   private iceServers: RTCIceServer[] = [];
+  /** This side offers (its own call, or a leg it follows after a transfer); else it answers. */
+  private offerer: boolean;
+  /** Answering: the specialist's signals that came before the peer connection existed. */
+  private waiting: SignalPayload[] | null = null;
 
   constructor(
     private link: CallLink,
     private options: CallOptions,
+    incoming: { call: number; signals: SignalPayload[] } | null,
   ) {
     this.audio = options.audio ?? null;
+    this.offerer = incoming === null;
     this.unsubscribe = link.subscribe((frame) => {
       const f = callFrame(frame);
       if (f) this.onFrame(f);
     });
     this.unwatch = link.onOnline?.((online) => this.onLink(online)) ?? (() => {});
-    void this.begin();
+    if (incoming) {
+      this.state = { ...this.state, call: incoming.call };
+      void this.beginAnswer(incoming.call, incoming.signals);
+    } else {
+      void this.begin();
+    }
   }
 
   mute(on: boolean): void {
@@ -206,7 +228,10 @@ class BrowserCall implements CallHandle {
   hangUp(): void {
     const { phase, call } = this.state;
     if (phase === "ended") return;
-    const reason: EndReason = this.answered ? "hung_up" : "cancelled";
+    // A specialist's call accepted here: declined until AnswerCall went out; after it the
+    // line connects the call before this hang-up (one session's actions apply in order).
+    const answering = !this.offerer && this.placeKey !== null;
+    const reason: EndReason = this.answered || answering ? "hung_up" : this.offerer ? "cancelled" : "declined";
     if (call !== null) this.submit({ kind: "hang_up", call, reason });
     // Before it rings, the PlaceCall may still be answered: its CallRinging is then hung up
     // at once (see onFrame).
@@ -255,10 +280,11 @@ class BrowserCall implements CallHandle {
     return key;
   }
 
-  private async begin(): Promise<void> {
+  /** The microphone and the line's ICE servers; `null` when the call cannot go on (it failed). */
+  private async media(): Promise<{ stream: MediaStream; iceServers: RTCIceServer[] } | null> {
     if (!navigator.mediaDevices?.getUserMedia || typeof RTCPeerConnection === "undefined") {
       this.fail("unsupported");
-      return;
+      return null;
     }
     const ice = this.options.iceServers
       ? Promise.resolve(this.options.iceServers)
@@ -272,21 +298,48 @@ class BrowserCall implements CallHandle {
     } catch (e) {
       const name = e instanceof DOMException ? e.name : "";
       this.fail(name === "NotFoundError" || name === "OverconstrainedError" ? "no_microphone" : "microphone_denied");
-      return;
+      return null;
     }
     if (this.over()) {
       stream.getTracks().forEach((t) => t.stop());
-      return;
+      return null;
     }
     this.localStream = stream;
     this.applyTrackEnabled();
     this.update({}); // listeners may want the stream (a level meter)
     const iceServers = await ice;
     this.iceServers = iceServers;
-    if (this.over()) return;
+    if (this.over()) return null;
+    return { stream, iceServers };
+  }
+
+  private async begin(): Promise<void> {
+    const media = await this.media();
+    if (!media) return;
     this.placeKey = this.submit({ kind: "place_call", line: this.options.line, client: null });
     try {
-      await this.prepareOffer(iceServers, stream);
+      await this.prepareOffer(media.iceServers, media.stream);
+    } catch {
+      this.fail("media_failed");
+    }
+  }
+
+  /**
+   * Pick up the specialist's call: the peer connection takes the offer (and the candidates
+   * that came with it) and makes its answer, queued until the line says the call connected.
+   */
+  private async beginAnswer(call: number, signals: SignalPayload[]): Promise<void> {
+    this.waiting = [...signals];
+    this.update({ phase: "connecting" });
+    const media = await this.media();
+    if (!media) return;
+    try {
+      this.newPeer(media.iceServers, media.stream);
+      this.placeKey = this.submit({ kind: "answer_call", call });
+      this.startTimer(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_MS, () => this.fail("media_failed"));
+      for (const payload of this.waiting.splice(0)) this.applying = this.applying.then(() => this.apply(payload));
+      this.waiting = null;
+      await this.applying;
     } catch {
       this.fail("media_failed");
     }
@@ -294,6 +347,16 @@ class BrowserCall implements CallHandle {
 
   /** The peer connection and its offer, queued until the call is answered. */
   private async prepareOffer(iceServers: RTCIceServer[], stream: MediaStream): Promise<void> {
+    const pc = this.newPeer(iceServers, stream);
+    const offer = await pc.createOffer();
+    if (this.over() || offer.sdp === undefined) return;
+    // The offer goes out before our candidates, which setLocalDescription starts.
+    this.signal({ kind: "offer", sdp: offer.sdp });
+    await pc.setLocalDescription(offer);
+  }
+
+  /** This call's peer connection, sending `stream`, its events wired to the call. */
+  private newPeer(iceServers: RTCIceServer[], stream: MediaStream): RTCPeerConnection {
     const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? "all" });
     this.pc = pc;
     for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
@@ -339,18 +402,18 @@ class BrowserCall implements CallHandle {
         else if (phase !== "reconnecting" && pc.connectionState === "failed") this.fail("media_failed");
       }
     };
-    const offer = await pc.createOffer();
-    if (this.over() || offer.sdp === undefined) return;
-    // The offer goes out before our candidates, which setLocalDescription starts.
-    this.signal({ kind: "offer", sdp: offer.sdp });
-    await pc.setLocalDescription(offer);
+    return pc;
   }
 
-  /** The path broke after it was up: restart ICE now and every few seconds, for a while. */
+  /**
+   * The path broke after it was up: restart ICE now and every few seconds, for a while (the
+   * answering side waits for the specialist's restart offers, which `apply` answers).
+   */
   private reconnect(pc: RTCPeerConnection): void {
     this.update({ phase: "reconnecting" });
     this.startTimer(RECONNECT_TIMEOUT_MS, () => this.fail("media_failed"));
     this.stopRestarts();
+    if (!this.offerer) return;
     this.restartTimer = setInterval(() => void this.restartIce(pc), RESTART_EVERY_MS);
     void this.restartIce(pc);
   }
@@ -421,11 +484,15 @@ class BrowserCall implements CallHandle {
         this.finish({
           reason: f.reason,
           endedBy: f.by === "client" ? "client" : "specialist",
-          missed: !this.answered && (f.reason === "no_answer" || f.reason === "declined"),
+          missed: this.offerer && !this.answered && (f.reason === "no_answer" || f.reason === "declined"),
         });
         return;
       case "signal":
         if (f.call !== this.state.call) return;
+        if (this.waiting) {
+          this.waiting.push(f.payload);
+          return;
+        }
         this.applying = this.applying.then(() => this.apply(f.payload)).catch(() => this.fail("media_failed"));
         return;
     }
@@ -468,15 +535,29 @@ class BrowserCall implements CallHandle {
           this.update({ phase: payload.on ? "on_hold" : "connected" });
         }
         return;
-      case "offer":
-        // This side offers; an offer from the engine makes no sense here.
+      case "offer": {
+        // The specialist's call: its first offer, or an ICE restart's. An offering side
+        // takes none.
+        if (this.offerer) return;
+        await pc.setRemoteDescription({ type: "offer", sdp: payload.sdp });
+        if (!this.remoteSet) {
+          this.remoteSet = true;
+          for (const c of this.earlyCandidates.splice(0)) await pc.addIceCandidate(c);
+        }
+        const answer = await pc.createAnswer();
+        if (this.pc !== pc || this.over() || answer.sdp === undefined) return;
+        // The answer goes out before our candidates, which setLocalDescription starts.
+        this.signal({ kind: "answer", sdp: answer.sdp });
+        await pc.setLocalDescription(answer);
         return;
+      }
     }
   }
 
   /** The call went on with a colleague on call `leg`: a new negotiation there, as its caller. */
   private async follow(leg: number): Promise<void> {
     const stream = this.localStream;
+    this.offerer = true;
     this.closePeer();
     this.stopRestarts();
     this.remoteSet = false;

@@ -24,6 +24,8 @@ export type SignalPayload =
 /** The actions a call submits. */
 export type CallAction =
   | { kind: "place_call"; line: number; client: null }
+  /** Pick up a specialist's call that rings this client. */
+  | { kind: "answer_call"; call: number }
   | { kind: "hang_up"; call: number; reason: EndReason }
   | { kind: "request_call_back"; line: number }
   /** What this side measured of a call that connected, once it ends (quality.ts). */
@@ -44,7 +46,8 @@ export type ServerFrame = { type: string; [field: string]: unknown };
 export type CallFrame =
   | { type: "ack"; key: string }
   | { type: "error"; key: string | null; code: string; message: string }
-  | { type: "ringing"; call: number; key: string | null; specialist: number | null }
+  /** `from`: who placed it (`client`: this widget's own call; `specialist`: a call to this client). */
+  | { type: "ringing"; call: number; key: string | null; specialist: number | null; from: "client" | "specialist" }
   | { type: "connected"; call: number }
   | { type: "ended"; call: number; reason: EndReason; by: string }
   /** The specialist handed the call to a colleague, who answered on call `leg`. */
@@ -114,6 +117,7 @@ function callEvent(e: unknown): CallFrame | null {
         call: o.call,
         key: typeof o.key === "string" ? o.key : null,
         specialist: isId(o.specialist) ? o.specialist : null,
+        from: o.from === "specialist" ? "specialist" : "client",
       };
     case "call_connected":
       return { type: "connected", call: o.call };

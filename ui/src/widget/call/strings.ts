@@ -15,5 +15,9 @@ export function callMessageKey(state: CallState): string {
     const code = state.error.slice("server_".length);
     return SERVER_CODES.includes(code) ? `call.error.${state.error}` : "call.error.server_other";
   }
-  return state.reason === null ? "call.phase.ended" : `call.reason.${state.reason}`;
+  if (state.reason === null) return "call.phase.ended";
+  // A specialist's call to the client: declined by the client, or given up by the specialist.
+  if (state.reason === "declined" && state.endedBy === "client") return "call.reason.declined_by_you";
+  if (state.reason === "cancelled" && state.endedBy === "specialist") return "call.reason.cancelled_by_specialist";
+  return `call.reason.${state.reason}`;
 }
