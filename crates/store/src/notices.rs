@@ -53,7 +53,7 @@ impl Store {
 
     /// The kept notices newer than `after`, oldest first.
     pub fn notices_after(&self, after: i64) -> Result<Vec<StoredNotice>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, at_ms, kind, line_id, client_id, title, body FROM notices
              WHERE id > ?1 ORDER BY id LIMIT ?2",
         )?;
