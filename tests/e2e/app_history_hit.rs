@@ -1,7 +1,8 @@
 //! Issue 16, item 5 (C6) through the real app (WebDriver): a client wrote a long chat (more
 //! than the page the chat opens with); the specialist searches the chat's history for a word of
 //! an early message, clicks the hit, and the chat opens at that message: read from the store
-//! page by page until it is there, scrolled to and marked.
+//! page by page until it is there, scrolled to and marked. And the clients list (C1, seed 001):
+//! each client's work status, and the filter button beside the search.
 
 use std::time::Duration;
 
@@ -77,6 +78,28 @@ async fn c6_a_history_hit_opens_the_chat_at_that_message() {
             .await;
         assert_eq!(marked.len(), 1);
         app.screenshot("history-hit").await;
+
+        // C1 and seed 001: the list shows each client's work status, and its filter button
+        // narrows it (VIP: the demo's first client is one, most are not).
+        app.wait_texts(&by_testid("client-work-status"), "work statuses", |t| {
+            !t.is_empty()
+        })
+        .await;
+        let all = app
+            .wait_texts(&by_testid("client-row"), "the list", |t| t.len() > 3)
+            .await;
+        app.testid("client-filter")
+            .await
+            .select_by_value("vip")
+            .await
+            .expect("VIP only");
+        let vip = app
+            .wait_texts(&by_testid("client-row"), "the VIP rows", |t| {
+                !t.is_empty() && t.len() < all.len()
+            })
+            .await;
+        assert!(vip.iter().all(|row| row.contains("VIP")), "{vip:?}");
+        app.screenshot("client-filter-vip").await;
         app.quit().await;
     })
     .await
