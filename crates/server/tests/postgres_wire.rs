@@ -1,0 +1,189 @@
+//! The real `linedesk-server` binary on PostgreSQL (issue 17): a line set up with the
+//! subcommands' `--database`, served with `serve --database`, a client writing and a specialist
+//! answering over the real wire; after a restart of the server the log and the idempotency
+//! keys are the database's. PostgreSQL is a throwaway cluster (`linedesk-pgtest`).
+
+mod common;
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+
+use common::{Client, ack, events, next_event, submit};
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_protocol::{Action, Event, ServerFrame};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const BIN: &str = env!("CARGO_BIN_EXE_linedesk-server");
+
+fn ok(args: &[&str]) -> String {
+    let out = std::process::Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run linedesk-server");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+async fn serve(url: &str) -> (tokio::process::Child, SocketAddr) {
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["serve", "--database", url, "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = tokio::time::timeout(common::WAIT, lines.next_line())
+        .await
+        .expect("in time")
+        .expect("read");
+    let addr = first
+        .as_deref()
+        .and_then(|l| l.strip_prefix("listening on "))
+        .and_then(|a| a.parse().ok())
+        .expect("`listening on ADDR`");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
+}
+
+#[tokio::test]
+async fn a_line_on_postgres_served_by_the_binary() {
+    let cluster = linedesk_pgtest::Cluster::start().expect("a throwaway PostgreSQL cluster");
+    let url = cluster.database("wire").expect("database");
+    let line = ok(&["add-line", "--database", &url, "--name", "Линия"]);
+    let specialist: u64 = ok(&[
+        "add-specialist",
+        "--database",
+        &url,
+        "--login",
+        "anna",
+        "--password",
+        "anna-pass",
+        "--name",
+        "Анна",
+        "--lines",
+        &line,
+    ])
+    .parse()
+    .expect("specialist id");
+    let client: u64 = ok(&[
+        "add-client",
+        "--database",
+        &url,
+        "--line",
+        &line,
+        "--name",
+        "Иванова",
+        "--login",
+        "ivanova",
+        "--password",
+        "client-pass",
+    ])
+    .parse()
+    .expect("client id");
+    let line: u64 = line.parse().expect("line id");
+    // A data dir and a database at once: refused before anything is opened.
+    let both = std::process::Command::new(BIN)
+        .args([
+            "add-line",
+            "--database",
+            &url,
+            "--data-dir",
+            "/nonexistent",
+            "--name",
+            "x",
+        ])
+        .output()
+        .expect("run");
+    assert!(!both.status.success());
+
+    let (mut server, addr) = serve(&url).await;
+    let mut anna = Client::signed_in(addr, "anna", "anna-pass").await;
+    let before = events(&mut anna, line, 0).await;
+    assert!(
+        matches!(before.first(), Some(Event::LineNamed { name }) if name == "Линия"),
+        "{before:?}"
+    );
+    ack(
+        &mut anna,
+        "p1",
+        Action::SetPresence {
+            status: PresenceStatus::Available,
+        },
+    )
+    .await;
+    let mut ivanova = Client::signed_in(addr, "ivanova", "client-pass").await;
+    events(&mut ivanova, line, 0).await;
+    ack(
+        &mut ivanova,
+        "m1",
+        Action::ClientMessage {
+            text: "Здравствуйте, не печатает чек".into(),
+        },
+    )
+    .await;
+    // Routed to Anna in the same transaction; she hears the message live.
+    let assigned = next_event(&mut anna, |e| match e {
+        Event::AppealAssigned {
+            specialist: s,
+            client: c,
+            ..
+        } if *s == specialist && *c == client => Some(()),
+        _ => None,
+    });
+    tokio::time::timeout(common::WAIT, assigned)
+        .await
+        .expect("assigned in time");
+    ack(
+        &mut anna,
+        "r1",
+        Action::SendMessage {
+            line,
+            client,
+            text: "Сейчас посмотрю".into(),
+        },
+    )
+    .await;
+    let answer = next_event(&mut ivanova, |e| match e {
+        Event::MessagePosted {
+            from_specialist: Some(s),
+            text,
+            ..
+        } if *s == specialist => Some(text.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(answer, "Сейчас посмотрю");
+    // The log as a fresh session replays it (anna's own may still hold live events).
+    let mut reader = Client::signed_in(addr, "anna", "anna-pass").await;
+    let log = events(&mut reader, line, 0).await;
+    drop(reader);
+
+    // A restart: the log and the keys are PostgreSQL's.
+    server.kill().await.expect("kill");
+    drop(anna);
+    drop(ivanova);
+    let (_server, addr) = serve(&url).await;
+    let mut anna = Client::signed_in(addr, "anna", "anna-pass").await;
+    // What was logged is there, in order (presence may have moved since: a session ended).
+    let after = events(&mut anna, line, 0).await;
+    assert_eq!(after.get(..log.len()), Some(&log[..]), "{after:?}");
+    match submit(
+        &mut anna,
+        "r1",
+        Action::SendMessage {
+            line,
+            client,
+            text: "Сейчас посмотрю".into(),
+        },
+    )
+    .await
+    {
+        ServerFrame::Ack { duplicate, .. } => assert!(duplicate, "the key survived the restart"),
+        other => panic!("{other:?}"),
+    }
+}
