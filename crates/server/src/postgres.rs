@@ -34,6 +34,7 @@ use line_repo::PgRepo;
 mod accounts;
 mod appeal_rows;
 mod db;
+mod knowledge;
 pub mod line_repo;
 pub mod migrations;
 mod unported;
@@ -651,17 +652,17 @@ impl Storage for PgStorage {
         appeal_rows::closing_settings(&self.reader(), line).map_err(StorageError::Backend)
     }
 
-    fn import_kb(&self, _line: u64, _articles: &[KbArticle]) -> Result<(), StorageError> {
-        not_yet("the knowledge base (C8)")
+    fn import_kb(&self, line: u64, articles: &[KbArticle]) -> Result<(), StorageError> {
+        self.tx(|db| knowledge::import_kb(db, line, articles, now_ms()))
     }
 
     fn search_kb(
         &self,
-        _line: u64,
-        _query: &str,
-        _limit: u32,
+        line: u64,
+        query: &str,
+        limit: u32,
     ) -> Result<Vec<KbArticle>, StorageError> {
-        not_yet("the knowledge base search (C8)")
+        knowledge::search_kb(&self.reader(), line, query, limit)
     }
 
     fn call(&self, _call: u64) -> Result<Option<crate::storage::CallRecord>, StorageError> {
@@ -771,17 +772,7 @@ impl Storage for PgStorage {
     }
 
     fn kb_article(&self, line: u64, article: u64) -> Result<Option<KbArticle>, StorageError> {
-        Ok(self
-            .reader()
-            .opt(
-                "SELECT id, title, body FROM kb_articles WHERE id = $1 AND line_id = $2",
-                &[&sql_id(article), &sql_id(line)],
-            )?
-            .map(|r| KbArticle {
-                id: id(r.get(0)),
-                title: r.get(1),
-                body: r.get(2),
-            }))
+        knowledge::article(&self.reader(), line, article)
     }
 
     fn events_after(
@@ -1007,22 +998,22 @@ impl Storage for PgStorage {
         not_yet("quick replies (C8)")
     }
 
-    fn add_kb_article(&self, _line: u64, _title: &str, _body: &str) -> Result<u64, StorageError> {
-        not_yet("the knowledge base (C8)")
+    fn add_kb_article(&self, line: u64, title: &str, body: &str) -> Result<u64, StorageError> {
+        self.tx(|db| knowledge::add_article(db, line, title, body, now_ms()))
     }
 
     fn update_kb_article(
         &self,
-        _line: u64,
-        _article: u64,
-        _title: &str,
-        _body: &str,
+        line: u64,
+        article: u64,
+        title: &str,
+        body: &str,
     ) -> Result<bool, StorageError> {
-        not_yet("the knowledge base (C8)")
+        self.tx(|db| knowledge::update_article(db, line, article, title, body, now_ms()))
     }
 
-    fn delete_kb_article(&self, _line: u64, _article: u64) -> Result<bool, StorageError> {
-        not_yet("the knowledge base (C8)")
+    fn delete_kb_article(&self, line: u64, article: u64) -> Result<bool, StorageError> {
+        self.tx(|db| knowledge::delete_article(db, line, article, now_ms()))
     }
 
     fn team(

@@ -117,7 +117,6 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
 const PG_NOT_YET: &[(&str, &str)] = &[
     ("call rules", "calls (V1)"),
     ("remote session rules", "remote sessions (V2)"),
-    ("widget guests and KB help", "the knowledge base (C8)"),
     ("what nobody answers ends once", "calls (V1)"),
     ("blind call transfer", "calls (V1)"),
     ("consultative call transfer", "calls (V1)"),
