@@ -6,8 +6,8 @@
 //! no gap and follow commit order.
 //!
 //! Like SQLite's, the connection and the routing state of every line (a `Dispatcher`) sit
-//! behind one lock, and replays read on a second connection beside it. Calls, remote sessions,
-//! the reports, quick replies, KB search and line administration are not carried over yet:
+//! behind one lock, and replays read on a second connection beside it. Remote sessions, the
+//! reports, quick replies and line administration are not carried over yet:
 //! those methods answer `postgres.not_yet` (see `postgres/unported.rs`). One server per
 //! database for now: routing state and timers are this process's.
 
@@ -33,6 +33,7 @@ use line_repo::PgRepo;
 
 mod accounts;
 mod appeal_rows;
+mod call_repo;
 mod db;
 mod knowledge;
 pub mod line_repo;
@@ -665,31 +666,57 @@ impl Storage for PgStorage {
         knowledge::search_kb(&self.reader(), line, query, limit)
     }
 
-    fn call(&self, _call: u64) -> Result<Option<crate::storage::CallRecord>, StorageError> {
-        not_yet("calls (V1)")
+    fn call(&self, call: u64) -> Result<Option<crate::storage::CallRecord>, StorageError> {
+        Ok(call_repo::load(&self.reader(), call)?)
     }
 
     fn save_recording(
         &self,
-        _actor: Subject,
-        _call: u64,
-        _ogg: &[u8],
-        _duration_ms: u64,
-        _gaps: &[linedesk_protocol::RecordingGap],
-        _now_ms: i64,
+        actor: Subject,
+        call: u64,
+        ogg: &[u8],
+        duration_ms: u64,
+        gaps: &[linedesk_protocol::RecordingGap],
+        now_ms: i64,
     ) -> Result<RecordingSaved, StorageError> {
-        not_yet("call recordings (V1)")
+        use sha2::Digest;
+        let sha = format!("{:x}", sha2::Sha256::digest(ogg));
+        // The row, the bytes and the event commit together: a recording is whole or absent.
+        let (saved, events) = self.in_work(now_ms, |w| {
+            let Some(c) = linedesk_line::calls::may_record(w, actor, call, &sha)? else {
+                return Ok(false);
+            };
+            let row = linedesk_line::RecordingRow {
+                call,
+                bytes: ogg.len() as u64,
+                duration_ms,
+                sha256: sha.clone(),
+                uploaded_by: actor.id,
+                uploaded_ms: now_ms,
+            };
+            linedesk_line::calls::recorded(w, &c, &row, gaps)?;
+            call_repo::keep_bytes(w.repo.db, call, ogg)?;
+            Ok(true)
+        })?;
+        match (saved, events.into_iter().next()) {
+            (true, Some(event)) => Ok(RecordingSaved::Done(event)),
+            _ => Ok(RecordingSaved::Duplicate),
+        }
     }
 
-    fn recording(&self, _call: u64) -> Result<Option<CallRecording>, StorageError> {
-        not_yet("call recordings (V1)")
+    fn recording(&self, call: u64) -> Result<Option<CallRecording>, StorageError> {
+        let reader = self.reader();
+        let Some(c) = call_repo::load(&reader, call)? else {
+            return Ok(None);
+        };
+        Ok(Some((c, call_repo::recording_bytes(&reader, call)?)))
     }
 
     fn call_stats(
         &self,
-        _call: u64,
+        call: u64,
     ) -> Result<Vec<(Role, linedesk_protocol::CallQuality)>, StorageError> {
-        not_yet("call statistics (V1)")
+        call_repo::stats_of(&self.reader(), call)
     }
 
     fn remote_session(
@@ -861,7 +888,19 @@ impl Storage for PgStorage {
                     name: r.get(2),
                     size: Some(id(r.get(3))),
                 })),
-            BlobId::Recording(_) => not_yet("call recordings (V1)"),
+            BlobId::Recording(call) => {
+                let reader = self.reader();
+                let Some(c) = call_repo::load(&reader, call)? else {
+                    return Ok(None);
+                };
+                Ok(Some(BlobMeta {
+                    line: c.line,
+                    client: c.client,
+                    specialist: c.specialist,
+                    name: String::new(),
+                    size: call_repo::recording_size(&reader, call)?,
+                }))
+            }
         }
     }
 
@@ -880,7 +919,9 @@ impl Storage for PgStorage {
                     .map(|r| r.get(0))
                     .unwrap_or_default())
             }
-            BlobId::Recording(_) => not_yet("call recordings (V1)"),
+            BlobId::Recording(call) => {
+                call_repo::recording_chunk(&self.reader(), call, offset, len)
+            }
         }
     }
 

@@ -115,11 +115,8 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
 /// The cases the PostgreSQL backend does not pass yet, with the family they wait for (its
 /// methods answer `postgres.not_yet`). A case leaves this list when its family is carried over.
 const PG_NOT_YET: &[(&str, &str)] = &[
-    ("call rules", "calls (V1)"),
     ("remote session rules", "remote sessions (V2)"),
-    ("what nobody answers ends once", "calls (V1)"),
-    ("blind call transfer", "calls (V1)"),
-    ("consultative call transfer", "calls (V1)"),
+    ("what nobody answers ends once", "remote sessions (V2)"),
 ];
 
 /// The cases of the contract (all but those `skip` names) against backends that `open` makes

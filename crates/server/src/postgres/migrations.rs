@@ -21,7 +21,10 @@ macro_rules! migration {
     };
 }
 
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_line_server")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_line_server"),
+    migration!(2, "0002_recording_bytes"),
+];
 
 /// The advisory lock of migrating (any number the other users of the database do not take).
 const MIGRATION_LOCK: i64 = 0x6c69_6e65_6465_736b; // "linedesk"
