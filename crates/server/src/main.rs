@@ -390,7 +390,9 @@ fn serve_config(args: ServeArgs) -> Result<ServerConfig, String> {
 
 fn run_server(config: ServerConfig) -> Result<(), String> {
     let storage: Arc<dyn Storage> = match &config.database {
-        Some(url) => Arc::new(open_database(url)?),
+        Some(url) => {
+            Arc::new(open_database(url)?.with_remote_password_ttl(config.remote_password_ttl))
+        }
         None => Arc::new(
             open_storage(&config.data_dir)?.with_remote_password_ttl(config.remote_password_ttl),
         ),

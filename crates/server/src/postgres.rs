@@ -6,10 +6,10 @@
 //! no gap and follow commit order.
 //!
 //! Like SQLite's, the connection and the routing state of every line (a `Dispatcher`) sit
-//! behind one lock, and replays read on a second connection beside it. Remote sessions, the
-//! reports, quick replies and line administration are not carried over yet:
-//! those methods answer `postgres.not_yet` (see `postgres/unported.rs`). One server per
-//! database for now: routing state and timers are this process's.
+//! behind one lock, and replays read on a second connection beside it. The reports, quick
+//! replies and line administration's team and client cards are not carried over yet: those
+//! methods answer `postgres.not_yet`. One server per database for now: routing state and
+//! timers are this process's.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -18,11 +18,13 @@ use std::sync::{Mutex, MutexGuard};
 use linedesk_domain::ids::SpecialistId;
 use linedesk_domain::routing::Dispatcher;
 use linedesk_domain::sla::LevelSet;
+use linedesk_line::remote_password::Reservation;
 use linedesk_line::tickets::DEFAULT_TICKET_QUEUE;
 use linedesk_line::{Gate, Step};
-use linedesk_protocol::{Action, Event, Role};
+use linedesk_protocol::{Action, Event, RemoteMode, Role};
 
 use crate::app::now_ms;
+use crate::remote_password::{self, Policy};
 use crate::storage::{
     Account, Applied, BlobId, BlobMeta, CallRecording, KbArticle, LineInfo, QuickReply,
     QuickReplyFile, RecordingSaved, Revocation, Storage, StorageError, StoredClient, StoredEvent,
@@ -38,7 +40,7 @@ mod db;
 mod knowledge;
 pub mod line_repo;
 pub mod migrations;
-mod unported;
+mod remote_repo;
 mod workstation_repo;
 
 /// One action in progress over PostgreSQL.
@@ -70,6 +72,8 @@ pub struct PgStorage {
     inner: Mutex<Inner>,
     /// Replays and reads that need no routing state, beside the writer.
     reader: Mutex<Db>,
+    /// V2: the throttle of session passwords and their lifetime.
+    remote_policy: Policy,
     // Dropped last: the connections' tasks run on it.
     _runtime: Runtime,
 }
@@ -114,8 +118,78 @@ impl PgStorage {
         Ok(PgStorage {
             inner: Mutex::new(Inner { db, routing }),
             reader: Mutex::new(reader),
+            remote_policy: Policy::default(),
             _runtime: Runtime(Some(rt)),
         })
+    }
+
+    /// V2: session passwords expire `ttl` after they were set (default 12 h).
+    pub fn with_remote_password_ttl(mut self, ttl: std::time::Duration) -> PgStorage {
+        self.remote_policy.password_ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Settle a remote session password before the action's transaction, without holding the
+    /// lock while argon2 runs (as SQLite's backend does): hash a new one, or reserve an attempt
+    /// (it counts against the throttle before argon2 runs), verify, and settle it. A refused
+    /// attempt is logged and ends the action here.
+    fn gate(
+        &self,
+        actor: Subject,
+        key: &str,
+        action: &Action,
+        now_ms: i64,
+    ) -> Result<Gate, StorageError> {
+        match action {
+            Action::SetRemotePassword { password } => Ok(Gate::NewHash(
+                password
+                    .as_deref()
+                    .map(remote_password::hash_new)
+                    .transpose()?,
+            )),
+            Action::RequestRemoteSession {
+                line,
+                client,
+                mode: RemoteMode::ByPassword,
+                password,
+            } if actor.role == Role::Specialist => {
+                let asked = (actor.id, *line, *client);
+                let policy = self.remote_policy;
+                let reservation = self.tx(|db| {
+                    Ok(linedesk_line::remote_password::reserve(
+                        &mut PgRepo { db },
+                        asked,
+                        key,
+                        now_ms,
+                        policy,
+                    )?)
+                })?;
+                let (hash, attempt) = match reservation {
+                    Reservation::Duplicate => return Ok(Gate::Open),
+                    Reservation::Refused(outcome, err) => {
+                        remote_password::log(actor.id, *client, outcome);
+                        return Err(err.into());
+                    }
+                    Reservation::Verify { hash, attempt } => (hash, attempt),
+                };
+                let given = password.as_deref().unwrap_or_default();
+                let matched = crate::auth::verify_password(given, &hash);
+                let outcome = self.tx(|db| {
+                    Ok(linedesk_line::remote_password::settle(
+                        &mut PgRepo { db },
+                        attempt,
+                        matched,
+                    )?)
+                })?;
+                remote_password::log(actor.id, *client, outcome);
+                if matched {
+                    Ok(Gate::PasswordMatched)
+                } else {
+                    Err(StorageError::WrongPassword)
+                }
+            }
+            _ => Ok(Gate::Open),
+        }
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -511,9 +585,7 @@ impl Storage for PgStorage {
         action: &Action,
         now_ms: i64,
     ) -> Result<Applied, StorageError> {
-        // Remote session passwords (the gate's argon2 and throttle) are not carried over:
-        // their actions meet `postgres.not_yet` in the remote session rows.
-        let gate = Gate::Open;
+        let gate = self.gate(actor, key, action, now_ms)?;
         let mut inner = self.inner();
         let Inner { db, routing } = &mut *inner;
         let outcome = db.transaction(|db| {
@@ -721,16 +793,16 @@ impl Storage for PgStorage {
 
     fn remote_session(
         &self,
-        _session: u64,
+        session: u64,
     ) -> Result<Option<crate::storage::RemoteRecord>, StorageError> {
-        not_yet("remote sessions (V2)")
+        Ok(remote_repo::load(&self.reader(), session)?)
     }
 
     fn remote_password_attempts(
         &self,
-        _client: u64,
+        client: u64,
     ) -> Result<Vec<(u64, i64, String)>, StorageError> {
-        not_yet("remote sessions (V2)")
+        remote_repo::attempts(&self.reader(), client)
     }
 
     fn share_file(
