@@ -8,8 +8,10 @@
 //! Like SQLite's, the connection and the routing state of every line (a `Dispatcher`) sit
 //! behind one lock, and replays read on a second connection beside it. The reports, quick
 //! replies and line administration's team and client cards are not carried over yet: those
-//! methods answer `postgres.not_yet`. One server per database for now: routing state and
-//! timers are this process's.
+//! methods answer `postgres.not_yet`. Every committed event is announced with NOTIFY
+//! (`LINE:SEQ` on [`EVENTS_CHANNEL`], migration 3) and each `PgStorage` LISTENs on a connection
+//! of its own ([`Storage::appended`]), so a server's sessions hear another server's events at
+//! once. Routing state and timers are still each process's (one routing server per database).
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -68,8 +70,18 @@ impl Drop for Runtime {
     }
 }
 
+/// The channel PostgreSQL announces appended events on (migration 3's trigger): `LINE:SEQ`.
+pub const EVENTS_CHANNEL: &str = "linedesk_events";
+
+/// Announcements kept for a slow listener before it misses some (it then polls).
+const ANNOUNCED_KEPT: usize = 4096;
+
 pub struct PgStorage {
     inner: Mutex<Inner>,
+    /// The announcements of appended events (LISTEN on a connection of its own).
+    announced: tokio::sync::broadcast::Sender<(u64, u64)>,
+    /// The listening connection's client: the connection lives while it does.
+    _listener: tokio_postgres::Client,
     /// Replays and reads that need no routing state, beside the writer.
     reader: Mutex<Db>,
     /// V2: the throttle of session passwords and their lifetime.
@@ -101,6 +113,50 @@ fn connect(
     Ok(Db::new(client))
 }
 
+/// `LINE:SEQ` of an announcement.
+fn announcement(payload: &str) -> Option<(u64, u64)> {
+    let (line, seq) = payload.split_once(':')?;
+    Some((line.parse().ok()?, seq.parse().ok()?))
+}
+
+/// A connection of its own that LISTENs on [`EVENTS_CHANNEL`] and forwards each announcement
+/// to `announced`; its client, which keeps it open.
+fn listen(
+    rt: &tokio::runtime::Runtime,
+    config: &tokio_postgres::Config,
+    announced: tokio::sync::broadcast::Sender<(u64, u64)>,
+) -> Result<tokio_postgres::Client, StorageError> {
+    let config = config.clone();
+    futures_executor::block_on(rt.spawn(async move {
+        let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
+        tokio::spawn(async move {
+            loop {
+                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                        if let Some(appended) = announcement(n.payload()) {
+                            // Nobody listening yet (no server): nothing to tell.
+                            let _ = announced.send(appended);
+                        }
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => {
+                        // The log's tail still polls: announcements stop, events do not.
+                        tracing::warn!(error = %e, "the PostgreSQL listening connection failed");
+                        return;
+                    }
+                    None => return,
+                }
+            }
+        });
+        client
+            .batch_execute(&format!("LISTEN {EVENTS_CHANNEL}"))
+            .await?;
+        Ok::<_, tokio_postgres::Error>(client)
+    }))
+    .map_err(|e| StorageError::Io(std::io::Error::other(e.to_string())))?
+    .map_err(StorageError::from)
+}
+
 impl PgStorage {
     /// Connect to the database at `url`, migrate it, and rebuild every line's routing.
     pub fn open(url: &str) -> Result<PgStorage, StorageError> {
@@ -114,11 +170,15 @@ impl PgStorage {
         let db = connect(&rt, &config)?;
         let reader = connect(&rt, &config)?;
         migrations::migrate(&db, now_ms())?;
+        let (announced, _) = tokio::sync::broadcast::channel(ANNOUNCED_KEPT);
+        let listener = listen(&rt, &config, announced.clone())?;
         let routing = linedesk_line::rebuild_routing(&mut PgRepo { db: &db })?;
         Ok(PgStorage {
             inner: Mutex::new(Inner { db, routing }),
             reader: Mutex::new(reader),
             remote_policy: Policy::default(),
+            announced,
+            _listener: listener,
             _runtime: Runtime(Some(rt)),
         })
     }
@@ -676,6 +736,10 @@ impl Storage for PgStorage {
             .iter()
             .map(|r| (id(r.get(0)), id(r.get(1))))
             .collect())
+    }
+
+    fn appended(&self) -> Option<tokio::sync::broadcast::Receiver<(u64, u64)>> {
+        Some(self.announced.subscribe())
     }
 
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {

@@ -187,3 +187,124 @@ async fn a_line_on_postgres_served_by_the_binary() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Two servers on one database: what one commits, the other announces (NOTIFY `LINE:SEQ`,
+/// exactly the committed events, in order; a refused action is never announced).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_committed_event_is_announced_to_every_server() {
+    use linedesk_server::postgres::PgStorage;
+    use linedesk_server::storage::{Applied, Storage, Subject};
+
+    let cluster = linedesk_pgtest::Cluster::start().expect("a throwaway PostgreSQL cluster");
+    let url = cluster.database("notify").expect("database");
+    let a = PgStorage::open(&url).expect("server A");
+    let b = PgStorage::open(&url).expect("server B");
+    let mut heard = a.appended().expect("PostgreSQL announces appends");
+    let line = b.add_line("Линия").expect("line");
+    let client = b.add_client(line, "Иванова").expect("client");
+    let refused = b.apply(
+        Subject::client(client),
+        "k0",
+        &Action::ClientMessage { text: "  ".into() },
+        1_795_428_000_000,
+    );
+    assert!(refused.is_err(), "{refused:?}");
+    let Applied::Done(events) = b
+        .apply(
+            Subject::client(client),
+            "k1",
+            &Action::ClientMessage {
+                text: "Здравствуйте".into(),
+            },
+            1_795_428_000_000,
+        )
+        .expect("applied")
+    else {
+        panic!("a duplicate");
+    };
+    let mut expected: Vec<(u64, u64)> = b
+        .events_after(line, 0, 1000)
+        .expect("log")
+        .iter()
+        .map(|e| (e.line, e.seq))
+        .collect();
+    assert_eq!(
+        expected.last().map(|e| e.1),
+        events.last().map(|e| e.seq),
+        "the action's events end the log"
+    );
+    let mut got = Vec::new();
+    while got.len() < expected.len() {
+        let next = tokio::time::timeout(common::WAIT, heard.recv())
+            .await
+            .expect("announced in time")
+            .expect("announcement");
+        got.push(next);
+    }
+    expected.sort();
+    assert_eq!(
+        got, expected,
+        "every committed event, once, in order; nothing refused"
+    );
+}
+
+/// Two server processes on one database: a client on server A writes, a specialist signed in
+/// to server B hears it live.
+#[tokio::test]
+async fn a_client_on_one_server_is_heard_by_a_specialist_on_another() {
+    let cluster = linedesk_pgtest::Cluster::start().expect("a throwaway PostgreSQL cluster");
+    let url = cluster.database("two").expect("database");
+    let line: u64 = ok(&["add-line", "--database", &url, "--name", "Линия"])
+        .parse()
+        .expect("line");
+    let line_arg = line.to_string();
+    ok(&[
+        "add-specialist",
+        "--database",
+        &url,
+        "--login",
+        "anna",
+        "--password",
+        "anna-pass",
+        "--name",
+        "Анна",
+        "--lines",
+        &line_arg,
+    ]);
+    ok(&[
+        "add-client",
+        "--database",
+        &url,
+        "--line",
+        &line_arg,
+        "--name",
+        "Иванова",
+        "--login",
+        "ivanova",
+        "--password",
+        "client-pass",
+    ]);
+    let (_a, addr_a) = serve(&url).await;
+    let (_b, addr_b) = serve(&url).await;
+    let mut anna = Client::signed_in(addr_b, "anna", "anna-pass").await;
+    events(&mut anna, line, 0).await;
+    let mut ivanova = Client::signed_in(addr_a, "ivanova", "client-pass").await;
+    ack(
+        &mut ivanova,
+        "m1",
+        Action::ClientMessage {
+            text: "Пишу на сервер А".into(),
+        },
+    )
+    .await;
+    let text = next_event(&mut anna, |e| match e {
+        Event::MessagePosted {
+            from_specialist: None,
+            text,
+            ..
+        } => Some(text.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(text, "Пишу на сервер А");
+}
