@@ -6,9 +6,8 @@
 //! no gap and follow commit order.
 //!
 //! Like SQLite's, the connection and the routing state of every line (a `Dispatcher`) sit
-//! behind one lock, and replays read on a second connection beside it. The reports, quick
-//! replies and line administration's team and client cards are not carried over yet: those
-//! methods answer `postgres.not_yet`. Every committed event is announced with NOTIFY
+//! behind one lock, and replays read on a second connection beside it. The supervisor's
+//! reports are not carried over yet: those methods answer `postgres.not_yet`. Every committed event is announced with NOTIFY
 //! (`LINE:SEQ` on [`EVENTS_CHANNEL`], migration 3) and each `PgStorage` LISTENs on a connection
 //! of its own ([`Storage::appended`]), so a server's sessions hear another server's events at
 //! once. Routing state and timers are still each process's (one routing server per database).
@@ -40,6 +39,7 @@ mod appeal_rows;
 mod call_repo;
 mod db;
 mod knowledge;
+mod line_admin;
 pub mod line_repo;
 pub mod migrations;
 mod remote_repo;
@@ -754,12 +754,12 @@ impl Storage for PgStorage {
         workstation_repo::queues(&self.reader(), line)
     }
 
-    fn set_quick_replies(&self, _line: u64, _replies: &[QuickReply]) -> Result<(), StorageError> {
-        not_yet("quick replies (C8)")
+    fn set_quick_replies(&self, line: u64, replies: &[QuickReply]) -> Result<(), StorageError> {
+        self.tx(|db| line_admin::set_quick_replies(db, line, replies, now_ms()))
     }
 
-    fn quick_replies(&self, _line: u64) -> Result<Vec<QuickReply>, StorageError> {
-        not_yet("quick replies (C8)")
+    fn quick_replies(&self, line: u64) -> Result<Vec<QuickReply>, StorageError> {
+        line_admin::quick_replies(&self.reader(), line)
     }
 
     fn set_closing_settings(
@@ -1152,27 +1152,27 @@ impl Storage for PgStorage {
 
     fn admin_lines(
         &self,
-        _specialist: u64,
+        specialist: u64,
     ) -> Result<Vec<linedesk_protocol::line_admin::AdminLine>, StorageError> {
-        not_yet("line administration in the app")
+        line_admin::admin_lines(&self.reader(), specialist)
     }
 
     fn add_quick_reply_file(
         &self,
-        _line: u64,
-        _name: &str,
-        _bytes: &[u8],
-        _now_ms: i64,
+        line: u64,
+        name: &str,
+        bytes: &[u8],
+        now_ms: i64,
     ) -> Result<QuickReplyFile, StorageError> {
-        not_yet("quick replies (C8)")
+        self.tx(|db| line_admin::add_quick_reply_file(db, line, name, bytes, now_ms))
     }
 
     fn quick_reply_file(
         &self,
-        _line: u64,
-        _file: u64,
+        line: u64,
+        file: u64,
     ) -> Result<Option<(String, Vec<u8>)>, StorageError> {
-        not_yet("quick replies (C8)")
+        line_admin::quick_reply_file(&self.reader(), line, file)
     }
 
     fn add_kb_article(&self, line: u64, title: &str, body: &str) -> Result<u64, StorageError> {
@@ -1195,31 +1195,51 @@ impl Storage for PgStorage {
 
     fn team(
         &self,
-        _line: u64,
+        line: u64,
     ) -> Result<Vec<linedesk_protocol::line_admin::TeamMember>, StorageError> {
-        not_yet("line administration in the app")
+        line_admin::team(&self.reader(), line)
     }
 
     fn set_team_member(
         &self,
-        _line: u64,
-        _specialist: u64,
-        _settings: &linedesk_protocol::line_admin::TeamSettings,
+        line: u64,
+        specialist: u64,
+        settings: &linedesk_protocol::line_admin::TeamSettings,
     ) -> Result<bool, StorageError> {
-        not_yet("line administration in the app")
+        let mut inner = self.inner();
+        let Inner { db, routing } = &mut *inner;
+        let changed = db.transaction(|db| {
+            if !line_admin::set_team_member(db, line, specialist, settings)? {
+                return Ok::<_, StorageError>(None);
+            }
+            Ok(line_repo::line_team(db, line)?
+                .into_iter()
+                .find(|m| m.id == SpecialistId(specialist)))
+        })?;
+        // Routing uses the new priority and limit at once (their load and tier kept).
+        let Some(member) = changed else {
+            return Ok(false);
+        };
+        if let Some(dispatcher) = routing.get_mut(&line) {
+            dispatcher.add_specialist(member);
+        }
+        Ok(true)
     }
 
-    fn add_client_card(&self, _line: u64, _card: &StoredClient) -> Result<u64, StorageError> {
-        not_yet("line administration in the app")
+    fn add_client_card(&self, line: u64, card: &StoredClient) -> Result<u64, StorageError> {
+        self.tx(|db| {
+            known_line(db, line)?;
+            insert_client(db, line, card)?.map_err(|()| line_admin::client_exists(card))
+        })
     }
 
     fn update_client_card(
         &self,
-        _line: u64,
-        _client: u64,
-        _card: &StoredClient,
+        line: u64,
+        client: u64,
+        card: &StoredClient,
     ) -> Result<bool, StorageError> {
-        not_yet("line administration in the app")
+        self.tx(|db| line_admin::update_client_card(db, line, client, card, now_ms()))
     }
 
     fn appeal_sla(

@@ -24,6 +24,8 @@ use linedesk_server::storage::{
 mod call_consult;
 #[path = "contract/call_transfer.rs"]
 mod call_transfer;
+#[path = "contract/line_admin.rs"]
+mod line_admin;
 #[path = "contract/sla.rs"]
 mod sla;
 #[path = "contract/team.rs"]
@@ -109,6 +111,7 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
             "waiting moves the deadline",
             waiting::waiting_moves_the_deadline,
         ),
+        ("line administration", line_admin::line_administration),
     ]
 }
 
