@@ -6,8 +6,8 @@
 //! no gap and follow commit order.
 //!
 //! Like SQLite's, the connection and the routing state of every line (a `Dispatcher`) sit
-//! behind one lock, and replays read on a second connection beside it. The supervisor's
-//! reports are not carried over yet: those methods answer `postgres.not_yet`. Every committed event is announced with NOTIFY
+//! behind one lock, and replays and reports read on a second connection beside it. Every
+//! method of the trait is carried over. Every committed event is announced with NOTIFY
 //! (`LINE:SEQ` on [`EVENTS_CHANNEL`], migration 3) and each `PgStorage` LISTENs on a connection
 //! of its own ([`Storage::appended`]), so a server's sessions hear another server's events at
 //! once. Routing state and timers are still each process's (one routing server per database).
@@ -37,20 +37,18 @@ use line_repo::PgRepo;
 mod accounts;
 mod appeal_rows;
 mod call_repo;
+mod carried;
 mod db;
 mod knowledge;
 mod line_admin;
 pub mod line_repo;
 pub mod migrations;
 mod remote_repo;
+mod reports;
 mod workstation_repo;
 
 /// One action in progress over PostgreSQL.
 type Work<'a> = linedesk_line::Work<'a, PgRepo<'a>>;
-
-fn not_yet<T>(what: &str) -> Result<T, StorageError> {
-    Err(StorageError::Backend(line_repo::not_yet(what)))
-}
 
 struct Inner {
     db: Db,
@@ -1086,45 +1084,45 @@ impl Storage for PgStorage {
 
     fn report_lines(
         &self,
-        _specialist: u64,
+        specialist: u64,
     ) -> Result<Vec<linedesk_protocol::reports::ReportLine>, StorageError> {
-        not_yet("the reports (R1)")
+        reports::report_lines(&self.reader(), specialist)
     }
 
     fn sla_report(
         &self,
-        _line: u64,
-        _query: &linedesk_line::reports::ReportQuery,
-        _own_only: bool,
-        _now_ms: i64,
+        line: u64,
+        query: &linedesk_line::reports::ReportQuery,
+        own_only: bool,
+        now_ms: i64,
     ) -> Result<linedesk_protocol::reports::SlaReport, StorageError> {
-        not_yet("the reports (R1)")
+        reports::sla_report(&self.reader(), line, query, own_only, now_ms)
     }
 
     fn operator_report(
         &self,
-        _line: u64,
-        _query: &linedesk_line::reports::ReportQuery,
-        _own_only: bool,
+        line: u64,
+        query: &linedesk_line::reports::ReportQuery,
+        own_only: bool,
     ) -> Result<linedesk_protocol::reports::OperatorReport, StorageError> {
-        not_yet("the reports (R1)")
+        reports::operator_report(&self.reader(), line, query, own_only)
     }
 
     fn call_report(
         &self,
-        _line: u64,
-        _query: &linedesk_line::reports::ReportQuery,
-        _own_only: bool,
+        line: u64,
+        query: &linedesk_line::reports::ReportQuery,
+        own_only: bool,
     ) -> Result<linedesk_protocol::reports::CallReport, StorageError> {
-        not_yet("the reports (R1)")
+        reports::call_report(&self.reader(), line, query, own_only)
     }
 
     fn monitor(
         &self,
-        _line: u64,
-        _now_ms: i64,
+        line: u64,
+        now_ms: i64,
     ) -> Result<linedesk_protocol::reports::MonitorReport, StorageError> {
-        not_yet("the reports (R1)")
+        reports::monitor(&self.reader(), line, now_ms)
     }
 
     fn set_line_admin(

@@ -26,6 +26,8 @@ mod call_consult;
 mod call_transfer;
 #[path = "contract/line_admin.rs"]
 mod line_admin;
+#[path = "contract/reports.rs"]
+mod reports;
 #[path = "contract/sla.rs"]
 mod sla;
 #[path = "contract/team.rs"]
@@ -112,6 +114,10 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
             waiting::waiting_moves_the_deadline,
         ),
         ("line administration", line_admin::line_administration),
+        (
+            "reports sum what happened",
+            reports::reports_sum_what_happened,
+        ),
     ]
 }
 

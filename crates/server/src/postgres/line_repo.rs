@@ -1,7 +1,6 @@
 //! The line's repository ([`linedesk_line::Repo`]) over one PostgreSQL transaction: the rows
 //! of accounts, lines, the per-line event log, messages and appeals (with their routing, SLA
-//! timers, closing and type). The families not carried over yet answer
-//! [`not_yet`] (`postgres.not_yet`): see `unported.rs`.
+//! timers, closing and type).
 
 use linedesk_domain::ids::SpecialistId;
 use linedesk_domain::presence::PresenceStatus;
@@ -14,14 +13,6 @@ use tokio_postgres::Row;
 
 use super::db::{Db, id, pg, sql_id};
 use crate::sqlite::line_repo::{channel_of, key_owner, stage_code, stage_of, tier_code, tier_of};
-
-/// A method of a family this backend does not carry yet: a typed refusal, never a guess.
-pub(crate) fn not_yet(what: &str) -> RepoError {
-    RepoError::new(
-        "postgres.not_yet",
-        format!("{what} is not carried over to the PostgreSQL backend yet"),
-    )
-}
 
 pub(crate) const APPEAL_COLUMNS: &str =
     "id, line_id, client_id, channel, tier, opened_at, state, holder, result, spam, stars,
@@ -288,11 +279,11 @@ impl Repo for PgRepo<'_> {
 
     fn appeal_conversation(
         &mut self,
-        _line: u64,
-        _appeal: u64,
-        _max: usize,
+        line: u64,
+        appeal: u64,
+        max: usize,
     ) -> Result<Vec<CarriedEntry>, RepoError> {
-        Err(not_yet("a transfer to another line (A3)"))
+        super::carried::appeal_conversation(self.db, line, appeal, max)
     }
 }
 
