@@ -553,6 +553,25 @@ mod tests {
     }
 
     #[test]
+    fn a_postgres_database_instead_of_the_data_dirs_sqlite() {
+        assert_eq!(parse("data_dir = \"d\"").expect("config").database, None);
+        let c = parse("data_dir = \"d\"\ndatabase = \"postgres://linedesk@db:5432/desk\"")
+            .expect("config");
+        assert_eq!(
+            c.database.as_deref(),
+            Some("postgres://linedesk@db:5432/desk")
+        );
+        let err = parse("data_dir = \"d\"\ndatabase = \"mysql://root:secret@db/desk\"")
+            .expect_err("not PostgreSQL");
+        let text = err.to_string();
+        assert!(text.contains("database"), "{text}");
+        assert!(
+            !text.contains("secret"),
+            "the URL's password is never shown: {text}"
+        );
+    }
+
+    #[test]
     fn the_http_section() {
         let c = parse(
             "data_dir = \"d\"\n[http]\nmax_connections_per_ip = 20000\nheader_timeout_seconds = 2\n\
