@@ -1,8 +1,13 @@
 //! A throwaway PostgreSQL cluster for tests, so that no test needs a database that exists
-//! before it: [`Cluster::start`] runs `initdb` into a temporary directory and `pg_ctl start`
-//! on a free port of 127.0.0.1 (and a Unix socket in the same directory, nowhere else); each
-//! test takes a database of its own ([`Cluster::database`]); dropping the cluster stops the
-//! server (`pg_ctl stop -m immediate`) and removes the directory.
+//! before it: [`Cluster::start`] runs `initdb` into a temporary directory and starts the server
+//! on a free port of 127.0.0.1 (and a Unix socket in the same directory, nowhere else), ready
+//! when `pg_isready` says so; each test takes a database of its own ([`Cluster::database`]);
+//! dropping the cluster stops the server and removes the directory.
+//!
+//! The server cannot outlive the test process: it runs under a small shell that holds a pipe
+//! from the test, stops it (fast shutdown) when the pipe closes and removes the directory;
+//! the pipe closes when the cluster is dropped and also when the test process is killed (a
+//! timeout, kill -9), so no server and no directory is left behind on the machine.
 //!
 //! PostgreSQL refuses to run as root: when the tests run as root, the directory is handed to
 //! the `postgres` account the Debian package creates and the server's programs run as it
@@ -15,7 +20,8 @@
 use std::fmt;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Where Debian puts PostgreSQL 15's server programs.
 pub const DEBIAN_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -81,7 +87,8 @@ pub struct Cluster {
     /// Holds `data/` (the cluster), `socket/` and `server.log`.
     dir: tempfile::TempDir,
     port: u16,
-    stopped: bool,
+    /// The shell that runs the server; its stdin is our end of the pipe.
+    server: Option<Child>,
 }
 
 impl fmt::Debug for Cluster {
@@ -95,6 +102,24 @@ impl fmt::Debug for Cluster {
 
 /// Tries to start the server on a port found free, in case another process took it meanwhile.
 const START_ATTEMPTS: usize = 5;
+
+/// How long a server may take to accept connections.
+const READY_WITHIN: Duration = Duration::from_secs(60);
+
+/// Runs the server (`$0 "$@"`) in the background and stops it (SIGINT: fast shutdown) when its
+/// stdin, the test's pipe, reaches its end; ends by itself when the server does (a port taken).
+/// bash, for `read -t`.
+const WATCHDOG: &str = r#"exec 3<&0
+"$0" "$@" </dev/null &
+pid=$!
+while kill -0 "$pid" 2>/dev/null; do
+    if read -r -t 1 _ <&3; then :; else
+        [ $? -gt 128 ] || break
+    fi
+done
+kill -INT "$pid" 2>/dev/null
+wait "$pid"
+rm -rf -- "$PGTEST_DIR""#;
 
 impl Cluster {
     /// `initdb` and start a cluster in a new temporary directory.
@@ -119,8 +144,7 @@ impl Cluster {
             run_as,
             dir,
             port: 0,
-            // Nothing to stop until it started.
-            stopped: true,
+            server: None,
         };
         std::fs::create_dir(cluster.socket_dir())?;
         if let Some(user) = &cluster.run_as {
@@ -144,9 +168,9 @@ impl Cluster {
         for _ in 0..START_ATTEMPTS {
             let port = free_port()?;
             match cluster.start_on(port) {
-                Ok(()) => {
+                Ok(server) => {
                     cluster.port = port;
-                    cluster.stopped = false;
+                    cluster.server = Some(server);
                     return Ok(cluster);
                 }
                 Err(e) => last = Some(e),
@@ -166,40 +190,83 @@ impl Cluster {
         self.dir.path().join("socket")
     }
 
-    fn start_on(&self, port: u16) -> Result<(), ClusterError> {
-        let options = format!(
-            "-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories='{}' \
-             -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-             -c max_connections=200",
-            self.socket_dir().display()
-        );
+    /// Start the server on `port` under the watchdog shell and wait until it is ready.
+    fn start_on(&self, port: u16) -> Result<Child, ClusterError> {
         let data = self.data_dir();
-        let log = self.dir.path().join("server.log");
-        self.run(
-            "pg_ctl",
-            &[
-                "-D".as_ref(),
-                data.as_os_str(),
-                "-l".as_ref(),
-                log.as_os_str(),
-                "-o".as_ref(),
-                options.as_ref(),
-                "-w".as_ref(),
-                "-t".as_ref(),
-                "60".as_ref(),
-                "start".as_ref(),
-            ],
-        )
-        .map_err(|e| match e {
-            ClusterError::Failed { program, output } => ClusterError::Failed {
-                program,
-                output: format!(
-                    "{output}\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                ),
-            },
-            other => other,
-        })
+        let log = std::fs::File::create(self.dir.path().join("server.log"))?;
+        if let Some(user) = &self.run_as {
+            std::os::unix::fs::chown(
+                self.dir.path().join("server.log"),
+                Some(user.uid),
+                Some(user.gid),
+            )?;
+        }
+        let socket = self.socket_dir();
+        let port_setting = format!("port={port}");
+        let socket_setting = format!("unix_socket_directories={}", socket.display());
+        let settings: [&str; 7] = [
+            "listen_addresses=127.0.0.1",
+            &port_setting,
+            &socket_setting,
+            "fsync=off",
+            "synchronous_commit=off",
+            "full_page_writes=off",
+            "max_connections=200",
+        ];
+        let mut args: Vec<std::ffi::OsString> = vec!["-c".into(), WATCHDOG.into()];
+        args.push(self.bin.join("postgres").into());
+        args.push("-D".into());
+        args.push(data.into());
+        for setting in settings {
+            args.push("-c".into());
+            args.push(setting.into());
+        }
+        let mut command = self.command("bash");
+        // The watchdog removes the cluster's directory once the server stopped, also when the
+        // test process is gone and never drops the cluster.
+        command.env("PGTEST_DIR", self.dir.path());
+        let mut server = command
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        let deadline = Instant::now() + READY_WITHIN;
+        let port_text = port.to_string();
+        loop {
+            if let Some(status) = server.try_wait()? {
+                return Err(ClusterError::Failed {
+                    program: "postgres".into(),
+                    output: format!(
+                        "exited ({status}): {}",
+                        std::fs::read_to_string(self.dir.path().join("server.log"))
+                            .unwrap_or_default()
+                    ),
+                });
+            }
+            let ready = self.run(
+                "pg_isready",
+                &[
+                    "-h".as_ref(),
+                    "127.0.0.1".as_ref(),
+                    "-p".as_ref(),
+                    port_text.as_ref(),
+                    "-q".as_ref(),
+                ],
+            );
+            if ready.is_ok() {
+                return Ok(server);
+            }
+            if Instant::now() > deadline {
+                drop(server.stdin.take());
+                let _ = server.wait();
+                return Err(ClusterError::Failed {
+                    program: "postgres".into(),
+                    output: "not ready within a minute".into(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// The port the server listens on (127.0.0.1).
@@ -242,36 +309,26 @@ impl Cluster {
         }
     }
 
-    /// Stop the server now (the directory goes when the cluster is dropped).
+    /// Stop the server now: the watchdog's pipe is closed, the server shuts down and its
+    /// directory is removed.
     pub fn stop(&mut self) -> Result<(), ClusterError> {
-        if self.stopped {
+        let Some(mut server) = self.server.take() else {
             return Ok(());
-        }
-        self.stopped = true;
-        let data = self.data_dir();
-        self.run(
-            "pg_ctl",
-            &[
-                "-D".as_ref(),
-                data.as_os_str(),
-                "-m".as_ref(),
-                "immediate".as_ref(),
-                "-w".as_ref(),
-                "stop".as_ref(),
-            ],
-        )
+        };
+        drop(server.stdin.take());
+        server.wait()?;
+        Ok(())
     }
 
-    /// Run one of PostgreSQL's programs (as the `postgres` account when we are root).
-    fn run(&self, program: &str, args: &[&std::ffi::OsStr]) -> Result<(), ClusterError> {
-        let path = self.bin.join(program);
+    /// A command that runs `program` (a path or a name on PATH) as the cluster's account.
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut command = match &self.run_as {
             Some(user) => {
                 let mut c = Command::new("runuser");
-                c.arg("-u").arg(&user.name).arg("--").arg(&path);
+                c.arg("-u").arg(&user.name).arg("--").arg(program);
                 c
             }
-            None => Command::new(&path),
+            None => Command::new(program),
         };
         // Nothing of the caller's PostgreSQL environment (PGHOST, PGDATABASE, ...) applies.
         for (key, _) in std::env::vars_os() {
@@ -279,7 +336,17 @@ impl Cluster {
                 command.env_remove(&key);
             }
         }
-        let output = command.args(args).current_dir(self.dir.path()).output()?;
+        command.current_dir(self.dir.path());
+        command
+    }
+
+    /// Run one of PostgreSQL's programs (as the `postgres` account when we are root).
+    fn run(&self, program: &str, args: &[&std::ffi::OsStr]) -> Result<(), ClusterError> {
+        let output = self
+            .command(self.bin.join(program))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()?;
         if output.status.success() {
             Ok(())
         } else {
@@ -376,5 +443,54 @@ mod tests {
         );
         drop(cluster);
         assert!(!dir.exists(), "the directory is removed");
+    }
+
+    /// The child of [`a_killed_test_leaves_no_server_behind`]: starts a cluster, says where,
+    /// and waits to be killed. Runs only when that test starts it.
+    #[test]
+    #[ignore = "started by a_killed_test_leaves_no_server_behind"]
+    fn child_holding_a_cluster() {
+        let cluster = Cluster::start().expect("cluster");
+        println!("cluster {} {}", cluster.port(), cluster.dir().display());
+        std::thread::sleep(Duration::from_secs(120));
+    }
+
+    #[test]
+    fn a_killed_test_leaves_no_server_behind() {
+        use std::io::BufRead;
+        let mut child = Command::new(std::env::current_exe().expect("this test binary"))
+            .args([
+                "--exact",
+                "tests::child_holding_a_cluster",
+                "--ignored",
+                "--nocapture",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("child");
+        let stdout = child.stdout.take().expect("stdout");
+        let line = std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.starts_with("cluster "))
+            .expect("the child's cluster");
+        let mut words = line.split_whitespace().skip(1);
+        let port: u16 = words.next().and_then(|p| p.parse().ok()).expect("port");
+        let dir = PathBuf::from(words.next().expect("dir"));
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        // SIGKILL: the test process runs no drop.
+        child.kill().expect("kill -9");
+        child.wait().expect("reaped");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while (std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() || dir.exists())
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "the server stopped with its test"
+        );
+        assert!(!dir.exists(), "and its directory is gone");
     }
 }
