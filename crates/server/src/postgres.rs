@@ -10,7 +10,11 @@
 //! method of the trait is carried over. Every committed event is announced with NOTIFY
 //! (`LINE:SEQ` on [`EVENTS_CHANNEL`], migration 3) and each `PgStorage` LISTENs on a connection
 //! of its own ([`Storage::appended`]), so a server's sessions hear another server's events at
-//! once. Routing state and timers are still each process's (one routing server per database).
+//! once. Every routing decision (an action, the timers' work) takes one advisory lock for its
+//! transaction and first rebuilds the dispatcher of each line another server appended to since
+//! (its `line_heads` row moved), so the servers of a database decide one at a time on what is
+//! stored. The SLA and auto-finish timers still run in every server (each alert fires once:
+//! its firing is marked in the same transaction).
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -53,6 +57,48 @@ type Work<'a> = linedesk_line::Work<'a, PgRepo<'a>>;
 struct Inner {
     db: Db,
     routing: HashMap<u64, Dispatcher>,
+    /// Each line's last sequence number this process's routing has seen: a line whose head
+    /// in the database differs was appended to by another server (or the CLI).
+    heads: HashMap<u64, u64>,
+}
+
+/// The advisory lock every routing decision takes for its transaction: one decision at a
+/// time across all the servers of a database (a number the other users of it do not take).
+const ROUTING_LOCK: i64 = 0x6c69_6e65_726f_7574; // "linerout"
+
+/// Before an action decides anything: take [`ROUTING_LOCK`] and rebuild, from what is stored,
+/// the dispatcher of every line whose log moved since this process saw it, so a decision never
+/// rests on another server's stale copy.
+fn sync_routing(
+    db: &Db,
+    routing: &mut HashMap<u64, Dispatcher>,
+    heads: &mut HashMap<u64, u64>,
+) -> Result<(), StorageError> {
+    db.exec("SELECT pg_advisory_xact_lock($1)", &[&ROUTING_LOCK])?;
+    for r in db.rows("SELECT line_id, seq FROM line_heads", &[])? {
+        let (line, seq) = (id(r.get(0)), id(r.get(1)));
+        if heads.get(&line) != Some(&seq) {
+            routing.insert(line, linedesk_line::rebuild_line(&mut PgRepo { db }, line)?);
+            heads.insert(line, seq);
+        }
+    }
+    Ok(())
+}
+
+/// What this process committed is what its routing has seen.
+fn saw(heads: &mut HashMap<u64, u64>, events: &[StoredEvent]) {
+    for e in events {
+        let head = heads.entry(e.line).or_insert(e.seq);
+        *head = (*head).max(e.seq);
+    }
+}
+
+fn heads_of(db: &Db) -> Result<HashMap<u64, u64>, StorageError> {
+    Ok(db
+        .rows("SELECT line_id, seq FROM line_heads", &[])?
+        .iter()
+        .map(|r| (id(r.get(0)), id(r.get(1))))
+        .collect())
 }
 
 /// The runtime the connections' tasks run on (the callers block on their queries' futures
@@ -171,8 +217,9 @@ impl PgStorage {
         let (announced, _) = tokio::sync::broadcast::channel(ANNOUNCED_KEPT);
         let listener = listen(&rt, &config, announced.clone())?;
         let routing = linedesk_line::rebuild_routing(&mut PgRepo { db: &db })?;
+        let heads = heads_of(&db)?;
         Ok(PgStorage {
-            inner: Mutex::new(Inner { db, routing }),
+            inner: Mutex::new(Inner { db, routing, heads }),
             reader: Mutex::new(reader),
             remote_policy: Policy::default(),
             announced,
@@ -278,14 +325,16 @@ impl PgStorage {
         f: impl FnOnce(&mut Work<'_>) -> Result<T, StorageError>,
     ) -> Result<(T, Vec<StoredEvent>), StorageError> {
         let mut inner = self.inner();
-        let Inner { db, routing } = &mut *inner;
+        let Inner { db, routing, heads } = &mut *inner;
         let (value, events, changed) = db.transaction(|db| {
+            sync_routing(db, routing, heads)?;
             let mut w = Work::new(PgRepo { db }, now_ms, routing);
             let value = f(&mut w)?;
             let (_repo, events, changed) = w.finish();
             Ok::<_, StorageError>((value, events, changed))
         })?;
         routing.extend(changed);
+        saw(heads, &events);
         Ok((value, events))
     }
 }
@@ -645,8 +694,9 @@ impl Storage for PgStorage {
     ) -> Result<Applied, StorageError> {
         let gate = self.gate(actor, key, action, now_ms)?;
         let mut inner = self.inner();
-        let Inner { db, routing } = &mut *inner;
+        let Inner { db, routing, heads } = &mut *inner;
         let outcome = db.transaction(|db| {
+            sync_routing(db, routing, heads)?;
             let mut w = Work::new(PgRepo { db }, now_ms, routing);
             match linedesk_line::apply_gated(&mut w, actor, key, action, &gate)? {
                 Step::Duplicate => Ok::<_, StorageError>(None),
@@ -660,6 +710,7 @@ impl Storage for PgStorage {
             None => Applied::Duplicate,
             Some((events, changed)) => {
                 routing.extend(changed);
+                saw(heads, &events);
                 Applied::Done(events)
             }
         })
@@ -974,7 +1025,7 @@ impl Storage for PgStorage {
 
     fn resync_team(&self, line: u64, specialist: u64) -> Result<bool, StorageError> {
         let mut inner = self.inner();
-        let Inner { db, routing } = &mut *inner;
+        let Inner { db, routing, .. } = &mut *inner;
         let stale = routing
             .get(&line)
             .is_some_and(|d| d.specialist(SpecialistId(specialist)).is_some());
@@ -1205,7 +1256,7 @@ impl Storage for PgStorage {
         settings: &linedesk_protocol::line_admin::TeamSettings,
     ) -> Result<bool, StorageError> {
         let mut inner = self.inner();
-        let Inner { db, routing } = &mut *inner;
+        let Inner { db, routing, .. } = &mut *inner;
         let changed = db.transaction(|db| {
             if !line_admin::set_team_member(db, line, specialist, settings)? {
                 return Ok::<_, StorageError>(None);

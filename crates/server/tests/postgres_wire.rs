@@ -308,3 +308,107 @@ async fn a_client_on_one_server_is_heard_by_a_specialist_on_another() {
     .await;
     assert_eq!(text, "Пишу на сервер А");
 }
+
+/// Two servers on one database route on what is stored: a specialist who became available
+/// through server A gets the appeal a client opens through server B; her appeal, finished
+/// through A, frees her on B for the next client.
+#[tokio::test(flavor = "multi_thread")]
+async fn routing_decisions_follow_what_the_other_server_committed() {
+    use linedesk_server::auth::hash_password;
+    use linedesk_server::postgres::PgStorage;
+    use linedesk_server::storage::{Applied, Storage, Subject};
+
+    const NOW: i64 = 1_795_428_000_000;
+    let cluster = linedesk_pgtest::Cluster::start().expect("a throwaway PostgreSQL cluster");
+    let url = cluster.database("routing").expect("database");
+    let a = PgStorage::open(&url).expect("server A");
+    let b = PgStorage::open(&url).expect("server B");
+    let line = a.add_line("Линия").expect("line");
+    let first = a.add_client(line, "Иванова").expect("client");
+    let second = a.add_client(line, "Петров").expect("client");
+    let anna = a
+        .add_specialist("anna", &hash_password("x").expect("hash"), "Анна")
+        .expect("anna");
+    a.serve_line(anna, line, 0, 1)
+        .expect("serve, one appeal at a time");
+    let done = |applied: Applied| match applied {
+        Applied::Done(events) => events,
+        Applied::Duplicate => panic!("a duplicate"),
+    };
+    done(
+        a.apply(
+            Subject::specialist(anna),
+            "p",
+            &Action::SetPresence {
+                status: PresenceStatus::Available,
+            },
+            NOW,
+        )
+        .expect("available on A"),
+    );
+    let assigned = |events: &[linedesk_server::storage::StoredEvent]| {
+        events.iter().find_map(|e| match e.event {
+            Event::AppealAssigned {
+                appeal, specialist, ..
+            } => Some((appeal, specialist)),
+            _ => None,
+        })
+    };
+    let opened = done(
+        b.apply(
+            Subject::client(first),
+            "m",
+            &Action::ClientMessage {
+                text: "Вопрос".into(),
+            },
+            NOW,
+        )
+        .expect("message on B"),
+    );
+    let (appeal, holder) = assigned(&opened).expect("routed to Anna by B");
+    assert_eq!(holder, anna);
+    // She is at her limit: the next client waits, whichever server he writes to.
+    let waiting = done(
+        a.apply(
+            Subject::client(second),
+            "m",
+            &Action::ClientMessage {
+                text: "И у меня".into(),
+            },
+            NOW,
+        )
+        .expect("message on A"),
+    );
+    assert_eq!(assigned(&waiting), None, "queued: {waiting:?}");
+    // Finished through A, the queue moves to her at once.
+    let finished = done(
+        a.apply(
+            Subject::specialist(anna),
+            "f",
+            &Action::FinishAppeal {
+                appeal,
+                result: "готово".into(),
+            },
+            NOW,
+        )
+        .expect("finish on A"),
+    );
+    assert_eq!(
+        assigned(&finished).map(|(_, s)| s),
+        Some(anna),
+        "{finished:?}"
+    );
+    // B knows: Anna is full again, a third message of the first client queues.
+    let third = done(
+        b.apply(
+            Subject::client(first),
+            "m2",
+            &Action::ClientMessage {
+                text: "Ещё вопрос".into(),
+            },
+            NOW,
+        )
+        .expect("message on B"),
+    );
+    assert_eq!(assigned(&third), None, "queued behind her limit: {third:?}");
+}
