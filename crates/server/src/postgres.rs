@@ -35,13 +35,18 @@ use crate::storage::{
     QuickReplyFile, RecordingSaved, Revocation, Storage, StorageError, StoredClient, StoredEvent,
     StoredFile, Subject, TokenOwner,
 };
-use db::{Db, id, is_constraint, sql_id};
+use clients::{CLIENT_COLUMNS, client_row, events_after, insert_client, known_line};
+use connection::{ANNOUNCED_KEPT, Runtime, connect, listen};
+pub use connection::{EVENTS_CHANNEL, is_url};
+use db::{Db, id, sql_id};
 use line_repo::PgRepo;
 
 mod accounts;
 mod appeal_rows;
 mod call_repo;
 mod carried;
+mod clients;
+mod connection;
 mod db;
 mod knowledge;
 mod line_admin;
@@ -101,25 +106,6 @@ fn heads_of(db: &Db) -> Result<HashMap<u64, u64>, StorageError> {
         .collect())
 }
 
-/// The runtime the connections' tasks run on (the callers block on their queries' futures
-/// wherever they are); shut down in the background when the storage is dropped, which may be
-/// inside another runtime.
-struct Runtime(Option<tokio::runtime::Runtime>);
-
-impl Drop for Runtime {
-    fn drop(&mut self) {
-        if let Some(rt) = self.0.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
-/// The channel PostgreSQL announces appended events on (migration 3's trigger): `LINE:SEQ`.
-pub const EVENTS_CHANNEL: &str = "linedesk_events";
-
-/// Announcements kept for a slow listener before it misses some (it then polls).
-const ANNOUNCED_KEPT: usize = 4096;
-
 pub struct PgStorage {
     inner: Mutex<Inner>,
     /// The announcements of appended events (LISTEN on a connection of its own).
@@ -132,73 +118,6 @@ pub struct PgStorage {
     remote_policy: Policy,
     // Dropped last: the connections' tasks run on it.
     _runtime: Runtime,
-}
-
-/// Whether `database` names a PostgreSQL database (`postgres://` or `postgresql://`).
-pub fn is_url(database: &str) -> bool {
-    database.starts_with("postgres://") || database.starts_with("postgresql://")
-}
-
-fn connect(
-    rt: &tokio::runtime::Runtime,
-    config: &tokio_postgres::Config,
-) -> Result<Db, StorageError> {
-    let config = config.clone();
-    let connected = futures_executor::block_on(
-        rt.spawn(async move { config.connect(tokio_postgres::NoTls).await }),
-    )
-    .map_err(|e| StorageError::Io(std::io::Error::other(e.to_string())))??;
-    let (client, connection) = connected;
-    rt.spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "the PostgreSQL connection ended");
-        }
-    });
-    Ok(Db::new(client))
-}
-
-/// `LINE:SEQ` of an announcement.
-fn announcement(payload: &str) -> Option<(u64, u64)> {
-    let (line, seq) = payload.split_once(':')?;
-    Some((line.parse().ok()?, seq.parse().ok()?))
-}
-
-/// A connection of its own that LISTENs on [`EVENTS_CHANNEL`] and forwards each announcement
-/// to `announced`; its client, which keeps it open.
-fn listen(
-    rt: &tokio::runtime::Runtime,
-    config: &tokio_postgres::Config,
-    announced: tokio::sync::broadcast::Sender<(u64, u64)>,
-) -> Result<tokio_postgres::Client, StorageError> {
-    let config = config.clone();
-    futures_executor::block_on(rt.spawn(async move {
-        let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
-        tokio::spawn(async move {
-            loop {
-                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                    Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
-                        if let Some(appended) = announcement(n.payload()) {
-                            // Nobody listening yet (no server): nothing to tell.
-                            let _ = announced.send(appended);
-                        }
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => {
-                        // The log's tail still polls: announcements stop, events do not.
-                        tracing::warn!(error = %e, "the PostgreSQL listening connection failed");
-                        return;
-                    }
-                    None => return,
-                }
-            }
-        });
-        client
-            .batch_execute(&format!("LISTEN {EVENTS_CHANNEL}"))
-            .await?;
-        Ok::<_, tokio_postgres::Error>(client)
-    }))
-    .map_err(|e| StorageError::Io(std::io::Error::other(e.to_string())))?
-    .map_err(StorageError::from)
 }
 
 impl PgStorage {
@@ -337,121 +256,6 @@ impl PgStorage {
         saw(heads, &events);
         Ok((value, events))
     }
-}
-
-const CLIENT_COLUMNS: &str = "name, connect_id, email, phone, company, inn, company_reg, \
-    its_contract, support_params, position, department, region, birth_date, vip, work_status, \
-    responsible, guest";
-
-fn client_row(r: &tokio_postgres::Row, at: usize) -> StoredClient {
-    let responsible: String = r.get(at + 15);
-    StoredClient {
-        name: r.get(at),
-        connect_id: r.get(at + 1),
-        email: r.get(at + 2),
-        phone: r.get(at + 3),
-        company: r.get(at + 4),
-        inn: r.get(at + 5),
-        company_reg: r.get(at + 6),
-        its_contract: r.get(at + 7),
-        support_params: r.get(at + 8),
-        position: r.get(at + 9),
-        department: r.get(at + 10),
-        region: r.get(at + 11),
-        birth_date: r.get(at + 12),
-        vip: r.get(at + 13),
-        work_status: r.get(at + 14),
-        responsible: serde_json::from_str(&responsible).unwrap_or_default(),
-        guest: r.get(at + 16),
-    }
-}
-
-/// Insert a client and announce them on the line's log, in the caller's transaction.
-/// `Ok(Err(()))`: a constraint refused the row (a 1C-Connect ID already on the line, or no
-/// such line); the row's savepoint is rolled back and the transaction goes on.
-fn insert_client(db: &Db, line: u64, c: &StoredClient) -> Result<Result<u64, ()>, StorageError> {
-    let responsible = serde_json::to_string(&c.responsible).unwrap_or_else(|_| "[]".into());
-    db.batch("SAVEPOINT client_row")?;
-    let inserted = db.one(
-        &format!(
-            "INSERT INTO clients (line_id, {CLIENT_COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18)
-             RETURNING id"
-        ),
-        &[
-            &sql_id(line),
-            &c.name,
-            &c.connect_id,
-            &c.email,
-            &c.phone,
-            &c.company,
-            &c.inn,
-            &c.company_reg,
-            &c.its_contract,
-            &c.support_params,
-            &c.position,
-            &c.department,
-            &c.region,
-            &c.birth_date,
-            &c.vip,
-            &c.work_status,
-            &responsible,
-            &c.guest,
-        ],
-    );
-    let client = match inserted {
-        Ok(row) => {
-            db.batch("RELEASE SAVEPOINT client_row")?;
-            id(row.get(0))
-        }
-        Err(e) if is_constraint(&e) => {
-            db.batch("ROLLBACK TO SAVEPOINT client_row")?;
-            return Ok(Err(()));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    line_repo::append(
-        db,
-        line,
-        &Event::ClientUpserted {
-            client,
-            profile: Box::new(c.clone()),
-        },
-        now_ms(),
-    )?;
-    Ok(Ok(client))
-}
-
-fn known_line(db: &Db, line: u64) -> Result<(), StorageError> {
-    db.opt("SELECT 1 FROM lines WHERE id = $1", &[&sql_id(line)])?
-        .map(|_| ())
-        .ok_or_else(|| StorageError::Invalid(format!("no line {line}")))
-}
-
-/// Events of `line` with `seq > after`, in order, at most `limit`.
-fn events_after(
-    db: &Db,
-    line: u64,
-    after: u64,
-    limit: u32,
-) -> Result<Vec<StoredEvent>, StorageError> {
-    db.rows(
-        "SELECT seq, at, body FROM events WHERE line_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        &[&sql_id(line), &sql_id(after), &i64::from(limit)],
-    )?
-    .iter()
-    .map(|r| {
-        let event = serde_json::from_str(r.get::<_, &str>(2))
-            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        Ok(StoredEvent {
-            line,
-            seq: id(r.get(0)),
-            at_ms: r.get(1),
-            event,
-        })
-    })
-    .collect()
 }
 
 impl Storage for PgStorage {
