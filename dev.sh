@@ -34,7 +34,10 @@ APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
   # D-Bus session (src-tauri/tests/call_notification.rs): the service, gdbus, dbus-monitor.
   notification-daemon libglib2.0-bin dbus-bin
   # WB-PESQ of speech under loss: a venv with numpy, scipy and pesq from PyPI (setup_pesq).
-  python3-venv python3-dev)
+  python3-venv python3-dev
+  # The line server on PostgreSQL: tests start a throwaway PostgreSQL 15 cluster of their own
+  # (initdb + pg_ctl in a temporary directory, crates/pgtest); no running service is used.
+  postgresql)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }

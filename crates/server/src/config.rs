@@ -3,6 +3,7 @@
 //! ```toml
 //! bind = "0.0.0.0:7700"          # default 127.0.0.1:7700
 //! data_dir = "/var/lib/linedesk" # required
+//! database = "postgres://linedesk@db.example.com/linedesk" # optional: PostgreSQL, not SQLite
 //! offline_grace_seconds = 60     # optional
 //! remote_password_hours = 12     # optional: how long a remote-session password stays valid
 //! [http]                         # optional: deadlines, caps and browser origins
@@ -53,6 +54,9 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:7700";
 pub struct ServerConfig {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://...`) to keep the line in instead of the data dir's
+    /// SQLite file.
+    pub database: Option<String>,
     /// Present when `[tls]` is: certificate and key are loaded and known to match.
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub offline_grace: Option<Duration>,
@@ -178,6 +182,7 @@ pub enum ConfigError {
 struct RawConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
+    database: Option<String>,
     tls: Option<RawTls>,
     offline_grace_seconds: Option<u64>,
     http: Option<RawHttp>,
@@ -260,6 +265,16 @@ impl ServerConfig {
                 reason: "must name a folder",
             });
         }
+        if let Some(database) = &raw.database
+            && !crate::postgres::is_url(database)
+        {
+            return Err(ConfigError::BadValue {
+                file: file.to_path_buf(),
+                key: "database",
+                value: "(not shown: it may hold a password)".into(),
+                reason: "must be a postgres:// URL",
+            });
+        }
         let offline_grace = match raw.offline_grace_seconds {
             None => None,
             Some(s) if s == 0 || s > MAX_GRACE_SECONDS => {
@@ -323,6 +338,7 @@ impl ServerConfig {
         Ok(ServerConfig {
             bind,
             data_dir: resolve(&data_dir),
+            database: raw.database,
             tls,
             offline_grace,
             http,
@@ -534,6 +550,25 @@ mod tests {
         assert_eq!(c.bind.to_string(), "[::1]:9000");
         assert_eq!(c.data_dir, PathBuf::from("/srv/l"));
         assert_eq!(c.offline_grace, Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn a_postgres_database_instead_of_the_data_dirs_sqlite() {
+        assert_eq!(parse("data_dir = \"d\"").expect("config").database, None);
+        let c = parse("data_dir = \"d\"\ndatabase = \"postgres://linedesk@db:5432/desk\"")
+            .expect("config");
+        assert_eq!(
+            c.database.as_deref(),
+            Some("postgres://linedesk@db:5432/desk")
+        );
+        let err = parse("data_dir = \"d\"\ndatabase = \"mysql://root:secret@db/desk\"")
+            .expect_err("not PostgreSQL");
+        let text = err.to_string();
+        assert!(text.contains("database"), "{text}");
+        assert!(
+            !text.contains("secret"),
+            "the URL's password is never shown: {text}"
+        );
     }
 
     #[test]

@@ -60,6 +60,7 @@ mod keepalive;
 pub mod knowledge;
 pub mod line_settings;
 pub mod log_tail;
+pub mod postgres;
 pub mod presence;
 mod rate_limit;
 pub mod remote_password;

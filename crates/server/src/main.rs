@@ -24,6 +24,9 @@
 //! linedesk-server line-settings --data-dir DIR --line ID --file settings.toml
 //! ```
 //!
+//! Instead of `--data-dir DIR` (SQLite, the default), every command takes
+//! `--database postgres://USER[:PASSWORD]@HOST[:PORT]/DB`: the line kept in PostgreSQL.
+//!
 //! The TOML files are described in `linedesk_server::sla_file`, `linedesk_server::knowledge`
 //! and `linedesk_server::line_settings`;
 //! each is checked whole first, and a file with any mistake changes nothing. A password can come
@@ -40,6 +43,7 @@ use linedesk_protocol::{MAX_LOGIN_CHARS, MAX_NAME_CHARS, check_chars};
 use linedesk_server::app::{Server, ServerOptions, now_ms, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::config::{DEFAULT_BIND, ServerConfig};
+use linedesk_server::postgres::{self, PgStorage};
 use linedesk_server::presence::OFFLINE_GRACE;
 use linedesk_server::session_limits::SessionLimits;
 use linedesk_server::sqlite::SqliteStorage;
@@ -245,15 +249,23 @@ enum Command {
 }
 
 #[derive(Args)]
+#[group(required = true, multiple = false)]
 struct DataDir {
-    /// The server's data directory (its database and blobs).
+    /// The server's data directory (its SQLite database and blobs).
     #[arg(long = "data-dir")]
-    dir: PathBuf,
+    dir: Option<PathBuf>,
+    /// A PostgreSQL database instead: postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
+    #[arg(long, value_parser = database)]
+    database: Option<String>,
 }
 
 impl DataDir {
-    fn open(&self) -> Result<SqliteStorage, String> {
-        open_storage(&self.dir)
+    fn open(&self) -> Result<Box<dyn Storage>, String> {
+        match (&self.database, &self.dir) {
+            (Some(url), _) => Ok(Box::new(open_database(url)?)),
+            (None, Some(dir)) => Ok(Box::new(open_storage(dir)?)),
+            (None, None) => Err("--data-dir or --database is required".into()),
+        }
     }
 }
 
@@ -273,11 +285,15 @@ impl Password {
 #[derive(Args)]
 struct ServeArgs {
     /// The config file (its keys: linedesk-server.example.toml).
-    #[arg(long, conflicts_with_all = ["data_dir", "bind", "max_connections_per_ip"])]
+    #[arg(long, conflicts_with_all = ["data_dir", "database", "bind", "max_connections_per_ip"])]
     config: Option<PathBuf>,
     /// The data directory, without a config file.
-    #[arg(long = "data-dir", required_unless_present = "config")]
+    #[arg(long = "data-dir", required_unless_present_any = ["config", "database"])]
     data_dir: Option<PathBuf>,
+    /// A PostgreSQL database instead of the data dir's SQLite file:
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
+    #[arg(long, value_parser = database, conflicts_with = "data_dir")]
+    database: Option<String>,
     /// The address to listen on.
     #[arg(long, value_parser = address)]
     bind: Option<SocketAddr>,
@@ -310,6 +326,30 @@ fn address(text: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("{text:?} is not an address like 127.0.0.1:7700"))
 }
 
+fn database(text: &str) -> Result<String, String> {
+    if postgres::is_url(text) {
+        Ok(text.to_string())
+    } else {
+        Err("not a postgres:// URL".into())
+    }
+}
+
+/// The URL without its password, for messages.
+fn shown(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user = &url[scheme + 3..at];
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn open_database(url: &str) -> Result<PgStorage, String> {
+    PgStorage::open(url).map_err(|e| format!("cannot open the database {}: {e}", shown(url)))
+}
+
 fn open_storage(dir: &Path) -> Result<SqliteStorage, String> {
     SqliteStorage::open(&dir.join("server.db"))
         .map_err(|e| format!("cannot open the data dir {}: {e}", dir.display()))
@@ -328,9 +368,15 @@ fn serve_config(args: ServeArgs) -> Result<ServerConfig, String> {
         Some(bind) => bind,
         None => address(DEFAULT_BIND)?,
     };
+    let (data_dir, database) = match (args.data_dir, args.database) {
+        (_, Some(url)) => (PathBuf::new(), Some(url)),
+        (Some(dir), None) => (dir, None),
+        (None, None) => return Err("--data-dir, --database or --config is required".into()),
+    };
     Ok(ServerConfig {
         bind,
-        data_dir: args.data_dir.ok_or("--data-dir or --config is required")?,
+        data_dir,
+        database,
         tls: None,
         offline_grace: None,
         http,
@@ -343,8 +389,14 @@ fn serve_config(args: ServeArgs) -> Result<ServerConfig, String> {
 }
 
 fn run_server(config: ServerConfig) -> Result<(), String> {
-    let storage =
-        open_storage(&config.data_dir)?.with_remote_password_ttl(config.remote_password_ttl);
+    let storage: Arc<dyn Storage> = match &config.database {
+        Some(url) => {
+            Arc::new(open_database(url)?.with_remote_password_ttl(config.remote_password_ttl))
+        }
+        None => Arc::new(
+            open_storage(&config.data_dir)?.with_remote_password_ttl(config.remote_password_ttl),
+        ),
+    };
     let known = storage.lines().map_err(|e| e.to_string())?;
     if let Some(line) = config
         .widget
@@ -366,7 +418,7 @@ fn run_server(config: ServerConfig) -> Result<(), String> {
             .map_err(|e| format!("cannot bind {bind}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let server = Server::with_options(
-            Arc::new(storage),
+            storage,
             config.offline_grace.unwrap_or(OFFLINE_GRACE),
             ServerOptions {
                 http: config.http,
@@ -574,8 +626,8 @@ fn run(command: Command) -> Result<(), String> {
             let s = data.open()?;
             let bytes = std::fs::read(&file)
                 .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
-            let report =
-                linedesk_server::import::import(&s, line, &bytes).map_err(|e| e.to_string())?;
+            let report = linedesk_server::import::import(s.as_ref(), line, &bytes)
+                .map_err(|e| e.to_string())?;
             println!("imported {}, rejected {}", report.imported, report.rejected);
             for p in &report.problems {
                 let column = if p.column.is_empty() {
@@ -594,7 +646,9 @@ fn run(command: Command) -> Result<(), String> {
                 hash_password(p)
                     .map_err(|e| linedesk_server::storage::StorageError::Invalid(e.to_string()))
             };
-            match linedesk_server::demo::seed_if_empty(&s, now_ms(), &hash, &cheap).map_err(e)? {
+            match linedesk_server::demo::seed_if_empty(s.as_ref(), now_ms(), &hash, &cheap)
+                .map_err(e)?
+            {
                 Some(ids) => println!(
                     "seeded the demo lines {:?}; specialist {:?}; clients client-1.. with password {:?}",
                     ids.lines,
@@ -607,7 +661,7 @@ fn run(command: Command) -> Result<(), String> {
         }
         Command::SlaLevels { data, line, file } => {
             let s = data.open()?;
-            let levels = linedesk_server::sla_file::load_levels(&s, line, &file)
+            let levels = linedesk_server::sla_file::load_levels(s.as_ref(), line, &file)
                 .map_err(|e| e.to_string())?;
             let names: Vec<&str> = levels
                 .set
@@ -628,14 +682,14 @@ fn run(command: Command) -> Result<(), String> {
         }
         Command::QuickReplies { data, line, file } => {
             let s = data.open()?;
-            let n = linedesk_server::knowledge::load_quick_replies(&s, line, &file)
+            let n = linedesk_server::knowledge::load_quick_replies(s.as_ref(), line, &file)
                 .map_err(|e| e.to_string())?;
             println!("quick replies: {n}");
             Ok(())
         }
         Command::LineSettings { data, line, file } => {
             let s = data.open()?;
-            let set = linedesk_server::line_settings::load_line_settings(&s, line, &file)
+            let set = linedesk_server::line_settings::load_line_settings(s.as_ref(), line, &file)
                 .map_err(|e| e.to_string())?;
             println!(
                 "auto-finish minutes: {}; closing phrases: {}",
@@ -646,8 +700,8 @@ fn run(command: Command) -> Result<(), String> {
         }
         Command::KbImport { data, line, file } => {
             let s = data.open()?;
-            let n =
-                linedesk_server::knowledge::load_kb(&s, line, &file).map_err(|e| e.to_string())?;
+            let n = linedesk_server::knowledge::load_kb(s.as_ref(), line, &file)
+                .map_err(|e| e.to_string())?;
             println!("articles: {n}");
             Ok(())
         }

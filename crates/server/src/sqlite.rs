@@ -32,14 +32,14 @@ use linedesk_line::remote_password::Reservation;
 use linedesk_line::tickets::DEFAULT_TICKET_QUEUE;
 
 mod account_admin;
-mod accounts;
+pub(crate) mod accounts;
 mod appeal_type_repo;
 pub(crate) mod batch;
 mod blobs;
 pub(crate) mod call_repo;
 mod carried;
 mod closing_repo;
-mod file_repo;
+pub(crate) mod file_repo;
 mod guest_repo;
 mod kb_draft_repo;
 mod knowledge;
@@ -49,9 +49,9 @@ pub mod migrations;
 mod reader;
 pub(crate) mod remote_repo;
 mod report_people;
-mod reports;
+pub(crate) mod reports;
 mod sla_repo;
-mod ticket_repo;
+pub(crate) mod ticket_repo;
 
 impl From<rusqlite::Error> for StorageError {
     fn from(err: rusqlite::Error) -> StorageError {

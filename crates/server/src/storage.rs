@@ -304,6 +304,12 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Vec<StoredEvent>, StorageError>;
     /// The last sequence number of every line's log, as (line, seq).
     fn line_heads(&self) -> Result<Vec<(u64, u64)>, StorageError>;
+    /// Where the backend announces the events any process appends, as (line, seq) once
+    /// committed (PostgreSQL's LISTEN/NOTIFY): a hint for the log's tail to read them now rather
+    /// than at its next poll. `None` (the default, SQLite) when the backend has no such news.
+    fn appended(&self) -> Option<tokio::sync::broadcast::Receiver<(u64, u64)>> {
+        None
+    }
     /// T2: a new ticket queue of a line; returns its id.
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError>;
     /// T2: rename queue `queue` of `line` (`TicketQueueNamed` again); `false`: no such queue.

@@ -1,6 +1,7 @@
 //! The backend contract: what any `Storage` backend must do, written against the trait and a
-//! constructor (open a database at a path), so a second backend (PostgreSQL) runs the same
-//! cases. Run here for SQLite.
+//! constructor (open a database at a path), so every backend runs the same cases: SQLite (a
+//! file at the path) and PostgreSQL (a database of a throwaway cluster, named after the path;
+//! the cases it does not pass yet are listed in [`PG_NOT_YET`] with the family they wait for).
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -12,20 +13,29 @@ use linedesk_protocol::{
     Action, CallEndReason, CallQuality, Event, GuestSignIn, RemoteEndReason, RemoteMode,
 };
 use linedesk_server::auth::hash_password;
+use linedesk_server::postgres::PgStorage;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::{
     Applied, CallStage, KbArticle, RecordingSaved, RemoteStage, Storage, StorageError, StoredEvent,
     Subject,
 };
 
+#[path = "contract/call_consult.rs"]
+mod call_consult;
 #[path = "contract/call_transfer.rs"]
 mod call_transfer;
+#[path = "contract/line_admin.rs"]
+mod line_admin;
+#[path = "contract/reports.rs"]
+mod reports;
 #[path = "contract/sla.rs"]
 mod sla;
 #[path = "contract/team.rs"]
 mod team;
 #[path = "contract/unanswered.rs"]
 mod unanswered;
+#[path = "contract/waiting.rs"]
+mod waiting;
 
 /// Monday 2026-11-23 10:00 UTC (13:00 in Moscow).
 const NOW: i64 = 1_795_428_000_000;
@@ -74,9 +84,9 @@ type Open<'a, S> = &'a dyn Fn(&Path) -> S;
 /// One case of the contract, by name.
 type Case<S> = (&'static str, fn(Open<'_, S>));
 
-/// Every case of the contract against backends that `open` makes at a path.
-fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
-    let cases: &[Case<S>] = &[
+/// Every case of the contract, in order.
+fn cases<S: Storage>() -> Vec<Case<S>> {
+    vec![
         ("once per key", once_per_key),
         ("a refused action leaves nothing", refused_leaves_nothing),
         ("sequence numbers per line", sequence_per_line),
@@ -95,8 +105,35 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
             unanswered::unanswered_ends_once_at_its_time,
         ),
         ("blind call transfer", call_transfer::blind_transfer),
-    ];
-    for (name, case) in cases {
+        (
+            "consultative call transfer",
+            call_consult::consultative_transfer,
+        ),
+        (
+            "waiting moves the deadline",
+            waiting::waiting_moves_the_deadline,
+        ),
+        ("line administration", line_admin::line_administration),
+        (
+            "reports sum what happened",
+            reports::reports_sum_what_happened,
+        ),
+    ]
+}
+
+/// The cases the PostgreSQL backend does not pass yet, with the family they wait for (its
+/// methods answer `postgres.not_yet`): none today. A new case that cannot pass on PostgreSQL at
+/// once is listed here, with its family, until it does.
+const PG_NOT_YET: &[(&str, &str)] = &[];
+
+/// The cases of the contract (all but those `skip` names) against backends that `open` makes
+/// at a path.
+fn contract<S: Storage>(open: impl Fn(&Path) -> S, skip: &[(&str, &str)]) {
+    for (name, case) in cases::<S>() {
+        if skip.iter().any(|(skipped, _)| *skipped == name) {
+            eprintln!("contract: {name}: not yet on this backend");
+            continue;
+        }
         eprintln!("contract: {name}");
         case(&open);
     }
@@ -797,5 +834,35 @@ fn guests_and_kb_help<S: Storage>(open: Open<'_, S>) {
 
 #[test]
 fn sqlite_keeps_the_backend_contract() {
-    contract(|path| SqliteStorage::open(path).expect("open"));
+    contract(|path| SqliteStorage::open(path).expect("open"), &[]);
+}
+
+/// The same cases on PostgreSQL 15: a throwaway cluster (`linedesk-pgtest`: initdb and pg_ctl
+/// in a temporary directory), a database per path the case opens, so a reopen (`durable`)
+/// finds the same one.
+#[test]
+fn postgres_keeps_the_backend_contract() {
+    let cluster = linedesk_pgtest::Cluster::start().expect("a throwaway PostgreSQL cluster");
+    contract(
+        |path| {
+            let name = format!("c{}", linedesk_schema::checksum(&path.to_string_lossy()))
+                .chars()
+                .take(24)
+                .collect::<String>();
+            let url = cluster.database(&name).expect("database");
+            PgStorage::open(&url).expect("open")
+        },
+        PG_NOT_YET,
+    );
+}
+
+#[test]
+fn every_case_not_yet_on_postgres_is_a_case() {
+    let names: Vec<&str> = cases::<SqliteStorage>().iter().map(|(n, _)| *n).collect();
+    for (name, family) in PG_NOT_YET {
+        assert!(
+            names.contains(name),
+            "{name:?} ({family}) is no case of the contract"
+        );
+    }
 }

@@ -9,7 +9,7 @@ use crate::storage::{Account, LineInfo, Revocation, Revoked, StorageError, Subje
 /// Revocations older than this are dropped from the log: every live server has read them.
 const REVOCATION_MEMORY_MS: i64 = 24 * 60 * 60 * 1000;
 
-pub(super) fn role_code(role: Role) -> &'static str {
+pub(crate) fn role_code(role: Role) -> &'static str {
     match role {
         Role::Specialist => "specialist",
         Role::Client => "client",
@@ -17,7 +17,7 @@ pub(super) fn role_code(role: Role) -> &'static str {
     }
 }
 
-pub(super) fn subject_of(role: &str, subject: i64) -> Subject {
+pub(crate) fn subject_of(role: &str, subject: i64) -> Subject {
     match role {
         "client" => Subject::client(id(subject)),
         "admin" => Subject::admin(id(subject)),

@@ -66,7 +66,7 @@ impl RecordingFiles {
     }
 }
 
-fn stage_of(code: &str) -> Result<CallStage, RepoError> {
+pub(crate) fn stage_of(code: &str) -> Result<CallStage, RepoError> {
     match code {
         "ringing" => Ok(CallStage::Ringing),
         "connected" => Ok(CallStage::Connected),
@@ -75,7 +75,7 @@ fn stage_of(code: &str) -> Result<CallStage, RepoError> {
     }
 }
 
-fn party_code(role: Role) -> &'static str {
+pub(crate) fn party_code(role: Role) -> &'static str {
     match role {
         Role::Client => "client",
         _ => "specialist",

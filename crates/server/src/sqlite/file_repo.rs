@@ -11,7 +11,7 @@ use super::{id, sql_id};
 use crate::storage::{StorageError, StoredFile};
 
 /// Who uploaded, as the `files.uploader` column spells it (keys are per uploader).
-fn uploader(owner: KeyOwner) -> String {
+pub(crate) fn uploader(owner: KeyOwner) -> String {
     match owner {
         KeyOwner::Client(c) => format!("client:{c}"),
         KeyOwner::Specialist(s) => format!("specialist:{s}"),

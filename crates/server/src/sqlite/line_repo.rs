@@ -64,7 +64,7 @@ pub(crate) fn run<T>(f: impl FnOnce() -> rusqlite::Result<T>) -> Result<T, RepoE
     f().map_err(db)
 }
 
-fn key_owner(owner: KeyOwner) -> i64 {
+pub(crate) fn key_owner(owner: KeyOwner) -> i64 {
     // Keys are per actor; clients' ids live in another table, so their keys are negated.
     match owner {
         KeyOwner::Specialist(s) => sql_id(s),
@@ -79,7 +79,7 @@ pub(crate) fn tier_code(tier: SupportTier) -> &'static str {
     }
 }
 
-fn tier_of(code: &str) -> SupportTier {
+pub(crate) fn tier_of(code: &str) -> SupportTier {
     if code == "second" {
         SupportTier::Second
     } else {
@@ -87,7 +87,7 @@ fn tier_of(code: &str) -> SupportTier {
     }
 }
 
-fn channel_of(code: &str) -> AppealChannel {
+pub(crate) fn channel_of(code: &str) -> AppealChannel {
     match code {
         "call" => AppealChannel::Call,
         "remote" => AppealChannel::Remote,
@@ -97,7 +97,7 @@ fn channel_of(code: &str) -> AppealChannel {
     }
 }
 
-fn stage_code(stage: AppealStage) -> &'static str {
+pub(crate) fn stage_code(stage: AppealStage) -> &'static str {
     match stage {
         AppealStage::Queued => "queued",
         AppealStage::Assigned => "assigned",
@@ -105,7 +105,7 @@ fn stage_code(stage: AppealStage) -> &'static str {
     }
 }
 
-fn stage_of(code: &str) -> AppealStage {
+pub(crate) fn stage_of(code: &str) -> AppealStage {
     match code {
         "assigned" => AppealStage::Assigned,
         "finished" => AppealStage::Finished,

@@ -12,14 +12,14 @@ use super::line_repo::{SqliteRepo, run};
 use super::{id, sql_id};
 use crate::storage::StorageError;
 
-fn mode_code(mode: RemoteMode) -> &'static str {
+pub(crate) fn mode_code(mode: RemoteMode) -> &'static str {
     match mode {
         RemoteMode::ByRequest => "by_request",
         RemoteMode::ByPassword => "by_password",
     }
 }
 
-fn mode_of(code: &str) -> Result<RemoteMode, RepoError> {
+pub(crate) fn mode_of(code: &str) -> Result<RemoteMode, RepoError> {
     match code {
         "by_request" => Ok(RemoteMode::ByRequest),
         "by_password" => Ok(RemoteMode::ByPassword),
@@ -27,7 +27,7 @@ fn mode_of(code: &str) -> Result<RemoteMode, RepoError> {
     }
 }
 
-fn stage_of(code: &str) -> Result<RemoteStage, RepoError> {
+pub(crate) fn stage_of(code: &str) -> Result<RemoteStage, RepoError> {
     match code {
         "requested" => Ok(RemoteStage::Requested),
         "started" => Ok(RemoteStage::Started),
@@ -73,7 +73,7 @@ pub(crate) fn load(conn: &Connection, session: u64) -> Result<Option<RemoteRecor
     .transpose()
 }
 
-fn code_of<T: serde::Serialize>(value: T) -> String {
+pub(crate) fn code_of<T: serde::Serialize>(value: T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

@@ -33,7 +33,7 @@ pub(super) fn count(v: i64) -> u32 {
 
 /// The outcome columns of `appeal_sla` (migration 20).
 #[derive(Debug, Default, Clone, Copy)]
-pub(super) struct OutcomeColumns {
+pub(crate) struct OutcomeColumns {
     pub reaction_work_ms: Option<i64>,
     pub reaction_met: Option<bool>,
     pub resolution_work_ms: Option<i64>,
@@ -41,7 +41,7 @@ pub(super) struct OutcomeColumns {
 }
 
 /// The outcome columns of a timer being saved (see `SlaRepo::put_sla_timer`).
-pub(super) fn outcome_columns(t: &SlaTimer) -> Result<OutcomeColumns, RepoError> {
+pub(crate) fn outcome_columns(t: &SlaTimer) -> Result<OutcomeColumns, RepoError> {
     let o = linedesk_line::sla_outcome(t).map_err(|e| RepoError::new("sla", e.to_string()))?;
     Ok(OutcomeColumns {
         reaction_work_ms: o.reaction_work.map(|d| d.num_milliseconds()),

@@ -11,7 +11,7 @@ use super::line_repo::{SqliteRepo, run};
 use super::{append_event, id, sql_id};
 use crate::storage::StorageError;
 
-fn state_code(state: TicketState) -> &'static str {
+pub(crate) fn state_code(state: TicketState) -> &'static str {
     match state {
         TicketState::Open => "open",
         TicketState::OpenDispatch => "open_dispatch",
