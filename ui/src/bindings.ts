@@ -157,7 +157,7 @@ export const commands = {
 	/**  A2: take the client's appeal from the line's queue. */
 	takeAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("take_appeal", { lineId, clientId })),
 	/**  A3: the other specialists of the line, for the transfer dialog. */
-	listColleagues: (lineId: number) => typedError<Colleague[], CommandError_Serialize>(__TAURI_INVOKE("list_colleagues", { lineId })),
+	listColleagues: (lineId: number) => typedError<Colleague_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_colleagues", { lineId })),
 	/**  C8: the line's quick replies holding every word of `query` (all when empty). */
 	quickReplies: (lineId: number, query: string) => typedError<QuickReply[], CommandError_Serialize>(__TAURI_INVOKE("quick_replies", { lineId, query })),
 	/**  C8: knowledge-base articles that may answer a client's message. */
@@ -294,6 +294,16 @@ export const commands = {
 	 *  copy's path.
 	 */
 	saveRecordingCopy: (callId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("save_recording_copy", { callId })),
+	/**  The client's groups on the line, with their members and messages. */
+	clientGroups: (lineId: number, clientId: number) => typedError<GroupView_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("client_groups", { lineId, clientId })),
+	/**  Make a group with the client and colleagues `members` of the line. */
+	createGroup: (lineId: number, clientId: number, title: string, members: number[]) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("create_group", { lineId, clientId, title, members })),
+	/**  Bring colleague `specialist_id` into the group. */
+	addGroupMember: (groupId: number, specialistId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("add_group_member", { groupId, specialistId })),
+	/**  Take `specialist_id` out of the group (oneself: leave it). */
+	removeGroupMember: (groupId: number, specialistId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remove_group_member", { groupId, specialistId })),
+	/**  Write in the group. */
+	sendGroupMessage: (groupId: number, text: string) => typedError<number, CommandError_Serialize>(__TAURI_INVOKE("send_group_message", { groupId, text })),
 };
 
 /* Types */
@@ -1156,11 +1166,7 @@ export type ClientRow_Serialize = {
 };
 
 /**  A specialist serving a line, as the transfer dialog lists them. */
-export type Colleague = {
-	id: number,
-	name: string,
-	presence: PresenceStatus,
-};
+export type Colleague = Colleague_Serialize | Colleague_Deserialize;
 
 /**  The client's open appeal a colleague holds. */
 export type ColleagueHold = ColleagueHold_Serialize | ColleagueHold_Deserialize;
@@ -1179,6 +1185,28 @@ export type ColleagueHold_Serialize = {
 	holder: number,
 	/**  The colleague's name as the line announced it (`None`: not announced yet). */
 	name: string | null,
+};
+
+/**  A specialist serving a line, as the transfer dialog lists them. */
+export type Colleague_Deserialize = {
+	id: number,
+	name: string,
+	presence: PresenceStatus,
+	/**  W1: as their profile says ("" when not given). */
+	position: string,
+	/**  W1: their avatar as a `data:` URL of a checked image, once fetched. */
+	avatar?: string | null,
+};
+
+/**  A specialist serving a line, as the transfer dialog lists them. */
+export type Colleague_Serialize = {
+	id: number,
+	name: string,
+	presence: PresenceStatus,
+	/**  W1: as their profile says ("" when not given). */
+	position: string,
+	/**  W1: their avatar as a `data:` URL of a checked image, once fetched. */
+	avatar: string | null,
 };
 
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;
@@ -1352,6 +1380,60 @@ export type FrameTile = {
 	w: number,
 	h: number,
 	png: string,
+};
+
+export type GroupMemberView = {
+	specialist: number,
+	name: string,
+};
+
+export type GroupMessageView = GroupMessageView_Serialize | GroupMessageView_Deserialize;
+
+export type GroupMessageView_Deserialize = {
+	id: number,
+	/**  `None`: the client wrote it. */
+	fromSpecialist?: number | null,
+	text: string,
+	sentAt: number,
+	/**  Not yet acknowledged by the line server. */
+	pending: boolean,
+};
+
+export type GroupMessageView_Serialize = {
+	id: number,
+	/**  `None`: the client wrote it. */
+	fromSpecialist: number | null,
+	text: string,
+	sentAt: number,
+	/**  Not yet acknowledged by the line server. */
+	pending: boolean,
+};
+
+/**  A group of the client, with its members and its messages in order. */
+export type GroupView = GroupView_Serialize | GroupView_Deserialize;
+
+/**  A group of the client, with its members and its messages in order. */
+export type GroupView_Deserialize = {
+	id: number,
+	title: string,
+	createdBy: number,
+	createdAt: number,
+	members: GroupMemberView[],
+	/**  This app's specialist is a member (may write, add and remove). */
+	mine: boolean,
+	messages: GroupMessageView_Deserialize[],
+};
+
+/**  A group of the client, with its members and its messages in order. */
+export type GroupView_Serialize = {
+	id: number,
+	title: string,
+	createdBy: number,
+	createdAt: number,
+	members: GroupMemberView[],
+	/**  This app's specialist is a member (may write, add and remove). */
+	mine: boolean,
+	messages: GroupMessageView_Serialize[],
 };
 
 /**  What the headset indicator shows. */

@@ -40,12 +40,14 @@ pub(crate) mod call_repo;
 mod carried;
 mod closing_repo;
 mod file_repo;
+mod group_repo;
 mod guest_repo;
 mod kb_draft_repo;
 mod knowledge;
 mod line_admin;
 pub(crate) mod line_repo;
 pub mod migrations;
+mod profile_repo;
 mod reader;
 pub(crate) mod remote_repo;
 mod report_people;
@@ -922,6 +924,33 @@ impl Storage for SqliteStorage {
 
     fn file(&self, file: u64) -> Result<Option<crate::storage::StoredFile>, StorageError> {
         file_repo::load(&self.inner().conn, file)
+    }
+
+    fn set_avatar(
+        &self,
+        actor: Subject,
+        bytes: Option<&[u8]>,
+        now_ms: i64,
+    ) -> Result<Vec<StoredEvent>, StorageError> {
+        let mut inner = self.inner();
+        let ((), events) = batch::in_work(&mut inner, now_ms, |w| {
+            Ok(linedesk_line::profile::set_avatar(w, actor, bytes)?)
+        })?;
+        Ok(events)
+    }
+
+    fn specialist_profile(
+        &self,
+        specialist: u64,
+    ) -> Result<Option<linedesk_line::profile::SpecialistProfile>, StorageError> {
+        Ok(profile_repo::profile(&self.inner().conn, specialist)?)
+    }
+
+    fn specialist_avatar(
+        &self,
+        specialist: u64,
+    ) -> Result<Option<(Vec<u8>, linedesk_line::profile::ImageType)>, StorageError> {
+        Ok(profile_repo::avatar(&self.inner().conn, specialist)?)
     }
 
     fn save_kb_draft(

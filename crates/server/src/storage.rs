@@ -375,6 +375,24 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError>;
     /// A file by id with its bytes; `None` for no such file.
     fn file(&self, file: u64) -> Result<Option<StoredFile>, StorageError>;
+    /// W1: the specialist's avatar (`None`: remove it), checked by the line's rules, then
+    /// `SpecialistProfiled` on every line they serve.
+    fn set_avatar(
+        &self,
+        actor: Subject,
+        bytes: Option<&[u8]>,
+        now_ms: i64,
+    ) -> Result<Vec<StoredEvent>, StorageError>;
+    /// W1: a specialist's name, position and avatar version; `None`: no such specialist.
+    fn specialist_profile(
+        &self,
+        specialist: u64,
+    ) -> Result<Option<linedesk_line::profile::SpecialistProfile>, StorageError>;
+    /// W1: a specialist's avatar with its type; `None`: none set.
+    fn specialist_avatar(
+        &self,
+        specialist: u64,
+    ) -> Result<Option<(Vec<u8>, linedesk_line::profile::ImageType)>, StorageError>;
     /// C8: a specialist's reply kept as a draft KB article of a line they serve; its id.
     fn save_kb_draft(
         &self,

@@ -122,6 +122,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0027_history_search_yo",
         sql: include_str!("../../../migrations/0027_history_search_yo.sql"),
     },
+    Migration {
+        version: 28,
+        name: "0028_groups",
+        sql: include_str!("../../../migrations/0028_groups.sql"),
+    },
+    Migration {
+        version: 29,
+        name: "0029_colleague_profile",
+        sql: include_str!("../../../migrations/0029_colleague_profile.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {
