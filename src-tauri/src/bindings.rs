@@ -142,6 +142,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::groups::add_group_member,
             crate::groups::remove_group_member,
             crate::groups::send_group_message,
+            crate::line_admin_clients::admin_set_dispute_line,
         ])
 }
 

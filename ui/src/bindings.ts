@@ -232,11 +232,11 @@ export const commands = {
 	 */
 	adminSaveClient: (line: number, client: number | null, card: ClientProfile_Deserialize) => typedError<AdminClient_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_save_client", { line, client, card })),
 	/**  T2: `line`'s ticket queues, the default one first. */
-	adminQueues: (line: number) => typedError<AdminQueue[], CommandError_Serialize>(__TAURI_INVOKE("admin_queues", { line })),
+	adminQueues: (line: number) => typedError<AdminQueue_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("admin_queues", { line })),
 	/**  T2: a new ticket queue of `line`; a refusal names the field and the rule. */
-	adminAddQueue: (line: number, name: string) => typedError<AdminQueue, CommandError_Serialize>(__TAURI_INVOKE("admin_add_queue", { line, name })),
+	adminAddQueue: (line: number, name: string) => typedError<AdminQueue_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_add_queue", { line, name })),
 	/**  T2: queue `queue` of `line` renamed; a refusal names the field and the rule. */
-	adminRenameQueue: (line: number, queue: number, name: string) => typedError<AdminQueue, CommandError_Serialize>(__TAURI_INVOKE("admin_rename_queue", { line, queue, name })),
+	adminRenameQueue: (line: number, queue: number, name: string) => typedError<AdminQueue_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_rename_queue", { line, queue, name })),
 	/**  A2 and the roles of each specialist of `line`. */
 	adminTeam: (line: number) => typedError<TeamMember[], CommandError_Serialize>(__TAURI_INVOKE("admin_team", { line })),
 	/**  Set a specialist's priority, limit and roles on `line`; a refusal names the field and rule. */
@@ -304,6 +304,11 @@ export const commands = {
 	removeGroupMember: (groupId: number, specialistId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remove_group_member", { groupId, specialistId })),
 	/**  Write in the group. */
 	sendGroupMessage: (groupId: number, text: string) => typedError<number, CommandError_Serialize>(__TAURI_INVOKE("send_group_message", { groupId, text })),
+	/**
+	 *  T4 (seed 004): disputes of queue `queue`'s closed tickets go to line `dispute_line` (none:
+	 *  nowhere).
+	 */
+	adminSetDisputeLine: (line: number, queue: number, disputeLine: number | null) => typedError<AdminQueue_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_set_dispute_line", { line, queue, disputeLine })),
 };
 
 /* Types */
@@ -357,9 +362,28 @@ export type AdminLine = {
  *  A ticket queue of the line (T2), as its admin lists and adds them
  *  (`GET`/`POST /api/lines/{line}/admin/queues`).
  */
-export type AdminQueue = {
+export type AdminQueue = AdminQueue_Serialize | AdminQueue_Deserialize;
+
+/**
+ *  A ticket queue of the line (T2), as its admin lists and adds them
+ *  (`GET`/`POST /api/lines/{line}/admin/queues`).
+ */
+export type AdminQueue_Deserialize = {
 	id: number,
 	name: string,
+	/**  T4 (seed 004): the line a dispute of this queue's closed tickets goes to (none: not set). */
+	dispute_line?: number | null,
+};
+
+/**
+ *  A ticket queue of the line (T2), as its admin lists and adds them
+ *  (`GET`/`POST /api/lines/{line}/admin/queues`).
+ */
+export type AdminQueue_Serialize = {
+	id: number,
+	name: string,
+	/**  T4 (seed 004): the line a dispute of this queue's closed tickets goes to (none: not set). */
+	dispute_line: number | null,
 };
 
 export type AppInfo = {
@@ -2532,13 +2556,20 @@ export type TicketAction =
 /**  T3: keep it in the folder only (no queue works on it). */
 { kind: "save" } | { kind: "dispatch"; queue: number } | { kind: "take" } | { kind: "reject"; reason: string } | { kind: "forward"; queue: number } | { kind: "comment"; text: string } | { kind: "repeat"; comment: string; client_insists: boolean } | { kind: "close" } | 
 /**  T4: a returned ticket fixed by closing it and registering a new one. */
-{ kind: "close_and_recreate"; subject: string; text: string };
+{ kind: "close_and_recreate"; subject: string; text: string } | 
+/**
+ *  T4 (seed 004): the client disputes a closed ticket: their appeal goes to the line the
+ *  ticket's queue names.
+ */
+{ kind: "dispute"; reason: string };
 
 /**
  *  T2-T5: what a specialist can do with a ticket, as the ticket panel's buttons. `Recreate` is
  *  "close and create a new one" (T4).
  */
-export type TicketCommand = "dispatch" | "save" | "take" | "reject" | "forward" | "comment" | "repeat" | "close" | "recreate";
+export type TicketCommand = "dispatch" | "save" | "take" | "reject" | "forward" | "comment" | "repeat" | "close" | "recreate" | 
+/**  T4 (seed 004): the client disagrees with a closed ticket's decision. */
+"dispute";
 
 /**  T4: one entry of a ticket's action history. */
 export type TicketHistoryRow = TicketHistoryRow_Serialize | TicketHistoryRow_Deserialize;

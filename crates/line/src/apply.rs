@@ -149,6 +149,9 @@ pub fn apply_gated<R: Repo>(
         }
         Action::GroupMessage { group, text } => groups::post(w, actor, key, *group, text)?,
         Action::SetProfile { name, position } => crate::profile::set(w, actor, name, position)?,
+        Action::DisputeTicket { ticket, reason } => {
+            tickets::dispute::dispute(w, actor, *ticket, reason)?
+        }
     }
     Ok(Step::Done)
 }

@@ -401,6 +401,14 @@ pub enum Action {
         name: String,
         position: String,
     },
+    /// T4 (seed 004): the client disagrees with the decision of closed `ticket`: the client's
+    /// appeal (the open one, or a new one of this specialist's, A1) goes to the line the
+    /// ticket's queue names for disputes, as an A3 transfer to another line (the conversation
+    /// carried, the reason with the ticket's number for the specialists only).
+    DisputeTicket {
+        ticket: u64,
+        reason: String,
+    },
 }
 
 /// W1: a specialist of a line as a client of it sees them

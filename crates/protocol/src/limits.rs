@@ -230,6 +230,9 @@ impl Action {
             }
             Action::GroupMessage { text, .. } => check_chars("text", text, MAX_MESSAGE_CHARS),
             Action::AddGroupMember { .. } | Action::RemoveGroupMember { .. } => Ok(()),
+            Action::DisputeTicket { reason, .. } => {
+                check_chars("reason", reason, MAX_TRANSFER_REASON_CHARS)
+            }
             Action::SetProfile { name, position } => {
                 check_chars("name", name, MAX_NAME_CHARS)?;
                 check_chars("position", position, MAX_NAME_CHARS)

@@ -201,12 +201,16 @@ fn maximal_actions() -> Vec<Action> {
             name: worst(MAX_NAME_CHARS),
             position: worst(MAX_NAME_CHARS),
         },
+        Action::DisputeTicket {
+            ticket: ID,
+            reason: worst(MAX_TRANSFER_REASON_CHARS),
+        },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 40;
+const ACTION_VARIANTS: usize = 41;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -250,6 +254,7 @@ fn action_variant(action: &Action) -> usize {
         Action::RemoveGroupMember { .. } => 37,
         Action::GroupMessage { .. } => 38,
         Action::SetProfile { .. } => 39,
+        Action::DisputeTicket { .. } => 40,
     }
 }
 

@@ -855,6 +855,31 @@ impl Storage for SqliteStorage {
         Ok(renamed)
     }
 
+    fn set_queue_dispute_line(
+        &self,
+        line: u64,
+        queue: u64,
+        dispute: Option<u64>,
+    ) -> Result<bool, StorageError> {
+        let known: Vec<u64> = self.lines()?.into_iter().map(|l| l.id).collect();
+        let dispute = linedesk_line::tickets::check_dispute_line(line, dispute, &known)?;
+        let inner = self.inner();
+        let changed = inner.conn.execute(
+            "UPDATE ticket_queues SET dispute_line = ?3 WHERE id = ?2 AND line_id = ?1",
+            rusqlite::params![sql_id(line), sql_id(queue), dispute.map(sql_id)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn queue_dispute_line(&self, queue: u64) -> Result<Option<u64>, StorageError> {
+        let mut repo = SqliteRepo {
+            tx: &self.inner().conn,
+        };
+        Ok(linedesk_line::TicketRepo::queue_dispute_line(
+            &mut repo, queue,
+        )?)
+    }
+
     fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError> {
         ticket_repo::queues(&self.inner().conn, line)
     }

@@ -309,6 +309,16 @@ pub trait Storage: Send + Sync + 'static {
     /// T2: rename queue `queue` of `line` (`TicketQueueNamed` again); `false`: no such queue.
     /// A name another queue of the line has: `Exists`.
     fn rename_ticket_queue(&self, line: u64, queue: u64, name: &str) -> Result<bool, StorageError>;
+    /// T4: disputes of `queue`'s closed tickets go to line `dispute` (`None`: nowhere); `false`
+    /// when `line` has no such queue. Another line that exists, never the queue's own.
+    fn set_queue_dispute_line(
+        &self,
+        line: u64,
+        queue: u64,
+        dispute: Option<u64>,
+    ) -> Result<bool, StorageError>;
+    /// T4: where disputes of `queue`'s closed tickets go.
+    fn queue_dispute_line(&self, queue: u64) -> Result<Option<u64>, StorageError>;
     /// The line's ticket queues (id, name), the default one first.
     fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError>;
     /// Replace the line's quick replies with `replies` (in order), in one transaction.

@@ -62,6 +62,10 @@ pub(crate) fn action_of(kind: &str, payload: &serde_json::Value) -> Result<Actio
             client_insists: payload["clientInsists"].as_bool().unwrap_or(false),
         },
         "ticket.close" => Action::CloseTicket { ticket: ticket()? },
+        "ticket.dispute" => Action::DisputeTicket {
+            ticket: ticket()?,
+            reason: text("reason")?,
+        },
         "kb.draft" => Action::SaveKbDraft {
             line: number("lineId")?,
             subject: text("subject")?,
