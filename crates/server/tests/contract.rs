@@ -20,6 +20,8 @@ use linedesk_server::storage::{
 
 #[path = "contract/call_transfer.rs"]
 mod call_transfer;
+#[path = "contract/groups.rs"]
+mod groups;
 #[path = "contract/sla.rs"]
 mod sla;
 #[path = "contract/team.rs"]
@@ -95,6 +97,7 @@ fn contract<S: Storage>(open: impl Fn(&Path) -> S) {
             unanswered::unanswered_ends_once_at_its_time,
         ),
         ("blind call transfer", call_transfer::blind_transfer),
+        ("groups around a client", groups::members_and_messages),
     ];
     for (name, case) in cases {
         eprintln!("contract: {name}");
