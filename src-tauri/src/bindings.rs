@@ -137,6 +137,12 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::recording_aside::recordings_set_aside,
             crate::recording_aside::retry_recording_upload,
             crate::recording_aside::save_recording_copy,
+            crate::groups::client_groups,
+            crate::groups::create_group,
+            crate::groups::add_group_member,
+            crate::groups::remove_group_member,
+            crate::groups::send_group_message,
+            crate::line_admin_clients::admin_set_dispute_line,
         ])
 }
 

@@ -51,7 +51,10 @@ pub async fn get_profile(state: State<'_, AppState>) -> CommandResult<Profile> {
 #[tauri::command]
 #[specta::specta]
 pub async fn save_profile(state: State<'_, AppState>, profile: Profile) -> CommandResult<Profile> {
-    Ok(state.store()?.save_profile(&profile)?)
+    // W1: what the line must learn of it is queued with it (name, position, avatar).
+    let saved = state.store()?.save_profile_for_line(&profile, now_ms())?;
+    state.nudge();
+    Ok(saved)
 }
 
 #[tauri::command]

@@ -19,6 +19,7 @@ pub mod commands;
 pub mod consult;
 pub mod echo;
 pub mod error;
+pub mod groups;
 pub mod headset_buttons;
 pub mod ice;
 pub mod line;

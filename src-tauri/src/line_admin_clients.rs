@@ -4,7 +4,7 @@
 //! line's apps get each card and queue name through the line's log.
 
 use linedesk_protocol::ClientProfile;
-use linedesk_protocol::line_admin::{AdminClient, AdminQueue, NewQueue};
+use linedesk_protocol::line_admin::{AdminClient, AdminQueue, DisputeLine, NewQueue};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -72,6 +72,23 @@ pub async fn admin_add_queue(
     let line = id("line", line)?;
     let path = format!("/api/lines/{line}/admin/queues");
     send(&state, "POST", path, &NewQueue { name }).await
+}
+
+/// T4 (seed 004): disputes of queue `queue`'s closed tickets go to line `dispute_line` (none:
+/// nowhere).
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_set_dispute_line(
+    state: State<'_, AppState>,
+    line: i64,
+    queue: i64,
+    dispute_line: Option<i64>,
+) -> CommandResult<AdminQueue> {
+    let line = id("line", line)?;
+    let queue = id("queue", queue)?;
+    let dispute = dispute_line.map(|l| id("dispute_line", l)).transpose()?;
+    let path = format!("/api/lines/{line}/admin/queues/{queue}/dispute-line");
+    send(&state, "PUT", path, &DisputeLine { line: dispute }).await
 }
 
 /// T2: queue `queue` of `line` renamed; a refusal names the field and the rule.

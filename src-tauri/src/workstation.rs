@@ -173,6 +173,11 @@ pub enum TicketAction {
         subject: String,
         text: String,
     },
+    /// T4 (seed 004): the client disputes a closed ticket: their appeal goes to the line the
+    /// ticket's queue names.
+    Dispute {
+        reason: String,
+    },
 }
 
 #[tauri::command]
@@ -200,6 +205,7 @@ pub async fn ticket_action(
             TicketAction::CloseAndRecreate { subject, text } => {
                 store.close_and_recreate_ticket(ticket, &subject, &text, now)?
             }
+            TicketAction::Dispute { reason } => store.dispute_ticket(ticket, &reason, now)?,
         }
     }
     state.nudge();

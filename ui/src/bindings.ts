@@ -157,7 +157,7 @@ export const commands = {
 	/**  A2: take the client's appeal from the line's queue. */
 	takeAppeal: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("take_appeal", { lineId, clientId })),
 	/**  A3: the other specialists of the line, for the transfer dialog. */
-	listColleagues: (lineId: number) => typedError<Colleague[], CommandError_Serialize>(__TAURI_INVOKE("list_colleagues", { lineId })),
+	listColleagues: (lineId: number) => typedError<Colleague_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_colleagues", { lineId })),
 	/**  C8: the line's quick replies holding every word of `query` (all when empty). */
 	quickReplies: (lineId: number, query: string) => typedError<QuickReply[], CommandError_Serialize>(__TAURI_INVOKE("quick_replies", { lineId, query })),
 	/**  C8: knowledge-base articles that may answer a client's message. */
@@ -232,11 +232,11 @@ export const commands = {
 	 */
 	adminSaveClient: (line: number, client: number | null, card: ClientProfile_Deserialize) => typedError<AdminClient_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_save_client", { line, client, card })),
 	/**  T2: `line`'s ticket queues, the default one first. */
-	adminQueues: (line: number) => typedError<AdminQueue[], CommandError_Serialize>(__TAURI_INVOKE("admin_queues", { line })),
+	adminQueues: (line: number) => typedError<AdminQueue_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("admin_queues", { line })),
 	/**  T2: a new ticket queue of `line`; a refusal names the field and the rule. */
-	adminAddQueue: (line: number, name: string) => typedError<AdminQueue, CommandError_Serialize>(__TAURI_INVOKE("admin_add_queue", { line, name })),
+	adminAddQueue: (line: number, name: string) => typedError<AdminQueue_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_add_queue", { line, name })),
 	/**  T2: queue `queue` of `line` renamed; a refusal names the field and the rule. */
-	adminRenameQueue: (line: number, queue: number, name: string) => typedError<AdminQueue, CommandError_Serialize>(__TAURI_INVOKE("admin_rename_queue", { line, queue, name })),
+	adminRenameQueue: (line: number, queue: number, name: string) => typedError<AdminQueue_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_rename_queue", { line, queue, name })),
 	/**  A2 and the roles of each specialist of `line`. */
 	adminTeam: (line: number) => typedError<TeamMember[], CommandError_Serialize>(__TAURI_INVOKE("admin_team", { line })),
 	/**  Set a specialist's priority, limit and roles on `line`; a refusal names the field and rule. */
@@ -294,6 +294,21 @@ export const commands = {
 	 *  copy's path.
 	 */
 	saveRecordingCopy: (callId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("save_recording_copy", { callId })),
+	/**  The client's groups on the line, with their members and messages. */
+	clientGroups: (lineId: number, clientId: number) => typedError<GroupView_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("client_groups", { lineId, clientId })),
+	/**  Make a group with the client and colleagues `members` of the line. */
+	createGroup: (lineId: number, clientId: number, title: string, members: number[]) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("create_group", { lineId, clientId, title, members })),
+	/**  Bring colleague `specialist_id` into the group. */
+	addGroupMember: (groupId: number, specialistId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("add_group_member", { groupId, specialistId })),
+	/**  Take `specialist_id` out of the group (oneself: leave it). */
+	removeGroupMember: (groupId: number, specialistId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("remove_group_member", { groupId, specialistId })),
+	/**  Write in the group. */
+	sendGroupMessage: (groupId: number, text: string) => typedError<number, CommandError_Serialize>(__TAURI_INVOKE("send_group_message", { groupId, text })),
+	/**
+	 *  T4 (seed 004): disputes of queue `queue`'s closed tickets go to line `dispute_line` (none:
+	 *  nowhere).
+	 */
+	adminSetDisputeLine: (line: number, queue: number, disputeLine: number | null) => typedError<AdminQueue_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_set_dispute_line", { line, queue, disputeLine })),
 };
 
 /* Types */
@@ -347,9 +362,28 @@ export type AdminLine = {
  *  A ticket queue of the line (T2), as its admin lists and adds them
  *  (`GET`/`POST /api/lines/{line}/admin/queues`).
  */
-export type AdminQueue = {
+export type AdminQueue = AdminQueue_Serialize | AdminQueue_Deserialize;
+
+/**
+ *  A ticket queue of the line (T2), as its admin lists and adds them
+ *  (`GET`/`POST /api/lines/{line}/admin/queues`).
+ */
+export type AdminQueue_Deserialize = {
 	id: number,
 	name: string,
+	/**  T4 (seed 004): the line a dispute of this queue's closed tickets goes to (none: not set). */
+	dispute_line?: number | null,
+};
+
+/**
+ *  A ticket queue of the line (T2), as its admin lists and adds them
+ *  (`GET`/`POST /api/lines/{line}/admin/queues`).
+ */
+export type AdminQueue_Serialize = {
+	id: number,
+	name: string,
+	/**  T4 (seed 004): the line a dispute of this queue's closed tickets goes to (none: not set). */
+	dispute_line: number | null,
 };
 
 export type AppInfo = {
@@ -1156,11 +1190,7 @@ export type ClientRow_Serialize = {
 };
 
 /**  A specialist serving a line, as the transfer dialog lists them. */
-export type Colleague = {
-	id: number,
-	name: string,
-	presence: PresenceStatus,
-};
+export type Colleague = Colleague_Serialize | Colleague_Deserialize;
 
 /**  The client's open appeal a colleague holds. */
 export type ColleagueHold = ColleagueHold_Serialize | ColleagueHold_Deserialize;
@@ -1179,6 +1209,28 @@ export type ColleagueHold_Serialize = {
 	holder: number,
 	/**  The colleague's name as the line announced it (`None`: not announced yet). */
 	name: string | null,
+};
+
+/**  A specialist serving a line, as the transfer dialog lists them. */
+export type Colleague_Deserialize = {
+	id: number,
+	name: string,
+	presence: PresenceStatus,
+	/**  W1: as their profile says ("" when not given). */
+	position: string,
+	/**  W1: their avatar as a `data:` URL of a checked image, once fetched. */
+	avatar?: string | null,
+};
+
+/**  A specialist serving a line, as the transfer dialog lists them. */
+export type Colleague_Serialize = {
+	id: number,
+	name: string,
+	presence: PresenceStatus,
+	/**  W1: as their profile says ("" when not given). */
+	position: string,
+	/**  W1: their avatar as a `data:` URL of a checked image, once fetched. */
+	avatar: string | null,
 };
 
 export type CommandError = CommandError_Serialize | CommandError_Deserialize;
@@ -1352,6 +1404,60 @@ export type FrameTile = {
 	w: number,
 	h: number,
 	png: string,
+};
+
+export type GroupMemberView = {
+	specialist: number,
+	name: string,
+};
+
+export type GroupMessageView = GroupMessageView_Serialize | GroupMessageView_Deserialize;
+
+export type GroupMessageView_Deserialize = {
+	id: number,
+	/**  `None`: the client wrote it. */
+	fromSpecialist?: number | null,
+	text: string,
+	sentAt: number,
+	/**  Not yet acknowledged by the line server. */
+	pending: boolean,
+};
+
+export type GroupMessageView_Serialize = {
+	id: number,
+	/**  `None`: the client wrote it. */
+	fromSpecialist: number | null,
+	text: string,
+	sentAt: number,
+	/**  Not yet acknowledged by the line server. */
+	pending: boolean,
+};
+
+/**  A group of the client, with its members and its messages in order. */
+export type GroupView = GroupView_Serialize | GroupView_Deserialize;
+
+/**  A group of the client, with its members and its messages in order. */
+export type GroupView_Deserialize = {
+	id: number,
+	title: string,
+	createdBy: number,
+	createdAt: number,
+	members: GroupMemberView[],
+	/**  This app's specialist is a member (may write, add and remove). */
+	mine: boolean,
+	messages: GroupMessageView_Deserialize[],
+};
+
+/**  A group of the client, with its members and its messages in order. */
+export type GroupView_Serialize = {
+	id: number,
+	title: string,
+	createdBy: number,
+	createdAt: number,
+	members: GroupMemberView[],
+	/**  This app's specialist is a member (may write, add and remove). */
+	mine: boolean,
+	messages: GroupMessageView_Serialize[],
 };
 
 /**  What the headset indicator shows. */
@@ -2450,13 +2556,20 @@ export type TicketAction =
 /**  T3: keep it in the folder only (no queue works on it). */
 { kind: "save" } | { kind: "dispatch"; queue: number } | { kind: "take" } | { kind: "reject"; reason: string } | { kind: "forward"; queue: number } | { kind: "comment"; text: string } | { kind: "repeat"; comment: string; client_insists: boolean } | { kind: "close" } | 
 /**  T4: a returned ticket fixed by closing it and registering a new one. */
-{ kind: "close_and_recreate"; subject: string; text: string };
+{ kind: "close_and_recreate"; subject: string; text: string } | 
+/**
+ *  T4 (seed 004): the client disputes a closed ticket: their appeal goes to the line the
+ *  ticket's queue names.
+ */
+{ kind: "dispute"; reason: string };
 
 /**
  *  T2-T5: what a specialist can do with a ticket, as the ticket panel's buttons. `Recreate` is
  *  "close and create a new one" (T4).
  */
-export type TicketCommand = "dispatch" | "save" | "take" | "reject" | "forward" | "comment" | "repeat" | "close" | "recreate";
+export type TicketCommand = "dispatch" | "save" | "take" | "reject" | "forward" | "comment" | "repeat" | "close" | "recreate" | 
+/**  T4 (seed 004): the client disagrees with a closed ticket's decision. */
+"dispute";
 
 /**  T4: one entry of a ticket's action history. */
 export type TicketHistoryRow = TicketHistoryRow_Serialize | TicketHistoryRow_Deserialize;

@@ -75,3 +75,29 @@ test("a3 a transfer to another line shows the client a translated result, never 
   }
   assert.equal(resultKey("Решено"), null);
 });
+
+test("C6: the client's groups, their members and messages, in the timeline", () => {
+  const c = fold([
+    [1, { kind: "group_created", group: 4, client: 5, title: "Сверка", by: 1,
+          members: [{ specialist: 1, name: "Анна" }, { specialist: 3, name: "Вера" }] }],
+    [2, { kind: "group_message_posted", group: 4, client: 5, from_specialist: 3, text: "<i>Смотрю</i>" }],
+    [3, { kind: "group_message_posted", group: 4, client: 5, from_specialist: null, text: "Спасибо" }],
+    [4, { kind: "group_member_removed", group: 4, client: 5, by: 1, specialist: 1 }],
+    [5, { kind: "group_member_added", group: 4, client: 5, by: 3, member: { specialist: 7, name: "Борис" } }],
+  ]);
+  assert.equal(c.groups[4].title, "Сверка");
+  assert.deepEqual(c.groups[4].members, { 3: "Вера", 7: "Борис" });
+  assert.deepEqual(
+    c.items.map((i) => [i.kind, i.note ?? i.author ?? "", i.mine ?? null]),
+    [
+      ["group_note", "created", null],
+      ["group_message", "Вера", false],
+      ["group_message", "", true],
+      ["group_note", "removed", null],
+      ["group_note", "added", null],
+    ],
+  );
+  assert.equal(c.items[1].text, "<i>Смотрю</i>");
+  assert.equal(c.items[3].name, "Анна");
+  assert.equal(c.items[4].name, "Борис");
+});

@@ -13,8 +13,10 @@
 //! | [`routing`] | A2, A3, P3, P4 | [`routing::route`] (one decision), [`routing::LineQueue`], [`routing::Dispatcher`] (a line's whole routing state) |
 //! | [`ticket`] | T1-T5 | [`ticket::Ticket`] and its states, history, REPEAT, readable numbers |
 //! | [`sla`] | S1-S6 | business calendars, levels, an appeal's [`sla::SlaClock`], evaluation and reports, the text notation |
+//! | [`avatar`] | W1 | what an avatar may be: its type read from its bytes, its size |
 //! | [`call_transfer`] | A3 (calls) | who may hand a live call to whom, the transfer's ring time |
 //! | [`call_consult`] | A3 (calls) | consultative transfer: consulting a colleague while the client holds, handing over, ending |
+//! | [`group`] | C6 | a group chat around a client: who may add, remove and write |
 //! | [`ids`] | | newtype ids |
 //!
 //! # Conventions
@@ -72,9 +74,11 @@
 //! `tz Europe/Moscow; Mon-Fri 09-18 | Fri 2026-11-27 17:30 + 2h => Mon 2026-11-30 10:30`.
 
 pub mod appeal;
+pub mod avatar;
 pub mod call_consult;
 pub mod call_quality;
 pub mod call_transfer;
+pub mod group;
 pub mod ids;
 pub mod presence;
 pub mod routing;

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ClientId, QueueId, SpecialistId};
+use crate::ids::{ClientId, LineId, QueueId, SpecialistId};
 
 /// T2: where a ticket is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,6 +121,9 @@ pub enum TicketError {
     BadNumber(String),
     #[error("no ticket number is left for this year (or the year is out of 2000-2099)")]
     NumbersExhausted,
+    /// T4 (seed 004): the ticket's queue names no line for disputes of its closed tickets.
+    #[error("the ticket's queue names no line for disputes")]
+    NoDisputeLine,
 }
 
 impl TicketError {
@@ -132,6 +135,7 @@ impl TicketError {
             TicketError::SameQueue => "ticket.same_queue",
             TicketError::BadNumber(_) => "ticket.bad_number",
             TicketError::NumbersExhausted => "ticket.numbers_exhausted",
+            TicketError::NoDisputeLine => "ticket.no_dispute_line",
         }
     }
 }
@@ -369,6 +373,17 @@ impl Ticket {
         Ok(())
     }
 
+    /// T4 (seed 004): the client disagrees with the decision of a closed ticket: the dispute
+    /// goes to the line its category's queue names for disputes (`dispute_line`, that queue's
+    /// setting: the Retention line, the Equipment experts' line). Only a closed ticket is
+    /// disputed; an open one is a repeat request (T5).
+    pub fn dispute_to(&self, dispute_line: Option<LineId>) -> Result<LineId, TicketError> {
+        if self.state != TicketState::Closed {
+            return Err(self.illegal("disputed"));
+        }
+        dispute_line.ok_or(TicketError::NoDisputeLine)
+    }
+
     /// T4: a returned ticket is fixed by closing it and creating a new one in the right category.
     pub fn close_and_recreate(
         &mut self,
@@ -482,10 +497,12 @@ pub enum TicketCommand {
     Repeat,
     Close,
     Recreate,
+    /// T4 (seed 004): the client disagrees with a closed ticket's decision.
+    Dispute,
 }
 
 impl TicketCommand {
-    pub const ALL: [TicketCommand; 9] = [
+    pub const ALL: [TicketCommand; 10] = [
         TicketCommand::Dispatch,
         TicketCommand::Save,
         TicketCommand::Take,
@@ -495,6 +512,7 @@ impl TicketCommand {
         TicketCommand::Repeat,
         TicketCommand::Close,
         TicketCommand::Recreate,
+        TicketCommand::Dispute,
     ];
 }
 
@@ -533,6 +551,8 @@ impl Ticket {
                     TicketCommand::Recreate => probe
                         .close_and_recreate(self.number, &self.category, by, at)
                         .is_ok(),
+                    // Whether its queue names a dispute line is the line's to say.
+                    TicketCommand::Dispute => probe.dispute_to(Some(LineId(0))).is_ok(),
                 }
             })
             .collect()

@@ -285,6 +285,31 @@ fn t5_numbers_read_to_a_client_and_typed_back() {
     assert_eq!(TicketState::OpenRejectReturn.label(), "OPEN-REJECT RETURN");
 }
 
+/// T4 (seed 004): only a closed ticket is disputed, and only where its queue names a line.
+#[test]
+fn t4_a_closed_ticket_is_disputed_to_the_line_its_queue_names() {
+    use linedesk_domain::ids::{ClientId, LineId, QueueId, SpecialistId};
+    use linedesk_domain::ticket::{Ticket, TicketError, TicketNumber};
+    let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let by = SpecialistId(1);
+    let mut t = Ticket::create(
+        TicketNumber { year: 2026, seq: 7 },
+        ClientId(2),
+        by,
+        "Перерасчёт",
+        at,
+    );
+    t.dispatch(QueueId(3), by, at).expect("dispatch");
+    assert_eq!(
+        t.dispute_to(Some(LineId(9))).map_err(|e| e.code()),
+        Err("ticket.illegal_transition")
+    );
+    t.close(by, at).expect("close");
+    assert_eq!(t.dispute_to(None), Err(TicketError::NoDisputeLine));
+    assert_eq!(TicketError::NoDisputeLine.code(), "ticket.no_dispute_line");
+    assert_eq!(t.dispute_to(Some(LineId(9))), Ok(LineId(9)));
+}
+
 /// The panel's buttons follow from the state machine itself (T2-T5).
 #[test]
 fn t2_t5_allowed_commands_follow_the_state_machine() {
@@ -331,7 +356,7 @@ fn t2_t5_allowed_commands_follow_the_state_machine() {
             q,
             vec![C::Comment, C::Close, C::Recreate],
         ),
-        (S::Closed, q, vec![]),
+        (S::Closed, q, vec![C::Dispute]),
     ];
     for (state, queue, allowed) in cases {
         assert_eq!(

@@ -8,7 +8,8 @@ use crate::repo::{KeyOwner, Repo};
 use crate::subject::Subject;
 use crate::work::Work;
 use crate::{
-    appeals, call_consult, call_transfer, calls, kb_articles, kb_drafts, messages, tickets, waiting,
+    appeals, call_consult, call_transfer, calls, groups, kb_articles, kb_drafts, messages, tickets,
+    waiting,
 };
 
 /// What [`apply`] did.
@@ -136,6 +137,21 @@ pub fn apply_gated<R: Repo>(
             appeal,
             appeal_type,
         } => crate::appeal_type::set(w, actor, *appeal, appeal_type)?,
+        Action::CreateGroup {
+            line,
+            client,
+            title,
+            members,
+        } => groups::create(w, actor, key, (*line, *client), title, members)?,
+        Action::AddGroupMember { group, specialist } => groups::add(w, actor, *group, *specialist)?,
+        Action::RemoveGroupMember { group, specialist } => {
+            groups::remove(w, actor, *group, *specialist)?
+        }
+        Action::GroupMessage { group, text } => groups::post(w, actor, key, *group, text)?,
+        Action::SetProfile { name, position } => crate::profile::set(w, actor, name, position)?,
+        Action::DisputeTicket { ticket, reason } => {
+            tickets::dispute::dispute(w, actor, *ticket, reason)?
+        }
     }
     Ok(Step::Done)
 }

@@ -3,6 +3,7 @@
 
 use linedesk_domain::appeal::AppealError;
 use linedesk_domain::call_transfer::CallTransferError;
+use linedesk_domain::group::GroupError;
 use linedesk_domain::routing::RoutingError;
 use linedesk_domain::ticket::TicketError;
 
@@ -52,6 +53,9 @@ pub enum LineError {
     /// The domain's call transfer rules refused (colleague unavailable, call not connected...).
     #[error(transparent)]
     CallTransfer(#[from] CallTransferError),
+    /// C6: the domain's group rules refused (not a member, the last specialist, ...).
+    #[error(transparent)]
+    Group(#[from] GroupError),
     /// Too many wrong session passwords for this client from this specialist lately.
     #[error("too many wrong session passwords; try again in {} s", wait_ms.div_ceil(1000))]
     RateLimited { wait_ms: u64 },
@@ -74,7 +78,10 @@ impl LineError {
             LineError::NotAllowed(_) => "not_allowed",
             LineError::Invalid(_) => "invalid",
             LineError::Conflict(_) => "conflict",
-            LineError::Appeal(_) | LineError::Ticket(_) | LineError::CallTransfer(_) => "rule",
+            LineError::Appeal(_)
+            | LineError::Ticket(_)
+            | LineError::CallTransfer(_)
+            | LineError::Group(_) => "rule",
             LineError::Routing(RoutingError::NotQueued(_)) => "conflict",
             LineError::Routing(_) => "rule",
             LineError::RateLimited { .. } => "rate_limited",
@@ -92,6 +99,7 @@ impl LineError {
             LineError::Ticket(e) => Some(e.code()),
             LineError::Routing(e) => Some(e.code()),
             LineError::CallTransfer(e) => Some(e.code()),
+            LineError::Group(e) => Some(e.code()),
             _ => None,
         }
     }

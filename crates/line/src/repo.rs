@@ -11,9 +11,11 @@ use crate::call_repo::CallRepo;
 use crate::closing::ClosingRepo;
 use crate::error::RepoError;
 use crate::files::FileRepo;
+use crate::groups::GroupRepo;
 use crate::guests::GuestRepo;
 use crate::kb_articles::KbArticleRepo;
 use crate::kb_drafts::KbDraftRepo;
+use crate::profile::ProfileRepo;
 use crate::remote_repo::RemoteRepo;
 use crate::routing::RoutingRepo;
 use crate::sla_repo::SlaRepo;
@@ -111,6 +113,8 @@ pub trait Repo:
     + RoutingRepo
     + ClosingRepo
     + AppealTypeRepo
+    + GroupRepo
+    + ProfileRepo
 {
     /// Claim `key` for `owner` (at `at_ms`); `false` when it was claimed before (a duplicate).
     fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError>;

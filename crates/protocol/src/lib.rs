@@ -34,11 +34,12 @@ pub use ice::{
 };
 pub use limits::{
     FieldError, LimitUnit, MAX_APPEAL_KIND_CHARS, MAX_CLOSING_PHRASE_CHARS,
-    MAX_ERROR_MESSAGE_CHARS, MAX_GUEST_BODY_BYTES, MAX_KB_BODY_CHARS, MAX_KB_DRAFT_SUBJECT_CHARS,
-    MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_HITS_FOR_CLIENTS, MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS,
-    MAX_MESSAGE_CHARS, MAX_NAME_CHARS, MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS,
-    MAX_RATING_COMMENT_CHARS, MAX_RESULT_CHARS, MAX_SLA_LEVEL_NAME_CHARS, MAX_TICKET_SUBJECT_CHARS,
-    MAX_TICKET_TEXT_CHARS, MAX_TRANSFER_REASON_CHARS, card, check_chars,
+    MAX_ERROR_MESSAGE_CHARS, MAX_GROUP_TITLE_CHARS, MAX_GUEST_BODY_BYTES, MAX_KB_BODY_CHARS,
+    MAX_KB_DRAFT_SUBJECT_CHARS, MAX_KB_DRAFT_TEXT_CHARS, MAX_KB_HITS_FOR_CLIENTS,
+    MAX_KB_TITLE_CHARS, MAX_LOGIN_CHARS, MAX_MESSAGE_CHARS, MAX_NAME_CHARS,
+    MAX_QUICK_REPLY_TEXT_CHARS, MAX_QUICK_REPLY_TITLE_CHARS, MAX_RATING_COMMENT_CHARS,
+    MAX_RESULT_CHARS, MAX_SLA_LEVEL_NAME_CHARS, MAX_TICKET_SUBJECT_CHARS, MAX_TICKET_TEXT_CHARS,
+    MAX_TRANSFER_REASON_CHARS, card, check_chars,
 };
 pub use query::encode_query_value;
 
@@ -369,7 +370,66 @@ pub enum Action {
         appeal: u64,
         appeal_type: String,
     },
+    /// C6: from `client`'s chat, a group with the client, the specialist and colleagues
+    /// `members` (specialists of the line; at most [`MAX_GROUP_SPECIALISTS`] with the creator)
+    /// named `title` ([`Event::GroupCreated`], which carries the action's key).
+    CreateGroup {
+        line: u64,
+        client: u64,
+        title: String,
+        members: Vec<u64>,
+    },
+    /// C6: a member brings colleague `specialist` of the line into `group`.
+    AddGroupMember {
+        group: u64,
+        specialist: u64,
+    },
+    /// C6: a member takes `specialist` out of `group` (themselves: they leave it).
+    RemoveGroupMember {
+        group: u64,
+        specialist: u64,
+    },
+    /// C6: a message in `group`, by one of its specialists or its client.
+    GroupMessage {
+        group: u64,
+        text: String,
+    },
+    /// W1: the specialist's name and position as colleagues and clients see them
+    /// ([`Event::SpecialistProfiled`] on every line they serve). The avatar is an upload
+    /// (`PUT /api/profile/avatar`).
+    SetProfile {
+        name: String,
+        position: String,
+    },
+    /// T4 (seed 004): the client disagrees with the decision of closed `ticket`: the client's
+    /// appeal (the open one, or a new one of this specialist's, A1) goes to the line the
+    /// ticket's queue names for disputes, as an A3 transfer to another line (the conversation
+    /// carried, the reason with the ticket's number for the specialists only).
+    DisputeTicket {
+        ticket: u64,
+        reason: String,
+    },
 }
+
+/// W1: a specialist of a line as a client of it sees them
+/// (`GET /api/lines/{line}/specialists/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecialistCard {
+    pub specialist: u64,
+    pub name: String,
+    pub position: String,
+    /// The avatar's version (0: none): `GET /api/specialists/{id}/avatar`.
+    pub avatar: u32,
+}
+
+/// C6: a specialist of a group, with the name the client and colleagues see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    pub specialist: u64,
+    pub name: String,
+}
+
+pub use linedesk_domain::group::MAX_GROUP_SPECIALISTS;
 
 /// Which SLA deadline an alert is about (S2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -811,6 +871,49 @@ pub enum Event {
     ReferenceChanged {
         part: ReferencePart,
     },
+    /// C6: `by` made group `group` with `client` and `members` (the creator first), named
+    /// `title`. `key`: the `CreateGroup`'s idempotency key, so the creator finds its id.
+    GroupCreated {
+        group: u64,
+        client: u64,
+        title: String,
+        by: u64,
+        members: Vec<GroupMember>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+    },
+    /// C6: `by` brought `member` into `group`.
+    GroupMemberAdded {
+        group: u64,
+        client: u64,
+        by: u64,
+        member: GroupMember,
+    },
+    /// C6: `by` took `specialist` out of `group` (`by == specialist`: they left).
+    GroupMemberRemoved {
+        group: u64,
+        client: u64,
+        by: u64,
+        specialist: u64,
+    },
+    /// C6: a message in `group` (`from_specialist`: by that specialist, else by the client).
+    /// `key`: the idempotency key of the action that posted it.
+    GroupMessagePosted {
+        group: u64,
+        client: u64,
+        from_specialist: Option<u64>,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+    },
+    /// W1: the specialist's profile changed: the name and position colleagues and clients
+    /// see, and the avatar's version (0: none; `GET /api/specialists/{id}/avatar`).
+    SpecialistProfiled {
+        specialist: u64,
+        name: String,
+        position: String,
+        avatar: u32,
+    },
 }
 
 /// Which of a line's reference data changed ([`Event::ReferenceChanged`]).
@@ -882,13 +985,18 @@ impl Event {
             | Event::ConsultationConnected { client, .. }
             | Event::ConsultationEnded { client, .. }
             | Event::ConversationCarried { client, .. }
-            | Event::AppealTyped { client, .. } => Some(*client),
+            | Event::AppealTyped { client, .. }
+            | Event::GroupCreated { client, .. }
+            | Event::GroupMemberAdded { client, .. }
+            | Event::GroupMemberRemoved { client, .. }
+            | Event::GroupMessagePosted { client, .. } => Some(*client),
             Event::TicketQueueNamed { .. }
             | Event::ClosingSettingsChanged { .. }
             | Event::ReferenceChanged { .. } => None,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
-            | Event::SpecialistServes { .. } => None,
+            | Event::SpecialistServes { .. }
+            | Event::SpecialistProfiled { .. } => None,
         }
     }
 
@@ -913,7 +1021,11 @@ impl Event {
             | Event::RemoteEnded { .. }
             | Event::FileShared { .. }
             | Event::ArticleHelped { .. }
-            | Event::CallTransferred { .. } => true,
+            | Event::CallTransferred { .. }
+            | Event::GroupCreated { .. }
+            | Event::GroupMemberAdded { .. }
+            | Event::GroupMemberRemoved { .. }
+            | Event::GroupMessagePosted { .. } => true,
             Event::TicketQueueNamed { .. } | Event::AppealMarkedSpam { .. } => false,
             Event::PresenceChanged { .. }
             | Event::LineNamed { .. }
@@ -936,7 +1048,8 @@ impl Event {
             | Event::ClosingSettingsChanged { .. }
             | Event::ConversationCarried { .. }
             | Event::AppealTyped { .. }
-            | Event::ReferenceChanged { .. } => false,
+            | Event::ReferenceChanged { .. }
+            | Event::SpecialistProfiled { .. } => false,
         }
     }
 }

@@ -41,6 +41,9 @@ pub const MAX_KB_DRAFT_SUBJECT_CHARS: usize = 200;
 /// A KB draft's text, in characters.
 pub const MAX_KB_DRAFT_TEXT_CHARS: usize = MAX_MESSAGE_CHARS;
 
+/// C6: a group's title, in characters.
+pub const MAX_GROUP_TITLE_CHARS: usize = 200;
+
 /// A line's, a ticket queue's or a specialist's name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 
@@ -129,6 +132,19 @@ impl FieldError {
 }
 
 /// `value` has at most `max` characters, else an error naming `field`.
+/// At most `max` items in a list field (its unit is items).
+pub fn check_count(field: &'static str, count: usize, max: usize) -> Result<(), FieldError> {
+    if count <= max {
+        Ok(())
+    } else {
+        Err(FieldError {
+            field,
+            max,
+            unit: LimitUnit::Entries,
+        })
+    }
+}
+
 pub fn check_chars(field: &'static str, value: &str, max: usize) -> Result<(), FieldError> {
     // A string of at most `max` bytes has at most `max` characters: skip the count.
     if value.len() <= max || value.chars().count() <= max {
@@ -207,6 +223,19 @@ impl Action {
             }
             Action::SetAppealType { appeal_type, .. } => {
                 check_chars("appeal_type", appeal_type, MAX_APPEAL_KIND_CHARS)
+            }
+            Action::CreateGroup { title, members, .. } => {
+                check_chars("title", title, MAX_GROUP_TITLE_CHARS)?;
+                check_count("members", members.len(), crate::MAX_GROUP_SPECIALISTS)
+            }
+            Action::GroupMessage { text, .. } => check_chars("text", text, MAX_MESSAGE_CHARS),
+            Action::AddGroupMember { .. } | Action::RemoveGroupMember { .. } => Ok(()),
+            Action::DisputeTicket { reason, .. } => {
+                check_chars("reason", reason, MAX_TRANSFER_REASON_CHARS)
+            }
+            Action::SetProfile { name, position } => {
+                check_chars("name", name, MAX_NAME_CHARS)?;
+                check_chars("position", position, MAX_NAME_CHARS)
             }
         }
     }

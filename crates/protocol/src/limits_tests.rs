@@ -179,12 +179,38 @@ fn maximal_actions() -> Vec<Action> {
             appeal: ID,
             appeal_type: worst(MAX_APPEAL_KIND_CHARS),
         },
+        Action::CreateGroup {
+            line: ID,
+            client: ID,
+            title: worst(MAX_GROUP_TITLE_CHARS),
+            members: vec![ID; crate::MAX_GROUP_SPECIALISTS],
+        },
+        Action::AddGroupMember {
+            group: ID,
+            specialist: ID,
+        },
+        Action::RemoveGroupMember {
+            group: ID,
+            specialist: ID,
+        },
+        Action::GroupMessage {
+            group: ID,
+            text: worst(MAX_MESSAGE_CHARS),
+        },
+        Action::SetProfile {
+            name: worst(MAX_NAME_CHARS),
+            position: worst(MAX_NAME_CHARS),
+        },
+        Action::DisputeTicket {
+            ticket: ID,
+            reason: worst(MAX_TRANSFER_REASON_CHARS),
+        },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 35;
+const ACTION_VARIANTS: usize = 41;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -223,6 +249,12 @@ fn action_variant(action: &Action) -> usize {
         Action::HandOverCall { .. } => 32,
         Action::SendMessageConfirmed { .. } => 33,
         Action::SetAppealType { .. } => 34,
+        Action::CreateGroup { .. } => 35,
+        Action::AddGroupMember { .. } => 36,
+        Action::RemoveGroupMember { .. } => 37,
+        Action::GroupMessage { .. } => 38,
+        Action::SetProfile { .. } => 39,
+        Action::DisputeTicket { .. } => 40,
     }
 }
 
@@ -547,6 +579,48 @@ fn maximal_events() -> Vec<Event> {
         Event::ReferenceChanged {
             part: ReferencePart::AppealTypes,
         },
+        Event::GroupCreated {
+            group: ID,
+            client: ID,
+            title: worst(MAX_GROUP_TITLE_CHARS),
+            by: ID,
+            members: vec![
+                crate::GroupMember {
+                    specialist: ID,
+                    name: worst(MAX_NAME_CHARS),
+                };
+                crate::MAX_GROUP_SPECIALISTS
+            ],
+            key: worst_key(),
+        },
+        Event::GroupMemberAdded {
+            group: ID,
+            client: ID,
+            by: ID,
+            member: crate::GroupMember {
+                specialist: ID,
+                name: worst(MAX_NAME_CHARS),
+            },
+        },
+        Event::GroupMemberRemoved {
+            group: ID,
+            client: ID,
+            by: ID,
+            specialist: ID,
+        },
+        Event::GroupMessagePosted {
+            group: ID,
+            client: ID,
+            from_specialist: Some(ID),
+            text: worst(MAX_MESSAGE_CHARS),
+            key: worst_key(),
+        },
+        Event::SpecialistProfiled {
+            specialist: ID,
+            name: worst(MAX_NAME_CHARS),
+            position: worst(MAX_NAME_CHARS),
+            avatar: u32::MAX,
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -584,7 +658,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 41;
+const EVENT_VARIANTS: usize = 46;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -629,6 +703,11 @@ fn event_variant(event: &Event) -> usize {
         Event::ConversationCarried { .. } => 38,
         Event::AppealTyped { .. } => 39,
         Event::ReferenceChanged { .. } => 40,
+        Event::GroupCreated { .. } => 41,
+        Event::GroupMemberAdded { .. } => 42,
+        Event::GroupMemberRemoved { .. } => 43,
+        Event::GroupMessagePosted { .. } => 44,
+        Event::SpecialistProfiled { .. } => 45,
     }
 }
 

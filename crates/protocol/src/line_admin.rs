@@ -194,6 +194,18 @@ pub const MAX_ADMIN_CLIENT_HITS: usize = 50;
 pub struct AdminQueue {
     pub id: u64,
     pub name: String,
+    /// T4 (seed 004): the line a dispute of this queue's closed tickets goes to (none: not set).
+    #[serde(default)]
+    pub dispute_line: Option<u64>,
+}
+
+/// T4: where disputes of a queue's closed tickets go
+/// (`PUT /api/lines/{line}/admin/queues/{queue}/dispute-line`; `None`: nowhere).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
+pub struct DisputeLine {
+    pub line: Option<u64>,
 }
 
 /// A new ticket queue's name.

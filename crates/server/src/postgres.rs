@@ -48,6 +48,7 @@ mod carried;
 mod clients;
 mod connection;
 mod db;
+mod group_profile_repo;
 mod knowledge;
 mod line_admin;
 pub mod line_repo;
@@ -607,6 +608,35 @@ impl Storage for PgStorage {
         workstation_repo::queues(&self.reader(), line)
     }
 
+    fn set_queue_dispute_line(
+        &self,
+        line: u64,
+        queue: u64,
+        dispute: Option<u64>,
+    ) -> Result<bool, StorageError> {
+        let known: Vec<u64> = self.lines()?.into_iter().map(|l| l.id).collect();
+        let dispute = linedesk_line::tickets::check_dispute_line(line, dispute, &known)?;
+        self.tx(|db| {
+            let changed = db.exec(
+                "UPDATE ticket_queues SET dispute_line = $3 WHERE id = $2 AND line_id = $1",
+                &[
+                    &db::sql_id(line),
+                    &db::sql_id(queue),
+                    &dispute.map(db::sql_id),
+                ],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
+    fn queue_dispute_line(&self, queue: u64) -> Result<Option<u64>, StorageError> {
+        let reader = self.reader();
+        Ok(linedesk_line::TicketRepo::queue_dispute_line(
+            &mut PgRepo { db: &reader },
+            queue,
+        )?)
+    }
+
     fn set_quick_replies(&self, line: u64, replies: &[QuickReply]) -> Result<(), StorageError> {
         self.tx(|db| line_admin::set_quick_replies(db, line, replies, now_ms()))
     }
@@ -738,6 +768,32 @@ impl Storage for PgStorage {
 
     fn file(&self, file: u64) -> Result<Option<StoredFile>, StorageError> {
         workstation_repo::file(&self.reader(), file)
+    }
+
+    fn set_avatar(
+        &self,
+        actor: Subject,
+        bytes: Option<&[u8]>,
+        now_ms: i64,
+    ) -> Result<Vec<StoredEvent>, StorageError> {
+        let ((), events) = self.in_work(now_ms, |w| {
+            Ok(linedesk_line::profile::set_avatar(w, actor, bytes)?)
+        })?;
+        Ok(events)
+    }
+
+    fn specialist_profile(
+        &self,
+        specialist: u64,
+    ) -> Result<Option<linedesk_line::profile::SpecialistProfile>, StorageError> {
+        Ok(group_profile_repo::profile(&self.reader(), specialist)?)
+    }
+
+    fn specialist_avatar(
+        &self,
+        specialist: u64,
+    ) -> Result<Option<(Vec<u8>, linedesk_line::profile::ImageType)>, StorageError> {
+        Ok(group_profile_repo::avatar(&self.reader(), specialist)?)
     }
 
     fn save_kb_draft(

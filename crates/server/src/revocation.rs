@@ -95,6 +95,7 @@ pub(crate) fn named_line(action: &Action) -> Option<u64> {
         | Action::RequestCallBack { line }
         | Action::RequestRemoteSession { line, .. }
         | Action::StartAppeal { line, .. }
+        | Action::CreateGroup { line, .. }
         | Action::SaveKbDraft { line, .. } => Some(*line),
         _ => None,
     }

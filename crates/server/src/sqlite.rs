@@ -40,12 +40,14 @@ pub(crate) mod call_repo;
 mod carried;
 mod closing_repo;
 pub(crate) mod file_repo;
+mod group_repo;
 mod guest_repo;
 mod kb_draft_repo;
 mod knowledge;
 mod line_admin;
 pub(crate) mod line_repo;
 pub mod migrations;
+mod profile_repo;
 mod reader;
 pub(crate) mod remote_repo;
 mod report_people;
@@ -853,6 +855,31 @@ impl Storage for SqliteStorage {
         Ok(renamed)
     }
 
+    fn set_queue_dispute_line(
+        &self,
+        line: u64,
+        queue: u64,
+        dispute: Option<u64>,
+    ) -> Result<bool, StorageError> {
+        let known: Vec<u64> = self.lines()?.into_iter().map(|l| l.id).collect();
+        let dispute = linedesk_line::tickets::check_dispute_line(line, dispute, &known)?;
+        let inner = self.inner();
+        let changed = inner.conn.execute(
+            "UPDATE ticket_queues SET dispute_line = ?3 WHERE id = ?2 AND line_id = ?1",
+            rusqlite::params![sql_id(line), sql_id(queue), dispute.map(sql_id)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn queue_dispute_line(&self, queue: u64) -> Result<Option<u64>, StorageError> {
+        let mut repo = SqliteRepo {
+            tx: &self.inner().conn,
+        };
+        Ok(linedesk_line::TicketRepo::queue_dispute_line(
+            &mut repo, queue,
+        )?)
+    }
+
     fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError> {
         ticket_repo::queues(&self.inner().conn, line)
     }
@@ -922,6 +949,33 @@ impl Storage for SqliteStorage {
 
     fn file(&self, file: u64) -> Result<Option<crate::storage::StoredFile>, StorageError> {
         file_repo::load(&self.inner().conn, file)
+    }
+
+    fn set_avatar(
+        &self,
+        actor: Subject,
+        bytes: Option<&[u8]>,
+        now_ms: i64,
+    ) -> Result<Vec<StoredEvent>, StorageError> {
+        let mut inner = self.inner();
+        let ((), events) = batch::in_work(&mut inner, now_ms, |w| {
+            Ok(linedesk_line::profile::set_avatar(w, actor, bytes)?)
+        })?;
+        Ok(events)
+    }
+
+    fn specialist_profile(
+        &self,
+        specialist: u64,
+    ) -> Result<Option<linedesk_line::profile::SpecialistProfile>, StorageError> {
+        Ok(profile_repo::profile(&self.inner().conn, specialist)?)
+    }
+
+    fn specialist_avatar(
+        &self,
+        specialist: u64,
+    ) -> Result<Option<(Vec<u8>, linedesk_line::profile::ImageType)>, StorageError> {
+        Ok(profile_repo::avatar(&self.inner().conn, specialist)?)
     }
 
     fn save_kb_draft(

@@ -315,6 +315,16 @@ pub trait Storage: Send + Sync + 'static {
     /// T2: rename queue `queue` of `line` (`TicketQueueNamed` again); `false`: no such queue.
     /// A name another queue of the line has: `Exists`.
     fn rename_ticket_queue(&self, line: u64, queue: u64, name: &str) -> Result<bool, StorageError>;
+    /// T4: disputes of `queue`'s closed tickets go to line `dispute` (`None`: nowhere); `false`
+    /// when `line` has no such queue. Another line that exists, never the queue's own.
+    fn set_queue_dispute_line(
+        &self,
+        line: u64,
+        queue: u64,
+        dispute: Option<u64>,
+    ) -> Result<bool, StorageError>;
+    /// T4: where disputes of `queue`'s closed tickets go.
+    fn queue_dispute_line(&self, queue: u64) -> Result<Option<u64>, StorageError>;
     /// The line's ticket queues (id, name), the default one first.
     fn ticket_queues(&self, line: u64) -> Result<Vec<(u64, String)>, StorageError>;
     /// Replace the line's quick replies with `replies` (in order), in one transaction.
@@ -381,6 +391,24 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError>;
     /// A file by id with its bytes; `None` for no such file.
     fn file(&self, file: u64) -> Result<Option<StoredFile>, StorageError>;
+    /// W1: the specialist's avatar (`None`: remove it), checked by the line's rules, then
+    /// `SpecialistProfiled` on every line they serve.
+    fn set_avatar(
+        &self,
+        actor: Subject,
+        bytes: Option<&[u8]>,
+        now_ms: i64,
+    ) -> Result<Vec<StoredEvent>, StorageError>;
+    /// W1: a specialist's name, position and avatar version; `None`: no such specialist.
+    fn specialist_profile(
+        &self,
+        specialist: u64,
+    ) -> Result<Option<linedesk_line::profile::SpecialistProfile>, StorageError>;
+    /// W1: a specialist's avatar with its type; `None`: none set.
+    fn specialist_avatar(
+        &self,
+        specialist: u64,
+    ) -> Result<Option<(Vec<u8>, linedesk_line::profile::ImageType)>, StorageError>;
     /// C8: a specialist's reply kept as a draft KB article of a line they serve; its id.
     fn save_kb_draft(
         &self,

@@ -24,6 +24,8 @@ use linedesk_server::storage::{
 mod call_consult;
 #[path = "contract/call_transfer.rs"]
 mod call_transfer;
+#[path = "contract/groups.rs"]
+mod groups;
 #[path = "contract/line_admin.rs"]
 mod line_admin;
 #[path = "contract/reports.rs"]
@@ -118,6 +120,7 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
             "reports sum what happened",
             reports::reports_sum_what_happened,
         ),
+        ("groups around a client", groups::members_and_messages),
     ]
 }
 

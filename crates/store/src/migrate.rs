@@ -128,6 +128,16 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0027_history_search_yo.sql"),
     },
     Migration {
+        version: 28,
+        name: "0028_groups",
+        sql: include_str!("../../../migrations/0028_groups.sql"),
+    },
+    Migration {
+        version: 29,
+        name: "0029_colleague_profile",
+        sql: include_str!("../../../migrations/0029_colleague_profile.sql"),
+    },
+    Migration {
         version: 30,
         name: "0030_client_search_prefixes",
         sql: include_str!("../../../migrations/0030_client_search_prefixes.sql"),

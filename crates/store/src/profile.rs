@@ -18,8 +18,8 @@ pub struct Profile {
 }
 
 const MAX_TEXT: usize = 200;
-/// 512 KiB of image, base64-encoded.
-const MAX_AVATAR_CHARS: usize = 512 * 1024 * 4 / 3 + 100;
+/// The line's largest avatar (the domain's), base64-encoded in a `data:` URL.
+const MAX_AVATAR_CHARS: usize = linedesk_domain::avatar::MAX_AVATAR_BYTES.div_ceil(3) * 4 + 100;
 
 impl Profile {
     /// Trimmed copy, or the first field that is wrong.
@@ -71,7 +71,7 @@ impl Profile {
                 ));
             }
             if avatar.len() > MAX_AVATAR_CHARS {
-                return Err(StoreError::invalid("avatar", "larger than 512 KiB"));
+                return Err(StoreError::invalid("avatar", "larger than 256 KiB"));
             }
         }
         Ok(p)
@@ -115,13 +115,19 @@ impl Store {
 
     pub fn save_profile(&self, profile: &Profile) -> Result<Profile> {
         let p = profile.validated()?;
-        self.conn.execute(
-            "INSERT INTO profile (id, full_name, position, email, phone, avatar)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (id) DO UPDATE SET full_name = ?1, position = ?2, email = ?3,
-                 phone = ?4, avatar = ?5",
-            rusqlite::params![p.full_name, p.position, p.email, p.phone, p.avatar],
-        )?;
+        put(&self.conn, &p)?;
         self.profile()
     }
+}
+
+/// Write a validated profile.
+pub(crate) fn put(conn: &rusqlite::Connection, p: &Profile) -> Result<()> {
+    conn.execute(
+        "INSERT INTO profile (id, full_name, position, email, phone, avatar)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET full_name = ?1, position = ?2, email = ?3,
+             phone = ?4, avatar = ?5",
+        rusqlite::params![p.full_name, p.position, p.email, p.phone, p.avatar],
+    )?;
+    Ok(())
 }

@@ -227,6 +227,10 @@ pub enum RemoteChange {
     RemoteSession(crate::remote_sessions::RemoteSessionChange),
     /// Issue 14: one party's statistics of a finished call.
     CallQuality(crate::call_quality::CallQualityChange),
+    /// C6: a group around a client changed or was written in.
+    Group(crate::groups::GroupChange),
+    /// W1: a colleague's profile changed (name, position, avatar version).
+    ColleagueProfile(crate::colleague_profile::ColleagueProfileChange),
     /// Something the store does not keep (yet): only the cursor moves.
     Skip,
 }
@@ -238,6 +242,10 @@ pub struct Colleague {
     pub id: i64,
     pub name: String,
     pub presence: PresenceStatus,
+    /// W1: as their profile says ("" when not given).
+    pub position: String,
+    /// W1: their avatar as a `data:` URL of a checked image, once fetched.
+    pub avatar: Option<String>,
 }
 
 /// A call in the client's timeline.
@@ -322,7 +330,7 @@ impl Store {
     /// by name.
     pub fn colleagues(&self, line: i64) -> Result<Vec<Colleague>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT specialist_id, name, presence FROM colleagues
+            "SELECT specialist_id, name, presence, position, avatar FROM colleagues
              WHERE line_id = ?1 AND specialist_id IS NOT
                  (SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'server_me')
              ORDER BY presence IN ('do_not_disturb', 'offline'), name COLLATE ru_ci",
@@ -333,15 +341,19 @@ impl Store {
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, code)| Colleague {
+            .map(|(id, name, code, position, avatar)| Colleague {
                 id,
                 name,
                 presence: PresenceStatus::from_code(&code).unwrap_or(PresenceStatus::Offline),
+                position,
+                avatar,
             })
             .collect())
     }
@@ -444,6 +456,9 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             if let Some(client) = change.client() {
                 ensure_client(tx, line, client)?;
             }
+        }
+        RemoteChange::Group(crate::groups::GroupChange::Created { client, .. }) => {
+            ensure_client(tx, line, *client)?
         }
         _ => {}
     }
@@ -735,6 +750,8 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             size,
             at,
         } => appeal_log::file_shared(tx, line, *client, *author, *file, name, *size, *at),
+        RemoteChange::Group(change) => crate::groups::apply(tx, line, change),
+        RemoteChange::ColleagueProfile(change) => crate::colleague_profile::apply(tx, change),
         RemoteChange::Skip => Ok(()),
     }
 }

@@ -153,6 +153,21 @@ impl Store {
     }
 
     /// T2/T4: close it (out of folders; found by number).
+    /// T4 (seed 004): the client disagrees with the closed ticket's decision: their appeal goes
+    /// to the line the ticket's queue names (the server decides whether it may).
+    pub fn dispute_ticket(&self, ticket: i64, reason: &str, now_ms: i64) -> Result<()> {
+        let reason = reason.trim();
+        if reason.chars().count() > MAX_TEXT_CHARS {
+            return Err(StoreError::invalid(
+                "reason",
+                format!("longer than {MAX_TEXT_CHARS} characters"),
+            ));
+        }
+        self.known_ticket(ticket)?;
+        let payload = serde_json::json!({ "ticketId": ticket, "reason": reason });
+        self.push_action("ticket.dispute", payload, now_ms)
+    }
+
     pub fn close_ticket(&self, ticket: i64, now_ms: i64) -> Result<()> {
         let t = self.known_ticket(ticket)?;
         if t.state == "closed" {

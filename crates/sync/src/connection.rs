@@ -434,6 +434,12 @@ async fn connected(
             .unwrap_or(Duration::from_secs(365 * 24 * 3600));
     loop {
         // C8/S5: a part of a line's reference data changed while live: fetch it again now.
+        // W1: colleagues' avatars announced since they were fetched.
+        match crate::profile::fetch_colleague_avatars(connector, &token, store).await {
+            Ok(true) => changes.send_modify(|n| *n += 1),
+            Ok(false) => {}
+            Err(error) => tracing::warn!("colleagues' avatars not fetched: {error}"),
+        }
         let stale = replica.take_stale_reference();
         if !stale.is_empty() {
             match crate::reference::refresh(connector, &token, store, &stale).await {
@@ -456,6 +462,14 @@ async fn connected(
             }
             let _ = status.send(SyncStatus::Sending { pending });
             for item in &batch {
+                if item.kind == crate::profile::AVATAR_KIND {
+                    // W1: an upload, in the outbox's order; a refusal fails it for good.
+                    match crate::profile::upload_avatar(connector, &token, store).await? {
+                        Ok(()) => lock(store).outbox_mark_sent(item.id)?,
+                        Err(reason) => lock(store).outbox_mark_failed(item.id, &reason)?,
+                    }
+                    continue;
+                }
                 deliver(&mut ws, &replica, chat, item).await?;
             }
         }

@@ -2,6 +2,8 @@
 
 use linedesk_domain::appeal::TransferTarget;
 use linedesk_protocol::{ClientProfile, Event, Role, wire_code};
+use linedesk_store::colleague_profile::ColleagueProfileChange;
+use linedesk_store::groups::GroupChange;
 use linedesk_store::remote_sessions::RemoteSessionChange;
 use linedesk_store::replica::{ClientRecord, CompanyRecord, RemoteChange};
 use linedesk_store::{AppealNoteChange, Author, CallQualityChange, CallQualityEntry};
@@ -501,6 +503,62 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
         },
         // The session fetches that part again (`Replica::stale_reference`).
         Event::ReferenceChanged { .. } => RemoteChange::Skip,
+        Event::GroupCreated {
+            group,
+            client,
+            title,
+            by,
+            members,
+            ..
+        } => RemoteChange::Group(GroupChange::Created {
+            group: id(group),
+            client: id(client),
+            title,
+            by: id(by),
+            members: members
+                .into_iter()
+                .map(|m| (id(m.specialist), m.name))
+                .collect(),
+            at: at_ms,
+        }),
+        Event::GroupMemberAdded { group, member, .. } => {
+            RemoteChange::Group(GroupChange::MemberAdded {
+                group: id(group),
+                specialist: id(member.specialist),
+                name: member.name,
+            })
+        }
+        Event::GroupMemberRemoved {
+            group, specialist, ..
+        } => RemoteChange::Group(GroupChange::MemberRemoved {
+            group: id(group),
+            specialist: id(specialist),
+        }),
+        Event::GroupMessagePosted {
+            group,
+            from_specialist,
+            text,
+            key,
+            ..
+        } => RemoteChange::Group(GroupChange::Message {
+            group: id(group),
+            from_specialist: from_specialist.map(id),
+            text,
+            at: at_ms,
+            origin_key: key,
+        }),
+        // W1: the avatar itself is fetched by the session when its version changed.
+        Event::SpecialistProfiled {
+            specialist,
+            name,
+            position,
+            avatar,
+        } => RemoteChange::ColleagueProfile(ColleagueProfileChange {
+            id: id(specialist),
+            name,
+            position,
+            avatar: i64::from(avatar),
+        }),
     }
 }
 

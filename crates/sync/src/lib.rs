@@ -19,6 +19,7 @@ mod endpoint;
 mod events;
 mod files;
 mod live;
+mod profile;
 mod reference;
 pub use reference::refresh as refresh_reference;
 mod replica;

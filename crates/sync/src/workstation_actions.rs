@@ -1,5 +1,5 @@
 //! The server actions of the workstation's outbox items (issue 6): appeals started by hand
-//! and marked as spam, every ticket action after its creation (T2-T5), and KB drafts (C8). The store writes
+//! and marked as spam, every ticket action after its creation (T2-T5), KB drafts (C8) and groups (C6). The store writes
 //! these payloads (camelCase ids); a payload that cannot be read fails its item for good.
 
 use linedesk_protocol::Action;
@@ -62,9 +62,40 @@ pub(crate) fn action_of(kind: &str, payload: &serde_json::Value) -> Result<Actio
             client_insists: payload["clientInsists"].as_bool().unwrap_or(false),
         },
         "ticket.close" => Action::CloseTicket { ticket: ticket()? },
+        "ticket.dispute" => Action::DisputeTicket {
+            ticket: ticket()?,
+            reason: text("reason")?,
+        },
         "kb.draft" => Action::SaveKbDraft {
             line: number("lineId")?,
             subject: text("subject")?,
+            text: text("text")?,
+        },
+        "group.create" => Action::CreateGroup {
+            line: number("lineId")?,
+            client: number("clientId")?,
+            title: text("title")?,
+            members: payload["members"]
+                .as_array()
+                .ok_or("payload has no members")?
+                .iter()
+                .map(|m| m.as_u64().ok_or("a member is not an id"))
+                .collect::<Result<_, _>>()?,
+        },
+        "group.add" => Action::AddGroupMember {
+            group: number("groupId")?,
+            specialist: number("specialistId")?,
+        },
+        "group.remove" => Action::RemoveGroupMember {
+            group: number("groupId")?,
+            specialist: number("specialistId")?,
+        },
+        "profile.set" => Action::SetProfile {
+            name: text("name")?,
+            position: text("position")?,
+        },
+        "group.message" => Action::GroupMessage {
+            group: number("groupId")?,
             text: text("text")?,
         },
         other => return Err(format!("unknown action kind {other:?}")),

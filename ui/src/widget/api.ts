@@ -131,6 +131,22 @@ async function blob(token: string, path: string): Promise<Blob> {
   return response.blob();
 }
 
+/** W1: who answers: a specialist of the client's line, as their profile says. */
+export interface SpecialistCard {
+  specialist: number;
+  name: string;
+  position: string;
+  /** The avatar's version (0: none). */
+  avatar: number;
+}
+
+export const specialistCard = (token: string, line: number, id: number) =>
+  call<SpecialistCard>(`/api/lines/${line}/specialists/${id}`, {}, token);
+
+/** The specialist's avatar (an image the server checked and serves with its own type). */
+export const specialistAvatar = (token: string, id: number): Promise<Blob> =>
+  blob(token, `/api/specialists/${id}/avatar`);
+
 export const kbSearch = (token: string, line: number, q: string) =>
   call<KbHit[]>(`/api/lines/${line}/kb?q=${encodeURIComponent(q)}`, {}, token);
 

@@ -5,11 +5,20 @@
 export type WireEvent = { kind: string; [field: string]: unknown };
 
 export type Item =
-  | { kind: "message"; seq: number; at: number; mine: boolean; text: string }
+  | { kind: "message"; seq: number; at: number; mine: boolean; text: string; specialist: number | null }
   | { kind: "file"; seq: number; at: number; mine: boolean; file: number; name: string; size: number }
   | { kind: "finished"; seq: number; at: number; appeal: number; result: string }
   | { kind: "article"; seq: number; at: number; title: string }
-  | { kind: "recording"; seq: number; at: number; call: number; durationMs: number; gaps: number };
+  | { kind: "recording"; seq: number; at: number; call: number; durationMs: number; gaps: number }
+  | { kind: "group_message"; seq: number; at: number; group: number; mine: boolean; author: string; text: string }
+  | { kind: "group_note"; seq: number; at: number; group: number; note: "created" | "added" | "removed"; name: string };
+
+/** C6: a group the client is in (with specialists of the line), as its events told it. */
+export interface Group {
+  title: string;
+  /** Specialist id -> name. */
+  members: Record<number, string>;
+}
 
 export type AppealState = "none" | "queued" | "assigned" | "finished";
 
@@ -34,10 +43,12 @@ export interface Conversation {
   rated: Record<number, number>;
   /** The last sequence number folded in (the cursor to subscribe from). */
   seq: number;
+  /** C6: the client's groups by id. */
+  groups: Record<number, Group>;
 }
 
 export function emptyConversation(): Conversation {
-  return { items: [], appeal: null, state: "none", toRate: null, rated: {}, seq: 0 };
+  return { items: [], appeal: null, state: "none", toRate: null, rated: {}, seq: 0, groups: {} };
 }
 
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);
@@ -51,7 +62,14 @@ export function apply(c: Conversation, seq: number, at: number, e: WireEvent): C
     case "message_posted":
       next.items = [
         ...c.items,
-        { kind: "message", seq, at, mine: e.from_specialist == null, text: str(e.text) },
+        {
+          kind: "message",
+          seq,
+          at,
+          mine: e.from_specialist == null,
+          text: str(e.text),
+          specialist: e.from_specialist == null ? null : num(e.from_specialist),
+        },
       ];
       break;
     case "file_shared":
@@ -111,6 +129,47 @@ export function apply(c: Conversation, seq: number, at: number, e: WireEvent): C
     case "article_helped":
       next.items = [...c.items, { kind: "article", seq, at, title: str(e.title) }];
       break;
+    case "group_created": {
+      const members: Record<number, string> = {};
+      for (const m of Array.isArray(e.members) ? e.members : []) {
+        const member = m as { specialist?: unknown; name?: unknown };
+        members[num(member.specialist)] = str(member.name);
+      }
+      const group = num(e.group);
+      next.groups = { ...c.groups, [group]: { title: str(e.title), members } };
+      next.items = [...c.items, { kind: "group_note", seq, at, group, note: "created", name: str(e.title) }];
+      break;
+    }
+    case "group_member_added": {
+      const group = num(e.group);
+      const old = c.groups[group];
+      const member = (e.member ?? {}) as { specialist?: unknown; name?: unknown };
+      if (old) {
+        next.groups = { ...c.groups, [group]: { ...old, members: { ...old.members, [num(member.specialist)]: str(member.name) } } };
+      }
+      next.items = [...c.items, { kind: "group_note", seq, at, group, note: "added", name: str(member.name) }];
+      break;
+    }
+    case "group_member_removed": {
+      const group = num(e.group);
+      const old = c.groups[group];
+      const gone = num(e.specialist);
+      const name = old?.members[gone] ?? "";
+      if (old) {
+        const members = { ...old.members };
+        delete members[gone];
+        next.groups = { ...c.groups, [group]: { ...old, members } };
+      }
+      next.items = [...c.items, { kind: "group_note", seq, at, group, note: "removed", name }];
+      break;
+    }
+    case "group_message_posted": {
+      const group = num(e.group);
+      const mine = e.from_specialist == null;
+      const author = mine ? "" : (c.groups[group]?.members[num(e.from_specialist)] ?? "");
+      next.items = [...c.items, { kind: "group_message", seq, at, group, mine, author, text: str(e.text) }];
+      break;
+    }
     default:
       break;
   }

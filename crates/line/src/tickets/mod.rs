@@ -1,6 +1,7 @@
 //! Tickets (T1-T5): every transition is the domain's [`Ticket`] method; the backend stores the
 //! domain's value. Each new history entry becomes one `TicketChanged` event.
 
+pub(crate) mod dispute;
 pub(crate) mod repo;
 
 use chrono::Datelike;
@@ -29,6 +30,24 @@ pub fn queue_name(name: &str) -> Result<&str, LineError> {
         return Err(LineError::Invalid("a queue needs a name".into()));
     }
     Ok(name)
+}
+
+/// T4: where disputes of a queue of `line` may go: another line that exists (`known`), or
+/// nowhere (`None`).
+pub fn check_dispute_line(
+    line: u64,
+    dispute: Option<u64>,
+    known: &[u64],
+) -> Result<Option<u64>, LineError> {
+    match dispute {
+        Some(other) if other == line => Err(LineError::Invalid(
+            "disputes go to another line than the queue's own".into(),
+        )),
+        Some(other) if !known.contains(&other) => {
+            Err(LineError::Invalid(format!("no line {other}")))
+        }
+        other => Ok(other),
+    }
 }
 
 /// `text` trimmed, 1 to `max` characters.

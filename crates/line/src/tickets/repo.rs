@@ -34,6 +34,8 @@ pub trait TicketRepo {
     fn ticket(&mut self, ticket: u64) -> Result<Option<TicketRow>, RepoError>;
     /// Whether `queue` is a ticket queue of `line`.
     fn queue_on_line(&mut self, queue: u64, line: u64) -> Result<bool, RepoError>;
+    /// T4: the line disputes of `queue`'s closed tickets go to (none: not set).
+    fn queue_dispute_line(&mut self, queue: u64) -> Result<Option<u64>, RepoError>;
     /// The highest ticket number given so far (server-wide).
     fn last_ticket_number(&mut self) -> Result<Option<TicketNumber>, RepoError>;
     fn insert_ticket(&mut self, ticket: &NewTicket<'_>) -> Result<u64, RepoError>;

@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use linedesk_line::line_admin::knowledge::RULE_DUPLICATE;
-use linedesk_protocol::line_admin::{AdminQueue, NewQueue};
+use linedesk_protocol::line_admin::{AdminQueue, DisputeLine, NewQueue};
 use linedesk_protocol::{ErrorCode, MAX_NAME_CHARS, check_chars};
 
 use super::error::{Refusal, blocking};
@@ -34,6 +34,10 @@ pub fn routes() -> Router<Arc<Server>> {
             get(queues).post(add_queue),
         )
         .route("/api/lines/{line}/admin/queues/{queue}", put(rename_queue))
+        .route(
+            "/api/lines/{line}/admin/queues/{queue}/dispute-line",
+            put(set_dispute_line),
+        )
 }
 
 /// A queue's name as asked: `queue_name`'s check, then its length.
@@ -64,12 +68,20 @@ async fn queues(
 ) -> Response {
     let answer = async {
         line_admin(&server, &headers, line).await?;
-        let all = blocking(&server, move |s| Ok(s.ticket_queues(line)?)).await?;
-        Ok::<_, Refusal>(
-            all.into_iter()
-                .map(|(id, name)| AdminQueue { id, name })
-                .collect::<Vec<_>>(),
-        )
+        let all = blocking(&server, move |s| {
+            let mut all = Vec::new();
+            for (id, name) in s.ticket_queues(line)? {
+                let dispute_line = s.queue_dispute_line(id)?;
+                all.push(AdminQueue {
+                    id,
+                    name,
+                    dispute_line,
+                });
+            }
+            Ok(all)
+        })
+        .await?;
+        Ok::<_, Refusal>(all)
     };
     match answer.await {
         Ok(all) => axum::Json(all).into_response(),
@@ -89,7 +101,11 @@ async fn add_queue(
         let name = checked_name(&asked)?;
         let added = blocking(&server, move |s| {
             let id = s.add_ticket_queue(line, &name).map_err(duplicate)?;
-            Ok(AdminQueue { id, name })
+            Ok(AdminQueue {
+                id,
+                name,
+                dispute_line: None,
+            })
         })
         .await;
         // The line's apps learn the queue's name now.
@@ -121,12 +137,53 @@ async fn rename_queue(
                     "line {line} has no queue {queue}"
                 )));
             }
-            Ok(AdminQueue { id: queue, name })
+            let dispute_line = s.queue_dispute_line(queue)?;
+            Ok(AdminQueue {
+                id: queue,
+                name,
+                dispute_line,
+            })
         })
         .await;
         // The line's apps learn the new name now.
         server.hub.catch_up(line);
         renamed
+    };
+    match answer.await {
+        Ok(queue) => axum::Json(queue).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// T4: where disputes of the queue's closed tickets go: 200 the queue; another line that
+/// exists or none (400 `invalid` otherwise), 404 for a queue the line does not have.
+async fn set_dispute_line(
+    State(server): State<Arc<Server>>,
+    Path((line, queue)): Path<(u64, u64)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let answer = async {
+        line_admin(&server, &headers, line).await?;
+        let asked: DisputeLine = body_json(&server, &headers, body, "a dispute line").await?;
+        blocking(&server, move |s| {
+            if !s.set_queue_dispute_line(line, queue, asked.line)? {
+                return Err(Refusal::not_found(format!(
+                    "line {line} has no queue {queue}"
+                )));
+            }
+            let name = s
+                .ticket_queues(line)?
+                .into_iter()
+                .find_map(|(id, name)| (id == queue).then_some(name))
+                .unwrap_or_default();
+            Ok(AdminQueue {
+                id: queue,
+                name,
+                dispute_line: asked.line,
+            })
+        })
+        .await
     };
     match answer.await {
         Ok(queue) => axum::Json(queue).into_response(),

@@ -40,6 +40,7 @@ pub mod line_admin_queues;
 pub mod line_admin_team;
 pub mod login;
 mod origin;
+pub mod profile;
 pub mod recordings;
 pub mod reports;
 mod router;

@@ -40,6 +40,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .merge(super::line_admin_queues::routes())
         .merge(super::appeal_sla::routes())
         .merge(super::files::routes())
+        .merge(super::profile::routes())
         .merge(super::widget::routes())
         .layer(axum::middleware::from_fn_with_state(
             server.clone(),

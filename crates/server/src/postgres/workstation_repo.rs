@@ -114,6 +114,18 @@ impl TicketRepo for PgRepo<'_> {
         }))
     }
 
+    fn queue_dispute_line(&mut self, queue: u64) -> Result<Option<u64>, RepoError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT dispute_line FROM ticket_queues WHERE id = $1",
+                &[&sql_id(queue)],
+            )
+            .map_err(pg)?
+            .and_then(|r| r.get::<_, Option<i64>>(0))
+            .map(id))
+    }
+
     fn queue_on_line(&mut self, queue: u64, line: u64) -> Result<bool, RepoError> {
         Ok(self
             .db

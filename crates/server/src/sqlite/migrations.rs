@@ -48,6 +48,8 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(23, "0023_quick_reply_files"),
     migration!(24, "0024_appeal_types"),
     migration!(26, "0026_appeal_priority"),
+    migration!(27, "0027_groups"),
+    migration!(28, "0028_profile_disputes"),
 ];
 
 pub fn latest_version() -> i64 {

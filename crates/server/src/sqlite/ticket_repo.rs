@@ -140,6 +140,16 @@ impl TicketRepo for SqliteRepo<'_> {
             .transpose()
     }
 
+    fn queue_dispute_line(&mut self, queue: u64) -> Result<Option<u64>, RepoError> {
+        run(|| {
+            self.tx
+                .prepare_cached("SELECT dispute_line FROM ticket_queues WHERE id = ?1")?
+                .query_row([sql_id(queue)], |r| r.get::<_, Option<i64>>(0))
+                .optional()
+        })
+        .map(|found| found.flatten().map(super::id))
+    }
+
     fn queue_on_line(&mut self, queue: u64, line: u64) -> Result<bool, RepoError> {
         run(|| {
             Ok(self
