@@ -91,7 +91,10 @@ impl AudioIo for ConferencePort {
     fn read_frame(&mut self) -> Option<Frame> {
         let index = self.index;
         let mut shared = self.shared();
-        if shared.ports[index].mic.is_empty()
+        // Only the client's call reads the headset (a microphone frame once, for both calls);
+        // the consultation takes what it left.
+        if index == 0
+            && shared.ports[0].mic.is_empty()
             && let Some(frame) = shared.headset.read_frame()
         {
             for port in &mut shared.ports {
@@ -163,6 +166,7 @@ mod tests {
         consultation.write_frame(&frame(0.3));
         let to_client = client_call.read_frame().expect("a frame");
         let to_colleague = consultation.read_frame().expect("a frame");
+        // The client's call reads the second microphone frame first.
         assert!(
             (to_client[0] - (0.1 + 0.3)).abs() < 1e-6,
             "{}",
@@ -174,6 +178,19 @@ mod tests {
             to_colleague[0]
         );
         // Each microphone frame once to each call, in order.
+        assert!((client_call.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
+        assert!((consultation.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
+        assert!(client_call.read_frame().is_none());
+        assert!(consultation.read_frame().is_none());
+    }
+
+    #[test]
+    fn only_the_client_call_reads_the_headset() {
+        let io = headset(2);
+        let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
+        assert!(consultation.read_frame().is_none(), "nothing read yet");
+        assert!((client_call.read_frame().expect("first")[0] - 0.1).abs() < 1e-6);
+        assert!((consultation.read_frame().expect("first")[0] - 0.1).abs() < 1e-6);
         assert!((client_call.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
         assert!((consultation.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
         assert!(client_call.read_frame().is_none());
