@@ -45,6 +45,17 @@ fn decimated(x: &[f32]) -> Vec<f64> {
 /// 8 kHz. `voice` is what the party's microphone said from the start of its engine, which
 /// started `offset` seconds before the listener's (about: 100 ms either way is searched too).
 fn share_of(voice: &[f32], heard: &[f32], offset: f64, from: f64, seconds: f64) -> f64 {
+    // Second by second, each at its own lag: the two calls' queues in the shared headset may
+    // shift one voice against the other by a frame now and then.
+    let whole = seconds.floor() as usize;
+    let shares: Vec<f64> = (0..whole)
+        .map(|i| share_at_one_lag(voice, heard, offset, from + i as f64, 1.0))
+        .collect();
+    shares.iter().sum::<f64>() / shares.len().max(1) as f64
+}
+
+/// The best normalised cross-correlation over one lag for the whole stretch.
+fn share_at_one_lag(voice: &[f32], heard: &[f32], offset: f64, from: f64, seconds: f64) -> f64 {
     let (voice, heard) = (decimated(voice), decimated(heard));
     let rate = (RATE / STEP) as f64;
     let start = (from * rate) as usize;
@@ -339,7 +350,7 @@ async fn in_a_three_way_join_each_party_hears_the_other_two() {
         share_of(
             &colleague_voice,
             &specialist_heard,
-            0.0,
+            -before_her,
             at_specialist,
             seconds,
         ),
@@ -371,12 +382,13 @@ async fn in_a_three_way_join_each_party_hears_the_other_two() {
         ("the colleague", colleague_hears),
         ("the specialist", specialist_hears),
     ] {
+        // Measured: 0.54-0.70 (two voices at once in one speaker, each through Opus).
         assert!(
-            a >= 0.2 && b >= 0.2,
+            a >= 0.3 && b >= 0.3,
             "{who} hears both others: {a:.2} {b:.2}"
         );
-        // Measured: 0.05-0.06.
-        assert!(own < 0.15, "{who} does not hear themself: {own:.2}");
+        // Measured: 0.10-0.14 (what one second of unrelated speech correlates at its best lag).
+        assert!(own < 0.25, "{who} does not hear themself: {own:.2}");
     }
     // The client's call's recording went on through the join.
     assert!(
