@@ -38,6 +38,7 @@
 
 pub mod analysis;
 pub mod call_recording;
+pub mod conference;
 mod echo;
 mod echo_io;
 mod error;

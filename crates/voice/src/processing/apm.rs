@@ -6,6 +6,7 @@ use std::time::Duration;
 use sonora::config::{AdaptiveDigital, GainController2};
 use sonora::{AudioProcessing, Config, StreamConfig};
 
+use super::bands::Bands;
 use super::echo::EchoStage;
 use super::noise::NoiseStage;
 use super::{CHUNK_SAMPLES, Estimates, MicProcessor, Stages, chunks_of};
@@ -33,6 +34,8 @@ pub struct WebRtcProcessor {
     echo: Option<EchoStage>,
     noise: Option<NoiseStage>,
     gain: Option<AudioProcessing>,
+    /// The microphone's band split, shared by the echo canceller and the noise suppressor.
+    bands: Bands,
     /// A captured chunk as it came, the input of the in-place processing.
     scratch: [f32; CHUNK_SAMPLES],
     stream_delay_ms: i32,
@@ -85,6 +88,7 @@ impl WebRtcProcessor {
             echo: None,
             noise: None,
             gain: None,
+            bands: Bands::new(),
             scratch: [0.0; CHUNK_SAMPLES],
             stream_delay_ms: 0,
         };
@@ -129,14 +133,21 @@ impl MicProcessor for WebRtcProcessor {
             return Ok(());
         }
         for chunk in near.chunks_exact_mut(CHUNK_SAMPLES) {
-            if let Ok(chunk) = <&mut [f32; CHUNK_SAMPLES]>::try_from(&mut *chunk) {
+            if let Ok(chunk) = <&mut [f32; CHUNK_SAMPLES]>::try_from(&mut *chunk)
+                && (self.echo.is_some() || self.noise.is_some())
+            {
+                let saturated = self.bands.split(chunk);
+                if let Some(noise) = &mut self.noise {
+                    noise.analyze(&self.bands.bands);
+                }
                 if let Some(echo) = &mut self.echo {
                     echo.set_audio_buffer_delay(self.stream_delay_ms);
-                    echo.capture(chunk);
+                    echo.capture(&mut self.bands.bands, saturated);
                 }
                 if let Some(noise) = &mut self.noise {
-                    noise.process(chunk);
+                    noise.process(&mut self.bands.bands);
                 }
+                self.bands.merge(chunk);
             }
             if let Some(gain) = &mut self.gain {
                 capture(gain, &mut self.scratch, chunk)?;

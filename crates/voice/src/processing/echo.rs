@@ -8,9 +8,7 @@
 //! 80-sample sub-frames, those regrouped into AEC3's 64-sample blocks (and back), and the
 //! samples in the 16-bit range AEC3's thresholds are in. No high-pass filter.
 
-use sonora::three_band_filter_bank::{
-    FULL_BAND_SIZE, NUM_BANDS, SPLIT_BAND_SIZE, ThreeBandFilterBank,
-};
+use sonora::three_band_filter_bank::{FULL_BAND_SIZE, NUM_BANDS, SPLIT_BAND_SIZE};
 use sonora_aec3::block::Block;
 use sonora_aec3::block_framer::BlockFramer;
 use sonora_aec3::block_processor::BlockProcessor;
@@ -18,12 +16,9 @@ use sonora_aec3::common::SUB_FRAME_LENGTH;
 use sonora_aec3::config::{EchoCanceller3Config, TransparentModeType};
 use sonora_aec3::frame_blocker::FrameBlocker;
 
+use super::bands::{BandFrame, Bands};
 use crate::codec::SAMPLE_RATE;
 
-/// `[-1, 1]` floats to the 16-bit range AEC3's thresholds are in, and back.
-const S16: f32 = 32768.0;
-/// A captured sample this loud (16-bit range) means the microphone clipped (WebRTC's test).
-const SATURATED: f32 = 32700.0;
 /// Sub-frames in a 10 ms band.
 const SUB_FRAMES: usize = SPLIT_BAND_SIZE / SUB_FRAME_LENGTH;
 
@@ -45,11 +40,20 @@ pub(super) fn echo_config() -> EchoCanceller3Config {
     config
 }
 
-/// WebRTC's AEC3 on 10 ms chunks of 48 kHz mono.
+fn sub_frame_of(bands: &BandFrame, index: usize) -> Vec<Vec<&[f32]>> {
+    let at = index * SUB_FRAME_LENGTH;
+    bands
+        .iter()
+        .map(|band| vec![&band[at..at + SUB_FRAME_LENGTH]])
+        .collect()
+}
+
+/// WebRTC's AEC3 on 10 ms chunks of 48 kHz mono, split into three bands.
 pub(super) struct EchoStage {
     processor: BlockProcessor,
-    render_bank: ThreeBandFilterBank,
-    capture_bank: ThreeBandFilterBank,
+    /// The far end's split (the microphone's is the processor's, shared with the other
+    /// stages).
+    render_bands: Bands,
     render_blocker: FrameBlocker,
     capture_blocker: FrameBlocker,
     framer: BlockFramer,
@@ -63,8 +67,6 @@ pub(super) struct EchoStage {
     /// AEC3's linear filter's output (the microphone minus the echo it models), band 0.
     linear_block: Block,
     presence: EchoPresence,
-    full: [f32; FULL_BAND_SIZE],
-    bands: [[f32; SPLIT_BAND_SIZE]; NUM_BANDS],
     /// One processed sub-frame, `[band][channel][sample]` as the framer hands it back.
     sub_frame: Vec<Vec<Vec<f32>>>,
     raw_sub_frame: Vec<Vec<Vec<f32>>>,
@@ -92,8 +94,7 @@ impl EchoStage {
     fn with_config(config: &EchoCanceller3Config) -> EchoStage {
         EchoStage {
             processor: BlockProcessor::new(config, SAMPLE_RATE as usize, 1, 1),
-            render_bank: ThreeBandFilterBank::new(),
-            capture_bank: ThreeBandFilterBank::new(),
+            render_bands: Bands::new(),
             render_blocker: FrameBlocker::new(NUM_BANDS, 1),
             capture_blocker: FrameBlocker::new(NUM_BANDS, 1),
             framer: BlockFramer::new(NUM_BANDS, 1),
@@ -104,47 +105,16 @@ impl EchoStage {
             raw_held: Block::new(NUM_BANDS, 1),
             linear_block: Block::new(1, 1),
             presence: EchoPresence::default(),
-            full: [0.0; FULL_BAND_SIZE],
-            bands: [[0.0; SPLIT_BAND_SIZE]; NUM_BANDS],
             sub_frame: vec![vec![vec![0.0; SUB_FRAME_LENGTH]; 1]; NUM_BANDS],
             raw_sub_frame: vec![vec![vec![0.0; SUB_FRAME_LENGTH]; 1]; NUM_BANDS],
         }
     }
 
-    /// `chunk` into the three bands, in the 16-bit range; whether any sample clipped.
-    fn split(
-        bank: &mut ThreeBandFilterBank,
-        full: &mut [f32; FULL_BAND_SIZE],
-        bands: &mut [[f32; SPLIT_BAND_SIZE]; NUM_BANDS],
-        chunk: &[f32; FULL_BAND_SIZE],
-    ) -> bool {
-        let mut saturated = false;
-        for (to, from) in full.iter_mut().zip(chunk.iter()) {
-            *to = from.clamp(-1.0, 1.0) * S16;
-            saturated |= to.abs() >= SATURATED;
-        }
-        bank.analysis(full, bands);
-        saturated
-    }
-
-    fn sub_frame_of(bands: &[[f32; SPLIT_BAND_SIZE]; NUM_BANDS], index: usize) -> Vec<Vec<&[f32]>> {
-        let at = index * SUB_FRAME_LENGTH;
-        bands
-            .iter()
-            .map(|band| vec![&band[at..at + SUB_FRAME_LENGTH]])
-            .collect()
-    }
-
     /// The far end's next 10 ms, as the speaker is given it.
     pub(super) fn render(&mut self, chunk: &[f32; FULL_BAND_SIZE]) {
-        EchoStage::split(
-            &mut self.render_bank,
-            &mut self.full,
-            &mut self.bands,
-            chunk,
-        );
+        self.render_bands.split(chunk);
         for index in 0..SUB_FRAMES {
-            let sub_frame = EchoStage::sub_frame_of(&self.bands, index);
+            let sub_frame = sub_frame_of(&self.render_bands.bands, index);
             self.render_blocker
                 .insert_sub_frame_and_extract_block(&sub_frame, &mut self.render_block);
             self.processor.buffer_render(&self.render_block);
@@ -157,16 +127,11 @@ impl EchoStage {
         }
     }
 
-    /// The microphone's next 10 ms, in place.
-    pub(super) fn capture(&mut self, chunk: &mut [f32; FULL_BAND_SIZE]) {
-        let saturated = EchoStage::split(
-            &mut self.capture_bank,
-            &mut self.full,
-            &mut self.bands,
-            chunk,
-        );
+    /// The microphone's next 10 ms as three bands in the 16-bit range ([`Bands::split`]), in
+    /// place; `saturated` when the microphone clipped.
+    pub(super) fn capture(&mut self, bands: &mut BandFrame, saturated: bool) {
         for index in 0..SUB_FRAMES {
-            let sub_frame = EchoStage::sub_frame_of(&self.bands, index);
+            let sub_frame = sub_frame_of(bands, index);
             self.capture_blocker
                 .insert_sub_frame_and_extract_block(&sub_frame, &mut self.capture_block);
             self.process_block(saturated);
@@ -176,8 +141,7 @@ impl EchoStage {
                 .insert_block_and_extract_sub_frame(&self.raw_block, &mut self.raw_sub_frame);
             let at = index * SUB_FRAME_LENGTH;
             let weight = self.presence.weight;
-            for ((band, processed), raw) in self
-                .bands
+            for ((band, processed), raw) in bands
                 .iter_mut()
                 .zip(&self.sub_frame)
                 .zip(&self.raw_sub_frame)
@@ -196,10 +160,6 @@ impl EchoStage {
             self.process_block(saturated);
             self.framer.insert_block(&self.capture_block);
             self.raw_framer.insert_block(&self.raw_block);
-        }
-        self.capture_bank.synthesis(&self.bands, &mut self.full);
-        for (to, from) in chunk.iter_mut().zip(self.full.iter()) {
-            *to = (from / S16).clamp(-1.0, 1.0);
         }
     }
 
@@ -388,6 +348,7 @@ mod tests {
     #[test]
     fn with_an_echo_path_the_stage_finds_it_and_cancels() {
         let mut stage = EchoStage::new();
+        let mut bands = Bands::new();
         let mut path = super::super::EchoPath::new(std::time::Duration::from_millis(50), -6.0, 3);
         // Noise-like far end (a tone would not do: AEC3 treats it apart).
         let mut seed = 7u64;
@@ -403,7 +364,9 @@ mod tests {
             let echo = path.feed(&far);
             let mut mic: [f32; FULL_BAND_SIZE] = std::array::from_fn(|k| echo[k]);
             stage.render(&far);
-            stage.capture(&mut mic);
+            let saturated = bands.split(&mic);
+            stage.capture(&mut bands.bands, saturated);
+            bands.merge(&mut mic);
             if i >= 300 {
                 echo_energy += echo.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>();
                 out_energy += mic.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>();

@@ -21,6 +21,7 @@
 //! a decaying tail, a level) and [`measure`] has what tests and the bench measure with.
 
 mod apm;
+mod bands;
 mod echo;
 mod echo_path;
 pub mod measure;

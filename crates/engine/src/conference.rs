@@ -1,0 +1,245 @@
+//! The media of a three-way join (issue 14, consultative transfer: the specialist talks with the
+//! client and the consulted colleague at once). The specialist's headset is shared by two calls
+//! (the client's, and the consultation with the colleague), each still run by its own
+//! [`CallSession`](crate::CallSession) with its own peer, codec and recording. Each session is
+//! given a [`ConferencePort`] as its headset:
+//!
+//! ```text
+//!                  ┌──────────── Conference (the real headset) ────────────┐
+//! client's call ── port 0: captures mic + colleague, plays the client ─┐   │
+//! consultation  ── port 1: captures mic + client,    plays colleague ──┴─► speaker: both
+//! ```
+//!
+//! - What a port captures is the microphone plus what the *other* call's party said (the frames
+//!   that call played), so the client hears the specialist and the colleague, and the colleague
+//!   the specialist and the client: the specialist's engine mixes.
+//! - What a port plays is its call's party; the headset plays both, summed.
+//! - Each session records what it sends and what it hears, so the client's call's recording
+//!   keeps its two channels: the client, and the specialist with the colleague.
+//!
+//! Port 0 (the client's call) drives the headset: its reads take the microphone's frames
+//! (shared with port 1), its writes play the mix, and it gets the device events. Queues between
+//! the two sessions' ticks hold at most [`MAX_QUEUED`] frames (the oldest dropped), so a session
+//! that stalls adds no delay to the other.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use linedesk_audio::{AudioIo, DeviceEvent, FRAME_SAMPLES, Frame};
+
+/// Frames a queue between the two sessions holds (60 ms).
+pub const MAX_QUEUED: usize = 3;
+
+#[derive(Default)]
+struct Port {
+    /// Microphone frames this port has not captured yet.
+    mic: VecDeque<Frame>,
+    /// What this port's call played, for the other port's capture.
+    said: VecDeque<Frame>,
+    /// What this port's call played, for the headset.
+    speaker: VecDeque<Frame>,
+}
+
+struct Shared {
+    headset: Box<dyn AudioIo>,
+    ports: [Port; 2],
+}
+
+fn push(queue: &mut VecDeque<Frame>, frame: Frame) {
+    if queue.len() == MAX_QUEUED {
+        queue.pop_front();
+    }
+    queue.push_back(frame);
+}
+
+fn add(to: &mut Frame, from: &Frame) {
+    for (a, b) in to.iter_mut().zip(from) {
+        *a = (*a + b).clamp(-1.0, 1.0);
+    }
+}
+
+/// One call's side of a shared headset (see the module's documentation).
+pub struct ConferencePort {
+    shared: Arc<Mutex<Shared>>,
+    index: usize,
+}
+
+/// Share `headset` between two calls: the first port for the client's call (it drives the
+/// headset), the second for the consultation.
+pub fn conference(headset: Box<dyn AudioIo>) -> (ConferencePort, ConferencePort) {
+    let shared = Arc::new(Mutex::new(Shared {
+        headset,
+        ports: [Port::default(), Port::default()],
+    }));
+    (
+        ConferencePort {
+            shared: shared.clone(),
+            index: 0,
+        },
+        ConferencePort { shared, index: 1 },
+    )
+}
+
+impl ConferencePort {
+    fn shared(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl AudioIo for ConferencePort {
+    fn read_frame(&mut self) -> Option<Frame> {
+        let index = self.index;
+        let mut shared = self.shared();
+        // Only the client's call reads the headset (a microphone frame once, for both calls);
+        // the consultation takes what it left.
+        if index == 0
+            && shared.ports[0].mic.is_empty()
+            && let Some(frame) = shared.headset.read_frame()
+        {
+            for port in &mut shared.ports {
+                push(&mut port.mic, frame);
+            }
+        }
+        let mut frame = shared.ports[index].mic.pop_front()?;
+        if let Some(other) = shared.ports[1 - index].said.pop_front() {
+            add(&mut frame, &other);
+        }
+        Some(frame)
+    }
+
+    fn write_frame(&mut self, frame: &Frame) {
+        let index = self.index;
+        let mut shared = self.shared();
+        push(&mut shared.ports[index].said, *frame);
+        push(&mut shared.ports[index].speaker, *frame);
+        if index == 0 {
+            let mut mix = [0.0; FRAME_SAMPLES];
+            for port in 0..2 {
+                if let Some(said) = shared.ports[port].speaker.pop_front() {
+                    add(&mut mix, &said);
+                }
+            }
+            shared.headset.write_frame(&mix);
+        }
+    }
+
+    fn poll_events(&mut self) -> Vec<DeviceEvent> {
+        match self.index {
+            0 => self.shared().headset.poll_events(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn playback_delay(&self) -> Duration {
+        self.shared().headset.playback_delay()
+    }
+
+    fn capture_delay(&self) -> Duration {
+        self.shared().headset.capture_delay()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SharedIo;
+
+    fn frame(value: f32) -> Frame {
+        [value; FRAME_SAMPLES]
+    }
+
+    /// A headset whose microphone says `0.1`, `0.2`, ... one frame each.
+    fn headset(frames: usize) -> SharedIo {
+        let samples: Vec<f32> = (0..frames)
+            .flat_map(|i| [0.1 * (i + 1) as f32; FRAME_SAMPLES])
+            .collect();
+        SharedIo::new(&samples)
+    }
+
+    #[test]
+    fn each_call_captures_the_microphone_and_the_other_calls_party() {
+        let io = headset(2);
+        let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
+        // The client says 0.01, the colleague 0.3.
+        client_call.write_frame(&frame(0.01));
+        consultation.write_frame(&frame(0.3));
+        let to_client = client_call.read_frame().expect("a frame");
+        let to_colleague = consultation.read_frame().expect("a frame");
+        // The client's call reads the second microphone frame first.
+        assert!(
+            (to_client[0] - (0.1 + 0.3)).abs() < 1e-6,
+            "{}",
+            to_client[0]
+        );
+        assert!(
+            (to_colleague[0] - (0.1 + 0.01)).abs() < 1e-6,
+            "{}",
+            to_colleague[0]
+        );
+        // Each microphone frame once to each call, in order.
+        assert!((client_call.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
+        assert!((consultation.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
+        assert!(client_call.read_frame().is_none());
+        assert!(consultation.read_frame().is_none());
+    }
+
+    #[test]
+    fn only_the_client_call_reads_the_headset() {
+        let io = headset(2);
+        let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
+        assert!(consultation.read_frame().is_none(), "nothing read yet");
+        assert!((client_call.read_frame().expect("first")[0] - 0.1).abs() < 1e-6);
+        assert!((consultation.read_frame().expect("first")[0] - 0.1).abs() < 1e-6);
+        assert!((client_call.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
+        assert!((consultation.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
+        assert!(client_call.read_frame().is_none());
+        assert!(consultation.read_frame().is_none());
+    }
+
+    #[test]
+    fn the_headset_plays_both_parties() {
+        let io = headset(0);
+        let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
+        consultation.write_frame(&frame(0.3));
+        assert!(
+            io.played().is_empty(),
+            "the client's call drives the speaker"
+        );
+        client_call.write_frame(&frame(0.01));
+        let played = io.played();
+        assert_eq!(played.len(), FRAME_SAMPLES);
+        assert!((played[0] - 0.31).abs() < 1e-6, "{}", played[0]);
+        // The colleague silent (a stalled consultation): the client alone.
+        client_call.write_frame(&frame(0.01));
+        assert!((io.played()[FRAME_SAMPLES] - 0.01).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_stalled_call_adds_no_delay_to_the_other() {
+        let io = headset(3);
+        let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
+        // The colleague's session plays 10 frames while the client's call reads nothing: only
+        // the newest MAX_QUEUED are kept for it.
+        for i in 0..10 {
+            consultation.write_frame(&frame(0.01 * i as f32));
+        }
+        let first = client_call.read_frame().expect("a frame");
+        assert!((first[0] - (0.1 + 0.07)).abs() < 1e-6, "{}", first[0]);
+        // The consultation never reads: its microphone queue stays bounded.
+        for _ in 0..2 {
+            client_call.read_frame();
+        }
+        let shared = consultation.shared();
+        assert!(shared.ports[1].mic.len() <= MAX_QUEUED);
+    }
+
+    #[test]
+    fn sums_are_clipped_to_full_scale() {
+        let io = headset(0);
+        let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
+        consultation.write_frame(&frame(0.8));
+        client_call.write_frame(&frame(0.7));
+        assert_eq!(io.played()[0], 1.0);
+    }
+}
