@@ -91,12 +91,8 @@ pub struct ClientCard {
 /// ё as е (Фёдоров beside Федоров). The index `clients_by_name` (migration 0024) is kept in
 /// this order: it must not change without a REINDEX.
 pub(crate) fn register_collation(conn: &Connection) -> rusqlite::Result<()> {
-    fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
-        s.chars()
-            .flat_map(char::to_lowercase)
-            .map(|c| if c == 'ё' { 'е' } else { c })
-    }
-    conn.create_collation("ru_ci", |a, b| folded(a).cmp(folded(b)))
+    use crate::search_query::folded_chars;
+    conn.create_collation("ru_ci", |a, b| folded_chars(a).cmp(folded_chars(b)))
 }
 
 /// The columns of a [`ClientRow`], for `line_id = ?1`.

@@ -32,10 +32,14 @@ pub fn surname_prefix(input: &str) -> Option<(String, bool)> {
 /// Lower case with ё as е: how names compare (the `ru_ci` collation) and how the index holds
 /// them.
 pub fn fold(text: &str) -> String {
+    folded_chars(text).collect()
+}
+
+/// [`fold`] without the allocation, for the collation's comparisons.
+pub(crate) fn folded_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     text.chars()
         .flat_map(char::to_lowercase)
         .map(|c| if c == 'ё' { 'е' } else { c })
-        .collect()
 }
 
 /// `input` as a number's digits, when it is one (labels, spaces, dashes, brackets, dots,
