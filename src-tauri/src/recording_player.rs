@@ -51,6 +51,10 @@ pub struct Player {
     generation: Arc<Mutex<u64>>,
 }
 
+/// A download that has not finished by then is given up (a stalled link must not leave the
+/// player loading forever); a 50 MiB recording comes in seconds on any working link.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(60);
+
 fn ms(d: Duration) -> u32 {
     u32::try_from(d.as_millis()).unwrap_or(u32::MAX)
 }
@@ -103,9 +107,20 @@ impl Player {
         *lock(&self.generation) += 1;
         *lock(&self.loaded) = None;
         *lock(&self.loading) = Some(call);
-        let fetched = linedesk_engine::download_recording(connector, token, call).await;
+        let fetched = tokio::time::timeout(
+            DOWNLOAD_TIMEOUT,
+            linedesk_engine::download_recording(connector, token, call),
+        )
+        .await;
         *lock(&self.loading) = None;
-        let bytes = fetched.map_err(refused)?;
+        let bytes = fetched
+            .map_err(|_| {
+                CommandError::unavailable(format!(
+                    "the recording of call {call} did not come within {} s",
+                    DOWNLOAD_TIMEOUT.as_secs()
+                ))
+            })?
+            .map_err(refused)?;
         let playback =
             Playback::open(bytes).map_err(|e| CommandError::invalid("recording", e.to_string()))?;
         *lock(&self.loaded) = Some(Loaded {

@@ -252,11 +252,26 @@ async fn a_recording_interrupted_by_a_kill_is_closed_and_uploaded_at_the_next_st
         let player = format!("{}[data-call=\"{call}\"]", by_testid("recording-player"));
         app.wait(&player).await;
         app.testid("recording-gaps").await;
-        app.wait(&format!("{player} {}", by_testid("player-play")))
-            .await
-            .click()
-            .await
-            .expect("play");
+        // The button says "loading" from the click on; a click that left it idle landed
+        // elsewhere (the timeline scrolled under it as the sync caught up) and is given again.
+        let play = format!("{player} {}", by_testid("player-play"));
+        for attempt in 1..=3 {
+            app.wait(&play).await.click().await.expect("play");
+            let left_idle = tokio::time::timeout(Duration::from_secs(3), async {
+                loop {
+                    let state = app.attr_of(&player, "data-state").await;
+                    if state.as_deref().is_some_and(|s| s != "idle") {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
+            .await;
+            if left_idle.is_ok() {
+                break;
+            }
+            eprintln!("the play button's click {attempt} left the player idle; clicking again");
+        }
         app.wait_attr(&player, "data-state", "the recording playing", |s| {
             s == "playing"
         })

@@ -355,6 +355,12 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// The attribute `name` of the first element matching `css` now, if both are there.
+    pub async fn attr_of(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.client.find(Locator::Css(css)).await.ok()?;
+        element.attr(name).await.ok().flatten()
+    }
+
     async fn wait_any(&self, ids: &[&str]) {
         let css = ids
             .iter()
@@ -460,12 +466,25 @@ impl App {
             if value.as_deref().is_some_and(&check) {
                 return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}: `{css}` has {name}={value:?}"
-            );
+            if Instant::now() >= deadline {
+                let banner = self.error_banner().await;
+                panic!(
+                    "timed out waiting for {what}: `{css}` has {name}={value:?}; the error \
+                     banner says {banner:?}"
+                );
+            }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
+    }
+
+    /// What the app's error banner says, if it shows one (for a failing wait's message).
+    pub async fn error_banner(&self) -> Option<String> {
+        let banner = self
+            .client
+            .find(Locator::Css(&by_testid("error-banner")))
+            .await
+            .ok()?;
+        banner.text().await.ok()
     }
 
     /// End the WebDriver session: WebKitWebDriver closes the app.

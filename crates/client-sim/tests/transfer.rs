@@ -308,7 +308,7 @@ async fn a_blind_transfer_moves_the_clients_voice_to_the_colleague() {
 async fn wait_connected(peer: &Call) {
     let mut states = peer.watch();
     tokio::time::timeout(
-        Duration::from_secs(15),
+        Duration::from_secs(30),
         states.wait_for(|s| *s == CallState::Connected),
     )
     .await

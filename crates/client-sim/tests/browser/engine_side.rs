@@ -154,7 +154,7 @@ async fn talk_with(
 ) -> SpecialistSide {
     let mut states = peer.watch();
     tokio::time::timeout(
-        Duration::from_secs(15),
+        Duration::from_secs(30),
         states.wait_for(|s| *s == CallState::Connected),
     )
     .await

@@ -129,7 +129,7 @@ pub async fn run_specialist(
 ) -> SpecialistSide {
     let mut states = peer.watch();
     tokio::time::timeout(
-        Duration::from_secs(15),
+        Duration::from_secs(30),
         states.wait_for(|s| *s == CallState::Connected),
     )
     .await
