@@ -142,6 +142,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0030_client_search_prefixes",
         sql: include_str!("../../../migrations/0030_client_search_prefixes.sql"),
     },
+    Migration {
+        version: 33,
+        name: "0033_client_index_deferred",
+        sql: include_str!("../../../migrations/0033_client_index_deferred.sql"),
+    },
 ];
 
 pub fn latest_version() -> i64 {

@@ -396,9 +396,19 @@ async fn connected(
         replayed: Mutex::new(Vec::new()),
     };
     // Resume every line's log where the store stopped: no gap, no duplicate.
+    let mut afters = Vec::with_capacity(lines.len());
     for &line in &lines {
         let after = lock(store).sync_cursor(i64::try_from(line).unwrap_or(i64::MAX))?;
-        let after = u64::try_from(after).unwrap_or_default();
+        afters.push((line, u64::try_from(after).unwrap_or_default()));
+    }
+    // A store's first sync builds its client index once, when every line has caught up
+    // (store::client_index); a session that ended before that leaves it to the next one.
+    let mut index_deferred = if afters.iter().any(|&(_, after)| after == 0) {
+        lock(store).defer_client_index_if_empty()?
+    } else {
+        lock(store).client_index_deferred()?
+    };
+    for (line, after) in afters {
         send(&mut ws, &ClientFrame::Subscribe { line, after }).await?;
     }
     // Quick replies and the knowledge base: a fresh copy at every connection (C8). A failure
@@ -480,6 +490,11 @@ async fn connected(
             let live = crate::replica::lock(&replica.live_lines);
             lines.iter().all(|line| live.contains(line))
         };
+        if caught_up && index_deferred {
+            lock(store).catch_up_client_index()?;
+            index_deferred = false;
+            changes.send_modify(|n| *n += 1);
+        }
         if caught_up {
             let _ = status.send(SyncStatus::InSync);
         }

@@ -105,6 +105,9 @@ async fn an_empty_app_fills_from_the_server_and_a_conversation_goes_both_ways() 
     .await;
     let ivanova = {
         let s = store.lock().expect("lock");
+        // The first sync deferred the client index and built it once it had caught up: the
+        // second word is looked up in it.
+        assert!(!s.client_index_deferred().expect("the index's state"));
         let found = s.search_clients(line, "Иванова Мария", 5).expect("search");
         let row = found
             .iter()
