@@ -139,6 +139,11 @@ impl Kamailio {
         &self.config.domain
     }
 
+    /// Its temporary directory while it runs (configuration, control socket).
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_ref().map(|d| d.path())
+    }
+
     /// Whether it is running (not stopped by [`Kamailio::stop`]).
     pub fn is_running(&self) -> bool {
         self.server.is_some()
@@ -161,6 +166,42 @@ impl Kamailio {
         self.server = again.server.take();
         self.dir = again.dir.take();
         Ok(())
+    }
+
+    /// The contacts Kamailio's location table holds for `user` (none when it has no record),
+    /// read through its control socket with `kamcmd ul.lookup`.
+    pub fn contacts(&self, user: &str) -> Result<Vec<String>, PeerError> {
+        check_token("user", user)?;
+        let dir = self.dir.as_ref().ok_or_else(|| PeerError::Failed {
+            program: "kamailio",
+            why: "stopped".into(),
+            log: String::new(),
+        })?;
+        let socket = format!("unix:{}", dir.path().join("ctl.sock").display());
+        let output = std::process::Command::new(program(&["kamcmd"])?)
+            .args(["-s", &socket, "ul.lookup", "location", user])
+            .stdin(std::process::Stdio::null())
+            .output()?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if text.contains("AOR not found") {
+            return Ok(Vec::new());
+        }
+        if !output.status.success() || text.starts_with("error") {
+            return Err(PeerError::Failed {
+                program: "kamcmd",
+                why: "ul.lookup failed".into(),
+                log: text,
+            });
+        }
+        Ok(text
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("Address:"))
+            .map(|address| address.trim().to_string())
+            .collect())
     }
 
     /// Kamailio's output so far (for a failing test's message).

@@ -27,11 +27,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_bound_port_is_seen_and_a_released_one_is_not() {
+    fn a_bound_port_is_seen() {
+        // (Whether a released one is not cannot be checked: another process may take it.)
         let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
         let port = socket.local_addr().expect("addr").port();
         assert!(udp_bound(port).expect("read"), "{port} is bound");
-        drop(socket);
-        assert!(!udp_bound(port).expect("read"), "{port} is released");
     }
 }

@@ -135,6 +135,11 @@ impl Sipp {
         })
     }
 
+    /// Its temporary directory (the scenario, its logs).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// Where it receives its call (UDP).
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], self.port))
@@ -152,6 +157,12 @@ impl Sipp {
                 log: self.process.output(),
             })
         }
+    }
+
+    /// Stop SIPp now; what it printed, with its message trace and errors.
+    pub fn stop(mut self) -> String {
+        let _ = self.process.stop();
+        self.process.output()
     }
 
     /// What SIPp printed so far (its message trace comes once it ended).

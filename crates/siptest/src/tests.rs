@@ -34,33 +34,43 @@ fn answers(port: u16) -> bool {
     matches!(socket.recv_from(&mut buf), Ok((len, _)) if buf[..len].starts_with(b"SIP/2.0 200"))
 }
 
-/// The temporary directories of this process's peers that exist now, by prefix.
-fn dirs(prefix: &str) -> Vec<PathBuf> {
-    std::fs::read_dir(std::env::temp_dir())
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
-                })
-                .collect()
+/// The processes whose command line names `dir` (a peer started in it).
+fn processes_in(dir: &std::path::Path) -> Vec<String> {
+    let needle = dir.to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
         })
-        .unwrap_or_default()
+        .filter_map(|e| {
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            text.contains(&needle).then_some(text)
+        })
+        .collect()
 }
 
 #[test]
 fn kamailio_answers_stops_and_comes_back_on_its_port() {
     let mut kamailio = Kamailio::start(config()).expect("kamailio");
     let port = kamailio.addr().port();
+    let dir = kamailio.dir().expect("running").to_path_buf();
+    assert!(!processes_in(&dir).is_empty(), "its processes are seen");
     assert!(answers(port), "answers OPTIONS: {}", kamailio.log());
-    kamailio.stop().expect("stop");
-    assert!(!answers(port), "stopped");
-    assert!(
-        !ports::udp_bound(port).expect("udp table"),
-        "its port is free"
+    assert_eq!(
+        kamailio.contacts("alice").expect("its location table"),
+        Vec::<String>::new(),
+        "nobody registered yet"
     );
+    kamailio.stop().expect("stop");
+    assert_eq!(processes_in(&dir), Vec::<String>::new(), "stopped");
+    assert!(!dir.exists(), "its directory is removed");
     kamailio.restart().expect("restart");
     assert_eq!(kamailio.addr().port(), port, "the same port");
     assert!(answers(port), "answers again: {}", kamailio.log());
@@ -74,12 +84,15 @@ fn a_value_that_would_change_the_configuration_is_refused() {
 }
 
 #[test]
-fn sipp_binds_its_port_and_frees_it_when_dropped() {
+fn sipp_binds_its_port_and_stops_when_dropped() {
     let sipp = Sipp::start(Scenario::Busy).expect("sipp");
     let port = sipp.addr().port();
+    let dir = sipp.dir().to_path_buf();
     assert!(ports::udp_bound(port).expect("udp table"));
+    assert!(!processes_in(&dir).is_empty(), "its process is seen");
     drop(sipp);
-    assert!(!ports::udp_bound(port).expect("udp table"), "released");
+    assert_eq!(processes_in(&dir), Vec::<String>::new(), "stopped");
+    assert!(!dir.exists(), "its directory is removed");
 }
 
 /// The child of [`a_killed_test_leaves_no_peer_behind`]: starts both peers, says where, and
@@ -89,14 +102,18 @@ fn sipp_binds_its_port_and_frees_it_when_dropped() {
 fn child_holding_peers() {
     let kamailio = Kamailio::start(config()).expect("kamailio");
     let sipp = Sipp::start(Scenario::Answer).expect("sipp");
-    println!("peers {} {}", kamailio.addr().port(), sipp.addr().port());
+    println!(
+        "peers {} {} {}",
+        kamailio.addr().port(),
+        kamailio.dir().expect("running").display(),
+        sipp.dir().display()
+    );
     std::thread::sleep(Duration::from_secs(120));
 }
 
 #[test]
 fn a_killed_test_leaves_no_peer_behind() {
     use std::io::BufRead;
-    let before: Vec<PathBuf> = [dirs("linedesk-kamailio-"), dirs("linedesk-sipp-")].concat();
     let mut child = Command::new(std::env::current_exe().expect("this test binary"))
         .args([
             "--exact",
@@ -113,37 +130,33 @@ fn a_killed_test_leaves_no_peer_behind() {
         .map_while(Result::ok)
         .find(|l| l.starts_with("peers "))
         .expect("the child's peers");
-    let ports: Vec<u16> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|p| p.parse().ok())
-        .collect();
-    assert_eq!(ports.len(), 2, "{line}");
-    let theirs: Vec<PathBuf> = [dirs("linedesk-kamailio-"), dirs("linedesk-sipp-")]
-        .concat()
-        .into_iter()
-        .filter(|d| !before.contains(d))
-        .collect();
-    assert!(!theirs.is_empty(), "the child's directories exist");
-    assert!(answers(ports[0]), "the child's Kamailio runs");
+    let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+    let [port, kamailio_dir, sipp_dir] = words.as_slice() else {
+        panic!("{line}");
+    };
+    let port: u16 = port.parse().expect("port");
+    let theirs = [PathBuf::from(kamailio_dir), PathBuf::from(sipp_dir)];
+    assert!(theirs.iter().all(|d| d.exists()), "{line}");
+    assert!(theirs.iter().all(|d| !processes_in(d).is_empty()), "{line}");
+    assert!(answers(port), "the child's Kamailio runs");
     // SIGKILL: the test process runs no drop.
     child.kill().expect("kill -9");
     child.wait().expect("reaped");
     let gone = || {
-        ports.iter().all(|p| !ports::udp_bound(*p).unwrap_or(true))
-            && theirs.iter().all(|d| !d.exists())
+        theirs
+            .iter()
+            .all(|d| !d.exists() && processes_in(d).is_empty())
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     while !gone() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    for port in &ports {
-        assert!(
-            !ports::udp_bound(*port).expect("udp table"),
-            "port {port} is still bound 30 s after the test died"
-        );
-    }
     for dir in &theirs {
+        assert_eq!(
+            processes_in(dir),
+            Vec::<String>::new(),
+            "30 s after the test died"
+        );
         assert!(!dir.exists(), "{} is still there", dir.display());
     }
 }
