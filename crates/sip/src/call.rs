@@ -116,6 +116,22 @@ impl Call for OutboundCall {
     }
 }
 
+/// A call dropped before its end is hung up (BYE or CANCEL), as a phone put down.
+impl Drop for OutboundCall {
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let dialog = self.dialog.clone();
+        runtime.spawn(async move {
+            let _ = dialog.hangup().await;
+        });
+    }
+}
+
 fn uri(text: &str) -> Result<Uri, SipError> {
     Uri::try_from(text).map_err(|e| SipError::Protocol(e.to_string()))
 }

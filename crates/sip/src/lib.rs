@@ -40,7 +40,7 @@ pub trait Phone: Send + Sync {
     async fn shutdown(&self);
 }
 
-/// One outgoing call.
+/// One outgoing call. Dropping it before it ended hangs it up.
 #[async_trait::async_trait]
 pub trait Call: Send + Sync {
     /// The SIP Call-ID.

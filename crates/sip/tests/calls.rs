@@ -26,8 +26,13 @@ async fn through_kamailio(
     (sipp, kamailio, agent)
 }
 
-fn finish(sipp: Sipp, kamailio: &Kamailio) {
-    if let Err(e) = sipp.finish() {
+/// Wait (off the runtime's threads) for SIPp's scenario to end; fail with its trace if the far
+/// end did not see what it expected.
+async fn finish(sipp: Sipp, kamailio: &Kamailio) {
+    let finished = tokio::task::spawn_blocking(move || sipp.finish())
+        .await
+        .expect("waiting for SIPp");
+    if let Err(e) = finished {
         panic!("{e}\n--- Kamailio ---\n{}", kamailio.log());
     }
 }
@@ -59,7 +64,7 @@ async fn an_answered_call_is_hung_up_by_this_side() {
     call.hang_up().await.expect("BYE");
     let rest = states_until_end(call.as_mut()).await;
     assert_eq!(rest, vec![CallState::Ended(CallEnd::HungUp)]);
-    finish(sipp, &kamailio);
+    finish(sipp, &kamailio).await;
     agent.shutdown().await;
 }
 
@@ -73,7 +78,7 @@ async fn a_busy_far_end_is_busy() {
         vec![CallState::Dialing, CallState::Ended(CallEnd::Busy)]
     );
     assert_eq!(call.next_state().await, None, "nothing after the end");
-    finish(sipp, &kamailio);
+    finish(sipp, &kamailio).await;
     agent.shutdown().await;
 }
 
@@ -93,7 +98,7 @@ async fn a_call_nobody_answers_is_cancelled_by_this_side() {
             .all(|s| *s == CallState::Ringing),
         "{seen:?}"
     );
-    finish(sipp, &kamailio);
+    finish(sipp, &kamailio).await;
     agent.shutdown().await;
 }
 
@@ -105,7 +110,18 @@ async fn hanging_up_before_the_answer_cancels() {
     call.hang_up().await.expect("CANCEL");
     let rest = states_until_end(call.as_mut()).await;
     assert_eq!(rest, vec![CallState::Ended(CallEnd::Cancelled)]);
-    finish(sipp, &kamailio);
+    finish(sipp, &kamailio).await;
+    agent.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_dropped_while_ringing_is_cancelled() {
+    let (sipp, kamailio, agent) = through_kamailio(Scenario::NoAnswer, timing()).await;
+    let mut call = agent.dial(NUMBER).await.expect("dial");
+    wait_call(call.as_mut(), "ringing", |s| *s == CallState::Ringing).await;
+    drop(call);
+    // The far end's scenario ends only after it received the CANCEL.
+    finish(sipp, &kamailio).await;
     agent.shutdown().await;
 }
 
@@ -128,7 +144,7 @@ async fn the_far_end_hangs_up() {
         "{seen:?}"
     );
     assert_eq!(seen[3], CallState::Ended(CallEnd::FarEndHungUp));
-    finish(sipp, &kamailio);
+    finish(sipp, &kamailio).await;
     agent.shutdown().await;
 }
 
@@ -153,7 +169,7 @@ async fn a_far_end_that_challenges_the_invite_gets_the_credentials() {
     call.hang_up().await.expect("BYE");
     let rest = states_until_end(call.as_mut()).await;
     assert_eq!(rest, vec![CallState::Ended(CallEnd::HungUp)]);
-    finish(sipp, &kamailio);
+    finish(sipp, &kamailio).await;
     agent.shutdown().await;
 }
 
