@@ -1,12 +1,13 @@
 //! Keeping the account registered: REGISTER with digest authentication, a refresh when half
 //! of the granted time has passed, retries with a doubling wait after a failure (the
-//! registrar gone, a timeout), none after a wrong password or a 403; un-REGISTER on stop.
+//! registrar gone, a timeout), none after a wrong password or a 403; the registrar's
+//! Min-Expires taken after a 423; un-REGISTER on stop.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use rsipstack::dialog::registration::Registration;
-use rsipstack::sip::{StatusCode, Uri};
+use rsipstack::sip::{Header, Response, StatusCode, Uri};
 use rsipstack::transaction::endpoint::EndpointInnerRef;
 use tokio::sync::watch;
 
@@ -23,6 +24,8 @@ pub(crate) struct Registrar {
     domain: Uri,
     server: Server,
     timing: Timing,
+    /// The registrar's Min-Expires, learnt from a 423 (0 until then).
+    min_expires: u32,
     state: watch::Sender<RegistrationState>,
 }
 
@@ -39,6 +42,7 @@ impl Registrar {
             domain,
             server: shared.account.registrar.clone(),
             timing: shared.timing.clone(),
+            min_expires: 0,
             state,
         })
     }
@@ -85,14 +89,22 @@ impl Registrar {
         self.state.send_replace(RegistrationState::Unregistered);
     }
 
+    /// The lifetime to ask for: the configured one, or the registrar's minimum once it
+    /// answered 423.
     fn expires(&self) -> u32 {
         u32::try_from(self.timing.expires.as_secs())
             .unwrap_or(u32::MAX)
             .max(1)
+            .max(self.min_expires)
     }
 
-    /// One REGISTER (answering the challenge); the granted lifetime in seconds.
+    /// One REGISTER (answering the challenge; asking again once after a 423); the granted
+    /// lifetime in seconds.
     async fn register(&mut self, expires: u32) -> Result<u32, SipError> {
+        self.register_once(expires, false).await
+    }
+
+    async fn register_once(&mut self, expires: u32, retried: bool) -> Result<u32, SipError> {
         let registrar = resolve(&self.server).await?;
         self.registration.outbound_proxy = Some(registrar);
         let sent = tokio::time::timeout(
@@ -107,9 +119,31 @@ impl Registrar {
             Ok(Ok(response)) if response.status_code == StatusCode::OK => {
                 Ok(self.registration.expires())
             }
+            // 423: the registrar wants a longer registration; ask again with its minimum, once.
+            Ok(Ok(response))
+                if response.status_code == StatusCode::IntervalTooBrief
+                    && expires != 0
+                    && !retried =>
+            {
+                match min_expires(&response) {
+                    Some(min) if min > expires => {
+                        self.min_expires = min;
+                        Box::pin(self.register_once(min, true)).await
+                    }
+                    _ => Err(SipError::Rejected { status: 423 }),
+                }
+            }
             Ok(Ok(response)) => Err(SipError::from_status(response.status_code.code())),
         }
     }
+}
+
+/// The Min-Expires of a 423 answer.
+fn min_expires(response: &Response) -> Option<u32> {
+    response.headers.iter().find_map(|header| match header {
+        Header::MinExpires(min) => min.value().trim().parse().ok(),
+        _ => None,
+    })
 }
 
 /// When to refresh a registration granted for `granted` seconds: at half of it.

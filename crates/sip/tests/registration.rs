@@ -164,3 +164,27 @@ async fn an_account_that_cannot_be_used_is_refused_before_anything_is_sent() {
         Some("sip_unknown_host")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_too_brief_for_the_registrar_takes_its_minimum() {
+    let kamailio = linedesk_siptest::Kamailio::start(linedesk_siptest::KamailioConfig {
+        domain: DOMAIN.into(),
+        users: vec![(USER.into(), PASSWORD.into())],
+        routes: Vec::new(),
+        min_expires: 5,
+    })
+    .expect("Kamailio");
+    let mut timing = timing();
+    timing.expires = Duration::from_secs(2);
+    let agent = SipUserAgent::start(account(kamailio.addr(), PASSWORD), timing)
+        .await
+        .expect("agent");
+    let mut states = agent.registration();
+    let state =
+        wait_registration(&mut states, "registered", |s| s.is_registered(), &kamailio).await;
+    assert!(
+        matches!(state, RegistrationState::Registered { expires: 5, .. }),
+        "423 Interval Too Brief, then the registrar's Min-Expires: {state:?}"
+    );
+    agent.shutdown().await;
+}

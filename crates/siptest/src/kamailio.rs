@@ -26,6 +26,8 @@ pub struct KamailioConfig {
     pub users: Vec<(String, String)>,
     /// A dialled number and the far end (a [`crate::Sipp`]) it is relayed to.
     pub routes: Vec<(String, SocketAddr)>,
+    /// The shortest registration it accepts (shorter ones get 423 Interval Too Brief).
+    pub min_expires: u32,
 }
 
 impl KamailioConfig {
@@ -51,6 +53,7 @@ impl KamailioConfig {
             .replace("@PORT@", &port.to_string())
             .replace("@DOMAIN@", &self.domain)
             .replace("@DIR@", dir)
+            .replace("@MIN_EXPIRES@", &self.min_expires.to_string())
             .replace("@TABLES@", &tables))
     }
 }

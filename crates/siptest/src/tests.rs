@@ -12,6 +12,7 @@ fn config() -> KamailioConfig {
         domain: "linedesk.test".into(),
         users: vec![("alice".into(), "s3cret".into())],
         routes: vec![("200".into(), "127.0.0.1:9".parse().expect("addr"))],
+        min_expires: 1,
     }
 }
 

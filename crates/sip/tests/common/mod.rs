@@ -28,6 +28,7 @@ pub fn kamailio(far_end: Option<SocketAddr>) -> Kamailio {
         routes: far_end
             .map(|addr| vec![(NUMBER.into(), addr)])
             .unwrap_or_default(),
+        min_expires: 1,
     })
     .expect("Kamailio starts (./dev.sh setup installs it)")
 }
