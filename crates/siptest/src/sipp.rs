@@ -53,7 +53,8 @@ const SCENARIO_TIMEOUT: &str = "120s";
 
 const START_ATTEMPTS: usize = 5;
 
-/// A running SIPp far end for one call; stopped and removed when dropped.
+/// A running SIPp far end (for one call unless [`Sipp::start_for`] says more); stopped and
+/// removed when dropped.
 #[derive(Debug)]
 pub struct Sipp {
     scenario: Scenario,
@@ -66,10 +67,15 @@ pub struct Sipp {
 impl Sipp {
     /// Start SIPp on a free UDP port of 127.0.0.1, waiting for one call.
     pub fn start(scenario: Scenario) -> Result<Sipp, PeerError> {
+        Sipp::start_for(scenario, 1)
+    }
+
+    /// Start SIPp playing the scenario for `calls` calls, one after the other or at once.
+    pub fn start_for(scenario: Scenario, calls: u32) -> Result<Sipp, PeerError> {
         let mut last = None;
         for _ in 0..START_ATTEMPTS {
             let port = ports::free_udp_port()?;
-            match Sipp::start_on(scenario, port) {
+            match Sipp::start_on(scenario, port, calls.max(1)) {
                 Ok(sipp) => return Ok(sipp),
                 Err(e @ PeerError::NotInstalled(_)) => return Err(e),
                 Err(e) => last = Some(e),
@@ -78,7 +84,7 @@ impl Sipp {
         Err(last.unwrap_or(PeerError::Invalid("no attempt".into())))
     }
 
-    fn start_on(scenario: Scenario, port: u16) -> Result<Sipp, PeerError> {
+    fn start_on(scenario: Scenario, port: u16, calls: u32) -> Result<Sipp, PeerError> {
         let binary = program(&["sipp"])?;
         let dir = tempfile::Builder::new()
             .prefix("linedesk-sipp-")
@@ -98,7 +104,7 @@ impl Sipp {
             "-t".into(),
             "u1".into(),
             "-m".into(),
-            "1".into(),
+            calls.to_string().into(),
             "-nostdin".into(),
             "-trace_err".into(),
             "-trace_msg".into(),
