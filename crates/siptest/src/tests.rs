@@ -16,8 +16,13 @@ fn config() -> KamailioConfig {
     }
 }
 
-/// Whether Kamailio answers an OPTIONS request at `port` within a second.
+/// Whether Kamailio answers an OPTIONS request at `port` (five tries of a second each: the
+/// machine may be loaded).
 fn answers(port: u16) -> bool {
+    (0..5).any(|_| answers_once(port))
+}
+
+fn answers_once(port: u16) -> bool {
     let Ok(socket) = UdpSocket::bind("127.0.0.1:0") else {
         return false;
     };
