@@ -12,6 +12,7 @@ use rsipstack::dialog::dialog::Dialog;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::platform::CancellationToken;
+use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Method, StatusCode, Uri};
 use rsipstack::transaction::TransactionReceiver;
 use rsipstack::transaction::endpoint::EndpointInnerRef;
@@ -212,7 +213,8 @@ fn local_ip_towards(to: SocketAddr) -> Result<IpAddr, SipError> {
         .ip())
 }
 
-/// Requests from the PBX: those of a call's dialog (the far end's BYE) go to the dialog;
+/// Requests from the PBX: those of a call's dialog (the far end's BYE or re-INVITE) go to the
+/// dialog;
 /// OPTIONS (keep-alive probes) are answered; incoming calls are not taken yet (480).
 async fn answer_incoming(
     mut incoming: TransactionReceiver,
@@ -220,11 +222,19 @@ async fn answer_incoming(
     calls: Arc<Calls>,
 ) {
     while let Some(mut tx) = incoming.recv().await {
+        // A request within a dialog carries the To tag this side gave (an ACK is its
+        // transaction's, not the dialog's).
+        let in_dialog = tx.original.method != Method::Ack
+            && tx
+                .original
+                .to_header()
+                .ok()
+                .and_then(|to| to.tag().ok().flatten())
+                .is_some();
         let dialog = match dialogs.match_dialog(&tx) {
             Some(Dialog::Invite(dialog)) => Some(dialog),
-            _ if tx.original.method != Method::Invite => DialogId::try_from(&tx)
+            _ if in_dialog => DialogId::try_from(&tx)
                 .ok()
-                .filter(|id| !id.remote_tag.is_empty() || !id.local_tag.is_empty())
                 .and_then(|id| calls.get(&id.call_id)),
             _ => None,
         };

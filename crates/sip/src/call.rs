@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver, TerminatedReason};
 use rsipstack::dialog::invitation::{InviteAsyncResult, InviteOption};
 use rsipstack::dialog::invite_dialog::InviteDialog;
-use rsipstack::sip::Uri;
 use rsipstack::sip::typed::Route;
+use rsipstack::sip::{Header, Method, StatusCode, Uri};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -69,6 +69,8 @@ impl OutboundCall {
         shared.calls.insert(&id, dialog.clone());
         tokio::spawn(follow(Following {
             shared: Arc::clone(&shared),
+            local_media,
+            session,
             dialog: dialog.clone(),
             dialog_states,
             invite,
@@ -139,6 +141,9 @@ fn uri(text: &str) -> Result<Uri, SipError> {
 /// What the task following one call holds.
 struct Following {
     shared: Arc<Shared>,
+    local_media: SocketAddr,
+    /// The SDP session id of this side's descriptions.
+    session: u64,
     dialog: InviteDialog,
     dialog_states: DialogStateReceiver,
     invite: JoinHandle<InviteAsyncResult>,
@@ -151,6 +156,10 @@ struct Following {
 async fn follow(mut f: Following) {
     let mut rang = false;
     let mut answered = false;
+    let mut codec = None;
+    let mut held = false;
+    // This side's descriptions so far (the offer was the first).
+    let mut version = 1u64;
     let mut invite_done = false;
     let no_answer = tokio::time::sleep(f.shared.timing.no_answer_after);
     tokio::pin!(no_answer);
@@ -170,6 +179,7 @@ async fn follow(mut f: Following) {
                     answered = true;
                     match sdp::answer(&String::from_utf8_lossy(&response.body)) {
                         Some(answer) => {
+                            codec = Some(answer.codec);
                             let _ = f.states.send(CallState::Answered {
                                 codec: answer.codec,
                                 remote_media: answer.media,
@@ -179,6 +189,35 @@ async fn follow(mut f: Following) {
                             let _ = f.dialog.bye().await;
                             break CallEnd::NoCommonCodec;
                         }
+                    }
+                }
+                Some(DialogState::Updated(_, request, handle)) if request.method == Method::Invite => {
+                    // A new offer within the call: hold or resume by the far end.
+                    let offer = String::from_utf8_lossy(&request.body);
+                    let direction = if offer.trim().is_empty() {
+                        sdp::Direction::SendRecv
+                    } else {
+                        sdp::direction(&offer)
+                    };
+                    version += 1;
+                    let body = sdp::reanswer(
+                        f.local_media,
+                        f.session,
+                        version,
+                        codec.unwrap_or(sdp::Codec::Pcma),
+                        direction.answered(),
+                    );
+                    let headers = vec![Header::ContentType("application/sdp".to_string().into())];
+                    let _ = handle
+                        .respond(StatusCode::OK, Some(headers), Some(body.into_bytes()))
+                        .await;
+                    if direction.holds() != held {
+                        held = direction.holds();
+                        let _ = f.states.send(if held {
+                            CallState::HeldByFarEnd
+                        } else {
+                            CallState::ResumedByFarEnd
+                        });
                     }
                 }
                 Some(DialogState::Terminated(_, reason)) => {
@@ -247,7 +286,6 @@ fn ended(reason: &TerminatedReason, timed_out: bool) -> CallEnd {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rsipstack::sip::StatusCode;
 
     #[test]
     fn final_answers_mean_typed_ends() {

@@ -83,6 +83,112 @@ pub fn offer(media: SocketAddr, session: u64) -> String {
     sdp
 }
 
+/// Which way an audio stream flows, from the side that wrote the description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    SendRecv,
+    SendOnly,
+    RecvOnly,
+    Inactive,
+}
+
+impl Direction {
+    fn attribute(self) -> &'static str {
+        match self {
+            Direction::SendRecv => "sendrecv",
+            Direction::SendOnly => "sendonly",
+            Direction::RecvOnly => "recvonly",
+            Direction::Inactive => "inactive",
+        }
+    }
+
+    /// The direction of an answer to an offer in this direction (RFC 3264 6.1).
+    pub fn answered(self) -> Direction {
+        match self {
+            Direction::SendRecv => Direction::SendRecv,
+            Direction::SendOnly => Direction::RecvOnly,
+            Direction::RecvOnly => Direction::SendOnly,
+            Direction::Inactive => Direction::Inactive,
+        }
+    }
+
+    /// Whether the writer holds the call: it sends no more than music on hold, if anything.
+    pub fn holds(self) -> bool {
+        matches!(self, Direction::SendOnly | Direction::Inactive)
+    }
+}
+
+/// The direction of a description's first audio stream: its own attribute, else the
+/// session's; `inactive` for the old hold (connection address 0.0.0.0); `sendrecv` by default.
+pub fn direction(text: &str) -> Direction {
+    let mut session = None;
+    let mut media = None;
+    let mut in_audio = false;
+    let mut seen_audio = false;
+    let mut zero_address = false;
+    for line in text.lines().map(str::trim) {
+        if let Some(m) = line.strip_prefix("m=") {
+            in_audio = !seen_audio && m.starts_with("audio ");
+            seen_audio |= in_audio;
+            continue;
+        }
+        if seen_audio && !in_audio {
+            continue;
+        }
+        let found = match line {
+            "a=sendrecv" => Some(Direction::SendRecv),
+            "a=sendonly" => Some(Direction::SendOnly),
+            "a=recvonly" => Some(Direction::RecvOnly),
+            "a=inactive" => Some(Direction::Inactive),
+            _ => None,
+        };
+        if let Some(found) = found {
+            if in_audio {
+                media = Some(found);
+            } else {
+                session = Some(found);
+            }
+        }
+        if line.starts_with("c=") && line.ends_with(" 0.0.0.0") {
+            zero_address = true;
+        }
+    }
+    match media.or(session) {
+        Some(direction) => direction,
+        None if zero_address => Direction::Inactive,
+        None => Direction::SendRecv,
+    }
+}
+
+/// This side's answer to a new offer within the call (a re-INVITE): the codec already in use
+/// and telephone events, at `media`, in `direction`; `version` counts this side's descriptions.
+pub fn reanswer(
+    media: SocketAddr,
+    session: u64,
+    version: u64,
+    codec: Codec,
+    direction: Direction,
+) -> String {
+    let family = if media.is_ipv6() { "IP6" } else { "IP4" };
+    let ip = media.ip();
+    let pt = codec.payload_type();
+    let mut sdp = format!(
+        "v=0\r\no=linedesk {session} {version} IN {family} {ip}\r\ns=linedesk\r\nc=IN {family} {ip}\r\n\
+         t=0 0\r\nm=audio {} RTP/AVP {pt} {TELEPHONE_EVENT_PT}\r\na=rtpmap:{pt} {}\r\n",
+        media.port(),
+        codec.rtpmap()
+    );
+    if codec == Codec::Opus {
+        sdp.push_str("a=fmtp:111 useinbandfec=1\r\n");
+    }
+    sdp.push_str(&format!(
+        "a=rtpmap:{TELEPHONE_EVENT_PT} telephone-event/8000\r\na=fmtp:{TELEPHONE_EVENT_PT} 0-16\r\n\
+         a=ptime:20\r\na={}\r\n",
+        direction.attribute()
+    ));
+    sdp
+}
+
 /// What the far end's answer says: the codec it chose among those offered, and where its
 /// audio is (none when the answer puts the stream on hold or has no address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +308,51 @@ mod tests {
         );
         let sdp = "v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 7000 RTP/AVP 8\r\n";
         assert_eq!(answer(sdp).and_then(|a| a.media), None);
+    }
+
+    #[test]
+    fn directions_are_read_and_answered() {
+        assert_eq!(
+            direction("v=0\r\nm=audio 5 RTP/AVP 8\r\n"),
+            Direction::SendRecv
+        );
+        let held = "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 5 RTP/AVP 8\r\na=sendonly\r\n";
+        assert_eq!(direction(held), Direction::SendOnly);
+        assert!(direction(held).holds());
+        assert_eq!(direction(held).answered(), Direction::RecvOnly);
+        // A session-level attribute, overridden by the stream's own.
+        assert_eq!(
+            direction("v=0\r\na=inactive\r\nm=audio 5 RTP/AVP 8\r\n"),
+            Direction::Inactive
+        );
+        assert_eq!(
+            direction("v=0\r\na=inactive\r\nm=audio 5 RTP/AVP 8\r\na=sendrecv\r\n"),
+            Direction::SendRecv
+        );
+        // RFC 2543's hold.
+        assert_eq!(
+            direction("v=0\r\nc=IN IP4 0.0.0.0\r\nm=audio 5 RTP/AVP 8\r\n"),
+            Direction::Inactive
+        );
+        // A video stream's attribute is not the audio's.
+        assert_eq!(
+            direction("v=0\r\nm=audio 5 RTP/AVP 8\r\nm=video 6 RTP/AVP 96\r\na=inactive\r\n"),
+            Direction::SendRecv
+        );
+    }
+
+    #[test]
+    fn a_reanswer_keeps_the_codec_and_says_its_direction() {
+        let media = "192.0.2.7:40000".parse().expect("addr");
+        let sdp = reanswer(media, 42, 2, Codec::Pcma, Direction::RecvOnly);
+        assert!(
+            sdp.contains("o=linedesk 42 2 IN IP4 192.0.2.7\r\n"),
+            "{sdp}"
+        );
+        assert!(sdp.contains("m=audio 40000 RTP/AVP 8 101\r\n"), "{sdp}");
+        assert!(sdp.contains("a=recvonly\r\n"), "{sdp}");
+        assert_eq!(direction(&sdp), Direction::RecvOnly);
+        assert_eq!(answer(&sdp).map(|a| a.codec), Some(Codec::Pcma));
     }
 
     #[test]

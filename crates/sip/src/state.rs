@@ -41,6 +41,11 @@ pub enum CallState {
     },
     /// The call is over, and why.
     Ended(CallEnd),
+    /// The far end put the call on hold (a re-INVITE offering `sendonly` or `inactive`),
+    /// answered with `recvonly` or `inactive`.
+    HeldByFarEnd,
+    /// The far end took the call off hold (a re-INVITE offering `sendrecv` again).
+    ResumedByFarEnd,
 }
 
 /// Why a call ended.

@@ -149,6 +149,28 @@ async fn the_far_end_hangs_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_far_end_holds_and_resumes_the_call() {
+    let (sipp, kamailio, agent) = through_kamailio(Scenario::FarEndHold, timing()).await;
+    let mut call = agent.dial(NUMBER).await.expect("dial");
+    wait_call(call.as_mut(), "the answer", |s| {
+        matches!(s, CallState::Answered { .. })
+    })
+    .await;
+    let seen = wait_call(call.as_mut(), "the hold", |s| *s == CallState::HeldByFarEnd).await;
+    assert_eq!(seen, vec![CallState::HeldByFarEnd]);
+    let seen = wait_call(call.as_mut(), "the resumption", |s| {
+        *s == CallState::ResumedByFarEnd
+    })
+    .await;
+    assert_eq!(seen, vec![CallState::ResumedByFarEnd]);
+    let rest = states_until_end(call.as_mut()).await;
+    assert_eq!(rest, vec![CallState::Ended(CallEnd::FarEndHungUp)]);
+    // SIPp checked that this side answered recvonly, then sendrecv.
+    finish(sipp, &kamailio).await;
+    agent.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_far_end_that_challenges_the_invite_gets_the_credentials() {
     // The registrar is Kamailio; calls go straight to SIPp, which answers 401 first and checks
     // the digest of the INVITE sent again (403 and a failed scenario if it is wrong).

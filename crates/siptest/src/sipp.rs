@@ -21,6 +21,9 @@ pub enum Scenario {
     /// 401 with a digest challenge (realm `far.test`); the INVITE sent again must carry
     /// `alice`/`s3cret` (else 403 and the scenario fails); then answered, and the caller's BYE.
     Challenge401,
+    /// Answers (PCMA), holds the call (re-INVITE `sendonly`, expects `recvonly`), resumes it
+    /// (`sendrecv`, expects `sendrecv`), then hangs up itself (BYE).
+    FarEndHold,
 }
 
 impl Scenario {
@@ -31,6 +34,7 @@ impl Scenario {
             Scenario::NoAnswer => "no_answer",
             Scenario::FarEndBye => "far_end_bye",
             Scenario::Challenge401 => "challenge_401",
+            Scenario::FarEndHold => "far_end_hold",
         }
     }
 
@@ -41,6 +45,7 @@ impl Scenario {
             Scenario::NoAnswer => include_str!("../scenarios/no_answer.xml"),
             Scenario::FarEndBye => include_str!("../scenarios/far_end_bye.xml"),
             Scenario::Challenge401 => include_str!("../scenarios/challenge_401.xml"),
+            Scenario::FarEndHold => include_str!("../scenarios/far_end_hold.xml"),
         }
     }
 }
