@@ -37,7 +37,11 @@ APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
   python3-venv python3-dev
   # The line server on PostgreSQL: tests start a throwaway PostgreSQL 15 cluster of their own
   # (initdb + pg_ctl in a temporary directory, crates/pgtest); no running service is used.
-  postgresql)
+  postgresql
+  # Calls through a PBX (issue 18): tests start Kamailio as the registrar and proxy, SIPp
+  # scenarios as the far end and baresip as a media peer, on loopback (crates/siptest); the
+  # packages' own services are not used.
+  kamailio sip-tester baresip)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
