@@ -76,5 +76,6 @@ pub mod sqlite;
 pub mod storage;
 pub mod throttle;
 pub mod tls;
+pub mod transfer;
 pub mod widget_policy;
 pub mod wire_error;

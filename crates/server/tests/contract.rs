@@ -26,6 +26,8 @@ mod call_consult;
 mod call_transfer;
 #[path = "contract/groups.rs"]
 mod groups;
+#[path = "contract/leader.rs"]
+mod leader;
 #[path = "contract/line_admin.rs"]
 mod line_admin;
 #[path = "contract/reports.rs"]
@@ -34,6 +36,8 @@ mod reports;
 mod sla;
 #[path = "contract/team.rs"]
 mod team;
+#[path = "contract/transfer.rs"]
+mod transfer;
 #[path = "contract/unanswered.rs"]
 mod unanswered;
 #[path = "contract/waiting.rs"]
@@ -121,6 +125,8 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
             reports::reports_sum_what_happened,
         ),
         ("groups around a client", groups::members_and_messages),
+        ("the timers' lead passes on", leader::lead_passes_on),
+        ("a copy keeps everything", transfer::a_copy_keeps_everything),
     ]
 }
 
