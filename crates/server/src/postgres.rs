@@ -77,6 +77,19 @@ struct Inner {
 /// time across all the servers of a database (a number the other users of it do not take).
 const ROUTING_LOCK: i64 = 0x6c69_6e65_726f_7574; // "linerout"
 
+/// The class of the advisory locks (the two-int key space, apart from the one-bigint space of
+/// [`ROUTING_LOCK`]) that serialize the session password attempts of a (specialist, client)
+/// pair across servers: the throttle counts what is stored, so two servers must not both count
+/// before either writes.
+const REMOTE_PASSWORD_LOCK: i32 = 0x6c64_7270; // "ldrp"
+
+/// A (specialist, client) pair as the second key of [`REMOTE_PASSWORD_LOCK`] (two pairs that
+/// share it only wait for each other).
+fn pair_key(specialist: u64, client: u64) -> i32 {
+    let mixed = specialist.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ client;
+    (mixed as i32) ^ ((mixed >> 32) as i32)
+}
+
 /// Before an action decides anything: take [`ROUTING_LOCK`] and rebuild, from what is stored,
 /// the dispatcher of every line whose log moved since this process saw it, so a decision never
 /// rests on another server's stale copy.
@@ -189,6 +202,12 @@ impl PgStorage {
                 let asked = (actor.id, *line, *client);
                 let policy = self.remote_policy;
                 let reservation = self.tx(|db| {
+                    // Across servers: one reservation of the pair at a time, so of parallel
+                    // guesses on several servers at most the limit are verified.
+                    db.exec(
+                        "SELECT pg_advisory_xact_lock($1, $2)",
+                        &[&REMOTE_PASSWORD_LOCK, &pair_key(actor.id, *client)],
+                    )?;
                     Ok(linedesk_line::remote_password::reserve(
                         &mut PgRepo { db },
                         asked,
