@@ -68,6 +68,7 @@ pub mod revocation;
 pub mod ring_timer;
 pub mod session;
 pub mod session_limits;
+pub mod shared_throttle;
 pub mod signal;
 pub mod sla;
 pub mod sla_file;

@@ -56,6 +56,7 @@ mod knowledge;
 mod leader;
 mod line_admin;
 pub mod line_repo;
+mod login_throttle;
 pub mod migrations;
 mod remote_repo;
 mod reports;
@@ -605,6 +606,16 @@ impl Storage for PgStorage {
             Some(rt) => self.leader.lead(rt),
             None => Ok(false),
         }
+    }
+
+    fn update_login_throttle(
+        &self,
+        keys: &[String],
+        now_ms: i64,
+        forget_before_ms: i64,
+        change: &mut dyn FnMut(&mut [crate::shared_throttle::ThrottleState]) -> bool,
+    ) -> Result<(), StorageError> {
+        login_throttle::update(&self.inner().db, keys, now_ms, forget_before_ms, change)
     }
 
     fn first_table_with_rows(&self) -> Result<Option<String>, StorageError> {

@@ -47,6 +47,7 @@ mod kb_draft_repo;
 mod knowledge;
 mod line_admin;
 pub(crate) mod line_repo;
+mod login_throttle;
 pub mod migrations;
 mod profile_repo;
 mod reader;
@@ -795,6 +796,22 @@ impl Storage for SqliteStorage {
     fn lead_timers(&self) -> Result<bool, StorageError> {
         // One server per SQLite file: it always runs the timers.
         Ok(true)
+    }
+
+    fn update_login_throttle(
+        &self,
+        keys: &[String],
+        now_ms: i64,
+        forget_before_ms: i64,
+        change: &mut dyn FnMut(&mut [crate::shared_throttle::ThrottleState]) -> bool,
+    ) -> Result<(), StorageError> {
+        login_throttle::update(
+            &mut self.inner().conn,
+            keys,
+            now_ms,
+            forget_before_ms,
+            change,
+        )
     }
 
     fn first_table_with_rows(&self) -> Result<Option<String>, StorageError> {

@@ -5,6 +5,7 @@ use linedesk_domain::sla::LevelSet;
 use linedesk_protocol::{Action, Role};
 use serde::{Deserialize, Serialize};
 
+use crate::shared_throttle::ThrottleState;
 use crate::transfer::{Cell, RowSink};
 
 pub use linedesk_line::{
@@ -627,4 +628,15 @@ pub trait Storage: Send + Sync + 'static {
     /// After an import: new ids follow the ones written, and the routing is rebuilt from the
     /// rows.
     fn finish_import(&self) -> Result<(), StorageError>;
+    /// Issue 17: the shared login throttle's states of `keys` (`crate::shared_throttle::keys`;
+    /// a key not kept starts empty), given to `change` in one transaction that other servers'
+    /// changes of the same keys wait for, and kept when `change` says it changed them (with
+    /// `now_ms` as when they were seen; states seen before `forget_before_ms` are forgotten).
+    fn update_login_throttle(
+        &self,
+        keys: &[String],
+        now_ms: i64,
+        forget_before_ms: i64,
+        change: &mut dyn FnMut(&mut [ThrottleState]) -> bool,
+    ) -> Result<(), StorageError>;
 }

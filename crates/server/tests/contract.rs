@@ -30,6 +30,8 @@ mod groups;
 mod leader;
 #[path = "contract/line_admin.rs"]
 mod line_admin;
+#[path = "contract/login_throttle.rs"]
+mod login_throttle;
 #[path = "contract/reports.rs"]
 mod reports;
 #[path = "contract/sla.rs"]
@@ -127,6 +129,10 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
         ("groups around a client", groups::members_and_messages),
         ("the timers' lead passes on", leader::lead_passes_on),
         ("a copy keeps everything", transfer::a_copy_keeps_everything),
+        (
+            "the login throttle shared by servers",
+            login_throttle::shared_login_throttle,
+        ),
     ]
 }
 

@@ -1,9 +1,12 @@
-//! Issue 17: the remote-session password limit (V2) holds across the servers of one
-//! PostgreSQL database. Two servers' storages on a throwaway cluster; a specialist guesses a
-//! client's session password in parallel on both: of all the guesses, exactly the limit are
+//! Issue 17: limits that hold across the servers of one PostgreSQL database (a throwaway
+//! cluster). The remote-session password limit (V2): a specialist guesses a client's session
+//! password in parallel on two servers' storages: of all the guesses, exactly the limit are
 //! verified (each a `wrong`), every other is refused `rate_limited`, and afterwards the right
-//! password is refused on either server as well.
+//! password is refused on either server as well. The login throttle: two real
+//! `linedesk-server serve --database` processes; failed logins spread over both lock the login
+//! on both, the right password too, though neither server saw five failures itself.
 
+use std::process::Stdio;
 use std::sync::Arc;
 
 use linedesk_protocol::{Action, RemoteMode};
@@ -11,6 +14,11 @@ use linedesk_server::auth::hash_password;
 use linedesk_server::postgres::PgStorage;
 use linedesk_server::remote_password::Policy;
 use linedesk_server::storage::{Applied, Storage, StorageError, Subject};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+mod common;
+
+const BIN: &str = env!("CARGO_BIN_EXE_linedesk-server");
 
 /// Monday 2026-11-23 10:00 UTC.
 const NOW: i64 = 1_795_428_000_000;
@@ -103,4 +111,60 @@ fn the_session_password_limit_holds_across_two_servers() {
         0,
         "every verified attempt settled: {audit:?}"
     );
+}
+
+async fn serve(url: &str) -> (tokio::process::Child, std::net::SocketAddr) {
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["serve", "--database", url, "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = tokio::time::timeout(common::WAIT, lines.next_line())
+        .await
+        .expect("the server said where it listens in time")
+        .expect("read");
+    let addr = first
+        .as_deref()
+        .and_then(|l| l.strip_prefix("listening on "))
+        .and_then(|a| a.parse().ok())
+        .expect("`listening on ADDR`");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_spread_over_two_servers_lock_the_login_on_both() {
+    let cluster = linedesk_pgtest::Cluster::start().expect("a throwaway PostgreSQL cluster");
+    let url = cluster.database("logins").expect("database");
+    {
+        let s = PgStorage::open(&url).expect("storage");
+        let line = s.add_line("Линия").expect("line");
+        let anna = s
+            .add_specialist("anna", &hash_password("anna-pass").expect("hash"), "Анна")
+            .expect("anna");
+        s.serve_line(anna, line, 0, 5).expect("serve");
+    }
+    let (_a, on_a) = serve(&url).await;
+    let (_b, on_b) = serve(&url).await;
+    let wrong = r#"{"login":"anna","password":"не-тот"}"#;
+    let right = r#"{"login":"anna","password":"anna-pass"}"#;
+    // The right password works, and resets nothing it should not.
+    assert_eq!(common::http_login(on_b, right).await.0, 200);
+    let limit = linedesk_server::throttle::Policy::default().max_failures;
+    for i in 0..limit {
+        let server = if i % 2 == 0 { on_a } else { on_b };
+        let (status, body) = common::http_login(server, wrong).await;
+        assert_eq!(status, 401, "failure {i}: {body}");
+    }
+    for (name, server) in [("A", on_a), ("B", on_b)] {
+        let (status, body) = common::http_login(server, right).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (429, Some("rate_limited")),
+            "server {name}: {limit} failures over both servers lock the login: {body}"
+        );
+    }
 }
