@@ -10,7 +10,8 @@
 //! [`Storage::import_rows`]; where it keeps something outside its tables (SQLite: a call's
 //! recording in a file beside the database) it gives and takes it as the column the other
 //! backend has (`call_recordings.ogg`). Columns only one backend has for its own bookkeeping
-//! ([`LOCAL_COLUMNS`]) are left to the target's default.
+//! ([`LOCAL_COLUMNS`]) are left to the target's default. The login throttle's state
+//! (`login_throttle`) is not copied: it is minutes of memory, not the line's.
 
 use crate::storage::{Storage, StorageError};
 
