@@ -9,6 +9,11 @@ use super::db::Db;
 use crate::storage::StorageError;
 use crate::transfer::{Cell, RowSink, TABLES, is_local, known_table};
 
+/// Parameters one statement may carry (PostgreSQL's wire protocol counts them in 16 bits).
+const MAX_PARAMS: usize = 65_535;
+/// Rows one INSERT writes at most.
+const ROWS_PER_INSERT: usize = 500;
+
 /// The types a line server's columns have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -139,25 +144,35 @@ pub(super) fn import_rows(
     }
     // The names are this database's own (`have`), never the caller's text.
     let names: Vec<String> = kept.iter().map(|(_, n, _)| format!("\"{n}\"")).collect();
-    let marks: Vec<String> = (1..=kept.len()).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "INSERT INTO {table} ({}) VALUES ({})",
-        names.join(", "),
-        marks.join(", ")
-    );
+    // Many rows a statement (a round trip each, not one a row), within PostgreSQL's limit of
+    // parameters.
+    let per = (MAX_PARAMS / kept.len().max(1)).clamp(1, ROWS_PER_INSERT);
     db.transaction(|db| {
-        for row in rows {
-            if row.len() != columns.len() {
-                return Err(StorageError::Invalid(format!(
-                    "a row of {table} with {} values for {} columns",
-                    row.len(),
-                    columns.len()
-                )));
+        for chunk in rows.chunks(per) {
+            let mut params = Vec::with_capacity(chunk.len() * kept.len());
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for row in chunk {
+                if row.len() != columns.len() {
+                    return Err(StorageError::Invalid(format!(
+                        "a row of {table} with {} values for {} columns",
+                        row.len(),
+                        columns.len()
+                    )));
+                }
+                let first = params.len();
+                for (i, name, kind) in &kept {
+                    params.push(param(&row[*i], *kind, name)?);
+                }
+                let marks: Vec<String> = (first + 1..=params.len())
+                    .map(|n| format!("${n}"))
+                    .collect();
+                tuples.push(format!("({})", marks.join(", ")));
             }
-            let params = kept
-                .iter()
-                .map(|(i, name, kind)| param(&row[*i], *kind, name))
-                .collect::<Result<Vec<_>, _>>()?;
+            let sql = format!(
+                "INSERT INTO {table} ({}) VALUES {}",
+                names.join(", "),
+                tuples.join(", ")
+            );
             let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
             db.exec(&sql, &refs)?;
         }
