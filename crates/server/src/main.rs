@@ -22,6 +22,7 @@
 //! linedesk-server quick-replies --data-dir DIR --line ID --file replies.toml
 //! linedesk-server kb-import --data-dir DIR --line ID --file kb.toml
 //! linedesk-server line-settings --data-dir DIR --line ID --file settings.toml
+//! linedesk-server migrate --from-data-dir DIR --database postgres://...
 //! ```
 //!
 //! Instead of `--data-dir DIR` (SQLite, the default), every command takes
@@ -245,6 +246,17 @@ enum Command {
         data: DataDir,
         #[command(flatten)]
         password: Password,
+    },
+    /// Copy a SQLite line server (its data dir; stop its server first) into an empty
+    /// PostgreSQL database: accounts, lines, event logs with their sequence numbers, files,
+    /// recordings, SLA levels, KB, everything it keeps. The apps' cursors stay valid.
+    Migrate {
+        /// The SQLite server's data dir.
+        #[arg(long = "from-data-dir")]
+        from_data_dir: PathBuf,
+        /// The empty PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
+        #[arg(long, value_parser = database)]
+        database: String,
     },
 }
 
@@ -705,7 +717,35 @@ fn run(command: Command) -> Result<(), String> {
             println!("articles: {n}");
             Ok(())
         }
+        Command::Migrate {
+            from_data_dir,
+            database,
+        } => migrate(&from_data_dir, &database),
     }
+}
+
+/// `migrate`: the data dir's server copied into the database, a line per table copied.
+fn migrate(from: &Path, database: &str) -> Result<(), String> {
+    // Opening a missing file would make an empty server: a mistyped path is refused instead.
+    if !from.join("server.db").is_file() {
+        return Err(format!(
+            "{} has no server.db: not a line server's data dir",
+            from.display()
+        ));
+    }
+    let source = open_storage(from)?;
+    let target = open_database(database)?;
+    let copied = linedesk_server::transfer::copy(&source, &target, &mut |table, rows| {
+        println!("{table}: {rows}");
+    })
+    .map_err(|e| e.to_string())?;
+    let rows: u64 = copied.iter().map(|(_, n)| n).sum();
+    println!(
+        "copied {rows} rows of {} tables into {}",
+        copied.len(),
+        shown(database)
+    );
+    Ok(())
 }
 
 fn main() -> ExitCode {

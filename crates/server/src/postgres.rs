@@ -13,8 +13,9 @@
 //! once. Every routing decision (an action, the timers' work) takes one advisory lock for its
 //! transaction and first rebuilds the dispatcher of each line another server appended to since
 //! (its `line_heads` row moved), so the servers of a database decide one at a time on what is
-//! stored. The SLA and auto-finish timers still run in every server (each alert fires once:
-//! its firing is marked in the same transaction).
+//! stored. The SLA, auto-finish and ring timers run in one server at a time, the leader
+//! elected by a session advisory lock (`leader.rs`, [`Storage::lead_timers`]); each alert
+//! fires once whoever runs it (its firing is marked in the transaction that appends it).
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -35,10 +36,12 @@ use crate::storage::{
     QuickReplyFile, RecordingSaved, Revocation, Storage, StorageError, StoredClient, StoredEvent,
     StoredFile, Subject, TokenOwner,
 };
+use crate::transfer::{Cell, RowSink};
 use clients::{CLIENT_COLUMNS, client_row, events_after, insert_client, known_line};
 use connection::{ANNOUNCED_KEPT, Runtime, connect, listen};
 pub use connection::{EVENTS_CHANNEL, is_url};
 use db::{Db, id, sql_id};
+use leader::Leader;
 use line_repo::PgRepo;
 
 mod accounts;
@@ -50,11 +53,14 @@ mod connection;
 mod db;
 mod group_profile_repo;
 mod knowledge;
+mod leader;
 mod line_admin;
 pub mod line_repo;
+mod login_throttle;
 pub mod migrations;
 mod remote_repo;
 mod reports;
+mod transfer;
 mod workstation_repo;
 
 /// One action in progress over PostgreSQL.
@@ -71,6 +77,19 @@ struct Inner {
 /// The advisory lock every routing decision takes for its transaction: one decision at a
 /// time across all the servers of a database (a number the other users of it do not take).
 const ROUTING_LOCK: i64 = 0x6c69_6e65_726f_7574; // "linerout"
+
+/// The class of the advisory locks (the two-int key space, apart from the one-bigint space of
+/// [`ROUTING_LOCK`]) that serialize the session password attempts of a (specialist, client)
+/// pair across servers: the throttle counts what is stored, so two servers must not both count
+/// before either writes.
+const REMOTE_PASSWORD_LOCK: i32 = 0x6c64_7270; // "ldrp"
+
+/// A (specialist, client) pair as the second key of [`REMOTE_PASSWORD_LOCK`] (two pairs that
+/// share it only wait for each other).
+fn pair_key(specialist: u64, client: u64) -> i32 {
+    let mixed = specialist.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ client;
+    (mixed as i32) ^ ((mixed >> 32) as i32)
+}
 
 /// Before an action decides anything: take [`ROUTING_LOCK`] and rebuild, from what is stored,
 /// the dispatcher of every line whose log moved since this process saw it, so a decision never
@@ -113,12 +132,14 @@ pub struct PgStorage {
     announced: tokio::sync::broadcast::Sender<(u64, u64)>,
     /// The listening connection's client: the connection lives while it does.
     _listener: tokio_postgres::Client,
+    /// The candidacy for the timers' lead (a session advisory lock, `leader.rs`).
+    leader: Leader,
     /// Replays and reads that need no routing state, beside the writer.
     reader: Mutex<Db>,
     /// V2: the throttle of session passwords and their lifetime.
     remote_policy: Policy,
     // Dropped last: the connections' tasks run on it.
-    _runtime: Runtime,
+    runtime: Runtime,
 }
 
 impl PgStorage {
@@ -144,7 +165,8 @@ impl PgStorage {
             remote_policy: Policy::default(),
             announced,
             _listener: listener,
-            _runtime: Runtime(Some(rt)),
+            leader: Leader::new(config),
+            runtime: Runtime(Some(rt)),
         })
     }
 
@@ -181,6 +203,12 @@ impl PgStorage {
                 let asked = (actor.id, *line, *client);
                 let policy = self.remote_policy;
                 let reservation = self.tx(|db| {
+                    // Across servers: one reservation of the pair at a time, so of parallel
+                    // guesses on several servers at most the limit are verified.
+                    db.exec(
+                        "SELECT pg_advisory_xact_lock($1, $2)",
+                        &[&REMOTE_PASSWORD_LOCK, &pair_key(actor.id, *client)],
+                    )?;
                     Ok(linedesk_line::remote_password::reserve(
                         &mut PgRepo { db },
                         asked,
@@ -571,6 +599,50 @@ impl Storage for PgStorage {
             Ok(linedesk_line::fire_due_auto_finishes(w)?)
         })?;
         Ok(events)
+    }
+
+    fn lead_timers(&self) -> Result<bool, StorageError> {
+        match self.runtime.0.as_ref() {
+            Some(rt) => self.leader.lead(rt),
+            None => Ok(false),
+        }
+    }
+
+    fn update_login_throttle(
+        &self,
+        keys: &[String],
+        now_ms: i64,
+        forget_before_ms: i64,
+        change: &mut dyn FnMut(&mut [crate::shared_throttle::ThrottleState]) -> bool,
+    ) -> Result<(), StorageError> {
+        login_throttle::update(&self.inner().db, keys, now_ms, forget_before_ms, change)
+    }
+
+    fn first_table_with_rows(&self) -> Result<Option<String>, StorageError> {
+        transfer::first_table_with_rows(&self.reader())
+    }
+
+    fn export_table(&self, table: &str, sink: RowSink<'_>) -> Result<(), StorageError> {
+        transfer::export_table(&self.reader(), table, sink)
+    }
+
+    fn import_rows(
+        &self,
+        table: &str,
+        columns: &[String],
+        rows: &[Vec<Cell>],
+    ) -> Result<(), StorageError> {
+        transfer::import_rows(&self.inner().db, table, columns, rows)
+    }
+
+    fn finish_import(&self) -> Result<(), StorageError> {
+        let mut inner = self.inner();
+        transfer::settle_ids(&inner.db)?;
+        let routing = linedesk_line::rebuild_routing(&mut PgRepo { db: &inner.db })?;
+        let heads = heads_of(&inner.db)?;
+        inner.routing = routing;
+        inner.heads = heads;
+        Ok(())
     }
 
     fn end_unanswered(

@@ -23,6 +23,10 @@ pub async fn run(server: Arc<Server>) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        // Only the timers' leader ends what nobody answered (issue 17, `sla_timer::leads`).
+        if !crate::sla_timer::leads(&server).await {
+            continue;
+        }
         let storage = server.storage.clone();
         let timeouts = server.ring;
         match tokio::task::spawn_blocking(move || storage.end_unanswered(now_ms(), &timeouts)).await

@@ -5,6 +5,10 @@
 //! The same round finishes the appeals whose A5 auto-finish is due
 //! (`linedesk_line::fire_due_auto_finishes`), so both survive a restart the same way: what is
 //! due is stored, and the first round after a start fires what fell due while it was down.
+//!
+//! Several servers of one PostgreSQL database (issue 17): only the timers' leader runs the
+//! rounds ([`crate::storage::Storage::lead_timers`], asked before each); the others ask again
+//! at every tick and take over when the leader dies. A change of lead is noted on stderr.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,10 +22,26 @@ pub const SLA_TICK: Duration = Duration::from_secs(1);
 pub async fn run(server: Arc<Server>) {
     let mut tick = tokio::time::interval(SLA_TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut leading = false;
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             () = server.sla_wake.notified() => {}
+        }
+        let leads = leads(&server).await;
+        if leads != leading {
+            leading = leads;
+            eprintln!(
+                "linedesk-server: timers: {}",
+                if leads {
+                    LEADS
+                } else {
+                    "this server no longer leads"
+                }
+            );
+        }
+        if !leads {
+            continue;
         }
         let storage = server.storage.clone();
         match tokio::task::spawn_blocking(move || storage.due_alerts(now_ms())).await {
@@ -29,6 +49,26 @@ pub async fn run(server: Arc<Server>) {
             // A failed round changes nothing (its transaction rolled back); the next retries.
             Ok(Err(err)) => eprintln!("linedesk-server: SLA timer: {err}"),
             Err(err) => eprintln!("linedesk-server: SLA timer: {err}"),
+        }
+    }
+}
+
+/// What a server says on stderr when it takes the timers' lead (tests wait for it).
+pub const LEADS: &str = "this server leads (SLA alerts, auto-finish, unanswered calls)";
+
+/// Whether this server runs the timers' round now ([`crate::storage::Storage::lead_timers`]);
+/// an error counts as not leading (the round is left to the leader, or to the next try).
+pub(crate) async fn leads(server: &Arc<Server>) -> bool {
+    let storage = server.storage.clone();
+    match tokio::task::spawn_blocking(move || storage.lead_timers()).await {
+        Ok(Ok(leads)) => leads,
+        Ok(Err(err)) => {
+            eprintln!("linedesk-server: timers' lead: {err}");
+            false
+        }
+        Err(err) => {
+            eprintln!("linedesk-server: timers' lead: {err}");
+            false
         }
     }
 }

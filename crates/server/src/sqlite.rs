@@ -24,6 +24,7 @@ use crate::storage::{
     StorageError, StoredClient, StoredEvent, Subject, Then, TokenOwner,
 };
 use crate::storage::{CallRecording, RecordingSaved};
+use crate::transfer::{Cell, RowSink};
 use accounts::role_code;
 use call_repo::RecordingFiles;
 use line_repo::SqliteRepo;
@@ -46,6 +47,7 @@ mod kb_draft_repo;
 mod knowledge;
 mod line_admin;
 pub(crate) mod line_repo;
+mod login_throttle;
 pub mod migrations;
 mod profile_repo;
 mod reader;
@@ -54,6 +56,7 @@ mod report_people;
 pub(crate) mod reports;
 mod sla_repo;
 pub(crate) mod ticket_repo;
+mod transfer;
 
 impl From<rusqlite::Error> for StorageError {
     fn from(err: rusqlite::Error) -> StorageError {
@@ -788,6 +791,51 @@ impl Storage for SqliteStorage {
             Ok(linedesk_line::fire_due_auto_finishes(w)?)
         })?;
         Ok(events)
+    }
+
+    fn lead_timers(&self) -> Result<bool, StorageError> {
+        // One server per SQLite file: it always runs the timers.
+        Ok(true)
+    }
+
+    fn update_login_throttle(
+        &self,
+        keys: &[String],
+        now_ms: i64,
+        forget_before_ms: i64,
+        change: &mut dyn FnMut(&mut [crate::shared_throttle::ThrottleState]) -> bool,
+    ) -> Result<(), StorageError> {
+        login_throttle::update(
+            &mut self.inner().conn,
+            keys,
+            now_ms,
+            forget_before_ms,
+            change,
+        )
+    }
+
+    fn first_table_with_rows(&self) -> Result<Option<String>, StorageError> {
+        transfer::first_table_with_rows(&self.inner().conn)
+    }
+
+    fn export_table(&self, table: &str, sink: RowSink<'_>) -> Result<(), StorageError> {
+        transfer::export_table(&self.inner().conn, &self.files, table, sink)
+    }
+
+    fn import_rows(
+        &self,
+        table: &str,
+        columns: &[String],
+        rows: &[Vec<Cell>],
+    ) -> Result<(), StorageError> {
+        transfer::import_rows(&mut self.inner().conn, &self.files, table, columns, rows)
+    }
+
+    fn finish_import(&self) -> Result<(), StorageError> {
+        let mut inner = self.inner();
+        let routing = linedesk_line::rebuild_routing(&mut SqliteRepo { tx: &inner.conn })?;
+        inner.routing = routing;
+        Ok(())
     }
 
     fn end_unanswered(

@@ -5,6 +5,9 @@ use linedesk_domain::sla::LevelSet;
 use linedesk_protocol::{Action, Role};
 use serde::{Deserialize, Serialize};
 
+use crate::shared_throttle::ThrottleState;
+use crate::transfer::{Cell, RowSink};
+
 pub use linedesk_line::{
     Applied, CallRecord, CallStage, ClosingSettings, LineError, RemoteRecord, RemoteStage,
     RepoError, StoredEvent, Subject,
@@ -293,6 +296,12 @@ pub trait Storage: Send + Sync + 'static {
     /// auto-finish is due (`linedesk_line::fire_due_auto_finishes`, each once). Deterministic in
     /// `now_ms`; the timer at the edge calls it.
     fn due_alerts(&self, now_ms: i64) -> Result<Vec<StoredEvent>, StorageError>;
+    /// Issue 17: whether this server runs the timers ([`Storage::due_alerts`],
+    /// [`Storage::end_unanswered`]) now, taking the lead when no other server of the database
+    /// holds it. SQLite's server is alone on its file and always leads; PostgreSQL's servers
+    /// elect one with a session advisory lock that PostgreSQL releases when its holder dies
+    /// (`postgres/leader.rs`), and the others take over at their next try.
+    fn lead_timers(&self) -> Result<bool, StorageError>;
     /// End every call still ringing and every remote request still unanswered past
     /// `timeouts` at `now_ms` (`no_answer`), each once, in one transaction; the events are
     /// returned for the hub. The rules are `linedesk_line::end_unanswered`; the ring timer at
@@ -600,4 +609,34 @@ pub trait Storage: Send + Sync + 'static {
         appeal: u64,
         now_ms: i64,
     ) -> Result<Option<linedesk_protocol::sla_explain::AppealSla>, StorageError>;
+    // --- Copying a server to another backend (issue 17, `migrate`; `crate::transfer`). ---
+    /// The first of [`crate::transfer::TABLES`] holding a row; `None`: the database is empty.
+    fn first_table_with_rows(&self) -> Result<Option<String>, StorageError>;
+    /// Every row of `table` (one of [`crate::transfer::TABLES`]) as stored, given to `sink`
+    /// with the table's columns; what the backend keeps outside its tables travels as the
+    /// column the other backend keeps it in (`call_recordings.ogg`).
+    fn export_table(&self, table: &str, sink: RowSink<'_>) -> Result<(), StorageError>;
+    /// Write `rows` of `table` as they are (ids included) in one transaction; a column this
+    /// backend does not keep is refused unless it is one of
+    /// [`crate::transfer::LOCAL_COLUMNS`] (left out).
+    fn import_rows(
+        &self,
+        table: &str,
+        columns: &[String],
+        rows: &[Vec<Cell>],
+    ) -> Result<(), StorageError>;
+    /// After an import: new ids follow the ones written, and the routing is rebuilt from the
+    /// rows.
+    fn finish_import(&self) -> Result<(), StorageError>;
+    /// Issue 17: the shared login throttle's states of `keys` (`crate::shared_throttle::keys`;
+    /// a key not kept starts empty), given to `change` in one transaction that other servers'
+    /// changes of the same keys wait for, and kept when `change` says it changed them (with
+    /// `now_ms` as when they were seen; states seen before `forget_before_ms` are forgotten).
+    fn update_login_throttle(
+        &self,
+        keys: &[String],
+        now_ms: i64,
+        forget_before_ms: i64,
+        change: &mut dyn FnMut(&mut [ThrottleState]) -> bool,
+    ) -> Result<(), StorageError>;
 }

@@ -123,6 +123,11 @@ impl LoginThrottle {
         }
     }
 
+    /// The limits it applies (the shared throttle applies the same, `shared_throttle.rs`).
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
     /// Start an attempt, or refuse it: `Err(wait)` says how long until the next may start.
     pub fn attempt(
         &mut self,
@@ -220,7 +225,7 @@ impl LoginThrottle {
 }
 
 /// `first_cooldown` doubled for each lockout after the first, at most `max_cooldown`.
-fn cooldown(policy: &Policy, lockouts: u32) -> Duration {
+pub(crate) fn cooldown(policy: &Policy, lockouts: u32) -> Duration {
     let factor = 1u32 << lockouts.saturating_sub(1).min(16);
     policy
         .first_cooldown

@@ -26,14 +26,20 @@ mod call_consult;
 mod call_transfer;
 #[path = "contract/groups.rs"]
 mod groups;
+#[path = "contract/leader.rs"]
+mod leader;
 #[path = "contract/line_admin.rs"]
 mod line_admin;
+#[path = "contract/login_throttle.rs"]
+mod login_throttle;
 #[path = "contract/reports.rs"]
 mod reports;
 #[path = "contract/sla.rs"]
 mod sla;
 #[path = "contract/team.rs"]
 mod team;
+#[path = "contract/transfer.rs"]
+mod transfer;
 #[path = "contract/unanswered.rs"]
 mod unanswered;
 #[path = "contract/waiting.rs"]
@@ -121,6 +127,12 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
             reports::reports_sum_what_happened,
         ),
         ("groups around a client", groups::members_and_messages),
+        ("the timers' lead passes on", leader::lead_passes_on),
+        ("a copy keeps everything", transfer::a_copy_keeps_everything),
+        (
+            "the login throttle shared by servers",
+            login_throttle::shared_login_throttle,
+        ),
     ]
 }
 

@@ -15,6 +15,7 @@ use super::body::read_body;
 use super::error::{Refusal, blocking};
 use crate::auth::{new_token, verify_login};
 use crate::context::{Server, now_ms};
+use crate::shared_throttle;
 use crate::throttle::Outcome;
 
 #[derive(Debug, Deserialize)]
@@ -73,16 +74,44 @@ pub async fn login(
         .attempt(&request.login, ip, Instant::now())
     {
         Ok(attempt) => attempt,
-        Err(wait) => {
-            let seconds = wait.as_secs().max(1);
-            let mut refusal = Refusal::of(
-                ErrorCode::RateLimited,
-                format!("too many failed logins; try again in {seconds} s"),
-            );
-            refusal.retry_after = Some(seconds);
+        Err(wait) => return too_many(wait),
+    };
+    // The limit the servers of the database share (issue 17): a lock another server set.
+    let keys = shared_throttle::keys(&request.login, ip);
+    let policy = server.throttle().policy();
+    let shared = {
+        let keys = keys.clone();
+        blocking(&server, move |storage| {
+            let now = now_ms();
+            let mut wait = None;
+            storage.update_login_throttle(
+                &keys,
+                now,
+                shared_throttle::forget_before(&policy, now),
+                &mut |states| {
+                    wait = shared_throttle::wait(states, now);
+                    false
+                },
+            )?;
+            Ok(wait)
+        })
+        .await
+    };
+    match shared {
+        Ok(None) => {}
+        Ok(Some(wait)) => {
+            server
+                .throttle()
+                .finish(attempt, Outcome::Undecided, Instant::now());
+            return too_many(wait);
+        }
+        Err(refusal) => {
+            server
+                .throttle()
+                .finish(attempt, Outcome::Undecided, Instant::now());
             return refusal.into_response();
         }
-    };
+    }
     // argon2 is deliberately slow: keep it off the async workers.
     let lifetime_ms = server.limits.token_lifetime_ms();
     let outcome = blocking(&server, move |storage| {
@@ -114,11 +143,38 @@ pub async fn login(
         Err(_) => Outcome::Undecided,
     };
     server.throttle().finish(attempt, verdict, Instant::now());
+    if verdict != Outcome::Undecided {
+        let counted = blocking(&server, move |storage| {
+            let now = now_ms();
+            Ok(storage.update_login_throttle(
+                &keys,
+                now,
+                shared_throttle::forget_before(&policy, now),
+                &mut |states| shared_throttle::finish(&policy, states, verdict, now),
+            )?)
+        })
+        .await;
+        if let Err(err) = counted {
+            // The login is decided; only the shared count missed it (logged, not answered).
+            tracing::warn!(error = ?err, "the shared login throttle could not count an attempt");
+        }
+    }
     match outcome {
         Ok(Some(response)) => axum::Json(response).into_response(),
         Ok(None) => Refusal::unauthenticated("wrong login or password").into_response(),
         Err(refusal) => refusal.into_response(),
     }
+}
+
+/// `rate_limited` with how long to wait (at least a second), also as `Retry-After`.
+fn too_many(wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs().max(1);
+    let mut refusal = Refusal::of(
+        ErrorCode::RateLimited,
+        format!("too many failed logins; try again in {seconds} s"),
+    );
+    refusal.retry_after = Some(seconds);
+    refusal.into_response()
 }
 
 /// Whether the request says its body is JSON (`application/json`, any parameters).

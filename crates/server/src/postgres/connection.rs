@@ -33,6 +33,14 @@ pub(crate) fn connect(
     rt: &tokio::runtime::Runtime,
     config: &tokio_postgres::Config,
 ) -> Result<Db, StorageError> {
+    Ok(Db::new(connect_client(rt, config)?))
+}
+
+/// A connection whose task runs on `rt`; its client, which keeps it open.
+pub(crate) fn connect_client(
+    rt: &tokio::runtime::Runtime,
+    config: &tokio_postgres::Config,
+) -> Result<tokio_postgres::Client, StorageError> {
     let config = config.clone();
     let connected = futures_executor::block_on(
         rt.spawn(async move { config.connect(tokio_postgres::NoTls).await }),
@@ -44,7 +52,7 @@ pub(crate) fn connect(
             tracing::warn!(error = %e, "the PostgreSQL connection ended");
         }
     });
-    Ok(Db::new(client))
+    Ok(client)
 }
 
 /// `LINE:SEQ` of an announcement.

@@ -130,6 +130,23 @@ impl Db {
         block_on(self.client.query_one(&s, params))
     }
 
+    /// Every row of `sql` (no parameters) given to `f` as it arrives, so a table of any size
+    /// is read without holding it all.
+    pub(crate) fn each_row(
+        &self,
+        sql: &str,
+        f: &mut dyn FnMut(&Row) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
+        let s = self.statement(sql)?;
+        let stream = Box::pin(block_on(
+            self.client.query_raw(&s, std::iter::empty::<i64>()),
+        )?);
+        for row in futures_executor::block_on_stream(stream) {
+            f(&row?)?;
+        }
+        Ok(())
+    }
+
     /// `f` in a transaction: committed when it returns `Ok`, rolled back otherwise.
     pub(crate) fn transaction<T, E: From<tokio_postgres::Error>>(
         &self,

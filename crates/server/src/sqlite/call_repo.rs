@@ -33,7 +33,7 @@ impl RecordingFiles {
     }
 
     /// Write the whole file durably: a temporary file, fsync, rename.
-    fn write(&self, call: u64, bytes: &[u8]) -> Result<(), StorageError> {
+    pub(crate) fn write(&self, call: u64, bytes: &[u8]) -> Result<(), StorageError> {
         match self {
             RecordingFiles::Dir(dir) => {
                 std::fs::create_dir_all(dir)?;
@@ -53,7 +53,7 @@ impl RecordingFiles {
         }
     }
 
-    fn read(&self, call: u64) -> Result<Vec<u8>, StorageError> {
+    pub(crate) fn read(&self, call: u64) -> Result<Vec<u8>, StorageError> {
         match self {
             RecordingFiles::Dir(dir) => Ok(std::fs::read(Self::path(dir, call))?),
             RecordingFiles::Memory(map) => map

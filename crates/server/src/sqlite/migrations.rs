@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(22, "0022_line_admin"),
     migration!(23, "0023_quick_reply_files"),
     migration!(24, "0024_appeal_types"),
+    migration!(25, "0025_login_throttle"),
     migration!(26, "0026_appeal_priority"),
     migration!(27, "0027_groups"),
     migration!(28, "0028_profile_disputes"),
