@@ -55,6 +55,7 @@ pub mod line_repo;
 pub mod migrations;
 mod remote_repo;
 mod reports;
+mod staff_help;
 mod workstation_repo;
 
 /// One action in progress over PostgreSQL.
@@ -841,6 +842,32 @@ impl Storage for PgStorage {
 
     fn is_guest(&self, client: u64) -> Result<bool, StorageError> {
         workstation_repo::is_guest(&self.reader(), client)
+    }
+
+    fn set_staff_line(&self, line: Option<u64>) -> Result<bool, StorageError> {
+        staff_help::set_staff_line(&self.inner().db, line)
+    }
+
+    fn staff_line(&self) -> Result<Option<u64>, StorageError> {
+        staff_help::staff_line(&self.reader())
+    }
+
+    fn staff_client_token(
+        &self,
+        specialist: u64,
+        token_hash: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<(crate::storage::StaffHelp, Vec<StoredEvent>), StorageError> {
+        self.in_work(now_ms, |w| {
+            let (line, client) = linedesk_line::staff_client_for(w, specialist)?;
+            if !accounts::issue_token(w.repo.db, token_hash, Subject::client(client), expires_ms)? {
+                return Err(StorageError::Invalid(
+                    "the staff line's client is disabled".into(),
+                ));
+            }
+            Ok(crate::storage::StaffHelp { line, client })
+        })
     }
 
     fn kb_article(&self, line: u64, article: u64) -> Result<Option<KbArticle>, StorageError> {

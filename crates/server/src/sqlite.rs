@@ -53,6 +53,7 @@ pub(crate) mod remote_repo;
 mod report_people;
 pub(crate) mod reports;
 mod sla_repo;
+mod staff_help;
 pub(crate) mod ticket_repo;
 
 impl From<rusqlite::Error> for StorageError {
@@ -1010,6 +1011,30 @@ impl Storage for SqliteStorage {
 
     fn is_guest(&self, client: u64) -> Result<bool, StorageError> {
         guest_repo::is_guest(&self.inner().conn, client)
+    }
+
+    fn set_staff_line(&self, line: Option<u64>) -> Result<bool, StorageError> {
+        staff_help::set_staff_line(&self.inner().conn, line)
+    }
+
+    fn staff_line(&self) -> Result<Option<u64>, StorageError> {
+        staff_help::get_staff_line(&self.inner().conn)
+    }
+
+    fn staff_client_token(
+        &self,
+        specialist: u64,
+        token_hash: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<(crate::storage::StaffHelp, Vec<StoredEvent>), StorageError> {
+        staff_help::staff_client_token(
+            &mut self.inner(),
+            specialist,
+            token_hash,
+            expires_ms,
+            now_ms,
+        )
     }
 
     fn kb_article(&self, line: u64, article: u64) -> Result<Option<KbArticle>, StorageError> {

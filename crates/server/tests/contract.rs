@@ -32,6 +32,8 @@ mod line_admin;
 mod reports;
 #[path = "contract/sla.rs"]
 mod sla;
+#[path = "contract/staff_help.rs"]
+mod staff_help;
 #[path = "contract/team.rs"]
 mod team;
 #[path = "contract/unanswered.rs"]
@@ -121,6 +123,10 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
             reports::reports_sum_what_happened,
         ),
         ("groups around a client", groups::members_and_messages),
+        (
+            "the staff line's client identity",
+            staff_help::identity_once_per_specialist,
+        ),
     ]
 }
 
