@@ -12,7 +12,7 @@ use linedesk_e2e::{Desktop, by_testid};
 use linedesk_engine::line::LineLink;
 use linedesk_protocol::{Action, Event};
 use linedesk_server::sqlite::SqliteStorage;
-use linedesk_server::storage::Storage;
+use linedesk_server::storage::{Storage, Subject};
 
 #[path = "call_transfer_common.rs"]
 mod common;
@@ -26,20 +26,36 @@ async fn w3_the_help_button_asks_the_staff_line_and_shows_its_answer_live() {
     let data = tempfile::tempdir().expect("data dir");
     prepare_server(data.path());
     let orlova_id = colleague_id(data.path());
-    let staff_line = SqliteStorage::open(&data.path().join("server").join("server.db"))
-        .expect("the server's db")
-        .staff_line()
-        .expect("read")
-        .expect("the demo sets a staff line");
+    // The staff line has its own specialist for this scenario: Orlova serves only it (so no
+    // appeal of the demo's first line fills her limit).
+    let (staff_line, smirnova_id) = {
+        let storage = SqliteStorage::open(&data.path().join("server").join("server.db"))
+            .expect("the server's db");
+        let staff_line = storage
+            .staff_line()
+            .expect("read")
+            .expect("the demo sets a staff line");
+        let orlova = Subject::specialist(orlova_id);
+        for line in storage.lines_of(orlova).expect("her lines") {
+            if line != staff_line {
+                storage
+                    .remove_from_line(orlova_id, line, linedesk_server::app::now_ms())
+                    .expect("off the first line");
+            }
+        }
+        let smirnova = storage
+            .account_by_login(linedesk_demo::DEMO_SPECIALIST_LOGIN)
+            .expect("read")
+            .expect("the demo's specialist")
+            .subject
+            .id;
+        (staff_line, smirnova)
+    };
     let desktop = Desktop::start();
     tokio::time::timeout(Duration::from_secs(300), async {
         let app = desktop.launch(data.path()).await;
         app.testid("main-window").await;
         app.sync_state("in_sync").await;
-        // Busy: her own question is not routed to herself (she serves the staff line too, P3).
-        let presence = app.testid("presence-select").await;
-        presence.select_by_value("busy").await.expect("Busy");
-
         let address = linedesk_e2e::server_address(data.path()).await;
         let mut orlova = LineLink::join(&address, COLLEAGUE, COLLEAGUE_PASSWORD, staff_line)
             .await
@@ -50,6 +66,20 @@ async fn w3_the_help_button_asks_the_staff_line_and_shows_its_answer_live() {
             })
             .await
             .expect("available");
+        // Busy: her own question is not routed to herself (she serves the staff line too, P3);
+        // known by the line's announcement of it.
+        let presence = app.testid("presence-select").await;
+        presence.select_by_value("busy").await.expect("Busy");
+        orlova
+            .event(|e| match e {
+                Event::PresenceChanged {
+                    specialist,
+                    status: PresenceStatus::Busy,
+                } if *specialist == smirnova_id => Some(()),
+                _ => None,
+            })
+            .await
+            .expect("the line heard she is Busy");
 
         app.click("staff-help-button").await;
         app.wait_attr(
