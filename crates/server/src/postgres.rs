@@ -347,12 +347,14 @@ impl Storage for PgStorage {
                     &[&sql_id(specialist)],
                 )?
                 .get(0);
-            line_repo::append(
-                db,
-                line,
-                &Event::SpecialistServes { specialist, name },
-                now_ms(),
-            )?;
+            let now = now_ms();
+            line_repo::append(db, line, &Event::SpecialistServes { specialist, name }, now)?;
+            // W1: a profile set before joining reaches this line too.
+            if let Some(profiled) = group_profile_repo::profile(db, specialist)?
+                .and_then(|p| linedesk_line::profile::on_joining(specialist, &p))
+            {
+                line_repo::append(db, line, &profiled, now)?;
+            }
             Ok::<_, StorageError>(line_repo::line_team(db, line)?)
         })?;
         let dispatcher = inner.routing.entry(line).or_default();

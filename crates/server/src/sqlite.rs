@@ -568,12 +568,14 @@ impl Storage for SqliteStorage {
             [sql_id(specialist)],
             |r| r.get(0),
         )?;
-        append_event(
-            &tx,
-            line,
-            Event::SpecialistServes { specialist, name },
-            now_ms(),
-        )?;
+        let now = now_ms();
+        append_event(&tx, line, Event::SpecialistServes { specialist, name }, now)?;
+        // W1: a profile set before joining reaches this line too.
+        if let Some(profiled) = profile_repo::profile(&tx, specialist)?
+            .and_then(|p| linedesk_line::profile::on_joining(specialist, &p))
+        {
+            append_event(&tx, line, profiled, now)?;
+        }
         tx.commit()?;
         let team = line_team(&inner.conn, line)?;
         let dispatcher = inner.routing.entry(line).or_default();

@@ -1,7 +1,8 @@
 //! W3: the staff line and each specialist's client identity on it, whatever the backend: no
 //! staff line, no identity; made once per specialist (announced with `ClientUpserted`, with
-//! their name and position), the same one afterwards and across a reopen; its tokens are a
-//! client's of the staff line.
+//! their name and position), the same one afterwards and across a reopen, also for a specialist
+//! who serves the staff line; its tokens are a client's of the staff line. And W1: a profile
+//! set before a specialist joins a line is announced there when they join.
 
 use linedesk_protocol::{Action, Event};
 use linedesk_server::storage::{Storage, Subject};
@@ -36,6 +37,21 @@ pub(super) fn identity_once_per_specialist<S: Storage>(open: Open<'_, S>) {
         NOW,
     )
     .expect("profile");
+    // W1: Anna joins the staff line as one of its specialists too: her profile, set before,
+    // is announced there right after she is named.
+    s.serve_line(l.anna, staff, 0, 5)
+        .expect("Anna serves the staff line");
+    let staff_log = s
+        .events_after(staff, 0, 1000)
+        .expect("the staff line's log");
+    assert!(
+        staff_log.iter().any(|e| matches!(
+            &e.event,
+            Event::SpecialistProfiled { specialist, position, .. }
+                if *specialist == l.anna && position == "Ведущий специалист"
+        )),
+        "{staff_log:?}"
+    );
 
     let (help, events) = s
         .staff_client_token(l.anna, "h1", NOW + 60_000, NOW)
