@@ -36,6 +36,7 @@ pub mod remote;
 pub mod remote_frames;
 pub mod reports;
 pub mod ringing;
+pub mod staff_help;
 pub mod state;
 pub mod transfer;
 pub mod waiting;

@@ -43,7 +43,7 @@ pub(crate) fn refused(status: u16, body: &[u8]) -> CommandError {
     }
 }
 
-fn connection(state: &AppState) -> CommandResult<(Connector, String)> {
+pub(crate) fn connection(state: &AppState) -> CommandResult<(Connector, String)> {
     let calls = state.calls()?;
     let token = calls
         .token()

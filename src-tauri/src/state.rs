@@ -32,6 +32,8 @@ pub struct AppState {
     pub notices: Arc<Mutex<NoticeLog>>,
     /// Wakes the file upload loop when a file is queued.
     uploads: Arc<tokio::sync::Notify>,
+    /// W3: the Help conversation with the staff line.
+    help: crate::staff_help::HelpDesk,
 }
 
 pub const DATABASE_FILE: &str = "linedesk.db";
@@ -84,7 +86,13 @@ impl AppState {
             away: Arc::new(Mutex::new(AwayTracker::new(chrono::Utc::now()))),
             notices,
             uploads: Arc::default(),
+            help: crate::staff_help::HelpDesk::default(),
         }
+    }
+
+    /// W3: the Help conversation with the staff line.
+    pub fn help(&self) -> &crate::staff_help::HelpDesk {
+        &self.help
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -35,6 +35,15 @@ export const commands = {
 	 *  empty when nobody else or when the line has not said (offline).
 	 */
 	chatWatchers: (lineId: number, clientId: number) => typedError<ChatWatcherView_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("chat_watchers", { lineId, clientId })),
+	/**
+	 *  W3: open (or keep) the Help conversation with the staff line: the specialist's client
+	 *  identity there and its session. `not_found` when the server has no staff line.
+	 */
+	helpOpen: () => typedError<HelpView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("help_open")),
+	/**  W3: the Help conversation as it is now (empty before `help_open`). */
+	helpView: () => typedError<HelpView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("help_view")),
+	/**  W3: write `text` to the staff line (shown pending until the line acknowledges it). */
+	helpSend: (text: string) => typedError<HelpView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("help_send", { text })),
 	getDraft: (lineId: number, clientId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("get_draft", { lineId, clientId })),
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
 	searchHistory: (lineId: number, clientId: number | null, query: string) => typedError<MessageHit_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("search_history", { lineId, clientId, query })),
@@ -1485,6 +1494,81 @@ export type HeadsetStatusView_Serialize = {
 	 *  `unsupported` (its descriptor was refused or has no call controls).
 	 */
 	reason: string | null,
+};
+
+/**  One message of the Help conversation. */
+export type HelpMessage = HelpMessage_Serialize | HelpMessage_Deserialize;
+
+/**  One message of the Help conversation. */
+export type HelpMessage_Deserialize = {
+	/**  The staff line's event number (the order). */
+	seq: number,
+	atMs: number,
+	/**  Written by this specialist (as the staff line's client). */
+	mine: boolean,
+	/**  The staff line's specialist who answered (`None`: this specialist's own message). */
+	fromSpecialist?: number | null,
+	text: string,
+};
+
+/**  One message of the Help conversation. */
+export type HelpMessage_Serialize = {
+	/**  The staff line's event number (the order). */
+	seq: number,
+	atMs: number,
+	/**  Written by this specialist (as the staff line's client). */
+	mine: boolean,
+	/**  The staff line's specialist who answered (`None`: this specialist's own message). */
+	fromSpecialist: number | null,
+	text: string,
+};
+
+/**  A message typed into the Help panel, not yet acknowledged by the staff line. */
+export type HelpPending = HelpPending_Serialize | HelpPending_Deserialize;
+
+/**  A message typed into the Help panel, not yet acknowledged by the staff line. */
+export type HelpPending_Deserialize = {
+	key: string,
+	text: string,
+	/**  The wire's error code when the line refused it (`too_long`, ...): not sent again. */
+	refused?: string | null,
+};
+
+/**  A message typed into the Help panel, not yet acknowledged by the staff line. */
+export type HelpPending_Serialize = {
+	key: string,
+	text: string,
+	/**  The wire's error code when the line refused it (`too_long`, ...): not sent again. */
+	refused: string | null,
+};
+
+/**  What the Help panel shows. */
+export type HelpView = HelpView_Serialize | HelpView_Deserialize;
+
+/**  What the Help panel shows. */
+export type HelpView_Deserialize = {
+	/**  The staff line and this specialist's client on it (0 before the first answer). */
+	line: number,
+	client: number,
+	/**  The client session is signed in and caught up. */
+	connected: boolean,
+	/**  An appeal of this specialist's is open on the staff line. */
+	appealOpen: boolean,
+	messages: HelpMessage_Deserialize[],
+	pending: HelpPending_Deserialize[],
+};
+
+/**  What the Help panel shows. */
+export type HelpView_Serialize = {
+	/**  The staff line and this specialist's client on it (0 before the first answer). */
+	line: number,
+	client: number,
+	/**  The client session is signed in and caught up. */
+	connected: boolean,
+	/**  An appeal of this specialist's is open on the staff line. */
+	appealOpen: boolean,
+	messages: HelpMessage_Serialize[],
+	pending: HelpPending_Serialize[],
 };
 
 export type KbArticle = {

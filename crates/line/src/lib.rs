@@ -41,6 +41,7 @@ mod sla;
 mod sla_explain;
 mod sla_repo;
 mod sla_timers;
+pub mod staff_help;
 mod subject;
 pub mod tickets;
 mod unanswered;
@@ -67,6 +68,7 @@ pub use sla::{AT_RISK_PERCENT, BUILTIN_DEFAULT, builtin_default, facts_for, leve
 pub use sla_explain::explain_appeal;
 pub use sla_repo::{AlertDeadline, SlaRepo, SlaTimer, sla_outcome};
 pub use sla_timers::{fire_due_alerts, next_alert};
+pub use staff_help::{StaffHelpRepo, staff_client_for};
 pub use subject::{Applied, StoredEvent, Subject};
 pub use tickets::repo::{NewTicket, TicketRepo, TicketRow};
 pub use unanswered::{DEFAULT_CALL_RING, DEFAULT_REMOTE_REQUEST, RingTimeouts, end_unanswered};

@@ -59,6 +59,18 @@ fn field(name: &str, value: &str, required: bool) -> Result<String, LineError> {
     Ok(value.to_string())
 }
 
+/// W1: what a line learns of a specialist who starts serving it, after `SpecialistServes`
+/// (which names them): their position and avatar, when they set any (`None`: nothing to add).
+/// So a profile set before they joined reaches the line's colleagues and clients at once.
+pub fn on_joining(specialist: u64, profile: &SpecialistProfile) -> Option<Event> {
+    (!profile.position.is_empty() || profile.avatar > 0).then(|| Event::SpecialistProfiled {
+        specialist,
+        name: profile.name.clone(),
+        position: profile.position.clone(),
+        avatar: profile.avatar,
+    })
+}
+
 /// W1: the specialist's name and position, as colleagues and clients will see them.
 pub(crate) fn set<R: Repo>(
     w: &mut Work<'_, R>,

@@ -19,6 +19,7 @@ use crate::profile::ProfileRepo;
 use crate::remote_repo::RemoteRepo;
 use crate::routing::RoutingRepo;
 use crate::sla_repo::SlaRepo;
+use crate::staff_help::StaffHelpRepo;
 use crate::tickets::repo::TicketRepo;
 
 /// Whose idempotency keys: specialists and clients have separate id spaces.
@@ -115,6 +116,7 @@ pub trait Repo:
     + AppealTypeRepo
     + GroupRepo
     + ProfileRepo
+    + StaffHelpRepo
 {
     /// Claim `key` for `owner` (at `at_ms`); `false` when it was claimed before (a duplicate).
     fn claim_key(&mut self, owner: KeyOwner, key: &str, at_ms: i64) -> Result<bool, RepoError>;

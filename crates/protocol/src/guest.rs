@@ -16,3 +16,19 @@ pub struct GuestSignIn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
 }
+
+/// W3: `POST /api/help/session` (a signed-in specialist, no body) answers the specialist's own
+/// client identity on the server's staff line and a token for it: the app opens a second
+/// session with it (`Hello` as that client), so the staff line sees the specialist as one of its
+/// clients and the specialist sees only their own conversation there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffHelpSession {
+    pub token: String,
+    /// The staff line.
+    pub line: u64,
+    /// The specialist's client on it.
+    pub client: u64,
+    /// When the token expires (Unix ms); ask for a new one after.
+    pub expires_ms: i64,
+}

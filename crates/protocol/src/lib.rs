@@ -27,7 +27,7 @@ pub use call::{
 mod remote;
 pub mod reports;
 pub mod sla_explain;
-pub use guest::GuestSignIn;
+pub use guest::{GuestSignIn, StaffHelpSession};
 pub use ice::{
     IceServer, IceServerError, MAX_ICE_FIELD_BYTES, MAX_ICE_SERVERS, MAX_ICE_URLS,
     check_ice_servers, check_ice_url, is_turn_url,

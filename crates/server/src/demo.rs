@@ -203,6 +203,10 @@ pub fn seed_if_empty(
     for (index, line) in world.lines.iter().enumerate() {
         let line_id = storage.add_line(&line.name)?;
         lines.push(line_id);
+        if line.name == linedesk_demo::DEMO_STAFF_LINE_NAME {
+            // W3: the specialists' own support line, where the Help button asks.
+            storage.set_staff_line(Some(line_id))?;
+        }
         storage.serve_line(specialist, line_id, 10, 8)?;
         // The demo's specialist supervises its lines: the Reports view shows the whole line.
         storage.set_supervisor(specialist, line_id, true)?;

@@ -140,6 +140,16 @@ enum Command {
         #[arg(long)]
         off: bool,
     },
+    /// W3: make a line the staff line, where specialists ask for help from the app as its
+    /// clients (`--off`: no staff line).
+    StaffLine {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long, required_unless_present = "off")]
+        line: Option<u64>,
+        #[arg(long, conflicts_with = "line")]
+        off: bool,
+    },
     /// Add a line; prints its id.
     AddLine {
         #[command(flatten)]
@@ -589,6 +599,13 @@ fn run(command: Command) -> Result<(), String> {
             line,
             off,
         } => set_role(&data, &login, line, !off, LineRole::Admin),
+        Command::StaffLine { data, line, off } => {
+            let line = if off { None } else { line };
+            if !data.open()?.set_staff_line(line).map_err(e)? {
+                return Err(format!("no line {}", line.unwrap_or_default()));
+            }
+            Ok(())
+        }
         Command::AddLine { data, name } => {
             println!("{}", data.open()?.add_line(&name).map_err(e)?);
             Ok(())

@@ -60,6 +60,7 @@ mod login_throttle;
 pub mod migrations;
 mod remote_repo;
 mod reports;
+mod staff_help;
 mod transfer;
 mod workstation_repo;
 
@@ -374,12 +375,14 @@ impl Storage for PgStorage {
                     &[&sql_id(specialist)],
                 )?
                 .get(0);
-            line_repo::append(
-                db,
-                line,
-                &Event::SpecialistServes { specialist, name },
-                now_ms(),
-            )?;
+            let now = now_ms();
+            line_repo::append(db, line, &Event::SpecialistServes { specialist, name }, now)?;
+            // W1: a profile set before joining reaches this line too.
+            if let Some(profiled) = group_profile_repo::profile(db, specialist)?
+                .and_then(|p| linedesk_line::profile::on_joining(specialist, &p))
+            {
+                line_repo::append(db, line, &profiled, now)?;
+            }
             Ok::<_, StorageError>(line_repo::line_team(db, line)?)
         })?;
         let dispatcher = inner.routing.entry(line).or_default();
@@ -913,6 +916,32 @@ impl Storage for PgStorage {
 
     fn is_guest(&self, client: u64) -> Result<bool, StorageError> {
         workstation_repo::is_guest(&self.reader(), client)
+    }
+
+    fn set_staff_line(&self, line: Option<u64>) -> Result<bool, StorageError> {
+        staff_help::set_staff_line(&self.inner().db, line)
+    }
+
+    fn staff_line(&self) -> Result<Option<u64>, StorageError> {
+        staff_help::staff_line(&self.reader())
+    }
+
+    fn staff_client_token(
+        &self,
+        specialist: u64,
+        token_hash: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<(crate::storage::StaffHelp, Vec<StoredEvent>), StorageError> {
+        self.in_work(now_ms, |w| {
+            let (line, client) = linedesk_line::staff_client_for(w, specialist)?;
+            if !accounts::issue_token(w.repo.db, token_hash, Subject::client(client), expires_ms)? {
+                return Err(StorageError::Invalid(
+                    "the staff line's client is disabled".into(),
+                ));
+            }
+            Ok(crate::storage::StaffHelp { line, client })
+        })
     }
 
     fn kb_article(&self, line: u64, article: u64) -> Result<Option<KbArticle>, StorageError> {

@@ -55,6 +55,7 @@ pub(crate) mod remote_repo;
 mod report_people;
 pub(crate) mod reports;
 mod sla_repo;
+mod staff_help;
 pub(crate) mod ticket_repo;
 mod transfer;
 
@@ -570,12 +571,14 @@ impl Storage for SqliteStorage {
             [sql_id(specialist)],
             |r| r.get(0),
         )?;
-        append_event(
-            &tx,
-            line,
-            Event::SpecialistServes { specialist, name },
-            now_ms(),
-        )?;
+        let now = now_ms();
+        append_event(&tx, line, Event::SpecialistServes { specialist, name }, now)?;
+        // W1: a profile set before joining reaches this line too.
+        if let Some(profiled) = profile_repo::profile(&tx, specialist)?
+            .and_then(|p| linedesk_line::profile::on_joining(specialist, &p))
+        {
+            append_event(&tx, line, profiled, now)?;
+        }
         tx.commit()?;
         let team = line_team(&inner.conn, line)?;
         let dispatcher = inner.routing.entry(line).or_default();
@@ -1058,6 +1061,30 @@ impl Storage for SqliteStorage {
 
     fn is_guest(&self, client: u64) -> Result<bool, StorageError> {
         guest_repo::is_guest(&self.inner().conn, client)
+    }
+
+    fn set_staff_line(&self, line: Option<u64>) -> Result<bool, StorageError> {
+        staff_help::set_staff_line(&self.inner().conn, line)
+    }
+
+    fn staff_line(&self) -> Result<Option<u64>, StorageError> {
+        staff_help::get_staff_line(&self.inner().conn)
+    }
+
+    fn staff_client_token(
+        &self,
+        specialist: u64,
+        token_hash: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<(crate::storage::StaffHelp, Vec<StoredEvent>), StorageError> {
+        staff_help::staff_client_token(
+            &mut self.inner(),
+            specialist,
+            token_hash,
+            expires_ms,
+            now_ms,
+        )
     }
 
     fn kb_article(&self, line: u64, article: u64) -> Result<Option<KbArticle>, StorageError> {

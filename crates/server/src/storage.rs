@@ -443,6 +443,23 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<(Subject, Vec<StoredEvent>), StorageError>;
     /// Whether `client` signed in as a guest (K1).
     fn is_guest(&self, client: u64) -> Result<bool, StorageError>;
+    // --- W3: the staff line (issue 16; SQLite side in sqlite/staff_help.rs). ---
+    /// Mark `line` as the staff line, where specialists ask for help as its clients (`None`:
+    /// no staff line); `false` when there is no such line.
+    fn set_staff_line(&self, line: Option<u64>) -> Result<bool, StorageError>;
+    /// The staff line, if one is set.
+    fn staff_line(&self) -> Result<Option<u64>, StorageError>;
+    /// `specialist`'s client identity on the staff line by the line's rules
+    /// (`linedesk_line::staff_client_for`: the one linked to them, or a new one announced with
+    /// `ClientUpserted`) and a token for it (`token_hash` until `expires_ms`), in one
+    /// transaction. Refused (`Invalid`) when no staff line is set.
+    fn staff_client_token(
+        &self,
+        specialist: u64,
+        token_hash: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<(StaffHelp, Vec<StoredEvent>), StorageError>;
     /// C8: article `article` of `line`'s knowledge base; `None` when the line has no such one.
     fn kb_article(&self, line: u64, article: u64) -> Result<Option<KbArticle>, StorageError>;
     /// Events of `line` with `seq > after`, in order, at most `limit`.
@@ -639,4 +656,11 @@ pub trait Storage: Send + Sync + 'static {
         forget_before_ms: i64,
         change: &mut dyn FnMut(&mut [ThrottleState]) -> bool,
     ) -> Result<(), StorageError>;
+}
+
+/// W3: a specialist's client identity on the staff line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffHelp {
+    pub line: u64,
+    pub client: u64,
 }

@@ -57,7 +57,13 @@ pub const TABLES: &[&str] = &[
     "quick_reply_files",
     "client_groups",
     "client_group_members",
+    "staff_line",
+    "staff_clients",
 ];
+
+/// Tables a copy leaves out: the schema's own bookkeeping, and the login throttle's counts
+/// (they expire within minutes; a fresh start counts anew).
+pub const NOT_COPIED: &[&str] = &["schema_migrations", "login_throttle"];
 
 /// (table, column) that only one backend keeps, for its own bookkeeping: a target without it
 /// leaves it out, a target with it takes its default. SQLite's `outcome_pending` marks SLA

@@ -281,3 +281,37 @@ fn set_line_admin_grants_and_takes_back_the_role() {
     assert!(run(&args("1", true), &[]).status.success());
     assert_eq!(role(1), Some(false));
 }
+
+#[test]
+fn w3_staff_line_sets_and_clears_the_help_buttons_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    let line = run(
+        &[
+            "add-line",
+            "--data-dir",
+            data,
+            "--name",
+            "Поддержка сотрудников",
+        ],
+        &[],
+    );
+    assert!(line.status.success(), "{}", stderr(&line));
+    let staff = || {
+        SqliteStorage::open(&dir.path().join("server.db"))
+            .expect("open")
+            .staff_line()
+            .expect("read")
+    };
+    let missing = run(&["staff-line", "--data-dir", data, "--line", "7"], &[]);
+    assert!(!missing.status.success(), "no line 7");
+    assert_eq!(staff(), None);
+    let set = run(&["staff-line", "--data-dir", data, "--line", "1"], &[]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert_eq!(staff(), Some(1));
+    let off = run(&["staff-line", "--data-dir", data, "--off"], &[]);
+    assert!(off.status.success(), "{}", stderr(&off));
+    assert_eq!(staff(), None);
+    let neither = run(&["staff-line", "--data-dir", data], &[]);
+    assert!(!neither.status.success(), "a line or --off is needed");
+}

@@ -36,6 +36,8 @@ mod login_throttle;
 mod reports;
 #[path = "contract/sla.rs"]
 mod sla;
+#[path = "contract/staff_help.rs"]
+mod staff_help;
 #[path = "contract/team.rs"]
 mod team;
 #[path = "contract/transfer.rs"]
@@ -132,6 +134,10 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
         (
             "the login throttle shared by servers",
             login_throttle::shared_login_throttle,
+        ),
+        (
+            "the staff line's client identity",
+            staff_help::identity_once_per_specialist,
         ),
     ]
 }

@@ -22,6 +22,11 @@ fn the_demo_world_seeds_once_with_an_honest_log() {
         .expect("seed")
         .expect("first seed");
     assert_eq!(ids.lines.len(), 2);
+    // W3: the second line is the specialists' own support line, where Help asks.
+    assert_eq!(
+        storage.staff_line().expect("staff line"),
+        Some(ids.lines[1])
+    );
     assert!(
         seed_if_empty(&storage, NOW, "test:x", &cheap_hash)
             .expect("again")

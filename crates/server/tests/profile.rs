@@ -196,3 +196,54 @@ async fn w1_the_profile_reaches_colleagues_and_clients_and_the_avatar_is_only_an
     .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn w1_a_profile_set_before_joining_a_line_reaches_it_when_the_specialist_joins() {
+    use linedesk_server::storage::Storage;
+    let w = world().await;
+    let mut anna = Client::signed_in(w.addr, "anna", "anna-pass").await;
+    ack(
+        &mut anna,
+        "p1",
+        Action::SetProfile {
+            name: "Смирнова Анна".into(),
+            position: "Ведущий специалист".into(),
+        },
+    )
+    .await;
+    // Boris serves line B only; Anna joins it now.
+    w.storage
+        .serve_line(ANNA, w.line_b, 0, 5)
+        .expect("Anna joins line B");
+    let log = w
+        .storage
+        .events_after(w.line_b, 0, 1000)
+        .expect("line B's log");
+    let profiled: Vec<_> = log
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::SpecialistProfiled {
+                specialist: ANNA,
+                name,
+                position,
+                ..
+            } => Some((name.clone(), position.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        profiled,
+        [(
+            "Смирнова Анна".to_string(),
+            "Ведущий специалист".to_string()
+        )],
+        "announced once, right after she joined"
+    );
+    // Boris's app, replaying line B, learns her position with her.
+    let mut late = Client::signed_in(w.addr, "boris", "boris-pass").await;
+    let replay = events(&mut late, w.line_b, 0).await;
+    assert!(replay.iter().any(|e| matches!(
+        e,
+        Event::SpecialistProfiled { specialist: ANNA, position, .. } if position == "Ведущий специалист"
+    )));
+}

@@ -45,6 +45,7 @@ pub mod recordings;
 pub mod reports;
 mod router;
 mod serve;
+pub mod staff_help;
 pub mod token;
 pub mod widget;
 mod ws;

@@ -41,6 +41,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .merge(super::appeal_sla::routes())
         .merge(super::files::routes())
         .merge(super::profile::routes())
+        .merge(super::staff_help::routes())
         .merge(super::widget::routes())
         .layer(axum::middleware::from_fn_with_state(
             server.clone(),

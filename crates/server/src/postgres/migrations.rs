@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_event_notify"),
     migration!(4, "0004_groups_profile_disputes"),
     migration!(5, "0005_login_throttle"),
+    migration!(6, "0006_staff_line"),
 ];
 
 /// The advisory lock of migrating (any number the other users of the database do not take).

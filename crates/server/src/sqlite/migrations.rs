@@ -51,6 +51,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(26, "0026_appeal_priority"),
     migration!(27, "0027_groups"),
     migration!(28, "0028_profile_disputes"),
+    migration!(29, "0029_staff_line"),
 ];
 
 pub fn latest_version() -> i64 {
