@@ -21,14 +21,37 @@ fn every_table_of_the_schema_is_copied_or_said_not_to_be() {
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("names");
+    // A full-text index (a virtual table and its shadow tables) is built by the target from
+    // the rows it indexes.
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")
+        .expect("prepare");
+    let indexes: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    let derived = |t: &str| {
+        indexes
+            .iter()
+            .any(|index| t == index || t.starts_with(&format!("{index}_")))
+    };
     let missing: Vec<&String> = tables
         .iter()
-        .filter(|t| !TABLES.contains(&t.as_str()) && !NOT_COPIED.contains(&t.as_str()))
+        .filter(|t| {
+            !TABLES.contains(&t.as_str()) && !NOT_COPIED.contains(&t.as_str()) && !derived(t)
+        })
         .collect();
-    assert!(missing.is_empty(), "tables migrate would not copy: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "tables migrate would not copy: {missing:?}"
+    );
     let unknown: Vec<&&str> = TABLES
         .iter()
         .filter(|t| !tables.iter().any(|name| name == *t))
         .collect();
-    assert!(unknown.is_empty(), "listed but not in the schema: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "listed but not in the schema: {unknown:?}"
+    );
 }
