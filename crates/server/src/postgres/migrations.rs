@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_recording_bytes"),
     migration!(3, "0003_event_notify"),
     migration!(4, "0004_groups_profile_disputes"),
+    migration!(7, "0007_consultation_joined"),
 ];
 
 /// The advisory lock of migrating (any number the other users of the database do not take).

@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(26, "0026_appeal_priority"),
     migration!(27, "0027_groups"),
     migration!(28, "0028_profile_disputes"),
+    migration!(31, "0031_consultation_joined"),
 ];
 
 pub fn latest_version() -> i64 {
