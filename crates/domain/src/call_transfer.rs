@@ -256,6 +256,7 @@ mod tests {
             CallTransferError::AlreadyConsulting,
             CallTransferError::NotConsulting,
             CallTransferError::ConsultationNotAnswered,
+            CallTransferError::AlreadyJoined,
         ];
         let codes: Vec<_> = errors.iter().map(CallTransferError::code).collect();
         assert_eq!(codes, CallTransferError::CODES);
