@@ -163,6 +163,7 @@ pub struct CallSession {
     started: Instant,
     pause: watch::Sender<bool>,
     recording: watch::Receiver<RecordingStatus>,
+    headsets: mpsc::UnboundedSender<Box<dyn AudioIo>>,
 }
 
 impl CallSession {
@@ -190,7 +191,9 @@ impl CallSession {
         let (processing, stages) = watch::channel(config.processing);
         let (estimates, echo) = watch::channel(Estimates::default());
         let started = Instant::now();
+        let (headsets, swaps) = mpsc::unbounded_channel();
         let engine = Engine {
+            swaps,
             encoder: Encoder::new(&config.codec)?,
             decoder: Decoder::with_complexity(config.codec.decoder_complexity)?,
             jitter: JitterBuffer::new(config.jitter),
@@ -236,7 +239,16 @@ impl CallSession {
             started,
             pause,
             recording,
+            headsets,
         })
+    }
+
+    /// Go on on `io` from the next frame (the three-way join puts both calls on ports of one
+    /// shared headset, `crate::conference`); the old one is dropped then. The call, its
+    /// recording and its statistics go on untouched.
+    pub fn switch_headset(&self, io: Box<dyn AudioIo>) {
+        // The engine gone: the call is over, nothing to switch.
+        let _ = self.headsets.send(io);
     }
 
     /// Pause (`true`) or resume the recording: while paused neither side is recorded and the
@@ -307,6 +319,8 @@ fn initial_timestamp() -> u32 {
 
 /// The state the task owns.
 struct Engine {
+    /// Headsets to go on on ([`CallSession::switch_headset`]).
+    swaps: mpsc::UnboundedReceiver<Box<dyn AudioIo>>,
     call: Arc<Call>,
     packets: mpsc::Receiver<ReceivedPacket>,
     io: Box<dyn AudioIo>,
@@ -370,6 +384,9 @@ impl Engine {
     /// One 20 ms frame; `false` when the call turned out to be over.
     async fn tick(&mut self, at: Instant) -> Result<bool, EngineError> {
         let now = at.saturating_duration_since(self.started);
+        while let Ok(io) = self.swaps.try_recv() {
+            self.io = io;
+        }
         for event in self.io.poll_events() {
             // Nobody listening is fine: the report keeps them too.
             let _ = self.devices.send(event.clone());
