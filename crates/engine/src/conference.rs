@@ -259,7 +259,10 @@ mod tests {
         drop(client_call);
         assert!((consultation.read_frame().expect("first")[0] - 0.1).abs() < 1e-6);
         consultation.write_frame(&frame(0.3));
-        assert!((io.played()[0] - 0.3).abs() < 1e-6, "it plays the colleague");
+        assert!(
+            (io.played()[0] - 0.3).abs() < 1e-6,
+            "it plays the colleague"
+        );
         assert!((consultation.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
     }
 
