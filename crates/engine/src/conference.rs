@@ -117,11 +117,17 @@ impl AudioIo for ConferencePort {
                 push(&mut port.mic, frame);
             }
         }
-        let mut frame = shared.ports[index].mic.pop_front()?;
-        if let Some(other) = shared.ports[1 - index].said.pop_front() {
-            add(&mut frame, &other);
+        // No microphone frame (no headset at all, a lost one, or not yet): the other call's
+        // party still goes out alone, so the client and the colleague hear each other.
+        let own = shared.ports[index].mic.pop_front();
+        let other = shared.ports[1 - index].said.pop_front();
+        match (own, other) {
+            (Some(mut frame), Some(other)) => {
+                add(&mut frame, &other);
+                Some(frame)
+            }
+            (frame, None) | (None, frame) => frame,
         }
-        Some(frame)
     }
 
     fn write_frame(&mut self, frame: &Frame) {
@@ -264,6 +270,17 @@ mod tests {
             "it plays the colleague"
         );
         assert!((consultation.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn without_a_microphone_each_call_still_sends_the_other_calls_party() {
+        let io = SharedIo::new(&[]);
+        let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
+        client_call.write_frame(&frame(0.01));
+        consultation.write_frame(&frame(0.3));
+        assert!((client_call.read_frame().expect("the colleague")[0] - 0.3).abs() < 1e-6);
+        assert!((consultation.read_frame().expect("the client")[0] - 0.01).abs() < 1e-6);
+        assert!(client_call.read_frame().is_none(), "nobody said anything");
     }
 
     #[test]
