@@ -51,6 +51,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::consult::hand_over_call,
             crate::consult::end_consultation,
             crate::consult::consult_state,
+            crate::consult::join_consultation,
             crate::workstation::client_appeals,
             crate::workstation::my_appeals,
             crate::workstation::start_appeal,

@@ -52,6 +52,10 @@ pub struct CallView {
     pub recording: Option<crate::recording::RecordingView>,
     /// A consultation: the colleague who consults this specialist about `client_id`'s call.
     pub consult_from: Option<i64>,
+    /// The three-way join (issue 14): the colleague talking with the client and this
+    /// specialist in this call, and their name.
+    pub joined_with: Option<i64>,
+    pub joined_name: Option<String>,
 }
 
 /// The in-call quality indicator's figures (V1: from the call's live statistics).
@@ -677,7 +681,8 @@ impl Calls {
     }
 
     /// The call `id` is over: finish the engine, report its quality, queue the recording.
-    async fn end(&self, id: u64, reason: &str) {
+    /// Nothing when `id` is not the call in progress (handled already).
+    pub(crate) async fn end(&self, id: u64, reason: &str) {
         let Some(active) = self.active.lock().await.take_if(|a| a.id == id) else {
             return;
         };

@@ -29,11 +29,14 @@ use crate::error::{CommandError, CommandResult};
 use crate::state::lock;
 use crate::transfer::{refused, rule_error, wire_id};
 
+mod join;
+
 /// What the transfer dialog shows of a consultation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsultView {
-    /// `idle`, `ringing` (the colleague's app rings; the client holds), `talking`, or how the
+    /// `idle`, `ringing` (the colleague's app rings; the client holds), `talking`, `joined`
+    /// (the three talk: "Join all"), or how the
     /// last one ended: `transferred` (handed over), `hung_up` (back to the client),
     /// `declined`, `no_answer`, `cancelled`, `failed`.
     pub state: String,
@@ -55,6 +58,8 @@ struct Live {
     session: Option<CallSession>,
     feed: mpsc::UnboundedSender<SignalPayload>,
     answered: bool,
+    /// The client was brought in (`join.rs`).
+    joined: bool,
 }
 
 /// The consultations the line announced as answered or ended lately, kept for the one being
@@ -210,6 +215,7 @@ impl Consultations {
                 session: Some(session),
                 feed,
                 answered,
+                joined: false,
             });
             *lock(&self.view) = ConsultView {
                 state: if answered { "talking" } else { "ringing" }.into(),
@@ -360,6 +366,9 @@ impl Consultations {
             // The client's call may have ended meanwhile (that ended this too): nothing to resume.
             let _ = self.calls.set_hold(false).await;
         }
+        if live.joined {
+            self.calls.unjoined();
+        }
         *lock(&self.view) = ConsultView {
             state: wire_code(reason),
             to: i64::try_from(live.to).ok(),
@@ -423,6 +432,10 @@ impl Consultations {
                     }
                     self.ended(consultation, reason).await;
                 }
+                Incoming::Event {
+                    event: Event::CallEnded { call, by, .. },
+                    ..
+                } => self.client_call_ended(call, by).await,
                 _ => {}
             }
         }
@@ -456,6 +469,13 @@ pub async fn hand_over_call(
         ));
     }
     consultations.get()?.hand_over(&reason).await
+}
+
+/// Bring the client into the consultation: the three talk (issue 14).
+#[tauri::command]
+#[specta::specta]
+pub async fn join_consultation(consultations: State<'_, ConsultState>) -> CommandResult<()> {
+    consultations.get()?.join().await
 }
 
 /// End the consultation and go back to the client.

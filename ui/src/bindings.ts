@@ -70,6 +70,8 @@ export const commands = {
 	endConsultation: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("end_consultation")),
 	/**  The consultation in progress, or how the last one ended. */
 	consultState: () => typedError<ConsultView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("consult_state")),
+	/**  Bring the client into the consultation: the three talk (issue 14). */
+	joinConsultation: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("join_consultation")),
 	/**  A7: the client's appeals on the line, oldest first (the chat's timeline). */
 	clientAppeals: (lineId: number, clientId: number) => typedError<AppealRecord_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("client_appeals", { lineId, clientId })),
 	/**  A6: this specialist's appeals matching `filter`, newest first. */
@@ -953,6 +955,12 @@ export type CallView_Deserialize = {
 	recording?: RecordingView | null,
 	/**  A consultation: the colleague who consults this specialist about `client_id`'s call. */
 	consultFrom?: number | null,
+	/**
+	 *  The three-way join (issue 14): the colleague talking with the client and this
+	 *  specialist in this call, and their name.
+	 */
+	joinedWith?: number | null,
+	joinedName?: string | null,
 };
 
 /**  What the call panel shows. */
@@ -986,6 +994,12 @@ export type CallView_Serialize = {
 	recording: RecordingView | null,
 	/**  A consultation: the colleague who consults this specialist about `client_id`'s call. */
 	consultFrom: number | null,
+	/**
+	 *  The three-way join (issue 14): the colleague talking with the client and this
+	 *  specialist in this call, and their name.
+	 */
+	joinedWith: number | null,
+	joinedName: string | null,
 };
 
 /**  The file of a chat item: its id on the server and its size. */
@@ -1318,7 +1332,8 @@ export type ConsultView = ConsultView_Serialize | ConsultView_Deserialize;
 /**  What the transfer dialog shows of a consultation. */
 export type ConsultView_Deserialize = {
 	/**
-	 *  `idle`, `ringing` (the colleague's app rings; the client holds), `talking`, or how the
+	 *  `idle`, `ringing` (the colleague's app rings; the client holds), `talking`, `joined`
+	 *  (the three talk: "Join all"), or how the
 	 *  last one ended: `transferred` (handed over), `hung_up` (back to the client),
 	 *  `declined`, `no_answer`, `cancelled`, `failed`.
 	 */
@@ -1336,7 +1351,8 @@ export type ConsultView_Deserialize = {
 /**  What the transfer dialog shows of a consultation. */
 export type ConsultView_Serialize = {
 	/**
-	 *  `idle`, `ringing` (the colleague's app rings; the client holds), `talking`, or how the
+	 *  `idle`, `ringing` (the colleague's app rings; the client holds), `talking`, `joined`
+	 *  (the three talk: "Join all"), or how the
 	 *  last one ended: `transferred` (handed over), `hung_up` (back to the client),
 	 *  `declined`, `no_answer`, `cancelled`, `failed`.
 	 */

@@ -50,6 +50,23 @@ pub fn may_hand_over(c: Consultation) -> Result<(), CallTransferError> {
     Ok(())
 }
 
+/// Whether the consulting specialist may bring the client into the consultation now, so the
+/// three talk (issue 14): on the hand-over's terms (their own consultation, answered, the
+/// client still on the line), once.
+pub fn may_join(c: Consultation, joined: bool) -> Result<(), CallTransferError> {
+    may_hand_over(c)?;
+    if joined {
+        return Err(CallTransferError::AlreadyJoined);
+    }
+    Ok(())
+}
+
+/// Whether a consultation still on ends with the client's call: unless it was joined, when the
+/// specialist and the colleague were talking with the client together and talk on.
+pub fn ends_with_call(joined: bool) -> bool {
+    !joined
+}
+
 /// Which party of a consultation acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Party {
@@ -172,6 +189,45 @@ mod tests {
             may_hand_over(client_gone),
             Err(CallTransferError::NotConnected)
         );
+    }
+
+    #[test]
+    fn the_client_is_joined_once_on_the_hand_overs_terms() {
+        assert_eq!(may_join(TALKING, false), Ok(()));
+        assert_eq!(
+            may_join(TALKING, true),
+            Err(CallTransferError::AlreadyJoined)
+        );
+        let ringing = Consultation {
+            answered: false,
+            ..TALKING
+        };
+        assert_eq!(
+            may_join(ringing, false),
+            Err(CallTransferError::ConsultationNotAnswered)
+        );
+        let someone_else = Consultation {
+            asker_consults: false,
+            ..TALKING
+        };
+        assert_eq!(
+            may_join(someone_else, false),
+            Err(CallTransferError::NotConsulting)
+        );
+        let client_gone = Consultation {
+            call_connected: false,
+            ..TALKING
+        };
+        assert_eq!(
+            may_join(client_gone, false),
+            Err(CallTransferError::NotConnected)
+        );
+    }
+
+    #[test]
+    fn only_a_joined_consultation_outlives_the_clients_call() {
+        assert!(ends_with_call(false));
+        assert!(!ends_with_call(true));
     }
 
     #[test]

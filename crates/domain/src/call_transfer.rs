@@ -50,6 +50,9 @@ pub enum CallTransferError {
     /// The colleague has not answered the consultation yet: there is nobody to hand over to.
     #[error("the colleague has not answered the consultation")]
     ConsultationNotAnswered,
+    /// The client was brought into the consultation already (the three talk).
+    #[error("the consultation is joined with the client already")]
+    AlreadyJoined,
 }
 
 impl CallTransferError {
@@ -66,11 +69,12 @@ impl CallTransferError {
             CallTransferError::AlreadyConsulting => "call_transfer.already_consulting",
             CallTransferError::NotConsulting => "call_transfer.not_consulting",
             CallTransferError::ConsultationNotAnswered => "call_transfer.consultation_not_answered",
+            CallTransferError::AlreadyJoined => "call_transfer.already_joined",
         }
     }
 
     /// Every code, for the translations' test.
-    pub const CODES: [&'static str; 10] = [
+    pub const CODES: [&'static str; 11] = [
         "call_transfer.not_connected",
         "call_transfer.not_in_call",
         "call_transfer.already_transferring",
@@ -81,6 +85,7 @@ impl CallTransferError {
         "call_transfer.already_consulting",
         "call_transfer.not_consulting",
         "call_transfer.consultation_not_answered",
+        "call_transfer.already_joined",
     ];
 }
 
@@ -251,6 +256,7 @@ mod tests {
             CallTransferError::AlreadyConsulting,
             CallTransferError::NotConsulting,
             CallTransferError::ConsultationNotAnswered,
+            CallTransferError::AlreadyJoined,
         ];
         let codes: Vec<_> = errors.iter().map(CallTransferError::code).collect();
         assert_eq!(codes, CallTransferError::CODES);

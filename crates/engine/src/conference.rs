@@ -18,7 +18,8 @@
 //!   keeps its two channels: the client, and the specialist with the colleague.
 //!
 //! Port 0 (the client's call) drives the headset: its reads take the microphone's frames
-//! (shared with port 1), its writes play the mix, and it gets the device events. Queues between
+//! (shared with port 1), its writes play the mix, and it gets the device events. When it is
+//! dropped (the client hung up: the specialist and the colleague talk on), port 1 drives it. Queues between
 //! the two sessions' ticks hold at most [`MAX_QUEUED`] frames (the oldest dropped), so a session
 //! that stalls adds no delay to the other.
 
@@ -44,6 +45,8 @@ struct Port {
 struct Shared {
     headset: Box<dyn AudioIo>,
     ports: [Port; 2],
+    /// Which port reads, plays and polls the headset: 0 while it lives, then 1.
+    driver: usize,
 }
 
 fn push(queue: &mut VecDeque<Frame>, frame: Frame) {
@@ -71,6 +74,7 @@ pub fn conference(headset: Box<dyn AudioIo>) -> (ConferencePort, ConferencePort)
     let shared = Arc::new(Mutex::new(Shared {
         headset,
         ports: [Port::default(), Port::default()],
+        driver: 0,
     }));
     (
         ConferencePort {
@@ -87,25 +91,43 @@ impl ConferencePort {
     }
 }
 
+impl Drop for ConferencePort {
+    /// The client's call went: the consultation drives the headset from now on (what the
+    /// client's call left queued for it is dropped).
+    fn drop(&mut self) {
+        if self.index == 0 {
+            let mut shared = self.shared();
+            shared.driver = 1;
+            shared.ports[0] = Port::default();
+        }
+    }
+}
+
 impl AudioIo for ConferencePort {
     fn read_frame(&mut self) -> Option<Frame> {
         let index = self.index;
         let mut shared = self.shared();
-        // Only the client's call reads the headset (a microphone frame once, for both calls);
-        // the consultation takes what it left.
-        if index == 0
-            && shared.ports[0].mic.is_empty()
+        // Only the driving port reads the headset (a microphone frame once, for both calls);
+        // the other takes what it left.
+        if index == shared.driver
+            && shared.ports[index].mic.is_empty()
             && let Some(frame) = shared.headset.read_frame()
         {
             for port in &mut shared.ports {
                 push(&mut port.mic, frame);
             }
         }
-        let mut frame = shared.ports[index].mic.pop_front()?;
-        if let Some(other) = shared.ports[1 - index].said.pop_front() {
-            add(&mut frame, &other);
+        // No microphone frame (no headset at all, a lost one, or not yet): the other call's
+        // party still goes out alone, so the client and the colleague hear each other.
+        let own = shared.ports[index].mic.pop_front();
+        let other = shared.ports[1 - index].said.pop_front();
+        match (own, other) {
+            (Some(mut frame), Some(other)) => {
+                add(&mut frame, &other);
+                Some(frame)
+            }
+            (frame, None) | (None, frame) => frame,
         }
-        Some(frame)
     }
 
     fn write_frame(&mut self, frame: &Frame) {
@@ -113,7 +135,7 @@ impl AudioIo for ConferencePort {
         let mut shared = self.shared();
         push(&mut shared.ports[index].said, *frame);
         push(&mut shared.ports[index].speaker, *frame);
-        if index == 0 {
+        if index == shared.driver {
             let mut mix = [0.0; FRAME_SAMPLES];
             for port in 0..2 {
                 if let Some(said) = shared.ports[port].speaker.pop_front() {
@@ -125,9 +147,10 @@ impl AudioIo for ConferencePort {
     }
 
     fn poll_events(&mut self) -> Vec<DeviceEvent> {
-        match self.index {
-            0 => self.shared().headset.poll_events(),
-            _ => Vec::new(),
+        let mut shared = self.shared();
+        match self.index == shared.driver {
+            true => shared.headset.poll_events(),
+            false => Vec::new(),
         }
     }
 
@@ -232,6 +255,32 @@ mod tests {
         }
         let shared = consultation.shared();
         assert!(shared.ports[1].mic.len() <= MAX_QUEUED);
+    }
+
+    #[test]
+    fn when_the_clients_call_goes_the_consultation_drives_the_headset() {
+        let io = headset(2);
+        let (client_call, mut consultation) = conference(Box::new(io.clone()));
+        assert!(consultation.read_frame().is_none(), "port 0 drives");
+        drop(client_call);
+        assert!((consultation.read_frame().expect("first")[0] - 0.1).abs() < 1e-6);
+        consultation.write_frame(&frame(0.3));
+        assert!(
+            (io.played()[0] - 0.3).abs() < 1e-6,
+            "it plays the colleague"
+        );
+        assert!((consultation.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn without_a_microphone_each_call_still_sends_the_other_calls_party() {
+        let io = SharedIo::new(&[]);
+        let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
+        client_call.write_frame(&frame(0.01));
+        consultation.write_frame(&frame(0.3));
+        assert!((client_call.read_frame().expect("the colleague")[0] - 0.3).abs() < 1e-6);
+        assert!((consultation.read_frame().expect("the client")[0] - 0.01).abs() < 1e-6);
+        assert!(client_call.read_frame().is_none(), "nobody said anything");
     }
 
     #[test]

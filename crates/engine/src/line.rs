@@ -11,7 +11,7 @@ use futures_util::{SinkExt, StreamExt};
 use linedesk_call::Call;
 use linedesk_endpoint::{Bare, Connector};
 use linedesk_protocol::{Action, ClientFrame, Event, PROTOCOL_VERSION, ServerFrame, SignalPayload};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::EngineError;
@@ -43,8 +43,11 @@ pub struct LineLink {
     out: mpsc::UnboundedSender<ClientFrame>,
     frames: mpsc::UnboundedReceiver<ServerFrame>,
     signals: mpsc::UnboundedReceiver<(u64, SignalPayload)>,
-    /// The peers attached so far, by call, once the first one took the relayed signals.
-    peers: Option<mpsc::UnboundedSender<(u64, Arc<Call>)>>,
+    /// The router of relayed signals to the peers attached, once the first one was: the
+    /// signals of calls with no peer go on to `signals`.
+    peers: Option<mpsc::UnboundedSender<Route>>,
+    /// Each attached call's sender task, asked to give its receiver back on a detach.
+    outgoing: std::collections::HashMap<u64, oneshot::Sender<oneshot::Sender<Outgoing>>>,
     /// Relayed signals of remote sessions, by session.
     remote_signals: Option<mpsc::UnboundedReceiver<(u64, SignalPayload)>>,
     /// Frames of the server this session could not read and skipped, described.
@@ -166,6 +169,7 @@ impl LineLink {
             frames,
             signals,
             peers: None,
+            outgoing: std::collections::HashMap::new(),
             remote_signals: Some(remote_signals),
             unreadable: Some(unreadable),
             next_key: 0,
@@ -347,8 +351,12 @@ impl LineLink {
     }
 
     /// Wire `peer` to this session for `call`: its signals go out through the server and the
-    /// ones relayed here go into it, until either side stops. Several calls may be attached in
-    /// turn (a transferred call goes on as a new leg with a new peer).
+    /// ones relayed here for `call` go into it, until either side stops or the call is
+    /// [`detached`](LineLink::detach). Several calls may be attached at once or in turn (a
+    /// transferred call goes on as a new leg with a new peer; a consultation runs beside the
+    /// client's call). Signals of calls with no peer attached still reach
+    /// [`LineLink::signal`]: attaching one call never takes another's (the colleague who
+    /// attached a consultation still reads the offer of the leg she is handed).
     pub fn attach(
         &mut self,
         call: u64,
@@ -356,39 +364,93 @@ impl LineLink {
         mut outgoing: mpsc::UnboundedReceiver<SignalPayload>,
     ) {
         let out = self.out.clone();
+        let (give_back, mut asked) = oneshot::channel::<oneshot::Sender<Outgoing>>();
         tokio::spawn(async move {
-            while let Some(payload) = outgoing.recv().await {
-                if out.send(ClientFrame::Signal { call, payload }).is_err() {
-                    return;
+            loop {
+                tokio::select! {
+                    biased;
+                    ask = &mut asked => {
+                        // Detached: the signals not sent yet go with the receiver.
+                        if let Ok(reply) = ask {
+                            let _ = reply.send(outgoing);
+                        }
+                        return;
+                    }
+                    payload = outgoing.recv() => {
+                        let Some(payload) = payload else { return };
+                        if out.send(ClientFrame::Signal { call, payload }).is_err() {
+                            return;
+                        }
+                    }
                 }
             }
         });
-        let peers = self.peers.get_or_insert_with(|| {
-            let (routes, mut attached) = mpsc::unbounded_channel::<(u64, Arc<Call>)>();
-            let mut incoming = std::mem::replace(&mut self.signals, mpsc::unbounded_channel().1);
-            tokio::spawn(async move {
-                let mut peers = std::collections::HashMap::new();
-                loop {
-                    tokio::select! {
-                        // A peer is attached before it sends its first signal, so before any
-                        // answer to it can be relayed here.
-                        biased;
-                        Some((c, peer)) = attached.recv() => {
-                            peers.insert(c, peer);
-                        }
-                        Some((c, payload)) = incoming.recv() => {
-                            if let Some(peer) = peers.get(&c) {
-                                // A bad relayed signal is the peer's typed error; its state
-                                // tells.
-                                let _ = peer.signal(payload).await;
+        self.outgoing.insert(call, give_back);
+        let router = match &self.peers {
+            Some(router) => router.clone(),
+            None => {
+                let (routes, mut changes) = mpsc::unbounded_channel::<Route>();
+                let (unrouted, signals) = mpsc::unbounded_channel();
+                let mut incoming = std::mem::replace(&mut self.signals, signals);
+                tokio::spawn(async move {
+                    let mut peers = std::collections::HashMap::new();
+                    loop {
+                        tokio::select! {
+                            // A peer is attached before it sends its first signal, so before
+                            // any answer to it can be relayed here.
+                            biased;
+                            Some(change) = changes.recv() => match change {
+                                Route::Attach(c, peer) => {
+                                    peers.insert(c, peer);
+                                }
+                                Route::Detach(c) => {
+                                    peers.remove(&c);
+                                }
+                            },
+                            Some((c, payload)) = incoming.recv() => {
+                                match peers.get(&c) {
+                                    // A bad relayed signal is the peer's typed error; its
+                                    // state tells.
+                                    Some(peer) => {
+                                        let _ = peer.signal(payload).await;
+                                    }
+                                    None => {
+                                        let _ = unrouted.send((c, payload));
+                                    }
+                                }
                             }
+                            else => return,
                         }
-                        else => return,
                     }
-                }
-            });
-            routes
-        });
-        let _ = peers.send((call, peer.clone()));
+                });
+                self.peers = Some(routes.clone());
+                routes
+            }
+        };
+        let _ = router.send(Route::Attach(call, peer.clone()));
     }
+
+    /// Stop relaying `call`'s signals on this session and give back what it sends: the peer
+    /// and its media go on untouched, and the receiver can be [`attach`](LineLink::attach)ed
+    /// again, on this session or another one (the same account signed in anew), so the call's
+    /// signalling is re-established without a new peer. Signals relayed here for `call` from
+    /// now on reach [`LineLink::signal`]. `None` when `call` is not attached.
+    pub async fn detach(&mut self, call: u64) -> Option<Outgoing> {
+        let give_back = self.outgoing.remove(&call)?;
+        if let Some(router) = &self.peers {
+            let _ = router.send(Route::Detach(call));
+        }
+        let (reply, outgoing) = oneshot::channel();
+        give_back.send(reply).ok()?;
+        outgoing.await.ok()
+    }
+}
+
+/// What a peer sends, as [`LineLink::detach`] gives it back.
+pub type Outgoing = mpsc::UnboundedReceiver<SignalPayload>;
+
+/// A change of the calls whose relayed signals go to a peer.
+enum Route {
+    Attach(u64, Arc<Call>),
+    Detach(u64),
 }

@@ -163,7 +163,11 @@ pub struct CallSession {
     started: Instant,
     pause: watch::Sender<bool>,
     recording: watch::Receiver<RecordingStatus>,
+    headsets: mpsc::UnboundedSender<Swap>,
 }
+
+/// What a session's headset becomes at its next frame (given the one it has).
+type Swap = Box<dyn FnOnce(Box<dyn AudioIo>) -> Box<dyn AudioIo> + Send>;
 
 impl CallSession {
     /// Start running `call` (connected, or about to be): `packets` is its
@@ -190,7 +194,9 @@ impl CallSession {
         let (processing, stages) = watch::channel(config.processing);
         let (estimates, echo) = watch::channel(Estimates::default());
         let started = Instant::now();
+        let (headsets, swaps) = mpsc::unbounded_channel();
         let engine = Engine {
+            swaps,
             encoder: Encoder::new(&config.codec)?,
             decoder: Decoder::with_complexity(config.codec.decoder_complexity)?,
             jitter: JitterBuffer::new(config.jitter),
@@ -236,7 +242,29 @@ impl CallSession {
             started,
             pause,
             recording,
+            headsets,
         })
+    }
+
+    /// Go on on `io` from the next frame (the three-way join puts both calls on ports of one
+    /// shared headset, `crate::conference`); the old one is dropped then. The call, its
+    /// recording and its statistics go on untouched.
+    pub fn switch_headset(&self, io: Box<dyn AudioIo>) {
+        // The engine gone: the call is over, nothing to switch.
+        let _ = self.headsets.send(Box::new(move |_old| io));
+    }
+
+    /// The three-way join: this session's headset is shared with `other`'s session from their
+    /// next frames ([`crate::conference`]: this one, the client's call, on port 0 and driving
+    /// it; `other`, the consultation, on port 1, its own headset dropped). Each call then
+    /// sends the microphone plus the other call's party, and the headset plays both.
+    pub fn share_headset_with(&self, other: &CallSession) {
+        let other = other.headsets.clone();
+        let _ = self.headsets.send(Box::new(move |io| {
+            let (mine, theirs) = crate::conference::conference(io);
+            let _ = other.send(Box::new(move |_old| Box::new(theirs)));
+            Box::new(mine)
+        }));
     }
 
     /// Pause (`true`) or resume the recording: while paused neither side is recorded and the
@@ -307,6 +335,8 @@ fn initial_timestamp() -> u32 {
 
 /// The state the task owns.
 struct Engine {
+    /// Headsets to go on on ([`CallSession::switch_headset`]).
+    swaps: mpsc::UnboundedReceiver<Swap>,
     call: Arc<Call>,
     packets: mpsc::Receiver<ReceivedPacket>,
     io: Box<dyn AudioIo>,
@@ -370,6 +400,11 @@ impl Engine {
     /// One 20 ms frame; `false` when the call turned out to be over.
     async fn tick(&mut self, at: Instant) -> Result<bool, EngineError> {
         let now = at.saturating_duration_since(self.started);
+        while let Ok(swap) = self.swaps.try_recv() {
+            let old =
+                std::mem::replace(&mut self.io, Box::new(linedesk_audio::MemoryIo::default()));
+            self.io = swap(old);
+        }
         for event in self.io.poll_events() {
             // Nobody listening is fine: the report keeps them too.
             let _ = self.devices.send(event.clone());

@@ -133,6 +133,7 @@ pub fn apply_gated<R: Repo>(
             consultation,
             reason,
         } => call_consult::hand_over(w, actor, *consultation, reason)?,
+        Action::JoinConsultation { consultation } => call_consult::join(w, actor, *consultation)?,
         Action::SetAppealType {
             appeal,
             appeal_type,

@@ -14,7 +14,10 @@
 //!      {call, leg} (the client offers anew on `leg`), CallEnded{call, transferred}
 //! A or B: HangUp{consultation, hung_up | cancelled | declined | no_answer | failed}
 //!   -> ConsultationEnded: A goes back to the client, who never left `call`
-//! `call` ends meanwhile -> the consultation ends with it (`by`: none)
+//! A: JoinConsultation{consultation} -> ConsultationJoined: the three talk (A's app mixes);
+//!   then HandOverCall as above, or HangUp of either call by any of its parties
+//! `call` ends meanwhile -> the consultation ends with it (`by`: none), unless it was joined:
+//!   then A and B talk on
 //! ```
 //!
 //! A consultation keeps no recording and no statistics: it is the specialists' talk, not the
@@ -241,7 +244,52 @@ pub(crate) fn hand_over<R: Repo>(
     crate::call_transfer::answered(w, &leg, to)
 }
 
-/// The client's `call` ended: a consultation about it still on ends with it.
+/// `JoinConsultation`: the consulting specialist brings the client into the consultation
+/// they hold with the colleague (issue 14): the three talk, the specialist's app mixing.
+pub(crate) fn join<R: Repo>(
+    w: &mut Work<'_, R>,
+    actor: Subject,
+    consultation: u64,
+) -> Result<(), LineError> {
+    let me = specialist_only(actor)?;
+    let c = w
+        .repo
+        .call(consultation)?
+        .ok_or_else(|| LineError::Invalid(format!("no consultation {consultation}")))?;
+    let k = c
+        .consult
+        .ok_or_else(|| LineError::Invalid(format!("call {consultation} is not a consultation")))?;
+    let first = w
+        .repo
+        .call(k.of)?
+        .ok_or_else(|| LineError::Invalid(format!("no call {}", k.of)))?;
+    let joined = w.repo.consultation_joined_at(c.id)?.is_some();
+    call_consult::may_join(
+        Consultation {
+            asker_consults: k.by == me,
+            live: c.stage != CallStage::Ended,
+            answered: c.stage == CallStage::Connected,
+            call_connected: first.stage == CallStage::Connected && first.specialist == Some(me),
+        },
+        joined,
+    )?;
+    let to = colleague(&c)?;
+    w.repo.consultation_joined(c.id, w.now_ms)?;
+    w.append(
+        c.line,
+        Event::ConsultationJoined {
+            call: k.of,
+            consultation: c.id,
+            appeal: c.appeal,
+            client: c.client,
+            from: me,
+            to,
+        },
+    )
+}
+
+/// The client's `call` ended: a consultation about it still on ends with it, unless it was
+/// joined (the two specialists talk on).
 pub(crate) fn call_ended<R: Repo>(w: &mut Work<'_, R>, call: &CallRecord) -> Result<(), LineError> {
     let Some(id) = w.repo.live_consultation(call.id)? else {
         return Ok(());
@@ -252,6 +300,9 @@ pub(crate) fn call_ended<R: Repo>(w: &mut Work<'_, R>, call: &CallRecord) -> Res
     let Some(k) = c.consult else {
         return Ok(());
     };
+    if !call_consult::ends_with_call(w.repo.consultation_joined_at(id)?.is_some()) {
+        return Ok(());
+    }
     let reason = match c.stage {
         CallStage::Connected => CallEndReason::HungUp,
         _ => CallEndReason::Cancelled,

@@ -155,4 +155,8 @@ pub trait CallRepo {
     fn insert_consultation(&mut self, call: &NewCall, consult: &Consult) -> Result<u64, RepoError>;
     /// The live consultation (ringing or connected) about `call`, if any.
     fn live_consultation(&mut self, call: u64) -> Result<Option<u64>, RepoError>;
+    /// Consultation `consultation` became a three-way join at `at_ms` (issue 14).
+    fn consultation_joined(&mut self, consultation: u64, at_ms: i64) -> Result<(), RepoError>;
+    /// When consultation `consultation` was joined with the client, if it was.
+    fn consultation_joined_at(&mut self, consultation: u64) -> Result<Option<i64>, RepoError>;
 }

@@ -409,6 +409,14 @@ pub enum Action {
         ticket: u64,
         reason: String,
     },
+    /// Issue 14, the three-way join: the consulting specialist of answered `consultation`
+    /// brings the client in ([`Event::ConsultationJoined`]): the client comes off hold and the
+    /// three talk, the specialist's app mixing. Then either party may hang up and the other
+    /// two talk on (a joined consultation outlives the client's call), and the specialist may
+    /// still hand the client over with [`Action::HandOverCall`].
+    JoinConsultation {
+        consultation: u64,
+    },
 }
 
 /// W1: a specialist of a line as a client of it sees them
@@ -914,6 +922,16 @@ pub enum Event {
         position: String,
         avatar: u32,
     },
+    /// Issue 14: consulting specialist `from` joined the client of `call` with colleague `to`
+    /// of `consultation`: the three talk ([`Action::JoinConsultation`]).
+    ConsultationJoined {
+        call: u64,
+        consultation: u64,
+        appeal: u64,
+        client: u64,
+        from: u64,
+        to: u64,
+    },
 }
 
 /// Which of a line's reference data changed ([`Event::ReferenceChanged`]).
@@ -984,6 +1002,7 @@ impl Event {
             | Event::CallConsulting { client, .. }
             | Event::ConsultationConnected { client, .. }
             | Event::ConsultationEnded { client, .. }
+            | Event::ConsultationJoined { client, .. }
             | Event::ConversationCarried { client, .. }
             | Event::AppealTyped { client, .. }
             | Event::GroupCreated { client, .. }
@@ -1045,6 +1064,7 @@ impl Event {
             | Event::CallConsulting { .. }
             | Event::ConsultationConnected { .. }
             | Event::ConsultationEnded { .. }
+            | Event::ConsultationJoined { .. }
             | Event::ClosingSettingsChanged { .. }
             | Event::ConversationCarried { .. }
             | Event::AppealTyped { .. }

@@ -217,7 +217,8 @@ impl Action {
             | Action::MarkSpam { .. }
             | Action::ArticleHelped { .. }
             | Action::WaitForClient { .. }
-            | Action::ConsultCall { .. } => Ok(()),
+            | Action::ConsultCall { .. }
+            | Action::JoinConsultation { .. } => Ok(()),
             Action::StartAppeal { appeal_type, .. } => {
                 check_opt("appeal_type", appeal_type, MAX_APPEAL_KIND_CHARS)
             }

@@ -205,12 +205,13 @@ fn maximal_actions() -> Vec<Action> {
             ticket: ID,
             reason: worst(MAX_TRANSFER_REASON_CHARS),
         },
+        Action::JoinConsultation { consultation: ID },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 41;
+const ACTION_VARIANTS: usize = 42;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -255,6 +256,7 @@ fn action_variant(action: &Action) -> usize {
         Action::GroupMessage { .. } => 38,
         Action::SetProfile { .. } => 39,
         Action::DisputeTicket { .. } => 40,
+        Action::JoinConsultation { .. } => 41,
     }
 }
 
@@ -621,6 +623,14 @@ fn maximal_events() -> Vec<Event> {
             position: worst(MAX_NAME_CHARS),
             avatar: u32::MAX,
         },
+        Event::ConsultationJoined {
+            call: ID,
+            consultation: ID,
+            appeal: ID,
+            client: ID,
+            from: ID,
+            to: ID,
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -658,7 +668,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 46;
+const EVENT_VARIANTS: usize = 47;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -708,6 +718,7 @@ fn event_variant(event: &Event) -> usize {
         Event::GroupMemberRemoved { .. } => 43,
         Event::GroupMessagePosted { .. } => 44,
         Event::SpecialistProfiled { .. } => 45,
+        Event::ConsultationJoined { .. } => 46,
     }
 }
 

@@ -22,6 +22,8 @@ use linedesk_server::storage::{
 
 #[path = "contract/call_consult.rs"]
 mod call_consult;
+#[path = "contract/call_join.rs"]
+mod call_join;
 #[path = "contract/call_transfer.rs"]
 mod call_transfer;
 #[path = "contract/groups.rs"]
@@ -118,6 +120,10 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
         (
             "consultative call transfer",
             call_consult::consultative_transfer,
+        ),
+        (
+            "three-way join of a consultation",
+            call_join::three_way_join,
         ),
         (
             "waiting moves the deadline",

@@ -451,6 +451,28 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
                 at: at_ms,
             },
         },
+        // Issue 14: the three-way join, on the timeline when it happened (who brought whom in):
+        // `target` names the call and the consultation.
+        Event::ConsultationJoined {
+            call,
+            consultation,
+            appeal,
+            client,
+            from,
+            to,
+        } => RemoteChange::AppealNote {
+            tier: None,
+            note: AppealNoteChange {
+                client: id(client),
+                appeal: id(appeal),
+                kind: "call_joined",
+                by: Some(id(from)),
+                to: Some(id(to)),
+                target: format!("{call}>{consultation}"),
+                detail: String::new(),
+                at: at_ms,
+            },
+        },
         Event::ClosingSettingsChanged {
             closing_phrases,
             auto_finish_minutes,
@@ -639,6 +661,29 @@ mod tests {
         assert_eq!(
             (note.kind, note.by, note.to, note.target.as_str(), note.at),
             ("call_transferred", Some(1), Some(2), "5>6", 2_000)
+        );
+    }
+
+    #[test]
+    fn a_join_is_a_note_saying_who_brought_whom_in_when() {
+        let change = remote_change(
+            Event::ConsultationJoined {
+                call: 5,
+                consultation: 8,
+                appeal: 7,
+                client: 3,
+                from: 1,
+                to: 2,
+            },
+            9_500,
+            3,
+        );
+        let RemoteChange::AppealNote { tier: None, note } = change else {
+            panic!("{change:?}");
+        };
+        assert_eq!(
+            (note.kind, note.by, note.to, note.target.as_str(), note.at),
+            ("call_joined", Some(1), Some(2), "5>8", 9_500)
         );
     }
 

@@ -13,6 +13,7 @@ use linedesk_engine::{CallSession, SessionConfig, Side};
 use linedesk_protocol::{Action, CallEndReason};
 
 use super::{Active, Calls, CallsError, device_choices, headset, idle};
+use crate::state::lock;
 
 /// A consultation's session ends: it keeps nothing (not the client's conversation).
 pub(super) async fn discard(session: Option<CallSession>) {
@@ -55,6 +56,85 @@ impl Calls {
         config.processing = crate::echo::stages(&self.store);
         CallSession::start(call.clone(), packets, io, config)
             .map_err(|e| CallsError::Call(e.to_string()))
+    }
+
+    /// The three-way join (issue 14): the client's call and the consultation share the headset
+    /// (the client's session drives it, `linedesk_engine::conference`), the client comes off
+    /// hold, and the panel names the colleague. The client's recording goes on: the client on
+    /// one channel, what this side sends (the specialist and the colleague, mixed) on the other.
+    pub(crate) async fn join_media(
+        &self,
+        consultation: &CallSession,
+        colleague: u64,
+    ) -> Result<(), CallsError> {
+        let guard = self.active.lock().await;
+        let active = guard.as_ref().ok_or(CallsError::NoCall)?;
+        let (Some(call), Some(session)) = (&active.call, &active.session) else {
+            return Err(CallsError::NoCall);
+        };
+        session.share_headset_with(consultation);
+        call.hold(false)
+            .map_err(|e| CallsError::Call(e.to_string()))?;
+        let line = lock(&self.view).line_id.unwrap_or(0);
+        let name = lock(&self.store)
+            .colleagues(line)
+            .ok()
+            .and_then(|all| {
+                all.into_iter()
+                    .find(|c| u64::try_from(c.id).ok() == Some(colleague))
+            })
+            .map(|c| c.name);
+        self.set_view(|v| {
+            v.state = "connected".into();
+            v.joined_with = i64::try_from(colleague).ok();
+            v.joined_name = name;
+        });
+        Ok(())
+    }
+
+    /// The colleague left the join (or it ended): the panel shows the client alone.
+    pub(crate) fn unjoined(&self) {
+        self.set_view(|v| {
+            v.joined_with = None;
+            v.joined_name = None;
+        });
+    }
+
+    /// The client left a three-way join: the consultation with `colleague` goes on as this
+    /// app's call (the panel shows it connected, its levels and quality; hanging up ends it).
+    /// The client's call is finished first, if its end was not handled yet.
+    pub(crate) async fn adopt_consultation(
+        &self,
+        client_call: u64,
+        id: u64,
+        peer: Arc<Call>,
+        session: Option<CallSession>,
+        feed: tokio::sync::mpsc::UnboundedSender<linedesk_protocol::SignalPayload>,
+    ) {
+        self.end(client_call, "hung_up").await;
+        let (line, client, joined, name) = {
+            let v = lock(&self.view);
+            (v.line_id, v.client_id, v.joined_with, v.joined_name.clone())
+        };
+        let mut active = self.active.lock().await;
+        if active.is_some() {
+            return;
+        }
+        let mut adopted = fresh(id, true);
+        adopted.call = Some(peer);
+        adopted.session = session;
+        adopted.feed = Some(feed);
+        adopted.connected_at = Some(Instant::now());
+        *active = Some(adopted);
+        self.set_view(|v| {
+            *v = idle();
+            v.state = "connected".into();
+            v.call = u32::try_from(id).ok();
+            v.line_id = line;
+            v.client_id = client;
+            v.joined_with = joined;
+            v.joined_name = name;
+        });
     }
 
     /// Colleague `from` consults this specialist about `client`'s call: it rings, unless a

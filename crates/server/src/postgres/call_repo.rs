@@ -298,6 +298,27 @@ impl CallRepo for PgRepo<'_> {
             &[&sql_id(call)],
         )
     }
+
+    fn consultation_joined(&mut self, consultation: u64, at_ms: i64) -> Result<(), RepoError> {
+        self.db
+            .exec(
+                "UPDATE calls SET joined_at = $2 WHERE id = $1 AND joined_at IS NULL",
+                &[&sql_id(consultation), &at_ms],
+            )
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    fn consultation_joined_at(&mut self, consultation: u64) -> Result<Option<i64>, RepoError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT joined_at FROM calls WHERE id = $1",
+                &[&sql_id(consultation)],
+            )
+            .map_err(pg)?
+            .and_then(|r| r.get(0)))
+    }
 }
 
 /// Both parties' statistics of `call` as stored, specialist first.

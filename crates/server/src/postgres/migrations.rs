@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_groups_profile_disputes"),
     migration!(5, "0005_login_throttle"),
     migration!(6, "0006_staff_line"),
+    migration!(7, "0007_consultation_joined"),
 ];
 
 /// The advisory lock of migrating (any number the other users of the database do not take).

@@ -384,6 +384,30 @@ impl CallRepo for SqliteRepo<'_> {
         })
     }
 
+    fn consultation_joined(&mut self, consultation: u64, at_ms: i64) -> Result<(), RepoError> {
+        run(|| {
+            self.tx.execute(
+                "UPDATE calls SET joined_at = ?2 WHERE id = ?1 AND joined_at IS NULL",
+                params![sql_id(consultation), at_ms],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn consultation_joined_at(&mut self, consultation: u64) -> Result<Option<i64>, RepoError> {
+        run(|| {
+            Ok(self
+                .tx
+                .query_row(
+                    "SELECT joined_at FROM calls WHERE id = ?1",
+                    [sql_id(consultation)],
+                    |r| r.get::<_, Option<i64>>(0),
+                )
+                .optional()?
+                .flatten())
+        })
+    }
+
     fn specialist_call(&mut self, specialist: u64) -> Result<Option<u64>, RepoError> {
         run(|| {
             Ok(self

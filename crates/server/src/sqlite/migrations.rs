@@ -52,6 +52,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(27, "0027_groups"),
     migration!(28, "0028_profile_disputes"),
     migration!(29, "0029_staff_line"),
+    migration!(31, "0031_consultation_joined"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -1,0 +1,290 @@
+//! Issue 14, the three-way join through the real app (WebDriver) against its embedded server:
+//! a simulated client calls the line, the specialist answers in the call panel, consults a
+//! colleague (a second specialist driven by the engine, as her app drives it) with "Consult
+//! first", then presses "Join all": the panel names the colleague it is joined with, the client
+//! comes off hold and hears the colleague through the app's mix. The specialist then hands the
+//! client over after the join: the app's call ends "transferred", the colleague takes the client
+//! on the leg, and the client's timeline shows the join (who joined whom) beside the
+//! consultation.
+//!
+//! Microphones are tones (client 700 Hz, colleague 440 Hz), so who hears whom is read off the
+//! spectrum.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use linedesk_call::{Call, CallConfig, CallState};
+use linedesk_client_sim::{CallPlan, EndedBy, Phone};
+use linedesk_domain::presence::PresenceStatus;
+use linedesk_e2e::{App, Desktop, by_testid};
+use linedesk_engine::line::LineLink;
+use linedesk_engine::{CallSession, SessionConfig, SharedIo, Side};
+use linedesk_protocol::{Action, CallEndReason, Event, SignalPayload};
+
+#[path = "call_transfer_common.rs"]
+mod common;
+use common::*;
+
+/// The colleague's engine on `peer`, saying her tone, once its media is up.
+async fn talk(
+    peer: &Arc<Call>,
+    packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
+    dir: &std::path::Path,
+    name: &str,
+) -> (CallSession, SharedIo) {
+    let mut states = peer.watch();
+    tokio::time::timeout(
+        Duration::from_secs(15),
+        states.wait_for(|s| *s == CallState::Connected),
+    )
+    .await
+    .expect("the media comes up in time")
+    .expect("the call stays");
+    let io = SharedIo::new(&tone(COLLEAGUE_HZ, 120.0));
+    let session = CallSession::start(
+        peer.clone(),
+        packets,
+        Box::new(io.clone()),
+        SessionConfig::new(Side::Specialist, dir.join(name)),
+    )
+    .expect("her engine");
+    (session, io)
+}
+
+/// A consultation after `after` rings her: she picks up, takes the app's offer and talks until
+/// it ends; how it ended.
+async fn consulted(
+    link: &mut LineLink,
+    me: u64,
+    after: u64,
+    dir: &std::path::Path,
+) -> (u64, CallEndReason) {
+    let consultation = link
+        .event(|e| match e {
+            Event::CallConsulting {
+                consultation, to, ..
+            } if *to == me && *consultation > after => Some(*consultation),
+            _ => None,
+        })
+        .await
+        .expect("the consultation rings her");
+    link.submit(Action::AnswerCall { call: consultation })
+        .await
+        .expect("she picks up");
+    let SignalPayload::Offer { sdp } = link.signal(consultation).await.expect("a signal") else {
+        panic!("the consulting app offers first");
+    };
+    let (peer, channels) = Call::answer(CallConfig::loopback(), &sdp)
+        .await
+        .expect("answered");
+    let peer = Arc::new(peer);
+    link.attach(consultation, &peer, channels.signals);
+    let (session, _io) = talk(&peer, channels.packets, dir, "consultation.ogg").await;
+    let reason = link
+        .event_within(Some(Duration::from_secs(90)), |e| match e {
+            Event::ConsultationEnded {
+                consultation: c,
+                reason,
+                ..
+            } if *c == consultation => Some(*reason),
+            _ => None,
+        })
+        .await
+        .expect("the session")
+        .expect("the consultation ends");
+    peer.remote_ended(reason).await;
+    session.finish().await.expect("her report");
+    (consultation, reason)
+}
+
+/// The colleague's side: consulted, joined, and handed the client, whose new offer she takes
+/// on the leg (the same session: `LineLink::attach` leaves the leg's signals to `signal`).
+/// The leg.
+async fn colleague(mut link: LineLink, me: u64) -> u64 {
+    let dir = tempfile::tempdir().expect("dir");
+    let (_, ended) = consulted(&mut link, me, 0, dir.path()).await;
+    assert_eq!(
+        ended,
+        CallEndReason::Transferred,
+        "handed over after the join"
+    );
+    let leg = link
+        .event(|e| match e {
+            Event::CallTransferred { leg, to, .. } if *to == me => Some(*leg),
+            _ => None,
+        })
+        .await
+        .expect("the client is hers");
+    let SignalPayload::Offer { sdp } = link.signal(leg).await.expect("a signal") else {
+        panic!("the client's new offer comes first");
+    };
+    let (peer, channels) = Call::answer(CallConfig::loopback(), &sdp)
+        .await
+        .expect("answered");
+    let peer = Arc::new(peer);
+    link.attach(leg, &peer, channels.signals);
+    let (session, _io) = talk(&peer, channels.packets, dir.path(), "leg.ogg").await;
+    let reason = link
+        .event_within(Some(Duration::from_secs(90)), |e| match e {
+            Event::CallEnded { call, reason, .. } if *call == leg => Some(*reason),
+            _ => None,
+        })
+        .await
+        .expect("the session")
+        .expect("the client hangs up on her");
+    peer.remote_ended(reason).await;
+    session.finish().await.expect("her report");
+    leg
+}
+
+/// Consult `colleague` from the open dialog and wait until the two talk and her voice is
+/// heard; the client's call is on hold meanwhile.
+async fn consult(app: &App, colleague: u64) {
+    pick_colleague(app, colleague).await;
+    app.testid("transfer-consult")
+        .await
+        .click()
+        .await
+        .expect("consult first");
+    panel_state(app, "on_hold", "the client on hold").await;
+    app.wait_attr(
+        &by_testid("transfer-dialog"),
+        "data-consult",
+        "the colleague answers the consultation",
+        |s| s == "talking",
+    )
+    .await;
+    app.wait_attr(
+        &by_testid("consult-status"),
+        "data-heard",
+        "the colleague's voice in the app",
+        |heard| heard == "true",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_all_then_hand_over_from_the_app() {
+    let data = tempfile::tempdir().expect("data dir");
+    prepare_server(data.path());
+    let orlova_id = colleague_id(data.path());
+    let desktop = Desktop::start();
+    tokio::time::timeout(Duration::from_secs(360), async {
+        let app = desktop.launch(data.path()).await;
+        app.testid("main-window").await;
+        app.wait_texts(&by_testid("sync-status"), "in sync", |t| {
+            t.first().is_some_and(|s| s.contains("Синхронизировано"))
+        })
+        .await;
+        let address = linedesk_e2e::server_address(data.path()).await;
+
+        let phone = Phone::sign_in(&address, "client-5", "demo-client")
+            .await
+            .expect("client-5 signs in");
+        let (caller, line) = (phone.client(), phone.line());
+        let mut orlova = LineLink::join(&address, COLLEAGUE, COLLEAGUE_PASSWORD, line)
+            .await
+            .expect("Orlova signs in");
+        let mut plan = CallPlan::new(tone(CLIENT_HZ, 120.0), Duration::from_secs(45));
+        plan.ring_timeout = Duration::from_secs(30);
+        let client = tokio::spawn(async move { phone.call_line(plan).await });
+        panel_state(&app, "ringing_in", "the incoming call").await;
+        app.testid("call-answer")
+            .await
+            .click()
+            .await
+            .expect("answer");
+        panel_state(&app, "connected", "the call connected").await;
+        let media_up = Instant::now();
+        app.wait_attr(
+            &by_testid("call-quality"),
+            "data-silent",
+            "the client's audio in the app",
+            |silent| silent == "false",
+        )
+        .await;
+        orlova
+            .submit(Action::SetPresence {
+                status: PresenceStatus::Available,
+            })
+            .await
+            .expect("Orlova is available");
+        let colleague_side = tokio::spawn(colleague(orlova, orlova_id));
+
+        consult(&app, orlova_id).await;
+        app.testid("consult-join")
+            .await
+            .click()
+            .await
+            .expect("join all");
+        app.wait_attr(
+            &by_testid("transfer-dialog"),
+            "data-consult",
+            "the three joined",
+            |s| s == "joined",
+        )
+        .await;
+        app.wait_attr(
+            &by_testid("call-joined"),
+            "data-with",
+            "the panel names the colleague",
+            |with| with == orlova_id.to_string(),
+        )
+        .await;
+        panel_state(&app, "connected", "the client off hold").await;
+        app.wait_attr(
+            &by_testid("call-quality"),
+            "data-silent",
+            "the client's audio still in the app",
+            |silent| silent == "false",
+        )
+        .await;
+        let joined_from = media_up.elapsed();
+        app.screenshot("joined").await;
+        // The three talk a while (the client's window of the mix).
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let joined_to = media_up.elapsed();
+        app.testid("consult-hand-over")
+            .await
+            .click()
+            .await
+            .expect("hand over after the join");
+        panel_state(&app, "ended", "the app's call ended").await;
+        app.wait_texts(&by_testid("call-ended"), "transferred", |t| {
+            t.first().is_some_and(|s| s.contains("переведён"))
+        })
+        .await;
+
+        let outcome = client
+            .await
+            .expect("the client's task")
+            .expect("the client's call");
+        let leg = colleague_side.await.expect("the colleague's task");
+        assert_eq!(outcome.ended_by, EndedBy::Client);
+        let legs: Vec<u64> = outcome.transfers.iter().map(|(c, _)| *c).collect();
+        assert_eq!(legs, [leg], "the client went on in Orlova's leg");
+        // What the client heard of Orlova while joined, printed: measured 0.00 on this machine
+        // (no sound card: the app's headset is silence), not yet asserted; the mix itself is
+        // checked over the real server by `crates/client-sim/tests/consult_join*.rs`.
+        let at =
+            |d: Duration| ((d.as_secs_f64() * f64::from(RATE)) as usize).min(outcome.heard.len());
+        let mix = &outcome.heard[at(joined_from + Duration::from_secs(1))..at(joined_to)];
+        println!(
+            "the client heard Orlova in the join: {:.2} over {} samples",
+            share_at(mix, COLLEAGUE_HZ),
+            mix.len()
+        );
+
+        // The client's timeline: the join, who joined whom.
+        app.open_client(caller).await;
+        let joined = format!("{}[data-kind=\"call_joined\"]", by_testid("timeline-note"));
+        app.wait_texts(&joined, "the join on the timeline", |t| {
+            t.first().is_some_and(|s| s.contains("втроём"))
+        })
+        .await;
+        app.screenshot("join-in-timeline").await;
+        app.quit().await;
+    })
+    .await
+    .expect("the scenario took longer than 6 minutes");
+}
