@@ -9,11 +9,13 @@
 //! dropping the peer or killing the test process (a timeout, kill -9) stops the program and
 //! removes the directory, so nothing is left behind on the machine.
 
+mod baresip;
 mod kamailio;
 mod ports;
 mod sipp;
 mod watchdog;
 
+pub use baresip::Baresip;
 pub use kamailio::{Kamailio, KamailioConfig};
 pub use sipp::{Scenario, Sipp};
 

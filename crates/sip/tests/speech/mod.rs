@@ -32,6 +32,17 @@ pub fn speech_wav(dir: &Path, name: &str, text: &str, rate: u32) -> PathBuf {
     wav
 }
 
+/// The samples a WAV file's header says it holds (0 when sox cannot read it yet).
+pub fn samples_in(wav: &Path) -> usize {
+    Command::new("soxi")
+        .arg("-s")
+        .arg(wav)
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// A WAV file as 48 kHz mono samples (sox converts it).
 pub fn read_48k(dir: &Path, wav: &Path) -> Vec<f32> {
     let stem = wav
