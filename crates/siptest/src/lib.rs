@@ -2,7 +2,8 @@
 //! them): [`Kamailio`] as the registrar and proxy (digest authentication against a small user
 //! table, numbers routed to the far ends), and [`Sipp`] playing a scenario from
 //! `scenarios/` as the far end of one call (answer, busy, no answer, hang-up by the far end,
-//! a 401 challenge).
+//! a 401 challenge), and [`Baresip`] as a media peer that answers, speaks a WAV file and
+//! dumps what it heard.
 //!
 //! Each peer runs in a temporary directory of its own (its configuration, logs and control
 //! socket) on a free 127.0.0.1 port, under a bash watchdog holding a pipe from the test:
