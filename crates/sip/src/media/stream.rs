@@ -27,6 +27,7 @@ const FRAME: Duration = Duration::from_millis(20);
 /// Audio both ways over RTP; stops when dropped.
 pub struct MediaStream {
     outgoing: mpsc::Sender<Frame>,
+    digits: mpsc::Sender<u8>,
     incoming: mpsc::Receiver<Frame>,
     task: JoinHandle<()>,
 }
@@ -43,12 +44,14 @@ impl MediaStream {
         let socket = UdpSocket::from_std(socket).map_err(media)?;
         let (outgoing, to_send) = mpsc::channel(QUEUE);
         let (played, incoming) = mpsc::channel(QUEUE);
+        let (digits, to_press) = mpsc::channel(QUEUE);
         let sender = Sender {
             out: Outgoing::new(codec)?,
             payload_type: codec.payload_type(),
             ssrc: rand_u32(),
             sequence: rand_u32() as u16,
             timestamp: rand_u32(),
+            event: None,
         };
         let receiver = Receiver {
             dec: Incoming::new(codec)?,
@@ -56,9 +59,15 @@ impl MediaStream {
             jitter: JitterBuffer::new(JitterConfig::default()),
             first_ts: None,
         };
-        let task = tokio::spawn(run(socket, remote, sender, receiver, to_send, played));
+        let queues = Queues {
+            to_send,
+            to_press,
+            played,
+        };
+        let task = tokio::spawn(run(socket, remote, sender, receiver, queues));
         Ok(MediaStream {
             outgoing,
+            digits,
             incoming,
             task,
         })
@@ -68,6 +77,22 @@ impl MediaStream {
     pub fn send(&self, frame: Frame) -> Result<(), SipError> {
         self.outgoing.try_send(frame).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => SipError::Media("send queue full".into()),
+            mpsc::error::TrySendError::Closed(_) => SipError::Stopped,
+        })
+    }
+
+    /// Press a key of the dial pad (`0`-`9`, `*`, `#`, `A`-`D`): an RFC 4733 telephone event
+    /// of 100 ms in place of the audio, after the keys pressed before it.
+    pub fn press(&self, key: char) -> Result<(), SipError> {
+        let event = match key {
+            '0'..='9' => key as u8 - b'0',
+            '*' => 10,
+            '#' => 11,
+            'A'..='D' => key as u8 - b'A' + 12,
+            _ => return Err(SipError::InvalidNumber),
+        };
+        self.digits.try_send(event).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => SipError::Media("key queue full".into()),
             mpsc::error::TrySendError::Closed(_) => SipError::Stopped,
         })
     }
@@ -90,15 +115,48 @@ struct Sender {
     ssrc: u32,
     sequence: u16,
     timestamp: u32,
+    /// The telephone event being sent: its code and the frames sent of it so far.
+    event: Option<(u8, u32)>,
 }
 
+/// Frames of one key press (100 ms), then its end packet sent three times (RFC 4733 2.5.1.4).
+const EVENT_FRAMES: u32 = 5;
+const EVENT_END_COPIES: u32 = 3;
+
 impl Sender {
+    /// The next packet: the key being pressed, else `frame`.
     fn packet(&mut self, frame: &Frame) -> Result<Bytes, SipError> {
-        let payload = self.out.encode(frame)?;
+        let (payload_type, marker, payload, advance) = match self.event {
+            Some((event, sent)) => {
+                let ticks = self.out.frame_ticks();
+                let end = sent + 1 >= EVENT_FRAMES;
+                let duration = (sent + 1).min(EVENT_FRAMES) * ticks;
+                // Event, E bit and a volume of -10 dBm0, 16-bit duration (RFC 4733 2.3).
+                let duration = u16::try_from(duration).unwrap_or(u16::MAX);
+                let [hi, lo] = duration.to_be_bytes();
+                let payload = vec![event, if end { 0x80 | 10 } else { 10 }, hi, lo];
+                let done = sent + 1 >= EVENT_FRAMES + EVENT_END_COPIES - 1;
+                self.event = if done { None } else { Some((event, sent + 1)) };
+                // The event's timestamp stays at its start; the clock moves on once it ended.
+                let advance = if done {
+                    (EVENT_FRAMES + EVENT_END_COPIES - 1) * ticks
+                } else {
+                    0
+                };
+                (crate::sdp::TELEPHONE_EVENT_PT, sent == 0, payload, advance)
+            }
+            None => (
+                self.payload_type,
+                false,
+                self.out.encode(frame)?,
+                self.out.frame_ticks(),
+            ),
+        };
         let packet = Packet {
             header: Header {
                 version: 2,
-                payload_type: self.payload_type,
+                marker,
+                payload_type,
                 sequence_number: self.sequence,
                 timestamp: self.timestamp,
                 ssrc: self.ssrc,
@@ -107,7 +165,7 @@ impl Sender {
             payload: Bytes::from(payload),
         };
         self.sequence = self.sequence.wrapping_add(1);
-        self.timestamp = self.timestamp.wrapping_add(self.out.frame_ticks());
+        self.timestamp = self.timestamp.wrapping_add(advance);
         packet
             .marshal()
             .map(|b| b.freeze())
@@ -152,13 +210,18 @@ impl Receiver {
     }
 }
 
+struct Queues {
+    to_send: mpsc::Receiver<Frame>,
+    to_press: mpsc::Receiver<u8>,
+    played: mpsc::Sender<Frame>,
+}
+
 async fn run(
     socket: UdpSocket,
     remote: SocketAddr,
     mut sender: Sender,
     mut receiver: Receiver,
-    mut to_send: mpsc::Receiver<Frame>,
-    played: mpsc::Sender<Frame>,
+    mut queues: Queues,
 ) {
     let start = Instant::now();
     let mut tick = tokio::time::interval(FRAME);
@@ -167,13 +230,19 @@ async fn run(
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                let frame = to_send.try_recv().unwrap_or([0.0; linedesk_voice::codec::FRAME_SAMPLES]);
+                if sender.event.is_none() {
+                    sender.event = queues.to_press.try_recv().ok().map(|e| (e, 0));
+                }
+                let frame = queues
+                    .to_send
+                    .try_recv()
+                    .unwrap_or([0.0; linedesk_voice::codec::FRAME_SAMPLES]);
                 if let Ok(bytes) = sender.packet(&frame) {
                     let _ = socket.send_to(&bytes, remote).await;
                 }
                 if let Ok(frame) = receiver.play(start.elapsed()) {
                     // A listener that does not keep up loses frames, not the stream.
-                    let _ = played.try_send(frame);
+                    let _ = queues.played.try_send(frame);
                 }
             }
             got = socket.recv_from(&mut buf) => {
@@ -190,4 +259,44 @@ async fn run(
 fn rand_u32() -> u32 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::SystemTime::now()) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key press is RFC 4733: the telephone-event payload type, the marker on its first
+    /// packet, one timestamp with a growing duration, the end bit on its last three packets;
+    /// the audio after it resumes on the clock it would have had.
+    #[test]
+    fn a_key_press_is_a_telephone_event() {
+        let mut sender = Sender {
+            out: Outgoing::new(Codec::Pcma).expect("encoder"),
+            payload_type: 8,
+            ssrc: 7,
+            sequence: 100,
+            timestamp: 1000,
+            event: Some((5, 0)),
+        };
+        let silence = [0.0; linedesk_voice::codec::FRAME_SAMPLES];
+        let packets: Vec<Packet> = (0..8)
+            .map(|_| {
+                let mut bytes = sender.packet(&silence).expect("packet");
+                Packet::unmarshal(&mut bytes).expect("RTP")
+            })
+            .collect();
+        for (i, p) in packets[..7].iter().enumerate() {
+            assert_eq!(p.header.payload_type, crate::sdp::TELEPHONE_EVENT_PT, "{i}");
+            assert_eq!(p.header.marker, i == 0, "{i}");
+            assert_eq!(p.header.timestamp, 1000, "{i}");
+            assert_eq!(p.header.sequence_number, 100 + i as u16, "{i}");
+            let duration = u16::from_be_bytes([p.payload[2], p.payload[3]]);
+            assert_eq!(p.payload[0], 5, "{i}");
+            assert_eq!(p.payload[1] & 0x80 != 0, i >= 4, "{i}: end bit");
+            assert_eq!(u32::from(duration), (i as u32 + 1).min(5) * 160, "{i}");
+        }
+        assert_eq!(packets[7].header.payload_type, 8);
+        assert_eq!(packets[7].header.timestamp, 1000 + 7 * 160);
+        assert_eq!(packets[7].payload.len(), 160);
+    }
 }
