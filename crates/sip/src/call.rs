@@ -21,7 +21,7 @@ use crate::{Call, CallEnd, CallState, SipError, account, sdp};
 pub(crate) struct OutboundCall {
     id: String,
     /// This side's RTP socket, bound for the media to come; its address is in the offer.
-    _media: std::net::UdpSocket,
+    media: std::net::UdpSocket,
     local_media: SocketAddr,
     dialog: InviteDialog,
     states: mpsc::UnboundedReceiver<CallState>,
@@ -79,7 +79,7 @@ impl OutboundCall {
         }));
         Ok(OutboundCall {
             id,
-            _media: media,
+            media,
             local_media,
             dialog,
             states: receiver,
@@ -96,6 +96,12 @@ impl Call for OutboundCall {
 
     fn local_media(&self) -> SocketAddr {
         self.local_media
+    }
+
+    fn media_socket(&self) -> Result<std::net::UdpSocket, SipError> {
+        self.media
+            .try_clone()
+            .map_err(|e| SipError::Media(e.to_string()))
     }
 
     async fn next_state(&mut self) -> Option<CallState> {

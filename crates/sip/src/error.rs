@@ -34,6 +34,9 @@ pub enum SipError {
     /// The user agent was shut down.
     #[error("the SIP user agent is stopped")]
     Stopped,
+    /// The call's audio could not be carried (socket, codec or resampler).
+    #[error("media: {0}")]
+    Media(String),
 }
 
 impl SipError {
@@ -50,6 +53,7 @@ impl SipError {
             SipError::Network(_) => "sip_network",
             SipError::Protocol(_) => "sip_protocol",
             SipError::Stopped => "sip_stopped",
+            SipError::Media(_) => "sip_media",
         }
     }
 
@@ -91,6 +95,7 @@ mod tests {
             SipError::Network("down".into()),
             SipError::Protocol("bad".into()),
             SipError::Stopped,
+            SipError::Media("codec".into()),
         ];
         let mut codes: Vec<&str> = all.iter().map(SipError::code).collect();
         assert!(codes.iter().all(|c| c.starts_with("sip_")));

@@ -5,14 +5,15 @@
 //! busy, no answer, hung up by either side).
 //!
 //! The app and the engine use the [`Phone`] and [`Call`] traits, so that the SIP stack behind
-//! them can change; [`SipUserAgent`] is the implementation over `rsipstack` (UDP). Media is
-//! not carried yet: each call holds its RTP socket ([`Call::local_media`]) and learns the far
-//! end's ([`CallState::Answered`]).
+//! them can change; [`SipUserAgent`] is the implementation over `rsipstack` (UDP). Each call
+//! holds its RTP socket ([`Call::media_socket`]) and learns the far end's codec and address
+//! ([`CallState::Answered`]); a [`MediaStream`] carries the audio both ways over them.
 
 mod account;
 mod agent;
 mod call;
 mod error;
+pub mod media;
 mod registration;
 pub mod sdp;
 mod state;
@@ -20,6 +21,7 @@ mod state;
 pub use account::{Account, Server, Timing, dialable};
 pub use agent::SipUserAgent;
 pub use error::SipError;
+pub use media::MediaStream;
 pub use sdp::Codec;
 pub use state::{CallEnd, CallState, RegistrationState};
 
@@ -48,6 +50,9 @@ pub trait Call: Send + Sync {
 
     /// This side's RTP socket address, as offered.
     fn local_media(&self) -> SocketAddr;
+
+    /// This side's RTP socket, for a [`MediaStream`] once the call is answered.
+    fn media_socket(&self) -> Result<std::net::UdpSocket, SipError>;
 
     /// The next state, in order; `None` once the call ended and its end was reported.
     async fn next_state(&mut self) -> Option<CallState>;

@@ -2,18 +2,21 @@
 //! them): [`Kamailio`] as the registrar and proxy (digest authentication against a small user
 //! table, numbers routed to the far ends), and [`Sipp`] playing a scenario from
 //! `scenarios/` as the far end of one call (answer, busy, no answer, hang-up by the far end,
-//! a 401 challenge).
+//! a 401 challenge), and [`Baresip`] as a media peer that answers, speaks a WAV file and
+//! dumps what it heard.
 //!
 //! Each peer runs in a temporary directory of its own (its configuration, logs and control
 //! socket) on a free 127.0.0.1 port, under a bash watchdog holding a pipe from the test:
 //! dropping the peer or killing the test process (a timeout, kill -9) stops the program and
 //! removes the directory, so nothing is left behind on the machine.
 
+mod baresip;
 mod kamailio;
 mod ports;
 mod sipp;
 mod watchdog;
 
+pub use baresip::Baresip;
 pub use kamailio::{Kamailio, KamailioConfig};
 pub use sipp::{Scenario, Sipp};
 
