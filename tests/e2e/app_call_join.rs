@@ -13,89 +13,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use linedesk_call::{Call, CallConfig, CallState};
+use linedesk_call::{Call, CallConfig};
 use linedesk_client_sim::{CallPlan, EndedBy, Phone};
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_e2e::{App, Desktop, by_testid};
 use linedesk_engine::line::LineLink;
-use linedesk_engine::{CallSession, SessionConfig, SharedIo, Side};
 use linedesk_protocol::{Action, CallEndReason, Event, SignalPayload};
 
 #[path = "call_transfer_common.rs"]
 mod common;
 use common::*;
-
-/// The colleague's engine on `peer`, saying her tone, once its media is up.
-async fn talk(
-    peer: &Arc<Call>,
-    packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
-    dir: &std::path::Path,
-    name: &str,
-) -> (CallSession, SharedIo) {
-    let mut states = peer.watch();
-    tokio::time::timeout(
-        Duration::from_secs(15),
-        states.wait_for(|s| *s == CallState::Connected),
-    )
-    .await
-    .expect("the media comes up in time")
-    .expect("the call stays");
-    let io = SharedIo::new(&tone(COLLEAGUE_HZ, 120.0));
-    let session = CallSession::start(
-        peer.clone(),
-        packets,
-        Box::new(io.clone()),
-        SessionConfig::new(Side::Specialist, dir.join(name)),
-    )
-    .expect("her engine");
-    (session, io)
-}
-
-/// A consultation after `after` rings her: she picks up, takes the app's offer and talks until
-/// it ends; how it ended.
-async fn consulted(
-    link: &mut LineLink,
-    me: u64,
-    after: u64,
-    dir: &std::path::Path,
-) -> (u64, CallEndReason) {
-    let consultation = link
-        .event(|e| match e {
-            Event::CallConsulting {
-                consultation, to, ..
-            } if *to == me && *consultation > after => Some(*consultation),
-            _ => None,
-        })
-        .await
-        .expect("the consultation rings her");
-    link.submit(Action::AnswerCall { call: consultation })
-        .await
-        .expect("she picks up");
-    let SignalPayload::Offer { sdp } = link.signal(consultation).await.expect("a signal") else {
-        panic!("the consulting app offers first");
-    };
-    let (peer, channels) = Call::answer(CallConfig::loopback(), &sdp)
-        .await
-        .expect("answered");
-    let peer = Arc::new(peer);
-    link.attach(consultation, &peer, channels.signals);
-    let (session, _io) = talk(&peer, channels.packets, dir, "consultation.ogg").await;
-    let reason = link
-        .event_within(Some(Duration::from_secs(90)), |e| match e {
-            Event::ConsultationEnded {
-                consultation: c,
-                reason,
-                ..
-            } if *c == consultation => Some(*reason),
-            _ => None,
-        })
-        .await
-        .expect("the session")
-        .expect("the consultation ends");
-    peer.remote_ended(reason).await;
-    session.finish().await.expect("her report");
-    (consultation, reason)
-}
 
 /// The colleague's side: consulted, joined, and handed the client, whose new offer she takes
 /// on the leg (the same session: `LineLink::attach` leaves the leg's signals to `signal`).

@@ -119,3 +119,77 @@ pub async fn pick_colleague(app: &App, colleague: u64) {
         .await
         .expect("pick the colleague");
 }
+
+/// The colleague's engine on `peer`, saying her tone, once its media is up.
+pub async fn talk(
+    peer: &std::sync::Arc<linedesk_call::Call>,
+    packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
+    dir: &std::path::Path,
+    name: &str,
+) -> (linedesk_engine::CallSession, linedesk_engine::SharedIo) {
+    let mut states = peer.watch();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(15),
+        states.wait_for(|s| *s == linedesk_call::CallState::Connected),
+    )
+    .await
+    .expect("the media comes up in time")
+    .expect("the call stays");
+    let io = linedesk_engine::SharedIo::new(&tone(COLLEAGUE_HZ, 120.0));
+    let session = linedesk_engine::CallSession::start(
+        peer.clone(),
+        packets,
+        Box::new(io.clone()),
+        linedesk_engine::SessionConfig::new(linedesk_engine::Side::Specialist, dir.join(name)),
+    )
+    .expect("her engine");
+    (session, io)
+}
+
+/// A consultation after `after` rings her: she picks up, takes the app's offer and talks until
+/// it ends; how it ended.
+pub async fn consulted(
+    link: &mut linedesk_engine::line::LineLink,
+    me: u64,
+    after: u64,
+    dir: &std::path::Path,
+) -> (u64, linedesk_protocol::CallEndReason) {
+    let consultation = link
+        .event(|e| match e {
+            linedesk_protocol::Event::CallConsulting {
+                consultation, to, ..
+            } if *to == me && *consultation > after => Some(*consultation),
+            _ => None,
+        })
+        .await
+        .expect("the consultation rings her");
+    link.submit(linedesk_protocol::Action::AnswerCall { call: consultation })
+        .await
+        .expect("she picks up");
+    let linedesk_protocol::SignalPayload::Offer { sdp } =
+        link.signal(consultation).await.expect("a signal")
+    else {
+        panic!("the consulting app offers first");
+    };
+    let (peer, channels) = linedesk_call::Call::answer(linedesk_call::CallConfig::loopback(), &sdp)
+        .await
+        .expect("answered");
+    let peer = std::sync::Arc::new(peer);
+    link.attach(consultation, &peer, channels.signals);
+    let (session, _io) = talk(&peer, channels.packets, dir, "consultation.ogg").await;
+    let reason = link
+        .event_within(Some(std::time::Duration::from_secs(90)), |e| match e {
+            linedesk_protocol::Event::ConsultationEnded {
+                consultation: c,
+                reason,
+                ..
+            } if *c == consultation => Some(*reason),
+            _ => None,
+        })
+        .await
+        .expect("the session")
+        .expect("the consultation ends");
+    peer.remote_ended(reason).await;
+    session.finish().await.expect("her report");
+    (consultation, reason)
+}
