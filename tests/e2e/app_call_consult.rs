@@ -184,7 +184,7 @@ async fn a_call_is_handed_over_after_a_consultation_from_the_app() {
         // (a) Consult again, talk a while, and hand the client over.
         consult(&app, orlova_id).await;
         let held_from = media_up.elapsed();
-        tokio::time::sleep(Duration::from_secs(4)).await;
+        tokio::time::sleep(Duration::from_secs(6)).await;
         let held_to = media_up.elapsed();
         app.testid("consult-hand-over")
             .await
@@ -206,11 +206,14 @@ async fn a_call_is_handed_over_after_a_consultation_from_the_app() {
         assert_eq!(outcome.ended_by, EndedBy::Client);
         let legs: Vec<u64> = outcome.transfers.iter().map(|(c, _)| *c).collect();
         assert_eq!(legs, [leg], "the client went on in Orlova's leg");
-        // While the two specialists talked the client heard the hold, not Orlova (a second
-        // of margin each side for when the client's engine started).
+        // While the two specialists talked the client heard the hold, not Orlova. What the
+        // client heard is placed by its 20 ms frames, which a loaded machine delays: a second
+        // of margin where the hold began and two where the hand-over came (the CI once saw
+        // Orlova's voice after the hand-over land inside a window that ended at it).
         let at =
             |d: Duration| ((d.as_secs_f64() * f64::from(RATE)) as usize).min(outcome.heard.len());
-        let hold = &outcome.heard[at(held_from + Duration::from_secs(1))..at(held_to)];
+        let hold = &outcome.heard[at(held_from + Duration::from_secs(1))
+            ..at(held_to.saturating_sub(Duration::from_secs(2)))];
         assert!(hold.len() > 48_000, "a window of the hold: {}", hold.len());
         assert!(
             share_at(hold, COLLEAGUE_HZ) < 0.05,
