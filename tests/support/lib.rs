@@ -459,10 +459,7 @@ impl App {
     pub async fn wait_attr(&self, css: &str, name: &str, what: &str, check: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + UI_TIMEOUT;
         loop {
-            let value = match self.client.find(Locator::Css(css)).await {
-                Ok(element) => element.attr(name).await.ok().flatten(),
-                Err(_) => None,
-            };
+            let value = self.attr_of(css, name).await;
             if value.as_deref().is_some_and(&check) {
                 return;
             }
