@@ -20,8 +20,8 @@ use linedesk_store::replica::RemoteChange;
 
 const NOW: i64 = 1_764_000_000_000;
 const LINE: i64 = 1;
-/// Events per transaction when a line's replay is written a page at a time.
-const PAGE: usize = 500;
+/// Events per transaction when a line's replay is written a page at a time: the sync's.
+const PAGE: usize = linedesk_store::replica::REPLAY_PAGE;
 
 fn size(var: &str, default: usize) -> usize {
     std::env::var(var)

@@ -18,6 +18,13 @@ use crate::error::Result;
 mod appeal_log;
 mod ticket_log;
 
+/// Replayed events the sync writes per transaction (a line's first sync). One event per
+/// transaction, 100,000 client cards took 51 s; in pages of 500, 5.6-6.0 s with the client
+/// index deferred to the end; of 2,000, 4.5-5.2 s; of 5,000, 4.1 s (`LINEDESK_SCALE_PAGE=N
+/// cargo bench -p linedesk-store --bench scale`, release, BENCHMARKS.md). A page holds the
+/// store's lock while it is written (about 50 ms at 2,000 events), which the UI waits for.
+pub const REPLAY_PAGE: usize = 2_000;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CompanyRecord {
     pub name: String,

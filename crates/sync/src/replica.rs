@@ -20,10 +20,9 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Replayed events written per transaction: a line's first sync of 100,000 clients took
-/// 51 s one event per transaction and 13 s in pages (`cargo bench -p linedesk-store --bench
-/// scale`). Live events are written one by one, at once.
-const REPLAY_PAGE: usize = 500;
+/// Replayed events written per transaction (see the store's figures); live events are written
+/// one by one, at once.
+const REPLAY_PAGE: usize = linedesk_store::replica::REPLAY_PAGE;
 
 fn id(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
