@@ -85,7 +85,11 @@ impl Running {
     }
 
     /// The first audit event whose message is `message` and whose fields include `fields`.
-    async fn audit(&self, message: &str, fields: &[(&str, serde_json::Value)]) -> serde_json::Value {
+    async fn audit(
+        &self,
+        message: &str,
+        fields: &[(&str, serde_json::Value)],
+    ) -> serde_json::Value {
         let found = tokio::time::timeout(WAIT, async {
             loop {
                 let hit = self.lines().iter().find_map(|line| {
@@ -119,21 +123,44 @@ async fn logins_admin_actions_and_remote_sessions_are_audited_without_a_secret()
     let client: u64 = cli(
         d,
         &[
-            "add-client", "--line", "1", "--name", "Иванова", "--login", "ivanova", "--password",
+            "add-client",
+            "--line",
+            "1",
+            "--name",
+            "Иванова",
+            "--login",
+            "ivanova",
+            "--password",
             CLIENT_PASSWORD,
         ],
     )
     .parse()
     .expect("client id");
     let anna = [
-        "add-specialist", "--login", "anna", "--password", ANNA_PASSWORD, "--name", "Анна",
-        "--lines", "1",
+        "add-specialist",
+        "--login",
+        "anna",
+        "--password",
+        ANNA_PASSWORD,
+        "--name",
+        "Анна",
+        "--lines",
+        "1",
     ];
     cli(d, &anna);
-    cli(d, &["add-admin", "--login", "root", "--password", ROOT_PASSWORD]);
+    cli(
+        d,
+        &["add-admin", "--login", "root", "--password", ROOT_PASSWORD],
+    );
 
     let server = Running::start(
-        &["serve", "--data-dir", &d.display().to_string(), "--bind", "127.0.0.1:0"],
+        &[
+            "serve",
+            "--data-dir",
+            &d.display().to_string(),
+            "--bind",
+            "127.0.0.1:0",
+        ],
         &[("LINEDESK_LOG", "debug"), ("LINEDESK_LOG_FORMAT", "json")],
     )
     .await;
@@ -144,18 +171,32 @@ async fn logins_admin_actions_and_remote_sessions_are_audited_without_a_secret()
     let (status, _) = http_login(addr, &wrong.to_string()).await;
     assert_eq!(status, 401);
     server
-        .audit("login failed", &[("login", "anna".into()), ("address", "127.0.0.1".into())])
+        .audit(
+            "login failed",
+            &[("login", "anna".into()), ("address", "127.0.0.1".into())],
+        )
         .await;
     let anna_token = token(addr, "anna", ANNA_PASSWORD).await;
     server
-        .audit("login succeeded", &[("login", "anna".into()), ("address", "127.0.0.1".into())])
+        .audit(
+            "login succeeded",
+            &[("login", "anna".into()), ("address", "127.0.0.1".into())],
+        )
         .await;
 
     // The specialist's session (the token travels in the Hello), online on the line.
     let mut anna = Client::connect(addr).await;
     anna.hello(&anna_token).await;
-    anna.send(&ClientFrame::Subscribe { line: 1, after: 0 }).await;
-    ack(&mut anna, "online", Action::SetPresence { status: PresenceStatus::Available }).await;
+    anna.send(&ClientFrame::Subscribe { line: 1, after: 0 })
+        .await;
+    ack(
+        &mut anna,
+        "online",
+        Action::SetPresence {
+            status: PresenceStatus::Available,
+        },
+    )
+    .await;
     let mut ivanova = Client::signed_in(addr, "ivanova", CLIENT_PASSWORD).await;
     let set = Action::SetRemotePassword {
         password: Some(SESSION_PASSWORD.to_string()),
@@ -176,7 +217,10 @@ async fn logins_admin_actions_and_remote_sessions_are_audited_without_a_secret()
         ErrorCode::WrongPassword
     );
     server
-        .audit("remote session password attempt", &[("outcome", "wrong".into())])
+        .audit(
+            "remote session password attempt",
+            &[("outcome", "wrong".into())],
+        )
         .await;
     ack(&mut anna, "right", ask(SESSION_PASSWORD)).await;
     let session = next_event(&mut anna, |e| match e {
@@ -204,14 +248,17 @@ async fn logins_admin_actions_and_remote_sessions_are_audited_without_a_secret()
         "/api/admin/lines",
         Some(&root),
         Some("application/json"),
-        br#"{"name":"Вторая"}"#,
+        "{\"name\":\"Вторая\"}".as_bytes(),
     )
     .await;
     assert_eq!(status, 200);
     let admin = server
         .audit(
             "admin action",
-            &[("action", "POST /api/admin/lines".into()), ("status", 200.into())],
+            &[
+                ("action", "POST /api/admin/lines".into()),
+                ("status", 200.into()),
+            ],
         )
         .await;
     assert_eq!(admin["fields"]["actor_role"], "Admin", "{admin}");
@@ -235,7 +282,10 @@ async fn logins_admin_actions_and_remote_sessions_are_audited_without_a_secret()
 
     // Not one secret in everything the server logged.
     let all = server.lines().join("\n");
-    assert!(all.contains("\"level\":\"DEBUG\""), "debug level is on:\n{all}");
+    assert!(
+        all.contains("\"level\":\"DEBUG\""),
+        "debug level is on:\n{all}"
+    );
     let secrets = [
         ANNA_PASSWORD,
         CLIENT_PASSWORD,
