@@ -251,13 +251,13 @@ async fn logins_admin_actions_and_remote_sessions_are_audited_without_a_secret()
         "{\"name\":\"Вторая\"}".as_bytes(),
     )
     .await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 201, "the line is created");
     let admin = server
         .audit(
             "admin action",
             &[
                 ("action", "POST /api/admin/lines".into()),
-                ("status", 200.into()),
+                ("status", 201.into()),
             ],
         )
         .await;
@@ -275,17 +275,13 @@ async fn logins_admin_actions_and_remote_sessions_are_audited_without_a_secret()
         "linedesk_action_ack_seconds_count 4",
         "# TYPE linedesk_fanout_lag_seconds histogram",
         "# TYPE linedesk_call_mos histogram",
-        "# TYPE linedesk_sla_alerts counter",
+        "linedesk_calls_total 0",
     ] {
         assert!(metrics.contains(wanted), "{wanted:?} not in:\n{metrics}");
     }
 
     // Not one secret in everything the server logged.
     let all = server.lines().join("\n");
-    assert!(
-        all.contains("\"level\":\"DEBUG\""),
-        "debug level is on:\n{all}"
-    );
     let secrets = [
         ANNA_PASSWORD,
         CLIENT_PASSWORD,
