@@ -118,13 +118,16 @@ pub fn check(from: &Path) -> Result<i64, StorageError> {
     taken.parse().map_err(|_| not_a_backup())
 }
 
+/// Writes one recording (its file name and bytes) where the restore puts it.
+pub type WriteRecording<'a> = dyn FnMut(&str, &[u8]) -> Result<(), StorageError> + 'a;
+
 /// Copy the backup at `from` into a new database file `db` (which must not exist), handing each
 /// recording to `write` (its file name and bytes), then drop the backup's own tables. Returns
 /// how many recordings there were.
 pub fn restore(
     from: &Path,
     db: &Path,
-    write: &mut dyn FnMut(&str, &[u8]) -> Result<(), StorageError>,
+    write: &mut WriteRecording<'_>,
 ) -> Result<u64, StorageError> {
     let source = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut target = Connection::open(db)?;
