@@ -7,7 +7,8 @@
 //!
 //! Data directory, first match wins: `--data-dir PATH` on the command line, the
 //! `LINEDESK_DATA_DIR` environment variable, the platform's app data dir
-//! (`~/.local/share/ru.linedesk.app` on Linux).
+//! (`~/.local/share/ru.linedesk.app` on Linux). `--export-data FILE` and `--import-data FILE
+//! [--force]` carry that dir in one file and back without opening a window ([`data_transfer`]).
 
 pub mod away;
 pub mod bindings;
@@ -17,6 +18,7 @@ pub mod calls;
 pub mod collision;
 pub mod commands;
 pub mod consult;
+mod data_transfer;
 pub mod echo;
 pub mod error;
 pub mod groups;
@@ -65,6 +67,9 @@ fn data_dir_override() -> Option<PathBuf> {
 }
 
 pub fn run() {
+    if let Some(code) = data_transfer::from_args(data_dir_override()) {
+        std::process::exit(code);
+    }
     let specta = bindings::builder();
     let result = tauri::Builder::default()
         .invoke_handler(specta.invoke_handler())

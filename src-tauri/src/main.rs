@@ -2,5 +2,6 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    linedesk_logging::init_from_env("info");
     linedesk_app::run();
 }

@@ -42,6 +42,7 @@ fn config_dir_override() -> Option<PathBuf> {
 }
 
 fn main() {
+    linedesk_logging::init_from_env("info");
     let result = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![
             commands::remembered,

@@ -106,6 +106,7 @@ fn config(cli: Cli) -> Result<AssistConfig, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    linedesk_logging::init_from_env("info");
     let config = match config(Cli::parse()) {
         Ok(config) => config,
         Err(message) => {

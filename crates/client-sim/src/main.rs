@@ -222,6 +222,7 @@ async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimErro
 }
 
 fn main() -> ExitCode {
+    linedesk_logging::init_from_env("info");
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(mode) = args.first().and_then(|a| call_command::Mode::named(a)) {
         return call_command::main(mode, &args[1..]);

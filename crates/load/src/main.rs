@@ -151,6 +151,7 @@ fn run_in(
 }
 
 fn main() -> ExitCode {
+    linedesk_logging::init_from_env("info");
     let args: Vec<String> = std::env::args().skip(1).collect();
     match parse(&args).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,7 @@
 //! header_timeout_seconds = 10
 //! body_timeout_seconds = 300
 //! allowed_origins = ["https://desk.example.com"]
+//! metrics_allow = ["127.0.0.1", "::1", "10.0.0.9"]  # GET /metrics (default: loopback only)
 //! [[widget.lines]]               # optional: the client's web widget of a line
 //! line = 1
 //! origins = ["https://shop.example.com"]
@@ -117,6 +118,16 @@ pub struct HttpPolicy {
     /// other peer the header is ignored and the socket's address counts (login throttle,
     /// guest limit).
     pub trusted_proxies: Vec<IpAddr>,
+    /// Peers `GET /metrics` answers (the socket's address; default: loopback only).
+    pub metrics_allow: Vec<IpAddr>,
+}
+
+/// `GET /metrics` answers these peers unless `[http] metrics_allow` says otherwise.
+pub fn loopback() -> Vec<IpAddr> {
+    vec![
+        IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+    ]
 }
 
 pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 512;
@@ -130,6 +141,7 @@ impl Default for HttpPolicy {
             body_timeout: Duration::from_secs(300),
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            metrics_allow: loopback(),
         }
     }
 }
@@ -209,6 +221,7 @@ struct RawHttp {
     body_timeout_seconds: Option<u64>,
     allowed_origins: Option<Vec<String>>,
     trusted_proxies: Option<Vec<String>>,
+    metrics_allow: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -446,6 +459,23 @@ fn http_policy(file: &Path, raw: RawHttp) -> Result<HttpPolicy, ConfigError> {
         })?;
         trusted_proxies.push(ip);
     }
+    let metrics_allow = match raw.metrics_allow {
+        None => defaults.metrics_allow,
+        Some(list) => {
+            let mut allowed = Vec::new();
+            for peer in list {
+                let ip = peer.trim().parse::<IpAddr>().map_err(|_| {
+                    bad(
+                        "http.metrics_allow",
+                        format!("{peer:?}"),
+                        "an address is an IP address, like 127.0.0.1 or ::1",
+                    )
+                })?;
+                allowed.push(ip);
+            }
+            allowed
+        }
+    };
     Ok(HttpPolicy {
         max_connections_per_ip,
         header_timeout: seconds(
@@ -460,6 +490,7 @@ fn http_policy(file: &Path, raw: RawHttp) -> Result<HttpPolicy, ConfigError> {
         )?,
         allowed_origins,
         trusted_proxies,
+        metrics_allow,
     })
 }
 
@@ -586,6 +617,7 @@ mod tests {
                 body_timeout: Duration::from_secs(30),
                 allowed_origins: vec!["https://desk.example.com".into()],
                 trusted_proxies: Vec::new(),
+                metrics_allow: loopback(),
             }
         );
     }

@@ -76,6 +76,8 @@ pub struct LiveEvent {
     pub for_client: Option<u64>,
     /// The `ServerFrame::Event`, encoded once.
     pub frame: Utf8Bytes,
+    /// When the hub published it (the fan-out lag is measured from here).
+    pub published: std::time::Instant,
 }
 
 impl LiveEvent {
@@ -93,6 +95,7 @@ impl LiveEvent {
             epoch: 0,
             for_client: e.event.client().filter(|_| e.event.shown_to_client()),
             frame: frame.into(),
+            published: std::time::Instant::now(),
         }
     }
 }
@@ -308,6 +311,8 @@ impl Hub {
     }
 
     pub fn publish(&self, events: &[StoredEvent]) {
+        crate::metrics::metrics().published(events);
+        crate::audit::remote_events(events);
         // Encoded before taking the lock: the lock only queues.
         let encoded: Vec<LiveEvent> = events.iter().map(LiveEvent::new).collect();
         let mut waiting = BTreeSet::new();

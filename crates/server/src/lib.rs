@@ -45,7 +45,9 @@
 //!   with the KB drafts of `kb_drafts`.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod chat_watch;
 pub mod config;
 pub mod config_file;
@@ -60,6 +62,7 @@ mod keepalive;
 pub mod knowledge;
 pub mod line_settings;
 pub mod log_tail;
+pub mod metrics;
 pub mod postgres;
 pub mod presence;
 mod rate_limit;

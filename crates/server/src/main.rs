@@ -23,7 +23,12 @@
 //! linedesk-server kb-import --data-dir DIR --line ID --file kb.toml
 //! linedesk-server line-settings --data-dir DIR --line ID --file settings.toml
 //! linedesk-server migrate --from-data-dir DIR --database postgres://...
+//! linedesk-server backup --data-dir DIR --to FILE
+//! linedesk-server restore --from FILE --data-dir DIR [--force]
 //! ```
+//!
+//! Logs go to stderr: `--log LEVELS` (or `LINEDESK_LOG`, else `RUST_LOG`; default `info`) and
+//! `--log-format human|json` (or `LINEDESK_LOG_FORMAT`), on every command.
 //!
 //! Instead of `--data-dir DIR` (SQLite, the default), every command takes
 //! `--database postgres://USER[:PASSWORD]@HOST[:PORT]/DB`: the line kept in PostgreSQL.
@@ -61,6 +66,12 @@ use linedesk_server::tls::serve_tls;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log levels, RUST_LOG-style: `info`, `warn,audit=info`, `linedesk_server=debug`.
+    #[arg(long, global = true, env = "LINEDESK_LOG")]
+    log: Option<String>,
+    /// Log lines as `human` text or `json` objects (stderr).
+    #[arg(long, global = true, env = "LINEDESK_LOG_FORMAT")]
+    log_format: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -267,6 +278,28 @@ enum Command {
         /// The empty PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
         #[arg(long, value_parser = database)]
         database: String,
+    },
+    /// Back up a SQLite data dir (database, files and recordings) into one new file, while its
+    /// server runs. For PostgreSQL use pg_dump (see README).
+    Backup {
+        /// The server's data directory.
+        #[arg(long = "data-dir")]
+        data_dir: PathBuf,
+        /// The backup file to write (it must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a data dir (stop its server first).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The data directory to restore into: empty or missing, unless --force.
+        #[arg(long = "data-dir")]
+        data_dir: PathBuf,
+        /// Replace what the data dir holds.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -738,7 +771,51 @@ fn run(command: Command) -> Result<(), String> {
             from_data_dir,
             database,
         } => migrate(&from_data_dir, &database),
+        Command::Backup { data_dir, to } => {
+            let copied = linedesk_server::backup::backup(&data_dir, &to, now_ms())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "backed up {} with {} recording(s) into {}",
+                data_dir.display(),
+                copied.recordings,
+                to.display()
+            );
+            Ok(())
+        }
+        Command::Restore {
+            from,
+            data_dir,
+            force,
+        } => {
+            let copied = linedesk_server::backup::restore(&from, &data_dir, force)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "restored the backup taken at {} ms with {} recording(s) into {}",
+                copied.taken_ms,
+                copied.recordings,
+                data_dir.display()
+            );
+            Ok(())
+        }
     }
+}
+
+/// The audit log's line for a command that changes accounts or roles.
+fn audit_command(command: &Command) {
+    let (name, login) = match command {
+        Command::AddAdmin { login, .. } => ("add-admin", Some(login)),
+        Command::RevokeTokens { login, .. } => ("revoke-tokens", Some(login)),
+        Command::DisableAccount { login, .. } => ("disable-account", Some(login)),
+        Command::EnableAccount { login, .. } => ("enable-account", Some(login)),
+        Command::ResetPassword { login, .. } => ("reset-password", Some(login)),
+        Command::RemoveFromLine { login, .. } => ("remove-from-line", Some(login)),
+        Command::SetSupervisor { login, .. } => ("set-supervisor", Some(login)),
+        Command::SetLineAdmin { login, .. } => ("set-line-admin", Some(login)),
+        Command::AddSpecialist { login, .. } => ("add-specialist", Some(login)),
+        Command::Restore { .. } => ("restore", None),
+        _ => return,
+    };
+    linedesk_server::audit::admin_command(name, login.map(String::as_str));
 }
 
 /// `migrate`: the data dir's server copied into the database, a line per table copied.
@@ -767,6 +844,14 @@ fn migrate(from: &Path, database: &str) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let settings = linedesk_logging::Settings::from_env("info")
+        .and_then(|s| s.with(cli.log.as_deref(), cli.log_format.as_deref()))
+        .and_then(|s| linedesk_logging::init(&s));
+    if let Err(e) = settings {
+        eprintln!("linedesk-server: {e}");
+        return ExitCode::from(2);
+    }
+    audit_command(&cli.command);
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -19,12 +19,14 @@ pub(crate) fn log(specialist: u64, client: u64, outcome: Outcome) {
     match outcome {
         Outcome::Pending => {}
         Outcome::Accepted => tracing::info!(
+            target: crate::audit::AUDIT,
             specialist,
             client,
             outcome = outcome.code(),
             "remote session password attempt"
         ),
         Outcome::Wrong | Outcome::Throttled | Outcome::NoPassword => tracing::warn!(
+            target: crate::audit::AUDIT,
             specialist,
             client,
             outcome = outcome.code(),

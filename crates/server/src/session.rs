@@ -194,6 +194,7 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
     session.server.chat_watch.leave(session.watching.id);
     if let Some(subject) = session.subject {
         crate::presence::Sessions::leave(&session.server, subject);
+        crate::metrics::metrics().session_ended();
     }
 }
 
@@ -362,6 +363,7 @@ impl Session {
                 }
                 self.token = Some(token_hash(token));
                 self.subject = Some(subject);
+                crate::metrics::metrics().session_started();
                 // From now on the session ends when its token expires.
                 ends.as_mut()
                     .reset(crate::keepalive::instant_of(owner.expires_ms, now_ms()));
@@ -543,6 +545,12 @@ impl Session {
         if let Err(error) = action.validate() {
             return self.send(ServerFrame::too_long(&error, Some(key))).await;
         }
+        let started = std::time::Instant::now();
+        let kind = crate::metrics::action_kind(&action);
+        let password_set = match &action {
+            Action::SetRemotePassword { password } => Some(password.is_some()),
+            _ => None,
+        };
         let outcome = Self::apply(self.server.clone(), subject, &key, action).await;
         match outcome {
             Ok(Ok(Applied::Done(events))) => {
@@ -552,11 +560,17 @@ impl Session {
                 {
                     self.server.sla_wake.notify_one();
                 }
-                self.send(ServerFrame::Ack {
-                    key,
-                    duplicate: false,
-                })
-                .await
+                let sent = self
+                    .send(ServerFrame::Ack {
+                        key,
+                        duplicate: false,
+                    })
+                    .await;
+                crate::metrics::metrics().acknowledged(kind, started.elapsed().as_secs_f64());
+                if let Some(set) = password_set {
+                    crate::audit::remote_password_changed(subject, set);
+                }
+                sent
             }
             Ok(Ok(Applied::Duplicate)) => {
                 self.send(ServerFrame::Ack {

@@ -35,6 +35,7 @@ use linedesk_line::tickets::DEFAULT_TICKET_QUEUE;
 mod account_admin;
 pub(crate) mod accounts;
 mod appeal_type_repo;
+pub mod backup;
 pub(crate) mod batch;
 mod blobs;
 pub(crate) mod call_repo;

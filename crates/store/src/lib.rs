@@ -20,6 +20,7 @@
 //! - The demo line ([`demo`]) is the one place where data is invented; the line server
 //!   replaces it.
 
+pub mod data_export;
 pub mod demo;
 mod error;
 pub mod migrate;

@@ -341,6 +341,7 @@ fn rms(x: &[f32]) -> f64 {
 }
 
 fn main() -> ExitCode {
+    linedesk_logging::init_from_env("info");
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = match parse(&args) {
         Ok(o) => o,

@@ -92,7 +92,7 @@ async fn sign_in(
     .await?;
     server.hub.publish(&events);
     Ok(axum::Json(LoginResponse {
-        token,
+        token: token.into(),
         role: subject.role,
         id: subject.id,
         expires_ms,

@@ -17,16 +17,17 @@ use crate::auth::{new_token, verify_login};
 use crate::context::{Server, now_ms};
 use crate::shared_throttle;
 use crate::throttle::Outcome;
+use linedesk_logging::Secret;
 
 #[derive(Debug, Deserialize)]
 struct LoginRequest {
     login: String,
-    password: String,
+    password: Secret,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LoginResponse {
-    pub token: String,
+    pub token: Secret,
     pub role: linedesk_protocol::Role,
     pub id: u64,
     /// When the token expires (Unix ms); renew it before (`POST /api/token/renew`).
@@ -74,7 +75,10 @@ pub async fn login(
         .attempt(&request.login, ip, Instant::now())
     {
         Ok(attempt) => attempt,
-        Err(wait) => return too_many(wait),
+        Err(wait) => {
+            crate::audit::login_throttled(&request.login, ip);
+            return too_many(wait);
+        }
     };
     // The limit the servers of the database share (issue 17): a lock another server set.
     let keys = shared_throttle::keys(&request.login, ip);
@@ -103,6 +107,7 @@ pub async fn login(
             server
                 .throttle()
                 .finish(attempt, Outcome::Undecided, Instant::now());
+            crate::audit::login_throttled(&request.login, ip);
             return too_many(wait);
         }
         Err(refusal) => {
@@ -114,13 +119,14 @@ pub async fn login(
     }
     // argon2 is deliberately slow: keep it off the async workers.
     let lifetime_ms = server.limits.token_lifetime_ms();
+    let login = request.login.clone();
     let outcome = blocking(&server, move |storage| {
         let account = storage.account_by_login(&request.login)?;
         // The same argon2 work whether or not the login exists.
         // A guest's account (no password) is checked like an unknown login.
         let account = account.filter(|a| !a.password_hash.is_empty());
         let stored = account.as_ref().map(|a| a.password_hash.as_str());
-        let verified = verify_login(&request.password, stored);
+        let verified = verify_login(request.password.expose(), stored);
         let Some(account) = account.filter(|_| verified) else {
             return Ok(None);
         };
@@ -130,7 +136,7 @@ pub async fn login(
             return Err(Refusal::forbidden("this account is disabled"));
         }
         Ok(Some(LoginResponse {
-            token,
+            token: token.into(),
             role: account.subject.role,
             id: account.subject.id,
             expires_ms,
@@ -143,6 +149,14 @@ pub async fn login(
         Err(_) => Outcome::Undecided,
     };
     server.throttle().finish(attempt, verdict, Instant::now());
+    if let Ok(answered) = &outcome {
+        let subject = answered.as_ref().map(|r| crate::storage::Subject {
+            role: r.role,
+            id: r.id,
+        });
+        crate::audit::login(&login, ip, subject);
+        crate::metrics::metrics().login(subject.is_some());
+    }
     if verdict != Outcome::Undecided {
         let counted = blocking(&server, move |storage| {
             let now = now_ms();

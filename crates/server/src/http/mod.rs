@@ -17,6 +17,8 @@
 //! - [`ice`]: `GET /api/ice`, the STUN/TURN servers with short-lived TURN credentials;
 //! - [`token`]: `POST /api/token/renew`, a live token traded for a new one;
 //! - [`widget`]: the client's web widget (`/widget/`, `embed.js`, `/api/widget/lines/{line}`);
+//! - [`metrics`]: `GET /metrics` (Prometheus) to the configured addresses; [`audit_admin`]: the
+//!   audit log of admin actions;
 //! - [`router`]: the table of routes; [`serve`]: the accept loops, plain and TLS.
 //!
 //! Nothing outside this module tree depends on axum, except the WebSocket session itself.
@@ -25,6 +27,7 @@ pub mod admin;
 pub mod admin_accounts;
 pub mod api;
 pub mod appeal_sla;
+pub mod audit_admin;
 pub mod auth;
 mod body;
 mod connections;
@@ -39,6 +42,7 @@ pub mod line_admin_knowledge;
 pub mod line_admin_queues;
 pub mod line_admin_team;
 pub mod login;
+pub mod metrics;
 mod origin;
 pub mod profile;
 pub mod recordings;

@@ -15,6 +15,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/api/widget/guest", post(super::guest::guest))
         .route("/api/ice", get(super::ice::ice_servers))
         .route("/api/ws", get(super::ws::websocket))
+        .route("/metrics", get(super::metrics::metrics))
         .route(
             "/api/lines/{line}/quick-replies",
             get(super::api::quick_replies),
@@ -43,6 +44,10 @@ pub fn router(server: Arc<Server>) -> Router {
         .merge(super::profile::routes())
         .merge(super::staff_help::routes())
         .merge(super::widget::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            super::audit_admin::audit_admin,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             server.clone(),
             super::origin::check_origin,

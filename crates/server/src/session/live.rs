@@ -33,6 +33,7 @@ impl Session {
 
     async fn send_live(&mut self, batch: &mut Batch) -> Result<(), Closed> {
         let mut rewind = std::mem::take(&mut batch.lagged);
+        let oldest = batch.events.first().map(|e| e.published);
         for event in batch.events.drain(..) {
             if rewind.contains(&event.line) {
                 continue;
@@ -52,6 +53,9 @@ impl Session {
             }
         }
         self.socket.flush().await.map_err(|_| Closed)?;
+        if let Some(oldest) = oldest {
+            crate::metrics::metrics().fanned_out(oldest);
+        }
         for line in rewind {
             self.feeds.rewind(line);
             self.replay(line).await?;
