@@ -2,8 +2,10 @@
 //!
 //! ```toml
 //! bind = "0.0.0.0:7700"          # default 127.0.0.1:7700
-//! data_dir = "/var/lib/linedesk" # required
+//! data_dir = "/var/lib/linedesk" # required, unless `database` is given
 //! database = "postgres://linedesk@db.example.com/linedesk" # optional: PostgreSQL, not SQLite
+//!                                # (then everything, files and recordings too, is in the
+//!                                # database and `data_dir` is not used: leave it out)
 //! offline_grace_seconds = 60     # optional
 //! remote_password_hours = 12     # optional: how long a remote-session password stays valid
 //! [http]                         # optional: deadlines, caps and browser origins
@@ -266,11 +268,19 @@ impl ServerConfig {
                 key: "bind",
                 value: bind_text.to_string(),
             })?;
-        let data_dir = raw.data_dir.ok_or(ConfigError::Missing {
-            file: file.to_path_buf(),
-            key: "data_dir",
-        })?;
-        if data_dir.as_os_str().is_empty() {
+        // With a PostgreSQL database the data dir holds nothing (files and recordings are in
+        // the database): it may be left out.
+        let data_dir = match (raw.data_dir, &raw.database) {
+            (Some(dir), _) => dir,
+            (None, Some(_)) => PathBuf::new(),
+            (None, None) => {
+                return Err(ConfigError::Missing {
+                    file: file.to_path_buf(),
+                    key: "data_dir",
+                });
+            }
+        };
+        if data_dir.as_os_str().is_empty() && raw.database.is_none() {
             return Err(ConfigError::BadValue {
                 file: file.to_path_buf(),
                 key: "data_dir",
@@ -350,7 +360,11 @@ impl ServerConfig {
         };
         Ok(ServerConfig {
             bind,
-            data_dir: resolve(&data_dir),
+            data_dir: if data_dir.as_os_str().is_empty() {
+                data_dir
+            } else {
+                resolve(&data_dir)
+            },
             database: raw.database,
             tls,
             offline_grace,
@@ -586,6 +600,9 @@ mod tests {
     #[test]
     fn a_postgres_database_instead_of_the_data_dirs_sqlite() {
         assert_eq!(parse("data_dir = \"d\"").expect("config").database, None);
+        let alone = parse("database = \"postgres://linedesk@db:5432/desk\"")
+            .expect("a database needs no data dir");
+        assert_eq!(alone.data_dir, PathBuf::new());
         let c = parse("data_dir = \"d\"\ndatabase = \"postgres://linedesk@db:5432/desk\"")
             .expect("config");
         assert_eq!(

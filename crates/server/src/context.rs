@@ -47,6 +47,9 @@ pub struct Server {
     pub(crate) watching_revocations: AtomicBool,
     /// C9: which chats the specialists' sessions have open and who types (live only).
     pub chat_watch: crate::chat_watch::ChatWatch,
+    /// Issue 17: other servers share the storage (PostgreSQL): signals and presence cross to
+    /// them through it ([`crate::signal`], [`crate::presence`]).
+    pub crosses_servers: bool,
 }
 
 impl Server {
@@ -143,6 +146,7 @@ impl Server {
         } = options;
         Arc::new(Server {
             hub: Hub::new(storage.clone(), limits.gap_hold),
+            crosses_servers: storage.signals().is_some(),
             storage,
             sessions: Sessions::new(grace),
             sla_wake: tokio::sync::Notify::new(),

@@ -38,11 +38,14 @@ use crate::storage::{
 };
 use crate::transfer::{Cell, RowSink};
 use clients::{CLIENT_COLUMNS, client_row, events_after, insert_client, known_line};
-use connection::{ANNOUNCED_KEPT, Runtime, connect, listen};
+use connection::{ANNOUNCED_KEPT, Listened, Runtime, connect, listen};
 pub use connection::{EVENTS_CHANNEL, is_url};
 use db::{Db, id, sql_id};
 use leader::Leader;
 use line_repo::PgRepo;
+pub use presence::PRESENCE_CLASS;
+use presence::Presence;
+use signals::{SIGNALS_KEPT, Signaller};
 
 mod accounts;
 mod appeal_rows;
@@ -58,8 +61,10 @@ mod line_admin;
 pub mod line_repo;
 mod login_throttle;
 pub mod migrations;
+mod presence;
 mod remote_repo;
 mod reports;
+mod signals;
 mod staff_help;
 mod transfer;
 mod workstation_repo;
@@ -77,17 +82,17 @@ struct Inner {
 
 /// The advisory lock every routing decision takes for its transaction: one decision at a
 /// time across all the servers of a database (a number the other users of it do not take).
-const ROUTING_LOCK: i64 = 0x6c69_6e65_726f_7574; // "linerout"
+pub const ROUTING_LOCK: i64 = 0x6c69_6e65_726f_7574; // "linerout"
 
 /// The class of the advisory locks (the two-int key space, apart from the one-bigint space of
 /// [`ROUTING_LOCK`]) that serialize the session password attempts of a (specialist, client)
 /// pair across servers: the throttle counts what is stored, so two servers must not both count
 /// before either writes.
-const REMOTE_PASSWORD_LOCK: i32 = 0x6c64_7270; // "ldrp"
+pub const REMOTE_PASSWORD_LOCK: i32 = 0x6c64_7270; // "ldrp"
 
 /// A (specialist, client) pair as the second key of [`REMOTE_PASSWORD_LOCK`] (two pairs that
 /// share it only wait for each other).
-fn pair_key(specialist: u64, client: u64) -> i32 {
+pub fn pair_key(specialist: u64, client: u64) -> i32 {
     let mixed = specialist.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ client;
     (mixed as i32) ^ ((mixed >> 32) as i32)
 }
@@ -132,7 +137,13 @@ pub struct PgStorage {
     /// The announcements of appended events (LISTEN on a connection of its own).
     announced: tokio::sync::broadcast::Sender<(u64, u64)>,
     /// The listening connection's client: the connection lives while it does.
-    _listener: tokio_postgres::Client,
+    _listener: std::sync::Arc<tokio_postgres::Client>,
+    /// The signals other servers relay to this one's sessions (`signals.rs`).
+    signals: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
+    /// Where this server relays signals to the others.
+    signaller: Signaller,
+    /// This server's holds of its specialists' presence (`presence.rs`).
+    presence: Presence,
     /// The candidacy for the timers' lead (a session advisory lock, `leader.rs`).
     leader: Leader,
     /// Replays and reads that need no routing state, beside the writer.
@@ -157,7 +168,18 @@ impl PgStorage {
         let reader = connect(&rt, &config)?;
         migrations::migrate(&db, now_ms())?;
         let (announced, _) = tokio::sync::broadcast::channel(ANNOUNCED_KEPT);
-        let listener = listen(&rt, &config, announced.clone())?;
+        let (signals, _) = tokio::sync::broadcast::channel(SIGNALS_KEPT);
+        let signaller = Signaller::new(connect(&rt, &config)?)?;
+        let listener = listen(
+            &rt,
+            &config,
+            Listened {
+                announced: announced.clone(),
+                signals: signals.clone(),
+                own_pid: signaller.pid(),
+            },
+        )?;
+        let presence = Presence::start(&rt, config.clone());
         let routing = linedesk_line::rebuild_routing(&mut PgRepo { db: &db })?;
         let heads = heads_of(&db)?;
         Ok(PgStorage {
@@ -166,6 +188,9 @@ impl PgStorage {
             remote_policy: Policy::default(),
             announced,
             _listener: listener,
+            signals,
+            signaller,
+            presence,
             leader: Leader::new(config),
             runtime: Runtime(Some(rt)),
         })
@@ -669,6 +694,22 @@ impl Storage for PgStorage {
 
     fn appended(&self) -> Option<tokio::sync::broadcast::Receiver<(u64, u64)>> {
         Some(self.announced.subscribe())
+    }
+
+    fn send_signal(&self, body: &str) -> Result<(), StorageError> {
+        self.signaller.send(body, now_ms())
+    }
+
+    fn signals(&self) -> Option<tokio::sync::broadcast::Receiver<std::sync::Arc<str>>> {
+        Some(self.signals.subscribe())
+    }
+
+    fn hold_presence(&self, specialist: u64, live: bool) {
+        self.presence.hold(specialist, live);
+    }
+
+    fn present_elsewhere(&self, specialist: u64) -> Result<bool, StorageError> {
+        self.presence.elsewhere(specialist)
     }
 
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError> {

@@ -5,6 +5,13 @@
 //! session closes and they do not come back within a grace period, they are set Offline, which
 //! hands their open appeals to colleagues or the queue (P4). A short network blip changes
 //! nothing.
+//!
+//! Several servers of one database (issue 17): a specialist's live sessions may be on any of
+//! them. Each server tells the storage whose presence it holds (a first session joined, the
+//! last one left: [`crate::storage::Storage::hold_presence`]), and the grace rule sets a
+//! specialist Offline only when no other server holds theirs
+//! ([`crate::storage::Storage::present_elsewhere`]); the server where their last session ends
+//! does it then.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,6 +25,10 @@ use crate::storage::{Applied, Subject};
 
 /// How long a specialist may be disconnected before they count as Offline.
 pub const OFFLINE_GRACE: Duration = Duration::from_secs(60);
+
+/// What a server says (on stderr) when a specialist's last session on it ended but they are
+/// still connected to another server, so their status stays.
+pub const KEPT_ELSEWHERE: &str = "presence kept: a session on another server";
 
 /// The account already has as many live sessions as it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -51,12 +62,34 @@ impl Sessions {
 
     /// A session of `subject` signed in, unless the account already has `cap` live ones.
     pub fn join(&self, subject: Subject, cap: usize) -> Result<(), TooManySessions> {
+        self.join_then(subject, cap, |_| {})
+    }
+
+    /// [`Sessions::join`], and a specialist's first session here holds their presence for the
+    /// other servers.
+    pub fn enter(server: &Server, subject: Subject, cap: usize) -> Result<(), TooManySessions> {
+        server.sessions.join_then(subject, cap, |first| {
+            if first && subject.role == Role::Specialist {
+                server.storage.hold_presence(subject.id, true);
+            }
+        })
+    }
+
+    /// Join, then `counted(first)` under the lock (so the holds of one account are asked for
+    /// in the order its sessions came and went).
+    fn join_then(
+        &self,
+        subject: Subject,
+        cap: usize,
+        counted: impl FnOnce(bool),
+    ) -> Result<(), TooManySessions> {
         let mut live = self.live();
         let n = live.entry(subject).or_default();
         if *n >= cap {
             return Err(TooManySessions(*n));
         }
         *n += 1;
+        counted(*n == 1);
         Ok(())
     }
 
@@ -70,6 +103,9 @@ impl Sessions {
             let left = *n;
             if left == 0 {
                 live.remove(&subject);
+                if subject.role == Role::Specialist {
+                    server.storage.hold_presence(subject.id, false);
+                }
             }
             left
         };
@@ -85,6 +121,16 @@ impl Sessions {
             }
             let storage = server.storage.clone();
             let applied = tokio::task::spawn_blocking(move || {
+                match storage.present_elsewhere(specialist) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        eprintln!("linedesk-server: {KEPT_ELSEWHERE} (specialist {specialist})");
+                        return Ok(Applied::Done(Vec::new()));
+                    }
+                    // Unknown: the status stays; the server that holds the last session, or
+                    // this one's next session's end, decides again.
+                    Err(err) => return Err(err),
+                }
                 let now = now_ms();
                 let action = Action::SetPresence {
                     status: PresenceStatus::Offline,

@@ -352,11 +352,11 @@ impl Session {
             }
             Ok(Ok(Some((owner, lines)))) => {
                 let subject = owner.subject;
-                if let Err(full) = self
-                    .server
-                    .sessions
-                    .join(subject, self.server.limits.per_account)
-                {
+                if let Err(full) = crate::presence::Sessions::enter(
+                    &self.server,
+                    subject,
+                    self.server.limits.per_account,
+                ) {
                     return self
                         .error(ErrorCode::RateLimited, full.to_string(), None)
                         .await;

@@ -319,6 +319,28 @@ pub trait Storage: Send + Sync + 'static {
     fn appended(&self) -> Option<tokio::sync::broadcast::Receiver<(u64, u64)>> {
         None
     }
+    /// Issue 17: hand `body` (a relayed WebRTC signal, opaque here: `crate::signal` encodes
+    /// it) to the other servers of the database, whose [`Storage::signals`] give it to their
+    /// sessions. Never the line's log: best effort, like the relay within one server. SQLite's
+    /// server is alone on its file: nothing to do (the default).
+    fn send_signal(&self, _body: &str) -> Result<(), StorageError> {
+        Ok(())
+    }
+    /// The signals the other servers of the database sent ([`Storage::send_signal`]), in the
+    /// order each sent them; never this server's own. `None` (the default) when it is alone.
+    fn signals(&self) -> Option<tokio::sync::broadcast::Receiver<std::sync::Arc<str>>> {
+        None
+    }
+    /// Issue 17: `specialist` has live sessions on this server (`live`), or no longer has any,
+    /// for the other servers' [`Storage::present_elsewhere`]. A server that dies drops its
+    /// holds with it (PostgreSQL: shared advisory locks of a connection of its own). Returns at
+    /// once; the default (SQLite, alone) keeps nothing.
+    fn hold_presence(&self, _specialist: u64, _live: bool) {}
+    /// Whether another server of the database holds `specialist`'s presence (a live session
+    /// there): the grace rule then leaves their status alone. `false` (the default) when alone.
+    fn present_elsewhere(&self, _specialist: u64) -> Result<bool, StorageError> {
+        Ok(false)
+    }
     /// T2: a new ticket queue of a line; returns its id.
     fn add_ticket_queue(&self, line: u64, name: &str) -> Result<u64, StorageError>;
     /// T2: rename queue `queue` of `line` (`TicketQueueNamed` again); `false`: no such queue.

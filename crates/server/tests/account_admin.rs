@@ -32,7 +32,7 @@ async fn closed_as_revoked(c: &mut Client) {
 #[tokio::test]
 async fn a_disabled_account_cannot_log_in_and_its_sessions_close_at_once() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let root = token(w.addr, "root", "root-pass").await;
     let anna_token = token(w.addr, "anna", "anna-pass").await;
     let mut anna = Client::signed_in(w.addr, "anna", "anna-pass").await;
@@ -78,7 +78,7 @@ async fn a_disabled_account_cannot_log_in_and_its_sessions_close_at_once() {
 #[tokio::test]
 async fn a_reset_password_revokes_the_old_tokens() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let root = token(w.addr, "root", "root-pass").await;
     let old = token(w.addr, "vera", "vera-pass").await;
     let mut vera = Client::signed_in(w.addr, "vera", "vera-pass").await;
@@ -106,7 +106,7 @@ async fn a_reset_password_revokes_the_old_tokens() {
 #[tokio::test]
 async fn the_account_routes_are_for_admins_only() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let anna = token(w.addr, "anna", "anna-pass").await;
     let root = token(w.addr, "root", "root-pass").await;
     let routes = [
@@ -149,7 +149,7 @@ async fn the_account_routes_are_for_admins_only() {
 #[tokio::test]
 async fn a_specialist_taken_off_a_line_hands_their_appeals_on() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let root = token(w.addr, "root", "root-pass").await;
     let mut anna = subscribed(&w, "anna", "anna-pass").await;
     let mut vera = subscribed(&w, "vera", "vera-pass").await;

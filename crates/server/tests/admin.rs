@@ -5,12 +5,11 @@ mod common;
 
 use common::{Client, add_root, http, token, world};
 use linedesk_protocol::{ErrorCode, ServerFrame};
-use linedesk_server::storage::Storage;
 
 #[tokio::test]
 async fn an_admin_logs_in_as_admin_and_has_no_line_session() {
     let w = world().await;
-    let root = add_root(&w.storage);
+    let root = add_root(w.storage.as_ref());
     let (status, body) =
         common::http_login(w.addr, r#"{"login":"root","password":"root-pass"}"#).await;
     assert_eq!(status, 200, "{body}");
@@ -38,7 +37,7 @@ async fn an_admin_logs_in_as_admin_and_has_no_line_session() {
 #[tokio::test]
 async fn the_admin_api_answers_401_without_a_token_and_403_to_specialists_and_clients() {
     let w = world().await;
-    add_root(&w.storage);
+    add_root(w.storage.as_ref());
     let anna = token(w.addr, "anna", "anna-pass").await;
     let client = token(w.addr, "ivanova", "ivanova-pass").await;
     let import = format!("/api/admin/lines/{}/clients/import", w.line_a);
@@ -88,7 +87,7 @@ async fn the_admin_api_answers_401_without_a_token_and_403_to_specialists_and_cl
 #[tokio::test]
 async fn an_admin_sets_up_a_line_a_specialist_and_imports_clients() {
     let w = world().await;
-    add_root(&w.storage);
+    add_root(w.storage.as_ref());
     let root = token(w.addr, "root", "root-pass").await;
     let admin = |method: &'static str, path: String, body: &'static str| {
         let root = root.clone();

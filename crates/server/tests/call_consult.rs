@@ -10,7 +10,6 @@ use common::{Client, ack, events, next_event, submit, subscribed, world};
 use linedesk_protocol::{
     Action, CallEndReason, ClientFrame, ErrorCode, Event, Role, ServerFrame, SignalPayload,
 };
-use linedesk_server::storage::Storage;
 
 #[tokio::test]
 async fn a_consultation_is_the_specialists_own_and_its_hand_over_moves_the_client_at_once() {

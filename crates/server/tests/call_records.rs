@@ -9,7 +9,6 @@ use std::net::SocketAddr;
 
 use common::{Client, World, ack, events, raw_http, refused, submit, subscribed, world};
 use linedesk_protocol::{Action, CallQuality, ErrorCode, Event, RecordingGap, Role, ServerFrame};
-use linedesk_server::storage::Storage;
 use linedesk_voice::recording::Recorder;
 
 fn quality(mos_centi: u16) -> CallQuality {

@@ -8,7 +8,6 @@ mod common;
 use common::signalling::{available, next_signal, offer, signal_refused};
 use common::{Client, ack, events, next_event, submit, subscribed, world};
 use linedesk_protocol::{Action, CallEndReason, ClientFrame, ErrorCode, Event, Role, ServerFrame};
-use linedesk_server::storage::Storage;
 
 fn transfer(call: u64, to: u64) -> Action {
     Action::TransferCall {

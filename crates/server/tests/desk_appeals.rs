@@ -21,7 +21,7 @@ use linedesk_server::auth::hash_password;
 use linedesk_server::config::HttpPolicy;
 use linedesk_server::session_limits::SessionLimits;
 use linedesk_server::sqlite::SqliteStorage;
-use linedesk_server::storage::{Storage, StoredClient};
+use linedesk_server::storage::StoredClient;
 
 const ANNA: u64 = 1;
 const VERA: u64 = 3;

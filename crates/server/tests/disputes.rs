@@ -11,7 +11,7 @@ use linedesk_domain::appeal::TransferTarget;
 use linedesk_domain::ids::LineId;
 use linedesk_protocol::{Action, ErrorCode, Event, ServerFrame, TRANSFERRED_TO_LINE};
 use linedesk_server::auth::hash_password;
-use linedesk_server::storage::{Storage, StoredClient};
+use linedesk_server::storage::StoredClient;
 
 fn rule_of(frame: ServerFrame) -> (ErrorCode, Option<String>) {
     match frame {

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use common::{Client, World, ack, events, world};
 use linedesk_protocol::{Action, ClientFrame, Event, ServerFrame};
-use linedesk_server::storage::Storage;
 
 const EACH: usize = 25;
 

@@ -13,7 +13,7 @@ use linedesk_server::app::Server;
 use linedesk_server::config::{GuestPolicy, HttpPolicy};
 use linedesk_server::ip_buckets::BucketPolicy;
 use linedesk_server::session_limits::SessionLimits;
-use linedesk_server::storage::{KbArticle, Storage};
+use linedesk_server::storage::KbArticle;
 use linedesk_server::widget_policy::{WidgetLine, WidgetPolicy};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -379,7 +379,7 @@ async fn a_guests_token_is_revoked_by_logout_and_by_the_admins_disable() {
         "{again:?}"
     );
     // The admin disables the account `guest-<id>`: its other tokens go too.
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let root = common::token(w.addr, "root", "root-pass").await;
     let second = guest(&w, "Пётр").await;
     let id = second["id"].as_u64().expect("id");

@@ -107,7 +107,7 @@ async fn an_unauthenticated_upload_gets_its_401_from_the_head_alone() {
 #[tokio::test]
 async fn an_announced_body_over_the_cap_gets_413_before_it_is_read() {
     let w = common::world_with(Duration::from_secs(60), policy()).await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let anna = token(w.addr, "anna", "anna-pass").await;
     let ivanova = token(w.addr, "ivanova", "ivanova-pass").await;
     let root = token(w.addr, "root", "root-pass").await;

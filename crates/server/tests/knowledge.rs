@@ -7,7 +7,6 @@ mod common;
 use common::{http_get, token, world};
 use linedesk_protocol::encode_query_value as encode;
 use linedesk_server::knowledge::{load_kb, load_quick_replies, parse_kb, parse_quick_replies};
-use linedesk_server::storage::Storage;
 
 const REPLIES: &str = r#"
 [[reply]]

@@ -12,7 +12,6 @@ use linedesk_domain::sla::{SlaClock, parse_calendar, parse_duration};
 use linedesk_protocol::line_admin::{AdminAccess, LevelCheck, LevelField, SlaLevels};
 use linedesk_protocol::{Action, Event};
 use linedesk_server::app::now_ms;
-use linedesk_server::storage::Storage;
 
 const MINUTE: i64 = 60_000;
 
@@ -66,7 +65,7 @@ async fn next_sla(anna: &mut Client, client: &mut Client, key: &str) -> (String,
 #[tokio::test]
 async fn s1_s3_s5_a_line_admin_edits_the_levels_sees_notation_mistakes_and_the_preview() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let anna = id_of(&w, "anna");
     assert_eq!(grant(&w, w.line_a, anna, true).await, 200);
     let tok = token(w.addr, "anna", "anna-pass").await;
@@ -226,7 +225,7 @@ async fn s1_s3_s5_a_line_admin_edits_the_levels_sees_notation_mistakes_and_the_p
 #[tokio::test]
 async fn a_line_admin_of_one_line_cannot_administer_another() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let (anna, boris, vera) = (id_of(&w, "anna"), id_of(&w, "boris"), id_of(&w, "vera"));
     assert_eq!(grant(&w, w.line_a, anna, true).await, 200);
     assert_eq!(grant(&w, w.line_b, boris, true).await, 200);

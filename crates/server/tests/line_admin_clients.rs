@@ -8,7 +8,6 @@ mod common;
 use common::{http, http_get, next_event, subscribed, token, world};
 use linedesk_protocol::line_admin::AdminClient;
 use linedesk_protocol::{ClientProfile, Event};
-use linedesk_server::storage::Storage;
 
 fn id_of(w: &common::World, login: &str) -> u64 {
     w.storage
@@ -38,7 +37,7 @@ fn card() -> ClientProfile {
 #[tokio::test]
 async fn c5_a_line_admin_adds_and_edits_the_whole_card_and_the_line_sees_it() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let root = token(w.addr, "root", "root-pass").await;
     for (line, login) in [(w.line_a, "anna"), (w.line_b, "boris")] {
         let path = format!(

@@ -7,7 +7,6 @@ mod common;
 
 use common::{http, http_get, raw_http, token, world};
 use linedesk_protocol::line_admin::{AdminArticle, QuickReplies, QuickReplyFile};
-use linedesk_server::storage::Storage;
 
 fn id_of(w: &common::World, login: &str) -> u64 {
     w.storage
@@ -44,7 +43,7 @@ async fn upload(
 #[tokio::test]
 async fn c8_a_line_admin_keeps_quick_replies_with_files_that_specialists_fetch() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     grant(&w, w.line_a, "anna").await;
     grant(&w, w.line_b, "boris").await;
     let anna = token(w.addr, "anna", "anna-pass").await;
@@ -152,7 +151,7 @@ async fn c8_a_line_admin_keeps_quick_replies_with_files_that_specialists_fetch()
 #[tokio::test]
 async fn c8_a_line_admin_adds_rewrites_and_deletes_kb_articles() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     grant(&w, w.line_a, "anna").await;
     let anna = token(w.addr, "anna", "anna-pass").await;
     let kb = format!("/api/lines/{}/admin/kb", w.line_a);

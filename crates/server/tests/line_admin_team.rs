@@ -10,7 +10,6 @@ use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::line_admin::TeamMember;
 use linedesk_protocol::reports::ReportAccess;
 use linedesk_protocol::{Action, Event};
-use linedesk_server::storage::Storage;
 
 fn id_of(w: &common::World, login: &str) -> u64 {
     w.storage
@@ -32,7 +31,7 @@ fn settings(priority: u8, limit: u32, supervisor: bool, line_admin: bool) -> Vec
 #[tokio::test]
 async fn a2_a_line_admin_sets_priority_limit_and_roles_and_routing_follows() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let (anna, vera, boris) = (id_of(&w, "anna"), id_of(&w, "vera"), id_of(&w, "boris"));
     let root = token(w.addr, "root", "root-pass").await;
     let grant = format!(
@@ -188,7 +187,7 @@ async fn a2_a_line_admin_sets_priority_limit_and_roles_and_routing_follows() {
 #[tokio::test]
 async fn t2_a_line_admin_adds_a_ticket_queue() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let root = token(w.addr, "root", "root-pass").await;
     for (line, login) in [(w.line_a, "anna"), (w.line_b, "boris")] {
         let path = format!(

@@ -14,7 +14,6 @@ use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{Action, Event, ServerFrame};
 use linedesk_server::presence::OFFLINE_GRACE;
 use linedesk_server::session_limits::SessionLimits;
-use linedesk_server::storage::Storage;
 
 const BIN: &str = env!("CARGO_BIN_EXE_linedesk-server");
 
@@ -85,7 +84,7 @@ fn upserted(events: &[Event]) -> Vec<String> {
 #[tokio::test]
 async fn clients_imported_and_a_line_taken_away_over_the_api_reach_live_sessions_at_once() {
     let w = world_holding_gaps_a_minute().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     let root = token(w.addr, "root", "root-pass").await;
     let mut anna = subscribed(&w, "anna", "anna-pass").await;
     let mut vera = subscribed(&w, "vera", "vera-pass").await;

@@ -199,7 +199,6 @@ async fn w1_the_profile_reaches_colleagues_and_clients_and_the_avatar_is_only_an
 
 #[tokio::test]
 async fn w1_a_profile_set_before_joining_a_line_reaches_it_when_the_specialist_joins() {
-    use linedesk_server::storage::Storage;
     let w = world().await;
     let mut anna = Client::signed_in(w.addr, "anna", "anna-pass").await;
     ack(

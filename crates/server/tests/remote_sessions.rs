@@ -11,7 +11,6 @@ use linedesk_protocol::{
     SignalPayload,
 };
 use linedesk_server::app::now_ms;
-use linedesk_server::storage::Storage;
 use linedesk_server::storage::{Applied, StorageError, Subject};
 
 const DATA_SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=sctp-port:5000\r\n";

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use common::{Client, add_root, http, token, world};
 use linedesk_protocol::{ClientFrame, ErrorCode, ServerFrame};
-use linedesk_server::storage::Storage;
 
 /// The session is told `unauthenticated` and closed within two seconds.
 pub async fn closed_as_revoked(c: &mut Client) {
@@ -32,7 +31,7 @@ pub async fn closed_as_revoked(c: &mut Client) {
 #[tokio::test]
 async fn logout_revokes_the_token_and_closes_its_live_sessions() {
     let w = world().await;
-    add_root(&w.storage);
+    add_root(w.storage.as_ref());
     let revoked = token(w.addr, "anna", "anna-pass").await;
     let kept = token(w.addr, "anna", "anna-pass").await;
     let mut a1 = Client::connect(w.addr).await;

@@ -69,7 +69,7 @@ async fn finishing_a_colleagues_appeal_is_refused_with_the_domains_rule_code() {
 #[tokio::test]
 async fn admin_names_over_their_limit_are_refused_as_too_long() {
     let w = world().await;
-    add_root(&w.storage);
+    add_root(w.storage.as_ref());
     let root = token(w.addr, "root", "root-pass").await;
     let long = "Л".repeat(MAX_NAME_CHARS + 1);
     let line = format!(r#"{{"name":"{long}"}}"#);

@@ -1,8 +1,10 @@
 //! Issue 17: limits that hold across the servers of one PostgreSQL database (a throwaway
 //! cluster). The remote-session password limit (V2): a specialist guesses a client's session
-//! password in parallel on two servers' storages: of all the guesses, exactly the limit are
-//! verified (each a `wrong`), every other is refused `rate_limited`, and afterwards the right
-//! password is refused on either server as well. The login throttle: two real
+//! password in parallel on two servers' storages while the test holds the pair's advisory lock,
+//! so both servers' first guesses are seen waiting for it (a backend that did not take it would
+//! answer them at once: the test fails); once it is let go, of all the guesses exactly the limit
+//! are verified (each a `wrong`), every other is refused `rate_limited`, and afterwards the
+//! right password is refused on either server as well. The login throttle: two real
 //! `linedesk-server serve --database` processes; failed logins spread over both lock the login
 //! on both, the right password too, though neither server saw five failures itself.
 
@@ -11,7 +13,7 @@ use std::sync::Arc;
 
 use linedesk_protocol::{Action, RemoteMode};
 use linedesk_server::auth::hash_password;
-use linedesk_server::postgres::PgStorage;
+use linedesk_server::postgres::{PgStorage, REMOTE_PASSWORD_LOCK, pair_key};
 use linedesk_server::remote_password::Policy;
 use linedesk_server::storage::{Applied, Storage, StorageError, Subject};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -54,6 +56,23 @@ fn the_session_password_limit_holds_across_two_servers() {
         other => panic!("{other:?}"),
     }
 
+    // The test holds the pair's lock: every reservation must wait for it.
+    let rt = tokio::runtime::Runtime::new().expect("the test's runtime");
+    let held = rt.block_on(async {
+        let (db, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("the test's connection");
+        tokio::spawn(connection);
+        db.batch_execute("BEGIN").await.expect("begin");
+        db.execute(
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            &[&REMOTE_PASSWORD_LOCK, &pair_key(anna, client)],
+        )
+        .await
+        .expect("the pair's lock");
+        db
+    });
+
     let mut threads = Vec::new();
     for (name, server) in [("A", &a), ("B", &b)] {
         for t in 0..THREADS_PER_SERVER {
@@ -73,6 +92,35 @@ fn the_session_password_limit_holds_across_two_servers() {
             }));
         }
     }
+    // One guess per server waits in PostgreSQL (a server's others wait for its connection).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let waiting: i64 = rt
+            .block_on(held.query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                 AND objsubid = 2 AND classid::bigint = $1 AND objid::bigint = $2::int::oid::bigint",
+                &[&i64::from(REMOTE_PASSWORD_LOCK), &pair_key(anna, client)],
+            ))
+            .expect("pg_locks")
+            .get(0);
+        let done = threads.iter().filter(|t| t.is_finished()).count();
+        assert_eq!(
+            done, 0,
+            "{done} guessing threads finished while the test held the pair's lock: the guesses \
+             do not take it"
+        );
+        if waiting == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the two servers' guesses did not wait for the pair's lock in 60 s ({waiting} wait)"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    rt.block_on(held.batch_execute("COMMIT"))
+        .expect("let the lock go");
+
     let (mut wrong, mut limited) = (0, 0);
     for thread in threads {
         for outcome in thread.join().expect("a guessing thread") {

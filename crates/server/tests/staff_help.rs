@@ -12,7 +12,6 @@ use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{
     Action, ClientFrame, ErrorCode, Event, Role, ServerFrame, StaffHelpSession,
 };
-use linedesk_server::storage::Storage;
 
 const ANNA: u64 = 1;
 const BORIS: u64 = 2;

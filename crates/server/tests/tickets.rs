@@ -7,7 +7,6 @@ mod common;
 use common::{Client, events, submit, world};
 use linedesk_domain::ticket::{TicketAction, TicketState};
 use linedesk_protocol::{Action, ErrorCode, Event, ServerFrame};
-use linedesk_server::storage::Storage;
 
 fn acked(frame: &ServerFrame, duplicate: bool) -> bool {
     matches!(frame, ServerFrame::Ack { duplicate: d, .. } if *d == duplicate)

@@ -16,7 +16,7 @@ use linedesk_server::session_limits::SessionLimits;
 fn token_lifetime_ms() -> i64 {
     SessionLimits::default().token_lifetime_ms()
 }
-use linedesk_server::storage::{Storage, Subject};
+use linedesk_server::storage::Subject;
 
 async fn renew(addr: std::net::SocketAddr, bearer: &str) -> (u16, serde_json::Value) {
     http(addr, "POST", "/api/token/renew", Some(bearer), b"").await

@@ -5,7 +5,6 @@ mod common;
 
 use common::{Client, World, http_login, token, world};
 use linedesk_protocol::{Action, ClientFrame, ErrorCode, Event, PROTOCOL_VERSION, ServerFrame};
-use linedesk_server::storage::Storage;
 use tokio_tungstenite::tungstenite::Message;
 
 fn send_message(line: u64, client: u64, text: &str) -> Action {

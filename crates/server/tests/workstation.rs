@@ -13,7 +13,7 @@ use linedesk_protocol::{
     Action, AppealChannel, ErrorCode, Event, MAX_FILE_BYTES, ServerFrame, SharedFile,
     encode_query_value as encode,
 };
-use linedesk_server::storage::{Storage, StoredClient};
+use linedesk_server::storage::StoredClient;
 
 const ANNA: u64 = 1;
 

@@ -68,6 +68,7 @@ async fn accept_loop(
 ) -> std::io::Result<()> {
     crate::revocation::start_watching(&server);
     crate::log_tail::start(&server);
+    crate::signal::follow_other_servers(&server);
     let _timer = AbortOnDrop(tokio::spawn(crate::sla_timer::run(server.clone())));
     let _ring_timer = AbortOnDrop(tokio::spawn(crate::ring_timer::run(server.clone())));
     let open = Arc::new(PerAddress::default());

@@ -1,8 +1,12 @@
 //! The backend's connections: a small tokio runtime of its own runs their tasks (callers
 //! block on each query's future wherever they are, see `db.rs`), two connections for the
-//! writer and the readers, and a third that LISTENs for the events every server appends.
+//! writer and the readers, and a third that LISTENs for the events every server appends and
+//! the signals the others relay.
+
+use std::sync::Arc;
 
 use super::db::Db;
+use super::signals::{SIGNALS_CHANNEL, resolver};
 use crate::storage::StorageError;
 
 /// The runtime the connections' tasks run on (the callers block on their queries' futures
@@ -61,21 +65,41 @@ fn announcement(payload: &str) -> Option<(u64, u64)> {
     Some((line.parse().ok()?, seq.parse().ok()?))
 }
 
-/// A connection of its own that LISTENs on [`EVENTS_CHANNEL`] and forwards each announcement
-/// to `announced`; its client, which keeps it open.
+/// What the listening connection hands on: the announcements of appended events, and the
+/// signals the other servers relay (see `signals.rs`), its own (sent by `own_pid`) skipped.
+pub(crate) struct Listened {
+    pub(crate) announced: tokio::sync::broadcast::Sender<(u64, u64)>,
+    pub(crate) signals: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
+    pub(crate) own_pid: i32,
+}
+
+/// A connection of its own that LISTENs on [`EVENTS_CHANNEL`] and [`SIGNALS_CHANNEL`] and
+/// forwards each announcement and signal; its client, which keeps it open.
 pub(crate) fn listen(
     rt: &tokio::runtime::Runtime,
     config: &tokio_postgres::Config,
-    announced: tokio::sync::broadcast::Sender<(u64, u64)>,
-) -> Result<tokio_postgres::Client, StorageError> {
+    to: Listened,
+) -> Result<Arc<tokio_postgres::Client>, StorageError> {
     let config = config.clone();
     futures_executor::block_on(rt.spawn(async move {
         let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
+        let client = Arc::new(client);
+        let Listened {
+            announced,
+            signals,
+            own_pid,
+        } = to;
+        let pending = resolver(client.clone(), signals);
         tokio::spawn(async move {
             loop {
                 match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
                     Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
-                        if let Some(appended) = announcement(n.payload()) {
+                        if n.channel() == SIGNALS_CHANNEL {
+                            if n.process_id() != own_pid {
+                                // Full: dropped, as a lagging session's signals are.
+                                let _ = pending.try_send(n.payload().to_string());
+                            }
+                        } else if let Some(appended) = announcement(n.payload()) {
                             // Nobody listening yet (no server): nothing to tell.
                             let _ = announced.send(appended);
                         }
@@ -91,7 +115,9 @@ pub(crate) fn listen(
             }
         });
         client
-            .batch_execute(&format!("LISTEN {EVENTS_CHANNEL}"))
+            .batch_execute(&format!(
+                "LISTEN {EVENTS_CHANNEL}; LISTEN {SIGNALS_CHANNEL}"
+            ))
             .await?;
         Ok::<_, tokio_postgres::Error>(client)
     }))

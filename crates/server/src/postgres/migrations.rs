@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_login_throttle"),
     migration!(6, "0006_staff_line"),
     migration!(7, "0007_consultation_joined"),
+    migration!(10, "0010_relayed_signals"),
 ];
 
 /// The advisory lock of migrating (any number the other users of the database do not take).

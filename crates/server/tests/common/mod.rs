@@ -29,8 +29,33 @@ pub struct World {
     pub client_b: u64,
     /// A second client of line A.
     pub client_a2: u64,
-    pub storage: Arc<SqliteStorage>,
+    pub storage: Arc<dyn Storage>,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL cluster the storage is on, when the tests run on PostgreSQL (dropped
+    /// last: it stops the cluster).
+    pub cluster: Option<linedesk_pgtest::Cluster>,
+}
+
+/// The environment variable that runs the wire tests on PostgreSQL: `postgres` (a throwaway
+/// cluster per world); anything else, or nothing, is SQLite in a temporary folder.
+pub const BACKEND_VAR: &str = "LINEDESK_TEST_BACKEND";
+
+/// Whether the wire tests run on PostgreSQL ([`BACKEND_VAR`]).
+pub fn on_postgres() -> bool {
+    std::env::var(BACKEND_VAR).is_ok_and(|b| b == "postgres")
+}
+
+/// A new, empty server storage of the backend the tests run on ([`BACKEND_VAR`]).
+pub fn test_storage(dir: &Path) -> (Arc<dyn Storage>, Option<linedesk_pgtest::Cluster>) {
+    if on_postgres() {
+        let cluster = linedesk_pgtest::Cluster::start().expect("a throwaway PostgreSQL cluster");
+        let url = cluster.database("wire").expect("database");
+        let storage = linedesk_server::postgres::PgStorage::open(&url).expect("storage");
+        (Arc::new(storage), Some(cluster))
+    } else {
+        let storage = SqliteStorage::open(&dir.join("server.db")).expect("storage");
+        (Arc::new(storage), None)
+    }
 }
 
 /// Two lines, a client on each, `anna` serving line A and `boris` serving line B, a real
@@ -71,7 +96,7 @@ pub async fn world_served(
     make: impl FnOnce(Arc<dyn Storage>) -> Arc<Server>,
 ) -> (World, Arc<Server>) {
     let dir = tempfile::tempdir().expect("dir");
-    let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("storage"));
+    let (storage, cluster) = test_storage(dir.path());
     let line_a = storage.add_line("Линия А").expect("line");
     let line_b = storage.add_line("Линия Б").expect("line");
     let client_a = storage.add_client(line_a, "Иванова").expect("client");
@@ -125,6 +150,7 @@ pub async fn world_served(
         client_a2,
         storage,
         dir,
+        cluster,
     };
     (world, server)
 }
@@ -181,7 +207,7 @@ pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// Add an admin account `root` / `root-pass`.
-pub fn add_root(storage: &SqliteStorage) -> u64 {
+pub fn add_root(storage: &dyn Storage) -> u64 {
     storage
         .add_admin("root", &hash_password("root-pass").expect("hash"))
         .expect("admin")
