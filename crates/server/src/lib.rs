@@ -47,6 +47,7 @@
 pub mod app;
 pub mod auth;
 pub mod chat_watch;
+pub mod cli;
 pub mod config;
 pub mod config_file;
 pub mod context;
