@@ -38,8 +38,9 @@ done
 mkdir -p "$CACHE"
 if [ ! -s "$ROOT_TAR" ]; then
   step "a clean Debian 12 root (mmdebstrap, cached in $ROOT_TAR)"
-  mmdebstrap --quiet --variant=apt --include=adduser,ca-certificates bookworm "$ROOT_TAR.new"
-  mv "$ROOT_TAR.new" "$ROOT_TAR"
+  # mmdebstrap picks the format by the name's ending: keep ".tar" last.
+  mmdebstrap --quiet --variant=apt --include=adduser,ca-certificates bookworm "$CACHE/new.tar"
+  mv "$CACHE/new.tar" "$ROOT_TAR"
 fi
 WORK=$(mktemp -d /var/tmp/linedesk-package-test.XXXXXX)
 SERVER_PID=""

@@ -39,7 +39,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 use linedesk_client_sim::{Bare, Connector, SimClient, SimError};
 use linedesk_engine::Endpoint;
 
