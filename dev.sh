@@ -6,6 +6,8 @@
 #   ./dev.sh test    set up everything and run every test (what CI runs, via .ci/run)
 #   ./dev.sh setup   only set up (system packages, npm packages, tauri-driver)
 #   ./dev.sh bench   run the benchmarks (figures go in BENCHMARKS.md)
+#   ./dev.sh package       build the Debian packages into $CARGO_TARGET_DIR/debian
+#   ./dev.sh package-test  install them into a clean Debian 12 root, run the server, lintian
 #
 # Idempotent: each step checks what is already there and skips it. System packages need root
 # (or sudo). CARGO_TARGET_DIR is honoured; .ci/run keeps it outside the clone.
@@ -42,6 +44,9 @@ APT_TEST=(xvfb dbus-x11 webkit2gtk-driver imagemagick
   # scenarios as the far end and baresip as a media peer, on loopback (crates/siptest); the
   # packages' own services are not used.
   kamailio sip-tester baresip)
+
+# Debian packages: lintian checks them, mmdebstrap makes the clean root the test installs into.
+APT_PACKAGE=(lintian mmdebstrap curl)
 
 step() { printf '\n== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
@@ -206,6 +211,45 @@ cmd_test() {
   step "done"
 }
 
+setup_package_tools() {
+  setup_system "${APT_PACKAGE[@]}"
+  command -v cargo-deb >/dev/null && return 0
+  step "cargo install cargo-deb"
+  cargo install cargo-deb --version '^3' --locked
+}
+
+# The packages, release builds: linedesk-server and linedesk-assist by cargo-deb, the app by
+# the Tauri bundler (@tauri-apps/cli, a devDependency of ui/), each with its man pages.
+cmd_package() {
+  setup
+  setup_package_tools
+  build_ui
+  local out="$CARGO_TARGET_DIR/debian" man="$CARGO_TARGET_DIR/man"
+  step "man pages ($man)"
+  rm -rf "$man"
+  cargo run --release -q -p linedesk-manpages -- "$man"
+  gzip -9nf "$man"/*.1
+  mkdir -p "$out"
+  step "linedesk-server (cargo-deb)"
+  cargo deb -p linedesk-server --output "$out"
+  step "linedesk-assist (cargo-deb)"
+  cargo build --release -p linedesk-assist -p linedesk-assist-window
+  cargo deb -p linedesk-assist --no-build --output "$out"
+  step "linedesk (tauri build --bundles deb)"
+  local extra
+  extra=$(printf '{"bundle":{"linux":{"deb":{"files":{"/usr/share/man/man1/linedesk.1.gz":"%s"}}}}}' \
+    "$man/linedesk.1.gz")
+  (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --bundles deb --config "$extra")
+  cp "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb "$out/"
+  step "packages"
+  ls -l "$out"/*.deb
+}
+
+cmd_package_test() {
+  setup_package_tools
+  packaging/package-test.sh "$CARGO_TARGET_DIR/debian"
+}
+
 cmd_bench() {
   setup "${APT_TEST[@]}"
   build_ui
@@ -223,7 +267,9 @@ case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   assist) shift; cmd_assist "$@" ;;
   test) shift; cmd_test "$@" ;;
-  setup) setup "${APT_TEST[@]}"; setup_tauri_driver; setup_pesq ;;
+  setup) setup "${APT_TEST[@]}"; setup_tauri_driver; setup_pesq; setup_package_tools ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,11p' "$0"; exit 2 ;;
+  package) cmd_package ;;
+  package-test) cmd_package_test ;;
+  *) sed -n '2,13p' "$0"; exit 2 ;;
 esac

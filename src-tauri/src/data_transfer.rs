@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use crate::cli::Cli;
 use crate::commands::now_ms;
 
 /// The platform's app data dir without a running app: what Tauri's `app_data_dir` gives on
@@ -22,36 +23,18 @@ enum Asked {
     Import(PathBuf, bool),
 }
 
-fn asked(args: &[String]) -> Option<Result<Asked, String>> {
-    let value = |flag: &str| {
-        let at = args.iter().position(|a| a == flag)?;
-        Some(
-            args.get(at + 1)
-                .filter(|v| !v.starts_with("--"))
-                .map(PathBuf::from)
-                .ok_or_else(|| format!("{flag} needs a file")),
-        )
-    };
-    let force = args.iter().any(|a| a == "--force");
-    match (value("--export-data"), value("--import-data")) {
-        (Some(_), Some(_)) => Some(Err("--export-data and --import-data: one at a time".into())),
-        (Some(file), None) => Some(file.map(Asked::Export)),
-        (None, Some(file)) => Some(file.map(|f| Asked::Import(f, force))),
+fn asked(cli: &Cli) -> Option<Asked> {
+    match (&cli.export_data, &cli.import_data) {
+        (Some(file), _) => Some(Asked::Export(file.clone())),
+        (None, Some(file)) => Some(Asked::Import(file.clone(), cli.force)),
         (None, None) => None,
     }
 }
 
 /// Run an export or an import if the command line asks for one: the process's exit code.
-pub fn from_args(data_dir: Option<PathBuf>) -> Option<i32> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let asked = match asked(&args)? {
-        Ok(asked) => asked,
-        Err(message) => {
-            eprintln!("linedesk: {message}");
-            return Some(2);
-        }
-    };
-    let Some(dir) = data_dir.or_else(default_data_dir) else {
+pub fn from_cli(cli: &Cli) -> Option<i32> {
+    let asked = asked(cli)?;
+    let Some(dir) = cli.data_dir.clone().or_else(default_data_dir) else {
         eprintln!("linedesk: no data dir (pass --data-dir DIR)");
         return Some(2);
     };

@@ -15,6 +15,7 @@ pub mod bindings;
 pub mod call_media;
 pub mod call_quality;
 pub mod calls;
+pub mod cli;
 pub mod collision;
 pub mod commands;
 pub mod consult;
@@ -44,30 +45,21 @@ pub mod transfer;
 pub mod waiting;
 pub mod workstation;
 
-use std::path::PathBuf;
-
 use tauri::Manager;
 
 use crate::state::AppState;
 
-/// The data directory asked for on the command line or in the environment, if any.
-fn data_dir_override() -> Option<PathBuf> {
-    let mut args = std::env::args_os().skip(1);
-    while let Some(arg) = args.next() {
-        if arg == "--data-dir" {
-            return args.next().map(PathBuf::from);
-        }
-        if let Some(value) = arg.to_str().and_then(|a| a.strip_prefix("--data-dir=")) {
-            return Some(PathBuf::from(value));
-        }
-    }
-    std::env::var_os("LINEDESK_DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-}
-
 pub fn run() {
-    if let Some(code) = data_transfer::from_args(data_dir_override()) {
+    // `--help` and `--version` print and exit here, before any window.
+    let cli = <cli::Cli as clap::Parser>::parse();
+    // Said once, in plain words, instead of ALSA's own reports (kept quiet by the backend).
+    std::thread::spawn(|| {
+        if let Some(words) = linedesk_audio::devices::missing_headset(&linedesk_audio::CpalBackend)
+        {
+            eprintln!("linedesk: {words}");
+        }
+    });
+    if let Some(code) = data_transfer::from_cli(&cli) {
         std::process::exit(code);
     }
     let specta = bindings::builder();
@@ -75,11 +67,11 @@ pub fn run() {
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
-            let data_dir = match data_dir_override() {
+            let data_dir = match cli.data_dir.clone() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };
-            let state = AppState::open(&data_dir, line::LineConfig::from_env(), commands::now_ms());
+            let state = AppState::open(&data_dir, line::LineConfig::of(&cli), commands::now_ms());
             if let (Some(store), Ok(line)) = (state.shared_store(), state.line()) {
                 notices::spawn(
                     app.handle().clone(),

@@ -52,38 +52,21 @@ pub enum LineConfig {
     },
 }
 
-fn flag(name: &str) -> Option<String> {
-    let mut args = std::env::args().skip(1);
-    let long = format!("--{name}");
-    while let Some(arg) = args.next() {
-        if arg == long {
-            return args.next();
-        }
-        if let Some(value) = arg.strip_prefix(&format!("{long}=")) {
-            return Some(value.to_string());
-        }
-    }
-    None
-}
-
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 impl LineConfig {
-    /// From the command line and the environment; embedded unless a server is named.
-    pub fn from_env() -> LineConfig {
-        match flag("server").or_else(|| env("LINEDESK_SERVER")) {
+    /// From the command line (and the environment it falls back to); embedded unless a server
+    /// is named.
+    pub fn of(cli: &crate::cli::Cli) -> LineConfig {
+        match &cli.server {
             None => LineConfig::Embedded,
             Some(server) => LineConfig::Remote {
-                server,
-                login: flag("login")
-                    .or_else(|| env("LINEDESK_LOGIN"))
-                    .unwrap_or_default(),
+                server: server.clone(),
+                login: cli.login.clone().unwrap_or_default(),
                 password: env("LINEDESK_PASSWORD").unwrap_or_default(),
-                ca_file: flag("ca-file")
-                    .or_else(|| env("LINEDESK_CA_FILE"))
-                    .map(PathBuf::from),
+                ca_file: cli.ca_file.clone(),
             },
         }
     }

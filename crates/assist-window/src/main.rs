@@ -9,40 +9,21 @@
 //!
 //! The shared screen is the X display the window runs on (`$DISPLAY`). The server, login and
 //! language are remembered in the app's config dir (`--config-dir PATH` or `LINEDESK_ASSIST_DIR`
-//! instead, for tests); no password is ever written.
+//! instead, for tests); no password is ever written. The command line: `cli.rs`.
 
 mod assistant;
+mod cli;
 mod commands;
 mod remembered;
 mod view;
-
-use std::path::PathBuf;
 
 use tauri::{Manager, WindowEvent};
 
 use crate::assistant::Assistant;
 
-/// The value of `--name PATH` on the command line.
-fn path_arg(name: &str) -> Option<PathBuf> {
-    let mut args = std::env::args_os().skip(1);
-    while let Some(arg) = args.next() {
-        if arg == name {
-            return args.next().map(PathBuf::from);
-        }
-    }
-    None
-}
-
-fn config_dir_override() -> Option<PathBuf> {
-    path_arg("--config-dir").or_else(|| {
-        std::env::var_os("LINEDESK_ASSIST_DIR")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    })
-}
-
 fn main() {
     linedesk_logging::init_from_env("info");
+    let cli = <cli::Cli as clap::Parser>::parse();
     let result = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![
             commands::remembered,
@@ -54,12 +35,12 @@ fn main() {
             commands::end_session,
             commands::set_session_password,
         ])
-        .setup(|app| {
-            let dir = match config_dir_override() {
+        .setup(move |app| {
+            let dir = match cli.config_dir.clone() {
                 Some(dir) => dir,
                 None => app.path().app_config_dir()?,
             };
-            app.manage(Assistant::new(remembered::file_in(&dir), path_arg("--ca")));
+            app.manage(Assistant::new(remembered::file_in(&dir), cli.ca.clone()));
             Ok(())
         })
         .on_window_event(|window, event| {

@@ -21,57 +21,17 @@
 //! `--relay-only` allows relayed (TURN) paths only.
 
 use std::io::BufRead;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use linedesk_assist::{Answer, AssistConfig, Console, Input};
 
+mod cli;
+
+use cli::Cli;
+
 const ACCOUNT_PASSWORD: &str = "LINEDESK_ASSIST_ACCOUNT_PASSWORD";
 const SESSION_PASSWORD: &str = "LINEDESK_ASSIST_PASSWORD";
-
-/// The client's assistant of remote sessions: signs in as the client and hosts the sessions
-/// the client accepts. The account's password comes from LINEDESK_ASSIST_ACCOUNT_PASSWORD, the
-/// session password (with --set-password) from LINEDESK_ASSIST_PASSWORD: never from the
-/// command line, where other users of the machine see it.
-#[derive(Parser)]
-#[command(name = "linedesk-assist", version)]
-struct Cli {
-    /// The line server: https://HOST[:PORT] (http:// is plain; a bare host:port needs
-    /// --insecure-plain).
-    #[arg(long)]
-    server: String,
-    /// A PEM file with a CA to trust beside the system's roots (a company's own CA).
-    #[arg(long)]
-    ca: Option<PathBuf>,
-    /// The client's login.
-    #[arg(long)]
-    login: String,
-    /// Set the session password for sessions by password (from LINEDESK_ASSIST_PASSWORD).
-    #[arg(long)]
-    set_password: bool,
-    /// Accept every request without asking.
-    #[arg(long, conflicts_with = "decline")]
-    accept: bool,
-    /// Decline every request without asking.
-    #[arg(long)]
-    decline: bool,
-    /// The X display to share (default $DISPLAY).
-    #[arg(long)]
-    display: Option<String>,
-    /// Quit after this many requests (for tests).
-    #[arg(long)]
-    requests: Option<usize>,
-    /// Allow a bare host:port to mean plain HTTP/WS.
-    #[arg(long)]
-    insecure_plain: bool,
-    /// Relayed (TURN) paths only.
-    #[arg(long)]
-    relay_only: bool,
-    /// Refused: passwords are not taken from the command line.
-    #[arg(long, hide = true)]
-    password: Option<String>,
-}
 
 fn config(cli: Cli) -> Result<AssistConfig, String> {
     if cli.password.is_some() {

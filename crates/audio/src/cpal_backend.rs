@@ -15,9 +15,25 @@ use crate::{AudioError, Direction};
 /// offer every count up to 64, and a headset has one or two.
 const MAX_LISTED_CHANNELS: u16 = 8;
 
+/// Listed without opening it: ALSA's JACK plugin (libasound2-plugins) starts a JACK client to
+/// describe it, and libjack prints half a dozen lines on stderr when no JACK server runs,
+/// past ALSA's error handler. Its formats are read when it is chosen.
+const UNPROBED: &str = "jack";
+
 /// cpal's default host.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CpalBackend;
+
+/// `probe` with ALSA's library messages kept off stderr (`alsa_quiet`).
+#[cfg(target_os = "linux")]
+fn quietly<T>(probe: impl FnOnce() -> T) -> T {
+    crate::alsa_quiet::quietly(probe).0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn quietly<T>(probe: impl FnOnce() -> T) -> T {
+    probe()
+}
 
 fn host_error(e: cpal::Error) -> AudioError {
     AudioError::Host(e.to_string())
@@ -73,8 +89,8 @@ fn default_config(
     })
 }
 
-impl Backend for CpalBackend {
-    fn devices(&self, direction: Direction) -> Result<Vec<DeviceInfo>, AudioError> {
+impl CpalBackend {
+    fn list(&self, direction: Direction) -> Result<Vec<DeviceInfo>, AudioError> {
         let host = cpal::default_host();
         let default = default_of(&host, direction).and_then(|d| device_id(&d));
         let devices: Vec<cpal::Device> = match direction {
@@ -85,6 +101,14 @@ impl Backend for CpalBackend {
             .iter()
             .filter_map(|device| {
                 let id = device_id(device)?;
+                if id == UNPROBED {
+                    return Some(DeviceInfo {
+                        is_default: default.as_deref() == Some(id.as_str()),
+                        name: device_name(device),
+                        id,
+                        configs: Vec::new(),
+                    });
+                }
                 let ranges: Vec<cpal::SupportedStreamConfigRange> = match direction {
                     Direction::Input => device.supported_input_configs().ok()?.collect(),
                     Direction::Output => device.supported_output_configs().ok()?.collect(),
@@ -123,16 +147,16 @@ impl Backend for CpalBackend {
         Ok(listed)
     }
 
-    fn default_device(&self, direction: Direction) -> Option<String> {
+    fn default_id(&self, direction: Direction) -> Option<String> {
         default_of(&cpal::default_host(), direction).and_then(|d| device_id(&d))
     }
 
-    fn is_present(&self, direction: Direction, device: &str) -> bool {
+    fn present(&self, direction: Direction, device: &str) -> bool {
         // Enumerating ALSA's hints does not open the devices; describing configs would.
         find(direction, device).is_ok()
     }
 
-    fn format(&self, direction: Direction, device: &str) -> Result<StreamFormat, AudioError> {
+    fn format_of(&self, direction: Direction, device: &str) -> Result<StreamFormat, AudioError> {
         let config = default_config(&find(direction, device)?, direction)?;
         Ok(StreamFormat {
             rate: config.sample_rate(),
@@ -141,7 +165,7 @@ impl Backend for CpalBackend {
         })
     }
 
-    fn open(
+    fn open_stream(
         &self,
         id: &str,
         format: &StreamFormat,
@@ -193,6 +217,35 @@ impl Backend for CpalBackend {
             format: format.clone(),
             keep_alive: Box::new(stream),
         })
+    }
+}
+
+/// Every probe of ALSA runs [`quietly`].
+impl Backend for CpalBackend {
+    fn devices(&self, direction: Direction) -> Result<Vec<DeviceInfo>, AudioError> {
+        quietly(|| self.list(direction))
+    }
+
+    fn default_device(&self, direction: Direction) -> Option<String> {
+        quietly(|| self.default_id(direction))
+    }
+
+    fn is_present(&self, direction: Direction, device: &str) -> bool {
+        quietly(|| self.present(direction, device))
+    }
+
+    fn format(&self, direction: Direction, device: &str) -> Result<StreamFormat, AudioError> {
+        quietly(|| self.format_of(direction, device))
+    }
+
+    fn open(
+        &self,
+        id: &str,
+        format: &StreamFormat,
+        callbacks: Callbacks,
+        on_failure: FailureCallback,
+    ) -> Result<OpenStream, AudioError> {
+        quietly(|| self.open_stream(id, format, callbacks, on_failure))
     }
 }
 

@@ -52,3 +52,30 @@ pub fn list(backend: &dyn Backend, direction: Direction) -> Result<Vec<DeviceInf
     devices.sort_by_key(|d| !d.is_default);
     Ok(devices)
 }
+
+/// What the app says once at start when this machine has no usable headset: `None` when the
+/// system default microphone and speaker both describe a format (a card, or a sound server,
+/// is there), else one sentence in plain words. ALSA's own reports stay quiet meanwhile
+/// ([`crate::CpalBackend`] probes quietly).
+pub fn missing_headset(backend: &dyn Backend) -> Option<String> {
+    let usable = |direction| {
+        backend
+            .default_device(direction)
+            .is_some_and(|id| backend.format(direction, &id).is_ok())
+    };
+    match (usable(Direction::Input), usable(Direction::Output)) {
+        (true, true) => None,
+        (false, false) => Some(
+            "no headset found (no microphone or speaker could be opened): calls and the \
+             ringtone stay silent until one is plugged in"
+                .to_string(),
+        ),
+        (false, true) => Some(
+            "no microphone found: calls stay one-way until a headset is plugged in".to_string(),
+        ),
+        (true, false) => Some(
+            "no speaker found: calls and the ringtone stay silent until a headset is plugged in"
+                .to_string(),
+        ),
+    }
+}

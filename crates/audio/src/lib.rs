@@ -6,6 +6,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+#[cfg(target_os = "linux")]
+mod alsa_quiet;
 pub mod backend;
 mod cpal_backend;
 pub mod devices;

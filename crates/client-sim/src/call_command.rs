@@ -5,27 +5,51 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::{Args, Subcommand, ValueEnum};
 use linedesk_client_sim::{CallOutcome, CallPlan, Connector, EndedBy, Phone, SimError, length_of};
 
-use crate::{USAGE, number_of, options, server_of};
+use crate::{ServerArgs, server_of};
 
 /// Who calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Subcommand)]
 pub enum Mode {
-    /// The client calls their line.
-    Call,
-    /// The client waits for a specialist's call.
-    Answer,
+    /// The client calls their line, says the WAV and hangs up.
+    Call(CallArgs),
+    /// The client waits for a specialist's call, picks up and says the WAV.
+    Answer(CallArgs),
 }
 
-impl Mode {
-    pub fn named(word: &str) -> Option<Mode> {
-        match word {
-            "call" => Some(Mode::Call),
-            "answer" => Some(Mode::Answer),
-            _ => None,
-        }
-    }
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Ice {
+    /// Any path: direct, through STUN or TURN.
+    All,
+    /// Relayed (TURN) paths only.
+    Relay,
+}
+
+#[derive(Args)]
+pub struct CallArgs {
+    /// The client's microphone: any PCM WAV (resampled to 48 kHz mono).
+    #[arg(long)]
+    wav: PathBuf,
+    /// The client who calls or answers.
+    #[arg(long, default_value = "client-1")]
+    login: String,
+    /// Hang up after this many seconds, unless the specialist does first.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Keep what the client's speaker played as a WAV.
+    #[arg(long)]
+    heard: Option<PathBuf>,
+    /// Keep the client engine's two-channel Ogg Opus recording.
+    #[arg(long)]
+    recording: Option<PathBuf>,
+    /// Seconds to wait for a specialist to pick up (or to call).
+    #[arg(long, default_value_t = 60)]
+    wait: u64,
+    /// The ICE paths allowed.
+    #[arg(long, value_enum, default_value = "all")]
+    ice: Ice,
 }
 
 struct Command {
@@ -36,41 +60,30 @@ struct Command {
     plan: CallPlan,
 }
 
-fn parse(args: &[String]) -> Result<Command, String> {
-    let opts = options(args)?;
-    let server = server_of(&opts)?;
-    let wav = opts
-        .get("wav")
-        .ok_or_else(|| format!("--wav is needed\n{USAGE}"))?;
-    let microphone = linedesk_engine::wav::read(std::path::Path::new(wav))
+fn parse(args: &CallArgs, server: &ServerArgs) -> Result<Command, String> {
+    let microphone = linedesk_engine::wav::read(&args.wav)
         .map_err(|e| format!("cannot read the microphone's WAV: {e}"))?;
-    let mut plan = CallPlan::new(
-        microphone,
-        Duration::from_secs(number_of(&opts, "seconds", 10)? as u64),
-    );
-    plan.ring_timeout = Duration::from_secs(number_of(&opts, "wait", 60)? as u64);
-    plan.recording = opts.get("recording").map(PathBuf::from);
-    plan.relay_only = match opts.get("ice").map(String::as_str) {
-        None | Some("all") => false,
-        Some("relay") => true,
-        Some(other) => return Err(format!("--ice is all or relay, not {other:?}")),
-    };
+    let mut plan = CallPlan::new(microphone, Duration::from_secs(args.seconds));
+    plan.ring_timeout = Duration::from_secs(args.wait);
+    plan.recording = args.recording.clone();
+    plan.relay_only = matches!(args.ice, Ice::Relay);
     Ok(Command {
-        server,
-        login: opts
-            .get("login")
-            .cloned()
-            .unwrap_or_else(|| "client-1".to_string()),
-        password: opts
-            .get("password")
-            .cloned()
-            .unwrap_or_else(|| "demo-client".to_string()),
-        heard: opts.get("heard").map(PathBuf::from),
+        server: server_of(server)?,
+        login: args.login.clone(),
+        password: server.password.clone(),
+        heard: args.heard.clone(),
         plan,
     })
 }
 
-async fn run(mode: Mode, command: Command) -> Result<CallOutcome, SimError> {
+/// Whether the client calls (or answers).
+#[derive(Clone, Copy)]
+enum Direction {
+    Call,
+    Answer,
+}
+
+async fn run(mode: Direction, command: Command) -> Result<CallOutcome, SimError> {
     let Command {
         server,
         login,
@@ -86,11 +99,11 @@ async fn run(mode: Mode, command: Command) -> Result<CallOutcome, SimError> {
         phone.line()
     );
     match mode {
-        Mode::Call => {
+        Direction::Call => {
             println!("{who}: calling the line, {said:.1?} to say");
             phone.call_line(plan).await
         }
-        Mode::Answer => {
+        Direction::Answer => {
             println!(
                 "{who}: waiting up to {:?} for a specialist's call, {said:.1?} to say",
                 plan.ring_timeout
@@ -124,8 +137,12 @@ fn print(login: &str, outcome: &CallOutcome) {
     println!("{login}: {r}");
 }
 
-pub fn main(mode: Mode, args: &[String]) -> ExitCode {
-    let command = match parse(args) {
+pub fn main(mode: Mode, server: &ServerArgs) -> ExitCode {
+    let (direction, args) = match &mode {
+        Mode::Call(args) => (Direction::Call, args),
+        Mode::Answer(args) => (Direction::Answer, args),
+    };
+    let command = match parse(args, server) {
         Ok(command) => command,
         Err(message) => {
             eprintln!("linedesk-client-sim: {message}");
@@ -143,7 +160,7 @@ pub fn main(mode: Mode, args: &[String]) -> ExitCode {
         }
     };
     let (login, heard) = (command.login.clone(), command.heard.clone());
-    let outcome = match runtime.block_on(run(mode, command)) {
+    let outcome = match runtime.block_on(run(direction, command)) {
         Ok(outcome) => outcome,
         Err(e) => {
             eprintln!("{login}: {e}");

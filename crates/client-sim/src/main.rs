@@ -35,20 +35,96 @@
 //! peer uses the STUN/TURN servers the line hands out (`GET /api/ice`); `--ice relay` allows
 //! relayed (TURN) paths only.
 
-use std::collections::HashMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::{Args, Parser};
 use linedesk_client_sim::{Bare, Connector, SimClient, SimError};
 use linedesk_engine::Endpoint;
 
 mod call_command;
 
-const USAGE: &str = "usage: linedesk-client-sim [--server https://HOST:PORT [--ca CA.pem] | --data-dir DIR] [--insecure-plain] [--clients a,b | --count N] [--password P] [--messages N] [--wait SECONDS] [--say TEXT] [--rate-share 0.8] [--stars 5] [--comment TEXT] [--file PATH]
-       linedesk-client-sim call|answer --wav SPEECH.wav [--server https://HOST:PORT [--ca CA.pem] | --data-dir DIR] [--insecure-plain] [--login client-1] [--password P] [--seconds 10] [--heard HEARD.wav] [--recording CALL.ogg] [--wait 60] [--ice all|relay]";
+/// Clients of a support line, simulated over the real wire: each signs in, writes, waits for
+/// a specialist's answer, waits for the appeal to be finished and rates it; or, with `call`
+/// or `answer`, one client's call with a WAV as its microphone.
+#[derive(Parser)]
+#[command(name = "linedesk-client-sim", version)]
+struct Cli {
+    #[command(subcommand)]
+    call: Option<call_command::Mode>,
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    chat: ChatArgs,
+}
 
-/// Options without a value.
-const FLAGS: &[&str] = &["insecure-plain"];
+/// Where the line server is, and the clients' password.
+#[derive(Args)]
+struct ServerArgs {
+    /// The line server: https://HOST[:PORT] (http:// is plain; a bare host:port needs
+    /// --insecure-plain). Default: the embedded server's http://127.0.0.1:7700.
+    #[arg(long, global = true, conflicts_with = "data_dir")]
+    server: Option<String>,
+    /// A PEM CA certificate to trust for https:// (a company's own).
+    #[arg(long, global = true)]
+    ca: Option<PathBuf>,
+    /// The app's data dir: its embedded server's address is read from DIR/server/address.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// A bare host:port means plain HTTP (the password goes in clear).
+    #[arg(long, global = true)]
+    insecure_plain: bool,
+    /// The clients' password.
+    #[arg(long, global = true, default_value = "demo-client")]
+    password: String,
+}
+
+/// The chat of clients (without `call` or `answer`).
+#[derive(Args)]
+struct ChatArgs {
+    /// The clients' logins, comma-separated.
+    #[arg(long, value_delimiter = ',', conflicts_with = "count")]
+    clients: Vec<String>,
+    /// Clients client-1 to client-N.
+    #[arg(long, default_value_t = 1)]
+    count: usize,
+    /// Messages each client writes, each waiting for an answer.
+    #[arg(long, default_value_t = 2)]
+    messages: usize,
+    /// Seconds to wait for an answer, and for the appeal to be finished.
+    #[arg(long, default_value_t = 300)]
+    wait: u64,
+    /// The first message (the demo's phrases otherwise).
+    #[arg(long)]
+    say: Option<String>,
+    /// The share of clients who rate their finished appeal, 0 to 1 (of every ten clients,
+    /// the first 10 × share rate).
+    #[arg(long, default_value_t = 0.8, value_parser = share)]
+    rate_share: f64,
+    /// The rating's stars.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=5))]
+    stars: u8,
+    /// What the clients write with their rating.
+    #[arg(long, value_parser = comment)]
+    comment: Option<String>,
+    /// A file each client first sends to the line's chat (A1: it opens the appeal).
+    #[arg(long)]
+    file: Option<PathBuf>,
+}
+
+fn share(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| (0.0..=1.0).contains(s))
+        .ok_or_else(|| "a number from 0 to 1".to_string())
+}
+
+fn comment(text: &str) -> Result<String, String> {
+    linedesk_protocol::check_chars("comment", text, linedesk_protocol::MAX_RATING_COMMENT_CHARS)
+        .map_err(|e| e.to_string())?;
+    Ok(text.to_string())
+}
 
 struct Plan {
     server: Connector,
@@ -63,41 +139,16 @@ struct Plan {
     /// What the clients write with their rating.
     comment: Option<String>,
     /// A file each client sends first.
-    file: Option<std::path::PathBuf>,
-}
-
-/// `--name value` pairs, and the [`FLAGS`] given (with an empty value).
-fn options(args: &[String]) -> Result<HashMap<String, String>, String> {
-    let mut opts = HashMap::new();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let name = flag
-            .strip_prefix("--")
-            .ok_or_else(|| format!("unexpected argument {flag:?}\n{USAGE}"))?;
-        if FLAGS.contains(&name) {
-            opts.insert(name.to_string(), String::new());
-            continue;
-        }
-        let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-        opts.insert(name.to_string(), value.clone());
-    }
-    Ok(opts)
-}
-
-/// The value of `--name` as a number, or `default`.
-fn number_of(opts: &HashMap<String, String>, name: &str, default: usize) -> Result<usize, String> {
-    opts.get(name).map_or(Ok(default), |v| {
-        v.parse().map_err(|_| format!("--{name} must be a number"))
-    })
+    file: Option<PathBuf>,
 }
 
 /// `--server` over its scheme (a bare `host:port` only with `--insecure-plain`), or the
 /// embedded server's address from `--data-dir` (the app's own, plain on this machine), or
 /// the embedded server's default port; with `--ca`'s certificates trusted for `https://`.
-fn server_of(opts: &HashMap<String, String>) -> Result<Connector, String> {
-    let endpoint = match (opts.get("server"), opts.get("data-dir")) {
+fn server_of(args: &ServerArgs) -> Result<Connector, String> {
+    let endpoint = match (&args.server, &args.data_dir) {
         (Some(server), _) => {
-            let bare = if opts.contains_key("insecure-plain") {
+            let bare = if args.insecure_plain {
                 Bare::Plain
             } else {
                 Bare::Refused
@@ -105,7 +156,7 @@ fn server_of(opts: &HashMap<String, String>) -> Result<Connector, String> {
             Endpoint::parse(server, bare)
         }
         (None, Some(dir)) => {
-            let file = std::path::Path::new(dir).join("server").join("address");
+            let file = dir.join("server").join("address");
             let address = std::fs::read_to_string(&file).map_err(|e| {
                 format!("cannot read {}: {e} (is the app running?)", file.display())
             })?;
@@ -114,64 +165,31 @@ fn server_of(opts: &HashMap<String, String>) -> Result<Connector, String> {
         (None, None) => Endpoint::parse("http://127.0.0.1:7700", Bare::Refused),
     }
     .map_err(|e| e.to_string())?;
-    let ca = opts.get("ca").map(std::path::Path::new);
-    Connector::new(endpoint, ca).map_err(|e| e.to_string())
+    Connector::new(endpoint, args.ca.as_deref()).map_err(|e| e.to_string())
 }
 
-fn parse(args: &[String]) -> Result<Plan, String> {
-    let opts = options(args)?;
-    let number = |name: &str, default: usize| number_of(&opts, name, default);
-    let server = server_of(&opts)?;
-    let clients = match opts.get("clients") {
-        Some(list) => list
-            .split(',')
-            .map(str::trim)
+fn plan(server: ServerArgs, chat: ChatArgs) -> Result<Plan, String> {
+    let clients = if chat.clients.is_empty() {
+        (1..=chat.count).map(|n| format!("client-{n}")).collect()
+    } else {
+        chat.clients
+            .iter()
+            .map(|c| c.trim())
             .filter(|c| !c.is_empty())
             .map(str::to_string)
-            .collect(),
-        None => (1..=number("count", 1)?)
-            .map(|n| format!("client-{n}"))
-            .collect(),
+            .collect()
     };
     Ok(Plan {
-        server,
+        server: server_of(&server)?,
         clients,
-        password: opts
-            .get("password")
-            .cloned()
-            .unwrap_or_else(|| "demo-client".to_string()),
-        messages: number("messages", 2)?.max(1),
-        wait: Duration::from_secs(number("wait", 300)? as u64),
-        say: opts.get("say").cloned(),
-        rate_share: match opts.get("rate-share") {
-            None => 0.8,
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .filter(|s| (0.0..=1.0).contains(s))
-                .ok_or("--rate-share is a number from 0 to 1")?,
-        },
-        stars: match opts.get("stars") {
-            None => 5,
-            Some(v) => v
-                .parse::<u8>()
-                .ok()
-                .filter(|s| (1..=5).contains(s))
-                .ok_or("--stars is 1 to 5")?,
-        },
-        comment: match opts.get("comment") {
-            None => None,
-            Some(c) => {
-                linedesk_protocol::check_chars(
-                    "comment",
-                    c,
-                    linedesk_protocol::MAX_RATING_COMMENT_CHARS,
-                )
-                .map_err(|e| format!("--comment: {e}"))?;
-                Some(c.clone())
-            }
-        },
-        file: opts.get("file").map(std::path::PathBuf::from),
+        password: server.password,
+        messages: chat.messages.max(1),
+        wait: Duration::from_secs(chat.wait),
+        say: chat.say,
+        rate_share: chat.rate_share,
+        stars: chat.stars,
+        comment: chat.comment,
+        file: chat.file,
     })
 }
 
@@ -223,11 +241,11 @@ async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimErro
 
 fn main() -> ExitCode {
     linedesk_logging::init_from_env("info");
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(mode) = args.first().and_then(|a| call_command::Mode::named(a)) {
-        return call_command::main(mode, &args[1..]);
+    let cli = Cli::parse();
+    if let Some(mode) = cli.call {
+        return call_command::main(mode, &cli.server);
     }
-    let plan = match parse(&args) {
+    let plan = match plan(cli.server, cli.chat) {
         Ok(plan) => plan,
         Err(message) => {
             eprintln!("linedesk-client-sim: {message}");

@@ -28,8 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: linedesk-load [--specialists 500] [--clients 5000] [--lines 10] \
-[--seconds 20] [--rate 1000] [--client-feeds 1] [--server PATH] [--dir DIR] [--prepared DIR]";
+use clap::Parser;
 
 pub struct LoadPlan {
     pub specialists: u64,
@@ -49,49 +48,60 @@ struct Options {
     prepared: Option<PathBuf>,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
+/// A load test of the line server over loopback: prepares a data dir, starts the real
+/// linedesk-server, connects every specialist and client and lets the clients write at the
+/// offered rate; prints acknowledged messages per second, commit and delivery latencies, CPU
+/// and memory.
+#[derive(Parser)]
+#[command(name = "linedesk-load", version)]
+struct Cli {
+    /// Specialists, spread over the lines.
+    #[arg(long, default_value_t = 500)]
+    specialists: u64,
+    /// Clients, spread over the lines.
+    #[arg(long, default_value_t = 5000)]
+    clients: u64,
+    /// Lines.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..), default_value_t = 10)]
+    lines: u64,
+    /// How long the clients write.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Offered client messages per second, all clients together.
+    #[arg(long, default_value_t = 1000)]
+    rate: u64,
+    /// 1: clients subscribe to their line as the apps do; 0: they only write.
+    #[arg(long, default_value_t = 1)]
+    client_feeds: u64,
+    /// The server binary (default: linedesk-server beside this executable).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Where the run's data dir goes (default: the system's temp dir; /dev/shm takes the
+    /// disk's fsync out of the figures).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Keep the prepared data here; later runs of the same size start from a copy of it.
+    #[arg(long)]
+    prepared: Option<PathBuf>,
+}
+
+fn parse(cli: Cli) -> Result<Options, String> {
+    if cli.specialists < cli.lines || cli.clients == 0 {
+        return Err("at least one line, a specialist on every line and one client".into());
+    }
+    Ok(Options {
         plan: LoadPlan {
-            specialists: 500,
-            clients: 5000,
-            lines: 10,
-            seconds: 20,
-            rate: 1000,
-            client_feeds: true,
+            specialists: cli.specialists,
+            clients: cli.clients,
+            lines: cli.lines,
+            seconds: cli.seconds,
+            rate: cli.rate,
+            client_feeds: cli.client_feeds != 0,
         },
-        server: None,
-        dir: std::env::temp_dir(),
-        prepared: None,
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-        let number = || -> Result<u64, String> {
-            value
-                .parse()
-                .map_err(|_| format!("{flag} must be a number, not {value:?}"))
-        };
-        match flag.as_str() {
-            "--specialists" => o.plan.specialists = number()?,
-            "--clients" => o.plan.clients = number()?,
-            "--lines" => o.plan.lines = number()?,
-            "--seconds" => o.plan.seconds = number()?,
-            "--rate" => o.plan.rate = number()?,
-            "--client-feeds" => o.plan.client_feeds = number()? != 0,
-            "--server" => o.server = Some(value.into()),
-            "--dir" => o.dir = value.into(),
-            "--prepared" => o.prepared = Some(value.into()),
-            other => return Err(format!("unknown option {other}\n{USAGE}")),
-        }
-    }
-    if o.plan.lines == 0 || o.plan.specialists < o.plan.lines || o.plan.clients == 0 {
-        return Err(format!(
-            "at least one line, a specialist on every line and one client\n{USAGE}"
-        ));
-    }
-    Ok(o)
+        server: cli.server,
+        dir: cli.dir.unwrap_or_else(std::env::temp_dir),
+        prepared: cli.prepared,
+    })
 }
 
 /// The server binary: `--server`, else `linedesk-server` beside this executable.
@@ -152,8 +162,7 @@ fn run_in(
 
 fn main() -> ExitCode {
     linedesk_logging::init_from_env("info");
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match parse(&args).and_then(run) {
+    match parse(Cli::parse()).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("linedesk-load: {message}");

@@ -653,6 +653,17 @@ mod tests {
         assert_eq!(c.bind.to_string(), "0.0.0.0:7700");
     }
 
+    /// The config the Debian package installs in /etc: the service's state directory, this
+    /// machine only until TLS is set.
+    #[test]
+    fn the_packaged_config_parses() {
+        let packaged = include_str!("../../../packaging/server/linedesk-server.toml");
+        let c = parse(packaged).expect("the packaged config");
+        assert_eq!(c.bind.to_string(), "127.0.0.1:7700");
+        assert_eq!(c.data_dir, std::path::Path::new("/var/lib/linedesk-server"));
+        assert!(c.tls.is_none() && c.database.is_none());
+    }
+
     #[test]
     fn errors_name_the_file_and_the_key() {
         let cases = [

@@ -49,6 +49,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod chat_watch;
+pub mod cli;
 pub mod config;
 pub mod config_file;
 pub mod context;

@@ -31,6 +31,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use linedesk_engine::CallReport;
 use linedesk_engine::analysis::align;
 use linedesk_engine::loopback::{Loopback, run};
@@ -40,15 +41,122 @@ use linedesk_voice::jitter::JitterConfig;
 use linedesk_voice::netsim::NetConfig;
 use linedesk_voice::processing::{EchoPath, Stages};
 
-const USAGE: &str = "usage: linedesk-voice loopback|simulate --input speech.wav --output heard.wav \
-[--reply reply.wav] [--loss PERCENT] [--jitter MS] [--reorder PERCENT] [--seconds N] [--seed S] [--dir DIR] \
-[--fec on|off] [--bitrate BITS] [--band wide|superwide|full] [--expected-loss PERCENT] \
-[--decoder-complexity 0-10] [--aec on|off] [--ns on|off] [--agc on|off] [--echo-delay MS [--echo-level DB]] [--heard-back back.wav]";
-
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Subcommand)]
 enum Command {
+    /// A whole call between two engines through a real line server on loopback.
     Loopback,
+    /// One direction through the codec, the network emulator and the jitter buffer, in
+    /// simulated time.
     Simulate,
+}
+
+/// The voice engine on recorded speech: a whole call on loopback, or one direction simulated.
+#[derive(Parser)]
+#[command(name = "linedesk-voice", version, subcommand_value_name = "MODE")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    args: CallArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Switch {
+    On,
+    Off,
+}
+
+impl Switch {
+    fn on(self) -> bool {
+        matches!(self, Switch::On)
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BandArg {
+    Wide,
+    Superwide,
+    Full,
+}
+
+#[derive(Args)]
+struct CallArgs {
+    /// The specialist's microphone (a WAV).
+    #[arg(long, global = true)]
+    input: Option<PathBuf>,
+    /// What the client's speaker played (a WAV written).
+    #[arg(long, global = true)]
+    output: Option<PathBuf>,
+    /// The client's microphone (a WAV; silence without it).
+    #[arg(long, global = true)]
+    reply: Option<PathBuf>,
+    /// Packet loss, percent.
+    #[arg(long, global = true, default_value_t = 0.0)]
+    loss: f64,
+    /// Jitter up to this many ms.
+    #[arg(long, global = true, default_value_t = 0)]
+    jitter: u64,
+    /// Reordered packets, percent.
+    #[arg(long, global = true, default_value_t = 0.0)]
+    reorder: f64,
+    /// The call's length (default: the input's).
+    #[arg(long, global = true)]
+    seconds: Option<f64>,
+    /// The network emulator's seed.
+    #[arg(long, global = true, default_value_t = 1)]
+    seed: u64,
+    /// Keep the recordings here (default: a temporary directory).
+    #[arg(long, global = true)]
+    dir: Option<PathBuf>,
+    /// Opus in-band forward error correction.
+    #[arg(long, global = true)]
+    fec: Option<Switch>,
+    /// Opus bitrate, bit/s.
+    #[arg(long, global = true)]
+    bitrate: Option<u32>,
+    /// Opus's widest band.
+    #[arg(long, global = true)]
+    band: Option<BandArg>,
+    /// The loss the encoder expects, percent.
+    #[arg(long, global = true)]
+    expected_loss: Option<u8>,
+    /// The decoder's complexity, 0 to 10 (7: deep PLC and NoLACE).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u8).range(0..=10))]
+    decoder_complexity: Option<u8>,
+    /// Echo cancellation on both engines' microphones.
+    #[arg(long, global = true, default_value = "off")]
+    aec: Switch,
+    /// Noise suppression on both engines' microphones.
+    #[arg(long, global = true, default_value = "off")]
+    ns: Switch,
+    /// Gain control on both engines' microphones.
+    #[arg(long, global = true, default_value = "off")]
+    agc: Switch,
+    /// An echo path on the client's headset, this many ms (0 to 1000).
+    #[arg(long, global = true, value_parser = echo_delay)]
+    echo_delay: Option<f64>,
+    /// The echo's level below the speaker, dB (-60 to 0).
+    #[arg(long, global = true, allow_negative_numbers = true, default_value_t = -6.0,
+          value_parser = echo_level)]
+    echo_level: f64,
+    /// What the specialist's speaker played (a WAV written), their own echo included.
+    #[arg(long, global = true)]
+    heard_back: Option<PathBuf>,
+}
+
+fn within(text: &str, range: std::ops::RangeInclusive<f64>, unit: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if range.contains(&v) => Ok(v),
+        _ => Err(format!("from {} to {} {unit}", range.start(), range.end())),
+    }
+}
+
+fn echo_delay(text: &str) -> Result<f64, String> {
+    within(text, 0.0..=1000.0, "ms")
+}
+
+fn echo_level(text: &str) -> Result<f64, String> {
+    within(text, -60.0..=0.0, "dB")
 }
 
 struct Options {
@@ -69,96 +177,52 @@ struct Options {
     heard_back: Option<PathBuf>,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let Some((command, rest)) = args.split_first() else {
-        return Err(USAGE.into());
+fn options(cli: Cli) -> Result<Options, String> {
+    let a = cli.args;
+    let (Some(input), Some(output)) = (a.input, a.output) else {
+        return Err("--input and --output are required".into());
     };
-    let command = match command.as_str() {
-        "loopback" => Command::Loopback,
-        "simulate" => Command::Simulate,
-        other => return Err(format!("unknown command {other:?}\n{USAGE}")),
-    };
-    let mut o = Options {
-        command,
-        codec: CodecConfig::default(),
-        input: PathBuf::new(),
-        output: PathBuf::new(),
-        reply: None,
-        loss: 0.0,
-        jitter_ms: 0,
-        reorder: 0.0,
-        seconds: None,
-        seed: 1,
-        dir: None,
-        processing: Stages::NONE,
-        echo_delay_ms: None,
-        echo_level_db: -6.0,
-        heard_back: None,
-    };
-    let mut it = rest.iter();
-    while let Some(flag) = it.next() {
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-        let switch = |v: &str| match v {
-            "on" => Ok(true),
-            "off" => Ok(false),
-            _ => Err(format!("{flag}: on or off, not {v}")),
-        };
-        let number = |v: &str| {
-            v.parse::<f64>()
-                .map_err(|_| format!("{flag}: not a number: {v}"))
-        };
-        match flag.as_str() {
-            "--input" => o.input = value.into(),
-            "--output" => o.output = value.into(),
-            "--reply" => o.reply = Some(value.into()),
-            "--loss" => o.loss = number(value)?,
-            "--jitter" => o.jitter_ms = number(value)? as u64,
-            "--reorder" => o.reorder = number(value)?,
-            "--seconds" => o.seconds = Some(number(value)?),
-            "--seed" => o.seed = number(value)? as u64,
-            "--dir" => o.dir = Some(value.into()),
-            "--fec" => {
-                o.codec.fec = match value.as_str() {
-                    "on" => true,
-                    "off" => false,
-                    other => return Err(format!("--fec: on or off, not {other}")),
-                }
-            }
-            "--bitrate" => o.codec.bitrate = number(value)? as u32,
-            "--band" => {
-                o.codec.max_band = match value.as_str() {
-                    "wide" => Band::Wide,
-                    "superwide" => Band::SuperWide,
-                    "full" => Band::Full,
-                    other => return Err(format!("--band: wide, superwide or full, not {other}")),
-                }
-            }
-            "--expected-loss" => o.codec.expected_loss_percent = number(value)? as u8,
-            "--decoder-complexity" => match number(value)? {
-                c if (0.0..=10.0).contains(&c) => o.codec.decoder_complexity = c as u8,
-                _ => return Err(format!("{flag}: from 0 to 10")),
-            },
-            "--aec" => o.processing.echo_cancellation = switch(value)?,
-            "--ns" => o.processing.noise_suppression = switch(value)?,
-            "--agc" => o.processing.gain_control = switch(value)?,
-            "--echo-delay" => match number(value)? {
-                ms if (0.0..=1000.0).contains(&ms) => o.echo_delay_ms = Some(ms),
-                _ => return Err(format!("{flag}: from 0 to 1000 ms")),
-            },
-            "--echo-level" => match number(value)? {
-                db if (-60.0..=0.0).contains(&db) => o.echo_level_db = db,
-                _ => return Err(format!("{flag}: from -60 to 0 dB")),
-            },
-            "--heard-back" => o.heard_back = Some(value.into()),
-            other => return Err(format!("unknown option {other}\n{USAGE}")),
-        }
+    let mut codec = CodecConfig::default();
+    if let Some(fec) = a.fec {
+        codec.fec = fec.on();
     }
-    if o.input.as_os_str().is_empty() || o.output.as_os_str().is_empty() {
-        return Err(USAGE.into());
+    if let Some(bitrate) = a.bitrate {
+        codec.bitrate = bitrate;
     }
-    Ok(o)
+    if let Some(band) = a.band {
+        codec.max_band = match band {
+            BandArg::Wide => Band::Wide,
+            BandArg::Superwide => Band::SuperWide,
+            BandArg::Full => Band::Full,
+        };
+    }
+    if let Some(loss) = a.expected_loss {
+        codec.expected_loss_percent = loss;
+    }
+    if let Some(complexity) = a.decoder_complexity {
+        codec.decoder_complexity = complexity;
+    }
+    let mut processing = Stages::NONE;
+    processing.echo_cancellation = a.aec.on();
+    processing.noise_suppression = a.ns.on();
+    processing.gain_control = a.agc.on();
+    Ok(Options {
+        command: cli.command,
+        codec,
+        input,
+        output,
+        reply: a.reply,
+        loss: a.loss,
+        jitter_ms: a.jitter,
+        reorder: a.reorder,
+        seconds: a.seconds,
+        seed: a.seed,
+        dir: a.dir,
+        processing,
+        echo_delay_ms: a.echo_delay,
+        echo_level_db: a.echo_level,
+        heard_back: a.heard_back,
+    })
 }
 
 /// The codec and the jitter buffer alone, in simulated time.
@@ -342,11 +406,10 @@ fn rms(x: &[f32]) -> f64 {
 
 fn main() -> ExitCode {
     linedesk_logging::init_from_env("info");
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let options = match parse(&args) {
+    let options = match options(Cli::parse()) {
         Ok(o) => o,
         Err(message) => {
-            eprintln!("{message}");
+            eprintln!("linedesk-voice: {message}");
             return ExitCode::from(2);
         }
     };

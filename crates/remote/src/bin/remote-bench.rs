@@ -20,7 +20,7 @@ type Failure = Box<dyn std::error::Error>;
 /// Frames per second, bandwidth, input latency and codec cost of remote sessions over
 /// loopback WebRTC, the host on its own Xvfb.
 #[derive(clap::Parser)]
-#[command(name = "remote-bench")]
+#[command(name = "remote-bench", version)]
 struct Args {
     /// How long each measured screen runs.
     #[arg(long, default_value_t = 5)]
