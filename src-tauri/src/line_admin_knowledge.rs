@@ -163,7 +163,7 @@ pub async fn send_reply_file(
     state.store()?.queue_upload_as(
         line_id,
         client_id,
-        (&name, &bytes),
+        (name.as_str(), bytes.as_slice()),
         confirmed,
         crate::commands::now_ms(),
     )?;

@@ -241,7 +241,13 @@ pub async fn send_file(
         let store = state.store()?;
         // C9: past a colleague's hold only after the warning.
         crate::collision::past_hold(&store, line_id, client_id, confirmed)?;
-        store.queue_upload_as(line_id, client_id, (&name, &bytes), confirmed, now_ms())?;
+        store.queue_upload_as(
+            line_id,
+            client_id,
+            (name.as_str(), bytes.as_slice()),
+            confirmed,
+            now_ms(),
+        )?;
     }
     state.nudge_uploads();
     Ok(())
