@@ -249,8 +249,14 @@ impl Calls {
         self.data_dir.join("recordings")
     }
 
-    /// The specialist calls a client of a line.
-    pub async fn place(self: &Arc<Self>, line: u64, client: u64) -> Result<(), CallsError> {
+    /// The specialist calls a client of a line (`confirmed`, C9: past a colleague's hold on
+    /// the client's appeal, after the warning).
+    pub async fn place(
+        self: &Arc<Self>,
+        line: u64,
+        client: u64,
+        confirmed: bool,
+    ) -> Result<(), CallsError> {
         let mut active = self.active.lock().await;
         if active.is_some() {
             return Err(CallsError::Busy);
@@ -258,9 +264,13 @@ impl Calls {
         let mut events = self.sync.incoming();
         let key = self
             .sync
-            .submit_now(Action::PlaceCall {
-                line,
-                client: Some(client),
+            .submit_now(if confirmed {
+                Action::PlaceCallConfirmed { line, client }
+            } else {
+                Action::PlaceCall {
+                    line,
+                    client: Some(client),
+                }
             })
             .await
             .map_err(|e| CallsError::Server(e.to_string()))?;

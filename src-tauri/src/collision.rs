@@ -2,7 +2,9 @@
 //! and whether its specialist types (`chat_focus`, live over the sync session, never stored),
 //! shows who else has it open (`chat_watchers`), and warns before writing into an appeal a
 //! colleague holds (`colleague_hold`; `send_message` refuses such a message with the rule
-//! `appeal.held_by_colleague` until the specialist confirms: `send_message_confirmed`).
+//! `appeal.held_by_colleague` until the specialist confirms: `send_message_confirmed`; files,
+//! a quick reply's files and calls take `confirmed` and are refused the same way,
+//! [`past_hold`]).
 
 use linedesk_protocol::ChatRef;
 use linedesk_store::{ColleagueHold, Message};
@@ -107,6 +109,24 @@ pub(crate) fn held_by_colleague(hold: &ColleagueHold) -> CommandError {
         ),
         field: None,
         rule: Some("appeal.held_by_colleague".into()),
+    }
+}
+
+/// C9 for a file, a quick reply's file or a call to the client: refused with the rule
+/// `appeal.held_by_colleague` while a colleague holds the client's appeal, unless the
+/// specialist was warned and `confirmed` (the server checks again: the line's rule).
+pub(crate) fn past_hold(
+    store: &linedesk_store::Store,
+    line_id: i64,
+    client_id: i64,
+    confirmed: bool,
+) -> CommandResult<()> {
+    if confirmed {
+        return Ok(());
+    }
+    match store.colleague_hold(line_id, client_id)? {
+        Some(hold) => Err(held_by_colleague(&hold)),
+        None => Ok(()),
     }
 }
 

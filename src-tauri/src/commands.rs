@@ -444,18 +444,21 @@ pub async fn call_state(state: State<'_, AppState>) -> CommandResult<CallView> {
     Ok(state.calls()?.view())
 }
 
-/// V1: call a client of a line.
+/// V1: call a client of a line. C9: a client whose appeal a colleague holds only when
+/// `confirmed` after the warning (the rule `appeal.held_by_colleague` otherwise).
 #[tauri::command]
 #[specta::specta]
 pub async fn place_call(
     state: State<'_, AppState>,
     line_id: i64,
     client_id: i64,
+    confirmed: bool,
 ) -> CommandResult<()> {
     let line = u64::try_from(line_id).map_err(|_| CommandError::invalid("lineId", "not an id"))?;
     let client =
         u64::try_from(client_id).map_err(|_| CommandError::invalid("clientId", "not an id"))?;
-    Ok(state.calls()?.place(line, client).await?)
+    crate::collision::past_hold(&*state.store()?, line_id, client_id, confirmed)?;
+    Ok(state.calls()?.place(line, client, confirmed).await?)
 }
 
 /// Pick up the ringing call.

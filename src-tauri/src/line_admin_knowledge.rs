@@ -144,11 +144,14 @@ pub async fn send_reply_file(
     client_id: i64,
     file_id: i64,
     name: String,
+    confirmed: bool,
 ) -> CommandResult<()> {
     let line = id("line", line_id)?;
     let file = id("file", file_id)?;
     let name = linedesk_protocol::sanitize_file_name(&name)
         .ok_or_else(|| CommandError::invalid("name", "not a file name"))?;
+    // C9: past a colleague's hold only after the warning.
+    crate::collision::past_hold(&*state.store()?, line_id, client_id, confirmed)?;
     let bytes = get_bytes(
         &state,
         format!("/api/lines/{line}/quick-reply-files/{file}"),
@@ -157,9 +160,13 @@ pub async fn send_reply_file(
     if bytes.len() > MAX_FILE_BYTES {
         return Err(CommandError::invalid("file", "the file is too large"));
     }
-    state
-        .store()?
-        .queue_upload(line_id, client_id, &name, &bytes, crate::commands::now_ms())?;
+    state.store()?.queue_upload_as(
+        line_id,
+        client_id,
+        (name.as_str(), bytes.as_slice()),
+        confirmed,
+        crate::commands::now_ms(),
+    )?;
     state.nudge_uploads();
     Ok(())
 }

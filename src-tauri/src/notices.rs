@@ -93,18 +93,35 @@ fn preview(text: &str) -> String {
     out
 }
 
-/// What to tell the specialist `me` about `event`, if anything. `name` gives a client's name;
-/// `mine` says whether the client's open appeal is this specialist's; `focused` whether the
-/// app's window is in front (a message the specialist sees anyway is not announced).
+/// What the store says about the clients and groups an event names.
+pub struct Lookups<'a> {
+    /// A client's name.
+    pub name: &'a dyn Fn(u64) -> String,
+    /// The client's open appeal is this specialist's.
+    pub mine: &'a dyn Fn(u64) -> bool,
+    /// The client is one of the specialist's favourites (C7).
+    pub favourite: &'a dyn Fn(u64) -> bool,
+    /// C6: a group's title when the specialist is one of its members.
+    pub my_group: &'a dyn Fn(u64) -> Option<String>,
+}
+
+/// What to tell the specialist `me` about `event`, if anything; `focused` says whether the
+/// app's window is in front (a message the specialist sees anyway is not announced). A
+/// client's message is for the holder of their appeal; a message in a group (C6) for its
+/// members, whoever wrote it but themselves.
 pub fn notice_for(
     event: &Event,
     me: u64,
     lang: Language,
     focused: bool,
-    name: &dyn Fn(u64) -> String,
-    mine: &dyn Fn(u64) -> bool,
-    favourite: &dyn Fn(u64) -> bool,
+    look: &Lookups<'_>,
 ) -> Option<Notice> {
+    let Lookups {
+        name,
+        mine,
+        favourite,
+        my_group,
+    } = *look;
     let ru = lang == Language::Ru;
     let pick = |r: &str, e: &str| if ru { r.to_string() } else { e.to_string() };
     if let Some(notice) = favourite_notice(event, me, ru, name, favourite) {
@@ -128,6 +145,18 @@ pub fn notice_for(
             kind: NoticeKind::Message,
             client: *client,
             title: name(*client),
+            body: preview(text),
+        }),
+        Event::GroupMessagePosted {
+            group,
+            client,
+            from_specialist,
+            text,
+            ..
+        } if !focused && *from_specialist != Some(me) => my_group(*group).map(|title| Notice {
+            kind: NoticeKind::Message,
+            client: *client,
+            title: format!("{} · {title}", name(*client)),
             body: preview(text),
         }),
         Event::SlaAtRisk {
@@ -177,6 +206,12 @@ fn favourite_notice(
     let pick = |r: &str, e: &str| if ru { r.to_string() } else { e.to_string() };
     let (client, what) = match event {
         Event::MessagePosted {
+            client,
+            from_specialist,
+            text,
+            ..
+        }
+        | Event::GroupMessagePosted {
             client,
             from_specialist,
             text,
@@ -265,16 +300,18 @@ pub fn spawn(
                     let id = i64::try_from(client).unwrap_or(i64::MAX);
                     s.is_favourite(line, id).unwrap_or(false)
                 };
-                notice_for(
-                    &event,
-                    me,
-                    settings.language,
-                    focused,
-                    &name,
-                    &mine,
-                    &favourite,
-                )
-                .filter(|n| n.kind.allowed(&settings))
+                let my_group = |group: u64| {
+                    let id = i64::try_from(group).unwrap_or(i64::MAX);
+                    s.my_group_title(id).ok().flatten()
+                };
+                let look = Lookups {
+                    name: &name,
+                    mine: &mine,
+                    favourite: &favourite,
+                    my_group: &my_group,
+                };
+                notice_for(&event, me, settings.language, focused, &look)
+                    .filter(|n| n.kind.allowed(&settings))
             };
             let Some(notice) = notice else { continue };
             if notice.kind.chimes() && lock(&store).settings().is_ok_and(|s| s.sounds) {
@@ -313,15 +350,57 @@ mod tests {
     const ME: u64 = 7;
 
     fn decide(event: &Event, focused: bool) -> Option<Notice> {
-        notice_for(
-            event,
-            ME,
-            Language::Ru,
-            focused,
-            &|c| format!("Клиент {c}"),
-            &|c| c == 1,
-            &|c| c == 9,
-        )
+        let look = Lookups {
+            name: &|c| format!("Клиент {c}"),
+            mine: &|c| c == 1,
+            favourite: &|c| c == 9,
+            my_group: &|g| (g == 4).then(|| "Сверка".to_string()),
+        };
+        notice_for(event, ME, Language::Ru, focused, &look)
+    }
+
+    #[test]
+    fn c6_a_group_message_is_announced_to_its_members_but_not_their_own() {
+        let message = |group, from_specialist| Event::GroupMessagePosted {
+            group,
+            client: 2,
+            from_specialist,
+            text: "Акт у меня".into(),
+            key: None,
+        };
+        assert_eq!(
+            decide(&message(4, Some(8)), false),
+            Some(Notice {
+                kind: NoticeKind::Message,
+                client: 2,
+                title: "Клиент 2 · Сверка".into(),
+                body: "Акт у меня".into()
+            }),
+            "a colleague wrote in my group"
+        );
+        assert!(
+            decide(&message(4, None), false).is_some(),
+            "the client wrote in my group"
+        );
+        assert_eq!(decide(&message(4, Some(ME)), false), None, "my own");
+        assert_eq!(
+            decide(&message(4, Some(8)), true),
+            None,
+            "the window is in front"
+        );
+        assert_eq!(decide(&message(5, Some(8)), false), None, "not my group");
+        let favourite = Event::GroupMessagePosted {
+            group: 5,
+            client: 9,
+            from_specialist: Some(8),
+            text: "В группе".into(),
+            key: None,
+        };
+        assert_eq!(
+            decide(&favourite, true).map(|n| n.kind),
+            Some(NoticeKind::Favourite),
+            "C7: a favourite's group too"
+        );
     }
 
     #[test]
@@ -385,15 +464,13 @@ mod tests {
             decide(&at_risk, true).map(|n| n.title),
             Some("SLA: срок на исходе".into())
         );
-        let english = notice_for(
-            &at_risk,
-            ME,
-            Language::En,
-            true,
-            &|_| "x".into(),
-            &|_| true,
-            &|_| false,
-        );
+        let look = Lookups {
+            name: &|_| "x".into(),
+            mine: &|_| true,
+            favourite: &|_| false,
+            my_group: &|_| None,
+        };
+        let english = notice_for(&at_risk, ME, Language::En, true, &look);
         assert_eq!(
             english.map(|n| n.title),
             Some("SLA: deadline at risk".into())

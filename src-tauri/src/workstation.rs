@@ -225,6 +225,7 @@ pub async fn send_file(
     client_id: i64,
     name: String,
     base64: String,
+    confirmed: bool,
 ) -> CommandResult<()> {
     use base64::Engine as _;
     if base64.len() > MAX_FILE_BYTES / 3 * 4 + 8 {
@@ -236,9 +237,18 @@ pub async fn send_file(
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(base64.as_bytes())
         .map_err(|_| CommandError::invalid("file", "the file could not be read"))?;
-    state
-        .store()?
-        .queue_upload(line_id, client_id, &name, &bytes, now_ms())?;
+    {
+        let store = state.store()?;
+        // C9: past a colleague's hold only after the warning.
+        crate::collision::past_hold(&store, line_id, client_id, confirmed)?;
+        store.queue_upload_as(
+            line_id,
+            client_id,
+            (name.as_str(), bytes.as_slice()),
+            confirmed,
+            now_ms(),
+        )?;
+    }
     state.nudge_uploads();
     Ok(())
 }

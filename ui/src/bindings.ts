@@ -116,7 +116,7 @@ export const commands = {
 	 *  A1: send a file to the client's chat. Kept in the store until the server has it (nothing
 	 *  is lost offline); `base64` is the file's bytes.
 	 */
-	sendFile: (lineId: number, clientId: number, name: string, base64: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("send_file", { lineId, clientId, name, base64 })),
+	sendFile: (lineId: number, clientId: number, name: string, base64: string, confirmed: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("send_file", { lineId, clientId, name, base64, confirmed })),
 	/**  The specialist's files to the client, sent or waiting (the chat shows the waiting ones). */
 	listUploads: (lineId: number, clientId: number) => typedError<UploadRow_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_uploads", { lineId, clientId })),
 	/**  Fetch a chat file from the server and save it in the app's downloads folder; its path. */
@@ -194,8 +194,11 @@ export const commands = {
 	createTicket: (lineId: number, clientId: number, subject: string, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("create_ticket", { lineId, clientId, subject, text })),
 	/**  C5: the client's tickets, newest first. */
 	listTickets: (lineId: number, clientId: number) => typedError<TicketRow[], CommandError_Serialize>(__TAURI_INVOKE("list_tickets", { lineId, clientId })),
-	/**  V1: call a client of a line. */
-	placeCall: (lineId: number, clientId: number) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("place_call", { lineId, clientId })),
+	/**
+	 *  V1: call a client of a line. C9: a client whose appeal a colleague holds only when
+	 *  `confirmed` after the warning (the rule `appeal.held_by_colleague` otherwise).
+	 */
+	placeCall: (lineId: number, clientId: number, confirmed: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("place_call", { lineId, clientId, confirmed })),
 	/**  Pick up the ringing call. */
 	answerCall: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("answer_call")),
 	/**  Decline, cancel or hang up the call. */
@@ -274,7 +277,7 @@ export const commands = {
 	 *  C8: send a quick reply's file into the client's chat: fetched from the line server, then
 	 *  queued like any file the specialist sends (kept in the store until the server has it).
 	 */
-	sendReplyFile: (lineId: number, clientId: number, fileId: number, name: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("send_reply_file", { lineId, clientId, fileId, name })),
+	sendReplyFile: (lineId: number, clientId: number, fileId: number, name: string, confirmed: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("send_reply_file", { lineId, clientId, fileId, name, confirmed })),
 	/**
 	 *  Issue 15: the SLA of `appeal` of `line` explained by the line server (the level and why,
 	 *  each deadline's working-time segments, the waits, what-if the client answers now); the SLA
@@ -1524,6 +1527,8 @@ export type HelpMessage_Deserialize = {
 	mine: boolean,
 	/**  The staff line's specialist who answered (`None`: this specialist's own message). */
 	fromSpecialist?: number | null,
+	/**  Their name as the staff line shows it to its clients (W1), once fetched. */
+	fromName?: string | null,
 	text: string,
 };
 
@@ -1536,6 +1541,8 @@ export type HelpMessage_Serialize = {
 	mine: boolean,
 	/**  The staff line's specialist who answered (`None`: this specialist's own message). */
 	fromSpecialist: number | null,
+	/**  Their name as the staff line shows it to its clients (W1), once fetched. */
+	fromName: string | null,
 	text: string,
 };
 

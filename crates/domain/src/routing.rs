@@ -14,6 +14,7 @@ use crate::ids::{AppealId, SpecialistId};
 use crate::presence::PresenceStatus;
 
 mod appeal_terms;
+mod asker;
 mod queue;
 
 pub use appeal_terms::{VIP_PRIORITY, appeal_priority, names_specialist, responsible_specialists};
@@ -136,6 +137,8 @@ pub struct Dispatcher {
     second_tier: HashMap<AppealId, ()>,
     /// Who handed the appeal back to the queue.
     handed_back_by: HashMap<AppealId, SpecialistId>,
+    /// W3: the specialist who asked, as a client of the staff line (`asker.rs`).
+    asked_by: HashMap<AppealId, SpecialistId>,
 }
 
 impl Dispatcher {
@@ -169,6 +172,7 @@ impl Dispatcher {
             list.retain(|s| *s != id);
         }
         self.handed_back_by.retain(|_, by| *by != id);
+        self.asked_by.retain(|_, by| *by != id);
         let mut moves = Vec::new();
         for appeal in self.held_by(id) {
             self.release(appeal);
@@ -291,10 +295,11 @@ impl Dispatcher {
     pub fn candidate(&self, appeal: AppealId) -> Option<SpecialistId> {
         let tier = self.tier_of(appeal);
         let responsible = self.responsible.get(&appeal).map_or(&[][..], Vec::as_slice);
+        let asker = self.asked_by(appeal);
         let team = self
             .specialists
             .values()
-            .filter(|(_, only)| serves(*only, tier))
+            .filter(|(s, only)| serves(*only, tier) && Some(s.id) != asker)
             .map(|(s, _)| s);
         match route(team, responsible, self.handed_back_by(appeal)) {
             Decision::Assign(to) => Some(to),
@@ -332,8 +337,9 @@ impl Dispatcher {
         }
     }
 
-    /// Who could take one more appeal, per tier: at most two ids each, which is enough to
-    /// know whether anyone but the one who handed an appeal back is free.
+    /// Who could take one more appeal, per tier: at most three ids each, which is enough to
+    /// know whether anyone but the one who handed an appeal back and the one who asked it
+    /// (W3) is free.
     fn free_per_tier(&self) -> [Vec<SpecialistId>; 2] {
         let mut free: [Vec<SpecialistId>; 2] = Default::default();
         for (s, only) in self.specialists.values().filter(|(s, _)| s.eligible()) {
@@ -341,11 +347,11 @@ impl Dispatcher {
                 .into_iter()
                 .enumerate()
             {
-                if free[i].len() < 2 && serves(*only, tier) {
+                if free[i].len() < 3 && serves(*only, tier) {
                     free[i].push(s.id);
                 }
             }
-            if free.iter().all(|f| f.len() == 2) {
+            if free.iter().all(|f| f.len() == 3) {
                 break;
             }
         }
@@ -368,8 +374,8 @@ impl Dispatcher {
                 .filter(|(i, _)| !free[*i].is_empty())
                 .filter_map(|(i, tier)| {
                     self.queue.first_in_tier(tier, |appeal| {
-                        let skip = self.handed_back_by(appeal);
-                        free[i].iter().any(|id| Some(*id) != skip)
+                        let skip = [self.handed_back_by(appeal), self.asked_by(appeal)];
+                        free[i].iter().any(|id| !skip.contains(&Some(*id)))
                     })
                 })
                 .min();
@@ -607,6 +613,7 @@ impl Dispatcher {
         self.responsible.remove(&appeal);
         self.second_tier.remove(&appeal);
         self.handed_back_by.remove(&appeal);
+        self.asked_by.remove(&appeal);
         self.queue.remove(appeal);
         self.release(appeal);
         let mut moves = Vec::new();

@@ -90,7 +90,10 @@ pub fn apply_gated<R: Repo>(
             stars,
             comment,
         } => appeals::rate(w, actor, *appeal, *stars, comment.as_deref())?,
-        Action::PlaceCall { line, client } => calls::place(w, actor, key, *line, *client)?,
+        Action::PlaceCall { line, client } => calls::place(w, actor, key, *line, *client, false)?,
+        Action::PlaceCallConfirmed { line, client } => {
+            calls::place(w, actor, key, *line, Some(*client), true)?
+        }
         Action::AnswerCall { call } => calls::answer(w, actor, *call)?,
         Action::HangUp { call, reason } => calls::hang_up(w, actor, *call, *reason)?,
         Action::CallStats { call, quality } => calls::stats(w, actor, *call, quality)?,

@@ -31,16 +31,19 @@ fn not_busy<R: Repo>(
 }
 
 /// `PlaceCall`: a specialist calls a client of a line they serve, or a client calls their line.
+/// C9: a specialist calls a client whose appeal a colleague holds only when `confirmed`.
 pub(crate) fn place<R: Repo>(
     w: &mut Work<'_, R>,
     actor: Subject,
     key: &str,
     line: u64,
     client: Option<u64>,
+    confirmed: bool,
 ) -> Result<(), LineError> {
     let (client, appeal, specialist) = match (actor.role, client) {
         (Role::Specialist, Some(client)) => {
             w.may_contact(actor.id, line, client)?;
+            w.past_colleague_hold(actor.id, line, client, confirmed)?;
             not_busy(w, line, client, Some(actor.id))?;
             // A1: the call opens an appeal, routed to the caller first (A2).
             let appeal = w.appeal_from_specialist(line, client, AppealChannel::Call, actor.id)?;

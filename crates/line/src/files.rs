@@ -37,16 +37,35 @@ pub trait FileRepo {
     fn insert_file(&mut self, file: &NewFile<'_>) -> Result<u64, RepoError>;
 }
 
+/// An upload into a chat, as the wire gave it.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload<'a> {
+    /// (line, client): a specialist's upload names both; a client's is `None`, their own line.
+    pub to: Option<(u64, u64)>,
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+    /// A retried upload with the same key answers the file stored the first time.
+    pub key: Option<&'a str>,
+    /// C9: the specialist was warned that a colleague holds the client's appeal and chose to
+    /// send anyway.
+    pub confirmed: bool,
+}
+
 /// Keep `bytes` named `name` in the chat of `client` on `line` (a specialist's upload: `to`
-/// names both and they are checked; a client's: `None`, their own line).
+/// names both and they are checked, and C9's colleague hold with them; a client's: `None`,
+/// their own line).
 pub fn share_file<R: Repo>(
     w: &mut Work<'_, R>,
     actor: Subject,
-    to: Option<(u64, u64)>,
-    name: &str,
-    bytes: &[u8],
-    key: Option<&str>,
+    upload: &Upload<'_>,
 ) -> Result<SharedFile, LineError> {
+    let Upload {
+        to,
+        name,
+        bytes,
+        key,
+        confirmed,
+    } = *upload;
     let uploader = key_owner(actor)?;
     if let Some(key) = key {
         if key.is_empty() || key.len() > MAX_KEY_BYTES {
@@ -82,6 +101,7 @@ pub fn share_file<R: Repo>(
         (_, Some((line, client))) => {
             let specialist = specialist_only(actor)?;
             w.may_contact(specialist, line, client)?;
+            w.past_colleague_hold(specialist, line, client, confirmed)?;
             // A1: a specialist's file opens an appeal (theirs) when none is open.
             let appeal = w.appeal_from_specialist(line, client, AppealChannel::File, specialist)?;
             (line, client, Some(specialist), Some(appeal))

@@ -55,7 +55,7 @@ pub use closing::{
     ClosingRepo, ClosingSettings, ReplyAwaited, fire_due_auto_finishes, settings_changed,
 };
 pub use error::{LineError, RepoError};
-pub use files::{FileRepo, NewFile, share_file};
+pub use files::{FileRepo, NewFile, Upload, share_file};
 pub use groups::{GroupRepo, GroupRow};
 pub use guests::{GuestRefusal, GuestRepo, guest_card, register_guest};
 pub use kb_articles::KbArticleRepo;

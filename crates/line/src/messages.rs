@@ -1,7 +1,6 @@
 //! Messages (A1) and presence (P1): a specialist's answer, a client's message (which opens or
 //! continues their appeal) and a specialist's status (which routing follows).
 
-use linedesk_domain::appeal::colleague;
 use linedesk_domain::ids::SpecialistId;
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_protocol::{AppealChannel, Event, Role};
@@ -29,11 +28,7 @@ pub(crate) fn send<R: Repo>(
     }
     let text = text_of(text)?;
     w.client_on_line(line, client)?;
-    if let Some(open) = w.open_appeal_of(line, client)? {
-        let row = w.open_appeal(open)?;
-        let state = crate::appeals::restore(&row)?.state().clone();
-        colleague::may_write(Some(&state), SpecialistId(specialist), confirmed)?;
-    }
+    w.past_colleague_hold(specialist, line, client, confirmed)?;
     let said = text.clone();
     let appeal = w.appeal_from_specialist(line, client, AppealChannel::Chat, specialist)?;
     crate::sla_timers::react(&mut w.repo, appeal, w.now_ms)?;

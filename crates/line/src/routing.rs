@@ -32,6 +32,9 @@ pub trait RoutingRepo {
     fn team_names(&mut self, line: u64) -> Result<Vec<(u64, String)>, RepoError>;
     /// C5: the responsible specialists written on `client`'s card (names, as written).
     fn responsible_on_card(&mut self, client: u64) -> Result<Vec<String>, RepoError>;
+    /// W3: the specialist whose client identity on staff line `line` is `client`, if it is
+    /// one (their own question is never routed to them).
+    fn staff_asker(&mut self, line: u64, client: u64) -> Result<Option<u64>, RepoError>;
 }
 
 /// A2/C5: the specialists of `line` that `client`'s card names as responsible (the domain's
@@ -86,6 +89,9 @@ pub fn rebuild_line(repo: &mut impl RoutingRepo, line: u64) -> Result<Dispatcher
             AppealStage::Queued | AppealStage::Finished => None,
         };
         d.restore_in_tier(AppealId(a.id), a.priority, holder, a.tier);
+        if let Some(asker) = repo.staff_asker(line, a.client)? {
+            d.restore_asked_by(AppealId(a.id), SpecialistId(asker));
+        }
         if holder.is_none() {
             // A queued appeal is still offered to the client's responsible specialists first.
             let responsible = responsible_for(repo, line, a.client)?;

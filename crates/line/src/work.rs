@@ -121,6 +121,29 @@ impl<'l, R: Repo> Work<'l, R> {
         self.client_on_line(line, client)
     }
 
+    /// C9, for every way of reaching a client (a message, a file, a quick reply's files, a
+    /// call): `specialist` reaches into the client's open appeal only when no colleague holds
+    /// it, or when they were warned that one does and `confirmed` (the domain's
+    /// `colleague::may_write`; the rule `appeal.held_by_colleague` otherwise).
+    pub fn past_colleague_hold(
+        &mut self,
+        specialist: u64,
+        line: u64,
+        client: u64,
+        confirmed: bool,
+    ) -> Result<(), LineError> {
+        if let Some(open) = self.open_appeal_of(line, client)? {
+            let row = self.open_appeal(open)?;
+            let state = crate::appeals::restore(&row)?.state().clone();
+            linedesk_domain::appeal::colleague::may_write(
+                Some(&state),
+                SpecialistId(specialist),
+                confirmed,
+            )?;
+        }
+        Ok(())
+    }
+
     /// An open appeal by id.
     pub fn open_appeal(&mut self, appeal: u64) -> Result<AppealRow, LineError> {
         self.repo
@@ -193,10 +216,18 @@ impl<'l, R: Repo> Work<'l, R> {
     ) -> Result<u64, LineError> {
         let (appeal, priority) = self.insert_appeal(line, client, channel)?;
         let responsible = crate::routing::responsible_for(&mut self.repo, line, client)?;
+        // W3: a specialist's own question to the staff line is never routed to them.
+        let asker = match by {
+            Some(_) => None,
+            None => self.repo.staff_asker(line, client)?,
+        };
         let d = self.dispatcher(line);
-        let moved = match by {
-            Some(by) => d.arrive_for(AppealId(appeal), priority, responsible, by)?,
-            None => d.arrive(AppealId(appeal), priority, responsible)?,
+        let moved = match (by, asker) {
+            (Some(by), _) => d.arrive_for(AppealId(appeal), priority, responsible, by)?,
+            (None, Some(asker)) => {
+                d.arrive_asked_by(AppealId(appeal), priority, responsible, SpecialistId(asker))?
+            }
+            (None, None) => d.arrive(AppealId(appeal), priority, responsible)?,
         };
         self.record(line, &[moved])?;
         Ok(appeal)

@@ -417,6 +417,13 @@ pub enum Action {
     JoinConsultation {
         consultation: u64,
     },
+    /// C9: [`Action::PlaceCall`] to `client` after the specialist was warned that a colleague
+    /// holds the client's open appeal and confirmed calling anyway (a plain `PlaceCall` to
+    /// such a client is refused with the rule `appeal.held_by_colleague`).
+    PlaceCallConfirmed {
+        line: u64,
+        client: u64,
+    },
 }
 
 /// W1: a specialist of a line as a client of it sees them

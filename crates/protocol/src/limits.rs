@@ -208,6 +208,7 @@ impl Action {
             | Action::ForwardTicket { .. }
             | Action::CloseTicket { .. }
             | Action::PlaceCall { .. }
+            | Action::PlaceCallConfirmed { .. }
             | Action::AnswerCall { .. }
             | Action::HangUp { .. }
             | Action::CallStats { .. }

@@ -206,12 +206,16 @@ fn maximal_actions() -> Vec<Action> {
             reason: worst(MAX_TRANSFER_REASON_CHARS),
         },
         Action::JoinConsultation { consultation: ID },
+        Action::PlaceCallConfirmed {
+            line: ID,
+            client: ID,
+        },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 42;
+const ACTION_VARIANTS: usize = 43;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -257,6 +261,7 @@ fn action_variant(action: &Action) -> usize {
         Action::SetProfile { .. } => 39,
         Action::DisputeTicket { .. } => 40,
         Action::JoinConsultation { .. } => 41,
+        Action::PlaceCallConfirmed { .. } => 42,
     }
 }
 

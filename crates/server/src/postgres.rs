@@ -868,18 +868,13 @@ impl Storage for PgStorage {
         remote_repo::attempts(&self.reader(), client)
     }
 
-    fn share_file(
+    fn share_upload(
         &self,
         actor: Subject,
-        to: Option<(u64, u64)>,
-        name: &str,
-        bytes: &[u8],
-        key: Option<&str>,
+        upload: &linedesk_line::Upload<'_>,
         now_ms: i64,
     ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError> {
-        self.in_work(now_ms, |w| {
-            Ok(linedesk_line::share_file(w, actor, to, name, bytes, key)?)
-        })
+        self.in_work(now_ms, |w| Ok(linedesk_line::share_file(w, actor, upload)?))
     }
 
     fn file(&self, file: u64) -> Result<Option<StoredFile>, StorageError> {

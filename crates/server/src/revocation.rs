@@ -92,6 +92,7 @@ pub(crate) fn named_line(action: &Action) -> Option<u64> {
         | Action::SendMessageConfirmed { line, .. }
         | Action::CreateTicket { line, .. }
         | Action::PlaceCall { line, .. }
+        | Action::PlaceCallConfirmed { line, .. }
         | Action::RequestCallBack { line }
         | Action::RequestRemoteSession { line, .. }
         | Action::StartAppeal { line, .. }

@@ -984,18 +984,15 @@ impl Storage for SqliteStorage {
         knowledge::search_kb(&self.inner().conn, line, query, limit)
     }
 
-    fn share_file(
+    fn share_upload(
         &self,
         actor: Subject,
-        to: Option<(u64, u64)>,
-        name: &str,
-        bytes: &[u8],
-        key: Option<&str>,
+        upload: &linedesk_line::Upload<'_>,
         now_ms: i64,
     ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError> {
         let mut inner = self.inner();
         batch::in_work(&mut inner, now_ms, |w| {
-            Ok(linedesk_line::share_file(w, actor, to, name, bytes, key)?)
+            Ok(linedesk_line::share_file(w, actor, upload)?)
         })
     }
 

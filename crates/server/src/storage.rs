@@ -410,7 +410,8 @@ pub trait Storage: Send + Sync + 'static {
     /// A1: keep a file of a chat and append `Event::FileShared` (returned for the hub): a
     /// specialist's to `to` = (line, client), a client's (`to: None`) to their own line, where
     /// it opens an appeal when none is open. An upload with a `key` seen before from the same
-    /// uploader answers that file again (`duplicate`) and appends nothing.
+    /// uploader answers that file again (`duplicate`) and appends nothing. Not confirmed
+    /// past a colleague's hold (C9): [`Storage::share_upload`].
     fn share_file(
         &self,
         actor: Subject,
@@ -418,6 +419,24 @@ pub trait Storage: Send + Sync + 'static {
         name: &str,
         bytes: &[u8],
         key: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError> {
+        let upload = linedesk_line::Upload {
+            to,
+            name,
+            bytes,
+            key,
+            confirmed: false,
+        };
+        self.share_upload(actor, &upload, now_ms)
+    }
+    /// [`Storage::share_file`] as the wire gave it, with C9's confirmation: a specialist's
+    /// file into an appeal a colleague holds is refused (`appeal.held_by_colleague`) unless
+    /// `upload.confirmed`.
+    fn share_upload(
+        &self,
+        actor: Subject,
+        upload: &linedesk_line::Upload<'_>,
         now_ms: i64,
     ) -> Result<(linedesk_protocol::SharedFile, Vec<StoredEvent>), StorageError>;
     /// A file by id with its bytes; `None` for no such file.

@@ -196,3 +196,127 @@ async fn w3_a_specialist_asks_the_staff_line_as_its_client_and_gets_the_answer_l
         other => panic!("expected welcome, got {other:?}"),
     }
 }
+
+/// W3: the help identity's token was issued to the specialist: disabling the specialist
+/// revokes it too, and the help session open with it is closed.
+#[tokio::test]
+async fn w3_disabling_a_specialist_revokes_their_help_identity_s_token() {
+    let w = world().await;
+    common::add_root(&w.storage);
+    assert!(
+        w.storage
+            .set_staff_line(Some(w.line_b))
+            .expect("staff line")
+    );
+    let root = token(w.addr, "root", "root-pass").await;
+    let anna_token = token(w.addr, "anna", "anna-pass").await;
+    let (status, body) = ask_for_help(w.addr, &anna_token).await;
+    assert_eq!(status, 200, "{body}");
+    let help: StaffHelpSession = serde_json::from_value(body).expect("a staff help session");
+    let mut asking = Client::connect(w.addr).await;
+    assert!(matches!(
+        asking.hello(&help.token).await,
+        ServerFrame::Welcome { .. }
+    ));
+
+    let (status, body) = http(
+        w.addr,
+        "POST",
+        "/api/admin/accounts/anna/disable",
+        Some(&root),
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // The open help session is told and closed.
+    let frames = asking.until_closed().await;
+    assert!(
+        frames.iter().any(|f| matches!(
+            f,
+            ServerFrame::Error {
+                code: ErrorCode::Unauthenticated,
+                ..
+            }
+        )),
+        "the help session closed as revoked: {frames:?}"
+    );
+    // The token opens nothing any more, over the WebSocket or HTTP.
+    let mut again = Client::connect(w.addr).await;
+    match again.hello(&help.token).await {
+        ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::Unauthenticated),
+        other => panic!("the revoked help token was welcomed: {other:?}"),
+    }
+    let quick = format!("/api/lines/{}/quick-replies", w.line_b);
+    let (status, _) = common::http_get(w.addr, &quick, Some(&help.token)).await;
+    assert_eq!(status, 401);
+}
+
+/// W3: a specialist who serves the staff line and is Available asks it for help: their own
+/// question is not routed to them; it waits for a colleague of the staff line.
+#[tokio::test]
+async fn w3_a_specialist_s_own_question_is_never_routed_to_them() {
+    let w = world().await;
+    assert!(
+        w.storage
+            .set_staff_line(Some(w.line_b))
+            .expect("staff line")
+    );
+    let mut boris = Client::signed_in(w.addr, "boris", "boris-pass").await;
+    events(&mut boris, w.line_b, 0).await;
+    ack(
+        &mut boris,
+        "b-available",
+        Action::SetPresence {
+            status: PresenceStatus::Available,
+        },
+    )
+    .await;
+    let boris_token = token(w.addr, "boris", "boris-pass").await;
+    let (status, body) = ask_for_help(w.addr, &boris_token).await;
+    assert_eq!(status, 200, "{body}");
+    let help: StaffHelpSession = serde_json::from_value(body).expect("a staff help session");
+    let mut asking = Client::connect(w.addr).await;
+    assert!(matches!(
+        asking.hello(&help.token).await,
+        ServerFrame::Welcome { .. }
+    ));
+    ack(
+        &mut asking,
+        "h1",
+        Action::ClientMessage {
+            text: "Как настроить выгрузку?".into(),
+        },
+    )
+    .await;
+    // Boris is the staff line's only specialist, Available: still, it waits in the queue.
+    let queued = next_event(&mut boris, |e| match e {
+        Event::AppealQueued { appeal, client } if *client == help.client => Some(*appeal),
+        Event::AppealAssigned { client, .. } if *client == help.client => {
+            panic!("his own question was routed: {e:?}")
+        }
+        _ => None,
+    })
+    .await;
+
+    // Anna joins the staff line and becomes Available: it is hers.
+    w.storage
+        .serve_line(ANNA, w.line_b, 0, 5)
+        .expect("Anna serves the staff line");
+    let mut anna = Client::signed_in(w.addr, "anna", "anna-pass").await;
+    ack(
+        &mut anna,
+        "a-available",
+        Action::SetPresence {
+            status: PresenceStatus::Available,
+        },
+    )
+    .await;
+    let to = next_event(&mut boris, |e| match e {
+        Event::AppealAssigned {
+            appeal, specialist, ..
+        } if *appeal == queued => Some(*specialist),
+        _ => None,
+    })
+    .await;
+    assert_eq!(to, ANNA);
+}

@@ -98,7 +98,11 @@ pub(crate) fn register_collation(conn: &Connection) -> rusqlite::Result<()> {
 /// The columns of a [`ClientRow`], for `line_id = ?1`.
 const ROW_SELECT: &str = "
     SELECT c.id, c.name, co.name, c.position, c.work_status, c.vip,
-           COALESCE(le.favourite, 0), m.text, m.sent_at, COALESCE(cv.appeal_open, 0),
+           COALESCE(le.favourite, 0),
+           CASE WHEN gm.sent_at > COALESCE(m.sent_at, -1) THEN gm.text ELSE m.text END,
+           CASE WHEN gm.sent_at > COALESCE(m.sent_at, -1) THEN gm.sent_at ELSE m.sent_at END
+               AS last_at,
+           COALESCE(cv.appeal_open, 0),
            COALESCE(cv.queued, 0), COALESCE(cv.reaction_due, cv.resolution_due), cv.sla_alert,
            CASE WHEN cv.appeal_open = 1 OR cv.queued = 1 THEN cv.appeal_id END,
            COALESCE(cv.waiting, 0), cv.auto_finish_at, cv.finish_allowed_at
@@ -107,7 +111,8 @@ const ROW_SELECT: &str = "
     LEFT JOIN companies co ON co.id = c.company_id
     LEFT JOIN list_entries le ON le.line_id = lc.line_id AND le.client_id = c.id
     LEFT JOIN conversations cv ON cv.line_id = lc.line_id AND cv.client_id = c.id
-    LEFT JOIN messages m ON m.id = cv.last_message_id";
+    LEFT JOIN messages m ON m.id = cv.last_message_id
+    LEFT JOIN group_messages gm ON gm.id = cv.last_group_message_id";
 
 fn client_row(r: &Row<'_>) -> rusqlite::Result<ClientRow> {
     Ok(ClientRow {
@@ -206,7 +211,7 @@ impl Store {
     }
 
     /// C1-C3: the clients list of a line. Clients with a conversation first, the most recent
-    /// first; then the rest alphabetically. In stream mode (more than 100 clients) only actual
+    /// first (the last message of the chat or of one of the client's groups, C6); then the rest alphabetically. In stream mode (more than 100 clients) only actual
     /// clients: added by hand, favourites, in work, or with a message within the actuality
     /// window of the settings (inclusive).
     pub fn client_list(&self, line_id: i64, now_ms: i64) -> Result<ClientList> {
@@ -217,8 +222,8 @@ impl Store {
             "{ROW_SELECT}
              WHERE lc.line_id = ?1
                AND (?2 = 0 OR le.added_by_hand = 1 OR le.favourite = 1 OR cv.appeal_open = 1
-                    OR cv.queued = 1 OR m.sent_at >= ?3)
-             ORDER BY (m.id IS NULL), m.sent_at DESC, c.name COLLATE ru_ci, c.id"
+                    OR cv.queued = 1 OR m.sent_at >= ?3 OR gm.sent_at >= ?3)
+             ORDER BY (last_at IS NULL), last_at DESC, c.name COLLATE ru_ci, c.id"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let clients = stmt

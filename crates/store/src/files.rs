@@ -31,6 +31,8 @@ pub struct PendingUpload {
     /// Sent with the upload: the server answers a retry with the first upload's file.
     pub key: String,
     pub created_at: i64,
+    /// C9: sent past a colleague's hold on the client's appeal, after the warning.
+    pub confirmed: bool,
 }
 
 /// A file of this app waiting for the server, as the chat lists it (no bytes).
@@ -55,6 +57,19 @@ impl Store {
         bytes: &[u8],
         now_ms: i64,
     ) -> Result<i64> {
+        self.queue_upload_as(line_id, client_id, (name, bytes), false, now_ms)
+    }
+
+    /// [`Store::queue_upload`] of `(name, bytes)`; `confirmed` (C9): the specialist was warned
+    /// that a colleague holds the client's appeal and chose to send anyway.
+    pub fn queue_upload_as(
+        &self,
+        line_id: i64,
+        client_id: i64,
+        (name, bytes): (&str, &[u8]),
+        confirmed: bool,
+        now_ms: i64,
+    ) -> Result<i64> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 255 {
             return Err(StoreError::invalid("name", "1 to 255 characters"));
@@ -71,9 +86,9 @@ impl Store {
         crate::clients::require_line_client(&self.conn, line_id, client_id)?;
         let device = self.device_id()?;
         self.conn.execute(
-            "INSERT INTO file_uploads (line_id, client_id, name, bytes, key, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5 || ':file:' || lower(hex(randomblob(12))), ?6)",
-            rusqlite::params![line_id, client_id, name, bytes, device, now_ms],
+            "INSERT INTO file_uploads (line_id, client_id, name, bytes, key, created_at, confirmed)
+             VALUES (?1, ?2, ?3, ?4, ?5 || ':file:' || lower(hex(randomblob(12))), ?6, ?7)",
+            rusqlite::params![line_id, client_id, name, bytes, device, now_ms, confirmed],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -81,7 +96,8 @@ impl Store {
     /// Files not yet on the server, oldest first.
     pub fn pending_uploads(&self, limit: u32) -> Result<Vec<PendingUpload>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, line_id, client_id, name, bytes, key, created_at FROM file_uploads
+            "SELECT id, line_id, client_id, name, bytes, key, created_at, confirmed
+             FROM file_uploads
              WHERE uploaded_at IS NULL AND failed_reason IS NULL ORDER BY id LIMIT ?1",
         )?;
         let rows = stmt
@@ -94,6 +110,7 @@ impl Store {
                     bytes: r.get(4)?,
                     key: r.get(5)?,
                     created_at: r.get(6)?,
+                    confirmed: r.get(7)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -193,10 +193,29 @@ impl Store {
             rusqlite::params![group, me, text, now_ms],
         )?;
         let id = tx.last_insert_rowid();
+        show_in_list(&tx, group, id, now_ms)?;
         let payload = serde_json::json!({ "groupId": group, "messageId": id, "text": text });
         outbox::push(&tx, &device, "group.message", &payload, now_ms)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// The title of `group` when this app's specialist is one of its members (C6: a message
+    /// in it is for them), else `None`.
+    pub fn my_group_title(&self, group: i64) -> Result<Option<String>> {
+        let Some(me) = self.server_me()? else {
+            return Ok(None);
+        };
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT g.title FROM client_groups g
+                 JOIN client_group_members m ON m.group_id = g.id AND m.specialist_id = ?2
+                 WHERE g.id = ?1",
+                [group, me],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     fn queue_group_action(
@@ -275,8 +294,84 @@ pub(crate) fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &GroupCha
                  VALUES (?1, ?2, ?3, ?4, 'sent')",
                 rusqlite::params![group, from_specialist, text, at],
             )?;
+            show_in_list(tx, *group, tx.last_insert_rowid(), *at)?;
         }
     }
+    Ok(())
+}
+
+/// The settings key that says the groups written in before migration 23 are in the list.
+const EARLIER_IN_LIST: &str = "groups_in_client_list";
+
+/// Once per store (migration 23 came after migration 28 for a store that had groups): each
+/// conversation's newest group message, for the clients list.
+pub(crate) fn show_earlier_in_list(conn: &rusqlite::Connection) -> Result<()> {
+    let done: Option<String> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [EARLIER_IN_LIST],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if done.is_some() {
+        return Ok(());
+    }
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
+        "INSERT INTO conversations (line_id, client_id)
+         SELECT DISTINCT g.line_id, g.client_id FROM client_groups g
+         JOIN line_clients lc ON lc.line_id = g.line_id AND lc.client_id = g.client_id
+         WHERE EXISTS (SELECT 1 FROM group_messages gm WHERE gm.group_id = g.id)
+         ON CONFLICT (line_id, client_id) DO NOTHING",
+        [],
+    )?;
+    tx.execute(
+        "UPDATE conversations SET last_group_message_id = (
+             SELECT gm.id FROM group_messages gm JOIN client_groups g ON g.id = gm.group_id
+             WHERE g.line_id = conversations.line_id AND g.client_id = conversations.client_id
+             ORDER BY gm.sent_at DESC, gm.id DESC LIMIT 1)
+         WHERE EXISTS (SELECT 1 FROM client_groups g
+                       WHERE g.line_id = conversations.line_id
+                         AND g.client_id = conversations.client_id)",
+        [],
+    )?;
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, '1')",
+        [EARLIER_IN_LIST],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// C1: group message `message` of `group`, written at `at`, is the client's latest in the
+/// clients list unless a newer one of their groups is (the chat's own last message is compared
+/// when the list is read). A group this store does not know, or whose client is not on its
+/// line, changes nothing.
+fn show_in_list(tx: &rusqlite::Connection, group: i64, message: i64, at: i64) -> Result<()> {
+    let Some((line, client)) = tx
+        .query_row(
+            "SELECT line_id, client_id FROM client_groups WHERE id = ?1",
+            [group],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .optional()?
+    else {
+        return Ok(());
+    };
+    tx.execute(
+        "INSERT INTO conversations (line_id, client_id)
+         SELECT ?1, ?2 WHERE EXISTS
+             (SELECT 1 FROM line_clients WHERE line_id = ?1 AND client_id = ?2)
+         ON CONFLICT (line_id, client_id) DO NOTHING",
+        [line, client],
+    )?;
+    tx.execute(
+        "UPDATE conversations SET last_group_message_id = ?3
+         WHERE line_id = ?1 AND client_id = ?2
+           AND (last_group_message_id IS NULL
+                OR (SELECT sent_at FROM group_messages WHERE id = last_group_message_id) <= ?4)",
+        rusqlite::params![line, client, message, at],
+    )?;
     Ok(())
 }
 

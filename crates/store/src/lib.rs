@@ -114,6 +114,10 @@ impl Store {
         migrate::check(&conn)?;
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
         let store = Store::prepare(conn, version)?;
+        // Groups written in before migration 23: their messages are in the clients list.
+        if version >= 28 {
+            groups::show_earlier_in_list(&store.conn)?;
+        }
         // Stopped in the middle of a first sync: the clients so far are found from the start.
         if version >= 33 {
             store.catch_up_client_index()?;

@@ -108,6 +108,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0021_appeal_types.sql"),
     },
     Migration {
+        version: 23,
+        name: "0023_desk_list_and_hold",
+        sql: include_str!("../../../migrations/0023_desk_list_and_hold.sql"),
+    },
+    Migration {
         version: 24,
         name: "0024_companies_by_name",
         sql: include_str!("../../../migrations/0024_companies_by_name.sql"),

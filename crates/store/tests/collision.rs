@@ -1,7 +1,8 @@
 //! C9 in the app's store (issue 16, item 2) and A3's carried conversation on the timeline:
 //! writing into an appeal a colleague holds is known before sending (`colleague_hold`), a
-//! confirmed message says so to the server (the outbox payload), and the messages a transfer
-//! from another line carried are notes of the client's timeline at the time they were written.
+//! confirmed message or file says so to the server (the outbox payload, the upload), and the
+//! messages a transfer from another line carried are notes of the client's timeline at the
+//! time they were written.
 
 use linedesk_store::replica::{ClientRecord, RemoteChange};
 use linedesk_store::{AppealNoteChange, Store};
@@ -105,6 +106,32 @@ fn c9_a_colleague_s_appeal_is_known_before_writing_and_a_confirmed_message_says_
     // Mine: no warning.
     held_by(&store, 6, ME);
     assert_eq!(store.colleague_hold(LINE, CLIENT).expect("hold"), None);
+}
+
+#[test]
+fn c9_a_file_sent_past_a_colleague_s_hold_says_so_to_the_server() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = seeded(&dir);
+    held_by(&store, 5, ORLOVA);
+    store
+        .queue_upload_as(LINE, CLIENT, ("акт.pdf", b"%PDF"), true, NOW)
+        .expect("confirmed");
+    store
+        .queue_upload(LINE, CLIENT, "счёт.pdf", b"%PDF", NOW + 1)
+        .expect("plain");
+    let pending: Vec<(String, bool)> = store
+        .pending_uploads(10)
+        .expect("pending")
+        .into_iter()
+        .map(|u| (u.name, u.confirmed))
+        .collect();
+    assert_eq!(
+        pending,
+        [
+            ("акт.pdf".to_string(), true),
+            ("счёт.pdf".to_string(), false)
+        ]
+    );
 }
 
 #[test]

@@ -94,23 +94,39 @@ fn decoded<T: for<'de> serde::Deserialize<'de>>(bytes: &[u8]) -> Result<T, ApiEr
         .map_err(|e| ApiError::Sync(SyncError::Protocol(format!("the answer: {e}"))))
 }
 
-/// A1: send a file to the chat of `client` on `line`. With a `key`, a retry after a lost
-/// answer gets the first upload's file back (`duplicate: true`) instead of a second copy.
+/// Where a file goes: the chat of `client` on `line`; `confirmed` (C9): past a colleague's
+/// hold on the client's appeal, after the specialist was warned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileTo {
+    pub line: u64,
+    pub client: u64,
+    pub confirmed: bool,
+}
+
+/// A1: send a file to a client's chat. With a `key`, a retry after a lost answer gets the
+/// first upload's file back (`duplicate: true`) instead of a second copy.
 pub async fn upload_file(
     config: &SyncConfig,
     token: &str,
-    line: u64,
-    client: u64,
+    to: FileTo,
     name: &str,
     bytes: Vec<u8>,
     key: Option<&str>,
 ) -> Result<SharedFile, ApiError> {
+    let FileTo {
+        line,
+        client,
+        confirmed,
+    } = to;
     let mut path = format!(
         "/api/lines/{line}/clients/{client}/files?name={}",
         encode_query_value(name)
     );
     if let Some(key) = key {
         path.push_str(&format!("&key={}", encode_query_value(key)));
+    }
+    if confirmed {
+        path.push_str("&confirmed=true");
     }
     let answer = call(config, hyper::Method::POST, &path, token, bytes).await?;
     decoded(&answer)
@@ -147,13 +163,15 @@ pub async fn upload_pending(
     };
     let mut done = 0;
     for upload in pending {
-        let line = u64::try_from(upload.line_id).unwrap_or_default();
-        let client = u64::try_from(upload.client_id).unwrap_or_default();
+        let to = FileTo {
+            line: u64::try_from(upload.line_id).unwrap_or_default(),
+            client: u64::try_from(upload.client_id).unwrap_or_default(),
+            confirmed: upload.confirmed,
+        };
         let sent = upload_file(
             config,
             token,
-            line,
-            client,
+            to,
             &upload.name,
             upload.bytes,
             Some(&upload.key),

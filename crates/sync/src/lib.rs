@@ -39,7 +39,7 @@ use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 pub use backoff::Backoff;
 pub use chat_presence::{Focus, Watchers};
 pub use connection::SyncError;
-pub use files::{ApiError, download_file, save_kb_draft, upload_file, upload_pending};
+pub use files::{ApiError, FileTo, download_file, save_kb_draft, upload_file, upload_pending};
 pub use linedesk_endpoint::{Bare, Endpoint, EndpointError};
 pub use live::{Incoming, LiveError, LiveRequest, Refusal};
 pub use unreadable::{Unreadable, UnreadableFrame};

@@ -39,6 +39,16 @@ fn groups(store: &Mutex<Store>, line: i64, client: i64) -> Vec<GroupView> {
         .expect("groups")
 }
 
+/// The last message and its time as the clients list shows them for `client`.
+fn last_in_list(store: &Mutex<Store>, line: i64, client: i64) -> (Option<String>, Option<i64>) {
+    let row = store
+        .lock()
+        .expect("lock")
+        .client_row(line, client)
+        .expect("row");
+    (row.last_message, row.last_message_at)
+}
+
 /// The next event the client sees that `pick` wants.
 async fn client_sees<T>(client: &mut SimClient, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
     loop {
@@ -153,6 +163,14 @@ async fn c6_a_group_made_in_the_app_reaches_the_client_and_comes_back_once() {
         .expect("send");
     let pending = groups(&store, line, ivanova);
     assert!(pending[0].messages[0].pending);
+    assert_eq!(
+        last_in_list(&store, line, ivanova),
+        (
+            Some("Елена Викторовна, посмотрите акт сверки".into()),
+            Some(now)
+        ),
+        "C1: the own group message is the client's latest in the list at once"
+    );
     handle.nudge();
     let text = client_sees(&mut client, |e| match e {
         Event::GroupMessagePosted {
@@ -184,6 +202,22 @@ async fn c6_a_group_made_in_the_app_reaches_the_client_and_comes_back_once() {
         g[0].messages.len() == 2 && g[0].messages[1].from_specialist.is_none()
     })
     .await;
+    let answered_at = groups(&store, line, ivanova)[0].messages[1].sent_at;
+    assert_eq!(
+        last_in_list(&store, line, ivanova),
+        (Some("Акт во вложении к письму".into()), Some(answered_at)),
+        "C1: the client's group message is their latest in the list"
+    );
+    let list = store
+        .lock()
+        .expect("lock")
+        .client_list(line, answered_at)
+        .expect("list");
+    assert_eq!(
+        list.clients.first().map(|c| c.id),
+        Some(ivanova),
+        "the client who wrote last comes first"
+    );
 
     // Orlova is taken out of the group.
     store

@@ -2,6 +2,8 @@
 //! folded from the client session's events, with what was typed and not yet acknowledged.
 //! Pure: the session task feeds it frames; the commands read it.
 
+use std::collections::{HashMap, HashSet};
+
 use linedesk_protocol::{Event, ServerFrame};
 use serde::Serialize;
 
@@ -19,6 +21,8 @@ pub struct HelpMessage {
     pub mine: bool,
     /// The staff line's specialist who answered (`None`: this specialist's own message).
     pub from_specialist: Option<i64>,
+    /// Their name as the staff line shows it to its clients (W1), once fetched.
+    pub from_name: Option<String>,
     pub text: String,
 }
 
@@ -52,6 +56,10 @@ pub struct HelpView {
 pub struct Conversation {
     pub view: HelpView,
     pub cursor: u64,
+    /// The answering specialists' names, as fetched.
+    names: HashMap<u64, String>,
+    /// The specialists whose names were asked for (once each).
+    asked: HashSet<u64>,
 }
 
 impl Conversation {
@@ -108,6 +116,7 @@ impl Conversation {
                     at_ms,
                     mine: from_specialist.is_none(),
                     from_specialist: from_specialist.and_then(|s| i64::try_from(s).ok()),
+                    from_name: from_specialist.and_then(|s| self.names.get(&s).cloned()),
                     text,
                 });
                 let over = self.view.messages.len().saturating_sub(MAX_HELP_MESSAGES);
@@ -119,6 +128,32 @@ impl Conversation {
             Event::AppealFinished { .. } => self.view.appeal_open = false,
             _ => {}
         }
+    }
+
+    /// The answering specialists whose names are to be fetched now (each is asked for once).
+    pub fn names_wanted(&mut self) -> Vec<u64> {
+        let wanted: Vec<u64> = self
+            .view
+            .messages
+            .iter()
+            .filter_map(|m| m.from_specialist.and_then(|s| u64::try_from(s).ok()))
+            .filter(|s| !self.names.contains_key(s) && !self.asked.contains(s))
+            .collect::<HashSet<u64>>()
+            .into_iter()
+            .collect();
+        self.asked.extend(wanted.iter().copied());
+        wanted
+    }
+
+    /// W1: the staff line's specialist `specialist` is called `name`: their answers say so.
+    pub fn named(&mut self, specialist: u64, name: String) {
+        let id = i64::try_from(specialist).ok();
+        for m in &mut self.view.messages {
+            if m.from_specialist.is_some() && m.from_specialist == id {
+                m.from_name = Some(name.clone());
+            }
+        }
+        self.names.insert(specialist, name);
     }
 
     /// The messages typed and neither acknowledged nor refused, to send (again).
@@ -178,6 +213,26 @@ mod tests {
         assert_eq!(texts, [("Помогите", true), ("Перезапустите", false)]);
         assert!(c.view.pending.is_empty());
         assert_eq!(c.cursor, 5);
+    }
+
+    #[test]
+    fn w3_an_answer_shows_the_name_of_the_specialist_who_wrote_it_asked_for_once() {
+        let mut c = Conversation::default();
+        c.view.client = 7;
+        c.apply(posted(3, 7, None, "Помогите"));
+        c.apply(posted(4, 7, Some(2), "Перезапустите"));
+        assert_eq!(c.names_wanted(), [2]);
+        assert!(c.names_wanted().is_empty(), "asked once");
+        c.named(2, "Борис Петров".into());
+        c.apply(posted(5, 7, Some(2), "Помогло?"));
+        let who: Vec<Option<&str>> = c
+            .view
+            .messages
+            .iter()
+            .map(|m| m.from_name.as_deref())
+            .collect();
+        assert_eq!(who, [None, Some("Борис Петров"), Some("Борис Петров")]);
+        assert!(c.names_wanted().is_empty());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use linedesk_engine::Connector;
 use linedesk_protocol::{
-    Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame, StaffHelpSession,
+    Action, ClientFrame, ErrorCode, PROTOCOL_VERSION, ServerFrame, SpecialistCard, StaffHelpSession,
 };
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -53,10 +53,33 @@ fn submit(key: String, text: String) -> Message {
     Message::Text(frame.encode().into())
 }
 
+/// W1: the names of the staff line's specialists who answered, fetched as clients see them
+/// (`GET /api/lines/{line}/specialists/{id}`); a failed fetch leaves the answer unnamed.
+fn fetch_names(
+    server: &Connector,
+    help: &StaffHelpSession,
+    conversation: &Arc<Mutex<Conversation>>,
+) {
+    for specialist in lock(conversation).names_wanted() {
+        let (server, token, conversation) =
+            (server.clone(), help.token.clone(), conversation.clone());
+        let path = format!("/api/lines/{}/specialists/{specialist}", help.line);
+        tokio::spawn(async move {
+            let Ok((200, body)) = linedesk_engine::get_with_token(&server, &token, &path).await
+            else {
+                return;
+            };
+            if let Ok(card) = serde_json::from_slice::<SpecialistCard>(&body) {
+                lock(&conversation).named(specialist, card.name);
+            }
+        });
+    }
+}
+
 async fn session(
     server: &Connector,
     help: &StaffHelpSession,
-    conversation: &Mutex<Conversation>,
+    conversation: &Arc<Mutex<Conversation>>,
     sends: &mut mpsc::UnboundedReceiver<(String, String)>,
 ) -> Ended {
     let Ok(ws) = server.websocket().await else {
@@ -115,7 +138,10 @@ async fn session(
                     Ok(ServerFrame::Error { code: ErrorCode::Unauthenticated, .. }) => {
                         return Ended::Stop;
                     }
-                    Ok(frame) => lock(conversation).apply(frame),
+                    Ok(frame) => {
+                        lock(conversation).apply(frame);
+                        fetch_names(server, help, conversation);
+                    }
                     // A frame this build cannot read is skipped (its event stays unseen).
                     Err(_) => {}
                 },

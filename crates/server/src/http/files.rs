@@ -2,7 +2,9 @@
 //! `POST /api/login`:
 //!
 //! - `POST /api/lines/{line}/clients/{client}/files?name=..[&key=..]` (a specialist of the
-//!   line) and `POST /api/files?name=..[&key=..]` (a client, into their own line's chat),
+//!   line; `&confirmed=true` past a colleague's hold, C9: without it a file into an appeal a
+//!   colleague holds is 400 `invalid` with the rule `appeal.held_by_colleague`) and
+//!   `POST /api/files?name=..[&key=..]` (a client, into their own line's chat),
 //!   body the raw file (at most [`MAX_FILE_BYTES`]: 413 `too_large` beyond). 201 with a
 //!   [`SharedFile`] and `Event::FileShared` in the line's log (a client's file opens an
 //!   appeal like a message); the same `key` again is 200 with `duplicate: true`. A name with
@@ -47,6 +49,10 @@ pub struct UploadQuery {
     #[serde(default)]
     name: String,
     key: Option<String>,
+    /// C9: `true` after the specialist was warned that a colleague holds the client's appeal
+    /// and chose to send anyway.
+    #[serde(default)]
+    confirmed: bool,
 }
 
 async fn specialist_upload(
@@ -91,14 +97,14 @@ async fn upload(
     }
     let body = read_body(server, headers, body, MAX_FILE_BYTES, "a file").await?;
     let (shared, events) = blocking(server, move |s| {
-        Ok(s.share_file(
-            subject,
+        let upload = linedesk_line::Upload {
             to,
-            &query.name,
-            &body,
-            query.key.as_deref(),
-            now_ms(),
-        )?)
+            name: &query.name,
+            bytes: &body,
+            key: query.key.as_deref(),
+            confirmed: query.confirmed,
+        };
+        Ok(s.share_upload(subject, &upload, now_ms())?)
     })
     .await?;
     server.hub.publish(&events);

@@ -163,6 +163,24 @@ fn revoke_all(db: &Db, subject: Subject, now_ms: i64) -> Result<usize, StorageEr
     )?;
     // Noted even when no token was stored: a session may have been opened just before.
     note(db, &Revoked::Subject(subject), now_ms)?;
+    if subject.role == Role::Specialist {
+        // W3: their staff-line client identities' tokens were issued to them.
+        let clients = db.rows(
+            "SELECT client_id FROM staff_clients WHERE specialist_id = $1",
+            &[&sql_id(subject.id)],
+        )?;
+        for row in clients {
+            let client = Subject {
+                role: Role::Client,
+                id: id(row.get(0)),
+            };
+            db.exec(
+                "DELETE FROM tokens WHERE role = $1 AND subject_id = $2",
+                &[&role_code(client.role), &sql_id(client.id)],
+            )?;
+            note(db, &Revoked::Subject(client), now_ms)?;
+        }
+    }
     Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
 }
 

@@ -343,6 +343,17 @@ impl RoutingRepo for PgRepo<'_> {
             .unwrap_or_default())
     }
 
+    fn staff_asker(&mut self, line: u64, client: u64) -> Result<Option<u64>, RepoError> {
+        Ok(self
+            .db
+            .opt(
+                "SELECT specialist_id FROM staff_clients WHERE line_id = $1 AND client_id = $2",
+                &[&sql_id(line), &sql_id(client)],
+            )
+            .map_err(pg)?
+            .map(|r| id(r.get(0))))
+    }
+
     fn remove_from_team(&mut self, line: u64, specialist: u64) -> Result<bool, RepoError> {
         Ok(self
             .db

@@ -20,13 +20,29 @@ fn table(role: Role) -> &'static str {
     }
 }
 
-/// Delete every token of `subject` and note the revocation.
+/// Delete every token of `subject` and note the revocation; a specialist's staff-line client
+/// identities (W3: their tokens were issued to the specialist) lose theirs with them.
 fn revoke_all(conn: &Connection, subject: Subject, now_ms: i64) -> Result<(), StorageError> {
-    conn.execute(
-        "DELETE FROM tokens WHERE role = ?1 AND subject_id = ?2",
-        params![role_code(subject.role), sql_id(subject.id)],
-    )?;
-    note(conn, &Revoked::Subject(subject), now_ms)
+    let mut subjects = vec![subject];
+    if subject.role == Role::Specialist {
+        let mut stmt =
+            conn.prepare_cached("SELECT client_id FROM staff_clients WHERE specialist_id = ?1")?;
+        let clients = stmt
+            .query_map([sql_id(subject.id)], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        subjects.extend(clients.into_iter().map(|c| Subject {
+            role: Role::Client,
+            id: u64::try_from(c).unwrap_or_default(),
+        }));
+    }
+    for subject in subjects {
+        conn.execute(
+            "DELETE FROM tokens WHERE role = ?1 AND subject_id = ?2",
+            params![role_code(subject.role), sql_id(subject.id)],
+        )?;
+        note(conn, &Revoked::Subject(subject), now_ms)?;
+    }
+    Ok(())
 }
 
 pub(super) fn set_disabled(

@@ -393,6 +393,18 @@ impl RoutingRepo for SqliteRepo<'_> {
             .unwrap_or_default())
     }
 
+    fn staff_asker(&mut self, line: u64, client: u64) -> Result<Option<u64>, RepoError> {
+        let found: Option<i64> = run(|| {
+            self.tx
+                .prepare_cached(
+                    "SELECT specialist_id FROM staff_clients WHERE line_id = ?1 AND client_id = ?2",
+                )?
+                .query_row([sql_id(line), sql_id(client)], |r| r.get(0))
+                .optional()
+        })?;
+        Ok(found.and_then(|id| u64::try_from(id).ok()))
+    }
+
     fn remove_from_team(&mut self, line: u64, specialist: u64) -> Result<bool, RepoError> {
         run(|| {
             Ok(self.tx.execute(
