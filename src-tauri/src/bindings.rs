@@ -147,6 +147,12 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::groups::remove_group_member,
             crate::groups::send_group_message,
             crate::line_admin_clients::admin_set_dispute_line,
+            crate::sip_calls::commands::sip_account,
+            crate::sip_calls::commands::save_sip_account,
+            crate::sip_calls::commands::forget_sip_account,
+            crate::sip_calls::commands::sip_status,
+            crate::sip_calls::commands::sip_dial,
+            crate::sip_calls::commands::sip_press,
         ])
 }
 

@@ -56,6 +56,8 @@ pub struct CallView {
     /// specialist in this call, and their name.
     pub joined_with: Option<i64>,
     pub joined_name: Option<String>,
+    /// A call through the PBX (issue 18, `sip_calls`): the number dialled.
+    pub sip_number: Option<String>,
 }
 
 /// The in-call quality indicator's figures (V1: from the call's live statistics).

@@ -440,8 +440,31 @@ pub async fn list_calls(
 /// The call panel: state, who, levels, quality (polled while a call is on).
 #[tauri::command]
 #[specta::specta]
-pub async fn call_state(state: State<'_, AppState>) -> CommandResult<CallView> {
-    Ok(state.calls()?.view())
+pub async fn call_state(
+    state: State<'_, AppState>,
+    sip: State<'_, crate::sip_calls::SipState>,
+) -> CommandResult<CallView> {
+    let line = state.calls().map(|c| c.view());
+    // A PBX call shows in the same panel: while it runs, or once it ended when no line
+    // call is under way.
+    if let Some(calls) = sip.0.as_ref().map(|s| &s.calls)
+        && let Some(view) = calls.view()
+        && (calls.active()
+            || !line
+                .as_ref()
+                .is_ok_and(|l| l.state != "idle" && l.state != "ended"))
+    {
+        return Ok(view);
+    }
+    line
+}
+
+/// The PBX call (issue 18) when one holds the panel.
+fn pbx_call(sip: &crate::sip_calls::SipState) -> Option<&crate::sip_calls::call::SipCalls> {
+    sip.0
+        .as_ref()
+        .map(|s| s.calls.as_ref())
+        .filter(|c| c.active())
 }
 
 /// V1: call a client of a line. C9: a client whose appeal a colleague holds only when
@@ -450,6 +473,7 @@ pub async fn call_state(state: State<'_, AppState>) -> CommandResult<CallView> {
 #[specta::specta]
 pub async fn place_call(
     state: State<'_, AppState>,
+    sip: State<'_, crate::sip_calls::SipState>,
     line_id: i64,
     client_id: i64,
     confirmed: bool,
@@ -457,6 +481,9 @@ pub async fn place_call(
     let line = u64::try_from(line_id).map_err(|_| CommandError::invalid("lineId", "not an id"))?;
     let client =
         u64::try_from(client_id).map_err(|_| CommandError::invalid("clientId", "not an id"))?;
+    if pbx_call(&sip).is_some() {
+        return Err(crate::calls::CallsError::Busy.into());
+    }
     crate::collision::past_hold(&*state.store()?, line_id, client_id, confirmed)?;
     Ok(state.calls()?.place(line, client, confirmed).await?)
 }
@@ -464,26 +491,52 @@ pub async fn place_call(
 /// Pick up the ringing call.
 #[tauri::command]
 #[specta::specta]
-pub async fn answer_call(state: State<'_, AppState>) -> CommandResult<()> {
+pub async fn answer_call(
+    state: State<'_, AppState>,
+    sip: State<'_, crate::sip_calls::SipState>,
+) -> CommandResult<()> {
+    if let Some(pbx) = pbx_call(&sip) {
+        return Ok(pbx.answer()?);
+    }
     Ok(state.calls()?.answer().await?)
 }
 
 /// Decline, cancel or hang up the call.
 #[tauri::command]
 #[specta::specta]
-pub async fn hang_up_call(state: State<'_, AppState>) -> CommandResult<()> {
+pub async fn hang_up_call(
+    state: State<'_, AppState>,
+    sip: State<'_, crate::sip_calls::SipState>,
+) -> CommandResult<()> {
+    if let Some(pbx) = pbx_call(&sip) {
+        return Ok(pbx.hang_up()?);
+    }
     Ok(state.calls()?.hang_up().await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_call_muted(state: State<'_, AppState>, on: bool) -> CommandResult<()> {
+pub async fn set_call_muted(
+    state: State<'_, AppState>,
+    sip: State<'_, crate::sip_calls::SipState>,
+    on: bool,
+) -> CommandResult<()> {
+    if let Some(pbx) = pbx_call(&sip) {
+        return Ok(pbx.set_muted(on)?);
+    }
     Ok(state.calls()?.set_muted(on).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_call_hold(state: State<'_, AppState>, on: bool) -> CommandResult<()> {
+pub async fn set_call_hold(
+    state: State<'_, AppState>,
+    sip: State<'_, crate::sip_calls::SipState>,
+    on: bool,
+) -> CommandResult<()> {
+    if let Some(pbx) = pbx_call(&sip) {
+        return Ok(pbx.set_hold(on)?);
+    }
     Ok(state.calls()?.set_hold(on).await?)
 }
 

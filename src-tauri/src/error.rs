@@ -37,6 +37,19 @@ pub enum ErrorCode {
     /// The line server does not let this specialist see it (R1: another specialist's figures,
     /// the monitor without being the line's supervisor); `rule` says which rule.
     Forbidden,
+    /// Calls through the PBX (issue 18): the SIP user agent's own failures, one code each
+    /// (`linedesk_sip::SipError::code`).
+    SipInvalidAccount,
+    SipInvalidNumber,
+    SipWrongPassword,
+    SipForbidden,
+    SipRegistrarUnreachable,
+    SipUnknownHost,
+    SipRejected,
+    SipNetwork,
+    SipProtocol,
+    SipStopped,
+    SipMedia,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]

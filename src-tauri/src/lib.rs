@@ -39,6 +39,7 @@ pub mod remote;
 pub mod remote_frames;
 pub mod reports;
 pub mod ringing;
+pub mod sip_calls;
 pub mod staff_help;
 pub mod state;
 pub mod transfer;
@@ -93,6 +94,7 @@ pub fn run() {
             });
             app.manage(transfer::TransferState::new(&state));
             app.manage(consult::ConsultState::new(&state));
+            app.manage(sip_calls::SipState::new(&state));
             app.manage(state);
             Ok(())
         })

@@ -323,6 +323,24 @@ export const commands = {
 	 *  nowhere).
 	 */
 	adminSetDisputeLine: (line: number, queue: number, disputeLine: number | null) => typedError<AdminQueue_Serialize, CommandError_Serialize>(__TAURI_INVOKE("admin_set_dispute_line", { line, queue, disputeLine })),
+	/**  The saved PBX account (never its password) and whether a password is kept. */
+	sipAccount: () => typedError<SipAccountView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sip_account")),
+	/**
+	 *  Save the PBX account (the password to the secret store; `None` keeps the kept one) and
+	 *  register it anew.
+	 */
+	saveSipAccount: (account: SipAccountInput_Deserialize) => typedError<SipAccountView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("save_sip_account", { account })),
+	/**  Forget the PBX account and its password; unregister. */
+	forgetSipAccount: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("forget_sip_account")),
+	/**  The registration, for the header. */
+	sipStatus: () => typedError<SipStatus_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sip_status")),
+	/**
+	 *  Dial a number through the PBX (the dial pad, or a client's phone: `client_id` and
+	 *  `line_id` name the card).
+	 */
+	sipDial: (number: string, lineId: number | null, clientId: number | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("sip_dial", { number, lineId, clientId })),
+	/**  A dial-pad key during the PBX call (one of `0-9*#A-D`). */
+	sipPress: (key: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("sip_press", { key })),
 };
 
 /* Types */
@@ -964,6 +982,8 @@ export type CallView_Deserialize = {
 	 */
 	joinedWith?: number | null,
 	joinedName?: string | null,
+	/**  A call through the PBX (issue 18, `sip_calls`): the number dialled. */
+	sipNumber?: string | null,
 };
 
 /**  What the call panel shows. */
@@ -1003,6 +1023,8 @@ export type CallView_Serialize = {
 	 */
 	joinedWith: number | null,
 	joinedName: string | null,
+	/**  A call through the PBX (issue 18, `sip_calls`): the number dialled. */
+	sipNumber: string | null,
 };
 
 /**  The file of a chat item: its id on the server and its size. */
@@ -1423,7 +1445,12 @@ export type ErrorCode =
  *  The line server does not let this specialist see it (R1: another specialist's figures,
  *  the monitor without being the line's supervisor); `rule` says which rule.
  */
-"forbidden";
+"forbidden" | 
+/**
+ *  Calls through the PBX (issue 18): the SIP user agent's own failures, one code each
+ *  (`linedesk_sip::SipError::code`).
+ */
+"sip_invalid_account" | "sip_invalid_number" | "sip_wrong_password" | "sip_forbidden" | "sip_registrar_unreachable" | "sip_unknown_host" | "sip_rejected" | "sip_network" | "sip_protocol" | "sip_stopped" | "sip_media";
 
 /**  One changed rectangle, a PNG as base64. */
 export type FrameTile = {
@@ -2345,6 +2372,80 @@ export type Settings_Serialize = {
 	 *  on the headset, so a specialist who took the headset off hears it.
 	 */
 	ringOnSpeaker: boolean,
+};
+
+/**  What the settings dialog saves. `password`: `None` keeps the one kept already. */
+export type SipAccountInput = SipAccountInput_Serialize | SipAccountInput_Deserialize;
+
+/**  What the settings dialog saves. `password`: `None` keeps the one kept already. */
+export type SipAccountInput_Deserialize = {
+	registrar: string,
+	domain: string,
+	user: string,
+	authUser: string,
+	displayName: string,
+	password?: string | null,
+};
+
+/**  What the settings dialog saves. `password`: `None` keeps the one kept already. */
+export type SipAccountInput_Serialize = {
+	registrar: string,
+	domain: string,
+	user: string,
+	authUser: string,
+	displayName: string,
+	password: string | null,
+};
+
+/**  The account as saved: all text, as the specialist typed it (checked by the app). */
+export type SipAccountRow = {
+	/**  The registrar, `host` or `host:port`. */
+	registrar: string,
+	/**  The account's domain; the registrar's host when empty. */
+	domain: string,
+	user: string,
+	/**  The digest login when it is not `user`; empty otherwise. */
+	authUser: string,
+	/**  The name the far end sees (From's display name). */
+	displayName: string,
+};
+
+/**  What the settings dialog shows: the account without its password, and whether one is kept. */
+export type SipAccountView = SipAccountView_Serialize | SipAccountView_Deserialize;
+
+/**  What the settings dialog shows: the account without its password, and whether one is kept. */
+export type SipAccountView_Deserialize = {
+	account?: SipAccountRow | null,
+	hasPassword: boolean,
+};
+
+/**  What the settings dialog shows: the account without its password, and whether one is kept. */
+export type SipAccountView_Serialize = {
+	account: SipAccountRow | null,
+	hasPassword: boolean,
+};
+
+/**  The registration as the header shows it. */
+export type SipStatus = SipStatus_Serialize | SipStatus_Deserialize;
+
+/**  The registration as the header shows it. */
+export type SipStatus_Deserialize = {
+	/**  `off` (no account), `registering`, `registered`, `failed`. */
+	state: string,
+	/**  The `sip_*` code of the failure (`error.sip_*` in the UI). */
+	error?: string | null,
+	/**  Whether the app tries again by itself. */
+	retrying: boolean,
+};
+
+/**  The registration as the header shows it. */
+export type SipStatus_Serialize = {
+	/**  `off` (no account), `registering`, `registered`, `failed`. */
+	state: string,
+	/**  The `sip_*` code of the failure (`error.sip_*` in the UI). */
+	error: string | null,
+	/**  Whether the app tries again by itself. */
+	retrying: boolean,
 };
 
 /**  One set condition of a level, checked (values as the levels' file writes them). */

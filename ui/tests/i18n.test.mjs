@@ -117,3 +117,20 @@ test("every error code of the wire has a refusal string", () => {
   const missing = codes.filter((c) => !ru[`refusal.${c}`] || !en[`refusal.${c}`]);
   assert.deepEqual(missing, [], "wire error codes without both refusal strings");
 });
+
+test("every SIP error code (issue 18) has a translation, as an error and as a call's end", () => {
+  const source = readFileSync(new URL("../../crates/sip/src/error.rs", import.meta.url), "utf8");
+  const codes = [...source.matchAll(/=>\s*"(sip_[a-z_]+)"/g)].map((m) => m[1]);
+  assert.ok(codes.length >= 11, `only ${codes.length} SIP codes found`);
+  for (const code of codes) {
+    for (const key of [`error.${code}`, `call.reason.${code}`]) {
+      assert.ok(ru[key], `ru lacks ${key}`);
+      assert.ok(en[key], `en lacks ${key}`);
+    }
+  }
+  // The ends of a PBX call the panel names (`sip_calls/call.rs`, `end_code`).
+  const ends = readFileSync(new URL("../../src-tauri/src/sip_calls/call.rs", import.meta.url), "utf8");
+  for (const m of ends.matchAll(/CallEnd::\w+(?:\s*\|\s*CallEnd::\w+)*\s*=>\s*"([a-z_]+)"/g)) {
+    assert.ok(ru[`call.reason.${m[1]}`] && en[`call.reason.${m[1]}`], `call.reason.${m[1]} missing`);
+  }
+});

@@ -37,6 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             port: kamailio.addr().port(),
         },
         proxy: None,
+        display_name: None,
     };
     let started = Instant::now();
     let agent = SipUserAgent::start(account, Timing::default()).await?;

@@ -25,6 +25,8 @@ pub struct Account {
     pub registrar: Server,
     /// Where calls go (the outbound proxy); the registrar when `None`.
     pub proxy: Option<Server>,
+    /// The name the far end sees (the display name of From), if any.
+    pub display_name: Option<String>,
 }
 
 impl fmt::Debug for Account {
@@ -36,6 +38,7 @@ impl fmt::Debug for Account {
             .field("auth_user", &self.auth_user)
             .field("registrar", &self.registrar)
             .field("proxy", &self.proxy)
+            .field("display_name", &self.display_name)
             .finish()
     }
 }
@@ -61,6 +64,15 @@ impl Account {
         check_server("registrar", &self.registrar)?;
         if let Some(proxy) = &self.proxy {
             check_server("proxy", proxy)?;
+        }
+        if let Some(name) = &self.display_name
+            && (name.is_empty()
+                || name.chars().count() > MAX_FIELD
+                || name
+                    .chars()
+                    .any(|c| c.is_control() || c == '"' || c == '\\'))
+        {
+            return Err(SipError::InvalidAccount("display_name"));
         }
         Ok(())
     }
@@ -170,6 +182,7 @@ mod tests {
                 port: 5060,
             },
             proxy: None,
+            display_name: Some("Анна Смирнова".into()),
         }
     }
 
@@ -194,6 +207,9 @@ mod tests {
             port: 5060,
         });
         assert_eq!(bad.check(), Err(SipError::InvalidAccount("proxy")));
+        let mut bad = account();
+        bad.display_name = Some("Anna \"<sip:evil>".into());
+        assert_eq!(bad.check(), Err(SipError::InvalidAccount("display_name")));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -18,10 +19,11 @@ use rsipstack::transaction::TransactionReceiver;
 use rsipstack::transaction::endpoint::EndpointInnerRef;
 use rsipstack::transport::TransportLayer;
 use rsipstack::transport::udp::UdpConnection;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::account::{Account, Server, Timing};
+use crate::inbound::IncomingCall;
 use crate::registration::Registrar;
 use crate::{Call, Phone, RegistrationState, SipError, call};
 
@@ -32,6 +34,8 @@ pub struct SipUserAgent {
     registration: watch::Receiver<RegistrationState>,
     stop: watch::Sender<bool>,
     registrar: Mutex<Option<JoinHandle<()>>>,
+    incoming: Mutex<Option<mpsc::UnboundedReceiver<IncomingCall>>>,
+    listening: Arc<AtomicBool>,
 }
 
 /// What the agent's calls need of it.
@@ -121,11 +125,6 @@ impl SipUserAgent {
         let dialogs = Arc::new(DialogLayer::new(endpoint_inner.clone()));
         tokio::spawn(async move { endpoint.serve().await });
         let calls = Arc::new(Calls::default());
-        tokio::spawn(answer_incoming(
-            incoming,
-            Arc::clone(&dialogs),
-            Arc::clone(&calls),
-        ));
 
         let shared = Arc::new(Shared {
             account,
@@ -136,6 +135,16 @@ impl SipUserAgent {
             calls,
             cancel,
         });
+        let (ringing, incoming_calls) = mpsc::unbounded_channel();
+        let listening = Arc::new(AtomicBool::new(false));
+        tokio::spawn(answer_incoming(
+            incoming,
+            Arc::clone(&shared),
+            Inbound {
+                ringing,
+                listening: Arc::clone(&listening),
+            },
+        ));
         let (state, registration) = watch::channel(RegistrationState::Registering);
         let (stop, stopped) = watch::channel(false);
         let registrar = Registrar::new(endpoint_inner, &shared, state)?;
@@ -145,8 +154,26 @@ impl SipUserAgent {
             registration,
             stop,
             registrar: Mutex::new(Some(task)),
+            incoming: Mutex::new(Some(incoming_calls)),
+            listening,
         })
     }
+
+    /// The calls from the PBX, each ringing (180) until answered or declined; taken once.
+    /// Until they are taken, an INVITE is answered 480 (not available).
+    pub fn incoming_calls(&self) -> Option<mpsc::UnboundedReceiver<IncomingCall>> {
+        let taken = self.incoming.lock().ok()?.take();
+        if taken.is_some() {
+            self.listening.store(true, Ordering::SeqCst);
+        }
+        taken
+    }
+}
+
+/// Where calls from the PBX go, once someone listens.
+struct Inbound {
+    ringing: mpsc::UnboundedSender<IncomingCall>,
+    listening: Arc<AtomicBool>,
 }
 
 #[async_trait]
@@ -214,13 +241,11 @@ fn local_ip_towards(to: SocketAddr) -> Result<IpAddr, SipError> {
 }
 
 /// Requests from the PBX: those of a call's dialog (the far end's BYE or re-INVITE) go to the
-/// dialog;
-/// OPTIONS (keep-alive probes) are answered; incoming calls are not taken yet (480).
-async fn answer_incoming(
-    mut incoming: TransactionReceiver,
-    dialogs: Arc<DialogLayer>,
-    calls: Arc<Calls>,
-) {
+/// dialog; a new INVITE rings ([`IncomingCall`]) once the app listens, 480 until then;
+/// OPTIONS (keep-alive probes) are answered.
+async fn answer_incoming(mut incoming: TransactionReceiver, shared: Arc<Shared>, inbound: Inbound) {
+    let dialogs = Arc::clone(&shared.dialogs);
+    let calls = Arc::clone(&shared.calls);
     while let Some(mut tx) = incoming.recv().await {
         // A request within a dialog carries the To tag this side gave (an ACK is its
         // transaction's, not the dialog's).
@@ -241,6 +266,20 @@ async fn answer_incoming(
         if let Some(mut dialog) = dialog {
             tokio::spawn(async move {
                 let _ = dialog.handle(&mut tx).await;
+            });
+            continue;
+        }
+        if tx.original.method == Method::Invite
+            && !in_dialog
+            && inbound.listening.load(Ordering::SeqCst)
+        {
+            let shared = Arc::clone(&shared);
+            let ringing = inbound.ringing.clone();
+            tokio::spawn(async move {
+                if let Some(call) = IncomingCall::ring(&shared, tx).await {
+                    // Nobody listens any more: dropping the call declines it.
+                    let _ = ringing.send(call);
+                }
             });
             continue;
         }

@@ -48,6 +48,7 @@ impl OutboundCall {
         // which copies the INVITE's headers, goes there too.
         let route = Route::from(uri(&format!("sip:{proxy};lr"))?);
         let option = InviteOption {
+            caller_display_name: shared.account.display_name.clone(),
             caller: uri(&format!("sip:{}@{domain}", shared.account.user))?,
             callee: uri(&callee)?,
             route_set: vec![route],

@@ -24,6 +24,9 @@ pub enum Scenario {
     /// Answers (PCMA), holds the call (re-INVITE `sendonly`, expects `recvonly`), resumes it
     /// (`sendrecv`, expects `sendrecv`), then hangs up itself (BYE).
     FarEndHold,
+    /// The caller (started with [`Sipp::call`]): INVITE (PCMA) to an account of the PBX,
+    /// waits up to 110 s for the answer, ACK, three seconds later BYE.
+    CallIn,
 }
 
 impl Scenario {
@@ -35,6 +38,7 @@ impl Scenario {
             Scenario::FarEndBye => "far_end_bye",
             Scenario::Challenge401 => "challenge_401",
             Scenario::FarEndHold => "far_end_hold",
+            Scenario::CallIn => "call_in",
         }
     }
 
@@ -46,6 +50,7 @@ impl Scenario {
             Scenario::FarEndBye => include_str!("../scenarios/far_end_bye.xml"),
             Scenario::Challenge401 => include_str!("../scenarios/challenge_401.xml"),
             Scenario::FarEndHold => include_str!("../scenarios/far_end_hold.xml"),
+            Scenario::CallIn => include_str!("../scenarios/call_in.xml"),
         }
     }
 }
@@ -75,12 +80,28 @@ impl Sipp {
         Sipp::start_for(scenario, 1)
     }
 
+    /// Start SIPp as the caller of one call to `user` through the proxy at `proxy`.
+    pub fn call(scenario: Scenario, proxy: SocketAddr, user: &str) -> Result<Sipp, PeerError> {
+        if user.is_empty() || !user.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(PeerError::Invalid(format!("user {user:?}")));
+        }
+        Sipp::attempts(scenario, 1, Some((proxy, user)))
+    }
+
     /// Start SIPp playing the scenario for `calls` calls, one after the other or at once.
     pub fn start_for(scenario: Scenario, calls: u32) -> Result<Sipp, PeerError> {
+        Sipp::attempts(scenario, calls, None)
+    }
+
+    fn attempts(
+        scenario: Scenario,
+        calls: u32,
+        to: Option<(SocketAddr, &str)>,
+    ) -> Result<Sipp, PeerError> {
         let mut last = None;
         for _ in 0..START_ATTEMPTS {
             let port = ports::free_udp_port()?;
-            match Sipp::start_on(scenario, port, calls.max(1)) {
+            match Sipp::start_on(scenario, port, calls.max(1), to) {
                 Ok(sipp) => return Ok(sipp),
                 Err(e @ PeerError::NotInstalled(_)) => return Err(e),
                 Err(e) => last = Some(e),
@@ -89,7 +110,12 @@ impl Sipp {
         Err(last.unwrap_or(PeerError::Invalid("no attempt".into())))
     }
 
-    fn start_on(scenario: Scenario, port: u16, calls: u32) -> Result<Sipp, PeerError> {
+    fn start_on(
+        scenario: Scenario,
+        port: u16,
+        calls: u32,
+        to: Option<(SocketAddr, &str)>,
+    ) -> Result<Sipp, PeerError> {
         let binary = program(&["sipp"])?;
         let dir = tempfile::Builder::new()
             .prefix("linedesk-sipp-")
@@ -97,7 +123,7 @@ impl Sipp {
         let file = dir.path().join(format!("{}.xml", scenario.name()));
         std::fs::write(&file, scenario.text())?;
         let media_port = ports::free_udp_port()?;
-        let args: Vec<OsString> = [
+        let mut args: Vec<OsString> = [
             "-sf".into(),
             file.into_os_string(),
             "-i".into(),
@@ -118,6 +144,9 @@ impl Sipp {
             "-timeout_error".into(),
         ]
         .into();
+        if let Some((proxy, user)) = to {
+            args.extend(["-s".into(), user.into(), proxy.to_string().into()]);
+        }
         let binary = binary.to_string_lossy().into_owned();
         let mut process = Watched::spawn(&binary, &args, dir.path())?;
         let deadline = Instant::now() + READY_WITHIN;

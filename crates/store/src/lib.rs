@@ -46,6 +46,7 @@ pub mod remote_sessions;
 pub mod replica;
 pub mod search_query;
 mod settings;
+pub mod sip_account;
 mod ticket_actions;
 pub mod tickets;
 mod voice_processing;
@@ -70,6 +71,7 @@ pub use reference::{KbArticle, QuickReply, ReplyFile};
 pub use remote_sessions::RemoteSessionEntry;
 pub use replica::{CallEntry, Colleague, RecordingGapEntry};
 pub use settings::{Language, Settings};
+pub use sip_account::SipAccountRow;
 pub use tickets::{TicketHistoryRow, TicketQueue, TicketRow, TicketView};
 pub use voice_processing::VoiceProcessing;
 

@@ -45,6 +45,7 @@ pub fn account(registrar: SocketAddr, password: &str) -> Account {
             port: registrar.port(),
         },
         proxy: None,
+        display_name: None,
     }
 }
 
