@@ -234,6 +234,7 @@ pub fn action_kind(action: &Action) -> &'static str {
         Action::SetProfile { .. } => "set_profile",
         Action::DisputeTicket { .. } => "dispute_ticket",
         Action::JoinConsultation { .. } => "join_consultation",
+        Action::PlaceCallConfirmed { .. } => "place_call_confirmed",
     }
 }
 
