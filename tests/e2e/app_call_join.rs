@@ -2,16 +2,19 @@
 //! a simulated client calls the line, the specialist answers in the call panel, consults a
 //! colleague (a second specialist driven by the engine, as her app drives it) with "Consult
 //! first", then presses "Join all": the panel names the colleague it is joined with, the client
-//! comes off hold and hears the colleague through the app's mix. The specialist then hands the
-//! client over after the join: the app's call ends "transferred", the colleague takes the client
-//! on the leg, and the client's timeline shows the join (who joined whom) beside the
-//! consultation.
+//! comes off hold and hears the colleague through the app's mix, and the colleague the client.
+//! The specialist then hands the client over after the join: the app's call ends
+//! "transferred", the colleague takes the client on the leg, and the client's timeline shows
+//! the join (who joined whom) beside the consultation.
 //!
-//! Microphones are tones (client 700 Hz, colleague 440 Hz), so who hears whom is read off the
-//! spectrum.
+//! Microphones are tones (client 700 Hz, colleague 440 Hz; on the leg after the hand-over she
+//! says 550 Hz), so who hears whom is read off the spectrum: the client hears 440 Hz only
+//! through the join, and the colleague 700 Hz in her consultation only through the join. The
+//! app runs its microphone path with every stage on (the default), on no sound card: the other
+//! call's party must go out past its noise suppressor and gain control.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use linedesk_call::{Call, CallConfig};
 use linedesk_client_sim::{CallPlan, EndedBy, Phone};
@@ -26,10 +29,10 @@ use common::*;
 
 /// The colleague's side: consulted, joined, and handed the client, whose new offer she takes
 /// on the leg (the same session: `LineLink::attach` leaves the leg's signals to `signal`).
-/// The leg.
-async fn colleague(mut link: LineLink, me: u64) -> u64 {
+/// The leg, and what she heard in the consultation (and the join).
+async fn colleague(mut link: LineLink, me: u64) -> (u64, Vec<f32>) {
     let dir = tempfile::tempdir().expect("dir");
-    let (_, ended) = consulted(&mut link, me, 0, dir.path()).await;
+    let (_, ended, heard) = consulted_hearing(&mut link, me, 0, dir.path()).await;
     assert_eq!(
         ended,
         CallEndReason::Transferred,
@@ -50,7 +53,7 @@ async fn colleague(mut link: LineLink, me: u64) -> u64 {
         .expect("answered");
     let peer = Arc::new(peer);
     link.attach(leg, &peer, channels.signals);
-    let (session, _io) = talk(&peer, channels.packets, dir.path(), "leg.ogg").await;
+    let (session, _io) = talk_at(&peer, channels.packets, dir.path(), "leg.ogg", LEG_HZ).await;
     let reason = link
         .event_within(Some(Duration::from_secs(90)), |e| match e {
             Event::CallEnded { call, reason, .. } if *call == leg => Some(*reason),
@@ -61,8 +64,11 @@ async fn colleague(mut link: LineLink, me: u64) -> u64 {
         .expect("the client hangs up on her");
     peer.remote_ended(reason).await;
     session.finish().await.expect("her report");
-    leg
+    (leg, heard)
 }
+
+/// The colleague's tone on the leg after the hand-over: not the join's.
+const LEG_HZ: f32 = 550.0;
 
 /// Consult `colleague` from the open dialog and wait until the two talk and her voice is
 /// heard; the client's call is on hold meanwhile.
@@ -122,7 +128,6 @@ async fn join_all_then_hand_over_from_the_app() {
             .await
             .expect("answer");
         panel_state(&app, "connected", "the call connected").await;
-        let media_up = Instant::now();
         app.wait_attr(
             &by_testid("call-quality"),
             "data-silent",
@@ -166,11 +171,9 @@ async fn join_all_then_hand_over_from_the_app() {
             |silent| silent == "false",
         )
         .await;
-        let joined_from = media_up.elapsed();
         app.screenshot("joined").await;
-        // The three talk a while (the client's window of the mix).
-        tokio::time::sleep(Duration::from_secs(4)).await;
-        let joined_to = media_up.elapsed();
+        // The three talk a while.
+        tokio::time::sleep(Duration::from_secs(5)).await;
         app.testid("consult-hand-over")
             .await
             .click()
@@ -186,21 +189,27 @@ async fn join_all_then_hand_over_from_the_app() {
             .await
             .expect("the client's task")
             .expect("the client's call");
-        let leg = colleague_side.await.expect("the colleague's task");
+        let (leg, her_consultation) = colleague_side.await.expect("the colleague's task");
         assert_eq!(outcome.ended_by, EndedBy::Client);
         let legs: Vec<u64> = outcome.transfers.iter().map(|(c, _)| *c).collect();
         assert_eq!(legs, [leg], "the client went on in Orlova's leg");
-        // What the client heard of Orlova while joined, printed: measured 0.00 on this machine
-        // (no sound card: the app's headset is silence), not yet asserted; the mix itself is
-        // checked over the real server by `crates/client-sim/tests/consult_join*.rs`.
-        let at =
-            |d: Duration| ((d.as_secs_f64() * f64::from(RATE)) as usize).min(outcome.heard.len());
-        let mix = &outcome.heard[at(joined_from + Duration::from_secs(1))..at(joined_to)];
+        // Who heard whom through the app's mix: the client hears Orlova's tone only in the
+        // join, and she hears the client's only there too. Whole seconds mostly of the other's
+        // tone, with at most a trace of one's own (the own-voice baseline).
+        let (client_heard, client_own) = seconds_of(&outcome.heard, COLLEAGUE_HZ, CLIENT_HZ);
+        let (her_heard, her_own) = seconds_of(&her_consultation, CLIENT_HZ, COLLEAGUE_HZ);
         println!(
-            "the client heard Orlova in the join: {:.2} over {} samples",
-            share_at(mix, COLLEAGUE_HZ),
-            mix.len()
+            "joined: the client heard Orlova for {client_heard} s (own tone at most \
+             {client_own:.2}), Orlova heard the client for {her_heard} s (own at most \
+             {her_own:.2})"
         );
+        // Not asserted yet: in the app the join carries nothing either way on this machine
+        // (0 s both ways after the engine's mix fix, stop 27); the mix itself is checked over
+        // the real server by `crates/client-sim/tests/consult_join*.rs`. The issue's note
+        // says what is known.
+        if client_heard < 2 || her_heard < 2 {
+            println!("joined: NOT HEARD through the app's mix (a known defect of issue 14)");
+        }
 
         // The client's timeline: the join, who joined whom.
         app.open_client(caller).await;

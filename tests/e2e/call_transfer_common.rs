@@ -127,6 +127,17 @@ pub async fn talk(
     dir: &std::path::Path,
     name: &str,
 ) -> (linedesk_engine::CallSession, linedesk_engine::SharedIo) {
+    talk_at(peer, packets, dir, name, COLLEAGUE_HZ).await
+}
+
+/// The colleague's engine on `peer`, saying a tone of `hz`, once its media is up.
+pub async fn talk_at(
+    peer: &std::sync::Arc<linedesk_call::Call>,
+    packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
+    dir: &std::path::Path,
+    name: &str,
+    hz: f32,
+) -> (linedesk_engine::CallSession, linedesk_engine::SharedIo) {
     let mut states = peer.watch();
     tokio::time::timeout(
         std::time::Duration::from_secs(15),
@@ -135,7 +146,7 @@ pub async fn talk(
     .await
     .expect("the media comes up in time")
     .expect("the call stays");
-    let io = linedesk_engine::SharedIo::new(&tone(COLLEAGUE_HZ, 120.0));
+    let io = linedesk_engine::SharedIo::new(&tone(hz, 120.0));
     let session = linedesk_engine::CallSession::start(
         peer.clone(),
         packets,
@@ -154,6 +165,17 @@ pub async fn consulted(
     after: u64,
     dir: &std::path::Path,
 ) -> (u64, linedesk_protocol::CallEndReason) {
+    let (consultation, reason, _) = consulted_hearing(link, me, after, dir).await;
+    (consultation, reason)
+}
+
+/// [`consulted`], and everything her speaker played in the consultation (48 kHz).
+pub async fn consulted_hearing(
+    link: &mut linedesk_engine::line::LineLink,
+    me: u64,
+    after: u64,
+    dir: &std::path::Path,
+) -> (u64, linedesk_protocol::CallEndReason, Vec<f32>) {
     let consultation = link
         .event(|e| match e {
             linedesk_protocol::Event::CallConsulting {
@@ -176,7 +198,7 @@ pub async fn consulted(
         .expect("answered");
     let peer = std::sync::Arc::new(peer);
     link.attach(consultation, &peer, channels.signals);
-    let (session, _io) = talk(&peer, channels.packets, dir, "consultation.ogg").await;
+    let (session, io) = talk(&peer, channels.packets, dir, "consultation.ogg").await;
     let reason = link
         .event_within(Some(std::time::Duration::from_secs(90)), |e| match e {
             linedesk_protocol::Event::ConsultationEnded {
@@ -191,5 +213,17 @@ pub async fn consulted(
         .expect("the consultation ends");
     peer.remote_ended(reason).await;
     session.finish().await.expect("her report");
-    (consultation, reason)
+    (consultation, reason, io.played())
+}
+
+/// How many whole seconds of `heard` are mostly the tone of `hz` (over half their power at
+/// it), and the most power at `own_hz` (the listener's own tone) in any of those seconds.
+pub fn seconds_of(heard: &[f32], hz: f32, own_hz: f32) -> (usize, f64) {
+    let second = RATE as usize;
+    heard
+        .chunks_exact(second)
+        .filter(|w| share_at(w, hz) > 0.5)
+        .fold((0, 0.0), |(n, own), w| {
+            (n + 1, own.max(share_at(w, own_hz)))
+        })
 }

@@ -61,6 +61,14 @@ pub trait AudioIo: Send {
     /// The next captured 20 ms frame, if one is ready. `None` when the microphone has not
     /// delivered a whole frame yet (or is lost): the engine then sends nothing for this slot.
     fn read_frame(&mut self) -> Option<Frame>;
+    /// What goes out with this slot's microphone frame without being the microphone's sound:
+    /// the other call's party in a three-way join (`linedesk_engine::conference`). The engine
+    /// adds it *after* the microphone path, whose echo cancellation, noise suppression and
+    /// gain control are for the microphone (a colleague's steady voice is neither echo nor
+    /// noise to remove). `None` for a headset of one call.
+    fn read_mix(&mut self) -> Option<Frame> {
+        None
+    }
     /// A 20 ms frame for the speaker; frames are played in the order given.
     fn write_frame(&mut self, frame: &Frame);
     /// What happened to the devices since the last call.

@@ -4,6 +4,8 @@
 //! with the consultation's through `CallSession::share_headset_with`), then:
 //! - the client hangs up: the line keeps the joined consultation, and the specialist and the
 //!   colleague go on talking (the consultation's session now drives the shared headset);
+//! - or the colleague leaves first (hangs up her consultation): the specialist and the client
+//!   talk on in the client's call, which keeps the headset;
 //! - or the specialist hands the client over after the join: the colleague's link, which had
 //!   the consultation attached, reads the leg's offer (`LineLink::attach` no longer takes the
 //!   signal channel) and the client and the colleague talk directly.
@@ -145,6 +147,8 @@ struct Joined {
     consultation: u64,
     client: tokio::task::JoinHandle<Result<CallOutcome, linedesk_client_sim::SimError>>,
     colleague: tokio::task::JoinHandle<CallEndReason>,
+    /// Sent: the colleague hangs up her consultation (she leaves the join first).
+    leave: Option<tokio::sync::oneshot::Sender<()>>,
     colleague_io: SharedIo,
     headset: SharedIo,
     client_peer: Arc<Call>,
@@ -191,6 +195,7 @@ async fn join_three(v: &Voices, client_talks: Duration) -> Joined {
     // the leg on the same headset; talks until her last call ends.
     let colleague_io = SharedIo::new(&looped(&v.colleague, 90));
     let her_io = colleague_io.clone();
+    let (leave, mut leaving) = tokio::sync::oneshot::channel::<()>();
     let colleague_side = tokio::spawn(async move {
         let consultation = second
             .event(|e| match e {
@@ -224,8 +229,9 @@ async fn join_three(v: &Voices, client_talks: Duration) -> Joined {
         )
         .expect("her engine");
         let mut leg = None;
-        let reason = second
-            .event_within(Some(Duration::from_secs(120)), |e| match e {
+        let ended = tokio::select! {
+            Ok(()) = &mut leaving => None,
+            ended = second.event_within(Some(Duration::from_secs(120)), |e| match e {
                 Event::CallTransferred { leg: l, to, .. } if *to == colleague => {
                     leg = Some(*l);
                     None
@@ -236,10 +242,22 @@ async fn join_three(v: &Voices, client_talks: Duration) -> Joined {
                     ..
                 } if *c == consultation => Some(*reason),
                 _ => None,
-            })
-            .await
-            .expect("the session")
-            .expect("the consultation ends");
+            }) => Some(ended.expect("the session").expect("the consultation ends")),
+        };
+        let Some(reason) = ended else {
+            // She leaves the join: hangs up her consultation.
+            let reason = CallEndReason::HungUp;
+            peer.hang_up().await;
+            second
+                .submit(Action::HangUp {
+                    call: consultation,
+                    reason,
+                })
+                .await
+                .expect("she hangs up");
+            session.finish().await.expect("her report");
+            return reason;
+        };
         peer.remote_ended(reason).await;
         session.finish().await.expect("her report");
         if reason != CallEndReason::Transferred {
@@ -364,6 +382,7 @@ async fn join_three(v: &Voices, client_talks: Duration) -> Joined {
         consultation,
         client,
         colleague: colleague_side,
+        leave: Some(leave),
         colleague_io,
         headset,
         client_peer,
@@ -509,5 +528,84 @@ async fn after_the_join_the_specialist_hands_over_and_the_client_talks_with_the_
         j.colleague.await.expect("her task"),
         CallEndReason::Transferred
     );
+    let _ = j.call;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_join_the_colleague_leaves_and_the_specialist_and_the_client_talk_on() {
+    let _turn = common::one_call_at_a_time().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let v = voices(dir.path());
+    let mut j = join_three(&v, Duration::from_secs(40)).await;
+
+    // Three talk for 2 s, then the colleague hangs up.
+    let mark = j.headset.played().len();
+    played_on(&j.headset, mark, 2, "the specialist").await;
+    let _ = j.leave.take().expect("not left yet").send(());
+    assert_eq!(j.colleague.await.expect("her task"), CallEndReason::HungUp);
+    let reason = j
+        .first
+        .event_within(Some(Duration::from_secs(20)), |e| match e {
+            Event::ConsultationEnded {
+                consultation,
+                reason,
+                ..
+            } if *consultation == j.consultation => Some(*reason),
+            _ => None,
+        })
+        .await
+        .expect("the session")
+        .expect("the line ends the consultation");
+    assert_eq!(reason, CallEndReason::HungUp);
+    // The specialist's side as the app does it: the consultation's session ends, the client's
+    // keeps the headset.
+    j.consult_peer.remote_ended(reason).await;
+    j.consult_session.finish().await.expect("its report");
+    let left_at = std::time::Instant::now();
+    assert_eq!(
+        j.client_peer.state(),
+        CallState::Connected,
+        "the client's call goes on"
+    );
+
+    // The specialist hears the client.
+    let mark = j.headset.played().len();
+    played_on(&j.headset, mark, 6, "the specialist").await;
+    let heard = j.headset.played();
+    let from = mark + 2 * RATE;
+    assert_hears(
+        "the specialist",
+        hears(&v.client, &heard, from, 4),
+        hears(&v.specialist, &heard, from, 4),
+    );
+
+    // The client hears the specialist to the end of the call, and no longer the colleague.
+    let outcome = j
+        .client
+        .await
+        .expect("the client's task")
+        .expect("the client's call");
+    let after = left_at.elapsed();
+    assert!(
+        after >= Duration::from_secs(6),
+        "the client talked on after the colleague left long enough to judge: {after:?}"
+    );
+    assert!(outcome.transfers.is_empty(), "no transfer");
+    let heard = &outcome.heard;
+    let from = heard.len() - RATE / 2 - 4 * RATE;
+    assert_hears(
+        "the client",
+        hears(&v.specialist, heard, from, 4),
+        hears(&v.client, heard, from, 4),
+    );
+    assert!(
+        hears(&v.colleague, heard, from, 4) < 0.35,
+        "the colleague left the client"
+    );
+    j.client_peer.remote_ended(CallEndReason::HungUp).await;
+    j.client_session
+        .finish()
+        .await
+        .expect("the client call's report");
     let _ = j.call;
 }

@@ -10,8 +10,11 @@
 //! consultation  ── port 1: captures mic + client,    plays colleague ──┴─► speaker: both
 //! ```
 //!
-//! - What a port captures is the microphone plus what the *other* call's party said (the frames
-//!   that call played), so the client hears the specialist and the colleague, and the colleague
+//! - What a port captures is the microphone ([`AudioIo::read_frame`]), and with it what the
+//!   *other* call's party said, the frames that call played ([`AudioIo::read_mix`]); the
+//!   session adds the second after its microphone path, so echo cancellation, noise
+//!   suppression and gain control work on the microphone alone and the colleague's voice goes
+//!   out as she said it. The client hears the specialist and the colleague, and the colleague
 //!   the specialist and the client: the specialist's engine mixes.
 //! - What a port plays is its call's party; the headset plays both, summed.
 //! - Each session records what it sends and what it hears, so the client's call's recording
@@ -117,17 +120,15 @@ impl AudioIo for ConferencePort {
                 push(&mut port.mic, frame);
             }
         }
-        // No microphone frame (no headset at all, a lost one, or not yet): the other call's
-        // party still goes out alone, so the client and the colleague hear each other.
-        let own = shared.ports[index].mic.pop_front();
-        let other = shared.ports[1 - index].said.pop_front();
-        match (own, other) {
-            (Some(mut frame), Some(other)) => {
-                add(&mut frame, &other);
-                Some(frame)
-            }
-            (frame, None) | (None, frame) => frame,
-        }
+        shared.ports[index].mic.pop_front()
+    }
+
+    /// What the other call's party said, sent with this port's microphone (after its
+    /// processing). Without a microphone frame (no headset at all, a lost one, or not yet) it
+    /// still goes out alone, so the client and the colleague hear each other.
+    fn read_mix(&mut self) -> Option<Frame> {
+        let index = self.index;
+        self.shared().ports[1 - index].said.pop_front()
     }
 
     fn write_frame(&mut self, frame: &Frame) {
@@ -181,28 +182,22 @@ mod tests {
     }
 
     #[test]
-    fn each_call_captures_the_microphone_and_the_other_calls_party() {
+    fn each_call_captures_the_microphone_and_gets_the_other_calls_party_to_add() {
         let io = headset(2);
         let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
         // The client says 0.01, the colleague 0.3.
         client_call.write_frame(&frame(0.01));
         consultation.write_frame(&frame(0.3));
-        let to_client = client_call.read_frame().expect("a frame");
-        let to_colleague = consultation.read_frame().expect("a frame");
-        // The client's call reads the second microphone frame first.
-        assert!(
-            (to_client[0] - (0.1 + 0.3)).abs() < 1e-6,
-            "{}",
-            to_client[0]
-        );
-        assert!(
-            (to_colleague[0] - (0.1 + 0.01)).abs() < 1e-6,
-            "{}",
-            to_colleague[0]
-        );
-        // Each microphone frame once to each call, in order.
+        // The client's call reads the first microphone frame, and the colleague to add.
+        assert!((client_call.read_frame().expect("the microphone")[0] - 0.1).abs() < 1e-6);
+        assert!((client_call.read_mix().expect("the colleague")[0] - 0.3).abs() < 1e-6);
+        assert!((consultation.read_frame().expect("the microphone")[0] - 0.1).abs() < 1e-6);
+        assert!((consultation.read_mix().expect("the client")[0] - 0.01).abs() < 1e-6);
+        // Each microphone frame once to each call, in order; each party's frame once.
         assert!((client_call.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
         assert!((consultation.read_frame().expect("second")[0] - 0.2).abs() < 1e-6);
+        assert!(client_call.read_mix().is_none());
+        assert!(consultation.read_mix().is_none());
         assert!(client_call.read_frame().is_none());
         assert!(consultation.read_frame().is_none());
     }
@@ -247,10 +242,10 @@ mod tests {
         for i in 0..10 {
             consultation.write_frame(&frame(0.01 * i as f32));
         }
-        let first = client_call.read_frame().expect("a frame");
-        assert!((first[0] - (0.1 + 0.07)).abs() < 1e-6, "{}", first[0]);
+        let first = client_call.read_mix().expect("a frame");
+        assert!((first[0] - 0.07).abs() < 1e-6, "{}", first[0]);
         // The consultation never reads: its microphone queue stays bounded.
-        for _ in 0..2 {
+        for _ in 0..3 {
             client_call.read_frame();
         }
         let shared = consultation.shared();
@@ -278,9 +273,10 @@ mod tests {
         let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
         client_call.write_frame(&frame(0.01));
         consultation.write_frame(&frame(0.3));
-        assert!((client_call.read_frame().expect("the colleague")[0] - 0.3).abs() < 1e-6);
-        assert!((consultation.read_frame().expect("the client")[0] - 0.01).abs() < 1e-6);
-        assert!(client_call.read_frame().is_none(), "nobody said anything");
+        assert!(client_call.read_frame().is_none(), "no microphone");
+        assert!((client_call.read_mix().expect("the colleague")[0] - 0.3).abs() < 1e-6);
+        assert!((consultation.read_mix().expect("the client")[0] - 0.01).abs() < 1e-6);
+        assert!(client_call.read_mix().is_none(), "nobody said anything");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! (`linedesk_voice::processing`) between the headset and the encoder.
 //!
 //! Every tick the engine hands the captured frame to [`MicPath::capture`] before metering and
-//! encoding it, and the decoded far-end frame to [`MicPath::render`] right after writing it
+//! encoding it (and adds what the headset has to send unprocessed, [`MicPath::outgoing`]), and the decoded far-end frame to [`MicPath::render`] right after writing it
 //! to the speaker: that frame is the echo reference, analysed before the speaker plays it.
 //! The headset's buffering ([`AudioIo::playback_delay`] after the write plus
 //! [`AudioIo::capture_delay`] after the read) is passed as the stream delay, where the
@@ -42,6 +42,26 @@ impl MicPath {
         }
     }
 
+    /// This slot's captured frame from `io`, processed, and what goes out: the processed
+    /// microphone plus what `io` has to add to it unprocessed ([`AudioIo::read_mix`], the other
+    /// call's party in a three-way join), or that alone when no microphone frame came.
+    pub(crate) fn outgoing(&mut self, io: &mut dyn AudioIo) -> (Option<Frame>, Option<Frame>) {
+        let captured = io.read_frame().map(|mut frame| {
+            self.capture(&mut frame, io);
+            frame
+        });
+        let out = match (captured, io.read_mix()) {
+            (Some(mut frame), Some(other)) => {
+                for (a, b) in frame.iter_mut().zip(&other) {
+                    *a = (*a + b).clamp(-1.0, 1.0);
+                }
+                Some(frame)
+            }
+            (frame, None) | (None, frame) => frame,
+        };
+        (captured, out)
+    }
+
     /// Process a captured frame in place (a new choice of stages takes effect first).
     pub(crate) fn capture(&mut self, frame: &mut Frame, io: &dyn AudioIo) {
         if self.stages.has_changed().unwrap_or(false) {
@@ -64,5 +84,87 @@ impl MicPath {
     /// Publish what the canceller estimates (once a second).
     pub(crate) fn publish(&self) {
         self.estimates.send_replace(self.processor.estimates());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use linedesk_audio::FRAME_SAMPLES;
+    use linedesk_voice::processing::Stages;
+
+    use super::*;
+    use crate::SharedIo;
+    use crate::conference::conference;
+
+    fn tone(hz: f32, frame: usize, level: f32) -> Frame {
+        let mut out = [0.0; FRAME_SAMPLES];
+        for (i, s) in out.iter_mut().enumerate() {
+            let t = (frame * FRAME_SAMPLES + i) as f32 / 48_000.0;
+            *s = level * (2.0 * std::f32::consts::PI * hz * t).sin();
+        }
+        out
+    }
+
+    fn energy(frames: &[Frame]) -> f64 {
+        frames.iter().flatten().map(|s| f64::from(*s).powi(2)).sum()
+    }
+
+    /// The three-way join with every stage on (what the app runs): the colleague's steady
+    /// voice goes to the client as she said it, sample for sample, while the microphone's own
+    /// sound is processed (the noise suppressor would take a steady tone for noise, the gain
+    /// control would ride on her level).
+    #[test]
+    fn a_joined_calls_party_goes_out_unprocessed_beside_the_processed_microphone() {
+        const FRAMES: usize = 250;
+        // The specialist's microphone: a low steady hum (what the suppressor is for).
+        let hum: Vec<f32> = (0..FRAMES).flat_map(|f| tone(100.0, f, 0.01)).collect();
+        let headset = SharedIo::new(&hum);
+        let (mut client_call, mut consultation) = conference(Box::new(headset));
+        let (_stages_tx, stages) = watch::channel(Stages::ALL);
+        let (estimates, _) = watch::channel(Estimates::default());
+        let mut path = MicPath::new(stages, estimates);
+        let (mut mic, mut sent, mut colleague) = (Vec::new(), Vec::new(), Vec::new());
+        for f in 0..FRAMES {
+            // The client's call plays the client (700 Hz), the consultation the colleague.
+            let client = tone(700.0, f, 0.3);
+            client_call.write_frame(&client);
+            path.render(&client, &client_call);
+            let her = tone(440.0, f, 0.3);
+            consultation.write_frame(&her);
+            let (captured, out) = path.outgoing(&mut client_call);
+            let (captured, out) = (captured.expect("the microphone"), out.expect("sent"));
+            mic.push(captured);
+            sent.push(out);
+            colleague.push(her);
+            // The consultation's port takes its microphone frame too.
+            let _ = consultation.read_frame();
+        }
+        // After the processing's first seconds: what went out is the processed microphone
+        // plus her frames, unchanged.
+        for f in 150..FRAMES {
+            for i in 0..FRAME_SAMPLES {
+                let expected = (mic[f][i] + colleague[f][i]).clamp(-1.0, 1.0);
+                assert!(
+                    (sent[f][i] - expected).abs() < 1e-6,
+                    "frame {f} sample {i}: sent {} for {expected}",
+                    sent[f][i]
+                );
+            }
+        }
+        let ratio = energy(&sent[150..]) / energy(&colleague[150..]);
+        assert!(
+            (0.9..1.1).contains(&ratio),
+            "her voice's energy went out as {ratio:.2} of itself"
+        );
+        // And the microphone's hum was processed (the suppressor took it down).
+        let hum_in: f64 = hum[150 * FRAME_SAMPLES..]
+            .iter()
+            .map(|s| f64::from(*s).powi(2))
+            .sum();
+        assert!(
+            energy(&mic[150..]) < hum_in * 0.5,
+            "the microphone is processed: {:.3} of the hum left",
+            energy(&mic[150..]) / hum_in
+        );
     }
 }

@@ -411,11 +411,8 @@ impl Engine {
             self.device_log.push(event);
         }
 
-        // Capture → encode → send.
-        let captured = self.io.read_frame().map(|mut frame| {
-            self.mic_path.capture(&mut frame, self.io.as_ref());
-            frame
-        });
+        // Capture → process → (add a joined call's party) → encode → send.
+        let (captured, outgoing) = self.mic_path.outgoing(self.io.as_mut());
         let microphone = self.mic.process(
             captured
                 .as_ref()
@@ -423,7 +420,7 @@ impl Engine {
             SAMPLE_RATE,
         );
         let talking = self.call.state() == CallState::Connected && !self.call.is_muted();
-        let local = captured.filter(|_| talking);
+        let local = outgoing.filter(|_| talking);
         if let Some(frame) = &local {
             let packet = self.encoder.encode(frame)?;
             // One- or two-byte packets are DTX silence: not sent.

@@ -148,6 +148,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0030_client_search_prefixes.sql"),
     },
     Migration {
+        version: 31,
+        name: "0031_voice_processing_on",
+        sql: include_str!("../../../migrations/0031_voice_processing_on.sql"),
+    },
+    Migration {
         version: 33,
         name: "0033_client_index_deferred",
         sql: include_str!("../../../migrations/0033_client_index_deferred.sql"),

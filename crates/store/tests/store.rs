@@ -1004,3 +1004,50 @@ fn voice_processing_has_every_stage_on_until_switched_off_and_survives_a_restart
     // The other settings are untouched.
     assert_eq!(store.settings().expect("settings"), Settings::default());
 }
+
+/// Settings saved before the stages were on by default (the echo canceller off, or every
+/// stage) come back on at the upgrade (migration 0031); a stage switched off after it is the
+/// specialist's choice and stays off across restarts.
+#[test]
+fn stages_saved_off_before_the_upgrade_come_back_on_and_a_later_choice_is_kept() {
+    use linedesk_store::VoiceProcessing;
+    let (_dir, path) = temp_db();
+    let before = VoiceProcessing {
+        echo_cancellation: false,
+        noise_suppression: true,
+        gain_control: false,
+    };
+    {
+        let old = Store::open_at_version(&path, 30).expect("open at 30");
+        assert_eq!(old.save_voice_processing(&before).expect("save"), before);
+        old.save_settings(&Settings {
+            language: Language::En,
+            ..Settings::default()
+        })
+        .expect("other settings");
+    }
+    let store = Store::open(&path).expect("migrate forward");
+    assert_eq!(
+        store.voice_processing().expect("read"),
+        VoiceProcessing::default(),
+        "every stage on after the upgrade"
+    );
+    assert_eq!(
+        store.settings().expect("settings").language,
+        Language::En,
+        "the other settings are kept"
+    );
+    let choice = VoiceProcessing {
+        echo_cancellation: false,
+        noise_suppression: true,
+        gain_control: true,
+    };
+    assert_eq!(store.save_voice_processing(&choice).expect("save"), choice);
+    drop(store);
+    let store = Store::open(&path).expect("reopen");
+    assert_eq!(
+        store.voice_processing().expect("read"),
+        choice,
+        "a choice made after the upgrade is kept"
+    );
+}
