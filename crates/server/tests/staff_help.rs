@@ -202,7 +202,7 @@ async fn w3_a_specialist_asks_the_staff_line_as_its_client_and_gets_the_answer_l
 #[tokio::test]
 async fn w3_disabling_a_specialist_revokes_their_help_identity_s_token() {
     let w = world().await;
-    common::add_root(&w.storage);
+    common::add_root(w.storage.as_ref());
     assert!(
         w.storage
             .set_staff_line(Some(w.line_b))
