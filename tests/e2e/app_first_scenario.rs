@@ -196,7 +196,7 @@ async fn presence_search_and_message_survive_a_restart() {
         assert_eq!(empty["field"], "text");
         // A file that is not one, and a session by password without one: typed, with the field.
         for (command, args, field) in [
-            ("send_file", serde_json::json!({"lineId": 1, "clientId": 1, "name": "a.txt", "base64": "%%%"}), "file"),
+            ("send_file", serde_json::json!({"lineId": 1, "clientId": 1, "name": "a.txt", "base64": "%%%", "confirmed": false}), "file"),
             ("remote_request", serde_json::json!({"lineId": 1, "clientId": 1, "byPassword": true, "password": ""}), "password"),
         ] {
             let refused = app

@@ -61,6 +61,8 @@ struct Command {
 }
 
 fn parse(args: &CallArgs, server: &ServerArgs) -> Result<Command, String> {
+    // The address first: a bare one is refused before anything else is read or sent.
+    let connector = server_of(server)?;
     let microphone = linedesk_engine::wav::read(&args.wav)
         .map_err(|e| format!("cannot read the microphone's WAV: {e}"))?;
     let mut plan = CallPlan::new(microphone, Duration::from_secs(args.seconds));
@@ -68,7 +70,7 @@ fn parse(args: &CallArgs, server: &ServerArgs) -> Result<Command, String> {
     plan.recording = args.recording.clone();
     plan.relay_only = matches!(args.ice, Ice::Relay);
     Ok(Command {
-        server: server_of(server)?,
+        server: connector,
         login: args.login.clone(),
         password: server.password.clone(),
         heard: args.heard.clone(),
