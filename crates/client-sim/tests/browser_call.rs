@@ -230,14 +230,14 @@ async fn chromium_calls_the_line_and_the_engine_answers() {
     let to_engine = align(
         &from(&said, recording_start, side.started_ms + TAP_SLACK_MS),
         &side.heard,
-        Duration::from_secs(1) + Duration::from_millis(TAP_SLACK_MS as u64),
+        Duration::from_secs(2) + Duration::from_millis(TAP_SLACK_MS as u64),
     )
     .expect("the engine heard the browser");
     // Engine -> browser: the engine's microphone against what the page received.
     let to_browser = align(
         &reply,
         &from(&heard, recording_start, side.started_ms),
-        Duration::from_secs(1),
+        Duration::from_secs(2),
     )
     .expect("the browser heard the engine");
     let ms = |a: &Alignment| a.delay.as_secs_f64() * 1000.0;
@@ -274,7 +274,7 @@ async fn chromium_calls_the_line_and_the_engine_answers() {
     let in_recording = align(
         &from(&said, recording_start, side.started_ms),
         &decoded.client,
-        Duration::from_secs(1),
+        Duration::from_secs(2),
     )
     .expect("the browser's speech in the recording");
     assert!(in_recording.segment_correlation > 0.6, "{in_recording:?}");

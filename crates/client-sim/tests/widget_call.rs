@@ -301,13 +301,13 @@ async fn widget_call(
     let to_engine = align(
         &after(from(&page.said, start, side.started_ms + TAP_SLACK_MS)),
         &after(side.heard.clone()),
-        Duration::from_secs(1) + Duration::from_millis(TAP_SLACK_MS as u64),
+        Duration::from_secs(2) + Duration::from_millis(TAP_SLACK_MS as u64),
     )
     .expect("the engine heard the widget");
     let to_browser = align(
         &after(reply.clone()),
         &after(from(&page.heard, start, side.started_ms)),
-        Duration::from_secs(1),
+        Duration::from_secs(2),
     )
     .expect("the widget heard the engine");
     println!(
