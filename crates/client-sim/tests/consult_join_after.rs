@@ -1,8 +1,8 @@
 //! After a three-way join (issue 14), over the real server with real WebRTC on loopback: the
 //! demo specialist (engine-driven as the app drives it, every stage of the microphone path on)
-//! answers the simulated client, consults
-//! a colleague, joins the three (`JoinConsultation`; the client's session shares its headset
-//! with the consultation's through `CallSession::share_headset_with`), then:
+//! answers the simulated client, consults a colleague, joins the three (`JoinConsultation`;
+//! the client's session shares its headset with the consultation's through
+//! `CallSession::share_headset_with`), then:
 //! - the client hangs up: the line keeps the joined consultation, and the specialist and the
 //!   colleague go on talking (the consultation's session now drives the shared headset);
 //! - or the colleague leaves first (hangs up her consultation): the specialist and the client
