@@ -20,6 +20,7 @@ use linedesk_call::{Call, CallConfig};
 use linedesk_client_sim::{CallPlan, EndedBy, Phone};
 use linedesk_domain::presence::PresenceStatus;
 use linedesk_e2e::{App, Desktop, by_testid};
+use linedesk_engine::SharedIo;
 use linedesk_engine::line::LineLink;
 use linedesk_protocol::{Action, CallEndReason, Event, SignalPayload};
 
@@ -27,12 +28,12 @@ use linedesk_protocol::{Action, CallEndReason, Event, SignalPayload};
 mod common;
 use common::*;
 
-/// The colleague's side: consulted, joined, and handed the client, whose new offer she takes
-/// on the leg (the same session: `LineLink::attach` leaves the leg's signals to `signal`).
-/// The leg, and what she heard in the consultation (and the join).
-async fn colleague(mut link: LineLink, me: u64) -> (u64, Vec<f32>) {
+/// The colleague's side: consulted on headset `ear` (the test reads what it plays), joined,
+/// and handed the client, whose new offer she takes on the leg (the same session:
+/// `LineLink::attach` leaves the leg's signals to `signal`). The leg.
+async fn colleague(mut link: LineLink, me: u64, ear: SharedIo) -> u64 {
     let dir = tempfile::tempdir().expect("dir");
-    let (_, ended, heard) = consulted_hearing(&mut link, me, 0, dir.path()).await;
+    let (_, ended) = consulted_on(&mut link, me, 0, dir.path(), ear).await;
     assert_eq!(
         ended,
         CallEndReason::Transferred,
@@ -64,11 +65,14 @@ async fn colleague(mut link: LineLink, me: u64) -> (u64, Vec<f32>) {
         .expect("the client hangs up on her");
     peer.remote_ended(reason).await;
     session.finish().await.expect("her report");
-    (leg, heard)
+    leg
 }
 
 /// The colleague's tone on the leg after the hand-over: not the join's.
 const LEG_HZ: f32 = 550.0;
+/// Seconds the colleague hears the client through the join before the specialist hands the
+/// client over.
+const JOINED_SECONDS: usize = 5;
 
 /// Consult `colleague` from the open dialog and wait until the two talk and her voice is
 /// heard; the client's call is on hold meanwhile.
@@ -141,7 +145,8 @@ async fn join_all_then_hand_over_from_the_app() {
             })
             .await
             .expect("Orlova is available");
-        let colleague_side = tokio::spawn(colleague(orlova, orlova_id));
+        let her_ear = SharedIo::new(&tone(COLLEAGUE_HZ, 120.0));
+        let colleague_side = tokio::spawn(colleague(orlova, orlova_id, her_ear.clone()));
 
         consult(&app, orlova_id).await;
         app.testid("consult-join")
@@ -172,8 +177,15 @@ async fn join_all_then_hand_over_from_the_app() {
         )
         .await;
         app.screenshot("joined").await;
-        // The three talk a while.
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        // The three talk until Orlova has heard the client through the app's mix for a while.
+        wait_heard(
+            &her_ear,
+            CLIENT_HZ,
+            COLLEAGUE_HZ,
+            JOINED_SECONDS,
+            "Orlova hears the client through the join",
+        )
+        .await;
         app.testid("consult-hand-over")
             .await
             .click()
@@ -189,27 +201,35 @@ async fn join_all_then_hand_over_from_the_app() {
             .await
             .expect("the client's task")
             .expect("the client's call");
-        let (leg, her_consultation) = colleague_side.await.expect("the colleague's task");
+        let leg = colleague_side.await.expect("the colleague's task");
         assert_eq!(outcome.ended_by, EndedBy::Client);
         let legs: Vec<u64> = outcome.transfers.iter().map(|(c, _)| *c).collect();
         assert_eq!(legs, [leg], "the client went on in Orlova's leg");
         // Who heard whom through the app's mix: the client hears Orlova's tone only in the
-        // join, and she hears the client's only there too. Whole seconds mostly of the other's
-        // tone, with at most a trace of one's own (the own-voice baseline).
+        // join, and she hears the client's only there too (her speaker in the consultation, the
+        // join included). Whole seconds mostly of the other's tone, with at most a trace of
+        // one's own: the mix sends nobody their own voice.
         let (client_heard, client_own) = seconds_of(&outcome.heard, COLLEAGUE_HZ, CLIENT_HZ);
-        let (her_heard, her_own) = seconds_of(&her_consultation, CLIENT_HZ, COLLEAGUE_HZ);
+        let (her_heard, her_own) = seconds_of(&her_ear.played(), CLIENT_HZ, COLLEAGUE_HZ);
         println!(
             "joined: the client heard Orlova for {client_heard} s (own tone at most \
              {client_own:.2}), Orlova heard the client for {her_heard} s (own at most \
              {her_own:.2})"
         );
-        // Not asserted yet: in the app the join carries nothing either way on this machine
-        // (0 s both ways after the engine's mix fix, stop 27); the mix itself is checked over
-        // the real server by `crates/client-sim/tests/consult_join*.rs`. The issue's note
-        // says what is known.
-        if client_heard < 2 || her_heard < 2 {
-            println!("joined: NOT HEARD through the app's mix (a known defect of issue 14)");
-        }
+        assert!(
+            her_heard >= JOINED_SECONDS,
+            "Orlova heard the client for {her_heard} s"
+        );
+        // The client hears her over the same kind of path, from the same moment, until the
+        // hand-over: short of hers by at most the seconds cut at either end.
+        assert!(
+            client_heard + 2 >= JOINED_SECONDS,
+            "the client heard Orlova for {client_heard} s (she heard the client {her_heard} s)"
+        );
+        assert!(
+            client_own < 0.1 && her_own < 0.1,
+            "own voice back: the client {client_own:.2}, Orlova {her_own:.2}"
+        );
 
         // The client's timeline: the join, who joined whom.
         app.open_client(caller).await;

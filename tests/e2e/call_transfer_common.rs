@@ -138,6 +138,19 @@ pub async fn talk_at(
     name: &str,
     hz: f32,
 ) -> (linedesk_engine::CallSession, linedesk_engine::SharedIo) {
+    let io = linedesk_engine::SharedIo::new(&tone(hz, 120.0));
+    let session = talk_on(peer, packets, dir, name, io.clone()).await;
+    (session, io)
+}
+
+/// The colleague's engine on `peer` and on headset `io`, once its media is up.
+pub async fn talk_on(
+    peer: &std::sync::Arc<linedesk_call::Call>,
+    packets: tokio::sync::mpsc::Receiver<linedesk_call::ReceivedPacket>,
+    dir: &std::path::Path,
+    name: &str,
+    io: linedesk_engine::SharedIo,
+) -> linedesk_engine::CallSession {
     let mut states = peer.watch();
     tokio::time::timeout(
         std::time::Duration::from_secs(15),
@@ -146,15 +159,13 @@ pub async fn talk_at(
     .await
     .expect("the media comes up in time")
     .expect("the call stays");
-    let io = linedesk_engine::SharedIo::new(&tone(hz, 120.0));
-    let session = linedesk_engine::CallSession::start(
+    linedesk_engine::CallSession::start(
         peer.clone(),
         packets,
-        Box::new(io.clone()),
+        Box::new(io),
         linedesk_engine::SessionConfig::new(linedesk_engine::Side::Specialist, dir.join(name)),
     )
-    .expect("her engine");
-    (session, io)
+    .expect("her engine")
 }
 
 /// A consultation after `after` rings her: she picks up, takes the app's offer and talks until
@@ -165,26 +176,31 @@ pub async fn consulted(
     after: u64,
     dir: &std::path::Path,
 ) -> (u64, linedesk_protocol::CallEndReason) {
-    let (consultation, reason, _) = consulted_hearing(link, me, after, dir).await;
-    (consultation, reason)
+    let io = linedesk_engine::SharedIo::new(&tone(COLLEAGUE_HZ, 120.0));
+    consulted_on(link, me, after, dir, io).await
 }
 
-/// [`consulted`], and everything her speaker played in the consultation (48 kHz).
-pub async fn consulted_hearing(
+/// [`consulted`] on headset `io` (what her speaker plays can be read from a clone of it while
+/// she talks).
+pub async fn consulted_on(
     link: &mut linedesk_engine::line::LineLink,
     me: u64,
     after: u64,
     dir: &std::path::Path,
-) -> (u64, linedesk_protocol::CallEndReason, Vec<f32>) {
+    io: linedesk_engine::SharedIo,
+) -> (u64, linedesk_protocol::CallEndReason) {
+    // The app's specialist picks her in the dialog first (reopened until her presence reached
+    // the app): on a loaded machine that may take longer than the link's wait for one frame.
     let consultation = link
-        .event(|e| match e {
+        .event_within(Some(std::time::Duration::from_secs(120)), |e| match e {
             linedesk_protocol::Event::CallConsulting {
                 consultation, to, ..
             } if *to == me && *consultation > after => Some(*consultation),
             _ => None,
         })
         .await
-        .expect("the consultation rings her");
+        .expect("the session")
+        .expect("the consultation rings her within 2 minutes");
     link.submit(linedesk_protocol::Action::AnswerCall { call: consultation })
         .await
         .expect("she picks up");
@@ -198,7 +214,7 @@ pub async fn consulted_hearing(
         .expect("answered");
     let peer = std::sync::Arc::new(peer);
     link.attach(consultation, &peer, channels.signals);
-    let (session, io) = talk(&peer, channels.packets, dir, "consultation.ogg").await;
+    let session = talk_on(&peer, channels.packets, dir, "consultation.ogg", io).await;
     let reason = link
         .event_within(Some(std::time::Duration::from_secs(90)), |e| match e {
             linedesk_protocol::Event::ConsultationEnded {
@@ -213,7 +229,7 @@ pub async fn consulted_hearing(
         .expect("the consultation ends");
     peer.remote_ended(reason).await;
     session.finish().await.expect("her report");
-    (consultation, reason, io.played())
+    (consultation, reason)
 }
 
 /// How many whole seconds of `heard` are mostly the tone of `hz` (over half their power at
@@ -226,4 +242,29 @@ pub fn seconds_of(heard: &[f32], hz: f32, own_hz: f32) -> (usize, f64) {
         .fold((0, 0.0), |(n, own), w| {
             (n + 1, own.max(share_at(w, own_hz)))
         })
+}
+
+/// Wait until `io`'s speaker has played `seconds` whole seconds mostly of the tone of `hz`
+/// (read as it plays; at most 90 s), with `own_hz` the listener's own tone for the message.
+pub async fn wait_heard(
+    io: &linedesk_engine::SharedIo,
+    hz: f32,
+    own_hz: f32,
+    seconds: usize,
+    what: &str,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let (heard, own) = seconds_of(&io.played(), hz, own_hz);
+        if heard >= seconds {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: {heard} s of the {hz} Hz tone heard in 90 s, {seconds} s wanted (own tone \
+             at most {own:.2} in those); {:.1} s played",
+            io.played().len() as f32 / RATE
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 }

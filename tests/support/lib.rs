@@ -401,11 +401,19 @@ impl App {
     /// through fantoccini here although the same request answers at once from curl.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let path = artifacts_dir().join(format!("{name}.png"));
-        let status = Command::new("import")
-            .args(["-display", &self.display, "-window", "root"])
-            .arg(&path)
-            .status()
-            .expect("run import");
+        // On a thread of its own: `import` takes seconds on a loaded machine, and a runtime
+        // worker blocked that long stalls the calls its tests run meanwhile (the engines of a
+        // simulated client or colleague miss their 20 ms ticks, and what they hear is gaps).
+        let (display, file) = (self.display.clone(), path.clone());
+        let status = tokio::task::spawn_blocking(move || {
+            Command::new("import")
+                .args(["-display", &display, "-window", "root"])
+                .arg(&file)
+                .status()
+        })
+        .await
+        .expect("the screenshot's thread")
+        .expect("run import");
         assert!(
             status.success(),
             "import could not take a screenshot of {}",

@@ -71,6 +71,15 @@ pub trait AudioIo: Send {
     }
     /// A 20 ms frame for the speaker; frames are played in the order given.
     fn write_frame(&mut self, frame: &Frame);
+    /// The echo canceller's reference for the frame just written: what the speaker plays,
+    /// handed to `each` frame by frame. For a headset of one call that is `written` itself.
+    /// In a three-way join the speaker plays both calls' parties summed
+    /// (`linedesk_engine::conference`), and the microphone hears both: each call's canceller
+    /// is given that mix, as the speaker plays it (none, one or a few frames a tick, as the
+    /// two calls' ticks fall), not only its own party.
+    fn echo_reference(&mut self, written: &Frame, each: &mut dyn FnMut(&Frame)) {
+        each(written);
+    }
     /// What happened to the devices since the last call.
     fn poll_events(&mut self) -> Vec<DeviceEvent>;
     /// How long a frame just written waits before the speaker plays it, as far as this side

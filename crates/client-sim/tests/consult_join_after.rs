@@ -1,7 +1,8 @@
 //! After a three-way join (issue 14), over the real server with real WebRTC on loopback: the
-//! demo specialist (engine-driven as the app drives it) answers the simulated client, consults
-//! a colleague, joins the three (`JoinConsultation`; the client's session shares its headset
-//! with the consultation's through `CallSession::share_headset_with`), then:
+//! demo specialist (engine-driven as the app drives it, every stage of the microphone path on)
+//! answers the simulated client, consults a colleague, joins the three (`JoinConsultation`;
+//! the client's session shares its headset with the consultation's through
+//! `CallSession::share_headset_with`), then:
 //! - the client hangs up: the line keeps the joined consultation, and the specialist and the
 //!   colleague go on talking (the consultation's session now drives the shared headset);
 //! - or the colleague leaves first (hangs up her consultation): the specialist and the client
@@ -102,6 +103,13 @@ async fn played_on(io: &SharedIo, mark: usize, seconds: usize, who: &str) {
         "{who}'s speaker played {} samples, {want} wanted",
         io.played().len()
     );
+}
+
+/// The joining specialist's engine as the app runs it: every stage of the microphone path on.
+fn app_config(recording: std::path::PathBuf) -> SessionConfig {
+    let mut config = SessionConfig::new(Side::Specialist, recording);
+    config.processing = linedesk_engine::Stages::ALL;
+    config
 }
 
 struct Voices {
@@ -334,7 +342,7 @@ async fn join_three(v: &Voices, client_talks: Duration) -> Joined {
         client_peer.clone(),
         channels.packets,
         Box::new(headset.clone()),
-        SessionConfig::new(Side::Specialist, dir.path().join("client-call.ogg")),
+        app_config(dir.path().join("client-call.ogg")),
     )
     .expect("the client's call's engine");
 
@@ -368,7 +376,7 @@ async fn join_three(v: &Voices, client_talks: Duration) -> Joined {
         consult_peer.clone(),
         channels.packets,
         Box::new(MemoryIo::default()),
-        SessionConfig::new(Side::Specialist, dir.path().join("consultation.ogg")),
+        app_config(dir.path().join("consultation.ogg")),
     )
     .expect("the consultation's engine");
     first

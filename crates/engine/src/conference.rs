@@ -16,7 +16,9 @@
 //!   suppression and gain control work on the microphone alone and the colleague's voice goes
 //!   out as she said it. The client hears the specialist and the colleague, and the colleague
 //!   the specialist and the client: the specialist's engine mixes.
-//! - What a port plays is its call's party; the headset plays both, summed.
+//! - What a port plays is its call's party; the headset plays both, summed. That sum is what
+//!   the microphone hears back, so it is each session's echo reference
+//!   ([`AudioIo::echo_reference`]), not only its own party.
 //! - Each session records what it sends and what it hears, so the client's call's recording
 //!   keeps its two channels: the client, and the specialist with the colleague.
 //!
@@ -43,6 +45,8 @@ struct Port {
     said: VecDeque<Frame>,
     /// What this port's call played, for the headset.
     speaker: VecDeque<Frame>,
+    /// What the headset played (both parties), for this port's echo canceller.
+    reference: VecDeque<Frame>,
 }
 
 struct Shared {
@@ -54,6 +58,17 @@ struct Shared {
 
 fn push(queue: &mut VecDeque<Frame>, frame: Frame) {
     if queue.len() == MAX_QUEUED {
+        queue.pop_front();
+    }
+    queue.push_back(frame);
+}
+
+/// Frames of the headset's output a port's echo canceller may be behind by (200 ms: a
+/// session that stalled longer loses the oldest, as its canceller would lose the echo).
+pub const MAX_REFERENCE: usize = 10;
+
+fn push_reference(queue: &mut VecDeque<Frame>, frame: Frame) {
+    if queue.len() == MAX_REFERENCE {
         queue.pop_front();
     }
     queue.push_back(frame);
@@ -144,6 +159,20 @@ impl AudioIo for ConferencePort {
                 }
             }
             shared.headset.write_frame(&mix);
+            for port in &mut shared.ports {
+                push_reference(&mut port.reference, mix);
+            }
+        }
+    }
+
+    /// What the headset played since this port's last turn: the mix of both parties, which is
+    /// what the microphone hears back (the driving port gets the frame it just wrote, the
+    /// other the frames written meanwhile).
+    fn echo_reference(&mut self, _written: &Frame, each: &mut dyn FnMut(&Frame)) {
+        let index = self.index;
+        // Not locked while `each` runs: the other call's session goes on meanwhile.
+        while let Some(frame) = self.shared().ports[index].reference.pop_front() {
+            each(&frame);
         }
     }
 
@@ -277,6 +306,42 @@ mod tests {
         assert!((client_call.read_mix().expect("the colleague")[0] - 0.3).abs() < 1e-6);
         assert!((consultation.read_mix().expect("the client")[0] - 0.01).abs() < 1e-6);
         assert!(client_call.read_mix().is_none(), "nobody said anything");
+    }
+
+    /// Everything the reference hands out, in order.
+    fn reference(port: &mut ConferencePort, written: &Frame) -> Vec<f32> {
+        let mut out = Vec::new();
+        port.echo_reference(written, &mut |f| out.push(f[0]));
+        out
+    }
+
+    #[test]
+    fn each_calls_echo_reference_is_what_the_headset_played_both_parties_summed() {
+        let io = headset(0);
+        let (mut client_call, mut consultation) = conference(Box::new(io.clone()));
+        // The consultation's tick comes first: nothing played yet, nothing to cancel.
+        consultation.write_frame(&frame(0.3));
+        assert!(reference(&mut consultation, &frame(0.3)).is_empty());
+        // The client's call plays the mix: that is its reference, not the client alone.
+        client_call.write_frame(&frame(0.01));
+        let mine = reference(&mut client_call, &frame(0.01));
+        assert_eq!(mine.len(), 1);
+        assert!((mine[0] - 0.31).abs() < 1e-6, "{mine:?}");
+        // Two ticks of the client's call before the consultation's next: it gets both mixes.
+        client_call.write_frame(&frame(0.02));
+        assert_eq!(reference(&mut client_call, &frame(0.02)).len(), 1);
+        let theirs = reference(&mut consultation, &frame(0.3));
+        assert_eq!(theirs.len(), 2, "{theirs:?}");
+        assert!((theirs[0] - 0.31).abs() < 1e-6, "{theirs:?}");
+        assert!((theirs[1] - 0.02).abs() < 1e-6, "{theirs:?}");
+        // A session that stalls is handed at most the last MAX_REFERENCE frames.
+        for _ in 0..(MAX_REFERENCE + 5) {
+            client_call.write_frame(&frame(0.01));
+        }
+        assert_eq!(
+            reference(&mut consultation, &frame(0.3)).len(),
+            MAX_REFERENCE
+        );
     }
 
     #[test]

@@ -471,7 +471,7 @@ impl Engine {
             Err(_) => self.decoder.decode(None)?,
         };
         self.io.write_frame(&heard);
-        self.mic_path.render(&heard, self.io.as_ref());
+        self.mic_path.render(&heard, self.io.as_mut());
         let speaker = self.speaker.process(&heard, SAMPLE_RATE);
         self.levels.send_replace(Levels {
             microphone,
