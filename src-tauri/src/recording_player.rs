@@ -12,7 +12,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use linedesk_audio::{AudioIo, Headset, MemoryIo};
+use linedesk_audio::{AudioIo, Headset, Silence};
 use linedesk_engine::{Bare, Connector, EngineError};
 use linedesk_voice::playback::Playback;
 use serde::Serialize;
@@ -229,7 +229,7 @@ pub async fn player_play(state: State<'_, AppState>) -> CommandResult<PlayerView
     let (input, output) = crate::calls::device_choices(calls.store());
     let (io, no_headset): (Box<dyn AudioIo>, bool) = match Headset::open(input, output) {
         Ok(headset) => (Box::new(headset), false),
-        Err(_) => (Box::new(MemoryIo::default()), true),
+        Err(_) => (Box::new(Silence), true),
     };
     *lock(&calls.player().no_headset) = no_headset;
     calls.player().play(io);

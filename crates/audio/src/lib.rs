@@ -93,6 +93,24 @@ pub trait AudioIo: Send {
     }
 }
 
+/// No headset at all (a machine without a sound card): a microphone that captures nothing and a
+/// speaker that drops what it is given, so a call of any length holds no audio in memory
+/// (a [`MemoryIo`] keeps every frame it plays: about 190 KB a second).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silence;
+
+impl AudioIo for Silence {
+    fn read_frame(&mut self) -> Option<Frame> {
+        None
+    }
+
+    fn write_frame(&mut self, _frame: &Frame) {}
+
+    fn poll_events(&mut self) -> Vec<DeviceEvent> {
+        Vec::new()
+    }
+}
+
 /// A microphone that plays back given samples and a speaker that keeps what it was given.
 #[derive(Debug, Default)]
 pub struct MemoryIo {
@@ -155,5 +173,14 @@ mod tests {
         assert_eq!(last[2000 - 2 * FRAME_SAMPLES], 0.0);
         assert!(io.read_frame().is_none());
         assert_eq!(io.played.len(), FRAME_SAMPLES);
+    }
+
+    #[test]
+    fn silence_captures_nothing_and_keeps_nothing() {
+        let mut io = Silence;
+        assert!(io.read_frame().is_none());
+        io.write_frame(&[0.5; FRAME_SAMPLES]);
+        assert!(io.poll_events().is_empty());
+        assert_eq!(std::mem::size_of::<Silence>(), 0);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use linedesk_audio::{AudioIo, DeviceChoice, DeviceEvent, Headset, MemoryIo};
+use linedesk_audio::{AudioIo, DeviceChoice, DeviceEvent, Headset, Silence};
 use linedesk_call::Call;
 use linedesk_engine::{CallSession, SessionConfig, Side};
 use linedesk_store::Store;
@@ -20,7 +20,7 @@ pub(super) fn headset(
 ) -> (Box<dyn AudioIo>, Option<String>) {
     match Headset::open(input, output) {
         Ok(headset) => (Box::new(headset), None),
-        Err(err) => (Box::new(MemoryIo::default()), Some(err.to_string())),
+        Err(err) => (Box::new(Silence), Some(err.to_string())),
     }
 }
 
