@@ -216,7 +216,7 @@ cmd_test() {
   step "cargo test: the server's wire tests on PostgreSQL"
   LINEDESK_TEST_BACKEND=postgres cargo test -p linedesk-server --no-fail-fast \
     --test wire --test routing --test calls --test chat_watch --test login_throttle \
-    --test revocation --test waiting --test sla
+    --test revocation --test waiting --test sla --test workstation
   step "done"
 }
 
