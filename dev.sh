@@ -208,6 +208,15 @@ cmd_test() {
   step "cargo test (unit, property, store, end-to-end, the widget in Chromium)"
   # build_ui above built the web widget: a server test finding it missing is a failure.
   LINEDESK_REQUIRE_WIDGET=1 cargo test --workspace --no-fail-fast
+  # Issue 17: the same server wire tests again on PostgreSQL (a throwaway cluster per test world,
+  # crates/pgtest); the binaries are the ones just built. The set that builds its world through
+  # tests/common's test_storage (the others open SQLite themselves); about 2 minutes on 2 busy
+  # cores. The contract suite, across_servers, routing_across and timer_leader run on
+  # PostgreSQL always, above.
+  step "cargo test: the server's wire tests on PostgreSQL"
+  LINEDESK_TEST_BACKEND=postgres cargo test -p linedesk-server --no-fail-fast \
+    --test wire --test routing --test calls --test chat_watch --test login_throttle \
+    --test revocation --test waiting --test sla --test workstation
   step "done"
 }
 

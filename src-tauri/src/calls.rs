@@ -59,9 +59,10 @@ pub struct Calls {
     levels_sink: Mutex<Option<tauri::ipc::Channel<LevelsView>>>,
     store: Arc<Mutex<Store>>,
     data_dir: PathBuf,
-    /// The line server as the app knows it (what its sync connects to: `https://...`, or the
-    /// embedded server's bare `127.0.0.1:PORT`, plain) and the extra CA file of its sync.
-    server: String,
+    /// The line servers as the app knows them (what its sync connects to: `https://...`, or
+    /// the embedded server's bare `127.0.0.1:PORT`, plain; several separated by commas, the
+    /// sync on one of them: [`SyncHandle::server`]) and the extra CA file of its sync.
+    servers: String,
     ca_file: Option<PathBuf>,
     active: tokio::sync::Mutex<Option<Active>>,
     view: Arc<Mutex<CallView>>,
@@ -93,7 +94,7 @@ impl Calls {
         sync: Arc<SyncHandle>,
         store: Arc<Mutex<Store>>,
         data_dir: &Path,
-        server: &str,
+        servers: &str,
         ca_file: Option<PathBuf>,
         notices: Arc<Mutex<crate::notices::NoticeLog>>,
     ) -> Arc<Calls> {
@@ -102,7 +103,7 @@ impl Calls {
             levels_sink: Mutex::new(None),
             store,
             data_dir: data_dir.to_path_buf(),
-            server: server.to_string(),
+            servers: servers.to_string(),
             ca_file,
             active: tokio::sync::Mutex::new(None),
             view: Arc::new(Mutex::new(idle())),
@@ -130,7 +131,7 @@ impl Calls {
     /// The peer's sockets and the line's STUN/TURN servers for this call.
     pub(crate) async fn call_config(&self) -> Result<CallConfig, CallsError> {
         let mut config = config();
-        config.ice = crate::ice::setup(&self.server, self.ca_file.as_deref(), self.sync.token())
+        config.ice = crate::ice::setup(&self.server(), self.ca_file.as_deref(), self.sync.token())
             .await
             .map_err(CallsError::Call)?;
         Ok(config)
@@ -316,14 +317,14 @@ impl Calls {
         Ok(())
     }
 
-    /// The session's token, the server as the app knows it and its extra CA file (for the
+    /// The session's token, the server the sync is on now and its extra CA file (for the
     /// recording player's download).
     pub fn token(&self) -> Option<String> {
         self.sync.token()
     }
 
-    pub fn server(&self) -> &str {
-        &self.server
+    pub fn server(&self) -> String {
+        self.sync.server()
     }
 
     pub fn ca_file(&self) -> Option<&Path> {

@@ -16,8 +16,10 @@ pub struct Cli {
     /// ~/.local/share/ru.linedesk.app on Linux).
     #[arg(long, env = "LINEDESK_DATA_DIR", value_name = "PATH")]
     pub data_dir: Option<PathBuf>,
-    /// A line server instead of the embedded one: https://HOST[:PORT] (http:// is plain). The
-    /// password is asked in the app (or LINEDESK_PASSWORD), never on the command line.
+    /// A line server instead of the embedded one: https://HOST[:PORT] (http:// is plain).
+    /// Several servers of the same lines separated by commas: the sync fails over to the next
+    /// when one goes away. The password is asked in the app (or LINEDESK_PASSWORD), never on
+    /// the command line.
     #[arg(long, env = "LINEDESK_SERVER", value_name = "URL")]
     pub server: Option<String>,
     /// The login on that server.

@@ -82,11 +82,12 @@ pub struct LineConnection {
 }
 
 impl LineConnection {
-    /// Where the app's HTTP calls go (files, KB drafts): the sync's server, no credentials
-    /// (those calls carry the session's token).
+    /// Where the app's HTTP calls go (files, KB drafts): the server the sync is on now (of
+    /// several, the one it failed over to), no credentials (those calls carry the session's
+    /// token).
     pub fn http_config(&self) -> SyncConfig {
         SyncConfig {
-            server: self.server.clone(),
+            server: self.sync.server(),
             ca_file: self.ca_file.clone(),
             ..SyncConfig::default()
         }

@@ -48,7 +48,7 @@ pub(crate) fn connection(state: &AppState) -> CommandResult<(Connector, String)>
     let token = calls
         .token()
         .ok_or_else(|| CommandError::unavailable("not connected to the line server"))?;
-    let connector = Connector::parse(calls.server(), Bare::Plain, calls.ca_file())
+    let connector = Connector::parse(&calls.server(), Bare::Plain, calls.ca_file())
         .map_err(|e| CommandError::unavailable(e.to_string()))?;
     Ok((connector, token))
 }

@@ -207,7 +207,7 @@ pub async fn player_open(state: State<'_, AppState>, call_id: i64) -> CommandRes
     let token = calls
         .token()
         .ok_or_else(|| CommandError::unavailable("not connected to the line server"))?;
-    let connector = Connector::parse(calls.server(), Bare::Plain, calls.ca_file())
+    let connector = Connector::parse(&calls.server(), Bare::Plain, calls.ca_file())
         .map_err(|e| CommandError::unavailable(e.to_string()))?;
     calls.player().load(&connector, &token, call).await?;
     Ok(calls.player().view())

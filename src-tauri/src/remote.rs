@@ -91,9 +91,8 @@ pub struct Remote {
     view: Mutex<RemoteView>,
     page: Mutex<PageCopy>,
     config: SessionConfig,
-    /// The line server's address, for its ICE servers (`GET /api/ice`).
-    server: String,
-    /// The CA file the sync trusts for that server (fetching the ICE servers).
+    /// The CA file the sync trusts for its server (fetching the ICE servers from the one the
+    /// sync is on: [`SyncHandle::server`]).
     ca_file: Option<std::path::PathBuf>,
 }
 
@@ -133,11 +132,7 @@ fn refused(error: LiveError) -> CommandError {
 }
 
 impl Remote {
-    pub fn new(
-        sync: Arc<SyncHandle>,
-        server: &str,
-        ca_file: Option<std::path::PathBuf>,
-    ) -> Arc<Remote> {
+    pub fn new(sync: Arc<SyncHandle>, ca_file: Option<std::path::PathBuf>) -> Arc<Remote> {
         // Host candidates on the LAN and on loopback (the embedded server's clients here).
         let mut config = SessionConfig::default();
         config.udp_addrs.extend(SessionConfig::loopback().udp_addrs);
@@ -147,7 +142,6 @@ impl Remote {
             view: Mutex::new(idle()),
             page: Mutex::new(PageCopy::default()),
             config,
-            server: server.to_string(),
             ca_file,
         });
         let listener = remote.clone();
@@ -407,7 +401,12 @@ impl Remote {
             return;
         };
         let mut config = self.config.clone();
-        let ice = crate::ice::setup(&self.server, self.ca_file.as_deref(), self.sync.token()).await;
+        let ice = crate::ice::setup(
+            &self.sync.server(),
+            self.ca_file.as_deref(),
+            self.sync.token(),
+        )
+        .await;
         let viewer = match ice {
             Ok(ice) => {
                 config.ice = ice;

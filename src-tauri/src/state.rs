@@ -76,7 +76,7 @@ impl AppState {
         let remote = line
             .as_ref()
             .ok()
-            .map(|l| Remote::new(l.sync.clone(), &l.server, l.ca_file.clone()));
+            .map(|l| Remote::new(l.sync.clone(), l.ca_file.clone()));
         AppState {
             data_dir: data_dir.to_path_buf(),
             store,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use linedesk_client_sim::{CallOutcome, CallPlan, Connector, EndedBy, Phone, SimError, length_of};
 
-use crate::{ServerArgs, server_of};
+use crate::{ServerArgs, servers_of};
 
 /// Who calls.
 #[derive(Subcommand)]
@@ -53,7 +53,8 @@ pub struct CallArgs {
 }
 
 struct Command {
-    server: Connector,
+    /// The servers, in the order tried for the sign-in (a call does not move between them).
+    servers: Vec<Connector>,
     login: String,
     password: String,
     heard: Option<PathBuf>,
@@ -62,7 +63,7 @@ struct Command {
 
 fn parse(args: &CallArgs, server: &ServerArgs) -> Result<Command, String> {
     // The address first: a bare one is refused before anything else is read or sent.
-    let connector = server_of(server)?;
+    let servers = servers_of(server)?;
     let microphone = linedesk_engine::wav::read(&args.wav)
         .map_err(|e| format!("cannot read the microphone's WAV: {e}"))?;
     let mut plan = CallPlan::new(microphone, Duration::from_secs(args.seconds));
@@ -70,12 +71,25 @@ fn parse(args: &CallArgs, server: &ServerArgs) -> Result<Command, String> {
     plan.recording = args.recording.clone();
     plan.relay_only = matches!(args.ice, Ice::Relay);
     Ok(Command {
-        server: connector,
+        servers,
         login: args.login.clone(),
         password: server.password.clone(),
         heard: args.heard.clone(),
         plan,
     })
+}
+
+/// The phone signed in to the first of `servers` that answers (a refused login is final).
+async fn sign_in(servers: &[Connector], login: &str, password: &str) -> Result<Phone, SimError> {
+    let mut last = SimError::Protocol("no server address".to_string());
+    for server in servers {
+        match Phone::sign_in_to(server, login, password).await {
+            Ok(phone) => return Ok(phone),
+            Err(e @ SimError::LoginRefused(_)) => return Err(e),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// Whether the client calls (or answers).
@@ -87,13 +101,13 @@ enum Direction {
 
 async fn run(mode: Direction, command: Command) -> Result<CallOutcome, SimError> {
     let Command {
-        server,
+        servers,
         login,
         password,
         plan,
         ..
     } = command;
-    let phone = Phone::sign_in_to(&server, &login, &password).await?;
+    let phone = sign_in(&servers, &login, &password).await?;
     let said = length_of(&plan.microphone);
     let who = format!(
         "{login} (client {} of line {})",

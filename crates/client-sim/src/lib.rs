@@ -13,6 +13,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Given several servers of the same lines ([`SimClient::sign_in_any`]: issue 17, servers on
+//! one PostgreSQL database), a client whose session drops signs in to the next one, resumes
+//! its conversation after the last event it saw and sends an unacknowledged action again with
+//! the same idempotency key: nothing is lost or doubled (see `resume`).
+//!
 //! A client can also send a file to its line's chat ([`SimClient::send_file`], A1: it opens an
 //! appeal like a message).
 //!
@@ -22,6 +27,7 @@
 pub mod call;
 mod file;
 mod http;
+mod resume;
 
 pub use call::{CallOutcome, CallPlan, EndedBy, Phone, answer_call, length_of, place_call};
 
@@ -29,7 +35,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 pub use linedesk_engine::{Bare, Connector, EndpointError};
-use linedesk_protocol::{Action, ClientFrame, Event, PROTOCOL_VERSION, ServerFrame};
+use linedesk_protocol::{Action, ClientFrame, Event, ServerFrame};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -112,6 +118,16 @@ pub struct SimClient {
     /// The server and the session's token, for the HTTP calls (files).
     server: Connector,
     token: String,
+    /// Every server of the line in the order tried: the session fails over to the next when
+    /// there are several (`servers[at]` is `server`).
+    servers: Vec<Connector>,
+    at: usize,
+    password: String,
+    /// The last event of the line seen: a new session resumes after it.
+    cursor: u64,
+    failovers: u32,
+    /// When the last failover's new session had caught up.
+    resumed_at: Option<std::time::Instant>,
 }
 
 async fn login(server: &Connector, login: &str, password: &str) -> Result<String, SimError> {
@@ -154,48 +170,46 @@ impl SimClient {
         login_name: &str,
         password: &str,
     ) -> Result<SimClient, SimError> {
-        let token = login(server, login_name, password).await?;
-        let ws = server.websocket().await?;
-        let mut client = SimClient {
-            ws,
-            login: login_name.to_string(),
-            id: 0,
-            line: 0,
-            next_key: 0,
-            backlog: Default::default(),
-            server: server.clone(),
-            token: token.clone(),
-        };
-        client
-            .send(&ClientFrame::Hello {
-                version: PROTOCOL_VERSION,
-                token,
-            })
-            .await?;
-        match client.recv(Duration::from_secs(10)).await? {
-            ServerFrame::Welcome { id, lines, .. } => {
-                client.id = id;
-                client.line = lines
-                    .first()
-                    .copied()
-                    .ok_or_else(|| SimError::Protocol("the client is on no line".to_string()))?;
-            }
-            other => return Err(unexpected(other)),
-        }
-        client
-            .send(&ClientFrame::Subscribe {
-                line: client.line,
-                after: 0,
-            })
-            .await?;
-        loop {
-            match client.recv(Duration::from_secs(30)).await? {
-                ServerFrame::CaughtUp { .. } => break,
-                ServerFrame::Event { .. } => {}
-                other => return Err(unexpected(other)),
+        SimClient::sign_in_any(std::slice::from_ref(server), login_name, password).await
+    }
+
+    /// Sign in to the first of `servers` (several servers of the same lines) that answers;
+    /// when its session drops later, the client fails over to the next. A refused login is
+    /// final (the same accounts on every server).
+    pub async fn sign_in_any(
+        servers: &[Connector],
+        login_name: &str,
+        password: &str,
+    ) -> Result<SimClient, SimError> {
+        let mut last = SimError::Protocol("no server address".to_string());
+        for (at, server) in servers.iter().enumerate() {
+            match resume::open(server, login_name, password).await {
+                Ok(opened) => {
+                    let mut client = SimClient {
+                        ws: opened.ws,
+                        login: login_name.to_string(),
+                        id: opened.id,
+                        line: opened.line,
+                        next_key: 0,
+                        backlog: Default::default(),
+                        server: server.clone(),
+                        token: opened.token,
+                        servers: servers.to_vec(),
+                        at,
+                        password: password.to_string(),
+                        cursor: 0,
+                        failovers: 0,
+                        resumed_at: None,
+                    };
+                    // History is skipped: only what happens from now on is reported.
+                    client.subscribe(false).await?;
+                    return Ok(client);
+                }
+                Err(e @ SimError::LoginRefused(_)) => return Err(e),
+                Err(e) => last = e,
             }
         }
-        Ok(client)
+        Err(last)
     }
 
     async fn send(&mut self, frame: &ClientFrame) -> Result<(), SimError> {
@@ -213,8 +227,14 @@ impl SimClient {
                 .map_err(|_| SimError::Timeout(within))?;
             match message {
                 Some(Ok(Message::Text(text))) => {
-                    return ServerFrame::decode(text.as_str())
-                        .map_err(|e| SimError::Protocol(e.to_string()));
+                    let frame = ServerFrame::decode(text.as_str())
+                        .map_err(|e| SimError::Protocol(e.to_string()))?;
+                    if let ServerFrame::Event { line, seq, .. } = &frame
+                        && *line == self.line
+                    {
+                        self.cursor = self.cursor.max(*seq);
+                    }
+                    return Ok(frame);
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(SimError::Dropped),
                 Some(Ok(_)) => {}
@@ -231,13 +251,25 @@ impl SimClient {
             std::process::id(),
             self.next_key
         );
-        self.send(&ClientFrame::Submit {
+        let submit = ClientFrame::Submit {
             key: key.clone(),
             action,
-        })
-        .await?;
+        };
+        if let Err(error) = self.send(&submit).await {
+            self.fail_over(error).await?;
+            self.send(&submit).await?;
+        }
         loop {
-            match self.recv(Duration::from_secs(30)).await? {
+            let frame = match self.recv(Duration::from_secs(30)).await {
+                Ok(frame) => frame,
+                Err(error) => {
+                    // Perhaps done, unacknowledged: the same key again on the next server.
+                    self.fail_over(error).await?;
+                    self.send(&submit).await?;
+                    continue;
+                }
+            };
+            match frame {
                 ServerFrame::Ack { key: acked, .. } if acked == key => return Ok(()),
                 ServerFrame::Event { event, .. } => self.backlog.push_back(seen(event)),
                 ServerFrame::Error { code, message, .. } => {
@@ -274,16 +306,22 @@ impl SimClient {
 
     /// The next thing that happened to this client's conversation.
     pub async fn next_seen(&mut self, within: Duration) -> Result<Seen, SimError> {
-        if let Some(seen) = self.backlog.pop_front() {
-            return Ok(seen);
-        }
         let deadline = Instant::now() + within;
         loop {
+            if let Some(seen) = self.backlog.pop_front() {
+                return Ok(seen);
+            }
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.recv(left).await.map_err(|e| match e {
-                SimError::Timeout(_) => SimError::Timeout(within),
-                e => e,
-            })? {
+            let frame = match self.recv(left).await {
+                Ok(frame) => frame,
+                Err(SimError::Timeout(_)) => return Err(SimError::Timeout(within)),
+                Err(error) => {
+                    // The next server replays what this one did not deliver.
+                    self.fail_over(error).await?;
+                    continue;
+                }
+            };
+            match frame {
                 ServerFrame::Event { event, .. } => return Ok(seen(event)),
                 ServerFrame::Pong { .. }
                 | ServerFrame::CaughtUp { .. }

@@ -14,7 +14,10 @@
 //! every ten clients, the first `10 × share` rate). With `--data-dir` the address of the app's
 //! embedded server is read from `<dir>/server/address` (plain, on this machine).
 //!
-//! `--server` follows the server's scheme: `https://host[:port]` is HTTPS and WSS with the
+//! `--server` may name several servers of the same lines, separated by commas (issue 17:
+//! servers on one PostgreSQL database): a client signs in to the first that answers, and when
+//! its session drops it resumes on the next, after the last event it saw, sending an
+//! unacknowledged message again with the same key. `--server` follows the server's scheme: `https://host[:port]` is HTTPS and WSS with the
 //! server's certificate checked against the system's roots and `--ca FILE` (a PEM CA, e.g. a
 //! company's own); `http://host:port` is plain; a bare `host:port` is refused unless
 //! `--insecure-plain` says plain is meant (the password would go in clear).
@@ -41,6 +44,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser};
 use linedesk_client_sim::{Bare, Connector, SimClient, SimError};
+use linedesk_endpoint::addresses;
 use linedesk_engine::Endpoint;
 
 mod call_command;
@@ -63,7 +67,9 @@ struct Cli {
 #[derive(Args)]
 struct ServerArgs {
     /// The line server: https://HOST[:PORT] (http:// is plain; a bare host:port needs
-    /// --insecure-plain). Default: the embedded server's http://127.0.0.1:7700.
+    /// --insecure-plain). Several servers of the same lines separated by commas: a client
+    /// whose session drops resumes on the next. Default: the embedded server's
+    /// http://127.0.0.1:7700.
     #[arg(long, global = true, conflicts_with = "data_dir")]
     server: Option<String>,
     /// A PEM CA certificate to trust for https:// (a company's own).
@@ -127,7 +133,8 @@ fn comment(text: &str) -> Result<String, String> {
 }
 
 struct Plan {
-    server: Connector,
+    /// The servers, in the order tried (at least one).
+    servers: Vec<Connector>,
     clients: Vec<String>,
     password: String,
     messages: usize,
@@ -142,30 +149,39 @@ struct Plan {
     file: Option<PathBuf>,
 }
 
-/// `--server` over its scheme (a bare `host:port` only with `--insecure-plain`), or the
-/// embedded server's address from `--data-dir` (the app's own, plain on this machine), or
-/// the embedded server's default port; with `--ca`'s certificates trusted for `https://`.
-fn server_of(args: &ServerArgs) -> Result<Connector, String> {
-    let endpoint = match (&args.server, &args.data_dir) {
-        (Some(server), _) => {
+/// `--server`'s servers over their schemes (a bare `host:port` only with `--insecure-plain`),
+/// or the embedded server's address from `--data-dir` (the app's own, plain on this machine),
+/// or the embedded server's default port; with `--ca`'s certificates trusted for `https://`.
+fn servers_of(args: &ServerArgs) -> Result<Vec<Connector>, String> {
+    let endpoints = match (&args.server, &args.data_dir) {
+        (Some(servers), _) => {
             let bare = if args.insecure_plain {
                 Bare::Plain
             } else {
                 Bare::Refused
             };
-            Endpoint::parse(server, bare)
+            let all = addresses(servers);
+            if all.is_empty() {
+                return Err("--server names no server".to_string());
+            }
+            all.into_iter()
+                .map(|server| Endpoint::parse(server, bare))
+                .collect::<Result<Vec<_>, _>>()
         }
         (None, Some(dir)) => {
             let file = dir.join("server").join("address");
             let address = std::fs::read_to_string(&file).map_err(|e| {
                 format!("cannot read {}: {e} (is the app running?)", file.display())
             })?;
-            Endpoint::parse(&address, Bare::Plain)
+            Endpoint::parse(&address, Bare::Plain).map(|e| vec![e])
         }
-        (None, None) => Endpoint::parse("http://127.0.0.1:7700", Bare::Refused),
+        (None, None) => Endpoint::parse("http://127.0.0.1:7700", Bare::Refused).map(|e| vec![e]),
     }
     .map_err(|e| e.to_string())?;
-    Connector::new(endpoint, args.ca.as_deref()).map_err(|e| e.to_string())
+    endpoints
+        .into_iter()
+        .map(|endpoint| Connector::new(endpoint, args.ca.as_deref()).map_err(|e| e.to_string()))
+        .collect()
 }
 
 fn plan(server: ServerArgs, chat: ChatArgs) -> Result<Plan, String> {
@@ -180,7 +196,7 @@ fn plan(server: ServerArgs, chat: ChatArgs) -> Result<Plan, String> {
             .collect()
     };
     Ok(Plan {
-        server: server_of(&server)?,
+        servers: servers_of(&server)?,
         clients,
         password: server.password,
         messages: chat.messages.max(1),
@@ -194,7 +210,7 @@ fn plan(server: ServerArgs, chat: ChatArgs) -> Result<Plan, String> {
 }
 
 async fn one_client(plan: &Plan, login: &str, seed: usize) -> Result<(), SimError> {
-    let mut client = SimClient::sign_in_to(&plan.server, login, &plan.password).await?;
+    let mut client = SimClient::sign_in_any(&plan.servers, login, &plan.password).await?;
     println!(
         "{login}: signed in (client {} of line {})",
         client.id, client.line

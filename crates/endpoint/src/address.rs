@@ -13,6 +13,17 @@ pub enum Bare {
     Refused,
 }
 
+/// The addresses of a server setting: one, or several servers of the same lines separated by
+/// commas (issue 17: servers on one PostgreSQL database), in the order they are tried. Blanks
+/// around each and empty items are dropped; each is then read by [`Endpoint::parse`].
+pub fn addresses(servers: &str) -> Vec<&str> {
+    servers
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect()
+}
+
 /// A line server: TLS or not, the host and the port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Endpoint {

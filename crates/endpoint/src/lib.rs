@@ -6,6 +6,8 @@
 //!   a bare `host:port`, which is plain only where the caller says so ([`Bare::Plain`]: the
 //!   app's own embedded server); the client tools refuse it ([`Bare::Refused`]) unless told
 //!   `--insecure-plain`, so a password never goes out in clear by accident.
+//! - [`addresses`]: several servers of the same lines, separated by commas, tried in order by
+//!   the programs that fail over (the app's sync, the client simulator).
 //! - [`Connector`]: opens TCP, then TLS for `https://`, checking the server's certificate
 //!   against the platform's trusted roots (`rustls-native-certs`: the OS store, so a company CA
 //!   installed by IT is trusted as the browser trusts it) plus an optional CA file (a company's
@@ -22,6 +24,6 @@ mod error;
 #[cfg(feature = "test-pki")]
 pub mod test_pki;
 
-pub use address::{Bare, Endpoint};
+pub use address::{Bare, Endpoint, addresses};
 pub use connector::{Connector, Io, WebSocket};
 pub use error::EndpointError;

@@ -37,6 +37,7 @@ use crate::storage::{
     StoredFile, Subject, TokenOwner,
 };
 use crate::transfer::{Cell, RowSink};
+use call_repo::substring_range;
 use clients::{CLIENT_COLUMNS, client_row, events_after, insert_client, known_line};
 use connection::{ANNOUNCED_KEPT, Listened, Runtime, connect, listen};
 pub use connection::{EVENTS_CHANNEL, is_url};
@@ -1089,9 +1090,9 @@ impl Storage for PgStorage {
     fn blob_chunk(&self, blob: BlobId, offset: u64, len: usize) -> Result<Vec<u8>, StorageError> {
         match blob {
             BlobId::File(file) => {
-                // substring() counts from 1; past the end it gives an empty string.
-                let from = sql_id(offset).saturating_add(1);
-                let len = i64::try_from(len).unwrap_or(i64::MAX);
+                // substring() counts from 1; past the end it gives an empty string. Its
+                // arguments are int4 (a bytea holds at most 1 GB): an i64 would not bind.
+                let (from, len) = substring_range(offset, len);
                 Ok(self
                     .reader()
                     .opt(

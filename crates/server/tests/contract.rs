@@ -16,8 +16,8 @@ use linedesk_server::auth::hash_password;
 use linedesk_server::postgres::PgStorage;
 use linedesk_server::sqlite::SqliteStorage;
 use linedesk_server::storage::{
-    Applied, CallStage, KbArticle, RecordingSaved, RemoteStage, Storage, StorageError, StoredEvent,
-    Subject,
+    Applied, BlobId, CallStage, KbArticle, RecordingSaved, RemoteStage, Storage, StorageError,
+    StoredEvent, Subject,
 };
 
 #[path = "contract/call_consult.rs"]
@@ -743,6 +743,15 @@ fn drafts_and_files<S: Storage>(open: Open<'_, S>) {
     assert_eq!(log(&s, l.line).len(), before);
     let stored = s.file(shared.file).expect("file").expect("stored");
     assert_eq!(stored.bytes, b"%PDF");
+    // A download is streamed in chunks: each from its offset, empty past the end.
+    let blob = BlobId::File(shared.file);
+    let meta = s.blob_meta(blob).expect("meta").expect("known");
+    assert_eq!(meta.size, Some(4));
+    let chunks: Vec<Vec<u8>> = [(0, 3), (3, 3), (4, 3), (9, 3)]
+        .into_iter()
+        .map(|(offset, len)| s.blob_chunk(blob, offset, len).expect("chunk"))
+        .collect();
+    assert_eq!(chunks, [b"%PD".to_vec(), b"F".to_vec(), vec![], vec![]]);
     // Specialists share only to clients of lines they serve; clients only to their own line.
     let to = Some((l.line, l.client));
     let refused = s.share_file(olga, to, "a.txt", b"a", None, NOW);

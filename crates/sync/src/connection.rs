@@ -18,7 +18,7 @@ use crate::endpoint::Connector;
 use crate::live::{Incoming, LiveError, LiveRequest, Refusal};
 use crate::replica::{Replica, lock};
 use crate::token::{Grant, login, now_ms, renew};
-use crate::{Backoff, IDLE_CHECK, SyncConfig, SyncStatus, Wires};
+use crate::{IDLE_CHECK, SyncConfig, SyncStatus, Wires};
 
 /// Why a session ended. Every variant but `LoginRefused` is retried with backoff.
 #[derive(Debug, thiserror::Error)]
@@ -295,6 +295,14 @@ async fn serve_live(
     }
 }
 
+/// How a session ended: why, and whether the server had welcomed it first (a server that
+/// worked and then went away, against one that could not be reached at all: the sync fails
+/// over to the next server at once after either, but waits once every server failed in a row).
+pub(crate) struct Ended {
+    pub error: SyncError,
+    pub welcomed: bool,
+}
+
 /// Run one connection until it fails; returns why. Never returns while connected.
 pub(crate) async fn session(
     store: &Arc<Mutex<Store>>,
@@ -302,13 +310,24 @@ pub(crate) async fn session(
     connector: &Connector,
     wires: &Wires,
     live: &mut mpsc::Receiver<LiveRequest>,
-    backoff: &mut Backoff,
     renewed: &mut Option<Grant>,
-) -> SyncError {
-    match connected(store, config, connector, wires, live, backoff, renewed).await {
+) -> Ended {
+    let mut welcomed = false;
+    let error = match connected(
+        store,
+        config,
+        connector,
+        wires,
+        live,
+        renewed,
+        &mut welcomed,
+    )
+    .await
+    {
         Ok(never) => match never {},
         Err(error) => error,
-    }
+    };
+    Ended { error, welcomed }
 }
 
 enum Never {}
@@ -319,8 +338,8 @@ async fn connected(
     connector: &Connector,
     wires: &Wires,
     live: &mut mpsc::Receiver<LiveRequest>,
-    backoff: &mut Backoff,
     renewed: &mut Option<Grant>,
+    welcomed: &mut bool,
 ) -> Result<Never, SyncError> {
     let Wires {
         status,
@@ -332,6 +351,7 @@ async fn connected(
         timing,
         refused,
         chat,
+        server: _,
     } = wires;
     // C9: the open chat is announced on every new session (the server forgot the last one's).
     chat.forget();
@@ -367,7 +387,7 @@ async fn connected(
     };
     let (me, lines) = match welcome {
         ServerFrame::Welcome { id, lines, .. } => {
-            backoff.reset();
+            *welcomed = true;
             (id, lines)
         }
         // A renewed token refused (revoked meanwhile): log in again, not a refused login.

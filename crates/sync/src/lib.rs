@@ -10,7 +10,12 @@
 //! [`SyncHandle::status`] tells the UI honestly where things stand ([`SyncStatus`]).
 //!
 //! The server is `https://host:port` (TLS: the login over HTTPS, the session over WSS) or
-//! `http://host:port`; see [`Endpoint`] for how its certificate is trusted.
+//! `http://host:port`; see [`Endpoint`] for how its certificate is trusted. Several servers
+//! of the same lines (issue 17: servers on one PostgreSQL database) are given separated by
+//! commas ([`addresses`]): when a session with one ends, the next one is tried at once, and
+//! only after the whole list failed does the sync wait (backoff). The token, the outbox and
+//! the lines' cursors are the same on every server, so nothing acknowledged is lost or sent
+//! twice (the idempotency keys) and the lines resume from their cursors.
 
 mod backoff;
 mod chat_presence;
@@ -40,7 +45,7 @@ pub use backoff::Backoff;
 pub use chat_presence::{Focus, Watchers};
 pub use connection::SyncError;
 pub use files::{ApiError, FileTo, download_file, save_kb_draft, upload_file, upload_pending};
-pub use linedesk_endpoint::{Bare, Endpoint, EndpointError};
+pub use linedesk_endpoint::{Bare, Endpoint, EndpointError, addresses};
 pub use live::{Incoming, LiveError, LiveRequest, Refusal};
 pub use unreadable::{Unreadable, UnreadableFrame};
 
@@ -96,6 +101,7 @@ pub struct SyncHandle {
     unreadable: watch::Receiver<Unreadable>,
     refused: watch::Receiver<Option<Refusal>>,
     chat: Arc<chat_presence::ChatPresence>,
+    server: watch::Receiver<String>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -107,6 +113,13 @@ impl SyncHandle {
     /// The session's current token (for HTTP uploads such as call recordings), once signed in.
     pub fn token(&self) -> Option<String> {
         self.token.borrow().clone()
+    }
+
+    /// The address of the server the sync is with (or trying) now: the first of several
+    /// ([`addresses`]) until a failover moved on. The app's own HTTP calls (files, recordings,
+    /// ICE) go there, where the session's token is known.
+    pub fn server(&self) -> String {
+        self.server.borrow().clone()
     }
 
     /// Frames of the server this app could not read and skipped (see the `unreadable`
@@ -243,6 +256,8 @@ pub(crate) struct Wires {
     pub refused: watch::Sender<Option<Refusal>>,
     /// C9: the open chat to announce and the watchers heard.
     pub chat: Arc<chat_presence::ChatPresence>,
+    /// The address of the server of the current session ([`SyncHandle::server`]).
+    pub server: watch::Sender<String>,
 }
 
 /// Start syncing `store` with the server in the background (on the current tokio runtime).
@@ -260,6 +275,8 @@ pub fn spawn_with(store: Arc<Mutex<Store>>, config: SyncConfig, timing: Timing) 
     let nudge = Arc::new(Notify::new());
     let (unreadable_tx, unreadable) = watch::channel(Unreadable::default());
     let (refused_tx, refused) = watch::channel(None);
+    let first = addresses(&config.server).first().map(|a| a.to_string());
+    let (server_tx, server) = watch::channel(first.unwrap_or_default());
     let (credentials, credentials_rx) = watch::channel(Credentials {
         login: config.login.clone(),
         password: config.password.clone(),
@@ -274,6 +291,7 @@ pub fn spawn_with(store: Arc<Mutex<Store>>, config: SyncConfig, timing: Timing) 
         timing,
         refused: refused_tx,
         chat: Arc::new(chat_presence::ChatPresence::default()),
+        server: server_tx,
     };
     let chat = wires.chat.clone();
     let task = tokio::spawn(run(store, config, credentials_rx, wires, live_rx));
@@ -288,8 +306,18 @@ pub fn spawn_with(store: Arc<Mutex<Store>>, config: SyncConfig, timing: Timing) 
         unreadable,
         refused,
         chat,
+        server,
         task,
     }
+}
+
+/// Put `new` in `now` if it differs; whether it did (for a watch's `send_if_modified`).
+fn replace(now: &mut String, new: String) -> bool {
+    if *now == new {
+        return false;
+    }
+    *now = new;
+    true
 }
 
 /// While not connected, live requests are answered at once: calls cannot wait for a network.
@@ -309,10 +337,14 @@ async fn run(
     let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
     // A token just renewed, for the next session (instead of logging in again).
     let mut renewed = None;
+    // Which of the servers the next session is with, and how many sessions in a row ended
+    // since one was welcomed (once every server failed so, the sync waits).
+    let mut at = 0;
+    let mut failed_in_a_row = 0;
     // A bad address or CA file does not mend itself: say so and look again rarely.
-    let connector = loop {
-        match endpoint::connector(&config) {
-            Ok(connector) => break connector,
+    let connectors = loop {
+        match endpoint::connectors(&config) {
+            Ok(connectors) => break connectors,
             Err(error) => {
                 let _ = wires.status.send(SyncStatus::Offline {
                     retry_in_ms: 60_000,
@@ -347,20 +379,31 @@ async fn run(
         config.login = current.login;
         config.password = current.password;
         let _ = wires.status.send(SyncStatus::Connecting);
-        let error = connection::session(
-            &store,
-            &config,
-            &connector,
-            &wires,
-            &mut live,
-            &mut backoff,
-            &mut renewed,
-        )
-        .await;
+        let connector = &connectors[at];
+        wires
+            .server
+            .send_if_modified(|now| replace(now, connector.endpoint().to_string()));
+        let connection::Ended { error, welcomed } =
+            connection::session(&store, &config, connector, &wires, &mut live, &mut renewed).await;
+        if welcomed {
+            backoff.reset();
+            failed_in_a_row = 0;
+        }
         if matches!(error, SyncError::Renewed) {
             // The session moves onto the renewed token at once.
             continue;
         }
+        failed_in_a_row += 1;
+        if !matches!(error, SyncError::LoginRefused) && connectors.len() > 1 {
+            // Fail over: the next server at once (it signs in again on the same database,
+            // the lines resume from the store's cursors); a wait only once every server
+            // failed in a row.
+            at = (at + 1) % connectors.len();
+            if failed_in_a_row < connectors.len() {
+                continue;
+            }
+        }
+        failed_in_a_row = 0;
         let wait = if matches!(error, SyncError::LoginRefused) {
             let _ = wires.status.send(SyncStatus::LoginRefused);
             // A changed password arrives with a new config; until then, check rarely.

@@ -46,7 +46,7 @@ impl Calls {
                         queue.enqueue_with_gaps(
                             id,
                             &report.recording,
-                            &self.server,
+                            &self.server(),
                             &report.recording_gaps,
                         )
                     })
@@ -67,11 +67,18 @@ impl Calls {
     /// Upload queued recordings whenever the session has a token, over the server's scheme
     /// (HTTPS with the sync's CA file for `https://`); retried with backoff. A recording that
     /// can never be uploaded is set aside by the queue (the file kept), logged here and shown
-    /// on its call's timeline entry with retry and save (`recording_aside.rs`).
+    /// on its call's timeline entry with retry and save (`recording_aside.rs`). A recording
+    /// goes to the server its call was made on; of several servers of one database, each is
+    /// tried with the session's token (one database: the token is good on every one), so a
+    /// recording made before a failover goes once its server is back.
     pub(super) async fn upload_loop(self: Arc<Self>) {
         // A bare address is the embedded server's: the app's own, plain on 127.0.0.1.
-        let connector = match Connector::parse(&self.server, Bare::Plain, self.ca_file.as_deref()) {
-            Ok(connector) => connector,
+        let connectors = match linedesk_sync::addresses(&self.servers)
+            .into_iter()
+            .map(|server| Connector::parse(server, Bare::Plain, self.ca_file.as_deref()))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(connectors) => connectors,
             Err(err) => {
                 // The sync has the same settings and says so in the header.
                 eprintln!("linedesk: recordings are not uploaded: {err}");
@@ -87,10 +94,13 @@ impl Calls {
             let Ok(queue) = UploadQueue::open(&outbox) else {
                 continue;
             };
-            if let Ok(pass) = queue
-                .pass(&connector, &token, std::time::SystemTime::now())
-                .await
-            {
+            for connector in &connectors {
+                let Ok(pass) = queue
+                    .pass(connector, &token, std::time::SystemTime::now())
+                    .await
+                else {
+                    continue;
+                };
                 for (call, why) in pass.set_aside {
                     eprintln!(
                         "linedesk: the recording of call {call} cannot be uploaded ({why}); \

@@ -71,7 +71,7 @@ impl Calls {
         self.set_view(|v| v.device_notice = missing.map(|_| "no_headset".to_string()));
         let mut config = SessionConfig::new(Side::Specialist, dir.join(format!("call-{id}.ogg")));
         if !consultation {
-            config.journal = Some(linedesk_engine::journal::Journal::new(id, &self.server));
+            config.journal = Some(linedesk_engine::journal::Journal::new(id, &self.server()));
         }
         config.processing = crate::echo::stages(&self.store);
         let mut session = CallSession::start(call.clone(), packets, io, config)

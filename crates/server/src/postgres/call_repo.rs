@@ -388,14 +388,24 @@ pub(crate) fn recording_size(db: &Db, call: u64) -> Result<Option<u64>, StorageE
 }
 
 /// Up to `len` bytes of the recording from `offset` (empty past its end).
+/// `substring(bytea FROM $2 FOR $3)`'s arguments for `len` bytes from `offset`: int4, as
+/// PostgreSQL types them (a bytea holds at most 1 GB; an i64 would not bind, and the download
+/// would end empty), counted from 1; past the end the answer is empty.
+pub(crate) fn substring_range(offset: u64, len: usize) -> (i32, i32) {
+    let from = offset
+        .checked_add(1)
+        .and_then(|from| i32::try_from(from).ok())
+        .unwrap_or(i32::MAX);
+    (from, i32::try_from(len).unwrap_or(i32::MAX))
+}
+
 pub(crate) fn recording_chunk(
     db: &Db,
     call: u64,
     offset: u64,
     len: usize,
 ) -> Result<Vec<u8>, StorageError> {
-    let from = sql_id(offset).saturating_add(1);
-    let len = i64::try_from(len).unwrap_or(i64::MAX);
+    let (from, len) = substring_range(offset, len);
     Ok(db
         .opt(
             "SELECT substring(ogg FROM $2 FOR $3) FROM call_recordings WHERE call_id = $1",
