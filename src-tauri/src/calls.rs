@@ -26,10 +26,12 @@ use crate::state::lock;
 
 mod consulted;
 mod finish;
+mod pbx_record;
 mod session;
 mod signalling;
 mod view;
 
+pub use pbx_record::PbxCallDone;
 pub use session::device_choices;
 use session::headset;
 pub(crate) use signalling::feed;

@@ -84,8 +84,10 @@ pub fn run() {
             if let Some(store) = state.shared_store() {
                 away::spawn(state.away.clone(), store, state.nudger());
             }
+            let sip = sip_calls::SipState::new(&state);
             if let (Some(store), Ok(calls)) = (state.shared_store(), state.calls()) {
-                ringing::spawn(app.handle().clone(), calls.clone(), store);
+                let pbx = sip.0.as_ref().map(|s| s.calls.clone());
+                ringing::spawn(app.handle().clone(), calls.clone(), pbx, store);
             }
             workstation::spawn_upload_loop(&state);
             app.manage(match state.calls() {
@@ -94,7 +96,7 @@ pub fn run() {
             });
             app.manage(transfer::TransferState::new(&state));
             app.manage(consult::ConsultState::new(&state));
-            app.manage(sip_calls::SipState::new(&state));
+            app.manage(sip);
             app.manage(state);
             Ok(())
         })

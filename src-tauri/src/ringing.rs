@@ -5,8 +5,9 @@
 //! the window asks for attention. All of it stops when the call stops ringing: answered,
 //! declined, or ended by the caller or the line server's ring time.
 //!
-//! [`spawn`] follows the call panel's view ([`Calls::view`], a cheap copy) every 100 ms, so the
-//! calls module needs to know nothing of it. [`call_notice`], [`reply_of`] and [`ring_outputs`]
+//! [`spawn`] follows the call panel's view ([`Calls::view`], a cheap copy, and a call from the
+//! company's PBX, [`SipCalls::ringing`], issue 18) every 100 ms, so the calls modules need to
+//! know nothing of it. [`call_notice`], [`reply_of`] and [`ring_outputs`]
 //! decide, purely (tested here); the rest is IO.
 
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,7 @@ use tauri::{AppHandle, Manager, UserAttentionType};
 
 use crate::calls::{CallView, Calls};
 use crate::notices::NoticeKind;
+use crate::sip_calls::call::SipCalls;
 use crate::state::lock;
 
 /// How often the view is looked at: ringing stops at most this long after an answer.
@@ -112,22 +114,86 @@ fn ringing_call(view: &CallView) -> Option<u32> {
     (view.state == "ringing_in").then_some(view.call).flatten()
 }
 
-/// Follow the calls for the app's life: ring while a call rings in.
-pub fn spawn(app: AppHandle, calls: Arc<Calls>, store: Arc<Mutex<Store>>) {
+/// Which call rings: a line call by its id, or a call from the PBX (issue 18) by its serial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RingingCall {
+    Line(u32),
+    Pbx(u64),
+}
+
+/// Where a ringing call is: the line calls or the PBX's; the ring and the notification's
+/// buttons act on it.
+#[derive(Clone)]
+enum Source {
+    Line(Arc<Calls>),
+    Pbx(Arc<SipCalls>),
+}
+
+impl Source {
+    /// `release` runs before the call opens the headset.
+    fn on_audio_start(&self, release: Box<dyn FnOnce() + Send>) {
+        match self {
+            Source::Line(calls) => calls.on_audio_start(release),
+            Source::Pbx(calls) => calls.on_audio_start(release),
+        }
+    }
+
+    async fn answer(&self) -> Result<(), String> {
+        match self {
+            Source::Line(calls) => calls.answer().await.map_err(|e| e.to_string()),
+            Source::Pbx(calls) => calls.answer().map_err(|e| e.to_string()),
+        }
+    }
+
+    async fn decline(&self) {
+        match self {
+            Source::Line(calls) => {
+                let _ = calls.hang_up().await;
+            }
+            Source::Pbx(calls) => {
+                let _ = calls.hang_up();
+            }
+        }
+    }
+}
+
+/// The call ringing now, if any: a call from the PBX first (a line call never rings while a
+/// PBX call holds the headset, and the other way round), else a line call.
+fn ringing_now(
+    calls: &Arc<Calls>,
+    pbx: Option<&Arc<SipCalls>>,
+) -> Option<(RingingCall, CallView, Source)> {
+    if let Some(pbx) = pbx
+        && let Some((serial, view)) = pbx.ringing()
+    {
+        return Some((RingingCall::Pbx(serial), view, Source::Pbx(pbx.clone())));
+    }
+    let view = calls.view();
+    let call = ringing_call(&view)?;
+    Some((RingingCall::Line(call), view, Source::Line(calls.clone())))
+}
+
+/// Follow the calls for the app's life: ring while a call rings in, a line call or one from
+/// the PBX (`pbx`, when the app has a PBX phone).
+pub fn spawn(
+    app: AppHandle,
+    calls: Arc<Calls>,
+    pbx: Option<Arc<SipCalls>>,
+    store: Arc<Mutex<Store>>,
+) {
     tauri::async_runtime::spawn(async move {
-        let mut current: Option<(u32, Ringing)> = None;
+        let mut current: Option<(RingingCall, Ringing)> = None;
         loop {
             tokio::time::sleep(FOLLOW_EVERY).await;
-            let view = calls.view();
-            let now = ringing_call(&view);
-            if current.as_ref().map(|(call, _)| *call) == now {
+            let now = ringing_now(&calls, pbx.as_ref());
+            if current.as_ref().map(|(call, _)| *call) == now.as_ref().map(|(call, ..)| *call) {
                 continue;
             }
             if let Some((_, ringing)) = current.take() {
                 ringing.stop(&app).await;
             }
-            if let Some(call) = now {
-                let ringing = Ringing::start(&app, &calls, &store, &view).await;
+            if let Some((call, view, source)) = now {
+                let ringing = Ringing::start(&app, &source, &store, &view).await;
                 current = Some((call, ringing));
             }
         }
@@ -160,7 +226,7 @@ struct NoticeSlot {
 impl Ringing {
     async fn start(
         app: &AppHandle,
-        calls: &Arc<Calls>,
+        calls: &Source,
         store: &Arc<Mutex<Store>>,
         view: &CallView,
     ) -> Ringing {
@@ -172,7 +238,8 @@ impl Ringing {
                     .client_card(line, client)
                     .map(|card| card.client.name)
                     .unwrap_or_else(|_| format!("#{client}")),
-                _ => String::new(),
+                // A call from the PBX: the caller's number.
+                _ => view.sip_number.clone().unwrap_or_default(),
             };
             (settings, client)
         };
@@ -307,7 +374,7 @@ pub fn call_notice_here(lang: Language, client: &str) -> CallNotice {
 /// still reach the specialist.
 fn show_notice(
     app: AppHandle,
-    calls: Arc<Calls>,
+    calls: Source,
     lang: Language,
     client: String,
     slot: Arc<Mutex<NoticeSlot>>,
@@ -345,9 +412,7 @@ fn show_notice(
                         eprintln!("linedesk: answering from the notification: {err}");
                     }
                 }
-                NoticeReply::Decline => {
-                    let _ = calls.hang_up().await;
-                }
+                NoticeReply::Decline => calls.decline().await,
                 NoticeReply::Open => bring_up(&app),
                 NoticeReply::Dismissed => {}
             }

@@ -94,6 +94,22 @@ pub fn apply_gated<R: Repo>(
         Action::PlaceCallConfirmed { line, client } => {
             calls::place(w, actor, key, *line, Some(*client), true)?
         }
+        Action::LogPbxCall {
+            line,
+            client,
+            inbound,
+            connected_ms,
+        } => crate::pbx_calls::log(
+            w,
+            actor,
+            key,
+            crate::pbx_calls::PbxCall {
+                line: *line,
+                client: *client,
+                inbound: *inbound,
+                connected_ms: *connected_ms,
+            },
+        )?,
         Action::AnswerCall { call } => calls::answer(w, actor, *call)?,
         Action::HangUp { call, reason } => calls::hang_up(w, actor, *call, *reason)?,
         Action::CallStats { call, quality } => calls::stats(w, actor, *call, quality)?,

@@ -30,6 +30,7 @@ mod kb_articles;
 mod kb_drafts;
 pub mod line_admin;
 mod messages;
+mod pbx_calls;
 pub mod profile;
 pub mod remote_password;
 mod remote_repo;

@@ -424,7 +424,21 @@ pub enum Action {
         line: u64,
         client: u64,
     },
+    /// Issue 18: the specialist talked to `client` of a line they serve through the company's
+    /// PBX (`inbound`: the client called; `connected_ms`: how long, at most
+    /// [`MAX_PBX_CALL_MS`]), the call just ended. Opens or reuses the client's appeal (A1) and
+    /// keeps the call on it, ended, so that its recording is uploaded as a line call's
+    /// (`POST /api/calls/{call}/recording`): [`Event::PbxCallLogged`].
+    LogPbxCall {
+        line: u64,
+        client: u64,
+        inbound: bool,
+        connected_ms: u64,
+    },
 }
+
+/// Issue 18: the longest PBX call [`Action::LogPbxCall`] keeps (a day).
+pub const MAX_PBX_CALL_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// W1: a specialist of a line as a client of it sees them
 /// (`GET /api/lines/{line}/specialists/{id}`).
@@ -939,6 +953,20 @@ pub enum Event {
         from: u64,
         to: u64,
     },
+    /// Issue 18: a call through the PBX between `specialist` and `client` took place
+    /// ([`Action::LogPbxCall`]), on `appeal`; it ended `connected_ms` after it connected.
+    /// `key` is the action's idempotency key, so the specialist's app finds the call's id for
+    /// its recording's upload.
+    PbxCallLogged {
+        call: u64,
+        appeal: u64,
+        client: u64,
+        specialist: u64,
+        inbound: bool,
+        connected_ms: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+    },
 }
 
 /// Which of a line's reference data changed ([`Event::ReferenceChanged`]).
@@ -1015,7 +1043,8 @@ impl Event {
             | Event::GroupCreated { client, .. }
             | Event::GroupMemberAdded { client, .. }
             | Event::GroupMemberRemoved { client, .. }
-            | Event::GroupMessagePosted { client, .. } => Some(*client),
+            | Event::GroupMessagePosted { client, .. }
+            | Event::PbxCallLogged { client, .. } => Some(*client),
             Event::TicketQueueNamed { .. }
             | Event::ClosingSettingsChanged { .. }
             | Event::ReferenceChanged { .. } => None,
@@ -1076,7 +1105,8 @@ impl Event {
             | Event::ConversationCarried { .. }
             | Event::AppealTyped { .. }
             | Event::ReferenceChanged { .. }
-            | Event::SpecialistProfiled { .. } => false,
+            | Event::SpecialistProfiled { .. }
+            | Event::PbxCallLogged { .. } => false,
         }
     }
 }

@@ -209,6 +209,7 @@ impl Action {
             | Action::CloseTicket { .. }
             | Action::PlaceCall { .. }
             | Action::PlaceCallConfirmed { .. }
+            | Action::LogPbxCall { .. }
             | Action::AnswerCall { .. }
             | Action::HangUp { .. }
             | Action::CallStats { .. }

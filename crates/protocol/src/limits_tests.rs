@@ -210,12 +210,18 @@ fn maximal_actions() -> Vec<Action> {
             line: ID,
             client: ID,
         },
+        Action::LogPbxCall {
+            line: ID,
+            client: ID,
+            inbound: true,
+            connected_ms: crate::MAX_PBX_CALL_MS,
+        },
     ];
     assert_every_variant(&actions, action_variant, ACTION_VARIANTS);
     actions
 }
 
-const ACTION_VARIANTS: usize = 43;
+const ACTION_VARIANTS: usize = 44;
 
 fn action_variant(action: &Action) -> usize {
     match action {
@@ -262,6 +268,7 @@ fn action_variant(action: &Action) -> usize {
         Action::DisputeTicket { .. } => 40,
         Action::JoinConsultation { .. } => 41,
         Action::PlaceCallConfirmed { .. } => 42,
+        Action::LogPbxCall { .. } => 43,
     }
 }
 
@@ -636,6 +643,15 @@ fn maximal_events() -> Vec<Event> {
             from: ID,
             to: ID,
         },
+        Event::PbxCallLogged {
+            call: ID,
+            appeal: ID,
+            client: ID,
+            specialist: ID,
+            inbound: true,
+            connected_ms: crate::MAX_PBX_CALL_MS,
+            key: worst_key(),
+        },
     ];
     for target in [
         TransferTarget::Colleague(SpecialistId(ID)),
@@ -673,7 +689,7 @@ fn maximal_events() -> Vec<Event> {
     events
 }
 
-const EVENT_VARIANTS: usize = 47;
+const EVENT_VARIANTS: usize = 48;
 
 fn event_variant(event: &Event) -> usize {
     match event {
@@ -724,6 +740,7 @@ fn event_variant(event: &Event) -> usize {
         Event::GroupMessagePosted { .. } => 44,
         Event::SpecialistProfiled { .. } => 45,
         Event::ConsultationJoined { .. } => 46,
+        Event::PbxCallLogged { .. } => 47,
     }
 }
 

@@ -235,6 +235,7 @@ pub fn action_kind(action: &Action) -> &'static str {
         Action::DisputeTicket { .. } => "dispute_ticket",
         Action::JoinConsultation { .. } => "join_consultation",
         Action::PlaceCallConfirmed { .. } => "place_call_confirmed",
+        Action::LogPbxCall { .. } => "log_pbx_call",
     }
 }
 

@@ -93,6 +93,7 @@ pub(crate) fn named_line(action: &Action) -> Option<u64> {
         | Action::CreateTicket { line, .. }
         | Action::PlaceCall { line, .. }
         | Action::PlaceCallConfirmed { line, .. }
+        | Action::LogPbxCall { line, .. }
         | Action::RequestCallBack { line }
         | Action::RequestRemoteSession { line, .. }
         | Action::StartAppeal { line, .. }

@@ -34,6 +34,8 @@ mod leader;
 mod line_admin;
 #[path = "contract/login_throttle.rs"]
 mod login_throttle;
+#[path = "contract/pbx_calls.rs"]
+mod pbx_calls;
 #[path = "contract/reports.rs"]
 mod reports;
 #[path = "contract/sla.rs"]
@@ -144,6 +146,10 @@ fn cases<S: Storage>() -> Vec<Case<S>> {
         (
             "the staff line's client identity",
             staff_help::identity_once_per_specialist,
+        ),
+        (
+            "a PBX call on the client's appeal",
+            pbx_calls::kept_on_the_clients_appeal,
         ),
     ]
 }

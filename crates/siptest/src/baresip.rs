@@ -1,6 +1,6 @@
-//! baresip as a media peer: it answers every call by itself, sends a WAV file (`aufile`) and
-//! writes what it heard to a WAV (`sndfile`'s `dump-*-dec.wav`), with no sound device
-//! (`aubridge` stands in for the player).
+//! baresip as a media peer: it answers every call by itself (or places one,
+//! [`Baresip::call`]), sends a WAV file (`aufile`) and writes what it heard to a WAV
+//! (`sndfile`'s `dump-*-dec.wav`), with no sound device (`aubridge` stands in for the player).
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
@@ -28,10 +28,36 @@ impl Baresip {
     /// `PCMA`, `PCMU`, `opus`) and sending `say` (a WAV file of 16-bit mono; baresip needs its
     /// rate to be the codec's: 8 kHz for G.711, 48 kHz for Opus).
     pub fn start(number: &str, say: &Path, codecs: &[&str]) -> Result<Baresip, PeerError> {
+        Baresip::attempts(number, say, codecs, None)
+    }
+
+    /// Start baresip as `number` (as [`Baresip::start`]) and have it call `user` of the PBX
+    /// at `proxy` at once (`/dial sip:user@proxy`): the proxy relays the call to where the
+    /// account registered; once answered, baresip sends `say` and hangs up when it ended.
+    pub fn call(
+        number: &str,
+        say: &Path,
+        codecs: &[&str],
+        proxy: SocketAddr,
+        user: &str,
+    ) -> Result<Baresip, PeerError> {
+        if user.is_empty() || !user.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(PeerError::Invalid(format!("user {user:?}")));
+        }
+        let dial = format!("/dial sip:{user}@{proxy}");
+        Baresip::attempts(number, say, codecs, Some(&dial))
+    }
+
+    fn attempts(
+        number: &str,
+        say: &Path,
+        codecs: &[&str],
+        dial: Option<&str>,
+    ) -> Result<Baresip, PeerError> {
         let mut last = None;
         for _ in 0..START_ATTEMPTS {
             let port = ports::free_udp_port()?;
-            match Baresip::start_on(number, say, codecs, port) {
+            match Baresip::start_on(number, say, codecs, port, dial) {
                 Ok(b) => return Ok(b),
                 Err(e @ (PeerError::NotInstalled(_) | PeerError::Invalid(_))) => return Err(e),
                 Err(e) => last = Some(e),
@@ -45,6 +71,7 @@ impl Baresip {
         say: &Path,
         codecs: &[&str],
         port: u16,
+        dial: Option<&str>,
     ) -> Result<Baresip, PeerError> {
         let binary = program(&["baresip"])?;
         let dir = tempfile::Builder::new()
@@ -57,7 +84,9 @@ impl Baresip {
             .path()
             .to_str()
             .ok_or_else(|| PeerError::Invalid("a temp dir that is not UTF-8".into()))?;
-        if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) {
+        // Digits, with a leading `+` for an international number.
+        let digits = number.strip_prefix('+').unwrap_or(number);
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err(PeerError::Invalid(format!("number {number:?}")));
         }
         for codec in codecs {
@@ -79,7 +108,10 @@ impl Baresip {
                 codecs.join(",")
             ),
         )?;
-        let args: Vec<OsString> = vec!["-f".into(), dir.path().into()];
+        let mut args: Vec<OsString> = vec!["-f".into(), dir.path().into()];
+        if let Some(dial) = dial {
+            args.extend(["-e".into(), dial.into()]);
+        }
         let binary = binary.to_string_lossy().into_owned();
         let mut process = Watched::spawn(&binary, &args, dir.path())?;
         let deadline = Instant::now() + READY_WITHIN;

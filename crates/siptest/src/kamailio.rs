@@ -207,6 +207,38 @@ impl Kamailio {
             .collect())
     }
 
+    /// Route `number` to `far_end` from now on, as [`KamailioConfig::routes`] does at start
+    /// (its routing table set through the control socket, `kamcmd htable.sets`).
+    pub fn add_route(&self, number: &str, far_end: SocketAddr) -> Result<(), PeerError> {
+        check_token("number", number)?;
+        let dir = self.dir.as_ref().ok_or_else(|| PeerError::Failed {
+            program: "kamailio",
+            why: "stopped".into(),
+            log: String::new(),
+        })?;
+        let socket = format!("unix:{}", dir.path().join("ctl.sock").display());
+        // `s:`: kamcmd would read a number such as `+74951234567` as an integer.
+        let key = format!("s:{number}");
+        let target = format!("s:sip:{number}@{far_end}");
+        let output = std::process::Command::new(program(&["kamcmd"])?)
+            .args(["-s", &socket, "htable.sets", "s:routes", &key, &target])
+            .stdin(std::process::Stdio::null())
+            .output()?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !output.status.success() || text.starts_with("error") {
+            return Err(PeerError::Failed {
+                program: "kamcmd",
+                why: "htable.sets failed".into(),
+                log: text,
+            });
+        }
+        Ok(())
+    }
+
     /// Kamailio's output so far (for a failing test's message).
     pub fn log(&self) -> String {
         let mut log = self.log.clone();

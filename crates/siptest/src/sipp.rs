@@ -27,6 +27,9 @@ pub enum Scenario {
     /// The caller (started with [`Sipp::call`]): INVITE (PCMA) to an account of the PBX,
     /// waits up to 110 s for the answer, ACK, three seconds later BYE.
     CallIn,
+    /// The caller (started with [`Sipp::call`]): INVITE (PCMA) to an account of the PBX that
+    /// must be refused 480 (nobody takes its calls); ringing or an answer fails it.
+    CallInRefused,
 }
 
 impl Scenario {
@@ -39,6 +42,7 @@ impl Scenario {
             Scenario::Challenge401 => "challenge_401",
             Scenario::FarEndHold => "far_end_hold",
             Scenario::CallIn => "call_in",
+            Scenario::CallInRefused => "call_in_refused",
         }
     }
 
@@ -51,6 +55,7 @@ impl Scenario {
             Scenario::Challenge401 => include_str!("../scenarios/challenge_401.xml"),
             Scenario::FarEndHold => include_str!("../scenarios/far_end_hold.xml"),
             Scenario::CallIn => include_str!("../scenarios/call_in.xml"),
+            Scenario::CallInRefused => include_str!("../scenarios/call_in_refused.xml"),
         }
     }
 }
@@ -62,6 +67,10 @@ const READY_WITHIN: Duration = Duration::from_secs(30);
 const SCENARIO_TIMEOUT: &str = "120s";
 
 const START_ATTEMPTS: usize = 5;
+
+/// What SIPp says (and logs with `-trace_err`) when a message the scenario does not expect
+/// ends the call.
+const ABORTED: &str = "Aborting call on unexpected message";
 
 /// A running SIPp far end (for one call unless [`Sipp::start_for`] says more); stopped and
 /// removed when dropped.
@@ -185,16 +194,28 @@ impl Sipp {
         SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
-    /// Wait for the scenario to end; `Ok` when SIPp says the call went as written.
+    /// Wait for the scenario to end; `Ok` when SIPp says the call went as written. A call
+    /// SIPp aborted on an unexpected message is a failure even when SIPp exits 0 (it does
+    /// once the CANCEL of its abort was answered).
     pub fn finish(mut self) -> Result<(), PeerError> {
         let status = self.process.wait()?;
-        if status.success() {
+        let output = self.process.output();
+        if output.contains(ABORTED) {
+            Err(PeerError::Failed {
+                program: "sipp",
+                why: format!(
+                    "scenario {} aborted on an unexpected message ({status})",
+                    self.scenario.name()
+                ),
+                log: output,
+            })
+        } else if status.success() {
             Ok(())
         } else {
             Err(PeerError::Failed {
                 program: "sipp",
                 why: format!("scenario {} failed ({status})", self.scenario.name()),
-                log: self.process.output(),
+                log: output,
             })
         }
     }

@@ -114,9 +114,13 @@ impl Watched {
         Ok(status)
     }
 
-    /// Wait for the program to end by itself.
+    /// Wait for the program to end by itself. The pipe stays open meanwhile (std's
+    /// `Child::wait` closes stdin first, which would stop the program at once).
     pub(crate) fn wait(&mut self) -> std::io::Result<ExitStatus> {
-        let status = self.child.wait()?;
+        let pipe = self.child.stdin.take();
+        let status = self.child.wait();
+        drop(pipe);
+        let status = status?;
         self.drain();
         Ok(status)
     }

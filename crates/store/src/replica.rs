@@ -151,6 +151,16 @@ pub enum RemoteChange {
         reason: String,
         connected_ms: Option<i64>,
     },
+    /// Issue 18: a call through the PBX took place (`by_client`: the client called): it
+    /// connected at `at` and ended `connected_ms` later. Its recording follows as a line
+    /// call's (`CallRecorded`).
+    PbxCall {
+        call: i64,
+        client: i64,
+        by_client: bool,
+        at: i64,
+        connected_ms: i64,
+    },
     /// The server holds the call's recording (paused at `gaps`).
     CallRecorded {
         call: i64,
@@ -443,6 +453,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
         RemoteChange::Message { client, .. }
         | RemoteChange::CallRinging { client, .. }
         | RemoteChange::CallConnected { client, .. }
+        | RemoteChange::PbxCall { client, .. }
         | RemoteChange::TicketCreated { client, .. }
         | RemoteChange::Appeal { client, .. }
         | RemoteChange::Queued { client, .. }
@@ -652,6 +663,28 @@ fn apply(tx: &rusqlite::Transaction<'_>, line: i64, change: &RemoteChange) -> Re
             tx.execute(
                 "UPDATE calls SET ended_reason = ?2, connected_ms = ?3 WHERE id = ?1",
                 rusqlite::params![call, reason, connected_ms],
+            )?;
+            Ok(())
+        }
+        RemoteChange::PbxCall {
+            call,
+            client,
+            by_client,
+            at,
+            connected_ms,
+        } => {
+            tx.execute(
+                "INSERT INTO calls (id, line_id, client_id, caller, started_at, connected,
+                                    ended_reason, connected_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, 'hung_up', ?6) ON CONFLICT (id) DO NOTHING",
+                rusqlite::params![
+                    call,
+                    line,
+                    client,
+                    if *by_client { "client" } else { "specialist" },
+                    at,
+                    connected_ms
+                ],
             )?;
             Ok(())
         }

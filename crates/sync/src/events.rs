@@ -154,6 +154,24 @@ pub(crate) fn remote_change(event: Event, at_ms: i64, me: u64) -> RemoteChange {
             reason: wire_code(reason),
             connected_ms,
         },
+        // Issue 18: a PBX call on the client's timeline as an ended call, from when it
+        // connected.
+        Event::PbxCallLogged {
+            call,
+            client,
+            inbound,
+            connected_ms,
+            ..
+        } => {
+            let connected_ms = id(connected_ms);
+            RemoteChange::PbxCall {
+                call: id(call),
+                client: id(client),
+                by_client: inbound,
+                at: at_ms.saturating_sub(connected_ms),
+                connected_ms,
+            }
+        }
         Event::CallRecorded {
             call,
             bytes,

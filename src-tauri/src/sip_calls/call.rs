@@ -53,6 +53,12 @@ pub struct SipCalls {
     serial: std::sync::atomic::AtomicU64,
     /// The last call's recording file.
     last_recording: Mutex<Option<PathBuf>>,
+    /// The line calls' side, which keeps a call with a client on the client's appeal and
+    /// uploads its recording (`calls/pbx_record.rs`); none without a line connection.
+    line_calls: Option<Arc<crate::calls::Calls>>,
+    /// Silences the ringtone (`ringing.rs`) before the call opens the headset, as for a
+    /// line call.
+    release_ring: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 impl SipCalls {
@@ -60,6 +66,7 @@ impl SipCalls {
         phone: Arc<PhoneLine>,
         store: Arc<Mutex<Store>>,
         data_dir: &std::path::Path,
+        line_calls: Option<Arc<crate::calls::Calls>>,
     ) -> Arc<SipCalls> {
         Arc::new(SipCalls {
             phone,
@@ -69,6 +76,8 @@ impl SipCalls {
             view: Arc::new(Mutex::new(idle())),
             serial: std::sync::atomic::AtomicU64::new(0),
             last_recording: Mutex::new(None),
+            line_calls,
+            release_ring: Mutex::new(None),
         })
     }
 
@@ -164,7 +173,9 @@ impl SipCalls {
         let calls = Arc::clone(self);
         tauri::async_runtime::spawn(async move {
             let cannot = |_: &(dyn Call + 'static)| Err(SipError::Stopped);
-            calls.follow(call, cannot, received, switches, serial).await;
+            calls
+                .follow(call, cannot, received, switches, serial, false)
+                .await;
         });
         Ok(())
     }
@@ -203,9 +214,24 @@ impl SipCalls {
         tauri::async_runtime::spawn(async move {
             let answer = |c: &IncomingCall| c.answer();
             calls
-                .follow(Box::new(call), answer, received, switches, serial)
+                .follow(Box::new(call), answer, received, switches, serial, true)
                 .await;
         });
+    }
+
+    /// The call from the PBX ringing now, if one is: its serial and the panel's view.
+    pub fn ringing(&self) -> Option<(u64, CallView)> {
+        let view = lock(&self.view).clone();
+        if view.state != "ringing_in" {
+            return None;
+        }
+        let serial = lock(&self.active).as_ref()?.serial;
+        Some((serial, view))
+    }
+
+    /// `release` runs before the ringing call opens the headset (the ringtone stops first).
+    pub fn on_audio_start(&self, release: Box<dyn FnOnce() + Send>) {
+        *lock(&self.release_ring) = Some(release);
     }
 
     /// Pick up the ringing PBX call.
@@ -265,6 +291,7 @@ impl SipCalls {
         mut commands: mpsc::UnboundedReceiver<Command>,
         switches: Arc<Switches>,
         serial: u64,
+        inbound: bool,
     ) {
         let mut audio: Option<Audio> = None;
         let mut hung_up = false;
@@ -272,7 +299,9 @@ impl SipCalls {
             tokio::select! {
                 state = call.next_state() => match state {
                     Some(CallState::Dialing) => {}
-                    Some(CallState::Ringing) => self.set_state("ringing_out"),
+                    // A call from the PBX rings here from the start (`ringing_in`).
+                    Some(CallState::Ringing) if !inbound => self.set_state("ringing_out"),
+                    Some(CallState::Ringing) => {}
                     Some(CallState::Answered { codec, remote_media }) => {
                         match self.start_audio(call.media_socket(), codec, remote_media, &switches) {
                             Ok(started) => {
@@ -320,7 +349,44 @@ impl SipCalls {
             Some(audio) => Some(audio.finish().await),
             None => None,
         };
+        let talked = lock(&self.active)
+            .as_ref()
+            .filter(|a| a.serial == serial)
+            .and_then(|a| a.connected_at)
+            .map(|at| at.elapsed());
+        let recording = report.as_ref().and_then(|r| r.recording.clone());
+        let (line, client) = {
+            let view = lock(&self.view);
+            (view.line_id, view.client_id)
+        };
         self.ended(serial, reason, report);
+        // A call with a client (dialled from the card) goes on the client's appeal (A1).
+        if let (Some(line), Some(client), Some(connected)) = (line, client, talked)
+            && let (Ok(line), Ok(client)) = (u64::try_from(line), u64::try_from(client))
+        {
+            let done = crate::calls::PbxCallDone {
+                line,
+                client,
+                inbound,
+                connected,
+            };
+            self.keep(done, recording).await;
+        }
+    }
+
+    /// Keep the ended call on the client's appeal with its recording (the line calls' upload
+    /// queue); when the line cannot take it now, the recording stays in `recordings/pbx`.
+    async fn keep(&self, call: crate::calls::PbxCallDone, recording: Option<PathBuf>) {
+        let Some(line_calls) = &self.line_calls else {
+            return;
+        };
+        if let Err(err) = line_calls.keep_pbx_call(call, recording.as_deref()).await {
+            eprintln!(
+                "linedesk: the PBX call is not on the client's appeal ({err}); its recording \
+                 stays in {}",
+                self.recordings.display()
+            );
+        }
     }
 
     fn start_audio(
@@ -333,6 +399,9 @@ impl SipCalls {
         let remote = remote.ok_or_else(|| SipError::Media("the answer has no address".into()))?;
         let stream = MediaStream::start(socket?, remote, codec)?;
         std::fs::create_dir_all(&self.recordings).map_err(|e| SipError::Media(e.to_string()))?;
+        if let Some(release) = lock(&self.release_ring).take() {
+            release();
+        }
         let (input, output) = crate::calls::device_choices(&self.store);
         let io: Box<dyn AudioIo> = match Headset::open(input, output) {
             Ok(headset) => Box::new(headset),

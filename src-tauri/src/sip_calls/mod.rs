@@ -48,9 +48,14 @@ impl SipState {
         let secrets = Box::new(FileSecrets::new(state.data_dir().join("secrets")));
         let (incoming, mut ringing) = tokio::sync::mpsc::unbounded_channel();
         let phone = PhoneLine::new(Timing::default(), incoming);
-        let calls = SipCalls::new(phone.clone(), store.clone(), state.data_dir());
-        // A call from the PBX rings in the panel unless a line call holds the headset.
         let line_calls = state.calls().ok().cloned();
+        let calls = SipCalls::new(
+            phone.clone(),
+            store.clone(),
+            state.data_dir(),
+            line_calls.clone(),
+        );
+        // A call from the PBX rings in the panel unless a line call holds the headset.
         let ring = calls.clone();
         tauri::async_runtime::spawn(async move {
             while let Some(call) = ringing.recv().await {
