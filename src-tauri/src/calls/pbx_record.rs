@@ -67,7 +67,7 @@ impl Calls {
         .ok_or_else(|| CallsError::Server("the line did not keep the PBX call".into()))?;
         if let Some(recording) = recording {
             UploadQueue::open(&self.recordings().join("outbox"))
-                .and_then(|queue| queue.enqueue(id, recording, &self.server))
+                .and_then(|queue| queue.enqueue(id, recording, &self.server()))
                 .map_err(|e| CallsError::Call(e.to_string()))?;
         }
         Ok(id)

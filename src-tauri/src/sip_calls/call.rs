@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use linedesk_audio::{AudioIo, Headset, MemoryIo};
+use linedesk_audio::{AudioIo, Headset, Silence};
 use linedesk_sip::{Call, CallEnd, CallState, IncomingCall, MediaStream, Phone, SipError};
 use linedesk_store::Store;
 use tokio::sync::mpsc;
@@ -407,7 +407,7 @@ impl SipCalls {
             Ok(headset) => Box::new(headset),
             Err(_) => {
                 lock(&self.view).device_notice = Some("no_headset".into());
-                Box::new(MemoryIo::default())
+                Box::new(Silence)
             }
         };
         let name = format!("pbx-{}.ogg", crate::commands::now_ms());
