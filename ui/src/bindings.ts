@@ -2954,6 +2954,11 @@ export type UploadRow_Deserialize = {
 	createdAt: number,
 	/**  Why the server refused it for good, if it did. */
 	failedReason?: string | null,
+	/**
+	 *  C9: a colleague took the client's appeal after it was queued: it waits until the
+	 *  specialist confirms again ([`Store::confirm_held_upload`]) or drops it.
+	 */
+	held: boolean,
 };
 
 /**  A file of this app waiting for the server, as the chat lists it (no bytes). */
@@ -2964,6 +2969,11 @@ export type UploadRow_Serialize = {
 	createdAt: number,
 	/**  Why the server refused it for good, if it did. */
 	failedReason: string | null,
+	/**
+	 *  C9: a colleague took the client's appeal after it was queued: it waits until the
+	 *  specialist confirms again ([`Store::confirm_held_upload`]) or drops it.
+	 */
+	held: boolean,
 };
 
 /**  Every stage on by default (see the module's doc). */
