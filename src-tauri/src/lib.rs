@@ -96,6 +96,7 @@ pub fn run() {
             app.manage(consult::ConsultState::new(&state));
             app.manage(sip_calls::SipState::new(&state));
             app.manage(state);
+            staff_help::resume_at_launch(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());
