@@ -70,6 +70,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             crate::workstation::ticket_action,
             crate::workstation::send_file,
             crate::workstation::list_uploads,
+            crate::workstation::answer_held_upload,
             crate::workstation::download_file,
             crate::workstation::save_kb_draft,
             crate::echo::voice_processing,

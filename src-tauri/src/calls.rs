@@ -85,11 +85,36 @@ pub enum CallsError {
     NoCall,
     #[error("the line server: {0}")]
     Server(String),
+    /// The line refused the action for good: its code and the rule (C9's
+    /// `appeal.held_by_colleague` when a colleague took the appeal just before the call).
+    #[error("the line server refused: {message}")]
+    Refused {
+        code: linedesk_protocol::ErrorCode,
+        message: String,
+        rule: Option<String>,
+    },
     #[error("the call: {0}")]
     Call(String),
 }
 
 const RING_WAIT: Duration = Duration::from_secs(15);
+
+impl From<linedesk_sync::LiveError> for CallsError {
+    fn from(err: linedesk_sync::LiveError) -> Self {
+        match err {
+            linedesk_sync::LiveError::Refused {
+                code,
+                message,
+                rule,
+            } => CallsError::Refused {
+                code,
+                message,
+                rule,
+            },
+            other => CallsError::Server(other.to_string()),
+        }
+    }
+}
 
 impl Calls {
     pub fn new(
@@ -163,7 +188,7 @@ impl Calls {
                 }
             })
             .await
-            .map_err(|e| CallsError::Server(e.to_string()))?;
+            .map_err(CallsError::from)?;
         let id = tokio::time::timeout(RING_WAIT, async {
             loop {
                 if let Ok(Incoming::Event {
@@ -227,7 +252,7 @@ impl Calls {
             self.sync
                 .submit_now(Action::AnswerCall { call: id })
                 .await
-                .map_err(|e| CallsError::Server(e.to_string()))?;
+                .map_err(CallsError::from)?;
             self.set_view(|v| v.state = "connecting".into());
         }
         let sdp = match active.offer.take() {

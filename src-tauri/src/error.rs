@@ -127,16 +127,56 @@ pub type CommandResult<T> = Result<T, CommandError>;
 impl From<crate::calls::CallsError> for CommandError {
     fn from(err: crate::calls::CallsError) -> Self {
         use crate::calls::CallsError;
-        let code = match err {
-            CallsError::Busy => ErrorCode::Busy,
-            CallsError::NoCall => ErrorCode::NotFound,
-            CallsError::Server(_) | CallsError::Call(_) => ErrorCode::Unavailable,
+        use linedesk_protocol::ErrorCode as Wire;
+        let (code, rule) = match &err {
+            CallsError::Busy => (ErrorCode::Busy, None),
+            CallsError::NoCall => (ErrorCode::NotFound, None),
+            CallsError::Server(_) | CallsError::Call(_) => (ErrorCode::Unavailable, None),
+            // The line's refusal keeps its rule, which the UI translates (C9's race: a
+            // colleague took the appeal just before the call; the UI asks again).
+            // A domain rule's refusal is `forbidden` with the rule, as the app's own check
+            // answers it (`collision::held_by_colleague`).
+            CallsError::Refused { code, rule, .. } => (
+                match code {
+                    _ if rule.is_some() => ErrorCode::Forbidden,
+                    Wire::Forbidden => ErrorCode::Forbidden,
+                    Wire::Invalid | Wire::TooLong => ErrorCode::Invalid,
+                    Wire::Conflict => ErrorCode::Busy,
+                    Wire::RateLimited => ErrorCode::RateLimited,
+                    _ => ErrorCode::Unavailable,
+                },
+                rule.clone(),
+            ),
         };
         CommandError {
             code,
             message: err.to_string(),
             field: None,
-            rule: None,
+            rule,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calls::CallsError;
+
+    /// C9's race: a colleague took the appeal between the app's check and the call. The line's
+    /// refusal reaches the UI typed, with its rule (which the UI translates and answers with
+    /// the warning again), never as the server's raw words under `unavailable`.
+    #[test]
+    fn a_call_the_line_refused_keeps_its_typed_code_and_rule() {
+        let refused = CallsError::from(linedesk_sync::LiveError::Refused {
+            // As the server answers a domain rule's refusal (`wire_error.rs`).
+            code: linedesk_protocol::ErrorCode::Invalid,
+            message: "a colleague holds the appeal".into(),
+            rule: Some("appeal.held_by_colleague".into()),
+        });
+        let err = CommandError::from(refused);
+        assert_eq!(err.code, ErrorCode::Forbidden);
+        assert_eq!(err.rule.as_deref(), Some("appeal.held_by_colleague"));
+        let offline = CommandError::from(CallsError::from(linedesk_sync::LiveError::Offline));
+        assert_eq!((offline.code, offline.rule), (ErrorCode::Unavailable, None));
     }
 }

@@ -98,6 +98,7 @@ pub fn run() {
             app.manage(consult::ConsultState::new(&state));
             app.manage(sip);
             app.manage(state);
+            staff_help::resume_at_launch(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());

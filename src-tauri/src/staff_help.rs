@@ -3,63 +3,83 @@
 //!
 //! `help_open` asks the line server for the specialist's client identity on the staff line and
 //! a token for it (`POST /api/help/session`), then keeps a second WebSocket session signed in
-//! with that token: a client's session, so the server's own client rules decide what it sees
-//! (only this conversation; no other client of the staff line, nothing of the specialist's own
-//! lines) and the specialist's session gains nothing. Its events are folded into the Help
-//! panel's conversation (`conversation.rs`) in memory; `help_send` writes a message there (A1:
-//! the first one opens an appeal on the staff line, routed to its specialists), resent with
-//! its key after a reconnect until acknowledged. `help_view` is what the panel polls.
+//! with that token (`linedesk_sync::spawn_staff_help`): a client's session, so the server's own
+//! client rules decide what it sees (only this conversation; no other client of the staff line,
+//! nothing of the specialist's own lines) and the specialist's session gains nothing. The
+//! conversation is kept in the local store (`linedesk_store::staff_help`) like the rest of the
+//! app's data: it is there after a restart, and `help_send` queues a message there first (A1:
+//! the first one opens an appeal on the staff line), so one typed offline or before a restart
+//! is sent at the next session, with its key, exactly once. `help_view` is what the panel
+//! polls; the app opens the session by itself at launch when a typed message waits.
 
-mod conversation;
-mod session;
+mod view;
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use linedesk_protocol::{MAX_MESSAGE_CHARS, StaffHelpSession};
-use tauri::State;
-use tokio::sync::mpsc;
+use linedesk_sync::HelpHandle;
+use tauri::{AppHandle, Manager, State};
 
-use conversation::Conversation;
-pub use conversation::{HelpMessage, HelpPending, HelpView};
+pub use view::{HelpMessage, HelpPending, HelpView};
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, lock};
 
-/// The Help conversation while its session runs.
-struct Running {
-    conversation: Arc<Mutex<Conversation>>,
-    sends: mpsc::UnboundedSender<(String, String)>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-/// The app's one Help conversation (none until the Help button is first pressed).
+/// The app's Help session (none until the Help button is first pressed, or a typed message
+/// waits at launch).
 #[derive(Default)]
 pub struct HelpDesk {
-    running: Mutex<Option<Running>>,
+    running: Mutex<Option<HelpHandle>>,
     next_key: AtomicU64,
 }
 
-impl Drop for HelpDesk {
-    fn drop(&mut self) {
-        if let Some(r) = lock(&self.running).take() {
-            r.task.abort();
+impl HelpDesk {
+    fn live(&self) -> bool {
+        lock(&self.running)
+            .as_ref()
+            .is_some_and(|r| !r.is_finished())
+    }
+
+    fn connected(&self) -> bool {
+        lock(&self.running)
+            .as_ref()
+            .is_some_and(HelpHandle::connected)
+    }
+
+    fn nudge(&self) {
+        if let Some(r) = lock(&self.running).as_ref() {
+            r.nudge();
         }
     }
 }
 
-impl HelpDesk {
-    fn view(&self) -> Option<HelpView> {
-        lock(&self.running)
-            .as_ref()
-            .map(|r| lock(&r.conversation).view.clone())
-    }
+fn view(state: &AppState) -> CommandResult<HelpView> {
+    let kept = state.store()?.staff_help()?;
+    let desk = state.help();
+    Ok(HelpView::of(kept, desk.live(), desk.connected()))
+}
 
-    fn live(&self) -> bool {
-        lock(&self.running)
-            .as_ref()
-            .is_some_and(|r| !r.task.is_finished())
+/// Start (or keep) the Help session: a new identity and token from the server when none runs.
+async fn start(state: &AppState) -> CommandResult<()> {
+    if state.help().live() {
+        return Ok(());
     }
+    let help: StaffHelpSession = crate::line_http::send(
+        state,
+        "POST",
+        "/api/help/session".into(),
+        &serde_json::Value::Null,
+    )
+    .await?;
+    let (connector, _) = crate::line_http::connection(state)?;
+    let store = state
+        .shared_store()
+        .ok_or_else(|| CommandError::unavailable("the local store is not open"))?;
+    let handle = linedesk_sync::spawn_staff_help(connector, help, store)?;
+    *lock(&state.help().running) = Some(handle);
+    Ok(())
 }
 
 /// W3: open (or keep) the Help conversation with the staff line: the specialist's client
@@ -67,48 +87,20 @@ impl HelpDesk {
 #[tauri::command]
 #[specta::specta]
 pub async fn help_open(state: State<'_, AppState>) -> CommandResult<HelpView> {
-    let desk = state.help();
-    if desk.live()
-        && let Some(view) = desk.view()
-    {
-        return Ok(view);
-    }
-    let help: StaffHelpSession = crate::line_http::send(
-        &state,
-        "POST",
-        "/api/help/session".into(),
-        &serde_json::Value::Null,
-    )
-    .await?;
-    let (connector, _) = crate::line_http::connection(&state)?;
-    let mut conversation = Conversation::default();
-    conversation.view.line = i64::try_from(help.line).unwrap_or_default();
-    conversation.view.client = i64::try_from(help.client).unwrap_or_default();
-    // Messages typed before a token expired are sent with the new one.
-    if let Some(old) = lock(&desk.running).take() {
-        old.task.abort();
-        conversation.view.pending = lock(&old.conversation).view.pending.clone();
-    }
-    let conversation = Arc::new(Mutex::new(conversation));
-    let (sends, queued) = mpsc::unbounded_channel();
-    let task = tokio::spawn(session::run(connector, help, conversation.clone(), queued));
-    let view = lock(&conversation).view.clone();
-    *lock(&desk.running) = Some(Running {
-        conversation,
-        sends,
-        task,
-    });
-    Ok(view)
+    start(&state).await?;
+    view(&state)
 }
 
-/// W3: the Help conversation as it is now (empty before `help_open`).
+/// W3: the Help conversation as kept (what the staff line said until now, and what waits to be
+/// sent), whether or not its session runs.
 #[tauri::command]
 #[specta::specta]
 pub async fn help_view(state: State<'_, AppState>) -> CommandResult<HelpView> {
-    Ok(state.help().view().unwrap_or_default())
+    view(&state)
 }
 
-/// W3: write `text` to the staff line (shown pending until the line acknowledges it).
+/// W3: write `text` to the staff line: kept in the store at once (shown pending until the line
+/// acknowledges it) and sent now if the session runs, else at its next start.
 #[tauri::command]
 #[specta::specta]
 pub async fn help_send(state: State<'_, AppState>, text: String) -> CommandResult<HelpView> {
@@ -119,25 +111,42 @@ pub async fn help_send(state: State<'_, AppState>, text: String) -> CommandResul
             format!("a message is 1 to {MAX_MESSAGE_CHARS} characters"),
         ));
     }
-    let desk = state.help();
-    let guard = lock(&desk.running);
-    let Some(running) = guard.as_ref() else {
-        return Err(CommandError::unavailable(
-            "the Help conversation is not open",
-        ));
-    };
+    let now = crate::commands::now_ms();
     let key = format!(
-        "help-{}-{}",
-        crate::commands::now_ms(),
-        desk.next_key.fetch_add(1, Ordering::Relaxed)
+        "help-{now}-{}",
+        state.help().next_key.fetch_add(1, Ordering::Relaxed)
     );
-    let mut conversation = lock(&running.conversation);
-    conversation.view.pending.push(HelpPending {
-        key: key.clone(),
-        text: text.clone(),
-        refused: None,
+    state.store()?.queue_staff_help(&key, &text, now)?;
+    state.help().nudge();
+    view(&state)
+}
+
+/// At launch: when a Help message typed before (offline, or before a restart) waits, start the
+/// Help session as soon as the line server takes the specialist's token, so it is sent without
+/// the panel being opened.
+pub fn resume_at_launch(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let waiting = state
+            .store()
+            .and_then(|s| Ok(s.staff_help_unsent()?))
+            .is_ok_and(|unsent| !unsent.is_empty());
+        if !waiting {
+            return;
+        }
+        let mut wait = Duration::from_secs(1);
+        loop {
+            match start(&state).await {
+                Ok(()) => return,
+                // No staff line on this server (any more): the messages stay kept.
+                Err(err) if matches!(err.code, ErrorCode::NotFound | ErrorCode::Forbidden) => {
+                    return;
+                }
+                Err(_) => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(60));
+                }
+            }
+        }
     });
-    // A closed channel (the session ended) keeps the message pending for the next open.
-    let _ = running.sends.send((key, text));
-    Ok(conversation.view.clone())
 }

@@ -264,6 +264,26 @@ pub async fn list_uploads(
     Ok(state.store()?.uploads_of(line_id, client_id)?)
 }
 
+/// C9: a file the server held because a colleague took the client's appeal after it was
+/// queued: the specialist, asked again, sends it anyway (`send`, with `confirmed`) or drops it.
+#[tauri::command]
+#[specta::specta]
+pub async fn answer_held_upload(
+    state: State<'_, AppState>,
+    upload_id: i64,
+    send: bool,
+) -> CommandResult<()> {
+    let store = state.store()?;
+    if send {
+        store.confirm_held_upload(upload_id)?;
+        drop(store);
+        state.nudge_uploads();
+    } else {
+        store.drop_held_upload(upload_id)?;
+    }
+    Ok(())
+}
+
 /// Fetch a chat file from the server and save it in the app's downloads folder; its path.
 #[tauri::command]
 #[specta::specta]

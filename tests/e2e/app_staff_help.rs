@@ -3,7 +3,9 @@
 //! there) presses Help in the header and writes; her message opens an appeal on the staff line
 //! as its client, routed to Orlova (Available there, her session driven by the engine's
 //! `LineLink` as her app would); Orlova answers and the answer appears in the app's Help panel
-//! live, the question shown as the specialist's own.
+//! live, the question shown as the specialist's own. Then the app is closed, Orlova writes
+//! again, and the app started again on the same data shows the whole conversation in its Help
+//! panel (kept in the store), with what Orlova wrote meanwhile, each message once.
 
 use std::time::Duration;
 
@@ -20,6 +22,7 @@ use common::{COLLEAGUE, COLLEAGUE_PASSWORD, colleague_id, prepare_server};
 
 const QUESTION: &str = "Не открывается карточка клиента после обновления.";
 const ANSWER: &str = "Закройте приложение и откройте снова, кэш обновится.";
+const WHILE_AWAY: &str = "Получилось?";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn w3_the_help_button_asks_the_staff_line_and_shows_its_answer_live() {
@@ -133,6 +136,32 @@ async fn w3_the_help_button_asks_the_staff_line_and_shows_its_answer_live() {
         )
         .await;
         app.screenshot("staff-help-answered").await;
+        app.quit().await;
+
+        // Closed: Orlova writes meanwhile. Started again: the conversation is kept.
+        orlova
+            .submit(Action::SendMessage {
+                line: staff_line,
+                client,
+                text: WHILE_AWAY.into(),
+            })
+            .await
+            .expect("Orlova writes while the app is closed");
+        let app = desktop.launch(data.path()).await;
+        app.testid("main-window").await;
+        app.click("staff-help-button").await;
+        app.wait_texts(
+            &by_testid("staff-help-message"),
+            "the kept conversation and what came while the app was closed, once each",
+            |texts| {
+                texts.len() == 3
+                    && texts[0].contains(QUESTION)
+                    && texts[1].contains(ANSWER)
+                    && texts[2].contains(WHILE_AWAY)
+            },
+        )
+        .await;
+        app.screenshot("staff-help-after-restart").await;
         app.quit().await;
     })
     .await

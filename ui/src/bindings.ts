@@ -40,9 +40,15 @@ export const commands = {
 	 *  identity there and its session. `not_found` when the server has no staff line.
 	 */
 	helpOpen: () => typedError<HelpView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("help_open")),
-	/**  W3: the Help conversation as it is now (empty before `help_open`). */
+	/**
+	 *  W3: the Help conversation as kept (what the staff line said until now, and what waits to be
+	 *  sent), whether or not its session runs.
+	 */
 	helpView: () => typedError<HelpView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("help_view")),
-	/**  W3: write `text` to the staff line (shown pending until the line acknowledges it). */
+	/**
+	 *  W3: write `text` to the staff line: kept in the store at once (shown pending until the line
+	 *  acknowledges it) and sent now if the session runs, else at its next start.
+	 */
 	helpSend: (text: string) => typedError<HelpView_Serialize, CommandError_Serialize>(__TAURI_INVOKE("help_send", { text })),
 	getDraft: (lineId: number, clientId: number) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("get_draft", { lineId, clientId })),
 	saveDraft: (lineId: number, clientId: number, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("save_draft", { lineId, clientId, text })),
@@ -119,6 +125,11 @@ export const commands = {
 	sendFile: (lineId: number, clientId: number, name: string, base64: string, confirmed: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("send_file", { lineId, clientId, name, base64, confirmed })),
 	/**  The specialist's files to the client, sent or waiting (the chat shows the waiting ones). */
 	listUploads: (lineId: number, clientId: number) => typedError<UploadRow_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("list_uploads", { lineId, clientId })),
+	/**
+	 *  C9: a file the server held because a colleague took the client's appeal after it was
+	 *  queued: the specialist, asked again, sends it anyway (`send`, with `confirmed`) or drops it.
+	 */
+	answerHeldUpload: (uploadId: number, send: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("answer_held_upload", { uploadId, send })),
 	/**  Fetch a chat file from the server and save it in the app's downloads folder; its path. */
 	downloadFile: (fileId: number, name: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("download_file", { fileId, name })),
 	/**  C8: keep a reply as a draft KB article of the line (through the outbox). */
@@ -1597,9 +1608,11 @@ export type HelpView = HelpView_Serialize | HelpView_Deserialize;
 
 /**  What the Help panel shows. */
 export type HelpView_Deserialize = {
-	/**  The staff line and this specialist's client on it (0 before the first answer). */
+	/**  The staff line and this specialist's client on it (0 before the server first gave them). */
 	line: number,
 	client: number,
+	/**  The Help session runs (it may be reconnecting); `false`: open it again. */
+	running: boolean,
 	/**  The client session is signed in and caught up. */
 	connected: boolean,
 	/**  An appeal of this specialist's is open on the staff line. */
@@ -1610,9 +1623,11 @@ export type HelpView_Deserialize = {
 
 /**  What the Help panel shows. */
 export type HelpView_Serialize = {
-	/**  The staff line and this specialist's client on it (0 before the first answer). */
+	/**  The staff line and this specialist's client on it (0 before the server first gave them). */
 	line: number,
 	client: number,
+	/**  The Help session runs (it may be reconnecting); `false`: open it again. */
+	running: boolean,
 	/**  The client session is signed in and caught up. */
 	connected: boolean,
 	/**  An appeal of this specialist's is open on the staff line. */
@@ -2954,6 +2969,11 @@ export type UploadRow_Deserialize = {
 	createdAt: number,
 	/**  Why the server refused it for good, if it did. */
 	failedReason?: string | null,
+	/**
+	 *  C9: a colleague took the client's appeal after it was queued: it waits until the
+	 *  specialist confirms again ([`Store::confirm_held_upload`]) or drops it.
+	 */
+	held: boolean,
 };
 
 /**  A file of this app waiting for the server, as the chat lists it (no bytes). */
@@ -2964,6 +2984,11 @@ export type UploadRow_Serialize = {
 	createdAt: number,
 	/**  Why the server refused it for good, if it did. */
 	failedReason: string | null,
+	/**
+	 *  C9: a colleague took the client's appeal after it was queued: it waits until the
+	 *  specialist confirms again ([`Store::confirm_held_upload`]) or drops it.
+	 */
+	held: boolean,
 };
 
 /**  Every stage on by default (see the module's doc). */

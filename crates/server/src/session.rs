@@ -19,11 +19,8 @@ use crate::context::{Server, now_ms};
 use crate::hub::{Audience, Batch, Hub, Mailbox};
 use crate::keepalive::{Due, Keepalive};
 use crate::rate_limit::{FrameGate, Verdict};
-use crate::storage::{Applied, RepoError, StorageError, StoredEvent, Subject, Then};
+use crate::storage::{Applied, RepoError, StorageError, Subject, Then};
 use crate::wire_error::WireError;
-
-/// Replay is read from storage in pages of this many events.
-const REPLAY_PAGE: u32 = 500;
 
 /// The session's subscriptions to the hub: one mailbox the hub fills with the live events of
 /// every line it follows (see [`crate::hub`]). Dropping it leaves the hub.
@@ -100,6 +97,8 @@ struct Session {
     cursors: BTreeMap<u64, u64>,
     /// Lines with a replay from storage under way, one page per turn of the session's loop.
     replays: VecDeque<u64>,
+    /// The next page of a replay, read from storage while the last one is sent.
+    prefetch: Option<replay::Prefetch>,
     gate: FrameGate,
     keepalive: Keepalive,
     /// The hash of the token of the Hello: the session closes when it is revoked.
@@ -118,6 +117,7 @@ mod chat_focus;
 mod ends;
 mod listen;
 mod live;
+mod replay;
 use ends::taken_away;
 use listen::Listen;
 
@@ -142,6 +142,7 @@ pub async fn run(socket: WebSocket, server: Arc<Server>) {
         taken: BTreeSet::new(),
         cursors: BTreeMap::new(),
         replays: VecDeque::new(),
+        prefetch: None,
         token: None,
         feeds,
         live_batch: Batch::default(),
@@ -409,73 +410,6 @@ impl Session {
             self.feeds.follow(line, subject);
         }
         self.replay(line).await
-    }
-
-    /// Send everything of `line` after its cursor from storage, then say the replay is done:
-    /// queued here, sent a page at a time by [`Session::replay_page`].
-    async fn replay(&mut self, line: u64) -> Result<(), Closed> {
-        if !self.replays.contains(&line) {
-            self.replays.push_back(line);
-        }
-        Ok(())
-    }
-
-    /// One page of the first replay under way: a short read from storage, then the events sent
-    /// (each send waits for the socket: a slow reader slows its own replay, nobody else's).
-    /// The line goes to the back of the queue, or is done with `CaughtUp`.
-    async fn replay_page(&mut self) -> Result<(), Closed> {
-        let Some(line) = self.replays.pop_front() else {
-            return Ok(());
-        };
-        let Some(&after) = self.cursors.get(&line) else {
-            return Ok(());
-        };
-        let storage = self.server.storage.clone();
-        let page =
-            tokio::task::spawn_blocking(move || storage.events_after(line, after, REPLAY_PAGE))
-                .await;
-        let page = match page {
-            Ok(Ok(page)) => page,
-            Ok(Err(err)) => {
-                let refused = WireError::from(err);
-                return self.error(refused.code, refused.message, None).await;
-            }
-            Err(err) => {
-                let refused = WireError::internal(err);
-                return self.error(refused.code, refused.message, None).await;
-            }
-        };
-        if page.is_empty() {
-            self.send(ServerFrame::CaughtUp { line, seq: after })
-                .await?;
-            self.seed_hub(line).await;
-            return Ok(());
-        }
-        for event in page {
-            self.deliver(event).await?;
-        }
-        self.replay(line).await
-    }
-
-    async fn deliver(&mut self, e: StoredEvent) -> Result<(), Closed> {
-        self.cursors.insert(e.line, e.seq);
-        // A client sees only events about themselves (their messages, their appeals), and of
-        // those not the line's internal work (SLA timers, tickets).
-        if let Some(Subject {
-            role: Role::Client,
-            id,
-        }) = self.subject
-            && (e.event.client() != Some(id) || !e.event.shown_to_client())
-        {
-            return Ok(());
-        }
-        self.send(ServerFrame::Event {
-            line: e.line,
-            seq: e.seq,
-            at_ms: e.at_ms,
-            event: e.event,
-        })
-        .await
     }
 
     /// A relayed call or remote session signal: forwarded when this session's subject is its addressee.

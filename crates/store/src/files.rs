@@ -45,6 +45,9 @@ pub struct UploadRow {
     pub created_at: i64,
     /// Why the server refused it for good, if it did.
     pub failed_reason: Option<String>,
+    /// C9: a colleague took the client's appeal after it was queued: it waits until the
+    /// specialist confirms again ([`Store::confirm_held_upload`]) or drops it.
+    pub held: bool,
 }
 
 impl Store {
@@ -98,7 +101,8 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, line_id, client_id, name, bytes, key, created_at, confirmed
              FROM file_uploads
-             WHERE uploaded_at IS NULL AND failed_reason IS NULL ORDER BY id LIMIT ?1",
+             WHERE uploaded_at IS NULL AND failed_reason IS NULL AND held_at IS NULL
+             ORDER BY id LIMIT ?1",
         )?;
         let rows = stmt
             .query_map([limit], |r| {
@@ -117,11 +121,12 @@ impl Store {
         Ok(rows)
     }
 
-    /// The client's files not on the server, oldest first: on their way, or refused (the
-    /// chat shows them as pending or failed).
+    /// The client's files not on the server, oldest first: on their way, held (C9), or
+    /// refused (the chat shows them as pending, asks again, or shows them failed).
     pub fn uploads_of(&self, line_id: i64, client_id: i64) -> Result<Vec<UploadRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, length(bytes), created_at, failed_reason FROM file_uploads
+            "SELECT id, name, length(bytes), created_at, failed_reason, held_at IS NOT NULL
+             FROM file_uploads
              WHERE line_id = ?1 AND client_id = ?2 AND uploaded_at IS NULL ORDER BY id",
         )?;
         let rows = stmt
@@ -132,6 +137,7 @@ impl Store {
                     size: r.get(2)?,
                     created_at: r.get(3)?,
                     failed_reason: r.get(4)?,
+                    held: r.get(5)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -167,6 +173,57 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound {
                 what: "pending upload",
+                id,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// C9: the server refused upload `id` (queued without confirmation) because a colleague
+    /// holds the client's appeal now: it leaves the queue until the specialist confirms.
+    pub fn hold_upload(&self, id: i64, now_ms: i64) -> Result<()> {
+        let changed = self.conn.execute(
+            "UPDATE file_uploads SET held_at = ?2
+             WHERE id = ?1 AND uploaded_at IS NULL AND failed_reason IS NULL",
+            [id, now_ms],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "pending upload",
+                id,
+            });
+        }
+        Ok(())
+    }
+
+    /// C9: asked again, the specialist sends held upload `id` past the colleague's hold: back
+    /// in the queue, confirmed.
+    pub fn confirm_held_upload(&self, id: i64) -> Result<()> {
+        let changed = self.conn.execute(
+            "UPDATE file_uploads SET held_at = NULL, confirmed = 1
+             WHERE id = ?1 AND held_at IS NOT NULL AND uploaded_at IS NULL",
+            [id],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "held upload",
+                id,
+            });
+        }
+        Ok(())
+    }
+
+    /// C9: asked again, the specialist does not send held upload `id`: it is dropped.
+    pub fn drop_held_upload(&self, id: i64) -> Result<()> {
+        let changed = self.conn.execute(
+            "DELETE FROM file_uploads WHERE id = ?1 AND held_at IS NOT NULL AND uploaded_at IS NULL",
+            [id],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "held upload",
                 id,
             });
         }

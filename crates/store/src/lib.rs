@@ -47,6 +47,7 @@ pub mod replica;
 pub mod search_query;
 mod settings;
 pub mod sip_account;
+pub mod staff_help;
 mod ticket_actions;
 pub mod tickets;
 mod voice_processing;
@@ -152,6 +153,13 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+}
+
+/// The collation (`ru_ci`) the store's name indexes are ordered by, on a connection to a store
+/// file opened outside [`Store`]: for tests that build an older store by hand.
+#[doc(hidden)]
+pub fn register_collation(conn: &Connection) -> rusqlite::Result<()> {
+    clients::register_collation(conn)
 }
 
 /// A non-empty file that does not start with SQLite's header is damaged: refuse it untouched.

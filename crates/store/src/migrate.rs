@@ -108,6 +108,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0021_appeal_types.sql"),
     },
     Migration {
+        version: 22,
+        name: "0022_upload_held",
+        sql: include_str!("../../../migrations/0022_upload_held.sql"),
+    },
+    Migration {
         version: 23,
         name: "0023_desk_list_and_hold",
         sql: include_str!("../../../migrations/0023_desk_list_and_hold.sql"),
@@ -156,6 +161,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 33,
         name: "0033_client_index_deferred",
         sql: include_str!("../../../migrations/0033_client_index_deferred.sql"),
+    },
+    Migration {
+        version: 35,
+        name: "0035_staff_help",
+        sql: include_str!("../../../migrations/0035_staff_help.sql"),
     },
 ];
 

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use http_body_util::Full;
 use hyper::body::Bytes;
+use linedesk_domain::appeal::AppealError;
 use linedesk_protocol::{KbDraft, SharedFile, encode_query_value};
 use linedesk_store::Store;
 
@@ -35,6 +36,10 @@ pub enum ApiError {
     /// 400: the server refused the content for good (no usable name, an empty draft, ...).
     #[error("refused: {0}")]
     Refused(String),
+    /// 400 with the rule `appeal.held_by_colleague` (C9): a colleague holds the client's
+    /// appeal; sent again only once the specialist confirms.
+    #[error("a colleague holds the appeal: {0}")]
+    HeldByColleague(String),
     /// Any other answer.
     #[error("the server answered {status}: {message}")]
     Server { status: u16, message: String },
@@ -72,11 +77,12 @@ async fn call(
     if status.is_success() {
         return Ok(bytes);
     }
-    let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| v["message"].as_str().map(str::to_string))
-        .unwrap_or_default();
+    let body = serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default();
+    let message = body["message"].as_str().unwrap_or_default().to_string();
     Err(match status.as_u16() {
+        400 if body["rule"].as_str() == Some(AppealError::HeldByColleague.code()) => {
+            ApiError::HeldByColleague(message)
+        }
         400 => ApiError::Refused(message),
         401 => ApiError::Unauthenticated,
         403 => ApiError::Forbidden(message),
@@ -147,7 +153,9 @@ pub async fn download_file(
 /// Send the store's queued files in order, each with its key, marking each uploaded as the
 /// server confirms it. Stops at the first failure that a retry (or a new token) may mend:
 /// returned, the rest wait for the next call. A file the server refuses for good (too large,
-/// not a client of the line) is marked failed with the reason and the queue goes on.
+/// not a client of the line) is marked failed with the reason and the queue goes on. A file
+/// queued unconfirmed that a colleague's hold refuses (C9: they took the appeal after it was
+/// queued) is held instead, for the specialist to be asked again.
 /// Returns how many were uploaded.
 pub async fn upload_pending(
     store: &Mutex<Store>,
@@ -181,6 +189,13 @@ pub async fn upload_pending(
             Ok(shared) => shared,
             Err(err) if err.is_retryable() || matches!(err, ApiError::Unauthenticated) => {
                 return Err(err);
+            }
+            Err(ApiError::HeldByColleague(_)) if !upload.confirmed => {
+                store
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .hold_upload(upload.id, now_ms)?;
+                continue;
             }
             Err(err) => {
                 store

@@ -28,6 +28,7 @@ mod profile;
 mod reference;
 pub use reference::refresh as refresh_reference;
 mod replica;
+mod staff_help;
 mod token;
 mod unreadable;
 mod workstation_actions;
@@ -47,6 +48,7 @@ pub use connection::SyncError;
 pub use files::{ApiError, FileTo, download_file, save_kb_draft, upload_file, upload_pending};
 pub use linedesk_endpoint::{Bare, Endpoint, EndpointError, addresses};
 pub use live::{Incoming, LiveError, LiveRequest, Refusal};
+pub use staff_help::{HelpHandle, spawn_staff_help};
 pub use unreadable::{Unreadable, UnreadableFrame};
 
 #[derive(Debug, Clone, Default)]
