@@ -231,10 +231,12 @@ cmd_package() {
   cargo run --release -q -p linedesk-manpages -- "$man"
   gzip -9nf "$man"/*.1
   mkdir -p "$out"
-  step "linedesk-server (cargo-deb)"
-  cargo deb -p linedesk-server --output "$out"
-  step "linedesk-assist (cargo-deb)"
-  cargo build --release -p linedesk-assist -p linedesk-assist-window
+  # One cargo build for the server's and the assistant's binaries (cargo-deb alone would build
+  # the whole workspace, the app without the bundler's features included).
+  step "cargo build --release (server, assistant)"
+  cargo build --release -p linedesk-server -p linedesk-assist -p linedesk-assist-window
+  step "linedesk-server, linedesk-assist (cargo-deb)"
+  cargo deb -p linedesk-server --no-build --output "$out"
   cargo deb -p linedesk-assist --no-build --output "$out"
   step "linedesk (tauri build --bundles deb)"
   local extra
