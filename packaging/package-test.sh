@@ -82,6 +82,8 @@ as_user() { chroot --userspec="$USER_:$USER_" "$ROOT" env HOME=/ "$@"; }
 LINE=$(as_user linedesk-server add-line --data-dir "$STATE" --name "Линия поддержки")
 LINEDESK_PASSWORD='a long test password' as_user linedesk-server add-specialist \
   --data-dir "$STATE" --login anna --name "Анна" --lines "$LINE" >/dev/null
+# The log exists before the server starts: the wait below reads it at once.
+: >"$WORK/server.log"
 # shellcheck disable=SC2086
 as_user $EXEC >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -100,7 +102,9 @@ case "$REPLY" in
   *'"token":"'*) echo "signed in: $(printf '%s' "$REPLY" | cut -c1-60)..." ;;
   *) fail "no token from /api/login: $REPLY" ;;
 esac
-[ "$(stat -c %U "$ROOT$STATE/server.db")" = "$USER_" ] || fail "server.db is not the service user's"
+# By number: the service's user exists in the root, not on this machine.
+[ "$(stat -c %u "$ROOT$STATE/server.db")" = "$(in_root id -u "$USER_")" ] ||
+  fail "server.db is not the service user's"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 
 if [ -n "$ASSIST_DEB" ] || [ -n "$APP_DEB" ]; then
