@@ -45,7 +45,12 @@ fi
 WORK=$(mktemp -d /var/tmp/linedesk-package-test.XXXXXX)
 SERVER_PID=""
 cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  # A failure with the server still running: stop it (its exit status must not end the
+  # cleanup under set -e before the root is removed).
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
