@@ -6,6 +6,7 @@
 #   ./dev.sh test    set up everything and run every test (what CI runs, via .ci/run)
 #   ./dev.sh setup   only set up (system packages, npm packages, tauri-driver)
 #   ./dev.sh bench   run the benchmarks (figures go in BENCHMARKS.md)
+#   ./dev.sh bench-app     the release app's idle memory, start to the clients list, binary size
 #   ./dev.sh package       build the Debian packages into $CARGO_TARGET_DIR/debian
 #   ./dev.sh package-test  install them into a clean Debian 12 root, run the server, lintian
 #
@@ -233,16 +234,18 @@ cmd_package() {
   setup
   setup_package_tools
   build_ui
-  local out="$CARGO_TARGET_DIR/debian" man="$CARGO_TARGET_DIR/man"
+  local out="$CARGO_TARGET_DIR/debian" man="$CARGO_TARGET_DIR/release/man"
   step "man pages ($man)"
   rm -rf "$man"
   cargo run --release -q -p linedesk-manpages -- "$man"
   gzip -9nf "$man"/*.1
   mkdir -p "$out"
-  step "linedesk-server (cargo-deb)"
-  cargo deb -p linedesk-server --output "$out"
-  step "linedesk-assist (cargo-deb)"
-  cargo build --release -p linedesk-assist -p linedesk-assist-window
+  # One cargo build for the server's and the assistant's binaries (cargo-deb alone would build
+  # the whole workspace, the app without the bundler's features included).
+  step "cargo build --release (server, assistant)"
+  cargo build --release -p linedesk-server -p linedesk-assist -p linedesk-assist-window
+  step "linedesk-server, linedesk-assist (cargo-deb)"
+  cargo deb -p linedesk-server --no-build --output "$out"
   cargo deb -p linedesk-assist --no-build --output "$out"
   step "linedesk (tauri build --bundles deb)"
   local extra
@@ -272,6 +275,18 @@ cmd_bench() {
   cargo run --release -q -p linedesk-remote --bin remote-bench
 }
 
+# Issue 19, item 6: the release app as the package ships it (tauri build, no bundle), measured
+# by src-tauri/bench/app_bench.py (options after bench-app go to it: --settle, --starts, --only).
+cmd_bench_app() {
+  setup "${APT_TEST[@]}"
+  setup_tauri_driver
+  build_ui
+  step "linedesk, release (tauri build --no-bundle)"
+  (cd src-tauri && ../ui/node_modules/.bin/tauri build --ci --no-bundle)
+  step "bench the app"
+  src-tauri/bench/app_bench.py --app "$CARGO_TARGET_DIR/release/linedesk" "$@"
+}
+
 case "${1:-}" in
   run) shift; cmd_run "$@" ;;
   assist) shift; cmd_assist "$@" ;;
@@ -280,5 +295,6 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   package) cmd_package ;;
   package-test) cmd_package_test ;;
-  *) sed -n '2,13p' "$0"; exit 2 ;;
+  bench-app) shift; cmd_bench_app "$@" ;;
+  *) sed -n '2,14p' "$0"; exit 2 ;;
 esac

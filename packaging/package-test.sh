@@ -45,7 +45,12 @@ fi
 WORK=$(mktemp -d /var/tmp/linedesk-package-test.XXXXXX)
 SERVER_PID=""
 cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  # A failure with the server still running: stop it (its exit status must not end the
+  # cleanup under set -e before the root is removed).
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -82,6 +87,8 @@ as_user() { chroot --userspec="$USER_:$USER_" "$ROOT" env HOME=/ "$@"; }
 LINE=$(as_user linedesk-server add-line --data-dir "$STATE" --name "Линия поддержки")
 LINEDESK_PASSWORD='a long test password' as_user linedesk-server add-specialist \
   --data-dir "$STATE" --login anna --name "Анна" --lines "$LINE" >/dev/null
+# The log exists before the server starts: the wait below reads it at once.
+: >"$WORK/server.log"
 # shellcheck disable=SC2086
 as_user $EXEC >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -100,7 +107,9 @@ case "$REPLY" in
   *'"token":"'*) echo "signed in: $(printf '%s' "$REPLY" | cut -c1-60)..." ;;
   *) fail "no token from /api/login: $REPLY" ;;
 esac
-[ "$(stat -c %U "$ROOT$STATE/server.db")" = "$USER_" ] || fail "server.db is not the service user's"
+# By number: the service's user exists in the root, not on this machine.
+[ "$(stat -c %u "$ROOT$STATE/server.db")" = "$(in_root id -u "$USER_")" ] ||
+  fail "server.db is not the service user's"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 
 if [ -n "$ASSIST_DEB" ] || [ -n "$APP_DEB" ]; then

@@ -65,16 +65,36 @@ pub struct Settings {
 impl Settings {
     /// From `LINEDESK_LOG` (else `RUST_LOG`, else `default_filter`) and `LINEDESK_LOG_FORMAT`.
     pub fn from_env(default_filter: &str) -> Result<Settings, SettingsError> {
-        let filter = std::env::var("LINEDESK_LOG")
-            .or_else(|_| std::env::var("RUST_LOG"))
-            .ok()
-            .filter(|f| !f.trim().is_empty())
-            .unwrap_or_else(|| default_filter.to_string());
-        let format = match std::env::var("LINEDESK_LOG_FORMAT") {
-            Ok(text) if !text.trim().is_empty() => Format::parse(&text)?,
-            _ => Format::Human,
+        Settings::from_env_over(Settings {
+            filter: default_filter.to_string(),
+            format: Format::Human,
+        })
+    }
+
+    /// `base` (a config file's `[log]`, or a binary's defaults) under the environment:
+    /// `LINEDESK_LOG` (else `RUST_LOG`) replaces its filter, `LINEDESK_LOG_FORMAT` its format;
+    /// a variable that is unset or blank leaves `base`'s.
+    pub fn from_env_over(base: Settings) -> Result<Settings, SettingsError> {
+        let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let filter = set("LINEDESK_LOG")
+            .or_else(|| set("RUST_LOG"))
+            .unwrap_or(base.filter);
+        let format = match set("LINEDESK_LOG_FORMAT") {
+            Some(text) => Format::parse(&text)?,
+            None => base.format,
         };
         Ok(Settings { filter, format })
+    }
+
+    /// Whether `filter` parses as a `RUST_LOG`-style filter (a config file checks its levels
+    /// before anything starts).
+    pub fn check_filter(filter: &str) -> Result<(), SettingsError> {
+        Settings {
+            filter: filter.to_string(),
+            format: Format::Human,
+        }
+        .env_filter()
+        .map(|_| ())
     }
 
     /// These settings with a binary's options over them (each `None`: unchanged).

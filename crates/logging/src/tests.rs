@@ -94,6 +94,11 @@ fn settings_refuse_a_bad_format_or_filter() {
         format: Format::Human,
     };
     assert!(matches!(bad.env_filter(), Err(SettingsError::Filter(..))));
+    assert!(matches!(
+        Settings::check_filter("linedesk_server=loud"),
+        Err(SettingsError::Filter(..))
+    ));
+    Settings::check_filter("warn,audit=info").expect("a good filter");
     let set = Settings {
         filter: "info".into(),
         format: Format::Human,

@@ -29,6 +29,9 @@
 //! [ringing]                      # optional: what nobody answers ends `no_answer`
 //! call_seconds = 45              # a ringing call (default 45)
 //! remote_request_seconds = 120   # a remote session asked by request (default 120)
+//! [log]                          # optional: levels and format (under --log and LINEDESK_LOG)
+//! level = "info"                 # RUST_LOG-style, e.g. "warn,audit=info"
+//! format = "json"                # or "human" (the default)
 //! ```
 //!
 //! Everything is checked before the server starts: an unknown key, a bad address, a missing or
@@ -45,6 +48,7 @@ use serde::Deserialize;
 
 use crate::ice::{IceConfig, RawIce, ice_config};
 use crate::ip_buckets::BucketPolicy;
+use crate::log_config::{LogConfig, RawLog, log_config};
 use crate::ring_timer::{RawRinging, ring_timeouts};
 use crate::tls::{TlsError, server_config};
 use crate::widget_policy::{RawWidget, WidgetPolicy, WidgetPolicyError, normalize_origin};
@@ -74,6 +78,8 @@ pub struct ServerConfig {
     pub ice: IceConfig,
     /// How long a call rings and a remote request waits for its answer (`[ringing]`).
     pub ring: RingTimeouts,
+    /// Log levels and format (`[log]`), under the environment and the command line.
+    pub log: LogConfig,
 }
 
 /// Guests of the web widget (K1): how long their token lives and how many one address may
@@ -184,6 +190,12 @@ pub enum ConfigError {
         source: WidgetPolicyError,
     },
     #[error("{file}: `{key}`: {source}")]
+    Log {
+        file: PathBuf,
+        key: &'static str,
+        source: linedesk_logging::SettingsError,
+    },
+    #[error("{file}: `{key}`: {source}")]
     Tls {
         file: PathBuf,
         key: &'static str,
@@ -205,6 +217,7 @@ struct RawConfig {
     guests: Option<RawGuests>,
     ice: Option<RawIce>,
     ringing: Option<RawRinging>,
+    log: Option<RawLog>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -345,6 +358,10 @@ impl ServerConfig {
             None => RingTimeouts::default(),
             Some(raw) => ring_timeouts(file, raw)?,
         };
+        let log = match raw.log {
+            None => LogConfig::default(),
+            Some(raw) => log_config(file, raw)?,
+        };
         let tls = match raw.tls {
             None => None,
             Some(t) => {
@@ -374,6 +391,7 @@ impl ServerConfig {
             guests,
             ice,
             ring,
+            log,
         })
     }
 }

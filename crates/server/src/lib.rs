@@ -62,6 +62,7 @@ pub mod ip_buckets;
 mod keepalive;
 pub mod knowledge;
 pub mod line_settings;
+pub mod log_config;
 pub mod log_tail;
 pub mod metrics;
 pub mod postgres;

@@ -27,8 +27,9 @@
 //! linedesk-server restore --from FILE --data-dir DIR [--force]
 //! ```
 //!
-//! Logs go to stderr: `--log LEVELS` (or `LINEDESK_LOG`, else `RUST_LOG`; default `info`) and
-//! `--log-format human|json` (or `LINEDESK_LOG_FORMAT`), on every command.
+//! Logs go to stderr: `--log LEVELS` (or `LINEDESK_LOG`, else `RUST_LOG`, else the config
+//! file's `[log] level`; default `info`) and `--log-format human|json` (or
+//! `LINEDESK_LOG_FORMAT`, else `[log] format`), on every command.
 //!
 //! Instead of `--data-dir DIR` (SQLite, the default), every command takes
 //! `--database postgres://USER[:PASSWORD]@HOST[:PORT]/DB`: the line kept in PostgreSQL.
@@ -49,6 +50,7 @@ use linedesk_server::app::{Server, ServerOptions, now_ms, serve};
 use linedesk_server::auth::hash_password;
 use linedesk_server::cli::{Cli, Command, DataDir, Password, ServeArgs, address};
 use linedesk_server::config::{DEFAULT_BIND, ServerConfig};
+use linedesk_server::log_config::LogConfig;
 use linedesk_server::postgres::PgStorage;
 use linedesk_server::presence::OFFLINE_GRACE;
 use linedesk_server::session_limits::SessionLimits;
@@ -133,6 +135,7 @@ fn serve_config(args: ServeArgs) -> Result<ServerConfig, String> {
         guests: Default::default(),
         ice: linedesk_server::ice::IceConfig::default(),
         ring: Default::default(),
+        log: LogConfig::default(),
     })
 }
 
@@ -535,17 +538,44 @@ fn migrate(from: &Path, database: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What `main` runs: `serve` with its config already read, or another command.
+enum Task {
+    Serve(Box<ServerConfig>),
+    Other(Command),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = linedesk_logging::Settings::from_env("info")
+    // `serve` reads its config before logging starts: the file's `[log]` is the base that
+    // LINEDESK_LOG (else RUST_LOG), LINEDESK_LOG_FORMAT and --log/--log-format override.
+    let (task, file_log) = match cli.command {
+        Command::Serve(args) => match serve_config(args) {
+            Ok(config) => {
+                let log = config.log.settings();
+                (Task::Serve(Box::new(config)), log)
+            }
+            Err(message) => {
+                eprintln!("linedesk-server: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        other => (Task::Other(other), LogConfig::default().settings()),
+    };
+    let settings = linedesk_logging::Settings::from_env_over(file_log)
         .and_then(|s| s.with(cli.log.as_deref(), cli.log_format.as_deref()))
         .and_then(|s| linedesk_logging::init(&s));
     if let Err(e) = settings {
         eprintln!("linedesk-server: {e}");
         return ExitCode::from(2);
     }
-    audit_command(&cli.command);
-    match run(cli.command) {
+    let result = match task {
+        Task::Serve(config) => run_server(*config),
+        Task::Other(command) => {
+            audit_command(&command);
+            run(command)
+        }
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("linedesk-server: {message}");
