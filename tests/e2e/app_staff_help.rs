@@ -3,9 +3,9 @@
 //! there) presses Help in the header and writes; her message opens an appeal on the staff line
 //! as its client, routed to Orlova (Available there, her session driven by the engine's
 //! `LineLink` as her app would); Orlova answers and the answer appears in the app's Help panel
-//! live, the question shown as the specialist's own. Then the app is closed, Orlova writes
-//! again, and the app started again on the same data shows the whole conversation in its Help
-//! panel (kept in the store), with what Orlova wrote meanwhile, each message once.
+//! live, the question shown as the specialist's own. Then the app is closed and started again on
+//! the same data: its Help panel shows the whole conversation (kept in the store) and what
+//! Orlova writes afterwards, each message once.
 
 use std::time::Duration;
 
@@ -137,8 +137,18 @@ async fn w3_the_help_button_asks_the_staff_line_and_shows_its_answer_live() {
         .await;
         app.screenshot("staff-help-answered").await;
         app.quit().await;
+        // The line server is embedded in the app: closing the app closed Orlova's session too.
+        drop(orlova);
 
-        // Closed: Orlova writes meanwhile. Started again: the conversation is kept.
+        // Started again on the same data: the conversation is kept, and Orlova, back on the
+        // line, writes again (a message written while the app is closed, on a line server
+        // of its own, is `crates/sync/tests/staff_help.rs`).
+        let app = desktop.launch(data.path()).await;
+        app.testid("main-window").await;
+        let address = linedesk_e2e::server_address(data.path()).await;
+        let mut orlova = LineLink::join(&address, COLLEAGUE, COLLEAGUE_PASSWORD, staff_line)
+            .await
+            .expect("Orlova back on the staff line");
         orlova
             .submit(Action::SendMessage {
                 line: staff_line,
@@ -146,13 +156,11 @@ async fn w3_the_help_button_asks_the_staff_line_and_shows_its_answer_live() {
                 text: WHILE_AWAY.into(),
             })
             .await
-            .expect("Orlova writes while the app is closed");
-        let app = desktop.launch(data.path()).await;
-        app.testid("main-window").await;
+            .expect("Orlova writes after the restart");
         app.click("staff-help-button").await;
         app.wait_texts(
             &by_testid("staff-help-message"),
-            "the kept conversation and what came while the app was closed, once each",
+            "the kept conversation and what Orlova wrote after the restart, once each",
             |texts| {
                 texts.len() == 3
                     && texts[0].contains(QUESTION)
