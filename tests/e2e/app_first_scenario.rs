@@ -24,46 +24,6 @@ async fn search(app: &App, query: &str) {
     .await;
 }
 
-async fn open_client(app: &App) {
-    // The list may still move under the pointer while the server's events arrive (rows are
-    // inserted above): click, and click again if the chat did not open.
-    for _attempt in 0..3 {
-        let rows = app
-            .client
-            .find_all(fantoccini::Locator::Css(&by_testid("client-row")))
-            .await
-            .expect("rows");
-        for row in rows {
-            if row
-                .text()
-                .await
-                .unwrap_or_default()
-                .contains(DEMO_SEARCH_CLIENT_NAME)
-            {
-                let _ = row.click().await;
-                break;
-            }
-        }
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while std::time::Instant::now() < deadline {
-            if let Ok(title) = app
-                .client
-                .find(fantoccini::Locator::Css(&by_testid("chat-title")))
-                .await
-                && title
-                    .text()
-                    .await
-                    .unwrap_or_default()
-                    .contains(DEMO_SEARCH_CLIENT_NAME)
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-    panic!("{DEMO_SEARCH_CLIENT_NAME}'s chat did not open");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_search_and_message_survive_a_restart() {
     let data = tempfile::tempdir().expect("data dir");
@@ -93,7 +53,7 @@ async fn presence_search_and_message_survive_a_restart() {
 
         search(&app, DEMO_SEARCH_INN).await;
         search(&app, DEMO_SEARCH_NAME_PART).await;
-        open_client(&app).await;
+        app.open_client_named(DEMO_SEARCH_CLIENT_NAME).await;
         app.send_message(MESSAGE).await;
         let status = app.testid("message-status").await;
         assert!(!status.text().await.expect("status").is_empty());
@@ -233,7 +193,7 @@ async fn presence_search_and_message_survive_a_restart() {
             Some("busy")
         );
         search(&app, DEMO_SEARCH_NAME_PART).await;
-        open_client(&app).await;
+        app.open_client_named(DEMO_SEARCH_CLIENT_NAME).await;
         app.wait_texts(
             &by_testid("message-text"),
             "the message after restart",

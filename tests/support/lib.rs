@@ -445,6 +445,39 @@ impl App {
         panic!("client {id}'s chat did not open");
     }
 
+    /// Open the chat of the client named `name` (a row of the clients list holding it; the
+    /// list may still move under the pointer while the server's events arrive: click again
+    /// until the chat's title is theirs).
+    pub async fn open_client_named(&self, name: &str) {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while Instant::now() < deadline {
+            let rows = self
+                .client
+                .find_all(Locator::Css(&by_testid("client-row")))
+                .await
+                .unwrap_or_default();
+            for row in rows {
+                if row.text().await.unwrap_or_default().contains(name) {
+                    let _ = row.click().await;
+                    break;
+                }
+            }
+            let opened = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < opened {
+                if let Ok(title) = self
+                    .client
+                    .find(Locator::Css(&by_testid("chat-title")))
+                    .await
+                    && title.text().await.unwrap_or_default().contains(name)
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        panic!("{name}'s chat did not open within {UI_TIMEOUT:?}");
+    }
+
     /// Wait until the header's connection state is `want` (`in_sync`, `offline`, ...).
     pub async fn sync_state(&self, want: &str) {
         self.wait_attr(&by_testid("sync-status"), "data-state", want, |s| s == want)
