@@ -1,8 +1,9 @@
 //! Issue 18 in the app: the specialist sets the PBX account in the settings, the app registers
 //! to a real Kamailio, dials baresip's number from the dial pad, the call shows in the call
-//! panel, a dial-pad key is sent during it, baresip says its phrase and hangs up, and its
-//! speech is in the far end's channel of the app's two-channel recording of the call (found by
-//! cross-correlation). A wrong password shows the registration failed with
+//! panel, a dial-pad key is sent during it, the specialist speaks into the app's microphone (a
+//! PulseAudio daemon of the test's own is the app's sound card) and baresip says its phrase and
+//! hangs up: baresip's speech is in the far end's channel of the app's two-channel recording,
+//! and the specialist's words are in what baresip heard (both found by cross-correlation). A wrong password shows the registration failed with
 //! `sip_wrong_password`. Then a call from outside (baresip through Kamailio) rings in the
 //! panel, is answered there and its speech is in the app's recording; then click-to-dial: the
 //! client card's number goes out through the PBX to another baresip, heard and recorded, and
@@ -13,6 +14,7 @@ mod speech;
 
 use std::time::{Duration, Instant};
 
+use linedesk_e2e::browser_call::PulseAudio;
 use linedesk_e2e::{App, Desktop, by_testid};
 use linedesk_siptest::{Baresip, Kamailio, KamailioConfig};
 
@@ -91,6 +93,26 @@ async fn new_recording(
     }
 }
 
+/// What `baresip` heard in its call, at 48 kHz: its first decoded dump holding at least
+/// `wanted` samples (the dump is complete once its end of the call closed); waits up to 30 s.
+async fn heard_by(baresip: &Baresip, work: &std::path::Path, wanted: usize) -> Vec<f32> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let heard = baresip.heard().expect("baresip's directory");
+        if let Some(done) = heard.iter().find(|f| speech::samples_in(f) >= wanted) {
+            let copy = work.join("heard-by-baresip.wav");
+            std::fs::copy(done, &copy).expect("copy baresip's dump");
+            return speech::read_48k(work, &copy);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "baresip wrote no complete dump of what it heard (files {heard:?})\n{}",
+            baresip.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// baresip's speech (`theirs`) in the far end's channel of a recording: asserted heard.
 fn assert_heard(
     what: &str,
@@ -122,6 +144,11 @@ async fn a_pbx_call_from_the_app_is_heard_and_recorded() {
         8_000,
     );
     let theirs = speech::read_48k(work.path(), &theirs_wav);
+    // What the specialist says into the app's microphone (a PulseAudio daemon of the test's
+    // own is the app's sound card), shorter than baresip's phrase so it is all sent before
+    // baresip hangs up.
+    let ours_wav = speech::speech_wav(work.path(), "ours", "Служба поддержки, слушаю.", 48_000);
+    let ours = speech::read_48k(work.path(), &ours_wav);
     let baresip = Baresip::start(NUMBER, &theirs_wav, &["PCMA"])
         .expect("baresip starts (./dev.sh setup installs it)");
     let kamailio = Kamailio::start(KamailioConfig {
@@ -138,7 +165,8 @@ async fn a_pbx_call_from_the_app_is_heard_and_recorded() {
         .tempdir()
         .expect("data dir");
     eprintln!("DATA DIR {}", data.path().display());
-    let desktop = Desktop::start();
+    let pulse = PulseAudio::start();
+    let desktop = Desktop::start_with_env(&pulse.client_env());
     tokio::time::timeout(Duration::from_secs(300), async {
         let app = desktop.launch(data.path()).await;
         app.testid("main-window").await;
@@ -181,6 +209,16 @@ async fn a_pbx_call_from_the_app_is_heard_and_recorded() {
         app.retype("dial-number", NUMBER).await;
         app.click("dial-call").await;
         wait_panel(&app, "the PBX call connected", |s| s == "connected").await;
+        // The words once media flows: baresip's speech on the app's speaker meter (a panel
+        // says "connected" at the 200 OK, before the first packet).
+        app.wait_attr(
+            &by_testid("call-speaker-level"),
+            "data-dbfs",
+            "baresip's speech on the app's speaker meter",
+            |d| d.parse::<i32>().is_ok_and(|d| d > -60),
+        )
+        .await;
+        let (_said_at, _player) = pulse.say(&ours_wav);
         app.wait_attr(
             &by_testid("call-who"),
             "data-number",
@@ -199,6 +237,19 @@ async fn a_pbx_call_from_the_app_is_heard_and_recorded() {
         let dir = data.path().join("recordings").join("pbx");
         let (dialled, decoded) = new_recording(&dir, &[]).await;
         assert_heard("the dial pad's call", &theirs, &decoded, &baresip.log());
+        // And the other way: the specialist's words in what baresip heard (its decoded dump,
+        // closed as its end of the call closed).
+        let at_baresip = heard_by(&baresip, work.path(), ours.len() / 6).await;
+        let c_far = speech::correlation(&ours, &at_baresip);
+        eprintln!("the dial pad's call: the specialist's words at baresip: correlation {c_far:.3}");
+        assert!(
+            c_far >= 0.5,
+            "the specialist's words at baresip: correlation {c_far:.3} (rms said {:.4}, heard \
+             {:.4})\n{}",
+            speech::rms(&ours),
+            speech::rms(&at_baresip),
+            baresip.log()
+        );
 
         // 4. A call from outside: baresip (number 300) calls the app's account through
         // Kamailio; it rings in the panel with the caller's number, is answered there, and
