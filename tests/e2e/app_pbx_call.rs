@@ -113,6 +113,40 @@ async fn heard_by(baresip: &Baresip, work: &std::path::Path, wanted: usize) -> V
     }
 }
 
+/// Once media flows (baresip's speech on the app's speaker meter: the panel says "connected"
+/// at the 200 OK, before the first packet), the specialist's words into the app's microphone;
+/// the player, which ends by itself.
+async fn say_once_media_flows(
+    app: &App,
+    pulse: &PulseAudio,
+    words: &std::path::Path,
+) -> std::process::Child {
+    app.wait_attr(
+        &by_testid("call-speaker-level"),
+        "data-dbfs",
+        "baresip's speech on the app's speaker meter",
+        |d| d.parse::<i32>().is_ok_and(|d| d > -60),
+    )
+    .await;
+    pulse.say(words).1
+}
+
+/// The specialist's words (`ours`) in what `baresip` heard (its decoded dump, closed as its end
+/// of the call closed): asserted heard.
+async fn assert_words_at(what: &str, baresip: &Baresip, work: &std::path::Path, ours: &[f32]) {
+    let at_baresip = heard_by(baresip, work, ours.len() / 6).await;
+    let c_far = speech::correlation(ours, &at_baresip);
+    eprintln!("{what}: the specialist's words at baresip: correlation {c_far:.3}");
+    assert!(
+        c_far >= 0.5,
+        "{what}: the specialist's words at baresip: correlation {c_far:.3} (rms said {:.4}, \
+         heard {:.4})\n{}",
+        speech::rms(ours),
+        speech::rms(&at_baresip),
+        baresip.log()
+    );
+}
+
 /// baresip's speech (`theirs`) in the far end's channel of a recording: asserted heard.
 fn assert_heard(
     what: &str,
@@ -209,16 +243,7 @@ async fn a_pbx_call_from_the_app_is_heard_and_recorded() {
         app.retype("dial-number", NUMBER).await;
         app.click("dial-call").await;
         wait_panel(&app, "the PBX call connected", |s| s == "connected").await;
-        // The words once media flows: baresip's speech on the app's speaker meter (a panel
-        // says "connected" at the 200 OK, before the first packet).
-        app.wait_attr(
-            &by_testid("call-speaker-level"),
-            "data-dbfs",
-            "baresip's speech on the app's speaker meter",
-            |d| d.parse::<i32>().is_ok_and(|d| d > -60),
-        )
-        .await;
-        let (_said_at, _player) = pulse.say(&ours_wav);
+        let _player = say_once_media_flows(&app, &pulse, &ours_wav).await;
         app.wait_attr(
             &by_testid("call-who"),
             "data-number",
@@ -237,19 +262,8 @@ async fn a_pbx_call_from_the_app_is_heard_and_recorded() {
         let dir = data.path().join("recordings").join("pbx");
         let (dialled, decoded) = new_recording(&dir, &[]).await;
         assert_heard("the dial pad's call", &theirs, &decoded, &baresip.log());
-        // And the other way: the specialist's words in what baresip heard (its decoded dump,
-        // closed as its end of the call closed).
-        let at_baresip = heard_by(&baresip, work.path(), ours.len() / 6).await;
-        let c_far = speech::correlation(&ours, &at_baresip);
-        eprintln!("the dial pad's call: the specialist's words at baresip: correlation {c_far:.3}");
-        assert!(
-            c_far >= 0.5,
-            "the specialist's words at baresip: correlation {c_far:.3} (rms said {:.4}, heard \
-             {:.4})\n{}",
-            speech::rms(&ours),
-            speech::rms(&at_baresip),
-            baresip.log()
-        );
+        // And the other way: the specialist's words in what baresip heard.
+        assert_words_at("the dial pad's call", &baresip, work.path(), &ours).await;
 
         // 4. A call from outside: baresip (number 300) calls the app's account through
         // Kamailio; it rings in the panel with the caller's number, is answered there, and
@@ -311,6 +325,7 @@ async fn a_pbx_call_from_the_app_is_heard_and_recorded() {
         )
         .await;
         wait_panel(&app, "the card's call connected", |s| s == "connected").await;
+        let _player = say_once_media_flows(&app, &pulse, &ours_wav).await;
         let who = app
             .testid("call-who")
             .await
@@ -332,6 +347,7 @@ async fn a_pbx_call_from_the_app_is_heard_and_recorded() {
         );
         let (_, decoded) = new_recording(&dir, &[dialled, answered]).await;
         assert_heard("the card's call", &theirs, &decoded, &client_side.log());
+        assert_words_at("the card's call", &client_side, work.path(), &ours).await;
         // A1: on the client's appeal, with its recording uploaded: in the client's timeline.
         let recorded = format!("{}[data-recorded=\"true\"]", by_testid("timeline-call"));
         let deadline = Instant::now() + Duration::from_secs(60);
