@@ -152,13 +152,7 @@ impl Store {
              WHERE id = ?1 AND uploaded_at IS NULL",
             [id, file_id, now_ms],
         )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound {
-                what: "pending upload",
-                id,
-            });
-        }
-        Ok(())
+        one_changed(changed, "pending upload", id)
     }
 }
 
@@ -170,13 +164,7 @@ impl Store {
              WHERE id = ?1 AND uploaded_at IS NULL AND failed_reason IS NULL",
             rusqlite::params![id, reason],
         )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound {
-                what: "pending upload",
-                id,
-            });
-        }
-        Ok(())
+        one_changed(changed, "pending upload", id)
     }
 }
 
@@ -189,13 +177,7 @@ impl Store {
              WHERE id = ?1 AND uploaded_at IS NULL AND failed_reason IS NULL",
             [id, now_ms],
         )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound {
-                what: "pending upload",
-                id,
-            });
-        }
-        Ok(())
+        one_changed(changed, "pending upload", id)
     }
 
     /// C9: asked again, the specialist sends held upload `id` past the colleague's hold: back
@@ -206,13 +188,7 @@ impl Store {
              WHERE id = ?1 AND held_at IS NOT NULL AND uploaded_at IS NULL",
             [id],
         )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound {
-                what: "held upload",
-                id,
-            });
-        }
-        Ok(())
+        one_changed(changed, "held upload", id)
     }
 
     /// C9: asked again, the specialist does not send held upload `id`: it is dropped.
@@ -221,12 +197,14 @@ impl Store {
             "DELETE FROM file_uploads WHERE id = ?1 AND held_at IS NOT NULL AND uploaded_at IS NULL",
             [id],
         )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound {
-                what: "held upload",
-                id,
-            });
-        }
-        Ok(())
+        one_changed(changed, "held upload", id)
     }
+}
+
+/// An update of one row by id: `NotFound` when none changed.
+fn one_changed(changed: usize, what: &'static str, id: i64) -> Result<()> {
+    if changed == 0 {
+        return Err(StoreError::NotFound { what, id });
+    }
+    Ok(())
 }
